@@ -1,0 +1,130 @@
+"""Scoped reads for accounts. Fetching is checking."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from traction.core import permissions
+from traction.core.errors import NotFound
+from traction.core.models import AuditEvent
+from traction.core.permissions import Viewer
+
+from .models import ApiToken, Invitation, Membership, User, Workspace
+
+
+def memberships_of(user: User) -> QuerySet[Membership]:
+    """The workspaces a user belongs to (their own list: no policy needed beyond identity)."""
+    return Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+
+
+def viewer_for(user: User, workspace_slug: str) -> Viewer:
+    """The user's standing in a workspace, or NotFound: non-members cannot tell it exists."""
+    membership = (
+        Membership.objects.filter(user=user, workspace__slug=workspace_slug, user__is_active=True)
+        .only("workspace_id", "role")
+        .first()
+    )
+    if membership is None:
+        raise NotFound("Workspace not found.")
+    # Identity only: this does not count as a permission check for the view using it.
+    return Viewer(user=user, workspace_id=membership.workspace_id, role=membership.role)
+
+
+def viewer_for_token(key: str) -> Viewer | None:
+    """The viewer behind an API bearer token, or None for an unknown or revoked token."""
+    if not key.startswith(ApiToken.PREFIX):
+        return None
+    token = (
+        ApiToken.objects.active()
+        .filter(key_hash=ApiToken.hash_key(key), user__is_active=True)
+        .select_related("user")
+        .first()
+    )
+    if token is None:
+        return None
+    membership = Membership.objects.filter(
+        user_id=token.user_id, workspace_id=token.workspace_id
+    ).values_list("role", flat=True).first()
+    if membership is None:
+        return None
+    now = timezone.now()
+    # Touch at most once a minute: a write per request would serialise every API call.
+    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return Viewer(user=token.user, workspace_id=token.workspace_id, role=membership)
+
+
+def workspace(viewer: Viewer) -> Workspace:
+    permissions.check(viewer, "workspace.view")
+    return Workspace.objects.get(pk=viewer.workspace_id)
+
+
+def members(viewer: Viewer, *, role: str = "", q: str = "") -> QuerySet[Membership]:
+    qs = permissions.scope(viewer, "member.view", Membership.objects.select_related("user"))
+    if role:
+        qs = qs.filter(role=role)
+    if q:
+        qs = qs.filter(user__full_name__icontains=q) | qs.filter(user__email__icontains=q)
+    return qs.order_by("user__full_name", "user__email")
+
+
+def member(viewer: Viewer, membership_id: int, action: str = "member.view") -> Membership:
+    return permissions.get(
+        viewer, action, Membership.objects.select_related("user"), pk=membership_id
+    )
+
+
+def member_users(viewer: Viewer, *, roles: list[str] | None = None) -> QuerySet[User]:
+    """Users of the viewer's workspace (for choosing owners, sponsors, core team)."""
+    permissions.check(viewer, "member.view")
+    qs = User.objects.filter(memberships__workspace_id=viewer.workspace_id, is_active=True)
+    if roles:
+        qs = qs.filter(memberships__role__in=roles)
+    return qs.order_by("full_name", "email").distinct()
+
+
+def invitations(viewer: Viewer, *, pending_only: bool = True) -> QuerySet[Invitation]:
+    qs = permissions.scope(viewer, "member.manage", Invitation.objects.select_related("invited_by"))
+    return qs.pending() if pending_only else qs
+
+
+def invitation(viewer: Viewer, invitation_id: int) -> Invitation:
+    return permissions.get(viewer, "member.manage", Invitation.objects.all(), pk=invitation_id)
+
+
+def api_tokens(viewer: Viewer) -> QuerySet[ApiToken]:
+    permissions.check(viewer, "token.manage_own")
+    return ApiToken.objects.filter(user_id=viewer.user_id, workspace_id=viewer.workspace_id)
+
+
+def api_token(viewer: Viewer, token_id: int) -> ApiToken:
+    try:
+        return api_tokens(viewer).get(pk=token_id)
+    except ApiToken.DoesNotExist:
+        raise NotFound("Token not found.") from None
+
+
+def audit_events(
+    viewer: Viewer,
+    *,
+    action: str = "",
+    actor_email: str = "",
+    object_type: str = "",
+    since: datetime | None = None,
+    until: datetime | None = None,
+) -> QuerySet[AuditEvent]:
+    qs = permissions.scope(viewer, "audit.view", AuditEvent.objects.all())
+    if action:
+        qs = qs.filter(action__startswith=action)
+    if actor_email:
+        qs = qs.filter(actor_label__iexact=actor_email)
+    if object_type:
+        qs = qs.filter(object_type=object_type)
+    if since:
+        qs = qs.filter(at__gte=since)
+    if until:
+        qs = qs.filter(at__lt=until)
+    return qs.order_by("-at", "-id")

@@ -1,0 +1,282 @@
+"""Write use-cases for accounts: each checks permission, writes in one transaction, audits."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.conf import settings
+from django.contrib.auth.password_validation import validate_password
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.text import slugify
+
+from traction.core import audit, permissions
+from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
+from traction.core.permissions import Role, Viewer
+from traction.core.tasks import send_email_on_commit
+
+from .models import ApiToken, FailedLogin, Invitation, Membership, User, Workspace
+
+
+def _clean_email(email: str, field: str = "email") -> str:
+    email = (email or "").strip().lower()
+    try:
+        validate_email(email)
+    except DjangoValidationError:
+        raise ValidationFailed.field(field, "Enter a valid email address.") from None
+    return email
+
+
+def _clean_role(role: str) -> str:
+    if role not in Role.values:
+        raise ValidationFailed.field("role", f"Choose one of: {', '.join(Role.values)}.")
+    return role
+
+
+def _check_password(password: str, user: User | None = None) -> None:
+    try:
+        validate_password(password, user)
+    except DjangoValidationError as exc:
+        raise ValidationFailed({"password": list(exc.messages)}) from None
+
+
+# --- users and workspaces (operator use-cases: CLI and demo) -------------------------------
+
+
+@transaction.atomic
+def create_user(*, email: str, full_name: str, password: str | None) -> User:
+    """A new user account. Without a password the account cannot sign in until it sets one."""
+    email = _clean_email(email)
+    if not full_name.strip():
+        raise ValidationFailed.field("full_name", "Enter the person's name.")
+    if User.objects.filter(email__iexact=email).exists():
+        raise ValidationFailed.field("email", f"A user with the email {email} already exists.")
+    if password is not None:
+        _check_password(password, User(email=email, full_name=full_name))
+    return User.objects.create_user(email=email, password=password, full_name=full_name.strip())
+
+
+@transaction.atomic
+def create_workspace(*, name: str, admin: User, slug: str = "") -> Workspace:
+    """A new workspace with ``admin`` as its first admin."""
+    name = name.strip()
+    if not name:
+        raise ValidationFailed.field("name", "Enter a workspace name.")
+    slug = slugify(slug or name)[:60]
+    if not slug:
+        raise ValidationFailed.field("slug", "Use letters or digits in the workspace name.")
+    if Workspace.objects.filter(slug=slug).exists():
+        raise ValidationFailed.field("slug", f"The address '{slug}' is taken.")
+    workspace = Workspace.objects.create(name=name, slug=slug)
+    membership = Membership.objects.create(workspace=workspace, user=admin, role=Role.ADMIN)
+    viewer = Viewer(user=admin, workspace_id=workspace.pk, role=Role.ADMIN)
+    audit.record(viewer, action="workspace.created", obj=workspace, changes={"name": name})
+    audit.record(viewer, action="member.added", obj=membership, changes={"role": Role.ADMIN})
+    return workspace
+
+
+@transaction.atomic
+def add_member(actor: Viewer | None, *, workspace: Workspace, user: User, role: str) -> Membership:
+    """Add an existing user to a workspace. ``actor`` None is the operator (CLI, demo)."""
+    if actor is not None:
+        permissions.check(actor, "member.manage")
+        if actor.workspace_id != workspace.pk:
+            raise NotFound()
+    role = _clean_role(role)
+    if Membership.objects.filter(workspace=workspace, user=user).exists():
+        raise ValidationFailed.field("email", f"{user.email} is already a member.")
+    membership = Membership.objects.create(workspace=workspace, user=user, role=role)
+    audit.record(actor, action="member.added", obj=membership, changes={"role": role})
+    return membership
+
+
+# --- members and invitations ----------------------------------------------------------------
+
+
+@transaction.atomic
+def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[Invitation, str]:
+    """Invite someone by email with a role. Returns the invitation and its one-time link.
+
+    A pending invitation to the same address is replaced, so only the newest link works.
+    """
+    permissions.check(actor, "member.manage")
+    email = _clean_email(email)
+    role = _clean_role(role)
+    if Membership.objects.filter(workspace_id=actor.workspace_id, user__email__iexact=email).exists():
+        raise ValidationFailed.field("email", f"{email} is already a member of this workspace.")
+    now = timezone.now()
+    for old in Invitation.objects.pending().filter(workspace_id=actor.workspace_id, email=email):
+        old.revoked_at = now
+        old.save(update_fields=["revoked_at"])
+    secret, token_hash = Invitation.new_secret()
+    invitation = Invitation.objects.create(
+        workspace_id=actor.workspace_id,
+        email=email,
+        role=role,
+        invited_by=actor.user,  # type: ignore[misc]
+        token_hash=token_hash,
+        expires_at=now + Invitation.VALID_FOR,
+    )
+    link = settings.TRACTION_SITE_URL.rstrip("/") + reverse(
+        "accounts:accept_invitation", args=[secret]
+    )
+    audit.record(actor, action="invitation.sent", obj=invitation, changes={"email": email, "role": role})
+    body = render_to_string(
+        "accounts/email/invitation.txt",
+        {"invitation": invitation, "link": link, "inviter": actor.user},
+    )
+    send_email_on_commit(f"You are invited to {invitation.workspace.name} on Traction", body, [email])
+    return invitation, link
+
+
+def find_invitation(secret: str) -> Invitation:
+    """The pending invitation behind a link, or NotFound (unknown, used, revoked or expired)."""
+    try:
+        return Invitation.objects.pending().select_related("workspace").get(
+            token_hash=Invitation.hash_secret(secret)
+        )
+    except Invitation.DoesNotExist:
+        raise NotFound("This invitation link is not valid any more. Ask for a new one.") from None
+
+
+@transaction.atomic
+def accept_invitation(
+    *, secret: str, user: User | None = None, full_name: str = "", password: str = ""
+) -> Membership:
+    """Join the workspace: as the signed-in ``user`` (whose email must match) or as a new user."""
+    invitation = find_invitation(secret)
+    if user is not None and user.is_authenticated:
+        if user.email.lower() != invitation.email.lower():
+            raise PermissionDenied(
+                f"This invitation is for {invitation.email}; you are signed in as {user.email}."
+            )
+    elif User.objects.filter(email__iexact=invitation.email).exists():
+        raise PermissionDenied(f"Sign in as {invitation.email} first, then open the link again.")
+    else:
+        user = create_user(email=invitation.email, full_name=full_name, password=password)
+    membership, _ = Membership.objects.get_or_create(
+        workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
+    )
+    invitation.accepted_at = timezone.now()
+    invitation.save(update_fields=["accepted_at"])
+    viewer = Viewer(user=user, workspace_id=invitation.workspace_id, role=membership.role)
+    audit.record(viewer, action="invitation.accepted", obj=invitation)
+    audit.record(viewer, action="member.added", obj=membership, changes={"role": membership.role})
+    return membership
+
+
+@transaction.atomic
+def revoke_invitation(actor: Viewer, *, invitation: Invitation) -> Invitation:
+    permissions.check(actor, "member.manage", invitation)
+    if invitation.status != "pending":
+        raise ValidationFailed.field("__all__", f"This invitation is already {invitation.status}.")
+    invitation.revoked_at = timezone.now()
+    invitation.save(update_fields=["revoked_at"])
+    audit.record(actor, action="invitation.revoked", obj=invitation)
+    return invitation
+
+
+def _admins_left(workspace_id: int, excluding: Membership) -> int:
+    return (
+        Membership.objects.filter(workspace_id=workspace_id, role=Role.ADMIN)
+        .exclude(pk=excluding.pk)
+        .count()
+    )
+
+
+@transaction.atomic
+def change_member_role(actor: Viewer, *, membership: Membership, role: str) -> Membership:
+    """Give a member another role. The last admin keeps the admin role."""
+    permissions.check(actor, "member.manage", membership)
+    role = _clean_role(role)
+    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    if membership.role == role:
+        return membership
+    if membership.role == Role.ADMIN and _admins_left(actor.workspace_id, membership) == 0:
+        raise ValidationFailed.field("role", "A workspace needs at least one admin.")
+    old = membership.role
+    membership.role = role
+    membership.save(update_fields=["role"])
+    audit.record(actor, action="member.role_changed", obj=membership, changes={"role": [old, role]})
+    return membership
+
+
+@transaction.atomic
+def remove_member(actor: Viewer, *, membership: Membership, reason: str = "") -> None:
+    """Remove a member; their API tokens for this workspace stop working at once."""
+    permissions.check(actor, "member.manage", membership)
+    if membership.role == Role.ADMIN and _admins_left(actor.workspace_id, membership) == 0:
+        raise ValidationFailed.field("__all__", "A workspace needs at least one admin.")
+    ApiToken.objects.active().filter(
+        workspace_id=actor.workspace_id, user_id=membership.user_id
+    ).update(revoked_at=timezone.now())
+    audit.record(
+        actor,
+        action="member.removed",
+        obj=membership,
+        changes={"user": membership.user.email, "role": membership.role},
+        reason=reason,
+    )
+    membership.delete()
+
+
+# --- API tokens -----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def create_api_token(actor: Viewer, *, name: str) -> tuple[ApiToken, str]:
+    """A new bearer token for the actor in this workspace. The key is shown once, never stored."""
+    permissions.check(actor, "token.manage_own")
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed.field("name", "Name the token after where it will be used.")
+    if len(name) > 80:
+        raise ValidationFailed.field("name", "Keep the name under 80 characters.")
+    key, key_hash = ApiToken.new_key()
+    token = ApiToken.objects.create(
+        user=actor.user,  # type: ignore[misc]
+        workspace_id=actor.workspace_id,
+        name=name,
+        key_hash=key_hash,
+        hint=key[:10],
+    )
+    audit.record(actor, action="token.created", obj=token, workspace_id=actor.workspace_id)
+    return token, key
+
+
+@transaction.atomic
+def revoke_api_token(actor: Viewer, *, token: ApiToken) -> ApiToken:
+    permissions.check(actor, "token.manage_own")
+    if token.user_id != actor.user_id or token.workspace_id != actor.workspace_id:
+        raise NotFound("Token not found.")
+    if token.revoked_at is None:
+        token.revoked_at = timezone.now()
+        token.save(update_fields=["revoked_at"])
+        audit.record(actor, action="token.revoked", obj=token, workspace_id=actor.workspace_id)
+    return token
+
+
+# --- sign-in throttling ---------------------------------------------------------------------
+
+
+def login_throttled(*, email: str, ip: str | None) -> bool:
+    """True when too many sign-ins failed recently for this email or from this address."""
+    since = timezone.now() - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
+    recent = FailedLogin.objects.filter(at__gte=since)
+    limit = settings.LOGIN_THROTTLE_ATTEMPTS
+    if recent.filter(email=email.strip().lower()).count() >= limit:
+        return True
+    # An address gets more room than one email: offices share addresses.
+    return bool(ip) and recent.filter(ip=ip).count() >= limit * 4
+
+
+def record_failed_login(*, email: str, ip: str | None) -> None:
+    FailedLogin.objects.create(email=email.strip().lower()[:254], ip=ip or None)
+
+
+def clear_failed_logins(*, email: str) -> None:
+    FailedLogin.objects.filter(email=email.strip().lower()).delete()

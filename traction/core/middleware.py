@@ -1,0 +1,46 @@
+"""Default-deny: a successful response needs a permission check or an explicit public flag."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from . import permissions
+from .errors import NotFound, PermissionDenied
+
+log = logging.getLogger(__name__)
+
+
+class DefaultDenyMiddleware:
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        token = permissions.begin_request()
+        try:
+            response = self.get_response(request)
+        finally:
+            checked = permissions.end_request(token)
+        match = request.resolver_match
+        if match is None or checked or response.status_code >= 300:
+            return response
+        full_name = f"{match.namespace}:{match.url_name}" if match.namespace else match.url_name
+        if permissions.public_reason(match.func, full_name) is not None:
+            return response
+        # A view that never asked the permission layer must not answer with data.
+        log.error("view %s answered without a permission check", full_name)
+        raise ImproperlyConfigured(
+            f"View {full_name!r} answered {response.status_code} without consulting the "
+            "permission layer. Call a selector/service that checks, or mark it @public(reason)."
+        )
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, NotFound):
+            return render(request, "404.html", {"message": exc.message}, status=404)
+        if isinstance(exc, PermissionDenied):
+            return render(request, "403.html", {"message": exc.message}, status=403)
+        return None

@@ -1,0 +1,244 @@
+"""The one permission policy asked by web views, API endpoints and CLI commands alike.
+
+Each app declares its actions in ``rules.py`` as data: for every action, which workspace
+roles may do it and over what *scope* — every object in the workspace (``ALL``) or only the
+objects the viewer is tied to (``OWN``: their own customers, the programs they belong to).
+A workspace is a hard wall: every scope starts by filtering on the viewer's workspace.
+
+Asking the policy also marks the current request as checked; ``DefaultDenyMiddleware``
+refuses a successful response from any view that never asked and is not marked public.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import enum
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from django.db import models
+
+from .errors import NotFound, PermissionDenied
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+
+class Role(models.TextChoices):
+    """Workspace roles (DESIGN.md §2). Customer contacts are not members; they use the portal."""
+
+    ADMIN = "admin", "Admin"
+    FACILITATOR = "facilitator", "Facilitator"
+    CORE_TEAM = "core_team", "Core team member"
+    SPONSOR = "sponsor", "Executive sponsor"
+    ACCOUNT_OWNER = "account_owner", "Account owner"
+    OBSERVER = "observer", "Observer"
+
+
+ROLE_DESCRIPTIONS: dict[str, str] = {
+    Role.ADMIN: "Manages the workspace, its members and settings; sees everything.",
+    Role.FACILITATOR: "Plans and runs sessions, captures, runs debriefs; sees everything.",
+    Role.CORE_TEAM: "Takes part, takes notes, owns action items in the programs they belong to.",
+    Role.SPONSOR: "Decides recommendations and allocates resources in their programs.",
+    Role.ACCOUNT_OWNER: "Approves outreach to their own customers; sees their customers.",
+    Role.OBSERVER: "Reads the programs they belong to; changes nothing.",
+}
+
+
+class Scope(enum.Enum):
+    ALL = "all"  # every object of the kind in the viewer's workspace
+    OWN = "own"  # only objects the viewer is tied to (see Rule.own)
+
+
+ALL = Scope.ALL
+OWN = Scope.OWN
+
+
+@dataclass(frozen=True)
+class Viewer:
+    """Who is asking, in which workspace, with which role. Built by each interface."""
+
+    user: AbstractBaseUser
+    workspace_id: int
+    role: str
+
+    @property
+    def user_id(self) -> int:
+        return int(self.user.pk)
+
+
+OwnFilter = Callable[[Viewer], models.Q]
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One action: which roles may perform it, and over which scope."""
+
+    action: str
+    grants: dict[str, Scope]
+    own: OwnFilter | None = None
+    description: str = ""
+
+    def scope_for(self, role: str) -> Scope | None:
+        return self.grants.get(role)
+
+
+def rule(
+    action: str,
+    *,
+    own: OwnFilter | None = None,
+    description: str = "",
+    **grants: Scope,
+) -> Rule:
+    unknown = set(grants) - set(Role.values)
+    if unknown:
+        raise ValueError(f"{action}: unknown roles {sorted(unknown)}")
+    if own is None and Scope.OWN in grants.values():
+        raise ValueError(f"{action}: grants OWN scope but defines no 'own' filter")
+    return Rule(action=action, grants=dict(grants), own=own, description=description)
+
+
+@dataclass
+class Registry:
+    rules: dict[str, Rule] = field(default_factory=dict)
+
+    def register(self, rules: Iterable[Rule]) -> None:
+        for r in rules:
+            if r.action in self.rules and self.rules[r.action] != r:
+                raise ValueError(f"action {r.action!r} registered twice")
+            self.rules[r.action] = r
+
+    def get(self, action: str) -> Rule:
+        try:
+            return self.rules[action]
+        except KeyError:
+            raise LookupError(f"no rule for action {action!r}: add it to the app's rules.py") from None
+
+
+registry = Registry()
+
+# --- request bookkeeping for default-deny -------------------------------------------------
+
+_checked: contextvars.ContextVar[list[bool] | None] = contextvars.ContextVar(
+    "traction_permission_checked", default=None
+)
+
+
+def begin_request() -> contextvars.Token[list[bool] | None]:
+    return _checked.set([False])
+
+
+def end_request(token: contextvars.Token[list[bool] | None]) -> bool:
+    holder = _checked.get()
+    _checked.reset(token)
+    return bool(holder and holder[0])
+
+
+def mark_checked() -> None:
+    holder = _checked.get()
+    if holder is not None:
+        holder[0] = True
+
+
+# --- the policy ---------------------------------------------------------------------------
+
+M = TypeVar("M", bound=models.Model)
+
+
+def allows(viewer: Viewer, action: str) -> bool:
+    """May the viewer perform ``action`` on at least some objects? (For menus and buttons.)"""
+    return registry.get(action).scope_for(viewer.role) is not None
+
+
+def scope(viewer: Viewer, action: str, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+    """The objects of ``queryset`` the viewer may ``action``: their workspace, their scope."""
+    mark_checked()
+    grant = registry.get(action).scope_for(viewer.role)
+    qs = queryset.filter(workspace_id=viewer.workspace_id)
+    if grant is None:
+        return qs.none()
+    if grant is Scope.OWN:
+        own = registry.get(action).own
+        assert own is not None  # guaranteed by rule()
+        return qs.filter(own(viewer)).distinct()
+    return qs
+
+
+def get(viewer: Viewer, action: str, queryset: models.QuerySet[M], **lookup: Any) -> M:
+    """Fetching is checking: the one object, or NotFound whether missing or hidden."""
+    try:
+        return scope(viewer, action, queryset).get(**lookup)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(f"{queryset.model._meta.verbose_name.capitalize()} not found.") from None
+
+
+def check(viewer: Viewer, action: str, obj: models.Model | None = None) -> None:
+    """Raise PermissionDenied unless the viewer may ``action`` (on ``obj`` if given).
+
+    Objects of another workspace raise NotFound: nothing crosses the wall.
+    """
+    mark_checked()
+    r = registry.get(action)
+    grant = r.scope_for(viewer.role)
+    if obj is not None and getattr(obj, "workspace_id", None) != viewer.workspace_id:
+        raise NotFound()
+    if grant is None:
+        raise PermissionDenied(_denied_message(action, viewer.role))
+    if grant is Scope.OWN and obj is not None:
+        assert r.own is not None
+        if not type(obj)._default_manager.filter(pk=obj.pk).filter(r.own(viewer)).exists():
+            raise PermissionDenied(_denied_message(action, viewer.role))
+
+
+def can(viewer: Viewer, action: str, obj: models.Model | None = None) -> bool:
+    """The same answer as ``check``, as a boolean (for templates and API 'links')."""
+    try:
+        check(viewer, action, obj)
+    except (PermissionDenied, NotFound):
+        return False
+    return True
+
+
+def _denied_message(action: str, role: str) -> str:
+    label = Role(role).label if role in Role.values else role
+    verb = action.replace(".", " ").replace("_", " ")
+    return f"Your role ({label}) does not allow: {verb}."
+
+
+# --- public routes --------------------------------------------------------------------------
+
+PUBLIC_ATTR = "traction_public_reason"
+_public_url_names: dict[str, str] = {}
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def public(reason: str) -> Callable[[F], F]:
+    """Mark a view as reachable without a permission check. The reason is reviewed code."""
+
+    def decorate(view: F) -> F:
+        setattr(view, PUBLIC_ATTR, reason)
+        return view
+
+    return decorate
+
+
+def personal(reason: str) -> Callable[[F], F]:
+    """Mark a signed-in view that shows only the user's own data (no workspace in play).
+
+    Such a view must still require sign-in; the reason is reviewed code, like ``public``.
+    """
+    return public(f"personal: {reason}")
+
+
+def register_public_url(url_name: str, reason: str) -> None:
+    """For views we do not own (the API's OpenAPI document and docs page)."""
+    _public_url_names[url_name] = reason
+
+
+def public_reason(view: Callable[..., Any], url_name: str | None) -> str | None:
+    reason = getattr(view, PUBLIC_ATTR, None)
+    if reason is None and url_name:
+        reason = _public_url_names.get(url_name)
+    return reason

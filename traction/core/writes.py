@@ -1,0 +1,81 @@
+"""Building blocks for services: validation and optimistic-concurrency updates, audited."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, TypeVar
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import IntegrityError, models
+from django.db.models import F
+
+from . import audit
+from .errors import Conflict, ValidationFailed
+from .permissions import Viewer
+
+M = TypeVar("M", bound=models.Model)
+
+
+def validate(obj: models.Model, *, exclude: Iterable[str] = ()) -> None:
+    """Run the model's own validation and raise ValidationFailed naming each field."""
+    try:
+        obj.full_clean(exclude=list(exclude), validate_unique=True, validate_constraints=True)
+    except DjangoValidationError as exc:
+        errors = {
+            ("__all__" if k == "__all__" else k): [str(m) for m in msgs]
+            for k, msgs in exc.message_dict.items()
+        }
+        raise ValidationFailed(errors) from None
+
+
+def save_new(obj: M, *, exclude: Iterable[str] = ()) -> M:
+    validate(obj, exclude=exclude)
+    try:
+        obj.save()
+    except IntegrityError as exc:  # a racing duplicate that validation could not see yet
+        raise ValidationFailed.field("__all__", f"This clashes with an existing record ({exc}).") from None
+    return obj
+
+
+def versioned_update(
+    actor: Viewer,
+    obj: M,
+    *,
+    changes: Mapping[str, Any],
+    allowed: Iterable[str],
+    expected_version: int | None,
+    action: str,
+    reason: str = "",
+) -> M:
+    """Apply ``changes`` to ``obj`` if nobody saved it since ``expected_version``.
+
+    The write is one conditional UPDATE (``WHERE version = expected``), so two parallel
+    editors never silently overwrite each other: the second gets a Conflict to resolve.
+    ``expected_version`` None means "whatever is current" (used by operators and scripts).
+    """
+    allowed = set(allowed)
+    refused = sorted(set(changes) - allowed)
+    if refused:
+        raise ValidationFailed({f: ["This field cannot be changed here."] for f in refused})
+    before = audit.snapshot(obj, sorted(changes))
+    for name, value in changes.items():
+        setattr(obj, name, value)
+    validate(obj)
+    version = expected_version if expected_version is not None else obj.version  # type: ignore[attr-defined]
+    model = type(obj)
+    values = {name: getattr(obj, model._meta.get_field(name).attname) for name in changes}
+    values = {model._meta.get_field(n).attname: v for n, v in values.items()}
+    updated = model._default_manager.filter(pk=obj.pk, version=version).update(
+        version=F("version") + 1, **values
+    )
+    if updated == 0:
+        raise Conflict(
+            f"This {model._meta.verbose_name} was changed by someone else since you opened it. "
+            "Reload to see their changes, then apply yours again."
+        )
+    obj.refresh_from_db()
+    after = audit.snapshot(obj, sorted(changes))
+    delta = audit.diff(before, after)
+    if delta:
+        audit.record(actor, action=action, obj=obj, changes=delta, reason=reason)
+    return obj

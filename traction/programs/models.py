@@ -1,0 +1,75 @@
+"""Programs: one customer-engagement initiative with a sponsor, a core team and a results window."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+
+
+class ProgramStatus(models.TextChoices):
+    PLANNING = "planning", "Planning"
+    ACTIVE = "active", "Running sessions"
+    MEASURING = "measuring", "Measuring results"
+    CLOSED = "closed", "Closed"
+
+
+class Program(models.Model):
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    name = models.CharField(max_length=160)
+    goal = models.TextField(help_text="The outcome this program is after, in one or two sentences.")
+    executive_sponsor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="sponsored_programs",
+    )
+    status = models.CharField(max_length=12, choices=ProgramStatus.choices, default=ProgramStatus.PLANNING)
+    # Measurable results are expected 3 to 12 months after the sessions.
+    results_window_start = models.DateField(null=True, blank=True)
+    results_window_end = models.DateField(null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["workspace", "name"], name="program_name_unique_in_workspace"),
+            models.CheckConstraint(
+                condition=models.Q(results_window_end__isnull=True)
+                | models.Q(results_window_start__isnull=True)
+                | models.Q(results_window_end__gte=models.F("results_window_start")),
+                name="results_window_ends_after_start",
+                violation_error_message="The results window must end on or after its start.",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        start, end = self.results_window_start, self.results_window_end
+        if start and end and end < start:
+            raise ValidationError({"results_window_end": "The results window must end on or after its start."})
+
+
+class ProgramMember(models.Model):
+    """A workspace member who belongs to a program (core team or observer)."""
+
+    class Kind(models.TextChoices):
+        CORE_TEAM = "core_team", "Core team"
+        OBSERVER = "observer", "Observer"
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="members")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="program_memberships")
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CORE_TEAM)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__full_name"]
+        constraints = [models.UniqueConstraint(fields=["program", "user"], name="one_program_membership")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.program} ({self.get_kind_display()})"

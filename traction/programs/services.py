@@ -1,0 +1,119 @@
+"""Write use-cases for programs and their core team."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from traction.core import audit, permissions
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import Role, Viewer
+from traction.core.writes import save_new, versioned_update
+
+from .models import Program, ProgramMember, ProgramStatus
+
+PROGRAM_FIELDS = [
+    "name",
+    "goal",
+    "executive_sponsor_id",
+    "status",
+    "results_window_start",
+    "results_window_end",
+]
+
+
+def _members_of_workspace(actor: Viewer, user_ids: list[int], field: str) -> None:
+    from traction.accounts.models import Membership
+
+    found = set(
+        Membership.objects.filter(workspace_id=actor.workspace_id, user_id__in=user_ids).values_list(
+            "user_id", flat=True
+        )
+    )
+    missing = [u for u in user_ids if u not in found]
+    if missing:
+        raise ValidationFailed.field(field, f"Not members of this workspace: {missing}.")
+
+
+@transaction.atomic
+def create_program(
+    actor: Viewer,
+    *,
+    name: str,
+    goal: str,
+    executive_sponsor_id: int | None = None,
+    status: str = ProgramStatus.PLANNING,
+    results_window_start: date | None = None,
+    results_window_end: date | None = None,
+    core_team_ids: list[int] | None = None,
+) -> Program:
+    permissions.check(actor, "program.create")
+    if executive_sponsor_id is not None:
+        _members_of_workspace(actor, [executive_sponsor_id], "executive_sponsor_id")
+    program = save_new(
+        Program(
+            workspace_id=actor.workspace_id,
+            name=name.strip(),
+            goal=goal.strip(),
+            executive_sponsor_id=executive_sponsor_id,
+            status=status,
+            results_window_start=results_window_start,
+            results_window_end=results_window_end,
+        )
+    )
+    audit.record(actor, action="program.created", obj=program, changes=audit.snapshot(program, PROGRAM_FIELDS))
+    if core_team_ids:
+        set_core_team(actor, program=program, user_ids=core_team_ids)
+    return program
+
+
+@transaction.atomic
+def update_program(
+    actor: Viewer, *, program: Program, changes: dict[str, Any], version: int | None = None
+) -> Program:
+    permissions.check(actor, "program.change", program)
+    if changes.get("executive_sponsor_id") is not None:
+        _members_of_workspace(actor, [changes["executive_sponsor_id"]], "executive_sponsor_id")
+    return versioned_update(
+        actor,
+        program,
+        changes=changes,
+        allowed=PROGRAM_FIELDS,
+        expected_version=version,
+        action="program.changed",
+    )
+
+
+@transaction.atomic
+def set_core_team(
+    actor: Viewer, *, program: Program, user_ids: list[int], kind: str = ProgramMember.Kind.CORE_TEAM
+) -> list[ProgramMember]:
+    """Make the program's members of ``kind`` exactly ``user_ids``; audits who joined and left."""
+    permissions.check(actor, "program.change", program)
+    if kind not in ProgramMember.Kind.values:
+        raise ValidationFailed.field("kind", f"Choose one of: {', '.join(ProgramMember.Kind.values)}.")
+    user_ids = sorted(set(user_ids))
+    _members_of_workspace(actor, user_ids, "core_team_ids")
+    current = set(program.members.filter(kind=kind).values_list("user_id", flat=True))
+    wanted = set(user_ids)
+    program.members.filter(kind=kind, user_id__in=current - wanted).delete()
+    # Someone moving from observer to core team (or back) changes kind, not membership.
+    program.members.filter(user_id__in=wanted - current).exclude(kind=kind).update(kind=kind)
+    existing = set(program.members.values_list("user_id", flat=True))
+    ProgramMember.objects.bulk_create(
+        ProgramMember(program=program, user_id=u, kind=kind) for u in sorted(wanted - existing)
+    )
+    if current != wanted:
+        audit.record(
+            actor,
+            action="program.team_changed",
+            obj=program,
+            changes={"kind": kind, "added": sorted(wanted - current), "removed": sorted(current - wanted)},
+        )
+    return list(program.members.filter(kind=kind).select_related("user"))
+
+
+def sponsor_candidates_roles() -> list[str]:
+    return [Role.SPONSOR, Role.ADMIN, Role.FACILITATOR]

@@ -1,0 +1,22 @@
+from django.http import HttpRequest, HttpResponse
+from django.urls import include, path
+
+from traction.api.urls import api
+from traction.core.permissions import public
+
+
+@public("Load balancers and uptime checks probe it; it reveals nothing.")
+def healthz(request: HttpRequest) -> HttpResponse:
+    return HttpResponse("ok", content_type="text/plain")
+
+
+urlpatterns = [
+    path("healthz", healthz, name="healthz"),
+    path("api/v1/", api.urls),
+    path("", include("traction.accounts.urls")),
+    path("w/<slug:workspace_slug>/customers/", include("traction.customers.urls")),
+    path("w/<slug:workspace_slug>/programs/", include("traction.programs.urls")),
+]
+
+handler404 = "traction.core.views.not_found"
+handler403 = "traction.core.views.forbidden"
