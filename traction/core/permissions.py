@@ -152,12 +152,16 @@ def allows(viewer: Viewer, action: str) -> bool:
 
 
 def scope(viewer: Viewer, action: str, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
-    """The objects of ``queryset`` the viewer may ``action``: their workspace, their scope."""
+    """The objects of ``queryset`` the viewer may ``action``: their workspace, their scope.
+
+    Raises PermissionDenied when the viewer's role may not ``action`` anything at all.
+    """
     mark_checked()
     grant = registry.get(action).scope_for(viewer.role)
-    qs = queryset.filter(workspace_id=viewer.workspace_id)
     if grant is None:
-        return qs.none()
+        # A role with no access at all is told so, rather than shown a misleading empty list.
+        raise PermissionDenied(_denied_message(action, viewer.role))
+    qs = queryset.filter(workspace_id=viewer.workspace_id)
     if grant is Scope.OWN:
         own = registry.get(action).own
         assert own is not None  # guaranteed by rule()

@@ -14,7 +14,8 @@ def test_scope_all_own_none_and_the_workspace_wall(cast):
     qs = Customer.objects.all()
     assert names(permissions.scope(cast.viewer("facilitator"), "customer.view", qs)) == ["Globex", "Initech"]
     assert names(permissions.scope(cast.viewer("account_owner"), "customer.view", qs)) == ["Globex"]
-    assert names(permissions.scope(cast.viewer("observer"), "customer.view", qs)) == []
+    with pytest.raises(PermissionDenied):
+        permissions.scope(cast.viewer("observer"), "customer.view", qs)
     assert names(permissions.scope(cast.viewer("stranger"), "customer.view", qs)) == ["Rival customer"]
 
 

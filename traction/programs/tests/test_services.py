@@ -1,0 +1,67 @@
+import datetime as dt
+
+import pytest
+
+from traction.core.errors import PermissionDenied, ValidationFailed
+from traction.core.models import AuditEvent
+from traction.programs import selectors, services
+from traction.programs.models import Program
+
+
+def test_create_program_with_core_team(cast):
+    fran = cast.viewer("facilitator")
+    program = services.create_program(
+        fran,
+        name="Faster renewals",
+        goal="Renewal quotes the same day.",
+        executive_sponsor_id=cast.users["sponsor"].pk,
+        results_window_start=dt.date(2027, 3, 1),
+        results_window_end=dt.date(2027, 12, 1),
+        core_team_ids=[cast.users["core_team"].pk, cast.users["account_owner"].pk],
+    )
+    assert sorted(m.user.email for m in program.members.all()) == ["cora@acme.test", "owen@acme.test"]
+    assert [e.action for e in AuditEvent.objects.filter(object_id=str(program.pk), object_type="programs.program")] == [
+        "program.team_changed",
+        "program.created",
+    ]
+    # Belonging makes it visible to the account owner now.
+    assert "Faster renewals" in [p.name for p in selectors.programs(cast.viewer("account_owner"))]
+
+
+def test_results_window_must_end_after_it_starts(cast):
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_program(
+            cast.viewer("admin"),
+            name="Backwards",
+            goal="x",
+            results_window_start=dt.date(2027, 5, 1),
+            results_window_end=dt.date(2027, 1, 1),
+        )
+    assert "results_window_end" in exc.value.errors
+    assert not Program.objects.filter(name="Backwards").exists()
+
+
+def test_sponsor_and_team_must_be_workspace_members(cast):
+    admin = cast.viewer("admin")
+    with pytest.raises(ValidationFailed) as exc:
+        services.create_program(admin, name="X", goal="x", executive_sponsor_id=cast.users["stranger"].pk)
+    assert list(exc.value.errors) == ["executive_sponsor_id"]
+    with pytest.raises(ValidationFailed):
+        services.set_core_team(admin, program=cast.program, user_ids=[cast.users["stranger"].pk])
+    assert [m.user.email for m in cast.program.members.filter(kind="core_team")] == ["cora@acme.test"]
+
+
+@pytest.mark.parametrize("principal", ["core_team", "sponsor", "account_owner", "observer"])
+def test_only_admins_and_facilitators_change_programs(cast, principal):
+    with pytest.raises(PermissionDenied):
+        services.update_program(cast.viewer(principal), program=cast.program, changes={"status": "closed"})
+    cast.program.refresh_from_db()
+    assert cast.program.status == "planning"
+
+
+def test_moving_a_member_from_observer_to_core_team(cast):
+    fran = cast.viewer("facilitator")
+    olive = cast.users["observer"].pk
+    services.set_core_team(fran, program=cast.program, user_ids=[cast.users["core_team"].pk, olive])
+    kinds = dict(cast.program.members.values_list("user__email", "kind"))
+    assert kinds == {"cora@acme.test": "core_team", "olive@acme.test": "core_team"}
