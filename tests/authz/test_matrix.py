@@ -1,0 +1,238 @@
+"""Every route and API operation, for every role, a stranger and an anonymous visitor.
+
+The expectations are the written matrix in ``matrix.toml`` (DESIGN.md §2 made concrete).
+Routes are discovered from the URLconf and the OpenAPI document, so a route added without
+a row here fails the suite, and so does a row whose route is gone. Objects of another
+workspace must answer 404 (or the role's blanket 403), never 200 or 500.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tomllib
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+from django.db import transaction
+from django.test import Client
+from django.urls import URLPattern, URLResolver, get_resolver
+
+from traction.accounts import services as account_services
+from traction.accounts.models import ApiToken, Invitation
+from traction.core.testing.cast import PRINCIPALS, Cast
+
+# AUTHZ_DRAFT=1 prints what each route answers instead of asserting: a starting point for a
+# new row, to be reviewed against DESIGN.md §2 before it goes into matrix.toml.
+DRAFT = os.environ.get("AUTHZ_DRAFT") == "1"
+MATRIX = tomllib.loads((Path(__file__).parent / "matrix.toml").read_text())
+API_PREFIX = "/api/v1"
+WEB_METHODS = ("GET", "POST")
+
+
+# --- discovery -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class WebRoute:
+    name: str  # "namespace:url_name"
+    pattern: str  # e.g. "w/<slug:workspace_slug>/customers/<int:customer_id>/"
+    params: tuple[str, ...]
+
+
+def _walk(patterns: list[Any], prefix: str = "", ns: str = "") -> Iterator[WebRoute]:
+    for p in patterns:
+        if isinstance(p, URLResolver):
+            if p.namespace == "api":  # walked operation by operation below
+                continue
+            sub_ns = ":".join(x for x in (ns, p.namespace) if x)
+            yield from _walk(p.url_patterns, prefix + str(p.pattern), sub_ns)
+        elif isinstance(p, URLPattern):
+            if p.name is None:
+                raise AssertionError(f"route {prefix}{p.pattern} has no name: name every route")
+            full = f"{ns}:{p.name}" if ns else p.name
+            pattern = prefix + str(p.pattern)
+            yield WebRoute(full, pattern, tuple(re.findall(r"<(?:\w+:)?(\w+)>", pattern)))
+
+
+def web_routes() -> list[WebRoute]:
+    return sorted(_walk(get_resolver().url_patterns), key=lambda r: r.name)
+
+
+@dataclass(frozen=True)
+class ApiOperation:
+    operation_id: str
+    method: str
+    path: str  # "/customers/{customer_id}"
+
+
+def api_operations() -> list[ApiOperation]:
+    from traction.api.urls import api
+
+    schema = api.get_openapi_schema(path_prefix="")
+    ops = []
+    for path, methods in schema["paths"].items():
+        for method, op in methods.items():
+            ops.append(ApiOperation(op["operationId"], method.upper(), path))
+    return sorted(ops, key=lambda o: o.operation_id)
+
+
+# --- the world each case runs in -----------------------------------------------------------
+
+
+@dataclass
+class World:
+    cast: Cast
+    invitation_secret: str
+    invitation: Invitation
+    tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
+
+    def objects(self, principal: str, foreign: bool) -> dict[str, Any]:
+        c = self.cast
+        own_token = self.tokens.get(principal if principal != "anonymous" else "admin")
+        values = {
+            "workspace_slug": c.acme.slug,
+            "customer_id": (c.rival_customer if foreign else c.customer).pk,
+            "contact_id": (c.rival_contact if foreign else c.contact).pk,
+            "program_id": (c.rival_program if foreign else c.program).pk,
+            "membership_id": (
+                c.membership("stranger") if foreign else c.membership("observer")
+            ).pk,
+            "invitation_id": self.invitation.pk,
+            "token_id": own_token[0].pk if own_token else 0,
+            "secret": self.invitation_secret,
+        }
+        if foreign:
+            rival_invitation, _ = account_services.invite_member(
+                c.viewer("stranger"), email="someone@rival.test", role="observer"
+            )
+            values["invitation_id"] = rival_invitation.pk
+            values["token_id"] = self.tokens["stranger"][0].pk
+        return values
+
+
+def build_world(cast: Cast) -> World:
+    invitation, link = account_services.invite_member(
+        cast.viewer("admin"), email="newcomer@acme.test", role="observer"
+    )
+    world = World(cast=cast, invitation=invitation, invitation_secret=link.rstrip("/").rsplit("/", 1)[-1])
+    for principal in PRINCIPALS:
+        if principal != "anonymous":
+            world.tokens[principal] = account_services.create_api_token(
+                cast.viewer(principal), name="authz"
+            )
+    return world
+
+
+def expected_row(section: str, key: str, method: str) -> dict[str, int]:
+    if DRAFT:
+        return dict.fromkeys(PRINCIPALS, 0)
+    try:
+        row = MATRIX[section][key][method]
+    except KeyError:
+        pytest.fail(f"No rule in tests/authz/matrix.toml for {section} {key} {method}: add a row.")
+    statuses = [int(s) for s in row.split()]
+    assert len(statuses) == len(PRINCIPALS), f"{key} {method}: need {len(PRINCIPALS)} columns"
+    return dict(zip(PRINCIPALS, statuses, strict=True))
+
+
+def _fill(pattern: str, values: dict[str, Any]) -> str:
+    return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), pattern)
+
+
+def _acceptable_foreign(expected_own: int) -> set[int]:
+    # Another workspace's object: 404; a role barred from the whole kind may say 403 first;
+    # an anonymous visitor is sent to sign in / told to authenticate.
+    if expected_own in (302, 401):
+        return {expected_own}
+    return {404, 403} if expected_own == 403 else {404}
+
+
+# --- the tests -----------------------------------------------------------------------------
+
+CHECKED: list[int] = []
+
+
+def _run(client: Client, method: str, url: str, data: dict[str, Any] | None, api: bool) -> int:
+    if method == "GET":
+        response = client.get(url)
+    elif api:
+        response = client.generic(
+            method, url, json.dumps(data or {}), content_type="application/json"
+        )
+    else:
+        response = client.post(url, data or {})
+    return response.status_code
+
+
+def _client(world: World, principal: str, api: bool) -> Client:
+    if api:
+        if principal == "anonymous":
+            return Client(raise_request_exception=False)
+        key = world.tokens[principal][1]
+        return Client(raise_request_exception=False, headers={"Authorization": f"Bearer {key}"})
+    client = Client(raise_request_exception=False)
+    if principal != "anonymous":
+        client.force_login(world.cast.users[principal])
+    return client
+
+
+def _check_cases(world: World, key: str, method: str, pattern: str, api: bool) -> list[str]:
+    section = "api" if api else "web"
+    expected = expected_row(section, key, method)
+    data = MATRIX[section][key].get(f"{method}_data")
+    failures = []
+    observed: dict[str, int] = {}
+    for principal in PRINCIPALS:
+        for foreign in (False, True):
+            if foreign and not re.search(r"[<{]\w*_id[>}]", pattern):
+                continue
+            with transaction.atomic():
+                values = world.objects(principal, foreign)
+                url = _fill(pattern.replace("{", "<").replace("}", ">"), values)
+                if api:
+                    url = API_PREFIX + url
+                status = _run(_client(world, principal, api), method, url, data, api)
+                transaction.set_rollback(True)
+            CHECKED.append(1)
+            if not foreign:
+                observed[principal] = status
+            want = expected[principal]
+            ok = status in _acceptable_foreign(want) if foreign else status == want
+            if not ok:
+                where = "another workspace's object" if foreign else "own workspace"
+                failures.append(f"{method} {url} as {principal} ({where}): got {status}, matrix says {want}")
+    if DRAFT:
+        row = " ".join(f"{observed[p]:>3}" for p in PRINCIPALS)
+        print(f'DRAFT [{section}."{key}"] {method} = "{row}"')
+        return []
+    return failures
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("route", web_routes(), ids=lambda r: r.name)
+def test_web_route_matches_matrix(cast: Cast, route: WebRoute) -> None:
+    world = build_world(cast)
+    failures = []
+    for method in WEB_METHODS:
+        failures += _check_cases(world, route.name, method, route.pattern, api=False)
+    assert not failures, "\n".join(failures)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("op", api_operations(), ids=lambda o: o.operation_id)
+def test_api_operation_matches_matrix(cast: Cast, op: ApiOperation) -> None:
+    world = build_world(cast)
+    failures = _check_cases(world, op.operation_id, op.method, op.path, api=True)
+    assert not failures, "\n".join(failures)
+
+
+def test_matrix_has_no_rows_for_routes_that_do_not_exist() -> None:
+    web = {r.name for r in web_routes()}
+    api = {o.operation_id for o in api_operations()}
+    assert sorted(set(MATRIX.get("web", {})) - web) == []
+    assert sorted(set(MATRIX.get("api", {})) - api) == []
