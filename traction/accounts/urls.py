@@ -1,1 +1,27 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "accounts"
+
+W = "w/<slug:workspace_slug>/"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("login/", views.login_view, name="login"),
+    path("logout/", views.logout_view, name="logout"),
+    path("invitations/<str:secret>/", views.accept_invitation, name="accept_invitation"),
+    path(W, views.workspace_home, name="workspace_home"),
+    path(W + "members/", views.members, name="members"),
+    path(W + "members/invite/", views.member_invite, name="member_invite"),
+    path(W + "members/<int:membership_id>/role/", views.member_role, name="member_role"),
+    path(W + "members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
+    path(
+        W + "invitations/<int:invitation_id>/revoke/",
+        views.invitation_revoke,
+        name="invitation_revoke",
+    ),
+    path(W + "audit/", views.audit_log, name="audit_log"),
+    path(W + "settings/tokens/", views.tokens, name="tokens"),
+    path(W + "settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+]

@@ -1,1 +1,13 @@
-urlpatterns: list = []
+from django.urls import path
+
+from . import views
+
+app_name = "programs"
+
+urlpatterns = [
+    path("", views.program_list, name="list"),
+    path("new/", views.program_create, name="create"),
+    path("<int:program_id>/", views.program_detail, name="detail"),
+    path("<int:program_id>/edit/", views.program_edit, name="edit"),
+    path("<int:program_id>/team/", views.program_team, name="team"),
+]

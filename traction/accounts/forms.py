@@ -1,0 +1,107 @@
+"""Web forms for accounts: they parse input; the services decide.
+
+``apply_domain_errors`` is the one place a service's ValidationFailed or Conflict becomes
+form errors, shared by every app's views.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from django import forms
+
+from traction.core.errors import Conflict, DomainError, ValidationFailed
+from traction.core.permissions import Role
+
+CONFLICT_HELP = " Your changes were not saved."
+
+
+def apply_domain_errors(
+    form: forms.Form, exc: DomainError, field_map: Mapping[str, str] | None = None
+) -> None:
+    """Show a service's refusal on the form: beside the field it names, or on top.
+
+    Services name model fields (``account_owner_id``); ``field_map`` maps them onto the
+    form's fields (``account_owner``). A Conflict always goes on top: reload, then redo.
+    """
+    field_map = field_map or {}
+    if isinstance(exc, Conflict):
+        form.add_error(None, exc.message + CONFLICT_HELP)
+        return
+    if not isinstance(exc, ValidationFailed):
+        form.add_error(None, exc.message)
+        return
+    for name, messages in exc.errors.items():
+        target = field_map.get(name, name)
+        for message in messages:
+            form.add_error(target if target in form.fields else None, message)
+
+
+class LoginForm(forms.Form):
+    email = forms.EmailField(
+        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
+    )
+    password = forms.CharField(
+        strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
+    )
+    next = forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+class AcceptInvitationForm(forms.Form):
+    full_name = forms.CharField(
+        label="Your name",
+        max_length=150,
+        help_text="How your colleagues will see you in Traction.",
+        widget=forms.TextInput(attrs={"autocomplete": "name"}),
+    )
+    password = forms.CharField(
+        strip=False,
+        help_text="At least 8 characters; not a common password, not only digits.",
+        widget=forms.PasswordInput(attrs={"autocomplete": "new-password"}),
+    )
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(
+        help_text="We send the invitation link to this address.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    role = forms.ChoiceField(
+        choices=Role.choices,
+        initial=Role.CORE_TEAM,
+        help_text="What they may do in this workspace. You can change it later.",
+    )
+
+
+class MemberRoleForm(forms.Form):
+    role = forms.ChoiceField(choices=Role.choices)
+
+
+class RemoveMemberForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        max_length=300,
+        help_text="Optional; kept in the audit log.",
+    )
+
+
+class TokenForm(forms.Form):
+    name = forms.CharField(
+        label="Token name",
+        max_length=200,  # the service says what is too long, beside the field
+        help_text='Where the token will be used, e.g. "Reporting script" or "Jira sync".',
+    )
+
+
+class AuditFilterForm(forms.Form):
+    action = forms.CharField(
+        required=False, help_text='Starts with, e.g. "customer" or "member.role_changed".'
+    )
+    actor = forms.CharField(required=False, label="Who (email)")
+    object_type = forms.ChoiceField(required=False, label="Object type", choices=[("", "Any")])
+
+    def __init__(self, *args: object, object_types: list[str], **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        field = self.fields["object_type"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "Any"), *[(t, t) for t in object_types]]

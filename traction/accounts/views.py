@@ -1,0 +1,330 @@
+"""Web views for signing in, workspaces, members, invitations, the audit log and API tokens.
+
+Each view parses input with a form, calls one service or selector, and renders.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import authenticate, login, logout
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from traction.core import permissions
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import ROLE_DESCRIPTIONS, Role, Viewer, personal, public
+
+from . import selectors, services
+from .decorators import workspace_view
+from .forms import (
+    AcceptInvitationForm,
+    AuditFilterForm,
+    InviteForm,
+    LoginForm,
+    MemberRoleForm,
+    RemoveMemberForm,
+    TokenForm,
+    apply_domain_errors,
+)
+from .models import User
+
+AUDIT_PAGE_SIZE = 50
+
+
+def _client_ip(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _safe_next(request: HttpRequest, target: str) -> str:
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return reverse("accounts:home")
+
+
+# --- signing in and out ---------------------------------------------------------------------
+
+
+@public("Signing in happens before anyone is known.")
+@require_http_methods(["GET", "POST"])
+def login_view(request: HttpRequest) -> HttpResponse:
+    form = LoginForm(request.POST or None, initial={"next": request.GET.get("next", "")})
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        email, ip = form.cleaned_data["email"], _client_ip(request)
+        if services.login_throttled(email=email, ip=ip):
+            # Refused before the password is even checked: guessing gains nothing.
+            minutes = settings.LOGIN_THROTTLE_WINDOW_SECONDS // 60
+            form.add_error(
+                None,
+                f"Too many failed sign-ins for this account or from your network. "
+                f"Wait {minutes} minutes, then try again.",
+            )
+            status = 429
+        else:
+            user = authenticate(request, email=email, password=form.cleaned_data["password"])
+            if user is None:
+                services.record_failed_login(email=email, ip=ip)
+                form.add_error(None, "That email and password do not match an account.")
+            else:
+                services.clear_failed_logins(email=email)
+                login(request, user)
+                return redirect(_safe_next(request, form.cleaned_data["next"]))
+    return render(request, "accounts/login.html", {"form": form}, status=status)
+
+
+@public("Signing out needs no permission; it only ends the visitor's own session.")
+@require_POST
+def logout_view(request: HttpRequest) -> HttpResponse:
+    logout(request)
+    messages.success(request, "You are signed out.")
+    return redirect("accounts:login")
+
+
+@personal("Lists only the signed-in user's own workspaces.")
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    assert isinstance(user, User)
+    memberships = list(selectors.memberships_of(user))
+    return render(request, "accounts/home.html", {"memberships": memberships})
+
+
+# --- invitations ----------------------------------------------------------------------------
+
+
+@public("The invitation link's secret is the credential; the service checks it.")
+@require_http_methods(["GET", "POST"])
+def accept_invitation(request: HttpRequest, secret: str) -> HttpResponse:
+    invitation = services.find_invitation(secret)  # NotFound for a used or unknown link
+    user = request.user if request.user.is_authenticated else None
+    existing_account = user is None and User.objects.filter(email__iexact=invitation.email).exists()
+    form = AcceptInvitationForm(request.POST or None) if user is None else None
+    if request.method == "POST" and (form is None or form.is_valid()):
+        try:
+            membership = services.accept_invitation(
+                secret=secret,
+                user=user,
+                full_name=form.cleaned_data["full_name"] if form else "",
+                password=form.cleaned_data["password"] if form else "",
+            )
+        except ValidationFailed as exc:
+            assert form is not None  # a signed-in member joining has nothing to validate
+            apply_domain_errors(form, exc)
+        else:
+            if user is None:
+                login(request, membership.user)
+            messages.success(
+                request,
+                f"Welcome to {membership.workspace.name}. You joined as "
+                f"{membership.get_role_display()}.",
+            )
+            return redirect("accounts:workspace_home", workspace_slug=membership.workspace.slug)
+    return render(
+        request,
+        "accounts/accept_invitation.html",
+        {
+            "invitation": invitation,
+            "form": form,
+            "existing_account": existing_account,
+            "wrong_user": user is not None and user.email.lower() != invitation.email.lower(),
+            "role_description": ROLE_DESCRIPTIONS.get(invitation.role, ""),
+        },
+    )
+
+
+# --- inside a workspace ---------------------------------------------------------------------
+
+
+@workspace_view
+@require_GET
+def workspace_home(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    workspace = selectors.workspace(viewer)
+    # The dashboard summarises the apps built on accounts, so it reads their selectors
+    # (imported here, not at module level, to keep accounts below them).
+    from traction.customers import selectors as customer_selectors
+    from traction.programs import selectors as program_selectors
+
+    counts: dict[str, int | None] = {"programs": None, "customers": None}
+    if permissions.allows(viewer, "program.view"):
+        counts["programs"] = program_selectors.programs(viewer).count()
+    if permissions.allows(viewer, "customer.view"):
+        counts["customers"] = customer_selectors.customers(viewer).count()
+    return render(
+        request,
+        "accounts/workspace_home.html",
+        {
+            "workspace": workspace,
+            "counts": counts,
+            "role_label": Role(viewer.role).label,
+            "role_description": ROLE_DESCRIPTIONS.get(viewer.role, ""),
+            "can_create_program": permissions.allows(viewer, "program.create"),
+            "can_create_customer": permissions.allows(viewer, "customer.create"),
+            "can_manage_members": permissions.allows(viewer, "member.manage"),
+        },
+    )
+
+
+def _members_context(viewer: Viewer) -> dict[str, Any]:
+    manage = permissions.allows(viewer, "member.manage")
+    return {
+        "members": list(selectors.members(viewer)),
+        "invitations": list(selectors.invitations(viewer)) if manage else [],
+        "can_manage": manage,
+        "roles": [
+            {"value": value, "label": label, "description": ROLE_DESCRIPTIONS[value]}
+            for value, label in Role.choices
+        ],
+    }
+
+
+@workspace_view
+@require_GET
+def members(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    return render(request, "accounts/members.html", _members_context(viewer))
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def member_invite(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    permissions.check(viewer, "member.manage")
+    form = InviteForm(request.POST or None)
+    sent: dict[str, str] | None = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation, link = services.invite_member(viewer, **form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            # Shown once, on this response: the secret is stored only as a hash.
+            sent = {"email": invitation.email, "role": invitation.get_role_display(), "link": link}
+            form = InviteForm()
+    roles = [
+        {"label": label, "description": ROLE_DESCRIPTIONS[value]} for value, label in Role.choices
+    ]
+    return render(
+        request, "accounts/member_invite.html", {"form": form, "sent": sent, "roles": roles}
+    )
+
+
+@workspace_view
+@require_POST
+def member_role(request: HttpRequest, viewer: Viewer, membership_id: int) -> HttpResponse:
+    membership = selectors.member(viewer, membership_id, action="member.manage")
+    form = MemberRoleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the roles listed.")
+    else:
+        try:
+            changed = services.change_member_role(
+                viewer, membership=membership, role=form.cleaned_data["role"]
+            )
+        except ValidationFailed as exc:
+            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        else:
+            messages.success(request, f"{changed.user} is now {changed.get_role_display()}.")
+    return redirect("accounts:members", workspace_slug=request.workspace_slug)  # type: ignore[attr-defined]
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def member_remove(request: HttpRequest, viewer: Viewer, membership_id: int) -> HttpResponse:
+    membership = selectors.member(viewer, membership_id, action="member.manage")
+    form = RemoveMemberForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.remove_member(
+                viewer, membership=membership, reason=form.cleaned_data["reason"]
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, f"{membership.user} no longer belongs to this workspace.")
+            return redirect("accounts:members", workspace_slug=request.workspace_slug)  # type: ignore[attr-defined]
+    return render(request, "accounts/member_remove.html", {"membership": membership, "form": form})
+
+
+@workspace_view
+@require_POST
+def invitation_revoke(request: HttpRequest, viewer: Viewer, invitation_id: int) -> HttpResponse:
+    invitation = selectors.invitation(viewer, invitation_id)
+    try:
+        services.revoke_invitation(viewer, invitation=invitation)
+    except ValidationFailed as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, f"The invitation for {invitation.email} no longer works.")
+    return redirect("accounts:members", workspace_slug=request.workspace_slug)  # type: ignore[attr-defined]
+
+
+@workspace_view
+@require_GET
+def audit_log(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    all_events = selectors.audit_events(viewer)
+    object_types = sorted(set(all_events.order_by().values_list("object_type", flat=True)))
+    form = AuditFilterForm(request.GET or None, object_types=object_types)
+    filters = form.cleaned_data if form.is_valid() else {}
+    events = selectors.audit_events(
+        viewer,
+        action=filters.get("action", "").strip(),
+        actor_email=filters.get("actor", "").strip(),
+        object_type=filters.get("object_type", ""),
+    ).select_related("actor")
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "accounts/audit_log.html",
+        {
+            "form": form,
+            "page": page,
+            "filtered": any(filters.values()),
+            "query": query.urlencode(),
+        },
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def tokens(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    form = TokenForm(request.POST or None)
+    new_key = ""
+    new_token = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            new_token, new_key = services.create_api_token(viewer, name=form.cleaned_data["name"])
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            form = TokenForm()
+    return render(
+        request,
+        "accounts/tokens.html",
+        {
+            "form": form,
+            "tokens": list(selectors.api_tokens(viewer)),
+            "new_token": new_token,
+            "new_key": new_key,
+            "api_url": settings.TRACTION_SITE_URL.rstrip("/") + "/api/v1/customers",
+        },
+    )
+
+
+@workspace_view
+@require_POST
+def token_revoke(request: HttpRequest, viewer: Viewer, token_id: int) -> HttpResponse:
+    token = selectors.api_token(viewer, token_id)
+    services.revoke_api_token(viewer, token=token)
+    messages.success(request, f"The token “{token.name}” no longer works.")
+    return redirect("accounts:tokens", workspace_slug=request.workspace_slug)  # type: ignore[attr-defined]

@@ -1,0 +1,110 @@
+"""Web forms for customers and contacts: parsing only; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from traction.accounts.models import User
+
+from .models import Cadence, Channel, Segment, Size
+
+# Services name model fields; the forms name what people choose.
+CUSTOMER_FIELD_MAP = {"account_owner_id": "account_owner"}
+
+
+class MemberChoiceField(forms.ModelChoiceField["User"]):
+    def label_from_instance(self, obj: User) -> str:
+        return obj.full_name or obj.email
+
+
+class CustomerFilterForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        widget=forms.SearchInput(attrs={"placeholder": "Name, region or notes"}),
+    )
+    segment = forms.ChoiceField(required=False, choices=[("", "Any segment"), *Segment.choices])
+    owner = MemberChoiceField(
+        required=False,
+        queryset=User.objects.none(),
+        empty_label="Any account owner",
+        label="Account owner",
+    )
+
+    def __init__(self, *args: Any, owners: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+
+
+class CustomerForm(forms.Form):
+    name = forms.CharField(max_length=160, help_text="The organisation's name as people know it.")
+    segment = forms.ChoiceField(choices=Segment.choices)
+    size = forms.ChoiceField(required=False, choices=[("", "Unknown"), *Size.choices])
+    region = forms.CharField(
+        required=False, max_length=80, help_text='Where they mainly operate, e.g. "EMEA".'
+    )
+    account_owner = MemberChoiceField(
+        required=False,
+        queryset=User.objects.none(),
+        empty_label="Nobody yet",
+        help_text="The gatekeeper: outreach to this customer's contacts needs their approval.",
+    )
+    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, owners: QuerySet[User], can_reassign_owner: bool = True, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        owner = self.fields["account_owner"]
+        owner.queryset = owners  # type: ignore[attr-defined]
+        if not can_reassign_owner:
+            # Shown, not editable: a disabled field keeps its initial value.
+            owner.disabled = True
+            owner.help_text = "Only a facilitator or admin can reassign the account owner."
+
+    def service_values(self) -> dict[str, Any]:
+        """The cleaned input under the service's argument names."""
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        owner = data.pop("account_owner")
+        data["account_owner_id"] = owner.pk if owner else None
+        return data
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(max_length=150)
+    email = forms.EmailField()
+    title = forms.CharField(required=False, max_length=120, label="Job title")
+    consent_to_contact = forms.BooleanField(
+        required=False,
+        label="This person agreed to be contacted",
+        help_text="Record consent only when they gave it. We keep the date it changed.",
+    )
+    preferred_channel = forms.ChoiceField(choices=Channel.choices, initial=Channel.EMAIL)
+    update_cadence = forms.ChoiceField(
+        choices=Cadence.choices,
+        initial=Cadence.AS_NEEDED,
+        label="How often they want updates",
+    )
+    communication_notes = forms.CharField(
+        required=False,
+        max_length=300,
+        label="Communication notes",
+        help_text="Anything to keep in mind when writing to them.",
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def service_values(self) -> dict[str, Any]:
+        data = dict(self.cleaned_data)
+        data.pop("version", None)
+        return data
+
+
+class DeleteForm(forms.Form):
+    reason = forms.CharField(
+        required=False, max_length=300, help_text="Optional; kept in the audit log."
+    )

@@ -1,0 +1,223 @@
+"""Web views for customers and their contacts: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import models
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from traction.accounts import selectors as account_selectors
+from traction.accounts.decorators import workspace_view
+from traction.accounts.forms import apply_domain_errors
+from traction.core import permissions
+from traction.core.errors import Conflict, ValidationFailed
+from traction.core.permissions import Viewer
+
+from . import selectors, services
+from .forms import CUSTOMER_FIELD_MAP, ContactForm, CustomerFilterForm, CustomerForm, DeleteForm
+
+PAGE_SIZE = 25
+
+
+def _changes(obj: models.Model, values: dict[str, Any]) -> dict[str, Any]:
+    """Only what the person changed, so a field they did not touch is never rewritten."""
+    return {name: value for name, value in values.items() if getattr(obj, name) != value}
+
+
+def _slug(request: HttpRequest) -> str:
+    return str(request.workspace_slug)  # type: ignore[attr-defined]
+
+
+@workspace_view
+@require_GET
+def customer_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    everything = selectors.customers(viewer)
+    form = CustomerFilterForm(request.GET or None, owners=account_selectors.member_users(viewer))
+    filters = form.cleaned_data if form.is_valid() else {}
+    owner = filters.get("owner")
+    customers = selectors.customers(
+        viewer,
+        q=filters.get("q", "").strip(),
+        segment=filters.get("segment", ""),
+        account_owner_id=owner.pk if owner else None,
+    )
+    page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": any(filters.values()),
+        "has_any": page.paginator.count > 0 or everything.exists(),
+        "query": query.urlencode(),
+        "can_create": permissions.allows(viewer, "customer.create"),
+    }
+    template = "customers/customer_list.html"
+    if (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Target") == "results"
+    ):
+        template += "#results"
+    return render(request, template, context)
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def customer_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    permissions.check(viewer, "customer.create")
+    form = CustomerForm(request.POST or None, owners=account_selectors.member_users(viewer))
+    if request.method == "POST" and form.is_valid():
+        try:
+            customer = services.create_customer(viewer, **form.service_values())
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, CUSTOMER_FIELD_MAP)
+        else:
+            messages.success(
+                request, f"{customer.name} was added. Add the people you work with there."
+            )
+            return redirect(
+                "customers:detail", workspace_slug=_slug(request), customer_id=customer.pk
+            )
+    return render(request, "customers/customer_form.html", {"form": form, "customer": None})
+
+
+@workspace_view
+@require_GET
+def customer_detail(request: HttpRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
+    customer = selectors.customer(viewer, customer_id)
+    can_edit = permissions.can(viewer, "customer.change", customer)
+    return render(
+        request,
+        "customers/customer_detail.html",
+        {
+            "customer": customer,
+            "contacts": list(selectors.contacts(viewer, customer_id=customer.pk)),
+            "can_edit": can_edit,
+            "can_delete": permissions.can(viewer, "customer.delete", customer),
+            "can_add_contact": can_edit and permissions.allows(viewer, "contact.change"),
+            "can_delete_contact": permissions.allows(viewer, "contact.delete"),
+        },
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def customer_edit(request: HttpRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
+    customer = selectors.customer(viewer, customer_id, action="customer.change")
+    initial = {
+        "name": customer.name,
+        "segment": customer.segment,
+        "size": customer.size,
+        "region": customer.region,
+        "account_owner": customer.account_owner_id,
+        "notes": customer.notes,
+        "version": customer.version,
+    }
+    form = CustomerForm(
+        request.POST or None,
+        initial=initial,
+        owners=account_selectors.member_users(viewer),
+        can_reassign_owner=permissions.allows(viewer, "customer.create"),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_customer(
+                viewer,
+                customer=customer,
+                changes=_changes(customer, form.service_values()),
+                version=form.cleaned_data["version"],
+            )
+        except (ValidationFailed, Conflict) as exc:
+            apply_domain_errors(form, exc, CUSTOMER_FIELD_MAP)
+        else:
+            messages.success(request, f"{customer.name} was saved.")
+            return redirect(
+                "customers:detail", workspace_slug=_slug(request), customer_id=customer.pk
+            )
+    return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def customer_delete(request: HttpRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
+    customer = selectors.customer(viewer, customer_id, action="customer.delete")
+    form = DeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.delete_customer(viewer, customer=customer, reason=form.cleaned_data["reason"])
+        messages.success(request, f"{customer.name} and its contacts were deleted.")
+        return redirect("customers:list", workspace_slug=_slug(request))
+    return render(
+        request,
+        "customers/customer_delete.html",
+        {"customer": customer, "form": form, "contact_count": customer.contacts.count()},
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def contact_create(request: HttpRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
+    customer = selectors.customer(viewer, customer_id, action="customer.change")
+    permissions.check(viewer, "contact.change")
+    form = ContactForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            contact = services.add_contact(viewer, customer=customer, **form.service_values())
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, f"{contact.name} was added to {customer.name}.")
+            return redirect(
+                "customers:detail", workspace_slug=_slug(request), customer_id=customer.pk
+            )
+    return render(
+        request,
+        "customers/contact_form.html",
+        {"form": form, "customer": customer, "contact": None},
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def contact_edit(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
+    contact = selectors.contact(viewer, contact_id, action="contact.change")
+    initial = {name: getattr(contact, name) for name in services.CONTACT_FIELDS}
+    form = ContactForm(request.POST or None, initial={**initial, "version": contact.version})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_contact(
+                viewer,
+                contact=contact,
+                changes=_changes(contact, form.service_values()),
+                version=form.cleaned_data["version"],
+            )
+        except (ValidationFailed, Conflict) as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, f"{contact.name} was saved.")
+            return redirect(
+                "customers:detail", workspace_slug=_slug(request), customer_id=contact.customer_id
+            )
+    return render(
+        request,
+        "customers/contact_form.html",
+        {"form": form, "customer": contact.customer, "contact": contact},
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def contact_delete(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
+    contact = selectors.contact(viewer, contact_id, action="contact.delete")
+    form = DeleteForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.delete_contact(viewer, contact=contact, reason=form.cleaned_data["reason"])
+        messages.success(request, f"{contact.name} was deleted from {contact.customer.name}.")
+        return redirect(
+            "customers:detail", workspace_slug=_slug(request), customer_id=contact.customer_id
+        )
+    return render(request, "customers/contact_delete.html", {"contact": contact, "form": form})

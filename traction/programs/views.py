@@ -1,0 +1,162 @@
+"""Web views for programs and their team: parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from traction.accounts import selectors as account_selectors
+from traction.accounts.decorators import workspace_view
+from traction.accounts.forms import apply_domain_errors
+from traction.core import permissions
+from traction.core.errors import Conflict, ValidationFailed
+from traction.core.permissions import Viewer
+
+from . import selectors, services
+from .forms import PROGRAM_FIELD_MAP, ProgramFilterForm, ProgramForm, TeamForm
+from .models import ProgramMember
+
+PAGE_SIZE = 25
+
+
+def _slug(request: HttpRequest) -> str:
+    return str(request.workspace_slug)  # type: ignore[attr-defined]
+
+
+@workspace_view
+@require_GET
+def program_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    form = ProgramFilterForm(request.GET or None)
+    filters = form.cleaned_data if form.is_valid() else {}
+    programs = selectors.programs(
+        viewer, q=filters.get("q", "").strip(), status=filters.get("status", "")
+    )
+    page = Paginator(programs, PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "page": page,
+        "filtered": any(filters.values()),
+        "query": query.urlencode(),
+        "can_create": permissions.allows(viewer, "program.create"),
+    }
+    template = "programs/program_list.html"
+    if (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Target") == "results"
+    ):
+        template += "#results"
+    return render(request, template, context)
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def program_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    permissions.check(viewer, "program.create")
+    form = ProgramForm(
+        request.POST or None,
+        members=account_selectors.member_users(viewer),
+        sponsors=account_selectors.member_users(viewer, roles=services.sponsor_candidates_roles()),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            program = services.create_program(viewer, **form.service_values())
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, PROGRAM_FIELD_MAP)
+        else:
+            messages.success(request, f"The program “{program.name}” was started.")
+            return redirect("programs:detail", workspace_slug=_slug(request), program_id=program.pk)
+    return render(request, "programs/program_form.html", {"form": form, "program": None})
+
+
+@workspace_view
+@require_GET
+def program_detail(request: HttpRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = selectors.program(viewer, program_id)
+    members = list(program.members.all())
+    return render(
+        request,
+        "programs/program_detail.html",
+        {
+            "program": program,
+            "core_team": [m.user for m in members if m.kind == ProgramMember.Kind.CORE_TEAM],
+            "observers": [m.user for m in members if m.kind == ProgramMember.Kind.OBSERVER],
+            "can_change": permissions.can(viewer, "program.change", program),
+        },
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def program_edit(request: HttpRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = selectors.program(viewer, program_id, action="program.change")
+    initial = {
+        "name": program.name,
+        "goal": program.goal,
+        "executive_sponsor": program.executive_sponsor_id,
+        "status": program.status,
+        "results_window_start": program.results_window_start,
+        "results_window_end": program.results_window_end,
+        "version": program.version,
+    }
+    form = ProgramForm(
+        request.POST or None,
+        initial=initial,
+        members=account_selectors.member_users(viewer),
+        sponsors=account_selectors.member_users(viewer, roles=services.sponsor_candidates_roles()),
+        with_team=False,
+    )
+    if request.method == "POST" and form.is_valid():
+        values = form.service_values()
+        changes = {k: v for k, v in values.items() if getattr(program, k) != v}
+        try:
+            services.update_program(
+                viewer, program=program, changes=changes, version=form.cleaned_data["version"]
+            )
+        except (ValidationFailed, Conflict) as exc:
+            apply_domain_errors(form, exc, PROGRAM_FIELD_MAP)
+        else:
+            messages.success(request, f"The program “{program.name}” was saved.")
+            return redirect("programs:detail", workspace_slug=_slug(request), program_id=program.pk)
+    return render(request, "programs/program_form.html", {"form": form, "program": program})
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def program_team(request: HttpRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = selectors.program(viewer, program_id, action="program.change")
+    current = list(program.members.all())
+    form = TeamForm(
+        request.POST or None,
+        members=account_selectors.member_users(viewer),
+        initial={
+            "core_team": [m.user_id for m in current if m.kind == ProgramMember.Kind.CORE_TEAM],
+            "observers": [m.user_id for m in current if m.kind == ProgramMember.Kind.OBSERVER],
+        },
+    )
+    if request.method == "POST" and form.is_valid():
+        field = "core_team"
+        try:
+            # Both lists or neither: the second call failing undoes the first.
+            with transaction.atomic():
+                for field, kind in (
+                    ("core_team", ProgramMember.Kind.CORE_TEAM),
+                    ("observers", ProgramMember.Kind.OBSERVER),
+                ):
+                    services.set_core_team(
+                        viewer,
+                        program=program,
+                        user_ids=[u.pk for u in form.cleaned_data[field]],
+                        kind=kind,
+                    )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, {"core_team_ids": field})
+        else:
+            messages.success(request, f"The team of “{program.name}” was saved.")
+            return redirect("programs:detail", workspace_slug=_slug(request), program_id=program.pk)
+    return render(request, "programs/program_team.html", {"form": form, "program": program})
