@@ -57,7 +57,10 @@ def _safe_next(request: HttpRequest, target: str) -> str:
 @public("Signing in happens before anyone is known.")
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
-    form = LoginForm(request.POST or None, initial={"next": request.GET.get("next", "")})
+    form = LoginForm(
+        request.POST if request.method == "POST" else None,
+        initial={"next": request.GET.get("next", "")},
+    )
     status = 200
     if request.method == "POST" and form.is_valid():
         email, ip = form.cleaned_data["email"], _client_ip(request)
@@ -109,7 +112,11 @@ def accept_invitation(request: HttpRequest, secret: str) -> HttpResponse:
     invitation = services.find_invitation(secret)  # NotFound for a used or unknown link
     user = request.user if request.user.is_authenticated else None
     existing_account = user is None and User.objects.filter(email__iexact=invitation.email).exists()
-    form = AcceptInvitationForm(request.POST or None) if user is None else None
+    form = (
+        AcceptInvitationForm(request.POST if request.method == "POST" else None)
+        if user is None
+        else None
+    )
     if request.method == "POST" and (form is None or form.is_valid()):
         try:
             membership = services.accept_invitation(
@@ -198,7 +205,7 @@ def members(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def member_invite(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "member.manage")
-    form = InviteForm(request.POST or None)
+    form = InviteForm(request.POST if request.method == "POST" else None)
     sent: dict[str, str] | None = None
     if request.method == "POST" and form.is_valid():
         try:
@@ -240,7 +247,7 @@ def member_role(request: HttpRequest, viewer: Viewer, membership_id: int) -> Htt
 @require_http_methods(["GET", "POST"])
 def member_remove(request: HttpRequest, viewer: Viewer, membership_id: int) -> HttpResponse:
     membership = selectors.member(viewer, membership_id, action="member.manage")
-    form = RemoveMemberForm(request.POST or None)
+    form = RemoveMemberForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             services.remove_member(
@@ -298,7 +305,7 @@ def audit_log(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def tokens(request: HttpRequest, viewer: Viewer) -> HttpResponse:
-    form = TokenForm(request.POST or None)
+    form = TokenForm(request.POST if request.method == "POST" else None)
     new_key = ""
     new_token = None
     if request.method == "POST" and form.is_valid():

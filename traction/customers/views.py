@@ -70,7 +70,10 @@ def customer_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def customer_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "customer.create")
-    form = CustomerForm(request.POST or None, owners=account_selectors.member_users(viewer))
+    form = CustomerForm(
+        request.POST if request.method == "POST" else None,
+        owners=account_selectors.member_users(viewer),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             customer = services.create_customer(viewer, **form.service_values())
@@ -119,7 +122,7 @@ def customer_edit(request: HttpRequest, viewer: Viewer, customer_id: int) -> Htt
         "version": customer.version,
     }
     form = CustomerForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial=initial,
         owners=account_selectors.member_users(viewer),
         can_reassign_owner=permissions.allows(viewer, "customer.create"),
@@ -146,7 +149,7 @@ def customer_edit(request: HttpRequest, viewer: Viewer, customer_id: int) -> Htt
 @require_http_methods(["GET", "POST"])
 def customer_delete(request: HttpRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
     customer = selectors.customer(viewer, customer_id, action="customer.delete")
-    form = DeleteForm(request.POST or None)
+    form = DeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.delete_customer(viewer, customer=customer, reason=form.cleaned_data["reason"])
         messages.success(request, f"{customer.name} and its contacts were deleted.")
@@ -163,7 +166,7 @@ def customer_delete(request: HttpRequest, viewer: Viewer, customer_id: int) -> H
 def contact_create(request: HttpRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
     customer = selectors.customer(viewer, customer_id, action="customer.change")
     permissions.check(viewer, "contact.change")
-    form = ContactForm(request.POST or None)
+    form = ContactForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
             contact = services.add_contact(viewer, customer=customer, **form.service_values())
@@ -186,7 +189,10 @@ def contact_create(request: HttpRequest, viewer: Viewer, customer_id: int) -> Ht
 def contact_edit(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
     contact = selectors.contact(viewer, contact_id, action="contact.change")
     initial = {name: getattr(contact, name) for name in services.CONTACT_FIELDS}
-    form = ContactForm(request.POST or None, initial={**initial, "version": contact.version})
+    form = ContactForm(
+        request.POST if request.method == "POST" else None,
+        initial={**initial, "version": contact.version},
+    )
     if request.method == "POST" and form.is_valid():
         try:
             services.update_contact(
@@ -213,7 +219,7 @@ def contact_edit(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpR
 @require_http_methods(["GET", "POST"])
 def contact_delete(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
     contact = selectors.contact(viewer, contact_id, action="contact.delete")
-    form = DeleteForm(request.POST or None)
+    form = DeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         services.delete_contact(viewer, contact=contact, reason=form.cleaned_data["reason"])
         messages.success(request, f"{contact.name} was deleted from {contact.customer.name}.")

@@ -59,7 +59,7 @@ def program_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 def program_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "program.create")
     form = ProgramForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         members=account_selectors.member_users(viewer),
         sponsors=account_selectors.member_users(viewer, roles=services.sponsor_candidates_roles()),
     )
@@ -105,7 +105,7 @@ def program_edit(request: HttpRequest, viewer: Viewer, program_id: int) -> HttpR
         "version": program.version,
     }
     form = ProgramForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial=initial,
         members=account_selectors.member_users(viewer),
         sponsors=account_selectors.member_users(viewer, roles=services.sponsor_candidates_roles()),
@@ -132,7 +132,7 @@ def program_team(request: HttpRequest, viewer: Viewer, program_id: int) -> HttpR
     program = selectors.program(viewer, program_id, action="program.change")
     current = list(program.members.all())
     form = TeamForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         members=account_selectors.member_users(viewer),
         initial={
             "core_team": [m.user_id for m in current if m.kind == ProgramMember.Kind.CORE_TEAM],

@@ -1,0 +1,367 @@
+"""Web pages for customers and contacts."""
+
+from __future__ import annotations
+
+from django.urls import reverse
+
+from traction.accounts import services as account_services
+from traction.core.models import AuditEvent
+from traction.core.testing.cast import PASSWORD
+from traction.customers import services
+from traction.customers.models import Contact, Customer
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def field_error(field: str, message: str) -> str:
+    return f'<ul class="errorlist" id="id_{field}_error"><li>{message}</li></ul>'
+
+
+def url(name: str, *args: object) -> str:
+    return reverse(f"customers:{name}", args=["acme", *args])
+
+
+# --- list -----------------------------------------------------------------------------------
+
+
+def test_list_shows_every_customer_to_a_facilitator(cast, client_for):
+    page = html(client_for("facilitator").get(url("list")))
+    assert "<title>Customers · Acme · Traction</title>" in page
+    globex = cast.customer.pk
+    assert (
+        f'<td><a href="/w/acme/customers/{globex}/">Globex</a></td>\n'
+        "        <td>Mid-market</td>\n"
+        "        <td>EMEA</td>\n"
+        "        <td>Owen Owner</td>\n"
+        '        <td class="num">1</td>'
+    ) in page
+    assert ">Initech</a>" in page
+    assert "Rival customer" not in page
+    assert 'href="/w/acme/customers/new/">Add a customer</a>' in page
+
+
+def test_an_account_owner_sees_only_their_customers_and_no_add_button(cast, client_for):
+    page = html(client_for("account_owner").get(url("list")))
+    assert ">Globex</a>" in page
+    assert "Initech" not in page
+    assert "Add a customer" not in page
+
+
+def test_filters_narrow_the_list(cast, client_for):
+    client = client_for("facilitator")
+    page = html(client.get(url("list"), {"segment": "enterprise"}))
+    assert ">Initech</a>" in page
+    assert ">Globex</a>" not in page
+    page = html(client.get(url("list"), {"owner": cast.users["account_owner"].pk}))
+    assert ">Globex</a>" in page
+    assert ">Initech</a>" not in page
+    page = html(client.get(url("list"), {"q": "zzz"}))
+    assert "<strong>No customers match these filters.</strong>" in page
+    assert "No customers yet" not in page
+
+
+def test_live_search_returns_only_the_results_partial(cast, client_for):
+    response = client_for("facilitator").get(
+        url("list"), {"q": "glob"}, headers={"HX-Request": "true", "HX-Target": "results"}
+    )
+    page = html(response)
+    assert page.lstrip().startswith('<div id="results" aria-live="polite">')
+    assert "<html" not in page
+    assert ">Globex</a>" in page
+    assert "Initech" not in page
+
+
+def test_an_empty_workspace_explains_what_customers_are_for(db, client):
+    user = account_services.create_user(email="n@x.test", full_name="Nova", password=PASSWORD)
+    account_services.create_workspace(name="Fresh", admin=user)
+    client.force_login(user)
+    page = html(client.get(reverse("customers:list", args=["fresh"])))
+    assert (
+        "<strong>No customers yet.</strong> "
+        "Add the organisations you will invite to co-design sessions" in page
+    )
+    assert 'href="/w/fresh/customers/new/">Add your first customer</a>' in page
+    assert 'role="search"' not in page  # no filters until there is something to filter
+
+
+def test_an_observer_may_not_open_customers(cast, client_for):
+    response = client_for("observer").get(url("list"))
+    assert response.status_code == 403
+    assert "Your role (Observer) does not allow: customer view." in html(response)
+
+
+# --- create ---------------------------------------------------------------------------------
+
+
+def test_create_form_offers_members_as_account_owners(cast, client_for):
+    page = html(client_for("facilitator").get(url("create")))
+    assert "<h1>Add a customer</h1>" in page
+    assert f'<option value="{cast.users["account_owner"].pk}">Owen Owner</option>' in page
+    assert "Stan Stranger" not in page
+
+
+def test_an_observer_cannot_open_the_create_form(cast, client_for):
+    assert client_for("observer").get(url("create")).status_code == 403
+
+
+def test_invalid_create_shows_errors_beside_fields_and_saves_nothing(cast, client_for):
+    before = Customer.objects.count(), AuditEvent.objects.count()
+    response = client_for("facilitator").post(url("create"), {"name": "", "segment": "galactic"})
+    page = html(response)
+    assert field_error("name", "This field is required.") in page
+    assert (
+        field_error(
+            "segment", "Select a valid choice. galactic is not one of the available choices."
+        )
+        in page
+    )
+    assert 'aria-invalid="true"' in page
+    assert (Customer.objects.count(), AuditEvent.objects.count()) == before
+
+
+def test_a_duplicate_name_is_refused_by_the_service_and_shown(cast, client_for):
+    before = Customer.objects.count()
+    page = html(
+        client_for("facilitator").post(url("create"), {"name": "Globex", "segment": "enterprise"})
+    )
+    assert "Customer with this Workspace and Name already exists." in page
+    assert Customer.objects.count() == before
+
+
+def test_create_a_customer(cast, client_for):
+    owner = cast.users["account_owner"]
+    response = client_for("facilitator").post(
+        url("create"),
+        {
+            "name": "Umbrella",
+            "segment": "enterprise",
+            "region": "APAC",
+            "account_owner": owner.pk,
+            "size": "5000+",
+        },
+    )
+    umbrella = Customer.objects.get(name="Umbrella")
+    assert response["Location"] == f"/w/acme/customers/{umbrella.pk}/"
+    assert (umbrella.workspace_id, umbrella.account_owner_id, umbrella.size) == (
+        cast.acme.pk,
+        owner.pk,
+        "5000+",
+    )
+    event = AuditEvent.objects.get(action="customer.created", object_id=str(umbrella.pk))
+    assert event.actor == cast.users["facilitator"]
+
+
+# --- detail ---------------------------------------------------------------------------------
+
+
+def test_detail_shows_contacts_with_their_consent(cast, client_for):
+    page = html(client_for("facilitator").get(url("detail", cast.customer.pk)))
+    assert "<h1>Globex</h1>" in page
+    assert "<dt>Account owner</dt><dd>Owen Owner" in page
+    assert "<td>Gina Globex</td>" in page
+    assert '<span class="badge badge-ok">✓ Yes</span>' in page
+    assert f'href="/w/acme/customers/{cast.customer.pk}/contacts/new/">Add a contact</a>' in page
+    assert "Delete…" not in page  # deleting a customer is for admins
+
+    page = html(client_for("facilitator").get(url("detail", cast.other_customer.pk)))
+    assert '<span class="badge badge-warn">✗ No — do not contact</span>' in page
+
+
+def test_admins_see_the_delete_button(cast, client_for):
+    page = html(client_for("admin").get(url("detail", cast.customer.pk)))
+    assert f'href="/w/acme/customers/{cast.customer.pk}/delete/">Delete…</a>' in page
+
+
+def test_a_stranger_gets_404_on_an_acme_customer(cast, client_for):
+    assert client_for("stranger").get(url("detail", cast.customer.pk)).status_code == 404
+
+
+def test_an_account_owner_gets_404_for_someone_elses_customer(cast, client_for):
+    assert client_for("account_owner").get(url("detail", cast.other_customer.pk)).status_code == 404
+
+
+# --- edit -----------------------------------------------------------------------------------
+
+
+def test_edit_saves_changes_and_audits_them(cast, client_for):
+    globex = cast.customer
+    client = client_for("facilitator")
+    page = html(client.get(url("edit", globex.pk)))
+    assert '<input type="hidden" name="version" value="1" id="id_version">' in page
+    response = client.post(
+        url("edit", globex.pk),
+        {
+            "name": "Globex Corp",
+            "segment": "mid_market",
+            "region": "EMEA",
+            "account_owner": cast.users["account_owner"].pk,
+            "version": 1,
+        },
+    )
+    assert response["Location"] == f"/w/acme/customers/{globex.pk}/"
+    globex.refresh_from_db()
+    assert (globex.name, globex.version) == ("Globex Corp", 2)
+    event = AuditEvent.objects.get(action="customer.changed")
+    assert event.changes == {"name": ["Globex", "Globex Corp"]}
+
+
+def test_a_stale_edit_shows_the_conflict_and_keeps_the_other_change(cast, client_for):
+    globex = cast.customer
+    services.update_customer(
+        cast.viewer("admin"), customer=globex, changes={"region": "APAC"}, version=1
+    )
+    response = client_for("facilitator").post(
+        url("edit", globex.pk),
+        {"name": "Mine", "segment": "mid_market", "region": "EMEA", "version": 1},
+    )
+    page = html(response)
+    assert (
+        "This customer was changed by someone else since you opened it. "
+        "Reload to see their changes, then apply yours again. Your changes were not saved."
+    ) in page
+    globex.refresh_from_db()
+    assert (globex.name, globex.region, globex.version) == ("Globex", "APAC", 2)
+
+
+def test_an_account_owner_edits_but_cannot_reassign_the_owner(cast, client_for):
+    globex = cast.customer
+    client = client_for("account_owner")
+    page = html(client.get(url("edit", globex.pk)))
+    assert '<select name="account_owner" disabled' in page
+    response = client.post(
+        url("edit", globex.pk),
+        {
+            "name": "Globex",
+            "segment": "mid_market",
+            "region": "EMEA",
+            "account_owner": cast.users["admin"].pk,
+            "notes": "Met in May.",
+            "version": 1,
+        },
+    )
+    assert response.status_code == 302
+    globex.refresh_from_db()
+    assert (globex.notes, globex.account_owner_id) == (
+        "Met in May.",
+        cast.users["account_owner"].pk,
+    )
+
+
+# --- delete ---------------------------------------------------------------------------------
+
+
+def test_delete_asks_first_then_deletes(cast, client_for):
+    client = client_for("admin")
+    page = html(client.get(url("delete", cast.customer.pk)))
+    assert "<h1>Delete Globex?</h1>" in page
+    assert "its 1 contact." in page
+    response = client.post(url("delete", cast.customer.pk), {"reason": "Duplicate"})
+    assert response["Location"] == "/w/acme/customers/"
+    assert not Customer.objects.filter(pk=cast.customer.pk).exists()
+    assert AuditEvent.objects.get(action="customer.deleted").reason == "Duplicate"
+
+
+def test_a_facilitator_cannot_delete_a_customer(cast, client_for):
+    response = client_for("facilitator").post(url("delete", cast.customer.pk))
+    assert response.status_code == 403
+    assert Customer.objects.filter(pk=cast.customer.pk).exists()
+
+
+# --- contacts -------------------------------------------------------------------------------
+
+
+def test_add_contact_invalid_then_valid(cast, client_for):
+    client = client_for("account_owner")
+    before = Contact.objects.count()
+    page = html(client.post(url("contact_create", cast.customer.pk), {"name": "", "email": "nope"}))
+    assert field_error("name", "This field is required.") in page
+    assert field_error("email", "Enter a valid email address.") in page
+    assert Contact.objects.count() == before
+
+    page = html(
+        client.post(
+            url("contact_create", cast.customer.pk),
+            {
+                "name": "Gina Again",
+                "email": "GINA@globex.test",
+                "preferred_channel": "email",
+                "update_cadence": "monthly",
+            },
+        )
+    )
+    assert "Contact with this Customer and Email already exists." in page
+    assert Contact.objects.count() == before
+
+    response = client.post(
+        url("contact_create", cast.customer.pk),
+        {
+            "name": "Hank Globex",
+            "email": "Hank@Globex.test",
+            "title": "CFO",
+            "consent_to_contact": "on",
+            "preferred_channel": "video",
+            "update_cadence": "quarterly",
+        },
+    )
+    assert response["Location"] == f"/w/acme/customers/{cast.customer.pk}/"
+    hank = Contact.objects.get(name="Hank Globex")
+    assert (hank.email, hank.consent_to_contact, hank.update_cadence) == (
+        "hank@globex.test",
+        True,
+        "quarterly",
+    )
+    assert hank.consent_recorded_at is not None
+    assert AuditEvent.objects.filter(action="contact.created", object_id=str(hank.pk)).count() == 1
+
+
+def test_an_account_owner_cannot_add_contacts_to_others_customers(cast, client_for):
+    assert (
+        client_for("account_owner").get(url("contact_create", cast.other_customer.pk)).status_code
+        == 404
+    )
+
+
+def test_edit_contact_and_conflict(cast, client_for):
+    gina = cast.contact
+    client = client_for("facilitator")
+    data = {
+        "name": "Gina G.",
+        "email": "gina@globex.test",
+        "preferred_channel": "email",
+        "update_cadence": "as_needed",
+        "version": 1,
+    }
+    response = client.post(url("contact_edit", gina.pk), data)
+    assert response["Location"] == f"/w/acme/customers/{cast.customer.pk}/"
+    gina.refresh_from_db()
+    assert (gina.name, gina.consent_to_contact, gina.version) == ("Gina G.", False, 2)
+    event = AuditEvent.objects.get(action="contact.changed")
+    assert event.changes == {
+        "consent_to_contact": [True, False],
+        "name": ["Gina Globex", "Gina G."],
+    }
+
+    page = html(client.post(url("contact_edit", gina.pk), {**data, "name": "Stale"}))
+    assert "This contact was changed by someone else since you opened it." in page
+    gina.refresh_from_db()
+    assert gina.name == "Gina G."
+
+
+def test_delete_contact(cast, client_for):
+    client = client_for("facilitator")
+    assert "<h1>Delete Gina Globex?</h1>" in html(
+        client.get(url("contact_delete", cast.contact.pk))
+    )
+    response = client.post(url("contact_delete", cast.contact.pk))
+    assert response["Location"] == f"/w/acme/customers/{cast.customer.pk}/"
+    assert not Contact.objects.filter(pk=cast.contact.pk).exists()
+    assert AuditEvent.objects.filter(action="contact.deleted").count() == 1
+
+
+def test_an_account_owner_cannot_delete_contacts(cast, client_for):
+    assert (
+        client_for("account_owner").post(url("contact_delete", cast.contact.pk)).status_code == 403
+    )
+    assert Contact.objects.filter(pk=cast.contact.pk).exists()
