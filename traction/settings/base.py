@@ -126,6 +126,8 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+# The project-wide static files (stylesheet, vendored htmx) live beside the templates.
+STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
