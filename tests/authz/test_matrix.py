@@ -184,7 +184,7 @@ def _client(world: World, principal: str, api: bool) -> Client:
 def _check_cases(world: World, key: str, method: str, pattern: str, api: bool) -> list[str]:
     section = "api" if api else "web"
     expected = expected_row(section, key, method)
-    data = MATRIX[section][key].get(f"{method}_data")
+    data = MATRIX.get(section, {}).get(key, {}).get(f"{method}_data")
     failures = []
     observed: dict[str, int] = {}
     for principal in PRINCIPALS:
@@ -193,7 +193,7 @@ def _check_cases(world: World, key: str, method: str, pattern: str, api: bool) -
                 continue
             with transaction.atomic():
                 values = world.objects(principal, foreign)
-                url = _fill(pattern.replace("{", "<").replace("}", ">"), values)
+                url = "/" + _fill(pattern.replace("{", "<").replace("}", ">"), values).lstrip("/")
                 if api:
                     url = API_PREFIX + url
                 status = _run(_client(world, principal, api), method, url, data, api)

@@ -10,4 +10,5 @@ ALLOWED_HOSTS = ["*"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 DATABASES = {"default": database_from_env(VAR_DIR / "test.sqlite3")}
-DATABASES["default"]["TEST"] = {"NAME": str(VAR_DIR / "test-db.sqlite3")} if DATABASES["default"]["ENGINE"].endswith("sqlite3") else {}
+# SQLite tests run in memory (shared with live-server threads by Django), so parallel runs
+# never trip over one file.
