@@ -99,9 +99,7 @@ class World:
             "customer_id": (c.rival_customer if foreign else c.customer).pk,
             "contact_id": (c.rival_contact if foreign else c.contact).pk,
             "program_id": (c.rival_program if foreign else c.program).pk,
-            "membership_id": (
-                c.membership("stranger") if foreign else c.membership("observer")
-            ).pk,
+            "membership_id": (c.membership("stranger") if foreign else c.membership("observer")).pk,
             "invitation_id": self.invitation.pk,
             "token_id": own_token[0].pk if own_token else 0,
             "secret": self.invitation_secret,
@@ -119,7 +117,9 @@ def build_world(cast: Cast) -> World:
     invitation, link = account_services.invite_member(
         cast.viewer("admin"), email="newcomer@acme.test", role="observer"
     )
-    world = World(cast=cast, invitation=invitation, invitation_secret=link.rstrip("/").rsplit("/", 1)[-1])
+    world = World(
+        cast=cast, invitation=invitation, invitation_secret=link.rstrip("/").rsplit("/", 1)[-1]
+    )
     for principal in PRINCIPALS:
         if principal != "anonymous":
             world.tokens[principal] = account_services.create_api_token(
@@ -205,7 +205,9 @@ def _check_cases(world: World, key: str, method: str, pattern: str, api: bool) -
             ok = status in _acceptable_foreign(want) if foreign else status == want
             if not ok:
                 where = "another workspace's object" if foreign else "own workspace"
-                failures.append(f"{method} {url} as {principal} ({where}): got {status}, matrix says {want}")
+                failures.append(
+                    f"{method} {url} as {principal} ({where}): got {status}, matrix says {want}"
+                )
     if DRAFT:
         row = " ".join(f"{observed[p]:>3}" for p in PRINCIPALS)
         print(f'DRAFT [{section}."{key}"] {method} = "{row}"')

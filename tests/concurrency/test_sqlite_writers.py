@@ -75,9 +75,11 @@ def test_parallel_writers_neither_lock_nor_lose_updates(tmp_path: Path) -> None:
             "from traction.customers.models import Customer;"
             "from traction.core.models import AuditEvent;"
             "g = Customer.objects.get(name='Globex');"
-            "print(json.dumps({'parallel': Customer.objects.filter(name__startswith='Parallel ').count(),"
+            "print(json.dumps({"
+            "'parallel': Customer.objects.filter(name__startswith='Parallel ').count(),"
             " 'notes': g.notes, 'version': g.version,"
-            " 'changed_events': AuditEvent.objects.filter(action='customer.changed', object_id=str(g.pk)).count(),"
+            " 'changed_events': AuditEvent.objects.filter("
+            "action='customer.changed', object_id=str(g.pk)).count(),"
             " 'journal': __import__('django.db', fromlist=['connection']).connection.cursor()"
             ".execute('PRAGMA journal_mode').fetchone()[0]}))",
             env,

@@ -16,10 +16,14 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
     if user is None or not user.is_authenticated:
         return {}
     viewer = getattr(request, "viewer", None)
-    context: dict[str, Any] = {"my_memberships": list(selectors.memberships_of(user))}  # type: ignore[arg-type]
+    context: dict[str, Any] = {"my_memberships": list(selectors.memberships_of(user))}
     if viewer is not None:
         current = next(
-            (m.workspace for m in context["my_memberships"] if m.workspace_id == viewer.workspace_id),
+            (
+                m.workspace
+                for m in context["my_memberships"]
+                if m.workspace_id == viewer.workspace_id
+            ),
             None,
         )
         context.update(

@@ -71,7 +71,9 @@ class Membership(models.Model):
     class Meta:
         ordering = ["user__full_name", "user__email"]
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "user"], name="one_membership_per_workspace")
+            models.UniqueConstraint(
+                fields=["workspace", "user"], name="one_membership_per_workspace"
+            )
         ]
 
     def __str__(self) -> str:

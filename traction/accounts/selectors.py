@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import cast
 
 from django.db.models import QuerySet
 from django.utils import timezone
@@ -12,12 +13,14 @@ from traction.core.errors import NotFound
 from traction.core.models import AuditEvent
 from traction.core.permissions import Viewer
 
-from .models import ApiToken, Invitation, Membership, User, Workspace
+from .models import ApiToken, Invitation, InvitationQuerySet, Membership, User, Workspace
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
     """The workspaces a user belongs to (their own list: no policy needed beyond identity)."""
-    return Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+    return (
+        Membership.objects.filter(user=user).select_related("workspace").order_by("workspace__name")
+    )
 
 
 def viewer_for(user: User, workspace_slug: str) -> Viewer:
@@ -45,9 +48,11 @@ def viewer_for_token(key: str) -> Viewer | None:
     )
     if token is None:
         return None
-    membership = Membership.objects.filter(
-        user_id=token.user_id, workspace_id=token.workspace_id
-    ).values_list("role", flat=True).first()
+    membership = (
+        Membership.objects.filter(user_id=token.user_id, workspace_id=token.workspace_id)
+        .values_list("role", flat=True)
+        .first()
+    )
     if membership is None:
         return None
     now = timezone.now()
@@ -88,7 +93,7 @@ def member_users(viewer: Viewer, *, roles: list[str] | None = None) -> QuerySet[
 
 def invitations(viewer: Viewer, *, pending_only: bool = True) -> QuerySet[Invitation]:
     qs = permissions.scope(viewer, "member.manage", Invitation.objects.select_related("invited_by"))
-    return qs.pending() if pending_only else qs
+    return cast(InvitationQuerySet, qs).pending() if pending_only else qs
 
 
 def invitation(viewer: Viewer, invitation_id: int) -> Invitation:

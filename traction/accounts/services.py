@@ -106,7 +106,9 @@ def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[Invitation, 
     permissions.check(actor, "member.manage")
     email = _clean_email(email)
     role = _clean_role(role)
-    if Membership.objects.filter(workspace_id=actor.workspace_id, user__email__iexact=email).exists():
+    if Membership.objects.filter(
+        workspace_id=actor.workspace_id, user__email__iexact=email
+    ).exists():
         raise ValidationFailed.field("email", f"{email} is already a member of this workspace.")
     now = timezone.now()
     for old in Invitation.objects.pending().filter(workspace_id=actor.workspace_id, email=email):
@@ -124,20 +126,26 @@ def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[Invitation, 
     link = settings.TRACTION_SITE_URL.rstrip("/") + reverse(
         "accounts:accept_invitation", args=[secret]
     )
-    audit.record(actor, action="invitation.sent", obj=invitation, changes={"email": email, "role": role})
+    audit.record(
+        actor, action="invitation.sent", obj=invitation, changes={"email": email, "role": role}
+    )
     body = render_to_string(
         "accounts/email/invitation.txt",
         {"invitation": invitation, "link": link, "inviter": actor.user},
     )
-    send_email_on_commit(f"You are invited to {invitation.workspace.name} on Traction", body, [email])
+    send_email_on_commit(
+        f"You are invited to {invitation.workspace.name} on Traction", body, [email]
+    )
     return invitation, link
 
 
 def find_invitation(secret: str) -> Invitation:
     """The pending invitation behind a link, or NotFound (unknown, used, revoked or expired)."""
     try:
-        return Invitation.objects.pending().select_related("workspace").get(
-            token_hash=Invitation.hash_secret(secret)
+        return (
+            Invitation.objects.pending()
+            .select_related("workspace")
+            .get(token_hash=Invitation.hash_secret(secret))
         )
     except Invitation.DoesNotExist:
         raise NotFound("This invitation link is not valid any more. Ask for a new one.") from None

@@ -43,7 +43,7 @@ def record(
     user = viewer.user if viewer is not None else None
     return AuditEvent.objects.create(
         workspace_id=ws,
-        actor=user,
+        actor_id=user.pk if user is not None else None,
         actor_label=getattr(user, "email", "") or "system",
         via=_channel.get(),
         action=action,

@@ -17,6 +17,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 
 from .errors import NotFound, PermissionDenied
@@ -113,10 +114,18 @@ class Registry:
         try:
             return self.rules[action]
         except KeyError:
-            raise LookupError(f"no rule for action {action!r}: add it to the app's rules.py") from None
+            raise LookupError(
+                f"no rule for action {action!r}: add it to the app's rules.py"
+            ) from None
 
 
 registry = Registry()
+
+
+def everyone(action: str, *, description: str = "") -> Rule:
+    """An action every workspace role may take over the whole workspace."""
+    return Rule(action=action, grants=dict.fromkeys(Role.values, ALL), description=description)
+
 
 # --- request bookkeeping for default-deny -------------------------------------------------
 
@@ -173,8 +182,9 @@ def get(viewer: Viewer, action: str, queryset: models.QuerySet[M], **lookup: Any
     """Fetching is checking: the one object, or NotFound whether missing or hidden."""
     try:
         return scope(viewer, action, queryset).get(**lookup)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
-        raise NotFound(f"{queryset.model._meta.verbose_name.capitalize()} not found.") from None
+    except (ObjectDoesNotExist, ValueError, TypeError):
+        label = str(queryset.model._meta.verbose_name or "object")
+        raise NotFound(f"{label[:1].upper()}{label[1:]} not found.") from None
 
 
 def check(viewer: Viewer, action: str, obj: models.Model | None = None) -> None:

@@ -33,7 +33,9 @@ def save_new(obj: M, *, exclude: Iterable[str] = ()) -> M:
     try:
         obj.save()
     except IntegrityError as exc:  # a racing duplicate that validation could not see yet
-        raise ValidationFailed.field("__all__", f"This clashes with an existing record ({exc}).") from None
+        raise ValidationFailed.field(
+            "__all__", f"This clashes with an existing record ({exc})."
+        ) from None
     return obj
 
 
@@ -63,8 +65,8 @@ def versioned_update(
     validate(obj)
     version = expected_version if expected_version is not None else obj.version  # type: ignore[attr-defined]
     model = type(obj)
-    values = {name: getattr(obj, model._meta.get_field(name).attname) for name in changes}
-    values = {model._meta.get_field(n).attname: v for n, v in values.items()}
+    attnames = [getattr(model._meta.get_field(name), "attname", name) for name in changes]
+    values = {attname: getattr(obj, attname) for attname in attnames}
     updated = model._default_manager.filter(pk=obj.pk, version=version).update(
         version=F("version") + 1, **values
     )

@@ -45,7 +45,9 @@ class Customer(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "name"], name="customer_name_unique_in_workspace")
+            models.UniqueConstraint(
+                fields=["workspace", "name"], name="customer_name_unique_in_workspace"
+            )
         ]
         indexes = [models.Index(fields=["workspace", "name"])]
 
@@ -76,8 +78,12 @@ class Contact(models.Model):
     title = models.CharField(max_length=120, blank=True)
     consent_to_contact = models.BooleanField(default=False)
     consent_recorded_at = models.DateTimeField(null=True, blank=True)
-    preferred_channel = models.CharField(max_length=10, choices=Channel.choices, default=Channel.EMAIL)
-    update_cadence = models.CharField(max_length=12, choices=Cadence.choices, default=Cadence.AS_NEEDED)
+    preferred_channel = models.CharField(
+        max_length=10, choices=Channel.choices, default=Channel.EMAIL
+    )
+    update_cadence = models.CharField(
+        max_length=12, choices=Cadence.choices, default=Cadence.AS_NEEDED
+    )
     communication_notes = models.CharField(max_length=300, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -86,7 +92,9 @@ class Contact(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["customer", "email"], name="contact_email_unique_per_customer")
+            models.UniqueConstraint(
+                fields=["customer", "email"], name="contact_email_unique_per_customer"
+            )
         ]
 
     def __str__(self) -> str:

@@ -55,4 +55,6 @@ def contacts(
 
 
 def contact(viewer: Viewer, contact_id: int, action: str = "contact.view") -> Contact:
-    return permissions.get(viewer, action, Contact.objects.select_related("customer"), pk=contact_id)
+    return permissions.get(
+        viewer, action, Contact.objects.select_related("customer"), pk=contact_id
+    )

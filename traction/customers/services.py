@@ -29,10 +29,15 @@ CONTACT_FIELDS = [
 def _check_owner(actor: Viewer, owner_id: int | None) -> None:
     from traction.accounts.models import Membership
 
-    if owner_id is not None and not Membership.objects.filter(
-        workspace_id=actor.workspace_id, user_id=owner_id
-    ).exists():
-        raise ValidationFailed.field("account_owner_id", "The account owner must be a workspace member.")
+    if (
+        owner_id is not None
+        and not Membership.objects.filter(
+            workspace_id=actor.workspace_id, user_id=owner_id
+        ).exists()
+    ):
+        raise ValidationFailed.field(
+            "account_owner_id", "The account owner must be a workspace member."
+        )
 
 
 @transaction.atomic
@@ -60,7 +65,10 @@ def create_customer(
         )
     )
     audit.record(
-        actor, action="customer.created", obj=customer, changes=audit.snapshot(customer, CUSTOMER_FIELDS)
+        actor,
+        action="customer.created",
+        obj=customer,
+        changes=audit.snapshot(customer, CUSTOMER_FIELDS),
     )
     return customer
 
@@ -74,7 +82,9 @@ def update_customer(
     if "account_owner_id" in changes:
         # Reassigning the gatekeeper is a facilitator/admin decision, not the owner's own.
         if not permissions.can(actor, "customer.create"):
-            raise ValidationFailed.field("account_owner_id", "Only a facilitator or admin can reassign the account owner.")
+            raise ValidationFailed.field(
+                "account_owner_id", "Only a facilitator or admin can reassign the account owner."
+            )
         _check_owner(actor, changes["account_owner_id"])
     if "name" in changes:
         changes["name"] = str(changes["name"]).strip()
@@ -130,7 +140,12 @@ def add_contact(
             communication_notes=communication_notes,
         )
     )
-    audit.record(actor, action="contact.created", obj=contact, changes=audit.snapshot(contact, CONTACT_FIELDS))
+    audit.record(
+        actor,
+        action="contact.created",
+        obj=contact,
+        changes=audit.snapshot(contact, CONTACT_FIELDS),
+    )
     return contact
 
 
@@ -141,10 +156,15 @@ def update_contact(
     permissions.check(actor, "contact.change", contact)
     if "email" in changes:
         changes["email"] = str(changes["email"]).strip().lower()
-    if "consent_to_contact" in changes and bool(changes["consent_to_contact"]) != contact.consent_to_contact:
+    if (
+        "consent_to_contact" in changes
+        and bool(changes["consent_to_contact"]) != contact.consent_to_contact
+    ):
         # The moment consent was given (or withdrawn) is part of the record.
         contact.consent_recorded_at = timezone.now()
-        Contact.objects.filter(pk=contact.pk).update(consent_recorded_at=contact.consent_recorded_at)
+        Contact.objects.filter(pk=contact.pk).update(
+            consent_recorded_at=contact.consent_recorded_at
+        )
     return versioned_update(
         actor,
         contact,
@@ -158,5 +178,11 @@ def update_contact(
 @transaction.atomic
 def delete_contact(actor: Viewer, *, contact: Contact, reason: str = "") -> None:
     permissions.check(actor, "contact.delete", contact)
-    audit.record(actor, action="contact.deleted", obj=contact, changes={"email": contact.email}, reason=reason)
+    audit.record(
+        actor,
+        action="contact.deleted",
+        obj=contact,
+        changes={"email": contact.email},
+        reason=reason,
+    )
     contact.delete()

@@ -25,7 +25,9 @@ class Program(models.Model):
         on_delete=models.SET_NULL,
         related_name="sponsored_programs",
     )
-    status = models.CharField(max_length=12, choices=ProgramStatus.choices, default=ProgramStatus.PLANNING)
+    status = models.CharField(
+        max_length=12, choices=ProgramStatus.choices, default=ProgramStatus.PLANNING
+    )
     # Measurable results are expected 3 to 12 months after the sessions.
     results_window_start = models.DateField(null=True, blank=True)
     results_window_end = models.DateField(null=True, blank=True)
@@ -36,7 +38,9 @@ class Program(models.Model):
     class Meta:
         ordering = ["name"]
         constraints = [
-            models.UniqueConstraint(fields=["workspace", "name"], name="program_name_unique_in_workspace"),
+            models.UniqueConstraint(
+                fields=["workspace", "name"], name="program_name_unique_in_workspace"
+            ),
             models.CheckConstraint(
                 condition=models.Q(results_window_end__isnull=True)
                 | models.Q(results_window_start__isnull=True)
@@ -52,7 +56,9 @@ class Program(models.Model):
     def clean(self) -> None:
         start, end = self.results_window_start, self.results_window_end
         if start and end and end < start:
-            raise ValidationError({"results_window_end": "The results window must end on or after its start."})
+            raise ValidationError(
+                {"results_window_end": "The results window must end on or after its start."}
+            )
 
 
 class ProgramMember(models.Model):
@@ -63,13 +69,17 @@ class ProgramMember(models.Model):
         OBSERVER = "observer", "Observer"
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="members")
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="program_memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="program_memberships"
+    )
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CORE_TEAM)
     added_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["user__full_name"]
-        constraints = [models.UniqueConstraint(fields=["program", "user"], name="one_program_membership")]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "user"], name="one_program_membership")
+        ]
 
     def __str__(self) -> str:
         return f"{self.user} in {self.program} ({self.get_kind_display()})"

@@ -10,7 +10,9 @@ from traction.core.permissions import Viewer
 from .models import Program, ProgramMember
 
 
-def programs(viewer: Viewer, *, q: str = "", status: str = "", sponsor_id: int | None = None) -> QuerySet[Program]:
+def programs(
+    viewer: Viewer, *, q: str = "", status: str = "", sponsor_id: int | None = None
+) -> QuerySet[Program]:
     qs = permissions.scope(viewer, "program.view", Program.objects.all())
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(goal__icontains=q))
@@ -20,7 +22,9 @@ def programs(viewer: Viewer, *, q: str = "", status: str = "", sponsor_id: int |
         qs = qs.filter(executive_sponsor_id=sponsor_id)
     return (
         qs.select_related("executive_sponsor")
-        .annotate(core_team_size=Count("members", filter=Q(members__kind="core_team"), distinct=True))
+        .annotate(
+            core_team_size=Count("members", filter=Q(members__kind="core_team"), distinct=True)
+        )
         .order_by("name", "id")
     )
 

@@ -28,9 +28,9 @@ def _members_of_workspace(actor: Viewer, user_ids: list[int], field: str) -> Non
     from traction.accounts.models import Membership
 
     found = set(
-        Membership.objects.filter(workspace_id=actor.workspace_id, user_id__in=user_ids).values_list(
-            "user_id", flat=True
-        )
+        Membership.objects.filter(
+            workspace_id=actor.workspace_id, user_id__in=user_ids
+        ).values_list("user_id", flat=True)
     )
     missing = [u for u in user_ids if u not in found]
     if missing:
@@ -63,7 +63,12 @@ def create_program(
             results_window_end=results_window_end,
         )
     )
-    audit.record(actor, action="program.created", obj=program, changes=audit.snapshot(program, PROGRAM_FIELDS))
+    audit.record(
+        actor,
+        action="program.created",
+        obj=program,
+        changes=audit.snapshot(program, PROGRAM_FIELDS),
+    )
     if core_team_ids:
         set_core_team(actor, program=program, user_ids=core_team_ids)
     return program
@@ -88,12 +93,18 @@ def update_program(
 
 @transaction.atomic
 def set_core_team(
-    actor: Viewer, *, program: Program, user_ids: list[int], kind: str = ProgramMember.Kind.CORE_TEAM
+    actor: Viewer,
+    *,
+    program: Program,
+    user_ids: list[int],
+    kind: str = ProgramMember.Kind.CORE_TEAM,
 ) -> list[ProgramMember]:
     """Make the program's members of ``kind`` exactly ``user_ids``; audits who joined and left."""
     permissions.check(actor, "program.change", program)
     if kind not in ProgramMember.Kind.values:
-        raise ValidationFailed.field("kind", f"Choose one of: {', '.join(ProgramMember.Kind.values)}.")
+        raise ValidationFailed.field(
+            "kind", f"Choose one of: {', '.join(ProgramMember.Kind.values)}."
+        )
     user_ids = sorted(set(user_ids))
     _members_of_workspace(actor, user_ids, "core_team_ids")
     current = set(program.members.filter(kind=kind).values_list("user_id", flat=True))
@@ -110,7 +121,11 @@ def set_core_team(
             actor,
             action="program.team_changed",
             obj=program,
-            changes={"kind": kind, "added": sorted(wanted - current), "removed": sorted(current - wanted)},
+            changes={
+                "kind": kind,
+                "added": sorted(wanted - current),
+                "removed": sorted(current - wanted),
+            },
         )
     return list(program.members.filter(kind=kind).select_related("user"))
 

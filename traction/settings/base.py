@@ -73,7 +73,9 @@ def database_from_env(default_sqlite: Path) -> dict[str, Any]:
     """
     url = os.environ.get("DATABASE_URL", "")
     if url:
-        config: dict[str, Any] = dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        config: dict[str, Any] = dict(
+            dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
+        )
         if config["ENGINE"] == "django.db.backends.sqlite3":
             config["OPTIONS"] = SQLITE_OPTIONS
         return config

@@ -20,9 +20,18 @@ from traction.customers.models import Contact, Customer
 from traction.programs import services as programs
 from traction.programs.models import Program
 
-PASSWORD = "correct horse battery staple"
+PASSWORD = "correct horse battery staple"  # noqa: S105 - the test cast's shared password
 
-PRINCIPALS = ["admin", "facilitator", "core_team", "sponsor", "account_owner", "observer", "stranger", "anonymous"]
+PRINCIPALS = [
+    "admin",
+    "facilitator",
+    "core_team",
+    "sponsor",
+    "account_owner",
+    "observer",
+    "stranger",
+    "anonymous",
+]
 
 
 @dataclass
@@ -87,21 +96,37 @@ def build_cast() -> Cast:
         results_window_end=date(2027, 9, 30),
         core_team_ids=[cast.users["core_team"].pk],
     )
-    programs.set_core_team(fran, program=cast.program, user_ids=[cast.users["observer"].pk], kind="observer")
-    cast.other_program = programs.create_program(fran, name="Renewals", goal="Renewals without surprises.")
-    cast.customer = customers.create_customer(
-        fran, name="Globex", segment="mid_market", region="EMEA", account_owner_id=cast.users["account_owner"].pk
+    programs.set_core_team(
+        fran, program=cast.program, user_ids=[cast.users["observer"].pk], kind="observer"
     )
-    cast.other_customer = customers.create_customer(fran, name="Initech", segment="enterprise", region="NA")
+    cast.other_program = programs.create_program(
+        fran, name="Renewals", goal="Renewals without surprises."
+    )
+    cast.customer = customers.create_customer(
+        fran,
+        name="Globex",
+        segment="mid_market",
+        region="EMEA",
+        account_owner_id=cast.users["account_owner"].pk,
+    )
+    cast.other_customer = customers.create_customer(
+        fran, name="Initech", segment="enterprise", region="NA"
+    )
     cast.contact = customers.add_contact(
-        fran, customer=cast.customer, name="Gina Globex", email="gina@globex.test", consent_to_contact=True
+        fran,
+        customer=cast.customer,
+        name="Gina Globex",
+        email="gina@globex.test",
+        consent_to_contact=True,
     )
     cast.other_contact = customers.add_contact(
         fran, customer=cast.other_customer, name="Ian Initech", email="ian@initech.test"
     )
     stan_v = cast.viewers["stranger"]
     cast.rival_program = programs.create_program(stan_v, name="Rival program", goal="Theirs.")
-    cast.rival_customer = customers.create_customer(stan_v, name="Rival customer", segment="enterprise")
+    cast.rival_customer = customers.create_customer(
+        stan_v, name="Rival customer", segment="enterprise"
+    )
     cast.rival_contact = customers.add_contact(
         stan_v, customer=cast.rival_customer, name="Rita Rival", email="rita@rival-customer.test"
     )

@@ -12,17 +12,24 @@ def names(qs):
 
 def test_scope_all_own_none_and_the_workspace_wall(cast):
     qs = Customer.objects.all()
-    assert names(permissions.scope(cast.viewer("facilitator"), "customer.view", qs)) == ["Globex", "Initech"]
+    assert names(permissions.scope(cast.viewer("facilitator"), "customer.view", qs)) == [
+        "Globex",
+        "Initech",
+    ]
     assert names(permissions.scope(cast.viewer("account_owner"), "customer.view", qs)) == ["Globex"]
     with pytest.raises(PermissionDenied):
         permissions.scope(cast.viewer("observer"), "customer.view", qs)
-    assert names(permissions.scope(cast.viewer("stranger"), "customer.view", qs)) == ["Rival customer"]
+    assert names(permissions.scope(cast.viewer("stranger"), "customer.view", qs)) == [
+        "Rival customer"
+    ]
 
 
 def test_program_membership_decides_for_non_facilitators(cast):
     qs = Program.objects.all()
     for principal in ["core_team", "sponsor", "observer"]:
-        assert names(permissions.scope(cast.viewer(principal), "program.view", qs)) == ["Effortless onboarding"]
+        assert names(permissions.scope(cast.viewer(principal), "program.view", qs)) == [
+            "Effortless onboarding"
+        ]
     assert names(permissions.scope(cast.viewer("account_owner"), "program.view", qs)) == []
     assert names(permissions.scope(cast.viewer("admin"), "program.view", qs)) == [
         "Effortless onboarding",
@@ -41,7 +48,7 @@ def test_check_raises_not_found_across_workspaces_and_denied_within(cast):
 
 
 def test_unknown_action_is_a_programming_error(cast):
-    with pytest.raises(LookupError, match="rules.py"):
+    with pytest.raises(LookupError, match=r"rules\.py"):
         permissions.check(cast.viewer("admin"), "nothing.here")
 
 

@@ -9,7 +9,11 @@ from traction.customers.models import Contact, Customer
 def test_create_customer_audits_who_and_what(cast):
     fran = cast.viewer("facilitator")
     customer = services.create_customer(
-        fran, name="  Umbrella  ", segment="enterprise", region="APAC", account_owner_id=cast.users["account_owner"].pk
+        fran,
+        name="  Umbrella  ",
+        segment="enterprise",
+        region="APAC",
+        account_owner_id=cast.users["account_owner"].pk,
     )
     assert (customer.name, customer.workspace_id, customer.version) == ("Umbrella", cast.acme.pk, 1)
     event = AuditEvent.objects.get(action="customer.created", object_id=str(customer.pk))
@@ -44,7 +48,9 @@ def test_only_admins_and_facilitators_add_customers(cast, principal):
 
 def test_account_owner_edits_own_customer_but_cannot_reassign_it(cast):
     owen = cast.viewer("account_owner")
-    services.update_customer(owen, customer=cast.customer, changes={"notes": "Prefers mornings."}, version=1)
+    services.update_customer(
+        owen, customer=cast.customer, changes={"notes": "Prefers mornings."}, version=1
+    )
     cast.customer.refresh_from_db()
     assert (cast.customer.notes, cast.customer.version) == ("Prefers mornings.", 2)
     with pytest.raises(ValidationFailed) as exc:
@@ -67,7 +73,9 @@ def test_stale_version_is_a_conflict_and_changes_nothing(cast):
 def test_update_refuses_fields_callers_may_not_set(cast):
     with pytest.raises(ValidationFailed) as exc:
         services.update_customer(
-            cast.viewer("admin"), customer=cast.customer, changes={"workspace_id": cast.rival.pk, "version": 9}
+            cast.viewer("admin"),
+            customer=cast.customer,
+            changes={"workspace_id": cast.rival.pk, "version": 9},
         )
     assert set(exc.value.errors) == {"workspace_id", "version"}
     cast.customer.refresh_from_db()
@@ -76,7 +84,9 @@ def test_update_refuses_fields_callers_may_not_set(cast):
 
 def test_stranger_cannot_touch_acme_customer(cast):
     with pytest.raises(NotFound):
-        services.update_customer(cast.viewer("stranger"), customer=cast.customer, changes={"notes": "x"})
+        services.update_customer(
+            cast.viewer("stranger"), customer=cast.customer, changes={"notes": "x"}
+        )
     with pytest.raises(NotFound):
         selectors.customer(cast.viewer("stranger"), cast.customer.pk)
 
@@ -89,7 +99,9 @@ def test_contacts_record_consent_time_and_stay_unique_per_customer(cast):
     assert contact.email == "hal@globex.test"
     assert contact.consent_recorded_at is not None
     with pytest.raises(ValidationFailed):
-        services.add_contact(fran, customer=cast.customer, name="Hal again", email="hal@globex.test")
+        services.add_contact(
+            fran, customer=cast.customer, name="Hal again", email="hal@globex.test"
+        )
     services.update_contact(fran, contact=contact, changes={"consent_to_contact": False})
     contact.refresh_from_db()
     assert contact.consent_to_contact is False

@@ -19,8 +19,16 @@ def test_create_program_with_core_team(cast):
         results_window_end=dt.date(2027, 12, 1),
         core_team_ids=[cast.users["core_team"].pk, cast.users["account_owner"].pk],
     )
-    assert sorted(m.user.email for m in program.members.all()) == ["cora@acme.test", "owen@acme.test"]
-    assert [e.action for e in AuditEvent.objects.filter(object_id=str(program.pk), object_type="programs.program")] == [
+    assert sorted(m.user.email for m in program.members.all()) == [
+        "cora@acme.test",
+        "owen@acme.test",
+    ]
+    assert [
+        e.action
+        for e in AuditEvent.objects.filter(
+            object_id=str(program.pk), object_type="programs.program"
+        )
+    ] == [
         "program.team_changed",
         "program.created",
     ]
@@ -44,17 +52,23 @@ def test_results_window_must_end_after_it_starts(cast):
 def test_sponsor_and_team_must_be_workspace_members(cast):
     admin = cast.viewer("admin")
     with pytest.raises(ValidationFailed) as exc:
-        services.create_program(admin, name="X", goal="x", executive_sponsor_id=cast.users["stranger"].pk)
+        services.create_program(
+            admin, name="X", goal="x", executive_sponsor_id=cast.users["stranger"].pk
+        )
     assert list(exc.value.errors) == ["executive_sponsor_id"]
     with pytest.raises(ValidationFailed):
         services.set_core_team(admin, program=cast.program, user_ids=[cast.users["stranger"].pk])
-    assert [m.user.email for m in cast.program.members.filter(kind="core_team")] == ["cora@acme.test"]
+    assert [m.user.email for m in cast.program.members.filter(kind="core_team")] == [
+        "cora@acme.test"
+    ]
 
 
 @pytest.mark.parametrize("principal", ["core_team", "sponsor", "account_owner", "observer"])
 def test_only_admins_and_facilitators_change_programs(cast, principal):
     with pytest.raises(PermissionDenied):
-        services.update_program(cast.viewer(principal), program=cast.program, changes={"status": "closed"})
+        services.update_program(
+            cast.viewer(principal), program=cast.program, changes={"status": "closed"}
+        )
     cast.program.refresh_from_db()
     assert cast.program.status == "planning"
 
