@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from traction.core import permissions
+from traction.core import dashboard, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import ROLE_DESCRIPTIONS, Role, Viewer, personal, public
 
@@ -157,16 +157,8 @@ def accept_invitation(request: HttpRequest, secret: str) -> HttpResponse:
 @require_GET
 def workspace_home(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     workspace = selectors.workspace(viewer)
-    # The dashboard summarises the apps built on accounts, so it reads their selectors
-    # (imported here, not at module level, to keep accounts below them).
-    from traction.customers import selectors as customer_selectors
-    from traction.programs import selectors as program_selectors
-
-    counts: dict[str, int | None] = {"programs": None, "customers": None}
-    if permissions.allows(viewer, "program.view"):
-        counts["programs"] = program_selectors.programs(viewer).count()
-    if permissions.allows(viewer, "customer.view"):
-        counts["customers"] = customer_selectors.customers(viewer).count()
+    # The apps built on accounts contribute their figures (core.dashboard registry).
+    counts = dashboard.figures(viewer)
     return render(
         request,
         "accounts/workspace_home.html",

@@ -7,8 +7,14 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customers"
 
     def ready(self) -> None:
+        from traction.core import dashboard
         from traction.core.permissions import registry
 
-        from . import rules
+        from . import rules, selectors
 
         registry.register(rules.RULES)
+        dashboard.register(
+            "customers",
+            action="customer.view",
+            count=lambda viewer: selectors.customers(viewer).count(),
+        )

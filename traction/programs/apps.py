@@ -7,8 +7,14 @@ class ProgramsConfig(AppConfig):
     verbose_name = "Programs"
 
     def ready(self) -> None:
+        from traction.core import dashboard
         from traction.core.permissions import registry
 
-        from . import rules
+        from . import rules, selectors
 
         registry.register(rules.RULES)
+        dashboard.register(
+            "programs",
+            action="program.view",
+            count=lambda viewer: selectors.programs(viewer).count(),
+        )
