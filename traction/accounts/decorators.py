@@ -26,7 +26,9 @@ def workspace_view(view: WorkspaceView[P]) -> Callable[..., HttpResponse]:
 
     @login_required
     @wraps(view)
-    def wrapper(request: HttpRequest, workspace_slug: str, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(
+        request: HttpRequest, workspace_slug: str, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
         viewer = selectors.viewer_for(request.user, workspace_slug)  # type: ignore[arg-type]
         request.viewer = viewer  # type: ignore[attr-defined]
         request.workspace_slug = workspace_slug  # type: ignore[attr-defined]
