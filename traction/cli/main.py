@@ -1,0 +1,391 @@
+"""The ``traction`` command: one entry point for what a person or cron does from a shell.
+
+A thin click group over the services and selectors. Django is set up only when a command
+needs it (``--help`` stays instant). Commands this group does not know are handed to
+Django's own management commands, so ``traction shell`` or ``traction dbshell`` work too.
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+
+import click
+
+if TYPE_CHECKING:
+    from traction.core.permissions import Viewer
+
+DEFAULT_SETTINGS = "traction.settings.dev"
+ROLES = ["admin", "facilitator", "core_team", "sponsor", "account_owner", "observer"]
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def setup_django() -> None:
+    """Point Django at the settings (``DJANGO_SETTINGS_MODULE`` wins) and load the apps once."""
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", DEFAULT_SETTINGS)
+    import django
+    from django.apps import apps
+
+    if not apps.ready:
+        django.setup()
+
+
+def fail(message: str) -> NoReturn:
+    click.echo(message, err=True)
+    sys.exit(1)
+
+
+def domain_command(func: F) -> F:
+    """Set Django up, mark changes as coming from the CLI, turn domain errors into messages.
+
+    A refused use-case prints its message (a validation failure: one line per field) on
+    stderr and exits with status 1; people never see a traceback for it.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        setup_django()
+        from traction.core import audit
+        from traction.core.errors import DomainError, ValidationFailed
+
+        try:
+            with audit.channel("cli"):
+                return func(*args, **kwargs)
+        except ValidationFailed as exc:
+            lines = [
+                msg if name == "__all__" else f"{name}: {msg}"
+                for name, msgs in exc.errors.items()
+                for msg in msgs
+            ]
+            fail("\n".join(lines))
+        except DomainError as exc:
+            fail(exc.message)
+
+    return wrapper  # type: ignore[return-value]
+
+
+class TractionGroup(click.Group):
+    """A group that hands commands it does not know to Django's ``manage.py`` machinery."""
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        command = super().get_command(ctx, cmd_name)
+        if command is not None:
+            return command
+        return _django_command(cmd_name)
+
+    def format_epilog(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        super().format_epilog(ctx, formatter)
+        with formatter.section("Django commands"):
+            formatter.write_text(
+                "Any other command is passed to Django's management commands, for example "
+                "'traction shell', 'traction dbshell', 'traction changepassword'. "
+                "'traction help' lists them."
+            )
+
+
+def _django_command(name: str) -> click.Command:
+    @click.command(
+        name=name,
+        context_settings={"ignore_unknown_options": True, "allow_extra_args": True},
+        add_help_option=False,
+    )
+    @click.argument("args", nargs=-1, type=click.UNPROCESSED)
+    def django_command(args: tuple[str, ...]) -> None:
+        setup_django()
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["traction", name, *args])
+
+    return django_command
+
+
+@click.group(cls=TractionGroup)
+@click.version_option(package_name="traction", prog_name="traction")
+def cli() -> None:
+    """Traction: from what customers said in co-design sessions to decisions, owned
+    actions, measured results and honest updates back to them.
+
+    Start with 'traction run': it prepares the database, loads a demo workspace the
+    first time, and serves the app. Settings come from DJANGO_SETTINGS_MODULE
+    (default traction.settings.dev); DATABASE_URL points it at PostgreSQL.
+    """
+
+
+# --- database and demo ----------------------------------------------------------------------
+
+
+def _migrate(verbosity: int = 1) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+@cli.command()
+@click.option("--verbosity", "-v", type=click.IntRange(0, 3), default=1, show_default=True)
+@domain_command
+def migrate(verbosity: int) -> None:
+    """Create or update the database tables (safe to run any time)."""
+    _migrate(verbosity)
+
+
+def _echo_demo_logins() -> None:
+    from traction.demo import DEMO_PASSWORD
+    from traction.demo.build import PEOPLE
+
+    click.echo("Demo workspace: Northwind Software. Sign in as any of:")
+    width = max(len(p.email) for p in PEOPLE)
+    for person in PEOPLE:
+        click.echo(f"  {person.email:<{width}}  {person.name} ({_role_label(person.role)})")
+    click.echo(f"Password for every demo login: {DEMO_PASSWORD}")
+
+
+def _role_label(role: str) -> str:
+    from traction.core.permissions import Role
+
+    return str(Role(role).label)
+
+
+@cli.command()
+@click.option(
+    "--reset", is_flag=True, help="Delete the demo workspace and its users, then rebuild it."
+)
+@domain_command
+def demo(reset: bool) -> None:
+    """Load the demo workspace 'Northwind Software' (slug northwind).
+
+    It holds members in every role, customers with contacts and two programs, all created
+    through the same use-cases as the app, so the audit trail is filled too. Without
+    --reset an existing demo is left alone; with --reset it is deleted and rebuilt.
+    """
+    from traction.demo import build_demo, demo_exists, remove_demo
+
+    if reset and demo_exists():
+        remove_demo()
+        click.echo("Deleted the demo workspace.")
+    built = build_demo()
+    click.echo(
+        f"Built the demo workspace: {len(built.users)} members, "
+        f"{len(built.customers)} customers, {len(built.programs)} programs."
+    )
+    _echo_demo_logins()
+
+
+# --- serving --------------------------------------------------------------------------------
+
+
+def _serve(host: str, port: int, workers: int) -> NoReturn:
+    """Collect static files, then replace this process with granian serving the WSGI app."""
+    from django.conf import settings
+    from django.core.management import call_command
+
+    call_command("collectstatic", interactive=False, verbosity=0)
+    argv = granian_argv(
+        host=host,
+        port=port,
+        workers=workers,
+        static_route="/" + settings.STATIC_URL.strip("/"),
+        static_root=str(settings.STATIC_ROOT),
+    )
+    click.echo(f"Traction is at http://{_url_host(host)}:{port}/  (Ctrl+C stops it)")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os.execv(sys.executable, argv)  # noqa: S606 -- our own interpreter, fixed arguments
+
+
+def granian_argv(
+    *, host: str, port: int, workers: int, static_route: str, static_root: str
+) -> list[str]:
+    """The granian command line serving Traction's WSGI app (also used by the benchmark)."""
+    return [
+        sys.executable,
+        "-m",
+        "granian",
+        "--interface",
+        "wsgi",
+        "--no-ws",
+        "--host",
+        host,
+        "--port",
+        str(port),
+        "--workers",
+        str(workers),
+        # Python threads per worker: enough for a team, without a thread per queued request.
+        "--backpressure",
+        "32",
+        "--static-path-route",
+        static_route,
+        "--static-path-mount",
+        static_root,
+        "traction.wsgi:application",
+    ]
+
+
+def _url_host(host: str) -> str:
+    if host in ("0.0.0.0", "::"):  # noqa: S104 -- only to print a URL people can open
+        return "127.0.0.1"
+    return f"[{host}]" if ":" in host else host
+
+
+host_option = click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Address to listen on."
+)
+port_option = click.option(
+    "--port", default=8000, show_default=True, type=int, help="Port to listen on."
+)
+
+
+@cli.command()
+@host_option
+@port_option
+@domain_command
+def run(host: str, port: int) -> None:
+    """Set everything up and serve the app: the one command to try Traction.
+
+    Creates or updates the database, loads the demo workspace the first time (when the
+    database holds no workspace at all), prints the address and the demo logins, then
+    serves the app until you press Ctrl+C.
+    """
+    from traction.accounts.models import Workspace
+    from traction.demo import build_demo, demo_exists
+
+    _migrate(verbosity=0)
+    if not Workspace.objects.exists():
+        build_demo()
+        click.echo("Loaded the demo workspace (first start).")
+    if demo_exists():
+        _echo_demo_logins()
+    _serve(host, port, workers=1)
+
+
+@cli.command()
+@host_option
+@port_option
+@click.option(
+    "--workers", default=1, show_default=True, type=click.IntRange(min=1), help="Worker processes."
+)
+@domain_command
+def serve(host: str, port: int, workers: int) -> None:
+    """Serve the app with granian (no migrations, no demo).
+
+    Static files are collected into STATIC_ROOT first and served by granian itself.
+    """
+    _serve(host, port, workers)
+
+
+@cli.command(context_settings={"ignore_unknown_options": True})
+@click.argument("args", nargs=-1, type=click.UNPROCESSED)
+def worker(args: tuple[str, ...]) -> None:
+    """Run background tasks (emails, webhooks) from the database queue until stopped.
+
+    Extra options go to django_tasks_db's db_worker, e.g. 'traction worker --batch'.
+    """
+    setup_django()
+    from django.core.management import call_command
+
+    call_command("db_worker", *args)
+
+
+# --- people and tokens ----------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("email")
+@click.option("--name", required=True, help="The person's full name.")
+@click.option(
+    "--password",
+    prompt=True,
+    hide_input=True,
+    confirmation_prompt=True,
+    help="Their password (asked for when not given).",
+)
+@click.option("--workspace", "workspace_slug", help="Add them to this workspace (its slug).")
+@click.option(
+    "--role",
+    type=click.Choice(ROLES),
+    help="Their role in --workspace (default: observer).",
+)
+@domain_command
+def createuser(
+    email: str, name: str, password: str, workspace_slug: str | None, role: str | None
+) -> None:
+    """Create a user account that signs in with EMAIL, optionally as a workspace member."""
+    from traction.accounts import services
+    from traction.accounts.models import Workspace
+    from traction.core.errors import NotFound, ValidationFailed
+
+    if role and not workspace_slug:
+        raise ValidationFailed.field("role", "--role needs --workspace.")
+    workspace = None
+    if workspace_slug:
+        workspace = Workspace.objects.filter(slug=workspace_slug).first()
+        if workspace is None:
+            raise NotFound(f"No workspace with the slug '{workspace_slug}'.")
+    user = services.create_user(email=email, full_name=name, password=password)
+    click.echo(f"Created user {user.email}.")
+    if workspace is not None:
+        membership = services.add_member(
+            None, workspace=workspace, user=user, role=role or "observer"
+        )
+        click.echo(
+            f"Added to {workspace.name} ({workspace.slug}) as {membership.get_role_display()}."
+        )
+
+
+@cli.group()
+def token() -> None:
+    """Manage API bearer tokens."""
+
+
+@token.command("create")
+@click.argument("email")
+@click.option("--workspace", "workspace_slug", help="The workspace the token acts in (its slug).")
+@click.option("--name", default="cli", show_default=True, help="Where the token will be used.")
+@domain_command
+def token_create(email: str, workspace_slug: str | None, name: str) -> None:
+    """Create an API token for the user with EMAIL; the token is the last line printed.
+
+    The token acts as that user, with their role, in one workspace: --workspace is needed
+    when they belong to several. It is shown once; only its hash is stored.
+    """
+    from traction.accounts import services
+
+    viewer, workspace_label = _viewer_for_email(email, workspace_slug)
+    _, key = services.create_api_token(viewer, name=name)
+    click.echo(f"Created API token '{name}' for {viewer.user} in {workspace_label}.")
+    click.echo("It is shown only this once. Send it as 'Authorization: Bearer <token>':")
+    click.echo(key)
+
+
+def _viewer_for_email(email: str, workspace_slug: str | None) -> tuple[Viewer, str]:
+    """The user's standing in their one workspace (or in --workspace), as the CLI acts."""
+    from traction.accounts.models import Membership, User
+    from traction.core.errors import NotFound, ValidationFailed
+    from traction.core.permissions import Viewer
+
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        raise NotFound(f"No active user with the email {email}.")
+    memberships = Membership.objects.filter(user=user).select_related("workspace")
+    if workspace_slug:
+        memberships = memberships.filter(workspace__slug=workspace_slug)
+    found = list(memberships.order_by("workspace__slug"))
+    if not found:
+        where = f"the workspace '{workspace_slug}'" if workspace_slug else "any workspace"
+        raise NotFound(f"{user.email} is not a member of {where}.")
+    if len(found) > 1:
+        slugs = ", ".join(m.workspace.slug for m in found)
+        raise ValidationFailed.field(
+            "__all__",
+            f"{user.email} belongs to several workspaces ({slugs}): choose one with --workspace.",
+        )
+    membership = found[0]
+    viewer = Viewer(user=user, workspace_id=membership.workspace_id, role=membership.role)
+    return viewer, f"{membership.workspace.name} ({membership.workspace.slug})"
+
+
+if __name__ == "__main__":  # python -m traction.cli.main
+    cli()

@@ -1,0 +1,311 @@
+"""The `traction` command line, driven through click's runner against the test database."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+import pytest
+from click.testing import CliRunner, Result
+
+from traction.accounts import services as accounts
+from traction.accounts.models import ApiToken, Membership, User, Workspace
+from traction.accounts.selectors import viewer_for_token
+from traction.cli import main
+from traction.cli.main import cli
+from traction.core.models import AuditEvent
+from traction.customers.models import Customer
+from traction.demo import DEMO_PASSWORD
+
+pytestmark = pytest.mark.django_db
+
+EVERY_ADDRESS = "0.0.0.0"  # noqa: S104 -- only passed through to the (faked) server
+
+DEMO_LOGINS = """\
+Demo workspace: Northwind Software. Sign in as any of:
+  ana.admin@northwind.example           Ana Alvarez (Admin)
+  felix.facilitator@northwind.example   Felix Fischer (Facilitator)
+  fatima.facilitator@northwind.example  Fatima Farouk (Facilitator)
+  paul.product@northwind.example        Paul Petersen (Core team member)
+  sofia.support@northwind.example       Sofia Santos (Core team member)
+  finn.finance@northwind.example        Finn Fraser (Core team member)
+  vera.sponsor@northwind.example        Vera Volkova (Executive sponsor)
+  oscar.owner@northwind.example         Oscar Okafor (Account owner)
+  omar.owner@northwind.example          Omar Ortega (Account owner)
+  olivia.observer@northwind.example     Olivia Olsen (Observer)
+Password for every demo login: traction-demo
+"""
+
+
+def invoke(*args: str, input: str | None = None) -> Result:
+    return CliRunner().invoke(cli, list(args), input=input, catch_exceptions=False)
+
+
+class ExecCalled(Exception):
+    pass
+
+
+@pytest.fixture
+def exec_calls(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Any) -> list[list[str]]:
+    """Capture the granian exec instead of replacing the test process."""
+    settings.STATIC_ROOT = tmp_path / "static"
+    calls: list[list[str]] = []
+
+    def fake_execv(path: str, argv: list[str]) -> None:
+        calls.append(argv)
+        raise ExecCalled
+
+    monkeypatch.setattr(main.os, "execv", fake_execv)
+    return calls
+
+
+def test_help_explains_every_command() -> None:
+    result = invoke("--help")
+    assert result.exit_code == 0
+    for name in ["createuser", "demo", "migrate", "run", "serve", "token", "worker"]:
+        assert f"\n  {name} " in result.output
+    assert "passed to Django's management commands" in result.output
+
+
+def test_migrate() -> None:
+    result = invoke("migrate", "-v", "0")
+    assert (result.exit_code, result.output) == (0, "")
+
+
+def test_demo_builds_then_refuses_to_wipe_without_reset() -> None:
+    result = invoke("demo")
+    assert result.exit_code == 0
+    assert result.output == (
+        "Built the demo workspace: 10 members, 7 customers, 2 programs.\n" + DEMO_LOGINS
+    )
+    first_ids = set(Customer.objects.values_list("pk", flat=True))
+
+    again = CliRunner().invoke(cli, ["demo"])
+    assert again.exit_code == 1
+    assert again.stdout == ""
+    assert again.stderr == (
+        "The demo workspace 'northwind' already exists. Use --reset to delete and rebuild it.\n"
+    )
+    assert set(Customer.objects.values_list("pk", flat=True)) == first_ids
+
+
+def test_demo_reset_rebuilds() -> None:
+    invoke("demo")
+    old_ids = set(Customer.objects.values_list("pk", flat=True))
+    result = invoke("demo", "--reset")
+    assert result.exit_code == 0
+    assert result.output.startswith(
+        "Deleted the demo workspace.\n"
+        "Built the demo workspace: 10 members, 7 customers, 2 programs.\n"
+    )
+    assert Workspace.objects.filter(slug="northwind").count() == 1
+    assert Customer.objects.count() == 7
+    assert not old_ids & set(Customer.objects.values_list("pk", flat=True))
+    assert set(AuditEvent.objects.values_list("via", flat=True)) == {"cli"}
+
+
+def test_run_loads_demo_first_time_only_then_serves(exec_calls: list[list[str]]) -> None:
+    with pytest.raises(ExecCalled):
+        invoke("run", "--port", "8123")
+    assert Workspace.objects.filter(slug="northwind").exists()
+    argv = exec_calls[0]
+    assert argv[:3] == [sys.executable, "-m", "granian"]
+    assert argv[-1] == "traction.wsgi:application"
+    assert argv[argv.index("--port") + 1] == "8123"
+    assert argv[argv.index("--host") + 1] == "127.0.0.1"
+    assert argv[argv.index("--interface") + 1] == "wsgi"
+    assert argv[argv.index("--static-path-route") + 1] == "/static"
+
+    # Second start: the demo is not rebuilt (its customers keep their ids).
+    ids = set(Customer.objects.values_list("pk", flat=True))
+    runner = CliRunner()
+    with pytest.raises(ExecCalled):
+        runner.invoke(cli, ["run"], catch_exceptions=False)
+    assert set(Customer.objects.values_list("pk", flat=True)) == ids
+    assert len(exec_calls) == 2
+
+
+def test_run_output(exec_calls: list[list[str]]) -> None:
+    runner = CliRunner()
+    result = runner.invoke(cli, ["run", "--port", "8123"])
+    assert isinstance(result.exception, ExecCalled)
+    assert result.output == (
+        "Loaded the demo workspace (first start).\n"
+        + DEMO_LOGINS
+        + "Traction is at http://127.0.0.1:8123/  (Ctrl+C stops it)\n"
+    )
+
+
+def test_run_leaves_a_database_with_other_workspaces_alone(exec_calls: list[list[str]]) -> None:
+    admin = accounts.create_user(email="x@example.org", full_name="X", password=None)
+    accounts.create_workspace(name="Mine", admin=admin)
+    result = CliRunner().invoke(cli, ["run"])
+    assert isinstance(result.exception, ExecCalled)
+    assert result.output == "Traction is at http://127.0.0.1:8000/  (Ctrl+C stops it)\n"
+    assert not Workspace.objects.filter(slug="northwind").exists()
+
+
+def test_serve_passes_host_port_workers_and_collects_static(
+    exec_calls: list[list[str]], settings: Any
+) -> None:
+    result = CliRunner().invoke(
+        cli, ["serve", "--host", EVERY_ADDRESS, "--port", "9000", "--workers", "3"]
+    )
+    assert isinstance(result.exception, ExecCalled)
+    assert result.output == "Traction is at http://127.0.0.1:9000/  (Ctrl+C stops it)\n"
+    argv = exec_calls[0]
+    assert argv[argv.index("--host") + 1] == EVERY_ADDRESS
+    assert argv[argv.index("--workers") + 1] == "3"
+    assert argv[argv.index("--static-path-mount") + 1] == str(settings.STATIC_ROOT)
+    assert (settings.STATIC_ROOT / "traction.css").exists()
+    assert not Workspace.objects.exists()  # serve never loads the demo
+
+
+def test_createuser_with_workspace_and_role() -> None:
+    invoke("demo")
+    result = invoke(
+        "createuser",
+        "Zoe@Example.org",
+        "--name",
+        "Zoe Zhang",
+        "--password",
+        "a long enough passphrase",
+        "--workspace",
+        "northwind",
+        "--role",
+        "facilitator",
+    )
+    assert result.exit_code == 0
+    assert result.output == (
+        "Created user zoe@example.org.\nAdded to Northwind Software (northwind) as Facilitator.\n"
+    )
+    user = User.objects.get(email="zoe@example.org")
+    assert user.check_password("a long enough passphrase")
+    assert Membership.objects.get(user=user).role == "facilitator"
+    event = AuditEvent.objects.get(
+        action="member.added", object_id=str(Membership.objects.get(user=user).pk)
+    )
+    assert event.via == "cli"
+
+
+def test_createuser_prompts_for_password() -> None:
+    result = invoke(
+        "createuser", "p@example.org", "--name", "Pat", input="a long enough passphrase\n" * 2
+    )
+    assert result.exit_code == 0
+    assert result.output.endswith("Created user p@example.org.\n")
+    assert User.objects.get(email="p@example.org").check_password("a long enough passphrase")
+
+
+def test_createuser_validation_errors_go_to_stderr_per_field() -> None:
+    result = CliRunner().invoke(
+        cli, ["createuser", "not-an-email", "--name", "X", "--password", "whatever long"]
+    )
+    assert result.exit_code == 1
+    assert result.stdout == ""
+    assert result.stderr == "email: Enter a valid email address.\n"
+
+
+def test_createuser_weak_password_lists_each_message() -> None:
+    result = CliRunner().invoke(
+        cli, ["createuser", "w@example.org", "--name", "W", "--password", "123"]
+    )
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "password: This password is too short. It must contain at least 8 characters.\n"
+        "password: This password is too common.\n"
+        "password: This password is entirely numeric.\n"
+    )
+    assert not User.objects.filter(email="w@example.org").exists()
+
+
+def test_createuser_unknown_workspace_creates_nothing() -> None:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "createuser",
+            "n@example.org",
+            "--name",
+            "N",
+            "--password",
+            "long enough pass",
+            "--workspace",
+            "nope",
+        ],
+    )
+    assert (result.exit_code, result.stderr) == (1, "No workspace with the slug 'nope'.\n")
+    assert not User.objects.filter(email="n@example.org").exists()
+
+
+def test_token_create_prints_a_working_bearer_token_last() -> None:
+    invoke("demo")
+    result = invoke("token", "create", "ana.admin@northwind.example", "--name", "laptop")
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    assert lines[:2] == [
+        "Created API token 'laptop' for Ana Alvarez in Northwind Software (northwind).",
+        "It is shown only this once. Send it as 'Authorization: Bearer <token>':",
+    ]
+    key = lines[-1]
+    assert key.startswith("trc_")
+    viewer = viewer_for_token(key)
+    assert viewer is not None
+    assert (viewer.user.email, viewer.role) == ("ana.admin@northwind.example", "admin")
+    token = ApiToken.objects.get()
+    assert token.name == "laptop"
+    assert AuditEvent.objects.get(action="token.created").via == "cli"
+
+
+def test_token_create_needs_workspace_when_user_has_several() -> None:
+    invoke("demo")
+    ana = User.objects.get(email="ana.admin@northwind.example")
+    accounts.create_workspace(name="Second", admin=ana, slug="second")
+    result = CliRunner().invoke(cli, ["token", "create", "ana.admin@northwind.example"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "ana.admin@northwind.example belongs to several workspaces (northwind, second): "
+        "choose one with --workspace.\n"
+    )
+    assert not ApiToken.objects.exists()
+
+    ok = invoke("token", "create", "ana.admin@northwind.example", "--workspace", "second")
+    assert ok.exit_code == 0
+    viewer = viewer_for_token(ok.output.splitlines()[-1])
+    assert viewer is not None
+    assert viewer.workspace_id == Workspace.objects.get(slug="second").pk
+
+
+def test_token_create_unknown_user() -> None:
+    result = CliRunner().invoke(cli, ["token", "create", "ghost@example.org"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "No active user with the email ghost@example.org.\n",
+    )
+
+
+def test_token_create_user_without_workspace() -> None:
+    accounts.create_user(email="solo@example.org", full_name="Solo", password=None)
+    result = CliRunner().invoke(cli, ["token", "create", "solo@example.org"])
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "solo@example.org is not a member of any workspace.\n",
+    )
+
+
+def test_worker_runs_db_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[tuple[Any, ...]] = []
+    monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: calls.append(a))
+    result = invoke("worker", "--batch")
+    assert result.exit_code == 0
+    assert calls == [("db_worker", "--batch")]
+
+
+def test_unknown_commands_go_to_django() -> None:
+    result = invoke("check")
+    assert result.exit_code == 0
+    assert result.output == "System check identified no issues (0 silenced).\n"
+
+
+def test_demo_password_is_the_printed_one() -> None:
+    invoke("demo")
+    assert User.objects.get(email="vera.sponsor@northwind.example").check_password(DEMO_PASSWORD)

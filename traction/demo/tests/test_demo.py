@@ -1,0 +1,132 @@
+"""The demo workspace: built through services, complete, deterministic, never wiped silently."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from traction.accounts.models import Membership, User, Workspace
+from traction.core.models import AuditEvent
+from traction.customers.models import Contact, Customer
+from traction.demo import DEMO_PASSWORD, DemoExists, build_demo, remove_demo
+from traction.programs.models import Program, ProgramMember
+
+pytestmark = pytest.mark.django_db
+
+TODAY = date(2026, 11, 23)
+
+
+def test_builds_the_northwind_story() -> None:
+    demo = build_demo(today=TODAY)
+    workspace = Workspace.objects.get(slug="northwind")
+    assert workspace.name == "Northwind Software"
+    assert demo.workspace == workspace
+
+    roles = dict(Membership.objects.filter(workspace=workspace).values_list("user__email", "role"))
+    assert roles == {
+        "ana.admin@northwind.example": "admin",
+        "felix.facilitator@northwind.example": "facilitator",
+        "fatima.facilitator@northwind.example": "facilitator",
+        "paul.product@northwind.example": "core_team",
+        "sofia.support@northwind.example": "core_team",
+        "finn.finance@northwind.example": "core_team",
+        "vera.sponsor@northwind.example": "sponsor",
+        "oscar.owner@northwind.example": "account_owner",
+        "omar.owner@northwind.example": "account_owner",
+        "olivia.observer@northwind.example": "observer",
+    }
+    assert all(u.check_password(DEMO_PASSWORD) for u in User.objects.all())
+
+    customers = Customer.objects.filter(workspace=workspace)
+    assert customers.count() == 7
+    assert set(customers.values_list("segment", flat=True)) == {
+        "mid_market",
+        "enterprise",
+        "small_business",
+        "public_sector",
+    }
+    assert set(customers.values_list("region", flat=True)) == {"EMEA", "North America", "APAC"}
+    assert not customers.filter(account_owner=None).exists()
+    assert not customers.filter(notes="").exists()
+    assert set(customers.values_list("account_owner__email", flat=True)) == {
+        "oscar.owner@northwind.example",
+        "omar.owner@northwind.example",
+    }
+    for customer in customers:
+        assert 1 <= customer.contacts.count() <= 3
+    contacts = Contact.objects.filter(workspace=workspace)
+    assert contacts.count() == 13
+    assert not contacts.filter(title="").exists()
+    assert contacts.filter(consent_to_contact=True).count() == 11
+    assert not contacts.filter(consent_to_contact=True, consent_recorded_at=None).exists()
+
+    onboarding = Program.objects.get(name="Effortless onboarding for mid-market customers")
+    assert onboarding.status == "active"
+    assert onboarding.executive_sponsor is not None
+    assert onboarding.executive_sponsor.email == "vera.sponsor@northwind.example"
+    assert (onboarding.results_window_start, onboarding.results_window_end) == (
+        date(2027, 2, 1),
+        date(2027, 11, 1),
+    )
+    team = dict(ProgramMember.objects.filter(program=onboarding).values_list("user__email", "kind"))
+    assert team == {
+        "paul.product@northwind.example": "core_team",
+        "sofia.support@northwind.example": "core_team",
+        "finn.finance@northwind.example": "core_team",
+        "olivia.observer@northwind.example": "observer",
+        "oscar.owner@northwind.example": "observer",
+        "omar.owner@northwind.example": "observer",
+    }
+    renewals = Program.objects.get(name="Renewals without surprises")
+    assert renewals.status == "planning"
+
+
+def test_every_write_went_through_the_services() -> None:
+    build_demo(today=TODAY)
+    counts: dict[str, int] = {}
+    for action in AuditEvent.objects.values_list("action", flat=True):
+        counts[action] = counts.get(action, 0) + 1
+    assert counts == {
+        "workspace.created": 1,
+        "member.added": 10,
+        "customer.created": 7,
+        "contact.created": 13,
+        "program.created": 2,
+        "program.team_changed": 3,
+    }
+
+
+def test_is_deterministic() -> None:
+    def picture() -> list[tuple[str, ...]]:
+        return [
+            *Customer.objects.order_by("name").values_list(
+                "name", "segment", "size", "region", "notes"
+            ),
+            *Contact.objects.order_by("email").values_list(
+                "email", "name", "title", "preferred_channel"
+            ),
+            *Program.objects.order_by("name").values_list("name", "goal", "status"),
+        ]
+
+    build_demo(today=TODAY)
+    first = picture()
+    remove_demo()
+    build_demo(today=TODAY)
+    assert picture() == first
+
+
+def test_refuses_to_build_twice_and_changes_nothing() -> None:
+    build_demo(today=TODAY)
+    events = AuditEvent.objects.count()
+    with pytest.raises(DemoExists, match=r"already exists\. Use --reset"):
+        build_demo(today=TODAY)
+    assert AuditEvent.objects.count() == events
+    assert Customer.objects.count() == 7
+
+
+def test_remove_demo_leaves_other_workspaces_alone(cast: object) -> None:
+    before = (Workspace.objects.count(), User.objects.count(), Customer.objects.count())
+    build_demo(today=TODAY)
+    remove_demo()
+    assert (Workspace.objects.count(), User.objects.count(), Customer.objects.count()) == before
