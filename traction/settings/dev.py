@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR
 
 DEBUG = True
-SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105
+SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 INTERNAL_IPS = ["127.0.0.1"]
 

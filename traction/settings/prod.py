@@ -34,7 +34,9 @@ SESSION_COOKIE_HTTPONLY = True
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
-EMAIL_BACKEND = os.environ.get("TRACTION_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_BACKEND = os.environ.get(
+    "TRACTION_EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend"
+)
 EMAIL_HOST = os.environ.get("TRACTION_EMAIL_HOST", "localhost")
 EMAIL_PORT = int(os.environ.get("TRACTION_EMAIL_PORT", "25"))
 EMAIL_HOST_USER = os.environ.get("TRACTION_EMAIL_USER", "")

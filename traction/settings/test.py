@@ -4,7 +4,7 @@ from .base import *  # noqa: F403
 from .base import VAR_DIR, database_from_env
 
 DEBUG = False
-SECRET_KEY = "test-only-key"  # noqa: S105
+SECRET_KEY = "test-only-key"
 ALLOWED_HOSTS = ["*"]
 # Argon2 costs about a third of a second per check on two cores; tests use MD5 only here.
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

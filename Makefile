@@ -1,0 +1,76 @@
+# Traction: `make run` to try it, `make test` for every check, `make bench` for figures.
+# Works on a fresh Debian 12 with python3.11; nothing here needs network access once the
+# virtualenv is installed, except the system packages `make test` installs when missing.
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+# Stamps record what is installed: they are rebuilt only when the lock files change.
+RUN_STAMP := $(VENV)/.stamp-lock
+DEV_STAMP := $(VENV)/.stamp-dev-lock
+SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
+
+.PHONY: help run test bench docs lock system-deps bench-deps clean
+
+help:
+	@echo "make run     set up .venv, migrate, load the demo (first time) and serve on PORT=$(PORT)"
+	@echo "make test    lint, types, checks and every test suite (SQLite and PostgreSQL)"
+	@echo "make bench   benchmark figures into docs/benchmarks.md"
+	@echo "make docs    regenerate docs/cli.md from the command's --help"
+	@echo "make lock    how to regenerate requirements/lock.txt and dev-lock.txt"
+
+# A virtualenv made by another Python version (or a half-made one) is rebuilt from scratch.
+$(RUN_STAMP): requirements/lock.txt pyproject.toml
+	@if ! $(BIN)/python -c 'import sys; sys.exit(sys.version_info[:2] != (3, 11))' 2>/dev/null; then \
+		echo "Creating $(VENV) with $(PYTHON)"; rm -rf $(VENV); $(PYTHON) -m venv $(VENV); \
+	fi
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/lock.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-deps -e .
+	@touch $@
+
+$(DEV_STAMP): $(RUN_STAMP) requirements/dev-lock.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev-lock.txt
+	@touch $@
+
+run: $(RUN_STAMP)
+	$(BIN)/traction run --port $(PORT)
+
+# Debian's Chromium (for the browser tests) and PostgreSQL (for the second test run).
+system-deps:
+	@if [ ! -x /usr/bin/chromium ] || ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
+		echo "Installing chromium and postgresql"; \
+		$(SUDO) apt-get update; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium postgresql; \
+	fi
+
+test: $(DEV_STAMP) system-deps
+	scripts/test-suite
+
+bench-deps:
+	@if [ ! -x /usr/bin/wrk ]; then \
+		echo "Installing wrk"; \
+		$(SUDO) apt-get update; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; \
+	fi
+
+bench: $(RUN_STAMP) bench-deps
+	$(BIN)/python bench/run.py
+
+docs: $(RUN_STAMP)
+	scripts/gen-cli-docs
+
+# Regenerating the lock files needs uv, which the project itself does not depend on:
+#   .venv/bin/pip install uv
+#   make lock
+lock:
+	@if [ ! -x $(BIN)/uv ]; then echo "First: $(BIN)/pip install uv"; exit 1; fi
+	cd requirements && ../$(BIN)/uv pip compile --python-version 3.11 base.in -o lock.txt
+	cd requirements && ../$(BIN)/uv pip compile --python-version 3.11 dev.in -o dev-lock.txt
+
+clean:
+	rm -rf $(VENV) var/static
