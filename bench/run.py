@@ -1,0 +1,355 @@
+"""`make bench`: measure, then rewrite docs/benchmarks.md with one row per benchmark.
+
+api-list-customers: requests per second of GET /api/v1/customers?page=1&page_size=50 as an
+admin with a bearer token (500 customers in the workspace), served by granian with 2 WSGI
+workers under production settings, against a bare Django view serving the same JSON from
+one raw SQL query. The two are measured interleaved, round after round, with wrk on the
+loopback, so a noisy neighbour hurts both alike; medians and ranges are reported.
+
+Bounded in time (--budget seconds overall, a timeout on every subprocess); the server is
+killed on every way out. ``--self-test`` measures the raw view against itself (for when the
+API is not there yet) and prints the table instead of writing the docs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs" / "benchmarks.md"
+API_PATH = "/api/v1/customers?page=1&page_size=50"
+RAW_PATH = "/bench/raw/customers?page=1&page_size=50&workspace=bench"
+WRK = shutil.which("wrk") or "/usr/bin/wrk"
+
+
+class BenchError(Exception):
+    pass
+
+
+@dataclass
+class Row:
+    benchmark: str
+    figure: str
+    baseline: str
+    ratio: str
+    goal: str
+    measured_on: str
+
+
+# --- environment and data ---------------------------------------------------------------------
+
+
+def prepare_django(var_dir: Path) -> None:
+    os.environ["DJANGO_SETTINGS_MODULE"] = "traction.settings.bench"
+    os.environ["TRACTION_VAR_DIR"] = str(var_dir)
+    os.environ.pop("DATABASE_URL", None)
+    sys.path.insert(0, str(ROOT))
+    import django
+
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=0)
+
+
+def seed(customers: int) -> str:
+    """A workspace with ``customers`` customers (every third with contacts); an admin's token."""
+    from traction.accounts import services as accounts
+    from traction.core import audit
+    from traction.core.permissions import Role, Viewer
+    from traction.customers import services as customer_services
+
+    segments = ["enterprise", "mid_market", "small_business", "public_sector"]
+    sizes = ["1-49", "50-249", "250-999", "1000-4999", "5000+", ""]
+    regions = ["EMEA", "North America", "APAC", "LATAM"]
+    with audit.channel("system"):
+        admin = accounts.create_user(
+            email="admin@bench.example", full_name="Bench Admin", password=None
+        )
+        owner = accounts.create_user(
+            email="owner@bench.example", full_name="Bench Owner", password=None
+        )
+        workspace = accounts.create_workspace(name="Bench", admin=admin, slug="bench")
+        accounts.add_member(None, workspace=workspace, user=owner, role=Role.ACCOUNT_OWNER)
+        viewer = Viewer(user=admin, workspace_id=workspace.pk, role=Role.ADMIN)
+        for i in range(customers):
+            customer = customer_services.create_customer(
+                viewer,
+                name=f"Customer {i:04d}",
+                segment=segments[i % len(segments)],
+                size=sizes[i % len(sizes)],
+                region=regions[i % len(regions)],
+                account_owner_id=owner.pk if i % 2 else None,
+                notes=f"Notes about customer {i}: " + "onboarding, invoicing, renewals. " * (i % 4),
+            )
+            for j in range(2 if i % 3 == 0 else 0):
+                customer_services.add_contact(
+                    viewer,
+                    customer=customer,
+                    name=f"Contact {i}-{j}",
+                    email=f"c{i}-{j}@example.org",
+                )
+        _, key = accounts.create_api_token(viewer, name="bench")
+    return key
+
+
+# --- the server -------------------------------------------------------------------------------
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextmanager
+def server(var_dir: Path, port: int, workers: int) -> Iterator[None]:
+    from traction.cli.main import granian_argv
+
+    static = var_dir / "static"
+    static.mkdir(exist_ok=True)
+    argv = granian_argv(
+        host="127.0.0.1",
+        port=port,
+        workers=workers,
+        static_route="/static",
+        static_root=str(static),
+    )
+    argv[argv.index("traction.wsgi:application") : -1] = ["--log-level", "warning"]
+    log = (var_dir / "server.log").open("w")
+    proc = subprocess.Popen(
+        argv, cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+    )
+    try:
+        wait_until_up(port, proc, var_dir / "server.log")
+        yield
+    finally:
+        stop(proc)
+        log.close()
+
+
+def stop(proc: subprocess.Popen[Any]) -> None:
+    if proc.poll() is not None:
+        return
+    for sig, wait in ((signal.SIGTERM, 10), (signal.SIGKILL, 5)):
+        try:
+            os.killpg(proc.pid, sig)
+        except ProcessLookupError:
+            return
+        try:
+            proc.wait(timeout=wait)
+            return
+        except subprocess.TimeoutExpired:
+            continue
+
+
+def wait_until_up(port: int, proc: subprocess.Popen[Any], log: Path) -> None:
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise BenchError(f"the server exited with {proc.returncode}:\n{log.read_text()}")
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            time.sleep(0.2)
+    raise BenchError(f"the server did not answer within 30 s:\n{log.read_text()}")
+
+
+def fetch(url: str, token: str | None) -> tuple[int, Any]:
+    request = urllib.request.Request(url)  # noqa: S310 -- our own loopback server
+    if token:
+        request.add_header("Authorization", f"Bearer {token}")
+    try:
+        with urllib.request.urlopen(request, timeout=10) as r:  # noqa: S310
+            return r.status, json.loads(r.read())
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read()[:300]
+
+
+# --- measuring --------------------------------------------------------------------------------
+
+
+def wrk(url: str, token: str | None, seconds: int, threads: int, connections: int) -> float:
+    argv = [WRK, f"-t{threads}", f"-c{connections}", f"-d{seconds}s"]
+    if token:
+        argv += ["-H", f"Authorization: Bearer {token}"]
+    out = subprocess.run(
+        [*argv, url], capture_output=True, text=True, timeout=seconds + 30, check=True
+    ).stdout
+    if "Non-2xx or 3xx responses" in out or "Socket errors" in out:
+        raise BenchError(f"wrk saw errors for {url}:\n{out}")
+    match = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if not match:
+        raise BenchError(f"could not read wrk's output:\n{out}")
+    return float(match.group(1))
+
+
+def cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
+def summary(values: list[float]) -> str:
+    return f"{statistics.median(values):.0f} req/s ({min(values):.0f}–{max(values):.0f})"
+
+
+def api_list_customers(args: argparse.Namespace, var_dir: Path) -> Row:
+    print(f"Seeding {args.customers} customers through the services …", flush=True)
+    token = seed(args.customers)
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    api_url, raw_url = base + (RAW_PATH if args.self_test else API_PATH), base + RAW_PATH
+    api_token = None if args.self_test else token
+    with server(var_dir, port, args.workers):
+        status_api, body_api = fetch(api_url, api_token)
+        status_raw, body_raw = fetch(raw_url, None)
+        if (status_api, status_raw) != (200, 200):
+            raise BenchError(
+                f"expected 200 from both, got API {status_api} {body_api!r}, raw {status_raw}"
+            )
+        if body_api != body_raw:
+            first = next(
+                (
+                    i
+                    for i, (a, b) in enumerate(
+                        zip(body_api["items"], body_raw["items"], strict=False)
+                    )
+                    if a != b
+                ),
+                None,
+            )
+            detail = (
+                f"item {first}:\n  API {body_api['items'][first]}\n  raw {body_raw['items'][first]}"
+                if first is not None
+                else f"count API {body_api.get('count')} raw {body_raw.get('count')}"
+            )
+            raise BenchError(f"the API and the raw view disagree at {detail}")
+        if body_raw["count"] != args.customers or len(body_raw["items"]) != 50:
+            raise BenchError(
+                f"unexpected page: count {body_raw['count']}, {len(body_raw['items'])} items"
+            )
+        print("Both endpoints return 200 and the same 50 items; warming up …", flush=True)
+        for url, tok in ((api_url, api_token), (raw_url, None)):
+            wrk(url, tok, 2, args.threads, args.connections)
+        api_rates: list[float] = []
+        raw_rates: list[float] = []
+        for n in range(args.rounds):
+            order = [("api", api_url, api_token), ("raw", raw_url, None)]
+            for name, url, tok in order if n % 2 == 0 else order[::-1]:
+                rate = wrk(url, tok, args.seconds, args.threads, args.connections)
+                (api_rates if name == "api" else raw_rates).append(rate)
+                print(f"  round {n + 1}/{args.rounds} {name}: {rate:.0f} req/s", flush=True)
+    ratio = statistics.median(api_rates) / statistics.median(raw_rates)
+    cores = os.cpu_count() or 0
+    return Row(
+        benchmark="api-list-customers" + (" (self-test: raw vs raw)" if args.self_test else ""),
+        figure=summary(api_rates),
+        baseline=summary(raw_rates),
+        ratio=f"{ratio:.2f}",
+        goal="≥ 0.8",
+        measured_on=f"{cpu_model()}, {cores} cores, {dt.date.today().isoformat()}",
+    )
+
+
+BENCHMARKS = [api_list_customers]
+
+
+# --- the report -------------------------------------------------------------------------------
+
+HEADER = """\
+# Benchmarks
+
+Written by `make bench` (bench/run.py); do not edit by hand.
+
+- **api-list-customers** — `GET /api/v1/customers?page=1&page_size=50` with an admin's
+  bearer token (authenticated, permission-checked) over 500 customers, production
+  settings, SQLite, granian with 2 WSGI workers, `wrk -t{threads} -c{connections}` on the
+  loopback for {seconds} s per round, {rounds} rounds alternating with the **baseline**: a bare
+  Django view returning the same JSON built by hand from one raw SQL query
+  (bench/views.py). Figures are medians with the range (min–max) in brackets; the ratio is
+  median API ÷ median baseline.
+
+"""
+
+
+def table(rows: list[Row]) -> str:
+    lines = [
+        "| benchmark | figure | baseline | ratio | goal | measured on |",
+        "|---|---|---|---|---|---|",
+    ]
+    lines += [
+        f"| {r.benchmark} | {r.figure} | {r.baseline} | {r.ratio} | {r.goal} | {r.measured_on} |"
+        for r in rows
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--seconds", type=int, default=5, help="length of one measurement")
+    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--customers", type=int, default=500)
+    parser.add_argument("--budget", type=int, default=600, help="give up after this many seconds")
+    parser.add_argument("--self-test", action="store_true", help="raw view against itself; no docs")
+    args = parser.parse_args()
+    if not Path(WRK).exists():
+        print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
+        return 2
+
+    def out_of_time(signum: int, frame: Any) -> None:
+        raise BenchError(f"gave up after {args.budget} s")
+
+    signal.signal(signal.SIGALRM, out_of_time)
+    signal.signal(signal.SIGTERM, lambda s, f: sys.exit(143))
+    signal.alarm(args.budget)
+    var_dir = Path(tempfile.mkdtemp(prefix="traction-bench."))
+    try:
+        prepare_django(var_dir)
+        rows = [bench(args, var_dir) for bench in BENCHMARKS]
+    except (BenchError, subprocess.SubprocessError) as exc:
+        print(f"bench: {exc}", file=sys.stderr)
+        return 1
+    finally:
+        signal.alarm(0)
+        shutil.rmtree(var_dir, ignore_errors=True)
+    report = HEADER.format(**vars(args)) + table(rows)
+    if args.self_test:
+        print(report)
+    else:
+        DOCS.write_text(report)
+        print(f"Wrote {DOCS.relative_to(ROOT)}:\n\n{table(rows)}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,70 @@
+"""A bare Django view returning what GET /api/v1/customers returns, built by hand.
+
+One raw SQL query, rows turned into the API's customer shape, JSON written by Django's
+encoder: no ORM, no schema, no permission layer. It is the speed limit the API is held to.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import connection
+from django.http import HttpRequest, HttpResponse
+from django.utils.dateparse import parse_datetime
+
+from traction.core.permissions import public
+
+KEYS = [
+    "id",
+    "name",
+    "segment",
+    "size",
+    "region",
+    "account_owner_id",
+    "notes",
+    "contact_count",
+    "version",
+    "created_at",
+    "updated_at",
+]
+
+# COUNT(*) OVER () carries the total on every row, so one query gives page and count.
+SQL = """
+SELECT c.id, c.name, c.segment, c.size, c.region, c.account_owner_id, c.notes,
+       (SELECT COUNT(*) FROM customers_contact ct WHERE ct.customer_id = c.id) AS contact_count,
+       c.version, c.created_at, c.updated_at, COUNT(*) OVER () AS total
+FROM customers_customer c
+WHERE c.workspace_id = (SELECT id FROM accounts_workspace WHERE slug = %s)
+ORDER BY c.name, c.id
+LIMIT %s OFFSET %s
+"""
+
+
+def _when(value: Any) -> datetime:
+    if isinstance(value, datetime):
+        return value
+    parsed = parse_datetime(value)
+    assert parsed is not None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+@public("benchmark baseline")
+def raw_customers(request: HttpRequest) -> HttpResponse:
+    page = max(int(request.GET.get("page", "1")), 1)
+    size = min(max(int(request.GET.get("page_size", "50")), 1), 200)
+    slug = request.GET.get("workspace", "bench")
+    with connection.cursor() as cursor:
+        cursor.execute(SQL, [slug, size, (page - 1) * size])
+        rows = cursor.fetchall()
+    items = []
+    for row in rows:
+        item = dict(zip(KEYS, row[:-1], strict=True))
+        item["created_at"] = _when(item["created_at"])
+        item["updated_at"] = _when(item["updated_at"])
+        items.append(item)
+    count = rows[0][-1] if rows else 0
+    body = json.dumps({"items": items, "count": count}, cls=DjangoJSONEncoder)
+    return HttpResponse(body, content_type="application/json")
