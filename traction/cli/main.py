@@ -125,7 +125,14 @@ def _migrate(verbosity: int = 1) -> None:
 
 
 @cli.command()
-@click.option("--verbosity", "-v", type=click.IntRange(0, 3), default=1, show_default=True)
+@click.option(
+    "--verbosity",
+    "-v",
+    type=click.IntRange(0, 3),
+    default=1,
+    show_default=True,
+    help="0 is silent.",
+)
 @domain_command
 def migrate(verbosity: int) -> None:
     """Create or update the database tables (safe to run any time)."""
