@@ -6,66 +6,156 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Customer',
+            name="Customer",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=160)),
-                ('segment', models.CharField(choices=[('enterprise', 'Enterprise'), ('mid_market', 'Mid-market'), ('small_business', 'Small business'), ('public_sector', 'Public sector')], max_length=20)),
-                ('size', models.CharField(blank=True, choices=[('1-49', '1–49 employees'), ('50-249', '50–249 employees'), ('250-999', '250–999 employees'), ('1000-4999', '1,000–4,999 employees'), ('5000+', '5,000+ employees')], max_length=12)),
-                ('region', models.CharField(blank=True, max_length=80)),
-                ('notes', models.TextField(blank=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('account_owner', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='owned_customers', to=settings.AUTH_USER_MODEL)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=160)),
+                (
+                    "segment",
+                    models.CharField(
+                        choices=[
+                            ("enterprise", "Enterprise"),
+                            ("mid_market", "Mid-market"),
+                            ("small_business", "Small business"),
+                            ("public_sector", "Public sector"),
+                        ],
+                        max_length=20,
+                    ),
+                ),
+                (
+                    "size",
+                    models.CharField(
+                        blank=True,
+                        choices=[
+                            ("1-49", "1–49 employees"),
+                            ("50-249", "50–249 employees"),
+                            ("250-999", "250–999 employees"),
+                            ("1000-4999", "1,000–4,999 employees"),
+                            ("5000+", "5,000+ employees"),
+                        ],
+                        max_length=12,
+                    ),
+                ),
+                ("region", models.CharField(blank=True, max_length=80)),
+                ("notes", models.TextField(blank=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "account_owner",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="owned_customers",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='Contact',
+            name="Contact",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=150)),
-                ('email', models.EmailField(max_length=254)),
-                ('title', models.CharField(blank=True, max_length=120)),
-                ('consent_to_contact', models.BooleanField(default=False)),
-                ('consent_recorded_at', models.DateTimeField(blank=True, null=True)),
-                ('preferred_channel', models.CharField(choices=[('email', 'Email'), ('phone', 'Phone'), ('video', 'Video call'), ('portal', 'Customer portal')], default='email', max_length=10)),
-                ('update_cadence', models.CharField(choices=[('as_needed', 'Only when there is news'), ('monthly', 'Monthly'), ('quarterly', 'Quarterly')], default='as_needed', max_length=12)),
-                ('communication_notes', models.CharField(blank=True, max_length=300)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
-                ('customer', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='contacts', to='customers.customer')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=150)),
+                ("email", models.EmailField(max_length=254)),
+                ("title", models.CharField(blank=True, max_length=120)),
+                ("consent_to_contact", models.BooleanField(default=False)),
+                ("consent_recorded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "preferred_channel",
+                    models.CharField(
+                        choices=[
+                            ("email", "Email"),
+                            ("phone", "Phone"),
+                            ("video", "Video call"),
+                            ("portal", "Customer portal"),
+                        ],
+                        default="email",
+                        max_length=10,
+                    ),
+                ),
+                (
+                    "update_cadence",
+                    models.CharField(
+                        choices=[
+                            ("as_needed", "Only when there is news"),
+                            ("monthly", "Monthly"),
+                            ("quarterly", "Quarterly"),
+                        ],
+                        default="as_needed",
+                        max_length=12,
+                    ),
+                ),
+                ("communication_notes", models.CharField(blank=True, max_length=300)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
+                (
+                    "customer",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="contacts",
+                        to="customers.customer",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.AddIndex(
-            model_name='customer',
-            index=models.Index(fields=['workspace', 'name'], name='customers_c_workspa_6bfc5b_idx'),
+            model_name="customer",
+            index=models.Index(fields=["workspace", "name"], name="customers_c_workspa_6bfc5b_idx"),
         ),
         migrations.AddConstraint(
-            model_name='customer',
-            constraint=models.UniqueConstraint(fields=('workspace', 'name'), name='customer_name_unique_in_workspace'),
+            model_name="customer",
+            constraint=models.UniqueConstraint(
+                fields=("workspace", "name"), name="customer_name_unique_in_workspace"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='contact',
-            constraint=models.UniqueConstraint(fields=('customer', 'email'), name='contact_email_unique_per_customer'),
+            model_name="contact",
+            constraint=models.UniqueConstraint(
+                fields=("customer", "email"), name="contact_email_unique_per_customer"
+            ),
         ),
     ]

@@ -6,57 +6,133 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('accounts', '0001_initial'),
+        ("accounts", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Program',
+            name="Program",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=160)),
-                ('goal', models.TextField(help_text='The outcome this program is after, in one or two sentences.')),
-                ('status', models.CharField(choices=[('planning', 'Planning'), ('active', 'Running sessions'), ('measuring', 'Measuring results'), ('closed', 'Closed')], default='planning', max_length=12)),
-                ('results_window_start', models.DateField(blank=True, null=True)),
-                ('results_window_end', models.DateField(blank=True, null=True)),
-                ('version', models.PositiveIntegerField(default=1)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('updated_at', models.DateTimeField(auto_now=True)),
-                ('executive_sponsor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='sponsored_programs', to=settings.AUTH_USER_MODEL)),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("name", models.CharField(max_length=160)),
+                (
+                    "goal",
+                    models.TextField(
+                        help_text="The outcome this program is after, in one or two sentences."
+                    ),
+                ),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("planning", "Planning"),
+                            ("active", "Running sessions"),
+                            ("measuring", "Measuring results"),
+                            ("closed", "Closed"),
+                        ],
+                        default="planning",
+                        max_length=12,
+                    ),
+                ),
+                ("results_window_start", models.DateField(blank=True, null=True)),
+                ("results_window_end", models.DateField(blank=True, null=True)),
+                ("version", models.PositiveIntegerField(default=1)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("updated_at", models.DateTimeField(auto_now=True)),
+                (
+                    "executive_sponsor",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="sponsored_programs",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['name'],
+                "ordering": ["name"],
             },
         ),
         migrations.CreateModel(
-            name='ProgramMember',
+            name="ProgramMember",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('core_team', 'Core team'), ('observer', 'Observer')], default='core_team', max_length=12)),
-                ('added_at', models.DateTimeField(auto_now_add=True)),
-                ('program', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='members', to='programs.program')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='program_memberships', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[("core_team", "Core team"), ("observer", "Observer")],
+                        default="core_team",
+                        max_length=12,
+                    ),
+                ),
+                ("added_at", models.DateTimeField(auto_now_add=True)),
+                (
+                    "program",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="members",
+                        to="programs.program",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="program_memberships",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['user__full_name'],
+                "ordering": ["user__full_name"],
             },
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.UniqueConstraint(fields=('workspace', 'name'), name='program_name_unique_in_workspace'),
+            model_name="program",
+            constraint=models.UniqueConstraint(
+                fields=("workspace", "name"), name="program_name_unique_in_workspace"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='program',
-            constraint=models.CheckConstraint(condition=models.Q(('results_window_end__isnull', True), ('results_window_start__isnull', True), ('results_window_end__gte', models.F('results_window_start')), _connector='OR'), name='results_window_ends_after_start', violation_error_message='The results window must end on or after its start.'),
+            model_name="program",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("results_window_end__isnull", True),
+                    ("results_window_start__isnull", True),
+                    ("results_window_end__gte", models.F("results_window_start")),
+                    _connector="OR",
+                ),
+                name="results_window_ends_after_start",
+                violation_error_message="The results window must end on or after its start.",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='programmember',
-            constraint=models.UniqueConstraint(fields=('program', 'user'), name='one_program_membership'),
+            model_name="programmember",
+            constraint=models.UniqueConstraint(
+                fields=("program", "user"), name="one_program_membership"
+            ),
         ),
     ]
