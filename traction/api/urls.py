@@ -1,3 +1,5 @@
-from ninja import NinjaAPI
+"""The API object mounted by traction/urls.py at /api/v1/ (built in traction/api/api.py)."""
 
-api = NinjaAPI(title="Traction API", version="1", urls_namespace="api")
+from traction.api.api import api
+
+__all__ = ["api"]

@@ -8,6 +8,7 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models
 from django.db.models import F
+from django.utils import timezone
 
 from . import audit
 from .errors import Conflict, ValidationFailed
@@ -67,6 +68,11 @@ def versioned_update(
     model = type(obj)
     attnames = [getattr(model._meta.get_field(name), "attname", name) for name in changes]
     values = {attname: getattr(obj, attname) for attname in attnames}
+    # QuerySet.update() skips auto_now, so "updated_at" would keep its creation time.
+    now = timezone.now()
+    values.update(
+        {f.attname: now for f in model._meta.concrete_fields if getattr(f, "auto_now", False)}
+    )
     updated = model._default_manager.filter(pk=obj.pk, version=version).update(
         version=F("version") + 1, **values
     )

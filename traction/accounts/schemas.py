@@ -1,0 +1,101 @@
+"""API shapes for the signed-in viewer, members, invitations and the audit trail."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from ninja import Field, Schema
+
+from traction.core.api import ABSENT, FilterSchema, InputSchema, Text, UtcDateTime
+
+# Spelled out so the OpenAPI document lists them; a test keeps them equal to Role.values.
+RoleValue = Literal["admin", "facilitator", "core_team", "sponsor", "account_owner", "observer"]
+
+
+class UserRefOut(Schema):
+    id: int
+    email: str
+    full_name: str
+
+
+class WorkspaceOut(Schema):
+    id: int
+    name: str
+    slug: str
+
+
+class MeOut(Schema):
+    user: UserRefOut
+    workspace: WorkspaceOut
+    role: str
+
+
+# --- members --------------------------------------------------------------------------------
+
+
+class MemberOut(Schema):
+    id: int = Field(description="The membership id (not the user id).")
+    user: UserRefOut
+    role: str
+    created_at: dt.datetime
+
+
+class MemberUpdateIn(InputSchema):
+    role: RoleValue
+
+
+class MemberFilters(FilterSchema):
+    role: RoleValue | Literal[""] = ""
+    q: Text = Field("", description="Words in the member's name or email.")
+
+
+# --- invitations ----------------------------------------------------------------------------
+
+
+class InvitationOut(Schema):
+    id: int
+    email: str
+    role: str
+    status: str = Field(description="pending, accepted, revoked or expired.")
+    invited_by_id: int | None
+    created_at: dt.datetime
+    expires_at: dt.datetime
+    accepted_at: dt.datetime | None
+    revoked_at: dt.datetime | None
+
+
+class InvitationCreatedOut(InvitationOut):
+    accept_url: str = Field(
+        description="The one-time link, also emailed to the invitee. Shown only here, once."
+    )
+
+
+class InvitationCreateIn(InputSchema):
+    email: Text = Field(max_length=254, json_schema_extra={"format": "email"})
+    role: RoleValue
+
+
+# --- audit trail ----------------------------------------------------------------------------
+
+
+class AuditEventOut(Schema):
+    id: int
+    at: dt.datetime
+    actor_id: int | None
+    actor_label: str
+    via: str
+    action: str
+    object_type: str
+    object_id: str
+    object_repr: str
+    changes: dict[str, Any]
+    reason: str
+
+
+class AuditFilters(FilterSchema):
+    action: Text = Field("", description="Actions starting with this, e.g. 'customer.'.")
+    actor_email: Text = Field("", description="Exactly this actor, any case.")
+    object_type: Text = Field("", description="e.g. 'customers.customer'.")
+    since: UtcDateTime = Field(ABSENT, description="At or after (naive times are UTC).")
+    until: UtcDateTime = Field(ABSENT, description="Before (naive times are UTC).")

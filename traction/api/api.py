@@ -1,0 +1,165 @@
+"""The JSON API at /api/v1/: bearer-token authentication, error mapping, the apps' routers.
+
+Every operation works in the workspace its token is bound to. Domain errors are mapped to
+JSON here, once: NotFound 404, PermissionDenied 403, Conflict 409, ValidationFailed 422 (the
+same body as a 422 for a malformed request, so clients handle one shape). Anything else is a
+bug and becomes Django's 500.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI
+from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import ValidationError as NinjaValidationError
+from ninja.security import HttpBearer
+
+from traction.accounts.api import router as accounts_router
+from traction.accounts.selectors import viewer_for_token
+from traction.core import audit, permissions
+from traction.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from traction.core.permissions import Viewer
+from traction.customers.api import router as customers_router
+from traction.programs.api import router as programs_router
+
+DESCRIPTION = """\
+Traction's JSON API. Authenticate with an API token (create one under *API tokens* in the
+web app, or `traction token create`): `Authorization: Bearer trc_…`. A token is bound to one
+user in one workspace; every operation works in that workspace.
+
+Lists are paginated with `page` and `page_size` and answer `{"items": [...], "count": N}`.
+Errors are JSON: `{"detail": "..."}`, or for invalid input (422)
+`{"detail": [{"loc": [..., "field"], "msg": "...", "type": "..."}], "message": "..."}`.
+Updates take the `version` you read; if someone saved the record since, the answer is 409.
+"""
+
+
+class BearerToken(HttpBearer):
+    """An API token: the viewer it stands for, or None (the API answers 401)."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> Viewer | None:
+        return viewer_for_token(token.strip())
+
+
+api = NinjaAPI(
+    title="Traction API",
+    version="1",
+    description=DESCRIPTION,
+    urls_namespace="api",
+    auth=BearerToken(),
+)
+
+
+def _via_api(operation: Callable[..., Any]) -> Callable[..., Any]:
+    """Audit events recorded during an API call say they came through the API."""
+
+    @wraps(operation)
+    def run(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        with audit.channel("api"):
+            return operation(request, *args, **kwargs)
+
+    return run
+
+
+api.add_decorator(_via_api)
+api.add_router("", accounts_router)
+api.add_router("", customers_router)
+api.add_router("", programs_router)
+
+
+# --- error mapping --------------------------------------------------------------------------
+
+
+def _detail(request: HttpRequest, message: str, status: int) -> HttpResponse:
+    return api.create_response(request, {"detail": message}, status=status)
+
+
+def _validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
+    parts = []
+    for error in errors:
+        loc = [str(p) for p in error.get("loc", ())]
+        where = loc[-1] if loc else "request"
+        parts.append(f"{where}: {error.get('msg', '')}")
+    return {"detail": errors, "message": "; ".join(parts) or "Invalid request."}
+
+
+@api.exception_handler(NinjaValidationError)
+def _invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
+    return api.create_response(request, _validation_body(list(exc.errors)), status=422)
+
+
+@api.exception_handler(ValidationFailed)
+def _validation_failed(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
+    errors = [
+        {
+            "loc": ["body"] if field == "__all__" else ["body", field],
+            "msg": message,
+            "type": "value_error",
+        }
+        for field, messages in exc.errors.items()
+        for message in messages
+    ]
+    # The domain's own message prefixes "__all__: " to errors of no one field; people need
+    # only the words.
+    message = "; ".join(
+        m if field == "__all__" else f"{field}: {m}"
+        for field, messages in exc.errors.items()
+        for m in messages
+    )
+    body = {"detail": errors, "message": message or exc.message}
+    return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(NotFound)
+def _not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
+    return _detail(request, exc.message, 404)
+
+
+@api.exception_handler(PermissionDenied)
+def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+    return _detail(request, exc.message, 403)
+
+
+@api.exception_handler(Conflict)
+def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
+    return _detail(request, exc.message, 409)
+
+
+@api.exception_handler(DomainError)
+def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    # A DomainError subclass added later without its own mapping keeps its declared status.
+    return _detail(request, exc.message, exc.status)
+
+
+@api.exception_handler(AuthenticationError)
+def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    response = _detail(
+        request,
+        "Send a valid API token: 'Authorization: Bearer <token>'. "
+        "The token may be unknown, revoked, or its user no longer a member.",
+        401,
+    )
+    response["WWW-Authenticate"] = 'Bearer realm="traction"'
+    return response
+
+
+@api.exception_handler(HttpError)
+def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    message = exc.message
+    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
+        message = "Cannot parse request body: send a JSON object."
+    return _detail(request, message, exc.status_code)
+
+
+# --- public documents -----------------------------------------------------------------------
+
+permissions.register_public_url(
+    "api:openapi-json", "The API's OpenAPI document describes operations, never data."
+)
+permissions.register_public_url(
+    "api:openapi-view", "The API's docs page renders the public OpenAPI document."
+)

@@ -1,0 +1,180 @@
+"""Building blocks for the apps' API routers (``traction/<app>/api.py``).
+
+The NinjaAPI itself (authentication, error mapping, wiring of the routers) lives in
+``traction/api/``; apps may not import it (they sit below it), so what their routers and
+schemas share lives here: the viewer behind a request, page-number pagination, strict input
+schemas, the error bodies every operation documents.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Annotated, Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from ninja import Field, Schema
+from ninja.pagination import PageNumberPagination
+from pydantic import AfterValidator, BeforeValidator, ConfigDict
+
+from .permissions import Viewer
+
+
+def viewer(request: HttpRequest) -> Viewer:
+    """The viewer behind the request's bearer token (set by the API's authentication)."""
+    found = getattr(request, "auth", None)
+    if not isinstance(found, Viewer):  # an operation mounted without authentication
+        raise RuntimeError("API operation reached without an authenticated viewer.")
+    return found
+
+
+# --- input ----------------------------------------------------------------------------------
+
+
+def _storable_text(value: str) -> str:
+    # PostgreSQL cannot store NUL, and lone surrogates cannot be encoded: refuse both up front
+    # rather than fail in the database.
+    if "\x00" in value:
+        raise ValueError("Text may not contain NUL characters.")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("Text must be valid Unicode.") from None
+    return value
+
+
+Text = Annotated[str, AfterValidator(_storable_text)]
+
+_ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date(value: Any) -> Any:
+    # Input schemas are strict (no coercion), but JSON has no date type: accept exactly the
+    # ISO 8601 calendar date string the OpenAPI document promises, and nothing else.
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        return value
+    if not isinstance(value, str) or not _ISO_DATE.fullmatch(value):
+        raise ValueError("Enter a date as YYYY-MM-DD.")
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise ValueError("Enter a real calendar date as YYYY-MM-DD.") from None
+
+
+IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
+
+
+def _utc(value: dt.datetime) -> dt.datetime:
+    # Query parameters: a naive time is taken as UTC; extreme offsets must not overflow.
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    try:
+        return value.astimezone(dt.UTC)
+    except OverflowError:
+        raise ValueError("This time is out of range.") from None
+
+
+UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
+
+
+# The default of fields that may be left out but not sent as null (PATCH bodies, filters):
+# None only tells "absent" apart, so ``model_dump(exclude_unset=True)`` leaves them out.
+# Typed Any so a field can say ``name: Text = Field(ABSENT)`` and keep its non-null type.
+ABSENT: Any = None
+
+
+def _no_null_default(schema: dict[str, Any]) -> None:
+    # Optional-but-not-nullable fields (PATCH bodies) default to None only so "absent" can be
+    # told from "sent"; the document should not claim null is a default value of a string.
+    for prop in schema.get("properties", {}).values():
+        if "default" in prop and prop["default"] is None and "anyOf" not in prop:
+            del prop["default"]
+
+
+class InputSchema(Schema):
+    """A request body: unknown fields are refused and nothing is coerced ("1" is not 1)."""
+
+    model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_no_null_default)
+
+
+class FilterSchema(Schema):
+    """Query parameters: strings by nature, so parsed (not strict), but unknown ones refused."""
+
+    model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_default)
+
+
+# --- pagination -----------------------------------------------------------------------------
+
+MAX_PAGE = 1_000_000
+
+
+class Pagination(PageNumberPagination):
+    """``?page=&page_size=`` with ``{"items": [...], "count": N}``; sizes from settings."""
+
+    class Input(Schema):
+        page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
+        page_size: int = Field(
+            settings.NINJA_PAGINATION_PER_PAGE,
+            ge=1,
+            le=settings.NINJA_PAGINATION_MAX_PER_PAGE_SIZE,
+            description=(
+                f"Items per page (default {settings.NINJA_PAGINATION_PER_PAGE}, "
+                f"at most {settings.NINJA_PAGINATION_MAX_PER_PAGE_SIZE})."
+            ),
+        )
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            page_size=settings.NINJA_PAGINATION_PER_PAGE,
+            max_page_size=settings.NINJA_PAGINATION_MAX_PER_PAGE_SIZE,
+            **kwargs,
+        )
+
+
+# --- error bodies ---------------------------------------------------------------------------
+
+
+class ErrorOut(Schema):
+    """401, 403, 404, 409 and 400 (unreadable body): what went wrong, for people."""
+
+    detail: str
+
+
+class FieldErrorOut(Schema):
+    loc: list[str | int] = Field(description='Where: e.g. ["body", "payload", "name"].')
+    msg: str
+    type: str
+    ctx: dict[str, Any] | None = None
+
+
+class ValidationErrorOut(Schema):
+    """422: one entry per problem, each naming its field; ``message`` sums them up."""
+
+    detail: list[FieldErrorOut]
+    message: str
+
+
+def responses(
+    ok: dict[int, Any],
+    *,
+    body: bool = False,
+    object_path: bool = False,
+    versioned: bool = False,
+) -> dict[int, Any]:
+    """Every status an operation can answer, each with its schema, for the OpenAPI document.
+
+    ``body``: reads a JSON body (400 unreadable); ``object_path``: has an object id in its
+    path (404); ``versioned``: takes an expected ``version`` (409 when stale).
+    """
+    found: dict[int, Any] = dict(ok)
+    if body:
+        found[400] = ErrorOut
+    found[401] = ErrorOut
+    found[403] = ErrorOut
+    if object_path:
+        found[404] = ErrorOut
+    if versioned:
+        found[409] = ErrorOut
+    found[422] = ValidationErrorOut
+    return found

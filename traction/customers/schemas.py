@@ -1,0 +1,126 @@
+"""API shapes for customers and contacts. No rules here: services and models hold them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+from traction.core.api import ABSENT, FilterSchema, InputSchema, Text
+
+from .models import Contact, Customer
+
+# Spelled out so the OpenAPI document lists them; a test keeps them equal to the models' choices.
+SegmentValue = Literal["enterprise", "mid_market", "small_business", "public_sector"]
+SizeValue = Literal["", "1-49", "50-249", "250-999", "1000-4999", "5000+"]
+ChannelValue = Literal["email", "phone", "video", "portal"]
+CadenceValue = Literal["as_needed", "monthly", "quarterly"]
+
+VERSION_HELP = (
+    "The version you read. If someone saved the record since, nothing changes and the "
+    "answer is 409; leave it out to overwrite whatever is current."
+)
+
+
+# --- customers ------------------------------------------------------------------------------
+
+
+class CustomerOut(Schema):
+    # The key order is part of the contract: bench/views.py serves the same JSON by hand.
+    id: int
+    name: str
+    segment: str
+    size: str
+    region: str
+    account_owner_id: int | None
+    notes: str
+    contact_count: int
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_contact_count(obj: Customer) -> int:
+        # Lists carry the selector's annotation; a single customer just read or written counts.
+        annotated: int | None = getattr(obj, "contact_count", None)
+        return annotated if annotated is not None else obj.contacts.count()
+
+
+class CustomerCreateIn(InputSchema):
+    name: Text = Field(min_length=1, max_length=160)
+    segment: SegmentValue
+    size: SizeValue = ""
+    region: Text = Field("", max_length=80)
+    account_owner_id: int | None = Field(None, description="A member of the workspace.")
+    notes: Text = ""
+
+
+class CustomerUpdateIn(InputSchema):
+    """Only the fields sent change; ``account_owner_id`` null clears the owner."""
+
+    name: Text = Field(ABSENT, min_length=1, max_length=160)
+    segment: SegmentValue = Field(ABSENT)
+    size: SizeValue = Field(ABSENT)
+    region: Text = Field(ABSENT, max_length=80)
+    account_owner_id: int | None = Field(None, description="A member of the workspace.")
+    notes: Text = Field(ABSENT)
+    version: int = Field(ABSENT, ge=1, description=VERSION_HELP)
+
+
+class CustomerFilters(FilterSchema):
+    q: Text = Field("", description="Words in the name, region or notes.")
+    segment: SegmentValue | Literal[""] = ""
+    region: Text = Field("", description="Exact region, any case.")
+    account_owner_id: int = Field(ABSENT, description="Only customers this member owns.")
+
+
+# --- contacts -------------------------------------------------------------------------------
+
+
+class ContactOut(Schema):
+    id: int
+    customer_id: int
+    name: str
+    email: str
+    title: str
+    consent_to_contact: bool
+    consent_recorded_at: dt.datetime | None
+    preferred_channel: str
+    update_cadence: str
+    communication_notes: str
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_customer_id(obj: Contact) -> int:
+        return int(obj.customer_id)
+
+
+class ContactCreateIn(InputSchema):
+    name: Text = Field(min_length=1, max_length=150)
+    email: Text = Field(max_length=254, json_schema_extra={"format": "email"})
+    title: Text = Field("", max_length=120)
+    consent_to_contact: bool = False
+    preferred_channel: ChannelValue = "email"
+    update_cadence: CadenceValue = "as_needed"
+    communication_notes: Text = Field("", max_length=300)
+
+
+class ContactUpdateIn(InputSchema):
+    """Only the fields sent change. Changing consent records when it was given or withdrawn."""
+
+    name: Text = Field(ABSENT, min_length=1, max_length=150)
+    email: Text = Field(ABSENT, max_length=254, json_schema_extra={"format": "email"})
+    title: Text = Field(ABSENT, max_length=120)
+    consent_to_contact: bool = Field(ABSENT)
+    preferred_channel: ChannelValue = Field(ABSENT)
+    update_cadence: CadenceValue = Field(ABSENT)
+    communication_notes: Text = Field(ABSENT, max_length=300)
+    version: int = Field(ABSENT, ge=1, description=VERSION_HELP)
+
+
+class ContactFilters(FilterSchema):
+    q: Text = Field("", description="Words in the name, email or title.")
+    consent: bool = Field(ABSENT, description="Only contacts who did (true) or did not consent.")

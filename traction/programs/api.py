@@ -1,0 +1,100 @@
+"""API operations for programs and their teams: parse, call one selector or service, shape."""
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Query, Router
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from traction.core.api import Pagination, responses, viewer
+from traction.core.errors import ValidationFailed
+
+from . import selectors, services
+from .models import Program, ProgramMember
+from .schemas import (
+    ProgramCreateIn,
+    ProgramDetailOut,
+    ProgramFilters,
+    ProgramOut,
+    ProgramTeamIn,
+    ProgramUpdateIn,
+)
+
+router = Router(tags=["programs"])
+
+
+@router.get(
+    "/programs",
+    response=responses({200: list[ProgramOut]}),
+    operation_id="list_programs",
+    summary="List programs",
+)
+@paginate(Pagination)
+def list_programs(request: HttpRequest, filters: Query[ProgramFilters]) -> QuerySet[Program]:
+    """The programs you may see (admins and facilitators: all; others: those they belong to)."""
+    return selectors.programs(viewer(request), **filters.model_dump())
+
+
+@router.post(
+    "/programs",
+    response=responses({201: ProgramDetailOut}, body=True),
+    operation_id="create_program",
+    summary="Start a program",
+)
+def create_program(request: HttpRequest, payload: ProgramCreateIn) -> Status[Program]:
+    return Status(201, services.create_program(viewer(request), **payload.model_dump()))
+
+
+@router.get(
+    "/programs/{program_id}",
+    response=responses({200: ProgramDetailOut}, object_path=True),
+    operation_id="get_program",
+    summary="Get a program with its sponsor, core team and observers",
+)
+def get_program(request: HttpRequest, program_id: int) -> Program:
+    return selectors.program(viewer(request), program_id)
+
+
+@router.patch(
+    "/programs/{program_id}",
+    response=responses({200: ProgramDetailOut}, body=True, object_path=True, versioned=True),
+    operation_id="update_program",
+    summary="Change some of a program's fields",
+)
+def update_program(request: HttpRequest, program_id: int, payload: ProgramUpdateIn) -> Program:
+    v = viewer(request)
+    changes = payload.model_dump(exclude_unset=True)
+    version = changes.pop("version", None)
+    program = selectors.program(v, program_id)
+    return services.update_program(v, program=program, changes=changes, version=version)
+
+
+@router.put(
+    "/programs/{program_id}/team",
+    response=responses({200: ProgramDetailOut}, body=True, object_path=True),
+    operation_id="set_program_team",
+    summary="Set a program's core team and observers",
+)
+def set_program_team(request: HttpRequest, program_id: int, payload: ProgramTeamIn) -> Program:
+    v = viewer(request)
+    program = selectors.program(v, program_id)
+    field = "core_team_ids"
+    try:
+        # Both lists or neither: the second call failing undoes the first.
+        with transaction.atomic():
+            services.set_core_team(
+                v,
+                program=program,
+                user_ids=payload.core_team_ids,
+                kind=ProgramMember.Kind.CORE_TEAM,
+            )
+            field = "observer_ids"
+            services.set_core_team(
+                v, program=program, user_ids=payload.observer_ids, kind=ProgramMember.Kind.OBSERVER
+            )
+    except ValidationFailed as exc:
+        # The service names its list "core_team_ids" whichever kind it sets.
+        errors = {(field if k == "core_team_ids" else k): m for k, m in exc.errors.items()}
+        raise ValidationFailed(errors) from None
+    return selectors.program(v, program_id)

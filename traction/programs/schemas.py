@@ -1,0 +1,112 @@
+"""API shapes for programs and their teams. No rules here: services and models hold them."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from ninja import Field, Schema
+from pydantic import ValidationInfo, field_validator
+
+from traction.accounts.schemas import UserRefOut
+from traction.core.api import ABSENT, FilterSchema, InputSchema, IsoDate, Text
+
+from .models import Program, ProgramMember
+
+# Spelled out so the OpenAPI document lists them; a test keeps them equal to the model's choices.
+StatusValue = Literal["planning", "active", "measuring", "closed"]
+
+VERSION_HELP = (
+    "The version you read. If someone saved the program since, nothing changes and the "
+    "answer is 409; leave it out to overwrite whatever is current."
+)
+IDS_LIMIT = 500
+
+
+class ProgramOut(Schema):
+    id: int
+    name: str
+    goal: str
+    executive_sponsor_id: int | None
+    status: str
+    results_window_start: dt.date | None
+    results_window_end: dt.date | None
+    core_team_size: int
+    version: int
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_core_team_size(obj: Program) -> int:
+        annotated: int | None = getattr(obj, "core_team_size", None)
+        if annotated is not None:
+            return annotated
+        return sum(1 for m in _members(obj) if m.kind == ProgramMember.Kind.CORE_TEAM)
+
+
+def _members(program: Program) -> list[ProgramMember]:
+    # The program selector prefetches members with their users; a program just written
+    # has no prefetch, so read them in one query.
+    if "members" in getattr(program, "_prefetched_objects_cache", {}):
+        return list(program.members.all())
+    return list(program.members.select_related("user"))
+
+
+class ProgramDetailOut(ProgramOut):
+    executive_sponsor: UserRefOut | None
+    core_team: list[UserRefOut]
+    observers: list[UserRefOut]
+
+    @staticmethod
+    def resolve_core_team(obj: Program) -> list[Any]:
+        return [m.user for m in _members(obj) if m.kind == ProgramMember.Kind.CORE_TEAM]
+
+    @staticmethod
+    def resolve_observers(obj: Program) -> list[Any]:
+        return [m.user for m in _members(obj) if m.kind == ProgramMember.Kind.OBSERVER]
+
+
+class ProgramCreateIn(InputSchema):
+    name: Text = Field(min_length=1, max_length=160)
+    goal: Text = Field(min_length=1, description="The outcome the program is after.")
+    executive_sponsor_id: int | None = Field(None, description="A member of the workspace.")
+    status: StatusValue = "planning"
+    results_window_start: IsoDate | None = None
+    results_window_end: IsoDate | None = None
+    core_team_ids: list[int] = Field(
+        [], max_length=IDS_LIMIT, description="Members of the workspace."
+    )
+
+
+class ProgramUpdateIn(InputSchema):
+    """Only the fields sent change; null clears the sponsor or a results-window date."""
+
+    name: Text = Field(ABSENT, min_length=1, max_length=160)
+    goal: Text = Field(ABSENT, min_length=1)
+    executive_sponsor_id: int | None = Field(None, description="A member of the workspace.")
+    status: StatusValue = Field(ABSENT)
+    results_window_start: IsoDate | None = None
+    results_window_end: IsoDate | None = None
+    version: int = Field(ABSENT, ge=1, description=VERSION_HELP)
+
+
+class ProgramTeamIn(InputSchema):
+    """The whole team: members not listed leave it. Someone is core team or observer."""
+
+    core_team_ids: list[int] = Field(max_length=IDS_LIMIT)
+    observer_ids: list[int] = Field(max_length=IDS_LIMIT)
+
+    @field_validator("observer_ids")
+    @classmethod
+    def _not_also_core_team(cls, value: list[int], info: ValidationInfo) -> list[int]:
+        # The two lists are set one after the other; someone in both would be ambiguous.
+        both = sorted(set(value) & set(info.data.get("core_team_ids", [])))
+        if both:
+            raise ValueError(f"Core team or observer, not both, for user ids {both}.")
+        return value
+
+
+class ProgramFilters(FilterSchema):
+    q: Text = Field("", description="Words in the name or goal.")
+    status: StatusValue | Literal[""] = ""
+    sponsor_id: int = Field(ABSENT, description="Only programs this member sponsors.")
