@@ -65,18 +65,40 @@ def _iso_date(value: Any) -> Any:
 IsoDate = Annotated[dt.date, BeforeValidator(_iso_date)]
 
 
-def _utc(value: dt.datetime) -> dt.datetime:
-    # Query parameters: a naive time is taken as UTC; extreme offsets must not overflow.
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}"  # date
+    r"([T ]\d{2}:\d{2}(:\d{2}(\.\d{1,6})?)?)?"  # time
+    r"(Z|[+-]\d{2}:?\d{2})?"  # offset
+)
+
+
+def _iso_datetime(value: Any) -> Any:
+    # Only ISO 8601 (not "0.5" as seconds since 1970); a naive time is taken as UTC, and
+    # extreme offsets must not overflow.
+    if isinstance(value, dt.datetime):
+        parsed = value
+    elif isinstance(value, str) and _ISO_DATETIME.fullmatch(value):
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            raise ValueError("Enter a real date and time in ISO 8601.") from None
+    else:
+        raise ValueError("Enter a date and time in ISO 8601, e.g. 2027-01-31T09:00:00Z.")
+    if parsed.tzinfo is None:
+        return parsed.replace(tzinfo=dt.UTC)
     try:
-        return value.astimezone(dt.UTC)
+        return parsed.astimezone(dt.UTC)
     except OverflowError:
         raise ValueError("This time is out of range.") from None
 
 
-UtcDateTime = Annotated[dt.datetime, AfterValidator(_utc)]
+UtcDateTime = Annotated[dt.datetime, BeforeValidator(_iso_datetime)]
 
+
+MAX_ID = 2**63 - 1  # the largest id a 64-bit primary key holds
+
+# An object id in a body or filter: positive and storable (huge ids would overflow SQL).
+ObjectId = Annotated[int, Field(ge=1, le=MAX_ID)]
 
 # The default of fields that may be left out but not sent as null (PATCH bodies, filters):
 # None only tells "absent" apart, so ``model_dump(exclude_unset=True)`` leaves them out.

@@ -7,7 +7,7 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from traction.core.api import ABSENT, FilterSchema, InputSchema, Text
+from traction.core.api import ABSENT, MAX_ID, FilterSchema, InputSchema, ObjectId, Text
 
 from .models import Contact, Customer
 
@@ -52,7 +52,7 @@ class CustomerCreateIn(InputSchema):
     segment: SegmentValue
     size: SizeValue = ""
     region: Text = Field("", max_length=80)
-    account_owner_id: int | None = Field(None, description="A member of the workspace.")
+    account_owner_id: ObjectId | None = Field(None, description="A member of the workspace.")
     notes: Text = ""
 
 
@@ -63,16 +63,16 @@ class CustomerUpdateIn(InputSchema):
     segment: SegmentValue = Field(ABSENT)
     size: SizeValue = Field(ABSENT)
     region: Text = Field(ABSENT, max_length=80)
-    account_owner_id: int | None = Field(None, description="A member of the workspace.")
+    account_owner_id: ObjectId | None = Field(None, description="A member of the workspace.")
     notes: Text = Field(ABSENT)
-    version: int = Field(ABSENT, ge=1, description=VERSION_HELP)
+    version: int = Field(ABSENT, ge=1, le=MAX_ID, description=VERSION_HELP)
 
 
 class CustomerFilters(FilterSchema):
     q: Text = Field("", description="Words in the name, region or notes.")
     segment: SegmentValue | Literal[""] = ""
     region: Text = Field("", description="Exact region, any case.")
-    account_owner_id: int = Field(ABSENT, description="Only customers this member owns.")
+    account_owner_id: ObjectId = Field(ABSENT, description="Only customers this member owns.")
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -118,7 +118,7 @@ class ContactUpdateIn(InputSchema):
     preferred_channel: ChannelValue = Field(ABSENT)
     update_cadence: CadenceValue = Field(ABSENT)
     communication_notes: Text = Field(ABSENT, max_length=300)
-    version: int = Field(ABSENT, ge=1, description=VERSION_HELP)
+    version: int = Field(ABSENT, ge=1, le=MAX_ID, description=VERSION_HELP)
 
 
 class ContactFilters(FilterSchema):

@@ -9,7 +9,7 @@ from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator
 
 from traction.accounts.schemas import UserRefOut
-from traction.core.api import ABSENT, FilterSchema, InputSchema, IsoDate, Text
+from traction.core.api import ABSENT, MAX_ID, FilterSchema, InputSchema, IsoDate, ObjectId, Text
 
 from .models import Program, ProgramMember
 
@@ -69,11 +69,11 @@ class ProgramDetailOut(ProgramOut):
 class ProgramCreateIn(InputSchema):
     name: Text = Field(min_length=1, max_length=160)
     goal: Text = Field(min_length=1, description="The outcome the program is after.")
-    executive_sponsor_id: int | None = Field(None, description="A member of the workspace.")
+    executive_sponsor_id: ObjectId | None = Field(None, description="A member of the workspace.")
     status: StatusValue = "planning"
     results_window_start: IsoDate | None = None
     results_window_end: IsoDate | None = None
-    core_team_ids: list[int] = Field(
+    core_team_ids: list[ObjectId] = Field(
         [], max_length=IDS_LIMIT, description="Members of the workspace."
     )
 
@@ -83,18 +83,18 @@ class ProgramUpdateIn(InputSchema):
 
     name: Text = Field(ABSENT, min_length=1, max_length=160)
     goal: Text = Field(ABSENT, min_length=1)
-    executive_sponsor_id: int | None = Field(None, description="A member of the workspace.")
+    executive_sponsor_id: ObjectId | None = Field(None, description="A member of the workspace.")
     status: StatusValue = Field(ABSENT)
     results_window_start: IsoDate | None = None
     results_window_end: IsoDate | None = None
-    version: int = Field(ABSENT, ge=1, description=VERSION_HELP)
+    version: int = Field(ABSENT, ge=1, le=MAX_ID, description=VERSION_HELP)
 
 
 class ProgramTeamIn(InputSchema):
     """The whole team: members not listed leave it. Someone is core team or observer."""
 
-    core_team_ids: list[int] = Field(max_length=IDS_LIMIT)
-    observer_ids: list[int] = Field(max_length=IDS_LIMIT)
+    core_team_ids: list[ObjectId] = Field(max_length=IDS_LIMIT)
+    observer_ids: list[ObjectId] = Field(max_length=IDS_LIMIT)
 
     @field_validator("observer_ids")
     @classmethod
@@ -109,4 +109,4 @@ class ProgramTeamIn(InputSchema):
 class ProgramFilters(FilterSchema):
     q: Text = Field("", description="Words in the name or goal.")
     status: StatusValue | Literal[""] = ""
-    sponsor_id: int = Field(ABSENT, description="Only programs this member sponsors.")
+    sponsor_id: ObjectId = Field(ABSENT, description="Only programs this member sponsors.")

@@ -1,0 +1,56 @@
+"""The OpenAPI document the API serves is committed: any change to it shows up in review.
+
+Run with UPDATE_SNAPSHOTS=1 to accept a change (rewrites tests/contract/openapi.json).
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import os
+from pathlib import Path
+
+import pytest
+from django.test import Client
+
+SNAPSHOT = Path(__file__).with_name("openapi.json")
+
+pytestmark = pytest.mark.contract
+
+
+def _render(document: object) -> str:
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def test_served_openapi_document_matches_snapshot() -> None:
+    response = Client().get("/api/v1/openapi.json")
+    assert response.status_code == 200
+    served = _render(response.json())
+    if os.environ.get("UPDATE_SNAPSHOTS") == "1":
+        SNAPSHOT.write_text(served)
+        return
+    committed = SNAPSHOT.read_text() if SNAPSHOT.exists() else ""
+    if served != committed:
+        diff = "".join(
+            difflib.unified_diff(
+                committed.splitlines(keepends=True),
+                served.splitlines(keepends=True),
+                fromfile="tests/contract/openapi.json (committed)",
+                tofile="/api/v1/openapi.json (served)",
+                n=2,
+            )
+        )
+        pytest.fail(
+            "The served OpenAPI document differs from the committed snapshot. If the change "
+            "is intended, run UPDATE_SNAPSHOTS=1 pytest tests/contract/test_openapi_snapshot.py "
+            f"and commit tests/contract/openapi.json.\n\n{diff}",
+            pytrace=False,
+        )
+
+
+def test_openapi_document_and_docs_page_are_public() -> None:
+    client = Client()
+    assert client.get("/api/v1/openapi.json").status_code == 200
+    docs = client.get("/api/v1/docs")
+    assert docs.status_code == 200
+    assert b"/api/v1/openapi.json" in docs.content
