@@ -46,7 +46,7 @@ class MemberUpdateIn(InputSchema):
 
 
 class MemberFilters(FilterSchema):
-    role: RoleValue | Literal[""] = ""
+    role: Literal[RoleValue, ""] = ""
     q: Text = Field("", description="Words in the member's name or email.")
 
 

@@ -70,7 +70,7 @@ class CustomerUpdateIn(InputSchema):
 
 class CustomerFilters(FilterSchema):
     q: Text = Field("", description="Words in the name, region or notes.")
-    segment: SegmentValue | Literal[""] = ""
+    segment: Literal[SegmentValue, ""] = ""
     region: Text = Field("", description="Exact region, any case.")
     account_owner_id: ObjectId = Field(ABSENT, description="Only customers this member owns.")
 

@@ -108,5 +108,5 @@ class ProgramTeamIn(InputSchema):
 
 class ProgramFilters(FilterSchema):
     q: Text = Field("", description="Words in the name or goal.")
-    status: StatusValue | Literal[""] = ""
+    status: Literal[StatusValue, ""] = ""
     sponsor_id: ObjectId = Field(ABSENT, description="Only programs this member sponsors.")
