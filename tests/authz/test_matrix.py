@@ -157,6 +157,10 @@ def _acceptable_foreign(expected_own: int) -> set[int]:
 CHECKED: list[int] = []
 
 
+# Names only Acme's objects carry: none may reach the stranger, whatever the status.
+ACME_ONLY = [b"Globex", b"Initech", b"Effortless onboarding", b"gina@globex.test", b"acme.test"]
+
+
 def _run(client: Client, method: str, url: str, data: dict[str, Any] | None, api: bool) -> int:
     if method == "GET":
         response = client.get(url)
@@ -166,18 +170,24 @@ def _run(client: Client, method: str, url: str, data: dict[str, Any] | None, api
         )
     else:
         response = client.post(url, data or {})
+    # (An invitation link is the credential: whoever holds it may read whom it invites.)
+    if getattr(client, "principal", None) == "stranger" and not url.startswith("/invitations/"):
+        leaked = [name for name in ACME_ONLY if name in response.content]
+        assert not leaked, f"{method} {url} showed the stranger {leaked}"
     return response.status_code
 
 
 def _client(world: World, principal: str, api: bool) -> Client:
     if api:
-        if principal == "anonymous":
-            return Client(raise_request_exception=False)
-        key = world.tokens[principal][1]
-        return Client(raise_request_exception=False, headers={"Authorization": f"Bearer {key}"})
-    client = Client(raise_request_exception=False)
-    if principal != "anonymous":
-        client.force_login(world.cast.users[principal])
+        headers = {}
+        if principal != "anonymous":
+            headers["Authorization"] = f"Bearer {world.tokens[principal][1]}"
+        client = Client(raise_request_exception=False, headers=headers)
+    else:
+        client = Client(raise_request_exception=False)
+        if principal != "anonymous":
+            client.force_login(world.cast.users[principal])
+    client.principal = principal  # type: ignore[attr-defined]
     return client
 
 
@@ -189,8 +199,8 @@ def _check_cases(world: World, key: str, method: str, pattern: str, api: bool) -
     observed: dict[str, int] = {}
     for principal in PRINCIPALS:
         for foreign in (False, True):
-            if foreign and not re.search(r"[<{]\w*_id[>}]", pattern):
-                continue
+            if foreign and (principal == "stranger" or not re.search(r"[<{]\w*_id[>}]", pattern)):
+                continue  # the stranger's own pass already asks for Acme's objects
             with transaction.atomic():
                 values = world.objects(principal, foreign)
                 url = "/" + _fill(pattern.replace("{", "<").replace("}", ">"), values).lstrip("/")
