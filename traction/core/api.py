@@ -139,17 +139,17 @@ class Pagination(PageNumberPagination):
         page_size: int = Field(
             settings.NINJA_PAGINATION_PER_PAGE,
             ge=1,
-            le=settings.NINJA_PAGINATION_MAX_PER_PAGE_SIZE,
+            le=settings.NINJA_MAX_PER_PAGE_SIZE,
             description=(
                 f"Items per page (default {settings.NINJA_PAGINATION_PER_PAGE}, "
-                f"at most {settings.NINJA_PAGINATION_MAX_PER_PAGE_SIZE})."
+                f"at most {settings.NINJA_MAX_PER_PAGE_SIZE})."
             ),
         )
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
             page_size=settings.NINJA_PAGINATION_PER_PAGE,
-            max_page_size=settings.NINJA_PAGINATION_MAX_PER_PAGE_SIZE,
+            max_page_size=settings.NINJA_MAX_PER_PAGE_SIZE,
             **kwargs,
         )
 

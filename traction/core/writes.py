@@ -22,11 +22,29 @@ def validate(obj: models.Model, *, exclude: Iterable[str] = ()) -> None:
     try:
         obj.full_clean(exclude=list(exclude), validate_unique=True, validate_constraints=True)
     except DjangoValidationError as exc:
-        errors = {
-            ("__all__" if k == "__all__" else k): [str(m) for m in msgs]
-            for k, msgs in exc.message_dict.items()
-        }
+        errors: dict[str, list[str]] = {}
+        for key, problems in exc.error_dict.items():
+            for problem in problems:
+                field, message = _place(obj, key, problem)
+                errors.setdefault(field, []).append(message)
         raise ValidationFailed(errors) from None
+
+
+# Scoping columns of a uniqueness rule: the clash is about the other field ("name", "email").
+_SCOPES = {"workspace", "customer", "program"}
+
+
+def _place(obj: models.Model, key: str, problem: DjangoValidationError) -> tuple[str, str]:
+    """Put a uniqueness clash on the field a person typed, with a message they understand."""
+    params = problem.params or {}
+    fields = [f for f in params.get("unique_check", ()) if f not in _SCOPES]
+    if key == "__all__" and problem.code in ("unique", "unique_together") and len(fields) == 1:
+        field = obj._meta.get_field(fields[0])
+        label = str(getattr(field, "verbose_name", fields[0]))
+        value = getattr(obj, getattr(field, "attname", fields[0]), "")
+        what = str(obj._meta.verbose_name)
+        return fields[0], f"There is already a {what} with the {label} “{value}” here."
+    return key, " ".join(str(m) for m in problem.messages)
 
 
 def save_new(obj: M, *, exclude: Iterable[str] = ()) -> M:

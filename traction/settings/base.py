@@ -140,7 +140,7 @@ DEFAULT_FROM_EMAIL = "Traction <traction@localhost>"
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 NINJA_PAGINATION_PER_PAGE = 50
-NINJA_PAGINATION_MAX_PER_PAGE_SIZE = 200
+NINJA_MAX_PER_PAGE_SIZE = 200
 
 TRACTION_SITE_URL = os.environ.get("TRACTION_SITE_URL", "http://127.0.0.1:8000")
 

@@ -126,7 +126,7 @@ def test_a_duplicate_name_is_refused_by_the_service_and_shown(cast, client_for):
     page = html(
         client_for("facilitator").post(url("create"), {"name": "Globex", "segment": "enterprise"})
     )
-    assert "Customer with this Workspace and Name already exists." in page
+    assert "There is already a customer with the name “Globex” here." in page
     assert Customer.objects.count() == before
 
 
@@ -291,7 +291,7 @@ def test_add_contact_invalid_then_valid(cast, client_for):
             },
         )
     )
-    assert "Contact with this Customer and Email already exists." in page
+    assert "There is already a contact with the email “gina@globex.test” here." in page
     assert Contact.objects.count() == before
 
     response = client.post(
