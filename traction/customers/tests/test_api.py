@@ -569,7 +569,7 @@ def test_create_contact(cast: Cast, api_client_for: ApiClientFor) -> None:
             {"name": "Hal", "email": "hal@globex.test", "preferred_channel": "fax"},
             "preferred_channel",
         ),
-        ({"name": "Gina", "email": "gina@globex.test"}, "email"),  # a duplicate is reported on the field
+        ({"name": "Gina", "email": "gina@globex.test"}, "email"),
     ],
 )
 def test_create_contact_bad_payload_is_422_and_saves_nothing(

@@ -30,7 +30,9 @@ def test_create_customer_refuses_bad_input_and_saves_nothing(cast):
     assert set(exc.value.errors) == {"name", "segment"}
     with pytest.raises(ValidationFailed) as exc:
         services.create_customer(fran, name="Globex", segment="enterprise")
-    assert exc.value.errors == {"name": ["There is already a customer with the name “Globex” here."]}
+    assert exc.value.errors == {
+        "name": ["There is already a customer with the name “Globex” here."]
+    }
     with pytest.raises(ValidationFailed) as exc:
         services.create_customer(
             fran, name="Hooli", segment="enterprise", account_owner_id=cast.users["stranger"].pk
