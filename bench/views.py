@@ -44,9 +44,8 @@ LIMIT %s OFFSET %s
 
 
 def _when(value: Any) -> datetime:
-    if isinstance(value, datetime):
-        return value
-    parsed = parse_datetime(value)
+    # SQLite hands back naive UTC datetimes (or strings); PostgreSQL aware ones.
+    parsed = value if isinstance(value, datetime) else parse_datetime(value)
     assert parsed is not None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 

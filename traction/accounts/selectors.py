@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, QuerySet, Subquery
 from django.utils import timezone
 
 from traction.core import permissions
@@ -37,29 +37,29 @@ def viewer_for(user: User, workspace_slug: str) -> Viewer:
 
 
 def viewer_for_token(key: str) -> Viewer | None:
-    """The viewer behind an API bearer token, or None for an unknown or revoked token."""
+    """The viewer behind an API bearer token, or None for an unknown or revoked token.
+
+    One query: the token, its user and the user's role in the token's workspace.
+    """
     if not key.startswith(ApiToken.PREFIX):
         return None
+    role = Membership.objects.filter(
+        user_id=OuterRef("user_id"), workspace_id=OuterRef("workspace_id")
+    ).values("role")[:1]
     token = (
         ApiToken.objects.active()
         .filter(key_hash=ApiToken.hash_key(key), user__is_active=True)
         .select_related("user")
+        .annotate(role=Subquery(role))
         .first()
     )
-    if token is None:
-        return None
-    membership = (
-        Membership.objects.filter(user_id=token.user_id, workspace_id=token.workspace_id)
-        .values_list("role", flat=True)
-        .first()
-    )
-    if membership is None:
+    if token is None or token.role is None:  # type: ignore[attr-defined]
         return None
     now = timezone.now()
     # Touch at most once a minute: a write per request would serialise every API call.
     if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return Viewer(user=token.user, workspace_id=token.workspace_id, role=membership)
+    return Viewer(user=token.user, workspace_id=token.workspace_id, role=token.role)  # type: ignore[attr-defined]
 
 
 def workspace(viewer: Viewer) -> Workspace:

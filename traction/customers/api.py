@@ -1,5 +1,7 @@
 """API operations for customers and contacts: parse, call one selector or service, shape."""
 
+from typing import Any
+
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
@@ -11,6 +13,7 @@ from traction.core.api import Pagination, responses, viewer
 from . import selectors, services
 from .models import Contact, Customer
 from .schemas import (
+    CUSTOMER_OUT_FIELDS,
     ContactCreateIn,
     ContactFilters,
     ContactOut,
@@ -34,9 +37,12 @@ router = Router(tags=["customers"])
     summary="List customers",
 )
 @paginate(Pagination)
-def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> QuerySet[Customer]:
+def list_customers(
+    request: HttpRequest, filters: Query[CustomerFilters]
+) -> QuerySet[Customer, dict[str, Any]]:
     """The customers you may see (account owners: their own), by name."""
-    return selectors.customers(viewer(request), **filters.model_dump())
+    found = selectors.customers(viewer(request), **filters.model_dump())
+    return found.values(*CUSTOMER_OUT_FIELDS)  # rows, not objects: see CustomerOut
 
 
 @router.post(

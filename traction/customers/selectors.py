@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from traction.core import permissions
 from traction.core.permissions import Viewer
@@ -28,9 +29,17 @@ def customers(
         qs = qs.filter(region__iexact=region)
     if account_owner_id is not None:
         qs = qs.filter(account_owner_id=account_owner_id)
+    # A correlated subquery rather than a JOIN + GROUP BY: pagination's COUNT(*) can drop it.
+    contact_count = (
+        Contact.objects.filter(customer=OuterRef("pk"))
+        .order_by()
+        .values("customer")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
     return (
         qs.select_related("account_owner")
-        .annotate(contact_count=Count("contacts", distinct=True))
+        .annotate(contact_count=Coalesce(Subquery(contact_count, output_field=IntegerField()), 0))
         .order_by("name", "id")
     )
 
