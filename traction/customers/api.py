@@ -42,7 +42,8 @@ def list_customers(
 ) -> QuerySet[Customer, dict[str, Any]]:
     """The customers you may see (account owners: their own), by name."""
     found = selectors.customers(viewer(request), **filters.model_dump())
-    return found.values(*CUSTOMER_OUT_FIELDS)  # rows, not objects: see CustomerOut
+    rows: QuerySet[Customer, dict[str, Any]] = found.values(*CUSTOMER_OUT_FIELDS)
+    return rows  # rows, not objects: see CustomerOut
 
 
 @router.post(
