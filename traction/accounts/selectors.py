@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime
 from typing import cast
 
-from django.db.models import OuterRef, QuerySet, Subquery
+from django.db.models import F, QuerySet
 from django.utils import timezone
+from django.utils.functional import SimpleLazyObject
 
 from traction.core import permissions
 from traction.core.errors import NotFound
@@ -39,27 +40,30 @@ def viewer_for(user: User, workspace_slug: str) -> Viewer:
 def viewer_for_token(key: str) -> Viewer | None:
     """The viewer behind an API bearer token, or None for an unknown or revoked token.
 
-    One query: the token, its user and the user's role in the token's workspace.
+    One query on the hot path of every API call: the token, its active user and the user's
+    role in the token's workspace. The user row itself loads only if an operation needs it.
     """
     if not key.startswith(ApiToken.PREFIX):
         return None
-    role = Membership.objects.filter(
-        user_id=OuterRef("user_id"), workspace_id=OuterRef("workspace_id")
-    ).values("role")[:1]
-    token = (
-        ApiToken.objects.active()
-        .filter(key_hash=ApiToken.hash_key(key), user__is_active=True)
-        .select_related("user")
-        .annotate(role=Subquery(role))
-        .first()
+    found = list(
+        ApiToken.objects.filter(
+            key_hash=ApiToken.hash_key(key),
+            revoked_at__isnull=True,
+            user__is_active=True,
+            user__memberships__workspace_id=F("workspace_id"),
+        ).values_list("pk", "user_id", "workspace_id", "user__memberships__role", "last_used_at")[
+            :1
+        ]
     )
-    if token is None or token.role is None:  # type: ignore[attr-defined]
+    if not found:
         return None
+    token_id, user_id, workspace_id, role, last_used_at = found[0]
     now = timezone.now()
     # Touch at most once a minute: a write per request would serialise every API call.
-    if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return Viewer(user=token.user, workspace_id=token.workspace_id, role=token.role)  # type: ignore[attr-defined]
+    if last_used_at is None or (now - last_used_at).total_seconds() > 60:
+        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
+    user = cast(User, SimpleLazyObject(lambda: User.objects.get(pk=user_id)))
+    return Viewer(user=user, workspace_id=workspace_id, role=role, user_id=user_id)
 
 
 def workspace(viewer: Viewer) -> Workspace:

@@ -63,10 +63,13 @@ class Viewer:
     user: AbstractBaseUser
     workspace_id: int
     role: str
+    # Given explicitly when ``user`` is a lazy object (API tokens), so that reading the id
+    # for a permission filter does not load the user.
+    user_id: int = 0
 
-    @property
-    def user_id(self) -> int:
-        return int(self.user.pk)
+    def __post_init__(self) -> None:
+        if not self.user_id:
+            object.__setattr__(self, "user_id", int(self.user.pk))
 
 
 OwnFilter = Callable[[Viewer], models.Q]

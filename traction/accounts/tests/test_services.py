@@ -124,3 +124,22 @@ def test_audit_events_are_for_admins_and_stay_in_their_workspace(cast):
     assert {e.action for e in selectors.audit_events(cast.viewer("admin"), action="customer.")} == {
         "customer.created"
     }
+
+
+def test_a_token_stops_working_when_its_user_leaves_or_is_deactivated(
+    cast, django_assert_num_queries
+):
+    _, key = services.create_api_token(cast.viewer("core_team"), name="script")
+    with django_assert_num_queries(2):  # the lookup, and last_used_at on first use
+        viewer = selectors.viewer_for_token(key)
+    assert (viewer.user_id, viewer.role) == (cast.users["core_team"].pk, "core_team")
+    with django_assert_num_queries(1):  # later uses: one query, the user row loads lazily
+        selectors.viewer_for_token(key)
+    user = cast.users["core_team"]
+    user.is_active = False
+    user.save()
+    assert selectors.viewer_for_token(key) is None
+    user.is_active = True
+    user.save()
+    Membership.objects.filter(user=user).delete()
+    assert selectors.viewer_for_token(key) is None

@@ -21,7 +21,8 @@ def open_page(request):
 
 def checked(request):
     permissions.check(
-        permissions.Viewer(user=request.user, workspace_id=1, role="admin"), "workspace.view"
+        permissions.Viewer(user=request.user, workspace_id=1, role="admin", user_id=1),
+        "workspace.view",
     )
     return HttpResponse("ok")
 
