@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from traction.api.urls import api
 from traction.core.permissions import public
+from traction.sessions import views as sessions_views
 
 
 @public("Load balancers and uptime checks probe it; it reveals nothing.")
@@ -16,6 +17,8 @@ urlpatterns = [
     path("", include("traction.accounts.urls")),
     path("w/<slug:workspace_slug>/customers/", include("traction.customers.urls")),
     path("w/<slug:workspace_slug>/programs/", include("traction.programs.urls")),
+    path("w/<slug:workspace_slug>/sessions/", include("traction.sessions.urls")),
+    path("rsvp/<str:token>/", sessions_views.rsvp, name="rsvp"),
 ]
 
 handler404 = "traction.core.views.not_found"

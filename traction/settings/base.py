@@ -26,6 +26,7 @@ INSTALLED_APPS = [
     "traction.accounts",
     "traction.customers",
     "traction.programs",
+    "traction.sessions",
 ]
 
 MIDDLEWARE = [

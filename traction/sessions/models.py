@@ -1,0 +1,283 @@
+"""Sessions, their agendas, outreach approvals, customer invitations, internal participants
+with their briefings, and top questions (DESIGN.md §3, steps 1 and 2)."""
+
+from __future__ import annotations
+
+import uuid
+import zoneinfo
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.utils import timezone
+
+
+class SessionKind(models.TextChoices):
+    CO_DESIGN = "co_design", "Co-design session"
+    CAB = "cab_meeting", "Customer advisory board meeting"
+    INTERVIEW = "interview", "Interview"
+    PRACTICE = "practice", "Practice session"
+
+
+class SessionStatus(models.TextChoices):
+    PLANNED = "planned", "Planned"
+    CANCELLED = "cancelled", "Cancelled"
+
+
+class SessionQuerySet(models.QuerySet["Session"]):
+    def upcoming(self) -> SessionQuerySet:
+        return self.filter(ends_at__gte=timezone.now(), status=SessionStatus.PLANNED)
+
+
+class Session(models.Model):
+    """One session of a program. Times are stored in UTC and shown in ``time_zone``."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey(
+        "programs.Program", on_delete=models.CASCADE, related_name="sessions"
+    )
+    kind = models.CharField(
+        max_length=12, choices=SessionKind.choices, default=SessionKind.CO_DESIGN
+    )
+    title = models.CharField(max_length=160)
+    starts_at = models.DateTimeField()
+    ends_at = models.DateTimeField()
+    time_zone = models.CharField(max_length=64, default="UTC")
+    location = models.CharField(max_length=200, blank=True, help_text="Room and address.")
+    video_link = models.URLField(blank=True)
+    status = models.CharField(
+        max_length=10, choices=SessionStatus.choices, default=SessionStatus.PLANNED
+    )
+    # The practice session that rehearses this one (both are sessions of the same program).
+    practice = models.OneToOneField(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="rehearses"
+    )
+    # Calendar identity: one UID for the event's whole life; SEQUENCE rises with each change.
+    calendar_uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    calendar_sequence = models.PositiveIntegerField(default=0)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SessionQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="session_ends_after_it_starts",
+                violation_error_message="A session must end after it starts.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    def clean(self) -> None:
+        errors = {}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = "The session must end after it starts."
+        try:
+            zoneinfo.ZoneInfo(self.time_zone)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            errors["time_zone"] = (
+                f"Unknown time zone “{self.time_zone}”; use a name like Europe/Berlin."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def tz(self) -> zoneinfo.ZoneInfo:
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+    @property
+    def local_start(self) -> datetime:
+        return self.starts_at.astimezone(self.tz)
+
+    @property
+    def local_end(self) -> datetime:
+        return self.ends_at.astimezone(self.tz)
+
+    @property
+    def length_minutes(self) -> int:
+        return int((self.ends_at - self.starts_at) / timedelta(minutes=1))
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.status == SessionStatus.CANCELLED
+
+    @property
+    def has_ended(self) -> bool:
+        return self.ends_at <= timezone.now()
+
+
+class AgendaItem(models.Model):
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="agenda")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=160)
+    minutes = models.PositiveIntegerField()
+    notes = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} ({self.minutes} min)"
+
+
+class OutreachStatus(models.TextChoices):
+    PENDING = "pending", "Waiting for the account owner"
+    APPROVED = "approved", "Approved"
+    DECLINED = "declined", "Declined"
+    WAIVED = "waived", "Waived by an admin"
+
+
+class OutreachRequest(models.Model):
+    """Asking a contact's account owner for permission to invite the contact to a session."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="outreach_requests")
+    contact = models.ForeignKey(
+        "customers.Contact", on_delete=models.CASCADE, related_name="outreach_requests"
+    )
+    # The gatekeeper when the request was filed; they decide it.
+    account_owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="outreach_to_decide",
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    message = models.TextField(blank=True, help_text="Why this contact, what they will be asked.")
+    status = models.CharField(
+        max_length=10, choices=OutreachStatus.choices, default=OutreachStatus.PENDING
+    )
+    conditions = models.TextField(blank=True)
+    reason = models.TextField(blank=True)  # why declined or waived
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "contact"], name="one_outreach_request_per_contact"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Outreach to {self.contact} for {self.session}"
+
+    @property
+    def allows_invitation(self) -> bool:
+        return self.status in (OutreachStatus.APPROVED, OutreachStatus.WAIVED)
+
+    @property
+    def age(self) -> timedelta:
+        return (self.decided_at or timezone.now()) - self.created_at
+
+
+class RsvpStatus(models.TextChoices):
+    INVITED = "invited", "No answer yet"
+    ACCEPTED = "accepted", "Accepted"
+    DECLINED = "declined", "Declined"
+
+
+class Invitation(models.Model):
+    """A customer contact's invitation to a session; exists only behind an allowing outreach."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="invitations")
+    outreach = models.OneToOneField(
+        OutreachRequest, on_delete=models.PROTECT, related_name="invitation"
+    )
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
+    rsvp = models.CharField(max_length=10, choices=RsvpStatus.choices, default=RsvpStatus.INVITED)
+    rsvp_note = models.CharField(max_length=500, blank=True)
+    responded_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+    last_sequence_sent = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["contact__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["session", "contact"], name="one_invitation_per_contact"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact} invited to {self.session}"
+
+
+class ParticipantRole(models.TextChoices):
+    FACILITATOR = "facilitator", "Facilitator"
+    JUNIOR_FACILITATOR = "junior_facilitator", "Junior facilitator"
+    NOTE_TAKER = "note_taker", "Note taker"
+    OBSERVER = "observer", "Observer"
+    EXECUTIVE = "executive", "Executive"
+
+
+class Participant(models.Model):
+    """An internal participant of a session, with their role and preparation."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="participants")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_roles"
+    )
+    role = models.CharField(max_length=20, choices=ParticipantRole.choices)
+    briefing_acknowledged_at = models.DateTimeField(null=True, blank=True)
+    attended_practice = models.BooleanField(default=False)
+    added_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["role", "user__full_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "user"], name="one_role_per_participant")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.get_role_display()}) in {self.session}"
+
+
+class TopQuestion(models.Model):
+    """A question an internal participant most wants to ask the customers at the end."""
+
+    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="questions")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    text = models.CharField(max_length=300)
+    picked = models.BooleanField(default=False)
+    position = models.PositiveIntegerField(null=True, blank=True)  # order among the picked
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["position", "-created_at"]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class QuestionVote(models.Model):
+    question = models.ForeignKey(TopQuestion, on_delete=models.CASCADE, related_name="votes")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["question", "user"], name="one_vote_per_question")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.question}"

@@ -1,0 +1,147 @@
+"""Who may plan sessions, ask and decide outreach, invite, brief and ask top questions.
+
+Gatekeeping: an outreach request is decided by the contact's account owner only (whatever
+their workspace role, except observers, who never approve); admins may waive, with a reason.
+"""
+
+from django.db.models import Q
+
+from traction.core.permissions import ALL, OWN, Viewer, rule
+
+
+def _session_of_mine(viewer: Viewer) -> Q:
+    """Sessions of programs they belong to, sessions they take part in, and sessions that
+    involve their customers (as an account owner asked to approve outreach)."""
+    return (
+        Q(program__executive_sponsor_id=viewer.user_id)
+        | Q(program__members__user_id=viewer.user_id)
+        | Q(participants__user_id=viewer.user_id)
+        | Q(outreach_requests__account_owner_id=viewer.user_id)
+    )
+
+
+def _taking_part(viewer: Viewer) -> Q:
+    return Q(participants__user_id=viewer.user_id)
+
+
+def _my_customers_contact(viewer: Viewer) -> Q:  # on a Contact
+    return Q(customer__account_owner_id=viewer.user_id)
+
+
+def _owned_request(viewer: Viewer) -> Q:  # on an OutreachRequest
+    return Q(account_owner_id=viewer.user_id)
+
+
+def _visible_request(viewer: Viewer) -> Q:
+    return Q(account_owner_id=viewer.user_id) | Q(requested_by_id=viewer.user_id)
+
+
+def _own_participation(viewer: Viewer) -> Q:  # on a Participant
+    return Q(user_id=viewer.user_id)
+
+
+RULES = [
+    rule(
+        "session.view",
+        own=_session_of_mine,
+        description="See a session, its agenda, invitations, participants and readiness.",
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+        account_owner=OWN,
+        observer=OWN,
+    ),
+    rule(
+        "session.plan",
+        description="Plan, change or cancel a session and its agenda.",
+        admin=ALL,
+        facilitator=ALL,
+    ),
+    rule(
+        "outreach.view",
+        own=_visible_request,
+        description="See outreach requests.",
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+        account_owner=OWN,
+    ),
+    rule(
+        "outreach.request",
+        own=_my_customers_contact,
+        description="Ask a contact's account owner for permission to invite the contact.",
+        admin=ALL,
+        facilitator=ALL,
+        account_owner=OWN,
+    ),
+    rule(
+        "outreach.decide",
+        own=_owned_request,
+        description="Approve (with conditions) or decline outreach to one's own customers.",
+        admin=OWN,
+        facilitator=OWN,
+        core_team=OWN,
+        sponsor=OWN,
+        account_owner=OWN,
+    ),
+    rule("outreach.waive", description="Waive the approval, with a reason.", admin=ALL),
+    rule(
+        "invitation.send",
+        description="Send invitations to approved contacts.",
+        admin=ALL,
+        facilitator=ALL,
+    ),
+    rule(
+        "participant.manage",
+        description="Give internal participants a session role.",
+        admin=ALL,
+        facilitator=ALL,
+    ),
+    rule(
+        "briefing.view",
+        own=_own_participation,
+        description="Read a participant's briefing packet.",
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+        account_owner=OWN,
+        observer=OWN,
+    ),
+    rule(
+        "briefing.acknowledge",
+        own=_own_participation,
+        description="Acknowledge one's own briefing.",
+        admin=OWN,
+        facilitator=OWN,
+        core_team=OWN,
+        sponsor=OWN,
+        account_owner=OWN,
+        observer=OWN,
+    ),
+    rule(
+        "practice.record",
+        description="Record attendance at the practice session.",
+        admin=ALL,
+        facilitator=ALL,
+    ),
+    rule(
+        "question.ask",
+        own=_taking_part,
+        description="Submit and upvote top questions for the end of a session.",
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+        account_owner=OWN,
+        observer=OWN,
+    ),
+    rule(
+        "question.pick",
+        description="Order and pick the top questions asked.",
+        admin=ALL,
+        facilitator=ALL,
+    ),
+]

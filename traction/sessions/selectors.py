@@ -1,0 +1,324 @@
+"""Scoped reads for sessions: lists, the outreach queue, briefings, questions, readiness."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.utils import timezone
+
+from traction.core import permissions
+from traction.core.errors import NotFound
+from traction.core.permissions import Viewer
+
+from . import agenda as templates
+from .models import (
+    AgendaItem,
+    Invitation,
+    OutreachRequest,
+    OutreachStatus,
+    Participant,
+    QuestionVote,
+    RsvpStatus,
+    Session,
+    SessionKind,
+    TopQuestion,
+)
+
+
+def sessions(
+    viewer: Viewer, *, program_id: int | None = None, upcoming: bool | None = None, kind: str = ""
+) -> QuerySet[Session]:
+    qs = permissions.scope(viewer, "session.view", Session.objects.all())
+    if program_id is not None:
+        qs = qs.filter(program_id=program_id)
+    if upcoming is True:
+        qs = qs.filter(ends_at__gte=timezone.now())
+    elif upcoming is False:
+        qs = qs.filter(ends_at__lt=timezone.now())
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs.select_related("program").order_by("starts_at", "id")
+
+
+def session(viewer: Viewer, session_id: int, action: str = "session.view") -> Session:
+    found = permissions.get(
+        viewer,
+        "session.view",
+        Session.objects.select_related("program", "practice", "created_by"),
+        pk=session_id,
+    )
+    if action != "session.view":
+        permissions.check(viewer, action, found)
+    return found
+
+
+def agenda(session: Session) -> list[AgendaItem]:
+    return list(session.agenda.all())
+
+
+def outreach_requests(
+    viewer: Viewer, *, session_id: int | None = None, status: str = "", mine: bool = False
+) -> QuerySet[OutreachRequest]:
+    """Outreach requests the viewer may see; ``mine``: those waiting for their decision."""
+    qs = permissions.scope(viewer, "outreach.view", OutreachRequest.objects.all())
+    if session_id is not None:
+        qs = qs.filter(session_id=session_id)
+    if status:
+        qs = qs.filter(status=status)
+    if mine:
+        qs = qs.filter(account_owner_id=viewer.user_id)
+    return qs.select_related(
+        "session",
+        "session__program",
+        "contact",
+        "contact__customer",
+        "account_owner",
+        "requested_by",
+    ).annotate(invited=Exists(Invitation.objects.filter(outreach=OuterRef("pk"))))
+
+
+def outreach_request(
+    viewer: Viewer, request_id: int, action: str = "outreach.view"
+) -> OutreachRequest:
+    found = permissions.get(
+        viewer,
+        "outreach.view",
+        OutreachRequest.objects.select_related(
+            "session",
+            "session__program",
+            "contact",
+            "contact__customer",
+            "account_owner",
+            "requested_by",
+        ),
+        pk=request_id,
+    )
+    if action != "outreach.view":
+        permissions.check(viewer, action, found)
+    return found
+
+
+def session_outreach(session: Session) -> QuerySet[OutreachRequest]:
+    """Every request of a session (for people who may see the session)."""
+    return session.outreach_requests.select_related(
+        "contact", "contact__customer", "account_owner"
+    ).order_by("contact__customer__name", "contact__name")
+
+
+def invitations(session: Session) -> QuerySet[Invitation]:
+    return session.invitations.select_related("contact", "contact__customer").order_by(
+        "contact__name"
+    )
+
+
+def participants(session: Session) -> QuerySet[Participant]:
+    return session.participants.select_related("user").order_by("role", "user__full_name")
+
+
+def my_participation(viewer: Viewer, session: Session) -> Participant | None:
+    return session.participants.filter(user_id=viewer.user_id).first()
+
+
+def questions(viewer: Viewer, session: Session) -> QuerySet[TopQuestion]:
+    """Top questions with their votes and whether the viewer voted, most wanted first."""
+    permissions.check(viewer, "session.view", session)
+    return (
+        session.questions.select_related("author")
+        .annotate(
+            vote_count=Count("votes", distinct=True),
+            voted=Exists(
+                QuestionVote.objects.filter(question=OuterRef("pk"), user_id=viewer.user_id)
+            ),
+        )
+        .order_by("-picked", "position", "-vote_count", "created_at")
+    )
+
+
+def question(viewer: Viewer, question_id: int) -> TopQuestion:
+    try:
+        found = TopQuestion.objects.select_related("session").get(pk=question_id)
+    except TopQuestion.DoesNotExist:
+        raise NotFound("Question not found.") from None
+    session(viewer, found.session_id)  # visible only with its session
+    return found
+
+
+# --- briefing ---------------------------------------------------------------------------------
+
+
+@dataclass
+class CustomerInRoom:
+    organisation: str
+    segment: str
+    contact: str
+    title: str
+    account_owner: str
+    conditions: str
+    rsvp: str
+
+
+@dataclass
+class Briefing:
+    session: Session
+    participant: Participant
+    role_duty: str
+    rules: list[str]
+    agenda: list[AgendaItem]
+    customers: list[CustomerInRoom]
+    practice: Session | None
+
+
+def briefing(viewer: Viewer, session_obj: Session, participant_id: int | None = None) -> Briefing:
+    """The briefing packet of one participant (one's own, or any for facilitators)."""
+    qs = Participant.objects.select_related("user").filter(session=session_obj)
+    found = (
+        qs.filter(pk=participant_id).first()
+        if participant_id
+        else qs.filter(user_id=viewer.user_id).first()
+    )
+    if found is None:
+        raise NotFound(
+            "You are not a participant of this session, so there is no briefing for you."
+        )
+    permissions.check(viewer, "briefing.view", found)
+    people = []
+    for request in session_outreach(session_obj).filter(
+        status__in=[OutreachStatus.APPROVED, OutreachStatus.WAIVED, OutreachStatus.PENDING]
+    ):
+        invitation = Invitation.objects.filter(outreach=request).first()
+        people.append(
+            CustomerInRoom(
+                organisation=request.contact.customer.name,
+                segment=request.contact.customer.get_segment_display(),
+                contact=request.contact.name,
+                title=request.contact.title,
+                account_owner=str(request.account_owner or "—"),
+                conditions=request.conditions,
+                rsvp=invitation.get_rsvp_display() if invitation else request.get_status_display(),
+            )
+        )
+    return Briefing(
+        session=session_obj,
+        participant=found,
+        role_duty=templates.ROLE_DUTIES.get(found.role, ""),
+        rules=templates.RULES_OF_PARTICIPATION,
+        agenda=agenda(session_obj),
+        customers=people,
+        practice=session_obj.practice,
+    )
+
+
+# --- readiness --------------------------------------------------------------------------------
+
+
+@dataclass
+class Check:
+    key: str
+    label: str
+    done: bool
+    detail: str
+
+
+@dataclass
+class Readiness:
+    checks: list[Check] = field(default_factory=list)
+
+    @property
+    def percent(self) -> int:
+        if not self.checks:
+            return 0
+        return round(100 * sum(c.done for c in self.checks) / len(self.checks))
+
+
+def readiness(session_obj: Session) -> Readiness:
+    """How ready a session is; each check says what is missing. A handful of queries."""
+    s = session_obj
+    outreach = s.outreach_requests.aggregate(
+        total=Count("pk"),
+        pending=Count("pk", filter=Q(status=OutreachStatus.PENDING)),
+        allowed=Count("pk", filter=Q(status__in=[OutreachStatus.APPROVED, OutreachStatus.WAIVED])),
+    )
+    inv = s.invitations.aggregate(
+        total=Count("pk"),
+        accepted=Count("pk", filter=Q(rsvp=RsvpStatus.ACCEPTED)),
+        unanswered=Count("pk", filter=Q(rsvp=RsvpStatus.INVITED)),
+    )
+    people = s.participants.aggregate(
+        total=Count("pk"),
+        acknowledged=Count("pk", filter=Q(briefing_acknowledged_at__isnull=False)),
+        attended=Count("pk", filter=Q(attended_practice=True)),
+    )
+    minutes = s.agenda.aggregate(total=Sum("minutes"))["total"] or 0
+    picked = s.questions.filter(picked=True).count()
+    r = Readiness()
+    r.checks.append(
+        Check(
+            "approvals",
+            "Account owners approved outreach",
+            outreach["total"] > 0 and outreach["pending"] == 0,
+            f"{outreach['allowed']} of {outreach['total']} approved, {outreach['pending']} pending"
+            if outreach["total"]
+            else "No customer contacts requested yet",
+        )
+    )
+    r.checks.append(
+        Check(
+            "invitations",
+            "Invitations accepted",
+            inv["accepted"] > 0 and inv["unanswered"] == 0,
+            f"{inv['accepted']} of {inv['total']} accepted, {inv['unanswered']} not answered"
+            if inv["total"]
+            else "No invitations sent yet",
+        )
+    )
+    r.checks.append(
+        Check(
+            "briefings",
+            "Briefings acknowledged",
+            people["total"] > 0 and people["acknowledged"] == people["total"],
+            f"{people['acknowledged']} of {people['total']} participants"
+            if people["total"]
+            else "No internal participants yet",
+        )
+    )
+    if s.kind != SessionKind.PRACTICE:
+        held = s.practice is not None and s.practice.starts_at <= timezone.now()
+        if s.practice is None:
+            detail = "No practice session planned"
+        elif not held:
+            detail = f"Practice on {s.practice.local_start:%d %b %Y %H:%M} not held yet"
+        else:
+            detail = f"{people['attended']} of {people['total']} participants attended"
+        r.checks.append(
+            Check(
+                "practice",
+                "Practice session held and attended",
+                held and people["total"] > 0 and people["attended"] == people["total"],
+                detail,
+            )
+        )
+    length = s.length_minutes
+    r.checks.append(
+        Check(
+            "agenda",
+            "Agenda complete",
+            0 < minutes <= length and minutes >= 0.9 * length,
+            f"{minutes} of {length} minutes planned",
+        )
+    )
+    r.checks.append(
+        Check(
+            "questions",
+            "Top questions picked",
+            picked > 0,
+            f"{picked} picked" if picked else "None picked yet",
+        )
+    )
+    return r
+
+
+def upcoming_with_readiness(viewer: Viewer, program_id: int) -> list[tuple[Session, Readiness]]:
+    """The program's upcoming sessions, each with its readiness."""
+    found = sessions(viewer, program_id=program_id, upcoming=True).select_related("practice")
+    return [(s, readiness(s)) for s in found]
