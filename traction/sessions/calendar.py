@@ -1,0 +1,113 @@
+"""iCalendar (.ics) files for session invitations, updates and cancellations (RFC 5545/5546).
+
+One event keeps one UID for its whole life (``Session.calendar_uid``); each change raises
+SEQUENCE, so calendar programs replace the event they already hold instead of adding a
+second one. Times are written in the session's own time zone with a VTIMEZONE, so a
+09:00 Berlin session stays at 09:00 Berlin on either side of a daylight-saving change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date
+from typing import Literal, Protocol
+
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress
+
+from .models import Session
+
+PRODID = "-//Traction//Sessions//EN"
+
+Method = Literal["REQUEST", "CANCEL"]
+
+
+class Attendee(Protocol):
+    """Anything with a name and an email address (a customer ``Contact``, for one)."""
+
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def email(self) -> str: ...
+
+
+def event_uid(session: Session) -> str:
+    return f"{session.calendar_uid}@traction"
+
+
+def describe(session: Session) -> str:
+    """The event's DESCRIPTION: what the session is for, its agenda and how to join."""
+    lines = [f"{session.get_kind_display()} of the program “{session.program.name}”."]
+    if session.program.goal:
+        lines += ["", f"Goal: {session.program.goal}"]
+    items = list(session.agenda.all())
+    if items:
+        lines += ["", "Agenda:"]
+        lines += [f"- {item.title} ({item.minutes} min)" for item in items]
+    if session.video_link:
+        lines += ["", f"Join online: {session.video_link}"]
+    if session.location:
+        lines += ["", f"Where: {session.location}"]
+    return "\n".join(lines)
+
+
+def build_ics(
+    session: Session,
+    *,
+    method: Method,
+    attendees: Iterable[Attendee],
+    organizer_email: str,
+    organizer_name: str,
+) -> bytes:
+    """The calendar file for ``session``: METHOD REQUEST (invite or update) or CANCEL.
+
+    ``attendees`` are the people this file is sent to. A customer's invitation lists that
+    customer only, so no customer learns who else was invited.
+    """
+    if method not in ("REQUEST", "CANCEL"):
+        raise ValueError(f"Unsupported calendar method {method!r}; use REQUEST or CANCEL.")
+    cancelled = method == "CANCEL" or session.is_cancelled
+
+    event = Event()
+    event.add("uid", event_uid(session))
+    event.add("sequence", session.calendar_sequence)
+    event.add("dtstamp", timezone.now().astimezone(UTC))
+    event.add("dtstart", session.local_start)
+    event.add("dtend", session.local_end)
+    event.add("summary", session.title)
+    event.add("description", describe(session))
+    where = session.location or session.video_link
+    if where:
+        event.add("location", where)
+    if session.video_link:
+        event.add("url", session.video_link)
+    event.add("organizer", vCalAddress.new(organizer_email, cn=organizer_name or None))
+    for attendee in attendees:
+        event.add(
+            "attendee",
+            vCalAddress.new(
+                attendee.email,
+                cn=attendee.name or None,
+                role="REQ-PARTICIPANT",
+                partstat="NEEDS-ACTION",
+                rsvp=True,
+            ),
+        )
+    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    calendar.add_component(event)
+    # A VTIMEZONE for the session's zone (none for UTC, which is written with "Z"), with
+    # only the transitions around the session: decades of them would be large and slow.
+    calendar.add_missing_timezones(
+        first_date=date(session.local_start.year - 1, 1, 1),
+        last_date=date(session.local_end.year + 2, 1, 1),
+    )
+    ics: bytes = calendar.to_ical()  # untyped in icalendar
+    return ics
