@@ -119,8 +119,9 @@ def calendar_part(ics: bytes, method: Method) -> MIMEText:
 
 
 def when_end(session: Session) -> str:
+    """When the session and its RSVP link end: "12:30 on Fri 26 Mar 2027 (Europe/Berlin)"."""
     end = session.local_end
-    return f"{dateformat.format(end, 'D j M Y')}, {end:%H:%M} ({session.time_zone})"
+    return f"{end:%H:%M} on {dateformat.format(end, 'D j M Y')} ({session.time_zone})"
 
 
 def send_outreach_request(request: OutreachRequest, *, link: str) -> int:

@@ -1,0 +1,123 @@
+"""A real SMTP server for email tests: aiosmtpd on 127.0.0.1, with Django's SMTP backend.
+
+``smtp_server`` starts the server on a free port, points EMAIL_BACKEND/HOST/PORT at it for
+the test, and collects every message it receives (envelope and parsed content).
+"""
+
+from __future__ import annotations
+
+import socket
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from email import message_from_bytes, policy
+from email.message import EmailMessage
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+from icalendar import Calendar
+
+
+@dataclass
+class Received:
+    mail_from: str
+    rcpt_tos: list[str]
+    raw: bytes
+    message: EmailMessage = field(init=False)
+
+    def __post_init__(self) -> None:
+        parsed = message_from_bytes(self.raw, policy=policy.default)
+        assert isinstance(parsed, EmailMessage)
+        self.message = parsed
+
+    @property
+    def subject(self) -> str:
+        # Django (compat32) folds a long encoded subject onto its own line, which leaves a
+        # leading space after unfolding; mail clients drop it, and so do we.
+        return str(self.message["Subject"]).strip()
+
+    @property
+    def body(self) -> str:
+        part = self.message.get_body(preferencelist=("plain",))
+        assert part is not None, "no text/plain body"
+        return str(part.get_content())
+
+    def calendar_parts(self) -> list[EmailMessage]:
+        return [p for p in self.message.walk() if p.get_content_type() == "text/calendar"]
+
+    @property
+    def calendar(self) -> Calendar:
+        """The attached .ics, parsed with icalendar (exactly one is expected)."""
+        parts = self.calendar_parts()
+        assert len(parts) == 1, f"expected one text/calendar part, found {len(parts)}"
+        payload = parts[0].get_payload(decode=True)
+        assert isinstance(payload, bytes)
+        return Calendar.from_ical(payload)
+
+
+class CollectingHandler:
+    def __init__(self) -> None:
+        self.messages: list[Received] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
+        self.messages.append(
+            Received(
+                mail_from=envelope.mail_from,
+                rcpt_tos=list(envelope.rcpt_tos),
+                raw=envelope.original_content or envelope.content,
+            )
+        )
+        return "250 Message accepted for delivery"
+
+
+@dataclass
+class SmtpServer:
+    host: str
+    port: int
+    handler: CollectingHandler
+
+    @property
+    def messages(self) -> list[Received]:
+        return self.handler.messages
+
+    def to(self, address: str) -> list[Received]:
+        """Messages whose envelope includes ``address``."""
+        return [m for m in self.messages if address in m.rcpt_tos]
+
+    def clear(self) -> None:
+        self.handler.messages.clear()
+
+
+def _free_port(host: str) -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def smtp_server(settings: Any) -> Iterator[SmtpServer]:
+    host = "127.0.0.1"
+    handler = CollectingHandler()
+    controller = None
+    for _attempt in range(5):  # another process may take the port between probe and bind
+        port = _free_port(host)
+        candidate = Controller(handler, hostname=host, port=port)
+        try:
+            candidate.start()
+        except (OSError, RuntimeError):
+            continue
+        controller = candidate
+        break
+    assert controller is not None, "could not start the SMTP server on a free port"
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST = host
+    settings.EMAIL_PORT = port
+    settings.EMAIL_USE_TLS = False
+    settings.EMAIL_USE_SSL = False
+    settings.EMAIL_HOST_USER = ""
+    settings.EMAIL_HOST_PASSWORD = ""
+    settings.EMAIL_TIMEOUT = 10
+    try:
+        yield SmtpServer(host=host, port=port, handler=handler)
+    finally:
+        controller.stop()

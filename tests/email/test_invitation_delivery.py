@@ -1,0 +1,202 @@
+"""Invitation emails through a real SMTP server, from rows made directly (no services).
+
+Each email is received by aiosmtpd, parsed with the stdlib ``email`` package, and its .ics
+attachment with icalendar.
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.conf import settings
+from django.core import signing
+from django_tasks import TaskResultStatus
+
+from traction.core.testing.cast import Cast
+from traction.sessions import rsvp, tasks
+from traction.sessions.models import (
+    AgendaItem,
+    Invitation,
+    OutreachRequest,
+    OutreachStatus,
+    Session,
+    SessionStatus,
+)
+
+from .conftest import Received, SmtpServer
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def session(cast: Cast) -> Session:
+    session = Session.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        title="Onboarding co-design",
+        starts_at=datetime(2027, 3, 26, 9, 0, tzinfo=BERLIN),
+        ends_at=datetime(2027, 3, 26, 12, 30, tzinfo=BERLIN),
+        time_zone="Europe/Berlin",
+        location="Acme Berlin, Friedrichstraße 1, Room Spree",
+        video_link="https://meet.example.test/onb-1",
+        created_by=cast.users["facilitator"],
+    )
+    AgendaItem.objects.create(session=session, position=1, title="Welcome", minutes=15)
+    AgendaItem.objects.create(
+        session=session, position=2, title="Issues & vision discussion", minutes=45
+    )
+    return session
+
+
+@pytest.fixture
+def invitation(cast: Cast, session: Session) -> Invitation:
+    assert cast.contact is not None
+    outreach = OutreachRequest.objects.create(
+        workspace=cast.acme,
+        session=session,
+        contact=cast.contact,
+        account_owner=cast.users["account_owner"],
+        requested_by=cast.users["facilitator"],
+        status=OutreachStatus.APPROVED,
+        decided_by=cast.users["account_owner"],
+    )
+    return Invitation.objects.create(
+        workspace=cast.acme, session=session, outreach=outreach, contact=cast.contact
+    )
+
+
+def deliver(invitation: Invitation, kind: str) -> None:
+    """Run the delivery task (the Immediate backend runs it now) and insist it succeeded."""
+    result = tasks.deliver_invitation.enqueue(invitation.pk, kind)
+    assert result.status == TaskResultStatus.SUCCESSFUL, [e.traceback for e in result.errors]
+
+
+def rsvp_of(received: Received) -> tuple[int, int]:
+    """The (invitation id, contact id) the personal RSVP link in the email stands for."""
+    prefix = settings.TRACTION_SITE_URL.rstrip("/") + "/rsvp/"
+    links = re.findall(re.escape(prefix) + r"(\S+?)/?(?:\s|$)", received.body)
+    assert len(links) == 1, received.body
+    return rsvp.read_token(links[0])
+
+
+def only_message_to(smtp: SmtpServer, address: str) -> Received:
+    messages = smtp.to(address)
+    assert len(messages) == 1, [m.subject for m in smtp.messages]
+    return messages[0]
+
+
+def test_an_invitation_arrives_with_its_rsvp_link_and_calendar_request(
+    smtp_server: SmtpServer, invitation: Invitation, session: Session
+) -> None:
+    deliver(invitation, "invite")
+
+    received = only_message_to(smtp_server, "gina@globex.test")
+    assert received.rcpt_tos == ["gina@globex.test"]
+    assert received.mail_from == "traction@localhost"
+    message = received.message
+    assert received.subject == (
+        "Invitation: Onboarding co-design — Fri 26 Mar 2027, 09:00–12:30 (Europe/Berlin)"
+    )
+    assert "Gina Globex" in str(message["To"])
+    assert "fran@acme.test" in str(message["Reply-To"])
+
+    body = received.body
+    assert rsvp_of(received) == (invitation.pk, invitation.contact_id)
+    assert '"Accept" or "Decline"' in body
+    assert "until the session ends" in body
+    assert "Fran Facilitator" in body
+    assert "pay their first invoice within a day" in body  # the program goal
+    assert "Fri 26 Mar 2027, 09:00–12:30 (Europe/Berlin)" in body
+    assert "Issues & vision discussion (45 min)" in body  # not HTML-escaped
+    assert "https://meet.example.test/onb-1" in body
+    assert "Acme Berlin, Friedrichstraße 1, Room Spree" in body
+
+    (part,) = received.calendar_parts()
+    assert part.get_content_type() == "text/calendar"
+    assert part.get_param("method") == "REQUEST"
+    assert part.get_content_charset() == "utf-8"
+    assert part.get_filename() == "invite.ics"
+    calendar = received.calendar
+    assert calendar["METHOD"] == "REQUEST"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == f"{session.calendar_uid}@traction"
+    assert event["SEQUENCE"] == 0
+    assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert event.start.replace(tzinfo=None) == datetime(2027, 3, 26, 9, 0)
+    assert [str(a) for a in event.attendees] == ["mailto:gina@globex.test"]
+    assert event.attendees[0].params["CN"] == "Gina Globex"
+    assert str(event["ORGANIZER"]) == "mailto:fran@acme.test"
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Europe/Berlin"]
+
+
+def test_a_tampered_rsvp_link_does_not_read(invitation: Invitation) -> None:
+    token = rsvp.make_token(invitation.pk, invitation.contact_id)
+    data = signing.loads(token, salt=rsvp.SALT)
+    forged = signing.dumps({**data, "c": data["c"] + 1}, salt="someone-else", compress=True)
+    with pytest.raises(Exception, match="not valid"):
+        rsvp.read_token(forged)
+
+
+def test_an_update_keeps_the_uid_and_raises_the_sequence(
+    smtp_server: SmtpServer, invitation: Invitation, session: Session
+) -> None:
+    deliver(invitation, "invite")
+    # Moved to the Monday after the change to summer time: still 09:00 in Berlin.
+    session.starts_at = datetime(2027, 3, 29, 9, 0, tzinfo=BERLIN)
+    session.ends_at = datetime(2027, 3, 29, 12, 30, tzinfo=BERLIN)
+    session.calendar_sequence += 1
+    session.save()
+    deliver(invitation, "update")
+
+    first, second = smtp_server.to("gina@globex.test")
+    assert second.subject.startswith("Updated: Onboarding co-design — Mon 29 Mar 2027, ")
+    assert rsvp_of(second) == (invitation.pk, invitation.contact_id)
+    old = first.calendar.walk("VEVENT")[0]
+    new = second.calendar.walk("VEVENT")[0]
+    assert second.calendar["METHOD"] == "REQUEST"
+    assert new["UID"] == old["UID"]
+    assert new["SEQUENCE"] == old["SEQUENCE"] + 1 == 1
+    assert new.start.replace(tzinfo=None) == datetime(2027, 3, 29, 9, 0)
+    assert new.start.utcoffset() == timedelta(hours=2)  # CEST now, CET before
+    assert old.start.utcoffset() == timedelta(hours=1)
+    invitation.refresh_from_db()
+    assert invitation.last_sequence_sent == 1
+
+
+def test_a_cancellation_says_cancelled_with_the_same_uid(
+    smtp_server: SmtpServer, invitation: Invitation, session: Session
+) -> None:
+    deliver(invitation, "invite")
+    session.status = SessionStatus.CANCELLED
+    session.calendar_sequence += 1
+    session.save()
+    deliver(invitation, "cancel")
+
+    first, cancellation = smtp_server.to("gina@globex.test")
+    assert cancellation.subject.startswith("Cancelled: Onboarding co-design — ")
+    assert "cancelled" in cancellation.body
+    assert "rsvp" not in cancellation.body.lower()  # nothing to answer any more
+    (part,) = cancellation.calendar_parts()
+    assert part.get_param("method") == "CANCEL"
+    calendar = cancellation.calendar
+    assert calendar["METHOD"] == "CANCEL"
+    (event,) = calendar.walk("VEVENT")
+    assert event["STATUS"] == "CANCELLED"
+    assert event["UID"] == first.calendar.walk("VEVENT")[0]["UID"]
+    assert event["SEQUENCE"] == 1
+
+
+def test_a_vanished_invitation_sends_nothing(smtp_server: SmtpServer, db: None) -> None:
+    result = tasks.deliver_invitation.enqueue(999_999, "invite")
+    assert result.status == TaskResultStatus.SUCCESSFUL
+    assert result.return_value == 0
+    assert smtp_server.messages == []
+
+
+def test_an_unknown_kind_is_refused(smtp_server: SmtpServer, invitation: Invitation) -> None:
+    result = tasks.deliver_invitation.enqueue(invitation.pk, "reminder")
+    assert result.status == TaskResultStatus.FAILED
+    assert smtp_server.messages == []
