@@ -12,18 +12,21 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime, time, timedelta
 
 from django.db import transaction
+from django.test.utils import override_settings
 
 from traction.accounts import services as accounts
 from traction.accounts.models import User, Workspace
 from traction.core.errors import Conflict
 from traction.core.permissions import Role, Viewer
 from traction.customers import services as customers
-from traction.customers.models import Customer
+from traction.customers.models import Contact, Customer
 from traction.programs import services as programs
 from traction.programs.models import Program, ProgramStatus
+from traction.sessions import services as sessions
+from traction.sessions.models import Session, SessionKind
 
 DEMO_SLUG = "northwind"
 DEMO_NAME = "Northwind Software"
@@ -321,9 +324,14 @@ class Demo:
     viewers: dict[str, Viewer] = field(default_factory=dict)
     customers: dict[str, Customer] = field(default_factory=dict)
     programs: dict[str, Program] = field(default_factory=dict)
+    sessions: dict[str, Session] = field(default_factory=dict)
 
     def viewer(self, key: str) -> Viewer:
         return self.viewers[key]
+
+    @property
+    def viewers_by_id(self) -> dict[int, Viewer]:
+        return {v.user_id: v for v in self.viewers.values()}
 
 
 def _months_ahead(day: date, months: int) -> date:
@@ -416,10 +424,186 @@ def add_programs(demo: Demo) -> None:
     demo.programs = {"onboarding": onboarding, "renewals": renewals}
 
 
+def _at(day: date, days: int, hour: int, minute: int = 0) -> datetime:
+    """A naive wall-clock time ``days`` after ``day``; services read it in the session's zone."""
+    return datetime.combine(day + timedelta(days=days), time(hour, minute))
+
+
+def _contact(demo: Demo, customer: str, index: int = 0) -> Contact:
+    return list(demo.customers[customer].contacts.order_by("id"))[index]
+
+
+def add_sessions(demo: Demo) -> None:
+    """Sessions in every state: one held, one being prepared (with its practice session),
+    one just planned, one cancelled; outreach approved, with conditions, pending, declined,
+    waived; invitations accepted, declined and unanswered; briefings; top questions."""
+    felix, ana = demo.viewer("facilitator"), demo.viewer("admin")
+    oscar, omar = demo.viewer("owner"), demo.viewer("owner2")
+    onboarding = demo.programs["onboarding"]
+    berlin = "Europe/Berlin"
+
+    # Being prepared: the main co-design session in ten days, rehearsed in three.
+    codesign = sessions.plan_session(
+        felix,
+        program=onboarding,
+        title="Co-design: the first invoice within a day",
+        starts_at=_at(demo.today, 10, 9),
+        ends_at=_at(demo.today, 10, 12, 30),
+        time_zone=berlin,
+        location="Northwind office, Torstraße 12, Berlin — room Hopper",
+        video_link="https://meet.northwind.example/codesign-onboarding",
+    )
+    practice = sessions.plan_session(
+        felix,
+        program=onboarding,
+        kind=SessionKind.PRACTICE,
+        title="Practice for the onboarding co-design session",
+        starts_at=_at(demo.today, 3, 14),
+        ends_at=_at(demo.today, 3, 15, 30),
+        time_zone=berlin,
+        video_link="https://meet.northwind.example/practice",
+    )
+    sessions.link_practice(felix, session=codesign, practice=practice)
+    roles = [
+        ("facilitator", "facilitator"),
+        ("facilitator2", "junior_facilitator"),
+        ("product", "note_taker"),
+        ("support", "note_taker"),
+        ("sponsor", "executive"),
+        ("observer", "observer"),
+    ]
+    for key, role in roles:
+        sessions.add_participant(felix, session=codesign, user_id=demo.users[key].pk, role=role)
+    for key in ("facilitator", "product", "sponsor"):
+        participant = codesign.participants.get(user=demo.users[key])
+        sessions.acknowledge_briefing(demo.viewer(key), participant=participant)
+
+    requests = {}
+    for customer, index in [
+        ("Brightwater Logistics", 0),
+        ("Cobalt Dental Group", 0),
+        ("Helios Energy Cooperative", 0),
+        ("Kestrel Freight Systems", 0),
+        ("Meridian Health Partners", 0),
+    ]:
+        contact = _contact(demo, customer, index)
+        if not contact.consent_to_contact:
+            continue
+        requests[contact.name] = sessions.request_outreach(
+            felix,
+            session=codesign,
+            contact=contact,
+            message="Their onboarding took three weeks; we want to hear their ideal first week.",
+        )
+    decisions = list(requests.values())
+    if len(decisions) >= 4:
+        first, second, third, fourth = decisions[:4]
+        owner_of = {oscar.user_id: oscar, omar.user_id: omar}
+        sessions.decide_outreach(owner_of[first.account_owner_id], request=first, approve=True)
+        sessions.decide_outreach(
+            owner_of[second.account_owner_id],
+            request=second,
+            approve=True,
+            conditions="Do not discuss pricing or the renewal; they are negotiating.",
+        )
+        sessions.decide_outreach(
+            owner_of[third.account_owner_id],
+            request=third,
+            approve=False,
+            reason="They are in a support escalation this month; ask again next quarter.",
+        )
+        sessions.waive_outreach(
+            ana, request=fourth, reason="Account owner on leave; the customer asked to take part."
+        )
+        # Any further request stays pending, so the approvals page has something to do.
+    invited = sessions.send_invitations(felix, session=codesign)
+    answers = [True, False]  # the first accepts, the second declines, the rest do not answer
+    for invitation, accept in zip(invited, answers, strict=False):
+        sessions.respond_rsvp(
+            invitation_id=invitation.pk,
+            contact_id=invitation.contact_id,
+            accept=accept,
+            note="Looking forward to it." if accept else "Travelling that week, sorry.",
+        )
+    for key, text in [
+        ("product", "Which step of the first week would you remove if you could?"),
+        ("support", "When did you last have to call us during onboarding, and why?"),
+        ("finance", "What does 'paid on time' mean for your own finance team?"),
+        ("sponsor", "What would make you recommend us to a peer after onboarding?"),
+    ]:
+        if key == "finance":
+            sessions.add_participant(
+                felix, session=codesign, user_id=demo.users[key].pk, role="observer"
+            )
+        question = sessions.submit_question(demo.viewer(key), session=codesign, text=text)
+        sessions.vote_question(felix, question=question)
+    picked = list(codesign.questions.order_by("created_at").values_list("pk", flat=True)[:2])
+    sessions.pick_questions(felix, session=codesign, question_ids=picked)
+
+    # Just planned: a customer advisory board meeting next month, nothing prepared yet.
+    sessions.plan_session(
+        felix,
+        program=onboarding,
+        kind=SessionKind.CAB,
+        title="Customer advisory board: spring meeting",
+        starts_at=_at(demo.today, 40, 16),
+        ends_at=_at(demo.today, 40, 18),
+        time_zone="America/New_York",
+        video_link="https://meet.northwind.example/cab",
+    )
+    # Cancelled: an interview the customer could not make.
+    interview = sessions.plan_session(
+        felix,
+        program=onboarding,
+        kind=SessionKind.INTERVIEW,
+        title="Interview: onboarding at Meridian's billing team",
+        starts_at=_at(demo.today, 6, 11),
+        ends_at=_at(demo.today, 6, 12),
+        time_zone="America/Chicago",
+        video_link="https://meet.northwind.example/interview",
+    )
+    sessions.cancel_session(
+        felix, session=interview, reason="The customer asked to move it to after go-live."
+    )
+
+    # Held: a first co-design session three weeks ago (planned ahead, then its time passed).
+    held = sessions.plan_session(
+        demo.viewer("facilitator2"),
+        program=onboarding,
+        title="Co-design: pilot with two customers",
+        starts_at=_at(demo.today, 1, 9),
+        ends_at=_at(demo.today, 1, 12, 30),
+        time_zone=berlin,
+        location="Northwind office, Berlin",
+    )
+    for key, role in [("facilitator2", "facilitator"), ("product", "note_taker")]:
+        sessions.add_participant(felix, session=held, user_id=demo.users[key].pk, role=role)
+    pilot = _contact(demo, "Juniper & Finch Architects", 0)
+    if pilot.consent_to_contact:
+        request = sessions.request_outreach(felix, session=held, contact=pilot)
+        if request.status == "pending":
+            sessions.decide_outreach(
+                demo.viewers_by_id[request.account_owner_id], request=request, approve=True
+            )
+        invitation = sessions.send_invitation(felix, request=request)
+        sessions.respond_rsvp(invitation_id=invitation.pk, contact_id=pilot.pk, accept=True)
+    sessions.update_session(
+        felix,
+        session=held,
+        changes={"starts_at": _at(demo.today, -21, 9), "ends_at": _at(demo.today, -21, 12, 30)},
+    )
+    demo.sessions = {
+        "codesign": codesign,
+        "practice": practice,
+        "held": held,
+        "interview": interview,
+    }
+
+
 Step = Callable[[Demo], None]
 
-# Later areas append their step here (e.g. sessions, insights, debrief, loop), in flow order.
-STEPS: list[Step] = [add_people, add_customers, add_programs]
+# Later areas append their step here (e.g. insights, debrief, loop), in flow order.
+STEPS: list[Step] = [add_people, add_customers, add_programs, add_sessions]
 
 
 # --- entry points ---------------------------------------------------------------------------
@@ -429,7 +613,6 @@ def demo_exists() -> bool:
     return Workspace.objects.filter(slug=DEMO_SLUG).exists()
 
 
-@transaction.atomic
 def build_demo(*, today: date | None = None) -> Demo:
     """Build the demo workspace; refuses (DemoExists) when it is already there."""
     if demo_exists():
@@ -438,8 +621,13 @@ def build_demo(*, today: date | None = None) -> Demo:
             "Use --reset to delete and rebuild it."
         )
     demo = Demo(today=today or date.today())
-    for step in STEPS:
-        step(demo)
+    # The demo's people are fictional: the messages its steps send (on commit) go nowhere.
+    with (
+        override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+        transaction.atomic(),
+    ):
+        for step in STEPS:
+            step(demo)
     return demo
 
 

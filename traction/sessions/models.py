@@ -115,6 +115,16 @@ class Session(models.Model):
     def has_ended(self) -> bool:
         return self.ends_at <= timezone.now()
 
+    @property
+    def state(self) -> str:
+        """What people call it now: cancelled, held, under way or upcoming."""
+        if self.is_cancelled:
+            return "cancelled"
+        now = timezone.now()
+        if self.ends_at <= now:
+            return "held"
+        return "under way" if self.starts_at <= now else "upcoming"
+
 
 class AgendaItem(models.Model):
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="agenda")
@@ -199,7 +209,7 @@ class Invitation(models.Model):
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="invitations")
     outreach = models.OneToOneField(
-        OutreachRequest, on_delete=models.PROTECT, related_name="invitation"
+        OutreachRequest, on_delete=models.CASCADE, related_name="invitation"
     )
     contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
     rsvp = models.CharField(max_length=10, choices=RsvpStatus.choices, default=RsvpStatus.INVITED)

@@ -138,9 +138,31 @@ def questions(viewer: Viewer, session: Session) -> QuerySet[TopQuestion]:
 def question(viewer: Viewer, question_id: int) -> TopQuestion:
     try:
         found = TopQuestion.objects.select_related("session").get(pk=question_id)
-    except TopQuestion.DoesNotExist:
+        # Visible only with its session; a hidden one is as missing as a deleted one.
+        found.session = session(viewer, found.session_id)
+    except (TopQuestion.DoesNotExist, NotFound):
         raise NotFound("Question not found.") from None
-    session(viewer, found.session_id)  # visible only with its session
+    return found
+
+
+def participant(viewer: Viewer, participant_id: int) -> Participant:
+    """An internal participant of a session the viewer may see; NotFound if missing or hidden."""
+    try:
+        found = Participant.objects.select_related("user").get(
+            pk=participant_id, workspace_id=viewer.workspace_id
+        )
+        found.session = session(viewer, found.session_id)
+    except (Participant.DoesNotExist, NotFound):
+        raise NotFound("Participant not found.") from None
+    return found
+
+
+def own_participant(viewer: Viewer, session_obj: Session) -> Participant:
+    """The viewer's own participation in a session; NotFound when they take no part."""
+    found = my_participation(viewer, session_obj)
+    if found is None:
+        raise NotFound("You are not a participant of this session.")
+    found.session = session_obj
     return found
 
 
@@ -252,26 +274,29 @@ def readiness(session_obj: Session) -> Readiness:
     minutes = s.agenda.aggregate(total=Sum("minutes"))["total"] or 0
     picked = s.questions.filter(picked=True).count()
     r = Readiness()
-    r.checks.append(
-        Check(
-            "approvals",
-            "Account owners approved outreach",
-            outreach["total"] > 0 and outreach["pending"] == 0,
-            f"{outreach['allowed']} of {outreach['total']} approved, {outreach['pending']} pending"
-            if outreach["total"]
-            else "No customer contacts requested yet",
+    internal_only = s.kind == SessionKind.PRACTICE  # rehearsal: no customers, no questions
+    if not internal_only:
+        r.checks.append(
+            Check(
+                "approvals",
+                "Account owners approved outreach",
+                outreach["total"] > 0 and outreach["pending"] == 0,
+                f"{outreach['allowed']} of {outreach['total']} approved, "
+                f"{outreach['pending']} pending"
+                if outreach["total"]
+                else "No customer contacts requested yet",
+            )
         )
-    )
-    r.checks.append(
-        Check(
-            "invitations",
-            "Invitations accepted",
-            inv["accepted"] > 0 and inv["unanswered"] == 0,
-            f"{inv['accepted']} of {inv['total']} accepted, {inv['unanswered']} not answered"
-            if inv["total"]
-            else "No invitations sent yet",
+        r.checks.append(
+            Check(
+                "invitations",
+                "Invitations accepted",
+                inv["accepted"] > 0 and inv["unanswered"] == 0,
+                f"{inv['accepted']} of {inv['total']} accepted, {inv['unanswered']} not answered"
+                if inv["total"]
+                else "No invitations sent yet",
+            )
         )
-    )
     r.checks.append(
         Check(
             "briefings",
@@ -282,7 +307,7 @@ def readiness(session_obj: Session) -> Readiness:
             else "No internal participants yet",
         )
     )
-    if s.kind != SessionKind.PRACTICE:
+    if not internal_only:
         held = s.practice is not None and s.practice.starts_at <= timezone.now()
         if s.practice is None:
             detail = "No practice session planned"
@@ -307,14 +332,15 @@ def readiness(session_obj: Session) -> Readiness:
             f"{minutes} of {length} minutes planned",
         )
     )
-    r.checks.append(
-        Check(
-            "questions",
-            "Top questions picked",
-            picked > 0,
-            f"{picked} picked" if picked else "None picked yet",
+    if not internal_only:
+        r.checks.append(
+            Check(
+                "questions",
+                "Top questions picked",
+                picked > 0,
+                f"{picked} picked" if picked else "None picked yet",
+            )
         )
-    )
     return r
 
 

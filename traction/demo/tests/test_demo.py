@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 
 import pytest
+import time_machine
 
 from traction.accounts.models import Membership, User, Workspace
 from traction.core.models import AuditEvent
@@ -15,6 +17,13 @@ from traction.programs.models import Program, ProgramMember
 pytestmark = pytest.mark.django_db
 
 TODAY = date(2026, 11, 23)
+
+
+@pytest.fixture(autouse=True)
+def _frozen_clock() -> Iterator[None]:
+    # The demo's sessions are planned relative to ``today``; the services compare with now.
+    with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=UTC), tick=False):
+        yield
 
 
 def test_builds_the_northwind_story() -> None:
@@ -94,6 +103,22 @@ def test_every_write_went_through_the_services() -> None:
         "contact.created": 13,
         "program.created": 2,
         "program.team_changed": 3,
+        # Sessions in every state (traction/demo/build.py, add_sessions).
+        "session.planned": 5,
+        "session.practice_linked": 1,
+        "session.changed": 1,  # the pilot, moved into the past: it has been held
+        "session.cancelled": 1,
+        "participant.added": 9,
+        "briefing.acknowledged": 3,
+        "outreach.requested": 6,
+        "outreach.approved": 3,  # one with conditions, one for the pilot
+        "outreach.declined": 1,
+        "outreach.waived": 1,
+        "invitation.sent": 4,
+        "invitation.accepted": 2,
+        "invitation.declined": 1,
+        "question.submitted": 4,
+        "questions.picked": 1,
     }
 
 
@@ -130,3 +155,38 @@ def test_remove_demo_leaves_other_workspaces_alone(cast: object) -> None:
     build_demo(today=TODAY)
     remove_demo()
     assert (Workspace.objects.count(), User.objects.count(), Customer.objects.count()) == before
+
+
+def test_sessions_in_every_state() -> None:
+    from traction.sessions import selectors
+    from traction.sessions.models import OutreachRequest, Session
+
+    build_demo(today=TODAY)
+    states = dict(Session.objects.values_list("title", "status"))
+    held = Session.objects.get(title="Co-design: pilot with two customers")
+    assert held.state == "held"
+    assert states["Interview: onboarding at Meridian's billing team"] == "cancelled"
+    codesign = Session.objects.get(title="Co-design: the first invoice within a day")
+    assert codesign.state == "upcoming"
+    assert codesign.practice is not None
+    assert codesign.practice.title == "Practice for the onboarding co-design session"
+    assert sorted(
+        OutreachRequest.objects.filter(session=codesign).values_list("status", flat=True)
+    ) == [
+        "approved",
+        "approved",
+        "declined",
+        "pending",
+        "waived",
+    ]
+    assert OutreachRequest.objects.get(session=codesign, conditions__startswith="Do not discuss")
+    readiness = selectors.readiness(codesign)
+    assert {c.key: c.done for c in readiness.checks} == {
+        "approvals": False,
+        "invitations": False,
+        "briefings": False,
+        "practice": False,
+        "agenda": True,
+        "questions": True,
+    }
+    assert readiness.percent == 33
