@@ -26,7 +26,7 @@ from traction.customers.models import Contact, Customer
 from traction.programs import services as programs
 from traction.programs.models import Program, ProgramStatus
 from traction.sessions import services as sessions
-from traction.sessions.models import Session, SessionKind
+from traction.sessions.models import OutreachRequest, Session, SessionKind
 
 DEMO_SLUG = "northwind"
 DEMO_NAME = "Northwind Software"
@@ -433,12 +433,17 @@ def _contact(demo: Demo, customer: str, index: int = 0) -> Contact:
     return list(demo.customers[customer].contacts.order_by("id"))[index]
 
 
+def _owner(demo: Demo, request: OutreachRequest) -> Viewer:
+    """The account owner who decides ``request``, as a viewer."""
+    assert request.account_owner_id is not None
+    return demo.viewers_by_id[request.account_owner_id]
+
+
 def add_sessions(demo: Demo) -> None:
     """Sessions in every state: one held, one being prepared (with its practice session),
     one just planned, one cancelled; outreach approved, with conditions, pending, declined,
     waived; invitations accepted, declined and unanswered; briefings; top questions."""
     felix, ana = demo.viewer("facilitator"), demo.viewer("admin")
-    oscar, omar = demo.viewer("owner"), demo.viewer("owner2")
     onboarding = demo.programs["onboarding"]
     berlin = "Europe/Berlin"
 
@@ -498,16 +503,15 @@ def add_sessions(demo: Demo) -> None:
     decisions = list(requests.values())
     if len(decisions) >= 4:
         first, second, third, fourth = decisions[:4]
-        owner_of = {oscar.user_id: oscar, omar.user_id: omar}
-        sessions.decide_outreach(owner_of[first.account_owner_id], request=first, approve=True)
+        sessions.decide_outreach(_owner(demo, first), request=first, approve=True)
         sessions.decide_outreach(
-            owner_of[second.account_owner_id],
+            _owner(demo, second),
             request=second,
             approve=True,
             conditions="Do not discuss pricing or the renewal; they are negotiating.",
         )
         sessions.decide_outreach(
-            owner_of[third.account_owner_id],
+            _owner(demo, third),
             request=third,
             approve=False,
             reason="They are in a support escalation this month; ask again next quarter.",
@@ -582,9 +586,7 @@ def add_sessions(demo: Demo) -> None:
     if pilot.consent_to_contact:
         request = sessions.request_outreach(felix, session=held, contact=pilot)
         if request.status == "pending":
-            sessions.decide_outreach(
-                demo.viewers_by_id[request.account_owner_id], request=request, approve=True
-            )
+            sessions.decide_outreach(_owner(demo, request), request=request, approve=True)
         invitation = sessions.send_invitation(felix, request=request)
         sessions.respond_rsvp(invitation_id=invitation.pk, contact_id=pilot.pk, accept=True)
     sessions.update_session(
