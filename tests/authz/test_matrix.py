@@ -90,6 +90,11 @@ class World:
     invitation_secret: str
     invitation: Invitation
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
+    # Sessions: Acme's co-design session (cora note taker, olive observer, a pending outreach
+    # request for Gina that owen decides, an invited contact with an RSVP link, cora's
+    # question) and the same in Rival.
+    acme: dict[str, Any] = field(default_factory=dict)
+    rival: dict[str, Any] = field(default_factory=dict)
 
     def objects(self, principal: str, foreign: bool) -> dict[str, Any]:
         c = self.cast
@@ -103,7 +108,10 @@ class World:
             "invitation_id": self.invitation.pk,
             "token_id": own_token[0].pk if own_token else 0,
             "secret": self.invitation_secret,
+            "token": self.acme["rsvp_token"],
         }
+        for key in ("session_id", "request_id", "participant_id", "question_id"):
+            values[key] = (self.rival if foreign else self.acme)[key]
         if foreign:
             rival_invitation, _ = account_services.invite_member(
                 c.viewer("stranger"), email="someone@rival.test", role="observer"
@@ -125,7 +133,72 @@ def build_world(cast: Cast) -> World:
             world.tokens[principal] = account_services.create_api_token(
                 cast.viewer(principal), name="authz"
             )
+    world.acme = _session_world(cast, "facilitator", cast.program, cast.customer, "core_team")
+    world.rival = _session_world(
+        cast, "stranger", cast.rival_program, cast.rival_customer, "stranger"
+    )
     return world
+
+
+def _session_world(
+    cast: Cast, planner: str, program: Any, customer: Any, member: str
+) -> dict[str, Any]:
+    """A session a week ahead with a participant, a question, a pending outreach request (the
+    customer's owner decides it) and an invited contact (requested by that owner: approved)."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from traction.customers import services as customer_services
+    from traction.sessions import rsvp
+    from traction.sessions import services as session_services
+
+    v = cast.viewer(planner)
+    start = timezone.now() + timedelta(days=7)
+    session = session_services.plan_session(
+        v,
+        program=program,
+        title="Authz session",
+        starts_at=start,
+        ends_at=start + timedelta(hours=3),
+    )
+    participant = session_services.add_participant(
+        v, session=session, user_id=cast.users[member].pk, role="note_taker"
+    )
+    if planner == "facilitator":
+        session_services.add_participant(
+            v, session=session, user_id=cast.users["observer"].pk, role="observer"
+        )
+        owner = cast.viewer("account_owner")
+    else:  # Rival: the stranger owns their own customer
+        customer_services.update_customer(
+            v, customer=customer, changes={"account_owner_id": cast.users["stranger"].pk}
+        )
+        owner = v
+    question = session_services.submit_question(
+        cast.viewer(member), session=session, text="What would you remove?"
+    )
+    pending_contact = customer.contacts.order_by("id").first()
+    customer_services.update_contact(
+        v, contact=pending_contact, changes={"consent_to_contact": True}
+    )
+    request = session_services.request_outreach(v, session=session, contact=pending_contact)
+    invited_contact = customer_services.add_contact(
+        v,
+        customer=customer,
+        name="Hank Invited",
+        email=f"hank{customer.pk}@example.test",
+        consent_to_contact=True,
+    )
+    approved = session_services.request_outreach(owner, session=session, contact=invited_contact)
+    invitation = session_services.send_invitation(v, request=approved)
+    return {
+        "session_id": session.pk,
+        "request_id": request.pk,
+        "participant_id": participant.pk,
+        "question_id": question.pk,
+        "rsvp_token": rsvp.make_token(invitation.pk, invited_contact.pk),
+    }
 
 
 def expected_row(section: str, key: str, method: str) -> dict[str, int]:
