@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,6 +20,7 @@ import schemathesis
 from django.core import signals
 from django.core.wsgi import get_wsgi_application
 from django.db import close_old_connections
+from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (
@@ -28,6 +30,7 @@ from schemathesis.specs.openapi.checks import (
 
 from traction.accounts import services as account_services
 from traction.core.testing.cast import Cast
+from traction.sessions import services as session_services
 
 pytestmark = [pytest.mark.contract, pytest.mark.django_db]
 
@@ -66,7 +69,9 @@ def real_ids(cast: Cast) -> dict[str, list[int]]:
     rival_invitation, _ = account_services.invite_member(
         cast.viewer("stranger"), email="fuzzed@rival.test", role="observer"
     )
+    sessions = _sessions(cast)
     return {
+        **sessions,
         "customer_id": [cast.customer.pk, cast.other_customer.pk, cast.rival_customer.pk],
         "contact_id": [cast.contact.pk, cast.other_contact.pk, cast.rival_contact.pk],
         "program_id": [cast.program.pk, cast.other_program.pk, cast.rival_program.pk],
@@ -77,6 +82,53 @@ def real_ids(cast: Cast) -> dict[str, list[int]]:
         ],
         "invitation_id": [invitation.pk, rival_invitation.pk],
     }
+
+
+def _sessions(cast: Cast) -> dict[str, list[int]]:
+    """A session of Acme's (with a pending outreach request, an approved one, a participant
+    and a question) and one of Rival's."""
+    alice, owen, stan = (cast.viewer(p) for p in ("admin", "account_owner", "stranger"))
+    start = timezone.now() + timedelta(days=30)
+    ids: dict[str, list[int]] = {}
+    for viewer, program in [(alice, cast.program), (stan, cast.rival_program)]:
+        assert program is not None
+        session = session_services.plan_session(
+            viewer,
+            program=program,
+            title="Fuzzed session",
+            starts_at=start,
+            ends_at=start + timedelta(hours=4),
+        )
+        participant = session_services.add_participant(
+            viewer, session=session, user_id=viewer.user_id, role="facilitator"
+        )
+        question = session_services.submit_question(viewer, session=session, text="Why?")
+        ids.setdefault("session_id", []).append(session.pk)
+        ids.setdefault("participant_id", []).append(participant.pk)
+        ids.setdefault("question_id", []).append(question.pk)
+        if program == cast.program:
+            assert cast.contact is not None
+            pending = session_services.request_outreach(
+                alice, session=session, contact=cast.contact
+            )
+            other = session_services.plan_session(
+                alice,
+                program=program,
+                title="Another",
+                starts_at=start,
+                ends_at=start + timedelta(hours=1),
+            )
+            approved = session_services.decide_outreach(
+                owen,
+                request=session_services.request_outreach(
+                    alice, session=other, contact=cast.contact
+                ),
+                approve=True,
+                conditions="No pricing.",
+            )
+            ids["session_id"].insert(1, other.pk)
+            ids["request_id"] = [pending.pk, approved.pk]
+    return ids
 
 
 def _aim_at_real_objects(case: Any, real_ids: dict[str, list[int]]) -> None:

@@ -25,6 +25,7 @@ from traction.core.errors import Conflict, DomainError, NotFound, PermissionDeni
 from traction.core.permissions import Viewer
 from traction.customers.api import router as customers_router
 from traction.programs.api import router as programs_router
+from traction.sessions.api import router as sessions_router
 
 DESCRIPTION = """\
 Traction's JSON API. Authenticate with an API token (create one under *API tokens* in the
@@ -69,6 +70,7 @@ api.add_decorator(_via_api)
 api.add_router("", accounts_router)
 api.add_router("", customers_router)
 api.add_router("", programs_router)
+api.add_router("", sessions_router)
 
 
 # --- error mapping --------------------------------------------------------------------------
