@@ -1,4 +1,5 @@
-"""A real SMTP server for email tests: aiosmtpd on 127.0.0.1, with Django's SMTP backend.
+"""A real SMTP server for email tests (aiosmtpd on 127.0.0.1 with Django's SMTP backend),
+and a session with an invitation made directly as rows, for delivery tests.
 
 ``smtp_server`` starts the server on a free port, points EMAIL_BACKEND/HOST/PORT at it for
 the test, and collects every message it receives (envelope and parsed content).
@@ -6,16 +7,30 @@ the test, and collects every message it receives (envelope and parsed content).
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 from aiosmtpd.controller import Controller
+from django.conf import settings
 from icalendar import Calendar
+
+from traction.core.testing.cast import Cast
+from traction.sessions import rsvp
+from traction.sessions.models import (
+    AgendaItem,
+    Invitation,
+    OutreachRequest,
+    OutreachStatus,
+    Session,
+)
 
 
 @dataclass
@@ -121,3 +136,53 @@ def smtp_server(settings: Any) -> Iterator[SmtpServer]:
         yield SmtpServer(host=host, port=port, handler=handler)
     finally:
         controller.stop()
+
+
+# --- rows made directly (no services), for delivery tests ------------------------------
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+@pytest.fixture
+def session(cast: Cast) -> Session:
+    session = Session.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        title="Onboarding co-design",
+        starts_at=datetime(2027, 3, 26, 9, 0, tzinfo=BERLIN),
+        ends_at=datetime(2027, 3, 26, 12, 30, tzinfo=BERLIN),
+        time_zone="Europe/Berlin",
+        location="Acme Berlin, Friedrichstraße 1, Room Spree",
+        video_link="https://meet.example.test/onb-1",
+        created_by=cast.users["facilitator"],
+    )
+    AgendaItem.objects.create(session=session, position=1, title="Welcome", minutes=15)
+    AgendaItem.objects.create(
+        session=session, position=2, title="Issues & vision discussion", minutes=45
+    )
+    return session
+
+
+@pytest.fixture
+def invitation(cast: Cast, session: Session) -> Invitation:
+    assert cast.contact is not None
+    outreach = OutreachRequest.objects.create(
+        workspace=cast.acme,
+        session=session,
+        contact=cast.contact,
+        account_owner=cast.users["account_owner"],
+        requested_by=cast.users["facilitator"],
+        status=OutreachStatus.APPROVED,
+        decided_by=cast.users["account_owner"],
+    )
+    return Invitation.objects.create(
+        workspace=cast.acme, session=session, outreach=outreach, contact=cast.contact
+    )
+
+
+def rsvp_of(received: Received) -> tuple[int, int]:
+    """The (invitation id, contact id) the personal RSVP link in the email stands for."""
+    prefix = settings.TRACTION_SITE_URL.rstrip("/") + "/rsvp/"
+    links = re.findall(re.escape(prefix) + r"(\S+?)/?(?:\s|$)", received.body)
+    assert len(links) == 1, received.body
+    return rsvp.read_token(links[0])

@@ -6,80 +6,29 @@ attachment with icalendar.
 
 from __future__ import annotations
 
-import re
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.conf import settings
 from django.core import signing
 from django_tasks import TaskResultStatus
 
-from traction.core.testing.cast import Cast
 from traction.sessions import rsvp, tasks
 from traction.sessions.models import (
-    AgendaItem,
     Invitation,
-    OutreachRequest,
-    OutreachStatus,
     Session,
     SessionStatus,
 )
 
-from .conftest import Received, SmtpServer
+from .conftest import Received, SmtpServer, rsvp_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
-
-
-@pytest.fixture
-def session(cast: Cast) -> Session:
-    session = Session.objects.create(
-        workspace=cast.acme,
-        program=cast.program,
-        title="Onboarding co-design",
-        starts_at=datetime(2027, 3, 26, 9, 0, tzinfo=BERLIN),
-        ends_at=datetime(2027, 3, 26, 12, 30, tzinfo=BERLIN),
-        time_zone="Europe/Berlin",
-        location="Acme Berlin, Friedrichstraße 1, Room Spree",
-        video_link="https://meet.example.test/onb-1",
-        created_by=cast.users["facilitator"],
-    )
-    AgendaItem.objects.create(session=session, position=1, title="Welcome", minutes=15)
-    AgendaItem.objects.create(
-        session=session, position=2, title="Issues & vision discussion", minutes=45
-    )
-    return session
-
-
-@pytest.fixture
-def invitation(cast: Cast, session: Session) -> Invitation:
-    assert cast.contact is not None
-    outreach = OutreachRequest.objects.create(
-        workspace=cast.acme,
-        session=session,
-        contact=cast.contact,
-        account_owner=cast.users["account_owner"],
-        requested_by=cast.users["facilitator"],
-        status=OutreachStatus.APPROVED,
-        decided_by=cast.users["account_owner"],
-    )
-    return Invitation.objects.create(
-        workspace=cast.acme, session=session, outreach=outreach, contact=cast.contact
-    )
 
 
 def deliver(invitation: Invitation, kind: str) -> None:
     """Run the delivery task (the Immediate backend runs it now) and insist it succeeded."""
     result = tasks.deliver_invitation.enqueue(invitation.pk, kind)
     assert result.status == TaskResultStatus.SUCCESSFUL, [e.traceback for e in result.errors]
-
-
-def rsvp_of(received: Received) -> tuple[int, int]:
-    """The (invitation id, contact id) the personal RSVP link in the email stands for."""
-    prefix = settings.TRACTION_SITE_URL.rstrip("/") + "/rsvp/"
-    links = re.findall(re.escape(prefix) + r"(\S+?)/?(?:\s|$)", received.body)
-    assert len(links) == 1, received.body
-    return rsvp.read_token(links[0])
 
 
 def only_message_to(smtp: SmtpServer, address: str) -> Received:
@@ -200,3 +149,33 @@ def test_an_unknown_kind_is_refused(smtp_server: SmtpServer, invitation: Invitat
     result = tasks.deliver_invitation.enqueue(invitation.pk, "reminder")
     assert result.status == TaskResultStatus.FAILED
     assert smtp_server.messages == []
+
+
+def test_a_queued_update_is_not_sent_twice(
+    smtp_server: SmtpServer, invitation: Invitation, session: Session
+) -> None:
+    deliver(invitation, "invite")
+    session.location = "Acme Berlin, Room Havel"
+    session.calendar_sequence += 1
+    session.save()
+    # Two changes in a row queued two updates; both run after the second change.
+    deliver(invitation, "update")
+    deliver(invitation, "update")
+
+    assert [m.subject.split(":")[0] for m in smtp_server.to("gina@globex.test")] == [
+        "Invitation",
+        "Updated",
+    ]
+
+
+def test_an_update_for_a_session_cancelled_meanwhile_is_not_sent(
+    smtp_server: SmtpServer, invitation: Invitation, session: Session
+) -> None:
+    session.status = SessionStatus.CANCELLED
+    session.calendar_sequence += 1
+    session.save()
+    deliver(invitation, "update")
+    deliver(invitation, "cancel")
+
+    (received,) = smtp_server.messages
+    assert received.calendar["METHOD"] == "CANCEL"

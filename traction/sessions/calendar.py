@@ -67,7 +67,6 @@ def build_ics(
     """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"Unsupported calendar method {method!r}; use REQUEST or CANCEL.")
-    cancelled = method == "CANCEL" or session.is_cancelled
 
     event = Event()
     event.add("uid", event_uid(session))
@@ -94,7 +93,7 @@ def build_ics(
                 rsvp=True,
             ),
         )
-    event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
     event.add("transp", "OPAQUE")
 
     calendar = Calendar()

@@ -3,8 +3,11 @@
 Tasks take ids and strings only, so any backend can store them. Services enqueue them
 when their transaction commits, e.g.
 ``transaction.on_commit(lambda: deliver_invitation.enqueue(invitation.pk, "invite"))``.
-A row deleted before the task runs means there is nothing left to send: the task says so
-and sends nothing.
+Tasks may run later than they were queued (the database backend in production), so
+they send what is true when they run: a row deleted meanwhile sends nothing; an invite or
+update for a session cancelled meanwhile sends nothing (its cancellation follows); an update
+the contact already has (``Invitation.last_sequence_sent``, set after each send) is not
+sent twice.
 """
 
 from __future__ import annotations
@@ -35,11 +38,18 @@ def deliver_invitation(invitation_id: int, kind: str) -> int:
     if invitation is None:
         logger.warning("Invitation %s is gone; no %s email sent.", invitation_id, kind)
         return 0
+    session = invitation.session
+    if kind != "cancel" and session.is_cancelled:
+        logger.info(
+            "Session %s was cancelled; its cancellation replaces this %s.", session.pk, kind
+        )
+        return 0
+    if kind == "update" and invitation.last_sequence_sent >= session.calendar_sequence:
+        # Two changes in a row queue two updates; the first already sent the latest version.
+        return 0
     sent = emails.send_invitation(invitation, kind=cast(emails.Kind, kind))
     # Remember which version of the event this contact's calendar now holds.
-    Invitation.objects.filter(pk=invitation.pk).update(
-        last_sequence_sent=invitation.session.calendar_sequence
-    )
+    Invitation.objects.filter(pk=invitation.pk).update(last_sequence_sent=session.calendar_sequence)
     return sent
 
 
