@@ -374,6 +374,8 @@ def decide_outreach(
 @transaction.atomic
 def waive_outreach(actor: Viewer, *, request: OutreachRequest, reason: str) -> OutreachRequest:
     """An admin lets the invitation go ahead without the owner's decision, saying why."""
+    from .tasks import deliver_outreach_decision
+
     permissions.check(actor, "outreach.waive", request)
     if not reason.strip():
         raise ValidationFailed.field(
@@ -390,6 +392,7 @@ def waive_outreach(actor: Viewer, *, request: OutreachRequest, reason: str) -> O
     request.decided_at = timezone.now()
     request.save()
     audit.record(actor, action="outreach.waived", obj=request, reason=request.reason)
+    _on_commit(deliver_outreach_decision, request.pk, _decide_link(request))
     _notify(
         request.account_owner_id,
         request.workspace_id,
