@@ -13,7 +13,7 @@ from .errors import ValidationFailed
 def zone(name: str, field: str = "time_zone") -> zoneinfo.ZoneInfo:
     try:
         return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # "Europe" is a directory
         raise ValidationFailed.field(
             field, f"Unknown time zone “{name}”; use a name like Europe/Berlin."
         ) from None

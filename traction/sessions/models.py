@@ -84,7 +84,7 @@ class Session(models.Model):
             errors["ends_at"] = "The session must end after it starts."
         try:
             zoneinfo.ZoneInfo(self.time_zone)
-        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):  # "Europe": a directory
             errors["time_zone"] = (
                 f"Unknown time zone “{self.time_zone}”; use a name like Europe/Berlin."
             )

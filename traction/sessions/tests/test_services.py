@@ -819,3 +819,16 @@ def test_readiness_rises_as_preparation_is_done(cast: Cast) -> None:
     assert readiness.percent == 100
     assert all(c.done for c in readiness.checks)
     assert readiness.checks[1].detail == "1 of 1 accepted, 0 not answered"
+
+
+@pytest.mark.parametrize("name", ["Europe", "a" * 300, "../etc", "Europe/"])
+def test_odd_zone_names_are_refused_not_crashed(cast: Cast, name: str) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        plan(cast, time_zone=name)
+    assert list(exc.value.errors) == ["time_zone"]
+    session = plan(cast)
+    with pytest.raises(ValidationFailed) as changed:
+        services.update_session(
+            cast.viewer("facilitator"), session=session, changes={"time_zone": name}
+        )
+    assert list(changed.value.errors) == ["time_zone"]
