@@ -4,7 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from traction.core import permissions
+from traction.core import dashboard, permissions
+from traction.core.permissions import Viewer
 
 from . import selectors
 from .models import Workspace
@@ -33,11 +34,31 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 action: permissions.registry.get(action).scope_for(viewer.role) is not None
                 for action in (
                     "program.view",
+                    "session.view",
                     "customer.view",
+                    "outreach.view",
+                    "outreach.decide",
                     "member.view",
                     "member.manage",
                     "audit.view",
                 )
             },
+            **_badges(viewer),
         )
     return context
+
+
+def _badges(viewer: Viewer) -> dict[str, int | None]:
+    """Counts for the navigation: unread notices, approvals waiting for this viewer.
+
+    Counted in a request scope of their own: the navigation asking the permission layer
+    must not count as the page's own permission check (DefaultDenyMiddleware).
+    """
+    token = permissions.begin_request()
+    try:
+        return {
+            "unread_notices": selectors.notices(viewer, unread=True).count(),
+            "pending_approvals": dashboard.figure(viewer, "pending_approvals"),
+        }
+    finally:
+        permissions.end_request(token)

@@ -14,7 +14,15 @@ from traction.core.errors import NotFound
 from traction.core.models import AuditEvent
 from traction.core.permissions import Viewer
 
-from .models import ApiToken, Invitation, InvitationQuerySet, Membership, User, Workspace
+from .models import (
+    ApiToken,
+    Invitation,
+    InvitationQuerySet,
+    Membership,
+    Notice,
+    User,
+    Workspace,
+)
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -137,3 +145,10 @@ def audit_events(
     if until:
         qs = qs.filter(at__lt=until)
     return qs.order_by("-at", "-id")
+
+
+def notices(viewer: Viewer, *, unread: bool = False) -> QuerySet[Notice]:
+    """The viewer's own in-app notices in this workspace, newest first."""
+    permissions.check(viewer, "workspace.view")
+    qs = Notice.objects.filter(workspace_id=viewer.workspace_id, user_id=viewer.user_id)
+    return qs.filter(read_at__isnull=True) if unread else qs

@@ -288,3 +288,16 @@ def record_failed_login(*, email: str, ip: str | None) -> None:
 
 def clear_failed_logins(*, email: str) -> None:
     FailedLogin.objects.filter(email=email.strip().lower()).delete()
+
+
+def mark_notices_read(actor: Viewer, *, notice_id: int | None = None) -> int:
+    """Mark the viewer's own notices read (one, or all); returns how many changed."""
+    from .models import Notice
+
+    permissions.check(actor, "workspace.view")
+    qs = Notice.objects.filter(
+        workspace_id=actor.workspace_id, user_id=actor.user_id, read_at__isnull=True
+    )
+    if notice_id is not None:
+        qs = qs.filter(pk=notice_id)
+    return qs.update(read_at=timezone.now())

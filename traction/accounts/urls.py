@@ -22,6 +22,7 @@ urlpatterns = [
         name="invitation_revoke",
     ),
     path(W + "audit/", views.audit_log, name="audit_log"),
+    path(W + "notices/", views.notices, name="notices"),
     path(W + "settings/tokens/", views.tokens, name="tokens"),
     path(W + "settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

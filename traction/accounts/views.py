@@ -327,3 +327,36 @@ def token_revoke(request: HttpRequest, viewer: Viewer, token_id: int) -> HttpRes
     services.revoke_api_token(viewer, token=token)
     messages.success(request, f"The token “{token.name}” no longer works.")
     return redirect("accounts:tokens", workspace_slug=request.workspace_slug)  # type: ignore[attr-defined]
+
+
+# --- in-app notices -------------------------------------------------------------------------
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def notices(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    """The viewer's own notices; POST marks them read (one, then follows its link, or all)."""
+    if request.method == "POST":
+        raw = request.POST.get("notice", "")
+        notice_id = int(raw) if raw.isdigit() else None
+        services.mark_notices_read(viewer, notice_id=notice_id)
+        if notice_id is not None:
+            link = (
+                selectors.notices(viewer)
+                .filter(pk=notice_id)
+                .values_list("link", flat=True)
+                .first()
+            )
+            if link and url_has_allowed_host_and_scheme(link, allowed_hosts=None):
+                return redirect(link)
+        return redirect("accounts:notices", workspace_slug=viewer_slug(request))
+    found = list(selectors.notices(viewer)[:100])
+    return render(
+        request,
+        "accounts/notices.html",
+        {"notices": found, "unread": sum(1 for n in found if n.read_at is None)},
+    )
+
+
+def viewer_slug(request: HttpRequest) -> str:
+    return str(request.workspace_slug)  # type: ignore[attr-defined]

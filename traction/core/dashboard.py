@@ -33,3 +33,11 @@ def figures(viewer: Viewer) -> dict[str, int | None]:
         f.key: f.count(viewer) if permissions.allows(viewer, f.action) else None
         for f in _figures.values()
     }
+
+
+def figure(viewer: Viewer, key: str) -> int | None:
+    """One registered figure (e.g. for a badge in the navigation), or None."""
+    f = _figures.get(key)
+    if f is None or not permissions.allows(viewer, f.action):
+        return None
+    return f.count(viewer)

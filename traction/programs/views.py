@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from traction.accounts import selectors as account_selectors
 from traction.accounts.decorators import workspace_view
 from traction.accounts.forms import apply_domain_errors
-from traction.core import permissions
+from traction.core import permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
 
@@ -87,6 +87,8 @@ def program_detail(request: HttpRequest, viewer: Viewer, program_id: int) -> Htt
             "core_team": [m.user for m in members if m.kind == ProgramMember.Kind.CORE_TEAM],
             "observers": [m.user for m in members if m.kind == ProgramMember.Kind.OBSERVER],
             "can_change": permissions.can(viewer, "program.change", program),
+            # Added by the apps above (sessions: the upcoming sessions and their readiness).
+            "sections": sections.for_page("program", viewer, program),
         },
     )
 

@@ -8,7 +8,7 @@ class SessionsConfig(AppConfig):
     verbose_name = "Sessions"
 
     def ready(self) -> None:
-        from traction.core import dashboard
+        from traction.core import dashboard, permissions, sections
         from traction.core.permissions import registry
 
         from . import rules, selectors
@@ -20,4 +20,15 @@ class SessionsConfig(AppConfig):
             count=lambda viewer: selectors.outreach_requests(
                 viewer, mine=True, status="pending"
             ).count(),
+        )
+        sections.register(
+            "program",
+            "sessions",
+            template="sessions/includes/program_sessions.html",
+            action="session.view",
+            context=lambda viewer, program: {
+                "program": program,
+                "upcoming": selectors.upcoming_with_readiness(viewer, program.pk),
+                "can_plan": permissions.allows(viewer, "session.plan"),
+            },
         )

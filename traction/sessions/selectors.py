@@ -348,3 +348,20 @@ def upcoming_with_readiness(viewer: Viewer, program_id: int) -> list[tuple[Sessi
     """The program's upcoming sessions, each with its readiness."""
     found = sessions(viewer, program_id=program_id, upcoming=True).select_related("practice")
     return [(s, readiness(s)) for s in found]
+
+
+def invitation_for_rsvp(invitation_id: int, contact_id: int) -> Invitation:
+    """The invitation behind a verified RSVP token (public: the token is the credential).
+
+    NotFound, with the same messages as ``services.respond_rsvp``, when it is gone or expired.
+    """
+    found = (
+        Invitation.objects.select_related("session", "contact")
+        .filter(pk=invitation_id, contact_id=contact_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("This invitation no longer exists.")
+    if found.session.has_ended:
+        raise NotFound("This RSVP link expired when the session ended.")
+    return found

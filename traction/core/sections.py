@@ -1,0 +1,46 @@
+"""Sections other apps add to a page of a lower app (e.g. the program page's sessions).
+
+An app above registers a section in ``AppConfig.ready``; the page renders every section the
+viewer may see, so programs never imports sessions (tests/test_layers.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from . import permissions
+from .permissions import Viewer
+
+
+@dataclass(frozen=True)
+class Section:
+    page: str  # e.g. "program"
+    key: str
+    template: str  # rendered with ``section`` = the context below
+    action: str  # the viewer must be allowed this for the section to show
+    context: Callable[[Viewer, Any], dict[str, Any]]
+
+
+_sections: dict[tuple[str, str], Section] = {}
+
+
+def register(
+    page: str,
+    key: str,
+    *,
+    template: str,
+    action: str,
+    context: Callable[[Viewer, Any], dict[str, Any]],
+) -> None:
+    _sections[(page, key)] = Section(page, key, template, action, context)
+
+
+def for_page(page: str, viewer: Viewer, obj: Any) -> list[dict[str, Any]]:
+    """Each section of ``page`` the viewer may see: its template and its context."""
+    return [
+        {"key": s.key, "template": s.template, "context": s.context(viewer, obj)}
+        for s in _sections.values()
+        if s.page == page and permissions.allows(viewer, s.action)
+    ]

@@ -1,0 +1,269 @@
+"""Web forms for sessions, outreach, participants and top questions: parsing only."""
+
+from __future__ import annotations
+
+import zoneinfo
+from datetime import datetime
+from functools import cache
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from traction.accounts.models import User
+from traction.customers.forms import MemberChoiceField
+from traction.programs.models import Program
+
+from .models import ParticipantRole, Session, SessionKind
+
+DEFAULT_TIME_ZONE = "Europe/London"
+_REGIONS = {
+    "Africa",
+    "America",
+    "Antarctica",
+    "Asia",
+    "Atlantic",
+    "Australia",
+    "Europe",
+    "Indian",
+    "Pacific",
+}
+
+# Services name model fields; the forms name what people fill in.
+SESSION_FIELD_MAP = {
+    "starts_at": "start_time",
+    "ends_at": "end_time",
+    "program_id": "program",
+}
+
+
+@cache
+def time_zone_choices() -> list[tuple[str, str]]:
+    """UTC first, then every region/city zone, sorted (no legacy aliases like EST5EDT)."""
+    names = sorted(
+        n for n in zoneinfo.available_timezones() if "/" in n and n.split("/", 1)[0] in _REGIONS
+    )
+    return [("UTC", "UTC"), *[(n, n.replace("_", " ")) for n in names]]
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self) -> None:
+        super().__init__(format="%Y-%m-%d")
+
+
+class TimeInput(forms.TimeInput):
+    input_type = "time"
+
+    def __init__(self) -> None:
+        super().__init__(format="%H:%M")
+
+
+class ProgramChoiceField(forms.ModelChoiceField["Program"]):
+    def label_from_instance(self, obj: Program) -> str:
+        return obj.name
+
+
+class SessionFilterForm(forms.Form):
+    program = ProgramChoiceField(
+        required=False, queryset=Program.objects.none(), empty_label="Any program"
+    )
+    kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *SessionKind.choices])
+
+    def __init__(self, *args: Any, programs: QuerySet[Program], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["program"].queryset = programs  # type: ignore[attr-defined]
+
+
+class SessionForm(forms.Form):
+    program = ProgramChoiceField(queryset=Program.objects.none(), empty_label="Choose a program")
+    kind = forms.ChoiceField(
+        choices=SessionKind.choices,
+        initial=SessionKind.CO_DESIGN,
+        help_text="The agenda starts from the template of this kind; you can edit it.",
+    )
+    title = forms.CharField(
+        max_length=160,
+        help_text='What people will see in their calendar, e.g. "Onboarding co-design, Berlin".',
+    )
+    date = forms.DateField(widget=DateInput())
+    start_time = forms.TimeField(label="Starts at", widget=TimeInput())
+    end_time = forms.TimeField(label="Ends at", widget=TimeInput())
+    time_zone = forms.ChoiceField(
+        choices=(),
+        initial=DEFAULT_TIME_ZONE,
+        help_text="Where the session takes place; invitations show the time in this zone.",
+    )
+    location = forms.CharField(
+        required=False, max_length=200, help_text="Room and address, if people meet in person."
+    )
+    video_link = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="Video link",
+        help_text="For remote participants, if any.",
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, programs: QuerySet[Program] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["time_zone"].choices = time_zone_choices()  # type: ignore[attr-defined]
+        if programs is None:  # editing: the program and kind stay as planned
+            del self.fields["program"]
+            del self.fields["kind"]
+        else:
+            self.fields["program"].queryset = programs  # type: ignore[attr-defined]
+
+    @staticmethod
+    def initial_for(session: Session) -> dict[str, Any]:
+        start, end = session.local_start, session.local_end
+        return {
+            "title": session.title,
+            "date": start.date(),
+            "start_time": start.time().replace(tzinfo=None),
+            "end_time": end.time().replace(tzinfo=None),
+            "time_zone": session.time_zone,
+            "location": session.location,
+            "video_link": session.video_link,
+            "version": session.version,
+        }
+
+    def service_values(self) -> dict[str, Any]:
+        """Naive local wall-clock times: the service reads them in the chosen time zone."""
+        d = self.cleaned_data
+        values: dict[str, Any] = {
+            "title": d["title"],
+            "starts_at": datetime.combine(d["date"], d["start_time"]),
+            "ends_at": datetime.combine(d["date"], d["end_time"]),
+            "time_zone": d["time_zone"],
+            "location": d["location"],
+            "video_link": d["video_link"],
+        }
+        if "program" in d:
+            values["program"] = d["program"]
+            values["kind"] = d["kind"]
+        return values
+
+
+class CancelForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Kept in the audit trail; invitees receive a calendar cancellation.",
+    )
+
+
+class AgendaItemForm(forms.Form):
+    title = forms.CharField(max_length=160, required=False)
+    minutes = forms.IntegerField(
+        required=False,
+        min_value=1,
+        max_value=24 * 60,
+        widget=forms.NumberInput(attrs={"class": "minutes", "min": 1, "max": 1440}),
+    )
+    notes = forms.CharField(max_length=300, required=False)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.has_changed() and not self.errors:
+            if not (data.get("title") or "").strip():
+                self.add_error("title", "Give this item a title, or remove the row.")
+            if data.get("minutes") is None:
+                self.add_error("minutes", "How many minutes?")
+        return data
+
+
+AgendaFormSet = forms.formset_factory(AgendaItemForm, extra=2, can_delete=True, can_order=True)
+
+
+class PracticeForm(forms.Form):
+    practice = forms.ModelChoiceField(
+        queryset=Session.objects.none(),
+        required=False,
+        empty_label="No practice session",
+        label="Practice session",
+        help_text="A practice session of the same program, before this one.",
+    )
+
+    def __init__(self, *args: Any, choices: QuerySet[Session], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["practice"].queryset = choices  # type: ignore[attr-defined]
+
+
+class OutreachForm(forms.Form):
+    contacts = forms.TypedMultipleChoiceField(
+        coerce=int,
+        choices=(),
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={"required": "Choose at least one contact."},
+    )
+    message = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Message to the account owner",
+        help_text="Why these people, and what they will be asked. The owner sees it.",
+    )
+
+    def __init__(self, *args: Any, contact_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["contacts"].choices = [(i, str(i)) for i in contact_ids]  # type: ignore[attr-defined]
+
+
+class DecideForm(forms.Form):
+    decision = forms.ChoiceField(
+        choices=[("approve", "Approve"), ("decline", "Decline")], widget=forms.HiddenInput
+    )
+    conditions = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Conditions (optional)",
+        help_text='e.g. "Do not discuss pricing". Every internal participant reads them in '
+        "their briefing.",
+    )
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason for declining",
+        help_text="Needed to decline, so the facilitator can respond.",
+    )
+
+
+class WaiveForm(forms.Form):
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Reason for the waiver",
+        help_text="Kept in the audit trail; the account owner is told.",
+    )
+
+
+class ParticipantForm(forms.Form):
+    user = MemberChoiceField(queryset=User.objects.none(), empty_label="Choose a member")
+    role = forms.ChoiceField(choices=ParticipantRole.choices, initial=ParticipantRole.OBSERVER)
+
+    def __init__(self, *args: Any, members: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = members  # type: ignore[attr-defined]
+
+
+class QuestionForm(forms.Form):
+    text = forms.CharField(
+        required=False,
+        max_length=1000,  # the service says what is too long, beside the field
+        label="Your question",
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="What you most want to ask the customers at the end of the session.",
+    )
+
+
+class RsvpForm(forms.Form):
+    answer = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
+    note = forms.CharField(
+        required=False,
+        max_length=500,
+        label="A note for the organiser (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
