@@ -192,7 +192,15 @@ def _session_world(
     )
     approved = session_services.request_outreach(owner, session=session, contact=invited_contact)
     invitation = session_services.send_invitation(v, request=approved)
+    fresh = customer_services.add_contact(
+        v,
+        customer=customer,
+        name="Fay Fresh",
+        email=f"fay{customer.pk}@example.test",
+        consent_to_contact=True,
+    )
     return {
+        "fresh_contact_id": fresh.pk,
         "session_id": session.pk,
         "request_id": request.pk,
         "participant_id": participant.pk,
@@ -211,6 +219,22 @@ def expected_row(section: str, key: str, method: str) -> dict[str, int]:
     statuses = [int(s) for s in row.split()]
     assert len(statuses) == len(PRINCIPALS), f"{key} {method}: need {len(PRINCIPALS)} columns"
     return dict(zip(PRINCIPALS, statuses, strict=True))
+
+
+def _resolve(data: Any, world: World) -> Any:
+    """Body values written "@name" in the matrix are ids of the world's objects."""
+    if isinstance(data, dict):
+        return {k: _resolve(v, world) for k, v in data.items()}
+    if isinstance(data, list):
+        return [_resolve(v, world) for v in data]
+    if data == "@null":  # TOML has no null
+        return None
+    if isinstance(data, str) and data.startswith("@"):
+        name = data[1:]
+        if name.startswith("user:"):
+            return world.cast.users[name[5:]].pk
+        return world.acme[name] if name in world.acme else getattr(world.cast, name).pk
+    return data
 
 
 def _fill(pattern: str, values: dict[str, Any]) -> str:
@@ -267,7 +291,7 @@ def _client(world: World, principal: str, api: bool) -> Client:
 def _check_cases(world: World, key: str, method: str, pattern: str, api: bool) -> list[str]:
     section = "api" if api else "web"
     expected = expected_row(section, key, method)
-    data = MATRIX.get(section, {}).get(key, {}).get(f"{method}_data")
+    raw_data = MATRIX.get(section, {}).get(key, {}).get(f"{method}_data")
     failures = []
     observed: dict[str, int] = {}
     for principal in PRINCIPALS:
@@ -276,6 +300,7 @@ def _check_cases(world: World, key: str, method: str, pattern: str, api: bool) -
                 continue  # the stranger's own pass already asks for Acme's objects
             with transaction.atomic():
                 values = world.objects(principal, foreign)
+                data = _resolve(raw_data, world)
                 url = "/" + _fill(pattern.replace("{", "<").replace("}", ">"), values).lstrip("/")
                 if api:
                     url = API_PREFIX + url
