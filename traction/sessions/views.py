@@ -326,15 +326,17 @@ def outreach_new(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
     rows: list[ContactRow] = []
     for contact in customer_selectors.contacts(viewer).select_related("customer__account_owner"):
         owner = contact.customer.account_owner
+        reasons = []
         if contact.pk in requested:
-            blocked = f"Already requested ({OutreachStatus(requested[contact.pk]).label.lower()})"
-        elif not contact.consent_to_contact:
-            blocked = "Has not agreed to be contacted"
-        elif owner is None:
-            blocked = f"{contact.customer.name} has no account owner to approve"
+            reasons.append(
+                f"Already requested ({OutreachStatus(requested[contact.pk]).label.lower()})"
+            )
         else:
-            blocked = ""
-        rows.append(ContactRow(contact, owner, blocked))
+            if not contact.consent_to_contact:
+                reasons.append("Has not agreed to be contacted")
+            if owner is None:
+                reasons.append(f"{contact.customer.name} has no account owner to approve")
+        rows.append(ContactRow(contact, owner, "; ".join(reasons)))
     form = OutreachForm(
         request.POST if request.method == "POST" else None,
         contact_ids=[r.contact.pk for r in rows if not r.blocked],

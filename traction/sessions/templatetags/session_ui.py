@@ -18,4 +18,6 @@ def age(value: datetime | timedelta | None) -> str:
         return ""
     if isinstance(value, timedelta):
         value = timezone.now() - value
+    if timezone.now() - value < timedelta(minutes=1):
+        return "less than a minute"
     return timesince(value, depth=1)

@@ -333,7 +333,10 @@ def test_the_outreach_form_disables_contacts_without_consent_or_owner(cast, clie
         f'<input type="checkbox" name="contacts" value="{ian}" id="contact-{ian}" disabled '
         f'aria-describedby="why-{ian}">'
     ) in page
-    assert f'<span class="muted small" id="why-{ian}">Has not agreed to be contacted</span>' in page
+    assert (
+        f'<span class="muted small" id="why-{ian}">Has not agreed to be contacted; '
+        "Initech has no account owner to approve</span>"
+    ) in page
     assert "Rita Rival" not in page
 
 
