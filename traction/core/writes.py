@@ -82,6 +82,8 @@ def versioned_update(
     for name, value in changes.items():
         setattr(obj, name, value)
     validate(obj)
+    if audit.snapshot(obj, sorted(changes)) == before:
+        return obj  # nothing to change: no new version, nothing to audit, nothing to conflict
     version = expected_version if expected_version is not None else obj.version  # type: ignore[attr-defined]
     model = type(obj)
     attnames = [getattr(model._meta.get_field(name), "attname", name) for name in changes]

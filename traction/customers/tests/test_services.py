@@ -132,3 +132,13 @@ def test_customer_list_filters(cast):
     assert [c.name for c in selectors.customers(fran, segment="enterprise")] == ["Initech"]
     assert [c.name for c in selectors.customers(fran, q="glob")] == ["Globex"]
     assert [c.contact_count for c in selectors.customers(fran)] == [1, 1]
+
+
+def test_an_edit_that_changes_nothing_keeps_the_version_and_writes_no_event(cast):
+    events = AuditEvent.objects.count()
+    services.update_customer(
+        cast.viewer("facilitator"), customer=cast.customer, changes={"region": "EMEA"}, version=1
+    )
+    cast.customer.refresh_from_db()
+    assert cast.customer.version == 1
+    assert AuditEvent.objects.count() == events
