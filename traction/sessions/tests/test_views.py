@@ -593,3 +593,11 @@ def test_notices_are_listed_and_marked_read(cast, client_for, approved):
     assert response["Location"] == url("outreach_detail", approved.pk)
     notice.refresh_from_db()
     assert notice.read_at is not None
+
+
+def test_the_home_page_tells_the_owner_what_waits_for_their_decision(cast, client_for, session):
+    services.request_outreach(cast.viewer("facilitator"), session=session, contact=cast.contact)
+    page = html(client_for("account_owner").get("/w/acme/"))
+    assert "1 outreach request waits for your decision." in page
+    assert url("approvals") in page
+    assert "waits for your decision" not in html(client_for("facilitator").get("/w/acme/"))
