@@ -1,0 +1,89 @@
+"""`traction sessions`: no invitation without the account owner's approval, from the shell too."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from click.testing import CliRunner, Result
+from django.utils import timezone
+
+from traction.cli.main import cli
+from traction.customers import services as customers
+from traction.sessions import services
+from traction.sessions.models import Invitation, Session
+
+pytestmark = pytest.mark.django_db
+
+
+def invoke(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args), catch_exceptions=False)
+
+
+@pytest.fixture
+def session(cast) -> Session:
+    start = timezone.now() + timedelta(days=7)
+    return services.plan_session(
+        cast.viewer("facilitator"),
+        program=cast.program,
+        title="Shell session",
+        starts_at=start,
+        ends_at=start + timedelta(minutes=210),  # the co-design template: complete agenda
+    )
+
+
+def test_invite_refuses_a_contact_whose_owner_has_not_approved(cast, session):
+    services.request_outreach(cast.viewer("facilitator"), session=session, contact=cast.contact)
+    result = invoke(
+        "sessions",
+        "invite",
+        str(session.pk),
+        "--as",
+        "fran@acme.test",
+        "--contact",
+        str(cast.contact.pk),
+    )
+    assert result.exit_code == 1
+    assert "cannot be invited: the account owner has not approved" in result.stderr
+    assert not Invitation.objects.exists()
+
+
+def test_invite_sends_to_approved_contacts_only(cast, session):
+    fran = cast.viewer("facilitator")
+    pending = customers.add_contact(
+        fran,
+        customer=cast.customer,
+        name="Pat Pending",
+        email="pat@globex.test",
+        consent_to_contact=True,
+    )
+    approved = services.request_outreach(fran, session=session, contact=cast.contact)
+    services.decide_outreach(cast.viewer("account_owner"), request=approved, approve=True)
+    services.request_outreach(fran, session=session, contact=pending)
+    result = invoke("sessions", "invite", str(session.pk), "--as", "fran@acme.test")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Invited Gina Globex <gina@globex.test>.",
+        "1 invitation(s) sent for “Shell session”.",
+    ]
+    assert [i.contact.email for i in Invitation.objects.all()] == ["gina@globex.test"]
+
+
+def test_invite_is_for_planners_and_stays_in_the_workspace(cast, session):
+    result = invoke("sessions", "invite", str(session.pk), "--as", "olive@acme.test")
+    assert (result.exit_code, result.stderr.strip()) == (
+        1,
+        "Your role (Observer) does not allow: invitation send.",
+    )
+    result = invoke("sessions", "invite", str(session.pk), "--as", "stan@rival.test")
+    assert (result.exit_code, result.stderr.strip()) == (1, "Session not found.")
+
+
+def test_list_shows_state_and_readiness(cast, session):
+    result = invoke("sessions", "list", "--as", "cora@acme.test")
+    assert result.exit_code == 0
+    (line,) = result.stdout.splitlines()
+    assert line.split()[0] == str(session.pk)
+    assert "upcoming" in line
+    assert " 17% ready" in line
+    assert line.endswith("Shell session")
