@@ -205,10 +205,12 @@ def briefing(viewer: Viewer, session_obj: Session, participant_id: int | None = 
         )
     permissions.check(viewer, "briefing.view", found)
     people = []
-    for request in session_outreach(session_obj).filter(
+    in_play = session_outreach(session_obj).filter(
         status__in=[OutreachStatus.APPROVED, OutreachStatus.WAIVED, OutreachStatus.PENDING]
-    ):
-        invitation = Invitation.objects.filter(outreach=request).first()
+    )
+    invited = {i.outreach_id: i for i in Invitation.objects.filter(outreach__in=in_play)}
+    for request in in_play:
+        invitation = invited.get(request.pk)
         people.append(
             CustomerInRoom(
                 organisation=request.contact.customer.name,

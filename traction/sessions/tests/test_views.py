@@ -601,3 +601,30 @@ def test_the_home_page_tells_the_owner_what_waits_for_their_decision(cast, clien
     assert "1 outreach request waits for your decision." in page
     assert url("approvals") in page
     assert "waits for your decision" not in html(client_for("facilitator").get("/w/acme/"))
+
+
+def test_the_briefing_page_does_not_query_more_with_more_customers(cast, client_for, session):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from traction.customers import services as customers
+
+    fran = cast.viewer("facilitator")
+    services.add_participant(
+        fran, session=session, user_id=cast.users["core_team"].pk, role="note_taker"
+    )
+    client = client_for("core_team")
+    counts = []
+    for n in range(6):
+        contact = customers.add_contact(
+            fran,
+            customer=cast.customer,
+            name=f"Person {n}",
+            email=f"p{n}@globex.test",
+            consent_to_contact=True,
+        )
+        services.request_outreach(fran, session=session, contact=contact)
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url("briefing", session.pk)).status_code == 200
+        counts.append(len(queries))
+    assert counts[1:] == [counts[1]] * 5, counts
