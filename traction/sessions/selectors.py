@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from traction.core import permissions
@@ -255,26 +257,75 @@ class Readiness:
         return round(100 * sum(c.done for c in self.checks) / len(self.checks))
 
 
+_ALLOWED = [OutreachStatus.APPROVED, OutreachStatus.WAIVED]
+
+# Each readiness fact: (related model, how to aggregate it, which of its rows count).
+_FACTS: dict[str, tuple[type[Any], Any, Q]] = {
+    "outreach_total": (OutreachRequest, Count("pk"), Q()),
+    "outreach_pending": (OutreachRequest, Count("pk"), Q(status=OutreachStatus.PENDING)),
+    "outreach_allowed": (OutreachRequest, Count("pk"), Q(status__in=_ALLOWED)),
+    "inv_total": (Invitation, Count("pk"), Q()),
+    "inv_accepted": (Invitation, Count("pk"), Q(rsvp=RsvpStatus.ACCEPTED)),
+    "inv_unanswered": (Invitation, Count("pk"), Q(rsvp=RsvpStatus.INVITED)),
+    "people_total": (Participant, Count("pk"), Q()),
+    "people_acknowledged": (Participant, Count("pk"), Q(briefing_acknowledged_at__isnull=False)),
+    "people_attended": (Participant, Count("pk"), Q(attended_practice=True)),
+    "agenda_minutes": (AgendaItem, Sum("minutes"), Q()),
+    "picked": (TopQuestion, Count("pk"), Q(picked=True)),
+}
+
+
+def with_readiness_facts(qs: QuerySet[Session]) -> QuerySet[Session]:
+    """Sessions carrying every fact readiness needs, so a list costs one query, not N."""
+    return qs.annotate(
+        **{
+            f"readiness_{name}": Coalesce(
+                Subquery(
+                    model.objects.filter(condition, session=OuterRef("pk"))
+                    .order_by()
+                    .values("session")
+                    .annotate(n=aggregate)
+                    .values("n"),
+                    output_field=IntegerField(),
+                ),
+                0,
+            )
+            for name, (model, aggregate, condition) in _FACTS.items()
+        }
+    )
+
+
+def _facts(s: Session) -> dict[str, int]:
+    if hasattr(s, "readiness_picked"):  # annotated by with_readiness_facts
+        return {name: int(getattr(s, f"readiness_{name}")) for name in _FACTS}
+    found = with_readiness_facts(Session.objects.filter(pk=s.pk)).values(
+        *(f"readiness_{name}" for name in _FACTS)
+    )[0]
+    return {name: int(found[f"readiness_{name}"]) for name in _FACTS}
+
+
 def readiness(session_obj: Session) -> Readiness:
-    """How ready a session is; each check says what is missing. A handful of queries."""
+    """How ready a session is; each check says what is missing. One query, or none for a
+    session from ``with_readiness_facts``."""
     s = session_obj
-    outreach = s.outreach_requests.aggregate(
-        total=Count("pk"),
-        pending=Count("pk", filter=Q(status=OutreachStatus.PENDING)),
-        allowed=Count("pk", filter=Q(status__in=[OutreachStatus.APPROVED, OutreachStatus.WAIVED])),
-    )
-    inv = s.invitations.aggregate(
-        total=Count("pk"),
-        accepted=Count("pk", filter=Q(rsvp=RsvpStatus.ACCEPTED)),
-        unanswered=Count("pk", filter=Q(rsvp=RsvpStatus.INVITED)),
-    )
-    people = s.participants.aggregate(
-        total=Count("pk"),
-        acknowledged=Count("pk", filter=Q(briefing_acknowledged_at__isnull=False)),
-        attended=Count("pk", filter=Q(attended_practice=True)),
-    )
-    minutes = s.agenda.aggregate(total=Sum("minutes"))["total"] or 0
-    picked = s.questions.filter(picked=True).count()
+    f = _facts(s)
+    outreach = {
+        "total": f["outreach_total"],
+        "pending": f["outreach_pending"],
+        "allowed": f["outreach_allowed"],
+    }
+    inv = {
+        "total": f["inv_total"],
+        "accepted": f["inv_accepted"],
+        "unanswered": f["inv_unanswered"],
+    }
+    people = {
+        "total": f["people_total"],
+        "acknowledged": f["people_acknowledged"],
+        "attended": f["people_attended"],
+    }
+    minutes = f["agenda_minutes"]
+    picked = f["picked"]
     r = Readiness()
     internal_only = s.kind == SessionKind.PRACTICE  # rehearsal: no customers, no questions
     if not internal_only:
@@ -348,7 +399,9 @@ def readiness(session_obj: Session) -> Readiness:
 
 def upcoming_with_readiness(viewer: Viewer, program_id: int) -> list[tuple[Session, Readiness]]:
     """The program's upcoming sessions, each with its readiness."""
-    found = sessions(viewer, program_id=program_id, upcoming=True).select_related("practice")
+    found = with_readiness_facts(
+        sessions(viewer, program_id=program_id, upcoming=True).select_related("practice")
+    )
     return [(s, readiness(s)) for s in found]
 
 

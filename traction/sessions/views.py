@@ -82,9 +82,11 @@ def session_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     filters = form.cleaned_data if form.is_valid() else {}
     program = filters.get("program")
     kind = filters.get("kind", "")
-    upcoming = selectors.sessions(
-        viewer, program_id=program.pk if program else None, upcoming=True, kind=kind
-    ).select_related("practice")
+    upcoming = selectors.with_readiness_facts(
+        selectors.sessions(
+            viewer, program_id=program.pk if program else None, upcoming=True, kind=kind
+        ).select_related("practice")
+    )
     past = selectors.sessions(
         viewer, program_id=program.pk if program else None, upcoming=False, kind=kind
     ).order_by("-starts_at")

@@ -628,3 +628,36 @@ def test_the_briefing_page_does_not_query_more_with_more_customers(cast, client_
             assert client.get(url("briefing", session.pk)).status_code == 200
         counts.append(len(queries))
     assert counts[1:] == [counts[1]] * 5, counts
+
+
+def test_the_session_list_does_not_query_more_with_more_sessions(cast, client_for):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = client_for("facilitator")
+    counts = []
+    for n in range(4):
+        services.plan_session(
+            cast.viewer("facilitator"),
+            program=cast.program,
+            title=f"Session {n}",
+            starts_at=day(10 + n),
+            ends_at=day(10 + n) + timedelta(hours=3),
+        )
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get(url("list")).status_code == 200
+        counts.append(len(queries))
+    assert counts[1:] == [counts[1]] * 3, counts
+
+
+def test_readiness_is_the_same_from_a_list_as_from_one_session(cast, invitation):
+    from traction.sessions import selectors
+    from traction.sessions.models import Session
+
+    session = Session.objects.get(pk=invitation.session_id)
+    (listed,) = selectors.with_readiness_facts(Session.objects.filter(pk=session.pk))
+    one, many = selectors.readiness(session), selectors.readiness(listed)
+    assert [(c.key, c.done, c.detail) for c in one.checks] == [
+        (c.key, c.done, c.detail) for c in many.checks
+    ]
+    assert one.percent == many.percent > 0
