@@ -12,6 +12,8 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
@@ -114,6 +116,14 @@ def _validation_failed(request: HttpRequest, exc: ValidationFailed) -> HttpRespo
     )
     body = {"detail": errors, "message": message or exc.message}
     return api.create_response(request, body, status=422)
+
+
+@api.exception_handler(RequestDataTooBig)
+def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+    return _detail(
+        request, f"The request body is too large: send at most {limit // 1024} KiB.", 413
+    )
 
 
 @api.exception_handler(NotFound)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import typing
 from collections.abc import Callable
 from typing import Any
@@ -662,3 +663,15 @@ def test_delete_contact(cast: Cast, api_client_for: ApiClientFor) -> None:
 )
 def test_schema_choices_match_the_models(literal: Any, choices: list[str]) -> None:
     assert list(typing.get_args(literal)) == list(choices)
+
+
+def test_a_huge_body_is_refused_with_a_json_413_and_saves_nothing(cast, api_client_for):
+    before = Customer.objects.count()
+    response = api_client_for("admin").post(
+        f"{API}/customers",
+        json.dumps({"name": "x" * 3_000_000, "segment": "enterprise"}),
+        content_type="application/json",
+    )
+    assert response.status_code == 413
+    assert response.json() == {"detail": "The request body is too large: send at most 2560 KiB."}
+    assert Customer.objects.count() == before
