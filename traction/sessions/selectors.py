@@ -147,11 +147,15 @@ def question(viewer: Viewer, question_id: int) -> TopQuestion:
     return found
 
 
-def participant(viewer: Viewer, participant_id: int) -> Participant:
-    """An internal participant of a session the viewer may see; NotFound if missing or hidden."""
+def participant(
+    viewer: Viewer, participant_id: int, *, session_id: int | None = None
+) -> Participant:
+    """An internal participant of a session the viewer may see (of ``session_id``, if given);
+    NotFound if missing or hidden."""
+    lookup = {"session_id": session_id} if session_id is not None else {}
     try:
         found = Participant.objects.select_related("user").get(
-            pk=participant_id, workspace_id=viewer.workspace_id
+            pk=participant_id, workspace_id=viewer.workspace_id, **lookup
         )
         found.session = session(viewer, found.session_id)
     except (Participant.DoesNotExist, NotFound):

@@ -586,20 +586,13 @@ def participants(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
     )
 
 
-def _participant(session: Session, participant_id: int) -> Any:
-    found = selectors.participants(session).filter(pk=participant_id).first()
-    if found is None:
-        raise NotFound("Participant not found.")
-    return found
-
-
 @workspace_view
 @require_POST
 def participant_remove(
     request: HttpRequest, viewer: Viewer, session_id: int, participant_id: int
 ) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="participant.manage")
-    participant = _participant(session, participant_id)
+    participant = selectors.participant(viewer, participant_id, session_id=session.pk)
     services.remove_participant(viewer, participant=participant)
     messages.success(request, f"{participant.user} no longer takes part in “{session.title}”.")
     return redirect("sessions:participants", workspace_slug=_slug(request), session_id=session.pk)
@@ -611,7 +604,7 @@ def practice_attendance(
     request: HttpRequest, viewer: Viewer, session_id: int, participant_id: int
 ) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="practice.record")
-    participant = _participant(session, participant_id)
+    participant = selectors.participant(viewer, participant_id, session_id=session.pk)
     attended = request.POST.get("attended") == "yes"
     try:
         services.record_practice_attendance(viewer, participant=participant, attended=attended)
