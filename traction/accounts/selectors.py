@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.functional import SimpleLazyObject
 
 from traction.core import permissions
-from traction.core.errors import NotFound
+from traction.core.errors import NotFound, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.permissions import Viewer
 
@@ -43,6 +43,30 @@ def viewer_for(user: User, workspace_slug: str) -> Viewer:
         raise NotFound("Workspace not found.")
     # Identity only: this does not count as a permission check for the view using it.
     return Viewer(user=user, workspace_id=membership.workspace_id, role=membership.role)
+
+
+def viewer_for_email(email: str, workspace_slug: str | None = None) -> tuple[Viewer, str]:
+    """An active user's standing in their one workspace (or in ``workspace_slug``), and a label
+    for that workspace. Operators act through it on the command line."""
+    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
+    if user is None:
+        raise NotFound(f"No active user with the email {email}.")
+    memberships = Membership.objects.filter(user=user).select_related("workspace")
+    if workspace_slug:
+        memberships = memberships.filter(workspace__slug=workspace_slug)
+    found = list(memberships.order_by("workspace__slug"))
+    if not found:
+        where = f"the workspace '{workspace_slug}'" if workspace_slug else "any workspace"
+        raise NotFound(f"{user.email} is not a member of {where}.")
+    if len(found) > 1:
+        slugs = ", ".join(m.workspace.slug for m in found)
+        raise ValidationFailed.field(
+            "__all__",
+            f"{user.email} belongs to several workspaces ({slugs}): choose one with --workspace.",
+        )
+    membership = found[0]
+    viewer = Viewer(user=user, workspace_id=membership.workspace_id, role=membership.role)
+    return viewer, f"{membership.workspace.name} ({membership.workspace.slug})"
 
 
 def viewer_for_token(key: str) -> Viewer | None:

@@ -430,29 +430,9 @@ def sessions_invite(
 
 def _viewer_for_email(email: str, workspace_slug: str | None) -> tuple[Viewer, str]:
     """The user's standing in their one workspace (or in --workspace), as the CLI acts."""
-    from traction.accounts.models import Membership, User
-    from traction.core.errors import NotFound, ValidationFailed
-    from traction.core.permissions import Viewer
+    from traction.accounts import selectors
 
-    user = User.objects.filter(email__iexact=email.strip(), is_active=True).first()
-    if user is None:
-        raise NotFound(f"No active user with the email {email}.")
-    memberships = Membership.objects.filter(user=user).select_related("workspace")
-    if workspace_slug:
-        memberships = memberships.filter(workspace__slug=workspace_slug)
-    found = list(memberships.order_by("workspace__slug"))
-    if not found:
-        where = f"the workspace '{workspace_slug}'" if workspace_slug else "any workspace"
-        raise NotFound(f"{user.email} is not a member of {where}.")
-    if len(found) > 1:
-        slugs = ", ".join(m.workspace.slug for m in found)
-        raise ValidationFailed.field(
-            "__all__",
-            f"{user.email} belongs to several workspaces ({slugs}): choose one with --workspace.",
-        )
-    membership = found[0]
-    viewer = Viewer(user=user, workspace_id=membership.workspace_id, role=membership.role)
-    return viewer, f"{membership.workspace.name} ({membership.workspace.slug})"
+    return selectors.viewer_for_email(email, workspace_slug)
 
 
 if __name__ == "__main__":  # python -m traction.cli.main
