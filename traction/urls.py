@@ -3,6 +3,7 @@ from django.urls import include, path
 
 from traction.api.urls import api
 from traction.core.permissions import public
+from traction.insights.views import voting as voting_views
 from traction.sessions import views as sessions_views
 
 
@@ -19,6 +20,8 @@ urlpatterns = [
     path("w/<slug:workspace_slug>/programs/", include("traction.programs.urls")),
     path("w/<slug:workspace_slug>/sessions/", include("traction.sessions.urls")),
     path("rsvp/<str:token>/", sessions_views.rsvp, name="rsvp"),
+    path("w/<slug:workspace_slug>/insights/", include("traction.insights.urls")),
+    *voting_views.public_urlpatterns,
 ]
 
 handler404 = "traction.core.views.not_found"

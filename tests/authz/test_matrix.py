@@ -29,7 +29,21 @@ from traction.core.testing.cast import PRINCIPALS, Cast
 # AUTHZ_DRAFT=1 prints what each route answers instead of asserting: a starting point for a
 # new row, to be reviewed against DESIGN.md §2 before it goes into matrix.toml.
 DRAFT = os.environ.get("AUTHZ_DRAFT") == "1"
-MATRIX = tomllib.loads((Path(__file__).parent / "matrix.toml").read_text())
+
+
+def _load_matrix() -> dict[str, dict[str, Any]]:
+    """matrix.toml, plus one matrix_<area>.toml per area of a later app, merged."""
+    merged: dict[str, dict[str, Any]] = {"web": {}, "api": {}}
+    here = Path(__file__).parent
+    for path in [here / "matrix.toml", *sorted(here.glob("matrix_*.toml"))]:
+        for section, rows in tomllib.loads(path.read_text()).items():
+            clash = set(merged[section]) & set(rows)
+            assert not clash, f"{path.name} repeats rows of another matrix file: {sorted(clash)}"
+            merged[section].update(rows)
+    return merged
+
+
+MATRIX = _load_matrix()
 API_PREFIX = "/api/v1"
 WEB_METHODS = ("GET", "POST")
 
@@ -109,8 +123,19 @@ class World:
             "token_id": own_token[0].pk if own_token else 0,
             "secret": self.invitation_secret,
             "token": self.acme["rsvp_token"],
+            "vote_token": self.acme["vote_token"],
         }
-        for key in ("session_id", "request_id", "participant_id", "question_id"):
+        for key in (
+            "session_id",
+            "request_id",
+            "participant_id",
+            "question_id",
+            "scenario_id",
+            "step_id",
+            "insight_id",
+            "candidate_id",
+            "batch_id",
+        ):
             values[key] = (self.rival if foreign else self.acme)[key]
         if foreign:
             rival_invitation, _ = account_services.invite_member(
@@ -199,13 +224,64 @@ def _session_world(
         email=f"fay{customer.pk}@example.test",
         consent_to_contact=True,
     )
+    insights = _insight_world(v, session, invitation, invited_contact)
     return {
+        **insights,
         "fresh_contact_id": fresh.pk,
         "session_id": session.pk,
         "request_id": request.pk,
         "participant_id": participant.pk,
         "question_id": question.pk,
         "rsvp_token": rsvp.make_token(invitation.pk, invited_contact.pk),
+    }
+
+
+def _insight_world(v: Any, session: Any, invitation: Any, contact: Any) -> dict[str, Any]:
+    """A scenario with two steps, an insight by the invited customer on the first, an import
+    with one candidate in the review queue, and open voting with the customer's link."""
+    from traction.insights import links
+    from traction.insights import services as insight_services
+    from traction.insights.models import ImportBatch, Insight, InsightStatus, VotingRound
+
+    scenario = insight_services.create_scenario(
+        v, session=session, title="Team Blue", steps=["Sign up", "First invoice"]
+    )
+    step = scenario.steps.order_by("position").first()
+    insight = insight_services.capture_insight(
+        v,
+        session=session,
+        kind="issue",
+        text="Approval takes three weeks",
+        speaker=f"c:{contact.pk}",
+        step_id=step.pk,
+    )
+    batch = ImportBatch.objects.create(
+        workspace_id=session.workspace_id,
+        session=session,
+        format="text",
+        filename="notes.txt",
+        sha256=f"{session.pk:064d}",
+        rows=1,
+    )
+    candidate = Insight.objects.create(
+        workspace_id=session.workspace_id,
+        program_id=session.program_id,
+        session=session,
+        kind="quote",
+        text="We print every invoice twice",
+        status=InsightStatus.CANDIDATE,
+        source="import",
+        batch=batch,
+        source_line=1,
+    )
+    VotingRound.objects.create(workspace_id=session.workspace_id, session=session, budget=3)
+    return {
+        "scenario_id": scenario.pk,
+        "step_id": step.pk,
+        "insight_id": insight.pk,
+        "candidate_id": candidate.pk,
+        "batch_id": batch.pk,
+        "vote_token": links.make_token(invitation.pk, contact.pk),
     }
 
 

@@ -26,6 +26,7 @@ from traction.core import audit, permissions
 from traction.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.customers.api import router as customers_router
+from traction.insights.api import router as insights_router
 from traction.programs.api import router as programs_router
 from traction.sessions.api import router as sessions_router
 
@@ -73,6 +74,7 @@ api.add_router("", accounts_router)
 api.add_router("", customers_router)
 api.add_router("", programs_router)
 api.add_router("", sessions_router)
+api.add_router("", insights_router)
 
 
 # --- error mapping --------------------------------------------------------------------------

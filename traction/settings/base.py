@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "traction.customers",
     "traction.programs",
     "traction.sessions",
+    "traction.insights",
 ]
 
 MIDDLEWARE = [

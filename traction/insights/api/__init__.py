@@ -1,0 +1,11 @@
+"""The insights API, one router per area (maps and capture, imports, voting, search)."""
+
+from ninja import Router
+
+from . import imports, maps, search, voting
+
+router = Router()
+router.add_router("", maps.router)
+router.add_router("", imports.router)
+router.add_router("", voting.router)
+router.add_router("", search.router)

@@ -1,0 +1,5 @@
+"""API operations: imports."""
+
+from ninja import Router
+
+router = Router(tags=["insights"])

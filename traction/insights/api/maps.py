@@ -1,0 +1,5 @@
+"""API operations: maps."""
+
+from ninja import Router
+
+router = Router(tags=["insights"])

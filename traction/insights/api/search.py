@@ -1,0 +1,5 @@
+"""API operations: search."""
+
+from ninja import Router
+
+router = Router(tags=["insights"])

@@ -1,0 +1,5 @@
+"""API operations: voting."""
+
+from ninja import Router
+
+router = Router(tags=["insights"])

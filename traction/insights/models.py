@@ -1,0 +1,276 @@
+"""Scenario maps, insights, imports and customer votes (DESIGN.md §3, steps 3 and 4).
+
+A **scenario** is one customer team's map: the outcome they want, its context, and the ordered
+**steps** of their ideal future. Everything customers (and internal participants) say lands as
+an **insight**: one atomic, attributed piece of input with its kind, verbatim text, speaker and
+step. Insights imported from transcripts arrive as *candidates* in a review queue; captured or
+accepted insights are on the map. Customers rank moments of truth, issues and ideas with a
+fixed budget of **votes** (dots) per customer participant.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+
+
+class InsightKind(models.TextChoices):
+    OUTCOME = "outcome", "Outcome"
+    CONTEXT = "context", "Context"
+    STEP = "step", "Step"
+    MOMENT_OF_TRUTH = "moment_of_truth", "Moment of truth"
+    ISSUE = "issue", "Issue"
+    IDEA = "idea", "Idea"
+    CUSTOMER_METRIC = "customer_metric", "Customer metric"
+    QUOTE = "quote", "Quote"
+    QUESTION = "question", "Question"
+
+
+# The rows of the journey grid, in order, and the kinds customers vote on.
+GRID_KINDS = (
+    InsightKind.MOMENT_OF_TRUTH,
+    InsightKind.ISSUE,
+    InsightKind.IDEA,
+    InsightKind.CUSTOMER_METRIC,
+)
+VOTABLE_KINDS = (InsightKind.MOMENT_OF_TRUTH, InsightKind.ISSUE, InsightKind.IDEA)
+
+
+class InsightStatus(models.TextChoices):
+    CANDIDATE = "candidate", "Waiting for review"
+    ACCEPTED = "accepted", "Accepted"
+    DISCARDED = "discarded", "Discarded"
+    MERGED = "merged", "Merged into another"
+
+
+class InsightSource(models.TextChoices):
+    LIVE = "live", "Captured live"
+    IMPORT = "import", "Imported"
+    API = "api", "Added through the API"
+
+
+class Scenario(models.Model):
+    """One customer team's map of their ideal future in a session."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(
+        "cosessions.Session", on_delete=models.CASCADE, related_name="scenarios"
+    )
+    title = models.CharField(max_length=120, help_text="The team's name, e.g. “Team Blue”.")
+    outcome = models.TextField(blank=True, help_text="The outcome the team wants.")
+    context_who = models.TextField(blank=True)
+    context_where = models.TextField(blank=True)
+    context_when = models.TextField(blank=True)
+    constraints = models.TextField(blank=True)
+    # The customer participants (contacts invited to the session) who form the team.
+    team = models.ManyToManyField("customers.Contact", blank=True, related_name="+")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Step(models.Model):
+    """One step of a scenario; the journey grid's columns, in ``position`` order."""
+
+    scenario = models.ForeignKey(Scenario, on_delete=models.CASCADE, related_name="steps")
+    position = models.PositiveIntegerField()
+    title = models.CharField(max_length=160)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class ImportFormat(models.TextChoices):
+    VTT = "vtt", "WebVTT transcript"
+    SRT = "srt", "SRT subtitles"
+    TEXT = "text", "Plain text transcript"
+    CSV = "csv", "Sticky-note CSV"
+
+
+class ImportBatch(models.Model):
+    """One imported file. The same file (by content) is imported once per session."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(
+        "cosessions.Session", on_delete=models.CASCADE, related_name="imports"
+    )
+    format = models.CharField(max_length=8, choices=ImportFormat.choices)
+    filename = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveBigIntegerField(default=0)
+    rows = models.PositiveIntegerField(default=0)  # insights it created
+    skipped = models.PositiveIntegerField(default=0)  # blank rows
+    # CSV column mapping and speaker mapping the user confirmed, for the record.
+    mapping = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["session", "sha256"], name="one_import_per_file")
+        ]
+
+    def __str__(self) -> str:
+        return self.filename
+
+
+class Insight(models.Model):
+    """One atomic, attributed piece of input from a session.
+
+    ``internal`` marks what internal participants said themselves: it is kept, shown apart,
+    and never counts as customer input (not votable, not in customer rankings).
+    """
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    # Denormalised from the session so searches filter without joins.
+    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey(
+        "cosessions.Session", on_delete=models.CASCADE, related_name="insights"
+    )
+    scenario = models.ForeignKey(
+        Scenario, null=True, blank=True, on_delete=models.SET_NULL, related_name="insights"
+    )
+    step = models.ForeignKey(
+        Step, null=True, blank=True, on_delete=models.SET_NULL, related_name="insights"
+    )
+    kind = models.CharField(max_length=20, choices=InsightKind.choices)
+    text = models.TextField()
+    # Who said it: a customer contact, or an internal user; ``speaker_name`` as written.
+    speaker_contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    speaker_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    speaker_name = models.CharField(max_length=160, blank=True)
+    # The speaker's organisation (denormalised for segment and organisation breakdowns).
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    internal = models.BooleanField(default=False)
+    # Lower-case tags separated by single spaces, e.g. "billing onboarding".
+    tags = models.CharField(max_length=300, blank=True)
+    status = models.CharField(
+        max_length=10, choices=InsightStatus.choices, default=InsightStatus.ACCEPTED
+    )
+    merged_into = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+    )
+    source = models.CharField(
+        max_length=8, choices=InsightSource.choices, default=InsightSource.LIVE
+    )
+    batch = models.ForeignKey(
+        ImportBatch, null=True, blank=True, on_delete=models.CASCADE, related_name="insights"
+    )
+    source_line = models.PositiveIntegerField(null=True, blank=True)
+    spoken_at_ms = models.PositiveIntegerField(null=True, blank=True)
+    captured_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        indexes = [
+            models.Index(fields=["workspace", "kind"], name="insight_ws_kind"),
+            models.Index(fields=["session", "status"], name="insight_session_status"),
+            models.Index(fields=["workspace", "customer"], name="insight_ws_customer"),
+        ]
+
+    def __str__(self) -> str:
+        return self.text[:80]
+
+    @property
+    def tag_list(self) -> list[str]:
+        return self.tags.split()
+
+    @property
+    def is_votable(self) -> bool:
+        return (
+            self.kind in VOTABLE_KINDS
+            and not self.internal
+            and self.status == InsightStatus.ACCEPTED
+        )
+
+
+class VotingRound(models.Model):
+    """A session's prioritisation: each customer participant spends ``budget`` dots."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    session = models.OneToOneField(
+        "cosessions.Session", on_delete=models.CASCADE, related_name="voting"
+    )
+    budget = models.PositiveSmallIntegerField(default=3)
+    opened_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opened_at = models.DateTimeField(default=timezone.now)
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(budget__gte=1) & models.Q(budget__lte=50),
+                name="voting_budget_1_to_50",
+                violation_error_message="The budget is between 1 and 50 votes.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Voting in {self.session}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.closed_at is None
+
+
+class VoteChannel(models.TextChoices):
+    ROOM = "room", "In the room, on the shared screen"
+    PAPER = "paper", "Paper round, entered by the facilitator"
+    LINK = "link", "Through the customer's own link"
+
+
+class Vote(models.Model):
+    """The dots one customer participant put on one card."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey("cosessions.Session", on_delete=models.CASCADE, related_name="+")
+    insight = models.ForeignKey(Insight, on_delete=models.CASCADE, related_name="votes")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
+    dots = models.PositiveSmallIntegerField()
+    channel = models.CharField(max_length=6, choices=VoteChannel.choices)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["insight", "contact"], name="one_vote_row_per_card"),
+            models.CheckConstraint(condition=models.Q(dots__gte=1), name="vote_has_dots"),
+        ]
+        indexes = [models.Index(fields=["session", "contact"], name="vote_session_contact")]
+
+    def __str__(self) -> str:
+        return f"{self.dots} on {self.insight_id} by {self.contact_id}"

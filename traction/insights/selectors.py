@@ -1,0 +1,245 @@
+"""Scoped reads: scenarios, the journey grid, a session's speakers, insights, the review queue.
+
+Search lives in ``search.py`` and voting results in ``voting.py``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Prefetch, QuerySet, Sum
+
+from traction.core import permissions
+from traction.core.permissions import Viewer
+from traction.customers.models import Contact
+from traction.sessions.models import Invitation, RsvpStatus, Session
+
+from .models import (
+    GRID_KINDS,
+    ImportBatch,
+    Insight,
+    InsightKind,
+    InsightStatus,
+    Scenario,
+    Step,
+)
+
+
+def session_for(viewer: Viewer, session_id: int, action: str = "insight.view") -> Session:
+    """The session, if the viewer may see it; then ``action`` checked on it."""
+    from traction.sessions import selectors as session_selectors
+
+    session = session_selectors.session(viewer, session_id)
+    if action != "insight.view" and action != "session.view":
+        permissions.check(viewer, action, session)
+    else:
+        permissions.mark_checked()
+    return session
+
+
+def customer_participants(session: Session) -> QuerySet[Contact]:
+    """The customer contacts taking part: invited to the session and not declined."""
+    invited = Invitation.objects.filter(session=session).exclude(rsvp=RsvpStatus.DECLINED)
+    return (
+        Contact.objects.filter(
+            workspace_id=session.workspace_id, pk__in=invited.values("contact_id")
+        )
+        .select_related("customer")
+        .order_by("name", "id")
+    )
+
+
+@dataclass(frozen=True)
+class Speaker:
+    key: str  # "c:<contact id>" or "u:<user id>"
+    name: str
+    internal: bool
+    contact_id: int | None = None
+    user_id: int | None = None
+    customer_id: int | None = None
+    organisation: str = ""
+
+    @property
+    def label(self) -> str:
+        if self.internal:
+            return f"{self.name} (internal)"
+        return f"{self.name}, {self.organisation}" if self.organisation else self.name
+
+
+def speakers(session: Session) -> list[Speaker]:
+    """Who may be credited with an insight: customers first, then internal participants."""
+    people = [
+        Speaker(
+            key=f"c:{c.pk}",
+            name=c.name,
+            internal=False,
+            contact_id=c.pk,
+            customer_id=c.customer_id,
+            organisation=c.customer.name,
+        )
+        for c in customer_participants(session)
+    ]
+    people += [
+        Speaker(
+            key=f"u:{p.user_id}",
+            name=p.user.full_name or p.user.email,
+            internal=True,
+            user_id=p.user_id,
+        )
+        for p in session.participants.select_related("user").order_by("user__full_name", "id")
+    ]
+    return people
+
+
+def scenarios(session: Session) -> list[Scenario]:
+    return list(
+        session.scenarios.prefetch_related(
+            Prefetch("steps", queryset=Step.objects.order_by("position", "id")),
+            Prefetch("team", queryset=Contact.objects.select_related("customer").order_by("name")),
+        )
+    )
+
+
+def scenario(viewer: Viewer, scenario_id: int, action: str = "insight.view") -> Scenario:
+    found = permissions.get(
+        viewer,
+        "session.view",
+        Scenario.objects.select_related("session", "session__program"),
+        pk=scenario_id,
+    )
+    if action != "insight.view":
+        permissions.check(viewer, action, found.session)
+    return found
+
+
+def step(viewer: Viewer, step_id: int, action: str = "insight.view") -> Step:
+    scope = permissions.scope(viewer, "session.view", Scenario.objects.all())
+    found = (
+        Step.objects.select_related("scenario", "scenario__session")
+        .filter(scenario__in=scope, pk=step_id)
+        .first()
+    )
+    if found is None:
+        from traction.core.errors import NotFound
+
+        raise NotFound("Step not found.")
+    if action != "insight.view":
+        permissions.check(viewer, action, found.scenario.session)
+    return found
+
+
+def insights(
+    viewer: Viewer,
+    *,
+    session_id: int | None = None,
+    status: str | None = InsightStatus.ACCEPTED,
+    kind: str = "",
+    internal: bool | None = None,
+) -> QuerySet[Insight]:
+    qs = permissions.scope(viewer, "insight.view", Insight.objects.all())
+    if session_id is not None:
+        qs = qs.filter(session_id=session_id)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    if internal is not None:
+        qs = qs.filter(internal=internal)
+    return qs.select_related("step", "scenario", "customer").order_by("created_at", "id")
+
+
+def insight(viewer: Viewer, insight_id: int, action: str = "insight.view") -> Insight:
+    found = permissions.get(
+        viewer,
+        "insight.view",
+        Insight.objects.select_related("session", "step", "scenario", "customer"),
+        pk=insight_id,
+    )
+    if action != "insight.view":
+        permissions.check(viewer, action, found.session)
+    return found
+
+
+def session_insights(
+    session: Session, *, status: str = InsightStatus.ACCEPTED
+) -> QuerySet[Insight]:
+    """A session's insights (the caller checked the session), newest last."""
+    return (
+        Insight.objects.filter(session=session, status=status)
+        .select_related("step", "customer")
+        .annotate(dot_count=Sum("votes__dots"))
+        .order_by("created_at", "id")
+    )
+
+
+def review_queue(session: Session) -> QuerySet[Insight]:
+    return (
+        Insight.objects.filter(session=session, status=InsightStatus.CANDIDATE)
+        .select_related("batch", "step")
+        .order_by("batch_id", "source_line", "id")
+    )
+
+
+def imports(session: Session) -> QuerySet[ImportBatch]:
+    return session.imports.select_related("created_by").order_by("-created_at", "-id")
+
+
+# --- the journey grid -------------------------------------------------------------------------
+
+
+@dataclass
+class GridRow:
+    kind: str
+    label: str
+    cells: list[list[Insight]]  # one list of cards per step, in step order
+
+
+@dataclass
+class Grid:
+    scenario: Scenario
+    steps: list[Step]
+    rows: list[GridRow]
+    outcome: list[Insight] = field(default_factory=list)  # captured as outcome or context
+    context: list[Insight] = field(default_factory=list)
+    unplaced: list[Insight] = field(default_factory=list)  # grid kinds without a step
+    max_dots: int = 0
+
+    def heat(self, card: Insight) -> int:
+        """0 to 4: how hot a card is against the most-voted card of the map."""
+        dots = getattr(card, "dot_count", 0) or 0
+        if not dots or not self.max_dots:
+            return 0
+        return max(1, round(4 * dots / self.max_dots))
+
+
+def grid(scenario: Scenario, cards: list[Insight] | None = None) -> Grid:
+    """The scenario as a journey grid: steps as columns; moments of truth, issues, ideas and
+    customer metrics as rows; each card with its dots (``dot_count``)."""
+    steps = list(scenario.steps.all())
+    if cards is None:
+        cards = list(
+            Insight.objects.filter(scenario=scenario, status=InsightStatus.ACCEPTED)
+            .select_related("customer")
+            .annotate(dot_count=Sum("votes__dots"))
+            .order_by("created_at", "id")
+        )
+    column = {s.pk: n for n, s in enumerate(steps)}
+    by_kind: dict[str, list[list[Insight]]] = defaultdict(lambda: [[] for _ in steps])
+    result = Grid(scenario=scenario, steps=steps, rows=[])
+    for card in cards:
+        dots = getattr(card, "dot_count", 0) or 0
+        result.max_dots = max(result.max_dots, dots)
+        if card.kind == InsightKind.OUTCOME:
+            result.outcome.append(card)
+        elif card.kind == InsightKind.CONTEXT:
+            result.context.append(card)
+        elif card.kind in GRID_KINDS:
+            if card.step_id in column:
+                by_kind[card.kind][column[card.step_id]].append(card)
+            else:
+                result.unplaced.append(card)
+    result.rows = [
+        GridRow(kind=k, label=InsightKind(k).label + "s", cells=by_kind[k]) for k in GRID_KINDS
+    ]
+    return result

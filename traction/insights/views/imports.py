@@ -1,0 +1,5 @@
+"""Web pages: imports."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

@@ -1,0 +1,5 @@
+"""Web pages: maps."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

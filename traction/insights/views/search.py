@@ -1,0 +1,5 @@
+"""Web pages: search."""
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
