@@ -7,8 +7,9 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
-from django.db.models import Prefetch, QuerySet, Sum
+from django.db.models import Count, Prefetch, QuerySet, Sum
 
 from traction.core import permissions
 from traction.core.permissions import Viewer
@@ -23,6 +24,7 @@ from .models import (
     InsightStatus,
     Scenario,
     Step,
+    VotingRound,
 )
 
 
@@ -90,6 +92,25 @@ def speakers(session: Session) -> list[Speaker]:
         for p in session.participants.select_related("user").order_by("user__full_name", "id")
     ]
     return people
+
+
+def session_summary(viewer: Viewer, session: Session) -> dict[str, Any]:
+    """What the session page shows of its map: counts and what the viewer may do."""
+    counts = dict(
+        Insight.objects.filter(session=session)
+        .values_list("status")
+        .annotate(n=Count("id"))
+        .values_list("status", "n")
+    )
+    voting = VotingRound.objects.filter(session=session).first()
+    return {
+        "session": session,
+        "scenarios": session.scenarios.count(),
+        "insights": counts.get(InsightStatus.ACCEPTED, 0),
+        "candidates": counts.get(InsightStatus.CANDIDATE, 0),
+        "voting": voting,
+        "can_capture": permissions.can(viewer, "insight.capture", session),
+    }
 
 
 def scenarios(session: Session) -> list[Scenario]:
@@ -188,6 +209,14 @@ def imports(session: Session) -> QuerySet[ImportBatch]:
 # --- the journey grid -------------------------------------------------------------------------
 
 
+ROW_LABELS = {
+    InsightKind.MOMENT_OF_TRUTH: "Moments of truth",
+    InsightKind.ISSUE: "Issues",
+    InsightKind.IDEA: "Ideas",
+    InsightKind.CUSTOMER_METRIC: "Customer metrics",
+}
+
+
 @dataclass
 class GridRow:
     kind: str
@@ -239,7 +268,5 @@ def grid(scenario: Scenario, cards: list[Insight] | None = None) -> Grid:
                 by_kind[card.kind][column[card.step_id]].append(card)
             else:
                 result.unplaced.append(card)
-    result.rows = [
-        GridRow(kind=k, label=InsightKind(k).label + "s", cells=by_kind[k]) for k in GRID_KINDS
-    ]
+    result.rows = [GridRow(kind=k, label=ROW_LABELS[k], cells=by_kind[k]) for k in GRID_KINDS]
     return result

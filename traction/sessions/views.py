@@ -18,7 +18,7 @@ from traction.accounts import selectors as account_selectors
 from traction.accounts.decorators import workspace_view
 from traction.accounts.forms import apply_domain_errors
 from traction.accounts.models import User
-from traction.core import clock, permissions
+from traction.core import clock, permissions, sections
 from traction.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from traction.core.permissions import Viewer, public
 from traction.customers import selectors as customer_selectors
@@ -179,6 +179,7 @@ def session_detail(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
             and not session.is_cancelled,
             "can_manage_people": permissions.can(viewer, "participant.manage", session),
             "can_ask": permissions.can(viewer, "question.ask", session),
+            "sections": sections.for_page("session", viewer, session),
         },
     )
 

@@ -1,5 +1,378 @@
-"""Web pages: maps."""
+"""Web pages for scenario maps: the journey grid, live capture, scenarios, steps and insights.
 
-from django.urls import URLPattern
+The board is the note taker's page: the grid of the chosen scenario and, for those who may
+capture, a one-line form driven by the keyboard (quick syntax in ``quick.py``). A saved
+insight comes back as htmx out-of-band swaps, so the card is on the grid without a reload.
+"""
 
-urlpatterns: list[URLPattern] = []
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import path
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from traction.accounts.decorators import workspace_view
+from traction.accounts.forms import apply_domain_errors
+from traction.core import permissions
+from traction.core.errors import DomainError, ValidationFailed
+from traction.core.permissions import Viewer
+from traction.insights import quick, selectors, services
+from traction.insights.forms import CaptureForm, InsightForm, ScenarioForm, StepActionForm
+from traction.insights.models import InsightKind, InsightStatus, Scenario, Step
+from traction.sessions.models import Session
+
+
+def _slug(request: HttpRequest) -> str:
+    return str(request.workspace_slug)  # type: ignore[attr-defined]
+
+
+def _to_board(
+    request: HttpRequest, session_id: int, scenario_id: int | None = None
+) -> HttpResponse:
+    response = redirect("insights:board", workspace_slug=_slug(request), session_id=session_id)
+    if scenario_id:
+        response["Location"] += f"?scenario={scenario_id}"
+    return response
+
+
+def _pick_scenario(scenarios: list[Scenario], wanted: str | None) -> Scenario | None:
+    for s in scenarios:
+        if wanted and str(s.pk) == wanted:
+            return s
+    return scenarios[0] if scenarios else None
+
+
+def _board_context(
+    viewer: Viewer, session: Session, scenario_id: str | None, form: CaptureForm | None = None
+) -> dict[str, Any]:
+    scenarios = selectors.scenarios(session)
+    current = _pick_scenario(scenarios, scenario_id)
+    cards = list(selectors.session_insights(session))
+    grid = (
+        selectors.grid(current, [c for c in cards if c.scenario_id == current.pk])
+        if current
+        else None
+    )
+    steps = list(current.steps.all()) if current else []
+    people = selectors.speakers(session)
+    can_capture = permissions.can(viewer, "insight.capture", session)
+    if can_capture and form is None:
+        form = CaptureForm(people=people, scenario=current, steps=steps)
+    on_map = {c.pk for row in (grid.rows if grid else []) for cell in row.cells for c in cell}
+    on_map |= {c.pk for c in (grid.outcome + grid.context if grid else [])}
+    others = [
+        c
+        for c in cards
+        if c.pk not in on_map
+        and not c.internal
+        and (current is None or c.scenario_id in (None, current.pk))
+    ]
+    return {
+        "session": session,
+        "scenarios": scenarios,
+        "scenario": current,
+        "grid": grid,
+        "others": others,
+        "internal": [c for c in cards if c.internal],
+        "form": form,
+        "people": people,
+        "steps": steps,
+        "kinds": InsightKind.choices,
+        "short_kinds": quick.SHORT_KINDS,
+        "can_capture": can_capture,
+        "can_import": permissions.can(viewer, "insight.import", session),
+        "can_vote": permissions.allows(viewer, "voting.run"),
+        "review_count": selectors.review_queue(session).count(),
+        "total": len(cards),
+    }
+
+
+@workspace_view
+@require_GET
+def board(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    session = selectors.session_for(viewer, session_id)
+    context = _board_context(viewer, session, request.GET.get("scenario"))
+    context["present"] = request.GET.get("present") == "1"
+    return render(request, "insights/board.html", context)
+
+
+@workspace_view
+@require_POST
+def capture(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    """Save one insight. With htmx: the fresh form and the updated grid, out of band."""
+    session = selectors.session_for(viewer, session_id, "insight.capture")
+    scenario_id = request.POST.get("scenario") or None
+    scenarios = selectors.scenarios(session)
+    current = _pick_scenario(scenarios, scenario_id)
+    steps = list(current.steps.all()) if current else []
+    people = selectors.speakers(session)
+    form = CaptureForm(request.POST, people=people, scenario=current, steps=steps)
+    saved = None
+    if form.is_valid():
+        data = form.cleaned_data
+        typed = quick.parse(
+            data["text"],
+            speakers=[(p.key, p.name) for p in people],
+            steps=[(s.pk, s.title) for s in steps],
+        )
+        for field, message in typed.errors.items():
+            form.add_error("text" if field not in form.fields else field, message)
+        if not typed.errors:
+            try:
+                saved = services.capture_insight(
+                    viewer,
+                    session=session,
+                    kind=typed.kind or data["kind"],
+                    text=typed.text,
+                    speaker=typed.speaker if typed.speaker is not None else data["speaker"],
+                    step_id=typed.step_id or (int(data["step"]) if data["step"] else None),
+                    scenario_id=current.pk if current else None,
+                    tags=[*typed.tags, *services.normalize_tags(data["tags"]).split()],
+                )
+            except ValidationFailed as exc:
+                apply_domain_errors(form, exc)
+    if saved is not None:
+        # Sticky choices: the next insight keeps the type, speaker and step just used.
+        sticky = {
+            "kind": saved.kind,
+            "speaker": request.POST.get("speaker", "") if typed.speaker is None else typed.speaker,
+            "step": str(saved.step_id or ""),
+            "tags": data["tags"],
+        }
+        form = CaptureForm(initial=sticky, people=people, scenario=current, steps=steps)
+        if not request.htmx:  # type: ignore[attr-defined]
+            messages.success(request, "Saved.")
+            return _to_board(request, session.pk, current.pk if current else None)
+    elif not request.htmx:  # type: ignore[attr-defined]
+        context = _board_context(viewer, session, scenario_id, form)
+        return render(request, "insights/board.html", context, status=422 if form.errors else 200)
+    context = _board_context(viewer, session, scenario_id, form)
+    context["saved"] = saved
+    return render(request, "insights/board.html#capture-response", context)
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def scenario_create(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    session = selectors.session_for(viewer, session_id, "insight.capture")
+    people = selectors.speakers(session)
+    form = ScenarioForm(request.POST or None, people=people, new=True)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            scenario = services.create_scenario(
+                viewer,
+                session=session,
+                title=data["title"],
+                outcome=data["outcome"],
+                context_who=data["context_who"],
+                context_where=data["context_where"],
+                context_when=data["context_when"],
+                constraints=data["constraints"],
+                team=[int(i) for i in data["team"]],
+                steps=data["steps"].splitlines(),
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, f"Scenario “{scenario.title}” created.")
+            return _to_board(request, session.pk, scenario.pk)
+    return render(
+        request, "insights/scenario_form.html", {"form": form, "session": session, "scenario": None}
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def scenario_edit(request: HttpRequest, viewer: Viewer, scenario_id: int) -> HttpResponse:
+    scenario = selectors.scenario(viewer, scenario_id, "insight.capture")
+    session = scenario.session
+    people = selectors.speakers(session)
+    initial = {
+        **{f: getattr(scenario, f) for f in services.SCENARIO_FIELDS},
+        "team": [str(i) for i in scenario.team.values_list("pk", flat=True)],
+    }
+    form = ScenarioForm(request.POST or None, initial=initial, people=people, new=False)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes = {f: data[f] for f in services.SCENARIO_FIELDS}
+        try:
+            services.update_scenario(
+                viewer,
+                scenario=scenario,
+                changes={**changes, "team": [int(i) for i in data["team"]]},
+                version=int(request.POST.get("version", scenario.version)),
+            )
+        except DomainError as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, "Scenario saved.")
+            return _to_board(request, session.pk, scenario.pk)
+    return render(
+        request,
+        "insights/scenario_form.html",
+        {"form": form, "session": session, "scenario": scenario},
+    )
+
+
+@workspace_view
+@require_POST
+def scenario_remove(request: HttpRequest, viewer: Viewer, scenario_id: int) -> HttpResponse:
+    scenario = selectors.scenario(viewer, scenario_id, "insight.capture")
+    session_id = scenario.session_id
+    services.remove_scenario(viewer, scenario=scenario)
+    messages.success(
+        request, f"Scenario “{scenario.title}” removed; its insights stay in the session."
+    )
+    return _to_board(request, session_id)
+
+
+def _step_action(viewer: Viewer, scenario: Scenario, data: dict[str, Any]) -> str:
+    steps = {s.pk: s for s in scenario.steps.all()}
+    action = data["action"]
+    if action == "add":
+        added = services.add_step(
+            viewer, scenario=scenario, title=data["title"] or "", position=data["position"]
+        )
+        return f"Step “{added.title}” added."
+    step = steps.get(data["step"] or 0)
+    if step is None:
+        raise ValidationFailed.field("step", "Pick a step of this scenario.")
+    if action == "rename":
+        services.rename_step(viewer, step=step, title=data["title"] or "")
+        return "Step renamed."
+    if action in ("up", "down"):
+        order = sorted(steps, key=lambda i: steps[i].position)
+        at = order.index(step.pk)
+        to = at - 1 if action == "up" else at + 1
+        if 0 <= to < len(order):
+            order[at], order[to] = order[to], order[at]
+            services.reorder_steps(viewer, scenario=scenario, step_ids=order)
+        return "Steps reordered."
+    if action == "merge":
+        absorb = steps.get(data["absorb"] or 0)
+        if absorb is None:
+            raise ValidationFailed.field("absorb", "Pick the step to merge into this one.")
+        services.merge_steps(viewer, keep=step, absorb=absorb, title=data["title"] or "")
+        return f"“{absorb.title}” merged into “{step.title}”."
+    services.remove_step(viewer, step=step)
+    return f"Step “{step.title}” removed; its insights stay on the scenario."
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def steps(request: HttpRequest, viewer: Viewer, scenario_id: int) -> HttpResponse:
+    scenario = selectors.scenario(viewer, scenario_id, "insight.capture")
+    form = StepActionForm(request.POST or None)
+    error = ""
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                messages.success(request, _step_action(viewer, scenario, form.cleaned_data))
+            except ValidationFailed as exc:
+                error = " ".join(m for ms in exc.errors.values() for m in ms)
+            else:
+                return redirect(
+                    "insights:steps", workspace_slug=_slug(request), scenario_id=scenario.pk
+                )
+        else:
+            error = "That change could not be read; use the buttons on this page."
+    step_list = list(
+        scenario.steps.annotate(
+            insight_count=Count("insights", filter=Q(insights__status=InsightStatus.ACCEPTED))
+        )
+    )
+    return render(
+        request,
+        "insights/steps.html",
+        {"scenario": scenario, "session": scenario.session, "steps": step_list, "error": error},
+        status=422 if error else 200,
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def insight_edit(request: HttpRequest, viewer: Viewer, insight_id: int) -> HttpResponse:
+    insight = selectors.insight(viewer, insight_id, "insight.capture")
+    session = insight.session
+    people = selectors.speakers(session)
+    all_steps = list(
+        Step.objects.filter(scenario__session=session)
+        .select_related("scenario")
+        .order_by("scenario_id", "position")
+    )
+    speaker = (
+        f"c:{insight.speaker_contact_id}"
+        if insight.speaker_contact_id
+        else f"u:{insight.speaker_user_id}"
+        if insight.speaker_user_id
+        else ""
+    )
+    initial = {
+        "kind": insight.kind,
+        "text": insight.text,
+        "speaker": speaker,
+        "step": str(insight.step_id or ""),
+        "tags": insight.tags,
+        "version": insight.version,
+    }
+    form = InsightForm(request.POST or None, initial=initial, people=people, steps=all_steps)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        changes: dict[str, Any] = {
+            "kind": data["kind"],
+            "text": data["text"],
+            "tags": data["tags"],
+            "step_id": int(data["step"]) if data["step"] else None,
+        }
+        if data["speaker"] != speaker:
+            changes["speaker"] = data["speaker"]
+        try:
+            services.update_insight(
+                viewer, insight=insight, changes=changes, version=data["version"]
+            )
+        except DomainError as exc:
+            apply_domain_errors(form, exc, {"step_id": "step"})
+        else:
+            messages.success(request, "Insight saved.")
+            if insight.status == InsightStatus.CANDIDATE:
+                return redirect(
+                    "insights:review", workspace_slug=_slug(request), session_id=session.pk
+                )
+            return _to_board(request, session.pk, insight.scenario_id)
+    return render(
+        request,
+        "insights/insight_form.html",
+        {"form": form, "insight": insight, "session": session},
+    )
+
+
+@workspace_view
+@require_POST
+def insight_remove(request: HttpRequest, viewer: Viewer, insight_id: int) -> HttpResponse:
+    insight = selectors.insight(viewer, insight_id, "insight.capture")
+    try:
+        services.remove_insight(viewer, insight=insight)
+    except ValidationFailed as exc:
+        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+    else:
+        messages.success(request, "Insight removed.")
+    return _to_board(request, insight.session_id, insight.scenario_id)
+
+
+S = "sessions/<int:session_id>/"
+urlpatterns = [
+    path(S + "map/", board, name="board"),
+    path(S + "capture/", capture, name="capture"),
+    path(S + "scenarios/new/", scenario_create, name="scenario_create"),
+    path("scenarios/<int:scenario_id>/edit/", scenario_edit, name="scenario_edit"),
+    path("scenarios/<int:scenario_id>/remove/", scenario_remove, name="scenario_remove"),
+    path("scenarios/<int:scenario_id>/steps/", steps, name="steps"),
+    path("<int:insight_id>/edit/", insight_edit, name="insight_edit"),
+    path("<int:insight_id>/remove/", insight_remove, name="insight_remove"),
+]

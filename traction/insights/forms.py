@@ -1,0 +1,133 @@
+"""Web forms for scenario maps, live capture and editing insights: parsing only."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+
+from .models import InsightKind, Scenario, Step
+from .selectors import Speaker
+
+
+def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
+    field = form.fields[name]
+    assert isinstance(field, forms.ChoiceField)
+    return field
+
+
+def speaker_choices(people: Sequence[Speaker]) -> list[tuple[str, Any]]:
+    customers = [(p.key, p.label) for p in people if not p.internal]
+    internal = [(p.key, p.label) for p in people if p.internal]
+    choices: list[tuple[str, Any]] = [("", "— nobody in particular —")]
+    if customers:
+        choices.append(("Customers", customers))
+    if internal:
+        choices.append(("Internal participants (never counted as customer input)", internal))
+    return choices
+
+
+def step_choices(scenario: Scenario | None, steps: Sequence[Step]) -> list[tuple[str, str]]:
+    return [("", "— no step —")] + [(str(s.pk), f"{s.position}. {s.title}") for s in steps]
+
+
+class CaptureForm(forms.Form):
+    """One insight, typed by the note taker; the quick syntax may set type, speaker and step."""
+
+    text = forms.CharField(
+        max_length=5200,
+        widget=forms.TextInput(
+            attrs={
+                "autocomplete": "off",
+                "autofocus": True,
+                "placeholder": "/i @gina >2 What they said, word for word — Enter to save",
+                "aria-describedby": "capture-help",
+            }
+        ),
+        label="What was said",
+    )
+    kind = forms.ChoiceField(choices=InsightKind.choices, initial=InsightKind.ISSUE, label="Type")
+    speaker = forms.ChoiceField(required=False, label="Speaker")
+    step = forms.ChoiceField(required=False, label="Step")
+    tags = forms.CharField(required=False, max_length=300, label="Tags")
+
+    def __init__(
+        self,
+        *args: Any,
+        people: Sequence[Speaker],
+        scenario: Scenario | None,
+        steps: Sequence[Step],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "speaker").choices = speaker_choices(people)
+        _choice(self, "step").choices = step_choices(scenario, steps)
+        self.fields["kind"].widget.attrs["data-shortcut"] = "t"
+
+
+class ScenarioForm(forms.Form):
+    title = forms.CharField(max_length=120, label="Team name", help_text="For example “Team Blue”.")
+    outcome = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text="The outcome the team wants, in their words.",
+    )
+    context_who = forms.CharField(
+        required=False, label="Who", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    context_where = forms.CharField(
+        required=False, label="Where", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    context_when = forms.CharField(
+        required=False, label="When", widget=forms.Textarea(attrs={"rows": 2})
+    )
+    constraints = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    team = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The customers invited to this session who map this scenario together.",
+    )
+    steps = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="First steps",
+        help_text="One step per line, in order. You can add, rename, reorder and merge later.",
+    )
+
+    def __init__(self, *args: Any, people: Sequence[Speaker], new: bool, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "team").choices = [
+            (str(p.contact_id), p.label) for p in people if not p.internal
+        ]
+        if not new:
+            del self.fields["steps"]
+
+
+class StepActionForm(forms.Form):
+    """One change to a scenario's steps: add, rename, move up or down, merge, remove."""
+
+    ACTIONS = ["add", "rename", "up", "down", "merge", "remove"]
+    action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
+    step = forms.IntegerField(required=False)
+    title = forms.CharField(required=False, max_length=160)
+    position = forms.IntegerField(required=False, min_value=1)
+    absorb = forms.IntegerField(required=False, label="Merge with")
+
+
+class InsightForm(forms.Form):
+    kind = forms.ChoiceField(choices=InsightKind.choices, label="Type")
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    speaker = forms.ChoiceField(required=False)
+    step = forms.ChoiceField(required=False)
+    tags = forms.CharField(required=False, max_length=300)
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(
+        self, *args: Any, people: Sequence[Speaker], steps: Sequence[Step], **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "speaker").choices = speaker_choices(people)
+        _choice(self, "step").choices = [("", "— no step —")] + [
+            (str(s.pk), f"{s.scenario.title}: {s.position}. {s.title}") for s in steps
+        ]

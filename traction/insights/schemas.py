@@ -1,0 +1,169 @@
+"""API shapes for scenario maps, steps and insights (imports, voting and search have theirs
+beside their routers in ``api/``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Literal
+
+from ninja import Field, Schema
+
+from traction.core.api import ABSENT, FilterSchema, InputSchema, ObjectId, Text
+
+from .models import Insight, InsightKind
+
+KindLiteral = Literal[
+    "outcome",
+    "context",
+    "step",
+    "moment_of_truth",
+    "issue",
+    "idea",
+    "customer_metric",
+    "quote",
+    "question",
+]
+assert set(KindLiteral.__args__) == set(InsightKind.values)  # type: ignore[attr-defined]
+
+SPEAKER_HELP = (
+    'Who said it: "c:<contact id>" for a customer taking part, "u:<user id>" for an internal '
+    'participant (their remarks are marked internal and never count as customer input), or "".'
+)
+
+
+class StepOut(Schema):
+    id: int
+    position: int
+    title: str
+
+
+class ScenarioOut(Schema):
+    id: int
+    session_id: int
+    title: str
+    outcome: str
+    context_who: str
+    context_where: str
+    context_when: str
+    constraints: str
+    team: list[int] = Field(description="Contact ids of the customers mapping this scenario.")
+    steps: list[StepOut]
+    version: int
+
+    @staticmethod
+    def resolve_team(obj: object) -> list[int]:
+        return sorted(c.pk for c in obj.team.all())  # type: ignore[attr-defined]
+
+    @staticmethod
+    def resolve_steps(obj: object) -> list[object]:
+        return list(obj.steps.all())  # type: ignore[attr-defined]
+
+
+class ScenarioIn(InputSchema):
+    title: Text = Field(min_length=1, max_length=120)
+    outcome: Text = Field("", max_length=5000)
+    context_who: Text = Field("", max_length=5000)
+    context_where: Text = Field("", max_length=5000)
+    context_when: Text = Field("", max_length=5000)
+    constraints: Text = Field("", max_length=5000)
+    team: list[ObjectId] = Field([], max_length=200)
+    steps: list[Text] = Field(
+        [], max_length=100, description="Titles of the first steps, in order."
+    )
+
+
+class ScenarioUpdateIn(InputSchema):
+    title: Text = Field(ABSENT, min_length=1, max_length=120)
+    outcome: Text = Field(ABSENT, max_length=5000)
+    context_who: Text = Field(ABSENT, max_length=5000)
+    context_where: Text = Field(ABSENT, max_length=5000)
+    context_when: Text = Field(ABSENT, max_length=5000)
+    constraints: Text = Field(ABSENT, max_length=5000)
+    team: list[ObjectId] = Field(ABSENT, max_length=200)
+    version: int = Field(ABSENT, ge=1, description="The version you read; 409 if stale.")
+
+
+class StepIn(InputSchema):
+    title: Text = Field(min_length=1, max_length=160)
+    position: int | None = Field(
+        None, ge=1, le=10_000, description="Insert before this position (default: at the end)."
+    )
+
+
+class StepRenameIn(InputSchema):
+    title: Text = Field(min_length=1, max_length=160)
+
+
+class StepOrderIn(InputSchema):
+    step_ids: list[ObjectId] = Field(max_length=500, description="Every step, in the new order.")
+
+
+class StepMergeIn(InputSchema):
+    absorb: ObjectId = Field(description="The step to fold into this one; it disappears.")
+    title: Text = Field("", max_length=160, description="A new title for the merged step.")
+
+
+class InsightOut(Schema):
+    id: int
+    session_id: int
+    scenario_id: int | None
+    step_id: int | None
+    kind: KindLiteral
+    text: str
+    speaker: str = Field(description=SPEAKER_HELP)
+    speaker_name: str
+    customer_id: int | None
+    internal: bool
+    tags: list[str]
+    status: Literal["candidate", "accepted", "discarded", "merged"]
+    source: Literal["live", "import", "api"]
+    source_line: int | None
+    captured_by_id: int | None
+    created_at: dt.datetime
+    version: int
+
+    @staticmethod
+    def resolve_speaker(obj: Insight) -> str:
+        if obj.speaker_contact_id:
+            return f"c:{obj.speaker_contact_id}"
+        return f"u:{obj.speaker_user_id}" if obj.speaker_user_id else ""
+
+    @staticmethod
+    def resolve_tags(obj: Insight) -> list[str]:
+        return obj.tags.split()
+
+
+class InsightIn(InputSchema):
+    kind: KindLiteral
+    text: Text = Field(min_length=1, max_length=5000)
+    speaker: str = Field("", max_length=40, description=SPEAKER_HELP)
+    step_id: ObjectId | None = None
+    scenario_id: ObjectId | None = None
+    tags: list[Text] = Field([], max_length=12)
+
+
+class InsightUpdateIn(InputSchema):
+    kind: KindLiteral = Field(ABSENT)
+    text: Text = Field(ABSENT, min_length=1, max_length=5000)
+    speaker: str = Field(ABSENT, max_length=40, description=SPEAKER_HELP)
+    step_id: ObjectId | None = Field(ABSENT)
+    tags: list[Text] = Field(ABSENT, max_length=12)
+    version: int = Field(ABSENT, ge=1, description="The version you read; 409 if stale.")
+
+
+class InsightFilters(FilterSchema):
+    status: Literal["candidate", "accepted", "discarded", "merged"] = "accepted"
+    kind: KindLiteral | None = None
+    internal: bool | None = Field(
+        None, description="true: internal remarks only; false: customers'."
+    )
+
+
+class SpeakerOut(Schema):
+    key: str = Field(description=SPEAKER_HELP)
+    name: str
+    internal: bool
+    contact_id: int | None
+    user_id: int | None
+    customer_id: int | None
+    organisation: str

@@ -1,0 +1,222 @@
+"""The map pages: the journey grid, live capture with htmx, scenarios, steps, editing."""
+
+from __future__ import annotations
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from traction.insights import services
+from traction.insights.models import Insight, Scenario
+from traction.insights.tests.conftest import Room
+
+pytestmark = pytest.mark.django_db
+
+
+def url(name: str, *args: object) -> str:
+    return reverse(f"insights:{name}", args=["acme", *args])
+
+
+def client_for(room: Room, principal: str) -> Client:
+    client = Client()
+    client.force_login(room.cast.users[principal])
+    return client
+
+
+def html(response) -> str:
+    return response.content.decode()
+
+
+def test_the_board_shows_the_grid_with_steps_rows_and_cards(room: Room) -> None:
+    services.capture_insight(
+        room.cast.viewer("facilitator"),
+        session=room.session,
+        kind="moment_of_truth",
+        text="The first invoice is right",
+        speaker=room.speaker("gina"),
+        step_id=room.steps[2].pk,
+    )
+    response = client_for(room, "observer").get(url("board", room.session.pk))
+    assert response.status_code == 200
+    page = html(response)
+    for text in (
+        "Sign the contract",
+        "Set up billing",
+        "First invoice",
+        "Moments of truth",
+        "Issues",
+        "Ideas",
+        "Customer metrics",
+        "The first invoice is right",
+        "Pay the first invoice within a day of signing",
+    ):
+        assert text in page
+    assert 'class="row-moment_of_truth"' in page
+    assert "capture-form" not in page  # observers read; they do not capture
+
+
+def test_the_board_tells_a_newcomer_what_to_do_without_a_scenario(room: Room) -> None:
+    services.remove_scenario(room.cast.viewer("facilitator"), scenario=room.scenario)
+    page = html(client_for(room, "facilitator").get(url("board", room.session.pk)))
+    assert "No scenario yet." in page
+    assert "Create the first scenario" in page
+    assert "No insights captured yet." in page
+
+
+def test_capture_with_htmx_returns_the_form_and_the_grid_out_of_band(room: Room) -> None:
+    client = client_for(room, "core_team")
+    response = client.post(
+        url("capture", room.session.pk),
+        {
+            "text": "/m @gina >3 #billing The first invoice is right",
+            "kind": "issue",
+            "speaker": "",
+            "step": "",
+            "tags": "",
+            "scenario": room.scenario.pk,
+        },
+        headers={"HX-Request": "true"},
+    )
+    assert response.status_code == 200
+    page = html(response)
+    insight = Insight.objects.get()
+    assert (insight.kind, insight.speaker_name, insight.step_id, insight.tags) == (
+        "moment_of_truth",
+        "Gina Globex",
+        room.steps[2].pk,
+        "billing",
+    )
+    assert insight.text == "The first invoice is right"
+    assert 'id="capture-panel"' in page
+    assert 'id="grid-wrap" hx-swap-oob="true"' in page
+    assert f'id="insight-{insight.pk}"' in page
+    assert "Saved: Moment of truth from Gina Globex on “First invoice”" in page
+    # Sticky: the next line keeps the type, speaker and step just used.
+    assert '<option value="moment_of_truth" selected>' in page
+    assert f'<option value="c:{room.gina.pk}" selected>' in page
+    assert f'<option value="{room.steps[2].pk}" selected>' in page
+
+
+def test_a_quick_syntax_typo_is_shown_beside_the_line_and_nothing_is_saved(room: Room) -> None:
+    client = client_for(room, "core_team")
+    response = client.post(
+        url("capture", room.session.pk),
+        {"text": "@zed Something", "kind": "issue", "scenario": room.scenario.pk},
+    )
+    assert response.status_code == 422
+    assert "“@zed” matches nobody in this session." in html(response)
+    assert Insight.objects.count() == 0
+
+
+def test_capture_is_refused_to_those_who_only_read(room: Room) -> None:
+    for principal in ("sponsor", "observer"):
+        response = client_for(room, principal).post(
+            url("capture", room.session.pk), {"text": "x", "kind": "issue"}
+        )
+        assert response.status_code == 403
+    assert Insight.objects.count() == 0
+
+
+def test_creating_a_scenario_with_its_first_steps(room: Room) -> None:
+    client = client_for(room, "facilitator")
+    response = client.post(
+        url("scenario_create", room.session.pk),
+        {
+            "title": "Team Red",
+            "outcome": "Less paperwork",
+            "team": [str(room.ivy.pk)],
+            "steps": "Order\n\nDeliver\n",
+        },
+    )
+    scenario = Scenario.objects.get(title="Team Red")
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"?scenario={scenario.pk}")
+    assert list(scenario.steps.values_list("title", flat=True)) == ["Order", "Deliver"]
+    assert list(scenario.team.all()) == [room.ivy]
+
+
+def test_a_scenario_form_error_shows_beside_the_field(room: Room) -> None:
+    response = client_for(room, "facilitator").post(
+        url("scenario_create", room.session.pk), {"title": ""}
+    )
+    assert response.status_code == 200
+    assert 'id="id_title_error"' in html(response)
+
+
+def test_the_steps_page_adds_moves_merges_and_removes(room: Room) -> None:
+    client = client_for(room, "facilitator")
+    sign, billing, invoice = room.steps
+    page = url("steps", room.scenario.pk)
+    assert (
+        client.post(page, {"action": "add", "title": "Kick-off", "position": "2"}).status_code
+        == 302
+    )
+    assert client.post(page, {"action": "down", "step": sign.pk}).status_code == 302
+    assert list(room.scenario.steps.values_list("title", flat=True)) == [
+        "Kick-off",
+        "Sign the contract",
+        "Set up billing",
+        "First invoice",
+    ]
+    assert (
+        client.post(page, {"action": "merge", "step": billing.pk, "absorb": invoice.pk}).status_code
+        == 302
+    )
+    assert client.post(page, {"action": "remove", "step": sign.pk}).status_code == 302
+    assert list(room.scenario.steps.values_list("title", flat=True)) == [
+        "Kick-off",
+        "Set up billing",
+    ]
+    bad = client.post(page, {"action": "merge", "step": billing.pk, "absorb": 0})
+    assert bad.status_code == 422
+    assert "Pick the step to merge into this one." in html(bad)
+    listing = client.get(page)
+    assert "Kick-off" in html(listing)
+
+
+def test_editing_an_insight_moves_it_and_changes_its_speaker(room: Room) -> None:
+    insight = services.capture_insight(
+        room.cast.viewer("facilitator"),
+        session=room.session,
+        kind="issue",
+        text="Slow",
+        speaker=room.speaker("gina"),
+    )
+    client = client_for(room, "facilitator")
+    response = client.post(
+        url("insight_edit", insight.pk),
+        {
+            "kind": "idea",
+            "text": "Faster please",
+            "speaker": room.speaker("core_team"),
+            "step": room.steps[0].pk,
+            "tags": "speed",
+            "version": insight.version,
+        },
+    )
+    assert response.status_code == 302
+    insight.refresh_from_db()
+    assert (insight.kind, insight.text, insight.internal, insight.step_id, insight.tags) == (
+        "idea",
+        "Faster please",
+        True,
+        room.steps[0].pk,
+        "speed",
+    )
+    stale = client.post(
+        url("insight_edit", insight.pk),
+        {"kind": "issue", "text": "Again", "speaker": "", "step": "", "tags": "", "version": 1},
+    )
+    assert stale.status_code == 200
+    assert "changed by someone else" in html(stale)
+
+
+def test_the_session_page_links_to_the_map(room: Room) -> None:
+    page = html(
+        client_for(room, "core_team").get(
+            reverse("sessions:detail", args=["acme", room.session.pk])
+        )
+    )
+    assert "Scenario map and insights" in page
+    assert url("board", room.session.pk) in page
+    assert "Open the map and capture" in page
