@@ -80,7 +80,8 @@ def test_steps_are_added_renamed_reordered_merged_and_removed(room: Room) -> Non
     ]
     services.remove_step(fran, step=welcome)
     moved.refresh_from_db()
-    assert moved.step_id is None and moved.scenario_id == room.scenario.pk
+    assert moved.step_id is None
+    assert moved.scenario_id == room.scenario.pk
     assert list(room.scenario.steps.values_list("position", flat=True)) == [1, 2]
     actions = list(
         AuditEvent.objects.filter(object_type="insights.scenario")
@@ -330,7 +331,7 @@ def test_review_of_another_sessions_insights_is_refused(room: Room) -> None:
 
 
 def test_the_grid_puts_cards_in_their_step_and_row_with_heat(room: Room) -> None:
-    sign, billing, invoice = room.steps
+    _sign, billing, invoice = room.steps
     mot = capture(room, "gina", "moment_of_truth", "First invoice is right", step_id=invoice.pk)
     issue = capture(room, "ivy", "issue", "Billing set-up takes weeks", step_id=billing.pk)
     capture(room, "gina", "customer_metric", "Paid within a day", step_id=invoice.pk)

@@ -59,7 +59,8 @@ def test_speakers_by_unique_prefix_full_name_or_accents() -> None:
     assert parse("@Gína x").speaker == "c:1"
     assert parse("@cora x").speaker == "u:7"
     ambiguous = parse("@gin x")
-    assert ambiguous.speaker is None and "more than one" in ambiguous.errors["speaker"]
+    assert ambiguous.speaker is None
+    assert "more than one" in ambiguous.errors["speaker"]
     assert "nobody" in parse("@zed x").errors["speaker"]
 
 
