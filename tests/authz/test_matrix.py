@@ -246,7 +246,7 @@ def _insight_world(v: Any, session: Any, invitation: Any, contact: Any) -> dict[
     scenario = insight_services.create_scenario(
         v, session=session, title="Team Blue", steps=["Sign up", "First invoice"]
     )
-    step = scenario.steps.order_by("position").first()
+    step, step2 = scenario.steps.order_by("position")
     insight = insight_services.capture_insight(
         v,
         session=session,
@@ -278,6 +278,7 @@ def _insight_world(v: Any, session: Any, invitation: Any, contact: Any) -> dict[
     return {
         "scenario_id": scenario.pk,
         "step_id": step.pk,
+        "step2_id": step2.pk,
         "insight_id": insight.pk,
         "candidate_id": candidate.pk,
         "batch_id": batch.pk,

@@ -9,9 +9,10 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Prefetch, QuerySet, Sum
+from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
 
 from traction.core import permissions
+from traction.core.errors import NotFound
 from traction.core.permissions import Viewer
 from traction.customers.models import Contact
 from traction.sessions.models import Invitation, RsvpStatus, Session
@@ -24,6 +25,7 @@ from .models import (
     InsightStatus,
     Scenario,
     Step,
+    Vote,
     VotingRound,
 )
 
@@ -122,28 +124,31 @@ def scenarios(session: Session) -> list[Scenario]:
     )
 
 
+def _visible_sessions(viewer: Viewer) -> QuerySet[Session]:
+    return permissions.scope(viewer, "session.view", Session.objects.all())
+
+
 def scenario(viewer: Viewer, scenario_id: int, action: str = "insight.view") -> Scenario:
-    found = permissions.get(
-        viewer,
-        "session.view",
-        Scenario.objects.select_related("session", "session__program"),
-        pk=scenario_id,
+    """A scenario of a session the viewer may see (NotFound otherwise); then ``action``."""
+    found = (
+        Scenario.objects.select_related("session", "session__program")
+        .filter(session__in=_visible_sessions(viewer), pk=scenario_id)
+        .first()
     )
+    if found is None:
+        raise NotFound("Scenario not found.")
     if action != "insight.view":
         permissions.check(viewer, action, found.session)
     return found
 
 
 def step(viewer: Viewer, step_id: int, action: str = "insight.view") -> Step:
-    scope = permissions.scope(viewer, "session.view", Scenario.objects.all())
     found = (
         Step.objects.select_related("scenario", "scenario__session")
-        .filter(scenario__in=scope, pk=step_id)
+        .filter(scenario__session__in=_visible_sessions(viewer), pk=step_id)
         .first()
     )
     if found is None:
-        from traction.core.errors import NotFound
-
         raise NotFound("Step not found.")
     if action != "insight.view":
         permissions.check(viewer, action, found.scenario.session)
@@ -182,14 +187,26 @@ def insight(viewer: Viewer, insight_id: int, action: str = "insight.view") -> In
     return found
 
 
+def dot_totals() -> Subquery:
+    """Each insight's total dots, as a subquery (joins would multiply under scoped filters)."""
+    return Subquery(
+        Vote.objects.filter(insight=OuterRef("pk"))
+        .values("insight")
+        .annotate(total=Sum("dots"))
+        .values("total")[:1],
+        output_field=IntegerField(),
+    )
+
+
 def session_insights(
-    session: Session, *, status: str = InsightStatus.ACCEPTED
+    viewer: Viewer, session: Session, *, status: str = InsightStatus.ACCEPTED
 ) -> QuerySet[Insight]:
-    """A session's insights (the caller checked the session), newest last."""
+    """A session's insights the viewer may see, in capture order, with their dots."""
     return (
-        Insight.objects.filter(session=session, status=status)
+        permissions.scope(viewer, "insight.view", Insight.objects.all())
+        .filter(session=session, status=status)
         .select_related("step", "customer")
-        .annotate(dot_count=Sum("votes__dots"))
+        .annotate(dot_count=dot_totals())
         .order_by("created_at", "id")
     )
 
@@ -250,7 +267,7 @@ def grid(scenario: Scenario, cards: list[Insight] | None = None) -> Grid:
         cards = list(
             Insight.objects.filter(scenario=scenario, status=InsightStatus.ACCEPTED)
             .select_related("customer")
-            .annotate(dot_count=Sum("votes__dots"))
+            .annotate(dot_count=dot_totals())
             .order_by("created_at", "id")
         )
     column = {s.pk: n for n, s in enumerate(steps)}

@@ -1,7 +1,5 @@
 """API operations for scenario maps, steps and captured insights."""
 
-from __future__ import annotations
-
 from typing import Any
 
 from django.db.models import QuerySet

@@ -220,3 +220,19 @@ def test_the_session_page_links_to_the_map(room: Room) -> None:
     assert "Scenario map and insights" in page
     assert url("board", room.session.pk) in page
     assert "Open the map and capture" in page
+
+
+def test_an_account_owner_sees_only_their_customers_cards_on_the_board(room: Room) -> None:
+    fran = room.cast.viewer("facilitator")
+    for who, text in (("gina", "Globex says"), ("ivy", "Initech says")):
+        services.capture_insight(
+            fran,
+            session=room.session,
+            kind="issue",
+            text=text,
+            speaker=room.speaker(who),
+            step_id=room.steps[0].pk,
+        )
+    page = html(client_for(room, "account_owner").get(url("board", room.session.pk)))
+    assert "Globex says" in page
+    assert "Initech says" not in page

@@ -52,7 +52,7 @@ def _board_context(
 ) -> dict[str, Any]:
     scenarios = selectors.scenarios(session)
     current = _pick_scenario(scenarios, scenario_id)
-    cards = list(selectors.session_insights(session))
+    cards = list(selectors.session_insights(viewer, session))
     grid = (
         selectors.grid(current, [c for c in cards if c.scenario_id == current.pk])
         if current
