@@ -261,7 +261,8 @@ class Grid:
 
 def grid(scenario: Scenario, cards: list[Insight] | None = None) -> Grid:
     """The scenario as a journey grid: steps as columns; moments of truth, issues, ideas and
-    customer metrics as rows; each card with its dots (``dot_count``)."""
+    customer metrics as rows; each card with its dots (``dot_count``). Internal remarks are
+    left out: the map is the customers'."""
     steps = list(scenario.steps.all())
     if cards is None:
         cards = list(
@@ -274,6 +275,8 @@ def grid(scenario: Scenario, cards: list[Insight] | None = None) -> Grid:
     by_kind: dict[str, list[list[Insight]]] = defaultdict(lambda: [[] for _ in steps])
     result = Grid(scenario=scenario, steps=steps, rows=[])
     for card in cards:
+        if card.internal:  # listed apart: never part of the customers' map
+            continue
         dots = getattr(card, "dot_count", 0) or 0
         result.max_dots = max(result.max_dots, dots)
         if card.kind == InsightKind.OUTCOME:
