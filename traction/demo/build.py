@@ -582,18 +582,17 @@ def add_sessions(demo: Demo) -> None:
     )
     for key, role in [("facilitator2", "facilitator"), ("product", "note_taker")]:
         sessions.add_participant(felix, session=held, user_id=demo.users[key].pk, role=role)
-    pilot = _contact(demo, "Juniper & Finch Architects", 0)
-    if pilot.consent_to_contact:
+    # Its two customers: the pilot studio and a mid-market logistics company.
+    for customer, index in [("Juniper & Finch Architects", 0), ("Brightwater Logistics", 1)]:
+        pilot = _contact(demo, customer, index)
+        if not pilot.consent_to_contact:
+            continue
         request = sessions.request_outreach(felix, session=held, contact=pilot)
         if request.status == "pending":
             sessions.decide_outreach(_owner(demo, request), request=request, approve=True)
         invitation = sessions.send_invitation(felix, request=request)
         sessions.respond_rsvp(invitation_id=invitation.pk, contact_id=pilot.pk, accept=True)
-    sessions.update_session(
-        felix,
-        session=held,
-        changes={"starts_at": _at(demo.today, -21, 9), "ends_at": _at(demo.today, -21, 12, 30)},
-    )
+    # (add_captures maps what they said, lets them vote, then moves the session into the past.)
     demo.sessions = {
         "codesign": codesign,
         "practice": practice,
@@ -602,10 +601,92 @@ def add_sessions(demo: Demo) -> None:
     }
 
 
+# What the two pilot customers said, by step: (kind, speaker, step number or 0, text, tags).
+# Speakers: "jf" Juniper & Finch, "bw" Brightwater, "product" the note taker (internal).
+PILOT_STEPS = ["Sign the contract", "Set up billing", "Send the first invoice", "Get paid"]
+PILOT_INSIGHTS = [
+    ("moment_of_truth", "jf", 3, "The first invoice is correct the first time", "billing"),
+    ("moment_of_truth", "bw", 2, "Our VAT numbers are accepted without a support ticket", "vat"),
+    ("moment_of_truth", "bw", 4, "The customer pays without calling us first", ""),
+    ("issue", "bw", 2, "We re-key every customer from our ERP by hand", "erp"),
+    ("issue", "jf", 1, "Nobody told us who our contact is after signing", "handover"),
+    ("issue", "bw", 3, "Invoices go out in English only; our customers are Dutch", "language"),
+    ("issue", "jf", 3, "We cannot see what the invoice will look like before it is sent", ""),
+    ("idea", "jf", 1, "A named onboarding buddy for the first month", "handover"),
+    ("idea", "bw", 2, "Import customers from a CSV or straight from the ERP", "erp"),
+    ("idea", "jf", 3, "A preview of the first invoice before it goes out", "billing"),
+    ("idea", "bw", 3, "Invoice language per customer", "language"),
+    ("customer_metric", "bw", 4, "First invoice paid within 1 day of sending", ""),
+    ("customer_metric", "jf", 2, "Billing set up in under an hour", ""),
+    ("quote", "bw", 0, "“We spent more time onboarding you than our own customers.”", ""),
+    ("question", "jf", 0, "Can our accountant get read-only access?", ""),
+    ("idea", "product", 3, "We already have a preview endpoint; it is just not in the UI", ""),
+]
+# How each customer spent their three dots: (speaker, card text, dots).
+PILOT_VOTES = [
+    ("jf", "The first invoice is correct the first time", 2),
+    ("jf", "A preview of the first invoice before it goes out", 1),
+    ("bw", "We re-key every customer from our ERP by hand", 2),
+    ("bw", "The first invoice is correct the first time", 1),
+]
+
+
+def add_captures(demo: Demo) -> None:
+    """The pilot session's map: one scenario, four steps, what the customers said (and one
+    internal remark), their votes; then the session moves three weeks into the past."""
+    from traction.insights import services as insights
+    from traction.insights import voting
+
+    felix, paul = demo.viewer("facilitator"), demo.viewer("product")
+    held = demo.sessions["held"]
+    people = {
+        "jf": _contact(demo, "Juniper & Finch Architects", 0),
+        "bw": _contact(demo, "Brightwater Logistics", 1),
+    }
+    scenario = insights.create_scenario(
+        felix,
+        session=held,
+        title="Small teams, first invoice",
+        outcome="Send a correct first invoice in the first week and get paid on time",
+        context_who="Finance leads of small and mid-sized companies, no IT team",
+        context_where="In the office and on the road, on laptops",
+        context_when="The first month after signing",
+        constraints="No ERP integration budget; VAT rules differ by country",
+        team=[c.pk for c in people.values()],
+        steps=PILOT_STEPS,
+    )
+    steps = list(scenario.steps.order_by("position"))
+    cards = {}
+    for kind, who, step, text, tags in PILOT_INSIGHTS:
+        speaker = f"u:{demo.users[who].pk}" if who == "product" else f"c:{people[who].pk}"
+        cards[text] = insights.capture_insight(
+            paul,
+            session=held,
+            kind=kind,
+            text=text,
+            speaker=speaker,
+            step_id=steps[step - 1].pk if step else None,
+            scenario_id=scenario.pk,
+            tags=tags,
+        )
+    voting.open_voting(felix, session=held, budget=3)
+    for who, text, dots in PILOT_VOTES:
+        for _ in range(dots):
+            voting.add_dot(
+                felix, session=held, contact_id=people[who].pk, insight_id=cards[text].pk
+            )
+    voting.close_voting(felix, session=held)
+    sessions.update_session(
+        felix,
+        session=held,
+        changes={"starts_at": _at(demo.today, -21, 9), "ends_at": _at(demo.today, -21, 12, 30)},
+    )
+
+
 Step = Callable[[Demo], None]
 
 # Later areas append their step here (e.g. insights, debrief, loop), in flow order.
-STEPS: list[Step] = [add_people, add_customers, add_programs, add_sessions]
+STEPS: list[Step] = [add_people, add_customers, add_programs, add_sessions, add_captures]
 
 
 # --- entry points ---------------------------------------------------------------------------

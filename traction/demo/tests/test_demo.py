@@ -110,15 +110,21 @@ def test_every_write_went_through_the_services() -> None:
         "session.cancelled": 1,
         "participant.added": 9,
         "briefing.acknowledged": 3,
-        "outreach.requested": 6,
-        "outreach.approved": 3,  # one with conditions, one for the pilot
+        "outreach.requested": 7,
+        "outreach.approved": 4,  # one with conditions, two for the pilot
         "outreach.declined": 1,
         "outreach.waived": 1,
-        "invitation.sent": 4,
-        "invitation.accepted": 2,
+        "invitation.sent": 5,
+        "invitation.accepted": 3,
         "invitation.declined": 1,
         "question.submitted": 4,
         "questions.picked": 1,
+        # The pilot's map and votes (add_captures).
+        "scenario.created": 1,
+        "insight.captured": 16,
+        "voting.opened": 1,
+        "vote.added": 6,
+        "voting.closed": 1,
     }
 
 
@@ -190,3 +196,29 @@ def test_sessions_in_every_state() -> None:
         "questions": True,
     }
     assert readiness.percent == 33
+
+
+def test_the_held_pilot_has_a_full_map_and_votes() -> None:
+    from traction.insights import selectors, voting
+    from traction.sessions.models import Session
+
+    build_demo(today=TODAY)
+    held = Session.objects.get(title="Co-design: pilot with two customers")
+    (scenario,) = selectors.scenarios(held)
+    grid = selectors.grid(scenario)
+    assert [s.title for s in grid.steps] == [
+        "Sign the contract",
+        "Set up billing",
+        "Send the first invoice",
+        "Get paid",
+    ]
+    filled = {row.kind: sum(len(cell) for cell in row.cells) for row in grid.rows}
+    assert filled == {"moment_of_truth": 3, "issue": 4, "idea": 4, "customer_metric": 2}
+    assert held.insights.filter(internal=True).count() == 1
+    results = voting.results(held)
+    top = results.overall[0]
+    assert (top.insight.text, top.dots, top.voters) == (
+        "The first invoice is correct the first time",
+        3,
+        2,
+    )

@@ -1,0 +1,103 @@
+"""Web forms for voting: parsing only; the rules live in ``voting.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from django import forms
+
+from .models import Insight
+from .voting import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, BallotRow, TallyEntry
+
+
+class BudgetForm(forms.Form):
+    budget = forms.IntegerField(
+        min_value=MIN_BUDGET,
+        max_value=MAX_BUDGET,
+        initial=DEFAULT_BUDGET,
+        label="Votes per customer",
+        help_text="Each customer participant spends this many dots; several may go on one card.",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class RoomDotForm(forms.Form):
+    contact_id = forms.IntegerField(min_value=1)
+    insight_id = forms.IntegerField(min_value=1)
+    change = forms.ChoiceField(choices=[("add", "Add a dot"), ("remove", "Remove a dot")])
+
+
+def cell_name(insight_id: int, contact_id: int) -> str:
+    return f"cell_{insight_id}_{contact_id}"
+
+
+class PaperTallyForm(forms.Form):
+    """The paper round's grid: one number per card (row) and customer (column)."""
+
+    def __init__(
+        self,
+        data: Mapping[str, Any] | None,
+        *,
+        cards: Sequence[Insight],
+        voters: Sequence[BallotRow],
+        current: Mapping[tuple[int, int], int],
+    ) -> None:
+        super().__init__(data)
+        self.cards = list(cards)
+        self.voters = list(voters)
+        for card in self.cards:
+            for voter in self.voters:
+                name = cell_name(card.pk, voter.contact.pk)
+                self.fields[name] = forms.IntegerField(
+                    min_value=0,
+                    max_value=MAX_BUDGET,
+                    required=False,
+                    initial=current.get((card.pk, voter.contact.pk), 0),
+                    label=f"{voter.contact.name} on “{card.text[:60]}”",
+                    widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "tally"}),
+                )
+
+    def entries(self) -> list[TallyEntry]:
+        """Only the cells changed on the page (an empty box is 0). Each box posts the value
+        it showed (``was_<cell>``), so dots cast meanwhile through another channel are not
+        overwritten by a box nobody touched."""
+        found = []
+        for card in self.cards:
+            for voter in self.voters:
+                name = cell_name(card.pk, voter.contact.pk)
+                value = self.cleaned_data.get(name) or 0
+                shown = str(self.data.get(f"was_{name}", ""))
+                before = int(shown) if shown.isdigit() else self.fields[name].initial
+                if value != before:
+                    found.append(TallyEntry(card.pk, voter.contact.pk, value))
+        return found
+
+    def rows(self) -> list[tuple[Insight, list[forms.BoundField]]]:
+        return [
+            (card, [self[cell_name(card.pk, v.contact.pk)] for v in self.voters])
+            for card in self.cards
+        ]
+
+
+class LinkBallotForm(forms.Form):
+    """A customer's ballot on their phone: dots per card."""
+
+    def __init__(self, data: Mapping[str, Any] | None, *, cards: Sequence[Insight]) -> None:
+        super().__init__(data)
+        self.cards = list(cards)
+        for card in self.cards:
+            self.fields[f"card_{card.pk}"] = forms.IntegerField(
+                min_value=0,
+                max_value=MAX_BUDGET,
+                required=False,
+                initial=getattr(card, "my_dots", 0),
+                label=card.text,
+                widget=forms.NumberInput(attrs={"inputmode": "numeric", "class": "dots-input"}),
+            )
+
+    def dots(self) -> dict[int, int]:
+        return {card.pk: self.cleaned_data.get(f"card_{card.pk}") or 0 for card in self.cards}
+
+    def rows(self) -> list[tuple[Insight, forms.BoundField]]:
+        return [(card, self[f"card_{card.pk}"]) for card in self.cards]
