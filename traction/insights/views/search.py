@@ -1,5 +1,61 @@
-"""Web pages: search."""
+"""Web pages: search over the workspace's insights (a query box, filters, live results)."""
 
-from django.urls import URLPattern
+from __future__ import annotations
 
-urlpatterns: list[URLPattern] = []
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_GET
+
+from traction.accounts.decorators import workspace_view
+from traction.core import permissions
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import Viewer
+from traction.insights import search
+from traction.insights.forms_search import SearchForm
+
+MAX_PAGE = 1000
+
+
+def _page(request: HttpRequest) -> int:
+    raw = request.GET.get("page", "1")
+    return min(int(raw), MAX_PAGE) if raw.isdigit() and int(raw) >= 1 else 1
+
+
+@workspace_view
+@require_GET
+def search_page(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    permissions.check(viewer, "insight.view")
+    form = SearchForm(request.GET or None, viewer=viewer)
+    results: search.Results | None = None
+    if not form.is_bound:
+        results = search.search(viewer)
+    elif form.is_valid():
+        try:
+            results = search.search(
+                viewer, form.cleaned_data["q"], filters=form.filters(), page=_page(request)
+            )
+        except ValidationFailed as exc:
+            for field, messages in exc.errors.items():
+                for message in messages:
+                    form.add_error(field if field in form.fields else None, message)
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "form": form,
+        "results": results,
+        "searched": form.is_bound and bool(results and (results.query or results.filters.active)),
+        "query": query.urlencode(),
+    }
+    template = "insights/search.html"
+    if (
+        request.headers.get("HX-Request") == "true"
+        and request.headers.get("HX-Target") == "results"
+    ):
+        template += "#results"
+    return render(request, template, context)
+
+
+urlpatterns: list[URLPattern] = [
+    path("search/", search_page, name="search"),
+]

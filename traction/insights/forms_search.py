@@ -1,0 +1,113 @@
+"""The search page's form: the query box and the filters, each a select of what the viewer
+may see (a filter is only a narrowing; the selector scopes the results regardless)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from traction.core import permissions
+from traction.core.permissions import Viewer
+from traction.customers import selectors as customer_selectors
+from traction.customers.models import Segment
+from traction.programs import selectors as program_selectors
+from traction.sessions import selectors as session_selectors
+
+from .models import InsightKind, Step
+from .search import MAX_QUERY_CHARS, Filters
+
+
+class SearchForm(forms.Form):
+    q = forms.CharField(
+        required=False,
+        label="Search",
+        max_length=MAX_QUERY_CHARS,
+        widget=forms.SearchInput(
+            attrs={
+                "placeholder": 'Words, or "a phrase"',
+                "autocomplete": "off",
+                "autofocus": True,
+            }
+        ),
+        help_text='All words must match; "quotes" match a phrase; the last word may be '
+        "unfinished (invo finds invoice).",
+    )
+    program = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    session = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    step = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    kind = forms.ChoiceField(
+        required=False, label="Type", choices=[("", "Any type"), *InsightKind.choices]
+    )
+    customer = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
+    segment = forms.ChoiceField(required=False, choices=[("", "Any segment"), *Segment.choices])
+    tag = forms.CharField(
+        required=False,
+        max_length=40,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. billing"}),
+    )
+    customers_only = forms.BooleanField(
+        required=False,
+        label="Customers only",
+        help_text="Leave out what internal participants said.",
+    )
+    include_candidates = forms.BooleanField(
+        required=False,
+        label="Include candidates",
+        help_text="Also imported insights still waiting for review.",
+    )
+
+    def __init__(self, *args: Any, viewer: Viewer, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        fields: dict[str, Any] = self.fields
+        fields["program"].choices = [
+            ("", "Any program"),
+            *program_selectors.programs(viewer).values_list("id", "name"),
+        ]
+        sessions = session_selectors.sessions(viewer).order_by("-starts_at", "-id")
+        fields["session"].choices = [
+            ("", "Any session"),
+            *((s.pk, f"{s.title} ({s.starts_at:%Y-%m-%d})") for s in sessions),
+        ]
+        # Steps only make sense within one session: offered once a session is chosen.
+        session_id = self.data.get("session", "") if self.is_bound else ""
+        steps = (
+            Step.objects.filter(
+                scenario__session__in=sessions, scenario__session_id=int(session_id)
+            )
+            .select_related("scenario")
+            .order_by("scenario_id", "position")
+            if str(session_id).isdigit()
+            else Step.objects.none()
+        )
+        fields["step"].choices = [
+            ("", "Any step" if str(session_id).isdigit() else "Any step (choose a session)"),
+            *((s.pk, f"{s.scenario.title}: {s.position}. {s.title}") for s in steps),
+        ]
+        if permissions.allows(viewer, "customer.view"):
+            fields["customer"].choices = [
+                ("", "Any customer"),
+                *customer_selectors.customers(viewer).values_list("id", "name"),
+            ]
+        else:
+            del fields["customer"]
+
+    def clean_tag(self) -> str:
+        return str(self.cleaned_data.get("tag") or "").strip().lstrip("#").lower()
+
+    def filters(self) -> Filters:
+        data = self.cleaned_data
+        return Filters(
+            program_id=data.get("program"),
+            session_id=data.get("session"),
+            step_id=data.get("step"),
+            kind=data.get("kind") or "",
+            customer_id=data.get("customer"),
+            segment=data.get("segment") or "",
+            tag=data.get("tag") or "",
+            customers_only=bool(data.get("customers_only")),
+            include_candidates=bool(data.get("include_candidates")),
+        )
+
+
+__all__ = ["SearchForm"]

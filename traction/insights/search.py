@@ -1,0 +1,427 @@
+"""Full-text search over a workspace's insights: the query language, the selector, highlighting.
+
+The query language is small on purpose: words are ANDed, ``"quoted phrases"`` match in
+order, and the last word matches as a prefix while it is being typed (``invo`` finds
+*invoice*). Only letters and digits reach the database: every word is re-quoted by us, so no
+input (quotes, ``NEAR``, ``*``, ``-``, ``:``, parentheses) can cause a syntax error.
+
+Per vendor (the index is built by migration 0002_search):
+
+- SQLite: an FTS5 external-content table ``insights_insight_fts``. The FTS table drives
+  the query and the permission scope is a correlated ``EXISTS`` on the insight's primary
+  key, so the plan is "walk the matches, look each one up" and never "walk the workspace".
+- PostgreSQL: ``to_tsvector('simple', text || ' ' || tags) @@ to_tsquery(...)``, the same
+  expression as the GIN index, so the index is used.
+
+Common words: matches are counted only up to ``cap`` (1,000). Under the cap the results are
+ranked by relevance (bm25 / ts_rank); above it they come newest first, which both engines
+produce by walking the index in id order and stopping after one page, and the page says so.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.db import connections
+from django.db.models import BooleanField, FloatField, Q, QuerySet
+from django.db.models.expressions import RawSQL
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
+
+from traction.core import permissions
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import Viewer
+
+from .models import Insight, InsightStatus
+
+FTS_TABLE = "insights_insight_fts"
+# The indexed expression of migration 0002_search, with qualified columns for the query
+# (PostgreSQL matches an expression index on the parsed expression, not the text).
+PG_VECTOR = (
+    "to_tsvector('simple'::regconfig, \"insights_insight\".\"text\" || ' ' || "
+    '"insights_insight"."tags")'
+)
+
+MAX_QUERY_CHARS = 200
+MAX_TERMS = 12
+DEFAULT_CAP = 1000
+PAGE_SIZE = 50
+
+# What a word is, for us and for both engines' tokenizers: letters and digits.
+_WORD = re.compile(r"[^\W_]+")
+
+Order = Literal["relevance", "newest"]
+
+
+# --- the query language -----------------------------------------------------------------------
+
+
+def fold(word: str) -> str:
+    """Case- and accent-insensitive form of a word (as FTS5's remove_diacritics sees it)."""
+    if word.isascii():
+        return word.lower()
+    decomposed = unicodedata.normalize("NFKD", word)
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+@dataclass(frozen=True)
+class Term:
+    """One word or one quoted phrase; ``prefix``: its last word matches as a prefix."""
+
+    words: tuple[str, ...]
+    prefix: bool = False
+
+    @property
+    def is_phrase(self) -> bool:
+        return len(self.words) > 1
+
+
+@dataclass(frozen=True)
+class Query:
+    """A parsed search: its terms (ANDed), and how many words were left out."""
+
+    text: str = ""
+    terms: tuple[Term, ...] = ()
+    dropped: int = 0
+
+    def __bool__(self) -> bool:
+        return bool(self.terms)
+
+    def fts5(self) -> str:
+        """An FTS5 MATCH expression. Words hold only letters and digits, and are quoted."""
+        parts = []
+        for term in self.terms:
+            quoted = '"' + " ".join(term.words) + '"'
+            parts.append(quoted + ("*" if term.prefix else ""))
+        return " ".join(parts)
+
+    def tsquery(self) -> str:
+        """A PostgreSQL to_tsquery expression, built from quoted words only."""
+        parts = []
+        for term in self.terms:
+            lexemes = [f"'{w}'" for w in term.words]
+            if term.prefix:
+                lexemes[-1] += ":*"
+            parts.append("(" + " <-> ".join(lexemes) + ")" if term.is_phrase else lexemes[0])
+        return " & ".join(parts)
+
+
+def parse(text: str) -> Query:
+    """Words, "quoted phrases" and a prefix last word; everything else is ignored.
+
+    Raises ValidationFailed (field ``q``) for queries longer than MAX_QUERY_CHARS.
+    """
+    if len(text) > MAX_QUERY_CHARS:
+        raise ValidationFailed.field(
+            "q", f"Search for at most {MAX_QUERY_CHARS} characters (this is {len(text)})."
+        )
+    text = unicodedata.normalize("NFC", text)
+    terms: list[Term] = []
+    seen: set[tuple[str, ...]] = set()
+    words_total = 0
+    # Even pieces are outside quotes, odd pieces inside; an unclosed quote runs to the end.
+    pieces = text.split('"')
+    for n, piece in enumerate(pieces):
+        words = [w.lower() for w in _WORD.findall(piece)]
+        if not words:
+            continue
+        words_total += len(words)
+        candidates = [tuple(words)] if n % 2 else [(w,) for w in words]
+        for words_of_term in candidates:
+            if words_of_term not in seen:
+                seen.add(words_of_term)
+                terms.append(Term(words=words_of_term))
+    kept = terms[:MAX_TERMS]
+    kept_words = sum(len(t.words) for t in kept)
+    if (
+        kept
+        and kept[-1] is terms[-1]
+        and _typing_last_word(text, len(pieces))
+        and len(kept[-1].words[-1]) >= 2
+    ):
+        kept[-1] = Term(words=kept[-1].words, prefix=True)
+    return Query(text=text, terms=tuple(kept), dropped=max(0, words_total - kept_words))
+
+
+def _typing_last_word(text: str, pieces: int) -> bool:
+    # The last word is still being typed when nothing follows it: no space, no closing quote.
+    return bool(text) and not text[-1].isspace() and (text[-1] != '"' or pieces % 2 == 0)
+
+
+# --- filters and results ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Filters:
+    """What the result must also satisfy; ids of objects the viewer cannot see match nothing."""
+
+    program_id: int | None = None
+    session_id: int | None = None
+    kind: str = ""
+    customer_id: int | None = None
+    segment: str = ""
+    tag: str = ""
+    step_id: int | None = None
+    include_candidates: bool = False
+    customers_only: bool = False
+
+    @property
+    def active(self) -> bool:
+        return any(
+            (
+                self.program_id,
+                self.session_id,
+                self.kind,
+                self.customer_id,
+                self.segment,
+                self.tag,
+                self.step_id,
+                self.include_candidates,
+                self.customers_only,
+            )
+        )
+
+
+@dataclass(frozen=True)
+class Hit:
+    insight: Insight
+    html: SafeString  # the text, escaped, with the matching words in <mark>
+
+
+@dataclass
+class Results:
+    query: Query
+    filters: Filters
+    hits: list[Hit]
+    count: int  # exact when not ``capped``; else ``cap`` + 1
+    capped: bool
+    cap: int
+    order: Order
+    page: int
+    page_size: int
+    has_next: bool
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+    @property
+    def count_label(self) -> str:
+        if self.capped:
+            return f"more than {self.cap:,}"
+        return f"{self.count:,} result" + ("" if self.count == 1 else "s")
+
+    @property
+    def num_pages(self) -> int | None:
+        if self.capped:
+            return None
+        return max(1, -(-self.count // self.page_size))
+
+
+def scoped(viewer: Viewer, filters: Filters) -> QuerySet[Insight]:
+    """The insights the viewer may see that pass the filters (accepted ones, by default)."""
+    qs = permissions.scope(viewer, "insight.view", Insight.objects.all())
+    statuses = [InsightStatus.ACCEPTED]
+    if filters.include_candidates:
+        statuses.append(InsightStatus.CANDIDATE)
+    qs = qs.filter(status__in=statuses) if len(statuses) > 1 else qs.filter(status=statuses[0])
+    if filters.program_id is not None:
+        qs = qs.filter(program_id=filters.program_id)
+    if filters.session_id is not None:
+        qs = qs.filter(session_id=filters.session_id)
+    if filters.step_id is not None:
+        qs = qs.filter(step_id=filters.step_id)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.customer_id is not None:
+        qs = qs.filter(customer_id=filters.customer_id)
+    if filters.segment:
+        qs = qs.filter(customer__segment=filters.segment)
+    if filters.customers_only:
+        qs = qs.filter(internal=False)
+    if filters.tag:
+        tag = filters.tag.strip().lower()
+        qs = qs.filter(
+            Q(tags=tag)
+            | Q(tags__startswith=tag + " ")
+            | Q(tags__endswith=" " + tag)
+            | Q(tags__contains=" " + tag + " ")
+        )
+    return qs
+
+
+def search(
+    viewer: Viewer,
+    q: str = "",
+    *,
+    filters: Filters | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    cap: int = DEFAULT_CAP,
+) -> Results:
+    """One page of the insights the viewer may see that match ``q`` and ``filters``.
+
+    Guarantees: only insights in the viewer's ``insight.view`` scope; candidates only when
+    asked, never discarded or merged ones; at most ``cap`` + 1 matches counted; relevance
+    order under the cap, newest first otherwise (and always without a query). Raises
+    ValidationFailed (field ``q``) for an over-long query; no other input raises.
+    """
+    filters = filters or Filters()
+    query = parse(q)
+    page = max(1, page)
+    base = scoped(viewer, filters)
+    db = base.db
+    vendor = connections[db].vendor
+    offset = (page - 1) * page_size
+    if query and vendor == "sqlite":
+        count, ids, order = _sqlite(base, query, cap, offset, page_size + 1)
+    else:
+        count, ids, order = _orm(base, query, vendor, cap, offset, page_size + 1)
+    has_next = len(ids) > page_size
+    ids = ids[:page_size]
+    found = {
+        i.pk: i
+        for i in Insight.objects.using(db)
+        .filter(pk__in=ids)
+        .select_related("session", "step", "customer")
+        .order_by()
+    }
+    insights = [found[i] for i in ids if i in found]
+    notes = []
+    if query.dropped:
+        notes.append(
+            f"Only the first {MAX_TERMS} words and phrases were searched for; "
+            f"{query.dropped} more were left out."
+        )
+    capped = count > cap
+    if capped and query:
+        notes.append(
+            f"These words match more than {cap:,} insights, so the newest come first. "
+            "Add a word or a filter to rank by relevance."
+        )
+    return Results(
+        query=query,
+        filters=filters,
+        hits=[Hit(insight=i, html=highlight(i.text, query)) for i in insights],
+        count=min(count, cap + 1),
+        capped=capped,
+        cap=cap,
+        order=order,
+        page=page,
+        page_size=page_size,
+        has_next=has_next,
+        notes=notes,
+    )
+
+
+def _sqlite(
+    base: QuerySet[Insight], query: Query, cap: int, offset: int, limit: int
+) -> tuple[int, list[int], Order]:
+    # The FTS table is the only table of the outer query: SQLite walks the matches (in rowid
+    # order, or all of them under the cap) and checks each against the scope by primary key.
+    # Joining the two tables instead lets the planner start from the workspace's rows.
+    fts = f'"{FTS_TABLE}"'
+    rowid = RawSQL(f"{fts}.rowid", ())  # noqa: S611 -- constant SQL
+    scope = base.filter(pk=rowid).values("pk")
+    scope_sql, scope_params = scope.query.get_compiler(using=base.db).as_sql()
+    where = f"{fts} MATCH %s AND EXISTS ({scope_sql})"
+    params: list[Any] = [query.fts5(), *scope_params]
+    with connections[base.db].cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {where} LIMIT %s)",  # noqa: S608
+            [*params, cap + 1],
+        )
+        count = int(cursor.fetchone()[0])
+        order: Order = "newest" if count > cap else "relevance"
+        ordering = "rowid DESC" if order == "newest" else f"bm25({fts}), rowid DESC"
+        cursor.execute(
+            f"SELECT rowid FROM {fts} WHERE {where} ORDER BY {ordering} LIMIT %s OFFSET %s",  # noqa: S608
+            [*params, limit, offset],
+        )
+        ids = [int(row[0]) for row in cursor.fetchall()]
+    return count, ids, order
+
+
+def _orm(
+    base: QuerySet[Insight], query: Query, vendor: str, cap: int, offset: int, limit: int
+) -> tuple[int, list[int], Order]:
+    qs = base
+    if qs.query.distinct:
+        # A role's own scope joins memberships and needs DISTINCT; as a semi-join instead,
+        # ordering by an expression stays possible on PostgreSQL.
+        qs = Insight.objects.using(base.db).filter(pk__in=base.values("pk"))
+    rank: RawSQL | None = None
+    if query and vendor == "postgresql":
+        tsquery = query.tsquery()
+        qs = qs.filter(
+            RawSQL(  # noqa: S611 -- constant SQL; the query is a bound parameter
+                f"{PG_VECTOR} @@ to_tsquery('simple'::regconfig, %s)",
+                (tsquery,),
+                output_field=BooleanField(),
+            )
+        )
+        rank = RawSQL(  # noqa: S611 -- constant SQL; the query is a bound parameter
+            f"ts_rank({PG_VECTOR}, to_tsquery('simple'::regconfig, %s))",
+            (tsquery,),
+            output_field=FloatField(),
+        )
+    elif query:
+        # Another database: no index, but the same meaning, word by word.
+        for term in query.terms:
+            qs = qs.filter(text__icontains=" ".join(term.words))
+    count = qs.values("pk")[: cap + 1].count()
+    order: Order = "relevance" if query and count <= cap else "newest"
+    if order == "relevance" and rank is not None:
+        qs = qs.annotate(search_rank=rank).order_by("-search_rank", "-pk")
+    else:
+        qs = qs.order_by("-pk")
+    ids = list(qs.values_list("pk", flat=True)[offset : offset + limit])
+    return count, [int(i) for i in ids], order
+
+
+# --- highlighting -----------------------------------------------------------------------------
+
+
+def highlight(text: str, query: Query) -> SafeString:
+    """``text`` HTML-escaped, with each word the query matched wrapped in ``<mark>``.
+
+    Built on escaped pieces (never on the engine's markup), so insight text shows as text.
+    """
+    exact: set[str] = set()
+    prefixes: list[str] = []
+    for term in query.terms:
+        for n, word in enumerate(term.words):
+            if term.prefix and n == len(term.words) - 1:
+                prefixes.append(fold(word))
+            else:
+                exact.add(fold(word))
+    if not exact and not prefixes:
+        return escape(text)
+    out: list[str] = []
+    pos = 0
+    for match in _WORD.finditer(text):
+        word = fold(match.group())
+        if word in exact or any(word.startswith(p) for p in prefixes):
+            out.append(escape(text[pos : match.start()]))
+            out.append(f"<mark>{escape(match.group())}</mark>")
+            pos = match.end()
+    out.append(escape(text[pos:]))
+    return mark_safe("".join(out))  # noqa: S308 -- every piece is escaped above
+
+
+def sqlite_index_ok(using: str = "default") -> bool:
+    """Are the FTS table and its three triggers there? (A table rebuild drops triggers.)"""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return True
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT count(*) FROM sqlite_master WHERE (type = 'table' AND name = %s) "
+            "OR (type = 'trigger' AND name IN (%s, %s, %s))",
+            [FTS_TABLE, f"{FTS_TABLE}_ai", f"{FTS_TABLE}_ad", f"{FTS_TABLE}_au"],
+        )
+        return int(cursor.fetchone()[0]) == 4

@@ -1,0 +1,572 @@
+"""Full-text search: the query language, filters, permission scoping, hostile input, the
+count cap and ordering, the index kept in sync, highlighting; the page and the API."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from traction.core.errors import PermissionDenied, ValidationFailed
+from traction.core.testing.cast import Cast
+from traction.insights import search, services
+from traction.insights.models import Insight, InsightStatus
+from traction.insights.search import Filters, parse
+from traction.insights.tests.conftest import Room
+from traction.sessions import services as session_services
+
+SQLITE = connection.vendor == "sqlite"
+
+
+@dataclass
+class World:
+    room: Room
+    late: Insight  # Gina (Globex), issue, step 1, billing
+    email: Insight  # Ivy (Initech), idea, step 2, billing onboarding
+    internal: Insight  # Cora (internal), quote, step 3
+    contract: Insight  # Gina, moment of truth, contract
+    renewal_gina: Insight  # Renewals program, Gina
+    renewal_plain: Insight  # Renewals program, nobody
+    rival: Insight  # Rival's workspace
+    candidate: Insight
+    discarded: Insight
+
+
+def _capture(room: Room, who: str, kind: str, text: str, step: int | None, tags: str = "") -> Any:
+    return services.capture_insight(
+        room.cast.viewer("facilitator"),
+        session=room.session,
+        kind=kind,
+        text=text,
+        speaker=room.speaker(who) if who else "",
+        step_id=room.steps[step].pk if step is not None else None,
+        tags=tags,
+    )
+
+
+def _session(cast: Cast, planner: str, program: Any, title: str) -> Any:
+    start = timezone.now() + timedelta(days=3)
+    return session_services.plan_session(
+        cast.viewer(planner),
+        program=program,
+        title=title,
+        starts_at=start,
+        ends_at=start + timedelta(hours=2),
+    )
+
+
+@pytest.fixture
+def world(room: Room) -> World:
+    cast = room.cast
+    fran = cast.viewer("facilitator")
+    late = _capture(room, "gina", "issue", "The invoice arrives three weeks late", 0, "billing")
+    email = _capture(
+        room, "ivy", "idea", "Send the first invoice by email", 1, "billing onboarding"
+    )
+    internal = _capture(room, "core_team", "quote", "Customers ask about invoicing every week", 2)
+    contract = _capture(
+        room, "gina", "moment_of_truth", "Signing the contract feels final", 0, "contract"
+    )
+    renewals = _session(cast, "facilitator", cast.other_program, "Renewals interview")
+    request = session_services.decide_outreach(
+        cast.viewer("account_owner"),
+        request=session_services.request_outreach(fran, session=renewals, contact=room.gina),
+        approve=True,
+    )
+    session_services.send_invitation(fran, request=request)
+    renewal_gina = services.capture_insight(
+        fran,
+        session=renewals,
+        kind="issue",
+        text="The renewal invoice was wrong",
+        speaker=f"c:{room.gina.pk}",
+    )
+    renewal_plain = services.capture_insight(
+        fran, session=renewals, kind="issue", text="Renewal pricing is unclear"
+    )
+    rival_session = _session(cast, "stranger", cast.rival_program, "Rival session")
+    rival = services.capture_insight(
+        cast.viewer("stranger"),
+        session=rival_session,
+        kind="issue",
+        text="Our invoice is late as well",
+    )
+
+    def raw(text: str, status: str) -> Insight:
+        return Insight.objects.create(
+            workspace_id=room.session.workspace_id,
+            program_id=room.session.program_id,
+            session=room.session,
+            kind="quote",
+            text=text,
+            status=status,
+            source="import",
+        )
+
+    return World(
+        room=room,
+        late=late,
+        email=email,
+        internal=internal,
+        contract=contract,
+        renewal_gina=renewal_gina,
+        renewal_plain=renewal_plain,
+        rival=rival,
+        candidate=raw("We print every invoice twice", InsightStatus.CANDIDATE),
+        discarded=raw("Invoice noise", InsightStatus.DISCARDED),
+    )
+
+
+def found(world: World, q: str = "", principal: str = "admin", **kw: Any) -> set[str]:
+    """The names of the world's insights the search finds."""
+    results = search.search(world.room.cast.viewer(principal), q, **kw)
+    names = {getattr(world, n).pk: n for n in World.__dataclass_fields__ if n != "room"}
+    return {names.get(h.insight.pk, f"?{h.insight.pk}") for h in results.hits}
+
+
+# --- the query language -----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "fts5", "tsquery"),
+    [
+        ("invoice", '"invoice"*', "'invoice':*"),
+        ("invoice ", '"invoice"', "'invoice'"),
+        ("Invoice late", '"invoice" "late"*', "'invoice' & 'late':*"),
+        (
+            '"first invoice" email',
+            '"first invoice" "email"*',
+            "('first' <-> 'invoice') & 'email':*",
+        ),
+        ('"first invoice"', '"first invoice"', "('first' <-> 'invoice')"),
+        ('"first inv', '"first inv"*', "('first' <-> 'inv':*)"),
+        ("a", '"a"', "'a'"),  # one letter is never a prefix: it would match half the index
+        ("late late", '"late"*', "'late':*"),
+        ('x NEAR(y) OR -z *:^ "', '"x" "near" "y" "or" "z"', "'x' & 'near' & 'y' & 'or' & 'z'"),
+        ("facturé", '"facturé"*', "'facturé':*"),
+        ("';DROP TABLE x;--", '"drop" "table" "x"', "'drop' & 'table' & 'x'"),
+    ],
+)
+def test_parse_quotes_every_word(text: str, fts5: str, tsquery: str) -> None:
+    query = parse(text)
+    assert query.fts5() == fts5
+    assert query.tsquery() == tsquery
+
+
+def test_parse_keeps_twelve_terms_and_says_so() -> None:
+    query = parse(" ".join(f"w{n}" for n in range(20)))
+    assert [t.words for t in query.terms] == [(f"w{n}",) for n in range(12)]
+    assert query.dropped == 8
+    assert not query.terms[-1].prefix  # the word being typed was left out
+
+
+def test_parse_without_words_is_empty() -> None:
+    assert not parse('"*:-() ^ "" ')
+    assert parse("").fts5() == ""
+
+
+def test_parse_refuses_over_long_queries() -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        parse("x" * 201)
+    assert exc.value.errors == {"q": ["Search for at most 200 characters (this is 201)."]}
+
+
+# --- matching ---------------------------------------------------------------------------------
+
+
+def test_words_are_anded(world: World) -> None:
+    assert found(world, "invoice weeks ") == {"late"}
+    assert found(world, "invoice ") == {"late", "email", "renewal_gina"}
+
+
+def test_phrase_matches_in_order(world: World) -> None:
+    assert found(world, '"first invoice"') == {"email"}
+    assert found(world, '"invoice first"') == set()
+
+
+def test_last_word_matches_as_prefix_while_typing(world: World) -> None:
+    assert found(world, "invo") == {"late", "email", "internal", "renewal_gina"}
+    assert found(world, "invo ") == set()
+    assert found(world, "weeks invo") == {"late"}
+    assert found(world, "week invo") == {"internal"}  # only the last word is a prefix
+
+
+def test_tags_are_searched_too(world: World) -> None:
+    assert found(world, "onboarding ") == {"email"}
+
+
+@pytest.mark.skipif(not SQLITE, reason="accent folding is SQLite's (remove_diacritics)")
+def test_accents_are_ignored_on_sqlite(world: World) -> None:
+    accented = _capture(world.room, "gina", "issue", "La facture arrive en retard", None)
+    plain = _capture(world.room, "gina", "issue", "Une facturé deux fois", None)
+    ids = {h.insight.pk for h in search.search(world.room.cast.viewer("admin"), "facture ").hits}
+    assert ids == {accented.pk, plain.pk}
+
+
+def test_no_query_lists_everything_visible_newest_first(world: World) -> None:
+    results = search.search(world.room.cast.viewer("admin"))
+    assert [h.insight.pk for h in results.hits] == [
+        world.renewal_plain.pk,
+        world.renewal_gina.pk,
+        world.contract.pk,
+        world.internal.pk,
+        world.email.pk,
+        world.late.pk,
+    ]
+    assert (results.count, results.capped, results.order) == (6, False, "newest")
+
+
+# --- filters ----------------------------------------------------------------------------------
+
+
+def test_each_filter(world: World) -> None:
+    room, cast = world.room, world.room.cast
+    assert found(world, filters=Filters(program_id=cast.other_program.pk)) == {
+        "renewal_gina",
+        "renewal_plain",
+    }
+    assert found(world, filters=Filters(session_id=room.session.pk)) == {
+        "late",
+        "email",
+        "internal",
+        "contract",
+    }
+    assert found(world, filters=Filters(step_id=room.steps[0].pk)) == {"late", "contract"}
+    assert found(world, filters=Filters(kind="idea")) == {"email"}
+    assert found(world, filters=Filters(customer_id=cast.customer.pk)) == {
+        "late",
+        "contract",
+        "renewal_gina",
+    }
+    assert found(world, filters=Filters(segment="enterprise")) == {"email"}
+    assert found(world, filters=Filters(tag="billing")) == {"late", "email"}
+    assert found(world, filters=Filters(tag="onboarding")) == {"email"}
+    assert found(world, filters=Filters(tag="bill")) == set()
+    assert found(world, filters=Filters(tag="50%_")) == set()
+    assert found(world, "invo", filters=Filters(customers_only=True)) == {
+        "late",
+        "email",
+        "renewal_gina",
+    }
+    assert found(world, "invoice", filters=Filters(kind="issue", tag="billing")) == {"late"}
+
+
+def test_filters_on_hidden_objects_find_nothing(world: World) -> None:
+    cast = world.room.cast
+    assert (
+        found(world, principal="core_team", filters=Filters(program_id=cast.other_program.pk))
+        == set()
+    )
+    assert (
+        found(world, principal="admin", filters=Filters(session_id=world.rival.session_id)) == set()
+    )
+
+
+def test_candidates_only_on_request_and_never_discarded(world: World) -> None:
+    assert "candidate" not in found(world, "invoice")
+    assert found(world, "print", filters=Filters(include_candidates=True)) == {"candidate"}
+    assert found(world, "noise", filters=Filters(include_candidates=True)) == set()
+
+
+# --- who sees what ----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("principal", "expected"),
+    [
+        ("admin", {"late", "email", "internal", "renewal_gina"}),
+        ("facilitator", {"late", "email", "internal", "renewal_gina"}),
+        ("core_team", {"late", "email", "internal"}),
+        ("sponsor", {"late", "email", "internal"}),
+        ("observer", {"late", "email", "internal"}),
+        # Owen sees his customer Globex's insights, in any program, and no other.
+        ("account_owner", {"late", "renewal_gina"}),
+        ("stranger", {"rival"}),
+    ],
+)
+def test_results_respect_permissions(world: World, principal: str, expected: set[str]) -> None:
+    assert found(world, "invo", principal=principal) == expected
+    count = search.search(world.room.cast.viewer(principal), "invo").count
+    assert count == len(expected)
+
+
+def test_owen_sees_his_customer_only_also_without_query(world: World) -> None:
+    assert found(world, principal="account_owner") == {"late", "contract", "renewal_gina"}
+
+
+# --- hostile input ----------------------------------------------------------------------------
+
+HOSTILE = [
+    '"',
+    '""',
+    '"unclosed phrase',
+    "NEAR(invoice late, 2)",
+    "invoice NEAR late",
+    "invoice AND OR NOT",
+    "*",
+    "invoice*",
+    "-invoice",
+    "text:invoice",
+    "tags:billing",
+    "{text tags}: invoice",
+    "(invoice",
+    "invoice)",
+    "^invoice",
+    "invoice + late",
+    "' OR 1=1 --",
+    "%_%",
+    "\\",
+    "\x00",
+    "日本語の請求書",
+    "Ünïcödé ﬁnance ǅemal",
+    "🙂 invoice 🙂",
+    "\u0301\u200b\ufeff",
+    "x" * 200,
+    " ".join(["invoice"] * 60)[:200],
+]
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_hostile_queries_never_fail(world: World, text: str) -> None:
+    results = search.search(world.room.cast.viewer("admin"), text)
+    assert results.count == len(results.hits)
+
+
+def test_operators_are_words(world: World) -> None:
+    assert found(world, "text:invoice ") == set()  # "text" is a word here, not a column
+    assert found(world, "-invoice late") == {"late"}  # "-" is not NOT
+    assert found(world, "invoice*") == {"late", "email", "renewal_gina"}
+
+
+def test_a_ten_thousand_character_query_is_refused_clearly(world: World) -> None:
+    with pytest.raises(ValidationFailed) as exc:
+        search.search(world.room.cast.viewer("admin"), "invoice " * 1250)
+    assert exc.value.errors == {"q": ["Search for at most 200 characters (this is 10000)."]}
+
+
+# --- the count cap and the ordering -----------------------------------------------------------
+
+
+def test_under_the_cap_results_are_ranked_by_relevance(world: World) -> None:
+    busy = _capture(world.room, "gina", "issue", "Invoice, invoice, invoice: every invoice", None)
+    results = search.search(world.room.cast.viewer("admin"), "invoice ", cap=10)
+    assert (results.order, results.capped, results.count) == ("relevance", False, 4)
+    assert results.hits[0].insight.pk == busy.pk
+    assert results.count_label == "4 results"
+    assert results.notes == []
+
+
+def test_over_the_cap_newest_come_first_and_the_page_says_so(world: World) -> None:
+    results = search.search(world.room.cast.viewer("admin"), "invo", cap=2)
+    assert (results.order, results.capped, results.count) == ("newest", True, 3)
+    assert [h.insight.pk for h in results.hits] == [
+        world.renewal_gina.pk,
+        world.internal.pk,
+        world.email.pk,
+        world.late.pk,
+    ]
+    assert results.count_label == "more than 2"
+    assert results.num_pages is None
+    assert results.notes == [
+        "These words match more than 2 insights, so the newest come first. "
+        "Add a word or a filter to rank by relevance."
+    ]
+
+
+def test_pages(world: World) -> None:
+    viewer = world.room.cast.viewer("admin")
+    first = search.search(viewer, "invo", page_size=3, cap=2)
+    second = search.search(viewer, "invo", page=2, page_size=3, cap=2)
+    assert [h.insight.pk for h in first.hits] == [
+        world.renewal_gina.pk,
+        world.internal.pk,
+        world.email.pk,
+    ]
+    assert (first.has_next, first.has_previous) == (True, False)
+    assert [h.insight.pk for h in second.hits] == [world.late.pk]
+    assert (second.has_next, second.has_previous) == (False, True)
+    ranked = search.search(viewer, "invo", page_size=3)
+    assert (ranked.count, ranked.num_pages, ranked.has_next) == (4, 2, True)
+
+
+# --- the index follows the rows ---------------------------------------------------------------
+
+
+def test_index_follows_updates_and_deletes(world: World) -> None:
+    services.update_insight(
+        world.room.cast.viewer("facilitator"),
+        insight=world.late,
+        changes={"text": "The statement arrives three weeks late", "tags": "statements"},
+        version=world.late.version,
+    )
+    world.late.refresh_from_db()
+    assert world.late.text == "The statement arrives three weeks late"
+    assert found(world, "statement ") == {"late"}
+    assert found(world, "statements ") == {"late"}  # the new tag
+    assert "late" not in found(world, "invoice ")
+    assert found(world, "billing ") == {"email"}  # the old tag is gone
+    # A change of status only leaves the index alone, and the row is still found.
+    Insight.objects.filter(pk=world.email.pk).update(kind="issue")
+    assert found(world, "email ") == {"email"}
+    Insight.objects.filter(pk=world.email.pk).delete()
+    assert found(world, "email ") == set()
+    assert found(world, "invoice ") == {"renewal_gina"}
+    assert search.sqlite_index_ok()
+
+
+def test_the_query_uses_the_indexed_expression() -> None:
+    import importlib
+
+    migration = importlib.import_module("traction.insights.migrations.0002_search")
+    unqualified = search.PG_VECTOR.replace('"insights_insight".', "").replace('"', "")
+    assert unqualified == migration.PG_VECTOR
+
+
+@pytest.mark.skipif(not SQLITE, reason="SQLite query plan")
+def test_sqlite_plan_walks_the_matches_not_the_workspace(world: World) -> None:
+    base = search.scoped(world.room.cast.viewer("admin"), Filters(kind="issue"))
+    captured: list[str] = []
+
+    def explain(execute: Callable[..., Any], sql: str, params: Any, many: bool, ctx: Any) -> Any:
+        if "MATCH" in sql and not sql.startswith("EXPLAIN"):
+            captured.append(sql)
+            with connection.cursor() as cursor:
+                cursor.execute("EXPLAIN QUERY PLAN " + sql, params)
+                captured.append(" | ".join(str(r[-1]) for r in cursor.fetchall()))
+        return execute(sql, params, many, ctx)
+
+    with connection.execute_wrapper(explain):
+        search._sqlite(base, parse("invoice"), 10, 0, 51)
+    plans = captured[1::2]
+    assert len(plans) == 2
+    for plan in plans:
+        assert "SCAN insights_insight_fts VIRTUAL TABLE INDEX 0:M" in plan, plan
+        assert "SEARCH insights_insight USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
+        assert "SCAN insights_insight " not in plan + " ", plan
+
+
+# --- highlighting -----------------------------------------------------------------------------
+
+
+def test_highlight_escapes_and_marks() -> None:
+    html = search.highlight('<script>alert("invoice")</script> Invoices & more', parse("invoice"))
+    assert html == (
+        "&lt;script&gt;alert(&quot;<mark>invoice</mark>&quot;)&lt;/script&gt; "
+        "<mark>Invoices</mark> &amp; more"
+    )
+    assert search.highlight("<b>x</b>", parse("")) == "&lt;b&gt;x&lt;/b&gt;"
+    assert search.highlight("Facturé", parse("facture ")) == "<mark>Facturé</mark>"
+
+
+def test_roles_without_view_are_refused(world: World) -> None:
+    # Every workspace role may view insights; the check still runs (default deny).
+    from traction.core.permissions import Viewer
+
+    nobody = Viewer(user=world.room.cast.users["observer"], workspace_id=1, role="nobody")
+    with pytest.raises((PermissionDenied, KeyError, LookupError, ValueError)):
+        search.search(nobody, "invoice")
+
+
+# --- the page -----------------------------------------------------------------------------------
+
+
+def _url(cast: Cast, workspace: str = "acme") -> str:
+    ws = cast.acme if workspace == "acme" else cast.rival
+    return reverse("insights:search", kwargs={"workspace_slug": ws.slug})
+
+
+def _marks(html: str) -> list[str]:
+    return re.findall(r"<mark>(.*?)</mark>", html)
+
+
+def test_page_shows_results_marked_and_escaped(
+    world: World, client_for: Callable[[str], Client]
+) -> None:
+    # (PostgreSQL's parser skips what looks like an HTML tag: the word stands outside it.)
+    _capture(world.room, "gina", "issue", '<script>alert("x")</script> Invoice', None)
+    response = client_for("facilitator").get(_url(world.room.cast), {"q": "invoice "})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<script>alert" not in html
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; <mark>Invoice</mark>" in html
+    assert "<strong>4 results</strong>, most relevant first." in html
+    assert sorted(_marks(html)) == ["Invoice", "invoice", "invoice", "invoice"]
+    assert html.count('badge-muted" title="Said by an internal participant') == 0
+    internal = client_for("facilitator").get(_url(world.room.cast), {"q": "invoicing "})
+    assert 'badge-muted" title="Said by an internal participant' in internal.content.decode()
+
+
+def test_page_without_query_lists_newest_and_links_sessions(
+    world: World, client_for: Callable[[str], Client]
+) -> None:
+    html = client_for("observer").get(_url(world.room.cast)).content.decode()
+    assert "<strong>4 results</strong>, newest first." in html
+    assert "Renewal" not in html
+    assert f"/sessions/{world.room.session.pk}/" in html
+
+
+def test_htmx_returns_the_results_partial(
+    world: World, client_for: Callable[[str], Client]
+) -> None:
+    response = client_for("admin").get(
+        _url(world.room.cast),
+        {"q": "renew", "kind": "issue"},
+        headers={"HX-Request": "true", "HX-Target": "results"},
+    )
+    html = response.content.decode()
+    assert html.lstrip().startswith('<div id="results"')
+    assert "<html" not in html
+    assert _marks(html) == ["Renewal", "renewal"]
+
+
+def test_page_empty_states(world: World, client_for: Callable[[str], Client]) -> None:
+    html = client_for("admin").get(_url(world.room.cast), {"q": "zebra"}).content.decode()
+    assert "No insights match “zebra”" in html
+    rival = client_for("stranger").get(_url(world.room.cast, "rival")).content.decode()
+    assert "<strong>1 result</strong>" in rival
+    Insight.objects.filter(workspace=world.room.cast.rival).delete()
+    rival = client_for("stranger").get(_url(world.room.cast, "rival")).content.decode()
+    assert "No insights yet." in rival
+
+
+@pytest.mark.parametrize("text", [*HOSTILE[:-2], "x" * 201, "invoice " * 1250])
+def test_page_survives_hostile_queries(
+    world: World, client_for: Callable[[str], Client], text: str
+) -> None:
+    response = client_for("admin").get(_url(world.room.cast), {"q": text})
+    assert response.status_code == 200
+    if len(text) > 200:
+        assert "Ensure this value has at most 200 characters" in response.content.decode()
+
+
+def test_page_filters_and_bad_filter_values(
+    world: World, client_for: Callable[[str], Client]
+) -> None:
+    room = world.room
+    client = client_for("admin")
+    html = client.get(
+        _url(room.cast), {"session": room.session.pk, "step": room.steps[0].pk}
+    ).content.decode()
+    assert "<strong>2 results</strong>" in html
+    assert "Team Blue: 1. Sign the contract" in html
+    bad = client.get(_url(room.cast), {"session": "999999", "kind": "nope", "page": "x"})
+    assert bad.status_code == 200
+    assert "Select a valid choice" in bad.content.decode()
+    # Owen (an account owner) may filter by his customers; an observer has no such filter.
+    assert 'name="customer"' in client_for("account_owner").get(_url(room.cast)).content.decode()
+    assert 'name="customer"' not in client_for("observer").get(_url(room.cast)).content.decode()
+
+
+def test_stranger_and_anonymous_cannot_open_acme_search(
+    world: World, client_for: Callable[[str], Client]
+) -> None:
+    assert client_for("stranger").get(_url(world.room.cast)).status_code == 404
+    assert client_for("anonymous").get(_url(world.room.cast)).status_code == 302
