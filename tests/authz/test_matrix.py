@@ -283,6 +283,7 @@ def _insight_world(v: Any, session: Any, invitation: Any, contact: Any) -> dict[
         "candidate_id": candidate.pk,
         "batch_id": batch.pk,
         "vote_token": links.make_token(invitation.pk, contact.pk),
+        "invited_contact_id": contact.pk,
     }
 
 

@@ -35,6 +35,7 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
                 for action in (
                     "program.view",
                     "session.view",
+                    "insight.view",
                     "customer.view",
                     "outreach.view",
                     "outreach.decide",
