@@ -112,6 +112,8 @@ def session_summary(viewer: Viewer, session: Session) -> dict[str, Any]:
         "candidates": counts.get(InsightStatus.CANDIDATE, 0),
         "voting": voting,
         "can_capture": permissions.can(viewer, "insight.capture", session),
+        "can_import": permissions.can(viewer, "insight.import", session),
+        "can_vote": permissions.can(viewer, "voting.run", session),
     }
 
 
