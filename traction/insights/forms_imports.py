@@ -1,0 +1,216 @@
+"""Web forms for imports and the review queue: parsing only (the rules live in ``imports.py``)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+
+from . import parsers
+from .forms import speaker_choices
+from .imports import NEW_CONTACT, UNATTRIBUTED, ImportOptions, Preview
+from .models import InsightKind, Scenario, Step
+from .selectors import Speaker
+
+ACCEPTED_TYPES = ".vtt,.srt,.txt,.csv,.tsv,text/vtt,text/plain,text/csv"
+NO_COLUMN = ""
+
+
+def scenario_choices(scenarios: Sequence[Scenario]) -> list[tuple[str, str]]:
+    return [("", "— none: keep rows off the steps —")] + [(str(s.pk), s.title) for s in scenarios]
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label="Transcript or sticky-note export",
+        help_text="WebVTT (.vtt) from Zoom or Teams, SRT (.srt), plain text (.txt) with "
+        "“Name: text” lines, or a sticky-note CSV (.csv, comma, semicolon or tab separated). "
+        f"Up to {parsers.MAX_BYTES // (1024 * 1024)} MB.",
+        widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_TYPES}),
+    )
+    scenario = forms.ChoiceField(
+        required=False,
+        label="Scenario",
+        help_text="For sticky notes: the scenario whose steps the “step” column names.",
+    )
+
+    def __init__(self, *args: Any, scenarios: Sequence[Scenario], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["scenario"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = scenario_choices(scenarios)
+        if len(scenarios) == 1:
+            self.initial.setdefault("scenario", str(scenarios[0].pk))
+
+    def clean_file(self) -> Any:
+        upload = self.cleaned_data["file"]
+        if upload.size > parsers.MAX_BYTES:
+            raise forms.ValidationError(
+                f"The file is larger than {parsers.MAX_BYTES // (1024 * 1024)} MB; split it "
+                "into smaller files and import each."
+            )
+        return upload
+
+
+def who_choices(people: Sequence[Speaker], customers: Sequence[Any]) -> list[tuple[str, Any]]:
+    """Where a name written in the file can go: a participant, a new contact, or nobody."""
+    choices = speaker_choices(people)
+    choices[0] = (UNATTRIBUTED, "— keep the name as written, credit nobody —")
+    if customers:
+        choices.append(
+            (
+                "New contact (not invited)",
+                [(f"{NEW_CONTACT}{c.pk}", f"New contact of {c.name}") for c in customers],
+            )
+        )
+    return choices
+
+
+class PreviewForm(forms.Form):
+    """The choices confirmed on the preview: scenario, CSV columns, speakers, unknown steps."""
+
+    upload = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
+    filename = forms.CharField(max_length=255, widget=forms.HiddenInput)
+    scenario = forms.ChoiceField(required=False, label="Scenario")
+    unknown_steps = forms.ChoiceField(
+        required=False,
+        label="Steps not in the scenario",
+        choices=[
+            ("create", "Create them as new steps, in the order they first appear"),
+            ("ignore", "Import those rows without a step"),
+        ],
+        initial="create",
+        widget=forms.RadioSelect,
+    )
+    accept = forms.BooleanField(
+        required=False,
+        label="Accept every row onto the map now (skip the review queue)",
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        preview: Preview,
+        scenarios: Sequence[Scenario],
+        people: Sequence[Speaker],
+        customers: Sequence[Any],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.preview = preview
+        field = self.fields["scenario"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = scenario_choices(scenarios)
+        self.column_fields: list[str] = []
+        if preview.layout is not None:
+            columns = [(NO_COLUMN, "— not in this file —")] + [
+                (str(n), f"{n + 1}. {h or '(no header)'}")
+                for n, h in enumerate(preview.layout.headers)
+            ]
+            for name in parsers.CSV_FIELDS:
+                key = f"column_{name}"
+                index = preview.layout.mapping.get(name)
+                self.fields[key] = forms.ChoiceField(
+                    choices=columns,
+                    required=name == "text",
+                    label=COLUMN_LABELS[name],
+                    initial=NO_COLUMN if index is None else str(index),
+                )
+                self.column_fields.append(key)
+        self.speaker_fields: list[tuple[str, Any]] = []
+        choices = who_choices(people, customers)
+        for n, found in enumerate(preview.speakers):
+            key = f"speaker_{n}"
+            self.fields[key] = forms.ChoiceField(
+                choices=choices,
+                label=found.name,
+                initial=found.match.key if found.match else UNATTRIBUTED,
+                help_text=f"{found.rows} row{'s' if found.rows != 1 else ''}, first on line "
+                f"{found.first_line}" + ("" if found.match else " — matches nobody taking part"),
+            )
+            self.speaker_fields.append((key, found))
+
+    def columns_bound(self) -> list[forms.BoundField]:
+        return [self[k] for k in self.column_fields]
+
+    def speakers_bound(self) -> list[tuple[forms.BoundField, Any]]:
+        return [(self[k], found) for k, found in self.speaker_fields]
+
+    def options(self) -> ImportOptions:
+        data = self.cleaned_data
+        columns = None
+        if self.column_fields:
+            columns = {
+                k.removeprefix("column_"): int(data[k]) if data.get(k) else None
+                for k in self.column_fields
+            }
+        return ImportOptions(
+            scenario_id=int(data["scenario"]) if data.get("scenario") else None,
+            columns=columns,
+            speakers={found.name: data[k] for k, found in self.speaker_fields},
+            unmatched="keep",
+            unknown_steps=data.get("unknown_steps") or "ignore",
+            accept=bool(data.get("accept")),
+        )
+
+
+COLUMN_LABELS = {
+    "text": "Note text",
+    "author": "Author (who wrote or said it)",
+    "kind": "Type (issue, idea, moment of truth…)",
+    "step": "Step",
+    "tags": "Tags",
+}
+
+
+def options_from_post(data: Any) -> ImportOptions:
+    """The scenario and CSV columns a preview form was posted with (to rebuild the preview)."""
+
+    def number(value: Any) -> int | None:
+        return int(value) if isinstance(value, str) and value.isdigit() else None
+
+    columns = {
+        name: number(data.get(f"column_{name}"))
+        for name in parsers.CSV_FIELDS
+        if f"column_{name}" in data
+    }
+    return ImportOptions(scenario_id=number(data.get("scenario")), columns=columns or None)
+
+
+class ReviewEditForm(forms.Form):
+    """Inline correction of a candidate's type and step in the review queue."""
+
+    kind = forms.ChoiceField(choices=InsightKind.choices, label="Type")
+    step = forms.ChoiceField(required=False, label="Step")
+
+    def __init__(self, *args: Any, steps: Sequence[Step], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["step"]
+        assert isinstance(field, forms.ChoiceField)
+        several = len({s.scenario_id for s in steps}) > 1
+        field.choices = [("", "— no step —")] + [
+            (
+                str(s.pk),
+                f"{s.scenario.title} · {s.position}. {s.title}"
+                if several
+                else f"{s.position}. {s.title}",
+            )
+            for s in steps
+        ]
+
+
+class ReviewDecisionForm(forms.Form):
+    action = forms.ChoiceField(
+        choices=[("accept", "Accept"), ("discard", "Discard"), ("merge", "Merge")]
+    )
+    ids = forms.TypedMultipleChoiceField(coerce=int, choices=[], required=False)
+
+    def __init__(self, *args: Any, candidate_ids: Sequence[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["ids"]
+        assert isinstance(field, forms.TypedMultipleChoiceField)
+        field.choices = [(str(i), str(i)) for i in candidate_ids]
+        field.error_messages["invalid_choice"] = (
+            "Some of these rows were reviewed meanwhile; reload the queue."
+        )

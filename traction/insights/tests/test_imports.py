@@ -1,0 +1,579 @@
+"""Imports of transcripts and sticky-note exports: all or nothing, idempotent, attributed."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import pytest
+
+from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
+from traction.core.models import AuditEvent
+from traction.customers.models import Contact
+from traction.insights import imports, selectors
+from traction.insights.imports import ImportOptions
+from traction.insights.models import ImportBatch, Insight, Step
+from traction.insights.tests.conftest import Room
+from traction.sessions.models import Invitation
+
+pytestmark = pytest.mark.django_db
+
+ZOOM = """WEBVTT
+
+1
+00:00:01.000 --> 00:00:04.000
+Globex, Gina: Approval takes three weeks.
+
+2
+00:00:04.000 --> 00:00:06.500
+Globex, Gina: Every single time.
+
+3
+00:00:07.000 --> 00:00:09.000
+Cora Core: Who approves it?
+
+4
+00:01:02.250 --> 00:01:05.000
+Ivy: Our CFO, and she is always travelling.
+"""
+
+TEAMS = """\ufeffWEBVTT
+
+a1/1-0
+00:00:01.500 --> 00:00:04.000
+<v Gina Globex (Guest)>We print every invoice twice.</v>
+
+a1/2-0
+00:00:04.000 --> 00:00:08.000
+<v Ivy Initech>Same &amp; worse.</v>
+"""
+
+STICKIES = (
+    "Content;Author;Type;Frame;Tags\r\n"
+    "Contract is 40 pages;Gina Globex;Pain point;Sign the contract;#legal\r\n"
+    '"Pre-filled\r\nbilling form";Ivy Initech;Wish;Set up billing;billing, forms\r\n'
+    "Nobody reads the welcome mail;Cora Core;;;\r\n"
+    "First invoice paid in a day;Gina Globex;KPI;First invoice;\r\n"
+    "Sales promises too much;Gina Globex;Issue;;\r\n"
+)
+
+
+def run(
+    room: Room,
+    content: str | bytes,
+    filename: str = "zoom.vtt",
+    by: str = "core_team",
+    **options: object,
+) -> imports.ImportResult:
+    data = content.encode() if isinstance(content, str) else content
+    return imports.import_file(
+        room.cast.viewer(by),
+        session=room.session,
+        stream=io.BytesIO(data),
+        filename=filename,
+        options=ImportOptions(**options),  # type: ignore[arg-type]
+    )
+
+
+def rows(room: Room) -> list[tuple[object, ...]]:
+    return list(
+        Insight.objects.filter(session=room.session)
+        .order_by("source_line")
+        .values_list(
+            "source_line",
+            "status",
+            "kind",
+            "speaker_name",
+            "speaker_contact_id",
+            "speaker_user_id",
+            "customer_id",
+            "internal",
+            "text",
+        )
+    )
+
+
+def nothing_written(room: Room) -> None:
+    assert not ImportBatch.objects.filter(session=room.session).exists()
+    assert not Insight.objects.filter(session=room.session).exists()
+    assert not AuditEvent.objects.filter(action="insights.imported").exists()
+
+
+# --- transcripts ------------------------------------------------------------------------------
+
+
+def test_a_zoom_transcript_becomes_attributed_candidates_in_file_order(room: Room) -> None:
+    cast = room.cast
+    result = run(room, ZOOM)
+    assert (result.created, result.candidates, result.accepted) == (True, 3, 0)
+    assert result.summary == "Imported 3 candidates from zoom.vtt."
+    gina, ivy, cora = room.gina.pk, room.ivy.pk, cast.users["core_team"].pk
+    assert rows(room) == [
+        (
+            3,
+            "candidate",
+            "quote",
+            "Globex, Gina",
+            gina,
+            None,
+            cast.customer.pk,
+            False,
+            "Approval takes three weeks. Every single time.",
+        ),
+        (11, "candidate", "quote", "Cora Core", None, cora, None, True, "Who approves it?"),
+        (
+            15,
+            "candidate",
+            "quote",
+            "Ivy",
+            ivy,
+            None,
+            cast.other_customer.pk,
+            False,
+            "Our CFO, and she is always travelling.",
+        ),
+    ]
+    first = Insight.objects.get(source_line=3)
+    assert (first.source, first.batch_id, first.spoken_at_ms) == (
+        "import",
+        result.batch.pk,
+        1000,
+    )
+    assert first.captured_by_id == cast.users["core_team"].pk
+    assert Insight.objects.get(source_line=15).spoken_at_ms == 62250
+    batch = result.batch
+    assert (batch.format, batch.filename, batch.rows, batch.size) == (
+        "vtt",
+        "zoom.vtt",
+        3,
+        len(ZOOM),
+    )
+    event = AuditEvent.objects.get(action="insights.imported")
+    assert event.changes == {
+        "filename": "zoom.vtt",
+        "format": "vtt",
+        "rows": 3,
+        "sha256": batch.sha256,
+        "accepted": 0,
+        "candidates": 3,
+        "new_contacts": [],
+        "new_steps": [],
+    }
+    assert event.via == "web"
+    assert list(selectors.review_queue(room.session).values_list("source_line", flat=True)) == [
+        3,
+        11,
+        15,
+    ]
+
+
+def test_teams_voice_tags_are_speakers_and_accept_puts_them_on_the_map(room: Room) -> None:
+    result = run(room, TEAMS, "meeting.vtt", accept=True)
+    assert (result.candidates, result.accepted) == (0, 2)
+    assert [r[1:5] for r in rows(room)] == [
+        ("accepted", "quote", "Gina Globex (Guest)", room.gina.pk),
+        ("accepted", "quote", "Ivy Initech", room.ivy.pk),
+    ]
+    assert Insight.objects.get(source_line=3).text == "We print every invoice twice."
+    assert Insight.objects.get(source_line=7).text == "Same & worse."
+
+
+def test_srt_and_plain_text_transcripts(room: Room) -> None:
+    srt = "1\n00:00:01,000 --> 00:00:02,000\nGina Globex: Too many forms.\n"
+    text = "Ivy Initech: We would pay for speed.\nCora Core: Noted.\n"
+    assert run(room, srt, "call.srt").batch.format == "srt"
+    assert run(room, text, "notes.txt").batch.format == "text"
+    assert sorted(Insight.objects.values_list("text", "internal")) == [
+        ("Noted.", True),
+        ("Too many forms.", False),
+        ("We would pay for speed.", False),
+    ]
+
+
+def test_the_same_file_again_adds_nothing_and_says_so(room: Room) -> None:
+    first = run(room, ZOOM)
+    again = run(room, ZOOM, "renamed.vtt", by="facilitator")
+    assert (again.created, again.batch.pk) == (False, first.batch.pk)
+    assert again.summary.startswith("zoom.vtt was already imported into this session (")
+    assert again.summary.endswith(", 3 rows); nothing was added.")
+    assert Insight.objects.filter(session=room.session).count() == 3
+    assert ImportBatch.objects.count() == 1
+    assert AuditEvent.objects.filter(action="insights.imported").count() == 1
+
+
+# --- refusals: nothing written ------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("content", "filename", "message"),
+    [
+        (
+            "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nGina Globex: ok\n\n"
+            "00:00:0x.000 --> 00:00:03.000\nGina Globex: broken\n",
+            "broken.vtt",
+            "Line 6: This cue timing line is malformed",
+        ),
+        (b"WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nGina: \xff\xfe\n", "bad.vtt", "Line 4: "),
+        (b"", "empty.vtt", "The file is empty."),
+        (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "photo.png", "Cannot tell what kind of file"),
+        ('text,author\n"never closed,Gina\n', "stickies.csv", "Line 2: A quoted field"),
+        ("WEBVTT\n\nNOTE just a note\n", "nothing.vtt", "no notes or cues"),
+    ],
+)
+def test_a_bad_file_is_refused_with_its_line_and_nothing_is_written(
+    room: Room, content: str | bytes, filename: str, message: str
+) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        run(room, content, filename)
+    assert list(err.value.errors) == ["file"]
+    assert message in err.value.errors["file"][0]
+    nothing_written(room)
+
+
+def test_a_file_over_the_limit_is_refused_before_reading(room: Room, monkeypatch) -> None:
+    monkeypatch.setattr(imports.parsers, "MAX_BYTES", 1024 * 1024)
+    with pytest.raises(ValidationFailed) as err:
+        run(room, "WEBVTT\n\n" + "x" * (1024 * 1024), "huge.vtt")
+    assert err.value.errors == {
+        "file": ["The file is larger than 1 MB; split it into smaller files and import each."]
+    }
+    nothing_written(room)
+
+
+def test_unmatched_speakers_are_listed_never_dropped(room: Room) -> None:
+    transcript = ZOOM + "\n5\n00:02:00.000 --> 00:02:01.000\nHank Newman: I run procurement.\n"
+    transcript += "\n6\n00:02:02.000 --> 00:02:03.000\nSomeone Else: Me too.\n"
+    with pytest.raises(ValidationFailed) as err:
+        run(room, transcript)
+    assert err.value.errors == {
+        "speakers": [
+            "These names match nobody taking part in the session: “Hank Newman” (line 19); "
+            "“Someone Else” (line 23). Map each to a participant or a new contact, or keep "
+            "them unattributed."
+        ]
+    }
+    nothing_written(room)
+
+    cast = room.cast
+    result = run(
+        room,
+        transcript,
+        by="facilitator",
+        speakers={"Hank Newman": f"new:{cast.customer.pk}", "Someone Else": "-"},
+    )
+    assert result.new_contacts == ("Hank Newman",)
+    hank = Contact.objects.get(name="Hank Newman")
+    assert (hank.customer_id, hank.email, hank.consent_to_contact) == (
+        cast.customer.pk,
+        "hank.newman@unknown.invalid",
+        False,
+    )
+    assert not Invitation.objects.filter(contact=hank).exists()  # a contact, not invited
+    assert rows(room)[-2:] == [
+        (
+            19,
+            "candidate",
+            "quote",
+            "Hank Newman",
+            hank.pk,
+            None,
+            cast.customer.pk,
+            False,
+            "I run procurement.",
+        ),
+        (23, "candidate", "quote", "Someone Else", None, None, None, False, "Me too."),
+    ]
+    assert AuditEvent.objects.get(action="insights.imported").changes["new_contacts"] == [
+        "Hank Newman"
+    ]
+
+
+def test_keep_unmatched_keeps_names_as_written(room: Room) -> None:
+    run(room, "Zed Unknown: Hello.\n", "notes.txt", unmatched="keep")
+    assert rows(room) == [
+        (1, "candidate", "quote", "Zed Unknown", None, None, None, False, "Hello.")
+    ]
+
+
+def test_a_speaker_can_be_mapped_to_a_participant_by_hand(room: Room) -> None:
+    run(room, "The CFO: Send it to me.\n", "notes.txt", speakers={"The CFO": f"c:{room.ivy.pk}"})
+    assert rows(room)[0][3:7] == ("The CFO", room.ivy.pk, None, room.cast.other_customer.pk)
+
+
+def test_a_mapping_to_someone_outside_the_session_is_refused(room: Room) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        run(room, ZOOM, speakers={"Ivy": f"c:{room.cast.other_contact.pk}"})
+    assert list(err.value.errors) == ["speakers"]
+    nothing_written(room)
+
+
+def test_a_new_contact_needs_the_right_to_add_contacts(room: Room) -> None:
+    with pytest.raises(PermissionDenied):
+        run(
+            room,
+            "Zed Unknown: Hello.\n",
+            "notes.txt",
+            speakers={"Zed Unknown": f"new:{room.cast.customer.pk}"},
+        )
+    nothing_written(room)
+    assert not Contact.objects.filter(name="Zed Unknown").exists()
+
+
+# --- sticky notes -----------------------------------------------------------------------------
+
+
+def test_sticky_notes_with_type_and_step_go_onto_the_map(room: Room) -> None:
+    sign, billing, invoice = room.steps
+    result = run(room, STICKIES, "wall.csv", scenario_id=room.scenario.pk)
+    assert (result.accepted, result.candidates) == (3, 2)
+    assert result.summary == "Imported 3 onto the map and 2 candidates from wall.csv."
+    found = list(
+        Insight.objects.order_by("source_line").values_list(
+            "source_line", "status", "kind", "step_id", "scenario_id", "tags", "text"
+        )
+    )
+    assert found == [
+        (2, "accepted", "issue", sign.pk, room.scenario.pk, "legal", "Contract is 40 pages"),
+        (
+            3,
+            "accepted",
+            "idea",
+            billing.pk,
+            room.scenario.pk,
+            "billing forms",
+            "Pre-filled\nbilling form",
+        ),
+        (5, "candidate", "idea", None, room.scenario.pk, "", "Nobody reads the welcome mail"),
+        (
+            6,
+            "accepted",
+            "customer_metric",
+            invoice.pk,
+            room.scenario.pk,
+            "",
+            "First invoice paid in a day",
+        ),
+        (7, "candidate", "issue", None, room.scenario.pk, "", "Sales promises too much"),
+    ]
+    assert result.batch.mapping["columns"] == {
+        "text": "Content",
+        "author": "Author",
+        "kind": "Type",
+        "step": "Frame",
+        "tags": "Tags",
+    }
+    assert result.batch.mapping["delimiter"] == ";"
+
+
+def test_unknown_steps_are_listed_then_created_in_order_or_ignored(room: Room) -> None:
+    wall = (
+        "text,author,step,type\nA,Gina Globex,Renewal,issue\n"
+        "B,Gina Globex,Support,idea\nC,Ivy Initech,renewal,idea\n"
+    )
+    with pytest.raises(ValidationFailed) as err:
+        run(room, wall, "wall.csv", scenario_id=room.scenario.pk)
+    assert err.value.errors == {
+        "steps": [
+            "These steps are not in the scenario “Team Blue”: “Renewal” (line 2); “Support” "
+            "(line 3). Create them as new steps, or import those rows without a step."
+        ]
+    }
+    nothing_written(room)
+    assert Step.objects.filter(scenario=room.scenario).count() == 3
+
+    ignored = run(room, wall, "wall.csv", scenario_id=room.scenario.pk, unknown_steps="ignore")
+    assert ignored.candidates == 3
+    assert set(Insight.objects.values_list("step_id", flat=True)) == {None}
+    Insight.objects.all().delete()
+    ImportBatch.objects.all().delete()
+
+    created = run(room, wall, "wall.csv", scenario_id=room.scenario.pk, unknown_steps="create")
+    assert created.new_steps == ("Renewal", "Support")
+    assert list(room.scenario.steps.values_list("title", "position")) == [
+        ("Sign the contract", 1),
+        ("Set up billing", 2),
+        ("First invoice", 3),
+        ("Renewal", 4),
+        ("Support", 5),
+    ]
+    renewal = Step.objects.get(title="Renewal")
+    assert list(Insight.objects.order_by("source_line").values_list("step_id", "status")) == [
+        (renewal.pk, "accepted"),
+        (Step.objects.get(title="Support").pk, "accepted"),
+        (renewal.pk, "accepted"),
+    ]
+
+
+def test_steps_without_a_scenario_are_refused(room: Room) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        run(room, "text,step\nA,Sign the contract\n", "wall.csv")
+    assert "pick the scenario the notes belong to" in err.value.errors["steps"][0]
+    nothing_written(room)
+
+
+def test_columns_can_be_remapped_and_any_delimiter_bom_and_order_work(room: Room) -> None:
+    tsv = "\ufeffWho\tNote\tSticky\r\nGina Globex\tfirst\tsecond\r\n"
+    run(room, tsv.encode(), "board.tsv", columns={"text": 2, "author": 0})
+    assert rows(room) == [
+        (
+            2,
+            "candidate",
+            "idea",
+            "Gina Globex",
+            room.gina.pk,
+            None,
+            room.cast.customer.pk,
+            False,
+            "second",
+        )
+    ]
+
+
+def test_a_column_mapping_outside_the_file_is_refused(room: Room) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        run(room, "text,author\nA,B\n", "wall.csv", columns={"text": 5})
+    assert err.value.errors == {
+        "columns": ["The column chosen for “text” (6) is not in the file, which has 2 columns."]
+    }
+    nothing_written(room)
+
+
+# --- preview and permissions --------------------------------------------------------------------
+
+
+def test_the_preview_reads_everything_and_writes_nothing(room: Room) -> None:
+    transcript = ZOOM + "\n5\n00:02:00.000 --> 00:02:01.000\nHank Newman: I run procurement.\n"
+    preview = imports.preview_import(
+        room.cast.viewer("core_team"),
+        session=room.session,
+        stream=io.BytesIO(transcript.encode()),
+        filename="zoom.vtt",
+    )
+    assert (preview.format, preview.format_label, preview.rows) == ("vtt", "WebVTT transcript", 4)
+    assert [(s.name, s.rows, s.first_line, s.match and s.match.key) for s in preview.speakers] == [
+        ("Globex, Gina", 1, 3, f"c:{room.gina.pk}"),
+        ("Cora Core", 1, 11, f"u:{room.cast.users['core_team'].pk}"),
+        ("Ivy", 1, 15, f"c:{room.ivy.pk}"),
+        ("Hank Newman", 1, 19, None),
+    ]
+    assert [s.name for s in preview.unmatched] == ["Hank Newman"]
+    assert preview.sample[0] == {
+        "line": 3,
+        "speaker": "Globex, Gina",
+        "text": "Approval takes three weeks. Every single time.",
+        "kind": "Quote",
+        "step": "",
+        "tags": "",
+        "at": "0:00:01",
+        "onto_map": False,
+    }
+    assert preview.already is None
+    nothing_written(room)
+
+
+def test_the_preview_lists_unknown_steps_and_the_column_mapping(room: Room) -> None:
+    preview = imports.preview_import(
+        room.cast.viewer("facilitator"),
+        session=room.session,
+        stream=io.BytesIO(STICKIES.replace("First invoice", "Pay").encode()),
+        filename="wall.csv",
+        options=ImportOptions(scenario_id=room.scenario.pk),
+    )
+    assert preview.unknown_steps == ["Pay"]
+    assert preview.layout is not None
+    assert preview.layout.headers == ("Content", "Author", "Type", "Frame", "Tags")
+    assert [row["onto_map"] for row in preview.sample] == [True, True, False, False, False]
+
+
+@pytest.mark.parametrize("principal", ["sponsor", "account_owner", "observer"])
+def test_only_those_running_the_session_import(room: Room, principal: str) -> None:
+    with pytest.raises(PermissionDenied):
+        run(room, ZOOM, by=principal)
+    nothing_written(room)
+
+
+def test_a_stranger_does_not_find_the_session(room: Room) -> None:
+    with pytest.raises(NotFound):
+        selectors.session_for(room.cast.viewer("stranger"), room.session.pk, "insight.import")
+
+
+# --- the API ----------------------------------------------------------------------------------
+
+
+def api_url(room: Room, suffix: str = "imports") -> str:
+    return f"/api/v1/sessions/{room.session.pk}/{suffix}"
+
+
+def test_the_api_imports_in_one_call_and_is_idempotent(room: Room, api_client_for) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    client = api_client_for("facilitator")
+    transcript = ZOOM + "\n5\n00:02:00.000 --> 00:02:01.000\nHank Newman: I run procurement.\n"
+
+    def post(**fields: object):
+        return client.post(
+            api_url(room),
+            {"file": SimpleUploadedFile("call.vtt", transcript.encode()), **fields},
+        )
+
+    refused = post()
+    assert refused.status_code == 422
+    assert refused.json()["message"].startswith(
+        "speakers: These names match nobody taking part in the session: “Hank Newman” (line 19)."
+    )
+    created = post(speakers=json.dumps({"Hank Newman": "-"}), accept="true")
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert (body["created"], body["accepted"], body["candidates"]) == (True, 4, 0)
+    assert body["message"] == "Imported 4 onto the map from call.vtt."
+    assert (body["batch"]["format"], body["batch"]["rows"]) == ("vtt", 4)
+    again = post(speakers=json.dumps({"Hank Newman": "-"}))
+    assert (again.status_code, again.json()["created"]) == (200, False)
+    listed = client.get(api_url(room)).json()
+    assert (listed["count"], listed["items"][0]["filename"]) == (1, "call.vtt")
+
+
+def test_the_api_names_the_bad_line(room: Room, api_client_for) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    response = api_client_for("core_team").post(
+        api_url(room),
+        {"file": SimpleUploadedFile("wall.csv", b'text,author\n"open,Gina\n')},
+    )
+    assert response.status_code == 422
+    assert response.json()["message"].startswith("file: Line 2: A quoted field opened on line 2")
+    nothing_written(room)
+
+
+def test_the_api_review_queue_accepts_and_merges(room: Room, api_client_for) -> None:
+    run(room, ZOOM)
+    a, b, c = Insight.objects.order_by("source_line")
+    client = api_client_for("core_team")
+    queue = client.get(api_url(room, "review")).json()
+    assert [i["source_line"] for i in queue["items"]] == [3, 11, 15]
+    merged = client.post(
+        api_url(room, "review/merge"),
+        {"into_id": a.pk, "others": [b.pk]},
+        content_type="application/json",
+    )
+    assert merged.status_code == 200, merged.content
+    assert merged.json()["text"] == (
+        "Approval takes three weeks. Every single time. Who approves it?"
+    )
+    decided = client.post(
+        api_url(room, "review"),
+        {"decision": "accept", "insight_ids": [a.pk, c.pk]},
+        content_type="application/json",
+    )
+    assert decided.json() == {"changed": 2}
+    assert dict(Insight.objects.values_list("pk", "status")) == {
+        a.pk: "accepted",
+        b.pk: "merged",
+        c.pk: "accepted",
+    }
+    foreign = client.post(
+        api_url(room, "review"),
+        {"decision": "discard", "insight_ids": [999999]},
+        content_type="application/json",
+    )
+    assert foreign.status_code == 422

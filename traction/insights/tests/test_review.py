@@ -1,0 +1,179 @@
+"""The upload, preview and review pages: what a note taker sees and does in the browser."""
+
+from __future__ import annotations
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+from django.urls import reverse
+
+from traction.insights import imports
+from traction.insights.models import ImportBatch, Insight, InsightStatus
+from traction.insights.tests.conftest import Room
+from traction.insights.tests.test_imports import STICKIES, ZOOM
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def uploads(settings, tmp_path: Path) -> Path:
+    settings.MEDIA_ROOT = str(tmp_path)
+    return tmp_path / "imports"
+
+
+def url(room: Room, name: str, **kw: object) -> str:
+    return reverse(f"insights:{name}", kwargs={"workspace_slug": room.cast.acme.slug, **kw})
+
+
+def signed_in(room: Room, principal: str = "core_team") -> Client:
+    client = Client()
+    client.force_login(room.cast.users[principal])
+    return client
+
+
+def upload(client: Client, room: Room, name: str, content: str, **extra: str):
+    return client.post(
+        url(room, "import", session_id=room.session.pk),
+        {"file": SimpleUploadedFile(name, content.encode()), **extra},
+    )
+
+
+def text(response) -> str:
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", response.content.decode()))
+
+
+def test_the_import_page_explains_and_lists_past_imports(room: Room) -> None:
+    client = signed_in(room)
+    page = client.get(url(room, "import", session_id=room.session.pk))
+    assert page.status_code == 200
+    assert "Nothing imported yet." in text(page)
+    imports.import_file(
+        room.cast.viewer("facilitator"),
+        session=room.session,
+        stream=io.BytesIO(ZOOM.encode()),
+        filename="zoom.vtt",
+    )
+    page = client.get(url(room, "import", session_id=room.session.pk))
+    assert "zoom.vtt WebVTT transcript 3 Fran Facilitator" in text(page)
+
+
+def test_upload_preview_map_a_speaker_and_confirm(room: Room, uploads: Path) -> None:
+    client = signed_in(room, "facilitator")
+    transcript = ZOOM + "\n5\n00:02:00.000 --> 00:02:01.000\nHank Newman: I run procurement.\n"
+    preview = upload(client, room, "zoom.vtt", transcript)
+    assert preview.status_code == 200
+    page = text(preview)
+    assert "This is a WebVTT transcript with 4 rows to import." in page
+    assert "1 row, first on line 19 — matches nobody taking part" in page
+    assert "New contact of Globex" in page
+    sha = re.search(r'name="upload" value="([0-9a-f]{64})"', preview.content.decode()).group(1)
+    assert (uploads / str(room.cast.acme.pk) / sha).exists()
+    assert not Insight.objects.exists()
+
+    speakers = {
+        f"speaker_{n}": value
+        for n, value in enumerate(
+            [
+                f"c:{room.gina.pk}",
+                f"u:{room.cast.users['core_team'].pk}",
+                f"c:{room.ivy.pk}",
+                f"new:{room.cast.customer.pk}",
+            ]
+        )
+    }
+    done = client.post(
+        url(room, "import_confirm", session_id=room.session.pk),
+        {"upload": sha, "filename": "zoom.vtt", "scenario": "", **speakers},
+    )
+    assert done.status_code == 302
+    assert done["Location"] == url(room, "review", session_id=room.session.pk)
+    assert not (uploads / str(room.cast.acme.pk) / sha).exists()
+    queue = client.get(done["Location"])
+    assert "Imported 4 candidates from zoom.vtt." in text(queue)
+    assert Insight.objects.get(source_line=19).speaker_contact.name == "Hank Newman"
+
+
+def test_a_bad_file_shows_its_line_beside_the_file_field(room: Room) -> None:
+    response = upload(
+        signed_in(room), room, "x.vtt", "WEBVTT\n\n00:00:01.000 -> 00:00:02.000\nHi\n"
+    )
+    assert response.status_code == 422
+    assert "Line 3: This cue timing line is malformed" in text(response)
+    assert not ImportBatch.objects.exists()
+
+
+def test_csv_preview_offers_the_column_mapping_and_unknown_steps(room: Room) -> None:
+    client = signed_in(room, "facilitator")
+    wall = STICKIES.replace("First invoice", "Pay")
+    preview = upload(client, room, "wall.csv", wall, scenario=str(room.scenario.pk))
+    page = text(preview)
+    assert "This is a Sticky-note CSV with 5 rows to import." in page
+    assert "These step names appear in the file but match no step of the scenario: Pay ." in page
+    html = preview.content.decode()
+    assert '<option value="3" selected>4. Frame</option>' in html
+    sha = re.search(r'name="upload" value="([0-9a-f]{64})"', html).group(1)
+    form = {
+        "upload": sha,
+        "filename": "wall.csv",
+        "scenario": str(room.scenario.pk),
+        "column_text": "0",
+        "column_author": "1",
+        "column_kind": "2",
+        "column_step": "3",
+        "column_tags": "4",
+        "unknown_steps": "create",
+        **{f"speaker_{n}": "-" for n in range(3)},
+    }
+    done = client.post(url(room, "import_confirm", session_id=room.session.pk), form)
+    assert done.status_code == 302
+    assert room.scenario.steps.filter(title="Pay").exists()
+    assert Insight.objects.filter(status=InsightStatus.ACCEPTED).count() == 3
+
+
+def test_the_review_queue_accepts_discards_merges_and_edits(room: Room) -> None:
+    imports.import_file(
+        room.cast.viewer("core_team"),
+        session=room.session,
+        stream=io.BytesIO(ZOOM.encode()),
+        filename="zoom.vtt",
+    )
+    a, b, c = Insight.objects.order_by("source_line")
+    client = signed_in(room)
+    page = client.get(url(room, "review", session_id=room.session.pk))
+    assert page.status_code == 200
+    assert "Approval takes three weeks. Every single time." in text(page)
+
+    edit = client.post(
+        url(room, "review_edit", candidate_id=c.pk),
+        {"kind": "issue", "step": str(room.steps[1].pk)},
+        headers={"HX-Request": "true"},
+    )
+    assert edit.status_code == 200
+    assert f'id="candidate-{c.pk}"' in edit.content.decode()
+    assert "Saved." in text(edit)
+    c.refresh_from_db()
+    assert (c.kind, c.step_id, c.status) == ("issue", room.steps[1].pk, "candidate")
+
+    decide = url(room, "review_decide", session_id=room.session.pk)
+    client.post(decide, {"action": "merge", "ids": [str(a.pk), str(b.pk)]})
+    client.post(decide, {"action": "accept", "ids": [str(a.pk), str(c.pk)]})
+    assert dict(Insight.objects.values_list("pk", "status")) == {
+        a.pk: "accepted",
+        b.pk: "merged",
+        c.pk: "accepted",
+    }
+    empty = client.get(url(room, "review", session_id=room.session.pk))
+    assert "Nothing waiting for review." in text(empty)
+    assert "Everything imported so far has been reviewed." in text(empty)
+
+
+def test_deciding_nothing_says_so(room: Room) -> None:
+    client = signed_in(room)
+    response = client.post(
+        url(room, "review_decide", session_id=room.session.pk), {"action": "accept"}, follow=True
+    )
+    assert "Tick at least one candidate first." in text(response)
