@@ -1,2 +1,3 @@
 """The insights pages, one module per area: maps (scenario maps, journey grid, live capture,
-review queue), imports, voting and search. Each module holds its own ``urlpatterns``."""
+editing insights), imports (upload, preview, the review queue), voting and search. Each
+module holds its own ``urlpatterns``."""
