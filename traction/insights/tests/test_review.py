@@ -177,3 +177,20 @@ def test_deciding_nothing_says_so(room: Room) -> None:
         url(room, "review_decide", session_id=room.session.pk), {"action": "accept"}, follow=True
     )
     assert "Tick at least one candidate first." in text(response)
+
+
+def test_previews_nobody_confirmed_are_forgotten_after_a_day(room: Room, uploads: Path) -> None:
+    import os
+    import time
+
+    client = signed_in(room, "facilitator")
+    folder = uploads / str(room.cast.acme.pk)
+    folder.mkdir(parents=True)
+    stale, fresh = folder / ("a" * 64), folder / ("b" * 64)
+    stale.write_text("old")
+    fresh.write_text("new")
+    day_ago = time.time() - 25 * 3600
+    os.utime(stale, (day_ago, day_ago))
+    assert upload(client, room, "zoom.vtt", ZOOM).status_code == 200
+    assert not stale.exists()
+    assert fresh.exists()

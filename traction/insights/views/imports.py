@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, BinaryIO, cast
 
@@ -21,6 +22,7 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
+from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts.decorators import workspace_view
@@ -63,7 +65,27 @@ def _upload_name(viewer: Viewer, sha256: str) -> str:
     return f"{viewer.workspace_id}/{sha256}"
 
 
+UPLOADS_KEPT_FOR = timedelta(hours=24)
+
+
+def _sweep_uploads(viewer: Viewer) -> None:
+    """Forget this workspace's previews nobody confirmed within a day."""
+    storage = upload_storage()
+    folder = str(viewer.workspace_id)
+    if not storage.exists(folder):
+        return
+    too_old = timezone.now() - UPLOADS_KEPT_FOR
+    for name in storage.listdir(folder)[1]:
+        path = f"{folder}/{name}"
+        try:
+            if storage.get_modified_time(path) < too_old:
+                storage.delete(path)
+        except (OSError, NotImplementedError):  # a racing delete; a storage without times
+            continue
+
+
 def _keep_upload(viewer: Viewer, upload: Any) -> str:
+    _sweep_uploads(viewer)
     digest = hashlib.sha256()
     for block in upload.chunks():
         digest.update(block)
