@@ -112,7 +112,6 @@ class ImportBatch(models.Model):
     sha256 = models.CharField(max_length=64)
     size = models.PositiveBigIntegerField(default=0)
     rows = models.PositiveIntegerField(default=0)  # insights it created
-    skipped = models.PositiveIntegerField(default=0)  # blank rows
     # CSV column mapping and speaker mapping the user confirmed, for the record.
     mapping = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(

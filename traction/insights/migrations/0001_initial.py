@@ -43,7 +43,6 @@ class Migration(migrations.Migration):
                 ("sha256", models.CharField(max_length=64)),
                 ("size", models.PositiveBigIntegerField(default=0)),
                 ("rows", models.PositiveIntegerField(default=0)),
-                ("skipped", models.PositiveIntegerField(default=0)),
                 ("mapping", models.JSONField(blank=True, default=dict)),
                 ("created_at", models.DateTimeField(default=django.utils.timezone.now)),
                 (
