@@ -240,6 +240,18 @@ def test_a_file_over_the_limit_is_refused_before_reading(room: Room, monkeypatch
     nothing_written(room)
 
 
+def test_a_real_50_mb_file_is_refused_with_the_limit_and_nothing_is_written(room: Room) -> None:
+    cue = b"\n1\n00:00:01.000 --> 00:00:02.000\nGina Globex: words words words words\n"
+    data = b"WEBVTT\n" + cue * (50 * 1024 * 1024 // len(cue) + 1)
+    assert len(data) > 50 * 1024 * 1024
+    with pytest.raises(ValidationFailed) as err:
+        run(room, data, "all-day.vtt")
+    assert err.value.errors == {
+        "file": ["The file is larger than 25 MB; split it into smaller files and import each."]
+    }
+    nothing_written(room)
+
+
 def test_unmatched_speakers_are_listed_never_dropped(room: Room) -> None:
     transcript = ZOOM + "\n5\n00:02:00.000 --> 00:02:01.000\nHank Newman: I run procurement.\n"
     transcript += "\n6\n00:02:02.000 --> 00:02:03.000\nSomeone Else: Me too.\n"
