@@ -22,20 +22,24 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import cache, cached_property
 from typing import Any, Literal
 
 from django.db import connections
-from django.db.models import BooleanField, FloatField, Q, QuerySet
-from django.db.models.expressions import RawSQL
+from django.db.models import BooleanField, Field, FloatField, ForeignKey, Model, Q, QuerySet
+from django.db.models.expressions import Col, RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from traction.core import permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.customers.models import Customer
+from traction.sessions.models import Session
 
-from .models import Insight, InsightStatus
+from .models import Insight, InsightStatus, Step
 
 FTS_TABLE = "insights_insight_fts"
 # The indexed expression of migration 0002_search, with qualified columns for the query
@@ -185,10 +189,16 @@ class Filters:
         )
 
 
-@dataclass(frozen=True)
+@dataclass
 class Hit:
     insight: Insight
-    html: SafeString  # the text, escaped, with the matching words in <mark>
+    query: Query
+
+    @cached_property
+    def html(self) -> SafeString:
+        """The text, escaped, with the matching words in <mark> (built when first shown:
+        the API does not need it)."""
+        return highlight(self.insight.text, self.query)
 
 
 @dataclass
@@ -282,15 +292,7 @@ def search(
     else:
         count, ids, order = _orm(base, query, vendor, cap, offset, page_size + 1)
     has_next = len(ids) > page_size
-    ids = ids[:page_size]
-    found = {
-        i.pk: i
-        for i in Insight.objects.using(db)
-        .filter(pk__in=ids)
-        .select_related("session", "step", "customer")
-        .order_by()
-    }
-    insights = [found[i] for i in ids if i in found]
+    insights = _fetch(db, ids[:page_size])
     notes = []
     if query.dropped:
         notes.append(
@@ -306,7 +308,7 @@ def search(
     return Results(
         query=query,
         filters=filters,
-        hits=[Hit(insight=i, html=highlight(i.text, query)) for i in insights],
+        hits=[Hit(insight=i, query=query) for i in insights],
         count=min(count, cap + 1),
         capped=capped,
         cap=cap,
@@ -321,29 +323,114 @@ def search(
 def _sqlite(
     base: QuerySet[Insight], query: Query, cap: int, offset: int, limit: int
 ) -> tuple[int, list[int], Order]:
-    # The FTS table is the only table of the outer query: SQLite walks the matches (in rowid
-    # order, or all of them under the cap) and checks each against the scope by primary key.
-    # Joining the two tables instead lets the planner start from the workspace's rows.
+    # The FTS table is the only table of the outer query: SQLite walks the matches (newest
+    # first) and checks each against the scope by primary key. Joining the two tables
+    # instead lets the planner start from the workspace's rows.
     fts = f'"{FTS_TABLE}"'
     rowid = RawSQL(f"{fts}.rowid", ())  # noqa: S611 -- constant SQL
-    scope = base.filter(pk=rowid).values("pk")
+    scope = base.filter(pk=rowid).order_by().values("pk")
     scope_sql, scope_params = scope.query.get_compiler(using=base.db).as_sql()
-    where = f"{fts} MATCH %s AND EXISTS ({scope_sql})"
+    select = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s AND EXISTS ({scope_sql}) ORDER BY "  # noqa: S608
     params: list[Any] = [query.fts5(), *scope_params]
     with connections[base.db].cursor() as cursor:
+        # One walk, newest first, that stops after cap + 1 matches: it is the capped count
+        # and, for a common term, already the first pages.
+        cursor.execute(select + "rowid DESC LIMIT %s", [*params, cap + 1])
+        newest = [int(row[0]) for row in cursor.fetchall()]
+        count = len(newest)
+        if count > cap:
+            if offset + limit <= count:
+                return count, newest[offset : offset + limit], "newest"
+            cursor.execute(select + "rowid DESC LIMIT %s OFFSET %s", [*params, limit, offset])
+            return count, [int(row[0]) for row in cursor.fetchall()], "newest"
+        if count <= 1 or offset >= count:
+            return count, newest[offset : offset + limit], "relevance"
+        # Few enough matches to rank them all.
         cursor.execute(
-            f"SELECT count(*) FROM (SELECT 1 FROM {fts} WHERE {where} LIMIT %s)",  # noqa: S608
-            [*params, cap + 1],
+            select + f"bm25({fts}), rowid DESC LIMIT %s OFFSET %s", [*params, limit, offset]
         )
-        count = int(cursor.fetchone()[0])
-        order: Order = "newest" if count > cap else "relevance"
-        ordering = "rowid DESC" if order == "newest" else f"bm25({fts}), rowid DESC"
-        cursor.execute(
-            f"SELECT rowid FROM {fts} WHERE {where} ORDER BY {ordering} LIMIT %s OFFSET %s",  # noqa: S608
-            [*params, limit, offset],
+        return count, [int(row[0]) for row in cursor.fetchall()], "relevance"
+
+
+# What a result shows of the insight's session, step and customer. The insight is loaded
+# whole: its other fields cost little, and a deferred field would cost a query per hit.
+_RELATED: tuple[tuple[str, type[Model], tuple[str, ...]], ...] = (
+    ("session", Session, ("id", "title", "program_id", "workspace_id")),
+    ("step", Step, ("id", "title", "position", "scenario_id")),
+    ("customer", Customer, ("id", "name", "segment")),
+)
+
+Converter = Callable[[Any, Any, Any], Any]
+
+
+@dataclass(frozen=True)
+class _Fetch:
+    """The page's rows in one constant query (no ORM compilation per search), with the
+    database's value converters the ORM would apply (dates, booleans)."""
+
+    select: str
+    insight_fields: list[str]
+    columns: list[tuple[Col, list[Converter]]]
+
+
+@cache
+def _fetch_sql(db: str) -> _Fetch:
+    connection = connections[db]
+    qn = connection.ops.quote_name
+    table = Insight._meta.db_table
+    fields: list[Field[Any, Any]] = list(Insight._meta.concrete_fields)
+    selects = [f"{qn(table)}.{qn(f.column)}" for f in fields]
+    joins = []
+    for n, (name, model, attnames) in enumerate(_RELATED):
+        alias = qn(f"r{n}")
+        fk = Insight._meta.get_field(name)
+        assert isinstance(fk, ForeignKey)
+        joins.append(
+            f"LEFT JOIN {qn(model._meta.db_table)} {alias} "
+            f"ON {alias}.{qn(model._meta.pk.column)} = {qn(table)}.{qn(fk.column)}"
         )
-        ids = [int(row[0]) for row in cursor.fetchall()]
-    return count, ids, order
+        # Model.from_db takes the values in the order of the model's fields.
+        for related in model._meta.concrete_fields:
+            if related.attname in attnames:
+                fields.append(related)
+                selects.append(f"{alias}.{qn(related.column)}")
+    columns = []
+    for column in fields:
+        col = column.get_col(column.model._meta.db_table)
+        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        columns.append((col, converters))
+    select = (
+        f"SELECT {', '.join(selects)} FROM {qn(table)} {' '.join(joins)} "  # noqa: S608
+        f"WHERE {qn(table)}.{qn(Insight._meta.pk.column)} IN "
+    )
+    return _Fetch(select, [f.attname for f in Insight._meta.concrete_fields], columns)
+
+
+def _fetch(db: str, ids: list[int]) -> list[Insight]:
+    """The insights ``ids``, in that order, with their session, step and customer."""
+    if not ids:
+        return []
+    fetch = _fetch_sql(db)
+    connection = connections[db]
+    with connection.cursor() as cursor:
+        cursor.execute(fetch.select + "(" + ", ".join(["%s"] * len(ids)) + ")", ids)
+        rows = cursor.fetchall()
+    found: dict[int, Insight] = {}
+    width = len(fetch.insight_fields)
+    for row in rows:
+        values = list(row)
+        for n, (col, converters) in enumerate(fetch.columns):
+            for converter in converters:
+                values[n] = converter(values[n], col, connection)
+        insight = Insight.from_db(db, fetch.insight_fields, values[:width])
+        at = width
+        for name, model, attnames in _RELATED:
+            part = values[at : at + len(attnames)]
+            at += len(attnames)
+            if part[0] is not None:
+                setattr(insight, name, model.from_db(db, attnames, part))
+        found[insight.pk] = insight
+    return [found[i] for i in ids if i in found]
 
 
 def _orm(

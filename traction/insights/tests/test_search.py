@@ -446,11 +446,44 @@ def test_sqlite_plan_walks_the_matches_not_the_workspace(world: World) -> None:
     with connection.execute_wrapper(explain):
         search._sqlite(base, parse("invoice"), 10, 0, 51)
     plans = captured[1::2]
-    assert len(plans) == 2
+    assert len(plans) == 2  # the newest-first walk (the capped count), then the ranking
+    assert "USE TEMP B-TREE" not in plans[0], plans[0]  # FTS5 hands out rowids in order
     for plan in plans:
-        assert "SCAN insights_insight_fts VIRTUAL TABLE INDEX 0:M" in plan, plan
+        assert re.search(r"SCAN insights_insight_fts VIRTUAL TABLE INDEX \d+:M", plan), plan
         assert "SEARCH insights_insight USING INTEGER PRIMARY KEY (rowid=?)" in plan, plan
         assert "SCAN insights_insight " not in plan + " ", plan
+
+
+def test_a_page_costs_three_queries_whatever_it_shows(
+    world: World, django_assert_num_queries: Any
+) -> None:
+    # The capped count, the ranking, the page's rows with session, step and customer; the
+    # result shows them without loading more (no query per hit).
+    viewer = world.room.cast.viewer("admin")
+    with django_assert_num_queries(3):
+        results = search.search(viewer, "invo")
+        shown = {
+            h.insight.pk: (
+                h.insight.session.title,
+                h.insight.step.title if h.insight.step else None,
+                h.insight.customer.name if h.insight.customer else None,
+                h.insight.created_at.tzinfo is not None,
+                h.insight.internal,
+                h.insight.version,
+            )
+            for h in results.hits
+        }
+    room = world.room
+    assert shown[world.late.pk] == (
+        room.session.title,
+        room.steps[0].title,
+        world.late.customer.name if world.late.customer else "?",
+        True,
+        False,
+        1,
+    )
+    assert shown[world.internal.pk][2:5] == (None, True, True)
+    assert shown[world.renewal_gina.pk][1] is None
 
 
 # --- highlighting -----------------------------------------------------------------------------
@@ -570,3 +603,166 @@ def test_stranger_and_anonymous_cannot_open_acme_search(
 ) -> None:
     assert client_for("stranger").get(_url(world.room.cast)).status_code == 404
     assert client_for("anonymous").get(_url(world.room.cast)).status_code == 302
+
+
+# --- the API ------------------------------------------------------------------------------------
+
+API = "/api/v1/search/insights"
+
+
+def api_found(world: World, client: Client, **params: Any) -> tuple[set[str], dict[str, Any]]:
+    """The names of the world's insights the API finds, and the body."""
+    response = client.get(API, params)
+    assert response.status_code == 200, response.content
+    body = response.json()
+    names = {getattr(world, n).pk: n for n in World.__dataclass_fields__ if n != "room"}
+    return {names.get(i["id"], f"?{i['id']}") for i in body["items"]}, body
+
+
+@pytest.mark.parametrize(
+    ("principal", "expected"),
+    [
+        ("admin", {"late", "email", "internal", "renewal_gina"}),
+        ("facilitator", {"late", "email", "internal", "renewal_gina"}),
+        ("core_team", {"late", "email", "internal"}),
+        ("sponsor", {"late", "email", "internal"}),
+        ("observer", {"late", "email", "internal"}),
+        ("account_owner", {"late", "renewal_gina"}),
+        ("stranger", {"rival"}),
+    ],
+)
+def test_api_results_respect_permissions(
+    world: World, api_client_for: Callable[[str], Client], principal: str, expected: set[str]
+) -> None:
+    names, body = api_found(world, api_client_for(principal), q="invo")
+    assert names == expected
+    assert (body["count"], body["count_capped"], body["has_next"]) == (len(expected), False, False)
+
+
+def test_api_items_carry_their_attribution(
+    world: World, api_client_for: Callable[[str], Client]
+) -> None:
+    room = world.room
+    _, body = api_found(world, api_client_for("core_team"), q='"first invoice"')
+    assert body["order"] == "relevance"
+    [item] = body["items"]
+    created_at = item.pop("created_at")
+    assert created_at.startswith(world.email.created_at.date().isoformat())
+    assert item == {
+        "id": world.email.pk,
+        "session_id": room.session.pk,
+        "session_title": room.session.title,
+        "program_id": room.session.program_id,
+        "scenario_id": room.steps[1].scenario_id,
+        "step_id": room.steps[1].pk,
+        "step_title": room.steps[1].title,
+        "kind": "idea",
+        "text": "Send the first invoice by email",
+        "speaker_name": world.email.speaker_name,
+        "internal": False,
+        "customer_id": world.email.customer_id,
+        "tags": ["billing", "onboarding"],
+        "status": "accepted",
+    }
+    assert world.email.speaker_name
+    assert world.email.customer_id
+    names, body = api_found(world, api_client_for("core_team"), q="invoicing ")
+    assert names == {"internal"}
+    assert (body["items"][0]["internal"], body["items"][0]["customer_id"]) == (True, None)
+
+
+def test_api_filters(world: World, api_client_for: Callable[[str], Client]) -> None:
+    room = world.room
+    admin = api_client_for("admin")
+
+    def names(**params: Any) -> set[str]:
+        return api_found(world, admin, **params)[0]
+
+    assert names(q="invo", customers_only="true") == {"late", "email", "renewal_gina"}
+    assert names(q="invo", kind="idea") == {"email"}
+    assert names(q="invo", tag="#Billing") == {"late", "email"}
+    assert names(q="invo", step_id=room.steps[0].pk) == {"late"}
+    assert names(q="invo", session_id=room.session.pk) == {"late", "email", "internal"}
+    assert names(q="invo", program_id=room.cast.other_program.pk) == {"renewal_gina"}
+    assert names(q="invo", customer_id=world.late.customer_id) == {"late", "renewal_gina"}
+    assert names(q="invoice ", include_candidates="true") == {
+        "late",
+        "email",
+        "renewal_gina",
+        "candidate",
+    }
+    assert names(program_id=room.cast.rival_program.pk) == set()  # another workspace's id
+    assert names() == {
+        "late",
+        "email",
+        "internal",
+        "contract",
+        "renewal_gina",
+        "renewal_plain",
+    }
+
+
+def test_api_pages_and_order(world: World, api_client_for: Callable[[str], Client]) -> None:
+    admin = api_client_for("admin")
+    first = api_found(world, admin, page_size=4)[1]
+    second = api_found(world, admin, page_size=4, page=2)[1]
+    assert (first["order"], first["count"], first["has_next"]) == ("newest", 6, True)
+    assert [i["id"] for i in first["items"]] == sorted(
+        (i["id"] for i in first["items"]), reverse=True
+    )
+    assert len(second["items"]) == 2
+    assert second["has_next"] is False
+    assert api_found(world, admin, page=3, page_size=4)[1]["items"] == []
+
+
+def test_api_capped_count(
+    world: World, api_client_for: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search, "DEFAULT_CAP", 2)
+    monkeypatch.setattr(search.search, "__kwdefaults__", {**search.search.__kwdefaults__, "cap": 2})
+    _, body = api_found(world, api_client_for("admin"), q="invo", page_size=3)
+    assert (body["count"], body["count_capped"], body["order"], body["has_next"]) == (
+        2,
+        True,
+        "newest",
+        True,
+    )
+
+
+@pytest.mark.parametrize("text", HOSTILE)
+def test_api_survives_hostile_queries(
+    world: World, api_client_for: Callable[[str], Client], text: str
+) -> None:
+    response = api_client_for("admin").get(API, {"q": text})
+    if "\x00" in text:  # not storable text: refused, naming q
+        assert response.status_code == 422
+        assert response.json()["detail"][0]["loc"] == ["query", "q"]
+        return
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["count"] == len(body["items"])
+
+
+@pytest.mark.parametrize(
+    ("params", "field"),
+    [
+        ({"q": "invoice " * 1250}, "q"),
+        ({"q": "x" * 201}, "q"),
+        ({"kind": "nope"}, "kind"),
+        ({"segment": "huge"}, "segment"),
+        ({"program_id": "0"}, "program_id"),
+        ({"page": "0"}, "page"),
+        ({"page_size": "201"}, "page_size"),
+        ({"page": "201", "page_size": "50"}, "page"),  # 10,000 results deep at most
+    ],
+)
+def test_api_refuses_bad_parameters_naming_them(
+    world: World, api_client_for: Callable[[str], Client], params: dict[str, str], field: str
+) -> None:
+    response = api_client_for("admin").get(API, params)
+    assert response.status_code == 422, response.content
+    assert [e["loc"][-1] for e in response.json()["detail"]] == [field]
+
+
+def test_api_needs_a_token(world: World) -> None:
+    assert Client().get(API, {"q": "invoice"}).status_code == 401
