@@ -12,12 +12,15 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+import orjson
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError
 from ninja.errors import ValidationError as NinjaValidationError
+from ninja.renderers import BaseRenderer
+from ninja.responses import NinjaJSONEncoder
 from ninja.security import HttpBearer
 
 from traction.accounts.api import router as accounts_router
@@ -49,12 +52,32 @@ class BearerToken(HttpBearer):
         return viewer_for_token(token.strip())
 
 
+class JSONRenderer(BaseRenderer):
+    """Response bodies written by orjson, several times faster than ``json.dumps``.
+
+    Values are written as before: dates and times still go through ninja's encoder (Django's
+    format: milliseconds, ``Z`` for UTC), and so does anything orjson has no native form for
+    (decimals, lazy translations; dataclasses are refused, as before). Only the bytes between
+    values change: no spaces after separators, non-ASCII characters as UTF-8, not ``\\u``.
+    """
+
+    media_type = "application/json"
+    charset = "utf-8"
+    options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
+    options |= orjson.OPT_NON_STR_KEYS
+    default = staticmethod(NinjaJSONEncoder().default)
+
+    def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
+        return orjson.dumps(data, default=self.default, option=self.options)
+
+
 api = NinjaAPI(
     title="Traction API",
     version="1",
     description=DESCRIPTION,
     urls_namespace="api",
     auth=BearerToken(),
+    renderer=JSONRenderer(),
 )
 
 

@@ -2,13 +2,28 @@
 
 from __future__ import annotations
 
-from django.db.models import Count, IntegerField, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import F, Func, IntegerField, Q, QuerySet
 
 from traction.core import permissions
 from traction.core.permissions import Viewer
 
 from .models import Contact, Customer
+
+
+class ContactCount(Func):
+    """How many contacts the customer has: a correlated ``(SELECT COUNT(*) ...)`` on its id.
+
+    What ``Subquery(Contact.objects.filter(customer=OuterRef("pk"))...)`` says, but built and
+    compiled like a column: on a page of customers, the ORM spent longer assembling that
+    subquery than the database spent running it. Being no JOIN + GROUP BY, it leaves
+    pagination's COUNT(*) alone.
+    """
+
+    template = "(SELECT COUNT(*) FROM customers_contact c WHERE c.customer_id = %(expressions)s)"
+    output_field = IntegerField()
+
+    def __init__(self) -> None:
+        super().__init__(F("pk"))
 
 
 def customers(
@@ -29,17 +44,9 @@ def customers(
         qs = qs.filter(region__iexact=region)
     if account_owner_id is not None:
         qs = qs.filter(account_owner_id=account_owner_id)
-    # A correlated subquery rather than a JOIN + GROUP BY: pagination's COUNT(*) can drop it.
-    contact_count = (
-        Contact.objects.filter(customer=OuterRef("pk"))
-        .order_by()
-        .values("customer")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
     return (
         qs.select_related("account_owner")
-        .annotate(contact_count=Coalesce(Subquery(contact_count, output_field=IntegerField()), 0))
+        .annotate(contact_count=ContactCount())
         .order_by("name", "id")
     )
 

@@ -1,0 +1,79 @@
+"""Import: a note taker uploads a Teams transcript, maps the speaker nobody matched, confirms,
+and accepts two candidates from the review queue onto the map."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from playwright.sync_api import Page, expect
+
+from traction.core.testing.cast import PASSWORD, build_cast
+from traction.insights.models import Insight
+from traction.insights.tests.conftest import build_room
+
+TRANSCRIPT = """WEBVTT
+
+1
+00:00:01.000 --> 00:00:04.000
+<v Gina Globex (Guest)>Approval takes two weeks.</v>
+
+2
+00:00:05.000 --> 00:00:08.000
+<v Initech, Ivy>We print every invoice twice.</v>
+
+3
+00:00:09.000 --> 00:00:12.000
+<v Harold Unknown>I just listen in.</v>
+"""
+
+
+@pytest.mark.e2e
+def test_upload_preview_map_confirm_and_review(
+    live_server, transactional_db, page: Page, screenshots: Path, tmp_path: Path, settings
+) -> None:
+    settings.MEDIA_ROOT = str(tmp_path)
+    room = build_room(build_cast())
+    transcript = tmp_path / "teams-call.vtt"
+    transcript.write_text(TRANSCRIPT)
+    base = live_server.url
+    page.goto(base + "/login/")
+    page.get_by_label("Email").fill("cora@acme.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/w/acme/insights/sessions/{room.session.pk}/map/")
+    page.get_by_role("link", name="Import notes or transcript").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Import notes or a transcript")
+    page.locator("input[type=file]").set_input_files(str(transcript))
+    page.get_by_role("button", name="Upload and preview").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Check the import of “teams-call.vtt”")
+    expect(page.locator(".lead")).to_contain_text("3 rows to import")
+    # Gina and Ivy ("Initech, Ivy") are recognised; Harold matches nobody and must be decided.
+    harold = page.get_by_label("Harold Unknown")
+    expect(harold).to_be_visible()
+    harold.select_option(label="— keep the name as written, credit nobody —")
+    page.screenshot(path=str(screenshots / "import-preview.png"), full_page=True)
+    page.get_by_role("button", name="Import 3 rows").click()
+
+    expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
+    expect(page.get_by_text("Imported 3 candidates from teams-call.vtt.")).to_be_visible()
+    # Names stay as written in the file; matched ones are credited to the contact.
+    assert list(
+        Insight.objects.order_by("source_line").values_list(
+            "speaker_name", "speaker_contact__name", "status"
+        )
+    ) == [
+        ("Gina Globex (Guest)", "Gina Globex", "candidate"),
+        ("Initech, Ivy", "Ivy Initech", "candidate"),
+        ("Harold Unknown", None, "candidate"),
+    ]
+    page.get_by_label("Tick line 3").check()
+    page.get_by_label("Tick line 7").check()
+    page.get_by_role("button", name="Accept ticked").click()
+    expect(page.locator(".review-table tbody tr")).to_have_count(1)
+    page.screenshot(path=str(screenshots / "import-review.png"), full_page=True)
+    assert sorted(Insight.objects.filter(status="accepted").values_list("text", flat=True)) == [
+        "Approval takes two weeks.",
+        "We print every invoice twice.",
+    ]
