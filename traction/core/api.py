@@ -132,20 +132,20 @@ class FilterSchema(Schema):
 MAX_PAGE = 1_000_000
 
 
+PageNumber = Annotated[int, Field(ge=1, le=MAX_PAGE, description="Page number, from 1.")]
+PageSize = Annotated[int, Field(ge=1, le=settings.NINJA_MAX_PER_PAGE_SIZE)]
+PAGE_SIZE_HELP = (
+    f"Items per page (default {settings.NINJA_PAGINATION_PER_PAGE}, "
+    f"at most {settings.NINJA_MAX_PER_PAGE_SIZE})."
+)
+
+
 class Pagination(PageNumberPagination):
     """``?page=&page_size=`` with ``{"items": [...], "count": N}``; sizes from settings."""
 
     class Input(Schema):
-        page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
-        page_size: int = Field(
-            settings.NINJA_PAGINATION_PER_PAGE,
-            ge=1,
-            le=settings.NINJA_MAX_PER_PAGE_SIZE,
-            description=(
-                f"Items per page (default {settings.NINJA_PAGINATION_PER_PAGE}, "
-                f"at most {settings.NINJA_MAX_PER_PAGE_SIZE})."
-            ),
-        )
+        page: PageNumber = 1
+        page_size: PageSize = Field(settings.NINJA_PAGINATION_PER_PAGE, description=PAGE_SIZE_HELP)
 
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(

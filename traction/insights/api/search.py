@@ -15,7 +15,17 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router, Schema
 from ninja.errors import ValidationError
 
-from traction.core.api import ABSENT, MAX_PAGE, FilterSchema, ObjectId, Text, responses, viewer
+from traction.core.api import (
+    ABSENT,
+    PAGE_SIZE_HELP,
+    FilterSchema,
+    ObjectId,
+    PageNumber,
+    PageSize,
+    Text,
+    responses,
+    viewer,
+)
 from traction.customers.schemas import SegmentValue
 from traction.insights import search
 from traction.insights.models import Insight
@@ -48,16 +58,10 @@ class SearchParams(FilterSchema):
     include_candidates: bool = Field(
         False, description="Also imported insights still waiting for review."
     )
-    page: int = Field(1, ge=1, le=MAX_PAGE, description="Page number, from 1.")
-    page_size: int = Field(
+    page: PageNumber = 1
+    page_size: PageSize = Field(
         settings.NINJA_PAGINATION_PER_PAGE,
-        ge=1,
-        le=settings.NINJA_MAX_PER_PAGE_SIZE,
-        description=(
-            f"Items per page (default {settings.NINJA_PAGINATION_PER_PAGE}, "
-            f"at most {settings.NINJA_MAX_PER_PAGE_SIZE}). Pages reach at most "
-            f"{MAX_DEPTH:,} results deep."
-        ),
+        description=f"{PAGE_SIZE_HELP} Pages reach at most {MAX_DEPTH:,} results deep.",
     )
 
 
