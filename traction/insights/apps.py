@@ -1,4 +1,16 @@
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+
+
+def _repair_search_index(using: str = "default", **kwargs: Any) -> None:
+    # A later migration that rebuilds the insight table on SQLite drops the search triggers
+    # with the old table; put them back (and re-index) whenever migrations have run.
+    from traction.insights import search
+
+    if search.repair_sqlite_index(using) and kwargs.get("verbosity", 1) >= 1:
+        print("Search index: the full-text triggers were missing; recreated and re-indexed.")
 
 
 class InsightsConfig(AppConfig):
@@ -12,6 +24,7 @@ class InsightsConfig(AppConfig):
         from . import rules, selectors
 
         registry.register(rules.RULES)
+        post_migrate.connect(_repair_search_index, sender=self)
         sections.register(
             "session",
             "capture",

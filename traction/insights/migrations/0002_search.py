@@ -12,8 +12,8 @@ it newest first instead of sorting every row of the workspace.
 Written by hand with RunPython: none of this is model state, so ``makemigrations --check``
 sees no drift. Beware on SQLite: a later migration that *rebuilds* ``insights_insight``
 (Django does so for most AlterField/RemoveField) drops these triggers with the old table;
-such a migration must create them again from SQLITE_FORWARD (``search.sqlite_index_ok``
-and a test guard them).
+the app repairs that after every ``migrate`` (``search.repair_sqlite_index``, connected to
+post_migrate in apps.py), running SQLITE_FORWARD again, which re-indexes every row.
 """
 
 # ruff: noqa: S608 -- the SQL below is constant; FTS only names our own table

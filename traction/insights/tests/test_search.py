@@ -766,3 +766,19 @@ def test_api_refuses_bad_parameters_naming_them(
 
 def test_api_needs_a_token(world: World) -> None:
     assert Client().get(API, {"q": "invoice"}).status_code == 401
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 triggers")
+def test_a_dropped_trigger_is_recreated_after_migrate_and_rows_reindexed(room: Room) -> None:
+    from django.core.management import call_command
+
+    fran = room.cast.viewer("facilitator")
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TRIGGER {search.FTS_TABLE}_ai")
+    assert not search.sqlite_index_ok()
+    services.capture_insight(fran, session=room.session, kind="idea", text="Xylophone billing")
+    assert search.search(fran, "xylophone").count == 0  # not indexed: the trigger is gone
+    call_command("migrate", verbosity=0)
+    assert search.sqlite_index_ok()
+    assert search.search(fran, "xylophone").count == 1
+    assert search.repair_sqlite_index() is False  # nothing left to repair
