@@ -47,7 +47,9 @@ def test_upload_preview_map_confirm_and_review(
     page.locator("input[type=file]").set_input_files(str(transcript))
     page.get_by_role("button", name="Upload and preview").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Check the import of “teams-call.vtt”")
+    expect(page.get_by_role("heading", level=1)).to_have_text(
+        "Check the import of “teams-call.vtt”"
+    )
     expect(page.locator(".lead")).to_contain_text("3 rows to import")
     # Gina and Ivy ("Initech, Ivy") are recognised; Harold matches nobody and must be decided.
     harold = page.get_by_label("Harold Unknown")
