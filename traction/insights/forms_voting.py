@@ -8,7 +8,8 @@ from typing import Any
 from django import forms
 
 from .models import Insight
-from .voting import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, BallotRow, TallyEntry
+from .ranking import BallotRow
+from .voting import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, TallyEntry
 
 
 class BudgetForm(forms.Form):

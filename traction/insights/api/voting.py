@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from traction.core.api import InputSchema, ObjectId, responses, viewer
-from traction.insights import selectors, voting
+from traction.insights import ranking, selectors, voting
 from traction.sessions.models import Session
 
 router = Router(tags=["voting"])
@@ -120,7 +120,7 @@ def _state(found: object) -> Literal["not_opened", "open", "closed"]:
     return "open" if getattr(found, "is_open", False) else "closed"
 
 
-def _ballot(row: voting.BallotRow) -> BallotOut:
+def _ballot(row: ranking.BallotRow) -> BallotOut:
     return BallotOut(
         contact_id=row.contact.pk,
         name=row.contact.name,
@@ -131,18 +131,18 @@ def _ballot(row: voting.BallotRow) -> BallotOut:
 
 
 def _voting(session: Session) -> VotingOut:
-    found = voting.voting_round(session)
+    found = ranking.voting_round(session)
     return VotingOut(
         session_id=session.pk,
         state=_state(found),
         budget=found.budget if found else voting.DEFAULT_BUDGET,
         opened_at=found.opened_at if found else None,
         closed_at=found.closed_at if found else None,
-        ballots=[_ballot(b) for b in voting.ballots(session)],
+        ballots=[_ballot(b) for b in ranking.ballots(session)],
     )
 
 
-def _card(card: voting.RankedCard, found: voting.Results) -> RankedCardOut:
+def _card(card: ranking.RankedCard, found: ranking.Results) -> RankedCardOut:
     return RankedCardOut(
         rank=card.rank,
         insight_id=card.insight.pk,
@@ -228,7 +228,7 @@ def record_room_vote(request: HttpRequest, session_id: int, payload: RoomDotIn) 
     session = selectors.session_for(v, session_id, "voting.run")
     operation = voting.add_dot if payload.change == "add" else voting.remove_dot
     operation(v, session=session, contact_id=payload.contact_id, insight_id=payload.insight_id)
-    row = next(b for b in voting.ballots(session) if b.contact.pk == payload.contact_id)
+    row = next(b for b in ranking.ballots(session) if b.contact.pk == payload.contact_id)
     return _ballot(row)
 
 
@@ -260,7 +260,7 @@ def record_paper_tally(request: HttpRequest, session_id: int, payload: PaperTall
 def get_voting_results(request: HttpRequest, session_id: int) -> VotingResultsOut:
     """Ranked by dots, then by the number of customers who voted for the card, then in capture
     order. Internal participants' remarks are never ranked."""
-    found = voting.results(selectors.session_for(viewer(request), session_id))
+    found = ranking.results(selectors.session_for(viewer(request), session_id))
     return VotingResultsOut(
         session_id=found.session.pk,
         state=_state(found.round),

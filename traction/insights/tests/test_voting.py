@@ -20,7 +20,7 @@ from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.customers import services as customer_services
 from traction.customers.models import Contact
-from traction.insights import links, voting
+from traction.insights import links, ranking, voting
 from traction.insights import services as insight_services
 from traction.insights.models import Insight, InsightStatus, Vote, VotingRound
 from traction.insights.voting import TallyEntry
@@ -602,7 +602,7 @@ def test_results_rank_by_dots_then_voters_then_capture_order(cast: Cast, opened:
     add(cast, opened, opened.iris, "idea")
     add(cast, opened, opened.gina, "idea")
     add(cast, opened, opened.ian, "issue2", 2)
-    found = voting.results(opened.session)
+    found = ranking.results(opened.session)
     assert [(r.rank, r.insight.text, r.dots, r.voters) for r in found.overall] == [
         (1, "The first invoice arrives", 3, 2),
         (2, "Approval takes three weeks", 3, 1),
@@ -631,7 +631,7 @@ def test_results_rank_by_dots_then_voters_then_capture_order(cast: Cast, opened:
 def test_results_tie_on_dots_and_voters_keeps_capture_order(cast: Cast, opened: Room) -> None:
     add(cast, opened, opened.gina, "issue2")
     add(cast, opened, opened.gus, "issue")
-    found = voting.results(opened.session)
+    found = ranking.results(opened.session)
     assert [r.insight.text for r in found.overall[:2]] == [
         "Approval takes three weeks",
         "Nobody answers the phone",
@@ -640,7 +640,7 @@ def test_results_tie_on_dots_and_voters_keeps_capture_order(cast: Cast, opened: 
 
 
 def test_internal_remarks_are_never_ranked(cast: Cast, opened: Room) -> None:
-    found = voting.results(opened.session)
+    found = ranking.results(opened.session)
     texts = {r.insight.text for r in found.overall}
     assert texts == {
         "The first invoice arrives",
@@ -652,7 +652,7 @@ def test_internal_remarks_are_never_ranked(cast: Cast, opened: Room) -> None:
 
 def test_ballots_list_each_participant_with_spent_and_left(cast: Cast, opened: Room) -> None:
     add(cast, opened, opened.iris, "idea", 2)
-    rows = voting.ballots(opened.session)
+    rows = ranking.ballots(opened.session)
     assert [(r.contact.name, r.spent, r.left) for r in rows] == [
         ("Gina Globex", 0, 3),
         ("Gus Globex", 0, 3),

@@ -22,7 +22,7 @@ from traction.accounts.forms import apply_domain_errors
 from traction.core import permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.core.permissions import Viewer, public
-from traction.insights import links, selectors, voting
+from traction.insights import links, ranking, selectors, voting
 from traction.insights.forms_voting import BudgetForm, LinkBallotForm, PaperTallyForm, RoomDotForm
 from traction.insights.models import Vote
 from traction.sessions.models import Session
@@ -48,7 +48,7 @@ def _message(exc: DomainError) -> str:
 def _voting_page(
     request: HttpRequest, session: Session, form: BudgetForm | None = None, status: int = 200
 ) -> HttpResponse:
-    found = voting.voting_round(session)
+    found = ranking.voting_round(session)
     if form is None:
         form = BudgetForm(initial={"budget": found.budget if found else voting.DEFAULT_BUDGET})
     return render(
@@ -58,7 +58,7 @@ def _voting_page(
             "session": session,
             "round": found,
             "form": form,
-            "ballots": voting.ballots(session),
+            "ballots": ranking.ballots(session),
             "card_count": voting.votable_cards(session).count(),
         },
         status=status,
@@ -78,7 +78,7 @@ def voting_open(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRe
     session = selectors.session_for(viewer, session_id, "voting.run")
     form = BudgetForm(request.POST)
     if form.is_valid():
-        reopening = voting.voting_round(session) is not None
+        reopening = ranking.voting_round(session) is not None
         try:
             found = voting.open_voting(viewer, session=session, budget=form.cleaned_data["budget"])
         except ValidationFailed as exc:
@@ -130,14 +130,14 @@ def voting_close(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
 
 
 def _room_context(session: Session, voter_id: int | None, error: str = "") -> dict[str, Any]:
-    ballots = voting.ballots(session)
+    ballots = ranking.ballots(session)
     voter = next((b for b in ballots if b.contact.pk == voter_id), None)
     return {
         "session": session,
-        "round": voting.voting_round(session),
+        "round": ranking.voting_round(session),
         "ballots": ballots,
         "voter": voter,
-        "groups": voting.room_board(session, voter.contact.pk if voter else None),
+        "groups": ranking.room_board(session, voter.contact.pk if voter else None),
         "error": error,
     }
 
@@ -195,7 +195,7 @@ def voting_paper(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
         (v.insight_id, v.contact_id): v.dots
         for v in Vote.objects.filter(session=session).only("insight_id", "contact_id", "dots")
     }
-    voters = voting.ballots(session)
+    voters = ranking.ballots(session)
     form = PaperTallyForm(
         request.POST if request.method == "POST" else None,
         cards=list(voting.votable_cards(session)),
@@ -234,7 +234,7 @@ def voting_paper(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
         "insights/voting_paper.html",
         {
             "session": session,
-            "round": voting.voting_round(session),
+            "round": ranking.voting_round(session),
             "form": form,
             "voters": [(b, column_errors.get(b.contact.pk, [])) for b in voters],
             "rows": [(card, cells, row_errors.get(card.pk, [])) for card, cells in form.rows()],
@@ -254,7 +254,7 @@ def results(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRespon
         "insights/voting_results.html",
         {
             "session": session,
-            "results": voting.results(session),
+            "results": ranking.results(session),
             "can_run": permissions.can(viewer, "voting.run", session),
         },
     )
