@@ -60,14 +60,14 @@ def test_upload_preview_map_confirm_and_review(
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
     expect(page.get_by_text("Imported 3 candidates from teams-call.vtt.")).to_be_visible()
-    # Names stay as written in the file; matched ones are credited to the contact.
+    # Matched names are credited to the contact (and shown as their name); others as written.
     assert list(
         Insight.objects.order_by("source_line").values_list(
             "speaker_name", "speaker_contact__name", "status"
         )
     ) == [
-        ("Gina Globex (Guest)", "Gina Globex", "candidate"),
-        ("Initech, Ivy", "Ivy Initech", "candidate"),
+        ("Gina Globex", "Gina Globex", "candidate"),
+        ("Ivy Initech", "Ivy Initech", "candidate"),
         ("Harold Unknown", None, "candidate"),
     ]
     page.get_by_label("Tick line 3").check()

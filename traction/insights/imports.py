@@ -393,6 +393,10 @@ def _clock(ms: int | None) -> str:
 # --- the import -------------------------------------------------------------------------------
 
 
+# (contact id, user id, customer id, internal, the speaker's name to show)
+Who = tuple[int | None, int | None, int | None, bool, str]
+
+
 class _Attributions:
     """Who each name written in the file is, decided once per distinct name."""
 
@@ -404,7 +408,7 @@ class _Attributions:
         self.people = selectors.speakers(session)
         self.by_key = {p.key: p for p in self.people}
         self.pairs = [(p, p.name) for p in self.people]
-        self.cache: dict[str, tuple[int | None, int | None, int | None, bool]] = {}
+        self.cache: dict[str, Who] = {}
         self.unmatched: dict[str, int] = {}  # name -> first line
         self.new_contacts: list[str] = []
         self._check_mapping()
@@ -422,17 +426,24 @@ class _Attributions:
                 "unattributed.",
             )
 
-    def __call__(self, name: str, line: int) -> tuple[int | None, int | None, int | None, bool]:
-        """(contact id, user id, customer id, internal) for a name as written."""
+    def __call__(self, name: str, line: int) -> Who:
+        """(contact id, user id, customer id, internal, name to show) for a name as written:
+        the credited person's own name when matched, else the name as written."""
         if name in self.cache:
             return self.cache[name]
         key = self.mapping.get(name)
         person = self.by_key.get(key) if key else None
         if key is None:
             person = speaker_names.match(name, self.pairs) if name else None
-        who: tuple[int | None, int | None, int | None, bool] = (None, None, None, False)
+        who: Who = (None, None, None, False, name)
         if person is not None:
-            who = (person.contact_id, person.user_id, person.customer_id, person.internal)
+            who = (
+                person.contact_id,
+                person.user_id,
+                person.customer_id,
+                person.internal,
+                person.name,
+            )
         elif key and key.startswith(NEW_CONTACT):
             who = self._new_contact(name, int(key[len(NEW_CONTACT) :]))
         elif name and key is None and not self.keep_unmatched:
@@ -440,7 +451,7 @@ class _Attributions:
         self.cache[name] = who
         return who
 
-    def _new_contact(self, name: str, customer_id: int) -> tuple[int, None, int, bool]:
+    def _new_contact(self, name: str, customer_id: int) -> Who:
         from traction.customers import selectors as customer_selectors
         from traction.customers import services as customer_services
 
@@ -469,7 +480,7 @@ class _Attributions:
             self.actor, customer=customer, name=written[:150], email=email
         )
         self.new_contacts.append(contact.name)
-        return contact.pk, None, customer.pk, False
+        return contact.pk, None, customer.pk, False, contact.name
 
 
 class _Steps:
@@ -635,7 +646,7 @@ def _import(
     with connection.cursor() as cursor:
         try:
             for record in _records(counting, fmt, layout):
-                contact_id, user_id, customer_id, internal = who(record.speaker, record.line)
+                contact_id, user_id, customer_id, internal, shown = who(record.speaker, record.line)
                 step_id = step_of(record.step, record.line) if record.step else None
                 kind, placed = _placement(fmt, record.kind, step_id is not None)
                 if placed or options.accept:
@@ -656,7 +667,7 @@ def _import(
                 row[i_text] = record.text
                 row[i_contact] = contact_id
                 row[i_user] = user_id
-                row[i_name] = record.speaker[:160]
+                row[i_name] = shown[:160]
                 row[i_customer] = customer_id
                 row[i_internal] = internal
                 row[i_tags] = _tags(record)

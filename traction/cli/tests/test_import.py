@@ -65,7 +65,7 @@ def test_unmatched_speakers_are_listed_then_mapped_and_accepted(room: Room, tmp_
     ]
     assert "Importing zoom.vtt" in done.stderr  # the progress bar
     assert list(Insight.objects.order_by("source_line").values_list("speaker_name", "status")) == [
-        ("Globex, Gina", "accepted"),
+        ("Gina Globex", "accepted"),
         ("Hank Newman", "accepted"),
     ]
 

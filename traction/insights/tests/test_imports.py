@@ -113,7 +113,7 @@ def test_a_zoom_transcript_becomes_attributed_candidates_in_file_order(room: Roo
             3,
             "candidate",
             "quote",
-            "Globex, Gina",
+            "Gina Globex",  # credited: the contact's own name, not "Globex, Gina"
             gina,
             None,
             cast.customer.pk,
@@ -125,7 +125,7 @@ def test_a_zoom_transcript_becomes_attributed_candidates_in_file_order(room: Roo
             15,
             "candidate",
             "quote",
-            "Ivy",
+            "Ivy Initech",
             ivy,
             None,
             cast.other_customer.pk,
@@ -171,7 +171,7 @@ def test_teams_voice_tags_are_speakers_and_accept_puts_them_on_the_map(room: Roo
     result = run(room, TEAMS, "meeting.vtt", accept=True)
     assert (result.candidates, result.accepted) == (0, 2)
     assert [r[1:5] for r in rows(room)] == [
-        ("accepted", "quote", "Gina Globex (Guest)", room.gina.pk),
+        ("accepted", "quote", "Gina Globex", room.gina.pk),
         ("accepted", "quote", "Ivy Initech", room.ivy.pk),
     ]
     assert Insight.objects.get(source_line=3).text == "We print every invoice twice."
@@ -309,7 +309,7 @@ def test_keep_unmatched_keeps_names_as_written(room: Room) -> None:
 
 def test_a_speaker_can_be_mapped_to_a_participant_by_hand(room: Room) -> None:
     run(room, "The CFO: Send it to me.\n", "notes.txt", speakers={"The CFO": f"c:{room.ivy.pk}"})
-    assert rows(room)[0][3:7] == ("The CFO", room.ivy.pk, None, room.cast.other_customer.pk)
+    assert rows(room)[0][3:7] == ("Ivy Initech", room.ivy.pk, None, room.cast.other_customer.pk)
 
 
 def test_a_mapping_to_someone_outside_the_session_is_refused(room: Room) -> None:
