@@ -177,7 +177,7 @@ def test_utf16_is_refused_with_hint():
 
 
 def test_file_over_max_bytes_is_refused(monkeypatch):
-    monkeypatch.setattr(parsers, "MAX_BYTES", 100)
+    monkeypatch.setattr(parsers.lines, "MAX_BYTES", 100)
     error = refusal(b"Alice: hello there\n" * 10, "text")
     assert error.line is None
     assert "larger than" in error.reason

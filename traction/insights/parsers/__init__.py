@@ -1,0 +1,101 @@
+"""Read the files a note taker imports into a session's review queue.
+
+Transcripts (WebVTT from Zoom and Teams, SRT, plain "Name: text" lines) become `Cue`s and
+sticky-note CSV exports (Miro, Mural, FigJam...) become `StickyRow`s. Everything here is pure
+Python: no Django, no database. Every reader takes a binary stream, walks it line by line (memory
+stays flat as files grow) and refuses bad input with a `ParseError` naming the line and the reason.
+
+We parse WebVTT and SRT by hand rather than with webvtt-py: it reads the whole file into memory
+and several of its refusals (bad signature, undecodable bytes, empty cues) carry no line number,
+while every refusal here must say which line is wrong and why.
+
+The package: ``lines`` (strict line reading, `ParseError`), ``transcripts`` (`Cue`,
+`iter_cues`, `utterances`), ``stickies`` (`CsvLayout`, `StickyRow`, `sniff_csv`, `iter_csv`,
+`kind_from`); format detection is here.
+"""
+
+import csv
+import re
+
+from .lines import MAX_BYTES, ParseError
+from .stickies import (
+    CSV_FIELDS,
+    CsvLayout,
+    StickyRow,
+    _guess_mapping,
+    iter_csv,
+    kind_from,
+    sniff_csv,
+)
+from .transcripts import Cue, _split_label, iter_cues, utterances
+
+__all__ = [
+    "CSV_FIELDS",
+    "FORMATS",
+    "MAX_BYTES",
+    "CsvLayout",
+    "Cue",
+    "ParseError",
+    "StickyRow",
+    "detect_format",
+    "iter_csv",
+    "iter_cues",
+    "kind_from",
+    "sniff_csv",
+    "utterances",
+]
+
+FORMATS = {
+    "vtt": "WebVTT transcript",
+    "srt": "SRT subtitles",
+    "text": "Plain text transcript",
+    "csv": "Sticky-note CSV",
+}
+
+_BOM = b"\xef\xbb\xbf"
+
+
+# --- Format detection -------------------------------------------------------------------------
+
+_EXTENSIONS = {
+    "vtt": "vtt",
+    "srt": "srt",
+    "txt": "text",
+    "text": "text",
+    "csv": "csv",
+    "tsv": "csv",
+}
+
+
+def detect_format(filename: str, head: bytes) -> str:
+    """The key in FORMATS for a file, by its content first and its extension second."""
+    if head.startswith(_BOM):
+        head = head[3:]
+    if re.match(rb"WEBVTT(?:[ \t\r\n]|$)", head):
+        return "vtt"
+    if b"\0" not in head:
+        lines = head.decode("utf-8", errors="replace").splitlines()
+        filled = [line.strip() for line in lines[:20] if line.strip()]
+        if len(filled) >= 2 and filled[0].isdigit() and "-->" in filled[1]:
+            return "srt"
+        if lines and _looks_like_csv_header(lines[0]):
+            return "csv"
+    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
+    if extension in _EXTENSIONS:
+        return _EXTENSIONS[extension]
+    if b"\0" not in head and any(
+        _split_label(line.strip()) for line in head.decode("utf-8", errors="replace").splitlines()
+    ):
+        return "text"
+    raise ParseError(
+        f'Cannot tell what kind of file "{filename}" is; import a WebVTT (.vtt), SRT (.srt), '
+        "plain text (.txt) or sticky-note CSV (.csv) file."
+    )
+
+
+def _looks_like_csv_header(line: str) -> bool:
+    for delimiter in ",;\t":
+        cells = next(csv.reader([line], delimiter=delimiter), [])
+        if len(cells) >= 2 and _guess_mapping(cells)["text"] is not None:
+            return True
+    return False

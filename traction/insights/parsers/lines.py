@@ -1,0 +1,84 @@
+"""Reading an imported file line by line: strict UTF-8, a BOM dropped, CRLF or LF, a size
+limit, and a `ParseError` naming the line for anything that is not text."""
+
+import re
+from collections.abc import Iterator
+from typing import BinaryIO
+
+MAX_BYTES = 25 * 1024 * 1024  # larger files are refused before parsing
+
+_BOM = b"\xef\xbb\xbf"
+_MAX_LINE_BYTES = 1024 * 1024
+
+
+class ParseError(Exception):
+    """A refusal: the line (1-based physical line in the file, or None when no line applies)
+    and the reason."""
+
+    def __init__(self, reason: str, line: int | None = None) -> None:
+        super().__init__(reason, line)
+        self.reason = reason
+        self.line = line
+
+    def __str__(self) -> str:
+        return self.reason if self.line is None else f"Line {self.line}: {self.reason}"
+
+
+# --- Lines -------------------------------------------------------------------------------------
+
+_CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_NOT_TEXT = "This line holds binary data, not text; import a .vtt, .srt, .txt or .csv file."
+
+
+def _lines(stream: BinaryIO, *, keep_ends: bool = False) -> Iterator[str]:
+    """Yield the stream's physical lines, strictly decoded as UTF-8: item N is line N.
+
+    A leading byte-order mark is dropped; CRLF and LF both end a line. Without keep_ends the
+    line end is removed, with it every line end becomes "\\n". Raises ParseError for binary or
+    non-UTF-8 lines, overlong lines, files past MAX_BYTES and files holding only whitespace.
+    """
+    readline = stream.readline
+    lineno = 0
+    total = 0
+    has_content = False
+    while raw := readline(_MAX_LINE_BYTES):
+        lineno += 1
+        total += len(raw)
+        if total > MAX_BYTES:
+            raise ParseError(
+                f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; "
+                "split it into smaller files and import each."
+            )
+        if len(raw) == _MAX_LINE_BYTES and not raw.endswith(b"\n"):
+            raise ParseError(
+                "This line is longer than 1 MB; the file does not look like a transcript "
+                "or a sticky-note CSV.",
+                lineno,
+            )
+        if lineno == 1:
+            if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
+                raise ParseError(
+                    "The file is UTF-16 text; save it as UTF-8 and import it again.", 1
+                )
+            if raw.startswith(_BOM):
+                raw = raw[3:]
+        if b"\0" in raw:
+            raise ParseError(_NOT_TEXT, lineno)
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            if _CONTROL_BYTES.search(raw):
+                raise ParseError(_NOT_TEXT, lineno) from None
+            raise ParseError(
+                f"This line is not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
+                "save the file as UTF-8 and import it again.",
+                lineno,
+            ) from None
+        if not has_content and text.strip():
+            has_content = True
+        if keep_ends:
+            yield text[:-2] + "\n" if text.endswith("\r\n") else text
+        else:
+            yield text.rstrip("\r\n")
+    if not has_content:
+        raise ParseError("The file is empty.")

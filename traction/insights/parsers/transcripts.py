@@ -1,0 +1,382 @@
+"""Transcripts: WebVTT (Zoom's "Name: text" cues, Teams' <v Name> voice tags), SRT and plain
+"Name: text" lines, read as `Cue`s; `utterances` joins one speaker's consecutive cues."""
+
+import html
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, replace
+from typing import BinaryIO
+
+from .lines import ParseError, _lines
+
+_VTT_SIGNATURE = re.compile(r"WEBVTT(?:[ \t].*)?$")
+_VTT_EXAMPLE = '"00:00:01.000 --> 00:00:04.000" (hours optional)'
+_SRT_EXAMPLE = '"00:00:01,000 --> 00:00:04,000"'
+
+
+@dataclass(frozen=True)
+class Cue:
+    line: int  # physical line where the cue (its id or timing line) starts
+    speaker: str  # as written in the file, stripped; "" when none
+    text: str  # tags removed, whitespace collapsed, cue lines joined by a space
+    start_ms: int | None
+
+
+# --- Transcripts ------------------------------------------------------------------------------
+
+
+def iter_cues(stream: BinaryIO, fmt: str) -> Iterator[Cue]:
+    """The cues of a transcript in format "vtt", "srt" or "text", streamed."""
+    if fmt == "vtt":
+        return _vtt_cues(_lines(stream))
+    if fmt == "srt":
+        return _srt_cues(_lines(stream))
+    if fmt == "text":
+        return _text_cues(_lines(stream))
+    raise ValueError(f"iter_cues reads vtt, srt or text, not {fmt!r}")
+
+
+def utterances(cues: Iterable[Cue], max_chars: int = 800) -> Iterator[Cue]:
+    """Join consecutive cues of the same speaker into one (line and start_ms of the first),
+    starting a new one when the text would grow past max_chars. A single longer cue is kept
+    whole."""
+    first: Cue | None = None
+    parts: list[str] = []
+    length = 0
+    for cue in cues:
+        if not cue.text:
+            continue
+        if (
+            first is not None
+            and cue.speaker == first.speaker
+            and length + 1 + len(cue.text) <= max_chars
+        ):
+            parts.append(cue.text)
+            length += 1 + len(cue.text)
+            continue
+        if first is not None:
+            yield replace(first, text=" ".join(parts))
+        first, parts, length = cue, [cue.text], len(cue.text)
+    if first is not None:
+        yield replace(first, text=" ".join(parts))
+
+
+_TIMING = re.compile(r"\s*([\d:.,]+)[ \t]*-->[ \t]*([\d:.,]+)(.*)$")
+_TIMING_LIKE = re.compile(r"\s*\d+:\d")  # a line that means to be a timing line
+_VTT_TIME = re.compile(r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})")
+_SRT_TIME = re.compile(r"(\d+):(\d{2}):(\d{2})[,.](\d{3})")
+_VTT_SKIPPED_BLOCK = re.compile(r"(?:NOTE|STYLE|REGION)(?:[ \t]|$)")
+_VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]*)>")
+_TAG = re.compile(r"<[^<>]*>")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200e\u200f\ufeff"))
+
+
+def _parse_timing(line: str, lineno: int, fmt: str) -> int:
+    """The start of a cue timing line in ms; ParseError naming the line when it is malformed."""
+    example = _VTT_EXAMPLE if fmt == "vtt" else _SRT_EXAMPLE
+    time_pattern = _VTT_TIME if fmt == "vtt" else _SRT_TIME
+    match = _TIMING.match(line)
+    if match and (not match.group(3) or match.group(3)[0] in " \t"):
+        times = []
+        for stamp in match.group(1, 2):
+            parts = time_pattern.fullmatch(stamp)
+            if parts is None:
+                break
+            hours, minutes, seconds, millis = (int(p or 0) for p in parts.groups())
+            if minutes >= 60 or seconds >= 60:
+                raise ParseError(
+                    f'"{stamp}" is not a valid time: minutes and seconds must be below 60; '
+                    f"expected the form {example}.",
+                    lineno,
+                )
+            times.append(((hours * 60 + minutes) * 60 + seconds) * 1000 + millis)
+        else:
+            start, end = times
+            if end < start:
+                raise ParseError(
+                    f"The cue ends ({match.group(2)}) before it starts ({match.group(1)}); "
+                    f"expected the form {example} with the end after the start.",
+                    lineno,
+                )
+            return start
+    raise ParseError(
+        f'This cue timing line is malformed ("{line.strip()[:60]}"); expected the form {example}.',
+        lineno,
+    )
+
+
+def _clean(text: str) -> str:
+    """Cue text without tags, with entities decoded and whitespace collapsed."""
+    if "<" in text:
+        text = _TAG.sub("", text)
+    if "&" in text:
+        text = html.unescape(text)
+    return " ".join(text.translate(_INVISIBLE).split())
+
+
+def _make_cue(line: int, start_ms: int | None, texts: list[str]) -> Cue | None:
+    if not texts:
+        return None
+    raw = "\n".join(texts)
+    voice = _VOICE.search(raw) if "<v" in raw else None
+    if voice:
+        speaker, text = _clean(voice.group(1)), _clean(raw)
+    else:
+        label = _split_label(_clean(texts[0]))
+        if label:
+            speaker, first = label
+            text = _clean(" ".join([first, *texts[1:]]))
+        else:
+            speaker, text = "", _clean(raw)
+    return Cue(line=line, speaker=speaker, text=text, start_ms=start_ms) if text else None
+
+
+def _cut_short(line: int) -> ParseError:
+    return ParseError(
+        "The cue starting on this line has a timing line but no text; the file may be cut short.",
+        line,
+    )
+
+
+def _vtt_cues(lines: Iterator[str]) -> Iterator[Cue]:
+    numbered = enumerate(lines, 1)
+    _, first = next(numbered)
+    if not _VTT_SIGNATURE.match(first):
+        if not first.strip():
+            # Nothing but whitespace is "The file is empty.", raised by _lines at the end.
+            any(line.strip() for _, line in numbered)
+        raise ParseError(
+            'A WebVTT file must start with "WEBVTT" on its first line; '
+            "export the transcript again as .vtt.",
+            1,
+        )
+    state = "header"  # header | between | skip | after_id | text
+    cue_line = 0
+    start_ms = 0
+    texts: list[str] = []
+    for lineno, line in numbered:
+        if state == "text":
+            if not line or line.isspace():
+                cue = _make_cue(cue_line, start_ms, texts)
+                if cue:
+                    yield cue
+                state = "between"
+            elif "-->" in line:
+                raise ParseError(
+                    "A cue timing line must follow a blank line; add one before this line.",
+                    lineno,
+                )
+            else:
+                texts.append(line)
+        elif not line or line.isspace():
+            if state == "after_id":
+                raise ParseError(
+                    "The cue id on this line is not followed by a timing line like "
+                    f"{_VTT_EXAMPLE}.",
+                    cue_line,
+                )
+            state = "between"
+        elif state == "header":
+            if "-->" in line:  # tolerate a missing blank line after the signature
+                start_ms = _parse_timing(line, lineno, "vtt")
+                cue_line, texts, state = lineno, [], "text"
+        elif state == "between":
+            if "-->" in line or _TIMING_LIKE.match(line):
+                start_ms = _parse_timing(line, lineno, "vtt")
+                cue_line, texts, state = lineno, [], "text"
+            elif _VTT_SKIPPED_BLOCK.match(line):
+                state = "skip"
+            else:
+                cue_line, state = lineno, "after_id"
+        elif state == "after_id":
+            if "-->" not in line and not _TIMING_LIKE.match(line):
+                raise ParseError(
+                    f"Expected a cue timing line like {_VTT_EXAMPLE} after the cue id "
+                    f"on line {cue_line}.",
+                    lineno,
+                )
+            start_ms, texts, state = _parse_timing(line, lineno, "vtt"), [], "text"
+    if state == "text":
+        if not texts:
+            raise _cut_short(cue_line)
+        cue = _make_cue(cue_line, start_ms, texts)
+        if cue:
+            yield cue
+    elif state == "after_id":
+        raise ParseError(
+            "The cue id on this line has no timing line or text; the file may be cut short.",
+            cue_line,
+        )
+
+
+def _srt_cues(lines: Iterator[str]) -> Iterator[Cue]:
+    state = "between"  # between | after_index | text
+    cue_line = 0
+    start_ms = 0
+    texts: list[str] = []
+    for lineno, line in enumerate(lines, 1):
+        blank = not line or line.isspace()
+        if state == "text":
+            if blank:
+                cue = _make_cue(cue_line, start_ms, texts)
+                if cue:
+                    yield cue
+                state = "between"
+            elif "-->" in line:
+                raise ParseError(
+                    "A timing line must follow a blank line and a subtitle number; "
+                    "add them before this line.",
+                    lineno,
+                )
+            else:
+                texts.append(line)
+        elif blank:
+            if state == "after_index":
+                raise ParseError(
+                    f"The subtitle number on this line is not followed by a timing line like "
+                    f"{_SRT_EXAMPLE}.",
+                    cue_line,
+                )
+        elif state == "between":
+            if line.strip().isdigit():
+                cue_line, state = lineno, "after_index"
+            elif "-->" in line or _TIMING_LIKE.match(line):
+                start_ms = _parse_timing(line, lineno, "srt")
+                cue_line, texts, state = lineno, [], "text"
+            else:
+                raise ParseError(
+                    f'Expected a subtitle number (like "1") followed by a timing line like '
+                    f"{_SRT_EXAMPLE}.",
+                    lineno,
+                )
+        elif "-->" in line or _TIMING_LIKE.match(line):  # after_index
+            start_ms, texts, state = _parse_timing(line, lineno, "srt"), [], "text"
+        else:
+            raise ParseError(
+                f"Expected a timing line like {_SRT_EXAMPLE} after the subtitle number "
+                f"on line {cue_line}.",
+                lineno,
+            )
+    if state == "text":
+        if not texts:
+            raise _cut_short(cue_line)
+        cue = _make_cue(cue_line, start_ms, texts)
+        if cue:
+            yield cue
+    elif state == "after_index":
+        raise ParseError(
+            "The subtitle number on this line has no timing line or text; "
+            "the file may be cut short.",
+            cue_line,
+        )
+
+
+# "[00:01:02]", "(01:02)" or a bare "00:01:02" (a bare "10:30" may be part of the text).
+_STAMP = r"(?:(\d{1,2}):)?(\d{1,2}):(\d{2})(?:[.,](\d{1,3}))?"
+_BARE_STAMP = r"(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,3}))?"
+_TEXT_TIME = re.compile(rf"\s*(?:\[{_STAMP}\]|\({_STAMP}\)|{_BARE_STAMP}(?=\s))\s*(?:[-–—]\s+)?")
+
+
+def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
+    """Plain "Name: text" lines, taken literally (no tags or entities). An unlabelled line
+    continues the text before it; a blank line ends a cue, and an unlabelled paragraph after it
+    has no speaker (rather than risk quoting the wrong person)."""
+    cue_line = 0
+    speaker = ""
+    start_ms: int | None = None
+    parts: list[str] = []
+    for lineno, line in enumerate(lines, 1):
+        text = line.strip()
+        if not text:
+            if parts:
+                cue = Cue(cue_line, speaker, " ".join(" ".join(parts).split()), start_ms)
+                if cue.text:
+                    yield cue
+            parts, speaker, start_ms = [], "", None
+            continue
+        stamp_ms = None
+        stamp = _TEXT_TIME.match(text)
+        if stamp:
+            stamp_ms = _stamp_ms(stamp.groups())
+            if stamp_ms is not None and stamp.end() < len(text):
+                text = text[stamp.end() :]
+            else:
+                stamp_ms = None
+        label = _split_label(text)
+        if label:
+            if parts:
+                cue = Cue(cue_line, speaker, " ".join(" ".join(parts).split()), start_ms)
+                if cue.text:
+                    yield cue
+            speaker, rest = label
+            cue_line, start_ms, parts = lineno, stamp_ms, [rest]
+        else:
+            if not parts:
+                cue_line, start_ms = lineno, stamp_ms
+            parts.append(text)
+    if parts:
+        cue = Cue(cue_line, speaker, " ".join(" ".join(parts).split()), start_ms)
+        if cue.text:
+            yield cue
+
+
+def _stamp_ms(groups: tuple[str | None, ...]) -> int | None:
+    """Milliseconds of the one filled (hours, minutes, seconds, fraction) group of _TEXT_TIME."""
+    for i in range(0, len(groups), 4):
+        hours, minutes, seconds, fraction = groups[i : i + 4]
+        if minutes is None or seconds is None:
+            continue
+        if (hours is not None and int(minutes) >= 60) or int(seconds) >= 60:
+            return None
+        millis = int((fraction or "0").ljust(3, "0"))
+        return ((int(hours or 0) * 60 + int(minutes)) * 60 + int(seconds)) * 1000 + millis
+    return None
+
+
+def _word_set(words: str) -> frozenset[str]:
+    return frozenset(words.split())
+
+
+_LABEL = re.compile(r"([^:]{1,60}):(?:\s+|$)")
+_LABEL_FORBIDDEN = frozenset('?!;"“”„«»…<>=*/\\|{}[]')
+_NAME_PARTICLES = _word_set(
+    "a al bin da das de del della den der di do dos du el la le van von y zu"
+)
+_ABBREVIATIONS = _word_set("mrs prof mme mlle")
+# Words that start a note ("Note: ...", "Also: ...") rather than name a speaker.
+_NOT_SPEAKERS = _word_set(
+    """action actions agenda also and answer but context date decision example fyi goal idea
+    important issue location nb next steps note notes now ok okay outcome problem ps question
+    quote re reminder so subject summary then time tip todo topic update warning well why yes no"""
+)
+
+
+def _split_label(text: str) -> tuple[str, str] | None:
+    """("Name", "rest") when a line starts with a speaker label "Name: rest", else None.
+
+    A label starts with a letter, has at most 5 words, no sentence punctuation, a comma only in
+    a capitalised "Last, First" form, and no lowercase word after the first but name particles
+    ("de", "van"...), so ordinary sentences ("I think: ...") are not taken for speakers."""
+    match = _LABEL.match(text)
+    if match is None:
+        return None
+    label = match.group(1).strip()
+    words = label.split()
+    if (
+        not label
+        or not label[0].isalpha()
+        or len(words) > 5
+        or not _LABEL_FORBIDDEN.isdisjoint(label)
+        or label.casefold() in _NOT_SPEAKERS
+        or label.count(",") > 1
+    ):
+        return None
+    for i, word in enumerate(words):
+        if word.endswith(".") and not (
+            len(word) <= 3 or word[:-1].casefold() in _ABBREVIATIONS or "." in word[:-1]
+        ):
+            return None
+        lowered = word[0].isalpha() and word[0].islower()
+        if lowered and ("," in label or (i > 0 and word.casefold() not in _NAME_PARTICLES)):
+            return None
+    return label, text[match.end() :].strip()
