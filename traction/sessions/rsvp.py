@@ -1,11 +1,14 @@
-"""Personal RSVP links: signed, bound to one invitation and its contact, expiring at session end.
+"""Personal links bound to one invitation and its contact, and the RSVP link built on them.
 
 The link needs no account. Its token is ``django.core.signing`` over the invitation and the
-contact ids, so one contact's link cannot answer for another, and any change to it breaks
-the signature.
+contact ids with a salt of its own per purpose, so one contact's link cannot answer for
+another, a link for one purpose (RSVP) does not open another (voting, in insights), and any
+change to it breaks the signature.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 from django.conf import settings
 from django.core import signing
@@ -13,25 +16,41 @@ from django.urls import reverse
 
 from traction.core.errors import NotFound
 
+
+@dataclass(frozen=True)
+class InvitationLink:
+    """Signed tokens for one purpose: ``salt`` keeps purposes apart, ``invalid`` is what a
+    tampered token is told, ``url_name`` the route that takes the token."""
+
+    salt: str
+    invalid: str
+    url_name: str
+
+    def make_token(self, invitation_id: int, contact_id: int) -> str:
+        return signing.dumps({"i": invitation_id, "c": contact_id}, salt=self.salt, compress=True)
+
+    def read_token(self, token: str) -> tuple[int, int]:
+        """(invitation id, contact id), or NotFound with a message for a tampered token."""
+        try:
+            data = signing.loads(token, salt=self.salt)
+            return int(data["i"]), int(data["c"])
+        except (signing.BadSignature, KeyError, TypeError, ValueError):
+            raise NotFound(self.invalid) from None
+
+    def url_for(self, invitation_id: int, contact_id: int) -> str:
+        path = reverse(self.url_name, args=[self.make_token(invitation_id, contact_id)])
+        return settings.TRACTION_SITE_URL.rstrip("/") + path
+
+
 SALT = "traction.sessions.rsvp"
-
-
-def make_token(invitation_id: int, contact_id: int) -> str:
-    return signing.dumps({"i": invitation_id, "c": contact_id}, salt=SALT, compress=True)
-
-
-def read_token(token: str) -> tuple[int, int]:
-    """(invitation id, contact id), or NotFound with a message for a tampered token."""
-    try:
-        data = signing.loads(token, salt=SALT)
-        return int(data["i"]), int(data["c"])
-    except (signing.BadSignature, KeyError, TypeError, ValueError):
-        raise NotFound(
-            "This RSVP link is not valid. Use the link from your invitation email as it is, "
-            "or ask the organiser for a new one."
-        ) from None
-
-
-def url_for(invitation_id: int, contact_id: int) -> str:
-    path = reverse("rsvp", args=[make_token(invitation_id, contact_id)])
-    return settings.TRACTION_SITE_URL.rstrip("/") + path
+RSVP = InvitationLink(
+    salt=SALT,
+    invalid=(
+        "This RSVP link is not valid. Use the link from your invitation email as it is, "
+        "or ask the organiser for a new one."
+    ),
+    url_name="rsvp",
+)
+make_token = RSVP.make_token
+read_token = RSVP.read_token
+url_for = RSVP.url_for
