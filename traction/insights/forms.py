@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from .models import InsightKind, Scenario, Step
+from .models import InsightKind, Step
 from .selectors import Speaker
 
 
@@ -28,7 +28,7 @@ def speaker_choices(people: Sequence[Speaker]) -> list[tuple[str, Any]]:
     return choices
 
 
-def step_choices(scenario: Scenario | None, steps: Sequence[Step]) -> list[tuple[str, str]]:
+def step_choices(steps: Sequence[Step]) -> list[tuple[str, str]]:
     return [("", "— no step —")] + [(str(s.pk), f"{s.position}. {s.title}") for s in steps]
 
 
@@ -56,14 +56,12 @@ class CaptureForm(forms.Form):
         self,
         *args: Any,
         people: Sequence[Speaker],
-        scenario: Scenario | None,
         steps: Sequence[Step],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         _choice(self, "speaker").choices = speaker_choices(people)
-        _choice(self, "step").choices = step_choices(scenario, steps)
-        self.fields["kind"].widget.attrs["data-shortcut"] = "t"
+        _choice(self, "step").choices = step_choices(steps)
 
 
 class ScenarioForm(forms.Form):

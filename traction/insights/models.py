@@ -201,6 +201,14 @@ class Insight(models.Model):
         return self.text[:80]
 
     @property
+    def speaker_key(self) -> str:
+        """Who said it, as the forms and the API name people: "c:<contact id>" for a
+        customer, "u:<user id>" for an internal participant, "" for nobody."""
+        if self.speaker_contact_id:
+            return f"c:{self.speaker_contact_id}"
+        return f"u:{self.speaker_user_id}" if self.speaker_user_id else ""
+
+    @property
     def tag_list(self) -> list[str]:
         return self.tags.split()
 

@@ -124,9 +124,7 @@ class InsightOut(Schema):
 
     @staticmethod
     def resolve_speaker(obj: Insight) -> str:
-        if obj.speaker_contact_id:
-            return f"c:{obj.speaker_contact_id}"
-        return f"u:{obj.speaker_user_id}" if obj.speaker_user_id else ""
+        return obj.speaker_key
 
     @staticmethod
     def resolve_tags(obj: Insight) -> list[str]:

@@ -62,7 +62,7 @@ def _board_context(
     people = selectors.speakers(session)
     can_capture = permissions.can(viewer, "insight.capture", session)
     if can_capture and form is None:
-        form = CaptureForm(people=people, scenario=current, steps=steps)
+        form = CaptureForm(people=people, steps=steps)
     on_map = {c.pk for row in (grid.rows if grid else []) for cell in row.cells for c in cell}
     on_map |= {c.pk for c in (grid.outcome + grid.context if grid else [])}
     others = [
@@ -111,7 +111,7 @@ def capture(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRespon
     current = _pick_scenario(scenarios, scenario_id)
     steps = list(current.steps.all()) if current else []
     people = selectors.speakers(session)
-    form = CaptureForm(request.POST, people=people, scenario=current, steps=steps)
+    form = CaptureForm(request.POST, people=people, steps=steps)
     saved = None
     if form.is_valid():
         data = form.cleaned_data
@@ -140,11 +140,11 @@ def capture(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRespon
         # Sticky choices: the next insight keeps the type, speaker and step just used.
         sticky = {
             "kind": saved.kind,
-            "speaker": request.POST.get("speaker", "") if typed.speaker is None else typed.speaker,
+            "speaker": saved.speaker_key,
             "step": str(saved.step_id or ""),
             "tags": data["tags"],
         }
-        form = CaptureForm(initial=sticky, people=people, scenario=current, steps=steps)
+        form = CaptureForm(initial=sticky, people=people, steps=steps)
         if not request.htmx:  # type: ignore[attr-defined]
             messages.success(request, "Saved.")
             return _to_board(request, session.pk, current.pk if current else None)
@@ -306,13 +306,7 @@ def insight_edit(request: HttpRequest, viewer: Viewer, insight_id: int) -> HttpR
         .select_related("scenario")
         .order_by("scenario_id", "position")
     )
-    speaker = (
-        f"c:{insight.speaker_contact_id}"
-        if insight.speaker_contact_id
-        else f"u:{insight.speaker_user_id}"
-        if insight.speaker_user_id
-        else ""
-    )
+    speaker = insight.speaker_key
     initial = {
         "kind": insight.kind,
         "text": insight.text,
