@@ -22,13 +22,23 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from django.db import connections
-from django.db.models import BooleanField, Field, FloatField, ForeignKey, Model, Q, QuerySet
+from django.db.models import (
+    BooleanField,
+    Field,
+    FloatField,
+    ForeignKey,
+    Model,
+    Q,
+    QuerySet,
+    signals,
+)
+from django.db.models.base import ModelState
 from django.db.models.expressions import Col, RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -58,6 +68,7 @@ PAGE_SIZE = 50
 _WORD = re.compile(r"[^\W_]+")
 
 Order = Literal["relevance", "newest"]
+M = TypeVar("M", bound=Model)
 
 
 # --- the query language -----------------------------------------------------------------------
@@ -283,13 +294,15 @@ def search(
     filters = filters or Filters()
     query = parse(q)
     page = max(1, page)
-    base = scoped(viewer, filters)
-    db = base.db
+    db = Insight.objects.db
     vendor = connections[db].vendor
     offset = (page - 1) * page_size
     if query and vendor == "sqlite":
-        count, ids, order = _sqlite(base, query, cap, offset, page_size + 1)
+        count, ids, order = _sqlite(
+            db, _scope_sql(viewer, filters, db), query, cap, offset, page_size + 1
+        )
     else:
+        base = scoped(viewer, filters)
         count, ids, order = _orm(base, query, vendor, cap, offset, page_size + 1)
     has_next = len(ids) > page_size
     insights = _fetch(db, ids[:page_size])
@@ -320,35 +333,61 @@ def search(
     )
 
 
-def _sqlite(
-    base: QuerySet[Insight], query: Query, cap: int, offset: int, limit: int
-) -> tuple[int, list[int], Order]:
+# The compiled permission scope of a search, per database, viewer and filters. Compiling it
+# costs more than a rare word's whole search, and its SQL depends on nothing but the key:
+# rules build ``Q`` objects from the viewer's ids, never from rows (see core.permissions).
+# Its placeholders are named (``%(s0)s``): SQLite's backend then only formats the text,
+# instead of rewriting every ``%s`` of it with a regular expression on every call.
+_SCOPES: dict[tuple[Any, ...], tuple[str, dict[str, Any]]] = {}
+_SCOPES_MAX = 512
+_PLACEHOLDER = re.compile(r"(?<!%)%s")
+
+
+def _scope_sql(viewer: Viewer, filters: Filters, db: str) -> tuple[str, dict[str, Any]]:
+    """``EXISTS`` subquery SQL (and params): the FTS row's insight is in the viewer's scope."""
+    key = (db, viewer.workspace_id, viewer.role, viewer.user_id, filters)
+    found = _SCOPES.get(key)
+    if found is not None:
+        # The same role passed the check when this was compiled; the request is checked.
+        permissions.mark_checked()
+        return found
     # The FTS table is the only table of the outer query: SQLite walks the matches (newest
     # first) and checks each against the scope by primary key. Joining the two tables
     # instead lets the planner start from the workspace's rows.
+    rowid = RawSQL(f'"{FTS_TABLE}".rowid', ())  # noqa: S611 -- constant SQL
+    scope = scoped(viewer, filters).using(db).filter(pk=rowid).order_by().values("pk")
+    sql, params = scope.query.get_compiler(using=db).as_sql()
+    numbers = iter(range(len(params)))
+    named = _PLACEHOLDER.sub(lambda _: f"%(s{next(numbers)})s", sql)
+    if len(_SCOPES) >= _SCOPES_MAX:
+        _SCOPES.pop(next(iter(_SCOPES)))  # the oldest
+    _SCOPES[key] = found = (named, {f"s{n}": value for n, value in enumerate(params)})
+    return found
+
+
+def _sqlite(
+    db: str, scope: tuple[str, dict[str, Any]], query: Query, cap: int, offset: int, limit: int
+) -> tuple[int, list[int], Order]:
     fts = f'"{FTS_TABLE}"'
-    rowid = RawSQL(f"{fts}.rowid", ())  # noqa: S611 -- constant SQL
-    scope = base.filter(pk=rowid).order_by().values("pk")
-    scope_sql, scope_params = scope.query.get_compiler(using=base.db).as_sql()
-    select = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %s AND EXISTS ({scope_sql}) ORDER BY "  # noqa: S608
-    params: list[Any] = [query.fts5(), *scope_params]
-    with connections[base.db].cursor() as cursor:
+    scope_sql, scope_params = scope
+    select = f"SELECT rowid FROM {fts} WHERE {fts} MATCH %(q)s AND EXISTS ({scope_sql}) ORDER BY "  # noqa: S608
+    params = {**scope_params, "q": query.fts5(), "cap": cap + 1, "limit": limit, "offset": offset}
+    page = "LIMIT %(limit)s OFFSET %(offset)s"
+    with connections[db].cursor() as cursor:
         # One walk, newest first, that stops after cap + 1 matches: it is the capped count
         # and, for a common term, already the first pages.
-        cursor.execute(select + "rowid DESC LIMIT %s", [*params, cap + 1])
+        cursor.execute(select + "rowid DESC LIMIT %(cap)s", params)
         newest = [int(row[0]) for row in cursor.fetchall()]
         count = len(newest)
         if count > cap:
             if offset + limit <= count:
                 return count, newest[offset : offset + limit], "newest"
-            cursor.execute(select + "rowid DESC LIMIT %s OFFSET %s", [*params, limit, offset])
+            cursor.execute(select + "rowid DESC " + page, params)
             return count, [int(row[0]) for row in cursor.fetchall()], "newest"
         if count <= 1 or offset >= count:
             return count, newest[offset : offset + limit], "relevance"
         # Few enough matches to rank them all.
-        cursor.execute(
-            select + f"bm25({fts}), rowid DESC LIMIT %s OFFSET %s", [*params, limit, offset]
-        )
+        cursor.execute(select + f"bm25({fts}), rowid DESC " + page, params)
         return count, [int(row[0]) for row in cursor.fetchall()], "relevance"
 
 
@@ -364,46 +403,76 @@ Converter = Callable[[Any, Any, Any], Any]
 
 
 @dataclass(frozen=True)
+class _Part:
+    """Where one model's values sit in a fetched row, and which relation of the insight it
+    fills (``None``: the insight itself)."""
+
+    model: type[Model]
+    relation: str | None
+    attnames: tuple[str, ...]
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
 class _Fetch:
     """The page's rows in one constant query (no ORM compilation per search), with the
-    database's value converters the ORM would apply (dates, booleans)."""
+    database's value converters the ORM would apply (dates, booleans), by column."""
 
     select: str
-    insight_fields: list[str]
-    columns: list[tuple[Col, list[Converter]]]
+    parts: tuple[_Part, ...]
+    converters: tuple[tuple[int, Col, tuple[Converter, ...]], ...]
 
 
 @cache
 def _fetch_sql(db: str) -> _Fetch:
     connection = connections[db]
     qn = connection.ops.quote_name
+    # Short aliases: the backend rewrites the placeholders of the whole text on every call.
     table = Insight._meta.db_table
     fields: list[Field[Any, Any]] = list(Insight._meta.concrete_fields)
-    selects = [f"{qn(table)}.{qn(f.column)}" for f in fields]
+    selects = [f"i.{qn(f.column)}" for f in fields]
+    parts = [_Part(Insight, None, tuple(f.attname for f in fields), 0, len(fields))]
     joins = []
     for n, (name, model, attnames) in enumerate(_RELATED):
-        alias = qn(f"r{n}")
+        alias = f"r{n}"
         fk = Insight._meta.get_field(name)
         assert isinstance(fk, ForeignKey)
         joins.append(
             f"LEFT JOIN {qn(model._meta.db_table)} {alias} "
-            f"ON {alias}.{qn(model._meta.pk.column)} = {qn(table)}.{qn(fk.column)}"
+            f"ON {alias}.{qn(model._meta.pk.column)} = i.{qn(fk.column)}"
         )
-        # Model.from_db takes the values in the order of the model's fields.
+        at = len(fields)
         for related in model._meta.concrete_fields:
             if related.attname in attnames:
                 fields.append(related)
                 selects.append(f"{alias}.{qn(related.column)}")
-    columns = []
-    for column in fields:
+        # The primary key comes first: a NULL there means no related row.
+        assert fields[at].primary_key
+        parts.append(_Part(model, name, tuple(f.attname for f in fields[at:]), at, len(fields)))
+    converters = []
+    for n, column in enumerate(fields):
         col = column.get_col(column.model._meta.db_table)
-        converters = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
-        columns.append((col, converters))
+        found = connection.ops.get_db_converters(col) + col.get_db_converters(connection)
+        if found:
+            converters.append((n, col, tuple(found)))
     select = (
-        f"SELECT {', '.join(selects)} FROM {qn(table)} {' '.join(joins)} "  # noqa: S608
-        f"WHERE {qn(table)}.{qn(Insight._meta.pk.column)} IN "
+        f"SELECT {', '.join(selects)} FROM {qn(table)} i {' '.join(joins)} "  # noqa: S608
+        f"WHERE i.{qn(Insight._meta.pk.column)} IN "
     )
-    return _Fetch(select, [f.attname for f in Insight._meta.concrete_fields], columns)
+    return _Fetch(select, tuple(parts), tuple(converters))
+
+
+def _loaded(model: type[M], db: str, attnames: tuple[str, ...], values: Sequence[Any]) -> M:
+    """What ``model.from_db`` returns, without ``Model.__init__``: a page of results builds
+    200 objects, and ``__init__`` (argument matching, descriptors, signals) was most of a
+    search's time. Only for models with no ``pre_init``/``post_init`` receivers (checked)."""
+    obj = model.__new__(model)
+    obj.__dict__.update(zip(attnames, values, strict=True))
+    state = obj._state = ModelState()
+    state.adding = False
+    state.db = db
+    return obj
 
 
 def _fetch(db: str, ids: list[int]) -> list[Insight]:
@@ -413,24 +482,51 @@ def _fetch(db: str, ids: list[int]) -> list[Insight]:
     fetch = _fetch_sql(db)
     connection = connections[db]
     with connection.cursor() as cursor:
-        cursor.execute(fetch.select + "(" + ", ".join(["%s"] * len(ids)) + ")", ids)
+        cursor.execute(fetch.select + _id_list(len(ids)), {f"i{n}": i for n, i in enumerate(ids)})
         rows = cursor.fetchall()
+    build = _loaded if _plain_models() else _from_db
+    own, *related = fetch.parts
+    # Hits of one session (step, customer) share one object, as with prefetch_related.
+    shared: dict[tuple[str | None, Any], Model] = {}
     found: dict[int, Insight] = {}
-    width = len(fetch.insight_fields)
     for row in rows:
         values = list(row)
-        for n, (col, converters) in enumerate(fetch.columns):
+        for n, col, converters in fetch.converters:
             for converter in converters:
                 values[n] = converter(values[n], col, connection)
-        insight = Insight.from_db(db, fetch.insight_fields, values[:width])
-        at = width
-        for name, model, attnames in _RELATED:
-            part = values[at : at + len(attnames)]
-            at += len(attnames)
-            if part[0] is not None:
-                setattr(insight, name, model.from_db(db, attnames, part))
-        found[insight.pk] = insight
+        insight = build(Insight, db, own.attnames, values[own.start : own.end])
+        cache = insight._state.fields_cache
+        for part in related:
+            pk = values[part.start]
+            if pk is None:
+                cache[part.relation] = None
+                continue
+            obj = shared.get((part.relation, pk))
+            if obj is None:
+                obj = build(part.model, db, part.attnames, values[part.start : part.end])
+                shared[(part.relation, pk)] = obj
+            cache[part.relation] = obj
+        found[values[0]] = insight
     return [found[i] for i in ids if i in found]
+
+
+@cache
+def _id_list(size: int) -> str:
+    return "(" + ", ".join(f"%(i{n})s" for n in range(size)) + ")"
+
+
+def _from_db(model: type[M], db: str, attnames: tuple[str, ...], values: Sequence[Any]) -> M:
+    return model.from_db(db, list(attnames), list(values))
+
+
+def _plain_models() -> bool:
+    """No receiver wants to hear of these models being built (else build them the slow way)."""
+    if not signals.pre_init.receivers and not signals.post_init.receivers:
+        return True
+    models = [Insight, *(model for _, model, _ in _RELATED)]
+    return not any(
+        signals.pre_init.has_listeners(m) or signals.post_init.has_listeners(m) for m in models
+    )
 
 
 def _orm(

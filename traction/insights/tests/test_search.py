@@ -432,7 +432,7 @@ def test_the_query_uses_the_indexed_expression() -> None:
 
 @pytest.mark.skipif(not SQLITE, reason="SQLite query plan")
 def test_sqlite_plan_walks_the_matches_not_the_workspace(world: World) -> None:
-    base = search.scoped(world.room.cast.viewer("admin"), Filters(kind="issue"))
+    scope = search._scope_sql(world.room.cast.viewer("admin"), Filters(kind="issue"), "default")
     captured: list[str] = []
 
     def explain(execute: Callable[..., Any], sql: str, params: Any, many: bool, ctx: Any) -> Any:
@@ -444,7 +444,7 @@ def test_sqlite_plan_walks_the_matches_not_the_workspace(world: World) -> None:
         return execute(sql, params, many, ctx)
 
     with connection.execute_wrapper(explain):
-        search._sqlite(base, parse("invoice"), 10, 0, 51)
+        search._sqlite("default", scope, parse("invoice"), 10, 0, 51)
     plans = captured[1::2]
     assert len(plans) == 2  # the newest-first walk (the capped count), then the ranking
     assert "USE TEMP B-TREE" not in plans[0], plans[0]  # FTS5 hands out rowids in order
@@ -484,6 +484,67 @@ def test_a_page_costs_three_queries_whatever_it_shows(
     )
     assert shown[world.internal.pk][2:5] == (None, True, True)
     assert shown[world.renewal_gina.pk][1] is None
+
+
+def test_results_are_the_models_the_orm_would_load(world: World) -> None:
+    # Hits are built without Model.__init__ (see search._loaded): the same field values,
+    # related objects, and state as the ORM's own, so they can be saved like any other.
+    hits = search.search(world.room.cast.viewer("admin"), "invoice").hits
+    assert hits
+    fields = [f.attname for f in Insight._meta.concrete_fields]
+    for hit in hits:
+        loaded = Insight.objects.select_related("session", "step", "customer").get(
+            pk=hit.insight.pk
+        )
+        assert [getattr(hit.insight, f) for f in fields] == [getattr(loaded, f) for f in fields]
+        assert hit.insight == loaded
+        assert not hit.insight._state.adding
+        assert hit.insight._state.db == "default"
+        assert hit.insight.session.title == loaded.session.title
+        assert hit.insight.session.pk == loaded.session_id
+        assert (hit.insight.customer.name if hit.insight.customer else None) == (
+            loaded.customer.name if loaded.customer else None
+        )
+    first = hits[0].insight
+    first.tags = "checked"
+    first.save(update_fields=["tags"])
+    assert Insight.objects.get(pk=first.pk).tags == "checked"
+
+
+def test_models_with_init_receivers_are_built_by_the_orm(world: World) -> None:
+    # Someone listening to post_init (an audit library, a field tracker) still hears of
+    # every insight a search builds.
+    from django.db.models.signals import post_init
+
+    heard: list[int] = []
+
+    def listen(sender: Any, instance: Insight, **kwargs: Any) -> None:
+        heard.append(instance.pk)
+
+    post_init.connect(listen, sender=Insight)
+    try:
+        hits = search.search(world.room.cast.viewer("admin"), "invoice").hits
+    finally:
+        post_init.disconnect(listen, sender=Insight)
+    assert hits and sorted(heard) == sorted(h.insight.pk for h in hits)
+
+
+@pytest.mark.skipif(not SQLITE, reason="the compiled scope is the SQLite path's")
+def test_a_cached_scope_still_counts_as_the_permission_check(world: World) -> None:
+    from traction.core import permissions
+
+    viewer = world.room.cast.viewer("observer")
+    for _ in range(2):  # compiled, then cached
+        token = permissions.begin_request()
+        found = search.search(viewer, "invoice")
+        assert permissions.end_request(token), "the search did not mark the request checked"
+    # The cache is per viewer: another role, user or filter gets its own scope.
+    admin = search.search(world.room.cast.viewer("admin"), "invoice")
+    assert {h.insight.pk for h in found.hits} < {h.insight.pk for h in admin.hits}
+    issues = search.search(
+        world.room.cast.viewer("admin"), "invoice", filters=Filters(kind="issue")
+    )
+    assert {h.insight.kind for h in issues.hits} == {"issue"}
 
 
 # --- highlighting -----------------------------------------------------------------------------
