@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db.models import F, Func, IntegerField, Q, QuerySet
 
 from traction.core import permissions
@@ -35,6 +37,28 @@ def customers(
     account_owner_id: int | None = None,
 ) -> QuerySet[Customer]:
     """Customers the viewer may see, filtered, with their owner and contact count in one query."""
+    return _listed(viewer, q, segment, region, account_owner_id).select_related("account_owner")
+
+
+def customer_rows(
+    viewer: Viewer,
+    fields: tuple[str, ...],
+    *,
+    q: str = "",
+    segment: str = "",
+    region: str = "",
+    account_owner_id: int | None = None,
+) -> QuerySet[Customer, dict[str, Any]]:
+    """The same list as ``customers``, as plain rows of ``fields`` (an API page: no objects)."""
+    rows: QuerySet[Customer, dict[str, Any]] = _listed(
+        viewer, q, segment, region, account_owner_id
+    ).values(*fields)
+    return rows
+
+
+def _listed(
+    viewer: Viewer, q: str, segment: str, region: str, account_owner_id: int | None
+) -> QuerySet[Customer]:
     qs = permissions.scope(viewer, "customer.view", Customer.objects.all())
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(region__icontains=q) | Q(notes__icontains=q))
@@ -44,11 +68,7 @@ def customers(
         qs = qs.filter(region__iexact=region)
     if account_owner_id is not None:
         qs = qs.filter(account_owner_id=account_owner_id)
-    return (
-        qs.select_related("account_owner")
-        .annotate(contact_count=ContactCount())
-        .order_by("name", "id")
-    )
+    return qs.annotate(contact_count=ContactCount()).order_by("name", "id")
 
 
 def customer(viewer: Viewer, customer_id: int, action: str = "customer.view") -> Customer:

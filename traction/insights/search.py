@@ -24,7 +24,7 @@ import re
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cache, cached_property, lru_cache
 from typing import Any, Literal, TypeVar
 
 from django.db import connections
@@ -124,8 +124,11 @@ class Query:
         return " & ".join(parts)
 
 
+@lru_cache(maxsize=1024)
 def parse(text: str) -> Query:
     """Words, "quoted phrases" and a prefix last word; everything else is ignored.
+
+    Cached: a Query is immutable, and live search asks for the same text again and again.
 
     Raises ValidationFailed (field ``q``) for queries longer than MAX_QUERY_CHARS.
     """

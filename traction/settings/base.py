@@ -79,14 +79,18 @@ def database_from_env(default_sqlite: Path) -> dict[str, Any]:
             dj_database_url.parse(url, conn_max_age=60, conn_health_checks=True)
         )
         if config["ENGINE"] == "django.db.backends.sqlite3":
+            config["ENGINE"] = SQLITE_ENGINE
             config["OPTIONS"] = SQLITE_OPTIONS
         return config
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": SQLITE_ENGINE,
         "NAME": default_sqlite,
         "OPTIONS": SQLITE_OPTIONS,
     }
 
+
+# Django's SQLite backend with a leaner datetime conversion (traction/core/sqlite).
+SQLITE_ENGINE = "traction.core.sqlite"
 
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",

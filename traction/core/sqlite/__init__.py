@@ -1,0 +1,1 @@
+"""Django's SQLite backend with a leaner datetime conversion (ENGINE ``traction.core.sqlite``)."""
