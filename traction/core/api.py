@@ -122,7 +122,8 @@ class InputSchema(Schema):
 
 
 class FilterSchema(BaseModel):
-    """Query parameters: strings by nature, so parsed (not strict), but unknown ones refused.
+    """Query parameters: strings by nature, so parsed (not strict). ninja hands the model only
+    the parameters it declares, so an unknown parameter is ignored, as most APIs do.
 
     A plain pydantic model, not a ninja ``Schema``: ninja's schema validates a model that
     forbids extra fields twice (once as is, once through its ORM getter), and parameters
