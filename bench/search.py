@@ -13,9 +13,10 @@ customer; highlighting is left to the page, which builds it when it shows a hit)
 run -- the honest lower bound of what the selector does. It walks the matches newest first
 within the workspace (accepted insights only) up to the cap + 1, which gives the capped count
 and, for a common term, the first page; under the cap it ranks the matches by bm25; then it
-reads the page's rows with the columns a result shows (insight, session title, step title and
-position, customer name). Selector and raw alternate, term by term, after a warm-up. One row
-per term class: medians and p95 in milliseconds; ratio = median selector / median raw.
+reads the page's rows with the columns the selector reads (the whole insight; its session's,
+step's and customer's id, title or name, and the few ids a result links with). Both start on
+a fresh connection after seeding; selector and raw alternate, term by term, after a warm-up.
+One row per term class: medians and p95 in milliseconds; ratio = median selector / median raw.
 Three more rows measure a core team member of one of the two programs (the permission scope
 of a non-admin role) against the same raw query.
 
@@ -29,6 +30,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import gc
 import os
 import random
 import shutil
@@ -59,6 +61,11 @@ SHARE = {
     "process": 0.7,
     "team": 0.55,
 }
+# Runs of each side per term before measuring (caches, the freshly written file), and measured
+# runs per term: a rare word's search is a few tenths of a millisecond, so a median of a few
+# runs is mostly noise.
+WARM_UP = 10
+REPS = 41
 GOALS = {"rare": "≤ 2×, p95 < 50 ms", "medium": "≤ 2×, p95 < 50 ms", "common": "p95 < 100 ms"}
 KINDS = ["issue", "idea", "moment_of_truth", "quote", "question", "customer_metric"]
 SEGMENTS = ["enterprise", "mid_market", "small_business", "public_sector"]
@@ -210,8 +217,9 @@ def _raw(db_path: str, workspace_id: int, pragmas: list[str]) -> Callable[[str, 
         "i.id, i.workspace_id, i.program_id, i.session_id, i.scenario_id, i.step_id, i.kind, "
         "i.text, i.speaker_contact_id, i.speaker_user_id, i.speaker_name, i.customer_id, "
         "i.internal, i.tags, i.status, i.merged_into_id, i.source, i.batch_id, i.source_line, "
-        "i.spoken_at_ms, i.captured_by_id, i.created_at, i.version, s.title, st.title, "
-        "st.position, c.name"
+        "i.spoken_at_ms, i.captured_by_id, i.created_at, i.version, s.id, s.workspace_id, "
+        "s.program_id, s.title, st.id, st.scenario_id, st.position, st.title, c.id, c.name, "
+        "c.segment"
     )
 
     def query(match: str, cap: int) -> tuple[int, list[Any]]:
@@ -262,7 +270,7 @@ def run(args: argparse.Namespace, var_dir: Path) -> list[Row]:
     from traction.insights import search
 
     rows = int(getattr(args, "search_rows", 1_000_000))
-    reps = int(getattr(args, "search_reps", 15))
+    reps = int(getattr(args, "search_reps", REPS))
     t0 = time.monotonic()
     main = _world("Bench search", "bench-search", "search@bench.example")
     rival = _world("Bench rival", "bench-rival", "rival@bench.example")
@@ -273,6 +281,10 @@ def run(args: argparse.Namespace, var_dir: Path) -> list[Row]:
     with connection.cursor() as cursor:
         cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     print(f"  seeded in {time.monotonic() - t0:.0f} s", flush=True)
+    # Both sides start alike: a fresh connection each (the seeding's one has its own state),
+    # and none of the seeding's garbage left for either to collect.
+    connection.close()
+    gc.collect()
 
     pragmas = PRAGMAS if getattr(args, "search_mmap", False) else []
     with connection.cursor() as cursor:
@@ -289,7 +301,7 @@ def run(args: argparse.Namespace, var_dir: Path) -> list[Row]:
             theirs: list[float] = []
             for term in terms:
                 match = search.parse(term).fts5()
-                for _ in range(2):  # warm-up
+                for _ in range(WARM_UP):
                     search.search(viewer, term)
                     raw(match, search.DEFAULT_CAP)
                 for n in range(reps):
@@ -338,7 +350,7 @@ def main() -> int:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", dest="search_rows", type=int, default=1_000_000)
-    parser.add_argument("--reps", dest="search_reps", type=int, default=15)
+    parser.add_argument("--reps", dest="search_reps", type=int, default=REPS)
     parser.add_argument("--mmap", dest="search_mmap", action="store_true", help=PRAGMAS[0])
     args = parser.parse_args()
     var_dir = Path(tempfile.mkdtemp(prefix="traction-bench-search."))

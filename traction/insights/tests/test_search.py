@@ -444,7 +444,7 @@ def test_sqlite_plan_walks_the_matches_not_the_workspace(world: World) -> None:
         return execute(sql, params, many, ctx)
 
     with connection.execute_wrapper(explain):
-        search._sqlite("default", scope, parse("invoice"), 10, 0, 51)
+        search._sqlite(search._reader(connection), scope, parse("invoice"), 10, 0, 51)
     plans = captured[1::2]
     assert len(plans) == 2  # the newest-first walk (the capped count), then the ranking
     assert "USE TEMP B-TREE" not in plans[0], plans[0]  # FTS5 hands out rowids in order
@@ -528,6 +528,51 @@ def test_models_with_init_receivers_are_built_by_the_orm(world: World) -> None:
         post_init.disconnect(listen, sender=Insight)
     assert hits
     assert sorted(heard) == sorted(h.insight.pk for h in hits)
+
+
+@pytest.mark.skipif(not SQLITE, reason="the direct path is SQLite's")
+@pytest.mark.parametrize("q", ["invoice", "invo", "the", '"late invoice"'])
+def test_direct_and_watched_paths_give_the_same_page(world: World, q: str) -> None:
+    # Unwatched, the SQLite statements run on the DB-API connection; watched (query log,
+    # query counts, execute wrappers) through Django's cursor. Same answer either way.
+    viewer = world.room.cast.viewer("admin")
+    assert not connection.queries_logged
+    direct = search.search(viewer, q, page_size=2)
+    seen: list[str] = []
+
+    def watch(execute: Callable[..., Any], sql: str, params: Any, many: bool, ctx: Any) -> Any:
+        seen.append(sql)
+        return execute(sql, params, many, ctx)
+
+    with connection.execute_wrapper(watch):
+        watched = search.search(viewer, q, page_size=2)
+    assert seen, "the watched search did not go through Django's cursor"
+    assert [h.insight.pk for h in direct.hits] == [h.insight.pk for h in watched.hits]
+    assert (direct.count, direct.order, direct.has_next) == (
+        watched.count,
+        watched.order,
+        watched.has_next,
+    )
+    assert [h.insight.created_at for h in direct.hits] == [
+        h.insight.created_at for h in watched.hits
+    ]
+
+
+@pytest.mark.skipif(not SQLITE, reason="the direct path is SQLite's")
+def test_the_direct_path_keeps_djangos_errors_and_transaction_rules(world: World) -> None:
+    from django.db import DatabaseError, transaction
+    from django.db.transaction import TransactionManagementError
+
+    viewer = world.room.cast.viewer("admin")
+    with transaction.atomic():
+        transaction.set_rollback(True)
+        connection.needs_rollback = True
+        with pytest.raises(TransactionManagementError):
+            search.search(viewer, "invoice")
+        connection.needs_rollback = False
+    read = search._reader(connection)
+    with pytest.raises(DatabaseError):  # Django's class, not sqlite3's
+        read("SELECT no_such_column FROM insights_insight WHERE id = %(x)s", {"x": 1})
 
 
 @pytest.mark.skipif(not SQLITE, reason="the compiled scope is the SQLite path's")
