@@ -360,7 +360,7 @@ def main() -> int:
     parser.add_argument("--self-test", action="store_true", help="raw view against itself; no docs")
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--search-rows", type=int, default=1_000_000)
-    parser.add_argument("--search-reps", type=int, default=41)
+    parser.add_argument("--search-reps", type=int, default=61)
     parser.add_argument(
         "--only",
         action="append",
