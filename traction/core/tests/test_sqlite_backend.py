@@ -6,7 +6,7 @@ import datetime as dt
 
 import pytest
 from django.db import connection
-from django.db.backends.sqlite3.operations import DatabaseOperations as DjangoOperations
+from django.db.backends.sqlite3 import base as django_sqlite  # base first: it loads operations
 from django.test import override_settings
 
 pytestmark = pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite backend")
@@ -22,7 +22,8 @@ VALUES = [
 
 def _both(value: object) -> tuple[object, object]:
     ours = connection.ops.convert_datetimefield_value(value, None, connection)
-    django = DjangoOperations(connection).convert_datetimefield_value(value, None, connection)
+    plain = django_sqlite.DatabaseOperations(connection)
+    django = plain.convert_datetimefield_value(value, None, connection)
     return ours, django
 
 
