@@ -10,7 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from traction.core.api import InputSchema, ObjectId, responses, viewer
-from traction.insights import ranking, selectors, voting
+from traction.insights import link_mail, ranking, selectors, voting
 from traction.sessions.models import Session
 
 router = Router(tags=["voting"])
@@ -67,6 +67,30 @@ class VotingOut(Schema):
     opened_at: dt.datetime | None
     closed_at: dt.datetime | None
     ballots: list[BallotOut]
+
+
+class VotingLinksIn(InputSchema):
+    contact_ids: list[ObjectId] | None = Field(
+        None,
+        max_length=500,
+        description="Only these invited customers (contact ids); leave out for all of them.",
+    )
+
+
+class LinkSentOut(Schema):
+    contact_id: int
+    name: str
+
+
+class LinkSkippedOut(Schema):
+    contact_id: int
+    name: str
+    reason: str = Field(description='Why not, e.g. "has not agreed to be contacted".')
+
+
+class VotingLinksOut(Schema):
+    sent: list[LinkSentOut] = Field(description="Queued now: each gets their own link only.")
+    skipped: list[LinkSkippedOut]
 
 
 class SegmentDotsOut(Schema):
@@ -215,6 +239,29 @@ def close_voting(request: HttpRequest, session_id: int) -> VotingOut:
     session = selectors.session_for(v, session_id, "voting.run")
     voting.close_voting(v, session=session)
     return _voting(session)
+
+
+@router.post(
+    "/sessions/{session_id}/voting/links/email",
+    response=responses({200: VotingLinksOut}, body=True, object_path=True),
+    operation_id="email_voting_links",
+    summary="Email customers their personal voting links",
+)
+def email_voting_links(
+    request: HttpRequest, session_id: int, payload: VotingLinksIn
+) -> VotingLinksOut:
+    """422 unless voting is open. Customers who declined, withdrew their consent or have no
+    real address are listed in ``skipped`` with the reason; the others are emailed."""
+    v = viewer(request)
+    session = selectors.session_for(v, session_id, "voting.run")
+    mailing = link_mail.email_voting_links(v, session=session, contact_ids=payload.contact_ids)
+    return VotingLinksOut(
+        sent=[LinkSentOut(contact_id=c.pk, name=c.name) for c in mailing.sent],
+        skipped=[
+            LinkSkippedOut(contact_id=c.pk, name=c.name, reason=reason)
+            for c, reason in mailing.skipped
+        ],
+    )
 
 
 @router.post(

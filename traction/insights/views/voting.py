@@ -22,7 +22,7 @@ from traction.accounts.forms import apply_domain_errors
 from traction.core import permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.core.permissions import Viewer, public
-from traction.insights import links, ranking, selectors, voting
+from traction.insights import link_mail, links, ranking, selectors, voting
 from traction.insights.forms_voting import BudgetForm, LinkBallotForm, PaperTallyForm, RoomDotForm
 from traction.insights.models import Vote
 from traction.sessions.models import Session
@@ -123,6 +123,27 @@ def voting_close(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
     else:
         messages.success(request, "Voting is closed. The ranking below is final.")
         return redirect("insights:results", workspace_slug=_slug(request), session_id=session.pk)
+    return _to_voting(request, session.pk)
+
+
+@workspace_view
+@require_POST
+def voting_links_email(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    """Email every customer participant their link, or one (``contact_id``)."""
+    session = selectors.session_for(viewer, session_id, "voting.run")
+    raw = request.POST.get("contact_id", "")
+    only = [int(raw)] if raw.isdigit() else None
+    try:
+        mailing = link_mail.email_voting_links(viewer, session=session, contact_ids=only)
+    except ValidationFailed as exc:
+        messages.error(request, _message(exc))
+        return _to_voting(request, session.pk)
+    if mailing.sent:
+        names = ", ".join(c.name for c in mailing.sent)
+        messages.success(request, f"Voting link emailed to {names}.")
+    if mailing.skipped:
+        reasons = "; ".join(f"{c.name} ({reason})" for c, reason in mailing.skipped)
+        messages.warning(request, f"Not emailed: {reasons}.")
     return _to_voting(request, session.pk)
 
 
@@ -303,6 +324,11 @@ urlpatterns = [
     path("sessions/<int:session_id>/voting/open/", voting_open, name="voting_open"),
     path("sessions/<int:session_id>/voting/budget/", voting_budget, name="voting_budget"),
     path("sessions/<int:session_id>/voting/close/", voting_close, name="voting_close"),
+    path(
+        "sessions/<int:session_id>/voting/links/email/",
+        voting_links_email,
+        name="voting_links_email",
+    ),
     path("sessions/<int:session_id>/voting/room/", voting_room, name="voting_room"),
     path("sessions/<int:session_id>/voting/room/dot/", voting_room_dot, name="voting_room_dot"),
     path("sessions/<int:session_id>/voting/paper/", voting_paper, name="voting_paper"),

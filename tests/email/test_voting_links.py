@@ -1,0 +1,223 @@
+"""Voting links by email: each customer participant gets their own signed link, through a
+real SMTP server on loopback; who is left out is said, with why; the task checks again
+when it runs. The use-case, the API operation and the button on the voting page."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from tests.email.conftest import SmtpServer
+from traction.accounts import services as account_services
+from traction.core.errors import PermissionDenied, ValidationFailed
+from traction.core.models import AuditEvent
+from traction.core.testing.cast import Cast
+from traction.customers.models import Contact
+from traction.insights import link_mail, links, voting
+from traction.insights.tests.conftest import Room, build_room
+from traction.sessions.models import Invitation, RsvpStatus
+
+LINK = re.compile(r"https?://\S+/vote/(\S+)/")
+
+
+@pytest.fixture
+def room(cast: Cast) -> Room:
+    return build_room(cast)
+
+
+@pytest.fixture
+def opened(room: Room) -> Room:
+    voting.open_voting(room.cast.viewer("facilitator"), session=room.session, budget=4)
+    return room
+
+
+Capture = Callable[..., Any]
+
+
+def _email(room: Room, capture: Capture, **kw: Any) -> link_mail.LinkMailing:
+    with capture(execute=True):
+        return link_mail.email_voting_links(
+            room.cast.viewer("facilitator"), session=room.session, **kw
+        )
+
+
+def test_each_customer_gets_their_own_link(
+    smtp_server: SmtpServer, opened: Room, django_capture_on_commit_callbacks: Capture
+) -> None:
+    room = opened
+    mailing = _email(room, django_capture_on_commit_callbacks)
+    assert [c.name for c in mailing.sent] == sorted([room.gina.name, room.ivy.name])
+    assert mailing.skipped == []
+    client = Client()
+    for contact, invitation in ((room.gina, room.gina_invitation), (room.ivy, room.ivy_invitation)):
+        [received] = smtp_server.to(contact.email)
+        assert received.rcpt_tos == [contact.email]  # nobody else on the envelope
+        assert received.subject == f"Your votes: {room.session.title}"
+        body = received.body
+        assert f"Hello {contact.name}," in body
+        assert "You have 4 votes to give." in body
+        other = room.ivy if contact == room.gina else room.gina
+        assert other.name not in body
+        assert other.email not in body
+        [token] = LINK.findall(body)
+        assert links.read_token(token) == (invitation.pk, contact.pk)
+        ballot = client.get(f"/vote/{token}/")
+        assert ballot.status_code == 200
+        assert "4" in ballot.content.decode()
+        facilitator = room.cast.users["facilitator"]
+        assert facilitator.email in str(received.message["Reply-To"])
+    event = AuditEvent.objects.get(action="voting.links_emailed")
+    assert event.changes["sent"] == sorted([room.gina.name, room.ivy.name])
+
+
+def test_who_is_left_out_and_why(
+    smtp_server: SmtpServer, opened: Room, django_capture_on_commit_callbacks: Capture
+) -> None:
+    room = opened
+    Contact.objects.filter(pk=room.ivy.pk).update(consent_to_contact=False)
+    Invitation.objects.filter(pk=room.gina_invitation.pk).update(rsvp=RsvpStatus.DECLINED)
+    mailing = _email(room, django_capture_on_commit_callbacks)
+    assert mailing.sent == []
+    assert [(c.name, reason) for c, reason in mailing.skipped] == sorted(
+        [
+            (room.gina.name, "declined the invitation"),
+            (room.ivy.name, "has not agreed to be contacted"),
+        ]
+    )
+    assert smtp_server.messages == []
+
+
+def test_a_made_up_address_is_not_written_to(
+    smtp_server: SmtpServer, opened: Room, django_capture_on_commit_callbacks: Capture
+) -> None:
+    # Contacts made from a transcript without an address get one under ".invalid".
+    room = opened
+    Contact.objects.filter(pk=room.ivy.pk).update(email="ivy.initech@unknown.invalid")
+    mailing = _email(room, django_capture_on_commit_callbacks)
+    assert [c.name for c in mailing.sent] == [room.gina.name]
+    assert mailing.skipped[0][1] == "has no email address we can write to"
+    assert [m.rcpt_tos for m in smtp_server.messages] == [[room.gina.email]]
+
+
+def test_only_the_chosen_customers(
+    smtp_server: SmtpServer, opened: Room, django_capture_on_commit_callbacks: Capture
+) -> None:
+    room = opened
+    mailing = _email(room, django_capture_on_commit_callbacks, contact_ids=[room.ivy.pk])
+    assert [c.name for c in mailing.sent] == [room.ivy.name]
+    assert [m.rcpt_tos for m in smtp_server.messages] == [[room.ivy.email]]
+
+
+def test_someone_not_invited_is_refused_and_nobody_is_emailed(
+    smtp_server: SmtpServer, opened: Room, django_capture_on_commit_callbacks: Capture
+) -> None:
+    room = opened
+    stranger = Contact.objects.exclude(pk__in=[room.gina.pk, room.ivy.pk]).first()
+    ids = [room.gina.pk, stranger.pk if stranger else 999_999]
+    with pytest.raises(ValidationFailed) as caught:
+        _email(room, django_capture_on_commit_callbacks, contact_ids=ids)
+    assert "contact_ids" in caught.value.errors
+    assert smtp_server.messages == []
+    assert not AuditEvent.objects.filter(action="voting.links_emailed").exists()
+
+
+def test_only_while_voting_is_open(
+    smtp_server: SmtpServer, room: Room, django_capture_on_commit_callbacks: Capture
+) -> None:
+    with pytest.raises(ValidationFailed, match="Open voting first"):
+        _email(room, django_capture_on_commit_callbacks)
+    fran = room.cast.viewer("facilitator")
+    voting.open_voting(fran, session=room.session)
+    voting.close_voting(fran, session=room.session)
+    with pytest.raises(ValidationFailed, match="Open voting first"):
+        _email(room, django_capture_on_commit_callbacks)
+    assert smtp_server.messages == []
+
+
+def test_the_task_checks_again_when_it_runs(
+    smtp_server: SmtpServer, opened: Room, django_capture_on_commit_callbacks: Capture
+) -> None:
+    # Queued while open; voting closes before the worker gets to it: nothing is sent.
+    room = opened
+    with django_capture_on_commit_callbacks(execute=False) as queued:
+        link_mail.email_voting_links(room.cast.viewer("facilitator"), session=room.session)
+    assert len(queued) == 2
+    voting.close_voting(room.cast.viewer("facilitator"), session=room.session)
+    for callback in queued:
+        callback()
+    assert smtp_server.messages == []
+
+
+def test_only_those_who_run_the_voting(opened: Room) -> None:
+    for principal in ("core_team", "sponsor", "observer"):
+        with pytest.raises(PermissionDenied):
+            link_mail.email_voting_links(opened.cast.viewer(principal), session=opened.session)
+
+
+# --- the API and the page ----------------------------------------------------------------------
+
+
+def _api(cast: Cast, principal: str = "facilitator") -> Client:
+    _, key = account_services.create_api_token(cast.viewer(principal), name="t")
+    return Client(headers={"Authorization": f"Bearer {key}"})
+
+
+def _post(client: Client, url: str, body: Any) -> tuple[int, Any]:
+    response = client.post("/api/v1" + url, json.dumps(body), content_type="application/json")
+    return response.status_code, response.json()
+
+
+def test_api(
+    smtp_server: SmtpServer, room: Room, django_capture_on_commit_callbacks: Capture
+) -> None:
+    client = _api(room.cast)
+    url = f"/sessions/{room.session.pk}/voting/links/email"
+    status, body = _post(client, url, {})
+    assert status == 422
+    assert "Open voting first" in body["message"]
+    voting.open_voting(room.cast.viewer("facilitator"), session=room.session)
+    Contact.objects.filter(pk=room.ivy.pk).update(consent_to_contact=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        status, body = _post(client, url, {})
+    assert status == 200
+    assert body == {
+        "sent": [{"contact_id": room.gina.pk, "name": room.gina.name}],
+        "skipped": [
+            {
+                "contact_id": room.ivy.pk,
+                "name": room.ivy.name,
+                "reason": "has not agreed to be contacted",
+            }
+        ],
+    }
+    assert [m.rcpt_tos for m in smtp_server.messages] == [[room.gina.email]]
+    status, body = _post(client, url, {"contact_ids": [999_999]})
+    assert status == 422
+    assert body["detail"][0]["loc"][-1] == "contact_ids"
+    status, body = _post(client, url, {"contact_ids": ["x"]})
+    assert status == 422
+
+
+def test_the_voting_page_button(
+    smtp_server: SmtpServer, opened: Room, django_capture_on_commit_callbacks: Capture
+) -> None:
+    room = opened
+    client = Client()
+    client.force_login(room.cast.users["facilitator"])
+    base = f"/w/{room.cast.acme.slug}/insights/sessions/{room.session.pk}/voting/"
+    page = client.get(base).content.decode()
+    assert "Email every customer their link" in page
+    Contact.objects.filter(pk=room.ivy.pk).update(consent_to_contact=False)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(base + "links/email/", follow=True)
+    html = response.content.decode()
+    assert f"Voting link emailed to {room.gina.name}." in html
+    assert f"Not emailed: {room.ivy.name} (has not agreed to be contacted)." in html
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(base + "links/email/", {"contact_id": str(room.gina.pk)})
+    assert len(smtp_server.to(room.gina.email)) == 2

@@ -1,0 +1,111 @@
+"""Emailing customer participants their personal voting links (the use-case).
+
+The facilitator sends them once voting is open, to every customer participant or to some.
+Each email carries that customer's own signed link (``links.py``); the link itself is made
+when the email is written and stored nowhere. Who is not emailed is said, with the reason:
+declined the invitation, withdrew their consent to be contacted, or has no address to write
+to. Delivery runs in the background (``tasks.py``) once the request's transaction commits,
+and checks the same conditions again when it runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from functools import partial
+
+from django.db import transaction
+
+from traction.core import audit, permissions
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import Viewer
+from traction.customers.models import Contact
+from traction.sessions.models import Invitation, RsvpStatus, Session
+
+from .models import VotingRound
+
+# The placeholder domain of contacts made from a transcript with no address (RFC 6761:
+# ".invalid" never resolves); nobody reads mail sent there.
+UNDELIVERABLE = ".invalid"
+
+
+@dataclass
+class LinkMailing:
+    """Who was emailed their link, and who was not, with why."""
+
+    sent: list[Contact] = field(default_factory=list)
+    skipped: list[tuple[Contact, str]] = field(default_factory=list)
+
+
+def why_not_emailed(invitation: Invitation, voting: VotingRound | None) -> str:
+    """Why this invitation's contact may not be emailed their voting link now ('' : they may)."""
+    contact = invitation.contact
+    if voting is None or not voting.is_open:
+        return "voting is not open"
+    if invitation.session.is_cancelled:
+        return "the session was cancelled"
+    if invitation.rsvp == RsvpStatus.DECLINED:
+        return "declined the invitation"
+    if not contact.consent_to_contact:
+        return "has not agreed to be contacted"
+    if not deliverable(contact.email):
+        return "has no email address we can write to"
+    return ""
+
+
+def deliverable(email: str) -> bool:
+    domain = email.rpartition("@")[2].lower()
+    return bool(domain) and not (domain == UNDELIVERABLE[1:] or domain.endswith(UNDELIVERABLE))
+
+
+@transaction.atomic
+def email_voting_links(
+    actor: Viewer, *, session: Session, contact_ids: Iterable[int] | None = None
+) -> LinkMailing:
+    """Queue each customer participant's voting link by email (or only ``contact_ids``'s).
+
+    Refused (ValidationFailed) unless voting is open; a contact id that is not an invited
+    customer of the session is refused by name (field ``contact_ids``), and nothing is sent.
+    """
+    from . import tasks  # tasks imports this module for its checks
+
+    permissions.check(actor, "voting.run", session)
+    voting = VotingRound.objects.filter(session=session).first()
+    if voting is None or not voting.is_open:
+        raise ValidationFailed.field(
+            "__all__", "Open voting first: the links only work while voting is open."
+        )
+    invitations = list(
+        Invitation.objects.filter(session=session)
+        .select_related("contact", "session")
+        .order_by("contact__name", "contact_id")
+    )
+    if contact_ids is not None:
+        wanted = set(contact_ids)
+        unknown = wanted - {i.contact_id for i in invitations}
+        if unknown:
+            raise ValidationFailed.field(
+                "contact_ids",
+                "Not a customer invited to this session: "
+                + ", ".join(str(n) for n in sorted(unknown))
+                + ".",
+            )
+        invitations = [i for i in invitations if i.contact_id in wanted]
+    mailing = LinkMailing()
+    for invitation in invitations:
+        reason = why_not_emailed(invitation, voting)
+        if reason:
+            mailing.skipped.append((invitation.contact, reason))
+            continue
+        mailing.sent.append(invitation.contact)
+        transaction.on_commit(partial(tasks.deliver_voting_link.enqueue, invitation.pk))
+    audit.record(
+        actor,
+        action="voting.links_emailed",
+        obj=voting,
+        changes={
+            "sent": [c.name for c in mailing.sent],
+            "skipped": [f"{c.name}: {reason}" for c, reason in mailing.skipped],
+        },
+    )
+    return mailing
