@@ -1,11 +1,14 @@
-"""Prioritisation: a customer votes through their own link on a phone-sized screen, then the
-facilitator sees the ranking with its breakdown."""
+"""Prioritisation: the facilitator emails each customer their link; a customer opens the
+emailed link on a phone-sized screen and votes; the facilitator sees the ranking with its
+breakdown."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
 from traction.core.testing.cast import PASSWORD, build_cast
@@ -28,7 +31,19 @@ def test_a_customer_votes_on_a_phone_and_the_facilitator_sees_the_ranking(
         insight_id=room.cards["mot"].pk,
     )
     base = live_server.url
-    link = f"/vote/{links.make_token(room.invitations['ian'].pk, room.ian.pk)}/"
+    voting_page = f"{base}/w/{cast.acme.slug}/insights/sessions/{room.session.pk}/voting/"
+    page.goto(base + "/login/")
+    page.get_by_label("Email").fill("fran@acme.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(voting_page)
+    page.get_by_role("button", name="Email every customer their link").click()
+    expect(page.get_by_text("Voting link emailed to")).to_contain_text(room.ian.name)
+    [email] = [
+        m for m in mail.outbox if m.subject.startswith("Your votes") and room.ian.email in m.to[0]
+    ]
+    [(link, token)] = re.findall(r"https?://\S+(/vote/(\S+)/)", email.body)
+    assert links.read_token(token) == (room.invitations["ian"].pk, room.ian.pk)
 
     phone = browser.new_context(
         viewport={"width": 390, "height": 844}, is_mobile=True, has_touch=True
@@ -56,11 +71,7 @@ def test_a_customer_votes_on_a_phone_and_the_facilitator_sees_the_ranking(
         Vote.objects.filter(contact=room.ian).values_list("insight__text", "dots", "channel")
     ) == [("Approval takes three weeks", 2, "link"), ("Let us pay by card", 1, "link")]
 
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill("fran@acme.test")
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.goto(f"{base}/w/{cast.acme.slug}/insights/sessions/{room.session.pk}/voting/")
+    page.goto(voting_page)
     expect(page.get_by_role("heading", name="Voting is open")).to_be_visible()
     page.get_by_role("button", name="Close voting").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("What customers ranked highest")
