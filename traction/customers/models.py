@@ -68,6 +68,11 @@ class Cadence(models.TextChoices):
     QUARTERLY = "quarterly", "Quarterly"
 
 
+# Where placeholder addresses live (RFC 6761: ".invalid" never resolves, so nothing sent
+# there reaches anyone).
+PLACEHOLDER_DOMAIN = "unknown.invalid"
+
+
 class Contact(models.Model):
     """A person at a customer. Never contacted without consent and the owner's approval."""
 
@@ -99,3 +104,10 @@ class Contact(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.customer})" if self.customer_id else self.name
+
+    @property
+    def has_address(self) -> bool:
+        """Is ``email`` a real address? Contacts made from a transcript that named someone
+        new get a placeholder under PLACEHOLDER_DOMAIN until someone enters theirs."""
+        domain = self.email.rpartition("@")[2].lower()
+        return bool(domain) and domain != PLACEHOLDER_DOMAIN

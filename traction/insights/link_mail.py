@@ -24,10 +24,6 @@ from traction.sessions.models import Invitation, RsvpStatus, Session
 
 from .models import VotingRound
 
-# The placeholder domain of contacts made from a transcript with no address (RFC 6761:
-# ".invalid" never resolves); nobody reads mail sent there.
-UNDELIVERABLE = ".invalid"
-
 
 @dataclass
 class LinkMailing:
@@ -48,14 +44,9 @@ def why_not_emailed(invitation: Invitation, voting: VotingRound | None) -> str:
         return "declined the invitation"
     if not contact.consent_to_contact:
         return "has not agreed to be contacted"
-    if not deliverable(contact.email):
+    if not contact.has_address:
         return "has no email address we can write to"
     return ""
-
-
-def deliverable(email: str) -> bool:
-    domain = email.rpartition("@")[2].lower()
-    return bool(domain) and not (domain == UNDELIVERABLE[1:] or domain.endswith(UNDELIVERABLE))
 
 
 @transaction.atomic

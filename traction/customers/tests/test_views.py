@@ -169,6 +169,24 @@ def test_detail_shows_contacts_with_their_consent(cast, client_for):
     assert '<span class="badge badge-warn">✗ No — do not contact</span>' in page
 
 
+def test_a_placeholder_address_shows_as_missing(cast, client_for):
+    # Contacts made from a transcript get an address under PLACEHOLDER_DOMAIN.
+    from traction.customers.models import PLACEHOLDER_DOMAIN, Contact
+
+    made = Contact.objects.create(
+        workspace=cast.acme,
+        customer=cast.customer,
+        name="Hank Newman",
+        email=f"hank.newman@{PLACEHOLDER_DOMAIN}",
+    )
+    assert not made.has_address
+    assert cast.contact.has_address
+    page = html(client_for("facilitator").get(url("detail", cast.customer.pk)))
+    assert PLACEHOLDER_DOMAIN not in page
+    assert '<span class="muted">No address yet</span>' in page
+    assert f'href="/w/acme/customers/contacts/{made.pk}/edit/" class="small">add it' in page
+
+
 def test_admins_see_the_delete_button(cast, client_for):
     page = html(client_for("admin").get(url("detail", cast.customer.pk)))
     assert f'href="/w/acme/customers/{cast.customer.pk}/delete/">Delete…</a>' in page
