@@ -1,6 +1,6 @@
 """Scoped reads: scenarios, the journey grid, a session's speakers, insights, the review queue.
 
-Search lives in ``search.py`` and voting results in ``voting.py``.
+Search lives in ``search/`` and voting results in ``ranking.py``.
 """
 
 from __future__ import annotations
