@@ -1,0 +1,57 @@
+"""Write use-cases for planning and preparing sessions (DESIGN.md §3, steps 1–2).
+
+Every rule of the gatekeeping is here: no invitation without an allowing outreach request,
+decisions only by the contact's account owner, waivers only by admins with a reason, all
+audited. Emails leave only after the transaction commits.
+
+The package: ``sessions`` (plan, change, cancel, agenda, practice link), ``gatekeeping``
+(outreach requests, decisions, waivers), ``invitations`` (`OutreachRequired`, invitations,
+RSVP), ``participants`` (participants, briefings, practice attendance), ``questions`` (top
+questions); ``common`` holds the private helpers they share. Callers use
+``services.<name>`` as before: every use-case is re-exported here.
+"""
+
+from __future__ import annotations
+
+from .gatekeeping import decide_outreach, request_outreach, waive_outreach
+from .invitations import OutreachRequired, respond_rsvp, send_invitation, send_invitations
+from .participants import (
+    acknowledge_briefing,
+    add_participant,
+    record_practice_attendance,
+    remove_participant,
+)
+from .questions import pick_questions, submit_question, vote_question
+from .sessions import (
+    CALENDAR_FIELDS,
+    SESSION_FIELDS,
+    cancel_session,
+    link_practice,
+    plan_session,
+    set_agenda,
+    update_session,
+)
+
+__all__ = [
+    "CALENDAR_FIELDS",
+    "SESSION_FIELDS",
+    "OutreachRequired",
+    "acknowledge_briefing",
+    "add_participant",
+    "cancel_session",
+    "decide_outreach",
+    "link_practice",
+    "pick_questions",
+    "plan_session",
+    "record_practice_attendance",
+    "remove_participant",
+    "request_outreach",
+    "respond_rsvp",
+    "send_invitation",
+    "send_invitations",
+    "set_agenda",
+    "submit_question",
+    "update_session",
+    "vote_question",
+    "waive_outreach",
+]

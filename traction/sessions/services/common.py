@@ -1,0 +1,38 @@
+"""Private helpers the session use-cases share: notices, on-commit tasks, the workspace slug
+for links, and the guard that a session is still open (neither cancelled nor over).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import transaction
+
+from traction.core.errors import ValidationFailed
+from traction.sessions.models import Session
+
+
+def _notify(user_id: int | None, workspace_id: int, text: str, link: str) -> None:
+    from traction.accounts.models import Notice
+
+    if user_id is not None:
+        Notice.objects.create(
+            workspace_id=workspace_id, user_id=user_id, text=text[:300], link=link
+        )
+
+
+def _on_commit(task: Any, *args: Any) -> None:
+    transaction.on_commit(lambda: task.enqueue(*args))
+
+
+def _slug(workspace_id: int) -> str:
+    from traction.accounts.models import Workspace
+
+    return Workspace.objects.only("slug").get(pk=workspace_id).slug
+
+
+def _open(session: Session) -> None:
+    if session.is_cancelled:
+        raise ValidationFailed.field("__all__", "This session is cancelled.")
+    if session.has_ended:
+        raise ValidationFailed.field("__all__", "This session is over.")

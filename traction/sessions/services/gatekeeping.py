@@ -1,0 +1,165 @@
+"""Use-cases of the outreach gate: a facilitator asks a contact's account owner for permission
+to invite them to a session, the owner approves (with conditions) or declines with a reason, and
+an admin may waive the decision with a reason. Every step is audited and notified.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+
+from traction.core import audit, permissions
+from traction.core.errors import NotFound, ValidationFailed
+from traction.core.permissions import Viewer
+from traction.customers.models import Contact
+from traction.sessions.models import OutreachRequest, OutreachStatus, Session
+
+from .common import _notify, _on_commit, _open, _slug
+
+# --- gatekeeping ------------------------------------------------------------------------------
+
+
+def _decide_link(request: OutreachRequest) -> str:
+    return reverse("sessions:outreach_detail", args=[_slug(request.workspace_id), request.pk])
+
+
+@transaction.atomic
+def request_outreach(
+    actor: Viewer, *, session: Session, contact: Contact, message: str = ""
+) -> OutreachRequest:
+    """Ask the contact's account owner for permission to invite them to ``session``.
+
+    A request by the account owner themself is approved at once.
+    """
+    from traction.sessions.tasks import deliver_outreach_request
+
+    permissions.check(actor, "session.view", session)
+    permissions.check(actor, "outreach.request", contact)
+    if contact.workspace_id != session.workspace_id:
+        raise NotFound()
+    _open(session)
+    if not contact.consent_to_contact:
+        raise ValidationFailed.field(
+            "contact_id",
+            f"{contact.name} has not agreed to be contacted; record their consent first.",
+        )
+    owner_id = contact.customer.account_owner_id
+    if owner_id is None:
+        raise ValidationFailed.field(
+            "contact_id",
+            f"{contact.customer.name} has no account owner to approve outreach; assign one first.",
+        )
+    if OutreachRequest.objects.filter(session=session, contact=contact).exists():
+        raise ValidationFailed.field(
+            "contact_id", f"{contact.name} has already been requested for this session."
+        )
+    request = OutreachRequest.objects.create(
+        workspace_id=session.workspace_id,
+        session=session,
+        contact=contact,
+        account_owner_id=owner_id,
+        requested_by_id=actor.user_id,
+        message=message.strip(),
+    )
+    audit.record(
+        actor,
+        action="outreach.requested",
+        obj=request,
+        changes={"contact": contact.email, "owner": owner_id},
+    )
+    if owner_id == actor.user_id:
+        request.status = OutreachStatus.APPROVED
+        request.decided_by_id = actor.user_id
+        request.decided_at = timezone.now()
+        request.save()
+        audit.record(
+            actor, action="outreach.approved", obj=request, reason="Requested by the account owner."
+        )
+        return request
+    link = _decide_link(request)
+    _notify(
+        owner_id,
+        session.workspace_id,
+        f"Approval needed: invite {contact.name} ({contact.customer.name}) to “{session.title}”.",
+        link,
+    )
+    _on_commit(deliver_outreach_request, request.pk, link)
+    return request
+
+
+@transaction.atomic
+def decide_outreach(
+    actor: Viewer,
+    *,
+    request: OutreachRequest,
+    approve: bool,
+    conditions: str = "",
+    reason: str = "",
+) -> OutreachRequest:
+    """The account owner approves (optionally with conditions) or declines with a reason."""
+    from traction.sessions.tasks import deliver_outreach_decision
+
+    permissions.check(actor, "outreach.decide", request)
+    request = OutreachRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != OutreachStatus.PENDING:
+        raise ValidationFailed.field(
+            "__all__", f"This request is already {request.get_status_display().lower()}."
+        )
+    if not approve and not reason.strip():
+        raise ValidationFailed.field("reason", "Say why, so the facilitator can respond.")
+    request.status = OutreachStatus.APPROVED if approve else OutreachStatus.DECLINED
+    request.conditions = conditions.strip() if approve else ""
+    request.reason = "" if approve else reason.strip()
+    request.decided_by_id = actor.user_id
+    request.decided_at = timezone.now()
+    request.save()
+    audit.record(
+        actor,
+        action="outreach.approved" if approve else "outreach.declined",
+        obj=request,
+        changes={"conditions": request.conditions} if request.conditions else {},
+        reason=request.reason,
+    )
+    link = _decide_link(request)
+    verdict = "approved" if approve else "declined"
+    _notify(
+        request.requested_by_id,
+        request.workspace_id,
+        f"Outreach to {request.contact.name} for “{request.session.title}” was {verdict}.",
+        link,
+    )
+    _on_commit(deliver_outreach_decision, request.pk, link)
+    return request
+
+
+@transaction.atomic
+def waive_outreach(actor: Viewer, *, request: OutreachRequest, reason: str) -> OutreachRequest:
+    """An admin lets the invitation go ahead without the owner's decision, saying why."""
+    from traction.sessions.tasks import deliver_outreach_decision
+
+    permissions.check(actor, "outreach.waive", request)
+    if not reason.strip():
+        raise ValidationFailed.field(
+            "reason", "A waiver needs a reason; it is kept in the audit trail."
+        )
+    request = OutreachRequest.objects.select_for_update().get(pk=request.pk)
+    if request.status != OutreachStatus.PENDING:
+        raise ValidationFailed.field(
+            "__all__", f"This request is already {request.get_status_display().lower()}."
+        )
+    request.status = OutreachStatus.WAIVED
+    request.reason = reason.strip()
+    request.decided_by_id = actor.user_id
+    request.decided_at = timezone.now()
+    request.save()
+    audit.record(actor, action="outreach.waived", obj=request, reason=request.reason)
+    _on_commit(deliver_outreach_decision, request.pk, _decide_link(request))
+    _notify(
+        request.account_owner_id,
+        request.workspace_id,
+        f"An admin waived your approval to invite {request.contact.name} "
+        f"to “{request.session.title}”.",
+        _decide_link(request),
+    )
+    return request

@@ -1,0 +1,106 @@
+"""Use-cases that invite contacts and record their answers: send an invitation behind an
+allowing outreach request (refused with `OutreachRequired` otherwise), invite everyone ready,
+and record a contact's RSVP from their personal link.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.utils import timezone
+
+from traction.core import audit, permissions
+from traction.core.errors import DomainError, NotFound, ValidationFailed
+from traction.core.permissions import Viewer
+from traction.sessions.models import (
+    Invitation,
+    OutreachRequest,
+    OutreachStatus,
+    RsvpStatus,
+    Session,
+)
+
+from .common import _on_commit, _open
+
+
+class OutreachRequired(DomainError):
+    """Refused: a contact is invited only behind an approved (or waived) outreach request."""
+
+    status = 409
+
+
+# --- invitations ------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def send_invitation(actor: Viewer, *, request: OutreachRequest) -> Invitation:
+    """Invite the contact behind an approved or waived outreach request (email + .ics)."""
+    from traction.sessions.tasks import deliver_invitation
+
+    permissions.check(actor, "invitation.send", request)
+    request = (
+        OutreachRequest.objects.select_for_update()
+        .select_related("session", "contact")
+        .get(pk=request.pk)
+    )
+    if not request.allows_invitation:
+        raise OutreachRequired(
+            f"{request.contact.name} cannot be invited: the account owner has not approved "
+            f"({request.get_status_display().lower()})."
+        )
+    _open(request.session)
+    if Invitation.objects.filter(outreach=request).exists():
+        raise ValidationFailed.field("__all__", f"{request.contact.name} is already invited.")
+    invitation = Invitation.objects.create(
+        workspace_id=request.workspace_id,
+        session=request.session,
+        outreach=request,
+        contact=request.contact,
+        last_sequence_sent=request.session.calendar_sequence,
+    )
+    audit.record(
+        actor, action="invitation.sent", obj=invitation, changes={"contact": request.contact.email}
+    )
+    _on_commit(deliver_invitation, invitation.pk, "invite")
+    return invitation
+
+
+@transaction.atomic
+def send_invitations(actor: Viewer, *, session: Session) -> list[Invitation]:
+    """Invite every contact whose outreach allows it and who is not invited yet."""
+    permissions.check(actor, "invitation.send", session)
+    ready = session.outreach_requests.filter(
+        status__in=[OutreachStatus.APPROVED, OutreachStatus.WAIVED], invitation__isnull=True
+    )
+    return [send_invitation(actor, request=r) for r in ready]
+
+
+@transaction.atomic
+def respond_rsvp(
+    *, invitation_id: int, contact_id: int, accept: bool, note: str = ""
+) -> Invitation:
+    """A contact answers through their personal link (ids come from the verified token)."""
+    try:
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("session")
+            .get(pk=invitation_id, contact_id=contact_id)
+        )
+    except Invitation.DoesNotExist:
+        raise NotFound("This invitation no longer exists.") from None
+    if invitation.session.has_ended:
+        raise NotFound("This RSVP link expired when the session ended.")
+    if invitation.session.is_cancelled:
+        raise ValidationFailed.field(
+            "__all__", "This session was cancelled; there is nothing to answer."
+        )
+    invitation.rsvp = RsvpStatus.ACCEPTED if accept else RsvpStatus.DECLINED
+    invitation.rsvp_note = note.strip()[:500]
+    invitation.responded_at = timezone.now()
+    invitation.save()
+    audit.record(
+        None,
+        action="invitation.accepted" if accept else "invitation.declined",
+        obj=invitation,
+        changes={"note": invitation.rsvp_note} if invitation.rsvp_note else {},
+    )
+    return invitation

@@ -1,0 +1,61 @@
+"""Use-cases for a session's top questions: submit a question, upvote it (or take the vote
+back), and let the facilitator pick which questions are asked and in what order.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+
+from traction.core import audit, permissions
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import Viewer
+from traction.sessions.models import QuestionVote, Session, TopQuestion
+
+from .common import _open
+
+# --- top questions ----------------------------------------------------------------------------
+
+
+@transaction.atomic
+def submit_question(actor: Viewer, *, session: Session, text: str) -> TopQuestion:
+    permissions.check(actor, "question.ask", session)
+    _open(session)
+    text = text.strip()
+    if not text:
+        raise ValidationFailed.field("text", "Write the question you want to ask the customers.")
+    if len(text) > 300:
+        raise ValidationFailed.field("text", "Keep the question under 300 characters.")
+    question = TopQuestion.objects.create(session=session, author_id=actor.user_id, text=text)
+    audit.record(actor, action="question.submitted", obj=session, changes={"question": text})
+    return question
+
+
+@transaction.atomic
+def vote_question(actor: Viewer, *, question: TopQuestion, up: bool = True) -> int:
+    """Upvote (or take back the upvote of) a question; returns its vote count."""
+    permissions.check(actor, "question.ask", question.session)
+    if up:
+        QuestionVote.objects.get_or_create(question=question, user_id=actor.user_id)
+    else:
+        QuestionVote.objects.filter(question=question, user_id=actor.user_id).delete()
+    return question.votes.count()
+
+
+@transaction.atomic
+def pick_questions(
+    actor: Viewer, *, session: Session, question_ids: Sequence[int]
+) -> list[TopQuestion]:
+    """The facilitator picks which questions are asked, in this order; the rest are not."""
+    permissions.check(actor, "question.pick", session)
+    ids = list(dict.fromkeys(question_ids))
+    known = set(session.questions.filter(pk__in=ids).values_list("pk", flat=True))
+    unknown = [i for i in ids if i not in known]
+    if unknown:
+        raise ValidationFailed.field("question_ids", f"Not questions of this session: {unknown}.")
+    session.questions.update(picked=False, position=None)
+    for position, qid in enumerate(ids, start=1):
+        TopQuestion.objects.filter(pk=qid).update(picked=True, position=position)
+    audit.record(actor, action="questions.picked", obj=session, changes={"picked": ids})
+    return list(session.questions.filter(picked=True).order_by("position"))

@@ -1,0 +1,205 @@
+"""Use-cases that plan a session and its agenda: plan, change and cancel a session, replace
+its agenda, and link the practice session that rehearses it. A change to the calendar fields
+or a cancellation sends every invitee a calendar update after commit.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+
+from traction.core import audit, clock, permissions
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import Viewer
+from traction.core.writes import save_new, validate
+from traction.programs.models import Program
+from traction.sessions import agenda as templates
+from traction.sessions.models import AgendaItem, RsvpStatus, Session, SessionKind, SessionStatus
+
+from .common import _on_commit, _open
+
+SESSION_FIELDS = ["title", "kind", "starts_at", "ends_at", "time_zone", "location", "video_link"]
+# A change to any of these changes the calendar event: invitees get an update.
+CALENDAR_FIELDS = {"title", "starts_at", "ends_at", "time_zone", "location", "video_link"}
+
+
+# --- sessions and agendas ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def plan_session(
+    actor: Viewer,
+    *,
+    program: Program,
+    title: str,
+    starts_at: datetime,
+    ends_at: datetime,
+    time_zone: str = "UTC",
+    kind: str = SessionKind.CO_DESIGN,
+    location: str = "",
+    video_link: str = "",
+    use_template: bool = True,
+) -> Session:
+    """A new session in a program, with the agenda template of its kind."""
+    permissions.check(actor, "session.plan")
+    permissions.check(actor, "program.view", program)
+    clock.zone(time_zone)
+    session = save_new(
+        Session(
+            workspace_id=actor.workspace_id,
+            program=program,
+            kind=kind,
+            title=title.strip(),
+            starts_at=clock.in_zone(starts_at, time_zone),
+            ends_at=clock.in_zone(ends_at, time_zone),
+            time_zone=time_zone,
+            location=location.strip(),
+            video_link=video_link.strip(),
+            created_by_id=actor.user_id,
+        )
+    )
+    if use_template:
+        AgendaItem.objects.bulk_create(
+            AgendaItem(session=session, position=i, title=t.title, minutes=t.minutes, notes=t.notes)
+            for i, t in enumerate(templates.TEMPLATES.get(kind, []), start=1)
+        )
+    audit.record(
+        actor,
+        action="session.planned",
+        obj=session,
+        changes=audit.snapshot(session, SESSION_FIELDS),
+    )
+    return session
+
+
+@transaction.atomic
+def update_session(
+    actor: Viewer, *, session: Session, changes: dict[str, Any], version: int | None = None
+) -> Session:
+    """Change a session; a change to its time, place or link sends invitees an update."""
+    from traction.sessions.tasks import deliver_invitation
+
+    permissions.check(actor, "session.plan", session)
+    refused = sorted(set(changes) - set(SESSION_FIELDS))
+    if refused:
+        raise ValidationFailed({f: ["This field cannot be changed here."] for f in refused})
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    if version is not None and version != session.version:
+        from traction.core.errors import Conflict
+
+        raise Conflict("This session was changed by someone else since you opened it. Reload it.")
+    _open(session)
+    tz_name = changes.get("time_zone", session.time_zone)
+    for key in ("starts_at", "ends_at"):
+        if key in changes and isinstance(changes[key], datetime):
+            changes[key] = clock.in_zone(changes[key], tz_name)
+    before = audit.snapshot(session, SESSION_FIELDS)
+    for name, value in changes.items():
+        setattr(
+            session,
+            name,
+            value.strip() if isinstance(value, str) and name != "time_zone" else value,
+        )
+    validate(session)
+    delta = audit.diff(before, audit.snapshot(session, SESSION_FIELDS))
+    if not delta:
+        return session
+    calendar_changed = bool(CALENDAR_FIELDS & set(delta))
+    if calendar_changed:
+        session.calendar_sequence += 1
+    session.version += 1
+    session.save()
+    audit.record(actor, action="session.changed", obj=session, changes=delta)
+    if calendar_changed:
+        for invitation in session.invitations.exclude(rsvp=RsvpStatus.DECLINED):
+            _on_commit(deliver_invitation, invitation.pk, "update")
+    return session
+
+
+@transaction.atomic
+def cancel_session(actor: Viewer, *, session: Session, reason: str) -> Session:
+    """Cancel a session; every invitee gets a calendar cancellation."""
+    from traction.sessions.tasks import deliver_invitation
+
+    permissions.check(actor, "session.plan", session)
+    if not reason.strip():
+        raise ValidationFailed.field("reason", "Say why the session is cancelled.")
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    _open(session)
+    session.status = SessionStatus.CANCELLED
+    session.calendar_sequence += 1
+    session.version += 1
+    session.save()
+    audit.record(actor, action="session.cancelled", obj=session, reason=reason.strip())
+    for invitation in session.invitations.all():
+        _on_commit(deliver_invitation, invitation.pk, "cancel")
+    return session
+
+
+@transaction.atomic
+def set_agenda(
+    actor: Viewer, *, session: Session, items: Sequence[dict[str, Any]]
+) -> list[AgendaItem]:
+    """Replace the agenda with ``items`` (title, minutes, notes), in order."""
+    permissions.check(actor, "session.plan", session)
+    errors: dict[str, list[str]] = {}
+    for n, item in enumerate(items, start=1):
+        if not str(item.get("title", "")).strip():
+            errors.setdefault(f"items.{n}.title", []).append(f"Item {n} needs a title.")
+        minutes = item.get("minutes")
+        if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 24 * 60:
+            errors.setdefault(f"items.{n}.minutes", []).append(
+                f"Item {n} needs minutes between 1 and 1440."
+            )
+    if errors:
+        raise ValidationFailed(errors)
+    before = [f"{i.title} ({i.minutes})" for i in session.agenda.all()]
+    session.agenda.all().delete()
+    created = AgendaItem.objects.bulk_create(
+        AgendaItem(
+            session=session,
+            position=n,
+            title=str(item["title"]).strip()[:160],
+            minutes=int(item["minutes"]),
+            notes=str(item.get("notes", "")).strip()[:300],
+        )
+        for n, item in enumerate(items, start=1)
+    )
+    after = [f"{i.title} ({i.minutes})" for i in created]
+    if before != after:
+        audit.record(
+            actor, action="session.agenda_changed", obj=session, changes={"agenda": [before, after]}
+        )
+    return created
+
+
+@transaction.atomic
+def link_practice(actor: Viewer, *, session: Session, practice: Session | None) -> Session:
+    """Name the practice session that rehearses ``session`` (or none)."""
+    permissions.check(actor, "session.plan", session)
+    if practice is not None:
+        permissions.check(actor, "session.plan", practice)
+        if practice.kind != SessionKind.PRACTICE:
+            raise ValidationFailed.field(
+                "practice", "Choose a session of the kind “Practice session”."
+            )
+        if practice.program_id != session.program_id or practice.pk == session.pk:
+            raise ValidationFailed.field(
+                "practice", "The practice session must belong to the same program."
+            )
+        if practice.starts_at >= session.starts_at:
+            raise ValidationFailed.field(
+                "practice", "The practice session must come before the session."
+            )
+    session.practice = practice
+    session.save(update_fields=["practice", "updated_at"])
+    audit.record(
+        actor,
+        action="session.practice_linked",
+        obj=session,
+        changes={"practice": practice.pk if practice else None},
+    )
+    return session
