@@ -11,7 +11,7 @@ from click.testing import CliRunner, Result
 from traction.accounts import services as accounts
 from traction.accounts.models import ApiToken, Membership, User, Workspace
 from traction.accounts.selectors import viewer_for_token
-from traction.cli import main
+from traction.cli import server
 from traction.cli.main import cli
 from traction.core.models import AuditEvent
 from traction.customers.models import Customer
@@ -55,7 +55,7 @@ def exec_calls(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Any) ->
         calls.append(argv)
         raise ExecCalled
 
-    monkeypatch.setattr(main.os, "execv", fake_execv)
+    monkeypatch.setattr(server.os, "execv", fake_execv)
     return calls
 
 

@@ -1,0 +1,73 @@
+"""``traction migrate`` and ``traction demo``: the database tables and the demo workspace.
+
+Also the helpers ``traction run`` reuses: migrating quietly and printing the demo logins.
+"""
+
+from __future__ import annotations
+
+import click
+
+from traction.cli.base import domain_command
+
+
+def _migrate(verbosity: int = 1) -> None:
+    from django.core.management import call_command
+
+    call_command("migrate", interactive=False, verbosity=verbosity)
+
+
+@click.command()
+@click.option(
+    "--verbosity",
+    "-v",
+    type=click.IntRange(0, 3),
+    default=1,
+    show_default=True,
+    help="0 is silent.",
+)
+@domain_command
+def migrate(verbosity: int) -> None:
+    """Create or update the database tables (safe to run any time)."""
+    _migrate(verbosity)
+
+
+def _echo_demo_logins() -> None:
+    from traction.demo import DEMO_PASSWORD
+    from traction.demo.build import PEOPLE
+
+    click.echo("Demo workspace: Northwind Software. Sign in as any of:")
+    width = max(len(p.email) for p in PEOPLE)
+    for person in PEOPLE:
+        click.echo(f"  {person.email:<{width}}  {person.name} ({_role_label(person.role)})")
+    click.echo(f"Password for every demo login: {DEMO_PASSWORD}")
+
+
+def _role_label(role: str) -> str:
+    from traction.core.permissions import Role
+
+    return str(Role(role).label)
+
+
+@click.command()
+@click.option(
+    "--reset", is_flag=True, help="Delete the demo workspace and its users, then rebuild it."
+)
+@domain_command
+def demo(reset: bool) -> None:
+    """Load the demo workspace 'Northwind Software' (slug northwind).
+
+    It holds members in every role, customers with contacts and two programs, all created
+    through the same use-cases as the app, so the audit trail is filled too. Without
+    --reset an existing demo is left alone; with --reset it is deleted and rebuilt.
+    """
+    from traction.demo import build_demo, demo_exists, remove_demo
+
+    if reset and demo_exists():
+        remove_demo()
+        click.echo("Deleted the demo workspace.")
+    built = build_demo()
+    click.echo(
+        f"Built the demo workspace: {len(built.users)} members, "
+        f"{len(built.customers)} customers, {len(built.programs)} programs."
+    )
+    _echo_demo_logins()

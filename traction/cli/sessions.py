@@ -1,0 +1,68 @@
+"""``traction sessions list`` and ``traction sessions invite``: sessions and invitations."""
+
+from __future__ import annotations
+
+import click
+
+from traction.cli.base import _viewer_for_email, domain_command
+
+
+@click.group()
+def sessions() -> None:
+    """Sessions: list them, send their invitations (only to approved contacts)."""
+
+
+@sessions.command("list")
+@click.option("--as", "email", required=True, help="Act as the member with this email.")
+@click.option("--workspace", "workspace_slug", help="The workspace (its slug), if several.")
+@domain_command
+def sessions_list(email: str, workspace_slug: str | None) -> None:
+    """List the sessions the member may see, with their state and readiness."""
+    from traction.sessions import selectors
+
+    viewer, _ = _viewer_for_email(email, workspace_slug)
+    found = list(selectors.sessions(viewer))
+    if not found:
+        click.echo("No sessions yet. Plan one in a program (web UI or POST /api/v1/sessions).")
+    for s in found:
+        ready = f"{selectors.readiness(s).percent:>3}% ready" if s.state == "upcoming" else ""
+        when = f"{s.local_start:%Y-%m-%d %H:%M} {s.time_zone}"
+        click.echo(f"{s.pk:>5}  {when:<32} {s.state:<10} {ready:<11} {s.title}")
+
+
+@sessions.command("invite")
+@click.argument("session_id", type=int)
+@click.option("--as", "email", required=True, help="Act as this facilitator or admin.")
+@click.option("--workspace", "workspace_slug", help="The workspace (its slug), if several.")
+@click.option(
+    "--contact",
+    "contact_ids",
+    type=int,
+    multiple=True,
+    help="Invite only this contact (repeatable); default: every approved contact not invited yet.",
+)
+@domain_command
+def sessions_invite(
+    session_id: int, email: str, workspace_slug: str | None, contact_ids: tuple[int, ...]
+) -> None:
+    """Email invitations (with a calendar file and RSVP link) for SESSION_ID.
+
+    Only contacts whose account owner approved (or whose approval an admin waived) can be
+    invited: asking for any other contact fails and sends nothing.
+    """
+    from traction.core.errors import NotFound
+    from traction.sessions import selectors, services
+
+    viewer, _ = _viewer_for_email(email, workspace_slug)
+    session = selectors.session(viewer, session_id)
+    if contact_ids:
+        requests = {r.contact_id: r for r in selectors.session_outreach(session)}
+        missing = [c for c in contact_ids if c not in requests]
+        if missing:
+            raise NotFound(f"No outreach request for contact(s) {missing} in this session.")
+        sent = [services.send_invitation(viewer, request=requests[c]) for c in contact_ids]
+    else:
+        sent = services.send_invitations(viewer, session=session)
+    for invitation in sent:
+        click.echo(f"Invited {invitation.contact.name} <{invitation.contact.email}>.")
+    click.echo(f"{len(sent)} invitation(s) sent for “{session.title}”.")
