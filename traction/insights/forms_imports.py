@@ -1,4 +1,4 @@
-"""Web forms for imports and the review queue: parsing only (the rules live in ``imports.py``)."""
+"""Web forms for imports and the review queue: parsing only (the rules live in ``imports/``)."""
 
 from __future__ import annotations
 

@@ -160,13 +160,13 @@ PAUSED_IMPORT = """
 import sys, time
 from traction.cli.main import cli, setup_django
 setup_django()
-from traction.insights import imports
-inserted = imports._insert_chunk
+from traction.insights.imports import writing
+inserted = writing._insert_chunk
 def insert_then_wait(cursor, sql, rows):
     inserted(cursor, sql, rows)
     print('inserted', len(rows), flush=True)
     time.sleep(120)
-imports._insert_chunk = insert_then_wait
+writing._insert_chunk = insert_then_wait
 cli(sys.argv[1:])
 """
 

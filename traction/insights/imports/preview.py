@@ -1,0 +1,108 @@
+"""The preview: read the whole file and say what importing it would do (rows, a sample, the
+speakers found and whom they match, unknown step names, an earlier import of the same file),
+writing nothing. A bad file is refused exactly as the import would refuse it.
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO
+
+from traction.core import permissions
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import Viewer
+from traction.insights import parsers, selectors
+from traction.insights import speakers as speaker_names
+from traction.insights.models import ImportBatch, InsightKind
+from traction.sessions.models import Session
+
+from .reading import (
+    _detect,
+    _fingerprint,
+    _layout,
+    _placement,
+    _records,
+    _refuse,
+    _scenario,
+    _step_key,
+    _tags,
+)
+from .shapes import SAMPLE_ROWS, ImportOptions, Preview, SpeakerFound
+
+
+def preview_import(
+    actor: Viewer,
+    *,
+    session: Session,
+    stream: BinaryIO,
+    filename: str,
+    options: ImportOptions | None = None,
+) -> Preview:
+    """Read the whole file and say what importing it would do; writes nothing.
+
+    Refuses a bad file (``ValidationFailed`` on "file", with the line number) exactly as the
+    import would.
+    """
+    permissions.check(actor, "insight.import", session)
+    options = options or ImportOptions()
+    sha256, size = _fingerprint(stream)
+    fmt = _detect(stream, filename, options.format)
+    layout = _layout(stream, options.columns) if fmt == "csv" else None
+    scenario = _scenario(session, options.scenario_id)
+    steps = {_step_key(s.title): s for s in scenario.steps.all()} if scenario else {}
+    people = [(p, p.name) for p in selectors.speakers(session)]
+    found: dict[str, SpeakerFound] = {}
+    unknown: dict[str, None] = {}
+    sample: list[dict[str, Any]] = []
+    rows = 0
+    try:
+        for record in _records(stream, fmt, layout):
+            rows += 1
+            _tags(record)
+            if record.speaker:
+                if record.speaker in found:
+                    found[record.speaker].rows += 1
+                else:
+                    found[record.speaker] = SpeakerFound(
+                        record.speaker, 1, record.line, speaker_names.match(record.speaker, people)
+                    )
+            step = steps.get(_step_key(record.step)) if record.step else None
+            if record.step and step is None:
+                unknown.setdefault(record.step.strip(), None)
+            if len(sample) < SAMPLE_ROWS:
+                kind, placed = _placement(fmt, record.kind, step is not None)
+                sample.append(
+                    {
+                        "line": record.line,
+                        "speaker": record.speaker,
+                        "text": record.text,
+                        "kind": InsightKind(kind).label,
+                        "step": record.step,
+                        "tags": " ".join(record.tags),
+                        "at": _clock(record.start_ms),
+                        "onto_map": placed or options.accept,
+                    }
+                )
+    except parsers.ParseError as exc:
+        raise _refuse(exc) from None
+    if rows == 0:
+        raise ValidationFailed.field("file", "The file holds no notes or cues to import.")
+    return Preview(
+        filename=filename,
+        format=fmt,
+        sha256=sha256,
+        size=size,
+        rows=rows,
+        sample=sample,
+        speakers=sorted(found.values(), key=lambda s: s.first_line),
+        unknown_steps=list(unknown),
+        layout=layout,
+        scenario=scenario,
+        already=ImportBatch.objects.filter(session=session, sha256=sha256).first(),
+    )
+
+
+def _clock(ms: int | None) -> str:
+    if ms is None:
+        return ""
+    seconds = ms // 1000
+    return f"{seconds // 3600:d}:{seconds // 60 % 60:02d}:{seconds % 60:02d}"

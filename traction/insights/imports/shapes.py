@@ -1,0 +1,121 @@
+"""The constants and data shapes of an import: the module-level settings (chunk size, sample
+size, longest text, the speaker-mapping markers), the options the user confirms
+(``ImportOptions``), one row of any file (``Record``), what a preview shows (``Preview``,
+``SpeakerFound``) and what an import returns (``ImportResult``). Every other module of the
+package reads its constants from here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+from django.utils import timezone
+
+from traction.insights import parsers, selectors
+from traction.insights.models import ImportBatch, Scenario
+
+CHUNK_ROWS = 2000  # rows per executemany: big enough to be fast, small enough to stay flat
+SAMPLE_ROWS = 8  # rows shown on the preview
+MAX_TEXT = 5000  # the longest insight text (as in live capture)
+UNATTRIBUTED = "-"  # speaker mapping: keep the name as written, credit nobody
+NEW_CONTACT = "new:"  # speaker mapping prefix: "new:<customer id>" creates a contact there
+
+Progress = Callable[[int, int], None]  # (bytes read so far, total bytes)
+Unmatched = Literal["ask", "keep"]
+UnknownSteps = Literal["ask", "create", "ignore"]
+
+
+@dataclass(frozen=True)
+class ImportOptions:
+    """The choices the user confirmed on the preview (or gave the CLI / API).
+
+    ``columns`` maps each CSV field (``parsers.CSV_FIELDS``) to a 0-based column, replacing
+    the guessed mapping; ``speakers`` maps names as written in the file to "c:<contact id>",
+    "u:<user id>", "new:<customer id>" or "-" (unattributed). ``unmatched``: what to do with
+    names matching nobody and not in ``speakers`` ("ask" refuses, listing them; "keep" keeps
+    the name unattributed). ``unknown_steps``: step names matching no step of the scenario
+    ("ask" refuses, listing them; "create" adds them as steps in order of first appearance;
+    "ignore" leaves those rows without a step).
+    """
+
+    scenario_id: int | None = None
+    columns: Mapping[str, int | None] | None = None
+    speakers: Mapping[str, str] = field(default_factory=dict)
+    unmatched: Unmatched = "ask"
+    unknown_steps: UnknownSteps = "ask"
+    accept: bool = False
+    format: str | None = None  # forced format; default: detected from name and content
+
+
+@dataclass(frozen=True)
+class Record:
+    """One row to import, whatever the file format."""
+
+    line: int
+    speaker: str
+    text: str
+    start_ms: int | None = None
+    kind: str = ""  # the raw type cell of a sticky note
+    step: str = ""
+    tags: tuple[str, ...] = ()
+
+
+@dataclass
+class SpeakerFound:
+    name: str  # as written in the file
+    rows: int
+    first_line: int
+    match: selectors.Speaker | None
+
+
+@dataclass
+class Preview:
+    """What an import would do, read from the file without writing anything."""
+
+    filename: str
+    format: str
+    sha256: str
+    size: int
+    rows: int
+    sample: list[dict[str, Any]]
+    speakers: list[SpeakerFound]
+    unknown_steps: list[str]
+    layout: parsers.CsvLayout | None
+    scenario: Scenario | None
+    already: ImportBatch | None
+
+    @property
+    def format_label(self) -> str:
+        return parsers.FORMATS[self.format]
+
+    @property
+    def unmatched(self) -> list[SpeakerFound]:
+        return [s for s in self.speakers if s.match is None]
+
+
+@dataclass(frozen=True)
+class ImportResult:
+    batch: ImportBatch
+    created: bool  # False: this file was imported into this session before; nothing added
+    candidates: int = 0
+    accepted: int = 0
+    new_contacts: tuple[str, ...] = ()
+    new_steps: tuple[str, ...] = ()
+
+    @property
+    def summary(self) -> str:
+        name = self.batch.filename
+        if not self.created:
+            when = timezone.localtime(self.batch.created_at).strftime("%Y-%m-%d %H:%M")
+            return (
+                f"{name} was already imported into this session ({when}, "
+                f"{self.batch.rows} rows); nothing was added."
+            )
+        parts = []
+        if self.accepted:
+            parts.append(f"{self.accepted} onto the map")
+        if self.candidates or not self.accepted:
+            parts.append(f"{self.candidates} candidate{'s' if self.candidates != 1 else ''}")
+        return f"Imported {' and '.join(parts)} from {name}."
