@@ -1,0 +1,44 @@
+"""Helpers the session pages share: the workspace slug of a request, the redirect back to a
+session's page, a domain error as one line of text for a message, and the agenda's length
+summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from traction.core.errors import Conflict, DomainError, ValidationFailed
+from traction.sessions.models import Session
+
+S = "<int:session_id>/"  # the start of a session's URLs
+R = "outreach/<int:request_id>/"  # the start of an outreach request's URLs
+
+
+def _slug(request: HttpRequest) -> str:
+    return str(request.workspace_slug)  # type: ignore[attr-defined]
+
+
+def _to_detail(request: HttpRequest, session_id: int) -> HttpResponse:
+    return redirect("sessions:detail", workspace_slug=_slug(request), session_id=session_id)
+
+
+def _error_text(exc: DomainError) -> str:
+    if isinstance(exc, ValidationFailed):
+        return " ".join(m for messages_ in exc.errors.values() for m in messages_)
+    if isinstance(exc, Conflict):
+        return exc.message + " Reload the page and try again."
+    return exc.message
+
+
+def _agenda_summary(session: Session, items: list[Any]) -> dict[str, Any]:
+    total = sum(i.minutes for i in items)
+    length = session.length_minutes
+    if total > length:
+        warning = f"The agenda runs {total - length} minutes over the session."
+    elif total < 0.9 * length:
+        warning = f"{length - total} minutes of the session are not planned yet."
+    else:
+        warning = ""
+    return {"total": total, "length": length, "warning": warning}

@@ -1,0 +1,56 @@
+"""The customer's RSVP: the public page where a customer contact answers their invitation
+through a signed personal link. Its route is outside the workspace, so it is not in the
+sessions URLconf: ``traction/urls.py`` routes ``rsvp/<token>/`` here."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_http_methods
+
+from traction.accounts.forms import apply_domain_errors
+from traction.core.errors import NotFound, ValidationFailed
+from traction.core.permissions import public
+from traction.sessions import rsvp as rsvp_tokens
+from traction.sessions import selectors, services
+from traction.sessions.forms import RsvpForm
+
+
+def _invalid_link(request: HttpRequest, exc: NotFound) -> HttpResponse:
+    return render(request, "sessions/rsvp_invalid.html", {"message": exc.message}, status=404)
+
+
+@public("A customer contact answers their invitation through a signed personal link.")
+@require_http_methods(["GET", "POST"])
+def rsvp(request: HttpRequest, token: str) -> HttpResponse:
+    try:
+        invitation_id, contact_id = rsvp_tokens.read_token(token)
+        invitation = selectors.invitation_for_rsvp(invitation_id, contact_id)
+    except NotFound as exc:
+        return _invalid_link(request, exc)
+    form = RsvpForm(request.POST if request.method == "POST" else None)
+    answered = None
+    if request.method == "POST" and form.is_valid():
+        try:
+            invitation = services.respond_rsvp(
+                invitation_id=invitation_id,
+                contact_id=contact_id,
+                accept=form.cleaned_data["answer"] == "accept",
+                note=form.cleaned_data["note"],
+            )
+        except NotFound as exc:
+            return _invalid_link(request, exc)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            answered = invitation.get_rsvp_display()
+    return render(
+        request,
+        "sessions/rsvp.html",
+        {
+            "form": form,
+            "invitation": invitation,
+            "session": invitation.session,
+            "answered": answered,
+        },
+    )

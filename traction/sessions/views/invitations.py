@@ -1,0 +1,54 @@
+"""Web pages: sending the invitations, one approved contact at a time or all who are
+waiting."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_POST
+
+from traction.accounts.decorators import workspace_view
+from traction.core.errors import DomainError
+from traction.core.permissions import Viewer
+from traction.sessions import selectors, services
+
+from .common import R, S, _error_text, _to_detail
+
+
+@workspace_view
+@require_POST
+def invitation_send(request: HttpRequest, viewer: Viewer, request_id: int) -> HttpResponse:
+    outreach = selectors.outreach_request(viewer, request_id, action="invitation.send")
+    try:
+        services.send_invitation(viewer, request=outreach)
+    except DomainError as exc:  # OutreachRequired, ValidationFailed
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request, f"{outreach.contact.name} was invited; the email has a calendar file."
+        )
+    return _to_detail(request, outreach.session_id)
+
+
+@workspace_view
+@require_POST
+def invitations_send_all(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    session = selectors.session(viewer, session_id, action="invitation.send")
+    try:
+        sent = services.send_invitations(viewer, session=session)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        if sent:
+            names = ", ".join(i.contact.name for i in sent)
+            messages.success(request, f"Invited: {names}.")
+        else:
+            messages.info(request, "Nobody to invite: no approved contact is waiting.")
+    return _to_detail(request, session.pk)
+
+
+urlpatterns: list[URLPattern] = [
+    path(S + "invitations/send/", invitations_send_all, name="invitations_send_all"),
+    path(R + "invite/", invitation_send, name="invitation_send"),
+]

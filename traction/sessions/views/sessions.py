@@ -1,0 +1,284 @@
+"""Web pages: the sessions themselves (the list, planning, the session's page, editing,
+cancelling, the agenda and the link to a practice session)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from traction.accounts.decorators import workspace_view
+from traction.accounts.forms import apply_domain_errors
+from traction.core import permissions, sections
+from traction.core.errors import Conflict, ValidationFailed
+from traction.core.permissions import Viewer
+from traction.programs import selectors as program_selectors
+from traction.sessions import selectors, services
+from traction.sessions.forms import (
+    SESSION_FIELD_MAP,
+    AgendaFormSet,
+    CancelForm,
+    PracticeForm,
+    SessionFilterForm,
+    SessionForm,
+)
+from traction.sessions.models import SessionKind
+
+from .common import S, _agenda_summary, _error_text, _to_detail
+
+
+@workspace_view
+@require_GET
+def session_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    form = SessionFilterForm(request.GET or None, programs=program_selectors.programs(viewer))
+    filters = form.cleaned_data if form.is_valid() else {}
+    program = filters.get("program")
+    kind = filters.get("kind", "")
+    upcoming = selectors.with_readiness_facts(
+        selectors.sessions(
+            viewer, program_id=program.pk if program else None, upcoming=True, kind=kind
+        ).select_related("practice")
+    )
+    past = selectors.sessions(
+        viewer, program_id=program.pk if program else None, upcoming=False, kind=kind
+    ).order_by("-starts_at")
+    return render(
+        request,
+        "sessions/session_list.html",
+        {
+            "form": form,
+            "filtered": bool(program or kind),
+            "upcoming": [(s, selectors.readiness(s)) for s in upcoming if not s.is_cancelled],
+            "cancelled": [s for s in upcoming if s.is_cancelled],
+            "past": list(past[:50]),
+            "can_plan": permissions.allows(viewer, "session.plan"),
+        },
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def session_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+    permissions.check(viewer, "session.plan")
+    initial: dict[str, Any] = {}
+    if request.GET.get("program", "").isdigit():
+        initial["program"] = int(request.GET["program"])
+    if request.GET.get("kind") in SessionKind.values:
+        initial["kind"] = request.GET["kind"]
+    form = SessionForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        programs=program_selectors.programs(viewer),
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            session = services.plan_session(viewer, **form.service_values())
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, SESSION_FIELD_MAP)
+        else:
+            messages.success(
+                request,
+                f"“{session.title}” was planned with the {session.get_kind_display().lower()} "
+                "agenda. Next: request outreach to the customers you want in the room.",
+            )
+            return _to_detail(request, session.pk)
+    return render(request, "sessions/session_form.html", {"form": form, "session": None})
+
+
+@workspace_view
+@require_GET
+def session_detail(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    session = selectors.session(viewer, session_id)
+    agenda = selectors.agenda(session)
+    can_plan = permissions.can(viewer, "session.plan", session) and not session.is_cancelled
+    practice_form = None
+    if can_plan and session.kind != SessionKind.PRACTICE:
+        practice_form = PracticeForm(
+            initial={"practice": session.practice_id},
+            choices=selectors.sessions(
+                viewer, program_id=session.program_id, kind=SessionKind.PRACTICE
+            )
+            .filter(starts_at__lt=session.starts_at)
+            .exclude(pk=session.pk),
+        )
+    outreach = list(selectors.session_outreach(session).select_related("invitation"))
+    for r in outreach:
+        r.invited = hasattr(r, "invitation")  # type: ignore[attr-defined]
+    mine = selectors.my_participation(viewer, session)
+    return render(
+        request,
+        "sessions/session_detail.html",
+        {
+            "session": session,
+            "agenda": agenda,
+            "agenda_summary": _agenda_summary(session, agenda),
+            "readiness": selectors.readiness(session),
+            "outreach": outreach,
+            "invitations": list(selectors.invitations(session)),
+            "participants": list(selectors.participants(session)),
+            "questions": list(selectors.questions(viewer, session).filter(picked=True)),
+            "question_count": session.questions.count(),
+            "mine": mine,
+            "practice_form": practice_form,
+            "ready_to_invite": len(
+                [r for r in outreach if r.allows_invitation and not r.invited]  # type: ignore[attr-defined]
+            ),
+            "can_plan": can_plan,
+            "can_request": permissions.allows(viewer, "outreach.request")
+            and not session.is_cancelled
+            and not session.has_ended,
+            "can_invite": permissions.can(viewer, "invitation.send", session)
+            and not session.is_cancelled,
+            "can_manage_people": permissions.can(viewer, "participant.manage", session),
+            "can_ask": permissions.can(viewer, "question.ask", session),
+            "sections": sections.for_page("session", viewer, session),
+        },
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def session_edit(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    session = selectors.session(viewer, session_id, action="session.plan")
+    form = SessionForm(
+        request.POST if request.method == "POST" else None,
+        initial=SessionForm.initial_for(session),
+    )
+    if request.method == "POST" and form.is_valid():
+        sequence = session.calendar_sequence
+        try:
+            updated = services.update_session(
+                viewer,
+                session=session,
+                changes=form.service_values(),
+                version=form.cleaned_data["version"],
+            )
+        except (ValidationFailed, Conflict) as exc:
+            apply_domain_errors(form, exc, SESSION_FIELD_MAP)
+        else:
+            text = f"“{updated.title}” was saved."
+            if updated.calendar_sequence != sequence and updated.invitations.exists():
+                text += " Invitees will receive an updated calendar invitation."
+            messages.success(request, text)
+            return _to_detail(request, session.pk)
+    return render(
+        request,
+        "sessions/session_form.html",
+        {"form": form, "session": session, "invited": session.invitations.count()},
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def session_cancel(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    session = selectors.session(viewer, session_id, action="session.plan")
+    form = CancelForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.cancel_session(viewer, session=session, reason=form.cleaned_data["reason"])
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"“{session.title}” was cancelled. Invitees receive a calendar cancellation.",
+            )
+            return _to_detail(request, session.pk)
+    return render(
+        request,
+        "sessions/session_cancel.html",
+        {"form": form, "session": session, "invited": session.invitations.count()},
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def agenda_edit(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    session = selectors.session(viewer, session_id, action="session.plan")
+    initial = [
+        {"title": i.title, "minutes": i.minutes, "notes": i.notes, "ORDER": i.position}
+        for i in selectors.agenda(session)
+    ]
+    formset = AgendaFormSet(
+        request.POST if request.method == "POST" else None, initial=initial, prefix="items"
+    )
+    errors: list[str] = []
+    if request.method == "POST" and formset.is_valid():
+        rows = [f for f in formset.ordered_forms if f.cleaned_data.get("title")]
+        items = [
+            {
+                "title": f.cleaned_data["title"],
+                "minutes": f.cleaned_data["minutes"],
+                "notes": f.cleaned_data.get("notes", ""),
+            }
+            for f in rows
+        ]
+        try:
+            services.set_agenda(viewer, session=session, items=items)
+        except ValidationFailed as exc:
+            for key, texts in exc.errors.items():
+                parts = key.split(".")
+                if len(parts) == 3 and parts[1].isdigit() and 0 < int(parts[1]) <= len(rows):
+                    row = rows[int(parts[1]) - 1]
+                    for text in texts:
+                        row.add_error(parts[2] if parts[2] in row.fields else None, text)
+                else:
+                    errors.extend(texts)
+        else:
+            total = sum(i["minutes"] for i in items)
+            messages.success(
+                request,
+                f"The agenda was saved: {total} of {session.length_minutes} minutes planned.",
+            )
+            return _to_detail(request, session.pk)
+    return render(
+        request,
+        "sessions/agenda_form.html",
+        {
+            "formset": formset,
+            "session": session,
+            "length": session.length_minutes,
+            "errors": errors,
+        },
+    )
+
+
+@workspace_view
+@require_POST
+def practice_link(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    session = selectors.session(viewer, session_id, action="session.plan")
+    form = PracticeForm(
+        request.POST,
+        choices=selectors.sessions(
+            viewer, program_id=session.program_id, kind=SessionKind.PRACTICE
+        ),
+    )
+    if not form.is_valid():
+        messages.error(request, "Choose one of the program's practice sessions.")
+        return _to_detail(request, session.pk)
+    practice = form.cleaned_data["practice"]
+    try:
+        services.link_practice(viewer, session=session, practice=practice)
+    except ValidationFailed as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(
+            request,
+            f"Practice session: “{practice.title}”." if practice else "No practice session now.",
+        )
+    return _to_detail(request, session.pk)
+
+
+urlpatterns: list[URLPattern] = [
+    path("", session_list, name="list"),
+    path("new/", session_create, name="create"),
+    path(S, session_detail, name="detail"),
+    path(S + "edit/", session_edit, name="edit"),
+    path(S + "cancel/", session_cancel, name="cancel"),
+    path(S + "agenda/", agenda_edit, name="agenda"),
+    path(S + "practice/", practice_link, name="practice"),
+]
