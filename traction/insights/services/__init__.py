@@ -1,0 +1,60 @@
+"""Write use-cases for scenario maps, live capture and the review queue (DESIGN.md §3, step 3).
+
+Imports live in ``imports/`` and prioritisation in ``voting.py``; both follow the same
+shape: permission check, validation, one transaction, an audit event.
+
+Attribution is decided here and nowhere else: a speaker is either a customer participant
+of the session (their organisation is recorded with the insight) or an internal participant
+(the insight is marked internal and never counts as customer input).
+
+The package: ``scenarios`` (scenario maps and their steps), ``capture`` (`Attribution`, live
+capture, corrections and removal of insights), ``review`` (the review queue: accept, discard,
+merge); ``common`` holds what they share (`normalize_tags`, `MAX_TAGS`). Callers use
+``services.<name>`` as before: every name is re-exported here.
+"""
+
+from __future__ import annotations
+
+from .capture import (
+    INSIGHT_FIELDS,
+    Attribution,
+    attribute,
+    capture_insight,
+    remove_insight,
+    update_insight,
+)
+from .common import MAX_TAGS, normalize_tags
+from .review import merge_insights, review_insights
+from .scenarios import (
+    SCENARIO_FIELDS,
+    add_step,
+    create_scenario,
+    merge_steps,
+    remove_scenario,
+    remove_step,
+    rename_step,
+    reorder_steps,
+    update_scenario,
+)
+
+__all__ = [
+    "INSIGHT_FIELDS",
+    "MAX_TAGS",
+    "SCENARIO_FIELDS",
+    "Attribution",
+    "add_step",
+    "attribute",
+    "capture_insight",
+    "create_scenario",
+    "merge_insights",
+    "merge_steps",
+    "normalize_tags",
+    "remove_insight",
+    "remove_scenario",
+    "remove_step",
+    "rename_step",
+    "reorder_steps",
+    "review_insights",
+    "update_insight",
+    "update_scenario",
+]
