@@ -1,4 +1,4 @@
-"""Web forms for voting: parsing only; the rules live in ``voting.py``."""
+"""Web forms for voting: parsing only; the rules live in ``voting/``."""
 
 from __future__ import annotations
 

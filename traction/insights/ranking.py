@@ -1,6 +1,6 @@
 """What the facilitator and readers see of a session's voting: each customer's ballot, the
 ranked results with their segment and organisation breakdowns, and the cards on the shared
-screen in the room. The voting use-cases (and their rules) are in ``voting.py``.
+screen in the room. The voting use-cases (and their rules) are in ``voting/``.
 
 Ranking: cards by dots, then by how many customers voted for them, then in capture order.
 Internal participants' remarks are never on the ballot, so never ranked.

@@ -1,6 +1,6 @@
 """Write use-cases for scenario maps, live capture and the review queue (DESIGN.md §3, step 3).
 
-Imports live in ``imports/`` and prioritisation in ``voting.py``; both follow the same
+Imports live in ``imports/`` and prioritisation in ``voting/``; both follow the same
 shape: permission check, validation, one transaction, an audit event.
 
 Attribution is decided here and nowhere else: a speaker is either a customer participant

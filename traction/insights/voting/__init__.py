@@ -1,0 +1,53 @@
+"""Customer prioritisation (DESIGN.md §3 step 4): the dot-voting use-cases.
+
+Each customer participant of a session spends a fixed budget of dots on the session's
+votable cards (its accepted customer moments of truth, issues and ideas), in one of three
+ways: in the room on the facilitator's shared screen, on paper (the facilitator enters the
+tallies), or through their own signed link on a phone. One rule holds whatever the channel
+(DESIGN.md §4): a customer participant cannot spend more dots than the budget, and votes
+only on cards of the session they take part in.
+
+The use-cases lock the session's ``VotingRound`` row before they count what a customer has
+spent, so two phones submitting at once are serialised and cannot overspend (PostgreSQL:
+``select_for_update``; SQLite runs every transaction IMMEDIATE, which serialises writers).
+
+Opening a closed round reopens it (the dots already cast stay); opening an open round is
+refused. What the facilitator and readers see of it (ballots, the ranking, the room's
+screen) is read in ``ranking.py``.
+
+The package: ``checks`` (the budget's limits, ``KIND_PLURALS``, the shared checks,
+``votable_cards``, ``spent``), ``rounds`` (opening, closing, the budget), ``room`` (a dot at a
+time in the room) and ``ballots`` (whole ballots: a paper round, a customer's link).
+Everything other code uses is importable from here.
+"""
+
+from .ballots import LinkBallot, TallyEntry, ballot_for_link, record_paper_tally, vote_by_link
+from .checks import (
+    DEFAULT_BUDGET,
+    KIND_PLURALS,
+    MAX_BUDGET,
+    MIN_BUDGET,
+    spent,
+    votable_cards,
+)
+from .room import add_dot, remove_dot
+from .rounds import change_budget, close_voting, open_voting
+
+__all__ = [
+    "DEFAULT_BUDGET",
+    "KIND_PLURALS",
+    "MAX_BUDGET",
+    "MIN_BUDGET",
+    "LinkBallot",
+    "TallyEntry",
+    "add_dot",
+    "ballot_for_link",
+    "change_budget",
+    "close_voting",
+    "open_voting",
+    "record_paper_tally",
+    "remove_dot",
+    "spent",
+    "votable_cards",
+    "vote_by_link",
+]

@@ -1,0 +1,118 @@
+"""The shared checks of voting: the budget's limits and default (``MIN_BUDGET``,
+``MAX_BUDGET``, ``DEFAULT_BUDGET``) and the kinds' plural labels (``KIND_PLURALS``), the
+session's round (locked; open), who may vote (a customer participant), what may be voted on
+(``votable_cards``; one card checked), the dots a customer has spent (``spent``), and the
+wording of a count of votes. Every other module of the package checks through these.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet, Sum
+
+from traction.core.errors import ValidationFailed
+from traction.customers.models import Contact
+from traction.insights import selectors
+from traction.insights.models import (
+    VOTABLE_KINDS,
+    Insight,
+    InsightKind,
+    InsightStatus,
+    Vote,
+    VotingRound,
+)
+from traction.sessions.models import Session
+
+KIND_PLURALS = {
+    InsightKind.MOMENT_OF_TRUTH: "Moments of truth",
+    InsightKind.ISSUE: "Issues",
+    InsightKind.IDEA: "Ideas",
+}
+MIN_BUDGET = 1
+MAX_BUDGET = 50
+DEFAULT_BUDGET = 3
+
+
+def _budget(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed.field("budget", "Give the number of votes as a whole number.")
+    if not MIN_BUDGET <= value <= MAX_BUDGET:
+        raise ValidationFailed.field(
+            "budget", f"Each customer gets between {MIN_BUDGET} and {MAX_BUDGET} votes."
+        )
+    return value
+
+
+def _locked_round(session: Session) -> VotingRound:
+    """The session's round, locked until the transaction ends, or refused if never opened."""
+    found = VotingRound.objects.select_for_update().filter(session=session).first()
+    if found is None:
+        raise ValidationFailed.field("__all__", "Voting has not been opened for this session yet.")
+    return found
+
+
+def _open_round(session: Session) -> VotingRound:
+    found = _locked_round(session)
+    if not found.is_open:
+        raise ValidationFailed.field(
+            "__all__", "Voting for this session is closed; no more votes can be cast."
+        )
+    return found
+
+
+def _voter(session: Session, contact_id: int) -> Contact:
+    found = selectors.customer_participants(session).filter(pk=contact_id).first()
+    if found is None:
+        raise ValidationFailed.field(
+            "contact_id",
+            "Only customers taking part in this session can vote (invited and not declined).",
+        )
+    return found
+
+
+def votable_cards(session: Session) -> QuerySet[Insight]:
+    """The cards customers vote on: the session's accepted customer moments of truth, issues
+    and ideas, in capture order. Internal participants' remarks are never among them."""
+    return (
+        Insight.objects.filter(
+            session=session,
+            status=InsightStatus.ACCEPTED,
+            kind__in=VOTABLE_KINDS,
+            internal=False,
+        )
+        .select_related("step", "scenario")
+        .order_by("created_at", "id")
+    )
+
+
+def _card(session: Session, insight_id: int, field_name: str = "insight_id") -> Insight:
+    found = Insight.objects.filter(pk=insight_id, session=session).first()
+    if found is None:
+        raise ValidationFailed.field(field_name, "This card is not one of this session's cards.")
+    _check_votable(found, field_name)
+    return found
+
+
+def _check_votable(card: Insight, field_name: str) -> None:
+    if card.internal:
+        raise ValidationFailed.field(
+            field_name,
+            "This card is an internal participant's remark; only customers' input is voted on.",
+        )
+    if card.status != InsightStatus.ACCEPTED:
+        raise ValidationFailed.field(
+            field_name, "This card is not on the map (it is not an accepted insight)."
+        )
+    if card.kind not in VOTABLE_KINDS:
+        raise ValidationFailed.field(
+            field_name, "Customers vote on moments of truth, issues and ideas only."
+        )
+
+
+def spent(session: Session, contact_id: int) -> int:
+    """The dots a customer has on the session's cards, whatever the channel."""
+    total = Vote.objects.filter(session=session, contact_id=contact_id).aggregate(n=Sum("dots"))
+    return int(total["n"] or 0)
+
+
+def _plural(n: int, word: str = "vote") -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
