@@ -22,6 +22,7 @@ from traction.core.permissions import Viewer
 from traction.customers.models import Contact
 from traction.sessions.models import Invitation, RsvpStatus, Session
 
+from . import ranking
 from .models import VotingRound
 
 
@@ -61,7 +62,7 @@ def email_voting_links(
     from . import tasks  # tasks imports this module for its checks
 
     permissions.check(actor, "voting.run", session)
-    voting = VotingRound.objects.filter(session=session).first()
+    voting = ranking.voting_round(session)
     if voting is None or not voting.is_open:
         raise ValidationFailed.field(
             "__all__", "Open voting first: the links only work while voting is open."

@@ -13,9 +13,8 @@ from django_tasks import task
 
 from traction.sessions.models import Invitation
 
-from . import emails
+from . import emails, ranking
 from .link_mail import why_not_emailed
-from .models import VotingRound
 
 logger = logging.getLogger(__name__)
 
@@ -32,7 +31,7 @@ def deliver_voting_link(invitation_id: int) -> int:
     if invitation is None:
         logger.warning("Invitation %s is gone; no voting link sent.", invitation_id)
         return 0
-    voting = VotingRound.objects.filter(session_id=invitation.session_id).first()
+    voting = ranking.voting_round(invitation.session)
     reason = why_not_emailed(invitation, voting)
     if reason or voting is None:
         logger.info("No voting link for invitation %s: %s", invitation_id, reason)

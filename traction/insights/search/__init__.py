@@ -29,7 +29,6 @@ from .engine import (
     DEFAULT_CAP,
     PAGE_SIZE,
     _orm,
-    _Placeholders,
     _reader,
     _scope_sql,
     _sqlite,
@@ -37,7 +36,7 @@ from .engine import (
 from .index import FTS_TABLE, PG_VECTOR, repair_sqlite_index, sqlite_index_ok
 from .query import MAX_QUERY_CHARS, MAX_TERMS, Query, Term, fold, highlight, parse
 from .results import Filters, Hit, Order, Results, scoped
-from .rows import _fetch, _loaded
+from .rows import _fetch
 
 __all__ = [
     "DEFAULT_CAP",
@@ -52,9 +51,7 @@ __all__ = [
     "Query",
     "Results",
     "Term",
-    "_Placeholders",
     "_fetch",
-    "_loaded",
     "_reader",
     "_scope_sql",
     "_sqlite",

@@ -487,7 +487,7 @@ def test_a_page_costs_three_queries_whatever_it_shows(
 
 
 def test_results_are_the_models_the_orm_would_load(world: World) -> None:
-    # Hits are built without Model.__init__ (see search._loaded): the same field values,
+    # Hits are built without Model.__init__ (see search/rows.py, _loaded): the same field values,
     # related objects, and state as the ORM's own, so they can be saved like any other.
     hits = search.search(world.room.cast.viewer("admin"), "invoice").hits
     assert hits
