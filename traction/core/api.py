@@ -20,6 +20,7 @@ from ninja.pagination import PageNumberPagination
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from .permissions import Viewer
+from .text import ONE_LINE_MESSAGE, has_line_break
 
 
 def viewer(request: HttpRequest) -> Viewer:
@@ -46,6 +47,16 @@ def _storable_text(value: str) -> str:
 
 
 Text = Annotated[str, AfterValidator(_storable_text)]
+
+
+def _one_line(value: str) -> str:
+    if has_line_break(value):
+        raise ValueError(ONE_LINE_MESSAGE)
+    return value
+
+
+# Names and titles: storable text on one line (see traction.core.text).
+OneLine = Annotated[str, AfterValidator(_storable_text), AfterValidator(_one_line)]
 
 _ISO_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
