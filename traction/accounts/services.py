@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
-
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -19,7 +17,13 @@ from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.tasks import send_email_on_commit
 
-from .models import ApiToken, FailedLogin, Invitation, Membership, User, Workspace
+from .models import ApiToken, Invitation, Membership, User, Workspace
+
+# Sign-in throttling lives in throttle.py; these names stay importable from here.
+from .throttle import clear_failed_logins as clear_failed_logins
+from .throttle import login_throttled as login_throttled
+from .throttle import login_wait_seconds as login_wait_seconds
+from .throttle import record_failed_login as record_failed_login
 
 
 def _clean_email(email: str, field: str = "email") -> str:
@@ -266,28 +270,6 @@ def revoke_api_token(actor: Viewer, *, token: ApiToken) -> ApiToken:
         token.save(update_fields=["revoked_at"])
         audit.record(actor, action="token.revoked", obj=token, workspace_id=actor.workspace_id)
     return token
-
-
-# --- sign-in throttling ---------------------------------------------------------------------
-
-
-def login_throttled(*, email: str, ip: str | None) -> bool:
-    """True when too many sign-ins failed recently for this email or from this address."""
-    since = timezone.now() - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
-    recent = FailedLogin.objects.filter(at__gte=since)
-    limit = settings.LOGIN_THROTTLE_ATTEMPTS
-    if recent.filter(email=email.strip().lower()).count() >= limit:
-        return True
-    # An address gets more room than one email: offices share addresses.
-    return bool(ip) and recent.filter(ip=ip).count() >= limit * 4
-
-
-def record_failed_login(*, email: str, ip: str | None) -> None:
-    FailedLogin.objects.create(email=email.strip().lower()[:254], ip=ip or None)
-
-
-def clear_failed_logins(*, email: str) -> None:
-    FailedLogin.objects.filter(email=email.strip().lower()).delete()
 
 
 def mark_notices_read(actor: Viewer, *, notice_id: int | None = None) -> int:

@@ -21,8 +21,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.core import dashboard, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import ROLE_DESCRIPTIONS, Role, Viewer, personal, public
+from traction.core.proxies import client_address
 
-from . import selectors, services
+from . import selectors, services, throttle
 from .decorators import workspace_view
 from .forms import (
     AcceptInvitationForm,
@@ -40,7 +41,8 @@ AUDIT_PAGE_SIZE = 50
 
 
 def _client_ip(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    """The client's address; behind a proxy named in TRACTION_TRUSTED_PROXIES, the forwarded one."""
+    return client_address(request)
 
 
 def _safe_next(request: HttpRequest, target: str) -> str:
@@ -54,6 +56,13 @@ def _safe_next(request: HttpRequest, target: str) -> str:
 # --- signing in and out ---------------------------------------------------------------------
 
 
+def _duration(seconds: int) -> str:
+    if seconds < 60:
+        return f"{seconds} second{'s' if seconds != 1 else ''}"
+    minutes = -(-seconds // 60)
+    return f"{minutes} minute{'s' if minutes != 1 else ''}"
+
+
 @public("Signing in happens before anyone is known.")
 @require_http_methods(["GET", "POST"])
 def login_view(request: HttpRequest) -> HttpResponse:
@@ -64,22 +73,23 @@ def login_view(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST" and form.is_valid():
         email, ip = form.cleaned_data["email"], _client_ip(request)
-        if services.login_throttled(email=email, ip=ip):
-            # Refused before the password is even checked: guessing gains nothing.
-            minutes = settings.LOGIN_THROTTLE_WINDOW_SECONDS // 60
+        wait = throttle.login_wait_seconds(email=email, ip=ip)
+        if wait:
+            # Refused before the password is even checked: guessing gains nothing. Only
+            # this account from this address waits; the account elsewhere is not locked.
             form.add_error(
                 None,
-                f"Too many failed sign-ins for this account or from your network. "
-                f"Wait {minutes} minutes, then try again.",
+                "Too many failed sign-ins for this account from your address. "
+                f"Wait {_duration(wait)}, then try again.",
             )
             status = 429
         else:
             user = authenticate(request, email=email, password=form.cleaned_data["password"])
             if user is None:
-                services.record_failed_login(email=email, ip=ip)
+                throttle.record_failed_login(email=email, ip=ip)
                 form.add_error(None, "That email and password do not match an account.")
             else:
-                services.clear_failed_logins(email=email)
+                throttle.clear_failed_logins(email=email, ip=ip)
                 login(request, user)
                 return redirect(_safe_next(request, form.cleaned_data["next"]))
     return render(request, "accounts/login.html", {"form": form}, status=status)

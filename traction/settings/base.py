@@ -31,6 +31,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: forwarded headers (X-Forwarded-For/-Proto/-Host) are dropped unless the request
+    # comes from a proxy named in TRACTION_TRUSTED_PROXIES, before anything reads them.
+    "traction.core.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -122,9 +125,26 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# Failed sign-ins allowed per email and per client address within the window.
+# Failed sign-ins (traction/accounts/throttle.py, docs/security.md). Counted per pair of
+# account and client address: after LOGIN_THROTTLE_ATTEMPTS failures within the window,
+# each further attempt from that pair waits 2, 4, 8 ... seconds (at most
+# LOGIN_THROTTLE_MAX_DELAY_SECONDS) after the last failure. One address also gets a
+# ceiling of failures over all accounts in the window, against password spraying.
 LOGIN_THROTTLE_ATTEMPTS = 5
-LOGIN_THROTTLE_WINDOW_SECONDS = 15 * 60
+LOGIN_THROTTLE_WINDOW_SECONDS = 60 * 60
+LOGIN_THROTTLE_MAX_DELAY_SECONDS = 15 * 60
+LOGIN_THROTTLE_ADDRESS_ATTEMPTS = 100
+
+
+def csv_env(name: str) -> list[str]:
+    """A comma-separated environment variable as a list of non-empty, stripped items."""
+    return [item.strip() for item in os.environ.get(name, "").split(",") if item.strip()]
+
+
+# Addresses or networks (CIDR) of the reverse proxies in front of Traction. Only requests
+# whose peer address is in this list may set X-Forwarded-For, -Proto and -Host; from anyone
+# else those headers are dropped (traction/core/proxies.py). Default: no proxy is trusted.
+TRACTION_TRUSTED_PROXIES = csv_env("TRACTION_TRUSTED_PROXIES")
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
@@ -148,7 +168,12 @@ TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBacken
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_MAX_PER_PAGE_SIZE = 200
 
+# The address people reach Traction at; links in emails and pages start with it. When it is
+# not set, `traction run`/`serve` set it from the address they bind (http://HOST:PORT/).
 TRACTION_SITE_URL = os.environ.get("TRACTION_SITE_URL", "http://127.0.0.1:8000")
+TRACTION_SITE_URL_SET = bool(os.environ.get("TRACTION_SITE_URL"))
+# How long an SMTP connection may take before a send fails (seconds).
+EMAIL_TIMEOUT = 10
 
 LOGGING = {
     "version": 1,

@@ -91,15 +91,17 @@ def test_tokens_are_hashed_bound_to_workspace_and_revocable(cast):
     assert ApiToken.objects.active().count() == 0
 
 
-def test_login_throttle_counts_failures_per_email(cast, settings):
+def test_login_throttle_counts_failures_per_account_and_address(cast, settings):
     settings.LOGIN_THROTTLE_ATTEMPTS = 3
     for _ in range(3):
         assert not services.login_throttled(email="alice@acme.test", ip="10.0.0.1")
         services.record_failed_login(email="Alice@acme.test", ip="10.0.0.1")
-    assert services.login_throttled(email="alice@acme.test", ip="10.0.0.2")
-    assert not services.login_throttled(email="fran@acme.test", ip="10.0.0.2")
-    services.clear_failed_logins(email="alice@acme.test")
+    assert services.login_throttled(email="alice@acme.test", ip="10.0.0.1")
+    # Failures from one address never hold the account back elsewhere.
     assert not services.login_throttled(email="alice@acme.test", ip="10.0.0.2")
+    assert not services.login_throttled(email="fran@acme.test", ip="10.0.0.1")
+    services.clear_failed_logins(email="alice@acme.test", ip="10.0.0.1")
+    assert not services.login_throttled(email="alice@acme.test", ip="10.0.0.1")
 
 
 def test_audit_trail_is_append_only(cast):

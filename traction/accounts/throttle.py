@@ -1,0 +1,92 @@
+"""Slowing down password guessing without letting anyone lock a real user out.
+
+Failed sign-ins are counted per pair of account (email) and client address, over
+``LOGIN_THROTTLE_WINDOW_SECONDS``. The first ``LOGIN_THROTTLE_ATTEMPTS`` failures of a
+pair cost nothing; after that each further attempt from the same pair must wait 2, 4,
+8 ... seconds after the pair's last failure, at most ``LOGIN_THROTTLE_MAX_DELAY_SECONDS``.
+Someone guessing from elsewhere only slows their own pair down: the account's owner,
+signing in from their own address, is never refused because of them.
+
+Against one address trying many accounts (password spraying), an address that failed
+``LOGIN_THROTTLE_ADDRESS_ATTEMPTS`` times within the window, over all accounts, waits until
+its oldest failure leaves the window. That ceiling is generous because offices share an
+address; behind a reverse proxy the address is the one the proxy forwards, and only when
+the proxy is named in ``TRACTION_TRUSTED_PROXIES`` (``traction.core.proxies``).
+
+The limits are written down in docs/security.md.
+"""
+
+from __future__ import annotations
+
+import math
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db.models import Count, Max, Min
+from django.utils import timezone
+
+from .models import FailedLogin
+
+
+def _email(email: str) -> str:
+    return email.strip().lower()[:254]
+
+
+def _pair(email: str, ip: str | None) -> dict[str, object]:
+    if ip:
+        return {"email": _email(email), "ip": ip}
+    return {"email": _email(email), "ip__isnull": True}
+
+
+def pair_delay_seconds(failures: int) -> int:
+    """How long after the last failure the pair's next attempt must wait, given its count."""
+    extra = failures - settings.LOGIN_THROTTLE_ATTEMPTS
+    if extra < 0:
+        return 0
+    return int(min(2 ** min(extra + 1, 32), settings.LOGIN_THROTTLE_MAX_DELAY_SECONDS))
+
+
+def login_wait_seconds(*, email: str, ip: str | None, now: datetime | None = None) -> int:
+    """Seconds this account and address must wait before the next sign-in attempt (0: go)."""
+    now = now or timezone.now()
+    since = now - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
+    recent = FailedLogin.objects.filter(at__gte=since)
+    wait = 0.0
+    pair = recent.filter(**_pair(email, ip)).aggregate(last=Max("at"), count=Count("pk"))
+    delay = pair_delay_seconds(pair["count"])
+    if delay and pair["last"] is not None:
+        wait = max(wait, (pair["last"] + timedelta(seconds=delay) - now).total_seconds())
+    if ip:
+        address = recent.filter(ip=ip).aggregate(first=Min("at"), count=Count("pk"))
+        if address["count"] >= settings.LOGIN_THROTTLE_ADDRESS_ATTEMPTS:
+            window_end = address["first"] + timedelta(
+                seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS
+            )
+            wait = max(wait, (window_end - now).total_seconds())
+    return max(0, math.ceil(wait))
+
+
+def login_throttled(*, email: str, ip: str | None) -> bool:
+    """True when this account and address must wait before trying again."""
+    return login_wait_seconds(email=email, ip=ip) > 0
+
+
+def record_failed_login(*, email: str, ip: str | None) -> None:
+    FailedLogin.objects.create(email=_email(email), ip=ip or None)
+
+
+def clear_failed_logins(*, email: str, ip: str | None) -> None:
+    """Forget the pair's failures after a successful sign-in from it.
+
+    A success from the owner's address does not wipe the failures an attacker piled up
+    from another address, so their delays keep growing.
+    """
+    FailedLogin.objects.filter(**_pair(email, ip)).delete()
+
+
+def purge_old_failures(*, now: datetime | None = None) -> int:
+    """Delete failures older than the window (they no longer count); returns how many."""
+    now = now or timezone.now()
+    since = now - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
+    deleted, _ = FailedLogin.objects.filter(at__lt=since).delete()
+    return deleted
