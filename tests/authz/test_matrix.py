@@ -109,6 +109,20 @@ class World:
     # question) and the same in Rival.
     acme: dict[str, Any] = field(default_factory=dict)
     rival: dict[str, Any] = field(default_factory=dict)
+    # The third pass: Acme's objects outside the scoped roles' own scope — Initech (owned by
+    # the admin, not owen), its contact Ian, the program "Renewals" nobody of the cast
+    # belongs to, and a session there with everything the Onboarding session has.
+    hidden: dict[str, Any] = field(default_factory=dict)
+
+    def out_of_scope(self, principal: str) -> dict[str, Any]:
+        """Ids of Acme's objects that ``principal`` (a scoped role) may not reach."""
+        values = self.objects(principal, foreign=False)
+        values["customer_id"] = self.cast.other_customer.pk
+        values["contact_id"] = self.cast.other_contact.pk
+        values["program_id"] = self.cast.other_program.pk
+        for key in SESSION_KEYS:
+            values[key] = self.hidden[key]
+        return values
 
     def objects(self, principal: str, foreign: bool) -> dict[str, Any]:
         c = self.cast
@@ -125,17 +139,7 @@ class World:
             "token": self.acme["rsvp_token"],
             "vote_token": self.acme["vote_token"],
         }
-        for key in (
-            "session_id",
-            "request_id",
-            "participant_id",
-            "question_id",
-            "scenario_id",
-            "step_id",
-            "insight_id",
-            "candidate_id",
-            "batch_id",
-        ):
+        for key in SESSION_KEYS:
             values[key] = (self.rival if foreign else self.acme)[key]
         if foreign:
             rival_invitation, _ = account_services.invite_member(
@@ -144,6 +148,23 @@ class World:
             values["invitation_id"] = rival_invitation.pk
             values["token_id"] = self.tokens["stranger"][0].pk
         return values
+
+
+SESSION_KEYS = (
+    "session_id",
+    "request_id",
+    "participant_id",
+    "question_id",
+    "scenario_id",
+    "step_id",
+    "insight_id",
+    "candidate_id",
+    "batch_id",
+)
+# The ids the third pass swaps for out-of-scope ones; a route with none of them has no case.
+SCOPED_PARAMS = frozenset({"customer_id", "contact_id", "program_id", *SESSION_KEYS})
+# Roles whose rules are OWN-scoped; admins and facilitators see the whole workspace.
+SCOPED_PRINCIPALS = ("core_team", "sponsor", "account_owner", "observer")
 
 
 def build_world(cast: Cast) -> World:
@@ -162,7 +183,70 @@ def build_world(cast: Cast) -> World:
     world.rival = _session_world(
         cast, "stranger", cast.rival_program, cast.rival_customer, "stranger"
     )
+    world.hidden = _hidden_world(cast, world)
     return world
+
+
+# Words only the out-of-scope objects carry, per scoped principal: none may reach them.
+# Owen (account owner, not in Onboarding) may see Globex's words in the Onboarding session,
+# never Initech's; the Onboarding team sees the whole session, Ian's words included, but
+# nothing of Renewals.
+HIDDEN_PROGRAM_WORDS = [b"Renewals", b"Renewals hidden session"]
+HIDDEN_CUSTOMER_WORDS = [b"Initech", b"Ian Initech", b"ian@initech.test", b"invoices vanish"]
+HIDDEN_FROM = {
+    "core_team": HIDDEN_PROGRAM_WORDS,
+    "sponsor": HIDDEN_PROGRAM_WORDS,
+    "observer": HIDDEN_PROGRAM_WORDS,
+    "account_owner": HIDDEN_PROGRAM_WORDS + HIDDEN_CUSTOMER_WORDS,
+}
+
+
+def _hidden_world(cast: Cast, world: World) -> dict[str, Any]:
+    """Initech gets an owner (the admin) and its contact Ian speaks in the Onboarding session
+    (an issue with dots on it); Renewals gets a session like Onboarding's."""
+    from traction.customers import services as customer_services
+    from traction.insights import services as insight_services
+    from traction.insights.models import Vote
+    from traction.sessions import services as session_services
+    from traction.sessions.models import Session
+
+    admin = cast.viewer("admin")
+    customer_services.update_customer(
+        admin, customer=cast.other_customer, changes={"account_owner_id": cast.users["admin"].pk}
+    )
+    customer_services.update_contact(
+        admin, contact=cast.other_contact, changes={"consent_to_contact": True}
+    )
+    onboarding = Session.objects.get(pk=world.acme["session_id"])
+    approved = session_services.request_outreach(
+        admin, session=onboarding, contact=cast.other_contact
+    )
+    session_services.send_invitation(admin, request=approved)
+    words = insight_services.capture_insight(
+        cast.viewer("facilitator"),
+        session=onboarding,
+        kind="issue",
+        text="Our invoices vanish after approval",
+        speaker=f"c:{cast.other_contact.pk}",
+        step_id=world.acme["step_id"],
+    )
+    for contact_id, insight_id in (
+        (cast.other_contact.pk, words.pk),
+        (world.acme["invited_contact_id"], world.acme["insight_id"]),
+    ):
+        Vote.objects.create(
+            workspace_id=onboarding.workspace_id,
+            session=onboarding,
+            insight_id=insight_id,
+            contact_id=contact_id,
+            dots=2,
+            channel="paper",
+        )
+    hidden = _session_world(
+        cast, "facilitator", cast.other_program, cast.other_customer, "facilitator"
+    )
+    Session.objects.filter(pk=hidden["session_id"]).update(title="Renewals hidden session")
+    return hidden
 
 
 def _session_world(
@@ -190,7 +274,9 @@ def _session_world(
     participant = session_services.add_participant(
         v, session=session, user_id=cast.users[member].pk, role="note_taker"
     )
-    if planner == "facilitator":
+    if planner == "facilitator" and program == cast.other_program:
+        owner = cast.viewer("admin")  # Initech's owner (see _hidden_world)
+    elif planner == "facilitator":
         session_services.add_participant(
             v, session=session, user_id=cast.users["observer"].pk, role="observer"
         )
@@ -330,6 +416,7 @@ def _acceptable_foreign(expected_own: int) -> set[int]:
 # --- the tests -----------------------------------------------------------------------------
 
 CHECKED: list[int] = []
+THIRD_PASS: list[int] = []
 
 
 # Names only Acme's objects carry: none may reach the stranger, whatever the status.
@@ -346,9 +433,17 @@ def _run(client: Client, method: str, url: str, data: dict[str, Any] | None, api
     else:
         response = client.post(url, data or {})
     # (An invitation link is the credential: whoever holds it may read whom it invites.)
-    if getattr(client, "principal", None) == "stranger" and not url.startswith("/invitations/"):
+    principal = getattr(client, "principal", None)
+    if principal == "stranger" and not url.startswith("/invitations/"):
         leaked = [name for name in ACME_ONLY if name in response.content]
         assert not leaked, f"{method} {url} showed the stranger {leaked}"
+    # (A customer's signed link shows that customer's own session to whoever holds it; what a
+    # customer may see is tested with the customer principal in tests/authz/test_customers.py.)
+    if principal in HIDDEN_FROM and not url.startswith(("/vote/", "/rsvp/")):
+        leaked = [name for name in HIDDEN_FROM[principal] if name in response.content]
+        assert not leaked, (
+            f"{method} {url} showed {principal} what is outside their scope: {leaked}"
+        )
     return response.status_code
 
 
@@ -394,10 +489,57 @@ def _check_cases(world: World, key: str, method: str, pattern: str, api: bool) -
                 failures.append(
                     f"{method} {url} as {principal} ({where}): got {status}, matrix says {want}"
                 )
+    failures += _check_out_of_scope(world, key, method, pattern, api, expected)
     if DRAFT:
         row = " ".join(f"{observed[p]:>3}" for p in PRINCIPALS)
         print(f'DRAFT [{section}."{key}"] {method} = "{row}"')
         return []
+    return failures
+
+
+def _check_out_of_scope(
+    world: World, key: str, method: str, pattern: str, api: bool, expected: dict[str, int]
+) -> list[str]:
+    """The third pass: each scoped role asks for an object of its own workspace outside its
+    own scope (another owner's customer, a program it does not belong to, a session there).
+    Where the matrix lets the role act on its own objects, the answer must be 404 (or 403),
+    unless the row says otherwise with ``OUT_<METHOD>``; a barred role stays barred."""
+    params = set(re.findall(r"[<{](?:\w+:)?(\w+)[>}]", pattern))
+    if not params & SCOPED_PARAMS:
+        return []
+    section = "api" if api else "web"
+    override = MATRIX.get(section, {}).get(key, {}).get(f"OUT_{method}")
+    wanted = (
+        dict(zip(PRINCIPALS, (int(x) for x in override.split()), strict=True)) if override else {}
+    )
+    raw_data = MATRIX.get(section, {}).get(key, {}).get(f"{method}_data")
+    failures = []
+    for principal in SCOPED_PRINCIPALS:
+        with transaction.atomic():
+            values = world.out_of_scope(principal)
+            data = _resolve(raw_data, world)
+            url = "/" + _fill(pattern.replace("{", "<").replace("}", ">"), values).lstrip("/")
+            if api:
+                url = API_PREFIX + url
+            status = _run(_client(world, principal, api), method, url, data, api)
+            transaction.set_rollback(True)
+        THIRD_PASS.append(1)
+        own = expected[principal]
+        if principal in wanted:
+            ok, want = status == wanted[principal], str(wanted[principal])
+        elif own != 405:
+            # Reached on its own objects (done, shown, or its input refused) or barred: outside
+            # its scope, "not yours to know about" (404) is as right as "not allowed" (403).
+            ok, want = status in {403, 404}, "403 or 404"
+        else:
+            ok, want = status == own, str(own)
+        if not ok and not DRAFT:
+            failures.append(
+                f"{method} {url} as {principal} (own workspace, outside own scope): "
+                f"got {status}, want {want}"
+            )
+        if not ok and DRAFT:
+            print(f'DRAFT OUT [{section}."{key}"] {method} {principal}: {status}')
     return failures
 
 

@@ -27,7 +27,8 @@ if TYPE_CHECKING:
 
 
 class Role(models.TextChoices):
-    """Workspace roles (DESIGN.md §2). Customer contacts are not members; they use the portal."""
+    """Workspace roles (DESIGN.md §2). Customer contacts are not members: they are principals
+    of their own kind (``CustomerPrincipal``), granted in rules under ``customer=``."""
 
     ADMIN = "admin", "Admin"
     FACILITATOR = "facilitator", "Facilitator"
@@ -72,7 +73,37 @@ class Viewer:
             object.__setattr__(self, "user_id", int(self.user.pk))
 
 
+# The grant key for customer contacts in ``rule(...)``: not a workspace role (nobody can be
+# made a member "as a customer"), but asked through the same functions below.
+CUSTOMER = "customer"
+
+
+@dataclass(frozen=True)
+class CustomerPrincipal:
+    """A customer contact acting through a signed personal link (RSVP, ballot, portal).
+
+    A customer is a principal of the same policy as members, with rules of its own: a rule
+    grants ``customer=OWN`` with a ``customer_own`` filter that ties objects to this contact
+    (their own invitation, their own session's open round, their own contributions). The
+    link that built the principal is part of who is asking: ``invitation_id`` and
+    ``session_id`` bind it to one invitation of one session, so one customer's link never
+    reaches another customer's ballot or another session.
+    """
+
+    contact_id: int
+    workspace_id: int
+    invitation_id: int
+    session_id: int
+    role: str = CUSTOMER
+
+    @property
+    def user_id(self) -> int:  # no account: matches no member filter
+        return 0
+
+
+Principal = Viewer | CustomerPrincipal
 OwnFilter = Callable[[Viewer], models.Q]
+CustomerFilter = Callable[[CustomerPrincipal], models.Q]
 
 
 @dataclass(frozen=True)
@@ -83,24 +114,45 @@ class Rule:
     grants: dict[str, Scope]
     own: OwnFilter | None = None
     description: str = ""
+    customer_own: CustomerFilter | None = None
 
     def scope_for(self, role: str) -> Scope | None:
         return self.grants.get(role)
+
+    def own_filter(self, principal: Principal) -> models.Q:
+        """The rule's OWN filter for this kind of principal (guaranteed by ``rule``)."""
+        if isinstance(principal, CustomerPrincipal):
+            assert self.customer_own is not None
+            return self.customer_own(principal)
+        assert self.own is not None
+        return self.own(principal)
 
 
 def rule(
     action: str,
     *,
     own: OwnFilter | None = None,
+    customer_own: CustomerFilter | None = None,
     description: str = "",
     **grants: Scope,
 ) -> Rule:
-    unknown = set(grants) - set(Role.values)
+    """One action. ``customer=OWN`` grants it to customer contacts over ``customer_own``;
+    customers never get ``ALL`` (a customer sees only what is theirs)."""
+    unknown = set(grants) - {*Role.values, CUSTOMER}
     if unknown:
         raise ValueError(f"{action}: unknown roles {sorted(unknown)}")
-    if own is None and Scope.OWN in grants.values():
+    member_grants = {k: v for k, v in grants.items() if k != CUSTOMER}
+    if own is None and Scope.OWN in member_grants.values():
         raise ValueError(f"{action}: grants OWN scope but defines no 'own' filter")
-    return Rule(action=action, grants=dict(grants), own=own, description=description)
+    if CUSTOMER in grants and (grants[CUSTOMER] is not Scope.OWN or customer_own is None):
+        raise ValueError(f"{action}: customers are granted OWN with a 'customer_own' filter")
+    return Rule(
+        action=action,
+        grants=dict(grants),
+        own=own,
+        description=description,
+        customer_own=customer_own,
+    )
 
 
 @dataclass
@@ -126,7 +178,7 @@ registry = Registry()
 
 
 def everyone(action: str, *, description: str = "") -> Rule:
-    """An action every workspace role may take over the whole workspace."""
+    """An action every workspace role (not customers) may take over the whole workspace."""
     return Rule(action=action, grants=dict.fromkeys(Role.values, ALL), description=description)
 
 
@@ -158,67 +210,85 @@ def mark_checked() -> None:
 M = TypeVar("M", bound=models.Model)
 
 
-def allows(viewer: Viewer, action: str) -> bool:
+def allows(viewer: Principal, action: str) -> bool:
     """May the viewer perform ``action`` on at least some objects? (For menus and buttons.)"""
     return registry.get(action).scope_for(viewer.role) is not None
 
 
-def scope(viewer: Viewer, action: str, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+def scope(viewer: Principal, action: str, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
     """The objects of ``queryset`` the viewer may ``action``: their workspace, their scope.
 
-    Raises PermissionDenied when the viewer's role may not ``action`` anything at all.
+    Raises PermissionDenied when the viewer's role may not ``action`` anything at all. The
+    OWN filter is applied as ``pk IN (subquery)`` (as NetBox's ``restrict()`` does), so a
+    filter that follows a to-many relation never repeats rows and needs no DISTINCT.
     """
     mark_checked()
-    grant = registry.get(action).scope_for(viewer.role)
+    r = registry.get(action)
+    grant = r.scope_for(viewer.role)
     if grant is None:
         # A role with no access at all is told so, rather than shown a misleading empty list.
         raise PermissionDenied(_denied_message(action, viewer.role))
     qs = queryset.filter(workspace_id=viewer.workspace_id)
     if grant is Scope.OWN:
-        own = registry.get(action).own
-        assert own is not None  # guaranteed by rule()
-        return qs.filter(own(viewer)).distinct()
+        model = queryset.model
+        own = model._default_manager.filter(workspace_id=viewer.workspace_id).filter(
+            r.own_filter(viewer)
+        )
+        return qs.filter(pk__in=own.values("pk"))
     return qs
 
 
-def get(viewer: Viewer, action: str, queryset: models.QuerySet[M], **lookup: Any) -> M:
+def get(viewer: Principal, action: str, queryset: models.QuerySet[M], **lookup: Any) -> M:
     """Fetching is checking: the one object, or NotFound whether missing or hidden."""
     try:
         return scope(viewer, action, queryset).get(**lookup)
-    except (ObjectDoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError, OverflowError):
         label = str(queryset.model._meta.verbose_name or "object")
         raise NotFound(f"{label[:1].upper()}{label[1:]} not found.") from None
 
 
-def check(viewer: Viewer, action: str, obj: models.Model | None = None) -> None:
+def check(viewer: Principal, action: str, obj: models.Model | None = None) -> None:
     """Raise PermissionDenied unless the viewer may ``action`` (on ``obj`` if given).
 
     Objects of another workspace raise NotFound: nothing crosses the wall.
     """
     mark_checked()
+    _decide(viewer, action, obj)
+
+
+def can(viewer: Principal, action: str, obj: models.Model | None = None) -> bool:
+    """The same answer as ``check``, as a boolean, for drawing links and buttons.
+
+    Asking ``can`` is not a permission check: it does not mark the request as checked, so a
+    view that only asked ``can`` to draw a button still answers to the default-deny
+    middleware. Fetch through a selector (or ``check``) to show anything.
+    """
+    try:
+        _decide(viewer, action, obj)
+    except (PermissionDenied, NotFound):
+        return False
+    return True
+
+
+def _decide(viewer: Principal, action: str, obj: models.Model | None) -> None:
     r = registry.get(action)
     grant = r.scope_for(viewer.role)
     if obj is not None and getattr(obj, "workspace_id", None) != viewer.workspace_id:
         raise NotFound()
     if grant is None:
         raise PermissionDenied(_denied_message(action, viewer.role))
-    if grant is Scope.OWN and obj is not None:
-        assert r.own is not None
-        if not type(obj)._default_manager.filter(pk=obj.pk).filter(r.own(viewer)).exists():
+    if grant is Scope.OWN:
+        if obj is None:
+            if isinstance(viewer, CustomerPrincipal):
+                # A customer is only ever asked about a concrete object of theirs.
+                raise PermissionDenied(_denied_message(action, viewer.role))
+            return
+        if not type(obj)._default_manager.filter(pk=obj.pk).filter(r.own_filter(viewer)).exists():
             raise PermissionDenied(_denied_message(action, viewer.role))
 
 
-def can(viewer: Viewer, action: str, obj: models.Model | None = None) -> bool:
-    """The same answer as ``check``, as a boolean (for templates and API 'links')."""
-    try:
-        check(viewer, action, obj)
-    except (PermissionDenied, NotFound):
-        return False
-    return True
-
-
 def _denied_message(action: str, role: str) -> str:
-    label = Role(role).label if role in Role.values else role
+    label = "customer" if role == CUSTOMER else Role(role).label if role in Role.values else role
     verb = action.replace(".", " ").replace("_", " ")
     return f"Your role ({label}) does not allow: {verb}."
 
