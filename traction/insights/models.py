@@ -55,7 +55,7 @@ class Scenario(models.Model):
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     session = models.ForeignKey(
-        "cosessions.Session", on_delete=models.CASCADE, related_name="scenarios"
+        "cosessions.Session", on_delete=models.PROTECT, related_name="scenarios"
     )
     title = models.CharField(max_length=120, help_text="The team's name, e.g. “Team Blue”.")
     outcome = models.TextField(blank=True, help_text="The outcome the team wants.")
@@ -129,42 +129,63 @@ class ImportBatch(models.Model):
         return self.filename
 
 
+class InsightQuerySet(models.QuerySet["Insight"]):
+    def votable(self) -> InsightQuerySet:
+        """The cards customers may vote on: the one rule, with ``Insight.is_votable``."""
+        return self.filter(
+            kind__in=VOTABLE_KINDS,
+            internal=False,
+            status=InsightStatus.ACCEPTED,
+            speaker_contact__isnull=False,
+        )
+
+    def unattributed(self) -> InsightQuerySet:
+        """Notes credited to no one we know (no speaker, or a name matched to nobody)."""
+        return self.filter(speaker_contact__isnull=True, speaker_user__isnull=True)
+
+
 class Insight(models.Model):
     """One atomic, attributed piece of input from a session.
 
     ``internal`` marks what internal participants said themselves: it is kept, shown apart,
-    and never counts as customer input (not votable, not in customer rankings).
+    and never counts as customer input (not votable, not in customer rankings). A note with
+    no speaker, or a speaker's name as written that matched nobody, is *unattributed*: not
+    customer input either, until someone says who said it.
+
+    A merged card keeps its sources as rows of their own (status ``merged``, ``merged_into``
+    the card): each with its own words, speaker and organisation, the card's contributors.
     """
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     # Denormalised from the session so searches filter without joins.
-    program = models.ForeignKey("programs.Program", on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
     session = models.ForeignKey(
-        "cosessions.Session", on_delete=models.CASCADE, related_name="insights"
+        "cosessions.Session", on_delete=models.PROTECT, related_name="insights"
     )
+    # PROTECT: removing a scenario or step detaches its cards explicitly (services/scenarios).
     scenario = models.ForeignKey(
-        Scenario, null=True, blank=True, on_delete=models.SET_NULL, related_name="insights"
+        Scenario, null=True, blank=True, on_delete=models.PROTECT, related_name="insights"
     )
     step = models.ForeignKey(
-        Step, null=True, blank=True, on_delete=models.SET_NULL, related_name="insights"
+        Step, null=True, blank=True, on_delete=models.PROTECT, related_name="insights"
     )
     kind = models.CharField(max_length=20, choices=InsightKind.choices)
     text = models.TextField()
     # Who said it: a customer contact, or an internal user; ``speaker_name`` as written.
     speaker_contact = models.ForeignKey(
-        "customers.Contact", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "customers.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     speaker_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         null=True,
         blank=True,
-        on_delete=models.SET_NULL,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     speaker_name = models.CharField(max_length=160, blank=True)
     # The speaker's organisation (denormalised for segment and organisation breakdowns).
     customer = models.ForeignKey(
-        "customers.Customer", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
     )
     internal = models.BooleanField(default=False)
     # Lower-case tags separated by single spaces, e.g. "billing onboarding".
@@ -173,13 +194,13 @@ class Insight(models.Model):
         max_length=10, choices=InsightStatus.choices, default=InsightStatus.ACCEPTED
     )
     merged_into = models.ForeignKey(
-        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="merged"
+        "self", null=True, blank=True, on_delete=models.PROTECT, related_name="merged"
     )
     source = models.CharField(
         max_length=8, choices=InsightSource.choices, default=InsightSource.LIVE
     )
     batch = models.ForeignKey(
-        ImportBatch, null=True, blank=True, on_delete=models.CASCADE, related_name="insights"
+        ImportBatch, null=True, blank=True, on_delete=models.PROTECT, related_name="insights"
     )
     source_line = models.PositiveIntegerField(null=True, blank=True)
     spoken_at_ms = models.PositiveIntegerField(null=True, blank=True)
@@ -188,6 +209,8 @@ class Insight(models.Model):
     )
     created_at = models.DateTimeField(default=timezone.now)
     version = models.PositiveIntegerField(default=1)
+
+    objects = InsightQuerySet.as_manager()
 
     class Meta:
         ordering = ["created_at", "id"]
@@ -213,12 +236,24 @@ class Insight(models.Model):
         return self.tags.split()
 
     @property
+    def is_attributed(self) -> bool:
+        """Credited to a customer contact or an internal participant."""
+        return bool(self.speaker_contact_id or self.speaker_user_id)
+
+    @property
     def is_votable(self) -> bool:
+        """Customers may vote on it: an accepted moment of truth, issue or idea said by a
+        customer contact (the same rule as ``Insight.objects.votable()``)."""
         return (
             self.kind in VOTABLE_KINDS
             and not self.internal
             and self.status == InsightStatus.ACCEPTED
+            and self.speaker_contact_id is not None
         )
+
+    def contributors(self) -> list[Insight]:
+        """Whose words the card holds: itself first, then the cards merged into it."""
+        return [self, *self.merged.order_by("created_at", "id")]
 
 
 class VotingRound(models.Model):
@@ -226,7 +261,7 @@ class VotingRound(models.Model):
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     session = models.OneToOneField(
-        "cosessions.Session", on_delete=models.CASCADE, related_name="voting"
+        "cosessions.Session", on_delete=models.PROTECT, related_name="voting"
     )
     budget = models.PositiveSmallIntegerField(default=3)
     opened_by = models.ForeignKey(
@@ -234,6 +269,15 @@ class VotingRound(models.Model):
     )
     opened_at = models.DateTimeField(default=timezone.now)
     closed_at = models.DateTimeField(null=True, blank=True)
+    # Who closed it (None: the system, e.g. the session was cancelled) and why.
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    close_reason = models.CharField(max_length=300, blank=True)
+    # How many times it was closed: each closing freezes the ranking as ``FrozenCard`` rows
+    # of that number; the results of a closed round read the latest.
+    closings = models.PositiveSmallIntegerField(default=0)
+    participants_at_close = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -262,9 +306,9 @@ class Vote(models.Model):
     """The dots one customer participant put on one card."""
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
-    session = models.ForeignKey("cosessions.Session", on_delete=models.CASCADE, related_name="+")
-    insight = models.ForeignKey(Insight, on_delete=models.CASCADE, related_name="votes")
-    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
+    session = models.ForeignKey("cosessions.Session", on_delete=models.PROTECT, related_name="+")
+    insight = models.ForeignKey(Insight, on_delete=models.PROTECT, related_name="votes")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.PROTECT, related_name="+")
     dots = models.PositiveSmallIntegerField()
     channel = models.CharField(max_length=6, choices=VoteChannel.choices)
     recorded_by = models.ForeignKey(
@@ -281,3 +325,56 @@ class Vote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dots} on {self.insight_id} by {self.contact_id}"
+
+
+class FrozenCard(models.Model):
+    """One card of a closed round's ranking, as it stood when voting closed.
+
+    Written once by ``close_voting`` and never changed: later edits, merges, declines,
+    erasure (which only rewrites the tombstoned names) or archiving leave the figures as
+    they were. ``contributors`` lists the card's sources: ``[{"insight_id", "speaker_name",
+    "customer_id", "organisation", "internal", "text"}]``.
+    """
+
+    round = models.ForeignKey(VotingRound, on_delete=models.PROTECT, related_name="frozen_cards")
+    closing = models.PositiveSmallIntegerField()
+    insight = models.ForeignKey(Insight, on_delete=models.PROTECT, related_name="+")
+    position = models.PositiveIntegerField()  # capture order at close
+    kind = models.CharField(max_length=20, choices=InsightKind.choices)
+    text = models.TextField()
+    step_title = models.CharField(max_length=160, blank=True)
+    scenario_title = models.CharField(max_length=120, blank=True)
+    speaker_name = models.CharField(max_length=160, blank=True)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    organisation = models.CharField(max_length=200, blank=True)
+    contributors = models.JSONField(default=list, blank=True)
+    dots = models.PositiveIntegerField(default=0)
+    voters = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["round", "closing", "position"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "closing", "insight"], name="one_frozen_card_per_closing"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.text[:60]} ({self.dots})"
+
+
+class FrozenVote(models.Model):
+    """The dots one voter had on a frozen card when voting closed, with the voter's
+    organisation and segment as they were (for the breakdowns)."""
+
+    card = models.ForeignKey(FrozenCard, on_delete=models.PROTECT, related_name="votes")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    organisation = models.CharField(max_length=200)
+    segment = models.CharField(max_length=20)
+    dots = models.PositiveIntegerField()
+
+    def __str__(self) -> str:
+        return f"{self.dots} on {self.card_id}"

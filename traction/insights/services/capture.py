@@ -5,6 +5,7 @@ here and nowhere else.
 
 from __future__ import annotations
 
+import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -17,7 +18,7 @@ from traction.core.permissions import Viewer
 from traction.core.writes import versioned_update
 from traction.insights import selectors
 from traction.insights.models import (
-    VOTABLE_KINDS,
+    FrozenCard,
     Insight,
     InsightKind,
     InsightSource,
@@ -29,6 +30,19 @@ from traction.sessions.models import Session
 from .common import normalize_tags
 
 INSIGHT_FIELDS = ["kind", "text", "step_id", "tags", "speaker"]
+
+
+def _kept_as_evidence(insight: Insight) -> str:
+    """Why the insight must be kept ("" when nothing refers to it)."""
+    if insight.votes.exists():
+        return "Customers have voted on this card"
+    if FrozenCard.objects.filter(insight=insight).exists():
+        return "This card is part of a closed round's ranking"
+    if insight.merged.exists():
+        return "Other insights were merged into this card"
+    if insight.status == InsightStatus.MERGED or insight.merged_into_id:
+        return "This insight was merged into another card"
+    return ""
 
 
 # --- capture ----------------------------------------------------------------------------------
@@ -193,13 +207,16 @@ def update_insight(
             customer_id=who.customer_id,
             internal=who.internal,
         )
-    loses_vote = fields.get("internal") or fields.get("kind", insight.kind) not in VOTABLE_KINDS
-    if loses_vote and insight.votes.exists():
-        raise ValidationFailed.field(
-            "kind" if "kind" in fields else "speaker",
-            "Customers have voted on this card; it must stay a customer's "
-            "moment of truth, issue or idea.",
-        )
+    if fields and insight.votes.exists():
+        after = copy.copy(insight)
+        for name, value in fields.items():
+            setattr(after, name, value)
+        if not after.is_votable:
+            raise ValidationFailed.field(
+                "kind" if "kind" in fields else "speaker",
+                "Customers have voted on this card; it must stay a moment of truth, issue "
+                "or idea said by a customer.",
+            )
     return versioned_update(
         actor,
         insight,
@@ -212,12 +229,15 @@ def update_insight(
 
 @transaction.atomic
 def remove_insight(actor: Viewer, *, insight: Insight, reason: str = "") -> None:
-    """Delete an insight captured by mistake (it must carry no votes)."""
+    """Delete an insight captured by mistake, while nothing refers to it.
+
+    Refused once it is evidence: customers voted on it, a closed round's ranking holds it,
+    other insights were merged into it, or it was merged into another card.
+    """
     permissions.check(actor, "insight.capture", insight.session)
-    if insight.votes.exists():
-        raise ValidationFailed.field(
-            "__all__", "Customers have voted on this card; it cannot be removed."
-        )
+    refusal = _kept_as_evidence(insight)
+    if refusal:
+        raise ValidationFailed.field("__all__", f"{refusal}; it cannot be removed.")
     audit.record(
         actor,
         action="insight.removed",

@@ -119,13 +119,21 @@ def update_scenario(
 
 @transaction.atomic
 def remove_scenario(actor: Viewer, *, scenario: Scenario) -> None:
-    """Remove a scenario and its steps; its insights stay in the session, without a step."""
+    """Remove a scenario and its steps; its insights stay in the session, without a step.
+
+    The insights are detached explicitly (the foreign keys protect them: nothing said is
+    ever deleted along with a map); a closed round's ranking keeps the step titles it froze.
+    """
     permissions.check(actor, "insight.capture", scenario.session)
+    detached = Insight.objects.filter(scenario=scenario).update(scenario=None, step=None)
     audit.record(
         actor,
         action="scenario.removed",
         obj=scenario,
-        changes={"steps": list(scenario.steps.values_list("title", flat=True))},
+        changes={
+            "steps": list(scenario.steps.values_list("title", flat=True)),
+            "insights_detached": detached,
+        },
     )
     scenario.delete()
 
@@ -222,6 +230,12 @@ def remove_step(actor: Viewer, *, step: Step) -> None:
     permissions.check(actor, "insight.capture", step.scenario.session)
     scenario = step.scenario
     title = step.title
+    detached = Insight.objects.filter(step=step).update(step=None)
     step.delete()
     _renumber(scenario, list(scenario.steps.all()))
-    audit.record(actor, action="step.removed", obj=scenario, changes={"step": title})
+    audit.record(
+        actor,
+        action="step.removed",
+        obj=scenario,
+        changes={"step": title, "insights_detached": detached},
+    )
