@@ -29,6 +29,7 @@ EVENTS: dict[str, str] = {
     "contact.erased": "contact: identity replaced by a tombstone; words, votes, approvals kept",
     "customer.owner_changed": "customer, old_owner_id, new_owner_id",
     "member.removed": "user_id: the member left the workspace (membership archived)",
+    "contact.consent_withdrawn": "contact: no longer agrees to be contacted; declines what is open",
 }
 
 Handler = Callable[..., None]
