@@ -118,6 +118,13 @@ class ImportBatch(models.Model):
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
     created_at = models.DateTimeField(default=timezone.now)
+    # A large import writes in committed chunks so it never holds the database for long. Until
+    # its last chunk is written the batch is in progress: its rows are hidden (see
+    # ``visible_insights``), ``rows`` counts those written so far and ``progress_at`` is
+    # refreshed with every chunk, so an import whose process died is recognised as stale and
+    # cleaned up by the next import of the same file.
+    in_progress = models.BooleanField(default=False)
+    progress_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -127,6 +134,16 @@ class ImportBatch(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+    @staticmethod
+    def visible_insights(prefix: str = "") -> models.Q:
+        """The filter hiding the rows of imports still being written, for any insight query
+        (``prefix``: the path to the insight, e.g. ``"insight__"``). Cheap: in-progress
+        batches are few, so it is one small subquery, no join."""
+        unfinished = ImportBatch.objects.filter(in_progress=True).values("pk")
+        return ~models.Q(**{f"{prefix}batch__in": unfinished}) | models.Q(
+            **{f"{prefix}batch__isnull": True}
+        )
 
 
 class InsightQuerySet(models.QuerySet["Insight"]):

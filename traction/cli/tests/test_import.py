@@ -154,31 +154,44 @@ room = build_room(build_cast())
 print(json.dumps({'session': room.session.pk, 'scenario': room.scenario.pk}))
 """
 
-# The real command, with one change: after the first chunk of rows is inserted (inside the
-# import's transaction) it says so and waits to be killed.
+# The real command, with one change: after the first chunk of rows is committed it says so
+# and waits to be killed.
 PAUSED_IMPORT = """
 import sys, time
 from traction.cli.main import cli, setup_django
 setup_django()
 from traction.insights.imports import writing
-inserted = writing._insert_chunk
-def insert_then_wait(cursor, sql, rows):
-    inserted(cursor, sql, rows)
-    print('inserted', len(rows), flush=True)
+committed = writing._commit_chunk
+def commit_then_wait(cursor, sql, rows, batch):
+    committed(cursor, sql, rows, batch)
+    print('committed', len(rows), flush=True)
     time.sleep(120)
-writing._insert_chunk = insert_then_wait
+writing._commit_chunk = commit_then_wait
 cli(sys.argv[1:])
 """
 
 COUNT = """
 import django, json; django.setup()
 from traction.insights.models import ImportBatch, Insight
-print(json.dumps([Insight.objects.count(), ImportBatch.objects.count()]))
+print(json.dumps([
+    Insight.objects.count(),
+    Insight.objects.filter(ImportBatch.visible_insights()).count(),
+    list(ImportBatch.objects.values_list('rows', 'in_progress')),
+]))
+"""
+
+# What a process that died long ago leaves: its batch's progress stops moving.
+AGE = """
+import django; django.setup()
+from django.utils import timezone
+from traction.insights.imports.writing import STALE_AFTER
+from traction.insights.models import ImportBatch
+ImportBatch.objects.update(progress_at=timezone.now() - 2 * STALE_AFTER)
 """
 
 
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="a file-based SQLite database")
-def test_an_import_killed_halfway_leaves_nothing_and_a_rerun_completes(tmp_path) -> None:
+def test_an_import_killed_halfway_is_hidden_then_replaced_by_a_rerun(tmp_path) -> None:
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{tmp_path / 'crash.sqlite3'}",
@@ -218,21 +231,34 @@ def test_an_import_killed_halfway_leaves_nothing_and_a_rerun_completes(tmp_path)
     try:
         assert proc.stdout is not None
         line = proc.stdout.readline().strip()
-        assert line == "inserted 2000", proc.stderr.read() if proc.stderr and not line else line
+        assert line == "committed 2000", proc.stderr.read() if proc.stderr and not line else line
     finally:
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
     assert proc.returncode == -signal.SIGKILL
-    assert json.loads(python(COUNT)) == [0, 0]  # no partial rows, no batch
+    # The committed chunk stays, hidden, under a batch still marked in progress.
+    assert json.loads(python(COUNT)) == [2000, 0, [[2000, True]]]
 
-    rerun = subprocess.run(  # noqa: S603 -- our interpreter, our arguments
-        [sys.executable, "-m", "traction.cli.main", *args],
-        env=env,
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
+    def rerun() -> subprocess.CompletedProcess[str]:
+        return subprocess.run(  # noqa: S603 -- our interpreter, our arguments
+            [sys.executable, "-m", "traction.cli.main", *args],
+            env=env,
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+
+    # Right away it could still be running: refused, nothing changed.
+    early = rerun()
+    assert early.returncode == 1
+    assert "wall.csv is being imported into this session right now (2,000 rows so far" in (
+        early.stderr
     )
-    assert rerun.returncode == 0, rerun.stderr
-    assert rerun.stdout.splitlines()[0] == f"Imported {rows} onto the map from wall.csv."
-    assert json.loads(python(COUNT)) == [rows, 1]
+    assert json.loads(python(COUNT)) == [2000, 0, [[2000, True]]]
+    # Once its progress is older than STALE_AFTER, the rerun replaces what it wrote.
+    python(AGE)
+    done = rerun()
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[0] == f"Imported {rows} onto the map from wall.csv."
+    assert json.loads(python(COUNT)) == [rows, rows, [[rows, False]]]

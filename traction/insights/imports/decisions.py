@@ -19,7 +19,7 @@ from traction.insights.models import Scenario
 from traction.sessions.models import Session
 
 from .reading import _step_key
-from .shapes import NEW_CONTACT, UNATTRIBUTED, ImportOptions, UnknownSteps
+from .shapes import NEW_CONTACT, UNATTRIBUTED, ImportOptions, SpeakerFound, UnknownSteps
 
 # (contact id, user id, customer id, internal, the speaker's name to show)
 Who = tuple[int | None, int | None, int | None, bool, str]
@@ -39,6 +39,7 @@ class _Attributions:
         self.cache: dict[str, Who] = {}
         self.unmatched: dict[str, int] = {}  # name -> first line
         self.new_contacts: list[str] = []
+        self.to_create: list[tuple[str, Any]] = []  # (name as written, customer)
         self._check_mapping()
 
     def _check_mapping(self) -> None:
@@ -79,17 +80,41 @@ class _Attributions:
         self.cache[name] = who
         return who
 
-    def _new_contact(self, name: str, customer_id: int) -> Who:
+    def decide(self, found: list[SpeakerFound]) -> None:
+        """Everything about the names found in the file (first line order) that can be
+        decided without writing: the unmatched ones, and the customer of each new contact
+        (refused here, before anything is written, when there is none)."""
+        for speaker in found:
+            key = self.mapping.get(speaker.name)
+            if key is None:
+                if speaker.match is None and not self.keep_unmatched:
+                    self.unmatched.setdefault(speaker.name, speaker.first_line)
+            elif key.startswith(NEW_CONTACT):
+                customer = self._customer(speaker.name, int(key[len(NEW_CONTACT) :]))
+                self.to_create.append((speaker.name, customer))
+
+    def create_contacts(self) -> None:
+        """The new contacts ``decide`` found, created (the only writes of this class)."""
+        for name, customer in self.to_create:
+            self.cache[name] = self._create_contact(name, customer)
+
+    def _customer(self, name: str, customer_id: int) -> Any:
         from traction.customers import selectors as customer_selectors
-        from traction.customers import services as customer_services
-        from traction.insights.speakers import normalize
 
         try:
-            customer = customer_selectors.customer(self.actor, customer_id)
+            return customer_selectors.customer(self.actor, customer_id)
         except NotFound:  # say which name pointed there
             raise ValidationFailed.field(
                 "speakers", f"“{name}”: no customer with the id {customer_id} here."
             ) from None
+
+    def _new_contact(self, name: str, customer_id: int) -> Who:
+        return self._create_contact(name, self._customer(name, customer_id))
+
+    def _create_contact(self, name: str, customer: Any) -> Who:
+        from traction.customers import services as customer_services
+        from traction.insights.speakers import normalize
+
         written = " ".join(name.split())
         if written.count(",") == 1:  # "Last, First" as people write it: "First Last"
             last, first = written.split(",")
@@ -126,6 +151,31 @@ class _Steps:
         )
         self.unknown: dict[str, int] = {}  # title -> first line
         self.created: list[str] = []
+        self.to_create: list[str] = []
+
+    def decide(self, unknown: dict[str, int]) -> None:
+        """The step names of the file not in the scenario (first line order): to create, to
+        list in the refusal, or to ignore; decided without writing."""
+        for title, line in unknown.items():
+            key = _step_key(title)
+            if key in self.known:
+                continue
+            if self.mode == "create" and self.scenario is not None:
+                self.to_create.append(title)
+                self.known[key] = None  # until created
+            else:
+                if self.mode != "ignore":
+                    self.unknown.setdefault(title, line)
+                self.known[key] = None
+
+    def create_steps(self) -> None:
+        """The steps ``decide`` found, created in order of first appearance."""
+        scenario = self.scenario
+        for title in self.to_create:
+            assert scenario is not None  # decide() creates steps only within a scenario
+            step = services.add_step(self.actor, scenario=scenario, title=title[:160])
+            self.created.append(step.title)
+            self.known[_step_key(title)] = step.pk
 
     def __call__(self, title: str, line: int) -> int | None:
         if not title:

@@ -5,6 +5,7 @@ writing nothing. A bad file is refused exactly as the import would refuse it.
 
 from __future__ import annotations
 
+import io
 from typing import Any, BinaryIO
 
 from traction.core import permissions
@@ -16,6 +17,7 @@ from traction.insights.models import ImportBatch, InsightKind
 from traction.sessions.models import Session
 
 from .reading import (
+    _Counting,
     _detect,
     _fingerprint,
     _layout,
@@ -26,7 +28,7 @@ from .reading import (
     _step_key,
     _tags,
 )
-from .shapes import SAMPLE_ROWS, ImportOptions, Preview, SpeakerFound
+from .shapes import SAMPLE_ROWS, ImportOptions, Preview, Progress, SpeakerFound
 
 
 def preview_import(
@@ -36,26 +38,43 @@ def preview_import(
     stream: BinaryIO,
     filename: str,
     options: ImportOptions | None = None,
+    progress: Progress | None = None,
 ) -> Preview:
     """Read the whole file and say what importing it would do; writes nothing.
 
     Refuses a bad file (``ValidationFailed`` on "file", with the line number) exactly as the
-    import would.
+    import would. ``import_file`` takes the preview back (``preview=``) and then decides
+    everything from it, without reading the file a second time before it writes.
     """
     permissions.check(actor, "insight.import", session)
     options = options or ImportOptions()
     sha256, size = _fingerprint(stream)
+    return _read(session, stream, filename, options, sha256, size, progress)
+
+
+def _read(
+    session: Session,
+    stream: BinaryIO,
+    filename: str,
+    options: ImportOptions,
+    sha256: str,
+    size: int,
+    progress: Progress | None = None,
+) -> Preview:
     fmt = _detect(stream, filename, options.format)
     layout = _layout(stream, options.columns) if fmt == "csv" else None
     scenario = _scenario(session, options.scenario_id)
     steps = {_step_key(s.title): s for s in scenario.steps.all()} if scenario else {}
     people = [(p, p.name) for p in selectors.speakers(session)]
     found: dict[str, SpeakerFound] = {}
-    unknown: dict[str, None] = {}
+    unknown: dict[str, int] = {}  # step title -> first line
     sample: list[dict[str, Any]] = []
     rows = 0
+    reading: BinaryIO = stream
+    if progress is not None:
+        reading = io.BufferedReader(_Counting(stream, size, progress), buffer_size=256 * 1024)
     try:
-        for record in _records(stream, fmt, layout):
+        for record in _records(reading, fmt, layout):
             rows += 1
             _tags(record)
             if record.speaker:
@@ -67,7 +86,7 @@ def preview_import(
                     )
             step = steps.get(_step_key(record.step)) if record.step else None
             if record.step and step is None:
-                unknown.setdefault(record.step.strip(), None)
+                unknown.setdefault(record.step.strip(), record.line)
             if len(sample) < SAMPLE_ROWS:
                 kind, placed = _placement(fmt, record.kind, step is not None)
                 sample.append(
@@ -98,6 +117,8 @@ def preview_import(
         layout=layout,
         scenario=scenario,
         already=ImportBatch.objects.filter(session=session, sha256=sha256).first(),
+        unknown_step_lines=unknown,
+        read_with=options.reading(),
     )
 
 

@@ -48,6 +48,12 @@ class ImportOptions:
     accept: bool = False
     format: str | None = None  # forced format; default: detected from name and content
 
+    def reading(self) -> tuple[Any, ...]:
+        """The options that change how the file is read (a preview read with other ones
+        cannot stand in for the import's own reading)."""
+        columns = tuple(sorted(self.columns.items())) if self.columns is not None else None
+        return (self.scenario_id, columns, self.format)
+
 
 @dataclass(frozen=True)
 class Record:
@@ -85,6 +91,8 @@ class Preview:
     layout: parsers.CsvLayout | None
     scenario: Scenario | None
     already: ImportBatch | None
+    unknown_step_lines: dict[str, int] = field(default_factory=dict)  # title -> first line
+    read_with: tuple[Any, ...] = ()  # ``ImportOptions.reading()`` of the options used
 
     @property
     def format_label(self) -> str:

@@ -1,37 +1,52 @@
-"""The import itself: one transaction per file, rows written as plain INSERTs on the database
-cursor (``executemany`` in chunks of ``CHUNK_ROWS``) so the insight table's triggers see every
-row, idempotence by the file's SHA-256 (also when two imports of one file race), and one
-audit event for the whole import.
+"""The import itself, built so that a large file never holds the database for long.
+
+1. **Check everything first, writing nothing**: the file is read once (``preview_import``,
+   or the preview the caller already made of the same bytes) and every refusal (a bad line,
+   unmatched speakers, unknown steps, a mapping to nobody) is raised before the first write,
+   so a refused import leaves nothing behind and holds no lock.
+2. **One short transaction** creates the batch (marked in progress), the new contacts and the
+   new steps. The unique (session, SHA-256) constraint makes a racing import of the same
+   file stop here.
+3. **The rows, in committed chunks** of ``CHUNK_ROWS`` plain INSERTs on the database cursor
+   (the insight table's triggers see every row); each chunk's transaction also counts the
+   rows written and refreshes the batch's ``progress_at``. Between chunks other users write:
+   on SQLite one transaction of 400,000 rows would hold the only write lock for tens of
+   seconds and their writes would fail with "database is locked". Rows of a batch in
+   progress are hidden (``ImportBatch.visible_insights``).
+4. **One short transaction** marks the batch complete and records the audit event.
+
+A process that dies midway leaves a batch in progress whose ``progress_at`` stops moving;
+after ``STALE_AFTER`` the next import of the same file into the session deletes what it wrote
+(in chunks too) and imports the file afresh. An import that fails with an error midway cleans
+up at once.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from datetime import timedelta
 from typing import Any, BinaryIO
 
 from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 
 from traction.core import audit, permissions
+from traction.core.errors import Conflict
 from traction.core.permissions import Viewer
 from traction.insights import parsers
 from traction.insights.models import ImportBatch, Insight, InsightSource, InsightStatus, Step
 from traction.sessions.models import Session
 
 from .decisions import _Attributions, _refuse_undecided, _Steps
-from .reading import (
-    _Counting,
-    _detect,
-    _fingerprint,
-    _layout,
-    _placement,
-    _records,
-    _refuse,
-    _scenario,
-    _tags,
-)
-from .shapes import CHUNK_ROWS, ImportOptions, ImportResult, Progress
+from .preview import _read
+from .reading import _Counting, _detect, _fingerprint, _layout, _placement, _records, _refuse, _tags
+from .shapes import CHUNK_ROWS, ImportOptions, ImportResult, Preview, Progress
+
+# An import in progress whose last chunk is older than this is taken for dead: its process
+# ended without finishing (a chunk takes well under a second, or at worst the busy timeout).
+STALE_AFTER = timedelta(minutes=5)
 
 
 def _columns() -> list[str]:
@@ -61,50 +76,116 @@ def import_file(
     filename: str,
     options: ImportOptions | None = None,
     progress: Progress | None = None,
+    preview: Preview | None = None,
 ) -> ImportResult:
     """Import one file into the session's map and review queue, all or nothing.
 
-    The same file (by SHA-256) imported again adds nothing (``created`` False). A bad line,
-    an unmatched speaker or unknown step left undecided (``options``), or a refused mapping
-    raises ``ValidationFailed`` and writes nothing. ``progress`` is called with the bytes
-    read so far and the file's size.
+    The same file (by SHA-256) imported again adds nothing (``created`` False); while it is
+    still being imported, ``Conflict``. A bad line, an unmatched speaker or unknown step left
+    undecided (``options``), or a refused mapping raises ``ValidationFailed`` before anything
+    is written. ``preview``: a preview of this very file read with the same ``options``
+    (scenario, columns, format), which spares reading the file before writing. ``progress``
+    is called with the bytes read so far and the file's size.
     """
     permissions.check(actor, "insight.import", session)
     options = options or ImportOptions()
     sha256, size = _fingerprint(stream)
-    existing = ImportBatch.objects.filter(session=session, sha256=sha256).first()
+    existing = _earlier(session, sha256)
     if existing is not None:
         return ImportResult(batch=existing, created=False)
+    halves = _halves(progress)
+    if preview is None or preview.sha256 != sha256 or preview.read_with != options.reading():
+        preview = _read(session, stream, filename, options, sha256, size, halves[0])
     fmt = _detect(stream, filename, options.format)
     layout = _layout(stream, options.columns) if fmt == "csv" else None
+    scenario = preview.scenario
+    who = _Attributions(actor, session, options)
+    who.decide(preview.speakers)
+    step_of = _Steps(actor, session, scenario, options.unknown_steps)
+    step_of.decide(preview.unknown_step_lines)
+    _refuse_undecided(who, step_of, preview.rows)
     try:
-        return _import(
-            actor, session, stream, filename, options, progress, fmt, layout, sha256, size
-        )
+        batch = _begin(actor, session, options, fmt, layout, filename, sha256, size, who, step_of)
     except IntegrityError:
-        # Someone imported the same file at the same moment: theirs won, ours added nothing.
-        existing = ImportBatch.objects.filter(session=session, sha256=sha256).first()
+        # Someone imported the same file at the same moment: theirs won, ours adds nothing.
+        existing = _earlier(session, sha256)
         if existing is None:
             raise
         return ImportResult(batch=existing, created=False)
+    try:
+        accepted, candidates = _write_rows(
+            actor, session, stream, options, fmt, layout, batch, who, step_of, size, halves[1]
+        )
+    except BaseException:
+        _discard(batch)
+        raise
+    return _finish(actor, batch, fmt, sha256, accepted, candidates, who, step_of)
+
+
+def _halves(progress: Progress | None) -> tuple[Progress | None, Progress | None]:
+    """Progress of the checking read as the first half of the bar, the writing as the second."""
+    if progress is None:
+        return None, None
+
+    def first(done: int, total: int) -> None:
+        progress(done // 2, total)
+
+    def second(done: int, total: int) -> None:
+        progress(total - (total - done) // 2, total)
+
+    return first, second
+
+
+def _earlier(session: Session, sha256: str) -> ImportBatch | None:
+    """The earlier import of this file into the session, if any (``Conflict`` while it is
+    still being written; an abandoned one is cleaned up and forgotten)."""
+    existing = ImportBatch.objects.filter(session=session, sha256=sha256).first()
+    if existing is None or not existing.in_progress:
+        return existing
+    stale = existing.progress_at is None or existing.progress_at < timezone.now() - STALE_AFTER
+    if not stale:
+        assert existing.progress_at is not None
+        last = timezone.localtime(existing.progress_at)
+        retry = timezone.localtime(existing.progress_at + STALE_AFTER)
+        raise Conflict(
+            f"{existing.filename} is being imported into this session right now "
+            f"({existing.rows:,} rows so far, last progress at {last:%H:%M:%S}). Try again "
+            f"when it has finished; if that import was interrupted, try again after "
+            f"{retry:%H:%M:%S} and what it wrote is replaced."
+        )
+    # Take the abandoned batch over (only one of several racing importers wins the update).
+    if ImportBatch.objects.filter(pk=existing.pk, progress_at=existing.progress_at).update(
+        progress_at=timezone.now()
+    ):
+        _discard(existing)
+        return None
+    raise Conflict(f"{existing.filename} is being cleaned up after an interrupted import.")
+
+
+def _discard(batch: ImportBatch) -> None:
+    """Delete an unfinished batch and the rows it wrote, a chunk per transaction."""
+    ids = Insight.objects.filter(batch=batch).values_list("pk", flat=True).order_by("pk")
+    while chunk := list(ids[:CHUNK_ROWS]):
+        with transaction.atomic():
+            Insight.objects.filter(pk__in=chunk).delete()
+    ImportBatch.objects.filter(pk=batch.pk, in_progress=True).delete()
 
 
 @transaction.atomic
-def _import(
+def _begin(
     actor: Viewer,
     session: Session,
-    stream: BinaryIO,
-    filename: str,
     options: ImportOptions,
-    progress: Progress | None,
     fmt: str,
     layout: parsers.CsvLayout | None,
+    filename: str,
     sha256: str,
     size: int,
-) -> ImportResult:
-    scenario = _scenario(session, options.scenario_id)
-    who = _Attributions(actor, session, options)
-    step_of = _Steps(actor, session, scenario, options.unknown_steps)
+    who: _Attributions,
+    step_of: _Steps,
+) -> ImportBatch:
+    """The batch (in progress), the new contacts and the new steps: one short transaction."""
+    scenario = step_of.scenario
     mapping: dict[str, Any] = {
         "speakers": dict(options.speakers),
         "unmatched": options.unmatched,
@@ -126,7 +207,29 @@ def _import(
         size=size,
         mapping=mapping,
         created_by_id=actor.user_id,
+        in_progress=True,
+        progress_at=timezone.now(),
     )
+    who.create_contacts()
+    step_of.create_steps()
+    return batch
+
+
+def _write_rows(
+    actor: Viewer,
+    session: Session,
+    stream: BinaryIO,
+    options: ImportOptions,
+    fmt: str,
+    layout: parsers.CsvLayout | None,
+    batch: ImportBatch,
+    who: _Attributions,
+    step_of: _Steps,
+    size: int,
+    progress: Progress | None,
+) -> tuple[int, int]:
+    """Every row, in chunks each committed with the batch's count: (accepted, candidates)."""
+    scenario = step_of.scenario
     # Every column of the insight table, in table order; what a row does not set is the
     # field's default, computed once.
     fields = [f for f in Insight._meta.concrete_fields if not f.primary_key]
@@ -194,16 +297,43 @@ def _import(
                 row[i_ms] = record.start_ms
                 chunk.append(tuple(row))
                 if len(chunk) >= CHUNK_ROWS:
-                    _insert_chunk(cursor, sql, chunk)
+                    _commit_chunk(cursor, sql, chunk, batch)
                     chunk = []
-        except parsers.ParseError as exc:
+        except parsers.ParseError as exc:  # the file was checked: only if it changed since
             raise _refuse(exc) from None
         if chunk:
-            _insert_chunk(cursor, sql, chunk)
+            _commit_chunk(cursor, sql, chunk, batch)
+    if who.unmatched or step_of.unknown:  # decided before writing; a changed file only
+        _refuse_undecided(who, step_of, accepted + candidates)
+    return accepted, candidates
+
+
+def _commit_chunk(
+    cursor: Any, sql: str, rows: Sequence[tuple[Any, ...]], batch: ImportBatch
+) -> None:
+    with transaction.atomic():
+        _insert_chunk(cursor, sql, rows)
+        ImportBatch.objects.filter(pk=batch.pk).update(
+            rows=F("rows") + len(rows), progress_at=timezone.now()
+        )
+
+
+@transaction.atomic
+def _finish(
+    actor: Viewer,
+    batch: ImportBatch,
+    fmt: str,
+    sha256: str,
+    accepted: int,
+    candidates: int,
+    who: _Attributions,
+    step_of: _Steps,
+) -> ImportResult:
     rows = accepted + candidates
-    _refuse_undecided(who, step_of, rows)
     batch.rows = rows
-    batch.save(update_fields=["rows"])
+    batch.in_progress = False
+    batch.progress_at = timezone.now()
+    batch.save(update_fields=["rows", "in_progress", "progress_at"])
     audit.record(
         actor,
         action="insights.imported",

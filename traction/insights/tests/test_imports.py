@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import io
 import json
 
@@ -589,3 +590,142 @@ def test_the_api_review_queue_accepts_and_merges(room: Room, api_client_for) -> 
         content_type="application/json",
     )
     assert foreign.status_code == 422
+
+
+# --- large imports: checked before the first write, then written in committed chunks --------
+
+
+def inserts(queries: list[dict[str, str]]) -> list[str]:
+    return [q["sql"] for q in queries if q["sql"].startswith('INSERT INTO "insights_insight"')]
+
+
+def test_a_refused_import_inserts_no_row_at_all(room: Room) -> None:
+    # Before: every row was inserted, then the refusal rolled them back, holding the write
+    # lock all along; the API's documented flow (422, then unmatched=keep) did it twice.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    transcript = ZOOM + "\n5\n00:02:00.000 --> 00:02:01.000\nHank Newman: I run procurement.\n"
+    with CaptureQueriesContext(connection) as seen, pytest.raises(ValidationFailed):
+        run(room, transcript)
+    assert inserts(seen.captured_queries) == []
+    assert [q["sql"] for q in seen.captured_queries if q["sql"].startswith("INSERT")] == []
+    nothing_written(room)
+
+
+def test_rows_are_committed_chunk_by_chunk_and_hidden_until_the_import_completes(
+    room: Room, monkeypatch
+) -> None:
+    from traction.insights.imports import writing
+
+    monkeypatch.setattr(writing, "CHUNK_ROWS", 2)
+    seen: list[tuple[bool, int, int]] = []
+    commit = writing._commit_chunk
+
+    def commit_and_look(*args: object) -> None:
+        commit(*args)  # type: ignore[arg-type]
+        batch = ImportBatch.objects.get(session=room.session)
+        visible = Insight.objects.filter(session=room.session).filter(
+            ImportBatch.visible_insights()
+        )
+        seen.append((batch.in_progress, batch.rows, visible.count()))
+
+    monkeypatch.setattr(writing, "_commit_chunk", commit_and_look)
+    # Alternating speakers: one utterance per line.
+    transcript = "".join(f"{('Gina Globex', 'Ivy')[n % 2]}: Point {n}.\n" for n in range(1, 6))
+    result = run(room, transcript, "notes.txt")
+    # While writing, the batch was in progress with its rows counted and none of them visible.
+    assert seen == [(True, 2, 0), (True, 4, 0), (True, 5, 0)]
+    assert result.batch.in_progress is False
+    batch = ImportBatch.objects.get()
+    assert (batch.in_progress, batch.rows) == (False, 5)
+    assert Insight.objects.filter(ImportBatch.visible_insights()).count() == 5
+
+
+def test_an_import_still_running_refuses_a_second_one_of_the_same_file(room: Room) -> None:
+    from django.utils import timezone
+
+    from traction.core.errors import Conflict
+
+    ImportBatch.objects.create(
+        workspace_id=room.session.workspace_id,
+        session=room.session,
+        format="text",
+        filename="notes.txt",
+        sha256=hashlib.sha256(b"Gina Globex: Hello.\n").hexdigest(),
+        rows=2000,
+        in_progress=True,
+        progress_at=timezone.now(),
+    )
+    with pytest.raises(Conflict) as err:
+        run(room, "Gina Globex: Hello.\n", "notes.txt")
+    assert err.value.message.startswith(
+        "notes.txt is being imported into this session right now (2,000 rows so far, last "
+    )
+    assert not Insight.objects.exists()
+
+
+def test_an_abandoned_import_is_cleaned_up_by_the_next_import_of_the_file(room: Room) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from traction.insights.imports import writing
+
+    data = b"Gina Globex: Hello.\nIvy: Again.\n"
+    dead = ImportBatch.objects.create(
+        workspace_id=room.session.workspace_id,
+        session=room.session,
+        format="text",
+        filename="notes.txt",
+        sha256=hashlib.sha256(data).hexdigest(),
+        rows=1,
+        in_progress=True,
+        progress_at=timezone.now() - writing.STALE_AFTER - timedelta(seconds=1),
+    )
+    Insight.objects.create(
+        workspace_id=room.session.workspace_id,
+        program_id=room.session.program_id,
+        session=room.session,
+        batch=dead,
+        kind="quote",
+        text="Hello.",
+        status="candidate",
+        source="import",
+    )
+    result = run(room, data, "notes.txt")
+    assert result.created is True
+    assert not ImportBatch.objects.filter(pk=dead.pk).exists()
+    assert [(r[0], r[8]) for r in rows(room)] == [(1, "Hello."), (2, "Again.")]
+    assert ImportBatch.objects.get().rows == 2
+
+
+def test_the_web_confirm_reads_the_file_once_more_only_to_write(room: Room, monkeypatch) -> None:
+    # The preview made when confirming checks the file; the import decides from it.
+    from traction.insights.imports import preview as preview_module
+    from traction.insights.imports import writing
+
+    reads: list[str] = []
+    real = preview_module._read
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reads.append("read")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(preview_module, "_read", counted)
+    monkeypatch.setattr(writing, "_read", counted)
+    viewer = room.cast.viewer("core_team")
+    data = b"Gina Globex: Hello.\n"
+    shown = imports.preview_import(
+        viewer, session=room.session, stream=io.BytesIO(data), filename="notes.txt"
+    )
+    imports.import_file(
+        viewer,
+        session=room.session,
+        stream=io.BytesIO(data),
+        filename="notes.txt",
+        options=ImportOptions(),
+        preview=shown,
+    )
+    assert reads == ["read"]
+    assert len(rows(room)) == 1

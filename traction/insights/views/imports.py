@@ -242,8 +242,15 @@ def import_confirm(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
         if not form.is_valid():
             return _render_preview(request, session, preview, form, status=422)
         try:
+            # The preview just read (and checked) this very file: the import decides from it
+            # instead of reading the file once more before it writes.
             result = imports.import_file(
-                viewer, session=session, stream=stream, filename=filename, options=form.options()
+                viewer,
+                session=session,
+                stream=stream,
+                filename=filename,
+                options=form.options(),
+                preview=preview,
             )
         except DomainError as exc:
             apply_domain_errors(form, exc, {"columns": "__all__", "speakers": "__all__"})
