@@ -85,17 +85,25 @@ def demo_exists() -> bool:
     return Workspace.objects.filter(slug=DEMO_SLUG).exists()
 
 
-def build_demo(*, today: date | None = None) -> Demo:
-    """Build the demo workspace; refuses (DemoExists) when it is already there."""
+def build_demo(*, today: date | None = None, password: str = DEMO_PASSWORD) -> Demo:
+    """Build the demo workspace; refuses (DemoExists) when it is already there.
+
+    Everyone signs in with ``password`` (the published demo password unless given). The
+    emails its steps send go nowhere, and none is queued for a worker.
+    """
     if demo_exists():
         raise DemoExists(
             f"The demo workspace '{DEMO_SLUG}' already exists. "
             "Use --reset to delete and rebuild it."
         )
-    demo = Demo(today=today or date.today())
-    # The demo's people are fictional: the messages its steps send (on commit) go nowhere.
+    demo = Demo(today=today or date.today(), password=password)
+    # The demo's people are fictional: the messages its steps send (on commit) go nowhere,
+    # right away, rather than waiting in a production task queue for the worker.
     with (
-        override_settings(EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend"),
+        override_settings(
+            EMAIL_BACKEND="django.core.mail.backends.dummy.EmailBackend",
+            TASKS={"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}},
+        ),
         transaction.atomic(),
     ):
         for step in STEPS:

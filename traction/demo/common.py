@@ -25,6 +25,8 @@ class Demo:
     """What the steps have built so far; later steps read it and add to it."""
 
     today: date
+    # Everyone's password: the published one, or a random one in production.
+    password: str = DEMO_PASSWORD
     workspace: Workspace | None = None
     users: dict[str, User] = field(default_factory=dict)
     viewers: dict[str, Viewer] = field(default_factory=dict)

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from traction.accounts import services as accounts
 from traction.core.permissions import Role, Viewer
 
-from .common import DEMO_NAME, DEMO_PASSWORD, DEMO_SLUG, Demo
+from .common import DEMO_NAME, DEMO_SLUG, Demo
 
 
 @dataclass(frozen=True)
@@ -99,7 +99,7 @@ def add_people(demo: Demo) -> None:
     """The workspace, with Ana as its first admin, and everyone else as members."""
     for person in PEOPLE:
         demo.users[person.key] = accounts.create_user(
-            email=person.email, full_name=person.name, password=DEMO_PASSWORD
+            email=person.email, full_name=person.name, password=demo.password
         )
     workspace = accounts.create_workspace(name=DEMO_NAME, admin=demo.users["admin"], slug=DEMO_SLUG)
     demo.workspace = workspace

@@ -107,6 +107,10 @@ SQLITE_OPTIONS = {
 }
 
 DATABASES = {"default": database_from_env(VAR_DIR / "traction.sqlite3")}
+# Which database choice made DATABASES: "url" (DATABASE_URL) or "embedded" (SQLite file).
+# Production settings leave it None when neither was chosen, and nothing starts then.
+TRACTION_DATABASE_CHOICE: str | None = "url" if os.environ.get("DATABASE_URL") else "embedded"
+TRACTION_DATABASE_MISSING = ""
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"
@@ -157,6 +161,9 @@ STATIC_URL = "static/"
 # The project-wide static files (stylesheet, vendored htmx) live beside the templates.
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = VAR_DIR / "static"
+# Cache lifetime granian gives static files (seconds). Development: none, so an edited
+# stylesheet shows at once; production (hashed names) a year.
+TRACTION_STATIC_MAX_AGE = 0
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
@@ -172,6 +179,8 @@ NINJA_MAX_PER_PAGE_SIZE = 200
 # not set, `traction run`/`serve` set it from the address they bind (http://HOST:PORT/).
 TRACTION_SITE_URL = os.environ.get("TRACTION_SITE_URL", "http://127.0.0.1:8000")
 TRACTION_SITE_URL_SET = bool(os.environ.get("TRACTION_SITE_URL"))
+# `traction run` loads the demo workspace into an empty database (never in production).
+TRACTION_DEMO_ON_FIRST_RUN = True
 # How long an SMTP connection may take before a send fails (seconds).
 EMAIL_TIMEOUT = 10
 

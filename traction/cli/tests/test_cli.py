@@ -53,6 +53,7 @@ def exec_calls(monkeypatch: pytest.MonkeyPatch, settings: Any, tmp_path: Any) ->
 
     def fake_execv(path: str, argv: list[str]) -> None:
         calls.append(argv)
+        server.release_port_lock()  # granian would hold it until it exits
         raise ExecCalled
 
     monkeypatch.setattr(server.os, "execv", fake_execv)
@@ -132,6 +133,8 @@ def test_run_output(exec_calls: list[list[str]]) -> None:
     assert result.output == (
         "Loaded the demo workspace (first start).\n"
         + DEMO_LOGINS
+        + "Database: SQLite file:memorydb_default?mode=memory&cache=shared\n"
+        + "Links in emails point at http://127.0.0.1:8123\n"
         + "Traction is at http://127.0.0.1:8123/  (Ctrl+C stops it)\n"
     )
 
@@ -141,18 +144,25 @@ def test_run_leaves_a_database_with_other_workspaces_alone(exec_calls: list[list
     accounts.create_workspace(name="Mine", admin=admin)
     result = CliRunner().invoke(cli, ["run"])
     assert isinstance(result.exception, ExecCalled)
-    assert result.output == "Traction is at http://127.0.0.1:8000/  (Ctrl+C stops it)\n"
+    assert result.output.endswith(
+        "Links in emails point at http://127.0.0.1:8000\n"
+        "Traction is at http://127.0.0.1:8000/  (Ctrl+C stops it)\n"
+    )
     assert not Workspace.objects.filter(slug="northwind").exists()
 
 
 def test_serve_passes_host_port_workers_and_collects_static(
     exec_calls: list[list[str]], settings: Any
 ) -> None:
+    settings.SECRET_KEY = "k" * 64  # a network address needs a real key (and DEBUG off)
     result = CliRunner().invoke(
         cli, ["serve", "--host", EVERY_ADDRESS, "--port", "9000", "--workers", "3"]
     )
     assert isinstance(result.exception, ExecCalled)
-    assert result.output == "Traction is at http://127.0.0.1:9000/  (Ctrl+C stops it)\n"
+    assert result.output.endswith(
+        "Links in emails point at http://127.0.0.1:9000\n"
+        "Traction is at http://127.0.0.1:9000/  (Ctrl+C stops it)\n"
+    )
     argv = exec_calls[0]
     assert argv[argv.index("--host") + 1] == EVERY_ADDRESS
     assert argv[argv.index("--workers") + 1] == "3"
