@@ -1,5 +1,6 @@
-"""Reading an imported file line by line: strict UTF-8, a BOM dropped, CRLF or LF, a size
-limit, and a `ParseError` naming the line for anything that is not text."""
+"""Reading an imported file line by line: strict UTF-8, a BOM dropped, CRLF, LF or a lone CR
+(old Mac exports) ending a line, a size limit, and a `ParseError` naming the line for anything
+that is not text."""
 
 import re
 from collections.abc import Iterator
@@ -30,26 +31,50 @@ _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _NOT_TEXT = "This line holds binary data, not text; import a .vtt, .srt, .txt or .csv file."
 
 
+_BLOCK = 256 * 1024
+
+
+def _raw_lines(stream: BinaryIO) -> Iterator[bytes]:
+    """The stream's physical lines as bytes with their ends: CRLF, LF or a lone CR each end a
+    line (``bytes.splitlines`` knows exactly these three). A line longer than
+    ``_MAX_LINE_BYTES`` comes out as soon as it is that long, without its end (the caller
+    refuses it), so memory stays bounded."""
+    pending = b""
+    while block := stream.read(_BLOCK):
+        parts = (pending + block).splitlines(keepends=True)
+        last = parts.pop()
+        yield from parts
+        # The last piece may be cut short by the block: no end yet, or a CR whose LF is next.
+        if last.endswith(b"\n"):
+            yield last
+            pending = b""
+        else:
+            pending = last
+            if len(pending) > _MAX_LINE_BYTES:
+                yield pending
+                return
+    if pending:
+        yield pending
+
+
 def _lines(stream: BinaryIO, *, keep_ends: bool = False) -> Iterator[str]:
     """Yield the stream's physical lines, strictly decoded as UTF-8: item N is line N.
 
-    A leading byte-order mark is dropped; CRLF and LF both end a line. Without keep_ends the
-    line end is removed, with it every line end becomes "\\n". Raises ParseError for binary or
-    non-UTF-8 lines, overlong lines, files past MAX_BYTES and files holding only whitespace.
+    A leading byte-order mark is dropped; CRLF, LF and a lone CR all end a line. Without
+    keep_ends the line end is removed, with it every line end becomes "\\n". Raises ParseError
+    for binary or non-UTF-8 lines, overlong lines, files past MAX_BYTES and files holding only
+    whitespace.
     """
-    readline = stream.readline
-    lineno = 0
     total = 0
     has_content = False
-    while raw := readline(_MAX_LINE_BYTES):
-        lineno += 1
+    for lineno, raw in enumerate(_raw_lines(stream), start=1):
         total += len(raw)
         if total > MAX_BYTES:
             raise ParseError(
                 f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; "
                 "split it into smaller files and import each."
             )
-        if len(raw) == _MAX_LINE_BYTES and not raw.endswith(b"\n"):
+        if len(raw) > _MAX_LINE_BYTES:
             raise ParseError(
                 "This line is longer than 1 MB; the file does not look like a transcript "
                 "or a sticky-note CSV.",
@@ -77,7 +102,8 @@ def _lines(stream: BinaryIO, *, keep_ends: bool = False) -> Iterator[str]:
         if not has_content and text.strip():
             has_content = True
         if keep_ends:
-            yield text[:-2] + "\n" if text.endswith("\r\n") else text
+            body = text.rstrip("\r\n")
+            yield body + "\n" if len(body) < len(text) else text
         else:
             yield text.rstrip("\r\n")
     if not has_content:

@@ -99,7 +99,7 @@ def sniff_csv(stream: BinaryIO) -> CsvLayout:
     if start is not None:
         stream.seek(start)
     if len(head) == _SNIFF_BYTES:
-        cut = head.rfind(b"\n")
+        cut = max(head.rfind(b"\n"), head.rfind(b"\r"))  # a lone CR ends a line too
         if cut < 0:
             raise ParseError(
                 "The first line is longer than 64 KB; it does not look like a CSV header.", 1

@@ -71,6 +71,16 @@ _TAG = re.compile(r"<[^<>]*>")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200e\u200f\ufeff"))
 
 
+# A cue time is stored in milliseconds in a 32-bit column: 596 hours at most; nobody records
+# a session of more than 500 hours.
+MAX_HOURS = 500
+
+
+def _too_late(stamp: str, example: str) -> str:
+    shown = stamp if len(stamp) <= 20 else stamp[:20] + "…"
+    return f'"{shown}" is not a valid time: at most {MAX_HOURS} hours; expected the form {example}.'
+
+
 def _parse_timing(line: str, lineno: int, fmt: str) -> int:
     """The start of a cue timing line in ms; ParseError naming the line when it is malformed."""
     example = _VTT_EXAMPLE if fmt == "vtt" else _SRT_EXAMPLE
@@ -82,7 +92,11 @@ def _parse_timing(line: str, lineno: int, fmt: str) -> int:
             parts = time_pattern.fullmatch(stamp)
             if parts is None:
                 break
+            if len(parts.group(1) or "") > len(str(MAX_HOURS)):  # before int(): 5,000 digits
+                raise ParseError(_too_late(stamp, example), lineno)
             hours, minutes, seconds, millis = (int(p or 0) for p in parts.groups())
+            if hours > MAX_HOURS:
+                raise ParseError(_too_late(stamp, example), lineno)
             if minutes >= 60 or seconds >= 60:
                 raise ParseError(
                     f'"{stamp}" is not a valid time: minutes and seconds must be below 60; '

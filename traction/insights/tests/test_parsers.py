@@ -887,3 +887,76 @@ def test_csv_large_file_streams_fast_with_flat_memory(tmp_path):
 )
 def test_kind_from(raw, kind):
     assert kind_from(raw) == kind
+
+
+# --- lone CR line ends, absurd hours ------------------------------------------------------------
+
+
+def test_cr_only_line_ends_are_read_line_by_line_in_every_format():
+    # Old Mac exports end lines with a lone CR; before, the whole file was one line. Read
+    # with lone CRs, every file gives exactly what it gives with LFs.
+    files = {
+        "vtt": b"WEBVTT\n\n1\n00:00:01.000 --> 00:00:02.000\nAna: one\n\n"
+        b"00:00:03.000 --> 00:00:04.000\nBo: two\n",
+        "srt": b"1\n00:00:01,000 --> 00:00:02,000\nAna: one\n\n"
+        b"2\n00:00:03,000 --> 00:00:04,000\nBo: two\n",
+        "text": b"Ana: one\nBo: two\n\nCy: three",
+        "csv": b'text,author\n"two\nlines",Ana\nplain,Bo\n',
+    }
+    for fmt, lf in files.items():
+        cr = lf.replace(b"\n", b"\r")
+        assert read_all(cr, fmt) == read_all(lf, fmt), fmt
+        assert len(read_all(cr, fmt)) == (3 if fmt == "text" else 2), fmt
+        assert detect_format("upload", cr) == detect_format("upload", lf) == fmt
+    assert [(c.line, c.text) for c in cues(files["text"].replace(b"\n", b"\r"), "text")] == [
+        (1, "one"),
+        (2, "two"),
+        (4, "three"),
+    ]
+    found = rows(files["csv"].replace(b"\n", b"\r"))
+    assert [(r.line, r.author, r.text) for r in found] == [
+        (2, "Ana", "two\nlines"),
+        (4, "Bo", "plain"),
+    ]
+
+
+def test_line_ends_are_found_across_read_blocks_and_mixed():
+    # A CR at the end of one block and its LF at the start of the next are one line end.
+    filler = b"Ana: " + b"x" * (256 * 1024 - 6) + b"\r"
+    data = filler + b"\nBo: two\rCy: three\n"
+    assert [(c.line, c.speaker) for c in cues(data, "text")] == [(1, "Ana"), (2, "Bo"), (3, "Cy")]
+
+
+def test_a_long_cr_only_file_is_not_one_overlong_line():
+    data = b"WEBVTT\r\r" + b"".join(
+        b"00:00:%02d.000 --> 00:00:%02d.500\rSpeaker %d: words words words\r\r"
+        % (n % 60, n % 60, n)
+        for n in range(40_000)
+    )
+    assert len(data) > 2 * 1024 * 1024
+    assert len(cues(data, "vtt")) == 40_000
+
+
+@pytest.mark.parametrize(
+    ("hours", "fmt"),
+    [
+        ("9" * 25, "vtt"),
+        ("9" * 5000, "vtt"),
+        ("501", "vtt"),
+        ("9" * 25, "srt"),
+        ("9" * 5000, "srt"),
+    ],
+)
+def test_absurd_cue_hours_are_refused_with_the_line(hours, fmt):
+    sep = "." if fmt == "vtt" else ","
+    head = "WEBVTT\n\n" if fmt == "vtt" else "1\n"
+    data = f"{head}{hours}:00:01{sep}000 --> {hours}:00:02{sep}000\nAna: one\n".encode()
+    error = refusal(data, fmt)
+    assert error.line == (3 if fmt == "vtt" else 2)
+    assert error.reason.startswith(f'"{hours[:20]}')
+    assert "is not a valid time: at most 500 hours; expected the form" in error.reason
+
+
+def test_500_hours_is_still_a_time():
+    data = b"WEBVTT\n\n500:00:01.000 --> 500:00:02.000\nAna: one\n"
+    assert cues(data, "vtt") == [Cue(3, "Ana", "one", 500 * 3600 * 1000 + 1000)]
