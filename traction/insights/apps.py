@@ -18,12 +18,14 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights"
 
     def ready(self) -> None:
-        from traction.core import sections
+        from traction.core import events, sections
         from traction.core.permissions import registry
 
-        from . import rules, selectors
+        from . import handlers, rules, selectors
 
         registry.register(rules.RULES)
+        for event, handler in handlers.SUBSCRIPTIONS:
+            events.subscribe(event, handler)
         post_migrate.connect(_repair_search_index, sender=self)
         sections.register(
             "session",

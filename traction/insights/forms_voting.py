@@ -23,6 +23,26 @@ class BudgetForm(forms.Form):
     )
 
 
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        label="Why reopen?",
+        help_text="Kept in the audit trail with the ranking frozen at the closing.",
+    )
+    budget = forms.IntegerField(
+        min_value=MIN_BUDGET,
+        max_value=MAX_BUDGET,
+        required=False,
+        label="Votes per customer (leave empty to keep)",
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+
+
+class RemoveDotsForm(forms.Form):
+    contact_id = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    reason = forms.CharField(max_length=300, label="Why remove their dots?")
+
+
 class RoomDotForm(forms.Form):
     contact_id = forms.IntegerField(min_value=1)
     insight_id = forms.IntegerField(min_value=1)

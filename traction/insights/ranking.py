@@ -9,16 +9,25 @@ Internal participants' remarks are never on the ballot, so never ranked.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 
 from django.db.models import Sum
 
+from traction.core.permissions import Viewer
 from traction.customers.models import Contact, Segment
 from traction.sessions.models import Invitation, RsvpStatus, Session
 
-from . import links, selectors
-from .models import VOTABLE_KINDS, Insight, InsightKind, Vote, VotingRound
-from .voting import DEFAULT_BUDGET, KIND_PLURALS, votable_cards
+from . import links, rules, selectors
+from .models import (
+    VOTABLE_KINDS,
+    FrozenCard,
+    FrozenVote,
+    Insight,
+    InsightKind,
+    Vote,
+    VotingRound,
+)
+from .voting import DEFAULT_BUDGET, KIND_PLURALS
 
 # --- the facilitator's overview -----------------------------------------------------------------
 
@@ -76,9 +85,32 @@ def ballots(session: Session) -> list[BallotRow]:
 # --- results ------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class Contributor:
+    """One source of a card: whose words, from which organisation (a merged card has several)."""
+
+    insight_id: int
+    speaker_name: str
+    customer_id: int | None
+    organisation: str
+    internal: bool
+    text: str
+
+
 @dataclass
 class RankedCard:
-    insight: Insight
+    """One card of the ranking, live or as frozen when voting closed."""
+
+    insight_id: int
+    kind: str
+    text: str
+    step_title: str
+    scenario_title: str
+    speaker_name: str
+    organisation: str
+    contributors: list[Contributor] = field(default_factory=list)  # those the viewer may see
+    hidden_contributors: int = 0  # sources from organisations the viewer may not see
+    position: int = 0  # capture order
     rank: int = 0
     dots: int = 0
     voters: int = 0
@@ -86,6 +118,10 @@ class RankedCard:
     by_organisation: dict[int, int] = field(default_factory=dict)  # customer id -> dots
     segment_cells: list[int] = field(default_factory=list)  # aligned with Results.segments
     organisation_cells: list[int] = field(default_factory=list)  # with Results.organisations
+
+    @property
+    def kind_label(self) -> str:
+        return str(InsightKind(self.kind).label)
 
 
 @dataclass
@@ -104,116 +140,288 @@ class Results:
     segments: list[tuple[str, str]]  # (value, label) of the columns
     organisations: list[tuple[int, str]]  # (customer id, name) of the columns
     participants: int
-    voted: int  # customer participants who cast at least one dot
-    dots_cast: int
+    voted: int  # customer participants who cast at least one dot on a card shown
+    dots_cast: int  # dots on the cards shown
+    frozen: bool = False  # read from the snapshot taken when voting closed
 
     @property
     def budget(self) -> int:
         return self.round.budget if self.round else 0
 
 
+@dataclass
+class _Tally:
+    """A card's dots by voter: (contact id, customer id, organisation, segment, dots)."""
+
+    card: RankedCard
+    votes: list[tuple[int, int, str, str, int]] = field(default_factory=list)
+
+
 def _ranked(cards: list[RankedCard]) -> list[RankedCard]:
-    # Capture order is (created_at, id): the cards arrive in it, and sorted() is stable.
-    ordered = sorted(cards, key=lambda c: (-c.dots, -c.voters))
-    return [
-        RankedCard(
-            insight=c.insight,
-            rank=n,
-            dots=c.dots,
-            voters=c.voters,
-            by_segment=c.by_segment,
-            by_organisation=c.by_organisation,
-            segment_cells=c.segment_cells,
-            organisation_cells=c.organisation_cells,
+    ordered = sorted(cards, key=lambda c: (-c.dots, -c.voters, c.position))
+    return [replace(c, rank=n) for n, c in enumerate(ordered, start=1)]
+
+
+def _contributor(insight: Insight) -> Contributor:
+    return Contributor(
+        insight_id=insight.pk,
+        speaker_name=insight.speaker_name,
+        customer_id=insight.customer_id,
+        organisation=insight.customer.name if insight.customer else "",
+        internal=insight.internal,
+        text=insight.text,
+    )
+
+
+def _live_tallies(session: Session) -> list[_Tally]:
+    """The session's votable cards with their dots by voter, as they are now."""
+    found = list(
+        Insight.objects.votable()
+        .filter(session=session)
+        .select_related("step", "scenario", "customer")
+        .order_by("created_at", "id")
+    )
+    merged: dict[int, list[Insight]] = defaultdict(list)
+    for source in (
+        Insight.objects.filter(merged_into__in=[c.pk for c in found])
+        .select_related("customer")
+        .order_by("created_at", "id")
+    ):
+        assert source.merged_into_id is not None
+        merged[source.merged_into_id].append(source)
+    tallies = {
+        card.pk: _Tally(
+            card=RankedCard(
+                insight_id=card.pk,
+                kind=card.kind,
+                text=card.text,
+                step_title=card.step.title if card.step else "",
+                scenario_title=card.scenario.title if card.scenario else "",
+                speaker_name=card.speaker_name,
+                organisation=card.customer.name if card.customer else "",
+                contributors=[_contributor(i) for i in [card, *merged[card.pk]]],
+                position=n,
+            )
         )
-        for n, c in enumerate(ordered, start=1)
-    ]
+        for n, card in enumerate(found, start=1)
+    }
+    for vote in Vote.objects.filter(insight_id__in=tallies).select_related("contact__customer"):
+        customer = vote.contact.customer
+        tallies[vote.insight_id].votes.append(
+            (vote.contact_id, customer.pk, customer.name, customer.segment, vote.dots)
+        )
+    return list(tallies.values())
 
 
-def results(session: Session) -> Results:
-    """The ranking of the session's votable cards (the caller checked the session).
+def _frozen_tallies(found: VotingRound) -> list[_Tally]:
+    tallies: dict[int, _Tally] = {}
+    for row in FrozenCard.objects.filter(round=found, closing=found.closings).order_by("position"):
+        tallies[row.pk] = _Tally(
+            card=RankedCard(
+                insight_id=row.insight_id,
+                kind=row.kind,
+                text=row.text,
+                step_title=row.step_title,
+                scenario_title=row.scenario_title,
+                speaker_name=row.speaker_name,
+                organisation=row.organisation,
+                contributors=[Contributor(**c) for c in row.contributors],
+                position=row.position,
+            )
+        )
+    for vote in FrozenVote.objects.filter(card_id__in=tallies):
+        tallies[vote.card_id].votes.append(
+            (vote.contact_id, vote.customer_id, vote.organisation, vote.segment, vote.dots)
+        )
+    return list(tallies.values())
+
+
+def _is_frozen(found: VotingRound | None) -> bool:
+    return found is not None and not found.is_open and found.closings > 0
+
+
+def results(session: Session, viewer: Viewer | None = None) -> Results:
+    """The ranking of the session's votable cards the viewer may see (the caller checked
+    the session; ``viewer=None`` only for the system, e.g. freezing a round).
 
     Ranked by dots, then by the number of customers who voted for the card, then in capture
-    order; overall and per kind (moments of truth, issues, ideas), each card with its dots by
-    the voters' segment and organisation. Internal remarks are never ranked.
+    order; overall and per kind (moments of truth, issues and ideas), each card with its dots
+    by the voters' segment and organisation. A closed round is read from the snapshot taken
+    when it closed, never recomputed. Cards, their contributors and the organisation columns
+    are those the viewer may see (``rules.visible_insights`` and ``rules.visible_customers``);
+    the counts are computed over the cards shown.
     """
-    cards = [RankedCard(insight=c) for c in votable_cards(session)]
-    by_id = {c.insight.pk: c for c in cards}
-    votes = Vote.objects.filter(session=session, insight_id__in=by_id).select_related(
-        "contact__customer"
-    )
-    voters_of: dict[int, set[int]] = defaultdict(set)
+    found = voting_round(session)
+    frozen = _is_frozen(found)
+    if frozen:
+        assert found is not None
+        tallies = _frozen_tallies(found)
+    else:
+        tallies = _live_tallies(session)
+    customers: set[int] | None = None
+    if viewer is not None:
+        seen = set(
+            rules.visible_insights(viewer, Insight.objects.filter(session=session)).values_list(
+                "pk", flat=True
+            )
+        )
+        customers = rules.visible_customer_ids(viewer)
+        kept = []
+        for tally in tallies:
+            if tally.card.insight_id not in seen:
+                continue
+            shown = [c for c in tally.card.contributors if c.insight_id in seen]
+            tally.card.hidden_contributors = len(tally.card.contributors) - len(shown)
+            tally.card.contributors = shown
+            kept.append(tally)
+        tallies = kept
+    voted: set[int] = set()
     segments: set[str] = set()
     organisations: dict[int, str] = {}
-    for contact in selectors.customer_participants(session):
-        segments.add(contact.customer.segment)
-        organisations[contact.customer_id] = contact.customer.name
-    voted: set[int] = set()
     dots_cast = 0
-    for vote in votes:
-        card = by_id[vote.insight_id]
-        customer = vote.contact.customer
-        card.dots += vote.dots
-        voters_of[card.insight.pk].add(vote.contact_id)
-        card.by_segment[customer.segment] = card.by_segment.get(customer.segment, 0) + vote.dots
-        card.by_organisation[customer.pk] = card.by_organisation.get(customer.pk, 0) + vote.dots
-        segments.add(customer.segment)
-        organisations[customer.pk] = customer.name
-        voted.add(vote.contact_id)
-        dots_cast += vote.dots
+    for tally in tallies:
+        card = tally.card
+        voters: set[int] = set()
+        for contact_id, customer_id, organisation, segment, n in tally.votes:
+            card.dots += n
+            voters.add(contact_id)
+            card.by_segment[segment] = card.by_segment.get(segment, 0) + n
+            card.by_organisation[customer_id] = card.by_organisation.get(customer_id, 0) + n
+            segments.add(segment)
+            if customers is None or customer_id in customers:
+                organisations[customer_id] = organisation
+            voted.add(contact_id)
+            dots_cast += n
+        card.voters = len(voters)
     segment_columns = [(s.value, str(s.label)) for s in Segment if s.value in segments]
     organisation_columns = sorted(organisations.items(), key=lambda kv: (kv[1].lower(), kv[0]))
+    cards = [t.card for t in tallies]
     for card in cards:
-        card.voters = len(voters_of[card.insight.pk])
         card.segment_cells = [card.by_segment.get(s, 0) for s, _ in segment_columns]
         card.organisation_cells = [card.by_organisation.get(o, 0) for o, _ in organisation_columns]
+    participants = (
+        found.participants_at_close
+        if frozen and found is not None and found.participants_at_close is not None
+        else selectors.customer_participants(session).count()
+    )
     return Results(
         session=session,
-        round=voting_round(session),
+        round=found,
         overall=_ranked(cards),
         kinds=[
             KindRanking(
                 kind=str(kind),
                 label=KIND_PLURALS[kind],
-                cards=_ranked([c for c in cards if c.insight.kind == kind]),
+                cards=_ranked([c for c in cards if c.kind == kind]),
             )
             for kind in VOTABLE_KINDS
         ],
         segments=segment_columns,
         organisations=organisation_columns,
-        participants=selectors.customer_participants(session).count(),
+        participants=participants,
         voted=len(voted),
         dots_cast=dots_cast,
+        frozen=frozen,
     )
+
+
+def freeze(found: VotingRound) -> int:
+    """Write the round's ranking as it stands as closing number ``found.closings`` (the
+    caller, ``close_voting``, holds the round's lock and bumped the number); returns the
+    number of cards frozen. Every card and voter, unscoped: readers are scoped when read."""
+    session = found.session
+    tallies = _live_tallies(session)
+    for tally in tallies:
+        card = tally.card
+        row = FrozenCard.objects.create(
+            round=found,
+            closing=found.closings,
+            insight_id=card.insight_id,
+            position=card.position,
+            kind=card.kind,
+            text=card.text,
+            step_title=card.step_title,
+            scenario_title=card.scenario_title,
+            speaker_name=card.speaker_name,
+            customer_id=card.contributors[0].customer_id,
+            organisation=card.organisation,
+            contributors=[asdict(c) for c in card.contributors],
+            dots=sum(v[4] for v in tally.votes),
+            voters=len({v[0] for v in tally.votes}),
+        )
+        FrozenVote.objects.bulk_create(
+            FrozenVote(
+                card=row,
+                contact_id=contact_id,
+                customer_id=customer_id,
+                organisation=organisation,
+                segment=segment,
+                dots=n,
+            )
+            for contact_id, customer_id, organisation, segment, n in tally.votes
+        )
+    found.participants_at_close = selectors.customer_participants(session).count()
+    found.save(update_fields=["participants_at_close"])
+    return len(tallies)
 
 
 # --- the shared screen in the room -------------------------------------------------------------
 
 
 @dataclass
+class RoomCard:
+    """A card on the shared screen: its words and step, no speaker."""
+
+    pk: int
+    text: str
+    step_title: str
+    total_dots: int
+    voter_dots: int
+
+
+@dataclass
 class RoomGroup:
     title: str  # "Team Blue · Issues"
-    cards: list[Insight]  # each with ``total_dots`` and ``voter_dots``
+    cards: list[RoomCard]
 
 
-def room_board(session: Session, voter_id: int | None) -> list[RoomGroup]:
-    """The votable cards grouped by scenario, then kind, each with its total dots and the
-    chosen customer's dots (no speaker is shown on the shared screen)."""
-    totals: dict[int, int] = defaultdict(int)
-    theirs: dict[int, int] = {}
-    for vote in Vote.objects.filter(session=session).only("insight_id", "contact_id", "dots"):
-        totals[vote.insight_id] += vote.dots
-        if vote.contact_id == voter_id:
-            theirs[vote.insight_id] = vote.dots
-    groups: dict[tuple[int, str], RoomGroup] = {}
+def room_board(session: Session, voter_id: int | None, viewer: Viewer) -> list[RoomGroup]:
+    """The votable cards the viewer may see, grouped by scenario, then kind, each with its
+    total dots and the chosen customer's dots (no speaker is shown on the shared screen).
+    A closed round shows its frozen ranking's figures."""
+    found = voting_round(session)
+    if _is_frozen(found):
+        assert found is not None
+        tallies = _frozen_tallies(found)
+    else:
+        tallies = _live_tallies(session)
+    seen = set(
+        rules.visible_insights(viewer, Insight.objects.filter(session=session)).values_list(
+            "pk", flat=True
+        )
+    )
+    groups: dict[tuple[str, str], RoomGroup] = {}
     order: dict[str, int] = {k.value: n for n, k in enumerate(VOTABLE_KINDS)}
-    for card in votable_cards(session):
-        card.total_dots = totals.get(card.pk, 0)  # type: ignore[attr-defined]
-        card.voter_dots = theirs.get(card.pk, 0)  # type: ignore[attr-defined]
-        scenario = card.scenario.title if card.scenario else "No scenario"
-        key = (card.scenario_id or 0, card.kind)
+    firsts: dict[str, int] = {}
+    for tally in tallies:
+        card = tally.card
+        if card.insight_id not in seen:
+            continue
+        scenario = card.scenario_title or "No scenario"
+        firsts.setdefault(card.scenario_title, card.position)
+        key = (card.scenario_title, card.kind)
         if key not in groups:
             label = KIND_PLURALS[InsightKind(card.kind)]
             groups[key] = RoomGroup(title=f"{scenario} · {label}", cards=[])
-        groups[key].cards.append(card)
-    return [groups[k] for k in sorted(groups, key=lambda k: (k[0] == 0, k[0], order[k[1]]))]
+        groups[key].cards.append(
+            RoomCard(
+                pk=card.insight_id,
+                text=card.text,
+                step_title=card.step_title,
+                total_dots=sum(v[4] for v in tally.votes),
+                voter_dots=sum(v[4] for v in tally.votes if v[0] == voter_id),
+            )
+        )
+    return [
+        groups[k] for k in sorted(groups, key=lambda k: (k[0] == "", firsts[k[0]], order[k[1]]))
+    ]

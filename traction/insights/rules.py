@@ -1,45 +1,86 @@
 """Who may see, capture, import, review and prioritise what customers said.
 
-Everyone who may see a session sees its map and insights; the people who run it (admins,
+Everyone who may see a session's insights sees its map; the people who run it (admins,
 facilitators) and the core team members taking part in it (the note takers) capture, import
 and review. Only admins and facilitators run the voting; customers vote through their own
 signed link, which needs no account (see ``links.py``).
+
+Which insights a viewer may see is decided here and nowhere else (``_insight_of_mine``,
+used through ``permissions.scope(viewer, "insight.view", ...)``): the map, the lists,
+search, the voting results, the room screen and every count are filtered by it.
 """
 
+from __future__ import annotations
+
+from typing import TypeVar
+
+from django.db import models
 from django.db.models import Q
 
-from traction.core.permissions import ALL, OWN, Viewer, rule
+from traction.core import permissions
+from traction.core.permissions import ALL, OWN, Role, Viewer, rule
+
+M = TypeVar("M", bound=models.Model)
 
 
 def _insight_of_mine(viewer: Viewer) -> Q:  # on an Insight
+    """OWN for ``insight.view``, exactly:
+
+    - **core team, sponsor, observer**: the insights of sessions of programs they belong to
+      (executive sponsor, core team member or observer of the program) and of sessions
+      they take part in. Being the account owner of a customer adds nothing: someone who
+      is not in a program does not read its sessions' insights.
+    - **account owner**: their own customers' words only (the insight's organisation is a
+      customer they own), in sessions they may see (``session.view``: programs they belong
+      to, sessions they take part in, sessions their customers were asked to). Never other
+      customers' words, internal remarks or unattributed notes, even in those sessions.
+    """
+    from traction.programs.models import Program
+    from traction.programs.rules import belongs
+    from traction.sessions.models import Session
+
     uid = viewer.user_id
-    return (
-        Q(program__executive_sponsor_id=uid)
-        | Q(program__members__user_id=uid)
-        | Q(session__participants__user_id=uid)
-        | Q(customer__account_owner_id=uid)
-    )
+    if viewer.role == Role.ACCOUNT_OWNER:
+        sessions = permissions.scope(viewer, "session.view", Session.objects.all())
+        return Q(customer__account_owner_id=uid) & Q(session__in=sessions.values("pk"))
+    programs = Program.objects.filter(workspace_id=viewer.workspace_id).filter(belongs(viewer))
+    return Q(program__in=programs.values("pk")) | Q(session__participants__user_id=uid)
 
 
 def _taking_part(viewer: Viewer) -> Q:  # on a Session
     return Q(participants__user_id=viewer.user_id)
 
 
-READ = {
-    "admin": ALL,
-    "facilitator": ALL,
-    "core_team": OWN,
-    "sponsor": OWN,
-    "account_owner": OWN,
-    "observer": OWN,
-}
+def visible_insights(viewer: Viewer, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
+    """The insights of ``queryset`` the viewer may see (the one rule, for every read)."""
+    return permissions.scope(viewer, "insight.view", queryset)
+
+
+def visible_customer_ids(viewer: Viewer) -> set[int] | None:
+    """The organisations whose names the viewer may see in breakdowns (None: all of them).
+    An account owner sees their own customers only, as with the insights themselves."""
+    if viewer.role != Role.ACCOUNT_OWNER:
+        return None
+    from traction.customers.models import Customer
+
+    return set(
+        Customer.objects.filter(
+            workspace_id=viewer.workspace_id, account_owner_id=viewer.user_id
+        ).values_list("pk", flat=True)
+    )
+
 
 RULES = [
     rule(
         "insight.view",
         own=_insight_of_mine,
         description="See insights, scenario maps, imports and voting results.",
-        **READ,
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+        account_owner=OWN,
+        observer=OWN,
     ),
     rule(
         "insight.capture",

@@ -10,6 +10,8 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from traction.core.api import InputSchema, ObjectId, responses, viewer
+from traction.core.errors import NotFound
+from traction.customers.models import Contact
 from traction.insights import link_mail, ranking, selectors, voting
 from traction.sessions.models import Session
 
@@ -26,6 +28,28 @@ class VotingBudgetIn(InputSchema):
         le=voting.MAX_BUDGET,
         description="Dots each customer participant may spend (several may go on one card).",
     )
+
+
+class VotingReopenIn(InputSchema):
+    reason: str = Field(
+        min_length=1, max_length=300, description="Why the closed round is reopened (audited)."
+    )
+    budget: int | None = Field(
+        None,
+        ge=voting.MIN_BUDGET,
+        le=voting.MAX_BUDGET,
+        description="A new budget; leave out to keep it.",
+    )
+
+
+class RemoveDotsIn(InputSchema):
+    contact_id: ObjectId = Field(description="The customer participant whose dots go.")
+    reason: str = Field(min_length=1, max_length=300, description="Why (audited).")
+
+
+class RemovedDotsOut(Schema):
+    contact_id: int
+    removed: dict[str, int] = Field(description="Dots removed per card id.")
 
 
 class VotingBudgetChangeIn(InputSchema):
@@ -66,6 +90,10 @@ class VotingOut(Schema):
     budget: int
     opened_at: dt.datetime | None
     closed_at: dt.datetime | None
+    closed_by_system: bool = Field(
+        False, description="Closed by the system (e.g. the session was cancelled)."
+    )
+    close_reason: str = ""
     ballots: list[BallotOut]
 
 
@@ -105,13 +133,29 @@ class OrganisationDotsOut(Schema):
     dots: int
 
 
+class ContributorOut(Schema):
+    insight_id: int
+    speaker_name: str
+    customer_id: int | None
+    organisation: str
+    text: str
+
+
 class RankedCardOut(Schema):
     rank: int
     insight_id: int
     kind: str
     text: str
-    step_id: int | None
+    step_title: str
     speaker_name: str
+    organisation: str
+    contributors: list[ContributorOut] = Field(
+        description="Whose words the card holds (itself first, then cards merged into it), "
+        "each with its own speaker and organisation; those you may see."
+    )
+    hidden_contributors: int = Field(
+        description="Contributions from organisations you may not see."
+    )
     dots: int
     voters: int = Field(description="How many customers put at least one dot on it.")
     by_segment: list[SegmentDotsOut]
@@ -131,6 +175,7 @@ class VotingResultsOut(Schema):
     participants: int
     voted: int
     dots_cast: int
+    frozen: bool = Field(description="Read from the ranking frozen when voting closed.")
     overall: list[RankedCardOut]
     kinds: list[KindRankingOut]
 
@@ -162,6 +207,8 @@ def _voting(session: Session) -> VotingOut:
         budget=found.budget if found else voting.DEFAULT_BUDGET,
         opened_at=found.opened_at if found else None,
         closed_at=found.closed_at if found else None,
+        closed_by_system=bool(found and found.closed_at and not found.closed_by_id),
+        close_reason=found.close_reason if found else "",
         ballots=[_ballot(b) for b in ranking.ballots(session)],
     )
 
@@ -169,11 +216,23 @@ def _voting(session: Session) -> VotingOut:
 def _card(card: ranking.RankedCard, found: ranking.Results) -> RankedCardOut:
     return RankedCardOut(
         rank=card.rank,
-        insight_id=card.insight.pk,
-        kind=card.insight.kind,
-        text=card.insight.text,
-        step_id=card.insight.step_id,
-        speaker_name=card.insight.speaker_name,
+        insight_id=card.insight_id,
+        kind=card.kind,
+        text=card.text,
+        step_title=card.step_title,
+        speaker_name=card.speaker_name,
+        organisation=card.organisation,
+        contributors=[
+            ContributorOut(
+                insight_id=c.insight_id,
+                speaker_name=c.speaker_name,
+                customer_id=c.customer_id,
+                organisation=c.organisation,
+                text=c.text,
+            )
+            for c in card.contributors
+        ],
+        hidden_contributors=card.hidden_contributors,
         dots=card.dots,
         voters=card.voters,
         by_segment=[
@@ -204,7 +263,7 @@ def get_voting(request: HttpRequest, session_id: int) -> VotingOut:
     "/sessions/{session_id}/voting/open",
     response=responses({200: VotingOut}, body=True, object_path=True),
     operation_id="open_voting",
-    summary="Open voting (or reopen a closed round) with a budget of dots per customer",
+    summary="Open voting with a budget of dots per customer (a closed round: see reopen)",
 )
 def open_voting(request: HttpRequest, session_id: int, payload: VotingBudgetIn) -> VotingOut:
     v = viewer(request)
@@ -239,6 +298,41 @@ def close_voting(request: HttpRequest, session_id: int) -> VotingOut:
     session = selectors.session_for(v, session_id, "voting.run")
     voting.close_voting(v, session=session)
     return _voting(session)
+
+
+@router.post(
+    "/sessions/{session_id}/voting/reopen",
+    response=responses({200: VotingOut}, body=True, object_path=True),
+    operation_id="reopen_voting",
+    summary="Reopen a closed round, saying why (the frozen ranking stays on record)",
+)
+def reopen_voting(request: HttpRequest, session_id: int, payload: VotingReopenIn) -> VotingOut:
+    v = viewer(request)
+    session = selectors.session_for(v, session_id, "voting.run")
+    voting.reopen_voting(v, session=session, reason=payload.reason, budget=payload.budget)
+    return _voting(session)
+
+
+@router.post(
+    "/sessions/{session_id}/voting/remove-dots",
+    response=responses({200: RemovedDotsOut}, body=True, object_path=True),
+    operation_id="remove_participant_dots",
+    summary="Remove every dot of one customer participant, with a reason (open round only)",
+)
+def remove_participant_dots(
+    request: HttpRequest, session_id: int, payload: RemoveDotsIn
+) -> RemovedDotsOut:
+    v = viewer(request)
+    session = selectors.session_for(v, session_id, "voting.run")
+    contact = Contact.objects.filter(
+        workspace_id=session.workspace_id, pk=payload.contact_id
+    ).first()
+    if contact is None:
+        raise NotFound("Contact not found.")
+    removed = voting.remove_participant_dots(
+        v, session=session, contact=contact, reason=payload.reason
+    )
+    return RemovedDotsOut(contact_id=contact.pk, removed=removed)
 
 
 @router.post(
@@ -307,7 +401,8 @@ def record_paper_tally(request: HttpRequest, session_id: int, payload: PaperTall
 def get_voting_results(request: HttpRequest, session_id: int) -> VotingResultsOut:
     """Ranked by dots, then by the number of customers who voted for the card, then in capture
     order. Internal participants' remarks are never ranked."""
-    found = ranking.results(selectors.session_for(viewer(request), session_id))
+    v = viewer(request)
+    found = ranking.results(selectors.session_for(v, session_id), v)
     return VotingResultsOut(
         session_id=found.session.pk,
         state=_state(found.round),
@@ -315,6 +410,7 @@ def get_voting_results(request: HttpRequest, session_id: int) -> VotingResultsOu
         participants=found.participants,
         voted=found.voted,
         dots_cast=found.dots_cast,
+        frozen=found.frozen,
         overall=[_card(c, found) for c in found.overall],
         kinds=[
             KindRankingOut(kind=k.kind, label=k.label, cards=[_card(c, found) for c in k.cards])

@@ -7,16 +7,22 @@ from __future__ import annotations
 import pytest
 from django.db.models import ProtectedError
 
+from traction.core import events
 from traction.core.errors import ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.customers.models import Contact
-from traction.insights import services, voting
-from traction.insights.models import Insight, Vote
-from traction.insights.tests.test_voting import Room, add, build_room
+from traction.insights import ranking, services, voting
+from traction.insights.models import Insight, Vote, VotingRound
+from traction.insights.tests.test_voting import Room, add, api_client, build_room, call, web
+from traction.sessions import services as session_services
 from traction.sessions.models import Session
 
 pytestmark = pytest.mark.django_db
+
+
+def results_url(room: Room) -> str:
+    return f"/sessions/{room.session.pk}/voting/results"
 
 
 @pytest.fixture
@@ -72,3 +78,204 @@ def test_removing_a_scenario_detaches_its_cards_and_says_how_many(cast: Cast, op
     assert Insight.objects.filter(session=opened.session, scenario__isnull=True).count() == 7
     event = AuditEvent.objects.get(action="scenario.removed")
     assert event.changes["insights_detached"] == 6
+
+
+# --- 2. a closed round is frozen ------------------------------------------------------------------
+
+
+def figures(found: ranking.Results) -> list[tuple[int, str, str, int, int, list[int], list[int]]]:
+    return [
+        (c.rank, c.text, c.step_title, c.dots, c.voters, c.segment_cells, c.organisation_cells)
+        for c in found.overall
+    ]
+
+
+def vote_some(cast: Cast, room: Room) -> None:
+    add(cast, room, room.gina, "mot", 2)
+    add(cast, room, room.ian, "mot")
+    add(cast, room, room.gus, "issue", 3)
+    add(cast, room, room.iris, "issue2", 2)
+    add(cast, room, room.gina, "idea")
+
+
+FROZEN = [
+    (1, "The first invoice arrives", "Sign up", 3, 2, [1, 2], [2, 1]),
+    (2, "Approval takes three weeks", "Sign up", 3, 1, [0, 3], [3, 0]),
+    (3, "Nobody answers the phone", "Sign up", 2, 1, [2, 0], [0, 2]),
+    (4, "Let us pay by card", "Sign up", 1, 1, [0, 1], [1, 0]),
+]
+
+
+def test_a_closed_round_keeps_its_ranking_whatever_happens_later(cast: Cast, opened: Room) -> None:
+    fran = cast.viewer("facilitator")
+    vote_some(cast, opened)
+    voting.close_voting(fran, session=opened.session)
+    admin = cast.viewer("admin")
+    before = ranking.results(opened.session, admin)
+    assert before.frozen
+    assert figures(before) == FROZEN
+    assert (before.participants, before.voted, before.dots_cast) == (4, 4, 9)
+    # Later: an edit, a merge, a step renamed, a decline.
+    services.update_insight(
+        fran, insight=opened.cards["mot"], changes={"text": "Rewritten afterwards"}
+    )
+    services.merge_insights(fran, into=opened.cards["issue"], others=[opened.cards["issue2"].pk])
+    step = opened.cards["mot"].step
+    assert step is not None
+    services.rename_step(fran, step=step, title="Renamed later")
+    session_services.respond_rsvp(
+        invitation_id=opened.invitations["gus"].pk, contact_id=opened.gus.pk, accept=False
+    )
+    events.publish("participant.declined", fran, session=opened.session, contact=opened.gus)
+    after = ranking.results(opened.session, admin)
+    assert figures(after) == FROZEN
+    assert (after.participants, after.voted, after.dots_cast) == (4, 4, 9)
+    # The API and the room screen read the same frozen figures.
+    status, body = call(api_client(cast, "facilitator"), "GET", results_url(opened))
+    assert status == 200
+    assert body["frozen"] is True
+    assert [(c["rank"], c["text"], c["dots"], c["voters"]) for c in body["overall"]] == [
+        (r[0], r[1], r[3], r[4]) for r in FROZEN
+    ]
+    board = ranking.room_board(opened.session, opened.gina.pk, admin)
+    assert [(c.text, c.total_dots, c.voter_dots) for g in board for c in g.cards] == [
+        ("The first invoice arrives", 3, 2),
+        ("Approval takes three weeks", 3, 0),
+        ("Nobody answers the phone", 2, 0),
+        ("Let us pay by card", 1, 1),
+    ]
+
+
+def test_a_closed_round_is_reopened_only_explicitly_with_a_reason(cast: Cast, opened: Room) -> None:
+    fran = cast.viewer("facilitator")
+    voting.close_voting(fran, session=opened.session)
+    with pytest.raises(ValidationFailed):
+        voting.open_voting(fran, session=opened.session)
+    with pytest.raises(ValidationFailed) as exc:
+        voting.change_budget(fran, session=opened.session, budget=5)
+    assert exc.value.errors == {
+        "budget": ["Voting is closed; its budget is part of the final result."]
+    }
+    status, body = call(
+        api_client(cast, "facilitator"),
+        "POST",
+        f"/sessions/{opened.session.pk}/voting/reopen",
+        {"reason": "Two customers joined late"},
+    )
+    assert (status, body["state"]) == (200, "open")
+    event = AuditEvent.objects.get(action="voting.reopened")
+    assert event.reason == "Two customers joined late"
+    assert event.changes["closing_kept"] == 1
+
+
+# --- 3. cancelling a session closes its voting ----------------------------------------------------
+
+
+def test_cancelling_the_session_closes_voting_as_a_system_close(cast: Cast, opened: Room) -> None:
+    fran = cast.viewer("facilitator")
+    add(cast, opened, opened.gina, "mot", 2)
+    Session.objects.filter(pk=opened.session.pk).update(status="cancelled")
+    opened.session.refresh_from_db()
+    events.publish("session.cancelled", fran, session=opened.session)
+    found = VotingRound.objects.get(session=opened.session)
+    assert not found.is_open
+    assert (found.closed_by_id, found.close_reason) == (
+        None,
+        "The session was cancelled; voting closed itself.",
+    )
+    event = AuditEvent.objects.get(action="voting.closed")
+    assert (event.actor_id, event.via, event.reason) == (
+        None,
+        "system",
+        "The session was cancelled; voting closed itself.",
+    )
+    # Neither the room nor a customer's link records any more.
+    with pytest.raises(ValidationFailed):
+        add(cast, opened, opened.ian, "issue")
+    with pytest.raises(ValidationFailed):
+        voting.vote_by_link(
+            invitation_id=opened.invitations["gus"].pk,
+            contact_id=opened.gus.pk,
+            dots={opened.cards["idea"].pk: 1},
+        )
+    with pytest.raises(ValidationFailed):
+        voting.reopen_voting(fran, session=opened.session, reason="oops")
+    assert Vote.objects.filter(session=opened.session).count() == 1
+    assert figures(ranking.results(opened.session, cast.viewer("admin")))[0][3] == 2
+
+
+def test_a_cancelled_session_refuses_votes_even_before_the_round_is_closed(
+    cast: Cast, opened: Room
+) -> None:
+    Session.objects.filter(pk=opened.session.pk).update(status="cancelled")
+    with pytest.raises(ValidationFailed) as exc:
+        add(cast, opened, opened.ian, "issue")
+    assert exc.value.errors == {
+        "__all__": ["This session is cancelled; no more votes can be cast."]
+    }
+
+
+# --- 4. declining, and removing a participant's dots ----------------------------------------------
+
+
+def test_a_contact_who_declines_keeps_no_dots_in_an_open_round(cast: Cast, opened: Room) -> None:
+    add(cast, opened, opened.gus, "issue", 2)
+    add(cast, opened, opened.gina, "mot")
+    session_services.respond_rsvp(
+        invitation_id=opened.invitations["gus"].pk, contact_id=opened.gus.pk, accept=False
+    )
+    events.publish(
+        "participant.declined", cast.viewer("facilitator"), session=opened.session,
+        contact=opened.gus,
+    )  # fmt: skip
+    assert list(Vote.objects.filter(session=opened.session).values_list("contact_id", "dots")) == [
+        (opened.gina.pk, 1)
+    ]
+    event = AuditEvent.objects.get(action="votes.removed")
+    assert event.changes == {
+        "contact": opened.gus.pk,
+        "removed": {str(opened.cards["issue"].pk): 2},
+    }
+    assert event.via == "system"
+    found = ranking.results(opened.session, cast.viewer("admin"))
+    assert (found.dots_cast, found.voted) == (1, 1)
+
+
+def test_a_facilitator_removes_a_participants_dots_with_a_reason(cast: Cast, opened: Room) -> None:
+    add(cast, opened, opened.ian, "issue", 2)
+    add(cast, opened, opened.ian, "mot")
+    client = api_client(cast, "facilitator")
+    url = f"/sessions/{opened.session.pk}/voting/remove-dots"
+    status, body = call(client, "POST", url, {"contact_id": opened.ian.pk, "reason": ""})
+    assert status == 422
+    assert Vote.objects.filter(contact=opened.ian).count() == 2
+    status, body = call(
+        client, "POST", url, {"contact_id": opened.ian.pk, "reason": "Voted for a colleague"}
+    )
+    assert status == 200
+    assert body == {
+        "contact_id": opened.ian.pk,
+        "removed": {str(opened.cards["mot"].pk): 1, str(opened.cards["issue"].pk): 2},
+    }
+    assert not Vote.objects.filter(contact=opened.ian).exists()
+    assert AuditEvent.objects.get(action="votes.removed").reason == "Voted for a colleague"
+    status, _ = call(
+        api_client(cast, "core_team"), "POST", url, {"contact_id": opened.ian.pk, "reason": "x"}
+    )
+    assert status in (403, 404)
+
+
+def test_the_voting_page_removes_dots_through_its_form(cast: Cast, opened: Room) -> None:
+    add(cast, opened, opened.iris, "issue2", 2)
+    client = web(cast)
+    slug = cast.acme.slug
+    url = f"/w/{slug}/insights/sessions/{opened.session.pk}/voting/"
+    page = client.get(url).content.decode()
+    assert "Remove their dots" in page
+    response = client.post(
+        url + "remove-dots/", {"contact_id": opened.iris.pk, "reason": "Left before the end"}
+    )
+    assert response.status_code == 302
+    assert not Vote.objects.filter(contact=opened.iris).exists()
+    response = client.post(url + "remove-dots/", {"contact_id": "²", "reason": "x"})
+    assert response.status_code == 422

@@ -230,14 +230,25 @@ def test_close_then_reopen_keeps_the_dots_and_refuses_a_budget_below_them(
         "__all__": ["Voting for this session is closed; no more votes can be cast."]
     }
     with pytest.raises(ValidationFailed) as exc:
-        voting.open_voting(fran, session=opened.session, budget=2)
+        voting.open_voting(fran, session=opened.session, budget=4)
+    assert exc.value.errors == {
+        "__all__": [
+            "Voting for this session was closed and its ranking is final; to take more votes, "
+            "reopen it explicitly, saying why."
+        ]
+    }
+    with pytest.raises(ValidationFailed) as exc:
+        voting.reopen_voting(fran, session=opened.session, reason="  ", budget=4)
+    assert exc.value.errors == {"reason": ["Say why (it is kept in the audit trail)."]}
+    with pytest.raises(ValidationFailed) as exc:
+        voting.reopen_voting(fran, session=opened.session, reason="Ivy came late", budget=2)
     assert exc.value.errors == {
         "budget": [
             "Gina Globex has already spent 3 votes; the budget cannot go below 3 unless their "
             "votes are removed first."
         ]
     }
-    again = voting.open_voting(fran, session=opened.session, budget=4)
+    again = voting.reopen_voting(fran, session=opened.session, reason="Ivy came late", budget=4)
     assert (again.budget, again.is_open) == (4, True)
     assert dots(opened) == {("mot", "gina"): 3}
     assert round_actions(opened.session) == [
@@ -603,13 +614,13 @@ def test_results_rank_by_dots_then_voters_then_capture_order(cast: Cast, opened:
     add(cast, opened, opened.gina, "idea")
     add(cast, opened, opened.ian, "issue2", 2)
     found = ranking.results(opened.session)
-    assert [(r.rank, r.insight.text, r.dots, r.voters) for r in found.overall] == [
+    assert [(r.rank, r.text, r.dots, r.voters) for r in found.overall] == [
         (1, "The first invoice arrives", 3, 2),
         (2, "Approval takes three weeks", 3, 1),
         (3, "Let us pay by card", 2, 2),
         (4, "Nobody answers the phone", 2, 1),
     ]
-    assert [(k.label, [(r.rank, r.insight.text) for r in k.cards]) for k in found.kinds] == [
+    assert [(k.label, [(r.rank, r.text) for r in k.cards]) for k in found.kinds] == [
         ("Moments of truth", [(1, "The first invoice arrives")]),
         ("Issues", [(1, "Approval takes three weeks"), (2, "Nobody answers the phone")]),
         ("Ideas", [(1, "Let us pay by card")]),
@@ -632,7 +643,7 @@ def test_results_tie_on_dots_and_voters_keeps_capture_order(cast: Cast, opened: 
     add(cast, opened, opened.gina, "issue2")
     add(cast, opened, opened.gus, "issue")
     found = ranking.results(opened.session)
-    assert [r.insight.text for r in found.overall[:2]] == [
+    assert [r.text for r in found.overall[:2]] == [
         "Approval takes three weeks",
         "Nobody answers the phone",
     ]
@@ -641,7 +652,7 @@ def test_results_tie_on_dots_and_voters_keeps_capture_order(cast: Cast, opened: 
 
 def test_internal_remarks_are_never_ranked(cast: Cast, opened: Room) -> None:
     found = ranking.results(opened.session)
-    texts = {r.insight.text for r in found.overall}
+    texts = {r.text for r in found.overall}
     assert texts == {
         "The first invoice arrives",
         "Approval takes three weeks",

@@ -22,8 +22,16 @@ from traction.accounts.forms import apply_domain_errors
 from traction.core import permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.core.permissions import Viewer, public
+from traction.customers.models import Contact
 from traction.insights import link_mail, links, ranking, selectors, voting
-from traction.insights.forms_voting import BudgetForm, LinkBallotForm, PaperTallyForm, RoomDotForm
+from traction.insights.forms_voting import (
+    BudgetForm,
+    LinkBallotForm,
+    PaperTallyForm,
+    RemoveDotsForm,
+    ReopenForm,
+    RoomDotForm,
+)
 from traction.insights.models import Vote
 from traction.sessions.models import Session
 
@@ -46,7 +54,13 @@ def _message(exc: DomainError) -> str:
 
 
 def _voting_page(
-    request: HttpRequest, session: Session, form: BudgetForm | None = None, status: int = 200
+    request: HttpRequest,
+    session: Session,
+    form: BudgetForm | None = None,
+    status: int = 200,
+    *,
+    reopen_form: ReopenForm | None = None,
+    remove_form: RemoveDotsForm | None = None,
 ) -> HttpResponse:
     found = ranking.voting_round(session)
     if form is None:
@@ -58,6 +72,8 @@ def _voting_page(
             "session": session,
             "round": found,
             "form": form,
+            "reopen_form": reopen_form or ReopenForm(),
+            "remove_form": remove_form or RemoveDotsForm(),
             "ballots": ranking.ballots(session),
             "card_count": voting.votable_cards(session).count(),
         },
@@ -78,7 +94,6 @@ def voting_open(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRe
     session = selectors.session_for(viewer, session_id, "voting.run")
     form = BudgetForm(request.POST)
     if form.is_valid():
-        reopening = ranking.voting_round(session) is not None
         try:
             found = voting.open_voting(viewer, session=session, budget=form.cleaned_data["budget"])
         except ValidationFailed as exc:
@@ -86,12 +101,66 @@ def voting_open(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRe
         else:
             messages.success(
                 request,
-                f"Voting is {'open again' if reopening else 'open'}: each customer has "
-                f"{found.budget} vote{'s' if found.budget != 1 else ''}. Share their links, "
-                "use the room screen, or enter a paper tally.",
+                f"Voting is open: each customer has {found.budget} "
+                f"vote{'s' if found.budget != 1 else ''}. Share their links, use the room "
+                "screen, or enter a paper tally.",
             )
             return _to_voting(request, session.pk)
     return _voting_page(request, session, form)
+
+
+@workspace_view
+@require_POST
+def voting_reopen(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    """Reopen a closed round, explicitly and with a reason (audited)."""
+    session = selectors.session_for(viewer, session_id, "voting.run")
+    form = ReopenForm(request.POST)
+    if form.is_valid():
+        try:
+            found = voting.reopen_voting(
+                viewer,
+                session=session,
+                reason=form.cleaned_data["reason"],
+                budget=form.cleaned_data["budget"],
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"Voting is open again ({found.budget} votes each). The ranking frozen when "
+                "it closed stays on record.",
+            )
+            return _to_voting(request, session.pk)
+    return _voting_page(request, session, reopen_form=form, status=422)
+
+
+@workspace_view
+@require_POST
+def voting_remove_dots(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    """Remove every dot of one customer participant, with a reason (audited)."""
+    session = selectors.session_for(viewer, session_id, "voting.run")
+    form = RemoveDotsForm(request.POST)
+    if form.is_valid():
+        contact = Contact.objects.filter(
+            workspace_id=session.workspace_id, pk=form.cleaned_data["contact_id"]
+        ).first()
+        if contact is None:
+            form.add_error("contact_id", "Pick a customer taking part in this session.")
+        else:
+            try:
+                removed = voting.remove_participant_dots(
+                    viewer, session=session, contact=contact, reason=form.cleaned_data["reason"]
+                )
+            except ValidationFailed as exc:
+                apply_domain_errors(form, exc)
+            else:
+                n = sum(removed.values())
+                messages.success(
+                    request, f"{n} dot{'s' if n != 1 else ''} of {contact.name} removed."
+                )
+                return _to_voting(request, session.pk)
+    return _voting_page(request, session, remove_form=form, status=422)
 
 
 @workspace_view
@@ -132,7 +201,7 @@ def voting_links_email(request: HttpRequest, viewer: Viewer, session_id: int) ->
     """Email every customer participant their link, or one (``contact_id``)."""
     session = selectors.session_for(viewer, session_id, "voting.run")
     raw = request.POST.get("contact_id", "")
-    only = [int(raw)] if raw.isdigit() else None
+    only = [int(raw)] if raw.isascii() and raw.isdigit() and len(raw) < 10 else None
     try:
         mailing = link_mail.email_voting_links(viewer, session=session, contact_ids=only)
     except ValidationFailed as exc:
@@ -150,7 +219,9 @@ def voting_links_email(request: HttpRequest, viewer: Viewer, session_id: int) ->
 # --- in the room ---------------------------------------------------------------------------------
 
 
-def _room_context(session: Session, voter_id: int | None, error: str = "") -> dict[str, Any]:
+def _room_context(
+    viewer: Viewer, session: Session, voter_id: int | None, error: str = ""
+) -> dict[str, Any]:
     ballots = ranking.ballots(session)
     voter = next((b for b in ballots if b.contact.pk == voter_id), None)
     return {
@@ -158,20 +229,20 @@ def _room_context(session: Session, voter_id: int | None, error: str = "") -> di
         "round": ranking.voting_round(session),
         "ballots": ballots,
         "voter": voter,
-        "groups": ranking.room_board(session, voter.contact.pk if voter else None),
+        "groups": ranking.room_board(session, voter.contact.pk if voter else None, viewer),
         "error": error,
     }
 
 
 def _voter_param(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 19 else None
+    return int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw) < 10 else None
 
 
 @workspace_view
 @require_GET
 def voting_room(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session_for(viewer, session_id, "voting.run")
-    context = _room_context(session, _voter_param(request.GET.get("voter")))
+    context = _room_context(viewer, session, _voter_param(request.GET.get("voter")))
     return render(request, "insights/voting_room.html", context)
 
 
@@ -197,7 +268,7 @@ def voting_room_dot(request: HttpRequest, viewer: Viewer, session_id: int) -> Ht
         except ValidationFailed as exc:
             error = _message(exc)
     if request.htmx:  # type: ignore[attr-defined]
-        context = _room_context(session, voter_id, error)
+        context = _room_context(viewer, session, voter_id, error)
         return render(request, "insights/voting_room.html#room-board", context)
     if error:
         messages.error(request, error)
@@ -275,7 +346,7 @@ def results(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRespon
         "insights/voting_results.html",
         {
             "session": session,
-            "results": ranking.results(session),
+            "results": ranking.results(session, viewer),
             "can_run": permissions.can(viewer, "voting.run", session),
         },
     )
@@ -324,6 +395,12 @@ urlpatterns = [
     path("sessions/<int:session_id>/voting/open/", voting_open, name="voting_open"),
     path("sessions/<int:session_id>/voting/budget/", voting_budget, name="voting_budget"),
     path("sessions/<int:session_id>/voting/close/", voting_close, name="voting_close"),
+    path("sessions/<int:session_id>/voting/reopen/", voting_reopen, name="voting_reopen"),
+    path(
+        "sessions/<int:session_id>/voting/remove-dots/",
+        voting_remove_dots,
+        name="voting_remove_dots",
+    ),
     path(
         "sessions/<int:session_id>/voting/links/email/",
         voting_links_email,

@@ -11,8 +11,11 @@ The use-cases lock the session's ``VotingRound`` row before they count what a cu
 spent, so two phones submitting at once are serialised and cannot overspend (PostgreSQL:
 ``select_for_update``; SQLite runs every transaction IMMEDIATE, which serialises writers).
 
-Opening a closed round reopens it (the dots already cast stay); opening an open round is
-refused. What the facilitator and readers see of it (ballots, the ranking, the room's
+Closing freezes the ranking (``FrozenCard`` rows, read from then on); a closed round is
+reopened only explicitly, with a reason (``reopen_voting``). Cancelling the session closes
+it (``close_for_cancelled_session``, subscribed to ``session.cancelled``); a customer who
+declines loses their dots in an open round (``clear_declined_dots``).
+What the facilitator and readers see of it (ballots, the ranking, the room's
 screen) is read in ``ranking.py``.
 
 The package: ``checks`` (the budget's limits, ``KIND_PLURALS``, the shared checks,
@@ -31,7 +34,15 @@ from .checks import (
     votable_cards,
 )
 from .room import add_dot, remove_dot
-from .rounds import change_budget, close_voting, open_voting
+from .rounds import (
+    change_budget,
+    clear_declined_dots,
+    close_for_cancelled_session,
+    close_voting,
+    open_voting,
+    remove_participant_dots,
+    reopen_voting,
+)
 
 __all__ = [
     "DEFAULT_BUDGET",
@@ -43,10 +54,14 @@ __all__ = [
     "add_dot",
     "ballot_for_link",
     "change_budget",
+    "clear_declined_dots",
+    "close_for_cancelled_session",
     "close_voting",
     "open_voting",
     "record_paper_tally",
     "remove_dot",
+    "remove_participant_dots",
+    "reopen_voting",
     "spent",
     "votable_cards",
     "vote_by_link",

@@ -20,7 +20,7 @@ from traction.insights.models import (
     Vote,
     VotingRound,
 )
-from traction.sessions.models import Session
+from traction.sessions.models import Session, SessionStatus
 
 KIND_PLURALS = {
     InsightKind.MOMENT_OF_TRUTH: "Moments of truth",
@@ -52,6 +52,11 @@ def _locked_round(session: Session) -> VotingRound:
 
 def _open_round(session: Session) -> VotingRound:
     found = _locked_round(session)
+    cancelled = Session.objects.filter(pk=session.pk, status=SessionStatus.CANCELLED).exists()
+    if cancelled:
+        raise ValidationFailed.field(
+            "__all__", "This session is cancelled; no more votes can be cast."
+        )
     if not found.is_open:
         raise ValidationFailed.field(
             "__all__", "Voting for this session is closed; no more votes can be cast."
@@ -70,15 +75,12 @@ def _voter(session: Session, contact_id: int) -> Contact:
 
 
 def votable_cards(session: Session) -> QuerySet[Insight]:
-    """The cards customers vote on: the session's accepted customer moments of truth, issues
-    and ideas, in capture order. Internal participants' remarks are never among them."""
+    """The cards customers vote on (``Insight.objects.votable()``: the session's accepted
+    moments of truth, issues and ideas said by a customer), in capture order. Internal
+    participants' remarks and unattributed notes are never among them."""
     return (
-        Insight.objects.filter(
-            session=session,
-            status=InsightStatus.ACCEPTED,
-            kind__in=VOTABLE_KINDS,
-            internal=False,
-        )
+        Insight.objects.votable()
+        .filter(session=session)
         .select_related("step", "scenario")
         .order_by("created_at", "id")
     )
@@ -105,6 +107,12 @@ def _check_votable(card: Insight, field_name: str) -> None:
     if card.kind not in VOTABLE_KINDS:
         raise ValidationFailed.field(
             field_name, "Customers vote on moments of truth, issues and ideas only."
+        )
+    if not card.is_votable:  # the one rule; the messages above say why in particular
+        raise ValidationFailed.field(
+            field_name,
+            "Nobody we know is credited with this card (unattributed); say who said it "
+            "before customers vote on it.",
         )
 
 

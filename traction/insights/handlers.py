@@ -1,0 +1,41 @@
+"""What insights does when a lower app announces something (``traction.core.events``):
+subscribed in ``InsightsConfig.ready``; each runs inside the publisher's transaction and
+records its own audit event.
+
+- ``session.cancelled``: the session's open voting round closes itself (a system close,
+  with the reason); its ranking is frozen like any closing.
+- ``participant.declined``: a customer who declines keeps no dots in an open round.
+- ``contact.erased``: the contact's name and e-mail leave insights (see ``erasure.py``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from traction.core.permissions import Viewer
+
+
+def session_cancelled(actor: Viewer | None, *, session: Any, **_: Any) -> None:
+    from traction.insights import voting
+
+    voting.close_for_cancelled_session(actor, session=session)
+
+
+def participant_declined(actor: Viewer | None, *, session: Any, contact: Any, **_: Any) -> None:
+    from traction.insights import voting
+
+    voting.clear_declined_dots(actor, session=session, contact=contact)
+
+
+def contact_erased(actor: Viewer | None, *, contact: Any, **_: Any) -> None:
+    from traction.insights import erasure
+
+    erasure.erase_contact(actor, contact=contact)
+
+
+SUBSCRIPTIONS: list[tuple[str, Callable[..., None]]] = [
+    ("session.cancelled", session_cancelled),
+    ("participant.declined", participant_declined),
+    ("contact.erased", contact_erased),
+]
