@@ -62,22 +62,48 @@ class Workspace(models.Model):
         return self.name
 
 
+class CurrentMemberships(models.Manager["Membership"]):
+    """Memberships in force. A removed member's membership is archived, never deleted: it is
+    history (who was in the workspace, in which role, until when) and grants nothing."""
+
+    def get_queryset(self) -> models.QuerySet[Membership]:
+        return super().get_queryset().filter(archived_at__isnull=True)
+
+
 class Membership(models.Model):
+    """A user's role in a workspace.
+
+    ``objects`` (and ``user.memberships``) are the memberships in force; ``history`` every row,
+    archived ones included. Anything joining memberships in a query must add
+    ``memberships__archived_at__isnull=True``. Re-adding a removed member makes a fresh row.
+    """
+
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.RESTRICT, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
     created_at = models.DateTimeField(auto_now_add=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    objects = CurrentMemberships()
+    history = models.Manager()  # noqa: DJ012 - a second manager, not a field
 
     class Meta:
         ordering = ["user__full_name", "user__email"]
+        base_manager_name = "history"
         constraints = [
             models.UniqueConstraint(
-                fields=["workspace", "user"], name="one_membership_per_workspace"
+                fields=["workspace", "user"],
+                condition=models.Q(archived_at__isnull=True),
+                name="one_membership_per_workspace",
             )
         ]
 
     def __str__(self) -> str:
-        return f"{self.user} ({self.get_role_display()}) in {self.workspace}"
+        label = f"{self.user} ({self.get_role_display()}) in {self.workspace}"
+        return f"{label} (removed)" if self.archived_at else label
 
 
 def _hash(secret: str) -> str:
@@ -110,6 +136,14 @@ class Invitation(models.Model):
 
     class Meta:
         ordering = ["-created_at"]
+        constraints = [
+            # One open invitation per address: ten parallel "invite" clicks make one link.
+            models.UniqueConstraint(
+                fields=["workspace", "email"],
+                condition=models.Q(accepted_at__isnull=True, revoked_at__isnull=True),
+                name="one_open_invitation_per_email",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Invitation for {self.email} to {self.workspace}"

@@ -39,6 +39,14 @@ class MemberOut(Schema):
     user: UserRefOut
     role: str
     created_at: dt.datetime
+    removed_at: dt.datetime | None = Field(
+        None, description="When they were removed (former members only); null for a member."
+    )
+
+    @staticmethod
+    def resolve_removed_at(obj: Any) -> dt.datetime | None:
+        value: dt.datetime | None = getattr(obj, "archived_at", None)
+        return value
 
 
 class MemberUpdateIn(InputSchema):
@@ -48,6 +56,7 @@ class MemberUpdateIn(InputSchema):
 class MemberFilters(FilterSchema):
     role: Literal[RoleValue, ""] = ""
     q: Text = Field("", description="Words in the member's name or email.")
+    removed: bool = Field(False, description="true: former members (removed, kept as history).")
 
 
 # --- invitations ----------------------------------------------------------------------------

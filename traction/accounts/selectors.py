@@ -74,12 +74,13 @@ def viewer_for_email(email: str, workspace_slug: str | None = None) -> tuple[Vie
 # token's last use is older than the cutoff, in one query. Written as SQL because it runs before
 # every API call and the ORM spends ten times longer building and compiling it than the database
 # spends answering; accounts/tests/test_services.py holds it to the same refusals (unknown,
-# revoked, inactive user, no longer a member).
+# revoked, inactive user, no longer a member: a removed member's membership is archived).
 VIEWER_LOOKUP_SQL = """
 SELECT t.id, t.user_id, t.workspace_id, m.role, t.last_used_at IS NULL OR t.last_used_at < %s
 FROM accounts_apitoken t
 JOIN accounts_user u ON u.id = t.user_id
 JOIN accounts_membership m ON m.user_id = t.user_id AND m.workspace_id = t.workspace_id
+  AND m.archived_at IS NULL
 WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s
 """
 
@@ -113,8 +114,14 @@ def workspace(viewer: Viewer) -> Workspace:
     return Workspace.objects.get(pk=viewer.workspace_id)
 
 
-def members(viewer: Viewer, *, role: str = "", q: str = "") -> QuerySet[Membership]:
-    qs = permissions.scope(viewer, "member.view", Membership.objects.select_related("user"))
+def members(
+    viewer: Viewer, *, role: str = "", q: str = "", removed: bool = False
+) -> QuerySet[Membership]:
+    """Current members; ``removed=True``: the archived memberships of people who left."""
+    manager = Membership.history if removed else Membership.objects
+    qs = permissions.scope(viewer, "member.view", manager.select_related("user"))
+    if removed:
+        qs = qs.filter(archived_at__isnull=False)
     if role:
         qs = qs.filter(role=role)
     if q:
@@ -131,9 +138,14 @@ def member(viewer: Viewer, membership_id: int, action: str = "member.view") -> M
 def member_users(viewer: Viewer, *, roles: list[str] | None = None) -> QuerySet[User]:
     """Users of the viewer's workspace (for choosing owners, sponsors, core team)."""
     permissions.check(viewer, "member.view")
-    qs = User.objects.filter(memberships__workspace_id=viewer.workspace_id, is_active=True)
+    # One filter() call: the conditions apply to the same (current) membership row.
+    current: dict[str, object] = {
+        "memberships__workspace_id": viewer.workspace_id,
+        "memberships__archived_at": None,
+    }
     if roles:
-        qs = qs.filter(memberships__role__in=roles)
+        current["memberships__role__in"] = roles
+    qs = User.objects.filter(is_active=True, **current)
     return qs.order_by("full_name", "email").distinct()
 
 

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
-from traction.core import audit, permissions
+from traction.core import audit, events, permissions
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.tasks import send_email_on_commit
@@ -193,11 +193,23 @@ def revoke_invitation(actor: Viewer, *, invitation: Invitation) -> Invitation:
 
 
 def _admins_left(workspace_id: int, excluding: Membership) -> int:
-    return (
-        Membership.objects.filter(workspace_id=workspace_id, role=Role.ADMIN)
-        .exclude(pk=excluding.pk)
-        .count()
+    """Admins other than ``excluding``. Locks every admin membership of the workspace first,
+    so two admins demoting (or removing) each other at once are serialised: the second sees
+    the first's change and is refused if it would leave no admin."""
+    admins = list(
+        Membership.objects.select_for_update()
+        .filter(workspace_id=workspace_id, role=Role.ADMIN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
     )
+    return len([pk for pk in admins if pk != excluding.pk])
+
+
+def _lock_membership(membership: Membership) -> Membership:
+    try:
+        return Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
+    except Membership.DoesNotExist:
+        raise NotFound("This member was removed meanwhile.") from None
 
 
 @transaction.atomic
@@ -205,7 +217,7 @@ def change_member_role(actor: Viewer, *, membership: Membership, role: str) -> M
     """Give a member another role. The last admin keeps the admin role."""
     permissions.check(actor, "member.manage", membership)
     role = _clean_role(role)
-    membership = Membership.objects.select_for_update().get(pk=membership.pk)
+    membership = _lock_membership(membership)
     if membership.role == role:
         return membership
     if membership.role == Role.ADMIN and _admins_left(actor.workspace_id, membership) == 0:
@@ -219,13 +231,18 @@ def change_member_role(actor: Viewer, *, membership: Membership, role: str) -> M
 
 @transaction.atomic
 def remove_member(actor: Viewer, *, membership: Membership, reason: str = "") -> None:
-    """Remove a member; their API tokens for this workspace stop working at once."""
+    """Remove a member: their membership is archived (kept as history, granting nothing),
+    their API tokens for this workspace stop working at once, and ``member.removed`` makes
+    them leave every program team and session they took part in. Adding them again later
+    makes a fresh membership; what they left stays left."""
     permissions.check(actor, "member.manage", membership)
+    membership = _lock_membership(membership)
     if membership.role == Role.ADMIN and _admins_left(actor.workspace_id, membership) == 0:
         raise ValidationFailed.field("__all__", "A workspace needs at least one admin.")
+    now = timezone.now()
     ApiToken.objects.active().filter(
         workspace_id=actor.workspace_id, user_id=membership.user_id
-    ).update(revoked_at=timezone.now())
+    ).update(revoked_at=now)
     audit.record(
         actor,
         action="member.removed",
@@ -233,7 +250,10 @@ def remove_member(actor: Viewer, *, membership: Membership, reason: str = "") ->
         changes={"user": membership.user.email, "role": membership.role},
         reason=reason,
     )
-    membership.delete()
+    membership.archived_at = now
+    membership.archived_by_id = actor.user_id
+    membership.save(update_fields=["archived_at", "archived_by"])
+    events.publish("member.removed", actor, user_id=membership.user_id)
 
 
 # --- API tokens -----------------------------------------------------------------------------

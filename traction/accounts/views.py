@@ -188,6 +188,7 @@ def _members_context(viewer: Viewer) -> dict[str, Any]:
     manage = permissions.allows(viewer, "member.manage")
     return {
         "members": list(selectors.members(viewer)),
+        "removed": list(selectors.members(viewer, removed=True)),
         "invitations": list(selectors.invitations(viewer)) if manage else [],
         "can_manage": manage,
         "roles": [

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -74,3 +75,109 @@ def _jsonable(value: Any) -> Any:
     if value is None or isinstance(value, bool | int | float | str):
         return value
     return str(value)
+
+
+# --- erasure: the one path that rewrites recorded events -------------------------------------
+#
+# The trail is append-only (``AuditEvent`` refuses updates), with one deliberate exception: when
+# a person's identity is erased (``customers.services.erase_contact``), their name and email
+# must not survive anywhere, the trail included. ``redact`` rewrites, in one workspace's events,
+# every occurrence of the given texts in ``object_repr``, ``changes`` and ``reason``, and only
+# those texts: who did what and when stays. The erasure itself is recorded as a new event.
+
+
+def replace_texts(value: Any, replacements: dict[str, str]) -> Any:
+    """``value`` (text, or JSON-like lists and dicts of it) with every key of ``replacements``
+    replaced by its value, case-insensitively; a name only as a whole word ("Al" leaves
+    "Alice" alone)."""
+    if isinstance(value, str):
+        for old, new in replacements.items():
+            if old:
+                value = _pattern(old).sub(new.replace("\\", "\\\\"), value)
+        return value
+    if isinstance(value, dict):
+        return {
+            replace_texts(k, replacements): replace_texts(v, replacements) for k, v in value.items()
+        }
+    if isinstance(value, list):
+        return [replace_texts(v, replacements) for v in value]
+    return value
+
+
+def _pattern(text: str) -> re.Pattern[str]:
+    escaped = re.escape(text)
+    # Whole words where the text starts or ends with a word character.
+    left = r"(?<!\w)" if text[:1].isalnum() else ""
+    right = r"(?!\w)" if text[-1:].isalnum() else ""
+    return re.compile(left + escaped + right, re.IGNORECASE)
+
+
+def redact(workspace_id: int, replacements: dict[str, str]) -> int:
+    """Rewrite ``replacements`` in the workspace's recorded events; returns how many changed.
+
+    For erasure only (see above). Runs inside the erasing service's transaction.
+    """
+    if not any(replacements):
+        return 0
+    changed = 0
+    rows = AuditEvent.objects.filter(workspace_id=workspace_id).values_list(
+        "pk", "object_repr", "changes", "reason"
+    )
+    for pk, object_repr, changes, reason in rows.iterator():
+        new_repr = replace_texts(object_repr, replacements)
+        new_changes = replace_texts(changes, replacements)
+        new_reason = replace_texts(reason, replacements)
+        if (new_repr, new_changes, new_reason) != (object_repr, changes, reason):
+            # The plain QuerySet.update: AuditEventQuerySet.update refuses on purpose.
+            models.QuerySet.update(
+                AuditEvent.objects.filter(pk=pk),
+                object_repr=new_repr[:200],
+                changes=new_changes,
+                reason=new_reason,
+            )
+            changed += 1
+    return changed
+
+
+def redact_object(obj: models.Model, replacements: dict[str, str]) -> int:
+    """Like ``redact``, limited to the events about ``obj`` itself (e.g. an erased contact's
+    title and notes, too common to replace workspace-wide)."""
+    replacements = {k: v for k, v in replacements.items() if k.strip()}
+    if not replacements:
+        return 0
+    changed = 0
+    rows = AuditEvent.objects.filter(
+        object_type=obj._meta.label_lower, object_id=str(obj.pk)
+    ).values_list("pk", "changes")
+    for pk, changes in rows.iterator():
+        new_changes = replace_texts(changes, replacements)
+        if new_changes != changes:
+            models.QuerySet.update(AuditEvent.objects.filter(pk=pk), changes=new_changes)
+            changed += 1
+    return changed
+
+
+def redact_queued_tasks(replacements: dict[str, str]) -> int:
+    """Rewrite ``replacements`` in stored background tasks (their arguments, results and
+    tracebacks, e.g. an email address a refused delivery quoted). A queued email to an erased
+    address then goes to its ``.invalid`` tombstone: nowhere."""
+    from django.apps import apps
+
+    if not apps.is_installed("django_tasks_db") or not any(replacements):
+        return 0
+    from django_tasks_db.models import DBTaskResult
+
+    changed = 0
+    rows = DBTaskResult.objects.values_list("pk", "args_kwargs", "return_value", "traceback")
+    for pk, args_kwargs, return_value, traceback in rows.iterator():
+        new = (
+            replace_texts(args_kwargs, replacements),
+            replace_texts(return_value, replacements),
+            replace_texts(traceback, replacements),
+        )
+        if new != (args_kwargs, return_value, traceback):
+            DBTaskResult.objects.filter(pk=pk).update(
+                args_kwargs=new[0], return_value=new[1], traceback=new[2]
+            )
+            changed += 1
+    return changed

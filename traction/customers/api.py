@@ -22,6 +22,7 @@ from .schemas import (
     CustomerFilters,
     CustomerOut,
     CustomerUpdateIn,
+    EraseIn,
 )
 
 router = Router(tags=["customers"])
@@ -83,13 +84,27 @@ def update_customer(request: HttpRequest, customer_id: int, payload: CustomerUpd
     "/customers/{customer_id}",
     response=responses({204: None}, object_path=True),
     operation_id="delete_customer",
-    summary="Delete a customer and its contacts",
+    summary="Archive a customer and its contacts (nothing is deleted)",
 )
 def delete_customer(request: HttpRequest, customer_id: int) -> Status[None]:
+    """Archives: the customer and its contacts leave lists and pickers; their sessions,
+    approvals, words and votes stay. ``POST .../restore`` brings them back."""
     v = viewer(request)
-    customer = selectors.customer(v, customer_id, action="customer.delete")
-    services.delete_customer(v, customer=customer)
+    customer = selectors.customer(v, customer_id, action="customer.archive")
+    services.archive_customer(v, customer=customer)
     return Status(204, None)
+
+
+@router.post(
+    "/customers/{customer_id}/restore",
+    response=responses({200: CustomerOut}, object_path=True),
+    operation_id="restore_customer",
+    summary="Restore an archived customer and the contacts archived with it",
+)
+def restore_customer(request: HttpRequest, customer_id: int) -> Customer:
+    v = viewer(request)
+    customer = selectors.customer(v, customer_id, action="customer.archive")
+    return services.restore_customer(v, customer=customer)
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -152,10 +167,39 @@ def update_contact(request: HttpRequest, contact_id: int, payload: ContactUpdate
     "/contacts/{contact_id}",
     response=responses({204: None}, object_path=True),
     operation_id="delete_contact",
-    summary="Delete a contact",
+    summary="Archive a contact (nothing is deleted)",
 )
 def delete_contact(request: HttpRequest, contact_id: int) -> Status[None]:
+    """Archives: the contact leaves lists and pickers; what they said, voted and were
+    approved for stays. ``POST .../restore`` brings them back; ``POST .../erase`` erases."""
     v = viewer(request)
     contact = selectors.contact(v, contact_id)
-    services.delete_contact(v, contact=contact)
+    services.archive_contact(v, contact=contact)
     return Status(204, None)
+
+
+@router.post(
+    "/contacts/{contact_id}/restore",
+    response=responses({200: ContactOut}, object_path=True),
+    operation_id="restore_contact",
+    summary="Restore an archived contact",
+)
+def restore_contact(request: HttpRequest, contact_id: int) -> Contact:
+    v = viewer(request)
+    contact = selectors.contact(v, contact_id)
+    return services.restore_contact(v, contact=contact)
+
+
+@router.post(
+    "/contacts/{contact_id}/erase",
+    response=responses({200: ContactOut}, body=True, object_path=True),
+    operation_id="erase_contact",
+    summary="Erase a contact's identity for good (admins)",
+)
+def erase_contact(request: HttpRequest, contact_id: int, payload: EraseIn) -> Contact:
+    """Name and email become a tombstone ("Erased contact 14"); title and notes are cleared;
+    the old name and email are rewritten everywhere they were stored, the audit trail
+    included. Their words, votes and approvals stay. Cannot be undone."""
+    v = viewer(request)
+    contact = selectors.contact(v, contact_id)
+    return services.erase_contact(v, contact=contact, reason=payload.reason)

@@ -7,12 +7,13 @@ class CustomersConfig(AppConfig):
     verbose_name = "Customers"
 
     def ready(self) -> None:
-        from traction.core import dashboard
+        from traction.core import dashboard, events
         from traction.core.permissions import registry
 
-        from . import rules, selectors
+        from . import rules, selectors, services
 
         registry.register(rules.RULES)
+        events.subscribe("member.removed", services.release_ownerships)
         dashboard.register(
             "customers",
             action="customer.view",

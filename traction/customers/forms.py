@@ -108,3 +108,10 @@ class DeleteForm(forms.Form):
     reason = forms.CharField(
         required=False, max_length=300, help_text="Optional; kept in the audit log."
     )
+
+
+class EraseForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300,
+        help_text="Why, e.g. “The person asked us to erase their data”. Kept in the audit log.",
+    )

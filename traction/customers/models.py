@@ -21,8 +21,31 @@ class Size(models.TextChoices):
     S_5000 = "5000+", "5,000+ employees"
 
 
+class CustomerQuerySet(models.QuerySet["Customer"]):
+    """Rows with history are archived, never deleted: ``active()`` is what pickers and default
+    lists show, ``archived()`` what the "Archived" filter lists."""
+
+    def active(self) -> CustomerQuerySet:
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> CustomerQuerySet:
+        return self.filter(archived_at__isnull=False)
+
+
+class ContactQuerySet(models.QuerySet["Contact"]):
+    def active(self) -> ContactQuerySet:
+        return self.filter(archived_at__isnull=True)
+
+    def archived(self) -> ContactQuerySet:
+        return self.filter(archived_at__isnull=False)
+
+
 class Customer(models.Model):
-    """A customer organisation. Its account owner is the gatekeeper for outreach to it."""
+    """A customer organisation. Its account owner is the gatekeeper for outreach to it.
+
+    Never deleted once it exists: archiving hides it (and its contacts) from pickers and
+    default lists and keeps everything said, voted and approved about it.
+    """
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=160)
@@ -37,10 +60,16 @@ class Customer(models.Model):
         related_name="owned_customers",
     )
     notes = models.TextField(blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     # Optimistic concurrency: an edit based on an older version is refused, never lost.
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = CustomerQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -52,7 +81,11 @@ class Customer(models.Model):
         indexes = [models.Index(fields=["workspace", "name"])]
 
     def __str__(self) -> str:
-        return self.name
+        return f"{self.name} (archived)" if self.archived_at else self.name
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
 
 
 class Channel(models.TextChoices):
@@ -74,10 +107,16 @@ PLACEHOLDER_DOMAIN = "unknown.invalid"
 
 
 class Contact(models.Model):
-    """A person at a customer. Never contacted without consent and the owner's approval."""
+    """A person at a customer. Never contacted without consent and the owner's approval.
+
+    Never deleted: archiving hides them from pickers and lists and keeps their words, votes
+    and approvals; erasing (``services.erase_contact``) replaces their identity by a tombstone.
+    RESTRICT (not CASCADE) on every history row that points here: a stray ``delete()`` is
+    refused instead of silently taking votes and approvals with it.
+    """
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
-    customer = models.ForeignKey(Customer, on_delete=models.CASCADE, related_name="contacts")
+    customer = models.ForeignKey(Customer, on_delete=models.RESTRICT, related_name="contacts")
     name = models.CharField(max_length=150)
     email = models.EmailField()
     title = models.CharField(max_length=120, blank=True)
@@ -90,9 +129,17 @@ class Contact(models.Model):
         max_length=12, choices=Cadence.choices, default=Cadence.AS_NEEDED
     )
     communication_notes = models.CharField(max_length=300, blank=True)
+    archived_at = models.DateTimeField(null=True, blank=True)
+    archived_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Set when the person's identity was erased (name and email are a tombstone since).
+    erased_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = ContactQuerySet.as_manager()
 
     class Meta:
         ordering = ["name"]
@@ -103,11 +150,29 @@ class Contact(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.name} ({self.customer})" if self.customer_id else self.name
+        label = f"{self.name} ({self.customer.name})" if self.customer_id else self.name
+        return f"{label} (archived)" if self.archived_at and not self.erased_at else label
+
+    @property
+    def is_archived(self) -> bool:
+        return self.archived_at is not None
+
+    @property
+    def is_erased(self) -> bool:
+        return self.erased_at is not None
 
     @property
     def has_address(self) -> bool:
         """Is ``email`` a real address? Contacts made from a transcript that named someone
         new get a placeholder under PLACEHOLDER_DOMAIN until someone enters theirs."""
         domain = self.email.rpartition("@")[2].lower()
-        return bool(domain) and domain != PLACEHOLDER_DOMAIN
+        return bool(domain) and domain not in (PLACEHOLDER_DOMAIN, ERASED_DOMAIN)
+
+
+# An erased contact's address: unique per contact, under a domain that never resolves.
+ERASED_DOMAIN = "erased.invalid"
+
+
+def tombstone(contact_id: int) -> tuple[str, str]:
+    """(name, email) that replace an erased contact's identity."""
+    return f"Erased contact {contact_id}", f"contact-{contact_id}@{ERASED_DOMAIN}"

@@ -31,7 +31,11 @@ RULES = [
         facilitator=ALL,
         account_owner=OWN,
     ),
-    rule("customer.delete", description="Delete a customer and its contacts.", admin=ALL),
+    rule(
+        "customer.archive",
+        description="Archive (or restore) a customer and its contacts; nothing is deleted.",
+        admin=ALL,
+    ),
     rule(
         "contact.view",
         own=_contact_of_owned_customer,
@@ -48,5 +52,15 @@ RULES = [
         facilitator=ALL,
         account_owner=OWN,
     ),
-    rule("contact.delete", description="Delete a contact.", admin=ALL, facilitator=ALL),
+    rule(
+        "contact.archive",
+        description="Archive (or restore) a contact; their history stays.",
+        admin=ALL,
+        facilitator=ALL,
+    ),
+    rule(
+        "contact.erase",
+        description="Erase a contact's identity (name, email, notes) for good, with a reason.",
+        admin=ALL,
+    ),
 ]

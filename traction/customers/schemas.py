@@ -68,7 +68,9 @@ class CustomerOut(BaseModel):
         # Lists carry the selector's annotation; a customer just read or written counts.
         annotated: int | None = getattr(data, "contact_count", None)
         row = {name: getattr(data, name) for name in CUSTOMER_OUT_FIELDS[:-1]}
-        row["contact_count"] = annotated if annotated is not None else data.contacts.count()
+        row["contact_count"] = (
+            annotated if annotated is not None else data.contacts.filter(archived_at=None).count()
+        )
         return row
 
 
@@ -98,6 +100,7 @@ class CustomerFilters(FilterSchema):
     segment: Literal[SegmentValue, ""] = ""
     region: Text = Field("", description="Exact region, any case.")
     account_owner_id: ObjectId = Field(ABSENT, description="Only customers this member owns.")
+    archived: bool = Field(False, description="true: only archived customers (hidden by default).")
 
 
 # --- contacts -------------------------------------------------------------------------------
@@ -114,9 +117,15 @@ class ContactOut(Schema):
     preferred_channel: str
     update_cadence: str
     communication_notes: str
+    archived_at: dt.datetime | None
+    erased: bool
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_erased(obj: Contact) -> bool:
+        return obj.erased_at is not None
 
     @staticmethod
     def resolve_customer_id(obj: Contact) -> int:
@@ -149,3 +158,14 @@ class ContactUpdateIn(InputSchema):
 class ContactFilters(FilterSchema):
     q: Text = Field("", description="Words in the name, email or title.")
     consent: bool = Field(ABSENT, description="Only contacts who did (true) or did not consent.")
+    archived: bool = Field(False, description="true: only archived contacts (hidden by default).")
+
+
+class ArchiveIn(InputSchema):
+    reason: Text = Field("", max_length=300, description="Optional; kept in the audit trail.")
+
+
+class EraseIn(InputSchema):
+    reason: Text = Field(
+        min_length=1, max_length=300, description="Why (e.g. the person's request); kept."
+    )

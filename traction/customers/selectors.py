@@ -13,7 +13,8 @@ from .models import Contact, Customer
 
 
 class ContactCount(Func):
-    """How many contacts the customer has: a correlated ``(SELECT COUNT(*) ...)`` on its id.
+    """How many active (not archived) contacts the customer has: a correlated
+    ``(SELECT COUNT(*) ...)`` on its id.
 
     What ``Subquery(Contact.objects.filter(customer=OuterRef("pk"))...)`` says, but built and
     compiled like a column: on a page of customers, the ORM spent longer assembling that
@@ -21,7 +22,10 @@ class ContactCount(Func):
     pagination's COUNT(*) alone.
     """
 
-    template = "(SELECT COUNT(*) FROM customers_contact c WHERE c.customer_id = %(expressions)s)"
+    template = (
+        "(SELECT COUNT(*) FROM customers_contact c"
+        " WHERE c.customer_id = %(expressions)s AND c.archived_at IS NULL)"
+    )
     output_field = IntegerField()
 
     def __init__(self) -> None:
@@ -35,9 +39,13 @@ def customers(
     segment: str = "",
     region: str = "",
     account_owner_id: int | None = None,
+    archived: bool = False,
 ) -> QuerySet[Customer]:
-    """Customers the viewer may see, filtered, with their owner and contact count in one query."""
-    return _listed(viewer, q, segment, region, account_owner_id).select_related("account_owner")
+    """Customers the viewer may see, filtered, with their owner and contact count in one query.
+    Archived customers are listed only when asked for (``archived=True``: only those)."""
+    return _listed(viewer, q, segment, region, account_owner_id, archived).select_related(
+        "account_owner"
+    )
 
 
 def customer_rows(
@@ -48,18 +56,25 @@ def customer_rows(
     segment: str = "",
     region: str = "",
     account_owner_id: int | None = None,
+    archived: bool = False,
 ) -> QuerySet[Customer, dict[str, Any]]:
     """The same list as ``customers``, as plain rows of ``fields`` (an API page: no objects)."""
     rows: QuerySet[Customer, dict[str, Any]] = _listed(
-        viewer, q, segment, region, account_owner_id
+        viewer, q, segment, region, account_owner_id, archived
     ).values(*fields)
     return rows
 
 
 def _listed(
-    viewer: Viewer, q: str, segment: str, region: str, account_owner_id: int | None
+    viewer: Viewer,
+    q: str,
+    segment: str,
+    region: str,
+    account_owner_id: int | None,
+    archived: bool,
 ) -> QuerySet[Customer]:
     qs = permissions.scope(viewer, "customer.view", Customer.objects.all())
+    qs = qs.filter(archived_at__isnull=not archived)
     if q:
         qs = qs.filter(Q(name__icontains=q) | Q(region__icontains=q) | Q(notes__icontains=q))
     if segment:
@@ -78,9 +93,18 @@ def customer(viewer: Viewer, customer_id: int, action: str = "customer.view") ->
 
 
 def contacts(
-    viewer: Viewer, *, customer_id: int | None = None, q: str = "", consent: bool | None = None
+    viewer: Viewer,
+    *,
+    customer_id: int | None = None,
+    q: str = "",
+    consent: bool | None = None,
+    archived: bool | None = False,
 ) -> QuerySet[Contact]:
+    """Contacts the viewer may see: by default the active ones (what pickers offer);
+    ``archived=True`` only the archived, ``None`` both."""
     qs = permissions.scope(viewer, "contact.view", Contact.objects.select_related("customer"))
+    if archived is not None:
+        qs = qs.filter(archived_at__isnull=not archived)
     if customer_id is not None:
         qs = qs.filter(customer_id=customer_id)
     if q:

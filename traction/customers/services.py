@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
 
-from traction.core import audit, permissions
+from traction.core import audit, events, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.writes import save_new, versioned_update
 
-from .models import Contact, Customer
+from .models import Contact, Customer, tombstone
 
 CUSTOMER_FIELDS = ["name", "segment", "size", "region", "account_owner_id", "notes"]
 CONTACT_FIELDS = [
@@ -88,7 +89,8 @@ def update_customer(
         _check_owner(actor, changes["account_owner_id"])
     if "name" in changes:
         changes["name"] = str(changes["name"]).strip()
-    return versioned_update(
+    old_owner_id = customer.account_owner_id
+    updated = versioned_update(
         actor,
         customer,
         changes=changes,
@@ -96,19 +98,91 @@ def update_customer(
         expected_version=version,
         action="customer.changed",
     )
+    if updated.account_owner_id != old_owner_id:
+        # Pending approvals follow the account (sessions moves them to the new owner).
+        events.publish(
+            "customer.owner_changed",
+            actor,
+            customer=updated,
+            old_owner_id=old_owner_id,
+            new_owner_id=updated.account_owner_id,
+        )
+    return updated
 
 
 @transaction.atomic
-def delete_customer(actor: Viewer, *, customer: Customer, reason: str = "") -> None:
-    permissions.check(actor, "customer.delete", customer)
+def archive_customer(actor: Viewer, *, customer: Customer, reason: str = "") -> Customer:
+    """Archive a customer and its contacts: hidden from pickers and default lists, every
+    session, approval, word and vote about them kept. Nothing is deleted."""
+    permissions.check(actor, "customer.archive", customer)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if customer.is_archived:
+        return customer
+    now = timezone.now()
+    contacts = list(customer.contacts.active().select_for_update())
+    customer.archived_at = now
+    customer.archived_by_id = actor.user_id
+    customer.version += 1
+    customer.save(update_fields=["archived_at", "archived_by", "version", "updated_at"])
     audit.record(
         actor,
-        action="customer.deleted",
+        action="customer.archived",
         obj=customer,
-        changes={"contacts": customer.contacts.count()},
-        reason=reason,
+        changes={"contacts": [c.pk for c in contacts]},
+        reason=reason.strip(),
     )
-    customer.delete()
+    for contact in contacts:
+        _archive_contact(actor, contact, now, reason="Its customer was archived.")
+    return customer
+
+
+@transaction.atomic
+def restore_customer(actor: Viewer, *, customer: Customer) -> Customer:
+    """Bring an archived customer back, with the contacts archived along with it."""
+    permissions.check(actor, "customer.archive", customer)
+    customer = Customer.objects.select_for_update().get(pk=customer.pk)
+    if not customer.is_archived:
+        return customer
+    with_it = list(customer.contacts.filter(archived_at=customer.archived_at, erased_at=None))
+    customer.archived_at = None
+    customer.archived_by = None
+    customer.version += 1
+    customer.save(update_fields=["archived_at", "archived_by", "version", "updated_at"])
+    audit.record(
+        actor,
+        action="customer.restored",
+        obj=customer,
+        changes={"contacts": [c.pk for c in with_it]},
+    )
+    for contact in with_it:
+        _restore_contact(actor, contact)
+    return customer
+
+
+def release_ownerships(actor: Viewer, *, user_id: int) -> None:
+    """``member.removed``: a former member owns no customer (ownership grants access and
+    decides outreach). Each customer they owned has no owner until someone is assigned; their
+    pending approvals follow (``customer.owner_changed``)."""
+    for customer in Customer.objects.select_for_update().filter(
+        workspace_id=actor.workspace_id, account_owner_id=user_id
+    ):
+        customer.account_owner = None
+        customer.version += 1
+        customer.save(update_fields=["account_owner", "version", "updated_at"])
+        audit.record(
+            actor,
+            action="customer.changed",
+            obj=customer,
+            changes={"account_owner_id": [user_id, None]},
+            reason="The account owner left the workspace.",
+        )
+        events.publish(
+            "customer.owner_changed",
+            actor,
+            customer=customer,
+            old_owner_id=user_id,
+            new_owner_id=None,
+        )
 
 
 @transaction.atomic
@@ -165,7 +239,8 @@ def update_contact(
         Contact.objects.filter(pk=contact.pk).update(
             consent_recorded_at=contact.consent_recorded_at
         )
-    return versioned_update(
+    had_consent = contact.consent_to_contact
+    updated = versioned_update(
         actor,
         contact,
         changes=changes,
@@ -173,16 +248,105 @@ def update_contact(
         expected_version=version,
         action="contact.changed",
     )
+    if had_consent and not updated.consent_to_contact:
+        events.publish("contact.consent_withdrawn", actor, contact=updated)
+    return updated
+
+
+def _archive_contact(actor: Viewer, contact: Contact, when: datetime, *, reason: str) -> None:
+    contact.archived_at = when
+    contact.archived_by_id = actor.user_id
+    contact.version += 1
+    contact.save(update_fields=["archived_at", "archived_by", "version", "updated_at"])
+    audit.record(actor, action="contact.archived", obj=contact, reason=reason)
+    events.publish("contact.archived", actor, contact=contact)
+
+
+def _restore_contact(actor: Viewer, contact: Contact) -> None:
+    contact.archived_at = None
+    contact.archived_by = None
+    contact.version += 1
+    contact.save(update_fields=["archived_at", "archived_by", "version", "updated_at"])
+    audit.record(actor, action="contact.restored", obj=contact)
 
 
 @transaction.atomic
-def delete_contact(actor: Viewer, *, contact: Contact, reason: str = "") -> None:
-    permissions.check(actor, "contact.delete", contact)
+def archive_contact(actor: Viewer, *, contact: Contact, reason: str = "") -> Contact:
+    """Archive a contact: no longer offered for outreach or shown in lists; what they said,
+    voted and were approved for stays, under their name."""
+    permissions.check(actor, "contact.archive", contact)
+    contact = Contact.objects.select_for_update().select_related("customer").get(pk=contact.pk)
+    if not contact.is_archived:
+        _archive_contact(actor, contact, timezone.now(), reason=reason.strip())
+    return contact
+
+
+@transaction.atomic
+def restore_contact(actor: Viewer, *, contact: Contact) -> Contact:
+    """Bring an archived contact back (not an erased one: their identity is gone)."""
+    permissions.check(actor, "contact.archive", contact)
+    contact = Contact.objects.select_for_update().select_related("customer").get(pk=contact.pk)
+    if contact.is_erased:
+        raise ValidationFailed.field(
+            "__all__", "This contact was erased; add the person again as a new contact."
+        )
+    if contact.customer.is_archived:
+        raise ValidationFailed.field(
+            "__all__", f"{contact.customer.name} is archived; restore the customer first."
+        )
+    if contact.is_archived:
+        _restore_contact(actor, contact)
+    return contact
+
+
+@transaction.atomic
+def erase_contact(actor: Viewer, *, contact: Contact, reason: str) -> Contact:
+    """Erase a person's identity for good (e.g. a data-protection request).
+
+    Name and email become a tombstone ("Erased contact 14", an address under
+    ``erased.invalid``); title and notes are cleared; consent is withdrawn; the contact is
+    archived. Their words, votes, approvals and every count stay. The old name and email are
+    also rewritten in the workspace's audit trail, in-app notices and stored background tasks,
+    and every higher app redacts its own data on ``contact.erased``.
+    """
+    from traction.accounts.models import Notice
+
+    permissions.check(actor, "contact.erase", contact)
+    if not reason.strip():
+        raise ValidationFailed.field("reason", "Say why (e.g. the person's request); it is kept.")
+    contact = Contact.objects.select_for_update().select_related("customer").get(pk=contact.pk)
+    if contact.is_erased:
+        raise ValidationFailed.field("__all__", "This contact is already erased.")
+    name, email = tombstone(contact.pk)
+    replacements = {contact.email: email, contact.name: name}
+    private = {contact.title: "", contact.communication_notes: ""}
+    now = timezone.now()
+    contact.name, contact.email = name, email
+    contact.title = ""
+    contact.communication_notes = ""
+    contact.consent_to_contact = False
+    contact.consent_recorded_at = now
+    contact.erased_at = now
+    if contact.archived_at is None:
+        contact.archived_at = now
+        contact.archived_by_id = actor.user_id
+    contact.version += 1
+    contact.save()
+    # The trail of this contact's own events also held their title and notes.
+    audit.redact_object(contact, private)
+    audit.redact(contact.workspace_id, replacements)
+    audit.redact_queued_tasks(replacements)
+    for notice in Notice.objects.filter(workspace_id=contact.workspace_id):
+        text = audit.replace_texts(notice.text, replacements)
+        if text != notice.text:
+            Notice.objects.filter(pk=notice.pk).update(text=text[:300])
+    # Subscribers that stored the old name or email in free text replace them using this.
+    contact.erasure_replacements = replacements  # type: ignore[attr-defined]
+    events.publish("contact.erased", actor, contact=contact)
     audit.record(
         actor,
-        action="contact.deleted",
+        action="contact.erased",
         obj=contact,
-        changes={"email": contact.email},
-        reason=reason,
+        reason=audit.replace_texts(reason.strip(), replacements),
     )
-    contact.delete()
+    return contact

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.db import models
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts import selectors as account_selectors
 from traction.accounts.decorators import workspace_view
@@ -19,7 +19,14 @@ from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
 
 from . import selectors, services
-from .forms import CUSTOMER_FIELD_MAP, ContactForm, CustomerFilterForm, CustomerForm, DeleteForm
+from .forms import (
+    CUSTOMER_FIELD_MAP,
+    ContactForm,
+    CustomerFilterForm,
+    CustomerForm,
+    DeleteForm,
+    EraseForm,
+)
 
 PAGE_SIZE = 25
 
@@ -36,7 +43,7 @@ def _slug(request: HttpRequest) -> str:
 @workspace_view
 @require_GET
 def customer_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
-    everything = selectors.customers(viewer)
+    archived = request.GET.get("archived") == "1"
     form = CustomerFilterForm(request.GET or None, owners=account_selectors.member_users(viewer))
     filters = form.cleaned_data if form.is_valid() else {}
     owner = filters.get("owner")
@@ -45,6 +52,7 @@ def customer_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         q=filters.get("q", "").strip(),
         segment=filters.get("segment", ""),
         account_owner_id=owner.pk if owner else None,
+        archived=archived,
     )
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
     query = request.GET.copy()
@@ -53,7 +61,10 @@ def customer_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         "form": form,
         "page": page,
         "filtered": any(filters.values()),
-        "has_any": page.paginator.count > 0 or everything.exists(),
+        "has_any": page.paginator.count > 0
+        or selectors.customers(viewer).exists()
+        or selectors.customers(viewer, archived=True).exists(),
+        "archived": archived,
         "query": query.urlencode(),
         "can_create": permissions.allows(viewer, "customer.create"),
     }
@@ -100,10 +111,16 @@ def customer_detail(request: HttpRequest, viewer: Viewer, customer_id: int) -> H
         {
             "customer": customer,
             "contacts": list(selectors.contacts(viewer, customer_id=customer.pk)),
-            "can_edit": can_edit,
-            "can_delete": permissions.can(viewer, "customer.delete", customer),
-            "can_add_contact": can_edit and permissions.allows(viewer, "contact.change"),
-            "can_delete_contact": permissions.allows(viewer, "contact.delete"),
+            "archived_contacts": list(
+                selectors.contacts(viewer, customer_id=customer.pk, archived=True)
+            ),
+            "can_edit": can_edit and not customer.is_archived,
+            "can_delete": permissions.can(viewer, "customer.archive", customer),
+            "can_add_contact": can_edit
+            and not customer.is_archived
+            and permissions.allows(viewer, "contact.change"),
+            "can_delete_contact": permissions.allows(viewer, "contact.archive"),
+            "can_erase_contact": permissions.allows(viewer, "contact.erase"),
         },
     )
 
@@ -148,17 +165,35 @@ def customer_edit(request: HttpRequest, viewer: Viewer, customer_id: int) -> Htt
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def customer_delete(request: HttpRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
-    customer = selectors.customer(viewer, customer_id, action="customer.delete")
+    """The "Archive" confirm page (its route kept its old name): nothing is deleted."""
+    customer = selectors.customer(viewer, customer_id, action="customer.archive")
     form = DeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.delete_customer(viewer, customer=customer, reason=form.cleaned_data["reason"])
-        messages.success(request, f"{customer.name} and its contacts were deleted.")
+        services.archive_customer(viewer, customer=customer, reason=form.cleaned_data["reason"])
+        messages.success(
+            request,
+            f"{customer.name} and its contacts were archived. Their history is kept; "
+            "you can restore them from the archived customers.",
+        )
         return redirect("customers:list", workspace_slug=_slug(request))
     return render(
         request,
         "customers/customer_delete.html",
-        {"customer": customer, "form": form, "contact_count": customer.contacts.count()},
+        {
+            "customer": customer,
+            "form": form,
+            "contact_count": customer.contacts.filter(archived_at=None).count(),
+        },
     )
+
+
+@workspace_view
+@require_POST
+def customer_restore(request: HttpRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
+    customer = selectors.customer(viewer, customer_id, action="customer.archive")
+    services.restore_customer(viewer, customer=customer)
+    messages.success(request, f"{customer.name} was restored, with the contacts archived with it.")
+    return redirect("customers:detail", workspace_slug=_slug(request), customer_id=customer.pk)
 
 
 @workspace_view
@@ -218,12 +253,48 @@ def contact_edit(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpR
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def contact_delete(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
-    contact = selectors.contact(viewer, contact_id, action="contact.delete")
+    """The "Archive" confirm page (its route kept its old name): nothing is deleted."""
+    contact = selectors.contact(viewer, contact_id, action="contact.archive")
     form = DeleteForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
-        services.delete_contact(viewer, contact=contact, reason=form.cleaned_data["reason"])
-        messages.success(request, f"{contact.name} was deleted from {contact.customer.name}.")
+        services.archive_contact(viewer, contact=contact, reason=form.cleaned_data["reason"])
+        messages.success(
+            request, f"{contact.name} was archived; their history at {contact.customer.name} stays."
+        )
         return redirect(
             "customers:detail", workspace_slug=_slug(request), customer_id=contact.customer_id
         )
     return render(request, "customers/contact_delete.html", {"contact": contact, "form": form})
+
+
+@workspace_view
+@require_POST
+def contact_restore(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
+    contact = selectors.contact(viewer, contact_id, action="contact.archive")
+    try:
+        services.restore_contact(viewer, contact=contact)
+    except ValidationFailed as exc:
+        messages.error(request, " ".join(" ".join(v) for v in exc.errors.values()))
+    else:
+        messages.success(request, f"{contact.name} was restored.")
+    return redirect(
+        "customers:detail", workspace_slug=_slug(request), customer_id=contact.customer_id
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def contact_erase(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
+    contact = selectors.contact(viewer, contact_id, action="contact.erase")
+    form = EraseForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.erase_contact(viewer, contact=contact, reason=form.cleaned_data["reason"])
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, f"The contact was erased; they are now {contact.name}.")
+            return redirect(
+                "customers:detail", workspace_slug=_slug(request), customer_id=contact.customer_id
+            )
+    return render(request, "customers/contact_erase.html", {"contact": contact, "form": form})

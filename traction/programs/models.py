@@ -61,8 +61,20 @@ class Program(models.Model):
             )
 
 
+class CurrentMembers(models.Manager["ProgramMember"]):
+    """Who belongs to the program now; ended memberships are history."""
+
+    def get_queryset(self) -> models.QuerySet[ProgramMember]:
+        return super().get_queryset().filter(left_at__isnull=True)
+
+
 class ProgramMember(models.Model):
-    """A workspace member who belongs to a program (core team or observer)."""
+    """A workspace member who belongs to a program (core team or observer).
+
+    Never deleted: leaving the team (or the workspace) sets ``left_at``; joining again makes a
+    fresh row. ``objects`` and ``program.members`` are the current members; ``history`` every
+    row. A rule joining members must say ``members__left_at__isnull=True`` too.
+    """
 
     class Kind(models.TextChoices):
         CORE_TEAM = "core_team", "Core team"
@@ -70,15 +82,24 @@ class ProgramMember(models.Model):
 
     program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="members")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="program_memberships"
+        settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="program_memberships"
     )
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CORE_TEAM)
     added_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CurrentMembers()
+    history = models.Manager()  # noqa: DJ012 - a second manager, not a field
 
     class Meta:
         ordering = ["user__full_name"]
+        base_manager_name = "history"
         constraints = [
-            models.UniqueConstraint(fields=["program", "user"], name="one_program_membership")
+            models.UniqueConstraint(
+                fields=["program", "user"],
+                condition=models.Q(left_at__isnull=True),
+                name="one_program_membership",
+            )
         ]
 
     def __str__(self) -> str:

@@ -6,7 +6,11 @@ from traction.core.permissions import ALL, OWN, Viewer, rule
 
 
 def belongs(viewer: Viewer) -> Q:
-    return Q(executive_sponsor_id=viewer.user_id) | Q(members__user_id=viewer.user_id)
+    # A team membership that ended (left the team or the workspace) grants nothing: both
+    # conditions in one Q apply to the same membership row.
+    return Q(executive_sponsor_id=viewer.user_id) | Q(
+        members__user_id=viewer.user_id, members__left_at=None
+    )
 
 
 RULES = [

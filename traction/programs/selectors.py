@@ -23,7 +23,11 @@ def programs(
     return (
         qs.select_related("executive_sponsor")
         .annotate(
-            core_team_size=Count("members", filter=Q(members__kind="core_team"), distinct=True)
+            core_team_size=Count(
+                "members",
+                filter=Q(members__kind="core_team", members__left_at=None),
+                distinct=True,
+            )
         )
         .order_by("name", "id")
     )

@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from traction.core import audit, permissions
 from traction.core.errors import ValidationFailed
@@ -109,7 +110,8 @@ def set_core_team(
     _members_of_workspace(actor, user_ids, "core_team_ids")
     current = set(program.members.filter(kind=kind).values_list("user_id", flat=True))
     wanted = set(user_ids)
-    program.members.filter(kind=kind, user_id__in=current - wanted).delete()
+    # Leaving the team ends the membership; the row stays as history.
+    program.members.filter(kind=kind, user_id__in=current - wanted).update(left_at=timezone.now())
     # Someone moving from observer to core team (or back) changes kind, not membership.
     program.members.filter(user_id__in=wanted - current).exclude(kind=kind).update(kind=kind)
     existing = set(program.members.values_list("user_id", flat=True))
@@ -128,6 +130,38 @@ def set_core_team(
             },
         )
     return list(program.members.filter(kind=kind).select_related("user"))
+
+
+def leave_programs(actor: Viewer, *, user_id: int) -> None:
+    """``member.removed``: the former member leaves every program team of the workspace and
+    stops sponsoring its programs (a sponsorship grants access). History stays: the ended
+    team memberships are kept and the audit trail says who sponsored what."""
+    now = timezone.now()
+    left = ProgramMember.objects.filter(
+        program__workspace_id=actor.workspace_id, user_id=user_id
+    ).select_related("program")
+    for member in left:
+        audit.record(
+            actor,
+            action="program.team_changed",
+            obj=member.program,
+            changes={"kind": member.kind, "added": [], "removed": [user_id]},
+            reason="They left the workspace.",
+        )
+    left.update(left_at=now)
+    for program in Program.objects.filter(
+        workspace_id=actor.workspace_id, executive_sponsor_id=user_id
+    ):
+        program.executive_sponsor = None
+        program.version += 1
+        program.save(update_fields=["executive_sponsor", "version", "updated_at"])
+        audit.record(
+            actor,
+            action="program.changed",
+            obj=program,
+            changes={"executive_sponsor_id": [user_id, None]},
+            reason="The sponsor left the workspace.",
+        )
 
 
 def sponsor_candidates_roles() -> list[str]:

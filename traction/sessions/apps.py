@@ -8,12 +8,17 @@ class SessionsConfig(AppConfig):
     verbose_name = "Sessions"
 
     def ready(self) -> None:
-        from traction.core import dashboard, permissions, sections
+        from traction.core import dashboard, events, permissions, sections
         from traction.core.permissions import registry
 
         from . import rules, selectors
+        from .services import history
 
         registry.register(rules.RULES)
+        events.subscribe("customer.owner_changed", history.move_pending_outreach)
+        events.subscribe("member.removed", history.leave_sessions)
+        events.subscribe("contact.erased", history.redact_erased_contact)
+        events.subscribe("contact.consent_withdrawn", history.consent_withdrawn)
         dashboard.register(
             "pending_approvals",
             action="outreach.decide",

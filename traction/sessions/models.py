@@ -34,8 +34,11 @@ class Session(models.Model):
     """One session of a program. Times are stored in UTC and shown in ``time_zone``."""
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    # RESTRICT on every link from history (here and below): a stray delete() of a program,
+    # session, contact or user with history is refused; only a whole workspace's wipe
+    # (which takes every row of it) may remove them.
     program = models.ForeignKey(
-        "programs.Program", on_delete=models.CASCADE, related_name="sessions"
+        "programs.Program", on_delete=models.RESTRICT, related_name="sessions"
     )
     kind = models.CharField(
         max_length=12, choices=SessionKind.choices, default=SessionKind.CO_DESIGN
@@ -151,9 +154,11 @@ class OutreachRequest(models.Model):
     """Asking a contact's account owner for permission to invite the contact to a session."""
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="outreach_requests")
+    session = models.ForeignKey(
+        Session, on_delete=models.RESTRICT, related_name="outreach_requests"
+    )
     contact = models.ForeignKey(
-        "customers.Contact", on_delete=models.CASCADE, related_name="outreach_requests"
+        "customers.Contact", on_delete=models.RESTRICT, related_name="outreach_requests"
     )
     # The gatekeeper when the request was filed; they decide it.
     account_owner = models.ForeignKey(
@@ -203,20 +208,34 @@ class RsvpStatus(models.TextChoices):
     DECLINED = "declined", "Declined"
 
 
+class DeliveryStatus(models.TextChoices):
+    QUEUED = "queued", "Sending"
+    DELIVERED = "delivered", "Delivered"
+    FAILED = "failed", "Not delivered"
+
+
 class Invitation(models.Model):
     """A customer contact's invitation to a session; exists only behind an allowing outreach."""
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="invitations")
+    session = models.ForeignKey(Session, on_delete=models.RESTRICT, related_name="invitations")
     outreach = models.OneToOneField(
-        OutreachRequest, on_delete=models.CASCADE, related_name="invitation"
+        OutreachRequest, on_delete=models.RESTRICT, related_name="invitation"
     )
-    contact = models.ForeignKey("customers.Contact", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.RESTRICT, related_name="+")
     rsvp = models.CharField(max_length=10, choices=RsvpStatus.choices, default=RsvpStatus.INVITED)
     rsvp_note = models.CharField(max_length=500, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
     sent_at = models.DateTimeField(default=timezone.now)
     last_sequence_sent = models.PositiveIntegerField(default=0)
+    # The invitation email itself: "queued" until the mail server accepted it ("delivered"),
+    # "failed" (with why) when it refused or could not be reached after every retry.
+    delivery = models.CharField(
+        max_length=10, choices=DeliveryStatus.choices, default=DeliveryStatus.QUEUED
+    )
+    delivery_error = models.CharField(max_length=500, blank=True)
+    delivery_attempts = models.PositiveIntegerField(default=0)
+    delivered_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["contact__name"]
@@ -238,23 +257,47 @@ class ParticipantRole(models.TextChoices):
     EXECUTIVE = "executive", "Executive"
 
 
+class CurrentParticipants(models.Manager["Participant"]):
+    """Who takes part now: a participation that ended (removed, or left the workspace) is
+    history, kept but no longer granting anything."""
+
+    def get_queryset(self) -> models.QuerySet[Participant]:
+        return super().get_queryset().filter(left_at__isnull=True)
+
+
 class Participant(models.Model):
-    """An internal participant of a session, with their role and preparation."""
+    """An internal participant of a session, with their role and preparation.
+
+    Never deleted: removing someone (or their leaving the workspace) sets ``left_at``; adding
+    them again makes a fresh row. ``objects`` (and ``session.participants``) are the current
+    participations only; ``history`` holds every row. A rule joining participations must
+    say ``participants__left_at__isnull=True`` too (see ``rules.taking_part``).
+    """
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
-    session = models.ForeignKey(Session, on_delete=models.CASCADE, related_name="participants")
+    session = models.ForeignKey(Session, on_delete=models.RESTRICT, related_name="participants")
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="session_roles"
+        settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="session_roles"
     )
     role = models.CharField(max_length=20, choices=ParticipantRole.choices)
     briefing_acknowledged_at = models.DateTimeField(null=True, blank=True)
     attended_practice = models.BooleanField(default=False)
     added_at = models.DateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+    left_reason = models.CharField(max_length=200, blank=True)
+
+    objects = CurrentParticipants()
+    history = models.Manager()  # noqa: DJ012 - a second manager, not a field
 
     class Meta:
         ordering = ["role", "user__full_name"]
+        base_manager_name = "history"
         constraints = [
-            models.UniqueConstraint(fields=["session", "user"], name="one_role_per_participant")
+            models.UniqueConstraint(
+                fields=["session", "user"],
+                condition=models.Q(left_at__isnull=True),
+                name="one_role_per_participant",
+            )
         ]
 
     def __str__(self) -> str:

@@ -15,6 +15,7 @@ from django.core import signing
 from django.urls import reverse
 
 from traction.core.errors import NotFound
+from traction.core.permissions import CustomerPrincipal
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,30 @@ class InvitationLink:
             return int(data["i"]), int(data["c"])
         except (signing.BadSignature, KeyError, TypeError, ValueError):
             raise NotFound(self.invalid) from None
+
+    def principal(self, token: str) -> CustomerPrincipal:
+        """The customer contact a verified token speaks for, bound to its invitation and
+        session: who is asking, for the policy to decide what they may see and do (this
+        reads the invitation's workspace and session, and checks nothing itself).
+
+        NotFound with ``invalid`` for a tampered token, or when the invitation is gone.
+        """
+        from traction.sessions.models import Invitation
+
+        invitation_id, contact_id = self.read_token(token)
+        row = (
+            Invitation.objects.filter(pk=invitation_id, contact_id=contact_id)
+            .values("workspace_id", "session_id")
+            .first()
+        )
+        if row is None:
+            raise NotFound("This invitation no longer exists.")
+        return CustomerPrincipal(
+            contact_id=contact_id,
+            workspace_id=row["workspace_id"],
+            invitation_id=invitation_id,
+            session_id=row["session_id"],
+        )
 
     def url_for(self, invitation_id: int, contact_id: int) -> str:
         path = reverse(self.url_name, args=[self.make_token(invitation_id, contact_id)])

@@ -9,19 +9,31 @@ from django.db.models import Q
 from traction.core.permissions import ALL, OWN, Viewer, rule
 
 
+def taking_part(user_id: int | None, prefix: str = "") -> Q:
+    """Sessions (at ``prefix``, e.g. "session__") the user takes part in NOW. An ended
+    participation (removed, or the member left the workspace) is history and grants nothing:
+    both conditions sit in one Q so they apply to the same participation row."""
+    return Q(**{f"{prefix}participants__user_id": user_id, f"{prefix}participants__left_at": None})
+
+
+def in_program_team(user_id: int | None, prefix: str = "") -> Q:
+    """Programs (at ``prefix``, e.g. "program__") whose team the user belongs to NOW."""
+    return Q(**{f"{prefix}members__user_id": user_id, f"{prefix}members__left_at": None})
+
+
 def _session_of_mine(viewer: Viewer) -> Q:
     """Sessions of programs they belong to, sessions they take part in, and sessions that
     involve their customers (as an account owner asked to approve outreach)."""
     return (
         Q(program__executive_sponsor_id=viewer.user_id)
-        | Q(program__members__user_id=viewer.user_id)
-        | Q(participants__user_id=viewer.user_id)
+        | in_program_team(viewer.user_id, "program__")
+        | taking_part(viewer.user_id)
         | Q(outreach_requests__account_owner_id=viewer.user_id)
     )
 
 
 def _taking_part(viewer: Viewer) -> Q:
-    return Q(participants__user_id=viewer.user_id)
+    return taking_part(viewer.user_id)
 
 
 def _my_customers_contact(viewer: Viewer) -> Q:  # on a Contact

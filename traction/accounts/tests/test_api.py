@@ -89,6 +89,7 @@ def test_list_members(cast: Cast, api_client_for: ApiClientFor) -> None:
         },
         "role": "admin",
         "created_at": first["created_at"],
+        "removed_at": None,
     }
 
 

@@ -17,9 +17,7 @@ ATTACKER = "203.0.113.9"
 
 
 def sign_in(client: Client, password: str, email: str = "alice@acme.test", **headers: str):
-    return client.post(
-        reverse("accounts:login"), {"email": email, "password": password}, **headers
-    )
+    return client.post(reverse("accounts:login"), {"email": email, "password": password}, **headers)
 
 
 def test_an_attacker_elsewhere_cannot_lock_the_real_user_out(cast):

@@ -453,15 +453,36 @@ def test_update_other_workspaces_customer_is_404(cast: Cast, api_client_for: Api
     assert Customer.objects.get(pk=cast.rival_customer.pk).name == "Rival customer"
 
 
-def test_delete_customer(cast: Cast, api_client_for: ApiClientFor) -> None:
+def test_delete_customer_archives_it_and_its_contacts(
+    cast: Cast, api_client_for: ApiClientFor
+) -> None:
     assert cast.other_customer is not None
+    assert cast.other_contact is not None
     pk = cast.other_customer.pk
-    response = send(api_client_for("admin"), "DELETE", f"/customers/{pk}")
+    admin = api_client_for("admin")
+    response = send(admin, "DELETE", f"/customers/{pk}")
     assert response.status_code == 204
     assert response.content == b""
-    assert not Customer.objects.filter(pk=pk).exists()
-    assert not Contact.objects.filter(customer_id=pk).exists()
-    assert AuditEvent.objects.get(action="customer.deleted").changes == {"contacts": 1}
+    customer = Customer.objects.get(pk=pk)
+    assert customer.archived_at is not None
+    assert customer.archived_by_id == cast.users["admin"].pk
+    assert list(Contact.objects.filter(customer_id=pk).values_list("pk", flat=True)) == [
+        cast.other_contact.pk
+    ]
+    assert Contact.objects.get(pk=cast.other_contact.pk).archived_at == customer.archived_at
+    assert AuditEvent.objects.get(action="customer.archived").changes == {
+        "contacts": [cast.other_contact.pk]
+    }
+    # Hidden from the default list, listed on request, and restorable.
+    names = [c["name"] for c in send(admin, "GET", "/customers").json()["items"]]
+    assert names == ["Globex"]
+    archived = send(admin, "GET", "/customers?archived=true").json()["items"]
+    assert [c["name"] for c in archived] == ["Initech"]
+    restored = send(admin, "POST", f"/customers/{pk}/restore")
+    assert restored.status_code == 200
+    assert restored.json()["contact_count"] == 1
+    assert Customer.objects.get(pk=pk).archived_at is None
+    assert Contact.objects.get(pk=cast.other_contact.pk).archived_at is None
 
 
 def test_delete_customer_refused_for_facilitator(cast: Cast, api_client_for: ApiClientFor) -> None:
@@ -499,6 +520,8 @@ def test_list_contacts(cast: Cast, api_client_for: ApiClientFor) -> None:
         "preferred_channel": "email",
         "update_cadence": "as_needed",
         "communication_notes": "",
+        "archived_at": None,
+        "erased": False,
         "version": 1,
         "created_at": body["items"][0]["created_at"],
         "updated_at": body["items"][0]["updated_at"],
@@ -640,13 +663,24 @@ def test_update_contact_refused_for_owner_of_another_customer(
     assert Contact.objects.get(pk=cast.other_contact.pk).title == ""
 
 
-def test_delete_contact(cast: Cast, api_client_for: ApiClientFor) -> None:
+def test_delete_contact_archives_it(cast: Cast, api_client_for: ApiClientFor) -> None:
     assert cast.contact is not None
+    assert cast.customer is not None
     owner = send(api_client_for("account_owner"), "DELETE", f"/contacts/{cast.contact.pk}")
     assert owner.status_code == 403
-    response = send(api_client_for("facilitator"), "DELETE", f"/contacts/{cast.contact.pk}")
+    assert Contact.objects.get(pk=cast.contact.pk).archived_at is None
+    fran = api_client_for("facilitator")
+    response = send(fran, "DELETE", f"/contacts/{cast.contact.pk}")
     assert response.status_code == 204
-    assert not Contact.objects.filter(pk=cast.contact.pk).exists()
+    contact = Contact.objects.get(pk=cast.contact.pk)
+    assert contact.archived_at is not None
+    listed = send(fran, "GET", f"/customers/{cast.customer.pk}/contacts").json()["items"]
+    assert listed == []
+    archived = send(fran, "GET", f"/customers/{cast.customer.pk}/contacts?archived=true")
+    assert [c["name"] for c in archived.json()["items"]] == ["Gina Globex"]
+    assert archived.json()["items"][0]["archived_at"] is not None
+    restored = send(fran, "POST", f"/contacts/{cast.contact.pk}/restore")
+    assert (restored.status_code, restored.json()["archived_at"]) == (200, None)
 
 
 # --- schemas --------------------------------------------------------------------------------

@@ -118,13 +118,16 @@ def test_account_owner_adds_contacts_to_own_customers_only(cast):
     assert [c.name for c in selectors.contacts(owen)] == ["Gina Globex", "New"]
 
 
-def test_delete_customer_is_admin_only_and_audited(cast):
+def test_archive_customer_is_admin_only_and_audited(cast):
     with pytest.raises(PermissionDenied):
-        services.delete_customer(cast.viewer("facilitator"), customer=cast.customer)
-    services.delete_customer(cast.viewer("admin"), customer=cast.customer, reason="Duplicate")
-    assert not Customer.objects.filter(pk=cast.customer.pk).exists()
-    event = AuditEvent.objects.get(action="customer.deleted")
-    assert (event.reason, event.changes) == ("Duplicate", {"contacts": 1})
+        services.archive_customer(cast.viewer("facilitator"), customer=cast.customer)
+    assert Customer.objects.get(pk=cast.customer.pk).archived_at is None
+    services.archive_customer(cast.viewer("admin"), customer=cast.customer, reason="Duplicate")
+    assert Customer.objects.get(pk=cast.customer.pk).archived_at is not None
+    event = AuditEvent.objects.get(action="customer.archived")
+    assert (event.reason, event.changes) == ("Duplicate", {"contacts": [cast.contact.pk]})
+    assert [c.name for c in selectors.customers(cast.viewer("admin"))] == ["Initech"]
+    assert [c.name for c in selectors.customers(cast.viewer("admin"), archived=True)] == ["Globex"]
 
 
 def test_customer_list_filters(cast):

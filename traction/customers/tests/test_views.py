@@ -189,7 +189,7 @@ def test_a_placeholder_address_shows_as_missing(cast, client_for):
 
 def test_admins_see_the_delete_button(cast, client_for):
     page = html(client_for("admin").get(url("detail", cast.customer.pk)))
-    assert f'href="/w/acme/customers/{cast.customer.pk}/delete/">Delete…</a>' in page
+    assert f'href="/w/acme/customers/{cast.customer.pk}/delete/">Archive…</a>' in page
 
 
 def test_a_stranger_gets_404_on_an_acme_customer(cast, client_for):
@@ -270,15 +270,26 @@ def test_an_account_owner_edits_but_cannot_reassign_the_owner(cast, client_for):
 # --- delete ---------------------------------------------------------------------------------
 
 
-def test_delete_asks_first_then_deletes(cast, client_for):
+def test_the_delete_page_asks_first_then_archives(cast, client_for):
     client = client_for("admin")
     page = html(client.get(url("delete", cast.customer.pk)))
-    assert "<h1>Delete Globex?</h1>" in page
-    assert "its 1 contact." in page
+    assert "<h1>Archive Globex?</h1>" in page
+    assert "its 1 contact from lists" in page
+    assert "Nothing is deleted" in page
     response = client.post(url("delete", cast.customer.pk), {"reason": "Duplicate"})
     assert response["Location"] == "/w/acme/customers/"
-    assert not Customer.objects.filter(pk=cast.customer.pk).exists()
-    assert AuditEvent.objects.get(action="customer.deleted").reason == "Duplicate"
+    assert Customer.objects.get(pk=cast.customer.pk).archived_at is not None
+    assert AuditEvent.objects.get(action="customer.archived").reason == "Duplicate"
+    listing = html(client.get("/w/acme/customers/"))
+    assert "Globex</a>" not in listing
+    assert "Show archived customers" in listing
+    archived = html(client.get("/w/acme/customers/?archived=1"))
+    assert 'Globex</a> <span class="badge">archived</span>' in archived
+    detail = html(client.get(f"/w/acme/customers/{cast.customer.pk}/"))
+    assert ">Restore</button>" in detail
+    client.post(f"/w/acme/customers/{cast.customer.pk}/restore/")
+    assert Customer.objects.get(pk=cast.customer.pk).archived_at is None
+    assert Contact.objects.get(pk=cast.contact.pk).archived_at is None
 
 
 def test_a_facilitator_cannot_delete_a_customer(cast, client_for):
@@ -367,15 +378,17 @@ def test_edit_contact_and_conflict(cast, client_for):
     assert gina.name == "Gina G."
 
 
-def test_delete_contact(cast, client_for):
+def test_the_contact_delete_page_archives(cast, client_for):
     client = client_for("facilitator")
-    assert "<h1>Delete Gina Globex?</h1>" in html(
+    assert "<h1>Archive Gina Globex?</h1>" in html(
         client.get(url("contact_delete", cast.contact.pk))
     )
     response = client.post(url("contact_delete", cast.contact.pk))
     assert response["Location"] == f"/w/acme/customers/{cast.customer.pk}/"
-    assert not Contact.objects.filter(pk=cast.contact.pk).exists()
-    assert AuditEvent.objects.filter(action="contact.deleted").count() == 1
+    assert Contact.objects.get(pk=cast.contact.pk).archived_at is not None
+    assert AuditEvent.objects.filter(action="contact.archived").count() == 1
+    detail = html(client.get(f"/w/acme/customers/{cast.customer.pk}/"))
+    assert "Archived contacts (1)" in detail
 
 
 def test_an_account_owner_cannot_delete_contacts(cast, client_for):

@@ -14,12 +14,12 @@ questions); ``common`` holds the private helpers they share. Callers use
 from __future__ import annotations
 
 from .gatekeeping import decide_outreach, request_outreach, waive_outreach
+from .history import remove_participant, withdraw_approval
 from .invitations import OutreachRequired, respond_rsvp, send_invitation, send_invitations
 from .participants import (
     acknowledge_briefing,
     add_participant,
     record_practice_attendance,
-    remove_participant,
 )
 from .questions import pick_questions, submit_question, vote_question
 from .sessions import (
@@ -54,4 +54,5 @@ __all__ = [
     "update_session",
     "vote_question",
     "waive_outreach",
+    "withdraw_approval",
 ]

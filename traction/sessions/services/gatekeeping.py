@@ -39,6 +39,10 @@ def request_outreach(
     if contact.workspace_id != session.workspace_id:
         raise NotFound()
     _open(session)
+    if contact.is_archived:
+        raise ValidationFailed.field(
+            "contact_id", f"{contact.name} is archived; restore them before inviting them."
+        )
     if not contact.consent_to_contact:
         raise ValidationFailed.field(
             "contact_id",
@@ -102,6 +106,8 @@ def decide_outreach(
 
     permissions.check(actor, "outreach.decide", request)
     request = OutreachRequest.objects.select_for_update().get(pk=request.pk)
+    # Checked again on the locked row: the account may have changed owner since it was read.
+    permissions.check(actor, "outreach.decide", request)
     if request.status != OutreachStatus.PENDING:
         raise ValidationFailed.field(
             "__all__", f"This request is already {request.get_status_display().lower()}."

@@ -20,6 +20,7 @@ from traction.sessions.models import (
 )
 
 from .common import _on_commit, _open
+from .history import publish_declined
 
 
 class OutreachRequired(DomainError):
@@ -93,6 +94,7 @@ def respond_rsvp(
         raise ValidationFailed.field(
             "__all__", "This session was cancelled; there is nothing to answer."
         )
+    was = invitation.rsvp
     invitation.rsvp = RsvpStatus.ACCEPTED if accept else RsvpStatus.DECLINED
     invitation.rsvp_note = note.strip()[:500]
     invitation.responded_at = timezone.now()
@@ -103,4 +105,6 @@ def respond_rsvp(
         obj=invitation,
         changes={"note": invitation.rsvp_note} if invitation.rsvp_note else {},
     )
+    if not accept and was != RsvpStatus.DECLINED:
+        publish_declined(None, invitation)
     return invitation

@@ -54,18 +54,6 @@ def add_participant(actor: Viewer, *, session: Session, user_id: int, role: str)
 
 
 @transaction.atomic
-def remove_participant(actor: Viewer, *, participant: Participant) -> None:
-    permissions.check(actor, "participant.manage", participant.session)
-    audit.record(
-        actor,
-        action="participant.removed",
-        obj=participant.session,
-        changes={"user": participant.user_id},
-    )
-    participant.delete()
-
-
-@transaction.atomic
 def acknowledge_briefing(actor: Viewer, *, participant: Participant) -> Participant:
     """The participant confirms they read their briefing (rules, agenda, customers, conditions)."""
     permissions.check(actor, "briefing.acknowledge", participant)

@@ -11,7 +11,7 @@ from typing import Any
 
 from django.db import transaction
 
-from traction.core import audit, clock, permissions
+from traction.core import audit, clock, events, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.writes import save_new, validate
@@ -134,6 +134,7 @@ def cancel_session(actor: Viewer, *, session: Session, reason: str) -> Session:
     session.version += 1
     session.save()
     audit.record(actor, action="session.cancelled", obj=session, reason=reason.strip())
+    events.publish("session.cancelled", actor, session=session)
     for invitation in session.invitations.all():
         _on_commit(deliver_invitation, invitation.pk, "cancel")
     return session

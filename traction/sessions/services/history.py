@@ -1,0 +1,214 @@
+"""What sessions do when something happens in a lower app (``core.events``), and the
+use-cases that end a contact's or member's part in a session without deleting anything.
+
+- ``customer.owner_changed``: pending outreach requests move to the new account owner (the
+  former owner can no longer decide them), who gets a notice.
+- ``member.removed``: the former member leaves every session they took part in (the
+  participation is ended, not deleted; a later re-add makes a fresh one).
+- ``contact.erased``: the old name and email are rewritten in what sessions stored as text
+  (outreach messages, conditions, reasons, RSVP notes, delivery errors, top questions).
+- ``contact.consent_withdrawn``: the contact declines every open invitation.
+
+Each change is audited; ``participant.declined`` is published whenever a customer contact
+stops taking part in a session, so insights can act on it.
+"""
+
+from __future__ import annotations
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from traction.core import audit, events, permissions
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import CustomerPrincipal, Viewer
+from traction.customers.models import Contact, Customer
+from traction.sessions.models import (
+    Invitation,
+    OutreachRequest,
+    OutreachStatus,
+    Participant,
+    RsvpStatus,
+    TopQuestion,
+)
+
+from .common import _notify, _slug
+
+
+def move_pending_outreach(
+    actor: Viewer,
+    *,
+    customer: Customer,
+    old_owner_id: int | None,
+    new_owner_id: int | None,
+) -> None:
+    """Pending requests for the customer's contacts follow the account to its new owner."""
+    pending = list(
+        OutreachRequest.objects.select_for_update()
+        .filter(contact__customer_id=customer.pk, status=OutreachStatus.PENDING)
+        .exclude(account_owner_id=new_owner_id)
+        .select_related("contact", "session")
+    )
+    for request in pending:
+        before = request.account_owner_id
+        request.account_owner_id = new_owner_id
+        request.save(update_fields=["account_owner"])
+        audit.record(
+            actor,
+            action="outreach.reassigned",
+            obj=request,
+            changes={"owner": [before, new_owner_id]},
+            reason=f"The account owner of {customer.name} changed.",
+        )
+        _notify(
+            new_owner_id,
+            request.workspace_id,
+            f"Approval needed (you now own {customer.name}): invite {request.contact.name} "
+            f"to “{request.session.title}”.",
+            reverse("sessions:outreach_detail", args=[_slug(request.workspace_id), request.pk]),
+        )
+
+
+def leave_sessions(actor: Viewer, *, user_id: int) -> None:
+    """A member removed from the workspace leaves every session they take part in."""
+    _end_participations(
+        actor,
+        Participant.objects.filter(workspace_id=actor.workspace_id, user_id=user_id),
+        reason="They left the workspace.",
+    )
+
+
+def _end_participations(
+    actor: Viewer, participations: QuerySet[Participant], *, reason: str
+) -> int:
+    rows = list(participations.select_for_update().select_related("session"))
+    now = timezone.now()
+    for participant in rows:
+        participant.left_at = now
+        participant.left_reason = reason[:200]
+        participant.save(update_fields=["left_at", "left_reason"])
+        audit.record(
+            actor,
+            action="participant.removed",
+            obj=participant.session,
+            changes={"user": participant.user_id, "role": participant.role},
+            reason=reason,
+        )
+    return len(rows)
+
+
+@transaction.atomic
+def remove_participant(actor: Viewer, *, participant: Participant, reason: str = "") -> None:
+    """Take someone off a session: the participation ends (kept as history)."""
+    permissions.check(actor, "participant.manage", participant.session)
+    _end_participations(
+        actor,
+        Participant.objects.filter(pk=participant.pk),
+        reason=reason.strip() or "Removed from the session.",
+    )
+
+
+def redact_erased_contact(actor: Viewer, *, contact: Contact) -> None:
+    """Rewrite an erased contact's old name and email wherever sessions kept them as text."""
+    replacements: dict[str, str] = getattr(contact, "erasure_replacements", {})
+    if not replacements:
+        return
+    ws = contact.workspace_id
+    for model, fields in (
+        (OutreachRequest, ("message", "conditions", "reason")),
+        (Invitation, ("rsvp_note", "delivery_error")),
+    ):
+        for row in model.objects.filter(workspace_id=ws):
+            _rewrite(row, fields, replacements)
+    for question in TopQuestion.objects.filter(session__workspace_id=ws):
+        _rewrite(question, ("text",), replacements)
+
+
+def _rewrite(row: object, fields: tuple[str, ...], replacements: dict[str, str]) -> None:
+    changed = {}
+    for name in fields:
+        old = getattr(row, name)
+        new = audit.replace_texts(old, replacements)
+        if new != old:
+            changed[name] = new
+    if changed:
+        type(row)._base_manager.filter(pk=row.pk).update(**changed)  # type: ignore[attr-defined]
+
+
+def decline_for_contact(actor: Viewer | None, *, invitation: Invitation, reason: str) -> bool:
+    """Mark the contact's invitation declined (if it was not) and tell the higher apps.
+
+    Used by the RSVP decline, by a withdrawn consent and by a withdrawn approval."""
+    if invitation.rsvp == RsvpStatus.DECLINED:
+        return False
+    invitation.rsvp = RsvpStatus.DECLINED
+    invitation.responded_at = timezone.now()
+    invitation.save(update_fields=["rsvp", "responded_at"])
+    audit.record(
+        actor,
+        action="invitation.declined",
+        obj=invitation,
+        workspace_id=invitation.workspace_id,
+        reason=reason,
+    )
+    publish_declined(actor, invitation)
+    return True
+
+
+def publish_declined(actor: Viewer | None, invitation: Invitation) -> None:
+    """``participant.declined`` for a contact's invitation. The actor is the member who acted
+    (withdrawn consent or approval) or, when the contact declined through their own link, the
+    contact as a ``CustomerPrincipal`` (no account: handlers record it as the system)."""
+    who: Viewer | CustomerPrincipal = actor or CustomerPrincipal(
+        contact_id=invitation.contact_id,
+        workspace_id=invitation.workspace_id,
+        invitation_id=invitation.pk,
+        session_id=invitation.session_id,
+    )
+    events.publish(
+        "participant.declined",
+        who,  # type: ignore[arg-type]  # publish() is typed for members; see the docstring
+        session=invitation.session,
+        contact=invitation.contact,
+    )
+
+
+def consent_withdrawn(actor: Viewer, *, contact: Contact) -> None:
+    """The contact no longer agrees to be contacted: they decline every open invitation."""
+    now = timezone.now()
+    for invitation in (
+        Invitation.objects.select_for_update()
+        .filter(contact_id=contact.pk, session__ends_at__gt=now)
+        .exclude(rsvp=RsvpStatus.DECLINED)
+        .select_related("session", "contact")
+    ):
+        decline_for_contact(actor, invitation=invitation, reason="Consent to contact withdrawn.")
+
+
+@transaction.atomic
+def withdraw_approval(actor: Viewer, *, request: OutreachRequest, reason: str) -> OutreachRequest:
+    """The account owner takes back an approval (e.g. the customer relationship soured): the
+    request becomes declined, and an invitation already sent is declined for the contact."""
+    permissions.check(actor, "outreach.decide", request)
+    request = OutreachRequest.objects.select_for_update().get(pk=request.pk)
+    permissions.check(actor, "outreach.decide", request)  # still theirs once locked
+    if request.status != OutreachStatus.APPROVED:
+        raise ValidationFailed.field("__all__", "Only an approval can be withdrawn.")
+    if not reason.strip():
+        raise ValidationFailed.field("reason", "Say why, so the facilitator can respond.")
+    request.status = OutreachStatus.DECLINED
+    request.reason = reason.strip()
+    request.decided_by_id = actor.user_id
+    request.decided_at = timezone.now()
+    request.save()
+    audit.record(actor, action="outreach.withdrawn", obj=request, reason=request.reason)
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("session", "contact")
+        .filter(outreach=request)
+        .first()
+    )
+    if invitation is not None:
+        decline_for_contact(actor, invitation=invitation, reason="The account owner declined.")
+    return request
