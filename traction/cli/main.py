@@ -17,6 +17,7 @@ from traction.cli.accounts import ROLES, createuser, token, token_create
 from traction.cli.base import DEFAULT_SETTINGS, domain_command, fail, setup_django
 from traction.cli.data import demo, migrate
 from traction.cli.imports import import_
+from traction.cli.privacy import privacy
 from traction.cli.server import granian_argv, run, serve, worker
 from traction.cli.sessions import sessions, sessions_invite, sessions_list
 
@@ -93,6 +94,7 @@ def cli() -> None:
 
 for command in (migrate, demo, run, serve, worker, createuser, token, sessions, import_):
     cli.add_command(command)
+cli.add_command(privacy)
 
 
 if __name__ == "__main__":  # python -m traction.cli.main
