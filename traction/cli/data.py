@@ -31,7 +31,7 @@ def migrate(verbosity: int) -> None:
     _migrate(verbosity)
 
 
-def _echo_demo_logins() -> None:
+def _echo_demo_logins(password: str | None = None) -> None:
     from traction.demo import DEMO_PASSWORD
     from traction.demo.build import PEOPLE
 
@@ -39,7 +39,10 @@ def _echo_demo_logins() -> None:
     width = max(len(p.email) for p in PEOPLE)
     for person in PEOPLE:
         click.echo(f"  {person.email:<{width}}  {person.name} ({_role_label(person.role)})")
-    click.echo(f"Password for every demo login: {DEMO_PASSWORD}")
+    if password is None:
+        click.echo(f"Password for every demo login: {DEMO_PASSWORD}")
+    else:
+        click.echo(f"Password for every demo login (shown only now): {password}")
 
 
 def _role_label(role: str) -> str:
@@ -56,18 +59,27 @@ def _role_label(role: str) -> str:
 def demo(reset: bool) -> None:
     """Load the demo workspace 'Northwind Software' (slug northwind).
 
+    With production settings its accounts get a random password, printed once, instead
+    of the published demo password.
+
     It holds members in every role, customers with contacts and two programs, all created
     through the same use-cases as the app, so the audit trail is filled too. Without
     --reset an existing demo is left alone; with --reset it is deleted and rebuilt.
     """
+    import secrets
+
+    from django.conf import settings
+
     from traction.demo import build_demo, demo_exists, remove_demo
 
     if reset and demo_exists():
         remove_demo()
         click.echo("Deleted the demo workspace.")
-    built = build_demo()
+    # In production the published demo password would open an admin account to anyone.
+    password = secrets.token_urlsafe(12) if settings.TRACTION_PRODUCTION else None
+    built = build_demo(password=password) if password else build_demo()
     click.echo(
         f"Built the demo workspace: {len(built.users)} members, "
         f"{len(built.customers)} customers, {len(built.programs)} programs."
     )
-    _echo_demo_logins()
+    _echo_demo_logins(password)

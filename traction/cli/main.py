@@ -6,7 +6,8 @@ Django's own management commands, so ``traction shell`` or ``traction dbshell`` 
 
 This module defines the group and registers the commands, which live by subject in
 ``base`` (shared helpers), ``data`` (migrate, demo), ``server`` (run, serve, worker),
-``accounts`` (createuser, token), ``sessions`` and ``imports`` (import).
+``accounts`` (createuser, token), ``sessions``, ``imports`` (import), ``setup`` (setup,
+workspace create) and ``mail`` (mail test).
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ from traction.cli.accounts import ROLES, createuser, token, token_create
 from traction.cli.base import DEFAULT_SETTINGS, domain_command, fail, setup_django
 from traction.cli.data import demo, migrate
 from traction.cli.imports import import_
+from traction.cli.mail import mail
 from traction.cli.privacy import privacy
 from traction.cli.server import granian_argv, run, serve, worker
 from traction.cli.sessions import sessions, sessions_invite, sessions_list
+from traction.cli.setup import setup, workspace
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -87,12 +90,16 @@ def cli() -> None:
     actions, measured results and honest updates back to them.
 
     Start with 'traction run': it prepares the database, loads a demo workspace the
-    first time, and serves the app. Settings come from DJANGO_SETTINGS_MODULE
-    (default traction.settings.dev); DATABASE_URL points it at PostgreSQL.
+    first time, and serves the app. For a production install see docs/deploy.md
+    ('traction setup' creates the first workspace and its admin). Settings come from
+    DJANGO_SETTINGS_MODULE (default traction.settings.dev); DATABASE_URL points it at
+    PostgreSQL.
     """
 
 
 for command in (migrate, demo, run, serve, worker, createuser, token, sessions, import_):
+    cli.add_command(command)
+for command in (setup, workspace, mail):
     cli.add_command(command)
 cli.add_command(privacy)
 

@@ -181,6 +181,9 @@ TRACTION_SITE_URL = os.environ.get("TRACTION_SITE_URL", "http://127.0.0.1:8000")
 TRACTION_SITE_URL_SET = bool(os.environ.get("TRACTION_SITE_URL"))
 # `traction run` loads the demo workspace into an empty database (never in production).
 TRACTION_DEMO_ON_FIRST_RUN = True
+# Production settings say so: `traction demo` then gives the demo accounts a random
+# password instead of the published one.
+TRACTION_PRODUCTION = False
 # How long an SMTP connection may take before a send fails (seconds).
 EMAIL_TIMEOUT = 10
 

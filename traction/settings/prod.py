@@ -78,6 +78,7 @@ TRACTION_SITE_URL_SET = True
 # An empty production database gets its first workspace from `traction setup`, never the
 # demo (whose accounts have a published password).
 TRACTION_DEMO_ON_FIRST_RUN = False
+TRACTION_PRODUCTION = True
 
 # --- the database: explicit, pooled -----------------------------------------------------------
 

@@ -1,0 +1,119 @@
+"""``traction setup`` and ``traction workspace create``: the first workspace and its admin.
+
+An empty production database has no way in (nobody can invite anyone): ``traction setup
+NAME --admin EMAIL`` creates the first workspace with its admin, asking for the admin's
+password. ``traction workspace create`` does the same for any later workspace; an admin
+who already has an account keeps their password.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+import click
+
+from traction.cli.base import domain_command
+
+
+def _read_password(from_stdin: bool) -> str:
+    if from_stdin:
+        line = sys.stdin.readline().rstrip("\r\n")
+        if not line:
+            raise click.UsageError("--password-stdin: no password on standard input.")
+        return line
+    password: str = click.prompt(
+        "Password for the admin", hide_input=True, confirmation_prompt=True
+    )
+    return password
+
+
+def _create(name: str, slug: str, admin_email: str, admin_name: str | None, stdin: bool) -> None:
+    from django.conf import settings
+    from django.db import transaction
+    from django.urls import reverse
+
+    from traction.accounts import services
+    from traction.accounts.models import User
+    from traction.core.errors import ValidationFailed
+
+    admin = User.objects.filter(email__iexact=admin_email.strip()).first()
+    if admin is None:
+        if not admin_name:
+            raise ValidationFailed.field("admin_name", "--admin-name: enter the admin's name.")
+        password = _read_password(stdin)
+        with transaction.atomic():
+            admin = services.create_user(email=admin_email, full_name=admin_name, password=password)
+            workspace = services.create_workspace(name=name, admin=admin, slug=slug)
+        click.echo(f"Created the user {admin.email} ({admin.full_name}).")
+    else:
+        workspace = services.create_workspace(name=name, admin=admin, slug=slug)
+    site = settings.TRACTION_SITE_URL.rstrip("/")
+    click.echo(
+        f"Created the workspace {workspace.name} ({workspace.slug}) with {admin.email} as admin."
+    )
+    click.echo(f"Sign in at {site}{reverse('accounts:login')}")
+
+
+admin_options = [
+    click.option("--admin", "admin_email", required=True, help="The admin's email (sign-in)."),
+    click.option(
+        "--admin-name", help="The admin's full name (needed when they have no account yet)."
+    ),
+    click.option("--slug", default="", help="The workspace's address (default: from NAME)."),
+    click.option(
+        "--password-stdin",
+        is_flag=True,
+        help="Read the new admin's password from the first line of standard input "
+        "(for scripts) instead of asking.",
+    ),
+]
+
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def with_admin_options(func: F) -> F:
+    for option in reversed(admin_options):
+        func = option(func)
+    return func
+
+
+@click.command()
+@click.argument("name")
+@with_admin_options
+@domain_command
+def setup(
+    name: str, admin_email: str, admin_name: str | None, slug: str, password_stdin: bool
+) -> None:
+    """Create the first workspace, NAME, and its admin: the first step on a new install.
+
+    Asks for the admin's password (twice) unless --password-stdin is given. Refuses once
+    any workspace exists: later workspaces come from 'traction workspace create'.
+    """
+    from traction.accounts.models import Workspace
+    from traction.core.errors import Conflict
+
+    if Workspace.objects.exists():
+        raise Conflict(
+            "Traction is already set up (a workspace exists). Create another workspace with "
+            "'traction workspace create NAME --admin EMAIL'."
+        )
+    _create(name, slug, admin_email, admin_name, password_stdin)
+
+
+@click.group()
+def workspace() -> None:
+    """Manage workspaces from the shell."""
+
+
+@workspace.command("create")
+@click.argument("name")
+@with_admin_options
+@domain_command
+def workspace_create(
+    name: str, admin_email: str, admin_name: str | None, slug: str, password_stdin: bool
+) -> None:
+    """Create the workspace NAME with EMAIL as its admin (creating their account if needed)."""
+    _create(name, slug, admin_email, admin_name, password_stdin)
