@@ -103,6 +103,15 @@ class StepMergeIn(InputSchema):
     title: Text = Field("", max_length=160, description="A new title for the merged step.")
 
 
+class ContributorOut(Schema):
+    insight_id: int
+    speaker_name: str
+    customer_id: int | None
+    organisation: str
+    internal: bool
+    text: str
+
+
 class InsightOut(Schema):
     id: int
     session_id: int
@@ -114,6 +123,16 @@ class InsightOut(Schema):
     speaker_name: str
     customer_id: int | None
     internal: bool
+    attributed: bool = Field(
+        description="Credited to someone we know (a customer contact or an internal "
+        "participant). An unattributed note is not customer input and cannot be voted on."
+    )
+    votable: bool = Field(description="Customers may vote on it.")
+    merged_into_id: int | None
+    contributors: list[ContributorOut] = Field(
+        description="Whose words the card holds: itself first, then the insights merged into "
+        "it (those you may see), each with its own speaker and organisation."
+    )
     tags: list[str]
     status: Literal["candidate", "accepted", "discarded", "merged"]
     source: Literal["live", "import", "api"]
@@ -129,6 +148,28 @@ class InsightOut(Schema):
     @staticmethod
     def resolve_tags(obj: Insight) -> list[str]:
         return obj.tags.split()
+
+    @staticmethod
+    def resolve_attributed(obj: Insight) -> bool:
+        return obj.is_attributed
+
+    @staticmethod
+    def resolve_votable(obj: Insight) -> bool:
+        return obj.is_votable
+
+    @staticmethod
+    def resolve_contributors(obj: Insight) -> list[ContributorOut]:
+        return [
+            ContributorOut(
+                insight_id=i.pk,
+                speaker_name=i.speaker_name,
+                customer_id=i.customer_id,
+                organisation=i.customer.name if i.customer_id and i.customer else "",
+                internal=i.internal,
+                text=i.text,
+            )
+            for i in [obj, *getattr(obj, "visible_merged", [])]
+        ]
 
 
 class InsightIn(InputSchema):

@@ -17,6 +17,7 @@ from traction.core.permissions import Viewer
 from traction.customers.models import Contact
 from traction.sessions.models import Invitation, RsvpStatus, Session
 
+from . import rules
 from .models import (
     GRID_KINDS,
     ImportBatch,
@@ -155,6 +156,15 @@ def step(viewer: Viewer, step_id: int, action: str = "insight.view") -> Step:
     return found
 
 
+def _with_contributors(viewer: Viewer, qs: QuerySet[Insight]) -> QuerySet[Insight]:
+    """Each card with ``visible_merged``: the insights merged into it the viewer may see
+    (a merged card's other contributors, each with their own speaker and organisation)."""
+    merged = rules.visible_insights(
+        viewer, Insight.objects.select_related("customer").order_by("created_at", "id")
+    )
+    return qs.prefetch_related(Prefetch("merged", queryset=merged, to_attr="visible_merged"))
+
+
 def insights(
     viewer: Viewer,
     *,
@@ -172,14 +182,17 @@ def insights(
         qs = qs.filter(kind=kind)
     if internal is not None:
         qs = qs.filter(internal=internal)
-    return qs.select_related("step", "scenario", "customer").order_by("created_at", "id")
+    qs = qs.select_related("step", "scenario", "customer").order_by("created_at", "id")
+    return _with_contributors(viewer, qs)
 
 
 def insight(viewer: Viewer, insight_id: int, action: str = "insight.view") -> Insight:
     found = permissions.get(
         viewer,
         "insight.view",
-        Insight.objects.select_related("session", "step", "scenario", "customer"),
+        _with_contributors(
+            viewer, Insight.objects.select_related("session", "step", "scenario", "customer")
+        ),
         pk=insight_id,
     )
     if action != "insight.view":
@@ -202,12 +215,13 @@ def session_insights(
     viewer: Viewer, session: Session, *, status: str = InsightStatus.ACCEPTED
 ) -> QuerySet[Insight]:
     """A session's insights the viewer may see, in capture order, with their dots."""
-    return (
+    return _with_contributors(
+        viewer,
         permissions.scope(viewer, "insight.view", Insight.objects.all())
         .filter(session=session, status=status)
         .select_related("step", "customer")
         .annotate(dot_count=dot_totals())
-        .order_by("created_at", "id")
+        .order_by("created_at", "id"),
     )
 
 

@@ -1,5 +1,6 @@
 """Use-cases of the review queue: accept or discard imported candidates, and merge insights
-of a session into one (text, tags and votes follow). Both check ``insight.import``.
+of a session into one card (each keeps its words and speaker as a contributor; tags and
+votes follow). Both check ``insight.import``.
 """
 
 from __future__ import annotations
@@ -57,28 +58,60 @@ def review_insights(
 
 @transaction.atomic
 def merge_insights(actor: Viewer, *, into: Insight, others: Sequence[int]) -> Insight:
-    """Fold other insights of the same session into one: their text is appended to it,
-    their votes become its votes, and they are kept, marked merged, for the record."""
+    """Fold other insights of the same session into one card.
+
+    Attribution survives: the card's own words, speaker and organisation are not rewritten;
+    each merged insight is kept as it was, marked merged into the card, and shown on it as
+    a contributor with its own speaker, organisation and words (``Insight.contributors``).
+    Their tags join the card's; cards merged into them move to the card as well.
+
+    Refused: an internal remark merged with a customer's words (either way round); a card
+    already merged or discarded, on either side; and dots that would land on a card that
+    cannot be voted on (``Insight.is_votable``). Otherwise each customer's dots on the
+    merged cards move to the card, so what a customer has spent is what the ranking shows.
+    """
     session = into.session
     permissions.check(actor, "insight.import", session)
     ids = [i for i in dict.fromkeys(others) if i != into.pk]
     if not ids:
         raise ValidationFailed.field("others", "Pick at least one other insight to merge.")
     found = {i.pk: i for i in _candidates(session, ids)}
-    if any(i.status in (InsightStatus.MERGED, InsightStatus.DISCARDED) for i in found.values()):
-        raise ValidationFailed.field("others", "Merged or discarded insights cannot be merged.")
     into = Insight.objects.select_for_update().get(pk=into.pk)
-    parts = [into.text] + [found[i].text for i in ids]
-    into.text = " ".join(p.strip() for p in parts if p.strip())[:5000]
-    into.tags = normalize_tags(
-        into.tags.split() + [t for i in ids for t in found[i].tags.split()][:MAX_TAGS]
+    closed = (InsightStatus.MERGED, InsightStatus.DISCARDED)
+    if into.status in closed:
+        raise ValidationFailed.field(
+            "into", "Merge into a card on the map or in the queue, not a merged or discarded one."
+        )
+    if any(i.status in closed for i in found.values()):
+        raise ValidationFailed.field("others", "Merged or discarded insights cannot be merged.")
+    mixed = [i for i in found.values() if i.internal != into.internal]
+    if mixed:
+        raise ValidationFailed.field(
+            "others",
+            "An internal participant's remark never merges with a customer's words: "
+            + ", ".join(f"“{i.text[:60]}”" for i in mixed)
+            + (" is internal." if not into.internal else " is a customer's."),
+        )
+    voted = (
+        Vote.objects.filter(insight_id__in=ids)
+        .values("contact_id")
+        .annotate(dots=Sum("dots"))
+        .order_by("contact_id")
     )
+    moving = list(voted)
+    if moving and not into.is_votable:
+        raise ValidationFailed.field(
+            "into",
+            "Customers voted on the insights you are merging; merge them into a card customers "
+            "can vote on (an accepted moment of truth, issue or idea said by a customer), or "
+            "their dots would be spent on nothing.",
+        )
+    words = into.tags.split() + [t for i in ids for t in found[i].tags.split()]
+    into.tags = normalize_tags(list(dict.fromkeys(words))[:MAX_TAGS])
     into.version += 1
-    into.save(update_fields=["text", "tags", "version"])
-    # Votes follow the text: each customer's dots on the merged cards go to the kept one.
-    for row in (
-        Vote.objects.filter(insight_id__in=ids).values("contact_id").annotate(dots=Sum("dots"))
-    ):
+    into.save(update_fields=["tags", "version"])
+    # Dots follow the words: each customer's dots on the merged cards go to the kept one.
+    for row in moving:
         vote, created = Vote.objects.get_or_create(
             insight=into,
             contact_id=row["contact_id"],
@@ -93,8 +126,18 @@ def merge_insights(actor: Viewer, *, into: Insight, others: Sequence[int]) -> In
         if not created:
             Vote.objects.filter(pk=vote.pk).update(dots=F("dots") + row["dots"])
     Vote.objects.filter(insight_id__in=ids).delete()
+    Insight.objects.filter(merged_into_id__in=ids).update(merged_into=into)
     Insight.objects.filter(pk__in=ids).update(
         status=InsightStatus.MERGED, merged_into=into, version=F("version") + 1
     )
-    audit.record(actor, action="insights.merged", obj=into, changes={"merged": ids})
+    audit.record(
+        actor,
+        action="insights.merged",
+        obj=into,
+        changes={
+            "merged": ids,
+            "speakers": {str(i): found[i].speaker_name for i in ids},
+            "dots_moved": {str(r["contact_id"]): r["dots"] for r in moving},
+        },
+    )
     return into

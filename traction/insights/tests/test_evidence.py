@@ -279,3 +279,105 @@ def test_the_voting_page_removes_dots_through_its_form(cast: Cast, opened: Room)
     assert not Vote.objects.filter(contact=opened.iris).exists()
     response = client.post(url + "remove-dots/", {"contact_id": "²", "reason": "x"})
     assert response.status_code == 422
+
+
+# --- 5. attribution survives merging -------------------------------------------------------------
+
+
+def test_a_merged_card_keeps_every_contributor_with_their_own_organisation(
+    cast: Cast, opened: Room
+) -> None:
+    fran = cast.viewer("facilitator")
+    issue, idea = opened.cards["issue"], opened.cards["idea"]  # Ian (Initech), Gus (Globex)
+    services.merge_insights(fran, into=issue, others=[idea.pk])
+    issue.refresh_from_db()
+    assert (issue.text, issue.speaker_name, issue.customer_id) == (
+        "Approval takes three weeks",
+        "Ian Initech",
+        cast.other_customer.pk,  # type: ignore[union-attr]
+    )
+    status, body = call(api_client(cast, "facilitator"), "GET", f"/insights/{issue.pk}")
+    assert status == 200
+    assert [(c["speaker_name"], c["organisation"], c["text"]) for c in body["contributors"]] == [
+        ("Ian Initech", "Initech", "Approval takes three weeks"),
+        ("Gus Globex", "Globex", "Let us pay by card"),
+    ]
+    card = next(
+        c for c in ranking.results(opened.session, cast.viewer("admin")).overall
+        if c.insight_id == issue.pk
+    )  # fmt: skip
+    assert [(c.speaker_name, c.organisation) for c in card.contributors] == [
+        ("Ian Initech", "Initech"),
+        ("Gus Globex", "Globex"),
+    ]
+
+
+def test_an_internal_remark_never_merges_into_a_customer_card(cast: Cast, opened: Room) -> None:
+    fran = cast.viewer("facilitator")
+    internal, mot = opened.cards["internal"], opened.cards["mot"]
+    for into, other in ((mot, internal), (internal, mot)):
+        with pytest.raises(ValidationFailed) as exc:
+            services.merge_insights(fran, into=into, others=[other.pk])
+        assert "never merges with a customer's words" in exc.value.errors["others"][0]
+    assert Insight.objects.filter(status="merged").count() == 0
+    mot.refresh_from_db()
+    assert mot.text == "The first invoice arrives"
+
+
+def test_merging_never_moves_dots_onto_a_card_that_cannot_be_voted_on(
+    cast: Cast, opened: Room
+) -> None:
+    fran = cast.viewer("facilitator")
+    add(cast, opened, opened.gina, "mot", 2)
+    quote = opened.cards["quote"]  # Gina's quote: not votable
+    with pytest.raises(ValidationFailed) as exc:
+        services.merge_insights(fran, into=quote, others=[opened.cards["mot"].pk])
+    assert "their dots would be spent on nothing" in exc.value.errors["into"][0]
+    assert Vote.objects.get(contact=opened.gina).insight_id == opened.cards["mot"].pk
+    # A merge onto a votable card moves the dots; what Gina spent is what the ranking shows.
+    services.merge_insights(fran, into=opened.cards["idea"], others=[opened.cards["mot"].pk])
+    found = ranking.results(opened.session, cast.viewer("admin"))
+    spent = {b.contact.pk: b.spent for b in ranking.ballots(opened.session)}
+    assert spent[opened.gina.pk] == 2
+    assert found.dots_cast == sum(spent.values()) == 2
+
+
+# --- 6. unattributed notes are not customer input -------------------------------------------------
+
+
+def test_an_unattributed_note_is_not_voted_on_until_someone_says_who_said_it(
+    cast: Cast, opened: Room
+) -> None:
+    fran = cast.viewer("facilitator")
+    step = opened.cards["mot"].step
+    assert step is not None
+    note = services.capture_insight(
+        fran, session=opened.session, kind="issue", text="Someone said it is slow",
+        step_id=step.pk,
+    )  # fmt: skip
+    named = Insight.objects.create(
+        workspace_id=opened.session.workspace_id, program_id=opened.session.program_id,
+        session=opened.session, kind="idea", text="Hank wants a portal",
+        speaker_name="Hank Newman", source="import",
+    )  # fmt: skip
+    assert not note.is_votable
+    assert not named.is_votable
+    votable = set(voting.votable_cards(opened.session).values_list("pk", flat=True))
+    assert note.pk not in votable
+    assert named.pk not in votable
+    assert set(Insight.objects.votable().filter(session=opened.session)) == {
+        opened.cards[n] for n in ("mot", "issue", "idea", "issue2")
+    }
+    with pytest.raises(ValidationFailed) as exc:
+        voting.add_dot(fran, session=opened.session, contact_id=opened.gina.pk, insight_id=note.pk)
+    assert "unattributed" in exc.value.errors["insight_id"][0]
+    assert note.pk not in {c.insight_id for c in ranking.results(opened.session).overall}
+    page = web(cast).get(f"/w/{cast.acme.slug}/insights/sessions/{opened.session.pk}/map/")
+    assert "Unattributed — who said this?" in page.content.decode()
+    services.update_insight(fran, insight=note, changes={"speaker": f"c:{opened.ian.pk}"})
+    assert voting.votable_cards(opened.session).filter(pk=note.pk).exists()
+    add(cast, opened, opened.ian, "mot")
+    voting.add_dot(fran, session=opened.session, contact_id=opened.ian.pk, insight_id=note.pk)
+    note.refresh_from_db()
+    with pytest.raises(ValidationFailed):
+        services.update_insight(fran, insight=note, changes={"speaker": ""})

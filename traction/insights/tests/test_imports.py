@@ -564,25 +564,31 @@ def test_the_api_review_queue_accepts_and_merges(room: Room, api_client_for) -> 
     client = api_client_for("core_team")
     queue = client.get(api_url(room, "review")).json()
     assert [i["source_line"] for i in queue["items"]] == [3, 11, 15]
-    merged = client.post(
+    # Cora's question is an internal remark: it never merges into Gina's words.
+    refused = client.post(
         api_url(room, "review/merge"),
         {"into_id": a.pk, "others": [b.pk]},
         content_type="application/json",
     )
-    assert merged.status_code == 200, merged.content
-    assert merged.json()["text"] == (
-        "Approval takes three weeks. Every single time. Who approves it?"
+    assert refused.status_code == 422
+    merged = client.post(
+        api_url(room, "review/merge"),
+        {"into_id": a.pk, "others": [c.pk]},
+        content_type="application/json",
     )
+    assert merged.status_code == 200, merged.content
+    # Gina's words are not rewritten; Ivy's stay hers, credited to Initech.
+    assert merged.json()["text"] == "Approval takes three weeks. Every single time."
     decided = client.post(
         api_url(room, "review"),
-        {"decision": "accept", "insight_ids": [a.pk, c.pk]},
+        {"decision": "accept", "insight_ids": [a.pk, b.pk]},
         content_type="application/json",
     )
     assert decided.json() == {"changed": 2}
     assert dict(Insight.objects.values_list("pk", "status")) == {
         a.pk: "accepted",
-        b.pk: "merged",
-        c.pk: "accepted",
+        b.pk: "accepted",
+        c.pk: "merged",
     }
     foreign = client.post(
         api_url(room, "review"),

@@ -292,13 +292,14 @@ def test_candidates_are_accepted_or_discarded_in_bulk(room: Room) -> None:
     assert list(selectors.review_queue(room.session)) == []
 
 
-def test_merging_candidates_joins_their_words_and_keeps_the_merged_for_the_record(
+def test_merging_candidates_keeps_each_ones_words_as_contributors_for_the_record(
     room: Room,
 ) -> None:
     cora = room.cast.viewer("core_team")
     a, b, c = candidates(room, "We print", "every invoice", "twice")
     kept = services.merge_insights(cora, into=a, others=[b.pk, c.pk])
-    assert kept.text == "We print every invoice twice"
+    assert kept.text == "We print"
+    assert [i.text for i in kept.contributors()] == ["We print", "every invoice", "twice"]
     b.refresh_from_db()
     assert (b.status, b.merged_into_id) == ("merged", a.pk)
     with pytest.raises(ValidationFailed):

@@ -159,12 +159,12 @@ def test_the_review_queue_accepts_discards_merges_and_edits(room: Room) -> None:
     assert (c.kind, c.step_id, c.status) == ("issue", room.steps[1].pk, "candidate")
 
     decide = url(room, "review_decide", session_id=room.session.pk)
-    client.post(decide, {"action": "merge", "ids": [str(a.pk), str(b.pk)]})
-    client.post(decide, {"action": "accept", "ids": [str(a.pk), str(c.pk)]})
+    client.post(decide, {"action": "merge", "ids": [str(a.pk), str(c.pk)]})
+    client.post(decide, {"action": "accept", "ids": [str(a.pk), str(b.pk)]})
     assert dict(Insight.objects.values_list("pk", "status")) == {
         a.pk: "accepted",
-        b.pk: "merged",
-        c.pk: "accepted",
+        b.pk: "accepted",
+        c.pk: "merged",
     }
     empty = client.get(url(room, "review", session_id=room.session.pk))
     assert "Nothing waiting for review." in text(empty)
