@@ -15,9 +15,10 @@ RUN_STAMP := $(VENV)/.stamp-lock
 DEV_STAMP := $(VENV)/.stamp-dev-lock
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: help run test bench docs lock system-deps bench-deps clean
+.PHONY: help install run test bench docs lock system-deps bench-deps clean
 
 help:
+	@echo "make install create .venv with the locked dependencies only (for deployments)"
 	@echo "make run     set up .venv, migrate, load the demo (first time) and serve on PORT=$(PORT)"
 	@echo "make test    lint, types, checks and every test suite (SQLite and PostgreSQL)"
 	@echo "make bench   benchmark figures into docs/benchmarks.md"
@@ -36,6 +37,11 @@ $(RUN_STAMP): requirements/lock.txt pyproject.toml
 $(DEV_STAMP): $(RUN_STAMP) requirements/dev-lock.txt
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements/dev-lock.txt
 	@touch $@
+
+# For deployment scripts: the virtualenv and the locked dependencies, nothing started, no
+# database touched (docs/deploy.md).
+install: $(RUN_STAMP)
+	@echo "Installed: $(BIN)/traction"
 
 run: $(RUN_STAMP)
 	$(BIN)/traction run --port $(PORT)
