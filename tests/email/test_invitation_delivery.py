@@ -6,21 +6,30 @@ attachment with icalendar.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
+from aiosmtpd.controller import Controller
 from django.core import signing
+from django.utils import timezone
 from django_tasks import TaskResultStatus
+from django_tasks_db.models import DBTaskResult
 
+from traction.core.models import AuditEvent
+from traction.core.testing.cast import Cast
+from traction.customers.models import Contact
 from traction.sessions import rsvp, tasks
 from traction.sessions.models import (
+    DeliveryStatus,
     Invitation,
     Session,
     SessionStatus,
 )
 
-from .conftest import Received, SmtpServer, rsvp_of
+from .conftest import CollectingHandler, Received, SmtpServer, _free_port, rsvp_of
 
 BERLIN = ZoneInfo("Europe/Berlin")
 
@@ -179,3 +188,105 @@ def test_an_update_for_a_session_cancelled_meanwhile_is_not_sent(
 
     (received,) = smtp_server.messages
     assert received.calendar["METHOD"] == "CANCEL"
+
+
+# --- an email that cannot be sent is never recorded as sent -----------------------------------
+
+
+class RefusingHandler(CollectingHandler):
+    """A mail server that refuses one recipient (550: no such user) and takes the rest."""
+
+    def __init__(self, refused: str) -> None:
+        super().__init__()
+        self.refused = refused
+
+    async def handle_RCPT(
+        self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
+    ) -> str:
+        if address == self.refused:
+            return f"550 5.1.1 <{address}>: Recipient address rejected: User unknown"
+        envelope.rcpt_tos.append(address)
+        return "250 OK"
+
+
+@pytest.fixture
+def refusing_server(smtp_server: SmtpServer, settings: Any) -> Iterator[RefusingHandler]:
+    """Like ``smtp_server`` (whose settings it reuses), with a server refusing Gina."""
+    handler = RefusingHandler("gina@globex.test")
+    controller = Controller(handler, hostname="127.0.0.1", port=_free_port("127.0.0.1"))
+    controller.start()
+    settings.EMAIL_PORT = controller.port
+    try:
+        yield handler
+    finally:
+        controller.stop()
+
+
+def test_a_refused_address_is_recorded_as_not_delivered_with_the_reason(
+    refusing_server: RefusingHandler, invitation: Invitation
+) -> None:
+    deliver(invitation, "invite")
+    assert refusing_server.messages == []
+    invitation.refresh_from_db()
+    assert invitation.delivery == DeliveryStatus.FAILED
+    assert invitation.delivered_at is None
+    assert invitation.delivery_attempts == 1
+    assert invitation.delivery_error == (
+        "Invitation not delivered: the mail server refused the address "
+        "(550 5.1.1 <gina@globex.test>: Recipient address rejected: User unknown)."
+    )
+    event = AuditEvent.objects.get(action="invitation.not_delivered")
+    assert event.changes == {"kind": "invite", "attempt": 1, "retry": False}
+
+
+def test_an_unreachable_server_is_not_delivered_and_retried_later(
+    smtp_server: SmtpServer, invitation: Invitation, settings: Any
+) -> None:
+    settings.EMAIL_PORT = _closed_port()
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    tasks.deliver_invitation.call(invitation.pk, "invite")
+    invitation.refresh_from_db()
+    assert invitation.delivery == DeliveryStatus.FAILED
+    assert invitation.delivery_error.startswith(
+        "Invitation not delivered: the mail server could not be reached ("
+    )
+    assert "Traction tries again at" in invitation.delivery_error
+    retry = DBTaskResult.objects.get()
+    assert retry.args_kwargs == {"args": [invitation.pk, "invite", 2], "kwargs": {}}
+    assert retry.run_after > timezone.now() + timedelta(seconds=50)
+
+
+def _closed_port() -> int:
+    return _free_port("127.0.0.1")  # nobody listens there once the probe closed it
+
+
+def test_the_facilitator_sees_not_delivered_and_can_send_again(
+    refusing_server: RefusingHandler,
+    invitation: Invitation,
+    cast: Cast,
+    client_for: Any,
+    api_client_for: Any,
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    deliver(invitation, "invite")
+    client = client_for("facilitator")
+    page = client.get(f"/w/acme/sessions/{invitation.session_id}/").content.decode()
+    assert '<span class="badge badge-warn">Not delivered</span>' in page
+    assert "Recipient address rejected" in page
+    assert ">Send again<" in page
+    listed = api_client_for("facilitator").get(
+        f"/api/v1/sessions/{invitation.session_id}/invitations"
+    )
+    row = listed.json()["items"][0] if "items" in listed.json() else listed.json()[0]
+    assert (row["delivery"], row["delivered_at"]) == ("failed", None)
+    assert row["delivery_error"].startswith("Invitation not delivered:")
+    # The address is corrected; "Send again" delivers and the record says so.
+    assert cast.contact is not None
+    Contact.objects.filter(pk=cast.contact.pk).update(email="gina.new@globex.test")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/w/acme/sessions/outreach/{invitation.outreach_id}/invite/again/")
+    assert response.status_code == 302
+    invitation.refresh_from_db()
+    assert (invitation.delivery, invitation.delivery_error) == (DeliveryStatus.DELIVERED, "")
+    assert invitation.delivered_at is not None
+    assert [m.rcpt_tos for m in refusing_server.messages] == [["gina.new@globex.test"]]

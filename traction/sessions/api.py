@@ -270,6 +270,19 @@ def send_invitation(request: HttpRequest, request_id: int) -> Status[Invitation]
 
 
 @router.post(
+    "/outreach-requests/{request_id}/invitation/resend",
+    response=responses({200: SessionInvitationOut}, object_path=True),
+    operation_id="resend_invitation",
+    summary="Send an invitation's email again (e.g. after it was not delivered)",
+)
+def resend_invitation(request: HttpRequest, request_id: int) -> Invitation:
+    """The invitation's ``delivery`` is "queued" until the mail server takes the email."""
+    v = viewer(request)
+    found = selectors.outreach_request(v, request_id)
+    return services.resend_invitation(v, invitation=selectors.invitation_of(found))
+
+
+@router.post(
     "/sessions/{session_id}/invitations",
     response=responses({200: list[SessionInvitationOut]}, object_path=True),
     operation_id="send_invitations",

@@ -312,7 +312,13 @@ class SessionInvitationOut(Schema):
     rsvp: str = Field(description="invited (no answer yet), accepted or declined.")
     rsvp_note: str
     responded_at: dt.datetime | None
-    sent_at: dt.datetime
+    sent_at: dt.datetime = Field(description="When the invitation was made (and its email queued).")
+    delivery: str = Field(
+        description="The last email's fate: queued (sending), delivered (the mail server took "
+        "it) or failed (not delivered; see delivery_error)."
+    )
+    delivery_error: str = Field(description="Why the last email was not delivered; else empty.")
+    delivered_at: dt.datetime | None
     last_sequence_sent: int
 
     @staticmethod

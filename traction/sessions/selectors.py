@@ -114,6 +114,14 @@ def invitations(session: Session) -> QuerySet[Invitation]:
     )
 
 
+def invitation_of(request: OutreachRequest) -> Invitation:
+    """The invitation behind an outreach request the caller may act on, or NotFound."""
+    found = Invitation.objects.select_related("session", "contact").filter(outreach=request).first()
+    if found is None:
+        raise NotFound("This contact has not been invited yet.")
+    return found
+
+
 def participants(session: Session) -> QuerySet[Participant]:
     return session.participants.select_related("user").order_by("role", "user__full_name")
 

@@ -13,19 +13,28 @@ sent twice.
 from __future__ import annotations
 
 import logging
+import smtplib
+from datetime import timedelta
 from typing import cast
 
-from django_tasks import task
+from django.db.models import F
+from django.utils import timezone
+from django_tasks import default_task_backend, task
+
+from traction.core import audit
 
 from . import emails
-from .models import Invitation, OutreachRequest
+from .models import DeliveryStatus, Invitation, OutreachRequest
 
 logger = logging.getLogger(__name__)
 
 
 @task()
-def deliver_invitation(invitation_id: int, kind: str) -> int:
-    """Send an invitation ("invite"), its update ("update") or cancellation ("cancel")."""
+def deliver_invitation(invitation_id: int, kind: str, attempt: int = 1) -> int:
+    """Send an invitation ("invite"), its update ("update") or cancellation ("cancel").
+
+    The invitation records the outcome: "delivered" once the mail server accepted it, or
+    "failed" with the reason (a temporary failure is retried after ``RETRY_DELAYS``)."""
     if kind not in emails.KINDS:
         raise ValueError(f"Unknown invitation email kind {kind!r}; use one of {emails.KINDS}.")
     invitation = (
@@ -47,10 +56,74 @@ def deliver_invitation(invitation_id: int, kind: str) -> int:
     if kind == "update" and invitation.last_sequence_sent >= session.calendar_sequence:
         # Two changes in a row queue two updates; the first already sent the latest version.
         return 0
-    sent = emails.send_invitation(invitation, kind=cast(emails.Kind, kind))
-    # Remember which version of the event this contact's calendar now holds.
-    Invitation.objects.filter(pk=invitation.pk).update(last_sequence_sent=session.calendar_sequence)
+    try:
+        sent = emails.send_invitation(invitation, kind=cast(emails.Kind, kind))
+        if not sent:
+            raise smtplib.SMTPException("The mail backend accepted no message.")
+    except (smtplib.SMTPException, OSError) as exc:
+        _not_delivered(invitation, kind, exc, attempt)
+        return 0
+    # Delivered to the mail server; remember which version of the event the contact now holds.
+    Invitation.objects.filter(pk=invitation.pk).update(
+        last_sequence_sent=session.calendar_sequence,
+        delivery=DeliveryStatus.DELIVERED,
+        delivery_error="",
+        delivered_at=timezone.now(),
+        delivery_attempts=F("delivery_attempts") + 1,
+    )
     return sent
+
+
+# A temporary failure (server unreachable, 4xx) is retried after these delays; a refusal
+# (5xx, e.g. no such recipient) is final: sending again would be refused again.
+RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=10), timedelta(hours=1))
+_KIND_WORDS = {"invite": "invitation", "update": "update", "cancel": "cancellation"}
+
+
+def _not_delivered(invitation: Invitation, kind: str, exc: Exception, attempt: int) -> None:
+    """Record why the email did not go, and retry a temporary failure with backoff."""
+    permanent, reason = _explain(exc)
+    retry_at = None
+    if not permanent and attempt <= len(RETRY_DELAYS):
+        retry_at = timezone.now() + RETRY_DELAYS[attempt - 1]
+        if default_task_backend.supports_defer:
+            deliver_invitation.using(run_after=retry_at).enqueue(invitation.pk, kind, attempt + 1)
+        else:
+            retry_at = None  # this task backend cannot wait: "Send again" is the way
+    what = _KIND_WORDS.get(kind, kind).capitalize()
+    text = f"{what} not delivered: {reason}"
+    if retry_at is not None:
+        text += f" Traction tries again at {retry_at:%H:%M} UTC."
+    Invitation.objects.filter(pk=invitation.pk).update(
+        delivery=DeliveryStatus.FAILED,
+        delivery_error=text[:500],
+        delivery_attempts=F("delivery_attempts") + 1,
+    )
+    audit.record(
+        None,
+        action="invitation.not_delivered",
+        obj=invitation,
+        changes={"kind": kind, "attempt": attempt, "retry": retry_at is not None},
+        reason=text,
+    )
+    logger.warning("Invitation %s: %s", invitation.pk, text)
+
+
+def _explain(exc: Exception) -> tuple[bool, str]:
+    """(is it permanent, a sentence for the facilitator)."""
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        codes = [
+            f"{code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"
+            for code, msg in exc.recipients.values()
+        ]
+        return True, f"the mail server refused the address ({'; '.join(codes)})."
+    if isinstance(exc, smtplib.SMTPResponseException):
+        message = exc.smtp_error
+        text = message.decode(errors="replace") if isinstance(message, bytes) else str(message)
+        return exc.smtp_code >= 500, f"the mail server answered {exc.smtp_code} {text}."
+    if isinstance(exc, OSError) and not isinstance(exc, smtplib.SMTPException):
+        return False, f"the mail server could not be reached ({exc.strerror or exc})."
+    return False, f"{exc}."
 
 
 @task()

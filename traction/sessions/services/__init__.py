@@ -15,7 +15,13 @@ from __future__ import annotations
 
 from .gatekeeping import decide_outreach, request_outreach, waive_outreach
 from .history import remove_participant, withdraw_approval
-from .invitations import OutreachRequired, respond_rsvp, send_invitation, send_invitations
+from .invitations import (
+    OutreachRequired,
+    resend_invitation,
+    respond_rsvp,
+    send_invitation,
+    send_invitations,
+)
 from .participants import (
     acknowledge_briefing,
     add_participant,
@@ -46,6 +52,7 @@ __all__ = [
     "record_practice_attendance",
     "remove_participant",
     "request_outreach",
+    "resend_invitation",
     "respond_rsvp",
     "send_invitation",
     "send_invitations",

@@ -12,6 +12,7 @@ from traction.core import audit, permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.sessions.models import (
+    DeliveryStatus,
     Invitation,
     OutreachRequest,
     OutreachStatus,
@@ -61,6 +62,34 @@ def send_invitation(actor: Viewer, *, request: OutreachRequest) -> Invitation:
     audit.record(
         actor, action="invitation.sent", obj=invitation, changes={"contact": request.contact.email}
     )
+    _on_commit(deliver_invitation, invitation.pk, "invite")
+    return invitation
+
+
+@transaction.atomic
+def resend_invitation(actor: Viewer, *, invitation: Invitation) -> Invitation:
+    """Send the invitation email again (e.g. after the address was corrected), with the
+    session as it is now. Its delivery shows "Sending" until the mail server takes it."""
+    from traction.sessions.tasks import deliver_invitation
+
+    permissions.check(actor, "invitation.send", invitation.session)
+    invitation = (
+        Invitation.objects.select_for_update()
+        .select_related("session", "contact")
+        .get(pk=invitation.pk)
+    )
+    _open(invitation.session)
+    contact = invitation.contact
+    if invitation.rsvp == RsvpStatus.DECLINED:
+        raise ValidationFailed.field("__all__", f"{contact.name} declined; nothing to send.")
+    if contact.is_archived or not contact.has_address:
+        raise ValidationFailed.field(
+            "__all__", f"{contact.name} has no address to write to; update the contact first."
+        )
+    invitation.delivery = DeliveryStatus.QUEUED
+    invitation.delivery_error = ""
+    invitation.save(update_fields=["delivery", "delivery_error"])
+    audit.record(actor, action="invitation.resent", obj=invitation)
     _on_commit(deliver_invitation, invitation.pk, "invite")
     return invitation
 

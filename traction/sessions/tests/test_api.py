@@ -615,6 +615,9 @@ def test_invitation_after_approval(cast: Cast, api_client_for: ApiClientFor) -> 
         "rsvp_note": "",
         "responded_at": None,
         "sent_at": body["sent_at"],
+        "delivery": "queued",
+        "delivery_error": "",
+        "delivered_at": None,
         "last_sequence_sent": 0,
     }
     listed = api_client_for("observer").get(f"{API}/sessions/{session.pk}/invitations")

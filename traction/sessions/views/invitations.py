@@ -48,7 +48,23 @@ def invitations_send_all(request: HttpRequest, viewer: Viewer, session_id: int) 
     return _to_detail(request, session.pk)
 
 
+@workspace_view
+@require_POST
+def invitation_resend(request: HttpRequest, viewer: Viewer, request_id: int) -> HttpResponse:
+    """ "Send again" for an invitation whose email was not delivered (R: its outreach id)."""
+    outreach = selectors.outreach_request(viewer, request_id, action="invitation.send")
+    invitation = selectors.invitation_of(outreach)
+    try:
+        services.resend_invitation(viewer, invitation=invitation)
+    except DomainError as exc:
+        messages.error(request, _error_text(exc))
+    else:
+        messages.success(request, f"The invitation to {outreach.contact.name} was sent again.")
+    return _to_detail(request, outreach.session_id)
+
+
 urlpatterns: list[URLPattern] = [
     path(S + "invitations/send/", invitations_send_all, name="invitations_send_all"),
     path(R + "invite/", invitation_send, name="invitation_send"),
+    path(R + "invite/again/", invitation_resend, name="invitation_resend"),
 ]
