@@ -96,9 +96,10 @@ def speakers(session: Session) -> list[Speaker]:
 
 
 def session_summary(viewer: Viewer, session: Session) -> dict[str, Any]:
-    """What the session page shows of its map: counts and what the viewer may do."""
+    """What the session page shows of its map: counts of what the viewer may see, and what
+    the viewer may do."""
     counts = dict(
-        Insight.objects.filter(session=session)
+        rules.visible_insights(viewer, Insight.objects.filter(session=session))
         .values_list("status")
         .annotate(n=Count("id"))
         .values_list("status", "n")

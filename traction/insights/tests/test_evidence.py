@@ -11,8 +11,9 @@ from traction.core import events
 from traction.core.errors import ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
+from traction.customers import services as customer_services
 from traction.customers.models import Contact
-from traction.insights import ranking, services, voting
+from traction.insights import ranking, selectors, services, voting
 from traction.insights.models import Insight, Vote, VotingRound
 from traction.insights.tests.test_voting import Room, add, api_client, build_room, call, web
 from traction.sessions import services as session_services
@@ -381,3 +382,103 @@ def test_an_unattributed_note_is_not_voted_on_until_someone_says_who_said_it(
     note.refresh_from_db()
     with pytest.raises(ValidationFailed):
         services.update_insight(fran, insight=note, changes={"speaker": ""})
+
+
+# --- 7. every read is scoped by the same rule -----------------------------------------------------
+
+
+def owen_owns_globex_only(cast: Cast) -> None:
+    customer_services.update_customer(
+        cast.viewer("facilitator"),
+        customer=cast.other_customer,
+        changes={"account_owner_id": cast.users["admin"].pk},
+    )
+
+
+def test_an_account_owner_reads_only_their_customers_cards_in_the_ranking(
+    cast: Cast, opened: Room
+) -> None:
+    vote_some(cast, opened)
+    owen_owns_globex_only(cast)
+    fran = cast.viewer("facilitator")
+    # Ian's (Initech) words merged into Gina's (Globex) card: Owen sees the card, not Ian's.
+    services.merge_insights(fran, into=opened.cards["mot"], others=[opened.cards["issue2"].pk])
+    owen = api_client(cast, "account_owner")
+    status, body = call(owen, "GET", results_url(opened))
+    assert status == 200
+    assert [(c["text"], c["dots"], c["hidden_contributors"]) for c in body["overall"]] == [
+        ("The first invoice arrives", 5, 1),
+        ("Let us pay by card", 1, 0),
+    ]
+    assert [c["speaker_name"] for c in body["overall"][0]["contributors"]] == ["Gina Globex"]
+    assert {o["name"] for c in body["overall"] for o in c["by_organisation"]} == {"Globex"}
+    assert (body["dots_cast"], body["voted"]) == (6, 3)
+    page = web(cast, "account_owner").get(
+        f"/w/{cast.acme.slug}/insights/sessions/{opened.session.pk}/results/"
+    )
+    html = page.content.decode()
+    assert page.status_code == 200
+    for hidden in (
+        "Approval takes three weeks",
+        "Nobody answers the phone",
+        "Ian Initech",
+        "Initech",
+    ):
+        assert hidden not in html
+    # The same figures after closing: the frozen rows are filtered by the same rule.
+    voting.close_voting(fran, session=opened.session)
+    status, frozen = call(owen, "GET", results_url(opened))
+    assert [(c["text"], c["dots"]) for c in frozen["overall"]] == [
+        ("The first invoice arrives", 5),
+        ("Let us pay by card", 1),
+    ]
+    assert frozen["frozen"] is True
+
+
+def test_an_observer_made_account_owner_sees_no_insight_of_a_program_they_are_not_in(
+    cast: Cast, opened: Room
+) -> None:
+    fran = cast.viewer("facilitator")
+    renewals = session_services.plan_session(
+        fran, program=cast.other_program, title="Renewals", starts_at=opened.session.starts_at,
+        ends_at=opened.session.ends_at,
+    )  # fmt: skip
+    owen_owns_globex_only(cast)  # Alice (admin) owns Initech and approves Iris
+    request = session_services.request_outreach(fran, session=renewals, contact=opened.iris)
+    request = session_services.decide_outreach(cast.viewer("admin"), request=request, approve=True)
+    session_services.send_invitation(fran, request=request)
+    customer_services.update_customer(
+        fran, customer=cast.other_customer, changes={"account_owner_id": cast.users["observer"].pk}
+    )
+    session_services.add_participant(
+        fran, session=renewals, user_id=cast.users["core_team"].pk, role="note_taker"
+    )
+    said = services.capture_insight(
+        fran, session=renewals, kind="issue", text="Renewal quotes arrive late",
+        speaker=f"c:{opened.iris.pk}",
+    )  # fmt: skip
+    olive = cast.viewer("observer")
+    seen = set(selectors.insights(olive).values_list("pk", flat=True))
+    assert said.pk not in seen
+    # …and still every insight of the program she belongs to, whoever's customer spoke.
+    assert {opened.cards[n].pk for n in ("mot", "issue", "idea", "issue2", "internal")} <= seen
+    # An account owner of Initech sees Initech's words there, and no one else's.
+    customer_services.update_customer(
+        fran,
+        customer=cast.other_customer,
+        changes={"account_owner_id": cast.users["account_owner"].pk},
+    )
+    other = services.capture_insight(
+        fran,
+        session=renewals,
+        kind="idea",
+        text="Cora's idea",
+        speaker=f"u:{cast.users['core_team'].pk}",
+    )
+    owen = cast.viewer("account_owner")
+    owen_seen = set(selectors.insights(owen).values_list("pk", flat=True))
+    assert said.pk not in owen_seen  # Owen's customer, but he may not see the Renewals session
+    assert other.pk not in owen_seen
+    assert set(
+        selectors.insights(owen, session_id=opened.session.pk).values_list("pk", flat=True)
+    ) == {opened.cards[n].pk for n in ("mot", "issue", "idea", "issue2", "quote")}

@@ -21,7 +21,7 @@ from traction.accounts.forms import apply_domain_errors
 from traction.core import permissions
 from traction.core.errors import DomainError, ValidationFailed
 from traction.core.permissions import Viewer
-from traction.insights import quick, selectors, services
+from traction.insights import quick, rules, selectors, services
 from traction.insights.forms import CaptureForm, InsightForm, ScenarioForm, StepActionForm
 from traction.insights.models import InsightKind, InsightStatus, Scenario, Step
 from traction.sessions.models import Session
@@ -87,7 +87,7 @@ def _board_context(
         "can_capture": can_capture,
         "can_import": permissions.can(viewer, "insight.import", session),
         "can_vote": permissions.allows(viewer, "voting.run"),
-        "review_count": selectors.review_queue(session).count(),
+        "review_count": rules.visible_insights(viewer, selectors.review_queue(session)).count(),
         "total": len(cards),
     }
 
