@@ -3,11 +3,13 @@
 Every operation works in the workspace its token is bound to. Domain errors are mapped to
 JSON here, once: NotFound 404, PermissionDenied 403, Conflict 409, ValidationFailed 422 (the
 same body as a 422 for a malformed request, so clients handle one shape). Anything else is a
-bug and becomes Django's 500.
+bug: a JSON 500 with an error id, logged with its traceback under the same id.
 """
 
 from __future__ import annotations
 
+import logging
+import secrets
 from collections.abc import Callable
 from datetime import datetime
 from functools import wraps
@@ -15,6 +17,7 @@ from typing import Any
 
 import orjson
 from django.conf import settings
+from django.core import signals
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
@@ -33,6 +36,8 @@ from traction.customers.api import router as customers_router
 from traction.insights.api import router as insights_router
 from traction.programs.api import router as programs_router
 from traction.sessions.api import router as sessions_router
+
+log = logging.getLogger(__name__)
 
 DESCRIPTION = """\
 Traction's JSON API. Authenticate with an API token (create one under *API tokens* in the
@@ -207,6 +212,31 @@ def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         message = "Cannot parse request body: send a JSON object."
     return _detail(request, message, exc.status_code)
+
+
+@api.exception_handler(Exception)
+def _server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """A bug: JSON like every other answer of the API (not Django's HTML page), with an error
+    id that the server log's entry (with the traceback) also carries."""
+    if settings.DEBUG:
+        raise exc  # Django's debug page, with the traceback, for developers
+    error_id = secrets.token_hex(6)
+    log.error(
+        "API error %s: %s %s",
+        error_id,
+        request.method,
+        request.get_full_path(),
+        exc_info=(type(exc), exc, exc.__traceback__),
+    )
+    # As Django does for a view's exception: error reporters (and the test client) hear of it.
+    signals.got_request_exception.send(sender=None, request=request)
+    message = (
+        "Something went wrong on our side; it has been logged. If you report it, quote the "
+        f"error id {error_id}."
+    )
+    response = api.create_response(request, {"detail": message, "error_id": error_id}, status=500)
+    response["X-Error-Id"] = error_id
+    return response
 
 
 # --- public documents -----------------------------------------------------------------------

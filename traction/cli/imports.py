@@ -31,6 +31,7 @@ def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
 def _csv_columns(path: str, given: dict[str, str]) -> dict[str, int | None] | None:
     """--column field=Header (or field=3, 1-based; field=- unmaps) as 0-based indexes."""
     from traction.core.errors import ValidationFailed
+    from traction.core.guard import whole_number
     from traction.insights import parsers
 
     if not given:
@@ -45,8 +46,8 @@ def _csv_columns(path: str, given: dict[str, str]) -> dict[str, int | None] | No
     for field, header in given.items():
         if header == "-":
             columns[field] = None
-        elif header.isdigit():
-            columns[field] = int(header) - 1
+        elif (number := whole_number(header, high=10_000)) is not None:  # not "²", not "0"
+            columns[field] = number - 1
         elif header.casefold() in folded:
             columns[field] = folded.index(header.casefold())
         else:
@@ -56,12 +57,16 @@ def _csv_columns(path: str, given: dict[str, str]) -> dict[str, int | None] | No
     return columns
 
 
+# An object id: a whole number a row can have (a 25-digit one would overflow the database).
+ID = click.IntRange(1, 2**63 - 1)  # traction.core.guard.MAX_ID, without importing Django
+
+
 @click.command("import")
 @click.argument("file", type=click.Path(exists=True, dir_okay=False))
-@click.option("--session", "session_id", type=int, required=True, help="The session's id.")
+@click.option("--session", "session_id", type=ID, required=True, help="The session's id.")
 @click.option("--as", "email", required=True, help="Act as this member (who runs the session).")
 @click.option("--workspace", "workspace_slug", help="The workspace (its slug), if several.")
-@click.option("--scenario", "scenario_id", type=int, help="The scenario the steps belong to.")
+@click.option("--scenario", "scenario_id", type=ID, help="The scenario the steps belong to.")
 @click.option(
     "--format",
     "fmt",

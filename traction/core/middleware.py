@@ -1,4 +1,9 @@
-"""Default-deny: a successful response needs a permission check or an explicit public flag."""
+"""Default-deny: a successful response needs a permission check or an explicit public flag.
+
+The same middleware first refuses input no route can use (``traction.core.guard``: NUL
+characters, unreadable form bodies, ids past any row), so every route, web and API, is
+covered without each view checking.
+"""
 
 from __future__ import annotations
 
@@ -9,7 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
-from . import permissions
+from . import guard, permissions
 from .errors import NotFound, PermissionDenied
 
 log = logging.getLogger(__name__)
@@ -20,6 +25,11 @@ class DefaultDenyMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
+        try:
+            guard.check_request(request)
+        except guard.BadInput as problem:
+            log.info("refused %s %s: %s", request.method, request.path, problem.message)
+            return guard.refusal(request, problem)
         token = permissions.begin_request()
         try:
             response = self.get_response(request)
@@ -37,6 +47,18 @@ class DefaultDenyMiddleware:
             f"View {full_name!r} answered {response.status_code} without consulting the "
             "permission layer. Call a selector/service that checks, or mark it @public(reason)."
         )
+
+    def process_view(
+        self,
+        request: HttpRequest,
+        view: Callable[..., HttpResponse],
+        args: tuple[object, ...],
+        kwargs: dict[str, object],
+    ) -> HttpResponse | None:
+        # An id no row can have (a 25-digit number overflows SQLite): nothing is there.
+        if guard.id_out_of_range(kwargs):
+            return guard.not_found(request)
+        return None
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
         if isinstance(exc, NotFound):

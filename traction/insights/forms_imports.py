@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 
+from traction.core.guard import whole_number
+
 from . import parsers
 from .forms import speaker_choices
 from .imports import NEW_CONTACT, UNATTRIBUTED, ImportOptions, Preview
@@ -168,7 +170,8 @@ def options_from_post(data: Any) -> ImportOptions:
     """The scenario and CSV columns a preview form was posted with (to rebuild the preview)."""
 
     def number(value: Any) -> int | None:
-        return int(value) if isinstance(value, str) and value.isdigit() else None
+        # Strictly ASCII digits within range: "²".isdigit() is True, but int("²") fails.
+        return whole_number(value, low=0)
 
     columns = {
         name: number(data.get(f"column_{name}"))

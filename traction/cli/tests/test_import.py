@@ -262,3 +262,32 @@ def test_an_import_killed_halfway_is_hidden_then_replaced_by_a_rerun(tmp_path) -
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[0] == f"Imported {rows} onto the map from wall.csv."
     assert json.loads(python(COUNT)) == [rows, rows, [[rows, False]]]
+
+
+@pytest.mark.parametrize("number", ["²", "9" * 25, "9" * 5000, "0"])
+def test_strange_numbers_in_options_are_refused_plainly(
+    room: Room, tmp_path: Path, number: str
+) -> None:
+    path = write(tmp_path, "wall.csv", "text,author\nContract is long,Gina Globex\n")
+    runner = CliRunner()
+    for option in ("--session", "--scenario"):
+        ids = {"--session": str(room.session.pk), "--scenario": str(room.scenario.pk)}
+        ids[option] = number
+        args = ["import", path, "--as", "fran@acme.test"]
+        args += [part for pair in ids.items() for part in pair]
+        result = runner.invoke(cli, args)
+        assert result.exit_code == 2, result.output  # a usage error, not a traceback
+        assert f"Invalid value for '{option}'" in result.output
+    refused = invoke(
+        "import",
+        path,
+        "--session",
+        str(room.session.pk),
+        "--as",
+        "fran@acme.test",
+        "--column",
+        f"text={number}",
+    )
+    assert refused.exit_code == 1
+    assert refused.stderr.splitlines()[-1].startswith(f"--column: No column “{number}” in the file")
+    assert not Insight.objects.exists()

@@ -24,6 +24,7 @@ from pydantic import ConfigDict, Field
 from traction.core.api import InputSchema as StrictInput
 from traction.core.api import ObjectId, Pagination, responses, viewer
 from traction.core.errors import NotFound, ValidationFailed
+from traction.core.guard import find_nul
 from traction.insights import imports, parsers, selectors, services
 from traction.insights.models import ImportBatch, Insight
 from traction.insights.schemas import InsightOut
@@ -114,8 +115,14 @@ def _json_object(field: str, raw: str) -> dict[str, Any]:
         value = json.loads(raw)
     except ValueError:
         raise ValidationFailed.field(field, "Send a JSON object.") from None
+    except RecursionError:  # "[[[[…" thousands deep: nobody's mapping
+        raise ValidationFailed.field(
+            field, "Send a flat JSON object (this one is nested too deeply)."
+        ) from None
     if not isinstance(value, dict):
         raise ValidationFailed.field(field, "Send a JSON object.")
+    if (where := find_nul(value)) is not None:  # \u0000 decodes to a NUL nobody can store
+        raise ValidationFailed.field(field, f"{where}: NUL characters cannot be stored.")
     return value
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from traction.core import permissions
 from traction.core.errors import NotFound, ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.customers.models import PLACEHOLDER_DOMAIN
 from traction.insights import selectors, services
@@ -46,7 +47,7 @@ class _Attributions:
         for name, key in self.mapping.items():
             if key == UNATTRIBUTED or key in self.by_key:
                 continue
-            if key.startswith(NEW_CONTACT) and key[len(NEW_CONTACT) :].isdigit():
+            if key.startswith(NEW_CONTACT) and whole_number(key[len(NEW_CONTACT) :]):
                 continue
             raise ValidationFailed.field(
                 "speakers",

@@ -1,0 +1,217 @@
+"""Input no route can use gets a clear 4xx from every route, web and API, never a 500.
+
+NUL characters (PostgreSQL cannot store them), unreadable multipart bodies, deeply nested
+JSON in a form field, numbers written with non-ASCII digits ("²".isdigit() is True but
+int("²") fails), 25- and 5,000-digit numbers; and a bug in the API answers JSON, not HTML.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from traction.core.testing.cast import Cast
+from traction.customers.models import Customer
+from traction.insights.models import ImportBatch, Insight
+from traction.insights.tests.conftest import Room, build_room
+
+pytestmark = pytest.mark.django_db
+
+BIG = "9" * 25
+HUGE = "9" * 5000
+NUL_MESSAGE = "contains a NUL character, which cannot be stored; remove it."
+
+
+@pytest.fixture
+def room(cast: Cast) -> Room:
+    return build_room(cast)
+
+
+@pytest.fixture
+def web(client_for: Callable[[str], Client]) -> Client:
+    client = client_for("facilitator")
+    client.raise_request_exception = False
+    return client
+
+
+@pytest.fixture
+def api(api_client_for: Callable[[str], Client]) -> Client:
+    client = api_client_for("facilitator")
+    client.raise_request_exception = False
+    return client
+
+
+def customers() -> int:
+    return Customer.objects.count()
+
+
+# --- NUL characters -------------------------------------------------------------------------
+
+
+def test_web_refuses_a_nul_in_a_query_parameter_naming_it(web: Client) -> None:
+    response = web.get("/w/acme/customers/", {"q": "in\x00voice"})
+    assert response.status_code == 400
+    assert f"The query parameter “q” {NUL_MESSAGE}" in response.content.decode()
+
+
+def test_web_refuses_a_nul_in_a_form_field_naming_it(web: Client) -> None:
+    before = customers()
+    response = web.post("/w/acme/customers/new/", {"name": "Evil\x00", "segment": "enterprise"})
+    assert response.status_code == 400
+    assert f"The form field “name” {NUL_MESSAGE}" in response.content.decode()
+    assert customers() == before
+
+
+def test_api_refuses_a_nul_in_a_query_parameter_or_json_field_naming_it(api: Client) -> None:
+    found = api.get("/api/v1/customers", {"q": "a\x00"})
+    assert found.status_code == 422
+    assert found.json()["detail"][0]["loc"] == ["query", "q"]
+    before = customers()
+    body = {"name": "Evil", "segment": "enterprise", "notes": "ok", "region": "\x00"}
+    sent = api.post("/api/v1/customers", json.dumps(body), content_type="application/json")
+    assert sent.status_code == 422
+    assert sent.json()["detail"][0]["loc"] == ["body", "region"]
+    assert sent.json()["message"] == f"region: The field “region” {NUL_MESSAGE}"
+    assert customers() == before
+
+
+def test_api_refuses_a_nul_inside_a_json_form_field(room: Room, api: Client) -> None:
+    response = api.post(
+        f"/api/v1/sessions/{room.session.pk}/imports",
+        {
+            "file": SimpleUploadedFile("notes.txt", b"Gina Globex: Hello.\n"),
+            "speakers": json.dumps({"Gina\x00": "-"}),  # sent as \u0000: decoded, a NUL
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["message"] == "speakers: Gina\\0: NUL characters cannot be stored."
+    assert not ImportBatch.objects.exists()
+
+
+# --- unreadable bodies ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("content_type", ["multipart/form-data", "multipart/form-data; boundary="])
+def test_a_multipart_body_without_a_boundary_is_a_clear_400(
+    room: Room, web: Client, api: Client, content_type: str
+) -> None:
+    answer = api.post(
+        f"/api/v1/sessions/{room.session.pk}/imports", "--x\r\n", content_type=content_type
+    )
+    assert answer.status_code == 400
+    assert answer["Content-Type"] == "application/json"
+    assert answer.json()["detail"].startswith(
+        "The request body cannot be read: multipart/form-data needs a boundary"
+    )
+    page = web.post("/w/acme/customers/new/", "a=b", content_type=content_type)
+    assert page.status_code == 400
+    assert "multipart/form-data needs a boundary" in page.content.decode()
+
+
+def test_deeply_nested_json_in_a_form_field_is_refused_naming_it(room: Room, api: Client) -> None:
+    response = api.post(
+        f"/api/v1/sessions/{room.session.pk}/imports",
+        {
+            "file": SimpleUploadedFile("notes.txt", b"Gina Globex: Hello.\n"),
+            "speakers": "[" * 40_000 + "]" * 40_000,
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "speakers"]
+    assert "nested too deeply" in response.json()["message"]
+    assert not Insight.objects.exists()
+
+
+# --- numbers ----------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("number", [BIG, HUGE])
+def test_ids_too_large_for_any_row_are_not_found(
+    room: Room, web: Client, api: Client, number: str
+) -> None:
+    assert web.get(f"/w/acme/customers/{number}/").status_code == 404
+    assert web.get(f"/w/acme/insights/sessions/{number}/import/").status_code == 404
+    for path in (f"/api/v1/sessions/{number}/imports", f"/api/v1/customers/{number}"):
+        response = api.get(path)
+        assert (response.status_code, response["Content-Type"]) == (404, "application/json")
+
+
+@pytest.mark.parametrize("number", ["²", BIG, HUGE, "-1"])
+def test_numbers_in_api_queries_and_forms_are_parsed_strictly(
+    room: Room, api: Client, number: str
+) -> None:
+    assert api.get("/api/v1/customers", {"page": number}).status_code == 422
+    response = api.post(
+        f"/api/v1/sessions/{room.session.pk}/imports",
+        {"file": SimpleUploadedFile("notes.txt", b"Gina Globex: Hello.\n"), "scenario_id": number},
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["form", "scenario_id"]
+
+
+@pytest.mark.parametrize("number", ["²", BIG + "0", HUGE, "0"])
+def test_a_speaker_mapped_to_a_new_contact_of_a_strange_number_is_refused(
+    room: Room, api: Client, number: str
+) -> None:
+    response = api.post(
+        f"/api/v1/sessions/{room.session.pk}/imports",
+        {
+            "file": SimpleUploadedFile("notes.txt", b"Hank Newman: Hello.\n"),
+            "speakers": json.dumps({"Hank Newman": f"new:{number}"}),
+        },
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["body", "speakers"]
+    assert not ImportBatch.objects.exists()
+
+
+@pytest.mark.parametrize("number", ["²", BIG, HUGE])
+def test_the_web_import_confirm_reads_numbers_strictly(
+    room: Room, web: Client, number: str
+) -> None:
+    url = f"/w/acme/insights/sessions/{room.session.pk}/import/"
+    wall = b"text,author\nContract is long,Gina Globex\n"
+    shown = web.post(url, {"file": SimpleUploadedFile("wall.csv", wall)})
+    assert shown.status_code == 200
+    upload = shown.context["preview"].sha256
+    response = web.post(
+        url + "confirm/",
+        {"upload": upload, "filename": "wall.csv", "scenario": number, "column_text": number},
+    )
+    assert response.status_code in (200, 302, 422), response.content[:300]
+    assert not Insight.objects.exists() or response.status_code == 302
+
+
+# --- a bug in the API -------------------------------------------------------------------------
+
+
+def test_a_bug_in_the_api_answers_json_with_an_error_id_that_is_in_the_log(
+    api: Client, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    from traction.api import api as api_module
+
+    def broken(key: str) -> None:
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(api_module, "viewer_for_bearer", broken)
+    with caplog.at_level(logging.ERROR, logger="traction.api.api"):
+        response = api.get("/api/v1/customers")
+    assert response.status_code == 500
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    body = response.json()
+    error_id = body["error_id"]
+    assert len(error_id) == 12
+    assert body["detail"] == (
+        "Something went wrong on our side; it has been logged. If you report it, quote the "
+        f"error id {error_id}."
+    )
+    assert response["X-Error-Id"] == error_id
+    logged = [r for r in caplog.records if r.name == "traction.api.api"]
+    assert [r.getMessage() for r in logged] == [f"API error {error_id}: GET /api/v1/customers"]
+    assert logged[0].exc_info is not None
+    assert str(logged[0].exc_info[1]) == "a bug"

@@ -1,0 +1,207 @@
+"""Input no route can use, refused once for every route before any view reads it.
+
+- **NUL characters** in a query parameter, a form field or a JSON body: PostgreSQL cannot
+  store them, and no person types one. The answer names the field.
+- **A form body that cannot be read**: ``multipart/form-data`` without a boundary (or a
+  broken one). Django would raise from deep inside whichever code touched ``request.POST``
+  first; here it is a 400 saying what is wrong.
+- **Object ids past any row**: a 25-digit id in a URL overflows SQLite's 64-bit integers. A
+  path segment that is a number larger than ``MAX_ID`` names nothing: 404.
+
+The web gets a page (400 or 404), the API its JSON bodies: ``{"detail": "..."}`` for an
+unreadable body and 404, and for a NUL the API's validation body (422, the field in ``loc``),
+as its schemas already answer for NULs in text fields.
+
+``whole_number`` is the strict way to read a number a person typed: ASCII digits only
+(``"²".isdigit()`` is True, but ``int("²")`` fails), no more digits than the bound has.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import RequestDataTooBig, TooManyFieldsSent, TooManyFilesSent
+from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostError
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
+
+MAX_ID = 2**63 - 1  # the largest id a 64-bit primary key holds
+MAX_NESTING = 64  # JSON deeper than this is nobody's data
+_ASCII_DIGITS = frozenset("0123456789")
+_FORM_TYPES = ("multipart/form-data", "application/x-www-form-urlencoded")
+
+
+def whole_number(raw: object, *, low: int = 1, high: int = MAX_ID) -> int | None:
+    """``raw`` as an int in [low, high] if it is written with ASCII digits only, else None.
+
+    Never raises: "²", "", "-1", "1e3", a 5,000-digit string and one past ``high`` are None.
+    """
+    if not isinstance(raw, str) or not raw or not _ASCII_DIGITS.issuperset(raw):
+        return None
+    if len(raw.lstrip("0")) > len(str(high)):  # before int(): no 5,000-digit conversions
+        return None
+    value = int(raw)
+    return value if low <= value <= high else None
+
+
+def is_api(request: HttpRequest) -> bool:
+    return request.path_info.startswith("/api/")
+
+
+# --- the checks --------------------------------------------------------------------------------
+
+
+class BadInput(Exception):
+    """What is wrong with a request, for people; ``where``/``field`` locate a NUL."""
+
+    def __init__(
+        self, message: str, *, where: str = "", field: str = "", status: int = 400
+    ) -> None:
+        super().__init__(message)
+        self.message = message
+        self.status = status
+        self.where = where
+        self.field = field
+
+
+def check_request(request: HttpRequest) -> None:
+    """Raise ``BadInput`` for a request no route can use (see the module's docstring)."""
+    _check_fields(request.GET, "query", "query parameter")
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return
+    content_type = request.content_type or ""
+    if content_type in _FORM_TYPES:
+        if content_type == "multipart/form-data" and not _has_boundary(request):
+            raise BadInput(
+                "The request body cannot be read: multipart/form-data needs a boundary in its "
+                "Content-Type header (e.g. 'multipart/form-data; boundary=----x'). Let your "
+                "HTTP library build the header when it sends files."
+            )
+        # Django forgets a form body it failed to parse (later reads see no fields at all), so
+        # every failure is answered here, once.
+        try:
+            fields = request.POST
+        except MultiPartParserError as exc:
+            raise BadInput(f"The request body cannot be read as a form: {exc}.") from None
+        except RequestDataTooBig:
+            limit = (settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0) // 1024
+            raise BadInput(
+                f"The request body is too large: send at most {limit} KiB.", status=413
+            ) from None
+        except (TooManyFieldsSent, TooManyFilesSent) as exc:
+            raise BadInput(f"The form has too many fields or files: {exc}") from None
+        _check_fields(fields, "form", "form field")
+    elif content_type == "application/json" or content_type.endswith("+json"):
+        _check_json_body(request)
+
+
+def _has_boundary(request: HttpRequest) -> bool:
+    boundary = (request.content_params or {}).get("boundary", "")
+    return bool(boundary) and len(boundary) <= 200
+
+
+def _check_fields(fields: Mapping[str, Any], where: str, label: str) -> None:
+    lists = fields.lists() if hasattr(fields, "lists") else fields.items()
+    for key, values in lists:
+        values = values if isinstance(values, list) else [values]
+        if "\x00" in key or any(isinstance(v, str) and "\x00" in v for v in values):
+            name = key.replace("\x00", "\\0")
+            raise BadInput(
+                f"The {label} “{name}” contains a NUL character, which cannot be stored; "
+                "remove it.",
+                where=where,
+                field=name,
+            )
+
+
+def _check_json_body(request: HttpRequest) -> None:
+    try:
+        body = request.body
+    except (RequestDataTooBig, UnreadablePostError, OSError):
+        return  # the route's own handling answers (the body is not consumed: it raises again)
+    # Cheap test first: a NUL in JSON is written \u0000 (a raw NUL byte is invalid JSON anyway).
+    if b"\\u0000" not in body.lower():
+        return
+    try:
+        data = json.loads(body)
+    except (ValueError, RecursionError):
+        return  # not JSON: the route answers that
+    for path in _nul_paths(data, []):
+        field = ".".join(str(p) for p in path) or "body"
+        raise BadInput(
+            f"The field “{field}” contains a NUL character, which cannot be stored; remove it.",
+            where="body",
+            field=field,
+        )
+
+
+def find_nul(value: Any) -> str | None:
+    """Where decoded JSON holds a NUL (in a key or a string), as "a.0.b", or None."""
+    for path in _nul_paths(value, []):
+        return ".".join(str(p) for p in path) or "(the value itself)"
+    return None
+
+
+def _nul_paths(value: Any, path: list[str | int]) -> Iterator[list[str | int]]:
+    if len(path) > MAX_NESTING:
+        return
+    if isinstance(value, str):
+        if "\x00" in value:
+            yield path
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if "\x00" in key:
+                yield [*path, key.replace("\x00", "\\0")]
+            yield from _nul_paths(item, [*path, key])
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _nul_paths(item, [*path, n])
+
+
+def id_out_of_range(kwargs: Mapping[str, Any]) -> bool:
+    """True if a URL's captured values hold a number no row can have (past ``MAX_ID``)."""
+    for value in kwargs.values():
+        if isinstance(value, bool):
+            continue
+        if isinstance(value, int) and value > MAX_ID:
+            return True
+        if (
+            isinstance(value, str)
+            and len(value) >= len(str(MAX_ID))
+            and _ASCII_DIGITS.issuperset(value)
+            and whole_number(value, low=0) is None
+        ):
+            return True
+    return False
+
+
+# --- the answers -------------------------------------------------------------------------------
+
+
+def refusal(request: HttpRequest, problem: BadInput) -> HttpResponse:
+    """The 400 (web) or the API's JSON for a request ``check_request`` refused."""
+    if is_api(request):
+        if problem.field:
+            error = {"loc": [problem.where, problem.field], "msg": problem.message}
+            body = {
+                "detail": [{**error, "type": "value_error"}],
+                "message": f"{problem.field}: {problem.message}",
+            }
+            return JsonResponse(body, status=422, json_dumps_params={"ensure_ascii": False})
+        return JsonResponse(
+            {"detail": problem.message},
+            status=problem.status,
+            json_dumps_params={"ensure_ascii": False},
+        )
+    return render(
+        request, "core/bad_request.html", {"message": problem.message}, status=problem.status
+    )
+
+
+def not_found(request: HttpRequest) -> HttpResponse:
+    if is_api(request):
+        return JsonResponse({"detail": "Not found."}, status=404)
+    return render(request, "404.html", {"message": "There is no such page."}, status=404)
