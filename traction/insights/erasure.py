@@ -11,8 +11,9 @@ name and e-mail with a tombstone such as "Erased contact 14"). What the contact 
 - the same in the frozen rankings (speaker, text and each contributor);
 - import records: a speaker mapping entry naming them ("Gina" → their contact) is renamed.
 
-The former names are the ones insights recorded for the contact (and import mappings that
-pointed at them); a name never recorded anywhere cannot be, and need not be, looked for.
+The former name and e-mail come from the publisher (``contact.erasure_replacements``), and
+from what insights recorded for the contact (speaker names as written, import mappings that
+pointed at them).
 """
 
 from __future__ import annotations
@@ -29,9 +30,10 @@ from traction.core.permissions import Viewer
 from .models import FrozenCard, ImportBatch, Insight
 
 
-def _replace(text: str, names: list[str], tombstone: str) -> str:
-    for name in names:
-        text = re.sub(re.escape(name), tombstone, text, flags=re.IGNORECASE)
+def _replace(text: str, former: dict[str, str]) -> str:
+    """Each former name or address (longest first) replaced by its tombstone, any case."""
+    for old in sorted(former, key=len, reverse=True):
+        text = re.sub(re.escape(old), lambda _m, new=former[old]: new, text, flags=re.IGNORECASE)
     return text
 
 
@@ -50,8 +52,10 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
         names |= {name for name, value in speakers.items() if value == key}
     for row in FrozenCard.objects.filter(insight_id__in=spoken_ids):
         names.add(row.speaker_name)
-    # Longest first, so "Gina Globex" goes before "Gina" would cut it in two.
-    former = sorted((n for n in names if n and n.strip() and n != tombstone), key=len, reverse=True)
+    # The publisher hands over what it replaced: {old name: tombstone, old e-mail: tombstone}.
+    given: dict[str, str] = dict(getattr(contact, "erasure_replacements", {}) or {})
+    former = {n: tombstone for n in names if n and n.strip() and n != tombstone}
+    former.update({old: new for old, new in given.items() if old and old.strip() and old != new})
     counts = {"speaker_names": 0, "texts": 0, "frozen_cards": 0, "import_mappings": 0}
     counts["speaker_names"] = spoken.exclude(speaker_name=tombstone).update(
         speaker_name=tombstone, version=F("version") + 1
@@ -62,7 +66,7 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
         for insight in candidates.only("pk", "text").iterator():
             if pattern.search(insight.text):
                 Insight.objects.filter(pk=insight.pk).update(
-                    text=_replace(insight.text, former, tombstone), version=F("version") + 1
+                    text=_replace(insight.text, former), version=F("version") + 1
                 )
                 counts["texts"] += 1
     frozen = FrozenCard.objects.filter(round__workspace_id=contact.workspace_id)
@@ -70,13 +74,13 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
         before = (row.speaker_name, row.text, row.contributors)
         if row.insight_id in spoken_ids:
             row.speaker_name = tombstone
-        row.text = _replace(row.text, former, tombstone)
+        row.text = _replace(row.text, former)
         contributors = []
         for entry in row.contributors:
             entry = dict(entry)
             if entry.get("insight_id") in spoken_ids:
                 entry["speaker_name"] = tombstone
-            entry["text"] = _replace(str(entry.get("text", "")), former, tombstone)
+            entry["text"] = _replace(str(entry.get("text", "")), former)
             contributors.append(entry)
         row.contributors = contributors
         if (row.speaker_name, row.text, row.contributors) != before:

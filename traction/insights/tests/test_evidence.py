@@ -13,8 +13,8 @@ from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.customers import services as customer_services
 from traction.customers.models import Contact
-from traction.insights import ranking, selectors, services, voting
-from traction.insights.models import Insight, Vote, VotingRound
+from traction.insights import ranking, search, selectors, services, voting
+from traction.insights.models import FrozenCard, ImportBatch, Insight, Vote, VotingRound
 from traction.insights.tests.test_voting import Room, add, api_client, build_room, call, web
 from traction.sessions import services as session_services
 from traction.sessions.models import Session
@@ -482,3 +482,46 @@ def test_an_observer_made_account_owner_sees_no_insight_of_a_program_they_are_no
     assert set(
         selectors.insights(owen, session_id=opened.session.pk).values_list("pk", flat=True)
     ) == {opened.cards[n].pk for n in ("mot", "issue", "idea", "issue2", "quote")}
+
+
+# --- 8. erasure ---------------------------------------------------------------------------------
+
+
+def test_erasing_a_contact_takes_their_name_out_of_insights_and_the_search_index(
+    cast: Cast, opened: Room
+) -> None:
+    fran = cast.viewer("facilitator")
+    gina = opened.gina
+    said = services.capture_insight(
+        fran, session=opened.session, kind="issue", speaker=f"c:{gina.pk}",
+        text="As Gina Globex put it: write to gina@globex.test and wait",
+    )  # fmt: skip
+    ian_about_her = services.capture_insight(
+        fran, session=opened.session, kind="quote", speaker=f"c:{opened.ian.pk}",
+        text="I agree with gina globex on this",
+    )  # fmt: skip
+    ImportBatch.objects.create(
+        workspace_id=opened.session.workspace_id, session=opened.session, format="vtt",
+        filename="call.vtt", sha256="0" * 64, mapping={"speakers": {"Gina G.": f"c:{gina.pk}"}},
+    )  # fmt: skip
+    add(cast, opened, gina, "mot", 2)
+    voting.close_voting(fran, session=opened.session)
+    admin = cast.viewer("admin")
+    assert search.search(admin, "gina").count == 2
+    customer_services.erase_contact(admin, contact=gina, reason="She asked us to.")
+    tomb = f"Erased contact {gina.pk}"
+    said.refresh_from_db()
+    ian_about_her.refresh_from_db()
+    assert said.speaker_name == tomb
+    assert said.text == f"As {tomb} put it: write to contact-{gina.pk}@erased.invalid and wait"
+    assert ian_about_her.text == f"I agree with {tomb} on this"
+    assert search.search(admin, "gina").count == 0
+    assert search.search(admin, "globex").count == 0
+    assert search.search(admin, "Erased").count == 2
+    frozen = FrozenCard.objects.get(insight=opened.cards["mot"])
+    assert frozen.speaker_name == tomb
+    assert frozen.contributors[0]["speaker_name"] == tomb
+    assert frozen.dots == 2
+    batch = ImportBatch.objects.get(filename="call.vtt")
+    assert batch.mapping["speakers"] == {tomb: f"c:{gina.pk}"}
+    assert Insight.objects.filter(speaker_name__icontains="gina").count() == 0

@@ -682,6 +682,9 @@ def test_page_survives_hostile_queries(
     world: World, client_for: Callable[[str], Client], text: str
 ) -> None:
     response = client_for("admin").get(_url(world.room.cast), {"q": text})
+    if "\x00" in text:  # refused for every route by core.guard: a NUL cannot be stored
+        assert response.status_code == 400
+        return
     assert response.status_code == 200
     if len(text) > 200:
         assert "Ensure this value has at most 200 characters" in response.content.decode()
