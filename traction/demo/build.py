@@ -10,10 +10,12 @@ Everything is deterministic: fixed names and values, dates relative to the day i
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 
+from django.apps import apps
 from django.db import transaction
+from django.db.models import Model, ProtectedError, RestrictedError
 from django.test.utils import override_settings
 
 from traction.accounts.models import User, Workspace
@@ -113,6 +115,46 @@ def build_demo(*, today: date | None = None, password: str = DEMO_PASSWORD) -> D
 
 @transaction.atomic
 def remove_demo() -> None:
-    """Delete the demo workspace (everything in it, its audit trail) and the demo users."""
-    Workspace.objects.filter(slug=DEMO_SLUG).delete()
+    """Delete the demo workspace (everything in it, its audit trail) and the demo users.
+
+    Rows with history are protected from cascading deletes (the app archives them), so
+    the demo's rows are deleted model by model, dependents first, before the workspace.
+    """
+    workspace = Workspace.objects.filter(slug=DEMO_SLUG).first()
+    if workspace is not None:
+        _delete_rows_of(workspace)
+        workspace.delete()
     User.objects.filter(email__endswith="@" + DEMO_EMAIL_DOMAIN).delete()
+
+
+def _delete_rows_of(workspace: Workspace) -> None:
+    pending = [
+        model
+        for model in apps.get_models()
+        if model is not Workspace
+        and any(f.name == "workspace" and f.is_relation for f in model._meta.concrete_fields)
+    ]
+    for _ in range(2 * len(pending) + 2):
+        blocked = []
+        for model in pending:
+            try:
+                with transaction.atomic():
+                    model._base_manager.filter(workspace=workspace).delete()
+            except ProtectedError as exc:
+                blocked.append(model)  # something else still points at its rows:
+                _try_delete(exc.protected_objects)  # those first (some have no workspace)
+            except RestrictedError as exc:
+                blocked.append(model)
+                _try_delete(exc.restricted_objects)
+        if not blocked:
+            return
+        pending = blocked
+
+
+def _try_delete(objects: Iterable[Model]) -> None:
+    for obj in objects:
+        try:
+            with transaction.atomic():
+                obj.delete()
+        except (ProtectedError, RestrictedError):
+            pass  # blocked in turn: a later round gets to it
