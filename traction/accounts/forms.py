@@ -12,6 +12,7 @@ from django import forms
 
 from traction.core.errors import Conflict, DomainError, ValidationFailed
 from traction.core.permissions import Role
+from traction.core.text import validate_one_line
 
 CONFLICT_HELP = " Your changes were not saved."
 
@@ -49,6 +50,7 @@ class LoginForm(forms.Form):
 
 class AcceptInvitationForm(forms.Form):
     full_name = forms.CharField(
+        validators=[validate_one_line],
         label="Your name",
         max_length=150,
         help_text="How your colleagues will see you in Traction.",
@@ -87,6 +89,7 @@ class RemoveMemberForm(forms.Form):
 
 class TokenForm(forms.Form):
     name = forms.CharField(
+        validators=[validate_one_line],
         label="Token name",
         max_length=200,  # the service says what is too long, beside the field
         help_text='Where the token will be used, e.g. "Reporting script" or "Jira sync".',

@@ -16,6 +16,7 @@ from traction.core import audit, events, permissions
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.tasks import send_email_on_commit
+from traction.core.text import ONE_LINE_MESSAGE, has_line_break
 
 from .models import ApiToken, Invitation, Membership, User, Workspace
 
@@ -33,6 +34,13 @@ def _clean_email(email: str, field: str = "email") -> str:
     except DjangoValidationError:
         raise ValidationFailed.field(field, "Enter a valid email address.") from None
     return email
+
+
+def _one_line(**values: object) -> None:
+    """Names and titles are one line (``traction.core.text``), whatever interface sent them."""
+    for field, value in values.items():
+        if isinstance(value, str) and has_line_break(value):
+            raise ValidationFailed.field(field, ONE_LINE_MESSAGE)
 
 
 def _clean_role(role: str) -> str:
@@ -57,6 +65,7 @@ def create_user(*, email: str, full_name: str, password: str | None) -> User:
     email = _clean_email(email)
     if not full_name.strip():
         raise ValidationFailed.field("full_name", "Enter the person's name.")
+    _one_line(full_name=full_name)
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationFailed.field("email", f"A user with the email {email} already exists.")
     if password is not None:

@@ -349,7 +349,12 @@ def notices(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     """The viewer's own notices; POST marks them read (one, then follows its link, or all)."""
     if request.method == "POST":
         raw = request.POST.get("notice", "")
-        notice_id = int(raw) if raw.isdigit() else None
+        # Strictly ASCII digits of a 64-bit id: "²".isdigit() is True but int("²") fails.
+        notice_id = (
+            int(raw)
+            if raw and raw.isascii() and raw.isdigit() and len(raw.lstrip("0")) <= 18
+            else None
+        )
         services.mark_notices_read(viewer, notice_id=notice_id)
         if notice_id is not None:
             link = (

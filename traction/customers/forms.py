@@ -8,8 +8,28 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
+from traction.core.text import validate_one_line
 
 from .models import Cadence, Channel, Segment, Size
+
+# A version past a 64-bit integer was never read from anywhere: refused as input.
+MAX_VERSION = 2**63 - 1
+
+
+class VersionField(forms.IntegerField):
+    """The hidden "version you read": ASCII digits within a 64-bit integer, or a form error
+    (``forms.IntegerField`` alone reads "٣" as 3 and lets a 25-digit number reach the
+    database)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.HiddenInput)
+        super().__init__(min_value=1, max_value=MAX_VERSION, **kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str) and value.strip() and not value.strip().isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 # Services name model fields; the forms name what people choose.
 CUSTOMER_FIELD_MAP = {"account_owner_id": "account_owner"}
@@ -40,7 +60,11 @@ class CustomerFilterForm(forms.Form):
 
 
 class CustomerForm(forms.Form):
-    name = forms.CharField(max_length=160, help_text="The organisation's name as people know it.")
+    name = forms.CharField(
+        max_length=160,
+        validators=[validate_one_line],
+        help_text="The organisation's name as people know it.",
+    )
     segment = forms.ChoiceField(choices=Segment.choices)
     size = forms.ChoiceField(required=False, choices=[("", "Unknown"), *Size.choices])
     region = forms.CharField(
@@ -53,7 +77,7 @@ class CustomerForm(forms.Form):
         help_text="The gatekeeper: outreach to this customer's contacts needs their approval.",
     )
     notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = VersionField()
 
     def __init__(
         self, *args: Any, owners: QuerySet[User], can_reassign_owner: bool = True, **kwargs: Any
@@ -76,9 +100,11 @@ class CustomerForm(forms.Form):
 
 
 class ContactForm(forms.Form):
-    name = forms.CharField(max_length=150)
+    name = forms.CharField(max_length=150, validators=[validate_one_line])
     email = forms.EmailField()
-    title = forms.CharField(required=False, max_length=120, label="Job title")
+    title = forms.CharField(
+        required=False, max_length=120, label="Job title", validators=[validate_one_line]
+    )
     consent_to_contact = forms.BooleanField(
         required=False,
         label="This person agreed to be contacted",
@@ -96,7 +122,7 @@ class ContactForm(forms.Form):
         label="Communication notes",
         help_text="Anything to keep in mind when writing to them.",
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = VersionField()
 
     def service_values(self) -> dict[str, Any]:
         data = dict(self.cleaned_data)

@@ -8,7 +8,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import BaseModel, ConfigDict, model_validator
 
-from traction.core.api import ABSENT, MAX_ID, FilterSchema, InputSchema, ObjectId, Text
+from traction.core.api import ABSENT, MAX_ID, FilterSchema, InputSchema, ObjectId, OneLine, Text
 
 from .models import Contact, Customer
 
@@ -75,7 +75,7 @@ class CustomerOut(BaseModel):
 
 
 class CustomerCreateIn(InputSchema):
-    name: Text = Field(min_length=1, max_length=160)
+    name: OneLine = Field(min_length=1, max_length=160)
     segment: SegmentValue
     size: SizeValue = ""
     region: Text = Field("", max_length=80)
@@ -86,7 +86,7 @@ class CustomerCreateIn(InputSchema):
 class CustomerUpdateIn(InputSchema):
     """Only the fields sent change; ``account_owner_id`` null clears the owner."""
 
-    name: Text = Field(ABSENT, min_length=1, max_length=160)
+    name: OneLine = Field(ABSENT, min_length=1, max_length=160)
     segment: SegmentValue = Field(ABSENT)
     size: SizeValue = Field(ABSENT)
     region: Text = Field(ABSENT, max_length=80)
@@ -133,9 +133,9 @@ class ContactOut(Schema):
 
 
 class ContactCreateIn(InputSchema):
-    name: Text = Field(min_length=1, max_length=150)
+    name: OneLine = Field(min_length=1, max_length=150)
     email: Text = Field(max_length=254, json_schema_extra={"format": "email"})
-    title: Text = Field("", max_length=120)
+    title: OneLine = Field("", max_length=120)
     consent_to_contact: bool = False
     preferred_channel: ChannelValue = "email"
     update_cadence: CadenceValue = "as_needed"
@@ -145,9 +145,9 @@ class ContactCreateIn(InputSchema):
 class ContactUpdateIn(InputSchema):
     """Only the fields sent change. Changing consent records when it was given or withdrawn."""
 
-    name: Text = Field(ABSENT, min_length=1, max_length=150)
+    name: OneLine = Field(ABSENT, min_length=1, max_length=150)
     email: Text = Field(ABSENT, max_length=254, json_schema_extra={"format": "email"})
-    title: Text = Field(ABSENT, max_length=120)
+    title: OneLine = Field(ABSENT, max_length=120)
     consent_to_contact: bool = Field(ABSENT)
     preferred_channel: ChannelValue = Field(ABSENT)
     update_cadence: CadenceValue = Field(ABSENT)

@@ -8,7 +8,8 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
-from traction.customers.forms import MemberChoiceField
+from traction.core.text import validate_one_line
+from traction.customers.forms import MemberChoiceField, VersionField
 
 from .models import ProgramStatus
 
@@ -42,7 +43,11 @@ class ProgramFilterForm(forms.Form):
 
 
 class ProgramForm(forms.Form):
-    name = forms.CharField(max_length=160, help_text='A short name, e.g. "Effortless onboarding".')
+    name = forms.CharField(
+        max_length=160,
+        validators=[validate_one_line],
+        help_text='A short name, e.g. "Effortless onboarding".',
+    )
     goal = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
         help_text="The outcome this program is after, in one or two sentences.",
@@ -68,7 +73,7 @@ class ProgramForm(forms.Form):
         queryset=User.objects.none(),
         help_text="The cross-functional team who take part and own the actions.",
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = VersionField()
 
     def __init__(
         self,

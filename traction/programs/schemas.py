@@ -9,7 +9,16 @@ from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator
 
 from traction.accounts.schemas import UserRefOut
-from traction.core.api import ABSENT, MAX_ID, FilterSchema, InputSchema, IsoDate, ObjectId, Text
+from traction.core.api import (
+    ABSENT,
+    MAX_ID,
+    FilterSchema,
+    InputSchema,
+    IsoDate,
+    ObjectId,
+    OneLine,
+    Text,
+)
 
 from .models import Program, ProgramMember
 
@@ -67,7 +76,7 @@ class ProgramDetailOut(ProgramOut):
 
 
 class ProgramCreateIn(InputSchema):
-    name: Text = Field(min_length=1, max_length=160)
+    name: OneLine = Field(min_length=1, max_length=160)
     goal: Text = Field(min_length=1, description="The outcome the program is after.")
     executive_sponsor_id: ObjectId | None = Field(None, description="A member of the workspace.")
     status: StatusValue = "planning"
@@ -81,7 +90,7 @@ class ProgramCreateIn(InputSchema):
 class ProgramUpdateIn(InputSchema):
     """Only the fields sent change; null clears the sponsor or a results-window date."""
 
-    name: Text = Field(ABSENT, min_length=1, max_length=160)
+    name: OneLine = Field(ABSENT, min_length=1, max_length=160)
     goal: Text = Field(ABSENT, min_length=1)
     executive_sponsor_id: ObjectId | None = Field(None, description="A member of the workspace.")
     status: StatusValue = Field(ABSENT)

@@ -11,7 +11,8 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
-from traction.customers.forms import MemberChoiceField
+from traction.core.text import validate_one_line
+from traction.customers.forms import MemberChoiceField, VersionField
 from traction.programs.models import Program
 
 from .models import ParticipantRole, Session, SessionKind
@@ -85,6 +86,7 @@ class SessionForm(forms.Form):
     )
     title = forms.CharField(
         max_length=160,
+        validators=[validate_one_line],
         help_text='What people will see in their calendar, e.g. "Onboarding co-design, Berlin".',
     )
     date = forms.DateField(widget=DateInput())
@@ -104,7 +106,7 @@ class SessionForm(forms.Form):
         label="Video link",
         help_text="For remote participants, if any.",
     )
-    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    version = VersionField()
 
     def __init__(
         self, *args: Any, programs: QuerySet[Program] | None = None, **kwargs: Any
@@ -157,7 +159,7 @@ class CancelForm(forms.Form):
 
 
 class AgendaItemForm(forms.Form):
-    title = forms.CharField(max_length=160, required=False)
+    title = forms.CharField(max_length=160, required=False, validators=[validate_one_line])
     minutes = forms.IntegerField(
         required=False,
         min_value=1,

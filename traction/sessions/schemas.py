@@ -15,7 +15,7 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator
 
 from traction.accounts.schemas import UserRefOut
-from traction.core.api import ABSENT, MAX_ID, FilterSchema, InputSchema, ObjectId, Text
+from traction.core.api import ABSENT, MAX_ID, FilterSchema, InputSchema, ObjectId, OneLine, Text
 
 from .models import Invitation, OutreachRequest, Session, TopQuestion
 
@@ -169,7 +169,7 @@ class SessionDetailOut(SessionOut):
 class SessionCreateIn(InputSchema):
     program_id: ObjectId
     kind: KindValue = "co_design"
-    title: Text = Field(min_length=1, max_length=160)
+    title: OneLine = Field(min_length=1, max_length=160)
     starts_at: LocalDateTime = Field(description=TIMES_HELP)
     ends_at: LocalDateTime = Field(description=TIMES_HELP)
     time_zone: TimeZone = Field("UTC", max_length=64, description="An IANA name: Europe/Berlin.")
@@ -182,7 +182,7 @@ class SessionUpdateIn(InputSchema):
     """Only the fields sent change. A new time, place or link sends invitees an update."""
 
     kind: KindValue = Field(ABSENT)
-    title: Text = Field(ABSENT, min_length=1, max_length=160)
+    title: OneLine = Field(ABSENT, min_length=1, max_length=160)
     starts_at: LocalDateTime = Field(ABSENT, description=TIMES_HELP)
     ends_at: LocalDateTime = Field(ABSENT, description=TIMES_HELP)
     time_zone: TimeZone = Field(ABSENT, max_length=64, description="An IANA name: Europe/Berlin.")
@@ -204,7 +204,7 @@ class CancelIn(InputSchema):
 
 
 class AgendaItemIn(InputSchema):
-    title: Text = Field(min_length=1, max_length=160)
+    title: OneLine = Field(min_length=1, max_length=160)
     minutes: int = Field(ge=1, le=24 * 60)
     notes: Text = Field("", max_length=300)
 

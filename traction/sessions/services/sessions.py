@@ -6,14 +6,16 @@ or a cancellation sends every invitee a calendar update after commit.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.db import transaction
+from django.utils import dateformat, timezone
 
 from traction.core import audit, clock, events, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.text import ONE_LINE_MESSAGE, has_line_break
 from traction.core.writes import save_new, validate
 from traction.programs.models import Program
 from traction.sessions import agenda as templates
@@ -24,6 +26,29 @@ from .common import _on_commit, _open
 SESSION_FIELDS = ["title", "kind", "starts_at", "ends_at", "time_zone", "location", "video_link"]
 # A change to any of these changes the calendar event: invitees get an update.
 CALENDAR_FIELDS = {"title", "starts_at", "ends_at", "time_zone", "location", "video_link"}
+
+
+def _one_line(**values: object) -> None:
+    """Names and titles are one line (``traction.core.text``), whatever interface sent them."""
+    for field, value in values.items():
+        if isinstance(value, str) and has_line_break(value):
+            raise ValidationFailed.field(field, ONE_LINE_MESSAGE)
+
+
+def _wall_clock(value: datetime, tz_name: str, field: str) -> datetime:
+    """A naive wall-clock time read in ``tz_name``; refused when that zone skips it (the hour
+    the clocks go forward), instead of silently moving the session by an hour."""
+    if timezone.is_aware(value):
+        return value
+    aware = clock.in_zone(value, tz_name)
+    if aware.astimezone(UTC).astimezone(aware.tzinfo).replace(tzinfo=None) != value:
+        day = dateformat.format(value, "j F Y")
+        raise ValidationFailed.field(
+            field,
+            f"{value:%H:%M} on {day} does not exist in {tz_name} (clocks go forward); "
+            "pick another time.",
+        )
+    return aware
 
 
 # --- sessions and agendas ---------------------------------------------------------------------
@@ -46,6 +71,7 @@ def plan_session(
     """A new session in a program, with the agenda template of its kind."""
     permissions.check(actor, "session.plan")
     permissions.check(actor, "program.view", program)
+    _one_line(title=title)
     clock.zone(time_zone)
     session = save_new(
         Session(
@@ -53,8 +79,8 @@ def plan_session(
             program=program,
             kind=kind,
             title=title.strip(),
-            starts_at=clock.in_zone(starts_at, time_zone),
-            ends_at=clock.in_zone(ends_at, time_zone),
+            starts_at=_wall_clock(starts_at, time_zone, "starts_at"),
+            ends_at=_wall_clock(ends_at, time_zone, "ends_at"),
             time_zone=time_zone,
             location=location.strip(),
             video_link=video_link.strip(),
@@ -86,6 +112,7 @@ def update_session(
     refused = sorted(set(changes) - set(SESSION_FIELDS))
     if refused:
         raise ValidationFailed({f: ["This field cannot be changed here."] for f in refused})
+    _one_line(**{k: v for k, v in changes.items() if k == "title"})
     session = Session.objects.select_for_update().get(pk=session.pk)
     if version is not None and version != session.version:
         from traction.core.errors import Conflict
@@ -95,7 +122,7 @@ def update_session(
     tz_name = changes.get("time_zone", session.time_zone)
     for key in ("starts_at", "ends_at"):
         if key in changes and isinstance(changes[key], datetime):
-            changes[key] = clock.in_zone(changes[key], tz_name)
+            changes[key] = _wall_clock(changes[key], tz_name, key)
     before = audit.snapshot(session, SESSION_FIELDS)
     for name, value in changes.items():
         setattr(
@@ -150,6 +177,8 @@ def set_agenda(
     for n, item in enumerate(items, start=1):
         if not str(item.get("title", "")).strip():
             errors.setdefault(f"items.{n}.title", []).append(f"Item {n} needs a title.")
+        elif has_line_break(str(item.get("title", ""))):
+            errors.setdefault(f"items.{n}.title", []).append(ONE_LINE_MESSAGE)
         minutes = item.get("minutes")
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 24 * 60:
             errors.setdefault(f"items.{n}.minutes", []).append(

@@ -24,7 +24,7 @@ from traction.sessions import selectors, services
 from traction.sessions.forms import DecideForm, OutreachForm, WaiveForm
 from traction.sessions.models import OutreachRequest, OutreachStatus
 
-from .common import R, S, _agenda_summary, _error_text, _slug, _to_detail
+from .common import R, S, _agenda_summary, _error_text, _slug, _to_detail, whole
 
 
 @workspace_view
@@ -98,7 +98,8 @@ class ContactRow:
 def _selected(form: OutreachForm) -> set[int]:
     if not form.is_bound:
         return set()
-    return {int(v) for v in form.data.getlist("contacts") if str(v).isdigit()}  # type: ignore[attr-defined]
+    values = form.data.getlist("contacts")  # type: ignore[attr-defined]
+    return {n for v in values if (n := whole(v)) is not None}
 
 
 def _outreach_page(

@@ -18,7 +18,7 @@ from traction.core.permissions import Viewer
 from traction.sessions import selectors, services
 from traction.sessions.forms import ParticipantForm
 
-from .common import S, _agenda_summary, _error_text, _slug
+from .common import S, _agenda_summary, _error_text, _slug, whole
 
 
 @workspace_view
@@ -97,7 +97,7 @@ def practice_attendance(
 def briefing(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id)
     raw = request.GET.get("participant", "")
-    participant_id = int(raw) if raw.isdigit() else None
+    participant_id = whole(raw)
     if (
         participant_id is None
         and selectors.my_participation(viewer, session) is None

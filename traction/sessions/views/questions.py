@@ -17,7 +17,7 @@ from traction.core.permissions import Viewer
 from traction.sessions import selectors, services
 from traction.sessions.forms import QuestionForm
 
-from .common import S, _error_text, _slug
+from .common import S, _error_text, _slug, whole
 
 
 @workspace_view
@@ -63,11 +63,11 @@ def question_vote(request: HttpRequest, viewer: Viewer, question_id: int) -> Htt
 @require_POST
 def questions_pick(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="question.pick")
-    picked = [int(v) for v in request.POST.getlist("pick") if v.isdigit()]
+    picked = [n for v in request.POST.getlist("pick") if (n := whole(v)) is not None]
 
     def order(qid: int) -> tuple[int, int]:
-        raw = request.POST.get(f"order_{qid}", "")
-        return (int(raw) if raw.strip().isdigit() else 10_000, picked.index(qid))
+        n = whole(request.POST.get(f"order_{qid}", "").strip(), high=10_000)
+        return (n if n is not None else 10_000, picked.index(qid))
 
     try:
         chosen = services.pick_questions(

@@ -28,7 +28,7 @@ from traction.sessions.forms import (
 )
 from traction.sessions.models import SessionKind
 
-from .common import S, _agenda_summary, _error_text, _to_detail
+from .common import S, _agenda_summary, _error_text, _to_detail, whole
 
 
 @workspace_view
@@ -65,8 +65,8 @@ def session_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 def session_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "session.plan")
     initial: dict[str, Any] = {}
-    if request.GET.get("program", "").isdigit():
-        initial["program"] = int(request.GET["program"])
+    if (program_id := whole(request.GET.get("program"))) is not None:
+        initial["program"] = program_id
     if request.GET.get("kind") in SessionKind.values:
         initial["kind"] = request.GET["kind"]
     form = SessionForm(
@@ -222,8 +222,9 @@ def agenda_edit(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRe
         except ValidationFailed as exc:
             for key, texts in exc.errors.items():
                 parts = key.split(".")
-                if len(parts) == 3 and parts[1].isdigit() and 0 < int(parts[1]) <= len(rows):
-                    row = rows[int(parts[1]) - 1]
+                n = whole(parts[1], high=len(rows)) if len(parts) == 3 else None
+                if n is not None:
+                    row = rows[n - 1]
                     for text in texts:
                         row.add_error(parts[2] if parts[2] in row.fields else None, text)
                 else:
