@@ -78,7 +78,10 @@ class BatchOut(Schema):
     filename: str
     sha256: str
     size: int
-    rows: int
+    rows: int = Field(description="Rows written (so far, while `in_progress`).")
+    in_progress: bool = Field(
+        description="Still being written, in chunks: its rows are hidden until it completes."
+    )
     mapping: dict[str, Any]
     created_by_id: int | None
     created_at: dt.datetime

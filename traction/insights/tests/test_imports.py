@@ -539,7 +539,11 @@ def test_the_api_imports_in_one_call_and_is_idempotent(room: Room, api_client_fo
     body = created.json()
     assert (body["created"], body["accepted"], body["candidates"]) == (True, 4, 0)
     assert body["message"] == "Imported 4 onto the map from call.vtt."
-    assert (body["batch"]["format"], body["batch"]["rows"]) == ("vtt", 4)
+    assert (body["batch"]["format"], body["batch"]["rows"], body["batch"]["in_progress"]) == (
+        "vtt",
+        4,
+        False,
+    )
     again = post(speakers=json.dumps({"Hank Newman": "-"}))
     assert (again.status_code, again.json()["created"]) == (200, False)
     listed = client.get(api_url(room)).json()
