@@ -33,7 +33,8 @@ from .models import FrozenCard, ImportBatch, Insight
 def _replace(text: str, former: dict[str, str]) -> str:
     """Each former name or address (longest first) replaced by its tombstone, any case."""
     for old in sorted(former, key=len, reverse=True):
-        text = re.sub(re.escape(old), lambda _m, new=former[old]: new, text, flags=re.IGNORECASE)
+        new = former[old]
+        text = re.sub(re.escape(old), lambda _m: new, text, flags=re.IGNORECASE)  # noqa: B023
     return text
 
 

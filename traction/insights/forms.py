@@ -7,6 +7,9 @@ from typing import Any
 
 from django import forms
 
+from traction.core.guard import MAX_ID
+from traction.core.text import validate_one_line
+
 from .models import InsightKind, Step
 from .selectors import Speaker
 
@@ -65,7 +68,12 @@ class CaptureForm(forms.Form):
 
 
 class ScenarioForm(forms.Form):
-    title = forms.CharField(max_length=120, label="Team name", help_text="For example “Team Blue”.")
+    title = forms.CharField(
+        max_length=120,
+        label="Team name",
+        help_text="For example “Team Blue”.",
+        validators=[validate_one_line],
+    )
     outcome = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
@@ -102,15 +110,19 @@ class ScenarioForm(forms.Form):
             del self.fields["steps"]
 
 
+MAX_VERSION = 2**31 - 1  # a version column's largest value (PostgreSQL integer)
+MAX_POSITION = 10_000
+
+
 class StepActionForm(forms.Form):
     """One change to a scenario's steps: add, rename, move up or down, merge, remove."""
 
     ACTIONS = ["add", "rename", "up", "down", "merge", "remove"]
     action = forms.ChoiceField(choices=[(a, a) for a in ACTIONS])
-    step = forms.IntegerField(required=False)
-    title = forms.CharField(required=False, max_length=160)
-    position = forms.IntegerField(required=False, min_value=1)
-    absorb = forms.IntegerField(required=False, label="Merge with")
+    step = forms.IntegerField(required=False, min_value=0, max_value=MAX_ID)
+    title = forms.CharField(required=False, max_length=160, validators=[validate_one_line])
+    position = forms.IntegerField(required=False, min_value=1, max_value=MAX_POSITION)
+    absorb = forms.IntegerField(required=False, label="Merge with", min_value=0, max_value=MAX_ID)
 
 
 class InsightForm(forms.Form):
@@ -119,7 +131,7 @@ class InsightForm(forms.Form):
     speaker = forms.ChoiceField(required=False)
     step = forms.ChoiceField(required=False)
     tags = forms.CharField(required=False, max_length=300)
-    version = forms.IntegerField(widget=forms.HiddenInput)
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_VERSION)
 
     def __init__(
         self, *args: Any, people: Sequence[Speaker], steps: Sequence[Step], **kwargs: Any

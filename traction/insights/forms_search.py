@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from traction.core import permissions
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.customers import selectors as customer_selectors
 from traction.customers.models import Segment
@@ -70,18 +71,16 @@ class SearchForm(forms.Form):
             *((s.pk, f"{s.title} ({s.starts_at:%Y-%m-%d})") for s in sessions),
         ]
         # Steps only make sense within one session: offered once a session is chosen.
-        session_id = self.data.get("session", "") if self.is_bound else ""
+        session_id = whole_number(self.data.get("session", "")) if self.is_bound else None
         steps = (
-            Step.objects.filter(
-                scenario__session__in=sessions, scenario__session_id=int(session_id)
-            )
+            Step.objects.filter(scenario__session__in=sessions, scenario__session_id=session_id)
             .select_related("scenario")
             .order_by("scenario_id", "position")
-            if str(session_id).isdigit()
+            if session_id is not None
             else Step.objects.none()
         )
         fields["step"].choices = [
-            ("", "Any step" if str(session_id).isdigit() else "Any step (choose a session)"),
+            ("", "Any step" if session_id is not None else "Any step (choose a session)"),
             *((s.pk, f"{s.scenario.title}: {s.position}. {s.title}") for s in steps),
         ]
         if permissions.allows(viewer, "customer.view"):

@@ -8,9 +8,11 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from traction.core.api import ABSENT, FilterSchema, InputSchema, ObjectId, Text
+from traction.core.api import ABSENT, FilterSchema, InputSchema, ObjectId, OneLine, Text
 
 from .models import Insight, InsightKind
+
+MAX_VERSION = 2**31 - 1  # a version column's largest value (PostgreSQL integer)
 
 KindLiteral = Literal[
     "outcome",
@@ -60,7 +62,7 @@ class ScenarioOut(Schema):
 
 
 class ScenarioIn(InputSchema):
-    title: Text = Field(min_length=1, max_length=120)
+    title: OneLine = Field(min_length=1, max_length=120)
     outcome: Text = Field("", max_length=5000)
     context_who: Text = Field("", max_length=5000)
     context_where: Text = Field("", max_length=5000)
@@ -73,25 +75,27 @@ class ScenarioIn(InputSchema):
 
 
 class ScenarioUpdateIn(InputSchema):
-    title: Text = Field(ABSENT, min_length=1, max_length=120)
+    title: OneLine = Field(ABSENT, min_length=1, max_length=120)
     outcome: Text = Field(ABSENT, max_length=5000)
     context_who: Text = Field(ABSENT, max_length=5000)
     context_where: Text = Field(ABSENT, max_length=5000)
     context_when: Text = Field(ABSENT, max_length=5000)
     constraints: Text = Field(ABSENT, max_length=5000)
     team: list[ObjectId] = Field(ABSENT, max_length=200)
-    version: int = Field(ABSENT, ge=1, description="The version you read; 409 if stale.")
+    version: int = Field(
+        ABSENT, ge=1, le=MAX_VERSION, description="The version you read; 409 if stale."
+    )
 
 
 class StepIn(InputSchema):
-    title: Text = Field(min_length=1, max_length=160)
+    title: OneLine = Field(min_length=1, max_length=160)
     position: int | None = Field(
         None, ge=1, le=10_000, description="Insert before this position (default: at the end)."
     )
 
 
 class StepRenameIn(InputSchema):
-    title: Text = Field(min_length=1, max_length=160)
+    title: OneLine = Field(min_length=1, max_length=160)
 
 
 class StepOrderIn(InputSchema):
@@ -100,7 +104,7 @@ class StepOrderIn(InputSchema):
 
 class StepMergeIn(InputSchema):
     absorb: ObjectId = Field(description="The step to fold into this one; it disappears.")
-    title: Text = Field("", max_length=160, description="A new title for the merged step.")
+    title: OneLine = Field("", max_length=160, description="A new title for the merged step.")
 
 
 class ContributorOut(Schema):
@@ -187,7 +191,9 @@ class InsightUpdateIn(InputSchema):
     speaker: str = Field(ABSENT, max_length=40, description=SPEAKER_HELP)
     step_id: ObjectId | None = Field(ABSENT)
     tags: list[Text] = Field(ABSENT, max_length=12)
-    version: int = Field(ABSENT, ge=1, description="The version you read; 409 if stale.")
+    version: int = Field(
+        ABSENT, ge=1, le=MAX_VERSION, description="The version you read; 409 if stale."
+    )
 
 
 class InsightFilters(FilterSchema):

@@ -13,6 +13,7 @@ from django.db import transaction
 from traction.core import audit, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.text import ONE_LINE_MESSAGE, has_line_break
 from traction.core.writes import save_new, validate, versioned_update
 from traction.insights import selectors
 from traction.insights.models import Insight, Scenario, Step
@@ -28,6 +29,12 @@ SCENARIO_FIELDS = [
 ]
 
 # --- scenarios and steps ----------------------------------------------------------------------
+
+
+def _one_line(field: str, value: str) -> str:
+    if has_line_break(value):
+        raise ValidationFailed.field(field, ONE_LINE_MESSAGE)
+    return value.strip()
 
 
 def _check_team(session: Session, contact_ids: Sequence[int]) -> list[int]:
@@ -57,6 +64,7 @@ def create_scenario(
 ) -> Scenario:
     """A customer team's scenario in a session, optionally with its first steps."""
     permissions.check(actor, "insight.capture", session)
+    title = _one_line("title", title)
     team_ids = _check_team(session, team)
     scenario = save_new(
         Scenario(
@@ -72,7 +80,7 @@ def create_scenario(
         )
     )
     scenario.team.set(team_ids)
-    titles = [t.strip() for t in steps if t.strip()]
+    titles = [_one_line("steps", t) for t in steps if t.strip()]
     Step.objects.bulk_create(
         Step(scenario=scenario, position=n, title=t[:160]) for n, t in enumerate(titles, start=1)
     )
@@ -98,6 +106,8 @@ def update_scenario(
     changes = dict(changes)
     team = changes.pop("team", None)
     changes = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
+    if isinstance(changes.get("title"), str):
+        _one_line("title", changes["title"])
     scenario = versioned_update(
         actor,
         scenario,
@@ -151,7 +161,7 @@ def add_step(actor: Viewer, *, scenario: Scenario, title: str, position: int | N
     permissions.check(actor, "insight.capture", scenario.session)
     scenario = Scenario.objects.select_for_update().get(pk=scenario.pk)
     steps = list(scenario.steps.all())
-    step = Step(scenario=scenario, position=len(steps) + 1, title=title.strip())
+    step = Step(scenario=scenario, position=len(steps) + 1, title=_one_line("title", title))
     validate(step, exclude=["scenario"])
     step.save()
     if position is not None and 1 <= position <= len(steps):
@@ -170,7 +180,7 @@ def add_step(actor: Viewer, *, scenario: Scenario, title: str, position: int | N
 def rename_step(actor: Viewer, *, step: Step, title: str) -> Step:
     permissions.check(actor, "insight.capture", step.scenario.session)
     before = step.title
-    step.title = title.strip()
+    step.title = _one_line("title", title)
     validate(step, exclude=["scenario"])
     if step.title != before:
         step.save(update_fields=["title"])
@@ -211,7 +221,7 @@ def merge_steps(actor: Viewer, *, keep: Step, absorb: Step, title: str = "") -> 
     absorbed_title = absorb.title
     absorb.delete()
     if title.strip():
-        keep.title = title.strip()
+        keep.title = _one_line("title", title)
         validate(keep, exclude=["scenario"])
         keep.save(update_fields=["title"])
     _renumber(keep.scenario, list(keep.scenario.steps.all()))

@@ -18,11 +18,17 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from traction.accounts.decorators import workspace_view
 from traction.accounts.forms import apply_domain_errors
-from traction.core import permissions
+from traction.core import guard, permissions
 from traction.core.errors import DomainError, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.insights import quick, rules, selectors, services
-from traction.insights.forms import CaptureForm, InsightForm, ScenarioForm, StepActionForm
+from traction.insights.forms import (
+    MAX_VERSION,
+    CaptureForm,
+    InsightForm,
+    ScenarioForm,
+    StepActionForm,
+)
 from traction.insights.models import InsightKind, InsightStatus, Scenario, Step
 from traction.sessions.models import Session
 
@@ -198,6 +204,9 @@ def scenario_edit(request: HttpRequest, viewer: Viewer, scenario_id: int) -> Htt
         "team": [str(i) for i in scenario.team.values_list("pk", flat=True)],
     }
     form = ScenarioForm(request.POST or None, initial=initial, people=people, new=False)
+    version = guard.whole_number(request.POST.get("version", scenario.version), high=MAX_VERSION)
+    if request.method == "POST" and version is None:
+        form.add_error(None, "This page is out of date or was changed by hand; reload it.")
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         changes = {f: data[f] for f in services.SCENARIO_FIELDS}
@@ -206,7 +215,7 @@ def scenario_edit(request: HttpRequest, viewer: Viewer, scenario_id: int) -> Htt
                 viewer,
                 scenario=scenario,
                 changes={**changes, "team": [int(i) for i in data["team"]]},
-                version=int(request.POST.get("version", scenario.version)),
+                version=version,
             )
         except DomainError as exc:
             apply_domain_errors(form, exc)
@@ -280,6 +289,8 @@ def steps(request: HttpRequest, viewer: Viewer, scenario_id: int) -> HttpRespons
                 return redirect(
                     "insights:steps", workspace_slug=_slug(request), scenario_id=scenario.pk
                 )
+        elif "title" in form.errors:
+            error = " ".join(str(e) for e in form.errors["title"])
         else:
             error = "That change could not be read; use the buttons on this page."
     step_list = list(

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET
 from traction.accounts.decorators import workspace_view
 from traction.core import permissions
 from traction.core.errors import ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.insights import search
 from traction.insights.forms_search import SearchForm
@@ -18,8 +19,8 @@ MAX_PAGE = 1000
 
 
 def _page(request: HttpRequest) -> int:
-    raw = request.GET.get("page", "1")
-    return min(int(raw), MAX_PAGE) if raw.isdigit() and int(raw) >= 1 else 1
+    found = whole_number(request.GET.get("page", "1"), low=1, high=10**9)
+    return min(found, MAX_PAGE) if found is not None else 1
 
 
 @workspace_view
