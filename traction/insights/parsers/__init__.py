@@ -76,7 +76,7 @@ def detect_format(filename: str, head: bytes) -> str:
     if b"\0" not in head:
         lines = head.decode("utf-8", errors="replace").splitlines()
         filled = [line.strip() for line in lines[:20] if line.strip()]
-        if len(filled) >= 2 and filled[0].isdigit() and "-->" in filled[1]:
+        if len(filled) >= 2 and filled[0].isdigit() and filled[0].isascii() and "-->" in filled[1]:
             return "srt"
         if lines and _looks_like_csv_header(lines[0]):
             return "csv"

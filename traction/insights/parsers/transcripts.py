@@ -252,7 +252,7 @@ def _srt_cues(lines: Iterator[str]) -> Iterator[Cue]:
                     cue_line,
                 )
         elif state == "between":
-            if line.strip().isdigit():
+            if line.strip().isdigit() and line.isascii():  # not "²"
                 cue_line, state = lineno, "after_index"
             elif "-->" in line or _TIMING_LIKE.match(line):
                 start_ms = _parse_timing(line, lineno, "srt")
