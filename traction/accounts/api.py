@@ -8,7 +8,7 @@ from ninja import Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
 
-from traction.core.api import Pagination, responses, viewer
+from traction.core.api import ErrorOut, Pagination, responses, viewer
 from traction.core.models import AuditEvent
 
 from . import selectors, services
@@ -100,7 +100,7 @@ def list_invitations(request: HttpRequest) -> QuerySet[Invitation]:
 
 @router.post(
     "/invitations",
-    response=responses({201: InvitationCreatedOut}, body=True),
+    response=responses({201: InvitationCreatedOut, 409: ErrorOut}, body=True),
     operation_id="create_invitation",
     summary="Invite someone by email with a role",
 )

@@ -6,14 +6,14 @@ from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import slugify
 
 from traction.core import audit, events, permissions
-from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
+from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.tasks import send_email_on_commit
 from traction.core.text import ONE_LINE_MESSAGE, has_line_break
@@ -124,18 +124,28 @@ def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[Invitation, 
     ).exists():
         raise ValidationFailed.field("email", f"{email} is already a member of this workspace.")
     now = timezone.now()
-    for old in Invitation.objects.pending().filter(workspace_id=actor.workspace_id, email=email):
-        old.revoked_at = now
-        old.save(update_fields=["revoked_at"])
-    secret, token_hash = Invitation.new_secret()
-    invitation = Invitation.objects.create(
+    # Every open invitation (pending or expired unanswered) is replaced: one link per address.
+    Invitation.objects.filter(
         workspace_id=actor.workspace_id,
         email=email,
-        role=role,
-        invited_by=actor.user,  # type: ignore[misc]
-        token_hash=token_hash,
-        expires_at=now + Invitation.VALID_FOR,
-    )
+        accepted_at__isnull=True,
+        revoked_at__isnull=True,
+    ).update(revoked_at=now)
+    secret, token_hash = Invitation.new_secret()
+    try:
+        with transaction.atomic():
+            invitation = Invitation.objects.create(
+                workspace_id=actor.workspace_id,
+                email=email,
+                role=role,
+                invited_by=actor.user,  # type: ignore[misc]
+                token_hash=token_hash,
+                expires_at=now + Invitation.VALID_FOR,
+            )
+    except IntegrityError:  # the same address invited at the same moment: one link wins
+        raise Conflict(
+            f"{email} is being invited by someone else right now; reload to see the invitation."
+        ) from None
     link = settings.TRACTION_SITE_URL.rstrip("/") + reverse(
         "accounts:accept_invitation", args=[secret]
     )
@@ -152,14 +162,14 @@ def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[Invitation, 
     return invitation, link
 
 
-def find_invitation(secret: str) -> Invitation:
-    """The pending invitation behind a link, or NotFound (unknown, used, revoked or expired)."""
+def find_invitation(secret: str, *, lock: bool = False) -> Invitation:
+    """The pending invitation behind a link, or NotFound (unknown, used, revoked or expired).
+    ``lock`` (inside a transaction): hold the row until the transaction ends."""
+    rows = Invitation.objects.pending()
+    if lock:
+        rows = rows.select_for_update(of=("self",))
     try:
-        return (
-            Invitation.objects.pending()
-            .select_related("workspace")
-            .get(token_hash=Invitation.hash_secret(secret))
-        )
+        return rows.select_related("workspace").get(token_hash=Invitation.hash_secret(secret))
     except Invitation.DoesNotExist:
         raise NotFound("This invitation link is not valid any more. Ask for a new one.") from None
 
@@ -169,7 +179,8 @@ def accept_invitation(
     *, secret: str, user: User | None = None, full_name: str = "", password: str = ""
 ) -> Membership:
     """Join the workspace: as the signed-in ``user`` (whose email must match) or as a new user."""
-    invitation = find_invitation(secret)
+    # Locked: of parallel clicks on one link, one joins; the others are told it was used.
+    invitation = find_invitation(secret, lock=True)
     if user is not None and user.is_authenticated:
         if user.email.lower() != invitation.email.lower():
             raise PermissionDenied(
@@ -202,19 +213,26 @@ def revoke_invitation(actor: Viewer, *, invitation: Invitation) -> Invitation:
 
 
 def _admins_left(workspace_id: int, excluding: Membership) -> int:
-    """Admins other than ``excluding``. Locks every admin membership of the workspace first,
-    so two admins demoting (or removing) each other at once are serialised: the second sees
-    the first's change and is refused if it would leave no admin."""
-    admins = list(
-        Membership.objects.select_for_update()
-        .filter(workspace_id=workspace_id, role=Role.ADMIN)
-        .order_by("pk")
-        .values_list("pk", flat=True)
+    """Admins other than ``excluding`` (call ``_lock_membership`` first: it locks them)."""
+    return (
+        Membership.objects.filter(workspace_id=workspace_id, role=Role.ADMIN)
+        .exclude(pk=excluding.pk)
+        .count()
     )
-    return len([pk for pk in admins if pk != excluding.pk])
 
 
 def _lock_membership(membership: Membership) -> Membership:
+    """Lock the workspace's admin memberships, then ``membership``, and read it afresh.
+
+    Always in that order (admins by id, then the target), so two admins demoting or
+    removing each other at once are serialised without a deadlock: the second sees the
+    first's change, and is refused if it would leave no admin."""
+    list(
+        Membership.objects.select_for_update()
+        .filter(workspace_id=membership.workspace_id, role=Role.ADMIN)
+        .order_by("pk")
+        .values_list("pk", flat=True)
+    )
     try:
         return Membership.objects.select_for_update().select_related("user").get(pk=membership.pk)
     except Membership.DoesNotExist:

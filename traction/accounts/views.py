@@ -19,7 +19,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.core import dashboard, permissions
-from traction.core.errors import ValidationFailed
+from traction.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from traction.core.permissions import ROLE_DESCRIPTIONS, Role, Viewer, personal, public
 from traction.core.proxies import client_address
 
@@ -213,7 +213,7 @@ def member_invite(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             invitation, link = services.invite_member(viewer, **form.cleaned_data)
-        except ValidationFailed as exc:
+        except (ValidationFailed, Conflict) as exc:
             apply_domain_errors(form, exc)
         else:
             # Shown once, on this response: the secret is stored only as a hash.
@@ -225,6 +225,12 @@ def member_invite(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     return render(
         request, "accounts/member_invite.html", {"form": form, "sent": sent, "roles": roles}
     )
+
+
+def _message(exc: DomainError) -> str:
+    if isinstance(exc, ValidationFailed):
+        return " ".join(m for ms in exc.errors.values() for m in ms)
+    return exc.message
 
 
 @workspace_view
@@ -239,8 +245,8 @@ def member_role(request: HttpRequest, viewer: Viewer, membership_id: int) -> Htt
             changed = services.change_member_role(
                 viewer, membership=membership, role=form.cleaned_data["role"]
             )
-        except ValidationFailed as exc:
-            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        except (ValidationFailed, NotFound) as exc:
+            messages.error(request, _message(exc))
         else:
             messages.success(request, f"{changed.user} is now {changed.get_role_display()}.")
     return redirect("accounts:members", workspace_slug=request.workspace_slug)  # type: ignore[attr-defined]
@@ -256,7 +262,7 @@ def member_remove(request: HttpRequest, viewer: Viewer, membership_id: int) -> H
             services.remove_member(
                 viewer, membership=membership, reason=form.cleaned_data["reason"]
             )
-        except ValidationFailed as exc:
+        except (ValidationFailed, NotFound) as exc:
             apply_domain_errors(form, exc)
         else:
             messages.success(request, f"{membership.user} no longer belongs to this workspace.")

@@ -187,7 +187,7 @@ def list_outreach_requests(
 
 @router.post(
     "/sessions/{session_id}/outreach-requests",
-    response=responses({201: OutreachRequestOut}, body=True, object_path=True),
+    response=responses({201: OutreachRequestOut, 409: ErrorOut}, body=True, object_path=True),
     operation_id="request_outreach",
     summary="Ask a contact's account owner for permission to invite them",
 )

@@ -5,12 +5,12 @@ an admin may waive the decision with a reason. Every step is audited and notifie
 
 from __future__ import annotations
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from traction.core import audit, permissions
-from traction.core.errors import NotFound, ValidationFailed
+from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.customers.models import Contact
 from traction.sessions.models import OutreachRequest, OutreachStatus, Session
@@ -54,18 +54,21 @@ def request_outreach(
             "contact_id",
             f"{contact.customer.name} has no account owner to approve outreach; assign one first.",
         )
+    already = f"{contact.name} has already been requested for this session."
     if OutreachRequest.objects.filter(session=session, contact=contact).exists():
-        raise ValidationFailed.field(
-            "contact_id", f"{contact.name} has already been requested for this session."
-        )
-    request = OutreachRequest.objects.create(
-        workspace_id=session.workspace_id,
-        session=session,
-        contact=contact,
-        account_owner_id=owner_id,
-        requested_by_id=actor.user_id,
-        message=message.strip(),
-    )
+        raise ValidationFailed.field("contact_id", already)
+    try:
+        with transaction.atomic():  # a parallel identical request: the unique constraint decides
+            request = OutreachRequest.objects.create(
+                workspace_id=session.workspace_id,
+                session=session,
+                contact=contact,
+                account_owner_id=owner_id,
+                requested_by_id=actor.user_id,
+                message=message.strip(),
+            )
+    except IntegrityError:
+        raise Conflict(already) from None
     audit.record(
         actor,
         action="outreach.requested",
