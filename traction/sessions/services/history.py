@@ -33,7 +33,7 @@ from traction.sessions.models import (
     TopQuestion,
 )
 
-from .common import _notify, _slug
+from .common import _notify, _on_commit, _slug
 
 
 def move_pending_outreach(
@@ -43,7 +43,10 @@ def move_pending_outreach(
     old_owner_id: int | None,
     new_owner_id: int | None,
 ) -> None:
-    """Pending requests for the customer's contacts follow the account to its new owner."""
+    """Pending requests for the customer's contacts follow the account to its new owner, who
+    gets a notice and the approval email."""
+    from traction.sessions.tasks import deliver_outreach_request
+
     pending = list(
         OutreachRequest.objects.select_for_update()
         .filter(contact__customer_id=customer.pk, status=OutreachStatus.PENDING)
@@ -61,13 +64,17 @@ def move_pending_outreach(
             changes={"owner": [before, new_owner_id]},
             reason=f"The account owner of {customer.name} changed.",
         )
+        if new_owner_id is None:
+            continue  # an admin may waive it, or the next owner decides it
+        link = reverse("sessions:outreach_detail", args=[_slug(request.workspace_id), request.pk])
         _notify(
             new_owner_id,
             request.workspace_id,
             f"Approval needed (you now own {customer.name}): invite {request.contact.name} "
             f"to “{request.session.title}”.",
-            reverse("sessions:outreach_detail", args=[_slug(request.workspace_id), request.pk]),
+            link,
         )
+        _on_commit(deliver_outreach_request, request.pk, link)
 
 
 def leave_sessions(actor: Viewer, *, user_id: int) -> None:

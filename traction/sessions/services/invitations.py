@@ -50,6 +50,10 @@ def send_invitation(actor: Viewer, *, request: OutreachRequest) -> Invitation:
             f"({request.get_status_display().lower()})."
         )
     _open(request.session)
+    if request.contact.is_archived:
+        raise ValidationFailed.field(
+            "__all__", f"{request.contact.name} is archived; restore them before inviting them."
+        )
     if Invitation.objects.filter(outreach=request).exists():
         raise ValidationFailed.field("__all__", f"{request.contact.name} is already invited.")
     invitation = Invitation.objects.create(

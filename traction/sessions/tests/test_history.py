@@ -224,6 +224,29 @@ def test_pending_outreach_moves_to_the_new_account_owner(cast: Cast, heard: Any)
     assert event.changes == {"owner": [cast.users["account_owner"].pk, cast.users["sponsor"].pk]}
 
 
+def test_the_new_owner_gets_the_approval_email(
+    cast: Cast, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core import mail
+
+    assert cast.contact is not None
+    assert cast.customer is not None
+    services.request_outreach(cast.viewer("facilitator"), session=plan(cast), contact=cast.contact)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        customer_services.update_customer(
+            cast.viewer("facilitator"),
+            customer=cast.customer,
+            changes={"account_owner_id": cast.users["sponsor"].pk},
+        )
+    assert [(m.to, m.subject) for m in mail.outbox] == [
+        (
+            ["Sam Sponsor <sam@acme.test>"],
+            "Approval needed: invite Gina Globex from Globex to Onboarding co-design",
+        )
+    ]
+
+
 def test_the_former_owner_cannot_decide_with_a_request_read_before_the_change(
     cast: Cast,
 ) -> None:
