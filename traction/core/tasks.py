@@ -1,15 +1,63 @@
-"""Background work shared by every app, through the tasks API (django-tasks backport)."""
+"""Background work shared by every app, through the tasks API (django-tasks backport).
+
+An email the SMTP server could not take for a passing reason (connection refused or
+dropped, timeout, a 4xx answer) is tried again later: after 1 minute, 5 minutes and 30
+minutes, when the task backend can defer work (the database queue of production; the
+immediate backend of development cannot). Each failure is logged with its reason and the
+task ends FAILED, so the worker's log shows it; a permanent refusal (5xx) is not retried.
+"""
 
 from __future__ import annotations
 
+import logging
+import smtplib
+from datetime import timedelta
+
 from django.core.mail import send_mail
 from django.db import transaction
+from django.utils import timezone
 from django_tasks import task
+
+logger = logging.getLogger(__name__)
+
+# Seconds to wait before the 2nd, 3rd and 4th attempt.
+EMAIL_RETRY_DELAYS = (60, 300, 1800)
+
+
+def is_transient(exc: BaseException) -> bool:
+    """A failure worth trying again: the server was unreachable or answered 4xx."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return 400 <= exc.smtp_code < 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return all(400 <= code < 500 for code, _ in exc.recipients.values())
+    return isinstance(exc, smtplib.SMTPServerDisconnected | OSError)
 
 
 @task()
-def deliver_email(subject: str, body: str, recipients: list[str]) -> int:
-    return send_mail(subject, body, None, recipients)
+def deliver_email(subject: str, body: str, recipients: list[str], attempt: int = 1) -> int:
+    try:
+        return send_mail(subject, body, None, recipients)
+    except (smtplib.SMTPException, OSError) as exc:
+        retry = (
+            is_transient(exc)
+            and attempt <= len(EMAIL_RETRY_DELAYS)
+            and deliver_email.get_backend().supports_defer
+        )
+        if retry:
+            delay = EMAIL_RETRY_DELAYS[attempt - 1]
+            deliver_email.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+                subject, body, recipients, attempt + 1
+            )
+            logger.warning(
+                "Email %r to %s not sent (attempt %d: %s); trying again in %d s.",
+                subject, ", ".join(recipients), attempt, exc, delay,
+            )  # fmt: skip
+        else:
+            logger.error(
+                "Email %r to %s not sent (attempt %d: %s); giving up.",
+                subject, ", ".join(recipients), attempt, exc,
+            )  # fmt: skip
+        raise
 
 
 def send_email_on_commit(subject: str, body: str, recipients: list[str]) -> None:
