@@ -72,6 +72,7 @@ def login_throttled(*, email: str, ip: str | None) -> bool:
 
 
 def record_failed_login(*, email: str, ip: str | None) -> None:
+    purge_old_failures()  # failures past the window no longer count: the table stays small
     FailedLogin.objects.create(email=_email(email), ip=ip or None)
 
 
