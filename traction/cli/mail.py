@@ -27,7 +27,7 @@ def describe_mail() -> str:
 
 @click.group()
 def mail() -> None:
-    """Email: check the settings."""
+    """Email: check the settings and the queue."""
 
 
 @mail.command("test")
@@ -56,3 +56,25 @@ def mail_test(address: str) -> None:
     if sent != 1:
         fail("Not sent: the email backend refused the message.")
     click.echo(f"Sent a test message to {address}.")
+
+
+@mail.command("queue")
+@domain_command
+def mail_queue() -> None:
+    """Say whether emails wait in the queue with no worker taking them (exit 1 if so).
+
+    A task ready for more than five minutes means no 'traction worker' is running.
+    """
+    from django.utils import timezone
+
+    from traction.core.tasks import task_backlog
+
+    backlog = task_backlog()
+    if not backlog.stalled or backlog.waiting_since is None:
+        click.echo("No email has been waiting for a worker for more than 5 minutes.")
+        return
+    minutes = int((timezone.now() - backlog.waiting_since).total_seconds() // 60)
+    fail(
+        f"{backlog.count} task(s) waiting, the oldest for {minutes} minutes: "
+        "is 'traction worker' running?"
+    )

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import timedelta
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 from django.core.mail import send_mail
 from django.db import transaction
@@ -63,3 +64,40 @@ def deliver_email(subject: str, body: str, recipients: list[str], attempt: int =
 def send_email_on_commit(subject: str, body: str, recipients: list[str]) -> None:
     """Queue an email once the surrounding transaction commits (never for a rolled-back change)."""
     transaction.on_commit(lambda: deliver_email.enqueue(subject, body, recipients))
+
+
+@dataclass(frozen=True)
+class Backlog:
+    """Tasks that could have run for a while but have not: no worker is taking them."""
+
+    count: int
+    waiting_since: datetime | None
+
+    @property
+    def stalled(self) -> bool:
+        return self.count > 0
+
+
+def task_backlog(
+    *, older_than: timedelta = timedelta(minutes=5), now: datetime | None = None
+) -> Backlog:
+    """Tasks (emails) ready to run for longer than ``older_than``, with the oldest's time.
+
+    With the database queue of production, a backlog means no ``traction worker`` has
+    taken work for that long; other backends run tasks at once and never have one.
+    """
+    from django.db.models import Q
+    from django_tasks import TaskResultStatus
+    from django_tasks_db.models import DBTaskResult, get_date_max
+
+    if not deliver_email.get_backend().supports_defer:
+        return Backlog(0, None)
+    cutoff = (now or timezone.now()) - older_than
+    waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(
+        Q(run_after=get_date_max(), enqueued_at__lte=cutoff) | Q(run_after__lte=cutoff)
+    )
+    since = [
+        r.enqueued_at if r.run_after == get_date_max() else r.run_after
+        for r in waiting.only("enqueued_at", "run_after").order_by("enqueued_at")[:100]
+    ]
+    return Backlog(waiting.count(), min(since) if since else None)

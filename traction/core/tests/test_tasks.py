@@ -82,3 +82,30 @@ def test_a_reachable_server_gets_the_message_once(settings: Any) -> None:
 )
 def test_which_failures_are_worth_another_try(exc: BaseException, transient: bool) -> None:
     assert is_transient(exc) is transient
+
+
+def test_a_backlog_shows_when_no_worker_takes_the_queue(settings: Any) -> None:
+    from click.testing import CliRunner
+
+    from traction.cli.main import cli
+    from traction.core.tasks import task_backlog
+
+    settings.TASKS = DB_TASKS
+    assert task_backlog().stalled is False
+    deliver_email.enqueue("Hello", "Body", ["ada@acme.example"])
+    assert task_backlog().stalled is False  # just queued: a worker has five minutes
+    queued_at = timezone.now() - timedelta(minutes=12)
+    DBTaskResult.objects.update(enqueued_at=queued_at)
+    backlog = task_backlog()
+    assert (backlog.count, backlog.waiting_since) == (1, queued_at)
+    result = CliRunner().invoke(cli, ["mail", "queue"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "1 task(s) waiting, the oldest for 12 minutes: is 'traction worker' running?\n"
+    )
+
+
+def test_development_never_has_a_backlog() -> None:
+    from traction.core.tasks import task_backlog
+
+    assert task_backlog().stalled is False
