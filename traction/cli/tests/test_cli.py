@@ -133,7 +133,8 @@ def test_run_output(exec_calls: list[list[str]]) -> None:
     assert result.output == (
         "Loaded the demo workspace (first start).\n"
         + DEMO_LOGINS
-        + "Database: SQLite file:memorydb_default?mode=memory&cache=shared\n"
+        + server.describe_database()
+        + "\n"
         + "Links in emails point at http://127.0.0.1:8123\n"
         + "Traction is at http://127.0.0.1:8123/  (Ctrl+C stops it)\n"
     )
