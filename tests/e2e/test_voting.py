@@ -75,7 +75,9 @@ def test_a_customer_votes_on_a_phone_and_the_facilitator_sees_the_ranking(
     expect(page.get_by_role("heading", name="Voting is open")).to_be_visible()
     page.get_by_role("button", name="Close voting").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("What customers ranked highest")
-    expect(page.get_by_text("Voting is closed: this ranking is final.")).to_be_visible()
+    expect(
+        page.get_by_text("Voting is closed: this ranking is final, frozen as it stood")
+    ).to_be_visible()
     overall = page.locator("section", has=page.get_by_role("heading", name="Overall"))
     rows = overall.locator("tbody tr")
     expect(rows).to_have_count(4)

@@ -95,6 +95,17 @@ def speakers(session: Session) -> list[Speaker]:
     return people
 
 
+def visible_speakers(viewer: Viewer, session: Session) -> list[Speaker]:
+    """``speakers`` as the viewer may see them: an account owner sees their own customers'
+    contacts (and the internal participants), not other organisations' people."""
+    customers = rules.visible_customer_ids(viewer)
+    return [
+        p
+        for p in speakers(session)
+        if customers is None or p.internal or p.customer_id in customers
+    ]
+
+
 def session_summary(viewer: Viewer, session: Session) -> dict[str, Any]:
     """What the session page shows of its map: counts of what the viewer may see, and what
     the viewer may do."""

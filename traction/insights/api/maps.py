@@ -38,8 +38,8 @@ router = Router(tags=["scenario maps and insights"])
     summary="Who may be credited with an insight in a session",
 )
 def list_speakers(request: HttpRequest, session_id: int) -> list[Any]:
-    session = selectors.session_for(viewer(request), session_id)
-    return selectors.speakers(session)
+    v = viewer(request)
+    return selectors.visible_speakers(v, selectors.session_for(v, session_id))
 
 
 @router.get(

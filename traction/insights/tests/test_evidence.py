@@ -525,3 +525,21 @@ def test_erasing_a_contact_takes_their_name_out_of_insights_and_the_search_index
     batch = ImportBatch.objects.get(filename="call.vtt")
     assert batch.mapping["speakers"] == {tomb: f"c:{gina.pk}"}
     assert Insight.objects.filter(speaker_name__icontains="gina").count() == 0
+
+
+def test_an_account_owner_lists_only_their_customers_people_as_speakers(
+    cast: Cast, opened: Room
+) -> None:
+    owen_owns_globex_only(cast)
+    status, body = call(
+        api_client(cast, "account_owner"), "GET", f"/sessions/{opened.session.pk}/speakers"
+    )
+    assert status == 200
+    assert [(p["name"], p["organisation"]) for p in body if not p["internal"]] == [
+        ("Gina Globex", "Globex"),
+        ("Gus Globex", "Globex"),
+    ]
+    status, body = call(
+        api_client(cast, "facilitator"), "GET", f"/sessions/{opened.session.pk}/speakers"
+    )
+    assert len([p for p in body if not p["internal"]]) == 4

@@ -204,7 +204,12 @@ def scenario_edit(request: HttpRequest, viewer: Viewer, scenario_id: int) -> Htt
         "team": [str(i) for i in scenario.team.values_list("pk", flat=True)],
     }
     form = ScenarioForm(request.POST or None, initial=initial, people=people, new=False)
-    version = guard.whole_number(request.POST.get("version", scenario.version), high=MAX_VERSION)
+    raw_version = request.POST.get("version")
+    version = (
+        scenario.version
+        if raw_version is None
+        else guard.whole_number(raw_version, high=MAX_VERSION)
+    )
     if request.method == "POST" and version is None:
         form.add_error(None, "This page is out of date or was changed by hand; reload it.")
     if request.method == "POST" and form.is_valid():
