@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -326,3 +327,48 @@ def test_serve_stops_within_ten_seconds(tmp_path: Path, sig: signal.Signals) -> 
             if proc.poll() is None:
                 proc.kill()
                 proc.wait()
+
+
+@pytest.mark.parametrize(
+    ("how", "sig"),
+    [("group", signal.SIGINT), ("make", signal.SIGTERM)],
+    ids=["ctrl-c-to-make-run", "sigterm-to-make"],
+)
+def test_make_run_stops_within_ten_seconds(
+    tmp_path_factory: pytest.TempPathFactory, how: str, sig: signal.Signals
+) -> None:
+    var = tmp_path_factory.getbasetemp() / "make-run-var"  # shared: the demo is built once
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TRACTION_SITE_URL")}
+    env.update(TRACTION_VAR_DIR=str(var))
+    env.pop("DJANGO_SETTINGS_MODULE", None)
+    port = free_port()
+    proc = subprocess.Popen(  # noqa: S603 -- our make target
+        ["make", "--no-print-directory", "run", f"PORT={port}"],  # noqa: S607
+        env=env,
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its own process group, as a terminal gives it
+    )
+    try:
+        wait_until_up(port, proc)
+        started = time.monotonic()
+        if how == "group":
+            os.killpg(proc.pid, sig)  # Ctrl+C: the terminal signals the whole group
+        else:
+            proc.send_signal(sig)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:  # granian itself, not only make, has ended
+            try:
+                socket.create_connection(("127.0.0.1", port), timeout=0.2).close()
+            except OSError:
+                break
+            time.sleep(0.1)
+        else:
+            raise AssertionError("the server still answers")
+        assert time.monotonic() - started < 10
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
