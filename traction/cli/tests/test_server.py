@@ -372,3 +372,42 @@ def test_make_run_stops_within_ten_seconds(
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+PROBE = """
+import django
+django.setup()
+from django.test import Client
+from django.test.utils import setup_test_environment
+setup_test_environment()
+client = Client(REMOTE_ADDR="203.0.113.9", SERVER_NAME="traction.example.com")
+print(client.get("/api/v1/customers", HTTP_X_FORWARDED_PROTO="https").status_code)
+print(client.get("/healthz").status_code)
+"""
+
+
+@pytest.mark.parametrize(
+    ("trusted", "expected"),
+    [("", ["301", "200"]), ("198.51.100.1", ["301", "200"]), ("203.0.113.0/24", ["401", "200"])],
+)
+def test_production_believes_forwarded_proto_only_from_a_named_proxy(
+    tmp_path: Path, trusted: str, expected: list[str]
+) -> None:
+    result = subprocess.run(  # noqa: S603 -- our interpreter, our arguments
+        [sys.executable, "-c", PROBE],
+        env=prod_env(
+            tmp_path,
+            TRACTION_SQLITE_PATH=str(tmp_path / "t.sqlite3"),
+            TRACTION_TRUSTED_PROXIES=trusted,
+            TRACTION_STATIC_MAX_AGE="0",
+        ),
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    # A plain-HTTP request claiming https is redirected unless a named proxy sent it (then
+    # it reaches the API, which asks for a token); /healthz is never redirected.
+    assert result.stdout.split() == expected
