@@ -28,7 +28,7 @@ from .reading import (
     _step_key,
     _tags,
 )
-from .shapes import SAMPLE_ROWS, ImportOptions, Preview, Progress, SpeakerFound
+from .shapes import KEEP_ROWS, SAMPLE_ROWS, ImportOptions, Preview, Progress, Record, SpeakerFound
 
 
 def preview_import(
@@ -70,12 +70,17 @@ def _read(
     unknown: dict[str, int] = {}  # step title -> first line
     sample: list[dict[str, Any]] = []
     rows = 0
+    kept: list[Record] | None = []
     reading: BinaryIO = stream
     if progress is not None:
         reading = io.BufferedReader(_Counting(stream, size, progress), buffer_size=256 * 1024)
     try:
         for record in _records(reading, fmt, layout):
             rows += 1
+            if kept is not None:
+                kept.append(record)
+                if len(kept) > KEEP_ROWS:
+                    kept = None  # too many to hold: the import reads the file again
             _tags(record)
             if record.speaker:
                 if record.speaker in found:
@@ -119,6 +124,7 @@ def _read(
         already=ImportBatch.objects.filter(session=session, sha256=sha256).first(),
         unknown_step_lines=unknown,
         read_with=options.reading(),
+        records=kept,
     )
 
 

@@ -18,6 +18,9 @@ from traction.insights.models import ImportBatch, Scenario
 
 CHUNK_ROWS = 2000  # rows per executemany: big enough to be fast, small enough to stay flat
 SAMPLE_ROWS = 8  # rows shown on the preview
+# A file of at most this many rows is held in memory by its checking read (a few MB), so the
+# import writes it without reading the file again; larger files are read twice, as streams.
+KEEP_ROWS = 20_000
 MAX_TEXT = 5000  # the longest insight text (as in live capture)
 UNATTRIBUTED = "-"  # speaker mapping: keep the name as written, credit nobody
 NEW_CONTACT = "new:"  # speaker mapping prefix: "new:<customer id>" creates a contact there
@@ -93,6 +96,7 @@ class Preview:
     already: ImportBatch | None
     unknown_step_lines: dict[str, int] = field(default_factory=dict)  # title -> first line
     read_with: tuple[Any, ...] = ()  # ``ImportOptions.reading()`` of the options used
+    records: list[Record] | None = field(default=None, repr=False)  # all, if KEEP_ROWS or fewer
 
     @property
     def format_label(self) -> str:

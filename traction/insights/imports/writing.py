@@ -24,7 +24,7 @@ up at once.
 from __future__ import annotations
 
 import io
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any, BinaryIO
 
@@ -42,7 +42,7 @@ from traction.sessions.models import Session
 from .decisions import _Attributions, _refuse_undecided, _Steps
 from .preview import _read
 from .reading import _Counting, _detect, _fingerprint, _layout, _placement, _records, _refuse, _tags
-from .shapes import CHUNK_ROWS, ImportOptions, ImportResult, Preview, Progress
+from .shapes import CHUNK_ROWS, ImportOptions, ImportResult, Preview, Progress, Record
 
 # An import in progress whose last chunk is older than this is taken for dead: its process
 # ended without finishing (a chunk takes well under a second, or at worst the busy timeout).
@@ -114,7 +114,18 @@ def import_file(
         return ImportResult(batch=existing, created=False)
     try:
         accepted, candidates = _write_rows(
-            actor, session, stream, options, fmt, layout, batch, who, step_of, size, halves[1]
+            actor,
+            session,
+            stream,
+            options,
+            fmt,
+            layout,
+            batch,
+            who,
+            step_of,
+            size,
+            halves[1],
+            preview.records,
         )
     except BaseException:
         _discard(batch)
@@ -227,8 +238,10 @@ def _write_rows(
     step_of: _Steps,
     size: int,
     progress: Progress | None,
+    records: list[Record] | None,
 ) -> tuple[int, int]:
-    """Every row, in chunks each committed with the batch's count: (accepted, candidates)."""
+    """Every row, in chunks each committed with the batch's count: (accepted, candidates).
+    ``records``: the rows the checking read kept (a small file), else the file is read again."""
     scenario = step_of.scenario
     # Every column of the insight table, in table order; what a row does not set is the
     # field's default, computed once.
@@ -260,13 +273,20 @@ def _write_rows(
     scenario_of_step: dict[int, int] = dict(
         Step.objects.filter(scenario__session=session).values_list("pk", "scenario_id")
     )
-    counting = io.BufferedReader(_Counting(stream, size, progress), buffer_size=256 * 1024)
+    rows: Iterable[Record]
+    if records is not None:
+        rows = records
+        if progress is not None:
+            progress(size, size)
+    else:
+        counting = io.BufferedReader(_Counting(stream, size, progress), buffer_size=256 * 1024)
+        rows = _records(counting, fmt, layout)
     sql = _insert_sql()
     accepted = candidates = 0
     chunk: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
         try:
-            for record in _records(counting, fmt, layout):
+            for record in rows:
                 contact_id, user_id, customer_id, internal, shown = who(record.speaker, record.line)
                 step_id = step_of(record.step, record.line) if record.step else None
                 kind, placed = _placement(fmt, record.kind, step_id is not None)

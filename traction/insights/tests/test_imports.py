@@ -739,3 +739,26 @@ def test_the_web_confirm_reads_the_file_once_more_only_to_write(room: Room, monk
     )
     assert reads == ["read"]
     assert len(rows(room)) == 1
+
+
+@pytest.mark.parametrize("keep", [2, 20_000])
+def test_a_file_too_large_to_hold_is_read_again_to_write_it(
+    room: Room, monkeypatch, keep: int
+) -> None:
+    from traction.insights.imports import preview as preview_module
+
+    monkeypatch.setattr(preview_module, "KEEP_ROWS", keep)
+    transcript = "".join(f"{('Gina Globex', 'Ivy')[n % 2]}: Point {n}.\n" for n in range(1, 6))
+    seen: list[tuple[int, int]] = []
+    imports.import_file(
+        room.cast.viewer("core_team"),
+        session=room.session,
+        stream=io.BytesIO(transcript.encode()),
+        filename="notes.txt",
+        options=ImportOptions(),
+        progress=lambda done, total: seen.append((done, total)),
+    )
+    assert [(r[0], r[8]) for r in rows(room)] == [(n, f"Point {n}.") for n in range(1, 6)]
+    size = len(transcript.encode())
+    assert seen[-1] == (size, size)
+    assert seen == sorted(seen)  # the bar only moves forward, over both readings
