@@ -278,6 +278,30 @@ def test_the_deployment_guide_end_to_end(tmp_path: Path, databases: tuple[str, s
             assert response.status == 200
             assert json.loads(response.read())["count"] == 0
 
+        # An invitation from the app: queued, then sent by the worker through SMTP, with a
+        # link to the configured site address.
+        invite_page = browser.open(f"{site}/w/acme/members/invite/").read().decode()
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', invite_page)
+        assert csrf is not None
+        invite = urllib.request.Request(
+            f"{site}/w/acme/members/invite/",
+            data=urllib.parse.urlencode(
+                {
+                    "csrfmiddlewaretoken": csrf.group(1),
+                    "email": "ben@acme.example",
+                    "role": "observer",
+                }
+            ).encode(),
+            headers={"Referer": f"{site}/w/acme/members/invite/"},
+        )
+        with browser.open(invite) as response:
+            assert response.status == 200
+        assert deploy.run("mail", "queue").startswith("No email has been waiting")
+        with SmtpSink() as worker_smtp:
+            deploy.run("worker", "--batch", TRACTION_EMAIL_PORT=str(worker_smtp.port))
+        assert [m.recipients for m in worker_smtp.messages] == [["ben@acme.example"]]
+        assert f"{site}/invitations/" in worker_smtp.messages[0].data
+
         # Static files: hashed names, cached for a year.
         css = re.search(r'href="(/static/traction\.[0-9a-f]{12}\.css)"', page)
         assert css is not None, "the stylesheet is not served under a hashed name"
