@@ -219,7 +219,7 @@ def list_imports(request: HttpRequest, session_id: int) -> QuerySet[ImportBatch]
 @paginate(Pagination)
 def list_review_queue(request: HttpRequest, session_id: int) -> QuerySet[Insight]:
     session = selectors.session_for(viewer(request), session_id, "insight.import")
-    return selectors.review_queue(session)
+    return imports.review_queue(session)
 
 
 @router.post(

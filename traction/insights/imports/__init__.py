@@ -31,6 +31,7 @@ from traction.insights import parsers
 
 from .decisions import Who, new_contact_customers
 from .preview import preview_import
+from .queue import review_queue
 from .shapes import (
     CHUNK_ROWS,
     MAX_TEXT,
@@ -67,4 +68,5 @@ __all__ = [
     "new_contact_customers",
     "parsers",
     "preview_import",
+    "review_queue",
 ]

@@ -762,3 +762,43 @@ def test_a_file_too_large_to_hold_is_read_again_to_write_it(
     size = len(transcript.encode())
     assert seen[-1] == (size, size)
     assert seen == sorted(seen)  # the bar only moves forward, over both readings
+
+
+def test_the_review_queue_hides_the_rows_of_an_import_still_being_written(
+    room: Room, api_client_for, client_for
+) -> None:
+    from django.utils import timezone
+
+    done = run(room, "Gina Globex: Finished.\n", "done.txt")
+    writing = ImportBatch.objects.create(
+        workspace_id=room.session.workspace_id,
+        session=room.session,
+        format="text",
+        filename="big.txt",
+        sha256="0" * 64,
+        rows=1,
+        in_progress=True,
+        progress_at=timezone.now(),
+    )
+    half = Insight.objects.create(
+        workspace_id=room.session.workspace_id,
+        program_id=room.session.program_id,
+        session=room.session,
+        batch=writing,
+        kind="quote",
+        text="Half a file.",
+        status="candidate",
+        source="import",
+    )
+    shown = Insight.objects.get(batch=done.batch)
+    api = api_client_for("facilitator").get(api_url(room, "review")).json()
+    assert [i["id"] for i in api["items"]] == [shown.pk]
+    web = client_for("facilitator")
+    page = web.get(f"/w/acme/insights/sessions/{room.session.pk}/review/")
+    assert [row["insight"].pk for row in page.context["rows"]] == [shown.pk]
+    web.post(
+        f"/w/acme/insights/sessions/{room.session.pk}/review/decide/",
+        {"action": "accept", "ids": [str(half.pk)]},
+    )
+    half.refresh_from_db()
+    assert half.status == "candidate"  # not in the queue, so not accepted

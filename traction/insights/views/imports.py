@@ -124,7 +124,7 @@ def _import_page(
             "session": session,
             "form": form,
             "batches": list(selectors.imports(session)[:50]),
-            "review_count": selectors.review_queue(session).count(),
+            "review_count": imports.review_queue(session).count(),
         },
         status=status,
     )
@@ -293,7 +293,7 @@ def review(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRespons
     session = selectors.session_for(viewer, session_id, "insight.import")
     steps = _session_steps(session)
     page = Paginator(
-        selectors.review_queue(session).select_related("speaker_contact", "customer"),
+        imports.review_queue(session).select_related("speaker_contact", "customer"),
         REVIEW_PAGE,
     ).get_page(request.GET.get("page"))
     return render(
@@ -314,7 +314,7 @@ def review(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRespons
 def review_decide(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """Accept, discard or merge the ticked candidates (merge: into the first ticked)."""
     session = selectors.session_for(viewer, session_id, "insight.import")
-    queue = list(selectors.review_queue(session).values_list("pk", flat=True))
+    queue = list(imports.review_queue(session).values_list("pk", flat=True))
     form = ReviewDecisionForm(request.POST, candidate_ids=queue)
     back = redirect("insights:review", workspace_slug=_slug(request), session_id=session.pk)
     if not form.is_valid():

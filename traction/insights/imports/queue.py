@@ -1,0 +1,18 @@
+"""The review queue as imports show it: without the rows of imports still being written.
+
+``selectors.review_queue`` lists a session's candidates; while an import writes its rows in
+chunks, they are hidden until its last chunk is saved (``ImportBatch.visible_insights``), so
+nobody reviews, accepts or merges half a file.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet
+
+from traction.insights import selectors
+from traction.insights.models import ImportBatch, Insight
+from traction.sessions.models import Session
+
+
+def review_queue(session: Session) -> QuerySet[Insight]:
+    return selectors.review_queue(session).filter(ImportBatch.visible_insights())
