@@ -115,8 +115,8 @@ def parse(
                     "in this session."
                 )
         elif sigil == ">":
-            if value.isdigit():
-                n = int(value)
+            if value.isascii() and value.isdigit():  # "²" is a digit to isdigit(), not to int()
+                n = int(value) if len(value) <= 6 else len(steps) + 1
                 if 1 <= n <= len(steps):
                     result.step_id = steps[n - 1][0]
                 else:

@@ -307,6 +307,8 @@ def test_a_merged_card_keeps_every_contributor_with_their_own_organisation(
         ("Ian Initech", "Initech"),
         ("Gus Globex", "Globex"),
     ]
+    board = web(cast).get(f"/w/{cast.acme.slug}/insights/sessions/{opened.session.pk}/map/")
+    assert "“Let us pay by card” — Gus Globex, Globex" in board.content.decode()
 
 
 def test_an_internal_remark_never_merges_into_a_customer_card(cast: Cast, opened: Room) -> None:

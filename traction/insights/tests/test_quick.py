@@ -75,3 +75,11 @@ def test_steps_by_number_or_title_prefix() -> None:
 def test_unknown_type_is_an_error_not_text() -> None:
     q = parse("/x Something")
     assert q.errors["kind"].startswith("“/x” is not a type")
+
+
+def test_a_step_number_that_is_not_plain_digits_or_too_long_is_an_error_not_a_crash() -> None:
+    for token in (">²", ">" + "9" * 5000, ">" + "9" * 25, ">٣"):
+        q = parse(f"/i {token} Too slow")
+        assert q.step_id is None
+        assert "step" in q.errors
+        assert q.text == "Too slow"

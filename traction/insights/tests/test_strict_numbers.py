@@ -48,6 +48,7 @@ def test_web_forms_refuse_bad_numbers_plainly(cast: Cast, opened: Room, bad: str
         (f"sessions/{s}/voting/remove-dots/", {"contact_id": bad, "reason": "x"}),
         (f"sessions/{s}/voting/reopen/", {"reason": "x", "budget": bad}),
         (f"sessions/{s}/capture/", {"text": "x", "kind": "issue", "step": bad, "scenario": bad}),
+        (f"sessions/{s}/capture/", {"text": f"/i >{bad} quick", "kind": "issue"}),
         (f"scenarios/{scenario.pk}/steps/", {"action": "move", "step": bad, "position": bad}),
         (f"scenarios/{scenario.pk}/steps/", {"action": "merge", "step": bad, "absorb": bad}),
         (f"scenarios/{scenario.pk}/edit/", {"title": "T", "version": bad}),
