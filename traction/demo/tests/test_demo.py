@@ -217,7 +217,7 @@ def test_the_held_pilot_has_a_full_map_and_votes() -> None:
     assert held.insights.filter(internal=True).count() == 1
     results = ranking.results(held)
     top = results.overall[0]
-    assert (top.insight.text, top.dots, top.voters) == (
+    assert (top.text, top.dots, top.voters) == (
         "The first invoice is correct the first time",
         3,
         2,
