@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import pytest
 from django.db.models import ProtectedError
+from django.utils import timezone
 
 from traction.core import events
 from traction.core.errors import ValidationFailed
@@ -541,3 +542,25 @@ def test_an_account_owner_lists_only_their_customers_people_as_speakers(
         api_client(cast, "facilitator"), "GET", f"/sessions/{opened.session.pk}/speakers"
     )
     assert len([p for p in body if not p["internal"]]) == 4
+
+
+def test_a_round_closed_before_frozen_rankings_is_frozen_by_the_migration(
+    cast: Cast, opened: Room
+) -> None:
+    import importlib
+    from types import SimpleNamespace
+
+    from django.apps import apps
+    from django.db import connection
+
+    vote_some(cast, opened)
+    # Closed the old way: a time, no snapshot.
+    VotingRound.objects.filter(session=opened.session).update(closed_at=timezone.now())
+    migration = importlib.import_module("traction.insights.migrations.0005_freeze_closed_rounds")
+    migration.freeze_closed_rounds(apps, SimpleNamespace(connection=connection))
+    found = VotingRound.objects.get(session=opened.session)
+    assert (found.closings, found.participants_at_close) == (1, 4)
+    services.update_insight(
+        cast.viewer("facilitator"), insight=opened.cards["mot"], changes={"text": "Later"}
+    )
+    assert figures(ranking.results(opened.session, cast.viewer("admin"))) == FROZEN
