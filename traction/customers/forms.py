@@ -31,6 +31,7 @@ class VersionField(forms.IntegerField):
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return super().to_python(value)
 
+
 # Services name model fields; the forms name what people choose.
 CUSTOMER_FIELD_MAP = {"account_owner_id": "account_owner"}
 
