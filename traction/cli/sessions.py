@@ -30,14 +30,18 @@ def sessions_list(email: str, workspace_slug: str | None) -> None:
         click.echo(f"{s.pk:>5}  {when:<32} {s.state:<10} {ready:<11} {s.title}")
 
 
+# Ids as people type them: whole numbers a 64-bit key can hold (else a usage error, not a crash).
+ID = click.IntRange(min=1, max=2**63 - 1)
+
+
 @sessions.command("invite")
-@click.argument("session_id", type=int)
+@click.argument("session_id", type=ID)
 @click.option("--as", "email", required=True, help="Act as this facilitator or admin.")
 @click.option("--workspace", "workspace_slug", help="The workspace (its slug), if several.")
 @click.option(
     "--contact",
     "contact_ids",
-    type=int,
+    type=ID,
     multiple=True,
     help="Invite only this contact (repeatable); default: every approved contact not invited yet.",
 )

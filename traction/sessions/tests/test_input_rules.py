@@ -258,3 +258,19 @@ def test_api_numbers_from_people_never_500(cast: Cast, api_client_for: Any, bad:
         response = client.generic(method, API + url, body or "", content_type="application/json")
         assert response.status_code in (400, 404, 422), (url, response.status_code)
     assert Contact.objects.get(pk=cast.contact.pk).title == ""
+
+
+@pytest.mark.parametrize("bad", ["²", "9" * 25, "9" * 5000, "0"])
+def test_command_line_ids_are_read_strictly(cast: Cast, bad: str) -> None:
+    from click.testing import CliRunner
+
+    from traction.cli.main import cli
+
+    for args in (
+        ["sessions", "invite", bad, "--as", "fran@acme.test"],
+        ["sessions", "invite", "1", "--contact", bad, "--as", "fran@acme.test"],
+        ["privacy", "erase", bad, "--reason", "x", "--as", "alice@acme.test", "--yes"],
+    ):
+        result = CliRunner().invoke(cli, args)
+        assert result.exit_code == 2, (args[:2], result.output)
+        assert "Invalid value" in result.output
