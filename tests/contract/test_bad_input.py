@@ -215,3 +215,15 @@ def test_a_bug_in_the_api_answers_json_with_an_error_id_that_is_in_the_log(
     assert [r.getMessage() for r in logged] == [f"API error {error_id}: GET /api/v1/customers"]
     assert logged[0].exc_info is not None
     assert str(logged[0].exc_info[1]) == "a bug"
+
+
+def test_an_unknown_api_path_or_method_answers_json_too(api: Client) -> None:
+    missing = api.get("/api/v1/no-such-thing")
+    assert (missing.status_code, missing["Content-Type"]) == (404, "application/json")
+    assert missing.json() == {
+        "detail": "Not found: there is no API operation at this path (see /api/v1/docs)."
+    }
+    wrong = api.put("/api/v1/customers")
+    assert (wrong.status_code, wrong["Content-Type"]) == (405, "application/json")
+    assert wrong.json() == {"detail": "This method is not allowed here."}
+    assert "GET" in wrong["Allow"]

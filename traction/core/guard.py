@@ -205,3 +205,27 @@ def not_found(request: HttpRequest) -> HttpResponse:
     if is_api(request):
         return JsonResponse({"detail": "Not found."}, status=404)
     return render(request, "404.html", {"message": "There is no such page."}, status=404)
+
+
+_PLAIN_ERRORS = {
+    400: "Bad request.",
+    403: "Forbidden.",
+    404: "Not found: there is no API operation at this path (see /api/v1/docs).",
+    405: "This method is not allowed here.",
+    413: "The request body is too large.",
+}
+
+
+def api_error_as_json(request: HttpRequest, response: HttpResponse) -> HttpResponse:
+    """An API error that Django or the router answered as HTML (an unknown path's 404, a
+    wrong method's 405) in the API's one shape, ``{"detail": "..."}``."""
+    if response.status_code < 400 or not is_api(request):
+        return response
+    if response.get("Content-Type", "").startswith("application/json"):
+        return response
+    message = _PLAIN_ERRORS.get(response.status_code, "The request failed.")
+    found = JsonResponse({"detail": message}, status=response.status_code)
+    for header in ("Allow", "WWW-Authenticate", "Retry-After"):
+        if header in response:
+            found[header] = response[header]
+    return found

@@ -35,6 +35,7 @@ class DefaultDenyMiddleware:
             response = self.get_response(request)
         finally:
             checked = permissions.end_request(token)
+        response = guard.api_error_as_json(request, response)
         match = request.resolver_match
         if match is None or checked or response.status_code >= 300:
             return response
