@@ -24,6 +24,7 @@ up at once.
 from __future__ import annotations
 
 import io
+import logging
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any, BinaryIO
@@ -43,6 +44,8 @@ from .decisions import _Attributions, _refuse_undecided, _Steps
 from .preview import _read
 from .reading import _Counting, _detect, _fingerprint, _layout, _placement, _records, _refuse, _tags
 from .shapes import CHUNK_ROWS, ImportOptions, ImportResult, Preview, Progress, Record
+
+log = logging.getLogger(__name__)
 
 # An import in progress whose last chunk is older than this is taken for dead: its process
 # ended without finishing (a chunk takes well under a second, or at worst the busy timeout).
@@ -128,7 +131,10 @@ def import_file(
             preview.records,
         )
     except BaseException:
-        _discard(batch)
+        try:
+            _discard(batch)
+        except Exception:  # e.g. the database went away: the next import cleans up
+            log.exception("import %s: could not clean up after a failure", batch.pk)
         raise
     return _finish(actor, batch, fmt, sha256, accepted, candidates, who, step_of)
 

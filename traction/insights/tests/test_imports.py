@@ -802,3 +802,23 @@ def test_the_review_queue_hides_the_rows_of_an_import_still_being_written(
     )
     half.refresh_from_db()
     assert half.status == "candidate"  # not in the queue, so not accepted
+
+
+def test_an_import_failing_midway_removes_what_it_wrote(room: Room, monkeypatch) -> None:
+    from traction.insights.imports import writing
+
+    monkeypatch.setattr(writing, "CHUNK_ROWS", 2)
+    commit = writing._commit_chunk
+    calls: list[int] = []
+
+    def fail_on_the_second(*args: object) -> None:
+        calls.append(1)
+        if len(calls) == 2:
+            raise RuntimeError("disk full")
+        commit(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writing, "_commit_chunk", fail_on_the_second)
+    transcript = "".join(f"{('Gina Globex', 'Ivy')[n % 2]}: Point {n}.\n" for n in range(1, 6))
+    with pytest.raises(RuntimeError, match="disk full"):
+        run(room, transcript, "notes.txt")
+    nothing_written(room)
