@@ -123,7 +123,7 @@ def _check_json_body(request: HttpRequest) -> None:
     except (RequestDataTooBig, UnreadablePostError, OSError):
         return  # the route's own handling answers (the body is not consumed: it raises again)
     # Cheap test first: a NUL in JSON is written \u0000 (a raw NUL byte is invalid JSON anyway).
-    if b"\\u0000" not in body.lower():
+    if b"\\u0000" not in body:  # JSON writes the escape with a lowercase u, and 0 has no case
         return
     try:
         data = json.loads(body)
