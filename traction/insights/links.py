@@ -16,6 +16,7 @@ VOTE = InvitationLink(
         "is, or ask them for a new one."
     ),
     url_name="vote",
+    gone="This voting link no longer works: the invitation behind it is gone.",
 )
 make_token = VOTE.make_token
 read_token = VOTE.read_token

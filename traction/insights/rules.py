@@ -3,7 +3,9 @@
 Everyone who may see a session's insights sees its map; the people who run it (admins,
 facilitators) and the core team members taking part in it (the note takers) capture, import
 and review. Only admins and facilitators run the voting; customers vote through their own
-signed link, which needs no account (see ``links.py``).
+signed link, which needs no account (see ``links.py``): the link makes them a customer
+principal of the same policy, and ``ballot.view`` / ``ballot.cast`` say what it reaches —
+their own invitation's ballot, and their own session's round while it is open.
 
 Which insights a viewer may see is decided here and nowhere else (``_insight_of_mine``,
 used through ``permissions.scope(viewer, "insight.view", ...)``): the map, the lists,
@@ -18,7 +20,7 @@ from django.db import models
 from django.db.models import Q
 
 from traction.core import permissions
-from traction.core.permissions import ALL, OWN, Role, Viewer, rule
+from traction.core.permissions import ALL, OWN, CustomerPrincipal, Role, Viewer, rule
 
 M = TypeVar("M", bound=models.Model)
 
@@ -70,7 +72,31 @@ def visible_customer_ids(viewer: Viewer) -> set[int] | None:
     )
 
 
+def _own_ballot(customer: CustomerPrincipal) -> Q:  # on an Invitation
+    return Q(
+        pk=customer.invitation_id,
+        contact_id=customer.contact_id,
+        session_id=customer.session_id,
+    )
+
+
+def _own_open_round(customer: CustomerPrincipal) -> Q:  # on a VotingRound
+    return Q(session_id=customer.session_id, closed_at__isnull=True)
+
+
 RULES = [
+    rule(
+        "ballot.view",
+        customer=OWN,
+        customer_own=_own_ballot,
+        description="A customer sees their own ballot: their session's cards, their dots.",
+    ),
+    rule(
+        "ballot.cast",
+        customer=OWN,
+        customer_own=_own_open_round,
+        description="A customer spends their dots in their own session's round while it is open.",
+    ),
     rule(
         "insight.view",
         own=_insight_of_mine,

@@ -26,6 +26,7 @@ class InvitationLink:
     salt: str
     invalid: str
     url_name: str
+    gone: str = "This invitation no longer exists."
 
     def make_token(self, invitation_id: int, contact_id: int) -> str:
         return signing.dumps({"i": invitation_id, "c": contact_id}, salt=self.salt, compress=True)
@@ -39,32 +40,41 @@ class InvitationLink:
             raise NotFound(self.invalid) from None
 
     def principal(self, token: str) -> CustomerPrincipal:
-        """The customer contact a verified token speaks for, bound to its invitation and
-        session: who is asking, for the policy to decide what they may see and do (this
-        reads the invitation's workspace and session, and checks nothing itself).
-
-        NotFound with ``invalid`` for a tampered token, or when the invitation is gone.
-        """
-        from traction.sessions.models import Invitation
-
+        """The customer contact a verified token speaks for (see ``customer_principal``);
+        NotFound with ``invalid`` for a tampered token."""
         invitation_id, contact_id = self.read_token(token)
-        row = (
-            Invitation.objects.filter(pk=invitation_id, contact_id=contact_id)
-            .values("workspace_id", "session_id")
-            .first()
-        )
-        if row is None:
-            raise NotFound("This invitation no longer exists.")
-        return CustomerPrincipal(
-            contact_id=contact_id,
-            workspace_id=row["workspace_id"],
-            invitation_id=invitation_id,
-            session_id=row["session_id"],
-        )
+        try:
+            return customer_principal(invitation_id, contact_id)
+        except NotFound:
+            raise NotFound(self.gone) from None
 
     def url_for(self, invitation_id: int, contact_id: int) -> str:
         path = reverse(self.url_name, args=[self.make_token(invitation_id, contact_id)])
         return settings.TRACTION_SITE_URL.rstrip("/") + path
+
+
+def customer_principal(invitation_id: int, contact_id: int) -> CustomerPrincipal:
+    """Who is asking through an invitation link: the contact, bound to the invitation and
+    its session, for the policy to decide what they may see and do. This only reads the
+    invitation's workspace and session; it checks nothing itself.
+
+    NotFound when the invitation is gone (or is not this contact's).
+    """
+    from traction.sessions.models import Invitation
+
+    row = (
+        Invitation.objects.filter(pk=invitation_id, contact_id=contact_id)
+        .values("workspace_id", "session_id")
+        .first()
+    )
+    if row is None:
+        raise NotFound("This invitation no longer exists.")
+    return CustomerPrincipal(
+        contact_id=contact_id,
+        workspace_id=row["workspace_id"],
+        invitation_id=invitation_id,
+        session_id=row["session_id"],
+    )
 
 
 SALT = "traction.sessions.rsvp"

@@ -19,6 +19,7 @@ from traction.insights.models import FrozenCard, ImportBatch, Insight, Vote, Vot
 from traction.insights.tests.test_voting import Room, add, api_client, build_room, call, web
 from traction.sessions import services as session_services
 from traction.sessions.models import Session
+from traction.sessions.rsvp import customer_principal
 
 pytestmark = pytest.mark.django_db
 
@@ -196,8 +197,7 @@ def test_cancelling_the_session_closes_voting_as_a_system_close(cast: Cast, open
         add(cast, opened, opened.ian, "issue")
     with pytest.raises(ValidationFailed):
         voting.vote_by_link(
-            invitation_id=opened.invitations["gus"].pk,
-            contact_id=opened.gus.pk,
+            customer_principal(opened.invitations["gus"].pk, opened.gus.pk),
             dots={opened.cards["idea"].pk: 1},
         )
     with pytest.raises(ValidationFailed):

@@ -26,6 +26,7 @@ from traction.insights.models import Insight, InsightStatus, Vote, VotingRound
 from traction.insights.voting import TallyEntry
 from traction.sessions import services as session_services
 from traction.sessions.models import Invitation, Session
+from traction.sessions.rsvp import customer_principal
 
 pytestmark = pytest.mark.django_db
 
@@ -391,8 +392,7 @@ def test_the_budget_counts_every_channel(cast: Cast, opened: Room) -> None:
     add(cast, opened, opened.iris, "issue2")
     with pytest.raises(ValidationFailed):
         voting.vote_by_link(
-            invitation_id=opened.invitations["iris"].pk,
-            contact_id=opened.iris.pk,
+            customer_principal(opened.invitations["iris"].pk, opened.iris.pk),
             dots={c["issue"].pk: 2, c["issue2"].pk: 1, c["mot"].pk: 1},
         )
     with pytest.raises(ValidationFailed) as exc:
@@ -499,8 +499,7 @@ def test_a_customer_votes_through_their_link_replacing_their_ballot(
     c = opened.cards
     add(cast, opened, opened.ian, "mot")
     ballot = voting.vote_by_link(
-        invitation_id=opened.invitations["ian"].pk,
-        contact_id=opened.ian.pk,
+        customer_principal(opened.invitations["ian"].pk, opened.ian.pk),
         dots={c["issue"].pk: 2, c["idea"].pk: 1},
     )
     assert (ballot.spent, ballot.left, ballot.budget) == (3, 0, 3)
@@ -528,14 +527,14 @@ def test_a_link_ballot_over_budget_or_on_foreign_cards_is_refused(cast: Cast, op
     inv = opened.invitations["gus"]
     with pytest.raises(ValidationFailed) as exc:
         voting.vote_by_link(
-            invitation_id=inv.pk, contact_id=opened.gus.pk, dots={c["mot"].pk: 3, c["idea"].pk: 1}
+            customer_principal(inv.pk, opened.gus.pk), dots={c["mot"].pk: 3, c["idea"].pk: 1}
         )
     assert exc.value.errors == {
         "__all__": ["You have 3 votes to spend and chose 4; take some off."]
     }
     for foreign in (c["internal"].pk, c["quote"].pk, build_other_session(cast).pk):
         with pytest.raises(ValidationFailed) as exc:
-            voting.vote_by_link(invitation_id=inv.pk, contact_id=opened.gus.pk, dots={foreign: 1})
+            voting.vote_by_link(customer_principal(inv.pk, opened.gus.pk), dots={foreign: 1})
         assert exc.value.errors == {
             f"card_{foreign}": ["This card is not one of this session's cards to vote on."]
         }
@@ -548,18 +547,17 @@ def test_a_link_cannot_vote_once_closed_nor_for_a_declined_invitee(
     voting.close_voting(cast.viewer("facilitator"), session=opened.session)
     with pytest.raises(ValidationFailed) as exc:
         voting.vote_by_link(
-            invitation_id=opened.invitations["gina"].pk,
-            contact_id=opened.gina.pk,
+            customer_principal(opened.invitations["gina"].pk, opened.gina.pk),
             dots={opened.cards["mot"].pk: 1},
         )
     assert exc.value.errors == {
         "__all__": ["Voting for this session is closed; no more votes can be cast."]
     }
     with pytest.raises(NotFound) as nf:
-        voting.ballot_for_link(opened.invitations["dora"].pk, opened.dora.pk)
+        voting.ballot_for_link(customer_principal(opened.invitations["dora"].pk, opened.dora.pk))
     assert nf.value.message.startswith("You declined the invitation to this session")
     with pytest.raises(NotFound):  # one customer's invitation with another's contact id
-        voting.ballot_for_link(opened.invitations["gina"].pk, opened.gus.pk)
+        voting.ballot_for_link(customer_principal(opened.invitations["gina"].pk, opened.gus.pk))
 
 
 def test_tampered_tokens_are_refused() -> None:
@@ -920,7 +918,7 @@ def test_paper_tally_does_not_overwrite_dots_cast_meanwhile(cast: Cast, opened: 
     cell = f"cell_{c['mot'].pk}_{opened.ian.pk}"
     assert f'name="was_{cell}" value="0"' in shown
     voting.vote_by_link(
-        invitation_id=opened.invitations["ian"].pk, contact_id=opened.ian.pk, dots={c["mot"].pk: 2}
+        customer_principal(opened.invitations["ian"].pk, opened.ian.pk), dots={c["mot"].pk: 2}
     )
     # The page was loaded before Ian voted: his box still says 0, untouched.
     data = {cell: "0", f"was_{cell}": "0", f"cell_{c['idea'].pk}_{opened.gus.pk}": "1"}

@@ -21,7 +21,7 @@ from traction.accounts.decorators import workspace_view
 from traction.accounts.forms import apply_domain_errors
 from traction.core import permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
-from traction.core.permissions import Viewer, public
+from traction.core.permissions import Viewer
 from traction.customers.models import Contact
 from traction.insights import link_mail, links, ranking, selectors, voting
 from traction.insights.forms_voting import (
@@ -359,12 +359,13 @@ def _invalid_link(request: HttpRequest, exc: NotFound) -> HttpResponse:
     return render(request, "insights/vote_invalid.html", {"message": exc.message}, status=404)
 
 
-@public("A customer participant votes through their own signed link; the token is the key.")
 @require_http_methods(["GET", "POST"])
 def vote(request: HttpRequest, vote_token: str) -> HttpResponse:
+    """A customer's own ballot. The signed link makes them a customer principal; what it
+    reaches is the policy's answer (``ballot.view``, ``ballot.cast``), like any member's."""
     try:
-        invitation_id, contact_id = links.read_token(vote_token)
-        ballot = voting.ballot_for_link(invitation_id, contact_id)
+        customer = links.VOTE.principal(vote_token)
+        ballot = voting.ballot_for_link(customer)
     except NotFound as exc:
         return _invalid_link(request, exc)
     posted = request.method == "POST" and ballot.is_open
@@ -372,14 +373,12 @@ def vote(request: HttpRequest, vote_token: str) -> HttpResponse:
     saved = False
     if posted and form.is_valid():
         try:
-            ballot = voting.vote_by_link(
-                invitation_id=invitation_id, contact_id=contact_id, dots=form.dots()
-            )
+            ballot = voting.vote_by_link(customer, dots=form.dots())
         except NotFound as exc:
             return _invalid_link(request, exc)
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
-            ballot = voting.ballot_for_link(invitation_id, contact_id)
+            ballot = voting.ballot_for_link(customer)
         else:
             saved = True
             form = LinkBallotForm(None, cards=ballot.cards)

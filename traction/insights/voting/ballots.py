@@ -14,7 +14,7 @@ from django.db import transaction
 
 from traction.core import audit, permissions
 from traction.core.errors import NotFound, ValidationFailed
-from traction.core.permissions import Viewer
+from traction.core.permissions import CustomerPrincipal, Viewer
 from traction.customers.models import Contact
 from traction.insights import selectors
 from traction.insights.models import Insight, Vote, VoteChannel, VotingRound
@@ -173,18 +173,24 @@ class LinkBallot:
         return self.round is not None and self.round.is_open
 
 
-def ballot_for_link(invitation_id: int, contact_id: int) -> LinkBallot:
-    """The ballot behind a verified voting token (public: the token is the credential).
+def ballot_for_link(customer: CustomerPrincipal) -> LinkBallot:
+    """The customer's own ballot, fetched through the policy (``ballot.view``): their
+    invitation's session, its cards as text, their dots.
 
     NotFound with a message for people when the invitation is gone or was declined.
     """
-    invitation = (
-        Invitation.objects.select_related("session", "contact")
-        .filter(pk=invitation_id, contact_id=contact_id)
-        .first()
-    )
-    if invitation is None:
-        raise NotFound("This voting link no longer works: the invitation behind it is gone.")
+    try:
+        invitation = permissions.get(
+            customer,
+            "ballot.view",
+            Invitation.objects.select_related("session", "contact"),
+            pk=customer.invitation_id,
+        )
+    except NotFound:
+        raise NotFound(
+            "This voting link no longer works: the invitation behind it is gone."
+        ) from None
+    contact_id = customer.contact_id
     if invitation.rsvp == RsvpStatus.DECLINED:
         raise NotFound(
             "You declined the invitation to this session, so this link cannot vote. If you "
@@ -210,18 +216,20 @@ def ballot_for_link(invitation_id: int, contact_id: int) -> LinkBallot:
 
 
 @transaction.atomic
-def vote_by_link(*, invitation_id: int, contact_id: int, dots: Mapping[int, int]) -> LinkBallot:
-    """A customer submits their ballot through their own link (ids from the verified token).
+def vote_by_link(customer: CustomerPrincipal, *, dots: Mapping[int, int]) -> LinkBallot:
+    """A customer submits their ballot through their own link (``ballot.cast``: their own
+    session's round, while it is open).
 
     ``dots`` maps card ids to the dots wanted there; it replaces the customer's whole ballot
     in the session, whatever channel recorded it before. Refused whole over the budget, on a
     card that is not the session's votable card, or once voting is closed. One audit event
     per submission.
     """
-    ballot = ballot_for_link(invitation_id, contact_id)
+    ballot = ballot_for_link(customer)
     session = ballot.session
     found = _open_round(session)
-    voter = _voter(session, contact_id)
+    permissions.check(customer, "ballot.cast", found)
+    voter = _voter(session, customer.contact_id)
     wanted: dict[tuple[int, int], int] = {}
     for insight_id, n in dots.items():
         wanted[(insight_id, voter.pk)] = _dots(n, f"card_{insight_id}")
@@ -251,4 +259,4 @@ def vote_by_link(*, invitation_id: int, contact_id: int, dots: Mapping[int, int]
             changes={"contact": voter.pk, **changes},
             reason="Voted through their own link.",
         )
-    return ballot_for_link(invitation_id, contact_id)
+    return ballot_for_link(customer)
