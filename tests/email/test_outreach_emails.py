@@ -73,3 +73,37 @@ def test_nothing_is_sent_while_pending_or_without_a_requester(
     tasks.deliver_outreach_decision.enqueue(request_.pk, LINK)
 
     assert smtp_server.messages == []
+
+
+def test_the_owner_reads_only_their_own_customers_among_the_others(
+    cast: Cast, smtp_server: SmtpServer, request_: OutreachRequest
+) -> None:
+    """Owen owns Globex: Initech's contact asked for the same session is a count, unnamed."""
+    assert cast.other_contact is not None
+    assert cast.customer is not None
+    OutreachRequest.objects.create(
+        workspace=cast.acme,
+        session=request_.session,
+        contact=cast.other_contact,
+        account_owner=cast.users["admin"],
+        requested_by=cast.users["facilitator"],
+    )
+    hal = cast.customer.contacts.create(
+        workspace=cast.acme, name="Hal Globex", email="hal@globex.test", consent_to_contact=True
+    )
+    OutreachRequest.objects.create(
+        workspace=cast.acme,
+        session=request_.session,
+        contact=hal,
+        account_owner=cast.users["account_owner"],
+        requested_by=cast.users["facilitator"],
+    )
+    tasks.deliver_outreach_request.enqueue(request_.pk, LINK)
+    (received,) = smtp_server.messages
+    assert "Initech" not in received.body
+    assert "Ian" not in received.body
+    assert (
+        "Also asked for this session\n"
+        "- Hal Globex, Globex (waiting for the account owner)\n"
+        "- 1 contact of other customers\n"
+    ) in received.body.replace("\r\n", "\n")

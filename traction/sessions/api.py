@@ -253,7 +253,8 @@ def waive_outreach(request: HttpRequest, request_id: int, payload: WaiverIn) -> 
 )
 @paginate(Pagination)
 def list_session_invitations(request: HttpRequest, session_id: int) -> QuerySet[Invitation]:
-    return selectors.invitations(selectors.session(viewer(request), session_id))
+    v = viewer(request)
+    return selectors.invitations(selectors.session(v, session_id), v)
 
 
 @router.post(

@@ -131,12 +131,14 @@ def send_outreach_request(request: OutreachRequest, *, link: str) -> int:
         return 0
     session = request.session
     contact = request.contact
+    # The owner reads about their own customers only; other customers' people are a count.
+    everyone_else = OutreachRequest.objects.filter(session=session).exclude(pk=request.pk)
     others = (
-        OutreachRequest.objects.filter(session=session)
-        .exclude(pk=request.pk)
+        everyone_else.filter(contact__customer__account_owner_id=owner.pk)
         .select_related("contact__customer")
         .order_by("contact__customer__name", "contact__name")
     )
+    elsewhere = everyone_else.exclude(contact__customer__account_owner_id=owner.pk).count()
     requester = request.requested_by
     context = {
         **_session_context(session),
@@ -146,6 +148,7 @@ def send_outreach_request(request: OutreachRequest, *, link: str) -> int:
         "customer": contact.customer,
         "requester_name": (requester.full_name or requester.email) if requester else "Someone",
         "others": list(others),
+        "elsewhere": elsewhere,
         "link": absolute(link),
     }
     message = EmailMessage(

@@ -22,13 +22,24 @@ def in_program_team(user_id: int | None, prefix: str = "") -> Q:
 
 
 def _session_of_mine(viewer: Viewer) -> Q:
-    """Sessions of programs they belong to, sessions they take part in, and sessions that
-    involve their customers (as an account owner asked to approve outreach)."""
+    """Sessions of programs they belong to now, sessions they take part in now, and sessions
+    that involve the customers they own now (or where an approval waits for them). Ended
+    memberships, participations and ownerships are history: they grant nothing."""
     return (
         Q(program__executive_sponsor_id=viewer.user_id)
         | in_program_team(viewer.user_id, "program__")
         | taking_part(viewer.user_id)
-        | Q(outreach_requests__account_owner_id=viewer.user_id)
+        | Q(outreach_requests__contact__customer__account_owner_id=viewer.user_id)
+        | Q(outreach_requests__account_owner_id=viewer.user_id, outreach_requests__status="pending")
+    )
+
+
+def _in_session_team(viewer: Viewer) -> Q:
+    """The session's team: its program's sponsor and team, and its participants (now)."""
+    return (
+        Q(program__executive_sponsor_id=viewer.user_id)
+        | in_program_team(viewer.user_id, "program__")
+        | taking_part(viewer.user_id)
     )
 
 
@@ -45,7 +56,13 @@ def _owned_request(viewer: Viewer) -> Q:  # on an OutreachRequest
 
 
 def _visible_request(viewer: Viewer) -> Q:
-    return Q(account_owner_id=viewer.user_id) | Q(requested_by_id=viewer.user_id)
+    # The owner of the contact's customer NOW (a former owner's decided requests are history,
+    # not access), whoever must decide it, and whoever asked.
+    return (
+        Q(contact__customer__account_owner_id=viewer.user_id)
+        | Q(account_owner_id=viewer.user_id, status="pending")
+        | Q(requested_by_id=viewer.user_id)
+    )
 
 
 def _own_participation(viewer: Viewer) -> Q:  # on a Participant
@@ -57,6 +74,20 @@ RULES = [
         "session.view",
         own=_session_of_mine,
         description="See a session, its agenda, invitations, participants and readiness.",
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+        account_owner=OWN,
+        observer=OWN,
+    ),
+    rule(
+        "session.customers",
+        own=_in_session_team,
+        description=(
+            "See every customer contact asked or invited to a session (its team does); "
+            "others see only the contacts of customers they own."
+        ),
         admin=ALL,
         facilitator=ALL,
         core_team=OWN,

@@ -101,17 +101,27 @@ def outreach_request(
     return found
 
 
-def session_outreach(session: Session) -> QuerySet[OutreachRequest]:
-    """Every request of a session (for people who may see the session)."""
-    return session.outreach_requests.select_related(
-        "contact", "contact__customer", "account_owner"
-    ).order_by("contact__customer__name", "contact__name")
+def _customers_seen(viewer: Viewer | None, session: Session) -> Q:
+    """Which customers' contacts of ``session`` the viewer sees: all for its team (and admins,
+    facilitators), else only the customers they own; ``None``: all (already checked)."""
+    if viewer is None or permissions.can(viewer, "session.customers", session):
+        return Q()
+    return Q(contact__customer__account_owner_id=viewer.user_id)
 
 
-def invitations(session: Session) -> QuerySet[Invitation]:
-    return session.invitations.select_related("contact", "contact__customer").order_by(
-        "contact__name"
+def session_outreach(session: Session, viewer: Viewer | None = None) -> QuerySet[OutreachRequest]:
+    """The requests of a session the viewer may see (see ``_customers_seen``)."""
+    return (
+        session.outreach_requests.filter(_customers_seen(viewer, session))
+        .select_related("contact", "contact__customer", "account_owner")
+        .order_by("contact__customer__name", "contact__name")
     )
+
+
+def invitations(session: Session, viewer: Viewer | None = None) -> QuerySet[Invitation]:
+    """The invitations of a session the viewer may see (see ``_customers_seen``)."""
+    seen = session.invitations.filter(_customers_seen(viewer, session))
+    return seen.select_related("contact", "contact__customer").order_by("contact__name")
 
 
 def invitation_of(request: OutreachRequest) -> Invitation:

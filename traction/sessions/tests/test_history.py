@@ -304,6 +304,32 @@ def test_a_removed_member_leaves_sessions_and_teams_and_does_not_get_them_back(
     assert [s.pk for s in selectors.sessions(again)] == [session.pk]
 
 
+def test_a_removed_account_owner_re_added_does_not_see_their_old_approvals(cast: Cast) -> None:
+    assert cast.contact is not None
+    session = plan(cast)
+    request = services.request_outreach(
+        cast.viewer("facilitator"), session=session, contact=cast.contact
+    )
+    owen = cast.viewer("account_owner")
+    services.decide_outreach(owen, request=request, approve=True)
+    assert [s.pk for s in selectors.sessions(owen)] == [session.pk]
+    account_services.remove_member(
+        cast.viewer("admin"), membership=cast.membership("account_owner")
+    )
+    account_services.add_member(
+        None, workspace=cast.acme, user=cast.users["account_owner"], role="account_owner"
+    )
+    again = Viewer(
+        user=cast.users["account_owner"], workspace_id=cast.acme.pk, role="account_owner"
+    )
+    assert list(selectors.sessions(again)) == []
+    assert list(selectors.outreach_requests(again)) == []
+    # History keeps who decided.
+    assert (
+        OutreachRequest.objects.get(pk=request.pk).decided_by_id == cast.users["account_owner"].pk
+    )
+
+
 def test_removing_an_account_owner_leaves_their_pending_approvals_to_nobody(cast: Cast) -> None:
     assert cast.contact is not None
     assert cast.customer is not None
@@ -387,3 +413,29 @@ def test_an_owner_withdrawing_an_approval_declines_the_accepted_invitation(
         invitation.contact_id
     ]
     assert AuditEvent.objects.get(action="outreach.withdrawn").reason == "Contract dispute"
+
+
+def test_an_account_owner_sees_only_their_own_customers_in_a_session(
+    cast: Cast, client_for: Any, api_client_for: Any
+) -> None:
+    """Owen (owner of Globex, not in the session's team) sees Gina, never Initech's Ian."""
+    assert cast.other_contact is not None
+    assert cast.other_customer is not None
+    session = plan(cast)
+    invited(cast, session)
+    admin = cast.viewer("admin")
+    customer_services.update_customer(
+        admin, customer=cast.other_customer, changes={"account_owner_id": cast.users["admin"].pk}
+    )
+    customer_services.update_contact(
+        admin, contact=cast.other_contact, changes={"consent_to_contact": True}
+    )
+    ian = services.request_outreach(admin, session=session, contact=cast.other_contact)
+    services.send_invitation(admin, request=ian)
+    page = client_for("account_owner").get(f"/w/acme/sessions/{session.pk}/").content.decode()
+    assert "Gina Globex" in page
+    assert "Initech" not in page
+    listed = api_client_for("account_owner").get(f"/api/v1/sessions/{session.pk}/invitations")
+    assert [i["contact_name"] for i in listed.json()["items"]] == ["Gina Globex"]
+    team = api_client_for("core_team").get(f"/api/v1/sessions/{session.pk}/invitations")
+    assert [i["contact_name"] for i in team.json()["items"]] == ["Gina Globex", "Ian Initech"]

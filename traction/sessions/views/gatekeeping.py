@@ -111,7 +111,7 @@ def _outreach_page(
 ) -> HttpResponse:
     session = outreach.session
     pending = outreach.status == OutreachStatus.PENDING
-    others = selectors.session_outreach(session).exclude(pk=outreach.pk)
+    others = selectors.session_outreach(session, viewer).exclude(pk=outreach.pk)
     agenda = selectors.agenda(session)
     invited = session.invitations.filter(outreach=outreach).exists()
     return render(

@@ -105,7 +105,7 @@ def session_detail(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
             .filter(starts_at__lt=session.starts_at)
             .exclude(pk=session.pk),
         )
-    outreach = list(selectors.session_outreach(session).select_related("invitation"))
+    outreach = list(selectors.session_outreach(session, viewer).select_related("invitation"))
     for r in outreach:
         r.invited = hasattr(r, "invitation")  # type: ignore[attr-defined]
     mine = selectors.my_participation(viewer, session)
@@ -118,7 +118,7 @@ def session_detail(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
             "agenda_summary": _agenda_summary(session, agenda),
             "readiness": selectors.readiness(session),
             "outreach": outreach,
-            "invitations": list(selectors.invitations(session)),
+            "invitations": list(selectors.invitations(session, viewer)),
             "participants": list(selectors.participants(session)),
             "questions": list(selectors.questions(viewer, session).filter(picked=True)),
             "question_count": session.questions.count(),
