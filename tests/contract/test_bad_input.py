@@ -227,3 +227,35 @@ def test_an_unknown_api_path_or_method_answers_json_too(api: Client) -> None:
     assert (wrong.status_code, wrong["Content-Type"]) == (405, "application/json")
     assert wrong.json() == {"detail": "This method is not allowed here."}
     assert "GET" in wrong["Allow"]
+
+
+def test_a_form_body_over_the_limit_is_a_json_413_from_the_api(room: Room, api: Client) -> None:
+    response = api.post(
+        f"/api/v1/sessions/{room.session.pk}/imports",
+        {
+            "file": SimpleUploadedFile("notes.txt", b"Gina Globex: Hello.\n"),
+            "speakers": "x" * (3 * 1024 * 1024),
+        },
+    )
+    assert (response.status_code, response["Content-Type"]) == (413, "application/json")
+    assert response.json() == {"detail": "The request body is too large: send at most 2560 KiB."}
+
+
+def test_the_api_flow_refuse_then_keep_inserts_the_rows_once(room: Room, api: Client) -> None:
+    # The documented flow: a 422 listing the unmatched names, then the same upload with
+    # unmatched=keep. The refusal comes before any row is written, not after a rollback.
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    data = b"Hank Newman: I sign.\nGina Globex: Approval is slow.\n"
+    url = f"/api/v1/sessions/{room.session.pk}/imports"
+    with CaptureQueriesContext(connection) as seen:
+        refused = api.post(url, {"file": SimpleUploadedFile("call.txt", data)})
+        kept = api.post(url, {"file": SimpleUploadedFile("call.txt", data), "unmatched": "keep"})
+    assert (refused.status_code, kept.status_code) == (422, 201)
+    # executemany is captured as "N times: INSERT INTO …"
+    into = [
+        q["sql"] for q in seen.captured_queries if 'INSERT INTO "insights_insight" ' in q["sql"]
+    ]
+    assert [q.split(":")[0] for q in into] == ["2 times"]  # one chunk of two rows, once
+    assert Insight.objects.filter(session=room.session).count() == 2
