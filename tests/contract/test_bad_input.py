@@ -259,3 +259,11 @@ def test_the_api_flow_refuse_then_keep_inserts_the_rows_once(room: Room, api: Cl
     ]
     assert [q.split(":")[0] for q in into] == ["2 times"]  # one chunk of two rows, once
     assert Insight.objects.filter(session=room.session).count() == 2
+
+
+def test_a_nul_in_the_address_is_refused(room: Room, web: Client, api: Client) -> None:
+    page = web.get("/rsvp/abc%00def/")
+    assert page.status_code == 400
+    assert "The address contains a NUL character" in page.content.decode()
+    answer = api.get("/api/v1/customers/1%00")
+    assert (answer.status_code, answer["Content-Type"]) == (400, "application/json")

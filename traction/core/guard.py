@@ -69,6 +69,8 @@ class BadInput(Exception):
 
 def check_request(request: HttpRequest) -> None:
     """Raise ``BadInput`` for a request no route can use (see the module's docstring)."""
+    if "\x00" in request.path_info:
+        raise BadInput("The address contains a NUL character (%00); no page has one.")
     _check_fields(request.GET, "query", "query parameter")
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
