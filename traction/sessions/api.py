@@ -46,6 +46,7 @@ from .schemas import (
     VoteIn,
     VoteOut,
     WaiverIn,
+    WithdrawalIn,
 )
 
 router = Router(tags=["sessions"])
@@ -240,6 +241,21 @@ def waive_outreach(request: HttpRequest, request_id: int, payload: WaiverIn) -> 
     v = viewer(request)
     found = selectors.outreach_request(v, request_id)
     return services.waive_outreach(v, request=found, reason=payload.reason)
+
+
+@router.post(
+    "/outreach-requests/{request_id}/withdrawal",
+    response=responses({200: OutreachRequestOut}, body=True, object_path=True),
+    operation_id="withdraw_approval",
+    summary="Withdraw an approval, with a reason (the account owner)",
+)
+def withdraw_approval(
+    request: HttpRequest, request_id: int, payload: WithdrawalIn
+) -> OutreachRequest:
+    """The request becomes declined; a contact already invited is declined for the session."""
+    v = viewer(request)
+    found = selectors.outreach_request(v, request_id)
+    return services.withdraw_approval(v, request=found, reason=payload.reason)
 
 
 # --- invitations ----------------------------------------------------------------------------

@@ -242,6 +242,14 @@ class WaiveForm(forms.Form):
     )
 
 
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        label="Why you withdraw it",
+        help_text="The facilitator is told; the audit trail keeps it.",
+    )
+
+
 class ParticipantForm(forms.Form):
     user = MemberChoiceField(queryset=User.objects.none(), empty_label="Choose a member")
     role = forms.ChoiceField(choices=ParticipantRole.choices, initial=ParticipantRole.OBSERVER)

@@ -293,6 +293,14 @@ class WaiverIn(InputSchema):
     reason: Text = Field(min_length=1, max_length=2000, description="Kept in the audit trail.")
 
 
+class WithdrawalIn(InputSchema):
+    reason: Text = Field(
+        min_length=1,
+        max_length=2000,
+        description="Why; the facilitator is told, the trail keeps it.",
+    )
+
+
 class OutreachFilters(FilterSchema):
     session_id: ObjectId = Field(ABSENT, description="Only this session's requests.")
     status: Literal[OutreachStatusValue, ""] = ""

@@ -33,7 +33,7 @@ from traction.sessions.models import (
     TopQuestion,
 )
 
-from .common import _notify, _on_commit, _slug
+from .common import _notify, _on_commit, _open, _slug
 
 
 def move_pending_outreach(
@@ -197,11 +197,16 @@ def consent_withdrawn(actor: Viewer, *, contact: Contact) -> None:
 def withdraw_approval(actor: Viewer, *, request: OutreachRequest, reason: str) -> OutreachRequest:
     """The account owner takes back an approval (e.g. the customer relationship soured): the
     request becomes declined, and an invitation already sent is declined for the contact."""
+    from traction.sessions.tasks import deliver_outreach_decision
+
     permissions.check(actor, "outreach.decide", request)
-    request = OutreachRequest.objects.select_for_update().get(pk=request.pk)
+    request = (
+        OutreachRequest.objects.select_for_update().select_related("session").get(pk=request.pk)
+    )
     permissions.check(actor, "outreach.decide", request)  # still theirs once locked
     if request.status != OutreachStatus.APPROVED:
         raise ValidationFailed.field("__all__", "Only an approval can be withdrawn.")
+    _open(request.session)
     if not reason.strip():
         raise ValidationFailed.field("reason", "Say why, so the facilitator can respond.")
     request.status = OutreachStatus.DECLINED
@@ -218,4 +223,13 @@ def withdraw_approval(actor: Viewer, *, request: OutreachRequest, reason: str) -
     )
     if invitation is not None:
         decline_for_contact(actor, invitation=invitation, reason="The account owner declined.")
+    link = reverse("sessions:outreach_detail", args=[_slug(request.workspace_id), request.pk])
+    _notify(
+        request.requested_by_id,
+        request.workspace_id,
+        f"The approval to invite {request.contact.name} to “{request.session.title}” was "
+        "withdrawn.",
+        link,
+    )
+    _on_commit(deliver_outreach_decision, request.pk, link)
     return request

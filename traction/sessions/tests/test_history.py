@@ -439,3 +439,27 @@ def test_an_account_owner_sees_only_their_own_customers_in_a_session(
     assert [i["contact_name"] for i in listed.json()["items"]] == ["Gina Globex"]
     team = api_client_for("core_team").get(f"/api/v1/sessions/{session.pk}/invitations")
     assert [i["contact_name"] for i in team.json()["items"]] == ["Gina Globex", "Ian Initech"]
+
+
+def test_an_owner_withdraws_an_approval_on_the_web_and_the_api(
+    cast: Cast, client_for: Any, api_client_for: Any, heard: Any
+) -> None:
+    invitation = invited(cast, plan(cast))
+    url = f"/w/acme/sessions/outreach/{invitation.outreach_id}/"
+    page = client_for("account_owner").get(url).content.decode()
+    assert "Withdraw your approval" in page
+    assert client_for("facilitator").post(url + "withdraw/", {"reason": "x"}).status_code == 403
+    refused = client_for("account_owner").post(url + "withdraw/", {"reason": ""})
+    assert refused.status_code == 200
+    assert OutreachRequest.objects.get(pk=invitation.outreach_id).status == "approved"
+    done = client_for("account_owner").post(url + "withdraw/", {"reason": "Contract dispute"})
+    assert done.status_code == 302
+    assert Invitation.objects.get(pk=invitation.pk).rsvp == RsvpStatus.DECLINED
+    assert [n for n, _ in heard if n == "participant.declined"] == ["participant.declined"]
+    again = api_client_for("account_owner").post(
+        f"/api/v1/outreach-requests/{invitation.outreach_id}/withdrawal",
+        {"reason": "Twice"},
+        content_type="application/json",
+    )
+    assert again.status_code == 422
+    assert again.json()["message"] == "Only an approval can be withdrawn."

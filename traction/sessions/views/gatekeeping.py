@@ -21,7 +21,7 @@ from traction.core.permissions import Viewer
 from traction.customers import selectors as customer_selectors
 from traction.customers.models import Contact
 from traction.sessions import selectors, services
-from traction.sessions.forms import DecideForm, OutreachForm, WaiveForm
+from traction.sessions.forms import DecideForm, OutreachForm, WaiveForm, WithdrawForm
 from traction.sessions.models import OutreachRequest, OutreachStatus
 
 from .common import R, S, _agenda_summary, _error_text, _slug, _to_detail, whole
@@ -108,6 +108,7 @@ def _outreach_page(
     outreach: OutreachRequest,
     decide_form: DecideForm | None = None,
     waive_form: WaiveForm | None = None,
+    withdraw_form: WithdrawForm | None = None,
 ) -> HttpResponse:
     session = outreach.session
     pending = outreach.status == OutreachStatus.PENDING
@@ -126,6 +127,11 @@ def _outreach_page(
             "invited": invited,
             "decide_form": decide_form or DecideForm(),
             "waive_form": waive_form or WaiveForm(),
+            "withdraw_form": withdraw_form or WithdrawForm(),
+            "can_withdraw": outreach.status == OutreachStatus.APPROVED
+            and not session.is_cancelled
+            and not session.has_ended
+            and permissions.can(viewer, "outreach.decide", outreach),
             "can_decide": pending and permissions.can(viewer, "outreach.decide", outreach),
             "can_waive": pending and permissions.can(viewer, "outreach.waive", outreach),
             "can_invite": outreach.allows_invitation
@@ -194,6 +200,28 @@ def outreach_waive(request: HttpRequest, viewer: Viewer, request_id: int) -> Htt
 
 
 @workspace_view
+@require_POST
+def outreach_withdraw(request: HttpRequest, viewer: Viewer, request_id: int) -> HttpResponse:
+    outreach = selectors.outreach_request(viewer, request_id, action="outreach.decide")
+    form = WithdrawForm(request.POST)
+    if form.is_valid():
+        try:
+            services.withdraw_approval(viewer, request=outreach, reason=form.cleaned_data["reason"])
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(
+                request,
+                f"You withdrew your approval: {outreach.contact.name} will not take part. "
+                "The facilitator was told.",
+            )
+            return redirect(
+                "sessions:outreach_detail", workspace_slug=_slug(request), request_id=outreach.pk
+            )
+    return _outreach_page(request, viewer, outreach, withdraw_form=form)
+
+
+@workspace_view
 @require_GET
 def approvals(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     mine = list(selectors.outreach_requests(viewer, mine=True).order_by("created_at"))
@@ -225,4 +253,5 @@ urlpatterns: list[URLPattern] = [
     path(R, outreach_detail, name="outreach_detail"),
     path(R + "decide/", outreach_decide, name="outreach_decide"),
     path(R + "waive/", outreach_waive, name="outreach_waive"),
+    path(R + "withdraw/", outreach_withdraw, name="outreach_withdraw"),
 ]
