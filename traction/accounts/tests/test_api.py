@@ -194,6 +194,14 @@ def test_remove_member_and_their_tokens_stop_working(
     assert response.status_code == 204
     assert not Membership.objects.filter(pk=membership.pk).exists()
     assert olive.get(f"{API}/me").status_code == 401
+    # Kept as history: listed among the former members, and removing again is a 404.
+    admin = api_client_for("admin")
+    former = admin.get(f"{API}/members?removed=true").json()["items"]
+    assert [(m["id"], m["user"]["email"]) for m in former] == [(membership.pk, "olive@acme.test")]
+    assert former[0]["removed_at"] is not None
+    current = [m["user"]["email"] for m in admin.get(f"{API}/members").json()["items"]]
+    assert "olive@acme.test" not in current
+    assert send(admin, "DELETE", f"/members/{membership.pk}").status_code == 404
 
 
 def test_remove_member_of_another_workspace_is_404(
