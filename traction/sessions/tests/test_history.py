@@ -94,6 +94,11 @@ def test_archiving_a_contact_keeps_their_approval_and_invitation(cast: Cast, hea
     event = AuditEvent.objects.get(action="contact.archived")
     assert (event.object_id, event.reason) == (str(contact.pk), "Left Globex")
     assert [p["contact"].pk for name, p in heard if name == "contact.archived"] == [contact.pk]
+    # Shown as archived where it appears.
+    page = Client()
+    page.force_login(cast.users["facilitator"])
+    detail = page.get(f"/w/acme/sessions/{session.pk}/").content.decode()
+    assert 'Gina Globex <span class="badge badge-muted">archived</span>' in detail
     # No longer offered for outreach.
     assert cast.contact.pk not in [
         c.pk for c in customer_selectors_contacts(cast.viewer("facilitator"))
