@@ -22,6 +22,7 @@ from traction.customers.models import Contact
 from traction.programs import services as programs
 from traction.sessions import services
 from traction.sessions.models import Invitation, OutreachRequest, OutreachStatus, Session
+from traction.sessions.rsvp import customer_principal
 
 from .conftest import Received, SmtpServer, rsvp_of
 
@@ -168,7 +169,7 @@ def test_approve_send_update_cancel(
 
     # Hank declines through his link.
     services.respond_rsvp(
-        invitation_id=hank_invitation.pk, contact_id=hank.pk, accept=False, note="Travelling."
+        customer_principal(hank_invitation.pk, hank.pk), accept=False, note="Travelling."
     )
 
     # 4. The session moves to the Monday after the change to summer time.

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import models
 
 from .models import AuditEvent
-from .permissions import Viewer
+from .permissions import CustomerPrincipal, Principal, Viewer
 
 _channel: contextvars.ContextVar[str] = contextvars.ContextVar("traction_channel", default="web")
 
@@ -27,7 +27,7 @@ def channel(name: str) -> Iterator[None]:
 
 
 def record(
-    viewer: Viewer | None,
+    viewer: Principal | None,
     *,
     action: str,
     obj: models.Model,
@@ -41,11 +41,16 @@ def record(
         ws = viewer.workspace_id
     if ws is None:
         raise ValueError("an audit event needs a workspace")
-    user = viewer.user if viewer is not None else None
+    user = viewer.user if isinstance(viewer, Viewer) else None
+    if isinstance(viewer, CustomerPrincipal):
+        # By id, not name: an erased contact's name must not survive in the trail.
+        label = f"customer contact #{viewer.contact_id}"
+    else:
+        label = getattr(user, "email", "") or "system"
     return AuditEvent.objects.create(
         workspace_id=ws,
         actor_id=user.pk if user is not None else None,
-        actor_label=getattr(user, "email", "") or "system",
+        actor_label=label,
         via=_channel.get(),
         action=action,
         object_type=obj._meta.label_lower,

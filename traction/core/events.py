@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Callable
 from typing import Any
 
-from .permissions import Viewer
+from .permissions import Principal
 
 # Every event, with what it carries besides the acting viewer.
 EVENTS: dict[str, str] = {
@@ -44,8 +44,9 @@ def subscribe(event: str, handler: Handler) -> None:
         _handlers[event].append(handler)
 
 
-def publish(event: str, actor: Viewer, **payload: Any) -> None:
-    """Call every subscriber of ``event`` now, inside the caller's transaction."""
+def publish(event: str, actor: Principal | None, **payload: Any) -> None:
+    """Call every subscriber of ``event`` now, inside the caller's transaction. ``actor`` is
+    a member, a customer contact acting through their link, or None for the system."""
     if event not in EVENTS:
         raise LookupError(f"unknown event {event!r}: add it to core.events.EVENTS")
     for handler in list(_handlers[event]):

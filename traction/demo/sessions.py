@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from traction.sessions import services as sessions
 from traction.sessions.models import SessionKind
+from traction.sessions.rsvp import customer_principal
 
 from .common import Demo, _at, _contact, _owner
 
@@ -95,8 +96,7 @@ def add_sessions(demo: Demo) -> None:
     answers = [True, False]  # the first accepts, the second declines, the rest do not answer
     for invitation, accept in zip(invited, answers, strict=False):
         sessions.respond_rsvp(
-            invitation_id=invitation.pk,
-            contact_id=invitation.contact_id,
+            customer_principal(invitation.pk, invitation.contact_id),
             accept=accept,
             note="Looking forward to it." if accept else "Travelling that week, sorry.",
         )
@@ -162,7 +162,7 @@ def add_sessions(demo: Demo) -> None:
         if request.status == "pending":
             sessions.decide_outreach(_owner(demo, request), request=request, approve=True)
         invitation = sessions.send_invitation(felix, request=request)
-        sessions.respond_rsvp(invitation_id=invitation.pk, contact_id=pilot.pk, accept=True)
+        sessions.respond_rsvp(customer_principal(invitation.pk, pilot.pk), accept=True)
     # (add_captures maps what they said, lets them vote, then moves the session into the past.)
     demo.sessions = {
         "codesign": codesign,

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from traction.core.permissions import Viewer
+from traction.core.permissions import Principal, Viewer
 
 
 def session_cancelled(actor: Viewer | None, *, session: Any, **_: Any) -> None:
@@ -22,10 +22,11 @@ def session_cancelled(actor: Viewer | None, *, session: Any, **_: Any) -> None:
     voting.close_for_cancelled_session(actor, session=session)
 
 
-def participant_declined(actor: Viewer | None, *, session: Any, contact: Any, **_: Any) -> None:
+def participant_declined(actor: Principal | None, *, session: Any, contact: Any, **_: Any) -> None:
     from traction.insights import voting
 
-    voting.clear_declined_dots(actor, session=session, contact=contact)
+    # Recorded as the system (whoever declined: the contact through their link, or a member).
+    voting.clear_declined_dots(None, session=session, contact=contact)
 
 
 def contact_erased(actor: Viewer | None, *, contact: Any, **_: Any) -> None:

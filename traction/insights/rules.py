@@ -21,6 +21,7 @@ from django.db.models import Q
 
 from traction.core import permissions
 from traction.core.permissions import ALL, OWN, CustomerPrincipal, Role, Viewer, rule
+from traction.sessions.rules import taking_part
 
 M = TypeVar("M", bound=models.Model)
 
@@ -46,11 +47,11 @@ def _insight_of_mine(viewer: Viewer) -> Q:  # on an Insight
         sessions = permissions.scope(viewer, "session.view", Session.objects.all())
         return Q(customer__account_owner_id=uid) & Q(session__in=sessions.values("pk"))
     programs = Program.objects.filter(workspace_id=viewer.workspace_id).filter(belongs(viewer))
-    return Q(program__in=programs.values("pk")) | Q(session__participants__user_id=uid)
+    return Q(program__in=programs.values("pk")) | taking_part(uid, "session__")
 
 
-def _taking_part(viewer: Viewer) -> Q:  # on a Session
-    return Q(participants__user_id=viewer.user_id)
+def _taking_part(viewer: Viewer) -> Q:  # on a Session; an ended participation grants nothing
+    return taking_part(viewer.user_id)
 
 
 def visible_insights(viewer: Viewer, queryset: models.QuerySet[M]) -> models.QuerySet[M]:

@@ -6,7 +6,7 @@ their workspace role, except observers, who never approve); admins may waive, wi
 
 from django.db.models import Q
 
-from traction.core.permissions import ALL, OWN, Viewer, rule
+from traction.core.permissions import ALL, OWN, CustomerPrincipal, Viewer, rule
 
 
 def taking_part(user_id: int | None, prefix: str = "") -> Q:
@@ -69,7 +69,21 @@ def _own_participation(viewer: Viewer) -> Q:  # on a Participant
     return Q(user_id=viewer.user_id)
 
 
+def _own_invitation(customer: CustomerPrincipal) -> Q:  # on an Invitation
+    return Q(
+        pk=customer.invitation_id,
+        contact_id=customer.contact_id,
+        session_id=customer.session_id,
+    )
+
+
 RULES = [
+    rule(
+        "invitation.answer",
+        customer=OWN,
+        customer_own=_own_invitation,
+        description="A customer answers their own invitation (RSVP) through their link.",
+    ),
     rule(
         "session.view",
         own=_session_of_mine,

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from traction.core import permissions
 from traction.core.errors import NotFound
-from traction.core.permissions import Viewer
+from traction.core.permissions import CustomerPrincipal, Viewer
 
 from . import agenda as templates
 from .models import (
@@ -427,18 +427,20 @@ def upcoming_with_readiness(viewer: Viewer, program_id: int) -> list[tuple[Sessi
     return [(s, readiness(s)) for s in found]
 
 
-def invitation_for_rsvp(invitation_id: int, contact_id: int) -> Invitation:
-    """The invitation behind a verified RSVP token (public: the token is the credential).
+def invitation_for_rsvp(customer: CustomerPrincipal) -> Invitation:
+    """The customer's own invitation, through the policy (``invitation.answer``).
 
     NotFound, with the same messages as ``services.respond_rsvp``, when it is gone or expired.
     """
-    found = (
-        Invitation.objects.select_related("session", "contact")
-        .filter(pk=invitation_id, contact_id=contact_id)
-        .first()
-    )
-    if found is None:
-        raise NotFound("This invitation no longer exists.")
+    try:
+        found = permissions.get(
+            customer,
+            "invitation.answer",
+            Invitation.objects.select_related("session", "contact"),
+            pk=customer.invitation_id,
+        )
+    except NotFound:
+        raise NotFound("This invitation no longer exists.") from None
     if found.session.has_ended:
         raise NotFound("This RSVP link expired when the session ended.")
     return found

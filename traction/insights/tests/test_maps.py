@@ -9,6 +9,7 @@ from traction.core.models import AuditEvent
 from traction.insights import selectors, services
 from traction.insights.models import Insight, InsightStatus, Vote
 from traction.insights.tests.conftest import Room
+from traction.sessions.rsvp import customer_principal
 
 pytestmark = pytest.mark.django_db
 
@@ -161,7 +162,7 @@ def test_a_declined_customer_is_no_longer_a_speaker(room: Room) -> None:
     from traction.sessions import services as session_services
 
     session_services.respond_rsvp(
-        invitation_id=room.ivy_invitation.pk, contact_id=room.ivy.pk, accept=False, note=""
+        customer_principal(room.ivy_invitation.pk, room.ivy.pk), accept=False, note=""
     )
     assert [s.name for s in selectors.speakers(room.session) if not s.internal] == ["Gina Globex"]
 

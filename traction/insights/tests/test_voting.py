@@ -98,9 +98,7 @@ def build_room(cast: Cast) -> Room:
         name: _invite(cast, session, c)
         for name, c in [("gina", gina), ("gus", gus), ("ian", ian), ("iris", iris), ("dora", dora)]
     }
-    session_services.respond_rsvp(
-        invitation_id=invitations["dora"].pk, contact_id=dora.pk, accept=False
-    )
+    session_services.respond_rsvp(customer_principal(invitations["dora"].pk, dora.pk), accept=False)
     scenario = insight_services.create_scenario(
         fran, session=session, title="Team Blue", steps=["Sign up", "First invoice"]
     )

@@ -163,19 +163,13 @@ def decline_for_contact(actor: Viewer | None, *, invitation: Invitation, reason:
     return True
 
 
-def publish_declined(actor: Viewer | None, invitation: Invitation) -> None:
+def publish_declined(actor: Viewer | CustomerPrincipal | None, invitation: Invitation) -> None:
     """``participant.declined`` for a contact's invitation. The actor is the member who acted
-    (withdrawn consent or approval) or, when the contact declined through their own link, the
-    contact as a ``CustomerPrincipal`` (no account: handlers record it as the system)."""
-    who: Viewer | CustomerPrincipal = actor or CustomerPrincipal(
-        contact_id=invitation.contact_id,
-        workspace_id=invitation.workspace_id,
-        invitation_id=invitation.pk,
-        session_id=invitation.session_id,
-    )
+    (withdrawn consent or approval), the contact themself, declining through their own link
+    (a ``CustomerPrincipal``), or None for the system."""
     events.publish(
         "participant.declined",
-        who,  # type: ignore[arg-type]  # publish() is typed for members; see the docstring
+        actor,
         session=invitation.session,
         contact=invitation.contact,
     )

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from traction.core import audit, permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
-from traction.core.permissions import Viewer
+from traction.core.permissions import CustomerPrincipal, Viewer
 from traction.sessions.models import (
     DeliveryStatus,
     Invitation,
@@ -109,17 +109,17 @@ def send_invitations(actor: Viewer, *, session: Session) -> list[Invitation]:
 
 
 @transaction.atomic
-def respond_rsvp(
-    *, invitation_id: int, contact_id: int, accept: bool, note: str = ""
-) -> Invitation:
-    """A contact answers through their personal link (ids come from the verified token)."""
+def respond_rsvp(actor: CustomerPrincipal, *, accept: bool, note: str = "") -> Invitation:
+    """A customer contact answers their own invitation through their personal link
+    (``invitation.answer``: the invitation the link is bound to, and no other)."""
     try:
-        invitation = (
-            Invitation.objects.select_for_update()
-            .select_related("session")
-            .get(pk=invitation_id, contact_id=contact_id)
+        invitation = permissions.get(
+            actor,
+            "invitation.answer",
+            Invitation.objects.select_for_update().select_related("session"),
+            pk=actor.invitation_id,
         )
-    except Invitation.DoesNotExist:
+    except NotFound:
         raise NotFound("This invitation no longer exists.") from None
     if invitation.session.has_ended:
         raise NotFound("This RSVP link expired when the session ended.")
@@ -133,11 +133,11 @@ def respond_rsvp(
     invitation.responded_at = timezone.now()
     invitation.save()
     audit.record(
-        None,
+        actor,
         action="invitation.accepted" if accept else "invitation.declined",
         obj=invitation,
         changes={"note": invitation.rsvp_note} if invitation.rsvp_note else {},
     )
     if not accept and was != RsvpStatus.DECLINED:
-        publish_declined(None, invitation)
+        publish_declined(actor, invitation)
     return invitation

@@ -24,6 +24,7 @@ from traction.customers import services as customer_services
 from traction.customers.models import Contact
 from traction.sessions import services
 from traction.sessions.models import Invitation, OutreachRequest, OutreachStatus
+from traction.sessions.rsvp import customer_principal
 
 pytestmark = pytest.mark.django_db(transaction=False)
 
@@ -62,8 +63,7 @@ def with_history(cast: Cast) -> Invitation:
     )
     invitation = services.send_invitation(cast.viewer("facilitator"), request=request)
     services.respond_rsvp(
-        invitation_id=invitation.pk,
-        contact_id=cast.contact.pk,
+        customer_principal(invitation.pk, cast.contact.pk),
         accept=True,
         note=f"Yes! — {OLD_NAME}",
     )

@@ -31,6 +31,7 @@ from traction.sessions.models import (
     RsvpStatus,
     Session,
 )
+from traction.sessions.rsvp import customer_principal
 
 pytestmark = pytest.mark.django_db
 
@@ -385,7 +386,7 @@ def test_an_rsvp_decline_publishes_participant_declined_once(cast: Cast, heard: 
     invitation = invited(cast, plan(cast))
     for _ in range(2):
         services.respond_rsvp(
-            invitation_id=invitation.pk, contact_id=invitation.contact_id, accept=False
+            customer_principal(invitation.pk, invitation.contact_id), accept=False
         )
     declined = [(p["session"].pk, p["contact"].pk) for n, p in heard if n == "participant.declined"]
     assert declined == [(invitation.session_id, invitation.contact_id)]
@@ -394,7 +395,7 @@ def test_an_rsvp_decline_publishes_participant_declined_once(cast: Cast, heard: 
 def test_withdrawing_consent_declines_open_invitations(cast: Cast, heard: Any) -> None:
     assert cast.contact is not None
     invitation = invited(cast, plan(cast))
-    services.respond_rsvp(invitation_id=invitation.pk, contact_id=cast.contact.pk, accept=True)
+    services.respond_rsvp(customer_principal(invitation.pk, cast.contact.pk), accept=True)
     customer_services.update_contact(
         cast.viewer("facilitator"), contact=cast.contact, changes={"consent_to_contact": False}
     )
@@ -406,9 +407,7 @@ def test_an_owner_withdrawing_an_approval_declines_the_accepted_invitation(
     cast: Cast, heard: Any
 ) -> None:
     invitation = invited(cast, plan(cast))
-    services.respond_rsvp(
-        invitation_id=invitation.pk, contact_id=invitation.contact_id, accept=True
-    )
+    services.respond_rsvp(customer_principal(invitation.pk, invitation.contact_id), accept=True)
     services.withdraw_approval(
         cast.viewer("account_owner"), request=invitation.outreach, reason="Contract dispute"
     )

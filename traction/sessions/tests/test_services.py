@@ -28,6 +28,7 @@ from traction.sessions.models import (
     SessionStatus,
     TopQuestion,
 )
+from traction.sessions.rsvp import customer_principal
 from traction.sessions.services import OutreachRequired
 
 pytestmark = pytest.mark.django_db
@@ -422,7 +423,7 @@ def test_only_admins_and_facilitators_send_invitations(cast: Cast, principal: st
 def _decline_one_of_two(cast: Cast, session: Session) -> tuple[Invitation, Invitation]:
     """Gina accepted; a second Globex contact, Gus, declined."""
     gina = invited(cast, session)
-    services.respond_rsvp(invitation_id=gina.pk, contact_id=gina.contact_id, accept=True)
+    services.respond_rsvp(customer_principal(gina.pk, gina.contact_id), accept=True)
     assert cast.customer is not None
     gus = customer_services.add_contact(
         cast.viewer("facilitator"),
@@ -434,7 +435,7 @@ def _decline_one_of_two(cast: Cast, session: Session) -> tuple[Invitation, Invit
     request = services.request_outreach(cast.viewer("facilitator"), session=session, contact=gus)
     services.decide_outreach(cast.viewer("account_owner"), request=request, approve=True)
     other = services.send_invitation(cast.viewer("facilitator"), request=request)
-    services.respond_rsvp(invitation_id=other.pk, contact_id=gus.pk, accept=False, note="Away")
+    services.respond_rsvp(customer_principal(other.pk, gus.pk), accept=False, note="Away")
     return gina, other
 
 
@@ -519,7 +520,7 @@ def test_rsvp_with_its_own_contact_answers(cast: Cast) -> None:
     token = rsvp.make_token(invitation.pk, invitation.contact_id)
     assert rsvp.read_token(token) == (invitation.pk, invitation.contact_id)
     answered = services.respond_rsvp(
-        invitation_id=invitation.pk, contact_id=invitation.contact_id, accept=True, note=" Yes! "
+        customer_principal(invitation.pk, invitation.contact_id), accept=True, note=" Yes! "
     )
     assert (answered.rsvp, answered.rsvp_note) == (RsvpStatus.ACCEPTED, "Yes!")
     assert answered.responded_at is not None
@@ -531,7 +532,7 @@ def test_rsvp_for_another_contact_is_not_found(cast: Cast) -> None:
     assert cast.other_contact is not None
     with pytest.raises(NotFound) as exc:
         services.respond_rsvp(
-            invitation_id=invitation.pk, contact_id=cast.other_contact.pk, accept=False
+            customer_principal(invitation.pk, cast.other_contact.pk), accept=False
         )
     assert exc.value.message == "This invitation no longer exists."
     invitation.refresh_from_db()
@@ -543,9 +544,7 @@ def test_rsvp_after_the_session_ended_has_expired(cast: Cast) -> None:
     invitation = invited(cast, session)
     move_to_past(session)
     with pytest.raises(NotFound) as exc:
-        services.respond_rsvp(
-            invitation_id=invitation.pk, contact_id=invitation.contact_id, accept=True
-        )
+        services.respond_rsvp(customer_principal(invitation.pk, invitation.contact_id), accept=True)
     assert "expired" in exc.value.message
     invitation.refresh_from_db()
     assert invitation.rsvp == RsvpStatus.INVITED
@@ -789,9 +788,7 @@ def test_readiness_rises_as_preparation_is_done(cast: Cast) -> None:
     assert percent(session) == 17
     invitation = services.send_invitation(fran, request=request)
     assert percent(session) == 17  # not answered yet
-    services.respond_rsvp(
-        invitation_id=invitation.pk, contact_id=invitation.contact_id, accept=True
-    )
+    services.respond_rsvp(customer_principal(invitation.pk, invitation.contact_id), accept=True)
     assert percent(session) == 33
     cora = services.add_participant(
         fran, session=session, user_id=cast.users["core_team"].pk, role="note_taker"

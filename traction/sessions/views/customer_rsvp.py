@@ -10,7 +10,6 @@ from django.views.decorators.http import require_http_methods
 
 from traction.accounts.forms import apply_domain_errors
 from traction.core.errors import NotFound, ValidationFailed
-from traction.core.permissions import public
 from traction.sessions import rsvp as rsvp_tokens
 from traction.sessions import selectors, services
 from traction.sessions.forms import RsvpForm
@@ -20,12 +19,13 @@ def _invalid_link(request: HttpRequest, exc: NotFound) -> HttpResponse:
     return render(request, "sessions/rsvp_invalid.html", {"message": exc.message}, status=404)
 
 
-@public("A customer contact answers their invitation through a signed personal link.")
 @require_http_methods(["GET", "POST"])
 def rsvp(request: HttpRequest, token: str) -> HttpResponse:
+    """The customer's answer. The signed link makes them a customer principal; the policy
+    (``invitation.answer``) decides what it reaches, like any member's request."""
     try:
-        invitation_id, contact_id = rsvp_tokens.read_token(token)
-        invitation = selectors.invitation_for_rsvp(invitation_id, contact_id)
+        customer = rsvp_tokens.RSVP.principal(token)
+        invitation = selectors.invitation_for_rsvp(customer)
     except NotFound as exc:
         return _invalid_link(request, exc)
     form = RsvpForm(request.POST if request.method == "POST" else None)
@@ -33,8 +33,7 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             invitation = services.respond_rsvp(
-                invitation_id=invitation_id,
-                contact_id=contact_id,
+                customer,
                 accept=form.cleaned_data["answer"] == "accept",
                 note=form.cleaned_data["note"],
             )
