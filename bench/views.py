@@ -34,10 +34,12 @@ KEYS = [
 # COUNT(*) OVER () carries the total on every row, so one query gives page and count.
 SQL = """
 SELECT c.id, c.name, c.segment, c.size, c.region, c.account_owner_id, c.notes,
-       (SELECT COUNT(*) FROM customers_contact ct WHERE ct.customer_id = c.id) AS contact_count,
+       (SELECT COUNT(*) FROM customers_contact ct
+        WHERE ct.customer_id = c.id AND ct.archived_at IS NULL) AS contact_count,
        c.version, c.created_at, c.updated_at, COUNT(*) OVER () AS total
 FROM customers_customer c
 WHERE c.workspace_id = (SELECT id FROM accounts_workspace WHERE slug = %s)
+  AND c.archived_at IS NULL
 ORDER BY c.name, c.id
 LIMIT %s OFFSET %s
 """
