@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import io
 import logging
+import time
 from collections.abc import Iterable, Sequence
 from datetime import timedelta
 from typing import Any, BinaryIO
@@ -42,10 +43,15 @@ from traction.sessions.models import Session
 
 from .decisions import _Attributions, _refuse_undecided, _Steps
 from .preview import _read
-from .reading import _Counting, _detect, _fingerprint, _layout, _placement, _records, _refuse, _tags
+from .reading import _Counting, _fingerprint, _placement, _records, _refuse, _tags
 from .shapes import CHUNK_ROWS, ImportOptions, ImportResult, Preview, Progress, Record
 
 log = logging.getLogger(__name__)
+
+# SQLite: after this much writing, the import leaves the write lock free for PAUSE_FOR, longer
+# than the 100 ms between two polls of a writer waiting for it (see _TakeTurns).
+WRITE_FOR = 0.4
+PAUSE_FOR = 0.12
 
 # An import in progress whose last chunk is older than this is taken for dead: its process
 # ended without finishing (a chunk takes well under a second, or at worst the busy timeout).
@@ -99,9 +105,8 @@ def import_file(
     halves = _halves(progress)
     if preview is None or preview.sha256 != sha256 or preview.read_with != options.reading():
         preview = _read(session, stream, filename, options, sha256, size, halves[0])
-    fmt = _detect(stream, filename, options.format)
-    layout = _layout(stream, options.columns) if fmt == "csv" else None
-    scenario = preview.scenario
+    # As the checking read saw the file: its format and (CSV) column layout.
+    fmt, layout, scenario = preview.format, preview.layout, preview.scenario
     who = _Attributions(actor, session, options)
     who.decide(preview.speakers)
     step_of = _Steps(actor, session, scenario, options.unknown_steps)
@@ -285,9 +290,11 @@ def _write_rows(
         if progress is not None:
             progress(size, size)
     else:
+        stream.seek(0)  # the checking read left it at the end
         counting = io.BufferedReader(_Counting(stream, size, progress), buffer_size=256 * 1024)
         rows = _records(counting, fmt, layout)
     sql = _insert_sql()
+    turns = _TakeTurns()
     accepted = candidates = 0
     chunk: list[tuple[Any, ...]] = []
     with connection.cursor() as cursor:
@@ -325,6 +332,7 @@ def _write_rows(
                 if len(chunk) >= CHUNK_ROWS:
                     _commit_chunk(cursor, sql, chunk, batch)
                     chunk = []
+                    turns()
         except parsers.ParseError as exc:  # the file was checked: only if it changed since
             raise _refuse(exc) from None
         if chunk:
@@ -332,6 +340,26 @@ def _write_rows(
     if who.unmatched or step_of.unknown:  # decided before writing; a changed file only
         _refuse_undecided(who, step_of, accepted + candidates)
     return accepted, candidates
+
+
+class _TakeTurns:
+    """Leave SQLite's one write lock free now and then, long enough for others to take it.
+
+    A writer waiting for the lock polls for it, at most every 100 ms once it has waited a
+    little (SQLite's busy handler); an import committing chunk after chunk wins nearly every
+    race, and an unlucky user's save could wait seconds. So after every ``WRITE_FOR`` of
+    writing, the import pauses for longer than one poll. Only when its chunks really commit
+    (not inside an outer transaction, as in tests) and only on SQLite: PostgreSQL locks rows.
+    """
+
+    def __init__(self) -> None:
+        self.active = connection.vendor == "sqlite" and not connection.in_atomic_block
+        self.since = time.monotonic()
+
+    def __call__(self) -> None:
+        if self.active and time.monotonic() - self.since >= WRITE_FOR:
+            time.sleep(PAUSE_FOR)
+            self.since = time.monotonic()
 
 
 def _commit_chunk(
