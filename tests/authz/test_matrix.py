@@ -203,7 +203,7 @@ HIDDEN_FROM = {
 
 def _hidden_world(cast: Cast, world: World) -> dict[str, Any]:
     """Initech gets an owner (the admin) and its contact Ian speaks in the Onboarding session
-    (an issue with dots on it); Renewals gets a session like Onboarding's."""
+    (an issue with two of his dots on it); Renewals gets a session like Onboarding's."""
     from traction.customers import services as customer_services
     from traction.insights import services as insight_services
     from traction.insights.models import Vote
@@ -230,18 +230,14 @@ def _hidden_world(cast: Cast, world: World) -> dict[str, Any]:
         speaker=f"c:{cast.other_contact.pk}",
         step_id=world.acme["step_id"],
     )
-    for contact_id, insight_id in (
-        (cast.other_contact.pk, words.pk),
-        (world.acme["invited_contact_id"], world.acme["insight_id"]),
-    ):
-        Vote.objects.create(
-            workspace_id=onboarding.workspace_id,
-            session=onboarding,
-            insight_id=insight_id,
-            contact_id=contact_id,
-            dots=2,
-            channel="paper",
-        )
+    Vote.objects.create(  # (Hank's card stays without dots: it may still be edited, removed)
+        workspace_id=onboarding.workspace_id,
+        session=onboarding,
+        insight_id=words.pk,
+        contact_id=cast.other_contact.pk,
+        dots=2,
+        channel="paper",
+    )
     hidden = _session_world(
         cast, "facilitator", cast.other_program, cast.other_customer, "facilitator"
     )
