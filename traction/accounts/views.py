@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from traction.core import dashboard, permissions
+from traction.core import dashboard, permissions, tasks
 from traction.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from traction.core.permissions import ROLE_DESCRIPTIONS, Role, Viewer, personal, public
 from traction.core.proxies import client_address
@@ -169,12 +169,15 @@ def workspace_home(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     workspace = selectors.workspace(viewer)
     # The apps built on accounts contribute their figures (core.dashboard registry).
     counts = dashboard.figures(viewer)
+    # Admins hear when emails wait with no worker taking them (``traction worker`` down).
+    backlog = tasks.task_backlog() if permissions.allows(viewer, "member.manage") else None
     return render(
         request,
         "accounts/workspace_home.html",
         {
             "workspace": workspace,
             "counts": counts,
+            "backlog": backlog,
             "role_label": Role(viewer.role).label,
             "role_description": ROLE_DESCRIPTIONS.get(viewer.role, ""),
             "can_create_program": permissions.allows(viewer, "program.create"),

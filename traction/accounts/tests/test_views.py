@@ -412,3 +412,25 @@ def test_a_too_long_token_name_is_explained_beside_the_field(cast, client_for, n
     )
     assert field_error("name", "Keep the name under 80 characters.") in html(response)
     assert ApiToken.objects.count() == 0
+
+
+def test_the_admins_home_warns_when_emails_wait_with_no_worker(
+    cast: Cast, client_for: Any, settings: Any
+) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+    from django_tasks_db.models import DBTaskResult
+
+    from traction.core.tasks import deliver_email
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    url = f"/w/{cast.acme.slug}/"
+    deliver_email.enqueue("Hello", "Body", ["ada@acme.example"])
+    assert b"waiting since" not in client_for("admin").get(url).content  # a worker has time
+    DBTaskResult.objects.update(enqueued_at=timezone.now() - timedelta(minutes=12))
+    page = client_for("admin").get(url).content.decode()
+    assert "1 email waiting since" in page
+    assert "traction worker" in page
+    # Only admins are told: the others cannot start a worker.
+    assert "waiting since" not in client_for("facilitator").get(url).content.decode()
