@@ -18,9 +18,10 @@ from traction.insights.models import ImportBatch, Scenario
 
 CHUNK_ROWS = 2000  # rows per executemany: big enough to be fast, small enough to stay flat
 SAMPLE_ROWS = 8  # rows shown on the preview
-# A file of at most this many rows is held in memory by its checking read (a few MB), so the
-# import writes it without reading the file again; larger files are read twice, as streams.
-KEEP_ROWS = 20_000
+# A file of at most this many rows (a long session's transcript) is held in memory by its
+# checking read (a few MB), so the import writes it without reading the file again; larger
+# files are read twice, as streams, and memory stays flat.
+KEEP_ROWS = 5_000
 MAX_TEXT = 5000  # the longest insight text (as in live capture)
 UNATTRIBUTED = "-"  # speaker mapping: keep the name as written, credit nobody
 NEW_CONTACT = "new:"  # speaker mapping prefix: "new:<customer id>" creates a contact there

@@ -48,10 +48,11 @@ from .shapes import CHUNK_ROWS, ImportOptions, ImportResult, Preview, Progress, 
 
 log = logging.getLogger(__name__)
 
-# SQLite: after this much writing, the import leaves the write lock free for PAUSE_FOR, longer
-# than the 100 ms between two polls of a writer waiting for it (see _TakeTurns).
-WRITE_FOR = 0.4
-PAUSE_FOR = 0.12
+# SQLite: after this much writing (seconds), the import leaves the write lock free for
+# PAUSE_FOR, longer than the 100 ms between two polls of a writer waiting for it (see
+# _TakeTurns): others wait about a second at most, for about a tenth more import time.
+WRITE_FOR = 1.0
+PAUSE_FOR = 0.11
 
 # An import in progress whose last chunk is older than this is taken for dead: its process
 # ended without finishing (a chunk takes well under a second, or at worst the busy timeout).
