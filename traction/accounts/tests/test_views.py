@@ -414,9 +414,7 @@ def test_a_too_long_token_name_is_explained_beside_the_field(cast, client_for, n
     assert ApiToken.objects.count() == 0
 
 
-def test_the_admins_home_warns_when_emails_wait_with_no_worker(
-    cast: Cast, client_for: Any, settings: Any
-) -> None:
+def test_the_admins_home_warns_when_emails_wait_with_no_worker(cast, client_for, settings) -> None:
     from datetime import timedelta
 
     from django.utils import timezone
