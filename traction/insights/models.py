@@ -359,6 +359,11 @@ class FrozenCard(models.Model):
     position = models.PositiveIntegerField()  # capture order at close
     kind = models.CharField(max_length=20, choices=InsightKind.choices)
     text = models.TextField()
+    # The step the card was on at close (its title is kept apart: a step removed later
+    # leaves the title, and the link goes).
+    step = models.ForeignKey(
+        Step, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
     step_title = models.CharField(max_length=160, blank=True)
     scenario_title = models.CharField(max_length=120, blank=True)
     speaker_name = models.CharField(max_length=160, blank=True)

@@ -104,6 +104,7 @@ class RankedCard:
     insight_id: int
     kind: str
     text: str
+    step_id: int | None
     step_title: str
     scenario_title: str
     speaker_name: str
@@ -195,6 +196,7 @@ def _live_tallies(session: Session) -> list[_Tally]:
                 insight_id=card.pk,
                 kind=card.kind,
                 text=card.text,
+                step_id=card.step_id,
                 step_title=card.step.title if card.step else "",
                 scenario_title=card.scenario.title if card.scenario else "",
                 speaker_name=card.speaker_name,
@@ -221,6 +223,7 @@ def _frozen_tallies(found: VotingRound) -> list[_Tally]:
                 insight_id=row.insight_id,
                 kind=row.kind,
                 text=row.text,
+                step_id=row.step_id,
                 step_title=row.step_title,
                 scenario_title=row.scenario_title,
                 speaker_name=row.speaker_name,
@@ -340,6 +343,7 @@ def freeze(found: VotingRound) -> int:
             position=card.position,
             kind=card.kind,
             text=card.text,
+            step_id=card.step_id,
             step_title=card.step_title,
             scenario_title=card.scenario_title,
             speaker_name=card.speaker_name,

@@ -146,6 +146,9 @@ class RankedCardOut(Schema):
     insight_id: int
     kind: str
     text: str
+    step_id: int | None = Field(
+        description="The step the card was on (at close, for a closed round); null if none."
+    )
     step_title: str
     speaker_name: str
     organisation: str
@@ -219,6 +222,7 @@ def _card(card: ranking.RankedCard, found: ranking.Results) -> RankedCardOut:
         insight_id=card.insight_id,
         kind=card.kind,
         text=card.text,
+        step_id=card.step_id,
         step_title=card.step_title,
         speaker_name=card.speaker_name,
         organisation=card.organisation,

@@ -141,6 +141,9 @@ def test_a_closed_round_keeps_its_ranking_whatever_happens_later(cast: Cast, ope
     assert [(c["rank"], c["text"], c["dots"], c["voters"]) for c in body["overall"]] == [
         (r[0], r[1], r[3], r[4]) for r in FROZEN
     ]
+    # Each card keeps the step it was on at close, by id and by its title then.
+    steps = {c["text"]: (c["step_id"], c["step_title"]) for c in body["overall"]}
+    assert steps["The first invoice arrives"] == (step.pk, FROZEN[0][2])
     board = ranking.room_board(opened.session, opened.gina.pk, admin)
     assert [(c.text, c.total_dots, c.voter_dots) for g in board for c in g.cards] == [
         ("The first invoice arrives", 3, 2),
