@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import views, views_password
 
 app_name = "accounts"
 
@@ -10,6 +10,14 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
+    path("password/reset/", views_password.password_reset, name="password_reset"),
+    path("password/reset/sent/", views_password.password_reset_done, name="password_reset_done"),
+    path(
+        "password/set/<str:secret>/",
+        views_password.password_reset_confirm,
+        name="password_reset_confirm",
+    ),
+    path("password/done/", views_password.password_reset_complete, name="password_reset_complete"),
     path("invitations/<str:secret>/", views.accept_invitation, name="accept_invitation"),
     path(W, views.workspace_home, name="workspace_home"),
     path(W + "members/", views.members, name="members"),

@@ -2,8 +2,11 @@
 
 An empty production database has no way in (nobody can invite anyone): ``traction setup
 NAME --admin EMAIL`` creates the first workspace with its admin, asking for the admin's
-password. ``traction workspace create`` does the same for any later workspace; an admin
-who already has an account keeps their password.
+password, or, with ``--link`` (and whenever no password can be asked for: standard input is
+not a terminal and ``--password-stdin`` is not given), printing a one-time link at which the
+admin chooses it (Django's password-reset token: spent once the password is set).
+``traction workspace create`` does the same for any later workspace; an admin who already
+has an account keeps their password.
 """
 
 from __future__ import annotations
@@ -15,6 +18,11 @@ from typing import Any, TypeVar
 import click
 
 from traction.cli.base import domain_command
+
+
+def _interactive() -> bool:
+    """Can a password be asked for? (Not from a script, a pipe or a CI job.)"""
+    return sys.stdin.isatty()
 
 
 def _read_password(from_stdin: bool) -> str:
@@ -29,31 +37,50 @@ def _read_password(from_stdin: bool) -> str:
     return password
 
 
-def _create(name: str, slug: str, admin_email: str, admin_name: str | None, stdin: bool) -> None:
+def _create(
+    name: str, slug: str, admin_email: str, admin_name: str | None, stdin: bool, link: bool
+) -> None:
     from django.conf import settings
     from django.db import transaction
     from django.urls import reverse
 
     from traction.accounts import services
     from traction.accounts.models import User
+    from traction.accounts.views_password import link_lifetime, set_password_link
     from traction.core.errors import ValidationFailed
 
+    if link and stdin:
+        raise click.UsageError("Give either --link or --password-stdin, not both.")
     admin = User.objects.filter(email__iexact=admin_email.strip()).first()
+    send_link = False
     if admin is None:
         if not admin_name:
             raise ValidationFailed.field("admin_name", "--admin-name: enter the admin's name.")
-        password = _read_password(stdin)
+        send_link = link or (not stdin and not _interactive())
+        password = None if send_link else _read_password(stdin)
         with transaction.atomic():
             admin = services.create_user(email=admin_email, full_name=admin_name, password=password)
             workspace = services.create_workspace(name=name, admin=admin, slug=slug)
-        click.echo(f"Created the user {admin.email} ({admin.full_name}).")
+        if send_link:
+            click.echo(
+                f"Created the user {admin.email} ({admin.full_name}), without a password yet."
+            )
+        else:
+            click.echo(f"Created the user {admin.email} ({admin.full_name}).")
     else:
         workspace = services.create_workspace(name=name, admin=admin, slug=slug)
     site = settings.TRACTION_SITE_URL.rstrip("/")
     click.echo(
         f"Created the workspace {workspace.name} ({workspace.slug}) with {admin.email} as admin."
     )
-    click.echo(f"Sign in at {site}{reverse('accounts:login')}")
+    if send_link:
+        click.echo(
+            f"The admin chooses a password at this link (it works once, for {link_lifetime()}), "
+            f"then signs in at {site}{reverse('accounts:login')}:"
+        )
+        click.echo(set_password_link(admin))
+    else:
+        click.echo(f"Sign in at {site}{reverse('accounts:login')}")
 
 
 admin_options = [
@@ -67,6 +94,12 @@ admin_options = [
         is_flag=True,
         help="Read the new admin's password from the first line of standard input "
         "(for scripts) instead of asking.",
+    ),
+    click.option(
+        "--link",
+        is_flag=True,
+        help="Print a one-time link at which the new admin chooses their password, instead of "
+        "asking for it (the default when standard input is not a terminal).",
     ),
 ]
 
@@ -85,11 +118,18 @@ def with_admin_options(func: F) -> F:
 @with_admin_options
 @domain_command
 def setup(
-    name: str, admin_email: str, admin_name: str | None, slug: str, password_stdin: bool
+    name: str,
+    admin_email: str,
+    admin_name: str | None,
+    slug: str,
+    password_stdin: bool,
+    link: bool,
 ) -> None:
     """Create the first workspace, NAME, and its admin: the first step on a new install.
 
-    Asks for the admin's password (twice) unless --password-stdin is given. Refuses once
+    Asks for the admin's password (twice), reads it with --password-stdin, or prints a
+    one-time link at which the admin chooses it with --link (also when standard input is
+    not a terminal). Refuses once
     any workspace exists: later workspaces come from 'traction workspace create'.
     """
     from traction.accounts.models import Workspace
@@ -100,7 +140,7 @@ def setup(
             "Traction is already set up (a workspace exists). Create another workspace with "
             "'traction workspace create NAME --admin EMAIL'."
         )
-    _create(name, slug, admin_email, admin_name, password_stdin)
+    _create(name, slug, admin_email, admin_name, password_stdin, link)
 
 
 @click.group()
@@ -113,7 +153,12 @@ def workspace() -> None:
 @with_admin_options
 @domain_command
 def workspace_create(
-    name: str, admin_email: str, admin_name: str | None, slug: str, password_stdin: bool
+    name: str,
+    admin_email: str,
+    admin_name: str | None,
+    slug: str,
+    password_stdin: bool,
+    link: bool,
 ) -> None:
     """Create the workspace NAME with EMAIL as its admin (creating their account if needed)."""
-    _create(name, slug, admin_email, admin_name, password_stdin)
+    _create(name, slug, admin_email, admin_name, password_stdin, link)

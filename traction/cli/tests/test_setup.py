@@ -25,7 +25,10 @@ def invoke(*args: str, input: str | None = None) -> Result:
     return CliRunner().invoke(cli, list(args), input=input)
 
 
-def test_setup_creates_the_first_workspace_and_its_admin_who_can_sign_in(client: Any) -> None:
+def test_setup_creates_the_first_workspace_and_its_admin_who_can_sign_in(
+    client: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("traction.cli.setup._interactive", lambda: True)  # a terminal: it asks
     result = invoke(
         "setup",
         "Acme Corp",
@@ -135,6 +138,79 @@ def test_workspace_create_for_a_new_admin_needs_their_name() -> None:
     assert result.exit_code == 1
     assert result.stderr == "admin_name: --admin-name: enter the admin's name.\n"
     assert not Workspace.objects.exists()
+
+
+def set_password_through(client: Any, link: str, password: str) -> int:
+    path = link.removeprefix("http://127.0.0.1:8000")
+    opened = client.get(path)
+    if opened.status_code != 302:
+        return int(opened.status_code)
+    done = client.post(opened["Location"], {"new_password1": password, "new_password2": password})
+    return int(done.status_code)
+
+
+def test_setup_with_link_prints_a_one_time_link_that_sets_the_admins_password(
+    client: Any,
+) -> None:
+    result = invoke(
+        "setup", "Acme", "--admin", "ada@acme.example", "--admin-name", "Ada Admin", "--link"
+    )
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert lines[:3] == [
+        "Created the user ada@acme.example (Ada Admin), without a password yet.",
+        "Created the workspace Acme (acme) with ada@acme.example as admin.",
+        "The admin chooses a password at this link (it works once, for 3 days), "
+        "then signs in at http://127.0.0.1:8000/login/:",
+    ]
+    link = lines[3]
+    assert link.startswith("http://127.0.0.1:8000/password/set/")
+    assert not User.objects.get().has_usable_password()
+    # Nobody can sign in before the link is used.
+    refused = client.post("/login/", {"email": "ada@acme.example", "password": ""})
+    assert refused.status_code == 200
+
+    assert set_password_through(client, link, PASSWORD) == 302
+    assert (
+        client.post("/login/", {"email": "ada@acme.example", "password": PASSWORD}).status_code
+        == 302
+    )
+    # Once only: the same link again does not set anything.
+    client.logout()
+    assert set_password_through(client, link, "another password 2027") == 200
+    assert User.objects.get().check_password(PASSWORD)
+
+
+def test_setup_without_a_terminal_or_password_prints_the_link_instead_of_asking() -> None:
+    result = invoke("setup", "Acme", "--admin", "ada@acme.example", "--admin-name", "Ada")
+    assert result.exit_code == 0, result.output
+    assert "Password for the admin" not in result.output
+    assert result.stdout.splitlines()[-1].startswith("http://127.0.0.1:8000/password/set/")
+    assert not User.objects.get().has_usable_password()
+
+
+def test_setup_refuses_link_with_password_stdin() -> None:
+    result = invoke(
+        "setup", "Acme", "--admin", "a@acme.example", "--admin-name", "A",
+        "--link", "--password-stdin", input=f"{PASSWORD}\n",
+    )  # fmt: skip
+    assert result.exit_code == 2
+    assert "Give either --link or --password-stdin, not both." in result.stderr
+    assert not User.objects.exists()
+
+
+def test_workspace_create_with_link_for_a_new_admin() -> None:
+    invoke(
+        "setup", "Acme", "--admin", "ada@acme.example", "--admin-name", "Ada",
+        "--password-stdin", input=f"{PASSWORD}\n",
+    )  # fmt: skip
+    result = invoke(
+        "workspace", "create", "Beta", "--admin", "bo@beta.example", "--admin-name", "Bo",
+        "--link",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1].startswith("http://127.0.0.1:8000/password/set/")
+    assert not User.objects.get(email="bo@beta.example").has_usable_password()
 
 
 # --- mail test --------------------------------------------------------------------------------
