@@ -17,13 +17,7 @@ from hypothesis import HealthCheck, settings
 from schemathesis import GenerationMode
 from schemathesis.checks import not_a_server_error
 
-from tests.contract.test_schemathesis import (  # noqa: F401 -- fixtures used by name
-    OPENAPI_URL,
-    _aim_at_real_objects,
-    _keep_the_test_connection,
-    admin_headers,
-    real_ids,
-)
+from tests.contract.test_schemathesis import OPENAPI_URL, _aim_at_real_objects
 
 pytestmark = [pytest.mark.contract, pytest.mark.django_db]
 
@@ -32,6 +26,11 @@ DERANDOMIZE = os.environ.get("CONTRACT_RANDOM") != "1"
 
 negative = schemathesis.openapi.from_wsgi(OPENAPI_URL, get_wsgi_application())
 negative.config.generation.update(modes=[GenerationMode.NEGATIVE])
+
+
+@pytest.fixture(autouse=True)
+def _connection(keep_the_test_connection: None) -> None:
+    """See conftest.keep_the_test_connection."""
 
 
 @negative.parametrize()
