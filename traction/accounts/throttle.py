@@ -7,11 +7,13 @@ pair cost nothing; after that each further attempt from the same pair must wait 
 Someone guessing from elsewhere only slows their own pair down: the account's owner,
 signing in from their own address, is never refused because of them.
 
-Against one address trying many accounts (password spraying), an address that failed
-``LOGIN_THROTTLE_ADDRESS_ATTEMPTS`` times within the window, over all accounts, waits until
-its oldest failure leaves the window. That ceiling is generous because offices share an
-address; behind a reverse proxy the address is the one the proxy forwards, and only when
-the proxy is named in ``TRACTION_TRUSTED_PROXIES`` (``traction.core.proxies``).
+Against one address trying many accounts (password spraying): once an address failed
+``LOGIN_THROTTLE_ADDRESS_ATTEMPTS`` times within the window, over all accounts, every
+account it failed for waits 2, 4, 8 ... seconds from its first failure (not its sixth).
+An account with no failure from that address is not held back, so a colleague behind the
+same office address signing in with the right password always gets in. Behind a reverse
+proxy the address is the one the proxy forwards, and only when the proxy is named in
+``TRACTION_TRUSTED_PROXIES`` (``traction.core.proxies``).
 
 The limits are written down in docs/security.md.
 """
@@ -22,7 +24,7 @@ import math
 from datetime import datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Max, Min
+from django.db.models import Count, Max
 from django.utils import timezone
 
 from .models import FailedLogin
@@ -56,13 +58,16 @@ def login_wait_seconds(*, email: str, ip: str | None, now: datetime | None = Non
     delay = pair_delay_seconds(pair["count"])
     if delay and pair["last"] is not None:
         wait = max(wait, (pair["last"] + timedelta(seconds=delay) - now).total_seconds())
-    if ip:
-        address = recent.filter(ip=ip).aggregate(first=Min("at"), count=Count("pk"))
+    if ip and pair["count"]:
+        # An address over its ceiling slows down every account it has failed for, from the
+        # first failure on; an account with no failure from it (a colleague behind the same
+        # office address, typing their password right) is never held back by the others.
+        address = recent.filter(ip=ip).aggregate(count=Count("pk"))
         if address["count"] >= settings.LOGIN_THROTTLE_ADDRESS_ATTEMPTS:
-            window_end = address["first"] + timedelta(
-                seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS
+            spraying = int(
+                min(2 ** min(pair["count"], 32), settings.LOGIN_THROTTLE_MAX_DELAY_SECONDS)
             )
-            wait = max(wait, (window_end - now).total_seconds())
+            wait = max(wait, (pair["last"] + timedelta(seconds=spraying) - now).total_seconds())
     return max(0, math.ceil(wait))
 
 
