@@ -141,9 +141,8 @@ class ImportBatch(models.Model):
         (``prefix``: the path to the insight, e.g. ``"insight__"``). Cheap: in-progress
         batches are few, so it is one small subquery, no join."""
         unfinished = ImportBatch.objects.filter(in_progress=True).values("pk")
-        return ~models.Q(**{f"{prefix}batch__in": unfinished}) | models.Q(
-            **{f"{prefix}batch__isnull": True}
-        )
+        # Django keeps rows without a batch: NOT (batch_id IN (…) AND batch_id IS NOT NULL).
+        return ~models.Q(**{f"{prefix}batch__in": unfinished})
 
 
 class InsightQuerySet(models.QuerySet["Insight"]):

@@ -803,6 +803,16 @@ def test_the_review_queue_hides_the_rows_of_an_import_still_being_written(
     )
     half.refresh_from_db()
     assert half.status == "candidate"  # not in the queue, so not accepted
+    captured = Insight.objects.create(
+        workspace_id=room.session.workspace_id,
+        program_id=room.session.program_id,
+        session=room.session,
+        kind="issue",
+        text="Typed in the room.",
+        status="accepted",
+    )
+    visible = Insight.objects.filter(ImportBatch.visible_insights()).order_by("pk")
+    assert list(visible.values_list("pk", flat=True)) == [shown.pk, captured.pk]
 
 
 def test_an_import_failing_midway_removes_what_it_wrote(room: Room, monkeypatch) -> None:
