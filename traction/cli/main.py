@@ -20,7 +20,7 @@ from traction.cli.data import demo, migrate
 from traction.cli.imports import import_
 from traction.cli.mail import mail
 from traction.cli.privacy import privacy
-from traction.cli.server import granian_argv, run, serve, worker
+from traction.cli.server import check_safe_to_bind, granian_argv, run, serve, worker
 from traction.cli.sessions import sessions, sessions_invite, sessions_list
 from traction.cli.setup import setup, workspace
 
@@ -67,6 +67,18 @@ class TractionGroup(click.Group):
             )
 
 
+def runserver_host(args: tuple[str, ...]) -> str:
+    """The address Django's ``runserver`` would bind for these arguments."""
+    addrport = next((a for a in args if not a.startswith("-")), "")
+    if not addrport or addrport.isdecimal():
+        return "::1" if {"-6", "--ipv6"} & set(args) else "127.0.0.1"
+    if addrport.startswith("["):  # [::]:8000
+        return addrport[1:].partition("]")[0]
+    host, sep, _ = addrport.rpartition(":")
+    host = host if sep else addrport
+    return "0.0.0.0" if host == "0" else host  # noqa: S104 -- runserver's shorthand for it
+
+
 def _django_command(name: str) -> click.Command:
     @click.command(
         name=name,
@@ -77,6 +89,9 @@ def _django_command(name: str) -> click.Command:
     def django_command(args: tuple[str, ...]) -> None:
         setup_django()
         from django.core.management import execute_from_command_line
+
+        if name == "runserver":  # Django's own server: the same guard as run and serve
+            check_safe_to_bind(runserver_host(args))
 
         execute_from_command_line(["traction", name, *args])
 

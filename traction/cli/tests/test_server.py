@@ -80,6 +80,39 @@ def test_dev_settings_refuse_a_network_address(
     assert not Workspace.objects.exists()  # `run` refused before building the demo
 
 
+@pytest.mark.parametrize(
+    "addrport", ["0.0.0.0:8000", "0:8000", "[::]:8000", "192.0.2.10:8000", "192.0.2.10"]
+)
+def test_djangos_runserver_on_a_network_address_is_refused_too(
+    addrport: str, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import django.core.management
+
+    ran: list[list[str]] = []
+    monkeypatch.setattr(django.core.management, "execute_from_command_line", ran.append)
+    settings.DEBUG = True
+    settings.SECRET_KEY = DEV_KEY
+    result = CliRunner().invoke(cli, ["runserver", addrport])
+    assert result.exit_code == 1
+    assert result.stderr.startswith("Refusing to serve on ")
+    assert ran == []
+
+
+@pytest.mark.parametrize("args", [[], ["8001"], ["127.0.0.1:8001"], ["localhost:8001"]])
+def test_djangos_runserver_on_loopback_runs(
+    args: list[str], settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import django.core.management
+
+    ran: list[list[str]] = []
+    monkeypatch.setattr(django.core.management, "execute_from_command_line", ran.append)
+    settings.DEBUG = True
+    settings.SECRET_KEY = DEV_KEY
+    result = CliRunner().invoke(cli, ["runserver", *args])
+    assert result.exit_code == 0, result.output
+    assert ran == [["traction", "runserver", *args]]
+
+
 @pytest.mark.django_db
 def test_the_dev_key_alone_is_refused_too(exec_calls: list[list[str]], settings: Any) -> None:
     settings.DEBUG = False
