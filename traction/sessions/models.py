@@ -212,6 +212,8 @@ class DeliveryStatus(models.TextChoices):
     QUEUED = "queued", "Sending"
     DELIVERED = "delivered", "Delivered"
     FAILED = "failed", "Not delivered"
+    # Sent before delivery was tracked (migration 0002): whether it arrived is not known.
+    UNTRACKED = "untracked", "Sent before delivery was tracked"
 
 
 class Invitation(models.Model):

@@ -6,10 +6,11 @@ from django.conf import settings
 from django.db import migrations, models
 
 
-def mark_sent_invitations_delivered(apps, schema_editor):
-    """Invitations made before delivery was tracked were handed to the mail server."""
+def mark_earlier_invitations_untracked(apps, schema_editor):
+    """Invitations made before delivery was tracked: whether their email was sent, let alone
+    delivered, was never recorded, so they say so ("untracked"), not "delivered"."""
     Invitation = apps.get_model("cosessions", "Invitation")
-    Invitation.objects.update(delivery="delivered", delivery_attempts=1)
+    Invitation.objects.update(delivery="untracked")
 
 
 class Migration(migrations.Migration):
@@ -50,6 +51,7 @@ class Migration(migrations.Migration):
                     ("queued", "Sending"),
                     ("delivered", "Delivered"),
                     ("failed", "Not delivered"),
+                    ("untracked", "Sent before delivery was tracked"),
                 ],
                 default="queued",
                 max_length=10,
@@ -155,5 +157,5 @@ class Migration(migrations.Migration):
                 name="one_role_per_participant",
             ),
         ),
-        migrations.RunPython(mark_sent_invitations_delivered, migrations.RunPython.noop),
+        migrations.RunPython(mark_earlier_invitations_untracked, migrations.RunPython.noop),
     ]
