@@ -46,12 +46,22 @@ install: $(RUN_STAMP)
 run: $(RUN_STAMP)
 	$(BIN)/traction run --port $(PORT)
 
-# Debian's Chromium (for the browser tests) and PostgreSQL (for the second test run).
+# Debian's Chromium (for the browser tests), PostgreSQL (for the second test run) and nginx
+# (tests/deploy/test_proxy.py runs the guide's nginx site itself, on loopback ports: the
+# package's own service is stopped and disabled, only when the package is installed here).
 system-deps:
 	@if [ ! -x /usr/bin/chromium ] || ! ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1; then \
 		echo "Installing chromium and postgresql"; \
 		$(SUDO) apt-get update; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends chromium postgresql; \
+	fi
+	@if [ ! -x /usr/sbin/nginx ]; then \
+		echo "Installing nginx"; \
+		$(SUDO) apt-get update; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends nginx-light; \
+		if command -v systemctl >/dev/null && [ -d /run/systemd/system ]; then \
+			$(SUDO) systemctl disable --now nginx || true; \
+		fi; \
 	fi
 
 test: $(DEV_STAMP) system-deps
