@@ -35,6 +35,28 @@ def _one_line(**values: object) -> None:
             raise ValidationFailed.field(field, ONE_LINE_MESSAGE)
 
 
+def _refuse_archived_customer(customer: Customer, doing: str) -> None:
+    """Archived is enforced here, whatever interface asked (not only by hiding buttons)."""
+    if Customer.objects.filter(pk=customer.pk, archived_at__isnull=False).exists():
+        raise ValidationFailed.field(
+            "__all__", f"{customer.name} is archived; restore the customer first to {doing}."
+        )
+
+
+def _refuse_archived_contact(contact: Contact) -> None:
+    stored = Contact.objects.filter(pk=contact.pk).values("archived_at", "erased_at").get()
+    if stored["erased_at"] is not None:
+        raise ValidationFailed.field(
+            "__all__",
+            "This contact was erased; their identity cannot be given back. "
+            "Add the person again as a new contact if they agree.",
+        )
+    if stored["archived_at"] is not None:
+        raise ValidationFailed.field(
+            "__all__", f"{contact.name} is archived; restore the contact first to change it."
+        )
+
+
 def _check_owner(actor: Viewer, owner_id: int | None) -> None:
     from traction.accounts.models import Membership
 
@@ -89,6 +111,7 @@ def update_customer(
 ) -> Customer:
     """Change some of a customer's fields; refused with Conflict if ``version`` is stale."""
     permissions.check(actor, "customer.change", customer)
+    _refuse_archived_customer(customer, "change it")
     _one_line(**{k: v for k, v in changes.items() if k == "name"})
     if "account_owner_id" in changes:
         # Reassigning the gatekeeper is a facilitator/admin decision, not the owner's own.
@@ -210,6 +233,7 @@ def add_contact(
 ) -> Contact:
     permissions.check(actor, "contact.change")  # the role may add contacts at all …
     permissions.check(actor, "customer.change", customer)  # … and to this customer
+    _refuse_archived_customer(customer, "add contacts to it")
     _one_line(name=name, title=title)
     contact = save_new(
         Contact(
@@ -239,6 +263,7 @@ def update_contact(
     actor: Viewer, *, contact: Contact, changes: dict[str, Any], version: int | None = None
 ) -> Contact:
     permissions.check(actor, "contact.change", contact)
+    _refuse_archived_contact(contact)
     _one_line(**{k: v for k, v in changes.items() if k in ("name", "title")})
     if "email" in changes:
         changes["email"] = str(changes["email"]).strip().lower()

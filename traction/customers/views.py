@@ -289,11 +289,13 @@ def contact_erase(request: HttpRequest, viewer: Viewer, contact_id: int) -> Http
     form = EraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
-            services.erase_contact(viewer, contact=contact, reason=form.cleaned_data["reason"])
+            erased = services.erase_contact(
+                viewer, contact=contact, reason=form.cleaned_data["reason"]
+            )
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
         else:
-            messages.success(request, f"The contact was erased; they are now {contact.name}.")
+            messages.success(request, f"The contact was erased; they are now {erased.name}.")
             return redirect(
                 "customers:detail", workspace_slug=_slug(request), customer_id=contact.customer_id
             )
