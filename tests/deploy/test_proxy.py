@@ -7,9 +7,10 @@ substituted (each substitution must match, or the test says the guide changed). 
 runs in the foreground on loopback ports with a throwaway self-signed certificate; the
 app runs with production settings on PostgreSQL and ``TRACTION_TRUSTED_PROXIES=127.0.0.1``.
 
-Checked: an HTTPS sign-in through nginx (CSRF and Secure cookies); ``/healthz`` through
-nginx over plain HTTP answers 200 without a redirect; other plain-HTTP requests are
-redirected to HTTPS; nginx's ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are believed
+Checked: the first admin sets their password at the one-time link ``traction setup
+--link`` printed (once only), then signs in, over HTTPS through nginx (CSRF and Secure
+cookies); ``/healthz`` through nginx over plain HTTP answers 200 without a redirect;
+other plain-HTTP requests are redirected to HTTPS; nginx's ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are believed
 (no redirect loop; a failed sign-in is counted against the real client's address, not a
 made-up one), while a client talking to the app directly cannot claim HTTPS.
 
@@ -191,10 +192,12 @@ def test_the_guides_nginx_site_in_front_of_traction(tmp_path: Path, database: st
     )
     deploy.run("migrate", "-v", "0")
     deploy.run("collectstatic", "--noinput", "-v", "0")
-    deploy.run(
-        "setup", "Acme", "--admin", "ada@acme.example", "--admin-name", "Ada",
-        "--password-stdin", input=PASSWORD + "\n",
+    # The first admin chooses their password at the one-time link setup prints.
+    out = deploy.run(
+        "setup", "Acme", "--admin", "ada@acme.example", "--admin-name", "Ada", "--link"
     )  # fmt: skip
+    link = out.splitlines()[-1]
+    assert link.startswith(f"https://{HOST}/password/set/"), out
 
     # The guide's systemd unit: traction serve on 127.0.0.1, behind the proxy.
     web = deploy.start("--host", "127.0.0.1", "--port", str(app_port), "--workers", "1")
@@ -229,6 +232,45 @@ def test_the_guides_nginx_site_in_front_of_traction(tmp_path: Path, database: st
             NoRedirect,
         )
         base = f"https://127.0.0.1:{https_port}"
+
+        def get(path: str) -> tuple[int, str, str]:
+            """Status, Location and page of a GET through nginx, as the browser sends it."""
+            req = urllib.request.Request(base + path, headers={"Host": HOST})
+            try:
+                with browser.open(req) as response:
+                    return response.status, "", response.read().decode()
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.headers.get("Location", ""), exc.read().decode()
+
+        def post(path: str, fields: dict[str, str], page: str) -> tuple[int, str]:
+            token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+            assert token is not None
+            req = urllib.request.Request(
+                base + path,
+                data=urllib.parse.urlencode(
+                    {"csrfmiddlewaretoken": token.group(1), **fields}
+                ).encode(),
+                headers={"Host": HOST, "Referer": f"https://{HOST}{path}"},
+            )
+            try:
+                with browser.open(req) as response:
+                    return response.status, ""
+            except urllib.error.HTTPError as exc:
+                return exc.code, exc.headers.get("Location", "")
+
+        # The set-password link, opened through nginx: once.
+        link_path = link.removeprefix(f"https://{HOST}")
+        status, form_path, _ = get(link_path)
+        assert (status, form_path.endswith(".set-password/")) == (302, True)
+        status, _, form_page = get(form_path)
+        assert status == 200
+        assert "Choose your password" in form_page
+        new = {"new_password1": PASSWORD, "new_password2": PASSWORD}
+        assert post(form_path, new, form_page) == (302, "/password/done/")
+        status, _, spent = get(link_path)
+        assert status == 200
+        assert "This link does not work" in spent
+
         page = browser.open(urllib.request.Request(f"{base}/login/", headers={"Host": HOST}))
         assert page.status == 200
         html = page.read().decode()
