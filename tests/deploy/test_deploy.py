@@ -296,11 +296,36 @@ def test_the_deployment_guide_end_to_end(tmp_path: Path, databases: tuple[str, s
         )
         with browser.open(invite) as response:
             assert response.status == 200
+        # A forgotten password, asked for by someone not signed in: queued the same way.
+        anonymous = urllib.request.build_opener(
+            urllib.request.HTTPSHandler(context=tls),
+            urllib.request.HTTPCookieProcessor(http.cookiejar.CookieJar()),
+            NoRedirect,
+        )
+        forgot_page = anonymous.open(f"{site}/password/reset/").read().decode()
+        csrf = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', forgot_page)
+        assert csrf is not None
+        forgot = urllib.request.Request(
+            f"{site}/password/reset/",
+            data=urllib.parse.urlencode(
+                {"csrfmiddlewaretoken": csrf.group(1), "email": "ada@acme.example"}
+            ).encode(),
+            headers={"Referer": f"{site}/password/reset/"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as asked:
+            anonymous.open(forgot)
+        assert (asked.value.code, asked.value.headers["Location"]) == (
+            302,
+            "/password/reset/sent/",
+        )
+
         assert deploy.run("mail", "queue").startswith("No email has been waiting")
         with SmtpSink() as worker_smtp:
             deploy.run("worker", "--batch", TRACTION_EMAIL_PORT=str(worker_smtp.port))
-        assert [m.recipients for m in worker_smtp.messages] == [["ben@acme.example"]]
-        assert f"{site}/invitations/" in worker_smtp.messages[0].data
+        sent = {m.recipients[0]: m.data for m in worker_smtp.messages}
+        assert sorted(sent) == ["ada@acme.example", "ben@acme.example"]
+        assert f"{site}/invitations/" in sent["ben@acme.example"]
+        assert f"{site}/password/set/" in sent["ada@acme.example"]
 
         # Static files: hashed names, cached for a year.
         css = re.search(r'href="(/static/traction\.[0-9a-f]{12}\.css)"', page)

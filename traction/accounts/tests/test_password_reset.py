@@ -4,9 +4,11 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
+import time_machine
 from django.core import mail
 from django.core.cache import cache
 from django.test import Client, TestCase
@@ -227,3 +229,14 @@ def test_a_made_up_or_truncated_link_does_not_work(cast: Cast, client: Client) -
     )
     assert post.status_code == 200
     assert User.objects.get(email="alice@acme.test").check_password(PASSWORD)
+
+
+def test_a_link_works_for_three_days_only(cast: Cast) -> None:
+    with time_machine.travel(datetime(2026, 12, 1, 9, 0, tzinfo=UTC), tick=False):
+        path = set_password_link(cast.users["admin"]).removeprefix(SITE)
+    with time_machine.travel(datetime(2026, 12, 4, 8, 59, tzinfo=UTC), tick=False):
+        assert Client().get(path).status_code == 302  # to the form: still good
+    with time_machine.travel(datetime(2026, 12, 4, 9, 0, 1, tzinfo=UTC), tick=False):
+        late = Client().get(path)
+    assert late.status_code == 200
+    assert "The link was already used, is older than 3 days" in html(late)
