@@ -240,3 +240,13 @@ def test_a_link_works_for_three_days_only(cast: Cast) -> None:
         late = Client().get(path)
     assert late.status_code == 200
     assert "The link was already used, is older than 3 days" in html(late)
+
+
+def test_a_new_password_signs_out_the_accounts_other_sessions(cast: Cast, client: Client) -> None:
+    elsewhere = Client()
+    elsewhere.force_login(cast.users["admin"])
+    assert elsewhere.get("/").status_code == 200
+    ask_for_link(client, "alice@acme.test")
+    assert set_password(client, link_in(mail.outbox[0]), NEW_PASSWORD).status_code == 302
+    signed_out = elsewhere.get("/")
+    assert (signed_out.status_code, signed_out["Location"]) == (302, "/login/?next=/")
