@@ -833,3 +833,38 @@ def test_an_import_failing_midway_removes_what_it_wrote(room: Room, monkeypatch)
     with pytest.raises(RuntimeError, match="disk full"):
         run(room, transcript, "notes.txt")
     nothing_written(room)
+
+
+def test_the_web_confirm_reads_a_csv_once_and_imports_what_it_read(
+    room: Room, client_for, monkeypatch
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from traction.insights.imports import preview as preview_module
+    from traction.insights.imports import writing
+
+    reads: list[str] = []
+    real = preview_module._read
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reads.append("read")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(preview_module, "_read", counted)
+    monkeypatch.setattr(writing, "_read", counted)
+    web = client_for("facilitator")
+    url = f"/w/acme/insights/sessions/{room.session.pk}/import/"
+    shown = web.post(
+        url,
+        {"file": SimpleUploadedFile("wall.csv", STICKIES.encode()), "scenario": room.scenario.pk},
+    )
+    assert shown.status_code == 200
+    form = shown.context["form"]
+    data = {k: v for k, v in form.initial.items() if v is not None}
+    data.update({f.html_name: f.value() or "" for f in form})
+    data["unknown_steps"] = "ignore"
+    reads.clear()
+    done = web.post(url + "confirm/", data)
+    assert done.status_code == 302, done.content[:500]
+    assert reads == ["read"]  # the confirm's preview; the import reused it
+    assert Insight.objects.filter(session=room.session).count() == 5
