@@ -60,7 +60,7 @@ def sessions_invite(
     viewer, _ = _viewer_for_email(email, workspace_slug)
     session = selectors.session(viewer, session_id)
     if contact_ids:
-        requests = {r.contact_id: r for r in selectors.session_outreach(session)}
+        requests = {r.contact_id: r for r in selectors.session_outreach(session, viewer)}
         missing = [c for c in contact_ids if c not in requests]
         if missing:
             raise NotFound(f"No outreach request for contact(s) {missing} in this session.")

@@ -145,10 +145,23 @@ class ImportBatch(models.Model):
         return ~models.Q(**{f"{prefix}batch__in": unfinished})
 
 
+def written() -> models.Q:
+    """Insights that are not part of an import still being written: the one filter every
+    read (``rules.visible_insights``) and every vote (``votable()``) applies, so the rows of
+    an unfinished import are neither shown, searched, ranked nor voted on (and its cleanup,
+    should it fail, finds no vote in its way)."""
+    return ImportBatch.visible_insights()
+
+
 class InsightQuerySet(models.QuerySet["Insight"]):
+    def written(self) -> InsightQuerySet:
+        """Not part of an import still being written (see ``written()``)."""
+        return self.filter(written())
+
     def votable(self) -> InsightQuerySet:
-        """The cards customers may vote on: the one rule, with ``Insight.is_votable``."""
-        return self.filter(
+        """The cards customers may vote on: the one rule, with ``Insight.is_votable``;
+        never a row of an import still being written."""
+        return self.written().filter(
             kind__in=VOTABLE_KINDS,
             internal=False,
             status=InsightStatus.ACCEPTED,
@@ -294,6 +307,9 @@ class VotingRound(models.Model):
     # of that number; the results of a closed round read the latest.
     closings = models.PositiveSmallIntegerField(default=0)
     participants_at_close = models.PositiveIntegerField(null=True, blank=True)
+    # The same count by organisation ({customer id: participants}) so that a reader who may
+    # identify only some customers reads the participants of those (None: closed before it).
+    participants_by_customer = models.JSONField(null=True, blank=True)
 
     class Meta:
         constraints = [
@@ -399,3 +415,32 @@ class FrozenVote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.dots} on {self.card_id}"
+
+
+class LinkDelivery(models.Model):
+    """The latest email of one customer's voting link in one round: queued when the
+    facilitator sends it, then delivered or not delivered (with the mail server's reason)
+    when the background task runs. Shown to the facilitator on the voting page; an email
+    that could not be sent is never recorded as sent."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    round = models.ForeignKey(VotingRound, on_delete=models.CASCADE, related_name="link_deliveries")
+    invitation = models.ForeignKey(
+        "cosessions.Invitation", on_delete=models.CASCADE, related_name="+"
+    )
+    # sessions.models.DeliveryStatus values: queued, delivered, failed.
+    status = models.CharField(max_length=10, default="queued")
+    error = models.CharField(max_length=500, blank=True)
+    queued_at = models.DateTimeField(default=timezone.now)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["round", "invitation"], name="one_link_delivery_per_invitation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"Voting link of invitation {self.invitation_id}: {self.status}"

@@ -243,17 +243,39 @@ def _is_frozen(found: VotingRound | None) -> bool:
     return found is not None and not found.is_open and found.closings > 0
 
 
-def results(session: Session, viewer: Viewer | None = None) -> Results:
-    """The ranking of the session's votable cards the viewer may see (the caller checked
-    the session; ``viewer=None`` only for the system, e.g. freezing a round).
+def results(session: Session, viewer: Viewer) -> Results:
+    """The ranking of the session's votable cards, as the viewer may see it (the caller
+    checked the session).
 
     Ranked by dots, then by the number of customers who voted for the card, then in capture
     order; overall and per kind (moments of truth, issues and ideas), each card with its dots
     by the voters' segment and organisation. A closed round is read from the snapshot taken
-    when it closed, never recomputed. Cards, their contributors and the organisation columns
-    are those the viewer may see (``rules.visible_insights`` and ``rules.visible_customers``);
-    the counts are computed over the cards shown.
+    when it closed, never recomputed. Everything is computed over what the viewer may see:
+    the cards and their contributors (``rules.visible_insights``), and the voters, whose
+    organisations the viewer may identify (``rules.visible_customer_ids``): a card's dots,
+    its voters, its segment and organisation columns, the participants, who voted and the
+    dots cast count only those voters. An account owner reads their own customers' votes on
+    their own customers' cards, nothing of anyone else's.
     """
+    seen = set(
+        rules.visible_insights(viewer, Insight.objects.filter(session=session)).values_list(
+            "pk", flat=True
+        )
+    )
+    return _results(session, seen, rules.visible_customer_ids(viewer))
+
+
+def results_for_system(session: Session) -> Results:
+    """The whole ranking, unscoped: every card, every voter, every organisation.
+
+    For the system only, never for a person: the closing of a round and the checks that
+    compare the frozen figures with the live ones need every dot, whoever may read them
+    later (each reader is scoped when reading, through ``results``)."""
+    return _results(session, None, None)
+
+
+def _results(session: Session, seen: set[int] | None, customers: set[int] | None) -> Results:
+    """The ranking over the cards ``seen`` and the voters of ``customers`` (None: all)."""
     found = voting_round(session)
     frozen = _is_frozen(found)
     if frozen:
@@ -261,14 +283,7 @@ def results(session: Session, viewer: Viewer | None = None) -> Results:
         tallies = _frozen_tallies(found)
     else:
         tallies = _live_tallies(session)
-    customers: set[int] | None = None
-    if viewer is not None:
-        seen = set(
-            rules.visible_insights(viewer, Insight.objects.filter(session=session)).values_list(
-                "pk", flat=True
-            )
-        )
-        customers = rules.visible_customer_ids(viewer)
+    if seen is not None:
         kept = []
         for tally in tallies:
             if tally.card.insight_id not in seen:
@@ -278,6 +293,9 @@ def results(session: Session, viewer: Viewer | None = None) -> Results:
             tally.card.contributors = shown
             kept.append(tally)
         tallies = kept
+    if customers is not None:
+        for tally in tallies:  # only the votes of organisations the viewer may identify
+            tally.votes = [v for v in tally.votes if v[1] in customers]
     voted: set[int] = set()
     segments: set[str] = set()
     organisations: dict[int, str] = {}
@@ -291,8 +309,7 @@ def results(session: Session, viewer: Viewer | None = None) -> Results:
             card.by_segment[segment] = card.by_segment.get(segment, 0) + n
             card.by_organisation[customer_id] = card.by_organisation.get(customer_id, 0) + n
             segments.add(segment)
-            if customers is None or customer_id in customers:
-                organisations[customer_id] = organisation
+            organisations[customer_id] = organisation
             voted.add(contact_id)
             dots_cast += n
         card.voters = len(voters)
@@ -302,11 +319,6 @@ def results(session: Session, viewer: Viewer | None = None) -> Results:
     for card in cards:
         card.segment_cells = [card.by_segment.get(s, 0) for s, _ in segment_columns]
         card.organisation_cells = [card.by_organisation.get(o, 0) for o, _ in organisation_columns]
-    participants = (
-        found.participants_at_close
-        if frozen and found is not None and found.participants_at_close is not None
-        else selectors.customer_participants(session).count()
-    )
     return Results(
         session=session,
         round=found,
@@ -321,11 +333,28 @@ def results(session: Session, viewer: Viewer | None = None) -> Results:
         ],
         segments=segment_columns,
         organisations=organisation_columns,
-        participants=participants,
+        participants=_participants(session, found if frozen else None, customers),
         voted=len(voted),
         dots_cast=dots_cast,
         frozen=frozen,
     )
+
+
+def _participants(session: Session, frozen: VotingRound | None, customers: set[int] | None) -> int:
+    """The customer participants of the organisations ``customers`` (None: all): as they were
+    when the round closed (``frozen``), else as they are now."""
+    if frozen is not None:
+        if customers is None and frozen.participants_at_close is not None:
+            return frozen.participants_at_close
+        by_customer = frozen.participants_by_customer
+        if by_customer is not None:
+            return sum(
+                n for c, n in by_customer.items() if customers is None or int(c) in customers
+            )
+    live = selectors.customer_participants(session)
+    if customers is not None:
+        live = live.filter(customer_id__in=customers)
+    return live.count()
 
 
 def freeze(found: VotingRound) -> int:
@@ -364,8 +393,12 @@ def freeze(found: VotingRound) -> int:
             )
             for contact_id, customer_id, organisation, segment, n in tally.votes
         )
-    found.participants_at_close = selectors.customer_participants(session).count()
-    found.save(update_fields=["participants_at_close"])
+    by_customer: dict[str, int] = defaultdict(int)
+    for contact in selectors.customer_participants(session):
+        by_customer[str(contact.customer_id)] += 1
+    found.participants_at_close = sum(by_customer.values())
+    found.participants_by_customer = dict(by_customer)
+    found.save(update_fields=["participants_at_close", "participants_by_customer"])
     return len(tallies)
 
 
@@ -391,7 +424,8 @@ class RoomGroup:
 
 def room_board(session: Session, voter_id: int | None, viewer: Viewer) -> list[RoomGroup]:
     """The votable cards the viewer may see, grouped by scenario, then kind, each with its
-    total dots and the chosen customer's dots (no speaker is shown on the shared screen).
+    total dots and the chosen customer's dots (no speaker is shown on the shared screen),
+    counting only the votes of organisations the viewer may identify (as ``results``).
     A closed round shows its frozen ranking's figures."""
     found = voting_round(session)
     if _is_frozen(found):
@@ -404,6 +438,7 @@ def room_board(session: Session, voter_id: int | None, viewer: Viewer) -> list[R
             "pk", flat=True
         )
     )
+    customers = rules.visible_customer_ids(viewer)
     groups: dict[tuple[str, str], RoomGroup] = {}
     order: dict[str, int] = {k.value: n for n, k in enumerate(VOTABLE_KINDS)}
     firsts: dict[str, int] = {}
@@ -411,6 +446,8 @@ def room_board(session: Session, voter_id: int | None, viewer: Viewer) -> list[R
         card = tally.card
         if card.insight_id not in seen:
             continue
+        # Dots of the organisations the viewer may identify only, as in ``results``.
+        votes = [v for v in tally.votes if customers is None or v[1] in customers]
         scenario = card.scenario_title or "No scenario"
         firsts.setdefault(card.scenario_title, card.position)
         key = (card.scenario_title, card.kind)
@@ -422,8 +459,8 @@ def room_board(session: Session, voter_id: int | None, viewer: Viewer) -> list[R
                 pk=card.insight_id,
                 text=card.text,
                 step_title=card.step_title,
-                total_dots=sum(v[4] for v in tally.votes),
-                voter_dots=sum(v[4] for v in tally.votes if v[0] == voter_id),
+                total_dots=sum(v[4] for v in votes),
+                voter_dots=sum(v[4] for v in votes if v[0] == voter_id),
             )
         )
     return [

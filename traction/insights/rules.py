@@ -14,16 +14,14 @@ search, the voting results, the room screen and every count are filtered by it.
 
 from __future__ import annotations
 
-from typing import TypeVar
-
-from django.db import models
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from traction.core import permissions
-from traction.core.permissions import ALL, OWN, CustomerPrincipal, Role, Viewer, rule
+from traction.core.permissions import ALL, OWN, CustomerPrincipal, Viewer, rule
+from traction.customers import rules as customer_rules
 from traction.sessions.rules import taking_part
 
-M = TypeVar("M", bound=models.Model)
+from .models import Insight, written
 
 
 def _insight_of_mine(viewer: Viewer) -> Q:  # on an Insight
@@ -33,8 +31,8 @@ def _insight_of_mine(viewer: Viewer) -> Q:  # on an Insight
       (executive sponsor, core team member or observer of the program) and of sessions
       they take part in. Being the account owner of a customer adds nothing: someone who
       is not in a program does not read its sessions' insights.
-    - **account owner**: their own customers' words only (the insight's organisation is a
-      customer they own), in sessions they may see (``session.view``: programs they belong
+    - **account owner**: the words of the customers they may identify (``customer.identify``:
+      their own customers), in sessions they may see (``session.view``: programs they belong
       to, sessions they take part in, sessions their customers were asked to). Never other
       customers' words, internal remarks or unattributed notes, even in those sessions.
     """
@@ -42,35 +40,30 @@ def _insight_of_mine(viewer: Viewer) -> Q:  # on an Insight
     from traction.programs.rules import belongs
     from traction.sessions.models import Session
 
-    uid = viewer.user_id
-    if viewer.role == Role.ACCOUNT_OWNER:
+    customers = customer_rules.identified_customers(viewer)
+    if customers is not None:  # an account owner: their customers' words, where they look
         sessions = permissions.scope(viewer, "session.view", Session.objects.all())
-        return Q(customer__account_owner_id=uid) & Q(session__in=sessions.values("pk"))
+        return Q(customer__in=customers.values("pk")) & Q(session__in=sessions.values("pk"))
     programs = Program.objects.filter(workspace_id=viewer.workspace_id).filter(belongs(viewer))
-    return Q(program__in=programs.values("pk")) | taking_part(uid, "session__")
+    return Q(program__in=programs.values("pk")) | taking_part(viewer.user_id, "session__")
 
 
 def _taking_part(viewer: Viewer) -> Q:  # on a Session; an ended participation grants nothing
     return taking_part(viewer.user_id)
 
 
-def visible_insights(viewer: Viewer, queryset: models.QuerySet[M]) -> models.QuerySet[M]:
-    """The insights of ``queryset`` the viewer may see (the one rule, for every read)."""
-    return permissions.scope(viewer, "insight.view", queryset)
+def visible_insights(viewer: Viewer, queryset: QuerySet[Insight]) -> QuerySet[Insight]:
+    """The insights of ``queryset`` the viewer may see (the one rule, for every read): in
+    the viewer's ``insight.view`` scope, and not part of an import still being written
+    (``Insight.objects.written()``, the same filter ``votable()`` applies)."""
+    return permissions.scope(viewer, "insight.view", queryset).filter(written())
 
 
 def visible_customer_ids(viewer: Viewer) -> set[int] | None:
-    """The organisations whose names the viewer may see in breakdowns (None: all of them).
-    An account owner sees their own customers only, as with the insights themselves."""
-    if viewer.role != Role.ACCOUNT_OWNER:
-        return None
-    from traction.customers.models import Customer
-
-    return set(
-        Customer.objects.filter(
-            workspace_id=viewer.workspace_id, account_owner_id=viewer.user_id
-        ).values_list("pk", flat=True)
-    )
+    """The organisations whose names, people and votes the viewer may see in breakdowns and
+    counts (None: all of them), from the one rule ``customer.identify``."""
+    customers = customer_rules.identified_customers(viewer)
+    return None if customers is None else set(customers.values_list("pk", flat=True))
 
 
 def _own_ballot(customer: CustomerPrincipal) -> Q:  # on an Invitation

@@ -185,7 +185,7 @@ def insights(
     kind: str = "",
     internal: bool | None = None,
 ) -> QuerySet[Insight]:
-    qs = permissions.scope(viewer, "insight.view", Insight.objects.all())
+    qs = rules.visible_insights(viewer, Insight.objects.all())
     if session_id is not None:
         qs = qs.filter(session_id=session_id)
     if status:
@@ -199,11 +199,14 @@ def insights(
 
 
 def insight(viewer: Viewer, insight_id: int, action: str = "insight.view") -> Insight:
+    # ``permissions.get`` over what ``rules.visible_insights`` reads (its scope, and no row
+    # of an import still being written).
     found = permissions.get(
         viewer,
         "insight.view",
         _with_contributors(
-            viewer, Insight.objects.select_related("session", "step", "scenario", "customer")
+            viewer,
+            Insight.objects.written().select_related("session", "step", "scenario", "customer"),
         ),
         pk=insight_id,
     )
@@ -229,7 +232,7 @@ def session_insights(
     """A session's insights the viewer may see, in capture order, with their dots."""
     return _with_contributors(
         viewer,
-        permissions.scope(viewer, "insight.view", Insight.objects.all())
+        rules.visible_insights(viewer, Insight.objects.all())
         .filter(session=session, status=status)
         .select_related("step", "customer")
         .annotate(dot_count=dot_totals())

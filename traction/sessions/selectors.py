@@ -101,24 +101,29 @@ def outreach_request(
     return found
 
 
-def _customers_seen(viewer: Viewer | None, session: Session) -> Q:
-    """Which customers' contacts of ``session`` the viewer sees: all for its team (and admins,
-    facilitators), else only the customers they own; ``None``: all (already checked)."""
-    if viewer is None or permissions.can(viewer, "session.customers", session):
-        return Q()
-    return Q(contact__customer__account_owner_id=viewer.user_id)
+def _customers_seen(viewer: Viewer, session: Session) -> Q:
+    """Which customers' contacts of ``session`` the viewer sees (on a row with a ``contact``):
+    those the viewer may identify (``customers.rules.identified_customers``, the one rule
+    insights also read), as a member of the session's team (``session.customers``) or not."""
+    from traction.customers import rules as customer_rules
+
+    in_team = permissions.can(viewer, "session.customers", session)
+    found = customer_rules.identified_customers(viewer, in_team=in_team)
+    return Q() if found is None else Q(contact__customer__in=found.values("pk"))
 
 
-def session_outreach(session: Session, viewer: Viewer | None = None) -> QuerySet[OutreachRequest]:
+def session_outreach(session: Session, viewer: Viewer) -> QuerySet[OutreachRequest]:
     """The requests of a session the viewer may see (see ``_customers_seen``)."""
-    return (
-        session.outreach_requests.filter(_customers_seen(viewer, session))
-        .select_related("contact", "contact__customer", "account_owner")
-        .order_by("contact__customer__name", "contact__name")
+    return _outreach_rows(session.outreach_requests.filter(_customers_seen(viewer, session)))
+
+
+def _outreach_rows(qs: QuerySet[OutreachRequest]) -> QuerySet[OutreachRequest]:
+    return qs.select_related("contact", "contact__customer", "account_owner").order_by(
+        "contact__customer__name", "contact__name"
     )
 
 
-def invitations(session: Session, viewer: Viewer | None = None) -> QuerySet[Invitation]:
+def invitations(session: Session, viewer: Viewer) -> QuerySet[Invitation]:
     """The invitations of a session the viewer may see (see ``_customers_seen``)."""
     seen = session.invitations.filter(_customers_seen(viewer, session))
     return seen.select_related("contact", "contact__customer").order_by("contact__name")
@@ -229,7 +234,7 @@ def briefing(viewer: Viewer, session_obj: Session, participant_id: int | None = 
         )
     permissions.check(viewer, "briefing.view", found)
     people = []
-    in_play = session_outreach(session_obj).filter(
+    in_play = session_outreach(session_obj, viewer).filter(
         status__in=[OutreachStatus.APPROVED, OutreachStatus.WAIVED, OutreachStatus.PENDING]
     )
     invited = {i.outreach_id: i for i in Invitation.objects.filter(outreach__in=in_play)}

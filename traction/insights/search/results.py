@@ -13,8 +13,8 @@ from django.db.models import (
 )
 from django.utils.safestring import SafeString
 
-from traction.core import permissions
 from traction.core.permissions import Viewer
+from traction.insights import rules
 from traction.insights.models import Insight, InsightStatus
 
 from .query import Query, highlight
@@ -101,7 +101,7 @@ class Results:
 
 def scoped(viewer: Viewer, filters: Filters) -> QuerySet[Insight]:
     """The insights the viewer may see that pass the filters (accepted ones, by default)."""
-    qs = permissions.scope(viewer, "insight.view", Insight.objects.all())
+    qs = rules.visible_insights(viewer, Insight.objects.all())
     statuses = [InsightStatus.ACCEPTED]
     if filters.include_candidates:
         statuses.append(InsightStatus.CANDIDATE)

@@ -374,7 +374,7 @@ def test_an_unattributed_note_is_not_voted_on_until_someone_says_who_said_it(
     with pytest.raises(ValidationFailed) as exc:
         voting.add_dot(fran, session=opened.session, contact_id=opened.gina.pk, insight_id=note.pk)
     assert "unattributed" in exc.value.errors["insight_id"][0]
-    assert note.pk not in {c.insight_id for c in ranking.results(opened.session).overall}
+    assert note.pk not in {c.insight_id for c in ranking.results(opened.session, fran).overall}
     page = web(cast).get(f"/w/{cast.acme.slug}/insights/sessions/{opened.session.pk}/map/")
     assert "Unattributed — who said this?" in page.content.decode()
     services.update_insight(fran, insight=note, changes={"speaker": f"c:{opened.ian.pk}"})
@@ -408,33 +408,71 @@ def test_an_account_owner_reads_only_their_customers_cards_in_the_ranking(
     owen = api_client(cast, "account_owner")
     status, body = call(owen, "GET", results_url(opened))
     assert status == 200
-    assert [(c["text"], c["dots"], c["hidden_contributors"]) for c in body["overall"]] == [
-        ("The first invoice arrives", 5, 1),
-        ("Let us pay by card", 1, 0),
-    ]
+    # Every figure counts Globex's voters only (Gina, Gus; Gus's 3 dots are on Ian's card,
+    # which Owen does not see): Ian's and Iris's dots on Gina's card are not Owen's to read.
+    cards = [(c["text"], c["dots"], c["voters"], c["hidden_contributors"]) for c in body["overall"]]
+    assert cards == [("The first invoice arrives", 2, 1, 1), ("Let us pay by card", 1, 1, 0)]
     assert [c["speaker_name"] for c in body["overall"][0]["contributors"]] == ["Gina Globex"]
     assert {o["name"] for c in body["overall"] for o in c["by_organisation"]} == {"Globex"}
-    assert (body["dots_cast"], body["voted"]) == (6, 3)
+    assert [(s["segment"], s["dots"]) for c in body["overall"] for s in c["by_segment"]] == [
+        ("mid_market", 2),
+        ("mid_market", 1),
+    ]
+    assert (body["participants"], body["voted"], body["dots_cast"]) == (2, 1, 3)
     page = web(cast, "account_owner").get(
         f"/w/{cast.acme.slug}/insights/sessions/{opened.session.pk}/results/"
     )
     html = page.content.decode()
     assert page.status_code == 200
+    assert "1 of 2 customer participants voted, 3 dots in all" in html
     for hidden in (
         "Approval takes three weeks",
         "Nobody answers the phone",
         "Ian Initech",
         "Initech",
+        "Enterprise",
     ):
         assert hidden not in html
+    # The facilitator still reads the whole room.
+    status, whole = call(api_client(cast, "facilitator"), "GET", results_url(opened))
+    assert (whole["participants"], whole["voted"], whole["dots_cast"]) == (4, 4, 9)
     # The same figures after closing: the frozen rows are filtered by the same rule.
     voting.close_voting(fran, session=opened.session)
     status, frozen = call(owen, "GET", results_url(opened))
     assert [(c["text"], c["dots"]) for c in frozen["overall"]] == [
-        ("The first invoice arrives", 5),
+        ("The first invoice arrives", 2),
         ("Let us pay by card", 1),
     ]
+    assert (frozen["participants"], frozen["voted"], frozen["dots_cast"]) == (2, 1, 3)
     assert frozen["frozen"] is True
+    # Gus (Globex) declines after closing: Globex's frozen participants stay 2.
+    gus = opened.invitations["gus"]
+    session_services.respond_rsvp(customer_principal(gus.pk, opened.gus.pk), accept=False)
+    status, frozen = call(owen, "GET", results_url(opened))
+    assert (frozen["participants"], frozen["voted"], frozen["dots_cast"]) == (2, 1, 3)
+    status, whole = call(api_client(cast, "facilitator"), "GET", results_url(opened))
+    assert (whole["participants"], whole["voted"], whole["dots_cast"]) == (4, 4, 9)
+
+
+def test_the_room_screen_counts_only_the_dots_of_customers_the_viewer_may_see(
+    cast: Cast, opened: Room
+) -> None:
+    vote_some(cast, opened)
+    owen_owns_globex_only(cast)
+    fran = cast.viewer("facilitator")
+    services.merge_insights(fran, into=opened.cards["mot"], others=[opened.cards["issue2"].pk])
+    owen = cast.viewer("account_owner")
+    board = ranking.room_board(opened.session, opened.gina.pk, owen)
+    assert [(c.text, c.total_dots, c.voter_dots) for g in board for c in g.cards] == [
+        ("The first invoice arrives", 2, 2),
+        ("Let us pay by card", 1, 1),
+    ]
+    whole = ranking.room_board(opened.session, opened.gina.pk, fran)
+    assert [(c.text, c.total_dots) for g in whole for c in g.cards] == [
+        ("The first invoice arrives", 5),
+        ("Approval takes three weeks", 3),
+        ("Let us pay by card", 1),
+    ]
 
 
 def test_an_observer_made_account_owner_sees_no_insight_of_a_program_they_are_not_in(

@@ -609,7 +609,7 @@ def test_results_rank_by_dots_then_voters_then_capture_order(cast: Cast, opened:
     add(cast, opened, opened.iris, "idea")
     add(cast, opened, opened.gina, "idea")
     add(cast, opened, opened.ian, "issue2", 2)
-    found = ranking.results(opened.session)
+    found = ranking.results(opened.session, cast.viewer("facilitator"))
     assert [(r.rank, r.text, r.dots, r.voters) for r in found.overall] == [
         (1, "The first invoice arrives", 3, 2),
         (2, "Approval takes three weeks", 3, 1),
@@ -638,7 +638,7 @@ def test_results_rank_by_dots_then_voters_then_capture_order(cast: Cast, opened:
 def test_results_tie_on_dots_and_voters_keeps_capture_order(cast: Cast, opened: Room) -> None:
     add(cast, opened, opened.gina, "issue2")
     add(cast, opened, opened.gus, "issue")
-    found = ranking.results(opened.session)
+    found = ranking.results(opened.session, cast.viewer("facilitator"))
     assert [r.text for r in found.overall[:2]] == [
         "Approval takes three weeks",
         "Nobody answers the phone",
@@ -647,7 +647,7 @@ def test_results_tie_on_dots_and_voters_keeps_capture_order(cast: Cast, opened: 
 
 
 def test_internal_remarks_are_never_ranked(cast: Cast, opened: Room) -> None:
-    found = ranking.results(opened.session)
+    found = ranking.results(opened.session, cast.viewer("facilitator"))
     texts = {r.text for r in found.overall}
     assert texts == {
         "The first invoice arrives",

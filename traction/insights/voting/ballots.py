@@ -114,7 +114,8 @@ def record_paper_tally(
             "Only customers taking part in this session can vote (invited and not declined)."
         ]
     cards = {
-        c.pk: c for c in Insight.objects.filter(session=session, pk__in={k[0] for k in wanted})
+        c.pk: c
+        for c in Insight.objects.written().filter(session=session, pk__in={k[0] for k in wanted})
     }
     for insight_id in sorted({k[0] for k in wanted}):
         card = cards.get(insight_id)

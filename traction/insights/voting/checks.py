@@ -87,7 +87,8 @@ def votable_cards(session: Session) -> QuerySet[Insight]:
 
 
 def _card(session: Session, insight_id: int, field_name: str = "insight_id") -> Insight:
-    found = Insight.objects.filter(pk=insight_id, session=session).first()
+    # A row of an import still being written is nobody's card yet (``written()``).
+    found = Insight.objects.written().filter(pk=insight_id, session=session).first()
     if found is None:
         raise ValidationFailed.field(field_name, "This card is not one of this session's cards.")
     _check_votable(found, field_name)
