@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import socketserver
 import ssl
+import sys
 import threading
 from dataclasses import dataclass, field
 from types import TracebackType
@@ -24,6 +25,7 @@ class Received:
 class SmtpSink:
     tls: ssl.SSLContext | None = None
     messages: list[Received] = field(default_factory=list)
+    errors: list[BaseException | None] = field(default_factory=list)
     port: int = 0
 
     def __enter__(self) -> SmtpSink:
@@ -66,7 +68,14 @@ class SmtpSink:
                     else:  # RSET, NOOP
                         self.reply("250 OK")
 
-        self._server = socketserver.ThreadingTCPServer(("127.0.0.1", 0), Handler)
+        class Server(socketserver.ThreadingTCPServer):
+            def handle_error(self, request: object, client_address: object) -> None:
+                # A client that refuses the certificate breaks the handshake here: expected
+                # in the TLS tests, and printed from this thread it would land in the output
+                # a test is reading (CliRunner captures stderr process-wide).
+                sink.errors.append(sys.exc_info()[1])
+
+        self._server = Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
