@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import contextvars
+import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
 from django.db import models
+from django.db.models import Q
 
 from .models import AuditEvent
 from .permissions import CustomerPrincipal, Principal, Viewer
@@ -96,7 +98,8 @@ def replace_texts(value: Any, replacements: dict[str, str]) -> Any:
     replaced by its value, case-insensitively; a name only as a whole word ("Al" leaves
     "Alice" alone)."""
     if isinstance(value, str):
-        for old, new in replacements.items():
+        # Longest first: "Gina Globex-Smith" before "Gina Globex".
+        for old, new in sorted(replacements.items(), key=lambda item: -len(item[0])):
             if old:
                 value = _pattern(old).sub(new.replace("\\", "\\\\"), value)
         return value
@@ -107,6 +110,29 @@ def replace_texts(value: Any, replacements: dict[str, str]) -> Any:
     if isinstance(value, list):
         return [replace_texts(v, replacements) for v in value]
     return value
+
+
+def mentioning(
+    values: Iterable[str], fields: Iterable[str] = (), json_fields: Iterable[str] = ()
+) -> Q:
+    """The database pre-filter of an erasure: rows where one of ``fields`` (text) or
+    ``json_fields`` (JSON, searched as stored text) contains one of ``values``, ignoring case
+    as far as the database can. Only these rows are loaded and rewritten (``replace_texts``
+    then decides, whole words only); no values or no fields: matches nothing."""
+    forms: set[str] = set()
+    for value in values:
+        if value and value.strip():
+            forms |= {value, value.lower(), value.upper(), value.title()}
+    # JSON stored as text escapes quotes, backslashes and (SQLite) non-ASCII letters.
+    json_forms = forms | {json.dumps(f)[1:-1] for f in forms}
+    query = Q(pk__in=[])
+    for field in fields:
+        for form in forms:
+            query |= Q(**{f"{field}__icontains": form})
+    for field in json_fields:
+        for form in json_forms:
+            query |= Q(**{f"{field}__icontains": form})
+    return query
 
 
 def _pattern(text: str) -> re.Pattern[str]:
@@ -122,11 +148,14 @@ def redact(workspace_id: int, replacements: dict[str, str]) -> int:
 
     For erasure only (see above). Runs inside the erasing service's transaction.
     """
-    if not any(replacements):
+    replacements = {k: v for k, v in replacements.items() if k.strip() and k != v}
+    if not replacements:
         return 0
     changed = 0
-    rows = AuditEvent.objects.filter(workspace_id=workspace_id).values_list(
-        "pk", "object_repr", "changes", "reason"
+    rows = (
+        AuditEvent.objects.filter(workspace_id=workspace_id)
+        .filter(mentioning(replacements, ["object_repr", "reason"], ["changes"]))
+        .values_list("pk", "object_repr", "changes", "reason")
     )
     for pk, object_repr, changes, reason in rows.iterator():
         new_repr = replace_texts(object_repr, replacements)
@@ -140,6 +169,20 @@ def redact(workspace_id: int, replacements: dict[str, str]) -> int:
                 changes=new_changes,
                 reason=new_reason,
             )
+            changed += 1
+    return changed
+
+
+def redact_changes(events: models.QuerySet[AuditEvent], rewrite: Callable[[Any], Any]) -> int:
+    """Rewrite the ``changes`` of the given events (already narrowed by the caller to one
+    workspace and to candidates) with ``rewrite``; for erasure only, like ``redact``. Used
+    where a value is replaced by its position rather than by its text (a speaker label as
+    short as "Al" is replaced where it is the speaker, never inside someone's words)."""
+    changed = 0
+    for pk, changes in events.values_list("pk", "changes").iterator():
+        new_changes = rewrite(changes)
+        if new_changes != changes:
+            models.QuerySet.update(AuditEvent.objects.filter(pk=pk), changes=new_changes)
             changed += 1
     return changed
 
@@ -162,19 +205,43 @@ def redact_object(obj: models.Model, replacements: dict[str, str]) -> int:
     return changed
 
 
-def redact_queued_tasks(replacements: dict[str, str]) -> int:
+_ADDRESS = re.compile(r"[^\s\"'<>,;]+@[^\s\"'<>,;]+")
+
+
+def _addresses(value: Any) -> set[str]:
+    """Every email address in a task's arguments (lower case)."""
+    text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+    return {found.lower() for found in _ADDRESS.findall(text or "")}
+
+
+def redact_queued_tasks(
+    replacements: dict[str, str], *, address: str, audience: Iterable[str] = ()
+) -> int:
     """Rewrite ``replacements`` in stored background tasks (their arguments, results and
     tracebacks, e.g. an email address a refused delivery quoted). A queued email to an erased
-    address then goes to its ``.invalid`` tombstone: nowhere."""
+    address then goes to its ``.invalid`` tombstone: nowhere.
+
+    Tasks carry no workspace, so only the tasks that concern the erased person are touched:
+    those naming their exact ``address``, and those written to someone of their workspace
+    (``audience``: its members' addresses). A namesake in another workspace's queued email
+    keeps their name."""
     from django.apps import apps
 
-    if not apps.is_installed("django_tasks_db") or not any(replacements):
+    replacements = {k: v for k, v in replacements.items() if k.strip() and k != v}
+    if not apps.is_installed("django_tasks_db") or not replacements:
         return 0
     from django_tasks_db.models import DBTaskResult
 
+    address = address.strip().lower()
+    audience = {a.strip().lower() for a in audience if a.strip()}
     changed = 0
-    rows = DBTaskResult.objects.values_list("pk", "args_kwargs", "return_value", "traceback")
+    rows = DBTaskResult.objects.filter(
+        mentioning(replacements, ["traceback"], ["args_kwargs", "return_value"])
+    ).values_list("pk", "args_kwargs", "return_value", "traceback")
     for pk, args_kwargs, return_value, traceback in rows.iterator():
+        found = _addresses(args_kwargs) | _addresses(return_value) | _addresses(traceback)
+        if not (address and address in found) and not (found & audience):
+            continue  # someone else's task (perhaps another workspace's namesake)
         new = (
             replace_texts(args_kwargs, replacements),
             replace_texts(return_value, replacements),

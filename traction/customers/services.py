@@ -336,6 +336,25 @@ def restore_contact(actor: Viewer, *, contact: Contact) -> Contact:
     return contact
 
 
+def _former_identities(contact: Contact) -> tuple[list[str], list[str]]:
+    """The emails and names the contact had, from the ``changes`` of its own audit events
+    (``contact.created`` holds values, ``contact.changed`` holds [old, new] pairs)."""
+    from traction.core.models import AuditEvent
+
+    found: dict[str, list[str]] = {"email": [], "name": []}
+    events = AuditEvent.objects.filter(
+        object_type=contact._meta.label_lower, object_id=str(contact.pk)
+    ).values_list("changes", flat=True)
+    for changes in events:
+        if not isinstance(changes, dict):
+            continue
+        for field, kept in found.items():
+            value = changes.get(field)
+            items = value if isinstance(value, list) else [value]
+            kept += [v for v in items if isinstance(v, str) and v.strip() and v not in kept]
+    return found["email"], found["name"]
+
+
 @transaction.atomic
 def erase_contact(actor: Viewer, *, contact: Contact, reason: str) -> Contact:
     """Erase a person's identity for good (e.g. a data-protection request).
@@ -346,7 +365,7 @@ def erase_contact(actor: Viewer, *, contact: Contact, reason: str) -> Contact:
     also rewritten in the workspace's audit trail, in-app notices and stored background tasks,
     and every higher app redacts its own data on ``contact.erased``.
     """
-    from traction.accounts.models import Notice
+    from traction.accounts.models import Membership, Notice
 
     permissions.check(actor, "contact.erase", contact)
     if not reason.strip():
@@ -355,8 +374,16 @@ def erase_contact(actor: Viewer, *, contact: Contact, reason: str) -> Contact:
     if contact.is_erased:
         raise ValidationFailed.field("__all__", "This contact is already erased.")
     name, email = tombstone(contact.pk)
+    former_email = contact.email
     replacements = {contact.email: email, contact.name: name}
-    private = {contact.title: "", contact.communication_notes: ""}
+    private: dict[str, str] = {contact.title: "", contact.communication_notes: ""}
+    # Names and addresses they had before a change are in their own events: those go too.
+    emails, names = _former_identities(contact)
+    replacements.update({e: email for e in emails if e not in replacements})
+    # A former name of two words or more is replaced everywhere; a single word ("Gina") only
+    # in the contact's own events, never inside other people's words.
+    replacements.update({n: name for n in names if len(n.split()) >= 2 and n not in replacements})
+    private.update({n: name for n in names if n not in replacements})
     now = timezone.now()
     contact.name, contact.email = name, email
     contact.title = ""
@@ -372,8 +399,15 @@ def erase_contact(actor: Viewer, *, contact: Contact, reason: str) -> Contact:
     # The trail of this contact's own events also held their title and notes.
     audit.redact_object(contact, private)
     audit.redact(contact.workspace_id, replacements)
-    audit.redact_queued_tasks(replacements)
-    for notice in Notice.objects.filter(workspace_id=contact.workspace_id):
+    members = Membership.objects.filter(workspace_id=contact.workspace_id)
+    audit.redact_queued_tasks(
+        replacements,
+        address=former_email,
+        audience=members.values_list("user__email", flat=True),
+    )
+    for notice in Notice.objects.filter(workspace_id=contact.workspace_id).filter(
+        audit.mentioning(replacements, ["text"])
+    ):
         text = audit.replace_texts(notice.text, replacements)
         if text != notice.text:
             Notice.objects.filter(pk=notice.pk).update(text=text[:300])

@@ -1,103 +1,172 @@
 """Erasure: an erased contact's name leaves every place insights kept it.
 
 Subscribed to ``contact.erased`` (the customers app has already replaced the contact's
-name and e-mail with a tombstone such as "Erased contact 14"). What the contact said stays
-(their words, votes and the frozen rankings are evidence); who they were does not:
+name and e-mail with a tombstone such as "Erased contact 14", in its rows, the audit trail and
+queued tasks). What the contact said stays (their words, votes and the frozen rankings are
+evidence); who they were does not.
 
-- ``speaker_name`` of every insight they spoke becomes the tombstone;
-- their former name, written in any insight's text of the workspace (a transcript line,
-  "as Gina said…"), becomes the tombstone: the full-text index (SQLite's FTS5 triggers,
-  PostgreSQL's expression index) follows the text, so searching the old name finds nothing;
-- the same in the frozen rankings (speaker, text and each contributor);
-- import records: a speaker mapping entry naming them ("Gina" → their contact) is renamed.
+Two kinds of names, replaced in two ways (one function, ``audit.replace_texts``, whole words):
 
-The former name and e-mail come from the publisher (``contact.erasure_replacements``), and
-from what insights recorded for the contact (speaker names as written, import mappings that
-pointed at them).
+- **Labels**: how the contact was written where the text *is* the speaker: ``speaker_name``
+  of what they said, import speaker mappings pointing at them (``"Al" → c:14``), the speaker
+  recorded in audit events about their insights and merges. A label is replaced there, and
+  only there, however short ("Al", a sticky note's "G"): it never touches anyone's words.
+- **Names in free text**: their full former name and address (from the publisher,
+  ``contact.erasure_replacements``) and labels of two words or more ("Gina G."), replaced as
+  whole words in texts and tags of insights (the full-text index follows: SQLite's triggers,
+  PostgreSQL's expression index), frozen rankings, import file names and mappings, voting
+  round reasons, scenario and step texts, and the audit trail. "Al also agrees" stays.
+
+Rows are pre-filtered in the database (``audit.mentioning``): only candidates are loaded.
 """
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 
 from traction.core import audit
+from traction.core.models import AuditEvent
 from traction.core.permissions import Viewer
 
-from .models import FrozenCard, ImportBatch, Insight
+from .models import FrozenCard, ImportBatch, Insight, Scenario, Step, VotingRound
+
+SCENARIO_TEXTS = ("title", "outcome", "context_who", "context_where", "context_when", "constraints")
+MAX_TAGS_CHARS = 300
 
 
-def _replace(text: str, former: dict[str, str]) -> str:
-    """Each former name or address (longest first) replaced by its tombstone, any case."""
-    for old in sorted(former, key=len, reverse=True):
-        new = former[old]
-        text = re.sub(re.escape(old), lambda _m: new, text, flags=re.IGNORECASE)  # noqa: B023
-    return text
+def _is_full_name(label: str) -> bool:
+    """A label specific enough to replace in free text: two words or more, or an address."""
+    return len(label.split()) >= 2 or "@" in label
+
+
+def _tag_forms(name: str) -> set[str]:
+    """How a name can be written as tags: "gina globex", "gina-globex", "gina_globex"…"""
+    words = name.lower().split()
+    return {" ".join(words), "-".join(words), "_".join(words), "".join(words), ".".join(words)}
+
+
+def _tags(tags: str, names: dict[str, str], tombstone_tag: str) -> str:
+    replaced = audit.replace_texts(
+        tags, {form: tombstone_tag for name in names for form in _tag_forms(name) if form}
+    )
+    if replaced == tags:
+        return tags
+    kept: list[str] = []
+    for tag in dict.fromkeys(replaced.split()):
+        if len(" ".join([*kept, tag])) > MAX_TAGS_CHARS:
+            break
+        kept.append(tag)
+    return " ".join(kept)
+
+
+def _labelled(value: Any, labels: set[str], tombstone: str) -> Any:
+    """``value`` (JSON-like) with every string that *is* one of ``labels`` (the whole value,
+    any case) replaced by the tombstone; text that merely contains a label is left alone."""
+    if isinstance(value, str):
+        return tombstone if value.strip().lower() in labels else value
+    if isinstance(value, dict):
+        return {k: _labelled(v, labels, tombstone) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_labelled(v, labels, tombstone) for v in value]
+    return value
+
+
+def _rewrite(model: Any, rows: Any, fields: tuple[str, ...], free: dict[str, str]) -> int:
+    """Whole-word replacement of ``free`` in ``fields`` of the candidate ``rows``."""
+    changed = 0
+    for row in rows.values("pk", *fields).iterator():
+        new = {f: audit.replace_texts(row[f], free) for f in fields}
+        new = {f: v for f, v in new.items() if v != row[f]}
+        if new:
+            model._base_manager.filter(pk=row["pk"]).update(**new)
+            changed += 1
+    return changed
 
 
 @transaction.atomic
 def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
-    """Replace the erased contact's former name with ``contact.name`` (the tombstone)
-    everywhere in insights; returns what changed, by kind (also audited, without names)."""
+    """Replace the erased contact's labels and former name with ``contact.name`` (the
+    tombstone) everywhere in insights; returns what changed, by kind (also audited, without
+    names). Runs inside the erasing service's transaction."""
     tombstone = str(contact.name)
+    ws = contact.workspace_id
+    key = f"c:{contact.pk}"
     spoken = Insight.objects.filter(speaker_contact_id=contact.pk)
     spoken_ids = set(spoken.values_list("pk", flat=True))
-    names = set(spoken.values_list("speaker_name", flat=True))
-    batches = list(ImportBatch.objects.filter(workspace_id=contact.workspace_id))
-    key = f"c:{contact.pk}"
+    # Labels: every way the contact was written as a speaker.
+    labels = {n for n in spoken.values_list("speaker_name", flat=True) if n}
+    labels |= set(
+        FrozenCard.objects.filter(insight__speaker_contact_id=contact.pk).values_list(
+            "speaker_name", flat=True
+        )
+    )
+    batches = list(
+        ImportBatch.objects.filter(workspace_id=ws).filter(mapping__icontains=f'"{key}"')
+    )
     for batch in batches:
         speakers = (batch.mapping or {}).get("speakers") or {}
-        names |= {name for name, value in speakers.items() if value == key}
-    for row in FrozenCard.objects.filter(insight_id__in=spoken_ids):
-        names.add(row.speaker_name)
-    # The publisher hands over what it replaced: {old name: tombstone, old e-mail: tombstone}.
+        labels |= {name for name, value in speakers.items() if value == key}
     given: dict[str, str] = dict(getattr(contact, "erasure_replacements", {}) or {})
-    former = {n: tombstone for n in names if n and n.strip() and n != tombstone}
-    former.update({old: new for old, new in given.items() if old and old.strip() and old != new})
-    counts = {"speaker_names": 0, "texts": 0, "frozen_cards": 0, "import_mappings": 0}
+    labels = {n.strip() for n in labels if n and n.strip() and n.strip() != tombstone}
+    labels |= {old for old, new in given.items() if new == tombstone and old.strip()}
+    # Free text: the full former name and address, and labels of two words or more.
+    free = {old: new for old, new in given.items() if old and old.strip() and old != new}
+    free.update({n: tombstone for n in labels if _is_full_name(n) and n not in free})
+    lowered = {n.lower() for n in labels}
+    counts = dict.fromkeys(
+        ("speaker_names", "texts", "frozen_cards", "imports", "rounds", "scenarios", "events"), 0
+    )
     counts["speaker_names"] = spoken.exclude(speaker_name=tombstone).update(
         speaker_name=tombstone, version=F("version") + 1
     )
-    if former:
-        pattern = re.compile("|".join(re.escape(n) for n in former), re.IGNORECASE)
-        candidates = Insight.objects.filter(workspace_id=contact.workspace_id)
-        for insight in candidates.only("pk", "text").iterator():
-            if pattern.search(insight.text):
-                Insight.objects.filter(pk=insight.pk).update(
-                    text=_replace(insight.text, former), version=F("version") + 1
-                )
-                counts["texts"] += 1
-    frozen = FrozenCard.objects.filter(round__workspace_id=contact.workspace_id)
-    for row in frozen:
-        before = (row.speaker_name, row.text, row.contributors)
-        if row.insight_id in spoken_ids:
-            row.speaker_name = tombstone
-        row.text = _replace(row.text, former)
-        contributors = []
-        for entry in row.contributors:
-            entry = dict(entry)
-            if entry.get("insight_id") in spoken_ids:
-                entry["speaker_name"] = tombstone
-            entry["text"] = _replace(str(entry.get("text", "")), former)
-            contributors.append(entry)
-        row.contributors = contributors
-        if (row.speaker_name, row.text, row.contributors) != before:
-            row.save(update_fields=["speaker_name", "text", "contributors"])
-            counts["frozen_cards"] += 1
-    for batch in batches:
-        speakers = (batch.mapping or {}).get("speakers") or {}
-        renamed = {
-            (tombstone if value == key or name in former else name): value
-            for name, value in speakers.items()
-        }
-        if renamed != speakers:
-            ImportBatch.objects.filter(pk=batch.pk).update(
-                mapping={**batch.mapping, "speakers": renamed}
+    tombstone_tag = "-".join(tombstone.lower().split())
+    tag_names = [form for name in free for form in _tag_forms(name)]
+    candidates = Insight.objects.filter(workspace_id=ws).filter(
+        audit.mentioning(free, ["text"]) | audit.mentioning(tag_names, ["tags"])
+    )
+    for pk, text, tags in candidates.values_list("pk", "text", "tags").iterator():
+        new_text, new_tags = audit.replace_texts(text, free), _tags(tags, free, tombstone_tag)
+        if (new_text, new_tags) != (text, tags):
+            # An UPDATE of text or tags: the SQLite FTS triggers re-index the row.
+            Insight.objects.filter(pk=pk).update(
+                text=new_text, tags=new_tags, version=F("version") + 1
             )
-            counts["import_mappings"] += 1
+            counts["texts"] += 1
+    counts["frozen_cards"] = _frozen(contact, ws, spoken_ids, free, labels, tombstone)
+    for batch in ImportBatch.objects.filter(workspace_id=ws).filter(
+        Q(pk__in=[b.pk for b in batches]) | audit.mentioning(free, ["filename"], ["mapping"])
+    ):
+        mapping = dict(batch.mapping or {})
+        speakers = mapping.get("speakers")
+        if isinstance(speakers, dict):
+            mapping["speakers"] = {
+                (tombstone if value == key or name.strip().lower() in lowered else name): value
+                for name, value in speakers.items()
+            }
+        mapping = audit.replace_texts(mapping, free)
+        filename = audit.replace_texts(batch.filename, free)[:255]
+        if (mapping, filename) != (batch.mapping, batch.filename):
+            ImportBatch.objects.filter(pk=batch.pk).update(mapping=mapping, filename=filename)
+            counts["imports"] += 1
+    rounds = VotingRound.objects.filter(workspace_id=ws)
+    counts["rounds"] = _rewrite(
+        VotingRound,
+        rounds.filter(audit.mentioning(free, ["close_reason"])),
+        ("close_reason",),
+        free,
+    )
+    scenarios = Scenario.objects.filter(workspace_id=ws)
+    counts["scenarios"] = _rewrite(
+        Scenario, scenarios.filter(audit.mentioning(free, SCENARIO_TEXTS)), SCENARIO_TEXTS, free
+    )
+    steps = Step.objects.filter(scenario__workspace_id=ws)
+    counts["scenarios"] += _rewrite(
+        Step, steps.filter(audit.mentioning(free, ["title"])), ("title",), free
+    )
+    counts["events"] = _events(ws, spoken_ids, free, given, lowered, tombstone)
     if any(counts.values()):
         with audit.channel("system"):
             audit.record(
@@ -108,3 +177,84 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
                 reason="The contact was erased: their name left insights; their words stay.",
             )
     return counts
+
+
+def _frozen(
+    contact: Any,
+    ws: int,
+    spoken_ids: set[int],
+    free: dict[str, str],
+    labels: set[str],
+    tombstone: str,
+) -> int:
+    """Frozen rankings: the speaker (and each contributor) who is the contact becomes the
+    tombstone; their former name leaves the texts."""
+    changed = 0
+    rows = FrozenCard.objects.filter(round__workspace_id=ws).filter(
+        Q(insight__speaker_contact_id=contact.pk)
+        | audit.mentioning(free, ["text", "step_title", "scenario_title"])
+        | audit.mentioning(labels, [], ["contributors"])
+    )
+    for row in rows:
+        before = (row.speaker_name, row.text, row.step_title, row.scenario_title, row.contributors)
+        if row.insight_id in spoken_ids:
+            row.speaker_name = tombstone
+        row.text = audit.replace_texts(row.text, free)
+        row.step_title = audit.replace_texts(row.step_title, free)[:160]
+        row.scenario_title = audit.replace_texts(row.scenario_title, free)[:120]
+        contributors = []
+        for entry in row.contributors:
+            entry = dict(entry)
+            if entry.get("insight_id") in spoken_ids:
+                entry["speaker_name"] = tombstone
+            if "text" in entry:
+                entry["text"] = audit.replace_texts(str(entry["text"]), free)
+            contributors.append(entry)
+        row.contributors = contributors
+        after = (row.speaker_name, row.text, row.step_title, row.scenario_title, row.contributors)
+        if after != before:
+            row.save(
+                update_fields=[
+                    "speaker_name", "text", "step_title", "scenario_title", "contributors"
+                ]
+            )  # fmt: skip
+            changed += 1
+    return changed
+
+
+def _events(
+    ws: int,
+    spoken_ids: set[int],
+    free: dict[str, str],
+    given: dict[str, str],
+    lowered: set[str],
+    tombstone: str,
+) -> int:
+    """The audit trail: the labels insights recorded as the speaker (captures, changes and
+    merges of what the contact said), and the free-text names customers did not know."""
+    changed = 0
+    ids = [str(i) for i in sorted(spoken_ids)]
+    if ids:
+        about_them = AuditEvent.objects.filter(
+            workspace_id=ws, object_type="insights.insight", object_id__in=ids
+        ).filter(audit.mentioning(lowered, [], ["changes"]))
+        changed += audit.redact_changes(
+            about_them, lambda changes: _labelled(changes, lowered, tombstone)
+        )
+
+        def merged(changes: Any) -> Any:
+            speakers = changes.get("speakers") if isinstance(changes, dict) else None
+            if not isinstance(speakers, dict):
+                return changes
+            return {
+                **changes,
+                "speakers": {i: (tombstone if i in ids else s) for i, s in speakers.items()},
+            }
+
+        merges = AuditEvent.objects.filter(
+            workspace_id=ws, action="insights.merged", changes__speakers__has_any_keys=ids
+        )
+        changed += audit.redact_changes(merges, merged)
+    extra = {old: new for old, new in free.items() if old not in given}
+    changed += audit.redact(ws, extra)
+    return changed

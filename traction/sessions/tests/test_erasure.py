@@ -1,8 +1,11 @@
-"""Erasing a contact: their name and email leave every text column of customers, accounts,
-programs, sessions and the audit trail (and queued tasks); their history stays."""
+"""Erasing a contact: their name and email leave every text and JSON column of every model
+of every app (customers, accounts, programs, sessions, insights, the audit trail, queued
+tasks), and the first name they were written with alone as a speaker label leaves too;
+their history stays."""
 
 from __future__ import annotations
 
+import io
 import json
 from datetime import datetime
 from typing import Any
@@ -22,6 +25,10 @@ from traction.core.tasks import deliver_email
 from traction.core.testing.cast import Cast
 from traction.customers import services as customer_services
 from traction.customers.models import Contact
+from traction.insights import imports
+from traction.insights import services as insight_services
+from traction.insights.imports import ImportOptions
+from traction.insights.models import Insight
 from traction.sessions import services
 from traction.sessions.models import Invitation, OutreachRequest, OutreachStatus
 from traction.sessions.rsvp import customer_principal
@@ -30,7 +37,6 @@ pytestmark = pytest.mark.django_db(transaction=False)
 
 OLD_NAME = "Gina Globex"
 OLD_EMAIL = "gina@globex.test"
-APPS = ("accounts", "customers", "programs", "cosessions", "core", "django_tasks_database")
 
 
 def with_history(cast: Cast) -> Invitation:
@@ -70,28 +76,45 @@ def with_history(cast: Cast) -> Invitation:
     services.submit_question(
         cast.viewer("facilitator"), session=session, text=f"What would {OLD_NAME} drop first?"
     )
+    # Insights: a transcript where she is "Gina" alone (a speaker label), in a file named
+    # after her, tagged with her name; a colleague quotes her by full name.
+    fran = cast.viewer("facilitator")
+    imports.import_file(
+        fran,
+        session=session,
+        stream=io.BytesIO(b"Gina: We print every invoice twice.\n"),
+        filename=f"Workshop with {OLD_NAME}.txt",
+        options=ImportOptions(speakers={"Gina": f"c:{cast.contact.pk}"}, accept=True),
+    )
+    insight_services.capture_insight(
+        fran,
+        session=session,
+        kind="quote",
+        text=f"{OLD_NAME} told us: write to {OLD_EMAIL}",
+        speaker=f"c:{cast.contact.pk}",
+        tags="billing gina-globex",
+    )
     return invitation
 
 
 def leftovers(*needles: str) -> list[str]:
-    """Every (table.column, row) of the apps' text and JSON columns holding a needle."""
+    """Every (table.column, row) of every model's text and JSON columns holding a needle."""
     found = []
     lowered = [n.lower() for n in needles]
-    for app in APPS:
-        for model in apps.get_app_config(app).get_models():
-            fields = [
-                f
-                for f in model._meta.concrete_fields
-                if isinstance(f, models.CharField | models.TextField | models.JSONField)
-            ]
-            for row in model._base_manager.values("pk", *[f.attname for f in fields]):
-                for f in fields:
-                    value = row[f.attname]
-                    text = (
-                        value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
-                    )
-                    if any(n in (text or "").lower() for n in lowered):
-                        found.append(f"{model._meta.db_table}.{f.column} #{row['pk']}: {text}")
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        fields = [
+            f
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField | models.JSONField)
+        ]
+        for row in model._base_manager.values("pk", *[f.attname for f in fields]):
+            for f in fields:
+                value = row[f.attname]
+                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                if any(n in (text or "").lower() for n in lowered):
+                    found.append(f"{model._meta.db_table}.{f.column} #{row['pk']}: {text}")
     return found
 
 
@@ -101,7 +124,13 @@ def test_erasure_leaves_no_trace_of_the_name_or_email_and_keeps_the_history(cast
     # An email to her still waiting in the database task queue.
     with override_settings(TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}):
         deliver_email.enqueue("Hello", f"Dear {OLD_NAME}", [OLD_EMAIL])
-    assert leftovers(OLD_NAME, OLD_EMAIL)  # the test sees them before
+    before = leftovers(OLD_NAME, OLD_EMAIL, "Gina")  # the test sees them before, insights too
+    assert {row.split(".")[0] for row in before} >= {
+        "insights_insight",
+        "insights_importbatch",
+        "core_auditevent",
+        "cosessions_outreachrequest",
+    }
     heard: list[Contact] = []
 
     def insights_stand_in(actor: Any, *, contact: Contact) -> None:
@@ -117,6 +146,9 @@ def test_erasure_leaves_no_trace_of_the_name_or_email_and_keeps_the_history(cast
 
     pk = cast.contact.pk
     assert leftovers(OLD_NAME, OLD_EMAIL, "Head of Billing", "Prefers mornings") == []
+    # "Gina" was written alone only as her speaker label: it is gone too.
+    assert leftovers("Gina") == []
+    assert leftovers("gina-globex") == []
     contact = Contact.objects.get(pk=pk)
     assert (contact.name, contact.email, contact.title, contact.communication_notes) == (
         f"Erased contact {pk}",
@@ -142,6 +174,15 @@ def test_erasure_leaves_no_trace_of_the_name_or_email_and_keeps_the_history(cast
         == f"Erased contact {pk} ran the pilot; write to contact-{pk}@erased.invalid."
     )
     assert Invitation.objects.get(pk=invitation.pk).rsvp_note == f"Yes! — Erased contact {pk}"
+    said = Insight.objects.filter(speaker_contact_id=pk).order_by("pk")
+    assert [(i.speaker_name, i.text, i.tags) for i in said] == [
+        (f"Erased contact {pk}", "We print every invoice twice.", ""),
+        (
+            f"Erased contact {pk}",
+            f"Erased contact {pk} told us: write to contact-{pk}@erased.invalid",
+            f"billing erased-contact-{pk}",
+        ),
+    ]
     event = AuditEvent.objects.get(action="contact.erased")
     assert (event.actor_label, event.reason) == (
         "alice@acme.test",
