@@ -16,8 +16,8 @@
 4. **One short transaction** marks the batch complete and records the audit event.
 
 A process that dies midway leaves a batch in progress whose ``progress_at`` stops moving;
-after ``STALE_AFTER`` the next import of the same file into the session deletes what it wrote
-(in chunks too) and imports the file afresh. An import that fails with an error midway cleans
+after ``STALE_AFTER`` the next import into the session deletes what it wrote (in chunks too)
+and, for the same file, imports it afresh. An import that fails with an error midway cleans
 up at once.
 """
 
@@ -103,6 +103,7 @@ def import_file(
     existing = _earlier(session, sha256)
     if existing is not None:
         return ImportResult(batch=existing, created=False)
+    _clean_abandoned(session)
     halves = _halves(progress)
     if preview is None or preview.sha256 != sha256 or preview.read_with != options.reading():
         preview = _read(session, stream, filename, options, sha256, size, halves[0])
@@ -183,6 +184,19 @@ def _earlier(session: Session, sha256: str) -> ImportBatch | None:
         _discard(existing)
         return None
     raise Conflict(f"{existing.filename} is being cleaned up after an interrupted import.")
+
+
+def _clean_abandoned(session: Session) -> None:
+    """Remove what interrupted imports of other files into the session left (hidden rows)."""
+    cutoff = timezone.now() - STALE_AFTER
+    for batch in ImportBatch.objects.filter(
+        session=session, in_progress=True, progress_at__lt=cutoff
+    ):
+        taken = ImportBatch.objects.filter(pk=batch.pk, progress_at=batch.progress_at).update(
+            progress_at=timezone.now()
+        )
+        if taken:  # not another importer's, cleaning up at the same moment
+            _discard(batch)
 
 
 def _discard(batch: ImportBatch) -> None:

@@ -868,3 +868,47 @@ def test_the_web_confirm_reads_a_csv_once_and_imports_what_it_read(
     assert done.status_code == 302, done.content[:500]
     assert reads == ["read"]  # the confirm's preview; the import reused it
     assert Insight.objects.filter(session=room.session).count() == 5
+
+
+def test_an_import_of_another_file_cleans_up_an_abandoned_one(room: Room) -> None:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from traction.insights.imports import writing
+
+    dead = ImportBatch.objects.create(
+        workspace_id=room.session.workspace_id,
+        session=room.session,
+        format="text",
+        filename="part-1.txt",
+        sha256="1" * 64,
+        rows=1,
+        in_progress=True,
+        progress_at=timezone.now() - writing.STALE_AFTER - timedelta(seconds=1),
+    )
+    Insight.objects.create(
+        workspace_id=room.session.workspace_id,
+        program_id=room.session.program_id,
+        session=room.session,
+        batch=dead,
+        kind="quote",
+        text="Left behind.",
+        status="candidate",
+        source="import",
+    )
+    running = ImportBatch.objects.create(
+        workspace_id=room.session.workspace_id,
+        session=room.session,
+        format="text",
+        filename="part-2.txt",
+        sha256="2" * 64,
+        in_progress=True,
+        progress_at=timezone.now(),
+    )
+    run(room, "Gina Globex: Part three.\n", "part-3.txt")
+    assert list(ImportBatch.objects.order_by("pk").values_list("pk", "in_progress")) == [
+        (running.pk, True),  # still running elsewhere: left alone
+        (ImportBatch.objects.get(filename="part-3.txt").pk, False),
+    ]
+    assert [r[8] for r in rows(room)] == ["Part three."]
