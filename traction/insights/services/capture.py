@@ -11,9 +11,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
+from django.db.models import ProtectedError, RestrictedError
 
 from traction.core import audit, permissions
-from traction.core.errors import ValidationFailed
+from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.writes import versioned_update
 from traction.insights import selectors
@@ -232,17 +233,29 @@ def remove_insight(actor: Viewer, *, insight: Insight, reason: str = "") -> None
     """Delete an insight captured by mistake, while nothing refers to it.
 
     Refused once it is evidence: customers voted on it, a closed round's ranking holds it,
-    other insights were merged into it, or it was merged into another card.
+    other insights were merged into it, or it was merged into another card. The insight is
+    locked first, so a vote arriving meanwhile either lands before (and the removal is
+    refused) or waits and finds the card gone (voting locks the card too); should anything
+    still refer to it, the database's PROTECT gives the same refusal, never an error page.
     """
     permissions.check(actor, "insight.capture", insight.session)
-    refusal = _kept_as_evidence(insight)
+    locked = Insight.objects.select_for_update().filter(pk=insight.pk).first()
+    if locked is None:
+        raise NotFound("Insight not found.")
+    refusal = _kept_as_evidence(locked)
     if refusal:
         raise ValidationFailed.field("__all__", f"{refusal}; it cannot be removed.")
     audit.record(
         actor,
         action="insight.removed",
-        obj=insight,
-        changes={"text": insight.text[:200], "kind": insight.kind},
+        obj=locked,
+        changes={"text": locked.text[:200], "kind": locked.kind},
         reason=reason,
     )
-    insight.delete()
+    try:
+        with transaction.atomic():
+            locked.delete()
+    except (ProtectedError, RestrictedError):
+        raise ValidationFailed.field(
+            "__all__", "Something refers to this card now; it cannot be removed."
+        ) from None

@@ -115,7 +115,9 @@ def record_paper_tally(
         ]
     cards = {
         c.pk: c
-        for c in Insight.objects.written().filter(session=session, pk__in={k[0] for k in wanted})
+        for c in Insight.objects.written()
+        .select_for_update(no_key=True)
+        .filter(session=session, pk__in={k[0] for k in wanted})
     }
     for insight_id in sorted({k[0] for k in wanted}):
         card = cards.get(insight_id)
@@ -234,7 +236,11 @@ def vote_by_link(customer: CustomerPrincipal, *, dots: Mapping[int, int]) -> Lin
     wanted: dict[tuple[int, int], int] = {}
     for insight_id, n in dots.items():
         wanted[(insight_id, voter.pk)] = _dots(n, f"card_{insight_id}")
-    cards = {c.pk for c in votable_cards(session)}
+    cards = set(
+        votable_cards(session)
+        .select_for_update(no_key=True, of=("self",))
+        .values_list("pk", flat=True)
+    )
     strange = sorted(i for (i, _), n in wanted.items() if i not in cards and n)
     if strange:
         raise ValidationFailed.field(

@@ -87,8 +87,15 @@ def votable_cards(session: Session) -> QuerySet[Insight]:
 
 
 def _card(session: Session, insight_id: int, field_name: str = "insight_id") -> Insight:
-    # A row of an import still being written is nobody's card yet (``written()``).
-    found = Insight.objects.written().filter(pk=insight_id, session=session).first()
+    # A row of an import still being written is nobody's card yet (``written()``). The card
+    # is locked (no key update: votes still serialise on the round) so that a removal of
+    # the card (``remove_insight``, which locks it too) and a vote never cross.
+    found = (
+        Insight.objects.written()
+        .select_for_update(no_key=True)
+        .filter(pk=insight_id, session=session)
+        .first()
+    )
     if found is None:
         raise ValidationFailed.field(field_name, "This card is not one of this session's cards.")
     _check_votable(found, field_name)
