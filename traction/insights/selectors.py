@@ -53,6 +53,18 @@ def customer_participants(session: Session) -> QuerySet[Contact]:
     )
 
 
+def invited_contact(viewer: Viewer, session: Session, contact_id: int) -> Contact:
+    """A customer contact invited to ``session`` (declined or not), fetched through the
+    policy (``contact.view``): NotFound for anyone else, whoever they are."""
+    invited = Invitation.objects.filter(session=session).values("contact_id")
+    return permissions.get(
+        viewer,
+        "contact.view",
+        Contact.objects.filter(pk__in=invited).select_related("customer"),
+        pk=contact_id,
+    )
+
+
 @dataclass(frozen=True)
 class Speaker:
     key: str  # "c:<contact id>" or "u:<user id>"

@@ -10,8 +10,6 @@ from django.http import HttpRequest
 from ninja import Field, Router, Schema
 
 from traction.core.api import InputSchema, ObjectId, responses, viewer
-from traction.core.errors import NotFound
-from traction.customers.models import Contact
 from traction.insights import link_mail, ranking, selectors, voting
 from traction.sessions.models import Session
 
@@ -328,11 +326,7 @@ def remove_participant_dots(
 ) -> RemovedDotsOut:
     v = viewer(request)
     session = selectors.session_for(v, session_id, "voting.run")
-    contact = Contact.objects.filter(
-        workspace_id=session.workspace_id, pk=payload.contact_id
-    ).first()
-    if contact is None:
-        raise NotFound("Contact not found.")
+    contact = selectors.invited_contact(v, session, payload.contact_id)
     removed = voting.remove_participant_dots(
         v, session=session, contact=contact, reason=payload.reason
     )

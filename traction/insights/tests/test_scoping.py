@@ -159,3 +159,33 @@ def test_the_rows_of_an_unfinished_import_are_not_read_ranked_searched_or_voted(
     assert [h.insight.pk for h in search.search(fran, "approval").hits] == [card.pk]
     voting.add_dot(fran, session=opened.session, contact_id=opened.gina.pk, insight_id=card.pk)
     assert Vote.objects.filter(insight=card).count() == 1
+
+
+# --- contacts fetched through the policy ----------------------------------------------------------
+
+
+def test_removing_dots_names_only_a_customer_invited_to_the_session(
+    cast: Cast, opened: Room
+) -> None:
+    """The page and the API fetched any contact of the workspace by id, and answered with
+    their name ("Fay Fresh has no dots to remove."); now through ``invited_contact``."""
+    sid = opened.session.pk
+    body = {"contact_id": opened.fay.pk, "reason": "Left before the end"}
+    status, answer = call(
+        api_client(cast, "facilitator"), "POST", f"/sessions/{sid}/voting/remove-dots", body
+    )
+    assert (status, answer["detail"]) == (404, "Contact not found.")
+    response = web(cast).post(
+        f"/w/{cast.acme.slug}/insights/sessions/{sid}/voting/remove-dots/", body
+    )
+    html = response.content.decode()
+    assert response.status_code == 422
+    assert "Pick a customer taking part in this session." in html
+    assert "Fay Fresh" not in html
+    with pytest.raises(NotFound):
+        selectors.invited_contact(cast.viewer("facilitator"), opened.session, cast.rival_contact.pk)
+    # Dora declined: still invited, so found (and told she has no dots).
+    assert (
+        selectors.invited_contact(cast.viewer("admin"), opened.session, opened.dora.pk)
+        == opened.dora
+    )

@@ -22,7 +22,6 @@ from traction.accounts.forms import apply_domain_errors
 from traction.core import permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
-from traction.customers.models import Contact
 from traction.insights import link_mail, links, ranking, selectors, voting
 from traction.insights.forms_voting import (
     BudgetForm,
@@ -142,10 +141,9 @@ def voting_remove_dots(request: HttpRequest, viewer: Viewer, session_id: int) ->
     session = selectors.session_for(viewer, session_id, "voting.run")
     form = RemoveDotsForm(request.POST)
     if form.is_valid():
-        contact = Contact.objects.filter(
-            workspace_id=session.workspace_id, pk=form.cleaned_data["contact_id"]
-        ).first()
-        if contact is None:
+        try:
+            contact = selectors.invited_contact(viewer, session, form.cleaned_data["contact_id"])
+        except NotFound:
             form.add_error("contact_id", "Pick a customer taking part in this session.")
         else:
             try:
