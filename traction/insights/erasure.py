@@ -103,6 +103,8 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
             "speaker_name", flat=True
         )
     )
+    # As recorded on what they said (their name when it was said): what frozen contributors hold.
+    recorded = {n for n in labels if n.strip()}
     batches = list(
         ImportBatch.objects.filter(workspace_id=ws).filter(mapping__icontains=f'"{key}"')
     )
@@ -135,7 +137,7 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
                 text=new_text, tags=new_tags, version=F("version") + 1
             )
             counts["texts"] += 1
-    counts["frozen_cards"] = _frozen(contact, ws, spoken_ids, free, labels, tombstone)
+    counts["frozen_cards"] = _frozen(contact, ws, spoken_ids, free, recorded, tombstone)
     for batch in ImportBatch.objects.filter(workspace_id=ws).filter(
         Q(pk__in=[b.pk for b in batches]) | audit.mentioning(free, ["filename"], ["mapping"])
     ):
@@ -184,7 +186,7 @@ def _frozen(
     ws: int,
     spoken_ids: set[int],
     free: dict[str, str],
-    labels: set[str],
+    recorded: set[str],
     tombstone: str,
 ) -> int:
     """Frozen rankings: the speaker (and each contributor) who is the contact becomes the
@@ -193,7 +195,7 @@ def _frozen(
     rows = FrozenCard.objects.filter(round__workspace_id=ws).filter(
         Q(insight__speaker_contact_id=contact.pk)
         | audit.mentioning(free, ["text", "step_title", "scenario_title"])
-        | audit.mentioning(labels, [], ["contributors"])
+        | audit.mentioning(recorded, [], ["contributors"])
     )
     for row in rows:
         before = (row.speaker_name, row.text, row.step_title, row.scenario_title, row.contributors)
