@@ -10,9 +10,10 @@ app runs with production settings on PostgreSQL and ``TRACTION_TRUSTED_PROXIES=1
 Checked: the first admin sets their password at the one-time link ``traction setup
 --link`` printed (once only), then signs in, over HTTPS through nginx (CSRF and Secure
 cookies); ``/healthz`` through nginx over plain HTTP answers 200 without a redirect;
-other plain-HTTP requests are redirected to HTTPS; nginx's ``X-Forwarded-Proto`` and ``X-Forwarded-For`` are believed
-(no redirect loop; a failed sign-in is counted against the real client's address, not a
-made-up one), while a client talking to the app directly cannot claim HTTPS.
+other plain-HTTP requests are redirected to HTTPS; nginx's ``X-Forwarded-Proto`` and
+``X-Forwarded-For`` are believed (no redirect loop; a failed sign-in is counted against
+the real client's address, not a made-up one), while a client talking to the app directly
+cannot claim HTTPS.
 
 Needs Debian's nginx (``make test`` installs it: the ``system-deps`` target); skipped with
 the reason when it is missing.
