@@ -15,6 +15,8 @@ stops taking part in a session, so insights can act on it.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
@@ -25,11 +27,13 @@ from traction.core.errors import ValidationFailed
 from traction.core.permissions import CustomerPrincipal, Viewer
 from traction.customers.models import Contact, Customer
 from traction.sessions.models import (
+    AgendaItem,
     Invitation,
     OutreachRequest,
     OutreachStatus,
     Participant,
     RsvpStatus,
+    Session,
     TopQuestion,
 )
 
@@ -122,14 +126,18 @@ def redact_erased_contact(actor: Viewer, *, contact: Contact) -> None:
     if not replacements:
         return
     ws = contact.workspace_id
-    for model, fields in (
-        (OutreachRequest, ("message", "conditions", "reason")),
-        (Invitation, ("rsvp_note", "delivery_error")),
-    ):
-        for row in model.objects.filter(workspace_id=ws):
+    texts: list[tuple[QuerySet[Any], tuple[str, ...]]] = [
+        (OutreachRequest.objects.filter(workspace_id=ws), ("message", "conditions", "reason")),
+        (Invitation.objects.filter(workspace_id=ws), ("rsvp_note", "delivery_error")),
+        (Session.objects.filter(workspace_id=ws), ("title", "location")),
+        (AgendaItem.objects.filter(session__workspace_id=ws), ("title", "notes")),
+        (Participant.history.filter(workspace_id=ws), ("left_reason",)),
+        (TopQuestion.objects.filter(session__workspace_id=ws), ("text",)),
+    ]
+    for rows, fields in texts:
+        # Only rows that mention them are loaded (the database filters), then rewritten.
+        for row in rows.filter(audit.mentioning(replacements, fields)):
             _rewrite(row, fields, replacements)
-    for question in TopQuestion.objects.filter(session__workspace_id=ws):
-        _rewrite(question, ("text",), replacements)
 
 
 def _rewrite(row: object, fields: tuple[str, ...], replacements: dict[str, str]) -> None:

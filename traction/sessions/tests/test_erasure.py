@@ -284,18 +284,15 @@ def test_erase_from_the_command_line(cast: Cast) -> None:
     assert "is not in the range" in too_big.output
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="needs AgendaItem (notes, title) in sessions/services/history.redact_erased_contact",
-)
-def test_erasure_takes_the_name_out_of_the_agenda(cast: Cast) -> None:
+def test_erasure_takes_the_name_out_of_the_agenda_and_the_session(cast: Cast) -> None:
     assert cast.contact is not None
     session = services.plan_session(
         cast.viewer("facilitator"),
         program=cast.program,
-        title="Onboarding co-design",
+        title=f"Onboarding co-design at {OLD_NAME}'s office",
         starts_at=datetime(2030, 7, 1, 9, 0),
         ends_at=datetime(2030, 7, 1, 12, 30),
+        location=f"Room 4, ask for {OLD_NAME}",
     )
     services.set_agenda(
         cast.viewer("facilitator"),
