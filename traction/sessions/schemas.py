@@ -323,7 +323,8 @@ class SessionInvitationOut(Schema):
     sent_at: dt.datetime = Field(description="When the invitation was made (and its email queued).")
     delivery: str = Field(
         description="The last email's fate: queued (sending), delivered (the mail server took "
-        "it) or failed (not delivered; see delivery_error)."
+        "it), failed (not delivered; see delivery_error) or untracked (sent before Traction "
+        "tracked delivery: not known)."
     )
     delivery_error: str = Field(description="Why the last email was not delivered; else empty.")
     delivered_at: dt.datetime | None
