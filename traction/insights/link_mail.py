@@ -6,6 +6,11 @@ when the email is written and stored nowhere. Who is not emailed is said, with t
 declined the invitation, withdrew their consent to be contacted, or has no address to write
 to. Delivery runs in the background (``tasks.py``) once the request's transaction commits,
 and checks the same conditions again when it runs.
+
+Nothing is recorded as sent before it goes: sending records each link as *queued*
+(``LinkDelivery``, and the audit event ``voting.links_queued``); the task then records it
+*delivered* once the mail server accepted it, or *not delivered* with the mail server's
+reason (or why it was not sent after all), which the facilitator reads on the voting page.
 """
 
 from __future__ import annotations
@@ -15,22 +20,23 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.db import transaction
+from django.utils import timezone
 
 from traction.core import audit, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.customers.models import Contact
-from traction.sessions.models import Invitation, RsvpStatus, Session
+from traction.sessions.models import DeliveryStatus, Invitation, RsvpStatus, Session
 
 from . import ranking
-from .models import VotingRound
+from .models import LinkDelivery, VotingRound
 
 
 @dataclass
 class LinkMailing:
-    """Who was emailed their link, and who was not, with why."""
+    """Whose link was queued for sending, and who was left out, with why."""
 
-    sent: list[Contact] = field(default_factory=list)
+    queued: list[Contact] = field(default_factory=list)
     skipped: list[tuple[Contact, str]] = field(default_factory=list)
 
 
@@ -89,15 +95,27 @@ def email_voting_links(
         if reason:
             mailing.skipped.append((invitation.contact, reason))
             continue
-        mailing.sent.append(invitation.contact)
+        mailing.queued.append(invitation.contact)
+        LinkDelivery.objects.update_or_create(
+            round=voting,
+            invitation=invitation,
+            defaults={
+                "workspace_id": session.workspace_id,
+                "status": DeliveryStatus.QUEUED,
+                "error": "",
+                "queued_at": timezone.now(),
+                "delivered_at": None,
+            },
+        )
         transaction.on_commit(partial(tasks.deliver_voting_link.enqueue, invitation.pk))
+    # By contact id, not name: an erased contact's name must not survive in the trail.
     audit.record(
         actor,
-        action="voting.links_emailed",
+        action="voting.links_queued",
         obj=voting,
         changes={
-            "sent": [c.name for c in mailing.sent],
-            "skipped": [f"{c.name}: {reason}" for c, reason in mailing.skipped],
+            "queued": [c.pk for c in mailing.queued],
+            "skipped": {str(c.pk): reason for c, reason in mailing.skipped},
         },
     )
     return mailing

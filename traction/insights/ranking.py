@@ -24,6 +24,7 @@ from .models import (
     FrozenVote,
     Insight,
     InsightKind,
+    LinkDelivery,
     Vote,
     VotingRound,
 )
@@ -40,6 +41,8 @@ class BallotRow:
     invitation_id: int
     spent: int
     budget: int
+    # The latest email of their link in this round: queued, delivered, or not (and why).
+    link_delivery: LinkDelivery | None = None
 
     @property
     def left(self) -> int:
@@ -65,6 +68,9 @@ def ballots(session: Session) -> list[BallotRow]:
         .annotate(n=Sum("dots"))
         .values_list("contact_id", "n")
     )
+    delivered = (
+        {d.invitation_id: d for d in LinkDelivery.objects.filter(round=found)} if found else {}
+    )
     invitations = (
         Invitation.objects.filter(session=session)
         .exclude(rsvp=RsvpStatus.DECLINED)
@@ -77,6 +83,7 @@ def ballots(session: Session) -> list[BallotRow]:
             invitation_id=i.pk,
             spent=int(used.get(i.contact_id) or 0),
             budget=budget,
+            link_delivery=delivered.get(i.pk),
         )
         for i in invitations
     ]

@@ -3,26 +3,37 @@
 Tasks take ids only, so any backend can store them, and they may run later than they were
 queued: they send what is true when they run. A voting link goes out only while voting is
 open, to a contact still invited (not declined) who still consents to be contacted.
+
+Each voting link's delivery is recorded (``LinkDelivery``, queued by ``link_mail``):
+delivered once the mail server accepted it, or not delivered with the mail server's
+reason, explained as for invitations (``sessions.tasks.explain_failure``). A failed link is
+sent again by emailing the links again from the voting page.
 """
 
 from __future__ import annotations
 
 import logging
+import smtplib
 
+from django.db.models import F
+from django.utils import timezone
 from django_tasks import task
 
-from traction.sessions.models import Invitation
+from traction.core import audit
+from traction.sessions.models import DeliveryStatus, Invitation
+from traction.sessions.tasks import explain_failure
 
 from . import emails, ranking
 from .link_mail import why_not_emailed
+from .models import LinkDelivery, VotingRound
 
 logger = logging.getLogger(__name__)
 
 
 @task()
 def deliver_voting_link(invitation_id: int) -> int:
-    """Send the invitation's contact their personal voting link (0: nothing sent, and why
-    is logged)."""
+    """Send the invitation's contact their personal voting link, and record whether it went
+    (0: nothing sent; why is recorded for the facilitator and logged)."""
     invitation = (
         Invitation.objects.select_related("contact", "session__workspace", "session__created_by")
         .filter(pk=invitation_id)
@@ -35,5 +46,44 @@ def deliver_voting_link(invitation_id: int) -> int:
     reason = why_not_emailed(invitation, voting)
     if reason or voting is None:
         logger.info("No voting link for invitation %s: %s", invitation_id, reason)
+        if voting is not None:
+            _not_delivered(voting, invitation, f"Voting link not sent: {reason}.")
         return 0
-    return emails.send_voting_link(invitation, voting)
+    try:
+        sent = emails.send_voting_link(invitation, voting)
+        if not sent:
+            raise smtplib.SMTPException("The mail backend accepted no message.")
+    except (smtplib.SMTPException, OSError) as exc:
+        _permanent, why = explain_failure(exc)
+        _not_delivered(voting, invitation, f"Voting link not delivered: {why}")
+        return 0
+    LinkDelivery.objects.filter(round=voting, invitation=invitation).update(
+        status=DeliveryStatus.DELIVERED,
+        error="",
+        delivered_at=timezone.now(),
+        attempts=F("attempts") + 1,
+    )
+    audit.record(
+        None,
+        action="voting.link_delivered",
+        obj=voting,
+        changes={"contact": invitation.contact_id},
+    )
+    return sent
+
+
+def _not_delivered(voting: VotingRound, invitation: Invitation, text: str) -> None:
+    LinkDelivery.objects.filter(round=voting, invitation=invitation).update(
+        status=DeliveryStatus.FAILED,
+        error=text[:500],
+        delivered_at=None,
+        attempts=F("attempts") + 1,
+    )
+    audit.record(
+        None,
+        action="voting.link_not_delivered",
+        obj=voting,
+        changes={"contact": invitation.contact_id},
+        reason=text,
+    )
+    logger.warning("Invitation %s: %s", invitation.pk, text)

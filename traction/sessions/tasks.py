@@ -82,7 +82,7 @@ _KIND_WORDS = {"invite": "invitation", "update": "update", "cancel": "cancellati
 
 def _not_delivered(invitation: Invitation, kind: str, exc: Exception, attempt: int) -> None:
     """Record why the email did not go, and retry a temporary failure with backoff."""
-    permanent, reason = _explain(exc)
+    permanent, reason = explain_failure(exc)
     retry_at = None
     if not permanent and attempt <= len(RETRY_DELAYS):
         retry_at = timezone.now() + RETRY_DELAYS[attempt - 1]
@@ -109,8 +109,9 @@ def _not_delivered(invitation: Invitation, kind: str, exc: Exception, attempt: i
     logger.warning("Invitation %s: %s", invitation.pk, text)
 
 
-def _explain(exc: Exception) -> tuple[bool, str]:
-    """(is it permanent, a sentence for the facilitator)."""
+def explain_failure(exc: Exception) -> tuple[bool, str]:
+    """Why an email did not go: (is it permanent, a sentence for the facilitator). Shared
+    by every email whose delivery is recorded (invitations here, voting links in insights)."""
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         codes = [
             f"{code} {msg.decode(errors='replace') if isinstance(msg, bytes) else msg}"

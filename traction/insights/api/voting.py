@@ -4,7 +4,7 @@ is for the people who run the session.
 """
 
 import datetime as dt
-from typing import Literal
+from typing import Any, Literal, cast
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -80,6 +80,14 @@ class BallotOut(Schema):
     organisation: str
     spent: int
     left: int
+    link_delivery: Literal["queued", "delivered", "failed"] | None = Field(
+        None,
+        description=(
+            "The latest email of their voting link in this round: queued, delivered (the "
+            "mail server accepted it) or failed (see `link_delivery_error`); null: not emailed."
+        ),
+    )
+    link_delivery_error: str = Field("", description="Why the link was not delivered.")
 
 
 class VotingOut(Schema):
@@ -115,7 +123,12 @@ class LinkSkippedOut(Schema):
 
 
 class VotingLinksOut(Schema):
-    sent: list[LinkSentOut] = Field(description="Queued now: each gets their own link only.")
+    sent: list[LinkSentOut] = Field(
+        description=(
+            "Queued now: each gets their own link only. Not yet delivered: whether it went "
+            "is recorded when it is sent (see `link_deliveries` of the voting state)."
+        )
+    )
     skipped: list[LinkSkippedOut]
 
 
@@ -197,6 +210,8 @@ def _ballot(row: ranking.BallotRow) -> BallotOut:
         organisation=row.contact.customer.name,
         spent=row.spent,
         left=row.left,
+        link_delivery=cast(Any, row.link_delivery.status) if row.link_delivery else None,
+        link_delivery_error=row.link_delivery.error if row.link_delivery else "",
     )
 
 
@@ -348,7 +363,7 @@ def email_voting_links(
     session = selectors.session_for(v, session_id, "voting.run")
     mailing = link_mail.email_voting_links(v, session=session, contact_ids=payload.contact_ids)
     return VotingLinksOut(
-        sent=[LinkSentOut(contact_id=c.pk, name=c.name) for c in mailing.sent],
+        sent=[LinkSentOut(contact_id=c.pk, name=c.name) for c in mailing.queued],
         skipped=[
             LinkSkippedOut(contact_id=c.pk, name=c.name, reason=reason)
             for c, reason in mailing.skipped

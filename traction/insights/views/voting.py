@@ -205,9 +205,12 @@ def voting_links_email(request: HttpRequest, viewer: Viewer, session_id: int) ->
     except ValidationFailed as exc:
         messages.error(request, _message(exc))
         return _to_voting(request, session.pk)
-    if mailing.sent:
-        names = ", ".join(c.name for c in mailing.sent)
-        messages.success(request, f"Voting link emailed to {names}.")
+    if mailing.queued:
+        names = ", ".join(c.name for c in mailing.queued)
+        messages.success(
+            request,
+            f"Voting link queued for {names}: whether it was delivered shows beside each name.",
+        )
     if mailing.skipped:
         reasons = "; ".join(f"{c.name} ({reason})" for c, reason in mailing.skipped)
         messages.warning(request, f"Not emailed: {reasons}.")
