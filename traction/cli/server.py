@@ -280,7 +280,11 @@ host_option = click.option(
     "--host", default="127.0.0.1", show_default=True, help="Address to listen on."
 )
 port_option = click.option(
-    "--port", default=8000, show_default=True, type=int, help="Port to listen on."
+    "--port",
+    default=8000,
+    show_default=True,
+    type=click.IntRange(1, 65535),
+    help="Port to listen on.",
 )
 
 

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 
+from traction.core.guard import MAX_ID, whole_number
+
 from .models import Insight
 from .ranking import BallotRow
 from .voting import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, TallyEntry
@@ -39,13 +41,13 @@ class ReopenForm(forms.Form):
 
 
 class RemoveDotsForm(forms.Form):
-    contact_id = forms.IntegerField(min_value=1, max_value=2**31 - 1)
+    contact_id = forms.IntegerField(min_value=1, max_value=MAX_ID)
     reason = forms.CharField(max_length=300, label="Why remove their dots?")
 
 
 class RoomDotForm(forms.Form):
-    contact_id = forms.IntegerField(min_value=1)
-    insight_id = forms.IntegerField(min_value=1)
+    contact_id = forms.IntegerField(min_value=1, max_value=MAX_ID)
+    insight_id = forms.IntegerField(min_value=1, max_value=MAX_ID)
     change = forms.ChoiceField(choices=[("add", "Add a dot"), ("remove", "Remove a dot")])
 
 
@@ -89,7 +91,9 @@ class PaperTallyForm(forms.Form):
                 name = cell_name(card.pk, voter.contact.pk)
                 value = self.cleaned_data.get(name) or 0
                 shown = str(self.data.get(f"was_{name}", ""))
-                before = int(shown) if shown.isdigit() else self.fields[name].initial
+                before = whole_number(shown, low=0, high=MAX_BUDGET)
+                if before is None:  # not what the page drew: take the box as untouched
+                    before = self.fields[name].initial
                 if value != before:
                     found.append(TallyEntry(card.pk, voter.contact.pk, value))
         return found

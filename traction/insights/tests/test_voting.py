@@ -922,3 +922,16 @@ def test_paper_tally_does_not_overwrite_dots_cast_meanwhile(cast: Cast, opened: 
     data = {cell: "0", f"was_{cell}": "0", f"cell_{c['idea'].pk}_{opened.gus.pk}": "1"}
     assert web(cast).post(page(cast, opened, "voting/paper/"), data).status_code == 302
     assert dots(opened) == {("mot", "ian"): 2, ("idea", "gus"): 1}
+
+
+@pytest.mark.parametrize("was", ["²", "9" * 5000, "-1", "x", ""])
+def test_paper_tally_takes_a_mangled_shown_value_like_a_missing_one(
+    cast: Cast, opened: Room, was: str
+) -> None:
+    c = opened.cards
+    cell = f"cell_{c['mot'].pk}_{opened.ian.pk}"
+    # "²" passes str.isdigit but is no number: like any value the page never drew, it counts
+    # as no shown value at all, so the box is compared with what is recorded now.
+    data = {cell: "2", f"was_{cell}": was, f"cell_{c['idea'].pk}_{opened.gus.pk}": "1"}
+    assert web(cast).post(page(cast, opened, "voting/paper/"), data).status_code == 302
+    assert dots(opened) == {("mot", "ian"): 2, ("idea", "gus"): 1}
