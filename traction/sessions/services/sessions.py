@@ -9,11 +9,11 @@ from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone
 
 from traction.core import audit, clock, events, permissions
-from traction.core.errors import ValidationFailed
+from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.text import ONE_LINE_MESSAGE, has_line_break
 from traction.core.writes import save_new, validate
@@ -206,6 +206,13 @@ def set_agenda(
     return created
 
 
+def _rehearses_already(practice: Session, other: Session) -> str:
+    return (
+        f"“{practice.title}” already rehearses “{other.title}”; a practice session rehearses "
+        "one session. Choose another practice session, or plan a new one."
+    )
+
+
 @transaction.atomic
 def link_practice(actor: Viewer, *, session: Session, practice: Session | None) -> Session:
     """Name the practice session that rehearses ``session`` (or none)."""
@@ -224,8 +231,18 @@ def link_practice(actor: Viewer, *, session: Session, practice: Session | None) 
             raise ValidationFailed.field(
                 "practice", "The practice session must come before the session."
             )
+        other = Session.objects.filter(practice=practice).exclude(pk=session.pk).first()
+        if other is not None:
+            raise ValidationFailed.field("practice", _rehearses_already(practice, other))
     session.practice = practice
-    session.save(update_fields=["practice", "updated_at"])
+    try:
+        with transaction.atomic():  # a parallel link to the same practice: the constraint decides
+            session.save(update_fields=["practice", "updated_at"])
+    except IntegrityError:
+        raise Conflict(
+            f"“{practice.title if practice else ''}” was just linked to another session; "
+            "choose another practice session."
+        ) from None
     audit.record(
         actor,
         action="session.practice_linked",

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
@@ -26,7 +27,7 @@ from traction.sessions.forms import (
     SessionFilterForm,
     SessionForm,
 )
-from traction.sessions.models import SessionKind
+from traction.sessions.models import Session, SessionKind
 
 from .common import S, _agenda_summary, _error_text, _to_detail, whole
 
@@ -89,21 +90,42 @@ def session_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     return render(request, "sessions/session_form.html", {"form": form, "session": None})
 
 
+def _practice_choices(viewer: Viewer, session: Session) -> QuerySet[Session]:
+    """The practice sessions this session may link: the program's, before it, and free (not
+    rehearsing another session; a practice session rehearses one)."""
+    return (
+        selectors.sessions(viewer, program_id=session.program_id, kind=SessionKind.PRACTICE)
+        .filter(starts_at__lt=session.starts_at)
+        .filter(Q(rehearses__isnull=True) | Q(rehearses=session))
+        .exclude(pk=session.pk)
+    )
+
+
 @workspace_view
 @require_GET
 def session_detail(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
-    session = selectors.session(viewer, session_id)
+    return _detail_page(request, viewer, selectors.session(viewer, session_id))
+
+
+def _detail_page(
+    request: HttpRequest,
+    viewer: Viewer,
+    session: Session,
+    *,
+    practice_form: PracticeForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
     agenda = selectors.agenda(session)
     can_plan = permissions.can(viewer, "session.plan", session) and not session.is_cancelled
-    practice_form = None
-    if can_plan and session.kind != SessionKind.PRACTICE:
+    if practice_form is not None:
+        practice_form.fields["practice"].queryset = _practice_choices(viewer, session)  # type: ignore[attr-defined]
+        practice_form.fields["practice"].widget.attrs.update(
+            {"aria-invalid": "true", "aria-describedby": "practice-error"}
+        )
+    elif can_plan and session.kind != SessionKind.PRACTICE:
         practice_form = PracticeForm(
             initial={"practice": session.practice_id},
-            choices=selectors.sessions(
-                viewer, program_id=session.program_id, kind=SessionKind.PRACTICE
-            )
-            .filter(starts_at__lt=session.starts_at)
-            .exclude(pk=session.pk),
+            choices=_practice_choices(viewer, session),
         )
     outreach = list(selectors.session_outreach(session, viewer).select_related("invitation"))
     for r in outreach:
@@ -137,6 +159,7 @@ def session_detail(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
             "can_ask": permissions.can(viewer, "question.ask", session),
             "sections": sections.for_page("session", viewer, session),
         },
+        status=status,
     )
 
 
@@ -259,18 +282,18 @@ def practice_link(request: HttpRequest, viewer: Viewer, session_id: int) -> Http
         ),
     )
     if not form.is_valid():
-        messages.error(request, "Choose one of the program's practice sessions.")
-        return _to_detail(request, session.pk)
+        return _detail_page(request, viewer, session, practice_form=form, status=422)
     practice = form.cleaned_data["practice"]
     try:
         services.link_practice(viewer, session=session, practice=practice)
-    except ValidationFailed as exc:
-        messages.error(request, _error_text(exc))
-    else:
-        messages.success(
-            request,
-            f"Practice session: “{practice.title}”." if practice else "No practice session now.",
-        )
+    except (ValidationFailed, Conflict) as exc:
+        form.add_error("practice", _error_text(exc).removesuffix(" Reload the page and try again."))
+        session.refresh_from_db()
+        return _detail_page(request, viewer, session, practice_form=form, status=422)
+    messages.success(
+        request,
+        f"Practice session: “{practice.title}”." if practice else "No practice session now.",
+    )
     return _to_detail(request, session.pk)
 
 
