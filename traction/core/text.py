@@ -22,3 +22,13 @@ def validate_one_line(value: str) -> None:
     """Django field validator: refuse line breaks (any Unicode line separator)."""
     if has_line_break(value):
         raise ValidationError(ONE_LINE_MESSAGE, code="line_break")
+
+
+def require_one_line(**values: object) -> None:
+    """For services: refuse any named value with a line break, whatever interface sent it
+    (``ValidationFailed`` naming the field, so forms show it beside the field)."""
+    from .errors import ValidationFailed
+
+    for field, value in values.items():
+        if isinstance(value, str) and has_line_break(value):
+            raise ValidationFailed.field(field, ONE_LINE_MESSAGE)

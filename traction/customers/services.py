@@ -11,7 +11,7 @@ from django.utils import timezone
 from traction.core import audit, events, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.text import ONE_LINE_MESSAGE, has_line_break
+from traction.core.text import require_one_line
 from traction.core.writes import save_new, versioned_update
 
 from .models import Contact, Customer, tombstone
@@ -26,13 +26,6 @@ CONTACT_FIELDS = [
     "update_cadence",
     "communication_notes",
 ]
-
-
-def _one_line(**values: object) -> None:
-    """Names and titles are one line (``traction.core.text``), whatever interface sent them."""
-    for field, value in values.items():
-        if isinstance(value, str) and has_line_break(value):
-            raise ValidationFailed.field(field, ONE_LINE_MESSAGE)
 
 
 def _refuse_archived_customer(customer: Customer, doing: str) -> None:
@@ -83,7 +76,7 @@ def create_customer(
     notes: str = "",
 ) -> Customer:
     permissions.check(actor, "customer.create")
-    _one_line(name=name)
+    require_one_line(name=name)
     _check_owner(actor, account_owner_id)
     customer = save_new(
         Customer(
@@ -112,7 +105,7 @@ def update_customer(
     """Change some of a customer's fields; refused with Conflict if ``version`` is stale."""
     permissions.check(actor, "customer.change", customer)
     _refuse_archived_customer(customer, "change it")
-    _one_line(**{k: v for k, v in changes.items() if k == "name"})
+    require_one_line(**{k: v for k, v in changes.items() if k == "name"})
     if "account_owner_id" in changes:
         # Reassigning the gatekeeper is a facilitator/admin decision, not the owner's own.
         if not permissions.can(actor, "customer.create"):
@@ -234,7 +227,7 @@ def add_contact(
     permissions.check(actor, "contact.change")  # the role may add contacts at all …
     permissions.check(actor, "customer.change", customer)  # … and to this customer
     _refuse_archived_customer(customer, "add contacts to it")
-    _one_line(name=name, title=title)
+    require_one_line(name=name, title=title)
     contact = save_new(
         Contact(
             workspace_id=customer.workspace_id,
@@ -264,7 +257,7 @@ def update_contact(
 ) -> Contact:
     permissions.check(actor, "contact.change", contact)
     _refuse_archived_contact(contact)
-    _one_line(**{k: v for k, v in changes.items() if k in ("name", "title")})
+    require_one_line(**{k: v for k, v in changes.items() if k in ("name", "title")})
     if "email" in changes:
         changes["email"] = str(changes["email"]).strip().lower()
     if (

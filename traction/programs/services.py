@@ -11,7 +11,7 @@ from django.utils import timezone
 from traction.core import audit, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Role, Viewer
-from traction.core.text import ONE_LINE_MESSAGE, has_line_break
+from traction.core.text import require_one_line
 from traction.core.writes import save_new, versioned_update
 
 from .models import Program, ProgramMember, ProgramStatus
@@ -24,13 +24,6 @@ PROGRAM_FIELDS = [
     "results_window_start",
     "results_window_end",
 ]
-
-
-def _one_line(**values: object) -> None:
-    """Names and titles are one line (``traction.core.text``), whatever interface sent them."""
-    for field, value in values.items():
-        if isinstance(value, str) and has_line_break(value):
-            raise ValidationFailed.field(field, ONE_LINE_MESSAGE)
 
 
 def _members_of_workspace(actor: Viewer, user_ids: list[int], field: str) -> None:
@@ -59,7 +52,7 @@ def create_program(
     core_team_ids: list[int] | None = None,
 ) -> Program:
     permissions.check(actor, "program.create")
-    _one_line(name=name)
+    require_one_line(name=name)
     if executive_sponsor_id is not None:
         _members_of_workspace(actor, [executive_sponsor_id], "executive_sponsor_id")
     program = save_new(
@@ -89,7 +82,7 @@ def update_program(
     actor: Viewer, *, program: Program, changes: dict[str, Any], version: int | None = None
 ) -> Program:
     permissions.check(actor, "program.change", program)
-    _one_line(**{k: v for k, v in changes.items() if k == "name"})
+    require_one_line(**{k: v for k, v in changes.items() if k == "name"})
     if changes.get("executive_sponsor_id") is not None:
         _members_of_workspace(actor, [changes["executive_sponsor_id"]], "executive_sponsor_id")
     return versioned_update(
