@@ -126,3 +126,23 @@ class LinkBallotForm(forms.Form):
 
     def rows(self) -> list[tuple[Insight, forms.BoundField]]:
         return [(card, self[f"card_{card.pk}"]) for card in self.cards]
+
+    @property
+    def dots_entered(self) -> int:
+        """The dots the page shows: what was posted when a refused ballot is drawn again,
+        else the ballot as saved. Counted as the page's script counts: ASCII digits only,
+        anything else is 0."""
+        total = 0
+        for card in self.cards:
+            name = f"card_{card.pk}"
+            if self.is_bound:
+                raw = str(self.data.get(self.add_prefix(name), "")).strip()
+                total += whole_number(raw, low=0) or 0
+            else:
+                total += self.fields[name].initial or 0
+        return total
+
+    @property
+    def dots_entered_negated(self) -> int:
+        """For the template's ``budget|add:``, which has no subtraction."""
+        return -self.dots_entered
