@@ -364,7 +364,32 @@ def worker(args: tuple[str, ...]) -> None:
     """
     setup_django()
     require_database()
+    check_task_queue()
     click.echo(describe_database())
     from django.core.management import call_command
 
     call_command("db_worker", *args)
+
+
+DATABASE_TASKS = "django_tasks_db.DatabaseBackend"
+
+
+def check_task_queue() -> None:
+    """The worker runs tasks from the database queue; settings that run each task at once
+    (the development settings) have no queue: say so and what to do, instead of a traceback."""
+    from django.conf import settings
+
+    backend = str(settings.TASKS.get("default", {}).get("BACKEND", ""))
+    if backend == DATABASE_TASKS:
+        return
+    module = os.environ.get("DJANGO_SETTINGS_MODULE", "")
+    fail(
+        f"No task queue to work on: these settings ({module}) run each task "
+        f"at once (TASKS backend {backend.rsplit('.', 1)[-1] or 'none'}), so `traction run` "
+        "sends every email as it is queued (the development settings print it on the console) "
+        "and no worker is needed.\n"
+        "To try the queue and the worker in development, start both with "
+        "TRACTION_TASKS=database:\n"
+        "  TRACTION_TASKS=database make run\n"
+        "  TRACTION_TASKS=database .venv/bin/traction worker"
+    )

@@ -1,5 +1,7 @@
 """Development default: embedded SQLite under var/, console email, debug on."""
 
+import os
+
 from .base import *  # noqa: F403
 from .base import VAR_DIR
 
@@ -9,3 +11,9 @@ ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]"]
 INTERNAL_IPS = ["127.0.0.1"]
 
 VAR_DIR.mkdir(parents=True, exist_ok=True)
+
+# Development sends each email at once (the immediate task backend in base.py, printed on the
+# console): no queue, no worker. To try the queue and `traction worker` as in production, start
+# both with TRACTION_TASKS=database (e.g. `TRACTION_TASKS=database make run`).
+if os.environ.get("TRACTION_TASKS") == "database":
+    TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
