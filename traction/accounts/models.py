@@ -220,6 +220,10 @@ class NoticeQuerySet(models.QuerySet["Notice"]):
     def unread(self) -> NoticeQuerySet:
         return self.filter(read_at__isnull=True)
 
+    def open(self) -> NoticeQuerySet:
+        """Neither read nor resolved: what the navigation's badge counts."""
+        return self.filter(read_at__isnull=True, resolved_at__isnull=True)
+
 
 class Notice(models.Model):
     """An in-app notice to one member (e.g. an outreach request waiting for their decision)."""
@@ -230,6 +234,10 @@ class Notice(models.Model):
     link = models.CharField(max_length=300, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
     read_at = models.DateTimeField(null=True, blank=True)
+    # A notice that asks for an action names it ("outreach.decide:12", "briefing.read:7"); the
+    # use-case that does the action resolves it (``resolved_at``), whoever did it.
+    action = models.CharField(max_length=80, blank=True, db_index=True)
+    resolved_at = models.DateTimeField(null=True, blank=True)
 
     objects = NoticeQuerySet.as_manager()
 

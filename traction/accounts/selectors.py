@@ -194,7 +194,8 @@ def audit_events(
 
 
 def notices(viewer: Viewer, *, unread: bool = False) -> QuerySet[Notice]:
-    """The viewer's own in-app notices in this workspace, newest first."""
+    """The viewer's own in-app notices in this workspace, newest first; ``unread``: only the
+    open ones (neither read nor resolved by doing what they asked)."""
     permissions.check(viewer, "workspace.view")
     qs = Notice.objects.filter(workspace_id=viewer.workspace_id, user_id=viewer.user_id)
-    return qs.filter(read_at__isnull=True) if unread else qs
+    return qs.open() if unread else qs

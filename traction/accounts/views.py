@@ -352,35 +352,48 @@ def token_revoke(request: HttpRequest, viewer: Viewer, token_id: int) -> HttpRes
 # --- in-app notices -------------------------------------------------------------------------
 
 
+def _notice_id(raw: str) -> int | None:
+    # Strictly ASCII digits of a 64-bit id: "²".isdigit() is True but int("²") fails.
+    return (
+        int(raw) if raw and raw.isascii() and raw.isdigit() and len(raw.lstrip("0")) <= 18 else None
+    )
+
+
+def _follow(request: HttpRequest, viewer: Viewer, notice_id: int) -> HttpResponse:
+    services.mark_notices_read(viewer, notice_id=notice_id)
+    link = selectors.notices(viewer).filter(pk=notice_id).values_list("link", flat=True).first()
+    if link and url_has_allowed_host_and_scheme(link, allowed_hosts=None):
+        return redirect(link)
+    return redirect("accounts:notices", workspace_slug=viewer_slug(request))
+
+
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def notices(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     """The viewer's own notices; POST marks them read (one, then follows its link, or all)."""
     if request.method == "POST":
-        raw = request.POST.get("notice", "")
-        # Strictly ASCII digits of a 64-bit id: "²".isdigit() is True but int("²") fails.
-        notice_id = (
-            int(raw)
-            if raw and raw.isascii() and raw.isdigit() and len(raw.lstrip("0")) <= 18
-            else None
-        )
-        services.mark_notices_read(viewer, notice_id=notice_id)
+        notice_id = _notice_id(request.POST.get("notice", ""))
         if notice_id is not None:
-            link = (
-                selectors.notices(viewer)
-                .filter(pk=notice_id)
-                .values_list("link", flat=True)
-                .first()
-            )
-            if link and url_has_allowed_host_and_scheme(link, allowed_hosts=None):
-                return redirect(link)
+            return _follow(request, viewer, notice_id)
+        services.mark_notices_read(viewer)
         return redirect("accounts:notices", workspace_slug=viewer_slug(request))
     found = list(selectors.notices(viewer)[:100])
     return render(
         request,
         "accounts/notices.html",
-        {"notices": found, "unread": sum(1 for n in found if n.read_at is None)},
+        {
+            "notices": found,
+            "unread": sum(1 for n in found if n.read_at is None and n.resolved_at is None),
+        },
     )
+
+
+@workspace_view
+@require_GET
+def notice_open(request: HttpRequest, viewer: Viewer, notice_id: int) -> HttpResponse:
+    """A notice's "Open" link (a real link, so it opens in a new tab too): marks the viewer's
+    own notice read and follows its link; another's notice is just the notices page."""
+    return _follow(request, viewer, notice_id)
 
 
 def viewer_slug(request: HttpRequest) -> str:

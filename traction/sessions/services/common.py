@@ -12,13 +12,33 @@ from traction.core.errors import ValidationFailed
 from traction.sessions.models import Session
 
 
-def _notify(user_id: int | None, workspace_id: int, text: str, link: str) -> None:
+def _notify(user_id: int | None, workspace_id: int, text: str, link: str, action: str = "") -> None:
+    """A notice to one member; ``action`` names what it asks them to do (``_resolve`` clears it)."""
     from traction.accounts.models import Notice
 
     if user_id is not None:
         Notice.objects.create(
-            workspace_id=workspace_id, user_id=user_id, text=text[:300], link=link
+            workspace_id=workspace_id, user_id=user_id, text=text[:300], link=link, action=action
         )
+
+
+def _resolve(action: str) -> int:
+    """The action a notice asked for is done (by whoever did it): it is no longer new."""
+    from django.utils import timezone
+
+    from traction.accounts.models import Notice
+
+    return Notice.objects.filter(action=action, resolved_at__isnull=True).update(
+        resolved_at=timezone.now()
+    )
+
+
+def decide_action(request_id: int) -> str:
+    return f"outreach.decide:{request_id}"
+
+
+def briefing_action(participant_id: int) -> str:
+    return f"briefing.read:{participant_id}"
 
 
 def _on_commit(task: Any, *args: Any) -> None:

@@ -15,7 +15,7 @@ from traction.core.permissions import Viewer
 from traction.customers.models import Contact
 from traction.sessions.models import OutreachRequest, OutreachStatus, Session
 
-from .common import _notify, _on_commit, _open, _slug
+from .common import _notify, _on_commit, _open, _resolve, _slug, decide_action
 
 # --- gatekeeping ------------------------------------------------------------------------------
 
@@ -90,6 +90,7 @@ def request_outreach(
         session.workspace_id,
         f"Approval needed: invite {contact.name} ({contact.customer.name}) to “{session.title}”.",
         link,
+        action=decide_action(request.pk),
     )
     _on_commit(deliver_outreach_request, request.pk, link)
     return request
@@ -123,6 +124,7 @@ def decide_outreach(
     request.decided_by_id = actor.user_id
     request.decided_at = timezone.now()
     request.save()
+    _resolve(decide_action(request.pk))
     audit.record(
         actor,
         action="outreach.approved" if approve else "outreach.declined",
@@ -162,6 +164,7 @@ def waive_outreach(actor: Viewer, *, request: OutreachRequest, reason: str) -> O
     request.decided_by_id = actor.user_id
     request.decided_at = timezone.now()
     request.save()
+    _resolve(decide_action(request.pk))
     audit.record(actor, action="outreach.waived", obj=request, reason=request.reason)
     _on_commit(deliver_outreach_decision, request.pk, _decide_link(request))
     _notify(

@@ -37,7 +37,7 @@ from traction.sessions.models import (
     TopQuestion,
 )
 
-from .common import _notify, _on_commit, _open, _slug
+from .common import _notify, _on_commit, _open, _resolve, _slug, decide_action
 
 
 def move_pending_outreach(
@@ -61,6 +61,7 @@ def move_pending_outreach(
         before = request.account_owner_id
         request.account_owner_id = new_owner_id
         request.save(update_fields=["account_owner"])
+        _resolve(decide_action(request.pk))  # no longer the previous owner's to decide
         audit.record(
             actor,
             action="outreach.reassigned",
@@ -77,6 +78,7 @@ def move_pending_outreach(
             f"Approval needed (you now own {customer.name}): invite {request.contact.name} "
             f"to “{request.session.title}”.",
             link,
+            action=decide_action(request.pk),
         )
         _on_commit(deliver_outreach_request, request.pk, link)
 

@@ -13,7 +13,7 @@ from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.sessions.models import Participant, ParticipantRole, Session
 
-from .common import _notify, _slug
+from .common import _notify, _resolve, _slug, briefing_action
 
 # --- internal participants, briefings, practice -------------------------------------------------
 
@@ -49,6 +49,7 @@ def add_participant(actor: Viewer, *, session: Session, user_id: int, role: str)
             f"You are {participant.get_role_display().lower()} in “{session.title}”: "
             "read your briefing.",
             reverse("sessions:briefing", args=[_slug(session.workspace_id), session.pk]),
+            action=briefing_action(participant.pk),
         )
     return participant
 
@@ -61,6 +62,7 @@ def acknowledge_briefing(actor: Viewer, *, participant: Participant) -> Particip
         participant.briefing_acknowledged_at = timezone.now()
         participant.save(update_fields=["briefing_acknowledged_at"])
         audit.record(actor, action="briefing.acknowledged", obj=participant.session)
+    _resolve(briefing_action(participant.pk))
     return participant
 
 
