@@ -181,6 +181,15 @@ def options_from_post(data: Any) -> ImportOptions:
     return ImportOptions(scenario_id=number(data.get("scenario")), columns=columns or None)
 
 
+REVIEW_FORM = "review-form"
+
+
+def review_prefix(insight_id: int) -> str:
+    """Each row's fields are named ``c<id>-kind`` and ``c<id>-step``: they all belong to the
+    queue's one form, so the bulk buttons send what every ticked row shows."""
+    return f"c{insight_id}"
+
+
 class ReviewEditForm(forms.Form):
     """Inline correction of a candidate's type and step in the review queue."""
 
@@ -188,7 +197,10 @@ class ReviewEditForm(forms.Form):
     step = forms.ChoiceField(required=False, label="Step")
 
     def __init__(self, *args: Any, steps: Sequence[Step], **kwargs: Any) -> None:
+        kwargs.setdefault("auto_id", "%s")
         super().__init__(*args, **kwargs)
+        for name in ("kind", "step"):
+            self.fields[name].widget.attrs["form"] = REVIEW_FORM
         field = self.fields["step"]
         assert isinstance(field, forms.ChoiceField)
         several = len({s.scenario_id for s in steps}) > 1
@@ -201,6 +213,11 @@ class ReviewEditForm(forms.Form):
             )
             for s in steps
         ]
+
+    def changes(self) -> dict[str, Any]:
+        """The service's words for what the row shows (valid forms only)."""
+        step = self.cleaned_data["step"]
+        return {"kind": self.cleaned_data["kind"], "step_id": int(step) if step else None}
 
 
 class ReviewDecisionForm(forms.Form):

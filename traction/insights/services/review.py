@@ -1,11 +1,13 @@
-"""Use-cases of the review queue: accept or discard imported candidates, and merge insights
-of a session into one card (each keeps its words and speaker as a contributor; tags and
-votes follow). Both check ``insight.import``.
+"""Use-cases of the review queue: accept or discard imported candidates (with the type and
+step corrections shown beside them), put discarded ones back, and merge insights of a session
+into one card (each keeps its words and speaker as a contributor; tags and votes follow).
+All check ``insight.import``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from django.db import transaction
 from django.db.models import F, Sum
@@ -16,7 +18,11 @@ from traction.core.permissions import Viewer
 from traction.insights.models import Insight, InsightStatus, Vote
 from traction.sessions.models import Session
 
+from .capture import update_insight
 from .common import MAX_TAGS, normalize_tags
+
+Corrections = Mapping[int, Mapping[str, Any]]
+"""Per insight id, the ``kind`` and ``step_id`` the reviewer sees on screen."""
 
 # --- the review queue -------------------------------------------------------------------------
 
@@ -30,11 +36,42 @@ def _candidates(session: Session, insight_ids: Sequence[int]) -> list[Insight]:
     return found
 
 
+def _correct(actor: Viewer, found: Sequence[Insight], corrections: Corrections | None) -> None:
+    """Apply the type and step shown on screen to the candidates being decided, so a
+    correction nobody saved row by row is not lost; one refused correction refuses all."""
+    for insight in found:
+        wanted = (corrections or {}).get(insight.pk)
+        if not wanted or insight.status != InsightStatus.CANDIDATE:
+            continue
+        changes = {
+            name: value
+            for name, value in wanted.items()
+            if name in ("kind", "step_id") and getattr(insight, name) != value
+        }
+        if not changes:
+            continue
+        try:
+            update_insight(actor, insight=insight, changes=changes)
+        except ValidationFailed as exc:
+            line = f"Line {insight.source_line}: " if insight.source_line else ""
+            raise ValidationFailed(
+                {name: [line + m for m in ms] for name, ms in exc.errors.items()}
+            ) from exc
+
+
 @transaction.atomic
 def review_insights(
-    actor: Viewer, *, session: Session, insight_ids: Sequence[int], decision: str
+    actor: Viewer,
+    *,
+    session: Session,
+    insight_ids: Sequence[int],
+    decision: str,
+    corrections: Corrections | None = None,
 ) -> int:
-    """Accept or discard candidates from the review queue; returns how many changed."""
+    """Accept or discard candidates from the review queue; returns how many changed.
+
+    Accepting first applies ``corrections`` (type and step per candidate, as shown on the
+    reviewer's screen) in the same transaction."""
     permissions.check(actor, "insight.import", session)
     if decision not in ("accept", "discard"):
         raise ValidationFailed.field("decision", "Say “accept” or “discard”.")
@@ -42,6 +79,8 @@ def review_insights(
         raise ValidationFailed.field("insight_ids", "Pick at least one insight.")
     target = InsightStatus.ACCEPTED if decision == "accept" else InsightStatus.DISCARDED
     found = _candidates(session, insight_ids)
+    if decision == "accept":
+        _correct(actor, found, corrections)
     changing = [i.pk for i in found if i.status == InsightStatus.CANDIDATE]
     wrong = [i.pk for i in found if i.status != InsightStatus.CANDIDATE]
     if wrong and not changing:
@@ -57,7 +96,33 @@ def review_insights(
 
 
 @transaction.atomic
-def merge_insights(actor: Viewer, *, into: Insight, others: Sequence[int]) -> Insight:
+def restore_insights(actor: Viewer, *, session: Session, insight_ids: Sequence[int]) -> int:
+    """Undo a discard: discarded insights of the session go back to the review queue as
+    candidates; returns how many did."""
+    permissions.check(actor, "insight.import", session)
+    if not insight_ids:
+        raise ValidationFailed.field("insight_ids", "Pick at least one insight.")
+    found = _candidates(session, insight_ids)
+    changing = [i.pk for i in found if i.status == InsightStatus.DISCARDED]
+    if not changing:
+        raise ValidationFailed.field(
+            "insight_ids", "None of these insights is discarded; nothing to put back."
+        )
+    Insight.objects.filter(pk__in=changing).update(
+        status=InsightStatus.CANDIDATE, version=F("version") + 1
+    )
+    audit.record(actor, action="insights.restored", obj=session, changes={"insights": changing})
+    return len(changing)
+
+
+@transaction.atomic
+def merge_insights(
+    actor: Viewer,
+    *,
+    into: Insight,
+    others: Sequence[int],
+    corrections: Corrections | None = None,
+) -> Insight:
     """Fold other insights of the same session into one card.
 
     Attribution survives: the card's own words, speaker and organisation are not rewritten;
@@ -69,12 +134,17 @@ def merge_insights(actor: Viewer, *, into: Insight, others: Sequence[int]) -> In
     already merged or discarded, on either side; and dots that would land on a card that
     cannot be voted on (``Insight.is_votable``). Otherwise each customer's dots on the
     merged cards move to the card, so what a customer has spent is what the ranking shows.
+
+    ``corrections`` (type and step per candidate, as on the reviewer's screen) are applied
+    first, in the same transaction, so the kept card has what the reviewer chose.
     """
     session = into.session
     permissions.check(actor, "insight.import", session)
     ids = [i for i in dict.fromkeys(others) if i != into.pk]
     if not ids:
         raise ValidationFailed.field("others", "Pick at least one other insight to merge.")
+    if corrections:
+        _correct(actor, _candidates(session, [into.pk, *ids]), corrections)
     found = {i.pk: i for i in _candidates(session, ids)}
     into = Insight.objects.select_for_update().get(pk=into.pk)
     closed = (InsightStatus.MERGED, InsightStatus.DISCARDED)

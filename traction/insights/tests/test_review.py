@@ -149,12 +149,12 @@ def test_the_review_queue_accepts_discards_merges_and_edits(room: Room) -> None:
 
     edit = client.post(
         url(room, "review_edit", candidate_id=c.pk),
-        {"kind": "issue", "step": str(room.steps[1].pk)},
+        {f"c{c.pk}-kind": "issue", f"c{c.pk}-step": str(room.steps[1].pk)},
         headers={"HX-Request": "true"},
     )
     assert edit.status_code == 200
     assert f'id="candidate-{c.pk}"' in edit.content.decode()
-    assert "Saved." in text(edit)
+    assert f"Line {c.source_line} saved: Issue, step 2. {room.steps[1].title}." in text(edit)
     c.refresh_from_db()
     assert (c.kind, c.step_id, c.status) == ("issue", room.steps[1].pk, "candidate")
 
@@ -169,6 +169,115 @@ def test_the_review_queue_accepts_discards_merges_and_edits(room: Room) -> None:
     empty = client.get(url(room, "review", session_id=room.session.pk))
     assert "Nothing waiting for review." in text(empty)
     assert "Everything imported so far has been reviewed." in text(empty)
+
+
+def _three_candidates(room: Room) -> list[Insight]:
+    imports.import_file(
+        room.cast.viewer("core_team"),
+        session=room.session,
+        stream=io.BytesIO(ZOOM.encode()),
+        filename="zoom.vtt",
+    )
+    return list(Insight.objects.order_by("source_line"))
+
+
+def test_accept_ticked_applies_the_type_and_step_shown_even_unsaved(room: Room) -> None:
+    """Issue 11: a row's type and step changed on screen, then "Accept ticked" without the
+    row's Save, was accepted as it was imported (a quote with no step)."""
+    a, b, c = _three_candidates(room)
+    assert (a.kind, a.step_id) == ("quote", None)
+    client = signed_in(room)
+    page = client.get(url(room, "review", session_id=room.session.pk)).content.decode()
+    # Every row's fields belong to the bulk form, so they travel with its buttons.
+    assert f'name="c{a.pk}-kind"' in page and 'form="review-form"' in page
+    response = client.post(
+        url(room, "review_decide", session_id=room.session.pk),
+        {
+            "action": "accept",
+            "ids": [str(a.pk), str(b.pk)],
+            f"c{a.pk}-kind": "issue",
+            f"c{a.pk}-step": str(room.steps[2].pk),
+            f"c{b.pk}-kind": b.kind,
+            f"c{b.pk}-step": "",
+            f"c{c.pk}-kind": "idea",  # not ticked: left as it was
+            f"c{c.pk}-step": str(room.steps[0].pk),
+        },
+        follow=True,
+    )
+    assert "2 candidate(s) accepted onto the map." in text(response)
+    assert list(Insight.objects.order_by("source_line").values_list("kind", "step", "status")) == [
+        ("issue", room.steps[2].pk, "accepted"),
+        (b.kind, None, "accepted"),
+        (c.kind, None, "candidate"),
+    ]
+
+
+def test_a_refused_correction_refuses_the_whole_bulk_action(room: Room) -> None:
+    a, b, _ = _three_candidates(room)
+    client = signed_in(room)
+    response = client.post(
+        url(room, "review_decide", session_id=room.session.pk),
+        {"action": "accept", "ids": [str(a.pk), str(b.pk)], f"c{a.pk}-kind": "gossip"},
+        follow=True,
+    )
+    assert "Select a valid choice. gossip is not one of the available choices." in text(response)
+    assert set(Insight.objects.values_list("kind", "status")) == {("quote", "candidate")}
+
+
+def test_merge_keeps_the_type_and_step_shown_on_the_first_row(room: Room) -> None:
+    a, _, c = _three_candidates(room)
+    client = signed_in(room)
+    client.post(
+        url(room, "review_decide", session_id=room.session.pk),
+        {
+            "action": "merge",
+            "ids": [str(a.pk), str(c.pk)],
+            f"c{a.pk}-kind": "moment_of_truth",
+            f"c{a.pk}-step": str(room.steps[1].pk),
+        },
+    )
+    a.refresh_from_db()
+    assert (a.kind, a.step_id, a.status) == ("moment_of_truth", room.steps[1].pk, "candidate")
+    assert Insight.objects.get(pk=c.pk).status == "merged"
+
+
+def test_a_discard_can_be_undone(room: Room) -> None:
+    a, b, c = _three_candidates(room)
+    client = signed_in(room)
+    response = client.post(
+        url(room, "review_decide", session_id=room.session.pk),
+        {"action": "discard", "ids": [str(a.pk), str(b.pk)]},
+    )
+    assert response.status_code == 302
+    assert response["Location"] == (
+        url(room, "review", session_id=room.session.pk) + f"?discarded={a.pk},{b.pk}#undo"
+    )
+    page = client.get(response["Location"])
+    assert "2 candidates discarded. Undo" in text(page)
+    assert "Discarded (2): put one back" in text(page)
+    restore = url(room, "review_restore", session_id=room.session.pk)
+    assert f'name="ids" value="{a.pk},{b.pk}"' in page.content.decode()
+    back = client.post(restore, {"ids": f"{a.pk},{b.pk}"}, follow=True)
+    assert "2 candidate(s) back in the queue." in text(back)
+    assert set(Insight.objects.values_list("status", flat=True)) == {"candidate"}
+    # Only discarded rows of this session come back; a candidate is refused with a message.
+    again = client.post(restore, {"ids": str(c.pk)}, follow=True)
+    assert "None of these insights is discarded; nothing to put back." in text(again)
+    assert set(Insight.objects.values_list("status", flat=True)) == {"candidate"}
+
+
+def test_an_observer_cannot_put_a_discarded_row_back(room: Room) -> None:
+    a, _, _ = _three_candidates(room)
+    client = signed_in(room)
+    client.post(
+        url(room, "review_decide", session_id=room.session.pk),
+        {"action": "discard", "ids": [str(a.pk)]},
+    )
+    response = signed_in(room, "observer").post(
+        url(room, "review_restore", session_id=room.session.pk), {"ids": str(a.pk)}
+    )
+    assert response.status_code == 403
+    assert Insight.objects.get(pk=a.pk).status == "discarded"
 
 
 def test_deciding_nothing_says_so(room: Room) -> None:

@@ -21,13 +21,14 @@ from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import path
+from django.urls import path, reverse
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts.decorators import workspace_view
 from traction.accounts.forms import apply_domain_errors
 from traction.core.errors import DomainError, ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.insights import imports, selectors, services
 from traction.insights.forms_imports import (
@@ -36,8 +37,10 @@ from traction.insights.forms_imports import (
     ReviewEditForm,
     UploadForm,
     options_from_post,
+    review_prefix,
 )
-from traction.insights.models import Insight, InsightKind, Step
+from traction.insights.models import Insight, InsightKind, InsightStatus, Step
+from traction.insights.services.review import restore_insights
 from traction.sessions.models import Session
 
 REVIEW_PAGE = 200
@@ -276,26 +279,48 @@ def _session_steps(session: Session) -> list[Step]:
     )
 
 
-def _row_context(insight: Insight, steps: list[Step], form: ReviewEditForm | None = None) -> Any:
+def _row_context(
+    insight: Insight,
+    steps: list[Step],
+    form: ReviewEditForm | None = None,
+    *,
+    ticked: bool = False,
+) -> Any:
     if form is None:
         form = ReviewEditForm(
             initial={"kind": insight.kind, "step": str(insight.step_id or "")},
             steps=steps,
-            auto_id=f"c{insight.pk}-%s",
+            prefix=review_prefix(insight.pk),
         )
-    return {"insight": insight, "edit": form}
+    return {"insight": insight, "edit": form, "ticked": ticked}
+
+
+def _discarded(session: Session) -> list[Insight]:
+    """The session's discarded rows, in file order, for "Put back"."""
+    return list(
+        Insight.objects.filter(session=session, status=InsightStatus.DISCARDED)
+        .select_related("batch")
+        .order_by("batch_id", "source_line", "pk")[:REVIEW_PAGE]
+    )
+
+
+def _ids(raw: str) -> list[int]:
+    found = (whole_number(part.strip()) for part in raw.split(","))
+    return [i for i in found if i is not None][:REVIEW_PAGE]
 
 
 @workspace_view
 @require_GET
 def review(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
-    """The candidates waiting for review, in file order."""
+    """The candidates waiting for review, in file order; after a discard, its undo."""
     session = selectors.session_for(viewer, session_id, "insight.import")
     steps = _session_steps(session)
     page = Paginator(
         imports.review_queue(session).select_related("speaker_contact", "customer"),
         REVIEW_PAGE,
     ).get_page(request.GET.get("page"))
+    discarded = _discarded(session)
+    undo = [i.pk for i in discarded if i.pk in set(_ids(request.GET.get("discarded", "")))]
     return render(
         request,
         "insights/review.html",
@@ -305,14 +330,36 @@ def review(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRespons
             "rows": [_row_context(i, steps) for i in page.object_list],
             "kinds": InsightKind.choices,
             "has_imports": selectors.imports(session).exists(),
+            "discarded": discarded,
+            "undo": ",".join(str(i) for i in undo),
+            "undo_count": len(undo),
         },
     )
+
+
+def _corrections(
+    request: HttpRequest, ids: list[int], steps: list[Step]
+) -> tuple[dict[int, dict[str, Any]], list[str]]:
+    """What each ticked row shows (its type and step fields travel with the bulk action);
+    a row whose fields are not in the post is left as saved."""
+    found: dict[int, dict[str, Any]] = {}
+    errors: list[str] = []
+    for pk in ids:
+        form = ReviewEditForm(request.POST, steps=steps, prefix=review_prefix(pk))
+        if f"{form.prefix}-kind" not in request.POST:
+            continue
+        if form.is_valid():
+            found[pk] = form.changes()
+        else:
+            errors += [str(m) for ms in form.errors.values() for m in ms]
+    return found, errors
 
 
 @workspace_view
 @require_POST
 def review_decide(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
-    """Accept, discard or merge the ticked candidates (merge: into the first ticked)."""
+    """Accept, discard or merge the ticked candidates (merge: into the first ticked), each
+    with the type and step its row shows, saved or not."""
     session = selectors.session_for(viewer, session_id, "insight.import")
     queue = list(imports.review_queue(session).values_list("pk", flat=True))
     form = ReviewDecisionForm(request.POST, candidate_ids=queue)
@@ -325,20 +372,38 @@ def review_decide(request: HttpRequest, viewer: Viewer, session_id: int) -> Http
     if not ids:
         messages.error(request, "Tick at least one candidate first.")
         return back
+    corrections, wrong = _corrections(request, ids, _session_steps(session))
+    if wrong and action != "discard":
+        messages.error(request, " ".join(wrong))
+        return back
     try:
         if action == "merge":
             ordered = sorted(ids, key=queue.index)
             into = Insight.objects.get(pk=ordered[0])
-            services.merge_insights(viewer, into=into, others=ordered[1:])
+            services.merge_insights(viewer, into=into, others=ordered[1:], corrections=corrections)
             messages.success(
                 request, f"Merged {len(ordered) - 1} candidate(s) into the first one ticked."
             )
         else:
             changed = services.review_insights(
-                viewer, session=session, insight_ids=ids, decision=action
+                viewer,
+                session=session,
+                insight_ids=ids,
+                decision=action,
+                corrections=corrections,
             )
-            done = "accepted onto the map" if action == "accept" else "discarded"
-            messages.success(request, f"{changed} candidate(s) {done}.")
+            if action == "discard":
+                messages.success(request, f"{changed} candidate(s) discarded.")
+                return redirect(
+                    reverse(
+                        "insights:review",
+                        kwargs={"workspace_slug": _slug(request), "session_id": session.pk},
+                    )
+                    + "?discarded="
+                    + ",".join(str(i) for i in ids)
+                    + "#undo"
+                )
+            messages.success(request, f"{changed} candidate(s) accepted onto the map.")
     except DomainError as exc:
         errors = exc.errors if isinstance(exc, ValidationFailed) else {"": [exc.message]}
         messages.error(request, " ".join(m for ms in errors.values() for m in ms))
@@ -347,36 +412,54 @@ def review_decide(request: HttpRequest, viewer: Viewer, session_id: int) -> Http
 
 @workspace_view
 @require_POST
+def review_restore(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    """Undo a discard: the rows go back to the queue as candidates."""
+    session = selectors.session_for(viewer, session_id, "insight.import")
+    ids = _ids(",".join(request.POST.getlist("ids")))
+    try:
+        restored = restore_insights(viewer, session=session, insight_ids=ids)
+    except DomainError as exc:
+        errors = exc.errors if isinstance(exc, ValidationFailed) else {"": [exc.message]}
+        messages.error(request, " ".join(m for ms in errors.values() for m in ms))
+    else:
+        messages.success(request, f"{restored} candidate(s) back in the queue.")
+    return redirect("insights:review", workspace_slug=_slug(request), session_id=session.pk)
+
+
+def _saved_text(insight: Insight) -> str:
+    step = f"step {insight.step.position}. {insight.step.title}" if insight.step else "no step"
+    line = f"Line {insight.source_line}" if insight.source_line else "Candidate"
+    return f"{line} saved: {insight.get_kind_display()}, {step}."
+
+
+@workspace_view
+@require_POST
 def review_edit(request: HttpRequest, viewer: Viewer, candidate_id: int) -> HttpResponse:
-    """Correct one candidate's type and step; with htmx, the row comes back in place."""
+    """Correct one candidate's type and step; with htmx, the row comes back in place with a
+    visible "saved" line (and its tick as it was)."""
     insight = selectors.insight(viewer, candidate_id, "insight.import")
     session = insight.session
     steps = _session_steps(session)
-    form = ReviewEditForm(request.POST, steps=steps, auto_id=f"c{insight.pk}-%s")
+    form = ReviewEditForm(request.POST, steps=steps, prefix=review_prefix(insight.pk))
     saved = False
     if form.is_valid():
         try:
-            insight = services.update_insight(
-                viewer,
-                insight=insight,
-                changes={
-                    "kind": form.cleaned_data["kind"],
-                    "step_id": int(form.cleaned_data["step"])
-                    if form.cleaned_data["step"]
-                    else None,
-                },
-            )
+            insight = services.update_insight(viewer, insight=insight, changes=form.changes())
             saved = True
         except DomainError as exc:
             apply_domain_errors(form, exc, {"step_id": "step"})
+    insight = Insight.objects.select_related("step", "batch").get(pk=insight.pk)
     if request.htmx:  # type: ignore[attr-defined]
-        insight = Insight.objects.select_related("step", "batch").get(pk=insight.pk)
-        context = {**_row_context(insight, steps, None if saved else form), "saved": saved}
+        ticked = str(insight.pk) in request.POST.getlist("ids")
+        context = {
+            **_row_context(insight, steps, None if saved else form, ticked=ticked),
+            "saved": _saved_text(insight) if saved else "",
+        }
         return render(
             request, "insights/review.html#candidate", context, status=200 if saved else 422
         )
     if saved:
-        messages.success(request, "Candidate corrected.")
+        messages.success(request, _saved_text(insight))
     else:
         messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
     return redirect("insights:review", workspace_slug=_slug(request), session_id=session.pk)
@@ -388,5 +471,6 @@ urlpatterns = [
     path(S + "import/confirm/", import_confirm, name="import_confirm"),
     path(S + "review/", review, name="review"),
     path(S + "review/decide/", review_decide, name="review_decide"),
+    path(S + "review/restore/", review_restore, name="review_restore"),
     path("candidates/<int:candidate_id>/edit/", review_edit, name="review_edit"),
 ]
