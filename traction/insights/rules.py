@@ -7,9 +7,12 @@ signed link, which needs no account (see ``links.py``): the link makes them a cu
 principal of the same policy, and ``ballot.view`` / ``ballot.cast`` say what it reaches —
 their own invitation's ballot, and their own session's round while it is open.
 
-Which insights a viewer may see is decided here and nowhere else (``_insight_of_mine``,
-used through ``permissions.scope(viewer, "insight.view", ...)``): the map, the lists,
-search, the voting results, the room screen and every count are filtered by it.
+Which insights a viewer may see is decided here and nowhere else (``visible_insights``:
+``_insight_of_mine`` through ``permissions.scope(viewer, "insight.view", ...)``, and never a
+row of an import still being written): the map, the lists, search, the voting results, the
+room screen and every count are filtered by it. Which customers' people and votes a viewer
+may identify is the customers' rule ``customer.identify`` (``visible_customer_ids``), the
+same one sessions read for invitations and outreach.
 """
 
 from __future__ import annotations
