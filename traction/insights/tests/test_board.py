@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from django.test import Client
 from django.urls import reverse
@@ -172,6 +174,18 @@ def test_the_steps_page_adds_moves_merges_and_removes(room: Room) -> None:
     assert "Pick the step to merge into this one." in html(bad)
     listing = client.get(page)
     assert "Kick-off" in html(listing)
+
+
+def test_the_steps_page_lists_an_inserted_step_in_its_place(room: Room) -> None:
+    """Issue 11: the page's list (with an aggregate) ignored the model's ordering, so a step
+    inserted at 2 was listed last and the arrows seemed to act on the wrong neighbours."""
+    client = client_for(room, "facilitator")
+    steps = url("steps", room.scenario.pk)
+    client.post(steps, {"action": "add", "title": "Kick-off call", "position": "2"})
+    page = html(client.get(steps))
+    titles = re.findall(r'name="title" value="([^"]*)"', page)
+    assert titles == ["Sign the contract", "Kick-off call", "Set up billing", "First invoice"]
+    assert re.findall(r'<td class="num">(\d+)</td>\s*<td>\s*<form', page) == ["1", "2", "3", "4"]
 
 
 def test_editing_an_insight_moves_it_and_changes_its_speaker(room: Room) -> None:

@@ -298,10 +298,12 @@ def steps(request: HttpRequest, viewer: Viewer, scenario_id: int) -> HttpRespons
             error = " ".join(str(e) for e in form.errors["title"])
         else:
             error = "That change could not be read; use the buttons on this page."
+    # In position order, said explicitly: a query with an aggregate ignores Meta.ordering,
+    # which listed a step inserted at 2 last (1, 3, 4, 5, 6, 2) and misplaced its arrows.
     step_list = list(
         scenario.steps.annotate(
             insight_count=Count("insights", filter=Q(insights__status=InsightStatus.ACCEPTED))
-        )
+        ).order_by("position", "id")
     )
     return render(
         request,
