@@ -7,11 +7,14 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Iterator
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from aiosmtpd.controller import Controller
 from django.test import Client
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from tests.email.conftest import SmtpServer, _free_port
 from tests.email.test_invitation_delivery import RefusingHandler
@@ -20,7 +23,7 @@ from traction.core.errors import PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.customers.models import Contact
-from traction.insights import link_mail, links, voting
+from traction.insights import link_mail, links, tasks, voting
 from traction.insights.models import LinkDelivery
 from traction.insights.tests.conftest import Room, build_room
 from traction.sessions.models import Invitation, RsvpStatus
@@ -289,7 +292,7 @@ def test_a_refused_link_is_recorded_as_not_delivered_with_the_reason(
     queued = AuditEvent.objects.get(action="voting.links_queued")
     assert sorted(queued.changes["queued"]) == sorted([room.gina.pk, room.ivy.pk])
     failed = AuditEvent.objects.get(action="voting.link_not_delivered")
-    assert (failed.changes, failed.reason) == ({"contact": room.gina.pk}, REFUSED)
+    assert (failed.changes, failed.reason) == ({"contact": room.gina.pk, "retry": False}, REFUSED)
     assert [
         e.changes["contact"] for e in AuditEvent.objects.filter(action="voting.link_delivered")
     ] == [room.ivy.pk]
@@ -342,3 +345,26 @@ def test_a_link_is_queued_until_the_task_runs(
     for callback in queued:
         callback()
     assert [d.status for d in LinkDelivery.objects.all()] == ["delivered"]
+
+
+def test_an_unreachable_server_is_not_delivered_and_tried_again_later(
+    smtp_server: SmtpServer, opened: Room, settings: Any
+) -> None:
+    room = opened
+    with_queue = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    settings.TASKS = with_queue
+    settings.EMAIL_PORT = _free_port("127.0.0.1")  # nobody listens there
+    link_mail.email_voting_links(
+        room.cast.viewer("facilitator"), session=room.session, contact_ids=[room.ivy.pk]
+    )
+    tasks.deliver_voting_link.call(room.ivy_invitation.pk)
+    found = LinkDelivery.objects.get()
+    assert found.status == "failed"
+    assert found.error.startswith(
+        "Voting link not delivered: the mail server could not be reached ("
+    )
+    assert "Traction tries again at" in found.error
+    retry = DBTaskResult.objects.get(args_kwargs__args=[room.ivy_invitation.pk, 2])
+    assert retry.run_after > timezone.now() + timedelta(seconds=50)
+    event = AuditEvent.objects.get(action="voting.link_not_delivered")
+    assert event.changes == {"contact": room.ivy.pk, "retry": True}

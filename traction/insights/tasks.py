@@ -6,8 +6,9 @@ open, to a contact still invited (not declined) who still consents to be contact
 
 Each voting link's delivery is recorded (``LinkDelivery``, queued by ``link_mail``):
 delivered once the mail server accepted it, or not delivered with the mail server's
-reason, explained as for invitations (``sessions.tasks.explain_failure``). A failed link is
-sent again by emailing the links again from the voting page.
+reason, explained as for invitations (``sessions.tasks.explain_failure``); a temporary
+failure (server unreachable, 4xx) is tried again later as invitations are
+(``sessions.tasks.retry_at``), a refusal is final until the facilitator emails it again.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django_tasks import task
 
 from traction.core import audit
 from traction.sessions.models import DeliveryStatus, Invitation
-from traction.sessions.tasks import explain_failure
+from traction.sessions.tasks import explain_failure, retry_at
 
 from . import emails, ranking
 from .link_mail import why_not_emailed
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 
 @task()
-def deliver_voting_link(invitation_id: int) -> int:
+def deliver_voting_link(invitation_id: int, attempt: int = 1) -> int:
     """Send the invitation's contact their personal voting link, and record whether it went
     (0: nothing sent; why is recorded for the facilitator and logged)."""
     invitation = (
@@ -54,8 +55,13 @@ def deliver_voting_link(invitation_id: int) -> int:
         if not sent:
             raise smtplib.SMTPException("The mail backend accepted no message.")
     except (smtplib.SMTPException, OSError) as exc:
-        _permanent, why = explain_failure(exc)
-        _not_delivered(voting, invitation, f"Voting link not delivered: {why}")
+        permanent, why = explain_failure(exc)
+        text = f"Voting link not delivered: {why}"
+        again = retry_at(permanent, attempt)
+        if again is not None:
+            deliver_voting_link.using(run_after=again).enqueue(invitation.pk, attempt + 1)
+            text += f" Traction tries again at {again:%H:%M} UTC."
+        _not_delivered(voting, invitation, text, retry=again is not None)
         return 0
     LinkDelivery.objects.filter(round=voting, invitation=invitation).update(
         status=DeliveryStatus.DELIVERED,
@@ -72,7 +78,9 @@ def deliver_voting_link(invitation_id: int) -> int:
     return sent
 
 
-def _not_delivered(voting: VotingRound, invitation: Invitation, text: str) -> None:
+def _not_delivered(
+    voting: VotingRound, invitation: Invitation, text: str, *, retry: bool = False
+) -> None:
     LinkDelivery.objects.filter(round=voting, invitation=invitation).update(
         status=DeliveryStatus.FAILED,
         error=text[:500],
@@ -83,7 +91,7 @@ def _not_delivered(voting: VotingRound, invitation: Invitation, text: str) -> No
         None,
         action="voting.link_not_delivered",
         obj=voting,
-        changes={"contact": invitation.contact_id},
+        changes={"contact": invitation.contact_id, "retry": retry},
         reason=text,
     )
     logger.warning("Invitation %s: %s", invitation.pk, text)

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import logging
 import smtplib
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import cast
 
 from django.db.models import F
@@ -80,20 +80,25 @@ RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=10), timedelta(hours=1))
 _KIND_WORDS = {"invite": "invitation", "update": "update", "cancel": "cancellation"}
 
 
+def retry_at(permanent: bool, attempt: int) -> datetime | None:
+    """When to try a failed email again after ``attempt`` (None: not again, because the
+    server refused it for good, the attempts are used up, or this task backend cannot wait:
+    sending again by hand is the way). Shared by every email whose delivery is recorded."""
+    if permanent or attempt > len(RETRY_DELAYS) or not default_task_backend.supports_defer:
+        return None
+    return timezone.now() + RETRY_DELAYS[attempt - 1]
+
+
 def _not_delivered(invitation: Invitation, kind: str, exc: Exception, attempt: int) -> None:
     """Record why the email did not go, and retry a temporary failure with backoff."""
     permanent, reason = explain_failure(exc)
-    retry_at = None
-    if not permanent and attempt <= len(RETRY_DELAYS):
-        retry_at = timezone.now() + RETRY_DELAYS[attempt - 1]
-        if default_task_backend.supports_defer:
-            deliver_invitation.using(run_after=retry_at).enqueue(invitation.pk, kind, attempt + 1)
-        else:
-            retry_at = None  # this task backend cannot wait: "Send again" is the way
+    again = retry_at(permanent, attempt)
+    if again is not None:
+        deliver_invitation.using(run_after=again).enqueue(invitation.pk, kind, attempt + 1)
     what = _KIND_WORDS.get(kind, kind).capitalize()
     text = f"{what} not delivered: {reason}"
-    if retry_at is not None:
-        text += f" Traction tries again at {retry_at:%H:%M} UTC."
+    if again is not None:
+        text += f" Traction tries again at {again:%H:%M} UTC."
     Invitation.objects.filter(pk=invitation.pk).update(
         delivery=DeliveryStatus.FAILED,
         delivery_error=text[:500],
@@ -103,7 +108,7 @@ def _not_delivered(invitation: Invitation, kind: str, exc: Exception, attempt: i
         None,
         action="invitation.not_delivered",
         obj=invitation,
-        changes={"kind": kind, "attempt": attempt, "retry": retry_at is not None},
+        changes={"kind": kind, "attempt": attempt, "retry": again is not None},
         reason=text,
     )
     logger.warning("Invitation %s: %s", invitation.pk, text)
