@@ -1,5 +1,8 @@
+from pathlib import Path
+
 from django.http import HttpRequest, HttpResponse
 from django.urls import include, path
+from django.views.decorators.http import require_GET
 
 from traction.api.urls import api
 from traction.core.permissions import public
@@ -12,8 +15,21 @@ def healthz(request: HttpRequest) -> HttpResponse:
     return HttpResponse("ok", content_type="text/plain")
 
 
+FAVICON = (Path(__file__).resolve().parent / "static" / "favicon.ico").read_bytes()
+
+
+@public("Browsers ask every site for its icon; it reveals nothing.")
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for whatever the page links (no 404 on every page)."""
+    response = HttpResponse(FAVICON, content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("favicon.ico", favicon, name="favicon"),
     path("api/v1/", api.urls),
     path("", include("traction.accounts.urls")),
     path("w/<slug:workspace_slug>/customers/", include("traction.customers.urls")),

@@ -53,6 +53,18 @@ def _safe_next(request: HttpRequest, target: str) -> str:
     return reverse("accounts:home")
 
 
+def _landing(request: HttpRequest, user: User, target: str) -> str:
+    """Where signing in leads: a safe ``next``; else the one workspace of a member of one (no
+    chooser with a single choice); else the chooser."""
+    home = reverse("accounts:home")
+    landing = _safe_next(request, target)
+    if landing in (home, "/"):
+        slugs = list(selectors.memberships_of(user).values_list("workspace__slug", flat=True)[:2])
+        if len(slugs) == 1:
+            return reverse("accounts:workspace_home", args=[slugs[0]])
+    return landing
+
+
 # --- signing in and out ---------------------------------------------------------------------
 
 
@@ -91,7 +103,7 @@ def login_view(request: HttpRequest) -> HttpResponse:
             else:
                 throttle.clear_failed_logins(email=email, ip=ip)
                 login(request, user)
-                return redirect(_safe_next(request, form.cleaned_data["next"]))
+                return redirect(_landing(request, user, form.cleaned_data["next"]))
     return render(request, "accounts/login.html", {"form": form}, status=status)
 
 

@@ -16,3 +16,15 @@ def lookup(mapping: Mapping[str, Any] | None, key: str) -> Any:
     if not mapping:
         return None
     return mapping.get(key)
+
+
+# The outreach pages an account owner reaches from Approvals: the navigation marks Approvals.
+APPROVAL_PAGES = frozenset(
+    {"approvals", "outreach_detail", "outreach_decide", "outreach_waive", "outreach_withdraw"}
+)
+
+
+@register.filter
+def approval_page(url_name: str | None) -> bool:
+    """``{{ url_name|approval_page }}``: the page belongs to the Approvals tab (not Sessions)."""
+    return url_name in APPROVAL_PAGES

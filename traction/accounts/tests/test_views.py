@@ -51,7 +51,7 @@ def test_login_ignores_a_next_pointing_elsewhere(cast, client):
         reverse("accounts:login"),
         {"email": "alice@acme.test", "password": PASSWORD, "next": "https://evil.test/"},
     )
-    assert response["Location"] == "/"
+    assert response["Location"] == "/w/acme/"  # her one workspace, not the other site
 
 
 def test_login_with_a_wrong_password_says_so_and_counts_the_failure(cast, client):

@@ -218,6 +218,20 @@ def session_cancel(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
     )
 
 
+def _inserted_before(forms: list[Any]) -> list[Any]:
+    """The rows in their order numbers; a row given a number another row already has (a new
+    row, or one whose number was changed) goes before that row, and the rest move down, as
+    people mean by "make this item number 2"."""
+
+    def key(pair: tuple[int, Any]) -> tuple[float, int, int]:
+        index, form = pair
+        order = form.cleaned_data.get("ORDER")
+        moved = not form.initial or "ORDER" in form.changed_data
+        return (float("inf") if order is None else order, 0 if moved else 1, index)
+
+    return [f for _, f in sorted(enumerate(forms), key=key)]
+
+
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def agenda_edit(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
@@ -231,7 +245,7 @@ def agenda_edit(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRe
     )
     errors: list[str] = []
     if request.method == "POST" and formset.is_valid():
-        rows = [f for f in formset.ordered_forms if f.cleaned_data.get("title")]
+        rows = [f for f in _inserted_before(formset.ordered_forms) if f.cleaned_data.get("title")]
         items = [
             {
                 "title": f.cleaned_data["title"],
