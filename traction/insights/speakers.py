@@ -1,7 +1,8 @@
 """Match the speaker names written in transcripts and sticky notes to the people we know.
 
 Pure Python: `normalize` makes two spellings of one name compare equal ("Globex, Gina (Guest)"
-and "gina globex"), `match` finds the one person a name refers to, or None when unsure.
+and "gina globex"), `match` finds the one person a name refers to, or None when unsure, and
+`display_name` is a name as written without the meeting tool's role labels ("(Guest)").
 """
 
 import re
@@ -14,6 +15,45 @@ K = TypeVar("K")
 _BRACKETED = re.compile(r"\([^()]*\)|\[[^\[\]]*\]")  # "(Guest)", "(External)", "[Globex]"
 _SUFFIXES = frozenset({"phd", "md", "jr", "sr", "ii", "iii", "iv", "mba", "esq"})
 _APOSTROPHES = dict.fromkeys(map(ord, "'’ʼ`"), None)
+# What Zoom and Teams append to a participant's name: their role in the meeting, not a name.
+_ROLE_LABELS = frozenset(
+    {
+        "guest",
+        "external",
+        "host",
+        "co host",
+        "cohost",
+        "organizer",
+        "organiser",
+        "presenter",
+        "attendee",
+        "panelist",
+        "panellist",
+        "moderator",
+        "unverified",
+        "me",
+    }
+)
+_TRAILING_BRACKET = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]\s*$")
+
+
+def _is_role_label(text: str) -> bool:
+    return " ".join(text.replace("-", " ").casefold().split()) in _ROLE_LABELS
+
+
+def display_name(name: str) -> str:
+    """The name as written, spaces tidied, without the role labels a meeting tool appends:
+    "Gina Globex (Guest)" and "Gina Globex (Host, me)" are "Gina Globex", Teams' "Ivy
+    Initech (External)" is "Ivy Initech". Other brackets stay ("Gina (Globex)"), and a name
+    that is nothing but a label is kept as it is."""
+    written = " ".join(name.split())
+    while found := _TRAILING_BRACKET.search(written):
+        labels = found.group(1).split(",")
+        rest = written[: found.start()].rstrip()
+        if not rest or not all(_is_role_label(label) for label in labels):
+            break
+        written = rest
+    return written
 
 
 def normalize(name: str) -> str:

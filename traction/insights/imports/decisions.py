@@ -58,14 +58,15 @@ class _Attributions:
 
     def __call__(self, name: str, line: int) -> Who:
         """(contact id, user id, customer id, internal, name to show) for a name as written:
-        the credited person's own name when matched, else the name as written."""
+        the credited person's own name when matched, else the name as written without the
+        meeting tool's role label ("(Guest)")."""
         if name in self.cache:
             return self.cache[name]
         key = self.mapping.get(name)
         person = self.by_key.get(key) if key else None
         if key is None:
             person = speaker_names.match(name, self.pairs) if name else None
-        who: Who = (None, None, None, False, name)
+        who: Who = (None, None, None, False, speaker_names.display_name(name))
         if person is not None:
             who = (
                 person.contact_id,
@@ -116,7 +117,7 @@ class _Attributions:
         from traction.customers import services as customer_services
         from traction.insights.speakers import normalize
 
-        written = " ".join(name.split())
+        written = speaker_names.display_name(name)  # "Gina Globex (Guest)": "Gina Globex"
         if written.count(",") == 1:  # "Last, First" as people write it: "First Last"
             last, first = written.split(",")
             written = f"{first.strip()} {last.strip()}"

@@ -7,6 +7,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import BinaryIO
 
+from traction.insights.speakers import display_name
+
 from .lines import ParseError, _lines
 
 _VTT_SIGNATURE = re.compile(r"WEBVTT(?:[ \t].*)?$")
@@ -375,14 +377,17 @@ def _split_label(text: str) -> tuple[str, str] | None:
     if match is None:
         return None
     label = match.group(1).strip()
-    words = label.split()
+    # The rules apply to the name without a meeting tool's role label ("Gina (Host, me)");
+    # the label is returned as written.
+    name = display_name(label)
+    words = name.split()
     if (
-        not label
-        or not label[0].isalpha()
+        not name
+        or not name[0].isalpha()
         or len(words) > 5
-        or not _LABEL_FORBIDDEN.isdisjoint(label)
-        or label.casefold() in _NOT_SPEAKERS
-        or label.count(",") > 1
+        or not _LABEL_FORBIDDEN.isdisjoint(name)
+        or name.casefold() in _NOT_SPEAKERS
+        or name.count(",") > 1
     ):
         return None
     for i, word in enumerate(words):
@@ -391,6 +396,6 @@ def _split_label(text: str) -> tuple[str, str] | None:
         ):
             return None
         lowered = word[0].isalpha() and word[0].islower()
-        if lowered and ("," in label or (i > 0 and word.casefold() not in _NAME_PARTICLES)):
+        if lowered and ("," in name or (i > 0 and word.casefold() not in _NAME_PARTICLES)):
             return None
     return label, text[match.end() :].strip()

@@ -301,6 +301,39 @@ def test_unmatched_speakers_are_listed_never_dropped(room: Room) -> None:
     ]
 
 
+def test_zoom_and_teams_role_labels_stay_out_of_new_contacts_and_cards(room: Room) -> None:
+    """Issue 11: "(Guest)" ended up in new contacts' names and on cards; the file's line
+    number and words are kept as they were."""
+    transcript = ZOOM + (
+        "\n5\n00:02:00.000 --> 00:02:01.000\nHank Newman (Guest): I run procurement.\n"
+        "\n6\n00:02:02.000 --> 00:02:03.000\nNewman, Hedy (External): I sign.\n"
+        "\n7\n00:02:04.000 --> 00:02:05.000\nSomeone Else (Host, me): Me too.\n"
+        "\n8\n00:02:06.000 --> 00:02:07.000\nGina Globex (Guest): Twice a year.\n"
+    )
+    cast = room.cast
+    result = run(
+        room,
+        transcript,
+        by="facilitator",
+        speakers={
+            "Hank Newman (Guest)": f"new:{cast.customer.pk}",
+            "Newman, Hedy (External)": f"new:{cast.customer.pk}",
+            "Someone Else (Host, me)": "-",
+        },
+    )
+    assert result.new_contacts == ("Hank Newman", "Hedy Newman")
+    assert sorted(Contact.objects.filter(name__contains="Newman").values_list("name", "email")) == [
+        ("Hank Newman", "hank.newman@unknown.invalid"),
+        ("Hedy Newman", "hedy.newman@unknown.invalid"),
+    ]
+    assert [r[0:1] + r[3:5] + r[-1:] for r in rows(room)[-4:]] == [
+        (19, "Hank Newman", Contact.objects.get(name="Hank Newman").pk, "I run procurement."),
+        (23, "Hedy Newman", Contact.objects.get(name="Hedy Newman").pk, "I sign."),
+        (27, "Someone Else", None, "Me too."),
+        (31, "Gina Globex", room.gina.pk, "Twice a year."),
+    ]
+
+
 def test_keep_unmatched_keeps_names_as_written(room: Room) -> None:
     run(room, "Zed Unknown: Hello.\n", "notes.txt", unmatched="keep")
     assert rows(room) == [

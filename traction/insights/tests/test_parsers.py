@@ -484,7 +484,11 @@ def test_text_unlabelled_lines_before_any_speaker():
         ("Dr. Jane Smith: hi", "Dr. Jane Smith"),
         ("jdoe: hi", "jdoe"),
         ("Speaker 1: hi", "Speaker 1"),
-        ("Alice (Guest): hi", "Alice (Guest)"),
+        ("Alice (Guest): hi", "Alice (Guest)"),  # kept as written; the label goes later
+        ("Gina Globex (Host, me): hi", "Gina Globex (Host, me)"),
+        ("Globex, Gina (External): hi", "Globex, Gina (External)"),
+        ("Bob Builder [Organizer]: hi", "Bob Builder [Organizer]"),
+        ("Well, the thing (Guest): this", None),  # a sentence with a label is still one
         ("Q: what now?", "Q"),
         ("I think: we should", None),
         ("So basically what I mean is: this", None),

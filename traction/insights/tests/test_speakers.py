@@ -2,7 +2,7 @@
 
 import pytest
 
-from traction.insights.speakers import match, normalize
+from traction.insights.speakers import display_name, match, normalize
 
 
 @pytest.mark.parametrize(
@@ -75,3 +75,25 @@ def test_match_keys_are_generic():
     people = [(("team", 7), "Gina Globex")]
     assert match("Gina", people) == ("team", 7)
     assert match("Gina", []) is None
+
+
+@pytest.mark.parametrize(
+    ("written", "shown"),
+    [
+        ("Gina Globex (Guest)", "Gina Globex"),
+        ("Gina Globex (guest)", "Gina Globex"),
+        ("Ivy Initech (External)", "Ivy Initech"),
+        ("Ivy Initech (Unverified)", "Ivy Initech"),
+        ("Fran  Facilitator (Host, me)", "Fran Facilitator"),
+        ("Cora Core (Co-host)", "Cora Core"),
+        ("Bob Builder [Organizer]", "Bob Builder"),
+        ("Ann Able (Unverified) (Guest)", "Ann Able"),
+        ("Globex, Gina (Guest)", "Globex, Gina"),
+        ("Gina Globex (Globex)", "Gina Globex (Globex)"),  # not a role: stays
+        ("Gina (Guest of Globex)", "Gina (Guest of Globex)"),
+        ("(Guest)", "(Guest)"),  # nothing else to show
+        ("Gina Globex", "Gina Globex"),
+    ],
+)
+def test_display_name_drops_meeting_role_labels_only(written, shown):
+    assert display_name(written) == shown
