@@ -31,7 +31,7 @@ from traction.core import audit
 from traction.core.models import AuditEvent
 from traction.core.permissions import Viewer
 
-from .models import FrozenCard, ImportBatch, Insight, Scenario, Step, VotingRound
+from .models import FrozenCard, ImportBatch, Insight, LinkDelivery, Scenario, Step, VotingRound
 
 SCENARIO_TEXTS = ("title", "outcome", "context_who", "context_where", "context_when", "constraints")
 MAX_TAGS_CHARS = 300
@@ -167,6 +167,13 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
     steps = Step.objects.filter(scenario__workspace_id=ws)
     counts["scenarios"] += _rewrite(
         Step, steps.filter(audit.mentioning(free, ["title"])), ("title",), free
+    )
+    # The mail server's refusal of their voting link quotes their address.
+    counts["link_deliveries"] = _rewrite(
+        LinkDelivery,
+        LinkDelivery.objects.filter(workspace_id=ws).filter(audit.mentioning(free, ["error"])),
+        ("error",),
+        free,
     )
     counts["events"] = _events(ws, spoken_ids, free, given, lowered, tombstone)
     if any(counts.values()):

@@ -215,7 +215,7 @@ def test_the_held_pilot_has_a_full_map_and_votes() -> None:
     filled = {row.kind: sum(len(cell) for cell in row.cells) for row in grid.rows}
     assert filled == {"moment_of_truth": 3, "issue": 4, "idea": 4, "customer_metric": 2}
     assert held.insights.filter(internal=True).count() == 1
-    results = ranking.results(held)
+    results = ranking.results_for_system(held)
     top = results.overall[0]
     assert (top.text, top.dots, top.voters) == (
         "The first invoice is correct the first time",

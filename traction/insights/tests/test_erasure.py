@@ -136,3 +136,22 @@ def test_a_name_only_insights_recorded_leaves_the_merge_event(cast: Cast, room: 
     renamed = AuditEvent.objects.get(action="contact.changed", changes__has_key="name")
     assert renamed.changes["name"] == [tomb, tomb]
     assert not AuditEvent.objects.filter(changes__icontains="gina globex").exists()
+
+
+def test_a_refused_voting_link_keeps_no_trace_of_the_address(cast: Cast, room: Room) -> None:
+    from traction.insights.models import LinkDelivery
+
+    found = voting.open_voting(cast.viewer("facilitator"), session=room.session)
+    address = room.gina.email
+    LinkDelivery.objects.create(
+        workspace_id=room.session.workspace_id,
+        round=found,
+        invitation=room.invitations["gina"],
+        status="failed",
+        error=f"Link not delivered: the mail server refused the address (550 {address} unknown).",
+    )
+    tomb = erase(cast, room)
+    error = LinkDelivery.objects.get(invitation=room.invitations["gina"]).error
+    assert address not in error
+    assert error.startswith("Link not delivered: the mail server refused the address (550 ")
+    assert tomb.split()[0] == "Erased"
