@@ -22,6 +22,7 @@ from django.utils import timezone
 from django_tasks import default_task_backend, task
 
 from traction.core import audit
+from traction.core.tasks import EMAIL_RETRY_DELAYS
 
 from . import emails
 from .models import DeliveryStatus, Invitation, OutreachRequest
@@ -74,9 +75,10 @@ def deliver_invitation(invitation_id: int, kind: str, attempt: int = 1) -> int:
     return sent
 
 
-# A temporary failure (server unreachable, 4xx) is retried after these delays; a refusal
-# (5xx, e.g. no such recipient) is final: sending again would be refused again.
-RETRY_DELAYS = (timedelta(minutes=1), timedelta(minutes=10), timedelta(hours=1))
+# A temporary failure (server unreachable, 4xx) is retried after the delays every email
+# shares (core.tasks); a refusal (5xx, e.g. no such recipient) is final: sending again
+# would be refused again.
+RETRY_DELAYS = tuple(timedelta(seconds=s) for s in EMAIL_RETRY_DELAYS)
 _KIND_WORDS = {"invite": "invitation", "update": "update", "cancel": "cancellation"}
 
 
