@@ -280,6 +280,19 @@ def test_an_observer_cannot_put_a_discarded_row_back(room: Room) -> None:
     assert Insight.objects.get(pk=a.pk).status == "discarded"
 
 
+def test_a_rows_save_without_javascript_says_what_was_saved(room: Room) -> None:
+    a, _, _ = _three_candidates(room)
+    client = signed_in(room)
+    response = client.post(
+        url(room, "review_edit", candidate_id=a.pk),
+        {f"c{a.pk}-kind": "idea", f"c{a.pk}-step": str(room.steps[0].pk)},
+        follow=True,
+    )
+    assert f"Line {a.source_line} saved: Idea, step 1. Sign the contract." in text(response)
+    a.refresh_from_db()
+    assert (a.kind, a.step_id, a.status) == ("idea", room.steps[0].pk, "candidate")
+
+
 def test_deciding_nothing_says_so(room: Room) -> None:
     client = signed_in(room)
     response = client.post(
