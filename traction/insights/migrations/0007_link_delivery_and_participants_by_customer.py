@@ -6,34 +6,63 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0003_history_kept'),
-        ('cosessions', '0002_history_kept'),
-        ('insights', '0006_frozencard_step'),
+        ("accounts", "0003_history_kept"),
+        ("cosessions", "0002_history_kept"),
+        ("insights", "0006_frozencard_step"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='votinground',
-            name='participants_by_customer',
+            model_name="votinground",
+            name="participants_by_customer",
             field=models.JSONField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name='LinkDelivery',
+            name="LinkDelivery",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(default='queued', max_length=10)),
-                ('error', models.CharField(blank=True, max_length=500)),
-                ('queued_at', models.DateTimeField(default=django.utils.timezone.now)),
-                ('delivered_at', models.DateTimeField(blank=True, null=True)),
-                ('attempts', models.PositiveIntegerField(default=0)),
-                ('invitation', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='cosessions.invitation')),
-                ('round', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='link_deliveries', to='insights.votinground')),
-                ('workspace', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='accounts.workspace')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("status", models.CharField(default="queued", max_length=10)),
+                ("error", models.CharField(blank=True, max_length=500)),
+                ("queued_at", models.DateTimeField(default=django.utils.timezone.now)),
+                ("delivered_at", models.DateTimeField(blank=True, null=True)),
+                ("attempts", models.PositiveIntegerField(default=0)),
+                (
+                    "invitation",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="cosessions.invitation",
+                    ),
+                ),
+                (
+                    "round",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="link_deliveries",
+                        to="insights.votinground",
+                    ),
+                ),
+                (
+                    "workspace",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="accounts.workspace",
+                    ),
+                ),
             ],
             options={
-                'constraints': [models.UniqueConstraint(fields=('round', 'invitation'), name='one_link_delivery_per_invitation')],
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("round", "invitation"), name="one_link_delivery_per_invitation"
+                    )
+                ],
             },
         ),
     ]

@@ -189,7 +189,8 @@ def test_accept_ticked_applies_the_type_and_step_shown_even_unsaved(room: Room) 
     client = signed_in(room)
     page = client.get(url(room, "review", session_id=room.session.pk)).content.decode()
     # Every row's fields belong to the bulk form, so they travel with its buttons.
-    assert f'name="c{a.pk}-kind"' in page and 'form="review-form"' in page
+    assert f'name="c{a.pk}-kind"' in page
+    assert 'form="review-form"' in page
     response = client.post(
         url(room, "review_decide", session_id=room.session.pk),
         {
