@@ -116,3 +116,30 @@ def test_open_is_a_real_link_that_marks_the_notice_read(
     assert response["Location"] == reverse("sessions:outreach_detail", args=["acme", request.pk])
     notice.refresh_from_db()
     assert notice.read_at is not None
+
+
+def test_notices_sent_before_the_upgrade_are_backfilled(cast: Any, session: Session) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module(
+        "traction.sessions.migrations.0003_notice_actions_backfilled"
+    )
+    fran = cast.viewer("facilitator")
+    decided = services.request_outreach(fran, session=session, contact=cast.contact)
+    services.add_participant(
+        fran, session=session, user_id=cast.users["core_team"].pk, role="note_taker"
+    )
+    services.decide_outreach(cast.viewer("account_owner"), request=decided, approve=True)
+    # As they were before: no action, nothing resolved.
+    Notice.objects.update(action="", resolved_at=None)
+    migration.backfill(apps, None)
+    participant = Participant.objects.get(session=session, user=cast.users["core_team"])
+    assert sorted(
+        (n.user.email, n.action, n.resolved_at is not None) for n in Notice.objects.all()
+    ) == [
+        ("cora@acme.test", f"briefing.read:{participant.pk}", False),
+        ("fran@acme.test", "", False),  # "was approved": asks for nothing
+        ("owen@acme.test", f"outreach.decide:{decided.pk}", True),
+    ]
