@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone
 
 from traction.core import audit, clock, events, permissions
-from traction.core.errors import Conflict, ValidationFailed
+from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.text import ONE_LINE_MESSAGE, has_line_break
 from traction.core.writes import save_new, validate
@@ -239,9 +239,11 @@ def link_practice(actor: Viewer, *, session: Session, practice: Session | None) 
         with transaction.atomic():  # a parallel link to the same practice: the constraint decides
             session.save(update_fields=["practice", "updated_at"])
     except IntegrityError:
-        raise Conflict(
+        # Documented as 422 like the other refusals of this field (the API names it).
+        raise ValidationFailed.field(
+            "practice",
             f"“{practice.title if practice else ''}” was just linked to another session; "
-            "choose another practice session."
+            "choose another practice session.",
         ) from None
     audit.record(
         actor,

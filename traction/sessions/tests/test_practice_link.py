@@ -11,7 +11,7 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from traction.core.errors import Conflict
+from traction.core.errors import ValidationFailed
 from traction.core.models import AuditEvent
 from traction.sessions import services
 from traction.sessions.models import Session
@@ -102,7 +102,7 @@ def test_the_form_refuses_a_taken_practice_session_beside_the_field(
     assert second.practice_id is None
 
 
-def test_a_racing_link_is_a_conflict_not_a_crash(
+def test_a_racing_link_is_refused_not_a_crash(
     cast: Any, two_and_a_practice: tuple[Session, Session, Session]
 ) -> None:
     first, second, rehearsal = two_and_a_practice
@@ -120,13 +120,15 @@ def test_a_racing_link_is_a_conflict_not_a_crash(
 
     Session.objects.filter = racing_filter  # type: ignore[method-assign]
     try:
-        with pytest.raises(Conflict) as refused, transaction.atomic():
+        with pytest.raises(ValidationFailed) as refused, transaction.atomic():
             services.link_practice(
                 cast.viewer("facilitator"), session=stale_first, practice=rehearsal
             )
     finally:
         Session.objects.filter = original  # type: ignore[method-assign]
-    assert refused.value.message == (
-        "“Dry run” was just linked to another session; choose another practice session."
-    )
+    assert refused.value.errors == {
+        "practice": [
+            "“Dry run” was just linked to another session; choose another practice session."
+        ]
+    }
     assert Session.objects.get(pk=first.pk).practice_id is None

@@ -300,8 +300,8 @@ def practice_link(request: HttpRequest, viewer: Viewer, session_id: int) -> Http
     practice = form.cleaned_data["practice"]
     try:
         services.link_practice(viewer, session=session, practice=practice)
-    except (ValidationFailed, Conflict) as exc:
-        form.add_error("practice", _error_text(exc).removesuffix(" Reload the page and try again."))
+    except ValidationFailed as exc:
+        form.add_error("practice", _error_text(exc))
         session.refresh_from_db()
         return _detail_page(request, viewer, session, practice_form=form, status=422)
     messages.success(
