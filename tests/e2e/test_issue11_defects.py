@@ -1,7 +1,7 @@
 """Issue 11 defects, as a browser meets them: the practice-session link (only free ones are
 offered; one taken meanwhile is refused beside the field, not a 500), the favicon (no 404 on
-any page), landing in one's only workspace, notices that clear and open in a new tab, and
-Escape closing the navigation's menus."""
+any page), the sign-in error, landing in one's only workspace, notices that clear and open
+in a new tab, and Escape closing the navigation's menus."""
 
 from __future__ import annotations
 
@@ -50,6 +50,16 @@ def test_practice_link_favicon_landing_notices_and_menus(
     services.link_practice(cast.viewer("facilitator"), session=berlin, practice=dry_run)
     missing: list[str] = []
     page.on("response", lambda r: missing.append(r.url) if r.status == 404 else None)
+
+    # A wrong password is said to be wrong, not "could not be saved".
+    page.goto(base + "/login/")
+    page.get_by_label("Email").fill("fran@acme.test")
+    page.get_by_label("Password").fill("not her password")
+    page.get_by_role("button", name="Sign in").click()
+    alert = page.get_by_role("alert")
+    expect(alert).to_contain_text("You are not signed in:")
+    expect(alert).to_contain_text("That email and password do not match an account.")
+    expect(alert).not_to_contain_text("could not be saved")
 
     # Fran, a member of one workspace, lands in it (no chooser).
     sign_in(page, base, "fran@acme.test")
