@@ -137,6 +137,8 @@ class World:
             "token_id": own_token[0].pk if own_token else 0,
             "secret": self.invitation_secret,
             "token": self.acme["rsvp_token"],
+            # Owen's "approval needed" notice; anyone else's "Open" of it leads to their list.
+            "notice_id": self.acme["notice_id"],
             "vote_token": self.acme["vote_token"],
         }
         for key in SESSION_KEYS:
@@ -184,6 +186,9 @@ def build_world(cast: Cast) -> World:
         cast, "stranger", cast.rival_program, cast.rival_customer, "stranger"
     )
     world.hidden = _hidden_world(cast, world)
+    from traction.accounts.models import Notice
+
+    world.acme["notice_id"] = Notice.objects.filter(user=cast.users["account_owner"]).first().pk
     return world
 
 

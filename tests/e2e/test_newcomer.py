@@ -37,10 +37,7 @@ def test_newcomer_sets_up_a_program_and_a_customer(
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
 
-    expect(page.get_by_role("heading", level=1)).to_have_text("Your workspaces")
-    shot("02-workspaces")
-    page.get_by_role("link", name="Open Northwind →").click()
-
+    # A member of one workspace lands in it, no chooser in between.
     expect(page.get_by_role("heading", level=1)).to_have_text("Northwind")
     expect(page.get_by_text("Start your first program.")).to_be_visible()
     shot("03-workspace-home")
