@@ -303,7 +303,10 @@ def test_token_create_user_without_workspace() -> None:
     )
 
 
-def test_worker_runs_db_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_worker_runs_db_worker(monkeypatch: pytest.MonkeyPatch, settings: Any) -> None:
+    # With the database queue (production's); under the immediate backend the worker says
+    # there is nothing to do (traction/cli/tests/test_worker.py).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
     calls: list[tuple[Any, ...]] = []
     monkeypatch.setattr("django.core.management.call_command", lambda *a, **k: calls.append(a))
     result = invoke("worker", "--batch")
