@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from traction.cli.base import _viewer_for_email, domain_command
+from traction.cli.base import domain_command, viewer_for_email
 
 ROLES = ["admin", "facilitator", "core_team", "sponsor", "account_owner", "observer"]
 
@@ -70,7 +70,7 @@ def token_create(email: str, workspace_slug: str | None, name: str) -> None:
     """
     from traction.accounts import services
 
-    viewer, workspace_label = _viewer_for_email(email, workspace_slug)
+    viewer, workspace_label = viewer_for_email(email, workspace_slug)
     _, key = services.create_api_token(viewer, name=name)
     click.echo(f"Created API token '{name}' for {viewer.user} in {workspace_label}.")
     click.echo("It is shown only this once. Send it as 'Authorization: Bearer <token>':")

@@ -2,7 +2,7 @@
 
 ``setup_django`` loads the apps only when a command runs (so ``--help`` stays instant),
 ``domain_command`` wraps a command so refused use-cases become one-line messages on stderr,
-and ``_viewer_for_email`` gives the user's standing in a workspace as the CLI acts.
+and ``viewer_for_email`` gives the user's standing in a workspace as the CLI acts.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ def domain_command(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _viewer_for_email(email: str, workspace_slug: str | None) -> tuple[Viewer, str]:
+def viewer_for_email(email: str, workspace_slug: str | None) -> tuple[Viewer, str]:
     """The user's standing in their one workspace (or in --workspace), as the CLI acts."""
     from traction.accounts import selectors
 

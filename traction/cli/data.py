@@ -10,7 +10,7 @@ import click
 from traction.cli.base import domain_command
 
 
-def _migrate(verbosity: int = 1) -> None:
+def migrate_database(verbosity: int = 1) -> None:
     from django.core.management import call_command
 
     call_command("migrate", interactive=False, verbosity=verbosity)
@@ -28,10 +28,10 @@ def _migrate(verbosity: int = 1) -> None:
 @domain_command
 def migrate(verbosity: int) -> None:
     """Create or update the database tables (safe to run any time)."""
-    _migrate(verbosity)
+    migrate_database(verbosity)
 
 
-def _echo_demo_logins(password: str | None = None) -> None:
+def echo_demo_logins(password: str | None = None) -> None:
     from traction.demo import DEMO_PASSWORD
     from traction.demo.build import PEOPLE
 
@@ -82,4 +82,4 @@ def demo(reset: bool) -> None:
         f"Built the demo workspace: {len(built.users)} members, "
         f"{len(built.customers)} customers, {len(built.programs)} programs."
     )
-    _echo_demo_logins(password)
+    echo_demo_logins(password)

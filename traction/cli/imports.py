@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from traction.cli.base import _viewer_for_email, domain_command
+from traction.cli.base import domain_command, viewer_for_email
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -131,7 +131,7 @@ def import_(
     """
     from traction.insights import imports, selectors
 
-    viewer, _ = _viewer_for_email(email, workspace_slug)
+    viewer, _ = viewer_for_email(email, workspace_slug)
     session = selectors.session_for(viewer, session_id, "insight.import")
     options = imports.ImportOptions(
         scenario_id=scenario_id,

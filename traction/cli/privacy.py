@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from traction.cli.base import _viewer_for_email, domain_command
+from traction.cli.base import domain_command, viewer_for_email
 
 
 @click.group()
@@ -27,7 +27,7 @@ def privacy_erase(
     their votes and approvals stay. Cannot be undone."""
     from traction.customers import selectors, services
 
-    viewer, where = _viewer_for_email(email, workspace_slug)
+    viewer, where = viewer_for_email(email, workspace_slug)
     contact = selectors.contact(viewer, contact_id, action="contact.erase")
     if not yes:
         click.confirm(

@@ -20,7 +20,7 @@ from typing import NoReturn
 import click
 
 from traction.cli.base import domain_command, fail, setup_django
-from traction.cli.data import _echo_demo_logins, _migrate
+from traction.cli.data import echo_demo_logins, migrate_database
 
 DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105 -- to refuse it
 # Granian stops its workers gracefully; a worker still busy after this many seconds is
@@ -309,7 +309,7 @@ def run(host: str, port: int) -> None:
     if not settings.TRACTION_SITE_URL_SET:
         # Before the demo is built: the links its invitations hold use this address too.
         set_site_url(site_url_for(host, port, tls=tls_files(None, None) is not None))
-    _migrate(verbosity=0)
+    migrate_database(verbosity=0)
     if uses_manifest_storage() and not os.path.exists(_manifest_path()):
         collect_static()  # production: `run` prepares what is missing, static files too
     if not Workspace.objects.exists():
@@ -322,7 +322,7 @@ def run(host: str, port: int) -> None:
                 "traction setup NAME --admin EMAIL"
             )
     if demo_exists() and settings.TRACTION_DEMO_ON_FIRST_RUN:
-        _echo_demo_logins()
+        echo_demo_logins()
     _serve(host, port, workers=1, tls=tls_files(None, None), site_url_set_here=True)
 
 

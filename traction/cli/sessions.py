@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from traction.cli.base import _viewer_for_email, domain_command
+from traction.cli.base import domain_command, viewer_for_email
 
 
 @click.group()
@@ -20,7 +20,7 @@ def sessions_list(email: str, workspace_slug: str | None) -> None:
     """List the sessions the member may see, with their state and readiness."""
     from traction.sessions import selectors
 
-    viewer, _ = _viewer_for_email(email, workspace_slug)
+    viewer, _ = viewer_for_email(email, workspace_slug)
     found = list(selectors.sessions(viewer))
     if not found:
         click.echo("No sessions yet. Plan one in a program (web UI or POST /api/v1/sessions).")
@@ -57,7 +57,7 @@ def sessions_invite(
     from traction.core.errors import NotFound
     from traction.sessions import selectors, services
 
-    viewer, _ = _viewer_for_email(email, workspace_slug)
+    viewer, _ = viewer_for_email(email, workspace_slug)
     session = selectors.session(viewer, session_id)
     if contact_ids:
         requests = {r.contact_id: r for r in selectors.session_outreach(session, viewer)}
