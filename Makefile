@@ -79,6 +79,7 @@ bench: $(RUN_STAMP) bench-deps
 
 docs: $(RUN_STAMP)
 	scripts/gen-cli-docs
+	scripts/gen-roles-docs
 
 # Regenerating the lock files needs uv, which the project itself does not depend on:
 #   .venv/bin/pip install uv
