@@ -1,6 +1,6 @@
 """Every route and API operation, for every role, a stranger and an anonymous visitor.
 
-The expectations are the written matrix in ``matrix.toml`` (DESIGN.md §2 made concrete).
+The expectations are the written matrix in ``matrix.toml`` (docs/roles.md made concrete, route by route).
 Routes are discovered from the URLconf and the OpenAPI document, so a route added without
 a row here fails the suite, and so does a row whose route is gone. Objects of another
 workspace must answer 404 (or the role's blanket 403), never 200 or 500.
@@ -27,7 +27,7 @@ from traction.accounts.models import ApiToken, Invitation
 from traction.core.testing.cast import PRINCIPALS, Cast
 
 # AUTHZ_DRAFT=1 prints what each route answers instead of asserting: a starting point for a
-# new row, to be reviewed against DESIGN.md §2 before it goes into matrix.toml.
+# new row, to be reviewed against docs/roles.md before it goes into matrix.toml.
 DRAFT = os.environ.get("AUTHZ_DRAFT") == "1"
 
 

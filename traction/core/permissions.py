@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 
 class Role(models.TextChoices):
-    """Workspace roles (DESIGN.md §2). Customer contacts are not members: they are principals
+    """Workspace roles (docs/roles.md). Customer contacts are not members: they are principals
     of their own kind (``CustomerPrincipal``), granted in rules under ``customer=``."""
 
     ADMIN = "admin", "Admin"

@@ -1,4 +1,4 @@
-"""Scenario maps, insights, imports and customer votes (DESIGN.md §3, steps 3 and 4).
+"""Scenario maps, insights, imports and customer votes (docs/method.md, steps 3 and 4).
 
 A **scenario** is one customer team's map: the outcome they want, its context, and the ordered
 **steps** of their ideal future. Everything customers (and internal participants) say lands as

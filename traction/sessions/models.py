@@ -1,5 +1,5 @@
 """Sessions, their agendas, outreach approvals, customer invitations, internal participants
-with their briefings, and top questions (DESIGN.md §3, steps 1 and 2)."""
+with their briefings, and top questions (docs/method.md, steps 1 and 2)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Import transcripts and sticky-note exports into a session (DESIGN.md §3, step 3).
+"""Import transcripts and sticky-note exports into a session (docs/method.md, step 3).
 
 What a facilitator can count on:
 

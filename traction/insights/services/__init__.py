@@ -1,4 +1,4 @@
-"""Write use-cases for scenario maps, live capture and the review queue (DESIGN.md §3, step 3).
+"""Write use-cases for scenario maps, live capture and the review queue (docs/method.md, step 3).
 
 Imports live in ``imports/`` and prioritisation in ``voting/``; both follow the same
 shape: permission check, validation, one transaction, an audit event.

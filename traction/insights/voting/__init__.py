@@ -1,10 +1,10 @@
-"""Customer prioritisation (DESIGN.md §3 step 4): the dot-voting use-cases.
+"""Customer prioritisation (docs/method.md, step 4): the dot-voting use-cases.
 
 Each customer participant of a session spends a fixed budget of dots on the session's
 votable cards (its accepted customer moments of truth, issues and ideas), in one of three
 ways: in the room on the facilitator's shared screen, on paper (the facilitator enters the
 tallies), or through their own signed link on a phone. One rule holds whatever the channel
-(DESIGN.md §4): a customer participant cannot spend more dots than the budget, and votes
+(docs/method.md): a customer participant cannot spend more dots than the budget, and votes
 only on cards of the session they take part in.
 
 The use-cases lock the session's ``VotingRound`` row before they count what a customer has

@@ -1,4 +1,4 @@
-"""Write use-cases for planning and preparing sessions (DESIGN.md §3, steps 1–2).
+"""Write use-cases for planning and preparing sessions (docs/method.md, steps 1–2).
 
 Every rule of the gatekeeping is here: no invitation without an allowing outreach request,
 decisions only by the contact's account owner, waivers only by admins with a reason, all
