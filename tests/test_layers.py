@@ -1,4 +1,5 @@
-"""Apps depend one way, along the flow (docs/architecture.md): a lower app never imports a higher one."""
+"""Apps depend one way, along the flow (docs/architecture.md): a lower app never imports a
+higher one."""
 
 from __future__ import annotations
 

@@ -1,6 +1,6 @@
 """Every route and API operation, for every role, a stranger and an anonymous visitor.
 
-The expectations are the written matrix in ``matrix.toml`` (docs/roles.md made concrete, route by route).
+The expectations are the written matrix in ``matrix.toml`` (docs/roles.md, route by route).
 Routes are discovered from the URLconf and the OpenAPI document, so a route added without
 a row here fails the suite, and so does a row whose route is gone. Objects of another
 workspace must answer 404 (or the role's blanket 403), never 200 or 500.
