@@ -22,7 +22,7 @@ help:
 	@echo "make run     set up .venv, migrate, load the demo (first time) and serve on PORT=$(PORT)"
 	@echo "make test    lint, types, checks and every test suite (SQLite and PostgreSQL)"
 	@echo "make bench   benchmark figures into docs/benchmarks.md"
-	@echo "make docs    regenerate docs/cli.md from the command's --help"
+	@echo "make docs    regenerate docs/cli.md (from --help) and docs/roles.md (from the rules)"
 	@echo "make lock    how to regenerate requirements/lock.txt and dev-lock.txt"
 
 # A virtualenv made by another Python version (or a half-made one) is rebuilt from scratch.
