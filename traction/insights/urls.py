@@ -1,4 +1,4 @@
-from .views import imports, maps, search, voting
+from .views import exports, imports, maps, search, voting
 
 app_name = "insights"
 
@@ -7,4 +7,5 @@ urlpatterns = [
     *imports.urlpatterns,
     *voting.urlpatterns,
     *search.urlpatterns,
+    *exports.urlpatterns,
 ]

@@ -2,10 +2,11 @@
 
 from ninja import Router
 
-from . import imports, maps, search, voting
+from . import exports, imports, maps, search, voting
 
 router = Router()
 router.add_router("", maps.router)
 router.add_router("", imports.router)
 router.add_router("", voting.router)
 router.add_router("", search.router)
+router.add_router("", exports.router)

@@ -1,0 +1,134 @@
+"""API downloads: a session's insights, a search's insights and a session's ranking as CSV or
+XLSX files (the same rows, scoped the same way, as the JSON operations)."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from django.http import HttpRequest, HttpResponse
+from ninja import Field, Query, Router
+
+from traction.core import permissions
+from traction.core.api import ABSENT, FilterSchema, ObjectId, Text, responses, viewer
+from traction.customers.schemas import SegmentValue
+from traction.insights import exports, search
+from traction.insights.schemas import KindLiteral
+from traction.insights.views.exports import (
+    download,
+    ranking_response,
+    session_insights_response,
+)
+
+router = Router(tags=["insights"])
+
+Format = Literal["csv", "xlsx"]
+
+
+class ExportParams(FilterSchema):
+    format: Format = Field(
+        "csv", description="csv: UTF-8 with a byte order mark; xlsx: one sheet, header frozen."
+    )
+
+
+def _binary(summary: str) -> dict[str, Any]:
+    """The OpenAPI description of a file answer."""
+    return {
+        "responses": {
+            200: {
+                "description": summary,
+                "headers": {
+                    "Content-Disposition": {
+                        "description": "attachment; filename=...",
+                        "schema": {"type": "string"},
+                    }
+                },
+                "content": {
+                    exports.CONTENT_TYPES["csv"]: {"schema": {"type": "string"}},
+                    exports.CONTENT_TYPES["xlsx"]: {
+                        "schema": {"type": "string", "format": "binary"}
+                    },
+                },
+            }
+        }
+    }
+
+
+def _errors(**kwargs: bool) -> dict[int, Any]:
+    """The error answers (the file answer is described by ``_binary``)."""
+    return responses({}, **kwargs)
+
+
+@router.get(
+    "/sessions/{session_id}/insights/export",
+    response=_errors(object_path=True),
+    operation_id="export_session_insights",
+    summary="Download a session's insights as CSV or XLSX",
+    openapi_extra=_binary("The session's accepted insights you may see, in capture order."),
+)
+def export_session_insights(
+    request: HttpRequest, session_id: int, params: Query[ExportParams]
+) -> HttpResponse:
+    """The rows of ``GET /sessions/{id}/insights``: one per accepted insight you may see,
+    with "Said by" telling customer words from internal remarks and unattributed notes.
+    Text cells starting with =, +, -, @, a tab or a carriage return get a leading
+    apostrophe, so that no spreadsheet runs them as formulas."""
+    return session_insights_response(viewer(request), session_id, params.format)
+
+
+@router.get(
+    "/sessions/{session_id}/voting/results/export",
+    response=_errors(object_path=True),
+    operation_id="export_voting_results",
+    summary="Download a session's ranking as CSV or XLSX",
+    openapi_extra=_binary("The overall ranking you may see, one card per row."),
+)
+def export_voting_results(
+    request: HttpRequest, session_id: int, params: Query[ExportParams]
+) -> HttpResponse:
+    """The overall ranking of ``GET /sessions/{id}/voting/results``: rank, card, dots, voters,
+    then dots by segment and by organisation."""
+    return ranking_response(viewer(request), session_id, params.format)
+
+
+class SearchExportParams(ExportParams):
+    q: Text = Field("", max_length=search.MAX_QUERY_CHARS, description="As in search_insights.")
+    program_id: ObjectId = Field(ABSENT, description="Only this program's insights.")
+    session_id: ObjectId = Field(ABSENT, description="Only this session's insights.")
+    step_id: ObjectId = Field(ABSENT, description="Only insights on this step.")
+    kind: KindLiteral = Field(ABSENT, description="Only insights of this type.")
+    customer_id: ObjectId = Field(ABSENT, description="Only what this customer's people said.")
+    segment: SegmentValue = Field(ABSENT, description="Only what customers of this segment said.")
+    tag: Text = Field("", max_length=40, description="Only insights with this tag.")
+    customers_only: bool = Field(False, description="Leave out internal participants' remarks.")
+    include_candidates: bool = Field(
+        False, description="Also imported insights still waiting for review."
+    )
+
+
+@router.get(
+    "/search/insights/export",
+    response=_errors(),
+    operation_id="export_search_insights",
+    summary="Download the insights a search finds as CSV or XLSX",
+    openapi_extra=_binary(
+        f"The insights search_insights finds, in its order, at most {exports.SEARCH_LIMIT:,}."
+    ),
+)
+def export_search_insights(request: HttpRequest, params: Query[SearchExportParams]) -> HttpResponse:
+    """Every page of ``GET /search/insights`` with the same parameters, in one file."""
+    filters = search.Filters(
+        program_id=params.program_id,
+        session_id=params.session_id,
+        step_id=params.step_id,
+        kind=params.kind or "",
+        customer_id=params.customer_id,
+        segment=params.segment or "",
+        tag=params.tag.strip().lstrip("#").lower(),
+        customers_only=params.customers_only,
+        include_candidates=params.include_candidates,
+    )
+    v = viewer(request)
+    permissions.check(v, "insight.view")
+    found = exports.searched_insights(v, params.q, filters)
+    name = exports.filename("insights", "search", fmt=params.format)
+    return download(exports.insights_table(found), params.format, name)

@@ -1,0 +1,278 @@
+"""Exports: insights (of a session or a search) and a session's ranking as CSV and XLSX.
+
+Pure rendering: rows come from the scoped selectors (``selectors.insights``, ``search``,
+``ranking.results``), so an export holds exactly what its viewer may see. Every text cell
+that a spreadsheet could read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab
+or a carriage return) is prefixed with an apostrophe, in both formats.
+
+CSV is UTF-8 with a byte order mark (Excel then reads it as UTF-8) and is produced as an
+iterator of byte chunks, for ``StreamingHttpResponse``. XLSX has a bold header row, frozen
+below the header, and fixed column widths; it is written in openpyxl's write-only mode.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import io
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.text import slugify
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
+from openpyxl.styles import Font
+from openpyxl.utils import get_column_letter
+
+from traction.core.permissions import Viewer
+from traction.sessions.models import Session
+
+from . import search, selectors
+from .models import Insight, InsightKind, InsightStatus
+from .ranking import Results
+
+FORMATS = ("csv", "xlsx")
+CONTENT_TYPES = {
+    "csv": "text/csv; charset=utf-8",
+    "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+}
+BOM = "\ufeff"
+DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+
+# How an insight's source is labelled in the "Said by" column.
+CUSTOMER = "Customer"
+INTERNAL = "Internal remark"
+UNATTRIBUTED = "Unattributed note"
+
+
+def neutralise(value: Any) -> Any:
+    """The cell value, safe to open in a spreadsheet: text a spreadsheet would take for a
+    formula gets a leading apostrophe; numbers, dates and empty cells are unchanged."""
+    if isinstance(value, str) and value.startswith(DANGEROUS_FIRST):
+        return "'" + value
+    return value
+
+
+@dataclass(frozen=True)
+class Column:
+    title: str
+    width: int  # in characters, for XLSX
+
+
+@dataclass
+class Table:
+    """What an export holds: a sheet title, its columns, and its rows (an iterator is fine:
+    the CSV is written as it is read)."""
+
+    title: str
+    columns: list[Column]
+    rows: Iterable[Sequence[Any]]
+
+
+# --- rows ---------------------------------------------------------------------------------------
+
+
+INSIGHT_COLUMNS = [
+    Column("Insight ID", 10),
+    Column("Session", 28),
+    Column("Scenario", 24),
+    Column("Step", 24),
+    Column("Type", 16),
+    Column("Text", 70),
+    Column("Said by", 18),
+    Column("Speaker", 24),
+    Column("Organisation", 24),
+    Column("Tags", 20),
+    Column("Status", 12),
+    Column("Captured at (UTC)", 20),
+]
+
+
+def said_by(insight: Insight) -> str:
+    """Whose words: a customer's, an internal participant's remark, or a note credited to
+    nobody."""
+    if insight.internal:
+        return INTERNAL
+    if insight.speaker_contact_id or insight.customer_id:
+        return CUSTOMER
+    return UNATTRIBUTED
+
+
+def _utc(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def insight_row(insight: Insight, session_title: str = "") -> list[Any]:
+    """One insight as a row of ``INSIGHT_COLUMNS`` (its session, scenario, step and customer
+    loaded by the caller)."""
+    return [
+        insight.pk,
+        session_title or insight.session.title,
+        insight.scenario.title if insight.scenario_id and insight.scenario else "",
+        insight.step.title if insight.step_id and insight.step else "",
+        str(InsightKind(insight.kind).label),
+        insight.text,
+        said_by(insight),
+        insight.speaker_name,
+        insight.customer.name if insight.customer_id and insight.customer else "",
+        " ".join(insight.tags.split()),
+        str(InsightStatus(insight.status).label),
+        _utc(insight.created_at),
+    ]
+
+
+def insights_table(insights: Iterable[Insight], title: str = "Insights") -> Table:
+    return Table(title, INSIGHT_COLUMNS, (insight_row(i) for i in insights))
+
+
+RANKING_COLUMNS = [
+    Column("Rank", 6),
+    Column("Insight ID", 10),
+    Column("Type", 16),
+    Column("Text", 70),
+    Column("Scenario", 24),
+    Column("Step", 24),
+    Column("Speaker", 24),
+    Column("Organisation", 24),
+    Column("Dots", 8),
+    Column("Voters", 8),
+    Column("Other sources", 16),
+]
+
+
+def ranking_table(results: Results) -> Table:
+    """The overall ranking, as the viewer may see it: one row per card, its dots by segment
+    and by organisation in the columns after the fixed ones (the organisations the viewer may
+    see); "Other sources" counts merged sources from organisations the viewer may not see."""
+    columns = [
+        *RANKING_COLUMNS,
+        *(Column(f"Segment: {label}", 14) for _, label in results.segments),
+        *(Column(f"Organisation: {name}", 18) for _, name in results.organisations),
+    ]
+    rows = [
+        [
+            card.rank,
+            card.insight_id,
+            card.kind_label,
+            card.text,
+            card.scenario_title,
+            card.step_title,
+            card.speaker_name,
+            card.organisation,
+            card.dots,
+            card.voters,
+            card.hidden_contributors,
+            *card.segment_cells,
+            *card.organisation_cells,
+        ]
+        for card in results.overall
+    ]
+    return Table("Ranking", columns, rows)
+
+
+# --- formats ------------------------------------------------------------------------------------
+
+
+class _Line:
+    """A file-like object that hands back what ``csv.writer`` writes."""
+
+    def __init__(self) -> None:
+        self.text = ""
+
+    def write(self, text: str) -> int:
+        self.text += text
+        return len(text)
+
+    def take(self) -> str:
+        text, self.text = self.text, ""
+        return text
+
+
+def csv_chunks(table: Table, rows_per_chunk: int = 200) -> Iterator[bytes]:
+    """The table as UTF-8 CSV (with a BOM, CRLF line ends), a few hundred rows per chunk."""
+    line = _Line()
+    writer = csv.writer(line)
+    writer.writerow([c.title for c in table.columns])
+    yield (BOM + line.take()).encode()
+    pending = 0
+    for row in table.rows:
+        writer.writerow([neutralise(v) for v in row])
+        pending += 1
+        if pending >= rows_per_chunk:
+            yield line.take().encode()
+            pending = 0
+    rest = line.take()
+    if rest:
+        yield rest.encode()
+
+
+def csv_bytes(table: Table) -> bytes:
+    return b"".join(csv_chunks(table))
+
+
+def xlsx_bytes(table: Table) -> bytes:
+    """The table as one XLSX sheet: bold header row, panes frozen below it, set widths."""
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet(title=table.title[:31])
+    sheet.freeze_panes = "A2"
+    for n, column in enumerate(table.columns, start=1):
+        sheet.column_dimensions[get_column_letter(n)].width = column.width
+    bold = Font(bold=True)
+    header = []
+    for column in table.columns:
+        cell = WriteOnlyCell(sheet, value=column.title)
+        cell.font = bold
+        header.append(cell)
+    sheet.append(header)
+    for row in table.rows:
+        cells = []
+        for value in row:
+            cell = WriteOnlyCell(sheet, value=neutralise(value))
+            if isinstance(value, str):
+                cell.data_type = "s"  # never a formula, whatever openpyxl guesses
+            cells.append(cell)
+        sheet.append(cells)
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def filename(*parts: str, fmt: str, today: dt.date | None = None) -> str:
+    """``acme-onboarding-insights-2026-12-05.csv``: ASCII, safe in a Content-Disposition."""
+    day = (today or dt.datetime.now(dt.UTC).date()).isoformat()
+    stem = "-".join(s for s in (slugify(p)[:60] for p in parts) if s) or "export"
+    return f"{stem}-{day}.{fmt}"
+
+
+# --- what goes in (scoped reads, for the views and the API) --------------------------------------
+
+SEARCH_LIMIT = 10_000  # results of one search export (as deep as the API pages)
+CHUNK = 500
+
+
+def session_insights(viewer: Viewer, session: Session) -> Iterator[Insight]:
+    """The session's accepted insights the viewer may see (``selectors.insights``), in
+    capture order, read in chunks."""
+    qs = selectors.insights(viewer, session_id=session.pk).select_related("session")
+    return qs.iterator(chunk_size=CHUNK)
+
+
+def searched_insights(viewer: Viewer, q: str, filters: search.Filters) -> Iterator[Insight]:
+    """The insights a search finds for the viewer (at most ``SEARCH_LIMIT``), in the search's
+    order, each read again through ``selectors.insights`` (the viewer's scope). The search
+    runs now; the rows are read as the iterator is consumed."""
+    found = search.search(viewer, q, filters=filters, page=1, page_size=SEARCH_LIMIT)
+    return _by_id(viewer, [hit.insight.pk for hit in found.hits])
+
+
+def _by_id(viewer: Viewer, ids: list[int]) -> Iterator[Insight]:
+    for start in range(0, len(ids), CHUNK):
+        chunk = ids[start : start + CHUNK]
+        rows = {
+            i.pk: i
+            for i in selectors.insights(viewer, status=None)
+            .filter(pk__in=chunk)
+            .select_related("session")
+        }
+        yield from (rows[pk] for pk in chunk if pk in rows)
