@@ -292,3 +292,13 @@ def test_exports_are_refused_to_whoever_may_not_see_the_session(cast: Cast, room
         f"/api/v1/sessions/{room.session.pk}/insights/export"
     )
     assert response.status_code == 404
+
+
+def test_the_map_and_ranking_pages_link_to_their_exports(cast: Cast, room: Room) -> None:
+    voting.open_voting(cast.viewer("facilitator"), session=room.session)
+    client = web(cast, "observer")
+    for name, export in (("map/", "map/export/"), ("results/", "results/export/")):
+        html = client.get(page(cast, room, name)).content.decode()
+        for fmt, label in (("csv", "Download CSV"), ("xlsx", "Download XLSX")):
+            link = f'href="{page(cast, room, export)}?format={fmt}" download>{label}</a>'
+            assert link in html
