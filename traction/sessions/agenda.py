@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from typing import NamedTuple
+import re
+from collections.abc import Iterable
+from typing import Any, NamedTuple
 
 from .models import SessionKind
 
@@ -72,3 +74,130 @@ ROLE_DUTIES = {
     "observer": "Listens and takes notes; speaks only in the top-questions slot.",
     "executive": "Opens or closes the session, listens, and asks picked questions at the end.",
 }
+
+
+# --- what a complete agenda holds ---------------------------------------------------------------
+# The one place that says whether an agenda covers the method's parts: readiness (web, API, CLI)
+# and the agenda's summary on the session's and the agenda's pages all ask ``missing_parts``.
+
+
+class Part(NamedTuple):
+    key: str
+    label: str  # as in "The agenda has no {label} yet"
+    pattern: re.Pattern[str]  # searched in an item's title, case-folded
+
+
+def _words(*stems: str) -> re.Pattern[str]:
+    """Any of the stems at the start of a word ("map" finds "Map the journey", not "roadmap")."""
+    return re.compile(r"\b(?:" + "|".join(stems) + ")", re.IGNORECASE)
+
+
+PARTS: list[Part] = [
+    Part(
+        "issues_vision",
+        "issues and vision discussion",
+        # en, fr (problèmes, enjeux), de (Probleme, Herausforderungen), es/pt (problemas, visión)
+        _words("issue", "vision", "visión", "visão", "probl", "pain", "enjeu", "herausforderung"),
+    ),
+    Part(
+        "scenario",
+        "scenario mapping",
+        # scénario, Szenario, escenario, cenário; journey, parcours, Reise; map, carte, Karte
+        _words(
+            "scenar",
+            "scénar",
+            "szenar",
+            "escenar",
+            "cenár",
+            "journey",
+            "parcours",
+            "reise",
+            "map",
+            "carte",
+            "cartograph",
+            "karte",
+            "mapa",
+        ),
+    ),
+    Part(
+        "prioritisation",
+        "prioritisation (dot voting)",
+        # prioritise/-ize, priorisation, Priorisierung, priorización; vote, voting, Abstimmung
+        _words(
+            "prioriti",
+            "prioris",
+            "prioriz",
+            "vote",
+            "voting",
+            "votac",
+            "votaç",
+            r"dots?\b",
+            "abstimm",
+            "punkte",
+            "gommette",
+        ),
+    ),
+    Part(
+        "next_steps",
+        "next steps",
+        # next steps, wrap-up, prochaines étapes, nächste Schritte, próximos pasos, close
+        _words("next", "wrap", "prochain", "nächste", "naechste", "próximo", "proximo", "clos"),
+    ),
+]
+
+# The parts each kind of session must cover (its template covers them; tests check it).
+REQUIRED_PARTS: dict[str, list[str]] = {
+    SessionKind.CO_DESIGN: ["issues_vision", "scenario", "prioritisation", "next_steps"],
+    SessionKind.CAB: ["next_steps"],
+    SessionKind.INTERVIEW: ["scenario", "next_steps"],
+    SessionKind.PRACTICE: [],
+}
+
+
+def missing_parts(kind: str, titles: Iterable[str]) -> list[Part]:
+    """The method's parts an agenda of this kind lacks, in the method's order: a part is there
+    when an item's title names it ("Prioritisation", "Dot voting", "Map the journey"...)."""
+    found = list(titles)
+    required = REQUIRED_PARTS.get(kind, [])
+    return [
+        p
+        for p in PARTS
+        if p.key in required and not any(p.pattern.search(title) for title in found)
+    ]
+
+
+def missing_text(missing: list[Part]) -> str:
+    """ "The agenda has no next steps yet", or "" when nothing is missing."""
+    if not missing:
+        return ""
+    labels = [p.label for p in missing]
+    listed = labels[0] if len(labels) == 1 else ", ".join(labels[:-1]) + " or " + labels[-1]
+    return f"The agenda has no {listed} yet"
+
+
+# Planned minutes: at least this share of the session, and never more than all of it.
+PLANNED_SHARE = 0.9
+
+
+def minutes_warning(total: int, length: int) -> str:
+    """What is wrong with the agenda's minutes, or "" when they fit the session."""
+    if total > length:
+        return f"The agenda runs {total - length} minutes over the session."
+    if total < PLANNED_SHARE * length:
+        return f"{length - total} minutes of the session are not planned yet."
+    return ""
+
+
+def summary(kind: str, length: int, items: Iterable[Any]) -> dict[str, Any]:
+    """The agenda's summary a page shows: its minutes, and what is missing or wrong."""
+    listed = list(items)
+    total = sum(i.minutes for i in listed)
+    missing = missing_parts(kind, (i.title for i in listed))
+    return {
+        "total": total,
+        "length": length,
+        "warning": minutes_warning(total, length),
+        "missing": missing_text(missing) + "." if missing else "",
+        "required": [p for p in PARTS if p.key in REQUIRED_PARTS.get(kind, [])],
+        "complete": total > 0 and not minutes_warning(total, length) and not missing,
+    }

@@ -24,6 +24,7 @@ from .models import (
     RsvpStatus,
     Session,
     SessionKind,
+    SessionStatus,
     TopQuestion,
 )
 
@@ -331,9 +332,17 @@ def _facts(s: Session) -> dict[str, int]:
     return {name: int(found[f"readiness_{name}"]) for name in _FACTS}
 
 
+def _agenda_titles(s: Session) -> list[str]:
+    """The agenda's titles: prefetched with the session (lists), or one query."""
+    cache = getattr(s, "_prefetched_objects_cache", {})
+    if "agenda" in cache:
+        return [item.title for item in cache["agenda"]]
+    return list(AgendaItem.objects.filter(session=s).values_list("title", flat=True))
+
+
 def readiness(session_obj: Session) -> Readiness:
-    """How ready a session is; each check says what is missing. One query, or none for a
-    session from ``with_readiness_facts``."""
+    """How ready a session is; each check says what is missing. Two queries, or none for a
+    session from ``with_readiness_facts`` with its agenda prefetched."""
     s = session_obj
     f = _facts(s)
     outreach = {
@@ -404,12 +413,14 @@ def readiness(session_obj: Session) -> Readiness:
             )
         )
     length = s.length_minutes
+    missing = templates.missing_parts(s.kind, _agenda_titles(s))
+    planned = f"{minutes} of {length} minutes planned"
     r.checks.append(
         Check(
             "agenda",
             "Agenda complete",
-            0 < minutes <= length and minutes >= 0.9 * length,
-            f"{minutes} of {length} minutes planned",
+            minutes > 0 and not templates.minutes_warning(minutes, length) and not missing,
+            f"{templates.missing_text(missing)}; {planned}" if missing else planned,
         )
     )
     if not internal_only:
@@ -427,7 +438,10 @@ def readiness(session_obj: Session) -> Readiness:
 def upcoming_with_readiness(viewer: Viewer, program_id: int) -> list[tuple[Session, Readiness]]:
     """The program's upcoming sessions, each with its readiness."""
     found = with_readiness_facts(
-        sessions(viewer, program_id=program_id, upcoming=True).select_related("practice")
+        sessions(viewer, program_id=program_id, upcoming=True)
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("practice")
+        .prefetch_related("agenda")
     )
     return [(s, readiness(s)) for s in found]
 

@@ -798,6 +798,14 @@ def test_readiness_rises_as_preparation_is_done(cast: Cast) -> None:
     services.set_agenda(fran, session=session, items=[{"title": "Everything", "minutes": 150}])
     assert percent(session) == 50  # 150 of 210 minutes
     services.set_agenda(fran, session=session, items=[{"title": "Everything", "minutes": 200}])
+    assert percent(session) == 50  # the minutes fit, but none of the method's parts is there
+    method = [
+        {"title": "Issues & vision discussion", "minutes": 50},
+        {"title": "Scenario mapping in customer teams", "minutes": 90},
+        {"title": "Prioritisation", "minutes": 40},
+        {"title": "Next steps", "minutes": 20},
+    ]
+    services.set_agenda(fran, session=session, items=method)
     assert percent(session) == 67
     question = services.submit_question(fran, session=session, text="What slows you down?")
     services.pick_questions(fran, session=session, question_ids=[question.pk])

@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 
 from traction.core.errors import Conflict, DomainError, ValidationFailed
+from traction.sessions import agenda as agenda_rules
 from traction.sessions.models import Session
 
 _DIGITS = frozenset("0123456789")
@@ -26,6 +27,11 @@ def whole(raw: object, *, high: int = _MAX_ID) -> int | None:
     value = int(raw)
     return value if 1 <= value <= high else None
 
+
+PRACTICE_HAS_NO_CUSTOMERS = (
+    "A practice session is a rehearsal for internal participants: no customers are "
+    "requested, invited or asked to vote."
+)
 
 S = "<int:session_id>/"  # the start of a session's URLs
 R = "outreach/<int:request_id>/"  # the start of an outreach request's URLs
@@ -48,12 +54,5 @@ def _error_text(exc: DomainError) -> str:
 
 
 def _agenda_summary(session: Session, items: list[Any]) -> dict[str, Any]:
-    total = sum(i.minutes for i in items)
-    length = session.length_minutes
-    if total > length:
-        warning = f"The agenda runs {total - length} minutes over the session."
-    elif total < 0.9 * length:
-        warning = f"{length - total} minutes of the session are not planned yet."
-    else:
-        warning = ""
-    return {"total": total, "length": length, "warning": warning}
+    """The agenda's minutes and what it lacks, by the rules of ``traction.sessions.agenda``."""
+    return agenda_rules.summary(session.kind, session.length_minutes, items)

@@ -22,9 +22,18 @@ from traction.customers import selectors as customer_selectors
 from traction.customers.models import Contact
 from traction.sessions import selectors, services
 from traction.sessions.forms import DecideForm, OutreachForm, WaiveForm, WithdrawForm
-from traction.sessions.models import OutreachRequest, OutreachStatus
+from traction.sessions.models import OutreachRequest, OutreachStatus, SessionKind
 
-from .common import R, S, _agenda_summary, _error_text, _slug, _to_detail, whole
+from .common import (
+    PRACTICE_HAS_NO_CUSTOMERS,
+    R,
+    S,
+    _agenda_summary,
+    _error_text,
+    _slug,
+    _to_detail,
+    whole,
+)
 
 
 @workspace_view
@@ -32,6 +41,9 @@ from .common import R, S, _agenda_summary, _error_text, _slug, _to_detail, whole
 def outreach_new(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id)
     permissions.check(viewer, "outreach.request")
+    if session.kind == SessionKind.PRACTICE:
+        messages.error(request, PRACTICE_HAS_NO_CUSTOMERS)
+        return _to_detail(request, session.pk)
     requested = dict(session.outreach_requests.values_list("contact_id", "status"))
     rows: list[ContactRow] = []
     for contact in customer_selectors.contacts(viewer).select_related("customer__account_owner"):

@@ -18,6 +18,7 @@ from traction.core import permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.programs import selectors as program_selectors
+from traction.sessions import agenda as agenda_rules
 from traction.sessions import selectors, services
 from traction.sessions.forms import (
     SESSION_FIELD_MAP,
@@ -42,7 +43,9 @@ def session_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     upcoming = selectors.with_readiness_facts(
         selectors.sessions(
             viewer, program_id=program.pk if program else None, upcoming=True, kind=kind
-        ).select_related("practice")
+        )
+        .select_related("practice")
+        .prefetch_related("agenda")
     )
     past = selectors.sessions(
         viewer, program_id=program.pk if program else None, upcoming=False, kind=kind
@@ -150,7 +153,9 @@ def _detail_page(
                 [r for r in outreach if r.allows_invitation and not r.invited]  # type: ignore[attr-defined]
             ),
             "can_plan": can_plan,
+            "practice": session.kind == SessionKind.PRACTICE,
             "can_request": permissions.allows(viewer, "outreach.request")
+            and session.kind != SessionKind.PRACTICE
             and not session.is_cancelled
             and not session.has_ended,
             "can_invite": permissions.can(viewer, "invitation.send", session)
@@ -268,9 +273,13 @@ def agenda_edit(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRe
                     errors.extend(texts)
         else:
             total = sum(i["minutes"] for i in items)
+            missing = agenda_rules.missing_text(
+                agenda_rules.missing_parts(session.kind, (i["title"] for i in items))
+            )
             messages.success(
                 request,
-                f"The agenda was saved: {total} of {session.length_minutes} minutes planned.",
+                f"The agenda was saved: {total} of {session.length_minutes} minutes planned."
+                + (f" {missing}." if missing else ""),
             )
             return _to_detail(request, session.pk)
     return render(
@@ -280,6 +289,8 @@ def agenda_edit(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRe
             "formset": formset,
             "session": session,
             "length": session.length_minutes,
+            "planned_share": agenda_rules.PLANNED_SHARE,
+            "summary": _agenda_summary(session, selectors.agenda(session)),
             "errors": errors,
         },
     )

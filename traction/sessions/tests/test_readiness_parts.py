@@ -1,0 +1,269 @@
+"""Readiness asks for the method's parts, not only minutes (issue 11): the agenda check through
+the API and the session's page, the program's upcoming sessions without cancelled ones, and a
+practice session that asks for no customers."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from traction.core.testing.cast import Cast
+from traction.sessions import agenda, services
+from traction.sessions.models import AgendaItem, OutreachRequest, Session, SessionKind
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+ClientFor = Callable[[str], Client]
+
+PITCH = [{"title": "Sales pitch of our roadmap", "minutes": 210}]
+NO_VOTING = [
+    {"title": "Welcome", "minutes": 15},
+    {"title": "Issues & vision discussion", "minutes": 60},
+    {"title": "Scenario mapping in customer teams", "minutes": 120},
+    {"title": "Next steps", "minutes": 15},
+]
+
+
+def plan(cast: Cast, **fields: Any) -> Session:
+    values: dict[str, Any] = {
+        "program": cast.program,
+        "title": "Onboarding co-design",
+        "starts_at": datetime(2030, 7, 1, 9, 0),
+        "ends_at": datetime(2030, 7, 1, 12, 30),  # 210 minutes: the co-design template's
+        "time_zone": "Europe/Berlin",
+        **fields,
+    }
+    return services.plan_session(cast.viewer("facilitator"), **values)
+
+
+def set_agenda(cast: Cast, session: Session, items: list[dict[str, Any]]) -> None:
+    services.set_agenda(cast.viewer("facilitator"), session=session, items=items)
+
+
+def agenda_check(client: Client, session: Session) -> dict[str, Any]:
+    body = client.get(f"{API}/sessions/{session.pk}").json()
+    (check,) = [c for c in body["readiness"]["checks"] if c["key"] == "agenda"]
+    return dict(check)
+
+
+def page(client: Client, name: str, *args: object) -> str:
+    return client.get(reverse(name, args=["acme", *args])).content.decode()
+
+
+# --- the one rule -------------------------------------------------------------------------------
+
+
+def test_each_template_covers_the_parts_its_kind_requires() -> None:
+    for kind, items in agenda.TEMPLATES.items():
+        assert agenda.missing_parts(kind, (i.title for i in items)) == [], kind
+
+
+def test_parts_are_recognised_in_the_methods_wording_and_other_languages() -> None:
+    def missing(*titles: str) -> list[str]:
+        return [p.key for p in agenda.missing_parts(SessionKind.CO_DESIGN, titles)]
+
+    assert missing("Sales pitch of our roadmap") == [
+        "issues_vision",
+        "scenario",
+        "prioritisation",
+        "next_steps",
+    ]
+    assert missing("Their issues", "Map the journey", "Dot voting", "Wrap-up") == []
+    assert missing("Problèmes et vision", "Cartographie des scénarios", "Priorisation") == [
+        "next_steps"
+    ]
+    assert (
+        missing("Probleme & Vision", "Szenario-Mapping", "Priorisierung", "Nächste Schritte") == []
+    )
+    assert missing("Visión", "Mapa del escenario", "Votación", "Próximos pasos") == []
+    # "roadmap" is not a map, "votre" is not a vote, "Vision" alone still needs the rest
+    assert missing("Présentation de votre roadmap", "Vision") == [
+        "scenario",
+        "prioritisation",
+        "next_steps",
+    ]
+    assert agenda.missing_parts(SessionKind.PRACTICE, ["Anything"]) == []
+
+
+# --- through the API ---------------------------------------------------------------------------
+
+
+def test_api_a_pitch_of_full_length_is_not_a_complete_agenda(
+    cast: Cast, api_client_for: ClientFor
+) -> None:
+    session = plan(cast)
+    client = api_client_for("facilitator")
+    assert agenda_check(client, session) == {
+        "key": "agenda",
+        "label": "Agenda complete",
+        "done": True,
+        "detail": "210 of 210 minutes planned",
+    }
+    set_agenda(cast, session, PITCH)
+    assert agenda_check(client, session) == {
+        "key": "agenda",
+        "label": "Agenda complete",
+        "done": False,
+        "detail": "The agenda has no issues and vision discussion, scenario mapping, "
+        "prioritisation (dot voting) or next steps yet; 210 of 210 minutes planned",
+    }
+    set_agenda(cast, session, NO_VOTING)
+    assert agenda_check(client, session)["detail"] == (
+        "The agenda has no prioritisation (dot voting) yet; 210 of 210 minutes planned"
+    )
+    assert agenda_check(client, session)["done"] is False
+    set_agenda(cast, session, [*NO_VOTING[:3], {"title": "Dot voting", "minutes": 15}])
+    assert agenda_check(client, session) == {
+        "key": "agenda",
+        "label": "Agenda complete",
+        "done": False,
+        "detail": "The agenda has no next steps yet; 210 of 210 minutes planned",
+    }
+    mapping = {"title": "Scenario mapping", "minutes": 105}
+    set_agenda(
+        cast, session, [*NO_VOTING[:2], mapping, {"title": "Vote", "minutes": 15}, NO_VOTING[3]]
+    )
+    assert agenda_check(client, session) == {
+        "key": "agenda",
+        "label": "Agenda complete",
+        "done": True,
+        "detail": "210 of 210 minutes planned",
+    }
+    # every part is there, but the minutes still count
+    set_agenda(cast, session, [{"title": "Issues, scenario map, votes, next steps", "minutes": 60}])
+    assert agenda_check(client, session) == {
+        "key": "agenda",
+        "label": "Agenda complete",
+        "done": False,
+        "detail": "60 of 210 minutes planned",
+    }
+
+
+def test_api_a_practice_session_asks_for_no_outreach_invitations_or_votes(
+    cast: Cast, api_client_for: ClientFor
+) -> None:
+    practice = plan(
+        cast,
+        kind="practice",
+        starts_at=datetime(2030, 6, 28, 9),
+        ends_at=datetime(2030, 6, 28, 10, 30),
+    )
+    body = api_client_for("facilitator").get(f"{API}/sessions/{practice.pk}").json()
+    assert body["readiness"] == {
+        "percent": 50,
+        "checks": [
+            {
+                "key": "briefings",
+                "label": "Briefings acknowledged",
+                "done": False,
+                "detail": "No internal participants yet",
+            },
+            {
+                "key": "agenda",
+                "label": "Agenda complete",
+                "done": True,
+                "detail": "90 of 90 minutes planned",
+            },
+        ],
+    }
+
+
+# --- through the web pages ---------------------------------------------------------------------
+
+
+def test_page_lists_the_missing_parts_in_the_checklist_and_the_agenda(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    session = plan(cast)
+    set_agenda(cast, session, NO_VOTING)
+    html = page(client_for("facilitator"), "sessions:detail", session.pk)
+    assert (
+        '<li class="todo"><span aria-hidden="true">○</span> <strong>Agenda complete</strong>'
+        '<span class="visually-hidden">: not yet</span> — <span class="muted">The agenda has no '
+        "prioritisation (dot voting) yet; 210 of 210 minutes planned</span></li>"
+    ) in html
+    assert (
+        '<span class="badge badge-warn">The agenda has no prioritisation (dot voting) yet.</span>'
+    ) in html
+    assert '<h2 id="readiness">Readiness: 0%</h2>' in html
+
+
+def test_saving_an_agenda_says_which_parts_are_missing(cast: Cast, client_for: ClientFor) -> None:
+    session = plan(cast)
+    client = client_for("facilitator")
+    url = reverse("sessions:agenda", args=["acme", session.pk])
+    data = {
+        "items-TOTAL_FORMS": "1",
+        "items-INITIAL_FORMS": "0",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-ORDER": "1",
+        "items-0-title": "Sales pitch of our roadmap",
+        "items-0-minutes": "210",
+        "items-0-notes": "",
+    }
+    response = client.post(url, data, follow=True)
+    assert list(AgendaItem.objects.filter(session=session).values_list("title", flat=True)) == [
+        "Sales pitch of our roadmap"
+    ]
+    assert (
+        "The agenda was saved: 210 of 210 minutes planned. The agenda has no issues and vision "
+        "discussion, scenario mapping, prioritisation (dot voting) or next steps yet."
+    ) in response.content.decode()
+    form = client.get(url).content.decode()
+    assert (
+        '<p class="notice" id="agenda-missing">The agenda has no issues and vision discussion, '
+        "scenario mapping, prioritisation (dot voting) or next steps yet."
+    ) in form
+    assert "share = 0.9," in form
+
+
+def test_a_cancelled_session_is_not_among_the_programs_upcoming_sessions(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    kept = plan(cast, title="Kept co-design")
+    dropped = plan(cast, title="Dropped co-design")
+    services.cancel_session(cast.viewer("facilitator"), session=dropped, reason="Venue closed.")
+    html = page(client_for("facilitator"), "programs:detail", cast.program.pk)
+    kept_url = reverse("sessions:detail", args=["acme", kept.pk])
+    assert f'<a href="{kept_url}">Kept co-design</a>' in html
+    assert "Dropped co-design" not in html
+
+
+def test_a_practice_sessions_page_asks_for_no_outreach_invitations_or_voting(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    practice = plan(
+        cast,
+        kind="practice",
+        starts_at=datetime(2030, 6, 28, 9),
+        ends_at=datetime(2030, 6, 28, 10, 30),
+    )
+    client = client_for("facilitator")
+    html = page(client, "sessions:detail", practice.pk)
+    assert "Request outreach" not in html
+    assert "Customers: outreach and invitations" not in html
+    assert "Submit and vote" not in html
+    assert "Top questions picked" not in html
+    assert "Account owners approved outreach" not in html
+    assert "Invitations accepted" not in html
+    assert (
+        "A practice session is a rehearsal for internal participants: no customers are "
+        "requested, invited or asked to vote."
+    ) in html
+    url = reverse("sessions:outreach_new", args=["acme", practice.pk])
+    response = client.post(url, {"contacts": [cast.contact.pk]}, follow=True)
+    assert response.redirect_chain == [
+        (reverse("sessions:detail", args=["acme", practice.pk]), 302)
+    ]
+    assert OutreachRequest.objects.filter(session=practice).count() == 0
+    # a co-design session still asks for all of it
+    co_design = page(client, "sessions:detail", plan(cast).pk)
+    assert "Request outreach" in co_design
+    assert "Submit and vote" in co_design
