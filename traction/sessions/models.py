@@ -111,6 +111,16 @@ class Session(models.Model):
         return int((self.ends_at - self.starts_at) / timedelta(minutes=1))
 
     @property
+    def is_practice(self) -> bool:
+        """A rehearsal for internal participants: no customers are asked, invited or voting."""
+        return self.kind == SessionKind.PRACTICE
+
+    PRACTICE_REFUSAL = (
+        "A practice session is a rehearsal for internal participants: no customers are "
+        "requested, invited or asked to vote."
+    )
+
+    @property
     def is_cancelled(self) -> bool:
         return self.status == SessionStatus.CANCELLED
 

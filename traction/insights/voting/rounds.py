@@ -44,6 +44,8 @@ def open_voting(actor: Viewer, *, session: Session, budget: int = DEFAULT_BUDGET
     locked = Session.objects.select_for_update().get(pk=session.pk)
     if locked.is_cancelled:
         raise ValidationFailed.field("__all__", "This session is cancelled.")
+    if locked.is_practice:
+        raise ValidationFailed.field("__all__", Session.PRACTICE_REFUSAL)
     found = VotingRound.objects.filter(session=session).first()
     if found is not None and found.is_open:
         raise ValidationFailed.field("__all__", "Voting is already open for this session.")

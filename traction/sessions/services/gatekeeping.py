@@ -39,6 +39,8 @@ def request_outreach(
     if contact.workspace_id != session.workspace_id:
         raise NotFound()
     _open(session)
+    if session.is_practice:
+        raise ValidationFailed.field("contact_id", Session.PRACTICE_REFUSAL)
     if contact.is_archived:
         raise ValidationFailed.field(
             "contact_id", f"{contact.name} is archived; restore them before inviting them."

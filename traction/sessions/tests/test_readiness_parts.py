@@ -267,3 +267,36 @@ def test_a_practice_sessions_page_asks_for_no_outreach_invitations_or_voting(
     co_design = page(client, "sessions:detail", plan(cast).pk)
     assert "Request outreach" in co_design
     assert "Submit and vote" in co_design
+
+
+def test_no_interface_asks_customers_to_a_practice_session(
+    cast: Cast, api_client_for: ClientFor
+) -> None:
+    from traction.customers import services as customer_services
+    from traction.insights.models import VotingRound
+
+    practice = plan(
+        cast,
+        kind="practice",
+        starts_at=datetime(2030, 6, 28, 9),
+        ends_at=datetime(2030, 6, 28, 10, 30),
+    )
+    assert cast.contact is not None
+    customer_services.update_contact(
+        cast.viewer("admin"), contact=cast.contact, changes={"consent_to_contact": True}
+    )
+    client = api_client_for("facilitator")
+    asked = client.post(
+        f"{API}/sessions/{practice.pk}/outreach-requests",
+        {"contact_id": cast.contact.pk},
+        content_type="application/json",
+    )
+    assert asked.status_code == 422
+    assert Session.PRACTICE_REFUSAL in asked.content.decode()
+    voting = client.post(
+        f"{API}/sessions/{practice.pk}/voting/open", {"budget": 3}, content_type="application/json"
+    )
+    assert voting.status_code == 422
+    assert Session.PRACTICE_REFUSAL in voting.content.decode()
+    assert not OutreachRequest.objects.filter(session=practice).exists()
+    assert not VotingRound.objects.filter(session=practice).exists()
