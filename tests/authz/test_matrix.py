@@ -435,13 +435,15 @@ def _run(client: Client, method: str, url: str, data: dict[str, Any] | None, api
         response = client.post(url, data or {})
     # (An invitation link is the credential: whoever holds it may read whom it invites.)
     principal = getattr(client, "principal", None)
+    # (A download streams its body: read it whole, so exports are checked like pages.)
+    body = b"".join(response.streaming_content) if response.streaming else response.content
     if principal == "stranger" and not url.startswith("/invitations/"):
-        leaked = [name for name in ACME_ONLY if name in response.content]
+        leaked = [name for name in ACME_ONLY if name in body]
         assert not leaked, f"{method} {url} showed the stranger {leaked}"
     # (A customer's signed link shows that customer's own session to whoever holds it; what a
     # customer may see is tested with the customer principal in tests/authz/test_customers.py.)
     if principal in HIDDEN_FROM and not url.startswith(("/vote/", "/rsvp/")):
-        leaked = [name for name in HIDDEN_FROM[principal] if name in response.content]
+        leaked = [name for name in HIDDEN_FROM[principal] if name in body]
         assert not leaked, (
             f"{method} {url} showed {principal} what is outside their scope: {leaked}"
         )
