@@ -12,6 +12,7 @@ import logging
 from collections.abc import Callable
 
 import pytest
+from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -183,8 +184,12 @@ def test_the_web_import_confirm_reads_numbers_strictly(
         url + "confirm/",
         {"upload": upload, "filename": "wall.csv", "scenario": number, "column_text": number},
     )
-    assert response.status_code in (200, 302, 422), response.content[:300]
-    assert not Insight.objects.exists() or response.status_code == 302
+    # Refused, back at the upload with the reason said; nothing is imported.
+    assert response.status_code == 302
+    told = [str(m) for m in get_messages(response.wsgi_request)]
+    assert told == ["Choose the column that holds the note text."]
+    assert not Insight.objects.exists()
+    assert not ImportBatch.objects.exists()
 
 
 # --- a bug in the API -------------------------------------------------------------------------
