@@ -286,9 +286,9 @@ def test_the_guides_nginx_site_in_front_of_traction(tmp_path: Path, database: st
         with pytest.raises(urllib.error.HTTPError) as signed_in:
             browser.open(sign_in)
         assert signed_in.value.code == 302, signed_in.value.read().decode()[:500]
-        assert signed_in.value.headers["Location"] == "/"
+        assert signed_in.value.headers["Location"] == "/w/acme/"  # her only workspace
         assert {c.name: c.secure for c in jar} == {"csrftoken": True, "sessionid": True}
-        home = browser.open(urllib.request.Request(f"{base}/", headers={"Host": HOST}))
+        home = browser.open(urllib.request.Request(f"{base}/w/acme/", headers={"Host": HOST}))
         assert home.status == 200
         assert "Acme" in home.read().decode()
 
