@@ -92,8 +92,8 @@ def database_from_env(default_sqlite: Path) -> dict[str, Any]:
     }
 
 
-# Django's SQLite backend with a leaner datetime conversion (traction/core/sqlite).
-SQLITE_ENGINE = "traction.core.sqlite"
+# Django's own SQLite backend: speed comes through documented APIs, not a custom engine.
+SQLITE_ENGINE = "django.db.backends.sqlite3"
 
 SQLITE_OPTIONS = {
     "transaction_mode": "IMMEDIATE",

@@ -1,7 +1,6 @@
 """Pure tests of the import parsers: no database, no Django."""
 
 import io
-import time
 import tracemalloc
 from pathlib import Path
 
@@ -353,7 +352,8 @@ def test_vtt_timing_inside_cue_text():
     )
 
 
-def test_vtt_large_file_is_fast_and_complete():
+def test_vtt_large_file_is_read_completely():
+    # (How fast: bench/imports.py, import-vtt-1mb; tests assert behaviour, not time.)
     blocks = [b"WEBVTT\n"]
     for i in range(3500):
         seconds = i * 3
@@ -365,14 +365,11 @@ def test_vtt_large_file_is_fast_and_complete():
         )
     data = b"".join(blocks)
     assert 900_000 < len(data) < 1_200_000
-    began = time.perf_counter()
     result = cues(data, "vtt")
-    elapsed = time.perf_counter() - began
     assert len(result) == 3500
     assert result[-1].line == 3 + 4 * 3499
     assert result[-1].start_ms == 3499 * 3000
     assert result[-1].speaker == "Alice Example"
-    assert elapsed < 0.2
 
 
 # --- SRT -----------------------------------------------------------------------------------------
@@ -841,14 +838,7 @@ def test_csv_large_file_streams_fast_with_flat_memory(tmp_path):
     count, peak_big = measure(big)
     peak_small = measure(small)[1]
     assert count == 100_000
-    assert peak_big <= 2 * peak_small
-
-    with big.open("rb") as stream:
-        layout = sniff_csv(stream)
-        began = time.perf_counter()
-        for _ in iter_csv(stream, layout):
-            pass
-        assert time.perf_counter() - began < 1.0
+    assert peak_big <= 2 * peak_small  # (how fast: bench/imports.py, import-stickies-100k)
 
 
 # --- kind_from -----------------------------------------------------------------------------------

@@ -1,1 +1,0 @@
-"""Django's SQLite backend with a leaner datetime conversion (ENGINE ``traction.core.sqlite``)."""
