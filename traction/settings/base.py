@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import dj_database_url
+from csp.constants import NONE, SELF
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 PROJECT_DIR = BASE_DIR.parent
@@ -18,6 +19,11 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # django-csp's system checks; "ninja" so the API docs page renders ninja's template
+    # with its bundled Swagger UI files from /static/ (without it, ninja loads them from a
+    # CDN: a blank page offline, and a violation of the Content-Security-Policy below).
+    "csp",
+    "ninja",
     "django_htmx",
     "template_partials",
     "django_tasks",
@@ -35,6 +41,9 @@ MIDDLEWARE = [
     # comes from a proxy named in TRACTION_TRUSTED_PROXIES, before anything reads them.
     "traction.core.proxies.TrustedProxyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Early, so its response phase runs last: every answer gets the Content-Security-Policy,
+    # including redirects and refusals written by the middleware below it.
+    "csp.middleware.CSPMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -164,6 +173,24 @@ STATIC_ROOT = VAR_DIR / "static"
 # Cache lifetime granian gives static files (seconds). Development: none, so an edited
 # stylesheet shows at once; production (hashed names) a year.
 TRACTION_STATIC_MAX_AGE = 0
+
+# The Content-Security-Policy sent with every response (django-csp; docs/security.md). Every
+# script and stylesheet is a file under /static/: no inline <script>, no on* attributes, no
+# <style> blocks or style="" attributes, no eval (htmx runs with allowEval off). A page that
+# needs behaviour adds a static .js file and a <script src> (docs/security.md says how).
+CONTENT_SECURITY_POLICY: dict[str, Any] = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        # Stylesheets draw small icons as data: URLs (Swagger UI's among them).
+        "img-src": [SELF, "data:"],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
 
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
