@@ -1,0 +1,160 @@
+"""Every kind of page works under the Content-Security-Policy, with nothing from elsewhere.
+
+The conftest fails any test during which the browser refused something under the policy;
+these tests open one page of each kind, use what each page's scripts do (htmx requests,
+the Print button, the ballot's steppers, Swagger UI's operation list), and check that every
+request the browser made stayed on the server: the pages need no internet access.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import Browser, Page, Request, expect
+
+from tests.e2e.conftest import BrowserWatch
+from traction.api.api import api
+from traction.core.testing.cast import PASSWORD, build_cast
+from traction.insights import links, voting
+from traction.insights.tests.test_voting import build_room
+
+HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
+
+
+def _requests_elsewhere(page: Page, base: str) -> list[str]:
+    """A list that fills with every URL the page asks for outside the live server."""
+    elsewhere: list[str] = []
+
+    def seen(request: Request) -> None:
+        if not request.url.startswith((base + "/", "data:")):
+            elsewhere.append(request.url)
+
+    page.on("request", seen)
+    return elsewhere
+
+
+def _htmx(request: Request) -> bool:
+    return request.headers.get("hx-request") == "true"
+
+
+@pytest.mark.e2e
+def test_each_kind_of_page_works_under_the_policy_with_local_assets_only(
+    live_server: Any,
+    transactional_db: None,
+    browser: Browser,
+    page: Page,
+    browser_watch: BrowserWatch,
+) -> None:
+    cast = build_cast()
+    room = build_room(cast)
+    voting.open_voting(cast.viewer("facilitator"), session=room.session, budget=3)
+    base = live_server.url
+    slug = cast.acme.slug
+    elsewhere = _requests_elsewhere(page, base)
+
+    def heading(h1: str) -> None:
+        expect(page.get_by_role("heading", level=1)).to_have_text(h1)
+
+    # Sign-in page, then the workspace home.
+    page.goto(base + reverse("accounts:login"))
+    heading("Sign in to Traction")
+    page.get_by_label("Email").fill("fran@acme.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(base + reverse("accounts:workspace_home", args=[slug]))
+    heading("Acme")
+
+    # The navigation's menus run from menus.js: Escape closes an open one.
+    menu = page.locator("details.usermenu")
+    menu.locator("summary").click()
+    expect(menu).to_have_attribute("open", "")
+    page.keyboard.press("Escape")
+    expect(menu).not_to_have_attribute("open", "")
+
+    assert cast.program is not None
+    page.goto(base + reverse("programs:detail", args=[slug, cast.program.pk]))
+    heading(cast.program.name)
+    page.goto(base + reverse("sessions:detail", args=[slug, room.session.pk]))
+    heading("Voting session")
+
+    # The scenario map: the Print button (print.js) and live capture (htmx, capture.js).
+    page.goto(base + reverse("insights:board", args=[slug, room.session.pk]))
+    heading("Scenario map: Team Blue")
+    page.evaluate("window.print = () => { window.printedByButton = true; }")
+    page.get_by_role("button", name="Print").click()
+    assert page.evaluate("window.printedByButton") is True
+    page.evaluate("window.stillThisPage = true")  # a full page load would wipe it out
+    said = "Invoices arrive in the wrong currency"
+    with page.expect_request(lambda r: r.method == "POST" and _htmx(r)):
+        page.locator("#id_text").fill(f"/i {said}")
+        page.keyboard.press("Enter")
+    expect(page.locator("#capture-status")).to_contain_text("Saved: Issue")
+    expect(page.locator(".note-text", has_text=said)).not_to_have_count(0)
+    assert page.evaluate("window.stillThisPage") is True
+
+    page.goto(base + reverse("insights:voting", args=[slug, room.session.pk]))
+    heading("Customer voting")
+    expect(page.get_by_role("heading", name="Voting is open")).to_be_visible()
+
+    # Search: results follow the typing through an htmx request.
+    page.goto(base + reverse("insights:search", args=[slug]))
+    heading("Search insights")
+    with page.expect_request(_htmx):
+        page.get_by_role("searchbox").first.type("currency")
+    expect(page.locator("#results")).to_contain_text(said)
+
+    # The customer's ballot, on a phone: the steppers are ballot.js.
+    phone = browser.new_context(viewport={"width": 390, "height": 844}, is_mobile=True)
+    ballot = phone.new_page()
+    ballot_elsewhere = _requests_elsewhere(ballot, base)
+    token = links.make_token(room.invitations["ian"].pk, room.ian.pk)
+    ballot.goto(f"{base}/vote/{token}/")
+    expect(ballot.get_by_role("heading", level=1)).to_have_text("Voting session")
+    ballot.get_by_role("button", name="One dot more on: Approval takes three weeks").click()
+    expect(ballot.locator("#dots-left")).to_have_text("2")
+    phone.close()
+
+    # The API docs: Swagger UI from /static/, one block per operation of the document.
+    operations = sum(
+        method in HTTP_METHODS
+        for item in api.get_openapi_schema()["paths"].values()
+        for method in item
+    )
+    page.goto(base + "/api/v1/docs")
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Traction API")
+    expect(page.locator(".opblock")).to_have_count(operations)
+
+    assert elsewhere == []
+    assert ballot_elsewhere == []
+    assert browser_watch.violations == []
+
+
+@pytest.mark.e2e
+def test_the_watch_catches_an_inline_script_the_policy_refuses(
+    live_server: Any, transactional_db: None, page: Page, browser_watch: BrowserWatch
+) -> None:
+    """The guard finds what it guards: a page with an inline script and an inline handler,
+    served under the site's own policy, is reported twice over (event and console)."""
+    from django.test import Client
+
+    policy = Client().get(reverse("accounts:login")).headers["Content-Security-Policy"]
+    url = live_server.url + "/an-inline-script/"
+    page.route(
+        url,
+        lambda route: route.fulfill(
+            status=200,
+            headers={"Content-Type": "text/html", "Content-Security-Policy": policy},
+            body="<!doctype html><title>x</title><script>document.title = 'ran'</script>"
+            "<button onclick=\"document.title = 'clicked'\">Go</button>",
+        ),
+    )
+    page.goto(url)
+    page.get_by_role("button", name="Go").click()
+    expect(page).to_have_title("x")  # neither the script nor the handler ran
+    directives = " ".join(browser_watch.violations)
+    assert "securitypolicyviolation: script-src-elem refused inline" in directives
+    assert "securitypolicyviolation: script-src-attr refused inline" in directives
+    assert any(v.startswith("console: [error] ") for v in browser_watch.violations)
+    browser_watch.violations.clear()  # expected here: the teardown check must not fail
