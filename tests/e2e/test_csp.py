@@ -8,6 +8,7 @@ request the browser made stayed on the server: the pages need no internet access
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -78,6 +79,18 @@ def test_each_kind_of_page_works_under_the_policy_with_local_assets_only(
     heading(cast.program.name)
     page.goto(base + reverse("sessions:detail", args=[slug, room.session.pk]))
     heading("Voting session")
+
+    # The agenda form counts its minutes as they are typed.
+    page.goto(base + reverse("sessions:agenda", args=[slug, room.session.pk]))
+    heading("Agenda of Voting session")
+    total = page.locator("#agenda-total")
+    expect(total).to_have_text(re.compile(r"^\d+$"))
+    before = int(total.inner_text())
+    page.get_by_label("Title of row 1").fill("Welcome")
+    page.get_by_label("Minutes of row 1").fill(
+        str(int(page.get_by_label("Minutes of row 1").input_value() or 0) + 15)
+    )
+    expect(total).to_have_text(str(before + 15))
 
     # The scenario map: the Print button (print.js) and live capture (htmx, capture.js).
     page.goto(base + reverse("insights:board", args=[slug, room.session.pk]))
