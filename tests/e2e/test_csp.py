@@ -107,9 +107,26 @@ def test_each_kind_of_page_works_under_the_policy_with_local_assets_only(
     expect(page.locator(".note-text", has_text=said)).not_to_have_count(0)
     assert page.evaluate("window.stillThisPage") is True
 
+    # htmx runs without eval and adds no inline <style> of its own (base.html's htmx-config).
+    assert page.evaluate("[htmx.config.allowEval, htmx.config.includeIndicatorStyles]") == [
+        False,
+        False,
+    ]
+
     page.goto(base + reverse("insights:voting", args=[slug, room.session.pk]))
     heading("Customer voting")
     expect(page.get_by_role("heading", name="Voting is open")).to_be_visible()
+
+    # The room screen: its styles come from traction.css; a dot is an htmx request.
+    page.goto(base + reverse("insights:voting_room", args=[slug, room.session.pk]))
+    heading("Vote in the room")
+    expect(page.locator(".room-cards").first).to_have_css("display", "grid")
+    page.get_by_role("link", name=re.compile(r"^Ian ")).click()
+    with page.expect_request(lambda r: r.method == "POST" and _htmx(r)):
+        page.get_by_role(
+            "button", name=f"Add a dot from {room.ian.name} to: Let us pay by card"
+        ).click()
+    expect(page.locator("#dots-left")).to_have_text("2")
 
     # Search: results follow the typing through an htmx request.
     page.goto(base + reverse("insights:search", args=[slug]))
@@ -125,8 +142,9 @@ def test_each_kind_of_page_works_under_the_policy_with_local_assets_only(
     token = links.make_token(room.invitations["ian"].pk, room.ian.pk)
     ballot.goto(f"{base}/vote/{token}/")
     expect(ballot.get_by_role("heading", level=1)).to_have_text("Voting session")
+    expect(ballot.locator(".stepper").first).to_have_css("display", "flex")  # traction.css
     ballot.get_by_role("button", name="One dot more on: Approval takes three weeks").click()
-    expect(ballot.locator("#dots-left")).to_have_text("2")
+    expect(ballot.locator("#dots-left")).to_have_text("1")  # one dot given in the room
     phone.close()
 
     # The API docs: Swagger UI from /static/, one block per operation of the document.
