@@ -105,6 +105,17 @@ def test_a_signed_in_page_and_a_refusal_carry_the_policy_too() -> None:
     assert _directives(refused.headers["Content-Security-Policy"]) == POLICY
 
 
+@pytest.mark.django_db
+def test_a_refused_form_gets_our_page_under_the_policy() -> None:
+    """Django's own CSRF failure page has an inline <style>; ours (403_csrf.html) has none."""
+    response = Client(enforce_csrf_checks=True).post("/login/", {"email": "a@b.test"})
+    assert response.status_code == 403
+    assert _directives(response.headers["Content-Security-Policy"]) == POLICY
+    html = response.content.decode()
+    assert "<h1>This form was not sent</h1>" in html
+    assert "<style" not in html
+
+
 def test_the_policy_allows_no_inline_script_and_no_eval() -> None:
     sources = {source for values in POLICY.values() for source in values}
     assert not sources & {"'unsafe-inline'", "'unsafe-eval'", "'unsafe-hashes'", "*"}
