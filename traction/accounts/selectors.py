@@ -18,8 +18,8 @@ from traction.core.web import CurrentWorkspace
 
 from .models import (
     ApiToken,
-    Invitation,
-    InvitationQuerySet,
+    MemberInvitation,
+    MemberInvitationQuerySet,
     Membership,
     Notice,
     User,
@@ -162,13 +162,17 @@ def member_users(viewer: Viewer, *, roles: list[str] | None = None) -> QuerySet[
     return qs.order_by("full_name", "email").distinct()
 
 
-def invitations(viewer: Viewer, *, pending_only: bool = True) -> QuerySet[Invitation]:
-    qs = permissions.scope(viewer, "member.manage", Invitation.objects.select_related("invited_by"))
-    return cast(InvitationQuerySet, qs).pending() if pending_only else qs
+def invitations(viewer: Viewer, *, pending_only: bool = True) -> QuerySet[MemberInvitation]:
+    qs = permissions.scope(
+        viewer, "member.manage", MemberInvitation.objects.select_related("invited_by")
+    )
+    return cast(MemberInvitationQuerySet, qs).pending() if pending_only else qs
 
 
-def invitation(viewer: Viewer, invitation_id: int) -> Invitation:
-    return permissions.get(viewer, "member.manage", Invitation.objects.all(), pk=invitation_id)
+def invitation(viewer: Viewer, invitation_id: int) -> MemberInvitation:
+    return permissions.get(
+        viewer, "member.manage", MemberInvitation.objects.all(), pk=invitation_id
+    )
 
 
 def api_tokens(viewer: Viewer) -> QuerySet[ApiToken]:
