@@ -158,3 +158,34 @@ def test_the_template_check_finds_one(tmp_path: Path) -> None:
     )
     assert higher_urls(page, "accounts", namespace_apps()) == ["sessions"]
     assert higher_urls(page, "insights", namespace_apps()) == []
+
+
+# --- templates ask the policy, not the role ----------------------------------------------------
+
+ROLE_CHECK = re.compile(r"{%\s*(?:el)?if\b[^%]*?\.role\s*(?:==|!=|\bin\b|\bnot in\b)")
+# Known gaps, owned by their apps: this list only shrinks ({% can "action" as may %} instead).
+ROLE_CHECKS_LEFT = {"traction/insights/templates/insights/search.html"}
+
+
+def role_checks(template: Path) -> list[str]:
+    return ROLE_CHECK.findall(template.read_text())
+
+
+def test_templates_ask_the_policy_not_the_role() -> None:
+    found = {
+        str(template.relative_to(ROOT.parent))
+        for template, _level in template_levels()
+        if role_checks(template)
+    }
+    assert found == ROLE_CHECKS_LEFT
+
+
+def test_the_role_check_finds_one(tmp_path: Path) -> None:
+    page = tmp_path / "page.html"
+    page.write_text(
+        '{% if viewer.role == "account_owner" %}a{% endif %}'
+        '{% elif request.viewer.role in "admin facilitator" %}b'
+        "{% if r.value == m.role %} selected{% endif %}"
+        '{% can "outreach.decide" as may %}{% if may %}c{% endif %}'
+    )
+    assert len(role_checks(page)) == 2
