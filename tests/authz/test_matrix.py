@@ -23,7 +23,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
 from traction.accounts import services as account_services
-from traction.accounts.models import ApiToken, Invitation
+from traction.accounts.models import ApiToken, MemberInvitation
 from traction.core.testing.cast import PRINCIPALS, Cast
 
 # AUTHZ_DRAFT=1 prints what each route answers instead of asserting: a starting point for a
@@ -102,7 +102,7 @@ def api_operations() -> list[ApiOperation]:
 class World:
     cast: Cast
     invitation_secret: str
-    invitation: Invitation
+    invitation: MemberInvitation
     tokens: dict[str, tuple[ApiToken, str]] = field(default_factory=dict)
     # Sessions: Acme's co-design session (cora note taker, olive observer, a pending outreach
     # request for Gina that owen decides, an invited contact with an RSVP link, cora's

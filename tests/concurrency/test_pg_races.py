@@ -22,7 +22,7 @@ from django.db import connection
 from django.test import Client
 
 from traction.accounts import services as account_services
-from traction.accounts.models import Invitation, Membership
+from traction.accounts.models import MemberInvitation, Membership
 from traction.core.errors import DomainError
 from traction.core.models import AuditEvent
 from traction.core.permissions import Role, Viewer
@@ -147,7 +147,7 @@ def test_ten_parallel_invitations_of_one_address_make_one_link(world: Cast) -> N
     )
     statuses = [r.status_code for r in responses]
     assert all(s in (201, 409) for s in statuses), statuses
-    open_ones = Invitation.objects.filter(
+    open_ones = MemberInvitation.objects.filter(
         email="new@acme.test", accepted_at__isnull=True, revoked_at__isnull=True
     )
     assert open_ones.count() == 1

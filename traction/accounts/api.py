@@ -12,7 +12,7 @@ from traction.core.api import ErrorOut, Pagination, responses, viewer
 from traction.core.models import AuditEvent
 
 from . import selectors, services
-from .models import Invitation, Membership
+from .models import MemberInvitation, Membership
 from .schemas import (
     AuditEventOut,
     AuditFilters,
@@ -94,7 +94,7 @@ def remove_member(request: HttpRequest, membership_id: int) -> Status[None]:
     summary="List pending invitations",
 )
 @paginate(Pagination)
-def list_invitations(request: HttpRequest) -> QuerySet[Invitation]:
+def list_invitations(request: HttpRequest) -> QuerySet[MemberInvitation]:
     return selectors.invitations(viewer(request)).order_by("-created_at", "-id")
 
 
@@ -118,7 +118,7 @@ def create_invitation(request: HttpRequest, payload: InvitationCreateIn) -> Stat
     operation_id="revoke_invitation",
     summary="Revoke a pending invitation",
 )
-def revoke_invitation(request: HttpRequest, invitation_id: int) -> Invitation:
+def revoke_invitation(request: HttpRequest, invitation_id: int) -> MemberInvitation:
     v = viewer(request)
     invitation = selectors.invitation(v, invitation_id)
     return services.revoke_invitation(v, invitation=invitation)

@@ -7,8 +7,34 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and workspaces"
 
     def ready(self) -> None:
+        from traction.core import navigation, sections, web
         from traction.core.permissions import registry
 
-        from . import rules
+        from . import rules, selectors
 
         registry.register(rules.RULES)
+        web.register_workspace_resolver(selectors.viewer_for)
+        navigation.register(
+            "members",
+            label="Members",
+            url_name="accounts:members",
+            action="member.view",
+            order=80,
+            current=["accounts:members", "accounts:member_invite", "accounts:member_remove"],
+        )
+        navigation.register(
+            "audit",
+            label="Audit",
+            url_name="accounts:audit_log",
+            action="audit.view",
+            order=90,
+            current=["accounts:audit_log"],
+        )
+        sections.register(
+            "home",
+            "members",
+            template="accounts/includes/home_members.html",
+            action="member.manage",
+            order=30,
+            context=lambda viewer, home: {"workspace_slug": home.workspace_slug},
+        )

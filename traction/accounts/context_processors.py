@@ -4,7 +4,8 @@ from typing import Any
 
 from django.http import HttpRequest
 
-from traction.core import dashboard, permissions
+from traction.core import navigation as main_navigation
+from traction.core import permissions, web
 from traction.core.permissions import Viewer
 
 from . import selectors
@@ -12,11 +13,12 @@ from .models import Workspace
 
 
 def navigation(request: HttpRequest) -> dict[str, Any]:
-    """The workspace switcher and what the navigation may show to this viewer."""
+    """The workspace switcher, the viewer, and the navigation the apps registered
+    (``traction.core.navigation``) as this viewer sees it on this page."""
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
-    viewer = getattr(request, "viewer", None)
+    viewer = web.viewer_of(request)
     context: dict[str, Any] = {"my_memberships": list(selectors.memberships_of(user))}
     if viewer is not None:
         current = next(
@@ -27,39 +29,24 @@ def navigation(request: HttpRequest) -> dict[str, Any]:
             ),
             None,
         )
+        workspace = current or Workspace.objects.get(pk=viewer.workspace_id)
+        match = request.resolver_match
         context.update(
             viewer=viewer,
-            current_workspace=current or Workspace.objects.get(pk=viewer.workspace_id),
-            nav={
-                action: permissions.registry.get(action).scope_for(viewer.role) is not None
-                for action in (
-                    "program.view",
-                    "session.view",
-                    "insight.view",
-                    "customer.view",
-                    "outreach.view",
-                    "outreach.decide",
-                    "member.view",
-                    "member.manage",
-                    "audit.view",
-                )
-            },
-            **_badges(viewer),
+            current_workspace=workspace,
+            navigation=main_navigation.items(
+                viewer, workspace.slug, match.view_name if match else None
+            ),
+            unread_notices=_unread_notices(viewer),
         )
     return context
 
 
-def _badges(viewer: Viewer) -> dict[str, int | None]:
-    """Counts for the navigation: unread notices, approvals waiting for this viewer.
-
-    Counted in a request scope of their own: the navigation asking the permission layer
-    must not count as the page's own permission check (DefaultDenyMiddleware).
-    """
+def _unread_notices(viewer: Viewer) -> int:
+    """The Notices link's count, in a request scope of its own: the navigation asking the
+    permission layer must not count as the page's own permission check."""
     token = permissions.begin_request()
     try:
-        return {
-            "unread_notices": selectors.notices(viewer, unread=True).count(),
-            "pending_approvals": dashboard.figure(viewer, "pending_approvals"),
-        }
+        return selectors.notices(viewer, unread=True).count()
     finally:
         permissions.end_request(token)

@@ -1,41 +1,16 @@
 """Web forms for accounts: they parse input; the services decide.
 
-``apply_domain_errors`` is the one place a service's ValidationFailed or Conflict becomes
-form errors, shared by every app's views.
+A service's refusal becomes form errors in one place, ``traction.core.web.apply_domain_errors``
+(re-exported here for the apps that still import it from accounts).
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from django import forms
 
-from traction.core.errors import Conflict, DomainError, ValidationFailed
 from traction.core.permissions import Role
 from traction.core.text import validate_one_line
-
-CONFLICT_HELP = " Your changes were not saved."
-
-
-def apply_domain_errors(
-    form: forms.Form, exc: DomainError, field_map: Mapping[str, str] | None = None
-) -> None:
-    """Show a service's refusal on the form: beside the field it names, or on top.
-
-    Services name model fields (``account_owner_id``); ``field_map`` maps them onto the
-    form's fields (``account_owner``). A Conflict always goes on top: reload, then redo.
-    """
-    field_map = field_map or {}
-    if isinstance(exc, Conflict):
-        form.add_error(None, exc.message + CONFLICT_HELP)
-        return
-    if not isinstance(exc, ValidationFailed):
-        form.add_error(None, exc.message)
-        return
-    for name, messages in exc.errors.items():
-        target = field_map.get(name, name)
-        for message in messages:
-            form.add_error(target if target in form.fields else None, message)
+from traction.core.web import apply_domain_errors as apply_domain_errors
 
 
 class LoginForm(forms.Form):

@@ -110,14 +110,14 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-class InvitationQuerySet(models.QuerySet["Invitation"]):
-    def pending(self) -> InvitationQuerySet:
+class MemberInvitationQuerySet(models.QuerySet["MemberInvitation"]):
+    def pending(self) -> MemberInvitationQuerySet:
         return self.filter(
             accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
         )
 
 
-class Invitation(models.Model):
+class MemberInvitation(models.Model):
     """An invitation to join a workspace with a role; the link carries a secret we only hash."""
 
     VALID_FOR = timedelta(days=14)
@@ -132,7 +132,7 @@ class Invitation(models.Model):
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
-    objects = InvitationQuerySet.as_manager()
+    objects = MemberInvitationQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import cast
+from typing import TYPE_CHECKING, cast
 
 from django.db import connection
 from django.db.models import QuerySet
@@ -14,16 +14,20 @@ from traction.core import permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.permissions import Viewer
+from traction.core.web import CurrentWorkspace
 
 from .models import (
     ApiToken,
-    Invitation,
-    InvitationQuerySet,
+    MemberInvitation,
+    MemberInvitationQuerySet,
     Membership,
     Notice,
     User,
     Workspace,
 )
+
+if TYPE_CHECKING:
+    from django.contrib.auth.base_user import AbstractBaseUser
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -33,17 +37,26 @@ def memberships_of(user: User) -> QuerySet[Membership]:
     )
 
 
-def viewer_for(user: User, workspace_slug: str) -> Viewer:
-    """The user's standing in a workspace, or NotFound: non-members cannot tell it exists."""
+def viewer_for(user: AbstractBaseUser, workspace_slug: str) -> tuple[Viewer, CurrentWorkspace]:
+    """The user's standing in a workspace and the workspace, in one query, or NotFound:
+    non-members cannot tell it exists. ``core.web.workspace_view`` asks it for every page
+    inside a workspace (registered in ``AccountsConfig.ready``)."""
     membership = (
-        Membership.objects.filter(user=user, workspace__slug=workspace_slug, user__is_active=True)
-        .only("workspace_id", "role")
+        Membership.objects.filter(
+            user_id=user.pk, workspace__slug=workspace_slug, user__is_active=True
+        )
+        .select_related("workspace")
+        .only("workspace_id", "role", "workspace__slug", "workspace__name")
         .first()
     )
     if membership is None:
         raise NotFound("Workspace not found.")
+    workspace = membership.workspace
     # Identity only: this does not count as a permission check for the view using it.
-    return Viewer(user=user, workspace_id=membership.workspace_id, role=membership.role)
+    return (
+        Viewer(user=user, workspace_id=membership.workspace_id, role=membership.role),
+        CurrentWorkspace(pk=workspace.pk, slug=workspace.slug, name=workspace.name),
+    )
 
 
 def viewer_for_email(email: str, workspace_slug: str | None = None) -> tuple[Viewer, str]:
@@ -149,13 +162,17 @@ def member_users(viewer: Viewer, *, roles: list[str] | None = None) -> QuerySet[
     return qs.order_by("full_name", "email").distinct()
 
 
-def invitations(viewer: Viewer, *, pending_only: bool = True) -> QuerySet[Invitation]:
-    qs = permissions.scope(viewer, "member.manage", Invitation.objects.select_related("invited_by"))
-    return cast(InvitationQuerySet, qs).pending() if pending_only else qs
+def invitations(viewer: Viewer, *, pending_only: bool = True) -> QuerySet[MemberInvitation]:
+    qs = permissions.scope(
+        viewer, "member.manage", MemberInvitation.objects.select_related("invited_by")
+    )
+    return cast(MemberInvitationQuerySet, qs).pending() if pending_only else qs
 
 
-def invitation(viewer: Viewer, invitation_id: int) -> Invitation:
-    return permissions.get(viewer, "member.manage", Invitation.objects.all(), pk=invitation_id)
+def invitation(viewer: Viewer, invitation_id: int) -> MemberInvitation:
+    return permissions.get(
+        viewer, "member.manage", MemberInvitation.objects.all(), pk=invitation_id
+    )
 
 
 def api_tokens(viewer: Viewer) -> QuerySet[ApiToken]:

@@ -18,7 +18,7 @@ from traction.core.permissions import Role, Viewer
 from traction.core.tasks import send_email_on_commit
 from traction.core.text import ONE_LINE_MESSAGE, has_line_break
 
-from .models import ApiToken, Invitation, Membership, User, Workspace
+from .models import ApiToken, MemberInvitation, Membership, User, Workspace
 
 # Sign-in throttling lives in throttle.py; these names stay importable from here.
 from .throttle import clear_failed_logins as clear_failed_logins
@@ -111,7 +111,7 @@ def add_member(actor: Viewer | None, *, workspace: Workspace, user: User, role: 
 
 
 @transaction.atomic
-def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[Invitation, str]:
+def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[MemberInvitation, str]:
     """Invite someone by email with a role. Returns the invitation and its one-time link.
 
     A pending invitation to the same address is replaced, so only the newest link works.
@@ -125,22 +125,22 @@ def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[Invitation, 
         raise ValidationFailed.field("email", f"{email} is already a member of this workspace.")
     now = timezone.now()
     # Every open invitation (pending or expired unanswered) is replaced: one link per address.
-    Invitation.objects.filter(
+    MemberInvitation.objects.filter(
         workspace_id=actor.workspace_id,
         email=email,
         accepted_at__isnull=True,
         revoked_at__isnull=True,
     ).update(revoked_at=now)
-    secret, token_hash = Invitation.new_secret()
+    secret, token_hash = MemberInvitation.new_secret()
     try:
         with transaction.atomic():
-            invitation = Invitation.objects.create(
+            invitation = MemberInvitation.objects.create(
                 workspace_id=actor.workspace_id,
                 email=email,
                 role=role,
                 invited_by=actor.user,  # type: ignore[misc]
                 token_hash=token_hash,
-                expires_at=now + Invitation.VALID_FOR,
+                expires_at=now + MemberInvitation.VALID_FOR,
             )
     except IntegrityError:  # the same address invited at the same moment: one link wins
         raise Conflict(
@@ -162,15 +162,15 @@ def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[Invitation, 
     return invitation, link
 
 
-def find_invitation(secret: str, *, lock: bool = False) -> Invitation:
+def find_invitation(secret: str, *, lock: bool = False) -> MemberInvitation:
     """The pending invitation behind a link, or NotFound (unknown, used, revoked or expired).
     ``lock`` (inside a transaction): hold the row until the transaction ends."""
-    rows = Invitation.objects.pending()
+    rows = MemberInvitation.objects.pending()
     if lock:
         rows = rows.select_for_update(of=("self",))
     try:
-        return rows.select_related("workspace").get(token_hash=Invitation.hash_secret(secret))
-    except Invitation.DoesNotExist:
+        return rows.select_related("workspace").get(token_hash=MemberInvitation.hash_secret(secret))
+    except MemberInvitation.DoesNotExist:
         raise NotFound("This invitation link is not valid any more. Ask for a new one.") from None
 
 
@@ -202,7 +202,7 @@ def accept_invitation(
 
 
 @transaction.atomic
-def revoke_invitation(actor: Viewer, *, invitation: Invitation) -> Invitation:
+def revoke_invitation(actor: Viewer, *, invitation: MemberInvitation) -> MemberInvitation:
     permissions.check(actor, "member.manage", invitation)
     if invitation.status != "pending":
         raise ValidationFailed.field("__all__", f"This invitation is already {invitation.status}.")

@@ -18,13 +18,13 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from traction.core import dashboard, permissions, tasks
-from traction.core.errors import Conflict, DomainError, NotFound, ValidationFailed
+from traction.core import dashboard, permissions, sections, tasks
+from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.permissions import ROLE_DESCRIPTIONS, Role, Viewer, personal, public
 from traction.core.proxies import client_address
+from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
 
 from . import selectors, services, throttle
-from .decorators import workspace_view
 from .forms import (
     AcceptInvitationForm,
     AuditFilterForm,
@@ -33,7 +33,6 @@ from .forms import (
     MemberRoleForm,
     RemoveMemberForm,
     TokenForm,
-    apply_domain_errors,
 )
 from .models import User
 
@@ -177,10 +176,12 @@ def accept_invitation(request: HttpRequest, secret: str) -> HttpResponse:
 
 @workspace_view
 @require_GET
-def workspace_home(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def workspace_home(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     workspace = selectors.workspace(viewer)
-    # The apps built on accounts contribute their figures (core.dashboard registry).
+    # The apps built on accounts contribute their figures (core.dashboard) and their next
+    # steps (core.sections, page "home"): this page names none of them.
     counts = dashboard.figures(viewer)
+    home = dashboard.Home(workspace_slug=workspace.slug, counts=counts)
     # Admins hear when emails wait with no worker taking them (``traction worker`` down).
     backlog = tasks.task_backlog() if permissions.allows(viewer, "member.manage") else None
     return render(
@@ -188,13 +189,11 @@ def workspace_home(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         "accounts/workspace_home.html",
         {
             "workspace": workspace,
-            "counts": counts,
+            "cards": dashboard.cards(workspace.slug, counts),
+            "steps": sections.for_page("home", viewer, home),
             "backlog": backlog,
             "role_label": Role(viewer.role).label,
             "role_description": ROLE_DESCRIPTIONS.get(viewer.role, ""),
-            "can_create_program": permissions.allows(viewer, "program.create"),
-            "can_create_customer": permissions.allows(viewer, "customer.create"),
-            "can_manage_members": permissions.allows(viewer, "member.manage"),
         },
     )
 
@@ -215,13 +214,13 @@ def _members_context(viewer: Viewer) -> dict[str, Any]:
 
 @workspace_view
 @require_GET
-def members(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def members(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     return render(request, "accounts/members.html", _members_context(viewer))
 
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def member_invite(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def member_invite(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "member.manage")
     form = InviteForm(request.POST if request.method == "POST" else None)
     sent: dict[str, str] | None = None
@@ -242,15 +241,9 @@ def member_invite(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     )
 
 
-def _message(exc: DomainError) -> str:
-    if isinstance(exc, ValidationFailed):
-        return " ".join(m for ms in exc.errors.values() for m in ms)
-    return exc.message
-
-
 @workspace_view
 @require_POST
-def member_role(request: HttpRequest, viewer: Viewer, membership_id: int) -> HttpResponse:
+def member_role(request: WorkspaceRequest, viewer: Viewer, membership_id: int) -> HttpResponse:
     membership = selectors.member(viewer, membership_id, action="member.manage")
     form = MemberRoleForm(request.POST)
     if not form.is_valid():
@@ -261,15 +254,15 @@ def member_role(request: HttpRequest, viewer: Viewer, membership_id: int) -> Htt
                 viewer, membership=membership, role=form.cleaned_data["role"]
             )
         except (ValidationFailed, NotFound) as exc:
-            messages.error(request, _message(exc))
+            messages.error(request, error_text(exc))
         else:
             messages.success(request, f"{changed.user} is now {changed.get_role_display()}.")
-    return redirect("accounts:members", workspace_slug=request.workspace_slug)  # type: ignore[attr-defined]
+    return redirect("accounts:members", workspace_slug=request.workspace.slug)
 
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def member_remove(request: HttpRequest, viewer: Viewer, membership_id: int) -> HttpResponse:
+def member_remove(request: WorkspaceRequest, viewer: Viewer, membership_id: int) -> HttpResponse:
     membership = selectors.member(viewer, membership_id, action="member.manage")
     form = RemoveMemberForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -281,26 +274,28 @@ def member_remove(request: HttpRequest, viewer: Viewer, membership_id: int) -> H
             apply_domain_errors(form, exc)
         else:
             messages.success(request, f"{membership.user} no longer belongs to this workspace.")
-            return redirect("accounts:members", workspace_slug=request.workspace_slug)  # type: ignore[attr-defined]
+            return redirect("accounts:members", workspace_slug=request.workspace.slug)
     return render(request, "accounts/member_remove.html", {"membership": membership, "form": form})
 
 
 @workspace_view
 @require_POST
-def invitation_revoke(request: HttpRequest, viewer: Viewer, invitation_id: int) -> HttpResponse:
+def invitation_revoke(
+    request: WorkspaceRequest, viewer: Viewer, invitation_id: int
+) -> HttpResponse:
     invitation = selectors.invitation(viewer, invitation_id)
     try:
         services.revoke_invitation(viewer, invitation=invitation)
     except ValidationFailed as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"The invitation for {invitation.email} no longer works.")
-    return redirect("accounts:members", workspace_slug=request.workspace_slug)  # type: ignore[attr-defined]
+    return redirect("accounts:members", workspace_slug=request.workspace.slug)
 
 
 @workspace_view
 @require_GET
-def audit_log(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def audit_log(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     all_events = selectors.audit_events(viewer)
     object_types = sorted(set(all_events.order_by().values_list("object_type", flat=True)))
     form = AuditFilterForm(request.GET or None, object_types=object_types)
@@ -328,7 +323,7 @@ def audit_log(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def tokens(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def tokens(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     form = TokenForm(request.POST if request.method == "POST" else None)
     new_key = ""
     new_token = None
@@ -354,11 +349,11 @@ def tokens(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 
 @workspace_view
 @require_POST
-def token_revoke(request: HttpRequest, viewer: Viewer, token_id: int) -> HttpResponse:
+def token_revoke(request: WorkspaceRequest, viewer: Viewer, token_id: int) -> HttpResponse:
     token = selectors.api_token(viewer, token_id)
     services.revoke_api_token(viewer, token=token)
     messages.success(request, f"The token “{token.name}” no longer works.")
-    return redirect("accounts:tokens", workspace_slug=request.workspace_slug)  # type: ignore[attr-defined]
+    return redirect("accounts:tokens", workspace_slug=request.workspace.slug)
 
 
 # --- in-app notices -------------------------------------------------------------------------
@@ -371,24 +366,24 @@ def _notice_id(raw: str) -> int | None:
     )
 
 
-def _follow(request: HttpRequest, viewer: Viewer, notice_id: int) -> HttpResponse:
+def _follow(request: WorkspaceRequest, viewer: Viewer, notice_id: int) -> HttpResponse:
     services.mark_notices_read(viewer, notice_id=notice_id)
     link = selectors.notices(viewer).filter(pk=notice_id).values_list("link", flat=True).first()
     if link and url_has_allowed_host_and_scheme(link, allowed_hosts=None):
         return redirect(link)
-    return redirect("accounts:notices", workspace_slug=viewer_slug(request))
+    return redirect("accounts:notices", workspace_slug=request.workspace.slug)
 
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def notices(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def notices(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     """The viewer's own notices; POST marks them read (one, then follows its link, or all)."""
     if request.method == "POST":
         notice_id = _notice_id(request.POST.get("notice", ""))
         if notice_id is not None:
             return _follow(request, viewer, notice_id)
         services.mark_notices_read(viewer)
-        return redirect("accounts:notices", workspace_slug=viewer_slug(request))
+        return redirect("accounts:notices", workspace_slug=request.workspace.slug)
     found = list(selectors.notices(viewer)[:100])
     return render(
         request,
@@ -402,11 +397,7 @@ def notices(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 
 @workspace_view
 @require_GET
-def notice_open(request: HttpRequest, viewer: Viewer, notice_id: int) -> HttpResponse:
+def notice_open(request: WorkspaceRequest, viewer: Viewer, notice_id: int) -> HttpResponse:
     """A notice's "Open" link (a real link, so it opens in a new tab too): marks the viewer's
     own notice read and follows its link; another's notice is just the notices page."""
     return _follow(request, viewer, notice_id)
-
-
-def viewer_slug(request: HttpRequest) -> str:
-    return str(request.workspace_slug)  # type: ignore[attr-defined]

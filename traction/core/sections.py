@@ -21,6 +21,7 @@ class Section:
     template: str  # rendered with ``section`` = the context below
     action: str  # the viewer must be allowed this for the section to show
     context: Callable[[Viewer, Any], dict[str, Any]]
+    order: int = 100  # place on the page, lowest first
 
 
 _sections: dict[tuple[str, str], Section] = {}
@@ -33,14 +34,19 @@ def register(
     template: str,
     action: str,
     context: Callable[[Viewer, Any], dict[str, Any]],
+    order: int = 100,
 ) -> None:
-    _sections[(page, key)] = Section(page, key, template, action, context)
+    _sections[(page, key)] = Section(page, key, template, action, context, order)
 
 
 def for_page(page: str, viewer: Viewer, obj: Any) -> list[dict[str, Any]]:
-    """Each section of ``page`` the viewer may see: its template and its context."""
+    """Each section of ``page`` the viewer may see, in order: its template and its context."""
+    shown = sorted(
+        (s for s in _sections.values() if s.page == page),
+        key=lambda s: s.order,  # stable: equal orders keep the order the apps registered
+    )
     return [
         {"key": s.key, "template": s.template, "context": s.context(viewer, obj)}
-        for s in _sections.values()
-        if s.page == page and permissions.allows(viewer, s.action)
+        for s in shown
+        if permissions.allows(viewer, s.action)
     ]

@@ -17,6 +17,7 @@ from traction.accounts.forms import apply_domain_errors
 from traction.core import permissions
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.web import render_page
 
 from . import selectors, services
 from .forms import (
@@ -68,13 +69,7 @@ def customer_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         "query": query.urlencode(),
         "can_create": permissions.allows(viewer, "customer.create"),
     }
-    template = "customers/customer_list.html"
-    if (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-Target") == "results"
-    ):
-        template += "#results"
-    return render(request, template, context)
+    return render_page(request, "customers/customer_list.html", context, partial="results")
 
 
 @workspace_view

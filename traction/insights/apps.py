@@ -18,7 +18,7 @@ class InsightsConfig(AppConfig):
     verbose_name = "Insights"
 
     def ready(self) -> None:
-        from traction.core import events, sections
+        from traction.core import events, navigation, sections
         from traction.core.permissions import registry
 
         from . import handlers, rules, selectors
@@ -27,6 +27,14 @@ class InsightsConfig(AppConfig):
         for event, handler in handlers.SUBSCRIPTIONS:
             events.subscribe(event, handler)
         post_migrate.connect(_repair_search_index, sender=self)
+        navigation.register(
+            "search",
+            label="Search",
+            url_name="insights:search",
+            action="insight.view",
+            order=40,
+            current=["insights:search"],
+        )
         sections.register(
             "session",
             "capture",

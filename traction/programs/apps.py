@@ -7,7 +7,7 @@ class ProgramsConfig(AppConfig):
     verbose_name = "Programs"
 
     def ready(self) -> None:
-        from traction.core import dashboard, events
+        from traction.core import dashboard, events, navigation, permissions, sections
         from traction.core.permissions import registry
 
         from . import rules, selectors, services
@@ -18,4 +18,27 @@ class ProgramsConfig(AppConfig):
             "programs",
             action="program.view",
             count=lambda viewer: selectors.programs(viewer).count(),
+            label="program",
+            url_name="programs:list",
+            order=10,
+        )
+        sections.register(
+            "home",
+            "programs",
+            template="programs/includes/home_steps.html",
+            action="program.view",
+            order=10,
+            context=lambda viewer, home: {
+                "workspace_slug": home.workspace_slug,
+                "count": home.counts.get("programs"),
+                "can_create": permissions.allows(viewer, "program.create"),
+            },
+        )
+        navigation.register(
+            "programs",
+            label="Programs",
+            url_name="programs:list",
+            action="program.view",
+            order=20,
+            current=["programs:*"],
         )

@@ -15,6 +15,7 @@ from traction.accounts.forms import apply_domain_errors
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.web import render_page
 
 from . import selectors, services
 from .forms import PROGRAM_FIELD_MAP, ProgramFilterForm, ProgramForm, TeamForm
@@ -45,13 +46,7 @@ def program_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
         "query": query.urlencode(),
         "can_create": permissions.allows(viewer, "program.create"),
     }
-    template = "programs/program_list.html"
-    if (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-Target") == "results"
-    ):
-        template += "#results"
-    return render(request, template, context)
+    return render_page(request, "programs/program_list.html", context, partial="results")
 
 
 @workspace_view

@@ -8,13 +8,40 @@ class SessionsConfig(AppConfig):
     verbose_name = "Sessions"
 
     def ready(self) -> None:
-        from traction.core import dashboard, events, permissions, sections
+        from traction.core import dashboard, events, navigation, permissions, sections
         from traction.core.permissions import registry
 
         from . import rules, selectors
         from .services import history
 
         registry.register(rules.RULES)
+        navigation.register(
+            "sessions",
+            label="Sessions",
+            url_name="sessions:list",
+            action="session.view",
+            order=30,
+            current=["sessions:*"],
+        )
+        # The outreach pages an owner reaches from Approvals mark Approvals, not Sessions.
+        navigation.register(
+            "approvals",
+            label="Approvals",
+            url_name="sessions:approvals",
+            action="outreach.decide",
+            order=60,
+            current=[
+                "sessions:approvals",
+                "sessions:outreach_detail",
+                "sessions:outreach_decide",
+                "sessions:outreach_waive",
+                "sessions:outreach_withdraw",
+            ],
+            badge="pending_approvals",
+            badge_label="waiting",
+            optional=True,
+            pinned_by="outreach.inbox",
+        )
         events.subscribe("customer.owner_changed", history.move_pending_outreach)
         events.subscribe("member.removed", history.leave_sessions)
         events.subscribe("contact.erased", history.redact_erased_contact)
@@ -25,6 +52,19 @@ class SessionsConfig(AppConfig):
             count=lambda viewer: selectors.outreach_requests(
                 viewer, mine=True, status="pending"
             ).count(),
+        )
+        sections.register(
+            "home",
+            "sessions",
+            template="sessions/includes/home_steps.html",
+            action="session.view",
+            order=40,
+            context=lambda viewer, home: {
+                "workspace_slug": home.workspace_slug,
+                "pending": home.counts.get("pending_approvals"),
+                "programs": home.counts.get("programs"),
+                "can_plan": permissions.allows(viewer, "session.plan"),
+            },
         )
         sections.register(
             "program",

@@ -143,6 +143,14 @@ RULES = [
         sponsor=OWN,
         account_owner=OWN,
     ),
+    rule(
+        "outreach.inbox",
+        description=(
+            "Keep Approvals in the navigation when nothing waits: deciding outreach is this "
+            "role's main duty (other roles see it while a request waits for them)."
+        ),
+        account_owner=ALL,
+    ),
     rule("outreach.waive", description="Waive the approval, with a reason.", admin=ALL),
     rule(
         "invitation.send",

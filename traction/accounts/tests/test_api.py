@@ -14,7 +14,7 @@ from django.test import Client
 from django.utils import timezone
 
 from traction.accounts import services
-from traction.accounts.models import Invitation, Membership
+from traction.accounts.models import MemberInvitation, Membership
 from traction.accounts.schemas import RoleValue
 from traction.core.models import AuditEvent
 from traction.core.permissions import Role
@@ -226,7 +226,7 @@ def test_create_invitation_returns_the_link_once(
         )
     assert response.status_code == 201
     body = response.json()
-    invitation = Invitation.objects.get(email="new@acme.test")
+    invitation = MemberInvitation.objects.get(email="new@acme.test")
     assert body["id"] == invitation.pk
     assert (body["email"], body["role"], body["status"]) == (
         "new@acme.test",
@@ -261,7 +261,7 @@ def test_create_invitation_bad_payload_is_422(
     response = send(api_client_for("admin"), "POST", "/invitations", body)
     assert response.status_code == 422
     assert error_fields(response) == [field]
-    assert Invitation.objects.count() == 0
+    assert MemberInvitation.objects.count() == 0
     assert mail.outbox == []
 
 
@@ -275,7 +275,7 @@ def test_create_invitation_refused_for_facilitator(
         {"email": "x@a.test", "role": "admin"},
     )
     assert response.status_code == 403
-    assert Invitation.objects.count() == 0
+    assert MemberInvitation.objects.count() == 0
 
 
 def test_revoke_invitation(cast: Cast, api_client_for: ApiClientFor) -> None:
@@ -287,7 +287,7 @@ def test_revoke_invitation(cast: Cast, api_client_for: ApiClientFor) -> None:
     assert response.status_code == 200
     assert response.json()["status"] == "revoked"
     assert response.json()["revoked_at"] is not None
-    assert Invitation.objects.get(pk=invitation.pk).status == "revoked"
+    assert MemberInvitation.objects.get(pk=invitation.pk).status == "revoked"
     assert client.get(f"{API}/invitations").json()["count"] == 0
     again = send(client, "POST", f"/invitations/{invitation.pk}/revoke")
     assert again.status_code == 422
@@ -302,7 +302,7 @@ def test_revoke_other_workspaces_invitation_is_404(
     )
     response = send(api_client_for("admin"), "POST", f"/invitations/{invitation.pk}/revoke")
     assert response.status_code == 404
-    assert Invitation.objects.get(pk=invitation.pk).status == "pending"
+    assert MemberInvitation.objects.get(pk=invitation.pk).status == "pending"
 
 
 # --- audit trail ----------------------------------------------------------------------------
@@ -316,7 +316,7 @@ def test_list_audit_events(cast: Cast, api_client_for: ApiClientFor) -> None:
     body = response.json()
     assert body["count"] == 1
     event = body["items"][0]
-    invitation = Invitation.objects.get(email="audited@acme.test")
+    invitation = MemberInvitation.objects.get(email="audited@acme.test")
     assert event == {
         "id": event["id"],
         "at": event["at"],
@@ -324,7 +324,7 @@ def test_list_audit_events(cast: Cast, api_client_for: ApiClientFor) -> None:
         "actor_label": "alice@acme.test",
         "via": "api",
         "action": "invitation.sent",
-        "object_type": "accounts.invitation",
+        "object_type": "accounts.memberinvitation",
         "object_id": str(invitation.pk),
         "object_repr": "Invitation for audited@acme.test to Acme",
         "changes": {"email": "audited@acme.test", "role": "observer"},

@@ -3,7 +3,7 @@ from django.core import mail
 from django.utils import timezone
 
 from traction.accounts import selectors, services
-from traction.accounts.models import ApiToken, Invitation, Membership
+from traction.accounts.models import ApiToken, MemberInvitation, Membership
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.models import AppendOnlyError, AuditEvent
 
@@ -33,7 +33,7 @@ def test_a_new_invitation_replaces_the_pending_one(cast):
     admin = cast.viewer("admin")
     first, _ = services.invite_member(admin, email="x@acme.test", role="observer")
     second, _ = services.invite_member(admin, email="x@acme.test", role="core_team")
-    assert [i.pk for i in Invitation.objects.pending()] == [second.pk]
+    assert [i.pk for i in MemberInvitation.objects.pending()] == [second.pk]
     first.refresh_from_db()
     assert first.status == "revoked"
 

@@ -9,7 +9,7 @@ from django.core import mail
 from django.urls import reverse
 
 from traction.accounts import services
-from traction.accounts.models import ApiToken, FailedLogin, Invitation, Membership, User
+from traction.accounts.models import ApiToken, FailedLogin, MemberInvitation, Membership, User
 from traction.core.audit import record
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import PASSWORD
@@ -187,7 +187,7 @@ def test_invite_with_a_bad_email_shows_the_error_beside_the_field(cast, client_f
         {"email": "not-an-email", "role": "observer"},
     )
     assert field_error("email", "Enter a valid email address.") in html(response)
-    assert Invitation.objects.count() == 0
+    assert MemberInvitation.objects.count() == 0
 
 
 def test_inviting_a_member_again_is_refused_beside_the_email(cast, client_for):
@@ -198,7 +198,7 @@ def test_inviting_a_member_again_is_refused_beside_the_email(cast, client_for):
     assert field_error("email", "olive@acme.test is already a member of this workspace.") in html(
         response
     )
-    assert Invitation.objects.count() == 0
+    assert MemberInvitation.objects.count() == 0
 
 
 def test_invitation_accepted_end_to_end(

@@ -1,0 +1,178 @@
+"""The navigation the apps register (core.navigation), the home figures and sections, and the
+template tag that asks the policy: what each role sees, and which tab a page marks."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.template import Context, Template
+from django.urls import reverse
+from django.utils import timezone
+
+from traction.core import dashboard, navigation, sections
+from traction.sessions import services as session_services
+
+EVERYONE = ["programs", "sessions", "search"]
+
+
+@pytest.fixture
+def session(cast):
+    start = (timezone.now() + timedelta(days=30)).replace(tzinfo=None, microsecond=0)
+    return session_services.plan_session(
+        cast.viewer("facilitator"),
+        program=cast.program,
+        title="Onboarding co-design",
+        starts_at=start,
+        ends_at=start + timedelta(hours=4),
+        time_zone="Europe/Berlin",
+    )
+
+
+@pytest.mark.parametrize(
+    ("principal", "keys"),
+    [
+        ("admin", [*EVERYONE, "customers", "members", "audit"]),
+        ("facilitator", [*EVERYONE, "customers", "members"]),
+        ("core_team", [*EVERYONE, "members"]),
+        ("sponsor", [*EVERYONE, "members"]),
+        # Deciding outreach is the account owner's duty: Approvals stays even when empty.
+        ("account_owner", [*EVERYONE, "customers", "approvals", "members"]),
+        ("observer", [*EVERYONE, "members"]),
+    ],
+)
+def test_each_role_sees_the_entries_its_rules_allow(cast, principal, keys):
+    items = navigation.items(cast.viewer(principal), "acme", None)
+    assert [i.key for i in items] == keys
+    assert not any(i.current for i in items)
+
+
+def test_an_entry_links_to_its_page_in_the_viewers_workspace(cast):
+    items = {i.key: i for i in navigation.items(cast.viewer("admin"), "acme", None)}
+    assert items["programs"] == navigation.Item(
+        key="programs",
+        label="Programs",
+        url=reverse("programs:list", args=["acme"]),
+        current=False,
+        badge=None,
+        badge_label="",
+    )
+    assert items["audit"].url == "/w/acme/audit/"
+
+
+def test_the_registry_is_ordered_and_names_each_apps_pages():
+    assert [(e.key, e.url_name) for e in navigation.entries()] == [
+        ("programs", "programs:list"),
+        ("sessions", "sessions:list"),
+        ("search", "insights:search"),
+        ("customers", "customers:list"),
+        ("approvals", "sessions:approvals"),
+        ("members", "accounts:members"),
+        ("audit", "accounts:audit_log"),
+    ]
+
+
+@pytest.mark.parametrize(
+    ("view_name", "current"),
+    [
+        ("programs:detail", "programs"),
+        ("sessions:list", "sessions"),
+        ("sessions:detail", "sessions"),
+        ("sessions:outreach_new", "sessions"),
+        # The outreach pages an owner reaches from Approvals: Approvals, not Sessions.
+        ("sessions:approvals", "approvals"),
+        ("sessions:outreach_detail", "approvals"),
+        ("sessions:outreach_decide", "approvals"),
+        ("sessions:outreach_waive", "approvals"),
+        ("sessions:outreach_withdraw", "approvals"),
+        ("insights:search", "search"),
+        ("insights:board", None),
+        ("customers:contact_edit", "customers"),
+        ("accounts:member_invite", "members"),
+        ("accounts:audit_log", "audit"),
+        ("accounts:notices", None),
+        ("accounts:workspace_home", None),
+        (None, None),
+    ],
+)
+def test_the_most_precise_pattern_marks_the_current_entry(view_name, current):
+    assert navigation.current_entry(view_name) == current
+
+
+def test_approvals_shows_to_another_role_only_while_a_request_waits_or_on_its_pages(cast, session):
+    sponsor = cast.viewer("sponsor")
+    assert "approvals" not in [i.key for i in navigation.items(sponsor, "acme", None)]
+    on_page = navigation.items(sponsor, "acme", "sessions:approvals")
+    assert [(i.key, i.current) for i in on_page if i.current] == [("approvals", True)]
+
+    # Fran asks Owen (Globex's owner) to approve inviting Gina: one request waits for him.
+    session_services.request_outreach(
+        cast.viewer("facilitator"), session=session, contact=cast.contact
+    )
+    owner = {i.key: i for i in navigation.items(cast.viewer("account_owner"), "acme", None)}
+    assert (owner["approvals"].badge, owner["approvals"].badge_label) == (1, "waiting")
+
+
+def test_the_approvals_page_marks_approvals_and_only_it(cast, client_for):
+    page = client_for("account_owner").get(reverse("sessions:approvals", args=["acme"]))
+    text = page.content.decode()
+    approvals = reverse("sessions:approvals", args=["acme"])
+    sessions_url = reverse("sessions:list", args=["acme"])
+    assert f'<li><a href="{approvals}" aria-current="page">Approvals</a></li>' in text
+    assert f'<li><a href="{sessions_url}">Sessions</a></li>' in text
+    assert text.count('aria-current="page"') == 1
+
+
+# --- home figures and sections ---------------------------------------------------------------
+
+
+def test_the_home_cards_are_the_figures_the_viewer_may_see(cast):
+    for principal, cards in [
+        ("admin", [("programs", 2, "program"), ("customers", 2, "customer")]),
+        ("observer", [("programs", 1, "program")]),
+    ]:
+        counts = dashboard.figures(cast.viewer(principal))
+        found = dashboard.cards("acme", counts)
+        assert [(c.key, c.count, c.label) for c in found] == cards
+    assert found[0].url == "/w/acme/programs/"
+
+
+def test_the_home_steps_are_the_sections_each_role_may_see(cast):
+    def keys(principal: str) -> list[str]:
+        viewer = cast.viewer(principal)
+        home = dashboard.Home(workspace_slug="acme", counts=dashboard.figures(viewer))
+        return [s["key"] for s in sections.for_page("home", viewer, home)]
+
+    assert keys("admin") == ["programs", "customers", "members", "sessions"]
+    assert keys("facilitator") == ["programs", "customers", "sessions"]
+    assert keys("observer") == ["programs", "sessions"]
+
+
+# --- asking the policy from a template -------------------------------------------------------
+
+
+def render(source: str, **context: object) -> str:
+    return Template("{% load traction_ui %}" + source).render(Context(context)).strip()
+
+
+def test_the_can_tag_asks_the_policy_for_the_pages_viewer(cast):
+    tag = '{% can "member.manage" as may %}{{ may|yesno:"yes,no" }}'
+    assert render(tag, viewer=cast.viewer("admin")) == "yes"
+    assert render(tag, viewer=cast.viewer("facilitator")) == "no"
+    assert render(tag) == "no"  # no one signed in: a sign-in page, an error page
+
+
+def test_the_can_tag_asks_about_one_object(cast):
+    tag = '{% can "customer.change" customer as may %}{{ may|yesno:"yes,no" }}'
+    owner = cast.viewer("account_owner")
+    assert render(tag, viewer=owner, customer=cast.customer) == "yes"  # Globex, Owen's
+    assert render(tag, viewer=owner, customer=cast.other_customer) == "no"
+    assert render(tag, viewer=owner, customer=cast.rival_customer) == "no"
+
+
+def test_asking_the_tag_is_not_a_permission_check(cast):
+    from traction.core import permissions
+
+    token = permissions.begin_request()
+    render('{% can "member.manage" as may %}', viewer=cast.viewer("admin"))
+    assert permissions.end_request(token) is False

@@ -1,0 +1,170 @@
+"""The web kernel every app's views stand on: workspace views, the typed workspace request,
+page-or-partial rendering and domain errors shown on forms.
+
+``core`` imports no app, so the one piece of accounts a workspace view needs (who the user
+is in the URL's workspace) is registered here by accounts in ``AppConfig.ready``
+(``register_workspace_resolver``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import wraps
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, cast
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ImproperlyConfigured
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django_htmx.middleware import HtmxDetails
+
+from .errors import Conflict, DomainError, ValidationFailed
+from .permissions import Viewer
+
+if TYPE_CHECKING:
+    from django import forms
+    from django.contrib.auth.base_user import AbstractBaseUser
+
+
+# --- the typed requests ----------------------------------------------------------------------
+
+
+class HtmxRequest(HttpRequest):
+    """A request that went through django-htmx's middleware (every request does: it is in
+    ``MIDDLEWARE``). ``request.htmx`` is falsy unless htmx sent it; ``.target``,
+    ``.trigger``, ``.boosted``, ``.history_restore_request`` read the HX-* headers."""
+
+    htmx: HtmxDetails
+
+
+@dataclass(frozen=True)
+class CurrentWorkspace:
+    """The workspace named in the URL, as far as links and titles need it."""
+
+    pk: int
+    slug: str
+    name: str
+
+
+class WorkspaceRequest(HtmxRequest):
+    """The request a ``workspace_view`` receives: who asks (``viewer``), in which workspace
+    (``workspace``), and the htmx details. Views annotate ``request: WorkspaceRequest`` and
+    read ``request.workspace.slug`` without type-ignores."""
+
+    viewer: Viewer
+    workspace: CurrentWorkspace
+    workspace_slug: str  # the same as ``workspace.slug``, as the URL spelled it
+
+
+WorkspaceResolver = Callable[["AbstractBaseUser", str], tuple[Viewer, CurrentWorkspace]]
+_resolver: list[WorkspaceResolver] = []
+
+
+def register_workspace_resolver(resolver: WorkspaceResolver) -> None:
+    """Accounts registers how a signed-in user and a workspace slug become a viewer (or
+    NotFound for a non-member). One resolver; registering again replaces it."""
+    _resolver[:] = [resolver]
+
+
+def resolve_workspace(user: AbstractBaseUser, slug: str) -> tuple[Viewer, CurrentWorkspace]:
+    if not _resolver:
+        raise ImproperlyConfigured("No workspace resolver: is traction.accounts installed?")
+    return _resolver[0](user, slug)
+
+
+P = ParamSpec("P")
+WorkspaceView = Callable[Concatenate[WorkspaceRequest, Viewer, P], HttpResponse]
+
+
+def workspace_view(view: WorkspaceView[P]) -> Callable[..., HttpResponse]:
+    """Sign-in required; the URL's workspace must be one of the user's (else 404).
+
+    The view receives the request, typed as a ``WorkspaceRequest``, and the Viewer.
+    Resolving it is identity, not permission: the view must still call a selector or service
+    that checks, or the default-deny middleware refuses it.
+    """
+
+    @login_required
+    @wraps(view)
+    def wrapper(
+        request: HttpRequest, workspace_slug: str, *args: Any, **kwargs: Any
+    ) -> HttpResponse:
+        user = cast("AbstractBaseUser", request.user)  # login_required: signed in
+        viewer, workspace = resolve_workspace(user, workspace_slug)
+        typed = cast(WorkspaceRequest, request)
+        typed.viewer = viewer
+        typed.workspace = workspace
+        typed.workspace_slug = workspace_slug
+        return view(typed, viewer, *args, **kwargs)
+
+    return wrapper
+
+
+def viewer_of(request: HttpRequest) -> Viewer | None:
+    """The viewer a ``workspace_view`` resolved for this request, or None (sign-in pages,
+    customer links, error pages): for code that runs on every request, such as context
+    processors."""
+    viewer = getattr(request, "viewer", None)
+    return viewer if isinstance(viewer, Viewer) else None
+
+
+# --- page or partial -------------------------------------------------------------------------
+
+
+def wants_partial(request: HttpRequest) -> bool:
+    """An htmx request that swaps part of the page: not a boosted link and not a history
+    restore (htmx asks those for the whole page)."""
+    htmx: HtmxDetails | None = getattr(request, "htmx", None)
+    if not htmx:
+        return False
+    return not htmx.boosted and not htmx.history_restore_request
+
+
+def render_page(
+    request: HttpRequest,
+    template: str,
+    context: Mapping[str, Any],
+    *,
+    partial: str,
+    status: int = 200,
+) -> HttpResponse:
+    """The whole page on a normal request; the page's named partial (``{% partialdef %}``)
+    on an htmx request. The template says where the partial goes (``hx-target``); the view
+    names only the partial, never a DOM id."""
+    name = f"{template}#{partial}" if wants_partial(request) else template
+    return render(request, name, dict(context), status=status)
+
+
+# --- domain errors on forms ------------------------------------------------------------------
+
+CONFLICT_HELP = " Your changes were not saved."
+
+
+def error_text(exc: DomainError) -> str:
+    """A refusal as one line for a message: every field's messages of a ValidationFailed,
+    else the error's own message."""
+    if isinstance(exc, ValidationFailed):
+        return " ".join(m for messages in exc.errors.values() for m in messages)
+    return exc.message
+
+
+def apply_domain_errors(
+    form: forms.BaseForm, exc: DomainError, field_map: Mapping[str, str] | None = None
+) -> None:
+    """Show a service's refusal on the form: beside the field it names, or on top.
+
+    Services name model fields (``account_owner_id``); ``field_map`` maps them onto the
+    form's fields (``account_owner``). A Conflict always goes on top: reload, then redo.
+    """
+    field_map = field_map or {}
+    if isinstance(exc, Conflict):
+        form.add_error(None, exc.message + CONFLICT_HELP)
+        return
+    if not isinstance(exc, ValidationFailed):
+        form.add_error(None, exc.message)
+        return
+    for name, messages in exc.errors.items():
+        target = field_map.get(name, name)
+        for message in messages:
+            form.add_error(target if target in form.fields else None, message)
