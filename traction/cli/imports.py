@@ -32,7 +32,7 @@ def _csv_columns(path: str, given: dict[str, str]) -> dict[str, int | None] | No
     """--column field=Header (or field=3, 1-based; field=- unmaps) as 0-based indexes."""
     from traction.core.errors import ValidationFailed
     from traction.core.guard import whole_number
-    from traction.insights import parsers
+    from traction.insights.imports import parsers
 
     if not given:
         return None

@@ -1,4 +1,5 @@
-from .views import exports, imports, maps, search, voting
+from .imports import views as imports
+from .views import exports, maps, search, voting
 
 app_name = "insights"
 

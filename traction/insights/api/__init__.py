@@ -2,7 +2,9 @@
 
 from ninja import Router
 
-from . import exports, imports, maps, search, voting
+from traction.insights.imports import api as imports
+
+from . import exports, maps, search, voting
 
 router = Router()
 router.add_router("", maps.router)

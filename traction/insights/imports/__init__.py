@@ -2,8 +2,9 @@
 
 What a facilitator can count on:
 
-- **All or nothing per file.** The whole file is read and written inside one transaction; a
-  bad line refuses the file with its line number and the reason, and nothing is written.
+- **All or nothing per file.** The file is parsed once and checked whole before anything is
+  written; a bad line refuses the file with its line number and the reason, and nothing is
+  written.
 - **Idempotent.** A file is known by the SHA-256 of its bytes; importing the same file into
   the same session again adds nothing and says so (``ImportResult.created`` is False).
 - **Nobody silently dropped.** Speaker names are matched to the session's participants
@@ -16,54 +17,30 @@ What a facilitator can count on:
   journey-grid types, a step of the chosen scenario, it goes onto the map as accepted;
   otherwise it waits in the review queue as a candidate (kind "idea" when no type is known).
 
-Rows go in through plain INSERTs on the database cursor (``executemany`` in chunks), not the
-ORM: an import of 100,000 sticky notes must run at raw-SQL speed, and triggers on the insight
-table (the full-text index) must see every row. One audit event records the whole import.
+Rows go in as model instances through ``bulk_create``, a chunk per transaction; the
+full-text index follows them as it follows every insight. One audit event records the whole
+import.
 
-The package: ``shapes`` (the constants, ``ImportOptions``, ``Record``, ``Preview``,
-``ImportResult``), ``reading`` (fingerprint, format, CSV layout, rows as ``Record``s),
-``preview`` (``preview_import``), ``decisions`` (who each speaker is, which step each row
-names, ``new_contact_customers``) and ``writing`` (``import_file``: the transaction, the chunked
-INSERTs). Everything other code uses is importable from here.
+Where things are: ``parsers/`` (reading each file format, no Django), ``speakers`` (matching
+names as written to people), ``shapes`` (``ImportOptions``, ``Record``, ``Rows``,
+``Preview``, ``ImportResult``), ``reading`` (fingerprint, format, CSV layout, rows),
+``preview`` (``preview_import``: the one parse), ``decisions`` (who each speaker is, which
+step each row names), ``services`` (``import_file``), ``selectors`` (``review_queue``),
+``staging`` (the web's uploads and parsed previews between preview and confirm), ``views``,
+``forms``, ``api``. This module re-exports what the rest of the project uses.
 """
 
-from traction.insights import parsers
-
-from .decisions import Who, new_contact_customers
+from . import parsers
+from .decisions import new_contact_customers
 from .preview import preview_import
-from .queue import review_queue
-from .shapes import (
-    CHUNK_ROWS,
-    MAX_TEXT,
-    NEW_CONTACT,
-    SAMPLE_ROWS,
-    UNATTRIBUTED,
-    ImportOptions,
-    ImportResult,
-    Preview,
-    Progress,
-    Record,
-    SpeakerFound,
-    UnknownSteps,
-    Unmatched,
-)
-from .writing import import_file
+from .selectors import review_queue
+from .services import import_file
+from .shapes import ImportOptions, ImportResult, Preview
 
 __all__ = [
-    "CHUNK_ROWS",
-    "MAX_TEXT",
-    "NEW_CONTACT",
-    "SAMPLE_ROWS",
-    "UNATTRIBUTED",
     "ImportOptions",
     "ImportResult",
     "Preview",
-    "Progress",
-    "Record",
-    "SpeakerFound",
-    "UnknownSteps",
-    "Unmatched",
-    "Who",
     "import_file",
     "new_contact_customers",
     "parsers",

@@ -15,18 +15,18 @@ from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.customers.models import PLACEHOLDER_DOMAIN
 from traction.insights import selectors, services
-from traction.insights import speakers as speaker_names
+from traction.insights.imports import speakers as speaker_names
 from traction.insights.models import Scenario
 from traction.sessions.models import Session
 
-from .reading import _step_key
+from .reading import step_key
 from .shapes import NEW_CONTACT, UNATTRIBUTED, ImportOptions, SpeakerFound, UnknownSteps
 
 # (contact id, user id, customer id, internal, the speaker's name to show)
 Who = tuple[int | None, int | None, int | None, bool, str]
 
 
-class _Attributions:
+class Attributions:
     """Who each name written in the file is, decided once per distinct name."""
 
     def __init__(self, actor: Viewer, session: Session, options: ImportOptions) -> None:
@@ -115,7 +115,6 @@ class _Attributions:
 
     def _create_contact(self, name: str, customer: Any) -> Who:
         from traction.customers import services as customer_services
-        from traction.insights.speakers import normalize
 
         written = speaker_names.display_name(name)  # "Gina Globex (Guest)": "Gina Globex"
         if written.count(",") == 1:  # "Last, First" as people write it: "First Last"
@@ -124,7 +123,7 @@ class _Attributions:
         # The transcript gives no address: a placeholder under PLACEHOLDER_DOMAIN marks the
         # contact as "no address yet" (Contact.has_address); nobody is invited without
         # consent anyway.
-        local = normalize(name).replace(" ", ".") or "contact"
+        local = speaker_names.normalize(name).replace(" ", ".") or "contact"
         taken = set(customer.contacts.values_list("email", flat=True))
         email = next(
             e
@@ -138,7 +137,7 @@ class _Attributions:
         return contact.pk, None, customer.pk, False, contact.name
 
 
-class _Steps:
+class Steps:
     """The step a row names, within the chosen scenario; unknown names created or listed."""
 
     def __init__(
@@ -149,7 +148,7 @@ class _Steps:
         self.scenario = scenario
         self.mode = mode
         self.known: dict[str, int | None] = (
-            {_step_key(s.title): s.pk for s in scenario.steps.all()} if scenario else {}
+            {step_key(s.title): s.pk for s in scenario.steps.all()} if scenario else {}
         )
         self.unknown: dict[str, int] = {}  # title -> first line
         self.created: list[str] = []
@@ -159,7 +158,7 @@ class _Steps:
         """The step names of the file not in the scenario (first line order): to create, to
         list in the refusal, or to ignore; decided without writing."""
         for title, line in unknown.items():
-            key = _step_key(title)
+            key = step_key(title)
             if key in self.known:
                 continue
             if self.mode == "create" and self.scenario is not None:
@@ -177,12 +176,12 @@ class _Steps:
             assert scenario is not None  # decide() creates steps only within a scenario
             step = services.add_step(self.actor, scenario=scenario, title=title[:160])
             self.created.append(step.title)
-            self.known[_step_key(title)] = step.pk
+            self.known[step_key(title)] = step.pk
 
     def __call__(self, title: str, line: int) -> int | None:
         if not title:
             return None
-        key = _step_key(title)
+        key = step_key(title)
         if key in self.known:
             return self.known[key]
         if self.mode == "create" and self.scenario is not None:
@@ -196,7 +195,7 @@ class _Steps:
         return None
 
 
-def _refuse_undecided(who: _Attributions, step_of: _Steps, rows: int) -> None:
+def refuse_undecided(who: Attributions, step_of: Steps, rows: int) -> None:
     errors: dict[str, list[str]] = {}
     if rows == 0:
         errors["file"] = ["The file holds no notes or cues to import."]

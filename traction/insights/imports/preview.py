@@ -11,24 +11,25 @@ from typing import Any, BinaryIO
 from traction.core import permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.insights import parsers, selectors
-from traction.insights import speakers as speaker_names
+from traction.insights import selectors
+from traction.insights.imports import parsers
+from traction.insights.imports import speakers as speaker_names
 from traction.insights.models import ImportBatch, InsightKind
 from traction.sessions.models import Session
 
 from .reading import (
-    _Counting,
-    _detect,
-    _fingerprint,
-    _layout,
-    _placement,
-    _records,
-    _refuse,
-    _scenario,
-    _step_key,
-    _tags,
+    Counting,
+    detect,
+    fingerprint,
+    layout_of,
+    placement,
+    read_records,
+    refuse,
+    scenario_of,
+    step_key,
+    tags_of,
 )
-from .shapes import KEEP_ROWS, SAMPLE_ROWS, ImportOptions, Preview, Progress, Record, SpeakerFound
+from .shapes import SAMPLE_ROWS, ImportOptions, Preview, Progress, Rows, SpeakerFound
 
 
 def preview_import(
@@ -43,16 +44,17 @@ def preview_import(
     """Read the whole file and say what importing it would do; writes nothing.
 
     Refuses a bad file (``ValidationFailed`` on "file", with the line number) exactly as the
-    import would. ``import_file`` takes the preview back (``preview=``) and then decides
-    everything from it, without reading the file a second time before it writes.
+    import would. The file is parsed here once: ``import_file`` takes the preview back
+    (``preview=``), decides everything from it and writes the rows it kept, without parsing
+    the file again.
     """
     permissions.check(actor, "insight.import", session)
     options = options or ImportOptions()
-    sha256, size = _fingerprint(stream)
-    return _read(session, stream, filename, options, sha256, size, progress)
+    sha256, size = fingerprint(stream)
+    return read_file(session, stream, filename, options, sha256, size, progress)
 
 
-def _read(
+def read_file(
     session: Session,
     stream: BinaryIO,
     filename: str,
@@ -61,27 +63,26 @@ def _read(
     size: int,
     progress: Progress | None = None,
 ) -> Preview:
-    fmt = _detect(stream, filename, options.format)
-    layout = _layout(stream, options.columns) if fmt == "csv" else None
-    scenario = _scenario(session, options.scenario_id)
-    steps = {_step_key(s.title): s for s in scenario.steps.all()} if scenario else {}
+    """The one parse of a file: everything the preview shows and the import decides from,
+    and every row kept in ``Preview.records`` (so the import never parses it again)."""
+    fmt = detect(stream, filename, options.format)
+    layout = layout_of(stream, options.columns) if fmt == "csv" else None
+    scenario = scenario_of(session, options.scenario_id)
+    steps = {step_key(s.title): s for s in scenario.steps.all()} if scenario else {}
     people = [(p, p.name) for p in selectors.speakers(session)]
     found: dict[str, SpeakerFound] = {}
     unknown: dict[str, int] = {}  # step title -> first line
     sample: list[dict[str, Any]] = []
     rows = 0
-    kept: list[Record] | None = []
+    kept = Rows()
     reading: BinaryIO = stream
     if progress is not None:
-        reading = io.BufferedReader(_Counting(stream, size, progress), buffer_size=256 * 1024)
+        reading = io.BufferedReader(Counting(stream, size, progress), buffer_size=256 * 1024)
     try:
-        for record in _records(reading, fmt, layout):
+        for record in read_records(reading, fmt, layout):
             rows += 1
-            if kept is not None:
-                kept.append(record)
-                if len(kept) > KEEP_ROWS:
-                    kept = None  # too many to hold: the import reads the file again
-            _tags(record)
+            kept.add(record)
+            tags_of(record)
             if record.speaker:
                 if record.speaker in found:
                     found[record.speaker].rows += 1
@@ -89,11 +90,11 @@ def _read(
                     found[record.speaker] = SpeakerFound(
                         record.speaker, 1, record.line, speaker_names.match(record.speaker, people)
                     )
-            step = steps.get(_step_key(record.step)) if record.step else None
+            step = steps.get(step_key(record.step)) if record.step else None
             if record.step and step is None:
                 unknown.setdefault(record.step.strip(), record.line)
             if len(sample) < SAMPLE_ROWS:
-                kind, placed = _placement(fmt, record.kind, step is not None)
+                kind, placed = placement(fmt, record.kind, step is not None)
                 sample.append(
                     {
                         "line": record.line,
@@ -107,8 +108,10 @@ def _read(
                     }
                 )
     except parsers.ParseError as exc:
-        raise _refuse(exc) from None
+        kept.close()
+        raise refuse(exc) from None
     if rows == 0:
+        kept.close()
         raise ValidationFailed.field("file", "The file holds no notes or cues to import.")
     return Preview(
         filename=filename,

@@ -12,14 +12,15 @@ from collections.abc import Iterator, Mapping
 from typing import IO, Any, BinaryIO
 
 from traction.core.errors import ValidationFailed
-from traction.insights import parsers, services
+from traction.insights import services
+from traction.insights.imports import parsers
 from traction.insights.models import GRID_KINDS, InsightKind, Scenario
 from traction.sessions.models import Session
 
 from .shapes import MAX_TEXT, Progress, Record
 
 
-class _Counting(io.RawIOBase):
+class Counting(io.RawIOBase):
     """A readable view of a stream that reports the bytes read so far (for progress bars)."""
 
     def __init__(self, raw: IO[bytes], total: int, progress: Progress | None) -> None:
@@ -51,7 +52,7 @@ class _Counting(io.RawIOBase):
         return len(data)
 
 
-def _fingerprint(stream: IO[bytes]) -> tuple[str, int]:
+def fingerprint(stream: IO[bytes]) -> tuple[str, int]:
     """SHA-256 and size of the whole stream; refuses files over ``parsers.MAX_BYTES``."""
     digest = hashlib.sha256()
     size = 0
@@ -71,11 +72,11 @@ def _fingerprint(stream: IO[bytes]) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def _refuse(exc: parsers.ParseError) -> ValidationFailed:
+def refuse(exc: parsers.ParseError) -> ValidationFailed:
     return ValidationFailed.field("file", str(exc))
 
 
-def _detect(stream: IO[bytes], filename: str, forced: str | None) -> str:
+def detect(stream: IO[bytes], filename: str, forced: str | None) -> str:
     if forced:
         if forced not in parsers.FORMATS:
             raise ValidationFailed.field(
@@ -87,14 +88,14 @@ def _detect(stream: IO[bytes], filename: str, forced: str | None) -> str:
     try:
         return parsers.detect_format(filename, head)
     except parsers.ParseError as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
 
 
-def _layout(stream: BinaryIO, columns: Mapping[str, int | None] | None) -> parsers.CsvLayout:
+def layout_of(stream: BinaryIO, columns: Mapping[str, int | None] | None) -> parsers.CsvLayout:
     try:
         layout = parsers.sniff_csv(stream)
     except parsers.ParseError as exc:
-        raise _refuse(exc) from None
+        raise refuse(exc) from None
     if columns is None:
         return layout
     unknown = sorted(set(columns) - set(parsers.CSV_FIELDS))
@@ -116,7 +117,7 @@ def _layout(stream: BinaryIO, columns: Mapping[str, int | None] | None) -> parse
     return parsers.CsvLayout(layout.delimiter, layout.headers, mapping)
 
 
-def _records(stream: BinaryIO, fmt: str, layout: parsers.CsvLayout | None) -> Iterator[Record]:
+def read_records(stream: BinaryIO, fmt: str, layout: parsers.CsvLayout | None) -> Iterator[Record]:
     """Every row of the file as a Record, streamed; ParseError on the first bad line."""
     if fmt == "csv":
         assert layout is not None
@@ -132,7 +133,7 @@ def _records(stream: BinaryIO, fmt: str, layout: parsers.CsvLayout | None) -> It
             yield Record(cue.line, cue.speaker, cue.text[:MAX_TEXT], cue.start_ms)
 
 
-def _tags(record: Record) -> str:
+def tags_of(record: Record) -> str:
     if not record.tags:
         return ""
     try:
@@ -145,11 +146,11 @@ def _tags(record: Record) -> str:
     return tags if len(tags) <= 300 else tags[:300].rsplit(" ", 1)[0]
 
 
-def _step_key(title: str) -> str:
+def step_key(title: str) -> str:
     return " ".join(title.casefold().split())
 
 
-def _scenario(session: Session, scenario_id: int | None) -> Scenario | None:
+def scenario_of(session: Session, scenario_id: int | None) -> Scenario | None:
     if scenario_id is None:
         return None
     found = Scenario.objects.filter(session=session, pk=scenario_id).first()
@@ -158,7 +159,7 @@ def _scenario(session: Session, scenario_id: int | None) -> Scenario | None:
     return found
 
 
-def _placement(fmt: str, kind_cell: str, has_step: bool) -> tuple[str, bool]:
+def placement(fmt: str, kind_cell: str, has_step: bool) -> tuple[str, bool]:
     """(kind, goes onto the map right away) for a row, before ``accept``."""
     if fmt != "csv":
         return InsightKind.QUOTE, False

@@ -7,21 +7,23 @@ package reads its constants from here.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
-from typing import Any, Literal
+import json
+import tempfile
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import astuple, dataclass, field
+from typing import IO, Any, Literal
 
 from django.utils import timezone
 
-from traction.insights import parsers, selectors
+from traction.insights import selectors
+from traction.insights.imports import parsers
 from traction.insights.models import ImportBatch, Scenario
 
 CHUNK_ROWS = 2000  # rows per executemany: big enough to be fast, small enough to stay flat
 SAMPLE_ROWS = 8  # rows shown on the preview
-# A file of at most this many rows (a long session's transcript) is held in memory by its
-# checking read (a few MB), so the import writes it without reading the file again; larger
-# files are read twice, as streams, and memory stays flat.
-KEEP_ROWS = 5_000
+# The checking read keeps the rows it parsed, as JSON lines, for the import to write without
+# parsing the file again: in memory up to this size, then in a temporary file (memory flat).
+SPOOL_IN_MEMORY = 8 * 1024 * 1024
 MAX_TEXT = 5000  # the longest insight text (as in live capture)
 UNATTRIBUTED = "-"  # speaker mapping: keep the name as written, credit nobody
 NEW_CONTACT = "new:"  # speaker mapping prefix: "new:<customer id>" creates a contact there
@@ -72,6 +74,31 @@ class Record:
     tags: tuple[str, ...] = ()
 
 
+class Rows:
+    """The rows of a file as one read parsed them, for the import to write without parsing
+    the file again: ``Record``s as JSON lines in a binary file (by default a temporary file,
+    in memory up to ``SPOOL_IN_MEMORY``; the web keeps a preview's rows in its staging
+    storage between the preview and the confirm)."""
+
+    def __init__(self, file: IO[bytes] | None = None, start: int = 0) -> None:
+        # A spooled file rolls over to disk past SPOOL_IN_MEMORY; closed with the Rows.
+        self.file: IO[bytes] = file or tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+        self.start = start  # where the first row begins in ``file``
+
+    def add(self, record: Record) -> None:
+        self.file.write(json.dumps(astuple(record), ensure_ascii=False).encode() + b"\n")
+
+    def __iter__(self) -> Iterator[Record]:
+        self.file.seek(self.start)
+        # readline, not iteration: iterating a Django File starts over from its beginning.
+        for line in iter(self.file.readline, b""):
+            number, speaker, text, start_ms, kind, step, tags = json.loads(line)
+            yield Record(number, speaker, text, start_ms, kind, step, tuple(tags))
+
+    def close(self) -> None:
+        self.file.close()
+
+
 @dataclass
 class SpeakerFound:
     name: str  # as written in the file
@@ -97,7 +124,7 @@ class Preview:
     already: ImportBatch | None
     unknown_step_lines: dict[str, int] = field(default_factory=dict)  # title -> first line
     read_with: tuple[Any, ...] = ()  # ``ImportOptions.reading()`` of the options used
-    records: list[Record] | None = field(default=None, repr=False)  # all, if KEEP_ROWS or fewer
+    records: Rows | None = field(default=None, repr=False)  # every row, as read
 
     @property
     def format_label(self) -> str:

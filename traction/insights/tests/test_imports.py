@@ -657,10 +657,59 @@ def test_a_refused_import_inserts_no_row_at_all(room: Room) -> None:
     nothing_written(room)
 
 
+def writes_to_insights(queries: list[dict[str, str]]) -> list[str]:
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+        and ('"insights_' in q["sql"] or '"core_auditevent"' in q["sql"])
+    ]
+
+
+def test_the_documented_api_flow_writes_nothing_on_the_422_and_every_row_once(
+    room: Room, api_client_for
+) -> None:
+    # docs/imports.md: send the file; a 422 lists the unmatched names; send it again with
+    # unmatched=keep. Before, the 422 came after every row was inserted (and rolled back).
+    from django.core.files.uploadedfile import SimpleUploadedFile
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    client = api_client_for("facilitator")
+    transcript = ZOOM + "\n5\n00:02:00.000 --> 00:02:01.000\nHank Newman: I run procurement.\n"
+
+    def post(**fields: object):
+        return client.post(
+            api_url(room),
+            {"file": SimpleUploadedFile("call.vtt", transcript.encode()), **fields},
+        )
+
+    with CaptureQueriesContext(connection) as first:
+        refused = post()
+    assert refused.status_code == 422
+    assert refused.json()["message"].startswith(
+        "speakers: These names match nobody taking part in the session: “Hank Newman” (line 19)."
+    )
+    assert writes_to_insights(first.captured_queries) == []
+    nothing_written(room)
+    with CaptureQueriesContext(connection) as second:
+        kept = post(unmatched="keep")
+    assert kept.status_code == 201, kept.content
+    assert (kept.json()["candidates"], kept.json()["batch"]["rows"]) == (4, 4)
+    assert len(inserts(second.captured_queries)) == 1  # one bulk_create for the one chunk
+    assert [(r[0], r[3], r[4]) for r in rows(room)] == [
+        (3, "Gina Globex", room.gina.pk),
+        (11, "Cora Core", None),
+        (15, "Ivy Initech", room.ivy.pk),
+        (19, "Hank Newman", None),
+    ]
+    assert Insight.objects.count() == 4
+
+
 def test_rows_are_committed_chunk_by_chunk_and_hidden_until_the_import_completes(
     room: Room, monkeypatch
 ) -> None:
-    from traction.insights.imports import writing
+    from traction.insights.imports import services as writing
 
     monkeypatch.setattr(writing, "CHUNK_ROWS", 2)
     seen: list[tuple[bool, int, int]] = []
@@ -714,7 +763,7 @@ def test_an_abandoned_import_is_cleaned_up_by_the_next_import_of_the_file(room: 
 
     from django.utils import timezone
 
-    from traction.insights.imports import writing
+    from traction.insights.imports import services as writing
 
     data = b"Gina Globex: Hello.\nIvy: Again.\n"
     dead = ImportBatch.objects.create(
@@ -744,20 +793,20 @@ def test_an_abandoned_import_is_cleaned_up_by_the_next_import_of_the_file(room: 
     assert ImportBatch.objects.get().rows == 2
 
 
-def test_the_web_confirm_reads_the_file_once_more_only_to_write(room: Room, monkeypatch) -> None:
-    # The preview made when confirming checks the file; the import decides from it.
+def test_an_import_given_its_preview_parses_nothing_again(room: Room, monkeypatch) -> None:
+    # The preview parsed and checked the file; the import decides from it and writes its rows.
     from traction.insights.imports import preview as preview_module
-    from traction.insights.imports import writing
+    from traction.insights.imports import services as writing
 
     reads: list[str] = []
-    real = preview_module._read
+    real = preview_module.read_file
 
     def counted(*args: object, **kwargs: object) -> object:
         reads.append("read")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(preview_module, "_read", counted)
-    monkeypatch.setattr(writing, "_read", counted)
+    monkeypatch.setattr(preview_module, "read_file", counted)
+    monkeypatch.setattr(writing, "read_file", counted)
     viewer = room.cast.viewer("core_team")
     data = b"Gina Globex: Hello.\n"
     shown = imports.preview_import(
@@ -775,13 +824,25 @@ def test_the_web_confirm_reads_the_file_once_more_only_to_write(room: Room, monk
     assert len(rows(room)) == 1
 
 
-@pytest.mark.parametrize("keep", [2, 5_000])
-def test_a_file_too_large_to_hold_is_read_again_to_write_it(
-    room: Room, monkeypatch, keep: int
+@pytest.mark.parametrize("in_memory", [10, 8 * 1024 * 1024])
+def test_the_rows_parsed_once_are_kept_in_memory_or_on_disk_and_all_written(
+    room: Room, monkeypatch, in_memory: int
 ) -> None:
+    # Rows past SPOOL_IN_MEMORY bytes wait in a temporary file: memory stays flat, and the
+    # file is still parsed only once.
     from traction.insights.imports import preview as preview_module
+    from traction.insights.imports import services as writing
+    from traction.insights.imports import shapes
 
-    monkeypatch.setattr(preview_module, "KEEP_ROWS", keep)
+    monkeypatch.setattr(shapes, "SPOOL_IN_MEMORY", in_memory)
+    reads: list[str] = []
+    real = preview_module.read_file
+
+    def counted(*args: object, **kwargs: object) -> object:
+        reads.append("read")
+        return real(*args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(writing, "read_file", counted)
     transcript = "".join(f"{('Gina Globex', 'Ivy')[n % 2]}: Point {n}.\n" for n in range(1, 6))
     seen: list[tuple[int, int]] = []
     imports.import_file(
@@ -793,9 +854,10 @@ def test_a_file_too_large_to_hold_is_read_again_to_write_it(
         progress=lambda done, total: seen.append((done, total)),
     )
     assert [(r[0], r[8]) for r in rows(room)] == [(n, f"Point {n}.") for n in range(1, 6)]
+    assert reads == ["read"]
     size = len(transcript.encode())
     assert seen[-1] == (size, size)
-    assert seen == sorted(seen)  # the bar only moves forward, over both readings
+    assert seen == sorted(seen)  # the bar only moves forward, over the parse and the writing
 
 
 def test_the_review_queue_hides_the_rows_of_an_import_still_being_written(
@@ -849,7 +911,7 @@ def test_the_review_queue_hides_the_rows_of_an_import_still_being_written(
 
 
 def test_an_import_failing_midway_removes_what_it_wrote(room: Room, monkeypatch) -> None:
-    from traction.insights.imports import writing
+    from traction.insights.imports import services as writing
 
     monkeypatch.setattr(writing, "CHUNK_ROWS", 2)
     commit = writing._commit_chunk
@@ -868,23 +930,23 @@ def test_an_import_failing_midway_removes_what_it_wrote(room: Room, monkeypatch)
     nothing_written(room)
 
 
-def test_the_web_confirm_reads_a_csv_once_and_imports_what_it_read(
+def test_the_web_flow_parses_a_csv_once_and_imports_what_it_read(
     room: Room, client_for, monkeypatch
 ) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     from traction.insights.imports import preview as preview_module
-    from traction.insights.imports import writing
+    from traction.insights.imports import services as writing
 
     reads: list[str] = []
-    real = preview_module._read
+    real = preview_module.read_file
 
     def counted(*args: object, **kwargs: object) -> object:
         reads.append("read")
         return real(*args, **kwargs)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(preview_module, "_read", counted)
-    monkeypatch.setattr(writing, "_read", counted)
+    monkeypatch.setattr(preview_module, "read_file", counted)
+    monkeypatch.setattr(writing, "read_file", counted)
     web = client_for("facilitator")
     url = f"/w/acme/insights/sessions/{room.session.pk}/import/"
     shown = web.post(
@@ -896,10 +958,12 @@ def test_the_web_confirm_reads_a_csv_once_and_imports_what_it_read(
     data = {k: v for k, v in form.initial.items() if v is not None}
     data.update({f.html_name: f.value() or "" for f in form})
     data["unknown_steps"] = "ignore"
+    assert reads == ["read"]  # the upload's preview
+    nothing_written(room)  # a preview writes nothing
     reads.clear()
     done = web.post(url + "confirm/", data)
     assert done.status_code == 302, done.content[:500]
-    assert reads == ["read"]  # the confirm's preview; the import reused it
+    assert reads == []  # the confirm imports the parse the upload kept
     assert Insight.objects.filter(session=room.session).count() == 5
 
 
@@ -908,7 +972,7 @@ def test_an_import_of_another_file_cleans_up_an_abandoned_one(room: Room) -> Non
 
     from django.utils import timezone
 
-    from traction.insights.imports import writing
+    from traction.insights.imports import services as writing
 
     dead = ImportBatch.objects.create(
         workspace_id=room.session.workspace_id,

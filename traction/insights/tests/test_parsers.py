@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from traction.insights import parsers
-from traction.insights.parsers import (
+from traction.insights.imports import parsers
+from traction.insights.imports.parsers import (
     CSV_FIELDS,
     FORMATS,
     MAX_BYTES,

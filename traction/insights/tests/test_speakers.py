@@ -2,7 +2,7 @@
 
 import pytest
 
-from traction.insights.speakers import display_name, match, normalize
+from traction.insights.imports.speakers import display_name, match, normalize
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,8 @@
-"""The review queue as imports show it: without the rows of imports still being written.
+"""The reads of imports: the review queue without the rows of imports still being written.
 
-``selectors.review_queue`` lists a session's candidates; while an import writes its rows in
-chunks, they are hidden until its last chunk is saved (``ImportBatch.visible_insights``), so
-nobody reviews, accepts or merges half a file.
+``insights.selectors.review_queue`` lists a session's candidates; while an import writes its
+rows in chunks, they are hidden until its last chunk is saved (``ImportBatch.visible_insights``),
+so nobody reviews, accepts or merges half a file.
 """
 
 from __future__ import annotations

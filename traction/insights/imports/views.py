@@ -1,28 +1,22 @@
 """Web pages for imports and the review queue.
 
-Importing is two steps: upload (the file is kept under its SHA-256 in the ``imports`` storage
-while the user looks at the preview) and confirm (the choices made on the preview go to
-``imports.import_file``, which writes everything or nothing). Candidates then wait in the
-review queue, where they are accepted, corrected, merged or discarded.
+Importing is two steps: upload (the file is parsed once; the file and its parse wait in the
+``imports`` storage while the user looks at the preview, see ``staging``) and confirm (the
+choices made on the preview go to ``import_file`` with the kept parse, which writes
+everything or nothing). Candidates then wait in the review queue, where they are accepted,
+corrected, merged or discarded.
 """
 
 from __future__ import annotations
 
-import hashlib
-import re
-from datetime import timedelta
 from pathlib import Path
-from typing import Any, BinaryIO, cast
+from typing import Any
 
-from django.conf import settings
 from django.contrib import messages
-from django.core.files.base import File
-from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts.decorators import workspace_view
@@ -30,88 +24,32 @@ from traction.accounts.forms import apply_domain_errors
 from traction.core.errors import DomainError, ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
-from traction.insights import imports, selectors, services
-from traction.insights.forms_imports import (
+from traction.insights import selectors, services
+from traction.insights.models import Insight, InsightKind, InsightStatus, Step
+from traction.insights.services.review import restore_insights
+from traction.sessions.models import Session
+
+from . import staging
+from .decisions import new_contact_customers
+from .forms import (
     PreviewForm,
     ReviewDecisionForm,
     ReviewEditForm,
     UploadForm,
     options_from_post,
+    reading_posted_back,
     review_prefix,
 )
-from traction.insights.models import Insight, InsightKind, InsightStatus, Step
-from traction.insights.services.review import restore_insights
-from traction.sessions.models import Session
+from .preview import preview_import
+from .selectors import review_queue
+from .services import import_file
+from .shapes import ImportOptions, Preview
 
 REVIEW_PAGE = 200
-_SHA = re.compile(r"[0-9a-f]{64}")
 
 
 def _slug(request: HttpRequest) -> str:
     return str(request.workspace_slug)  # type: ignore[attr-defined]
-
-
-# --- the uploads waiting for confirmation -----------------------------------------------------
-
-
-def upload_storage() -> Storage:
-    """Where uploads wait between preview and confirm: the "imports" storage when the project
-    configures one (object storage in production), else a folder under MEDIA_ROOT or the var
-    directory."""
-    if "imports" in settings.STORAGES:
-        return storages["imports"]
-    root = Path(settings.MEDIA_ROOT or Path(settings.VAR_DIR) / "media") / "imports"
-    return FileSystemStorage(location=root)
-
-
-def _upload_name(viewer: Viewer, sha256: str) -> str:
-    return f"{viewer.workspace_id}/{sha256}"
-
-
-UPLOADS_KEPT_FOR = timedelta(hours=24)
-
-
-def _sweep_uploads(viewer: Viewer) -> None:
-    """Forget this workspace's previews nobody confirmed within a day."""
-    storage = upload_storage()
-    folder = str(viewer.workspace_id)
-    if not storage.exists(folder):
-        return
-    too_old = timezone.now() - UPLOADS_KEPT_FOR
-    for name in storage.listdir(folder)[1]:
-        path = f"{folder}/{name}"
-        try:
-            if storage.get_modified_time(path) < too_old:
-                storage.delete(path)
-        except (OSError, NotImplementedError):  # a racing delete; a storage without times
-            continue
-
-
-def _keep_upload(viewer: Viewer, upload: Any) -> str:
-    _sweep_uploads(viewer)
-    digest = hashlib.sha256()
-    for block in upload.chunks():
-        digest.update(block)
-    sha256 = digest.hexdigest()
-    storage = upload_storage()
-    name = _upload_name(viewer, sha256)
-    if not storage.exists(name):
-        upload.seek(0)
-        storage.save(name, File(upload))
-    return sha256
-
-
-def _open_upload(viewer: Viewer, sha256: str) -> BinaryIO | None:
-    storage = upload_storage()
-    name = _upload_name(viewer, sha256)
-    if not _SHA.fullmatch(sha256) or not storage.exists(name):
-        return None
-    return cast(BinaryIO, storage.open(name, "rb"))
-
-
-def _drop_upload(viewer: Viewer, sha256: str) -> None:
-    if _SHA.fullmatch(sha256):
-        upload_storage().delete(_upload_name(viewer, sha256))
 
 
 # --- upload, preview, confirm -----------------------------------------------------------------
@@ -127,7 +65,7 @@ def _import_page(
             "session": session,
             "form": form,
             "batches": list(selectors.imports(session)[:50]),
-            "review_count": imports.review_queue(session).count(),
+            "review_count": review_queue(session).count(),
         },
         status=status,
     )
@@ -137,7 +75,7 @@ def _preview_page(
     request: HttpRequest,
     viewer: Viewer,
     session: Session,
-    preview: imports.Preview,
+    preview: Preview,
     data: Any = None,
     status: int = 200,
 ) -> HttpResponse:
@@ -147,7 +85,7 @@ def _preview_page(
         preview=preview,
         scenarios=scenarios,
         people=selectors.speakers(session),
-        customers=imports.new_contact_customers(viewer),
+        customers=new_contact_customers(viewer),
         initial={
             "upload": preview.sha256,
             "filename": preview.filename,
@@ -163,7 +101,7 @@ def _preview_page(
 def _render_preview(
     request: HttpRequest,
     session: Session,
-    preview: imports.Preview,
+    preview: Preview,
     form: PreviewForm,
     status: int = 200,
 ) -> HttpResponse:
@@ -188,77 +126,98 @@ def import_page(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRe
         return _import_page(request, viewer, session, form, status=422)
     upload = form.cleaned_data["file"]
     scenario = form.cleaned_data["scenario"]
-    sha256 = _keep_upload(viewer, upload)
-    stream = _open_upload(viewer, sha256)
+    sha256 = staging.keep_upload(viewer, upload)
+    stream = staging.open_upload(viewer, sha256)
     assert stream is not None
+    options = ImportOptions(scenario_id=int(scenario) if scenario else None)
     try:
         with stream:
-            preview = imports.preview_import(
+            preview = preview_import(
                 viewer,
                 session=session,
                 stream=stream,
                 filename=Path(upload.name or "upload").name,
-                options=imports.ImportOptions(scenario_id=int(scenario) if scenario else None),
+                options=options,
             )
     except ValidationFailed as exc:
-        _drop_upload(viewer, sha256)
+        staging.drop_upload(viewer, sha256)
         apply_domain_errors(form, exc, {"columns": "file", "speakers": "file", "steps": "file"})
         return _import_page(request, viewer, session, form, status=422)
+    with _closing(preview):
+        # The confirm imports this very parse, unless other columns or scenario are chosen.
+        staging.keep_parse(viewer, preview, reading_posted_back(preview))
     return _preview_page(request, viewer, session, preview)
+
+
+class _closing:
+    """Close a preview's kept rows when done with it."""
+
+    def __init__(self, preview: Preview) -> None:
+        self.preview = preview
+
+    def __enter__(self) -> Preview:
+        return self.preview
+
+    def __exit__(self, *exc: object) -> None:
+        if self.preview.records is not None:
+            self.preview.records.close()
 
 
 @workspace_view
 @require_POST
 def import_confirm(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
-    """Import with the choices made on the preview ("refresh" only shows the preview again)."""
+    """Import with the choices made on the preview ("refresh" only shows the preview again).
+    The parse the upload kept is imported; only other reading choices (columns, scenario)
+    parse the file again, once."""
     session = selectors.session_for(viewer, session_id, "insight.import")
     sha256 = str(request.POST.get("upload", ""))
     filename = Path(str(request.POST.get("filename", "")) or "upload").name[:255]
-    stream = _open_upload(viewer, sha256)
+    stream = staging.open_upload(viewer, sha256)
     if stream is None:
         messages.error(
             request, "That upload is no longer waiting for confirmation; pick the file again."
         )
         return redirect("insights:import", workspace_slug=_slug(request), session_id=session.pk)
+    reading = options_from_post(request.POST)
     with stream:
-        try:
-            preview = imports.preview_import(
-                viewer,
-                session=session,
-                stream=stream,
-                filename=filename,
-                options=options_from_post(request.POST),
-            )
-        except ValidationFailed as exc:
-            # A changed column or scenario choice the file cannot satisfy: back to the start.
-            messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
-            return redirect("insights:import", workspace_slug=_slug(request), session_id=session.pk)
-        if request.POST.get("refresh"):
-            return _preview_page(request, viewer, session, preview)
-        form = PreviewForm(
-            request.POST,
-            preview=preview,
-            scenarios=selectors.scenarios(session),
-            people=selectors.speakers(session),
-            customers=imports.new_contact_customers(viewer),
-        )
-        if not form.is_valid():
-            return _render_preview(request, session, preview, form, status=422)
-        try:
-            # The preview just read (and checked) this very file: the import decides from it
-            # instead of reading the file once more before it writes.
-            result = imports.import_file(
-                viewer,
-                session=session,
-                stream=stream,
-                filename=filename,
-                options=form.options(),
+        preview = staging.kept_parse(viewer, session, sha256, reading)
+        if preview is None:  # other columns or scenario than the preview shown: read again
+            try:
+                preview = preview_import(
+                    viewer, session=session, stream=stream, filename=filename, options=reading
+                )
+            except ValidationFailed as exc:
+                # A changed column or scenario choice the file cannot satisfy: back to the start.
+                messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+                return redirect(
+                    "insights:import", workspace_slug=_slug(request), session_id=session.pk
+                )
+            staging.keep_parse(viewer, preview, reading)
+        with _closing(preview):
+            if request.POST.get("refresh"):
+                return _preview_page(request, viewer, session, preview)
+            form = PreviewForm(
+                request.POST,
                 preview=preview,
+                scenarios=selectors.scenarios(session),
+                people=selectors.speakers(session),
+                customers=new_contact_customers(viewer),
             )
-        except DomainError as exc:
-            apply_domain_errors(form, exc, {"columns": "__all__", "speakers": "__all__"})
-            return _render_preview(request, session, preview, form, status=422)
-    _drop_upload(viewer, sha256)
+            if not form.is_valid():
+                return _render_preview(request, session, preview, form, status=422)
+            try:
+                result = import_file(
+                    viewer,
+                    session=session,
+                    stream=stream,
+                    filename=filename,
+                    options=form.options(),
+                    preview=preview,
+                )
+            except DomainError as exc:
+                apply_domain_errors(form, exc, {"columns": "__all__", "speakers": "__all__"})
+                return _render_preview(request, session, preview, form, status=422)
+    staging.drop_upload(viewer, sha256)
     if result.created:
         messages.success(request, result.summary)
     else:
@@ -316,7 +275,7 @@ def review(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRespons
     session = selectors.session_for(viewer, session_id, "insight.import")
     steps = _session_steps(session)
     page = Paginator(
-        imports.review_queue(session).select_related("speaker_contact", "customer"),
+        review_queue(session).select_related("speaker_contact", "customer"),
         REVIEW_PAGE,
     ).get_page(request.GET.get("page"))
     discarded = _discarded(session)
@@ -361,7 +320,7 @@ def review_decide(request: HttpRequest, viewer: Viewer, session_id: int) -> Http
     """Accept, discard or merge the ticked candidates (merge: into the first ticked), each
     with the type and step its row shows, saved or not."""
     session = selectors.session_for(viewer, session_id, "insight.import")
-    queue = list(imports.review_queue(session).values_list("pk", flat=True))
+    queue = list(review_queue(session).values_list("pk", flat=True))
     form = ReviewDecisionForm(request.POST, candidate_ids=queue)
     back = redirect("insights:review", workspace_slug=_slug(request), session_id=session.pk)
     if not form.is_valid():

@@ -1,4 +1,4 @@
-"""Web forms for imports and the review queue: parsing only (the rules live in ``imports/``)."""
+"""Web forms for imports and the review queue: parsing only (the rules live in the services)."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from typing import Any
 from django import forms
 
 from traction.core.guard import whole_number
+from traction.insights.forms import speaker_choices
+from traction.insights.models import InsightKind, Scenario, Step
+from traction.insights.selectors import Speaker
 
 from . import parsers
-from .forms import speaker_choices
-from .imports import NEW_CONTACT, UNATTRIBUTED, ImportOptions, Preview
-from .models import InsightKind, Scenario, Step
-from .selectors import Speaker
+from .shapes import NEW_CONTACT, UNATTRIBUTED, ImportOptions, Preview
 
 ACCEPTED_TYPES = ".vtt,.srt,.txt,.csv,.tsv,text/vtt,text/plain,text/csv"
 NO_COLUMN = ""
@@ -179,6 +179,17 @@ def options_from_post(data: Any) -> ImportOptions:
         if f"column_{name}" in data
     }
     return ImportOptions(scenario_id=number(data.get("scenario")), columns=columns or None)
+
+
+def reading_posted_back(preview: Preview) -> ImportOptions:
+    """The reading choices (scenario, CSV columns) a preview's form posts back unchanged, as
+    ``options_from_post`` finds them: the key its parse is kept under until the confirm."""
+    columns = None
+    if preview.layout is not None:
+        columns = {name: preview.layout.mapping.get(name) for name in parsers.CSV_FIELDS}
+    return ImportOptions(
+        scenario_id=preview.scenario.pk if preview.scenario else None, columns=columns
+    )
 
 
 REVIEW_FORM = "review-form"

@@ -1,15 +1,17 @@
 """The import itself, built so that a large file never holds the database for long.
 
-1. **Check everything first, writing nothing**: the file is read once (``preview_import``,
-   or the preview the caller already made of the same bytes) and every refusal (a bad line,
-   unmatched speakers, unknown steps, a mapping to nobody) is raised before the first write,
-   so a refused import leaves nothing behind and holds no lock.
+1. **Check everything first, writing nothing**: the file is parsed once (``preview_import``,
+   or the preview the caller already made of the same bytes, whose parsed rows it reuses)
+   and every refusal (a bad line, unmatched speakers, unknown steps, a mapping to nobody) is
+   raised before the first write, so a refused import leaves nothing behind and holds no
+   lock.
 2. **One short transaction** creates the batch (marked in progress), the new contacts and the
    new steps. The unique (session, SHA-256) constraint makes a racing import of the same
    file stop here.
-3. **The rows, in committed chunks** of ``CHUNK_ROWS`` plain INSERTs on the database cursor
-   (the insight table's triggers see every row); each chunk's transaction also counts the
-   rows written and refreshes the batch's ``progress_at``. Between chunks other users write:
+3. **The rows, in committed chunks** of ``CHUNK_ROWS`` model instances, each chunk one
+   ``bulk_create`` (the full-text index follows every insert as for any other insight: see
+   ``search``); each chunk's transaction also counts the rows written and refreshes the
+   batch's ``progress_at``. Between chunks other users write:
    on SQLite one transaction of 400,000 rows would hold the only write lock for tens of
    seconds and their writes would fail with "database is locked". Rows of a batch in
    progress are hidden (``ImportBatch.visible_insights``).
@@ -23,10 +25,9 @@ up at once.
 
 from __future__ import annotations
 
-import io
 import logging
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any, BinaryIO
 
@@ -35,16 +36,16 @@ from django.db.models import F
 from django.utils import timezone
 
 from traction.core import audit, permissions
-from traction.core.errors import Conflict
+from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
-from traction.insights import parsers
+from traction.insights.imports import parsers
 from traction.insights.models import ImportBatch, Insight, InsightSource, InsightStatus, Step
 from traction.sessions.models import Session
 
-from .decisions import _Attributions, _refuse_undecided, _Steps
-from .preview import _read
-from .reading import _Counting, _fingerprint, _placement, _records, _refuse, _tags
-from .shapes import CHUNK_ROWS, ImportOptions, ImportResult, Preview, Progress, Record
+from .decisions import Attributions, Steps, refuse_undecided
+from .preview import read_file
+from .reading import fingerprint, placement, tags_of
+from .shapes import CHUNK_ROWS, ImportOptions, ImportResult, Preview, Progress, Rows
 
 log = logging.getLogger(__name__)
 
@@ -57,25 +58,6 @@ PAUSE_FOR = 0.11
 # An import in progress whose last chunk is older than this is taken for dead: its process
 # ended without finishing (a chunk takes well under a second, or at worst the busy timeout).
 STALE_AFTER = timedelta(minutes=5)
-
-
-def _columns() -> list[str]:
-    return [f.column for f in Insight._meta.concrete_fields if not f.primary_key]
-
-
-def _insert_sql() -> str:
-    quote = connection.ops.quote_name
-    names = _columns()
-    # Identifiers come from the model's own metadata, quoted; values travel as parameters.
-    table = quote(Insight._meta.db_table)
-    columns = ", ".join(quote(n) for n in names)
-    marks = ", ".join(["%s"] * len(names))
-    return f"INSERT INTO {table} ({columns}) VALUES ({marks})"  # noqa: S608
-
-
-def _insert_chunk(cursor: Any, sql: str, rows: Sequence[tuple[Any, ...]]) -> None:
-    """One chunk of plain INSERTs (triggers on the insight table see every row)."""
-    cursor.executemany(sql, rows)
 
 
 def import_file(
@@ -94,26 +76,35 @@ def import_file(
     still being imported, ``Conflict``. A bad line, an unmatched speaker or unknown step left
     undecided (``options``), or a refused mapping raises ``ValidationFailed`` before anything
     is written. ``preview``: a preview of this very file read with the same ``options``
-    (scenario, columns, format), which spares reading the file before writing. ``progress``
-    is called with the bytes read so far and the file's size.
+    (scenario, columns, format): the import decides from it and writes the rows it parsed,
+    without parsing the file again. ``progress`` is called with the bytes done so far and the
+    file's size (the parse is the first half of the bar, the writing the second).
     """
     permissions.check(actor, "insight.import", session)
     options = options or ImportOptions()
-    sha256, size = _fingerprint(stream)
+    sha256, size = fingerprint(stream)
     existing = _earlier(session, sha256)
     if existing is not None:
         return ImportResult(batch=existing, created=False)
-    _clean_abandoned(session)
-    halves = _halves(progress)
-    if preview is None or preview.sha256 != sha256 or preview.read_with != options.reading():
-        preview = _read(session, stream, filename, options, sha256, size, halves[0])
+    first_half, second_half = _halves(progress)
+    usable = (
+        preview is not None
+        and preview.records is not None
+        and preview.sha256 == sha256
+        and preview.read_with == options.reading()
+    )
+    if not usable:
+        preview = read_file(session, stream, filename, options, sha256, size, first_half)
+    assert preview is not None
+    assert preview.records is not None
     # As the checking read saw the file: its format and (CSV) column layout.
     fmt, layout, scenario = preview.format, preview.layout, preview.scenario
-    who = _Attributions(actor, session, options)
+    who = Attributions(actor, session, options)
     who.decide(preview.speakers)
-    step_of = _Steps(actor, session, scenario, options.unknown_steps)
+    step_of = Steps(actor, session, scenario, options.unknown_steps)
     step_of.decide(preview.unknown_step_lines)
-    _refuse_undecided(who, step_of, preview.rows)
+    refuse_undecided(who, step_of, preview.rows)  # nothing is written before this line
+    _clean_abandoned(session)
     try:
         batch = _begin(actor, session, options, fmt, layout, filename, sha256, size, who, step_of)
     except IntegrityError:
@@ -126,16 +117,15 @@ def import_file(
         accepted, candidates = _write_rows(
             actor,
             session,
-            stream,
+            preview.records,
+            preview.rows,
             options,
             fmt,
-            layout,
             batch,
             who,
             step_of,
             size,
-            halves[1],
-            preview.records,
+            second_half,
         )
     except BaseException:
         try:
@@ -218,8 +208,8 @@ def _begin(
     filename: str,
     sha256: str,
     size: int,
-    who: _Attributions,
-    step_of: _Steps,
+    who: Attributions,
+    step_of: Steps,
 ) -> ImportBatch:
     """The batch (in progress), the new contacts and the new steps: one short transaction."""
     scenario = step_of.scenario
@@ -255,105 +245,79 @@ def _begin(
 def _write_rows(
     actor: Viewer,
     session: Session,
-    stream: BinaryIO,
+    records: Rows,
+    total: int,
     options: ImportOptions,
     fmt: str,
-    layout: parsers.CsvLayout | None,
     batch: ImportBatch,
-    who: _Attributions,
-    step_of: _Steps,
+    who: Attributions,
+    step_of: Steps,
     size: int,
     progress: Progress | None,
-    records: list[Record] | None,
 ) -> tuple[int, int]:
-    """Every row, in chunks each committed with the batch's count: (accepted, candidates).
-    ``records``: the rows the checking read kept (a small file), else the file is read again."""
+    """Every row the checking read parsed, as insights in chunks each committed with the
+    batch's count: (accepted, candidates)."""
     scenario = step_of.scenario
-    # Every column of the insight table, in table order; what a row does not set is the
-    # field's default, computed once.
-    fields = [f for f in Insight._meta.concrete_fields if not f.primary_key]
-    defaults = {f.attname: f.get_default() for f in fields}
-    now = connection.ops.adapt_datetimefield_value(timezone.now())
-    fixed = {
-        **defaults,
-        "workspace_id": session.workspace_id,
-        "program_id": session.program_id,
-        "session_id": session.pk,
-        "source": InsightSource.IMPORT,
-        "batch_id": batch.pk,
-        "captured_by_id": actor.user_id,
-        "created_at": now,
-        "version": 1,
-        "merged_into_id": None,
-    }
-    attnames = [f.attname for f in fields]
-    at = {name: n for n, name in enumerate(attnames)}
-    template = [fixed.get(name) for name in attnames]
-    i_scenario, i_step, i_kind, i_text = (at[n] for n in ("scenario_id", "step_id", "kind", "text"))
-    i_contact, i_user, i_name, i_customer = (
-        at[n] for n in ("speaker_contact_id", "speaker_user_id", "speaker_name", "customer_id")
-    )
-    i_internal, i_tags, i_status, i_line, i_ms = (
-        at[n] for n in ("internal", "tags", "status", "source_line", "spoken_at_ms")
-    )
     scenario_of_step: dict[int, int] = dict(
         Step.objects.filter(scenario__session=session).values_list("pk", "scenario_id")
     )
-    rows: Iterable[Record]
-    if records is not None:
-        rows = records
-        if progress is not None:
-            progress(size, size)
-    else:
-        stream.seek(0)  # the checking read left it at the end
-        counting = io.BufferedReader(_Counting(stream, size, progress), buffer_size=256 * 1024)
-        rows = _records(counting, fmt, layout)
-    sql = _insert_sql()
+    now = timezone.now()
     turns = _TakeTurns()
     accepted = candidates = 0
-    chunk: list[tuple[Any, ...]] = []
-    with connection.cursor() as cursor:
+    chunk: list[Insight] = []
+    for record in records:
+        contact_id, user_id, customer_id, internal, shown = who(record.speaker, record.line)
+        step_id = step_of(record.step, record.line) if record.step else None
+        kind, placed = placement(fmt, record.kind, step_id is not None)
+        if placed or options.accept:
+            status = InsightStatus.ACCEPTED
+            accepted += 1
+        else:
+            status = InsightStatus.CANDIDATE
+            candidates += 1
+        scenario_id = scenario.pk if scenario is not None else None
+        if step_id is not None:
+            if step_id not in scenario_of_step:  # created during this import
+                scenario_of_step[step_id] = scenario.pk if scenario else 0
+            scenario_id = scenario_of_step[step_id]
         try:
-            for record in rows:
-                contact_id, user_id, customer_id, internal, shown = who(record.speaker, record.line)
-                step_id = step_of(record.step, record.line) if record.step else None
-                kind, placed = _placement(fmt, record.kind, step_id is not None)
-                if placed or options.accept:
-                    status = InsightStatus.ACCEPTED
-                    accepted += 1
-                else:
-                    status = InsightStatus.CANDIDATE
-                    candidates += 1
-                row = template.copy()
-                if step_id is not None:
-                    if step_id not in scenario_of_step:  # created during this import
-                        scenario_of_step[step_id] = scenario.pk if scenario else 0
-                    row[i_step] = step_id
-                    row[i_scenario] = scenario_of_step[step_id]
-                elif scenario is not None:
-                    row[i_scenario] = scenario.pk
-                row[i_kind] = kind
-                row[i_text] = record.text
-                row[i_contact] = contact_id
-                row[i_user] = user_id
-                row[i_name] = shown[:160]
-                row[i_customer] = customer_id
-                row[i_internal] = internal
-                row[i_tags] = _tags(record)
-                row[i_status] = status
-                row[i_line] = record.line
-                row[i_ms] = record.start_ms
-                chunk.append(tuple(row))
-                if len(chunk) >= CHUNK_ROWS:
-                    _commit_chunk(cursor, sql, chunk, batch)
-                    chunk = []
-                    turns()
-        except parsers.ParseError as exc:  # the file was checked: only if it changed since
-            raise _refuse(exc) from None
-        if chunk:
-            _commit_chunk(cursor, sql, chunk, batch)
-    if who.unmatched or step_of.unknown:  # decided before writing; a changed file only
-        _refuse_undecided(who, step_of, accepted + candidates)
+            tags = tags_of(record)
+        except parsers.ParseError as exc:  # checked by the read; only if the rules changed
+            raise ValidationFailed.field("file", str(exc)) from None
+        chunk.append(
+            Insight(
+                workspace_id=session.workspace_id,
+                program_id=session.program_id,
+                session_id=session.pk,
+                scenario_id=scenario_id,
+                step_id=step_id,
+                kind=kind,
+                text=record.text,
+                speaker_contact_id=contact_id,
+                speaker_user_id=user_id,
+                speaker_name=shown[:160],
+                customer_id=customer_id,
+                internal=internal,
+                tags=tags,
+                status=status,
+                source=InsightSource.IMPORT,
+                batch_id=batch.pk,
+                source_line=record.line,
+                spoken_at_ms=record.start_ms,
+                captured_by_id=actor.user_id,
+                created_at=now,
+            )
+        )
+        if len(chunk) >= CHUNK_ROWS:
+            _commit_chunk(chunk, batch)
+            chunk = []
+            if progress is not None:
+                progress(size * (accepted + candidates) // max(total, 1), size)
+            turns()
+    if chunk:
+        _commit_chunk(chunk, batch)
+    if progress is not None:
+        progress(size, size)
     return accepted, candidates
 
 
@@ -377,11 +341,10 @@ class _TakeTurns:
             self.since = time.monotonic()
 
 
-def _commit_chunk(
-    cursor: Any, sql: str, rows: Sequence[tuple[Any, ...]], batch: ImportBatch
-) -> None:
+def _commit_chunk(rows: Sequence[Insight], batch: ImportBatch) -> None:
+    """One chunk of rows in one transaction, with the batch's count and heartbeat."""
     with transaction.atomic():
-        _insert_chunk(cursor, sql, rows)
+        Insight.objects.bulk_create(rows)
         ImportBatch.objects.filter(pk=batch.pk).update(
             rows=F("rows") + len(rows), progress_at=timezone.now()
         )
@@ -395,8 +358,8 @@ def _finish(
     sha256: str,
     accepted: int,
     candidates: int,
-    who: _Attributions,
-    step_of: _Steps,
+    who: Attributions,
+    step_of: Steps,
 ) -> ImportResult:
     rows = accepted + candidates
     batch.rows = rows

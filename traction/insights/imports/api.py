@@ -2,8 +2,9 @@
 
 An import is one call: a multipart upload with the file and, as form fields, the choices the
 web preview offers (scenario, CSV columns, speaker mapping, unknown steps, accept). It is all
-or nothing; a bad file answers 422 naming the line (`"file: Line 12: …"`); the same file
-imported again answers 200 with `created: false` and adds nothing.
+or nothing, and every refusal comes before the first write: a bad file answers 422 naming
+the line (`"file: Line 12: …"`), unmatched speakers a 422 listing them, and nothing is
+written; the same file imported again answers 200 with `created: false` and adds nothing.
 """
 
 from __future__ import annotations
@@ -25,9 +26,14 @@ from traction.core.api import InputSchema as StrictInput
 from traction.core.api import ObjectId, Pagination, responses, viewer
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.guard import find_nul
-from traction.insights import imports, parsers, selectors, services
+from traction.insights import selectors, services
 from traction.insights.models import ImportBatch, Insight
 from traction.insights.schemas import InsightOut
+
+from . import parsers
+from .selectors import review_queue
+from .services import import_file as import_one_file
+from .shapes import ImportOptions
 
 router = Router(tags=["imports and review"])
 
@@ -129,7 +135,7 @@ def _json_object(field: str, raw: str) -> dict[str, Any]:
     return value
 
 
-def _options(form: ImportFormIn, stream: Any) -> imports.ImportOptions:
+def _options(form: ImportFormIn, stream: Any) -> ImportOptions:
     speakers = _json_object("speakers", form.speakers)
     if not all(isinstance(v, str) for v in speakers.values()):
         raise ValidationFailed.field("speakers", "Map each name to a string.")
@@ -148,7 +154,7 @@ def _options(form: ImportFormIn, stream: Any) -> imports.ImportOptions:
                 columns[name] = headers.index(header.casefold())
             else:
                 raise ValidationFailed.field("columns", f"No column “{header}” in the file.")
-    return imports.ImportOptions(
+    return ImportOptions(
         scenario_id=form.scenario_id,
         columns=columns,
         speakers=speakers,
@@ -184,7 +190,7 @@ def import_file(
     stream = cast(BinaryIO, file.file)
     options = _options(form, stream)
     name = Path(form.filename or file.name or "upload").name
-    result = imports.import_file(v, session=session, stream=stream, filename=name, options=options)
+    result = import_one_file(v, session=session, stream=stream, filename=name, options=options)
     return Status(
         201 if result.created else 200,
         {
@@ -219,7 +225,7 @@ def list_imports(request: HttpRequest, session_id: int) -> QuerySet[ImportBatch]
 @paginate(Pagination)
 def list_review_queue(request: HttpRequest, session_id: int) -> QuerySet[Insight]:
     session = selectors.session_for(viewer(request), session_id, "insight.import")
-    return imports.review_queue(session)
+    return review_queue(session)
 
 
 @router.post(

@@ -57,7 +57,7 @@ def _raw_lines(stream: BinaryIO) -> Iterator[bytes]:
         yield pending
 
 
-def _lines(stream: BinaryIO, *, keep_ends: bool = False) -> Iterator[str]:
+def text_lines(stream: BinaryIO, *, keep_ends: bool = False) -> Iterator[str]:
     """Yield the stream's physical lines, strictly decoded as UTF-8: item N is line N.
 
     A leading byte-order mark is dropped; CRLF, LF and a lone CR all end a line. Without

@@ -11,8 +11,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
-from .lines import ParseError, _lines
-from .transcripts import _LABEL_FORBIDDEN
+from .lines import ParseError, text_lines
+from .transcripts import LABEL_FORBIDDEN
 
 CSV_FIELDS = ("text", "author", "kind", "step", "tags")
 
@@ -81,7 +81,7 @@ def _field_for_header(header: str) -> str | None:
     return _ALIAS_FIELD.get(singular)
 
 
-def _guess_mapping(headers: Iterable[str]) -> dict[str, int | None]:
+def guess_mapping(headers: Iterable[str]) -> dict[str, int | None]:
     mapping: dict[str, int | None] = dict.fromkeys(CSV_FIELDS)
     for index, header in enumerate(headers):
         field = _field_for_header(header)
@@ -105,7 +105,7 @@ def sniff_csv(stream: BinaryIO) -> CsvLayout:
                 "The first line is longer than 64 KB; it does not look like a CSV header.", 1
             )
         head = head[: cut + 1]
-    lines = list(_lines(io.BytesIO(head), keep_ends=True))
+    lines = list(text_lines(io.BytesIO(head), keep_ends=True))
     if lines[0].isspace():
         raise ParseError(
             "The first line is blank; it must be the header row naming the columns, "
@@ -122,7 +122,7 @@ def sniff_csv(stream: BinaryIO) -> CsvLayout:
         if len(header) < 2:
             continue
         agreeing = sum(len(row) == len(header) for row in data) / len(data) if data else 1.0
-        mapped = any(v is not None for v in _guess_mapping(header).values())
+        mapped = any(v is not None for v in guess_mapping(header).values())
         score = (mapped, agreeing, len(header))
         if best is None or score > best[0]:
             best = (score, delimiter, header)
@@ -138,9 +138,9 @@ def sniff_csv(stream: BinaryIO) -> CsvLayout:
         return CsvLayout(",", (name,), {**dict.fromkeys(CSV_FIELDS), "text": 0})
     _, delimiter, header = best
     headers = tuple(cell.strip() for cell in header)
-    mapping = _guess_mapping(headers)
+    mapping = guess_mapping(headers)
     if all(v is None for v in mapping.values()) and any(
-        not cell or len(cell) > 60 or not _LABEL_FORBIDDEN.isdisjoint(cell) or "." in cell
+        not cell or len(cell) > 60 or not LABEL_FORBIDDEN.isdisjoint(cell) or "." in cell
         for cell in headers
     ):
         raise ParseError(
@@ -195,7 +195,7 @@ def _csv_rows(stream: BinaryIO, layout: CsvLayout) -> Iterator[StickyRow]:
     text_at = columns[0]
     assert text_at is not None  # checked by _check_layout
     author_at, kind_at, step_at, tags_at = (width if c is None else c for c in columns[1:])
-    reader = csv.reader(_lines(stream, keep_ends=True), delimiter=layout.delimiter, strict=True)
+    reader = csv.reader(text_lines(stream, keep_ends=True), delimiter=layout.delimiter, strict=True)
     done = 0  # physical lines read by the records so far
     try:
         header = next(reader)

@@ -7,9 +7,9 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from typing import BinaryIO
 
-from traction.insights.speakers import display_name
+from traction.insights.imports.speakers import display_name
 
-from .lines import ParseError, _lines
+from .lines import ParseError, text_lines
 
 _VTT_SIGNATURE = re.compile(r"WEBVTT(?:[ \t].*)?$")
 _VTT_EXAMPLE = '"00:00:01.000 --> 00:00:04.000" (hours optional)'
@@ -30,11 +30,11 @@ class Cue:
 def iter_cues(stream: BinaryIO, fmt: str) -> Iterator[Cue]:
     """The cues of a transcript in format "vtt", "srt" or "text", streamed."""
     if fmt == "vtt":
-        return _vtt_cues(_lines(stream))
+        return _vtt_cues(text_lines(stream))
     if fmt == "srt":
-        return _srt_cues(_lines(stream))
+        return _srt_cues(text_lines(stream))
     if fmt == "text":
-        return _text_cues(_lines(stream))
+        return _text_cues(text_lines(stream))
     raise ValueError(f"iter_cues reads vtt, srt or text, not {fmt!r}")
 
 
@@ -138,7 +138,7 @@ def _make_cue(line: int, start_ms: int | None, texts: list[str]) -> Cue | None:
     if voice:
         speaker, text = _clean(voice.group(1)), _clean(raw)
     else:
-        label = _split_label(_clean(texts[0]))
+        label = split_label(_clean(texts[0]))
         if label:
             speaker, first = label
             text = _clean(" ".join([first, *texts[1:]]))
@@ -159,7 +159,7 @@ def _vtt_cues(lines: Iterator[str]) -> Iterator[Cue]:
     _, first = next(numbered)
     if not _VTT_SIGNATURE.match(first):
         if not first.strip():
-            # Nothing but whitespace is "The file is empty.", raised by _lines at the end.
+            # Nothing but whitespace is "The file is empty.", raised by text_lines at the end.
             any(line.strip() for _, line in numbered)
         raise ParseError(
             'A WebVTT file must start with "WEBVTT" on its first line; '
@@ -318,7 +318,7 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
                 text = text[stamp.end() :]
             else:
                 stamp_ms = None
-        label = _split_label(text)
+        label = split_label(text)
         if label:
             if parts:
                 cue = Cue(cue_line, speaker, " ".join(" ".join(parts).split()), start_ms)
@@ -354,7 +354,7 @@ def _word_set(words: str) -> frozenset[str]:
 
 
 _LABEL = re.compile(r"([^:]{1,60}):(?:\s+|$)")
-_LABEL_FORBIDDEN = frozenset('?!;"“”„«»…<>=*/\\|{}[]')
+LABEL_FORBIDDEN = frozenset('?!;"“”„«»…<>=*/\\|{}[]')
 _NAME_PARTICLES = _word_set(
     "a al bin da das de del della den der di do dos du el la le van von y zu"
 )
@@ -367,7 +367,7 @@ _NOT_SPEAKERS = _word_set(
 )
 
 
-def _split_label(text: str) -> tuple[str, str] | None:
+def split_label(text: str) -> tuple[str, str] | None:
     """("Name", "rest") when a line starts with a speaker label "Name: rest", else None.
 
     A label starts with a letter, has at most 5 words, no sentence punctuation, a comma only in
@@ -385,7 +385,7 @@ def _split_label(text: str) -> tuple[str, str] | None:
         not name
         or not name[0].isalpha()
         or len(words) > 5
-        or not _LABEL_FORBIDDEN.isdisjoint(name)
+        or not LABEL_FORBIDDEN.isdisjoint(name)
         or name.casefold() in _NOT_SPEAKERS
         or name.count(",") > 1
     ):

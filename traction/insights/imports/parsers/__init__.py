@@ -22,12 +22,12 @@ from .stickies import (
     CSV_FIELDS,
     CsvLayout,
     StickyRow,
-    _guess_mapping,
+    guess_mapping,
     iter_csv,
     kind_from,
     sniff_csv,
 )
-from .transcripts import Cue, _split_label, iter_cues, utterances
+from .transcripts import Cue, iter_cues, split_label, utterances
 
 __all__ = [
     "CSV_FIELDS",
@@ -84,7 +84,7 @@ def detect_format(filename: str, head: bytes) -> str:
     if extension in _EXTENSIONS:
         return _EXTENSIONS[extension]
     if b"\0" not in head and any(
-        _split_label(line.strip()) for line in head.decode("utf-8", errors="replace").splitlines()
+        split_label(line.strip()) for line in head.decode("utf-8", errors="replace").splitlines()
     ):
         return "text"
     raise ParseError(
@@ -96,6 +96,6 @@ def detect_format(filename: str, head: bytes) -> str:
 def _looks_like_csv_header(line: str) -> bool:
     for delimiter in ",;\t":
         cells = next(csv.reader([line], delimiter=delimiter), [])
-        if len(cells) >= 2 and _guess_mapping(cells)["text"] is not None:
+        if len(cells) >= 2 and guess_mapping(cells)["text"] is not None:
             return True
     return False
