@@ -160,10 +160,10 @@ PAUSED_IMPORT = """
 import sys, time
 from traction.cli.main import cli, setup_django
 setup_django()
-from traction.insights.imports import writing
+from traction.insights.imports import services as writing
 committed = writing._commit_chunk
-def commit_then_wait(cursor, sql, rows, batch):
-    committed(cursor, sql, rows, batch)
+def commit_then_wait(rows, batch):
+    committed(rows, batch)
     print('committed', len(rows), flush=True)
     time.sleep(120)
 writing._commit_chunk = commit_then_wait
@@ -184,7 +184,7 @@ print(json.dumps([
 AGE = """
 import django; django.setup()
 from django.utils import timezone
-from traction.insights.imports.writing import STALE_AFTER
+from traction.insights.imports.services import STALE_AFTER
 from traction.insights.models import ImportBatch
 ImportBatch.objects.update(progress_at=timezone.now() - 2 * STALE_AFTER)
 """
