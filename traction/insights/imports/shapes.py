@@ -8,9 +8,10 @@ package reads its constants from here.
 from __future__ import annotations
 
 import json
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import astuple, dataclass, field
+from dataclasses import dataclass, field
 from typing import IO, Any, Literal
 
 from django.utils import timezone
@@ -21,8 +22,11 @@ from traction.insights.models import ImportBatch, Scenario
 
 CHUNK_ROWS = 2000  # rows per executemany: big enough to be fast, small enough to stay flat
 SAMPLE_ROWS = 8  # rows shown on the preview
-# The checking read keeps the rows it parsed, as JSON lines, for the import to write without
-# parsing the file again: in memory up to this size, then in a temporary file (memory flat).
+# The checking read keeps the rows it parsed for the import to write without parsing the file
+# again: up to KEEP_ROWS as they are (a long session's transcript: a few MB), past that as
+# JSON lines in a temporary file, in memory up to SPOOL_IN_MEMORY bytes, then on disk, so
+# memory stays flat however large the file.
+KEEP_ROWS = 5_000
 SPOOL_IN_MEMORY = 8 * 1024 * 1024
 MAX_TEXT = 5000  # the longest insight text (as in live capture)
 UNATTRIBUTED = "-"  # speaker mapping: keep the name as written, credit nobody
@@ -76,19 +80,37 @@ class Record:
 
 class Rows:
     """The rows of a file as one read parsed them, for the import to write without parsing
-    the file again: ``Record``s as JSON lines in a binary file (by default a temporary file,
-    in memory up to ``SPOOL_IN_MEMORY``; the web keeps a preview's rows in its staging
-    storage between the preview and the confirm)."""
+    the file again: the first ``KEEP_ROWS`` as ``Record``s, the rest (a large file) as JSON
+    lines in a binary file: by default a temporary file, in memory up to
+    ``SPOOL_IN_MEMORY`` bytes; the web keeps a preview's rows in its staging storage between
+    the preview and the confirm (``dump``, then ``Rows(file, start)``)."""
 
     def __init__(self, file: IO[bytes] | None = None, start: int = 0) -> None:
-        # A spooled file rolls over to disk past SPOOL_IN_MEMORY; closed with the Rows.
-        self.file: IO[bytes] = file or tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
-        self.start = start  # where the first row begins in ``file``
+        self.kept: list[Record] = []
+        self.file = file
+        self.start = start  # where the first JSON line begins in ``file``
 
     def add(self, record: Record) -> None:
-        self.file.write(json.dumps(astuple(record), ensure_ascii=False).encode() + b"\n")
+        if self.file is None:
+            if len(self.kept) < KEEP_ROWS:
+                self.kept.append(record)
+                return
+            # Closed with the Rows; rolls over to disk past SPOOL_IN_MEMORY bytes.
+            self.file = tempfile.SpooledTemporaryFile(max_size=SPOOL_IN_MEMORY)  # noqa: SIM115
+        self.file.write(_line(record))
+
+    def dump(self, out: IO[bytes]) -> None:
+        """Every row, as JSON lines, into ``out``."""
+        for record in self.kept:
+            out.write(_line(record))
+        if self.file is not None:
+            self.file.seek(self.start)
+            shutil.copyfileobj(self.file, out)
 
     def __iter__(self) -> Iterator[Record]:
+        yield from self.kept
+        if self.file is None:
+            return
         self.file.seek(self.start)
         # readline, not iteration: iterating a Django File starts over from its beginning.
         for line in iter(self.file.readline, b""):
@@ -96,7 +118,13 @@ class Rows:
             yield Record(number, speaker, text, start_ms, kind, step, tuple(tags))
 
     def close(self) -> None:
-        self.file.close()
+        if self.file is not None:
+            self.file.close()
+
+
+def _line(r: Record) -> bytes:
+    row = (r.line, r.speaker, r.text, r.start_ms, r.kind, r.step, r.tags)
+    return json.dumps(row, ensure_ascii=False).encode() + b"\n"
 
 
 @dataclass

@@ -14,7 +14,6 @@ from __future__ import annotations
 import hashlib
 import json
 import re
-import shutil
 import tempfile
 from datetime import timedelta
 from pathlib import Path
@@ -134,8 +133,7 @@ def keep_parse(viewer: Viewer, preview: Preview, options: ImportOptions) -> None
         storage.delete(name)
     with tempfile.TemporaryFile() as kept:
         kept.write(json.dumps(header, ensure_ascii=False).encode() + b"\n")
-        preview.records.file.seek(0)
-        shutil.copyfileobj(preview.records.file, kept)
+        preview.records.dump(kept)
         kept.seek(0)
         storage.save(name, File(kept))
 

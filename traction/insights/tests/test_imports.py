@@ -824,16 +824,17 @@ def test_an_import_given_its_preview_parses_nothing_again(room: Room, monkeypatc
     assert len(rows(room)) == 1
 
 
-@pytest.mark.parametrize("in_memory", [10, 8 * 1024 * 1024])
+@pytest.mark.parametrize(("keep", "in_memory"), [(5_000, 0), (2, 8 * 1024 * 1024), (2, 10)])
 def test_the_rows_parsed_once_are_kept_in_memory_or_on_disk_and_all_written(
-    room: Room, monkeypatch, in_memory: int
+    room: Room, monkeypatch, keep: int, in_memory: int
 ) -> None:
-    # Rows past SPOOL_IN_MEMORY bytes wait in a temporary file: memory stays flat, and the
-    # file is still parsed only once.
+    # Rows past KEEP_ROWS wait as JSON lines in a temporary file, on disk past
+    # SPOOL_IN_MEMORY bytes: memory stays flat, and the file is still parsed only once.
     from traction.insights.imports import preview as preview_module
     from traction.insights.imports import services as writing
     from traction.insights.imports import shapes
 
+    monkeypatch.setattr(shapes, "KEEP_ROWS", keep)
     monkeypatch.setattr(shapes, "SPOOL_IN_MEMORY", in_memory)
     reads: list[str] = []
     real = preview_module.read_file
@@ -930,10 +931,15 @@ def test_an_import_failing_midway_removes_what_it_wrote(room: Room, monkeypatch)
     nothing_written(room)
 
 
+@pytest.mark.parametrize("keep", [5_000, 2])  # rows kept as they are, or as JSON lines
 def test_the_web_flow_parses_a_csv_once_and_imports_what_it_read(
-    room: Room, client_for, monkeypatch
+    room: Room, client_for, monkeypatch, keep: int
 ) -> None:
     from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from traction.insights.imports import shapes
+
+    monkeypatch.setattr(shapes, "KEEP_ROWS", keep)
 
     from traction.insights.imports import preview as preview_module
     from traction.insights.imports import services as writing
@@ -964,7 +970,13 @@ def test_the_web_flow_parses_a_csv_once_and_imports_what_it_read(
     done = web.post(url + "confirm/", data)
     assert done.status_code == 302, done.content[:500]
     assert reads == []  # the confirm imports the parse the upload kept
-    assert Insight.objects.filter(session=room.session).count() == 5
+    assert sorted(Insight.objects.filter(session=room.session).values_list("text", flat=True)) == [
+        "Contract is 40 pages",
+        "First invoice paid in a day",
+        "Nobody reads the welcome mail",
+        "Pre-filled\nbilling form",
+        "Sales promises too much",
+    ]
 
 
 def test_an_import_of_another_file_cleans_up_an_abandoned_one(room: Room) -> None:

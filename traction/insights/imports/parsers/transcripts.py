@@ -1,6 +1,7 @@
 """Transcripts: WebVTT (Zoom's "Name: text" cues, Teams' <v Name> voice tags), SRT and plain
 "Name: text" lines, read as `Cue`s; `utterances` joins one speaker's consecutive cues."""
 
+import functools
 import html
 import re
 from collections.abc import Iterable, Iterator
@@ -127,7 +128,9 @@ def _clean(text: str) -> str:
         text = _TAG.sub("", text)
     if "&" in text:
         text = html.unescape(text)
-    return " ".join(text.translate(_INVISIBLE).split())
+    if any(c in text for c in "\u200b\u200e\u200f\ufeff"):  # rare: translate only then
+        text = text.translate(_INVISIBLE)
+    return " ".join(text.split())
 
 
 def _make_cue(line: int, start_ms: int | None, texts: list[str]) -> Cue | None:
@@ -367,16 +370,8 @@ _NOT_SPEAKERS = _word_set(
 )
 
 
-def split_label(text: str) -> tuple[str, str] | None:
-    """("Name", "rest") when a line starts with a speaker label "Name: rest", else None.
-
-    A label starts with a letter, has at most 5 words, no sentence punctuation, a comma only in
-    a capitalised "Last, First" form, and no lowercase word after the first but name particles
-    ("de", "van"...), so ordinary sentences ("I think: ...") are not taken for speakers."""
-    match = _LABEL.match(text)
-    if match is None:
-        return None
-    label = match.group(1).strip()
+@functools.lru_cache(maxsize=1024)  # a transcript repeats a few labels thousands of times
+def _is_name(label: str) -> bool:
     # The rules apply to the name without a meeting tool's role label ("Gina (Host, me)");
     # the label is returned as written.
     name = display_name(label)
@@ -389,13 +384,28 @@ def split_label(text: str) -> tuple[str, str] | None:
         or name.casefold() in _NOT_SPEAKERS
         or name.count(",") > 1
     ):
-        return None
+        return False
     for i, word in enumerate(words):
         if word.endswith(".") and not (
             len(word) <= 3 or word[:-1].casefold() in _ABBREVIATIONS or "." in word[:-1]
         ):
-            return None
+            return False
         lowered = word[0].isalpha() and word[0].islower()
         if lowered and ("," in name or (i > 0 and word.casefold() not in _NAME_PARTICLES)):
-            return None
+            return False
+    return True
+
+
+def split_label(text: str) -> tuple[str, str] | None:
+    """("Name", "rest") when a line starts with a speaker label "Name: rest", else None.
+
+    A label starts with a letter, has at most 5 words, no sentence punctuation, a comma only in
+    a capitalised "Last, First" form, and no lowercase word after the first but name particles
+    ("de", "van"...), so ordinary sentences ("I think: ...") are not taken for speakers."""
+    match = _LABEL.match(text)
+    if match is None:
+        return None
+    label = match.group(1).strip()
+    if not _is_name(label):
+        return None
     return label, text[match.end() :].strip()
