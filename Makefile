@@ -1,6 +1,7 @@
 # Traction: `make run` to try it, `make test` for every check, `make bench` for figures.
 # Works on a fresh Debian 12 with python3.11; nothing here needs network access once the
-# virtualenv is installed, except the system packages `make test` installs when missing.
+# virtualenv is installed, except the system packages `make test` installs when missing and
+# what `make bench-deps` installs (wrk, Taguette from PyPI).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -67,11 +68,19 @@ system-deps:
 test: $(DEV_STAMP) system-deps
 	scripts/test-suite
 
+# wrk, and Taguette 1.5.2 in its own virtualenv (bench/imports.py uploads the same
+# transcripts into it as the import baseline).
+TAGUETTE_VENV := .bench/taguette-venv
 bench-deps:
 	@if [ ! -x /usr/bin/wrk ]; then \
 		echo "Installing wrk"; \
 		$(SUDO) apt-get update; \
 		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends wrk; \
+	fi
+	@if [ ! -x $(TAGUETTE_VENV)/bin/taguette ]; then \
+		echo "Installing Taguette 1.5.2 into $(TAGUETTE_VENV)"; \
+		$(PYTHON) -m venv $(TAGUETTE_VENV); \
+		$(TAGUETTE_VENV)/bin/python -m pip install --quiet --disable-pip-version-check taguette==1.5.2; \
 	fi
 
 bench: $(RUN_STAMP) bench-deps

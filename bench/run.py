@@ -318,14 +318,20 @@ Written by `make bench` (bench/run.py); do not edit by hand.
   (bench/views.py). Figures are medians with the range (min–max) in brackets; the ratio is
   median API ÷ median baseline.
 - **import-stickies-100k** — a generated {import_rows:,}-row sticky-note CSV imported through
-  the same code path as `traction import` (parse, map, one transaction, cursor-level
-  insert that the full-text triggers see), in rows per second, against a raw `sqlite3`
-  `executemany` of the same rows into a copy of the same table with the same indexes,
-  full-text table and triggers, read from the migrated database (bench/imports.py). Peak
-  memory (tracemalloc) at 10k and 100k rows shows it stays flat as the file grows.
-- **import-vtt-1mb** — generated ~1 MB Zoom WebVTT transcripts of 3,500 cues imported into
-  the review queue, seconds per file (median of several files); the baseline is the raw
-  insert of the same candidate rows alone.
+  the same code path as `traction import` (parse once, check, `bulk_create` in committed
+  chunks; the full-text index follows), in rows per second, alternated A B A B with a raw
+  `sqlite3` `executemany` of the same rows into a copy of the same table with the same
+  indexes, full-text table and triggers, read from the migrated database (bench/imports.py).
+  Peak memory (tracemalloc) at 10k and 100k rows shows it stays flat as the file grows.
+- **import-vtt-1mb** — a realistic generated 1 MB Zoom WebVTT transcript (3,500 cues, real
+  interview sentences, non-ASCII names, one speaker who takes part in nothing) and a 1 MB
+  Teams one, imported over HTTP into Traction (granian, 1 worker, SQLite) by one API call
+  (`unmatched=keep`), by the API's 422-then-`unmatched=keep` flow, and by the web's
+  upload (preview: parses, writes nothing, checked) then confirm; against Taguette 1.5.2's
+  upload of the same file to its own server process (`make bench-deps` installs it in
+  `.bench/taguette-venv`), alternated round by round. Taguette refuses Teams files; the
+  Teams rows compare with its upload of the Zoom file. Medians (min–max); ratio = ours ÷
+  Taguette's.
 - **search-1m** — the search selector (first page of 50 and the count, capped at 1,000)
   over {search_rows:,} insights in one workspace (plus 5% in another), for rare, medium and
   common terms, median and p95 of {search_reps} runs per term, against the same answer
