@@ -31,7 +31,6 @@ step each row names), ``services`` (``import_file``), ``selectors`` (``review_qu
 """
 
 from . import parsers
-from .decisions import new_contact_customers
 from .preview import preview_import
 from .selectors import review_queue
 from .services import import_file
@@ -42,7 +41,6 @@ __all__ = [
     "ImportResult",
     "Preview",
     "import_file",
-    "new_contact_customers",
     "parsers",
     "preview_import",
     "review_queue",

@@ -24,6 +24,7 @@ from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
 from django.utils import timezone
 
+from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.insights import selectors
 from traction.insights.models import ImportBatch
@@ -152,6 +153,11 @@ def kept_parse(
         return None
     file = cast(BinaryIO, storage.open(name, "rb"))
     header = json.loads(file.readline())
+    try:
+        scenario = scenario_of(session, header["scenario"])
+    except ValidationFailed:  # deleted since the preview: read the file again, and say so
+        file.close()
+        return None
     people = [(p, p.name) for p in selectors.speakers(session)]
     layout = header["layout"]
     return Preview(
@@ -167,7 +173,7 @@ def kept_parse(
         ],
         unknown_steps=list(header["unknown_steps"]),
         layout=parsers.CsvLayout(layout[0], tuple(layout[1]), layout[2]) if layout else None,
-        scenario=scenario_of(session, header["scenario"]),
+        scenario=scenario,
         already=ImportBatch.objects.filter(session=session, sha256=sha256).first(),
         unknown_step_lines=header["unknown_steps"],
         read_with=options.reading(),

@@ -824,7 +824,7 @@ def test_an_import_given_its_preview_parses_nothing_again(room: Room, monkeypatc
     assert len(rows(room)) == 1
 
 
-@pytest.mark.parametrize(("keep", "in_memory"), [(5_000, 0), (2, 8 * 1024 * 1024), (2, 10)])
+@pytest.mark.parametrize(("keep", "in_memory"), [(5_000, 0), (2, 1024 * 1024), (2, 10)])
 def test_the_rows_parsed_once_are_kept_in_memory_or_on_disk_and_all_written(
     room: Room, monkeypatch, keep: int, in_memory: int
 ) -> None:
