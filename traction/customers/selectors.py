@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.db.models import F, Func, IntegerField, Q, QuerySet
 
 from traction.core import permissions
@@ -46,23 +44,6 @@ def customers(
     return _listed(viewer, q, segment, region, account_owner_id, archived).select_related(
         "account_owner"
     )
-
-
-def customer_rows(
-    viewer: Viewer,
-    fields: tuple[str, ...],
-    *,
-    q: str = "",
-    segment: str = "",
-    region: str = "",
-    account_owner_id: int | None = None,
-    archived: bool = False,
-) -> QuerySet[Customer, dict[str, Any]]:
-    """The same list as ``customers``, as plain rows of ``fields`` (an API page: no objects)."""
-    rows: QuerySet[Customer, dict[str, Any]] = _listed(
-        viewer, q, segment, region, account_owner_id, archived
-    ).values(*fields)
-    return rows
 
 
 def _listed(
