@@ -102,9 +102,11 @@ def token_for_key(key: str) -> WithAnnotations[ApiToken, TokenRole] | None:
             user__memberships__archived_at__isnull=True,
         )
         .annotate(role=F("user__memberships__role"))
-        .first()
     )
-    return cast("WithAnnotations[ApiToken, TokenRole] | None", found)
+    try:
+        return cast("WithAnnotations[ApiToken, TokenRole]", found.get())
+    except ApiToken.DoesNotExist:
+        return None
 
 
 def viewer_for_token(key: str) -> Viewer | None:

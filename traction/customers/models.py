@@ -78,7 +78,11 @@ class Customer(models.Model):
                 fields=["workspace", "name"], name="customer_name_unique_in_workspace"
             )
         ]
-        indexes = [models.Index(fields=["workspace", "name"])]
+        # Lists: the count and the page by name of a workspace's active customers, both read
+        # from this index (the unique constraint already indexes workspace and name).
+        indexes = [
+            models.Index(fields=["workspace", "archived_at", "name"], name="customer_listed_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} (archived)" if self.archived_at else self.name
