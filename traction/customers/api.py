@@ -37,7 +37,8 @@ router = Router(tags=["customers"])
 @paginate(Pagination)
 def list_customers(request: HttpRequest, filters: Query[CustomerFilters]) -> QuerySet[Customer]:
     """The customers you may see (account owners: their own), by name."""
-    return selectors.customers(viewer(request), **filters.model_dump())
+    found = selectors.customers(viewer(request), **filters.model_dump())
+    return found.select_related(None)  # the API shows the owner's id, not the owner
 
 
 @router.post(
