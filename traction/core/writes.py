@@ -8,9 +8,8 @@ from typing import Any, TypeVar
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models
 from django.db.models import F
-from django.utils import timezone
 
-from . import audit
+from . import audit, clock
 from .errors import Conflict, ValidationFailed
 from .permissions import Viewer
 
@@ -89,7 +88,7 @@ def versioned_update(
     attnames = [getattr(model._meta.get_field(name), "attname", name) for name in changes]
     values = {attname: getattr(obj, attname) for attname in attnames}
     # QuerySet.update() skips auto_now, so "updated_at" would keep its creation time.
-    now = timezone.now()
+    now = clock.now()
     values.update(
         {f.attname: now for f in model._meta.concrete_fields if getattr(f, "auto_now", False)}
     )
