@@ -6,9 +6,8 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from traction.core import audit, events, permissions
+from traction.core import audit, clock, events, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.text import require_one_line
@@ -144,7 +143,7 @@ def archive_customer(actor: Viewer, *, customer: Customer, reason: str = "") -> 
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.is_archived:
         return customer
-    now = timezone.now()
+    now = clock.now()
     contacts = list(customer.contacts.active().select_for_update())
     customer.archived_at = now
     customer.archived_by_id = actor.user_id
@@ -236,7 +235,7 @@ def add_contact(
             email=email.strip().lower(),
             title=title.strip(),
             consent_to_contact=consent_to_contact,
-            consent_recorded_at=timezone.now() if consent_to_contact else None,
+            consent_recorded_at=clock.now() if consent_to_contact else None,
             preferred_channel=preferred_channel,
             update_cadence=update_cadence,
             communication_notes=communication_notes,
@@ -265,7 +264,7 @@ def update_contact(
         and bool(changes["consent_to_contact"]) != contact.consent_to_contact
     ):
         # The moment consent was given (or withdrawn) is part of the record.
-        contact.consent_recorded_at = timezone.now()
+        contact.consent_recorded_at = clock.now()
         Contact.objects.filter(pk=contact.pk).update(
             consent_recorded_at=contact.consent_recorded_at
         )
@@ -307,7 +306,7 @@ def archive_contact(actor: Viewer, *, contact: Contact, reason: str = "") -> Con
     permissions.check(actor, "contact.archive", contact)
     contact = Contact.objects.select_for_update().select_related("customer").get(pk=contact.pk)
     if not contact.is_archived:
-        _archive_contact(actor, contact, timezone.now(), reason=reason.strip())
+        _archive_contact(actor, contact, clock.now(), reason=reason.strip())
     return contact
 
 
@@ -377,7 +376,7 @@ def erase_contact(actor: Viewer, *, contact: Contact, reason: str) -> Contact:
     # in the contact's own events, never inside other people's words.
     replacements.update({n: name for n in names if len(n.split()) >= 2 and n not in replacements})
     private.update({n: name for n in names if n not in replacements})
-    now = timezone.now()
+    now = clock.now()
     contact.name, contact.email = name, email
     contact.title = ""
     contact.communication_notes = ""
