@@ -12,6 +12,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from traction.core import clock
+
 
 class SessionKind(models.TextChoices):
     CO_DESIGN = "co_design", "Co-design session"
@@ -27,7 +29,7 @@ class SessionStatus(models.TextChoices):
 
 class SessionQuerySet(models.QuerySet["Session"]):
     def upcoming(self) -> SessionQuerySet:
-        return self.filter(ends_at__gte=timezone.now(), status=SessionStatus.PLANNED)
+        return self.filter(ends_at__gte=clock.now(), status=SessionStatus.PLANNED)
 
 
 class Session(models.Model):
@@ -126,14 +128,14 @@ class Session(models.Model):
 
     @property
     def has_ended(self) -> bool:
-        return self.ends_at <= timezone.now()
+        return self.ends_at <= clock.now()
 
     @property
     def state(self) -> str:
         """What people call it now: cancelled, held, under way or upcoming."""
         if self.is_cancelled:
             return "cancelled"
-        now = timezone.now()
+        now = clock.now()
         if self.ends_at <= now:
             return "held"
         return "under way" if self.starts_at <= now else "upcoming"
@@ -209,7 +211,7 @@ class OutreachRequest(models.Model):
 
     @property
     def age(self) -> timedelta:
-        return (self.decided_at or timezone.now()) - self.created_at
+        return (self.decided_at or clock.now()) - self.created_at
 
 
 class RsvpStatus(models.TextChoices):
