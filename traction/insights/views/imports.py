@@ -22,11 +22,11 @@ from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts.decorators import workspace_view
 from traction.accounts.forms import apply_domain_errors
+from traction.core import clock
 from traction.core.errors import DomainError, ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
@@ -77,7 +77,7 @@ def _sweep_uploads(viewer: Viewer) -> None:
     folder = str(viewer.workspace_id)
     if not storage.exists(folder):
         return
-    too_old = timezone.now() - UPLOADS_KEPT_FOR
+    too_old = clock.now() - UPLOADS_KEPT_FOR
     for name in storage.listdir(folder)[1]:
         path = f"{folder}/{name}"
         try:
