@@ -11,7 +11,7 @@ from traction.core import audit, clock, events, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.text import require_one_line
-from traction.core.writes import save_new, versioned_update
+from traction.core.writes import save_new, save_new_version, versioned_update
 
 from .models import Contact, Customer, tombstone
 
@@ -147,8 +147,7 @@ def archive_customer(actor: Viewer, *, customer: Customer, reason: str = "") -> 
     contacts = list(customer.contacts.active().select_for_update())
     customer.archived_at = now
     customer.archived_by_id = actor.user_id
-    customer.version += 1
-    customer.save(update_fields=["archived_at", "archived_by", "version", "updated_at"])
+    save_new_version(customer, fields=["archived_at", "archived_by"])
     audit.record(
         actor,
         action="customer.archived",
@@ -171,8 +170,7 @@ def restore_customer(actor: Viewer, *, customer: Customer) -> Customer:
     with_it = list(customer.contacts.filter(archived_at=customer.archived_at, erased_at=None))
     customer.archived_at = None
     customer.archived_by = None
-    customer.version += 1
-    customer.save(update_fields=["archived_at", "archived_by", "version", "updated_at"])
+    save_new_version(customer, fields=["archived_at", "archived_by"])
     audit.record(
         actor,
         action="customer.restored",
@@ -192,8 +190,7 @@ def release_ownerships(actor: Viewer, *, user_id: int) -> None:
         workspace_id=actor.workspace_id, account_owner_id=user_id
     ):
         customer.account_owner = None
-        customer.version += 1
-        customer.save(update_fields=["account_owner", "version", "updated_at"])
+        save_new_version(customer, fields=["account_owner"])
         audit.record(
             actor,
             action="customer.changed",
@@ -285,8 +282,7 @@ def update_contact(
 def _archive_contact(actor: Viewer, contact: Contact, when: datetime, *, reason: str) -> None:
     contact.archived_at = when
     contact.archived_by_id = actor.user_id
-    contact.version += 1
-    contact.save(update_fields=["archived_at", "archived_by", "version", "updated_at"])
+    save_new_version(contact, fields=["archived_at", "archived_by"])
     audit.record(actor, action="contact.archived", obj=contact, reason=reason)
     events.publish("contact.archived", actor, contact=contact)
 
@@ -294,8 +290,7 @@ def _archive_contact(actor: Viewer, contact: Contact, when: datetime, *, reason:
 def _restore_contact(actor: Viewer, contact: Contact) -> None:
     contact.archived_at = None
     contact.archived_by = None
-    contact.version += 1
-    contact.save(update_fields=["archived_at", "archived_by", "version", "updated_at"])
+    save_new_version(contact, fields=["archived_at", "archived_by"])
     audit.record(actor, action="contact.restored", obj=contact)
 
 
@@ -386,8 +381,7 @@ def erase_contact(actor: Viewer, *, contact: Contact, reason: str) -> Contact:
     if contact.archived_at is None:
         contact.archived_at = now
         contact.archived_by_id = actor.user_id
-    contact.version += 1
-    contact.save()
+    save_new_version(contact)
     # The trail of this contact's own events also held their title and notes.
     audit.redact_object(contact, private)
     audit.redact(contact.workspace_id, replacements)
