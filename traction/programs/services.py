@@ -11,7 +11,7 @@ from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.text import require_one_line
-from traction.core.writes import save_new, versioned_update
+from traction.core.writes import save_new, save_new_version, versioned_update
 
 from .models import Program, ProgramMember, ProgramStatus
 
@@ -155,8 +155,7 @@ def leave_programs(actor: Viewer, *, user_id: int) -> None:
         workspace_id=actor.workspace_id, executive_sponsor_id=user_id
     ):
         program.executive_sponsor = None
-        program.version += 1
-        program.save(update_fields=["executive_sponsor", "version", "updated_at"])
+        save_new_version(program, fields=["executive_sponsor"])
         audit.record(
             actor,
             action="program.changed",
