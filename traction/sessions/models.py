@@ -13,6 +13,7 @@ from django.db import models
 from django.utils import timezone
 
 from traction.core import clock
+from traction.core.models import WorkspaceRecord
 
 
 class SessionKind(models.TextChoices):
@@ -32,10 +33,9 @@ class SessionQuerySet(models.QuerySet["Session"]):
         return self.filter(ends_at__gte=clock.now(), status=SessionStatus.PLANNED)
 
 
-class Session(models.Model):
+class Session(WorkspaceRecord):
     """One session of a program. Times are stored in UTC and shown in ``time_zone``."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     # RESTRICT on every link from history (here and below): a stray delete() of a program,
     # session, contact or user with history is refused; only a whole workspace's wipe
     # (which takes every row of it) may remove them.
@@ -64,9 +64,6 @@ class Session(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = SessionQuerySet.as_manager()
 
