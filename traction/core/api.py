@@ -13,7 +13,6 @@ import re
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
@@ -165,11 +164,6 @@ class Pagination(PageNumberPagination):
             max_page_size=settings.NINJA_MAX_PER_PAGE_SIZE,
             **kwargs,
         )
-
-    def _items_count(self, queryset: QuerySet[Any]) -> int:
-        # ninja counts a copy (``queryset.all()``) to tell a QuerySet from a list; copying the
-        # query is wasted work on every list call.
-        return queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
 
 
 # --- error bodies ---------------------------------------------------------------------------
