@@ -11,6 +11,7 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
 from django.utils import timezone
 
+from traction.core import clock
 from traction.core.permissions import Role
 
 
@@ -113,7 +114,7 @@ def _hash(secret: str) -> str:
 class MemberInvitationQuerySet(models.QuerySet["MemberInvitation"]):
     def pending(self) -> MemberInvitationQuerySet:
         return self.filter(
-            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=timezone.now()
+            accepted_at__isnull=True, revoked_at__isnull=True, expires_at__gt=clock.now()
         )
 
 
@@ -163,7 +164,7 @@ class MemberInvitation(models.Model):
             return "accepted"
         if self.revoked_at:
             return "revoked"
-        if self.expires_at <= timezone.now():
+        if self.expires_at <= clock.now():
             return "expired"
         return "pending"
 

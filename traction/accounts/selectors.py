@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.db import connection
-from django.db.models import QuerySet
-from django.utils import timezone
-from django.utils.functional import SimpleLazyObject
+from django.db.models import F, QuerySet
 
-from traction.core import permissions
+from traction.core import clock, permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.permissions import Viewer
@@ -28,6 +25,7 @@ from .models import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
+    from django_stubs_ext import WithAnnotations
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -83,43 +81,44 @@ def viewer_for_email(email: str, workspace_slug: str | None = None) -> tuple[Vie
     return viewer, f"{membership.workspace.name} ({membership.workspace.slug})"
 
 
-# The token, its active user and the user's role in the token's workspace, and whether the
-# token's last use is older than the cutoff, in one query. Written as SQL because it runs before
-# every API call and the ORM spends ten times longer building and compiling it than the database
-# spends answering; accounts/tests/test_services.py holds it to the same refusals (unknown,
-# revoked, inactive user, no longer a member: a removed member's membership is archived).
-VIEWER_LOOKUP_SQL = """
-SELECT t.id, t.user_id, t.workspace_id, m.role, t.last_used_at IS NULL OR t.last_used_at < %s
-FROM accounts_apitoken t
-JOIN accounts_user u ON u.id = t.user_id
-JOIN accounts_membership m ON m.user_id = t.user_id AND m.workspace_id = t.workspace_id
-  AND m.archived_at IS NULL
-WHERE t.key_hash = %s AND t.revoked_at IS NULL AND u.is_active = %s
-"""
+class TokenRole(TypedDict):
+    role: str
+
+
+def token_for_key(key: str) -> WithAnnotations[ApiToken, TokenRole] | None:
+    """The API token behind ``key`` with its user and ``role`` (the user's role in the
+    token's workspace), in one query; None if unknown, revoked, its user inactive or no longer
+    a member (a removed member's membership is archived). Looked up by the key's hash."""
+    if not key.startswith(ApiToken.PREFIX):
+        return None
+    found = (
+        ApiToken.objects.active()
+        .select_related("user")
+        .filter(
+            key_hash=ApiToken.hash_key(key),
+            user__is_active=True,
+            # One filter() call: both conditions are on the same membership row.
+            user__memberships__workspace=F("workspace"),
+            user__memberships__archived_at__isnull=True,
+        )
+        .annotate(role=F("user__memberships__role"))
+    )
+    try:
+        return cast("WithAnnotations[ApiToken, TokenRole]", found.get())
+    except ApiToken.DoesNotExist:
+        return None
 
 
 def viewer_for_token(key: str) -> Viewer | None:
-    """The viewer behind an API bearer token, or None for an unknown or revoked token.
-
-    One query on the hot path of every API call: the token, its active user and the user's
-    role in the token's workspace. The user row itself loads only if an operation needs it.
-    """
-    if not key.startswith(ApiToken.PREFIX):
+    """The viewer behind an API bearer token, or None (the refusals of ``token_for_key``).
+    Records the token's last use, at most once a minute."""
+    token = token_for_key(key)
+    if token is None:
         return None
-    now = timezone.now()
-    # Touch at most once a minute: a write per request would serialise every API call.
-    cutoff = connection.ops.adapt_datetimefield_value(now - timedelta(seconds=60))
-    with connection.cursor() as cursor:
-        # Looked up by the key's hash (a unique column), never by the key itself.
-        cursor.execute(VIEWER_LOOKUP_SQL, [cutoff, ApiToken.hash_key(key), True])
-        found = cursor.fetchone()
-    if found is None:
-        return None
-    token_id, user_id, workspace_id, role, stale = found
-    if stale:
-        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
-    user = cast(User, SimpleLazyObject(lambda: User.objects.get(pk=user_id)))
-    return Viewer(user=user, workspace_id=workspace_id, role=role, user_id=user_id)
+    now = clock.now()
+    if token.last_used_at is None or token.last_used_at < now - timedelta(seconds=60):
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return Viewer(user=token.user, workspace_id=token.workspace_id, role=token.role)
 
 
 def workspace(viewer: Viewer) -> Workspace:

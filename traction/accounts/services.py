@@ -9,10 +9,9 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.text import slugify
 
-from traction.core import audit, events, permissions
+from traction.core import audit, clock, events, permissions
 from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.tasks import send_email_on_commit
@@ -123,7 +122,7 @@ def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[MemberInvita
         workspace_id=actor.workspace_id, user__email__iexact=email
     ).exists():
         raise ValidationFailed.field("email", f"{email} is already a member of this workspace.")
-    now = timezone.now()
+    now = clock.now()
     # Every open invitation (pending or expired unanswered) is replaced: one link per address.
     MemberInvitation.objects.filter(
         workspace_id=actor.workspace_id,
@@ -193,7 +192,7 @@ def accept_invitation(
     membership, _ = Membership.objects.get_or_create(
         workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
     )
-    invitation.accepted_at = timezone.now()
+    invitation.accepted_at = clock.now()
     invitation.save(update_fields=["accepted_at"])
     viewer = Viewer(user=user, workspace_id=invitation.workspace_id, role=membership.role)
     audit.record(viewer, action="invitation.accepted", obj=invitation)
@@ -206,7 +205,7 @@ def revoke_invitation(actor: Viewer, *, invitation: MemberInvitation) -> MemberI
     permissions.check(actor, "member.manage", invitation)
     if invitation.status != "pending":
         raise ValidationFailed.field("__all__", f"This invitation is already {invitation.status}.")
-    invitation.revoked_at = timezone.now()
+    invitation.revoked_at = clock.now()
     invitation.save(update_fields=["revoked_at"])
     audit.record(actor, action="invitation.revoked", obj=invitation)
     return invitation
@@ -266,7 +265,7 @@ def remove_member(actor: Viewer, *, membership: Membership, reason: str = "") ->
     membership = _lock_membership(membership)
     if membership.role == Role.ADMIN and _admins_left(actor.workspace_id, membership) == 0:
         raise ValidationFailed.field("__all__", "A workspace needs at least one admin.")
-    now = timezone.now()
+    now = clock.now()
     ApiToken.objects.active().filter(
         workspace_id=actor.workspace_id, user_id=membership.user_id
     ).update(revoked_at=now)
@@ -313,7 +312,7 @@ def revoke_api_token(actor: Viewer, *, token: ApiToken) -> ApiToken:
     if token.user_id != actor.user_id or token.workspace_id != actor.workspace_id:
         raise NotFound("Token not found.")
     if token.revoked_at is None:
-        token.revoked_at = timezone.now()
+        token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
         audit.record(actor, action="token.revoked", obj=token, workspace_id=actor.workspace_id)
     return token
@@ -329,4 +328,4 @@ def mark_notices_read(actor: Viewer, *, notice_id: int | None = None) -> int:
     )
     if notice_id is not None:
         qs = qs.filter(pk=notice_id)
-    return qs.update(read_at=timezone.now())
+    return qs.update(read_at=clock.now())

@@ -25,7 +25,8 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db.models import Count, Max
-from django.utils import timezone
+
+from traction.core import clock
 
 from .models import FailedLogin
 
@@ -50,7 +51,7 @@ def pair_delay_seconds(failures: int) -> int:
 
 def login_wait_seconds(*, email: str, ip: str | None, now: datetime | None = None) -> int:
     """Seconds this account and address must wait before the next sign-in attempt (0: go)."""
-    now = now or timezone.now()
+    now = now or clock.now()
     since = now - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
     recent = FailedLogin.objects.filter(at__gte=since)
     wait = 0.0
@@ -92,7 +93,7 @@ def clear_failed_logins(*, email: str, ip: str | None) -> None:
 
 def purge_old_failures(*, now: datetime | None = None) -> int:
     """Delete failures older than the window (they no longer count); returns how many."""
-    now = now or timezone.now()
+    now = now or clock.now()
     since = now - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
     deleted, _ = FailedLogin.objects.filter(at__lt=since).delete()
     return deleted

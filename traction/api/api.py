@@ -1,9 +1,11 @@
 """The JSON API at /api/v1/: bearer-token authentication, error mapping, the apps' routers.
 
-Every operation works in the workspace its token is bound to. Domain errors are mapped to
-JSON here, once: NotFound 404, PermissionDenied 403, Conflict 409, ValidationFailed 422 (the
-same body as a 422 for a malformed request, so clients handle one shape). Anything else is a
-bug: a JSON 500 with an error id, logged with its traceback under the same id.
+Every operation works in the workspace its token is bound to. Errors are mapped to JSON here,
+one handler per shape of body (the bodies are built in ``traction.core.errors``): domain
+refusals and the protocol's in ``{"detail": "..."}`` (NotFound 404, PermissionDenied 403,
+Conflict 409, 401, 400, 413), invalid input in the 422 body (a domain ValidationFailed and a
+malformed request alike, so clients handle one shape). Anything else is a bug: a JSON 500
+with an error id, logged with its traceback under the same id.
 """
 
 from __future__ import annotations
@@ -11,7 +13,6 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
-from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -30,7 +31,13 @@ from ninja.security import HttpBearer
 from traction.accounts.api import router as accounts_router
 from traction.api.auth import viewer_for_bearer
 from traction.core import audit, permissions
-from traction.core.errors import Conflict, DomainError, NotFound, PermissionDenied, ValidationFailed
+from traction.core.errors import (
+    DomainError,
+    ValidationFailed,
+    detail_body,
+    field_errors,
+    invalid_body,
+)
 from traction.core.permissions import Viewer
 from traction.customers.api import router as customers_router
 from traction.insights.api import router as insights_router
@@ -60,37 +67,23 @@ class BearerToken(HttpBearer):
 
 
 class JSONRenderer(BaseRenderer):
-    """Response bodies written by orjson, several times faster than ``json.dumps``.
+    """Response bodies written by orjson (ninja's documented custom renderer, "Renderers").
 
-    Values are written as before: dates and times still go through ninja's encoder (Django's
-    format: milliseconds, ``Z`` for UTC), and so does anything orjson has no native form for
-    (decimals, lazy translations; dataclasses are refused, as before). Only the bytes between
-    values change: no spaces after separators, non-ASCII characters as UTF-8, not ``\\u``.
+    Values are written as ninja's own renderer writes them: dates and times go through
+    ninja's encoder (Django's format: milliseconds, ``Z`` for UTC), and so does anything
+    orjson has no native form for (decimals, lazy translations; dataclasses are refused).
+    Only the bytes between values differ: no spaces after separators, non-ASCII characters
+    as UTF-8, not ``\\u``.
     """
 
     media_type = "application/json"
     charset = "utf-8"
     options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
     options |= orjson.OPT_NON_STR_KEYS
+    default = staticmethod(NinjaJSONEncoder().default)
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
-        return orjson.dumps(data, default=_default, option=self.options)
-
-
-_encoder_default = NinjaJSONEncoder().default
-
-
-def _default(value: Any) -> Any:
-    # Timestamps, two to a row of most lists, first and without the encoder's chain of
-    # checks; written exactly as DjangoJSONEncoder writes them.
-    if type(value) is datetime:
-        text = value.isoformat()
-        if value.microsecond:
-            text = text[:23] + text[26:]
-        if text.endswith("+00:00"):
-            text = text[:-6] + "Z"
-        return text
-    return _encoder_default(value)
+        return orjson.dumps(data, default=self.default, option=self.options)
 
 
 api = NinjaAPI(
@@ -122,96 +115,52 @@ api.add_router("", sessions_router)
 api.add_router("", insights_router)
 
 
-# --- error mapping --------------------------------------------------------------------------
+# --- error mapping: one handler per shape of body (traction.core.errors) ---------------------
 
-
-def _detail(request: HttpRequest, message: str, status: int) -> HttpResponse:
-    return api.create_response(request, {"detail": message}, status=status)
-
-
-def _validation_body(errors: list[dict[str, Any]]) -> dict[str, Any]:
-    parts = []
-    for error in errors:
-        loc = [str(p) for p in error.get("loc", ())]
-        where = loc[-1] if loc else "request"
-        parts.append(f"{where}: {error.get('msg', '')}")
-    return {"detail": errors, "message": "; ".join(parts) or "Invalid request."}
-
-
-@api.exception_handler(NinjaValidationError)
-def _invalid_request(request: HttpRequest, exc: NinjaValidationError) -> HttpResponse:
-    return api.create_response(request, _validation_body(list(exc.errors)), status=422)
-
-
-@api.exception_handler(ValidationFailed)
-def _validation_failed(request: HttpRequest, exc: ValidationFailed) -> HttpResponse:
-    errors = [
-        {
-            "loc": ["body"] if field == "__all__" else ["body", field],
-            "msg": message,
-            "type": "value_error",
-        }
-        for field, messages in exc.errors.items()
-        for message in messages
-    ]
-    # The domain's own message prefixes "__all__: " to errors of no one field; people need
-    # only the words.
-    message = "; ".join(
-        m if field == "__all__" else f"{field}: {m}"
-        for field, messages in exc.errors.items()
-        for m in messages
-    )
-    body = {"detail": errors, "message": message or exc.message}
-    return api.create_response(request, body, status=422)
-
-
-@api.exception_handler(RequestDataTooBig)
-def _too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
-    limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
-    return _detail(
-        request, f"The request body is too large: send at most {limit // 1024} KiB.", 413
-    )
-
-
-@api.exception_handler(NotFound)
-def _not_found(request: HttpRequest, exc: NotFound) -> HttpResponse:
-    return _detail(request, exc.message, 404)
-
-
-@api.exception_handler(PermissionDenied)
-def _permission_denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
-    return _detail(request, exc.message, 403)
-
-
-@api.exception_handler(Conflict)
-def _conflict(request: HttpRequest, exc: Conflict) -> HttpResponse:
-    return _detail(request, exc.message, 409)
+UNAUTHENTICATED = (
+    "Send a valid API token: 'Authorization: Bearer <token>'. "
+    "The token may be unknown, revoked, or its user no longer a member."
+)
 
 
 @api.exception_handler(DomainError)
-def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    # A DomainError subclass added later without its own mapping keeps its declared status.
-    return _detail(request, exc.message, exc.status)
-
-
-@api.exception_handler(AuthenticationError)
-def _unauthenticated(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    response = _detail(
-        request,
-        "Send a valid API token: 'Authorization: Bearer <token>'. "
-        "The token may be unknown, revoked, or its user no longer a member.",
-        401,
-    )
-    response["WWW-Authenticate"] = 'Bearer realm="traction"'
+@api.exception_handler(HttpError)  # AuthenticationError is one
+@api.exception_handler(RequestDataTooBig)
+def _refused(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """``{"detail": "..."}``: a domain refusal with its status (NotFound 404, PermissionDenied
+    403, Conflict 409, any later DomainError its declared status), or a refusal of the
+    protocol (401 without a valid token, 400 for an unreadable body, 413 too large)."""
+    if isinstance(exc, DomainError):
+        status, message = exc.status, exc.message
+    elif isinstance(exc, AuthenticationError):
+        status, message = 401, UNAUTHENTICATED
+    elif isinstance(exc, HttpError):
+        status, message = exc.status_code, exc.message
+        if status == 400 and message.startswith("Cannot parse request body"):
+            message = "Cannot parse request body: send a JSON object."
+    elif isinstance(exc, RequestDataTooBig):
+        limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
+        status, message = 413, f"The request body is too large: send at most {limit // 1024} KiB."
+    else:  # handles only the classes it is registered for
+        raise exc
+    response = api.create_response(request, detail_body(message), status=status)
+    if status == 401:
+        response["WWW-Authenticate"] = 'Bearer realm="traction"'
     return response
 
 
-@api.exception_handler(HttpError)
-def _http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
-    message = exc.message
-    if exc.status_code == 400 and message.startswith("Cannot parse request body"):
-        message = "Cannot parse request body: send a JSON object."
-    return _detail(request, message, exc.status_code)
+@api.exception_handler(NinjaValidationError)
+@api.exception_handler(ValidationFailed)  # a DomainError with a shape of its own
+def _invalid(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """422 ``{"detail": [{"loc", "msg", "type"}, ...], "message": "..."}``: a malformed request
+    (ninja's validation) and a domain ValidationFailed look the same to a client."""
+    if isinstance(exc, ValidationFailed):
+        body = field_errors(exc)
+    elif isinstance(exc, NinjaValidationError):
+        body = invalid_body(list(exc.errors))
+    else:  # handles only the classes it is registered for
+        raise exc
+    return api.create_response(request, body, status=422)
 
 
 @api.exception_handler(Exception)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from traction.cli.base import domain_command, fail
+from traction.core import clock
 
 
 def describe_mail() -> str:
@@ -65,7 +66,6 @@ def mail_queue() -> None:
 
     A task ready for more than five minutes means no 'traction worker' is running.
     """
-    from django.utils import timezone
 
     from traction.core.tasks import task_backlog
 
@@ -73,7 +73,7 @@ def mail_queue() -> None:
     if not backlog.stalled or backlog.waiting_since is None:
         click.echo("No email has been waiting for a worker for more than 5 minutes.")
         return
-    minutes = int((timezone.now() - backlog.waiting_since).total_seconds() // 60)
+    minutes = int((clock.now() - backlog.waiting_since).total_seconds() // 60)
     fail(
         f"{backlog.count} task(s) waiting, the oldest for {minutes} minutes: "
         "is 'traction worker' running?"

@@ -13,11 +13,10 @@ import re
 from typing import Annotated, Any
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BeforeValidator, ConfigDict
 
 from .permissions import Viewer
 from .text import ONE_LINE_MESSAGE, has_line_break
@@ -132,14 +131,9 @@ class InputSchema(Schema):
     model_config = ConfigDict(extra="forbid", strict=True, json_schema_extra=_no_null_default)
 
 
-class FilterSchema(BaseModel):
+class FilterSchema(Schema):
     """Query parameters: strings by nature, so parsed (not strict). ninja hands the model only
-    the parameters it declares, so an unknown parameter is ignored, as most APIs do.
-
-    A plain pydantic model, not a ninja ``Schema``: ninja's schema validates a model that
-    forbids extra fields twice (once as is, once through its ORM getter), and parameters
-    are never ORM objects.
-    """
+    the parameters it declares, so an unknown parameter is ignored, as most APIs do."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_default)
 
@@ -160,7 +154,7 @@ PAGE_SIZE_HELP = (
 class Pagination(PageNumberPagination):
     """``?page=&page_size=`` with ``{"items": [...], "count": N}``; sizes from settings."""
 
-    class Input(BaseModel):  # plain pydantic, as FilterSchema
+    class Input(Schema):
         page: PageNumber = 1
         page_size: PageSize = Field(settings.NINJA_PAGINATION_PER_PAGE, description=PAGE_SIZE_HELP)
 
@@ -170,11 +164,6 @@ class Pagination(PageNumberPagination):
             max_page_size=settings.NINJA_MAX_PER_PAGE_SIZE,
             **kwargs,
         )
-
-    def _items_count(self, queryset: QuerySet[Any]) -> int:
-        # ninja counts a copy (``queryset.all()``) to tell a QuerySet from a list; copying the
-        # query is wasted work on every list call.
-        return queryset.count() if isinstance(queryset, QuerySet) else len(queryset)
 
 
 # --- error bodies ---------------------------------------------------------------------------

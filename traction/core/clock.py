@@ -1,9 +1,22 @@
-"""Time, explicitly: stored in UTC, entered and shown in a named time zone."""
+"""Time, explicitly: the one "now" of the code; stored in UTC, entered and shown in a named
+time zone.
+
+Every "now" and "today" outside tests is ``clock.now()`` / ``clock.today()``, so tests can
+freeze it (``with clock.frozen(at) as frozen: ... frozen.advance(hours=24)``) and a deadline
+or a reminder is tested at the exact moment it falls due; ``tests/test_clock.py`` fails on a
+direct ``timezone.now()``, ``datetime.now()``, ``date.today()`` or ``time.time()``.
+
+What it does not reach: timestamps Django writes itself (``auto_now``, ``auto_now_add`` and
+``default=timezone.now`` on model fields, which migrations record by name). Durations are
+measured with ``time.monotonic()``, which is no time of day.
+"""
 
 from __future__ import annotations
 
 import zoneinfo
-from datetime import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime, timedelta
 
 from django.utils import timezone
 
@@ -26,5 +39,44 @@ def in_zone(value: datetime, tz_name: str) -> datetime:
     return value.replace(tzinfo=zone(tz_name))
 
 
+class FrozenClock:
+    """The time while ``frozen``: stands still until a test moves it on."""
+
+    def __init__(self, at: datetime) -> None:
+        if timezone.is_naive(at):
+            raise ValueError("Freeze the clock at an aware time (e.g. tzinfo=UTC).")
+        self.at = at.astimezone(UTC)
+
+    def advance(self, delta: timedelta | None = None, **units: float) -> datetime:
+        """Move the clock on by ``delta`` or ``timedelta(**units)``; the new time."""
+        self.at += delta if delta is not None else timedelta(**units)
+        return self.at
+
+
+_frozen: FrozenClock | None = None
+
+
 def now() -> datetime:
+    """The current time, aware, in UTC (or the frozen time, in tests)."""
+    if _frozen is not None:
+        return _frozen.at
     return timezone.now()
+
+
+def today(tz_name: str | None = None) -> date:
+    """Today's date in ``tz_name`` (default: the site's time zone, ``TIME_ZONE``)."""
+    current = now()
+    return current.astimezone(zone(tz_name)).date() if tz_name else timezone.localdate(current)
+
+
+@contextmanager
+def frozen(at: datetime) -> Iterator[FrozenClock]:
+    """For tests: ``now()`` answers ``at`` (and wherever the test advances it) until the block
+    ends. Not thread-local: a server thread started by the test sees the same time."""
+    global _frozen
+    previous = _frozen
+    _frozen = FrozenClock(at)
+    try:
+        yield _frozen
+    finally:
+        _frozen = previous

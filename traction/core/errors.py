@@ -6,6 +6,8 @@ Web views turn them into a 404/403 page or form errors, the API into a JSON body
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     """A use-case refused to do what was asked; ``message`` says why, for people."""
@@ -53,3 +55,45 @@ class ValidationFailed(DomainError):
     @classmethod
     def field(cls, name: str, message: str) -> ValidationFailed:
         return cls({name: [message]})
+
+
+# --- the API's two error bodies ------------------------------------------------------------
+# Built here, once, for every code path that answers the API: the NinjaAPI's handlers
+# (traction/api/api.py) and the input guard that runs before any view (core/guard.py).
+
+
+def detail_body(message: str) -> dict[str, str]:
+    """``{"detail": "..."}``: every 4xx but invalid input (400, 401, 403, 404, 405, 409, 413)."""
+    return {"detail": message}
+
+
+def invalid_body(errors: list[dict[str, Any]], message: str = "") -> dict[str, Any]:
+    """422 for invalid input: one entry per problem, each with its ``loc`` (e.g.
+    ``["body", "name"]``), ``msg`` and ``type``; ``message`` sums them up for people."""
+    if not message:
+        parts = []
+        for error in errors:
+            loc = [str(p) for p in error.get("loc", ())]
+            parts.append(f"{loc[-1] if loc else 'request'}: {error.get('msg', '')}")
+        message = "; ".join(parts) or "Invalid request."
+    return {"detail": errors, "message": message}
+
+
+def field_errors(exc: ValidationFailed) -> dict[str, Any]:
+    """A domain ValidationFailed in the 422 body: each field under ``body``, the words of a
+    rule of no one field (``__all__``) without a field name."""
+    errors: list[dict[str, Any]] = [
+        {
+            "loc": ["body"] if field == "__all__" else ["body", field],
+            "msg": message,
+            "type": "value_error",
+        }
+        for field, messages in exc.errors.items()
+        for message in messages
+    ]
+    message = "; ".join(
+        m if field == "__all__" else f"{field}: {m}"
+        for field, messages in exc.errors.items()
+        for m in messages
+    )
+    return invalid_body(errors, message or exc.message)

@@ -28,6 +28,8 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostE
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
+from .errors import detail_body, invalid_body
+
 MAX_ID = 2**63 - 1  # the largest id a 64-bit primary key holds
 MAX_NESTING = 64  # JSON deeper than this is nobody's data
 _ASCII_DIGITS = frozenset("0123456789")
@@ -188,13 +190,10 @@ def refusal(request: HttpRequest, problem: BadInput) -> HttpResponse:
     if is_api(request):
         if problem.field:
             error = {"loc": [problem.where, problem.field], "msg": problem.message}
-            body = {
-                "detail": [{**error, "type": "value_error"}],
-                "message": f"{problem.field}: {problem.message}",
-            }
+            body = invalid_body([{**error, "type": "value_error"}])
             return JsonResponse(body, status=422, json_dumps_params={"ensure_ascii": False})
         return JsonResponse(
-            {"detail": problem.message},
+            detail_body(problem.message),
             status=problem.status,
             json_dumps_params={"ensure_ascii": False},
         )
@@ -205,7 +204,7 @@ def refusal(request: HttpRequest, problem: BadInput) -> HttpResponse:
 
 def not_found(request: HttpRequest) -> HttpResponse:
     if is_api(request):
-        return JsonResponse({"detail": "Not found."}, status=404)
+        return JsonResponse(detail_body("Not found."), status=404)
     return render(request, "404.html", {"message": "There is no such page."}, status=404)
 
 
@@ -226,7 +225,7 @@ def api_error_as_json(request: HttpRequest, response: HttpResponse) -> HttpRespo
     if response.get("Content-Type", "").startswith("application/json"):
         return response
     message = _PLAIN_ERRORS.get(response.status_code, "The request failed.")
-    found = JsonResponse({"detail": message}, status=response.status_code)
+    found = JsonResponse(detail_body(message), status=response.status_code)
     for header in ("Allow", "WWW-Authenticate", "Retry-After"):
         if header in response:
             found[header] = response[header]

@@ -1,4 +1,5 @@
-"""The append-only audit trail: who, when, what, why. Written only by services."""
+"""Shared model fields, and the append-only audit trail: who, when, what, why (written only
+by services)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,21 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+
+
+class WorkspaceRecord(models.Model):
+    """The fields an edited record of a workspace shares: its workspace (a hard wall: every
+    scope starts there), the ``version`` that optimistic concurrency compares and bumps
+    (``traction.core.writes``: an edit based on an older version is refused, never lost), and
+    when it was created and last changed."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    version = models.PositiveIntegerField(default=1)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        abstract = True
 
 
 class AppendOnlyError(Exception):

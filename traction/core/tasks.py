@@ -16,8 +16,9 @@ from datetime import datetime, timedelta
 
 from django.core.mail import send_mail
 from django.db import transaction
-from django.utils import timezone
 from django_tasks import task
+
+from . import clock
 
 logger = logging.getLogger(__name__)
 
@@ -46,7 +47,7 @@ def deliver_email(subject: str, body: str, recipients: list[str], attempt: int =
         )
         if retry:
             delay = EMAIL_RETRY_DELAYS[attempt - 1]
-            deliver_email.using(run_after=timezone.now() + timedelta(seconds=delay)).enqueue(
+            deliver_email.using(run_after=clock.now() + timedelta(seconds=delay)).enqueue(
                 subject, body, recipients, attempt + 1
             )
             logger.warning(
@@ -92,7 +93,7 @@ def task_backlog(
 
     if not deliver_email.get_backend().supports_defer:
         return Backlog(0, None)
-    cutoff = (now or timezone.now()) - older_than
+    cutoff = (now or clock.now()) - older_than
     waiting = DBTaskResult.objects.filter(status=TaskResultStatus.READY).filter(
         Q(run_after=get_date_max(), enqueued_at__lte=cutoff) | Q(run_after__lte=cutoff)
     )

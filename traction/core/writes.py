@@ -1,16 +1,22 @@
-"""Building blocks for services: validation and optimistic-concurrency updates, audited."""
+"""Building blocks for services: validation and optimistic-concurrency updates, audited.
+
+Optimistic concurrency is one mechanism, here: every model with a ``version`` moves to its
+next version only through ``versioned_update`` (an edit based on what the caller read),
+``save_new_version`` (a row the service holds locked) or ``bump_versions`` (many rows in one
+UPDATE); ``expect_version`` refuses a stale edit before a locked write.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from datetime import datetime
 from typing import Any, TypeVar
 
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import IntegrityError, models
 from django.db.models import F
-from django.utils import timezone
 
-from . import audit
+from . import audit, clock
 from .errors import Conflict, ValidationFailed
 from .permissions import Viewer
 
@@ -58,6 +64,44 @@ def save_new(obj: M, *, exclude: Iterable[str] = ()) -> M:
     return obj
 
 
+def stale_message(model: type[models.Model]) -> str:
+    return (
+        f"This {model._meta.verbose_name} was changed by someone else since you opened it. "
+        "Reload to see their changes, then apply yours again."
+    )
+
+
+def expect_version(obj: models.Model, expected: int | None, *, message: str = "") -> None:
+    """Conflict if the caller read another version than ``obj`` (a row the service holds
+    locked) has; ``expected`` None means "whatever is current"."""
+    if expected is not None and expected != obj.version:  # type: ignore[attr-defined]
+        raise Conflict(message or stale_message(type(obj)))
+
+
+def _stamps(model: type[models.Model], now: datetime) -> dict[str, datetime]:
+    # QuerySet.update() skips auto_now, so "updated_at" would keep its old time.
+    return {f.attname: now for f in model._meta.concrete_fields if getattr(f, "auto_now", False)}
+
+
+def save_new_version(obj: M, *, fields: Iterable[str] | None = None) -> M:
+    """Save a row the service holds locked (``select_for_update``) as its next version:
+    ``fields`` (every field if None), the version and the ``auto_now`` times."""
+    obj.version += 1  # type: ignore[attr-defined]
+    if fields is None:
+        obj.save()
+    else:
+        stamped = [f.name for f in obj._meta.concrete_fields if getattr(f, "auto_now", False)]
+        obj.save(update_fields=[*fields, "version", *stamped])
+    return obj
+
+
+def bump_versions(rows: models.QuerySet[M], **values: Any) -> int:
+    """Set ``values`` on every row of ``rows`` as its next version, in one UPDATE (with the
+    ``auto_now`` times); how many rows changed."""
+    values = {**_stamps(rows.model, clock.now()), **values}
+    return rows.update(version=F("version") + 1, **values)
+
+
 def versioned_update(
     actor: Viewer,
     obj: M,
@@ -88,19 +132,9 @@ def versioned_update(
     model = type(obj)
     attnames = [getattr(model._meta.get_field(name), "attname", name) for name in changes]
     values = {attname: getattr(obj, attname) for attname in attnames}
-    # QuerySet.update() skips auto_now, so "updated_at" would keep its creation time.
-    now = timezone.now()
-    values.update(
-        {f.attname: now for f in model._meta.concrete_fields if getattr(f, "auto_now", False)}
-    )
-    updated = model._default_manager.filter(pk=obj.pk, version=version).update(
-        version=F("version") + 1, **values
-    )
+    updated = bump_versions(model._default_manager.filter(pk=obj.pk, version=version), **values)
     if updated == 0:
-        raise Conflict(
-            f"This {model._meta.verbose_name} was changed by someone else since you opened it. "
-            "Reload to see their changes, then apply yours again."
-        )
+        raise Conflict(stale_message(model))
     obj.refresh_from_db()
     after = audit.snapshot(obj, sorted(changes))
     delta = audit.diff(before, after)

@@ -5,6 +5,8 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from traction.core.models import WorkspaceRecord
+
 
 class Segment(models.TextChoices):
     ENTERPRISE = "enterprise", "Enterprise"
@@ -40,14 +42,13 @@ class ContactQuerySet(models.QuerySet["Contact"]):
         return self.filter(archived_at__isnull=False)
 
 
-class Customer(models.Model):
+class Customer(WorkspaceRecord):
     """A customer organisation. Its account owner is the gatekeeper for outreach to it.
 
     Never deleted once it exists: archiving hides it (and its contacts) from pickers and
     default lists and keeps everything said, voted and approved about it.
     """
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     name = models.CharField(max_length=160)
     segment = models.CharField(max_length=20, choices=Segment.choices)
     size = models.CharField(max_length=12, choices=Size.choices, blank=True)
@@ -64,10 +65,6 @@ class Customer(models.Model):
     archived_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    # Optimistic concurrency: an edit based on an older version is refused, never lost.
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = CustomerQuerySet.as_manager()
 
@@ -78,7 +75,11 @@ class Customer(models.Model):
                 fields=["workspace", "name"], name="customer_name_unique_in_workspace"
             )
         ]
-        indexes = [models.Index(fields=["workspace", "name"])]
+        # Lists: the count and the page by name of a workspace's active customers, both read
+        # from this index (the unique constraint already indexes workspace and name).
+        indexes = [
+            models.Index(fields=["workspace", "archived_at", "name"], name="customer_listed_idx")
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} (archived)" if self.archived_at else self.name
@@ -106,7 +107,7 @@ class Cadence(models.TextChoices):
 PLACEHOLDER_DOMAIN = "unknown.invalid"
 
 
-class Contact(models.Model):
+class Contact(WorkspaceRecord):
     """A person at a customer. Never contacted without consent and the owner's approval.
 
     Never deleted: archiving hides them from pickers and lists and keeps their words, votes
@@ -115,7 +116,6 @@ class Contact(models.Model):
     refused instead of silently taking votes and approvals with it.
     """
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     customer = models.ForeignKey(Customer, on_delete=models.RESTRICT, related_name="contacts")
     name = models.CharField(max_length=150)
     email = models.EmailField()
@@ -135,9 +135,6 @@ class Contact(models.Model):
     )
     # Set when the person's identity was erased (name and email are a tombstone since).
     erased_at = models.DateTimeField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = ContactQuerySet.as_manager()
 

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-from django.db.models import F, Func, IntegerField, Q, QuerySet
+from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from traction.core import permissions
 from traction.core.permissions import Viewer
@@ -12,24 +11,11 @@ from traction.core.permissions import Viewer
 from .models import Contact, Customer
 
 
-class ContactCount(Func):
-    """How many active (not archived) contacts the customer has: a correlated
-    ``(SELECT COUNT(*) ...)`` on its id.
-
-    What ``Subquery(Contact.objects.filter(customer=OuterRef("pk"))...)`` says, but built and
-    compiled like a column: on a page of customers, the ORM spent longer assembling that
-    subquery than the database spent running it. Being no JOIN + GROUP BY, it leaves
-    pagination's COUNT(*) alone.
-    """
-
-    template = (
-        "(SELECT COUNT(*) FROM customers_contact c"
-        " WHERE c.customer_id = %(expressions)s AND c.archived_at IS NULL)"
-    )
-    output_field = IntegerField()
-
-    def __init__(self) -> None:
-        super().__init__(F("pk"))
+def contact_count() -> Subquery:
+    """How many active (not archived) contacts the customer has: a correlated subquery, not a
+    JOIN + GROUP BY, so a page's COUNT(*) stays a plain count of customers."""
+    active = Contact.objects.active().filter(customer=OuterRef("pk")).order_by()
+    return Subquery(active.values("customer").annotate(n=Count("pk")).values("n"))
 
 
 def customers(
@@ -46,23 +32,6 @@ def customers(
     return _listed(viewer, q, segment, region, account_owner_id, archived).select_related(
         "account_owner"
     )
-
-
-def customer_rows(
-    viewer: Viewer,
-    fields: tuple[str, ...],
-    *,
-    q: str = "",
-    segment: str = "",
-    region: str = "",
-    account_owner_id: int | None = None,
-    archived: bool = False,
-) -> QuerySet[Customer, dict[str, Any]]:
-    """The same list as ``customers``, as plain rows of ``fields`` (an API page: no objects)."""
-    rows: QuerySet[Customer, dict[str, Any]] = _listed(
-        viewer, q, segment, region, account_owner_id, archived
-    ).values(*fields)
-    return rows
 
 
 def _listed(
@@ -83,7 +52,7 @@ def _listed(
         qs = qs.filter(region__iexact=region)
     if account_owner_id is not None:
         qs = qs.filter(account_owner_id=account_owner_id)
-    return qs.annotate(contact_count=ContactCount()).order_by("name", "id")
+    return qs.annotate(contact_count=Coalesce(contact_count(), 0)).order_by("name", "id")
 
 
 def customer(viewer: Viewer, customer_id: int, action: str = "customer.view") -> Customer:

@@ -6,13 +6,12 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from traction.core import audit, events, permissions
+from traction.core import audit, clock, events, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.text import require_one_line
-from traction.core.writes import save_new, versioned_update
+from traction.core.writes import save_new, save_new_version, versioned_update
 
 from .models import Contact, Customer, tombstone
 
@@ -144,12 +143,11 @@ def archive_customer(actor: Viewer, *, customer: Customer, reason: str = "") -> 
     customer = Customer.objects.select_for_update().get(pk=customer.pk)
     if customer.is_archived:
         return customer
-    now = timezone.now()
+    now = clock.now()
     contacts = list(customer.contacts.active().select_for_update())
     customer.archived_at = now
     customer.archived_by_id = actor.user_id
-    customer.version += 1
-    customer.save(update_fields=["archived_at", "archived_by", "version", "updated_at"])
+    save_new_version(customer, fields=["archived_at", "archived_by"])
     audit.record(
         actor,
         action="customer.archived",
@@ -172,8 +170,7 @@ def restore_customer(actor: Viewer, *, customer: Customer) -> Customer:
     with_it = list(customer.contacts.filter(archived_at=customer.archived_at, erased_at=None))
     customer.archived_at = None
     customer.archived_by = None
-    customer.version += 1
-    customer.save(update_fields=["archived_at", "archived_by", "version", "updated_at"])
+    save_new_version(customer, fields=["archived_at", "archived_by"])
     audit.record(
         actor,
         action="customer.restored",
@@ -193,8 +190,7 @@ def release_ownerships(actor: Viewer, *, user_id: int) -> None:
         workspace_id=actor.workspace_id, account_owner_id=user_id
     ):
         customer.account_owner = None
-        customer.version += 1
-        customer.save(update_fields=["account_owner", "version", "updated_at"])
+        save_new_version(customer, fields=["account_owner"])
         audit.record(
             actor,
             action="customer.changed",
@@ -236,7 +232,7 @@ def add_contact(
             email=email.strip().lower(),
             title=title.strip(),
             consent_to_contact=consent_to_contact,
-            consent_recorded_at=timezone.now() if consent_to_contact else None,
+            consent_recorded_at=clock.now() if consent_to_contact else None,
             preferred_channel=preferred_channel,
             update_cadence=update_cadence,
             communication_notes=communication_notes,
@@ -265,7 +261,7 @@ def update_contact(
         and bool(changes["consent_to_contact"]) != contact.consent_to_contact
     ):
         # The moment consent was given (or withdrawn) is part of the record.
-        contact.consent_recorded_at = timezone.now()
+        contact.consent_recorded_at = clock.now()
         Contact.objects.filter(pk=contact.pk).update(
             consent_recorded_at=contact.consent_recorded_at
         )
@@ -286,8 +282,7 @@ def update_contact(
 def _archive_contact(actor: Viewer, contact: Contact, when: datetime, *, reason: str) -> None:
     contact.archived_at = when
     contact.archived_by_id = actor.user_id
-    contact.version += 1
-    contact.save(update_fields=["archived_at", "archived_by", "version", "updated_at"])
+    save_new_version(contact, fields=["archived_at", "archived_by"])
     audit.record(actor, action="contact.archived", obj=contact, reason=reason)
     events.publish("contact.archived", actor, contact=contact)
 
@@ -295,8 +290,7 @@ def _archive_contact(actor: Viewer, contact: Contact, when: datetime, *, reason:
 def _restore_contact(actor: Viewer, contact: Contact) -> None:
     contact.archived_at = None
     contact.archived_by = None
-    contact.version += 1
-    contact.save(update_fields=["archived_at", "archived_by", "version", "updated_at"])
+    save_new_version(contact, fields=["archived_at", "archived_by"])
     audit.record(actor, action="contact.restored", obj=contact)
 
 
@@ -307,7 +301,7 @@ def archive_contact(actor: Viewer, *, contact: Contact, reason: str = "") -> Con
     permissions.check(actor, "contact.archive", contact)
     contact = Contact.objects.select_for_update().select_related("customer").get(pk=contact.pk)
     if not contact.is_archived:
-        _archive_contact(actor, contact, timezone.now(), reason=reason.strip())
+        _archive_contact(actor, contact, clock.now(), reason=reason.strip())
     return contact
 
 
@@ -377,7 +371,7 @@ def erase_contact(actor: Viewer, *, contact: Contact, reason: str) -> Contact:
     # in the contact's own events, never inside other people's words.
     replacements.update({n: name for n in names if len(n.split()) >= 2 and n not in replacements})
     private.update({n: name for n in names if n not in replacements})
-    now = timezone.now()
+    now = clock.now()
     contact.name, contact.email = name, email
     contact.title = ""
     contact.communication_notes = ""
@@ -387,8 +381,7 @@ def erase_contact(actor: Viewer, *, contact: Contact, reason: str) -> Contact:
     if contact.archived_at is None:
         contact.archived_at = now
         contact.archived_by_id = actor.user_id
-    contact.version += 1
-    contact.save()
+    save_new_version(contact)
     # The trail of this contact's own events also held their title and notes.
     audit.redact_object(contact, private)
     audit.redact(contact.workspace_id, replacements)

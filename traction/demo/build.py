@@ -19,6 +19,7 @@ from django.db.models import Model, ProtectedError, RestrictedError
 from django.test.utils import override_settings
 
 from traction.accounts.models import User, Workspace
+from traction.core import clock
 from traction.core.errors import Conflict
 
 from .captures import PILOT_INSIGHTS, PILOT_STEPS, PILOT_VOTES, add_captures
@@ -98,7 +99,7 @@ def build_demo(*, today: date | None = None, password: str = DEMO_PASSWORD) -> D
             f"The demo workspace '{DEMO_SLUG}' already exists. "
             "Use --reset to delete and rebuild it."
         )
-    demo = Demo(today=today or date.today(), password=password)
+    demo = Demo(today=today or clock.today(), password=password)
     # The demo's people are fictional: the messages its steps send (on commit) go nowhere,
     # right away, rather than waiting in a production task queue for the worker.
     with (

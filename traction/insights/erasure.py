@@ -25,11 +25,12 @@ from __future__ import annotations
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import Q
 
 from traction.core import audit
 from traction.core.models import AuditEvent
 from traction.core.permissions import Viewer
+from traction.core.writes import bump_versions
 
 from .models import FrozenCard, ImportBatch, Insight, LinkDelivery, Scenario, Step, VotingRound
 
@@ -121,8 +122,8 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
     counts = dict.fromkeys(
         ("speaker_names", "texts", "frozen_cards", "imports", "rounds", "scenarios", "events"), 0
     )
-    counts["speaker_names"] = spoken.exclude(speaker_name=tombstone).update(
-        speaker_name=tombstone, version=F("version") + 1
+    counts["speaker_names"] = bump_versions(
+        spoken.exclude(speaker_name=tombstone), speaker_name=tombstone
     )
     tombstone_tag = "-".join(tombstone.lower().split())
     tag_names = [form for name in free for form in _tag_forms(name)]
@@ -133,9 +134,7 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
         new_text, new_tags = audit.replace_texts(text, free), _tags(tags, free, tombstone_tag)
         if (new_text, new_tags) != (text, tags):
             # An UPDATE of text or tags: the SQLite FTS triggers re-index the row.
-            Insight.objects.filter(pk=pk).update(
-                text=new_text, tags=new_tags, version=F("version") + 1
-            )
+            bump_versions(Insight.objects.filter(pk=pk), text=new_text, tags=new_tags)
             counts["texts"] += 1
     counts["frozen_cards"] = _frozen(contact, ws, spoken_ids, free, recorded, tombstone)
     for batch in ImportBatch.objects.filter(workspace_id=ws).filter(

@@ -25,6 +25,7 @@ from openpyxl.cell import WriteOnlyCell
 from openpyxl.styles import Font
 from openpyxl.utils import get_column_letter
 
+from traction.core import clock
 from traction.core.permissions import Viewer
 from traction.sessions.models import Session
 
@@ -240,7 +241,7 @@ def xlsx_bytes(table: Table) -> bytes:
 
 def filename(*parts: str, fmt: str, today: dt.date | None = None) -> str:
     """``acme-onboarding-insights-2026-12-05.csv``: ASCII, safe in a Content-Disposition."""
-    day = (today or dt.datetime.now(dt.UTC).date()).isoformat()
+    day = (today or clock.today()).isoformat()
     stem = "-".join(s for s in (slugify(p)[:60] for p in parts) if s) or "export"
     return f"{stem}-{day}.{fmt}"
 

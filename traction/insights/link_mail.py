@@ -20,9 +20,8 @@ from dataclasses import dataclass, field
 from functools import partial
 
 from django.db import transaction
-from django.utils import timezone
 
-from traction.core import audit, permissions
+from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.customers.models import Contact
@@ -103,7 +102,7 @@ def email_voting_links(
                 "workspace_id": session.workspace_id,
                 "status": DeliveryStatus.QUEUED,
                 "error": "",
-                "queued_at": timezone.now(),
+                "queued_at": clock.now(),
                 "delivered_at": None,
             },
         )

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
+from traction.core.models import WorkspaceRecord
+
 
 class InsightKind(models.TextChoices):
     OUTCOME = "outcome", "Outcome"
@@ -50,10 +52,9 @@ class InsightSource(models.TextChoices):
     API = "api", "Added through the API"
 
 
-class Scenario(models.Model):
+class Scenario(WorkspaceRecord):
     """One customer team's map of their ideal future in a session."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     session = models.ForeignKey(
         "cosessions.Session", on_delete=models.PROTECT, related_name="scenarios"
     )
@@ -68,9 +69,6 @@ class Scenario(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["created_at", "id"]

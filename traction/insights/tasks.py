@@ -17,10 +17,9 @@ import logging
 import smtplib
 
 from django.db.models import F
-from django.utils import timezone
 from django_tasks import task
 
-from traction.core import audit
+from traction.core import audit, clock
 from traction.sessions.models import DeliveryStatus, Invitation
 from traction.sessions.tasks import explain_failure, retry_at
 
@@ -66,7 +65,7 @@ def deliver_voting_link(invitation_id: int, attempt: int = 1) -> int:
     LinkDelivery.objects.filter(round=voting, invitation=invitation).update(
         status=DeliveryStatus.DELIVERED,
         error="",
-        delivered_at=timezone.now(),
+        delivered_at=clock.now(),
         attempts=F("attempts") + 1,
     )
     audit.record(

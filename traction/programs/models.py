@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from traction.core.models import WorkspaceRecord
+
 
 class ProgramStatus(models.TextChoices):
     PLANNING = "planning", "Planning"
@@ -14,8 +16,7 @@ class ProgramStatus(models.TextChoices):
     CLOSED = "closed", "Closed"
 
 
-class Program(models.Model):
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+class Program(WorkspaceRecord):
     name = models.CharField(max_length=160)
     goal = models.TextField(help_text="The outcome this program is after, in one or two sentences.")
     executive_sponsor = models.ForeignKey(
@@ -31,9 +32,6 @@ class Program(models.Model):
     # Measurable results are expected 3 to 12 months after the sessions.
     results_window_start = models.DateField(null=True, blank=True)
     results_window_end = models.DateField(null=True, blank=True)
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
         ordering = ["name"]

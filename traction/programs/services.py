@@ -6,13 +6,12 @@ from datetime import date
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
 
-from traction.core import audit, permissions
+from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.text import require_one_line
-from traction.core.writes import save_new, versioned_update
+from traction.core.writes import save_new, save_new_version, versioned_update
 
 from .models import Program, ProgramMember, ProgramStatus
 
@@ -114,7 +113,7 @@ def set_core_team(
     current = set(program.members.filter(kind=kind).values_list("user_id", flat=True))
     wanted = set(user_ids)
     # Leaving the team ends the membership; the row stays as history.
-    program.members.filter(kind=kind, user_id__in=current - wanted).update(left_at=timezone.now())
+    program.members.filter(kind=kind, user_id__in=current - wanted).update(left_at=clock.now())
     # Someone moving from observer to core team (or back) changes kind, not membership.
     program.members.filter(user_id__in=wanted - current).exclude(kind=kind).update(kind=kind)
     existing = set(program.members.values_list("user_id", flat=True))
@@ -139,7 +138,7 @@ def leave_programs(actor: Viewer, *, user_id: int) -> None:
     """``member.removed``: the former member leaves every program team of the workspace and
     stops sponsoring its programs (a sponsorship grants access). History stays: the ended
     team memberships are kept and the audit trail says who sponsored what."""
-    now = timezone.now()
+    now = clock.now()
     left = ProgramMember.objects.filter(
         program__workspace_id=actor.workspace_id, user_id=user_id
     ).select_related("program")
@@ -156,8 +155,7 @@ def leave_programs(actor: Viewer, *, user_id: int) -> None:
         workspace_id=actor.workspace_id, executive_sponsor_id=user_id
     ):
         program.executive_sponsor = None
-        program.version += 1
-        program.save(update_fields=["executive_sponsor", "version", "updated_at"])
+        save_new_version(program, fields=["executive_sponsor"])
         audit.record(
             actor,
             action="program.changed",

@@ -12,8 +12,9 @@ from collections.abc import Iterable
 from datetime import UTC, date
 from typing import Literal, Protocol
 
-from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress
+
+from traction.core import clock
 
 from .models import Session
 
@@ -71,7 +72,7 @@ def build_ics(
     event = Event()
     event.add("uid", event_uid(session))
     event.add("sequence", session.calendar_sequence)
-    event.add("dtstamp", timezone.now().astimezone(UTC))
+    event.add("dtstamp", clock.now().astimezone(UTC))
     event.add("dtstart", session.local_start)
     event.add("dtend", session.local_end)
     event.add("summary", session.title)

@@ -12,6 +12,9 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.utils import timezone
 
+from traction.core import clock
+from traction.core.models import WorkspaceRecord
+
 
 class SessionKind(models.TextChoices):
     CO_DESIGN = "co_design", "Co-design session"
@@ -27,13 +30,12 @@ class SessionStatus(models.TextChoices):
 
 class SessionQuerySet(models.QuerySet["Session"]):
     def upcoming(self) -> SessionQuerySet:
-        return self.filter(ends_at__gte=timezone.now(), status=SessionStatus.PLANNED)
+        return self.filter(ends_at__gte=clock.now(), status=SessionStatus.PLANNED)
 
 
-class Session(models.Model):
+class Session(WorkspaceRecord):
     """One session of a program. Times are stored in UTC and shown in ``time_zone``."""
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     # RESTRICT on every link from history (here and below): a stray delete() of a program,
     # session, contact or user with history is refused; only a whole workspace's wipe
     # (which takes every row of it) may remove them.
@@ -62,9 +64,6 @@ class Session(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
     objects = SessionQuerySet.as_manager()
 
@@ -126,14 +125,14 @@ class Session(models.Model):
 
     @property
     def has_ended(self) -> bool:
-        return self.ends_at <= timezone.now()
+        return self.ends_at <= clock.now()
 
     @property
     def state(self) -> str:
         """What people call it now: cancelled, held, under way or upcoming."""
         if self.is_cancelled:
             return "cancelled"
-        now = timezone.now()
+        now = clock.now()
         if self.ends_at <= now:
             return "held"
         return "under way" if self.starts_at <= now else "upcoming"
@@ -209,7 +208,7 @@ class OutreachRequest(models.Model):
 
     @property
     def age(self) -> timedelta:
-        return (self.decided_at or timezone.now()) - self.created_at
+        return (self.decided_at or clock.now()) - self.created_at
 
 
 class RsvpStatus(models.TextChoices):

@@ -7,9 +7,8 @@ from typing import Any
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
-from django.utils import timezone
 
-from traction.core import permissions
+from traction.core import clock, permissions
 from traction.core.errors import NotFound
 from traction.core.permissions import CustomerPrincipal, Viewer
 
@@ -36,9 +35,9 @@ def sessions(
     if program_id is not None:
         qs = qs.filter(program_id=program_id)
     if upcoming is True:
-        qs = qs.filter(ends_at__gte=timezone.now())
+        qs = qs.filter(ends_at__gte=clock.now())
     elif upcoming is False:
-        qs = qs.filter(ends_at__lt=timezone.now())
+        qs = qs.filter(ends_at__lt=clock.now())
     if kind:
         qs = qs.filter(kind=kind)
     return qs.select_related("program").order_by("starts_at", "id")
@@ -397,7 +396,7 @@ def readiness(session_obj: Session) -> Readiness:
         )
     )
     if not internal_only:
-        held = s.practice is not None and s.practice.starts_at <= timezone.now()
+        held = s.practice is not None and s.practice.starts_at <= clock.now()
         if s.practice is None:
             detail = "No practice session planned"
         elif not held:

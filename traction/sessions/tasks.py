@@ -18,10 +18,9 @@ from datetime import datetime, timedelta
 from typing import cast
 
 from django.db.models import F
-from django.utils import timezone
 from django_tasks import default_task_backend, task
 
-from traction.core import audit
+from traction.core import audit, clock
 from traction.core.tasks import EMAIL_RETRY_DELAYS
 
 from . import emails
@@ -69,7 +68,7 @@ def deliver_invitation(invitation_id: int, kind: str, attempt: int = 1) -> int:
         last_sequence_sent=session.calendar_sequence,
         delivery=DeliveryStatus.DELIVERED,
         delivery_error="",
-        delivered_at=timezone.now(),
+        delivered_at=clock.now(),
         delivery_attempts=F("delivery_attempts") + 1,
     )
     return sent
@@ -88,7 +87,7 @@ def retry_at(permanent: bool, attempt: int) -> datetime | None:
     sending again by hand is the way). Shared by every email whose delivery is recorded."""
     if permanent or attempt > len(RETRY_DELAYS) or not default_task_backend.supports_defer:
         return None
-    return timezone.now() + RETRY_DELAYS[attempt - 1]
+    return clock.now() + RETRY_DELAYS[attempt - 1]
 
 
 def _not_delivered(invitation: Invitation, kind: str, exc: Exception, attempt: int) -> None:

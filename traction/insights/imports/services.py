@@ -35,7 +35,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from traction.core import audit, permissions
+from traction.core import audit, clock, permissions
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.insights.imports import parsers
@@ -156,7 +156,7 @@ def _earlier(session: Session, sha256: str) -> ImportBatch | None:
     existing = ImportBatch.objects.filter(session=session, sha256=sha256).first()
     if existing is None or not existing.in_progress:
         return existing
-    stale = existing.progress_at is None or existing.progress_at < timezone.now() - STALE_AFTER
+    stale = existing.progress_at is None or existing.progress_at < clock.now() - STALE_AFTER
     if not stale:
         assert existing.progress_at is not None
         last = timezone.localtime(existing.progress_at)
@@ -169,7 +169,7 @@ def _earlier(session: Session, sha256: str) -> ImportBatch | None:
         )
     # Take the abandoned batch over (only one of several racing importers wins the update).
     if ImportBatch.objects.filter(pk=existing.pk, progress_at=existing.progress_at).update(
-        progress_at=timezone.now()
+        progress_at=clock.now()
     ):
         _discard(existing)
         return None
@@ -178,12 +178,12 @@ def _earlier(session: Session, sha256: str) -> ImportBatch | None:
 
 def _clean_abandoned(session: Session) -> None:
     """Remove what interrupted imports of other files into the session left (hidden rows)."""
-    cutoff = timezone.now() - STALE_AFTER
+    cutoff = clock.now() - STALE_AFTER
     for batch in ImportBatch.objects.filter(
         session=session, in_progress=True, progress_at__lt=cutoff
     ):
         taken = ImportBatch.objects.filter(pk=batch.pk, progress_at=batch.progress_at).update(
-            progress_at=timezone.now()
+            progress_at=clock.now()
         )
         if taken:  # not another importer's, cleaning up at the same moment
             _discard(batch)
@@ -235,7 +235,7 @@ def _begin(
         mapping=mapping,
         created_by_id=actor.user_id,
         in_progress=True,
-        progress_at=timezone.now(),
+        progress_at=clock.now(),
     )
     who.create_contacts()
     step_of.create_steps()
@@ -261,7 +261,7 @@ def _write_rows(
     scenario_of_step: dict[int, int] = dict(
         Step.objects.filter(scenario__session=session).values_list("pk", "scenario_id")
     )
-    now = timezone.now()
+    now = clock.now()
     turns = _TakeTurns()
     accepted = candidates = 0
     chunk: list[Insight] = []
@@ -346,7 +346,7 @@ def _commit_chunk(rows: Sequence[Insight], batch: ImportBatch) -> None:
     with transaction.atomic():
         Insight.objects.bulk_create(rows)
         ImportBatch.objects.filter(pk=batch.pk).update(
-            rows=F("rows") + len(rows), progress_at=timezone.now()
+            rows=F("rows") + len(rows), progress_at=clock.now()
         )
 
 
@@ -364,7 +364,7 @@ def _finish(
     rows = accepted + candidates
     batch.rows = rows
     batch.in_progress = False
-    batch.progress_at = timezone.now()
+    batch.progress_at = clock.now()
     batch.save(update_fields=["rows", "in_progress", "progress_at"])
     audit.record(
         actor,

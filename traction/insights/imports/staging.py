@@ -22,8 +22,8 @@ from typing import Any, BinaryIO, cast
 from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import FileSystemStorage, Storage, storages
-from django.utils import timezone
 
+from traction.core import clock
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.insights import selectors
@@ -58,7 +58,7 @@ def _sweep(viewer: Viewer) -> None:
     folder = str(viewer.workspace_id)
     if not storage.exists(folder):
         return
-    too_old = timezone.now() - KEPT_FOR
+    too_old = clock.now() - KEPT_FOR
     for name in storage.listdir(folder)[1]:
         path = f"{folder}/{name}"
         try:

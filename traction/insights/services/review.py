@@ -15,6 +15,7 @@ from django.db.models import F, Sum
 from traction.core import audit, permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.writes import bump_versions, save_new_version
 from traction.insights.models import Insight, InsightStatus, Vote
 from traction.sessions.models import Session
 
@@ -85,7 +86,7 @@ def review_insights(
     wrong = [i.pk for i in found if i.status != InsightStatus.CANDIDATE]
     if wrong and not changing:
         raise ValidationFailed.field("insight_ids", "These insights were already reviewed.")
-    Insight.objects.filter(pk__in=changing).update(status=target, version=F("version") + 1)
+    bump_versions(Insight.objects.filter(pk__in=changing), status=target)
     audit.record(
         actor,
         action=f"insights.{'accepted' if decision == 'accept' else 'discarded'}",
@@ -108,9 +109,7 @@ def restore_insights(actor: Viewer, *, session: Session, insight_ids: Sequence[i
         raise ValidationFailed.field(
             "insight_ids", "None of these insights is discarded; nothing to put back."
         )
-    Insight.objects.filter(pk__in=changing).update(
-        status=InsightStatus.CANDIDATE, version=F("version") + 1
-    )
+    bump_versions(Insight.objects.filter(pk__in=changing), status=InsightStatus.CANDIDATE)
     audit.record(actor, action="insights.restored", obj=session, changes={"insights": changing})
     return len(changing)
 
@@ -178,8 +177,7 @@ def merge_insights(
         )
     words = into.tags.split() + [t for i in ids for t in found[i].tags.split()]
     into.tags = normalize_tags(list(dict.fromkeys(words))[:MAX_TAGS])
-    into.version += 1
-    into.save(update_fields=["tags", "version"])
+    save_new_version(into, fields=["tags"])
     # Dots follow the words: each customer's dots on the merged cards go to the kept one.
     for row in moving:
         vote, created = Vote.objects.get_or_create(
@@ -197,9 +195,7 @@ def merge_insights(
             Vote.objects.filter(pk=vote.pk).update(dots=F("dots") + row["dots"])
     Vote.objects.filter(insight_id__in=ids).delete()
     Insight.objects.filter(merged_into_id__in=ids).update(merged_into=into)
-    Insight.objects.filter(pk__in=ids).update(
-        status=InsightStatus.MERGED, merged_into=into, version=F("version") + 1
-    )
+    bump_versions(Insight.objects.filter(pk__in=ids), status=InsightStatus.MERGED, merged_into=into)
     audit.record(
         actor,
         action="insights.merged",

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.db.models import Sum
-from django.utils import timezone
 
-from traction.core import audit, permissions
+from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.customers.models import Contact
@@ -88,7 +87,7 @@ def reopen_voting(
     found.closed_at = None
     found.closed_by = None
     found.close_reason = ""
-    found.opened_at = timezone.now()
+    found.opened_at = clock.now()
     found.opened_by_id = actor.user_id
     found.save()
     audit.record(
@@ -146,7 +145,7 @@ def change_budget(actor: Viewer, *, session: Session, budget: int) -> VotingRoun
 def _close(actor: Viewer | None, found: VotingRound, reason: str) -> VotingRound:
     from traction.insights import ranking
 
-    found.closed_at = timezone.now()
+    found.closed_at = clock.now()
     found.closed_by_id = actor.user_id if actor is not None else None
     found.close_reason = reason
     found.closings += 1

@@ -8,6 +8,7 @@ from typing import Any
 
 from django.db import transaction
 
+from traction.core import clock
 from traction.core.errors import ValidationFailed
 from traction.sessions.models import Session
 
@@ -24,12 +25,11 @@ def _notify(user_id: int | None, workspace_id: int, text: str, link: str, action
 
 def _resolve(action: str) -> int:
     """The action a notice asked for is done (by whoever did it): it is no longer new."""
-    from django.utils import timezone
 
     from traction.accounts.models import Notice
 
     return Notice.objects.filter(action=action, resolved_at__isnull=True).update(
-        resolved_at=timezone.now()
+        resolved_at=clock.now()
     )
 
 

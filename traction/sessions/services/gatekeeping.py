@@ -7,9 +7,8 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 from django.urls import reverse
-from django.utils import timezone
 
-from traction.core import audit, permissions
+from traction.core import audit, clock, permissions
 from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.customers.models import Contact
@@ -80,7 +79,7 @@ def request_outreach(
     if owner_id == actor.user_id:
         request.status = OutreachStatus.APPROVED
         request.decided_by_id = actor.user_id
-        request.decided_at = timezone.now()
+        request.decided_at = clock.now()
         request.save()
         audit.record(
             actor, action="outreach.approved", obj=request, reason="Requested by the account owner."
@@ -124,7 +123,7 @@ def decide_outreach(
     request.conditions = conditions.strip() if approve else ""
     request.reason = "" if approve else reason.strip()
     request.decided_by_id = actor.user_id
-    request.decided_at = timezone.now()
+    request.decided_at = clock.now()
     request.save()
     _resolve(decide_action(request.pk))
     audit.record(
@@ -164,7 +163,7 @@ def waive_outreach(actor: Viewer, *, request: OutreachRequest, reason: str) -> O
     request.status = OutreachStatus.WAIVED
     request.reason = reason.strip()
     request.decided_by_id = actor.user_id
-    request.decided_at = timezone.now()
+    request.decided_at = clock.now()
     request.save()
     _resolve(decide_action(request.pk))
     audit.record(actor, action="outreach.waived", obj=request, reason=request.reason)

@@ -20,9 +20,8 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.urls import reverse
-from django.utils import timezone
 
-from traction.core import audit, events, permissions
+from traction.core import audit, clock, events, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import CustomerPrincipal, Viewer
 from traction.customers.models import Contact, Customer
@@ -96,7 +95,7 @@ def _end_participations(
     actor: Viewer, participations: QuerySet[Participant], *, reason: str
 ) -> int:
     rows = list(participations.select_for_update().select_related("session"))
-    now = timezone.now()
+    now = clock.now()
     for participant in rows:
         participant.left_at = now
         participant.left_reason = reason[:200]
@@ -160,7 +159,7 @@ def decline_for_contact(actor: Viewer | None, *, invitation: Invitation, reason:
     if invitation.rsvp == RsvpStatus.DECLINED:
         return False
     invitation.rsvp = RsvpStatus.DECLINED
-    invitation.responded_at = timezone.now()
+    invitation.responded_at = clock.now()
     invitation.save(update_fields=["rsvp", "responded_at"])
     audit.record(
         actor,
@@ -187,7 +186,7 @@ def publish_declined(actor: Viewer | CustomerPrincipal | None, invitation: Invit
 
 def consent_withdrawn(actor: Viewer, *, contact: Contact) -> None:
     """The contact no longer agrees to be contacted: they decline every open invitation."""
-    now = timezone.now()
+    now = clock.now()
     for invitation in (
         Invitation.objects.select_for_update()
         .filter(contact_id=contact.pk, session__ends_at__gt=now)
@@ -216,7 +215,7 @@ def withdraw_approval(actor: Viewer, *, request: OutreachRequest, reason: str) -
     request.status = OutreachStatus.DECLINED
     request.reason = reason.strip()
     request.decided_by_id = actor.user_id
-    request.decided_at = timezone.now()
+    request.decided_at = clock.now()
     request.save()
     audit.record(actor, action="outreach.withdrawn", obj=request, reason=request.reason)
     invitation = (

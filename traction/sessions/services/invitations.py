@@ -6,9 +6,8 @@ and record a contact's RSVP from their personal link.
 from __future__ import annotations
 
 from django.db import transaction
-from django.utils import timezone
 
-from traction.core import audit, permissions
+from traction.core import audit, clock, permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.core.permissions import CustomerPrincipal, Viewer
 from traction.sessions.models import (
@@ -130,7 +129,7 @@ def respond_rsvp(actor: CustomerPrincipal, *, accept: bool, note: str = "") -> I
     was = invitation.rsvp
     invitation.rsvp = RsvpStatus.ACCEPTED if accept else RsvpStatus.DECLINED
     invitation.rsvp_note = note.strip()[:500]
-    invitation.responded_at = timezone.now()
+    invitation.responded_at = clock.now()
     invitation.save()
     audit.record(
         actor,

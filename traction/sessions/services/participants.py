@@ -6,9 +6,8 @@ from __future__ import annotations
 
 from django.db import transaction
 from django.urls import reverse
-from django.utils import timezone
 
-from traction.core import audit, permissions
+from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.sessions.models import Participant, ParticipantRole, Session
@@ -59,7 +58,7 @@ def acknowledge_briefing(actor: Viewer, *, participant: Participant) -> Particip
     """The participant confirms they read their briefing (rules, agenda, customers, conditions)."""
     permissions.check(actor, "briefing.acknowledge", participant)
     if participant.briefing_acknowledged_at is None:
-        participant.briefing_acknowledged_at = timezone.now()
+        participant.briefing_acknowledged_at = clock.now()
         participant.save(update_fields=["briefing_acknowledged_at"])
         audit.record(actor, action="briefing.acknowledged", obj=participant.session)
     _resolve(briefing_action(participant.pk))
@@ -74,7 +73,7 @@ def record_practice_attendance(
     session = participant.session
     if session.practice is None:
         raise ValidationFailed.field("__all__", "Link a practice session to this session first.")
-    if session.practice.starts_at > timezone.now():
+    if session.practice.starts_at > clock.now():
         raise ValidationFailed.field("__all__", "The practice session has not started yet.")
     if participant.attended_practice != attended:
         participant.attended_practice = attended

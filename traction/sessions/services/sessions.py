@@ -16,13 +16,14 @@ from traction.core import audit, clock, events, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.text import ONE_LINE_MESSAGE, has_line_break
-from traction.core.writes import save_new, validate
+from traction.core.writes import expect_version, save_new, save_new_version, validate
 from traction.programs.models import Program
 from traction.sessions import agenda as templates
 from traction.sessions.models import AgendaItem, RsvpStatus, Session, SessionKind, SessionStatus
 
 from .common import _on_commit, _open
 
+STALE_SESSION = "This session was changed by someone else since you opened it. Reload it."
 SESSION_FIELDS = ["title", "kind", "starts_at", "ends_at", "time_zone", "location", "video_link"]
 # A change to any of these changes the calendar event: invitees get an update.
 CALENDAR_FIELDS = {"title", "starts_at", "ends_at", "time_zone", "location", "video_link"}
@@ -114,10 +115,7 @@ def update_session(
         raise ValidationFailed({f: ["This field cannot be changed here."] for f in refused})
     _one_line(**{k: v for k, v in changes.items() if k == "title"})
     session = Session.objects.select_for_update().get(pk=session.pk)
-    if version is not None and version != session.version:
-        from traction.core.errors import Conflict
-
-        raise Conflict("This session was changed by someone else since you opened it. Reload it.")
+    expect_version(session, version, message=STALE_SESSION)
     _open(session)
     tz_name = changes.get("time_zone", session.time_zone)
     for key in ("starts_at", "ends_at"):
@@ -137,8 +135,7 @@ def update_session(
     calendar_changed = bool(CALENDAR_FIELDS & set(delta))
     if calendar_changed:
         session.calendar_sequence += 1
-    session.version += 1
-    session.save()
+    save_new_version(session)
     audit.record(actor, action="session.changed", obj=session, changes=delta)
     if calendar_changed:
         for invitation in session.invitations.exclude(rsvp=RsvpStatus.DECLINED):
@@ -158,8 +155,7 @@ def cancel_session(actor: Viewer, *, session: Session, reason: str) -> Session:
     _open(session)
     session.status = SessionStatus.CANCELLED
     session.calendar_sequence += 1
-    session.version += 1
-    session.save()
+    save_new_version(session)
     audit.record(actor, action="session.cancelled", obj=session, reason=reason.strip())
     events.publish("session.cancelled", actor, session=session)
     for invitation in session.invitations.all():

@@ -5,8 +5,9 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from django import template
-from django.utils import timezone
 from django.utils.timesince import timesince
+
+from traction.core import clock
 
 register = template.Library()
 
@@ -17,7 +18,7 @@ def age(value: datetime | timedelta | None) -> str:
     if value is None:
         return ""
     if isinstance(value, timedelta):
-        value = timezone.now() - value
-    if timezone.now() - value < timedelta(minutes=1):
+        value = clock.now() - value
+    if clock.now() - value < timedelta(minutes=1):
         return "less than a minute"
     return timesince(value, depth=1)
