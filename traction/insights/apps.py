@@ -7,9 +7,9 @@ from django.db.models.signals import post_migrate
 def _repair_search_index(using: str = "default", **kwargs: Any) -> None:
     # A later migration that rebuilds the insight table on SQLite drops the search triggers
     # with the old table; put them back (and re-index) whenever migrations have run.
-    from traction.insights import search
+    from traction.insights.search import index
 
-    if search.repair_sqlite_index(using) and kwargs.get("verbosity", 1) >= 1:
+    if index.repair_sqlite_index(using) and kwargs.get("verbosity", 1) >= 1:
         print("Search index: the full-text triggers were missing; recreated and re-indexed.")
 
 

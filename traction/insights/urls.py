@@ -1,5 +1,6 @@
 from .imports import views as imports
-from .views import exports, maps, search, voting
+from .search import views as search
+from .views import exports, maps, voting
 
 app_name = "insights"
 

@@ -3,8 +3,9 @@
 from ninja import Router
 
 from traction.insights.imports import api as imports
+from traction.insights.search import api as search
 
-from . import exports, maps, search, voting
+from . import exports, maps, voting
 
 router = Router()
 router.add_router("", maps.router)

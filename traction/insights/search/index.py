@@ -7,12 +7,9 @@ from django.db import connections
 from traction.insights.models import Insight
 
 FTS_TABLE = "insights_insight_fts"
-# The indexed expression of migration 0002_search, with qualified columns for the query
-# (PostgreSQL matches an expression index on the parsed expression, not the text).
-PG_VECTOR = (
-    "to_tsvector('simple'::regconfig, \"insights_insight\".\"text\" || ' ' || "
-    '"insights_insight"."tags")'
-)
+# The indexed expression of migration 0002_search, for the query's own (qualified) columns:
+# PostgreSQL uses an expression index only for the same expression.
+PG_VECTOR = "to_tsvector('simple'::regconfig, {text} || ' ' || {tags})"
 
 
 def sqlite_index_ok(using: str = "default") -> bool:

@@ -13,7 +13,7 @@ from traction.accounts.decorators import workspace_view
 from traction.core import permissions
 from traction.core.permissions import Viewer
 from traction.insights import exports, ranking, selectors
-from traction.insights.forms_search import SearchForm
+from traction.insights.search.forms import SearchForm
 
 
 def _format(request: HttpRequest) -> str:

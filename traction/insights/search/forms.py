@@ -12,11 +12,12 @@ from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.customers import selectors as customer_selectors
 from traction.customers.models import Segment
+from traction.insights.models import InsightKind, Step
 from traction.programs import selectors as program_selectors
 from traction.sessions import selectors as session_selectors
 
-from .models import InsightKind, Step
-from .search import MAX_QUERY_CHARS, Filters
+from .query import MAX_QUERY_CHARS
+from .selectors import Filters
 
 
 class SearchForm(forms.Form):

@@ -1,7 +1,7 @@
 """API operations: full-text search over the insights the token's user may see.
 
 Not ninja's ``@paginate``: its ``count`` is an exact total, and search counts matches only up
-to a cap (see ``traction/insights/search.py``). The answer says so in ``count_capped`` and
+to a cap (see ``selectors.search``). The answer says so in ``count_capped`` and
 which order the items come in, with the same ``page``/``page_size`` parameters as every list.
 """
 
@@ -27,9 +27,11 @@ from traction.core.api import (
     viewer,
 )
 from traction.customers.schemas import SegmentValue
-from traction.insights import search
 from traction.insights.models import Insight
 from traction.insights.schemas import KindLiteral
+
+from .query import MAX_QUERY_CHARS
+from .selectors import DEFAULT_CAP, Filters, search
 
 router = Router(tags=["insights"])
 
@@ -40,7 +42,7 @@ MAX_DEPTH = 10_000
 class SearchParams(FilterSchema):
     q: Text = Field(
         "",
-        max_length=search.MAX_QUERY_CHARS,
+        max_length=MAX_QUERY_CHARS,
         description=(
             'Words (all must match, in the text or the tags), "quoted phrases" (words in '
             "this order), the last word also as a prefix unless followed by a space. Other "
@@ -99,11 +101,11 @@ class SearchOut(Schema):
     items: list[SearchHitOut]
     count: int = Field(
         description=(
-            f"How many insights match. Matches are counted only up to {search.DEFAULT_CAP:,}: "
+            f"How many insights match. Matches are counted only up to {DEFAULT_CAP:,}: "
             "when count_capped is true there are more than count."
         )
     )
-    count_capped: bool = Field(description=f"More than {search.DEFAULT_CAP:,} insights match.")
+    count_capped: bool = Field(description=f"More than {DEFAULT_CAP:,} insights match.")
     order: Literal["relevance", "newest"] = Field(
         description=(
             "relevance: best match first (when count is not capped); newest: newest first "
@@ -133,7 +135,7 @@ def search_insights(request: HttpRequest, params: Query[SearchParams]) -> dict[s
                 }
             ]
         )
-    filters = search.Filters(
+    filters = Filters(
         program_id=params.program_id,
         session_id=params.session_id,
         step_id=params.step_id,
@@ -144,7 +146,7 @@ def search_insights(request: HttpRequest, params: Query[SearchParams]) -> dict[s
         customers_only=params.customers_only,
         include_candidates=params.include_candidates,
     )
-    found = search.search(
+    found = search(
         viewer(request), params.q, filters=filters, page=params.page, page_size=params.page_size
     )
     return {

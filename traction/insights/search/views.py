@@ -1,4 +1,4 @@
-"""Web pages: search over the workspace's insights (a query box, filters, live results)."""
+"""The search page: a query box, filters and live results over the workspace's insights."""
 
 from __future__ import annotations
 
@@ -12,8 +12,9 @@ from traction.core import permissions
 from traction.core.errors import ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
-from traction.insights import search
-from traction.insights.forms_search import SearchForm
+
+from .forms import SearchForm
+from .selectors import Results, search
 
 MAX_PAGE = 1000
 
@@ -28,12 +29,12 @@ def _page(request: HttpRequest) -> int:
 def search_page(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "insight.view")
     form = SearchForm(request.GET or None, viewer=viewer)
-    results: search.Results | None = None
+    results: Results | None = None
     if not form.is_bound:
-        results = search.search(viewer)
+        results = search(viewer)
     elif form.is_valid():
         try:
-            results = search.search(
+            results = search(
                 viewer, form.cleaned_data["q"], filters=form.filters(), page=_page(request)
             )
         except ValidationFailed as exc:

@@ -1,5 +1,5 @@
-"""What a search asks for (Filters) and answers (Results, one Hit per insight), and the
-permission scope every search starts from."""
+"""The search selector: what a search asks for (Filters), the permission scope it starts
+from, and what it answers (Results, one Hit per insight)."""
 
 from __future__ import annotations
 
@@ -7,19 +7,20 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Literal
 
-from django.db.models import (
-    Q,
-    QuerySet,
-)
+from django.db.models import Q, QuerySet
 from django.utils.safestring import SafeString
 
 from traction.core.permissions import Viewer
 from traction.insights import rules
 from traction.insights.models import Insight, InsightStatus
 
-from .query import Query, highlight
+from .fulltext import Matches, Rank
+from .query import MAX_TERMS, Query, highlight, parse
 
 Order = Literal["relevance", "newest"]
+
+DEFAULT_CAP = 1000
+PAGE_SIZE = 50
 
 
 # --- filters and results ----------------------------------------------------------------------
@@ -129,3 +130,88 @@ def scoped(viewer: Viewer, filters: Filters) -> QuerySet[Insight]:
             | Q(tags__contains=" " + tag + " ")
         )
     return qs
+
+
+# What a result shows: the whole insight (a deferred field would cost a query per hit), and
+# of its session, step and customer what the page and the API show or link with.
+_ROW_FIELDS = (
+    *(f.name for f in Insight._meta.concrete_fields),
+    "session__title",
+    "session__program",
+    "session__workspace",
+    "step__title",
+    "step__position",
+    "step__scenario",
+    "customer__name",
+    "customer__segment",
+)
+
+
+def search(
+    viewer: Viewer,
+    q: str = "",
+    *,
+    filters: Filters | None = None,
+    page: int = 1,
+    page_size: int = PAGE_SIZE,
+    cap: int = DEFAULT_CAP,
+) -> Results:
+    """One page of the insights the viewer may see that match ``q`` and ``filters``.
+
+    Guarantees: only insights in the viewer's ``insight.view`` scope; candidates only when
+    asked, never discarded or merged ones; at most ``cap`` + 1 matches counted; relevance
+    order under the cap, newest first otherwise (and always without a query); at most three
+    queries whatever the page shows. Raises ValidationFailed (field ``q``) for an over-long
+    query; no other input raises.
+    """
+    filters = filters or Filters()
+    query = parse(q)
+    page = max(1, page)
+    offset = (page - 1) * page_size
+    limit = page_size + 1  # one more: is there a next page?
+    matches = scoped(viewer, filters)
+    if query:
+        matches = matches.filter(Matches(query))
+    newest = matches.order_by("-pk").values_list("pk", flat=True)
+    # One walk, newest first, that stops after cap + 1 matches: it is the capped count and,
+    # for a common term or no query, already the first pages.
+    walked = list(newest[: cap + 1])
+    count = len(walked)
+    order: Order = "relevance" if query and count <= cap else "newest"
+    if order == "newest" and offset + limit > count > cap:
+        ids = list(newest[offset : offset + limit])
+    elif order == "relevance" and count > 1 and offset < count:
+        # Few enough matches to rank them all: the ones just walked.
+        ranked = Insight.objects.filter(pk__in=walked).annotate(rank=Rank(query))
+        ids = list(ranked.order_by("-rank", "-pk").values_list("pk", flat=True)[offset:][:limit])
+    else:
+        ids = walked[offset : offset + limit]
+    has_next = len(ids) > page_size
+    ids = ids[:page_size]
+    rows = Insight.objects.select_related("session", "step", "customer").only(*_ROW_FIELDS)
+    found = {i.pk: i for i in rows.filter(pk__in=ids)} if ids else {}
+    notes = []
+    if query.dropped:
+        notes.append(
+            f"Only the first {MAX_TERMS} words and phrases were searched for; "
+            f"{query.dropped} more were left out."
+        )
+    capped = count > cap
+    if capped and query:
+        notes.append(
+            f"These words match more than {cap:,} insights, so the newest come first. "
+            "Add a word or a filter to rank by relevance."
+        )
+    return Results(
+        query=query,
+        filters=filters,
+        hits=[Hit(insight=found[i], query=query) for i in ids if i in found],
+        count=count,
+        capped=capped,
+        cap=cap,
+        order=order,
+        page=page,
+        page_size=page_size,
+        has_next=has_next,
+        notes=notes,
+    )
