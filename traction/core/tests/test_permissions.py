@@ -59,7 +59,7 @@ def test_rule_with_own_scope_needs_an_own_filter():
 
 def test_own_filters_read_no_rows(cast, django_assert_num_queries):
     # Every rule's "own" filter is a Q built from the viewer's ids, never from rows read
-    # now: search caches a compiled scope per viewer on that promise (insights/search).
+    # now: scoping a query adds no query of its own.
     from django.db.models import Q
 
     rules = [r for r in permissions.registry.rules.values() if r.own is not None]

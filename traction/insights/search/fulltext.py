@@ -96,11 +96,16 @@ class Rank(_FullText):
     ) -> SQL:
         pk = self._columns(compiler, connection)[0]
         fts = connection.ops.quote_name(FTS_TABLE)
-        # bm25 is lower for better matches; one indexed lookup per ranked row.
-        return (
-            f"(SELECT -bm25({fts}) FROM {fts} WHERE {fts} MATCH %s AND rowid = {pk})",  # noqa: S608
-            (self.query.fts5(),),
+        # Every match is scored in one pass of the index (bm25: lower is better), and each
+        # ranked row looks its score up by id. ``LIMIT -1`` (no limit) keeps SQLite from
+        # flattening the subquery into one FTS query per ranked row, which redoes the whole
+        # match (a prefix's merge included) each time: 1 ms a row for a word in 15,000 rows.
+        scores = (
+            f"SELECT rowid AS id, -bm25({fts}) AS score FROM {fts} "  # noqa: S608 -- names only
+            f"WHERE {fts} MATCH %s LIMIT -1"
         )
+        sql = f"(SELECT score FROM ({scores}) WHERE id = {pk})"  # noqa: S608 -- names only
+        return sql, (self.query.fts5(),)
 
     def as_postgresql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
