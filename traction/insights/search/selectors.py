@@ -183,7 +183,8 @@ def search(
     elif order == "relevance" and count > 1 and offset < count:
         # Few enough matches to rank them all: the ones just walked.
         ranked = Insight.objects.filter(pk__in=walked).annotate(rank=Rank(query))
-        ids = list(ranked.order_by("-rank", "-pk").values_list("pk", flat=True)[offset:][:limit])
+        ranked = ranked.order_by("-rank", "-pk")
+        ids = list(ranked.values_list("pk", flat=True)[offset : offset + limit])
     else:
         ids = walked[offset : offset + limit]
     has_next = len(ids) > page_size
