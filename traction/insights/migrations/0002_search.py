@@ -2,9 +2,9 @@
 
 SQLite: an FTS5 *external-content* table over ``insights_insight`` (it stores only the
 index, not a second copy of the text), kept in sync by triggers, and filled from the rows
-already there. PostgreSQL: a GIN index on the very expression ``search.PG_VECTOR`` that the
-search query uses (an expression index is used only for that exact expression). Other
-vendors: nothing; search then falls back to the plain listing (see ``search/engine.py``).
+already there. PostgreSQL: a GIN index on the very expression ``search.index.PG_VECTOR`` that
+the search query uses (an expression index is used only for that exact expression). Other
+vendors: nothing; search then matches word by word without an index (``search/fulltext.py``).
 
 Both vendors also get an index on (workspace, status): the listing without a query walks
 it newest first instead of sorting every row of the workspace.
