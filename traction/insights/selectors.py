@@ -6,10 +6,28 @@ Search lives in ``search/`` and voting results in ``ranking.py``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 
 from traction.core import permissions
 from traction.core.errors import NotFound
@@ -275,11 +293,25 @@ ROW_LABELS = {
 }
 
 
+class Cards(list[Insight]):
+    """Some cards of a longer list: the ``total`` in the list, of which ``more`` are not
+    shown (a board cell shows its top cards, the rest is a link to the whole list)."""
+
+    def __init__(self, cards: Iterable[Insight] = (), *, step_id: int | None = None) -> None:
+        super().__init__(cards)
+        self.step_id = step_id
+        self.total = len(self)
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self))
+
+
 @dataclass
 class GridRow:
     kind: str
     label: str
-    cells: list[list[Insight]]  # one list of cards per step, in step order
+    cells: list[Cards]  # one list of cards per step, in step order
 
 
 @dataclass
@@ -287,9 +319,9 @@ class Grid:
     scenario: Scenario
     steps: list[Step]
     rows: list[GridRow]
-    outcome: list[Insight] = field(default_factory=list)  # captured as outcome or context
-    context: list[Insight] = field(default_factory=list)
-    unplaced: list[Insight] = field(default_factory=list)  # grid kinds without a step
+    outcome: Cards = field(default_factory=Cards)  # captured as outcome or context
+    context: Cards = field(default_factory=Cards)
+    unplaced: Cards = field(default_factory=Cards)  # grid kinds without a step
     max_dots: int = 0
 
     def heat(self, card: Insight) -> int:
@@ -313,7 +345,7 @@ def grid(scenario: Scenario, cards: list[Insight] | None = None) -> Grid:
             .order_by("created_at", "id")
         )
     column = {s.pk: n for n, s in enumerate(steps)}
-    by_kind: dict[str, list[list[Insight]]] = defaultdict(lambda: [[] for _ in steps])
+    by_kind: dict[str, list[Cards]] = defaultdict(lambda: [Cards(step_id=s.pk) for s in steps])
     result = Grid(scenario=scenario, steps=steps, rows=[])
     for card in cards:
         if card.internal:  # listed apart: never part of the customers' map
@@ -330,4 +362,136 @@ def grid(scenario: Scenario, cards: list[Insight] | None = None) -> Grid:
             else:
                 result.unplaced.append(card)
     result.rows = [GridRow(kind=k, label=ROW_LABELS[k], cells=by_kind[k]) for k in GRID_KINDS]
+    for cards_ in [result.outcome, result.context, result.unplaced]:
+        cards_.total = len(cards_)
+    for row in result.rows:
+        for cell in row.cells:
+            cell.total = len(cell)
     return result
+
+
+# --- the board: each cell's top cards and its count, in a constant number of queries ---------
+
+# How many cards a cell (or a list beside the grid) of the board shows; the rest are a link
+# to the cell's own page, which lists them all, a page at a time.
+BOARD_TOP = 5
+CELL_PAGE = 50
+
+# The lists of a board, beside its grid cells (``cell``: a step and a grid kind).
+LISTS = ("outcome", "context", "unplaced", "others", "internal")
+
+
+def _section(scenario_id: int | None) -> Case:
+    """Where a card of the session sits on the board of ``scenario_id``: a grid ``cell``,
+    one of ``LISTS``, or ``elsewhere`` (another scenario's card: not on this board)."""
+    if scenario_id is None:
+        return Case(
+            When(internal=True, then=Value("internal")),
+            default=Value("others"),
+            output_field=CharField(),
+        )
+    here = Q(scenario_id=scenario_id, internal=False)
+    return Case(
+        When(internal=True, then=Value("internal")),
+        When(here & Q(kind=InsightKind.OUTCOME), then=Value("outcome")),
+        When(here & Q(kind=InsightKind.CONTEXT), then=Value("context")),
+        When(here & Q(kind__in=GRID_KINDS, step__isnull=False), then=Value("cell")),
+        When(here & Q(kind__in=GRID_KINDS), then=Value("unplaced")),
+        When(here | Q(scenario__isnull=True), then=Value("others")),
+        default=Value("elsewhere"),
+        output_field=CharField(),
+    )
+
+
+@dataclass
+class Board:
+    """What the board shows of a session: the chosen scenario's grid (each cell its top
+    cards, with its total), the other customer input and the internal remarks, likewise."""
+
+    grid: Grid | None
+    others: Cards
+    internal: Cards
+    total: int  # every accepted card of the session the viewer may see
+
+
+def board(
+    viewer: Viewer, session: Session, scenario: Scenario | None, *, top: int = BOARD_TOP
+) -> Board:
+    """The board of ``scenario`` (None: a session without scenarios): in each cell and list
+    the ``top`` cards by dots, then the newest (shown in capture order), and how many the
+    cell holds in all. One query for the cards and their counts (window functions over the
+    session's visible cards), one for their merged contributors: the same two however many
+    cards the session holds."""
+    sid = scenario.pk if scenario else None
+    partition = [F("section"), F("cell_step"), F("cell_kind")]
+    qs = (
+        session_insights(viewer, session)
+        .annotate(section=_section(sid))
+        .annotate(
+            cell_step=Case(
+                When(section="cell", then=F("step_id")), default=None, output_field=IntegerField()
+            ),
+            cell_kind=Case(
+                When(section="cell", then=F("kind")), default=Value(""), output_field=CharField()
+            ),
+        )
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=partition,
+                order_by=[
+                    F("dot_count").desc(nulls_last=True),
+                    F("created_at").desc(),
+                    F("id").desc(),
+                ],
+            ),
+            in_section=Window(Count("id"), partition_by=partition),
+            map_dots=Window(
+                Max("dot_count"),
+                partition_by=[Case(When(scenario_id=sid, internal=False, then=Value(1)))],
+            ),
+        )
+        .filter(rank__lte=top)
+    )
+    cards = list(qs)
+    totals = {(c.section, c.cell_step, c.cell_kind): c.in_section for c in cards}
+    result = Board(
+        grid=None,
+        others=Cards(c for c in cards if c.section == "others"),
+        internal=Cards(c for c in cards if c.section == "internal"),
+        total=sum(totals.values()),
+    )
+    result.others.total = totals.get(("others", None, ""), 0)
+    result.internal.total = totals.get(("internal", None, ""), 0)
+    if scenario is not None:
+        on_map = [c for c in cards if c.section in ("cell", *LISTS[:3])]
+        g = result.grid = grid(scenario, on_map)
+        for name in LISTS[:3]:
+            getattr(g, name).total = totals.get((name, None, ""), 0)
+        for row in g.rows:
+            for cell in row.cells:
+                cell.total = totals.get(("cell", cell.step_id, row.kind), 0)
+        g.max_dots = max(
+            (c.map_dots or 0 for c in cards if c.scenario_id == sid and not c.internal),
+            default=0,
+        )
+    return result
+
+
+def board_cell(
+    viewer: Viewer,
+    session: Session,
+    scenario: Scenario | None,
+    *,
+    step: Step | None = None,
+    kind: str = "",
+    list_name: str = "",
+) -> QuerySet[Insight]:
+    """Every card of one cell of the board (``step`` and a grid ``kind``) or of one of its
+    ``LISTS``, in capture order: what the cell's "N more" opens."""
+    qs = session_insights(viewer, session).annotate(
+        section=_section(scenario.pk if scenario else None)
+    )
+    if step is not None:
+        return qs.filter(section="cell", step=step, kind=kind)
+    return qs.filter(section=list_name)
