@@ -16,7 +16,6 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
-    Max,
     OuterRef,
     Prefetch,
     Q,
@@ -446,10 +445,6 @@ def board(
                 ],
             ),
             in_section=Window(Count("id"), partition_by=partition),
-            map_dots=Window(
-                Max("dot_count"),
-                partition_by=[Case(When(scenario_id=sid, internal=False, then=Value(1)))],
-            ),
         )
         .filter(rank__lte=top)
     )
@@ -464,6 +459,8 @@ def board(
     result.others.total = totals.get(("others", None, ""), 0)
     result.internal.total = totals.get(("internal", None, ""), 0)
     if scenario is not None:
+        # The heat's scale (``max_dots``) is exact from the shown cards alone: the most-voted
+        # card of each cell and list ranks first there, so it is always shown.
         on_map = [c for c in cards if c.section in ("cell", *LISTS[:3])]
         g = result.grid = grid(scenario, on_map)
         for name in LISTS[:3]:
@@ -471,10 +468,6 @@ def board(
         for row in g.rows:
             for cell in row.cells:
                 cell.total = totals.get(("cell", cell.step_id, row.kind), 0)
-        g.max_dots = max(
-            (c.map_dots or 0 for c in cards if c.scenario_id == sid and not c.internal),
-            default=0,
-        )
     return result
 
 
