@@ -48,17 +48,54 @@ CANDIDATES = 500  # waiting for review in the big session
 SMALL = 1_000  # the workspace's size for the empty session's first measurement
 REPS = 31
 WARM_UP = 3
+PAGE_BUDGET_MS = 20_000  # per page and measurement: fewer runs of a page that takes seconds
 P95_GOAL_MS = 300.0
 BYTES_GOAL = 1_000_000
 STEPS = ["Find us", "Sign up", "Set up", "First invoice", "Pay", "Renew"]
 CONTACTS = 8
 FILLER_SESSIONS = 20
-WORDS = (
-    "invoice billing approval onboarding dashboard report export import renewal contract "
-    "support ticket escalation pricing discount seat licence integration calendar reminder "
-    "payment card transfer refund audit security login password team admin permission "
-    "mobile offline sync spreadsheet template workflow deadline forecast budget"
-).split()
+WORDS = [
+    "invoice",
+    "billing",
+    "approval",
+    "onboarding",
+    "dashboard",
+    "report",
+    "export",
+    "import",
+    "renewal",
+    "contract",
+    "support",
+    "ticket",
+    "escalation",
+    "pricing",
+    "discount",
+    "seat",
+    "licence",
+    "integration",
+    "calendar",
+    "reminder",
+    "payment",
+    "card",
+    "transfer",
+    "refund",
+    "audit",
+    "security",
+    "login",
+    "password",
+    "team",
+    "admin",
+    "permission",
+    "mobile",
+    "offline",
+    "sync",
+    "spreadsheet",
+    "template",
+    "workflow",
+    "deadline",
+    "forecast",
+    "budget",
+]
 # (kind, share of the big session's accepted cards, on a step?)
 MIX = [
     ("moment_of_truth", 0.12, True),
@@ -285,11 +322,17 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
+def response_ms(client: Any, path: str) -> float:
+    t0 = time.perf_counter()
+    client.get(path)
+    return (time.perf_counter() - t0) * 1000
+
+
 def _measure(clients: dict[str, Any], path: str, reps: int) -> Figures:
     from django.db import connection
 
     client = clients["api" if path.startswith("/api/") else "web"]
-    for _ in range(WARM_UP):
+    for _ in range(WARM_UP if response_ms(client, path) < 1000 else 0):
         client.get(path)
     executed: list[str] = []
 
@@ -300,11 +343,13 @@ def _measure(clients: dict[str, Any], path: str, reps: int) -> Figures:
     # The documented hook around every query (not the debug log, which a request resets).
     with connection.execute_wrapper(count):
         response = client.get(path)
-    times = []
+    times: list[float] = []
     for _ in range(reps):
         t0 = time.perf_counter()
         client.get(path)
         times.append((time.perf_counter() - t0) * 1000)
+        if sum(times) > PAGE_BUDGET_MS and len(times) >= 3:
+            break  # a page seconds long: its p95 is plain after a few runs
     return Figures(
         median_ms=statistics.median(times),
         p95_ms=_p95(times),

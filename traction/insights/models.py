@@ -243,7 +243,11 @@ class Insight(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["workspace", "kind"], name="insight_ws_kind"),
-            models.Index(fields=["session", "status"], name="insight_session_status"),
+            # Session first, then the capture order: a session's cards (and an empty
+            # session's count) are read from this index whatever the workspace's size.
+            models.Index(
+                fields=["session", "status", "created_at"], name="insight_session_status_time"
+            ),
             models.Index(fields=["workspace", "customer"], name="insight_ws_customer"),
         ]
 
