@@ -6,7 +6,7 @@ Search lives in ``search/`` and voting results in ``ranking.py``.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -212,6 +212,7 @@ def insights(
     session_id: int | None = None,
     status: str | None = InsightStatus.ACCEPTED,
     kind: str = "",
+    step: int | None = None,
     internal: bool | None = None,
 ) -> QuerySet[Insight]:
     qs = rules.visible_insights(viewer, Insight.objects.all())
@@ -221,6 +222,8 @@ def insights(
         qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(kind=kind)
+    if step is not None:
+        qs = qs.filter(step_id=step)
     if internal is not None:
         qs = qs.filter(internal=internal)
     qs = qs.select_related("step", "scenario", "customer").order_by("created_at", "id")
@@ -331,7 +334,7 @@ class Grid:
         return max(1, round(4 * dots / self.max_dots))
 
 
-def grid(scenario: Scenario, cards: list[Insight] | None = None) -> Grid:
+def grid(scenario: Scenario, cards: Sequence[Insight] | None = None) -> Grid:
     """The scenario as a journey grid: steps as columns; moments of truth, issues, ideas and
     customer metrics as rows; each card with its dots (``dot_count``). Internal remarks are
     left out: the map is the customers'."""

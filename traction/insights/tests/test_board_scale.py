@@ -4,6 +4,7 @@ cell a page at a time; the board's query count does not grow with the session's 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from datetime import timedelta
 
 import pytest
@@ -213,3 +214,54 @@ def test_the_board_costs_the_same_queries_at_10_and_at_200_cards(room: Room) -> 
     assert len(at_200) == len(at_10)
     # The cards and their counts are one query, their merged contributors a second.
     assert sum("ROW_NUMBER()" in sql for sql in at_200) == 1
+
+
+# --- the API: the map with its counts, and a whole cell a page at a time ----------------------
+
+
+def test_the_api_map_gives_each_cell_its_top_cards_and_total(
+    room: Room, api_client_for: Callable[[str], Client]
+) -> None:
+    billing = room.steps[1]
+    made = cards(room, 8, step=billing, text="Billing issue")
+    vote(room, made[3], 2)
+    cards(room, 3, kind="quote", text="Quote")
+    response = api_client_for("observer").get(f"/api/v1/scenarios/{room.scenario.pk}/map?top=2")
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert [s["id"] for s in body["steps"]] == [s.pk for s in room.steps]
+    assert body["max_dots"] == 2
+    cells = {(c["step_id"], c["kind"]): c for c in body["cells"]}
+    assert len(cells) == 3 * 4
+    cell = cells[(billing.pk, "issue")]
+    assert cell["total"] == 8
+    assert [(c["text"], c["dots"]) for c in cell["cards"]] == [
+        ("Billing issue 003", 2),
+        ("Billing issue 007", 0),
+    ]
+    assert cells[(billing.pk, "idea")] == {
+        "step_id": billing.pk,
+        "kind": "idea",
+        "total": 0,
+        "cards": [],
+    }
+    lists = {x["name"]: x for x in body["lists"]}
+    assert list(lists) == ["outcome", "context", "unplaced", "others", "internal"]
+    assert lists["others"]["total"] == 3
+    assert [c["text"] for c in lists["others"]["cards"]] == ["Quote 001", "Quote 002"]
+    whole = api_client_for("observer").get(
+        f"/api/v1/sessions/{room.session.pk}/insights",
+        {"step": billing.pk, "kind": "issue", "internal": "false", "page_size": 5, "page": 2},
+    )
+    assert whole.status_code == 200
+    assert whole.json()["count"] == 8
+    assert [i["text"] for i in whole.json()["items"]] == [
+        f"Billing issue {i:03d}" for i in (5, 6, 7)
+    ]
+
+
+def test_the_api_map_refuses_more_than_fifty_cards_a_cell(
+    room: Room, api_client_for: Callable[[str], Client]
+) -> None:
+    response = api_client_for("facilitator").get(f"/api/v1/scenarios/{room.scenario.pk}/map?top=51")
+    assert response.status_code == 422
