@@ -265,3 +265,42 @@ def test_the_api_map_refuses_more_than_fifty_cards_a_cell(
 ) -> None:
     response = api_client_for("facilitator").get(f"/api/v1/scenarios/{room.scenario.pk}/map?top=51")
     assert response.status_code == 422
+
+
+# --- the session's index ----------------------------------------------------------------------
+
+
+def _plans_of_session_reads(run: Callable[[], object]) -> list[tuple[str, list[str]]]:
+    """What SQLite's planner does for each query ``run`` makes that picks a session's cards."""
+    with CaptureQueriesContext(connection) as ctx:
+        run()
+    found = []
+    with connection.cursor() as cursor:
+        for q in ctx.captured_queries:
+            if '"insights_insight"."session_id" =' in q["sql"]:
+                cursor.execute("EXPLAIN QUERY PLAN " + q["sql"])
+                found.append((q["sql"], [str(row[3]) for row in cursor.fetchall()]))
+    return found
+
+
+def test_a_sessions_reads_use_the_session_index_not_the_workspaces(room: Room) -> None:
+    """Every session-scoped read also filters on the workspace (the policy's wall); SQLite's
+    planner, without statistics, must still walk the session's index, so an empty session's
+    pages cost the same in any workspace. (PostgreSQL chooses by its statistics of a full
+    table: see the plans bench/session10k.py prints.)"""
+    if connection.vendor != "sqlite":
+        pytest.skip("PostgreSQL's plans depend on the statistics of a full table")
+    cards(room, 3, step=room.steps[0])
+    fran = room.cast.viewer("facilitator")
+    client = client_for(room)
+    reads = [
+        *_plans_of_session_reads(lambda: selectors.session_summary(fran, room.session)),
+        *_plans_of_session_reads(lambda: client.get(url("board", room.session.pk))),
+        *_plans_of_session_reads(lambda: client.get(url("review", room.session.pk))),
+    ]
+    assert len(reads) >= 4
+    for sql, plan in reads:
+        walked = [line for line in plan if re.match(r"(SEARCH|SCAN) insights_insight\b", line)]
+        assert walked, (sql, plan)
+        for line in walked:
+            assert "USING INDEX insight_session_status_time (session_id=?" in line, (sql, plan)
