@@ -178,7 +178,7 @@ class InsightOut(Schema):
 
 
 class MapParams(FilterSchema):
-    top: int = Field(BOARD_TOP, ge=0, le=50, description="Cards shown per cell and list.")
+    top: int = Field(BOARD_TOP, ge=1, le=50, description="Cards shown per cell and list.")
 
 
 class MapCardOut(InsightOut):

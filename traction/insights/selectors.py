@@ -197,11 +197,20 @@ def step(viewer: Viewer, step_id: int, action: str = "insight.view") -> Step:
     return found
 
 
-def _with_contributors(viewer: Viewer, qs: QuerySet[Insight]) -> QuerySet[Insight]:
+def _with_contributors(
+    viewer: Viewer, qs: QuerySet[Insight], session: Session | None = None
+) -> QuerySet[Insight]:
     """Each card with ``visible_merged``: the insights merged into it the viewer may see
-    (a merged card's other contributors, each with their own speaker and organisation)."""
+    (a merged card's other contributors, each with their own speaker and organisation).
+
+    A merged insight has the status ``merged`` and its card's session (insights merge within
+    a session): said in the query, the cards of one ``session`` find theirs through the
+    session's index rather than walking the workspace's."""
+    merged = Insight.objects.filter(status=InsightStatus.MERGED)
+    if session is not None:
+        merged = merged.filter(session=session)
     merged = rules.visible_insights(
-        viewer, Insight.objects.select_related("customer").order_by("created_at", "id")
+        viewer, merged.select_related("customer").order_by("created_at", "id")
     )
     return qs.prefetch_related(Prefetch("merged", queryset=merged, to_attr="visible_merged"))
 
@@ -269,6 +278,7 @@ def session_insights(
         .select_related("step", "customer")
         .annotate(dot_count=dot_totals())
         .order_by("created_at", "id"),
+        session,
     )
 
 
@@ -383,6 +393,13 @@ CELL_PAGE = 50
 LISTS = ("outcome", "context", "unplaced", "others", "internal")
 
 
+def _on_grid(scenario_id: int | None) -> Q:
+    """A card in a cell of the grid of ``scenario_id``: a customer's grid kind on a step."""
+    if scenario_id is None:
+        return Q(pk__in=[])
+    return Q(scenario_id=scenario_id, internal=False, kind__in=GRID_KINDS, step__isnull=False)
+
+
 def _section(scenario_id: int | None) -> Case:
     """Where a card of the session sits on the board of ``scenario_id``: a grid ``cell``,
     one of ``LISTS``, or ``elsewhere`` (another scenario's card: not on this board)."""
@@ -395,9 +412,9 @@ def _section(scenario_id: int | None) -> Case:
     here = Q(scenario_id=scenario_id, internal=False)
     return Case(
         When(internal=True, then=Value("internal")),
+        When(_on_grid(scenario_id), then=Value("cell")),
         When(here & Q(kind=InsightKind.OUTCOME), then=Value("outcome")),
         When(here & Q(kind=InsightKind.CONTEXT), then=Value("context")),
-        When(here & Q(kind__in=GRID_KINDS, step__isnull=False), then=Value("cell")),
         When(here & Q(kind__in=GRID_KINDS), then=Value("unplaced")),
         When(here | Q(scenario__isnull=True), then=Value("others")),
         default=Value("elsewhere"),
@@ -420,21 +437,25 @@ def board(
     viewer: Viewer, session: Session, scenario: Scenario | None, *, top: int = BOARD_TOP
 ) -> Board:
     """The board of ``scenario`` (None: a session without scenarios): in each cell and list
-    the ``top`` cards by dots, then the newest (shown in capture order), and how many the
-    cell holds in all. One query for the cards and their counts (window functions over the
-    session's visible cards), one for their merged contributors: the same two however many
-    cards the session holds."""
+    the ``top`` cards (at least one) by dots, then the newest, shown in capture order, and
+    how many the cell holds in all.
+
+    Three queries however many cards the session holds: the ranking (window functions over
+    the ids, places and dots of the session's visible cards: narrow rows, so the sort stays
+    small), the shown cards in full, and their merged contributors."""
     sid = scenario.pk if scenario else None
+    on_grid = _on_grid(sid)
     partition = [F("section"), F("cell_step"), F("cell_kind")]
-    qs = (
-        session_insights(viewer, session)
-        .annotate(section=_section(sid))
+    ranked = (
+        rules.visible_insights(viewer, Insight.objects.all())
+        .filter(session=session, status=InsightStatus.ACCEPTED)
+        .annotate(dot_count=dot_totals(), section=_section(sid))
         .annotate(
             cell_step=Case(
-                When(section="cell", then=F("step_id")), default=None, output_field=IntegerField()
+                When(on_grid, then=F("step_id")), default=None, output_field=IntegerField()
             ),
             cell_kind=Case(
-                When(section="cell", then=F("kind")), default=Value(""), output_field=CharField()
+                When(on_grid, then=F("kind")), default=Value(""), output_field=CharField()
             ),
         )
         .annotate(
@@ -449,14 +470,21 @@ def board(
             ),
             in_section=Window(Count("id"), partition_by=partition),
         )
-        .filter(rank__lte=top)
+        .filter(rank__lte=max(1, top))
+        .order_by()
+        .values_list("pk", "section", "cell_step", "cell_kind", "in_section", "rank")
     )
-    cards = list(qs)
-    totals = {(c.section, c.cell_step, c.cell_kind): c.in_section for c in cards}
+    place: dict[int, str] = {}
+    totals: dict[tuple[str, int | None, str], int] = {}
+    for pk, section, cell_step, cell_kind, in_section, rank in ranked:
+        totals[(section, cell_step, cell_kind)] = in_section
+        if rank <= top:
+            place[pk] = section
+    cards = list(session_insights(viewer, session).filter(pk__in=list(place)))
     result = Board(
         grid=None,
-        others=Cards(c for c in cards if c.section == "others"),
-        internal=Cards(c for c in cards if c.section == "internal"),
+        others=Cards(c for c in cards if place[c.pk] == "others"),
+        internal=Cards(c for c in cards if place[c.pk] == "internal"),
         total=sum(totals.values()),
     )
     result.others.total = totals.get(("others", None, ""), 0)
@@ -464,7 +492,7 @@ def board(
     if scenario is not None:
         # The heat's scale (``max_dots``) is exact from the shown cards alone: the most-voted
         # card of each cell and list ranks first there, so it is always shown.
-        on_map = [c for c in cards if c.section in ("cell", *LISTS[:3])]
+        on_map = [c for c in cards if place[c.pk] in ("cell", *LISTS[:3])]
         g = result.grid = grid(scenario, on_map)
         for name in LISTS[:3]:
             getattr(g, name).total = totals.get((name, None, ""), 0)

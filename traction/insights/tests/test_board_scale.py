@@ -212,7 +212,7 @@ def test_the_board_costs_the_same_queries_at_10_and_at_200_cards(room: Room) -> 
     assert Insight.objects.filter(session=room.session).count() == 10 + 3 * 4 * 14 + 20
     at_200 = _board_queries(room, client)
     assert len(at_200) == len(at_10)
-    # The cards and their counts are one query, their merged contributors a second.
+    # One query ranks the cards and counts each cell (then the shown cards are read whole).
     assert sum("ROW_NUMBER()" in sql for sql in at_200) == 1
 
 
