@@ -206,11 +206,11 @@ def _with_contributors(
     A merged insight has the status ``merged`` and its card's session (insights merge within
     a session): said in the query, the cards of one ``session`` find theirs through the
     session's index rather than walking the workspace's."""
-    merged = Insight.objects.filter(status=InsightStatus.MERGED)
+    sources: QuerySet[Insight] = Insight.objects.filter(status=InsightStatus.MERGED)
     if session is not None:
-        merged = merged.filter(session=session)
+        sources = sources.filter(session=session)
     merged = rules.visible_insights(
-        viewer, merged.select_related("customer").order_by("created_at", "id")
+        viewer, sources.select_related("customer").order_by("created_at", "id")
     )
     return qs.prefetch_related(Prefetch("merged", queryset=merged, to_attr="visible_merged"))
 
