@@ -22,6 +22,7 @@ from traction.accounts.forms import apply_domain_errors
 from traction.core import guard, permissions
 from traction.core.errors import DomainError, ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.web import render_page
 from traction.insights import quick, rules, selectors, services
 from traction.insights.forms import (
     MAX_VERSION,
@@ -107,8 +108,8 @@ LIST_TITLES = {
 @require_GET
 def board_cell(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """Every card of one cell of the board (``?scenario=&step=&kind=``) or of one of its lists
-    (``?scenario=&list=``), a page at a time: what a cell's "N more" opens. With htmx (the
-    pagination inside the list): the list alone."""
+    (``?scenario=&list=``), a page at a time: what a cell's "N more" opens. With htmx: the
+    list alone (the page's own links are boosted: they take the list from the whole page)."""
     session = selectors.session_for(viewer, session_id)
     scenarios = selectors.scenarios(session)
     raw_scenario = request.GET.get("scenario", "")
@@ -146,10 +147,7 @@ def board_cell(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRes
         "query": query.urlencode(),
         "can_capture": permissions.can(viewer, "insight.capture", session),
     }
-    template = "insights/board_cell.html"
-    if request.headers.get("HX-Request") == "true" and request.headers.get("HX-Target") == "cell":
-        template += "#cell"
-    return render(request, template, context)
+    return render_page(request, "insights/board_cell.html", context, partial="cell")
 
 
 @workspace_view
