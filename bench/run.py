@@ -408,9 +408,10 @@ Written by `make bench` (bench/run.py); do not edit by hand.
   the ranking page and `GET /api/v1/sessions/{{id}}/voting/results`, the voting room and the
   search page filtered to the session; median and p95 of up to {session10k_reps} requests,
   the response's size and its SQL queries. The **baseline** is an empty session's same page
-  when the workspace held 1,000 insights and again at {session10k_rows:,}; the ratio is
-  p95 at {session10k_rows:,} ÷ p95 at 1,000 (1.0: the empty session does not pay for the
-  workspace). Printed with the plans of the session-scoped reads (bench/session10k.py).
+  in a workspace of 1,000 insights and in the one of {session10k_rows:,}, alternated request
+  by request; the ratio is p95 at {session10k_rows:,} ÷ p95 at 1,000 (1.0: the empty session
+  does not pay for the workspace). Printed with the plans of the session-scoped reads
+  (bench/session10k.py).
 
 """
 

@@ -16,9 +16,10 @@ session page, the map, the review queue, the ranking page and its API
 search page filtered to the session. For each: median and p95 over ``--reps`` requests after
 a warm-up, the response's size, and its SQL queries (counted on one more request).
 
-The empty session's pages are measured twice: when the workspace holds 1,000 insights and
-again at 1,000,000. Its cost must not grow with the workspace (its queries read the
-session's index, not the workspace's); the ratio column is p95 at 1,000,000 ÷ p95 at 1,000.
+The baseline is an empty session (planned, nothing captured) in each of two workspaces, one
+of 1,000 insights and the big one, their pages alternated request by request (A B A B) in
+the same run: its cost must not grow with the workspace (its queries read the session's
+index, not the workspace's); the ratio column is p95 at 1,000,000 ÷ p95 at 1,000.
 
 Standalone: ``.venv/bin/python -m bench.session10k [--rows N] [--session-rows N] [--reps N]``
 prints the table (``--rows 100000`` for a quick run while developing).
@@ -124,8 +125,8 @@ class World:
     contacts: list[Any]
 
 
-def _world() -> World:
-    """The workspace, its people and sessions, through the services (no insight yet)."""
+def _world(slug: str = "bench-10k") -> World:
+    """A workspace, its people and sessions, through the services (no insight yet)."""
     from traction.accounts import services as accounts
     from traction.core import audit
     from traction.core.permissions import Role, Viewer
@@ -136,9 +137,9 @@ def _world() -> World:
 
     with audit.channel("system"):
         admin = accounts.create_user(
-            email="admin@s10k.example", full_name="Bench Admin", password=None
+            email=f"admin@{slug}.example", full_name="Bench Admin", password=None
         )
-        workspace = accounts.create_workspace(name="Bench 10k", admin=admin, slug="bench-10k")
+        workspace = accounts.create_workspace(name=slug, admin=admin, slug=slug)
         viewer = Viewer(user=admin, workspace_id=workspace.pk, role=Role.ADMIN)
         program = program_services.create_program(viewer, name="Billing", goal="Measure.")
         start = dt.datetime(2027, 3, 1, 9, tzinfo=dt.UTC)
@@ -164,7 +165,7 @@ def _world() -> World:
                 viewer,
                 customer=customer,
                 name=f"Contact {n}",
-                email=f"contact{n}@s10k.example",
+                email=f"contact{n}@{slug}.example",
                 consent_to_contact=True,
             )
             # The admin is the customer's account owner: her own request is approved at once.
@@ -322,17 +323,15 @@ def _p95(values: list[float]) -> float:
     return ordered[min(len(ordered) - 1, round(0.95 * (len(ordered) - 1)))]
 
 
-def response_ms(client: Any, path: str) -> float:
-    t0 = time.perf_counter()
-    client.get(path)
-    return (time.perf_counter() - t0) * 1000
-
-
-def _measure(clients: dict[str, Any], path: str, reps: int) -> Figures:
+def _first(client: Any, path: str) -> tuple[Any, int, bool]:
+    """Warm the page up; its response and SQL queries (counted on one request), and whether
+    it is seconds long."""
     from django.db import connection
 
-    client = clients["api" if path.startswith("/api/") else "web"]
-    for _ in range(WARM_UP if response_ms(client, path) < 1000 else 0):
+    t0 = time.perf_counter()
+    client.get(path)
+    slow = time.perf_counter() - t0 > 1
+    for _ in range(0 if slow else WARM_UP):
         client.get(path)
     executed: list[str] = []
 
@@ -343,20 +342,35 @@ def _measure(clients: dict[str, Any], path: str, reps: int) -> Figures:
     # The documented hook around every query (not the debug log, which a request resets).
     with connection.execute_wrapper(count):
         response = client.get(path)
-    times: list[float] = []
+    return response, len(executed), slow
+
+
+def _measure(*pages: tuple[Any, str], reps: int) -> list[Figures]:
+    """Each (client, path) of ``pages``, alternated request by request (A B A B …), so a
+    busy neighbour slows them alike; a page seconds long gets a few runs only."""
+    firsts = [_first(client, path) for client, path in pages]
+    times: list[list[float]] = [[] for _ in pages]
     for _ in range(reps):
-        t0 = time.perf_counter()
-        client.get(path)
-        times.append((time.perf_counter() - t0) * 1000)
-        if sum(times) > PAGE_BUDGET_MS and len(times) >= 3:
-            break  # a page seconds long: its p95 is plain after a few runs
-    return Figures(
-        median_ms=statistics.median(times),
-        p95_ms=_p95(times),
-        size=len(response.content),
-        queries=len(executed),
-        status=response.status_code,
-    )
+        for (client, path), mine in zip(pages, times, strict=True):
+            t0 = time.perf_counter()
+            client.get(path)
+            mine.append((time.perf_counter() - t0) * 1000)
+        if sum(map(sum, times)) > PAGE_BUDGET_MS and len(times[0]) >= 3:
+            break  # seconds long: its p95 is plain after a few runs
+    return [
+        Figures(
+            median_ms=statistics.median(mine),
+            p95_ms=_p95(mine),
+            size=len(response.content),
+            queries=queries,
+            status=response.status_code,
+        )
+        for (response, queries, _), mine in zip(firsts, times, strict=True)
+    ]
+
+
+def _client(clients: dict[str, Any], path: str) -> Any:
+    return clients["api" if path.startswith("/api/") else "web"]
 
 
 def _clients(world: World) -> dict[str, Any]:
@@ -410,14 +424,10 @@ def run(args: argparse.Namespace, var_dir: Path) -> list[Row]:
     reps = int(getattr(args, "session10k_reps", REPS))
     rng = random.Random(10)
     t0 = time.monotonic()
+    small_world = _world("bench-10k-small")
     world = _world()
-    print(f"  workspace, people and sessions in {time.monotonic() - t0:.1f} s", flush=True)
-    _grow(world, SMALL, rng)
-    clients = _clients(world)
-    print(f"The empty session's pages at {SMALL:,} insights …", flush=True)
-    empty_small = {
-        name: _measure(clients, p, reps) for name, p in _pages(world, world.empty).items()
-    }
+    print(f"  workspaces, people and sessions in {time.monotonic() - t0:.1f} s", flush=True)
+    _grow(small_world, SMALL, rng)
     print(f"Seeding: {accepted:,} cards in one session, the workspace to {rows:,} …", flush=True)
     _big_session(world, accepted, rng)
     _vote(world, rng)
@@ -429,11 +439,19 @@ def run(args: argparse.Namespace, var_dir: Path) -> list[Row]:
     connection.close()
     gc.collect()
     _explain(world)
-    clients = _clients(world)
-    empty_large = {
-        name: _measure(clients, p, reps) for name, p in _pages(world, world.empty).items()
-    }
-    big = {name: _measure(clients, p, reps) for name, p in _pages(world, world.big).items()}
+    clients, small_clients = _clients(world), _clients(small_world)
+    big, empty_small, empty_large = {}, {}, {}
+    small_pages = _pages(small_world, small_world.empty)
+    for name, path in _pages(world, world.empty).items():
+        print(f"  {name}: the empty sessions at {SMALL:,} and {rows:,}, alternated …", flush=True)
+        empty_small[name], empty_large[name] = _measure(
+            (_client(small_clients, small_pages[name]), small_pages[name]),
+            (_client(clients, path), path),
+            reps=reps,
+        )
+    for name, path in _pages(world, world.big).items():
+        print(f"  {name}: the session of {accepted:,} …", flush=True)
+        [big[name]] = _measure((_client(clients, path), path), reps=reps)
     measured_on = f"{cpu_model()}, {os.cpu_count() or 0} cores, {dt.date.today().isoformat()}"
     out = []
     for name, f in big.items():
