@@ -350,12 +350,19 @@ def _search(args: argparse.Namespace, var_dir: Path) -> list[Row]:
     return search.run(args, var_dir)
 
 
-# Each returns its rows; they run in this order in one prepared database (search last: it
-# seeds a million insights, which would only slow the others down).
+def _session10k(args: argparse.Namespace, var_dir: Path) -> list[Row]:
+    from bench import session10k
+
+    return session10k.run(args, var_dir)
+
+
+# Each returns its rows; they run in this order in one prepared database (search and
+# session-10k last: each seeds a million insights, which would only slow the others down).
 BENCHMARKS = {
     "api-list-customers": _api_list_customers,
     "imports": _imports,
     "search": _search,
+    "session-10k": _session10k,
 }
 
 
@@ -396,6 +403,16 @@ Written by `make bench` (bench/run.py); do not edit by hand.
   same file (the FTS-driven walk within the viewer's scope, the capped count, bm25 under the
   cap, the page's columns; same count and page checked), alternated, as an admin and as a
   core team member of one program (bench/search.py, docs/search.md).
+- **session-10k** — one session with {session10k_session_rows:,} accepted insights (and 500
+  candidates) in a workspace of {session10k_rows:,}, its pages asked in-process through
+  Django's test client as the admin, by path: the session page, the map, the review queue,
+  the ranking page and `GET /api/v1/sessions/{{id}}/voting/results`, the voting room and the
+  search page filtered to the session; median and p95 of up to {session10k_reps} requests,
+  the response's size and its SQL queries. The **baseline** is an empty session's same page
+  in a workspace of 1,000 insights and in the one of {session10k_rows:,}, alternated request
+  by request; the ratio is p95 at {session10k_rows:,} ÷ p95 at 1,000 (1.0: the empty session
+  does not pay for the workspace). Printed with the plans of the session-scoped reads
+  (bench/session10k.py).
 
 """
 
@@ -432,6 +449,9 @@ def main() -> int:
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--search-rows", type=int, default=1_000_000)
     parser.add_argument("--search-reps", type=int, default=61)
+    parser.add_argument("--session10k-rows", type=int, default=1_000_000)
+    parser.add_argument("--session10k-session-rows", type=int, default=10_000)
+    parser.add_argument("--session10k-reps", type=int, default=31)
     parser.add_argument(
         "--only",
         action="append",

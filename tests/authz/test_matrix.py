@@ -426,7 +426,7 @@ ACME_ONLY = [b"Globex", b"Initech", b"Effortless onboarding", b"gina@globex.test
 
 def _run(client: Client, method: str, url: str, data: dict[str, Any] | None, api: bool) -> int:
     if method == "GET":
-        response = client.get(url)
+        response = client.get(url, data)  # GET_data: the query string
     elif api:
         response = client.generic(
             method, url, json.dumps(data or {}), content_type="application/json"

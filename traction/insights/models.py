@@ -243,7 +243,12 @@ class Insight(models.Model):
         ordering = ["created_at", "id"]
         indexes = [
             models.Index(fields=["workspace", "kind"], name="insight_ws_kind"),
-            models.Index(fields=["session", "status"], name="insight_session_status"),
+            # Session first: a session's cards (and an empty session's count) are read from
+            # this index whatever the workspace's size (migration 0008 says why it also
+            # holds the workspace).
+            models.Index(
+                fields=["session", "workspace", "status"], name="insight_session_ws_status"
+            ),
             models.Index(fields=["workspace", "customer"], name="insight_ws_customer"),
         ]
 

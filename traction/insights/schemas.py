@@ -11,6 +11,7 @@ from ninja import Field, Schema
 from traction.core.api import ABSENT, FilterSchema, InputSchema, ObjectId, OneLine, Text
 
 from .models import Insight, InsightKind
+from .selectors import BOARD_TOP
 
 MAX_VERSION = 2**31 - 1  # a version column's largest value (PostgreSQL integer)
 
@@ -176,6 +177,47 @@ class InsightOut(Schema):
         ]
 
 
+class MapParams(FilterSchema):
+    top: int = Field(BOARD_TOP, ge=1, le=50, description="Cards shown per cell and list.")
+
+
+class MapCardOut(InsightOut):
+    dots: int = Field(description="The dots customers gave it.")
+
+    @staticmethod
+    def resolve_dots(obj: Insight) -> int:
+        return getattr(obj, "dot_count", 0) or 0
+
+
+class MapCellOut(Schema):
+    step_id: int
+    kind: Literal["moment_of_truth", "issue", "idea", "customer_metric"]
+    total: int = Field(description="How many cards the cell holds (those you may see).")
+    cards: list[MapCardOut] = Field(
+        description="Its top cards (most dots first, then the newest; at most `top`), in "
+        "capture order. The whole cell, a page at a time: "
+        "`GET /sessions/{session_id}/insights?step=&kind=&internal=false`."
+    )
+
+
+class MapListOut(Schema):
+    name: Literal["outcome", "context", "unplaced", "others", "internal"] = Field(
+        description="outcome and context: the customers' words about them; unplaced: grid "
+        "kinds on no step; others: quotes, questions and what has no scenario; internal: "
+        "internal remarks (never customer input)."
+    )
+    total: int
+    cards: list[MapCardOut]
+
+
+class ScenarioMapOut(Schema):
+    scenario_id: int
+    steps: list[StepOut]
+    max_dots: int = Field(description="The dots of the map's most-voted card.")
+    cells: list[MapCellOut] = Field(description="Step by step, each grid kind in row order.")
+    lists: list[MapListOut] = Field(description="Beside the grid, in this order.")
+
+
 class InsightIn(InputSchema):
     kind: KindLiteral
     text: Text = Field(min_length=1, max_length=5000)
@@ -199,6 +241,7 @@ class InsightUpdateIn(InputSchema):
 class InsightFilters(FilterSchema):
     status: Literal["candidate", "accepted", "discarded", "merged"] = "accepted"
     kind: KindLiteral | None = None
+    step: int | None = Field(None, description="Only the cards on this step.")
     internal: bool | None = Field(
         None, description="true: internal remarks only; false: customers'."
     )

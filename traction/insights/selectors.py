@@ -6,10 +6,27 @@ Search lives in ``search/`` and voting results in ``ranking.py``.
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, IntegerField, OuterRef, Prefetch, QuerySet, Subquery, Sum
+from django.db.models import (
+    Case,
+    CharField,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+    Window,
+)
+from django.db.models.functions import RowNumber
 
 from traction.core import permissions
 from traction.core.errors import NotFound
@@ -180,11 +197,20 @@ def step(viewer: Viewer, step_id: int, action: str = "insight.view") -> Step:
     return found
 
 
-def _with_contributors(viewer: Viewer, qs: QuerySet[Insight]) -> QuerySet[Insight]:
+def _with_contributors(
+    viewer: Viewer, qs: QuerySet[Insight], session: Session | None = None
+) -> QuerySet[Insight]:
     """Each card with ``visible_merged``: the insights merged into it the viewer may see
-    (a merged card's other contributors, each with their own speaker and organisation)."""
+    (a merged card's other contributors, each with their own speaker and organisation).
+
+    A merged insight has the status ``merged`` and its card's session (insights merge within
+    a session): said in the query, the cards of one ``session`` find theirs through the
+    session's index rather than walking the workspace's."""
+    sources: QuerySet[Insight] = Insight.objects.filter(status=InsightStatus.MERGED)
+    if session is not None:
+        sources = sources.filter(session=session)
     merged = rules.visible_insights(
-        viewer, Insight.objects.select_related("customer").order_by("created_at", "id")
+        viewer, sources.select_related("customer").order_by("created_at", "id")
     )
     return qs.prefetch_related(Prefetch("merged", queryset=merged, to_attr="visible_merged"))
 
@@ -195,6 +221,7 @@ def insights(
     session_id: int | None = None,
     status: str | None = InsightStatus.ACCEPTED,
     kind: str = "",
+    step: int | None = None,
     internal: bool | None = None,
 ) -> QuerySet[Insight]:
     qs = rules.visible_insights(viewer, Insight.objects.all())
@@ -204,6 +231,8 @@ def insights(
         qs = qs.filter(status=status)
     if kind:
         qs = qs.filter(kind=kind)
+    if step is not None:
+        qs = qs.filter(step_id=step)
     if internal is not None:
         qs = qs.filter(internal=internal)
     qs = qs.select_related("step", "scenario", "customer").order_by("created_at", "id")
@@ -249,6 +278,7 @@ def session_insights(
         .select_related("step", "customer")
         .annotate(dot_count=dot_totals())
         .order_by("created_at", "id"),
+        session,
     )
 
 
@@ -275,11 +305,25 @@ ROW_LABELS = {
 }
 
 
+class Cards(list[Insight]):
+    """Some cards of a longer list: the ``total`` in the list, of which ``more`` are not
+    shown (a board cell shows its top cards, the rest is a link to the whole list)."""
+
+    def __init__(self, cards: Iterable[Insight] = (), *, step_id: int | None = None) -> None:
+        super().__init__(cards)
+        self.step_id = step_id
+        self.total = len(self)
+
+    @property
+    def more(self) -> int:
+        return max(0, self.total - len(self))
+
+
 @dataclass
 class GridRow:
     kind: str
     label: str
-    cells: list[list[Insight]]  # one list of cards per step, in step order
+    cells: list[Cards]  # one list of cards per step, in step order
 
 
 @dataclass
@@ -287,9 +331,9 @@ class Grid:
     scenario: Scenario
     steps: list[Step]
     rows: list[GridRow]
-    outcome: list[Insight] = field(default_factory=list)  # captured as outcome or context
-    context: list[Insight] = field(default_factory=list)
-    unplaced: list[Insight] = field(default_factory=list)  # grid kinds without a step
+    outcome: Cards = field(default_factory=Cards)  # captured as outcome or context
+    context: Cards = field(default_factory=Cards)
+    unplaced: Cards = field(default_factory=Cards)  # grid kinds without a step
     max_dots: int = 0
 
     def heat(self, card: Insight) -> int:
@@ -300,7 +344,7 @@ class Grid:
         return max(1, round(4 * dots / self.max_dots))
 
 
-def grid(scenario: Scenario, cards: list[Insight] | None = None) -> Grid:
+def grid(scenario: Scenario, cards: Sequence[Insight] | None = None) -> Grid:
     """The scenario as a journey grid: steps as columns; moments of truth, issues, ideas and
     customer metrics as rows; each card with its dots (``dot_count``). Internal remarks are
     left out: the map is the customers'."""
@@ -313,7 +357,7 @@ def grid(scenario: Scenario, cards: list[Insight] | None = None) -> Grid:
             .order_by("created_at", "id")
         )
     column = {s.pk: n for n, s in enumerate(steps)}
-    by_kind: dict[str, list[list[Insight]]] = defaultdict(lambda: [[] for _ in steps])
+    by_kind: dict[str, list[Cards]] = defaultdict(lambda: [Cards(step_id=s.pk) for s in steps])
     result = Grid(scenario=scenario, steps=steps, rows=[])
     for card in cards:
         if card.internal:  # listed apart: never part of the customers' map
@@ -330,4 +374,148 @@ def grid(scenario: Scenario, cards: list[Insight] | None = None) -> Grid:
             else:
                 result.unplaced.append(card)
     result.rows = [GridRow(kind=k, label=ROW_LABELS[k], cells=by_kind[k]) for k in GRID_KINDS]
+    for cards_ in [result.outcome, result.context, result.unplaced]:
+        cards_.total = len(cards_)
+    for row in result.rows:
+        for cell in row.cells:
+            cell.total = len(cell)
     return result
+
+
+# --- the board: each cell's top cards and its count, in a constant number of queries ---------
+
+# How many cards a cell (or a list beside the grid) of the board shows; the rest are a link
+# to the cell's own page, which lists them all, a page at a time.
+BOARD_TOP = 5
+CELL_PAGE = 50
+
+# The lists of a board, beside its grid cells (``cell``: a step and a grid kind).
+LISTS = ("outcome", "context", "unplaced", "others", "internal")
+
+
+def _on_grid(scenario_id: int | None) -> Q:
+    """A card in a cell of the grid of ``scenario_id``: a customer's grid kind on a step."""
+    if scenario_id is None:
+        return Q(pk__in=[])
+    return Q(scenario_id=scenario_id, internal=False, kind__in=GRID_KINDS, step__isnull=False)
+
+
+def _section(scenario_id: int | None) -> Case:
+    """Where a card of the session sits on the board of ``scenario_id``: a grid ``cell``,
+    one of ``LISTS``, or ``elsewhere`` (another scenario's card: not on this board)."""
+    if scenario_id is None:
+        return Case(
+            When(internal=True, then=Value("internal")),
+            default=Value("others"),
+            output_field=CharField(),
+        )
+    here = Q(scenario_id=scenario_id, internal=False)
+    return Case(
+        When(internal=True, then=Value("internal")),
+        When(_on_grid(scenario_id), then=Value("cell")),
+        When(here & Q(kind=InsightKind.OUTCOME), then=Value("outcome")),
+        When(here & Q(kind=InsightKind.CONTEXT), then=Value("context")),
+        When(here & Q(kind__in=GRID_KINDS), then=Value("unplaced")),
+        When(here | Q(scenario__isnull=True), then=Value("others")),
+        default=Value("elsewhere"),
+        output_field=CharField(),
+    )
+
+
+@dataclass
+class Board:
+    """What the board shows of a session: the chosen scenario's grid (each cell its top
+    cards, with its total), the other customer input and the internal remarks, likewise."""
+
+    grid: Grid | None
+    others: Cards
+    internal: Cards
+    total: int  # every accepted card of the session the viewer may see
+
+
+def board(
+    viewer: Viewer, session: Session, scenario: Scenario | None, *, top: int = BOARD_TOP
+) -> Board:
+    """The board of ``scenario`` (None: a session without scenarios): in each cell and list
+    the ``top`` cards (at least one) by dots, then the newest, shown in capture order, and
+    how many the cell holds in all.
+
+    Three queries however many cards the session holds: the ranking (window functions over
+    the ids, places and dots of the session's visible cards: narrow rows, so the sort stays
+    small), the shown cards in full, and their merged contributors."""
+    sid = scenario.pk if scenario else None
+    on_grid = _on_grid(sid)
+    partition = [F("section"), F("cell_step"), F("cell_kind")]
+    ranked = (
+        rules.visible_insights(viewer, Insight.objects.all())
+        .filter(session=session, status=InsightStatus.ACCEPTED)
+        .annotate(dot_count=dot_totals(), section=_section(sid))
+        .annotate(
+            cell_step=Case(
+                When(on_grid, then=F("step_id")), default=None, output_field=IntegerField()
+            ),
+            cell_kind=Case(
+                When(on_grid, then=F("kind")), default=Value(""), output_field=CharField()
+            ),
+        )
+        .annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=partition,
+                order_by=[
+                    F("dot_count").desc(nulls_last=True),
+                    F("created_at").desc(),
+                    F("id").desc(),
+                ],
+            ),
+            in_section=Window(Count("id"), partition_by=partition),
+        )
+        .filter(rank__lte=max(1, top))
+        .order_by()
+        .values_list("pk", "section", "cell_step", "cell_kind", "in_section", "rank")
+    )
+    place: dict[int, str] = {}
+    totals: dict[tuple[str, int | None, str], int] = {}
+    for pk, section, cell_step, cell_kind, in_section, rank in ranked:
+        totals[(section, cell_step, cell_kind)] = in_section
+        if rank <= top:
+            place[pk] = section
+    cards = list(session_insights(viewer, session).filter(pk__in=list(place)))
+    result = Board(
+        grid=None,
+        others=Cards(c for c in cards if place[c.pk] == "others"),
+        internal=Cards(c for c in cards if place[c.pk] == "internal"),
+        total=sum(totals.values()),
+    )
+    result.others.total = totals.get(("others", None, ""), 0)
+    result.internal.total = totals.get(("internal", None, ""), 0)
+    if scenario is not None:
+        # The heat's scale (``max_dots``) is exact from the shown cards alone: the most-voted
+        # card of each cell and list ranks first there, so it is always shown.
+        on_map = [c for c in cards if place[c.pk] in ("cell", *LISTS[:3])]
+        g = result.grid = grid(scenario, on_map)
+        for name in LISTS[:3]:
+            getattr(g, name).total = totals.get((name, None, ""), 0)
+        for row in g.rows:
+            for cell in row.cells:
+                cell.total = totals.get(("cell", cell.step_id, row.kind), 0)
+    return result
+
+
+def board_cell(
+    viewer: Viewer,
+    session: Session,
+    scenario: Scenario | None,
+    *,
+    step: Step | None = None,
+    kind: str = "",
+    list_name: str = "",
+) -> QuerySet[Insight]:
+    """Every card of one cell of the board (``step`` and a grid ``kind``) or of one of its
+    ``LISTS``, in capture order: what the cell's "N more" opens."""
+    qs = session_insights(viewer, session).annotate(
+        section=_section(scenario.pk if scenario else None)
+    )
+    if step is not None:
+        return qs.filter(section="cell", step=step, kind=kind)
+    return qs.filter(section=list_name)

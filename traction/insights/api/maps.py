@@ -17,7 +17,9 @@ from traction.insights.schemas import (
     InsightIn,
     InsightOut,
     InsightUpdateIn,
+    MapParams,
     ScenarioIn,
+    ScenarioMapOut,
     ScenarioOut,
     ScenarioUpdateIn,
     SpeakerOut,
@@ -72,6 +74,49 @@ def create_scenario(request: HttpRequest, session_id: int, payload: ScenarioIn) 
 )
 def get_scenario(request: HttpRequest, scenario_id: int) -> Scenario:
     return selectors.scenario(viewer(request), scenario_id)
+
+
+@router.get(
+    "/scenarios/{scenario_id}/map",
+    response=responses({200: ScenarioMapOut}, object_path=True),
+    operation_id="get_scenario_map",
+    summary="A scenario's journey grid: each cell's top cards and how many it holds",
+)
+def get_scenario_map(
+    request: HttpRequest,
+    scenario_id: int,
+    params: Query[MapParams],
+) -> dict[str, Any]:
+    v = viewer(request)
+    scenario = selectors.scenario(v, scenario_id)
+    shown = selectors.board(v, scenario.session, scenario, top=params.top)
+    grid = shown.grid
+    assert grid is not None  # a scenario's board has its grid
+    return {
+        "scenario_id": scenario.pk,
+        "steps": grid.steps,
+        "max_dots": grid.max_dots,
+        "cells": [
+            {
+                "step_id": step.pk,
+                "kind": row.kind,
+                "total": row.cells[n].total,
+                "cards": row.cells[n],
+            }
+            for n, step in enumerate(grid.steps)
+            for row in grid.rows
+        ],
+        "lists": [
+            {"name": name, "total": cards.total, "cards": cards}
+            for name, cards in (
+                ("outcome", grid.outcome),
+                ("context", grid.context),
+                ("unplaced", grid.unplaced),
+                ("others", shown.others),
+                ("internal", shown.internal),
+            )
+        ],
+    }
 
 
 @router.patch(

@@ -10,8 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -21,6 +22,7 @@ from traction.accounts.forms import apply_domain_errors
 from traction.core import guard, permissions
 from traction.core.errors import DomainError, ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.web import render_page
 from traction.insights import quick, rules, selectors, services
 from traction.insights.forms import (
     MAX_VERSION,
@@ -29,7 +31,7 @@ from traction.insights.forms import (
     ScenarioForm,
     StepActionForm,
 )
-from traction.insights.models import InsightKind, InsightStatus, Scenario, Step
+from traction.insights.models import GRID_KINDS, InsightKind, InsightStatus, Scenario, Step
 from traction.sessions.models import Session
 
 
@@ -58,33 +60,19 @@ def _board_context(
 ) -> dict[str, Any]:
     scenarios = selectors.scenarios(session)
     current = _pick_scenario(scenarios, scenario_id)
-    cards = list(selectors.session_insights(viewer, session))
-    grid = (
-        selectors.grid(current, [c for c in cards if c.scenario_id == current.pk])
-        if current
-        else None
-    )
+    shown = selectors.board(viewer, session, current)
     steps = list(current.steps.all()) if current else []
     people = selectors.speakers(session)
     can_capture = permissions.can(viewer, "insight.capture", session)
     if can_capture and form is None:
         form = CaptureForm(people=people, steps=steps)
-    on_map = {c.pk for row in (grid.rows if grid else []) for cell in row.cells for c in cell}
-    on_map |= {c.pk for c in (grid.outcome + grid.context if grid else [])}
-    others = [
-        c
-        for c in cards
-        if c.pk not in on_map
-        and not c.internal
-        and (current is None or c.scenario_id in (None, current.pk))
-    ]
     return {
         "session": session,
         "scenarios": scenarios,
         "scenario": current,
-        "grid": grid,
-        "others": others,
-        "internal": [c for c in cards if c.internal],
+        "grid": shown.grid,
+        "others": shown.others,
+        "internal": shown.internal,
         "form": form,
         "people": people,
         "steps": steps,
@@ -94,7 +82,7 @@ def _board_context(
         "can_import": permissions.can(viewer, "insight.import", session),
         "can_vote": permissions.allows(viewer, "voting.run"),
         "review_count": rules.visible_insights(viewer, selectors.review_queue(session)).count(),
-        "total": len(cards),
+        "total": shown.total,
     }
 
 
@@ -105,6 +93,61 @@ def board(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse
     context = _board_context(viewer, session, request.GET.get("scenario"))
     context["present"] = request.GET.get("present") == "1"
     return render(request, "insights/board.html", context)
+
+
+LIST_TITLES = {
+    "outcome": "Outcome",
+    "context": "Context",
+    "unplaced": "Not on a step yet",
+    "others": "Quotes, questions and other insights",
+    "internal": "Internal remarks",
+}
+
+
+@workspace_view
+@require_GET
+def board_cell(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    """Every card of one cell of the board (``?scenario=&step=&kind=``) or of one of its lists
+    (``?scenario=&list=``), a page at a time: what a cell's "N more" opens. With htmx: the
+    list alone (the page's own links are boosted: they take the list from the whole page)."""
+    session = selectors.session_for(viewer, session_id)
+    scenarios = selectors.scenarios(session)
+    raw_scenario = request.GET.get("scenario", "")
+    wanted = guard.whole_number(raw_scenario)
+    scenario = next((s for s in scenarios if s.pk == wanted), None)
+    if raw_scenario and scenario is None:
+        raise Http404("No such scenario in this session.")
+    step_id = guard.whole_number(request.GET.get("step", ""))
+    kind = request.GET.get("kind", "")
+    list_name = request.GET.get("list", "")
+    step = None
+    if scenario is not None and step_id is not None:
+        step = next((s for s in scenario.steps.all() if s.pk == step_id), None)
+    if step is not None and kind in GRID_KINDS:
+        title = f"{selectors.ROW_LABELS[InsightKind(kind)]} · {step.position}. {step.title}"
+    elif (
+        "step" not in request.GET
+        and list_name in LIST_TITLES
+        and (scenario is not None or list_name in ("others", "internal"))
+    ):
+        title = LIST_TITLES[list_name]
+    else:
+        raise Http404("No such cell on this board.")
+    cards = selectors.board_cell(
+        viewer, session, scenario, step=step, kind=kind if step else "", list_name=list_name
+    )
+    page = Paginator(cards, selectors.CELL_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    context = {
+        "session": session,
+        "scenario": scenario,
+        "title": title,
+        "page": page,
+        "query": query.urlencode(),
+        "can_capture": permissions.can(viewer, "insight.capture", session),
+    }
+    return render_page(request, "insights/board_cell.html", context, partial="cell")
 
 
 @workspace_view
@@ -380,6 +423,7 @@ def insight_remove(request: HttpRequest, viewer: Viewer, insight_id: int) -> Htt
 S = "sessions/<int:session_id>/"
 urlpatterns = [
     path(S + "map/", board, name="board"),
+    path(S + "map/cell/", board_cell, name="board_cell"),
     path(S + "capture/", capture, name="capture"),
     path(S + "scenarios/new/", scenario_create, name="scenario_create"),
     path("scenarios/<int:scenario_id>/edit/", scenario_edit, name="scenario_edit"),
