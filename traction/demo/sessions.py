@@ -111,7 +111,7 @@ def add_sessions(demo: Demo) -> None:
                 felix, session=codesign, user_id=demo.users[key].pk, role="observer"
             )
         question = sessions.submit_question(demo.viewer(key), session=codesign, text=text)
-        sessions.vote_question(felix, question=question)
+        sessions.upvote_question(felix, question=question)
     picked = list(codesign.questions.order_by("created_at").values_list("pk", flat=True)[:2])
     sessions.pick_questions(felix, session=codesign, question_ids=picked)
 

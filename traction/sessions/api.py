@@ -43,8 +43,8 @@ from .schemas import (
     SessionInvitationOut,
     SessionOut,
     SessionUpdateIn,
-    VoteIn,
-    VoteOut,
+    UpvoteIn,
+    UpvoteOut,
     WaiverIn,
     WithdrawalIn,
 )
@@ -428,14 +428,14 @@ def submit_question(
 
 @router.put(
     "/questions/{question_id}/vote",
-    response=responses({200: VoteOut}, body=True, object_path=True),
+    response=responses({200: UpvoteOut}, body=True, object_path=True),
     operation_id="vote_question",
     summary="Upvote a question, or take the upvote back",
 )
-def vote_question(request: HttpRequest, question_id: int, payload: VoteIn) -> dict[str, Any]:
+def upvote_question(request: HttpRequest, question_id: int, payload: UpvoteIn) -> dict[str, Any]:
     v = viewer(request)
     question = selectors.question(v, question_id)
-    count = services.vote_question(v, question=question, up=payload.up)
+    count = services.upvote_question(v, question=question, up=payload.up)
     return {"question_id": question.pk, "vote_count": count, "voted": payload.up}
 
 

@@ -334,13 +334,17 @@ class TopQuestion(models.Model):
         return self.text
 
 
-class QuestionVote(models.Model):
-    question = models.ForeignKey(TopQuestion, on_delete=models.CASCADE, related_name="votes")
+class QuestionUpvote(models.Model):
+    """An internal participant's upvote of a top question (one per person and question).
+
+    Not a dot: customers' dot votes are the voting app's ``Vote``."""
+
+    question = models.ForeignKey(TopQuestion, on_delete=models.CASCADE, related_name="upvotes")
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(fields=["question", "user"], name="one_vote_per_question")
+            models.UniqueConstraint(fields=["question", "user"], name="one_upvote_per_question")
         ]
 
     def __str__(self) -> str:

@@ -409,30 +409,31 @@ class QuestionOut(Schema):
     voted: bool = Field(description="Whether you upvoted it.")
     created_at: dt.datetime
 
+    # The API keeps its field names ("vote_count", "voted"); the code says upvotes.
     @staticmethod
     def resolve_vote_count(obj: TopQuestion) -> int:
-        annotated: int | None = getattr(obj, "vote_count", None)
-        return annotated if annotated is not None else obj.votes.count()
+        annotated: int | None = getattr(obj, "upvote_count", None)
+        return annotated if annotated is not None else obj.upvotes.count()
 
     @staticmethod
     def resolve_voted(obj: TopQuestion, context: Any) -> bool:
-        annotated: bool | None = getattr(obj, "voted", None)
+        annotated: bool | None = getattr(obj, "upvoted", None)
         if annotated is not None:
             return annotated
         auth = getattr((context or {}).get("request"), "auth", None)
         user_id = getattr(auth, "user_id", None)
-        return user_id is not None and obj.votes.filter(user_id=user_id).exists()
+        return user_id is not None and obj.upvotes.filter(user_id=user_id).exists()
 
 
 class QuestionIn(InputSchema):
     text: Text = Field(min_length=1, max_length=300)
 
 
-class VoteIn(InputSchema):
+class UpvoteIn(InputSchema):
     up: bool = Field(description="true to upvote, false to take your upvote back.")
 
 
-class VoteOut(Schema):
+class UpvoteOut(Schema):
     question_id: int
     vote_count: int
     voted: bool

@@ -19,7 +19,7 @@ from .models import (
     OutreachRequest,
     OutreachStatus,
     Participant,
-    QuestionVote,
+    QuestionUpvote,
     RsvpStatus,
     Session,
     SessionKind,
@@ -146,17 +146,17 @@ def my_participation(viewer: Viewer, session: Session) -> Participant | None:
 
 
 def questions(viewer: Viewer, session: Session) -> QuerySet[TopQuestion]:
-    """Top questions with their votes and whether the viewer voted, most wanted first."""
+    """Top questions with their upvotes and whether the viewer upvoted, most wanted first."""
     permissions.check(viewer, "session.view", session)
     return (
         session.questions.select_related("author")
         .annotate(
-            vote_count=Count("votes", distinct=True),
-            voted=Exists(
-                QuestionVote.objects.filter(question=OuterRef("pk"), user_id=viewer.user_id)
+            upvote_count=Count("upvotes", distinct=True),
+            upvoted=Exists(
+                QuestionUpvote.objects.filter(question=OuterRef("pk"), user_id=viewer.user_id)
             ),
         )
-        .order_by("-picked", "position", "-vote_count", "created_at")
+        .order_by("-picked", "position", "-upvote_count", "created_at")
     )
 
 

@@ -27,7 +27,7 @@ from .participants import (
     add_participant,
     record_practice_attendance,
 )
-from .questions import pick_questions, submit_question, vote_question
+from .questions import pick_questions, submit_question, upvote_question
 from .sessions import (
     CALENDAR_FIELDS,
     SESSION_FIELDS,
@@ -59,7 +59,7 @@ __all__ = [
     "set_agenda",
     "submit_question",
     "update_session",
-    "vote_question",
+    "upvote_question",
     "waive_outreach",
     "withdraw_approval",
 ]

@@ -1,4 +1,4 @@
-"""Use-cases for a session's top questions: submit a question, upvote it (or take the vote
+"""Use-cases for a session's top questions: submit a question, upvote it (or take the upvote
 back), and let the facilitator pick which questions are asked and in what order.
 """
 
@@ -11,7 +11,7 @@ from django.db import transaction
 from traction.core import audit, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.sessions.models import QuestionVote, Session, TopQuestion
+from traction.sessions.models import QuestionUpvote, Session, TopQuestion
 
 from .common import _open
 
@@ -33,14 +33,14 @@ def submit_question(actor: Viewer, *, session: Session, text: str) -> TopQuestio
 
 
 @transaction.atomic
-def vote_question(actor: Viewer, *, question: TopQuestion, up: bool = True) -> int:
-    """Upvote (or take back the upvote of) a question; returns its vote count."""
+def upvote_question(actor: Viewer, *, question: TopQuestion, up: bool = True) -> int:
+    """Upvote (or take back the upvote of) a question; returns its number of upvotes."""
     permissions.check(actor, "question.ask", question.session)
     if up:
-        QuestionVote.objects.get_or_create(question=question, user_id=actor.user_id)
+        QuestionUpvote.objects.get_or_create(question=question, user_id=actor.user_id)
     else:
-        QuestionVote.objects.filter(question=question, user_id=actor.user_id).delete()
-    return question.votes.count()
+        QuestionUpvote.objects.filter(question=question, user_id=actor.user_id).delete()
+    return question.upvotes.count()
 
 
 @transaction.atomic

@@ -721,12 +721,12 @@ def test_questions_are_voted_and_picked_in_order(cast: Cast) -> None:
     second = services.submit_question(olive, session=session, text="Who signs the invoice?")
     third = services.submit_question(olive, session=session, text="What would you stop doing?")
     assert first.text == "What slows you down?"
-    assert services.vote_question(olive, question=first) == 1
-    assert services.vote_question(olive, question=first) == 1  # once per person
-    assert services.vote_question(cora, question=first) == 2
-    assert services.vote_question(cora, question=first, up=False) == 1
+    assert services.upvote_question(olive, question=first) == 1
+    assert services.upvote_question(olive, question=first) == 1  # once per person
+    assert services.upvote_question(cora, question=first) == 2
+    assert services.upvote_question(cora, question=first, up=False) == 1
     listed = list(selectors.questions(olive, session))
-    assert [(q.text, q.vote_count, q.voted) for q in listed] == [  # type: ignore[attr-defined]
+    assert [(q.text, q.upvote_count, q.upvoted) for q in listed] == [  # type: ignore[attr-defined]
         ("What slows you down?", 1, True),
         ("Who signs the invoice?", 0, False),
         ("What would you stop doing?", 0, False),

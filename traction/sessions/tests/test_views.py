@@ -500,7 +500,7 @@ def test_questions_are_submitted_voted_and_picked(cast, client_for, session):
     cora = client_for("core_team")
     cora.post(url("questions", session.pk), {"text": "What slows your first invoice?"})
     question = session.questions.get()
-    cora.post(url("question_vote", question.pk), {"up": "1"})
+    cora.post(url("question_upvote", question.pk), {"up": "1"})
     page = html(cora.get(url("questions", session.pk)))
     assert '<td class="num">1</td>' in page
     assert "▲ Voted" in page

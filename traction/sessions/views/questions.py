@@ -50,10 +50,10 @@ def questions(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResp
 
 @workspace_view
 @require_POST
-def question_vote(request: HttpRequest, viewer: Viewer, question_id: int) -> HttpResponse:
+def question_upvote(request: HttpRequest, viewer: Viewer, question_id: int) -> HttpResponse:
     question = selectors.question(viewer, question_id)
     up = request.POST.get("up") != "0"
-    services.vote_question(viewer, question=question, up=up)
+    services.upvote_question(viewer, question=question, up=up)
     return redirect(
         "sessions:questions", workspace_slug=_slug(request), session_id=question.session_id
     )
@@ -87,5 +87,5 @@ def questions_pick(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
 urlpatterns: list[URLPattern] = [
     path(S + "questions/", questions, name="questions"),
     path(S + "questions/pick/", questions_pick, name="questions_pick"),
-    path("questions/<int:question_id>/vote/", question_vote, name="question_vote"),
+    path("questions/<int:question_id>/upvote/", question_upvote, name="question_upvote"),
 ]

@@ -1,0 +1,55 @@
+"""The question-upvote rename (cosessions 0004) keeps every upvote, both ways."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+
+from traction.core.testing.cast import build_cast
+from traction.sessions import services
+from traction.sessions.models import QuestionUpvote
+
+BEFORE = [("cosessions", "0003_notice_actions_backfilled")]
+AFTER = [("cosessions", "0004_question_upvote")]
+
+
+def migrate(target: list[tuple[str, str]]) -> MigrationExecutor:
+    executor = MigrationExecutor(connection)
+    executor.loader.build_graph()
+    executor.migrate(target)
+    return MigrationExecutor(connection)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_upvotes_survive_the_rename_and_its_reversal() -> None:
+    cast = build_cast()
+    fran, cora = cast.viewer("facilitator"), cast.viewer("core_team")
+    session = services.plan_session(
+        fran,
+        program=cast.program,
+        title="Upvoted",
+        starts_at=datetime(2030, 7, 1, 9, 0),
+        ends_at=datetime(2030, 7, 1, 12, 30),
+        time_zone="Europe/Berlin",
+    )
+    services.add_participant(
+        fran, session=session, user_id=cast.users["core_team"].pk, role="observer"
+    )
+    question = services.submit_question(cora, session=session, text="What slows you down?")
+    services.upvote_question(cora, question=question)
+    services.upvote_question(fran, question=question)
+    try:
+        old = migrate(BEFORE).loader.project_state(BEFORE).apps
+        QuestionVote = old.get_model("cosessions", "QuestionVote")
+        assert sorted(QuestionVote.objects.values_list("question_id", "user_id")) == sorted(
+            [(question.pk, cast.users["core_team"].pk), (question.pk, cast.users["facilitator"].pk)]
+        )
+    finally:
+        migrate(AFTER)
+    assert sorted(QuestionUpvote.objects.values_list("question_id", "user_id")) == sorted(
+        [(question.pk, cast.users["core_team"].pk), (question.pk, cast.users["facilitator"].pk)]
+    )
+    assert question.upvotes.count() == 2
