@@ -54,19 +54,11 @@ def sessions_invite(
     Only contacts whose account owner approved (or whose approval an admin waived) can be
     invited: asking for any other contact fails and sends nothing.
     """
-    from traction.core.errors import NotFound
     from traction.sessions import selectors, services
 
     viewer, _ = viewer_for_email(email, workspace_slug)
     session = selectors.session(viewer, session_id)
-    if contact_ids:
-        requests = {r.contact_id: r for r in selectors.session_outreach(session, viewer)}
-        missing = [c for c in contact_ids if c not in requests]
-        if missing:
-            raise NotFound(f"No outreach request for contact(s) {missing} in this session.")
-        sent = [services.send_invitation(viewer, request=requests[c]) for c in contact_ids]
-    else:
-        sent = services.send_invitations(viewer, session=session)
+    sent = services.send_invitations(viewer, session=session, contact_ids=contact_ids or None)
     for invitation in sent:
         click.echo(f"Invited {invitation.contact.name} <{invitation.contact.email}>.")
     click.echo(f"{len(sent)} invitation(s) sent for “{session.title}”.")

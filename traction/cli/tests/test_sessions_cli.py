@@ -6,9 +6,11 @@ from datetime import timedelta
 
 import pytest
 from click.testing import CliRunner, Result
+from django.core import mail
 from django.utils import timezone
 
 from traction.cli.main import cli
+from traction.core.models import AuditEvent
 from traction.customers import services as customers
 from traction.sessions import services
 from traction.sessions.models import Invitation, Session
@@ -87,3 +89,76 @@ def test_list_shows_state_and_readiness(cast, session):
     assert "upcoming" in line
     assert " 17% ready" in line
     assert line.endswith("Shell session")
+
+
+def two_contacts(cast, session, *, approve_second: bool) -> tuple[int, int]:
+    """Gina (approved) and Pat, whose approval is pending unless ``approve_second``."""
+    fran, owen = cast.viewer("facilitator"), cast.viewer("account_owner")
+    pat = customers.add_contact(
+        fran, customer=cast.customer, name="Pat Second", email="pat@globex.test",
+        consent_to_contact=True,
+    )  # fmt: skip
+    first = services.request_outreach(fran, session=session, contact=cast.contact)
+    services.decide_outreach(owen, request=first, approve=True)
+    second = services.request_outreach(fran, session=session, contact=pat)
+    if approve_second:
+        services.decide_outreach(owen, request=second, approve=True)
+    return cast.contact.pk, pat.pk
+
+
+def test_inviting_several_contacts_is_all_or_nothing(
+    cast, session, django_capture_on_commit_callbacks
+):
+    gina, pat = two_contacts(cast, session, approve_second=False)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        result = invoke(
+            "sessions", "invite", str(session.pk), "--as", "fran@acme.test",
+            "--contact", str(gina), "--contact", str(pat),
+        )  # fmt: skip
+    assert result.exit_code == 1
+    assert result.stderr.strip() == (
+        "Pat Second cannot be invited: the account owner has not approved "
+        "(waiting for the account owner)."
+    )
+    assert result.stdout == ""
+    # Gina was approved and checked first: still no invitation for her and no email queued.
+    assert not Invitation.objects.exists()
+    assert queued == []
+    assert mail.outbox == []
+    assert not AuditEvent.objects.filter(action="invitation.sent").exists()
+
+
+def test_inviting_several_approved_contacts_sends_each_once(
+    cast, session, django_capture_on_commit_callbacks
+):
+    gina, pat = two_contacts(cast, session, approve_second=True)
+    with django_capture_on_commit_callbacks(execute=True) as queued:
+        result = invoke(
+            "sessions", "invite", str(session.pk), "--as", "fran@acme.test",
+            "--contact", str(pat), "--contact", str(gina), "--contact", str(pat),
+        )  # fmt: skip
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "Invited Pat Second <pat@globex.test>.",
+        "Invited Gina Globex <gina@globex.test>.",
+        "2 invitation(s) sent for “Shell session”.",
+    ]
+    assert sorted(Invitation.objects.values_list("contact_id", flat=True)) == sorted([gina, pat])
+    assert len(queued) == 2
+    assert sorted(m.to[0] for m in mail.outbox) == [
+        "Gina Globex <gina@globex.test>",
+        "Pat Second <pat@globex.test>",
+    ]
+
+
+def test_inviting_a_contact_without_outreach_names_it_and_sends_nothing(cast, session):
+    gina, _pat = two_contacts(cast, session, approve_second=True)
+    result = invoke(
+        "sessions", "invite", str(session.pk), "--as", "fran@acme.test",
+        "--contact", str(gina), "--contact", "999999",
+    )  # fmt: skip
+    assert (result.exit_code, result.stderr.strip()) == (
+        1,
+        "No outreach request for contact(s) [999999] in this session.",
+    )
+    assert not Invitation.objects.exists()

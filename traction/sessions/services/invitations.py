@@ -1,9 +1,11 @@
 """Use-cases that invite contacts and record their answers: send an invitation behind an
-allowing outreach request (refused with `OutreachRequired` otherwise), invite everyone ready,
-and record a contact's RSVP from their personal link.
+allowing outreach request (refused with `OutreachRequired` otherwise), invite several contacts
+at once (all or nothing), and record a contact's RSVP from their personal link.
 """
 
 from __future__ import annotations
+
+from collections.abc import Sequence
 
 from django.db import transaction
 
@@ -98,13 +100,41 @@ def resend_invitation(actor: Viewer, *, invitation: Invitation) -> Invitation:
 
 
 @transaction.atomic
-def send_invitations(actor: Viewer, *, session: Session) -> list[Invitation]:
-    """Invite every contact whose outreach allows it and who is not invited yet."""
+def send_invitations(
+    actor: Viewer, *, session: Session, contact_ids: Sequence[int] | None = None
+) -> list[Invitation]:
+    """Invite several contacts as one use-case: exactly ``contact_ids`` (each once, in the
+    order given), or by default every contact whose outreach allows it and who is not invited
+    yet.
+
+    All or nothing: every contact is checked as ``send_invitation`` checks one, the
+    invitations are written in one transaction and their emails are queued only when it
+    commits; a single refusal (no outreach request, not approved, archived, already invited)
+    leaves no invitation and sends no email.
+    """
     permissions.check(actor, "invitation.send", session)
-    ready = session.outreach_requests.filter(
-        status__in=[OutreachStatus.APPROVED, OutreachStatus.WAIVED], invitation__isnull=True
-    )
-    return [send_invitation(actor, request=r) for r in ready]
+    if contact_ids is None:
+        requests = list(
+            session.outreach_requests.filter(
+                status__in=[OutreachStatus.APPROVED, OutreachStatus.WAIVED],
+                invitation__isnull=True,
+            )
+        )
+    else:
+        wanted = list(dict.fromkeys(contact_ids))
+        found = {
+            r.contact_id: r
+            for r in permissions.scope(
+                actor,
+                "invitation.send",
+                OutreachRequest.objects.filter(session=session, contact_id__in=wanted),
+            )
+        }
+        missing = [c for c in wanted if c not in found]
+        if missing:
+            raise NotFound(f"No outreach request for contact(s) {missing} in this session.")
+        requests = [found[c] for c in wanted]
+    return [send_invitation(actor, request=r) for r in requests]
 
 
 @transaction.atomic
