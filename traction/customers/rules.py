@@ -89,6 +89,15 @@ RULES = [
         account_owner=OWN,
     ),
     rule(
+        "customer.reassign_owner",
+        description=(
+            "Choose or change a customer's account owner, the gatekeeper who decides who may "
+            "invite its people: a facilitator's or admin's decision, not the owner's own."
+        ),
+        admin=ALL,
+        facilitator=ALL,
+    ),
+    rule(
         "customer.archive",
         description="Archive (or restore) a customer and its contacts; nothing is deleted.",
         admin=ALL,

@@ -27,6 +27,9 @@ CONTACT_FIELDS = [
 ]
 
 
+REASSIGN_REFUSAL = "Only a facilitator or admin can reassign the account owner."
+
+
 def _refuse_archived_customer(customer: Customer, doing: str) -> None:
     """Archived is enforced here, whatever interface asked (not only by hiding buttons)."""
     if Customer.objects.filter(pk=customer.pk, archived_at__isnull=False).exists():
@@ -75,6 +78,8 @@ def create_customer(
     notes: str = "",
 ) -> Customer:
     permissions.check(actor, "customer.create")
+    if account_owner_id is not None:
+        permissions.check(actor, "customer.reassign_owner")  # choosing the gatekeeper
     require_one_line(name=name)
     _check_owner(actor, account_owner_id)
     customer = save_new(
@@ -106,11 +111,9 @@ def update_customer(
     _refuse_archived_customer(customer, "change it")
     require_one_line(**{k: v for k, v in changes.items() if k == "name"})
     if "account_owner_id" in changes:
-        # Reassigning the gatekeeper is a facilitator/admin decision, not the owner's own.
-        if not permissions.can(actor, "customer.create"):
-            raise ValidationFailed.field(
-                "account_owner_id", "Only a facilitator or admin can reassign the account owner."
-            )
+        # Refused beside the field (the rest of the form is the owner's to change).
+        if not permissions.can(actor, "customer.reassign_owner", customer):
+            raise ValidationFailed.field("account_owner_id", REASSIGN_REFUSAL)
         _check_owner(actor, changes["account_owner_id"])
     if "name" in changes:
         changes["name"] = str(changes["name"]).strip()

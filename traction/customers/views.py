@@ -137,7 +137,7 @@ def customer_edit(request: HttpRequest, viewer: Viewer, customer_id: int) -> Htt
         request.POST if request.method == "POST" else None,
         initial=initial,
         owners=account_selectors.member_users(viewer),
-        can_reassign_owner=permissions.allows(viewer, "customer.create"),
+        can_reassign_owner=permissions.can(viewer, "customer.reassign_owner", customer),
     )
     if request.method == "POST" and form.is_valid():
         try:

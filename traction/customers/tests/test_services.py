@@ -1,5 +1,6 @@
 import pytest
 
+from traction.core import permissions
 from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.customers import selectors, services
@@ -60,6 +61,41 @@ def test_account_owner_edits_own_customer_but_cannot_reassign_it(cast):
     assert list(exc.value.errors) == ["account_owner_id"]
     with pytest.raises(PermissionDenied):
         services.update_customer(owen, customer=cast.other_customer, changes={"notes": "x"})
+
+
+ROLES = ["admin", "facilitator", "core_team", "sponsor", "account_owner", "observer"]
+
+
+def test_reassigning_the_account_owner_is_its_own_action_for_facilitators_and_admins(cast):
+    """``customer.reassign_owner``: the one rule; the service, the web form and the API ask it."""
+    may = [
+        r
+        for r in ROLES
+        if permissions.can(cast.viewer(r), "customer.reassign_owner", cast.customer)
+    ]
+    assert may == ["admin", "facilitator"]
+    # The account owner may change the customer, but not who owns it.
+    assert permissions.can(cast.viewer("account_owner"), "customer.change", cast.customer)
+    before = AuditEvent.objects.count()
+    with pytest.raises(ValidationFailed) as exc:
+        services.update_customer(
+            cast.viewer("account_owner"),
+            customer=cast.customer,
+            changes={"account_owner_id": cast.users["admin"].pk},
+        )
+    assert exc.value.errors == {
+        "account_owner_id": ["Only a facilitator or admin can reassign the account owner."]
+    }
+    cast.customer.refresh_from_db()
+    assert cast.customer.account_owner_id == cast.users["account_owner"].pk
+    assert AuditEvent.objects.count() == before
+    services.update_customer(
+        cast.viewer("facilitator"),
+        customer=cast.customer,
+        changes={"account_owner_id": cast.users["admin"].pk},
+    )
+    cast.customer.refresh_from_db()
+    assert cast.customer.account_owner_id == cast.users["admin"].pk
 
 
 def test_stale_version_is_a_conflict_and_changes_nothing(cast):
