@@ -1,6 +1,5 @@
 """API operations for programs and their teams: parse, call one selector or service, shape."""
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Query, Router
@@ -8,10 +7,9 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from traction.core.api import Pagination, responses, viewer
-from traction.core.errors import ValidationFailed
 
 from . import selectors, services
-from .models import Program, ProgramMember
+from .models import Program
 from .schemas import (
     ProgramCreateIn,
     ProgramDetailOut,
@@ -79,22 +77,7 @@ def update_program(request: HttpRequest, program_id: int, payload: ProgramUpdate
 def set_program_team(request: HttpRequest, program_id: int, payload: ProgramTeamIn) -> Program:
     v = viewer(request)
     program = selectors.program(v, program_id)
-    field = "core_team_ids"
-    try:
-        # Both lists or neither: the second call failing undoes the first.
-        with transaction.atomic():
-            services.set_core_team(
-                v,
-                program=program,
-                user_ids=payload.core_team_ids,
-                kind=ProgramMember.Kind.CORE_TEAM,
-            )
-            field = "observer_ids"
-            services.set_core_team(
-                v, program=program, user_ids=payload.observer_ids, kind=ProgramMember.Kind.OBSERVER
-            )
-    except ValidationFailed as exc:
-        # The service names its list "core_team_ids" whichever kind it sets.
-        errors = {(field if k == "core_team_ids" else k): m for k, m in exc.errors.items()}
-        raise ValidationFailed(errors) from None
+    services.set_program_team(
+        v, program=program, core_team_ids=payload.core_team_ids, observer_ids=payload.observer_ids
+    )
     return selectors.program(v, program_id)

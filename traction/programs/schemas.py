@@ -21,6 +21,7 @@ from traction.core.api import (
 )
 
 from .models import Program, ProgramMember
+from .selectors import SPONSOR_ROLES
 
 # Spelled out so the OpenAPI document lists them; a test keeps them equal to the model's choices.
 StatusValue = Literal["planning", "active", "measuring", "closed"]
@@ -30,6 +31,10 @@ VERSION_HELP = (
     "answer is 409; leave it out to overwrite whatever is current."
 )
 IDS_LIMIT = 500
+# The choices come from the one rule of sponsor eligibility (``selectors.sponsor_candidates``).
+SPONSOR_HELP = (
+    "A current member of the workspace whose role is one of: " + ", ".join(SPONSOR_ROLES) + "."
+)
 
 
 class ProgramOut(Schema):
@@ -78,7 +83,7 @@ class ProgramDetailOut(ProgramOut):
 class ProgramCreateIn(InputSchema):
     name: OneLine = Field(min_length=1, max_length=160)
     goal: Text = Field(min_length=1, description="The outcome the program is after.")
-    executive_sponsor_id: ObjectId | None = Field(None, description="A member of the workspace.")
+    executive_sponsor_id: ObjectId | None = Field(None, description=SPONSOR_HELP)
     status: StatusValue = "planning"
     results_window_start: IsoDate | None = None
     results_window_end: IsoDate | None = None
@@ -92,7 +97,7 @@ class ProgramUpdateIn(InputSchema):
 
     name: OneLine = Field(ABSENT, min_length=1, max_length=160)
     goal: Text = Field(ABSENT, min_length=1)
-    executive_sponsor_id: ObjectId | None = Field(None, description="A member of the workspace.")
+    executive_sponsor_id: ObjectId | None = Field(None, description=SPONSOR_HELP)
     status: StatusValue = Field(ABSENT)
     results_window_start: IsoDate | None = None
     results_window_end: IsoDate | None = None

@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Count, Prefetch, Q, QuerySet
 
 from traction.core import permissions
-from traction.core.permissions import Viewer
+from traction.core.permissions import Role, Viewer
 
 from .models import Program, ProgramMember
+
+if TYPE_CHECKING:
+    from traction.accounts.models import User
+
+# Sponsor eligibility: who may be a program's executive sponsor. The sponsor decides the
+# program's recommendations, so only the roles that decide: sponsors, admins, facilitators.
+SPONSOR_ROLES: list[str] = [Role.SPONSOR, Role.ADMIN, Role.FACILITATOR]
+
+
+def sponsor_candidates(viewer: Viewer) -> QuerySet[User]:
+    """The members who may be a program's executive sponsor: current, active members of the
+    viewer's workspace whose role is one of ``SPONSOR_ROLES``. The one rule: the form's
+    choices, the services' check (web, API, demo) and the API's description all come from here.
+    """
+    from traction.accounts import selectors as account_selectors
+
+    return account_selectors.member_users(viewer, roles=SPONSOR_ROLES)
 
 
 def programs(

@@ -14,6 +14,7 @@ from traction.core.text import require_one_line
 from traction.core.writes import save_new, save_new_version, versioned_update
 
 from .models import Program, ProgramMember, ProgramStatus
+from .selectors import SPONSOR_ROLES, sponsor_candidates
 
 PROGRAM_FIELDS = [
     "name",
@@ -38,6 +39,17 @@ def _members_of_workspace(actor: Viewer, user_ids: list[int], field: str) -> Non
         raise ValidationFailed.field(field, f"Not members of this workspace: {missing}.")
 
 
+def _check_sponsor(actor: Viewer, user_id: int | None) -> None:
+    """Refused unless the member may sponsor (``selectors.sponsor_candidates``); None: none."""
+    if user_id is not None and not sponsor_candidates(actor).filter(pk=user_id).exists():
+        roles = ", ".join(Role(r).label.lower() for r in SPONSOR_ROLES)
+        raise ValidationFailed.field(
+            "executive_sponsor_id",
+            f"The executive sponsor must be a member of this workspace with one of the roles: "
+            f"{roles}.",
+        )
+
+
 @transaction.atomic
 def create_program(
     actor: Viewer,
@@ -52,8 +64,7 @@ def create_program(
 ) -> Program:
     permissions.check(actor, "program.create")
     require_one_line(name=name)
-    if executive_sponsor_id is not None:
-        _members_of_workspace(actor, [executive_sponsor_id], "executive_sponsor_id")
+    _check_sponsor(actor, executive_sponsor_id)
     program = save_new(
         Program(
             workspace_id=actor.workspace_id,
@@ -82,8 +93,8 @@ def update_program(
 ) -> Program:
     permissions.check(actor, "program.change", program)
     require_one_line(**{k: v for k, v in changes.items() if k == "name"})
-    if changes.get("executive_sponsor_id") is not None:
-        _members_of_workspace(actor, [changes["executive_sponsor_id"]], "executive_sponsor_id")
+    if "executive_sponsor_id" in changes:
+        _check_sponsor(actor, changes["executive_sponsor_id"])
     return versioned_update(
         actor,
         program,
@@ -110,6 +121,32 @@ def set_core_team(
         )
     user_ids = sorted(set(user_ids))
     _members_of_workspace(actor, user_ids, "core_team_ids")
+    _set_members(actor, program, user_ids, kind)
+    return list(program.members.filter(kind=kind).select_related("user"))
+
+
+@transaction.atomic
+def set_program_team(
+    actor: Viewer, *, program: Program, core_team_ids: list[int], observer_ids: list[int]
+) -> Program:
+    """Make the program's whole team: exactly these core team members and these observers
+    (members not listed leave it). Both lists or neither: every id is checked before anything
+    is written; someone is core team or observer, not both."""
+    permissions.check(actor, "program.change", program)
+    core_team, observers = sorted(set(core_team_ids)), sorted(set(observer_ids))
+    _members_of_workspace(actor, core_team, "core_team_ids")
+    _members_of_workspace(actor, observers, "observer_ids")
+    both = sorted(set(core_team) & set(observers))
+    if both:
+        raise ValidationFailed.field(
+            "observer_ids", f"Core team or observer, not both, for user ids {both}."
+        )
+    _set_members(actor, program, core_team, ProgramMember.Kind.CORE_TEAM)
+    _set_members(actor, program, observers, ProgramMember.Kind.OBSERVER)
+    return program
+
+
+def _set_members(actor: Viewer, program: Program, user_ids: list[int], kind: str) -> None:
     current = set(program.members.filter(kind=kind).values_list("user_id", flat=True))
     wanted = set(user_ids)
     # Leaving the team ends the membership; the row stays as history.
@@ -131,7 +168,6 @@ def set_core_team(
                 "removed": sorted(current - wanted),
             },
         )
-    return list(program.members.filter(kind=kind).select_related("user"))
 
 
 def leave_programs(actor: Viewer, *, user_id: int) -> None:
@@ -163,7 +199,3 @@ def leave_programs(actor: Viewer, *, user_id: int) -> None:
             changes={"executive_sponsor_id": [user_id, None]},
             reason="The sponsor left the workspace.",
         )
-
-
-def sponsor_candidates_roles() -> list[str]:
-    return [Role.SPONSOR, Role.ADMIN, Role.FACILITATOR]

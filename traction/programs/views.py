@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
@@ -56,7 +55,7 @@ def program_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     form = ProgramForm(
         request.POST if request.method == "POST" else None,
         members=account_selectors.member_users(viewer),
-        sponsors=account_selectors.member_users(viewer, roles=services.sponsor_candidates_roles()),
+        sponsors=selectors.sponsor_candidates(viewer),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -105,7 +104,7 @@ def program_edit(request: HttpRequest, viewer: Viewer, program_id: int) -> HttpR
         request.POST if request.method == "POST" else None,
         initial=initial,
         members=account_selectors.member_users(viewer),
-        sponsors=account_selectors.member_users(viewer, roles=services.sponsor_candidates_roles()),
+        sponsors=selectors.sponsor_candidates(viewer),
         with_team=False,
     )
     if request.method == "POST" and form.is_valid():
@@ -137,22 +136,17 @@ def program_team(request: HttpRequest, viewer: Viewer, program_id: int) -> HttpR
         },
     )
     if request.method == "POST" and form.is_valid():
-        field = "core_team"
         try:
-            # Both lists or neither: the second call failing undoes the first.
-            with transaction.atomic():
-                for field, kind in (
-                    ("core_team", ProgramMember.Kind.CORE_TEAM),
-                    ("observers", ProgramMember.Kind.OBSERVER),
-                ):
-                    services.set_core_team(
-                        viewer,
-                        program=program,
-                        user_ids=[u.pk for u in form.cleaned_data[field]],
-                        kind=kind,
-                    )
+            services.set_program_team(
+                viewer,
+                program=program,
+                core_team_ids=[u.pk for u in form.cleaned_data["core_team"]],
+                observer_ids=[u.pk for u in form.cleaned_data["observers"]],
+            )
         except ValidationFailed as exc:
-            apply_domain_errors(form, exc, {"core_team_ids": field})
+            apply_domain_errors(
+                form, exc, {"core_team_ids": "core_team", "observer_ids": "observers"}
+            )
         else:
             messages.success(request, f"The team of “{program.name}” was saved.")
             return redirect("programs:detail", workspace_slug=_slug(request), program_id=program.pk)

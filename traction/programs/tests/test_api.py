@@ -312,3 +312,21 @@ def test_set_team_of_other_workspaces_program_is_404(
 
 def test_status_choices_match_the_model() -> None:
     assert list(typing.get_args(StatusValue)) == ProgramStatus.values
+
+
+def test_the_api_refuses_a_sponsor_the_rule_does_not_allow(
+    cast: Cast, api_client_for: ApiClientFor
+) -> None:
+    response = send(
+        api_client_for("facilitator"),
+        "POST",
+        "/programs",
+        {
+            "name": "Sponsored by Cora",
+            "goal": "x",
+            "executive_sponsor_id": cast.users["core_team"].pk,
+        },
+    )
+    assert response.status_code == 422
+    assert error_fields(response) == ["executive_sponsor_id"]
+    assert not Program.objects.filter(name="Sponsored by Cora").exists()

@@ -223,18 +223,35 @@ def test_team_page_refuses_someone_in_both_lists(cast, client_for):
 
 def test_team_change_is_all_or_nothing(cast, client_for, monkeypatch):
     program = cast.program
-    real = services.set_core_team
+    real = services._set_members  # the one service writes the core team, then the observers
 
-    def failing_for_observers(actor, *, program, user_ids, kind=ProgramMember.Kind.CORE_TEAM):
+    def failing_for_observers(actor, program, user_ids, kind):
         if kind == ProgramMember.Kind.OBSERVER:
             from traction.core.errors import ValidationFailed
 
-            raise ValidationFailed.field("core_team_ids", "Not members of this workspace: [999].")
-        return real(actor, program=program, user_ids=user_ids, kind=kind)
+            raise ValidationFailed.field("observer_ids", "Not members of this workspace: [999].")
+        return real(actor, program, user_ids, kind)
 
-    monkeypatch.setattr(services, "set_core_team", failing_for_observers)
+    monkeypatch.setattr(services, "_set_members", failing_for_observers)
     response = client_for("facilitator").post(
         url("team", program.pk), {"core_team": [cast.users["account_owner"].pk], "observers": []}
     )
     assert field_error("observers", "Not members of this workspace: [999].") in html(response)
     assert team(program, "core_team") == ["cora@acme.test"]
+
+
+def test_the_sponsor_field_offers_the_sponsor_candidates_only(cast, client_for):
+    page = html(client_for("facilitator").get(url("create")))
+    offered = page[
+        page.index('name="executive_sponsor"') : page.index(
+            "</select>", page.index('name="executive_sponsor"')
+        )
+    ]
+    assert [
+        name for name in ("Alice Admin", "Fran Facilitator", "Sam Sponsor") if name in offered
+    ] == [
+        "Alice Admin",
+        "Fran Facilitator",
+        "Sam Sponsor",
+    ]
+    assert not [n for n in ("Cora Core", "Owen Owner", "Olive Observer") if n in offered]
