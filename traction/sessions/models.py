@@ -32,6 +32,20 @@ class SessionQuerySet(models.QuerySet["Session"]):
     def upcoming(self) -> SessionQuerySet:
         return self.filter(ends_at__gte=clock.now(), status=SessionStatus.PLANNED)
 
+    def practice_candidates(self, session: Session) -> SessionQuerySet:
+        """The sessions that may be linked as ``session``'s practice session: practice-session
+        eligibility as a query (pickers). The rule, with its reasons, is
+        ``Session.rehearsal_refusal``; tests hold the two to the same answers."""
+        return (
+            self.filter(
+                kind=SessionKind.PRACTICE,
+                program_id=session.program_id,
+                starts_at__lt=session.starts_at,
+            )
+            .filter(models.Q(rehearses__isnull=True) | models.Q(rehearses=session))
+            .exclude(pk=session.pk)
+        )
+
 
 class Session(WorkspaceRecord):
     """One session of a program. Times are stored in UTC and shown in ``time_zone``."""
@@ -113,6 +127,26 @@ class Session(WorkspaceRecord):
     def is_practice(self) -> bool:
         """A rehearsal for internal participants: no customers are asked, invited or voting."""
         return self.kind == SessionKind.PRACTICE
+
+    def rehearsal_refusal(self, session: Session) -> str:
+        """Practice-session eligibility, the one rule: why this session may not be linked as
+        the practice session of ``session``, or "" when it may. It must be a practice session
+        (``is_practice``) of the same program, before ``session``, and free: a practice
+        session rehearses one session. Services refuse with this reason;
+        ``Session.objects.practice_candidates`` offers the same sessions in pickers."""
+        if not self.is_practice:
+            return "Choose a session of the kind “Practice session”."
+        if self.program_id != session.program_id or self.pk == session.pk:
+            return "The practice session must belong to the same program."
+        if self.starts_at >= session.starts_at:
+            return "The practice session must come before the session."
+        other = Session.objects.filter(practice=self).exclude(pk=session.pk).first()
+        if other is not None:
+            return (
+                f"“{self.title}” already rehearses “{other.title}”; a practice session "
+                "rehearses one session. Choose another practice session, or plan a new one."
+            )
+        return ""
 
     PRACTICE_REFUSAL = (
         "A practice session is a rehearsal for internal participants: no customers are "

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
@@ -22,7 +22,7 @@ from .models import (
     QuestionUpvote,
     RsvpStatus,
     Session,
-    SessionKind,
+    SessionQuerySet,
     SessionStatus,
     TopQuestion,
 )
@@ -41,6 +41,12 @@ def sessions(
     if kind:
         qs = qs.filter(kind=kind)
     return qs.select_related("program").order_by("starts_at", "id")
+
+
+def practice_candidates(viewer: Viewer, session: Session) -> QuerySet[Session]:
+    """The practice sessions the viewer may link to ``session`` (``practice_candidates``)."""
+    qs = cast(SessionQuerySet, sessions(viewer, program_id=session.program_id))
+    return qs.practice_candidates(session)
 
 
 def session(viewer: Viewer, session_id: int, action: str = "session.view") -> Session:
@@ -362,7 +368,7 @@ def readiness(session_obj: Session) -> Readiness:
     minutes = f["agenda_minutes"]
     picked = f["picked"]
     r = Readiness()
-    internal_only = s.kind == SessionKind.PRACTICE  # rehearsal: no customers, no questions
+    internal_only = s.is_practice  # rehearsal: no customers, no questions
     if not internal_only:
         r.checks.append(
             Check(

@@ -202,34 +202,15 @@ def set_agenda(
     return created
 
 
-def _rehearses_already(practice: Session, other: Session) -> str:
-    return (
-        f"“{practice.title}” already rehearses “{other.title}”; a practice session rehearses "
-        "one session. Choose another practice session, or plan a new one."
-    )
-
-
 @transaction.atomic
 def link_practice(actor: Viewer, *, session: Session, practice: Session | None) -> Session:
     """Name the practice session that rehearses ``session`` (or none)."""
     permissions.check(actor, "session.plan", session)
     if practice is not None:
         permissions.check(actor, "session.plan", practice)
-        if practice.kind != SessionKind.PRACTICE:
-            raise ValidationFailed.field(
-                "practice", "Choose a session of the kind “Practice session”."
-            )
-        if practice.program_id != session.program_id or practice.pk == session.pk:
-            raise ValidationFailed.field(
-                "practice", "The practice session must belong to the same program."
-            )
-        if practice.starts_at >= session.starts_at:
-            raise ValidationFailed.field(
-                "practice", "The practice session must come before the session."
-            )
-        other = Session.objects.filter(practice=practice).exclude(pk=session.pk).first()
-        if other is not None:
-            raise ValidationFailed.field("practice", _rehearses_already(practice, other))
+        refusal = practice.rehearsal_refusal(session)
+        if refusal:
+            raise ValidationFailed.field("practice", refusal)
     session.practice = practice
     try:
         with transaction.atomic():  # a parallel link to the same practice: the constraint decides

@@ -132,3 +132,40 @@ def test_a_racing_link_is_refused_not_a_crash(
         ]
     }
     assert Session.objects.get(pk=first.pk).practice_id is None
+
+
+def test_practice_eligibility_is_one_rule_for_pickers_and_refusals(
+    cast: Any, two_and_a_practice: tuple[Session, Session, Session]
+) -> None:
+    """``Session.rehearsal_refusal`` (with its reasons) and ``practice_candidates`` (pickers)
+    give the same answer for every session of the workspace."""
+    first, second, rehearsal = two_and_a_practice
+    spare = plan(cast, "Spare rehearsal", datetime(2030, 6, 29, 9), kind="practice")
+    late = plan(cast, "Late rehearsal", datetime(2030, 7, 9, 9), kind="practice")
+    interview = plan(cast, "Interview", datetime(2030, 6, 20, 9), kind="interview")
+    elsewhere = services.plan_session(
+        cast.viewer("facilitator"),
+        program=cast.other_program,
+        title="Other program's rehearsal",
+        kind="practice",
+        starts_at=datetime(2030, 6, 21, 9),
+        ends_at=datetime(2030, 6, 21, 10),
+    )
+    everything = [first, rehearsal, spare, late, interview, elsewhere, second]
+    refusals = {s.title: s.rehearsal_refusal(second) for s in everything}
+    assert refusals == {
+        "Berlin co-design": "Choose a session of the kind “Practice session”.",
+        "Dry run": MESSAGE,
+        "Spare rehearsal": "",
+        "Late rehearsal": "The practice session must come before the session.",
+        "Interview": "Choose a session of the kind “Practice session”.",
+        "Other program's rehearsal": "The practice session must belong to the same program.",
+        "Paris co-design": "Choose a session of the kind “Practice session”.",
+    }
+    assert [s.title for s in Session.objects.practice_candidates(second)] == ["Spare rehearsal"]
+    # The session a practice session already rehearses may keep it.
+    assert rehearsal.rehearsal_refusal(first) == ""
+    assert [s.title for s in Session.objects.practice_candidates(first)] == [
+        "Dry run",
+        "Spare rehearsal",
+    ]

@@ -22,7 +22,7 @@ from traction.customers import selectors as customer_selectors
 from traction.customers.models import Contact
 from traction.sessions import selectors, services
 from traction.sessions.forms import DecideForm, OutreachForm, WaiveForm, WithdrawForm
-from traction.sessions.models import OutreachRequest, OutreachStatus, SessionKind
+from traction.sessions.models import OutreachRequest, OutreachStatus
 
 from .common import (
     PRACTICE_HAS_NO_CUSTOMERS,
@@ -41,7 +41,7 @@ from .common import (
 def outreach_new(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id)
     permissions.check(viewer, "outreach.request")
-    if session.kind == SessionKind.PRACTICE:
+    if session.is_practice:
         messages.error(request, PRACTICE_HAS_NO_CUSTOMERS)
         return _to_detail(request, session.pk)
     requested = dict(session.outreach_requests.values_list("contact_id", "status"))

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
@@ -93,17 +92,6 @@ def session_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     return render(request, "sessions/session_form.html", {"form": form, "session": None})
 
 
-def _practice_choices(viewer: Viewer, session: Session) -> QuerySet[Session]:
-    """The practice sessions this session may link: the program's, before it, and free (not
-    rehearsing another session; a practice session rehearses one)."""
-    return (
-        selectors.sessions(viewer, program_id=session.program_id, kind=SessionKind.PRACTICE)
-        .filter(starts_at__lt=session.starts_at)
-        .filter(Q(rehearses__isnull=True) | Q(rehearses=session))
-        .exclude(pk=session.pk)
-    )
-
-
 @workspace_view
 @require_GET
 def session_detail(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
@@ -121,14 +109,14 @@ def _detail_page(
     agenda = selectors.agenda(session)
     can_plan = permissions.can(viewer, "session.plan", session) and not session.is_cancelled
     if practice_form is not None:
-        practice_form.fields["practice"].queryset = _practice_choices(viewer, session)  # type: ignore[attr-defined]
+        practice_form.fields["practice"].queryset = selectors.practice_candidates(viewer, session)  # type: ignore[attr-defined]
         practice_form.fields["practice"].widget.attrs.update(
             {"aria-invalid": "true", "aria-describedby": "practice-error"}
         )
-    elif can_plan and session.kind != SessionKind.PRACTICE:
+    elif can_plan and not session.is_practice:
         practice_form = PracticeForm(
             initial={"practice": session.practice_id},
-            choices=_practice_choices(viewer, session),
+            choices=selectors.practice_candidates(viewer, session),
         )
     outreach = list(selectors.session_outreach(session, viewer).select_related("invitation"))
     for r in outreach:
@@ -153,9 +141,9 @@ def _detail_page(
                 [r for r in outreach if r.allows_invitation and not r.invited]  # type: ignore[attr-defined]
             ),
             "can_plan": can_plan,
-            "practice": session.kind == SessionKind.PRACTICE,
+            "practice": session.is_practice,
             "can_request": permissions.allows(viewer, "outreach.request")
-            and session.kind != SessionKind.PRACTICE
+            and not session.is_practice
             and not session.is_cancelled
             and not session.has_ended,
             "can_invite": permissions.can(viewer, "invitation.send", session)
@@ -302,9 +290,8 @@ def practice_link(request: HttpRequest, viewer: Viewer, session_id: int) -> Http
     session = selectors.session(viewer, session_id, action="session.plan")
     form = PracticeForm(
         request.POST,
-        choices=selectors.sessions(
-            viewer, program_id=session.program_id, kind=SessionKind.PRACTICE
-        ),
+        # Any session of the program parses; the service says why one cannot rehearse.
+        choices=selectors.sessions(viewer, program_id=session.program_id),
     )
     if not form.is_valid():
         return _detail_page(request, viewer, session, practice_form=form, status=422)
