@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Any, NamedTuple
 
 from .models import SessionKind
@@ -77,8 +78,9 @@ ROLE_DUTIES = {
 
 
 # --- what a complete agenda holds ---------------------------------------------------------------
-# The one place that says whether an agenda covers the method's parts: readiness (web, API, CLI)
-# and the agenda's summary on the session's and the agenda's pages all ask ``missing_parts``.
+# The one place that says whether an agenda covers the method's parts and fits its session:
+# ``check_agenda``. Readiness (web, API, CLI), the agenda's summary on the session's pages, the
+# message after saving and the agenda form's live hint (an htmx partial) all ask it.
 
 
 class Part(NamedTuple):
@@ -188,16 +190,48 @@ def minutes_warning(total: int, length: int) -> str:
     return ""
 
 
-def summary(kind: str, length: int, items: Iterable[Any]) -> dict[str, Any]:
-    """The agenda's summary a page shows: its minutes, and what is missing or wrong."""
+@dataclass(frozen=True)
+class AgendaCheck:
+    """An agenda measured against the method: its minutes and the parts it lacks."""
+
+    kind: str
+    length: int  # the session's minutes
+    total: int  # the agenda's planned minutes
+    missing_parts: tuple[Part, ...]
+
+    @property
+    def warning(self) -> str:
+        """What is wrong with the minutes, or ""."""
+        return minutes_warning(self.total, self.length)
+
+    @property
+    def missing(self) -> str:
+        """ "The agenda has no next steps yet.", or "" when it covers every part."""
+        return missing_text(list(self.missing_parts)) + "." if self.missing_parts else ""
+
+    @property
+    def required(self) -> list[Part]:
+        """The parts a session of this kind covers, in the method's order."""
+        return [p for p in PARTS if p.key in REQUIRED_PARTS.get(self.kind, [])]
+
+    @property
+    def complete(self) -> bool:
+        """Planned, within the session's minutes, and covering every required part."""
+        return self.total > 0 and not self.warning and not self.missing_parts
+
+
+def check_agenda(*, kind: str, length: int, titles: Iterable[str], total: int) -> AgendaCheck:
+    """The one answer to "does this agenda cover the method's parts and fit its session?"
+    for an agenda of these item titles and ``total`` planned minutes."""
+    return AgendaCheck(kind, length, total, tuple(missing_parts(kind, titles)))
+
+
+def summary(kind: str, length: int, items: Iterable[Any]) -> AgendaCheck:
+    """The check of an agenda's items (anything with ``title`` and ``minutes``)."""
     listed = list(items)
-    total = sum(i.minutes for i in listed)
-    missing = missing_parts(kind, (i.title for i in listed))
-    return {
-        "total": total,
-        "length": length,
-        "warning": minutes_warning(total, length),
-        "missing": missing_text(missing) + "." if missing else "",
-        "required": [p for p in PARTS if p.key in REQUIRED_PARTS.get(kind, [])],
-        "complete": total > 0 and not minutes_warning(total, length) and not missing,
-    }
+    return check_agenda(
+        kind=kind,
+        length=length,
+        titles=[i.title for i in listed],
+        total=sum(i.minutes for i in listed),
+    )

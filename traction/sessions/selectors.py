@@ -417,15 +417,17 @@ def readiness(session_obj: Session) -> Readiness:
                 detail,
             )
         )
-    length = s.length_minutes
-    missing = templates.missing_parts(s.kind, _agenda_titles(s))
-    planned = f"{minutes} of {length} minutes planned"
+    agenda_check = templates.check_agenda(
+        kind=s.kind, length=s.length_minutes, titles=_agenda_titles(s), total=minutes
+    )
+    planned = f"{minutes} of {s.length_minutes} minutes planned"
+    missing = templates.missing_text(list(agenda_check.missing_parts))
     r.checks.append(
         Check(
             "agenda",
             "Agenda complete",
-            minutes > 0 and not templates.minutes_warning(minutes, length) and not missing,
-            f"{templates.missing_text(missing)}; {planned}" if missing else planned,
+            agenda_check.complete,
+            f"{missing}; {planned}" if missing else planned,
         )
     )
     if not internal_only:

@@ -221,7 +221,10 @@ def test_saving_an_agenda_says_which_parts_are_missing(cast: Cast, client_for: C
         '<p class="notice" id="agenda-missing">The agenda has no issues and vision discussion, '
         "scenario mapping, prioritisation (dot voting) or next steps yet."
     ) in form
-    assert "share = 0.9," in form
+    # The live hint asks the server (the same rule), not a copy of it in the page.
+    check_url = reverse("sessions:agenda_check", args=["acme", session.pk])
+    assert f'hx-post="{check_url}"' in form
+    assert "<script>" not in form
 
 
 def test_a_cancelled_session_is_not_among_the_programs_upcoming_sessions(
@@ -300,3 +303,94 @@ def test_no_interface_asks_customers_to_a_practice_session(
     assert Session.PRACTICE_REFUSAL in voting.content.decode()
     assert not OutreachRequest.objects.filter(session=practice).exists()
     assert not VotingRound.objects.filter(session=practice).exists()
+
+
+# --- one rule, asked by readiness, the pages and the form's live hint ----------------------------
+
+
+def test_check_agenda_is_the_one_answer_on_minutes_and_parts() -> None:
+    full = [t.title for t in agenda.TEMPLATES[SessionKind.CO_DESIGN]]
+    done = agenda.check_agenda(kind=SessionKind.CO_DESIGN, length=210, titles=full, total=210)
+    assert (done.complete, done.warning, done.missing) == (True, "", "")
+    short = agenda.check_agenda(kind=SessionKind.CO_DESIGN, length=210, titles=full, total=180)
+    assert (short.complete, short.warning) == (
+        False,
+        "30 minutes of the session are not planned yet.",
+    )
+    over = agenda.check_agenda(kind=SessionKind.CO_DESIGN, length=210, titles=full, total=211)
+    assert (over.complete, over.warning) == (False, "The agenda runs 1 minutes over the session.")
+    pitch = agenda.check_agenda(
+        kind=SessionKind.CO_DESIGN, length=210, titles=["Sales pitch"], total=210
+    )
+    assert (pitch.complete, pitch.warning, pitch.missing) == (
+        False,
+        "",
+        "The agenda has no issues and vision discussion, scenario mapping, prioritisation "
+        "(dot voting) or next steps yet.",
+    )
+    assert [p.key for p in pitch.required] == [
+        "issues_vision",
+        "scenario",
+        "prioritisation",
+        "next_steps",
+    ]
+    assert (
+        agenda.check_agenda(kind=SessionKind.PRACTICE, length=60, titles=[], total=0).complete
+        is False
+    )
+
+
+def test_readiness_and_the_page_give_the_rules_answer(
+    cast: Cast, client_for: ClientFor, api_client_for: ClientFor
+) -> None:
+    session = plan(cast)
+    set_agenda(cast, session, NO_VOTING)
+    rule = agenda.summary(SessionKind.CO_DESIGN, 210, AgendaItem.objects.filter(session=session))
+    assert rule.missing == "The agenda has no prioritisation (dot voting) yet."
+    check = agenda_check(api_client_for("facilitator"), session)
+    assert (check["done"], check["detail"]) == (
+        rule.complete,
+        "The agenda has no prioritisation (dot voting) yet; 210 of 210 minutes planned",
+    )
+    html = page(client_for("facilitator"), "sessions:agenda", session.pk)
+    assert f'<p class="notice" id="agenda-missing">{rule.missing} ' in html
+
+
+def test_the_live_hint_checks_the_rows_as_typed_and_saves_nothing(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    session = plan(cast)
+    set_agenda(cast, session, PITCH)
+    data = {
+        "items-TOTAL_FORMS": "3",
+        "items-INITIAL_FORMS": "1",
+        "items-MIN_NUM_FORMS": "0",
+        "items-MAX_NUM_FORMS": "1000",
+        "items-0-ORDER": "1",
+        "items-0-title": "Sales pitch of our roadmap",
+        "items-0-minutes": "210",
+        "items-0-DELETE": "on",  # removed: neither its minutes nor its title count
+        "items-1-ORDER": "2",
+        "items-1-title": "Issues & vision, then scenario mapping",
+        "items-1-minutes": "150",
+        "items-2-ORDER": "3",
+        "items-2-title": "Dot voting",
+        "items-2-minutes": "",  # not typed yet: its title counts
+    }
+    url = reverse("sessions:agenda_check", args=["acme", session.pk])
+    response = client_for("facilitator").post(url, data, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.strip().startswith('<div id="agenda-check" aria-live="polite">')
+    assert '<output id="agenda-total">150</output> of 210 minutes' in html
+    assert (
+        '<span id="agenda-warning" class="badge badge-warn">60 minutes of the session are not '
+        "planned yet.</span>"
+    ) in html
+    assert '<p class="notice" id="agenda-missing">The agenda has no next steps yet. ' in html
+    assert "<form" not in html
+    assert list(AgendaItem.objects.filter(session=session).values_list("title", flat=True)) == [
+        "Sales pitch of our roadmap"
+    ]
+    # Planners only, like the agenda itself.
+    assert client_for("core_team").post(url, data).status_code == 403

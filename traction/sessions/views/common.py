@@ -53,6 +53,6 @@ def _error_text(exc: DomainError) -> str:
     return exc.message
 
 
-def _agenda_summary(session: Session, items: list[Any]) -> dict[str, Any]:
-    """The agenda's minutes and what it lacks, by the rules of ``traction.sessions.agenda``."""
+def _agenda_summary(session: Session, items: list[Any]) -> agenda_rules.AgendaCheck:
+    """The agenda's minutes and what it lacks (``traction.sessions.agenda.check_agenda``)."""
     return agenda_rules.summary(session.kind, session.length_minutes, items)

@@ -260,14 +260,16 @@ def agenda_edit(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRe
                 else:
                     errors.extend(texts)
         else:
-            total = sum(i["minutes"] for i in items)
-            missing = agenda_rules.missing_text(
-                agenda_rules.missing_parts(session.kind, (i["title"] for i in items))
+            saved = agenda_rules.check_agenda(
+                kind=session.kind,
+                length=session.length_minutes,
+                titles=[i["title"] for i in items],
+                total=sum(i["minutes"] for i in items),
             )
             messages.success(
                 request,
-                f"The agenda was saved: {total} of {session.length_minutes} minutes planned."
-                + (f" {missing}." if missing else ""),
+                f"The agenda was saved: {saved.total} of {saved.length} minutes planned."
+                + (f" {saved.missing}" if saved.missing else ""),
             )
             return _to_detail(request, session.pk)
     return render(
@@ -276,11 +278,38 @@ def agenda_edit(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRe
         {
             "formset": formset,
             "session": session,
-            "length": session.length_minutes,
-            "planned_share": agenda_rules.PLANNED_SHARE,
-            "summary": _agenda_summary(session, selectors.agenda(session)),
+            "summary": _typed_agenda_check(session, formset)
+            if formset.is_bound
+            else _agenda_summary(session, selectors.agenda(session)),
             "errors": errors,
         },
+    )
+
+
+@workspace_view
+@require_POST
+def agenda_check(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    """The agenda form's live hint: the rows as typed (not saved), checked by the same rule
+    as a saved agenda (``agenda.check_agenda``), as the form's ``agenda-check`` partial."""
+    session = selectors.session(viewer, session_id, action="session.plan")
+    formset = AgendaFormSet(request.POST, prefix="items")
+    return render(
+        request,
+        "sessions/agenda_form.html#agenda-check",
+        {"session": session, "summary": _typed_agenda_check(session, formset)},
+    )
+
+
+def _typed_agenda_check(session: Session, formset: Any) -> agenda_rules.AgendaCheck:
+    """The check of the agenda as typed in a bound formset (rows marked "Remove" left out;
+    a row with an error counts with the fields that parse)."""
+    formset.is_valid()
+    rows = [f.cleaned_data for f in formset.forms if not f.cleaned_data.get("DELETE")]
+    return agenda_rules.check_agenda(
+        kind=session.kind,
+        length=session.length_minutes,
+        titles=[r["title"] for r in rows if r.get("title")],
+        total=sum(r["minutes"] for r in rows if r.get("minutes")),
     )
 
 
@@ -316,5 +345,6 @@ urlpatterns: list[URLPattern] = [
     path(S + "edit/", session_edit, name="edit"),
     path(S + "cancel/", session_cancel, name="cancel"),
     path(S + "agenda/", agenda_edit, name="agenda"),
+    path(S + "agenda/check/", agenda_check, name="agenda_check"),
     path(S + "practice/", practice_link, name="practice"),
 ]
