@@ -82,6 +82,24 @@ def test_plan_approve_invite_and_brief(
     # Only the agenda is complete: 1 of 6 checks.
     assert readiness(page) == 17
 
+    # The agenda form's hint asks the server as she types (the same rule as readiness).
+    page.get_by_role("link", name="Edit agenda").click()
+    expect(page.locator("#agenda-total")).to_have_text("210")
+    page.get_by_label("Minutes of row 1").fill("45")
+    expect(page.locator("#agenda-total")).to_have_text("240")
+    expect(page.locator("#agenda-warning")).to_have_text(
+        "The agenda runs 30 minutes over the session."
+    )
+    page.get_by_label("Remove row 4").check()  # prioritisation, 30 minutes
+    page.get_by_label("Remove row 6").check()  # next steps, 10 minutes
+    expect(page.locator("#agenda-total")).to_have_text("200")
+    expect(page.locator("#agenda-warning")).to_be_hidden()
+    expect(page.locator("#agenda-missing")).to_contain_text(
+        "The agenda has no prioritisation (dot voting) or next steps yet."
+    )
+    page.goto(session_url)  # nothing saved
+    expect(page.get_by_text("210 of 210 minutes planned.")).to_be_visible()
+
     # Cora takes notes.
     page.get_by_role("link", name="Manage participants").click()
     page.get_by_label("User").select_option(label="Cora Core")
