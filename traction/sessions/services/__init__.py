@@ -13,7 +13,12 @@ questions); ``common`` holds the private helpers they share. Callers use
 
 from __future__ import annotations
 
-from .gatekeeping import decide_outreach, request_outreach, waive_outreach
+from .gatekeeping import (
+    decide_outreach,
+    request_outreach,
+    request_outreach_for_contacts,
+    waive_outreach,
+)
 from .history import remove_participant, withdraw_approval
 from .invitations import (
     OutreachRequired,
@@ -52,6 +57,7 @@ __all__ = [
     "record_practice_attendance",
     "remove_participant",
     "request_outreach",
+    "request_outreach_for_contacts",
     "resend_invitation",
     "respond_rsvp",
     "send_invitation",

@@ -5,11 +5,13 @@ an admin may waive the decision with a reason. Every step is audited and notifie
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 
 from traction.core import audit, clock, permissions
-from traction.core.errors import Conflict, NotFound, ValidationFailed
+from traction.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.customers.models import Contact
 from traction.sessions.models import OutreachRequest, OutreachStatus, Session
@@ -95,6 +97,24 @@ def request_outreach(
     )
     _on_commit(deliver_outreach_request, request.pk, link)
     return request
+
+
+@transaction.atomic
+def request_outreach_for_contacts(
+    actor: Viewer, *, session: Session, contacts: Sequence[Contact], message: str = ""
+) -> tuple[list[OutreachRequest], dict[int, DomainError]]:
+    """Ask outreach for several contacts chosen together (the web form). Each contact is its
+    own request to its own account owner, so one refused (no consent, no owner, already
+    requested) does not hold back the others: returns the requests made and, by contact id,
+    why the others were refused. Notices and emails leave when the transaction commits."""
+    made: list[OutreachRequest] = []
+    refused: dict[int, DomainError] = {}
+    for contact in contacts:
+        try:
+            made.append(request_outreach(actor, session=session, contact=contact, message=message))
+        except DomainError as exc:
+            refused[contact.pk] = exc
+    return made, refused
 
 
 @transaction.atomic

@@ -223,6 +223,61 @@ def test_request_needs_consent(cast: Cast) -> None:
     assert not OutreachRequest.objects.exists()
 
 
+def test_outreach_for_several_contacts_refuses_each_on_its_own(cast: Cast) -> None:
+    """The form's use-case: Ian (no consent) is refused beside his name; Gina is requested."""
+    session = plan(cast)
+    assert cast.other_contact is not None
+    assert cast.contact is not None
+    made, refused = services.request_outreach_for_contacts(
+        cast.viewer("facilitator"),
+        session=session,
+        contacts=[cast.other_contact, cast.contact],
+        message="Your view, please.",
+    )
+    assert [(r.contact_id, r.message) for r in made] == [(cast.contact.pk, "Your view, please.")]
+    assert list(refused) == [cast.other_contact.pk]
+    refusal = refused[cast.other_contact.pk]
+    assert isinstance(refusal, ValidationFailed)
+    assert refusal.errors == {
+        "contact_id": ["Ian Initech has not agreed to be contacted; record their consent first."]
+    }
+    assert list(OutreachRequest.objects.values_list("contact_id", flat=True)) == [cast.contact.pk]
+
+
+def test_inviting_named_contacts_is_all_or_nothing(
+    cast: Cast, django_capture_on_commit_callbacks: Capture
+) -> None:
+    session = plan(cast)
+    gina = approved(cast, session).contact_id
+    pat = customer_services.add_contact(
+        cast.viewer("facilitator"),
+        customer=cast.customer,
+        name="Pat Pending",
+        email="pat@globex.test",
+        consent_to_contact=True,
+    )
+    requested_pat = services.request_outreach(
+        cast.viewer("facilitator"), session=session, contact=pat
+    )
+    mail.outbox.clear()
+    with (
+        django_capture_on_commit_callbacks(execute=True) as callbacks,
+        pytest.raises(OutreachRequired),
+    ):
+        services.send_invitations(
+            cast.viewer("facilitator"), session=session, contact_ids=[gina, pat.pk]
+        )
+    assert (Invitation.objects.count(), callbacks, mail.outbox) == (0, [], [])
+    services.decide_outreach(cast.viewer("account_owner"), request=requested_pat, approve=True)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        sent = services.send_invitations(
+            cast.viewer("facilitator"), session=session, contact_ids=[gina, pat.pk]
+        )
+    assert [i.contact_id for i in sent] == [gina, pat.pk]
+    assert len(callbacks) == 2
+    assert sorted(recipients()) == ["gina@globex.test", "pat@globex.test"]
+
+
 def test_request_needs_an_account_owner(cast: Cast) -> None:
     session = plan(cast)
     assert cast.other_contact is not None

@@ -16,7 +16,7 @@ from traction.accounts.decorators import workspace_view
 from traction.accounts.forms import apply_domain_errors
 from traction.accounts.models import User
 from traction.core import permissions
-from traction.core.errors import DomainError, ValidationFailed
+from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.customers import selectors as customer_selectors
 from traction.customers.models import Contact
@@ -65,22 +65,15 @@ def outreach_new(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
     )
     if request.method == "POST" and form.is_valid():
         chosen = set(form.cleaned_data["contacts"])
-        done, failed = [], 0
+        done, refused = services.request_outreach_for_contacts(
+            viewer,
+            session=session,
+            contacts=[r.contact for r in rows if r.contact.pk in chosen],
+            message=form.cleaned_data["message"],
+        )
         for row in rows:
-            if row.contact.pk not in chosen:
-                continue
-            try:
-                made = services.request_outreach(
-                    viewer,
-                    session=session,
-                    contact=row.contact,
-                    message=form.cleaned_data["message"],
-                )
-            except DomainError as exc:
-                row.error = _error_text(exc)
-                failed += 1
-            else:
-                done.append(made)
+            if row.contact.pk in refused:
+                row.error = _error_text(refused[row.contact.pk])
         if done:
             approved = [r for r in done if r.status == OutreachStatus.APPROVED]
             text = f"Outreach requested for {len(done)} contact{'s' if len(done) != 1 else ''}."
@@ -89,7 +82,7 @@ def outreach_new(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
             if len(done) > len(approved):
                 text += " The account owners were asked to approve."
             messages.success(request, text)
-        if not failed:
+        if not refused:
             return _to_detail(request, session.pk)
         form.add_error(None, "Some contacts could not be requested; see the reasons beside them.")
     return render(
