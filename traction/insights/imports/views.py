@@ -45,7 +45,7 @@ from .selectors import review_queue
 from .services import import_file
 from .shapes import ImportOptions, Preview
 
-REVIEW_PAGE = 200
+REVIEW_PAGE = 50  # rows a page: each has its own kind and step pickers to render
 
 
 def _slug(request: HttpRequest) -> str:

@@ -317,3 +317,28 @@ def test_previews_nobody_confirmed_are_forgotten_after_a_day(room: Room, uploads
     assert upload(client, room, "zoom.vtt", ZOOM).status_code == 200
     assert not stale.exists()
     assert fresh.exists()
+
+
+def test_the_review_queue_pages_its_candidates(room: Room) -> None:
+    """A long transcript's candidates come a page at a time, each row with its own pickers."""
+    from traction.insights.imports.views import REVIEW_PAGE
+
+    cues = "".join(
+        f"\n{n}\n00:{n // 60:02d}:{n % 60:02d}.000 --> 00:{n // 60:02d}:{n % 60:02d}.500\n"
+        f"{('Gina Globex', 'Ivy Initech')[n % 2]}: Remark number {n} about billing.\n"
+        for n in range(1, REVIEW_PAGE + 12)
+    )
+    imports.import_file(
+        room.cast.viewer("core_team"),
+        session=room.session,
+        stream=io.BytesIO(f"WEBVTT\n{cues}".encode()),
+        filename="long.vtt",
+    )
+    client = signed_in(room)
+    first = text(client.get(url(room, "review", session_id=room.session.pk)))
+    second = text(client.get(url(room, "review", session_id=room.session.pk) + "?page=2"))
+    assert "Remark number 1 about billing." in first
+    assert f"Remark number {REVIEW_PAGE} about billing." in first
+    assert f"Remark number {REVIEW_PAGE + 1} about billing." not in first
+    assert f"Remark number {REVIEW_PAGE + 1} about billing." in second
+    assert f"Remark number {REVIEW_PAGE + 11} about billing." in second
