@@ -73,6 +73,34 @@ def create_user(*, email: str, full_name: str, password: str | None) -> User:
 
 
 @transaction.atomic
+def create_account(
+    *,
+    email: str,
+    full_name: str,
+    password: str | None,
+    workspace_slug: str | None = None,
+    role: str | None = None,
+) -> tuple[User, Membership | None]:
+    """An operator's new user, optionally a member of one workspace: all or nothing.
+
+    Everything is checked before anything is written: a wrong workspace or role leaves no
+    user behind (``traction createuser``).
+    """
+    if role and not workspace_slug:
+        raise ValidationFailed.field("role", "--role needs --workspace.")
+    workspace = None
+    if workspace_slug:
+        workspace = Workspace.objects.filter(slug=workspace_slug).first()
+        if workspace is None:
+            raise NotFound(f"No workspace with the slug '{workspace_slug}'.")
+        role = _clean_role(role or Role.OBSERVER)
+    user = create_user(email=email, full_name=full_name, password=password)
+    if workspace is None:
+        return user, None
+    return user, add_member(None, workspace=workspace, user=user, role=role or Role.OBSERVER)
+
+
+@transaction.atomic
 def create_workspace(*, name: str, admin: User, slug: str = "") -> Workspace:
     """A new workspace with ``admin`` as its first admin."""
     name = name.strip()

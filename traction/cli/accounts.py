@@ -31,22 +31,13 @@ def createuser(
 ) -> None:
     """Create a user account that signs in with EMAIL, optionally as a workspace member."""
     from traction.accounts import services
-    from traction.accounts.models import Workspace
-    from traction.core.errors import NotFound, ValidationFailed
 
-    if role and not workspace_slug:
-        raise ValidationFailed.field("role", "--role needs --workspace.")
-    workspace = None
-    if workspace_slug:
-        workspace = Workspace.objects.filter(slug=workspace_slug).first()
-        if workspace is None:
-            raise NotFound(f"No workspace with the slug '{workspace_slug}'.")
-    user = services.create_user(email=email, full_name=name, password=password)
+    user, membership = services.create_account(
+        email=email, full_name=name, password=password, workspace_slug=workspace_slug, role=role
+    )
     click.echo(f"Created user {user.email}.")
-    if workspace is not None:
-        membership = services.add_member(
-            None, workspace=workspace, user=user, role=role or "observer"
-        )
+    if membership is not None:
+        workspace = membership.workspace
         click.echo(
             f"Added to {workspace.name} ({workspace.slug}) as {membership.get_role_display()}."
         )

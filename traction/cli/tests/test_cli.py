@@ -323,3 +323,30 @@ def test_unknown_commands_go_to_django() -> None:
 def test_demo_password_is_the_printed_one() -> None:
     invoke("demo")
     assert User.objects.get(email="vera.sponsor@northwind.example").check_password(DEMO_PASSWORD)
+
+
+def test_createuser_is_one_use_case_that_writes_nothing_when_refused() -> None:
+    from traction.core.errors import NotFound, ValidationFailed
+
+    invoke("demo")
+    users = User.objects.count()
+    result = invoke(
+        "createuser", "y@example.org", "--name", "Y", "--password", "a long enough passphrase",
+        "--workspace", "nowhere",
+    )  # fmt: skip
+    assert result.exit_code == 1
+    assert "No workspace with the slug 'nowhere'." in result.output
+    with pytest.raises(ValidationFailed, match="Choose one of"):
+        accounts.create_account(
+            email="y@example.org",
+            full_name="Y",
+            password="a long enough passphrase",
+            workspace_slug="northwind",
+            role="emperor",
+        )
+    with pytest.raises(NotFound):
+        accounts.create_account(
+            email="y@example.org", full_name="Y", password=None, workspace_slug="nowhere"
+        )
+    assert User.objects.count() == users
+    assert not User.objects.filter(email="y@example.org").exists()
