@@ -149,7 +149,7 @@ def test_a_ballot_cannot_reach_another_sessions_cards(cast: Cast) -> None:
     other = _room(cast, cast.other_program, "Renewals day")
     before = (_votes(room), _votes(other))
     response = Client().post(_ballot_url(room.hank), {f"card_{other.hank_card.pk}": "2"})
-    assert response.status_code in (200, 400)
+    assert response.status_code == 200
     assert (_votes(room), _votes(other)) == before
     page = Client().get(_ballot_url(room.hank)).content.decode()
     assert "Renewals day" not in page
