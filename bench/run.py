@@ -444,7 +444,7 @@ def main() -> int:
         default=[10_000],
         help="also measure api-list-customers with this many customers (repeatable)",
     )
-    parser.add_argument("--budget", type=int, default=1800, help="give up after this many seconds")
+    parser.add_argument("--budget", type=int, default=5400, help="give up after this many seconds")
     parser.add_argument("--self-test", action="store_true", help="raw view against itself; no docs")
     parser.add_argument("--import-rows", type=int, default=100_000)
     parser.add_argument("--search-rows", type=int, default=1_000_000)
