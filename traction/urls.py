@@ -6,7 +6,6 @@ from django.views.decorators.http import require_GET
 
 from traction.api.urls import api
 from traction.core.permissions import public
-from traction.insights.views import voting as voting_views
 from traction.sessions import views as sessions_views
 
 
@@ -37,7 +36,7 @@ urlpatterns = [
     path("w/<slug:workspace_slug>/sessions/", include("traction.sessions.urls")),
     path("rsvp/<str:token>/", sessions_views.rsvp, name="rsvp"),
     path("w/<slug:workspace_slug>/insights/", include("traction.insights.urls")),
-    *voting_views.public_urlpatterns,
+    path("", include("traction.voting.urls")),
 ]
 
 handler404 = "traction.core.views.not_found"

@@ -21,12 +21,13 @@ from traction.core.errors import PermissionDenied
 from traction.core.permissions import CUSTOMER, CustomerPrincipal
 from traction.core.testing.cast import Cast
 from traction.customers import services as customer_services
-from traction.insights import links
 from traction.insights import services as insight_services
-from traction.insights.models import Insight, Vote, VotingRound
+from traction.insights.models import Insight
 from traction.sessions import rsvp
 from traction.sessions import services as session_services
 from traction.sessions.models import Invitation, Session
+from traction.voting import links
+from traction.voting.models import Vote, VotingRound
 
 pytestmark = pytest.mark.django_db
 

@@ -211,9 +211,9 @@ def _hidden_world(cast: Cast, world: World) -> dict[str, Any]:
     (an issue with two of his dots on it); Renewals gets a session like Onboarding's."""
     from traction.customers import services as customer_services
     from traction.insights import services as insight_services
-    from traction.insights.models import Vote
     from traction.sessions import services as session_services
     from traction.sessions.models import Session
+    from traction.voting.models import Vote
 
     admin = cast.viewer("admin")
     customer_services.update_customer(
@@ -326,9 +326,10 @@ def _session_world(
 def _insight_world(v: Any, session: Any, invitation: Any, contact: Any) -> dict[str, Any]:
     """A scenario with two steps, an insight by the invited customer on the first, an import
     with one candidate in the review queue, and open voting with the customer's link."""
-    from traction.insights import links
     from traction.insights import services as insight_services
-    from traction.insights.models import ImportBatch, Insight, InsightStatus, VotingRound
+    from traction.insights.models import ImportBatch, Insight, InsightStatus
+    from traction.voting import links
+    from traction.voting.models import VotingRound
 
     scenario = insight_services.create_scenario(
         v, session=session, title="Team Blue", steps=["Sign up", "First invoice"]

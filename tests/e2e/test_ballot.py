@@ -10,9 +10,10 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from traction.core.testing.cast import build_cast
-from traction.insights import links, voting
-from traction.insights.models import Vote
-from traction.insights.tests.test_voting import Room, build_room
+from traction.voting import links
+from traction.voting import services as voting
+from traction.voting.models import Vote
+from traction.voting.tests.test_voting import Room, build_room
 
 PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},

@@ -12,9 +12,10 @@ from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
 from traction.core.testing.cast import PASSWORD, build_cast
-from traction.insights import links, voting
-from traction.insights.models import Vote
-from traction.insights.tests.test_voting import build_room
+from traction.voting import links
+from traction.voting import services as voting
+from traction.voting.models import Vote
+from traction.voting.tests.test_voting import build_room
 
 
 @pytest.mark.e2e

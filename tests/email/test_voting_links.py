@@ -23,10 +23,12 @@ from traction.core.errors import PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.customers.models import Contact
-from traction.insights import link_mail, links, tasks, voting
-from traction.insights.models import LinkDelivery
 from traction.insights.tests.conftest import Room, build_room
 from traction.sessions.models import Invitation, RsvpStatus
+from traction.voting import links, tasks
+from traction.voting import services as voting
+from traction.voting.models import LinkDelivery
+from traction.voting.services import link_mail
 
 LINK = re.compile(r"https?://\S+/vote/(\S+)/")
 

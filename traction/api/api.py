@@ -43,6 +43,7 @@ from traction.customers.api import router as customers_router
 from traction.insights.api import router as insights_router
 from traction.programs.api import router as programs_router
 from traction.sessions.api import router as sessions_router
+from traction.voting.api import router as voting_router
 
 log = logging.getLogger(__name__)
 
@@ -113,6 +114,7 @@ api.add_router("", customers_router)
 api.add_router("", programs_router)
 api.add_router("", sessions_router)
 api.add_router("", insights_router)
+api.add_router("", voting_router)
 
 
 # --- error mapping: one handler per shape of body (traction.core.errors) ---------------------

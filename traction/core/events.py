@@ -1,7 +1,7 @@
 """Domain events: a lower app announces what happened, higher apps act on it in step.
 
 Apps depend one way along the flow (tests/test_layers.py), yet some facts of a lower app
-change what a higher app must do: a cancelled session closes its voting round (insights),
+change what a higher app must do: a cancelled session closes its voting round (voting),
 an erased contact's name leaves every insight it spoke (insights), a member removed from a
 workspace leaves the sessions they took part in (sessions). The lower app's service
 *publishes* the event inside its own transaction; each higher app *subscribes* a handler in

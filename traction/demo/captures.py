@@ -43,7 +43,7 @@ def add_captures(demo: Demo) -> None:
     """The pilot session's map: one scenario, four steps, what the customers said (and one
     internal remark), their votes; then the session moves three weeks into the past."""
     from traction.insights import services as insights
-    from traction.insights import voting
+    from traction.voting import services as voting
 
     felix, paul = demo.viewer("facilitator"), demo.viewer("product")
     held = demo.sessions["held"]

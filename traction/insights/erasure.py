@@ -14,14 +14,21 @@ Two kinds of names, replaced in two ways (one function, ``audit.replace_texts``,
 - **Names in free text**: their full former name and address (from the publisher,
   ``contact.erasure_replacements``) and labels of two words or more ("Gina G."), replaced as
   whole words in texts and tags of insights (the full-text index follows: SQLite's triggers,
-  PostgreSQL's expression index), frozen rankings, import file names and mappings, voting
-  round reasons, scenario and step texts, and the audit trail. "Al also agrees" stays.
+  PostgreSQL's expression index), import file names and mappings, scenario and step texts,
+  and the audit trail. "Al also agrees" stays.
+
+A higher app that keeps copies of these names (voting: frozen rankings, round reasons, link
+delivery errors) adds an ``ErasureStep`` from its ``AppConfig.ready`` (``register``): it
+names the labels it recorded and rewrites its rows within the same erasure, which is audited
+once with every app's counts.
 
 Rows are pre-filtered in the database (``audit.mentioning``): only candidates are loaded.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from django.db import transaction
@@ -32,10 +39,41 @@ from traction.core.models import AuditEvent
 from traction.core.permissions import Viewer
 from traction.core.writes import bump_versions
 
-from .models import FrozenCard, ImportBatch, Insight, LinkDelivery, Scenario, Step, VotingRound
+from .models import ImportBatch, Insight, Scenario, Step
 
 SCENARIO_TEXTS = ("title", "outcome", "context_who", "context_where", "context_when", "constraints")
 MAX_TAGS_CHARS = 300
+
+
+@dataclass(frozen=True)
+class Erasing:
+    """One contact's erasure, as a higher app's ``ErasureStep`` reads it."""
+
+    contact: Any
+    workspace_id: int
+    spoken_ids: set[int]  # the insights the contact said
+    free: dict[str, str]  # names to replace as whole words in free text: old -> new
+    recorded: set[str]  # how the contact was written as the speaker of what they said
+    tombstone: str
+
+
+@dataclass(frozen=True)
+class ErasureStep:
+    """What a higher app does when a contact is erased: ``labels(contact)`` are the ways it
+    recorded the contact as a speaker (read before insights rewrites its own), ``rewrite``
+    replaces the names in its rows and returns its counts by kind."""
+
+    labels: Callable[[Any], set[str]]
+    rewrite: Callable[[Erasing], dict[str, int]]
+
+
+_steps: list[ErasureStep] = []
+
+
+def register(step: ErasureStep) -> None:
+    """Add ``step`` to every erasure (idempotent)."""
+    if step not in _steps:
+        _steps.append(step)
 
 
 def _is_full_name(label: str) -> bool:
@@ -75,7 +113,7 @@ def _labelled(value: Any, labels: set[str], tombstone: str) -> Any:
     return value
 
 
-def _rewrite(model: Any, rows: Any, fields: tuple[str, ...], free: dict[str, str]) -> int:
+def rewrite_texts(model: Any, rows: Any, fields: tuple[str, ...], free: dict[str, str]) -> int:
     """Whole-word replacement of ``free`` in ``fields`` of the candidate ``rows``."""
     changed = 0
     for row in rows.values("pk", *fields).iterator():
@@ -99,11 +137,8 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
     spoken_ids = set(spoken.values_list("pk", flat=True))
     # Labels: every way the contact was written as a speaker.
     labels = {n for n in spoken.values_list("speaker_name", flat=True) if n}
-    labels |= set(
-        FrozenCard.objects.filter(insight__speaker_contact_id=contact.pk).values_list(
-            "speaker_name", flat=True
-        )
-    )
+    for step in _steps:
+        labels |= step.labels(contact)
     # As recorded on what they said (their name when it was said): what frozen contributors hold.
     recorded = {n for n in labels if n.strip()}
     batches = list(
@@ -119,9 +154,7 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
     free = {old: new for old, new in given.items() if old and old.strip() and old != new}
     free.update({n: tombstone for n in labels if _is_full_name(n) and n not in free})
     lowered = {n.lower() for n in labels}
-    counts = dict.fromkeys(
-        ("speaker_names", "texts", "frozen_cards", "imports", "rounds", "scenarios", "events"), 0
-    )
+    counts = dict.fromkeys(("speaker_names", "texts", "imports", "scenarios", "events"), 0)
     counts["speaker_names"] = bump_versions(
         spoken.exclude(speaker_name=tombstone), speaker_name=tombstone
     )
@@ -136,7 +169,9 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
             # An UPDATE of text or tags: the SQLite FTS triggers re-index the row.
             bump_versions(Insight.objects.filter(pk=pk), text=new_text, tags=new_tags)
             counts["texts"] += 1
-    counts["frozen_cards"] = _frozen(contact, ws, spoken_ids, free, recorded, tombstone)
+    erasing = Erasing(contact, ws, spoken_ids, free, recorded, tombstone)
+    for step in _steps:
+        counts.update(step.rewrite(erasing))
     for batch in ImportBatch.objects.filter(workspace_id=ws).filter(
         Q(pk__in=[b.pk for b in batches]) | audit.mentioning(free, ["filename"], ["mapping"])
     ):
@@ -152,27 +187,13 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
         if (mapping, filename) != (batch.mapping, batch.filename):
             ImportBatch.objects.filter(pk=batch.pk).update(mapping=mapping, filename=filename)
             counts["imports"] += 1
-    rounds = VotingRound.objects.filter(workspace_id=ws)
-    counts["rounds"] = _rewrite(
-        VotingRound,
-        rounds.filter(audit.mentioning(free, ["close_reason"])),
-        ("close_reason",),
-        free,
-    )
     scenarios = Scenario.objects.filter(workspace_id=ws)
-    counts["scenarios"] = _rewrite(
+    counts["scenarios"] = rewrite_texts(
         Scenario, scenarios.filter(audit.mentioning(free, SCENARIO_TEXTS)), SCENARIO_TEXTS, free
     )
     steps = Step.objects.filter(scenario__workspace_id=ws)
-    counts["scenarios"] += _rewrite(
+    counts["scenarios"] += rewrite_texts(
         Step, steps.filter(audit.mentioning(free, ["title"])), ("title",), free
-    )
-    # The mail server's refusal of their voting link quotes their address.
-    counts["link_deliveries"] = _rewrite(
-        LinkDelivery,
-        LinkDelivery.objects.filter(workspace_id=ws).filter(audit.mentioning(free, ["error"])),
-        ("error",),
-        free,
     )
     counts["events"] = _events(ws, spoken_ids, free, given, lowered, tombstone)
     if any(counts.values()):
@@ -185,49 +206,6 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
                 reason="The contact was erased: their name left insights; their words stay.",
             )
     return counts
-
-
-def _frozen(
-    contact: Any,
-    ws: int,
-    spoken_ids: set[int],
-    free: dict[str, str],
-    recorded: set[str],
-    tombstone: str,
-) -> int:
-    """Frozen rankings: the speaker (and each contributor) who is the contact becomes the
-    tombstone; their former name leaves the texts."""
-    changed = 0
-    rows = FrozenCard.objects.filter(round__workspace_id=ws).filter(
-        Q(insight__speaker_contact_id=contact.pk)
-        | audit.mentioning(free, ["text", "step_title", "scenario_title"])
-        | audit.mentioning(recorded, [], ["contributors"])
-    )
-    for row in rows:
-        before = (row.speaker_name, row.text, row.step_title, row.scenario_title, row.contributors)
-        if row.insight_id in spoken_ids:
-            row.speaker_name = tombstone
-        row.text = audit.replace_texts(row.text, free)
-        row.step_title = audit.replace_texts(row.step_title, free)[:160]
-        row.scenario_title = audit.replace_texts(row.scenario_title, free)[:120]
-        contributors = []
-        for entry in row.contributors:
-            entry = dict(entry)
-            if entry.get("insight_id") in spoken_ids:
-                entry["speaker_name"] = tombstone
-            if "text" in entry:
-                entry["text"] = audit.replace_texts(str(entry["text"]), free)
-            contributors.append(entry)
-        row.contributors = contributors
-        after = (row.speaker_name, row.text, row.step_title, row.scenario_title, row.contributors)
-        if after != before:
-            row.save(
-                update_fields=[
-                    "speaker_name", "text", "step_title", "scenario_title", "contributors"
-                ]
-            )  # fmt: skip
-            changed += 1
-    return changed
 
 
 def _events(

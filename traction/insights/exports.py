@@ -1,7 +1,9 @@
-"""Exports: insights (of a session or a search) and a session's ranking as CSV and XLSX.
+"""Exports: insights (of a session or a search) as CSV and XLSX, and the tables and formats
+other apps' exports share (``Table``, ``Column``, ``csv_chunks``, ``xlsx_bytes``; the ranking's
+table is the voting app's, ``voting/exports.py``).
 
-Pure rendering: rows come from the scoped selectors (``selectors.insights``, ``search``,
-``ranking.results``), so an export holds exactly what its viewer may see. Every text cell
+Pure rendering: rows come from the scoped selectors (``selectors.insights``, ``search``), so
+an export holds exactly what its viewer may see. Every text cell
 that a spreadsheet could read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab
 or a carriage return) is prefixed with an apostrophe, in both formats.
 
@@ -31,7 +33,6 @@ from traction.sessions.models import Session
 
 from . import search, selectors
 from .models import Insight, InsightKind, InsightStatus
-from .ranking import Results
 
 FORMATS = ("csv", "xlsx")
 CONTENT_TYPES = {
@@ -125,51 +126,6 @@ def insight_row(insight: Insight, session_title: str = "") -> list[Any]:
 
 def insights_table(insights: Iterable[Insight], title: str = "Insights") -> Table:
     return Table(title, INSIGHT_COLUMNS, (insight_row(i) for i in insights))
-
-
-RANKING_COLUMNS = [
-    Column("Rank", 6),
-    Column("Insight ID", 10),
-    Column("Type", 16),
-    Column("Text", 70),
-    Column("Scenario", 24),
-    Column("Step", 24),
-    Column("Speaker", 24),
-    Column("Organisation", 24),
-    Column("Dots", 8),
-    Column("Voters", 8),
-    Column("Other sources", 16),
-]
-
-
-def ranking_table(results: Results) -> Table:
-    """The overall ranking, as the viewer may see it: one row per card, its dots by segment
-    and by organisation in the columns after the fixed ones (the organisations the viewer may
-    see); "Other sources" counts merged sources from organisations the viewer may not see."""
-    columns = [
-        *RANKING_COLUMNS,
-        *(Column(f"Segment: {label}", 14) for _, label in results.segments),
-        *(Column(f"Organisation: {name}", 18) for _, name in results.organisations),
-    ]
-    rows = [
-        [
-            card.rank,
-            card.insight_id,
-            card.kind_label,
-            card.text,
-            card.scenario_title,
-            card.step_title,
-            card.speaker_name,
-            card.organisation,
-            card.dots,
-            card.voters,
-            card.hidden_contributors,
-            *card.segment_cells,
-            *card.organisation_cells,
-        ]
-        for card in results.overall
-    ]
-    return Table("Ranking", columns, rows)
 
 
 # --- formats ------------------------------------------------------------------------------------

@@ -2,9 +2,6 @@
 subscribed in ``InsightsConfig.ready``; each runs inside the publisher's transaction and
 records its own audit event.
 
-- ``session.cancelled``: the session's open voting round closes itself (a system close,
-  with the reason); its ranking is frozen like any closing.
-- ``participant.declined``: a customer who declines keeps no dots in an open round.
 - ``contact.erased``: the contact's name and e-mail leave insights (see ``erasure.py``).
 """
 
@@ -13,20 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from traction.core.permissions import Principal, Viewer
-
-
-def session_cancelled(actor: Viewer | None, *, session: Any, **_: Any) -> None:
-    from traction.insights import voting
-
-    voting.close_for_cancelled_session(actor, session=session)
-
-
-def participant_declined(actor: Principal | None, *, session: Any, contact: Any, **_: Any) -> None:
-    from traction.insights import voting
-
-    # Recorded as the system (whoever declined: the contact through their link, or a member).
-    voting.clear_declined_dots(None, session=session, contact=contact)
+from traction.core.permissions import Viewer
 
 
 def contact_erased(actor: Viewer | None, *, contact: Any, **_: Any) -> None:
@@ -36,7 +20,5 @@ def contact_erased(actor: Viewer | None, *, contact: Any, **_: Any) -> None:
 
 
 SUBSCRIPTIONS: list[tuple[str, Callable[..., None]]] = [
-    ("session.cancelled", session_cancelled),
-    ("participant.declined", participant_declined),
     ("contact.erased", contact_erased),
 ]

@@ -1,11 +1,9 @@
-"""Who may see, capture, import, review and prioritise what customers said.
+"""Who may see, capture, import and review what customers said.
 
 Everyone who may see a session's insights sees its map; the people who run it (admins,
 facilitators) and the core team members taking part in it (the note takers) capture, import
-and review. Only admins and facilitators run the voting; customers vote through their own
-signed link, which needs no account (see ``links.py``): the link makes them a customer
-principal of the same policy, and ``ballot.view`` / ``ballot.cast`` say what it reaches —
-their own invitation's ballot, and their own session's round while it is open.
+and review. Who runs the voting and what a customer's ballot reaches is the voting app's
+table (``traction/voting/rules.py``), which reads insights through ``visible_insights``.
 
 Which insights a viewer may see is decided here and nowhere else (``visible_insights``:
 ``_insight_of_mine`` through ``permissions.scope(viewer, "insight.view", ...)``, and never a
@@ -20,7 +18,7 @@ from __future__ import annotations
 from django.db.models import Q, QuerySet
 
 from traction.core import permissions
-from traction.core.permissions import ALL, OWN, CustomerPrincipal, Viewer, rule
+from traction.core.permissions import ALL, OWN, Viewer, rule
 from traction.customers import rules as customer_rules
 from traction.sessions.rules import taking_part
 
@@ -69,31 +67,7 @@ def visible_customer_ids(viewer: Viewer) -> set[int] | None:
     return None if customers is None else set(customers.values_list("pk", flat=True))
 
 
-def _own_ballot(customer: CustomerPrincipal) -> Q:  # on an Invitation
-    return Q(
-        pk=customer.invitation_id,
-        contact_id=customer.contact_id,
-        session_id=customer.session_id,
-    )
-
-
-def _own_open_round(customer: CustomerPrincipal) -> Q:  # on a VotingRound
-    return Q(session_id=customer.session_id, closed_at__isnull=True)
-
-
 RULES = [
-    rule(
-        "ballot.view",
-        customer=OWN,
-        customer_own=_own_ballot,
-        description="A customer sees their own ballot: their session's cards, their dots.",
-    ),
-    rule(
-        "ballot.cast",
-        customer=OWN,
-        customer_own=_own_open_round,
-        description="A customer spends their dots in their own session's round while it is open.",
-    ),
     rule(
         "insight.view",
         own=_insight_of_mine,
@@ -120,11 +94,5 @@ RULES = [
         admin=ALL,
         facilitator=ALL,
         core_team=OWN,
-    ),
-    rule(
-        "voting.run",
-        description="Open and close customer voting, record votes in the room and paper tallies.",
-        admin=ALL,
-        facilitator=ALL,
     ),
 ]

@@ -1,5 +1,5 @@
-"""API shapes for scenario maps, steps and insights (imports, voting and search have theirs
-beside their routers in ``api/``)."""
+"""API shapes for scenario maps, steps and insights (imports and search have theirs beside
+their routers in ``api/``; voting's are in ``traction/voting/schemas.py``)."""
 
 from __future__ import annotations
 

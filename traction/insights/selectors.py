@@ -1,6 +1,6 @@
 """Scoped reads: scenarios, the journey grid, a session's speakers, insights, the review queue.
 
-Search lives in ``search/`` and voting results in ``ranking.py``.
+Search lives in ``search/``; voting and its results in the voting app (``traction.voting``).
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from django.db.models import (
     Window,
 )
 from django.db.models.functions import RowNumber
+from django.db.models.expressions import BaseExpression
 
 from traction.core import permissions
 from traction.core.errors import NotFound
@@ -34,7 +35,7 @@ from traction.core.permissions import Viewer
 from traction.customers.models import Contact
 from traction.sessions.models import Invitation, RsvpStatus, Session
 
-from . import rules
+from . import extensions, rules
 from .models import (
     GRID_KINDS,
     ImportBatch,
@@ -43,8 +44,6 @@ from .models import (
     InsightStatus,
     Scenario,
     Step,
-    Vote,
-    VotingRound,
 )
 
 
@@ -144,16 +143,13 @@ def session_summary(viewer: Viewer, session: Session) -> dict[str, Any]:
         .annotate(n=Count("id"))
         .values_list("status", "n")
     )
-    voting = VotingRound.objects.filter(session=session).first()
     return {
         "session": session,
         "scenarios": session.scenarios.count(),
         "insights": counts.get(InsightStatus.ACCEPTED, 0),
         "candidates": counts.get(InsightStatus.CANDIDATE, 0),
-        "voting": voting,
         "can_capture": permissions.can(viewer, "insight.capture", session),
         "can_import": permissions.can(viewer, "insight.import", session),
-        "can_vote": permissions.can(viewer, "voting.run", session),
     }
 
 
@@ -256,15 +252,10 @@ def insight(viewer: Viewer, insight_id: int, action: str = "insight.view") -> In
     return found
 
 
-def dot_totals() -> Subquery:
-    """Each insight's total dots, as a subquery (joins would multiply under scoped filters)."""
-    return Subquery(
-        Vote.objects.filter(insight=OuterRef("pk"))
-        .values("insight")
-        .annotate(total=Sum("dots"))
-        .values("total")[:1],
-        output_field=IntegerField(),
-    )
+def dot_totals() -> BaseExpression:
+    """Each insight's total dots, as an expression to annotate cards with (the voting app
+    provides it through ``extensions``; 0 without it)."""
+    return extensions.card_dots()
 
 
 def session_insights(

@@ -1,13 +1,12 @@
 from .imports import views as imports
 from .search import views as search
-from .views import exports, maps, voting
+from .views import exports, maps
 
 app_name = "insights"
 
 urlpatterns = [
     *maps.urlpatterns,
     *imports.urlpatterns,
-    *voting.urlpatterns,
     *search.urlpatterns,
     *exports.urlpatterns,
 ]

@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "traction.programs",
     "traction.sessions",
     "traction.insights",
+    "traction.voting",
 ]
 
 MIDDLEWARE = [

@@ -199,8 +199,9 @@ def test_sessions_in_every_state() -> None:
 
 
 def test_the_held_pilot_has_a_full_map_and_votes() -> None:
-    from traction.insights import ranking, selectors
+    from traction.insights import selectors
     from traction.sessions.models import Session
+    from traction.voting import selectors as ranking
 
     build_demo(today=TODAY)
     held = Session.objects.get(title="Co-design: pilot with two customers")

@@ -1,5 +1,6 @@
-"""API downloads: a session's insights, a search's insights and a session's ranking as CSV or
-XLSX files (the same rows, scoped the same way, as the JSON operations)."""
+"""API downloads: a session's insights and a search's insights as CSV or XLSX files (the
+ranking's is the voting app's, with ``ExportParams``, ``file_answer`` and ``error_answers``):
+the same rows, scoped the same way, as the JSON operations."""
 
 from __future__ import annotations
 
@@ -15,7 +16,6 @@ from traction.insights import exports, search
 from traction.insights.schemas import KindLiteral
 from traction.insights.views.exports import (
     download,
-    ranking_response,
     session_insights_response,
 )
 
@@ -30,7 +30,7 @@ class ExportParams(FilterSchema):
     )
 
 
-def _binary(summary: str) -> dict[str, Any]:
+def file_answer(summary: str) -> dict[str, Any]:
     """The OpenAPI description of a file answer."""
     return {
         "responses": {
@@ -53,17 +53,17 @@ def _binary(summary: str) -> dict[str, Any]:
     }
 
 
-def _errors(**kwargs: bool) -> dict[int, Any]:
-    """The error answers (the file answer is described by ``_binary``)."""
+def error_answers(**kwargs: bool) -> dict[int, Any]:
+    """The error answers (the file answer is described by ``file_answer``)."""
     return responses({}, **kwargs)
 
 
 @router.get(
     "/sessions/{session_id}/insights/export",
-    response=_errors(object_path=True),
+    response=error_answers(object_path=True),
     operation_id="export_session_insights",
     summary="Download a session's insights as CSV or XLSX",
-    openapi_extra=_binary("The session's accepted insights you may see, in capture order."),
+    openapi_extra=file_answer("The session's accepted insights you may see, in capture order."),
 )
 def export_session_insights(
     request: HttpRequest, session_id: int, params: Query[ExportParams]
@@ -73,21 +73,6 @@ def export_session_insights(
     Text cells starting with =, +, -, @, a tab or a carriage return get a leading
     apostrophe, so that no spreadsheet runs them as formulas."""
     return session_insights_response(viewer(request), session_id, params.format)
-
-
-@router.get(
-    "/sessions/{session_id}/voting/results/export",
-    response=_errors(object_path=True),
-    operation_id="export_voting_results",
-    summary="Download a session's ranking as CSV or XLSX",
-    openapi_extra=_binary("The overall ranking you may see, one card per row."),
-)
-def export_voting_results(
-    request: HttpRequest, session_id: int, params: Query[ExportParams]
-) -> HttpResponse:
-    """The overall ranking of ``GET /sessions/{id}/voting/results``: rank, card, dots, voters,
-    then dots by segment and by organisation."""
-    return ranking_response(viewer(request), session_id, params.format)
 
 
 class SearchExportParams(ExportParams):
@@ -107,10 +92,10 @@ class SearchExportParams(ExportParams):
 
 @router.get(
     "/search/insights/export",
-    response=_errors(),
+    response=error_answers(),
     operation_id="export_search_insights",
     summary="Download the insights a search finds as CSV or XLSX",
-    openapi_extra=_binary(
+    openapi_extra=file_answer(
         f"The insights search_insights finds, in its order, at most {exports.SEARCH_LIMIT:,}."
     ),
 )

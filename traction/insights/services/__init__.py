@@ -1,7 +1,7 @@
 """Write use-cases for scenario maps, live capture and the review queue (docs/method.md, step 3).
 
-Imports live in ``imports/`` and prioritisation in ``voting/``; both follow the same
-shape: permission check, validation, one transaction, an audit event.
+Imports live in ``imports/`` (prioritisation in the voting app, ``traction.voting``); all
+follow the same shape: permission check, validation, one transaction, an audit event.
 
 Attribution is decided here and nowhere else: a speaker is either a customer participant
 of the session (their organisation is recorded with the insight) or an internal participant

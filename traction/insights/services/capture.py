@@ -5,7 +5,6 @@ here and nowhere else.
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -17,9 +16,8 @@ from traction.core import audit, permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.writes import versioned_update
-from traction.insights import selectors
+from traction.insights import extensions, selectors
 from traction.insights.models import (
-    FrozenCard,
     Insight,
     InsightKind,
     InsightSource,
@@ -34,11 +32,11 @@ INSIGHT_FIELDS = ["kind", "text", "step_id", "tags", "speaker"]
 
 
 def _kept_as_evidence(insight: Insight) -> str:
-    """Why the insight must be kept ("" when nothing refers to it)."""
-    if insight.votes.exists():
-        return "Customers have voted on this card"
-    if FrozenCard.objects.filter(insight=insight).exists():
-        return "This card is part of a closed round's ranking"
+    """Why the insight must be kept ("" when nothing refers to it): first what higher apps
+    hold on it (voting: dots, a closed round's ranking), then its merges."""
+    kept = extensions.why_kept(insight)
+    if kept:
+        return kept
     if insight.merged.exists():
         return "Other insights were merged into this card"
     if insight.status == InsightStatus.MERGED or insight.merged_into_id:
@@ -208,16 +206,8 @@ def update_insight(
             customer_id=who.customer_id,
             internal=who.internal,
         )
-    if fields and insight.votes.exists():
-        after = copy.copy(insight)
-        for name, value in fields.items():
-            setattr(after, name, value)
-        if not after.is_votable:
-            raise ValidationFailed.field(
-                "kind" if "kind" in fields else "speaker",
-                "Customers have voted on this card; it must stay a moment of truth, issue "
-                "or idea said by a customer.",
-            )
+    if fields:
+        extensions.check_change(insight, fields)
     return versioned_update(
         actor,
         insight,

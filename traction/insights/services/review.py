@@ -1,6 +1,7 @@
 """Use-cases of the review queue: accept or discard imported candidates (with the type and
 step corrections shown beside them), put discarded ones back, and merge insights of a session
-into one card (each keeps its words and speaker as a contributor; tags and votes follow).
+into one card (each keeps its words and speaker as a contributor; tags follow, and the
+voting app moves the dots).
 All check ``insight.import``.
 """
 
@@ -10,13 +11,14 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F, Sum
+from django.db.models import F
 
 from traction.core import audit, permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.writes import bump_versions, save_new_version
-from traction.insights.models import Insight, InsightStatus, Vote
+from traction.insights import extensions
+from traction.insights.models import Insight, InsightStatus
 from traction.sessions.models import Session
 
 from .capture import update_insight
@@ -161,39 +163,12 @@ def merge_insights(
             + ", ".join(f"“{i.text[:60]}”" for i in mixed)
             + (" is internal." if not into.internal else " is a customer's."),
         )
-    voted = (
-        Vote.objects.filter(insight_id__in=ids)
-        .values("contact_id")
-        .annotate(dots=Sum("dots"))
-        .order_by("contact_id")
-    )
-    moving = list(voted)
-    if moving and not into.is_votable:
-        raise ValidationFailed.field(
-            "into",
-            "Customers voted on the insights you are merging; merge them into a card customers "
-            "can vote on (an accepted moment of truth, issue or idea said by a customer), or "
-            "their dots would be spent on nothing.",
-        )
+    # Dots follow the words (voting moves each customer's dots on the merged cards to the kept
+    # one, or refuses when the kept card cannot be voted on).
+    recorded = extensions.merging(actor, into, ids)
     words = into.tags.split() + [t for i in ids for t in found[i].tags.split()]
     into.tags = normalize_tags(list(dict.fromkeys(words))[:MAX_TAGS])
     save_new_version(into, fields=["tags"])
-    # Dots follow the words: each customer's dots on the merged cards go to the kept one.
-    for row in moving:
-        vote, created = Vote.objects.get_or_create(
-            insight=into,
-            contact_id=row["contact_id"],
-            defaults={
-                "workspace_id": into.workspace_id,
-                "session_id": into.session_id,
-                "dots": row["dots"],
-                "channel": "room",
-                "recorded_by_id": actor.user_id,
-            },
-        )
-        if not created:
-            Vote.objects.filter(pk=vote.pk).update(dots=F("dots") + row["dots"])
-    Vote.objects.filter(insight_id__in=ids).delete()
     Insight.objects.filter(merged_into_id__in=ids).update(merged_into=into)
     bump_versions(Insight.objects.filter(pk__in=ids), status=InsightStatus.MERGED, merged_into=into)
     audit.record(
@@ -203,7 +178,7 @@ def merge_insights(
         changes={
             "merged": ids,
             "speakers": {str(i): found[i].speaker_name for i in ids},
-            "dots_moved": {str(r["contact_id"]): r["dots"] for r in moving},
+            **recorded,
         },
     )
     return into

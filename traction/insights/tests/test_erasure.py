@@ -11,10 +11,12 @@ import pytest
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.customers import services as customer_services
-from traction.insights import imports, search, services, voting
+from traction.insights import imports, search, services
 from traction.insights.imports import ImportOptions
-from traction.insights.models import ImportBatch, Insight, Scenario, Step, VotingRound
-from traction.insights.tests.test_voting import Room, build_room
+from traction.insights.models import ImportBatch, Insight, Scenario, Step
+from traction.voting import services as voting
+from traction.voting.models import VotingRound
+from traction.voting.tests.test_voting import Room, build_room
 
 pytestmark = pytest.mark.django_db
 
@@ -139,7 +141,7 @@ def test_a_name_only_insights_recorded_leaves_the_merge_event(cast: Cast, room: 
 
 
 def test_a_refused_voting_link_keeps_no_trace_of_the_address(cast: Cast, room: Room) -> None:
-    from traction.insights.models import LinkDelivery
+    from traction.voting.models import LinkDelivery
 
     found = voting.open_voting(cast.viewer("facilitator"), session=room.session)
     address = room.gina.email

@@ -14,11 +14,13 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from traction.core.testing.cast import Cast
-from traction.insights import exports, voting
+from traction.insights import exports
 from traction.insights import services as insight_services
 from traction.insights.tests.test_scoping import owen_owns_globex_only
-from traction.insights.tests.test_voting import Room, add, api_client, build_room, call, web
 from traction.sessions import services as session_services
+from traction.voting import exports as voting_exports
+from traction.voting import services as voting
+from traction.voting.tests.test_voting import Room, add, api_client, build_room, call, web
 
 pytestmark = pytest.mark.django_db
 
@@ -169,7 +171,7 @@ def test_an_account_owner_exports_only_their_customers_words(cast: Cast, room: R
         assert response.status_code == 200
         data = body(response)
         ranked = read_csv(data) if fmt == "csv" else read_xlsx(data)[1]
-        assert ranked[0][:11] == [c.title for c in exports.RANKING_COLUMNS]
+        assert ranked[0][:11] == [c.title for c in voting_exports.RANKING_COLUMNS]
         assert [(r[2], r[3], str(r[8])) for r in ranked[1:]] == [
             ("Moment of truth", "The first invoice arrives", "2"),
             ("Idea", "Let us pay by card", "1"),
@@ -205,7 +207,7 @@ def test_the_ranking_export_matches_the_api_results(cast: Cast, room: Room) -> N
     segments = [s["label"] for s in results["overall"][0]["by_segment"]]
     orgs = [o["name"] for o in results["overall"][0]["by_organisation"]]
     assert rows[0] == [
-        *(c.title for c in exports.RANKING_COLUMNS),
+        *(c.title for c in voting_exports.RANKING_COLUMNS),
         *(f"Segment: {s}" for s in segments),
         *(f"Organisation: {o}" for o in orgs),
     ]

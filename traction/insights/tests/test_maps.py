@@ -7,9 +7,10 @@ import pytest
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.insights import selectors, services
-from traction.insights.models import Insight, InsightStatus, Vote
+from traction.insights.models import Insight, InsightStatus
 from traction.insights.tests.conftest import Room
 from traction.sessions.rsvp import customer_principal
+from traction.voting.models import Vote
 
 pytestmark = pytest.mark.django_db
 

@@ -13,9 +13,10 @@ from django.db import connections, transaction
 from django.test import Client
 
 from traction.core.testing.cast import Cast
-from traction.insights import voting
-from traction.insights.models import Insight, Vote
-from traction.insights.tests.test_voting import api_client, build_room
+from traction.insights.models import Insight
+from traction.voting import services as voting
+from traction.voting.models import Vote
+from traction.voting.tests.test_voting import api_client, build_room
 
 pytestmark = [
     pytest.mark.skipif(

@@ -9,11 +9,14 @@ import pytest
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.testing.cast import Cast
 from traction.customers import rules as customer_rules
-from traction.insights import ranking, search, selectors, voting
-from traction.insights.models import ImportBatch, Insight, Vote
-from traction.insights.tests.test_voting import Room, add, api_client, build_room, call, web
+from traction.insights import search, selectors
+from traction.insights.models import ImportBatch, Insight
 from traction.sessions import selectors as session_selectors
 from traction.sessions import services as session_services
+from traction.voting import selectors as ranking
+from traction.voting import services as voting
+from traction.voting.models import Vote
+from traction.voting.tests.test_voting import Room, add, api_client, build_room, call, web
 
 pytestmark = pytest.mark.django_db
 

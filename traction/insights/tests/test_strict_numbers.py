@@ -12,8 +12,9 @@ from django.test import Client
 
 from traction.core.errors import ValidationFailed
 from traction.core.testing.cast import Cast
-from traction.insights import services, voting
-from traction.insights.tests.test_voting import Room, api_client, ballot_url, build_room, web
+from traction.insights import services
+from traction.voting import services as voting
+from traction.voting.tests.test_voting import Room, api_client, ballot_url, build_room, web
 
 pytestmark = pytest.mark.django_db
 

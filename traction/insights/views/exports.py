@@ -1,6 +1,7 @@
-"""Web downloads: a session's insights, a search's insights and a session's ranking, as CSV
-(streamed) or XLSX. ``?format=csv`` (the default) or ``?format=xlsx``; the rows are the
-viewer's, read by the same selectors as the pages they are linked from."""
+"""Web downloads: a session's insights and a search's insights, as CSV (streamed) or XLSX
+(the ranking's download is the voting app's, built on ``download``). ``?format=csv`` (the
+default) or ``?format=xlsx``; the rows are the viewer's, read by the same selectors as the
+pages they are linked from."""
 
 from __future__ import annotations
 
@@ -12,11 +13,12 @@ from django.views.decorators.http import require_GET
 from traction.accounts.decorators import workspace_view
 from traction.core import permissions
 from traction.core.permissions import Viewer
-from traction.insights import exports, ranking, selectors
+from traction.insights import exports, selectors
 from traction.insights.search.forms import SearchForm
 
 
-def _format(request: HttpRequest) -> str:
+def export_format(request: HttpRequest) -> str:
+    """The ``format`` asked for (csv by default); 404 for any other."""
     fmt = request.GET.get("format", "csv")
     if fmt not in exports.FORMATS:
         raise Http404("No such export format.")
@@ -43,22 +45,10 @@ def session_insights_response(viewer: Viewer, session_id: int, fmt: str) -> Http
     return download(table, fmt, exports.filename(session.title, "insights", fmt=fmt))
 
 
-def ranking_response(viewer: Viewer, session_id: int, fmt: str) -> HttpResponse:
-    session = selectors.session_for(viewer, session_id)
-    table = exports.ranking_table(ranking.results(session, viewer))
-    return download(table, fmt, exports.filename(session.title, "ranking", fmt=fmt))
-
-
 @workspace_view
 @require_GET
 def session_insights(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
-    return session_insights_response(viewer, session_id, _format(request))
-
-
-@workspace_view
-@require_GET
-def results_export(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
-    return ranking_response(viewer, session_id, _format(request))
+    return session_insights_response(viewer, session_id, export_format(request))
 
 
 @workspace_view
@@ -66,7 +56,7 @@ def results_export(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
 def search_export(request: HttpRequest, viewer: Viewer) -> HttpResponse:
     """The insights the search page shows for the same query and filters (every page)."""
     permissions.check(viewer, "insight.view")
-    fmt = _format(request)
+    fmt = export_format(request)
     query = request.GET.copy()
     query.pop("format", None)
     query.pop("page", None)
@@ -86,6 +76,5 @@ S = "sessions/<int:session_id>/"
 
 urlpatterns: list[URLPattern] = [
     path(S + "map/export/", session_insights, name="board_export"),
-    path(S + "results/export/", results_export, name="results_export"),
     path("search/export/", search_export, name="search_export"),
 ]

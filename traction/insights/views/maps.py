@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from traction.accounts.decorators import workspace_view
 from traction.accounts.forms import apply_domain_errors
-from traction.core import guard, permissions
+from traction.core import guard, permissions, sections
 from traction.core.errors import DomainError, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import render_page
@@ -80,7 +80,7 @@ def _board_context(
         "short_kinds": quick.SHORT_KINDS,
         "can_capture": can_capture,
         "can_import": permissions.can(viewer, "insight.import", session),
-        "can_vote": permissions.allows(viewer, "voting.run"),
+        "sections": sections.for_page("board", viewer, session),
         "review_count": rules.visible_insights(viewer, selectors.review_queue(session)).count(),
         "total": shown.total,
     }

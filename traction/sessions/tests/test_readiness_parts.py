@@ -276,7 +276,7 @@ def test_no_interface_asks_customers_to_a_practice_session(
     cast: Cast, api_client_for: ClientFor
 ) -> None:
     from traction.customers import services as customer_services
-    from traction.insights.models import VotingRound
+    from traction.voting.models import VotingRound
 
     practice = plan(
         cast,

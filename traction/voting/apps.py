@@ -1,0 +1,35 @@
+from django.apps import AppConfig
+
+
+class VotingConfig(AppConfig):
+    name = "traction.voting"
+    label = "voting"
+    verbose_name = "Voting"
+
+    def ready(self) -> None:
+        from traction.core import events, sections
+        from traction.core.permissions import registry
+        from traction.insights import erasure as insight_erasure
+        from traction.insights import extensions
+
+        from . import cards, erasure, handlers, rules, selectors
+
+        registry.register(rules.RULES)
+        for event, handler in handlers.SUBSCRIPTIONS:
+            events.subscribe(event, handler)
+        extensions.register(cards.EXTENSION)
+        insight_erasure.register(erasure.STEP)
+        sections.register(
+            "session",
+            "voting",
+            template="voting/includes/session_voting.html",
+            action="insight.view",
+            context=selectors.session_section,
+        )
+        sections.register(
+            "board",
+            "voting",
+            template="voting/includes/board_links.html",
+            action="insight.view",
+            context=selectors.board_section,
+        )

@@ -1,0 +1,592 @@
+"""What the facilitator and readers see of a session's voting: each customer's ballot, the
+ranked results with their segment and organisation breakdowns, and the cards on the shared
+screen in the room. The voting use-cases (and their rules) are in ``services/``.
+
+Ranking: cards by dots, then by how many customers voted for them, then in capture order.
+Internal participants' remarks are never on the ballot, so never ranked.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field, replace
+from typing import Any
+
+from django.db.models import Sum
+
+from traction.core import permissions
+from traction.core.permissions import Viewer
+from traction.customers.models import Contact, Segment
+from traction.insights import rules, selectors
+from traction.insights.models import VOTABLE_KINDS, Insight, InsightKind
+from traction.sessions.models import Invitation, RsvpStatus, Session
+
+from . import links
+from .models import FrozenCard, FrozenVote, LinkDelivery, Vote, VotingRound
+from .services.checks import DEFAULT_BUDGET, KIND_PLURALS
+
+# --- what voting adds to the session page and the map -------------------------------------------
+
+
+def session_section(viewer: Viewer, session: Session) -> dict[str, Any]:
+    """The session page's voting section: the round's state, and whether the viewer runs it."""
+    return {
+        "session": session,
+        "voting": VotingRound.objects.filter(session=session).first(),
+        "can_vote": permissions.can(viewer, "voting.run", session),
+    }
+
+
+def board_section(viewer: Viewer, session: Session) -> dict[str, Any]:
+    """The map's voting links: the ranking for every reader, running the voting for those who
+    may."""
+    return {"session": session, "can_vote": permissions.allows(viewer, "voting.run")}
+
+
+# --- the facilitator's overview -----------------------------------------------------------------
+
+
+@dataclass
+class BallotRow:
+    """One customer participant's ballot: what they spent, what is left, their link."""
+
+    contact: Contact
+    invitation_id: int
+    spent: int
+    budget: int
+    # The latest email of their link in this round: queued, delivered, or not (and why).
+    link_delivery: LinkDelivery | None = None
+
+    @property
+    def left(self) -> int:
+        return max(0, self.budget - self.spent)
+
+    @property
+    def link(self) -> str:
+        # Made on demand from the invitation: voting links are stored nowhere.
+        return links.url_for(self.invitation_id, self.contact.pk)
+
+
+def voting_round(session: Session) -> VotingRound | None:
+    return VotingRound.objects.filter(session=session).first()
+
+
+def ballots(session: Session) -> list[BallotRow]:
+    """Each customer participant (invited, not declined) with their dots spent and left."""
+    found = voting_round(session)
+    budget = found.budget if found else DEFAULT_BUDGET
+    used = dict(
+        Vote.objects.filter(session=session)
+        .values("contact_id")
+        .annotate(n=Sum("dots"))
+        .values_list("contact_id", "n")
+    )
+    delivered = (
+        {d.invitation_id: d for d in LinkDelivery.objects.filter(round=found)} if found else {}
+    )
+    invitations = (
+        Invitation.objects.filter(session=session)
+        .exclude(rsvp=RsvpStatus.DECLINED)
+        .select_related("contact", "contact__customer")
+        .order_by("contact__name", "contact_id")
+    )
+    return [
+        BallotRow(
+            contact=i.contact,
+            invitation_id=i.pk,
+            spent=int(used.get(i.contact_id) or 0),
+            budget=budget,
+            link_delivery=delivered.get(i.pk),
+        )
+        for i in invitations
+    ]
+
+
+# --- results ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Contributor:
+    """One source of a card: whose words, from which organisation (a merged card has several)."""
+
+    insight_id: int
+    speaker_name: str
+    customer_id: int | None
+    organisation: str
+    internal: bool
+    text: str
+
+
+@dataclass
+class RankedCard:
+    """One card of the ranking, live or as frozen when voting closed."""
+
+    insight_id: int
+    kind: str
+    text: str
+    step_id: int | None
+    step_title: str
+    scenario_title: str
+    speaker_name: str
+    organisation: str
+    contributors: list[Contributor] = field(default_factory=list)  # those the viewer may see
+    hidden_contributors: int = 0  # sources from organisations the viewer may not see
+    position: int = 0  # capture order
+    rank: int = 0
+    dots: int = 0
+    voters: int = 0
+    by_segment: dict[str, int] = field(default_factory=dict)  # segment value -> dots
+    by_organisation: dict[int, int] = field(default_factory=dict)  # customer id -> dots
+    segment_cells: list[int] = field(default_factory=list)  # aligned with Results.segments
+    organisation_cells: list[int] = field(default_factory=list)  # with Results.organisations
+
+    @property
+    def kind_label(self) -> str:
+        return str(InsightKind(self.kind).label)
+
+
+@dataclass
+class KindRanking:
+    kind: str
+    label: str
+    cards: list[RankedCard]  # those shown (see ``results``' limit and offset)
+    count: int = 0  # all of them
+
+    @property
+    def more(self) -> int:
+        """How many cards of the list come after those shown."""
+        return max(0, self.count - (self.cards[-1].rank if self.cards else 0))
+
+
+@dataclass
+class Results:
+    session: Session
+    round: VotingRound | None
+    overall: list[RankedCard]
+    kinds: list[KindRanking]
+    segments: list[tuple[str, str]]  # (value, label) of the columns
+    organisations: list[tuple[int, str]]  # (customer id, name) of the columns
+    participants: int
+    voted: int  # customer participants who cast at least one dot on a card shown
+    dots_cast: int  # dots on the cards shown
+    frozen: bool = False  # read from the snapshot taken when voting closed
+    overall_count: int = 0  # cards in the overall ranking (``overall`` holds those shown)
+
+    @property
+    def more(self) -> int:
+        """How many cards of the overall ranking come after those shown."""
+        return max(0, self.overall_count - (self.overall[-1].rank if self.overall else 0))
+
+    @property
+    def budget(self) -> int:
+        return self.round.budget if self.round else 0
+
+
+@dataclass
+class _Tally:
+    """A card's dots by voter: (contact id, customer id, organisation, segment, dots); the
+    card's words, step and contributors are read only for the cards shown (``_fill``)."""
+
+    card: RankedCard
+    votes: list[tuple[int, int, str, str, int]] = field(default_factory=list)
+    frozen_pk: int = 0  # the FrozenCard the card's details are read from (0: live)
+
+
+def _order(cards: list[RankedCard]) -> list[RankedCard]:
+    """The ranking's order: dots, then voters, then capture order."""
+    return sorted(cards, key=lambda c: (-c.dots, -c.voters, c.position))
+
+
+def _contributor(insight: Insight) -> Contributor:
+    return Contributor(
+        insight_id=insight.pk,
+        speaker_name=insight.speaker_name,
+        customer_id=insight.customer_id,
+        organisation=insight.customer.name if insight.customer else "",
+        internal=insight.internal,
+        text=insight.text,
+    )
+
+
+def _light_card(insight_id: int, kind: str, position: int, scenario_title: str) -> RankedCard:
+    return RankedCard(
+        insight_id=insight_id,
+        kind=kind,
+        text="",
+        step_id=None,
+        step_title="",
+        scenario_title=scenario_title,
+        speaker_name="",
+        organisation="",
+        position=position,
+    )
+
+
+def _live_tallies(session: Session, *, details: bool = True) -> list[_Tally]:
+    """The session's votable cards with their dots by voter, as they are now: two queries
+    (the cards' ids, the votes); with ``details``, the words of every card as well."""
+    cards = (
+        Insight.objects.votable()
+        .filter(session=session)
+        .order_by("created_at", "id")
+        .values_list("pk", "kind", "scenario__title")
+    )
+    tallies = {
+        pk: _Tally(card=_light_card(pk, kind, n, scenario or ""))
+        for n, (pk, kind, scenario) in enumerate(cards, start=1)
+    }
+    votes = Vote.objects.filter(session=session).values_list(
+        "insight_id",
+        "contact_id",
+        "contact__customer_id",
+        "contact__customer__name",
+        "contact__customer__segment",
+        "dots",
+    )
+    for insight_id, contact_id, customer_id, organisation, segment, dots in votes:
+        if insight_id in tallies:
+            tallies[insight_id].votes.append((contact_id, customer_id, organisation, segment, dots))
+    if details:
+        _fill(list(tallies.values()))
+    return list(tallies.values())
+
+
+def _frozen_tallies(found: VotingRound, *, details: bool = True) -> list[_Tally]:
+    cards = (
+        FrozenCard.objects.filter(round=found, closing=found.closings)
+        .order_by("position")
+        .values_list("pk", "insight_id", "kind", "position", "scenario_title")
+    )
+    tallies = {
+        pk: _Tally(card=_light_card(insight_id, kind, position, scenario), frozen_pk=pk)
+        for pk, insight_id, kind, position, scenario in cards
+    }
+    votes = FrozenVote.objects.filter(card__round=found, card__closing=found.closings)
+    for card_id, contact_id, customer_id, organisation, segment, dots in votes.values_list(
+        "card_id", "contact_id", "customer_id", "organisation", "segment", "dots"
+    ):
+        tallies[card_id].votes.append((contact_id, customer_id, organisation, segment, dots))
+    if details:
+        _fill(list(tallies.values()))
+    return list(tallies.values())
+
+
+# Ids per query when reading cards' details: a page's cards fit in one; a whole session (the
+# export, closing a round) is read in slices, within every database's limit on parameters.
+FILL_BATCH = 500
+
+
+def _fill(tallies: list[_Tally]) -> None:
+    """Read the words, step, scenario, speaker and contributors of these cards: for a page of
+    cards, one query for frozen cards, two for live ones, whatever their number."""
+    for start in range(0, len(tallies), FILL_BATCH):
+        _fill_batch(tallies[start : start + FILL_BATCH])
+
+
+def _fill_batch(tallies: list[_Tally]) -> None:
+    frozen = {t.frozen_pk: t.card for t in tallies if t.frozen_pk}
+    if frozen:
+        for row in FrozenCard.objects.filter(pk__in=frozen):
+            card = frozen[row.pk]
+            card.text, card.step_id, card.step_title = row.text, row.step_id, row.step_title
+            card.scenario_title, card.speaker_name = row.scenario_title, row.speaker_name
+            card.organisation = row.organisation
+            card.contributors = [Contributor(**c) for c in row.contributors]
+    live = {t.card.insight_id: t.card for t in tallies if not t.frozen_pk}
+    if not live:
+        return
+    merged: dict[int, list[Insight]] = defaultdict(list)
+    for source in (
+        Insight.objects.filter(merged_into__in=live)
+        .select_related("customer")
+        .order_by("created_at", "id")
+    ):
+        assert source.merged_into_id is not None
+        merged[source.merged_into_id].append(source)
+    for insight in Insight.objects.filter(pk__in=live).select_related(
+        "step", "scenario", "customer"
+    ):
+        card = live[insight.pk]
+        card.text, card.step_id = insight.text, insight.step_id
+        card.step_title = insight.step.title if insight.step else ""
+        card.scenario_title = insight.scenario.title if insight.scenario else ""
+        card.speaker_name = insight.speaker_name
+        card.organisation = insight.customer.name if insight.customer else ""
+        card.contributors = [_contributor(i) for i in [insight, *merged[insight.pk]]]
+
+
+def _is_frozen(found: VotingRound | None) -> bool:
+    return found is not None and not found.is_open and found.closings > 0
+
+
+def results(
+    session: Session, viewer: Viewer, *, limit: int | None = None, offset: int = 0
+) -> Results:
+    """The ranking of the session's votable cards, as the viewer may see it (the caller
+    checked the session).
+
+    Ranked by dots, then by the number of customers who voted for the card, then in capture
+    order; overall and per kind (moments of truth, issues and ideas), each card with its dots
+    by the voters' segment and organisation. A closed round is read from the snapshot taken
+    when it closed, never recomputed. Everything is computed over what the viewer may see:
+    the cards and their contributors (``rules.visible_insights``), and the voters, whose
+    organisations the viewer may identify (``rules.visible_customer_ids``): a card's dots,
+    its voters, its segment and organisation columns, the participants, who voted and the
+    dots cast count only those voters. An account owner reads their own customers' votes on
+    their own customers' cards, nothing of anyone else's.
+
+    ``limit`` and ``offset`` choose the cards shown of each list (overall and per kind, the
+    same slice of each): every figure is computed over all the cards, exactly, but only the
+    shown cards' words are read, in a fixed number of queries whatever the session's size;
+    ``Results.overall_count`` and each ``KindRanking.count`` say how many there are.
+    """
+    seen = set(
+        rules.visible_insights(viewer, Insight.objects.filter(session=session)).values_list(
+            "pk", flat=True
+        )
+    )
+    return _results(session, seen, rules.visible_customer_ids(viewer), limit=limit, offset=offset)
+
+
+def results_for_system(session: Session) -> Results:
+    """The whole ranking, unscoped: every card, every voter, every organisation.
+
+    For the system only, never for a person: the closing of a round and the checks that
+    compare the frozen figures with the live ones need every dot, whoever may read them
+    later (each reader is scoped when reading, through ``results``)."""
+    return _results(session, None, None)
+
+
+def _results(
+    session: Session,
+    seen: set[int] | None,
+    customers: set[int] | None,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Results:
+    """The ranking over the cards ``seen`` and the voters of ``customers`` (None: all), the
+    cards ``offset`` to ``offset + limit`` of each list shown (None: all of them)."""
+    found = voting_round(session)
+    frozen = _is_frozen(found)
+    if frozen:
+        assert found is not None
+        tallies = _frozen_tallies(found, details=False)
+    else:
+        tallies = _live_tallies(session, details=False)
+    if seen is not None:
+        tallies = [t for t in tallies if t.card.insight_id in seen]
+    if customers is not None:
+        for tally in tallies:  # only the votes of organisations the viewer may identify
+            tally.votes = [v for v in tally.votes if v[1] in customers]
+    voted: set[int] = set()
+    segments: set[str] = set()
+    organisations: dict[int, str] = {}
+    dots_cast = 0
+    for tally in tallies:
+        card = tally.card
+        voters: set[int] = set()
+        for contact_id, customer_id, organisation, segment, n in tally.votes:
+            card.dots += n
+            voters.add(contact_id)
+            card.by_segment[segment] = card.by_segment.get(segment, 0) + n
+            card.by_organisation[customer_id] = card.by_organisation.get(customer_id, 0) + n
+            segments.add(segment)
+            organisations[customer_id] = organisation
+            voted.add(contact_id)
+            dots_cast += n
+        card.voters = len(voters)
+    segment_columns = [(s.value, str(s.label)) for s in Segment if s.value in segments]
+    organisation_columns = sorted(organisations.items(), key=lambda kv: (kv[1].lower(), kv[0]))
+    cards = [t.card for t in tallies]
+    overall = _order(cards)
+    by_kind = {kind: [c for c in overall if c.kind == kind] for kind in VOTABLE_KINDS}
+    end = None if limit is None else offset + limit
+    shown = {id(c) for c in overall[offset:end]}
+    shown.update(id(c) for kind_cards in by_kind.values() for c in kind_cards[offset:end])
+    page = [t for t in tallies if id(t.card) in shown]
+    _fill(page)
+    for tally in page:
+        card = tally.card
+        if seen is not None:
+            visible = [c for c in card.contributors if c.insight_id in seen]
+            card.hidden_contributors = len(card.contributors) - len(visible)
+            card.contributors = visible
+        card.segment_cells = [card.by_segment.get(s, 0) for s, _ in segment_columns]
+        card.organisation_cells = [card.by_organisation.get(o, 0) for o, _ in organisation_columns]
+
+    def ranked(ordered: list[RankedCard]) -> list[RankedCard]:
+        return [replace(c, rank=n) for n, c in enumerate(ordered[offset:end], start=offset + 1)]
+
+    return Results(
+        session=session,
+        round=found,
+        overall=ranked(overall),
+        overall_count=len(overall),
+        kinds=[
+            KindRanking(
+                kind=str(kind),
+                label=KIND_PLURALS[kind],
+                cards=ranked(by_kind[kind]),
+                count=len(by_kind[kind]),
+            )
+            for kind in VOTABLE_KINDS
+        ],
+        segments=segment_columns,
+        organisations=organisation_columns,
+        participants=_participants(session, found if frozen else None, customers),
+        voted=len(voted),
+        dots_cast=dots_cast,
+        frozen=frozen,
+    )
+
+
+def _participants(session: Session, frozen: VotingRound | None, customers: set[int] | None) -> int:
+    """The customer participants of the organisations ``customers`` (None: all): as they were
+    when the round closed (``frozen``), else as they are now."""
+    if frozen is not None:
+        if customers is None and frozen.participants_at_close is not None:
+            return frozen.participants_at_close
+        by_customer = frozen.participants_by_customer
+        if by_customer is not None:
+            return sum(
+                n for c, n in by_customer.items() if customers is None or int(c) in customers
+            )
+    live = selectors.customer_participants(session)
+    if customers is not None:
+        live = live.filter(customer_id__in=customers)
+    return live.count()
+
+
+def freeze(found: VotingRound) -> int:
+    """Write the round's ranking as it stands as closing number ``found.closings`` (the
+    caller, ``close_voting``, holds the round's lock and bumped the number); returns the
+    number of cards frozen. Every card and voter, unscoped: readers are scoped when read."""
+    session = found.session
+    tallies = _live_tallies(session)
+    for tally in tallies:
+        card = tally.card
+        row = FrozenCard.objects.create(
+            round=found,
+            closing=found.closings,
+            insight_id=card.insight_id,
+            position=card.position,
+            kind=card.kind,
+            text=card.text,
+            step_id=card.step_id,
+            step_title=card.step_title,
+            scenario_title=card.scenario_title,
+            speaker_name=card.speaker_name,
+            customer_id=card.contributors[0].customer_id,
+            organisation=card.organisation,
+            contributors=[asdict(c) for c in card.contributors],
+            dots=sum(v[4] for v in tally.votes),
+            voters=len({v[0] for v in tally.votes}),
+        )
+        FrozenVote.objects.bulk_create(
+            FrozenVote(
+                card=row,
+                contact_id=contact_id,
+                customer_id=customer_id,
+                organisation=organisation,
+                segment=segment,
+                dots=n,
+            )
+            for contact_id, customer_id, organisation, segment, n in tally.votes
+        )
+    by_customer: dict[str, int] = defaultdict(int)
+    for contact in selectors.customer_participants(session):
+        by_customer[str(contact.customer_id)] += 1
+    found.participants_at_close = sum(by_customer.values())
+    found.participants_by_customer = dict(by_customer)
+    found.save(update_fields=["participants_at_close", "participants_by_customer"])
+    return len(tallies)
+
+
+# --- the shared screen in the room -------------------------------------------------------------
+
+
+@dataclass
+class RoomCard:
+    """A card on the shared screen: its words and step, no speaker."""
+
+    pk: int
+    text: str
+    step_title: str
+    total_dots: int
+    voter_dots: int
+
+
+@dataclass
+class RoomGroup:
+    title: str  # "Team Blue · Issues"
+    cards: list[RoomCard]  # those shown, in capture order
+    count: int = 0  # the group's cards in all
+    more: int = 0  # the group's cards after those shown
+
+
+def room_board(
+    session: Session,
+    voter_id: int | None,
+    viewer: Viewer,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+) -> list[RoomGroup]:
+    """The votable cards the viewer may see, grouped by scenario, then kind, each with its
+    total dots and the chosen customer's dots (no speaker is shown on the shared screen),
+    counting only the votes of organisations the viewer may identify (as ``results``).
+    A closed round shows its frozen ranking's figures. ``limit`` and ``offset`` choose the
+    cards shown of each group, in capture order (None: all); only their words are read, so
+    the queries are the same whatever the number of cards."""
+    found = voting_round(session)
+    if _is_frozen(found):
+        assert found is not None
+        tallies = _frozen_tallies(found, details=False)
+    else:
+        tallies = _live_tallies(session, details=False)
+    seen = set(
+        rules.visible_insights(viewer, Insight.objects.filter(session=session)).values_list(
+            "pk", flat=True
+        )
+    )
+    customers = rules.visible_customer_ids(viewer)
+    grouped: dict[tuple[str, str], list[_Tally]] = {}
+    order: dict[str, int] = {k.value: n for n, k in enumerate(VOTABLE_KINDS)}
+    firsts: dict[str, int] = {}
+    for tally in tallies:
+        card = tally.card
+        if card.insight_id not in seen:
+            continue
+        firsts.setdefault(card.scenario_title, card.position)
+        grouped.setdefault((card.scenario_title, card.kind), []).append(tally)
+    end = None if limit is None else offset + limit
+    keys = sorted(grouped, key=lambda k: (k[0] == "", firsts[k[0]], order[k[1]]))
+    _fill([t for k in keys for t in grouped[k][offset:end]])
+    groups = []
+    for scenario_title, kind in keys:
+        members = grouped[(scenario_title, kind)]
+        shown = members[offset:end]
+        cards = []
+        for tally in shown:
+            # Dots of the organisations the viewer may identify only, as in ``results``.
+            votes = [v for v in tally.votes if customers is None or v[1] in customers]
+            cards.append(
+                RoomCard(
+                    pk=tally.card.insight_id,
+                    text=tally.card.text,
+                    step_title=tally.card.step_title,
+                    total_dots=sum(v[4] for v in votes),
+                    voter_dots=sum(v[4] for v in votes if v[0] == voter_id),
+                )
+            )
+        label = KIND_PLURALS[InsightKind(kind)]
+        groups.append(
+            RoomGroup(
+                title=f"{scenario_title or 'No scenario'} · {label}",
+                cards=cards,
+                count=len(members),
+                more=max(0, len(members) - offset - len(shown)),
+            )
+        )
+    return groups

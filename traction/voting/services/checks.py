@@ -1,0 +1,133 @@
+"""The shared checks of voting: the budget's limits and default (``MIN_BUDGET``,
+``MAX_BUDGET``, ``DEFAULT_BUDGET``) and the kinds' plural labels (``KIND_PLURALS``), the
+session's round (locked; open), who may vote (a customer participant), what may be voted on
+(``votable_cards``; one card checked), the dots a customer has spent (``spent``), and the
+wording of a count of votes. Every other module of the package checks through these.
+"""
+
+from __future__ import annotations
+
+from django.db.models import QuerySet, Sum
+
+from traction.core.errors import ValidationFailed
+from traction.customers.models import Contact
+from traction.insights import selectors
+from traction.insights.models import (
+    VOTABLE_KINDS,
+    Insight,
+    InsightKind,
+    InsightStatus,
+)
+from traction.sessions.models import Session, SessionStatus
+from traction.voting.models import Vote, VotingRound
+
+KIND_PLURALS = {
+    InsightKind.MOMENT_OF_TRUTH: "Moments of truth",
+    InsightKind.ISSUE: "Issues",
+    InsightKind.IDEA: "Ideas",
+}
+MIN_BUDGET = 1
+MAX_BUDGET = 50
+DEFAULT_BUDGET = 3
+
+
+def checked_budget(value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationFailed.field("budget", "Give the number of votes as a whole number.")
+    if not MIN_BUDGET <= value <= MAX_BUDGET:
+        raise ValidationFailed.field(
+            "budget", f"Each customer gets between {MIN_BUDGET} and {MAX_BUDGET} votes."
+        )
+    return value
+
+
+def locked_round(session: Session) -> VotingRound:
+    """The session's round, locked until the transaction ends, or refused if never opened."""
+    found = VotingRound.objects.select_for_update().filter(session=session).first()
+    if found is None:
+        raise ValidationFailed.field("__all__", "Voting has not been opened for this session yet.")
+    return found
+
+
+def open_round(session: Session) -> VotingRound:
+    found = locked_round(session)
+    cancelled = Session.objects.filter(pk=session.pk, status=SessionStatus.CANCELLED).exists()
+    if cancelled:
+        raise ValidationFailed.field(
+            "__all__", "This session is cancelled; no more votes can be cast."
+        )
+    if not found.is_open:
+        raise ValidationFailed.field(
+            "__all__", "Voting for this session is closed; no more votes can be cast."
+        )
+    return found
+
+
+def find_voter(session: Session, contact_id: int) -> Contact:
+    found = selectors.customer_participants(session).filter(pk=contact_id).first()
+    if found is None:
+        raise ValidationFailed.field(
+            "contact_id",
+            "Only customers taking part in this session can vote (invited and not declined).",
+        )
+    return found
+
+
+def votable_cards(session: Session) -> QuerySet[Insight]:
+    """The cards customers vote on (``Insight.objects.votable()``: the session's accepted
+    moments of truth, issues and ideas said by a customer), in capture order. Internal
+    participants' remarks and unattributed notes are never among them."""
+    return (
+        Insight.objects.votable()
+        .filter(session=session)
+        .select_related("step", "scenario")
+        .order_by("created_at", "id")
+    )
+
+
+def find_card(session: Session, insight_id: int, field_name: str = "insight_id") -> Insight:
+    # A row of an import still being written is nobody's card yet (``written()``). The card
+    # is locked (no key update: votes still serialise on the round) so that a removal of
+    # the card (``remove_insight``, which locks it too) and a vote never cross.
+    found = (
+        Insight.objects.written()
+        .select_for_update(no_key=True)
+        .filter(pk=insight_id, session=session)
+        .first()
+    )
+    if found is None:
+        raise ValidationFailed.field(field_name, "This card is not one of this session's cards.")
+    check_votable(found, field_name)
+    return found
+
+
+def check_votable(card: Insight, field_name: str) -> None:
+    if card.internal:
+        raise ValidationFailed.field(
+            field_name,
+            "This card is an internal participant's remark; only customers' input is voted on.",
+        )
+    if card.status != InsightStatus.ACCEPTED:
+        raise ValidationFailed.field(
+            field_name, "This card is not on the map (it is not an accepted insight)."
+        )
+    if card.kind not in VOTABLE_KINDS:
+        raise ValidationFailed.field(
+            field_name, "Customers vote on moments of truth, issues and ideas only."
+        )
+    if not card.is_votable:  # the one rule; the messages above say why in particular
+        raise ValidationFailed.field(
+            field_name,
+            "Nobody we know is credited with this card (unattributed); say who said it "
+            "before customers vote on it.",
+        )
+
+
+def spent(session: Session, contact_id: int) -> int:
+    """The dots a customer has on the session's cards, whatever the channel."""
+    total = Vote.objects.filter(session=session, contact_id=contact_id).aggregate(n=Sum("dots"))
+    return int(total["n"] or 0)
+
+
+def plural(n: int, word: str = "vote") -> str:
+    return f"{n} {word}{'' if n == 1 else 's'}"
