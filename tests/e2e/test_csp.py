@@ -18,8 +18,9 @@ from playwright.sync_api import Browser, Page, Request, expect
 from tests.e2e.conftest import BrowserWatch
 from traction.api.api import api
 from traction.core.testing.cast import PASSWORD, build_cast
-from traction.insights import links, voting
-from traction.insights.tests.test_voting import build_room
+from traction.voting import links
+from traction.voting import services as voting
+from traction.voting.tests.test_voting import build_room
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
@@ -113,12 +114,12 @@ def test_each_kind_of_page_works_under_the_policy_with_local_assets_only(
         False,
     ]
 
-    page.goto(base + reverse("insights:voting", args=[slug, room.session.pk]))
+    page.goto(base + reverse("voting:manage", args=[slug, room.session.pk]))
     heading("Customer voting")
     expect(page.get_by_role("heading", name="Voting is open")).to_be_visible()
 
     # The room screen: its styles come from traction.css; a dot is an htmx request.
-    page.goto(base + reverse("insights:voting_room", args=[slug, room.session.pk]))
+    page.goto(base + reverse("voting:room", args=[slug, room.session.pk]))
     heading("Vote in the room")
     expect(page.locator(".room-cards").first).to_have_css("display", "grid")
     page.get_by_role("link", name=re.compile(r"^Ian ")).click()
