@@ -565,7 +565,7 @@ def test_tampered_tokens_are_refused() -> None:
     token = links.make_token(1, 2)
     assert links.read_token(token) == (1, 2)
     with pytest.raises(NotFound):
-        links.read_token(token[:-2] + ("A" if token[-1] != "A" else "B") + token[-1])
+        links.read_token(token[:-2] + ("A" if token[-2] != "A" else "B") + token[-1])
 
 
 @pytest.mark.skipif(connection.vendor == "sqlite", reason="row locks: PostgreSQL")
