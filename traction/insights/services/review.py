@@ -11,7 +11,6 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.db import transaction
-from django.db.models import F
 
 from traction.core import audit, permissions
 from traction.core.errors import NotFound, ValidationFailed
