@@ -274,8 +274,8 @@ def _grow(world: World, to: int, rng: random.Random) -> None:
 def _vote(world: World, rng: random.Random) -> None:
     """Open voting in the big session; every invited contact spends their dots in the room."""
     from traction.core import audit
-    from traction.insights import voting
     from traction.insights.models import Insight
+    from traction.voting import services as voting
 
     with audit.channel("system"):
         found = voting.open_voting(world.viewer, session=world.big, budget=5)

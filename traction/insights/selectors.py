@@ -16,18 +16,15 @@ from django.db.models import (
     Count,
     F,
     IntegerField,
-    OuterRef,
     Prefetch,
     Q,
     QuerySet,
-    Subquery,
-    Sum,
     Value,
     When,
     Window,
 )
-from django.db.models.functions import RowNumber
 from django.db.models.expressions import BaseExpression
+from django.db.models.functions import RowNumber
 
 from traction.core import permissions
 from traction.core.errors import NotFound

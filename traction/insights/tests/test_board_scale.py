@@ -15,8 +15,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from traction.insights import selectors
-from traction.insights.models import Insight, Step, Vote
+from traction.insights.models import Insight, Step
 from traction.insights.tests.conftest import Room
+from traction.voting.models import Vote
 
 pytestmark = pytest.mark.django_db
 
