@@ -1,7 +1,7 @@
 """Voting's models, moved here from insights with their tables.
 
 State only: the tables were created by the insights migrations and keep their names
-(``db_table``); ``insights.0008_voting_moves_to_its_app`` removes the models from the
+(``db_table``); ``insights.0009_voting_moves_to_its_app`` removes the models from the
 insights state after this. No row moves.
 """
 

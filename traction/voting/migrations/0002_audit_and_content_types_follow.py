@@ -43,7 +43,7 @@ def backwards(apps: Any, schema_editor: Any) -> None:
 class Migration(migrations.Migration):
     dependencies = [
         ("voting", "0001_initial"),
-        ("insights", "0008_voting_moves_to_its_app"),
+        ("insights", "0009_voting_moves_to_its_app"),
         ("core", "0001_initial"),
         ("contenttypes", "0002_remove_content_type_name"),
     ]

@@ -24,7 +24,7 @@ from traction.voting.models import FrozenCard, FrozenVote, LinkDelivery, Vote, V
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-BEFORE_SPLIT = ("insights", "0007_link_delivery_and_participants_by_customer")
+BEFORE_SPLIT = ("insights", "0008_session_indexes")  # the last insights migration before it
 MOVED = ("votinground", "vote", "frozencard", "frozenvote", "linkdelivery")
 T0 = dt.datetime(2026, 3, 2, 9, 0, tzinfo=dt.UTC)
 
@@ -38,7 +38,7 @@ def _latest(executor: MigrationExecutor) -> list[tuple[str, str]]:
 def before_split() -> Iterator[Any]:
     """The database at the last migration before the split; the historical apps of then."""
     executor = MigrationExecutor(connection)
-    executor.migrate([("voting", None)])  # unapplies insights.0008 too (it follows voting's)
+    executor.migrate([("voting", None)])  # unapplies insights.0009 too (it follows voting's)
     nodes = [n for n in _latest(executor) if n[0] not in ("insights", "voting")]
     try:
         yield executor.loader.project_state([*nodes, BEFORE_SPLIT]).apps

@@ -10,7 +10,7 @@ from django.db import migrations
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("insights", "0007_link_delivery_and_participants_by_customer"),
+        ("insights", "0008_session_indexes"),
         ("voting", "0001_initial"),
     ]
 
