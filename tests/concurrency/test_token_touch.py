@@ -83,8 +83,10 @@ def test_a_get_answers_while_the_database_is_locked_for_writing(tmp_path: Path) 
         holder.execute("ROLLBACK")
         holder.close()
     assert (status, isinstance(count, int)) == (200, True)
-    assert took < 2.0, f"the GET took {took:.1f} s"  # not the 30 s busy timeout
-    assert waited < 20.0
+    # Behaviour, not speed: it did not queue behind the lock for the 30 s busy timeout (the
+    # margin is wide, so a loaded machine does not fail it; the old code took 30 s and a 500).
+    assert took < 15.0, f"the GET took {took:.1f} s"
+    assert waited < 60.0
     assert json.loads(python(LAST_USED)) is False  # not recorded this time
     json.loads(python(GET, key))
     assert json.loads(python(LAST_USED)) is True  # recorded once the database is free
