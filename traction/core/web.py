@@ -141,11 +141,14 @@ def render_page(
 CONFLICT_HELP = " Your changes were not saved."
 
 
-def error_text(exc: DomainError) -> str:
+def error_text(exc: DomainError, *, conflict_help: str = "") -> str:
     """A refusal as one line for a message: every field's messages of a ValidationFailed,
-    else the error's own message."""
+    else the error's own message; a Conflict's followed by ``conflict_help`` (what the page
+    asks the user to do: " Reload the page and try again.")."""
     if isinstance(exc, ValidationFailed):
         return " ".join(m for messages in exc.errors.values() for m in messages)
+    if isinstance(exc, Conflict):
+        return exc.message + conflict_help
     return exc.message
 
 

@@ -7,17 +7,15 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import models
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts import selectors as account_selectors
-from traction.accounts.decorators import workspace_view
-from traction.accounts.forms import apply_domain_errors
 from traction.core import permissions
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.web import render_page
+from traction.core.web import WorkspaceRequest, apply_domain_errors, render_page, workspace_view
 
 from . import selectors, services
 from .forms import (
@@ -37,13 +35,9 @@ def _changes(obj: models.Model, values: dict[str, Any]) -> dict[str, Any]:
     return {name: value for name, value in values.items() if getattr(obj, name) != value}
 
 
-def _slug(request: HttpRequest) -> str:
-    return str(request.workspace_slug)  # type: ignore[attr-defined]
-
-
 @workspace_view
 @require_GET
-def customer_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def customer_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
     form = CustomerFilterForm(request.GET or None, owners=account_selectors.member_users(viewer))
     filters = form.cleaned_data if form.is_valid() else {}
@@ -74,7 +68,7 @@ def customer_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def customer_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def customer_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "customer.create")
     form = CustomerForm(
         request.POST if request.method == "POST" else None,
@@ -90,14 +84,14 @@ def customer_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
                 request, f"{customer.name} was added. Add the people you work with there."
             )
             return redirect(
-                "customers:detail", workspace_slug=_slug(request), customer_id=customer.pk
+                "customers:detail", workspace_slug=request.workspace.slug, customer_id=customer.pk
             )
     return render(request, "customers/customer_form.html", {"form": form, "customer": None})
 
 
 @workspace_view
 @require_GET
-def customer_detail(request: HttpRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
+def customer_detail(request: WorkspaceRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
     customer = selectors.customer(viewer, customer_id)
     can_edit = permissions.can(viewer, "customer.change", customer)
     return render(
@@ -122,7 +116,7 @@ def customer_detail(request: HttpRequest, viewer: Viewer, customer_id: int) -> H
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def customer_edit(request: HttpRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
+def customer_edit(request: WorkspaceRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
     customer = selectors.customer(viewer, customer_id, action="customer.change")
     initial = {
         "name": customer.name,
@@ -152,14 +146,14 @@ def customer_edit(request: HttpRequest, viewer: Viewer, customer_id: int) -> Htt
         else:
             messages.success(request, f"{customer.name} was saved.")
             return redirect(
-                "customers:detail", workspace_slug=_slug(request), customer_id=customer.pk
+                "customers:detail", workspace_slug=request.workspace.slug, customer_id=customer.pk
             )
     return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
 
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def customer_delete(request: HttpRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
+def customer_delete(request: WorkspaceRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
     """The "Archive" confirm page (its route kept its old name): nothing is deleted."""
     customer = selectors.customer(viewer, customer_id, action="customer.archive")
     form = DeleteForm(request.POST if request.method == "POST" else None)
@@ -170,7 +164,7 @@ def customer_delete(request: HttpRequest, viewer: Viewer, customer_id: int) -> H
             f"{customer.name} and its contacts were archived. Their history is kept; "
             "you can restore them from the archived customers.",
         )
-        return redirect("customers:list", workspace_slug=_slug(request))
+        return redirect("customers:list", workspace_slug=request.workspace.slug)
     return render(
         request,
         "customers/customer_delete.html",
@@ -184,16 +178,18 @@ def customer_delete(request: HttpRequest, viewer: Viewer, customer_id: int) -> H
 
 @workspace_view
 @require_POST
-def customer_restore(request: HttpRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
+def customer_restore(request: WorkspaceRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
     customer = selectors.customer(viewer, customer_id, action="customer.archive")
     services.restore_customer(viewer, customer=customer)
     messages.success(request, f"{customer.name} was restored, with the contacts archived with it.")
-    return redirect("customers:detail", workspace_slug=_slug(request), customer_id=customer.pk)
+    return redirect(
+        "customers:detail", workspace_slug=request.workspace.slug, customer_id=customer.pk
+    )
 
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def contact_create(request: HttpRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
+def contact_create(request: WorkspaceRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
     customer = selectors.customer(viewer, customer_id, action="customer.change")
     permissions.check(viewer, "contact.change")
     form = ContactForm(request.POST if request.method == "POST" else None)
@@ -205,7 +201,7 @@ def contact_create(request: HttpRequest, viewer: Viewer, customer_id: int) -> Ht
         else:
             messages.success(request, f"{contact.name} was added to {customer.name}.")
             return redirect(
-                "customers:detail", workspace_slug=_slug(request), customer_id=customer.pk
+                "customers:detail", workspace_slug=request.workspace.slug, customer_id=customer.pk
             )
     return render(
         request,
@@ -216,7 +212,7 @@ def contact_create(request: HttpRequest, viewer: Viewer, customer_id: int) -> Ht
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def contact_edit(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
+def contact_edit(request: WorkspaceRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
     contact = selectors.contact(viewer, contact_id, action="contact.change")
     initial = {name: getattr(contact, name) for name in services.CONTACT_FIELDS}
     form = ContactForm(
@@ -236,7 +232,9 @@ def contact_edit(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpR
         else:
             messages.success(request, f"{contact.name} was saved.")
             return redirect(
-                "customers:detail", workspace_slug=_slug(request), customer_id=contact.customer_id
+                "customers:detail",
+                workspace_slug=request.workspace.slug,
+                customer_id=contact.customer_id,
             )
     return render(
         request,
@@ -247,7 +245,7 @@ def contact_edit(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpR
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def contact_delete(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
+def contact_delete(request: WorkspaceRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
     """The "Archive" confirm page (its route kept its old name): nothing is deleted."""
     contact = selectors.contact(viewer, contact_id, action="contact.archive")
     form = DeleteForm(request.POST if request.method == "POST" else None)
@@ -257,14 +255,16 @@ def contact_delete(request: HttpRequest, viewer: Viewer, contact_id: int) -> Htt
             request, f"{contact.name} was archived; their history at {contact.customer.name} stays."
         )
         return redirect(
-            "customers:detail", workspace_slug=_slug(request), customer_id=contact.customer_id
+            "customers:detail",
+            workspace_slug=request.workspace.slug,
+            customer_id=contact.customer_id,
         )
     return render(request, "customers/contact_delete.html", {"contact": contact, "form": form})
 
 
 @workspace_view
 @require_POST
-def contact_restore(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
+def contact_restore(request: WorkspaceRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
     contact = selectors.contact(viewer, contact_id, action="contact.archive")
     try:
         services.restore_contact(viewer, contact=contact)
@@ -273,13 +273,13 @@ def contact_restore(request: HttpRequest, viewer: Viewer, contact_id: int) -> Ht
     else:
         messages.success(request, f"{contact.name} was restored.")
     return redirect(
-        "customers:detail", workspace_slug=_slug(request), customer_id=contact.customer_id
+        "customers:detail", workspace_slug=request.workspace.slug, customer_id=contact.customer_id
     )
 
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def contact_erase(request: HttpRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
+def contact_erase(request: WorkspaceRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
     contact = selectors.contact(viewer, contact_id, action="contact.erase")
     form = EraseForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -292,6 +292,8 @@ def contact_erase(request: HttpRequest, viewer: Viewer, contact_id: int) -> Http
         else:
             messages.success(request, f"The contact was erased; they are now {erased.name}.")
             return redirect(
-                "customers:detail", workspace_slug=_slug(request), customer_id=contact.customer_id
+                "customers:detail",
+                workspace_slug=request.workspace.slug,
+                customer_id=contact.customer_id,
             )
     return render(request, "customers/contact_erase.html", {"contact": contact, "form": form})

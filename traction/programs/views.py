@@ -4,17 +4,15 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
 from traction.accounts import selectors as account_selectors
-from traction.accounts.decorators import workspace_view
-from traction.accounts.forms import apply_domain_errors
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.web import render_page
+from traction.core.web import WorkspaceRequest, apply_domain_errors, render_page, workspace_view
 
 from . import selectors, services
 from .forms import PROGRAM_FIELD_MAP, ProgramFilterForm, ProgramForm, TeamForm
@@ -23,13 +21,9 @@ from .models import ProgramMember
 PAGE_SIZE = 25
 
 
-def _slug(request: HttpRequest) -> str:
-    return str(request.workspace_slug)  # type: ignore[attr-defined]
-
-
 @workspace_view
 @require_GET
-def program_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def program_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     form = ProgramFilterForm(request.GET or None)
     filters = form.cleaned_data if form.is_valid() else {}
     programs = selectors.programs(
@@ -50,7 +44,7 @@ def program_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def program_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def program_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "program.create")
     form = ProgramForm(
         request.POST if request.method == "POST" else None,
@@ -64,13 +58,15 @@ def program_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
             apply_domain_errors(form, exc, PROGRAM_FIELD_MAP)
         else:
             messages.success(request, f"The program “{program.name}” was started.")
-            return redirect("programs:detail", workspace_slug=_slug(request), program_id=program.pk)
+            return redirect(
+                "programs:detail", workspace_slug=request.workspace.slug, program_id=program.pk
+            )
     return render(request, "programs/program_form.html", {"form": form, "program": None})
 
 
 @workspace_view
 @require_GET
-def program_detail(request: HttpRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+def program_detail(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     program = selectors.program(viewer, program_id)
     members = list(program.members.all())
     return render(
@@ -89,7 +85,7 @@ def program_detail(request: HttpRequest, viewer: Viewer, program_id: int) -> Htt
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def program_edit(request: HttpRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+def program_edit(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     program = selectors.program(viewer, program_id, action="program.change")
     initial = {
         "name": program.name,
@@ -118,13 +114,15 @@ def program_edit(request: HttpRequest, viewer: Viewer, program_id: int) -> HttpR
             apply_domain_errors(form, exc, PROGRAM_FIELD_MAP)
         else:
             messages.success(request, f"The program “{program.name}” was saved.")
-            return redirect("programs:detail", workspace_slug=_slug(request), program_id=program.pk)
+            return redirect(
+                "programs:detail", workspace_slug=request.workspace.slug, program_id=program.pk
+            )
     return render(request, "programs/program_form.html", {"form": form, "program": program})
 
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def program_team(request: HttpRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+def program_team(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     program = selectors.program(viewer, program_id, action="program.change")
     current = list(program.members.all())
     form = TeamForm(
@@ -149,5 +147,7 @@ def program_team(request: HttpRequest, viewer: Viewer, program_id: int) -> HttpR
             )
         else:
             messages.success(request, f"The team of “{program.name}” was saved.")
-            return redirect("programs:detail", workspace_slug=_slug(request), program_id=program.pk)
+            return redirect(
+                "programs:detail", workspace_slug=request.workspace.slug, program_id=program.pk
+            )
     return render(request, "programs/program_team.html", {"form": form, "program": program})

@@ -18,12 +18,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from traction.accounts.decorators import workspace_view
-from traction.accounts.forms import apply_domain_errors
 from traction.core import permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
+from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 from traction.insights import exports, selectors
 from traction.insights.views.exports import download, export_format
 from traction.sessions.models import Session
@@ -49,12 +48,8 @@ ROOM_CARDS_PER_PAGE = 50
 MAX_PAGE = 10_000
 
 
-def _slug(request: HttpRequest) -> str:
-    return str(request.workspace_slug)  # type: ignore[attr-defined]
-
-
-def _to_voting(request: HttpRequest, session_id: int) -> HttpResponse:
-    return redirect("voting:manage", workspace_slug=_slug(request), session_id=session_id)
+def _to_voting(request: WorkspaceRequest, session_id: int) -> HttpResponse:
+    return redirect("voting:manage", workspace_slug=request.workspace.slug, session_id=session_id)
 
 
 def _message(exc: DomainError) -> str:
@@ -96,14 +91,14 @@ def _voting_page(
 
 @workspace_view
 @require_GET
-def voting_manage(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def voting_manage(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session_for(viewer, session_id, "voting.run")
     return _voting_page(request, session)
 
 
 @workspace_view
 @require_POST
-def voting_open(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def voting_open(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session_for(viewer, session_id, "voting.run")
     form = BudgetForm(request.POST)
     if form.is_valid():
@@ -124,7 +119,7 @@ def voting_open(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRe
 
 @workspace_view
 @require_POST
-def voting_reopen(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def voting_reopen(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """Reopen a closed round, explicitly and with a reason (audited)."""
     session = selectors.session_for(viewer, session_id, "voting.run")
     form = ReopenForm(request.POST)
@@ -150,7 +145,7 @@ def voting_reopen(request: HttpRequest, viewer: Viewer, session_id: int) -> Http
 
 @workspace_view
 @require_POST
-def voting_remove_dots(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def voting_remove_dots(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """Remove every dot of one customer participant, with a reason (audited)."""
     session = selectors.session_for(viewer, session_id, "voting.run")
     form = RemoveDotsForm(request.POST)
@@ -177,7 +172,7 @@ def voting_remove_dots(request: HttpRequest, viewer: Viewer, session_id: int) ->
 
 @workspace_view
 @require_POST
-def voting_budget(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def voting_budget(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session_for(viewer, session_id, "voting.run")
     form = BudgetForm(request.POST)
     if form.is_valid():
@@ -195,7 +190,7 @@ def voting_budget(request: HttpRequest, viewer: Viewer, session_id: int) -> Http
 
 @workspace_view
 @require_POST
-def voting_close(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def voting_close(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session_for(viewer, session_id, "voting.run")
     try:
         voting.close_voting(viewer, session=session)
@@ -203,13 +198,15 @@ def voting_close(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
         messages.error(request, _message(exc))
     else:
         messages.success(request, "Voting is closed. The ranking below is final.")
-        return redirect("voting:results", workspace_slug=_slug(request), session_id=session.pk)
+        return redirect(
+            "voting:results", workspace_slug=request.workspace.slug, session_id=session.pk
+        )
     return _to_voting(request, session.pk)
 
 
 @workspace_view
 @require_POST
-def voting_links_email(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def voting_links_email(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """Email every customer participant their link, or one (``contact_id``)."""
     session = selectors.session_for(viewer, session_id, "voting.run")
     raw = request.POST.get("contact_id", "")
@@ -268,7 +265,7 @@ def _voter_param(raw: str | None) -> int | None:
 
 @workspace_view
 @require_GET
-def voting_room(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def voting_room(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session_for(viewer, session_id, "voting.run")
     voter_id = _voter_param(request.GET.get("voter"))
     context = _room_context(viewer, session, voter_id, page=_page_param(request.GET.get("page")))
@@ -277,7 +274,7 @@ def voting_room(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRe
 
 @workspace_view
 @require_POST
-def voting_room_dot(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def voting_room_dot(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session_for(viewer, session_id, "voting.run")
     form = RoomDotForm(request.POST)
     error = ""
@@ -297,12 +294,12 @@ def voting_room_dot(request: HttpRequest, viewer: Viewer, session_id: int) -> Ht
         except ValidationFailed as exc:
             error = _message(exc)
     page = _page_param(request.POST.get("page"))
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         context = _room_context(viewer, session, voter_id, error, page)
         return render(request, "voting/voting_room.html#room-board", context)
     if error:
         messages.error(request, error)
-    url = reverse("voting:room", args=[_slug(request), session.pk])
+    url = reverse("voting:room", args=[request.workspace.slug, session.pk])
     query = urlencode({k: v for k, v in (("voter", voter_id), ("page", page)) if v and v != 1})
     return redirect(f"{url}?{query}" if query else url)
 
@@ -312,7 +309,7 @@ def voting_room_dot(request: HttpRequest, viewer: Viewer, session_id: int) -> Ht
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def voting_paper(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def voting_paper(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session_for(viewer, session_id, "voting.run")
     current = {
         (v.insight_id, v.contact_id): v.dots
@@ -370,7 +367,7 @@ def voting_paper(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
 
 @workspace_view
 @require_GET
-def results(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def results(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """The ranking, ``RESULTS_PER_PAGE`` cards of each list a page (``?page=``): the figures
     are the whole session's, exact; the cards after those shown are counted ("N more")."""
     session = selectors.session_for(viewer, session_id)
@@ -436,5 +433,5 @@ def ranking_response(viewer: Viewer, session_id: int, fmt: str) -> HttpResponse:
 
 @workspace_view
 @require_GET
-def results_export(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def results_export(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     return ranking_response(viewer, session_id, export_format(request))

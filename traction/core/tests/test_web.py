@@ -173,3 +173,11 @@ def test_error_text_is_one_line_of_every_message():
     exc = ValidationFailed({"name": ["Too long.", "Not one line."], "__all__": ["Nothing saved."]})
     assert web.error_text(exc) == "Too long. Not one line. Nothing saved."
     assert web.error_text(Conflict("Changed meanwhile.")) == "Changed meanwhile."
+
+
+def test_error_text_adds_the_pages_help_to_a_conflict_only():
+    help_ = " Reload the page and try again."
+    assert web.error_text(Conflict("Changed meanwhile."), conflict_help=help_) == (
+        "Changed meanwhile. Reload the page and try again."
+    )
+    assert web.error_text(NotFound("Gone."), conflict_help=help_) == "Gone."

@@ -19,11 +19,10 @@ from django.shortcuts import redirect, render
 from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from traction.accounts.decorators import workspace_view
-from traction.accounts.forms import apply_domain_errors
 from traction.core.errors import DomainError, ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
+from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 from traction.insights import selectors, services
 from traction.insights.models import Insight, InsightKind, InsightStatus, Step
 from traction.insights.services.review import restore_insights
@@ -46,10 +45,6 @@ from .services import import_file
 from .shapes import ImportOptions, Preview
 
 REVIEW_PAGE = 50  # rows a page: each has its own kind and step pickers to render
-
-
-def _slug(request: HttpRequest) -> str:
-    return str(request.workspace_slug)  # type: ignore[attr-defined]
 
 
 # --- upload, preview, confirm -----------------------------------------------------------------
@@ -115,7 +110,7 @@ def _render_preview(
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def import_page(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def import_page(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """Pick a file (and the scenario); see the imports made so far."""
     session = selectors.session_for(viewer, session_id, "insight.import")
     scenarios = selectors.scenarios(session)
@@ -165,7 +160,7 @@ class _closing:
 
 @workspace_view
 @require_POST
-def import_confirm(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def import_confirm(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """Import with the choices made on the preview ("refresh" only shows the preview again).
     The parse the upload kept is imported; only other reading choices (columns, scenario)
     parse the file again, once."""
@@ -177,7 +172,9 @@ def import_confirm(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
         messages.error(
             request, "That upload is no longer waiting for confirmation; pick the file again."
         )
-        return redirect("insights:import", workspace_slug=_slug(request), session_id=session.pk)
+        return redirect(
+            "insights:import", workspace_slug=request.workspace.slug, session_id=session.pk
+        )
     reading = options_from_post(request.POST)
     with stream:
         preview = staging.kept_parse(viewer, session, sha256, reading)
@@ -190,7 +187,7 @@ def import_confirm(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
                 # A changed column or scenario choice the file cannot satisfy: back to the start.
                 messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
                 return redirect(
-                    "insights:import", workspace_slug=_slug(request), session_id=session.pk
+                    "insights:import", workspace_slug=request.workspace.slug, session_id=session.pk
                 )
             staging.keep_parse(viewer, preview, reading)
         with _closing(preview):
@@ -223,8 +220,10 @@ def import_confirm(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
     else:
         messages.info(request, result.summary)
     if result.created and not result.candidates:
-        return redirect("insights:board", workspace_slug=_slug(request), session_id=session.pk)
-    return redirect("insights:review", workspace_slug=_slug(request), session_id=session.pk)
+        return redirect(
+            "insights:board", workspace_slug=request.workspace.slug, session_id=session.pk
+        )
+    return redirect("insights:review", workspace_slug=request.workspace.slug, session_id=session.pk)
 
 
 # --- the review queue -------------------------------------------------------------------------
@@ -270,7 +269,7 @@ def _ids(raw: str) -> list[int]:
 
 @workspace_view
 @require_GET
-def review(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def review(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """The candidates waiting for review, in file order; after a discard, its undo."""
     session = selectors.session_for(viewer, session_id, "insight.import")
     steps = _session_steps(session)
@@ -316,13 +315,13 @@ def _corrections(
 
 @workspace_view
 @require_POST
-def review_decide(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def review_decide(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """Accept, discard or merge the ticked candidates (merge: into the first ticked), each
     with the type and step its row shows, saved or not."""
     session = selectors.session_for(viewer, session_id, "insight.import")
     queue = list(review_queue(session).values_list("pk", flat=True))
     form = ReviewDecisionForm(request.POST, candidate_ids=queue)
-    back = redirect("insights:review", workspace_slug=_slug(request), session_id=session.pk)
+    back = redirect("insights:review", workspace_slug=request.workspace.slug, session_id=session.pk)
     if not form.is_valid():
         messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
         return back
@@ -356,7 +355,7 @@ def review_decide(request: HttpRequest, viewer: Viewer, session_id: int) -> Http
                 return redirect(
                     reverse(
                         "insights:review",
-                        kwargs={"workspace_slug": _slug(request), "session_id": session.pk},
+                        kwargs={"workspace_slug": request.workspace.slug, "session_id": session.pk},
                     )
                     + "?discarded="
                     + ",".join(str(i) for i in ids)
@@ -371,7 +370,7 @@ def review_decide(request: HttpRequest, viewer: Viewer, session_id: int) -> Http
 
 @workspace_view
 @require_POST
-def review_restore(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def review_restore(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """Undo a discard: the rows go back to the queue as candidates."""
     session = selectors.session_for(viewer, session_id, "insight.import")
     ids = _ids(",".join(request.POST.getlist("ids")))
@@ -382,7 +381,7 @@ def review_restore(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
         messages.error(request, " ".join(m for ms in errors.values() for m in ms))
     else:
         messages.success(request, f"{restored} candidate(s) back in the queue.")
-    return redirect("insights:review", workspace_slug=_slug(request), session_id=session.pk)
+    return redirect("insights:review", workspace_slug=request.workspace.slug, session_id=session.pk)
 
 
 def _saved_text(insight: Insight) -> str:
@@ -393,7 +392,7 @@ def _saved_text(insight: Insight) -> str:
 
 @workspace_view
 @require_POST
-def review_edit(request: HttpRequest, viewer: Viewer, candidate_id: int) -> HttpResponse:
+def review_edit(request: WorkspaceRequest, viewer: Viewer, candidate_id: int) -> HttpResponse:
     """Correct one candidate's type and step; with htmx, the row comes back in place with a
     visible "saved" line (and its tick as it was)."""
     insight = selectors.insight(viewer, candidate_id, "insight.import")
@@ -408,7 +407,7 @@ def review_edit(request: HttpRequest, viewer: Viewer, candidate_id: int) -> Http
         except DomainError as exc:
             apply_domain_errors(form, exc, {"step_id": "step"})
     insight = Insight.objects.select_related("step", "batch").get(pk=insight.pk)
-    if request.htmx:  # type: ignore[attr-defined]
+    if request.htmx:
         ticked = str(insight.pk) in request.POST.getlist("ids")
         context = {
             **_row_context(insight, steps, None if saved else form, ticked=ticked),
@@ -421,7 +420,7 @@ def review_edit(request: HttpRequest, viewer: Viewer, candidate_id: int) -> Http
         messages.success(request, _saved_text(insight))
     else:
         messages.error(request, " ".join(str(m) for ms in form.errors.values() for m in ms))
-    return redirect("insights:review", workspace_slug=_slug(request), session_id=session.pk)
+    return redirect("insights:review", workspace_slug=request.workspace.slug, session_id=session.pk)
 
 
 S = "sessions/<int:session_id>/"

@@ -7,11 +7,11 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET
 
-from traction.accounts.decorators import workspace_view
 from traction.core import permissions
 from traction.core.errors import ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
+from traction.core.web import WorkspaceRequest, workspace_view
 
 from .forms import SearchForm
 from .selectors import Results, search
@@ -26,7 +26,7 @@ def _page(request: HttpRequest) -> int:
 
 @workspace_view
 @require_GET
-def search_page(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def search_page(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "insight.view")
     form = SearchForm(request.GET or None, viewer=viewer)
     results: Results | None = None

@@ -10,9 +10,9 @@ from django.urls import URLPattern, path
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET
 
-from traction.accounts.decorators import workspace_view
 from traction.core import permissions
 from traction.core.permissions import Viewer
+from traction.core.web import WorkspaceRequest, workspace_view
 from traction.insights import exports, selectors
 from traction.insights.search.forms import SearchForm
 
@@ -47,13 +47,13 @@ def session_insights_response(viewer: Viewer, session_id: int, fmt: str) -> Http
 
 @workspace_view
 @require_GET
-def session_insights(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def session_insights(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     return session_insights_response(viewer, session_id, export_format(request))
 
 
 @workspace_view
 @require_GET
-def search_export(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def search_export(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     """The insights the search page shows for the same query and filters (every page)."""
     permissions.check(viewer, "insight.view")
     fmt = export_format(request)

@@ -12,17 +12,15 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from traction.accounts.decorators import workspace_view
-from traction.accounts.forms import apply_domain_errors
 from traction.core import guard, permissions, sections
 from traction.core.errors import DomainError, ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.web import render_page
+from traction.core.web import WorkspaceRequest, apply_domain_errors, render_page, workspace_view
 from traction.insights import quick, rules, selectors, services
 from traction.insights.forms import (
     MAX_VERSION,
@@ -35,14 +33,12 @@ from traction.insights.models import GRID_KINDS, InsightKind, InsightStatus, Sce
 from traction.sessions.models import Session
 
 
-def _slug(request: HttpRequest) -> str:
-    return str(request.workspace_slug)  # type: ignore[attr-defined]
-
-
 def _to_board(
-    request: HttpRequest, session_id: int, scenario_id: int | None = None
+    request: WorkspaceRequest, session_id: int, scenario_id: int | None = None
 ) -> HttpResponse:
-    response = redirect("insights:board", workspace_slug=_slug(request), session_id=session_id)
+    response = redirect(
+        "insights:board", workspace_slug=request.workspace.slug, session_id=session_id
+    )
     if scenario_id:
         response["Location"] += f"?scenario={scenario_id}"
     return response
@@ -88,7 +84,7 @@ def _board_context(
 
 @workspace_view
 @require_GET
-def board(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def board(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session_for(viewer, session_id)
     context = _board_context(viewer, session, request.GET.get("scenario"))
     context["present"] = request.GET.get("present") == "1"
@@ -106,7 +102,7 @@ LIST_TITLES = {
 
 @workspace_view
 @require_GET
-def board_cell(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def board_cell(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """Every card of one cell of the board (``?scenario=&step=&kind=``) or of one of its lists
     (``?scenario=&list=``), a page at a time: what a cell's "N more" opens. With htmx: the
     list alone (the page's own links are boosted: they take the list from the whole page)."""
@@ -152,7 +148,7 @@ def board_cell(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRes
 
 @workspace_view
 @require_POST
-def capture(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def capture(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """Save one insight. With htmx: the fresh form and the updated grid, out of band."""
     session = selectors.session_for(viewer, session_id, "insight.capture")
     scenario_id = request.POST.get("scenario") or None
@@ -194,10 +190,10 @@ def capture(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRespon
             "tags": data["tags"],
         }
         form = CaptureForm(initial=sticky, people=people, steps=steps)
-        if not request.htmx:  # type: ignore[attr-defined]
+        if not request.htmx:
             messages.success(request, "Saved.")
             return _to_board(request, session.pk, current.pk if current else None)
-    elif not request.htmx:  # type: ignore[attr-defined]
+    elif not request.htmx:
         context = _board_context(viewer, session, scenario_id, form)
         return render(request, "insights/board.html", context, status=422 if form.errors else 200)
     context = _board_context(viewer, session, scenario_id, form)
@@ -207,7 +203,7 @@ def capture(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRespon
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def scenario_create(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def scenario_create(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session_for(viewer, session_id, "insight.capture")
     people = selectors.speakers(session)
     form = ScenarioForm(request.POST or None, people=people, new=True)
@@ -238,7 +234,7 @@ def scenario_create(request: HttpRequest, viewer: Viewer, session_id: int) -> Ht
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def scenario_edit(request: HttpRequest, viewer: Viewer, scenario_id: int) -> HttpResponse:
+def scenario_edit(request: WorkspaceRequest, viewer: Viewer, scenario_id: int) -> HttpResponse:
     scenario = selectors.scenario(viewer, scenario_id, "insight.capture")
     session = scenario.session
     people = selectors.speakers(session)
@@ -279,7 +275,7 @@ def scenario_edit(request: HttpRequest, viewer: Viewer, scenario_id: int) -> Htt
 
 @workspace_view
 @require_POST
-def scenario_remove(request: HttpRequest, viewer: Viewer, scenario_id: int) -> HttpResponse:
+def scenario_remove(request: WorkspaceRequest, viewer: Viewer, scenario_id: int) -> HttpResponse:
     scenario = selectors.scenario(viewer, scenario_id, "insight.capture")
     session_id = scenario.session_id
     services.remove_scenario(viewer, scenario=scenario)
@@ -323,7 +319,7 @@ def _step_action(viewer: Viewer, scenario: Scenario, data: dict[str, Any]) -> st
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def steps(request: HttpRequest, viewer: Viewer, scenario_id: int) -> HttpResponse:
+def steps(request: WorkspaceRequest, viewer: Viewer, scenario_id: int) -> HttpResponse:
     scenario = selectors.scenario(viewer, scenario_id, "insight.capture")
     form = StepActionForm(request.POST or None)
     error = ""
@@ -335,7 +331,7 @@ def steps(request: HttpRequest, viewer: Viewer, scenario_id: int) -> HttpRespons
                 error = " ".join(m for ms in exc.errors.values() for m in ms)
             else:
                 return redirect(
-                    "insights:steps", workspace_slug=_slug(request), scenario_id=scenario.pk
+                    "insights:steps", workspace_slug=request.workspace.slug, scenario_id=scenario.pk
                 )
         elif "title" in form.errors:
             error = " ".join(str(e) for e in form.errors["title"])
@@ -358,7 +354,7 @@ def steps(request: HttpRequest, viewer: Viewer, scenario_id: int) -> HttpRespons
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def insight_edit(request: HttpRequest, viewer: Viewer, insight_id: int) -> HttpResponse:
+def insight_edit(request: WorkspaceRequest, viewer: Viewer, insight_id: int) -> HttpResponse:
     insight = selectors.insight(viewer, insight_id, "insight.capture")
     session = insight.session
     people = selectors.speakers(session)
@@ -397,7 +393,7 @@ def insight_edit(request: HttpRequest, viewer: Viewer, insight_id: int) -> HttpR
             messages.success(request, "Insight saved.")
             if insight.status == InsightStatus.CANDIDATE:
                 return redirect(
-                    "insights:review", workspace_slug=_slug(request), session_id=session.pk
+                    "insights:review", workspace_slug=request.workspace.slug, session_id=session.pk
                 )
             return _to_board(request, session.pk, insight.scenario_id)
     return render(
@@ -409,7 +405,7 @@ def insight_edit(request: HttpRequest, viewer: Viewer, insight_id: int) -> HttpR
 
 @workspace_view
 @require_POST
-def insight_remove(request: HttpRequest, viewer: Viewer, insight_id: int) -> HttpResponse:
+def insight_remove(request: WorkspaceRequest, viewer: Viewer, insight_id: int) -> HttpResponse:
     insight = selectors.insight(viewer, insight_id, "insight.capture")
     try:
         services.remove_insight(viewer, insight=insight)

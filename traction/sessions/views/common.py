@@ -1,15 +1,15 @@
-"""Helpers the session pages share: the workspace slug of a request, the redirect back to a
-session's page, a domain error as one line of text for a message, and the agenda's length
-summary."""
+"""Helpers the session pages share: the redirect back to a session's page, a domain error as
+one line of text for a message, and the agenda's length summary."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect
 
-from traction.core.errors import Conflict, DomainError, ValidationFailed
+from traction.core.errors import DomainError
+from traction.core.web import WorkspaceRequest, error_text
 from traction.sessions import agenda as agenda_rules
 from traction.sessions.models import Session
 
@@ -35,22 +35,17 @@ PRACTICE_HAS_NO_CUSTOMERS = (
 
 S = "<int:session_id>/"  # the start of a session's URLs
 R = "outreach/<int:request_id>/"  # the start of an outreach request's URLs
+RELOAD = " Reload the page and try again."  # after a Conflict's message
 
 
-def _slug(request: HttpRequest) -> str:
-    return str(request.workspace_slug)  # type: ignore[attr-defined]
+def _to_detail(request: WorkspaceRequest, session_id: int) -> HttpResponse:
+    return redirect("sessions:detail", workspace_slug=request.workspace.slug, session_id=session_id)
 
 
-def _to_detail(request: HttpRequest, session_id: int) -> HttpResponse:
-    return redirect("sessions:detail", workspace_slug=_slug(request), session_id=session_id)
-
-
-def _error_text(exc: DomainError) -> str:
-    if isinstance(exc, ValidationFailed):
-        return " ".join(m for messages_ in exc.errors.values() for m in messages_)
-    if isinstance(exc, Conflict):
-        return exc.message + " Reload the page and try again."
-    return exc.message
+def error_line(exc: DomainError) -> str:
+    """A refusal as one line for a message (``core.web.error_text``); on the session pages a
+    Conflict asks the user to reload."""
+    return error_text(exc, conflict_help=RELOAD)
 
 
 def _agenda_summary(session: Session, items: list[Any]) -> agenda_rules.AgendaCheck:

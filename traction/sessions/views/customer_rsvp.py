@@ -8,8 +8,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_http_methods
 
-from traction.accounts.forms import apply_domain_errors
 from traction.core.errors import NotFound, ValidationFailed
+from traction.core.web import apply_domain_errors
 from traction.sessions import rsvp as rsvp_tokens
 from traction.sessions import selectors, services
 from traction.sessions.forms import RsvpForm

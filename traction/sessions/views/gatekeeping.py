@@ -12,12 +12,11 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from traction.accounts.decorators import workspace_view
-from traction.accounts.forms import apply_domain_errors
 from traction.accounts.models import User
 from traction.core import permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 from traction.customers import selectors as customer_selectors
 from traction.customers.models import Contact
 from traction.sessions import selectors, services
@@ -29,16 +28,15 @@ from .common import (
     R,
     S,
     _agenda_summary,
-    _error_text,
-    _slug,
     _to_detail,
+    error_line,
     whole,
 )
 
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def outreach_new(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def outreach_new(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id)
     permissions.check(viewer, "outreach.request")
     if session.is_practice:
@@ -73,7 +71,7 @@ def outreach_new(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
         )
         for row in rows:
             if row.contact.pk in refused:
-                row.error = _error_text(refused[row.contact.pk])
+                row.error = error_line(refused[row.contact.pk])
         if done:
             approved = [r for r in done if r.status == OutreachStatus.APPROVED]
             text = f"Outreach requested for {len(done)} contact{'s' if len(done) != 1 else ''}."
@@ -150,13 +148,13 @@ def _outreach_page(
 
 @workspace_view
 @require_GET
-def outreach_detail(request: HttpRequest, viewer: Viewer, request_id: int) -> HttpResponse:
+def outreach_detail(request: WorkspaceRequest, viewer: Viewer, request_id: int) -> HttpResponse:
     return _outreach_page(request, viewer, selectors.outreach_request(viewer, request_id))
 
 
 @workspace_view
 @require_POST
-def outreach_decide(request: HttpRequest, viewer: Viewer, request_id: int) -> HttpResponse:
+def outreach_decide(request: WorkspaceRequest, viewer: Viewer, request_id: int) -> HttpResponse:
     outreach = selectors.outreach_request(viewer, request_id, action="outreach.decide")
     form = DecideForm(request.POST)
     if form.is_valid():
@@ -179,13 +177,13 @@ def outreach_decide(request: HttpRequest, viewer: Viewer, request_id: int) -> Ht
             else:
                 text = f"You declined inviting {name}. The facilitator was told why."
             messages.success(request, text)
-            return redirect("sessions:approvals", workspace_slug=_slug(request))
+            return redirect("sessions:approvals", workspace_slug=request.workspace.slug)
     return _outreach_page(request, viewer, outreach, decide_form=form)
 
 
 @workspace_view
 @require_POST
-def outreach_waive(request: HttpRequest, viewer: Viewer, request_id: int) -> HttpResponse:
+def outreach_waive(request: WorkspaceRequest, viewer: Viewer, request_id: int) -> HttpResponse:
     outreach = selectors.outreach_request(viewer, request_id, action="outreach.waive")
     form = WaiveForm(request.POST)
     if form.is_valid():
@@ -199,14 +197,16 @@ def outreach_waive(request: HttpRequest, viewer: Viewer, request_id: int) -> Htt
                 f"Approval waived for {outreach.contact.name}; the account owner was told.",
             )
             return redirect(
-                "sessions:outreach_detail", workspace_slug=_slug(request), request_id=outreach.pk
+                "sessions:outreach_detail",
+                workspace_slug=request.workspace.slug,
+                request_id=outreach.pk,
             )
     return _outreach_page(request, viewer, outreach, waive_form=form)
 
 
 @workspace_view
 @require_POST
-def outreach_withdraw(request: HttpRequest, viewer: Viewer, request_id: int) -> HttpResponse:
+def outreach_withdraw(request: WorkspaceRequest, viewer: Viewer, request_id: int) -> HttpResponse:
     outreach = selectors.outreach_request(viewer, request_id, action="outreach.decide")
     form = WithdrawForm(request.POST)
     if form.is_valid():
@@ -221,14 +221,16 @@ def outreach_withdraw(request: HttpRequest, viewer: Viewer, request_id: int) -> 
                 "The facilitator was told.",
             )
             return redirect(
-                "sessions:outreach_detail", workspace_slug=_slug(request), request_id=outreach.pk
+                "sessions:outreach_detail",
+                workspace_slug=request.workspace.slug,
+                request_id=outreach.pk,
             )
     return _outreach_page(request, viewer, outreach, withdraw_form=form)
 
 
 @workspace_view
 @require_GET
-def approvals(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def approvals(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     mine = list(selectors.outreach_requests(viewer, mine=True).order_by("created_at"))
     waivable: list[OutreachRequest] = []
     if permissions.allows(viewer, "outreach.waive"):

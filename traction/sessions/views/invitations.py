@@ -4,26 +4,26 @@ waiting."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_POST
 
-from traction.accounts.decorators import workspace_view
 from traction.core.errors import DomainError
 from traction.core.permissions import Viewer
+from traction.core.web import WorkspaceRequest, workspace_view
 from traction.sessions import selectors, services
 
-from .common import R, S, _error_text, _to_detail
+from .common import R, S, _to_detail, error_line
 
 
 @workspace_view
 @require_POST
-def invitation_send(request: HttpRequest, viewer: Viewer, request_id: int) -> HttpResponse:
+def invitation_send(request: WorkspaceRequest, viewer: Viewer, request_id: int) -> HttpResponse:
     outreach = selectors.outreach_request(viewer, request_id, action="invitation.send")
     try:
         services.send_invitation(viewer, request=outreach)
     except DomainError as exc:  # OutreachRequired, ValidationFailed
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_line(exc))
     else:
         messages.success(
             request, f"{outreach.contact.name} was invited; the email has a calendar file."
@@ -33,12 +33,14 @@ def invitation_send(request: HttpRequest, viewer: Viewer, request_id: int) -> Ht
 
 @workspace_view
 @require_POST
-def invitations_send_all(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def invitations_send_all(
+    request: WorkspaceRequest, viewer: Viewer, session_id: int
+) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="invitation.send")
     try:
         sent = services.send_invitations(viewer, session=session)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_line(exc))
     else:
         if sent:
             names = ", ".join(i.contact.name for i in sent)
@@ -50,14 +52,14 @@ def invitations_send_all(request: HttpRequest, viewer: Viewer, session_id: int) 
 
 @workspace_view
 @require_POST
-def invitation_resend(request: HttpRequest, viewer: Viewer, request_id: int) -> HttpResponse:
+def invitation_resend(request: WorkspaceRequest, viewer: Viewer, request_id: int) -> HttpResponse:
     """ "Send again" for an invitation whose email was not delivered (R: its outreach id)."""
     outreach = selectors.outreach_request(viewer, request_id, action="invitation.send")
     invitation = selectors.invitation_of(outreach)
     try:
         services.resend_invitation(viewer, invitation=invitation)
     except DomainError as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_line(exc))
     else:
         messages.success(request, f"The invitation to {outreach.contact.name} was sent again.")
     return _to_detail(request, outreach.session_id)

@@ -4,26 +4,25 @@ participants, recording practice attendance, a participant's briefing and acknow
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts import selectors as account_selectors
-from traction.accounts.decorators import workspace_view
-from traction.accounts.forms import apply_domain_errors
 from traction.core import clock, permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 from traction.sessions import selectors, services
 from traction.sessions.forms import ParticipantForm
 
-from .common import S, _agenda_summary, _error_text, _slug, whole
+from .common import S, _agenda_summary, error_line, whole
 
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def participants(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def participants(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="participant.manage")
     form = ParticipantForm(
         request.POST if request.method == "POST" else None,
@@ -44,7 +43,9 @@ def participants(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
                 "their briefing.",
             )
             return redirect(
-                "sessions:participants", workspace_slug=_slug(request), session_id=session.pk
+                "sessions:participants",
+                workspace_slug=request.workspace.slug,
+                session_id=session.pk,
             )
     return render(
         request,
@@ -62,19 +63,21 @@ def participants(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
 @workspace_view
 @require_POST
 def participant_remove(
-    request: HttpRequest, viewer: Viewer, session_id: int, participant_id: int
+    request: WorkspaceRequest, viewer: Viewer, session_id: int, participant_id: int
 ) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="participant.manage")
     participant = selectors.participant(viewer, participant_id, session_id=session.pk)
     services.remove_participant(viewer, participant=participant)
     messages.success(request, f"{participant.user} no longer takes part in “{session.title}”.")
-    return redirect("sessions:participants", workspace_slug=_slug(request), session_id=session.pk)
+    return redirect(
+        "sessions:participants", workspace_slug=request.workspace.slug, session_id=session.pk
+    )
 
 
 @workspace_view
 @require_POST
 def practice_attendance(
-    request: HttpRequest, viewer: Viewer, session_id: int, participant_id: int
+    request: WorkspaceRequest, viewer: Viewer, session_id: int, participant_id: int
 ) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="practice.record")
     participant = selectors.participant(viewer, participant_id, session_id=session.pk)
@@ -82,19 +85,21 @@ def practice_attendance(
     try:
         services.record_practice_attendance(viewer, participant=participant, attended=attended)
     except ValidationFailed as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_line(exc))
     else:
         messages.success(
             request,
             f"{participant.user} {'attended' if attended else 'did not attend'} the practice "
             "session.",
         )
-    return redirect("sessions:participants", workspace_slug=_slug(request), session_id=session.pk)
+    return redirect(
+        "sessions:participants", workspace_slug=request.workspace.slug, session_id=session.pk
+    )
 
 
 @workspace_view
 @require_GET
-def briefing(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def briefing(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id)
     raw = request.GET.get("participant", "")
     participant_id = whole(raw)
@@ -107,7 +112,7 @@ def briefing(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRespo
             request, "You do not take part in this session; open a participant's briefing."
         )
         return redirect(
-            "sessions:participants", workspace_slug=_slug(request), session_id=session.pk
+            "sessions:participants", workspace_slug=request.workspace.slug, session_id=session.pk
         )
     packet = selectors.briefing(viewer, session, participant_id)
     agenda = packet.agenda
@@ -126,14 +131,16 @@ def briefing(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRespo
 
 @workspace_view
 @require_POST
-def briefing_ack(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def briefing_ack(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id)
     participant = selectors.my_participation(viewer, session)
     if participant is None:
         raise NotFound("You are not a participant of this session, so there is no briefing.")
     services.acknowledge_briefing(viewer, participant=participant)
     messages.success(request, "Thank you: your briefing is acknowledged.")
-    return redirect("sessions:briefing", workspace_slug=_slug(request), session_id=session.pk)
+    return redirect(
+        "sessions:briefing", workspace_slug=request.workspace.slug, session_id=session.pk
+    )
 
 
 urlpatterns: list[URLPattern] = [

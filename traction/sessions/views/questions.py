@@ -4,25 +4,24 @@ end of the session)."""
 from __future__ import annotations
 
 from django.contrib import messages
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_http_methods, require_POST
 
-from traction.accounts.decorators import workspace_view
-from traction.accounts.forms import apply_domain_errors
 from traction.core import permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 from traction.sessions import selectors, services
 from traction.sessions.forms import QuestionForm
 
-from .common import S, _error_text, _slug, whole
+from .common import S, error_line, whole
 
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def questions(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def questions(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id)
     form = QuestionForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -33,7 +32,7 @@ def questions(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResp
         else:
             messages.success(request, "Your question was added. Others can now upvote it.")
             return redirect(
-                "sessions:questions", workspace_slug=_slug(request), session_id=session.pk
+                "sessions:questions", workspace_slug=request.workspace.slug, session_id=session.pk
             )
     return render(
         request,
@@ -50,18 +49,18 @@ def questions(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResp
 
 @workspace_view
 @require_POST
-def question_upvote(request: HttpRequest, viewer: Viewer, question_id: int) -> HttpResponse:
+def question_upvote(request: WorkspaceRequest, viewer: Viewer, question_id: int) -> HttpResponse:
     question = selectors.question(viewer, question_id)
     up = request.POST.get("up") != "0"
     services.upvote_question(viewer, question=question, up=up)
     return redirect(
-        "sessions:questions", workspace_slug=_slug(request), session_id=question.session_id
+        "sessions:questions", workspace_slug=request.workspace.slug, session_id=question.session_id
     )
 
 
 @workspace_view
 @require_POST
-def questions_pick(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def questions_pick(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="question.pick")
     picked = [n for v in request.POST.getlist("pick") if (n := whole(v)) is not None]
 
@@ -74,14 +73,16 @@ def questions_pick(request: HttpRequest, viewer: Viewer, session_id: int) -> Htt
             viewer, session=session, question_ids=sorted(picked, key=order)
         )
     except ValidationFailed as exc:
-        messages.error(request, _error_text(exc))
+        messages.error(request, error_line(exc))
     else:
         messages.success(
             request,
             f"{len(chosen)} question{'s' if len(chosen) != 1 else ''} picked for the end of "
             "the session.",
         )
-    return redirect("sessions:questions", workspace_slug=_slug(request), session_id=session.pk)
+    return redirect(
+        "sessions:questions", workspace_slug=request.workspace.slug, session_id=session.pk
+    )
 
 
 urlpatterns: list[URLPattern] = [

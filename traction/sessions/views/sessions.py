@@ -11,11 +11,10 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from traction.accounts.decorators import workspace_view
-from traction.accounts.forms import apply_domain_errors
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 from traction.programs import selectors as program_selectors
 from traction.sessions import agenda as agenda_rules
 from traction.sessions import selectors, services
@@ -29,12 +28,12 @@ from traction.sessions.forms import (
 )
 from traction.sessions.models import Session, SessionKind
 
-from .common import S, _agenda_summary, _error_text, _to_detail, whole
+from .common import S, _agenda_summary, _to_detail, error_line, whole
 
 
 @workspace_view
 @require_GET
-def session_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def session_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     form = SessionFilterForm(request.GET or None, programs=program_selectors.programs(viewer))
     filters = form.cleaned_data if form.is_valid() else {}
     program = filters.get("program")
@@ -65,7 +64,7 @@ def session_list(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def session_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
+def session_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "session.plan")
     initial: dict[str, Any] = {}
     if (program_id := whole(request.GET.get("program"))) is not None:
@@ -94,7 +93,7 @@ def session_create(request: HttpRequest, viewer: Viewer) -> HttpResponse:
 
 @workspace_view
 @require_GET
-def session_detail(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def session_detail(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     return _detail_page(request, viewer, selectors.session(viewer, session_id))
 
 
@@ -158,7 +157,7 @@ def _detail_page(
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def session_edit(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def session_edit(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="session.plan")
     form = SessionForm(
         request.POST if request.method == "POST" else None,
@@ -190,7 +189,7 @@ def session_edit(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpR
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def session_cancel(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def session_cancel(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="session.plan")
     form = CancelForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
@@ -227,7 +226,7 @@ def _inserted_before(forms: list[Any]) -> list[Any]:
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def agenda_edit(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def agenda_edit(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="session.plan")
     initial = [
         {"title": i.title, "minutes": i.minutes, "notes": i.notes, "ORDER": i.position}
@@ -288,7 +287,7 @@ def agenda_edit(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpRe
 
 @workspace_view
 @require_POST
-def agenda_check(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def agenda_check(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     """The agenda form's live hint: the rows as typed (not saved), checked by the same rule
     as a saved agenda (``agenda.check_agenda``), as the form's ``agenda-check`` partial."""
     session = selectors.session(viewer, session_id, action="session.plan")
@@ -315,7 +314,7 @@ def _typed_agenda_check(session: Session, formset: Any) -> agenda_rules.AgendaCh
 
 @workspace_view
 @require_POST
-def practice_link(request: HttpRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+def practice_link(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="session.plan")
     form = PracticeForm(
         request.POST,
@@ -328,7 +327,7 @@ def practice_link(request: HttpRequest, viewer: Viewer, session_id: int) -> Http
     try:
         services.link_practice(viewer, session=session, practice=practice)
     except ValidationFailed as exc:
-        form.add_error("practice", _error_text(exc))
+        form.add_error("practice", error_line(exc))
         session.refresh_from_db()
         return _detail_page(request, viewer, session, practice_form=form, status=422)
     messages.success(
