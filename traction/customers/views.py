@@ -15,7 +15,13 @@ from traction.accounts import selectors as account_selectors
 from traction.core import permissions
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.web import WorkspaceRequest, apply_domain_errors, render_page, workspace_view
+from traction.core.web import (
+    WorkspaceRequest,
+    apply_domain_errors,
+    error_text,
+    render_page,
+    workspace_view,
+)
 
 from . import selectors, services
 from .forms import (
@@ -269,7 +275,7 @@ def contact_restore(request: WorkspaceRequest, viewer: Viewer, contact_id: int) 
     try:
         services.restore_contact(viewer, contact=contact)
     except ValidationFailed as exc:
-        messages.error(request, " ".join(" ".join(v) for v in exc.errors.values()))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"{contact.name} was restored.")
     return redirect(

@@ -19,10 +19,10 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.core import permissions
-from traction.core.errors import DomainError, NotFound, ValidationFailed
+from traction.core.errors import NotFound, ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
-from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
+from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
 from traction.insights import exports, selectors
 from traction.insights.views.exports import download, export_format
 from traction.sessions.models import Session
@@ -50,12 +50,6 @@ MAX_PAGE = 10_000
 
 def _to_voting(request: WorkspaceRequest, session_id: int) -> HttpResponse:
     return redirect("voting:manage", workspace_slug=request.workspace.slug, session_id=session_id)
-
-
-def _message(exc: DomainError) -> str:
-    if isinstance(exc, ValidationFailed):
-        return " ".join(m for found in exc.errors.values() for m in found)
-    return exc.message
 
 
 # --- the facilitator's voting page -------------------------------------------------------------
@@ -195,7 +189,7 @@ def voting_close(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
     try:
         voting.close_voting(viewer, session=session)
     except ValidationFailed as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, "Voting is closed. The ranking below is final.")
         return redirect(
@@ -214,7 +208,7 @@ def voting_links_email(request: WorkspaceRequest, viewer: Viewer, session_id: in
     try:
         mailing = link_mail.email_voting_links(viewer, session=session, contact_ids=only)
     except ValidationFailed as exc:
-        messages.error(request, _message(exc))
+        messages.error(request, error_text(exc))
         return _to_voting(request, session.pk)
     if mailing.queued:
         names = ", ".join(c.name for c in mailing.queued)
@@ -292,7 +286,7 @@ def voting_room_dot(request: WorkspaceRequest, viewer: Viewer, session_id: int) 
                 insight_id=values["insight_id"],
             )
         except ValidationFailed as exc:
-            error = _message(exc)
+            error = error_text(exc)
     page = _page_param(request.POST.get("page"))
     if request.htmx:
         context = _room_context(viewer, session, voter_id, error, page)
@@ -331,6 +325,7 @@ def voting_paper(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
         try:
             changes = voting.record_paper_tally(viewer, session=session, entries=form.entries())
         except ValidationFailed as exc:
+            rest: dict[str, list[str]] = {}
             for name, found in exc.errors.items():
                 kind, _, raw = name.partition("_")
                 if kind == "contact" and raw.isdigit():
@@ -338,10 +333,11 @@ def voting_paper(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
                 elif kind == "card" and raw.isdigit():
                     row_errors[int(raw)] = found
                 else:
-                    for message in found:
-                        form.add_error(name if name in form.fields else None, message)
+                    rest[name] = found
+            if rest:
+                apply_domain_errors(form, ValidationFailed(rest))
             if column_errors or row_errors:
-                form.add_error(None, "Nothing was saved: " + _message(exc))
+                form.add_error(None, "Nothing was saved: " + error_text(exc))
         else:
             n = len(changes)
             messages.success(

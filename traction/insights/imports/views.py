@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.core.errors import DomainError, ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
-from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
+from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
 from traction.insights import selectors, services
 from traction.insights.models import Insight, InsightKind, InsightStatus, Step
 from traction.insights.services.review import restore_insights
@@ -185,7 +185,7 @@ def import_confirm(request: WorkspaceRequest, viewer: Viewer, session_id: int) -
                 )
             except ValidationFailed as exc:
                 # A changed column or scenario choice the file cannot satisfy: back to the start.
-                messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+                messages.error(request, error_text(exc))
                 return redirect(
                     "insights:import", workspace_slug=request.workspace.slug, session_id=session.pk
                 )
@@ -363,8 +363,7 @@ def review_decide(request: WorkspaceRequest, viewer: Viewer, session_id: int) ->
                 )
             messages.success(request, f"{changed} candidate(s) accepted onto the map.")
     except DomainError as exc:
-        errors = exc.errors if isinstance(exc, ValidationFailed) else {"": [exc.message]}
-        messages.error(request, " ".join(m for ms in errors.values() for m in ms))
+        messages.error(request, error_text(exc))
     return back
 
 
@@ -377,8 +376,7 @@ def review_restore(request: WorkspaceRequest, viewer: Viewer, session_id: int) -
     try:
         restored = restore_insights(viewer, session=session, insight_ids=ids)
     except DomainError as exc:
-        errors = exc.errors if isinstance(exc, ValidationFailed) else {"": [exc.message]}
-        messages.error(request, " ".join(m for ms in errors.values() for m in ms))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"{restored} candidate(s) back in the queue.")
     return redirect("insights:review", workspace_slug=request.workspace.slug, session_id=session.pk)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET
 
@@ -11,7 +10,7 @@ from traction.core import permissions
 from traction.core.errors import ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
-from traction.core.web import WorkspaceRequest, workspace_view
+from traction.core.web import WorkspaceRequest, apply_domain_errors, render_page, workspace_view
 
 from .forms import SearchForm
 from .selectors import Results, search
@@ -38,9 +37,7 @@ def search_page(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
                 viewer, form.cleaned_data["q"], filters=form.filters(), page=_page(request)
             )
         except ValidationFailed as exc:
-            for field, messages in exc.errors.items():
-                for message in messages:
-                    form.add_error(field if field in form.fields else None, message)
+            apply_domain_errors(form, exc)
     query = request.GET.copy()
     query.pop("page", None)
     context = {
@@ -49,13 +46,7 @@ def search_page(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         "searched": form.is_bound and bool(results and (results.query or results.filters.active)),
         "query": query.urlencode(),
     }
-    template = "insights/search.html"
-    if (
-        request.headers.get("HX-Request") == "true"
-        and request.headers.get("HX-Target") == "results"
-    ):
-        template += "#results"
-    return render(request, template, context)
+    return render_page(request, "insights/search.html", context, partial="results")
 
 
 urlpatterns: list[URLPattern] = [

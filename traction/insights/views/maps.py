@@ -20,7 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.core import guard, permissions, sections
 from traction.core.errors import DomainError, ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.web import WorkspaceRequest, apply_domain_errors, render_page, workspace_view
+from traction.core.web import (
+    WorkspaceRequest,
+    apply_domain_errors,
+    error_text,
+    render_page,
+    workspace_view,
+)
 from traction.insights import quick, rules, selectors, services
 from traction.insights.forms import (
     MAX_VERSION,
@@ -328,7 +334,7 @@ def steps(request: WorkspaceRequest, viewer: Viewer, scenario_id: int) -> HttpRe
             try:
                 messages.success(request, _step_action(viewer, scenario, form.cleaned_data))
             except ValidationFailed as exc:
-                error = " ".join(m for ms in exc.errors.values() for m in ms)
+                error = error_text(exc)
             else:
                 return redirect(
                     "insights:steps", workspace_slug=request.workspace.slug, scenario_id=scenario.pk
@@ -410,7 +416,7 @@ def insight_remove(request: WorkspaceRequest, viewer: Viewer, insight_id: int) -
     try:
         services.remove_insight(viewer, insight=insight)
     except ValidationFailed as exc:
-        messages.error(request, " ".join(m for ms in exc.errors.values() for m in ms))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, "Insight removed.")
     return _to_board(request, insight.session_id, insight.scenario_id)
