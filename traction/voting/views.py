@@ -22,7 +22,13 @@ from traction.core import permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
-from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
+from traction.core.web import (
+    WorkspaceRequest,
+    apply_domain_errors,
+    error_text,
+    render_page,
+    workspace_view,
+)
 from traction.insights import exports, selectors
 from traction.insights.views.exports import download, export_format
 from traction.sessions.models import Session
@@ -290,7 +296,7 @@ def voting_room_dot(request: WorkspaceRequest, viewer: Viewer, session_id: int) 
     page = _page_param(request.POST.get("page"))
     if request.htmx:
         context = _room_context(viewer, session, voter_id, error, page)
-        return render(request, "voting/voting_room.html#room-board", context)
+        return render_page(request, "voting/voting_room.html", context, partial="room-board")
     if error:
         messages.error(request, error)
     url = reverse("voting:room", args=[request.workspace.slug, session.pk])

@@ -22,7 +22,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.core.errors import DomainError, ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
-from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
+from traction.core.web import (
+    WorkspaceRequest,
+    apply_domain_errors,
+    error_text,
+    render_page,
+    workspace_view,
+)
 from traction.insights import selectors, services
 from traction.insights.models import Insight, InsightKind, InsightStatus, Step
 from traction.insights.services.review import restore_insights
@@ -411,8 +417,9 @@ def review_edit(request: WorkspaceRequest, viewer: Viewer, candidate_id: int) ->
             **_row_context(insight, steps, None if saved else form, ticked=ticked),
             "saved": _saved_text(insight) if saved else "",
         }
-        return render(
-            request, "insights/review.html#candidate", context, status=200 if saved else 422
+        status = 200 if saved else 422
+        return render_page(
+            request, "insights/review.html", context, partial="candidate", status=status
         )
     if saved:
         messages.success(request, _saved_text(insight))

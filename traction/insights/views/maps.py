@@ -199,12 +199,13 @@ def capture(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpR
         if not request.htmx:
             messages.success(request, "Saved.")
             return _to_board(request, session.pk, current.pk if current else None)
-    elif not request.htmx:
-        context = _board_context(viewer, session, scenario_id, form)
-        return render(request, "insights/board.html", context, status=422 if form.errors else 200)
     context = _board_context(viewer, session, scenario_id, form)
     context["saved"] = saved
-    return render(request, "insights/board.html#capture-response", context)
+    # htmx swaps only a 2xx answer: the refused form comes back as 200 there, 422 on a page.
+    status = 422 if form.errors and not request.htmx else 200
+    return render_page(
+        request, "insights/board.html", context, partial="capture-response", status=status
+    )
 
 
 @workspace_view
