@@ -1,8 +1,5 @@
-"""Web forms for accounts: they parse input; the services decide.
-
-A service's refusal becomes form errors in one place, ``traction.core.web.apply_domain_errors``
-(re-exported here for the apps that still import it from accounts).
-"""
+"""Web forms for accounts: they parse input; the services decide (a refusal goes onto the
+form with ``traction.core.web.apply_domain_errors``)."""
 
 from __future__ import annotations
 
@@ -10,7 +7,6 @@ from django import forms
 
 from traction.core.permissions import Role
 from traction.core.text import validate_one_line
-from traction.core.web import apply_domain_errors as apply_domain_errors
 
 
 class LoginForm(forms.Form):
