@@ -3,6 +3,7 @@ service's refusal shown on a form."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -181,3 +182,15 @@ def test_error_text_adds_the_pages_help_to_a_conflict_only():
         "Changed meanwhile. Reload the page and try again."
     )
     assert web.error_text(NotFound("Gone."), conflict_help=help_) == "Gone."
+
+
+def test_no_view_reads_an_htmx_header_itself():
+    """Views leave page-or-partial to ``render_page`` (or ask ``request.htmx``): none reads an
+    HX-* header, so none names the DOM id htmx targets (search once checked ``HX-Target``)."""
+    root = Path(web.__file__).resolve().parents[1]
+    readers = [
+        str(path.relative_to(root.parent))
+        for path in sorted(root.rglob("*.py"))
+        if "tests" not in path.parts and path != Path(web.__file__) and "HX-" in path.read_text()
+    ]
+    assert readers == []
