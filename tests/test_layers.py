@@ -189,3 +189,31 @@ def test_the_role_check_finds_one(tmp_path: Path) -> None:
         '{% can "outreach.decide" as may %}{% if may %}c{% endif %}'
     )
     assert len(role_checks(page)) == 2
+
+
+def private_names_imported(path: Path) -> list[str]:
+    """``from <any module, relative or not> import _name``: within an app too, a module's
+    private names stay its own (a helper two modules share is public in the one that owns it)."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text(), str(path))):
+        if isinstance(node, ast.ImportFrom):
+            private = [a.name for a in node.names if _private(a.name)]
+            if private:
+                found.append(f"{'.' * node.level}{node.module or ''}: {', '.join(private)}")
+    return found
+
+
+def test_no_module_imports_another_modules_private_names() -> None:
+    offenders = [
+        f"{path.relative_to(ROOT.parent)} imports {found}"
+        for path in sorted(ROOT.rglob("*.py"))
+        if "tests" not in path.parts and "migrations" not in path.parts
+        for found in private_names_imported(path)
+    ]
+    assert offenders == []
+
+
+def test_the_module_private_name_check_finds_one(tmp_path: Path) -> None:
+    module = tmp_path / "views.py"
+    module.write_text("from .common import _slug, whole\nfrom . import _helpers\n")
+    assert private_names_imported(module) == [".common: _slug", ".: _helpers"]

@@ -29,10 +29,10 @@ from .common import (
     DEMO_PASSWORD,
     DEMO_SLUG,
     Demo,
-    _at,
-    _contact,
-    _months_ahead,
-    _owner,
+    at_time,
+    contact_of,
+    months_ahead,
+    owner_of,
 )
 from .customers import CUSTOMERS, ContactSpec, CustomerSpec, add_customers
 from .people import PEOPLE, Person, add_people
@@ -56,17 +56,17 @@ __all__ = [
     "DemoExists",
     "Person",
     "Step",
-    "_at",
-    "_contact",
-    "_months_ahead",
-    "_owner",
     "add_captures",
     "add_customers",
     "add_people",
     "add_programs",
     "add_sessions",
+    "at_time",
     "build_demo",
+    "contact_of",
     "demo_exists",
+    "months_ahead",
+    "owner_of",
     "remove_demo",
 ]
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from traction.sessions import services as sessions
 
-from .common import Demo, _at, _contact
+from .common import Demo, at_time, contact_of
 
 # What the two pilot customers said, by step: (kind, speaker, step number or 0, text, tags).
 # Speakers: "jf" Juniper & Finch, "bw" Brightwater, "product" the note taker (internal).
@@ -48,8 +48,8 @@ def add_captures(demo: Demo) -> None:
     felix, paul = demo.viewer("facilitator"), demo.viewer("product")
     held = demo.sessions["held"]
     people = {
-        "jf": _contact(demo, "Juniper & Finch Architects", 0),
-        "bw": _contact(demo, "Brightwater Logistics", 1),
+        "jf": contact_of(demo, "Juniper & Finch Architects", 0),
+        "bw": contact_of(demo, "Brightwater Logistics", 1),
     }
     scenario = insights.create_scenario(
         felix,
@@ -87,5 +87,8 @@ def add_captures(demo: Demo) -> None:
     sessions.update_session(
         felix,
         session=held,
-        changes={"starts_at": _at(demo.today, -21, 9), "ends_at": _at(demo.today, -21, 12, 30)},
+        changes={
+            "starts_at": at_time(demo.today, -21, 9),
+            "ends_at": at_time(demo.today, -21, 12, 30),
+        },
     )

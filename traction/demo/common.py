@@ -42,22 +42,22 @@ class Demo:
         return {v.user_id: v for v in self.viewers.values()}
 
 
-def _months_ahead(day: date, months: int) -> date:
+def months_ahead(day: date, months: int) -> date:
     """The first day of the month ``months`` after ``day``'s month."""
     month_index = day.year * 12 + day.month - 1 + months
     return date(month_index // 12, month_index % 12 + 1, 1)
 
 
-def _at(day: date, days: int, hour: int, minute: int = 0) -> datetime:
+def at_time(day: date, days: int, hour: int, minute: int = 0) -> datetime:
     """A naive wall-clock time ``days`` after ``day``; services read it in the session's zone."""
     return datetime.combine(day + timedelta(days=days), time(hour, minute))
 
 
-def _contact(demo: Demo, customer: str, index: int = 0) -> Contact:
+def contact_of(demo: Demo, customer: str, index: int = 0) -> Contact:
     return list(demo.customers[customer].contacts.order_by("id"))[index]
 
 
-def _owner(demo: Demo, request: OutreachRequest) -> Viewer:
+def owner_of(demo: Demo, request: OutreachRequest) -> Viewer:
     """The account owner who decides ``request``, as a viewer."""
     assert request.account_owner_id is not None
     return demo.viewers_by_id[request.account_owner_id]

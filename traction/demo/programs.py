@@ -7,7 +7,7 @@ from __future__ import annotations
 from traction.programs import services as programs
 from traction.programs.models import ProgramStatus
 
-from .common import Demo, _months_ahead
+from .common import Demo, months_ahead
 
 
 def add_programs(demo: Demo) -> None:
@@ -22,8 +22,8 @@ def add_programs(demo: Demo) -> None:
         ),
         executive_sponsor_id=demo.users["sponsor"].pk,
         status=ProgramStatus.ACTIVE,
-        results_window_start=_months_ahead(demo.today, 3),
-        results_window_end=_months_ahead(demo.today, 12),
+        results_window_start=months_ahead(demo.today, 3),
+        results_window_end=months_ahead(demo.today, 12),
         core_team_ids=[demo.users[k].pk for k in ("product", "support", "finance")],
     )
     programs.set_core_team(

@@ -8,7 +8,7 @@ from traction.sessions import services as sessions
 from traction.sessions.models import SessionKind
 from traction.sessions.rsvp import customer_principal
 
-from .common import Demo, _at, _contact, _owner
+from .common import Demo, at_time, contact_of, owner_of
 
 
 def add_sessions(demo: Demo) -> None:
@@ -24,8 +24,8 @@ def add_sessions(demo: Demo) -> None:
         felix,
         program=onboarding,
         title="Co-design: the first invoice within a day",
-        starts_at=_at(demo.today, 10, 9),
-        ends_at=_at(demo.today, 10, 12, 30),
+        starts_at=at_time(demo.today, 10, 9),
+        ends_at=at_time(demo.today, 10, 12, 30),
         time_zone=berlin,
         location="Northwind office, Torstraße 12, Berlin — room Hopper",
         video_link="https://meet.northwind.example/codesign-onboarding",
@@ -35,8 +35,8 @@ def add_sessions(demo: Demo) -> None:
         program=onboarding,
         kind=SessionKind.PRACTICE,
         title="Practice for the onboarding co-design session",
-        starts_at=_at(demo.today, 3, 14),
-        ends_at=_at(demo.today, 3, 15, 30),
+        starts_at=at_time(demo.today, 3, 14),
+        ends_at=at_time(demo.today, 3, 15, 30),
         time_zone=berlin,
         video_link="https://meet.northwind.example/practice",
     )
@@ -63,7 +63,7 @@ def add_sessions(demo: Demo) -> None:
         ("Kestrel Freight Systems", 0),
         ("Meridian Health Partners", 0),
     ]:
-        contact = _contact(demo, customer, index)
+        contact = contact_of(demo, customer, index)
         if not contact.consent_to_contact:
             continue
         requests[contact.name] = sessions.request_outreach(
@@ -75,15 +75,15 @@ def add_sessions(demo: Demo) -> None:
     decisions = list(requests.values())
     if len(decisions) >= 4:
         first, second, third, fourth = decisions[:4]
-        sessions.decide_outreach(_owner(demo, first), request=first, approve=True)
+        sessions.decide_outreach(owner_of(demo, first), request=first, approve=True)
         sessions.decide_outreach(
-            _owner(demo, second),
+            owner_of(demo, second),
             request=second,
             approve=True,
             conditions="Do not discuss pricing or the renewal; they are negotiating.",
         )
         sessions.decide_outreach(
-            _owner(demo, third),
+            owner_of(demo, third),
             request=third,
             approve=False,
             reason="They are in a support escalation this month; ask again next quarter.",
@@ -121,8 +121,8 @@ def add_sessions(demo: Demo) -> None:
         program=onboarding,
         kind=SessionKind.CAB,
         title="Customer advisory board: spring meeting",
-        starts_at=_at(demo.today, 40, 16),
-        ends_at=_at(demo.today, 40, 18),
+        starts_at=at_time(demo.today, 40, 16),
+        ends_at=at_time(demo.today, 40, 18),
         time_zone="America/New_York",
         video_link="https://meet.northwind.example/cab",
     )
@@ -132,8 +132,8 @@ def add_sessions(demo: Demo) -> None:
         program=onboarding,
         kind=SessionKind.INTERVIEW,
         title="Interview: onboarding at Meridian's billing team",
-        starts_at=_at(demo.today, 6, 11),
-        ends_at=_at(demo.today, 6, 12),
+        starts_at=at_time(demo.today, 6, 11),
+        ends_at=at_time(demo.today, 6, 12),
         time_zone="America/Chicago",
         video_link="https://meet.northwind.example/interview",
     )
@@ -146,8 +146,8 @@ def add_sessions(demo: Demo) -> None:
         demo.viewer("facilitator2"),
         program=onboarding,
         title="Co-design: pilot with two customers",
-        starts_at=_at(demo.today, 1, 9),
-        ends_at=_at(demo.today, 1, 12, 30),
+        starts_at=at_time(demo.today, 1, 9),
+        ends_at=at_time(demo.today, 1, 12, 30),
         time_zone=berlin,
         location="Northwind office, Berlin",
     )
@@ -155,12 +155,12 @@ def add_sessions(demo: Demo) -> None:
         sessions.add_participant(felix, session=held, user_id=demo.users[key].pk, role=role)
     # Its two customers: the pilot studio and a mid-market logistics company.
     for customer, index in [("Juniper & Finch Architects", 0), ("Brightwater Logistics", 1)]:
-        pilot = _contact(demo, customer, index)
+        pilot = contact_of(demo, customer, index)
         if not pilot.consent_to_contact:
             continue
         request = sessions.request_outreach(felix, session=held, contact=pilot)
         if request.status == "pending":
-            sessions.decide_outreach(_owner(demo, request), request=request, approve=True)
+            sessions.decide_outreach(owner_of(demo, request), request=request, approve=True)
         invitation = sessions.send_invitation(felix, request=request)
         sessions.respond_rsvp(customer_principal(invitation.pk, pilot.pk), accept=True)
     # (add_captures maps what they said, lets them vote, then moves the session into the past.)

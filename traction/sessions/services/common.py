@@ -13,8 +13,8 @@ from traction.core.errors import ValidationFailed
 from traction.sessions.models import Session
 
 
-def _notify(user_id: int | None, workspace_id: int, text: str, link: str, action: str = "") -> None:
-    """A notice to one member; ``action`` names what it asks them to do (``_resolve`` clears it)."""
+def notify(user_id: int | None, workspace_id: int, text: str, link: str, action: str = "") -> None:
+    """A notice to one member; ``action`` names what it asks (``resolve_notices`` clears it)."""
     from traction.accounts.models import Notice
 
     if user_id is not None:
@@ -23,7 +23,7 @@ def _notify(user_id: int | None, workspace_id: int, text: str, link: str, action
         )
 
 
-def _resolve(action: str) -> int:
+def resolve_notices(action: str) -> int:
     """The action a notice asked for is done (by whoever did it): it is no longer new."""
 
     from traction.accounts.models import Notice
@@ -41,17 +41,17 @@ def briefing_action(participant_id: int) -> str:
     return f"briefing.read:{participant_id}"
 
 
-def _on_commit(task: Any, *args: Any) -> None:
+def queue_on_commit(task: Any, *args: Any) -> None:
     transaction.on_commit(lambda: task.enqueue(*args))
 
 
-def _slug(workspace_id: int) -> str:
+def workspace_slug_of(workspace_id: int) -> str:
     from traction.accounts.models import Workspace
 
     return Workspace.objects.only("slug").get(pk=workspace_id).slug
 
 
-def _open(session: Session) -> None:
+def require_open(session: Session) -> None:
     if session.is_cancelled:
         raise ValidationFailed.field("__all__", "This session is cancelled.")
     if session.has_ended:

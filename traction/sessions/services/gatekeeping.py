@@ -16,13 +16,22 @@ from traction.core.permissions import Viewer
 from traction.customers.models import Contact
 from traction.sessions.models import OutreachRequest, OutreachStatus, Session
 
-from .common import _notify, _on_commit, _open, _resolve, _slug, decide_action
+from .common import (
+    decide_action,
+    notify,
+    queue_on_commit,
+    require_open,
+    resolve_notices,
+    workspace_slug_of,
+)
 
 # --- gatekeeping ------------------------------------------------------------------------------
 
 
 def _decide_link(request: OutreachRequest) -> str:
-    return reverse("sessions:outreach_detail", args=[_slug(request.workspace_id), request.pk])
+    return reverse(
+        "sessions:outreach_detail", args=[workspace_slug_of(request.workspace_id), request.pk]
+    )
 
 
 @transaction.atomic
@@ -39,7 +48,7 @@ def request_outreach(
     permissions.check(actor, "outreach.request", contact)
     if contact.workspace_id != session.workspace_id:
         raise NotFound()
-    _open(session)
+    require_open(session)
     if session.is_practice:
         raise ValidationFailed.field("contact_id", Session.PRACTICE_REFUSAL)
     if contact.is_archived:
@@ -88,14 +97,14 @@ def request_outreach(
         )
         return request
     link = _decide_link(request)
-    _notify(
+    notify(
         owner_id,
         session.workspace_id,
         f"Approval needed: invite {contact.name} ({contact.customer.name}) to “{session.title}”.",
         link,
         action=decide_action(request.pk),
     )
-    _on_commit(deliver_outreach_request, request.pk, link)
+    queue_on_commit(deliver_outreach_request, request.pk, link)
     return request
 
 
@@ -145,7 +154,7 @@ def decide_outreach(
     request.decided_by_id = actor.user_id
     request.decided_at = clock.now()
     request.save()
-    _resolve(decide_action(request.pk))
+    resolve_notices(decide_action(request.pk))
     audit.record(
         actor,
         action="outreach.approved" if approve else "outreach.declined",
@@ -155,13 +164,13 @@ def decide_outreach(
     )
     link = _decide_link(request)
     verdict = "approved" if approve else "declined"
-    _notify(
+    notify(
         request.requested_by_id,
         request.workspace_id,
         f"Outreach to {request.contact.name} for “{request.session.title}” was {verdict}.",
         link,
     )
-    _on_commit(deliver_outreach_decision, request.pk, link)
+    queue_on_commit(deliver_outreach_decision, request.pk, link)
     return request
 
 
@@ -185,10 +194,10 @@ def waive_outreach(actor: Viewer, *, request: OutreachRequest, reason: str) -> O
     request.decided_by_id = actor.user_id
     request.decided_at = clock.now()
     request.save()
-    _resolve(decide_action(request.pk))
+    resolve_notices(decide_action(request.pk))
     audit.record(actor, action="outreach.waived", obj=request, reason=request.reason)
-    _on_commit(deliver_outreach_decision, request.pk, _decide_link(request))
-    _notify(
+    queue_on_commit(deliver_outreach_decision, request.pk, _decide_link(request))
+    notify(
         request.account_owner_id,
         request.workspace_id,
         f"An admin waived your approval to invite {request.contact.name} "

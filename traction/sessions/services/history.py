@@ -36,7 +36,14 @@ from traction.sessions.models import (
     TopQuestion,
 )
 
-from .common import _notify, _on_commit, _open, _resolve, _slug, decide_action
+from .common import (
+    decide_action,
+    notify,
+    queue_on_commit,
+    require_open,
+    resolve_notices,
+    workspace_slug_of,
+)
 
 
 def move_pending_outreach(
@@ -60,7 +67,7 @@ def move_pending_outreach(
         before = request.account_owner_id
         request.account_owner_id = new_owner_id
         request.save(update_fields=["account_owner"])
-        _resolve(decide_action(request.pk))  # no longer the previous owner's to decide
+        resolve_notices(decide_action(request.pk))  # no longer the previous owner's to decide
         audit.record(
             actor,
             action="outreach.reassigned",
@@ -70,8 +77,10 @@ def move_pending_outreach(
         )
         if new_owner_id is None:
             continue  # an admin may waive it, or the next owner decides it
-        link = reverse("sessions:outreach_detail", args=[_slug(request.workspace_id), request.pk])
-        _notify(
+        link = reverse(
+            "sessions:outreach_detail", args=[workspace_slug_of(request.workspace_id), request.pk]
+        )
+        notify(
             new_owner_id,
             request.workspace_id,
             f"Approval needed (you now own {customer.name}): invite {request.contact.name} "
@@ -79,7 +88,7 @@ def move_pending_outreach(
             link,
             action=decide_action(request.pk),
         )
-        _on_commit(deliver_outreach_request, request.pk, link)
+        queue_on_commit(deliver_outreach_request, request.pk, link)
 
 
 def leave_sessions(actor: Viewer, *, user_id: int) -> None:
@@ -209,7 +218,7 @@ def withdraw_approval(actor: Viewer, *, request: OutreachRequest, reason: str) -
     permissions.check(actor, "outreach.decide", request)  # still theirs once locked
     if request.status != OutreachStatus.APPROVED:
         raise ValidationFailed.field("__all__", "Only an approval can be withdrawn.")
-    _open(request.session)
+    require_open(request.session)
     if not reason.strip():
         raise ValidationFailed.field("reason", "Say why, so the facilitator can respond.")
     request.status = OutreachStatus.DECLINED
@@ -226,13 +235,15 @@ def withdraw_approval(actor: Viewer, *, request: OutreachRequest, reason: str) -
     )
     if invitation is not None:
         decline_for_contact(actor, invitation=invitation, reason="The account owner declined.")
-    link = reverse("sessions:outreach_detail", args=[_slug(request.workspace_id), request.pk])
-    _notify(
+    link = reverse(
+        "sessions:outreach_detail", args=[workspace_slug_of(request.workspace_id), request.pk]
+    )
+    notify(
         request.requested_by_id,
         request.workspace_id,
         f"The approval to invite {request.contact.name} to “{request.session.title}” was "
         "withdrawn.",
         link,
     )
-    _on_commit(deliver_outreach_decision, request.pk, link)
+    queue_on_commit(deliver_outreach_decision, request.pk, link)
     return request

@@ -21,7 +21,7 @@ from traction.sessions.models import (
     Session,
 )
 
-from .common import _on_commit, _open
+from .common import queue_on_commit, require_open
 from .history import publish_declined
 
 
@@ -50,7 +50,7 @@ def send_invitation(actor: Viewer, *, request: OutreachRequest) -> Invitation:
             f"{request.contact.name} cannot be invited: the account owner has not approved "
             f"({request.get_status_display().lower()})."
         )
-    _open(request.session)
+    require_open(request.session)
     if request.contact.is_archived:
         raise ValidationFailed.field(
             "__all__", f"{request.contact.name} is archived; restore them before inviting them."
@@ -67,7 +67,7 @@ def send_invitation(actor: Viewer, *, request: OutreachRequest) -> Invitation:
     audit.record(
         actor, action="invitation.sent", obj=invitation, changes={"contact": request.contact.email}
     )
-    _on_commit(deliver_invitation, invitation.pk, "invite")
+    queue_on_commit(deliver_invitation, invitation.pk, "invite")
     return invitation
 
 
@@ -83,7 +83,7 @@ def resend_invitation(actor: Viewer, *, invitation: Invitation) -> Invitation:
         .select_related("session", "contact")
         .get(pk=invitation.pk)
     )
-    _open(invitation.session)
+    require_open(invitation.session)
     contact = invitation.contact
     if invitation.rsvp == RsvpStatus.DECLINED:
         raise ValidationFailed.field("__all__", f"{contact.name} declined; nothing to send.")
@@ -95,7 +95,7 @@ def resend_invitation(actor: Viewer, *, invitation: Invitation) -> Invitation:
     invitation.delivery_error = ""
     invitation.save(update_fields=["delivery", "delivery_error"])
     audit.record(actor, action="invitation.resent", obj=invitation)
-    _on_commit(deliver_invitation, invitation.pk, "invite")
+    queue_on_commit(deliver_invitation, invitation.pk, "invite")
     return invitation
 
 

@@ -12,7 +12,7 @@ from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.sessions.models import Participant, ParticipantRole, Session
 
-from .common import _notify, _resolve, _slug, briefing_action
+from .common import briefing_action, notify, resolve_notices, workspace_slug_of
 
 # --- internal participants, briefings, practice -------------------------------------------------
 
@@ -42,12 +42,14 @@ def add_participant(actor: Viewer, *, session: Session, user_id: int, role: str)
         audit.record(
             actor, action="participant.added", obj=session, changes={"user": user_id, "role": role}
         )
-        _notify(
+        notify(
             user_id,
             session.workspace_id,
             f"You are {participant.get_role_display().lower()} in “{session.title}”: "
             "read your briefing.",
-            reverse("sessions:briefing", args=[_slug(session.workspace_id), session.pk]),
+            reverse(
+                "sessions:briefing", args=[workspace_slug_of(session.workspace_id), session.pk]
+            ),
             action=briefing_action(participant.pk),
         )
     return participant
@@ -61,7 +63,7 @@ def acknowledge_briefing(actor: Viewer, *, participant: Participant) -> Particip
         participant.briefing_acknowledged_at = clock.now()
         participant.save(update_fields=["briefing_acknowledged_at"])
         audit.record(actor, action="briefing.acknowledged", obj=participant.session)
-    _resolve(briefing_action(participant.pk))
+    resolve_notices(briefing_action(participant.pk))
     return participant
 
 

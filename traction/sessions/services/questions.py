@@ -13,7 +13,7 @@ from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.sessions.models import QuestionUpvote, Session, TopQuestion
 
-from .common import _open
+from .common import require_open
 
 # --- top questions ----------------------------------------------------------------------------
 
@@ -21,7 +21,7 @@ from .common import _open
 @transaction.atomic
 def submit_question(actor: Viewer, *, session: Session, text: str) -> TopQuestion:
     permissions.check(actor, "question.ask", session)
-    _open(session)
+    require_open(session)
     text = text.strip()
     if not text:
         raise ValidationFailed.field("text", "Write the question you want to ask the customers.")

@@ -21,7 +21,7 @@ from traction.programs.models import Program
 from traction.sessions import agenda as templates
 from traction.sessions.models import AgendaItem, RsvpStatus, Session, SessionKind, SessionStatus
 
-from .common import _on_commit, _open
+from .common import queue_on_commit, require_open
 
 STALE_SESSION = "This session was changed by someone else since you opened it. Reload it."
 SESSION_FIELDS = ["title", "kind", "starts_at", "ends_at", "time_zone", "location", "video_link"]
@@ -116,7 +116,7 @@ def update_session(
     _one_line(**{k: v for k, v in changes.items() if k == "title"})
     session = Session.objects.select_for_update().get(pk=session.pk)
     expect_version(session, version, message=STALE_SESSION)
-    _open(session)
+    require_open(session)
     tz_name = changes.get("time_zone", session.time_zone)
     for key in ("starts_at", "ends_at"):
         if key in changes and isinstance(changes[key], datetime):
@@ -139,7 +139,7 @@ def update_session(
     audit.record(actor, action="session.changed", obj=session, changes=delta)
     if calendar_changed:
         for invitation in session.invitations.exclude(rsvp=RsvpStatus.DECLINED):
-            _on_commit(deliver_invitation, invitation.pk, "update")
+            queue_on_commit(deliver_invitation, invitation.pk, "update")
     return session
 
 
@@ -152,14 +152,14 @@ def cancel_session(actor: Viewer, *, session: Session, reason: str) -> Session:
     if not reason.strip():
         raise ValidationFailed.field("reason", "Say why the session is cancelled.")
     session = Session.objects.select_for_update().get(pk=session.pk)
-    _open(session)
+    require_open(session)
     session.status = SessionStatus.CANCELLED
     session.calendar_sequence += 1
     save_new_version(session)
     audit.record(actor, action="session.cancelled", obj=session, reason=reason.strip())
     events.publish("session.cancelled", actor, session=session)
     for invitation in session.invitations.all():
-        _on_commit(deliver_invitation, invitation.pk, "cancel")
+        queue_on_commit(deliver_invitation, invitation.pk, "cancel")
     return session
 
 

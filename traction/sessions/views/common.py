@@ -38,7 +38,7 @@ R = "outreach/<int:request_id>/"  # the start of an outreach request's URLs
 RELOAD = " Reload the page and try again."  # after a Conflict's message
 
 
-def _to_detail(request: WorkspaceRequest, session_id: int) -> HttpResponse:
+def to_detail(request: WorkspaceRequest, session_id: int) -> HttpResponse:
     return redirect("sessions:detail", workspace_slug=request.workspace.slug, session_id=session_id)
 
 
@@ -48,6 +48,6 @@ def error_line(exc: DomainError) -> str:
     return error_text(exc, conflict_help=RELOAD)
 
 
-def _agenda_summary(session: Session, items: list[Any]) -> agenda_rules.AgendaCheck:
+def agenda_summary(session: Session, items: list[Any]) -> agenda_rules.AgendaCheck:
     """The agenda's minutes and what it lacks (``traction.sessions.agenda.check_agenda``)."""
     return agenda_rules.summary(session.kind, session.length_minutes, items)

@@ -27,9 +27,9 @@ from .common import (
     PRACTICE_HAS_NO_CUSTOMERS,
     R,
     S,
-    _agenda_summary,
-    _to_detail,
+    agenda_summary,
     error_line,
+    to_detail,
     whole,
 )
 
@@ -41,7 +41,7 @@ def outreach_new(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
     permissions.check(viewer, "outreach.request")
     if session.is_practice:
         messages.error(request, PRACTICE_HAS_NO_CUSTOMERS)
-        return _to_detail(request, session.pk)
+        return to_detail(request, session.pk)
     requested = dict(session.outreach_requests.values_list("contact_id", "status"))
     rows: list[ContactRow] = []
     for contact in customer_selectors.contacts(viewer).select_related("customer__account_owner"):
@@ -81,7 +81,7 @@ def outreach_new(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
                 text += " The account owners were asked to approve."
             messages.success(request, text)
         if not refused:
-            return _to_detail(request, session.pk)
+            return to_detail(request, session.pk)
         form.add_error(None, "Some contacts could not be requested; see the reasons beside them.")
     return render(
         request,
@@ -125,7 +125,7 @@ def _outreach_page(
             "outreach": outreach,
             "session": session,
             "agenda": agenda,
-            "agenda_summary": _agenda_summary(session, agenda),
+            "agenda_summary": agenda_summary(session, agenda),
             "others": list(others),
             "invited": invited,
             "decide_form": decide_form or DecideForm(),

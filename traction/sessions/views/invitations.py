@@ -13,7 +13,7 @@ from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, workspace_view
 from traction.sessions import selectors, services
 
-from .common import R, S, _to_detail, error_line
+from .common import R, S, error_line, to_detail
 
 
 @workspace_view
@@ -28,7 +28,7 @@ def invitation_send(request: WorkspaceRequest, viewer: Viewer, request_id: int) 
         messages.success(
             request, f"{outreach.contact.name} was invited; the email has a calendar file."
         )
-    return _to_detail(request, outreach.session_id)
+    return to_detail(request, outreach.session_id)
 
 
 @workspace_view
@@ -47,7 +47,7 @@ def invitations_send_all(
             messages.success(request, f"Invited: {names}.")
         else:
             messages.info(request, "Nobody to invite: no approved contact is waiting.")
-    return _to_detail(request, session.pk)
+    return to_detail(request, session.pk)
 
 
 @workspace_view
@@ -62,7 +62,7 @@ def invitation_resend(request: WorkspaceRequest, viewer: Viewer, request_id: int
         messages.error(request, error_line(exc))
     else:
         messages.success(request, f"The invitation to {outreach.contact.name} was sent again.")
-    return _to_detail(request, outreach.session_id)
+    return to_detail(request, outreach.session_id)
 
 
 urlpatterns: list[URLPattern] = [

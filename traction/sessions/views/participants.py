@@ -17,7 +17,7 @@ from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_v
 from traction.sessions import selectors, services
 from traction.sessions.forms import ParticipantForm
 
-from .common import S, _agenda_summary, error_line, whole
+from .common import S, agenda_summary, error_line, whole
 
 
 @workspace_view
@@ -122,7 +122,7 @@ def briefing(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> Http
         {
             "b": packet,
             "session": session,
-            "agenda_summary": _agenda_summary(session, agenda),
+            "agenda_summary": agenda_summary(session, agenda),
             "own": packet.participant.user_id == viewer.user_id,
             "conditions": [c for c in packet.customers if c.conditions],
         },

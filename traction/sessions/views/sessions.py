@@ -28,7 +28,7 @@ from traction.sessions.forms import (
 )
 from traction.sessions.models import Session, SessionKind
 
-from .common import S, _agenda_summary, _to_detail, error_line, whole
+from .common import S, agenda_summary, error_line, to_detail, whole
 
 
 @workspace_view
@@ -87,7 +87,7 @@ def session_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
                 f"“{session.title}” was planned with the {session.get_kind_display().lower()} "
                 "agenda. Next: request outreach to the customers you want in the room.",
             )
-            return _to_detail(request, session.pk)
+            return to_detail(request, session.pk)
     return render(request, "sessions/session_form.html", {"form": form, "session": None})
 
 
@@ -127,7 +127,7 @@ def _detail_page(
         {
             "session": session,
             "agenda": agenda,
-            "agenda_summary": _agenda_summary(session, agenda),
+            "agenda_summary": agenda_summary(session, agenda),
             "readiness": selectors.readiness(session),
             "outreach": outreach,
             "invitations": list(selectors.invitations(session, viewer)),
@@ -179,7 +179,7 @@ def session_edit(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
             if updated.calendar_sequence != sequence and updated.invitations.exists():
                 text += " Invitees will receive an updated calendar invitation."
             messages.success(request, text)
-            return _to_detail(request, session.pk)
+            return to_detail(request, session.pk)
     return render(
         request,
         "sessions/session_form.html",
@@ -202,7 +202,7 @@ def session_cancel(request: WorkspaceRequest, viewer: Viewer, session_id: int) -
                 request,
                 f"“{session.title}” was cancelled. Invitees receive a calendar cancellation.",
             )
-            return _to_detail(request, session.pk)
+            return to_detail(request, session.pk)
     return render(
         request,
         "sessions/session_cancel.html",
@@ -270,7 +270,7 @@ def agenda_edit(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> H
                 f"The agenda was saved: {saved.total} of {saved.length} minutes planned."
                 + (f" {saved.missing}" if saved.missing else ""),
             )
-            return _to_detail(request, session.pk)
+            return to_detail(request, session.pk)
     return render(
         request,
         "sessions/agenda_form.html",
@@ -279,7 +279,7 @@ def agenda_edit(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> H
             "session": session,
             "summary": _typed_agenda_check(session, formset)
             if formset.is_bound
-            else _agenda_summary(session, selectors.agenda(session)),
+            else agenda_summary(session, selectors.agenda(session)),
             "errors": errors,
         },
     )
@@ -334,7 +334,7 @@ def practice_link(request: WorkspaceRequest, viewer: Viewer, session_id: int) ->
         request,
         f"Practice session: “{practice.title}”." if practice else "No practice session now.",
     )
-    return _to_detail(request, session.pk)
+    return to_detail(request, session.pk)
 
 
 urlpatterns: list[URLPattern] = [
