@@ -276,12 +276,25 @@ class Insight(models.Model):
     def is_votable(self) -> bool:
         """Customers may vote on it: an accepted moment of truth, issue or idea said by a
         customer contact (the same rule as ``Insight.objects.votable()``)."""
-        return (
-            self.kind in VOTABLE_KINDS
-            and not self.internal
-            and self.status == InsightStatus.ACCEPTED
-            and self.speaker_contact_id is not None
-        )
+        return not self.why_not_votable()
+
+    def why_not_votable(self) -> str:
+        """Why customers may not vote on this card, in their words ("" when they may): the
+        rule of ``Insight.objects.votable()``, one reason per condition, first one failing."""
+        if self.internal:
+            return (
+                "This card is an internal participant's remark; only customers' input is voted on."
+            )
+        if self.status != InsightStatus.ACCEPTED:
+            return "This card is not on the map (it is not an accepted insight)."
+        if self.kind not in VOTABLE_KINDS:
+            return "Customers vote on moments of truth, issues and ideas only."
+        if self.speaker_contact_id is None:
+            return (
+                "Nobody we know is credited with this card (unattributed); say who said it "
+                "before customers vote on it."
+            )
+        return ""
 
     def contributors(self) -> list[Insight]:
         """Whose words the card holds: itself first, then the cards merged into it."""

@@ -362,3 +362,26 @@ def test_the_grid_puts_cards_in_their_step_and_row_with_heat(room: Room) -> None
     assert grid.heat(cards["First invoice is right"]) == 4
     assert grid.heat(cards["Billing set-up takes weeks"]) == 1
     assert grid.heat(cards["Paid within a day"]) == 0
+
+
+def test_a_card_can_be_voted_on_is_one_rule_row_and_query_alike(room: Room) -> None:
+    """``Insight.is_votable``, ``why_not_votable`` and ``Insight.objects.votable()`` agree
+    on every combination of the rule's conditions, and each refusal names its condition."""
+    base = capture(room, "gina", "issue", "Too slow")
+    cases = {
+        "votable": ({}, ""),
+        "internal": ({"internal": True}, "internal participant's remark"),
+        "candidate": ({"status": InsightStatus.CANDIDATE}, "not on the map"),
+        "quote": ({"kind": "quote"}, "moments of truth, issues and ideas only"),
+        "unattributed": ({"speaker_contact": None}, "Nobody we know is credited"),
+    }
+    for name, (changes, reason) in cases.items():
+        card = Insight.objects.get(pk=base.pk)
+        card.pk = None
+        card.text = name
+        for attr, value in changes.items():
+            setattr(card, attr, value)
+        card.save()
+        in_query = Insight.objects.votable().filter(pk=card.pk).exists()
+        assert (card.is_votable, in_query) == (not reason, not reason), name
+        assert (reason in card.why_not_votable()) if reason else card.why_not_votable() == ""

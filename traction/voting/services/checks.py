@@ -13,10 +13,8 @@ from traction.core.errors import ValidationFailed
 from traction.customers.models import Contact
 from traction.insights import selectors
 from traction.insights.models import (
-    VOTABLE_KINDS,
     Insight,
     InsightKind,
-    InsightStatus,
 )
 from traction.sessions.models import Session, SessionStatus
 from traction.voting.models import Vote, VotingRound
@@ -102,25 +100,9 @@ def find_card(session: Session, insight_id: int, field_name: str = "insight_id")
 
 
 def check_votable(card: Insight, field_name: str) -> None:
-    if card.internal:
-        raise ValidationFailed.field(
-            field_name,
-            "This card is an internal participant's remark; only customers' input is voted on.",
-        )
-    if card.status != InsightStatus.ACCEPTED:
-        raise ValidationFailed.field(
-            field_name, "This card is not on the map (it is not an accepted insight)."
-        )
-    if card.kind not in VOTABLE_KINDS:
-        raise ValidationFailed.field(
-            field_name, "Customers vote on moments of truth, issues and ideas only."
-        )
-    if not card.is_votable:  # the one rule; the messages above say why in particular
-        raise ValidationFailed.field(
-            field_name,
-            "Nobody we know is credited with this card (unattributed); say who said it "
-            "before customers vote on it.",
-        )
+    """Refuses a card customers may not vote on, saying why (``Insight.why_not_votable``)."""
+    if reason := card.why_not_votable():
+        raise ValidationFailed.field(field_name, reason)
 
 
 def spent(session: Session, contact_id: int) -> int:
