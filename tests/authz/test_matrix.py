@@ -506,8 +506,9 @@ def _check_out_of_scope(
 ) -> list[str]:
     """The third pass: each scoped role asks for an object of its own workspace outside its
     own scope (another owner's customer, a program it does not belong to, a session there).
-    Where the matrix lets the role act on its own objects, the answer must be 404 (or 403),
-    unless the row says otherwise with ``OUT_<METHOD>``; a barred role stays barred."""
+    The answer must be 404 (not theirs to know about), unless the row names another with
+    ``OUT_<METHOD>`` (403 where a route refuses the role before fetching anything, because
+    the role may not do this at all); a wrong method stays 405. One refusal per case."""
     params = set(re.findall(r"[<{](?:\w+:)?(\w+)[>}]", pattern))
     if not params & SCOPED_PARAMS:
         return []
@@ -532,9 +533,10 @@ def _check_out_of_scope(
         if principal in wanted:
             ok, want = status == wanted[principal], str(wanted[principal])
         elif own != 405:
-            # Reached on its own objects (done, shown, or its input refused) or barred: outside
-            # its scope, "not yours to know about" (404) is as right as "not allowed" (403).
-            ok, want = status in {403, 404}, "403 or 404"
+            # Outside its scope an object is "not yours to know about": fetching is checking,
+            # so it is refused like a missing one (404). Where a route refuses the role first
+            # (it may not do this at all, 403), the row says so with OUT_<METHOD>.
+            ok, want = status == 404, "404"
         else:
             ok, want = status == own, str(own)
         if not ok and not DRAFT:
