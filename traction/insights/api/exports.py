@@ -10,10 +10,9 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Field, Query, Router
 
 from traction.core import permissions
-from traction.core.api import ABSENT, FilterSchema, ObjectId, Text, responses, viewer
-from traction.customers.schemas import SegmentValue
-from traction.insights import exports, search
-from traction.insights.schemas import KindLiteral
+from traction.core.api import FilterSchema, responses, viewer
+from traction.insights import exports
+from traction.insights.search.api import SearchQuery
 from traction.insights.views.exports import (
     download,
     session_insights_response,
@@ -75,19 +74,8 @@ def export_session_insights(
     return session_insights_response(viewer(request), session_id, params.format)
 
 
-class SearchExportParams(ExportParams):
-    q: Text = Field("", max_length=search.MAX_QUERY_CHARS, description="As in search_insights.")
-    program_id: ObjectId = Field(ABSENT, description="Only this program's insights.")
-    session_id: ObjectId = Field(ABSENT, description="Only this session's insights.")
-    step_id: ObjectId = Field(ABSENT, description="Only insights on this step.")
-    kind: KindLiteral = Field(ABSENT, description="Only insights of this type.")
-    customer_id: ObjectId = Field(ABSENT, description="Only what this customer's people said.")
-    segment: SegmentValue = Field(ABSENT, description="Only what customers of this segment said.")
-    tag: Text = Field("", max_length=40, description="Only insights with this tag.")
-    customers_only: bool = Field(False, description="Leave out internal participants' remarks.")
-    include_candidates: bool = Field(
-        False, description="Also imported insights still waiting for review."
-    )
+class SearchExportParams(ExportParams, SearchQuery):
+    """The search's words and filters, and the file format."""
 
 
 @router.get(
@@ -101,19 +89,8 @@ class SearchExportParams(ExportParams):
 )
 def export_search_insights(request: HttpRequest, params: Query[SearchExportParams]) -> HttpResponse:
     """Every page of ``GET /search/insights`` with the same parameters, in one file."""
-    filters = search.Filters(
-        program_id=params.program_id,
-        session_id=params.session_id,
-        step_id=params.step_id,
-        kind=params.kind or "",
-        customer_id=params.customer_id,
-        segment=params.segment or "",
-        tag=params.tag.strip().lstrip("#").lower(),
-        customers_only=params.customers_only,
-        include_candidates=params.include_candidates,
-    )
     v = viewer(request)
     permissions.check(v, "insight.view")
-    found = exports.searched_insights(v, params.q, filters)
+    found = exports.searched_insights(v, params.q, params.filters())
     name = exports.filename("insights", "search", fmt=params.format)
     return download(exports.insights_table(found), params.format, name)

@@ -39,7 +39,9 @@ router = Router(tags=["insights"])
 MAX_DEPTH = 10_000
 
 
-class SearchParams(FilterSchema):
+class SearchQuery(FilterSchema):
+    """What to search for: the words and the filters (the search and its export)."""
+
     q: Text = Field(
         "",
         max_length=MAX_QUERY_CHARS,
@@ -60,6 +62,22 @@ class SearchParams(FilterSchema):
     include_candidates: bool = Field(
         False, description="Also imported insights still waiting for review."
     )
+
+    def filters(self) -> Filters:
+        return Filters(
+            program_id=self.program_id,
+            session_id=self.session_id,
+            step_id=self.step_id,
+            kind=self.kind or "",
+            customer_id=self.customer_id,
+            segment=self.segment or "",
+            tag=self.tag.strip().lstrip("#").lower(),
+            customers_only=self.customers_only,
+            include_candidates=self.include_candidates,
+        )
+
+
+class SearchParams(SearchQuery):
     page: PageNumber = 1
     page_size: PageSize = Field(
         settings.NINJA_PAGINATION_PER_PAGE,
@@ -135,19 +153,12 @@ def search_insights(request: HttpRequest, params: Query[SearchParams]) -> dict[s
                 }
             ]
         )
-    filters = Filters(
-        program_id=params.program_id,
-        session_id=params.session_id,
-        step_id=params.step_id,
-        kind=params.kind or "",
-        customer_id=params.customer_id,
-        segment=params.segment or "",
-        tag=params.tag.strip().lstrip("#").lower(),
-        customers_only=params.customers_only,
-        include_candidates=params.include_candidates,
-    )
     found = search(
-        viewer(request), params.q, filters=filters, page=params.page, page_size=params.page_size
+        viewer(request),
+        params.q,
+        filters=params.filters(),
+        page=params.page,
+        page_size=params.page_size,
     )
     return {
         "items": [h.insight for h in found.hits],
