@@ -358,7 +358,7 @@ def serve(
 @click.command(context_settings={"ignore_unknown_options": True})
 @click.argument("args", nargs=-1, type=click.UNPROCESSED)
 def worker(args: tuple[str, ...]) -> None:
-    """Run background tasks (emails, webhooks) from the database queue until stopped.
+    """Run background tasks (emails, reminders) from the database queue until stopped.
 
     Extra options go to django_tasks_db's db_worker, e.g. 'traction worker --batch'.
     """

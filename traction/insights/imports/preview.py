@@ -95,6 +95,10 @@ def read_file(
                 unknown.setdefault(record.step.strip(), record.line)
             if len(sample) < SAMPLE_ROWS:
                 kind, placed = placement(fmt, record.kind, step is not None)
+                # A row naming a step the scenario lacks goes onto the map only if that step is
+                # created on import: the preview says so rather than guess the choice.
+                new_step = bool(record.step) and step is None
+                placed_if_created = new_step and placement(fmt, record.kind, True)[1]
                 sample.append(
                     {
                         "line": record.line,
@@ -105,6 +109,8 @@ def read_file(
                         "tags": " ".join(record.tags),
                         "at": _clock(record.start_ms),
                         "onto_map": placed or options.accept,
+                        "new_step": new_step,
+                        "onto_map_if_created": placed_if_created and not placed,
                     }
                 )
     except parsers.ParseError as exc:

@@ -512,6 +512,8 @@ def test_the_preview_reads_everything_and_writes_nothing(room: Room) -> None:
         "tags": "",
         "at": "0:00:01",
         "onto_map": False,
+        "new_step": False,
+        "onto_map_if_created": False,
     }
     assert preview.already is None
     nothing_written(room)
@@ -529,6 +531,27 @@ def test_the_preview_lists_unknown_steps_and_the_column_mapping(room: Room) -> N
     assert preview.layout is not None
     assert preview.layout.headers == ("Content", "Author", "Type", "Frame", "Tags")
     assert [row["onto_map"] for row in preview.sample] == [True, True, False, False, False]
+    # The row naming "Pay" goes onto the map only if the new step is created: the preview
+    # says so, and importing with "create" does exactly that.
+    assert [row["new_step"] for row in preview.sample] == [False, False, False, True, False]
+    assert [row["onto_map_if_created"] for row in preview.sample] == [
+        False,
+        False,
+        False,
+        True,
+        False,
+    ]
+    wall = STICKIES.replace("First invoice", "Pay")
+    run(
+        room,
+        wall,
+        "wall.csv",
+        by="facilitator",
+        scenario_id=room.scenario.pk,
+        unknown_steps="create",
+    )
+    paid = Insight.objects.get(text="Pay paid in a day")
+    assert (paid.step and paid.step.title, paid.status) == ("Pay", "accepted")
 
 
 @pytest.mark.parametrize("principal", ["sponsor", "account_owner", "observer"])
