@@ -364,6 +364,37 @@ BENCHMARKS = {
     "search": _search,
     "session-10k": _session10k,
 }
+# The rows each benchmark writes start with this (for --only ... --update).
+ROW_PREFIX = {
+    "api-list-customers": "api-list-customers",
+    "imports": "import-",
+    "search": "search-1m",
+    "session-10k": "session-10k",
+}
+
+
+def read_rows(text: str) -> list[Row]:
+    """The table rows of an earlier docs/benchmarks.md."""
+    rows = []
+    for line in text.splitlines():
+        cells = [cell.strip() for cell in line.strip().strip("|").split(" | ")]
+        if line.startswith("| ") and len(cells) == 6 and cells[0] not in ("benchmark", "---"):
+            rows.append(Row(*cells))
+    return rows
+
+
+def updated_rows(earlier: list[Row], measured: list[Row], chosen: list[str]) -> list[Row]:
+    """Earlier rows with the chosen benchmarks' rows replaced, in the usual order; each row
+    keeps its own "measured on" date, so the page says which figures are older."""
+
+    def key(row: Row) -> str:
+        return next(
+            (name for name, prefix in ROW_PREFIX.items() if row.benchmark.startswith(prefix)), ""
+        )
+
+    kept = [row for row in earlier if key(row) not in chosen] + measured
+    order = list(BENCHMARKS)
+    return sorted(kept, key=lambda row: order.index(key(row)) if key(row) in order else len(order))
 
 
 # --- the report -------------------------------------------------------------------------------
@@ -458,6 +489,11 @@ def main() -> int:
         choices=sorted(BENCHMARKS),
         help="run only this benchmark (repeatable); the docs are then not rewritten",
     )
+    parser.add_argument(
+        "--update",
+        action="store_true",
+        help="with --only: replace those benchmarks' rows in the docs, keep the others",
+    )
     args = parser.parse_args()
     if not Path(WRK).exists():
         print("wrk is not installed (Debian: apt-get install wrk)", file=sys.stderr)
@@ -480,8 +516,10 @@ def main() -> int:
     finally:
         signal.alarm(0)
         shutil.rmtree(var_dir, ignore_errors=True)
+    if args.only and args.update and not args.self_test:
+        rows = updated_rows(read_rows(DOCS.read_text()), rows, args.only)
     report = HEADER.format(**vars(args)) + table(rows)
-    if args.self_test or args.only:
+    if args.self_test or (args.only and not args.update):
         print(report)
     else:
         DOCS.write_text(report)
