@@ -155,5 +155,12 @@ def test_api_page_states_the_real_pagination_limits() -> None:
 
 def test_readme_lists_the_reference_pages() -> None:
     text = (ROOT / "README.md").read_text()
-    for page in ("method.md", "roles.md", "api.md"):
+    for page in ("first-session.md", "method.md", "roles.md", "api.md"):
         assert f"[docs/{page}](docs/{page})" in text
+
+
+def test_every_picture_the_docs_show_is_in_the_repository() -> None:
+    docs = ROOT / "docs"
+    for page in docs.glob("*.md"):
+        for name in re.findall(r"\]\((img/[^)\s]+)\)", page.read_text()):
+            assert (docs / name).is_file(), f"{page.name} shows {name}, which is missing"
