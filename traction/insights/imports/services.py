@@ -242,6 +242,62 @@ def _begin(
     return batch
 
 
+# The columns an import sets row by row, in the order ``_write_rows`` gives them; every other
+# column of the insight table holds the same value for every row of an import (``_Insert``).
+PER_ROW = (
+    "scenario_id",
+    "step_id",
+    "kind",
+    "text",
+    "speaker_contact_id",
+    "speaker_user_id",
+    "speaker_name",
+    "customer_id",
+    "internal",
+    "tags",
+    "status",
+    "source_line",
+    "spoken_at_ms",
+)
+ACCEPTED, CANDIDATE = InsightStatus.ACCEPTED.value, InsightStatus.CANDIDATE.value
+
+
+class _Insert:
+    """The one parameterised INSERT an import writes its rows with, run by ``executemany``
+    on Django's cursor (``%s`` placeholders on every backend), and what every row of the
+    import has in common.
+
+    Each row gives the ``PER_ROW`` columns as plain values (strings, whole numbers, None, a
+    bool): a driver stores them as the fields would. Every other column holds one value for
+    the whole import, given in ``fixed`` or the field's default, made ready for the database
+    once by its field (``pre_save`` then ``get_db_prep_save``, as ``bulk_create`` does for
+    every value of every row): the time of the import as the backend stores date-times, for
+    one. The insight table's triggers see every row as for any other insert: the full-text
+    index follows.
+    """
+
+    def __init__(self, **fixed: Any) -> None:
+        fields = [f for f in Insight._meta.concrete_fields if not f.primary_key]
+        by_name = {f.attname: f for f in fields}
+        common = [f for f in fields if f.attname not in PER_ROW]
+        template = Insight(**fixed)  # the defaults of every field not in ``fixed``
+        self.common = tuple(
+            f.get_db_prep_save(f.pre_save(template, add=True), connection) for f in common
+        )
+        quote = connection.ops.quote_name
+        columns = [by_name[name].column for name in PER_ROW] + [f.column for f in common]
+        # Identifiers from the model's own metadata, quoted; values travel as parameters.
+        self.sql = (
+            f"INSERT INTO {quote(Insight._meta.db_table)} "  # noqa: S608
+            f"({', '.join(quote(c) for c in columns)}) "
+            f"VALUES ({', '.join(['%s'] * len(columns))})"
+        )
+
+    def row(self, *values: Any) -> tuple[Any, ...]:
+        """The parameters of one row: its ``PER_ROW`` values, then the common ones."""
+        return values + self.common
+
+
 def _write_rows(
     actor: Viewer,
     session: Session,
@@ -261,19 +317,27 @@ def _write_rows(
     scenario_of_step: dict[int, int] = dict(
         Step.objects.filter(scenario__session=session).values_list("pk", "scenario_id")
     )
-    now = clock.now()
+    insert = _Insert(
+        workspace_id=session.workspace_id,
+        program_id=session.program_id,
+        session_id=session.pk,
+        source=InsightSource.IMPORT,
+        batch_id=batch.pk,
+        captured_by_id=actor.user_id,
+        created_at=clock.now(),
+    )
     turns = _TakeTurns()
     accepted = candidates = 0
-    chunk: list[Insight] = []
+    chunk: list[tuple[Any, ...]] = []
     for record in records:
         contact_id, user_id, customer_id, internal, shown = who(record.speaker, record.line)
         step_id = step_of(record.step, record.line) if record.step else None
         kind, placed = placement(fmt, record.kind, step_id is not None)
         if placed or options.accept:
-            status = InsightStatus.ACCEPTED
+            status = ACCEPTED
             accepted += 1
         else:
-            status = InsightStatus.CANDIDATE
+            status = CANDIDATE
             candidates += 1
         scenario_id = scenario.pk if scenario is not None else None
         if step_id is not None:
@@ -285,37 +349,30 @@ def _write_rows(
         except parsers.ParseError as exc:  # checked by the read; only if the rules changed
             raise ValidationFailed.field("file", str(exc)) from None
         chunk.append(
-            Insight(
-                workspace_id=session.workspace_id,
-                program_id=session.program_id,
-                session_id=session.pk,
-                scenario_id=scenario_id,
-                step_id=step_id,
-                kind=kind,
-                text=record.text,
-                speaker_contact_id=contact_id,
-                speaker_user_id=user_id,
-                speaker_name=shown[:160],
-                customer_id=customer_id,
-                internal=internal,
-                tags=tags,
-                status=status,
-                source=InsightSource.IMPORT,
-                batch_id=batch.pk,
-                source_line=record.line,
-                spoken_at_ms=record.start_ms,
-                captured_by_id=actor.user_id,
-                created_at=now,
+            insert.row(
+                scenario_id,
+                step_id,
+                str(kind),
+                record.text,
+                contact_id,
+                user_id,
+                shown[:160],
+                customer_id,
+                internal,
+                tags,
+                status,
+                record.line,
+                record.start_ms,
             )
         )
         if len(chunk) >= CHUNK_ROWS:
-            _commit_chunk(chunk, batch)
+            _commit_chunk(insert, chunk, batch)
             chunk = []
             if progress is not None:
                 progress(size * (accepted + candidates) // max(total, 1), size)
             turns()
     if chunk:
-        _commit_chunk(chunk, batch)
+        _commit_chunk(insert, chunk, batch)
     if progress is not None:
         progress(size, size)
     return accepted, candidates
@@ -341,10 +398,11 @@ class _TakeTurns:
             self.since = time.monotonic()
 
 
-def _commit_chunk(rows: Sequence[Insight], batch: ImportBatch) -> None:
-    """One chunk of rows in one transaction, with the batch's count and heartbeat."""
-    with transaction.atomic():
-        Insight.objects.bulk_create(rows)
+def _commit_chunk(insert: _Insert, rows: Sequence[tuple[Any, ...]], batch: ImportBatch) -> None:
+    """One chunk of rows in one transaction (one ``executemany``), with the batch's count
+    and heartbeat."""
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.executemany(insert.sql, rows)
         ImportBatch.objects.filter(pk=batch.pk).update(
             rows=F("rows") + len(rows), progress_at=clock.now()
         )

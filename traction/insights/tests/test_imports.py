@@ -411,6 +411,42 @@ def test_sticky_notes_with_type_and_step_go_onto_the_map(room: Room) -> None:
     assert result.batch.mapping["delimiter"] == ";"
 
 
+def test_imported_rows_hold_what_the_orm_writes_and_search_finds_them(room: Room) -> None:
+    # The rows go in through one executemany on Django's cursor, not through model instances:
+    # every column must hold what the ORM itself writes for the same card (the time as the
+    # backend stores it, booleans, the defaults), and the full-text index must follow them.
+    from datetime import UTC, datetime
+
+    from django.db import connection
+
+    from traction.core import clock
+    from traction.insights import search
+
+    at = datetime(2026, 3, 4, 5, 6, 7, 123456, tzinfo=UTC)
+    with clock.frozen(at):
+        run(room, STICKIES, "wall.csv", scenario_id=room.scenario.pk)
+    fields = [f for f in Insight._meta.concrete_fields if not f.primary_key]
+    imported = list(Insight.objects.filter(session=room.session).order_by("pk"))
+    assert len(imported) == 5
+    assert {(i.created_at, i.version, i.merged_into_id) for i in imported} == {(at, 1, None)}
+    assert {i.speaker_name: i.internal for i in imported}["Cora Core"] is True
+    twins = [
+        Insight.objects.create(**{f.attname: getattr(i, f.attname) for f in fields})
+        for i in imported
+    ]
+    columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
+
+    def stored(pk: int) -> tuple[object, ...]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT {columns} FROM insights_insight WHERE id = %s", [pk])
+            return tuple(cursor.fetchone())
+
+    for row, twin in zip(imported, twins, strict=True):
+        assert stored(row.pk) == stored(twin.pk)
+    hits = search.search(room.cast.viewer("admin"), "contract pages", page_size=50).hits
+    assert imported[0].pk in {h.insight.pk for h in hits}
+
+
 def test_unknown_steps_are_listed_then_created_in_order_or_ignored(room: Room) -> None:
     wall = (
         "text,author,step,type\nA,Gina Globex,Renewal,issue\n"
