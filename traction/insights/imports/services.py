@@ -51,7 +51,8 @@ log = logging.getLogger(__name__)
 
 # SQLite: after this much writing (seconds), the import leaves the write lock free for
 # PAUSE_FOR, longer than the 100 ms between two polls of a writer waiting for it (see
-# _TakeTurns): others wait about a second at most, for about a tenth more import time.
+# _TakeTurns): others wait about a second at most, for at most a tenth more import time
+# (less: building the next chunk happens while the lock is free, and counts).
 WRITE_FOR = 1.0
 PAUSE_FOR = 0.11
 
@@ -366,12 +367,14 @@ def _write_rows(
             )
         )
         if len(chunk) >= CHUNK_ROWS:
+            turns()
             _commit_chunk(insert, chunk, batch)
+            turns.released()
             chunk = []
             if progress is not None:
                 progress(size * (accepted + candidates) // max(total, 1), size)
-            turns()
     if chunk:
+        turns()
         _commit_chunk(insert, chunk, batch)
     if progress is not None:
         progress(size, size)
@@ -384,17 +387,28 @@ class _TakeTurns:
     A writer waiting for the lock polls for it, at most every 100 ms once it has waited a
     little (SQLite's busy handler); an import committing chunk after chunk wins nearly every
     race, and an unlucky user's save could wait seconds. So after every ``WRITE_FOR`` of
-    writing, the import pauses for longer than one poll. Only when its chunks really commit
-    (not inside an outer transaction, as in tests) and only on SQLite: PostgreSQL locks rows.
+    writing, the import leaves the lock free for ``PAUSE_FOR``, longer than one poll, before
+    it takes it again. The time spent building the next chunk (outside any transaction)
+    counts: it sleeps only what is missing. Only when its chunks really commit (not inside
+    an outer transaction, as in tests) and only on SQLite: PostgreSQL locks rows.
     """
 
     def __init__(self) -> None:
         self.active = connection.vendor == "sqlite" and not connection.in_atomic_block
-        self.since = time.monotonic()
+        self.since = self.free_since = time.monotonic()
+
+    def released(self) -> None:
+        """A chunk committed: the lock is free from now on."""
+        self.free_since = time.monotonic()
 
     def __call__(self) -> None:
-        if self.active and time.monotonic() - self.since >= WRITE_FOR:
-            time.sleep(PAUSE_FOR)
+        """About to take the lock for the next chunk: when due, first let it stay free for
+        ``PAUSE_FOR`` in all."""
+        if not self.active:
+            return
+        now = time.monotonic()
+        if now - self.since >= WRITE_FOR:
+            time.sleep(max(0.0, PAUSE_FOR - (now - self.free_since)))
             self.since = time.monotonic()
 
 

@@ -438,7 +438,8 @@ def test_imported_rows_hold_what_the_orm_writes_and_search_finds_them(room: Room
 
     def stored(pk: int) -> tuple[object, ...]:
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT {columns} FROM insights_insight WHERE id = %s", [pk])
+            sql = f"SELECT {columns} FROM insights_insight WHERE id = %s"  # noqa: S608
+            cursor.execute(sql, [pk])
             return tuple(cursor.fetchone())
 
     for row, twin in zip(imported, twins, strict=True):
@@ -968,6 +969,43 @@ def test_the_review_queue_hides_the_rows_of_an_import_still_being_written(
     )
     visible = Insight.objects.filter(ImportBatch.visible_insights()).order_by("pk")
     assert list(visible.values_list("pk", flat=True)) == [shown.pk, captured.pk]
+
+
+def test_on_sqlite_the_import_leaves_the_lock_free_after_each_second_of_writing(
+    monkeypatch,
+) -> None:
+    # A writer waiting for SQLite's lock polls every 100 ms: after each WRITE_FOR of writing
+    # the import leaves the lock free for PAUSE_FOR before taking it again. Building the next
+    # chunk happens while it is free and counts; only the rest is slept. (A fake clock: the
+    # test says what is slept, not how long anything takes.)
+    from traction.insights.imports import services as writing
+
+    now = [100.0]
+    slept: list[float] = []
+
+    def sleep(seconds: float) -> None:
+        slept.append(round(seconds, 3))
+        now[0] += seconds
+
+    monkeypatch.setattr(writing.time, "monotonic", lambda: now[0])
+    monkeypatch.setattr(writing.time, "sleep", sleep)
+    turns = writing._TakeTurns()
+    turns.active = True  # as on SQLite outside the test's transaction
+
+    def chunk(building: float, writing_for: float) -> None:
+        now[0] += building  # the next chunk is built, the lock free
+        turns()
+        now[0] += writing_for  # the chunk is written and committed
+        turns.released()
+
+    chunk(0.01, 0.5)
+    chunk(0.01, 0.5)
+    assert slept == []  # not a second of writing yet
+    chunk(0.03, 0.5)  # due: 30 ms of the pause were spent building
+    assert slept == [0.08]
+    chunk(0.01, 0.4)
+    chunk(0.2, 0.7)  # due, and building took longer than a pause: no sleep
+    assert slept == [0.08, 0.0]
 
 
 def test_an_import_failing_midway_removes_what_it_wrote(room: Room, monkeypatch) -> None:
