@@ -413,8 +413,8 @@ Written by `make bench` (bench/run.py); do not edit by hand.
   are medians with the range (min–max) in brackets; the ratio is median API ÷ median
   baseline; p95 is the latency of one client sending one request at a time for {seconds} s.
 - **import-stickies-100k** — a generated {import_rows:,}-row sticky-note CSV imported through
-  the same code path as `traction import` (parse once, check, `bulk_create` in committed
-  chunks; the full-text index follows), in rows per second, alternated A B A B with a raw
+  the same code path as `traction import` (parse once, check, one `executemany` per committed
+  chunk; the full-text index follows), in rows per second, alternated A B A B with a raw
   `sqlite3` `executemany` of the same rows into a copy of the same table with the same
   indexes, full-text table and triggers, read from the migrated database (bench/imports.py).
   Peak memory (tracemalloc) at 10k and 100k rows shows it stays flat as the file grows.

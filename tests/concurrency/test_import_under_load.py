@@ -20,7 +20,7 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 ROWS = 200_000
 # A write of the other client may wait for a few chunks of the import (the import leaves the
-# lock free for a moment after every second of writing, see imports.writing._TakeTurns): about
+# lock free for a moment after every second of writing, see imports.services._TakeTurns): about
 # a second, never for the whole import (ten seconds and more).
 MOST_A_REQUEST_MAY_TAKE = 2.0
 

@@ -17,9 +17,9 @@ What a facilitator can count on:
   journey-grid types, a step of the chosen scenario, it goes onto the map as accepted;
   otherwise it waits in the review queue as a candidate (kind "idea" when no type is known).
 
-Rows go in as model instances through ``bulk_create``, a chunk per transaction; the
-full-text index follows them as it follows every insight. One audit event records the whole
-import.
+Rows go in a chunk per transaction, each chunk one ``executemany`` of one INSERT on Django's
+cursor (``services._Insert``); the full-text index follows them as it follows every insight.
+One audit event records the whole import.
 
 Where things are: ``parsers/`` (reading each file format, no Django), ``speakers`` (matching
 names as written to people), ``shapes`` (``ImportOptions``, ``Record``, ``Rows``,

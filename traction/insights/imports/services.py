@@ -8,10 +8,11 @@
 2. **One short transaction** creates the batch (marked in progress), the new contacts and the
    new steps. The unique (session, SHA-256) constraint makes a racing import of the same
    file stop here.
-3. **The rows, in committed chunks** of ``CHUNK_ROWS`` model instances, each chunk one
-   ``bulk_create`` (the full-text index follows every insert as for any other insight: see
-   ``search``); each chunk's transaction also counts the rows written and refreshes the
-   batch's ``progress_at``. Between chunks other users write:
+3. **The rows, in committed chunks** of ``CHUNK_ROWS``, each chunk one ``executemany`` of
+   one INSERT on Django's cursor (``_Insert``: what ``bulk_create`` would store, without
+   preparing every value of every row through its field; the full-text index follows every
+   insert as for any other insight: see ``search``); each chunk's transaction also counts
+   the rows written and refreshes the batch's ``progress_at``. Between chunks other users write:
    on SQLite one transaction of 400,000 rows would hold the only write lock for tens of
    seconds and their writes would fail with "database is locked". Rows of a batch in
    progress are hidden (``ImportBatch.visible_insights``).

@@ -20,7 +20,7 @@ from traction.insights import selectors
 from traction.insights.imports import parsers
 from traction.insights.models import ImportBatch, Scenario
 
-CHUNK_ROWS = 2000  # rows per committed chunk (one bulk_create): fast, and memory stays flat
+CHUNK_ROWS = 2000  # rows per committed chunk (one executemany): fast, and memory stays flat
 SAMPLE_ROWS = 8  # rows shown on the preview
 # The checking read keeps the rows it parsed for the import to write without parsing the file
 # again: up to KEEP_ROWS as they are (a long session's transcript: a few MB), past that as
