@@ -10,6 +10,8 @@ accepted insights are on the map. Customers then rank the votable cards (``VOTAB
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -299,3 +301,49 @@ class Insight(models.Model):
     def contributors(self) -> list[Insight]:
         """Whose words the card holds: itself first, then the cards merged into it."""
         return [self, *self.merged.order_by("created_at", "id")]
+
+
+# --- the full-text index (SQLite) --------------------------------------------------------------
+
+
+class FullTextDocument(models.TextField):  # type: ignore[type-arg]
+    """FTS5's hidden column named after its table: what ``MATCH`` is asked of (read only)."""
+
+
+@FullTextDocument.register_lookup
+class FullTextMatch(models.Lookup):  # type: ignore[type-arg]
+    """``document__match=<FTS5 query>``: FTS5's own ``MATCH`` on the index row."""
+
+    lookup_name = "match"
+
+    def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:
+        lhs, lhs_params = self.process_lhs(compiler, connection)
+        rhs, rhs_params = self.process_rhs(compiler, connection)
+        return f"{lhs} MATCH {rhs}", [*lhs_params, *rhs_params]
+
+
+class SearchIndexRow(models.Model):
+    """One row of the SQLite full-text index ``insights_insight_fts`` (migration
+    0002_search: an FTS5 table over the insights' text and tags, rowid = the insight's id,
+    kept by triggers). Read only, and only on SQLite (PostgreSQL indexes an expression
+    instead): ``Insight.objects.filter(search_index__document__match=...)`` joins an insight
+    to its index row, so that the full-text index drives the walk (search/fulltext.py)."""
+
+    insight = models.OneToOneField(
+        Insight,
+        on_delete=models.DO_NOTHING,  # the triggers keep the index; nothing to cascade
+        primary_key=True,
+        db_column="rowid",
+        db_constraint=False,
+        related_name="search_index",
+    )
+    document = FullTextDocument(db_column="insights_insight_fts")
+    # FTS5's hidden rank of a match: its bm25 score, lower is better.
+    rank = models.FloatField()
+
+    class Meta:
+        managed = False
+        db_table = "insights_insight_fts"
+
+    def __str__(self) -> str:
+        return f"index row of insight {self.pk}"

@@ -1,17 +1,21 @@
-"""The database's own full-text search as two ORM expressions, one SQL form per vendor.
+"""The database's own full-text search, one SQL form per vendor, over the index of migration
+0002_search.
 
-``Matches(query)`` is a boolean expression for ``Insight.objects.filter(...)``: the insight's
-text or tags match the parsed query. ``Rank(query)`` is how well they match (higher is
-better), for ``annotate(...)`` and ``order_by(...)``. Each renders one expression per vendor
-(Django picks ``as_sqlite`` / ``as_postgresql``), over the index of migration 0002_search:
+The selector asks three things, each answered per vendor (``queryset.db``'s):
+``matching(queryset, query)`` keeps the insights whose text or tags match the parsed query,
+``newest_first(...)`` and ``by_relevance(...)`` order them.
 
-- SQLite: the FTS5 table ``insights_insight_fts`` (rowid = the insight's id):
-  ``id IN (SELECT rowid FROM fts WHERE fts MATCH ...)``; the rank is FTS5's bm25.
-- PostgreSQL: the GIN-indexed expression ``to_tsvector('simple', text || ' ' || tags)``
-  ``@@ to_tsquery(...)`` (written as in the index, so the index is used); the rank is
-  ``ts_rank``.
-- Any other database: every word or phrase as a case-insensitive ``LIKE`` on the text (no
-  index, same meaning) and no rank.
+- SQLite: the FTS5 table ``insights_insight_fts`` (rowid = the insight's id), read through the
+  unmanaged model ``SearchIndexRow``: each insight is joined to its index row
+  (``search_index__document__match``), so the FTS table is the outer table of the walk.
+  Newest first is the index row's id descending (FTS5 walks its matches backwards and the
+  walk stops at the query's LIMIT: a capped count of a word in 600,000 rows reads 1,001 of
+  them); relevance is FTS5's hidden ``rank`` column (bm25, lower is better).
+- PostgreSQL: ``Matches``, the GIN-indexed expression
+  ``to_tsvector('simple', text || ' ' || tags) @@ to_tsquery(...)`` (written as in the
+  index, so the index is used); the rank is ``Rank``, ``ts_rank``.
+- Any other database: ``Matches`` is every word or phrase as a case-insensitive ``LIKE`` on
+  the text (no index, same meaning) and ``Rank`` is 0.
 
 The query reaches the database as one bound parameter built from letters and digits only
 (see ``query.py``), so no input can change the SQL.
@@ -22,13 +26,49 @@ from __future__ import annotations
 from typing import Any
 
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, F, FloatField, Func, Q
+from django.db import connections
+from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
-from .index import FTS_TABLE, PG_VECTOR
+from traction.insights.models import Insight
+
+from .index import PG_VECTOR
 from .query import Query
 
 SQL = tuple[str, tuple[Any, ...]]
+
+
+def _fts5(queryset: QuerySet[Insight]) -> bool:
+    """Does the queryset's database search with the FTS5 table (SQLite)?"""
+    return connections[queryset.db].vendor == "sqlite"
+
+
+def matching(queryset: QuerySet[Insight], query: Query) -> QuerySet[Insight]:
+    """The insights of ``queryset`` whose text or tags match ``query`` (all without words)."""
+    if not query:
+        return queryset
+    if _fts5(queryset):
+        # An INNER JOIN of each insight to its index row: SQLite then walks the FTS matches
+        # and looks each insight up by id (test_search checks the plan).
+        return queryset.filter(search_index__document__match=query.fts5())
+    return queryset.filter(Matches(query))
+
+
+def newest_first(queryset: QuerySet[Insight], query: Query) -> QuerySet[Insight]:
+    """``matching(...)``, newest (highest id) first, in the order the index can walk."""
+    if query and _fts5(queryset):
+        # The index row's id is the insight's, but ordering by the FTS table's own rowid is
+        # what lets FTS5 walk backwards and stop at the LIMIT; ordering by the insight's id
+        # makes SQLite walk the workspace and probe the index row by row instead.
+        return queryset.order_by("-search_index__insight_id")
+    return queryset.order_by("-pk")
+
+
+def by_relevance(queryset: QuerySet[Insight], query: Query) -> QuerySet[Insight]:
+    """``matching(...)``, best match first (newest first among equals)."""
+    if _fts5(queryset):
+        return queryset.order_by("search_index__rank", "-search_index__insight_id")
+    return queryset.annotate(rank=Rank(query)).order_by("-rank", "-pk")
 
 
 class _FullText(Func):
@@ -36,7 +76,7 @@ class _FullText(Func):
     and the parsed query."""
 
     def __init__(self, query: Query) -> None:
-        super().__init__(F("pk"), F("text"), F("tags"))
+        super().__init__(F("text"), F("tags"))
         self.query = query
 
     def _columns(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> list[str]:
@@ -48,7 +88,7 @@ class _FullText(Func):
         return columns
 
     def _pg_vector(self, compiler: SQLCompiler, connection: BaseDatabaseWrapper) -> str:
-        _, text, tags = self._columns(compiler, connection)
+        text, tags = self._columns(compiler, connection)
         return PG_VECTOR.format(text=text, tags=tags)
 
 
@@ -56,16 +96,6 @@ class Matches(_FullText):
     """The insight's text or tags match the query: ``Insight.objects.filter(Matches(q))``."""
 
     output_field = BooleanField()
-
-    def as_sqlite(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> SQL:
-        pk = self._columns(compiler, connection)[0]
-        # The FTS table is only read in a subquery: the outer query walks its matches by
-        # primary key (in id order), never the workspace (test_search checks the plan).
-        fts = connection.ops.quote_name(FTS_TABLE)
-        sql = f"{pk} IN (SELECT rowid FROM {fts} WHERE {fts} MATCH %s)"  # noqa: S608 -- names only
-        return sql, (self.query.fts5(),)
 
     def as_postgresql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
@@ -90,22 +120,6 @@ class Rank(_FullText):
     """How well the insight matches (higher is better); only meaningful with ``Matches``."""
 
     output_field = FloatField()
-
-    def as_sqlite(
-        self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any
-    ) -> SQL:
-        pk = self._columns(compiler, connection)[0]
-        fts = connection.ops.quote_name(FTS_TABLE)
-        # Every match is scored in one pass of the index (bm25: lower is better), and each
-        # ranked row looks its score up by id. ``LIMIT -1`` (no limit) keeps SQLite from
-        # flattening the subquery into one FTS query per ranked row, which redoes the whole
-        # match (a prefix's merge included) each time: 1 ms a row for a word in 15,000 rows.
-        scores = (
-            f"SELECT rowid AS id, -bm25({fts}) AS score FROM {fts} "  # noqa: S608 -- names only
-            f"WHERE {fts} MATCH %s LIMIT -1"
-        )
-        sql = f"(SELECT score FROM ({scores}) WHERE id = {pk})"  # noqa: S608 -- names only
-        return sql, (self.query.fts5(),)
 
     def as_postgresql(
         self, compiler: SQLCompiler, connection: BaseDatabaseWrapper, **extra: Any

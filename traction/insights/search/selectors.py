@@ -14,7 +14,7 @@ from traction.core.permissions import Viewer
 from traction.insights import rules
 from traction.insights.models import Insight, InsightStatus
 
-from .fulltext import Matches, Rank
+from .fulltext import by_relevance, matching, newest_first
 from .query import MAX_TERMS, Query, highlight, parse
 
 Order = Literal["relevance", "newest"]
@@ -160,44 +160,35 @@ def search(
 
     Guarantees: only insights in the viewer's ``insight.view`` scope; candidates only when
     asked, never discarded or merged ones; at most ``cap`` + 1 matches counted; relevance
-    order under the cap, newest first otherwise (and always without a query); at most three
-    queries whatever the page shows. Raises ValidationFailed (field ``q``) for an over-long
-    query; no other input raises.
+    order under the cap, newest first otherwise (and always without a query); two queries
+    whatever the page shows (the capped count, then the page with its sessions, steps and
+    customers). Raises ValidationFailed (field ``q``) for an over-long query; no other input
+    raises.
     """
     filters = filters or Filters()
     query = parse(q)
     page = max(1, page)
     offset = (page - 1) * page_size
     limit = page_size + 1  # one more: is there a next page?
-    matches = scoped(viewer, filters)
-    if query:
-        matches = matches.filter(Matches(query))
-    newest = matches.order_by("-pk").values_list("pk", flat=True)
-    # One walk, newest first, that stops after cap + 1 matches: it is the capped count and,
-    # for a common term or no query, already the first pages.
-    walked = list(newest[: cap + 1])
-    count = len(walked)
+    matches = matching(scoped(viewer, filters), query)
+    newest = newest_first(matches, query)
+    # The capped count: the database walks the matches newest first and stops after cap + 1
+    # (it counts them itself: no id reaches Python).
+    count = newest[: cap + 1].count()
     order: Order = "relevance" if query and count <= cap else "newest"
-    if order == "newest" and offset + limit > count > cap:
-        ids = list(newest[offset : offset + limit])
-    elif order == "relevance" and count > 1 and offset < count:
-        # Few enough matches to rank them all: the ones just walked.
-        ranked = Insight.objects.filter(pk__in=walked).annotate(rank=Rank(query))
-        ranked = ranked.order_by("-rank", "-pk")
-        ids = list(ranked.values_list("pk", flat=True)[offset : offset + limit])
-    else:
-        ids = walked[offset : offset + limit]
-    has_next = len(ids) > page_size
-    ids = ids[:page_size]
-    rows = Insight.objects.select_related("session", "step", "customer").only(*_ROW_FIELDS)
-    found = {i.pk: i for i in rows.filter(pk__in=ids)} if ids else {}
+    ordered = by_relevance(matches, query) if order == "relevance" else newest
+    # The page itself, the insights with their session, step and customer in one query: in
+    # relevance order the (at most cap) matches are ranked, else the walk stops at the page.
+    rows = ordered.select_related("session", "step", "customer").only(*_ROW_FIELDS)
+    capped = count > cap
+    found = list(rows[offset : offset + limit]) if offset < count or capped else []
+    has_next = len(found) > page_size
     notes = []
     if query.dropped:
         notes.append(
             f"Only the first {MAX_TERMS} words and phrases were searched for; "
             f"{query.dropped} more were left out."
         )
-    capped = count > cap
     if capped and query:
         notes.append(
             f"These words match more than {cap:,} insights, so the newest come first. "
@@ -206,7 +197,7 @@ def search(
     return Results(
         query=query,
         filters=filters,
-        hits=[Hit(insight=found[i], query=query) for i in ids if i in found],
+        hits=[Hit(insight=insight, query=query) for insight in found[:page_size]],
         count=count,
         capped=capped,
         cap=cap,
