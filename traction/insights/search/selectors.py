@@ -103,33 +103,34 @@ class Results:
 def scoped(viewer: Viewer, filters: Filters) -> QuerySet[Insight]:
     """The insights the viewer may see that pass the filters (accepted ones, by default)."""
     qs = rules.visible_insights(viewer, Insight.objects.all())
-    statuses = [InsightStatus.ACCEPTED]
+    # One filter() of every condition (each call clones the query).
     if filters.include_candidates:
-        statuses.append(InsightStatus.CANDIDATE)
-    qs = qs.filter(status__in=statuses) if len(statuses) > 1 else qs.filter(status=statuses[0])
+        where = Q(status__in=[InsightStatus.ACCEPTED, InsightStatus.CANDIDATE])
+    else:
+        where = Q(status=InsightStatus.ACCEPTED)
     if filters.program_id is not None:
-        qs = qs.filter(program_id=filters.program_id)
+        where &= Q(program_id=filters.program_id)
     if filters.session_id is not None:
-        qs = qs.filter(session_id=filters.session_id)
+        where &= Q(session_id=filters.session_id)
     if filters.step_id is not None:
-        qs = qs.filter(step_id=filters.step_id)
+        where &= Q(step_id=filters.step_id)
     if filters.kind:
-        qs = qs.filter(kind=filters.kind)
+        where &= Q(kind=filters.kind)
     if filters.customer_id is not None:
-        qs = qs.filter(customer_id=filters.customer_id)
+        where &= Q(customer_id=filters.customer_id)
     if filters.segment:
-        qs = qs.filter(customer__segment=filters.segment)
+        where &= Q(customer__segment=filters.segment)
     if filters.customers_only:
-        qs = qs.filter(internal=False)
+        where &= Q(internal=False)
     if filters.tag:
         tag = filters.tag.strip().lower()
-        qs = qs.filter(
+        where &= (
             Q(tags=tag)
             | Q(tags__startswith=tag + " ")
             | Q(tags__endswith=" " + tag)
             | Q(tags__contains=" " + tag + " ")
         )
-    return qs
+    return qs.filter(where)
 
 
 # What a result shows: the whole insight (a deferred field would cost a query per hit), and
