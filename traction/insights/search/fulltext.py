@@ -25,8 +25,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db import connections
+from django.db.backends.base.base import BaseDatabaseWrapper
 from django.db.models import BooleanField, F, FloatField, Func, Q, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 

@@ -148,6 +148,11 @@ _ROW_FIELDS = (
 )
 
 
+def _shown(insights: QuerySet[Insight]) -> QuerySet[Insight]:
+    """The insights with what a result shows of them, their session, step and customer."""
+    return insights.select_related("session", "step", "customer").only(*_ROW_FIELDS)
+
+
 def search(
     viewer: Viewer,
     q: str = "",
@@ -162,9 +167,9 @@ def search(
     Guarantees: only insights in the viewer's ``insight.view`` scope; candidates only when
     asked, never discarded or merged ones; at most ``cap`` + 1 matches counted; relevance
     order under the cap, newest first otherwise (and always without a query); two queries
-    whatever the page shows (the capped count, then the page with its sessions, steps and
-    customers). Raises ValidationFailed (field ``q``) for an over-long query; no other input
-    raises.
+    whatever the page shows (the capped walk, then the page's insights with their sessions,
+    steps and customers). Raises ValidationFailed (field ``q``) for an over-long query; no
+    other input raises.
     """
     filters = filters or Filters()
     query = parse(q)
@@ -173,16 +178,25 @@ def search(
     limit = page_size + 1  # one more: is there a next page?
     matches = matching(scoped(viewer, filters), query)
     newest = newest_first(matches, query)
-    # The capped count: the database walks the matches newest first and stops after cap + 1
-    # (it counts them itself: no id reaches Python).
-    count = newest[: cap + 1].count()
-    order: Order = "relevance" if query and count <= cap else "newest"
-    ordered = by_relevance(matches, query) if order == "relevance" else newest
-    # The page itself, the insights with their session, step and customer in one query: in
-    # relevance order the (at most cap) matches are ranked, else the walk stops at the page.
-    rows = ordered.select_related("session", "step", "customer").only(*_ROW_FIELDS)
+    # One walk of the matches, newest first, that stops after cap + 1: it is the capped
+    # count and, newest first, already the first pages' ids. (The full-text index is read
+    # once: for a common word, setting up its walk is most of the cost.)
+    walked = list(newest.values_list("pk", flat=True)[: cap + 1])
+    count = len(walked)
     capped = count > cap
-    found = list(rows[offset : offset + limit]) if offset < count or capped else []
+    order: Order = "relevance" if query and not capped else "newest"
+    ids = walked[offset : offset + limit]
+    if order == "relevance" and count > 1 and offset < count:
+        # Few enough matches to rank them all (at most the cap): the page, ranked, with its
+        # rows.
+        page_rows = _shown(by_relevance(matches, query))[offset : offset + limit]
+    elif capped and offset + limit > count:
+        page_rows = _shown(newest)[offset : offset + limit]  # past the walk: walk on to it
+    elif ids:
+        page_rows = _shown(Insight.objects.filter(pk__in=ids)).order_by("-pk")
+    else:
+        page_rows = Insight.objects.none()
+    found = list(page_rows)
     has_next = len(found) > page_size
     notes = []
     if query.dropped:

@@ -280,23 +280,44 @@ def test_candidates_only_on_request_and_never_discarded(world: World) -> None:
 # --- who sees what ----------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(
-    ("principal", "expected"),
-    [
-        ("admin", {"late", "email", "internal", "renewal_gina"}),
-        ("facilitator", {"late", "email", "internal", "renewal_gina"}),
-        ("core_team", {"late", "email", "internal"}),
-        ("sponsor", {"late", "email", "internal"}),
-        ("observer", {"late", "email", "internal"}),
-        # Owen sees his customer Globex's insights, in any program, and no other.
-        ("account_owner", {"late", "renewal_gina"}),
-        ("stranger", {"rival"}),
-    ],
-)
+# What each role finds for "invo" (the candidate and the discarded row match too).
+SEES_INVO = [
+    ("admin", {"late", "email", "internal", "renewal_gina"}),
+    ("facilitator", {"late", "email", "internal", "renewal_gina"}),
+    ("core_team", {"late", "email", "internal"}),
+    ("sponsor", {"late", "email", "internal"}),
+    ("observer", {"late", "email", "internal"}),
+    # Owen sees his customer Globex's insights, in any program, and no other.
+    ("account_owner", {"late", "renewal_gina"}),
+    ("stranger", {"rival"}),
+]
+
+
+@pytest.mark.parametrize(("principal", "expected"), SEES_INVO)
 def test_results_respect_permissions(world: World, principal: str, expected: set[str]) -> None:
     assert found(world, "invo", principal=principal) == expected
     count = search.search(world.room.cast.viewer(principal), "invo").count
     assert count == len(expected)
+
+
+@pytest.mark.parametrize(("principal", "expected"), SEES_INVO)
+def test_capped_count_and_every_page_respect_permissions(
+    world: World, principal: str, expected: set[str]
+) -> None:
+    # Over the cap the count and each page (newest first, one insight a page, past the cap
+    # too) are separate walks of the index: neither may reach a row the viewer cannot see.
+    viewer = world.room.cast.viewer(principal)
+    names = {getattr(world, n).pk: n for n in World.__dataclass_fields__ if n != "room"}
+    seen: list[int] = []
+    for page in range(1, 10):
+        results = search.search(viewer, "invo", page=page, page_size=1, cap=1)
+        assert results.count == min(len(expected), 2)
+        assert results.order == ("newest" if len(expected) > 1 else "relevance")
+        seen += [h.insight.pk for h in results.hits]
+        if not results.has_next:
+            break
+    assert {names.get(pk, f"?{pk}") for pk in seen} == expected
+    assert seen == sorted(set(seen), reverse=True)
 
 
 def test_owen_sees_his_customer_only_also_without_query(world: World) -> None:
@@ -443,10 +464,10 @@ def test_sqlite_plan_walks_the_matches_not_the_workspace(world: World) -> None:
 
     with connection.execute_wrapper(explain):
         search.search(world.room.cast.viewer("admin"), "invoice", filters=Filters(kind="issue"))
-        search.search(world.room.cast.viewer("observer"), "invo", cap=1)
-    count, ranked, scoped_count, newest = captured
-    # (The capped count counts the walk's rows in a co-routine.)
-    fts = r"(CO-ROUTINE subquery \| )?SCAN insights_insight_fts VIRTUAL TABLE INDEX \d+:M"
+        # A scoped viewer's page past the walk (the cap is 1): it walks on to the page.
+        search.search(world.room.cast.viewer("observer"), "invo", page=3, page_size=1, cap=1)
+    walk, ranked, scoped_walk, newest = captured
+    fts = r"SCAN insights_insight_fts VIRTUAL TABLE INDEX \d+:M"
     by_id = "SEARCH insights_insight USING INTEGER PRIMARY KEY (rowid=?)"
     for plan in captured:
         # The FTS table drives every walk: each match's insight is looked up by id, never a
@@ -456,8 +477,8 @@ def test_sqlite_plan_walks_the_matches_not_the_workspace(world: World) -> None:
         assert "SCAN insights_insight " not in plan + " ", plan
         assert "LIST SUBQUERY" not in plan.split(by_id)[0], plan
     # Newest first is the index's own order (it walks backwards and stops at the LIMIT): no
-    # sort, for the capped count and for the page of a common word alike.
-    for plan in (count, scoped_count, newest):
+    # sort, for the capped walk and for a page past it alike.
+    for plan in (walk, scoped_walk, newest):
         assert "USE TEMP B-TREE" not in plan, plan
     # Under the cap the matches (at most the cap) are sorted by their rank.
     assert "USE TEMP B-TREE FOR ORDER BY" in ranked, ranked
@@ -466,7 +487,7 @@ def test_sqlite_plan_walks_the_matches_not_the_workspace(world: World) -> None:
 def test_a_page_costs_two_queries_whatever_it_shows(
     world: World, django_assert_num_queries: Any
 ) -> None:
-    # The capped count, then the page's rows (ranked) with session, step and customer; the
+    # The capped walk, then the page's rows (ranked) with session, step and customer; the
     # result shows them without loading more (no query per hit).
     viewer = world.room.cast.viewer("admin")
     with django_assert_num_queries(2):
