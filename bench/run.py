@@ -433,7 +433,7 @@ Written by `make bench` (bench/run.py); do not edit by hand.
   {search_reps} runs per term, against the same answer written as plain `sqlite3` SQL on the
   same file (the FTS-driven walk within the viewer's scope, the capped count, bm25 under the
   cap, the page's columns; same count and page checked), alternated, as an admin and as a
-  core team member of one program (bench/search.py, docs/search.md).
+  core team member of one program (bench/search.py, docs/architecture.md).
 - **session-10k** — one session with {session10k_session_rows:,} accepted insights (and 500
   candidates) in a workspace of {session10k_rows:,}, its pages asked in-process through
   Django's test client as the admin, by path: the session page, the map, the review queue,

@@ -28,7 +28,7 @@ scoped role: ``insight.view`` OWN). One row per class and viewer: medians and p9
 milliseconds; ratio = median selector / median raw.
 
 ``--mmap`` sets ``PRAGMA mmap_size`` and ``cache_size`` on both connections (not a setting
-of the application; see docs/search.md).
+of the application; see docs/architecture.md, "Search: how it works").
 
 Standalone: ``.venv/bin/python -m bench.search [--rows N] [--reps N] [--mmap]`` prints the table.
 """
