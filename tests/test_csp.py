@@ -136,7 +136,7 @@ def test_no_template_holds_code_the_policy_refuses() -> None:
     known = {name: KNOWN_INLINE.get(name, []) for name in found}
     new = {name: sorted(set(kinds) - set(known[name])) for name, kinds in found.items()}
     new = {name: kinds for name, kinds in new.items() if kinds}
-    assert new == {}, "Move these into static files (docs/security.md)"
+    assert new == {}, "Move these into static files (docs/architecture.md)"
     fixed = [name for name in KNOWN_INLINE if not found.get(name)]
     assert fixed == [], "No inline code left there: remove them from KNOWN_INLINE"
 
