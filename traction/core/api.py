@@ -195,11 +195,13 @@ def responses(
     body: bool = False,
     object_path: bool = False,
     versioned: bool = False,
+    conflict: bool = False,
 ) -> dict[int, Any]:
     """Every status an operation can answer, each with its schema, for the OpenAPI document.
 
     ``body``: reads a JSON body (400 unreadable); ``object_path``: has an object id in its
-    path (404); ``versioned``: takes an expected ``version`` (409 when stale).
+    path (404); ``versioned``: takes an expected ``version`` (409 when stale); ``conflict``:
+    may answer 409 for another reason (e.g. the same file being imported right now).
     """
     found: dict[int, Any] = dict(ok)
     if body:
@@ -208,7 +210,7 @@ def responses(
     found[403] = ErrorOut
     if object_path:
         found[404] = ErrorOut
-    if versioned:
+    if versioned or conflict:
         found[409] = ErrorOut
     found[422] = ValidationErrorOut
     return found

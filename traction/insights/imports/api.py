@@ -167,7 +167,9 @@ def _options(form: ImportFormIn, stream: Any) -> ImportOptions:
 
 @router.post(
     "/sessions/{session_id}/imports",
-    response=responses({200: ImportOut, 201: ImportOut}, body=True, object_path=True),
+    response=responses(
+        {200: ImportOut, 201: ImportOut}, body=True, object_path=True, conflict=True
+    ),
     operation_id="import_file",
     summary="Import a transcript or sticky-note CSV (all or nothing)",
 )
