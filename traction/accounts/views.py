@@ -191,6 +191,7 @@ def workspace_home(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
             "workspace": workspace,
             "cards": dashboard.cards(workspace.slug, counts),
             "steps": sections.for_page("home", viewer, home),
+            "overview": sections.for_page("home-overview", viewer, home),
             "backlog": backlog,
             "role_label": Role(viewer.role).label,
             "role_description": ROLE_DESCRIPTIONS.get(viewer.role, ""),

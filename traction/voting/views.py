@@ -262,11 +262,19 @@ def _room_context(
     }
 
 
-def _room_url(workspace_slug: str, session: Session, **params: Any) -> str:
+def _room_url(
+    workspace_slug: str, session: Session, *, voter: int | None, page: int, present: bool
+) -> str:
     """The room's address, keeping the chosen voter, the page and present mode."""
     url = reverse("voting:room", args=[workspace_slug, session.pk])
-    query = urlencode({k: v for k, v in params.items() if v and v != 1 or k == "present" and v})
-    return f"{url}?{query}" if query else url
+    params: dict[str, int] = {}
+    if voter:
+        params["voter"] = voter
+    if page > 1:
+        params["page"] = page
+    if present:
+        params["present"] = 1
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 def _page_param(raw: str | None) -> int:

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('voting', '0002_audit_and_content_types_follow'),
+        ("voting", "0002_audit_and_content_types_follow"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='votinground',
-            name='totals_hidden',
+            model_name="votinground",
+            name="totals_hidden",
             field=models.BooleanField(default=False),
         ),
     ]
