@@ -21,7 +21,16 @@ from traction.voting import services as voting
 from .a11y import assert_accessible
 
 DESKTOP = {"width": 1366, "height": 768}
-STEPS = ["Sign", "Set up billing", "First invoice", "Reminders", "VAT", "Get paid", "Report", "Renew"]
+STEPS = [
+    "Sign",
+    "Set up billing",
+    "First invoice",
+    "Reminders",
+    "VAT",
+    "Get paid",
+    "Report",
+    "Renew",
+]
 
 
 def sign_in(page: Page, base: str, email: str) -> None:
@@ -46,7 +55,7 @@ def eight_step_map() -> Room:
                     fran,
                     session=room.session,
                     kind=kind,
-                    text=f"{kind.replace('_', ' ')} {i + 1} at step {n + 1}: what the customer said",
+                    text=f"{kind.replace('_', ' ')} {i + 1} at step {n + 1}: what they said",
                     speaker=f"c:{room.gina.pk}",
                     step_id=step.pk,
                     scenario_id=room.scenario.pk,
@@ -73,7 +82,8 @@ def test_eight_steps_fit_stick_present_and_print_on_one_page(
     sizes = grid.evaluate("g => [g.scrollWidth, g.clientWidth]")
     assert sizes[0] <= sizes[1], sizes
     last = headers.nth(7).bounding_box()
-    assert last is not None and last["x"] + last["width"] <= DESKTOP["width"]
+    assert last is not None
+    assert last["x"] + last["width"] <= DESKTOP["width"]
     assert headers.nth(0).bounding_box()["width"] >= 120  # readable columns, not slivers
     assert page.evaluate("document.documentElement.scrollWidth") <= DESKTOP["width"]
     assert_accessible(page, "the scenario map")
@@ -91,7 +101,9 @@ def test_eight_steps_fit_stick_present_and_print_on_one_page(
     panel = page.locator("#capture-panel").bounding_box()
     box = grid.bounding_box()
     head = headers.nth(2).bounding_box()
-    assert panel is not None and box is not None and head is not None
+    assert panel is not None
+    assert box is not None
+    assert head is not None
     assert abs(head["y"] - box["y"]) <= 8, (head, box)  # stuck at the grid's top
     assert head["y"] >= panel["y"] + panel["height"] - 1, (head, panel)  # under the panel
     assert box["y"] + box["height"] <= DESKTOP["height"] + 1  # the grid fits the window

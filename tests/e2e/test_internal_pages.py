@@ -79,7 +79,8 @@ WIDER_THAN_SCREEN = """() => {
   for (const el of document.querySelectorAll("body *")) {
     const box = el.getBoundingClientRect();
     if (box.width && box.right > width + 1 && !el.closest(".grid-scroll, .table-scroll")) {
-      wide.push(el.tagName.toLowerCase() + (el.className ? "." + String(el.className).split(" ").join(".") : "") + " " + Math.round(box.right));
+      const name = el.className ? "." + String(el.className).split(" ").join(".") : "";
+      wide.push(el.tagName.toLowerCase() + name + " " + Math.round(box.right));
     }
   }
   return {scrollWidth: document.documentElement.scrollWidth, wide: wide.slice(0, 5)};
