@@ -38,3 +38,15 @@ class AccountsConfig(AppConfig):
             order=30,
             context=lambda viewer, home: {"workspace_slug": home.workspace_slug},
         )
+        sections.register(
+            "home-overview",
+            "waiting",
+            template="accounts/includes/home_waiting.html",
+            action="workspace.view",
+            order=5,
+            context=lambda viewer, home: {
+                "workspace_slug": home.workspace_slug,
+                "notices": list(selectors.notices(viewer, unread=True)[:5]),
+                "count": selectors.notices(viewer, unread=True).count(),
+            },
+        )

@@ -79,3 +79,30 @@ class AuditFilterForm(forms.Form):
         field = self.fields["object_type"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "Any"), *[(t, t) for t in object_types]]
+
+
+class WorkspaceCreateForm(forms.Form):
+    name = forms.CharField(
+        label="Workspace name",
+        max_length=120,
+        validators=[validate_one_line],
+        help_text="Usually your company's or your client's name.",
+    )
+    slug = forms.SlugField(
+        label="Address",
+        max_length=60,
+        required=False,
+        help_text="The workspace's part of its web address; leave empty to make it from the name.",
+    )
+    admin_email = forms.EmailField(
+        label="Admin's email",
+        help_text="Its first admin; an existing account keeps its password.",
+        widget=forms.EmailInput(attrs={"autocomplete": "off"}),
+    )
+    admin_name = forms.CharField(
+        label="Admin's name",
+        max_length=150,
+        required=False,
+        validators=[validate_one_line],
+        help_text="Needed only when they have no account yet.",
+    )

@@ -30,6 +30,9 @@ class User(AbstractBaseUser):
     email = models.EmailField(unique=True)
     full_name = models.CharField(max_length=150)
     is_active = models.BooleanField(default=True)
+    # Whoever runs this installation (``traction setup``'s first admin): creates workspaces
+    # on the web as ``traction workspace create`` does at the shell. Not a workspace role.
+    is_installation_owner = models.BooleanField(default=False)
     date_joined = models.DateTimeField(default=timezone.now)
 
     objects = UserManager()

@@ -100,6 +100,42 @@ def create_account(
     return user, add_member(None, workspace=workspace, user=user, role=role or Role.OBSERVER)
 
 
+def check_installation_owner(user: User) -> None:
+    """Refuse anyone but the installation's owner (creating workspaces is theirs)."""
+    permissions.mark_checked()
+    if not (user.is_active and user.is_installation_owner):
+        raise PermissionDenied("Only the owner of this Traction installation creates workspaces.")
+
+
+def make_installation_owner(user: User) -> None:
+    """``traction setup``: the first admin runs the installation."""
+    if not user.is_installation_owner:
+        user.is_installation_owner = True
+        user.save(update_fields=["is_installation_owner"])
+
+
+@transaction.atomic
+def create_workspace_for(
+    owner: User, *, name: str, admin_email: str, admin_name: str = "", slug: str = ""
+) -> tuple[Workspace, User, bool]:
+    """The installation's owner creates a workspace on the web, as ``traction workspace
+    create`` does at the shell: ``admin_email``'s account becomes its first admin, created
+    without a password when there is none (True: created; they set it at a one-time link)."""
+    check_installation_owner(owner)
+    admin = User.objects.filter(email__iexact=admin_email.strip()).first()
+    created = admin is None
+    if admin is None:
+        if not admin_email.strip():
+            raise ValidationFailed.field("admin_email", "Enter the admin's email.")
+        if not admin_name.strip():
+            raise ValidationFailed.field(
+                "admin_name", "Enter the admin's name: they have no account yet."
+            )
+        admin = create_user(email=admin_email, full_name=admin_name, password=None)
+    workspace = create_workspace(name=name, admin=admin, slug=slug)
+    return workspace, admin, created
+
+
 @transaction.atomic
 def create_workspace(*, name: str, admin: User, slug: str = "") -> Workspace:
     """A new workspace with ``admin`` as its first admin."""

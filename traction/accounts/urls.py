@@ -8,6 +8,7 @@ W = "w/<slug:workspace_slug>/"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("workspaces/new/", views.workspace_create, name="workspace_create"),
     path("login/", views.login_view, name="login"),
     path("logout/", views.logout_view, name="logout"),
     path("password/reset/", views_password.password_reset, name="password_reset"),

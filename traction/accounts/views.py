@@ -33,8 +33,10 @@ from .forms import (
     MemberRoleForm,
     RemoveMemberForm,
     TokenForm,
+    WorkspaceCreateForm,
 )
 from .models import User
+from .views_password import link_lifetime, set_password_link
 
 AUDIT_PAGE_SIZE = 50
 
@@ -124,6 +126,40 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "accounts/home.html", {"memberships": memberships})
 
 
+@login_required
+@require_http_methods(["GET", "POST"])
+def workspace_create(request: HttpRequest) -> HttpResponse:
+    """The installation's owner creates a workspace, as ``traction workspace create`` does."""
+    user = request.user
+    assert isinstance(user, User)
+    services.check_installation_owner(user)
+    form = WorkspaceCreateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        values = form.cleaned_data
+        try:
+            workspace, admin, created = services.create_workspace_for(
+                user,
+                name=values["name"],
+                slug=values["slug"],
+                admin_email=values["admin_email"],
+                admin_name=values["admin_name"],
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, {"email": "admin_email", "full_name": "admin_name"})
+        else:
+            return render(
+                request,
+                "accounts/workspace_created.html",
+                {
+                    "workspace": workspace,
+                    "admin": admin,
+                    "link": set_password_link(admin) if created else "",
+                    "lifetime": link_lifetime(),
+                },
+            )
+    return render(request, "accounts/workspace_create.html", {"form": form})
+
+
 # --- invitations ----------------------------------------------------------------------------
 
 
@@ -191,6 +227,7 @@ def workspace_home(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
             "workspace": workspace,
             "cards": dashboard.cards(workspace.slug, counts),
             "steps": sections.for_page("home", viewer, home),
+            "overview": sections.for_page("home-overview", viewer, home),
             "backlog": backlog,
             "role_label": Role(viewer.role).label,
             "role_description": ROLE_DESCRIPTIONS.get(viewer.role, ""),

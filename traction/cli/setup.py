@@ -141,6 +141,11 @@ def setup(
             "'traction workspace create NAME --admin EMAIL'."
         )
     _create(name, slug, admin_email, admin_name, password_stdin, link)
+    from traction.accounts import services
+    from traction.accounts.models import User
+
+    # The first admin runs the installation: they create later workspaces on the web too.
+    services.make_installation_owner(User.objects.get(email__iexact=admin_email.strip()))
 
 
 @click.group()

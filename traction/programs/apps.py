@@ -34,6 +34,16 @@ class ProgramsConfig(AppConfig):
                 "can_create": permissions.allows(viewer, "program.create"),
             },
         )
+        sections.register(
+            "home-overview",
+            "sponsored",
+            template="programs/includes/home_sponsored.html",
+            action="program.view",
+            order=10,
+            context=lambda viewer, home: {
+                "programs": list(selectors.sponsored_programs(viewer)),
+            },
+        )
         navigation.register(
             "programs",
             label="Programs",

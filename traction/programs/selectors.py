@@ -52,6 +52,15 @@ def programs(
     )
 
 
+def sponsored_programs(viewer: Viewer) -> QuerySet[Program]:
+    """The programs the viewer is the executive sponsor of (and may see), by name."""
+    return (
+        permissions.scope(viewer, "program.view", Program.objects.all())
+        .filter(executive_sponsor_id=viewer.user_id)
+        .order_by("name", "id")
+    )
+
+
 def program(viewer: Viewer, program_id: int, action: str = "program.view") -> Program:
     return permissions.get(
         viewer,

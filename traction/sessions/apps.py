@@ -67,6 +67,14 @@ class SessionsConfig(AppConfig):
             },
         )
         sections.register(
+            "home-overview",
+            "sponsored_sessions",
+            template="sessions/includes/home_sponsored_sessions.html",
+            action="session.view",
+            order=20,
+            context=lambda viewer, home: selectors.sponsored_sessions(viewer),
+        )
+        sections.register(
             "program",
             "sessions",
             template="sessions/includes/program_sessions.html",

@@ -453,6 +453,27 @@ def upcoming_with_readiness(viewer: Viewer, program_id: int) -> list[tuple[Sessi
     return [(s, readiness(s)) for s in found]
 
 
+SPONSOR_HELD_SHOWN = 5
+
+
+def sponsored_sessions(viewer: Viewer) -> dict[str, Any]:
+    """For the home of a program's sponsor: the upcoming sessions of the programs they
+    sponsor, each with its readiness, and the latest held ones (empty lists otherwise)."""
+    base = sessions(viewer).filter(program__executive_sponsor_id=viewer.user_id)
+    upcoming = with_readiness_facts(
+        base.filter(ends_at__gte=clock.now())
+        .exclude(status=SessionStatus.CANCELLED)
+        .select_related("practice")
+        .prefetch_related("agenda")
+    )
+    held = base.filter(ends_at__lt=clock.now()).exclude(status=SessionStatus.CANCELLED)
+    return {
+        "upcoming": [(s, readiness(s)) for s in upcoming],
+        "held": list(held.order_by("-starts_at", "-id")[:SPONSOR_HELD_SHOWN]),
+        "held_count": held.count(),
+    }
+
+
 def invitation_for_rsvp(customer: CustomerPrincipal) -> Invitation:
     """The customer's own invitation, through the policy (``invitation.answer``).
 

@@ -12,7 +12,7 @@ class VotingConfig(AppConfig):
         from traction.insights import erasure as insight_erasure
         from traction.insights import extensions
 
-        from . import cards, erasure, handlers, rules, selectors
+        from . import cards, erasure, handlers, home, rules, selectors
 
         registry.register(rules.RULES)
         for event, handler in handlers.SUBSCRIPTIONS:
@@ -25,6 +25,14 @@ class VotingConfig(AppConfig):
             template="voting/includes/session_voting.html",
             action="insight.view",
             context=selectors.session_section,
+        )
+        sections.register(
+            "home-overview",
+            "top_cards",
+            template="voting/includes/home_top_cards.html",
+            action="insight.view",
+            order=30,
+            context=home.top_cards,
         )
         sections.register(
             "board",

@@ -41,6 +41,9 @@ class VotingRound(models.Model):
     # The same count by organisation ({customer id: participants}) so that a reader who may
     # identify only some customers reads the participants of those (None: closed before it).
     participants_by_customer = models.JSONField(null=True, blank=True)
+    # The room's screen hides the running totals until the facilitator reveals them; stored
+    # here so every screen showing the room shows the same.
+    totals_hidden = models.BooleanField(default=False)
 
     class Meta:
         db_table = "insights_votinground"

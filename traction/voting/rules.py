@@ -46,4 +46,10 @@ RULES = [
         admin=ALL,
         facilitator=ALL,
     ),
+    rule(
+        "voting.reveal",
+        description="Hide the running totals on the room's screen, and reveal them.",
+        admin=ALL,
+        facilitator=ALL,
+    ),
 ]

@@ -20,6 +20,7 @@ urlpatterns = [
     path(S + "voting/links/email/", views.voting_links_email, name="links_email"),
     path(S + "voting/room/", views.voting_room, name="room"),
     path(S + "voting/room/dot/", views.voting_room_dot, name="room_dot"),
+    path(S + "voting/room/totals/", views.voting_room_totals, name="room_totals"),
     path(S + "voting/paper/", views.voting_paper, name="paper"),
     path(S + "results/", views.results, name="results"),
     path(S + "results/export/", views.results_export, name="results_export"),

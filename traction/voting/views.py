@@ -232,7 +232,12 @@ def voting_links_email(request: WorkspaceRequest, viewer: Viewer, session_id: in
 
 
 def _room_context(
-    viewer: Viewer, session: Session, voter_id: int | None, error: str = "", page: int = 1
+    viewer: Viewer,
+    session: Session,
+    voter_id: int | None,
+    error: str = "",
+    page: int = 1,
+    present: bool = False,
 ) -> dict[str, Any]:
     ballots = ranking.ballots(session)
     voter = next((b for b in ballots if b.contact.pk == voter_id), None)
@@ -252,7 +257,24 @@ def _room_context(
         "page": page,
         "more": any(g.more for g in groups),
         "error": error,
+        "present": present,
+        "may_reveal": permissions.can(viewer, "voting.reveal", session),
     }
+
+
+def _room_url(
+    workspace_slug: str, session: Session, *, voter: int | None, page: int, present: bool
+) -> str:
+    """The room's address, keeping the chosen voter, the page and present mode."""
+    url = reverse("voting:room", args=[workspace_slug, session.pk])
+    params: dict[str, int] = {}
+    if voter:
+        params["voter"] = voter
+    if page > 1:
+        params["page"] = page
+    if present:
+        params["present"] = 1
+    return f"{url}?{urlencode(params)}" if params else url
 
 
 def _page_param(raw: str | None) -> int:
@@ -268,8 +290,33 @@ def _voter_param(raw: str | None) -> int | None:
 def voting_room(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session_for(viewer, session_id, "voting.run")
     voter_id = _voter_param(request.GET.get("voter"))
-    context = _room_context(viewer, session, voter_id, page=_page_param(request.GET.get("page")))
+    page = _page_param(request.GET.get("page"))
+    present = request.GET.get("present") == "1"
+    context = _room_context(viewer, session, voter_id, page=page, present=present)
     return render(request, "voting/voting_room.html", context)
+
+
+@workspace_view
+@require_POST
+def voting_room_totals(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    """The facilitator hides the running totals from the room's screen, or reveals them."""
+    session = selectors.session_for(viewer, session_id, "voting.reveal")
+    voter_id = _voter_param(request.POST.get("contact_id"))
+    page = _page_param(request.POST.get("page"))
+    present = request.POST.get("present") == "1"
+    error = ""
+    try:
+        voting.show_totals(viewer, session=session, shown=request.POST.get("totals") == "show")
+    except ValidationFailed as exc:
+        error = error_text(exc)
+    if request.htmx:
+        context = _room_context(viewer, session, voter_id, error, page, present)
+        return render_page(request, "voting/voting_room.html", context, partial="room-board")
+    if error:
+        messages.error(request, error)
+    return redirect(
+        _room_url(request.workspace.slug, session, voter=voter_id, page=page, present=present)
+    )
 
 
 @workspace_view
@@ -294,14 +341,15 @@ def voting_room_dot(request: WorkspaceRequest, viewer: Viewer, session_id: int) 
         except ValidationFailed as exc:
             error = error_text(exc)
     page = _page_param(request.POST.get("page"))
+    present = request.POST.get("present") == "1"
     if request.htmx:
-        context = _room_context(viewer, session, voter_id, error, page)
+        context = _room_context(viewer, session, voter_id, error, page, present)
         return render_page(request, "voting/voting_room.html", context, partial="room-board")
     if error:
         messages.error(request, error)
-    url = reverse("voting:room", args=[request.workspace.slug, session.pk])
-    query = urlencode({k: v for k, v in (("voter", voter_id), ("page", page)) if v and v != 1})
-    return redirect(f"{url}?{query}" if query else url)
+    return redirect(
+        _room_url(request.workspace.slug, session, voter=voter_id, page=page, present=present)
+    )
 
 
 # --- on paper ------------------------------------------------------------------------------------

@@ -50,6 +50,7 @@ def test_setup_creates_the_first_workspace_and_its_admin_who_can_sign_in(
         "ada@acme.example",
         Role.ADMIN,
     )
+    assert membership.user.is_installation_owner  # she creates later workspaces on the web
     assert set(AuditEvent.objects.values_list("action", "via")) == {
         ("workspace.created", "cli"),
         ("member.added", "cli"),

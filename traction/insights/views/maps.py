@@ -93,7 +93,11 @@ def _board_context(
 def board(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session_for(viewer, session_id)
     context = _board_context(viewer, session, request.GET.get("scenario"))
-    context["present"] = request.GET.get("present") == "1"
+    present = request.GET.get("present") == "1"
+    context["present"] = present
+    if present:
+        # Present mode is for the room's screen: no capture line, no edit links, no buttons.
+        context.update(can_capture=False, can_import=False, sections=[], form=None)
     return render(request, "insights/board.html", context)
 
 

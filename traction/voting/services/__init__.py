@@ -34,7 +34,7 @@ from .checks import (
     spent,
     votable_cards,
 )
-from .room import add_dot, remove_dot
+from .room import add_dot, remove_dot, show_totals
 from .rounds import (
     change_budget,
     clear_declined_dots,
@@ -63,6 +63,7 @@ __all__ = [
     "remove_dot",
     "remove_participant_dots",
     "reopen_voting",
+    "show_totals",
     "spent",
     "votable_cards",
     "vote_by_link",

@@ -1,5 +1,6 @@
 """In the room: the facilitator's shared screen puts one of a customer's dots on a card
-(``add_dot``) or takes one off (``remove_dot``), within the budget, while voting is open.
+(``add_dot``) or takes one off (``remove_dot``), within the budget, while voting is open; the
+facilitator hides the running totals from the screen and reveals them (``show_totals``).
 """
 
 from __future__ import annotations
@@ -10,9 +11,9 @@ from traction.core import audit, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.sessions.models import Session
-from traction.voting.models import Vote, VoteChannel
+from traction.voting.models import Vote, VoteChannel, VotingRound
 
-from .checks import find_card, find_voter, open_round, plural, spent
+from .checks import find_card, find_voter, locked_round, open_round, plural, spent
 
 
 @transaction.atomic
@@ -73,3 +74,23 @@ def remove_dot(actor: Viewer, *, session: Session, contact_id: int, insight_id: 
         changes={"insight": card.pk, "contact": voter.pk, "dots": [left + 1, left]},
     )
     return left
+
+
+@transaction.atomic
+def show_totals(actor: Viewer, *, session: Session, shown: bool) -> VotingRound:
+    """Hide the running totals on the room's screen (``shown`` False) or reveal them. Every
+    screen reads the round, so all show the same; a change is audited, a repeat changes
+    nothing."""
+    permissions.check(actor, "voting.reveal", session)
+    found = locked_round(session)
+    hidden = not shown
+    if found.totals_hidden != hidden:
+        found.totals_hidden = hidden
+        found.save(update_fields=["totals_hidden"])
+        audit.record(
+            actor,
+            action="voting.totals_revealed" if shown else "voting.totals_hidden",
+            obj=found,
+            changes={"totals_hidden": [not hidden, hidden]},
+        )
+    return found
