@@ -107,6 +107,25 @@ def test_eight_steps_fit_stick_present_and_print_on_one_page(
     assert abs(head["y"] - box["y"]) <= 8, (head, box)  # stuck at the grid's top
     assert head["y"] >= panel["y"] + panel["height"] - 1, (head, panel)  # under the panel
     assert box["y"] + box["height"] <= DESKTOP["height"] + 1  # the grid fits the window
+    # Scrolling the page on past the grid (to what lies under it) leaves the grid's box just
+    # under the panel: the headers are never hidden behind it, nor painted over it.
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    panel = page.locator("#capture-panel").bounding_box()
+    head = headers.nth(2).bounding_box()
+    assert panel is not None
+    assert head is not None
+    assert head["y"] >= panel["y"] + panel["height"] - 1, (head, panel)
+    on_top = page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('th') !== null",
+        [head["x"] + head["width"] / 2, head["y"] + head["height"] / 2],
+    )
+    assert on_top, "the step header is covered"
+    status = page.locator("#capture-status").bounding_box()
+    assert status is not None
+    assert page.evaluate(
+        "([x, y]) => document.elementFromPoint(x, y).closest('#capture-panel') !== null",
+        [status["x"] + 5, status["y"] + status["height"] / 2],
+    ), "something is painted over the capture panel"
 
     # Print: one landscape page, with every step on it.
     pdf = PdfReader(io.BytesIO(page.pdf(prefer_css_page_size=True)))

@@ -113,7 +113,8 @@ def test_your_first_session_on_the_demo(
         expect(page.locator("#capture-status")).to_contain_text("Saved:")
         expect(line).to_have_value("")
     expect(page.locator(".journey-grid")).to_contain_text("The first invoice has to be right")
-    shots.take(page, "first-session-capture.png", full_page=True)
+    page.evaluate("window.scrollTo(0, document.body.scrollHeight)")
+    shots.take(page, "first-session-capture.png")
 
     # 4. Import the recording's transcript: the preview reads it and saves nothing yet.
     transcript = tmp_path / "codesign.vtt"
