@@ -284,10 +284,6 @@ class RsvpEmailsForm(forms.Form):
         label="RSVP emails",
         choices=RsvpEmails.choices,
         widget=forms.RadioSelect,
-        help_text=(
-            "When a customer accepts or declines an invitation to a session you facilitate. "
-            "You get a notice in Traction either way."
-        ),
         error_messages={
             "required": "Choose each answer, a daily digest or no emails.",
             "invalid_choice": "Choose each answer, a daily digest or no emails.",
