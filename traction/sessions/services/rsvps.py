@@ -211,7 +211,11 @@ def flag_unanswered() -> int:
 
 def request_reconfirmation(actor: Viewer, *, session: Session) -> list[int]:
     """The session moved: every customer who had accepted is asked to confirm the new time
-    (their RSVP no longer counts as accepted). Returns their invitations' ids."""
+    (their RSVP no longer counts as accepted). Returns their invitations' ids.
+
+    A session moved into the past (a record of when it was held) asks nobody."""
+    if session.has_ended:
+        return []
     asked = []
     for invitation in session.invitations.select_for_update().filter(rsvp=RsvpStatus.ACCEPTED):
         invitation.rsvp = RsvpStatus.RECONFIRM

@@ -478,3 +478,26 @@ def test_traction_sessions_remind_flags_and_sends_digests(
     assert result.output == ("1 notice(s) about unanswered invitations, 1 RSVP digest(s) sent.\n")
     result = CliRunner().invoke(cli, ["sessions", "remind"], catch_exceptions=False)
     assert result.output == ("0 notice(s) about unanswered invitations, 0 RSVP digest(s) sent.\n")
+
+
+def test_recording_when_a_held_session_took_place_asks_nobody_again(
+    cast: Cast,
+    session: Session,
+    frozen: clock.FrozenClock,
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    capture = django_capture_on_commit_callbacks
+    gina = invite(cast, session, cast.contact, capture)  # type: ignore[arg-type]
+    answer(gina, capture, accept=True)
+    with capture(execute=True):
+        services.update_session(
+            cast.viewer("facilitator"),
+            session=session,
+            changes={
+                "starts_at": datetime(2027, 3, 12, 9, 0),
+                "ends_at": datetime(2027, 3, 12, 12, 30),
+            },
+        )
+    gina.refresh_from_db()
+    assert gina.rsvp == RsvpStatus.ACCEPTED
+    assert not AuditEvent.objects.filter(action="invitation.reconfirm_requested").exists()
