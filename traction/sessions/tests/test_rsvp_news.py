@@ -135,7 +135,8 @@ def test_each_answer_is_a_notice_to_the_sessions_facilitators(
 
     expected = [
         "RSVP for “Onboarding co-design”: Gina Globex (Globex) accepted: “Looking forward to it”",
-        "RSVP for “Onboarding co-design”: Gina Globex (Globex) declined: “Sorry, a clash after all”",
+        "RSVP for “Onboarding co-design”: Gina Globex (Globex) declined: "
+        "“Sorry, a clash after all”",
     ]
     assert rsvp_notices(cast.users["facilitator"]) == expected
     assert rsvp_notices(cast.users["admin"]) == expected
@@ -163,7 +164,7 @@ def test_without_a_named_facilitator_the_planner_hears(
     ]
 
 
-# --- the member's choice -----------------------------------------------------------------------
+# --- the member's choice -------------------------------------------------------------------------
 
 
 def test_the_choice_defaults_to_a_daily_digest_and_is_audited(cast: Cast) -> None:
@@ -190,7 +191,7 @@ def test_an_unknown_choice_is_refused_and_changes_nothing(cast: Cast) -> None:
     assert not AuditEvent.objects.filter(action="rsvp_emails.chosen").exists()
 
 
-# --- the emails ------------------------------------------------------------------------------------
+# --- the emails ----------------------------------------------------------------------------------
 
 
 def test_each_answer_emails_at_once_the_digest_once_a_day_and_none_never(
@@ -281,7 +282,8 @@ def test_unanswered_invitations_are_flagged_two_days_before_and_told_once(
     # Two days before, to the second: flagged on the page and once as a notice.
     frozen.advance(seconds=1)
     flag = selectors.unanswered_flag(session)
-    assert flag is not None and flag.text == "2 invitations unanswered, session in 2 days"
+    assert flag is not None
+    assert flag.text == "2 invitations unanswered, session in 2 days"
     assert rsvp_daily.call()["flagged"] == 1
     assert rsvp_daily.call()["flagged"] == 0
     frozen.advance(days=1)
@@ -294,7 +296,8 @@ def test_unanswered_invitations_are_flagged_two_days_before_and_told_once(
     assert notice.resolved_at is None
     assert AuditEvent.objects.filter(action="session.unanswered_flagged").count() == 1
     flag = selectors.unanswered_flag(session)
-    assert flag is not None and flag.text == "2 invitations unanswered, session tomorrow"
+    assert flag is not None
+    assert flag.text == "2 invitations unanswered, session tomorrow"
 
     # When the last one answers, the notice is done and the flag gone.
     answer(gina, capture, accept=True)
@@ -368,7 +371,7 @@ def test_the_account_owner_sees_the_flag_counting_only_what_they_may_see(
     assert "2 invitations unanswered, session tomorrow." in owen_page  # Globex's only
 
 
-# --- a new time ------------------------------------------------------------------------------------
+# --- a new time ----------------------------------------------------------------------------------
 
 
 def test_a_new_time_asks_who_accepted_to_confirm_again(
@@ -421,7 +424,8 @@ def test_a_new_time_asks_who_accepted_to_confirm_again(
     assert subjects == [
         (
             "Gina Globex <gina@globex.test>",
-            "New time, please confirm: Onboarding co-design — Fri 26 Mar 2027, 14:00–17:30 (Europe/Berlin)",
+            "New time, please confirm: Onboarding co-design — "
+            "Fri 26 Mar 2027, 14:00–17:30 (Europe/Berlin)",
         ),
         (
             "Ida Globex <ida@globex.test>",
