@@ -22,7 +22,13 @@ from traction.core import clock
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.sessions import services
-from traction.sessions.models import Invitation, Participant, RsvpStatus, Session
+from traction.sessions.models import (
+    Invitation,
+    Participant,
+    RsvpAnswerEmail,
+    RsvpStatus,
+    Session,
+)
 from traction.sessions.rsvp import customer_principal
 from traction.sessions.tasks import send_rsvp_digests
 
@@ -257,3 +263,51 @@ def test_the_facilitator_gets_each_answer_or_one_digest(
     assert '- Gina Globex (Globex): accepted: "Can I bring a colleague?"' in digest.body
     assert "You get these answers once a day." in digest.body
     assert Invitation.objects.get(pk=invitation.pk).rsvp == RsvpStatus.ACCEPTED
+
+
+def test_an_answer_the_mail_server_missed_is_sent_by_the_next_run_once(
+    cast: Cast,
+    session: Session,
+    smtp_server: SmtpServer,
+    settings: Any,
+    frozen: clock.FrozenClock,
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    capture = django_capture_on_commit_callbacks
+    fran = cast.viewers["facilitator"]
+    assert cast.contact is not None
+    with capture(execute=True):
+        request = services.request_outreach(fran, session=session, contact=cast.contact)
+        services.decide_outreach(cast.viewers["account_owner"], request=request, approve=True)
+        invitation = services.send_invitation(fran, request=request)
+    services.choose_rsvp_emails(fran, rsvp_emails="each")
+    smtp_server.clear()
+
+    # The mail server is down when Gina answers: nothing sent, nothing recorded as sent.
+    port = settings.EMAIL_PORT
+    settings.EMAIL_PORT = _closed_port()
+    with capture(execute=True):
+        services.respond_rsvp(customer_principal(invitation.pk, cast.contact.pk), accept=True)
+    assert not RsvpAnswerEmail.objects.exists()
+
+    # Back up: the periodic run sends it once the retry delay passed, and only once.
+    settings.EMAIL_PORT = port
+    assert send_rsvp_digests.call() == 0
+    assert smtp_server.messages == []  # too early: the answer's own email may still go
+    frozen.advance(minutes=10)
+    send_rsvp_digests.call()
+    again = only(smtp_server.messages)
+    assert (again.rcpt_tos, again.subject) == (
+        [FRAN],
+        "RSVP: Gina Globex accepted — Onboarding co-design",
+    )
+    send_rsvp_digests.call()
+    assert len(smtp_server.messages) == 1
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        return int(probe.getsockname()[1])  # closed again when the block ends

@@ -256,6 +256,9 @@ def deliver_participant_calendar(participant_id: int, kind: str, attempt: int = 
 # The digest gathers the answers of the last week that were not sent yet (a digest that could
 # not go yesterday goes today); older answers are history.
 DIGEST_WINDOW = timedelta(days=7)
+# An answer a facilitator who chose "each answer" was not sent (the mail server was down)
+# is sent by the periodic run once this long has passed.
+EACH_RETRY_AFTER = timedelta(minutes=10)
 
 
 def _answers() -> Any:
@@ -310,7 +313,10 @@ def deliver_rsvp_answer(answer_id: int, user_id: int) -> int:
 def send_rsvp_digests() -> int:
     """One email per facilitator who chose the daily digest (the default), with the answers
     of their sessions they were not sent yet; at most one digest a day each (in the site's
-    time zone), so running it more often changes nothing. Returns the emails sent."""
+    time zone), so running it more often changes nothing. Returns the digests sent.
+
+    It also sends again, one by one, what did not reach a facilitator who chose "each
+    answer" (the mail server was down when the answer came): ``EACH_RETRY_AFTER`` later."""
     from traction.sessions.services.rsvps import facilitator_ids, rsvp_emails_of
 
     now = clock.now()
@@ -323,16 +329,21 @@ def send_rsvp_digests() -> int:
     )
     start_of_day = timezone.localtime(now).replace(hour=0, minute=0, second=0, microsecond=0)
     pending: dict[int, list[RsvpAnswer]] = {}
-    recipients: dict[int, list[int]] = {}
+    missed: list[tuple[int, RsvpAnswer]] = []
+    recipients: dict[int, dict[int, str]] = {}
     for answer in answers:
         session = answer.invitation.session
         if session.pk not in recipients:
-            ids = facilitator_ids(session)
-            choices = rsvp_emails_of(session.workspace_id, ids)
-            recipients[session.pk] = [u for u in ids if choices[u] == RsvpEmails.DIGEST]
-        for user_id in recipients[session.pk]:
-            if (answer.pk, user_id) not in sent_before:
+            recipients[session.pk] = rsvp_emails_of(session.workspace_id, facilitator_ids(session))
+        for user_id, choice in recipients[session.pk].items():
+            if (answer.pk, user_id) in sent_before:
+                continue
+            if choice == RsvpEmails.DIGEST:
                 pending.setdefault(user_id, []).append(answer)
+            elif choice == RsvpEmails.EACH and answer.answered_at <= now - EACH_RETRY_AFTER:
+                missed.append((user_id, answer))
+    for user_id, answer in missed:
+        _send_answers(user_id, [answer], digest=False)
     total = 0
     for user_id, theirs in pending.items():
         if RsvpAnswerEmail.objects.filter(

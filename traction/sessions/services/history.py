@@ -132,7 +132,8 @@ def remove_participant(actor: Viewer, *, participant: Participant, reason: str =
         Participant.objects.filter(pk=participant.pk),
         reason=reason.strip() or "Removed from the session.",
     )
-    if ended:
+    session = participant.session
+    if ended and not session.is_cancelled and not session.has_ended:
         queue_on_commit(deliver_participant_calendar, participant.pk, "cancel")
 
 
