@@ -21,6 +21,8 @@ from traction.sessions.models import RsvpEmailPreference
 from traction.sessions.rsvp import customer_principal
 from traction.sessions.tasks import rsvp_daily
 
+from .a11y import assert_accessible
+
 # Wednesday 24 March 2027, 10:00 UTC: the session starts Friday 09:00 in Berlin, in 46 hours.
 NOW = datetime(2027, 3, 24, 10, 0, tzinfo=UTC)
 
@@ -101,6 +103,7 @@ def test_the_facilitator_sees_rsvps_the_unanswered_flag_and_chooses_rsvp_emails(
     expect(flag).to_have_text(
         "2 invitations unanswered, session in 2 days. Remind them, or plan without them."
     )
+    assert_accessible(page, "the session page with the unanswered flag")
     row = page.get_by_role("row").filter(has_text="Gina Globex")
     expect(row).to_contain_text("Accepted")
     expect(row).to_contain_text("“Looking forward to it”")
@@ -120,6 +123,7 @@ def test_the_facilitator_sees_rsvps_the_unanswered_flag_and_chooses_rsvp_emails(
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status")).to_contain_text("RSVP emails: each answer. Saved.")
     expect(page.get_by_label("Each answer")).to_be_checked()
+    assert_accessible(page, "Your settings")
     assert list(RsvpEmailPreference.objects.values_list("user__email", "rsvp_emails")) == [
         ("fran@acme.test", "each")
     ]
