@@ -106,7 +106,8 @@ def test_plan_approve_invite_and_brief(
     page.get_by_label("Role").select_option(label="Note taker")
     page.get_by_role("button", name="Add participant").click()
     expect(page.get_by_role("status")).to_contain_text(
-        "Cora Core is note taker and was asked to read their briefing."
+        "Cora Core is note taker, was sent the calendar invitation and asked to read their "
+        "briefing."
     )
 
     # Outreach for two contacts at Globex; Ian (Initech) cannot be chosen, and says why.

@@ -8,4 +8,5 @@ RULES = [
     rule("member.manage", description="Invite members, change roles, remove members.", admin=ALL),
     rule("audit.view", description="Read the audit trail.", admin=ALL),
     everyone("token.manage_own", description="Create and revoke one's own API tokens."),
+    everyone("settings.own", description="See and change one's own settings."),
 ]

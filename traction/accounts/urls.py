@@ -33,6 +33,7 @@ urlpatterns = [
     path(W + "audit/", views.audit_log, name="audit_log"),
     path(W + "notices/", views.notices, name="notices"),
     path(W + "notices/<int:notice_id>/open/", views.notice_open, name="notice_open"),
+    path(W + "settings/", views.my_settings, name="settings"),
     path(W + "settings/tokens/", views.tokens, name="tokens"),
     path(W + "settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

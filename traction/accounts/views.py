@@ -359,6 +359,19 @@ def audit_log(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
 
 
 @workspace_view
+@require_GET
+def my_settings(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    """The member's own settings in this workspace: what the apps add (``sections``
+    "settings", e.g. which emails they get) and their API tokens."""
+    permissions.check(viewer, "settings.own")
+    return render(
+        request,
+        "accounts/settings.html",
+        {"sections": sections.for_page("settings", viewer, None)},
+    )
+
+
+@workspace_view
 @require_http_methods(["GET", "POST"])
 def tokens(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     form = TokenForm(request.POST if request.method == "POST" else None)

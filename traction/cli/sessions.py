@@ -1,4 +1,4 @@
-"""``traction sessions list`` and ``traction sessions invite``: sessions and invitations."""
+"""``traction sessions list``, ``invite`` and ``remind``: sessions, invitations, RSVP news."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from traction.cli.base import domain_command, viewer_for_email
 
 @click.group()
 def sessions() -> None:
-    """Sessions: list them, send their invitations (only to approved contacts)."""
+    """Sessions: list them, send their invitations (only to approved contacts), remind."""
 
 
 @sessions.command("list")
@@ -62,3 +62,22 @@ def sessions_invite(
     for invitation in sent:
         click.echo(f"Invited {invitation.contact.name} <{invitation.contact.email}>.")
     click.echo(f"{len(sent)} invitation(s) sent for “{session.title}”.")
+
+
+@sessions.command("remind")
+@domain_command
+def sessions_remind() -> None:
+    """Flag unanswered invitations and send the day's RSVP digests; run it from cron.
+
+    Each facilitator gets one notice per session whose invitations are still unanswered two
+    days before it starts, and, unless they chose otherwise, one email a day with the
+    customers' answers they were not sent yet. Running it more often (e.g. hourly) sends
+    nothing twice.
+    """
+    from traction.sessions.tasks import rsvp_daily
+
+    done = rsvp_daily.call()
+    click.echo(
+        f"{done['flagged']} notice(s) about unanswered invitations, "
+        f"{done['digests']} RSVP digest(s) sent."
+    )

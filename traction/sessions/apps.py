@@ -13,6 +13,7 @@ class SessionsConfig(AppConfig):
 
         from . import rules, selectors
         from .services import history
+        from .views import rsvp_emails
 
         registry.register(rules.RULES)
         navigation.register(
@@ -73,6 +74,14 @@ class SessionsConfig(AppConfig):
             action="session.view",
             order=20,
             context=lambda viewer, home: selectors.sponsored_sessions(viewer),
+        )
+        sections.register(
+            "settings",
+            "rsvp_emails",
+            template="sessions/includes/rsvp_emails_setting.html",
+            action="rsvp_emails.choose",
+            order=20,
+            context=lambda viewer, _: rsvp_emails.settings_context(viewer),
         )
         sections.register(
             "program",

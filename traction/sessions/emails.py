@@ -1,4 +1,5 @@
-"""The session emails: invitations (with .ics), outreach requests and outreach decisions.
+"""The session emails: invitations (with .ics), outreach requests and outreach decisions,
+internal participants' calendar invitations, and facilitators' RSVP news.
 
 Plain text, rendered from ``sessions/email/*.txt``. These functions send at once; services
 call them through the tasks in ``tasks.py``, queued when their transaction commits.
@@ -7,6 +8,7 @@ A customer's email names that customer only: never another invitee.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from email.mime.text import MIMEText
 from email.utils import formataddr, parseaddr
 from typing import Any, Literal
@@ -14,19 +16,22 @@ from typing import Any, Literal
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import dateformat
 
 from . import rsvp
 from .calendar import Method, build_ics
-from .models import Invitation, OutreachRequest, OutreachStatus, Session
+from .models import Invitation, OutreachRequest, OutreachStatus, Participant, RsvpAnswer, Session
 
-Kind = Literal["invite", "update", "cancel"]
-KINDS: tuple[Kind, ...] = ("invite", "update", "cancel")
+# "reconfirm": an update to a customer who had accepted, asking them to confirm the new time.
+Kind = Literal["invite", "update", "cancel", "reconfirm"]
+KINDS: tuple[Kind, ...] = ("invite", "update", "cancel", "reconfirm")
 
 _SUBJECT_PREFIX: dict[Kind, str] = {
     "invite": "Invitation",
     "update": "Updated",
     "cancel": "Cancelled",
+    "reconfirm": "New time, please confirm",
 }
 
 
@@ -95,9 +100,10 @@ def send_invitation(invitation: Invitation, *, kind: Kind) -> int:
         "rsvp_link": "" if kind == "cancel" else rsvp.url_for(invitation.pk, contact.pk),
         "ends": when_end(session),
     }
+    template = "invitation_reconfirm.txt" if kind == "reconfirm" else "invitation.txt"
     message = EmailMessage(
         subject=f"{_SUBJECT_PREFIX[kind]}: {session.title} — {when(session)}",
-        body=_render("invitation.txt", context),
+        body=_render(template, context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[formataddr((contact.name, contact.email))],
         reply_to=[formataddr((organizer_name, organizer_email))] if session.created_by else [],
@@ -199,5 +205,99 @@ def send_outreach_decision(request: OutreachRequest, *, link: str) -> int:
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[formataddr((requester.full_name, requester.email))],
         reply_to=[formataddr((decider.full_name, decider.email))] if decider else [],
+    )
+    return message.send()
+
+
+# --- internal participants and facilitators ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Person:
+    """A member as a calendar attendee."""
+
+    name: str
+    email: str
+
+
+def send_participant_calendar(participant: Participant, *, kind: Kind) -> int:
+    """Email an internal participant the session's calendar invitation, its update or its
+    cancellation (.ics with the session's one UID and its current SEQUENCE)."""
+    if kind not in ("invite", "update", "cancel"):
+        raise ValueError(f"Unknown calendar email kind {kind!r}.")
+    session = participant.session
+    user = participant.user
+    organizer_name, organizer_email = organizer(session)
+    method: Method = "CANCEL" if kind == "cancel" else "REQUEST"
+    ics = build_ics(
+        session,
+        method=method,
+        attendees=[Person(user.full_name, user.email)],
+        organizer_email=organizer_email,
+        organizer_name=organizer_name,
+    )
+    slug = session.workspace.slug
+    context = {
+        **_session_context(session),
+        "kind": kind,
+        "participant": participant,
+        "user": user,
+        "role": participant.get_role_display().lower(),
+        "removed": participant.left_at is not None and not session.is_cancelled,
+        "organizer_name": organizer_name,
+        "session_link": absolute(reverse("sessions:detail", args=[slug, session.pk])),
+        "briefing_link": absolute(reverse("sessions:briefing", args=[slug, session.pk])),
+    }
+    message = EmailMessage(
+        subject=f"{_SUBJECT_PREFIX[kind]}: {session.title} — {when(session)}",
+        body=_render("participant_calendar.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[formataddr((user.full_name, user.email))],
+    )
+    message.attach(calendar_part(ics, method))
+    return message.send()
+
+
+def send_rsvp_answers(user: Any, answers: list[RsvpAnswer], *, digest: bool) -> int:
+    """Tell a facilitator about customers' RSVP answers: one answer as it comes, or the
+    day's answers in one digest, grouped by session."""
+    if not answers:
+        return 0
+    workspace = answers[0].invitation.session.workspace
+    sessions: dict[int, dict[str, Any]] = {}
+    for answer in answers:
+        session = answer.invitation.session
+        entry = sessions.setdefault(
+            session.pk,
+            {
+                "session": session,
+                "when": when(session),
+                "link": absolute(reverse("sessions:detail", args=[workspace.slug, session.pk])),
+                "answers": [],
+            },
+        )
+        entry["answers"].append(answer)
+    settings_link = absolute(reverse("accounts:settings", args=[workspace.slug]))
+    if digest:
+        subject = f"RSVPs today: {len(answers)} answer{'s' if len(answers) != 1 else ''}"
+    else:
+        answer = answers[0]
+        contact = answer.invitation.contact
+        subject = (
+            f"RSVP: {contact.name} {answer.get_rsvp_display().lower()} "
+            f"— {answer.invitation.session.title}"
+        )
+    context = {
+        "user": user,
+        "workspace": workspace,
+        "digest": digest,
+        "sessions": list(sessions.values()),
+        "settings_link": settings_link,
+    }
+    message = EmailMessage(
+        subject=subject,
+        body=_render("rsvp_answers.txt", context),
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[formataddr((user.full_name, user.email))],
     )
     return message.send()

@@ -15,7 +15,7 @@ from traction.core.text import validate_one_line
 from traction.customers.forms import MemberChoiceField, VersionField
 from traction.programs.models import Program
 
-from .models import ParticipantRole, Session, SessionKind
+from .models import ParticipantRole, RsvpEmails, Session, SessionKind
 
 DEFAULT_TIME_ZONE = "Europe/London"
 _REGIONS = {
@@ -276,4 +276,16 @@ class RsvpForm(forms.Form):
         max_length=500,
         label="A note for the organiser (optional)",
         widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+class RsvpEmailsForm(forms.Form):
+    rsvp_emails = forms.ChoiceField(
+        label="RSVP emails",
+        choices=RsvpEmails.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose each answer, a daily digest or no emails.",
+            "invalid_choice": "Choose each answer, a daily digest or no emails.",
+        },
     )

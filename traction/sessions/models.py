@@ -249,6 +249,12 @@ class RsvpStatus(models.TextChoices):
     INVITED = "invited", "No answer yet"
     ACCEPTED = "accepted", "Accepted"
     DECLINED = "declined", "Declined"
+    # Accepted, then the session was moved: asked to confirm the new time (not accepted yet).
+    RECONFIRM = "reconfirm", "Asked to confirm the new time"
+
+
+# The answers that still wait for the customer: readiness counts them as not accepted.
+UNANSWERED = (RsvpStatus.INVITED, RsvpStatus.RECONFIRM)
 
 
 class DeliveryStatus(models.TextChoices):
@@ -325,6 +331,8 @@ class Participant(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="session_roles"
     )
     role = models.CharField(max_length=20, choices=ParticipantRole.choices)
+    # The SEQUENCE of the last calendar file (.ics) emailed to them; None: none sent yet.
+    calendar_sequence_sent = models.PositiveIntegerField(null=True, blank=True)
     briefing_acknowledged_at = models.DateTimeField(null=True, blank=True)
     attended_practice = models.BooleanField(default=False)
     added_at = models.DateTimeField(auto_now_add=True)
@@ -383,3 +391,64 @@ class QuestionUpvote(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} on {self.question}"
+
+
+class RsvpEmails(models.TextChoices):
+    EACH = "each", "Each answer"
+    DIGEST = "digest", "Daily digest"
+    NONE = "none", "None"
+
+
+class RsvpEmailPreference(models.Model):
+    """How a member wants to hear by email about customers' RSVPs to the sessions they
+    facilitate (no row: the default, a daily digest). Notices come whatever they choose."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rsvp_emails = models.CharField(
+        max_length=10, choices=RsvpEmails.choices, default=RsvpEmails.DIGEST
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "user"], name="one_rsvp_email_preference_per_member"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: RSVP emails {self.get_rsvp_emails_display().lower()}"
+
+
+class RsvpAnswer(models.Model):
+    """One answer a customer gave through their RSVP link (accept or decline, with a note):
+    what the session's facilitators are told about, by notice and by email."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    invitation = models.ForeignKey(Invitation, on_delete=models.RESTRICT, related_name="answers")
+    rsvp = models.CharField(max_length=10, choices=RsvpStatus.choices)
+    note = models.CharField(max_length=500, blank=True)
+    answered_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["answered_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.invitation.contact}: {self.get_rsvp_display()}"
+
+
+class RsvpAnswerEmail(models.Model):
+    """``user`` was emailed about ``answer`` (on its own, or in a digest): never twice."""
+
+    answer = models.ForeignKey(RsvpAnswer, on_delete=models.CASCADE, related_name="emails")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    digest = models.BooleanField(default=False)
+    sent_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "user"], name="one_email_per_rsvp_answer")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} told of {self.answer}"

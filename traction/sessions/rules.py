@@ -6,7 +6,7 @@ their workspace role, except observers, who never approve); admins may waive, wi
 
 from django.db.models import Q
 
-from traction.core.permissions import ALL, OWN, CustomerPrincipal, Viewer, rule
+from traction.core.permissions import ALL, OWN, CustomerPrincipal, Viewer, everyone, rule
 
 
 def taking_part(user_id: int | None, prefix: str = "") -> Q:
@@ -208,5 +208,9 @@ RULES = [
         description="Order and pick the top questions asked.",
         admin=ALL,
         facilitator=ALL,
+    ),
+    everyone(
+        "rsvp_emails.choose",
+        description="Choose how one hears by email about RSVPs to the sessions one facilitates.",
     ),
 ]

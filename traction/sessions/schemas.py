@@ -317,7 +317,12 @@ class SessionInvitationOut(Schema):
     contact_id: int
     contact_name: str
     customer_name: str
-    rsvp: str = Field(description="invited (no answer yet), accepted or declined.")
+    rsvp: str = Field(
+        description=(
+            "invited (no answer yet), accepted, declined, or reconfirm (had accepted; the "
+            "session moved and they are asked to confirm the new time: not accepted yet)."
+        )
+    )
     rsvp_note: str
     responded_at: dt.datetime | None
     sent_at: dt.datetime = Field(description="When the invitation was made (and its email queued).")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import timedelta
 from typing import Any, cast
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
@@ -14,6 +15,7 @@ from traction.core.permissions import CustomerPrincipal, Viewer
 
 from . import agenda as templates
 from .models import (
+    UNANSWERED,
     AgendaItem,
     Invitation,
     OutreachRequest,
@@ -22,6 +24,7 @@ from .models import (
     QuestionUpvote,
     RsvpStatus,
     Session,
+    SessionKind,
     SessionQuerySet,
     SessionStatus,
     TopQuestion,
@@ -299,7 +302,9 @@ _FACTS: dict[str, tuple[type[Any], Any, Q]] = {
     "outreach_allowed": (OutreachRequest, Count("pk"), Q(status__in=_ALLOWED)),
     "inv_total": (Invitation, Count("pk"), Q()),
     "inv_accepted": (Invitation, Count("pk"), Q(rsvp=RsvpStatus.ACCEPTED)),
-    "inv_unanswered": (Invitation, Count("pk"), Q(rsvp=RsvpStatus.INVITED)),
+    # Asked to confirm a new time counts as not answered (not accepted) until they confirm.
+    "inv_unanswered": (Invitation, Count("pk"), Q(rsvp__in=UNANSWERED)),
+    "inv_reconfirm": (Invitation, Count("pk"), Q(rsvp=RsvpStatus.RECONFIRM)),
     "people_total": (Participant, Count("pk"), Q()),
     "people_acknowledged": (Participant, Count("pk"), Q(briefing_acknowledged_at__isnull=False)),
     "people_attended": (Participant, Count("pk"), Q(attended_practice=True)),
@@ -359,6 +364,7 @@ def readiness(session_obj: Session) -> Readiness:
         "total": f["inv_total"],
         "accepted": f["inv_accepted"],
         "unanswered": f["inv_unanswered"],
+        "reconfirm": f["inv_reconfirm"],
     }
     people = {
         "total": f["people_total"],
@@ -387,6 +393,11 @@ def readiness(session_obj: Session) -> Readiness:
                 "Invitations accepted",
                 inv["accepted"] > 0 and inv["unanswered"] == 0,
                 f"{inv['accepted']} of {inv['total']} accepted, {inv['unanswered']} not answered"
+                + (
+                    f" ({inv['reconfirm']} asked to confirm the new time)"
+                    if inv["reconfirm"]
+                    else ""
+                )
                 if inv["total"]
                 else "No invitations sent yet",
             )
@@ -440,6 +451,53 @@ def readiness(session_obj: Session) -> Readiness:
             )
         )
     return r
+
+
+# How far ahead of a session its unanswered invitations are flagged.
+UNANSWERED_WARNING = timedelta(days=2)
+
+
+@dataclass(frozen=True)
+class UnansweredFlag:
+    count: int
+    days: int  # calendar days until the session, in its own time zone (0: today)
+
+    @property
+    def text(self) -> str:
+        what = "invitation" if self.count == 1 else "invitations"
+        if self.days <= 0:
+            when = "today"
+        elif self.days == 1:
+            when = "tomorrow"
+        else:
+            when = f"in {self.days} days"
+        return f"{self.count} {what} unanswered, session {when}"
+
+
+def unanswered_flag(session: Session, unanswered: int | None = None) -> UnansweredFlag | None:
+    """The flag for a session starting within ``UNANSWERED_WARNING`` with invitations not
+    answered (or asked to confirm a new time), or None."""
+    now = clock.now()
+    if (
+        session.status != SessionStatus.PLANNED
+        or session.kind == SessionKind.PRACTICE
+        or not now < session.starts_at <= now + UNANSWERED_WARNING
+    ):
+        return None
+    if unanswered is None:
+        unanswered = session.invitations.filter(rsvp__in=UNANSWERED).count()
+    if not unanswered:
+        return None
+    days = (session.local_start.date() - now.astimezone(session.tz).date()).days
+    return UnansweredFlag(count=unanswered, days=days)
+
+
+def unanswered_flag_for(viewer: Viewer, session: Session) -> UnansweredFlag | None:
+    """The flag as the viewer may see it: counting only the invitations they may see."""
+    if unanswered_flag(session, 1) is None:
+        return None  # not within the warning (no need to count)
+    seen = invitations(session, viewer).filter(rsvp__in=UNANSWERED).count()
+    return unanswered_flag(session, seen)
 
 
 def upcoming_with_readiness(viewer: Viewer, program_id: int) -> list[tuple[Session, Readiness]]:

@@ -1,4 +1,4 @@
-from .views import gatekeeping, invitations, participants, questions, sessions
+from .views import gatekeeping, invitations, participants, questions, rsvp_emails, sessions
 
 app_name = "sessions"
 
@@ -8,4 +8,5 @@ urlpatterns = [
     *invitations.urlpatterns,
     *participants.urlpatterns,
     *questions.urlpatterns,
+    *rsvp_emails.urlpatterns,
 ]

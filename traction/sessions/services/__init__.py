@@ -6,7 +6,8 @@ audited. Emails leave only after the transaction commits.
 
 The package: ``sessions`` (plan, change, cancel, agenda, practice link), ``gatekeeping``
 (outreach requests, decisions, waivers), ``invitations`` (`OutreachRequired`, invitations,
-RSVP), ``participants`` (participants, briefings, practice attendance), ``questions`` (top
+RSVP), ``rsvps`` (what facilitators hear of RSVPs, unanswered invitations, asking again after
+a new time), ``participants`` (participants, briefings, practice attendance), ``questions`` (top
 questions); ``common`` holds the private helpers they share. Callers use
 ``services.<name>`` as before: every use-case is re-exported here.
 """
@@ -33,6 +34,7 @@ from .participants import (
     record_practice_attendance,
 )
 from .questions import pick_questions, submit_question, upvote_question
+from .rsvps import choose_rsvp_emails, flag_unanswered
 from .sessions import (
     CALENDAR_FIELDS,
     SESSION_FIELDS,
@@ -50,7 +52,9 @@ __all__ = [
     "acknowledge_briefing",
     "add_participant",
     "cancel_session",
+    "choose_rsvp_emails",
     "decide_outreach",
+    "flag_unanswered",
     "link_practice",
     "pick_questions",
     "plan_session",

@@ -31,6 +31,7 @@ from traction.sessions.models import (
     OutreachRequest,
     OutreachStatus,
     Participant,
+    RsvpAnswer,
     RsvpStatus,
     Session,
     TopQuestion,
@@ -121,13 +122,19 @@ def _end_participations(
 
 @transaction.atomic
 def remove_participant(actor: Viewer, *, participant: Participant, reason: str = "") -> None:
-    """Take someone off a session: the participation ends (kept as history)."""
+    """Take someone off a session: the participation ends (kept as history), and the
+    calendar entry they were sent is cancelled."""
+    from traction.sessions.tasks import deliver_participant_calendar
+
     permissions.check(actor, "participant.manage", participant.session)
-    _end_participations(
+    ended = _end_participations(
         actor,
         Participant.objects.filter(pk=participant.pk),
         reason=reason.strip() or "Removed from the session.",
     )
+    session = participant.session
+    if ended and not session.is_cancelled and not session.has_ended:
+        queue_on_commit(deliver_participant_calendar, participant.pk, "cancel")
 
 
 def redact_erased_contact(actor: Viewer, *, contact: Contact) -> None:
@@ -139,6 +146,7 @@ def redact_erased_contact(actor: Viewer, *, contact: Contact) -> None:
     texts: list[tuple[QuerySet[Any], tuple[str, ...]]] = [
         (OutreachRequest.objects.filter(workspace_id=ws), ("message", "conditions", "reason")),
         (Invitation.objects.filter(workspace_id=ws), ("rsvp_note", "delivery_error")),
+        (RsvpAnswer.objects.filter(workspace_id=ws), ("note",)),
         (Session.objects.filter(workspace_id=ws), ("title", "location")),
         (AgendaItem.objects.filter(session__workspace_id=ws), ("title", "notes")),
         (Participant.history.filter(workspace_id=ws), ("left_reason",)),

@@ -23,6 +23,7 @@ from traction.sessions.models import (
 
 from .common import queue_on_commit, require_open
 from .history import publish_declined
+from .rsvps import record_answer
 
 
 class OutreachRequired(DomainError):
@@ -95,7 +96,8 @@ def resend_invitation(actor: Viewer, *, invitation: Invitation) -> Invitation:
     invitation.delivery_error = ""
     invitation.save(update_fields=["delivery", "delivery_error"])
     audit.record(actor, action="invitation.resent", obj=invitation)
-    queue_on_commit(deliver_invitation, invitation.pk, "invite")
+    kind = "reconfirm" if invitation.rsvp == RsvpStatus.RECONFIRM else "invite"
+    queue_on_commit(deliver_invitation, invitation.pk, kind)
     return invitation
 
 
@@ -169,4 +171,5 @@ def respond_rsvp(actor: CustomerPrincipal, *, accept: bool, note: str = "") -> I
     )
     if not accept and was != RsvpStatus.DECLINED:
         publish_declined(actor, invitation)
+    record_answer(invitation)
     return invitation

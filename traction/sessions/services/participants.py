@@ -12,14 +12,23 @@ from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.sessions.models import Participant, ParticipantRole, Session
 
-from .common import briefing_action, notify, resolve_notices, workspace_slug_of
+from .common import (
+    briefing_action,
+    notify,
+    queue_on_commit,
+    resolve_notices,
+    workspace_slug_of,
+)
 
 # --- internal participants, briefings, practice -------------------------------------------------
 
 
 @transaction.atomic
 def add_participant(actor: Viewer, *, session: Session, user_id: int, role: str) -> Participant:
+    """Add a member to the session in ``role`` (or change their role). Someone new gets a
+    notice to read their briefing and the session's calendar invitation (.ics) by email."""
     from traction.accounts.models import Membership
+    from traction.sessions.tasks import deliver_participant_calendar
 
     permissions.check(actor, "participant.manage", session)
     if role not in ParticipantRole.values:
@@ -52,6 +61,8 @@ def add_participant(actor: Viewer, *, session: Session, user_id: int, role: str)
             ),
             action=briefing_action(participant.pk),
         )
+        if not session.is_cancelled and not session.has_ended:
+            queue_on_commit(deliver_participant_calendar, participant.pk, "invite")
     return participant
 
 

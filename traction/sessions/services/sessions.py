@@ -21,7 +21,8 @@ from traction.programs.models import Program
 from traction.sessions import agenda as templates
 from traction.sessions.models import AgendaItem, RsvpStatus, Session, SessionKind, SessionStatus
 
-from .common import queue_on_commit, require_open
+from .common import queue_on_commit, require_open, resolve_notices
+from .rsvps import request_reconfirmation, unanswered_action
 
 STALE_SESSION = "This session was changed by someone else since you opened it. Reload it."
 SESSION_FIELDS = ["title", "kind", "starts_at", "ends_at", "time_zone", "location", "video_link"]
@@ -106,8 +107,9 @@ def plan_session(
 def update_session(
     actor: Viewer, *, session: Session, changes: dict[str, Any], version: int | None = None
 ) -> Session:
-    """Change a session; a change to its time, place or link sends invitees an update."""
-    from traction.sessions.tasks import deliver_invitation
+    """Change a session; a change to its time, place or link sends invitees and internal
+    participants an update, and a new time asks the customers who accepted to confirm it."""
+    from traction.sessions.tasks import deliver_invitation, deliver_participant_calendar
 
     permissions.check(actor, "session.plan", session)
     refused = sorted(set(changes) - set(SESSION_FIELDS))
@@ -122,6 +124,7 @@ def update_session(
         if key in changes and isinstance(changes[key], datetime):
             changes[key] = _wall_clock(changes[key], tz_name, key)
     before = audit.snapshot(session, SESSION_FIELDS)
+    was_at = (session.starts_at, session.ends_at)
     for name, value in changes.items():
         setattr(
             session,
@@ -137,16 +140,22 @@ def update_session(
         session.calendar_sequence += 1
     save_new_version(session)
     audit.record(actor, action="session.changed", obj=session, changes=delta)
+    # A new time (not only a new place or link): who had accepted is asked to confirm it.
+    if (session.starts_at, session.ends_at) != was_at:
+        request_reconfirmation(actor, session=session)
     if calendar_changed:
         for invitation in session.invitations.exclude(rsvp=RsvpStatus.DECLINED):
-            queue_on_commit(deliver_invitation, invitation.pk, "update")
+            kind = "reconfirm" if invitation.rsvp == RsvpStatus.RECONFIRM else "update"
+            queue_on_commit(deliver_invitation, invitation.pk, kind)
+        for participant in session.participants.all():
+            queue_on_commit(deliver_participant_calendar, participant.pk, "update")
     return session
 
 
 @transaction.atomic
 def cancel_session(actor: Viewer, *, session: Session, reason: str) -> Session:
-    """Cancel a session; every invitee gets a calendar cancellation."""
-    from traction.sessions.tasks import deliver_invitation
+    """Cancel a session; every invitee and internal participant gets a calendar cancellation."""
+    from traction.sessions.tasks import deliver_invitation, deliver_participant_calendar
 
     permissions.check(actor, "session.plan", session)
     if not reason.strip():
@@ -160,6 +169,9 @@ def cancel_session(actor: Viewer, *, session: Session, reason: str) -> Session:
     events.publish("session.cancelled", actor, session=session)
     for invitation in session.invitations.all():
         queue_on_commit(deliver_invitation, invitation.pk, "cancel")
+    for participant in session.participants.all():
+        queue_on_commit(deliver_participant_calendar, participant.pk, "cancel")
+    resolve_notices(unanswered_action(session.pk))  # nothing left to answer
     return session
 
 

@@ -462,7 +462,10 @@ def test_participants_are_added_with_a_role_and_briefed(cast, client_for, approv
         {"user": cast.users["core_team"].pk, "role": "note_taker"},
         follow=True,
     )
-    assert "Cora Core is note taker and was asked to read their briefing." in html(response)
+    assert (
+        "Cora Core is note taker, was sent the calendar invitation and asked to read their "
+        "briefing." in html(response)
+    )
     participant = Participant.objects.get(session=session, user=cast.users["core_team"])
     # Cora reads her briefing: the owner's condition is highlighted.
     cora = client_for("core_team")

@@ -39,8 +39,8 @@ def participants(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
         else:
             messages.success(
                 request,
-                f"{user} is {participant.get_role_display().lower()} and was asked to read "
-                "their briefing.",
+                f"{user} is {participant.get_role_display().lower()}, was sent the calendar "
+                "invitation and asked to read their briefing.",
             )
             return redirect(
                 "sessions:participants",

@@ -129,6 +129,7 @@ def _detail_page(
             "agenda": agenda,
             "agenda_summary": agenda_summary(session, agenda),
             "readiness": selectors.readiness(session),
+            "unanswered": selectors.unanswered_flag_for(viewer, session),
             "outreach": outreach,
             "invitations": list(selectors.invitations(session, viewer)),
             "participants": list(selectors.participants(session)),
