@@ -5,7 +5,7 @@ decisions only by the contact's account owner, waivers only by admins with a rea
 audited. Emails leave only after the transaction commits.
 
 The package: ``sessions`` (plan, change, cancel, agenda, practice link), ``gatekeeping``
-(outreach requests, decisions, waivers), ``invitations`` (`OutreachRequired`, invitations,
+(outreach requests, who may be requested (``why_not_requestable``), decisions, waivers), ``invitations`` (`OutreachRequired`, invitations,
 RSVP), ``participants`` (participants, briefings, practice attendance), ``questions`` (top
 questions); ``common`` holds the private helpers they share. Callers use
 ``services.<name>`` as before: every use-case is re-exported here.
@@ -14,10 +14,14 @@ questions); ``common`` holds the private helpers they share. Callers use
 from __future__ import annotations
 
 from .gatekeeping import (
+    OutreachDecision,
     decide_outreach,
+    decide_outreach_requests,
     request_outreach,
     request_outreach_for_contacts,
+    requested_statuses,
     waive_outreach,
+    why_not_requestable,
 )
 from .history import remove_participant, withdraw_approval
 from .invitations import (
@@ -46,11 +50,13 @@ from .sessions import (
 __all__ = [
     "CALENDAR_FIELDS",
     "SESSION_FIELDS",
+    "OutreachDecision",
     "OutreachRequired",
     "acknowledge_briefing",
     "add_participant",
     "cancel_session",
     "decide_outreach",
+    "decide_outreach_requests",
     "link_practice",
     "pick_questions",
     "plan_session",
@@ -58,6 +64,7 @@ __all__ = [
     "remove_participant",
     "request_outreach",
     "request_outreach_for_contacts",
+    "requested_statuses",
     "resend_invitation",
     "respond_rsvp",
     "send_invitation",
@@ -67,5 +74,6 @@ __all__ = [
     "update_session",
     "upvote_question",
     "waive_outreach",
+    "why_not_requestable",
     "withdraw_approval",
 ]
