@@ -7,9 +7,9 @@ A customer's email names that customer only: never another invitee.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from email.mime.text import MIMEText
 from email.utils import formataddr, parseaddr
-from collections.abc import Sequence
 from typing import Any, Literal
 
 from django.conf import settings

@@ -5,10 +5,11 @@ decisions only by the contact's account owner, waivers only by admins with a rea
 audited. Emails leave only after the transaction commits.
 
 The package: ``sessions`` (plan, change, cancel, agenda, practice link), ``gatekeeping``
-(outreach requests, who may be requested (``why_not_requestable``), decisions, waivers), ``invitations`` (`OutreachRequired`, invitations,
-RSVP), ``participants`` (participants, briefings, practice attendance), ``questions`` (top
-questions); ``common`` holds the private helpers they share. Callers use
-``services.<name>`` as before: every use-case is re-exported here.
+(outreach requests, who may be requested (``why_not_requestable``), decisions one by one or
+together, waivers), ``invitations`` (`OutreachRequired`, invitations, RSVP), ``participants``
+(participants, briefings, practice attendance), ``questions`` (top questions); ``common``
+holds the private helpers they share. Callers use ``services.<name>`` as before: every
+use-case is re-exported here.
 """
 
 from __future__ import annotations

@@ -132,21 +132,24 @@ def _ask_owners(session: Session, made: Sequence[OutreachRequest]) -> None:
         if request.status == OutreachStatus.PENDING and request.account_owner_id is not None:
             by_owner.setdefault(request.account_owner_id, []).append(request)
     for owner_id, requests in by_owner.items():
-        link = _approvals_link(requests[0])
-        names = ", ".join(f"{r.contact.name} ({r.contact.customer.name})" for r in requests[:3])
-        if len(requests) > 3:
-            names += f" and {len(requests) - 3} more"
-        if len(requests) == 1:
-            text = f"Approval needed: invite {names} to “{session.title}”."
+        if len(requests) == 1:  # one contact: their request's own page, and its notice
+            (request,) = requests
+            link = _decide_link(request)
+            text = (
+                f"Approval needed: invite {request.contact.name} "
+                f"({request.contact.customer.name}) to “{session.title}”."
+            )
+            action = decide_action(request.pk)
         else:
-            text = f"Approval needed: invite {len(requests)} contacts to “{session.title}”: {names}."
-        notify(
-            owner_id,
-            session.workspace_id,
-            text,
-            link,
-            action=batch_action(requests[0].batch, owner_id),
-        )
+            link = _approvals_link(requests[0])
+            names = ", ".join(f"{r.contact.name} ({r.contact.customer.name})" for r in requests[:3])
+            if len(requests) > 3:
+                names += f" and {len(requests) - 3} more"
+            text = (
+                f"Approval needed: invite {len(requests)} contacts to “{session.title}”: {names}."
+            )
+            action = batch_action(requests[0].batch, owner_id)
+        notify(owner_id, session.workspace_id, text, link, action=action)
         queue_on_commit(deliver_outreach_requests, owner_id, [r.pk for r in requests], link)
 
 
