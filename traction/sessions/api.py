@@ -247,7 +247,7 @@ def _refusal_text(exc: DomainError) -> str:
 
 @router.post(
     "/outreach-requests/decisions",
-    response=responses({200: list[OutreachRequestOut]}, body=True),
+    response=responses({200: list[OutreachRequestOut], 404: ErrorOut}, body=True),
     operation_id="decide_outreach_batch",
     summary="Decide several outreach requests at once, all or nothing (their account owner)",
 )

@@ -188,6 +188,8 @@ def request_outreach_for_contacts(
     why the others were refused. The requests made share one ``batch``: each account owner
     gets ONE notice and ONE email listing all their contacts of it. Notices and emails leave
     when the transaction commits."""
+    permissions.check(actor, "session.view", session)
+    permissions.check(actor, "outreach.request")  # a role that may not ask is told at once
     made: list[OutreachRequest] = []
     refused: dict[int, DomainError] = {}
     batch = uuid.uuid4()
