@@ -116,11 +116,13 @@ def pending_batches(viewer: Viewer, *, batch: uuid.UUID | None = None) -> list[P
     if batch is not None:
         rows = rows.filter(batch=batch)
     groups: dict[uuid.UUID, PendingBatch] = {}
-    for row in rows.order_by("created_at", "contact__customer__name", "contact__name", "pk"):
+    for row in rows.order_by("created_at", "pk"):
         group = groups.get(row.batch)
         if group is None:
             group = groups[row.batch] = PendingBatch(row.batch, row, [])
         group.requests.append(row)
+    for group in groups.values():
+        group.requests.sort(key=lambda r: (r.contact.customer.name, r.contact.name, r.pk))
     return list(groups.values())
 
 
