@@ -42,8 +42,10 @@ def session(cast: Cast) -> Session:
 def contacts(cast: Cast) -> dict[str, Contact]:
     """Gina and Hank at Globex (Owen's account); Ian at Initech, now Alice's account, with
     his consent recorded."""
-    assert cast.customer is not None and cast.other_customer is not None
-    assert cast.contact is not None and cast.other_contact is not None
+    assert cast.customer is not None
+    assert cast.other_customer is not None
+    assert cast.contact is not None
+    assert cast.other_contact is not None
     admin = cast.viewer("admin")
     hank = customer_services.add_contact(
         admin, customer=cast.customer, name="Hank Globex", email="hank@globex.test",
@@ -204,7 +206,10 @@ def test_a_decline_without_a_reason_refuses_the_whole_batch(
     with pytest.raises(ValidationFailed) as exc:
         services.decide_outreach_requests(
             cast.viewer("account_owner"),
-            decisions=[OutreachDecision(made[0], True), OutreachDecision(made[1], False, reason=" ")],
+            decisions=[
+                OutreachDecision(made[0], True),
+                OutreachDecision(made[1], False, reason=" "),
+            ],
         )
     assert exc.value.errors == {"decisions.1.reason": ["Say why, so the facilitator can respond."]}
     _untouched(made, before)
