@@ -17,6 +17,8 @@ from traction.customers import services as customers
 from traction.sessions import services
 from traction.sessions.models import OutreachRequest
 
+from .a11y import assert_accessible
+
 SIZES = {"phone": (390, 844), "desktop": (1366, 900)}
 
 
@@ -91,6 +93,7 @@ def test_the_owner_decides_an_ask_one_by_one_then_all(
     no_sideways_scroll(page, width)
     for name in ("Approve Gina Globex", "Decline… Hank Globex", "Approve all 3"):
         big_enough(page, name)
+    assert_accessible(page, f"Approvals with an ask of three at {width} px")
     page.screenshot(path=str(screenshots / f"approvals-{size}.png"), full_page=True)
 
     # Hank, one by one: declining needs a reason, said beside him.
@@ -98,6 +101,7 @@ def test_the_owner_decides_an_ask_one_by_one_then_all(
     page.get_by_role("button", name="Decline Hank Globex", exact=True).click()
     expect(page.get_by_text("Say why, so the facilitator can respond.")).to_be_visible()
     no_sideways_scroll(page, width)
+    assert_accessible(page, f"Approvals with a refused decline at {width} px")
     page.get_by_label("Why not Hank Globex?").fill("Hank leaves Globex next month.")
     page.get_by_role("button", name="Decline Hank Globex", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text(
