@@ -54,7 +54,7 @@ def test_each_page_marks_its_own_tab(live_server: Any, transactional_db: Any, pa
 
     # The request's page, then the decide page (a decline without a reason comes back to
     # be corrected): still Approvals, not Sessions.
-    page.get_by_role("link", name=re.compile("^Review")).first.click()
+    page.get_by_role("link", name=re.compile("^Details, or approve")).first.click()
     expect(current).to_have_count(1)
     expect(current).to_contain_text("Approvals")
     page.get_by_role("button", name="Decline").click()

@@ -134,10 +134,11 @@ def test_plan_approve_invite_and_brief(
     sign_in(page, base, "owen@acme.test")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name=re.compile("Approvals"))).to_contain_text("2")
-    expect(nav.get_by_role("link", name=re.compile("Notices"))).to_contain_text("2")
+    # One notice for the two contacts asked together (one email, too).
+    expect(nav.get_by_role("link", name=re.compile("Notices"))).to_contain_text("1")
     nav.get_by_role("link", name=re.compile("Approvals")).click()
     shot("04-approvals")
-    page.get_by_role("link", name="Review the request for Gina Globex").click()
+    page.get_by_role("link", name="Details, or approve with conditions for Gina Globex").click()
     expect(page.get_by_role("heading", level=1)).to_have_text(
         "Invite Gina Globex (Globex) to “Onboarding co-design, Berlin”?"
     )
@@ -151,7 +152,7 @@ def test_plan_approve_invite_and_brief(
         "You approved inviting Gina Globex with your conditions."
     )
 
-    page.get_by_role("link", name="Review the request for Gary Globex").click()
+    page.get_by_role("link", name="Details, or approve with conditions for Gary Globex").click()
     page.get_by_role("button", name="Decline").click()  # without a reason: refused
     expect(page.get_by_text("Say why, so the facilitator can respond.")).to_be_visible()
     shot("06-decline-needs-reason")

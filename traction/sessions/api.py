@@ -15,7 +15,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 
 from traction.core.api import ErrorOut, Pagination, responses, viewer
-from traction.core.errors import NotFound, ValidationFailed
+from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.customers import selectors as customer_selectors
 from traction.programs import selectors as program_selectors
 
@@ -27,6 +27,9 @@ from .schemas import (
     BriefingFilters,
     BriefingOut,
     CancelIn,
+    OutreachBatchDecisionIn,
+    OutreachBatchIn,
+    OutreachBatchOut,
     OutreachDecisionIn,
     OutreachFilters,
     OutreachRequestIn,
@@ -203,6 +206,70 @@ def request_outreach(
     return Status(
         201,
         services.request_outreach(v, session=session, contact=contact, message=payload.message),
+    )
+
+
+@router.post(
+    "/sessions/{session_id}/outreach-requests/batch",
+    response=responses({200: OutreachBatchOut}, body=True, object_path=True),
+    operation_id="request_outreach_batch",
+    summary="Ask for several contacts at once: one email per account owner",
+)
+def request_outreach_batch(
+    request: HttpRequest, session_id: int, payload: OutreachBatchIn
+) -> dict[str, Any]:
+    """Each contact is its own request, but the requests made share one `batch`: each
+    account owner gets ONE email and ONE notice listing all their contacts of it. A contact
+    that cannot be requested (no consent, no account owner, already requested, hidden from
+    you) is refused on its own, with why, and does not hold back the others."""
+    v = viewer(request)
+    session = selectors.session(v, session_id)
+    ids = list(dict.fromkeys(payload.contact_ids))
+    found = {c.pk: c for c in customer_selectors.contacts(v, archived=None).filter(pk__in=ids)}
+    made, refused = services.request_outreach_for_contacts(
+        v, session=session, contacts=[found[i] for i in ids if i in found], message=payload.message
+    )
+    reasons = [
+        {"contact_id": i, "detail": NotFound("Contact not found.").message}
+        if i not in found
+        else {"contact_id": i, "detail": _refusal_text(refused[i])}
+        for i in ids
+        if i not in found or i in refused
+    ]
+    return {"requested": made, "refused": reasons}
+
+
+def _refusal_text(exc: DomainError) -> str:
+    if isinstance(exc, ValidationFailed):
+        return " ".join(m for messages in exc.errors.values() for m in messages)
+    return exc.message
+
+
+@router.post(
+    "/outreach-requests/decisions",
+    response=responses({200: list[OutreachRequestOut], 404: ErrorOut}, body=True),
+    operation_id="decide_outreach_batch",
+    summary="Decide several outreach requests at once, all or nothing (their account owner)",
+)
+def decide_outreach_batch(
+    request: HttpRequest, payload: OutreachBatchDecisionIn
+) -> list[OutreachRequest]:
+    """E.g. approve every contact of one ask. Nothing is decided unless every decision can
+    be: a request decided meanwhile, or a decline without a reason, refuses the whole batch
+    (422, naming `decisions.<i>` or `decisions.<i>.reason`). A request you may see but not
+    decide answers 403, one you may not see 404. Each decision is audited on its request."""
+    v = viewer(request)
+    found = {
+        r.pk: r for r in selectors.requests_to_decide(v, [d.request_id for d in payload.decisions])
+    }
+    return services.decide_outreach_requests(
+        v,
+        decisions=[
+            services.OutreachDecision(
+                found[d.request_id], d.approve, conditions=d.conditions, reason=d.reason
+            )
+            for d in payload.decisions
+        ],
     )
 
 

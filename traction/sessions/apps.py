@@ -33,6 +33,7 @@ class SessionsConfig(AppConfig):
             order=60,
             current=[
                 "sessions:approvals",
+                "sessions:approvals_decide",
                 "sessions:outreach_detail",
                 "sessions:outreach_decide",
                 "sessions:outreach_waive",

@@ -8,6 +8,7 @@ A customer's email names that customer only: never another invitee.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from email.mime.text import MIMEText
 from email.utils import formataddr, parseaddr
@@ -132,36 +133,60 @@ def when_end(session: Session) -> str:
 
 def send_outreach_request(request: OutreachRequest, *, link: str) -> int:
     """Ask the contact's account owner to approve (or decline) inviting the contact."""
-    owner = request.account_owner
+    return send_outreach_requests([request], link=link)
+
+
+def send_outreach_requests(requests: Sequence[OutreachRequest], *, link: str) -> int:
+    """ONE email asking an account owner to decide their contacts of one ask (requests of one
+    session, filed together with one message): every contact listed, one link to decide
+    them all. The requests must share their session, batch and account owner."""
+    if not requests:
+        return 0
+    first = requests[0]
+    owner = first.account_owner
     if owner is None or not owner.email:
         return 0
-    session = request.session
-    contact = request.contact
+    if any(
+        (r.session_id, r.batch, r.account_owner_id)
+        != (first.session_id, first.batch, first.account_owner_id)
+        for r in requests
+    ):
+        raise ValueError("One email covers the requests of one ask to one account owner.")
+    session = first.session
+    asked = sorted(requests, key=lambda r: (r.contact.customer.name, r.contact.name))
     # The owner reads about their own customers only; other customers' people are a count.
-    everyone_else = OutreachRequest.objects.filter(session=session).exclude(pk=request.pk)
+    everyone_else = OutreachRequest.objects.filter(session=session).exclude(
+        pk__in=[r.pk for r in requests]
+    )
     others = (
         everyone_else.filter(contact__customer__account_owner_id=owner.pk)
         .select_related("contact__customer")
         .order_by("contact__customer__name", "contact__name")
     )
     elsewhere = everyone_else.exclude(contact__customer__account_owner_id=owner.pk).count()
-    requester = request.requested_by
+    requester = first.requested_by
+    customers = sorted({r.contact.customer.name for r in asked})
     context = {
         **_session_context(session),
-        "request": request,
+        "request": first,
+        "requests": asked,
         "owner": owner,
-        "contact": contact,
-        "customer": contact.customer,
+        "customers": customers,
         "requester_name": (requester.full_name or requester.email) if requester else "Someone",
         "others": list(others),
         "elsewhere": elsewhere,
         "link": absolute(link),
     }
-    message = EmailMessage(
-        subject=(
+    if len(asked) == 1:
+        contact = asked[0].contact
+        subject = (
             f"Approval needed: invite {contact.name} from {contact.customer.name} "
             f"to {session.title}"
-        ),
+        )
+    else:
+        subject = f"Approval needed: invite {len(asked)} contacts to {session.title}"
+    message = EmailMessage(
+        subject=subject,
         body=_render("outreach_request.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[formataddr((owner.full_name, owner.email))],

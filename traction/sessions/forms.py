@@ -233,6 +233,22 @@ class DecideForm(forms.Form):
     )
 
 
+class BatchDecideForm(forms.Form):
+    """Approvals: decide one or several requests at once (the ids the owner saw)."""
+
+    request = forms.TypedMultipleChoiceField(
+        coerce=int, choices=(), widget=forms.MultipleHiddenInput
+    )
+    decision = forms.ChoiceField(choices=[("approve", "Approve"), ("decline", "Decline")])
+    conditions = forms.CharField(required=False, label="Conditions (optional)")
+    reason = forms.CharField(required=False, label="Reason for declining")
+    batch = forms.UUIDField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, request_ids: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["request"].choices = [(i, str(i)) for i in request_ids]  # type: ignore[attr-defined]
+
+
 class WaiveForm(forms.Form):
     reason = forms.CharField(
         required=False,

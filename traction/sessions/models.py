@@ -224,6 +224,10 @@ class OutreachRequest(models.Model):
     )
     decided_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
+    # The requests asked together (one facilitator's ask for several contacts of a session,
+    # with one message): each account owner gets one email and one notice for their part of
+    # it, and may approve that part at once (Approvals).
+    batch = models.UUIDField(default=uuid.uuid4, editable=False, db_index=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -245,6 +245,13 @@ class OutreachRequestOut(Schema):
     created_at: dt.datetime
     age_seconds: int = Field(description="Since it was filed, until it was decided.")
     invited: bool = Field(description="Whether the contact has been invited.")
+    batch: str = Field(
+        description="The requests asked together share it: their owner gets one email for them."
+    )
+
+    @staticmethod
+    def resolve_batch(obj: OutreachRequest) -> str:
+        return str(obj.batch)
 
     @staticmethod
     def resolve_session_title(obj: OutreachRequest) -> str:
@@ -287,6 +294,33 @@ class OutreachDecisionIn(InputSchema):
         "", max_length=2000, description="With an approval: e.g. “do not discuss pricing”."
     )
     reason: Text = Field("", max_length=2000, description="Required to decline.")
+
+
+class OutreachBatchIn(InputSchema):
+    contact_ids: list[ObjectId] = Field(min_length=1, max_length=200)
+    message: Text = Field(
+        "", max_length=2000, description="Why these contacts, what they will be asked."
+    )
+
+
+class OutreachRefusalOut(Schema):
+    contact_id: int
+    detail: str = Field(description="Why this contact was not requested.")
+
+
+class OutreachBatchOut(Schema):
+    requested: list[OutreachRequestOut] = Field(
+        description="The requests made; they share one batch (one email per account owner)."
+    )
+    refused: list[OutreachRefusalOut]
+
+
+class OutreachBatchDecisionItemIn(OutreachDecisionIn):
+    request_id: ObjectId
+
+
+class OutreachBatchDecisionIn(InputSchema):
+    decisions: list[OutreachBatchDecisionItemIn] = Field(min_length=1, max_length=200)
 
 
 class WaiverIn(InputSchema):

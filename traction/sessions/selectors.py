@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any, cast
@@ -107,6 +109,50 @@ def outreach_request(
     )
     if action != "outreach.view":
         permissions.check(viewer, action, found)
+    return found
+
+
+def pending_batches(viewer: Viewer, *, batch: uuid.UUID | None = None) -> list[PendingBatch]:
+    """The requests waiting for the viewer's decision, grouped as they were asked (one
+    session, one requester, one message each), oldest ask first; ``batch``: that ask only."""
+    rows = outreach_requests(viewer, status=OutreachStatus.PENDING, mine=True)
+    if batch is not None:
+        rows = rows.filter(batch=batch)
+    groups: dict[uuid.UUID, PendingBatch] = {}
+    for row in rows.order_by("created_at", "pk"):
+        group = groups.get(row.batch)
+        if group is None:
+            group = groups[row.batch] = PendingBatch(row.batch, row, [])
+        group.requests.append(row)
+    for group in groups.values():
+        group.requests.sort(key=lambda r: (r.contact.customer.name, r.contact.name, r.pk))
+    return list(groups.values())
+
+
+@dataclass
+class PendingBatch:
+    """Requests asked together that wait for one owner: ``first`` carries the session, the
+    requester, the message and when it was asked."""
+
+    batch: uuid.UUID
+    first: OutreachRequest
+    requests: list[OutreachRequest]
+
+
+def requests_to_decide(viewer: Viewer, request_ids: Iterable[int]) -> list[OutreachRequest]:
+    """The requests named, as ``outreach_request(..., action="outreach.decide")`` fetches one,
+    all or nothing: NotFound when one is missing or hidden, PermissionDenied when the viewer
+    sees one but may not decide it."""
+    wanted = set(request_ids)
+    found = list(
+        permissions.scope(
+            viewer, "outreach.view", OutreachRequest.objects.filter(pk__in=wanted)
+        ).select_related("session", "contact", "contact__customer")
+    )
+    if not wanted or len(found) != len(wanted):
+        raise NotFound("Outreach request not found.")
+    for request in found:
+        permissions.check(viewer, "outreach.decide", request)
     return found
 
 

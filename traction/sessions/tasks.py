@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any, cast
 
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, QuerySet
 from django.utils import timezone
 from django_tasks import default_task_backend, task
 
@@ -30,6 +30,7 @@ from .models import (
     DeliveryStatus,
     Invitation,
     OutreachRequest,
+    OutreachStatus,
     Participant,
     RsvpAnswer,
     RsvpAnswerEmail,
@@ -164,25 +165,41 @@ def deliver_outreach_request(request_id: int, link: str) -> int:
 
 
 @task()
+def deliver_outreach_requests(owner_id: int, request_ids: list[int], link: str) -> int:
+    """Ask account owner ``owner_id``, in ONE email, to decide their contacts of one ask;
+    ``link`` opens them on Approvals. Requests decided, or moved to another owner (who is
+    asked on their own), meanwhile are left out; nothing is sent when none waits any more."""
+    found = list(
+        _outreach_rows().filter(
+            pk__in=request_ids, account_owner_id=owner_id, status=OutreachStatus.PENDING
+        )
+    )
+    if not found:
+        logger.info("Outreach requests %s no longer wait; no email sent.", request_ids)
+        return 0
+    return emails.send_outreach_requests(found, link=link)
+
+
+@task()
 def deliver_outreach_decision(request_id: int, link: str) -> int:
     """Tell the requester the account owner's decision; ``link`` opens the request."""
     request = _outreach(request_id)
     return emails.send_outreach_decision(request, link=link) if request else 0
 
 
-def _outreach(request_id: int) -> OutreachRequest | None:
-    request = (
-        OutreachRequest.objects.select_related(
-            "contact__customer",
-            "session__program",
-            "session__workspace",
-            "account_owner",
-            "requested_by",
-            "decided_by",
-        )
-        .filter(pk=request_id)
-        .first()
+def _outreach_rows() -> QuerySet[OutreachRequest]:
+    return OutreachRequest.objects.select_related(
+        "contact__customer",
+        "session__program",
+        "session__workspace",
+        "account_owner",
+        "requested_by",
+        "decided_by",
     )
+
+
+def _outreach(request_id: int) -> OutreachRequest | None:
+    request = _outreach_rows().filter(pk=request_id).first()
     if request is None:
         logger.warning("Outreach request %s is gone; no email sent.", request_id)
     return request

@@ -5,9 +5,10 @@ decisions only by the contact's account owner, waivers only by admins with a rea
 audited. Emails leave only after the transaction commits.
 
 The package: ``sessions`` (plan, change, cancel, agenda, practice link), ``gatekeeping``
-(outreach requests, decisions, waivers), ``invitations`` (`OutreachRequired`, invitations,
-RSVP), ``rsvps`` (what facilitators hear of RSVPs, unanswered invitations, asking again after
-a new time), ``participants`` (participants, briefings, practice attendance), ``questions`` (top
+(outreach requests, who may be requested (``why_not_requestable``), decisions one by one or
+together, waivers), ``invitations`` (`OutreachRequired`, invitations, RSVP), ``rsvps`` (what
+facilitators hear of RSVPs, unanswered invitations, asking again after a new time),
+``participants`` (participants, briefings, practice attendance), ``questions`` (top
 questions); ``common`` holds the private helpers they share. Callers use
 ``services.<name>`` as before: every use-case is re-exported here.
 """
@@ -15,10 +16,14 @@ questions); ``common`` holds the private helpers they share. Callers use
 from __future__ import annotations
 
 from .gatekeeping import (
+    OutreachDecision,
     decide_outreach,
+    decide_outreach_requests,
     request_outreach,
     request_outreach_for_contacts,
+    requested_statuses,
     waive_outreach,
+    why_not_requestable,
 )
 from .history import remove_participant, withdraw_approval
 from .invitations import (
@@ -48,12 +53,14 @@ from .sessions import (
 __all__ = [
     "CALENDAR_FIELDS",
     "SESSION_FIELDS",
+    "OutreachDecision",
     "OutreachRequired",
     "acknowledge_briefing",
     "add_participant",
     "cancel_session",
     "choose_rsvp_emails",
     "decide_outreach",
+    "decide_outreach_requests",
     "flag_unanswered",
     "link_practice",
     "pick_questions",
@@ -62,6 +69,7 @@ __all__ = [
     "remove_participant",
     "request_outreach",
     "request_outreach_for_contacts",
+    "requested_statuses",
     "resend_invitation",
     "respond_rsvp",
     "send_invitation",
@@ -71,5 +79,6 @@ __all__ = [
     "update_session",
     "upvote_question",
     "waive_outreach",
+    "why_not_requestable",
     "withdraw_approval",
 ]

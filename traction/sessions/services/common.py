@@ -37,6 +37,11 @@ def decide_action(request_id: int) -> str:
     return f"outreach.decide:{request_id}"
 
 
+def batch_action(batch: object, owner_id: int) -> str:
+    """The notice asking ``owner_id`` to decide their part of the requests asked together."""
+    return f"outreach.decide-batch:{batch}:{owner_id}"
+
+
 def briefing_action(participant_id: int) -> str:
     return f"briefing.read:{participant_id}"
 

@@ -45,6 +45,7 @@ from .common import (
     resolve_notices,
     workspace_slug_of,
 )
+from .gatekeeping import settle_batch_notice
 
 
 def move_pending_outreach(
@@ -69,6 +70,7 @@ def move_pending_outreach(
         request.account_owner_id = new_owner_id
         request.save(update_fields=["account_owner"])
         resolve_notices(decide_action(request.pk))  # no longer the previous owner's to decide
+        settle_batch_notice(request.batch, before)
         audit.record(
             actor,
             action="outreach.reassigned",

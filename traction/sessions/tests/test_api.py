@@ -440,6 +440,7 @@ def test_request_outreach(cast: Cast, api_client_for: ApiClientFor) -> None:
         "created_at": body["created_at"],
         "age_seconds": 0,
         "invited": False,
+        "batch": str(OutreachRequest.objects.get(pk=body["id"]).batch),
     }
 
 

@@ -239,7 +239,10 @@ def test_outreach_for_several_contacts_refuses_each_on_its_own(cast: Cast) -> No
     refusal = refused[cast.other_contact.pk]
     assert isinstance(refusal, ValidationFailed)
     assert refusal.errors == {
-        "contact_id": ["Ian Initech has not agreed to be contacted; record their consent first."]
+        "contact_id": [
+            "Ian Initech has not agreed to be contacted; record their consent first. "
+            "Initech has no account owner to approve outreach; assign one first."
+        ]
     }
     assert list(OutreachRequest.objects.values_list("contact_id", flat=True)) == [cast.contact.pk]
 

@@ -334,8 +334,9 @@ def test_the_outreach_form_disables_contacts_without_consent_or_owner(cast, clie
         f'aria-describedby="why-{ian}">'
     ) in page
     assert (
-        f'<span class="muted small" id="why-{ian}">Has not agreed to be contacted; '
-        "Initech has no account owner to approve</span>"
+        f'<span class="muted small" id="why-{ian}">Ian Initech has not agreed to be contacted; '
+        "record their consent first. Initech has no account owner to approve outreach; assign "
+        "one first.</span>"
     ) in page
     assert "Rita Rival" not in page
 
@@ -356,7 +357,9 @@ def test_outreach_approval_invitation_end_to_end(cast, client_for, session, mail
     assert Notice.objects.filter(user=cast.users["account_owner"], read_at=None).count() == 1
     page = html(owen.get(url("approvals")))
     assert '<span class="count" aria-label="1 waiting">1</span>' in page
-    assert f'href="{url("outreach_detail", request.pk)}">Review' in page
+    assert (
+        f'href="{url("outreach_detail", request.pk)}">Details, or approve with conditions' in page
+    )
     page = html(owen.get(url("outreach_detail", request.pk)))
     assert "<h1>Invite Gina Globex (Globex) to “Onboarding co-design”?</h1>" in page
     assert "She runs finance onboarding." in page

@@ -4,12 +4,13 @@ the approvals page)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import uuid
+from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts.models import User
@@ -20,7 +21,13 @@ from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_v
 from traction.customers import selectors as customer_selectors
 from traction.customers.models import Contact
 from traction.sessions import selectors, services
-from traction.sessions.forms import DecideForm, OutreachForm, WaiveForm, WithdrawForm
+from traction.sessions.forms import (
+    BatchDecideForm,
+    DecideForm,
+    OutreachForm,
+    WaiveForm,
+    WithdrawForm,
+)
 from traction.sessions.models import OutreachRequest, OutreachStatus
 
 from .common import (
@@ -42,21 +49,13 @@ def outreach_new(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
     if session.is_practice:
         messages.error(request, PRACTICE_HAS_NO_CUSTOMERS)
         return to_detail(request, session.pk)
-    requested = dict(session.outreach_requests.values_list("contact_id", "status"))
+    requested = services.requested_statuses(session)
     rows: list[ContactRow] = []
     for contact in customer_selectors.contacts(viewer).select_related("customer__account_owner"):
-        owner = contact.customer.account_owner
-        reasons = []
-        if contact.pk in requested:
-            reasons.append(
-                f"Already requested ({OutreachStatus(requested[contact.pk]).label.lower()})"
-            )
-        else:
-            if not contact.consent_to_contact:
-                reasons.append("Has not agreed to be contacted")
-            if owner is None:
-                reasons.append(f"{contact.customer.name} has no account owner to approve")
-        rows.append(ContactRow(contact, owner, "; ".join(reasons)))
+        refusal = services.why_not_requestable(
+            session, contact, requested=requested.get(contact.pk)
+        )
+        rows.append(ContactRow(contact, contact.customer.account_owner, refusal))
     form = OutreachForm(
         request.POST if request.method == "POST" else None,
         contact_ids=[r.contact.pk for r in rows if not r.blocked],
@@ -228,24 +227,42 @@ def outreach_withdraw(request: WorkspaceRequest, viewer: Viewer, request_id: int
     return _outreach_page(request, viewer, outreach, withdraw_form=form)
 
 
-@workspace_view
-@require_GET
-def approvals(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
-    mine = list(selectors.outreach_requests(viewer, mine=True).order_by("created_at"))
+def _batch_of(raw: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(raw) if raw else None
+    except ValueError:
+        return None
+
+
+def _approvals_page(
+    request: WorkspaceRequest,
+    viewer: Viewer,
+    *,
+    batch: uuid.UUID | None,
+    failed: BatchFailure | None = None,
+) -> HttpResponse:
+    mine = selectors.outreach_requests(viewer, mine=True).exclude(status=OutreachStatus.PENDING)
     waivable: list[OutreachRequest] = []
-    if permissions.allows(viewer, "outreach.waive"):
+    if batch is not None:
+        mine = mine.filter(batch=batch)
+    elif permissions.allows(viewer, "outreach.waive"):
         waivable = list(
             selectors.outreach_requests(viewer, status=OutreachStatus.PENDING)
             .exclude(account_owner_id=viewer.user_id)
             .order_by("created_at")
         )
+    failed = failed or BatchFailure()
+    groups = [_ask_group(g, failed) for g in selectors.pending_batches(viewer, batch=batch)]
+    shown = any(g.errors or any(r.error or r.reason_error for r in g.rows) for g in groups)
     return render(
         request,
         "sessions/approvals.html",
         {
-            "pending": [r for r in mine if r.status == OutreachStatus.PENDING],
+            "groups": groups,
+            "page_errors": [] if shown else failed.top,
+            "batch": batch,
             "decided": sorted(
-                (r for r in mine if r.status != OutreachStatus.PENDING),
+                mine,
                 key=lambda r: r.decided_at or r.created_at,
                 reverse=True,
             ),
@@ -254,8 +271,134 @@ def approvals(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     )
 
 
+@dataclass
+class AskRow:
+    """One contact of an ask on Approvals, with what a refused decision sends back."""
+
+    request: OutreachRequest
+    error: str = ""  # about the request as a whole (e.g. decided meanwhile)
+    reason_error: str = ""
+    reason: str = ""  # the reason as typed, when declining it was refused
+    decline_open: bool = False
+
+
+@dataclass
+class AskGroup:
+    """The requests asked together that wait for the viewer (``selectors.PendingBatch``)."""
+
+    batch: uuid.UUID
+    first: OutreachRequest
+    rows: list[AskRow]
+    errors: list[str]
+    conditions: str  # "Approve all"'s conditions as typed, when it was refused
+
+
+def _ask_group(found: selectors.PendingBatch, failed: BatchFailure) -> AskGroup:
+    rows = []
+    for r in found.requests:
+        refusal = failed.by_request.get(r.pk, {})
+        single = failed.single == r.pk
+        rows.append(
+            AskRow(
+                r,
+                error=refusal.get("", ""),
+                reason_error=refusal.get("reason", ""),
+                reason=failed.reason if single else "",
+                decline_open=single and failed.decision == "decline",
+            )
+        )
+    ids = {r.pk for r in found.requests}
+    together = len(failed.request_ids) > 1 and ids & set(failed.request_ids)
+    return AskGroup(
+        found.batch,
+        found.first,
+        rows,
+        errors=list(failed.top) if (ids & set(failed.request_ids)) else [],
+        conditions=failed.conditions if together else "",
+    )
+
+
+@dataclass
+class BatchFailure:
+    """What a refused decision on Approvals sends back to the page: the form as typed, and
+    each refusal by request (``""``: the request as a whole, ``"reason"``: the reason)."""
+
+    request_ids: list[int] = field(default_factory=list)
+    decision: str = ""
+    conditions: str = ""
+    reason: str = ""
+    top: list[str] = field(default_factory=list)
+    by_request: dict[int, dict[str, str]] = field(default_factory=dict)
+
+    @property
+    def single(self) -> int | None:
+        return self.request_ids[0] if len(self.request_ids) == 1 else None
+
+
+@workspace_view
+@require_GET
+def approvals(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    return _approvals_page(request, viewer, batch=_batch_of(request.GET.get("batch", "")))
+
+
+@workspace_view
+@require_POST
+def approvals_decide(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    """Decide several requests (an ask's "Approve all") or one, from Approvals."""
+    ids = [n for v in request.POST.getlist("request") if (n := whole(v)) is not None]
+    found = {r.pk: r for r in selectors.requests_to_decide(viewer, ids)}
+    form = BatchDecideForm(request.POST, request_ids=list(found))
+    batch = _batch_of(request.POST.get("batch", ""))
+    failed = BatchFailure(
+        request_ids=list(dict.fromkeys(ids)),
+        decision=request.POST.get("decision", ""),
+        conditions=request.POST.get("conditions", ""),
+        reason=request.POST.get("reason", ""),
+    )
+    if not form.is_valid():
+        failed.top = [f"{e}" for errors in form.errors.values() for e in errors]
+        return _approvals_page(request, viewer, batch=batch, failed=failed)
+    approve = form.cleaned_data["decision"] == "approve"
+    chosen = [found[pk] for pk in dict.fromkeys(form.cleaned_data["request"])]
+    try:
+        services.decide_outreach_requests(
+            viewer,
+            decisions=[
+                services.OutreachDecision(
+                    r, approve, form.cleaned_data["conditions"], form.cleaned_data["reason"]
+                )
+                for r in chosen
+            ],
+        )
+    except ValidationFailed as exc:
+        for key, messages_ in exc.errors.items():
+            parts = key.split(".")
+            if len(parts) >= 2 and parts[0] == "decisions" and parts[1].isdigit():
+                pk = chosen[int(parts[1])].pk
+                failed.by_request.setdefault(pk, {})[".".join(parts[2:])] = " ".join(messages_)
+            else:
+                failed.top.extend(messages_)
+        if len(chosen) > 1:
+            failed.top.insert(0, "Nothing was decided; see the reasons below.")
+        return _approvals_page(request, viewer, batch=batch, failed=failed)
+    names = _names([r.contact.name for r in chosen])
+    if approve:
+        extra = " with your conditions" if form.cleaned_data["conditions"].strip() else ""
+        text = f"You approved inviting {names}{extra}. The facilitator was told."
+    else:
+        text = f"You declined inviting {names}. The facilitator was told why."
+    messages.success(request, text)
+    target = reverse("sessions:approvals", args=[request.workspace.slug])
+    return redirect(f"{target}?batch={batch}" if batch else target)
+
+
+def _names(names: list[str]) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
 urlpatterns: list[URLPattern] = [
     path("approvals/", approvals, name="approvals"),
+    path("approvals/decide/", approvals_decide, name="approvals_decide"),
     path(S + "outreach/new/", outreach_new, name="outreach_new"),
     path(R, outreach_detail, name="outreach_detail"),
     path(R + "decide/", outreach_decide, name="outreach_decide"),
