@@ -454,11 +454,12 @@ def _ranked(src: _Source, *, kind: str | None, limit: int | None, offset: int) -
     A card's voters are its vote rows: one per card and voter (``Vote``'s constraint; a
     frozen card's votes are a copy of them)."""
     cards = src.cards if kind is None else src.cards.filter(kind=kind)
+    # Named apart from a frozen card's own ``dots`` and ``voters`` (every voter's, unscoped).
     ranked = cards.annotate(
-        dots=_per_card(src, Sum("dots")), voters=_per_card(src, Count("pk"))
-    ).order_by("-dots", "-voters", *src.then)
+        counted_dots=_per_card(src, Sum("dots")), counted_voters=_per_card(src, Count("pk"))
+    ).order_by("-counted_dots", "-counted_voters", *src.then)
     fields = ["pk", "insight_id" if src.frozen else "pk", "kind"]
-    fields += ["position" if src.frozen else "pk", "dots", "voters"]
+    fields += ["position" if src.frozen else "pk", "counted_dots", "counted_voters"]
     page = ranked.values_list(*dict.fromkeys(fields))
     if limit is not None:
         page = page[offset : offset + limit]
