@@ -504,7 +504,7 @@ def _results(
     # One count per kind, over the session's cards (no grouping, which would let the
     # database walk the workspace's cards of each kind instead).
     counts = src.cards.aggregate(
-        **{kind: Count("pk", filter=Q(kind=kind)) for kind in VOTABLE_KINDS}
+        **{kind.value: Count("pk", filter=Q(kind=kind)) for kind in VOTABLE_KINDS}
     )
     # The votes counted: on a card the viewer may see, by a voter they may identify.
     counted = src.votes.filter(Exists(src.cards.filter(pk=OuterRef(src.card))))
@@ -565,7 +565,7 @@ def _results(
                 kind=str(kind),
                 label=KIND_PLURALS[kind],
                 cards=ranked(by_kind[kind]),
-                count=counts.get(kind, 0),
+                count=counts[kind.value],
             )
             for kind in VOTABLE_KINDS
         ],
