@@ -15,11 +15,9 @@ from typing import Any
 from django.db.models import (
     Count,
     Exists,
-    IntegerField,
     OuterRef,
     Q,
     QuerySet,
-    Subquery,
     Sum,
 )
 from django.db.models.functions import Coalesce
@@ -363,14 +361,14 @@ class _Source:
     """Where a ranking is read from, scoped to its reader: the live cards and their votes,
     or the ranking frozen when the round closed (``FrozenCard`` and its ``FrozenVote``).
 
-    ``cards``: the cards the reader may see. ``voters``: the votes of the voters whose
-    organisations the reader may identify, on any card (a card's own are read through
-    ``card``, the field naming a vote's card); ``votes``: those of the session (or the
-    closing), to filter to ``cards``. ``customer`` … ``segment`` name the voter's fields on
-    a vote; ``then`` is the capture order, the ranking's last tie-break."""
+    ``cards``: the cards the reader may see. ``counted``: which of a card's ``votes`` count,
+    as seen from the card (those of the voters whose organisations the reader may
+    identify). ``votes``: the same votes of the session (or of the closing), to filter to
+    ``cards``; ``card`` names a vote's card, ``customer`` … ``segment`` the voter's fields
+    on a vote. ``then`` is the capture order, the ranking's last tie-break."""
 
     cards: QuerySet[Any]
-    voters: QuerySet[Any]
+    counted: Q
     votes: QuerySet[Any]
     card: str
     customer: str
@@ -388,13 +386,17 @@ def _source(session: Session, found: VotingRound | None, viewer: Viewer | None) 
         if viewer is not None:  # the cards the reader may see now, as for live ones
             seen = rules.visible_insights(viewer, Insight.objects.filter(session=session))
             cards = cards.filter(insight__in=seen.values("pk"))
-        voters: QuerySet[Any] = FrozenVote.objects.all()
+        votes: QuerySet[Any] = FrozenVote.objects.filter(
+            card__round=found, card__closing=found.closings
+        )
+        counted = Q()
         if customers is not None:
-            voters = voters.filter(customer__in=customers.values("pk"))
+            votes = votes.filter(customer__in=customers.values("pk"))
+            counted = Q(votes__customer__in=customers.values("pk"))
         return _Source(
             cards=cards,
-            voters=voters,
-            votes=voters.filter(card__round=found, card__closing=found.closings),
+            counted=counted,
+            votes=votes,
             card="card",
             customer="customer_id",
             organisation="organisation",
@@ -405,31 +407,21 @@ def _source(session: Session, found: VotingRound | None, viewer: Viewer | None) 
     cards = Insight.objects.votable().filter(session=session)
     if viewer is not None:
         cards = rules.visible_insights(viewer, cards)
-    voters = Vote.objects.all()
+    votes = Vote.objects.filter(session=session)
+    counted = Q()
     if customers is not None:
-        voters = voters.filter(contact__customer__in=customers.values("pk"))
+        votes = votes.filter(contact__customer__in=customers.values("pk"))
+        counted = Q(votes__contact__customer__in=customers.values("pk"))
     return _Source(
         cards=cards,
-        voters=voters,
-        votes=voters.filter(session=session),
+        counted=counted,
+        votes=votes,
         card="insight",
         customer="contact__customer_id",
         organisation="contact__customer__name",
         segment="contact__customer__segment",
         then=("created_at", "pk"),
         frozen=False,
-    )
-
-
-def _per_card(src: _Source, figure: Sum | Count) -> Coalesce:
-    """``figure`` over a card's votes (of the voters counted), 0 without any: a correlated
-    subquery reading the card's votes through its index, so the cards' query neither joins
-    nor groups, and sorts on the figure computed once per card."""
-    votes = src.voters.filter(**{src.card: OuterRef("pk")}).order_by().values(src.card)
-    return Coalesce(
-        Subquery(votes.annotate(figure=figure).values("figure")[:1]),
-        0,
-        output_field=IntegerField(),
     )
 
 
@@ -448,26 +440,38 @@ class _Row:
 
 def _ranked(src: _Source, *, kind: str | None, limit: int | None, offset: int) -> list[_Row]:
     """The cards ranked ``offset + 1`` to ``offset + limit`` (all of them with no ``limit``)
-    overall, or among those of ``kind``: each card's dots and voters summed in the database,
-    which orders the cards and returns only those.
+    overall, or among those of ``kind``: the database sums each card's counted votes
+    (grouping the cards joined to their votes, the narrow columns only), orders the cards
+    and returns only those.
 
     A card's voters are its vote rows: one per card and voter (``Vote``'s constraint; a
     frozen card's votes are a copy of them)."""
     cards = src.cards if kind is None else src.cards.filter(kind=kind)
+    columns = ["pk", "kind", *src.then] + (["insight_id"] if src.frozen else [])
     # Named apart from a frozen card's own ``dots`` and ``voters`` (every voter's, unscoped).
-    ranked = cards.annotate(
-        counted_dots=_per_card(src, Sum("dots")), counted_voters=_per_card(src, Count("pk"))
-    ).order_by("-counted_dots", "-counted_voters", *src.then)
-    fields = ["pk", "insight_id" if src.frozen else "pk", "kind"]
-    fields += ["position" if src.frozen else "pk", "counted_dots", "counted_voters"]
-    page = ranked.values_list(*dict.fromkeys(fields))
+    ranked = (
+        cards.order_by()
+        .values(*columns)
+        .annotate(
+            counted_dots=Coalesce(Sum("votes__dots", filter=src.counted), 0),
+            counted_voters=Count("votes", filter=src.counted),
+        )
+        .order_by("-counted_dots", "-counted_voters", *src.then)
+    )
     if limit is not None:
-        page = page[offset : offset + limit]
-    if src.frozen:
-        rows = [(pk, insight_id, k, p, d, v) for pk, insight_id, k, p, d, v in page]
-    else:
-        rows = [(pk, pk, k, 0, d, v) for pk, k, d, v in page]
-    return [_Row(*row, rank=n) for n, row in enumerate(rows, start=offset + 1)]
+        ranked = ranked[offset : offset + limit]
+    return [
+        _Row(
+            pk=row["pk"],
+            insight_id=row["insight_id"] if src.frozen else row["pk"],
+            kind=row["kind"],
+            position=row["position"] if src.frozen else 0,
+            dots=row["counted_dots"],
+            voters=row["counted_voters"],
+            rank=n,
+        )
+        for n, row in enumerate(ranked, start=offset + 1)
+    ]
 
 
 def _results(
