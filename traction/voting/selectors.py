@@ -385,7 +385,9 @@ def _source(session: Session, found: VotingRound | None, viewer: Viewer | None) 
         cards: QuerySet[Any] = FrozenCard.objects.filter(round=found, closing=found.closings)
         if viewer is not None:  # the cards the reader may see now, as for live ones
             seen = rules.visible_insights(viewer, Insight.objects.filter(session=session))
-            cards = cards.filter(insight__in=seen.values("pk"))
+            # Each frozen card asks for its own insight (a semi-join by primary key) rather
+            # than the database listing every card of the session the reader may see.
+            cards = cards.filter(Exists(seen.filter(pk=OuterRef("insight_id"))))
         votes: QuerySet[Any] = FrozenVote.objects.filter(
             card__round=found, card__closing=found.closings
         )
