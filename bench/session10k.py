@@ -413,6 +413,31 @@ def _explain(world: World) -> None:
         print(f"  plan of the {label} ({connection.vendor}):")
         for line in qs.explain().splitlines():
             print(f"    {line}")
+    _explain_ranking(world)
+
+
+def _explain_ranking(world: World) -> None:
+    """The plan of the ranking's first page (the overall list): the query the ranking page
+    and its API run first after the round, as the admin."""
+    from django.db import connection
+
+    from traction.voting import selectors as ranking
+
+    executed: list[tuple[str, Any]] = []
+
+    def keep(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        executed.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(keep):
+        ranking.results(world.big, world.viewer, limit=50)
+    sql, params = next(q for q in executed if "SUM(" in q[0] and "ORDER BY" in q[0])
+    explain = "EXPLAIN QUERY PLAN " if connection.vendor == "sqlite" else "EXPLAIN "
+    print(f"  plan of the big session's ranking, first page ({connection.vendor}):")
+    with connection.cursor() as cursor:
+        cursor.execute(explain + sql, params)
+        for row in cursor.fetchall():
+            print(f"    {' '.join(str(c) for c in row)}")
 
 
 def run(args: argparse.Namespace, var_dir: Path) -> list[Row]:

@@ -15,6 +15,8 @@ same one sessions read for invitations and outreach.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db.models import Q, QuerySet
 
 from traction.core import permissions
@@ -23,6 +25,9 @@ from traction.customers import rules as customer_rules
 from traction.sessions.rules import taking_part
 
 from .models import Insight, written
+
+if TYPE_CHECKING:
+    from traction.customers.models import Customer
 
 
 def _insight_of_mine(viewer: Viewer) -> Q:  # on an Insight
@@ -60,10 +65,16 @@ def visible_insights(viewer: Viewer, queryset: QuerySet[Insight]) -> QuerySet[In
     return permissions.scope(viewer, "insight.view", queryset).filter(written())
 
 
-def visible_customer_ids(viewer: Viewer) -> set[int] | None:
+def visible_customers(viewer: Viewer) -> QuerySet[Customer] | None:
     """The organisations whose names, people and votes the viewer may see in breakdowns and
-    counts (None: all of them), from the one rule ``customer.identify``."""
-    customers = customer_rules.identified_customers(viewer)
+    counts, as a query to filter with in the database (None: all of them), from the one
+    rule ``customer.identify``."""
+    return customer_rules.identified_customers(viewer)
+
+
+def visible_customer_ids(viewer: Viewer) -> set[int] | None:
+    """The ids of ``visible_customers`` (None: all of them)."""
+    customers = visible_customers(viewer)
     return None if customers is None else set(customers.values_list("pk", flat=True))
 
 

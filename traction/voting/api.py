@@ -16,18 +16,13 @@ from traction.voting import selectors as ranking
 from traction.voting import services as voting
 from traction.voting.schemas import (
     BallotOut,
-    ContributorOut,
-    KindRankingOut,
     LinkSentOut,
     LinkSkippedOut,
-    OrganisationDotsOut,
     PaperTallyIn,
-    RankedCardOut,
     RemovedDotsOut,
     RemoveDotsIn,
     ResultsPage,
     RoomDotIn,
-    SegmentDotsOut,
     VotingBudgetChangeIn,
     VotingBudgetIn,
     VotingLinksIn,
@@ -77,38 +72,41 @@ def _voting(session: Session) -> VotingOut:
     )
 
 
-def _card(card: ranking.RankedCard, found: ranking.Results) -> RankedCardOut:
-    return RankedCardOut(
-        rank=card.rank,
-        insight_id=card.insight_id,
-        kind=card.kind,
-        text=card.text,
-        step_id=card.step_id,
-        step_title=card.step_title,
-        speaker_name=card.speaker_name,
-        organisation=card.organisation,
-        contributors=[
-            ContributorOut(
-                insight_id=c.insight_id,
-                speaker_name=c.speaker_name,
-                customer_id=c.customer_id,
-                organisation=c.organisation,
-                text=c.text,
-            )
+def _card(card: ranking.RankedCard, found: ranking.Results) -> dict[str, Any]:
+    """A ranked card as plain data: the operation's answer is validated once, against
+    ``VotingResultsOut``, on its way out (schema objects built here would each be
+    validated twice: a page holds hundreds of them, with their breakdowns)."""
+    return {
+        "rank": card.rank,
+        "insight_id": card.insight_id,
+        "kind": card.kind,
+        "text": card.text,
+        "step_id": card.step_id,
+        "step_title": card.step_title,
+        "speaker_name": card.speaker_name,
+        "organisation": card.organisation,
+        "contributors": [
+            {
+                "insight_id": c.insight_id,
+                "speaker_name": c.speaker_name,
+                "customer_id": c.customer_id,
+                "organisation": c.organisation,
+                "text": c.text,
+            }
             for c in card.contributors
         ],
-        hidden_contributors=card.hidden_contributors,
-        dots=card.dots,
-        voters=card.voters,
-        by_segment=[
-            SegmentDotsOut(segment=value, label=label, dots=n)
+        "hidden_contributors": card.hidden_contributors,
+        "dots": card.dots,
+        "voters": card.voters,
+        "by_segment": [
+            {"segment": value, "label": label, "dots": n}
             for (value, label), n in zip(found.segments, card.segment_cells, strict=True)
         ],
-        by_organisation=[
-            OrganisationDotsOut(customer_id=cid, name=name, dots=n)
+        "by_organisation": [
+            {"customer_id": cid, "name": name, "dots": n}
             for (cid, name), n in zip(found.organisations, card.organisation_cells, strict=True)
         ],
-    )
+    }
 
 
 # --- operations ---------------------------------------------------------------------------------
@@ -261,7 +259,7 @@ def record_paper_tally(request: HttpRequest, session_id: int, payload: PaperTall
 )
 def get_voting_results(
     request: HttpRequest, session_id: int, params: Query[ResultsPage]
-) -> VotingResultsOut:
+) -> dict[str, Any]:
     """Ranked by dots, then by the number of customers who voted for the card, then in capture
     order. Internal participants' remarks are never ranked. ``page`` and ``page_size`` choose
     the cards of each list (overall and per kind); every figure counts all of them, and
@@ -273,26 +271,26 @@ def get_voting_results(
         limit=params.page_size,
         offset=(params.page - 1) * params.page_size,
     )
-    return VotingResultsOut(
-        session_id=found.session.pk,
-        state=_state(found.round),
-        budget=found.budget,
-        participants=found.participants,
-        voted=found.voted,
-        dots_cast=found.dots_cast,
-        frozen=found.frozen,
-        overall=[_card(c, found) for c in found.overall],
-        overall_count=found.overall_count,
-        kinds=[
-            KindRankingOut(
-                kind=k.kind,
-                label=k.label,
-                cards=[_card(c, found) for c in k.cards],
-                count=k.count,
-            )
+    return {  # validated once, as ``VotingResultsOut`` (see ``_card``)
+        "session_id": found.session.pk,
+        "state": _state(found.round),
+        "budget": found.budget,
+        "participants": found.participants,
+        "voted": found.voted,
+        "dots_cast": found.dots_cast,
+        "frozen": found.frozen,
+        "overall": [_card(c, found) for c in found.overall],
+        "overall_count": found.overall_count,
+        "kinds": [
+            {
+                "kind": k.kind,
+                "label": k.label,
+                "cards": [_card(c, found) for c in k.cards],
+                "count": k.count,
+            }
             for k in found.kinds
         ],
-    )
+    }
 
 
 @router.get(

@@ -12,7 +12,15 @@ from collections import defaultdict
 from dataclasses import asdict, dataclass, field, replace
 from typing import Any
 
-from django.db.models import Sum
+from django.db.models import (
+    Count,
+    Exists,
+    OuterRef,
+    Q,
+    QuerySet,
+    Sum,
+)
+from django.db.models.functions import Coalesce
 
 from traction.core import permissions
 from traction.core.permissions import Viewer
@@ -192,11 +200,6 @@ class _Tally:
     frozen_pk: int = 0  # the FrozenCard the card's details are read from (0: live)
 
 
-def _order(cards: list[RankedCard]) -> list[RankedCard]:
-    """The ranking's order: dots, then voters, then capture order."""
-    return sorted(cards, key=lambda c: (-c.dots, -c.voters, c.position))
-
-
 def _contributor(insight: Insight) -> Contributor:
     return Contributor(
         insight_id=insight.pk,
@@ -330,22 +333,18 @@ def results(
     by the voters' segment and organisation. A closed round is read from the snapshot taken
     when it closed, never recomputed. Everything is computed over what the viewer may see:
     the cards and their contributors (``rules.visible_insights``), and the voters, whose
-    organisations the viewer may identify (``rules.visible_customer_ids``): a card's dots,
+    organisations the viewer may identify (``rules.visible_customers``): a card's dots,
     its voters, its segment and organisation columns, the participants, who voted and the
     dots cast count only those voters. An account owner reads their own customers' votes on
     their own customers' cards, nothing of anyone else's.
 
     ``limit`` and ``offset`` choose the cards shown of each list (overall and per kind, the
-    same slice of each): every figure is computed over all the cards, exactly, but only the
-    shown cards' words are read, in a fixed number of queries whatever the session's size;
-    ``Results.overall_count`` and each ``KindRanking.count`` say how many there are.
+    same slice of each): every figure is computed over all the cards, exactly, in the
+    database, which ranks the cards and returns only those shown; their words and breakdowns
+    are read for them alone, so the queries are the same whatever the session's size
+    (``Results.overall_count`` and each ``KindRanking.count`` say how many there are).
     """
-    seen = set(
-        rules.visible_insights(viewer, Insight.objects.filter(session=session)).values_list(
-            "pk", flat=True
-        )
-    )
-    return _results(session, seen, rules.visible_customer_ids(viewer), limit=limit, offset=offset)
+    return _results(session, viewer, limit=limit, offset=offset)
 
 
 def results_for_system(session: Session) -> Results:
@@ -354,107 +353,270 @@ def results_for_system(session: Session) -> Results:
     For the system only, never for a person: the closing of a round and the checks that
     compare the frozen figures with the live ones need every dot, whoever may read them
     later (each reader is scoped when reading, through ``results``)."""
-    return _results(session, None, None)
+    return _results(session, None)
+
+
+@dataclass(frozen=True)
+class _Source:
+    """Where a ranking is read from, scoped to its reader: the live cards and their votes,
+    or the ranking frozen when the round closed (``FrozenCard`` and its ``FrozenVote``).
+
+    ``cards``: the cards the reader may see. ``counted``: which of a card's ``votes`` count,
+    as seen from the card (those of the voters whose organisations the reader may
+    identify). ``votes``: the same votes of the session (or of the closing), to filter to
+    ``cards``; ``card`` names a vote's card, ``customer`` … ``segment`` the voter's fields
+    on a vote. ``then`` is the capture order, the ranking's last tie-break."""
+
+    cards: QuerySet[Any]
+    counted: Q
+    votes: QuerySet[Any]
+    card: str
+    customer: str
+    organisation: str
+    segment: str
+    then: tuple[str, ...]
+    frozen: bool
+
+
+def _source(session: Session, found: VotingRound | None, viewer: Viewer | None) -> _Source:
+    customers = None if viewer is None else rules.visible_customers(viewer)
+    if _is_frozen(found):
+        assert found is not None
+        cards: QuerySet[Any] = FrozenCard.objects.filter(round=found, closing=found.closings)
+        if viewer is not None:  # the cards the reader may see now, as for live ones
+            seen = rules.visible_insights(viewer, Insight.objects.filter(session=session))
+            # Each frozen card asks for its own insight (a semi-join by primary key) rather
+            # than the database listing every card of the session the reader may see.
+            cards = cards.filter(Exists(seen.filter(pk=OuterRef("insight_id"))))
+        votes: QuerySet[Any] = FrozenVote.objects.filter(
+            card__round=found, card__closing=found.closings
+        )
+        counted = Q()
+        if customers is not None:
+            votes = votes.filter(customer__in=customers.values("pk"))
+            counted = Q(votes__customer__in=customers.values("pk"))
+        return _Source(
+            cards=cards,
+            counted=counted,
+            votes=votes,
+            card="card",
+            customer="customer_id",
+            organisation="organisation",
+            segment="segment",
+            then=("position",),
+            frozen=True,
+        )
+    cards = Insight.objects.votable().filter(session=session)
+    if viewer is not None:
+        cards = rules.visible_insights(viewer, cards)
+    votes = Vote.objects.filter(session=session)
+    counted = Q()
+    if customers is not None:
+        votes = votes.filter(contact__customer__in=customers.values("pk"))
+        counted = Q(votes__contact__customer__in=customers.values("pk"))
+    return _Source(
+        cards=cards,
+        counted=counted,
+        votes=votes,
+        card="insight",
+        customer="contact__customer_id",
+        organisation="contact__customer__name",
+        segment="contact__customer__segment",
+        then=("created_at", "pk"),
+        frozen=False,
+    )
+
+
+@dataclass(frozen=True)
+class _Row:
+    """A card of the ranking as the database ranked it (its words are read later)."""
+
+    pk: int  # the card's row: the insight, or the frozen card
+    insight_id: int
+    kind: str
+    position: int  # capture order at close (frozen cards; 0 for live ones)
+    dots: int
+    voters: int
+    rank: int  # in its list: overall, or its kind
+
+
+def _ranked(src: _Source, *, kind: str | None, limit: int | None, offset: int) -> list[_Row]:
+    """The cards ranked ``offset + 1`` to ``offset + limit`` (all of them with no ``limit``)
+    overall, or among those of ``kind``: the database sums each card's counted votes
+    (grouping the cards joined to their votes, the narrow columns only), orders the cards
+    and returns only those.
+
+    A card's voters are its vote rows: one per card and voter (``Vote``'s constraint; a
+    frozen card's votes are a copy of them)."""
+    cards = src.cards if kind is None else src.cards.filter(kind=kind)
+    columns = ["pk", "kind", *src.then] + (["insight_id"] if src.frozen else [])
+    # Named apart from a frozen card's own ``dots`` and ``voters`` (every voter's, unscoped).
+    ranked = (
+        cards.order_by()
+        .values(*columns)
+        .annotate(
+            counted_dots=Coalesce(Sum("votes__dots", filter=src.counted), 0),
+            counted_voters=Count("votes", filter=src.counted),
+        )
+        .order_by("-counted_dots", "-counted_voters", *src.then)
+    )
+    if limit is not None:
+        ranked = ranked[offset : offset + limit]
+    return [
+        _Row(
+            pk=row["pk"],
+            insight_id=row["insight_id"] if src.frozen else row["pk"],
+            kind=row["kind"],
+            position=row["position"] if src.frozen else 0,
+            dots=row["counted_dots"],
+            voters=row["counted_voters"],
+            rank=n,
+        )
+        for n, row in enumerate(ranked, start=offset + 1)
+    ]
 
 
 def _results(
     session: Session,
-    seen: set[int] | None,
-    customers: set[int] | None,
+    viewer: Viewer | None,
     *,
     limit: int | None = None,
     offset: int = 0,
 ) -> Results:
-    """The ranking over the cards ``seen`` and the voters of ``customers`` (None: all), the
-    cards ``offset`` to ``offset + limit`` of each list shown (None: all of them)."""
+    """The ranking as ``viewer`` may see it (None: the system, everything), the cards
+    ``offset`` to ``offset + limit`` of each list shown (None: all of them).
+
+    The same queries whatever the number of cards: the round; the cards shown overall and
+    of each kind, ranked and cut in the database (one query each; the whole ranking is one,
+    its kinds' lists are taken from it); how many cards each list has; who voted, the dots
+    cast and the breakdowns' columns; the shown cards' dots by segment and organisation;
+    their words (``_fill``); which of their contributors the viewer may see; and the
+    participants."""
     found = voting_round(session)
-    frozen = _is_frozen(found)
-    if frozen:
-        assert found is not None
-        tallies = _frozen_tallies(found, details=False)
+    src = _source(session, found, viewer)
+    overall = _ranked(src, kind=None, limit=limit, offset=offset)
+    if limit is None:
+        by_kind = {
+            kind: [
+                replace(row, rank=n)
+                for n, row in enumerate((r for r in overall if r.kind == kind), start=1)
+            ]
+            for kind in VOTABLE_KINDS
+        }
     else:
-        tallies = _live_tallies(session, details=False)
-    if seen is not None:
-        tallies = [t for t in tallies if t.card.insight_id in seen]
-    if customers is not None:
-        for tally in tallies:  # only the votes of organisations the viewer may identify
-            tally.votes = [v for v in tally.votes if v[1] in customers]
+        by_kind = {
+            kind: _ranked(src, kind=kind, limit=limit, offset=offset) for kind in VOTABLE_KINDS
+        }
+    # One count per kind, over the session's cards (no grouping, which would let the
+    # database walk the workspace's cards of each kind instead).
+    counts = src.cards.aggregate(
+        **{kind.value: Count("pk", filter=Q(kind=kind)) for kind in VOTABLE_KINDS}
+    )
+    # The votes counted: on a card the viewer may see, by a voter they may identify.
+    counted = src.votes.filter(Exists(src.cards.filter(pk=OuterRef(src.card))))
+    # Who voted, the dots cast, and the breakdowns' columns: every organisation and segment
+    # that voted, whether its cards are shown or not (one row per voter).
     voted: set[int] = set()
     segments: set[str] = set()
     organisations: dict[int, str] = {}
     dots_cast = 0
-    for tally in tallies:
-        card = tally.card
-        voters: set[int] = set()
-        for contact_id, customer_id, organisation, segment, n in tally.votes:
-            card.dots += n
-            voters.add(contact_id)
-            card.by_segment[segment] = card.by_segment.get(segment, 0) + n
-            card.by_organisation[customer_id] = card.by_organisation.get(customer_id, 0) + n
-            segments.add(segment)
-            organisations[customer_id] = organisation
-            voted.add(contact_id)
-            dots_cast += n
-        card.voters = len(voters)
+    for contact_id, customer_id, organisation, segment, n in (
+        counted.order_by()
+        .values("contact_id", src.customer, src.organisation, src.segment)
+        .annotate(n=Sum("dots"))
+        .values_list("contact_id", src.customer, src.organisation, src.segment, "n")
+    ):
+        voted.add(contact_id)
+        segments.add(segment)
+        organisations[customer_id] = organisation
+        dots_cast += n
     segment_columns = [(s.value, str(s.label)) for s in Segment if s.value in segments]
     organisation_columns = sorted(organisations.items(), key=lambda kv: (kv[1].lower(), kv[0]))
-    cards = [t.card for t in tallies]
-    overall = _order(cards)
-    by_kind = {kind: [c for c in overall if c.kind == kind] for kind in VOTABLE_KINDS}
-    end = None if limit is None else offset + limit
-    shown = {id(c) for c in overall[offset:end]}
-    shown.update(id(c) for kind_cards in by_kind.values() for c in kind_cards[offset:end])
-    page = [t for t in tallies if id(t.card) in shown]
-    _fill(page)
-    for tally in page:
+    # The cards shown (a card can be in the overall list and its kind's): their figures,
+    # their dots by segment and organisation (one grouped query), their words.
+    tallies: dict[int, _Tally] = {}
+    for row in [*overall, *(row for rows in by_kind.values() for row in rows)]:
+        if row.pk not in tallies:
+            card = _light_card(row.insight_id, row.kind, row.position, "")
+            card.dots, card.voters = row.dots, row.voters
+            tallies[row.pk] = _Tally(card=card, frozen_pk=row.pk if src.frozen else 0)
+    shown = counted if limit is None else counted.filter(**{f"{src.card}__in": list(tallies)})
+    for card_pk, customer_id, segment, n in (
+        shown.order_by()
+        .values(src.card, src.customer, src.segment)
+        .annotate(n=Sum("dots"))
+        .values_list(src.card, src.customer, src.segment, "n")
+    ):
+        card = tallies[card_pk].card
+        card.by_segment[segment] = card.by_segment.get(segment, 0) + n
+        card.by_organisation[customer_id] = card.by_organisation.get(customer_id, 0) + n
+    _fill(list(tallies.values()))
+    if viewer is not None:
+        _hide_contributors(session, viewer, [t.card for t in tallies.values()])
+    for tally in tallies.values():
         card = tally.card
-        if seen is not None:
-            visible = [c for c in card.contributors if c.insight_id in seen]
-            card.hidden_contributors = len(card.contributors) - len(visible)
-            card.contributors = visible
         card.segment_cells = [card.by_segment.get(s, 0) for s, _ in segment_columns]
         card.organisation_cells = [card.by_organisation.get(o, 0) for o, _ in organisation_columns]
 
-    def ranked(ordered: list[RankedCard]) -> list[RankedCard]:
-        return [replace(c, rank=n) for n, c in enumerate(ordered[offset:end], start=offset + 1)]
+    def ranked(rows: list[_Row]) -> list[RankedCard]:
+        return [replace(tallies[row.pk].card, rank=row.rank) for row in rows]
 
     return Results(
         session=session,
         round=found,
         overall=ranked(overall),
-        overall_count=len(overall),
+        overall_count=sum(counts.values()),
         kinds=[
             KindRanking(
                 kind=str(kind),
                 label=KIND_PLURALS[kind],
                 cards=ranked(by_kind[kind]),
-                count=len(by_kind[kind]),
+                count=counts[kind.value],
             )
             for kind in VOTABLE_KINDS
         ],
         segments=segment_columns,
         organisations=organisation_columns,
-        participants=_participants(session, found if frozen else None, customers),
+        participants=_participants(session, found if src.frozen else None, viewer),
         voted=len(voted),
         dots_cast=dots_cast,
-        frozen=frozen,
+        frozen=src.frozen,
     )
 
 
-def _participants(session: Session, frozen: VotingRound | None, customers: set[int] | None) -> int:
-    """The customer participants of the organisations ``customers`` (None: all): as they were
-    when the round closed (``frozen``), else as they are now."""
+def _hide_contributors(session: Session, viewer: Viewer, cards: list[RankedCard]) -> None:
+    """Keep the contributors of ``cards`` the viewer may see, counting the others (one
+    query: which of these contributions the viewer may see)."""
+    ids = {c.insight_id for card in cards for c in card.contributors}
+    seen = (
+        set(
+            rules.visible_insights(
+                viewer, Insight.objects.filter(session=session, pk__in=ids)
+            ).values_list("pk", flat=True)
+        )
+        if ids
+        else set()
+    )
+    for card in cards:
+        visible = [c for c in card.contributors if c.insight_id in seen]
+        card.hidden_contributors = len(card.contributors) - len(visible)
+        card.contributors = visible
+
+
+def _participants(session: Session, frozen: VotingRound | None, viewer: Viewer | None) -> int:
+    """The customer participants of the organisations the viewer may identify (None: all):
+    as they were when the round closed (``frozen``), else as they are now."""
+    customers = None if viewer is None else rules.visible_customers(viewer)
     if frozen is not None:
         if customers is None and frozen.participants_at_close is not None:
             return frozen.participants_at_close
         by_customer = frozen.participants_by_customer
         if by_customer is not None:
-            return sum(
-                n for c, n in by_customer.items() if customers is None or int(c) in customers
-            )
+            ids = None if customers is None else set(customers.values_list("pk", flat=True))
+            return sum(n for c, n in by_customer.items() if ids is None or int(c) in ids)
     live = selectors.customer_participants(session)
     if customers is not None:
-        live = live.filter(customer_id__in=customers)
+        live = live.filter(customer_id__in=customers.values("pk"))
     return live.count()
 
 
