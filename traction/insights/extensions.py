@@ -4,7 +4,8 @@ Voting (``traction.voting``) spends dots on cards; the card's rules that depend 
 are voting's, registered from ``VotingConfig.ready`` so that imports keep pointing down the
 flow (tests/test_layers.py):
 
-- ``card_dots``: each card's dots as a query expression (the map's dot counts and heat);
+- ``card_dots``: each card's dots as a query expression (the map's dot counts and heat),
+  counted over the votes the viewer may see (an account owner: their own customers' votes);
   ``Value(0)`` while no app registers one.
 - ``why_kept``: why a card must be kept as evidence (customers voted on it, a closed round's
   ranking holds it), asked before the card is removed; "" when nothing keeps it.
@@ -31,7 +32,7 @@ from .models import Insight
 
 @dataclass(frozen=True)
 class CardExtension:
-    dots: Callable[[], BaseExpression] | None = None
+    dots: Callable[[Viewer], BaseExpression] | None = None
     why_kept: Callable[[Insight], str] | None = None
     check_change: Callable[[Insight, dict[str, Any]], None] | None = None
     merging: Callable[[Viewer, Insight, Sequence[int]], dict[str, Any]] | None = None
@@ -46,11 +47,11 @@ def register(extension: CardExtension) -> None:
         _extensions.append(extension)
 
 
-def card_dots() -> BaseExpression:
-    """Each card's dots, as an expression to annotate a card queryset with."""
+def card_dots(viewer: Viewer) -> BaseExpression:
+    """Each card's dots the viewer may count, as an expression to annotate cards with."""
     for extension in _extensions:
         if extension.dots is not None:
-            return extension.dots()
+            return extension.dots(viewer)
     return Value(0, output_field=IntegerField())
 
 

@@ -249,10 +249,11 @@ def insight(viewer: Viewer, insight_id: int, action: str = "insight.view") -> In
     return found
 
 
-def dot_totals() -> BaseExpression:
-    """Each insight's total dots, as an expression to annotate cards with (the voting app
-    provides it through ``extensions``; 0 without it)."""
-    return extensions.card_dots()
+def dot_totals(viewer: Viewer) -> BaseExpression:
+    """Each insight's dots, counted over the votes the viewer may see (an account owner: their
+    own customers'), as an expression to annotate cards with (the voting app provides it
+    through ``extensions``; 0 without it)."""
+    return extensions.card_dots(viewer)
 
 
 def session_insights(
@@ -264,7 +265,7 @@ def session_insights(
         rules.visible_insights(viewer, Insight.objects.all())
         .filter(session=session, status=status)
         .select_related("step", "customer")
-        .annotate(dot_count=dot_totals())
+        .annotate(dot_count=dot_totals(viewer))
         .order_by("created_at", "id"),
         session,
     )
@@ -332,18 +333,12 @@ class Grid:
         return max(1, round(4 * dots / self.max_dots))
 
 
-def grid(scenario: Scenario, cards: Sequence[Insight] | None = None) -> Grid:
+def grid(scenario: Scenario, cards: Sequence[Insight]) -> Grid:
     """The scenario as a journey grid: steps as columns; moments of truth, issues, ideas and
-    customer metrics as rows; each card with its dots (``dot_count``). Internal remarks are
-    left out: the map is the customers'."""
+    customer metrics as rows; each of ``cards`` (the viewer's, annotated with the dots they
+    may count: ``session_insights``) in its cell with its dots (``dot_count``). Internal
+    remarks are left out: the map is the customers'."""
     steps = list(scenario.steps.all())
-    if cards is None:
-        cards = list(
-            Insight.objects.filter(scenario=scenario, status=InsightStatus.ACCEPTED)
-            .select_related("customer")
-            .annotate(dot_count=dot_totals())
-            .order_by("created_at", "id")
-        )
     column = {s.pk: n for n, s in enumerate(steps)}
     by_kind: dict[str, list[Cards]] = defaultdict(lambda: [Cards(step_id=s.pk) for s in steps])
     result = Grid(scenario=scenario, steps=steps, rows=[])
@@ -437,7 +432,7 @@ def board(
     ranked = (
         rules.visible_insights(viewer, Insight.objects.all())
         .filter(session=session, status=InsightStatus.ACCEPTED)
-        .annotate(dot_count=dot_totals(), section=_section(sid))
+        .annotate(dot_count=dot_totals(viewer), section=_section(sid))
         .annotate(
             cell_step=Case(
                 When(on_grid, then=F("step_id")), default=None, output_field=IntegerField()

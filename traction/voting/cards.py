@@ -19,19 +19,23 @@ from django.db.models import F, IntegerField, OuterRef, Subquery, Sum
 
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.insights import rules as insight_rules
 from traction.insights.extensions import CardExtension
 from traction.insights.models import Insight
 
 from .models import FrozenCard, Vote
 
 
-def dot_totals() -> Subquery:
-    """Each insight's total dots, as a subquery (joins would multiply under scoped filters)."""
+def dot_totals(viewer: Viewer) -> Subquery:
+    """Each insight's dots counted over the votes the viewer may see (an account owner: their
+    own customers' votes, as on the ranking and the room screen), as a subquery (joins would
+    multiply under scoped filters)."""
+    votes = Vote.objects.filter(insight=OuterRef("pk"))
+    customers = insight_rules.visible_customers(viewer)
+    if customers is not None:
+        votes = votes.filter(contact__customer__in=customers)
     return Subquery(
-        Vote.objects.filter(insight=OuterRef("pk"))
-        .values("insight")
-        .annotate(total=Sum("dots"))
-        .values("total")[:1],
+        votes.values("insight").annotate(total=Sum("dots")).values("total")[:1],
         output_field=IntegerField(),
     )
 

@@ -349,7 +349,8 @@ def test_the_grid_puts_cards_in_their_step_and_row_with_heat(room: Room) -> None
             dots=dots,
             channel="room",
         )
-    grid = selectors.grid(room.scenario)
+    cards = selectors.session_insights(room.cast.viewer("facilitator"), room.session)
+    grid = selectors.grid(room.scenario, list(cards.filter(scenario=room.scenario)))
     assert [s.title for s in grid.steps] == ["Sign the contract", "Set up billing", "First invoice"]
     rows = {r.kind: [[c.text for c in cell] for cell in r.cells] for r in grid.rows}
     assert list(rows) == ["moment_of_truth", "issue", "idea", "customer_metric"]

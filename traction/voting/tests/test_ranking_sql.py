@@ -174,3 +174,25 @@ def test_each_page_is_its_slice_of_the_whole_ranking(cast: Cast, voted: Room, cl
         for n in (0, 1)
     ]
     assert [cards(p) for p in owens] == [OWENS[:1], OWENS[1:]]
+
+
+def test_the_maps_dots_are_counted_as_the_ranking_counts_them(cast: Cast, voted: Room) -> None:
+    """The map's dots and heat go through the same policy as the ranking: an account owner's
+    map counts their own customers' votes only (Ian's dot on the first invoice is not
+    Owen's to count), everyone else's every vote."""
+    from traction.insights import selectors as maps
+
+    scenario = voted.cards["mot"].scenario
+    for who, expected in [("facilitator", {MOT: 3, IDEA: 3}), ("account_owner", {MOT: 2, IDEA: 2})]:
+        viewer = cast.viewer(who)
+        dots = {c.text: c.dot_count for c in maps.session_insights(viewer, voted.session)}
+        assert {text: dots[text] for text in expected} == expected, who
+        board = maps.board(viewer, voted.session, scenario)
+        assert board.grid is not None
+        shown = {c.text: c.dot_count for row in board.grid.rows for cell in row.cells for c in cell}
+        assert {t: shown[t] for t in expected if t in shown} == {
+            t: expected[t] for t in expected if t in shown
+        }, who
+        assert MOT in shown, who
+        ranked = {c.text: c.dots for c in ranking.results(voted.session, viewer).overall}
+        assert {text: ranked[text] for text in expected} == expected, who
