@@ -33,6 +33,10 @@ urlpatterns = [
     path(W + "audit/", views.audit_log, name="audit_log"),
     path(W + "notices/", views.notices, name="notices"),
     path(W + "notices/<int:notice_id>/open/", views.notice_open, name="notice_open"),
+    path(W + "settings/", views.workspace_settings, name="workspace_settings"),
+    path(W + "settings/logo/", views.workspace_logo_upload, name="workspace_logo_upload"),
+    path(W + "settings/logo/remove/", views.workspace_logo_remove, name="workspace_logo_remove"),
+    path(W + "logo/", views.workspace_logo, name="workspace_logo"),
     path(W + "settings/tokens/", views.tokens, name="tokens"),
     path(W + "settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]
