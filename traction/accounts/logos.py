@@ -100,13 +100,14 @@ def check(data: bytes) -> Logo:
         raise LogoRefused("This file is not a PNG, JPEG or WebP image. Choose one of those.")
     if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
         raise LogoRefused(
-            f"The image is {width}×{height} pixels; a logo may be at most "
-            f"{MAX_SIDE}×{MAX_SIDE}."
+            f"The image is {width}×{height} pixels; a logo may be at most {MAX_SIDE}×{MAX_SIDE}."
         )
     return Logo(content_type=TYPES[kind], width=width, height=height)
 
 
-def response(data: bytes, *, content_type: str, digest: str, version: str = "") -> HttpResponse:
+def response(
+    data: bytes | memoryview, *, content_type: str, digest: str, version: str = ""
+) -> HttpResponse:
     """The logo as an image response that can only ever be an image: its own type (checked
     at upload) with ``nosniff``, a policy that runs nothing even if opened on its own, and
     long caching only for a URL naming this exact version (``?v=<digest>``)."""

@@ -147,9 +147,7 @@ def workspace_time_zone(viewer: Viewer) -> str:
     """The zone the workspace's pickers start at (a setting every member's forms read)."""
     permissions.check(viewer, "workspace.view")
     zone: str = (
-        Workspace.objects.filter(pk=viewer.workspace_id)
-        .values_list("time_zone", flat=True)
-        .get()
+        Workspace.objects.filter(pk=viewer.workspace_id).values_list("time_zone", flat=True).get()
     )
     return zone
 

@@ -216,7 +216,7 @@ def set_workspace_logo(actor: Viewer, *, data: bytes) -> WorkspaceLogo:
     except logos.LogoRefused as exc:
         raise ValidationFailed.field("logo", str(exc)) from None
     digest = hashlib.sha256(data).hexdigest()
-    logo, created = WorkspaceLogo.objects.update_or_create(
+    logo, _ = WorkspaceLogo.objects.update_or_create(
         workspace=workspace,
         defaults={
             "content_type": found.content_type,

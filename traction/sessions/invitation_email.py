@@ -13,6 +13,7 @@ from typing import Any, Literal
 
 from django.template.loader import render_to_string
 from django.utils import dateformat
+from django.utils.safestring import mark_safe
 
 from traction.accounts import selectors as accounts_selectors
 from traction.core.errors import ValidationFailed
@@ -40,7 +41,8 @@ SAMPLE = Recipient(name="Alex Sample", email="alex.sample@example.com")
 class Rendered:
     subject: str
     text: str
-    html: str
+    html: str  # the whole HTML document the email carries
+    html_body: str  # its body alone, as the preview page shows it
 
 
 def when(session: Session) -> str:
@@ -130,10 +132,15 @@ def render(
         "opening_paragraphs": paragraphs(opening),
     }
     prefix = {"invite": "Invitation", "update": "Updated", "cancel": "Cancelled"}[kind]
+    body = render_to_string("sessions/email/invitation_body.html", context)
     return Rendered(
         subject=f"{prefix}: {session.title} — {when(session)}",
         text=render_to_string("sessions/email/invitation.txt", context).strip() + "\n",
-        html=render_to_string("sessions/email/invitation.html", context),
+        html=render_to_string(
+            "sessions/email/invitation.html",
+            {**context, "body": mark_safe(body)},  # noqa: S308 - our own rendering, escaped
+        ),
+        html_body=body,
     )
 
 

@@ -1,4 +1,4 @@
-from .views import gatekeeping, invitations, participants, questions, sessions
+from .views import gatekeeping, invitation_email, invitations, participants, questions, sessions
 
 app_name = "sessions"
 
@@ -6,6 +6,7 @@ urlpatterns = [
     *sessions.urlpatterns,
     *gatekeeping.urlpatterns,
     *invitations.urlpatterns,
+    *invitation_email.urlpatterns,
     *participants.urlpatterns,
     *questions.urlpatterns,
 ]

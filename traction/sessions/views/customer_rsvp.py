@@ -25,7 +25,9 @@ def _invalid_link(request: HttpRequest, exc: NotFound) -> HttpResponse:
     return render(request, "sessions/rsvp_invalid.html", {"message": exc.message}, status=404)
 
 
-def _page(request: HttpRequest, token: str, invitation: Invitation, **context: object) -> dict:
+def _page(
+    request: HttpRequest, token: str, invitation: Invitation, **context: object
+) -> dict[str, object]:
     session = invitation.session
     return {
         "invitation": invitation,
@@ -62,13 +64,15 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
         else:
             answered = invitation.get_rsvp_display()
     return render(
-        request, "sessions/rsvp.html", _page(request, token, invitation, form=form, answered=answered)
+        request,
+        "sessions/rsvp.html",
+        _page(request, token, invitation, form=form, answered=answered),
     )
 
 
 @require_GET
 def rsvp_calendar(request: HttpRequest, token: str) -> HttpResponse:
-    """"Add to calendar": the session's .ics for this invitation (the same event, UID and
+    """ "Add to calendar": the session's .ics for this invitation (the same event, UID and
     sequence as the emailed one, so a calendar keeps one entry; a cancellation removes it)."""
     try:
         customer = rsvp_tokens.RSVP.principal(token)
