@@ -5,6 +5,7 @@ from __future__ import annotations
 import zoneinfo
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from traction.core import timezones
 from traction.core.forms import TimeZoneField
@@ -59,16 +60,18 @@ def test_the_list_starts_with_utc_then_sorted_names_that_all_load() -> None:
 
 
 def test_the_table_reader_takes_the_third_column_and_skips_comments() -> None:
-    text = "# comment\nDE\t+5230+01322\tEurope/Berlin\nUS\t+404251-0740023\tAmerica/New_York\tEastern\n"
+    text = (
+        "# comment\nDE\t+5230+01322\tEurope/Berlin\n"
+        "US\t+404251-0740023\tAmerica/New_York\tEastern\n"
+    )
     assert timezones.names_in_table(text) == {"Europe/Berlin", "America/New_York"}
 
 
 def test_the_field_refuses_an_alias_with_a_message_and_keeps_a_stored_old_name() -> None:
     field = TimeZoneField()
     assert field.clean("Europe/Berlin") == "Europe/Berlin"
-    with pytest.raises(Exception) as refused:
+    with pytest.raises(ValidationError, match="Choose a time zone from the list"):
         field.clean("US/Pacific")
-    assert "Choose a time zone from the list" in str(refused.value)
     field.keep("Europe/Kiev")  # a session planned before the rename keeps its zone
     assert field.clean("Europe/Kiev") == "Europe/Kiev"
     assert ("Europe/Kiev", "Europe/Kiev (old name)") in field.choices
