@@ -270,9 +270,10 @@ class InvitationOpeningForm(forms.Form):
         required=False,
         label="Opening",
         help_text=(
-            "The first words of the invitation email, after “Hello <name>,”. Plain text; "
-            "leave a blank line between paragraphs. The session's time, place, agenda and "
-            "the personal answer link follow it. Empty: the standard opening."
+            "The first words of the invitation email, after “Hello” and the invitee's "
+            "name. Plain text; leave a blank line between paragraphs. The session's time, "
+            "place, agenda and the personal answer link follow it. Empty: the standard "
+            "opening."
         ),
         widget=forms.Textarea(attrs={"rows": 7}),
     )
