@@ -19,7 +19,7 @@
     search.id = id + "-search";
     search.className = "tz-search";
     search.placeholder = "Type a city or region, e.g. Berlin";
-    search.setAttribute("aria-label", "Search time zones");
+    search.setAttribute("aria-label", "Find a zone by city or region");
     search.setAttribute("aria-controls", id);
     search.setAttribute("autocomplete", "off");
     var status = document.createElement("p");
