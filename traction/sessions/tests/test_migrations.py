@@ -57,3 +57,38 @@ def test_upvotes_survive_the_rename_and_its_reversal() -> None:
         executor = MigrationExecutor(connection)
         executor.loader.build_graph()
         executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_customer_facing_agenda_title_is_renamed_both_ways() -> None:
+    """cosessions 0005: the template's "Top questions from internal participants" (read by
+    customers in their invitation) becomes "Questions from our team"; other titles stay."""
+    cast = build_cast()
+    session = services.plan_session(
+        cast.viewer("facilitator"),
+        program=cast.program,
+        title="Renamed",
+        starts_at=datetime(2030, 7, 1, 9, 0),
+        ends_at=datetime(2030, 7, 1, 12, 30),
+    )
+    before = [("cosessions", "0004_question_upvote")]
+    after = [("cosessions", "0005_invitation_opening")]
+    try:
+        old = migrate(before).loader.project_state(before).apps
+        items = old.get_model("cosessions", "AgendaItem").objects
+        items.filter(session_id=session.pk, position=5).update(
+            title="Top questions from internal participants"
+        )
+        items.create(session_id=session.pk, position=9, title="Top questions (ours)", minutes=5)
+        migrate(after)
+        titles = list(session.agenda.values_list("title", flat=True))
+        assert titles[4] == "Questions from our team"
+        assert "Top questions from internal participants" not in titles
+        assert titles[-1] == "Top questions (ours)"
+        old = migrate(before).loader.project_state(before).apps
+        back = old.get_model("cosessions", "AgendaItem").objects.filter(session_id=session.pk)
+        assert back.filter(title="Top questions from internal participants").count() == 1
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
