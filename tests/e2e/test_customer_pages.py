@@ -65,7 +65,10 @@ def invite(cast: Cast, session: Session) -> Invitation:
 def expected_local(session: Session, zone: str) -> str:
     start = session.starts_at.astimezone(ZoneInfo(zone))
     end = session.ends_at.astimezone(ZoneInfo(zone))
-    return f"{start:%A} {start.day} {start:%B %Y}, {start:%H:%M}–{end:%H:%M}"
+    day = f"{start:%A} {start.day} {start:%B %Y}"
+    if start.date() == end.date():
+        return f"{day}, {start:%H:%M}–{end:%H:%M}"
+    return f"{day}, {start:%H:%M} – {end:%A} {end.day} {end:%B %Y}, {end:%H:%M}"
 
 
 def logo_is_drawn(page: Page) -> None:

@@ -83,7 +83,7 @@ def send_invitation(invitation: Invitation, *, kind: Kind) -> int:
         recipient=invitation_email.Recipient(name=contact.name, email=contact.email),
         organizer_name=organizer_name,
         organizer_email=organizer_email,
-        rsvp_link=rsvp.url_for(invitation.pk, contact.pk),
+        rsvp_link=absolute(reverse("rsvp", args=[token])),
         logo_url=absolute(reverse("rsvp_logo", args=[token]) + f"?v={digest}") if digest else "",
     )
     message = EmailMultiAlternatives(

@@ -65,8 +65,16 @@ def invitation(cast, session) -> Invitation:
     return invite(cast, session)
 
 
+TOKENS: dict[int, str] = {}
+
+
 def rsvp_url(invitation: Invitation, name: str = "rsvp") -> str:
-    return reverse(name, args=[rsvp.make_token(invitation.pk, invitation.contact_id)])
+    """One token per invitation within a test (a token carries the second it was made, so
+    two made a second apart differ), so a page and the links on it compare equal."""
+    token = TOKENS.get(invitation.pk)
+    if token is None or rsvp.read_token(token) != (invitation.pk, invitation.contact_id):
+        token = TOKENS[invitation.pk] = rsvp.make_token(invitation.pk, invitation.contact_id)
+    return reverse(name, args=[token])
 
 
 def customer_text(page: str) -> str:
@@ -280,3 +288,14 @@ def test_an_old_zone_name_stays_choosable_when_editing(cast, client_for, session
     Session.objects.filter(pk=session.pk).update(time_zone="Europe/Kiev")
     page = html(client_for("facilitator").get(reverse("sessions:edit", args=["acme", session.pk])))
     assert '<option value="Europe/Kiev" selected>Europe/Kiev (old name)</option>' in page
+
+
+def test_a_span_over_midnight_names_both_days() -> None:
+    from traction.sessions.customer_pages import span
+
+    tokyo = ZoneInfo("Asia/Tokyo")
+    start = datetime(2027, 3, 26, 22, 0, tzinfo=tokyo)
+    assert span(start, start + timedelta(hours=1)) == "Friday 26 March 2027, 22:00–23:00"
+    assert span(start, start + timedelta(hours=4)) == (
+        "Friday 26 March 2027, 22:00 – Saturday 27 March 2027, 02:00"
+    )
