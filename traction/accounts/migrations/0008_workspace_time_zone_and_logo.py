@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("accounts", "0006_audit_names_member_invitations"),
+        ("accounts", "0007_installation_owner"),
     ]
 
     operations = [
