@@ -35,6 +35,8 @@ urlpatterns = [
     path("w/<slug:workspace_slug>/programs/", include("traction.programs.urls")),
     path("w/<slug:workspace_slug>/sessions/", include("traction.sessions.urls")),
     path("rsvp/<str:token>/", sessions_views.rsvp, name="rsvp"),
+    path("rsvp/<str:token>/calendar.ics", sessions_views.rsvp_calendar, name="rsvp_calendar"),
+    path("rsvp/<str:token>/logo", sessions_views.rsvp_logo, name="rsvp_logo"),
     path("w/<slug:workspace_slug>/insights/", include("traction.insights.urls")),
     path("", include("traction.voting.urls")),
 ]

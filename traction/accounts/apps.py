@@ -30,6 +30,14 @@ class AccountsConfig(AppConfig):
             order=90,
             current=["accounts:audit_log"],
         )
+        navigation.register(
+            "settings",
+            label="Settings",
+            url_name="accounts:workspace_settings",
+            action="workspace.configure",
+            order=95,
+            current=["accounts:workspace_settings"],
+        )
         sections.register(
             "home",
             "members",

@@ -5,8 +5,11 @@ from __future__ import annotations
 
 from django import forms
 
+from traction.core.forms import TimeZoneField
 from traction.core.permissions import Role
 from traction.core.text import validate_one_line
+
+from . import logos
 
 
 class LoginForm(forms.Form):
@@ -105,4 +108,27 @@ class WorkspaceCreateForm(forms.Form):
         required=False,
         validators=[validate_one_line],
         help_text="Needed only when they have no account yet.",
+    )
+
+
+class WorkspaceSettingsForm(forms.Form):
+    name = forms.CharField(
+        max_length=120,
+        validators=[validate_one_line],
+        label="Workspace name",
+        help_text="Customers see it in their invitation emails and on their RSVP and voting pages.",
+    )
+    time_zone = TimeZoneField(
+        help_text="New sessions start in this zone; you can pick another for each session.",
+    )
+
+
+class LogoForm(forms.Form):
+    logo = forms.FileField(
+        label="Logo",
+        help_text=(
+            "PNG, JPEG or WebP, at most 512 KB (a few hundred pixels wide is plenty). "
+            "SVG files are not accepted. Customers see it beside the workspace name."
+        ),
+        widget=forms.FileInput(attrs={"accept": logos.ACCEPT}),
     )

@@ -57,6 +57,8 @@ class Workspace(models.Model):
 
     name = models.CharField(max_length=120)
     slug = models.SlugField(max_length=60, unique=True)
+    # The zone new sessions start in and pickers default to (a current IANA name).
+    time_zone = models.CharField(max_length=64, default="UTC")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -64,6 +66,29 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class WorkspaceLogo(models.Model):
+    """The workspace's logo, shown to its customers (invitation email, RSVP and ballot pages).
+
+    A small raster image (PNG, JPEG or WebP, checked by ``accounts.logos``) kept in the
+    database: it is backed up with everything else and needs no media storage. Its own
+    table, so loading a workspace never loads the image.
+    """
+
+    workspace = models.OneToOneField(Workspace, on_delete=models.CASCADE, related_name="logo")
+    content_type = models.CharField(max_length=20)
+    data = models.BinaryField()
+    width = models.PositiveIntegerField()
+    height = models.PositiveIntegerField()
+    digest = models.CharField(max_length=64)  # sha256 of ``data``: the ETag and cache key
+    uploaded_at = models.DateTimeField()
+    uploaded_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    def __str__(self) -> str:
+        return f"Logo of {self.workspace}"
 
 
 class CurrentMemberships(models.Manager["Membership"]):

@@ -21,6 +21,7 @@ from .models import (
     Notice,
     User,
     Workspace,
+    WorkspaceLogo,
 )
 
 if TYPE_CHECKING:
@@ -124,6 +125,48 @@ def viewer_for_token(key: str) -> Viewer | None:
 def workspace(viewer: Viewer) -> Workspace:
     permissions.check(viewer, "workspace.view")
     return Workspace.objects.get(pk=viewer.workspace_id)
+
+
+def workspace_settings(viewer: Viewer) -> Workspace:
+    """The workspace, for the one who may change its settings (admins)."""
+    permissions.check(viewer, "workspace.configure")
+    return Workspace.objects.get(pk=viewer.workspace_id)
+
+
+def workspace_logo(viewer: Viewer) -> WorkspaceLogo:
+    """The viewer's own workspace's logo (any member sees it), or NotFound when it has none.
+    Only ever the viewer's workspace: no id is taken from outside."""
+    permissions.check(viewer, "workspace.view")
+    found = WorkspaceLogo.objects.filter(workspace_id=viewer.workspace_id).first()
+    if found is None:
+        raise NotFound("This workspace has no logo.")
+    return found
+
+
+def workspace_time_zone(viewer: Viewer) -> str:
+    """The zone the workspace's pickers start at (a setting every member's forms read)."""
+    permissions.check(viewer, "workspace.view")
+    zone: str = (
+        Workspace.objects.filter(pk=viewer.workspace_id).values_list("time_zone", flat=True).get()
+    )
+    return zone
+
+
+def logo_of(workspace_id: int) -> WorkspaceLogo | None:
+    """The logo of a workspace the caller already reached through the policy (a customer's
+    invitation, checked by the customer's page): no check of its own."""
+    return WorkspaceLogo.objects.filter(workspace_id=workspace_id).first()
+
+
+def has_logo(workspace_id: int) -> str:
+    """The logo's digest (for a cache-busting URL), or "" when the workspace has none. Like
+    ``logo_of``, for a workspace already reached through the policy."""
+    digest: str | None = (
+        WorkspaceLogo.objects.filter(workspace_id=workspace_id)
+        .values_list("digest", flat=True)
+        .first()
+    )
+    return digest or ""
 
 
 def members(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -11,13 +13,14 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
 
-from traction.core import audit, clock, events, permissions
+from traction.core import audit, clock, events, permissions, timezones
 from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.tasks import send_email_on_commit
 from traction.core.text import ONE_LINE_MESSAGE, has_line_break
 
-from .models import ApiToken, MemberInvitation, Membership, User, Workspace
+from . import logos
+from .models import ApiToken, MemberInvitation, Membership, User, Workspace, WorkspaceLogo
 
 # Sign-in throttling lives in throttle.py; these names stay importable from here.
 from .throttle import clear_failed_logins as clear_failed_logins
@@ -168,6 +171,88 @@ def add_member(actor: Viewer | None, *, workspace: Workspace, user: User, role: 
     membership = Membership.objects.create(workspace=workspace, user=user, role=role)
     audit.record(actor, action="member.added", obj=membership, changes={"role": role})
     return membership
+
+
+# --- workspace settings ------------------------------------------------------------------
+
+
+def _lock_workspace(actor: Viewer) -> Workspace:
+    permissions.check(actor, "workspace.configure")
+    return Workspace.objects.select_for_update().get(pk=actor.workspace_id)
+
+
+@transaction.atomic
+def update_workspace(actor: Viewer, *, name: str, time_zone: str) -> Workspace:
+    """Rename the workspace (customers see the name in their emails and pages) and set the
+    time zone its forms start at (a current IANA name)."""
+    workspace = _lock_workspace(actor)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed.field("name", "Enter a workspace name.")
+    if len(name) > 120:
+        raise ValidationFailed.field("name", "A workspace name has at most 120 characters.")
+    _one_line(name=name)
+    if not timezones.is_current(time_zone) and time_zone != workspace.time_zone:
+        raise ValidationFailed.field(
+            "time_zone", f"Unknown time zone “{time_zone}”; use a name like Europe/Berlin."
+        )
+    before = {"name": workspace.name, "time_zone": workspace.time_zone}
+    after = {"name": name, "time_zone": time_zone}
+    changes = audit.diff(before, after)
+    if changes:
+        workspace.name, workspace.time_zone = name, time_zone
+        workspace.save(update_fields=["name", "time_zone"])
+        audit.record(actor, action="workspace.changed", obj=workspace, changes=changes)
+    return workspace
+
+
+@transaction.atomic
+def set_workspace_logo(actor: Viewer, *, data: bytes) -> WorkspaceLogo:
+    """Make ``data`` the logo customers see; refused (on the ``logo`` field) unless it is a
+    small PNG, JPEG or WebP image (``accounts.logos``)."""
+    workspace = _lock_workspace(actor)
+    try:
+        found = logos.check(data)
+    except logos.LogoRefused as exc:
+        raise ValidationFailed.field("logo", str(exc)) from None
+    digest = hashlib.sha256(data).hexdigest()
+    logo, _ = WorkspaceLogo.objects.update_or_create(
+        workspace=workspace,
+        defaults={
+            "content_type": found.content_type,
+            "data": data,
+            "width": found.width,
+            "height": found.height,
+            "digest": digest,
+            "uploaded_at": clock.now(),
+            "uploaded_by": actor.user,
+        },
+    )
+    audit.record(
+        actor,
+        action="workspace.logo_set",
+        obj=workspace,
+        changes={
+            "logo": {
+                "type": found.content_type,
+                "size": len(data),
+                "width": found.width,
+                "height": found.height,
+                "sha256": digest,
+            }
+        },
+    )
+    return logo
+
+
+@transaction.atomic
+def remove_workspace_logo(actor: Viewer) -> bool:
+    """Customers see the workspace's name alone again. False when there was no logo."""
+    workspace = _lock_workspace(actor)
+    deleted, _ = WorkspaceLogo.objects.filter(workspace=workspace).delete()
+    if deleted:
+        audit.record(actor, action="workspace.logo_removed", obj=workspace)
+    return bool(deleted)
 
 
 # --- members and invitations ----------------------------------------------------------------

@@ -5,6 +5,7 @@ from . import views, views_password
 app_name = "accounts"
 
 W = "w/<slug:workspace_slug>/"
+WS = W + "workspace-settings/"  # the workspace's own settings (admins): name, zone, logo
 
 urlpatterns = [
     path("", views.home, name="home"),
@@ -34,6 +35,14 @@ urlpatterns = [
     path(W + "notices/", views.notices, name="notices"),
     path(W + "notices/<int:notice_id>/open/", views.notice_open, name="notice_open"),
     path(W + "settings/", views.my_settings, name="settings"),
+    path(W + "workspace-settings/", views.workspace_settings, name="workspace_settings"),
+    path(W + "workspace-settings/logo/", views.workspace_logo_upload, name="workspace_logo_upload"),
+    path(
+        W + "workspace-settings/logo/remove/",
+        views.workspace_logo_remove,
+        name="workspace_logo_remove",
+    ),
+    path(W + "logo/", views.workspace_logo, name="workspace_logo"),
     path(W + "settings/tokens/", views.tokens, name="tokens"),
     path(W + "settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
 ]

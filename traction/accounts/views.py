@@ -24,16 +24,18 @@ from traction.core.permissions import ROLE_DESCRIPTIONS, Role, Viewer, personal,
 from traction.core.proxies import client_address
 from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
 
-from . import selectors, services, throttle
+from . import logos, selectors, services, throttle
 from .forms import (
     AcceptInvitationForm,
     AuditFilterForm,
     InviteForm,
     LoginForm,
+    LogoForm,
     MemberRoleForm,
     RemoveMemberForm,
     TokenForm,
     WorkspaceCreateForm,
+    WorkspaceSettingsForm,
 )
 from .models import User
 from .views_password import link_lifetime, set_password_link
@@ -355,6 +357,98 @@ def audit_log(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
             "filtered": any(filters.values()),
             "query": query.urlencode(),
         },
+    )
+
+
+# --- workspace settings ------------------------------------------------------------------
+
+
+def _settings_page(
+    request: WorkspaceRequest,
+    viewer: Viewer,
+    *,
+    form: WorkspaceSettingsForm | None = None,
+    logo_form: LogoForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    workspace = selectors.workspace_settings(viewer)
+    if form is None:
+        form = WorkspaceSettingsForm(
+            initial={"name": workspace.name, "time_zone": workspace.time_zone}
+        )
+    form.fields["time_zone"].keep(workspace.time_zone)  # type: ignore[attr-defined]
+    return render(
+        request,
+        "accounts/workspace_settings.html",
+        {
+            "form": form,
+            "logo_form": logo_form or LogoForm(),
+            "settings_workspace": workspace,
+            "logo_digest": selectors.has_logo(workspace.pk),
+        },
+        status=status,
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def workspace_settings(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    """The workspace's name, time zone and logo (admins)."""
+    if request.method != "POST":
+        return _settings_page(request, viewer)
+    workspace = selectors.workspace_settings(viewer)
+    form = WorkspaceSettingsForm(request.POST)
+    form.fields["time_zone"].keep(workspace.time_zone)  # type: ignore[attr-defined]
+    if form.is_valid():
+        try:
+            services.update_workspace(
+                viewer, name=form.cleaned_data["name"], time_zone=form.cleaned_data["time_zone"]
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, "The workspace settings are saved.")
+            return redirect("accounts:workspace_settings", workspace_slug=request.workspace.slug)
+    return _settings_page(request, viewer, form=form)
+
+
+@workspace_view
+@require_POST
+def workspace_logo_upload(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    selectors.workspace_settings(viewer)
+    logo_form = LogoForm(request.POST, request.FILES)
+    if logo_form.is_valid():
+        upload = logo_form.cleaned_data["logo"]
+        # Read one byte past the limit: a larger file is refused without reading it all.
+        data = upload.read(logos.MAX_BYTES + 1)
+        try:
+            services.set_workspace_logo(viewer, data=data)
+        except ValidationFailed as exc:
+            apply_domain_errors(logo_form, exc)
+        else:
+            messages.success(request, "The logo is saved. Customers see it from now on.")
+            return redirect("accounts:workspace_settings", workspace_slug=request.workspace.slug)
+    return _settings_page(request, viewer, logo_form=logo_form)
+
+
+@workspace_view
+@require_POST
+def workspace_logo_remove(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    if services.remove_workspace_logo(viewer):
+        messages.success(request, "The logo is removed. Customers see the workspace name alone.")
+    return redirect("accounts:workspace_settings", workspace_slug=request.workspace.slug)
+
+
+@workspace_view
+@require_GET
+def workspace_logo(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    """This workspace's own logo, for its members' pages (settings, email preview)."""
+    logo = selectors.workspace_logo(viewer)
+    return logos.response(
+        logo.data,
+        content_type=logo.content_type,
+        digest=logo.digest,
+        version=request.GET.get("v", ""),
     )
 
 

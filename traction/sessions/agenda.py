@@ -32,14 +32,14 @@ TEMPLATES: dict[str, list[Item]] = {
             30,
             "Customers spend their votes on moments of truth, issues and ideas.",
         ),
-        Item("Top questions from internal participants", 20, "The picked questions, in order."),
+        Item("Questions from our team", 20, "The picked top questions, in order."),
         Item("Next steps", 10, "What happens next and when customers will hear back."),
     ],
     SessionKind.CAB: [
         Item("Welcome", 10),
         Item("What we heard and what we did since last time", 30),
         Item("Discussion", 60),
-        Item("Top questions from internal participants", 15),
+        Item("Questions from our team", 15),
         Item("Next steps", 5),
     ],
     SessionKind.INTERVIEW: [

@@ -1,8 +1,10 @@
 """The session emails: invitations (with .ics), outreach requests and outreach decisions,
 internal participants' calendar invitations, and facilitators' RSVP news.
 
-Plain text, rendered from ``sessions/email/*.txt``. These functions send at once; services
-call them through the tasks in ``tasks.py``, queued when their transaction commits.
+Rendered from ``sessions/email/*``: the customer's invitation in text and HTML
+(``invitation_email``), the members' outreach emails in plain text. These functions send at
+once; services call them through the tasks in ``tasks.py``, queued when their transaction
+commits.
 A customer's email names that customer only: never another invitee.
 """
 
@@ -12,39 +14,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from email.mime.text import MIMEText
 from email.utils import formataddr, parseaddr
-from typing import Any, Literal
+from typing import Any
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import dateformat
 
-from . import rsvp
+from . import invitation_email, rsvp
 from .calendar import Method, build_ics
 from .models import Invitation, OutreachRequest, OutreachStatus, Participant, RsvpAnswer, Session
 
-# "reconfirm": an update to a customer who had accepted, asking them to confirm the new time.
-Kind = Literal["invite", "update", "cancel", "reconfirm"]
+Kind = invitation_email.Kind
 KINDS: tuple[Kind, ...] = ("invite", "update", "cancel", "reconfirm")
 
-_SUBJECT_PREFIX: dict[Kind, str] = {
-    "invite": "Invitation",
-    "update": "Updated",
-    "cancel": "Cancelled",
-    "reconfirm": "New time, please confirm",
-}
-
-
-def when(session: Session) -> str:
-    """The session's time in its own zone, e.g. "Tue 14 Apr 2026, 09:00–12:30 (Europe/Berlin)"."""
-    start, end = session.local_start, session.local_end
-    day = dateformat.format(start, "D j M Y")
-    if end.date() == start.date():
-        span = f"{day}, {start:%H:%M}–{end:%H:%M}"
-    else:
-        span = f"{day}, {start:%H:%M} – {dateformat.format(end, 'D j M Y')}, {end:%H:%M}"
-    return f"{span} ({session.time_zone})"
+when = invitation_email.when
+when_end = invitation_email.when_end
 
 
 def organizer(session: Session) -> tuple[str, str]:
@@ -68,6 +53,7 @@ def _render(template: str, context: dict[str, Any]) -> str:
 
 
 def _session_context(session: Session) -> dict[str, Any]:
+    # The outreach emails (to members); the customer's invitation is ``invitation_email``.
     return {
         "session": session,
         "program": session.program,
@@ -77,7 +63,8 @@ def _session_context(session: Session) -> dict[str, Any]:
 
 
 def send_invitation(invitation: Invitation, *, kind: Kind) -> int:
-    """Email the contact their invitation, an update of it, or its cancellation, with .ics."""
+    """Email the contact their invitation, an update of it, or its cancellation: text and
+    HTML with the workspace's name and logo, and the .ics."""
     if kind not in KINDS:
         raise ValueError(f"Unknown invitation email kind {kind!r}; use one of {KINDS}.")
     session = invitation.session
@@ -91,24 +78,25 @@ def send_invitation(invitation: Invitation, *, kind: Kind) -> int:
         organizer_email=organizer_email,
         organizer_name=organizer_name,
     )
-    context = {
-        **_session_context(session),
-        "kind": kind,
-        "invitation": invitation,
-        "contact": contact,
-        "organizer_name": organizer_name,
-        "organizer_email": organizer_email,
-        "rsvp_link": "" if kind == "cancel" else rsvp.url_for(invitation.pk, contact.pk),
-        "ends": when_end(session),
-    }
-    template = "invitation_reconfirm.txt" if kind == "reconfirm" else "invitation.txt"
-    message = EmailMessage(
-        subject=f"{_SUBJECT_PREFIX[kind]}: {session.title} — {when(session)}",
-        body=_render(template, context),
+    digest = invitation_email.logo_digest(session)
+    token = rsvp.make_token(invitation.pk, contact.pk)
+    rendered = invitation_email.render(
+        session,
+        kind=kind,
+        recipient=invitation_email.Recipient(name=contact.name, email=contact.email),
+        organizer_name=organizer_name,
+        organizer_email=organizer_email,
+        rsvp_link=absolute(reverse("rsvp", args=[token])),
+        logo_url=absolute(reverse("rsvp_logo", args=[token]) + f"?v={digest}") if digest else "",
+    )
+    message = EmailMultiAlternatives(
+        subject=rendered.subject,
+        body=rendered.text,
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[formataddr((contact.name, contact.email))],
         reply_to=[formataddr((organizer_name, organizer_email))] if session.created_by else [],
     )
+    message.attach_alternative(rendered.html, "text/html")
     message.attach(calendar_part(ics, method))
     return message.send()
 
@@ -123,12 +111,6 @@ def calendar_part(ics: bytes, method: Method) -> MIMEText:
     part.set_param("method", method)
     part.add_header("Content-Disposition", "attachment", filename="invite.ics")
     return part
-
-
-def when_end(session: Session) -> str:
-    """When the session and its RSVP link end: "12:30 on Fri 26 Mar 2027 (Europe/Berlin)"."""
-    end = session.local_end
-    return f"{end:%H:%M} on {dateformat.format(end, 'D j M Y')} ({session.time_zone})"
 
 
 def send_outreach_request(request: OutreachRequest, *, link: str) -> int:
@@ -274,7 +256,7 @@ def send_participant_calendar(participant: Participant, *, kind: Kind) -> int:
         "briefing_link": absolute(reverse("sessions:briefing", args=[slug, session.pk])),
     }
     message = EmailMessage(
-        subject=f"{_SUBJECT_PREFIX[kind]}: {session.title} — {when(session)}",
+        subject=f"{invitation_email.SUBJECT_PREFIX[kind]}: {session.title} — {when(session)}",
         body=_render("participant_calendar.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[formataddr((user.full_name, user.email))],

@@ -2,33 +2,19 @@
 
 from __future__ import annotations
 
-import zoneinfo
 from datetime import datetime
-from functools import cache
 from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
+from traction.core.forms import TimeZoneField
 from traction.core.text import validate_one_line
 from traction.customers.forms import MemberChoiceField, VersionField
 from traction.programs.models import Program
 
 from .models import ParticipantRole, RsvpEmails, Session, SessionKind
-
-DEFAULT_TIME_ZONE = "Europe/London"
-_REGIONS = {
-    "Africa",
-    "America",
-    "Antarctica",
-    "Asia",
-    "Atlantic",
-    "Australia",
-    "Europe",
-    "Indian",
-    "Pacific",
-}
 
 # Services name model fields; the forms name what people fill in.
 SESSION_FIELD_MAP = {
@@ -36,15 +22,6 @@ SESSION_FIELD_MAP = {
     "ends_at": "end_time",
     "program_id": "program",
 }
-
-
-@cache
-def time_zone_choices() -> list[tuple[str, str]]:
-    """UTC first, then every region/city zone, sorted (no legacy aliases like EST5EDT)."""
-    names = sorted(
-        n for n in zoneinfo.available_timezones() if "/" in n and n.split("/", 1)[0] in _REGIONS
-    )
-    return [("UTC", "UTC"), *[(n, n.replace("_", " ")) for n in names]]
 
 
 class DateInput(forms.DateInput):
@@ -92,10 +69,11 @@ class SessionForm(forms.Form):
     date = forms.DateField(widget=DateInput())
     start_time = forms.TimeField(label="Starts at", widget=TimeInput())
     end_time = forms.TimeField(label="Ends at", widget=TimeInput())
-    time_zone = forms.ChoiceField(
-        choices=(),
-        initial=DEFAULT_TIME_ZONE,
-        help_text="Where the session takes place; invitations show the time in this zone.",
+    time_zone = TimeZoneField(
+        help_text=(
+            "Where the session takes place; invitations show the time in this zone (and "
+            "customers also see it in theirs). Type a city to find it."
+        ),
     )
     location = forms.CharField(
         required=False, max_length=200, help_text="Room and address, if people meet in person."
@@ -109,10 +87,18 @@ class SessionForm(forms.Form):
     version = VersionField()
 
     def __init__(
-        self, *args: Any, programs: QuerySet[Program] | None = None, **kwargs: Any
+        self,
+        *args: Any,
+        programs: QuerySet[Program] | None = None,
+        time_zone: str = "UTC",
+        **kwargs: Any,
     ) -> None:
+        """``time_zone``: the zone the picker starts at (the workspace's) for a new session,
+        or the session's own when editing (kept choosable even if no longer current)."""
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = time_zone_choices()  # type: ignore[attr-defined]
+        field = self.fields["time_zone"]
+        field.keep(time_zone)  # type: ignore[attr-defined]
+        field.initial = time_zone
         if programs is None:  # editing: the program and kind stay as planned
             del self.fields["program"]
             del self.fields["kind"]
@@ -305,3 +291,18 @@ class RsvpEmailsForm(forms.Form):
             "invalid_choice": "Choose each answer, a daily digest or no emails.",
         },
     )
+
+
+class InvitationOpeningForm(forms.Form):
+    opening = forms.CharField(
+        required=False,
+        label="Opening",
+        help_text=(
+            "The first words of the invitation email, after “Hello” and the invitee's "
+            "name. Plain text; leave a blank line between paragraphs. The session's time, "
+            "place, agenda and the personal answer link follow it. Empty: the standard "
+            "opening."
+        ),
+        widget=forms.Textarea(attrs={"rows": 7}),
+    )
+    version = VersionField()

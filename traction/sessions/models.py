@@ -78,6 +78,9 @@ class Session(WorkspaceRecord):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # The invitation email's opening words, written for this session's customers; empty: the
+    # standard opening (``invitation_email.opening``).
+    invitation_opening = models.TextField(blank=True, default="")
 
     objects = SessionQuerySet.as_manager()
 

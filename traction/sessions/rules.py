@@ -85,6 +85,15 @@ RULES = [
         description="A customer answers their own invitation (RSVP) through their link.",
     ),
     rule(
+        "invitation.open",
+        customer=OWN,
+        customer_own=_own_invitation,
+        description=(
+            "A customer opens their own invitation through their link: its calendar file and "
+            "the inviting workspace's logo."
+        ),
+    ),
+    rule(
         "session.view",
         own=_session_of_mine,
         description="See a session, its agenda, invitations, participants and readiness.",

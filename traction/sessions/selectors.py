@@ -578,6 +578,20 @@ def sponsored_sessions(viewer: Viewer) -> dict[str, Any]:
     }
 
 
+def customer_invitation(customer: CustomerPrincipal) -> Invitation:
+    """The customer's own invitation, through the policy (``invitation.open``), whether or
+    not the session is over: for its calendar file and the workspace's logo."""
+    try:
+        return permissions.get(
+            customer,
+            "invitation.open",
+            Invitation.objects.select_related("session__workspace", "session__program", "contact"),
+            pk=customer.invitation_id,
+        )
+    except NotFound:
+        raise NotFound("This invitation no longer exists.") from None
+
+
 def invitation_for_rsvp(customer: CustomerPrincipal) -> Invitation:
     """The customer's own invitation, through the policy (``invitation.answer``).
 

@@ -1,4 +1,12 @@
-from .views import gatekeeping, invitations, participants, questions, rsvp_emails, sessions
+from .views import (
+    gatekeeping,
+    invitation_email,
+    invitations,
+    participants,
+    questions,
+    rsvp_emails,
+    sessions,
+)
 
 app_name = "sessions"
 
@@ -6,6 +14,7 @@ urlpatterns = [
     *sessions.urlpatterns,
     *gatekeeping.urlpatterns,
     *invitations.urlpatterns,
+    *invitation_email.urlpatterns,
     *participants.urlpatterns,
     *questions.urlpatterns,
     *rsvp_emails.urlpatterns,

@@ -25,4 +25,5 @@ urlpatterns = [
     path(S + "results/", views.results, name="results"),
     path(S + "results/export/", views.results_export, name="results_export"),
     path("vote/<str:vote_token>/", views.vote, name="ballot"),
+    path("vote/<str:vote_token>/logo", views.ballot_logo, name="ballot_logo"),
 ]

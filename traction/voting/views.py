@@ -18,6 +18,8 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from traction.accounts import logos
+from traction.accounts import selectors as accounts_selectors
 from traction.core import permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.guard import whole_number
@@ -31,6 +33,8 @@ from traction.core.web import (
 )
 from traction.insights import exports, selectors
 from traction.insights.views.exports import download, export_format
+from traction.sessions import customer_pages
+from traction.sessions import selectors as session_selectors
 from traction.sessions.models import Session
 from traction.voting import links
 from traction.voting import selectors as ranking
@@ -470,7 +474,35 @@ def vote(request: HttpRequest, vote_token: str) -> HttpResponse:
     return render(
         request,
         "voting/vote_ballot.html",
-        {"ballot": ballot, "form": form, "saved": saved, "rows": form.rows()},
+        {
+            "ballot": ballot,
+            "form": form,
+            "saved": saved,
+            "rows": form.rows(),
+            "brand": customer_pages.brand(
+                ballot.session, logo_url_name="voting:ballot_logo", token=vote_token
+            ),
+            "times": customer_pages.times(ballot.session, request),
+        },
+    )
+
+
+@require_GET
+def ballot_logo(request: HttpRequest, vote_token: str) -> HttpResponse:
+    """The logo of the workspace whose session this voting link belongs to, and no other."""
+    try:
+        customer = links.VOTE.principal(vote_token)
+        invitation = session_selectors.customer_invitation(customer)
+    except NotFound as exc:
+        return HttpResponse(exc.message, status=404, content_type="text/plain; charset=utf-8")
+    logo = accounts_selectors.logo_of(invitation.workspace_id)
+    if logo is None:
+        return HttpResponse("No logo.", status=404, content_type="text/plain; charset=utf-8")
+    return logos.response(
+        logo.data,
+        content_type=logo.content_type,
+        digest=logo.digest,
+        version=request.GET.get("v", ""),
     )
 
 

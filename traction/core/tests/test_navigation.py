@@ -32,7 +32,7 @@ def session(cast):
 @pytest.mark.parametrize(
     ("principal", "keys"),
     [
-        ("admin", [*EVERYONE, "customers", "members", "audit"]),
+        ("admin", [*EVERYONE, "customers", "members", "audit", "settings"]),
         ("facilitator", [*EVERYONE, "customers", "members"]),
         ("core_team", [*EVERYONE, "members"]),
         ("sponsor", [*EVERYONE, "members"]),
@@ -69,6 +69,7 @@ def test_the_registry_is_ordered_and_names_each_apps_pages():
         ("approvals", "sessions:approvals"),
         ("members", "accounts:members"),
         ("audit", "accounts:audit_log"),
+        ("settings", "accounts:workspace_settings"),
     ]
 
 
@@ -90,6 +91,7 @@ def test_the_registry_is_ordered_and_names_each_apps_pages():
         ("customers:contact_edit", "customers"),
         ("accounts:member_invite", "members"),
         ("accounts:audit_log", "audit"),
+        ("accounts:workspace_settings", "settings"),
         ("accounts:notices", None),
         ("accounts:workspace_home", None),
         (None, None),

@@ -33,6 +33,7 @@ from .invitations import (
     send_invitation,
     send_invitations,
 )
+from .opening import set_invitation_opening
 from .participants import (
     acknowledge_briefing,
     add_participant,
@@ -75,6 +76,7 @@ __all__ = [
     "send_invitation",
     "send_invitations",
     "set_agenda",
+    "set_invitation_opening",
     "submit_question",
     "update_session",
     "upvote_question",

@@ -130,7 +130,7 @@ def test_plan_session_reads_local_times_in_its_zone(
         (2, "Issues & vision discussion", 45),
         (3, "Scenario mapping in customer teams", 90),
         (4, "Prioritisation", 30),
-        (5, "Top questions from internal participants", 20),
+        (5, "Questions from our team", 20),
         (6, "Next steps", 10),
     ]
     assert body["agenda_minutes"] == 210

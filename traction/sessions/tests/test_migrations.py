@@ -23,11 +23,6 @@ def migrate(target: list[tuple[str, str]]) -> MigrationExecutor:
     return MigrationExecutor(connection)
 
 
-def latest(executor: MigrationExecutor) -> None:
-    """Back to the newest migrations, so the tests after this one find today's tables."""
-    executor.migrate(executor.loader.graph.leaf_nodes())
-
-
 @pytest.mark.django_db(transaction=True)
 def test_upvotes_survive_the_rename_and_its_reversal() -> None:
     cast = build_cast()
@@ -52,10 +47,48 @@ def test_upvotes_survive_the_rename_and_its_reversal() -> None:
         assert sorted(QuestionVote.objects.values_list("question_id", "user_id")) == sorted(
             [(question.pk, cast.users["core_team"].pk), (question.pk, cast.users["facilitator"].pk)]
         )
-    finally:
         migrate(AFTER)
-        latest(MigrationExecutor(connection))
-    assert sorted(QuestionUpvote.objects.values_list("question_id", "user_id")) == sorted(
-        [(question.pk, cast.users["core_team"].pk), (question.pk, cast.users["facilitator"].pk)]
+        assert sorted(QuestionUpvote.objects.values_list("question_id", "user_id")) == sorted(
+            [(question.pk, cast.users["core_team"].pk), (question.pk, cast.users["facilitator"].pk)]
+        )
+        assert question.upvotes.count() == 2
+    finally:
+        # Back to the latest migrations (later ones too), whatever happened above.
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_customer_facing_agenda_title_is_renamed_both_ways() -> None:
+    """cosessions 0007: the template's "Top questions from internal participants" (read by
+    customers in their invitation) becomes "Questions from our team"; other titles stay."""
+    cast = build_cast()
+    session = services.plan_session(
+        cast.viewer("facilitator"),
+        program=cast.program,
+        title="Renamed",
+        starts_at=datetime(2030, 7, 1, 9, 0),
+        ends_at=datetime(2030, 7, 1, 12, 30),
     )
-    assert question.upvotes.count() == 2
+    before = [("cosessions", "0006_outreach_batch")]
+    after = [("cosessions", "0007_invitation_opening")]
+    try:
+        old = migrate(before).loader.project_state(before).apps
+        items = old.get_model("cosessions", "AgendaItem").objects
+        items.filter(session_id=session.pk, position=5).update(
+            title="Top questions from internal participants"
+        )
+        items.create(session_id=session.pk, position=9, title="Top questions (ours)", minutes=5)
+        migrate(after)
+        titles = list(session.agenda.values_list("title", flat=True))
+        assert titles[4] == "Questions from our team"
+        assert "Top questions from internal participants" not in titles
+        assert titles[-1] == "Top questions (ours)"
+        old = migrate(before).loader.project_state(before).apps
+        back = old.get_model("cosessions", "AgendaItem").objects.filter(session_id=session.pk)
+        assert back.filter(title="Top questions from internal participants").count() == 1
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.loader.build_graph()
+        executor.migrate(executor.loader.graph.leaf_nodes())

@@ -127,7 +127,7 @@ def test_plan_session_applies_the_co_design_template_in_the_methods_order(cast: 
         (2, "Issues & vision discussion", 45),
         (3, "Scenario mapping in customer teams", 90),
         (4, "Prioritisation", 30),
-        (5, "Top questions from internal participants", 20),
+        (5, "Questions from our team", 20),
         (6, "Next steps", 10),
     ]
     assert [i.title for i in items] == [t.title for t in agenda.TEMPLATES[SessionKind.CO_DESIGN]]

@@ -104,8 +104,9 @@ def test_planning_through_the_form_stores_the_utc_instant(cast, client_for):
     client = client_for("facilitator")
     page = html(client.get(url("create") + f"?program={cast.program.pk}"))
     assert f'<option value="{cast.program.pk}" selected>Effortless onboarding</option>' in page
-    assert '<option value="UTC">UTC</option>' in page
-    assert '<option value="Europe/London" selected>Europe/London</option>' in page
+    # The picker starts at the workspace's zone (UTC unless an admin set another).
+    assert '<option value="UTC" selected>UTC</option>' in page
+    assert '<option value="Europe/London">Europe/London</option>' in page
     response = client.post(
         url("create"),
         {
@@ -537,7 +538,7 @@ def test_the_rsvp_page_accepts_with_a_note(cast, client, invitation):
     target = reverse("rsvp", args=[token])
     page = html(client.get(target))
     assert "<h1>Onboarding co-design</h1>" in page
-    assert "Hello Gina Globex, you are invited." in page
+    assert "Hello Gina Globex, Acme invites you." in page
     assert '09:00–13:00 <span class="muted">(Europe/Berlin)</span>' in page
     page = html(client.post(target, {"answer": "accept", "note": "Bringing a colleague?"}))
     assert "<strong>Thank you.</strong> Your answer: Accepted." in page

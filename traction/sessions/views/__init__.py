@@ -10,6 +10,6 @@ the RSVP holds its own ``urlpatterns``; the RSVP page is routed from ``traction/
 ``views.rsvp``, re-exported here.
 """
 
-from .customer_rsvp import rsvp
+from .customer_rsvp import rsvp, rsvp_calendar, rsvp_logo
 
-__all__ = ["rsvp"]
+__all__ = ["rsvp", "rsvp_calendar", "rsvp_logo"]

@@ -1,22 +1,42 @@
 """The customer's RSVP: the public page where a customer contact answers their invitation
-through a signed personal link. Its route is outside the workspace, so it is not in the
-sessions URLconf: ``traction/urls.py`` routes ``rsvp/<token>/`` here."""
+through a signed personal link, with the session's calendar file and the inviting
+workspace's logo behind the same link. Its routes are outside the workspace, so they are
+not in the sessions URLconf: ``traction/urls.py`` routes ``rsvp/<token>/…`` here."""
 
 from __future__ import annotations
 
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
+from traction.accounts import logos
+from traction.accounts import selectors as accounts_selectors
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.web import apply_domain_errors
+from traction.sessions import customer_pages, selectors, services
 from traction.sessions import rsvp as rsvp_tokens
-from traction.sessions import selectors, services
+from traction.sessions.calendar import build_ics
+from traction.sessions.emails import organizer
 from traction.sessions.forms import RsvpForm
+from traction.sessions.models import Invitation
 
 
 def _invalid_link(request: HttpRequest, exc: NotFound) -> HttpResponse:
     return render(request, "sessions/rsvp_invalid.html", {"message": exc.message}, status=404)
+
+
+def _page(
+    request: HttpRequest, token: str, invitation: Invitation, **context: object
+) -> dict[str, object]:
+    session = invitation.session
+    return {
+        "invitation": invitation,
+        "session": session,
+        "token": token,
+        "brand": customer_pages.brand(session, logo_url_name="rsvp_logo", token=token),
+        "times": customer_pages.times(session, request),
+        **context,
+    }
 
 
 @require_http_methods(["GET", "POST"])
@@ -46,10 +66,48 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     return render(
         request,
         "sessions/rsvp.html",
-        {
-            "form": form,
-            "invitation": invitation,
-            "session": invitation.session,
-            "answered": answered,
-        },
+        _page(request, token, invitation, form=form, answered=answered),
+    )
+
+
+@require_GET
+def rsvp_calendar(request: HttpRequest, token: str) -> HttpResponse:
+    """ "Add to calendar": the session's .ics for this invitation (the same event, UID and
+    sequence as the emailed one, so a calendar keeps one entry; a cancellation removes it)."""
+    try:
+        customer = rsvp_tokens.RSVP.principal(token)
+        invitation = selectors.customer_invitation(customer)
+    except NotFound as exc:
+        return _invalid_link(request, exc)
+    session = invitation.session
+    organizer_name, organizer_email = organizer(session)
+    ics = build_ics(
+        session,
+        method="CANCEL" if session.is_cancelled else "REQUEST",
+        attendees=[invitation.contact],
+        organizer_email=organizer_email,
+        organizer_name=organizer_name,
+    )
+    response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="session.ics"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_GET
+def rsvp_logo(request: HttpRequest, token: str) -> HttpResponse:
+    """The logo of the workspace that sent this invitation, and of no other."""
+    try:
+        customer = rsvp_tokens.RSVP.principal(token)
+        invitation = selectors.customer_invitation(customer)
+    except NotFound as exc:
+        return HttpResponse(exc.message, status=404, content_type="text/plain; charset=utf-8")
+    logo = accounts_selectors.logo_of(invitation.workspace_id)
+    if logo is None:
+        return HttpResponse("No logo.", status=404, content_type="text/plain; charset=utf-8")
+    return logos.response(
+        logo.data,
+        content_type=logo.content_type,
+        digest=logo.digest,
+        version=request.GET.get("v", ""),
     )

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from traction.accounts import selectors as accounts_selectors
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
@@ -75,6 +76,7 @@ def session_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         request.POST if request.method == "POST" else None,
         initial=initial,
         programs=program_selectors.programs(viewer),
+        time_zone=accounts_selectors.workspace_time_zone(viewer),
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -163,6 +165,7 @@ def session_edit(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
     form = SessionForm(
         request.POST if request.method == "POST" else None,
         initial=SessionForm.initial_for(session),
+        time_zone=session.time_zone,
     )
     if request.method == "POST" and form.is_valid():
         sequence = session.calendar_sequence
