@@ -208,7 +208,7 @@ def test_the_time_zone_picker_is_searched_and_chosen_by_keyboard(
     context = browser.new_context(**(PHONE if size == "phone" else DESKTOP))
     page = context.new_page()
     sign_in(page, live_server.url, "alice@acme.test")
-    page.goto(f"{live_server.url}/w/acme/settings/")
+    page.goto(f"{live_server.url}/w/acme/workspace-settings/")
     search = page.get_by_role("searchbox", name="Find a zone by city or region")
     select = page.get_by_role("combobox", name="Time zone:")
     expect(select).to_have_value("UTC")

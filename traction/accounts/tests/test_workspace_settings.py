@@ -209,5 +209,5 @@ def test_no_logo_is_a_404(cast, client_for):
 
 def test_settings_are_in_the_navigation_for_admins_only(cast, client_for):
     home = reverse("accounts:workspace_home", args=[cast.acme.slug])
-    assert 'href="/w/acme/settings/"' in html(client_for("admin").get(home))
-    assert 'href="/w/acme/settings/"' not in html(client_for("facilitator").get(home))
+    assert 'href="/w/acme/workspace-settings/"' in html(client_for("admin").get(home))
+    assert 'href="/w/acme/workspace-settings/"' not in html(client_for("facilitator").get(home))
