@@ -6,6 +6,7 @@ at the exact moment it falls due."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -375,7 +376,7 @@ def test_the_account_owner_sees_the_flag_counting_only_what_they_may_see(
 
 
 def test_a_new_time_asks_who_accepted_to_confirm_again(
-    cast: Cast, session: Session, django_capture_on_commit_callbacks: Capture
+    cast: Cast, session: Session, django_capture_on_commit_callbacks: Capture, client: Any
 ) -> None:
     capture = django_capture_on_commit_callbacks
     gina = invite(cast, session, cast.contact, capture)  # type: ignore[arg-type]
@@ -432,6 +433,14 @@ def test_a_new_time_asks_who_accepted_to_confirm_again(
             "Updated: Onboarding co-design — Fri 26 Mar 2027, 14:00–17:30 (Europe/Berlin)",
         ),
     ]
+    # Both parts ask her to confirm; her page says the session moved before she answers.
+    asked = next(m for m in mail.outbox if m.to[0].startswith("Gina"))
+    assert "Can you still join?" in asked.body
+    assert "Can you still join?" in asked.alternatives[0][0]
+    found = re.search(r"https?://[^/\s]+(/rsvp/\S+/)", asked.body)
+    assert found, asked.body
+    page = client.get(found.group(1)).content.decode()
+    assert "The session has moved to a new time" in page
     # Confirming the new time makes her accepted again.
     answer(gina, capture, accept=True, note="The afternoon works")
     gina.refresh_from_db()
