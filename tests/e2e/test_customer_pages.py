@@ -26,6 +26,8 @@ from traction.voting import links
 from traction.voting import services as voting
 from traction.voting.tests.test_voting import build_room
 
+from .a11y import assert_accessible
+
 PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
     "is_mobile": True,
@@ -100,6 +102,7 @@ def test_the_rsvp_page_at_phone_width_has_the_logo_both_times_and_a_calendar_dow
         f"In your time zone: {expected_local(session, 'America/New_York')} (America/New_York)"
     )
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(page, "the RSVP page on a phone")
     page.screenshot(path=str(screenshots / "rsvp-branded-phone.png"), full_page=True)
 
     # The browser's zone is remembered: after answering, the server writes the same line.
@@ -160,6 +163,7 @@ def test_the_ballot_at_phone_width_has_the_logo_and_both_times(
     )
     expect(page.locator("p.dots-left")).to_have_text("Dots left: 3 of 3", use_inner_text=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    assert_accessible(page, "the ballot on a phone")
     page.screenshot(path=str(screenshots / "ballot-branded-phone.png"), full_page=True)
     context.close()
 
@@ -189,6 +193,7 @@ def test_the_facilitator_previews_and_saves_the_invitation_opening(
     expect(page.locator("#preview-text")).to_contain_text(
         "Dear guest,\n\nwe would love to hear how onboarding went for you."
     )
+    assert_accessible(page, "the invitation email page")
     page.screenshot(path=str(screenshots / "invitation-email-preview.png"), full_page=True)
     page.get_by_role("button", name="Save the opening").click()
     expect(page.get_by_text("The opening is saved")).to_be_visible()
@@ -212,6 +217,7 @@ def test_the_time_zone_picker_is_searched_and_chosen_by_keyboard(
     search = page.get_by_role("searchbox", name="Find a zone by city or region")
     select = page.get_by_role("combobox", name="Time zone:")
     expect(select).to_have_value("UTC")
+    assert_accessible(page, f"workspace settings ({size})")
     page.get_by_label("Workspace name").focus()
     page.keyboard.press("Tab")  # the search box comes right after the name
     expect(search).to_be_focused()
