@@ -14,8 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
+from traction.core import clock
 from traction.core.models import WorkspaceRecord
 
 
@@ -117,7 +117,7 @@ class ImportBatch(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     # A large import writes in committed chunks so it never holds the database for long. Until
     # its last chunk is written the batch is in progress: its rows are hidden (see
     # ``visible_insights``), ``rows`` counts those written so far and ``progress_at`` is
@@ -236,7 +236,7 @@ class Insight(models.Model):
     captured_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     version = models.PositiveIntegerField(default=1)
 
     objects = InsightQuerySet.as_manager()
