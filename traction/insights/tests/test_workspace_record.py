@@ -17,7 +17,7 @@ from traction.insights.search.index import sqlite_index_ok
 
 from .conftest import Room
 
-BEFORE = ("insights", "0010_stamps_ask_the_clock")
+BEFORE = ("insights", "0011_stamps_ask_the_clock")
 
 
 def test_an_insight_is_stamped_when_captured_and_when_edited(room: Room) -> None:

@@ -57,7 +57,7 @@ def drop_updated_at(apps, schema_editor):  # type: ignore[no-untyped-def]
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("insights", "0010_stamps_ask_the_clock"),
+        ("insights", "0011_stamps_ask_the_clock"),
     ]
 
     operations = [
