@@ -173,7 +173,8 @@ def _insert(world: dict[str, Any], rows: int, seed: int) -> None:
     sql = (
         "INSERT INTO insights_insight (workspace_id, program_id, session_id, step_id, kind, "
         "text, speaker_name, customer_id, internal, tags, status, source, captured_by_id, "
-        "created_at, version) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)"
+        "created_at, updated_at, version) "
+        "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, 1)"
     )
     shares = list(SHARE.items())
     batch: list[tuple[Any, ...]] = []
@@ -216,6 +217,7 @@ def _insert(world: dict[str, Any], rows: int, seed: int) -> None:
                     state,
                     "import",
                     world["user_id"],
+                    created,
                     created,
                 )
             )

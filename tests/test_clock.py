@@ -2,23 +2,33 @@
 
 from __future__ import annotations
 
+import io
 import re
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from traction.accounts import services as accounts
 from traction.core import clock
+from traction.core.models import AuditEvent, ClockDateTimeField
 from traction.core.testing.cast import Cast
 from traction.customers import services as customers
+from traction.customers.models import Customer
+from traction.insights.search.index import sqlite_index_ok
 
 ROOT = Path(__file__).resolve().parents[1]
 
-# Calls that read the wall clock directly. ``default=timezone.now`` on a model field (no call)
-# is Django stamping a row, as ``auto_now`` does; ``time.monotonic()`` measures durations.
+# Code that reads the wall clock directly: a call, or ``timezone.now`` handed over to be called
+# later (``default=timezone.now`` on a model field: use ``default=clock.now``; ``auto_now``
+# fields are ``ClockDateTimeField``s, below). ``time.monotonic()`` measures durations.
 DIRECT = re.compile(
-    r"\btimezone\.now\(\)"
+    r"\btimezone\.now\b"
     r"|\btimezone\.local(?:date|time)\(\)"
     r"|\bdatetime\.(?:now|utcnow|today)\("
     r"|\bdate\.today\("
@@ -54,10 +64,11 @@ def test_the_guard_sees_each_kind_of_direct_call() -> None:
         "day = date.today()",
         "t = time.time()",
         "from django.utils.timezone import localtime, now",
+        "created_at = models.DateTimeField(default=timezone.now)",
     ):
         assert DIRECT.search(line), line
     for line in (
-        "created_at = models.DateTimeField(default=timezone.now)",
+        "created_at = models.DateTimeField(default=clock.now)",
         "started = time.monotonic()",
         "now = clock.now()",
     ):
@@ -101,3 +112,99 @@ def test_an_invitation_expires_on_the_frozen_clock(cast: Cast) -> None:
         assert invitation.status == "pending"
         frozen.advance(seconds=1)
         assert invitation.status == "expired"
+
+
+# --- the stamps Django writes itself: auto_now, auto_now_add, default=... -------------------
+
+
+def test_freezing_the_clock_freezes_the_stamps_models_write(cast: Cast) -> None:
+    """``auto_now``/``auto_now_add`` (Django's ``pre_save`` would call ``timezone.now()``) and
+    field defaults (``default=clock.now``) write the frozen time, on insert and on save."""
+    admin = cast.viewer("admin")
+    at = datetime(2027, 1, 15, 9, 0, tzinfo=UTC)
+    with clock.frozen(at) as frozen:
+        customer = customers.create_customer(admin, name="Hooli", segment="enterprise")
+        user = accounts.create_user(email="new@acme.test", full_name="New", password=None)
+        membership = accounts.add_member(admin, workspace=cast.acme, user=user, role="observer")
+        later = frozen.advance(hours=3)
+        customers.archive_customer(admin, customer=customer)  # a save(update_fields=...)
+    customer.refresh_from_db()
+    assert (customer.created_at, customer.updated_at, customer.archived_at) == (at, later, later)
+    assert user.date_joined == at  # default=clock.now
+    assert membership.created_at == at  # auto_now_add outside WorkspaceRecord
+    events = AuditEvent.objects.filter(
+        object_type=Customer._meta.label_lower, object_id=str(customer.pk)
+    ).order_by("at")
+    assert [event.at for event in events] == [at, later]
+
+
+def test_every_stamp_of_the_models_asks_the_clock() -> None:
+    found = []
+    for model in apps.get_models():
+        if not model.__module__.startswith("traction."):
+            continue
+        for field in model._meta.concrete_fields:
+            name = f"{model._meta.label}.{field.name}"
+            stamped = getattr(field, "auto_now", False) or getattr(field, "auto_now_add", False)
+            if stamped and not isinstance(field, ClockDateTimeField):
+                found.append(f"{name}: auto_now without ClockDateTimeField")
+            if field.default is timezone.now:
+                found.append(f"{name}: default=timezone.now (use clock.now)")
+    assert found == []
+    assert isinstance(Customer._meta.get_field("updated_at"), ClockDateTimeField)
+
+
+# --- the migrations that moved the stamps onto the clock change no table ---------------------
+
+STAMP_MIGRATIONS = [
+    ("core", "0002_stamps_ask_the_clock"),
+    ("accounts", "0009_stamps_ask_the_clock"),
+    ("customers", "0004_stamps_ask_the_clock"),
+    ("programs", "0003_stamps_ask_the_clock"),
+    ("cosessions", "0008_stamps_ask_the_clock"),
+    ("insights", "0011_stamps_ask_the_clock"),
+    ("voting", "0004_stamps_ask_the_clock"),
+]
+
+
+def sql_of(app: str, migration: str) -> list[str]:
+    """The SQL statements ``sqlmigrate`` prints for a migration (comments, BEGIN/COMMIT aside)."""
+    out = io.StringIO()
+    call_command("sqlmigrate", app, migration, stdout=out, no_color=True)
+    return [
+        line
+        for line in out.getvalue().splitlines()
+        if line.strip() and not line.startswith("--") and line.strip() not in ("BEGIN;", "COMMIT;")
+    ]
+
+
+# sqlmigrate opens a schema editor, which SQLite refuses inside a test's transaction.
+@pytest.mark.django_db(transaction=True)
+def test_moving_the_stamps_onto_the_clock_runs_no_sql() -> None:
+    # A database AlterField would remake the table on SQLite (dropping the FTS triggers of
+    # insights_insight with it); these migrations change the model state only.
+    found = {f"{app}.{migration}": sql_of(app, migration) for app, migration in STAMP_MIGRATIONS}
+    assert found == {name: [] for name in found}
+    # Not blind: a migration that changes the database prints its statements.
+    assert sql_of("customers", "0003_customer_list_index") != []  # CREATE INDEX
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 triggers")
+@pytest.mark.django_db(transaction=True)
+def test_the_full_text_triggers_survive_the_stamp_migrations() -> None:
+    """Unapply and apply the insights and voting stamp migrations with the migration
+    executor (which, unlike ``migrate``, does not repair the index afterwards): the FTS
+    table and its triggers are still there."""
+    executor = MigrationExecutor(connection)
+    latest = executor.loader.graph.leaf_nodes()
+    targets = [
+        ("insights", "0010_search_index_row"),
+        ("voting", "0003_room_totals_hidden"),
+    ]
+    try:
+        executor.migrate(targets)
+        assert sqlite_index_ok()
+    finally:
+        executor = MigrationExecutor(connection)
+        executor.migrate(latest)
+    assert sqlite_index_ok()

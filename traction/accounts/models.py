@@ -9,9 +9,9 @@ from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.db import models
-from django.utils import timezone
 
 from traction.core import clock
+from traction.core.models import ClockDateTimeField
 from traction.core.permissions import Role
 
 
@@ -33,7 +33,7 @@ class User(AbstractBaseUser):
     # Whoever runs this installation (``traction setup``'s first admin): creates workspaces
     # on the web as ``traction workspace create`` does at the shell. Not a workspace role.
     is_installation_owner = models.BooleanField(default=False)
-    date_joined = models.DateTimeField(default=timezone.now)
+    date_joined = models.DateTimeField(default=clock.now)
 
     objects = UserManager()
 
@@ -59,7 +59,7 @@ class Workspace(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     # The zone new sessions start in and pickers default to (a current IANA name).
     time_zone = models.CharField(max_length=64, default="UTC")
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["name"]
@@ -110,7 +110,7 @@ class Membership(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.RESTRICT, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     archived_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -156,7 +156,7 @@ class MemberInvitation(models.Model):
     role = models.CharField(max_length=20, choices=Role.choices)
     invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
     expires_at = models.DateTimeField()
     accepted_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
@@ -212,7 +212,7 @@ class ApiToken(models.Model):
     name = models.CharField(max_length=80)
     key_hash = models.CharField(max_length=64, unique=True)
     hint = models.CharField(max_length=12)  # the first characters, to recognise a token
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
 
@@ -239,7 +239,7 @@ class FailedLogin(models.Model):
 
     email = models.CharField(max_length=254, db_index=True)
     ip = models.GenericIPAddressField(null=True, db_index=True)
-    at = models.DateTimeField(default=timezone.now, db_index=True)
+    at = models.DateTimeField(default=clock.now, db_index=True)
 
     def __str__(self) -> str:
         return f"{self.email} from {self.ip} at {self.at}"
@@ -261,7 +261,7 @@ class Notice(models.Model):
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notices")
     text = models.CharField(max_length=300)
     link = models.CharField(max_length=300, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     read_at = models.DateTimeField(null=True, blank=True)
     # A notice that asks for an action names it ("outreach.decide:12", "briefing.read:7"); the
     # use-case that does the action resolves it (``resolved_at``), whoever did it.

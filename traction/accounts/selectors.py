@@ -6,6 +6,7 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import F, QuerySet
+from django.utils.functional import SimpleLazyObject
 
 from traction.core import clock, permissions
 from traction.core.errors import NotFound, ValidationFailed
@@ -26,7 +27,6 @@ from .models import (
 
 if TYPE_CHECKING:
     from django.contrib.auth.base_user import AbstractBaseUser
-    from django_stubs_ext import WithAnnotations
 
 
 def memberships_of(user: User) -> QuerySet[Membership]:
@@ -82,19 +82,26 @@ def viewer_for_email(email: str, workspace_slug: str | None = None) -> tuple[Vie
     return viewer, f"{membership.workspace.name} ({membership.workspace.slug})"
 
 
-class TokenRole(TypedDict):
+class TokenStanding(TypedDict):
+    """What a request needs of an API token: its id, whose it is, in which workspace, the
+    user's role there and when the token was last used."""
+
+    id: int
+    user_id: int
+    workspace_id: int
     role: str
+    last_used_at: datetime | None
 
 
-def token_for_key(key: str) -> WithAnnotations[ApiToken, TokenRole] | None:
-    """The API token behind ``key`` with its user and ``role`` (the user's role in the
-    token's workspace), in one query; None if unknown, revoked, its user inactive or no longer
-    a member (a removed member's membership is archived). Looked up by the key's hash."""
+def token_for_key(key: str) -> TokenStanding | None:
+    """The API token behind ``key`` with ``role`` (its user's role in the token's workspace),
+    in one query; None if unknown, revoked, its user inactive or no longer a member (a removed
+    member's membership is archived). Looked up by the key's hash. The columns only: no token
+    or user instance is built (``viewer_of_token`` loads the user when it is needed)."""
     if not key.startswith(ApiToken.PREFIX):
         return None
     found = (
         ApiToken.objects.active()
-        .select_related("user")
         .filter(
             key_hash=ApiToken.hash_key(key),
             user__is_active=True,
@@ -102,12 +109,23 @@ def token_for_key(key: str) -> WithAnnotations[ApiToken, TokenRole] | None:
             user__memberships__workspace=F("workspace"),
             user__memberships__archived_at__isnull=True,
         )
-        .annotate(role=F("user__memberships__role"))
+        .values("id", "user_id", "workspace_id", "last_used_at", role=F("user__memberships__role"))
     )
     try:
-        return cast("WithAnnotations[ApiToken, TokenRole]", found.get())
+        return cast("TokenStanding", found.get())
     except ApiToken.DoesNotExist:
         return None
+
+
+def viewer_of_token(token: TokenStanding) -> Viewer:
+    """The viewer a token stands for. Its user row loads only if an operation reads the user
+    (an audited write does; a list does not), as ``request.user`` loads in Django's
+    authentication middleware."""
+    user_id = token["user_id"]
+    user = cast("User", SimpleLazyObject(lambda: User.objects.get(pk=user_id)))
+    return Viewer(
+        user=user, workspace_id=token["workspace_id"], role=token["role"], user_id=user_id
+    )
 
 
 def viewer_for_token(key: str) -> Viewer | None:
@@ -117,9 +135,9 @@ def viewer_for_token(key: str) -> Viewer | None:
     if token is None:
         return None
     now = clock.now()
-    if token.last_used_at is None or token.last_used_at < now - timedelta(seconds=60):
-        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
-    return Viewer(user=token.user, workspace_id=token.workspace_id, role=token.role)
+    if token["last_used_at"] is None or token["last_used_at"] < now - timedelta(seconds=60):
+        ApiToken.objects.filter(pk=token["id"]).update(last_used_at=now)
+    return viewer_of_token(token)
 
 
 def workspace(viewer: Viewer) -> Workspace:

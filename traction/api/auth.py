@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from django.db import OperationalError, connection, transaction
 
 from traction.accounts.models import ApiToken
-from traction.accounts.selectors import token_for_key
+from traction.accounts.selectors import token_for_key, viewer_of_token
 from traction.core import clock
 from traction.core.permissions import Viewer
 
@@ -34,9 +34,9 @@ def viewer_for_bearer(key: str) -> Viewer | None:
     if token is None:
         return None
     now = clock.now()
-    if token.last_used_at is None or token.last_used_at < now - TOUCH_EVERY:
-        touch(token.pk, now)
-    return Viewer(user=token.user, workspace_id=token.workspace_id, role=token.role)
+    if token["last_used_at"] is None or token["last_used_at"] < now - TOUCH_EVERY:
+        touch(token["id"], now)
+    return viewer_of_token(token)
 
 
 def touch(token_id: int, now: datetime) -> bool:

@@ -16,7 +16,7 @@ from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.pagination import PageNumberPagination
-from pydantic import AfterValidator, BeforeValidator, ConfigDict
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from .permissions import Viewer
 from .text import ONE_LINE_MESSAGE, has_line_break
@@ -136,6 +136,22 @@ class FilterSchema(Schema):
     the parameters it declares, so an unknown parameter is ignored, as most APIs do."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_default)
+
+
+# --- output ---------------------------------------------------------------------------------
+
+
+class OutputSchema(BaseModel):
+    """A response shape whose fields are plain columns or attributes, read from a model
+    instance or a ``.values()`` dict alike by pydantic's own (compiled) validator.
+
+    ninja accepts any pydantic model as a response schema. Its ``Schema`` adds resolvers
+    (``resolve_<field>``) by wrapping every object in a ``DjangoGetter`` and asking it field
+    by field in Python: a shape with no resolvers need not pay that on every row of a list.
+    What a resolver would compute belongs on the model (a property) or in the selector.
+    """
+
+    model_config = ConfigDict(from_attributes=True)
 
 
 # --- pagination -----------------------------------------------------------------------------

@@ -6,9 +6,11 @@ freeze it (``with clock.frozen(at) as frozen: ... frozen.advance(hours=24)``) an
 or a reminder is tested at the exact moment it falls due; ``tests/test_clock.py`` fails on a
 direct ``timezone.now()``, ``datetime.now()``, ``date.today()`` or ``time.time()``.
 
-What it does not reach: timestamps Django writes itself (``auto_now``, ``auto_now_add`` and
-``default=timezone.now`` on model fields, which migrations record by name). Durations are
-measured with ``time.monotonic()``, which is no time of day.
+The times models stamp ask it too: a field's default is ``default=clock.now``, and an
+``auto_now``/``auto_now_add`` field is a ``core.models.ClockDateTimeField`` (Django's own
+``DateTimeField`` stamps with ``timezone.now()``, past a frozen clock); the test also holds
+every model to that. Durations are measured with ``time.monotonic()``, which is no time of
+day.
 """
 
 from __future__ import annotations

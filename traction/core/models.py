@@ -3,10 +3,30 @@ by services)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from django.conf import settings
 from django.db import models
+
+from . import clock
+
+
+class ClockDateTimeField(models.DateTimeField):  # type: ignore[type-arg]
+    """A ``DateTimeField`` whose ``auto_now`` / ``auto_now_add`` stamps ask the one clock.
+
+    Django's own ``DateTimeField.pre_save`` asks ``django.utils.timezone`` directly, which a
+    frozen clock (``clock.frozen``) does not reach; this one asks ``clock.now()``. Same column, same
+    options: only where the time comes from differs. For a time that is only a default (an
+    editable field), use ``default=clock.now``.
+    """
+
+    def pre_save(self, model_instance: models.Model, add: bool) -> datetime | None:
+        if self.auto_now or (self.auto_now_add and add):
+            value = clock.now()
+            setattr(model_instance, self.attname, value)
+            return value
+        return super().pre_save(model_instance, add)  # type: ignore[no-any-return]
 
 
 class WorkspaceRecord(models.Model):
@@ -17,8 +37,8 @@ class WorkspaceRecord(models.Model):
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     version = models.PositiveIntegerField(default=1)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         abstract = True
@@ -48,7 +68,7 @@ class AuditEvent(models.Model):
     # Kept apart from the FK so the trail still says who, should the user be deleted.
     actor_label = models.CharField(max_length=254)
     via = models.CharField(max_length=10, default="web")  # web, api, cli, system
-    at = models.DateTimeField(auto_now_add=True, db_index=True)
+    at = ClockDateTimeField(auto_now_add=True, db_index=True)
     action = models.CharField(max_length=80, db_index=True)
     object_type = models.CharField(max_length=80)
     object_id = models.CharField(max_length=40, blank=True)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.functional import cached_property
 
 from traction.core.models import WorkspaceRecord
 
@@ -87,6 +88,12 @@ class Customer(WorkspaceRecord):
     @property
     def is_archived(self) -> bool:
         return self.archived_at is not None
+
+    @cached_property
+    def contact_count(self) -> int:
+        """How many active (not archived) contacts it has. Lists read it with their rows: the
+        selector's annotation of the same name sets it in the same query."""
+        return self.contacts.active().count()
 
 
 class Channel(models.TextChoices):

@@ -7,9 +7,18 @@ from typing import Literal
 
 from ninja import Field, Schema
 
-from traction.core.api import ABSENT, MAX_ID, FilterSchema, InputSchema, ObjectId, OneLine, Text
+from traction.core.api import (
+    ABSENT,
+    MAX_ID,
+    FilterSchema,
+    InputSchema,
+    ObjectId,
+    OneLine,
+    OutputSchema,
+    Text,
+)
 
-from .models import Contact, Customer
+from .models import Contact
 
 # Spelled out so the OpenAPI document lists them; a test keeps them equal to the models' choices.
 SegmentValue = Literal["enterprise", "mid_market", "small_business", "public_sector"]
@@ -26,7 +35,7 @@ VERSION_HELP = (
 # --- customers ------------------------------------------------------------------------------
 
 
-class CustomerOut(Schema):
+class CustomerOut(OutputSchema):
     id: int
     name: str
     segment: str
@@ -38,14 +47,6 @@ class CustomerOut(Schema):
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
-
-    @staticmethod
-    def resolve_contact_count(obj: Customer) -> int:
-        # Lists carry the selector's annotation; a customer just read or written counts.
-        annotated: int | None = getattr(obj, "contact_count", None)
-        if annotated is not None:
-            return annotated
-        return obj.contacts.filter(archived_at=None).count()
 
 
 class CustomerCreateIn(InputSchema):

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import cache
+
 from django.db.models import Count, OuterRef, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 
@@ -11,9 +13,13 @@ from traction.core.permissions import Viewer
 from .models import Contact, Customer
 
 
+@cache
 def contact_count() -> Subquery:
     """How many active (not archived) contacts the customer has: a correlated subquery, not a
-    JOIN + GROUP BY, so a page's COUNT(*) stays a plain count of customers."""
+    JOIN + GROUP BY, so a page's COUNT(*) stays a plain count of customers.
+
+    Built once: an expression is not changed by the querysets that use it (each resolves
+    and compiles its own copy, on every query), so every list can share this one."""
     active = Contact.objects.active().filter(customer=OuterRef("pk")).order_by()
     return Subquery(active.values("customer").annotate(n=Count("pk")).values("n"))
 
@@ -26,12 +32,13 @@ def customers(
     region: str = "",
     account_owner_id: int | None = None,
     archived: bool = False,
+    with_owner: bool = True,
 ) -> QuerySet[Customer]:
-    """Customers the viewer may see, filtered, with their owner and contact count in one query.
-    Archived customers are listed only when asked for (``archived=True``: only those)."""
-    return _listed(viewer, q, segment, region, account_owner_id, archived).select_related(
-        "account_owner"
-    )
+    """Customers the viewer may see, filtered, with their owner (unless ``with_owner`` is
+    False: the owner's id only) and contact count in one query. Archived customers are listed
+    only when asked for (``archived=True``: only those)."""
+    found = _listed(viewer, q, segment, region, account_owner_id, archived)
+    return found.select_related("account_owner") if with_owner else found
 
 
 def _listed(
@@ -52,7 +59,9 @@ def _listed(
         qs = qs.filter(region__iexact=region)
     if account_owner_id is not None:
         qs = qs.filter(account_owner_id=account_owner_id)
-    return qs.annotate(contact_count=Coalesce(contact_count(), 0)).order_by("name", "id")
+    # Sets Customer.contact_count on each row (the model's count, read in the same query).
+    counted = qs.annotate(contact_count=Coalesce(contact_count(), 0))  # type: ignore[no-redef]
+    return counted.order_by("name", "id")
 
 
 def customer(viewer: Viewer, customer_id: int, action: str = "customer.view") -> Customer:

@@ -14,8 +14,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
+from traction.core import clock
 from traction.core.models import WorkspaceRecord
 
 
@@ -117,7 +117,7 @@ class ImportBatch(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     # A large import writes in committed chunks so it never holds the database for long. Until
     # its last chunk is written the batch is in progress: its rows are hidden (see
     # ``visible_insights``), ``rows`` counts those written so far and ``progress_at`` is
@@ -173,7 +173,7 @@ class InsightQuerySet(models.QuerySet["Insight"]):
         return self.filter(speaker_contact__isnull=True, speaker_user__isnull=True)
 
 
-class Insight(models.Model):
+class Insight(WorkspaceRecord):
     """One atomic, attributed piece of input from a session.
 
     ``internal`` marks what internal participants said themselves: it is kept, shown apart,
@@ -185,7 +185,6 @@ class Insight(models.Model):
     the card): each with its own words, speaker and organisation, the card's contributors.
     """
 
-    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     # Denormalised from the session so searches filter without joins.
     program = models.ForeignKey("programs.Program", on_delete=models.PROTECT, related_name="+")
     session = models.ForeignKey(
@@ -236,8 +235,9 @@ class Insight(models.Model):
     captured_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    created_at = models.DateTimeField(default=timezone.now)
-    version = models.PositiveIntegerField(default=1)
+    # When it was said or captured: the writer may set it (an import stamps its whole batch
+    # with one time), so a default, not WorkspaceRecord's auto_now_add.
+    created_at = models.DateTimeField(default=clock.now)
 
     objects = InsightQuerySet.as_manager()
 

@@ -6,7 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
-from traction.core.models import WorkspaceRecord
+from traction.core.models import ClockDateTimeField, WorkspaceRecord
 
 
 class ProgramStatus(models.TextChoices):
@@ -83,7 +83,7 @@ class ProgramMember(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="program_memberships"
     )
     kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.CORE_TEAM)
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_at = ClockDateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
 
     objects = CurrentMembers()

@@ -10,10 +10,9 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
-from django.utils import timezone
 
 from traction.core import clock
-from traction.core.models import WorkspaceRecord
+from traction.core.models import ClockDateTimeField, WorkspaceRecord
 
 
 class SessionKind(models.TextChoices):
@@ -226,7 +225,7 @@ class OutreachRequest(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     decided_at = models.DateTimeField(null=True, blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=clock.now)
     # The requests asked together (one facilitator's ask for several contacts of a session,
     # with one message): each account owner gets one email and one notice for their part of
     # it, and may approve that part at once (Approvals).
@@ -284,7 +283,7 @@ class Invitation(models.Model):
     rsvp = models.CharField(max_length=10, choices=RsvpStatus.choices, default=RsvpStatus.INVITED)
     rsvp_note = models.CharField(max_length=500, blank=True)
     responded_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(default=timezone.now)
+    sent_at = models.DateTimeField(default=clock.now)
     last_sequence_sent = models.PositiveIntegerField(default=0)
     # The invitation email itself: "queued" until the mail server accepted it ("delivered"),
     # "failed" (with why) when it refused or could not be reached after every retry.
@@ -342,7 +341,7 @@ class Participant(models.Model):
     calendar_sequence_sent = models.PositiveIntegerField(null=True, blank=True)
     briefing_acknowledged_at = models.DateTimeField(null=True, blank=True)
     attended_practice = models.BooleanField(default=False)
-    added_at = models.DateTimeField(auto_now_add=True)
+    added_at = ClockDateTimeField(auto_now_add=True)
     left_at = models.DateTimeField(null=True, blank=True)
     left_reason = models.CharField(max_length=200, blank=True)
 
@@ -374,7 +373,7 @@ class TopQuestion(models.Model):
     text = models.CharField(max_length=300)
     picked = models.BooleanField(default=False)
     position = models.PositiveIntegerField(null=True, blank=True)  # order among the picked
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
         ordering = ["position", "-created_at"]

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.utils import timezone
 
+from traction.core import clock
+from traction.core.models import ClockDateTimeField
 from traction.insights.models import Insight, InsightKind, Step
 
 
@@ -27,7 +28,7 @@ class VotingRound(models.Model):
     opened_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
-    opened_at = models.DateTimeField(default=timezone.now)
+    opened_at = models.DateTimeField(default=clock.now)
     closed_at = models.DateTimeField(null=True, blank=True)
     # Who closed it (None: the system, e.g. the session was cancelled) and why.
     closed_by = models.ForeignKey(
@@ -81,7 +82,7 @@ class Vote(models.Model):
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
-    updated_at = models.DateTimeField(auto_now=True)
+    updated_at = ClockDateTimeField(auto_now=True)
 
     class Meta:
         db_table = "insights_vote"
@@ -171,7 +172,7 @@ class LinkDelivery(models.Model):
     # sessions.models.DeliveryStatus values: queued, delivered, failed.
     status = models.CharField(max_length=10, default="queued")
     error = models.CharField(max_length=500, blank=True)
-    queued_at = models.DateTimeField(default=timezone.now)
+    queued_at = models.DateTimeField(default=clock.now)
     delivered_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
 

@@ -430,10 +430,11 @@ def test_imported_rows_hold_what_the_orm_writes_and_search_finds_them(room: Room
     assert len(imported) == 5
     assert {(i.created_at, i.version, i.merged_into_id) for i in imported} == {(at, 1, None)}
     assert {i.speaker_name: i.internal for i in imported}["Cora Core"] is True
-    twins = [
-        Insight.objects.create(**{f.attname: getattr(i, f.attname) for f in fields})
-        for i in imported
-    ]
+    with clock.frozen(at):  # updated_at is stamped on save (auto_now), by the clock
+        twins = [
+            Insight.objects.create(**{f.attname: getattr(i, f.attname) for f in fields})
+            for i in imported
+        ]
     columns = ", ".join(connection.ops.quote_name(f.column) for f in fields)
 
     def stored(pk: int) -> tuple[object, ...]:
