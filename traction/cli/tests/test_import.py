@@ -162,8 +162,9 @@ from traction.cli.main import cli, setup_django
 setup_django()
 from traction.insights.imports import services as writing
 committed = writing._commit_chunk
-def commit_then_wait(rows, batch):
-    committed(rows, batch)
+def commit_then_wait(*args):
+    committed(*args)
+    rows = args[-2]  # (..., rows, batch)
     print('committed', len(rows), flush=True)
     time.sleep(120)
 writing._commit_chunk = commit_then_wait
