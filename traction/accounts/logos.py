@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.http import HttpResponse
+
+if TYPE_CHECKING:
+    from .models import WorkspaceLogo
 
 MAX_BYTES = 512 * 1024
 MAX_SIDE = 4000
@@ -105,19 +109,20 @@ def check(data: bytes) -> Logo:
     return Logo(content_type=TYPES[kind], width=width, height=height)
 
 
-def response(
-    data: bytes | memoryview, *, content_type: str, digest: str, version: str = ""
-) -> HttpResponse:
+def response(logo: WorkspaceLogo | None, *, version: str = "") -> HttpResponse:
     """The logo as an image response that can only ever be an image: its own type (checked
     at upload) with ``nosniff``, a policy that runs nothing even if opened on its own, and
-    long caching only for a URL naming this exact version (``?v=<digest>``)."""
-    extension = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}[content_type]
-    reply = HttpResponse(bytes(data), content_type=content_type)
+    long caching only for a URL naming this exact version (``?v=<digest>``); a plain 404
+    when there is none."""
+    if logo is None:
+        return HttpResponse("No logo.", status=404, content_type="text/plain; charset=utf-8")
+    extension = {"image/png": "png", "image/jpeg": "jpg", "image/webp": "webp"}[logo.content_type]
+    reply = HttpResponse(bytes(logo.data), content_type=logo.content_type)
     reply["X-Content-Type-Options"] = "nosniff"
     reply["Content-Security-Policy"] = "default-src 'none'; sandbox"
     reply["Content-Disposition"] = f'inline; filename="logo.{extension}"'
-    reply["ETag"] = f'"{digest}"'
+    reply["ETag"] = f'"{logo.digest}"'
     reply["Cache-Control"] = (
-        "private, max-age=31536000, immutable" if version == digest else "private, no-cache"
+        "private, max-age=31536000, immutable" if version == logo.digest else "private, no-cache"
     )
     return reply

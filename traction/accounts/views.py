@@ -443,13 +443,7 @@ def workspace_logo_remove(request: WorkspaceRequest, viewer: Viewer) -> HttpResp
 @require_GET
 def workspace_logo(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     """This workspace's own logo, for its members' pages (settings, email preview)."""
-    logo = selectors.workspace_logo(viewer)
-    return logos.response(
-        logo.data,
-        content_type=logo.content_type,
-        digest=logo.digest,
-        version=request.GET.get("v", ""),
-    )
+    return logos.response(selectors.workspace_logo(viewer), version=request.GET.get("v", ""))
 
 
 @workspace_view
