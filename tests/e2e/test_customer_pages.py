@@ -76,6 +76,10 @@ def expected_local(session: Session, zone: str) -> str:
 def logo_is_drawn(page: Page) -> None:
     logo = page.locator("img.customer-logo")
     expect(logo).to_be_visible()
+    # The image loads after the page does: wait for it rather than read it early.
+    page.wait_for_function(
+        "() => { const i = document.querySelector('img.customer-logo'); return i && i.complete; }"
+    )
     assert page.evaluate("document.querySelector('img.customer-logo').naturalWidth") == 120
 
 
@@ -184,6 +188,10 @@ def test_the_facilitator_previews_and_saves_the_invitation_opening(
     preview_html = page.locator("#preview-html")
     expect(preview_html).to_contain_text("Hello Alex Sample,")
     expect(preview_html).to_contain_text("Fran Facilitator of Acme invites you")
+    # The image loads after the page does: wait for it rather than read it early.
+    page.wait_for_function(
+        "() => { const i = document.querySelector('#preview-html img'); return i && i.complete; }"
+    )
     assert page.evaluate("document.querySelector('#preview-html img').naturalWidth") == 120
     opening = page.get_by_label("Opening")
     opening.fill("Dear guest,\n\nwe would love to hear how onboarding went for you.")
