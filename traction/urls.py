@@ -39,6 +39,7 @@ urlpatterns = [
     path("rsvp/<str:token>/logo", sessions_views.rsvp_logo, name="rsvp_logo"),
     path("w/<slug:workspace_slug>/insights/", include("traction.insights.urls")),
     path("", include("traction.voting.urls")),
+    path("w/<slug:workspace_slug>/debriefs/", include("traction.debrief.urls")),
 ]
 
 handler404 = "traction.core.views.not_found"

@@ -99,6 +99,23 @@ class CurrentMemberships(models.Manager["Membership"]):
         return super().get_queryset().filter(archived_at__isnull=True)
 
 
+class MemberFunction(models.TextChoices):
+    """The part of the company a member works in: a debrief shows whether the core team is
+    cross-functional and which function is missing."""
+
+    PRODUCT = "product", "Product"
+    ENGINEERING = "engineering", "Engineering"
+    DESIGN = "design", "Design"
+    SUPPORT = "support", "Support"
+    SUCCESS = "success", "Customer success"
+    SALES = "sales", "Sales"
+    MARKETING = "marketing", "Marketing"
+    FINANCE = "finance", "Finance"
+    OPERATIONS = "operations", "Operations"
+    LEGAL = "legal", "Legal"
+    OTHER = "other", "Other"
+
+
 class Membership(models.Model):
     """A user's role in a workspace.
 
@@ -110,6 +127,8 @@ class Membership(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.RESTRICT, related_name="memberships")
     role = models.CharField(max_length=20, choices=Role.choices)
+    # Empty until someone says; "not stated" is shown as such, never guessed.
+    function = models.CharField(max_length=20, choices=MemberFunction.choices, blank=True)
     created_at = ClockDateTimeField(auto_now_add=True)
     archived_at = models.DateTimeField(null=True, blank=True)
     archived_by = models.ForeignKey(

@@ -40,6 +40,7 @@ from traction.core.errors import (
 )
 from traction.core.permissions import Viewer
 from traction.customers.api import router as customers_router
+from traction.debrief.api import router as debrief_router
 from traction.insights.api import router as insights_router
 from traction.programs.api import router as programs_router
 from traction.sessions.api import router as sessions_router
@@ -115,6 +116,7 @@ api.add_router("", programs_router)
 api.add_router("", sessions_router)
 api.add_router("", insights_router)
 api.add_router("", voting_router)
+api.add_router("", debrief_router)
 
 
 # --- error mapping: one handler per shape of body (traction.core.errors) ---------------------

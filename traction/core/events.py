@@ -23,6 +23,9 @@ from .permissions import Principal
 
 # Every event, with what it carries besides the acting viewer.
 EVENTS: dict[str, str] = {
+    "session.planned": "session: a new Session",
+    "session.rescheduled": "session: its start or end changed",
+    "session.held": "session: marked held, with its actual end (``actual_ends_at``)",
     "session.cancelled": "session: the cancelled Session",
     "participant.declined": "session, contact: a customer contact declined (or withdrew)",
     "contact.archived": "contact: archived; hidden from pickers, history kept",

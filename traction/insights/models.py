@@ -93,6 +93,27 @@ class Step(models.Model):
         return self.title
 
 
+class StepSupport(models.Model):
+    """The map's "how we support it" lane: a company team or a partner involved at a step, so
+    recommendations and action items land on an owning team."""
+
+    class Kind(models.TextChoices):
+        TEAM = "team", "Our team"
+        PARTNER = "partner", "Partner"
+
+    step = models.ForeignKey(Step, on_delete=models.CASCADE, related_name="support")
+    kind = models.CharField(max_length=8, choices=Kind.choices, default=Kind.TEAM)
+    name = models.CharField(max_length=120, help_text="e.g. “Billing support” or “Acme Payments”.")
+    note = models.CharField(max_length=300, blank=True, help_text="What they do at this step.")
+    position = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class ImportFormat(models.TextChoices):
     VTT = "vtt", "WebVTT transcript"
     SRT = "srt", "SRT subtitles"
@@ -232,6 +253,11 @@ class Insight(WorkspaceRecord):
     )
     source_line = models.PositiveIntegerField(null=True, blank=True)
     spoken_at_ms = models.PositiveIntegerField(null=True, blank=True)
+    # A customer metric card names the moments of truth it measures (cards of the same
+    # scenario); the debrief turns it into scorecard metrics.
+    measures = models.ManyToManyField(
+        "self", symmetrical=False, blank=True, related_name="measured_by"
+    )
     captured_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )

@@ -102,3 +102,42 @@ class ProgramMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.program} ({self.get_kind_display()})"
+
+
+class CurrentPolicyMakers(models.Manager["PolicyMaker"]):
+    def get_queryset(self) -> models.QuerySet[PolicyMaker]:
+        return super().get_queryset().filter(left_at__isnull=True)
+
+
+class PolicyMaker(models.Model):
+    """Someone the program names to decide its recommendations: the people whose budgets and
+    teams the decisions touch. The executive sponsor decides too without a row here.
+
+    Never deleted, like ``ProgramMember``: ``left_at`` ends the role and ``history`` keeps it.
+    """
+
+    program = models.ForeignKey(Program, on_delete=models.CASCADE, related_name="policy_makers")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.RESTRICT, related_name="policy_roles"
+    )
+    # What their decisions speak for, e.g. "Support budget"; optional.
+    responsibility = models.CharField(max_length=160, blank=True)
+    added_at = ClockDateTimeField(auto_now_add=True)
+    left_at = models.DateTimeField(null=True, blank=True)
+
+    objects = CurrentPolicyMakers()
+    history = models.Manager()  # noqa: DJ012 - a second manager, not a field
+
+    class Meta:
+        ordering = ["user__full_name"]
+        base_manager_name = "history"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "user"],
+                condition=models.Q(left_at__isnull=True),
+                name="one_policy_maker_row",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} decides in {self.program}"

@@ -6,10 +6,13 @@ from traction.core.permissions import ALL, OWN, Viewer, rule
 
 
 def belongs(viewer: Viewer) -> Q:
+    """The sponsor, the current core team and observers, and the current policy makers."""
     # A team membership that ended (left the team or the workspace) grants nothing: both
     # conditions in one Q apply to the same membership row.
-    return Q(executive_sponsor_id=viewer.user_id) | Q(
-        members__user_id=viewer.user_id, members__left_at=None
+    return (
+        Q(executive_sponsor_id=viewer.user_id)
+        | Q(members__user_id=viewer.user_id, members__left_at=None)
+        | Q(policy_makers__user_id=viewer.user_id, policy_makers__left_at=None)
     )
 
 

@@ -80,6 +80,13 @@ class Session(WorkspaceRecord):
     # The invitation email's opening words, written for this session's customers; empty: the
     # standard opening (``invitation_email.opening``).
     invitation_opening = models.TextField(blank=True, default="")
+    # Marked held by the facilitator after it took place, with when it actually ended (the
+    # planned end unless they say otherwise): the debrief clock runs from ``actual_ends_at``.
+    held_at = models.DateTimeField(null=True, blank=True)
+    held_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actual_ends_at = models.DateTimeField(null=True, blank=True)
 
     objects = SessionQuerySet.as_manager()
 
@@ -162,6 +169,16 @@ class Session(WorkspaceRecord):
     @property
     def has_ended(self) -> bool:
         return self.ends_at <= clock.now()
+
+    @property
+    def is_held(self) -> bool:
+        """Confirmed held by the facilitator (``held_at``), not merely past its planned end."""
+        return self.held_at is not None
+
+    @property
+    def ended_at(self) -> datetime:
+        """When it ended: the confirmed actual end once held, else the planned end."""
+        return self.actual_ends_at or self.ends_at
 
     @property
     def state(self) -> str:

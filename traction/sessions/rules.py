@@ -17,8 +17,11 @@ def taking_part(user_id: int | None, prefix: str = "") -> Q:
 
 
 def in_program_team(user_id: int | None, prefix: str = "") -> Q:
-    """Programs (at ``prefix``, e.g. "program__") whose team the user belongs to NOW."""
-    return Q(**{f"{prefix}members__user_id": user_id, f"{prefix}members__left_at": None})
+    """Programs (at ``prefix``, e.g. "program__") whose team the user belongs to NOW: the
+    core team, observers and the program's named policy makers."""
+    return Q(**{f"{prefix}members__user_id": user_id, f"{prefix}members__left_at": None}) | Q(
+        **{f"{prefix}policy_makers__user_id": user_id, f"{prefix}policy_makers__left_at": None}
+    )
 
 
 def _session_of_mine(viewer: Viewer) -> Q:

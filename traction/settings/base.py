@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "traction.sessions",
     "traction.insights",
     "traction.voting",
+    "traction.debrief",
 ]
 
 MIDDLEWARE = [

@@ -100,6 +100,7 @@ def plan_session(
         obj=session,
         changes=audit.snapshot(session, SESSION_FIELDS),
     )
+    events.publish("session.planned", actor, session=session)
     return session
 
 
@@ -143,12 +144,56 @@ def update_session(
     # A new time (not only a new place or link): who had accepted is asked to confirm it.
     if (session.starts_at, session.ends_at) != was_at:
         request_reconfirmation(actor, session=session)
+        events.publish("session.rescheduled", actor, session=session)
     if calendar_changed:
         for invitation in session.invitations.exclude(rsvp=RsvpStatus.DECLINED):
             kind = "reconfirm" if invitation.rsvp == RsvpStatus.RECONFIRM else "update"
             queue_on_commit(deliver_invitation, invitation.pk, kind)
         for participant in session.participants.all():
             queue_on_commit(deliver_participant_calendar, participant.pk, "update")
+    return session
+
+
+@transaction.atomic
+def mark_session_held(
+    actor: Viewer,
+    *,
+    session: Session,
+    actual_end: datetime | None = None,
+    version: int | None = None,
+) -> Session:
+    """The facilitator confirms the session took place and when it actually ended (the
+    planned end unless given; a wall-clock time without a zone is read in the session's
+    zone). Saying it again corrects the actual end. The debrief clock runs from it."""
+    permissions.check(actor, "session.plan", session)
+    session = Session.objects.select_for_update().get(pk=session.pk)
+    expect_version(session, version, message=STALE_SESSION)
+    require_open(session)
+    now = clock.now()
+    if session.starts_at > now:
+        raise ValidationFailed.field("actual_end", "A session that has not started cannot be held.")
+    end = (
+        session.ends_at
+        if actual_end is None
+        else _wall_clock(actual_end, session.time_zone, "actual_end")
+    )
+    if end <= session.starts_at:
+        raise ValidationFailed.field("actual_end", "The session must end after it starts.")
+    if end > now:
+        raise ValidationFailed.field("actual_end", "The actual end cannot be in the future.")
+    before = audit.snapshot(session, ["held_at", "actual_ends_at"])
+    if session.held_at is None:
+        session.held_at = now
+        session.held_by_id = actor.user_id
+    session.actual_ends_at = end
+    save_new_version(session)
+    audit.record(
+        actor,
+        action="session.held",
+        obj=session,
+        changes=audit.diff(before, audit.snapshot(session, ["held_at", "actual_ends_at"])),
+    )
+    events.publish("session.held", actor, session=session)
     return session
 
 

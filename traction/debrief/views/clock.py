@@ -1,0 +1,7 @@
+"""Debrief pages: the clock area."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []

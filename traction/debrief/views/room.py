@@ -1,0 +1,7 @@
+"""Debrief pages: the room area."""
+
+from __future__ import annotations
+
+from django.urls import URLPattern
+
+urlpatterns: list[URLPattern] = []
