@@ -16,7 +16,7 @@ RUN_STAMP := $(VENV)/.stamp-lock
 DEV_STAMP := $(VENV)/.stamp-dev-lock
 SUDO := $(shell [ "$$(id -u)" -eq 0 ] || echo sudo)
 
-.PHONY: help install run test bench docs lock system-deps bench-deps clean
+.PHONY: help install run test bench docs lock system-deps pdf-deps bench-deps clean
 
 help:
 	@echo "make install create .venv with the locked dependencies only (for deployments)"
@@ -44,8 +44,16 @@ $(DEV_STAMP): $(RUN_STAMP) requirements/dev-lock.txt
 install: $(RUN_STAMP)
 	@echo "Installed: $(BIN)/traction"
 
-run: $(RUN_STAMP)
+run: $(RUN_STAMP) pdf-deps
 	$(BIN)/traction run --port $(PORT)
+
+# Pango and a font for WeasyPrint, which renders the debrief pack's PDF (docs/deploy.md).
+pdf-deps:
+	@if ! ldconfig -p 2>/dev/null | grep -q libpangoft2-1.0.so.0 || [ ! -d /usr/share/fonts/truetype/dejavu ]; then \
+		echo "Installing pango and fonts for PDF reports"; \
+		$(SUDO) apt-get update; \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 fonts-dejavu-core; \
+	fi
 
 # Debian's Chromium (for the browser tests), PostgreSQL (for the second test run) and nginx
 # (tests/deploy/test_proxy.py runs the guide's nginx site itself, on loopback ports: the
@@ -65,7 +73,7 @@ system-deps:
 		fi; \
 	fi
 
-test: $(DEV_STAMP) system-deps
+test: $(DEV_STAMP) system-deps pdf-deps
 	scripts/test-suite
 
 # wrk, and Taguette 1.5.2 in its own virtualenv (bench/imports.py uploads the same
