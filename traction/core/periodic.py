@@ -42,7 +42,7 @@ def run_all() -> dict[str, dict[str, int]]:
     for p in jobs():
         try:
             done[p.name] = p.job()
-        except Exception as exc:  # noqa: BLE001 - reported after the others ran
+        except Exception as exc:  # reported after the others ran
             failure = failure or exc
     if failure is not None:
         raise failure
