@@ -1,11 +1,12 @@
-"""Everything the debrief app plugs into the kernel and lower apps (navigation, sections,
-figures, event handlers, webhook event types), gathered by area so that each area of the app
-registers its own (``AppConfig.ready`` calls ``register_all``)."""
+"""Everything the debrief app plugs into the kernel and lower apps, gathered by area
+(``setup/<area>.py``), so that each area registers its own; ``AppConfig.ready`` calls
+``register_all``."""
 
 from __future__ import annotations
 
 
 def register_all() -> None:
-    from . import handlers
+    from .setup import actions, clock, pack, room, scorecards
 
-    handlers.register()
+    for area in (clock, room, actions, scorecards, pack):
+        area.register()
