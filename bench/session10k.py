@@ -345,7 +345,7 @@ def _first(client: Any, path: str) -> tuple[Any, int, bool]:
     return response, len(executed), slow
 
 
-def _measure(*pages: tuple[Any, str], reps: int) -> list[Figures]:
+def measure_pages(*pages: tuple[Any, str], reps: int) -> list[Figures]:
     """Each (client, path) of ``pages``, alternated request by request (A B A B …), so a
     busy neighbour slows them alike; a page seconds long gets a few runs only."""
     firsts = [_first(client, path) for client, path in pages]
@@ -373,11 +373,19 @@ def _client(clients: dict[str, Any], path: str) -> Any:
     return clients["api" if path.startswith("/api/") else "web"]
 
 
-def _clients(world: World) -> dict[str, Any]:
+def web_client(user: Any) -> Any:
+    """A test client signed in as ``user`` (the pages are asked in-process)."""
     from django.test import Client
 
     web = Client(HTTP_HOST="localhost")
-    web.force_login(world.admin)
+    web.force_login(user)
+    return web
+
+
+def _clients(world: World) -> dict[str, Any]:
+    from django.test import Client
+
+    web = web_client(world.admin)
     api = Client(HTTP_HOST="localhost", headers={"Authorization": f"Bearer {world.token}"})
     return {"web": web, "api": api}
 
@@ -469,14 +477,14 @@ def run(args: argparse.Namespace, var_dir: Path) -> list[Row]:
     small_pages = _pages(small_world, small_world.empty)
     for name, path in _pages(world, world.empty).items():
         print(f"  {name}: the empty sessions at {SMALL:,} and {rows:,}, alternated …", flush=True)
-        empty_small[name], empty_large[name] = _measure(
+        empty_small[name], empty_large[name] = measure_pages(
             (_client(small_clients, small_pages[name]), small_pages[name]),
             (_client(clients, path), path),
             reps=reps,
         )
     for name, path in _pages(world, world.big).items():
         print(f"  {name}: the session of {accepted:,} …", flush=True)
-        [big[name]] = _measure((_client(clients, path), path), reps=reps)
+        [big[name]] = measure_pages((_client(clients, path), path), reps=reps)
     measured_on = f"{cpu_model()}, {os.cpu_count() or 0} cores, {dt.date.today().isoformat()}"
     out = []
     for name, f in big.items():

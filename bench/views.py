@@ -76,3 +76,181 @@ def raw_customers(request: HttpRequest) -> HttpResponse:
         items.append(item)
     body = json.dumps({"items": items, "count": count}, cls=DjangoJSONEncoder)
     return HttpResponse(body, content_type="application/json")
+
+
+# --- debrief-page and scorecard-page (bench/debrief.py) ----------------------------------------
+
+TOP = 10
+
+DEBRIEF_SQL = f"""
+SELECT d.id, d.status, d.due_at, d.opened_at, s.id, s.title, s.ends_at, p.id, p.name
+FROM debrief_debrief d
+JOIN cosessions_session s ON s.id = d.session_id
+JOIN programs_program p ON p.id = d.program_id
+WHERE d.id = %s AND d.workspace_id = {WORKSPACE}
+"""
+
+TOP_SQL = """
+SELECT fc.id, fc.insight_id, fc.kind, fc.text, fc.step_title, fc.speaker_name,
+       fc.organisation, fc.dots, fc.voters
+FROM insights_frozencard fc
+JOIN insights_votinground r ON r.id = fc.round_id AND fc.closing = r.closings
+WHERE r.session_id = %s
+ORDER BY fc.dots DESC, fc.voters DESC, fc.position
+LIMIT %s
+"""
+
+SPREAD_SQL = """
+SELECT fv.card_id, fv.segment, SUM(fv.dots)
+FROM insights_frozenvote fv
+WHERE fv.card_id IN ({ids})
+GROUP BY fv.card_id, fv.segment
+"""
+
+EARLIER_DECISIONS_SQL = """
+SELECT e.insight_id, r.id, r.title, r.outcome, r.decided_at
+FROM debrief_evidence e
+JOIN debrief_recommendation r ON r.id = e.recommendation_id
+WHERE e.insight_id IN ({ids}) AND r.outcome <> 'pending' AND r.debrief_id <> %s
+  AND r.archived_at IS NULL
+"""
+
+RECOMMENDATIONS_SQL = """
+SELECT r.id, r.title, r.kind, r.horizon, r.impact, r.effort, r.outcome, r.version,
+       (SELECT COUNT(*) FROM debrief_evidence e WHERE e.recommendation_id = r.id),
+       COUNT(a.id),
+       SUM(CASE WHEN a.status = 'done' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN a.status = 'blocked' THEN 1 ELSE 0 END)
+FROM debrief_recommendation r
+LEFT JOIN debrief_actionitem a ON a.recommendation_id = r.id
+WHERE r.debrief_id = %s AND r.archived_at IS NULL
+GROUP BY r.id, r.title, r.kind, r.horizon, r.impact, r.effort, r.outcome, r.version
+ORDER BY r.id
+"""
+
+EARLIER_ACTIONS_COUNT_SQL = """
+SELECT a.status, COUNT(*), SUM(CASE WHEN a.due_on < %s THEN 1 ELSE 0 END)
+FROM debrief_actionitem a
+JOIN debrief_recommendation r ON r.id = a.recommendation_id
+WHERE a.program_id = %s AND r.debrief_id <> %s
+  AND a.status IN ('open', 'in_progress', 'blocked')
+GROUP BY a.status
+"""
+
+EARLIER_ACTIONS_SQL = """
+SELECT a.id, a.title, a.status, a.due_on, u.full_name
+FROM debrief_actionitem a
+JOIN debrief_recommendation r ON r.id = a.recommendation_id
+JOIN accounts_user u ON u.id = a.owner_id
+WHERE a.program_id = %s AND r.debrief_id <> %s
+  AND a.status IN ('open', 'in_progress', 'blocked')
+ORDER BY a.due_on, a.id
+LIMIT 20
+"""
+
+COVERED_SQL = """
+SELECT COUNT(DISTINCT e.insight_id)
+FROM debrief_evidence e
+JOIN debrief_recommendation r ON r.id = e.recommendation_id
+WHERE e.insight_id IN ({ids}) AND r.program_id = %s AND r.archived_at IS NULL
+  AND (r.outcome IN ('approved', 'rejected')
+       OR (r.outcome = 'deferred' AND r.revisit_on IS NOT NULL))
+"""
+
+
+def _marks(ids: list[int]) -> str:
+    return ", ".join(str(int(i)) for i in ids) or "NULL"
+
+
+@public("benchmark baseline")
+def raw_debrief(request: HttpRequest) -> HttpResponse:
+    """The debrief room's aggregates in raw SQL: the debrief, the top priorities of the frozen
+    ranking with their spread by segment and earlier decisions touching them, the debrief's
+    recommendations with evidence and action counts, the program's open actions of earlier
+    debriefs (counts and the first 20), and the coverage of the top priorities."""
+    debrief_id = int(request.GET["debrief"])
+    slug = request.GET.get("workspace", "bench")
+    today = datetime.now(UTC).date()
+    with connection.cursor() as cursor:
+        cursor.execute(DEBRIEF_SQL, [debrief_id, slug])
+        head = cursor.fetchone()
+        session_id, program_id = head[4], head[7]
+        cursor.execute(TOP_SQL, [session_id, TOP])
+        top = cursor.fetchall()
+        card_ids, insight_ids = [r[0] for r in top], [r[1] for r in top]
+        cursor.execute(SPREAD_SQL.format(ids=_marks(card_ids)))
+        spread = cursor.fetchall()
+        cursor.execute(EARLIER_DECISIONS_SQL.format(ids=_marks(insight_ids)), [debrief_id])
+        earlier_decisions = cursor.fetchall()
+        cursor.execute(RECOMMENDATIONS_SQL, [debrief_id])
+        recommendations = cursor.fetchall()
+        cursor.execute(EARLIER_ACTIONS_COUNT_SQL, [today, program_id, debrief_id])
+        earlier_counts = cursor.fetchall()
+        cursor.execute(EARLIER_ACTIONS_SQL, [program_id, debrief_id])
+        earlier_actions = cursor.fetchall()
+        cursor.execute(COVERED_SQL.format(ids=_marks(insight_ids)), [program_id])
+        (covered,) = cursor.fetchone()
+    body = json.dumps(
+        {
+            "debrief": head,
+            "top": top,
+            "spread": spread,
+            "earlier_decisions": earlier_decisions,
+            "recommendations": recommendations,
+            "earlier_action_counts": earlier_counts,
+            "earlier_actions": earlier_actions,
+            "coverage": [covered, len(top)],
+        },
+        cls=DjangoJSONEncoder,
+    )
+    return HttpResponse(body, content_type="application/json")
+
+
+METRICS_SQL = f"""
+SELECT m.id, m.name, m.unit, m.direction, m.frequency, m.baseline, m.baseline_on, m.target,
+       m.target_on, m.definition, m.owner_id, m.numerator_id, m.denominator_id, m.version,
+       (SELECT COUNT(*) FROM debrief_measurement x WHERE x.metric_id = m.id)
+FROM debrief_scorecardmetric m
+WHERE m.program_id = %s AND m.workspace_id = {WORKSPACE} AND m.archived_at IS NULL
+ORDER BY m.name, m.id
+"""
+
+# The last 12 measurements of each metric (the latest value and the trend line).
+RECENT_SQL = """
+SELECT metric_id, "on", value FROM (
+    SELECT x.metric_id, x."on", x.value,
+           ROW_NUMBER() OVER (PARTITION BY x.metric_id ORDER BY x."on" DESC) AS n
+    FROM debrief_measurement x
+    JOIN debrief_scorecardmetric m ON m.id = x.metric_id
+    WHERE m.program_id = %s AND m.archived_at IS NULL
+) recent
+WHERE n <= 12
+ORDER BY metric_id, "on"
+"""
+
+CHECKPOINTS_SQL = """
+SELECT c.months, c."on", c.reached_at, d.id
+FROM debrief_checkpoint c
+JOIN debrief_debrief d ON d.id = c.debrief_id
+WHERE d.program_id = %s
+ORDER BY c."on", c.id
+"""
+
+
+@public("benchmark baseline")
+def raw_scorecard(request: HttpRequest) -> HttpResponse:
+    """The scorecard's aggregates in raw SQL: each metric with its count of measurements and
+    its last 12 values, and the program's checkpoints."""
+    program_id = int(request.GET["program"])
+    slug = request.GET.get("workspace", "bench")
+    with connection.cursor() as cursor:
+        cursor.execute(METRICS_SQL, [program_id, slug])
+        metrics = cursor.fetchall()
+        cursor.execute(RECENT_SQL, [program_id])
+        recent = cursor.fetchall()
+        cursor.execute(CHECKPOINTS_SQL, [program_id])
+        checkpoints = cursor.fetchall()
+    body = json.dumps(
+        {"metrics": metrics, "recent": recent, "checkpoints": checkpoints}, cls=DjangoJSONEncoder
+    )
+    return HttpResponse(body, content_type="application/json")
