@@ -27,6 +27,7 @@ import random
 import threading
 import urllib.error
 import urllib.request
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -138,7 +139,7 @@ def headers_for(delivery: WebhookDelivery, secret: str, body: bytes) -> dict[str
     }
 
 
-def attempt(delivery_id: object) -> WebhookDelivery | None:
+def attempt(delivery_id: uuid.UUID) -> WebhookDelivery | None:
     """Send one claimed delivery and record the answer; None if it is no longer pending."""
     delivery = (
         WebhookDelivery.objects.select_related("endpoint", "event")
@@ -254,7 +255,7 @@ def _lease() -> timedelta:
     return timedelta(seconds=timeout() * 2 + 60)
 
 
-def claim_due(limit: int = BATCH) -> list[object]:
+def claim_due(limit: int = BATCH) -> list[uuid.UUID]:
     """Ids of up to ``limit`` due deliveries, claimed for this worker (see the module's doc)."""
     now = clock.now()
     leased = now + _lease()
@@ -273,7 +274,7 @@ def claim_due(limit: int = BATCH) -> list[object]:
             )
             WebhookDelivery.objects.filter(pk__in=ids).update(next_attempt_at=leased)
         return ids
-    claimed = []
+    claimed: list[uuid.UUID] = []
     for pk in due.values_list("pk", flat=True)[:limit]:
         # The row is ours only if it is still due as we take it (another worker may have).
         taken = WebhookDelivery.objects.filter(

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import UTC
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -36,7 +36,7 @@ CHANGEABLE = ["url", "description", "all_events", "event_types", "all_programs"]
 # --- publishing -----------------------------------------------------------------------------
 
 
-def _payload_time(value: Any) -> str:
+def _payload_time(value: datetime) -> str:
     return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
@@ -90,7 +90,7 @@ def _deliveries(
             event=event,
             next_attempt_at=now,
             redelivery_of=redelivery_of,
-        )  # fmt: skip
+        )
         for e in endpoints
     )
 
