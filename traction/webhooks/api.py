@@ -1,7 +1,5 @@
 """API operations for webhooks (admins' tokens): parse, call one selector or service, shape."""
 
-from __future__ import annotations
-
 import uuid
 from typing import Any
 
