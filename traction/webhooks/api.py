@@ -15,13 +15,13 @@ from traction.core.api import Pagination, responses, viewer
 from . import events, selectors, services
 from .models import WebhookDelivery, WebhookEndpoint
 from .schemas import (
-    DeliveryFilters,
-    DeliveryOut,
-    EndpointCreateIn,
-    EndpointOut,
-    EndpointUpdateIn,
-    EndpointWithSecretOut,
-    EventTypeOut,
+    WebhookDeliveryFilters,
+    WebhookDeliveryOut,
+    WebhookEndpointCreateIn,
+    WebhookEndpointOut,
+    WebhookEndpointUpdateIn,
+    WebhookEndpointWithSecretOut,
+    WebhookEventTypeOut,
 )
 
 router = Router(tags=["webhooks"])
@@ -34,7 +34,7 @@ def _with_secret(endpoint: WebhookEndpoint, secret: str) -> WebhookEndpoint:
 
 @router.get(
     "/webhooks/events",
-    response=responses({200: list[EventTypeOut]}),
+    response=responses({200: list[WebhookEventTypeOut]}),
     operation_id="list_webhook_event_types",
     summary="List the event types an endpoint can receive",
 )
@@ -45,7 +45,7 @@ def list_webhook_event_types(request: HttpRequest) -> list[Any]:
 
 @router.get(
     "/webhooks/endpoints",
-    response=responses({200: list[EndpointOut]}),
+    response=responses({200: list[WebhookEndpointOut]}),
     operation_id="list_webhook_endpoints",
     summary="List webhook endpoints",
 )
@@ -59,12 +59,12 @@ def list_webhook_endpoints(
 
 @router.post(
     "/webhooks/endpoints",
-    response=responses({201: EndpointWithSecretOut}, body=True),
+    response=responses({201: WebhookEndpointWithSecretOut}, body=True),
     operation_id="create_webhook_endpoint",
     summary="Register a webhook endpoint (its signing secret is returned this once)",
 )
 def create_webhook_endpoint(
-    request: HttpRequest, payload: EndpointCreateIn
+    request: HttpRequest, payload: WebhookEndpointCreateIn
 ) -> Status[WebhookEndpoint]:
     endpoint, secret = services.create_endpoint(viewer(request), **payload.model_dump())
     return Status(201, _with_secret(endpoint, secret))
@@ -72,7 +72,7 @@ def create_webhook_endpoint(
 
 @router.get(
     "/webhooks/endpoints/{endpoint_id}",
-    response=responses({200: EndpointOut}, object_path=True),
+    response=responses({200: WebhookEndpointOut}, object_path=True),
     operation_id="get_webhook_endpoint",
     summary="Get a webhook endpoint",
 )
@@ -82,12 +82,12 @@ def get_webhook_endpoint(request: HttpRequest, endpoint_id: int) -> WebhookEndpo
 
 @router.patch(
     "/webhooks/endpoints/{endpoint_id}",
-    response=responses({200: EndpointOut}, body=True, object_path=True, versioned=True),
+    response=responses({200: WebhookEndpointOut}, body=True, object_path=True, versioned=True),
     operation_id="update_webhook_endpoint",
     summary="Change a webhook endpoint's address, filters or state",
 )
 def update_webhook_endpoint(
-    request: HttpRequest, endpoint_id: int, payload: EndpointUpdateIn
+    request: HttpRequest, endpoint_id: int, payload: WebhookEndpointUpdateIn
 ) -> WebhookEndpoint:
     v = viewer(request)
     changes = payload.model_dump(exclude_unset=True)
@@ -111,7 +111,7 @@ def archive_webhook_endpoint(request: HttpRequest, endpoint_id: int) -> Status[N
 
 @router.post(
     "/webhooks/endpoints/{endpoint_id}/rotate-secret",
-    response=responses({200: EndpointWithSecretOut}, object_path=True),
+    response=responses({200: WebhookEndpointWithSecretOut}, object_path=True),
     operation_id="rotate_webhook_secret",
     summary="Replace an endpoint's signing secret (the new one is returned this once)",
 )
@@ -124,7 +124,7 @@ def rotate_webhook_secret(request: HttpRequest, endpoint_id: int) -> WebhookEndp
 
 @router.post(
     "/webhooks/endpoints/{endpoint_id}/test",
-    response=responses({202: DeliveryOut}, object_path=True),
+    response=responses({202: WebhookDeliveryOut}, object_path=True),
     operation_id="send_webhook_test",
     summary="Send a webhook.test event to an endpoint",
 )
@@ -136,13 +136,13 @@ def send_webhook_test(request: HttpRequest, endpoint_id: int) -> Status[WebhookD
 
 @router.get(
     "/webhooks/endpoints/{endpoint_id}/deliveries",
-    response=responses({200: list[DeliveryOut]}, object_path=True),
+    response=responses({200: list[WebhookDeliveryOut]}, object_path=True),
     operation_id="list_webhook_deliveries",
     summary="List an endpoint's deliveries, newest first",
 )
 @paginate(Pagination)
 def list_webhook_deliveries(
-    request: HttpRequest, endpoint_id: int, filters: Query[DeliveryFilters]
+    request: HttpRequest, endpoint_id: int, filters: Query[WebhookDeliveryFilters]
 ) -> QuerySet[WebhookDelivery]:
     v = viewer(request)
     endpoint = selectors.endpoint(v, endpoint_id)
@@ -151,7 +151,7 @@ def list_webhook_deliveries(
 
 @router.post(
     "/webhooks/deliveries/{delivery_id}/redeliver",
-    response=responses({202: DeliveryOut}, object_path=True),
+    response=responses({202: WebhookDeliveryOut}, object_path=True),
     operation_id="redeliver_webhook",
     summary="Send a delivery's event again (a new delivery: same event id and body)",
 )

@@ -19,7 +19,7 @@ VERSION_HELP = (
 )
 
 
-class EndpointOut(Schema):
+class WebhookEndpointOut(Schema):
     id: int
     url: str
     description: str
@@ -43,13 +43,13 @@ class EndpointOut(Schema):
         return program_ids(obj)
 
 
-class EndpointWithSecretOut(EndpointOut):
+class WebhookEndpointWithSecretOut(WebhookEndpointOut):
     secret: str = Field(
         description="The signing secret: returned this once (on creation and rotation) only."
     )
 
 
-class EndpointCreateIn(InputSchema):
+class WebhookEndpointCreateIn(InputSchema):
     url: Text = Field(min_length=1, max_length=2000, description="An http(s) address.")
     description: OneLine = Field("", max_length=200)
     all_events: bool = True
@@ -59,7 +59,7 @@ class EndpointCreateIn(InputSchema):
     active: bool = True
 
 
-class EndpointUpdateIn(InputSchema):
+class WebhookEndpointUpdateIn(InputSchema):
     """Only the fields sent change."""
 
     url: Text = Field(ABSENT, min_length=1, max_length=2000)
@@ -72,7 +72,7 @@ class EndpointUpdateIn(InputSchema):
     version: int = Field(ABSENT, ge=1, le=MAX_ID, description=VERSION_HELP)
 
 
-class DeliveryOut(Schema):
+class WebhookDeliveryOut(Schema):
     id: uuid.UUID
     endpoint_id: int
     event_id: uuid.UUID
@@ -92,13 +92,13 @@ class DeliveryOut(Schema):
         return obj.event.type  # type: ignore[attr-defined,no-any-return]
 
 
-class DeliveryFilters(FilterSchema):
+class WebhookDeliveryFilters(FilterSchema):
     status: Literal["", "pending", "delivered", "failed", "cancelled"] = Field(
         "", description="Only deliveries in this state (failed: given up); empty: all."
     )
 
 
-class EventTypeOut(Schema):
+class WebhookEventTypeOut(Schema):
     name: str
     version: int
     description: str
