@@ -1,19 +1,7 @@
 """What a receiver does, as shown on the guide page and in docs/webhooks.md (a test runs this
-very code against real deliveries)."""
+very code against real deliveries). The code is kept as text beside the templates: it is the
+receiver's code, which reads its own clock, not Traction's."""
 
-VERIFY_SNIPPET = '''\
-import hashlib
-import hmac
-import time
+from pathlib import Path
 
-
-def verify(secret: str, signature_header: str, body: bytes, tolerance: int = 300) -> bool:
-    """True if the Traction-Signature header signs this raw body with the secret."""
-    parts = dict(item.split("=", 1) for item in signature_header.split(","))
-    timestamp, received = parts.get("t", ""), parts.get("v1", "")
-    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance:
-        return False
-    signed = timestamp.encode() + b"." + body
-    expected = hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(expected, received)
-'''
+VERIFY_SNIPPET = (Path(__file__).parent / "templates" / "webhooks" / "verify.py.txt").read_text()
