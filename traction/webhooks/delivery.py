@@ -316,6 +316,12 @@ def deliver_due(*, limit: int = 500) -> Run:
     return run
 
 
+def deliver_due_job() -> dict[str, int]:
+    """``deliver_due`` as a periodic job (``core.periodic``: ``traction remind``)."""
+    run = deliver_due()
+    return {"delivered": run.delivered, "retrying": run.retrying, "failed": run.failed}
+
+
 # --- after commit: a task, or a thread --------------------------------------------------------
 
 

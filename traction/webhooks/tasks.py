@@ -7,7 +7,6 @@ from django_tasks import task
 
 @task()
 def deliver_due_webhooks() -> dict[str, int]:
-    from .delivery import deliver_due
+    from .delivery import deliver_due_job
 
-    run = deliver_due()
-    return {"delivered": run.delivered, "retrying": run.retrying, "failed": run.failed}
+    return deliver_due_job()

@@ -440,3 +440,14 @@ def test_the_cli_delivers_what_is_due(cast: Cast, receiver: Receiver) -> None:
     assert result.exit_code == 0
     assert result.output.strip() == "1 delivered, 0 to try again later, 0 given up."
     assert len(receiver.requests) == 1
+
+
+@pytest.mark.django_db
+def test_the_periodic_jobs_deliver_what_is_due(cast: Cast, receiver: Receiver) -> None:
+    from traction.core import periodic
+
+    assert "webhooks.deliver" in [p.name for p in periodic.jobs()]
+    endpoint(cast, receiver.url)
+    publish(cast)
+    assert periodic.run_all()["webhooks.deliver"] == {"delivered": 1, "retrying": 0, "failed": 0}
+    assert len(receiver.requests) == 1
