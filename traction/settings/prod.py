@@ -181,6 +181,8 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 # Webhook receivers must be https:// unless this is set (e.g. a receiver on the same host).
 TRACTION_WEBHOOK_REQUIRE_HTTPS = not env_bool("TRACTION_WEBHOOK_ALLOW_HTTP", False)
+# Receivers on loopback, private or link-local addresses are refused unless this is set.
+TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
 
 LOGGING = {
     "version": 1,

@@ -22,8 +22,11 @@ deliver`` does the same from cron.
 from __future__ import annotations
 
 import http.client
+import ipaddress
 import logging
 import random
+import socket
+import ssl
 import threading
 import urllib.error
 import urllib.request
@@ -97,9 +100,81 @@ class _NoRedirects(urllib.request.HTTPRedirectHandler):
         return None
 
 
+class Refused(OSError):
+    """The receiver's address is one this installation does not send to."""
+
+
+def allow_private_networks() -> bool:
+    return bool(setting("ALLOW_PRIVATE_NETWORKS", True))
+
+
+def _public_connection(
+    address: tuple[str, int], timeout: Any = None, source_address: Any = None
+) -> socket.socket:
+    """``socket.create_connection`` to a public address only: every address the name resolves
+    to is checked at connect time (so a name cannot be re-pointed between a check and the
+    connection), and loopback, private, link-local and other special ranges are refused."""
+    host, port = address
+    refused = []
+    last: OSError | None = None
+    for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
+        ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if not ip.is_global or ip.is_multicast:
+            refused.append(str(ip))
+            continue
+        sock = socket.socket(family, kind, proto)
+        try:
+            if isinstance(timeout, int | float):  # else http.client's "no timeout given"
+                sock.settimeout(timeout)
+            if source_address:
+                sock.bind(source_address)
+            sock.connect(sockaddr)
+            return sock
+        except OSError as exc:
+            sock.close()
+            last = exc
+    if last is not None:
+        raise last
+    raise Refused(
+        f"{host} is a private or local address ({', '.join(refused)}); this installation "
+        "sends webhooks to public addresses only"
+    )
+
+
+class _PublicHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _public_connection
+
+
+class _PublicHTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._create_connection = _public_connection
+
+
+class _PublicHTTPHandler(urllib.request.HTTPHandler):
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_PublicHTTPConnection, req)
+
+
+class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tls = ssl.create_default_context()
+
+    def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(_PublicHTTPSConnection, req, context=self.tls)
+
+
 def _opener() -> urllib.request.OpenerDirector:
-    # No proxy from the environment: a receiver is reached directly.
-    return urllib.request.build_opener(urllib.request.ProxyHandler({}), _NoRedirects())
+    # No proxy from the environment: a receiver is reached directly. Production sends to
+    # public addresses only (TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS), so an endpoint cannot
+    # be pointed at the server's own services or its private network.
+    handlers: list[Any] = [urllib.request.ProxyHandler({}), _NoRedirects()]
+    if not allow_private_networks():
+        handlers += [_PublicHTTPHandler(), _PublicHTTPSHandler()]
+    return urllib.request.build_opener(*handlers)
 
 
 def _snippet(raw: bytes) -> str:
@@ -120,6 +195,8 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
         reason = f"The receiver answered {exc.code}" + (f": {text}" if text else ".")
         return Answer(exc.code, reason)
     except urllib.error.URLError as exc:
+        if isinstance(exc.reason, Refused):
+            return Answer(None, f"Not sent: {exc.reason}.")
         return Answer(None, f"Could not connect: {exc.reason}.")
     except TimeoutError:
         return Answer(None, f"No answer within {timeout():g} s.")

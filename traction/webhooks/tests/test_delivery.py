@@ -451,3 +451,21 @@ def test_the_periodic_jobs_deliver_what_is_due(cast: Cast, receiver: Receiver) -
     publish(cast)
     assert periodic.run_all()["webhooks.deliver"] == {"delivered": 1, "retrying": 0, "failed": 0}
     assert len(receiver.requests) == 1
+
+
+@pytest.mark.django_db
+def test_production_refuses_receivers_on_local_and_private_addresses(
+    cast: Cast, receiver: Receiver, settings: Any
+) -> None:
+    settings.TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    endpoint(cast, receiver.url)
+    endpoint(cast, receiver.url.replace("127.0.0.1", "localhost"))
+    publish(cast)
+    assert delivery.deliver_due().retrying == 2
+    assert receiver.requests == []
+    errors = sorted(WebhookDelivery.objects.values_list("last_error", flat=True))
+    assert all(e.startswith("Not sent: ") for e in errors), errors
+    assert "127.0.0.1 is a private or local address" in errors[0]
+    settings.TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    with clock.frozen(clock.now() + timedelta(minutes=2)):
+        assert delivery.deliver_due().delivered == 2
