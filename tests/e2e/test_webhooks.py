@@ -33,6 +33,7 @@ def test_the_admin_registers_an_endpoint_and_sees_a_test_event_delivered(
     browser: Browser,
     receiver: Receiver,
     viewport: dict[str, int],
+    screenshots: Any,
 ) -> None:
     cast = build_cast()
     base = live_server.url
@@ -60,6 +61,7 @@ def test_the_admin_registers_an_endpoint_and_sees_a_test_event_delivered(
     secret = secret_box.inner_text().strip()
     assert secret.startswith("whsec_")
     expect(page.get_by_text("only this once")).to_be_visible()
+    page.screenshot(path=screenshots / f"webhooks-secret-{viewport['width']}.png", full_page=True)
 
     page.get_by_role("link", name="I have copied it").click()
     expect(page.get_by_role("heading", name="Loopback receiver")).to_be_visible()
@@ -76,6 +78,7 @@ def test_the_admin_registers_an_endpoint_and_sees_a_test_event_delivered(
     expect(row).to_contain_text("Delivered")
     expect(row).to_contain_text("HTTP 200")
     assert_accessible(page, "an endpoint with its deliveries")
+    page.screenshot(path=screenshots / f"webhooks-endpoint-{viewport['width']}.png", full_page=True)
 
     namespace: dict[str, Any] = {}
     exec(VERIFY_SNIPPET, namespace)  # noqa: S102 -- the documented check
