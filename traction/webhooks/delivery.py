@@ -28,6 +28,7 @@ import random
 import socket
 import ssl
 import threading
+import time
 import urllib.error
 import urllib.request
 import uuid
@@ -36,7 +37,7 @@ from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, connections, transaction
+from django.db import OperationalError, connection, connections, transaction
 from django.db.models import F
 from django.urls import reverse
 
@@ -51,6 +52,7 @@ logger = logging.getLogger(__name__)
 DEFAULT_SCHEDULE = (60, 300, 900, 3600, 3600, 3600, 3600, 3600, 3600, 3600)
 USER_AGENT = "Traction-Webhooks/1"
 BATCH = 20
+LOCKED_TRIES = 8
 
 
 def setting(name: str, default: Any) -> Any:
@@ -456,17 +458,30 @@ class Background:
         while True:
             with self._lock:
                 self._again = False
-            try:
-                deliver_due()
-            except Exception:
-                logger.exception("Delivering webhooks failed.")
-            finally:
-                connections.close_all()  # this thread's own connection
+            self._deliver()
             with self._lock:
                 if not self._again:
                     self._running = False
                     self._idle.set()
                     return
+
+    def _deliver(self) -> None:
+        # SQLite refuses a write while another connection writes ("database is locked"):
+        # try again shortly rather than leave the delivery for the next kick.
+        for tries in range(1, LOCKED_TRIES + 1):
+            try:
+                deliver_due()
+                return
+            except OperationalError:
+                if tries == LOCKED_TRIES:
+                    logger.exception("Delivering webhooks failed: the database stayed busy.")
+                    return
+                time.sleep(0.1 * tries)
+            except Exception:
+                logger.exception("Delivering webhooks failed.")
+                return
+            finally:
+                connections.close_all()  # this thread's own connection
 
     def wait(self, timeout: float | None = None) -> bool:
         """For tests: True once no delivery thread runs."""
