@@ -41,6 +41,8 @@ class Receiver:
                 )
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")
+                if 300 <= status < 400:
+                    self.send_header("Location", "/elsewhere")
                 self.end_headers()
                 self.wfile.write(b"ok" if status < 300 else b"receiver says no")
 

@@ -469,3 +469,14 @@ def test_production_refuses_receivers_on_local_and_private_addresses(
     settings.TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     with clock.frozen(clock.now() + timedelta(minutes=2)):
         assert delivery.deliver_due().delivered == 2
+
+
+@pytest.mark.django_db
+def test_a_redirect_is_not_followed_and_counts_as_a_failure(cast: Cast, receiver: Receiver) -> None:
+    endpoint(cast, receiver.url)
+    receiver.statuses.append(302)
+    publish(cast)
+    assert delivery.deliver_due().retrying == 1
+    sent = WebhookDelivery.objects.get()
+    assert (sent.status, sent.last_status_code) == ("pending", 302)
+    assert len(receiver.requests) == 1
