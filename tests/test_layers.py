@@ -11,7 +11,17 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1] / "traction"
 # Lowest first. api, cli, demo and reports sit on top and may import any app.
-ORDER = ["core", "accounts", "customers", "programs", "sessions", "insights", "voting", "debrief"]
+ORDER = [
+    "core",
+    "accounts",
+    "customers",
+    "programs",
+    "webhooks",
+    "sessions",
+    "insights",
+    "voting",
+    "debrief",
+]
 TOP = {"api", "cli", "demo", "reports", "settings", "urls", "wsgi"}
 
 

@@ -33,6 +33,7 @@ urlpatterns = [
     path("", include("traction.accounts.urls")),
     path("w/<slug:workspace_slug>/customers/", include("traction.customers.urls")),
     path("w/<slug:workspace_slug>/programs/", include("traction.programs.urls")),
+    path("w/<slug:workspace_slug>/webhooks/", include("traction.webhooks.urls")),
     path("w/<slug:workspace_slug>/sessions/", include("traction.sessions.urls")),
     path("rsvp/<str:token>/", sessions_views.rsvp, name="rsvp"),
     path("rsvp/<str:token>/calendar.ics", sessions_views.rsvp_calendar, name="rsvp_calendar"),

@@ -141,7 +141,7 @@ class World:
             "notice_id": self.acme["notice_id"],
             "vote_token": self.acme["vote_token"],
         }
-        for key in SESSION_KEYS:
+        for key in (*SESSION_KEYS, *WEBHOOK_KEYS):
             values[key] = (self.rival if foreign else self.acme)[key]
         if foreign:
             rival_invitation, _ = account_services.invite_member(
@@ -163,6 +163,8 @@ SESSION_KEYS = (
     "candidate_id",
     "batch_id",
 )
+# A webhook endpoint of each workspace (its admin's), with a delivery that is over.
+WEBHOOK_KEYS = ("endpoint_id", "delivery_id")
 # The ids the third pass swaps for out-of-scope ones; a route with none of them has no case.
 SCOPED_PARAMS = frozenset({"customer_id", "contact_id", "program_id", *SESSION_KEYS})
 # Roles whose rules are OWN-scoped; admins and facilitators see the whole workspace.
@@ -186,6 +188,8 @@ def build_world(cast: Cast) -> World:
         cast, "stranger", cast.rival_program, cast.rival_customer, "stranger"
     )
     world.hidden = _hidden_world(cast, world)
+    world.acme.update(_webhook_world(cast, "admin"))
+    world.rival.update(_webhook_world(cast, "stranger"))
     # Both workspaces have a logo: the logo routes answer 200 to those who may see it.
     from traction.core.testing import images
 
@@ -253,6 +257,18 @@ def _hidden_world(cast: Cast, world: World) -> dict[str, Any]:
     )
     Session.objects.filter(pk=hidden["session_id"]).update(title="Renewals hidden session")
     return hidden
+
+
+def _webhook_world(cast: Cast, admin: str) -> dict[str, Any]:
+    from traction.webhooks import services as webhook_services
+    from traction.webhooks.models import WebhookDelivery
+
+    endpoint, _ = webhook_services.create_endpoint(
+        cast.viewer(admin), url="https://hooks.example.test/traction", description="Authz hook"
+    )
+    sent = webhook_services.send_test(cast.viewer(admin), endpoint=endpoint)
+    WebhookDelivery.objects.filter(pk=sent.pk).update(status="delivered", attempts=1)
+    return {"endpoint_id": endpoint.pk, "delivery_id": sent.pk}
 
 
 def _session_world(

@@ -45,6 +45,7 @@ from traction.insights.api import router as insights_router
 from traction.programs.api import router as programs_router
 from traction.sessions.api import router as sessions_router
 from traction.voting.api import router as voting_router
+from traction.webhooks.api import router as webhooks_router
 
 log = logging.getLogger(__name__)
 
@@ -117,6 +118,7 @@ api.add_router("", sessions_router)
 api.add_router("", insights_router)
 api.add_router("", voting_router)
 api.add_router("", debrief_router)
+api.add_router("", webhooks_router)
 
 
 # --- error mapping: one handler per shape of body (traction.core.errors) ---------------------

@@ -23,6 +23,7 @@ from traction.cli.privacy import privacy
 from traction.cli.server import check_safe_to_bind, granian_argv, run, serve, worker
 from traction.cli.sessions import sessions, sessions_invite, sessions_list
 from traction.cli.setup import setup, workspace
+from traction.cli.webhooks import webhooks
 
 __all__ = [
     "DEFAULT_SETTINGS",
@@ -44,6 +45,7 @@ __all__ = [
     "setup_django",
     "token",
     "token_create",
+    "webhooks",
     "worker",
 ]
 
@@ -117,6 +119,7 @@ for command in (migrate, demo, run, serve, worker, createuser, token, sessions, 
 for command in (setup, workspace, mail):
     cli.add_command(command)
 cli.add_command(privacy)
+cli.add_command(webhooks)
 
 
 if __name__ == "__main__":  # python -m traction.cli.main

@@ -32,6 +32,7 @@ INSTALLED_APPS = [
     "traction.accounts",
     "traction.customers",
     "traction.programs",
+    "traction.webhooks",
     "traction.sessions",
     "traction.insights",
     "traction.voting",
@@ -200,6 +201,21 @@ EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
 DEFAULT_FROM_EMAIL = "Traction <traction@localhost>"
 
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
+
+# Outbound webhooks (docs/webhooks.md). The signing secrets are stored encrypted with a key
+# derived from TRACTION_WEBHOOK_KEY, or SECRET_KEY when it is not set.
+TRACTION_WEBHOOK_KEY = os.environ.get("TRACTION_WEBHOOK_KEY", "")
+# Seconds to wait before each retry of a delivery that failed (then it is given up), each
+# moved by up to ± the jitter fraction: 1, 5, 15 minutes, then hourly for seven hours.
+TRACTION_WEBHOOK_RETRY_SCHEDULE = [60, 300, 900, 3600, 3600, 3600, 3600, 3600, 3600, 3600]
+TRACTION_WEBHOOK_RETRY_JITTER = 0.1
+TRACTION_WEBHOOK_TIMEOUT = 5  # seconds a receiver has to answer
+# An endpoint whose deliveries gave up this many times in a row is disabled.
+TRACTION_WEBHOOK_DISABLE_AFTER = 5
+# Production requires https:// receivers unless TRACTION_WEBHOOK_ALLOW_HTTP is set.
+TRACTION_WEBHOOK_REQUIRE_HTTPS = False
+# Production sends only to public addresses unless TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS.
+TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
 
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_MAX_PER_PAGE_SIZE = 200

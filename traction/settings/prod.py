@@ -179,6 +179,11 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Webhook receivers must be https:// unless this is set (e.g. a receiver on the same host).
+TRACTION_WEBHOOK_REQUIRE_HTTPS = not env_bool("TRACTION_WEBHOOK_ALLOW_HTTP", False)
+# Receivers on loopback, private or link-local addresses are refused unless this is set.
+TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

@@ -1,0 +1,242 @@
+"""The admin's pages and the API for webhook endpoints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from traction.core.models import AuditEvent
+from traction.core.testing.cast import Cast
+from traction.webhooks import delivery, events, services
+from traction.webhooks.models import WebhookDelivery, WebhookEndpoint
+from traction.webhooks.tests.receivers import Receiver
+
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("test_events")]
+
+
+def base(cast: Cast) -> str:
+    return f"/w/{cast.acme.slug}/webhooks/"
+
+
+def test_the_empty_list_explains_webhooks_and_links_the_guide(
+    cast: Cast, client_for: Callable[[str], Client]
+) -> None:
+    page = client_for("admin").get(base(cast))
+    assert page.status_code == 200
+    text = page.content.decode()
+    assert "No webhook endpoints yet." in text
+    assert f"{base(cast)}guide/" in text
+    assert "Add your first endpoint" in text
+    guide = client_for("admin").get(f"{base(cast)}guide/").content.decode()
+    for event in events.registered():
+        assert event.name in guide
+    assert "def verify(secret" in guide
+
+
+def test_the_admin_adds_an_endpoint_and_sees_the_secret_once(
+    cast: Cast, client_for: Callable[[str], Client]
+) -> None:
+    admin = client_for("admin")
+    answer = admin.post(
+        f"{base(cast)}new/",
+        {
+            "url": "https://jira.example.test/hook",
+            "description": "Jira automation",
+            "event_scope": "chosen",
+            "event_types": ["testing.item_done"],
+            "program_scope": "chosen",
+            "programs": [cast.program.pk],
+            "active": "on",
+        },
+    )
+    assert answer.status_code == 200
+    hook = WebhookEndpoint.objects.get()
+    from traction.webhooks import crypto
+
+    secret = crypto.decrypt(hook.secret_encrypted)
+    assert secret in answer.content.decode()
+    assert "only this once" in answer.content.decode()
+    assert (hook.all_events, hook.event_types, hook.all_programs) == (
+        False,
+        ["testing.item_done"],
+        False,
+    )
+    assert list(hook.programs.values_list("pk", flat=True)) == [cast.program.pk]
+    detail = admin.get(f"{base(cast)}{hook.pk}/").content.decode()
+    assert secret not in detail
+    assert f"…{secret[-4:]}" in detail
+    assert "Nothing sent yet." in detail
+    listing = admin.get(base(cast)).content.decode()
+    assert "Jira automation" in listing
+    assert secret not in listing
+
+    rotated = admin.post(f"{base(cast)}{hook.pk}/rotate-secret/")
+    new_secret = crypto.decrypt(WebhookEndpoint.objects.get().secret_encrypted)
+    assert new_secret != secret
+    assert new_secret in rotated.content.decode()
+    assert new_secret not in admin.get(f"{base(cast)}{hook.pk}/").content.decode()
+
+
+def test_form_errors_sit_beside_their_fields(
+    cast: Cast, client_for: Callable[[str], Client], settings: Any
+) -> None:
+    settings.TRACTION_WEBHOOK_REQUIRE_HTTPS = True
+    page = client_for("admin").post(
+        f"{base(cast)}new/",
+        {"url": "http://example.test/hook", "event_scope": "chosen", "program_scope": "all"},
+    )
+    assert page.status_code == 200
+    form = page.context["form"]
+    assert "https" in form.errors["url"][0]
+    assert WebhookEndpoint.objects.count() == 0
+    page = client_for("admin").post(
+        f"{base(cast)}new/",
+        {"url": "https://example.test/hook", "event_scope": "chosen", "program_scope": "all"},
+    )
+    assert "Choose at least one event" in page.context["form"].errors["event_types"][0]
+
+
+def test_edit_disable_enable_archive_and_the_deliveries_page(
+    cast: Cast, client_for: Callable[[str], Client], receiver: Receiver
+) -> None:
+    admin = client_for("admin")
+    hook, _ = services.create_endpoint(cast.viewer("admin"), url=receiver.url)
+    edited = admin.post(
+        f"{base(cast)}{hook.pk}/edit/",
+        {
+            "url": receiver.url,
+            "description": "Slack",
+            "event_scope": "all",
+            "program_scope": "all",
+            "version": str(hook.version),
+        },
+    )
+    assert edited.status_code == 302
+    hook.refresh_from_db()
+    assert hook.description == "Slack"
+
+    admin.post(f"{base(cast)}{hook.pk}/test/")
+    delivery.deliver_due()
+    receiver.default_status = 503
+    services.publish(workspace_id=cast.acme.pk, event="testing.item_done", data={})
+    delivery.deliver_due()
+    page = admin.get(f"{base(cast)}{hook.pk}/").content.decode()
+    assert "webhook.test" in page
+    assert "Delivered" in page
+    assert "HTTP 503" in page
+    assert "Pending" in page
+    failed_only = admin.get(f"{base(cast)}{hook.pk}/?status=delivered").content.decode()
+    assert "testing.item_done" not in failed_only
+
+    done = WebhookDelivery.objects.get(status="delivered")
+    again = admin.post(f"{base(cast)}{hook.pk}/deliveries/{done.pk}/redeliver/")
+    assert again.status_code == 302
+    assert WebhookDelivery.objects.filter(redelivery_of=done).count() == 1
+
+    admin.post(f"{base(cast)}{hook.pk}/active/", {"active": "0"})
+    hook.refresh_from_db()
+    assert hook.active is False
+    assert "Enable" in admin.get(f"{base(cast)}{hook.pk}/").content.decode()
+    admin.post(f"{base(cast)}{hook.pk}/active/", {"active": "1"})
+    hook.refresh_from_db()
+    assert hook.active is True
+
+    assert admin.get(f"{base(cast)}{hook.pk}/archive/").status_code == 200
+    assert admin.post(f"{base(cast)}{hook.pk}/archive/").status_code == 302
+    assert "No webhook endpoints yet." in admin.get(base(cast)).content.decode()
+    archived = admin.get(f"{base(cast)}?archived=1").content.decode()
+    assert "Slack" in archived
+    # The history stays readable.
+    assert "webhook.test" in admin.get(f"{base(cast)}{hook.pk}/").content.decode()
+    assert admin.get(f"{base(cast)}{hook.pk}/edit/").status_code == 404
+    actions = set(AuditEvent.objects.filter(object_type="webhooks.webhookendpoint")
+                  .values_list("action", flat=True))  # fmt: skip
+    assert actions >= {
+        "webhook.created", "webhook.changed", "webhook.test_sent", "webhook.redelivered",
+        "webhook.disabled", "webhook.enabled", "webhook.archived",
+    }  # fmt: skip
+
+
+def test_webhooks_are_in_the_admins_navigation_only(
+    cast: Cast, client_for: Callable[[str], Client]
+) -> None:
+    home = f"/w/{cast.acme.slug}/"
+    assert f'href="{base(cast)}"' in client_for("admin").get(home).content.decode()
+    assert f'href="{base(cast)}"' not in client_for("facilitator").get(home).content.decode()
+
+
+def test_the_api_manages_endpoints_for_admin_tokens(
+    cast: Cast, api_client_for: Callable[[str], Client], receiver: Receiver
+) -> None:
+    api = api_client_for("admin")
+    created = api.post(
+        "/api/v1/webhooks/endpoints",
+        json.dumps({"url": receiver.url, "description": "Ops", "all_events": False,
+                    "event_types": ["testing.item_done"]}),
+        content_type="application/json",
+    )  # fmt: skip
+    assert created.status_code == 201, created.content
+    body = created.json()
+    secret = body["secret"]
+    assert secret.startswith("whsec_")
+    hook_id = body["id"]
+    got = api.get(f"/api/v1/webhooks/endpoints/{hook_id}").json()
+    assert "secret" not in got
+    assert got["secret_hint"] == secret[-4:]
+    listed = api.get("/api/v1/webhooks/endpoints").json()
+    assert [e["id"] for e in listed["items"]] == [hook_id]
+    assert "secret" not in listed["items"][0]
+
+    patched = api.patch(
+        f"/api/v1/webhooks/endpoints/{hook_id}",
+        json.dumps({"all_events": True, "version": got["version"]}),
+        content_type="application/json",
+    )
+    assert patched.status_code == 200
+    assert patched.json()["all_events"] is True
+    stale = api.patch(
+        f"/api/v1/webhooks/endpoints/{hook_id}",
+        json.dumps({"description": "x", "version": got["version"]}),
+        content_type="application/json",
+    )
+    assert stale.status_code == 409
+    bad = api.patch(
+        f"/api/v1/webhooks/endpoints/{hook_id}",
+        json.dumps({"url": "ftp://example.test"}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"][-1] == "url"
+
+    test = api.post(f"/api/v1/webhooks/endpoints/{hook_id}/test")
+    assert test.status_code == 202
+    assert test.json()["event_type"] == "webhook.test"
+    delivery.deliver_due()
+    deliveries = api.get(f"/api/v1/webhooks/endpoints/{hook_id}/deliveries").json()
+    assert deliveries["count"] == 1
+    assert deliveries["items"][0]["status"] == "delivered"
+    redelivered = api.post(f"/api/v1/webhooks/deliveries/{deliveries['items'][0]['id']}/redeliver")
+    assert redelivered.status_code == 202
+    assert redelivered.json()["redelivery_of_id"] == deliveries["items"][0]["id"]
+    assert (
+        api.get(f"/api/v1/webhooks/endpoints/{hook_id}/deliveries?status=bogus").status_code == 422
+    )
+
+    rotated = api.post(f"/api/v1/webhooks/endpoints/{hook_id}/rotate-secret").json()
+    assert rotated["secret"] != secret
+    types = [e["name"] for e in api.get("/api/v1/webhooks/events").json()]
+    assert "webhook.test" in types
+
+    assert api.delete(f"/api/v1/webhooks/endpoints/{hook_id}").status_code == 204
+    assert api.get("/api/v1/webhooks/endpoints").json()["count"] == 0
+    assert api.get("/api/v1/webhooks/endpoints?archived=true").json()["count"] == 1
+
+    for principal in ["facilitator", "observer"]:
+        assert api_client_for(principal).get("/api/v1/webhooks/endpoints").status_code == 403
+    stranger = api_client_for("stranger")
+    assert stranger.get(f"/api/v1/webhooks/endpoints/{hook_id}").status_code == 404
+    assert stranger.get("/api/v1/webhooks/endpoints").json()["count"] == 0
