@@ -21,7 +21,7 @@ EVENTS: dict[str, str] = {
     "checkpoint.reached": "A 3, 6 or 12 month results checkpoint of a debrief was reached.",
 }
 
-Sink = Callable[..., None]
+Sink = Callable[..., object]  # its result is not used
 _sinks: list[Sink] = []
 
 
