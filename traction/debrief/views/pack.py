@@ -108,7 +108,7 @@ def pack_pdf(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse
 def send(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
     """The recipients first; sending (and sending again) is a button press."""
     debrief = selectors_pack.debrief_for(viewer, pk, "debrief.run")
-    form = SendForm(request.POST or None)
+    form = SendForm(request.POST if request.method == "POST" else None)
     status = 200
     if request.method == "POST" and form.is_valid():
         try:
