@@ -40,6 +40,7 @@ class CloseForm(forms.Form):
     note = forms.CharField(
         label="Closing note",
         max_length=NOTE_MAX,
+        required=False,  # the service says what is missing, with every other problem
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text="What the debrief decided and what happens next; it opens the pack.",
     )

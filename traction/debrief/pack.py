@@ -48,7 +48,7 @@ def render_html(viewer: Viewer, debrief: Debrief, *, standalone: bool = True) ->
     """The pack as one HTML document; ``standalone`` embeds its stylesheet so the file reads
     the same anywhere (the download and the CLI; the PDF gets the stylesheet from WeasyPrint)."""
     with timezone.override(zone(debrief)):
-        html = render_to_string("debrief/pack/document.html", context(viewer, debrief))
+        html = str(render_to_string("debrief/pack/document.html", context(viewer, debrief)))
     if standalone:
         html = html.replace("</head>", f"<style>\n{print_css()}</style>\n</head>", 1)
     return html
@@ -56,7 +56,8 @@ def render_html(viewer: Viewer, debrief: Debrief, *, standalone: bool = True) ->
 
 def render_pdf(viewer: Viewer, debrief: Debrief) -> bytes:
     """The pack as a PDF (text, not pictures), from the same document."""
-    from weasyprint import CSS, HTML  # loaded on demand: pango is needed only for PDFs
+    # Loaded on demand: pango is needed only for PDFs.
+    from weasyprint import CSS, HTML  # type: ignore[import-untyped]
 
     html = render_html(viewer, debrief, standalone=False)
     pdf = HTML(string=html).write_pdf(stylesheets=[CSS(string=print_css())])

@@ -13,6 +13,7 @@ import logging
 import smtplib
 from datetime import timedelta
 from email.utils import formataddr
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -62,14 +63,16 @@ def _debrief(debrief_id: int) -> Debrief | None:
 def pack_message(debrief: Debrief, viewer: Viewer, sender_name: str) -> EmailMultiAlternatives:
     """The pack for one recipient: a short text and HTML body and the PDF of the pack as
     they may see it."""
-    user = viewer.user
+    user: Any = viewer.user
     context = {
         "debrief": debrief,
         "recipient": user.full_name or user.email,
         "sender": sender_name,
         "pack": selectors_pack.pack(viewer, debrief, now=clock.now()),
         "link": absolute(
-            reverse("debrief:pack", kwargs={"workspace_slug": debrief.workspace.slug, "pk": debrief.pk})
+            reverse(
+                "debrief:pack", kwargs={"workspace_slug": debrief.workspace.slug, "pk": debrief.pk}
+            )
         ),
         "zone": documents.zone(debrief),
     }
@@ -80,27 +83,40 @@ def pack_message(debrief: Debrief, viewer: Viewer, sender_name: str) -> EmailMul
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[formataddr((user.full_name or "", user.email))],
     )
-    message.attach_alternative(render_to_string("debrief/pack/email/pack.html", context), "text/html")
+    message.attach_alternative(
+        render_to_string("debrief/pack/email/pack.html", context), "text/html"
+    )
     message.attach(
         documents.filename(debrief, "pdf"), documents.render_pdf(viewer, debrief), "application/pdf"
     )
     return message
 
 
-def digest_message(debrief: Debrief, digest: selectors_pack.Digest, owner: object) -> EmailMultiAlternatives:
+def digest_message(
+    debrief: Debrief, digest: selectors_pack.Digest, owner: object
+) -> EmailMultiAlternatives:
     name = getattr(owner, "full_name", "") or getattr(owner, "email", "")
-    context = {"debrief": debrief, "digest": digest, "recipient": name, "zone": documents.zone(debrief)}
+    context = {
+        "debrief": debrief,
+        "digest": digest,
+        "recipient": name,
+        "zone": documents.zone(debrief),
+    }
     message = EmailMultiAlternatives(
         subject=f"Decisions touching your customers: {debrief.session.title}",
         body=render_to_string("debrief/pack/email/digest.txt", context).strip() + "\n",
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[formataddr((name, getattr(owner, "email", "")))],
     )
-    message.attach_alternative(render_to_string("debrief/pack/email/digest.html", context), "text/html")
+    message.attach_alternative(
+        render_to_string("debrief/pack/email/digest.html", context), "text/html"
+    )
     return message
 
 
-def _send(message: EmailMultiAlternatives, what: str, retry: object, attempt: int, *args: int) -> int:
+def _send(
+    message: EmailMultiAlternatives, what: str, retry: object, attempt: int, *args: int
+) -> int:
     try:
         return message.send()
     except (smtplib.SMTPException, OSError) as exc:
@@ -109,7 +125,9 @@ def _send(message: EmailMultiAlternatives, what: str, retry: object, attempt: in
         if again and runner is not None and retry.get_backend().supports_defer:  # type: ignore[attr-defined]
             delay = EMAIL_RETRY_DELAYS[attempt - 1]
             runner(run_after=clock.now() + timedelta(seconds=delay)).enqueue(*args, attempt + 1)
-            logger.warning("%s not sent (attempt %d: %s); trying again in %d s.", what, attempt, exc, delay)
+            logger.warning(
+                "%s not sent (attempt %d: %s); trying again in %d s.", what, attempt, exc, delay
+            )
         else:
             logger.error("%s not sent (attempt %d: %s); giving up.", what, attempt, exc)
         raise
@@ -146,4 +164,6 @@ def deliver_digest(debrief_id: int, owner_id: int, attempt: int = 1) -> int:
     if digest is None or owner is None:
         return 0
     what = f"Digest of debrief {debrief_id} to user {owner_id}"
-    return _send(digest_message(debrief, digest, owner), what, deliver_digest, attempt, debrief_id, owner_id)
+    return _send(
+        digest_message(debrief, digest, owner), what, deliver_digest, attempt, debrief_id, owner_id
+    )

@@ -33,9 +33,9 @@ from traction.voting import selectors as ranking
 from .models import (
     ActionItem,
     Attendee,
-    DecisionOutcome,
     Debrief,
     DebriefStatus,
+    DecisionOutcome,
     Evidence,
     Measurement,
     Recommendation,
@@ -184,7 +184,9 @@ def recipients(debrief: Debrief) -> list[Recipient]:
     )
     users = get_user_model().objects.filter(pk__in=members, is_active=True).order_by("full_name")
     return [
-        Recipient(user_id=u.pk, name=u.full_name or u.email, email=u.email, why=", ".join(reasons[u.pk]))
+        Recipient(
+            user_id=u.pk, name=u.full_name or u.email, email=u.email, why=", ".join(reasons[u.pk])
+        )
         for u in users
     ]
 
@@ -253,7 +255,9 @@ class Pack:
         return [d for d in self.decided if d.rec.outcome == DecisionOutcome.APPROVED]
 
 
-def _map(viewer: Viewer, debrief: Debrief) -> tuple[list[MapScenario], list[ranking.RankedCard], bool]:
+def _map(
+    viewer: Viewer, debrief: Debrief
+) -> tuple[list[MapScenario], list[ranking.RankedCard], bool]:
     found = ranking.results(debrief.session, viewer, limit=MAP_CARDS)
     by_step: dict[int | None, list[ranking.RankedCard]] = {}
     for card in found.overall:
@@ -262,7 +266,9 @@ def _map(viewer: Viewer, debrief: Debrief) -> tuple[list[MapScenario], list[rank
         MapScenario(
             title=s.title,
             outcome=s.outcome,
-            steps=[MapStep(title=step.title, cards=by_step.pop(step.pk, [])) for step in s.steps.all()],
+            steps=[
+                MapStep(title=step.title, cards=by_step.pop(step.pk, [])) for step in s.steps.all()
+            ],
         )
         for s in insight_selectors.scenarios(debrief.session)
     ]
@@ -274,7 +280,9 @@ def _quotes(viewer: Viewer, recs: list[Recommendation]) -> dict[int, tuple[list[
     """Each recommendation's evidence: the cards the viewer may see (a merged card's sources
     too), as quotes, and how many they may not see."""
     links = list(
-        Evidence.objects.filter(recommendation__in=recs).values_list("recommendation_id", "insight_id")
+        Evidence.objects.filter(recommendation__in=recs).values_list(
+            "recommendation_id", "insight_id"
+        )
     )
     ids = {insight_id for _, insight_id in links}
     visible = {
@@ -302,7 +310,9 @@ def _quotes(viewer: Viewer, recs: list[Recommendation]) -> dict[int, tuple[list[
 
 def _latest(field_name: str) -> Subquery:
     return Subquery(
-        Measurement.objects.filter(metric=OuterRef("pk")).order_by("-on", "-id").values(field_name)[:1]
+        Measurement.objects.filter(metric=OuterRef("pk"))
+        .order_by("-on", "-id")
+        .values(field_name)[:1]
     )
 
 
@@ -394,19 +404,28 @@ def _touching(recs: Iterable[Recommendation], customer_ids: set[int]) -> dict[in
     count as said by theirs)."""
     evidence = (
         Evidence.objects.filter(recommendation__in=list(recs))
-        .filter(Q(insight__customer_id__in=customer_ids) | Q(insight__merged__customer_id__in=customer_ids))
+        .filter(
+            Q(insight__customer_id__in=customer_ids)
+            | Q(insight__merged__customer_id__in=customer_ids)
+        )
         .values_list("recommendation_id", "insight_id")
         .distinct()
     )
     links = list(evidence)
     cards = Insight.objects.filter(pk__in={i for _, i in links}).select_related("customer")
-    merged = Insight.objects.filter(merged_into__in=[i for _, i in links], customer_id__in=customer_ids)
+    merged = Insight.objects.filter(
+        merged_into__in=[i for _, i in links], customer_id__in=customer_ids
+    )
     words: dict[int, list[Quote]] = {}
     for card in [*cards, *merged.select_related("customer")]:
         if card.customer_id in customer_ids:
             target = card.merged_into_id or card.pk
             words.setdefault(target, []).append(
-                Quote(speaker=card.speaker_name or "Unattributed", organisation=card.customer.name if card.customer else "", text=card.text)
+                Quote(
+                    speaker=card.speaker_name or "Unattributed",
+                    organisation=card.customer.name if card.customer else "",
+                    text=card.text,
+                )
             )
     out: dict[int, list[Quote]] = {}
     for rec_id, insight_id in links:
@@ -440,7 +459,10 @@ def digests(debrief: Debrief) -> list[Digest]:
         ).values_list("user_id", flat=True)
     )
     decided = list(
-        live_recommendations(debrief).filter(outcome__in=DECIDED).select_related("decided_by").order_by("pk")
+        live_recommendations(debrief)
+        .filter(outcome__in=DECIDED)
+        .select_related("decided_by")
+        .order_by("pk")
     )
     out = []
     for owner_id, theirs in by_owner.items():

@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import partial
 from typing import Any
 
 from django.db import transaction
@@ -22,9 +23,8 @@ from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.writes import expect_version, save_new_version
-
-from .. import outbound, selectors_pack
-from ..models import Attendee, ClockEvent, Debrief, DebriefStatus, Undecided
+from traction.debrief import outbound, selectors_pack
+from traction.debrief.models import Attendee, ClockEvent, Debrief, DebriefStatus, Undecided
 
 NOTE_MAX = 5000
 UNDECIDED_NOTE_MAX = 300
@@ -147,8 +147,10 @@ def close_debrief(
     priorities with revisit dates, and why it decided nothing if it did not. Once."""
     permissions.check(actor, "debrief.run", debrief)
     with transaction.atomic():
-        debrief = Debrief.objects.select_for_update().select_related("session", "program").get(
-            pk=debrief.pk
+        debrief = (
+            Debrief.objects.select_for_update()
+            .select_related("session", "program")
+            .get(pk=debrief.pk)
         )
         expect_version(debrief, version)
         if debrief.status == DebriefStatus.CLOSED:
@@ -198,7 +200,7 @@ def close_debrief(
         before = debrief.status
         debrief.status = DebriefStatus.CLOSED
         debrief.closed_at = clock.now()
-        debrief.closed_by = actor.user
+        debrief.closed_by_id = actor.user_id
         debrief.closing_note = note
         debrief.empty_reason = empty_reason
         save_new_version(
@@ -231,16 +233,20 @@ def close_debrief(
 # --- sending the pack ----------------------------------------------------------------------------
 
 
-def send_pack(actor: Viewer, *, debrief: Debrief, resend: bool = False) -> list[selectors_pack.Recipient]:
+def send_pack(
+    actor: Viewer, *, debrief: Debrief, resend: bool = False
+) -> list[selectors_pack.Recipient]:
     """Email the pack (text, HTML and the PDF) to each recipient (``recipients``). Sending
     again must be asked for (``resend``). Each email is sent after the transaction commits,
     rendered for its recipient as they may see it."""
-    from .. import pack_mail
+    from traction.debrief import pack_mail
 
     permissions.check(actor, "debrief.run", debrief)
     with transaction.atomic():
-        debrief = Debrief.objects.select_for_update().select_related("session", "program").get(
-            pk=debrief.pk
+        debrief = (
+            Debrief.objects.select_for_update()
+            .select_related("session", "program")
+            .get(pk=debrief.pk)
         )
         if debrief.status != DebriefStatus.CLOSED:
             raise ValidationFailed.field("__all__", "Close the debrief before sending its pack.")
@@ -261,10 +267,9 @@ def send_pack(actor: Viewer, *, debrief: Debrief, resend: bool = False) -> list[
             obj=debrief,
             changes={"recipients": [r.user_id for r in to]},
         )
-        sender = actor.user.pk
         for r in to:
             transaction.on_commit(
-                lambda user_id=r.user_id: pack_mail.deliver_pack.enqueue(debrief.pk, user_id, sender)
+                partial(pack_mail.deliver_pack.enqueue, debrief.pk, r.user_id, actor.user_id)
             )
     return to
 
@@ -276,7 +281,7 @@ def send_digests() -> dict[str, int]:
     """The periodic job: for each closed debrief whose digests have not gone, email each
     account owner the decisions touching their customers (none if nothing touches them),
     and mark the debrief (``digests_sent_at``) so nothing goes twice."""
-    from .. import pack_mail
+    from traction.debrief import pack_mail
 
     debriefs = sent = 0
     pending = Debrief.objects.filter(
@@ -303,11 +308,8 @@ def send_digests() -> dict[str, int]:
             )
             for digest in found:
                 transaction.on_commit(
-                    lambda owner=digest.owner_id, d=debrief.pk: pack_mail.deliver_digest.enqueue(
-                        d, owner
-                    )
+                    partial(pack_mail.deliver_digest.enqueue, debrief.pk, digest.owner_id)
                 )
             debriefs += 1
             sent += len(found)
     return {"debriefs": debriefs, "digests": sent}
-

@@ -11,7 +11,7 @@ from traction.core.permissions import Viewer
 
 def closing_panel(viewer: Viewer, debrief: Any) -> dict[str, Any]:
     """The room's closing panel: close (facilitators), then read and send the pack."""
-    from .. import selectors_pack
+    from traction.debrief import selectors_pack
 
     closed = selectors_pack.is_closed(debrief)
     return {
@@ -23,7 +23,7 @@ def closing_panel(viewer: Viewer, debrief: Any) -> dict[str, Any]:
 
 
 def digests_job() -> dict[str, int]:
-    from ..services import closing
+    from traction.debrief.services import closing
 
     return closing.send_digests()
 

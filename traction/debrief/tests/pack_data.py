@@ -75,7 +75,9 @@ def member(cast: Cast, email: str, name: str, role: str, function: str = "") -> 
     return user
 
 
-def decide(rec: Recommendation, by: User, role: str, outcome: str, reason: str, revisit: date | None = None) -> None:
+def decide(
+    rec: Recommendation, by: User, role: str, outcome: str, reason: str, revisit: date | None = None
+) -> None:
     now = clock.now()
     Recommendation.objects.filter(pk=rec.pk).update(
         outcome=outcome,
@@ -111,7 +113,8 @@ def build_pack_world(cast: Cast, *, decided: bool = True) -> PackWorld:
     debrief)."""
     fran = cast.viewer("facilitator")
     room = build_room(cast)
-    assert cast.other_customer is not None and cast.customer is not None
+    assert cast.other_customer is not None
+    assert cast.customer is not None
     customer_services.update_customer(
         fran, customer=cast.other_customer, changes={"account_owner_id": cast.users["admin"].pk}
     )
@@ -167,7 +170,9 @@ def build_pack_world(cast: Cast, *, decided: bool = True) -> PackWorld:
         ("core_team", False, "accepted"),
         ("sponsor", True, "accepted"),
     ):
-        Attendee.objects.create(debrief=d, user=cast.users[who], is_policy_maker=pm, response=response)
+        Attendee.objects.create(
+            debrief=d, user=cast.users[who], is_policy_maker=pm, response=response
+        )
 
     cora, sam = cast.users["core_team"], cast.users["sponsor"]
     recs = {
@@ -239,7 +244,9 @@ def build_pack_world(cast: Cast, *, decided: bool = True) -> PackWorld:
     )
     for on, value in ((today - timedelta(days=20), "18"), (today - timedelta(days=5), "14")):
         Measurement.objects.create(workspace=cast.acme, metric=days, on=on, value=Decimal(value))
-    RecommendationMetric.objects.create(recommendation=recs["invoice"], metric=days, direction="down")
+    RecommendationMetric.objects.create(
+        recommendation=recs["invoice"], metric=days, direction="down"
+    )
     d.refresh_from_db()
     return PackWorld(
         cast=cast,

@@ -65,7 +65,9 @@ def close(w: PackWorld, who: str = "facilitator", **kw: Any) -> Debrief:
     return closing.close_debrief(w.cast.viewer(who), debrief=w.debrief, **args)
 
 
-def test_the_undecided_top_priorities_are_the_top_cards_without_a_decision(world: PackWorld) -> None:
+def test_the_undecided_top_priorities_are_the_top_cards_without_a_decision(
+    world: PackWorld,
+) -> None:
     fran = world.cast.viewer("facilitator")
     top = selectors_pack.top_priorities(fran, world.debrief)
     assert [c.text for c in top] == [
@@ -102,7 +104,9 @@ def test_closing_records_attendance_undecided_clock_audit_and_announces(
     )
     assert closed.closing_note.startswith("Two decisions")
     assert closed.version == world.debrief.version + 1
-    rows = {a.user_id: (a.present, a.is_policy_maker) for a in Attendee.objects.filter(debrief=closed)}
+    rows = {
+        a.user_id: (a.present, a.is_policy_maker) for a in Attendee.objects.filter(debrief=closed)
+    }
     assert rows == {
         u["facilitator"].pk: (True, False),
         u["core_team"].pk: (True, False),
@@ -112,7 +116,9 @@ def test_closing_records_attendance_undecided_clock_audit_and_announces(
     assert sorted(Undecided.objects.values_list("insight_id", "revisit_on")) == sorted(
         (i, clock.today() + timedelta(days=14)) for i in undecided_ids(world)
     )
-    assert list(ClockEvent.objects.filter(debrief=closed).values_list("kind", flat=True)) == ["closed"]
+    assert list(ClockEvent.objects.filter(debrief=closed).values_list("kind", flat=True)) == [
+        "closed"
+    ]
     event = AuditEvent.objects.get(action="debrief.closed")
     assert event.changes["status"] == ["open", "closed"]
     assert event.changes["present"] == sorted(rows)
@@ -168,14 +174,19 @@ def test_a_decided_card_cannot_be_listed_as_undecided(world: PackWorld) -> None:
 
 def test_an_empty_debrief_needs_a_reason(cast: Cast) -> None:
     world = build_pack_world(cast, decided=False)
-    everything = [c.insight_id for c in selectors_pack.undecided_priorities(cast.viewer("admin"), world.debrief)]
+    everything = [
+        c.insight_id
+        for c in selectors_pack.undecided_priorities(cast.viewer("admin"), world.debrief)
+    ]
     assert len(everything) == 4
     later = clock.today() + timedelta(days=7)
     undecided = [Revisit(i, later) for i in everything]
     with pytest.raises(ValidationFailed) as exc:
         close(world, undecided=undecided)
     assert list(exc.value.errors) == ["empty_reason"]
-    closed = close(world, undecided=undecided, empty_reason="The sponsor was ill; decide next week.")
+    closed = close(
+        world, undecided=undecided, empty_reason="The sponsor was ill; decide next week."
+    )
     assert closed.empty_reason == "The sponsor was ill; decide next week."
     assert Undecided.objects.filter(debrief=closed).count() == 4
 

@@ -38,7 +38,10 @@ def world(cast: Cast) -> PackWorld:
         debrief=w.debrief,
         attendance={u["facilitator"].pk: True, u["core_team"].pk: True, u["sponsor"].pk: True},
         note="Invoices on signing day; approvals wait for the new tool.",
-        undecided=[Revisit(w.cards["idea"].pk, on), Revisit(w.cards["issue2"].pk, on, "Ask support")],
+        undecided=[
+            Revisit(w.cards["idea"].pk, on),
+            Revisit(w.cards["issue2"].pk, on, "Ask support"),
+        ],
     )
     w.debrief = Debrief.objects.get(pk=w.debrief.pk)
     return w
@@ -102,7 +105,8 @@ def test_the_pdf_read_back_holds_recommendations_owners_and_metrics(world: PackW
 def test_the_html_file_is_standalone_and_holds_the_same(world: PackWorld) -> None:
     html = pack.render_html(world.cast.viewer("facilitator"), world.debrief)
     assert html.startswith("<!doctype html>")
-    assert "<style>" in html and "@page" in html  # its stylesheet travels with it
+    assert "<style>" in html
+    assert "@page" in html
     text = flat(unescape(re.sub(r"<[^>]+>", "", html)))
     missing = [phrase for phrase in EXPECTED if phrase not in text]
     assert not missing, missing
@@ -128,7 +132,9 @@ def test_the_pack_page_and_pdf_download(world: PackWorld) -> None:
     download = client.get(world.url + "pack.pdf")
     assert download.status_code == 200
     assert download["Content-Type"] == "application/pdf"
-    assert download["Content-Disposition"].startswith('attachment; filename="debrief-pack-voting-session-')
+    assert download["Content-Disposition"].startswith(
+        'attachment; filename="debrief-pack-voting-session-'
+    )
     assert "Days to first invoice" in flat(pdf_text(download.content))
 
 
@@ -163,5 +169,6 @@ def test_an_account_owner_in_the_program_reads_only_their_customers_evidence(
     undecided = [u.text for u in found.undecided]
     assert undecided == ["Let us pay by card", ""]  # Iris's issue is not his to read
     text = flat(pdf_text(pack.render_pdf(owen, world.debrief)))
-    assert "Initech" not in text and "Approval takes three weeks" not in text
+    assert "Initech" not in text
+    assert "Approval takes three weeks" not in text
     assert "A priority you may not see" in text

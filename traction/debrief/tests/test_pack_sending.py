@@ -15,7 +15,8 @@ import pypdf
 import pytest
 from django.test import Client
 
-from tests.email.conftest import SmtpServer, smtp_server  # noqa: F401 - the fixture
+from tests.email import conftest as mail
+from tests.email.conftest import SmtpServer
 from traction.core import clock, periodic
 from traction.core.errors import ValidationFailed
 from traction.core.models import AuditEvent
@@ -28,6 +29,7 @@ from traction.debrief.services.closing import Revisit
 from .pack_data import PackWorld, build_pack_world
 
 pytestmark = pytest.mark.django_db
+smtp_server = mail.smtp_server  # the real SMTP server on loopback (a fixture)
 Capture = Callable[..., Any]
 
 
@@ -84,12 +86,16 @@ def parts(message: Any) -> dict[str, Any]:
 
 
 def test_sending_emails_each_recipient_text_html_and_the_pdf(
-    world: PackWorld, smtp_server: SmtpServer, django_capture_on_commit_callbacks: Capture  # noqa: F811
+    world: PackWorld,
+    smtp_server: SmtpServer,
+    django_capture_on_commit_callbacks: Capture,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         sent = closing.send_pack(world.cast.viewer("facilitator"), debrief=world.debrief)
     assert len(sent) == 5
-    assert sorted(a for m in smtp_server.messages for a in m.rcpt_tos) == sorted(r.email for r in sent)
+    assert sorted(a for m in smtp_server.messages for a in m.rcpt_tos) == sorted(
+        r.email for r in sent
+    )
     [cora] = smtp_server.to("cora@acme.test")
     assert cora.subject == "Debrief pack: Voting session"
     found = parts(cora.message)
@@ -97,7 +103,7 @@ def test_sending_emails_each_recipient_text_html_and_the_pdf(
     text = found["text/plain"].get_content()
     assert "Fran Facilitator sent you the debrief pack" in text
     assert "Send the first invoice on signing day: Approved" in text
-    assert "/debriefs/%d/pack/" % world.debrief.pk in text
+    assert f"/debriefs/{world.debrief.pk}/pack/" in text
     html = found["text/html"].get_content()
     assert "<h2>Decided recommendations (2)</h2>" in html
     pdf = found["application/pdf"]
@@ -113,7 +119,9 @@ def test_sending_emails_each_recipient_text_html_and_the_pdf(
 
 
 def test_sending_again_must_be_asked_for(
-    world: PackWorld, smtp_server: SmtpServer, django_capture_on_commit_callbacks: Capture  # noqa: F811
+    world: PackWorld,
+    smtp_server: SmtpServer,
+    django_capture_on_commit_callbacks: Capture,
 ) -> None:
     fran = world.cast.viewer("facilitator")
     with django_capture_on_commit_callbacks(execute=True):
@@ -137,7 +145,9 @@ def test_an_open_debrief_sends_no_pack(cast: Cast) -> None:
 
 
 def test_the_send_page_lists_the_recipients_before_sending(
-    world: PackWorld, smtp_server: SmtpServer, django_capture_on_commit_callbacks: Capture  # noqa: F811
+    world: PackWorld,
+    smtp_server: SmtpServer,
+    django_capture_on_commit_callbacks: Capture,
 ) -> None:
     client = Client()
     client.force_login(world.cast.users["facilitator"])
@@ -146,7 +156,8 @@ def test_the_send_page_lists_the_recipients_before_sending(
     assert page.status_code == 200
     for name in ("Fran Facilitator", "Cora Core", "Olive Observer", "Petra Policy", "Sam Sponsor"):
         assert name in body
-    assert "Owen Owner" not in body and "Gina" not in body
+    assert "Owen Owner" not in body
+    assert "Gina" not in body
     assert smtp_server.messages == []  # nothing sent by looking
     with django_capture_on_commit_callbacks(execute=True):
         done = client.post(world.url + "send/")
@@ -156,7 +167,9 @@ def test_the_send_page_lists_the_recipients_before_sending(
 
 
 def test_the_digest_goes_once_to_each_owner_with_what_touches_their_customers(
-    world: PackWorld, smtp_server: SmtpServer, django_capture_on_commit_callbacks: Capture  # noqa: F811
+    world: PackWorld,
+    smtp_server: SmtpServer,
+    django_capture_on_commit_callbacks: Capture,
 ) -> None:
     with django_capture_on_commit_callbacks(execute=True):
         counts = periodic.run_all()
@@ -173,11 +186,13 @@ def test_the_digest_goes_once_to_each_owner_with_what_touches_their_customers(
     }
     assert "Send the first invoice on signing day" in owen.body
     assert '"The first invoice arrives" (Gina Globex, Globex)' in owen.body
-    assert "Fast-track" not in owen.body and "Initech" not in owen.body
+    assert "Fast-track" not in owen.body
+    assert "Initech" not in owen.body
     alice = by["alice@acme.test"]
     assert "Fast-track enterprise approvals" in alice.body
     assert "Deferred until" in alice.body
-    assert "Globex" not in alice.body and "Send the first invoice" not in alice.body
+    assert "Globex" not in alice.body
+    assert "Send the first invoice" not in alice.body
     assert Debrief.objects.get(pk=world.debrief.pk).digests_sent_at is not None
     # Once: the next run sends nothing.
     smtp_server.clear()
@@ -188,7 +203,9 @@ def test_the_digest_goes_once_to_each_owner_with_what_touches_their_customers(
 
 
 def test_no_digest_for_an_open_debrief_or_when_nothing_was_decided(
-    cast: Cast, smtp_server: SmtpServer, django_capture_on_commit_callbacks: Capture  # noqa: F811
+    cast: Cast,
+    smtp_server: SmtpServer,
+    django_capture_on_commit_callbacks: Capture,
 ) -> None:
     w = build_pack_world(cast, decided=False)
     with django_capture_on_commit_callbacks(execute=True):
@@ -199,7 +216,10 @@ def test_no_digest_for_an_open_debrief_or_when_nothing_was_decided(
         debrief=w.debrief,
         attendance={cast.users["facilitator"].pk: True},
         note="Nothing decided.",
-        undecided=[Revisit(c.insight_id, later) for c in selectors_pack.undecided_priorities(cast.viewer("admin"), w.debrief)],
+        undecided=[
+            Revisit(c.insight_id, later)
+            for c in selectors_pack.undecided_priorities(cast.viewer("admin"), w.debrief)
+        ],
         empty_reason="The sponsor was ill.",
     )
     with django_capture_on_commit_callbacks(execute=True):

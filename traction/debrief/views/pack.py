@@ -19,12 +19,11 @@ from traction.core import permissions
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, render_page, workspace_view
-
-from .. import pack as documents
-from .. import selectors_pack
-from ..forms_pack import CloseForm, SendForm
-from ..models import Debrief
-from ..services import closing
+from traction.debrief import pack as documents
+from traction.debrief import selectors_pack
+from traction.debrief.forms_pack import CloseForm, SendForm
+from traction.debrief.models import Debrief
+from traction.debrief.services import closing
 
 
 def _close_form(debrief: Debrief, viewer: Viewer, data: Any = None) -> CloseForm:
@@ -42,9 +41,15 @@ def _close_form(debrief: Debrief, viewer: Viewer, data: Any = None) -> CloseForm
 @require_http_methods(["GET", "POST"])
 def close(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
     debrief = selectors_pack.debrief_for(viewer, pk, "debrief.run")
-    if selectors_pack.is_closed(debrief) and request.method == "GET":
+    if selectors_pack.is_closed(debrief):
+        # Closing twice is refused: the page says it is closed and leads to the pack.
+        posted = request.method == "POST"
         return render_page(
-            request, "debrief/pack/close.html", {"debrief": debrief, "form": None}, partial="form"
+            request,
+            "debrief/pack/close.html",
+            {"debrief": debrief, "form": None, "refused": posted},
+            partial="form",
+            status=422 if posted else 200,
         )
     form = _close_form(debrief, viewer, request.POST if request.method == "POST" else None)
     conflict = None
@@ -100,7 +105,9 @@ def download(body: bytes, fmt: str, name: str) -> HttpResponse:
 @require_GET
 def pack_pdf(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
     debrief = selectors_pack.debrief_for(viewer, pk)
-    return download(documents.render_pdf(viewer, debrief), "pdf", documents.filename(debrief, "pdf"))
+    return download(
+        documents.render_pdf(viewer, debrief), "pdf", documents.filename(debrief, "pdf")
+    )
 
 
 @workspace_view
