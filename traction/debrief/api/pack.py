@@ -23,18 +23,18 @@ router = Router(tags=["debrief"])
 # --- shapes -------------------------------------------------------------------------------------
 
 
-class AttendanceIn(InputSchema):
+class DebriefAttendanceIn(InputSchema):
     user_id: int = Field(ge=1, le=2**63 - 1)
     present: bool
 
 
-class UndecidedIn(InputSchema):
+class DebriefUndecidedIn(InputSchema):
     insight_id: int = Field(ge=1, le=2**63 - 1)
     revisit_on: IsoDate
     note: str = Field("", max_length=closing.UNDECIDED_NOTE_MAX)
 
 
-class CloseIn(InputSchema):
+class DebriefCloseIn(InputSchema):
     """Who attended (everyone asked who is not listed present counts as absent; a member
     listed who was not asked came uninvited), the closing note, a revisit date for each top
     priority left undecided (``GET …/closing`` lists them), and for a debrief with no
@@ -42,12 +42,12 @@ class CloseIn(InputSchema):
 
     version: int | None = Field(None, ge=0, description="The version you read: 409 if stale.")
     note: str = Field(max_length=closing.NOTE_MAX)
-    attendance: list[AttendanceIn]
-    undecided: list[UndecidedIn] = []
+    attendance: list[DebriefAttendanceIn]
+    undecided: list[DebriefUndecidedIn] = []
     empty_reason: str = Field("", max_length=closing.NOTE_MAX)
 
 
-class AttendeeOut(OutputSchema):
+class DebriefAttendeeOut(OutputSchema):
     user_id: int
     name: str
     is_policy_maker: bool
@@ -55,7 +55,7 @@ class AttendeeOut(OutputSchema):
     present: bool | None
 
 
-class PriorityOut(OutputSchema):
+class DebriefPriorityOut(OutputSchema):
     insight_id: int
     rank: int
     text: str
@@ -63,13 +63,13 @@ class PriorityOut(OutputSchema):
     dots: int
 
 
-class UndecidedOut(OutputSchema):
+class DebriefUndecidedOut(OutputSchema):
     insight_id: int
     revisit_on: dt.date
     note: str
 
 
-class ClosingOut(OutputSchema):
+class DebriefClosingOut(OutputSchema):
     debrief_id: int
     version: int
     status: str
@@ -77,25 +77,25 @@ class ClosingOut(OutputSchema):
     closing_note: str
     empty_reason: str
     needs_empty_reason: bool
-    attendees: list[AttendeeOut]
-    undecided_priorities: list[PriorityOut]  # open: what closing needs a date for
-    undecided: list[UndecidedOut]  # closed: what was recorded
+    attendees: list[DebriefAttendeeOut]
+    undecided_priorities: list[DebriefPriorityOut]  # open: what closing needs a date for
+    undecided: list[DebriefUndecidedOut]  # closed: what was recorded
 
 
-class RecipientOut(OutputSchema):
+class PackRecipientOut(OutputSchema):
     user_id: int
     name: str
     email: str
     why: str
 
 
-class RecipientsOut(OutputSchema):
+class PackRecipientsOut(OutputSchema):
     debrief_id: int
     pack_sent_at: dt.datetime | None
-    recipients: list[RecipientOut]
+    recipients: list[PackRecipientOut]
 
 
-class SendIn(InputSchema):
+class PackSendIn(InputSchema):
     resend: bool = Field(False, description="The pack was sent already: send it again.")
 
 
@@ -159,7 +159,7 @@ def _recipients(debrief: Debrief) -> dict[str, Any]:
 
 @router.get(
     "/debriefs/{debrief_id}/closing",
-    response=responses({200: ClosingOut}, object_path=True),
+    response=responses({200: DebriefClosingOut}, object_path=True),
     operation_id="get_debrief_closing",
     summary="What closing a debrief needs: attendees and the top priorities left undecided",
 )
@@ -170,11 +170,11 @@ def get_closing(request: HttpRequest, debrief_id: int) -> dict[str, Any]:
 
 @router.post(
     "/debriefs/{debrief_id}/close",
-    response=responses({200: ClosingOut}, body=True, object_path=True, versioned=True),
+    response=responses({200: DebriefClosingOut}, body=True, object_path=True, versioned=True),
     operation_id="close_debrief",
     summary="Close a debrief: attendance, closing note, undecided priorities with revisit dates",
 )
-def close_debrief(request: HttpRequest, debrief_id: int, payload: CloseIn) -> dict[str, Any]:
+def close_debrief(request: HttpRequest, debrief_id: int, payload: DebriefCloseIn) -> dict[str, Any]:
     v = viewer(request)
     debrief = selectors_pack.debrief_for(v, debrief_id, "debrief.run")
     closed = closing.close_debrief(
@@ -226,7 +226,7 @@ def download_pack(request: HttpRequest, debrief_id: int, params: Query[PackParam
 
 @router.get(
     "/debriefs/{debrief_id}/pack/recipients",
-    response=responses({200: RecipientsOut}, object_path=True),
+    response=responses({200: PackRecipientsOut}, object_path=True),
     operation_id="get_debrief_pack_recipients",
     summary="Who the pack goes to: attendees, the program's policy makers and sponsor",
 )
@@ -237,11 +237,11 @@ def get_recipients(request: HttpRequest, debrief_id: int) -> dict[str, Any]:
 
 @router.post(
     "/debriefs/{debrief_id}/pack/send",
-    response=responses({200: RecipientsOut}, body=True, object_path=True),
+    response=responses({200: PackRecipientsOut}, body=True, object_path=True),
     operation_id="send_debrief_pack",
     summary="Email the pack (PDF attached) to its recipients; again only with resend",
 )
-def send_pack(request: HttpRequest, debrief_id: int, payload: SendIn) -> dict[str, Any]:
+def send_pack(request: HttpRequest, debrief_id: int, payload: PackSendIn) -> dict[str, Any]:
     v = viewer(request)
     debrief = selectors_pack.debrief_for(v, debrief_id, "debrief.run")
     closing.send_pack(v, debrief=debrief, resend=payload.resend)
