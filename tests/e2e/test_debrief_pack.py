@@ -74,11 +74,15 @@ def test_the_facilitator_closes_the_debrief_reads_the_pack_and_downloads_the_pdf
 
     # On to the pack.
     expect(page.get_by_role("heading", name="Debrief pack: Voting session")).to_be_visible()
-    expect(page.get_by_text("The debrief is closed. Its pack is ready to read and send.")).to_be_visible()
+    expect(
+        page.get_by_text("The debrief is closed. Its pack is ready to read and send.")
+    ).to_be_visible()
     undecided = page.get_by_role("table", name="Top priorities left undecided")
     expect(undecided).to_contain_text("Nobody answers the phone")
     expect(undecided).to_contain_text("Ask support for call volumes")
-    expect(page.get_by_role("heading", name="Send the first invoice on signing day")).to_be_visible()
+    expect(
+        page.get_by_role("heading", name="Send the first invoice on signing day")
+    ).to_be_visible()
     expect(page.get_by_role("table", name="The program's scorecard metrics")).to_contain_text(
         "Days to first invoice"
     )
@@ -102,9 +106,7 @@ def test_the_facilitator_closes_the_debrief_reads_the_pack_and_downloads_the_pdf
 
     closed = Debrief.objects.get(pk=world.debrief.pk)
     assert closed.status == DebriefStatus.CLOSED
-    assert dict(
-        Attendee.objects.filter(debrief=closed).values_list("user__email", "present")
-    ) == {
+    assert dict(Attendee.objects.filter(debrief=closed).values_list("user__email", "present")) == {
         "fran@acme.test": True,
         "cora@acme.test": True,
         "sam@acme.test": False,
@@ -122,7 +124,9 @@ def test_the_facilitator_closes_the_debrief_reads_the_pack_and_downloads_the_pdf
 
 
 @pytest.mark.e2e
-def test_the_pack_reads_on_a_phone(live_server: Any, transactional_db: Any, browser: Browser) -> None:
+def test_the_pack_reads_on_a_phone(
+    live_server: Any, transactional_db: Any, browser: Browser
+) -> None:
     world = build_pack_world(build_cast())
     page = browser.new_context(viewport=PHONE).new_page()
     sign_in(page, live_server.url, "sam@acme.test")
