@@ -162,8 +162,8 @@ class Recipient:
 def recipients(debrief: Debrief) -> list[Recipient]:
     """Who the pack goes to: the attendees who were there (once closed; before, everyone
     asked), the program's current policy makers and its executive sponsor, who are still
-    members of the workspace. Never the whole workspace, never customers (they are
-    contacts, not members)."""
+    members of the workspace and may see the debrief. Never the whole workspace, never
+    customers (they are contacts, not members)."""
     reasons: dict[int, list[str]] = {}
     rows = Attendee.objects.filter(debrief=debrief)
     if is_closed(debrief):
@@ -177,12 +177,21 @@ def recipients(debrief: Debrief) -> list[Recipient]:
     sponsor = debrief.program.executive_sponsor_id
     if sponsor:
         reasons.setdefault(sponsor, []).append("executive sponsor")
-    members = set(
+    roles = dict(
         Membership.objects.filter(
-            workspace_id=debrief.workspace_id, user_id__in=list(reasons)
-        ).values_list("user_id", flat=True)
+            workspace_id=debrief.workspace_id, user_id__in=list(reasons), user__is_active=True
+        ).values_list("user_id", "role")
     )
-    users = get_user_model().objects.filter(pk__in=members, is_active=True).order_by("full_name")
+    users = [
+        u
+        for u in get_user_model().objects.filter(pk__in=roles).order_by("full_name", "pk")
+        # Only who may see the debrief: the pack is made for what each recipient may see.
+        if permissions.can(
+            Viewer(user=u, workspace_id=debrief.workspace_id, role=roles[u.pk]),
+            "debrief.view",
+            debrief,
+        )
+    ]
     return [
         Recipient(
             user_id=u.pk, name=u.full_name or u.email, email=u.email, why=", ".join(reasons[u.pk])

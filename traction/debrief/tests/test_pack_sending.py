@@ -74,6 +74,25 @@ def test_the_recipients_are_attendees_policy_makers_and_the_sponsor_only(world: 
     assert not any(e.endswith((".test",)) and "@acme" not in e for e in found)
 
 
+def test_someone_present_who_may_not_see_the_debrief_gets_no_pack(cast: Cast) -> None:
+    """Owen (an account owner outside the program) came uninvited: he attended, but the
+    debrief is not his to see, so the pack does not go to him."""
+    w = build_pack_world(cast)
+    u = cast.users
+    on = clock.today() + timedelta(days=14)
+    closing.close_debrief(
+        cast.viewer("facilitator"),
+        debrief=w.debrief,
+        attendance={u["facilitator"].pk: True, u["account_owner"].pk: True},
+        note="Owen dropped by.",
+        undecided=[Revisit(w.cards["idea"].pk, on), Revisit(w.cards["issue2"].pk, on)],
+    )
+    closed = Debrief.objects.get(pk=w.debrief.pk)
+    assert closed.attendees.get(user=u["account_owner"]).present is True
+    emails = [r.email for r in selectors_pack.recipients(closed)]
+    assert emails == ["fran@acme.test", "petra@acme.test", "sam@acme.test"]
+
+
 def test_a_policy_maker_who_left_the_workspace_gets_nothing(world: PackWorld) -> None:
     from traction.accounts.models import Membership
 
