@@ -122,6 +122,7 @@ class World:
         values["program_id"] = self.cast.other_program.pk
         for key in SESSION_KEYS:
             values[key] = self.hidden[key]
+        values["pk"] = values["debrief_id"]  # the debrief pages' <int:pk>
         return values
 
     def objects(self, principal: str, foreign: bool) -> dict[str, Any]:
@@ -143,6 +144,7 @@ class World:
         }
         for key in (*SESSION_KEYS, *WEBHOOK_KEYS):
             values[key] = (self.rival if foreign else self.acme)[key]
+        values["pk"] = values["debrief_id"]  # the debrief pages' <int:pk>
         if foreign:
             rival_invitation, _ = account_services.invite_member(
                 c.viewer("stranger"), email="someone@rival.test", role="observer"
@@ -162,11 +164,12 @@ SESSION_KEYS = (
     "insight_id",
     "candidate_id",
     "batch_id",
+    "debrief_id",
 )
 # A webhook endpoint of each workspace (its admin's), with a delivery that is over.
 WEBHOOK_KEYS = ("endpoint_id", "delivery_id")
 # The ids the third pass swaps for out-of-scope ones; a route with none of them has no case.
-SCOPED_PARAMS = frozenset({"customer_id", "contact_id", "program_id", *SESSION_KEYS})
+SCOPED_PARAMS = frozenset({"customer_id", "contact_id", "program_id", "pk", *SESSION_KEYS})
 # Roles whose rules are OWN-scoped; admins and facilitators see the whole workspace.
 SCOPED_PRINCIPALS = ("core_team", "sponsor", "account_owner", "observer")
 
@@ -335,6 +338,7 @@ def _session_world(
     insights = _insight_world(v, session, invitation, invited_contact)
     return {
         **insights,
+        "debrief_id": _debrief_world(session),
         "fresh_contact_id": fresh.pk,
         "session_id": session.pk,
         "request_id": request.pk,
@@ -342,6 +346,26 @@ def _session_world(
         "question_id": question.pk,
         "rsvp_token": rsvp.make_token(invitation.pk, invited_contact.pk),
     }
+
+
+def _debrief_world(session: Any) -> int:
+    """The session's debrief, in the room (status open): made directly as a row."""
+    from datetime import timedelta
+
+    from traction.debrief.models import Attendee, Debrief
+
+    debrief = Debrief.objects.create(
+        workspace_id=session.workspace_id,
+        session=session,
+        program_id=session.program_id,
+        status="open",
+        due_at=session.ends_at + timedelta(hours=24),
+        starts_at=session.ends_at + timedelta(hours=2),
+        ends_at=session.ends_at + timedelta(hours=5),
+    )
+    if session.created_by_id:
+        Attendee.objects.create(debrief=debrief, user_id=session.created_by_id)
+    return int(debrief.pk)
 
 
 def _insight_world(v: Any, session: Any, invitation: Any, contact: Any) -> dict[str, Any]:

@@ -1,7 +1,152 @@
-"""Debrief pages: the pack area."""
+"""Debrief pages of the pack area: closing a debrief, the debrief pack (HTML page and PDF
+download) and sending it to the attendees and the program's policy makers.
+
+Closing and sending need ``debrief.run``; the pack is for everyone who may see the debrief
+(``debrief.view``), computed over what they may see.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_GET, require_http_methods
+
+from traction.core import permissions
+from traction.core.errors import Conflict, ValidationFailed
+from traction.core.permissions import Viewer
+from traction.core.web import WorkspaceRequest, apply_domain_errors, render_page, workspace_view
+from traction.debrief import pack as documents
+from traction.debrief import selectors_pack
+from traction.debrief.forms_pack import CloseForm, SendForm
+from traction.debrief.models import Debrief
+from traction.debrief.services import closing
+
+
+def _close_form(debrief: Debrief, viewer: Viewer, data: Any = None) -> CloseForm:
+    return CloseForm(
+        data,
+        initial={"version": debrief.version},
+        attendees=selectors_pack.attendees(debrief),
+        addable=selectors_pack.addable_members(debrief),
+        undecided=selectors_pack.undecided_priorities(viewer, debrief),
+        needs_reason=not selectors_pack.has_decision(debrief),
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def close(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
+    debrief = selectors_pack.debrief_for(viewer, pk, "debrief.run")
+    if selectors_pack.is_closed(debrief):
+        # Closing twice is refused: the page says it is closed and leads to the pack.
+        posted = request.method == "POST"
+        return render_page(
+            request,
+            "debrief/pack/close.html",
+            {"debrief": debrief, "form": None, "refused": posted},
+            partial="form",
+            status=422 if posted else 200,
+        )
+    form = _close_form(debrief, viewer, request.POST if request.method == "POST" else None)
+    conflict = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            closing.close_debrief(
+                viewer,
+                debrief=debrief,
+                attendance=form.attendance(),
+                note=data["note"],
+                undecided=form.revisits(),
+                empty_reason=data.get("empty_reason") or "",
+                version=data["version"],
+            )
+        except (ValidationFailed, Conflict) as exc:
+            apply_domain_errors(form, exc, {"attendance": "extra"})
+            if isinstance(exc, Conflict):
+                # The merge prompt: what is saved now beside what was typed (kept in the form).
+                conflict = selectors_pack.debrief_for(viewer, pk, "debrief.run")
+        else:
+            messages.success(request, "The debrief is closed. Its pack is ready to read and send.")
+            return redirect("debrief:pack", workspace_slug=request.workspace.slug, pk=pk)
+    status = 422 if request.method == "POST" else 200
+    return render_page(
+        request,
+        "debrief/pack/close.html",
+        {"debrief": debrief, "form": form, "conflict": conflict},
+        partial="form",
+        status=status,
+    )
+
+
+@workspace_view
+@require_GET
+def pack_page(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
+    debrief = selectors_pack.debrief_for(viewer, pk)
+    context = documents.context(viewer, debrief)
+    context["zone"] = documents.zone(debrief)
+    context["can_run"] = permissions.can(viewer, "debrief.run", debrief)
+    return render_page(request, "debrief/pack/page.html", context, partial="pack")
+
+
+def download(body: bytes, fmt: str, name: str) -> HttpResponse:
+    kind = "application/pdf" if fmt == "pdf" else "text/html; charset=utf-8"
+    response = HttpResponse(body, content_type=kind)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@workspace_view
+@require_GET
+def pack_pdf(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
+    debrief = selectors_pack.debrief_for(viewer, pk)
+    return download(
+        documents.render_pdf(viewer, debrief), "pdf", documents.filename(debrief, "pdf")
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def send(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
+    """The recipients first; sending (and sending again) is a button press."""
+    debrief = selectors_pack.debrief_for(viewer, pk, "debrief.run")
+    form = SendForm(request.POST if request.method == "POST" else None)
+    status = 200
+    if request.method == "POST" and form.is_valid():
+        try:
+            sent = closing.send_pack(viewer, debrief=debrief, resend=form.cleaned_data["resend"])
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+            status = 422
+        else:
+            messages.success(
+                request,
+                f"The pack is on its way to {len(sent)} "
+                f"{'person' if len(sent) == 1 else 'people'}.",
+            )
+            return redirect("debrief:send", workspace_slug=request.workspace.slug, pk=pk)
+    return render_page(
+        request,
+        "debrief/pack/send.html",
+        {
+            "debrief": debrief,
+            "form": form,
+            "recipients": selectors_pack.recipients(debrief),
+            "closed": selectors_pack.is_closed(debrief),
+        },
+        partial="recipients",
+        status=status,
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("<int:pk>/close/", close, name="close"),
+    path("<int:pk>/pack/", pack_page, name="pack"),
+    path("<int:pk>/pack.pdf", pack_pdf, name="pack_pdf"),
+    path("<int:pk>/send/", send, name="send"),
+]

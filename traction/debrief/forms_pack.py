@@ -1,0 +1,121 @@
+"""Web forms of the pack area: parsing only; the rules live in ``services/closing.py``."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from django import forms
+
+from traction.voting.selectors import RankedCard
+
+from .models import Attendee
+from .services.closing import NOTE_MAX, UNDECIDED_NOTE_MAX, Revisit
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%d", **kwargs)
+
+
+def present_name(user_id: int) -> str:
+    return f"present_{user_id}"
+
+
+def revisit_name(insight_id: int) -> str:
+    return f"revisit_{insight_id}"
+
+
+def revisit_note_name(insight_id: int) -> str:
+    return f"revisit_note_{insight_id}"
+
+
+class CloseForm(forms.Form):
+    """Who attended (one box per person asked, and anyone who came uninvited), the closing
+    note, a revisit date for each top priority left undecided, and for a debrief that decided
+    nothing, why."""
+
+    note = forms.CharField(
+        label="Closing note",
+        max_length=NOTE_MAX,
+        required=False,  # the service says what is missing, with every other problem
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text="What the debrief decided and what happens next; it opens the pack.",
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
+
+    def __init__(
+        self,
+        *args: Any,
+        attendees: Sequence[Attendee],
+        addable: Sequence[Any],
+        undecided: Sequence[RankedCard],
+        needs_reason: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.attendee_rows = list(attendees)
+        self.undecided_cards = list(undecided)
+        for a in self.attendee_rows:
+            name = a.user.full_name or a.user.email
+            self.fields[present_name(a.user_id)] = forms.BooleanField(
+                required=False,
+                label=f"{name}{' (policy maker)' if a.is_policy_maker else ''} was present",
+                initial=a.present if a.present is not None else a.response == "accepted",
+            )
+        self.fields["extra"] = forms.MultipleChoiceField(
+            required=False,
+            label="Also present, though not invited",
+            help_text="Workspace members who came without an invitation.",
+            choices=[(u.pk, u.full_name or u.email) for u in addable],
+            widget=forms.CheckboxSelectMultiple,
+        )
+        for card in self.undecided_cards:
+            self.fields[revisit_name(card.insight_id)] = forms.DateField(
+                required=False,
+                label=f"Revisit “{card.text[:80]}” on",
+                widget=DateInput(),
+            )
+            self.fields[revisit_note_name(card.insight_id)] = forms.CharField(
+                required=False, max_length=UNDECIDED_NOTE_MAX, label="Note (optional)"
+            )
+        if needs_reason:
+            self.fields["empty_reason"] = forms.CharField(
+                label="Why was nothing decided?",
+                max_length=NOTE_MAX,
+                widget=forms.Textarea(attrs={"rows": 3}),
+                required=False,
+                help_text="No recommendation was decided in this debrief; the pack says why.",
+            )
+
+    def present_fields(self) -> list[forms.BoundField]:
+        return [self[present_name(a.user_id)] for a in self.attendee_rows]
+
+    def undecided_fields(self) -> list[tuple[RankedCard, forms.BoundField, forms.BoundField]]:
+        return [
+            (c, self[revisit_name(c.insight_id)], self[revisit_note_name(c.insight_id)])
+            for c in self.undecided_cards
+        ]
+
+    def attendance(self) -> dict[int, bool]:
+        data = self.cleaned_data
+        out = {a.user_id: bool(data.get(present_name(a.user_id))) for a in self.attendee_rows}
+        out.update({int(u): True for u in data.get("extra") or []})
+        return out
+
+    def revisits(self) -> list[Revisit]:
+        data = self.cleaned_data
+        return [
+            Revisit(
+                c.insight_id,
+                data.get(revisit_name(c.insight_id)),
+                data.get(revisit_note_name(c.insight_id)) or "",
+            )
+            for c in self.undecided_cards
+        ]
+
+
+class SendForm(forms.Form):
+    resend = forms.BooleanField(required=False)

@@ -1,0 +1,484 @@
+"""Reads of the pack area: the debrief to close, the top priorities left undecided, who the
+pack goes to, the debrief pack itself (as a viewer may see it) and each account owner's
+digest.
+
+Everything a viewer reads is computed over what the policy lets them see: the prioritised
+map and the top priorities are voting's ranking read with the viewer (``ranking.results``),
+evidence quotes and undecided priorities are the insights the viewer may see
+(``rules.visible_insights``), the other records are scoped by ``debrief.view``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from traction.accounts.models import Membership
+from traction.core import permissions
+from traction.core.permissions import Viewer
+from traction.customers.models import Customer
+from traction.insights import rules as insight_rules
+from traction.insights import selectors as insight_selectors
+from traction.insights.models import Insight
+from traction.programs.models import PolicyMaker
+from traction.sessions.models import Invitation
+from traction.voting import selectors as ranking
+
+from .models import (
+    ActionItem,
+    Attendee,
+    Debrief,
+    DebriefStatus,
+    DecisionOutcome,
+    Evidence,
+    Measurement,
+    Recommendation,
+    ScorecardMetric,
+    Undecided,
+)
+
+# How many cards of the session's ranking are "the top priorities" the debrief must leave
+# with a decision or a dated deferral (the closing form lists those left undecided).
+TOP_PRIORITIES = 10
+# How many ranked cards the pack's prioritised map shows (the highest ranked).
+MAP_CARDS = 50
+
+DECIDED = (DecisionOutcome.APPROVED, DecisionOutcome.DEFERRED, DecisionOutcome.REJECTED)
+
+
+def debrief_for(viewer: Viewer, pk: int, action: str = "debrief.view") -> Debrief:
+    """The debrief ``pk`` if the viewer may do ``action`` on it (else NotFound)."""
+    return permissions.get(
+        viewer,
+        action,
+        Debrief.objects.select_related("session", "program", "closed_by"),
+        pk=pk,
+    )
+
+
+def debrief_of_session(viewer: Viewer, session_id: int) -> Debrief:
+    """The debrief of session ``session_id`` (the CLI names the session)."""
+    return permissions.get(
+        viewer,
+        "debrief.view",
+        Debrief.objects.select_related("session", "program", "closed_by"),
+        session_id=session_id,
+    )
+
+
+def is_closed(debrief: Debrief) -> bool:
+    return debrief.status == DebriefStatus.CLOSED
+
+
+# --- the top priorities and what is still undecided ---------------------------------------------
+
+
+def live_recommendations(debrief: Debrief) -> QuerySet[Recommendation]:
+    return Recommendation.objects.filter(debrief=debrief, archived_at__isnull=True)
+
+
+def decided_insight_ids(debrief: Debrief) -> set[int]:
+    """Cards backing a recommendation of this debrief that has a decision (approved, deferred
+    with a date, rejected)."""
+    return set(
+        Evidence.objects.filter(
+            recommendation__debrief=debrief,
+            recommendation__archived_at__isnull=True,
+            recommendation__outcome__in=DECIDED,
+        ).values_list("insight_id", flat=True)
+    )
+
+
+def has_decision(debrief: Debrief) -> bool:
+    return live_recommendations(debrief).filter(outcome__in=DECIDED).exists()
+
+
+def top_priorities(viewer: Viewer, debrief: Debrief) -> list[ranking.RankedCard]:
+    """The session's top cards by customers' dots (the frozen ranking once voting closed),
+    as the viewer may see them; cards without a dot are no priority."""
+    found = ranking.results(debrief.session, viewer, limit=TOP_PRIORITIES)
+    return [card for card in found.overall if card.dots > 0]
+
+
+def undecided_priorities(viewer: Viewer, debrief: Debrief) -> list[ranking.RankedCard]:
+    """The top priorities without a decided recommendation: each needs a revisit date to
+    close the debrief."""
+    decided = decided_insight_ids(debrief)
+    return [card for card in top_priorities(viewer, debrief) if card.insight_id not in decided]
+
+
+# --- closing: who was asked, who may be added --------------------------------------------------
+
+
+def attendees(debrief: Debrief) -> list[Attendee]:
+    return list(
+        Attendee.objects.filter(debrief=debrief)
+        .select_related("user")
+        .order_by("-is_policy_maker", "user__full_name", "user_id")
+    )
+
+
+def policy_maker_ids(debrief: Debrief) -> set[int]:
+    """The program's current deciders: its named policy makers and its executive sponsor."""
+    ids = set(PolicyMaker.objects.filter(program=debrief.program).values_list("user_id", flat=True))
+    if debrief.program.executive_sponsor_id:
+        ids.add(debrief.program.executive_sponsor_id)
+    return ids
+
+
+def addable_members(debrief: Debrief) -> list[Any]:
+    """Current workspace members who were not asked to the debrief (someone who came
+    uninvited is added from these)."""
+    asked = Attendee.objects.filter(debrief=debrief).values("user_id")
+    return list(
+        get_user_model()
+        .objects.filter(
+            memberships__workspace_id=debrief.workspace_id,
+            memberships__archived_at__isnull=True,
+        )
+        .exclude(pk__in=asked)
+        .order_by("full_name", "pk")
+        .distinct()
+    )
+
+
+# --- who the pack goes to ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Recipient:
+    user_id: int
+    name: str
+    email: str
+    why: str  # "attended", "policy maker", "executive sponsor" (joined by ", ")
+
+
+def recipients(debrief: Debrief) -> list[Recipient]:
+    """Who the pack goes to: the attendees who were there (once closed; before, everyone
+    asked), the program's current policy makers and its executive sponsor, who are still
+    members of the workspace and may see the debrief. Never the whole workspace, never
+    customers (they are contacts, not members)."""
+    reasons: dict[int, list[str]] = {}
+    rows = Attendee.objects.filter(debrief=debrief)
+    if is_closed(debrief):
+        rows = rows.filter(present=True)
+    for user_id in rows.values_list("user_id", flat=True):
+        reasons.setdefault(user_id, []).append("attended")
+    for user_id in PolicyMaker.objects.filter(program=debrief.program).values_list(
+        "user_id", flat=True
+    ):
+        reasons.setdefault(user_id, []).append("policy maker")
+    sponsor = debrief.program.executive_sponsor_id
+    if sponsor:
+        reasons.setdefault(sponsor, []).append("executive sponsor")
+    roles = dict(
+        Membership.objects.filter(
+            workspace_id=debrief.workspace_id, user_id__in=list(reasons), user__is_active=True
+        ).values_list("user_id", "role")
+    )
+    users = [
+        u
+        for u in get_user_model().objects.filter(pk__in=roles).order_by("full_name", "pk")
+        # Only who may see the debrief: the pack is made for what each recipient may see.
+        if permissions.can(
+            Viewer(user=u, workspace_id=debrief.workspace_id, role=roles[u.pk]),
+            "debrief.view",
+            debrief,
+        )
+    ]
+    return [
+        Recipient(
+            user_id=u.pk, name=u.full_name or u.email, email=u.email, why=", ".join(reasons[u.pk])
+        )
+        for u in users
+    ]
+
+
+# --- the pack ---------------------------------------------------------------------------------
+
+
+@dataclass
+class MapStep:
+    title: str
+    cards: list[ranking.RankedCard]
+
+
+@dataclass
+class MapScenario:
+    title: str
+    outcome: str
+    steps: list[MapStep]
+
+
+@dataclass
+class Quote:
+    speaker: str
+    organisation: str
+    text: str
+
+
+@dataclass
+class DecidedRecommendation:
+    rec: Recommendation
+    quotes: list[Quote]
+    hidden_quotes: int  # evidence the viewer may not see, counted
+    actions: list[ActionItem]
+
+
+@dataclass
+class UndecidedRow:
+    text: str  # "" when the viewer may not see the card
+    revisit_on: date
+    note: str
+
+
+@dataclass
+class MetricRow:
+    metric: ScorecardMetric
+    latest_value: Decimal | None
+    latest_on: date | None
+
+
+@dataclass
+class Pack:
+    debrief: Debrief
+    generated_at: datetime
+    map: list[MapScenario]
+    unmapped: list[ranking.RankedCard]  # ranked cards on no step
+    frozen: bool
+    decided: list[DecidedRecommendation]
+    pending: int  # recommendations drafted but not decided
+    undecided: list[UndecidedRow]
+    actions: list[ActionItem]
+    metrics: list[MetricRow]
+    attendees: list[Attendee] = field(default_factory=list)
+
+    @property
+    def approved(self) -> list[DecidedRecommendation]:
+        return [d for d in self.decided if d.rec.outcome == DecisionOutcome.APPROVED]
+
+
+def _map(
+    viewer: Viewer, debrief: Debrief
+) -> tuple[list[MapScenario], list[ranking.RankedCard], bool]:
+    found = ranking.results(debrief.session, viewer, limit=MAP_CARDS)
+    by_step: dict[int | None, list[ranking.RankedCard]] = {}
+    for card in found.overall:
+        by_step.setdefault(card.step_id, []).append(card)
+    scenarios = [
+        MapScenario(
+            title=s.title,
+            outcome=s.outcome,
+            steps=[
+                MapStep(title=step.title, cards=by_step.pop(step.pk, [])) for step in s.steps.all()
+            ],
+        )
+        for s in insight_selectors.scenarios(debrief.session)
+    ]
+    unmapped = [card for cards in by_step.values() for card in cards]
+    return scenarios, unmapped, found.frozen
+
+
+def _quotes(viewer: Viewer, recs: list[Recommendation]) -> dict[int, tuple[list[Quote], int]]:
+    """Each recommendation's evidence: the cards the viewer may see (a merged card's sources
+    too), as quotes, and how many they may not see."""
+    links = list(
+        Evidence.objects.filter(recommendation__in=recs).values_list(
+            "recommendation_id", "insight_id"
+        )
+    )
+    ids = {insight_id for _, insight_id in links}
+    visible = {
+        i.pk: i
+        for i in insight_rules.visible_insights(
+            viewer, Insight.objects.filter(pk__in=ids)
+        ).select_related("customer")
+    }
+    out: dict[int, tuple[list[Quote], int]] = {r.pk: ([], 0) for r in recs}
+    for rec_id, insight_id in links:
+        quotes, hidden = out[rec_id]
+        insight = visible.get(insight_id)
+        if insight is None:
+            out[rec_id] = (quotes, hidden + 1)
+            continue
+        quotes.append(
+            Quote(
+                speaker=insight.speaker_name or "Unattributed",
+                organisation=insight.customer.name if insight.customer else "",
+                text=insight.text,
+            )
+        )
+    return out
+
+
+def _latest(field_name: str) -> Subquery:
+    return Subquery(
+        Measurement.objects.filter(metric=OuterRef("pk"))
+        .order_by("-on", "-id")
+        .values(field_name)[:1]
+    )
+
+
+def scorecard(viewer: Viewer, debrief: Debrief) -> list[MetricRow]:
+    """The program's scorecard metrics (not archived) with baseline, target and the latest
+    measurement."""
+    metrics = permissions.scope(
+        viewer,
+        "debrief.view",
+        ScorecardMetric.objects.filter(program=debrief.program, archived_at__isnull=True),
+    ).select_related("owner")
+    return [
+        MetricRow(metric=m, latest_value=m.latest_value, latest_on=m.latest_on)
+        for m in metrics.annotate(latest_value=_latest("value"), latest_on=_latest("on")).order_by(
+            "name", "pk"
+        )
+    ]
+
+
+def pack(viewer: Viewer, debrief: Debrief, *, now: datetime) -> Pack:
+    """The debrief pack as ``viewer`` may see it, generated from the data (nothing stored)."""
+    scenarios, unmapped, frozen = _map(viewer, debrief)
+    recs = list(
+        permissions.scope(viewer, "debrief.view", live_recommendations(debrief))
+        .select_related("decided_by")
+        .prefetch_related(
+            Prefetch(
+                "actions",
+                queryset=ActionItem.objects.select_related("owner").order_by("due_on", "pk"),
+            )
+        )
+        .order_by("pk")
+    )
+    decided = [r for r in recs if r.outcome in DECIDED]
+    quotes = _quotes(viewer, decided)
+    order = {DecisionOutcome.APPROVED: 0, DecisionOutcome.DEFERRED: 1, DecisionOutcome.REJECTED: 2}
+    decided.sort(key=lambda r: (order[DecisionOutcome(r.outcome)], r.pk))
+    undecided_rows = list(Undecided.objects.filter(debrief=debrief).order_by("revisit_on", "pk"))
+    seen = set(
+        insight_rules.visible_insights(
+            viewer, Insight.objects.filter(pk__in=[u.insight_id for u in undecided_rows])
+        ).values_list("pk", "text")
+    )
+    texts = dict(seen)
+    return Pack(
+        debrief=debrief,
+        generated_at=now,
+        map=scenarios,
+        unmapped=unmapped,
+        frozen=frozen,
+        decided=[
+            DecidedRecommendation(
+                rec=r,
+                quotes=quotes[r.pk][0],
+                hidden_quotes=quotes[r.pk][1],
+                actions=list(r.actions.all()),
+            )
+            for r in decided
+        ],
+        pending=len(recs) - len(decided),
+        undecided=[
+            UndecidedRow(text=texts.get(u.insight_id, ""), revisit_on=u.revisit_on, note=u.note)
+            for u in undecided_rows
+        ],
+        actions=[a for r in decided for a in r.actions.all()],
+        metrics=scorecard(viewer, debrief),
+        attendees=attendees(debrief),
+    )
+
+
+# --- account owners' digests ------------------------------------------------------------------
+
+
+@dataclass
+class DigestItem:
+    rec: Recommendation
+    quotes: list[Quote]  # only their customers' words
+
+
+@dataclass
+class Digest:
+    owner_id: int
+    customers: list[str]
+    items: list[DigestItem]
+
+
+def _touching(recs: Iterable[Recommendation], customer_ids: set[int]) -> dict[int, list[Quote]]:
+    """For each recommendation, the evidence said by these customers (a merged card's sources
+    count as said by theirs)."""
+    evidence = (
+        Evidence.objects.filter(recommendation__in=list(recs))
+        .filter(
+            Q(insight__customer_id__in=customer_ids)
+            | Q(insight__merged__customer_id__in=customer_ids)
+        )
+        .values_list("recommendation_id", "insight_id")
+        .distinct()
+    )
+    links = list(evidence)
+    cards = Insight.objects.filter(pk__in={i for _, i in links}).select_related("customer")
+    merged = Insight.objects.filter(
+        merged_into__in=[i for _, i in links], customer_id__in=customer_ids
+    )
+    words: dict[int, list[Quote]] = {}
+    for card in [*cards, *merged.select_related("customer")]:
+        if card.customer_id in customer_ids:
+            target = card.merged_into_id or card.pk
+            words.setdefault(target, []).append(
+                Quote(
+                    speaker=card.speaker_name or "Unattributed",
+                    organisation=card.customer.name if card.customer else "",
+                    text=card.text,
+                )
+            )
+    out: dict[int, list[Quote]] = {}
+    for rec_id, insight_id in links:
+        out.setdefault(rec_id, []).extend(words.get(insight_id, []))
+    return out
+
+
+def digests(debrief: Debrief) -> list[Digest]:
+    """For each account owner whose customers took part in the session (invited), the
+    decided recommendations whose evidence their customers said, with only those words.
+    An owner nothing touches gets no digest. For the system (the periodic job)."""
+    customers = (
+        Customer.objects.filter(
+            workspace_id=debrief.workspace_id,
+            pk__in=Invitation.objects.filter(session_id=debrief.session_id).values(
+                "contact__customer_id"
+            ),
+            account_owner__isnull=False,
+        )
+        .select_related("account_owner")
+        .distinct()
+        .order_by("name", "pk")
+    )
+    by_owner: dict[int, list[Customer]] = {}
+    for customer in customers:
+        assert customer.account_owner_id is not None
+        by_owner.setdefault(customer.account_owner_id, []).append(customer)
+    current = set(
+        Membership.objects.filter(
+            workspace_id=debrief.workspace_id, user_id__in=list(by_owner)
+        ).values_list("user_id", flat=True)
+    )
+    decided = list(
+        live_recommendations(debrief)
+        .filter(outcome__in=DECIDED)
+        .select_related("decided_by")
+        .order_by("pk")
+    )
+    out = []
+    for owner_id, theirs in by_owner.items():
+        if owner_id not in current or not decided:
+            continue
+        touching = _touching(decided, {c.pk for c in theirs})
+        items = [DigestItem(rec=r, quotes=touching[r.pk]) for r in decided if touching.get(r.pk)]
+        if items:
+            out.append(Digest(owner_id=owner_id, customers=[c.name for c in theirs], items=items))
+    return out

@@ -1,0 +1,144 @@
+"""The closing form (errors beside their fields, a merge prompt on a conflict, closed once),
+the room's closing panel, and who may reach the pack's pages."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.template.loader import render_to_string
+from django.test import Client
+
+from traction.core import clock, sections
+from traction.core.testing.cast import Cast
+from traction.debrief.models import Attendee, Debrief, DebriefStatus, Undecided
+
+from .pack_data import PackWorld, build_pack_world
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(cast: Cast) -> PackWorld:
+    return build_pack_world(cast)
+
+
+def signed_in(w: PackWorld, who: str = "facilitator") -> Client:
+    client = Client()
+    client.force_login(w.cast.users[who])
+    return client
+
+
+def form_data(w: PackWorld, **kw: str) -> dict[str, str]:
+    on = (clock.today() + timedelta(days=10)).isoformat()
+    u = w.cast.users
+    data = {
+        "version": str(w.debrief.version),
+        "note": "Closed on the page.",
+        f"present_{u['facilitator'].pk}": "on",
+        f"present_{u['sponsor'].pk}": "on",
+        "extra": str(w.petra.pk),
+        f"revisit_{w.cards['idea'].pk}": on,
+        f"revisit_{w.cards['issue2'].pk}": on,
+        f"revisit_note_{w.cards['issue2'].pk}": "Ask support first",
+    }
+    data.update(kw)
+    return {k: v for k, v in data.items() if v != "-"}
+
+
+def test_the_form_lists_attendees_members_to_add_and_undecided_priorities(world: PackWorld) -> None:
+    page = signed_in(world).get(world.url + "close/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Sam Sponsor (policy maker) was present" in html
+    assert "Petra Policy" in html  # a member who can be added
+    assert "Gina" not in html.split("Top priorities left undecided")[0]  # no customer to add
+    assert "Revisit “Let us pay by card” on" in html
+    assert "Revisit “Nobody answers the phone” on" in html
+    assert "Why was nothing decided?" not in html  # two decisions were taken
+
+
+def test_errors_show_beside_their_fields_and_nothing_closes(world: PackWorld) -> None:
+    data = form_data(world, note="", **{f"revisit_{world.cards['idea'].pk}": ""})
+    page = signed_in(world).post(world.url + "close/", data)
+    assert page.status_code == 422
+    html = page.content.decode()
+    assert "Please correct the 2 fields marked below." in html
+    assert "Write a closing note: what the debrief decided and what is next." in html
+    assert "“Let us pay by card” has no decision: give a date to revisit it." in html
+    assert Debrief.objects.get(pk=world.debrief.pk).status == DebriefStatus.OPEN
+
+
+def test_closing_on_the_page_then_the_pack(world: PackWorld) -> None:
+    client = signed_in(world)
+    done = client.post(world.url + "close/", form_data(world))
+    assert done.status_code == 302
+    assert done["Location"].endswith(world.url + "pack/")
+    closed = Debrief.objects.get(pk=world.debrief.pk)
+    assert closed.status == DebriefStatus.CLOSED
+    present = dict(Attendee.objects.filter(debrief=closed).values_list("user__email", "present"))
+    assert present == {
+        "fran@acme.test": True,
+        "cora@acme.test": False,
+        "sam@acme.test": True,
+        "petra@acme.test": True,
+    }
+    assert list(Undecided.objects.values_list("note", flat=True)) == ["", "Ask support first"]
+    pack = client.get(world.url + "pack/").content.decode()
+    assert "The debrief is closed. Its pack is ready to read and send." in pack
+    assert "Ask support first" in pack
+    # Closed: the form says so and links to the pack; posting again is refused.
+    again = client.get(world.url + "close/").content.decode()
+    assert "This debrief is closed." in again
+    refused = client.post(world.url + "close/", form_data(world, version=str(closed.version)))
+    assert refused.status_code == 422
+    assert "This debrief is already closed: nothing was changed." in refused.content.decode()
+
+
+def test_a_conflict_shows_what_is_saved_and_keeps_what_was_typed(world: PackWorld) -> None:
+    Debrief.objects.filter(pk=world.debrief.pk).update(version=world.debrief.version + 1)
+    page = signed_in(world).post(world.url + "close/", form_data(world, note="My careful note"))
+    html = page.content.decode()
+    assert page.status_code == 422
+    assert "Someone else changed this debrief while you were closing it." in html
+    assert "My careful note" in html  # nothing lost
+
+
+def test_an_empty_debrief_asks_why(cast: Cast) -> None:
+    w = build_pack_world(cast, decided=False)
+    html = signed_in(w).get(w.url + "close/").content.decode()
+    assert "Why was nothing decided?" in html
+
+
+@pytest.mark.parametrize("who", ["core_team", "sponsor", "observer"])
+def test_only_facilitators_and_admins_close_and_send(world: PackWorld, who: str) -> None:
+    client = signed_in(world, who)
+    assert client.get(world.url + "close/").status_code == 403
+    assert client.post(world.url + "close/", form_data(world)).status_code == 403
+    assert client.get(world.url + "send/").status_code == 403
+    assert client.get(world.url + "pack/").status_code == 200
+
+
+def test_the_room_panel_links_to_close_then_to_the_pack(world: PackWorld) -> None:
+    fran = world.cast.viewer("facilitator")
+    [panel] = [
+        s for s in sections.for_page("debrief-room", fran, world.debrief) if s["key"] == "closing"
+    ]
+    assert panel["context"]["undecided"] == 2
+
+    def render(section: dict[str, object]) -> str:
+        return render_to_string(
+            "debrief/pack/room_panel.html",
+            {"section": section, "current_workspace": world.cast.acme},
+        )
+
+    html = render(panel["context"])
+    assert f"{world.url}close/" in html
+    assert "Close the debrief" in html
+    Debrief.objects.filter(pk=world.debrief.pk).update(status="closed", closed_at=clock.now())
+    closed = Debrief.objects.get(pk=world.debrief.pk)
+    [panel] = [s for s in sections.for_page("debrief-room", fran, closed) if s["key"] == "closing"]
+    html = render(panel["context"])
+    assert f"{world.url}pack/" in html
+    assert "Read the debrief pack" in html
+    assert "Close the debrief" not in html
