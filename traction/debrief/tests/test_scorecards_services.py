@@ -264,7 +264,11 @@ def test_measurements_in_the_future_or_by_others_are_refused(cast: Cast) -> None
     assert not Measurement.objects.exists()
 
 
-CSV = b"metric,date,value,note\nDays to first invoice,2027-01-31,12,\nDays to first invoice,2027-02-28,10,Invoices sent on day one\n"
+CSV = (
+    b"metric,date,value,note\n"
+    b"Days to first invoice,2027-01-31,12,\n"
+    b"Days to first invoice,2027-02-28,10,Invoices sent on day one\n"
+)
 
 
 def test_csv_import_and_reimport_corrects_without_duplicating(cast: Cast) -> None:
@@ -293,17 +297,17 @@ def test_csv_is_all_or_nothing_with_a_line_for_every_bad_row(cast: Cast) -> None
     signed = make_metric(cast, "Signed", direction="up", baseline="0", target="5")
     make_metric(cast, "Share", numerator_id=paid.pk, denominator_id=signed.pk)
     data = (
-        "metric,date,value,note\n"
-        "Paid,2027-01-31,3,\n"  # fine
-        "Nope,2027-01-31,3,\n"  # unknown metric
-        "Paid,31/01/2027,3,\n"  # bad date
-        "Paid,2027-02-30,3,\n"  # not in the calendar
-        "Paid,2027-02-01,three,\n"  # bad number
-        "paid,2027-01-31,4,\n"  # duplicate key (names match whatever the case)
-        "Share,2027-01-31,0.5,\n"  # calculated
-        "\n"
-        "Signed,2027-01-31,10,\n"  # fine
-    ).encode()
+        b"metric,date,value,note\n"
+        b"Paid,2027-01-31,3,\n"  # fine
+        b"Nope,2027-01-31,3,\n"  # unknown metric
+        b"Paid,31/01/2027,3,\n"  # bad date
+        b"Paid,2027-02-30,3,\n"  # not in the calendar
+        b"Paid,2027-02-01,three,\n"  # bad number
+        b"paid,2027-01-31,4,\n"  # duplicate key (names match whatever the case)
+        b"Share,2027-01-31,0.5,\n"  # calculated
+        b"\n"
+        b"Signed,2027-01-31,10,\n"  # fine
+    )
     with clock.frozen(NOW), pytest.raises(ValidationFailed) as exc:
         scorecards.import_measurements(cast.viewer("core_team"), program=cast.program, data=data)
     assert exc.value.errors["file"] == [
@@ -410,15 +414,14 @@ def test_a_checkpoint_is_reached_at_local_midnight_across_dst_and_announced_once
     debrief = make_debrief(
         cast, ends_at=datetime(2026, 12, 28, 15, tzinfo=UTC), time_zone="Europe/Berlin"
     )
-    with Sink() as sink:
-        with clock.frozen(datetime(2027, 3, 27, 22, 59, tzinfo=UTC)) as frozen:
-            assert scorecards.reach_checkpoints() == {
-                "debriefs_given_checkpoints": 1,
-                "checkpoints_reached": 0,
-            }
-            frozen.advance(minutes=1)
-            assert scorecards.reach_checkpoints()["checkpoints_reached"] == 1
-            assert scorecards.reach_checkpoints()["checkpoints_reached"] == 0
+    with Sink() as sink, clock.frozen(datetime(2027, 3, 27, 22, 59, tzinfo=UTC)) as frozen:
+        assert scorecards.reach_checkpoints() == {
+            "debriefs_given_checkpoints": 1,
+            "checkpoints_reached": 0,
+        }
+        frozen.advance(minutes=1)
+        assert scorecards.reach_checkpoints()["checkpoints_reached"] == 1
+        assert scorecards.reach_checkpoints()["checkpoints_reached"] == 0
     cp = Checkpoint.objects.get(debrief=debrief, months=3)
     assert cp.on == date(2027, 3, 28)
     assert cp.reached_at == datetime(2027, 3, 27, 23, 0, tzinfo=UTC)
