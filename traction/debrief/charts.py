@@ -110,7 +110,8 @@ def trend_svg(
         f'</title><desc id="{desc_id}">{escape(description)}</desc>'
     )
     dates = [p.on for p in actual] + [p.on for p in forecast]
-    values: list[Decimal | float] = [p.value for p in actual] + [p.value for p in forecast]
+    values: list[Decimal | float] = [p.value for p in actual]
+    values += [p.value for p in forecast]
     for marker in (baseline, target):
         if marker is not None:
             dates.append(marker.on)

@@ -49,7 +49,7 @@ class MetricForm(forms.Form):
     data_source = forms.CharField(
         required=False, max_length=200, help_text="Where the numbers come from."
     )
-    owner = forms.ModelChoiceField(
+    owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None, required=False, help_text="The member who reports it."
     )
     baseline = forms.CharField(required=False, max_length=30)
@@ -62,15 +62,15 @@ class MetricForm(forms.Form):
         label="Forecast path",
         help_text="Optional: one dated value per line, e.g. “2027-06-30 8”.",
     )
-    numerator = forms.ModelChoiceField(
+    numerator: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None,
         required=False,
         help_text="For a calculated metric: the measured metric divided…",
     )
-    denominator = forms.ModelChoiceField(
+    denominator: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None, required=False, help_text="…by this measured metric."
     )
-    serves = forms.ModelMultipleChoiceField(
+    serves: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,

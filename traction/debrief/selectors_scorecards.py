@@ -231,6 +231,17 @@ def latest_of(metric: Any) -> tuple[Decimal | None, date | None]:
     return metric.own_value, metric.own_on
 
 
+def _recent_prefetches(recent: QuerySet[Measurement]) -> list[Prefetch[Any]]:
+    # A calculated metric's parts carry their recent values as ``recent_as_part``.
+    return [
+        Prefetch("measurements", queryset=recent, to_attr="recent"),
+        *(
+            Prefetch(f"{part}__measurements", queryset=recent, to_attr="recent_as_part")
+            for part in ("numerator", "denominator")
+        ),
+    ]
+
+
 def metrics(viewer: Viewer, program: Program) -> QuerySet[ScorecardMetric]:
     """The program's current metrics the viewer may see, each with its latest value
     (``latest_of``) and recent values (``recent``; a calculated metric's parts carry theirs)."""
@@ -242,21 +253,27 @@ def metrics(viewer: Viewer, program: Program) -> QuerySet[ScorecardMetric]:
     )
     return _latest(
         qs.select_related("owner", "numerator", "denominator", "debrief__session")
-        .prefetch_related(
-            Prefetch("measurements", queryset=recent, to_attr="recent"),
-            Prefetch("numerator__measurements", queryset=recent, to_attr="recent"),
-            Prefetch("denominator__measurements", queryset=recent, to_attr="recent"),
-        )
+        .prefetch_related(*_recent_prefetches(recent))
         .order_by("name", "id")
+    )
+
+
+def program_metrics(viewer: Viewer, program: Program, ids: set[int]) -> QuerySet[ScorecardMetric]:
+    """Those of ``ids`` that are current metrics of the program the viewer may see."""
+    return permissions.scope(
+        viewer,
+        "debrief.view",
+        ScorecardMetric.objects.filter(program=program, archived_at__isnull=True, pk__in=ids),
     )
 
 
 def recent_points(metric: Any) -> list[tuple[date, Decimal]]:
     """A metric's recent values (oldest first) from the ``metrics`` prefetch."""
     if metric.numerator_id is not None:
-        dens = {m.on: m.value for m in getattr(metric.denominator, "recent", [])}
+        dens = {m.on: m.value for m in getattr(metric.denominator, "recent_as_part", [])}
         pairs = [
-            (m.on, ratio(m.value, dens.get(m.on))) for m in getattr(metric.numerator, "recent", [])
+            (m.on, ratio(m.value, dens.get(m.on)))
+            for m in getattr(metric.numerator, "recent_as_part", [])
         ]
         return sorted((on, v) for on, v in pairs if v is not None)
     return sorted((m.on, m.value) for m in getattr(metric, "recent", []))

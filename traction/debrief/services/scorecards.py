@@ -13,7 +13,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.db.models import Q
@@ -114,7 +114,7 @@ def _on_program(q: Q) -> Q:
         if isinstance(child, Q):
             out.children.append(_on_program(child))
         else:
-            key, value = child
+            key, value = cast(tuple[str, Any], child)
             if not key.startswith("program__"):
                 raise ValueError(f"{key} is not a filter on the program")
             out.children.append((key.removeprefix("program__"), value))

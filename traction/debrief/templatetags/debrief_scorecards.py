@@ -16,8 +16,7 @@ def num(value: Any) -> str:
     if value is None or value == "":
         return ""
     d = Decimal(str(value))
-    text = f"{d.normalize():f}"
-    return text
+    return f"{d.normalize():f}"
 
 
 @register.filter

@@ -20,7 +20,7 @@ from traction.core import permissions
 from traction.core.errors import Conflict, DomainError, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
-from traction.debrief import charts
+from traction.debrief import charts, measurements_csv
 from traction.debrief import selectors_scorecards as sel
 from traction.debrief.forms_scorecards import METRIC_FIELD_MAP, CsvForm, MeasurementForm, MetricForm
 from traction.debrief.models import ScorecardMetric
@@ -255,7 +255,7 @@ def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> Ht
                     theirs.append(
                         (str(field.label or name.replace("_", " ").title()), stored_text, mine)
                     )
-            data = form.data.copy()
+            data = request.POST.copy()
             data["version"] = str(fresh.version)
             form.data = data
         except ValidationFailed as exc:
@@ -340,7 +340,7 @@ def measurements_import(request: WorkspaceRequest, viewer: Viewer, program_id: i
             )
     elif request.method == "POST" and form.is_valid():
         upload = form.cleaned_data["file"]
-        data = upload.read(services.measurements_csv.MAX_BYTES + 1)
+        data = upload.read(measurements_csv.MAX_BYTES + 1)
         try:
             outcome = services.import_measurements(viewer, program=program, data=data, dry_run=True)
         except ValidationFailed as exc:
