@@ -15,6 +15,7 @@ from ninja.pagination import paginate
 from ninja.responses import Status
 from pydantic import PlainSerializer
 
+from traction.core import permissions
 from traction.core.api import (
     ABSENT,
     MAX_ID,
@@ -465,6 +466,7 @@ def import_measurements(
     Every bad row answers 422 with its line number, and nothing is imported."""
     v = viewer(request)
     program = sel.scorecard_program(v, program_id)
+    permissions.check(v, "metric.measure")
     if file is None:
         raise ValidationFailed.field("file", "Send the CSV file as the multipart field “file”.")
     data = file.read(measurements_csv.MAX_BYTES + 1)

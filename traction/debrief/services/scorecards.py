@@ -332,6 +332,7 @@ def _snapshot(metric: ScorecardMetric) -> dict[str, Any]:
 def create_metric_from_card(actor: Viewer, *, debrief: Debrief, insight_id: int) -> ScorecardMetric:
     """The room's shortcut: a metric named and defined from a customer metric card of the
     session, serving it. The rest (unit, baseline, target) is filled in afterwards."""
+    permissions.check(actor, "metric.manage", debrief)
     card = sel.metric_cards(actor, debrief.program_id).filter(pk=insight_id).first()
     if card is None:
         raise NotFound("Customer metric card not found.")
