@@ -244,3 +244,32 @@ def test_the_program_page_links_to_its_scorecard(cast: Cast, client_for: ClientF
         .content.decode()
     )
     assert f"/debriefs/programs/{cast.program.pk}/scorecard/" in html
+
+
+def _page_queries(cast: Cast, client: Client, n: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    core = cast.viewer("core_team")
+    have = ScorecardMetric.objects.count()
+    for i in range(have, n):
+        m = make_metric(cast, f"Metric {i:02d}")
+        scorecards.record_measurements(
+            core, entries=[Entry(m, date(2027, 1, d), Decimal(d)) for d in range(1, 29)]
+        )
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url(cast, f"programs/{cast.program.pk}/scorecard/"))
+    assert page.status_code == 200
+    assert page.content.decode().count('class="sparkline"') == n
+    return len(queries)
+
+
+def test_the_scorecard_page_costs_the_same_queries_for_2_and_20_metrics(
+    cast: Cast, client_for: ClientFor, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for("core_team")
+    few = _page_queries(cast, client, 2)
+    many = _page_queries(cast, client, 20)
+    assert few == many
+    with django_assert_max_num_queries(few):
+        client.get(url(cast, f"programs/{cast.program.pk}/scorecard/"))
