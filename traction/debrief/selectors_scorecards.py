@@ -29,6 +29,7 @@ from traction.programs.models import Program
 from .models import (
     Checkpoint,
     Debrief,
+    DebriefStatus,
     Direction,
     Measurement,
     Recommendation,
@@ -538,6 +539,7 @@ def unreached_checkpoints(today_utc: date) -> QuerySet[Checkpoint]:
     asks each session's time zone)."""
     return (
         Checkpoint.objects.filter(reached_at__isnull=True, on__lte=today_utc)
+        .exclude(debrief__status=DebriefStatus.CANCELLED)
         .select_related("debrief__session", "debrief__program")
         .order_by("on", "id")
     )

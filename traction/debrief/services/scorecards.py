@@ -731,9 +731,11 @@ def reach_checkpoints() -> dict[str, int]:
     """The periodic job: every debrief has its checkpoints; each whose day has come in its
     session's time zone is stamped ``reached_at`` and announced, once."""
     ensured = 0
+    # Debriefs without checkpoints, and those with one still ahead (its session's end may
+    # have moved since: a held session's actual end).
     for debrief in (
         Debrief.objects.exclude(status=DebriefStatus.CANCELLED)
-        .exclude(pk__in=Checkpoint.objects.values("debrief_id"))
+        .exclude(pk__in=Checkpoint.objects.filter(reached_at__isnull=False).values("debrief_id"))
         .select_related("session")
     ):
         ensure_checkpoints(debrief)
@@ -767,4 +769,4 @@ def reach_checkpoints() -> dict[str, int]:
                 data={"checkpoint": payload_checkpoint(cp)},
             )
         reached += 1
-    return {"debriefs_given_checkpoints": ensured, "checkpoints_reached": reached}
+    return {"debriefs_checked": ensured, "checkpoints_reached": reached}

@@ -416,7 +416,7 @@ def test_a_checkpoint_is_reached_at_local_midnight_across_dst_and_announced_once
     )
     with Sink() as sink, clock.frozen(datetime(2027, 3, 27, 22, 59, tzinfo=UTC)) as frozen:
         assert scorecards.reach_checkpoints() == {
-            "debriefs_given_checkpoints": 1,
+            "debriefs_checked": 1,
             "checkpoints_reached": 0,
         }
         frozen.advance(minutes=1)
@@ -491,3 +491,27 @@ def test_the_scorecard_costs_the_same_queries_whatever_its_size(
     assert len(rows) == n
     assert rows[0].latest == Decimal(28)
     assert len(rows[0].recent) == sel.SPARK_POINTS
+
+
+def test_checkpoints_follow_a_moved_session_end_and_skip_cancelled_debriefs(cast: Cast) -> None:
+    from traction.debrief.models import DebriefStatus
+    from traction.sessions.models import Session
+
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    scorecards.ensure_checkpoints(debrief)
+    # The facilitator confirms the session actually ran past midnight: 1 February.
+    Session.objects.filter(pk=debrief.session_id).update(
+        actual_ends_at=datetime(2027, 2, 1, 0, 30, tzinfo=UTC)
+    )
+    with clock.frozen(datetime(2027, 2, 2, tzinfo=UTC)):
+        scorecards.reach_checkpoints()
+    assert [cp.on for cp in Checkpoint.objects.filter(debrief=debrief)] == [
+        date(2027, 5, 1),
+        date(2027, 8, 1),
+        date(2028, 2, 1),
+    ]
+    debrief.status = DebriefStatus.CANCELLED
+    debrief.save(update_fields=["status"])
+    with clock.frozen(datetime(2028, 3, 1, tzinfo=UTC)), Sink() as sink:
+        assert scorecards.reach_checkpoints()["checkpoints_reached"] == 0
+    assert sink.events == []
