@@ -273,3 +273,23 @@ def test_the_scorecard_page_costs_the_same_queries_for_2_and_20_metrics(
     assert few == many
     with django_assert_max_num_queries(few):
         client.get(url(cast, f"programs/{cast.program.pk}/scorecard/"))
+
+
+def test_the_room_panel_is_registered_for_the_debrief_room(cast: Cast) -> None:
+    from django.template.loader import render_to_string
+
+    from traction.core import sections
+
+    debrief = make_debrief(cast)
+    make_metric(cast, debrief=debrief, unit="")
+    shown = {
+        s["key"]: s for s in sections.for_page("debrief-room", cast.viewer("core_team"), debrief)
+    }
+    panel = shown["scorecard"]
+    html = render_to_string(
+        panel["template"],
+        {"section": panel["context"], "current_workspace": cast.acme},
+    )
+    assert "Metrics created in this debrief" in html
+    assert "missing: unit" in html
+    assert "No customer metric cards were captured in this session." in html
