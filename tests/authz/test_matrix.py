@@ -8,6 +8,7 @@ workspace must answer 404 (or the role's blanket 403), never 200 or 500.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
 import re
@@ -168,6 +169,13 @@ SESSION_KEYS = (
 )
 # A webhook endpoint of each workspace (its admin's), with a delivery that is over.
 WEBHOOK_KEYS = ("endpoint_id", "delivery_id")
+# Later apps' areas add their objects to each session world (``world_<area>.py``: ``KEYS``
+# and ``extend(cast, world)``), asked and swapped like the session's own.
+AREA_WORLDS = [
+    importlib.import_module(f"tests.authz.{p.stem}")
+    for p in sorted(Path(__file__).parent.glob("world_*.py"))
+]
+SESSION_KEYS += tuple(key for area in AREA_WORLDS for key in area.KEYS)
 # The ids the third pass swaps for out-of-scope ones; a route with none of them has no case.
 SCOPED_PARAMS = frozenset({"customer_id", "contact_id", "program_id", "pk", *SESSION_KEYS})
 # Roles whose rules are OWN-scoped; admins and facilitators see the whole workspace.
@@ -193,6 +201,8 @@ def build_world(cast: Cast) -> World:
     world.hidden = _hidden_world(cast, world)
     world.acme.update(_webhook_world(cast, "admin"))
     world.rival.update(_webhook_world(cast, "stranger"))
+    for area in AREA_WORLDS:
+        area.extend(cast, world)
     # Both workspaces have a logo: the logo routes answer 200 to those who may see it.
     from traction.core.testing import images
 

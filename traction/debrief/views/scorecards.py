@@ -1,7 +1,435 @@
-"""Debrief pages: the scorecards area."""
+"""Debrief pages: the scorecards area. A program's scorecard, a metric's page (chart,
+measurements, the add form), defining and editing metrics, the CSV import with its preview,
+a results checkpoint, and the room's "create from a customer metric card" shortcut."""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+import base64
+import hashlib
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from traction.accounts import selectors as account_selectors
+from traction.core import permissions
+from traction.core.errors import Conflict, DomainError, ValidationFailed
+from traction.core.permissions import Viewer
+from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
+from traction.debrief import charts, measurements_csv
+from traction.debrief import selectors_scorecards as sel
+from traction.debrief.forms_scorecards import METRIC_FIELD_MAP, CsvForm, MeasurementForm, MetricForm
+from traction.debrief.models import ScorecardMetric
+from traction.debrief.services import scorecards as services
+
+PAGE_SIZE = 25
+_CSV_KEY = "debrief.scorecard_csv"
+
+
+# --- shared pieces ---------------------------------------------------------------------------
+
+
+def _points(pairs: list[tuple[Any, Any]]) -> list[charts.Point]:
+    return [charts.Point(on, value) for on, value in pairs]
+
+
+def _describe(metric: ScorecardMetric, progress: sel.Progress, latest: Any, latest_on: Any) -> str:
+    words = [f"{metric.get_direction_display()}."]
+    if metric.baseline is not None:
+        words.append(f"Baseline {_n(metric.baseline)}{_on(metric.baseline_on)}.")
+    if metric.target is not None:
+        words.append(f"Target {_n(metric.target)}{_by(metric.target_on)}.")
+    if latest is not None:
+        words.append(f"Latest {_n(latest)} on {latest_on.isoformat()}.")
+    if progress.percent is not None:
+        words.append(f"Progress {progress.percent}%: {progress.label.lower()}.")
+    return " ".join(words)
+
+
+def _n(value: Any) -> str:
+    return f"{value.normalize():f}"
+
+
+def _on(day: Any) -> str:
+    return f" on {day.isoformat()}" if day else ""
+
+
+def _by(day: Any) -> str:
+    return f" by {day.isoformat()}" if day else ""
+
+
+def _chart(metric: ScorecardMetric, progress: sel.Progress, latest: Any, latest_on: Any) -> Any:
+    return charts.trend_svg(
+        chart_id=f"metric-{metric.pk}",
+        name=metric.name,
+        unit=metric.unit,
+        actual=_points(sel.chart_points(metric)),
+        baseline=charts.Point(metric.baseline_on or metric.created_at.date(), metric.baseline)
+        if metric.baseline is not None
+        else None,
+        target=charts.Point(metric.target_on or metric.created_at.date(), metric.target)
+        if metric.target is not None
+        else None,
+        forecast=_points(sel.forecast_path(metric)),
+        description=_describe(metric, progress, latest, latest_on),
+    )
+
+
+def _metric_form(
+    request: WorkspaceRequest, viewer: Viewer, program: Any, **kwargs: Any
+) -> MetricForm:
+    return MetricForm(
+        request.POST if request.method == "POST" else None,
+        members=account_selectors.member_users(viewer),
+        parts=sel.ratio_parts(viewer, program, exclude=kwargs.pop("exclude", None)),
+        cards=sel.metric_cards(viewer, program.pk),
+        **kwargs,
+    )
+
+
+def _values(form: MetricForm) -> tuple[dict[str, Any], list[int]]:
+    values = form.service_values()
+    values["forecast"] = services.parse_forecast_text(form.cleaned_data["forecast"])
+    return values, [c.pk for c in form.cleaned_data["serves"]]
+
+
+# --- the program's scorecard -----------------------------------------------------------------
+
+
+@workspace_view
+@require_GET
+def scorecard(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = sel.scorecard_program(viewer, program_id)
+    rows = sel.scorecard(viewer, program)
+    for row in rows:
+        row.sparkline = charts.sparkline_svg(  # type: ignore[attr-defined]
+            _points(row.recent), label=f"Recent trend of {row.metric.name}"
+        )
+    return render(
+        request,
+        "debrief/scorecards/scorecard.html",
+        {
+            "program": program,
+            "rows": rows,
+            "checkpoints": sel.checkpoints(viewer, program),
+            "can_manage": permissions.allows(viewer, "metric.manage"),
+            "can_measure": permissions.allows(viewer, "metric.measure"),
+        },
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def metric_create(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = sel.scorecard_program(viewer, program_id)
+    services.check_in_program(viewer, "metric.manage", program)
+    form = _metric_form(request, viewer, program)
+    if request.method == "POST" and form.is_valid():
+        try:
+            values, serves = _values(form)
+            metric = services.create_metric(viewer, program=program, serves_ids=serves, **values)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, METRIC_FIELD_MAP)
+        else:
+            messages.success(request, f"The metric “{metric.name}” was added to the scorecard.")
+            return redirect(
+                "debrief:metric", workspace_slug=request.workspace.slug, metric_id=metric.pk
+            )
+    return render(
+        request,
+        "debrief/scorecards/metric_form.html",
+        {"form": form, "program": program, "metric": None},
+    )
+
+
+# --- one metric ------------------------------------------------------------------------------
+
+
+def _metric_page(
+    request: WorkspaceRequest,
+    viewer: Viewer,
+    metric_id: int,
+    measurement_form: MeasurementForm | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    metric = sel.with_latest(viewer, metric_id)
+    latest, latest_on = sel.latest_of(metric)
+    progress = sel.progress(metric, latest, latest_on)
+    page = Paginator(sel.series(metric), PAGE_SIZE).get_page(request.GET.get("page"))
+    rows = [(m, sel.value_of(m, metric)) for m in page]
+    can_measure = metric.numerator_id is None and permissions.can(viewer, "metric.measure", metric)
+    return render(
+        request,
+        "debrief/scorecards/metric.html",
+        {
+            "metric": metric,
+            "program": metric.program,
+            "latest": latest,
+            "latest_on": latest_on,
+            "progress": progress,
+            "missing": sel.missing_for_ready(metric),
+            "chart": _chart(metric, progress, latest, latest_on),
+            "forecast": sel.forecast_path(metric),
+            "page": page,
+            "rows": rows,
+            "form": measurement_form or (MeasurementForm() if can_measure else None),
+            "can_measure": can_measure,
+            "can_manage": permissions.can(viewer, "metric.manage", metric),
+        },
+        status=status,
+    )
+
+
+@workspace_view
+@require_GET
+def metric(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> HttpResponse:
+    return _metric_page(request, viewer, metric_id)
+
+
+@workspace_view
+@require_POST
+def measurement_add(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> HttpResponse:
+    found = sel.metric(viewer, metric_id, action="metric.measure")
+    form = MeasurementForm(request.POST)
+    if form.is_valid():
+        d = form.cleaned_data
+        try:
+            services.record_measurement(
+                viewer, metric=found, on=d["on"], value=d["value"], note=d["note"]
+            )
+        except ValidationFailed as exc:
+            problems = exc.errors.pop("measurements", [])
+            apply_domain_errors(form, exc)
+            for problem in problems:
+                form.add_error("on" if "future" in problem else None, problem)
+        else:
+            messages.success(request, f"{d['on'].isoformat()}: {d['value']} recorded.")
+            return redirect(
+                "debrief:metric", workspace_slug=request.workspace.slug, metric_id=found.pk
+            )
+    return _metric_page(request, viewer, metric_id, measurement_form=form, status=422)
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> HttpResponse:
+    found = sel.metric(viewer, metric_id, action="metric.manage")
+    form = _metric_form(
+        request, viewer, found.program, initial=MetricForm.initial_for(found), exclude=found.pk
+    )
+    theirs: list[tuple[str, Any, Any]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            values, serves = _values(form)
+            current = MetricForm.initial_for(found)
+            changes = {
+                k: v
+                for k, v in values.items()
+                if getattr(found, k) != v
+                and not (k in ("baseline", "target") and _same_number(getattr(found, k), v))
+            }
+            services.update_metric(
+                viewer,
+                metric=found,
+                changes=changes,
+                version=form.cleaned_data["version"],
+                serves_ids=serves if sorted(serves) != sorted(current["serves"]) else None,
+            )
+        except Conflict as exc:
+            # The merge prompt: their saved values beside the ones typed here; saving again
+            # (now against their version) keeps what is in the form.
+            apply_domain_errors(form, exc)
+            fresh = sel.metric(viewer, metric_id, action="metric.manage")
+            saved = MetricForm.initial_for(fresh)
+            for name, field in form.fields.items():
+                if name in ("version", "serves"):
+                    continue
+                mine = str(form.data.get(name, "")).strip()
+                stored = saved.get(name)
+                stored_text = "" if stored is None else str(stored)
+                if stored_text.strip() != mine:
+                    theirs.append(
+                        (str(field.label or name.replace("_", " ").title()), stored_text, mine)
+                    )
+            data = request.POST.copy()
+            data["version"] = str(fresh.version)
+            form.data = data
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, METRIC_FIELD_MAP)
+        else:
+            messages.success(request, f"The metric “{found.name}” was saved.")
+            return redirect(
+                "debrief:metric", workspace_slug=request.workspace.slug, metric_id=found.pk
+            )
+    return render(
+        request,
+        "debrief/scorecards/metric_form.html",
+        {"form": form, "program": found.program, "metric": found, "theirs": theirs},
+    )
+
+
+def _same_number(a: Any, b: Any) -> bool:
+    from decimal import Decimal, InvalidOperation
+
+    try:
+        return (
+            a is not None and b is not None and Decimal(str(a)) == Decimal(str(b).replace(",", "."))
+        )
+    except InvalidOperation:
+        return False
+
+
+@workspace_view
+@require_POST
+def metric_archive(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> HttpResponse:
+    found = sel.metric(viewer, metric_id, action="metric.manage")
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        services.archive_metric(viewer, metric=found, version=version)
+    except DomainError as exc:
+        messages.error(request, error_text(exc, conflict_help=" Reload the page and try again."))
+        return redirect("debrief:metric", workspace_slug=request.workspace.slug, metric_id=found.pk)
+    messages.success(request, f"The metric “{found.name}” was archived; its measurements are kept.")
+    return redirect(
+        "debrief:scorecard", workspace_slug=request.workspace.slug, program_id=found.program_id
+    )
+
+
+# --- the CSV import --------------------------------------------------------------------------
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def measurements_import(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = sel.scorecard_program(viewer, program_id)
+    permissions.check(viewer, "metric.measure")
+    key = f"{_CSV_KEY}.{program.pk}"
+    form = CsvForm(request.POST or None, request.FILES or None)
+    context: dict[str, Any] = {"program": program, "form": form}
+    if request.method == "POST" and request.POST.get("confirm"):
+        held = request.session.get(key)
+        if not held or held["digest"] != request.POST.get("digest"):
+            messages.error(request, "That preview has expired; upload the file again.")
+            return redirect(
+                "debrief:measurements_import",
+                workspace_slug=request.workspace.slug,
+                program_id=program.pk,
+            )
+        data = base64.b64decode(held["data"])
+        try:
+            outcome = services.import_measurements(viewer, program=program, data=data)
+        except ValidationFailed as exc:
+            context["errors"] = exc.errors.get("file") or [error_text(exc)]
+            del request.session[key]
+        else:
+            del request.session[key]
+            messages.success(
+                request,
+                f"Imported: {outcome.created} new, {outcome.corrected} corrected, "
+                f"{outcome.unchanged} unchanged.",
+            )
+            return redirect(
+                "debrief:scorecard", workspace_slug=request.workspace.slug, program_id=program.pk
+            )
+    elif request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        data = upload.read(measurements_csv.MAX_BYTES + 1)
+        try:
+            outcome = services.import_measurements(viewer, program=program, data=data, dry_run=True)
+        except ValidationFailed as exc:
+            context["errors"] = exc.errors.get("file") or [error_text(exc)]
+        else:
+            digest = hashlib.sha256(data).hexdigest()
+            request.session[key] = {"data": base64.b64encode(data).decode(), "digest": digest}
+            context.update(outcome=outcome, digest=digest, filename=upload.name)
+    status = 422 if context.get("errors") else 200
+    return render(request, "debrief/scorecards/import.html", context, status=status)
+
+
+# --- checkpoints and the room ----------------------------------------------------------------
+
+
+@workspace_view
+@require_GET
+def checkpoint(
+    request: WorkspaceRequest, viewer: Viewer, program_id: int, checkpoint_id: int
+) -> HttpResponse:
+    program = sel.scorecard_program(viewer, program_id)
+    cp = sel.checkpoint(viewer, checkpoint_id)
+    if cp.debrief.program_id != program.pk:
+        from traction.core.errors import NotFound
+
+        raise NotFound("Checkpoint not found.")
+    return render(
+        request,
+        "debrief/scorecards/checkpoint.html",
+        {"program": program, "checkpoint": cp, "rows": sel.checkpoint_report(viewer, cp)},
+    )
+
+
+@workspace_view
+@require_GET
+def room_scorecard(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
+    """The room's scorecard panel as a page of its own (the room shows the same panel)."""
+    debrief = sel.debrief_for_panel(viewer, debrief_id)
+    return render(
+        request,
+        "debrief/scorecards/room_scorecard.html",
+        {"debrief": debrief, "section": sel.room_panel(viewer, debrief)},
+    )
+
+
+@workspace_view
+@require_POST
+def metric_from_card(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
+    debrief = sel.debrief_for_panel(viewer, debrief_id)
+    try:
+        card_id = int(request.POST.get("insight_id", ""))
+    except ValueError:
+        card_id = 0
+    try:
+        created = services.create_metric_from_card(viewer, debrief=debrief, insight_id=card_id)
+    except DomainError as exc:
+        if exc.status == 403:
+            raise
+        messages.error(request, error_text(exc))
+        return redirect(
+            "debrief:room_scorecard", workspace_slug=request.workspace.slug, debrief_id=debrief.pk
+        )
+    messages.success(
+        request,
+        f"The metric “{created.name}” was created from the card; "
+        "add its unit, baseline and target.",
+    )
+    return redirect(
+        "debrief:metric_edit", workspace_slug=request.workspace.slug, metric_id=created.pk
+    )
+
+
+urlpatterns: list[URLPattern] = [
+    path("programs/<int:program_id>/scorecard/", scorecard, name="scorecard"),
+    path("programs/<int:program_id>/scorecard/metrics/new/", metric_create, name="metric_create"),
+    path(
+        "programs/<int:program_id>/scorecard/import/",
+        measurements_import,
+        name="measurements_import",
+    ),
+    path(
+        "programs/<int:program_id>/scorecard/checkpoints/<int:checkpoint_id>/",
+        checkpoint,
+        name="checkpoint",
+    ),
+    path("metrics/<int:metric_id>/", metric, name="metric"),
+    path("metrics/<int:metric_id>/edit/", metric_edit, name="metric_edit"),
+    path("metrics/<int:metric_id>/archive/", metric_archive, name="metric_archive"),
+    path("metrics/<int:metric_id>/measurements/", measurement_add, name="measurement_add"),
+    path("<int:debrief_id>/scorecard/", room_scorecard, name="room_scorecard"),
+    path("<int:debrief_id>/scorecard/from-card/", metric_from_card, name="metric_from_card"),
+]

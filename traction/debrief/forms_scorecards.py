@@ -1,0 +1,157 @@
+"""Forms of the scorecard pages: a metric, a measurement, a CSV upload. No rules here: the
+service checks and names each field it refuses."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from traction.core.text import validate_one_line
+
+from .measurements_csv import MAX_BYTES, NOTE_MAX
+from .models import Direction, Frequency, ScorecardMetric
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+# The service's field names → this form's.
+METRIC_FIELD_MAP = {
+    "owner_id": "owner",
+    "numerator_id": "numerator",
+    "denominator_id": "denominator",
+    "serves_ids": "serves",
+}
+
+
+def _forecast_text(forecast: list[dict[str, str]]) -> str:
+    return "\n".join(f"{p['on']} {p['value']}" for p in forecast or [])
+
+
+class MetricForm(forms.Form):
+    name = forms.CharField(max_length=160, validators=[validate_one_line])
+    definition = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="What is counted, how and from which records: two people should get the "
+        "same number.",
+    )
+    unit = forms.CharField(
+        required=False, max_length=40, help_text="e.g. days, %, customers, € per account."
+    )
+    direction = forms.ChoiceField(choices=Direction.choices, initial=Direction.UP)
+    frequency = forms.ChoiceField(
+        choices=Frequency.choices, initial=Frequency.MONTHLY, label="Reporting frequency"
+    )
+    data_source = forms.CharField(
+        required=False, max_length=200, help_text="Where the numbers come from."
+    )
+    owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="The member who reports it."
+    )
+    baseline = forms.CharField(required=False, max_length=30)
+    baseline_on = forms.DateField(required=False, label="Baseline date", widget=DateInput())
+    target = forms.CharField(required=False, max_length=30)
+    target_on = forms.DateField(required=False, label="Target date", widget=DateInput())
+    forecast = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        label="Forecast path",
+        help_text="Optional: one dated value per line, e.g. “2027-06-30 8”.",
+    )
+    numerator: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        help_text="For a calculated metric: the measured metric divided…",
+    )
+    denominator: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None, required=False, help_text="…by this measured metric."
+    )
+    serves: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Customer metrics it serves",
+    )
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+    def __init__(
+        self,
+        *args: Any,
+        members: QuerySet[Any],
+        parts: QuerySet[Any],
+        cards: QuerySet[Any],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        owner: Any = self.fields["owner"]
+        owner.queryset = members
+        owner.label_from_instance = lambda u: u.full_name or u.email
+        for name in ("numerator", "denominator"):
+            field: Any = self.fields[name]
+            field.queryset = parts
+        serves: Any = self.fields["serves"]
+        serves.queryset = cards
+        serves.label_from_instance = lambda c: c.text[:140]
+
+    @staticmethod
+    def initial_for(metric: ScorecardMetric) -> dict[str, Any]:
+        return {
+            "name": metric.name,
+            "definition": metric.definition,
+            "unit": metric.unit,
+            "direction": metric.direction,
+            "frequency": metric.frequency,
+            "data_source": metric.data_source,
+            "owner": metric.owner_id,
+            "baseline": "" if metric.baseline is None else f"{metric.baseline.normalize():f}",
+            "baseline_on": metric.baseline_on,
+            "target": "" if metric.target is None else f"{metric.target.normalize():f}",
+            "target_on": metric.target_on,
+            "forecast": _forecast_text(metric.forecast),
+            "numerator": metric.numerator_id,
+            "denominator": metric.denominator_id,
+            "serves": [c.pk for c in metric.serves.all()],
+            "version": metric.version,
+        }
+
+    def service_values(self) -> dict[str, Any]:
+        """The service's fields (``forecast`` still as typed: the view parses it)."""
+        d = self.cleaned_data
+        return {
+            "name": d["name"],
+            "definition": d["definition"],
+            "unit": d["unit"],
+            "direction": d["direction"],
+            "frequency": d["frequency"],
+            "data_source": d["data_source"],
+            "owner_id": d["owner"].pk if d["owner"] else None,
+            "baseline": d["baseline"] or None,
+            "baseline_on": d["baseline_on"],
+            "target": d["target"] or None,
+            "target_on": d["target_on"],
+            "numerator_id": d["numerator"].pk if d["numerator"] else None,
+            "denominator_id": d["denominator"].pk if d["denominator"] else None,
+        }
+
+
+class MeasurementForm(forms.Form):
+    on = forms.DateField(label="Date", widget=DateInput())
+    value = forms.CharField(max_length=30)
+    note = forms.CharField(
+        required=False,
+        max_length=NOTE_MAX,
+        validators=[validate_one_line],
+        help_text="Optional: why it moved, e.g. why it dipped.",
+    )
+
+
+class CsvForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text=f"Columns metric, date (YYYY-MM-DD), value and optionally note; up to "
+        f"{MAX_BYTES // (1024 * 1024)} MB. UTF-8 or what Excel saves.",
+    )

@@ -1,0 +1,212 @@
+"""Reading a CSV file of measurements: which encoding, which delimiter, which columns, and
+every bad row named by its line.
+
+Columns (any order, header names case-insensitive): ``metric`` (the metric's name),
+``date`` (YYYY-MM-DD), ``value`` and optionally ``note``. Encodings: UTF-8 with or without a
+byte-order mark, and what Excel saves: UTF-16 ("Unicode text", with its BOM, usually
+tab-separated) and Windows-1252 ("CSV" on a Western European Windows). Delimiters: comma,
+semicolon or tab, whichever the header line uses. A value may use a decimal comma ("12,5")
+when it has no point.
+
+The reader checks only what the file itself can tell: the metric names are matched against
+the program's metrics by the service (``services.scorecards``), which also refuses duplicate
+keys and calculated metrics, so that every problem is reported at once with its line.
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import io
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal, InvalidOperation
+
+# The same limit the user guide states; larger files are refused before reading.
+MAX_BYTES = 2 * 1024 * 1024
+MAX_ROWS = 20_000
+NOTE_MAX = 300
+# The model's column: DecimalField(max_digits=18, decimal_places=4).
+MAX_DECIMALS = 4
+MAX_INTEGER_DIGITS = 14
+
+COLUMNS = ("metric", "date", "value", "note")
+REQUIRED = ("metric", "date", "value")
+_ALIASES = {
+    "metric": "metric",
+    "metric name": "metric",
+    "name": "metric",
+    "date": "date",
+    "on": "date",
+    "day": "date",
+    "value": "value",
+    "measurement": "value",
+    "note": "note",
+    "notes": "note",
+    "comment": "note",
+}
+_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
+
+
+class CsvRefused(Exception):
+    """The file as a whole cannot be read (size, encoding, header); no line to name."""
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int  # the line of the file it came from (the header is line 1)
+    metric: str
+    on: date
+    value: Decimal
+    note: str
+
+
+@dataclass
+class Parsed:
+    rows: list[Row] = field(default_factory=list)
+    # (line, message) for every row the file itself shows is bad.
+    errors: list[tuple[int, str]] = field(default_factory=list)
+    encoding: str = "utf-8"
+
+
+def decode(data: bytes) -> tuple[str, str]:
+    """The file's text and the encoding it was read in: UTF-8 (a BOM dropped), UTF-16 with a
+    BOM, else Windows-1252 when the bytes are not UTF-8."""
+    if len(data) > MAX_BYTES:
+        raise CsvRefused(
+            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; "
+            "split it into smaller files and import each."
+        )
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        try:
+            return data.decode("utf-16"), "utf-16"
+        except UnicodeDecodeError:
+            raise CsvRefused(
+                "The file says it is UTF-16 text but is not readable as such."
+            ) from None
+    if data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8) :]
+    if b"\0" in data:
+        raise CsvRefused("The file holds binary data, not text; upload a .csv file.")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return data.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError:
+        raise CsvRefused(
+            "The file is neither UTF-8 nor Windows-1252 text; save it as CSV UTF-8 and "
+            "upload it again."
+        ) from None
+
+
+def _delimiter(header: str) -> str:
+    counts = {d: header.count(d) for d in (",", ";", "\t")}
+    best = max(counts, key=lambda d: counts[d])
+    return best if counts[best] else ","
+
+
+def parse_value(raw: str) -> Decimal:
+    """A number as people type it: "12.5", "-3", "12,5" (a decimal comma when there is no
+    point); at most 4 decimals and 14 digits before the point. ValueError says why not."""
+    text = raw.strip().replace("\u00a0", "").replace(" ", "")
+    if text.count(",") == 1 and "." not in text:
+        text = text.replace(",", ".")
+    try:
+        value = Decimal(text)
+    except InvalidOperation:
+        raise ValueError(f"“{raw.strip()}” is not a number.") from None
+    if not value.is_finite():
+        raise ValueError(f"“{raw.strip()}” is not a number.")
+    exponent = value.as_tuple().exponent
+    if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
+        raise ValueError(f"“{raw.strip()}” has more than {MAX_DECIMALS} decimals.")
+    if abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
+        raise ValueError(f"“{raw.strip()}” is too large.")
+    return value
+
+
+def parse_date(raw: str) -> date:
+    """An ISO date, YYYY-MM-DD. ValueError says why not."""
+    match = _ISO_DATE.fullmatch(raw.strip())
+    if not match:
+        raise ValueError(f"“{raw.strip()}” is not a date; write it as YYYY-MM-DD.")
+    try:
+        return date(int(match[1]), int(match[2]), int(match[3]))
+    except ValueError:
+        raise ValueError(f"“{raw.strip()}” is not a date in the calendar.") from None
+
+
+def parse(data: bytes) -> Parsed:
+    """Every row of the file, or the line and reason of each bad one. Raises ``CsvRefused``
+    when the file cannot be read at all (size, encoding, no header, missing columns)."""
+    text, encoding = decode(data)
+    result = Parsed(encoding=encoding)
+    lines = text.splitlines()
+    if not any(line.strip() for line in lines):
+        raise CsvRefused("The file is empty.")
+    header_line = next(line for line in lines if line.strip())
+    header_at = lines.index(header_line) + 1
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line))
+    columns: dict[str, int] = {}
+    for record in reader:
+        line = reader.line_num
+        if line < header_at:
+            continue
+        if line == header_at or not columns:
+            columns = _header(record)
+            continue
+        if not any(cell.strip() for cell in record):
+            continue  # blank lines are skipped
+        if len(result.rows) + len(result.errors) >= MAX_ROWS:
+            raise CsvRefused(f"The file has more than {MAX_ROWS:,} rows; split it and import each.")
+        problems: list[str] = []
+
+        def cell(name: str, record: list[str] = record, columns: dict[str, int] = columns) -> str:
+            at = columns.get(name)
+            return record[at].strip() if at is not None and at < len(record) else ""
+
+        metric = cell("metric")
+        if not metric:
+            problems.append("the metric name is missing")
+        on: date | None = None
+        try:
+            on = parse_date(cell("date"))
+        except ValueError as exc:
+            problems.append(str(exc))
+        value: Decimal | None = None
+        try:
+            value = parse_value(cell("value"))
+        except ValueError as exc:
+            problems.append(str(exc))
+        note = " ".join(cell("note").split())
+        if len(note) > NOTE_MAX:
+            problems.append(f"the note is longer than {NOTE_MAX} characters")
+        if problems:
+            result.errors.append((line, "; ".join(problems)))
+        elif on is not None and value is not None:
+            result.rows.append(Row(line=line, metric=metric, on=on, value=value, note=note))
+    if not result.rows and not result.errors:
+        raise CsvRefused("The file has a header but no rows of measurements.")
+    return result
+
+
+def _header(record: list[str]) -> dict[str, int]:
+    columns: dict[str, int] = {}
+    for at, name in enumerate(record):
+        key = _ALIASES.get(" ".join(name.strip().lower().replace("_", " ").split()))
+        if key and key not in columns:
+            columns[key] = at
+    missing = [c for c in REQUIRED if c not in columns]
+    if missing:
+        raise CsvRefused(
+            "The first line must name the columns metric, date and value (note is optional); "
+            f"missing: {', '.join(missing)}."
+        )
+    return columns

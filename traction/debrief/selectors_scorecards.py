@@ -1,0 +1,549 @@
+"""Reads of the scorecard: a program's metrics with their latest values, progress that
+honours each metric's direction, a metric's series, checkpoints read against forecast and
+target. Fetching is checking (``permissions.scope/get``).
+
+Every list is one query per kind of row whatever its size: the latest value of each metric
+is a ``Subquery`` annotation (for a calculated metric, the latest date where both its parts
+were measured), each metric's recent values for its sparkline one sliced ``Prefetch``.
+"""
+
+from __future__ import annotations
+
+import calendar
+import itertools
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+
+from traction.core import permissions
+from traction.core.errors import NotFound
+from traction.core.permissions import Viewer
+from traction.insights.models import Insight, InsightKind
+from traction.programs import selectors as program_selectors
+from traction.programs.models import Program
+
+from .models import (
+    Checkpoint,
+    Debrief,
+    DebriefStatus,
+    Direction,
+    Measurement,
+    Recommendation,
+    RecommendationMetric,
+    ScorecardMetric,
+)
+
+SPARK_POINTS = 24  # values in a scorecard row's sparkline
+CHART_POINTS = 1000  # the most recent values a metric's chart draws
+
+
+# --- pure rules ------------------------------------------------------------------------------
+
+
+def add_months(day: date, months: int) -> date:
+    """The same calendar day ``months`` later; past the month's end, its last day (31 Jan +
+    1 month = 28 or 29 Feb)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def missing_for_ready(metric: ScorecardMetric) -> list[str]:
+    """What a metric lacks before it is ready: definition, unit, direction, baseline and
+    target (a calculated metric's parts stand for its measurements, not for these)."""
+    missing = []
+    if not metric.definition.strip():
+        missing.append("definition")
+    if not metric.unit.strip():
+        missing.append("unit")
+    if metric.direction not in Direction.values:
+        missing.append("direction")
+    if metric.baseline is None:
+        missing.append("baseline")
+    if metric.target is None:
+        missing.append("target")
+    return missing
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a metric has moved from its baseline towards its target, in its direction.
+
+    ``fraction`` is (latest − baseline) / (target − baseline): 0 at the baseline, 1 at the
+    target, negative when it moved the wrong way, above 1 past the target. ``percent`` is
+    that for display, clamped to −100…200; ``bar`` to 0…100. ``status``: ``achieved``,
+    ``on_track``, ``behind``, ``no_data`` (no measurement yet) or ``not_ready`` (no baseline
+    or target)."""
+
+    status: str
+    fraction: float | None = None
+    percent: int | None = None
+    bar: int = 0
+    expected: Decimal | None = None  # where the forecast (or the straight line) says it should be
+
+    @property
+    def label(self) -> str:
+        return STATUS_LABELS[self.status]
+
+
+STATUS_LABELS = {
+    "achieved": "Achieved",
+    "on_track": "On track",
+    "behind": "Behind",
+    "no_data": "No measurements yet",
+    "not_ready": "Not ready",
+}
+
+
+def _better_or_equal(direction: str, a: Decimal, b: Decimal) -> bool:
+    return a <= b if direction == Direction.DOWN else a >= b
+
+
+def interpolate(path: Sequence[tuple[date, Decimal]], on: date) -> Decimal | None:
+    """The value a dated path gives on ``on``: straight lines between its points, the last
+    value after its end, None before its start (or for no path)."""
+    if not path or on < path[0][0]:
+        return None
+    for (d0, v0), (d1, v1) in itertools.pairwise(path):
+        if d0 <= on <= d1:
+            if d1 == d0:
+                return v1
+            share = Decimal((on - d0).days) / Decimal((d1 - d0).days)
+            return v0 + (v1 - v0) * share
+    return path[-1][1]
+
+
+def forecast_path(metric: ScorecardMetric) -> list[tuple[date, Decimal]]:
+    """The metric's forecast points in date order, starting from its baseline when the
+    baseline is dated before the first point."""
+    points = sorted(
+        (date.fromisoformat(p["on"]), Decimal(str(p["value"]))) for p in metric.forecast or []
+    )
+    if (
+        points
+        and metric.baseline is not None
+        and metric.baseline_on is not None
+        and metric.baseline_on < points[0][0]
+    ):
+        points.insert(0, (metric.baseline_on, metric.baseline))
+    return points
+
+
+def expected_on(metric: ScorecardMetric, on: date) -> Decimal | None:
+    """Where the metric should be on ``on``: on its forecast path when it has one, else on
+    the straight line from the dated baseline to the dated target."""
+    path = forecast_path(metric)
+    if path:
+        return interpolate(path, on)
+    if (
+        metric.baseline is not None
+        and metric.target is not None
+        and metric.baseline_on is not None
+        and metric.target_on is not None
+        and metric.target_on > metric.baseline_on
+    ):
+        return interpolate(
+            [(metric.baseline_on, metric.baseline), (metric.target_on, metric.target)], on
+        )
+    return None
+
+
+def progress(
+    metric: ScorecardMetric, latest: Decimal | None, latest_on: date | None = None
+) -> Progress:
+    """The metric's progress from its baseline to its target, honouring its direction."""
+    baseline, target, direction = metric.baseline, metric.target, metric.direction
+    if baseline is None or target is None:
+        return Progress("not_ready")
+    if latest is None:
+        return Progress("no_data")
+    span = target - baseline
+    achieved = _better_or_equal(direction, latest, target)
+    # A zero span is a target to hold the line: met or not.
+    fraction = (1.0 if achieved else 0.0) if span == 0 else float((latest - baseline) / span)
+    expected = expected_on(metric, latest_on) if latest_on is not None else None
+    if achieved:
+        status = "achieved"
+    elif expected is not None:
+        status = "on_track" if _better_or_equal(direction, latest, expected) else "behind"
+    else:
+        status = "on_track" if fraction > 0 else "behind"
+    percent = max(-100, min(200, round(fraction * 100)))
+    return Progress(
+        status, fraction=fraction, percent=percent, bar=max(0, min(100, percent)), expected=expected
+    )
+
+
+def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
+    """A calculated metric's value: None when a part is missing or the denominator is 0."""
+    if numerator is None or denominator is None or denominator == 0:
+        return None
+    return (numerator / denominator).quantize(Decimal("0.0001"))
+
+
+# --- the program's scorecard -----------------------------------------------------------------
+
+
+def scorecard_program(viewer: Viewer, program_id: int) -> Program:
+    """The program whose scorecard the viewer may see (its members, admins, facilitators)."""
+    program = program_selectors.program(viewer, program_id)
+    permissions.check(viewer, "debrief.view")
+    return program
+
+
+def _latest(qs: QuerySet[ScorecardMetric], on_or_before: date | None = None) -> QuerySet[Any]:
+    """Annotate each metric's latest value and its date (on or before a day, if given): for a
+    measured metric its latest measurement; for a calculated one the latest date where both
+    its parts were measured, and the two values there."""
+    own = Measurement.objects.filter(metric=OuterRef("pk"))
+    numerator = Measurement.objects.filter(metric=OuterRef("numerator_id"))
+    if on_or_before is not None:
+        own = own.filter(on__lte=on_or_before)
+        numerator = numerator.filter(on__lte=on_or_before)
+    own = own.order_by("-on")
+    both = numerator.filter(
+        Exists(
+            Measurement.objects.filter(
+                metric=OuterRef(OuterRef("denominator_id")), on=OuterRef("on")
+            )
+        )
+    ).order_by("-on")
+    return qs.annotate(
+        own_on=Subquery(own.values("on")[:1]),
+        own_value=Subquery(own.values("value")[:1]),
+        pair_on=Subquery(both.values("on")[:1]),
+        pair_numerator=Subquery(both.values("value")[:1]),
+        pair_denominator=Subquery(
+            Measurement.objects.filter(
+                metric=OuterRef("denominator_id"), on=OuterRef("pair_on")
+            ).values("value")[:1]
+        ),
+    )
+
+
+def latest_of(metric: Any) -> tuple[Decimal | None, date | None]:
+    """The latest value and date a ``_latest`` annotation gives a metric."""
+    if metric.numerator_id is not None:
+        return ratio(metric.pair_numerator, metric.pair_denominator), metric.pair_on
+    return metric.own_value, metric.own_on
+
+
+def _spark_from(metric_ref: str) -> Subquery:
+    """The date of a metric's ``SPARK_POINTS``-th latest measurement (None when it has fewer):
+    one index seek per metric."""
+    return Subquery(
+        Measurement.objects.filter(metric=OuterRef(metric_ref))
+        .order_by("-on")
+        .values("on")[SPARK_POINTS - 1 : SPARK_POINTS]
+    )
+
+
+def metrics(viewer: Viewer, program: Program) -> QuerySet[ScorecardMetric]:
+    """The program's current metrics the viewer may see, each with its latest value
+    (``latest_of``) and where its recent values start (for ``with_recent``)."""
+    qs = permissions.scope(
+        viewer,
+        "debrief.view",
+        ScorecardMetric.objects.filter(program=program, archived_at__isnull=True),
+    )
+    return _latest(
+        qs.select_related("owner", "numerator", "denominator", "debrief__session")
+        .annotate(
+            spark_from=_spark_from("pk"),
+            numerator_spark_from=_spark_from("numerator_id"),
+            denominator_spark_from=_spark_from("denominator_id"),
+        )
+        .order_by("name", "id")
+    )
+
+
+def program_metrics(viewer: Viewer, program: Program, ids: set[int]) -> QuerySet[ScorecardMetric]:
+    """Those of ``ids`` that are current metrics of the program the viewer may see."""
+    return permissions.scope(
+        viewer,
+        "debrief.view",
+        ScorecardMetric.objects.filter(program=program, archived_at__isnull=True, pk__in=ids),
+    )
+
+
+def with_recent(found: list[Any]) -> dict[int, list[tuple[date, Decimal]]]:
+    """Each listed metric's (and each part's) recent values, oldest first, in one query:
+    every series from where its ``SPARK_POINTS``-th latest value is (an index range each),
+    so the cost follows the number of metrics, not of measurements. (A sliced ``Prefetch``
+    numbers every measurement of every metric with a window function instead.)"""
+    since: dict[int, date | None] = {}
+    for m in found:
+        since[m.pk] = m.spark_from
+        if m.numerator_id is not None:
+            since[m.numerator_id] = m.numerator_spark_from
+            since[m.denominator_id] = m.denominator_spark_from
+    if not since:
+        return {}
+    ranges = Q()
+    for metric_id, first in since.items():
+        ranges |= Q(metric_id=metric_id, on__gte=first) if first else Q(metric_id=metric_id)
+    series: dict[int, list[tuple[date, Decimal]]] = {pk: [] for pk in since}
+    for metric_id, on, value in (
+        Measurement.objects.filter(ranges)
+        .order_by("metric_id", "on")
+        .values_list("metric_id", "on", "value")
+    ):
+        series[metric_id].append((on, value))
+    return series
+
+
+def recent_points(
+    metric: Any, series: dict[int, list[tuple[date, Decimal]]]
+) -> list[tuple[date, Decimal]]:
+    """A metric's recent values (oldest first): its own, or its parts' ratio on the days
+    both were measured."""
+    if metric.numerator_id is not None:
+        dens = dict(series.get(metric.denominator_id, []))
+        pairs = [(on, ratio(v, dens.get(on))) for on, v in series.get(metric.numerator_id, [])]
+        return [(on, v) for on, v in pairs if v is not None]
+    return list(series.get(metric.pk, []))
+
+
+@dataclass
+class ScorecardRow:
+    metric: ScorecardMetric
+    latest: Decimal | None
+    latest_on: date | None
+    progress: Progress
+    missing: list[str]
+    recent: list[tuple[date, Decimal]]
+
+
+def scorecard(viewer: Viewer, program: Program) -> list[ScorecardRow]:
+    """One row per metric of the program: latest value, progress, what it lacks, its trend."""
+    found = list(metrics(viewer, program))
+    series = with_recent(found)
+    rows = []
+    for metric in found:
+        latest, latest_on = latest_of(metric)
+        rows.append(
+            ScorecardRow(
+                metric=metric,
+                latest=latest,
+                latest_on=latest_on,
+                progress=progress(metric, latest, latest_on),
+                missing=missing_for_ready(metric),
+                recent=recent_points(metric, series),
+            )
+        )
+    return rows
+
+
+def checkpoints(viewer: Viewer, program: Program) -> QuerySet[Checkpoint]:
+    """The results checkpoints of the program's debriefs the viewer may see."""
+    debriefs = permissions.scope(viewer, "debrief.view", Debrief.objects.filter(program=program))
+    return (
+        Checkpoint.objects.filter(debrief__in=debriefs)
+        .select_related("debrief__session")
+        .order_by("on", "id")
+    )
+
+
+# --- one metric ------------------------------------------------------------------------------
+
+
+def metric(viewer: Viewer, metric_id: int, action: str = "debrief.view") -> ScorecardMetric:
+    return permissions.get(
+        viewer,
+        action,
+        ScorecardMetric.objects.select_related(
+            "owner", "numerator", "denominator", "program", "debrief__session"
+        ).prefetch_related("serves"),
+        pk=metric_id,
+    )
+
+
+def with_latest(viewer: Viewer, metric_id: int) -> Any:
+    """One metric with its ``_latest`` annotation."""
+    found: Any = permissions.get(
+        viewer,
+        "debrief.view",
+        _latest(
+            ScorecardMetric.objects.select_related(
+                "owner", "numerator", "denominator", "program", "debrief__session"
+            ).prefetch_related("serves")
+        ),
+        pk=metric_id,
+    )
+    return found
+
+
+def series(metric: ScorecardMetric) -> QuerySet[Measurement]:
+    """The metric's values, newest first: its measurements, or for a calculated metric its
+    numerator's measurements on the dates its denominator was measured too, with
+    ``denominator_value`` (the ratio is ``ratio(row.value, row.denominator_value)``)."""
+    if metric.numerator_id is None:
+        return (
+            Measurement.objects.filter(metric=metric).select_related("recorded_by").order_by("-on")
+        )
+    den = Measurement.objects.filter(metric_id=metric.denominator_id, on=OuterRef("on"))
+    return (
+        Measurement.objects.filter(metric_id=metric.numerator_id)
+        .annotate(denominator_value=Subquery(den.values("value")[:1]))
+        .filter(denominator_value__isnull=False)
+        .select_related("recorded_by")
+        .order_by("-on")
+    )
+
+
+def value_of(row: Any, metric: ScorecardMetric) -> Decimal | None:
+    if metric.numerator_id is None:
+        return row.value  # type: ignore[no-any-return]
+    return ratio(row.value, row.denominator_value)
+
+
+def chart_points(metric: ScorecardMetric) -> list[tuple[date, Decimal]]:
+    """The values the chart draws (the latest ``CHART_POINTS``), oldest first."""
+    rows = list(series(metric)[:CHART_POINTS])
+    points = [(r.on, value_of(r, metric)) for r in rows]
+    return sorted((on, v) for on, v in points if v is not None)
+
+
+def ratio_parts(viewer: Viewer, program: Program, exclude: int | None = None) -> QuerySet[Any]:
+    """Measured metrics of the program a calculated metric may divide."""
+    qs = permissions.scope(
+        viewer,
+        "debrief.view",
+        ScorecardMetric.objects.filter(
+            program=program, archived_at__isnull=True, numerator__isnull=True
+        ),
+    )
+    return qs.exclude(pk=exclude) if exclude else qs
+
+
+def metric_cards(
+    viewer: Viewer, program_id: int, session_id: int | None = None
+) -> QuerySet[Insight]:
+    """The program's customer metric cards the viewer may see (those a metric may serve)."""
+    qs = Insight.objects.filter(program_id=program_id, kind=InsightKind.CUSTOMER_METRIC).exclude(
+        status="merged"
+    )
+    if session_id is not None:
+        qs = qs.filter(session_id=session_id)
+    return permissions.scope(viewer, "insight.view", qs).order_by("created_at", "id")
+
+
+# --- checkpoints -----------------------------------------------------------------------------
+
+
+def checkpoint(viewer: Viewer, checkpoint_id: int) -> Checkpoint:
+    """A checkpoint of a debrief the viewer may see (else NotFound)."""
+    debriefs = permissions.scope(viewer, "debrief.view", Debrief.objects.all())
+    try:
+        return Checkpoint.objects.select_related("debrief__session", "debrief__program").get(
+            pk=checkpoint_id, debrief__in=debriefs
+        )
+    except (Checkpoint.DoesNotExist, ValueError, OverflowError):
+        raise NotFound("Checkpoint not found.") from None
+
+
+@dataclass
+class CheckpointRow:
+    metric: ScorecardMetric
+    actual: Decimal | None
+    actual_on: date | None
+    forecast: Decimal | None
+    target: Decimal | None
+    progress: Progress
+    recommendations: list[tuple[RecommendationMetric, Recommendation]]
+
+
+def checkpoint_report(viewer: Viewer, cp: Checkpoint) -> list[CheckpointRow]:
+    """Per metric of the program: the actual value on the checkpoint's day (the latest
+    measurement on or before it) against the forecast for that day and the target, with the
+    recommendations meant to move it and their decisions."""
+    found = list(
+        _latest(
+            permissions.scope(
+                viewer,
+                "debrief.view",
+                ScorecardMetric.objects.filter(
+                    program_id=cp.debrief.program_id, archived_at__isnull=True
+                ),
+            ),
+            on_or_before=cp.on,
+        ).order_by("name", "id")
+    )
+    links: dict[int, list[tuple[RecommendationMetric, Recommendation]]] = {}
+    recommendations = permissions.scope(viewer, "debrief.view", Recommendation.objects.all())
+    for link in (
+        RecommendationMetric.objects.filter(
+            metric__in=[m.pk for m in found], recommendation__in=recommendations
+        )
+        .select_related("recommendation__decided_by")
+        .prefetch_related("recommendation__decisions")
+        .order_by("recommendation_id")
+    ):
+        links.setdefault(link.metric_id, []).append((link, link.recommendation))
+    rows = []
+    for m in found:
+        actual, actual_on = latest_of(m)
+        rows.append(
+            CheckpointRow(
+                metric=m,
+                actual=actual,
+                actual_on=actual_on,
+                forecast=expected_on(m, cp.on),
+                target=m.target,
+                progress=progress(m, actual, actual_on),
+                recommendations=links.get(m.pk, []),
+            )
+        )
+    return rows
+
+
+def debrief_for_panel(viewer: Viewer, debrief_id: int) -> Debrief:
+    return permissions.get(
+        viewer, "debrief.view", Debrief.objects.select_related("session", "program"), pk=debrief_id
+    )
+
+
+def room_panel(viewer: Viewer, debrief: Debrief) -> dict[str, Any]:
+    """The room's scorecard panel: the session's customer metric cards (each with the
+    metrics serving it) and the metrics created in this debrief."""
+    cards = list(
+        metric_cards(viewer, debrief.program_id, session_id=debrief.session_id).prefetch_related(
+            Prefetch(
+                "scorecard_metrics",
+                queryset=ScorecardMetric.objects.filter(archived_at__isnull=True),
+                to_attr="serving",
+            )
+        )
+    )
+    created = list(
+        permissions.scope(
+            viewer,
+            "debrief.view",
+            ScorecardMetric.objects.filter(debrief=debrief, archived_at__isnull=True),
+        ).order_by("name", "id")
+    )
+    return {
+        "debrief": debrief,
+        "cards": cards,
+        "metrics": [(m, missing_for_ready(m)) for m in created],
+        "can_manage": permissions.can(viewer, "metric.manage", debrief),
+    }
+
+
+def unreached_checkpoints(today_utc: date) -> QuerySet[Checkpoint]:
+    """Checkpoints not yet reached whose day may have come somewhere (the periodic job then
+    asks each session's time zone)."""
+    return (
+        Checkpoint.objects.filter(reached_at__isnull=True, on__lte=today_utc)
+        .exclude(debrief__status=DebriefStatus.CANCELLED)
+        .select_related("debrief__session", "debrief__program")
+        .order_by("on", "id")
+    )
+
+
+def local_midnight(day: date, tz: Any) -> datetime:
+    return datetime(day.year, day.month, day.day, tzinfo=tz)

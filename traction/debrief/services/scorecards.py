@@ -1,0 +1,772 @@
+"""The scorecard's use-cases: define a program's metrics, record their measurements (by hand,
+CSV or API: one row per metric and date, a corrected value replaces the old one and the audit
+trail keeps what it was), and the results checkpoints 3, 6 and 12 months after a session.
+
+Each checks, locks, validates, writes, audits and announces (``outbound``) in one
+transaction.
+"""
+
+from __future__ import annotations
+
+import zoneinfo
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any, cast
+
+from django.db import transaction
+from django.db.models import Q
+
+from traction.accounts.models import Membership
+from traction.core import audit, clock, permissions
+from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
+from traction.core.permissions import Scope, Viewer
+from traction.core.text import ONE_LINE_MESSAGE, has_line_break, require_one_line
+from traction.core.writes import expect_version, save_new, save_new_version, validate
+from traction.debrief import measurements_csv, outbound
+from traction.debrief import selectors_scorecards as sel
+from traction.debrief.models import (
+    CHECKPOINT_MONTHS,
+    Checkpoint,
+    Debrief,
+    DebriefStatus,
+    Direction,
+    Measurement,
+    MeasurementSource,
+    ScorecardMetric,
+)
+from traction.programs.models import Program
+
+# What a metric's edit may change (``serves_ids``: the customer metric cards it serves).
+METRIC_FIELDS = (
+    "name",
+    "definition",
+    "unit",
+    "direction",
+    "frequency",
+    "data_source",
+    "owner_id",
+    "baseline",
+    "baseline_on",
+    "target",
+    "target_on",
+    "forecast",
+    "numerator_id",
+    "denominator_id",
+)
+# A measurement may be dated at most this far ahead of today (time zones ahead of ours).
+FUTURE_SLACK = timedelta(days=1)
+
+
+# --- payloads (the webhook events' stable JSON) ----------------------------------------------
+
+
+def _num(value: Decimal | None) -> str | None:
+    return None if value is None else f"{value.normalize():f}"
+
+
+def payload_metric(metric: ScorecardMetric) -> dict[str, Any]:
+    return {
+        "id": metric.pk,
+        "program_id": metric.program_id,
+        "name": metric.name,
+        "unit": metric.unit,
+        "direction": metric.direction,
+        "baseline": _num(metric.baseline),
+        "target": _num(metric.target),
+        "target_on": metric.target_on.isoformat() if metric.target_on else None,
+    }
+
+
+def payload_measurement(m: Measurement, corrected_from: Decimal | None) -> dict[str, Any]:
+    return {
+        "id": m.pk,
+        "on": m.on.isoformat(),
+        "value": _num(m.value),
+        "note": m.note,
+        "source": m.source,
+        "corrected_from": _num(corrected_from),
+    }
+
+
+def payload_checkpoint(cp: Checkpoint) -> dict[str, Any]:
+    debrief = cp.debrief
+    return {
+        "id": cp.pk,
+        "debrief_id": cp.debrief_id,
+        "session_id": debrief.session_id,
+        "program_id": debrief.program_id,
+        "months": cp.months,
+        "on": cp.on.isoformat(),
+        "reached_at": cp.reached_at.isoformat() if cp.reached_at else None,
+    }
+
+
+# --- permission on a program (creating a metric) ----------------------------------------------
+
+
+def _on_program(q: Q) -> Q:
+    """A debrief rule's OWN filter (``program__…``) read on the program itself."""
+    out = Q()
+    out.connector, out.negated = q.connector, q.negated
+    for child in q.children:
+        if isinstance(child, Q):
+            out.children.append(_on_program(child))
+        else:
+            key, value = cast(tuple[str, Any], child)
+            if not key.startswith("program__"):
+                raise ValueError(f"{key} is not a filter on the program")
+            out.children.append((key.removeprefix("program__"), value))
+    return out
+
+
+def check_in_program(actor: Viewer, action: str, program: Program) -> None:
+    """``action`` on records of ``program``, before any exists (a new metric)."""
+    permissions.check(actor, action)
+    if program.workspace_id != actor.workspace_id:
+        raise NotFound("Program not found.")
+    rule = permissions.registry.get(action)
+    if rule.scope_for(actor.role) is Scope.OWN:
+        mine = Program.objects.filter(pk=program.pk).filter(_on_program(rule.own_filter(actor)))
+        if not mine.exists():
+            raise PermissionDenied("Only the program's team may define its scorecard.")
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+def _decimal(name: str, value: Any, errors: dict[str, list[str]]) -> Decimal | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, Decimal):
+        value = f"{value}"
+    try:
+        return measurements_csv.parse_value(str(value))
+    except ValueError as exc:
+        errors.setdefault(name, []).append(str(exc))
+        return None
+
+
+def _forecast(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, str]]:
+    """A forecast path as stored: [{"on": ISO date, "value": "12.5"}], in date order."""
+    if not raw:
+        return []
+    points: dict[date, Decimal] = {}
+    for i, point in enumerate(raw, start=1):
+        try:
+            on = point["on"] if isinstance(point["on"], date) else date.fromisoformat(point["on"])
+            value = measurements_csv.parse_value(str(point["value"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            reason = str(exc) if isinstance(exc, ValueError) else "it needs a date and a value"
+            errors.setdefault("forecast", []).append(f"Point {i}: {reason}")
+            continue
+        if on in points:
+            errors.setdefault("forecast", []).append(
+                f"Point {i}: {on.isoformat()} is in the path twice."
+            )
+        points[on] = value
+    return [{"on": d.isoformat(), "value": f"{v.normalize():f}"} for d, v in sorted(points.items())]
+
+
+def parse_forecast_text(text: str) -> list[dict[str, str]]:
+    """The forecast as people type it: one "YYYY-MM-DD value" per line (or comma-separated);
+    ValidationFailed on ``forecast`` naming each bad line."""
+    points, errors = [], []
+    for i, line in enumerate(text.splitlines(), start=1):
+        if not line.strip():
+            continue
+        parts = line.replace(",", " ", 1).replace(";", " ", 1).split()
+        if len(parts) != 2:
+            errors.append(f"Line {i}: write a date and a value, e.g. 2027-06-30 42.")
+            continue
+        try:
+            on = measurements_csv.parse_date(parts[0])
+            value = measurements_csv.parse_value(parts[1])
+        except ValueError as exc:
+            errors.append(f"Line {i}: {exc}")
+            continue
+        points.append({"on": on.isoformat(), "value": f"{value.normalize():f}"})
+    if errors:
+        raise ValidationFailed({"forecast": errors})
+    return points
+
+
+def _check_metric(actor: Viewer, metric: ScorecardMetric, serves_ids: Sequence[int] | None) -> None:
+    """The metric's rules across fields; ValidationFailed names each field."""
+    errors: dict[str, list[str]] = {}
+    for name in ("name", "unit", "data_source"):
+        if has_line_break(getattr(metric, name)):
+            errors[name] = [ONE_LINE_MESSAGE]
+    if (
+        metric.owner_id is not None
+        and not Membership.objects.filter(
+            workspace_id=actor.workspace_id, user_id=metric.owner_id
+        ).exists()
+    ):
+        errors["owner_id"] = ["The owner must be a current member of this workspace."]
+    if metric.baseline is not None and metric.target is not None:
+        if metric.direction == Direction.UP and metric.target < metric.baseline:
+            errors["target"] = [
+                "Higher is better for this metric: the target cannot be below the baseline."
+            ]
+        if metric.direction == Direction.DOWN and metric.target > metric.baseline:
+            errors["target"] = [
+                "Lower is better for this metric: the target cannot be above the baseline."
+            ]
+    if metric.baseline_on and metric.target_on and metric.target_on <= metric.baseline_on:
+        errors.setdefault("target_on", []).append(
+            "The target date must be after the baseline date."
+        )
+    if (metric.numerator_id is None) != (metric.denominator_id is None):
+        errors["denominator_id" if metric.denominator_id is None else "numerator_id"] = [
+            "A calculated metric needs both a numerator and a denominator."
+        ]
+    elif metric.numerator_id is not None:
+        _check_ratio(metric, errors)
+    if serves_ids:
+        visible = set(
+            sel.metric_cards(actor, metric.program_id)
+            .filter(pk__in=serves_ids)
+            .values_list("pk", flat=True)
+        )
+        unknown = sorted(set(serves_ids) - visible)
+        if unknown:
+            errors["serves_ids"] = [
+                "Choose customer metric cards of this program "
+                f"(not: {', '.join(str(i) for i in unknown)})."
+            ]
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def _check_ratio(metric: ScorecardMetric, errors: dict[str, list[str]]) -> None:
+    """A ratio of two measured metrics of the same program: no cycles, no parts that are
+    themselves calculated, no measurements of its own."""
+    if metric.numerator_id == metric.denominator_id:
+        errors["denominator_id"] = ["The numerator and the denominator must be different."]
+        return
+    if metric.pk is not None and metric.pk in (metric.numerator_id, metric.denominator_id):
+        errors["numerator_id"] = ["A metric cannot be calculated from itself."]
+        return
+    parts = {
+        m.pk: m
+        for m in ScorecardMetric.objects.filter(
+            pk__in=[metric.numerator_id, metric.denominator_id], workspace_id=metric.workspace_id
+        )
+    }
+    for name in ("numerator_id", "denominator_id"):
+        part = parts.get(getattr(metric, name))
+        if part is None or part.program_id != metric.program_id or part.archived_at is not None:
+            errors[name] = ["Choose a current metric of the same program."]
+        elif part.numerator_id is not None:
+            errors[name] = [f"“{part.name}” is itself calculated; choose a measured metric."]
+    if metric.pk is not None:
+        if Measurement.objects.filter(metric_id=metric.pk).exists():
+            errors.setdefault("numerator_id", []).append(
+                "This metric already has measurements; it cannot become a calculated one."
+            )
+        if ScorecardMetric.objects.filter(
+            Q(numerator_id=metric.pk) | Q(denominator_id=metric.pk), archived_at__isnull=True
+        ).exists():
+            errors.setdefault("numerator_id", []).append(
+                "Another metric is calculated from this one; it must stay measured."
+            )
+
+
+def _normalise(values: dict[str, Any]) -> dict[str, list[str]]:
+    """Numbers, forecast and text as stored; the problems found, by field."""
+    errors: dict[str, list[str]] = {}
+    for name in ("baseline", "target"):
+        if name in values:
+            values[name] = _decimal(name, values[name], errors)
+    if "forecast" in values:
+        values["forecast"] = _forecast(values["forecast"], errors)
+    for name in ("name", "unit", "data_source"):
+        if name in values and isinstance(values[name], str):
+            values[name] = values[name].strip()
+    return errors
+
+
+def create_metric(
+    actor: Viewer,
+    *,
+    program: Program,
+    name: str,
+    debrief: Debrief | None = None,
+    serves_ids: Sequence[int] = (),
+    **values: Any,
+) -> ScorecardMetric:
+    """A new metric of the program's scorecard (created in ``debrief`` when given)."""
+    check_in_program(actor, "metric.manage", program)
+    refused = sorted(set(values) - set(METRIC_FIELDS))
+    if refused:
+        raise ValidationFailed({f: ["This field cannot be set here."] for f in refused})
+    if debrief is not None and debrief.program_id != program.pk:
+        raise ValidationFailed.field("debrief_id", "The debrief belongs to another program.")
+    values["name"] = name
+    errors = _normalise(values)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        metric = ScorecardMetric(
+            workspace_id=actor.workspace_id, program=program, debrief=debrief, **values
+        )
+        _check_metric(actor, metric, serves_ids)
+        save_new(metric)
+        if serves_ids:
+            metric.serves.set(serves_ids)
+        audit.record(
+            actor,
+            action="metric.created",
+            obj=metric,
+            changes={"program_id": program.pk, "serves": sorted(serves_ids), **_snapshot(metric)},
+        )
+    return metric
+
+
+def _snapshot(metric: ScorecardMetric) -> dict[str, Any]:
+    return audit.snapshot(metric, list(METRIC_FIELDS))
+
+
+def create_metric_from_card(actor: Viewer, *, debrief: Debrief, insight_id: int) -> ScorecardMetric:
+    """The room's shortcut: a metric named and defined from a customer metric card of the
+    session, serving it. The rest (unit, baseline, target) is filled in afterwards."""
+    permissions.check(actor, "metric.manage", debrief)
+    card = sel.metric_cards(actor, debrief.program_id).filter(pk=insight_id).first()
+    if card is None:
+        raise NotFound("Customer metric card not found.")
+    text = " ".join(card.text.split())
+    name = text if len(text) <= 120 else text[:119].rstrip() + "…"
+    taken = set(
+        ScorecardMetric.objects.filter(
+            program_id=debrief.program_id, archived_at__isnull=True
+        ).values_list("name", flat=True)
+    )
+    base, n = name, 2
+    while name in taken:
+        name, n = f"{base} ({n})", n + 1
+    program = Program.objects.get(pk=debrief.program_id)
+    return create_metric(
+        actor,
+        program=program,
+        debrief=debrief,
+        name=name,
+        definition=card.text,
+        serves_ids=[card.pk],
+    )
+
+
+def update_metric(
+    actor: Viewer,
+    *,
+    metric: ScorecardMetric,
+    changes: Mapping[str, Any],
+    version: int | None,
+    serves_ids: Sequence[int] | None = None,
+) -> ScorecardMetric:
+    """Change some of a metric's fields (and the cards it serves) if nobody saved it since
+    ``version``; a stale edit is refused (Conflict), never lost."""
+    permissions.check(actor, "metric.manage", metric)
+    refused = sorted(set(changes) - set(METRIC_FIELDS))
+    if refused:
+        raise ValidationFailed({f: ["This field cannot be changed here."] for f in refused})
+    values = dict(changes)
+    errors = _normalise(values)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        locked = ScorecardMetric.objects.select_for_update().get(pk=metric.pk)
+        expect_version(locked, version)
+        if locked.archived_at is not None:
+            raise ValidationFailed.field("__all__", "This metric is archived; restore it first.")
+        before = _snapshot(locked)
+        before_serves = sorted(locked.serves.values_list("pk", flat=True))
+        for name, value in values.items():
+            setattr(locked, name, value)
+        _check_metric(actor, locked, serves_ids)
+        validate(locked)
+        delta = audit.diff(before, _snapshot(locked))
+        if serves_ids is not None and sorted(serves_ids) != before_serves:
+            delta["serves"] = [before_serves, sorted(serves_ids)]
+        if not delta:
+            return locked
+        save_new_version(locked)
+        if serves_ids is not None:
+            locked.serves.set(serves_ids)
+        audit.record(actor, action="metric.changed", obj=locked, changes=delta)
+    return locked
+
+
+def archive_metric(
+    actor: Viewer, *, metric: ScorecardMetric, version: int | None
+) -> ScorecardMetric:
+    """Take a metric off the scorecard; its measurements are kept."""
+    permissions.check(actor, "metric.manage", metric)
+    with transaction.atomic():
+        locked = ScorecardMetric.objects.select_for_update().get(pk=metric.pk)
+        expect_version(locked, version)
+        if locked.archived_at is not None:
+            return locked
+        users = ScorecardMetric.objects.filter(
+            Q(numerator_id=locked.pk) | Q(denominator_id=locked.pk), archived_at__isnull=True
+        ).values_list("name", flat=True)
+        if users:
+            raise ValidationFailed.field(
+                "__all__",
+                f"“{', '.join(users)}” is calculated from this metric; archive or change it first.",
+            )
+        locked.archived_at = clock.now()
+        save_new_version(locked, fields=["archived_at"])
+        audit.record(actor, action="metric.archived", obj=locked)
+    return locked
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One measurement to write: by hand, a CSV row (``line``) or an API item (``line``: its
+    position in the list)."""
+
+    metric: ScorecardMetric
+    on: date
+    value: Decimal
+    note: str = ""
+    line: int | None = None
+
+
+@dataclass
+class Outcome:
+    """What a write did (or, for a preview, would do)."""
+
+    created: int = 0
+    corrected: int = 0
+    unchanged: int = 0
+    # (entry, old value or None): the rows as written, for the preview and the API.
+    rows: list[tuple[Entry, Measurement | None]] = field(default_factory=list)
+
+    @property
+    def written(self) -> int:
+        return self.created + self.corrected
+
+
+def _where(entry: Entry) -> str:
+    return f"Line {entry.line}: " if entry.line is not None else ""
+
+
+def _check_entries(actor: Viewer, entries: Sequence[Entry]) -> None:
+    """Every problem with every entry at once (all or nothing)."""
+    problems: list[str] = []
+    latest_day = clock.today() + FUTURE_SLACK
+    seen: dict[tuple[int, date], Entry] = {}
+    for entry in entries:
+        m = entry.metric
+        if m.workspace_id != actor.workspace_id:
+            raise NotFound("Metric not found.")
+        if m.numerator_id is not None:
+            problems.append(
+                f"{_where(entry)}“{m.name}” is calculated from two other metrics; "
+                "record those instead."
+            )
+        elif m.archived_at is not None:
+            problems.append(f"{_where(entry)}“{m.name}” is archived.")
+        if entry.on > latest_day:
+            problems.append(f"{_where(entry)}{entry.on.isoformat()} is in the future.")
+        if len(entry.note) > measurements_csv.NOTE_MAX:
+            problems.append(
+                f"{_where(entry)}the note is longer than {measurements_csv.NOTE_MAX} characters."
+            )
+        key = (m.pk, entry.on)
+        if key in seen:
+            first = seen[key]
+            where = f"line {first.line}" if first.line is not None else "another row"
+            problems.append(
+                f"{_where(entry)}“{m.name}” on {entry.on.isoformat()} is already in {where}."
+            )
+        else:
+            seen[key] = entry
+    if problems:
+        raise ValidationFailed({"measurements": problems})
+
+
+def _check_measure(actor: Viewer, metrics: Iterable[ScorecardMetric]) -> None:
+    distinct = {m.pk: m for m in metrics}
+    permissions.check(actor, "metric.measure")
+    allowed = set(
+        permissions.scope(
+            actor, "metric.measure", ScorecardMetric.objects.filter(pk__in=list(distinct))
+        ).values_list("pk", flat=True)
+    )
+    refused = [m.name for pk, m in distinct.items() if pk not in allowed]
+    if refused:
+        raise PermissionDenied(f"You may not record measurements of: {', '.join(sorted(refused))}.")
+
+
+def record_measurements(
+    actor: Viewer,
+    *,
+    entries: Sequence[Entry],
+    source: str = MeasurementSource.MANUAL,
+    dry_run: bool = False,
+) -> Outcome:
+    """Write measurements, keyed by metric and date: a new date adds one, a known date with
+    another value (or note) corrects it (audited old → new), the same value changes nothing.
+    All or nothing: any bad entry refuses them all, each problem named. ``dry_run``: what it
+    would do, writing nothing."""
+    if not entries:
+        raise ValidationFailed.field("measurements", "There is nothing to record.")
+    _check_measure(actor, [e.metric for e in entries])
+    _check_entries(actor, entries)
+    outcome = Outcome()
+    with transaction.atomic():
+        metric_ids = sorted({e.metric.pk for e in entries})
+        # One writer per metric at a time: two imports of the same day never race.
+        locked = {
+            m.pk: m for m in ScorecardMetric.objects.select_for_update().filter(pk__in=metric_ids)
+        }
+        existing = {
+            (m.metric_id, m.on): m
+            for m in Measurement.objects.filter(
+                metric_id__in=metric_ids, on__in={e.on for e in entries}
+            )
+        }
+        new: list[Measurement] = []
+        changed: list[tuple[Measurement, Decimal, str]] = []
+        for entry in entries:
+            old = existing.get((entry.metric.pk, entry.on))
+            if old is None:
+                outcome.created += 1
+                outcome.rows.append((entry, None))
+                new.append(
+                    Measurement(
+                        workspace_id=actor.workspace_id,
+                        metric_id=entry.metric.pk,
+                        on=entry.on,
+                        value=entry.value,
+                        note=entry.note,
+                        source=source,
+                        recorded_by_id=actor.user_id,
+                    )
+                )
+            elif old.value == entry.value and old.note == entry.note:
+                outcome.unchanged += 1
+                outcome.rows.append((entry, old))
+            else:
+                outcome.corrected += 1
+                outcome.rows.append((entry, old))
+                changed.append((old, old.value, old.note))
+        if dry_run:
+            transaction.set_rollback(True)
+            return outcome
+        created = Measurement.objects.bulk_create(new, batch_size=1000)
+        now = clock.now()
+        by_key = {(e.metric.pk, e.on): e for e in entries}
+        for m, _, _ in changed:
+            entry = by_key[(m.metric_id, m.on)]
+            m.value, m.note, m.source = entry.value, entry.note, source
+            m.recorded_by_id, m.recorded_at = actor.user_id, now
+        Measurement.objects.bulk_update(
+            [m for m, _, _ in changed],
+            ["value", "note", "source", "recorded_by", "recorded_at"],
+            batch_size=1000,
+        )
+        for m, old_value, old_note in changed:
+            delta: dict[str, Any] = {"value": [_num(old_value), _num(m.value)]}
+            if old_note != m.note:
+                delta["note"] = [old_note, m.note]
+            audit.record(
+                actor,
+                action="measurement.corrected",
+                obj=locked[m.metric_id],
+                changes={"on": m.on.isoformat(), **delta},
+            )
+        if created:
+            for metric_id in metric_ids:
+                mine = [m for m in created if m.metric_id == metric_id]
+                if mine:
+                    audit.record(
+                        actor,
+                        action="measurement.recorded",
+                        obj=locked[metric_id],
+                        changes={
+                            "source": source,
+                            "count": len(mine),
+                            "dates": [mine[0].on.isoformat(), mine[-1].on.isoformat()]
+                            if len(mine) > 1
+                            else [mine[0].on.isoformat()],
+                        },
+                    )
+        corrected_from = {(m.metric_id, m.on): v for m, v, _ in changed}
+        for metric_id in metric_ids:
+            written = [m for m in created if m.metric_id == metric_id] + [
+                m for m, _, _ in changed if m.metric_id == metric_id
+            ]
+            if written:
+                metric = locked[metric_id]
+                outbound.announce(
+                    workspace_id=metric.workspace_id,
+                    event="metric.measured",
+                    program_id=metric.program_id,
+                    data={
+                        "metric": payload_metric(metric),
+                        "measurements": [
+                            payload_measurement(m, corrected_from.get((metric_id, m.on)))
+                            for m in sorted(written, key=lambda m: m.on)
+                        ],
+                    },
+                )
+    return outcome
+
+
+def record_measurement(
+    actor: Viewer,
+    *,
+    metric: ScorecardMetric,
+    on: date,
+    value: Decimal | str,
+    note: str = "",
+    source: str = MeasurementSource.MANUAL,
+) -> Measurement:
+    """One measurement by hand or through the API: added, or the day's value corrected."""
+    errors: dict[str, list[str]] = {}
+    number = _decimal("value", value, errors)
+    if number is None and not errors:
+        errors["value"] = ["Enter the measured value."]
+    if errors or number is None:
+        raise ValidationFailed(errors)
+    require_one_line(note=note)
+    record_measurements(
+        actor, entries=[Entry(metric=metric, on=on, value=number, note=note.strip())], source=source
+    )
+    return Measurement.objects.get(metric=metric, on=on)
+
+
+def import_measurements(
+    actor: Viewer, *, program: Program, data: bytes, dry_run: bool = False
+) -> Outcome:
+    """A CSV file of measurements of the program's metrics (``measurements_csv``), all or
+    nothing: every bad row is named by its line. Re-importing a corrected file corrects the
+    values it changes and duplicates nothing."""
+    permissions.check(actor, "metric.measure")
+    try:
+        parsed = measurements_csv.parse(data)
+    except measurements_csv.CsvRefused as exc:
+        raise ValidationFailed.field("file", exc.message) from None
+    visible = {
+        m.name.casefold(): m
+        for m in permissions.scope(
+            actor,
+            "debrief.view",
+            ScorecardMetric.objects.filter(program=program, archived_at__isnull=True),
+        )
+    }
+    problems = [(line, message) for line, message in parsed.errors]
+    entries: list[Entry] = []
+    seen: dict[tuple[str, date], int] = {}
+    for row in parsed.rows:
+        metric = visible.get(row.metric.casefold())
+        key = (row.metric.casefold(), row.on)
+        if metric is None:
+            problems.append((row.line, f"no metric named “{row.metric}” in this program"))
+        elif metric.numerator_id is not None:
+            problems.append(
+                (row.line, f"“{metric.name}” is calculated from two other metrics; record those")
+            )
+        elif key in seen:
+            problems.append(
+                (
+                    row.line,
+                    f"“{row.metric}” on {row.on.isoformat()} is already on line {seen[key]}",
+                )
+            )
+        else:
+            entries.append(
+                Entry(metric=metric, on=row.on, value=row.value, note=row.note, line=row.line)
+            )
+        seen.setdefault(key, row.line)
+    if problems:
+        raise ValidationFailed(
+            {"file": [f"Line {line}: {message.rstrip('.')}." for line, message in sorted(problems)]}
+        )
+    return record_measurements(
+        actor, entries=entries, source=MeasurementSource.CSV, dry_run=dry_run
+    )
+
+
+# --- checkpoints -----------------------------------------------------------------------------
+
+
+def checkpoint_days(debrief: Debrief) -> dict[int, date]:
+    """Each checkpoint's day: the same calendar day as the session's end in the session's
+    time zone, 3, 6 and 12 months on (clamped to the month's end)."""
+    session = debrief.session
+    ended = session.ended_at.astimezone(zoneinfo.ZoneInfo(session.time_zone)).date()
+    return {months: sel.add_months(ended, months) for months in CHECKPOINT_MONTHS}
+
+
+def ensure_checkpoints(debrief: Debrief) -> list[Checkpoint]:
+    """The debrief's checkpoints, created when missing; the day of one not yet reached
+    follows the session's end when it moved."""
+    if debrief.status == DebriefStatus.CANCELLED:
+        return list(debrief.checkpoints.all())
+    days = checkpoint_days(debrief)
+    with transaction.atomic():
+        current = {cp.months: cp for cp in Checkpoint.objects.filter(debrief=debrief)}
+        missing = [
+            Checkpoint(debrief=debrief, months=months, on=on)
+            for months, on in days.items()
+            if months not in current
+        ]
+        Checkpoint.objects.bulk_create(missing, ignore_conflicts=True)
+        for months, cp in current.items():
+            if cp.reached_at is None and months in days and cp.on != days[months]:
+                cp.on = days[months]
+                cp.save(update_fields=["on"])
+    return list(Checkpoint.objects.filter(debrief=debrief).order_by("on"))
+
+
+def reach_checkpoints() -> dict[str, int]:
+    """The periodic job: every debrief has its checkpoints; each whose day has come in its
+    session's time zone is stamped ``reached_at`` and announced, once."""
+    ensured = 0
+    # Debriefs without checkpoints, and those with one still ahead (its session's end may
+    # have moved since: a held session's actual end).
+    for debrief in (
+        Debrief.objects.exclude(status=DebriefStatus.CANCELLED)
+        .exclude(pk__in=Checkpoint.objects.filter(reached_at__isnull=False).values("debrief_id"))
+        .select_related("session")
+    ):
+        ensure_checkpoints(debrief)
+        ensured += 1
+    reached = 0
+    now = clock.now()
+    # The day may have come already where the clock is ahead of UTC (up to 14 hours).
+    horizon = (now + timedelta(days=1)).date()
+    for cp in sel.unreached_checkpoints(horizon):
+        tz = zoneinfo.ZoneInfo(cp.debrief.session.time_zone)
+        if now < sel.local_midnight(cp.on, tz):
+            continue
+        with transaction.atomic():
+            stamped = Checkpoint.objects.filter(pk=cp.pk, reached_at__isnull=True).update(
+                reached_at=now
+            )
+            if not stamped:
+                continue  # another run took it
+            cp.reached_at = now
+            audit.record(
+                None,
+                action="checkpoint.reached",
+                obj=cp,
+                workspace_id=cp.debrief.workspace_id,
+                changes={"months": cp.months, "on": cp.on.isoformat()},
+            )
+            outbound.announce(
+                workspace_id=cp.debrief.workspace_id,
+                event="checkpoint.reached",
+                program_id=cp.debrief.program_id,
+                data={"checkpoint": payload_checkpoint(cp)},
+            )
+        reached += 1
+    return {"debriefs_checked": ensured, "checkpoints_reached": reached}

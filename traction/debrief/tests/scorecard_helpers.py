@@ -1,0 +1,71 @@
+"""What the scorecard tests share: a held session with its debrief, metrics, a webhook sink."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from typing import Any
+
+from traction.core.testing.cast import Cast
+from traction.debrief import outbound
+from traction.debrief.models import Debrief, ScorecardMetric
+from traction.debrief.services import scorecards
+from traction.sessions.services.sessions import plan_session
+
+
+def make_debrief(
+    cast: Cast,
+    *,
+    ends_at: datetime | None = None,
+    time_zone: str = "UTC",
+    program: Any = None,
+) -> Debrief:
+    fran = cast.viewer("facilitator")
+    ends_at = ends_at or datetime(2027, 1, 31, 17, 0, tzinfo=UTC)
+    session = plan_session(
+        fran,
+        program=program or cast.program,
+        title="Onboarding co-design",
+        starts_at=ends_at - timedelta(hours=3),
+        ends_at=ends_at,
+        time_zone=time_zone,
+    )
+    return Debrief.objects.create(
+        workspace_id=cast.acme.pk,
+        session=session,
+        program=session.program,
+        due_at=ends_at + timedelta(hours=24),
+        starts_at=ends_at + timedelta(hours=2),
+        ends_at=ends_at + timedelta(hours=5),
+    )
+
+
+def make_metric(cast: Cast, name: str = "Days to first invoice", **values: Any) -> ScorecardMetric:
+    defaults: dict[str, Any] = {
+        "definition": "Days from signing to the first paid invoice.",
+        "unit": "days",
+        "direction": "down",
+        "baseline": Decimal("14"),
+        "target": Decimal("1"),
+    }
+    defaults.update(values)
+    return scorecards.create_metric(
+        cast.viewer("core_team"), program=cast.program, name=name, **defaults
+    )
+
+
+class Sink:
+    """Listens to what the debrief announces."""
+
+    def __init__(self) -> None:
+        self.events: list[dict[str, Any]] = []
+
+    def __call__(self, **kwargs: Any) -> None:
+        self.events.append(kwargs)
+
+    def __enter__(self) -> Sink:
+        outbound.connect(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        outbound.disconnect(self)

@@ -1,0 +1,212 @@
+"""The scorecard API: metrics (409 on a stale version), measurements one by one (idempotent
+upsert), in bulk and by CSV (all or nothing), the scorecard summary and checkpoints."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.test import Client
+
+from traction.core import clock
+from traction.core.testing.cast import Cast
+from traction.debrief.models import Measurement, ScorecardMetric
+from traction.debrief.services import scorecards
+
+from .scorecard_helpers import Sink, make_debrief, make_metric
+
+pytestmark = pytest.mark.django_db
+
+API = "/api/v1"
+NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+ApiClientFor = Callable[[str], Client]
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Any:
+    with clock.frozen(NOW) as frozen:
+        yield frozen
+
+
+def send(client: Client, method: str, url: str, body: Any = None) -> Any:
+    data = "" if body is None else json.dumps(body)
+    return client.generic(method, API + url, data, content_type="application/json")
+
+
+def test_metric_crud_with_conflicts(cast: Cast, api_client_for: ApiClientFor) -> None:
+    core = api_client_for("core_team")
+    created = send(
+        core,
+        "POST",
+        f"/programs/{cast.program.pk}/metrics",
+        {
+            "name": "Days to first invoice",
+            "definition": "Signing to first paid invoice.",
+            "unit": "days",
+            "direction": "down",
+            "baseline": 14,
+            "baseline_on": "2027-01-01",
+            "target": "1.5",
+            "target_on": "2027-12-31",
+            "forecast": [{"on": "2027-06-30", "value": 8}],
+        },
+    )
+    assert created.status_code == 201, created.content
+    body = created.json()
+    assert body["ready"] is True
+    assert body["missing"] == []
+    assert body["forecast"] == [{"on": "2027-06-30", "value": "8"}]
+    metric_id = body["id"]
+    first = send(core, "PATCH", f"/metrics/{metric_id}", {"unit": "working days", "version": 1})
+    assert first.status_code == 200
+    assert first.json()["version"] == 2
+    stale = send(core, "PATCH", f"/metrics/{metric_id}", {"unit": "hours", "version": 1})
+    assert stale.status_code == 409
+    assert ScorecardMetric.objects.get().unit == "working days"
+    wrong = send(core, "PATCH", f"/metrics/{metric_id}", {"target": 40})
+    assert wrong.status_code == 422
+    assert "Lower is better" in wrong.content.decode()
+    cleared = send(core, "PATCH", f"/metrics/{metric_id}", {"baseline": None})
+    assert cleared.json()["missing"] == ["baseline"]
+    assert send(api_client_for("observer"), "GET", f"/metrics/{metric_id}").status_code == 200
+    assert (
+        send(
+            api_client_for("observer"), "PATCH", f"/metrics/{metric_id}", {"unit": "x"}
+        ).status_code
+        == 403
+    )
+    archived = send(
+        core, "POST", f"/metrics/{metric_id}/archive", {"version": cleared.json()["version"]}
+    )
+    assert archived.status_code == 200, archived.content
+    assert archived.json()["archived_at"] is not None
+
+
+def test_measurements_one_by_one_are_an_idempotent_upsert(
+    cast: Cast, api_client_for: ApiClientFor
+) -> None:
+    m = make_metric(cast)
+    client = api_client_for("account_owner")  # not in the program: may not measure
+    assert (
+        send(
+            client, "POST", f"/metrics/{m.pk}/measurements", {"on": "2027-05-01", "value": 3}
+        ).status_code
+        == 404
+    )
+    core = api_client_for("core_team")
+    with Sink() as sink:
+        first = send(
+            core, "POST", f"/metrics/{m.pk}/measurements", {"on": "2027-05-01", "value": 9}
+        )
+        same = send(core, "POST", f"/metrics/{m.pk}/measurements", {"on": "2027-05-01", "value": 9})
+        fixed = send(
+            core,
+            "POST",
+            f"/metrics/{m.pk}/measurements",
+            {"on": "2027-05-01", "value": "8.25", "note": "Recount"},
+        )
+    assert (first.status_code, same.status_code, fixed.status_code) == (201, 200, 200)
+    assert fixed.json()["value"] == "8.25"
+    assert fixed.json()["source"] == "api"
+    assert len(sink.events) == 2  # the repeat changed nothing and announced nothing
+    assert Measurement.objects.count() == 1
+    bad = send(
+        core, "POST", f"/metrics/{m.pk}/measurements", {"on": "2027-05-01", "value": "1.23456"}
+    )
+    assert bad.status_code == 422
+    listed = send(core, "GET", f"/metrics/{m.pk}/measurements")
+    assert [row["value"] for row in listed.json()["items"]] == ["8.25"]
+
+
+def test_bulk_upsert_is_all_or_nothing(cast: Cast, api_client_for: ApiClientFor) -> None:
+    m = make_metric(cast)
+    other = scorecards.create_metric(
+        cast.viewer("facilitator"), program=cast.other_program, name="Elsewhere"
+    )
+    core = api_client_for("core_team")
+    url = f"/programs/{cast.program.pk}/measurements"
+    refused = send(
+        core,
+        "POST",
+        url,
+        {
+            "measurements": [
+                {"metric_id": m.pk, "on": "2027-01-31", "value": 12},
+                {"metric_id": other.pk, "on": "2027-01-31", "value": 1},
+                {"metric_id": m.pk, "on": "2027-01-31", "value": 11},
+            ]
+        },
+    )
+    assert refused.status_code == 422
+    text = refused.content.decode()
+    assert f"Item 2: no metric {other.pk} in this program." in text
+    assert not Measurement.objects.exists()
+    items = [{"metric_id": m.pk, "on": f"2027-0{i}-01", "value": 10 - i} for i in range(1, 5)]
+    done = send(core, "POST", url, {"measurements": items})
+    assert done.json() == {"created": 4, "corrected": 0, "unchanged": 0, "dry_run": False}
+    items[0]["value"] = 1
+    again = send(core, "POST", url, {"measurements": items})
+    assert again.json() == {"created": 0, "corrected": 1, "unchanged": 3, "dry_run": False}
+    assert Measurement.objects.count() == 4
+
+
+def test_csv_import_endpoint(cast: Cast, api_client_for: ApiClientFor) -> None:
+    make_metric(cast)
+    core = api_client_for("core_team")
+    url = f"{API}/programs/{cast.program.pk}/measurements/import"
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    bad = core.post(
+        url, {"file": SimpleUploadedFile("m.csv", b"metric,date,value\nNope,2027-01-01,1\n")}
+    )
+    assert bad.status_code == 422
+    assert "Line 2: no metric named “Nope” in this program." in bad.content.decode()
+    good = b"metric,date,value\nDays to first invoice,2027-01-01,12\n"
+    preview = core.post(url + "?dry_run=true", {"file": SimpleUploadedFile("m.csv", good)})
+    assert preview.json() == {"created": 1, "corrected": 0, "unchanged": 0, "dry_run": True}
+    assert not Measurement.objects.exists()
+    done = core.post(url, {"file": SimpleUploadedFile("m.csv", good)})
+    assert done.json()["created"] == 1
+    assert core.post(url, {}).status_code == 422
+
+
+def test_scorecard_summary_and_checkpoints(cast: Cast, api_client_for: ApiClientFor) -> None:
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    m = make_metric(cast)
+    scorecards.record_measurement(
+        cast.viewer("core_team"), metric=m, on=date(2027, 4, 1), value="7.5"
+    )
+    scorecards.ensure_checkpoints(debrief)
+    client = api_client_for("observer")
+    summary = send(client, "GET", f"/programs/{cast.program.pk}/scorecard").json()
+    assert summary["metrics"] == [
+        {
+            "id": m.pk,
+            "name": "Days to first invoice",
+            "unit": "days",
+            "direction": "down",
+            "calculated": False,
+            "baseline": "14",
+            "target": "1",
+            "target_on": None,
+            "latest": "7.5",
+            "latest_on": "2027-04-01",
+            "progress_percent": 50,
+            "status": "on_track",
+            "ready": True,
+            "missing": [],
+        }
+    ]
+    assert [c["on"] for c in summary["checkpoints"]] == ["2027-04-30", "2027-07-31", "2028-01-31"]
+    cp_id = summary["checkpoints"][0]["id"]
+    report = send(client, "GET", f"/checkpoints/{cp_id}").json()
+    assert report["rows"][0]["actual"] == "7.5"
+    assert report["session_id"] == debrief.session_id
+    assert send(api_client_for("account_owner"), "GET", f"/checkpoints/{cp_id}").status_code == 404
+    listed = send(client, "GET", f"/programs/{cast.program.pk}/checkpoints").json()
+    assert len(listed) == 3
+    assert Decimal(report["rows"][0]["target"]) == Decimal(1)

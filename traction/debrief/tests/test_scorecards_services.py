@@ -1,0 +1,517 @@
+"""The scorecard's rules: ready metrics, direction-aware progress, ratios, measurements by
+hand and by CSV (all or nothing, line numbers, corrections, encodings), checkpoints."""
+
+from __future__ import annotations
+
+import codecs
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from types import SimpleNamespace
+from typing import Any
+
+import pytest
+
+from traction.core import clock
+from traction.core.errors import Conflict, PermissionDenied, ValidationFailed
+from traction.core.models import AuditEvent
+from traction.core.testing.cast import Cast
+from traction.debrief import measurements_csv
+from traction.debrief import selectors_scorecards as sel
+from traction.debrief.models import Checkpoint, Measurement, ScorecardMetric
+from traction.debrief.services import scorecards
+from traction.debrief.services.scorecards import Entry
+
+from .scorecard_helpers import Sink, make_debrief, make_metric
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Any:
+    with clock.frozen(NOW) as frozen:
+        yield frozen
+
+
+def fake(**values: Any) -> Any:
+    base: dict[str, Any] = {
+        "baseline": Decimal("10"),
+        "target": Decimal("20"),
+        "direction": "up",
+        "baseline_on": None,
+        "target_on": None,
+        "forecast": [],
+        "definition": "d",
+        "unit": "u",
+    }
+    base.update(values)
+    return SimpleNamespace(**base)
+
+
+# --- the ready rule and progress ------------------------------------------------------------
+
+
+def test_ready_needs_definition_unit_direction_baseline_and_target() -> None:
+    assert sel.missing_for_ready(fake()) == []
+    assert sel.missing_for_ready(fake(definition=" ", unit="", baseline=None, target=None)) == [
+        "definition",
+        "unit",
+        "baseline",
+        "target",
+    ]
+
+
+@pytest.mark.parametrize(
+    ("direction", "baseline", "target", "latest", "percent", "status"),
+    [
+        ("up", "10", "20", "15", 50, "on_track"),
+        ("up", "10", "20", "20", 100, "achieved"),
+        ("up", "10", "20", "25", 150, "achieved"),
+        ("up", "10", "20", "5", -50, "behind"),
+        ("down", "14", "2", "8", 50, "on_track"),
+        ("down", "14", "2", "2", 100, "achieved"),
+        ("down", "14", "2", "1", 108, "achieved"),
+        ("down", "14", "2", "20", -50, "behind"),
+        ("down", "14", "2", "60", -100, "behind"),  # clamped for display
+        ("up", "0", "1", "9", 200, "achieved"),  # clamped for display
+    ],
+)
+def test_progress_honours_direction(
+    direction: str, baseline: str, target: str, latest: str, percent: int, status: str
+) -> None:
+    p = sel.progress(
+        fake(direction=direction, baseline=Decimal(baseline), target=Decimal(target)),
+        Decimal(latest),
+    )
+    assert (p.percent, p.status) == (percent, status)
+    assert 0 <= p.bar <= 100
+
+
+def test_progress_zero_span_target_is_met_or_not() -> None:
+    hold = fake(direction="down", baseline=Decimal("5"), target=Decimal("5"))
+    assert sel.progress(hold, Decimal("4")).status == "achieved"
+    assert sel.progress(hold, Decimal("5")).percent == 100
+    missed = sel.progress(hold, Decimal("6"))
+    assert (missed.status, missed.percent) == ("behind", 0)
+
+
+def test_progress_without_baseline_or_measurement() -> None:
+    assert sel.progress(fake(baseline=None), Decimal("3")).status == "not_ready"
+    assert sel.progress(fake(target=None), Decimal("3")).status == "not_ready"
+    assert sel.progress(fake(), None).status == "no_data"
+
+
+def test_on_track_or_behind_against_the_forecast_path() -> None:
+    m = fake(
+        direction="down",
+        baseline=Decimal("14"),
+        baseline_on=date(2027, 1, 1),
+        target=Decimal("2"),
+        target_on=date(2027, 12, 31),
+        forecast=[{"on": "2027-03-01", "value": "8"}, {"on": "2027-06-01", "value": "4"}],
+    )
+    # On 1 April the path says 8 - 4/92*31 ≈ 6.65.
+    assert sel.progress(m, Decimal("6"), date(2027, 4, 1)).status == "on_track"
+    assert sel.progress(m, Decimal("7"), date(2027, 4, 1)).status == "behind"
+    assert sel.interpolate(sel.forecast_path(m), date(2027, 2, 1)) == Decimal("14") + (
+        Decimal("8") - Decimal("14")
+    ) * Decimal(31) / Decimal(59)
+    assert sel.interpolate(sel.forecast_path(m), date(2026, 12, 1)) is None
+    assert sel.interpolate(sel.forecast_path(m), date(2028, 1, 1)) == Decimal("4")
+
+
+# --- metrics ---------------------------------------------------------------------------------
+
+
+def test_create_metric_audits_and_checks_direction(cast: Cast) -> None:
+    m = make_metric(cast, forecast=[{"on": "2027-03-01", "value": "9"}])
+    assert m.forecast == [{"on": "2027-03-01", "value": "9"}]
+    assert AuditEvent.objects.filter(action="metric.created", object_id=str(m.pk)).exists()
+    with pytest.raises(ValidationFailed) as exc:
+        make_metric(cast, name="Wrong way", direction="down", baseline="3", target="9")
+    assert "target" in exc.value.errors
+    with pytest.raises(ValidationFailed) as exc:
+        make_metric(cast, name="Bad number", baseline="lots")
+    assert exc.value.errors["baseline"] == ["“lots” is not a number."]
+
+
+def test_only_the_program_team_defines_metrics(cast: Cast) -> None:
+    for principal in ("observer", "account_owner"):
+        with pytest.raises(PermissionDenied):
+            scorecards.create_metric(cast.viewer(principal), program=cast.program, name="X")
+    with pytest.raises(PermissionDenied):  # core team, but of another program
+        scorecards.create_metric(cast.viewer("core_team"), program=cast.other_program, name="X")
+    assert not ScorecardMetric.objects.exists()
+    scorecards.create_metric(cast.viewer("facilitator"), program=cast.other_program, name="X")
+
+
+def test_a_stale_edit_is_refused(cast: Cast) -> None:
+    m = make_metric(cast)
+    core = cast.viewer("core_team")
+    scorecards.update_metric(core, metric=m, changes={"unit": "working days"}, version=1)
+    with pytest.raises(Conflict):
+        scorecards.update_metric(core, metric=m, changes={"unit": "hours"}, version=1)
+    m.refresh_from_db()
+    assert (m.unit, m.version) == ("working days", 2)
+    event = AuditEvent.objects.get(action="metric.changed")
+    assert event.changes == {"unit": ["days", "working days"]}
+
+
+def test_a_ratio_of_two_measured_metrics(cast: Cast) -> None:
+    core = cast.viewer("core_team")
+    paid = make_metric(cast, "Paid within a day", direction="up", baseline="0", target="50")
+    signed = make_metric(cast, "Signed", direction="up", baseline="0", target="100")
+    share = make_metric(
+        cast,
+        "Share paid within a day",
+        direction="up",
+        baseline="0.1",
+        target="0.5",
+        numerator_id=paid.pk,
+        denominator_id=signed.pk,
+    )
+    scorecards.record_measurements(
+        core,
+        entries=[
+            Entry(paid, date(2027, 2, 1), Decimal("5")),
+            Entry(signed, date(2027, 2, 1), Decimal("20")),
+            Entry(paid, date(2027, 3, 1), Decimal("12")),
+            Entry(signed, date(2027, 3, 1), Decimal("30")),
+            Entry(paid, date(2027, 4, 1), Decimal("99")),  # no denominator that day
+        ],
+    )
+    rows = {r.metric.name: r for r in sel.scorecard(core, cast.program)}
+    row = rows["Share paid within a day"]
+    assert (row.latest, row.latest_on) == (Decimal("0.4000"), date(2027, 3, 1))
+    assert row.recent == [
+        (date(2027, 2, 1), Decimal("0.2500")),
+        (date(2027, 3, 1), Decimal("0.4000")),
+    ]
+    assert row.progress.percent == 75
+    assert sel.chart_points(share) == row.recent
+    # No measurement of a calculated metric; no cycles; no calculated parts.
+    with pytest.raises(ValidationFailed):
+        scorecards.record_measurements(core, entries=[Entry(share, date(2027, 2, 1), Decimal(1))])
+    with pytest.raises(ValidationFailed) as exc:
+        make_metric(cast, "Ratio of ratio", numerator_id=share.pk, denominator_id=paid.pk)
+    assert "itself calculated" in exc.value.errors["numerator_id"][0]
+    with pytest.raises(ValidationFailed):  # paid is a part of share: it must stay measured
+        scorecards.update_metric(
+            core,
+            metric=paid,
+            changes={"numerator_id": signed.pk, "denominator_id": share.pk},
+            version=None,
+        )
+    with pytest.raises(ValidationFailed):
+        scorecards.update_metric(
+            core, metric=share, changes={"numerator_id": share.pk}, version=None
+        )
+    with pytest.raises(ValidationFailed):
+        make_metric(cast, "Half a ratio", numerator_id=paid.pk)
+    with pytest.raises(ValidationFailed):  # a part of a ratio is not archived under it
+        scorecards.archive_metric(core, metric=paid, version=None)
+
+
+# --- measurements ----------------------------------------------------------------------------
+
+
+def test_a_correction_replaces_the_value_and_is_audited_and_announced(cast: Cast) -> None:
+    m = make_metric(cast)
+    core = cast.viewer("core_team")
+    with clock.frozen(NOW), Sink() as sink:
+        scorecards.record_measurement(core, metric=m, on=date(2027, 5, 1), value="9")
+        scorecards.record_measurement(
+            core, metric=m, on=date(2027, 5, 1), value="7.5", note="Billing fix shipped"
+        )
+        scorecards.record_measurement(
+            core, metric=m, on=date(2027, 5, 1), value="7.5", note="Billing fix shipped"
+        )
+    assert list(Measurement.objects.values_list("on", "value", "note")) == [
+        (date(2027, 5, 1), Decimal("7.5000"), "Billing fix shipped")
+    ]
+    corrected = AuditEvent.objects.get(action="measurement.corrected")
+    assert corrected.changes == {
+        "on": "2027-05-01",
+        "value": ["9", "7.5"],
+        "note": ["", "Billing fix shipped"],
+    }
+    assert [e["event"] for e in sink.events] == ["metric.measured", "metric.measured"]
+    assert sink.events[1]["data"]["measurements"] == [
+        {
+            "id": Measurement.objects.get().pk,
+            "on": "2027-05-01",
+            "value": "7.5",
+            "note": "Billing fix shipped",
+            "source": "manual",
+            "corrected_from": "9",
+        }
+    ]
+    assert sink.events[1]["data"]["metric"]["name"] == "Days to first invoice"
+
+
+def test_measurements_in_the_future_or_by_others_are_refused(cast: Cast) -> None:
+    m = make_metric(cast)
+    with clock.frozen(NOW):
+        with pytest.raises(ValidationFailed):
+            scorecards.record_measurement(
+                cast.viewer("core_team"), metric=m, on=date(2027, 6, 9), value="3"
+            )
+        with pytest.raises(PermissionDenied):
+            scorecards.record_measurement(
+                cast.viewer("observer"), metric=m, on=date(2027, 6, 1), value="3"
+            )
+    assert not Measurement.objects.exists()
+
+
+CSV = (
+    b"metric,date,value,note\n"
+    b"Days to first invoice,2027-01-31,12,\n"
+    b"Days to first invoice,2027-02-28,10,Invoices sent on day one\n"
+)
+
+
+def test_csv_import_and_reimport_corrects_without_duplicating(cast: Cast) -> None:
+    make_metric(cast)
+    core = cast.viewer("core_team")
+    with clock.frozen(NOW):
+        first = scorecards.import_measurements(core, program=cast.program, data=CSV)
+        assert (first.created, first.corrected, first.unchanged) == (2, 0, 0)
+        corrected = CSV.replace(b"2027-02-28,10,", b"2027-02-28,9.5,")
+        preview = scorecards.import_measurements(
+            core, program=cast.program, data=corrected, dry_run=True
+        )
+        assert (preview.created, preview.corrected, preview.unchanged) == (0, 1, 1)
+        assert Measurement.objects.get(on=date(2027, 2, 28)).value == Decimal("10")
+        again = scorecards.import_measurements(core, program=cast.program, data=corrected)
+    assert (again.created, again.corrected, again.unchanged) == (0, 1, 1)
+    assert list(Measurement.objects.order_by("on").values_list("value", "source")) == [
+        (Decimal("12"), "csv"),
+        (Decimal("9.5"), "csv"),
+    ]
+    assert AuditEvent.objects.get(action="measurement.corrected").changes["value"] == ["10", "9.5"]
+
+
+def test_csv_is_all_or_nothing_with_a_line_for_every_bad_row(cast: Cast) -> None:
+    paid = make_metric(cast, "Paid", direction="up", baseline="0", target="5")
+    signed = make_metric(cast, "Signed", direction="up", baseline="0", target="5")
+    make_metric(cast, "Share", numerator_id=paid.pk, denominator_id=signed.pk)
+    data = (
+        b"metric,date,value,note\n"
+        b"Paid,2027-01-31,3,\n"  # fine
+        b"Nope,2027-01-31,3,\n"  # unknown metric
+        b"Paid,31/01/2027,3,\n"  # bad date
+        b"Paid,2027-02-30,3,\n"  # not in the calendar
+        b"Paid,2027-02-01,three,\n"  # bad number
+        b"paid,2027-01-31,4,\n"  # duplicate key (names match whatever the case)
+        b"Share,2027-01-31,0.5,\n"  # calculated
+        b"\n"
+        b"Signed,2027-01-31,10,\n"  # fine
+    )
+    with clock.frozen(NOW), pytest.raises(ValidationFailed) as exc:
+        scorecards.import_measurements(cast.viewer("core_team"), program=cast.program, data=data)
+    assert exc.value.errors["file"] == [
+        "Line 3: no metric named “Nope” in this program.",
+        "Line 4: “31/01/2027” is not a date; write it as YYYY-MM-DD.",
+        "Line 5: “2027-02-30” is not a date in the calendar.",
+        "Line 6: “three” is not a number.",
+        "Line 7: “paid” on 2027-01-31 is already on line 2.",
+        "Line 8: “Share” is calculated from two other metrics; record those.",
+    ]
+    assert not Measurement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (codecs.BOM_UTF8 + "metric,date,value,note\nNPS é,2027-01-31,12,café\n".encode(), "utf-8"),
+        (
+            codecs.BOM_UTF16_LE
+            + "metric\tdate\tvalue\tnote\nNPS é\t2027-01-31\t12\tcafé\n".encode("utf-16-le"),
+            "utf-16",
+        ),
+        ("metric;date;value;note\r\nNPS é;2027-01-31;12,0;café\r\n".encode("cp1252"), "cp1252"),
+    ],
+)
+def test_csv_encodings_excel_saves(cast: Cast, data: bytes, encoding: str) -> None:
+    assert measurements_csv.parse(data).encoding == encoding
+    make_metric(cast, "NPS é", direction="up", baseline="0", target="50")
+    with clock.frozen(NOW):
+        scorecards.import_measurements(cast.viewer("core_team"), program=cast.program, data=data)
+    assert list(Measurement.objects.values_list("value", "note")) == [(Decimal("12"), "café")]
+
+
+def test_csv_refusals_of_the_whole_file(cast: Cast, monkeypatch: pytest.MonkeyPatch) -> None:
+    core = cast.viewer("core_team")
+    for data, words in [
+        (b"", "empty"),
+        (b"when,how much\n2027-01-01,3\n", "missing: metric, date, value"),
+        (b"metric,date,value\n", "no rows"),
+        (b"\x00\x01binary", "binary"),
+    ]:
+        with pytest.raises(ValidationFailed) as exc:
+            scorecards.import_measurements(core, program=cast.program, data=data)
+        assert words in exc.value.errors["file"][0]
+    monkeypatch.setattr(measurements_csv, "MAX_BYTES", 10)
+    with pytest.raises(ValidationFailed) as exc:
+        scorecards.import_measurements(core, program=cast.program, data=CSV)
+    assert "larger than" in exc.value.errors["file"][0]
+
+
+# --- checkpoints -----------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (date(2027, 1, 31), 1, date(2027, 2, 28)),
+        (date(2027, 11, 30), 3, date(2028, 2, 29)),  # leap year
+        (date(2027, 1, 31), 3, date(2027, 4, 30)),
+        (date(2027, 8, 31), 6, date(2028, 2, 29)),
+        (date(2027, 1, 15), 12, date(2028, 1, 15)),
+        (date(2027, 10, 31), 12, date(2028, 10, 31)),
+    ],
+)
+def test_add_months_clamps_to_the_month_end(day: date, months: int, expected: date) -> None:
+    assert sel.add_months(day, months) == expected
+
+
+@pytest.mark.parametrize(
+    ("ends_at", "tz", "days"),
+    [
+        # 31 Jan in UTC: 30 Apr, 31 Jul, 31 Jan.
+        (datetime(2027, 1, 31, 17, tzinfo=UTC), "UTC", ["2027-04-30", "2027-07-31", "2028-01-31"]),
+        # Already 1 Feb in Tokyo.
+        (
+            datetime(2027, 1, 31, 23, 30, tzinfo=UTC),
+            "Asia/Tokyo",
+            ["2027-05-01", "2027-08-01", "2028-02-01"],
+        ),
+        # Still 30 Nov in Los Angeles: 29 Feb 2028 (leap year).
+        (
+            datetime(2027, 12, 1, 6, tzinfo=UTC),
+            "America/Los_Angeles",
+            ["2028-02-29", "2028-05-30", "2028-11-30"],
+        ),
+    ],
+)
+def test_checkpoints_fall_on_the_same_day_in_the_sessions_zone(
+    cast: Cast, ends_at: datetime, tz: str, days: list[str]
+) -> None:
+    debrief = make_debrief(cast, ends_at=ends_at, time_zone=tz)
+    made = scorecards.ensure_checkpoints(debrief)
+    assert [(cp.months, cp.on.isoformat()) for cp in made] == list(
+        zip((3, 6, 12), days, strict=True)
+    )
+    assert len(scorecards.ensure_checkpoints(debrief)) == 3  # idempotent
+
+
+def test_a_checkpoint_is_reached_at_local_midnight_across_dst_and_announced_once(
+    cast: Cast,
+) -> None:
+    # Berlin: the session ended on 28 Dec 2026; 3 months on is 28 Mar 2027, the night
+    # the clocks go forward. Local midnight is still CET: 27 Mar 23:00 UTC.
+    debrief = make_debrief(
+        cast, ends_at=datetime(2026, 12, 28, 15, tzinfo=UTC), time_zone="Europe/Berlin"
+    )
+    with Sink() as sink, clock.frozen(datetime(2027, 3, 27, 22, 59, tzinfo=UTC)) as frozen:
+        assert scorecards.reach_checkpoints() == {
+            "debriefs_checked": 1,
+            "checkpoints_reached": 0,
+        }
+        frozen.advance(minutes=1)
+        assert scorecards.reach_checkpoints()["checkpoints_reached"] == 1
+        assert scorecards.reach_checkpoints()["checkpoints_reached"] == 0
+    cp = Checkpoint.objects.get(debrief=debrief, months=3)
+    assert cp.on == date(2027, 3, 28)
+    assert cp.reached_at == datetime(2027, 3, 27, 23, 0, tzinfo=UTC)
+    assert [e["event"] for e in sink.events] == ["checkpoint.reached"]
+    assert sink.events[0]["data"]["checkpoint"] == {
+        "id": cp.pk,
+        "debrief_id": debrief.pk,
+        "session_id": debrief.session_id,
+        "program_id": cast.program.pk,
+        "months": 3,
+        "on": "2027-03-28",
+        "reached_at": "2027-03-27T23:00:00+00:00",
+    }
+
+
+def test_checkpoint_report_reads_actual_against_forecast_and_target(cast: Cast) -> None:
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    m = make_metric(
+        cast,
+        baseline_on=date(2027, 1, 31),
+        target_on=date(2028, 1, 31),
+        forecast=[{"on": "2027-04-30", "value": "10"}],
+    )
+    core = cast.viewer("core_team")
+    with clock.frozen(NOW):
+        scorecards.record_measurements(
+            core,
+            entries=[
+                Entry(m, date(2027, 4, 20), Decimal("11")),
+                Entry(m, date(2027, 5, 20), Decimal("6")),  # after the checkpoint
+            ],
+        )
+    cp = next(c for c in scorecards.ensure_checkpoints(debrief) if c.months == 3)
+    [row] = sel.checkpoint_report(core, sel.checkpoint(core, cp.pk))
+    assert (row.actual, row.actual_on, row.forecast, row.target) == (
+        Decimal("11"),
+        date(2027, 4, 20),
+        Decimal("10"),
+        Decimal("1"),
+    )
+    assert row.progress.status == "behind"
+
+
+# --- the scorecard's cost --------------------------------------------------------------------
+
+
+def _metrics_with_measurements(cast: Cast, n: int) -> None:
+    core = cast.viewer("core_team")
+    entries = []
+    for i in range(n):
+        m = make_metric(cast, f"Metric {i:02d}")
+        entries += [Entry(m, date(2027, 1, d), Decimal(d)) for d in range(1, 29)]
+    with clock.frozen(NOW):
+        scorecards.record_measurements(core, entries=entries)
+
+
+@pytest.mark.parametrize("n", [2, 20])
+def test_the_scorecard_costs_the_same_queries_whatever_its_size(
+    cast: Cast, n: int, django_assert_num_queries: Any
+) -> None:
+    _metrics_with_measurements(cast, n)
+    core = cast.viewer("core_team")
+    program = sel.scorecard_program(core, cast.program.pk)
+    with django_assert_num_queries(3):  # metrics with latest values; recent values; checkpoints
+        rows = sel.scorecard(core, program)
+        list(sel.checkpoints(core, program))
+    assert len(rows) == n
+    assert rows[0].latest == Decimal(28)
+    assert len(rows[0].recent) == sel.SPARK_POINTS
+
+
+def test_checkpoints_follow_a_moved_session_end_and_skip_cancelled_debriefs(cast: Cast) -> None:
+    from traction.debrief.models import DebriefStatus
+    from traction.sessions.models import Session
+
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    scorecards.ensure_checkpoints(debrief)
+    # The facilitator confirms the session actually ran past midnight: 1 February.
+    Session.objects.filter(pk=debrief.session_id).update(
+        actual_ends_at=datetime(2027, 2, 1, 0, 30, tzinfo=UTC)
+    )
+    with clock.frozen(datetime(2027, 2, 2, tzinfo=UTC)):
+        scorecards.reach_checkpoints()
+    assert [cp.on for cp in Checkpoint.objects.filter(debrief=debrief)] == [
+        date(2027, 5, 1),
+        date(2027, 8, 1),
+        date(2028, 2, 1),
+    ]
+    debrief.status = DebriefStatus.CANCELLED
+    debrief.save(update_fields=["status"])
+    with clock.frozen(datetime(2028, 3, 1, tzinfo=UTC)), Sink() as sink:
+        assert scorecards.reach_checkpoints()["checkpoints_reached"] == 0
+    assert sink.events == []

@@ -1,0 +1,295 @@
+"""The scorecard pages: the program's scorecard, a metric's page with its chart and table,
+defining and editing metrics (the merge prompt), the CSV import with its preview, a
+checkpoint, the room's panel and its shortcut."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, date, datetime
+from decimal import Decimal
+from typing import Any
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.test import Client
+
+from traction.core import clock
+from traction.core.testing.cast import Cast
+from traction.debrief.models import Measurement, ScorecardMetric
+from traction.debrief.services import scorecards
+from traction.debrief.services.scorecards import Entry
+from traction.insights.services.capture import capture_insight
+
+from .scorecard_helpers import make_debrief, make_metric
+
+pytestmark = pytest.mark.django_db
+
+NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
+ClientFor = Callable[[str], Client]
+
+
+@pytest.fixture(autouse=True)
+def _frozen() -> Any:
+    with clock.frozen(NOW) as frozen:
+        yield frozen
+
+
+def url(cast: Cast, tail: str) -> str:
+    return f"/w/{cast.acme.slug}/debriefs/{tail}"
+
+
+def test_scorecard_shows_latest_progress_and_whats_missing(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    m = make_metric(cast)
+    make_metric(cast, "Tickets per account", definition="", unit="", baseline=None, target=None)
+    scorecards.record_measurements(
+        cast.viewer("core_team"),
+        entries=[
+            Entry(m, date(2027, 3, 1), Decimal("10")),
+            Entry(m, date(2027, 4, 1), Decimal("7.5")),
+        ],
+    )
+    page = client_for("observer").get(url(cast, f"programs/{cast.program.pk}/scorecard/"))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Days to first invoice" in html
+    assert "7.5" in html
+    assert "50%" in html
+    assert "On track" in html
+    assert "missing: definition, unit, baseline, target" in html
+    assert 'class="sparkline"' in html
+    assert "Add a metric" not in html  # observers read
+    assert (
+        client_for("core_team")
+        .get(url(cast, f"programs/{cast.program.pk}/scorecard/"))
+        .content.decode()
+        .count("Add a metric")
+        == 1
+    )
+
+
+def test_empty_scorecard_says_what_to_do(cast: Cast, client_for: ClientFor) -> None:
+    html = (
+        client_for("core_team")
+        .get(url(cast, f"programs/{cast.program.pk}/scorecard/"))
+        .content.decode()
+    )
+    assert "No metrics yet." in html
+    assert "Add the first metric" in html
+
+
+def test_metric_page_chart_table_and_adding_a_measurement(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    m = make_metric(
+        cast, forecast=[{"on": "2027-04-01", "value": "8"}], baseline_on=date(2027, 1, 1)
+    )
+    client = client_for("core_team")
+    bad = client.post(
+        url(cast, f"metrics/{m.pk}/measurements/"), {"on": "2027-05-01", "value": "many"}
+    )
+    assert bad.status_code == 422
+    assert "“many” is not a number." in bad.content.decode()
+    future = client.post(
+        url(cast, f"metrics/{m.pk}/measurements/"), {"on": "2027-07-01", "value": "3"}
+    )
+    assert "is in the future" in future.content.decode()
+    ok = client.post(
+        url(cast, f"metrics/{m.pk}/measurements/"),
+        {"on": "2027-05-01", "value": "6,5", "note": "Holiday dip"},
+        follow=True,
+    )
+    html = ok.content.decode()
+    assert Measurement.objects.get().value == Decimal("6.5")
+    assert '<svg class="metric-chart"' in html
+    assert "<title id=" in html
+    assert "<desc id=" in html
+    assert "Holiday dip" in html
+    assert "Forecast path" in html
+    # The observer sees the page but no form.
+    seen = client_for("observer").get(url(cast, f"metrics/{m.pk}/")).content.decode()
+    assert "Add a measurement" not in seen
+    assert "Holiday dip" in seen
+
+
+def test_measurements_are_paginated(cast: Cast, client_for: ClientFor) -> None:
+    m = make_metric(cast)
+    scorecards.record_measurements(
+        cast.viewer("core_team"),
+        entries=[Entry(m, date(2027, 1, 1).replace(day=d), Decimal(d)) for d in range(1, 31)],
+    )
+    html = client_for("core_team").get(url(cast, f"metrics/{m.pk}/")).content.decode()
+    assert "Page 1 of 2 (30 in all)" in html
+
+
+def test_create_and_edit_a_metric_with_a_merge_prompt(cast: Cast, client_for: ClientFor) -> None:
+    client = client_for("core_team")
+    form = {
+        "name": "Days to first invoice",
+        "definition": "Days from signing to first paid invoice",
+        "unit": "days",
+        "direction": "down",
+        "frequency": "monthly",
+        "baseline": "14",
+        "baseline_on": "2027-01-01",
+        "target": "30",
+        "forecast": "2027-03-01 10\nnot a line",
+    }
+    refused = client.post(url(cast, f"programs/{cast.program.pk}/scorecard/metrics/new/"), form)
+    html = refused.content.decode()
+    assert "Line 2: write a date and a value" in html
+    form["forecast"] = "2027-03-01 10"
+    refused = client.post(url(cast, f"programs/{cast.program.pk}/scorecard/metrics/new/"), form)
+    assert "Lower is better for this metric" in refused.content.decode()
+    form["target"] = "1"
+    created = client.post(url(cast, f"programs/{cast.program.pk}/scorecard/metrics/new/"), form)
+    m = ScorecardMetric.objects.get()
+    assert created.status_code == 302
+    assert m.forecast == [{"on": "2027-03-01", "value": "10"}]
+    # Two editors from version 1: the second sees the first's values beside theirs.
+    scorecards.update_metric(
+        cast.viewer("facilitator"), metric=m, changes={"unit": "working days"}, version=1
+    )
+    edit = {**form, "unit": "hours", "version": "1", "forecast": "2027-03-01 10"}
+    prompt = client.post(url(cast, f"metrics/{m.pk}/edit/"), edit)
+    html = prompt.content.decode()
+    assert "Someone else saved this metric" in html
+    assert "working days" in html
+    assert "hours" in html
+    m.refresh_from_db()
+    assert m.unit == "working days"
+    assert 'name="version" value="2"' in html
+    again = client.post(url(cast, f"metrics/{m.pk}/edit/"), {**edit, "version": "2"})
+    assert again.status_code == 302
+    m.refresh_from_db()
+    assert m.unit == "hours"
+
+
+def test_account_owner_may_not_define_metrics(cast: Cast, client_for: ClientFor) -> None:
+    page = client_for("account_owner").get(
+        url(cast, f"programs/{cast.program.pk}/scorecard/metrics/new/")
+    )
+    assert page.status_code == 404  # not in the program: not theirs to know about
+
+
+def test_csv_import_preview_then_import(cast: Cast, client_for: ClientFor) -> None:
+    make_metric(cast)
+    client = client_for("core_team")
+    target = url(cast, f"programs/{cast.program.pk}/scorecard/import/")
+    bad = client.post(
+        target,
+        {
+            "file": SimpleUploadedFile(
+                "m.csv",
+                b"metric,date,value\nDays to first invoice,2027-02-30,3\nNope,2027-01-01,1\n",
+            )
+        },
+    )
+    html = bad.content.decode()
+    assert bad.status_code == 422
+    assert "Line 2: “2027-02-30” is not a date in the calendar." in html
+    assert "Line 3: no metric named “Nope” in this program." in html
+    good = b"metric,date,value,note\nDays to first invoice,2027-02-28,9,Invoices on day one\n"
+    preview = client.post(target, {"file": SimpleUploadedFile("m.csv", good)})
+    html = preview.content.decode()
+    assert "1</strong> new" in html
+    assert not Measurement.objects.exists()
+    digest = preview.context["digest"]
+    done = client.post(target, {"confirm": "1", "digest": digest})
+    assert done.status_code == 302
+    assert list(Measurement.objects.values_list("value", "source")) == [(Decimal("9"), "csv")]
+
+
+def test_checkpoint_page_and_room_panel(cast: Cast, client_for: ClientFor) -> None:
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    card = capture_insight(
+        cast.viewer("facilitator"),
+        session=debrief.session,
+        kind="customer_metric",
+        text="Time from signature to first paid invoice",
+    )
+    make_metric(cast, baseline_on=date(2027, 1, 31), target_on=date(2028, 1, 31))
+    [cp, *_] = scorecards.ensure_checkpoints(debrief)
+    client = client_for("core_team")
+    page = client.get(url(cast, f"programs/{cast.program.pk}/scorecard/checkpoints/{cp.pk}/"))
+    assert page.status_code == 200
+    assert "3-month checkpoint" in page.content.decode()
+    assert (
+        client.get(
+            url(cast, f"programs/{cast.other_program.pk}/scorecard/checkpoints/{cp.pk}/")
+        ).status_code
+        == 404
+    )
+    panel = client.get(url(cast, f"{debrief.pk}/scorecard/")).content.decode()
+    assert "Time from signature to first paid invoice" in panel
+    made = client.post(url(cast, f"{debrief.pk}/scorecard/from-card/"), {"insight_id": card.pk})
+    m = ScorecardMetric.objects.get(debrief=debrief)
+    assert made.status_code == 302
+    assert made["Location"].endswith(f"metrics/{m.pk}/edit/")
+    assert (m.name, list(m.serves.all())) == ("Time from signature to first paid invoice", [card])
+    panel = client.get(url(cast, f"{debrief.pk}/scorecard/")).content.decode()
+    assert "missing: unit, baseline, target" in panel
+    # Observers see the panel without the shortcut.
+    assert (
+        "Create a metric from this card"
+        not in client_for("observer").get(url(cast, f"{debrief.pk}/scorecard/")).content.decode()
+    )
+
+
+def test_the_program_page_links_to_its_scorecard(cast: Cast, client_for: ClientFor) -> None:
+    html = (
+        client_for("observer")
+        .get(f"/w/{cast.acme.slug}/programs/{cast.program.pk}/")
+        .content.decode()
+    )
+    assert f"/debriefs/programs/{cast.program.pk}/scorecard/" in html
+
+
+def _page_queries(cast: Cast, client: Client, n: int) -> int:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    core = cast.viewer("core_team")
+    have = ScorecardMetric.objects.count()
+    for i in range(have, n):
+        m = make_metric(cast, f"Metric {i:02d}")
+        scorecards.record_measurements(
+            core, entries=[Entry(m, date(2027, 1, d), Decimal(d)) for d in range(1, 29)]
+        )
+    with CaptureQueriesContext(connection) as queries:
+        page = client.get(url(cast, f"programs/{cast.program.pk}/scorecard/"))
+    assert page.status_code == 200
+    assert page.content.decode().count('class="sparkline"') == n
+    return len(queries)
+
+
+def test_the_scorecard_page_costs_the_same_queries_for_2_and_20_metrics(
+    cast: Cast, client_for: ClientFor, django_assert_max_num_queries: Any
+) -> None:
+    client = client_for("core_team")
+    few = _page_queries(cast, client, 2)
+    many = _page_queries(cast, client, 20)
+    assert few == many
+    with django_assert_max_num_queries(few):
+        client.get(url(cast, f"programs/{cast.program.pk}/scorecard/"))
+
+
+def test_the_room_panel_is_registered_for_the_debrief_room(cast: Cast) -> None:
+    from django.template.loader import render_to_string
+
+    from traction.core import sections
+
+    debrief = make_debrief(cast)
+    make_metric(cast, debrief=debrief, unit="")
+    shown = {
+        s["key"]: s for s in sections.for_page("debrief-room", cast.viewer("core_team"), debrief)
+    }
+    panel = shown["scorecard"]
+    html = render_to_string(
+        panel["template"],
+        {"section": panel["context"], "current_workspace": cast.acme},
+    )
+    assert "Metrics created in this debrief" in html
+    assert "missing: unit" in html
+    assert "No customer metric cards were captured in this session." in html
