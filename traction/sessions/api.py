@@ -27,6 +27,7 @@ from .schemas import (
     BriefingFilters,
     BriefingOut,
     CancelIn,
+    HeldIn,
     OutreachBatchDecisionIn,
     OutreachBatchIn,
     OutreachBatchOut,
@@ -133,6 +134,24 @@ def cancel_session(request: HttpRequest, session_id: int, payload: CancelIn) -> 
     v = viewer(request)
     session = selectors.session(v, session_id, action="session.plan")
     return services.cancel_session(v, session=session, reason=payload.reason)
+
+
+@router.post(
+    "/sessions/{session_id}/held",
+    response=responses({200: SessionDetailOut}, body=True, object_path=True, versioned=True),
+    operation_id="mark_session_held",
+    summary="Mark a session held with its actual end (or correct that end)",
+)
+def mark_session_held(request: HttpRequest, session_id: int, payload: HeldIn) -> Session:
+    """Once it has started, the facilitator confirms it took place and when it actually
+    ended (the planned end unless given; never in the future nor before the start). The
+    debrief's clock runs from that end."""
+    v = viewer(request)
+    values = payload.model_dump(exclude_unset=True)
+    session = selectors.session(v, session_id, action="session.plan")
+    return services.mark_session_held(
+        v, session=session, actual_end=values.get("actual_end"), version=values.get("version")
+    )
 
 
 @router.put(

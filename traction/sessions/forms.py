@@ -144,6 +144,31 @@ class CancelForm(forms.Form):
     )
 
 
+class HeldForm(forms.Form):
+    """When the session actually ended, as a wall-clock date and time in the session's zone
+    (the service reads it there); starts at the planned end, or the end already confirmed."""
+
+    end_date = forms.DateField(label="Ended on", widget=DateInput())
+    end_time = forms.TimeField(label="Ended at", widget=TimeInput())
+    version = VersionField()
+
+    @staticmethod
+    def initial_for(session: Session) -> dict[str, Any]:
+        end = session.ended_at.astimezone(session.tz)
+        return {
+            "end_date": end.date(),
+            "end_time": end.time().replace(tzinfo=None, second=0, microsecond=0),
+            "version": session.version,
+        }
+
+    def actual_end(self) -> datetime:
+        return datetime.combine(self.cleaned_data["end_date"], self.cleaned_data["end_time"])
+
+
+# The service names the one field; the form has two.
+HELD_FIELD_MAP = {"actual_end": "end_time"}
+
+
 class AgendaItemForm(forms.Form):
     title = forms.CharField(max_length=160, required=False, validators=[validate_one_line])
     minutes = forms.IntegerField(

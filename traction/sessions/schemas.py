@@ -116,6 +116,12 @@ class SessionOut(Schema):
     status: str = Field(description="planned or cancelled.")
     practice_id: int | None = Field(description="The practice session rehearsing this one.")
     calendar_sequence: int
+    held_at: dt.datetime | None = Field(
+        description="When the facilitator marked it held (in UTC); null: not marked held."
+    )
+    actual_ends_at: dt.datetime | None = Field(
+        description="When it actually ended, as confirmed when marked held (in UTC)."
+    )
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -132,6 +138,14 @@ class SessionOut(Schema):
     @staticmethod
     def resolve_ends_at(obj: Session) -> dt.datetime:
         return obj.ends_at.astimezone(dt.UTC)
+
+    @staticmethod
+    def resolve_held_at(obj: Session) -> dt.datetime | None:
+        return obj.held_at.astimezone(dt.UTC) if obj.held_at else None
+
+    @staticmethod
+    def resolve_actual_ends_at(obj: Session) -> dt.datetime | None:
+        return obj.actual_ends_at.astimezone(dt.UTC) if obj.actual_ends_at else None
 
 
 class ReadinessCheckOut(Schema):
@@ -197,6 +211,18 @@ class SessionFilters(FilterSchema):
     upcoming: bool = Field(
         ABSENT, description="Only sessions not over yet (true), or only past ones (false)."
     )
+
+
+class HeldIn(InputSchema):
+    actual_end: LocalDateTime | None = Field(
+        None,
+        description=(
+            "When it actually ended: local wall-clock time in the session's time zone (e.g. "
+            "2027-03-04T17:30), or an instant with an offset. Left out: the planned end. "
+            "Sent again, it corrects the end."
+        ),
+    )
+    version: int = Field(ABSENT, ge=1, le=MAX_ID, description=VERSION_HELP)
 
 
 class CancelIn(InputSchema):

@@ -58,7 +58,7 @@ def session(viewer: Viewer, session_id: int, action: str = "session.view") -> Se
     found = permissions.get(
         viewer,
         "session.view",
-        Session.objects.select_related("program", "practice", "created_by"),
+        Session.objects.select_related("program", "practice", "created_by", "held_by"),
         pk=session_id,
     )
     if action != "session.view":

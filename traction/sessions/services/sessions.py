@@ -168,7 +168,9 @@ def mark_session_held(
     permissions.check(actor, "session.plan", session)
     session = Session.objects.select_for_update().get(pk=session.pk)
     expect_version(session, version, message=STALE_SESSION)
-    require_open(session)
+    # Not ``require_open``: a session is marked held once it is over.
+    if session.is_cancelled:
+        raise ValidationFailed.field("__all__", "A cancelled session cannot be held.")
     now = clock.now()
     if session.starts_at > now:
         raise ValidationFailed.field("actual_end", "A session that has not started cannot be held.")

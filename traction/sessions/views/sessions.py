@@ -12,7 +12,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts import selectors as accounts_selectors
-from traction.core import permissions, sections
+from traction.core import clock, permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
@@ -22,7 +22,9 @@ from traction.sessions import selectors, services
 from traction.sessions.forms import (
     SESSION_FIELD_MAP,
     AgendaFormSet,
+    HELD_FIELD_MAP,
     CancelForm,
+    HeldForm,
     PracticeForm,
     SessionFilterForm,
     SessionForm,
@@ -105,6 +107,7 @@ def _detail_page(
     session: Session,
     *,
     practice_form: PracticeForm | None = None,
+    held_form: HeldForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     agenda = selectors.agenda(session)
@@ -123,6 +126,10 @@ def _detail_page(
     for r in outreach:
         r.invited = hasattr(r, "invitation")  # type: ignore[attr-defined]
     mine = selectors.my_participation(viewer, session)
+    # "Mark as held" once it started: the facilitator confirms when it actually ended.
+    can_mark_held = can_plan and session.starts_at <= clock.now()
+    if held_form is None and can_mark_held:
+        held_form = HeldForm(initial=HeldForm.initial_for(session))
     return render(
         request,
         "sessions/session_detail.html",
@@ -143,6 +150,9 @@ def _detail_page(
                 [r for r in outreach if r.allows_invitation and not r.invited]  # type: ignore[attr-defined]
             ),
             "can_plan": can_plan,
+            "can_mark_held": can_mark_held,
+            "held_form": held_form,
+            "correcting": held_form is not None and held_form.is_bound,
             "practice": session.is_practice,
             "can_request": permissions.allows(viewer, "outreach.request")
             and not session.is_practice
@@ -318,6 +328,43 @@ def _typed_agenda_check(session: Session, formset: Any) -> agenda_rules.AgendaCh
 
 @workspace_view
 @require_POST
+def session_held(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
+    """Mark the session held with its actual end, or correct that end."""
+    session = selectors.session(viewer, session_id, action="session.plan")
+    form = HeldForm(request.POST)
+    if form.is_valid():
+        try:
+            held = services.mark_session_held(
+                viewer,
+                session=session,
+                actual_end=form.actual_end(),
+                version=form.cleaned_data["version"],
+            )
+        except Conflict:
+            # Someone saved it since: the page shows their end above; yours stays in the
+            # form, now against the current version, so saving again keeps yours.
+            session.refresh_from_db()
+            form.data = form.data.copy()
+            form.data["version"] = str(session.version)
+            form.add_error(
+                None,
+                "Someone else saved this session since you opened it; their end time is shown "
+                "above and yours is below. Save again to keep yours.",
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, HELD_FIELD_MAP)
+        else:
+            end = held.ended_at.astimezone(held.tz)
+            messages.success(
+                request, f"“{held.title}” was marked held, ended at {end:%H:%M} ({held.time_zone})."
+            )
+            return to_detail(request, session.pk)
+    session.refresh_from_db()
+    return _detail_page(request, viewer, session, held_form=form, status=422)
+
+
+@workspace_view
+@require_POST
 def practice_link(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="session.plan")
     form = PracticeForm(
@@ -350,4 +397,5 @@ urlpatterns: list[URLPattern] = [
     path(S + "agenda/", agenda_edit, name="agenda"),
     path(S + "agenda/check/", agenda_check, name="agenda_check"),
     path(S + "practice/", practice_link, name="practice"),
+    path(S + "held/", session_held, name="held"),
 ]
