@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict, cast
 
@@ -276,3 +277,13 @@ def notices(viewer: Viewer, *, unread: bool = False) -> QuerySet[Notice]:
     permissions.check(viewer, "workspace.view")
     qs = Notice.objects.filter(workspace_id=viewer.workspace_id, user_id=viewer.user_id)
     return qs.open() if unread else qs
+
+
+def functions_of(workspace_id: int, user_ids: Iterable[int]) -> dict[int, str]:
+    """Each user's function in the workspace (their current membership; "" when not stated).
+    One query; a user with no current membership is left out."""
+    return dict(
+        Membership.objects.filter(workspace_id=workspace_id, user_id__in=set(user_ids)).values_list(
+            "user_id", "function"
+        )
+    )

@@ -11,6 +11,8 @@ from traction.core.api import Pagination, responses, viewer
 from . import selectors, services
 from .models import Program
 from .schemas import (
+    PolicyMakerIn,
+    PolicyMakersIn,
     ProgramCreateIn,
     ProgramDetailOut,
     ProgramFilters,
@@ -80,4 +82,53 @@ def set_program_team(request: HttpRequest, program_id: int, payload: ProgramTeam
     services.set_program_team(
         v, program=program, core_team_ids=payload.core_team_ids, observer_ids=payload.observer_ids
     )
+    return selectors.program(v, program_id)
+
+
+@router.post(
+    "/programs/{program_id}/policy-makers",
+    response=responses({201: ProgramDetailOut}, body=True, object_path=True),
+    operation_id="add_policy_maker",
+    summary="Name a policy maker of a program",
+)
+def add_policy_maker(
+    request: HttpRequest, program_id: int, payload: PolicyMakerIn
+) -> Status[Program]:
+    """A workspace member who decides the program's recommendations with the executive
+    sponsor; they see the program and its sessions."""
+    v = viewer(request)
+    program = selectors.program(v, program_id)
+    services.add_policy_maker(
+        v, program=program, user_id=payload.user_id, responsibility=payload.responsibility
+    )
+    return Status(201, selectors.program(v, program_id))
+
+
+@router.put(
+    "/programs/{program_id}/policy-makers",
+    response=responses({200: ProgramDetailOut}, body=True, object_path=True),
+    operation_id="set_policy_makers",
+    summary="Set a program's policy makers",
+)
+def set_policy_makers(request: HttpRequest, program_id: int, payload: PolicyMakersIn) -> Program:
+    v = viewer(request)
+    program = selectors.program(v, program_id)
+    services.set_policy_makers(
+        v,
+        program=program,
+        people=[(p.user_id, p.responsibility) for p in payload.policy_makers],
+    )
+    return selectors.program(v, program_id)
+
+
+@router.delete(
+    "/programs/{program_id}/policy-makers/{user_id}",
+    response=responses({200: ProgramDetailOut}, object_path=True),
+    operation_id="remove_policy_maker",
+    summary="Stop a policy maker deciding for a program (history kept)",
+)
+def remove_policy_maker(request: HttpRequest, program_id: int, user_id: int) -> Program:
+    v = viewer(request)
+    program = selectors.program(v, program_id)
+    services.remove_policy_maker(v, program=program, user_id=user_id)
     return selectors.program(v, program_id)

@@ -126,3 +126,25 @@ class TeamForm(forms.Form):
             names = ", ".join(sorted(u.full_name or u.email for u in both))
             self.add_error("observers", f"Choose core team or observer, not both, for: {names}.")
         return data
+
+
+class PolicyMakerForm(forms.Form):
+    user = MemberChoiceField(
+        queryset=User.objects.none(),
+        label="Member",
+        empty_label="Choose a member",
+        help_text="Someone whose budget or team the decisions touch.",
+    )
+    responsibility = forms.CharField(
+        required=False,
+        max_length=160,
+        validators=[validate_one_line],
+        help_text='What their decisions speak for, e.g. "Support budget". Optional.',
+    )
+
+    def __init__(self, *args: Any, members: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["user"].queryset = members  # type: ignore[attr-defined]
+
+
+POLICY_MAKER_FIELD_MAP = {"user_id": "user"}

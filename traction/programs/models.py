@@ -6,6 +6,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 
+from traction.accounts.models import MemberFunction
 from traction.core.models import ClockDateTimeField, WorkspaceRecord
 
 
@@ -102,6 +103,21 @@ class ProgramMember(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.program} ({self.get_kind_display()})"
+
+
+# The functions a cross-functional program has among its core team and policy makers: the
+# people who build it (product), who hear customers day to day (support), who sell it (sales),
+# who pay for it (finance) and who run it (operations). The program page names the missing
+# ones; other functions (engineering, design, …) are shown when present, never required.
+REQUIRED_FUNCTIONS: list[str] = [
+    MemberFunction.PRODUCT,
+    MemberFunction.SUPPORT,
+    MemberFunction.SALES,
+    MemberFunction.FINANCE,
+    MemberFunction.OPERATIONS,
+]
+
+RESPONSIBILITY_MAX = 160
 
 
 class CurrentPolicyMakers(models.Manager["PolicyMaker"]):

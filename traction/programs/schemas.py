@@ -8,6 +8,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 from pydantic import ValidationInfo, field_validator
 
+from traction.accounts.models import MemberFunction
 from traction.accounts.schemas import UserRefOut
 from traction.core.api import (
     ABSENT,
@@ -20,8 +21,8 @@ from traction.core.api import (
     Text,
 )
 
-from .models import Program, ProgramMember
-from .selectors import SPONSOR_ROLES
+from .models import REQUIRED_FUNCTIONS, Program, ProgramMember
+from .selectors import SPONSOR_ROLES, FunctionCoverage, function_coverage
 
 # Spelled out so the OpenAPI document lists them; a test keeps them equal to the model's choices.
 StatusValue = Literal["planning", "active", "measuring", "closed"]
@@ -66,10 +67,69 @@ def _members(program: Program) -> list[ProgramMember]:
     return list(program.members.select_related("user"))
 
 
+class PolicyMakerOut(Schema):
+    user: UserRefOut
+    responsibility: str = Field(
+        description='What their decisions speak for, e.g. "Support budget".'
+    )
+    function: str = Field(description="Their function in the workspace; empty: not stated.")
+
+
+class FunctionOut(Schema):
+    function: str
+    label: str
+    people: list[str] = Field(description="Names of the core team members and deciders.")
+
+
+class FunctionsOut(Schema):
+    """Whether the core team and the deciders are cross-functional."""
+
+    present: list[FunctionOut]
+    required: list[str] = Field(description="The functions a cross-functional program has.")
+    missing: list[str] = Field(description="Required functions nobody brings (values).")
+    summary: str = Field(description='e.g. "No one from Sales or Finance."; empty: none missing.')
+    not_stated: list[str] = Field(description="Names of people whose function is not stated.")
+
+
+def _coverage(program: Program) -> FunctionCoverage:
+    cached: FunctionCoverage | None = getattr(program, "_function_coverage", None)
+    if cached is None:
+        cached = function_coverage(program)
+        program._function_coverage = cached  # type: ignore[attr-defined]
+    return cached
+
+
 class ProgramDetailOut(ProgramOut):
     executive_sponsor: UserRefOut | None
     core_team: list[UserRefOut]
     observers: list[UserRefOut]
+    policy_makers: list[PolicyMakerOut] = Field(
+        description="Named to decide with the executive sponsor (who decides without a row)."
+    )
+    functions: FunctionsOut
+
+    @staticmethod
+    def resolve_policy_makers(obj: Program) -> list[dict[str, Any]]:
+        return [
+            {"user": d.user, "responsibility": d.responsibility, "function": d.function}
+            for d in _coverage(obj).deciders
+            if not d.sponsor
+        ]
+
+    @staticmethod
+    def resolve_functions(obj: Program) -> dict[str, Any]:
+        coverage = _coverage(obj)
+        labels = {label: value for value, label in MemberFunction.choices}
+        return {
+            "present": [
+                {"function": f, "label": MemberFunction(f).label, "people": people}
+                for f, people in coverage.present.items()
+            ],
+            "required": list(REQUIRED_FUNCTIONS),
+            "missing": [labels[label] for label in coverage.missing],
+            "summary": coverage.missing_sentence,
+            "not_stated": coverage.not_stated,
+        }
 
     @staticmethod
     def resolve_core_team(obj: Program) -> list[Any]:
@@ -124,3 +184,14 @@ class ProgramFilters(FilterSchema):
     q: Text = Field("", description="Words in the name or goal.")
     status: Literal[StatusValue, ""] = ""
     sponsor_id: ObjectId = Field(ABSENT, description="Only programs this member sponsors.")
+
+
+class PolicyMakerIn(InputSchema):
+    user_id: ObjectId = Field(description="A current member of the workspace.")
+    responsibility: OneLine = Field("", max_length=160, description='e.g. "Support budget".')
+
+
+class PolicyMakersIn(InputSchema):
+    """The whole list: those not listed stop deciding (their history is kept)."""
+
+    policy_makers: list[PolicyMakerIn] = Field(max_length=IDS_LIMIT)

@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 
+from traction.accounts.models import MemberFunction
 from traction.core import permissions
 from traction.core.permissions import Role, Viewer
 
-from .models import Program, ProgramMember
+from .models import REQUIRED_FUNCTIONS, PolicyMaker, Program, ProgramMember
 
 if TYPE_CHECKING:
     from traction.accounts.models import User
@@ -66,7 +68,90 @@ def program(viewer: Viewer, program_id: int, action: str = "program.view") -> Pr
         viewer,
         action,
         Program.objects.select_related("executive_sponsor").prefetch_related(
-            Prefetch("members", queryset=ProgramMember.objects.select_related("user"))
+            Prefetch("members", queryset=ProgramMember.objects.select_related("user")),
+            Prefetch("policy_makers", queryset=PolicyMaker.objects.select_related("user")),
         ),
         pk=program_id,
     )
+
+
+@dataclass
+class Decider:
+    user: User
+    function: str  # "" when not stated
+    responsibility: str = ""
+    sponsor: bool = False
+
+    @property
+    def function_label(self) -> str:
+        return MemberFunction(self.function).label if self.function else "Function not stated"
+
+
+@dataclass
+class FunctionCoverage:
+    """Who decides (the sponsor, then the named policy makers) and which functions the core
+    team and the deciders bring: ``present`` (function → names), ``missing`` (of
+    ``REQUIRED_FUNCTIONS``, as labels) and ``not_stated`` (people whose function nobody set)."""
+
+    deciders: list[Decider]
+    core_team: list[Decider]
+    present: dict[str, list[str]] = field(default_factory=dict)
+    missing: list[str] = field(default_factory=list)
+    not_stated: list[str] = field(default_factory=list)
+
+    @property
+    def missing_sentence(self) -> str:
+        """ "No one from Finance or Sales." — empty when every required function is there."""
+        if not self.missing:
+            return ""
+        names = self.missing
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " or " + names[-1]
+        return f"No one from {listed}."
+
+    @property
+    def present_labels(self) -> list[tuple[str, list[str]]]:
+        return [(MemberFunction(f).label, people) for f, people in self.present.items()]
+
+
+def _current(program: Program, name: str) -> list[Any]:
+    # The program selector prefetches; a program just written is read in one query.
+    if name in getattr(program, "_prefetched_objects_cache", {}):
+        return list(getattr(program, name).all())
+    return list(getattr(program, name).select_related("user"))
+
+
+def function_coverage(program: Program) -> FunctionCoverage:
+    """Whether the program is cross-functional (one query beyond the program selector's)."""
+    from traction.accounts import selectors as account_selectors
+
+    team = [m for m in _current(program, "members") if m.kind == ProgramMember.Kind.CORE_TEAM]
+    makers: list[PolicyMaker] = _current(program, "policy_makers")
+    users = [m.user for m in team] + [m.user for m in makers]
+    if program.executive_sponsor is not None:
+        users.append(program.executive_sponsor)
+    functions = account_selectors.functions_of(program.workspace_id, [u.pk for u in users])
+    deciders = []
+    if program.executive_sponsor is not None:
+        sponsor = program.executive_sponsor
+        deciders.append(
+            Decider(sponsor, functions.get(sponsor.pk, ""), "Executive sponsor", sponsor=True)
+        )
+    deciders += [Decider(m.user, functions.get(m.user_id, ""), m.responsibility) for m in makers]
+    core = [Decider(m.user, functions.get(m.user_id, "")) for m in team]
+    coverage = FunctionCoverage(deciders=deciders, core_team=core)
+    seen: set[int] = set()
+    for person in core + deciders:
+        if person.user.pk in seen:
+            continue
+        seen.add(person.user.pk)
+        name = str(person.user)
+        if person.function:
+            coverage.present.setdefault(person.function, []).append(name)
+        else:
+            coverage.not_stated.append(name)
+    order = list(MemberFunction.values)
+    coverage.present = dict(sorted(coverage.present.items(), key=lambda kv: order.index(kv[0])))
+    coverage.missing = [
+        MemberFunction(f).label for f in REQUIRED_FUNCTIONS if f not in coverage.present
+    ]
+    return coverage

@@ -8,12 +8,12 @@ from typing import Any
 from django.db import transaction
 
 from traction.core import audit, clock, permissions
-from traction.core.errors import ValidationFailed
+from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.text import require_one_line
 from traction.core.writes import save_new, save_new_version, versioned_update
 
-from .models import Program, ProgramMember, ProgramStatus
+from .models import RESPONSIBILITY_MAX, PolicyMaker, Program, ProgramMember, ProgramStatus
 from .selectors import SPONSOR_ROLES, sponsor_candidates
 
 PROGRAM_FIELDS = [
@@ -170,6 +170,101 @@ def _set_members(actor: Viewer, program: Program, user_ids: list[int], kind: str
         )
 
 
+# --- policy makers ----------------------------------------------------------------------------
+
+
+def _check_policy_maker(actor: Viewer, program: Program, user_id: int, responsibility: str) -> str:
+    _members_of_workspace(actor, [user_id], "user_id")
+    require_one_line(responsibility=responsibility)
+    responsibility = responsibility.strip()
+    if len(responsibility) > RESPONSIBILITY_MAX:
+        raise ValidationFailed.field(
+            "responsibility", f"Keep it to {RESPONSIBILITY_MAX} characters or fewer."
+        )
+    return responsibility
+
+
+def _audit_policy_makers(
+    actor: Viewer, program: Program, added: list[int], removed: list[int], changed: list[int]
+) -> None:
+    if added or removed or changed:
+        audit.record(
+            actor,
+            action="program.policy_makers_changed",
+            obj=program,
+            changes={"added": added, "removed": removed, "responsibility_changed": changed},
+        )
+
+
+@transaction.atomic
+def add_policy_maker(
+    actor: Viewer, *, program: Program, user_id: int, responsibility: str = ""
+) -> PolicyMaker:
+    """Name a workspace member to decide the program's recommendations (with what their
+    decisions speak for, e.g. "Support budget"). The executive sponsor decides already."""
+    permissions.check(actor, "program.change", program)
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    responsibility = _check_policy_maker(actor, program, user_id, responsibility)
+    if program.executive_sponsor_id == user_id:
+        raise ValidationFailed.field(
+            "user_id", "The executive sponsor decides already; name someone else."
+        )
+    if PolicyMaker.objects.filter(program=program, user_id=user_id).exists():
+        raise ValidationFailed.field("user_id", "Already a policy maker of this program.")
+    maker = PolicyMaker.objects.create(
+        program=program, user_id=user_id, responsibility=responsibility
+    )
+    _audit_policy_makers(actor, program, [user_id], [], [])
+    return maker
+
+
+@transaction.atomic
+def remove_policy_maker(actor: Viewer, *, program: Program, user_id: int) -> None:
+    """They stop deciding for the program (and stop seeing it, unless they belong to it
+    otherwise); the row stays as history with ``left_at``."""
+    permissions.check(actor, "program.change", program)
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    ended = PolicyMaker.objects.filter(program=program, user_id=user_id).update(left_at=clock.now())
+    if not ended:
+        raise NotFound("Not a policy maker of this program.")
+    _audit_policy_makers(actor, program, [], [user_id], [])
+
+
+@transaction.atomic
+def set_policy_makers(
+    actor: Viewer, *, program: Program, people: list[tuple[int, str]]
+) -> list[PolicyMaker]:
+    """Make the program's policy makers exactly ``people`` (user id, responsibility): those
+    not listed stop, those listed again keep their row with the new responsibility. Every
+    person is checked before anything is written."""
+    permissions.check(actor, "program.change", program)
+    program = Program.objects.select_for_update().get(pk=program.pk)
+    wanted: dict[int, str] = {}
+    for user_id, responsibility in people:
+        if user_id in wanted:
+            raise ValidationFailed.field("user_id", f"User {user_id} is listed twice.")
+        wanted[user_id] = _check_policy_maker(actor, program, user_id, responsibility)
+    if program.executive_sponsor_id in wanted:
+        raise ValidationFailed.field(
+            "user_id", "The executive sponsor decides already; name someone else."
+        )
+    current = {m.user_id: m for m in PolicyMaker.objects.filter(program=program)}
+    removed = sorted(set(current) - set(wanted))
+    PolicyMaker.objects.filter(program=program, user_id__in=removed).update(left_at=clock.now())
+    changed = []
+    for user_id, maker in current.items():
+        if user_id in wanted and maker.responsibility != wanted[user_id]:
+            maker.responsibility = wanted[user_id]
+            maker.save(update_fields=["responsibility"])
+            changed.append(user_id)
+    added = sorted(set(wanted) - set(current))
+    PolicyMaker.objects.bulk_create(
+        PolicyMaker(program=program, user_id=u, responsibility=wanted[u]) for u in added
+    )
+    _audit_policy_makers(actor, program, added, removed, sorted(changed))
+    return list(PolicyMaker.objects.filter(program=program).select_related("user"))
+
+
 def leave_programs(actor: Viewer, *, user_id: int) -> None:
     """``member.removed``: the former member leaves every program team of the workspace and
     stops sponsoring its programs (a sponsorship grants access). History stays: the ended
@@ -187,6 +282,18 @@ def leave_programs(actor: Viewer, *, user_id: int) -> None:
             reason="They left the workspace.",
         )
     left.update(left_at=now)
+    deciding = PolicyMaker.objects.filter(
+        program__workspace_id=actor.workspace_id, user_id=user_id
+    ).select_related("program")
+    for maker in deciding:
+        audit.record(
+            actor,
+            action="program.policy_makers_changed",
+            obj=maker.program,
+            changes={"added": [], "removed": [user_id], "responsibility_changed": []},
+            reason="They left the workspace.",
+        )
+    deciding.update(left_at=now)
     for program in Program.objects.filter(
         workspace_id=actor.workspace_id, executive_sponsor_id=user_id
     ):

@@ -10,4 +10,10 @@ urlpatterns = [
     path("<int:program_id>/", views.program_detail, name="detail"),
     path("<int:program_id>/edit/", views.program_edit, name="edit"),
     path("<int:program_id>/team/", views.program_team, name="team"),
+    path("<int:program_id>/policy-makers/", views.policy_makers, name="policy_makers"),
+    path(
+        "<int:program_id>/policy-makers/<int:user_id>/remove/",
+        views.policy_maker_remove,
+        name="policy_maker_remove",
+    ),
 ]

@@ -6,16 +6,29 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts import selectors as account_selectors
 from traction.core import permissions, sections
-from traction.core.errors import Conflict, ValidationFailed
+from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.web import WorkspaceRequest, apply_domain_errors, render_page, workspace_view
+from traction.core.web import (
+    WorkspaceRequest,
+    apply_domain_errors,
+    error_text,
+    render_page,
+    workspace_view,
+)
 
 from . import selectors, services
-from .forms import PROGRAM_FIELD_MAP, ProgramFilterForm, ProgramForm, TeamForm
+from .forms import (
+    POLICY_MAKER_FIELD_MAP,
+    PROGRAM_FIELD_MAP,
+    PolicyMakerForm,
+    ProgramFilterForm,
+    ProgramForm,
+    TeamForm,
+)
 from .models import ProgramMember
 
 PAGE_SIZE = 25
@@ -76,6 +89,8 @@ def program_detail(request: WorkspaceRequest, viewer: Viewer, program_id: int) -
             "program": program,
             "core_team": [m.user for m in members if m.kind == ProgramMember.Kind.CORE_TEAM],
             "observers": [m.user for m in members if m.kind == ProgramMember.Kind.OBSERVER],
+            # Who decides, and whether the team and the deciders are cross-functional.
+            "coverage": selectors.function_coverage(program),
             "can_change": permissions.can(viewer, "program.change", program),
             # Added by the apps above (sessions: the upcoming sessions and their readiness).
             "sections": sections.for_page("program", viewer, program),
@@ -151,3 +166,59 @@ def program_team(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> 
                 "programs:detail", workspace_slug=request.workspace.slug, program_id=program.pk
             )
     return render(request, "programs/program_team.html", {"form": form, "program": program})
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def policy_makers(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    """Who decides: the sponsor, the named policy makers (add one here, remove one below)."""
+    program = selectors.program(viewer, program_id, action="program.change")
+    form = PolicyMakerForm(
+        request.POST if request.method == "POST" else None,
+        members=account_selectors.member_users(viewer),
+    )
+    if request.method == "POST" and form.is_valid():
+        user = form.cleaned_data["user"]
+        try:
+            services.add_policy_maker(
+                viewer,
+                program=program,
+                user_id=user.pk,
+                responsibility=form.cleaned_data["responsibility"],
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, POLICY_MAKER_FIELD_MAP)
+        else:
+            messages.success(request, f"{user} now decides for “{program.name}”.")
+            return redirect(
+                "programs:policy_makers",
+                workspace_slug=request.workspace.slug,
+                program_id=program.pk,
+            )
+    return render(
+        request,
+        "programs/policy_makers.html",
+        {
+            "form": form,
+            "program": program,
+            "coverage": selectors.function_coverage(program),
+        },
+        status=422 if form.is_bound else 200,
+    )
+
+
+@workspace_view
+@require_POST
+def policy_maker_remove(
+    request: WorkspaceRequest, viewer: Viewer, program_id: int, user_id: int
+) -> HttpResponse:
+    program = selectors.program(viewer, program_id, action="program.change")
+    try:
+        services.remove_policy_maker(viewer, program=program, user_id=user_id)
+    except NotFound as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, "They no longer decide for this program; the history is kept.")
+    return redirect(
+        "programs:policy_makers", workspace_slug=request.workspace.slug, program_id=program.pk
+    )

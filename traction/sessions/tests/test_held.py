@@ -158,8 +158,9 @@ def test_a_correction_keeps_who_and_when_and_a_stale_version_is_refused(cast: Ca
     )
     changes = [
         e.changes
-        for e in AuditEvent.objects.filter(action="session.held", object_id=str(session.pk))
-        .order_by("id")
+        for e in AuditEvent.objects.filter(
+            action="session.held", object_id=str(session.pk)
+        ).order_by("id")
     ]
     assert len(changes) == 2
     assert set(changes[1]) == {"actual_ends_at"}

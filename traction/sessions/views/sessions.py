@@ -20,9 +20,9 @@ from traction.programs import selectors as program_selectors
 from traction.sessions import agenda as agenda_rules
 from traction.sessions import selectors, services
 from traction.sessions.forms import (
+    HELD_FIELD_MAP,
     SESSION_FIELD_MAP,
     AgendaFormSet,
-    HELD_FIELD_MAP,
     CancelForm,
     HeldForm,
     PracticeForm,
