@@ -96,21 +96,25 @@ def test_a_wall_clock_end_across_the_autumn_change_and_the_skipped_hour(cast: Ca
         starts_at=datetime(2030, 3, 30, 22, 0),
         ends_at=datetime(2030, 3, 31, 1, 0),
     )
-    with clock.frozen(datetime(2030, 3, 31, 12, 0, tzinfo=UTC)):
-        # 02:30 on 31 March 2030 does not exist in Berlin (clocks go forward at 02:00).
-        with pytest.raises(ValidationFailed) as refused:
-            services.mark_session_held(
-                cast.viewer("facilitator"), session=spring, actual_end=datetime(2030, 3, 31, 2, 30)
-            )
+    # 02:30 on 31 March 2030 does not exist in Berlin (clocks go forward at 02:00).
+    with (
+        clock.frozen(datetime(2030, 3, 31, 12, 0, tzinfo=UTC)),
+        pytest.raises(ValidationFailed) as refused,
+    ):
+        services.mark_session_held(
+            cast.viewer("facilitator"), session=spring, actual_end=datetime(2030, 3, 31, 2, 30)
+        )
     assert "does not exist in Europe/Berlin" in str(refused.value.errors["actual_end"])
 
 
 def test_refused_before_the_start_in_the_future_and_when_cancelled(cast: Cast) -> None:
     session = plan(cast)
     fran = cast.viewer("facilitator")
-    with clock.frozen(datetime(2030, 7, 1, 6, 59, tzinfo=UTC)):
-        with pytest.raises(ValidationFailed, match="not started"):
-            services.mark_session_held(fran, session=session)
+    with (
+        clock.frozen(datetime(2030, 7, 1, 6, 59, tzinfo=UTC)),
+        pytest.raises(ValidationFailed, match="not started"),
+    ):
+        services.mark_session_held(fran, session=session)
     with clock.frozen(datetime(2030, 7, 1, 9, 0, tzinfo=UTC)):
         # Under way: the planned end (10:30 UTC) is still ahead, so it must be said.
         with pytest.raises(ValidationFailed) as future:
@@ -129,9 +133,11 @@ def test_refused_before_the_start_in_the_future_and_when_cancelled(cast: Cast) -
     other = plan(cast, title="Cancelled one")
     with clock.frozen(PLANNED_AT):
         services.cancel_session(fran, session=other, reason="Room flooded")
-    with clock.frozen(datetime(2030, 7, 2, tzinfo=UTC)):
-        with pytest.raises(ValidationFailed, match="cancelled"):
-            services.mark_session_held(fran, session=other)
+    with (
+        clock.frozen(datetime(2030, 7, 2, tzinfo=UTC)),
+        pytest.raises(ValidationFailed, match="cancelled"),
+    ):
+        services.mark_session_held(fran, session=other)
     assert not Session.objects.get(pk=other.pk).is_held
 
 
@@ -169,9 +175,11 @@ def test_a_correction_keeps_who_and_when_and_a_stale_version_is_refused(cast: Ca
 @pytest.mark.parametrize("principal", ["core_team", "sponsor", "observer", "account_owner"])
 def test_only_those_who_plan_sessions_mark_them_held(cast: Cast, principal: str) -> None:
     session = plan(cast)
-    with clock.frozen(datetime(2030, 7, 2, tzinfo=UTC)):
-        with pytest.raises((PermissionDenied, NotFound)):
-            services.mark_session_held(cast.viewer(principal), session=session)
+    with (
+        clock.frozen(datetime(2030, 7, 2, tzinfo=UTC)),
+        pytest.raises((PermissionDenied, NotFound)),
+    ):
+        services.mark_session_held(cast.viewer(principal), session=session)
 
 
 # --- the page and the API -----------------------------------------------------------------
@@ -214,7 +222,8 @@ def test_the_page_offers_mark_as_held_then_shows_the_end(
         )
         assert stale.status_code == 422
         text = stale.content.decode()
-        assert "Someone else saved" in text and "Held, ended at 12:50" in text
+        assert "Someone else saved" in text
+        assert "Held, ended at 12:50" in text
         assert 'value="12:40"' in text
         listing = fran.get(reverse("sessions:list", args=[cast.acme.slug])).content.decode()
         assert "held</span>" in listing
