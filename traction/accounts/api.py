@@ -63,12 +63,19 @@ def get_member(request: HttpRequest, membership_id: int) -> Membership:
     "/members/{membership_id}",
     response=responses({200: MemberOut}, body=True, object_path=True),
     operation_id="update_member",
-    summary="Change a member's role",
+    summary="Change a member's role or function",
 )
 def update_member(request: HttpRequest, membership_id: int, payload: MemberUpdateIn) -> Membership:
     v = viewer(request)
+    changes = payload.model_dump(exclude_unset=True)
     membership = selectors.member(v, membership_id, action="member.manage")
-    return services.change_member_role(v, membership=membership, role=payload.role)
+    if "role" in changes:
+        membership = services.change_member_role(v, membership=membership, role=changes["role"])
+    if "function" in changes:
+        membership = services.set_member_function(
+            v, membership=membership, function=changes["function"]
+        )
+    return membership
 
 
 @router.delete(

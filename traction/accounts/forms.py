@@ -10,6 +10,7 @@ from traction.core.permissions import Role
 from traction.core.text import validate_one_line
 
 from . import logos
+from .models import MemberFunction
 
 
 class LoginForm(forms.Form):
@@ -47,10 +48,22 @@ class InviteForm(forms.Form):
         initial=Role.CORE_TEAM,
         help_text="What they may do in this workspace. You can change it later.",
     )
+    function = forms.ChoiceField(
+        required=False,
+        choices=[("", "Not stated"), *MemberFunction.choices],
+        help_text="The part of the company they work in: programs show whether their team "
+        "is cross-functional. Optional.",
+    )
 
 
 class MemberRoleForm(forms.Form):
     role = forms.ChoiceField(choices=Role.choices)
+
+
+class MemberFunctionForm(forms.Form):
+    function = forms.ChoiceField(
+        required=False, choices=[("", "Not stated"), *MemberFunction.choices]
+    )
 
 
 class RemoveMemberForm(forms.Form):

@@ -173,6 +173,8 @@ class MemberInvitation(models.Model):
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="invitations")
     email = models.EmailField()
     role = models.CharField(max_length=20, choices=Role.choices)
+    # The member's function once they join (``Membership.function``); empty: not stated.
+    function = models.CharField(max_length=20, choices=MemberFunction.choices, blank=True)
     invited_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     token_hash = models.CharField(max_length=64, unique=True)
     created_at = ClockDateTimeField(auto_now_add=True)

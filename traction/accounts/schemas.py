@@ -11,6 +11,21 @@ from traction.core.api import ABSENT, FilterSchema, InputSchema, Text, UtcDateTi
 
 # Spelled out so the OpenAPI document lists them; a test keeps them equal to Role.values.
 RoleValue = Literal["admin", "facilitator", "core_team", "sponsor", "account_owner", "observer"]
+# Spelled out so the OpenAPI document lists them; a test keeps them equal to the model's choices.
+FunctionValue = Literal[
+    "product",
+    "engineering",
+    "design",
+    "support",
+    "success",
+    "sales",
+    "marketing",
+    "finance",
+    "operations",
+    "legal",
+    "other",
+]
+FUNCTION_HELP = "The part of the company they work in; empty: not stated."
 
 
 class UserRefOut(Schema):
@@ -38,6 +53,7 @@ class MemberOut(Schema):
     id: int = Field(description="The membership id (not the user id).")
     user: UserRefOut
     role: str
+    function: str = Field(description=FUNCTION_HELP)
     created_at: dt.datetime
     removed_at: dt.datetime | None = Field(
         None, description="When they were removed (former members only); null for a member."
@@ -50,7 +66,10 @@ class MemberOut(Schema):
 
 
 class MemberUpdateIn(InputSchema):
-    role: RoleValue
+    """Only the fields sent change."""
+
+    role: RoleValue = Field(ABSENT)
+    function: Literal[FunctionValue, ""] = Field(ABSENT, description=FUNCTION_HELP)
 
 
 class MemberFilters(FilterSchema):
@@ -66,6 +85,7 @@ class InvitationOut(Schema):
     id: int
     email: str
     role: str
+    function: str = Field(description=FUNCTION_HELP)
     status: str = Field(description="pending, accepted, revoked or expired.")
     invited_by_id: int | None
     created_at: dt.datetime
@@ -83,6 +103,7 @@ class InvitationCreatedOut(InvitationOut):
 class InvitationCreateIn(InputSchema):
     email: Text = Field(max_length=254, json_schema_extra={"format": "email"})
     role: RoleValue
+    function: Literal[FunctionValue, ""] = Field("", description=FUNCTION_HELP)
 
 
 # --- audit trail ----------------------------------------------------------------------------

@@ -20,7 +20,15 @@ from traction.core.tasks import send_email_on_commit
 from traction.core.text import ONE_LINE_MESSAGE, has_line_break
 
 from . import logos
-from .models import ApiToken, MemberInvitation, Membership, User, Workspace, WorkspaceLogo
+from .models import (
+    ApiToken,
+    MemberFunction,
+    MemberInvitation,
+    Membership,
+    User,
+    Workspace,
+    WorkspaceLogo,
+)
 
 # Sign-in throttling lives in throttle.py; these names stay importable from here.
 from .throttle import clear_failed_logins as clear_failed_logins
@@ -259,7 +267,9 @@ def remove_workspace_logo(actor: Viewer) -> bool:
 
 
 @transaction.atomic
-def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[MemberInvitation, str]:
+def invite_member(
+    actor: Viewer, *, email: str, role: str, function: str = ""
+) -> tuple[MemberInvitation, str]:
     """Invite someone by email with a role. Returns the invitation and its one-time link.
 
     A pending invitation to the same address is replaced, so only the newest link works.
@@ -267,6 +277,7 @@ def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[MemberInvita
     permissions.check(actor, "member.manage")
     email = _clean_email(email)
     role = _clean_role(role)
+    function = _clean_function(function)
     if Membership.objects.filter(
         workspace_id=actor.workspace_id, user__email__iexact=email
     ).exists():
@@ -286,6 +297,7 @@ def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[MemberInvita
                 workspace_id=actor.workspace_id,
                 email=email,
                 role=role,
+                function=function,
                 invited_by=actor.user,  # type: ignore[misc]
                 token_hash=token_hash,
                 expires_at=now + MemberInvitation.VALID_FOR,
@@ -298,7 +310,10 @@ def invite_member(actor: Viewer, *, email: str, role: str) -> tuple[MemberInvita
         "accounts:accept_invitation", args=[secret]
     )
     audit.record(
-        actor, action="invitation.sent", obj=invitation, changes={"email": email, "role": role}
+        actor,
+        action="invitation.sent",
+        obj=invitation,
+        changes={"email": email, "role": role, "function": function},
     )
     body = render_to_string(
         "accounts/email/invitation.txt",
@@ -339,13 +354,20 @@ def accept_invitation(
     else:
         user = create_user(email=invitation.email, full_name=full_name, password=password)
     membership, _ = Membership.objects.get_or_create(
-        workspace=invitation.workspace, user=user, defaults={"role": invitation.role}
+        workspace=invitation.workspace,
+        user=user,
+        defaults={"role": invitation.role, "function": invitation.function},
     )
     invitation.accepted_at = clock.now()
     invitation.save(update_fields=["accepted_at"])
     viewer = Viewer(user=user, workspace_id=invitation.workspace_id, role=membership.role)
     audit.record(viewer, action="invitation.accepted", obj=invitation)
-    audit.record(viewer, action="member.added", obj=membership, changes={"role": membership.role})
+    audit.record(
+        viewer,
+        action="member.added",
+        obj=membership,
+        changes={"role": membership.role, "function": membership.function},
+    )
     return membership
 
 
@@ -401,6 +423,35 @@ def change_member_role(actor: Viewer, *, membership: Membership, role: str) -> M
     membership.role = role
     membership.save(update_fields=["role"])
     audit.record(actor, action="member.role_changed", obj=membership, changes={"role": [old, role]})
+    return membership
+
+
+def _clean_function(function: str) -> str:
+    if function not in MemberFunction.values and function != "":
+        raise ValidationFailed.field(
+            "function", f"Choose one of: {', '.join(MemberFunction.values)} (or none)."
+        )
+    return function
+
+
+@transaction.atomic
+def set_member_function(actor: Viewer, *, membership: Membership, function: str) -> Membership:
+    """Say which part of the company a member works in ("" : not stated); the debrief shows
+    whether a program's core team and policy makers are cross-functional."""
+    permissions.check(actor, "member.manage", membership)
+    function = _clean_function(function)
+    membership = _lock_membership(membership)
+    if membership.function == function:
+        return membership
+    old = membership.function
+    membership.function = function
+    membership.save(update_fields=["function"])
+    audit.record(
+        actor,
+        action="member.function_changed",
+        obj=membership,
+        changes={"function": [old, function]},
+    )
     return membership
 
 

@@ -25,6 +25,11 @@ urlpatterns = [
     path(W + "members/", views.members, name="members"),
     path(W + "members/invite/", views.member_invite, name="member_invite"),
     path(W + "members/<int:membership_id>/role/", views.member_role, name="member_role"),
+    path(
+        W + "members/<int:membership_id>/function/",
+        views.member_function,
+        name="member_function",
+    ),
     path(W + "members/<int:membership_id>/remove/", views.member_remove, name="member_remove"),
     path(
         W + "invitations/<int:invitation_id>/revoke/",

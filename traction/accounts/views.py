@@ -31,13 +31,14 @@ from .forms import (
     InviteForm,
     LoginForm,
     LogoForm,
+    MemberFunctionForm,
     MemberRoleForm,
     RemoveMemberForm,
     TokenForm,
     WorkspaceCreateForm,
     WorkspaceSettingsForm,
 )
-from .models import User
+from .models import MemberFunction, User
 from .views_password import link_lifetime, set_password_link
 
 AUDIT_PAGE_SIZE = 50
@@ -240,6 +241,7 @@ def workspace_home(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
 def _members_context(viewer: Viewer) -> dict[str, Any]:
     manage = permissions.allows(viewer, "member.manage")
     return {
+        "functions": MemberFunction.choices,
         "members": list(selectors.members(viewer)),
         "removed": list(selectors.members(viewer, removed=True)),
         "invitations": list(selectors.invitations(viewer)) if manage else [],
@@ -270,7 +272,12 @@ def member_invite(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
             apply_domain_errors(form, exc)
         else:
             # Shown once, on this response: the secret is stored only as a hash.
-            sent = {"email": invitation.email, "role": invitation.get_role_display(), "link": link}
+            sent = {
+                "email": invitation.email,
+                "role": invitation.get_role_display(),
+                "function": invitation.get_function_display(),
+                "link": link,
+            }
             form = InviteForm()
     roles = [
         {"label": label, "description": ROLE_DESCRIPTIONS[value]} for value, label in Role.choices
@@ -296,6 +303,26 @@ def member_role(request: WorkspaceRequest, viewer: Viewer, membership_id: int) -
             messages.error(request, error_text(exc))
         else:
             messages.success(request, f"{changed.user} is now {changed.get_role_display()}.")
+    return redirect("accounts:members", workspace_slug=request.workspace.slug)
+
+
+@workspace_view
+@require_POST
+def member_function(request: WorkspaceRequest, viewer: Viewer, membership_id: int) -> HttpResponse:
+    membership = selectors.member(viewer, membership_id, action="member.manage")
+    form = MemberFunctionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose one of the functions listed.")
+    else:
+        try:
+            changed = services.set_member_function(
+                viewer, membership=membership, function=form.cleaned_data["function"]
+            )
+        except (ValidationFailed, NotFound) as exc:
+            messages.error(request, error_text(exc))
+        else:
+            label = changed.get_function_display() or "not stated"
+            messages.success(request, f"{changed.user}'s function: {label}.")
     return redirect("accounts:members", workspace_slug=request.workspace.slug)
 
 
