@@ -10,7 +10,7 @@ from django import forms
 from traction.core.guard import MAX_ID
 from traction.core.text import validate_one_line
 
-from .models import InsightKind, Step
+from .models import Insight, InsightKind, Step, StepSupport
 from .selectors import Speaker
 
 
@@ -140,4 +140,50 @@ class InsightForm(forms.Form):
         _choice(self, "speaker").choices = speaker_choices(people)
         _choice(self, "step").choices = [("", "— no step —")] + [
             (str(s.pk), f"{s.scenario.title}: {s.position}. {s.title}") for s in steps
+        ]
+
+
+class StepSupportForm(forms.Form):
+    """An entry of a step's "How we support it" lane (``steps``: the add form picks the step)."""
+
+    step = forms.ChoiceField(label="Step")
+    kind = forms.ChoiceField(choices=StepSupport.Kind.choices, label="Who")
+    name = forms.CharField(
+        max_length=120,
+        validators=[validate_one_line],
+        help_text="A team of ours or a partner, e.g. “Billing support” or “Acme Payments”.",
+    )
+    note = forms.CharField(
+        required=False,
+        max_length=300,
+        validators=[validate_one_line],
+        help_text="What they do at this step. Optional.",
+    )
+
+    def __init__(self, *args: Any, steps: Sequence[Step] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if steps is None:
+            del self.fields["step"]
+        else:
+            _choice(self, "step").choices = [(str(s.pk), f"{s.position}. {s.title}") for s in steps]
+
+
+class MeasuresForm(forms.Form):
+    """The moments of truth a customer metric card measures."""
+
+    moments = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Moments of truth this metric measures",
+    )
+
+    def __init__(self, *args: Any, moments: Sequence[Insight], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        _choice(self, "moments").choices = [
+            (
+                str(m.pk),
+                (f"{m.step.position}. {m.step.title}: " if m.step else "Not on a step: ")
+                + m.text[:120],
+            )
+            for m in moments
         ]

@@ -34,10 +34,26 @@ SPEAKER_HELP = (
 )
 
 
+class StepSupportOut(Schema):
+    id: int
+    step_id: int
+    kind: Literal["team", "partner"] = Field(description="team: ours; partner: another company.")
+    name: str
+    note: str
+    position: int
+
+
 class StepOut(Schema):
     id: int
     position: int
     title: str
+    support: list[StepSupportOut] = Field(
+        description='The step\'s "How we support it" lane: our teams and partners at this step.'
+    )
+
+    @staticmethod
+    def resolve_support(obj: object) -> list[object]:
+        return list(obj.support.all())  # type: ignore[attr-defined]
 
 
 class ScenarioOut(Schema):
@@ -143,12 +159,25 @@ class InsightOut(Schema):
     source: Literal["live", "import", "api"]
     source_line: int | None
     captured_by_id: int | None
+    measures: list[int] = Field(
+        description="A customer metric card: the moments of truth of its scenario it "
+        "measures (ids of those you may see); empty for other cards."
+    )
     created_at: dt.datetime
     version: int
 
     @staticmethod
     def resolve_speaker(obj: Insight) -> str:
         return obj.speaker_key
+
+    @staticmethod
+    def resolve_measures(obj: Insight) -> list[int]:
+        prefetched = getattr(obj, "visible_measures", None)
+        if prefetched is not None:
+            return [m.pk for m in prefetched]
+        if obj.kind != InsightKind.CUSTOMER_METRIC:
+            return []
+        return list(obj.measures.order_by("created_at", "id").values_list("pk", flat=True))
 
     @staticmethod
     def resolve_tags(obj: Insight) -> list[str]:
@@ -255,3 +284,23 @@ class SpeakerOut(Schema):
     user_id: int | None
     customer_id: int | None
     organisation: str
+
+
+class MeasuresIn(InputSchema):
+    moment_ids: list[ObjectId] = Field(
+        max_length=200,
+        description="Every moment of truth the metric measures (accepted moment-of-truth "
+        "cards of its scenario); [] unlinks them all.",
+    )
+
+
+class StepSupportIn(InputSchema):
+    kind: Literal["team", "partner"] = "team"
+    name: OneLine = Field(min_length=1, max_length=120, description="e.g. “Billing support”.")
+    note: OneLine = Field("", max_length=300, description="What they do at this step.")
+
+
+class StepSupportUpdateIn(InputSchema):
+    kind: Literal["team", "partner"] = Field(ABSENT)
+    name: OneLine = Field(ABSENT, min_length=1, max_length=120)
+    note: OneLine = Field(ABSENT, max_length=300)

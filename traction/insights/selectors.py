@@ -41,6 +41,7 @@ from .models import (
     InsightStatus,
     Scenario,
     Step,
+    StepSupport,
 )
 
 
@@ -151,9 +152,14 @@ def session_summary(viewer: Viewer, session: Session) -> dict[str, Any]:
 
 
 def scenarios(session: Session) -> list[Scenario]:
+    """A session's scenarios with their steps (each with its "How we support it" lane) and
+    team: four queries however many there are."""
     return list(
         session.scenarios.prefetch_related(
-            Prefetch("steps", queryset=Step.objects.order_by("position", "id")),
+            Prefetch(
+                "steps",
+                queryset=Step.objects.order_by("position", "id").prefetch_related("support"),
+            ),
             Prefetch("team", queryset=Contact.objects.select_related("customer").order_by("name")),
         )
     )
@@ -167,6 +173,12 @@ def scenario(viewer: Viewer, scenario_id: int, action: str = "insight.view") -> 
     """A scenario of a session the viewer may see (NotFound otherwise); then ``action``."""
     found = (
         Scenario.objects.select_related("session", "session__program")
+        .prefetch_related(
+            Prefetch(
+                "steps",
+                queryset=Step.objects.order_by("position", "id").prefetch_related("support"),
+            )
+        )
         .filter(session__in=_visible_sessions(viewer), pk=scenario_id)
         .first()
     )
@@ -175,6 +187,38 @@ def scenario(viewer: Viewer, scenario_id: int, action: str = "insight.view") -> 
     if action != "insight.view":
         permissions.check(viewer, action, found.session)
     return found
+
+
+def step_support(viewer: Viewer, support_id: int, action: str = "insight.view") -> StepSupport:
+    """An entry of a step's "How we support it" lane, in a session the viewer may see."""
+    found = (
+        StepSupport.objects.select_related("step", "step__scenario", "step__scenario__session")
+        .filter(step__scenario__session__in=_visible_sessions(viewer), pk=support_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("Support entry not found.")
+    if action != "insight.view":
+        permissions.check(viewer, action, found.step.scenario.session)
+    return found
+
+
+def moments_of_truth(viewer: Viewer, metric: Insight) -> QuerySet[Insight]:
+    """The moment-of-truth cards a customer metric card may measure: its scenario's, on the
+    map, those the viewer may see; by step, then capture order."""
+    if metric.scenario_id is None:
+        return Insight.objects.none()
+    return (
+        rules.visible_insights(viewer, Insight.objects.all())
+        .filter(
+            session_id=metric.session_id,
+            scenario_id=metric.scenario_id,
+            kind=InsightKind.MOMENT_OF_TRUTH,
+            status=InsightStatus.ACCEPTED,
+        )
+        .select_related("step")
+        .order_by("step__position", "created_at", "id")
+    )
 
 
 def step(viewer: Viewer, step_id: int, action: str = "insight.view") -> Step:
@@ -205,7 +249,15 @@ def _with_contributors(
     merged = rules.visible_insights(
         viewer, sources.select_related("customer").order_by("created_at", "id")
     )
-    return qs.prefetch_related(Prefetch("merged", queryset=merged, to_attr="visible_merged"))
+    # A customer metric card's moments of truth (``visible_measures``), those the viewer may
+    # see: one more query per list, whatever its length.
+    measures = rules.visible_insights(
+        viewer, Insight.objects.filter(status=InsightStatus.ACCEPTED).order_by("created_at", "id")
+    ).only("id", "text", "kind", "step_id", "scenario_id", "session_id")
+    return qs.prefetch_related(
+        Prefetch("merged", queryset=merged, to_attr="visible_merged"),
+        Prefetch("measures", queryset=measures, to_attr="visible_measures"),
+    )
 
 
 def insights(

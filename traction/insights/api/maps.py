@@ -11,13 +11,14 @@ from ninja.responses import Status
 from traction.core.api import Pagination, responses, viewer
 from traction.core.errors import ValidationFailed
 from traction.insights import selectors, services
-from traction.insights.models import Insight, InsightSource, Scenario, Step
+from traction.insights.models import Insight, InsightSource, Scenario, Step, StepSupport
 from traction.insights.schemas import (
     InsightFilters,
     InsightIn,
     InsightOut,
     InsightUpdateIn,
     MapParams,
+    MeasuresIn,
     ScenarioIn,
     ScenarioMapOut,
     ScenarioOut,
@@ -28,6 +29,9 @@ from traction.insights.schemas import (
     StepOrderIn,
     StepOut,
     StepRenameIn,
+    StepSupportIn,
+    StepSupportOut,
+    StepSupportUpdateIn,
 )
 
 router = Router(tags=["scenario maps and insights"])
@@ -272,4 +276,61 @@ def update_insight(request: HttpRequest, insight_id: int, payload: InsightUpdate
 def remove_insight(request: HttpRequest, insight_id: int) -> Status[None]:
     v = viewer(request)
     services.remove_insight(v, insight=selectors.insight(v, insight_id, "insight.capture"))
+    return Status(204, None)
+
+
+@router.put(
+    "/insights/{insight_id}/measures",
+    response=responses({200: InsightOut}, body=True, object_path=True),
+    operation_id="link_metric_to_moments",
+    summary="Set the moments of truth a customer metric card measures",
+)
+def link_metric_to_moments(request: HttpRequest, insight_id: int, payload: MeasuresIn) -> Insight:
+    v = viewer(request)
+    metric = selectors.insight(v, insight_id, "insight.capture")
+    services.link_metric_to_moments(v, metric=metric, moments=payload.moment_ids)
+    return selectors.insight(v, insight_id)
+
+
+@router.post(
+    "/steps/{step_id}/support",
+    response=responses({201: StepSupportOut}, body=True, object_path=True),
+    operation_id="add_step_support",
+    summary="Add a team or partner to a step's “How we support it” lane",
+)
+def add_step_support(
+    request: HttpRequest, step_id: int, payload: StepSupportIn
+) -> Status[StepSupport]:
+    v = viewer(request)
+    step = selectors.step(v, step_id, "insight.capture")
+    return Status(201, services.add_step_support(v, step=step, **payload.model_dump()))
+
+
+@router.patch(
+    "/step-support/{support_id}",
+    response=responses({200: StepSupportOut}, body=True, object_path=True),
+    operation_id="update_step_support",
+    summary="Change a team or partner of a step's lane",
+)
+def update_step_support(
+    request: HttpRequest, support_id: int, payload: StepSupportUpdateIn
+) -> StepSupport:
+    v = viewer(request)
+    support = selectors.step_support(v, support_id, "insight.capture")
+    return services.update_step_support(
+        v, support=support, changes=payload.model_dump(exclude_unset=True)
+    )
+
+
+@router.delete(
+    "/step-support/{support_id}",
+    response=responses({204: None}, object_path=True),
+    operation_id="remove_step_support",
+    summary="Take a team or partner off a step's lane",
+)
+def remove_step_support(request: HttpRequest, support_id: int) -> Status[None]:
+    v = viewer(request)
+    services.remove_step_support(
+        v, support=selectors.step_support(v, support_id, "insight.capture")
+    )
     return Status(204, None)

@@ -9,7 +9,8 @@ of the session (their organisation is recorded with the insight) or an internal 
 
 The package: ``scenarios`` (scenario maps and their steps), ``capture`` (`Attribution`, live
 capture, corrections and removal of insights), ``review`` (the review queue: accept, discard,
-merge); ``common`` holds what they share (`normalize_tags`, `MAX_TAGS`). Callers use
+merge), ``lanes`` (a metric card's moments of truth, the steps' "How we support it" lane);
+``common`` holds what they share (`normalize_tags`, `MAX_TAGS`). Callers use
 ``services.<name>`` as before: every name is re-exported here.
 """
 
@@ -24,6 +25,12 @@ from .capture import (
     update_insight,
 )
 from .common import MAX_TAGS, normalize_tags
+from .lanes import (
+    add_step_support,
+    link_metric_to_moments,
+    remove_step_support,
+    update_step_support,
+)
 from .review import merge_insights, review_insights
 from .scenarios import (
     SCENARIO_FIELDS,
@@ -43,18 +50,22 @@ __all__ = [
     "SCENARIO_FIELDS",
     "Attribution",
     "add_step",
+    "add_step_support",
     "attribute",
     "capture_insight",
     "create_scenario",
+    "link_metric_to_moments",
     "merge_insights",
     "merge_steps",
     "normalize_tags",
     "remove_insight",
     "remove_scenario",
     "remove_step",
+    "remove_step_support",
     "rename_step",
     "reorder_steps",
     "review_insights",
     "update_insight",
     "update_scenario",
+    "update_step_support",
 ]

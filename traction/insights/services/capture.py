@@ -26,6 +26,7 @@ from traction.insights.models import (
 )
 from traction.sessions.models import Session
 
+from . import lanes
 from .common import normalize_tags
 
 INSIGHT_FIELDS = ["kind", "text", "step_id", "tags", "speaker"]
@@ -208,7 +209,7 @@ def update_insight(
         )
     if fields:
         extensions.check_change(insight, fields)
-    return versioned_update(
+    updated = versioned_update(
         actor,
         insight,
         changes=fields,
@@ -216,6 +217,10 @@ def update_insight(
         expected_version=version,
         action="insight.changed",
     )
+    if "kind" in fields or "scenario" in fields:
+        lanes.drop_stale_links(updated)
+        updated.__dict__.pop("visible_measures", None)  # read afresh, not the prefetched links
+    return updated
 
 
 @transaction.atomic

@@ -20,6 +20,7 @@ from traction.insights import extensions
 from traction.insights.models import Insight, InsightStatus
 from traction.sessions.models import Session
 
+from . import lanes
 from .capture import update_insight
 from .common import MAX_TAGS, normalize_tags
 
@@ -169,6 +170,7 @@ def merge_insights(
     into.tags = normalize_tags(list(dict.fromkeys(words))[:MAX_TAGS])
     save_new_version(into, fields=["tags"])
     Insight.objects.filter(merged_into_id__in=ids).update(merged_into=into)
+    lanes.follow_merge(into, ids)
     bump_versions(Insight.objects.filter(pk__in=ids), status=InsightStatus.MERGED, merged_into=into)
     audit.record(
         actor,

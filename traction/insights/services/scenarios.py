@@ -218,6 +218,12 @@ def merge_steps(actor: Viewer, *, keep: Step, absorb: Step, title: str = "") -> 
     if keep.scenario_id != absorb.scenario_id or keep.pk == absorb.pk:
         raise ValidationFailed.field("absorb", "Pick another step of the same scenario.")
     moved = Insight.objects.filter(step=absorb).update(step=keep)
+    # Its "How we support it" entries join the kept step's lane, after its own.
+    last = keep.support.order_by("-position").values_list("position", flat=True).first() or 0
+    for n, support in enumerate(absorb.support.order_by("position", "id"), start=1):
+        support.step = keep
+        support.position = last + n
+        support.save(update_fields=["step", "position"])
     absorbed_title = absorb.title
     absorb.delete()
     if title.strip():

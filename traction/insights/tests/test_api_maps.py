@@ -145,7 +145,12 @@ def test_scenarios_and_steps_round_trip(
     merged = send(
         fran, "POST", f"/steps/{order}/merge", {"absorb": deliver, "title": "Order and deliver"}
     )
-    assert merged.json() == {"id": order, "position": 1, "title": "Order and deliver"}
+    assert merged.json() == {
+        "id": order,
+        "position": 1,
+        "title": "Order and deliver",
+        "support": [],
+    }
     stale = send(fran, "PATCH", f"/scenarios/{sid}", {"outcome": "Less paperwork", "version": 99})
     assert stale.status_code == 409
     ok = send(fran, "PATCH", f"/scenarios/{sid}", {"outcome": "Less paperwork", "version": 1})

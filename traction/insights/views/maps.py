@@ -32,8 +32,10 @@ from traction.insights.forms import (
     MAX_VERSION,
     CaptureForm,
     InsightForm,
+    MeasuresForm,
     ScenarioForm,
     StepActionForm,
+    StepSupportForm,
 )
 from traction.insights.models import GRID_KINDS, InsightKind, InsightStatus, Scenario, Step
 from traction.sessions.models import Session
@@ -332,9 +334,19 @@ def _step_action(viewer: Viewer, scenario: Scenario, data: dict[str, Any]) -> st
 @require_http_methods(["GET", "POST"])
 def steps(request: WorkspaceRequest, viewer: Viewer, scenario_id: int) -> HttpResponse:
     scenario = selectors.scenario(viewer, scenario_id, "insight.capture")
-    form = StepActionForm(request.POST or None)
+    return _steps_page(request, viewer, scenario)
+
+
+def _steps_page(
+    request: WorkspaceRequest,
+    viewer: Viewer,
+    scenario: Scenario,
+    support_form: StepSupportForm | None = None,
+) -> HttpResponse:
+    posted = request.method == "POST" and support_form is None
+    form = StepActionForm(request.POST if posted else None)
     error = ""
-    if request.method == "POST":
+    if request.method == "POST" and support_form is None:
         if form.is_valid():
             try:
                 messages.success(request, _step_action(viewer, scenario, form.cleaned_data))
@@ -353,13 +365,117 @@ def steps(request: WorkspaceRequest, viewer: Viewer, scenario_id: int) -> HttpRe
     step_list = list(
         scenario.steps.annotate(
             insight_count=Count("insights", filter=Q(insights__status=InsightStatus.ACCEPTED))
-        ).order_by("position", "id")
+        )
+        .prefetch_related("support")
+        .order_by("position", "id")
     )
+    if support_form is None:
+        support_form = StepSupportForm(steps=step_list)
     return render(
         request,
         "insights/steps.html",
-        {"scenario": scenario, "session": scenario.session, "steps": step_list, "error": error},
-        status=422 if error else 200,
+        {
+            "scenario": scenario,
+            "session": scenario.session,
+            "steps": step_list,
+            "error": error,
+            "support_form": support_form,
+        },
+        status=422 if error or support_form.is_bound else 200,
+    )
+
+
+# --- the "How we support it" lane -------------------------------------------------------------
+
+
+def _to_support(request: WorkspaceRequest, scenario_id: int) -> HttpResponse:
+    response = redirect(
+        "insights:steps", workspace_slug=request.workspace.slug, scenario_id=scenario_id
+    )
+    response["Location"] += "#support"
+    return response
+
+
+@workspace_view
+@require_POST
+def support_add(request: WorkspaceRequest, viewer: Viewer, scenario_id: int) -> HttpResponse:
+    scenario = selectors.scenario(viewer, scenario_id, "insight.capture")
+    form = StepSupportForm(request.POST, steps=list(scenario.steps.all()))
+    if form.is_valid():
+        data = form.cleaned_data
+        step = scenario.steps.get(pk=int(data["step"]))
+        try:
+            services.add_step_support(
+                viewer, step=step, kind=data["kind"], name=data["name"], note=data["note"]
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, f"“{data['name']}” added at “{step.title}”.")
+            return _to_support(request, scenario.pk)
+    return _steps_page(request, viewer, scenario, support_form=form)
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def support_edit(request: WorkspaceRequest, viewer: Viewer, support_id: int) -> HttpResponse:
+    support = selectors.step_support(viewer, support_id, "insight.capture")
+    scenario = support.step.scenario
+    form = StepSupportForm(
+        request.POST or None,
+        initial={"kind": support.kind, "name": support.name, "note": support.note},
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_step_support(viewer, support=support, changes=form.cleaned_data)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, "Saved.")
+            return _to_support(request, scenario.pk)
+    return render(
+        request,
+        "insights/support_form.html",
+        {"form": form, "support": support, "scenario": scenario, "session": scenario.session},
+        status=422 if form.errors else 200,
+    )
+
+
+@workspace_view
+@require_POST
+def support_remove(request: WorkspaceRequest, viewer: Viewer, support_id: int) -> HttpResponse:
+    support = selectors.step_support(viewer, support_id, "insight.capture")
+    scenario_id = support.step.scenario_id
+    services.remove_step_support(viewer, support=support)
+    messages.success(request, f"“{support.name}” removed from “{support.step.title}”.")
+    return _to_support(request, scenario_id)
+
+
+@workspace_view
+@require_POST
+def insight_measures(request: WorkspaceRequest, viewer: Viewer, insight_id: int) -> HttpResponse:
+    """The moments of truth a customer metric card measures (from its edit page)."""
+    insight = selectors.insight(viewer, insight_id, "insight.capture")
+    form = MeasuresForm(request.POST, moments=list(selectors.moments_of_truth(viewer, insight)))
+    if form.is_valid():
+        try:
+            linked = services.link_metric_to_moments(
+                viewer, metric=insight, moments=[int(i) for i in form.cleaned_data["moments"]]
+            )
+        except ValidationFailed as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(
+                request,
+                f"This metric measures {len(linked)} moment{'s' if len(linked) != 1 else ''} "
+                "of truth."
+                if linked
+                else "This metric measures no moment of truth now.",
+            )
+    else:
+        messages.error(request, "Pick moments of truth of this metric's scenario.")
+    return redirect(
+        "insights:insight_edit", workspace_slug=request.workspace.slug, insight_id=insight.pk
     )
 
 
@@ -407,10 +523,16 @@ def insight_edit(request: WorkspaceRequest, viewer: Viewer, insight_id: int) -> 
                     "insights:review", workspace_slug=request.workspace.slug, session_id=session.pk
                 )
             return _to_board(request, session.pk, insight.scenario_id)
+    measures_form = None
+    if insight.kind == InsightKind.CUSTOMER_METRIC:
+        measures_form = MeasuresForm(
+            initial={"moments": [str(m.pk) for m in insight.visible_measures]},  # type: ignore[attr-defined]
+            moments=list(selectors.moments_of_truth(viewer, insight)),
+        )
     return render(
         request,
         "insights/insight_form.html",
-        {"form": form, "insight": insight, "session": session},
+        {"form": form, "insight": insight, "session": session, "measures_form": measures_form},
     )
 
 
@@ -438,4 +560,8 @@ urlpatterns = [
     path("scenarios/<int:scenario_id>/steps/", steps, name="steps"),
     path("<int:insight_id>/edit/", insight_edit, name="insight_edit"),
     path("<int:insight_id>/remove/", insight_remove, name="insight_remove"),
+    path("<int:insight_id>/measures/", insight_measures, name="insight_measures"),
+    path("scenarios/<int:scenario_id>/support/", support_add, name="support_add"),
+    path("support/<int:support_id>/edit/", support_edit, name="support_edit"),
+    path("support/<int:support_id>/remove/", support_remove, name="support_remove"),
 ]
