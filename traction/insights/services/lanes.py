@@ -107,16 +107,20 @@ def follow_merge(into: Insight, merged_ids: Sequence[int]) -> None:
     """Cards folded into ``into``: what measured them measures ``into``, and what they
     measured ``into`` measures (when ``into`` is of the right kind; else the links end)."""
     pairs: set[tuple[int, int]] = set()
-    for src, dst in Link.objects.filter(to_insight_id__in=merged_ids).values_list(
-        "from_insight_id", "to_insight_id"
-    ):
-        if into.kind == InsightKind.MOMENT_OF_TRUTH:
-            pairs.add((src, into.pk))
-    for src, dst in Link.objects.filter(from_insight_id__in=merged_ids).values_list(
-        "from_insight_id", "to_insight_id"
-    ):
-        if into.kind == InsightKind.CUSTOMER_METRIC and dst != into.pk:
-            pairs.add((into.pk, dst))
+    if into.kind == InsightKind.MOMENT_OF_TRUTH:
+        pairs |= {
+            (src, into.pk)
+            for src in Link.objects.filter(to_insight_id__in=merged_ids).values_list(
+                "from_insight_id", flat=True
+            )
+        }
+    if into.kind == InsightKind.CUSTOMER_METRIC:
+        pairs |= {
+            (into.pk, dst)
+            for dst in Link.objects.filter(from_insight_id__in=merged_ids).values_list(
+                "to_insight_id", flat=True
+            )
+        }
     Link.objects.filter(to_insight_id__in=merged_ids).delete()
     Link.objects.filter(from_insight_id__in=merged_ids).delete()
     existing = set(
