@@ -142,6 +142,8 @@ class World:
             # Owen's "approval needed" notice; anyone else's "Open" of it leads to their list.
             "notice_id": self.acme["notice_id"],
             "vote_token": self.acme["vote_token"],
+            # Alice (the admin) is a policy maker of Onboarding (``build_world``).
+            "user_id": c.users["admin"].pk,
         }
         for key in (*SESSION_KEYS, *WEBHOOK_KEYS):
             values[key] = (self.rival if foreign else self.acme)[key]
@@ -166,6 +168,7 @@ SESSION_KEYS = (
     "candidate_id",
     "batch_id",
     "debrief_id",
+    "support_id",
 )
 # A webhook endpoint of each workspace (its admin's), with a delivery that is over.
 WEBHOOK_KEYS = ("endpoint_id", "delivery_id")
@@ -203,6 +206,12 @@ def build_world(cast: Cast) -> World:
     world.rival.update(_webhook_world(cast, "stranger"))
     for area in AREA_WORLDS:
         area.extend(cast, world)
+    # A policy maker who sees everything anyway, so no other row changes.
+    from traction.programs import services as program_services
+
+    program_services.add_policy_maker(
+        cast.viewer("facilitator"), program=cast.program, user_id=cast.users["admin"].pk
+    )
     # Both workspaces have a logo: the logo routes answer 200 to those who may see it.
     from traction.core.testing import images
 
@@ -418,7 +427,9 @@ def _insight_world(v: Any, session: Any, invitation: Any, contact: Any) -> dict[
         source_line=1,
     )
     VotingRound.objects.create(workspace_id=session.workspace_id, session=session, budget=3)
+    support = insight_services.add_step_support(v, step=step, name="Billing support")
     return {
+        "support_id": support.pk,
         "scenario_id": scenario.pk,
         "step_id": step.pk,
         "step2_id": step2.pk,

@@ -422,7 +422,7 @@ def support_edit(request: WorkspaceRequest, viewer: Viewer, support_id: int) -> 
     support = selectors.step_support(viewer, support_id, "insight.capture")
     scenario = support.step.scenario
     form = StepSupportForm(
-        request.POST or None,
+        request.POST if request.method == "POST" else None,
         initial={"kind": support.kind, "name": support.name, "note": support.note},
     )
     if request.method == "POST" and form.is_valid():
