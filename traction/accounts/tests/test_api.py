@@ -88,6 +88,7 @@ def test_list_members(cast: Cast, api_client_for: ApiClientFor) -> None:
             "full_name": "Alice Admin",
         },
         "role": "admin",
+        "function": "",
         "created_at": first["created_at"],
         "removed_at": None,
     }
