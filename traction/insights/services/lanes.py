@@ -53,16 +53,21 @@ def link_metric_to_moments(
         raise ValidationFailed.field(
             "moments", "Put this metric on a scenario first: it measures that scenario's moments."
         )
-    found = {
-        i.pk: i
-        for i in Insight.objects.filter(
-            pk__in=ids,
-            session_id=metric.session_id,
-            scenario_id=metric.scenario_id,
-            kind=InsightKind.MOMENT_OF_TRUTH,
-            status=InsightStatus.ACCEPTED,
-        )
-    }
+    scenario_id = metric.scenario_id
+    found = (
+        {
+            i.pk: i
+            for i in Insight.objects.filter(
+                pk__in=ids,
+                session_id=metric.session_id,
+                scenario_id=scenario_id,
+                kind=InsightKind.MOMENT_OF_TRUTH,
+                status=InsightStatus.ACCEPTED,
+            )
+        }
+        if scenario_id is not None
+        else {}
+    )
     wrong = [i for i in ids if i not in found]
     if wrong:
         raise ValidationFailed.field(
@@ -89,17 +94,18 @@ def link_metric_to_moments(
 def drop_stale_links(insight: Insight) -> None:
     """After a card changed (inside its service's transaction): links that no longer hold (it
     is no longer a metric, or no longer a moment of truth, or moved scenario) are dropped."""
-    if insight.kind != InsightKind.CUSTOMER_METRIC:
+    scenario_id = insight.scenario_id
+    if insight.kind != InsightKind.CUSTOMER_METRIC or scenario_id is None:
         Link.objects.filter(from_insight=insight).delete()
     else:
         Link.objects.filter(from_insight=insight).exclude(
-            to_insight__scenario_id=insight.scenario_id
+            to_insight__scenario_id=scenario_id
         ).delete()
-    if insight.kind != InsightKind.MOMENT_OF_TRUTH:
+    if insight.kind != InsightKind.MOMENT_OF_TRUTH or scenario_id is None:
         Link.objects.filter(to_insight=insight).delete()
     else:
         Link.objects.filter(to_insight=insight).exclude(
-            from_insight__scenario_id=insight.scenario_id
+            from_insight__scenario_id=scenario_id
         ).delete()
 
 

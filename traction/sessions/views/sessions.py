@@ -344,8 +344,10 @@ def session_held(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
             # Someone saved it since: the page shows their end above; yours stays in the
             # form, now against the current version, so saving again keeps yours.
             session.refresh_from_db()
-            form.data = form.data.copy()
-            form.data["version"] = str(session.version)
+            again = request.POST.copy()
+            again["version"] = str(session.version)
+            form = HeldForm(again)
+            form.is_valid()
             form.add_error(
                 None,
                 "Someone else saved this session since you opened it; their end time is shown "
