@@ -183,6 +183,8 @@ def mark_session_held(
         raise ValidationFailed.field("actual_end", "The session must end after it starts.")
     if end > now:
         raise ValidationFailed.field("actual_end", "The actual end cannot be in the future.")
+    if session.held_at is not None and session.actual_ends_at == end:
+        return session  # said again, unchanged: no new version, nothing to audit
     before = audit.snapshot(session, ["held_at", "actual_ends_at"])
     if session.held_at is None:
         session.held_at = now

@@ -159,6 +159,11 @@ def test_a_correction_keeps_who_and_when_and_a_stale_version_is_refused(cast: Ca
         assert corrected.held_by == cast.users["facilitator"]
         with pytest.raises(Conflict):
             services.mark_session_held(fran, session=session, version=read_version)
+        # Said again with the same end: nothing changes, nothing more in the audit trail.
+        again = services.mark_session_held(
+            fran, session=session, actual_end=datetime(2030, 7, 1, 13, 0)
+        )
+        assert again.version == corrected.version
     assert Session.objects.get(pk=session.pk).actual_ends_at == datetime(
         2030, 7, 1, 11, 0, tzinfo=UTC
     )
