@@ -313,7 +313,7 @@ def invite_member(
         actor,
         action="invitation.sent",
         obj=invitation,
-        changes={"email": email, "role": role, "function": function},
+        changes={"email": email, "role": role, **({"function": function} if function else {})},
     )
     body = render_to_string(
         "accounts/email/invitation.txt",
@@ -366,7 +366,10 @@ def accept_invitation(
         viewer,
         action="member.added",
         obj=membership,
-        changes={"role": membership.role, "function": membership.function},
+        changes={
+            "role": membership.role,
+            **({"function": membership.function} if membership.function else {}),
+        },
     )
     return membership
 

@@ -147,7 +147,7 @@ def test_update_member_role(cast: Cast, api_client_for: ApiClientFor) -> None:
     [
         ({"role": "owner"}, "role"),
         ({"role": "admin", "user_id": 1}, "user_id"),
-        ({}, "role"),
+        ({"function": "cfo"}, "function"),
     ],
 )
 def test_update_member_bad_payload_is_422(
