@@ -8,11 +8,11 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_http_methods, require_POST
 
 from traction.core import permissions, sections
-from traction.core.errors import Conflict, ValidationFailed
+from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, render_page, workspace_view
 
@@ -32,9 +32,17 @@ from ..services import room as room_services
 RELOAD = " Reload the room to see the latest, then try again."
 
 
-def _room_url(request: WorkspaceRequest, found: Debrief) -> str:
-    from django.urls import reverse
+def _rec_of(viewer: Viewer, found: Debrief, recommendation_id: int, action: str) -> Recommendation:
+    """The debrief's recommendation the viewer may see (404 otherwise), checked for
+    ``action`` (403 when they may see it but not do that)."""
+    rec = selectors.recommendation(viewer, recommendation_id)
+    if rec.debrief_id != found.pk:
+        raise NotFound("Recommendation not found.")
+    permissions.check(viewer, action, rec)
+    return rec
 
+
+def _room_url(request: WorkspaceRequest, found: Debrief) -> str:
     return reverse("debrief:room", args=[request.workspace.slug, found.pk])
 
 
@@ -210,11 +218,7 @@ def recommendation_edit(
     """Edit a recommendation. If someone saved it since it was opened, the page shows their
     values beside these, field by field, to keep either: nothing typed is lost."""
     found = selectors.debrief(viewer, debrief_id)
-    rec = selectors.recommendation(viewer, recommendation_id, action="recommendation.draft")
-    if rec.debrief_id != found.pk:
-        from traction.core.errors import NotFound
-
-        raise NotFound("Recommendation not found.")
+    rec = _rec_of(viewer, found, recommendation_id, "recommendation.draft")
     merge: list[dict[str, Any]] = []
     if request.method == "POST":
         data = request.POST.copy()
@@ -274,11 +278,7 @@ def decide(
     """Approve, defer or reject (the room's decide buttons post here; errors come back on
     this page, beside the field)."""
     found = selectors.debrief(viewer, debrief_id)
-    rec = selectors.recommendation(viewer, recommendation_id, action="recommendation.decide")
-    if rec.debrief_id != found.pk:
-        from traction.core.errors import NotFound
-
-        raise NotFound("Recommendation not found.")
+    rec = _rec_of(viewer, found, recommendation_id, "recommendation.decide")
     form = DecideForm(
         request.POST if request.method == "POST" else None,
         initial={"version": rec.version, "outcome": request.GET.get("outcome")},
@@ -316,7 +316,7 @@ def archive(
     request: WorkspaceRequest, viewer: Viewer, debrief_id: int, recommendation_id: int
 ) -> HttpResponse:
     found = selectors.debrief(viewer, debrief_id)
-    rec = selectors.recommendation(viewer, recommendation_id, action="recommendation.draft")
+    rec = _rec_of(viewer, found, recommendation_id, "recommendation.draft")
     form = ArchiveForm(request.POST)
     version = form.cleaned_data["version"] if form.is_valid() else None
     try:
