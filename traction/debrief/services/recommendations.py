@@ -168,7 +168,7 @@ def draft_recommendation(
         )
         errors: dict[str, list[str]] = {}
         try:
-            validate(rec, exclude=["debrief", "program", "workspace"])
+            validate(rec, exclude=["debrief", "program", "workspace", "created_by"])
         except ValidationFailed as exc:
             errors.update(exc.errors)
         try:
@@ -216,7 +216,7 @@ def update_recommendation(
         before = audit.snapshot(rec, sorted(texts))
         for name, value in texts.items():
             setattr(rec, name, value)
-        validate(rec, exclude=["debrief", "program", "workspace"])
+        validate(rec, exclude=["debrief", "program", "workspace", "created_by"])
         ids = _evidence(actor, rec.debrief, changes["evidence"]) if "evidence" in changes else None
         moves = _metrics(rec.debrief, changes["metrics"]) if "metrics" in changes else None
         delta = audit.diff(before, audit.snapshot(rec, sorted(texts)))

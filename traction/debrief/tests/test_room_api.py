@@ -120,3 +120,4 @@ def test_decide_and_read_the_history(cast: Cast, world: World) -> None:
     status, brief = call(sam, "GET", f"/debriefs/{world.debrief.pk}/brief")
     assert (status, brief["voting"], brief["coverage_top"], brief["coverage_covered"]) == (
         200, "closed", 4, 1)  # fmt: skip
+
