@@ -21,7 +21,9 @@ DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
 
-def signed_in(browser: Browser, base: str, email: str, viewport: dict[str, int]) -> tuple[BrowserContext, Page]:
+def signed_in(
+    browser: Browser, base: str, email: str, viewport: dict[str, int]
+) -> tuple[BrowserContext, Page]:
     context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
     page = context.new_page()
     page.goto(base + "/login/")
@@ -85,14 +87,19 @@ def test_a_debrief_room_is_run(
     cora.get_by_role("button", name="Save changes").click()
     prompt = cora.locator("#merge-prompt")
     expect(prompt).to_be_visible()
-    expect(prompt.locator("#merge-rationale .theirs")).to_have_text("Customers print every invoice.")
+    expect(prompt.locator("#merge-rationale .theirs")).to_have_text(
+        "Customers print every invoice."
+    )
     expect(cora.get_by_label("Title")).to_have_value("Invoice on the first day")  # mine kept
     assert_accessible(cora, "the merge prompt")
     prompt.locator("#merge-rationale").get_by_label("Theirs").check()
     cora.get_by_role("button", name="Save changes").click()
     expect(cora.get_by_text("was saved")).to_be_visible()
     rec.refresh_from_db()
-    assert (rec.title, rec.rationale) == ("Invoice on the first day", "Customers print every invoice.")
+    assert (rec.title, rec.rationale) == (
+        "Invoice on the first day",
+        "Customers print every invoice.",
+    )
 
     # The sponsor approves one and defers the other with a date; coverage follows.
     sam.goto(room_url)

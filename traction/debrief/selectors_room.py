@@ -143,8 +143,9 @@ _STATUS_COUNTS = {
 def with_progress(rows: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
     """Recommendations annotated with their action items by status and whether they have
     owned, dated action items (what "Planned" needs)."""
-    owned = ActionItem.objects.filter(recommendation=OuterRef("pk"), owner__isnull=False,
-                                      due_on__isnull=False).exclude(status=ActionStatus.DROPPED)  # fmt: skip
+    owned = ActionItem.objects.filter(
+        recommendation=OuterRef("pk"), owner__isnull=False, due_on__isnull=False
+    ).exclude(status=ActionStatus.DROPPED)
     return rows.annotate(**_STATUS_COUNTS, owned_dated=Exists(owned))
 
 
@@ -189,9 +190,7 @@ def decisions(rec: Recommendation) -> QuerySet[Decision]:
 def evidence(viewer: Viewer, rec: Recommendation) -> QuerySet[Insight]:
     """The recommendation's evidence the viewer may see."""
     ids = rec.evidence_links.values("insight_id")
-    return insight_rules.visible_insights(viewer, Insight.objects.filter(pk__in=ids)).order_by(
-        "pk"
-    )
+    return insight_rules.visible_insights(viewer, Insight.objects.filter(pk__in=ids)).order_by("pk")
 
 
 @dataclass
@@ -220,18 +219,26 @@ def room_recommendations(viewer: Viewer, found: Debrief) -> list[RecommendationR
         )
     )
     ids = {e.insight_id for r in rows for e in r.evidence_links.all()}
-    seen = {
-        i.pk: i
-        for i in insight_rules.visible_insights(viewer, Insight.objects.filter(pk__in=ids))
-    } if ids else {}  # fmt: skip
+    seen = (
+        {
+            i.pk: i
+            for i in insight_rules.visible_insights(viewer, Insight.objects.filter(pk__in=ids))
+        }
+        if ids
+        else {}
+    )
     out = []
     for r in rows:
         links = [e.insight_id for e in r.evidence_links.all()]
         owned = bool(getattr(r, "owned_dated", False))
 
         def hears(outcome: str, r: Recommendation = r, owned: bool = owned) -> str:
-            return customer_hears(outcome, owned_dated_actions=owned,
-                                  summary=r.customer_summary, reason=r.decision_reason)[0]  # fmt: skip
+            return customer_hears(
+                outcome,
+                owned_dated_actions=owned,
+                summary=r.customer_summary,
+                reason=r.decision_reason,
+            )[0]
 
         out.append(
             RecommendationRow(
@@ -364,8 +371,9 @@ def _earlier(viewer: Viewer, found: Debrief, priorities: list[Priority]) -> None
         recommendations(viewer, program_id=found.program_id)
         .exclude(debrief_id=found.pk)
         .exclude(outcome=DecisionOutcome.PENDING)
-        .filter(Exists(Evidence.objects.filter(recommendation=OuterRef("pk"),
-                                               insight_id__in=touched)))  # fmt: skip
+        .filter(
+            Exists(Evidence.objects.filter(recommendation=OuterRef("pk"), insight_id__in=touched))
+        )
         .select_related("debrief__session")
         .prefetch_related("evidence_links")
         .order_by("-decided_at", "-pk")
@@ -392,8 +400,10 @@ def _coverage(found: Debrief, priorities: list[Priority]) -> Coverage:
         )
         .filter(
             Q(recommendation__outcome__in=[DecisionOutcome.APPROVED, DecisionOutcome.REJECTED])
-            | Q(recommendation__outcome=DecisionOutcome.DEFERRED,
-                recommendation__revisit_on__isnull=False)  # fmt: skip
+            | Q(
+                recommendation__outcome=DecisionOutcome.DEFERRED,
+                recommendation__revisit_on__isnull=False,
+            )
         )
         .order_by("recommendation__decided_at")
         .values_list("insight_id", "recommendation__outcome", "recommendation__revisit_on")
@@ -412,9 +422,10 @@ def _coverage(found: Debrief, priorities: list[Priority]) -> Coverage:
         if hit is not None:
             outcome, revisit = hit
             p.covered = (
-                f"deferred to {revisit:%d %b %Y}" if outcome == DecisionOutcome.DEFERRED
+                f"deferred to {revisit:%d %b %Y}"
+                if outcome == DecisionOutcome.DEFERRED
                 else str(DecisionOutcome(outcome).label).lower()
-            )  # fmt: skip
+            )
         elif later is not None:
             p.covered = f"undecided, revisit {later:%d %b %Y}"
         if p.covered:

@@ -2,7 +2,6 @@
 the decision brief, recommendations (list, create, update with 409, decide, archive), their
 evidence and decision history."""
 
-
 import datetime as dt
 from typing import Any, Literal
 
@@ -26,11 +25,10 @@ from traction.core.api import (
     viewer,
 )
 from traction.core.errors import Conflict
-
-from .. import selectors_room as selectors
-from ..models import Evidence, Recommendation, RecommendationMetric
-from ..services import recommendations as services
-from ..services import room as room_services
+from traction.debrief import selectors_room as selectors
+from traction.debrief.models import Evidence, Recommendation, RecommendationMetric
+from traction.debrief.services import recommendations as services
+from traction.debrief.services import room as room_services
 
 router = Router(tags=["debrief"])
 
@@ -247,10 +245,26 @@ def _room(found: Any) -> dict[str, Any]:
 
 
 _FIELDS = (
-    "id", "debrief_id", "program_id", "title", "rationale", "kind", "horizon", "impact",
-    "effort", "customer_summary", "owning_team", "outcome", "decision_reason", "revisit_on",
-    "decided_at", "decided_by_id", "decided_as", "archived_at", "version",
-)  # fmt: skip
+    "id",
+    "debrief_id",
+    "program_id",
+    "title",
+    "rationale",
+    "kind",
+    "horizon",
+    "impact",
+    "effort",
+    "customer_summary",
+    "owning_team",
+    "outcome",
+    "decision_reason",
+    "revisit_on",
+    "decided_at",
+    "decided_by_id",
+    "decided_as",
+    "archived_at",
+    "version",
+)
 
 
 def _recs(rows: QuerySet[Recommendation]) -> list[dict[str, Any]]:
@@ -266,9 +280,11 @@ def _recs(rows: QuerySet[Recommendation]) -> list[dict[str, Any]]:
     for r in found:
         p = selectors.progress(r)
         hears = services.customer_hears(
-            r.outcome, owned_dated_actions=bool(r.owned_dated),  # type: ignore[attr-defined]
-            summary=r.customer_summary, reason=r.decision_reason,
-        )[0]  # fmt: skip
+            r.outcome,
+            owned_dated_actions=bool(r.owned_dated),  # type: ignore[attr-defined]
+            summary=r.customer_summary,
+            reason=r.decision_reason,
+        )[0]
         out.append(
             {
                 **{f: getattr(r, f) for f in _FIELDS},
@@ -469,8 +485,9 @@ def decide_recommendation(request: HttpRequest, recommendation_id: int, payload:
     v = viewer(request)
     rec = selectors.recommendation(v, recommendation_id)
     try:
-        services.decide(v, rec, payload.outcome, payload.reason, payload.revisit_on,
-                        version=payload.version)  # fmt: skip
+        services.decide(
+            v, rec, payload.outcome, payload.reason, payload.revisit_on, version=payload.version
+        )
     except Conflict as exc:
         return _conflict(v, rec.pk, exc)
     return _rec(rec)
@@ -485,9 +502,7 @@ def decide_recommendation(request: HttpRequest, recommendation_id: int, payload:
     operation_id="archive_recommendation",
     summary="Archive a draft (kept, never deleted)",
 )
-def archive_recommendation(
-    request: HttpRequest, recommendation_id: int, payload: ArchiveIn
-) -> Any:
+def archive_recommendation(request: HttpRequest, recommendation_id: int, payload: ArchiveIn) -> Any:
     v = viewer(request)
     rec = selectors.recommendation(v, recommendation_id)
     try:

@@ -21,12 +21,8 @@ from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.writes import expect_version, save_new_version, validate
-from traction.insights import rules as insight_rules
-from traction.insights.models import Insight, InsightStatus
-from traction.programs.models import PolicyMaker
-
-from .. import outbound
-from ..models import (
+from traction.debrief import outbound
+from traction.debrief.models import (
     ActionStatus,
     Debrief,
     DebriefStatus,
@@ -38,6 +34,9 @@ from ..models import (
     RecommendationMetric,
     ScorecardMetric,
 )
+from traction.insights import rules as insight_rules
+from traction.insights.models import Insight, InsightStatus
+from traction.programs.models import PolicyMaker
 
 # The fields a draft's form and the API edit (evidence and metrics are sets, given whole).
 TEXT_FIELDS = (
@@ -73,7 +72,9 @@ def _evidence(viewer: Viewer, debrief: Debrief, ids: Iterable[int]) -> list[int]
         raise ValidationFailed.field(
             "evidence", "Link at least one insight of the session as evidence."
         )
-    found = set(evidence_choices(viewer, debrief).filter(pk__in=wanted).values_list("pk", flat=True))
+    found = set(
+        evidence_choices(viewer, debrief).filter(pk__in=wanted).values_list("pk", flat=True)
+    )
     missing = [i for i in wanted if i not in found]
     if missing:
         raise ValidationFailed.field(
@@ -100,13 +101,18 @@ def _metrics(debrief: Debrief, rows: Iterable[Mapping[str, Any]]) -> list[tuple[
 def _refuse_closed(debrief: Debrief) -> None:
     if debrief.status in (DebriefStatus.CLOSED, DebriefStatus.CANCELLED):
         raise ValidationFailed.field(
-            "__all__", f"This debrief is {debrief.get_status_display().lower()}: its "
-            "recommendations can no longer be drafted or edited here."
+            "__all__",
+            f"This debrief is {debrief.get_status_display().lower()}: its "
+            "recommendations can no longer be drafted or edited here.",
         )
 
 
-def _link(actor: Viewer, rec: Recommendation, evidence: list[int] | None,
-          metrics: list[tuple[int, str]] | None) -> dict[str, Any]:  # fmt: skip
+def _link(
+    actor: Viewer,
+    rec: Recommendation,
+    evidence: list[int] | None,
+    metrics: list[tuple[int, str]] | None,
+) -> dict[str, Any]:
     """Make the recommendation's evidence and metrics these sets; what changed."""
     changes: dict[str, Any] = {}
     if evidence is not None:
@@ -127,9 +133,7 @@ def _link(actor: Viewer, rec: Recommendation, evidence: list[int] | None,
                 RecommendationMetric(recommendation=rec, metric_id=m, direction=d)
                 for m, d in metrics
             )
-            changes["metrics"] = [
-                sorted(before_m.items()), sorted(dict(metrics).items())
-            ]
+            changes["metrics"] = [sorted(before_m.items()), sorted(dict(metrics).items())]
     return changes
 
 
@@ -204,15 +208,20 @@ def update_recommendation(
     if refused:
         raise ValidationFailed({f: ["This field cannot be changed here."] for f in refused})
     with transaction.atomic():
-        rec = Recommendation.objects.select_for_update().select_related("debrief").get(
-            pk=recommendation.pk
+        rec = (
+            Recommendation.objects.select_for_update()
+            .select_related("debrief")
+            .get(pk=recommendation.pk)
         )
         expect_version(rec, version)
         _refuse_closed(rec.debrief)
         if rec.archived_at is not None:
             raise ValidationFailed.field("__all__", "This draft was archived; it is kept as is.")
-        texts = {k: (v.strip() if isinstance(v, str) else v) for k, v in changes.items()
-                 if k in TEXT_FIELDS}  # fmt: skip
+        texts = {
+            k: (v.strip() if isinstance(v, str) else v)
+            for k, v in changes.items()
+            if k in TEXT_FIELDS
+        }
         before = audit.snapshot(rec, sorted(texts))
         for name, value in texts.items():
             setattr(rec, name, value)
@@ -290,8 +299,10 @@ def decide(
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
-        rec = Recommendation.objects.select_for_update().select_related("program").get(
-            pk=recommendation.pk
+        rec = (
+            Recommendation.objects.select_for_update()
+            .select_related("program")
+            .get(pk=recommendation.pk)
         )
         expect_version(rec, version)
         if rec.archived_at is not None:
@@ -320,9 +331,15 @@ def decide(
         rec.decided_as = decided_as
         save_new_version(
             rec,
-            fields=["outcome", "decision_reason", "revisit_on", "decided_at", "decided_by",
-                    "decided_as"],
-        )  # fmt: skip
+            fields=[
+                "outcome",
+                "decision_reason",
+                "revisit_on",
+                "decided_at",
+                "decided_by",
+                "decided_as",
+            ],
+        )
         audit.record(
             actor,
             action="recommendation.decide",

@@ -16,8 +16,7 @@ from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.writes import expect_version, save_new_version
-
-from ..models import ClockEvent, Debrief, DebriefStatus
+from traction.debrief.models import ClockEvent, Debrief, DebriefStatus
 
 # A phase is between one minute and the whole three-hour meeting; a plan has 1 to 15 phases.
 PHASE_MINUTES = (1, 240)
@@ -87,9 +86,7 @@ def set_phase(actor: Viewer, debrief: Debrief, *, phase: str, version: int | Non
         found.phase = phase
         found.phase_started_at = clock.now()
         save_new_version(found, fields=["phase", "phase_started_at"])
-        audit.record(
-            actor, action="debrief.phase", obj=found, changes={"phase": [before, phase]}
-        )
+        audit.record(actor, action="debrief.phase", obj=found, changes={"phase": [before, phase]})
     return found
 
 
@@ -101,7 +98,9 @@ def _key(title: str, taken: set[str]) -> str:
     return key
 
 
-def clean_plan(phases: list[dict[str, Any]], *, current: list[dict[str, Any]]) -> list[dict[str, Any]]:
+def clean_plan(
+    phases: list[dict[str, Any]], *, current: list[dict[str, Any]]
+) -> list[dict[str, Any]]:
     """The plan as typed, checked: each phase a title and whole minutes, in order. A phase
     keeps its key (what ``phase`` names) when it was in the plan; a new one gets one from its
     title. Errors name the row: ``phases.2.minutes``."""

@@ -7,8 +7,7 @@ def register() -> None:
     """The room's own panels: the decision brief with the coverage meter (20) and the
     recommendations with their decisions (30). Other areas add theirs (10, 40, 50, 60)."""
     from traction.core import sections
-
-    from .. import selectors_room
+    from traction.debrief import selectors_room
 
     sections.register(
         "debrief-room",

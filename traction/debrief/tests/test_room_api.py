@@ -33,17 +33,28 @@ def _room_state(cast: Cast, fran: object, d: int) -> None:
     assert (status, body["phase"], body["total_minutes"], len(body["plan"])) == (200, "", 180, 7)
     status, body = call(fran, "POST", f"/debriefs/{d}/open")
     assert (status, body["status"], body["phase"], body["seconds_left"]) == (
-        200, "open", "review", 900)  # fmt: skip
+        200,
+        "open",
+        "review",
+        900,
+    )
     version = body["version"]
-    status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"phase": "draft", "version": version})
+    status, body = call(
+        fran, "PATCH", f"/debriefs/{d}/room", {"phase": "draft", "version": version}
+    )
     assert (status, body["phase"], body["seconds_left"]) == (200, "draft", 2400)
     status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"phase": "map", "version": version})
     assert status == 409
     plan = [{"title": "Everything", "minutes": 90}]
     status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"plan": plan})
     assert (status, body["phase"], [p["title"] for p in body["plan"]]) == (
-        200, "everything", ["Everything"])  # fmt: skip
-    status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"plan": [{"title": "x", "minutes": 0}]})
+        200,
+        "everything",
+        ["Everything"],
+    )
+    status, body = call(
+        fran, "PATCH", f"/debriefs/{d}/room", {"plan": [{"title": "x", "minutes": 0}]}
+    )
     assert status == 422
     status, _ = call(api_client(cast, "core_team"), "PATCH", f"/debriefs/{d}/room", {"phase": "x"})
     assert status == 403
@@ -55,28 +66,45 @@ def test_two_clients_edit_the_same_recommendation_the_second_gets_409_with_the_r
     cora = api_client(cast, "core_team")
     sam = api_client(cast, "sponsor")
     d = world.debrief.pk
-    status, rec = call(cora, "POST", f"/debriefs/{d}/recommendations", {
-        "title": "Invoice on day one", "evidence": [world.card("mot").pk],
-        "customer_summary": "First invoice on day one.",
-    })  # fmt: skip
+    status, rec = call(
+        cora,
+        "POST",
+        f"/debriefs/{d}/recommendations",
+        {
+            "title": "Invoice on day one",
+            "evidence": [world.card("mot").pk],
+            "customer_summary": "First invoice on day one.",
+        },
+    )
     assert status == 201, rec
     assert (rec["evidence"], rec["outcome"], rec["customer_hears"]) == (
-        [world.card("mot").pk], "pending", "")  # fmt: skip
+        [world.card("mot").pk],
+        "pending",
+        "",
+    )
     rid, v = rec["id"], rec["version"]
-    status, first = call(cora, "PATCH", f"/recommendations/{rid}", {"title": "Cora's", "version": v})
+    status, first = call(
+        cora, "PATCH", f"/recommendations/{rid}", {"title": "Cora's", "version": v}
+    )
     assert (status, first["title"], first["version"]) == (200, "Cora's", v + 1)
-    status, second = call(sam, "PATCH", f"/recommendations/{rid}", {
-        "rationale": "Sam's reason", "version": v})  # fmt: skip
+    status, second = call(
+        sam, "PATCH", f"/recommendations/{rid}", {"rationale": "Sam's reason", "version": v}
+    )
     assert status == 409
     assert second["current"]["title"] == "Cora's"
     assert second["current"]["rationale"] == ""
     assert second["current"]["version"] == v + 1
     # Sam re-applies on the current version: both edits kept.
-    status, merged = call(sam, "PATCH", f"/recommendations/{rid}", {
-        "rationale": "Sam's reason", "version": second["current"]["version"]})  # fmt: skip
+    status, merged = call(
+        sam,
+        "PATCH",
+        f"/recommendations/{rid}",
+        {"rationale": "Sam's reason", "version": second["current"]["version"]},
+    )
     assert (status, merged["title"], merged["rationale"]) == (200, "Cora's", "Sam's reason")
-    status, body = call(cora, "POST", f"/debriefs/{d}/recommendations", {
-        "title": "No evidence", "evidence": []})  # fmt: skip
+    status, _ = call(
+        cora, "POST", f"/debriefs/{d}/recommendations", {"title": "No evidence", "evidence": []}
+    )
     assert status == 422
     assert Recommendation.objects.count() == 1
 
@@ -84,25 +112,47 @@ def test_two_clients_edit_the_same_recommendation_the_second_gets_409_with_the_r
 def test_decide_and_read_the_history(cast: Cast, world: World) -> None:
     cora = api_client(cast, "core_team")
     sam = api_client(cast, "sponsor")
-    status, rec = call(cora, "POST", f"/debriefs/{world.debrief.pk}/recommendations", {
-        "title": "Phone line", "evidence": [world.card("issue2").pk, world.card("quote").pk]})  # fmt: skip
+    status, rec = call(
+        cora,
+        "POST",
+        f"/debriefs/{world.debrief.pk}/recommendations",
+        {"title": "Phone line", "evidence": [world.card("issue2").pk, world.card("quote").pk]},
+    )
     rid = rec["id"]
-    status, body = call(cora, "POST", f"/recommendations/{rid}/decide", {
-        "outcome": "approved", "reason": "x"})  # fmt: skip
+    status, body = call(
+        cora, "POST", f"/recommendations/{rid}/decide", {"outcome": "approved", "reason": "x"}
+    )
     assert status == 403
-    status, body = call(sam, "POST", f"/recommendations/{rid}/decide", {
-        "outcome": "deferred", "reason": "Budget"})  # fmt: skip
+    status, body = call(
+        sam, "POST", f"/recommendations/{rid}/decide", {"outcome": "deferred", "reason": "Budget"}
+    )
     assert status == 422
     revisit = (clock.today() + timedelta(days=30)).isoformat()
-    status, body = call(sam, "POST", f"/recommendations/{rid}/decide", {
-        "outcome": "deferred", "reason": "Budget", "revisit_on": revisit})  # fmt: skip
+    status, body = call(
+        sam,
+        "POST",
+        f"/recommendations/{rid}/decide",
+        {"outcome": "deferred", "reason": "Budget", "revisit_on": revisit},
+    )
     assert (status, body["outcome"], body["customer_hears"], body["revisit_on"]) == (
-        200, "deferred", "Under consideration", revisit)  # fmt: skip
-    status, body = call(sam, "POST", f"/recommendations/{rid}/decide", {
-        "outcome": "rejected", "reason": "Chat instead", "version": 1})  # fmt: skip
+        200,
+        "deferred",
+        "Under consideration",
+        revisit,
+    )
+    status, body = call(
+        sam,
+        "POST",
+        f"/recommendations/{rid}/decide",
+        {"outcome": "rejected", "reason": "Chat instead", "version": 1},
+    )
     assert (status, body["current"]["outcome"]) == (409, "deferred")
-    status, body = call(sam, "POST", f"/recommendations/{rid}/decide", {
-        "outcome": "rejected", "reason": "Chat instead"})  # fmt: skip
+    status, body = call(
+        sam,
+        "POST",
+        f"/recommendations/{rid}/decide",
+        {"outcome": "rejected", "reason": "Chat instead"},
+    )
     assert (status, body["customer_hears"]) == (200, "Not planned")
     status, history = call(cora, "GET", f"/recommendations/{rid}/decisions")
     assert [(h["outcome"], h["decided_as"], h["decided_by"]) for h in history] == [
@@ -111,7 +161,9 @@ def test_decide_and_read_the_history(cast: Cast, world: World) -> None:
     ]
     status, evidence = call(cora, "GET", f"/recommendations/{rid}/evidence")
     assert [e["text"] for e in evidence] == ["Nobody answers the phone", "We print every invoice"]
-    status, page = call(cora, "GET", f"/recommendations?debrief={world.debrief.pk}&outcome=rejected")
+    status, page = call(
+        cora, "GET", f"/recommendations?debrief={world.debrief.pk}&outcome=rejected"
+    )
     assert (status, page["count"], page["items"][0]["id"]) == (200, 1, rid)
     status, page = call(cora, "GET", "/recommendations?outcome=approved")
     assert page["count"] == 0
@@ -119,5 +171,8 @@ def test_decide_and_read_the_history(cast: Cast, world: World) -> None:
     assert status == 422  # decided: revisit, never archive
     status, brief = call(sam, "GET", f"/debriefs/{world.debrief.pk}/brief")
     assert (status, brief["voting"], brief["coverage_top"], brief["coverage_covered"]) == (
-        200, "closed", 4, 1)  # fmt: skip
-
+        200,
+        "closed",
+        4,
+        1,
+    )

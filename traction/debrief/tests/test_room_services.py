@@ -36,8 +36,9 @@ def world(cast: Cast) -> World:
     return build_world(cast)
 
 
-def draft(cast: Cast, world: World, title: str = "Invoice on day one", *cards: str,
-          who: str = "core_team") -> Recommendation:  # fmt: skip
+def draft(
+    cast: Cast, world: World, title: str = "Invoice on day one", *cards: str, who: str = "core_team"
+) -> Recommendation:
     return recs.draft_recommendation(
         cast.viewer(who),
         world.debrief,
@@ -88,7 +89,10 @@ def test_the_plan_is_edited_kept_in_order_and_checked(cast: Cast, world: World) 
     phases.insert(1, {"title": "Warm-up", "minutes": 5})
     saved = room.set_plan(fran, d, phases=phases, version=d.version)
     assert [(p["key"], p["minutes"]) for p in saved.plan[:3]] == [
-        ("review", 20), ("warm-up", 5), ("map", 25)]  # fmt: skip
+        ("review", 20),
+        ("warm-up", 5),
+        ("map", 25),
+    ]
     assert saved.phase == "review"
     with pytest.raises(ValidationFailed) as exc:
         room.set_plan(fran, saved, phases=[{"title": "", "minutes": 0}], version=saved.version)
@@ -196,10 +200,15 @@ def test_only_policy_makers_decide_in_the_role_they_hold_then(cast: Cast, world:
         program=program, user=cast.users["core_team"], responsibility="Support budget"
     )
     recs.decide(cast.viewer("sponsor"), rec, "approved", "Customers asked twice")
-    recs.decide(cast.viewer("core_team"), rec, "deferred", "After Q3", clock.today() + timedelta(30))
+    recs.decide(
+        cast.viewer("core_team"), rec, "deferred", "After Q3", clock.today() + timedelta(30)
+    )
     recs.decide(cast.viewer("admin"), rec, "rejected", "No budget this year")
-    history = list(Decision.objects.filter(recommendation=rec).values_list(
-        "outcome", "decided_by_label", "decided_as"))  # fmt: skip
+    history = list(
+        Decision.objects.filter(recommendation=rec).values_list(
+            "outcome", "decided_by_label", "decided_as"
+        )
+    )
     assert history == [
         ("approved", "Sam Sponsor", "Executive sponsor"),
         ("deferred", "Cora Core", "Policy maker — Support budget"),
@@ -207,7 +216,11 @@ def test_only_policy_makers_decide_in_the_role_they_hold_then(cast: Cast, world:
     ]
     rec.refresh_from_db()
     assert (rec.outcome, rec.decided_as, rec.decision_reason, rec.revisit_on) == (
-        "rejected", "Admin", "No budget this year", None)  # fmt: skip
+        "rejected",
+        "Admin",
+        "No budget this year",
+        None,
+    )
     actions = AuditEvent.objects.filter(action="recommendation.decide").count()
     assert actions == 3
 
@@ -235,8 +248,9 @@ def test_a_decision_is_announced_with_a_stable_payload(cast: Cast, world: World)
     try:
         rec = draft(cast, world)
         revisit = clock.today() + timedelta(days=40)
-        recs.decide(cast.viewer("sponsor"), rec, "deferred", "Next quarter", revisit,
-                    version=rec.version)  # fmt: skip
+        recs.decide(
+            cast.viewer("sponsor"), rec, "deferred", "Next quarter", revisit, version=rec.version
+        )
     finally:
         outbound.disconnect(sink)
     assert len(heard) == 1
@@ -254,14 +268,20 @@ def test_what_customers_would_hear(cast: Cast, world: World) -> None:
     hears = recs.customer_hears
     assert hears("deferred", owned_dated_actions=True) == ("Under consideration", "")
     assert hears("rejected", owned_dated_actions=False, reason="No budget") == (
-        "Not planned", "No budget")  # fmt: skip
+        "Not planned",
+        "No budget",
+    )
     recs.decide(cast.viewer("sponsor"), rec, "approved", "Yes")
     row = selectors.room_recommendations(cast.viewer("sponsor"), world.debrief)[0]
     assert row.hears[0] == "Under consideration"  # approved, but no owned dated action yet
     action = ActionItem.objects.create(
-        workspace_id=rec.workspace_id, recommendation=rec, program_id=rec.program_id,
-        title="Send it", owner=cast.users["core_team"], due_on=clock.today() + timedelta(9),
-    )  # fmt: skip
+        workspace_id=rec.workspace_id,
+        recommendation=rec,
+        program_id=rec.program_id,
+        title="Send it",
+        owner=cast.users["core_team"],
+        due_on=clock.today() + timedelta(9),
+    )
     row = selectors.room_recommendations(cast.viewer("sponsor"), world.debrief)[0]
     assert row.hears == ("Planned", "We will send the first invoice on day one.")
     assert (row.progress.total, row.progress.done, row.progress.share_done) == (1, 0, 0)
@@ -276,9 +296,14 @@ def test_progress_is_derived_from_the_action_items(cast: Cast, world: World) -> 
     recs.decide(cast.viewer("sponsor"), rec, "approved", "Yes")
     for status in ("done", "done", "blocked", "open", "dropped"):
         ActionItem.objects.create(
-            workspace_id=rec.workspace_id, recommendation=rec, program_id=rec.program_id,
-            title=status, owner=cast.users["core_team"], due_on=clock.today(), status=status,
-        )  # fmt: skip
+            workspace_id=rec.workspace_id,
+            recommendation=rec,
+            program_id=rec.program_id,
+            title=status,
+            owner=cast.users["core_team"],
+            due_on=clock.today(),
+            status=status,
+        )
     p = selectors.progress(rec)
     assert (p.done, p.blocked, p.open, p.dropped, p.total, p.share_done) == (2, 1, 1, 1, 4, 50)
     row = selectors.room_recommendations(cast.viewer("admin"), world.debrief)[0]
@@ -318,9 +343,14 @@ def test_coverage_counts_decisions_and_dated_deferrals_of_the_top_priorities(
     Undecided.objects.all().delete()
     b = selectors.brief(sam, world.debrief)
     assert (b.coverage.covered, [p.card.text for p in b.coverage.uncovered]) == (
-        3, ["Let us pay by card"])  # fmt: skip
+        3,
+        ["Let us pay by card"],
+    )
     assert [p.covered for p in b.priorities][:3] == [
-        "approved", f"deferred to {clock.today() + timedelta(days=60):%d %b %Y}", "rejected"]  # fmt: skip
+        "approved",
+        f"deferred to {clock.today() + timedelta(days=60):%d %b %Y}",
+        "rejected",
+    ]
 
 
 def test_coverage_reads_the_top_ten_priorities_at_most(cast: Cast) -> None:
@@ -333,9 +363,13 @@ def test_coverage_reads_the_top_ten_priorities_at_most(cast: Cast) -> None:
     step_id = w.card("mot").step_id
     for n in range(8):
         card = insight_services.capture_insight(
-            fran, session=w.room.session, kind="idea", text=f"Idea {n}",
-            speaker=f"c:{voters[n % 4].pk}", step_id=step_id,
-        )  # fmt: skip
+            fran,
+            session=w.room.session,
+            kind="idea",
+            text=f"Idea {n}",
+            speaker=f"c:{voters[n % 4].pk}",
+            step_id=step_id,
+        )
         w.room.cards[f"idea{n}"] = card
         add(cast, w.room, voters[n % 4], f"idea{n}")
     b = selectors.brief(cast.viewer("sponsor"), w.debrief)
@@ -363,9 +397,12 @@ def test_the_brief_carries_quotes_spread_and_earlier_decisions(cast: Cast, world
     fran = cast.viewer("facilitator")
     start = clock.now() - timedelta(days=40)
     session = session_services.plan_session(
-        fran, program=cast.program, title="Earlier session", starts_at=start,
+        fran,
+        program=cast.program,
+        title="Earlier session",
+        starts_at=start,
         ends_at=start + timedelta(hours=3),
-    )  # fmt: skip
+    )
     said = insight_services.capture_insight(
         fran, session=session, kind="issue", text="Approvals are slow", speaker=""
     )
@@ -386,7 +423,9 @@ def test_the_brief_carries_quotes_spread_and_earlier_decisions(cast: Cast, world
     mot = top["The first invoice arrives"]
     assert [q.text for q in mot.quotes] == ["We print every invoice"]
     assert dict(zip([s for s, _ in b.segments], mot.card.segment_cells, strict=True)) == {
-        "mid_market": 2, "enterprise": 1}  # fmt: skip
+        "mid_market": 2,
+        "enterprise": 1,
+    }
     assert [r.title for r in top["Approval takes three weeks"].earlier] == ["Earlier: approvals"]
     assert top["The first invoice arrives"].earlier == []
 
@@ -412,7 +451,9 @@ def test_the_brief_respects_the_viewers_scope(cast: Cast, world: World) -> None:
     rec = draft(cast, world, "Both", "mot", "issue")
     row = selectors.room_recommendations(owen, world.debrief)[0]
     assert ([i.text for i in row.evidence], row.hidden_evidence) == (
-        ["The first invoice arrives"], 1)  # fmt: skip
+        ["The first invoice arrives"],
+        1,
+    )
     # And he may not cite what he may not see.
     with pytest.raises(ValidationFailed):
         recs.draft_recommendation(owen, world.debrief, title="x", evidence=[world.card("issue").pk])
@@ -420,6 +461,9 @@ def test_the_brief_respects_the_viewers_scope(cast: Cast, world: World) -> None:
 
 
 def test_viewer_role_label_for_an_admin_who_is_also_sponsor(cast: Cast, world: World) -> None:
-    admin_as_sponsor = Viewer(user=cast.users["sponsor"], workspace_id=cast.acme.pk, role=Role.ADMIN)
-    assert recs.role_at_this_moment(admin_as_sponsor, cast.program.pk, cast.users["sponsor"].pk) == (
-        "Executive sponsor")  # fmt: skip
+    admin_as_sponsor = Viewer(
+        user=cast.users["sponsor"], workspace_id=cast.acme.pk, role=Role.ADMIN
+    )
+    assert recs.role_at_this_moment(
+        admin_as_sponsor, cast.program.pk, cast.users["sponsor"].pk
+    ) == ("Executive sponsor")

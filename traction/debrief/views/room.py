@@ -14,10 +14,15 @@ from django.views.decorators.http import require_http_methods, require_POST
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, render_page, workspace_view
-
-from .. import selectors_room as selectors
-from ..forms_room import (
+from traction.core.web import (
+    WorkspaceRequest,
+    apply_domain_errors,
+    error_text,
+    render_page,
+    workspace_view,
+)
+from traction.debrief import selectors_room as selectors
+from traction.debrief.forms_room import (
     ArchiveForm,
     DecideForm,
     PhaseForm,
@@ -25,9 +30,9 @@ from ..forms_room import (
     PlanVersionForm,
     RecommendationForm,
 )
-from ..models import Debrief, Recommendation
-from ..services import recommendations as services
-from ..services import room as room_services
+from traction.debrief.models import Debrief, Recommendation
+from traction.debrief.services import recommendations as services
+from traction.debrief.services import room as room_services
 
 RELOAD = " Reload the room to see the latest, then try again."
 
@@ -118,10 +123,13 @@ def plan(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResp
             if row and not row.get("remove") and (row.get("title") or row.get("minutes"))
         ]
         phases = [
-            {"key": row.get("key") or "", "title": row.get("title") or "",
-             "minutes": row.get("minutes")}
+            {
+                "key": row.get("key") or "",
+                "title": row.get("title") or "",
+                "minutes": row.get("minutes"),
+            }
             for _, _, row in sorted(kept, key=lambda t: (t[0], t[1]))
-        ]  # fmt: skip
+        ]
         try:
             room_services.set_plan(
                 viewer, found, phases=phases, version=head.cleaned_data["version"]
@@ -142,7 +150,9 @@ def plan(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResp
 # --- recommendations ------------------------------------------------------------------------
 
 
-def _form(viewer: Viewer, found: Debrief, data: Any = None, initial: Any = None) -> RecommendationForm:
+def _form(
+    viewer: Viewer, found: Debrief, data: Any = None, initial: Any = None
+) -> RecommendationForm:
     return RecommendationForm(
         data,
         initial=initial,
@@ -187,7 +197,9 @@ def _shown(value: Any) -> str:
     return str(value) if value not in (None, "") else "—"
 
 
-def _merge(form: RecommendationForm, mine: dict[str, Any], theirs: dict[str, Any]) -> list[dict[str, Any]]:
+def _merge(
+    form: RecommendationForm, mine: dict[str, Any], theirs: dict[str, Any]
+) -> list[dict[str, Any]]:
     """The fields someone else saved differently from what this person typed: both values,
     to keep either."""
     rows = []
@@ -204,9 +216,14 @@ def _merge(form: RecommendationForm, mine: dict[str, Any], theirs: dict[str, Any
                 labels = {i.pk: str(i.text) for i in form.fields["evidence"].queryset}  # type: ignore[attr-defined]
                 shown_theirs = [labels.get(i, f"insight {i}") for i in b or []]
             elif hasattr(field, "choices") and b:
-                shown_theirs = dict(field.choices).get(b, b)  # type: ignore[attr-defined]
-            rows.append({"name": name, "label": field.label or name.replace("_", " ").capitalize(),
-                         "theirs": _shown(shown_theirs)})  # fmt: skip
+                shown_theirs = dict(field.choices).get(b, b)
+            rows.append(
+                {
+                    "name": name,
+                    "label": field.label or name.replace("_", " ").capitalize(),
+                    "theirs": _shown(shown_theirs),
+                }
+            )
     return rows
 
 
@@ -246,8 +263,10 @@ def recommendation_edit(
                 form = _form(viewer, found, data)
                 form.is_valid()
                 merge = _merge(form, form.cleaned_data, theirs)
-                form.add_error(None, exc.message + " Their values are shown beside yours: "
-                               "keep either, then save.")  # fmt: skip
+                form.add_error(
+                    None,
+                    exc.message + " Their values are shown beside yours: keep either, then save.",
+                )
             except ValidationFailed as exc:
                 apply_domain_errors(form, exc)
             else:
@@ -286,8 +305,14 @@ def decide(
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            services.decide(viewer, rec, data["outcome"], data["reason"], data["revisit_on"],
-                            version=data["version"])  # fmt: skip
+            services.decide(
+                viewer,
+                rec,
+                data["outcome"],
+                data["reason"],
+                data["revisit_on"],
+                version=data["version"],
+            )
         except (ValidationFailed, Conflict) as exc:
             if isinstance(exc, Conflict):
                 form.add_error(None, exc.message + RELOAD)
@@ -305,9 +330,14 @@ def decide(
     return render(
         request,
         "debrief/room/decide.html",
-        {"debrief": found, "rec": rec, "form": form, "hears": hears,
-         "decisions": selectors.decisions(rec)},
-    )  # fmt: skip
+        {
+            "debrief": found,
+            "rec": rec,
+            "form": form,
+            "hears": hears,
+            "decisions": selectors.decisions(rec),
+        },
+    )
 
 
 @workspace_view
