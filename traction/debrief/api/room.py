@@ -13,6 +13,7 @@ from ninja.responses import Status
 
 from traction.core.api import (
     ABSENT,
+    MAX_ID,
     FilterSchema,
     InputSchema,
     IsoDate,
@@ -47,13 +48,13 @@ DecideValue = Literal["approved", "deferred", "rejected"]
 # --- shapes ----------------------------------------------------------------------------------
 
 
-class PhaseIO(InputSchema):
+class RoomPhaseIn(InputSchema):
     key: str = Field("", max_length=40, description="Kept for a phase already in the plan.")
     title: OneLine = Field(max_length=120)
     minutes: int = Field(ge=1, le=240)
 
 
-class PhaseOut(OutputSchema):
+class RoomPhaseOut(OutputSchema):
     key: str
     title: str
     minutes: int
@@ -75,28 +76,28 @@ class RoomOut(OutputSchema):
     seconds_left: int
     overrun_seconds: int
     total_minutes: int
-    plan: list[PhaseOut]
+    plan: list[RoomPhaseOut]
     version: int
 
 
 class RoomIn(InputSchema):
     phase: str = Field(ABSENT, max_length=40, description="A key of the plan: starts it now.")
-    plan: list[PhaseIO] = Field(ABSENT, description="The whole plan, in order.")
+    plan: list[RoomPhaseIn] = Field(ABSENT, description="The whole plan, in order.")
     version: int | None = Field(None, description=VERSION_HELP)
 
 
-class MetricLinkIO(InputSchema):
+class RecommendationMetricIn(InputSchema):
     metric_id: ObjectId
     direction: DirectionValue
 
 
-class MetricLinkOut(OutputSchema):
+class RecommendationMetricOut(OutputSchema):
     metric_id: int
     name: str
     direction: str
 
 
-class ProgressOut(OutputSchema):
+class RecommendationProgressOut(OutputSchema):
     open: int
     in_progress: int
     blocked: int
@@ -119,7 +120,7 @@ class RecommendationOut(OutputSchema):
     customer_summary: str
     owning_team: str
     evidence: list[int]
-    metrics: list[MetricLinkOut]
+    metrics: list[RecommendationMetricOut]
     outcome: str
     decision_reason: str
     revisit_on: dt.date | None
@@ -127,7 +128,7 @@ class RecommendationOut(OutputSchema):
     decided_by_id: int | None
     decided_as: str
     customer_hears: str
-    progress: ProgressOut
+    progress: RecommendationProgressOut
     archived_at: dt.datetime | None
     version: int
 
@@ -147,7 +148,7 @@ class RecommendationCreateIn(InputSchema):
     customer_summary: Text = ""
     owning_team: OneLine = Field("", max_length=120)
     evidence: list[ObjectId] = Field(description="Insight ids of the session: at least one.")
-    metrics: list[MetricLinkIO] = []
+    metrics: list[RecommendationMetricIn] = []
 
 
 class RecommendationUpdateIn(InputSchema):
@@ -160,22 +161,22 @@ class RecommendationUpdateIn(InputSchema):
     customer_summary: Text = Field(ABSENT)
     owning_team: OneLine = Field(ABSENT, max_length=120)
     evidence: list[ObjectId] = Field(ABSENT, description="The whole set of insight ids.")
-    metrics: list[MetricLinkIO] = Field(ABSENT, description="The whole set.")
+    metrics: list[RecommendationMetricIn] = Field(ABSENT, description="The whole set.")
     version: int | None = Field(None, description=VERSION_HELP)
 
 
-class DecideIn(InputSchema):
+class RecommendationDecideIn(InputSchema):
     outcome: DecideValue
     reason: Text = Field(min_length=1)
     revisit_on: IsoDate | None = Field(None, description="Needed to defer: a future date.")
     version: int | None = Field(None, description=VERSION_HELP)
 
 
-class ArchiveIn(InputSchema):
+class RecommendationArchiveIn(InputSchema):
     version: int | None = Field(None, description=VERSION_HELP)
 
 
-class DecisionOut(OutputSchema):
+class RecommendationDecisionOut(OutputSchema):
     id: int
     outcome: str
     reason: str
@@ -186,7 +187,7 @@ class DecisionOut(OutputSchema):
     at: dt.datetime
 
 
-class EvidenceOut(OutputSchema):
+class RecommendationEvidenceOut(OutputSchema):
     insight_id: int
     kind: str
     text: str
@@ -194,12 +195,12 @@ class EvidenceOut(OutputSchema):
 
 
 class RecommendationFilters(FilterSchema):
-    debrief: int | None = Field(None, ge=1, description="Of this debrief.")
-    program: int | None = Field(None, ge=1, description="Of this program.")
+    debrief: int | None = Field(None, ge=1, le=MAX_ID, description="Of this debrief.")
+    program: int | None = Field(None, ge=1, le=MAX_ID, description="Of this program.")
     outcome: OutcomeValue | None = None
 
 
-class PriorityOut(OutputSchema):
+class BriefPriorityOut(OutputSchema):
     insight_id: int
     rank: int
     text: str
@@ -214,7 +215,7 @@ class PriorityOut(OutputSchema):
 
 class BriefOut(OutputSchema):
     voting: str
-    priorities: list[PriorityOut]
+    priorities: list[BriefPriorityOut]
     coverage_top: int
     coverage_covered: int
     uncovered: list[int]
@@ -481,7 +482,9 @@ def update_recommendation(
     operation_id="decide_recommendation",
     summary="Approve, defer (with a date to revisit) or reject, with a reason",
 )
-def decide_recommendation(request: HttpRequest, recommendation_id: int, payload: DecideIn) -> Any:
+def decide_recommendation(
+    request: HttpRequest, recommendation_id: int, payload: RecommendationDecideIn
+) -> Any:
     v = viewer(request)
     rec = selectors.recommendation(v, recommendation_id)
     try:
@@ -502,7 +505,9 @@ def decide_recommendation(request: HttpRequest, recommendation_id: int, payload:
     operation_id="archive_recommendation",
     summary="Archive a draft (kept, never deleted)",
 )
-def archive_recommendation(request: HttpRequest, recommendation_id: int, payload: ArchiveIn) -> Any:
+def archive_recommendation(
+    request: HttpRequest, recommendation_id: int, payload: RecommendationArchiveIn
+) -> Any:
     v = viewer(request)
     rec = selectors.recommendation(v, recommendation_id)
     try:
@@ -514,7 +519,7 @@ def archive_recommendation(request: HttpRequest, recommendation_id: int, payload
 
 @router.get(
     "/recommendations/{recommendation_id}/evidence",
-    response=responses({200: list[EvidenceOut]}, object_path=True),
+    response=responses({200: list[RecommendationEvidenceOut]}, object_path=True),
     operation_id="list_recommendation_evidence",
     summary="A recommendation's evidence (the insights you may see)",
 )
@@ -529,7 +534,7 @@ def list_evidence(request: HttpRequest, recommendation_id: int) -> list[dict[str
 
 @router.get(
     "/recommendations/{recommendation_id}/decisions",
-    response=responses({200: list[DecisionOut]}, object_path=True),
+    response=responses({200: list[RecommendationDecisionOut]}, object_path=True),
     operation_id="list_recommendation_decisions",
     summary="A recommendation's decisions, oldest first (append-only history)",
 )
