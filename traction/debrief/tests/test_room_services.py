@@ -467,3 +467,55 @@ def test_viewer_role_label_for_an_admin_who_is_also_sponsor(cast: Cast, world: W
     assert recs.role_at_this_moment(
         admin_as_sponsor, cast.program.pk, cast.users["sponsor"].pk
     ) == ("Executive sponsor")
+
+
+def test_a_recommendation_names_the_program_metrics_it_should_move(
+    cast: Cast, world: World
+) -> None:
+    from traction.debrief.models import ScorecardMetric
+
+    def metric(program: object, name: str) -> ScorecardMetric:
+        return ScorecardMetric.objects.create(
+            workspace_id=cast.acme.pk, program=program, name=name, unit="days"
+        )
+
+    days = metric(cast.program, "Days to first invoice")
+    calls = metric(cast.program, "Support calls")
+    elsewhere = metric(cast.other_program, "Renewal rate")
+    cora = cast.viewer("core_team")
+    rec = recs.draft_recommendation(
+        cora,
+        world.debrief,
+        title="Invoice on day one",
+        evidence=[world.card("mot").pk],
+        metrics=[{"metric_id": days.pk, "direction": "down"}],
+    )
+    assert list(rec.metric_links.values_list("metric__name", "direction")) == [
+        ("Days to first invoice", "down")
+    ]
+    with pytest.raises(ValidationFailed) as exc:
+        recs.update_recommendation(
+            cora,
+            rec,
+            changes={"metrics": [{"metric_id": elsewhere.pk, "direction": "up"}]},
+            version=rec.version,
+        )
+    assert refused(exc) == {"metrics"}
+    with pytest.raises(ValidationFailed):
+        recs.update_recommendation(
+            cora,
+            rec,
+            changes={"metrics": [{"metric_id": calls.pk, "direction": ""}]},
+            version=rec.version,
+        )
+    recs.update_recommendation(
+        cora,
+        rec,
+        changes={"metrics": [{"metric_id": calls.pk, "direction": "down"}]},
+        version=rec.version,
+    )
+    assert list(rec.metric_links.values_list("metric__name", "direction")) == [
+        ("Support calls", "down")
+    ]
+    rec.refresh_from_db()
+    assert rec.version == 2

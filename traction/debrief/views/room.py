@@ -19,6 +19,7 @@ from traction.core.web import (
     apply_domain_errors,
     error_text,
     render_page,
+    wants_partial,
     workspace_view,
 )
 from traction.debrief import selectors_room as selectors
@@ -64,7 +65,10 @@ def room(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResp
             initial={"phase": found.phase, "version": found.version}, plan=found.plan
         ),
         "may_run": permissions.can(viewer, "debrief.run", found),
-        "sections": sections.for_page("debrief-room", viewer, found),
+        # htmx's refresh of the clock panel needs none of the panels below it.
+        "sections": []
+        if wants_partial(request)
+        else sections.for_page("debrief-room", viewer, found),
     }
     return render_page(request, "debrief/room/room.html", context, partial="clock")
 
