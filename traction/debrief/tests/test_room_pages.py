@@ -162,3 +162,32 @@ def test_drafting_editing_with_a_merge_prompt_and_deciding(cast: Cast, world: Wo
     assert "1 of 4 top priorities have a decision or a dated deferral" in page
     assert f'id="hears-{rec.pk}">Under consideration<' in page
     assert "Decision history (1)" in page
+
+
+def test_the_room_costs_the_same_queries_whatever_its_recommendations(
+    cast: Cast, world: World
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sam = web(cast, "sponsor")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert sam.get(url(cast, world)).status_code == 200
+        return len(captured.captured_queries)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            rec = recs.draft_recommendation(
+                cast.viewer("core_team"),
+                world.debrief,
+                title=f"R{i}",
+                evidence=[world.card("mot").pk, world.card("quote").pk],
+            )
+            recs.decide(cast.viewer("sponsor"), rec, "approved", "Yes")
+
+    add(1)
+    one = queries()
+    add(6)
+    assert queries() == one
