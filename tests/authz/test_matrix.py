@@ -169,6 +169,7 @@ SESSION_KEYS = (
     "batch_id",
     "debrief_id",
     "support_id",
+    "recommendation_id",
 )
 # A webhook endpoint of each workspace (its admin's), with a delivery that is over.
 WEBHOOK_KEYS = ("endpoint_id", "delivery_id")
@@ -357,7 +358,7 @@ def _session_world(
     insights = _insight_world(v, session, invitation, invited_contact)
     return {
         **insights,
-        "debrief_id": _debrief_world(session),
+        **_debrief_world(session, insights["insight_id"]),
         "fresh_contact_id": fresh.pk,
         "session_id": session.pk,
         "request_id": request.pk,
@@ -367,11 +368,12 @@ def _session_world(
     }
 
 
-def _debrief_world(session: Any) -> int:
-    """The session's debrief, in the room (status open): made directly as a row."""
+def _debrief_world(session: Any, insight_id: int) -> dict[str, Any]:
+    """The session's debrief, in the room (status open): made directly as a row; with one
+    drafted recommendation citing the session's insight."""
     from datetime import timedelta
 
-    from traction.debrief.models import Attendee, Debrief
+    from traction.debrief.models import Attendee, Debrief, Evidence, Recommendation
 
     debrief = Debrief.objects.create(
         workspace_id=session.workspace_id,
@@ -384,7 +386,14 @@ def _debrief_world(session: Any) -> int:
     )
     if session.created_by_id:
         Attendee.objects.create(debrief=debrief, user_id=session.created_by_id)
-    return int(debrief.pk)
+    rec = Recommendation.objects.create(
+        workspace_id=session.workspace_id,
+        debrief=debrief,
+        program_id=session.program_id,
+        title="Authz recommendation",
+    )
+    Evidence.objects.create(recommendation=rec, insight_id=insight_id)
+    return {"debrief_id": debrief.pk, "recommendation_id": rec.pk}
 
 
 def _insight_world(v: Any, session: Any, invitation: Any, contact: Any) -> dict[str, Any]:

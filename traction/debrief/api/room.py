@@ -1,7 +1,555 @@
-"""The debrief API: the room area."""
+"""The debrief API: the room area — the room's state (phase, time left, plan), opening it,
+the decision brief, recommendations (list, create, update with 409, decide, archive), their
+evidence and decision history."""
 
-from __future__ import annotations
+import datetime as dt
+from typing import Any, Literal
 
-from ninja import Router
+from django.db.models import Prefetch, QuerySet
+from django.http import HttpRequest
+from ninja import Field, Query, Router
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from traction.core.api import (
+    ABSENT,
+    MAX_ID,
+    FilterSchema,
+    InputSchema,
+    IsoDate,
+    ObjectId,
+    OneLine,
+    OutputSchema,
+    Pagination,
+    Text,
+    responses,
+    viewer,
+)
+from traction.core.errors import Conflict
+from traction.debrief import selectors_room as selectors
+from traction.debrief.models import Evidence, Recommendation, RecommendationMetric
+from traction.debrief.services import recommendations as services
+from traction.debrief.services import room as room_services
 
 router = Router(tags=["debrief"])
+
+VERSION_HELP = (
+    "The version you read. If someone saved the record since, nothing changes and the "
+    "answer is 409 with the current record; leave it out to overwrite whatever is current."
+)
+KindValue = Literal["strategic", "tactical"]
+HorizonValue = Literal["quick_win", "quarter", "long_term"]
+LevelValue = Literal["low", "medium", "high"]
+DirectionValue = Literal["up", "down"]
+OutcomeValue = Literal["pending", "approved", "deferred", "rejected"]
+DecideValue = Literal["approved", "deferred", "rejected"]
+
+
+# --- shapes ----------------------------------------------------------------------------------
+
+
+class RoomPhaseIn(InputSchema):
+    key: str = Field("", max_length=40, description="Kept for a phase already in the plan.")
+    title: OneLine = Field(max_length=120)
+    minutes: int = Field(ge=1, le=240)
+
+
+class RoomPhaseOut(OutputSchema):
+    key: str
+    title: str
+    minutes: int
+    current: bool
+    done: bool
+
+
+class RoomOut(OutputSchema):
+    debrief_id: int
+    session_id: int
+    program_id: int
+    status: str
+    timeliness: str
+    due_at: dt.datetime
+    opened_at: dt.datetime | None
+    phase: str
+    phase_started_at: dt.datetime | None
+    phase_ends_at: dt.datetime | None
+    seconds_left: int
+    overrun_seconds: int
+    total_minutes: int
+    plan: list[RoomPhaseOut]
+    version: int
+
+
+class RoomIn(InputSchema):
+    phase: str = Field(ABSENT, max_length=40, description="A key of the plan: starts it now.")
+    plan: list[RoomPhaseIn] = Field(ABSENT, description="The whole plan, in order.")
+    version: int | None = Field(None, description=VERSION_HELP)
+
+
+class RecommendationMetricIn(InputSchema):
+    metric_id: ObjectId
+    direction: DirectionValue
+
+
+class RecommendationMetricOut(OutputSchema):
+    metric_id: int
+    name: str
+    direction: str
+
+
+class RecommendationProgressOut(OutputSchema):
+    open: int
+    in_progress: int
+    blocked: int
+    done: int
+    dropped: int
+    total: int
+    share_done: int
+
+
+class RecommendationOut(OutputSchema):
+    id: int
+    debrief_id: int
+    program_id: int
+    title: str
+    rationale: str
+    kind: str
+    horizon: str
+    impact: str
+    effort: str
+    customer_summary: str
+    owning_team: str
+    evidence: list[int]
+    metrics: list[RecommendationMetricOut]
+    outcome: str
+    decision_reason: str
+    revisit_on: dt.date | None
+    decided_at: dt.datetime | None
+    decided_by_id: int | None
+    decided_as: str
+    customer_hears: str
+    progress: RecommendationProgressOut
+    archived_at: dt.datetime | None
+    version: int
+
+
+class RecommendationConflictOut(OutputSchema):
+    detail: str
+    current: RecommendationOut
+
+
+class RecommendationCreateIn(InputSchema):
+    title: OneLine = Field(min_length=1, max_length=200)
+    rationale: Text = ""
+    kind: KindValue = "tactical"
+    horizon: HorizonValue = "quarter"
+    impact: LevelValue = "medium"
+    effort: LevelValue = "medium"
+    customer_summary: Text = ""
+    owning_team: OneLine = Field("", max_length=120)
+    evidence: list[ObjectId] = Field(description="Insight ids of the session: at least one.")
+    metrics: list[RecommendationMetricIn] = []
+
+
+class RecommendationUpdateIn(InputSchema):
+    title: OneLine = Field(ABSENT, min_length=1, max_length=200)
+    rationale: Text = Field(ABSENT)
+    kind: KindValue = Field(ABSENT)
+    horizon: HorizonValue = Field(ABSENT)
+    impact: LevelValue = Field(ABSENT)
+    effort: LevelValue = Field(ABSENT)
+    customer_summary: Text = Field(ABSENT)
+    owning_team: OneLine = Field(ABSENT, max_length=120)
+    evidence: list[ObjectId] = Field(ABSENT, description="The whole set of insight ids.")
+    metrics: list[RecommendationMetricIn] = Field(ABSENT, description="The whole set.")
+    version: int | None = Field(None, description=VERSION_HELP)
+
+
+class RecommendationDecideIn(InputSchema):
+    outcome: DecideValue
+    reason: Text = Field(min_length=1)
+    revisit_on: IsoDate | None = Field(None, description="Needed to defer: a future date.")
+    version: int | None = Field(None, description=VERSION_HELP)
+
+
+class RecommendationArchiveIn(InputSchema):
+    version: int | None = Field(None, description=VERSION_HELP)
+
+
+class RecommendationDecisionOut(OutputSchema):
+    id: int
+    outcome: str
+    reason: str
+    revisit_on: dt.date | None
+    decided_by_id: int | None
+    decided_by: str
+    decided_as: str
+    at: dt.datetime
+
+
+class RecommendationEvidenceOut(OutputSchema):
+    insight_id: int
+    kind: str
+    text: str
+    speaker_name: str
+
+
+class RecommendationFilters(FilterSchema):
+    debrief: int | None = Field(None, ge=1, le=MAX_ID, description="Of this debrief.")
+    program: int | None = Field(None, ge=1, le=MAX_ID, description="Of this program.")
+    outcome: OutcomeValue | None = None
+
+
+class BriefPriorityOut(OutputSchema):
+    insight_id: int
+    rank: int
+    text: str
+    kind: str
+    dots: int
+    voters: int
+    by_segment: dict[str, int]
+    quotes: list[str]
+    earlier_decisions: list[int]
+    covered: str
+
+
+class BriefOut(OutputSchema):
+    voting: str
+    priorities: list[BriefPriorityOut]
+    coverage_top: int
+    coverage_covered: int
+    uncovered: list[int]
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _room(found: Any) -> dict[str, Any]:
+    c = selectors.room_clock(found)
+    return {
+        "debrief_id": found.pk,
+        "session_id": found.session_id,
+        "program_id": found.program_id,
+        "status": found.status,
+        "timeliness": found.timeliness,
+        "due_at": found.due_at,
+        "opened_at": found.opened_at,
+        "phase": found.phase,
+        "phase_started_at": found.phase_started_at,
+        "phase_ends_at": c.ends_at,
+        "seconds_left": c.seconds_left,
+        "overrun_seconds": c.overrun_seconds,
+        "total_minutes": c.total_minutes,
+        "plan": [p.__dict__ for p in c.phases],
+        "version": found.version,
+    }
+
+
+_FIELDS = (
+    "id",
+    "debrief_id",
+    "program_id",
+    "title",
+    "rationale",
+    "kind",
+    "horizon",
+    "impact",
+    "effort",
+    "customer_summary",
+    "owning_team",
+    "outcome",
+    "decision_reason",
+    "revisit_on",
+    "decided_at",
+    "decided_by_id",
+    "decided_as",
+    "archived_at",
+    "version",
+)
+
+
+def _recs(rows: QuerySet[Recommendation]) -> list[dict[str, Any]]:
+    """The API's shape of ``rows``: a fixed number of queries whatever their number."""
+    found = selectors.with_progress(rows).prefetch_related(
+        Prefetch("evidence_links", queryset=Evidence.objects.order_by("insight_id")),
+        Prefetch(
+            "metric_links",
+            queryset=RecommendationMetric.objects.select_related("metric").order_by("metric__name"),
+        ),
+    )
+    out = []
+    for r in found:
+        p = selectors.progress(r)
+        hears = services.customer_hears(
+            r.outcome,
+            owned_dated_actions=bool(r.owned_dated),  # type: ignore[attr-defined]
+            summary=r.customer_summary,
+            reason=r.decision_reason,
+        )[0]
+        out.append(
+            {
+                **{f: getattr(r, f) for f in _FIELDS},
+                "evidence": [e.insight_id for e in r.evidence_links.all()],
+                "metrics": [
+                    {"metric_id": m.metric_id, "name": m.metric.name, "direction": m.direction}
+                    for m in r.metric_links.all()
+                ],
+                "customer_hears": hears,
+                "progress": {**p.__dict__, "total": p.total, "share_done": p.share_done},
+            }
+        )
+    return out
+
+
+def _rec(rec: Recommendation) -> dict[str, Any]:
+    return _recs(Recommendation.objects.filter(pk=rec.pk))[0]
+
+
+class _Rows:
+    """A list's rows for the paginator: counted in the database, shaped a page at a time."""
+
+    def __init__(self, rows: QuerySet[Recommendation]) -> None:
+        self.rows = rows
+
+    def all(self) -> "_Rows":
+        return self
+
+    def count(self) -> int:
+        return self.rows.count()
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        return _recs(self.rows[page])
+
+
+def _conflict(v: Any, pk: int, exc: Conflict) -> Status[dict[str, Any]]:
+    current = selectors.recommendation(v, pk)
+    return Status(409, {"detail": exc.message, "current": _rec(current)})
+
+
+# --- the room --------------------------------------------------------------------------------
+
+
+@router.get(
+    "/debriefs/{debrief_id}/room",
+    response=responses({200: RoomOut}, object_path=True),
+    operation_id="get_debrief_room",
+    summary="The debrief room's state: phase, time left, plan",
+)
+def get_room(request: HttpRequest, debrief_id: int) -> dict[str, Any]:
+    return _room(selectors.debrief(viewer(request), debrief_id))
+
+
+@router.patch(
+    "/debriefs/{debrief_id}/room",
+    response=responses({200: RoomOut}, body=True, object_path=True, versioned=True),
+    operation_id="update_debrief_room",
+    summary="Set the room's plan and/or its current phase",
+)
+def update_room(request: HttpRequest, debrief_id: int, payload: RoomIn) -> dict[str, Any]:
+    v = viewer(request)
+    found = selectors.debrief(v, debrief_id, action="debrief.run")
+    data = payload.model_dump(exclude_unset=True)
+    version = data.get("version")
+    if "plan" in data:
+        found = room_services.set_plan(v, found, phases=data["plan"], version=version)
+        version = found.version if version is not None else None
+    if "phase" in data:
+        found = room_services.set_phase(v, found, phase=data["phase"], version=version)
+    return _room(found)
+
+
+@router.post(
+    "/debriefs/{debrief_id}/open",
+    response=responses({200: RoomOut}, object_path=True),
+    operation_id="open_debrief_room",
+    summary="Open the debrief room (its first phase starts)",
+)
+def open_room(request: HttpRequest, debrief_id: int) -> dict[str, Any]:
+    v = viewer(request)
+    found = selectors.debrief(v, debrief_id, action="debrief.run")
+    return _room(room_services.open_debrief(v, found))
+
+
+@router.get(
+    "/debriefs/{debrief_id}/brief",
+    response=responses({200: BriefOut}, object_path=True),
+    operation_id="get_debrief_brief",
+    summary="The decision brief: top priorities, quotes, vote spread, earlier decisions, coverage",
+)
+def get_brief(request: HttpRequest, debrief_id: int) -> dict[str, Any]:
+    v = viewer(request)
+    b = selectors.brief(v, selectors.debrief(v, debrief_id))
+    return {
+        "voting": b.voting,
+        "priorities": [
+            {
+                "insight_id": p.card.insight_id,
+                "rank": p.card.rank,
+                "text": p.card.text,
+                "kind": p.card.kind,
+                "dots": p.card.dots,
+                "voters": p.card.voters,
+                "by_segment": p.card.by_segment,
+                "quotes": [q.text for q in p.quotes],
+                "earlier_decisions": [r.pk for r in p.earlier],
+                "covered": p.covered,
+            }
+            for p in b.priorities
+        ],
+        "coverage_top": b.coverage.top,
+        "coverage_covered": b.coverage.covered,
+        "uncovered": [p.card.insight_id for p in b.coverage.uncovered],
+    }
+
+
+# --- recommendations -------------------------------------------------------------------------
+
+
+@router.get(
+    "/recommendations",
+    response=responses({200: list[RecommendationOut]}),
+    operation_id="list_recommendations",
+    summary="List recommendations (by debrief, program, outcome)",
+)
+@paginate(Pagination)
+def list_recommendations(
+    request: HttpRequest, filters: Query[RecommendationFilters]
+) -> list[dict[str, Any]]:
+    rows = selectors.recommendations(
+        viewer(request),
+        debrief_id=filters.debrief,
+        program_id=filters.program,
+        outcome=filters.outcome,
+    )
+    return _Rows(rows)  # type: ignore[return-value]
+
+
+@router.post(
+    "/debriefs/{debrief_id}/recommendations",
+    response=responses({201: RecommendationOut}, body=True, object_path=True),
+    operation_id="create_recommendation",
+    summary="Draft a recommendation with its evidence",
+)
+def create_recommendation(
+    request: HttpRequest, debrief_id: int, payload: RecommendationCreateIn
+) -> Status[dict[str, Any]]:
+    v = viewer(request)
+    found = selectors.debrief(v, debrief_id, action="recommendation.draft")
+    data = payload.model_dump()
+    rec = services.draft_recommendation(v, found, **data)
+    return Status(201, _rec(rec))
+
+
+@router.get(
+    "/recommendations/{recommendation_id}",
+    response=responses({200: RecommendationOut}, object_path=True),
+    operation_id="get_recommendation",
+    summary="Get a recommendation",
+)
+def get_recommendation(request: HttpRequest, recommendation_id: int) -> dict[str, Any]:
+    return _rec(selectors.recommendation(viewer(request), recommendation_id))
+
+
+@router.patch(
+    "/recommendations/{recommendation_id}",
+    response={
+        **responses({200: RecommendationOut}, body=True, object_path=True),
+        409: RecommendationConflictOut,
+    },
+    operation_id="update_recommendation",
+    summary="Change some of a recommendation's fields (409 with the current record when stale)",
+)
+def update_recommendation(
+    request: HttpRequest, recommendation_id: int, payload: RecommendationUpdateIn
+) -> Any:
+    v = viewer(request)
+    rec = selectors.recommendation(v, recommendation_id)
+    changes = payload.model_dump(exclude_unset=True)
+    version = changes.pop("version", None)
+    try:
+        services.update_recommendation(v, rec, changes=changes, version=version)
+    except Conflict as exc:
+        return _conflict(v, rec.pk, exc)
+    return _rec(rec)
+
+
+@router.post(
+    "/recommendations/{recommendation_id}/decide",
+    response={
+        **responses({200: RecommendationOut}, body=True, object_path=True),
+        409: RecommendationConflictOut,
+    },
+    operation_id="decide_recommendation",
+    summary="Approve, defer (with a date to revisit) or reject, with a reason",
+)
+def decide_recommendation(
+    request: HttpRequest, recommendation_id: int, payload: RecommendationDecideIn
+) -> Any:
+    v = viewer(request)
+    rec = selectors.recommendation(v, recommendation_id)
+    try:
+        services.decide(
+            v, rec, payload.outcome, payload.reason, payload.revisit_on, version=payload.version
+        )
+    except Conflict as exc:
+        return _conflict(v, rec.pk, exc)
+    return _rec(rec)
+
+
+@router.post(
+    "/recommendations/{recommendation_id}/archive",
+    response={
+        **responses({200: RecommendationOut}, body=True, object_path=True),
+        409: RecommendationConflictOut,
+    },
+    operation_id="archive_recommendation",
+    summary="Archive a draft (kept, never deleted)",
+)
+def archive_recommendation(
+    request: HttpRequest, recommendation_id: int, payload: RecommendationArchiveIn
+) -> Any:
+    v = viewer(request)
+    rec = selectors.recommendation(v, recommendation_id)
+    try:
+        services.archive_recommendation(v, rec, version=payload.version)
+    except Conflict as exc:
+        return _conflict(v, rec.pk, exc)
+    return _rec(rec)
+
+
+@router.get(
+    "/recommendations/{recommendation_id}/evidence",
+    response=responses({200: list[RecommendationEvidenceOut]}, object_path=True),
+    operation_id="list_recommendation_evidence",
+    summary="A recommendation's evidence (the insights you may see)",
+)
+def list_evidence(request: HttpRequest, recommendation_id: int) -> list[dict[str, Any]]:
+    v = viewer(request)
+    rec = selectors.recommendation(v, recommendation_id)
+    return [
+        {"insight_id": i.pk, "kind": i.kind, "text": i.text, "speaker_name": i.speaker_name}
+        for i in selectors.evidence(v, rec)
+    ]
+
+
+@router.get(
+    "/recommendations/{recommendation_id}/decisions",
+    response=responses({200: list[RecommendationDecisionOut]}, object_path=True),
+    operation_id="list_recommendation_decisions",
+    summary="A recommendation's decisions, oldest first (append-only history)",
+)
+def list_decisions(request: HttpRequest, recommendation_id: int) -> list[dict[str, Any]]:
+    rec = selectors.recommendation(viewer(request), recommendation_id)
+    return [
+        {
+            "id": d.pk,
+            "outcome": d.outcome,
+            "reason": d.reason,
+            "revisit_on": d.revisit_on,
+            "decided_by_id": d.decided_by_id,
+            "decided_by": d.decided_by_label,
+            "decided_as": d.decided_as,
+            "at": d.at,
+        }
+        for d in selectors.decisions(rec)
+    ]

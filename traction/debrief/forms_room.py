@@ -1,0 +1,143 @@
+"""Web forms of the debrief room: parsing only; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from traction.customers.forms import VersionField
+from traction.insights.models import Insight
+
+from .models import DecisionOutcome, Direction, Horizon, Level, RecommendationKind, ScorecardMetric
+
+DECIDE_CHOICES = [
+    (DecisionOutcome.APPROVED.value, "Approve"),
+    (DecisionOutcome.DEFERRED.value, "Defer"),
+    (DecisionOutcome.REJECTED.value, "Reject"),
+]
+
+
+class EvidenceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Insight) -> str:
+        who = f" — {obj.speaker_name}" if obj.speaker_name else ""
+        return f"{obj.get_kind_display()}: {obj.text}{who}"
+
+
+class RecommendationForm(forms.Form):
+    title = forms.CharField(max_length=200)
+    rationale = forms.CharField(
+        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Why, in a few lines."
+    )
+    evidence = EvidenceField(
+        queryset=Insight.objects.none(),
+        widget=forms.CheckboxSelectMultiple,
+        help_text="The session's cards and quotes it answers: at least one.",
+        error_messages={"required": "Link at least one insight of the session as evidence."},
+    )
+    kind = forms.ChoiceField(choices=RecommendationKind.choices, initial="tactical")
+    horizon = forms.ChoiceField(choices=Horizon.choices, initial="quarter")
+    impact = forms.ChoiceField(choices=Level.choices, initial="medium", label="Estimated impact")
+    effort = forms.ChoiceField(choices=Level.choices, initial="medium", label="Estimated effort")
+    owning_team = forms.CharField(
+        max_length=120,
+        required=False,
+        label="Owning team",
+        help_text="A team or partner from the map's “how we support it” lane, or another.",
+        widget=forms.TextInput(attrs={"list": "owning-teams", "autocomplete": "off"}),
+    )
+    customer_summary = forms.CharField(
+        required=False,
+        label="What customers would be told",
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    version = VersionField()
+
+    def __init__(
+        self,
+        *args: Any,
+        evidence: QuerySet[Insight],
+        metrics: QuerySet[ScorecardMetric],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["evidence"].queryset = evidence  # type: ignore[attr-defined]
+        self.metric_names: dict[str, str] = {}
+        for metric in metrics:
+            name = f"metric_{metric.pk}"
+            self.fields[name] = forms.ChoiceField(
+                required=False,
+                label=f"Should move “{metric.name}”",
+                choices=[("", "Not this one"), *Direction.choices],
+            )
+            self.metric_names[name] = metric.name
+
+    def metric_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.metric_names]
+
+    def service_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        values = {
+            k: data[k]
+            for k in (
+                "title",
+                "rationale",
+                "kind",
+                "horizon",
+                "impact",
+                "effort",
+                "owning_team",
+                "customer_summary",
+            )
+        }
+        values["evidence"] = sorted(i.pk for i in data["evidence"])
+        values["metrics"] = [
+            {"metric_id": int(name.split("_", 1)[1]), "direction": data[name]}
+            for name in self.metric_names
+            if data.get(name)
+        ]
+        return values
+
+
+class DecideForm(forms.Form):
+    outcome = forms.ChoiceField(choices=DECIDE_CHOICES, widget=forms.RadioSelect, label="Decision")
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": "Say why: every decision has a reason."},
+    )
+    revisit_on = forms.DateField(
+        required=False,
+        label="Revisit on",
+        help_text="Needed to defer: a date in the future.",
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    version = VersionField()
+
+
+class PhaseForm(forms.Form):
+    phase = forms.ChoiceField(choices=[])
+    version = VersionField()
+
+    def __init__(self, *args: Any, plan: list[dict[str, Any]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phase"].choices = [(p["key"], p["title"]) for p in plan]  # type: ignore[attr-defined]
+
+
+class PhaseRowForm(forms.Form):
+    key = forms.CharField(required=False, widget=forms.HiddenInput)
+    title = forms.CharField(max_length=120, required=False)
+    minutes = forms.IntegerField(min_value=1, max_value=240, required=False)
+    order = forms.IntegerField(min_value=1, max_value=99, required=False, label="Order")
+    remove = forms.BooleanField(required=False, label="Remove")
+
+
+PhaseFormSet = forms.formset_factory(PhaseRowForm, extra=1, max_num=15, validate_max=True)
+
+
+class PlanVersionForm(forms.Form):
+    version = VersionField()
+
+
+class ArchiveForm(forms.Form):
+    version = VersionField()

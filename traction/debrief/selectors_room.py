@@ -1,0 +1,451 @@
+"""What the debrief room reads: the debrief, its clock of phases, the overnight decision
+brief (the session's top customer priorities with their quotes, vote spread and earlier
+decisions), the coverage meter, and the recommendations with their evidence, decisions
+and progress (docs/debrief.md, "The debrief room").
+
+Every figure goes through the viewer's scope: the ranking is voting's, as the viewer may
+see it (``voting.selectors.results``); quotes and evidence are the insights the viewer may
+see; recommendations those of debriefs they may see.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+
+from traction.core import clock, permissions
+from traction.core.permissions import Viewer
+from traction.insights import rules as insight_rules
+from traction.insights.models import Insight, InsightKind, InsightStatus, StepSupport
+from traction.voting import selectors as voting
+from traction.voting.selectors import RankedCard
+
+from .models import (
+    ActionItem,
+    ActionStatus,
+    Debrief,
+    Decision,
+    DecisionOutcome,
+    Evidence,
+    Recommendation,
+    RecommendationMetric,
+    Undecided,
+)
+from .services.recommendations import customer_hears
+
+# The coverage meter reads the top TOP_PRIORITIES cards of the ranking (fewer when fewer
+# cards have votes): docs/debrief.md.
+TOP_PRIORITIES = 10
+QUOTES_PER_CARD = 3
+
+
+def debrief(viewer: Viewer, pk: int, *, action: str = "debrief.view") -> Debrief:
+    """The debrief, if the viewer may ``action`` it (NotFound otherwise)."""
+    found = Debrief.objects.select_related("session", "program", "opened_by")
+    return permissions.get(viewer, action, found, pk=pk)
+
+
+def debriefs(viewer: Viewer) -> QuerySet[Debrief]:
+    return permissions.scope(viewer, "debrief.view", Debrief.objects.all())
+
+
+# --- the clock of phases ---------------------------------------------------------------------
+
+
+@dataclass
+class Phase:
+    key: str
+    title: str
+    minutes: int
+    number: int
+    current: bool = False
+    done: bool = False
+
+
+@dataclass
+class RoomClock:
+    phases: list[Phase]
+    current: Phase | None
+    ends_at: datetime | None  # when the current phase's time box ends
+    seconds_left: int  # 0 when over
+    overrun_seconds: int  # how long past its time box the phase runs
+    total_minutes: int
+
+    @property
+    def minutes_left(self) -> int:
+        return -(-self.seconds_left // 60)
+
+    @property
+    def time_left(self) -> str:
+        s = self.seconds_left
+        return f"{s // 60}:{s % 60:02d}"
+
+
+def room_clock(found: Debrief) -> RoomClock:
+    """The plan's phases, the current one and its time left (from when it started and its
+    minutes), as of now."""
+    phases = [
+        Phase(key=p["key"], title=p["title"], minutes=int(p["minutes"]), number=n)
+        for n, p in enumerate(found.plan, start=1)
+    ]
+    current = next((p for p in phases if p.key == found.phase), None)
+    ends_at, left, overrun = None, 0, 0
+    if current is not None:
+        current.current = True
+        for p in phases[: current.number - 1]:
+            p.done = True
+        if found.phase_started_at is not None:
+            ends_at = found.phase_started_at + timedelta(minutes=current.minutes)
+            delta = int((ends_at - clock.now()).total_seconds())
+            left, overrun = max(0, delta), max(0, -delta)
+    return RoomClock(
+        phases=phases,
+        current=current,
+        ends_at=ends_at,
+        seconds_left=left,
+        overrun_seconds=overrun,
+        total_minutes=sum(p.minutes for p in phases),
+    )
+
+
+# --- recommendations -------------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """Derived from the recommendation's action items, never typed."""
+
+    open: int = 0
+    in_progress: int = 0
+    blocked: int = 0
+    done: int = 0
+    dropped: int = 0
+
+    @property
+    def total(self) -> int:  # the work that counts: dropped items are not part of it
+        return self.open + self.in_progress + self.blocked + self.done
+
+    @property
+    def share_done(self) -> int:
+        """Percent of the (not dropped) action items done; 0 with none."""
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+_STATUS_COUNTS = {
+    f"n_{status}": Count("actions", filter=Q(actions__status=status), distinct=True)
+    for status in ActionStatus.values
+}
+
+
+def with_progress(rows: QuerySet[Recommendation]) -> QuerySet[Recommendation]:
+    """Recommendations annotated with their action items by status and whether they have
+    owned, dated action items (what "Planned" needs)."""
+    owned = ActionItem.objects.filter(
+        recommendation=OuterRef("pk"), owner__isnull=False, due_on__isnull=False
+    ).exclude(status=ActionStatus.DROPPED)
+    return rows.annotate(**_STATUS_COUNTS, owned_dated=Exists(owned))
+
+
+def progress(rec: Recommendation) -> Progress:
+    """A recommendation's progress, from ``with_progress``'s annotations (or counted)."""
+    if not hasattr(rec, "n_done"):
+        counts = dict(rec.actions.values_list("status").annotate(n=Count("pk")))
+        return Progress(**{s: counts.get(s, 0) for s in ActionStatus.values})
+    return Progress(**{s: getattr(rec, f"n_{s}") for s in ActionStatus.values})
+
+
+def recommendations(
+    viewer: Viewer,
+    *,
+    debrief_id: int | None = None,
+    program_id: int | None = None,
+    outcome: str | None = None,
+    archived: bool = False,
+) -> QuerySet[Recommendation]:
+    """The recommendations of debriefs the viewer may see, newest debrief first."""
+    rows = permissions.scope(viewer, "debrief.view", Recommendation.objects.all())
+    if debrief_id is not None:
+        rows = rows.filter(debrief_id=debrief_id)
+    if program_id is not None:
+        rows = rows.filter(program_id=program_id)
+    if outcome:
+        rows = rows.filter(outcome=outcome)
+    if not archived:
+        rows = rows.filter(archived_at=None)
+    return rows.order_by("-debrief_id", "id")
+
+
+def recommendation(viewer: Viewer, pk: int, *, action: str = "debrief.view") -> Recommendation:
+    found = Recommendation.objects.select_related("debrief", "debrief__session", "program")
+    return permissions.get(viewer, action, found, pk=pk)
+
+
+def decisions(rec: Recommendation) -> QuerySet[Decision]:
+    return Decision.objects.filter(recommendation=rec).order_by("at", "id")
+
+
+def evidence(viewer: Viewer, rec: Recommendation) -> QuerySet[Insight]:
+    """The recommendation's evidence the viewer may see."""
+    ids = rec.evidence_links.values("insight_id")
+    return insight_rules.visible_insights(viewer, Insight.objects.filter(pk__in=ids)).order_by("pk")
+
+
+@dataclass
+class RecommendationRow:
+    rec: Recommendation
+    evidence: list[Insight]
+    hidden_evidence: int
+    metrics: list[RecommendationMetric]
+    decisions: list[Decision]
+    progress: Progress
+    hears: tuple[str, str]  # what customers hear of its current decision
+    hears_if: dict[str, str]  # what they would hear if approved / deferred / rejected now
+
+
+def room_recommendations(viewer: Viewer, found: Debrief) -> list[RecommendationRow]:
+    """The debrief's recommendations (not archived) with what the room shows of each: the
+    evidence the viewer may see, the metrics it should move, its decisions in order, its
+    progress and what customers would hear. A fixed number of queries."""
+    rows = list(
+        with_progress(recommendations(viewer, debrief_id=found.pk)).prefetch_related(
+            Prefetch("evidence_links", queryset=Evidence.objects.order_by("id")),
+            Prefetch(
+                "metric_links", queryset=RecommendationMetric.objects.select_related("metric")
+            ),
+            Prefetch("decisions", queryset=Decision.objects.order_by("at", "id")),
+        )
+    )
+    ids = {e.insight_id for r in rows for e in r.evidence_links.all()}
+    seen = (
+        {
+            i.pk: i
+            for i in insight_rules.visible_insights(viewer, Insight.objects.filter(pk__in=ids))
+        }
+        if ids
+        else {}
+    )
+    out = []
+    for r in rows:
+        links = [e.insight_id for e in r.evidence_links.all()]
+        owned = bool(getattr(r, "owned_dated", False))
+
+        def hears(outcome: str, r: Recommendation = r, owned: bool = owned) -> str:
+            return customer_hears(
+                outcome,
+                owned_dated_actions=owned,
+                summary=r.customer_summary,
+                reason=r.decision_reason,
+            )[0]
+
+        out.append(
+            RecommendationRow(
+                rec=r,
+                evidence=[seen[i] for i in links if i in seen],
+                hidden_evidence=sum(1 for i in links if i not in seen),
+                metrics=list(r.metric_links.all()),
+                decisions=list(r.decisions.all()),
+                progress=progress(r),
+                hears=customer_hears(
+                    r.outcome,
+                    owned_dated_actions=owned,
+                    summary=r.customer_summary,
+                    reason=r.decision_reason,
+                ),
+                hears_if={o: hears(o) for o in ("approved", "deferred", "rejected")},
+            )
+        )
+    return out
+
+
+def owning_teams(found: Debrief) -> list[str]:
+    """The teams and partners of the session's map ("how we support it"), by name."""
+    names = (
+        StepSupport.objects.filter(step__scenario__session_id=found.session_id)
+        .order_by("name")
+        .values_list("name", flat=True)
+        .distinct()
+    )
+    return list(names)
+
+
+# --- the decision brief and the coverage meter ------------------------------------------------
+
+
+@dataclass
+class Priority:
+    card: RankedCard
+    quotes: list[Insight] = field(default_factory=list)  # quotes near it the viewer may see
+    earlier: list[Recommendation] = field(default_factory=list)  # decided before, touching it
+    covered: str = ""  # how it leaves the room: "approved", "deferred to …", "undecided …"
+
+    @property
+    def touches(self) -> set[int]:
+        """The card and the sources merged into it: what evidence may cite for it."""
+        return {self.card.insight_id, *(c.insight_id for c in self.card.contributors)}
+
+
+@dataclass
+class Coverage:
+    top: int  # N: the top priorities counted
+    covered: int
+    uncovered: list[Priority]
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.covered / self.top) if self.top else 0
+
+
+@dataclass
+class Brief:
+    voting: str  # "closed" (frozen ranking), "open" (live ranking), "none" (no round)
+    priorities: list[Priority]  # the top priorities (cards with votes), best first
+    segments: list[tuple[str, str]]  # the vote spread's columns
+    coverage: Coverage
+    dots_cast: int = 0
+    voted: int = 0
+    participants: int = 0
+
+
+def _voting_state(results: voting.Results) -> str:
+    if results.frozen:
+        return "closed"
+    return "open" if results.round is not None else "none"
+
+
+def brief(viewer: Viewer, found: Debrief) -> Brief:
+    """The overnight decision brief of ``found`` as the viewer may see it: the top priorities
+    by votes (the ranking frozen when voting closed; the live one, said so, while it is
+    open), each with its quotes, its vote spread by segment and the program's earlier
+    decisions that touch it; and the coverage meter. Computed from the data when asked."""
+    session = found.session
+    results = voting.results(session, viewer, limit=TOP_PRIORITIES)
+    cards = [c for c in results.overall if c.dots > 0]
+    priorities = [Priority(card=c) for c in cards]
+    if priorities:
+        _quotes(viewer, found, priorities)
+        _earlier(viewer, found, priorities)
+    coverage = _coverage(found, priorities)
+    return Brief(
+        voting=_voting_state(results),
+        priorities=priorities,
+        segments=results.segments,
+        coverage=coverage,
+        dots_cast=results.dots_cast,
+        voted=results.voted,
+        participants=results.participants,
+    )
+
+
+def _quotes(viewer: Viewer, found: Debrief, priorities: list[Priority]) -> None:
+    """Quotes near each card: the session's quotes on the card's step, those the viewer may
+    see, in capture order (one query)."""
+    steps = {p.card.step_id for p in priorities if p.card.step_id}
+    if not steps:
+        return
+    quotes = insight_rules.visible_insights(
+        viewer,
+        Insight.objects.filter(
+            session_id=found.session_id,
+            kind=InsightKind.QUOTE,
+            status=InsightStatus.ACCEPTED,
+            step_id__in=steps,
+        ),
+    ).order_by("created_at", "pk")
+    by_step: dict[int, list[Insight]] = {}
+    for q in quotes:
+        if q.step_id is not None:
+            by_step.setdefault(q.step_id, []).append(q)
+    for p in priorities:
+        if p.card.step_id:
+            p.quotes = by_step.get(p.card.step_id, [])[:QUOTES_PER_CARD]
+
+
+def _earlier(viewer: Viewer, found: Debrief, priorities: list[Priority]) -> None:
+    """The program's decided recommendations of other debriefs whose evidence cites a card
+    (or a source merged into it), latest decision first (one query and its prefetch)."""
+    touched = {i for p in priorities for i in p.touches}
+    rows = (
+        recommendations(viewer, program_id=found.program_id)
+        .exclude(debrief_id=found.pk)
+        .exclude(outcome=DecisionOutcome.PENDING)
+        .filter(
+            Exists(Evidence.objects.filter(recommendation=OuterRef("pk"), insight_id__in=touched))
+        )
+        .select_related("debrief__session")
+        .prefetch_related("evidence_links")
+        .order_by("-decided_at", "-pk")
+    )
+    for rec in rows:
+        cited = {e.insight_id for e in rec.evidence_links.all()}
+        for p in priorities:
+            if p.touches & cited:
+                p.earlier.append(rec)
+
+
+def _coverage(found: Debrief, priorities: list[Priority]) -> Coverage:
+    """How many of the top priorities leave the room with a decision (approved, rejected, or
+    deferred with a date to revisit) of this debrief, or stated undecided with a date."""
+    if not priorities:
+        return Coverage(top=0, covered=0, uncovered=[])
+    touched = {i for p in priorities for i in p.touches}
+    decided: dict[int, tuple[str, Any]] = {}
+    for insight_id, outcome, revisit in (
+        Evidence.objects.filter(
+            recommendation__debrief=found,
+            recommendation__archived_at=None,
+            insight_id__in=touched,
+        )
+        .filter(
+            Q(recommendation__outcome__in=[DecisionOutcome.APPROVED, DecisionOutcome.REJECTED])
+            | Q(
+                recommendation__outcome=DecisionOutcome.DEFERRED,
+                recommendation__revisit_on__isnull=False,
+            )
+        )
+        .order_by("recommendation__decided_at")
+        .values_list("insight_id", "recommendation__outcome", "recommendation__revisit_on")
+    ):
+        decided[insight_id] = (outcome, revisit)
+    undecided = dict(
+        Undecided.objects.filter(debrief=found, insight_id__in=touched).values_list(
+            "insight_id", "revisit_on"
+        )
+    )
+    covered = 0
+    uncovered = []
+    for p in priorities:
+        hit = next((decided[i] for i in p.touches if i in decided), None)
+        later = next((undecided[i] for i in p.touches if i in undecided), None)
+        if hit is not None:
+            outcome, revisit = hit
+            p.covered = (
+                f"deferred to {revisit:%d %b %Y}"
+                if outcome == DecisionOutcome.DEFERRED
+                else str(DecisionOutcome(outcome).label).lower()
+            )
+        elif later is not None:
+            p.covered = f"undecided, revisit {later:%d %b %Y}"
+        if p.covered:
+            covered += 1
+        else:
+            uncovered.append(p)
+    return Coverage(top=len(priorities), covered=covered, uncovered=uncovered)
+
+
+def room_section(viewer: Viewer, found: Debrief) -> dict[str, Any]:
+    """The room's decision brief and coverage panel (order 20)."""
+    return {"debrief": found, "brief": brief(viewer, found)}
+
+
+def recommendations_section(viewer: Viewer, found: Debrief) -> dict[str, Any]:
+    """The room's recommendations panel (order 30)."""
+    return {
+        "debrief": found,
+        "rows": room_recommendations(viewer, found),
+        "may_draft": permissions.can(viewer, "recommendation.draft", found),
+        "today": clock.today(),
+        "decide_choices": [("approved", "Approve"), ("deferred", "Defer"), ("rejected", "Reject")],
+    }

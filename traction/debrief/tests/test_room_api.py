@@ -1,0 +1,178 @@
+"""The room's API: the room's state, recommendations (409 with the current record when two
+clients edit from the same version), decisions and their history."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from traction.core import clock
+from traction.core.testing.cast import Cast
+from traction.debrief.models import Recommendation
+from traction.debrief.tests.room_world import World, build_world
+from traction.voting.tests.test_voting import api_client, call
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(cast: Cast) -> World:
+    return build_world(cast)
+
+
+def test_the_room_state_is_read_and_set(cast: Cast, world: World) -> None:
+    fran = api_client(cast, "facilitator")
+    d = world.debrief.pk
+    with clock.frozen(world.debrief.due_at - timedelta(hours=3)):
+        _room_state(cast, fran, d)
+
+
+def _room_state(cast: Cast, fran: object, d: int) -> None:
+    status, body = call(fran, "GET", f"/debriefs/{d}/room")
+    assert (status, body["phase"], body["total_minutes"], len(body["plan"])) == (200, "", 180, 7)
+    status, body = call(fran, "POST", f"/debriefs/{d}/open")
+    assert (status, body["status"], body["phase"], body["seconds_left"]) == (
+        200,
+        "open",
+        "review",
+        900,
+    )
+    version = body["version"]
+    status, body = call(
+        fran, "PATCH", f"/debriefs/{d}/room", {"phase": "draft", "version": version}
+    )
+    assert (status, body["phase"], body["seconds_left"]) == (200, "draft", 2400)
+    status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"phase": "map", "version": version})
+    assert status == 409
+    plan = [{"title": "Everything", "minutes": 90}]
+    status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"plan": plan})
+    assert (status, body["phase"], [p["title"] for p in body["plan"]]) == (
+        200,
+        "everything",
+        ["Everything"],
+    )
+    status, body = call(
+        fran, "PATCH", f"/debriefs/{d}/room", {"plan": [{"title": "x", "minutes": 0}]}
+    )
+    assert status == 422
+    status, _ = call(api_client(cast, "core_team"), "PATCH", f"/debriefs/{d}/room", {"phase": "x"})
+    assert status == 403
+
+
+def test_two_clients_edit_the_same_recommendation_the_second_gets_409_with_the_record(
+    cast: Cast, world: World
+) -> None:
+    cora = api_client(cast, "core_team")
+    sam = api_client(cast, "sponsor")
+    d = world.debrief.pk
+    status, rec = call(
+        cora,
+        "POST",
+        f"/debriefs/{d}/recommendations",
+        {
+            "title": "Invoice on day one",
+            "evidence": [world.card("mot").pk],
+            "customer_summary": "First invoice on day one.",
+        },
+    )
+    assert status == 201, rec
+    assert (rec["evidence"], rec["outcome"], rec["customer_hears"]) == (
+        [world.card("mot").pk],
+        "pending",
+        "",
+    )
+    rid, v = rec["id"], rec["version"]
+    status, first = call(
+        cora, "PATCH", f"/recommendations/{rid}", {"title": "Cora's", "version": v}
+    )
+    assert (status, first["title"], first["version"]) == (200, "Cora's", v + 1)
+    status, second = call(
+        sam, "PATCH", f"/recommendations/{rid}", {"rationale": "Sam's reason", "version": v}
+    )
+    assert status == 409
+    assert second["current"]["title"] == "Cora's"
+    assert second["current"]["rationale"] == ""
+    assert second["current"]["version"] == v + 1
+    # Sam re-applies on the current version: both edits kept.
+    status, merged = call(
+        sam,
+        "PATCH",
+        f"/recommendations/{rid}",
+        {"rationale": "Sam's reason", "version": second["current"]["version"]},
+    )
+    assert (status, merged["title"], merged["rationale"]) == (200, "Cora's", "Sam's reason")
+    status, _ = call(
+        cora, "POST", f"/debriefs/{d}/recommendations", {"title": "No evidence", "evidence": []}
+    )
+    assert status == 422
+    assert Recommendation.objects.count() == 1
+
+
+def test_decide_and_read_the_history(cast: Cast, world: World) -> None:
+    cora = api_client(cast, "core_team")
+    sam = api_client(cast, "sponsor")
+    status, rec = call(
+        cora,
+        "POST",
+        f"/debriefs/{world.debrief.pk}/recommendations",
+        {"title": "Phone line", "evidence": [world.card("issue2").pk, world.card("quote").pk]},
+    )
+    rid = rec["id"]
+    status, body = call(
+        cora, "POST", f"/recommendations/{rid}/decide", {"outcome": "approved", "reason": "x"}
+    )
+    assert status == 403
+    status, body = call(
+        sam, "POST", f"/recommendations/{rid}/decide", {"outcome": "deferred", "reason": "Budget"}
+    )
+    assert status == 422
+    revisit = (clock.today() + timedelta(days=30)).isoformat()
+    status, body = call(
+        sam,
+        "POST",
+        f"/recommendations/{rid}/decide",
+        {"outcome": "deferred", "reason": "Budget", "revisit_on": revisit},
+    )
+    assert (status, body["outcome"], body["customer_hears"], body["revisit_on"]) == (
+        200,
+        "deferred",
+        "Under consideration",
+        revisit,
+    )
+    status, body = call(
+        sam,
+        "POST",
+        f"/recommendations/{rid}/decide",
+        {"outcome": "rejected", "reason": "Chat instead", "version": 1},
+    )
+    assert (status, body["current"]["outcome"]) == (409, "deferred")
+    status, body = call(
+        sam,
+        "POST",
+        f"/recommendations/{rid}/decide",
+        {"outcome": "rejected", "reason": "Chat instead"},
+    )
+    assert (status, body["customer_hears"]) == (200, "Not planned")
+    status, history = call(cora, "GET", f"/recommendations/{rid}/decisions")
+    assert [(h["outcome"], h["decided_as"], h["decided_by"]) for h in history] == [
+        ("deferred", "Executive sponsor", "Sam Sponsor"),
+        ("rejected", "Executive sponsor", "Sam Sponsor"),
+    ]
+    status, evidence = call(cora, "GET", f"/recommendations/{rid}/evidence")
+    assert [e["text"] for e in evidence] == ["Nobody answers the phone", "We print every invoice"]
+    status, page = call(
+        cora, "GET", f"/recommendations?debrief={world.debrief.pk}&outcome=rejected"
+    )
+    assert (status, page["count"], page["items"][0]["id"]) == (200, 1, rid)
+    status, page = call(cora, "GET", "/recommendations?outcome=approved")
+    assert page["count"] == 0
+    status, body = call(cora, "POST", f"/recommendations/{rid}/archive", {})
+    assert status == 422  # decided: revisit, never archive
+    status, brief = call(sam, "GET", f"/debriefs/{world.debrief.pk}/brief")
+    assert (status, brief["voting"], brief["coverage_top"], brief["coverage_covered"]) == (
+        200,
+        "closed",
+        4,
+        1,
+    )

@@ -1,0 +1,193 @@
+"""The room's pages: the room with its panels, opening it, the plan and phase, drafting,
+the merge prompt when two people edit the same recommendation, and deciding."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+
+from traction.core import clock
+from traction.core.testing.cast import Cast
+from traction.debrief.models import Decision, Recommendation
+from traction.debrief.services import recommendations as recs
+from traction.debrief.tests.room_world import World, build_world
+from traction.voting.tests.test_voting import web
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(cast: Cast) -> World:
+    return build_world(cast)
+
+
+def url(cast: Cast, world: World, rest: str = "") -> str:
+    return f"/w/{cast.acme.slug}/debriefs/{world.debrief.pk}/{rest}"
+
+
+def html(client: Client, path: str) -> str:
+    response = client.get(path)
+    assert response.status_code == 200, response.status_code
+    return response.content.decode()
+
+
+def test_the_room_shows_its_header_plan_brief_and_recommendations(cast: Cast, world: World) -> None:
+    fran = web(cast, "facilitator")
+    page = html(fran, url(cast, world))
+    assert "Debrief of Voting session" in page
+    assert "Open the debrief" in page
+    assert "Read the prioritised map" in page
+    assert "0 of 4 top priorities have a decision or a dated deferral" in page
+    assert "We print every invoice" in page  # the quote near the top card
+    assert "No recommendations yet." in page
+    response = fran.post(url(cast, world, "open/"))
+    assert response.status_code == 302
+    page = html(fran, url(cast, world))
+    assert "Open the debrief" not in page
+    assert 'id="current-phase">Review open actions from earlier debriefs' in page
+    world.debrief.refresh_from_db()
+    fran.post(url(cast, world, "phase/"), {"phase": "decide", "version": world.debrief.version})
+    assert 'id="current-phase">Decide<' in html(fran, url(cast, world))
+    # The clock panel alone, for htmx's refresh.
+    part = fran.get(url(cast, world), HTTP_HX_REQUEST="true").content.decode()
+    assert part.lstrip().startswith('<section class="card room-clock"')
+    # The observer reads the room; no running it.
+    page = html(web(cast, "observer"), url(cast, world))
+    assert "Set the phase" not in page
+    assert "Draft a recommendation" not in page
+    assert (
+        web(cast, "observer").post(url(cast, world, "phase/"), {"phase": "map"}).status_code == 403
+    )
+
+
+def test_the_plan_page_edits_titles_minutes_and_order(cast: Cast, world: World) -> None:
+    fran = web(cast, "facilitator")
+    page = html(fran, url(cast, world, "plan/"))
+    assert "Save the plan" in page
+    data = {
+        "phases-TOTAL_FORMS": "3",
+        "phases-INITIAL_FORMS": "2",
+        "version": "1",
+        "phases-0-key": "review",
+        "phases-0-title": "Review",
+        "phases-0-minutes": "10",
+        "phases-0-order": "2",
+        "phases-1-key": "map",
+        "phases-1-title": "Map",
+        "phases-1-minutes": "20",
+        "phases-1-order": "1",
+        "phases-2-title": "Wrap up",
+        "phases-2-minutes": "5",
+        "phases-2-order": "3",
+    }
+    assert fran.post(url(cast, world, "plan/"), data).status_code == 302
+    world.debrief.refresh_from_db()
+    assert [(p["key"], p["minutes"]) for p in world.debrief.plan] == [
+        ("map", 20),
+        ("review", 10),
+        ("wrap-up", 5),
+    ]
+    data["phases-2-minutes"] = "0"
+    data["version"] = str(world.debrief.version)
+    response = fran.post(url(cast, world, "plan/"), data)
+    assert response.status_code == 200
+    assert "Ensure this value is greater than or equal to 1." in response.content.decode()
+
+
+def test_drafting_editing_with_a_merge_prompt_and_deciding(cast: Cast, world: World) -> None:
+    cora = web(cast, "core_team")
+    mot = world.card("mot").pk
+    response = cora.post(url(cast, world, "recommendations/new/"), {"title": "Nothing"})
+    assert "Link at least one insight of the session as evidence." in response.content.decode()
+    response = cora.post(
+        url(cast, world, "recommendations/new/"),
+        {
+            "title": "Invoice on day one",
+            "evidence": [mot],
+            "kind": "tactical",
+            "horizon": "quick_win",
+            "impact": "high",
+            "effort": "low",
+        },
+    )
+    assert response.status_code == 302
+    rec = Recommendation.objects.get()
+    form = {
+        "title": "Cora's title",
+        "evidence": [mot],
+        "kind": "tactical",
+        "horizon": "quick_win",
+        "impact": "high",
+        "effort": "low",
+        "version": rec.version,
+    }
+    # Sam saves first from the same version.
+    recs.update_recommendation(
+        cast.viewer("sponsor"),
+        rec,
+        changes={"title": "Sam's title", "rationale": "Sam's why"},
+        version=rec.version,
+    )
+    response = cora.post(url(cast, world, f"recommendations/{rec.pk}/"), form)
+    page = response.content.decode()
+    assert response.status_code == 409
+    assert 'id="merge-prompt"' in page
+    assert "Sam&#x27;s title" in page  # theirs, beside
+    assert 'value="Cora&#x27;s title"' in page  # mine, kept in the form
+    # Keep mine for the title, theirs for the rationale: both kept.
+    form.update({"version": rec.version + 1, "keep_title": "mine", "keep_rationale": "theirs"})
+    assert cora.post(url(cast, world, f"recommendations/{rec.pk}/"), form).status_code == 302
+    rec.refresh_from_db()
+    assert (rec.title, rec.rationale) == ("Cora's title", "Sam's why")
+    # Deciding: the page says what customers would hear; errors beside the field.
+    assert cora.get(url(cast, world, f"recommendations/{rec.pk}/decide/")).status_code == 403
+    sam = web(cast, "sponsor")
+    page = html(sam, url(cast, world, f"recommendations/{rec.pk}/decide/"))
+    assert "approve → “Under consideration”" in page
+    response = sam.post(
+        url(cast, world, f"recommendations/{rec.pk}/decide/"),
+        {"outcome": "deferred", "reason": "Later"},
+    )
+    assert "A deferral needs a date to revisit it." in response.content.decode()
+    revisit = (clock.today() + timedelta(days=14)).isoformat()
+    response = sam.post(
+        url(cast, world, f"recommendations/{rec.pk}/decide/"),
+        {"outcome": "deferred", "reason": "Later", "revisit_on": revisit},
+    )
+    assert response.status_code == 302
+    assert Decision.objects.get().decided_as == "Executive sponsor"
+    page = html(sam, url(cast, world))
+    assert "1 of 4 top priorities have a decision or a dated deferral" in page
+    assert f'id="hears-{rec.pk}">Under consideration<' in page
+    assert "Decision history (1)" in page
+
+
+def test_the_room_costs_the_same_queries_whatever_its_recommendations(
+    cast: Cast, world: World
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    sam = web(cast, "sponsor")
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert sam.get(url(cast, world)).status_code == 200
+        return len(captured.captured_queries)
+
+    def add(n: int) -> None:
+        for i in range(n):
+            rec = recs.draft_recommendation(
+                cast.viewer("core_team"),
+                world.debrief,
+                title=f"R{i}",
+                evidence=[world.card("mot").pk, world.card("quote").pk],
+            )
+            recs.decide(cast.viewer("sponsor"), rec, "approved", "Yes")
+
+    add(1)
+    one = queries()
+    add(6)
+    assert queries() == one
