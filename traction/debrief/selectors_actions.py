@@ -1,0 +1,377 @@
+"""Reads of the actions area: action items as each viewer may see them, "my actions", the
+debrief's approved recommendations with their actions, the review of earlier actions, and
+time to action (session end → decided → first action started → done).
+
+Fetching is checking: every read goes through ``permissions.scope``. An action is visible to
+whoever may see its program's debriefs (``debrief.view``) and to its owner and contributors
+(``action.update``), who may sit outside the program.
+"""
+
+from __future__ import annotations
+
+import statistics
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    Max,
+    Min,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+)
+from django.db.models.functions import Coalesce
+
+from traction.accounts.models import User
+from traction.core import clock, permissions
+from traction.core.permissions import Role, Viewer
+
+from .models import (
+    ActionItem,
+    ActionStatus,
+    ActionUpdate,
+    Debrief,
+    Decision,
+    DecisionOutcome,
+    Recommendation,
+)
+
+CLOSED = (ActionStatus.DONE, ActionStatus.DROPPED)
+THIS_WEEK = timedelta(days=7)
+
+
+def debrief(viewer: Viewer, pk: int) -> Debrief:
+    return permissions.get(
+        viewer,
+        "debrief.view",
+        Debrief.objects.select_related("session", "program"),
+        pk=pk,
+    )
+
+
+def visible_actions(viewer: Viewer) -> QuerySet[ActionItem]:
+    """Every action item the viewer may see."""
+    base = ActionItem.objects.all()
+    seen = permissions.scope(viewer, "debrief.view", base)
+    if permissions.allows(viewer, "action.update"):
+        seen = seen | permissions.scope(viewer, "action.update", base)
+    return seen.select_related("owner", "program", "recommendation__debrief__session")
+
+
+def action(viewer: Viewer, pk: int) -> ActionItem:
+    try:
+        return visible_actions(viewer).get(pk=pk)
+    except (ActionItem.DoesNotExist, ValueError, TypeError, OverflowError):
+        from traction.core.errors import NotFound
+
+        raise NotFound("Action item not found.") from None
+
+
+def timeline(item: ActionItem) -> QuerySet[ActionUpdate]:
+    """The action's timeline, oldest first (the item was fetched through the policy)."""
+    return item.updates.select_related("by").order_by("at", "id")
+
+
+def contributors(item: ActionItem) -> list[User]:
+    return list(item.contributors.order_by("full_name", "email"))
+
+
+def owner_candidates(viewer: Viewer) -> QuerySet[User]:
+    """Who may own or contribute to an action: current members who are not observers."""
+    permissions.check(viewer, "debrief.view")
+    return (
+        User.objects.filter(
+            is_active=True,
+            memberships__workspace_id=viewer.workspace_id,
+            memberships__archived_at=None,
+        )
+        .exclude(memberships__workspace_id=viewer.workspace_id, memberships__role=Role.OBSERVER)
+        .order_by("full_name", "email")
+        .distinct()
+    )
+
+
+def filtered(
+    viewer: Viewer,
+    *,
+    mine: bool = False,
+    program_id: int | None = None,
+    status: str = "",
+    overdue: bool | None = None,
+    debrief_id: int | None = None,
+) -> QuerySet[ActionItem]:
+    """The API's list: the viewer's actions (owned or contributed to), a program's, a status,
+    overdue ones."""
+    qs = visible_actions(viewer)
+    if mine:
+        contributes = ActionItem.contributors.through.objects.filter(
+            actionitem_id=OuterRef("pk"), user_id=viewer.user_id
+        )
+        qs = qs.filter(Q(owner_id=viewer.user_id) | Exists(contributes))
+    if program_id is not None:
+        qs = qs.filter(program_id=program_id)
+    if debrief_id is not None:
+        qs = qs.filter(recommendation__debrief_id=debrief_id)
+    if status:
+        qs = qs.filter(status=status)
+    if overdue is not None:
+        late = Q(due_on__lt=clock.today()) & ~Q(status__in=CLOSED)
+        qs = qs.filter(late) if overdue else qs.exclude(late)
+    return qs.order_by("due_on", "id")
+
+
+# --- my actions ------------------------------------------------------------------------------
+
+
+@dataclass
+class Groups:
+    overdue: list[ActionItem] = field(default_factory=list)
+    this_week: list[ActionItem] = field(default_factory=list)
+    later: list[ActionItem] = field(default_factory=list)
+    blocked: list[ActionItem] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.overdue or self.this_week or self.later or self.blocked)
+
+    def as_list(self) -> list[tuple[str, str, list[ActionItem]]]:
+        return [
+            ("overdue", "Overdue", self.overdue),
+            ("this_week", "Due this week", self.this_week),
+            ("later", "Later", self.later),
+            ("blocked", "Blocked", self.blocked),
+        ]
+
+
+def _group(items: list[ActionItem], today: date) -> Groups:
+    groups = Groups()
+    for item in items:
+        if item.status == ActionStatus.BLOCKED:
+            groups.blocked.append(item)
+        elif item.due_on < today:
+            groups.overdue.append(item)
+        elif item.due_on < today + THIS_WEEK:
+            groups.this_week.append(item)
+        else:
+            groups.later.append(item)
+    return groups
+
+
+@dataclass
+class MyActions:
+    owned: Groups
+    contributing: Groups
+    ownerless: list[ActionItem]  # of programs the viewer manages actions in
+
+    def __bool__(self) -> bool:
+        return bool(self.owned or self.contributing or self.ownerless)
+
+
+def my_actions(viewer: Viewer) -> MyActions:
+    """The viewer's open actions across programs: owned, then contributed to, each grouped
+    overdue / due this week / later / blocked; and the ownerless ones they may reassign."""
+    today = clock.today()
+    live = visible_actions(viewer).exclude(status__in=CLOSED).order_by("due_on", "id")
+    owned = list(live.filter(owner_id=viewer.user_id, ownerless_since=None))
+    contributes = ActionItem.contributors.through.objects.filter(
+        actionitem_id=OuterRef("pk"), user_id=viewer.user_id
+    )
+    contributing = list(live.filter(Exists(contributes)).exclude(owner_id=viewer.user_id))
+    ownerless: list[ActionItem] = []
+    if permissions.allows(viewer, "action.manage"):
+        ownerless = list(
+            permissions.scope(viewer, "action.manage", ActionItem.objects.all())
+            .exclude(status__in=CLOSED)
+            .filter(ownerless_since__isnull=False)
+            .select_related("owner", "program", "recommendation__debrief__session")
+            .order_by("due_on", "id")
+        )
+    return MyActions(_group(owned, today), _group(contributing, today), ownerless)
+
+
+def my_overdue_count(viewer: Viewer) -> int:
+    """How many of the viewer's own open actions are overdue (the navigation's badge)."""
+    return (
+        visible_actions(viewer)
+        .filter(owner_id=viewer.user_id, ownerless_since=None, due_on__lt=clock.today())
+        .exclude(status__in=CLOSED)
+        .count()
+    )
+
+
+# --- a debrief's actions ---------------------------------------------------------------------
+
+
+def approved_recommendations(viewer: Viewer, item: Debrief) -> list[Recommendation]:
+    """The debrief's approved recommendations, each with its actions (``.action_list``)."""
+    actions = visible_actions(viewer).order_by("due_on", "id")
+    return list(
+        permissions.scope(viewer, "debrief.view", Recommendation.objects.all())
+        .filter(debrief_id=item.pk, outcome=DecisionOutcome.APPROVED, archived_at=None)
+        .prefetch_related(Prefetch("actions", queryset=actions, to_attr="action_list"))
+        .order_by("id")
+    )
+
+
+def earlier_open_actions(viewer: Viewer, item: Debrief) -> list[ActionItem]:
+    """The program's open, in-progress and blocked actions from earlier debriefs (due before
+    this one): what the room reviews first. Overdue and blocked first."""
+    rows = list(
+        visible_actions(viewer)
+        .filter(
+            program_id=item.program_id,
+            recommendation__debrief__due_at__lt=item.due_at,
+        )
+        .exclude(recommendation__debrief_id=item.pk)
+        .exclude(status__in=CLOSED)
+        .order_by("due_on", "id")
+    )
+    today = clock.today()
+    return sorted(
+        rows,
+        key=lambda a: (
+            0 if a.due_on < today or a.status == ActionStatus.BLOCKED else 1,
+            a.due_on,
+            a.pk,
+        ),
+    )
+
+
+# --- time to action --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RecommendationPace:
+    """One approved recommendation's way from the session's end to done."""
+
+    recommendation_id: int
+    title: str
+    debrief_id: int
+    session_ended_at: datetime
+    decided_at: datetime | None  # first approval
+    first_started_at: datetime | None
+    done_at: datetime | None  # when its last action was done (all done, dropped aside)
+
+    @property
+    def to_decision(self) -> timedelta | None:
+        return _span(self.session_ended_at, self.decided_at)
+
+    @property
+    def to_start(self) -> timedelta | None:
+        return _span(self.decided_at, self.first_started_at)
+
+    @property
+    def to_done(self) -> timedelta | None:
+        return _span(self.first_started_at, self.done_at)
+
+    @property
+    def total(self) -> timedelta | None:
+        return _span(self.session_ended_at, self.done_at)
+
+
+def _span(start: datetime | None, end: datetime | None) -> timedelta | None:
+    return end - start if start is not None and end is not None else None
+
+
+def _median(values: list[timedelta | None]) -> timedelta | None:
+    found = [v for v in values if v is not None]
+    return statistics.median(found) if found else None
+
+
+@dataclass(frozen=True)
+class TimeToAction:
+    rows: list[RecommendationPace]
+    to_decision: timedelta | None  # medians over the rows that got that far
+    to_start: timedelta | None
+    to_done: timedelta | None
+    total: timedelta | None
+
+    @property
+    def stages(self) -> list[tuple[str, timedelta | None, int]]:
+        """(label, median, how many got that far) per stage, for pages."""
+        return [
+            (
+                "Session end → decided",
+                self.to_decision,
+                sum(r.to_decision is not None for r in self.rows),
+            ),
+            (
+                "Decided → first action started",
+                self.to_start,
+                sum(r.to_start is not None for r in self.rows),
+            ),
+            (
+                "First action started → done",
+                self.to_done,
+                sum(r.to_done is not None for r in self.rows),
+            ),
+            ("Session end → done", self.total, sum(r.total is not None for r in self.rows)),
+        ]
+
+
+def time_to_action(
+    viewer: Viewer, *, debrief_id: int | None = None, program_id: int | None = None
+) -> TimeToAction:
+    """Time to action of the approved recommendations of a debrief or a program: per
+    recommendation, and the median of each stage. One query whatever the number of rows."""
+    first_approval = (
+        Decision.objects.filter(recommendation=OuterRef("pk"), outcome=DecisionOutcome.APPROVED)
+        .order_by("at", "id")
+        .values("at")[:1]
+    )
+    recs = permissions.scope(viewer, "debrief.view", Recommendation.objects.all()).filter(
+        outcome=DecisionOutcome.APPROVED, archived_at=None
+    )
+    if debrief_id is not None:
+        recs = recs.filter(debrief_id=debrief_id)
+    if program_id is not None:
+        recs = recs.filter(program_id=program_id)
+    rows = (
+        recs.annotate(
+            ended=Coalesce(F("debrief__session__actual_ends_at"), F("debrief__session__ends_at")),
+            first_approved=Subquery(first_approval),
+            first_started=Min("actions__started_at"),
+            last_done=Max("actions__done_at", filter=Q(actions__status=ActionStatus.DONE)),
+            n_live=Count("actions", filter=~Q(actions__status=ActionStatus.DROPPED)),
+            n_done=Count("actions", filter=Q(actions__status=ActionStatus.DONE)),
+        )
+        .order_by("id")
+        .values(
+            "pk",
+            "title",
+            "debrief_id",
+            "ended",
+            "first_approved",
+            "decided_at",
+            "first_started",
+            "last_done",
+            "n_live",
+            "n_done",
+        )
+    )
+    paces = [_pace(r) for r in rows]
+    return TimeToAction(
+        rows=paces,
+        to_decision=_median([p.to_decision for p in paces]),
+        to_start=_median([p.to_start for p in paces]),
+        to_done=_median([p.to_done for p in paces]),
+        total=_median([p.total for p in paces]),
+    )
+
+
+def _pace(row: dict[str, Any]) -> RecommendationPace:
+    all_done = row["n_done"] > 0 and row["n_done"] == row["n_live"]
+    return RecommendationPace(
+        recommendation_id=row["pk"],
+        title=row["title"],
+        debrief_id=row["debrief_id"],
+        session_ended_at=row["ended"],
+        decided_at=row["first_approved"] or row["decided_at"],
+        first_started_at=row["first_started"],
+        done_at=row["last_done"] if all_done else None,
+    )
