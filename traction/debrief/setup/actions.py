@@ -2,6 +2,99 @@
 
 from __future__ import annotations
 
+from typing import Any
+
+from traction.core.permissions import Viewer
+
 
 def register() -> None:
     """Registrations of the actions area (navigation, sections, handlers, periodic jobs)."""
+    from traction.core import dashboard, events, navigation, periodic, sections
+    from traction.debrief import selectors_actions as selectors
+    from traction.debrief.services import actions as services
+
+    events.subscribe("member.removed", services.owner_left)
+    periodic.register(
+        "debrief.actions",
+        services.send_reminders,
+        description="Remind action owners: not started by the planned start, due in three "
+        "days, overdue (once each per date).",
+        order=30,
+    )
+    dashboard.register(
+        "my_overdue_actions", action="debrief.view", count=selectors.my_overdue_count
+    )
+    navigation.register(
+        "my_actions",
+        label="My actions",
+        url_name="debrief:my_actions",
+        action="debrief.view",
+        order=46,
+        current=["debrief:my_actions", "debrief:action_detail", "debrief:action_edit"],
+        badge="my_overdue_actions",
+        badge_label="overdue",
+    )
+    sections.register(
+        "home",
+        "debrief_actions",
+        template="debrief/actions/home_steps.html",
+        action="debrief.view",
+        order=45,
+        context=lambda viewer, home: {
+            "workspace_slug": home.workspace_slug,
+            "overdue": home.counts.get("my_overdue_actions"),
+        },
+    )
+    sections.register(
+        "debrief-room",
+        "review",
+        template="debrief/actions/review_panel.html",
+        action="debrief.view",
+        order=10,
+        context=review_context,
+    )
+    sections.register(
+        "debrief-room",
+        "actions",
+        template="debrief/actions/actions_panel.html",
+        action="debrief.view",
+        order=40,
+        context=actions_context,
+    )
+    sections.register(
+        "program",
+        "time_to_action",
+        template="debrief/actions/program_time_to_action.html",
+        action="debrief.view",
+        order=60,
+        context=lambda viewer, program: {
+            "program": program,
+            "pace": selectors.time_to_action(viewer, program_id=program.pk),
+        },
+    )
+
+
+def review_context(viewer: Viewer, debrief: Any) -> dict[str, Any]:
+    """The room's first panel: the program's open actions from earlier debriefs."""
+    from traction.core import permissions
+    from traction.debrief import selectors_actions as selectors
+
+    return {
+        "debrief": debrief,
+        "actions": selectors.earlier_open_actions(viewer, debrief),
+        "can_manage": permissions.allows(viewer, "action.manage"),
+    }
+
+
+def actions_context(viewer: Viewer, debrief: Any) -> dict[str, Any]:
+    """The room's actions panel: approved recommendations, their actions, "Add action item"."""
+    from traction.core import clock, permissions
+    from traction.debrief import selectors_actions as selectors
+
+    return {
+        "debrief": debrief,
+        "recommendations": selectors.approved_recommendations(viewer, debrief),
+        "can_manage": permissions.can(viewer, "action.manage", debrief),
+        "candidates": list(selectors.owner_candidates(viewer)),
+        "today": clock.today(),
+    }

@@ -1,0 +1,104 @@
+"""Rows the actions area's tests stand on: a held session of the cast's program, its debrief
+and an approved recommendation with its evidence and decision.
+
+``approve`` makes the approval directly with the ORM (Recommendation + Evidence +
+Decision) while the room's decide service is built in parallel: it is the one place to switch
+to that service later.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from traction.core import clock
+from traction.core.testing.cast import Cast
+from traction.debrief.models import (
+    DEBRIEF_DUE_AFTER,
+    Debrief,
+    Decision,
+    DecisionOutcome,
+    Evidence,
+    Recommendation,
+)
+from traction.insights.models import Insight
+from traction.sessions.models import Session
+
+BERLIN = ZoneInfo("Europe/Berlin")
+
+
+def held_session(cast: Cast, *, ends_at: datetime, title: str = "Onboarding co-design") -> Session:
+    return Session.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        title=title,
+        starts_at=ends_at - timedelta(hours=3),
+        ends_at=ends_at,
+        actual_ends_at=ends_at,
+        held_at=ends_at,
+        time_zone="Europe/Berlin",
+        created_by=cast.users["facilitator"],
+    )
+
+
+def make_debrief(cast: Cast, *, ends_at: datetime, title: str = "Onboarding co-design") -> Debrief:
+    session = held_session(cast, ends_at=ends_at, title=title)
+    return Debrief.objects.create(
+        workspace=cast.acme,
+        session=session,
+        program=cast.program,
+        due_at=ends_at + DEBRIEF_DUE_AFTER,
+        starts_at=ends_at + timedelta(hours=20),
+        ends_at=ends_at + timedelta(hours=23),
+        opened_at=ends_at + timedelta(hours=20),
+    )
+
+
+def recommendation(
+    cast: Cast, debrief: Debrief, *, title: str = "One-page invoice approval"
+) -> Recommendation:
+    insight = Insight.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        session=debrief.session,
+        kind="issue",
+        text=f"Approval takes three weeks ({title})",
+    )
+    rec = Recommendation.objects.create(
+        workspace=cast.acme,
+        debrief=debrief,
+        program=cast.program,
+        title=title,
+        rationale="Customers wait weeks for the first invoice.",
+        created_by=cast.users["core_team"],
+    )
+    Evidence.objects.create(recommendation=rec, insight=insight, added_by=cast.users["core_team"])
+    return rec
+
+
+def approve(cast: Cast, rec: Recommendation, *, reason: str = "Worth it.") -> Recommendation:
+    """Approve ``rec`` as the program's sponsor (the one fixture to switch to the room's
+    decide service)."""
+    sam = cast.users["sponsor"]
+    Decision.objects.create(
+        workspace=cast.acme,
+        recommendation=rec,
+        outcome=DecisionOutcome.APPROVED,
+        reason=reason,
+        decided_by=sam,
+        decided_by_label=sam.email,
+        decided_as="Executive sponsor",
+    )
+    rec.outcome = DecisionOutcome.APPROVED
+    rec.decision_reason = reason
+    rec.decided_at = clock.now()
+    rec.decided_by = sam
+    rec.decided_as = "Executive sponsor"
+    rec.save()
+    return rec
+
+
+def approved(
+    cast: Cast, debrief: Debrief, title: str = "One-page invoice approval"
+) -> Recommendation:
+    return approve(cast, recommendation(cast, debrief, title=title))
