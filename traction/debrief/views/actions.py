@@ -1,7 +1,335 @@
-"""Debrief pages: the actions area."""
+"""Debrief pages: the actions area. "My actions" across programs, an action with its
+timeline and status form, its edit page (merge prompt on a conflict), a debrief's actions
+(add one for an approved recommendation; time to action) and the review of earlier actions.
+"""
 
 from __future__ import annotations
 
-from django.urls import URLPattern
+from typing import Any
 
-urlpatterns: list[URLPattern] = []
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.urls import URLPattern, path
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from traction.core import clock, permissions
+from traction.core.errors import Conflict, ValidationFailed
+from traction.core.permissions import Viewer
+from traction.core.web import (
+    WorkspaceRequest,
+    apply_domain_errors,
+    render_page,
+    workspace_view,
+)
+from traction.debrief import selectors_actions as selectors
+from traction.debrief.forms_actions import FIELD_MAP, ActionForm, EditForm, ReviewForm, StatusForm
+from traction.debrief.models import ActionItem, ActionStatus, Debrief
+from traction.debrief.services import actions as services
+
+
+@workspace_view
+@require_GET
+def my_actions(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    mine = selectors.my_actions(viewer)
+    return render_page(
+        request,
+        "debrief/actions/my_actions.html",
+        {"mine": mine, "today": clock.today()},
+        partial="groups",
+    )
+
+
+def _detail_context(viewer: Viewer, action: ActionItem, form: StatusForm) -> dict[str, Any]:
+    return {
+        "action": action,
+        "contributors": selectors.contributors(action),
+        "timeline": list(selectors.timeline(action)),
+        "form": form,
+        "can_update": permissions.can(viewer, "action.update", action),
+        "can_manage": permissions.can(viewer, "action.manage", action),
+    }
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def action_detail(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> HttpResponse:
+    action = selectors.action(viewer, action_id)
+    form = StatusForm(
+        request.POST if request.method == "POST" else None,
+        initial={"version": action.version, "status": _next_status(action)},
+    )
+    if request.method == "POST":
+        permissions.check(viewer, "action.update", action)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                services.change_status(
+                    viewer,
+                    action,
+                    data["status"],
+                    data["note"],
+                    reason=data["reason"],
+                    version=data["version"],
+                )
+            except (ValidationFailed, Conflict) as exc:
+                apply_domain_errors(form, exc)
+            else:
+                label = ActionStatus(data["status"]).label.lower()
+                messages.success(request, f"“{action.title}” is now {label}.")
+                return redirect(
+                    "debrief:action_detail",
+                    workspace_slug=request.workspace.slug,
+                    action_id=action.pk,
+                )
+    return render_page(
+        request,
+        "debrief/actions/action_detail.html",
+        _detail_context(viewer, action, form),
+        partial="status_form",
+        status=422 if form.errors else 200,
+    )
+
+
+def _next_status(action: ActionItem) -> str:
+    return {
+        ActionStatus.OPEN: ActionStatus.IN_PROGRESS,
+        ActionStatus.IN_PROGRESS: ActionStatus.DONE,
+        ActionStatus.BLOCKED: ActionStatus.IN_PROGRESS,
+    }.get(ActionStatus(action.status), ActionStatus.IN_PROGRESS)
+
+
+def _initial(action: ActionItem) -> dict[str, Any]:
+    return {
+        "title": action.title,
+        "owner": action.owner_id,
+        "contributors": [u.pk for u in selectors.contributors(action)],
+        "planned_start": action.planned_start,
+        "due_on": action.due_on,
+        "customer_visible": action.customer_visible,
+        "version": action.version,
+    }
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def action_edit(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> HttpResponse:
+    action = selectors.action(viewer, action_id)
+    permissions.check(viewer, "action.manage", action)
+    candidates = selectors.owner_candidates(viewer)
+    form = EditForm(
+        request.POST if request.method == "POST" else None,
+        initial=_initial(action),
+        candidates=candidates,
+    )
+    merge: list[dict[str, Any]] = []
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_action(
+                viewer,
+                action=action,
+                changes=form.changes(),
+                version=form.cleaned_data["version"],
+                note=form.cleaned_data["note"],
+            )
+        except Conflict as exc:
+            merge = _merge(action, form)
+            current = selectors.action(viewer, action.pk)
+            data = request.POST.copy()
+            data["version"] = str(current.version)
+            form = EditForm(data, initial=_initial(current), candidates=candidates)
+            form.is_valid()
+            form.add_error(
+                None,
+                exc.message + " Their values are shown beside yours: save again to keep yours.",
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, FIELD_MAP)
+        else:
+            messages.success(request, f"“{form.cleaned_data['title']}” was saved.")
+            return redirect(
+                "debrief:action_detail",
+                workspace_slug=request.workspace.slug,
+                action_id=action.pk,
+            )
+    return render_page(
+        request,
+        "debrief/actions/action_edit.html",
+        {"action": action, "form": form, "merge": merge},
+        partial="edit_form",
+        status=422 if request.method == "POST" and (form.errors or merge) else 200,
+    )
+
+
+def _merge(action: ActionItem, form: EditForm) -> list[dict[str, Any]]:
+    """What the other person saved beside what this one typed, field by field."""
+    current = ActionItem.objects.select_related("owner").get(pk=action.pk)
+    theirs = {
+        "Title": current.title,
+        "Owner": str(current.owner),
+        "Contributors": ", ".join(str(u) for u in current.contributors.all()) or "nobody",
+        "Planned start": current.planned_start or "none",
+        "Due date": current.due_on,
+        "Customers may see it": "yes" if current.customer_visible else "no",
+    }
+    data = form.cleaned_data
+    yours = {
+        "Title": data["title"],
+        "Owner": str(data["owner"]),
+        "Contributors": ", ".join(str(u) for u in data["contributors"]) or "nobody",
+        "Planned start": data["planned_start"] or "none",
+        "Due date": data["due_on"],
+        "Customers may see it": "yes" if data["customer_visible"] else "no",
+    }
+    return [
+        {"label": k, "theirs": theirs[k], "yours": yours[k], "differs": theirs[k] != yours[k]}
+        for k in theirs
+    ]
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def debrief_actions(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
+    debrief = selectors.debrief(viewer, debrief_id)
+    recommendations = selectors.approved_recommendations(viewer, debrief)
+    can_manage = permissions.can(viewer, "action.manage", debrief)
+    form = ActionForm(
+        request.POST if request.method == "POST" else None,
+        recommendations=recommendations,
+        candidates=selectors.owner_candidates(viewer),
+        initial={"recommendation": request.GET.get("recommendation")},
+    )
+    if request.method == "POST":
+        permissions.check(viewer, "action.manage", debrief)
+        if form.is_valid():
+            try:
+                action = services.create_action(viewer, **form.service_values())
+            except ValidationFailed as exc:
+                apply_domain_errors(form, exc, FIELD_MAP)
+            else:
+                messages.success(
+                    request, f"“{action.title}” was added; {action.owner} was told by email."
+                )
+                return redirect(
+                    "debrief:debrief_actions",
+                    workspace_slug=request.workspace.slug,
+                    debrief_id=debrief.pk,
+                )
+    context = {
+        "debrief": debrief,
+        "recommendations": recommendations,
+        "form": form,
+        "can_manage": can_manage,
+        "pace": selectors.time_to_action(viewer, debrief_id=debrief.pk),
+        "today": clock.today(),
+    }
+    return render_page(
+        request,
+        "debrief/actions/debrief_actions.html",
+        context,
+        partial="add_form",
+        status=422 if form.errors else 200,
+    )
+
+
+@workspace_view
+@require_GET
+def review(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
+    debrief = selectors.debrief(viewer, debrief_id)
+    return render_page(
+        request,
+        "debrief/actions/review.html",
+        _review_context(viewer, debrief, {}),
+        partial="review_list",
+    )
+
+
+def _review_context(
+    viewer: Viewer, debrief: Debrief, forms: dict[int, ReviewForm]
+) -> dict[str, Any]:
+    actions = selectors.earlier_open_actions(viewer, debrief)
+    rows = [
+        {
+            "action": a,
+            "form": forms.get(a.pk)
+            or ReviewForm(initial={"version": a.version}, prefix=f"a{a.pk}"),
+            "can_update": permissions.can(viewer, "action.update", a),
+            "can_manage": permissions.can(viewer, "action.manage", a),
+        }
+        for a in actions
+    ]
+    return {"debrief": debrief, "rows": rows, "today": clock.today()}
+
+
+@workspace_view
+@require_POST
+def review_decide(
+    request: WorkspaceRequest, viewer: Viewer, debrief_id: int, action_id: int
+) -> HttpResponse:
+    debrief = selectors.debrief(viewer, debrief_id)
+    action = selectors.action(viewer, action_id)
+    permissions.check(viewer, "action.update", action)
+    form = ReviewForm(request.POST, prefix=f"a{action.pk}")
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            _review(viewer, debrief, action, data)
+        except (ValidationFailed, Conflict) as exc:
+            apply_domain_errors(form, exc, {"owner_id": "note", "status": "decision"})
+        else:
+            done = {"keep": "kept", "redate": "re-dated", "drop": "dropped"}[data["decision"]]
+            messages.success(request, f"“{action.title}” was {done}.")
+            return redirect(
+                "debrief:review", workspace_slug=request.workspace.slug, debrief_id=debrief.pk
+            )
+    messages.error(request, f"“{action.title}” was not changed: see the form below it.")
+    return render_page(
+        request,
+        "debrief/actions/review.html",
+        _review_context(viewer, debrief, {action.pk: form}),
+        partial="review_list",
+        status=422,
+    )
+
+
+def _review(viewer: Viewer, debrief: Debrief, action: ActionItem, data: dict[str, Any]) -> None:
+    decision, note, version = data["decision"], data["note"].strip(), data["version"]
+    where = f"In the review of the debrief of “{debrief.session.title}”"
+    if decision == "keep":
+        if not note:
+            raise ValidationFailed.field("note", "Say why it stays as it is.")
+        services.keep_action(viewer, action=action, note=note, version=version)
+    elif decision == "redate":
+        if data["due_on"] is None:
+            raise ValidationFailed.field("due_on", "Give the new due date.")
+        if not note:
+            raise ValidationFailed.field("note", "Say why it needs a new date.")
+        services.update_action(
+            viewer,
+            action=action,
+            changes={"due_on": data["due_on"]},
+            version=version,
+            note=f"{where}: {note}",
+        )
+    else:
+        reason = data["reason"].strip()
+        if not reason:
+            raise ValidationFailed.field("reason", "Say why it is dropped.")
+        services.change_status(
+            viewer,
+            action,
+            ActionStatus.DROPPED,
+            f"{where}: {note or 'dropped'}",
+            reason=reason,
+            version=version,
+        )
+
+
+urlpatterns: list[URLPattern] = [
+    path("actions/", my_actions, name="my_actions"),
+    path("actions/<int:action_id>/", action_detail, name="action_detail"),
+    path("actions/<int:action_id>/edit/", action_edit, name="action_edit"),
+    path("<int:debrief_id>/actions/", debrief_actions, name="debrief_actions"),
+    path("<int:debrief_id>/review/", review, name="review"),
+    path("<int:debrief_id>/review/<int:action_id>/", review_decide, name="review_decide"),
+]

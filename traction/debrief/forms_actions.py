@@ -1,0 +1,134 @@
+"""Web forms of the actions area: parsing only; the services decide."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.db.models import QuerySet
+
+from traction.accounts.models import User
+from traction.customers.forms import MemberChoiceField, VersionField
+from traction.programs.forms import DateInput, MembersField
+
+from .models import ActionStatus, Recommendation
+from .services.actions import NOTE_MAX, REASON_MAX
+
+FIELD_MAP = {"owner_id": "owner", "contributor_ids": "contributors"}
+
+
+class ActionForm(forms.Form):
+    """A new action item (the room's "Add action item")."""
+
+    recommendation = forms.ModelChoiceField(
+        queryset=Recommendation.objects.none(),
+        label="For the approved recommendation",
+        empty_label=None,
+    )
+    title = forms.CharField(max_length=200, label="What is to be done")
+    owner = MemberChoiceField(
+        queryset=User.objects.none(),
+        label="Owner",
+        help_text="The one person accountable for it.",
+    )
+    contributors = MembersField(queryset=User.objects.none(), required=False)
+    planned_start = forms.DateField(required=False, widget=DateInput())
+    due_on = forms.DateField(label="Due date", widget=DateInput())
+    customer_visible = forms.BooleanField(
+        required=False, label="Customers may see it (as part of what was planned)"
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        recommendations: list[Recommendation],
+        candidates: QuerySet[User],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        rec_field = self.fields["recommendation"]
+        assert isinstance(rec_field, forms.ModelChoiceField)
+        rec_field.queryset = Recommendation.objects.filter(pk__in=[r.pk for r in recommendations])
+        for name in ("owner", "contributors"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = candidates
+
+    def service_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "recommendation": data["recommendation"],
+            "title": data["title"],
+            "owner_id": data["owner"].pk,
+            "contributor_ids": [u.pk for u in data["contributors"]],
+            "planned_start": data["planned_start"],
+            "due_on": data["due_on"],
+            "customer_visible": data["customer_visible"],
+        }
+
+
+class EditForm(forms.Form):
+    """Change an action: title, owner, contributors, dates, visibility; a note says why."""
+
+    title = forms.CharField(max_length=200)
+    owner = MemberChoiceField(queryset=User.objects.none(), label="Owner")
+    contributors = MembersField(queryset=User.objects.none(), required=False)
+    planned_start = forms.DateField(required=False, widget=DateInput())
+    due_on = forms.DateField(label="Due date", widget=DateInput())
+    customer_visible = forms.BooleanField(required=False, label="Customers may see it")
+    note = forms.CharField(
+        max_length=NOTE_MAX,
+        required=False,
+        label="Note for the timeline",
+        help_text="Why the new date or owner (shown on the action's timeline).",
+    )
+    version = VersionField()
+
+    def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for name in ("owner", "contributors"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = candidates
+
+    def changes(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        return {
+            "title": data["title"],
+            "owner_id": data["owner"].pk,
+            "contributor_ids": [u.pk for u in data["contributors"]],
+            "planned_start": data["planned_start"],
+            "due_on": data["due_on"],
+            "customer_visible": data["customer_visible"],
+        }
+
+
+class StatusForm(forms.Form):
+    """Move the action along: every change carries a short dated note."""
+
+    status = forms.ChoiceField(choices=ActionStatus.choices, label="New status")
+    note = forms.CharField(
+        max_length=NOTE_MAX,
+        label="Progress note",
+        help_text="A line on what happened (required).",
+    )
+    reason = forms.CharField(
+        max_length=REASON_MAX,
+        required=False,
+        label="Reason",
+        help_text="Required when blocked or dropped: what stops it, or why it is dropped.",
+    )
+    version = VersionField()
+
+
+class ReviewForm(forms.Form):
+    """The room's review of an earlier action: keep it, give it a new date, or drop it."""
+
+    decision = forms.ChoiceField(
+        choices=[("keep", "Keep"), ("redate", "Re-date"), ("drop", "Drop")],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(max_length=NOTE_MAX, required=False, label="Note")
+    due_on = forms.DateField(required=False, label="New due date", widget=DateInput())
+    reason = forms.CharField(max_length=REASON_MAX, required=False, label="Reason to drop")
+    version = VersionField()
