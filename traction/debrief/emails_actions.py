@@ -26,6 +26,7 @@ from traction.core import clock
 from traction.core.tasks import EMAIL_RETRY_DELAYS, is_transient
 
 from .models import ActionItem
+from .services.actions import day
 
 logger = logging.getLogger(__name__)
 
@@ -88,7 +89,7 @@ def send_assigned(action: ActionItem, user: User, role: str) -> int:
     """Tell ``user`` they own (or contribute to) ``action``: what, for which
     recommendation, by when, and the link."""
     what = "You own" if role == "owner" else "You contribute to"
-    subject = f"{what} an action: {action.title} (due {action.due_on:%d %b %Y})"
+    subject = f"{what} an action: {action.title} (due {day(action.due_on)})"
     return _send(user, subject, "assigned", {**_context(action, user), "role": role})
 
 
@@ -96,7 +97,7 @@ def send_reminder(action: ActionItem, kind: str) -> int:
     """Remind the owner (``REMINDERS``)."""
     days = (action.due_on - clock.today()).days
     when = "today" if days <= 0 else "tomorrow" if days == 1 else f"in {days} days"
-    subject = REMINDERS[kind].format(title=action.title, when=when, due=f"{action.due_on:%d %b %Y}")
+    subject = REMINDERS[kind].format(title=action.title, when=when, due=day(action.due_on))
     context = {**_context(action, action.owner), "kind": kind, "when": when}
     return _send(action.owner, subject, "reminder", context)
 

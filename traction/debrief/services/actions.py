@@ -90,6 +90,11 @@ def _announce(action: ActionItem, event: str) -> None:
 # --- checks ----------------------------------------------------------------------------------
 
 
+def day(value: date) -> str:
+    """A date as the timeline writes it: "1 May 2027"."""
+    return f"{value.day} {value:%b %Y}"
+
+
 def _label(actor: Viewer | None) -> str:
     if actor is None:
         return "Traction"
@@ -242,7 +247,7 @@ def create_action(
     _timeline(
         actor,
         action,
-        note or f"Created for {owner}, due {due_on:%d %b %Y}.",
+        note or f"Created for {owner}, due {day(due_on)}.",
         due_changed=True,
     )
     audit.record(
@@ -313,7 +318,7 @@ def update_action(
         _timeline(
             actor,
             locked,
-            f"Re-dated from {old_due:%d %b %Y} to {due:%d %b %Y}." + (f" {note}" if note else ""),
+            f"Re-dated from {day(old_due)} to {day(due)}." + (f" {note}" if note else ""),
             due_changed=True,
         )
     if new_owner is not None:

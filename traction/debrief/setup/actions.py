@@ -88,13 +88,20 @@ def review_context(viewer: Viewer, debrief: Any) -> dict[str, Any]:
 
 def actions_context(viewer: Viewer, debrief: Any) -> dict[str, Any]:
     """The room's actions panel: approved recommendations, their actions, "Add action item"."""
-    from traction.core import clock, permissions
+    from traction.core import permissions
     from traction.debrief import selectors_actions as selectors
+    from traction.debrief.forms_actions import ActionForm
 
+    recommendations = selectors.approved_recommendations(viewer, debrief)
+    can_manage = permissions.can(viewer, "action.manage", debrief)
+    form = None
+    if can_manage and recommendations:
+        form = ActionForm(
+            recommendations=recommendations, candidates=selectors.owner_candidates(viewer)
+        )
     return {
         "debrief": debrief,
-        "recommendations": selectors.approved_recommendations(viewer, debrief),
-        "can_manage": permissions.can(viewer, "action.manage", debrief),
-        "candidates": list(selectors.owner_candidates(viewer)),
-        "today": clock.today(),
+        "recommendations": recommendations,
+        "can_manage": can_manage,
+        "form": form,
     }

@@ -1,0 +1,281 @@
+"""The actions area's pages: my actions, an action (status form, timeline), its edit page
+with the merge prompt, a debrief's actions with "Add action item", the review of earlier
+actions, the room panels, the program section and the navigation."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from datetime import date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core import mail
+from django.template.loader import render_to_string
+from django.test import Client
+from django.urls import reverse
+
+from traction.accounts import services as accounts
+from traction.core import clock, navigation, sections
+from traction.core.testing.cast import Cast
+from traction.debrief.models import ActionItem, ActionStatus, Debrief, Recommendation
+from traction.debrief.services import actions as services
+
+from .actions_world import approved, make_debrief
+
+UTC = ZoneInfo("UTC")
+NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> Iterator[clock.FrozenClock]:
+    with clock.frozen(NOW) as f:
+        yield f
+
+
+@pytest.fixture
+def debrief(cast: Cast) -> Debrief:
+    return make_debrief(cast, ends_at=NOW - timedelta(days=3))
+
+
+@pytest.fixture
+def rec(cast: Cast, debrief: Debrief) -> Recommendation:
+    return approved(cast, debrief)
+
+
+def add(cast: Cast, rec: Recommendation, **kw: Any) -> ActionItem:
+    values: dict[str, Any] = {
+        "recommendation": rec,
+        "title": "Ship the one-page approval",
+        "owner_id": cast.users["core_team"].pk,
+        "due_on": date(2027, 3, 31),
+    }
+    values.update(kw)
+    return services.create_action(cast.viewer("facilitator"), **values)
+
+
+def url(cast: Cast, name: str, *args: Any) -> str:
+    return reverse(f"debrief:{name}", args=[cast.acme.slug, *args])
+
+
+def test_my_actions_empty_state(cast: Cast, client_for: Callable[[str], Client]) -> None:
+    page = client_for("core_team").get(url(cast, "my_actions"))
+    assert page.status_code == 200
+    assert "You own no open action items." in page.content.decode()
+
+
+def test_my_actions_groups_and_flags(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client], frozen: Any
+) -> None:
+    add(cast, rec, title="Due soon", due_on=date(2027, 3, 3))
+    add(cast, rec, title="Much later", due_on=date(2027, 5, 3))
+    add(
+        cast,
+        rec,
+        title="Sam's, Cora helps",
+        owner_id=cast.users["sponsor"].pk,
+        contributor_ids=[cast.users["core_team"].pk],
+    )
+    frozen.advance(days=3)
+    html = client_for("core_team").get(url(cast, "my_actions")).content.decode()
+    overdue = html.index("Overdue")
+    assert overdue < html.index("Due soon") < html.index("Later") < html.index("Much later")
+    assert html.index("You help with") < html.index("Sam&#x27;s, Cora helps")
+
+
+def test_status_form_needs_a_note_and_a_reason_for_blocked(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
+) -> None:
+    action = add(cast, rec)
+    client = client_for("core_team")
+    page = client.post(
+        url(cast, "action_detail", action.pk),
+        {"status": "blocked", "note": "Waiting", "reason": "", "version": action.version},
+    )
+    assert page.status_code == 422
+    assert "Say why it is blocked." in page.content.decode()
+    page = client.post(
+        url(cast, "action_detail", action.pk),
+        {"status": "in_progress", "note": "", "version": action.version},
+    )
+    assert page.status_code == 422
+    done = client.post(
+        url(cast, "action_detail", action.pk),
+        {"status": "in_progress", "note": "Kick-off held", "version": action.version},
+    )
+    assert done.status_code == 302
+    html = client.get(url(cast, "action_detail", action.pk)).content.decode()
+    assert "Kick-off held" in html
+    assert ActionItem.objects.get(pk=action.pk).status == ActionStatus.IN_PROGRESS
+
+
+def test_an_observer_sees_the_action_but_no_status_form(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
+) -> None:
+    action = add(cast, rec)
+    client = client_for("observer")
+    html = client.get(url(cast, "action_detail", action.pk)).content.decode()
+    assert "Move it along" not in html
+    refused = client.post(url(cast, "action_detail", action.pk), {"status": "done", "note": "x"})
+    assert refused.status_code == 403
+
+
+def test_the_edit_page_shows_their_values_beside_yours_on_a_conflict(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
+) -> None:
+    action = add(cast, rec)
+    read = action.version
+    services.update_action(cast.viewer("sponsor"), action=action, changes={"title": "Sam's title"})
+    page = client_for("facilitator").post(
+        url(cast, "action_edit", action.pk),
+        {
+            "title": "Fran's title",
+            "owner": cast.users["core_team"].pk,
+            "due_on": "2027-03-31",
+            "version": read,
+        },
+    )
+    assert page.status_code == 422
+    html = page.content.decode()
+    assert "Someone else saved this action meanwhile" in html
+    assert "Sam&#x27;s title" in html
+    assert "Fran&#x27;s title" in html
+    assert ActionItem.objects.get(pk=action.pk).title == "Sam's title"
+    # Saving again (the form now carries the current version) keeps Fran's.
+    again = client_for("facilitator").post(
+        url(cast, "action_edit", action.pk),
+        {
+            "title": "Fran's title",
+            "owner": cast.users["core_team"].pk,
+            "due_on": "2027-03-31",
+            "version": read + 1,
+        },
+    )
+    assert again.status_code == 302
+    assert ActionItem.objects.get(pk=action.pk).title == "Fran's title"
+
+
+def test_adding_an_action_on_the_debrief_page(
+    cast: Cast,
+    rec: Recommendation,
+    debrief: Debrief,
+    client_for: Callable[[str], Client],
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    client = client_for("core_team")
+    page = client.get(url(cast, "debrief_actions", debrief.pk))
+    assert "Add action item" in page.content.decode()
+    missing = client.post(
+        url(cast, "debrief_actions", debrief.pk),
+        {"recommendation": rec.pk, "title": "Do it", "owner": cast.users["sponsor"].pk},
+    )
+    assert missing.status_code == 422
+    assert not ActionItem.objects.exists()
+    with django_capture_on_commit_callbacks(execute=True):
+        made = client.post(
+            url(cast, "debrief_actions", debrief.pk),
+            {
+                "recommendation": rec.pk,
+                "title": "Do it",
+                "owner": cast.users["sponsor"].pk,
+                "due_on": "2027-03-20",
+            },
+        )
+    assert made.status_code == 302
+    action = ActionItem.objects.get()
+    assert action.owner_id == cast.users["sponsor"].pk
+    assert [m.to for m in mail.outbox] == [["Sam Sponsor <sam@acme.test>"]]
+    html = client.get(url(cast, "debrief_actions", debrief.pk)).content.decode()
+    assert "Do it" in html
+    assert "Time to action" in html
+
+
+def test_observer_cannot_pick_an_observer_and_gets_no_add_form(
+    cast: Cast, rec: Recommendation, debrief: Debrief, client_for: Callable[[str], Client]
+) -> None:
+    html = client_for("observer").get(url(cast, "debrief_actions", debrief.pk)).content.decode()
+    assert "Add action item" not in html
+    html = client_for("facilitator").get(url(cast, "debrief_actions", debrief.pk)).content.decode()
+    assert "Olive Observer" not in html
+
+
+def test_review_keeps_redates_and_drops(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client], frozen: Any
+) -> None:
+    keep = add(cast, rec, title="Keep me")
+    redate = add(cast, rec, title="Re-date me")
+    drop = add(cast, rec, title="Drop me")
+    frozen.advance(days=40)
+    later = make_debrief(cast, ends_at=clock.now() - timedelta(hours=1), title="Second")
+    client = client_for("core_team")
+    page = client.get(url(cast, "review", later.pk)).content.decode()
+    assert "Keep me" in page
+    assert "Overdue" in page
+
+    def decide(a: ActionItem, **data: Any) -> Any:
+        body = {f"a{a.pk}-{k}": v for k, v in data.items()}
+        return client.post(url(cast, "review_decide", later.pk, a.pk), body)
+
+    assert decide(keep, decision="keep", note="", version=keep.version).status_code == 422
+    assert decide(keep, decision="keep", note="Still the plan").status_code == 302
+    assert decide(drop, decision="drop", note="", reason="").status_code == 422
+    assert decide(drop, decision="drop", reason="Superseded").status_code == 302
+    # Re-dating needs action.manage: Cora is core team of the program.
+    assert decide(redate, decision="redate", due_on="2027-05-01", note="Later").status_code == 302
+    assert ActionItem.objects.get(pk=drop.pk).status == ActionStatus.DROPPED
+    assert ActionItem.objects.get(pk=redate.pk).due_on == date(2027, 5, 1)
+    assert "Kept in the review. Still the plan" in keep.updates.last().note
+    assert redate.updates.last().note.startswith("Re-dated from 31 Mar 2027 to 1 May 2027.")
+    after = client.get(url(cast, "review", later.pk)).content.decode()
+    assert "Drop me</a>" not in after
+    assert "Keep me</a>" in after
+
+
+def test_the_room_panels_and_program_section(
+    cast: Cast, rec: Recommendation, debrief: Debrief, frozen: Any
+) -> None:
+    action = add(cast, rec, title="Panel action")
+    viewer = cast.viewer("facilitator")
+    panels = {s["key"]: s for s in sections.for_page("debrief-room", viewer, debrief)}
+    assert {"review", "actions"} <= set(panels)
+    html = render_to_string(
+        panels["actions"]["template"],
+        {"section": panels["actions"]["context"], "current_workspace": cast.acme},
+    )
+    assert "Panel action" in html
+    assert "Add action item" in html
+    services.change_status(cast.viewer("core_team"), action, "in_progress", "Go")
+    program = {s["key"]: s for s in sections.for_page("program", viewer, cast.program)}
+    html = render_to_string(
+        program["time_to_action"]["template"], {"section": program["time_to_action"]["context"]}
+    )
+    assert "Decided → first action started" in html
+    assert "1 of 1" in html
+
+
+def test_navigation_badge_and_home_step(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client], frozen: Any
+) -> None:
+    add(cast, rec, due_on=date(2027, 3, 2))
+    add(cast, rec, due_on=date(2027, 3, 3))
+    frozen.advance(days=5)
+    items = navigation.items(cast.viewer("core_team"), cast.acme.slug, "debrief:my_actions")
+    (mine,) = [i for i in items if i.key == "my_actions"]
+    assert mine.badge == 2
+    assert mine.current
+    home = client_for("core_team").get(reverse("accounts:workspace_home", args=[cast.acme.slug]))
+    assert "2 action items overdue." in home.content.decode()
+
+
+def test_ownerless_is_flagged_on_pages(
+    cast: Cast, rec: Recommendation, debrief: Debrief, client_for: Callable[[str], Client]
+) -> None:
+    action = add(cast, rec)
+    accounts.remove_member(cast.viewer("admin"), membership=cast.membership("core_team"))
+    for page in (
+        url(cast, "my_actions"),
+        url(cast, "debrief_actions", debrief.pk),
+        url(cast, "action_detail", action.pk),
+    ):
+        html = client_for("facilitator").get(page).content.decode()
+        assert "No owner: Cora Core left the workspace" in html, page
