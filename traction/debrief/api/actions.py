@@ -1,7 +1,252 @@
-"""The debrief API: the actions area."""
+"""The debrief API: the actions area. Action items of approved recommendations: list (mine,
+a program's, a status, overdue), create, change (409 on a stale version), move along with a
+note, read the timeline, reassign."""
 
-from __future__ import annotations
+import datetime as dt
+from typing import Any, Literal
 
-from ninja import Router
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Field, Query, Router, Schema
+from ninja.pagination import paginate
+from ninja.responses import Status
+
+from traction.accounts.schemas import UserRefOut
+from traction.core import permissions
+from traction.core.api import (
+    ABSENT,
+    MAX_ID,
+    FilterSchema,
+    InputSchema,
+    IsoDate,
+    ObjectId,
+    OneLine,
+    Pagination,
+    responses,
+    viewer,
+)
+from traction.debrief import selectors_actions as selectors
+from traction.debrief.models import ActionItem, ActionUpdate, Recommendation
+from traction.debrief.services import actions as services
 
 router = Router(tags=["debrief"])
+
+StatusValue = Literal["open", "in_progress", "blocked", "done", "dropped"]
+VERSION_HELP = (
+    "The version you read. If someone saved the action since, nothing changes and the answer "
+    "is 409; leave it out to overwrite whatever is current."
+)
+
+
+class ActionItemOut(Schema):
+    id: int
+    version: int
+    title: str
+    status: StatusValue
+    status_reason: str
+    recommendation_id: int
+    debrief_id: int
+    program_id: int
+    owner: UserRefOut
+    contributors: list[UserRefOut]
+    planned_start: dt.date | None
+    due_on: dt.date
+    customer_visible: bool
+    overdue: bool
+    ownerless: bool = Field(description="The owner left the workspace: it needs a new owner.")
+    ownerless_since: dt.datetime | None
+    started_at: dt.datetime | None
+    done_at: dt.datetime | None
+    created_at: dt.datetime
+    updated_at: dt.datetime
+
+    @staticmethod
+    def resolve_debrief_id(obj: ActionItem) -> int:
+        return obj.recommendation.debrief_id
+
+    @staticmethod
+    def resolve_contributors(obj: ActionItem) -> list[Any]:
+        return list(obj.contributors.all())
+
+    @staticmethod
+    def resolve_overdue(obj: ActionItem) -> bool:
+        return obj.is_overdue
+
+    @staticmethod
+    def resolve_ownerless(obj: ActionItem) -> bool:
+        return obj.ownerless_since is not None
+
+
+class ActionUpdateOut(Schema):
+    id: int
+    status: StatusValue
+    note: str
+    due_on: dt.date | None = Field(description="The due date from this entry on, if it set one.")
+    by_id: int | None
+    by_label: str
+    at: dt.datetime
+
+
+class ActionFilters(FilterSchema):
+    owner: Literal["me", ""] = Field(
+        "", description="me: only the actions you own or contribute to."
+    )
+    program_id: ObjectId = Field(ABSENT, description="Only this program's actions.")
+    debrief_id: ObjectId = Field(ABSENT, description="Only this debrief's actions.")
+    status: Literal[StatusValue, ""] = ""
+    overdue: bool = Field(ABSENT, description="true: only overdue; false: none overdue.")
+
+
+class ActionCreateIn(InputSchema):
+    recommendation_id: ObjectId = Field(description="An approved recommendation.")
+    title: OneLine = Field(min_length=1, max_length=200)
+    owner_id: ObjectId = Field(
+        description="The one accountable owner: a current member, not an observer."
+    )
+    due_on: IsoDate
+    planned_start: IsoDate | None = None
+    contributor_ids: list[ObjectId] = Field([], max_length=100)
+    customer_visible: bool = False
+    note: OneLine = Field("", max_length=services.NOTE_MAX)
+
+
+class ActionUpdateIn(InputSchema):
+    """Only the fields sent change; a new due date or owner goes on the timeline with
+    ``note``."""
+
+    title: OneLine = Field(ABSENT, min_length=1, max_length=200)
+    owner_id: ObjectId = Field(ABSENT)
+    due_on: IsoDate = Field(ABSENT)
+    planned_start: IsoDate | None = None
+    contributor_ids: list[ObjectId] = Field(ABSENT, max_length=100)
+    customer_visible: bool = Field(ABSENT)
+    note: OneLine = Field("", max_length=services.NOTE_MAX)
+    version: int = Field(ABSENT, ge=1, le=MAX_ID, description=VERSION_HELP)
+
+
+class StatusIn(InputSchema):
+    status: StatusValue
+    note: OneLine = Field(min_length=1, max_length=services.NOTE_MAX)
+    reason: OneLine = Field(
+        "", max_length=services.REASON_MAX, description="Required for blocked and dropped."
+    )
+    version: int = Field(ABSENT, ge=1, le=MAX_ID, description=VERSION_HELP)
+
+
+class ReassignIn(InputSchema):
+    owner_id: ObjectId
+    note: OneLine = Field("", max_length=services.NOTE_MAX)
+    version: int = Field(ABSENT, ge=1, le=MAX_ID, description=VERSION_HELP)
+
+
+def _fresh(request: HttpRequest, action_id: int) -> ActionItem:
+    return selectors.action(viewer(request), action_id)
+
+
+@router.get(
+    "/action-items",
+    response=responses({200: list[ActionItemOut]}),
+    operation_id="list_action_items",
+    summary="List action items",
+)
+@paginate(Pagination)
+def list_action_items(request: HttpRequest, filters: Query[ActionFilters]) -> QuerySet[ActionItem]:
+    """The action items you may see, soonest due first."""
+    f = filters.model_dump()
+    return selectors.filtered(
+        viewer(request),
+        mine=f["owner"] == "me",
+        program_id=f["program_id"],
+        debrief_id=f["debrief_id"],
+        status=f["status"],
+        overdue=f["overdue"],
+    ).prefetch_related("contributors")
+
+
+@router.post(
+    "/action-items",
+    response=responses({201: ActionItemOut}, body=True),
+    operation_id="create_action_item",
+    summary="Create an action item for an approved recommendation",
+)
+def create_action_item(request: HttpRequest, payload: ActionCreateIn) -> Status[ActionItem]:
+    v = viewer(request)
+    data = payload.model_dump()
+    rec = permissions.get(
+        v, "debrief.view", Recommendation.objects.all(), pk=data.pop("recommendation_id")
+    )
+    action = services.create_action(v, recommendation=rec, **data)
+    return Status(201, _fresh(request, action.pk))
+
+
+@router.get(
+    "/action-items/{action_id}",
+    response=responses({200: ActionItemOut}, object_path=True),
+    operation_id="get_action_item",
+    summary="Get an action item",
+)
+def get_action_item(request: HttpRequest, action_id: int) -> ActionItem:
+    return _fresh(request, action_id)
+
+
+@router.patch(
+    "/action-items/{action_id}",
+    response=responses({200: ActionItemOut}, body=True, object_path=True, versioned=True),
+    operation_id="update_action_item",
+    summary="Change an action item's title, dates, owner, contributors or visibility",
+)
+def update_action_item(request: HttpRequest, action_id: int, payload: ActionUpdateIn) -> ActionItem:
+    v = viewer(request)
+    changes = payload.model_dump(exclude_unset=True)
+    version = changes.pop("version", None)
+    note = changes.pop("note", "")
+    action = selectors.action(v, action_id)
+    services.update_action(v, action=action, changes=changes, version=version, note=note)
+    return _fresh(request, action_id)
+
+
+@router.post(
+    "/action-items/{action_id}/status",
+    response=responses({200: ActionItemOut}, body=True, object_path=True, versioned=True),
+    operation_id="change_action_item_status",
+    summary="Move an action item along, with a progress note",
+)
+def change_action_item_status(
+    request: HttpRequest, action_id: int, payload: StatusIn
+) -> ActionItem:
+    v = viewer(request)
+    action = selectors.action(v, action_id)
+    services.change_status(
+        v,
+        action,
+        payload.status,
+        payload.note,
+        reason=payload.reason,
+        version=payload.version,
+    )
+    return _fresh(request, action_id)
+
+
+@router.get(
+    "/action-items/{action_id}/timeline",
+    response=responses({200: list[ActionUpdateOut]}, object_path=True),
+    operation_id="action_item_timeline",
+    summary="An action item's timeline: every status change, new date and new owner",
+)
+def action_item_timeline(request: HttpRequest, action_id: int) -> list[ActionUpdate]:
+    return list(selectors.timeline(_fresh(request, action_id)))
+
+
+@router.post(
+    "/action-items/{action_id}/reassign",
+    response=responses({200: ActionItemOut}, body=True, object_path=True, versioned=True),
+    operation_id="reassign_action_item",
+    summary="Give an action item a new owner (the way out of ownerless)",
+)
+def reassign_action_item(request: HttpRequest, action_id: int, payload: ReassignIn) -> ActionItem:
+    v = viewer(request)
+    action = selectors.action(v, action_id)
+    services.reassign(
+        v, action=action, owner_id=payload.owner_id, note=payload.note, version=payload.version
+    )
+    return _fresh(request, action_id)
