@@ -9,7 +9,6 @@ whoever may see its program's debriefs (``debrief.view``) and to its owner and c
 
 from __future__ import annotations
 
-import statistics
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -279,8 +278,13 @@ def _span(start: datetime | None, end: datetime | None) -> timedelta | None:
 
 
 def _median(values: list[timedelta | None]) -> timedelta | None:
-    found = [v for v in values if v is not None]
-    return statistics.median(found) if found else None
+    found = sorted(v for v in values if v is not None)
+    if not found:
+        return None
+    middle = len(found) // 2
+    if len(found) % 2:
+        return found[middle]
+    return (found[middle - 1] + found[middle]) / 2
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from datetime import date, timedelta
-from typing import Any
+from functools import partial
+from typing import Any, cast
 
 from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
@@ -98,7 +99,8 @@ def day(value: date) -> str:
 def _label(actor: Viewer | None) -> str:
     if actor is None:
         return "Traction"
-    return actor.user.full_name or actor.user.email
+    user = cast(User, actor.user)
+    return str(user.full_name or user.email)
 
 
 def _note(note: str, field: str = "note", *, required: bool = True) -> str:
@@ -179,7 +181,7 @@ def _timeline(
         status=action.status,
         note=note[:NOTE_MAX],
         due_on=action.due_on if due_changed else None,
-        by=actor.user if actor is not None else None,
+        by_id=actor.user_id if actor is not None else None,
         by_label=_label(actor),
     )
 
@@ -187,10 +189,11 @@ def _timeline(
 def _notify_assigned(action: ActionItem, user_ids: Iterable[int], role: str) -> None:
     from traction.debrief.emails_actions import deliver_assigned
 
+    def send(user_id: int) -> None:
+        deliver_assigned.enqueue(action.pk, user_id, role)
+
     for user_id in sorted(set(user_ids)):
-        transaction.on_commit(
-            lambda user_id=user_id: deliver_assigned.enqueue(action.pk, user_id, role)
-        )
+        transaction.on_commit(partial(send, user_id))
 
 
 # --- the use-cases ---------------------------------------------------------------------------
@@ -228,6 +231,7 @@ def create_action(
         raise ValidationFailed.field("title", "Say what is to be done.")
     owner = _check_owner(actor, owner_id)
     _check_dates(planned_start, due_on, new_due=True)
+    assert due_on is not None  # (checked above)
     contributors = _check_contributors(actor, contributor_ids, owner.pk)
     note = _note(note, required=False)
     action = ActionItem(
@@ -239,7 +243,7 @@ def create_action(
         planned_start=planned_start,
         due_on=due_on,
         customer_visible=customer_visible,
-        created_by=actor.user,
+        created_by_id=actor.user_id,
     )
     validate(action)
     action.save()
@@ -501,9 +505,7 @@ def send_reminders() -> dict[str, int]:
                         about=getattr(action, about),
                         recipients=[action.owner_id],
                     )
-                    transaction.on_commit(
-                        lambda pk=action.pk, kind=kind: deliver_reminder.enqueue(pk, kind)
-                    )
+                    transaction.on_commit(partial(deliver_reminder.enqueue, action.pk, kind))
             except IntegrityError:  # another run took it at the same moment
                 continue
             count += 1
