@@ -245,7 +245,7 @@ def create_action(
         customer_visible=customer_visible,
         created_by_id=actor.user_id,
     )
-    validate(action)
+    validate(action, exclude=["created_by"])
     action.save()
     action.contributors.set(contributors)
     _timeline(
@@ -314,7 +314,7 @@ def update_action(
     delta = audit.diff(before, after)
     if not delta:
         return locked
-    validate(locked)
+    validate(locked, exclude=["created_by"])
     save_new_version(locked)
     if "contributor_ids" in delta:
         locked.contributors.set(contributors)

@@ -213,8 +213,7 @@ def test_review_keeps_redates_and_drops(
     assert "Overdue" in page
 
     def decide(a: ActionItem, **data: Any) -> Any:
-        body = {f"a{a.pk}-{k}": v for k, v in data.items()}
-        return client.post(url(cast, "review_decide", later.pk, a.pk), body)
+        return client.post(url(cast, "review_decide", later.pk, a.pk), data)
 
     assert decide(keep, decision="keep", note="", version=keep.version).status_code == 422
     assert decide(keep, decision="keep", note="Still the plan").status_code == 302

@@ -14,7 +14,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.core import clock, permissions
-from traction.core.errors import Conflict, ValidationFailed
+from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -252,7 +252,7 @@ def _review_context(
         {
             "action": a,
             "form": forms.get(a.pk)
-            or ReviewForm(initial={"version": a.version}, prefix=f"a{a.pk}"),
+            or ReviewForm(initial={"version": a.version}, auto_id=f"a{a.pk}-%s"),
             "can_update": permissions.can(viewer, "action.update", a),
             "can_manage": permissions.can(viewer, "action.manage", a),
         }
@@ -269,7 +269,9 @@ def review_decide(
     debrief = selectors.debrief(viewer, debrief_id)
     action = selectors.action(viewer, action_id)
     permissions.check(viewer, "action.update", action)
-    form = ReviewForm(request.POST, prefix=f"a{action.pk}")
+    if action.program_id != debrief.program_id:
+        raise NotFound("Action item not found.")
+    form = ReviewForm(request.POST, auto_id=f"a{action.pk}-%s")
     if form.is_valid():
         data = form.cleaned_data
         try:
