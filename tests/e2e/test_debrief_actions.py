@@ -1,0 +1,87 @@
+"""An owner's action items in the browser (issue 12): Cora finds the action she was given
+under "My actions", moves it to in progress with a note, then to blocked with a reason (a
+missing reason is shown beside its field); the pages pass axe-core, on a desktop and a
+phone."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from playwright.sync_api import Browser, Page, expect
+
+from traction.core import clock
+from traction.core.testing.cast import PASSWORD, build_cast
+from traction.debrief.services import actions as services
+from traction.debrief.tests.actions_world import approved, make_debrief
+
+from .a11y import assert_accessible
+
+DESKTOP = {"width": 1366, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def sign_in(page: Page, base: str, email: str) -> None:
+    page.goto(base + "/login/")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_owner_moves_an_action_along_from_my_actions(
+    live_server: Any, transactional_db: Any, browser: Browser, viewport: dict[str, int]
+) -> None:
+    cast = build_cast()
+    debrief = make_debrief(cast, ends_at=clock.now() - timedelta(days=2))
+    rec = approved(cast, debrief)
+    services.create_action(
+        cast.viewer("facilitator"),
+        recommendation=rec,
+        title="Ship the one-page approval",
+        owner_id=cast.users["core_team"].pk,
+        due_on=clock.today() + timedelta(days=3),
+    )
+    base = live_server.url
+    phone = viewport == PHONE
+    context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+    page = context.new_page()
+    sign_in(page, base, "cora@acme.test")
+    page.goto(base + "/w/acme/")
+    nav = page.get_by_role("navigation", name="Main")
+    if phone:
+        nav.locator("summary", has_text="Menu").click()
+    nav.get_by_role("link", name="My actions").click()
+    expect(page.get_by_role("heading", name="My actions", level=1)).to_be_visible()
+    expect(page.get_by_role("heading", name="Due this week")).to_be_visible()
+    assert_accessible(page, "my actions")
+
+    page.get_by_role("link", name="Ship the one-page approval").click()
+    expect(page.get_by_role("heading", name="Ship the one-page approval")).to_be_visible()
+    page.get_by_label("New status").select_option("in_progress")
+    page.get_by_label("Progress note").fill("Kick-off held with finance")
+    page.get_by_role("button", name="Save the change").click()
+    expect(page.get_by_text("“Ship the one-page approval” is now in progress.")).to_be_visible()
+    timeline = page.get_by_role("region", name="Timeline")
+    expect(timeline).to_contain_text("Kick-off held with finance")
+
+    page.get_by_label("New status").select_option("blocked")
+    page.get_by_label("Progress note").fill("Waiting for legal")
+    page.get_by_role("button", name="Save the change").click()
+    reason = page.locator(".field", has=page.get_by_label("Reason"))
+    expect(reason).to_contain_text("Say why it is blocked.")
+    assert_accessible(page, "the status form with an error")
+    page.get_by_label("Reason").fill("Legal review of the wording")
+    page.get_by_role("button", name="Save the change").click()
+    expect(page.get_by_text("“Ship the one-page approval” is now blocked.")).to_be_visible()
+    expect(timeline).to_contain_text("Waiting for legal (Reason: Legal review of the wording)")
+    assert_accessible(page, "the action page")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+
+    page.get_by_role("link", name="← My actions").click()
+    expect(page.get_by_role("heading", name="Blocked")).to_be_visible()
+    expect(page.get_by_text("Legal review of the wording")).to_be_visible()
+    context.close()
