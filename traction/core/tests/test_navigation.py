@@ -32,12 +32,13 @@ def session(cast):
 @pytest.mark.parametrize(
     ("principal", "keys"),
     [
-        ("admin", [*EVERYONE, "customers", "members", "audit", "settings"]),
-        ("facilitator", [*EVERYONE, "customers", "members"]),
-        ("core_team", [*EVERYONE, "members"]),
-        ("sponsor", [*EVERYONE, "members"]),
+        ("admin", [*EVERYONE, "my_actions", "customers", "members", "audit", "settings"]),
+        ("facilitator", [*EVERYONE, "my_actions", "customers", "members"]),
+        ("core_team", [*EVERYONE, "my_actions", "members"]),
+        ("sponsor", [*EVERYONE, "my_actions", "members"]),
         # Deciding outreach is the account owner's duty: Approvals stays even when empty.
-        ("account_owner", [*EVERYONE, "customers", "approvals", "members"]),
+        ("account_owner", [*EVERYONE, "my_actions", "customers", "approvals", "members"]),
+        # Observers own no action items: "My actions" is not theirs.
         ("observer", [*EVERYONE, "members"]),
     ],
 )
@@ -65,6 +66,7 @@ def test_the_registry_is_ordered_and_names_each_apps_pages():
         ("programs", "programs:list"),
         ("sessions", "sessions:list"),
         ("search", "insights:search"),
+        ("my_actions", "debrief:my_actions"),
         ("customers", "customers:list"),
         ("approvals", "sessions:approvals"),
         ("members", "accounts:members"),
@@ -145,9 +147,9 @@ def test_the_home_steps_are_the_sections_each_role_may_see(cast):
         home = dashboard.Home(workspace_slug="acme", counts=dashboard.figures(viewer))
         return [s["key"] for s in sections.for_page("home", viewer, home)]
 
-    assert keys("admin") == ["programs", "customers", "members", "sessions"]
-    assert keys("facilitator") == ["programs", "customers", "sessions"]
-    assert keys("observer") == ["programs", "sessions"]
+    assert keys("admin") == ["programs", "customers", "members", "sessions", "debrief_actions"]
+    assert keys("facilitator") == ["programs", "customers", "sessions", "debrief_actions"]
+    assert keys("observer") == ["programs", "sessions", "debrief_actions"]
 
 
 # --- asking the policy from a template -------------------------------------------------------

@@ -33,6 +33,9 @@ def register() -> None:
         current=["debrief:my_actions", "debrief:action_detail", "debrief:action_edit"],
         badge="my_overdue_actions",
         badge_label="overdue",
+        # Observers own nothing: for them the entry would always be empty.
+        optional=True,
+        pinned_by="action.update",
     )
     sections.register(
         "home",
