@@ -310,6 +310,8 @@ def update_action(
     contributors = before["contributor_ids"]
     if "contributor_ids" in changes:
         contributors = _check_contributors(actor, changes["contributor_ids"], locked.owner_id)
+    elif new_owner is not None and new_owner.pk in contributors:
+        contributors = [c for c in contributors if c != new_owner.pk]  # owner, not helper
     after = {**audit.snapshot(locked, AUDITED), "contributor_ids": contributors}
     delta = audit.diff(before, after)
     if not delta:

@@ -243,6 +243,13 @@ def test_the_room_panels_and_program_section(
     )
     assert "Panel action" in html
     assert "Add action item" in html
+    later = make_debrief(cast, ends_at=NOW + timedelta(days=20), title="Second session")
+    review = {s["key"]: s for s in sections.for_page("debrief-room", viewer, later)}["review"]
+    html = render_to_string(
+        review["template"], {"section": review["context"], "current_workspace": cast.acme}
+    )
+    assert "Panel action" in html
+    assert "Keep, re-date or drop them" in html
     services.change_status(cast.viewer("core_team"), action, "in_progress", "Go")
     program = {s["key"]: s for s in sections.for_page("program", viewer, cast.program)}
     html = render_to_string(

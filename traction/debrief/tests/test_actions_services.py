@@ -278,7 +278,7 @@ def test_the_timeline_is_append_only(cast: Cast, rec: Recommendation) -> None:
 def test_re_dating_and_reassigning_go_on_the_timeline(
     cast: Cast, rec: Recommendation, sink: list[dict[str, Any]]
 ) -> None:
-    action = create(cast, rec)
+    action = create(cast, rec, contributor_ids=[cast.users["sponsor"].pk])
     fran = cast.viewer("facilitator")
     action = services.update_action(
         fran,
@@ -299,6 +299,7 @@ def test_re_dating_and_reassigning_go_on_the_timeline(
         ("Reassigned from Cora Core to Sam Sponsor. Sam takes it.", None),
     ]
     assert action.owner_id == cast.users["sponsor"].pk
+    assert list(action.contributors.all()) == []  # Sam owns it now: no longer a helper
     assert [e["event"] for e in sink] == [
         "action_item.created",
         "action_item.updated",

@@ -14,7 +14,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.core import clock, permissions
-from traction.core.errors import Conflict, NotFound, ValidationFailed
+from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -276,7 +276,7 @@ def review_decide(
         data = form.cleaned_data
         try:
             _review(viewer, debrief, action, data)
-        except (ValidationFailed, Conflict) as exc:
+        except (ValidationFailed, Conflict, PermissionDenied) as exc:
             apply_domain_errors(form, exc, {"owner_id": "note", "status": "decision"})
         else:
             done = {"keep": "kept", "redate": "re-dated", "drop": "dropped"}[data["decision"]]
