@@ -85,3 +85,58 @@ def test_the_owner_moves_an_action_along_from_my_actions(
     expect(page.get_by_role("heading", name="Blocked")).to_be_visible()
     expect(page.get_by_text("Legal review of the wording")).to_be_visible()
     context.close()
+
+
+@pytest.mark.e2e
+def test_the_team_adds_an_action_and_reviews_earlier_ones(
+    live_server: Any, transactional_db: Any, browser: Browser
+) -> None:
+    cast = build_cast()
+    first = make_debrief(cast, ends_at=clock.now() - timedelta(days=40), title="First session")
+    earlier = services.create_action(
+        cast.viewer("facilitator"),
+        recommendation=approved(cast, first, "Earlier recommendation"),
+        title="Call every new customer",
+        owner_id=cast.users["sponsor"].pk,
+        due_on=clock.today() + timedelta(days=1),
+    )
+    second = make_debrief(cast, ends_at=clock.now() - timedelta(hours=3), title="Second session")
+    approved(cast, second, "One-page invoice approval")
+    base = live_server.url
+    page = browser.new_context(viewport=DESKTOP).new_page()
+    sign_in(page, base, "cora@acme.test")
+
+    page.goto(base + f"/w/acme/debriefs/{second.pk}/review/")
+    expect(page.get_by_role("heading", name="Call every new customer")).to_be_visible()
+    assert_accessible(page, "the review of earlier actions")
+    card = page.get_by_role("article", name="Call every new customer")
+    card.get_by_label("Re-date").check()
+    card.get_by_label("New due date").fill((clock.today() + timedelta(days=14)).isoformat())
+    card.get_by_role("button", name="Record").click()
+    expect(page.locator(".field-error, .errorlist").first).to_contain_text(
+        "Say why it needs a new date."
+    )
+    card = page.get_by_role("article", name="Call every new customer")
+    card.get_by_label("Re-date").check()
+    card.get_by_label("New due date").fill((clock.today() + timedelta(days=14)).isoformat())
+    card.get_by_label("Note").fill("Support needs a script first")
+    card.get_by_role("button", name="Record").click()
+    expect(page.get_by_text("“Call every new customer” was re-dated.")).to_be_visible()
+    earlier.refresh_from_db()
+    assert earlier.due_on == clock.today() + timedelta(days=14)
+
+    page.goto(base + f"/w/acme/debriefs/{second.pk}/actions/")
+    assert_accessible(page, "the debrief's action items")
+    form = page.locator("form#add")
+    form.get_by_label("What is to be done").fill("Ship the one-page approval")
+    form.get_by_role("combobox", name="Owner").select_option(label="Cora Core")
+    form.get_by_label("Sam Sponsor").check()
+    form.get_by_role("button", name="Add action item").click()
+    expect(form.locator(".field", has=page.get_by_label("Due date"))).to_contain_text(
+        "This field is required."
+    )
+    assert_accessible(page, "the add form with an error")
+    form.get_by_label("Due date").fill((clock.today() + timedelta(days=10)).isoformat())
+    form.get_by_role("button", name="Add action item").click()
+    expect(page.get_by_text("“Ship the one-page approval” was added")).to_be_visible()
+    expect(page.get_by_role("link", name="Ship the one-page approval")).to_be_visible()
