@@ -14,9 +14,11 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import (
+    Case,
     Count,
     Exists,
     F,
+    IntegerField,
     Max,
     Min,
     OuterRef,
@@ -24,6 +26,8 @@ from django.db.models import (
     Q,
     QuerySet,
     Subquery,
+    Value,
+    When,
 )
 from django.db.models.functions import Coalesce
 
@@ -217,27 +221,20 @@ def approved_recommendations(viewer: Viewer, item: Debrief) -> list[Recommendati
     )
 
 
-def earlier_open_actions(viewer: Viewer, item: Debrief) -> list[ActionItem]:
+def earlier_open_actions(viewer: Viewer, item: Debrief) -> QuerySet[ActionItem]:
     """The program's open, in-progress and blocked actions from earlier debriefs (due before
-    this one): what the room reviews first. Overdue and blocked first."""
-    rows = list(
+    this one): what the room reviews first. Overdue and blocked first, then by due date;
+    ordered in the database, so a page or a panel reads only the rows it shows."""
+    urgent = Q(due_on__lt=clock.today()) | Q(status=ActionStatus.BLOCKED)
+    return (
         visible_actions(viewer)
-        .filter(
-            program_id=item.program_id,
-            recommendation__debrief__due_at__lt=item.due_at,
-        )
+        .filter(program_id=item.program_id, recommendation__debrief__due_at__lt=item.due_at)
         .exclude(recommendation__debrief_id=item.pk)
         .exclude(status__in=CLOSED)
-        .order_by("due_on", "id")
-    )
-    today = clock.today()
-    return sorted(
-        rows,
-        key=lambda a: (
-            0 if a.due_on < today or a.status == ActionStatus.BLOCKED else 1,
-            a.due_on,
-            a.pk,
-        ),
+        .annotate(
+            urgency=Case(When(urgent, then=Value(0)), default=Value(1), output_field=IntegerField())
+        )
+        .order_by("urgency", "due_on", "id")
     )
 
 

@@ -6,6 +6,10 @@ from typing import Any
 
 from traction.core.permissions import Viewer
 
+# The room's review panel shows this many earlier actions (overdue and blocked first); the
+# review page lists them all, a page at a time.
+PANEL_ROWS = 10
+
 
 def register() -> None:
     """Registrations of the actions area (navigation, sections, handlers, periodic jobs)."""
@@ -82,9 +86,11 @@ def review_context(viewer: Viewer, debrief: Any) -> dict[str, Any]:
     from traction.core import permissions
     from traction.debrief import selectors_actions as selectors
 
+    actions = selectors.earlier_open_actions(viewer, debrief)
     return {
         "debrief": debrief,
-        "actions": selectors.earlier_open_actions(viewer, debrief),
+        "actions": list(actions[:PANEL_ROWS]),
+        "total": actions.count(),
         "can_manage": permissions.allows(viewer, "action.manage"),
     }
 

@@ -285,3 +285,27 @@ def test_ownerless_is_flagged_on_pages(
     ):
         html = client_for("facilitator").get(page).content.decode()
         assert "No owner: Cora Core left the workspace" in html, page
+
+
+def test_the_review_panel_shows_the_most_urgent_in_constant_queries(
+    cast: Cast, rec: Recommendation, frozen: Any, django_assert_num_queries: Any
+) -> None:
+    from traction.debrief.setup.actions import PANEL_ROWS, review_context
+
+    blocked = add(cast, rec, title="Blocked one", due_on=date(2027, 6, 1))
+    services.change_status(cast.viewer("core_team"), blocked, "blocked", "x", reason="Legal")
+    for n in range(PANEL_ROWS + 2):
+        add(cast, rec, title=f"Action {n}", due_on=date(2027, 3, 10) + timedelta(days=n))
+    later = make_debrief(cast, ends_at=NOW + timedelta(days=20), title="Second session")
+    viewer = cast.viewer("facilitator")
+    frozen.advance(days=12)  # 13 March: actions 0 to 2 are overdue
+    with django_assert_num_queries(2):
+        context = review_context(viewer, later)
+    assert context["total"] == PANEL_ROWS + 3
+    titles = [a.title for a in context["actions"]]
+    assert len(titles) == PANEL_ROWS
+    assert titles[:4] == ["Action 0", "Action 1", "Action 2", "Blocked one"]
+    html = render_to_string(
+        "debrief/actions/review_panel.html", {"section": context, "current_workspace": cast.acme}
+    )
+    assert f"The {PANEL_ROWS} most urgent of {PANEL_ROWS + 3}." in html

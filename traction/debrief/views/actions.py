@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
 from django.urls import URLPattern, path
@@ -239,15 +240,18 @@ def review(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpRe
     return render_page(
         request,
         "debrief/actions/review.html",
-        _review_context(viewer, debrief, {}),
+        _review_context(viewer, debrief, {}, request.GET.get("page")),
         partial="review_list",
     )
 
 
 def _review_context(
-    viewer: Viewer, debrief: Debrief, forms: dict[int, ReviewForm]
+    viewer: Viewer, debrief: Debrief, forms: dict[int, ReviewForm], page_number: Any = None
 ) -> dict[str, Any]:
-    actions = selectors.earlier_open_actions(viewer, debrief)
+    page = Paginator(selectors.earlier_open_actions(viewer, debrief), REVIEW_PAGE).get_page(
+        page_number
+    )
+    actions = list(page.object_list)
     rows = [
         {
             "action": a,
@@ -258,7 +262,7 @@ def _review_context(
         }
         for a in actions
     ]
-    return {"debrief": debrief, "rows": rows, "today": clock.today()}
+    return {"debrief": debrief, "rows": rows, "page": page, "today": clock.today()}
 
 
 @workspace_view
@@ -288,7 +292,7 @@ def review_decide(
     return render_page(
         request,
         "debrief/actions/review.html",
-        _review_context(viewer, debrief, {action.pk: form}),
+        _review_context(viewer, debrief, {action.pk: form}, request.GET.get("page")),
         partial="review_list",
         status=422,
     )
@@ -326,6 +330,8 @@ def _review(viewer: Viewer, debrief: Debrief, action: ActionItem, data: dict[str
             version=version,
         )
 
+
+REVIEW_PAGE = 25
 
 urlpatterns: list[URLPattern] = [
     path("actions/", my_actions, name="my_actions"),
