@@ -165,7 +165,8 @@ def list_action_items(request: HttpRequest, filters: Query[ActionFilters]) -> Qu
 
 @router.post(
     "/action-items",
-    response=responses({201: ActionItemOut}, body=True),
+    # 404: the recommendation is not one you may see.
+    response=responses({201: ActionItemOut}, body=True, object_path=True),
     operation_id="create_action_item",
     summary="Create an action item for an approved recommendation",
 )
