@@ -32,7 +32,10 @@ def session(cast):
 @pytest.mark.parametrize(
     ("principal", "keys"),
     [
-        ("admin", [*EVERYONE, "my_actions", "customers", "members", "audit", "settings"]),
+        (
+            "admin",
+            [*EVERYONE, "my_actions", "customers", "members", "webhooks", "audit", "settings"],
+        ),
         ("facilitator", [*EVERYONE, "my_actions", "customers", "members"]),
         ("core_team", [*EVERYONE, "my_actions", "members"]),
         ("sponsor", [*EVERYONE, "my_actions", "members"]),
@@ -70,6 +73,7 @@ def test_the_registry_is_ordered_and_names_each_apps_pages():
         ("customers", "customers:list"),
         ("approvals", "sessions:approvals"),
         ("members", "accounts:members"),
+        ("webhooks", "webhooks:list"),
         ("audit", "accounts:audit_log"),
         ("settings", "accounts:workspace_settings"),
     ]
