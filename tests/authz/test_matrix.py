@@ -157,21 +157,7 @@ class World:
         return values
 
 
-def _area_worlds() -> list[Any]:
-    """Later areas add their objects to the world: ``tests/authz/world_<area>.py`` with
-    ``KEYS`` (the URL parameters it fills, swapped in the third pass like a session's) and
-    ``extend(cast, world)`` (sets each key in ``world.acme``, ``world.rival``, ``world.hidden``)."""
-    here = Path(__file__).parent
-    return [
-        importlib.import_module(f"tests.authz.{path.stem}")
-        for path in sorted(here.glob("world_*.py"))
-    ]
-
-
-AREA_WORLDS = _area_worlds()
-
 SESSION_KEYS = (
-    *(key for area in AREA_WORLDS for key in area.KEYS),
     "session_id",
     "request_id",
     "participant_id",

@@ -10,7 +10,7 @@ from typing import Any
 
 from traction.core.testing.cast import Cast
 
-KEYS = ("debrief_id", "action_id")
+KEYS = ("action_id",)  # (debrief_id: every debrief area fills it, the same debrief)
 
 
 def _objects(cast: Cast, session_id: int, owner: Any, contributors: list[Any]) -> dict[str, Any]:
@@ -26,13 +26,15 @@ def _objects(cast: Cast, session_id: int, owner: Any, contributors: list[Any]) -
     from traction.sessions.models import Session
 
     session = Session.objects.get(pk=session_id)
-    debrief = Debrief.objects.create(
-        workspace_id=session.workspace_id,
+    debrief, _ = Debrief.objects.get_or_create(
         session=session,
-        program_id=session.program_id,
-        due_at=session.ends_at + timedelta(hours=24),
-        starts_at=session.ends_at + timedelta(hours=20),
-        ends_at=session.ends_at + timedelta(hours=23),
+        defaults={
+            "workspace_id": session.workspace_id,
+            "program_id": session.program_id,
+            "due_at": session.ends_at + timedelta(hours=24),
+            "starts_at": session.ends_at + timedelta(hours=20),
+            "ends_at": session.ends_at + timedelta(hours=23),
+        },
     )
     rec = Recommendation.objects.create(
         workspace_id=session.workspace_id,
