@@ -1,9 +1,6 @@
 """Rows the actions area's tests stand on: a held session of the cast's program, its debrief
-and an approved recommendation with its evidence and decision.
-
-``approve`` makes the approval directly with the ORM (Recommendation + Evidence +
-Decision) while the room's decide service is built in parallel: it is the one place to switch
-to that service later.
+and a recommendation with its evidence (rows made directly), approved by the program's
+sponsor through the room's decide service (``approve``).
 """
 
 from __future__ import annotations
@@ -11,12 +8,10 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from traction.core import clock
 from traction.core.testing.cast import Cast
 from traction.debrief.models import (
     DEBRIEF_DUE_AFTER,
     Debrief,
-    Decision,
     DecisionOutcome,
     Evidence,
     Recommendation,
@@ -77,24 +72,12 @@ def recommendation(
 
 
 def approve(cast: Cast, rec: Recommendation, *, reason: str = "Worth it.") -> Recommendation:
-    """Approve ``rec`` as the program's sponsor (the one fixture to switch to the room's
-    decide service)."""
-    sam = cast.users["sponsor"]
-    Decision.objects.create(
-        workspace=cast.acme,
-        recommendation=rec,
-        outcome=DecisionOutcome.APPROVED,
-        reason=reason,
-        decided_by=sam,
-        decided_by_label=sam.email,
-        decided_as="Executive sponsor",
-    )
-    rec.outcome = DecisionOutcome.APPROVED
-    rec.decision_reason = reason
-    rec.decided_at = clock.now()
-    rec.decided_by = sam
-    rec.decided_as = "Executive sponsor"
-    rec.save()
+    """Approve ``rec`` as the program's executive sponsor, through the room's decide service
+    (the one place the actions area's tests make an approval)."""
+    from traction.debrief.services import recommendations
+
+    recommendations.decide(cast.viewer("sponsor"), rec, DecisionOutcome.APPROVED, reason)
+    rec.refresh_from_db()
     return rec
 
 
