@@ -309,3 +309,14 @@ def test_the_review_panel_shows_the_most_urgent_in_constant_queries(
         "debrief/actions/review_panel.html", {"section": context, "current_workspace": cast.acme}
     )
     assert f"The {PANEL_ROWS} most urgent of {PANEL_ROWS + 3}." in html
+
+
+def test_the_room_shows_both_panels(
+    cast: Cast, rec: Recommendation, debrief: Debrief, client_for: Callable[[str], Client]
+) -> None:
+    add(cast, rec, title="Panel action in the room")
+    html = client_for("core_team").get(url(cast, "room", debrief.pk)).content.decode()
+    assert "Open actions from earlier debriefs" in html
+    assert "Action items and owners" in html
+    assert "Panel action in the room" in html
+    assert html.index('id="room-review"') < html.index('id="room-actions"')
