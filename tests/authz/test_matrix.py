@@ -358,7 +358,7 @@ def _session_world(
     insights = _insight_world(v, session, invitation, invited_contact)
     return {
         **insights,
-        **_debrief_world(session, insights["insight_id"]),
+        **_debrief_world(session, insights.pop("evidence_id")),
         "fresh_contact_id": fresh.pk,
         "session_id": session.pk,
         "request_id": request.pk,
@@ -416,6 +416,15 @@ def _insight_world(v: Any, session: Any, invitation: Any, contact: Any) -> dict[
         speaker=f"c:{contact.pk}",
         step_id=step.pk,
     )
+    # The debrief's recommendation cites its own card: ``insight_id`` stays free to remove.
+    evidence = insight_services.capture_insight(
+        v,
+        session=session,
+        kind="idea",
+        text="One approver for small invoices",
+        speaker=f"c:{contact.pk}",
+        step_id=step.pk,
+    )
     batch = ImportBatch.objects.create(
         workspace_id=session.workspace_id,
         session=session,
@@ -443,6 +452,7 @@ def _insight_world(v: Any, session: Any, invitation: Any, contact: Any) -> dict[
         "step_id": step.pk,
         "step2_id": step2.pk,
         "insight_id": insight.pk,
+        "evidence_id": evidence.pk,
         "candidate_id": candidate.pk,
         "batch_id": batch.pk,
         "vote_token": links.make_token(invitation.pk, contact.pk),
