@@ -7,8 +7,8 @@ Django's own management commands, so ``traction shell`` or ``traction dbshell`` 
 This module defines the group and registers the commands, which live by subject in
 ``base`` (shared helpers), ``data`` (migrate, demo), ``server`` (run, serve, worker),
 ``accounts`` (createuser, token), ``sessions``, ``imports`` (import), ``setup`` (setup,
-workspace create), ``mail`` (mail test), ``privacy`` (erase) and ``report`` (the
-debrief pack).
+workspace create), ``mail`` (mail test), ``privacy`` (erase), ``report`` (the
+debrief pack) and ``remind`` (every periodic job, from cron).
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from traction.cli.imports import import_
 from traction.cli.mail import mail
 from traction.cli.privacy import privacy
 from traction.cli.report import report
+from traction.cli.remind import remind
 from traction.cli.server import check_safe_to_bind, granian_argv, run, serve, worker
 from traction.cli.sessions import sessions, sessions_invite, sessions_list
 from traction.cli.setup import setup, workspace
@@ -39,6 +40,7 @@ __all__ = [
     "granian_argv",
     "import_",
     "migrate",
+    "remind",
     "run",
     "serve",
     "sessions",
@@ -123,6 +125,7 @@ for command in (setup, workspace, mail):
 cli.add_command(privacy)
 cli.add_command(webhooks)
 cli.add_command(report)
+cli.add_command(remind)
 
 
 if __name__ == "__main__":  # python -m traction.cli.main

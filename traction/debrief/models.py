@@ -140,12 +140,17 @@ class Debrief(WorkspaceRecord):
 
     @property
     def timeliness(self) -> str:
-        """on_time or late once the room opened; before that due, late (past due) or missed
-        (``DEBRIEF_MISSED_AFTER`` past due with nothing held). Cancelled: cancelled."""
+        """Against the deadline: on_time when the room opened by ``due_at`` (inclusive),
+        late when it opened after it but within ``DEBRIEF_MISSED_AFTER``, missed when it
+        opened later than that; before it opens: due (up to and at ``due_at``), late, then
+        missed once ``DEBRIEF_MISSED_AFTER`` has passed. A missed debrief held later stays
+        missed (the clock recorded it so). Cancelled: cancelled."""
         if self.status == DebriefStatus.CANCELLED:
             return "cancelled"
         if self.opened_at is not None:
-            return "on_time" if self.opened_at <= self.due_at else "late"
+            if self.opened_at <= self.due_at:
+                return "on_time"
+            return "late" if self.opened_at <= self.due_at + DEBRIEF_MISSED_AFTER else "missed"
         now = clock.now()
         if now <= self.due_at:
             return "due"

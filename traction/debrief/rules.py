@@ -48,6 +48,11 @@ def decides(viewer: Viewer) -> Q:
     )
 
 
+def invited(viewer: Viewer) -> Q:
+    """Debriefs the viewer is invited to (an ``Attendee`` row)."""
+    return Q(attendees__user_id=viewer.user_id)
+
+
 def action_of_mine(viewer: Viewer) -> Q:
     """Action items the viewer owns or contributes to, or of a program whose team they are."""
     return Q(owner_id=viewer.user_id) | Q(contributors__id=viewer.user_id) | in_program_team(viewer)
@@ -76,6 +81,17 @@ RULES = [
         description="Book a debrief, run its room (plan, phases), close it and send its pack.",
         admin=ALL,
         facilitator=ALL,
+    ),
+    rule(
+        "debrief.respond",
+        own=invited,
+        description="Accept or decline the booked debrief you are invited to.",
+        admin=OWN,
+        facilitator=OWN,
+        core_team=OWN,
+        sponsor=OWN,
+        account_owner=OWN,
+        observer=OWN,
     ),
     rule(
         "debrief.settings",

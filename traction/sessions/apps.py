@@ -8,7 +8,7 @@ class SessionsConfig(AppConfig):
     verbose_name = "Sessions"
 
     def ready(self) -> None:
-        from traction.core import dashboard, events, navigation, permissions, sections
+        from traction.core import dashboard, events, navigation, periodic, permissions, sections
         from traction.core.permissions import registry
 
         from . import rules, selectors
@@ -43,6 +43,12 @@ class SessionsConfig(AppConfig):
             badge_label="waiting",
             optional=True,
             pinned_by="outreach.inbox",
+        )
+        periodic.register(
+            "sessions.rsvp_daily",
+            _rsvp_daily,
+            description="Flag unanswered invitations; send the day's RSVP digests.",
+            order=10,
         )
         events.subscribe("customer.owner_changed", history.move_pending_outreach)
         events.subscribe("member.removed", history.leave_sessions)
@@ -95,3 +101,11 @@ class SessionsConfig(AppConfig):
                 "can_plan": permissions.allows(viewer, "session.plan"),
             },
         )
+
+
+def _rsvp_daily() -> dict[str, int]:
+    """The periodic RSVP work (``traction remind``, ``traction sessions remind``)."""
+    from .tasks import rsvp_daily
+
+    done: dict[str, int] = rsvp_daily.call()
+    return done

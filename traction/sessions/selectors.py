@@ -16,6 +16,7 @@ from traction.core.errors import NotFound
 from traction.core.permissions import CustomerPrincipal, Viewer
 
 from . import agenda as templates
+from . import readiness as extensions
 from .models import (
     UNANSWERED,
     AgendaItem,
@@ -31,6 +32,7 @@ from .models import (
     SessionStatus,
     TopQuestion,
 )
+from .readiness import Check
 
 
 def sessions(
@@ -321,14 +323,6 @@ def briefing(viewer: Viewer, session_obj: Session, participant_id: int | None = 
 
 
 @dataclass
-class Check:
-    key: str
-    label: str
-    done: bool
-    detail: str
-
-
-@dataclass
 class Readiness:
     checks: list[Check] = field(default_factory=list)
 
@@ -360,8 +354,9 @@ _FACTS: dict[str, tuple[type[Any], Any, Q]] = {
 
 
 def with_readiness_facts(qs: QuerySet[Session]) -> QuerySet[Session]:
-    """Sessions carrying every fact readiness needs, so a list costs one query, not N."""
-    return qs.annotate(
+    """Sessions carrying every fact readiness needs, so a list costs one query, not N
+    (the checks higher apps add bring their own annotations: ``readiness.annotate``)."""
+    return extensions.annotate(qs).annotate(
         **{
             f"readiness_{name}": Coalesce(
                 Subquery(
@@ -397,7 +392,7 @@ def _agenda_titles(s: Session) -> list[str]:
 
 
 def readiness(session_obj: Session) -> Readiness:
-    """How ready a session is; each check says what is missing. Two queries, or none for a
+    """How ready a session is; each check says what is missing. A few queries, or none for a
     session from ``with_readiness_facts`` with its agenda prefetched."""
     s = session_obj
     f = _facts(s)
@@ -496,6 +491,7 @@ def readiness(session_obj: Session) -> Readiness:
                 f"{picked} picked" if picked else "None picked yet",
             )
         )
+    r.checks.extend(extensions.extra_checks(s))  # added by higher apps (the debrief)
     return r
 
 

@@ -1,7 +1,71 @@
-"""What the clock area of the debrief registers with the kernel and lower apps."""
+"""What the clock area of the debrief registers with the kernel and lower apps: the session
+events that create, move and cancel debriefs, the periodic job (``traction remind``), the
+session's readiness check, the "Debriefs" tab and the sections of the program, session and
+home pages."""
 
 from __future__ import annotations
+
+from typing import Any
+
+from traction.core.permissions import Viewer
 
 
 def register() -> None:
     """Registrations of the clock area (navigation, sections, handlers, periodic jobs)."""
+    from traction.core import events, navigation, periodic, sections
+    from traction.debrief import selectors_clock as selectors
+    from traction.debrief.services import clock
+    from traction.sessions import readiness
+
+    events.subscribe("session.planned", clock.on_session_planned)
+    events.subscribe("session.rescheduled", clock.on_session_rescheduled)
+    events.subscribe("session.held", clock.on_session_held)
+    events.subscribe("session.cancelled", clock.on_session_cancelled)
+    periodic.register(
+        "debrief.clock",
+        clock.clock_job,
+        description="Book the debriefs sessions lack; remind before the deadline and when "
+        "late or missed.",
+        order=20,
+    )
+    readiness.register(
+        "debrief", selectors.readiness_check, annotate=selectors.annotate_sessions, order=50
+    )
+    navigation.register(
+        "debriefs",
+        label="Debriefs",
+        url_name="debrief:list",
+        action="debrief.view",
+        order=45,
+        current=["debrief:*"],
+    )
+    sections.register(
+        "program",
+        "debriefs",
+        template="debrief/clock/program_section.html",
+        action="debrief.view",
+        order=110,
+        context=selectors.program_debriefs,
+    )
+    sections.register(
+        "session",
+        "debrief",
+        template="debrief/clock/session_section.html",
+        action="debrief.view",
+        order=50,
+        context=selectors.session_debrief,
+    )
+    sections.register(
+        "home",
+        "debriefs",
+        template="debrief/clock/home_steps.html",
+        action="debrief.view",
+        order=35,
+        context=_home,
+    )
+
+
+def _home(viewer: Viewer, home: Any) -> dict[str, Any]:
+    from traction.debrief import selectors_clock as selectors
+
+    return {"workspace_slug": home.workspace_slug, "waiting": selectors.home_debriefs(viewer)}

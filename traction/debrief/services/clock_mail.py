@@ -1,0 +1,232 @@
+"""The debrief clock's emails: the booked slot's calendar invitation, update and cancellation
+(.ics with the debrief's one UID and its SEQUENCE, like the sessions' calendars), and the
+reminders to the facilitator and the core team.
+
+Tasks take ids and strings only and send what is true when they run: an update a person
+already holds (``Attendee.calendar_sequence_sent``) is not sent twice; a cancellation goes
+only to someone who was sent the event.
+"""
+
+from __future__ import annotations
+
+import logging
+import smtplib
+from datetime import UTC, date
+from email.utils import formataddr
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.template.loader import render_to_string
+from django.urls import NoReverseMatch, reverse
+from django_tasks import task
+from icalendar import Calendar, Event, vCalAddress
+
+from traction.core import audit, clock
+from traction.core.tasks import send_email_on_commit
+from traction.debrief.models import Attendee, Debrief, DebriefStatus
+from traction.sessions.calendar import Method
+from traction.sessions.emails import absolute, calendar_part, organizer
+from traction.sessions.tasks import explain_failure, retry_at
+
+logger = logging.getLogger(__name__)
+
+PRODID = "-//Traction//Debrief//EN"
+KINDS = ("invite", "update", "cancel")
+SUBJECT = {"invite": "Debrief invitation", "update": "Debrief moved", "cancel": "Debrief cancelled"}
+
+
+def event_uid(debrief: Debrief) -> str:
+    return f"{debrief.calendar_uid}@traction"
+
+
+def title(debrief: Debrief) -> str:
+    return f"Debrief: {debrief.session.title}"
+
+
+def when(debrief: Debrief) -> str:
+    tz = debrief.session.tz
+    start, end = debrief.starts_at.astimezone(tz), debrief.ends_at.astimezone(tz)
+    return f"{start:%A %-d %B %Y, %H:%M}–{end:%H:%M} ({debrief.session.time_zone})"
+
+
+def room_link(debrief: Debrief) -> str:
+    """The debrief's page: its room, or its booking page where the room is not built."""
+    slug = debrief.session.workspace.slug
+    try:
+        return reverse("debrief:room", args=[slug, debrief.pk])
+    except NoReverseMatch:
+        return reverse("debrief:booking", args=[slug, debrief.pk])
+
+
+def build_ics(debrief: Debrief, *, method: Method, attendees: list[Attendee]) -> bytes:
+    """The booked slot as an iCalendar event: METHOD REQUEST (invite, update) or CANCEL, in
+    the session's time zone with its VTIMEZONE."""
+    session = debrief.session
+    organizer_name, organizer_email = organizer(session)
+    tz = session.tz
+    start, end = debrief.starts_at.astimezone(tz), debrief.ends_at.astimezone(tz)
+    event = Event()
+    event.add("uid", event_uid(debrief))
+    event.add("sequence", debrief.calendar_sequence)
+    event.add("dtstamp", clock.now().astimezone(UTC))
+    event.add("dtstart", start)
+    event.add("dtend", end)
+    event.add("summary", title(debrief))
+    respond_link = absolute(reverse("debrief:respond", args=[session.workspace.slug, debrief.pk]))
+    lines = [
+        f"The debrief of “{session.title}” ({session.program.name}): within 24 hours of the "
+        "session, the core team and the policy makers decide what to do about what customers "
+        "said.",
+        "",
+        f"Answer in Traction: {respond_link}",
+    ]
+    if debrief.video_link:
+        lines += ["", f"Join online: {debrief.video_link}"]
+    if debrief.location:
+        lines += ["", f"Where: {debrief.location}"]
+    event.add("description", "\n".join(lines))
+    where = debrief.location or debrief.video_link
+    if where:
+        event.add("location", where)
+    if debrief.video_link:
+        event.add("url", debrief.video_link)
+    event.add("organizer", vCalAddress.new(organizer_email, cn=organizer_name or None))
+    partstat = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentative": "TENTATIVE"}
+    for attendee in attendees:
+        event.add(
+            "attendee",
+            vCalAddress.new(
+                attendee.user.email,
+                cn=attendee.user.full_name or None,
+                role="REQ-PARTICIPANT",
+                partstat=partstat.get(attendee.response, "NEEDS-ACTION"),
+                rsvp=True,
+            ),
+        )
+    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    event.add("transp", "OPAQUE")
+    calendar = Calendar()
+    calendar.add("prodid", PRODID)
+    calendar.add("version", "2.0")
+    calendar.add("calscale", "GREGORIAN")
+    calendar.add("method", method)
+    calendar.add_component(event)
+    calendar.add_missing_timezones(
+        first_date=date(start.year - 1, 1, 1), last_date=date(end.year + 2, 1, 1)
+    )
+    ics: bytes = calendar.to_ical()
+    return ics
+
+
+def send_calendar(attendee: Attendee, *, kind: str) -> int:
+    debrief = attendee.debrief
+    session = debrief.session
+    method: Method = "CANCEL" if kind == "cancel" else "REQUEST"
+    ics = build_ics(debrief, method=method, attendees=[attendee])
+    slug = session.workspace.slug
+    organizer_name, _ = organizer(session)
+    body = render_to_string(
+        "debrief/clock/email/calendar.txt",
+        {
+            "kind": kind,
+            "debrief": debrief,
+            "session": session,
+            "user": attendee.user,
+            "when": when(debrief),
+            "due": debrief.due_at.astimezone(session.tz),
+            "policy_maker": attendee.is_policy_maker,
+            "organizer_name": organizer_name,
+            "respond_link": absolute(reverse("debrief:respond", args=[slug, debrief.pk])),
+            "link": absolute(room_link(debrief)),
+        },
+    ).strip()
+    message = EmailMessage(
+        subject=f"{SUBJECT[kind]}: {session.title} — {when(debrief)}",
+        body=body + "\n",
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[formataddr((attendee.user.full_name, attendee.user.email))],
+    )
+    message.attach(calendar_part(ics, method))
+    return message.send()
+
+
+@task()
+def deliver_debrief_calendar(attendee_id: int, kind: str, attempt: int = 1) -> int:
+    """Send an invitee the booked slot ("invite"), its update ("update") or its
+    cancellation ("cancel"), as the debrief is when the task runs."""
+    if kind not in KINDS:
+        raise ValueError(f"Unknown calendar email kind {kind!r}; use one of {KINDS}.")
+    attendee = (
+        Attendee.objects.select_related(
+            "user",
+            "debrief__session__program",
+            "debrief__session__workspace",
+            "debrief__session__created_by",
+        )
+        .filter(pk=attendee_id)
+        .first()
+    )
+    if attendee is None or not attendee.user.email:
+        return 0
+    debrief = attendee.debrief
+    held = attendee.calendar_sequence_sent
+    cancelled = debrief.status == DebriefStatus.CANCELLED
+    if kind != "cancel" and cancelled:
+        return 0  # its cancellation replaces it
+    if kind == "cancel" and held is None:
+        return 0  # never sent the event: nothing to take out of their calendar
+    if kind != "cancel" and held is not None and held >= debrief.calendar_sequence:
+        return 0  # they already hold this version
+    if kind == "invite" and debrief.starts_at <= clock.now():
+        return 0  # a slot already past is not worth a calendar entry
+    try:
+        sent = send_calendar(attendee, kind=kind)
+        if not sent:
+            raise smtplib.SMTPException("The mail backend accepted no message.")
+    except (smtplib.SMTPException, OSError) as exc:
+        permanent, reason = explain_failure(exc)
+        again = retry_at(permanent, attempt)
+        if again is not None:
+            deliver_debrief_calendar.using(run_after=again).enqueue(attendee_id, kind, attempt + 1)
+        audit.record(
+            None,
+            action="debrief.calendar_not_delivered",
+            obj=debrief,
+            changes={"user": attendee.user_id, "kind": kind, "attempt": attempt},
+            reason=f"Debrief calendar {kind} not delivered: {reason}",
+        )
+        logger.warning("Debrief attendee %s: calendar %s not sent: %s", attendee_id, kind, reason)
+        return 0
+    Attendee.objects.filter(pk=attendee.pk).update(calendar_sequence_sent=debrief.calendar_sequence)
+    return sent
+
+
+REMINDER_SUBJECT = {
+    "session_ended": "Debrief due within 24 hours",
+    "due_soon": "Debrief due in 4 hours",
+    "late": "Debrief late",
+    "missed": "Debrief missed",
+}
+
+
+def queue_reminder(debrief: Debrief, stage: str, recipients: list[str]) -> None:
+    """The stage's reminder to the facilitator and the core team, sent once the caller's
+    transaction commits."""
+    session = debrief.session
+    body = render_to_string(
+        "debrief/clock/email/reminder.txt",
+        {
+            "stage": stage,
+            "debrief": debrief,
+            "session": session,
+            "due": debrief.due_at.astimezone(session.tz),
+            "slot": when(debrief),
+            "link": absolute(room_link(debrief)),
+            "booking_link": absolute(
+                reverse("debrief:booking", args=[debrief.workspace.slug, debrief.pk])
+            ),
+        },
+    ).strip()
+    send_email_on_commit(
+        f"{REMINDER_SUBJECT[stage]}: {session.title}", body + "\n", sorted(recipients)
+    )
