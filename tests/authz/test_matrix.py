@@ -369,23 +369,15 @@ def _session_world(
 
 
 def _debrief_world(session: Any, insight_id: int) -> dict[str, Any]:
-    """The session's debrief, in the room (status open): made directly as a row; with one
-    drafted recommendation citing the session's insight."""
-    from datetime import timedelta
-
+    """The session's debrief, in the room (status open, set directly on the row), its
+    planner invited too; with one drafted recommendation citing the session's insight."""
     from traction.debrief.models import Attendee, Debrief, Evidence, Recommendation
 
-    debrief = Debrief.objects.create(
-        workspace_id=session.workspace_id,
-        session=session,
-        program_id=session.program_id,
-        status="open",
-        due_at=session.ends_at + timedelta(hours=24),
-        starts_at=session.ends_at + timedelta(hours=2),
-        ends_at=session.ends_at + timedelta(hours=5),
-    )
+    # Booked with the session when it was planned (its core team and sponsor invited).
+    debrief = Debrief.objects.get(session=session)
+    Debrief.objects.filter(pk=debrief.pk).update(status="open")
     if session.created_by_id:
-        Attendee.objects.create(debrief=debrief, user_id=session.created_by_id)
+        Attendee.objects.get_or_create(debrief=debrief, user_id=session.created_by_id)
     rec = Recommendation.objects.create(
         workspace_id=session.workspace_id,
         debrief=debrief,

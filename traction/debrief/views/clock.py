@@ -97,17 +97,17 @@ def _booking_page(
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def booking(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
+def booking(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
     if request.method == "GET":
-        return _booking_page(request, viewer, selectors.debrief(viewer, pk), None)
-    debrief = selectors.debrief(viewer, pk, action="debrief.run")
+        return _booking_page(request, viewer, selectors.debrief(viewer, debrief_id), None)
+    debrief = selectors.debrief(viewer, debrief_id, action="debrief.run")
     form = BookingForm(request.POST)
     if form.is_valid():
         try:
             services.update_booking(viewer, debrief=debrief, **form.service_values())
         except Conflict as exc:
             # Theirs beside yours: your values stay in the form, now against their version.
-            current = selectors.debrief(viewer, pk)
+            current = selectors.debrief(viewer, debrief_id)
             data = request.POST.copy()
             data["version"] = str(current.version)
             merged = BookingForm(data)
@@ -126,8 +126,8 @@ def booking(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def respond(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
-    debrief = selectors.debrief(viewer, pk, action="debrief.respond")
+def respond(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
+    debrief = selectors.debrief(viewer, debrief_id, action="debrief.respond")
     form = RespondForm(request.POST or None)
     if request.method == "POST":
         if form.is_valid():
@@ -163,8 +163,8 @@ def respond(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
 
 @workspace_view
 @require_GET
-def calendar_file(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
-    debrief = selectors.debrief(viewer, pk)
+def calendar_file(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
+    debrief = selectors.debrief(viewer, debrief_id)
     method: Method = "CANCEL" if debrief.status == DebriefStatus.CANCELLED else "REQUEST"
     mine = selectors.my_attendance(viewer, debrief)
     ics = build_ics(debrief, method=method, attendees=[mine] if mine else [])
@@ -205,7 +205,7 @@ def settings_page(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
 urlpatterns: list[URLPattern] = [
     path("", debrief_list, name="list"),
     path("settings/", settings_page, name="settings"),
-    path("<int:pk>/booking/", booking, name="booking"),
-    path("<int:pk>/calendar.ics", calendar_file, name="calendar"),
-    path("<int:pk>/respond/", respond, name="respond"),
+    path("<int:debrief_id>/booking/", booking, name="booking"),
+    path("<int:debrief_id>/calendar.ics", calendar_file, name="calendar"),
+    path("<int:debrief_id>/respond/", respond, name="respond"),
 ]
