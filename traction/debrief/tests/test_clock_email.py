@@ -52,7 +52,9 @@ def plan(cast: Cast) -> Session:
 
 
 def test_invitation_update_and_cancellation_with_one_uid(
-    cast: Cast, smtp_server: SmtpServer, django_capture_on_commit_callbacks: Capture
+    cast: Cast,
+    smtp_server: SmtpServer,  # noqa: F811 - the fixture imported above
+    django_capture_on_commit_callbacks: Capture,
 ) -> None:
     PolicyMaker.objects.create(program=cast.program, user=cast.users["account_owner"])
     with django_capture_on_commit_callbacks(execute=True):
@@ -110,7 +112,7 @@ def test_invitation_update_and_cancellation_with_one_uid(
 
 def test_a_reminder_reaches_the_facilitator_and_the_core_team(
     cast: Cast,
-    smtp_server: SmtpServer,
+    smtp_server: SmtpServer,  # noqa: F811 - the fixture imported above
     frozen: clock.FrozenClock,
     django_capture_on_commit_callbacks: Capture,
 ) -> None:

@@ -20,7 +20,6 @@ from traction.debrief import selectors_clock as selectors
 from traction.debrief.models import (
     DEBRIEF_MISSED_AFTER,
     Attendee,
-    ClockEvent,
     Debrief,
     DebriefStatus,
     Reminder,
@@ -114,7 +113,8 @@ def test_an_interview_needs_no_debrief_unless_the_workspace_says_so(cast: Cast) 
 
 def test_settings_default_and_validation(cast: Cast) -> None:
     found = svc.settings_of(cast.acme.pk)
-    assert (found.pk, found.kinds, found.default_minutes) == (None, ["co_design", "cab_meeting"], 180)
+    assert found.pk is None
+    assert (found.kinds, found.default_minutes) == (["co_design", "cab_meeting"], 180)
     with pytest.raises(ValidationFailed) as exc:
         svc.update_settings(cast.viewers["admin"], kinds=["party"], default_minutes=10)
     assert set(exc.value.errors) == {"kinds", "default_minutes"}
@@ -173,7 +173,10 @@ def test_rescheduling_moves_the_deadline_and_the_slot_and_raises_the_sequence(
     sessions.update_session(
         cast.viewers["facilitator"],
         session=session,
-        changes={"starts_at": datetime(2027, 3, 12, 9, 0), "ends_at": datetime(2027, 3, 12, 12, 30)},
+        changes={
+            "starts_at": datetime(2027, 3, 12, 9, 0),
+            "ends_at": datetime(2027, 3, 12, 12, 30),
+        },
     )
     moved = Debrief.objects.get(pk=debrief.pk)
     assert moved.due_at == datetime(2027, 3, 13, 12, 30, tzinfo=BERLIN)
@@ -284,7 +287,7 @@ def test_clock_events_are_recorded_once(cast: Cast) -> None:
     assert svc.record_clock_event(debrief, "closed", "Closed by the pack") is not None
     assert svc.record_clock_event(debrief, "closed") is None
     assert svc.record_clock_event(debrief, "booked") is not None  # each time it happens
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="Unknown clock event"):
         svc.record_clock_event(debrief, "exploded")
 
 
