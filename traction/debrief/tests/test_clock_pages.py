@@ -1,0 +1,324 @@
+"""The clock's pages, API and command: the list (filters, badges, empty state, pagination),
+the booking (errors beside the field, the merge prompt on a stale version), answering, the
+.ics, the settings; the session, program and home sections; queries that do not grow with
+the number of sessions or debriefs; ``traction remind``."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from icalendar import Calendar
+
+from traction.cli.main import cli
+from traction.core import clock
+from traction.core.testing.cast import Cast
+from traction.debrief.models import Attendee, Debrief, DebriefStatus
+from traction.debrief.services import clock as svc
+from traction.programs.models import PolicyMaker
+from traction.sessions import services as sessions
+from traction.sessions.models import Session
+
+ClientFor = Callable[[str], Client]
+T0 = datetime(2027, 3, 1, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture(autouse=True)
+def frozen() -> Iterator[clock.FrozenClock]:
+    with clock.frozen(T0) as c:
+        yield c
+
+
+def plan(cast: Cast, day: int = 10, title: str = "Onboarding co-design") -> Session:
+    return sessions.plan_session(
+        cast.viewers["facilitator"],
+        program=cast.program,  # type: ignore[arg-type]
+        title=title,
+        starts_at=datetime(2027, 3, day, 9, 0),
+        ends_at=datetime(2027, 3, day, 12, 30),
+        time_zone="Europe/Berlin",
+    )
+
+
+def text(response: Any) -> str:
+    return str(response.content.decode())
+
+
+# --- the list ---------------------------------------------------------------------------------
+
+
+def test_the_list_shows_each_debrief_with_its_badge_and_answers(
+    cast: Cast, client_for: ClientFor, frozen: clock.FrozenClock
+) -> None:
+    PolicyMaker.objects.create(program=cast.program, user=cast.users["account_owner"])
+    debrief = Debrief.objects.get(session=plan(cast))
+    svc.respond(cast.viewers["account_owner"], debrief=debrief, answer="accepted")
+    frozen.at = debrief.due_at - timedelta(hours=5)
+    page = text(client_for("sponsor").get("/w/acme/debriefs/"))
+    assert "Onboarding co-design" in page
+    assert "Due in 5 h" in page
+    assert "1 of 3" in page
+    assert "a policy maker accepted" in page
+    assert f"/w/acme/debriefs/{debrief.pk}/" in page
+    frozen.at = debrief.due_at + timedelta(hours=2)
+    assert "Late by 2 h" in text(client_for("sponsor").get("/w/acme/debriefs/"))
+    missed = text(client_for("sponsor").get("/w/acme/debriefs/?timeliness=missed"))
+    assert "No debriefs match these filters." in missed
+
+
+def test_the_list_is_empty_usefully_and_paginates(cast: Cast, client_for: ClientFor) -> None:
+    empty = text(client_for("core_team").get("/w/acme/debriefs/"))
+    assert "No debriefs yet." in empty
+    for n in range(26):
+        Session.objects.create(
+            workspace=cast.acme,
+            program=cast.program,
+            title=f"Old session {n}",
+            starts_at=T0 - timedelta(days=40 + n, hours=3),
+            ends_at=T0 - timedelta(days=40 + n),
+        )
+    svc.catch_up()
+    page = text(client_for("core_team").get("/w/acme/debriefs/"))
+    assert "Page 1 of 2 (26 in all)" in page
+    assert page.count("Missed</span>") == 25
+
+
+def test_the_list_queries_do_not_grow_with_debriefs(cast: Cast, client_for: ClientFor) -> None:
+    client = client_for("core_team")
+    counts = []
+    for n in range(4):
+        debrief = Debrief.objects.get(session=plan(cast, day=10 + n, title=f"Session {n}"))
+        svc.respond(cast.viewers["core_team"], debrief=debrief, answer="accepted")
+        with CaptureQueriesContext(connection) as queries:
+            assert client.get("/w/acme/debriefs/").status_code == 200
+        counts.append(len(queries))
+    assert counts[1:] == [counts[1]] * 3, counts
+
+
+def test_the_session_list_and_program_page_do_not_query_more_with_debriefs(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """The readiness check the debrief adds comes as annotations: one query for the list."""
+    client = client_for("facilitator")
+    counts: dict[str, list[int]] = {"sessions": [], "program": []}
+    for n in range(4):
+        debrief = Debrief.objects.get(session=plan(cast, day=10 + n, title=f"Session {n}"))
+        svc.respond(cast.viewers["sponsor"], debrief=debrief, answer="accepted")
+        for key, address in (
+            ("sessions", "/w/acme/sessions/"),
+            ("program", f"/w/acme/programs/{cast.program.pk}/"),  # type: ignore[union-attr]
+        ):
+            with CaptureQueriesContext(connection) as queries:
+                response = client.get(address)
+            assert response.status_code == 200
+            counts[key].append(len(queries))
+    for key, found in counts.items():
+        assert found[1:] == [found[1]] * 3, (key, found)
+
+
+# --- the booking, answering, the calendar file, the settings -----------------------------------
+
+
+def test_the_booking_page_moves_the_slot_and_explains_errors_beside_the_field(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    debrief = Debrief.objects.get(session=plan(cast))
+    client = client_for("facilitator")
+    address = f"/w/acme/debriefs/{debrief.pk}/booking/"
+    page = text(client.get(address))
+    assert "Move the slot" in page
+    assert 'value="13:30"' in page  # the session's zone
+    bad = client.post(
+        address,
+        {"date": "2027-03-01", "start_time": "09:00", "minutes": "180", "version": debrief.version},
+    )
+    assert bad.status_code == 400
+    assert "The debrief cannot start before its session." in text(bad)
+    ok = client.post(
+        address,
+        {
+            "date": "2027-03-11",
+            "start_time": "09:00",
+            "minutes": "120",
+            "location": "Room Havel",
+            "version": debrief.version,
+        },
+    )
+    assert ok.status_code == 302
+    moved = Debrief.objects.get(pk=debrief.pk)
+    assert moved.starts_at == datetime(2027, 3, 11, 8, 0, tzinfo=UTC)
+    # A second editor from the old version: theirs beside yours, yours kept in the form.
+    stale = client.post(
+        address,
+        {"date": "2027-03-11", "start_time": "10:00", "minutes": "90", "version": debrief.version},
+    )
+    assert stale.status_code == 409
+    page = text(stale)
+    assert "Someone else changed this booking" in page
+    assert "Room Havel" in page  # theirs
+    assert 'value="10:00"' in page  # yours
+    assert f'name="version" value="{moved.version}"' in page
+    # The core team reads the booking but may not move it.
+    read = text(client_for("core_team").get(address))
+    assert "Move the slot" not in read
+    assert "Cora Core" in read
+
+
+def test_an_invitee_answers_from_the_page_and_the_session_shows_it(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    session = plan(cast)
+    debrief = Debrief.objects.get(session=session)
+    sam = client_for("sponsor")
+    section = text(sam.get(f"/w/acme/sessions/{session.pk}/"))
+    assert "Debrief booked, at least one policy maker accepted" in section
+    assert "Booked; no policy maker has accepted yet" in section
+    assert f"/w/acme/debriefs/{debrief.pk}/respond/" in section
+    answered = sam.post(
+        f"/w/acme/debriefs/{debrief.pk}/respond/",
+        {"answer": "accepted", "next": f"/w/acme/sessions/{session.pk}/"},
+    )
+    assert answered.status_code == 302
+    assert answered["Location"] == f"/w/acme/sessions/{session.pk}/"
+    page = text(sam.get(f"/w/acme/sessions/{session.pk}/"))
+    assert "Booked; a policy maker accepted" in page
+    assert "1 of 2 accepted, a policy maker among them" in page
+    assert Attendee.objects.get(debrief=debrief, user=cast.users["sponsor"]).response == "accepted"
+    # Not invited: refused.
+    assert client_for("observer").get(f"/w/acme/debriefs/{debrief.pk}/respond/").status_code == 403
+
+
+def test_the_calendar_file(cast: Cast, client_for: ClientFor) -> None:
+    debrief = Debrief.objects.get(session=plan(cast))
+    response = client_for("core_team").get(f"/w/acme/debriefs/{debrief.pk}/calendar.ics")
+    assert response["Content-Type"].startswith("text/calendar")
+    calendar = Calendar.from_ical(response.content)
+    [event] = [c for c in calendar.walk() if c.name == "VEVENT"]
+    assert str(event["UID"]) == f"{debrief.calendar_uid}@traction"
+    assert str(event["SUMMARY"]) == "Debrief: Onboarding co-design"
+
+
+def test_the_settings_page(cast: Cast, client_for: ClientFor) -> None:
+    client = client_for("admin")
+    page = text(client.get("/w/acme/debriefs/settings/"))
+    checked = set(re.findall(r'value="(\w+)" id="id_kinds_\d+" checked', page))
+    assert checked == {"co_design", "cab_meeting"}
+    bad = client.post(
+        "/w/acme/debriefs/settings/", {"kinds": ["co_design"], "default_minutes": "5"}
+    )
+    assert bad.status_code == 400
+    assert "greater than or equal to 30" in text(bad)
+    ok = client.post(
+        "/w/acme/debriefs/settings/", {"kinds": ["interview"], "default_minutes": "90"}
+    )
+    assert ok.status_code == 302
+    assert svc.settings_of(cast.acme.pk).kinds == ["interview"]
+
+
+# --- sections -----------------------------------------------------------------------------
+
+
+def test_the_program_and_home_say_when_a_debrief_is_due_or_late(
+    cast: Cast, client_for: ClientFor, frozen: clock.FrozenClock
+) -> None:
+    debrief = Debrief.objects.get(session=plan(cast))
+    frozen.at = debrief.due_at - timedelta(hours=3)
+    home = text(client_for("core_team").get("/w/acme/"))
+    assert "Debrief of “Onboarding co-design”: due in 3 h." in home
+    frozen.at = debrief.due_at + timedelta(days=8)
+    program = text(client_for("sponsor").get(f"/w/acme/programs/{cast.program.pk}/"))  # type: ignore[union-attr]
+    assert "1 debrief missed" in program
+    assert "Missed</span>" in program
+    assert "Debrief of" not in text(client_for("core_team").get("/w/acme/"))  # missed: the list
+
+
+def test_the_navigation_has_debriefs(cast: Cast, client_for: ClientFor) -> None:
+    page = text(client_for("observer").get("/w/acme/"))
+    assert 'href="/w/acme/debriefs/"' in page
+
+
+# --- API --------------------------------------------------------------------------------------
+
+
+def test_the_api_lists_filters_moves_with_409_and_answers(
+    cast: Cast, api_client_for: ClientFor, frozen: clock.FrozenClock
+) -> None:
+    debrief = Debrief.objects.get(session=plan(cast))
+    fran = api_client_for("facilitator")
+    listed = fran.get(f"/api/v1/debriefs?program_id={cast.program.pk}&timeliness=due").json()  # type: ignore[union-attr]
+    assert [d["id"] for d in listed["items"]] == [debrief.pk]
+    assert listed["items"][0]["timeliness"] == "due"
+    assert fran.get("/api/v1/debriefs?timeliness=late").json()["count"] == 0
+    detail = fran.get(f"/api/v1/debriefs/{debrief.pk}").json()
+    assert [a["name"] for a in detail["attendees"]] == ["Sam Sponsor", "Cora Core"]
+    assert [e["kind"] for e in detail["clock_events"]] == ["due", "booked"]
+
+    def move(version: int) -> Any:
+        return fran.put(
+            f"/api/v1/debriefs/{debrief.pk}/booking",
+            json.dumps({"starts_at": "2027-03-11T09:00:00", "minutes": 120, "version": version}),
+            content_type="application/json",
+        )
+
+    moved = move(detail["version"])
+    assert moved.status_code == 200, moved.content
+    assert moved.json()["starts_at"].startswith("2027-03-11T08:00:00")
+    assert moved.json()["calendar_sequence"] == 1
+    stale = move(detail["version"])
+    assert stale.status_code == 409
+    answered = api_client_for("core_team").post(
+        f"/api/v1/debriefs/{debrief.pk}/respond",
+        json.dumps({"answer": "declined"}),
+        content_type="application/json",
+    )
+    assert answered.status_code == 200
+    assert {a["name"]: a["response"] for a in answered.json()["attendees"]}["Cora Core"] == (
+        "declined"
+    )
+
+
+def test_the_api_settings(cast: Cast, api_client_for: ClientFor) -> None:
+    admin = api_client_for("admin")
+    assert admin.get("/api/v1/debrief-settings").json() == {
+        "kinds": ["co_design", "cab_meeting"],
+        "default_minutes": 180,
+    }
+    bad = admin.put(
+        "/api/v1/debrief-settings",
+        json.dumps({"kinds": ["party"], "default_minutes": 180}),
+        content_type="application/json",
+    )
+    assert bad.status_code == 422
+    assert "Unknown session kind: party." in bad.content.decode()
+
+
+# --- traction remind ----------------------------------------------------------------------------
+
+
+def test_traction_remind_runs_every_periodic_job(cast: Cast) -> None:
+    Session.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        title="The demo's held session",
+        starts_at=T0 - timedelta(days=21, hours=3),
+        ends_at=T0 - timedelta(days=21),
+    )
+    result = CliRunner().invoke(cli, ["remind"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    lines = result.output.splitlines()
+    assert lines[0].startswith("sessions.rsvp_daily: flagged 0, digests 0")
+    assert lines[1] == "debrief.clock: created 1, reminded 1, late 0, missed 1"
+    again = CliRunner().invoke(cli, ["remind"], catch_exceptions=False)
+    assert "debrief.clock: created 0, reminded 0, late 0, missed 0" in again.output
+    assert Debrief.objects.get().status == DebriefStatus.BOOKED
+    # ``traction sessions remind`` still works.
+    sessions_remind = CliRunner().invoke(cli, ["sessions", "remind"], catch_exceptions=False)
+    assert "RSVP digest(s) sent" in sessions_remind.output
