@@ -1,7 +1,6 @@
 """The debrief API: the clock area (debriefs with their deadline and booked slot, moving the
 slot, answering it, the workspace's debrief settings)."""
 
-
 import datetime as dt
 from typing import Literal
 
