@@ -30,9 +30,14 @@ class BookingForm(forms.Form):
         required=False,
         max_length=200,
         validators=[validate_one_line],
-        help_text="Room and address, if people meet in person.",
+        help_text="Room and address; leave empty to meet where the session takes place.",
     )
-    video_link = forms.URLField(required=False, assume_scheme="https", label="Video link")
+    video_link = forms.URLField(
+        required=False,
+        assume_scheme="https",
+        label="Video link",
+        help_text="Leave empty to use the session's link, if it has one.",
+    )
     version = VersionField()
 
     @staticmethod

@@ -192,7 +192,9 @@ class ClockEvent(AppendOnly):
         CANCELLED = "cancelled", "Cancelled"
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
-    debrief = models.ForeignKey(Debrief, on_delete=models.PROTECT, related_name="clock_events")
+    # RESTRICT, not PROTECT: a stray delete of a debrief is refused, yet a whole workspace's
+    # wipe (which takes these rows too) goes through.
+    debrief = models.ForeignKey(Debrief, on_delete=models.RESTRICT, related_name="clock_events")
     kind = models.CharField(max_length=10, choices=Kind.choices)
     at = ClockDateTimeField(auto_now_add=True)
     due_at = models.DateTimeField()  # the deadline as it stood then

@@ -145,8 +145,9 @@ PROGRAM_SHOWN = 10
 
 
 def program_debriefs(viewer: Viewer, program: Any) -> dict[str, Any]:
-    """The program page's section: each session's debrief status, latest first."""
-    qs = debriefs(viewer, program_id=program.pk)
+    """The program page's section: each session's debrief status, latest first (not those
+    cancelled with their session)."""
+    qs = debriefs(viewer, program_id=program.pk).exclude(status=DebriefStatus.CANCELLED)
     shown = list(qs[:PROGRAM_SHOWN])
     return {
         "program": program,

@@ -10,7 +10,8 @@ Rules (docs/debrief.md):
 - The slot is booked at once (``default_slot``): one hour after the session ends when that
   start falls between 08:00 and 14:00 in the session's time zone (so a three-hour meeting
   ends by 17:00), else at the next 09:00 there; the workspace's default length (180
-  minutes). The facilitator moves it on the booking page.
+  minutes); where the session takes place unless the facilitator names another place or
+  link. The facilitator moves it on the booking page.
 - The invitees are the program's current core team, its executive sponsor and its current
   policy makers; each gets the .ics (METHOD:REQUEST, one UID, SEQUENCE raised by each change).
 - ``traction remind`` (``clock_job``) creates the debriefs sessions planned before this
@@ -242,8 +243,8 @@ def create_debrief(
                     due_at=due_of(session),
                     starts_at=starts_at,
                     ends_at=ends_at,
-                    location=session.location,
-                    video_link=session.video_link,
+                    # Empty: where the session was (``clock_mail.place``); never copied,
+                    # so a name erased from the session's place leaves no copy behind.
                 )
             )
     except (IntegrityError, ValidationFailed):  # created meanwhile by a racing run

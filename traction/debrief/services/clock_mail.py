@@ -58,6 +58,15 @@ def room_link(debrief: Debrief) -> str:
         return reverse("debrief:booking", args=[slug, debrief.pk])
 
 
+def place(debrief: Debrief) -> str:
+    """Where the debrief meets: its own place, else where its session took place."""
+    return debrief.location or debrief.session.location
+
+
+def video(debrief: Debrief) -> str:
+    return debrief.video_link or debrief.session.video_link
+
+
 def build_ics(debrief: Debrief, *, method: Method, attendees: list[Attendee]) -> bytes:
     """The booked slot as an iCalendar event: METHOD REQUEST (invite, update) or CANCEL, in
     the session's time zone with its VTIMEZONE."""
@@ -80,16 +89,16 @@ def build_ics(debrief: Debrief, *, method: Method, attendees: list[Attendee]) ->
         "",
         f"Answer in Traction: {respond_link}",
     ]
-    if debrief.video_link:
-        lines += ["", f"Join online: {debrief.video_link}"]
-    if debrief.location:
-        lines += ["", f"Where: {debrief.location}"]
+    if video(debrief):
+        lines += ["", f"Join online: {video(debrief)}"]
+    if place(debrief):
+        lines += ["", f"Where: {place(debrief)}"]
     event.add("description", "\n".join(lines))
-    where = debrief.location or debrief.video_link
+    where = place(debrief) or video(debrief)
     if where:
         event.add("location", where)
-    if debrief.video_link:
-        event.add("url", debrief.video_link)
+    if video(debrief):
+        event.add("url", video(debrief))
     event.add("organizer", vCalAddress.new(organizer_email, cn=organizer_name or None))
     partstat = {"accepted": "ACCEPTED", "declined": "DECLINED", "tentative": "TENTATIVE"}
     for attendee in attendees:
@@ -133,6 +142,8 @@ def send_calendar(attendee: Attendee, *, kind: str) -> int:
             "session": session,
             "user": attendee.user,
             "when": when(debrief),
+            "place": place(debrief),
+            "video": video(debrief),
             "due": debrief.due_at.astimezone(session.tz),
             "policy_maker": attendee.is_policy_maker,
             "organizer_name": organizer_name,

@@ -32,3 +32,14 @@ def timeliness_text(debrief: Debrief) -> str:
     if kind == "late" and debrief.opened_at is None:
         return f"Late by {until(clock.now() - debrief.due_at)}"
     return {"on_time": "On time", "late": "Late", "missed": "Missed"}.get(kind, "Cancelled")
+
+
+@register.filter
+def place(debrief: Debrief) -> str:
+    """Where it meets: its own place, else where its session took place."""
+    return debrief.location or debrief.session.location
+
+
+@register.filter
+def video(debrief: Debrief) -> str:
+    return debrief.video_link or debrief.session.video_link

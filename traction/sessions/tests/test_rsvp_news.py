@@ -421,7 +421,8 @@ def test_a_new_time_asks_who_accepted_to_confirm_again(
         str(gina.pk),
         {"rsvp": ["accepted", "reconfirm"]},
     )
-    subjects = sorted((m.to[0], m.subject) for m in mail.outbox)
+    # (The debrief booked with the session moves too: its invitees' updates are not these.)
+    subjects = sorted((m.to[0], m.subject) for m in mail.outbox if "Debrief" not in m.subject)
     assert subjects == [
         (
             "Gina Globex <gina@globex.test>",
