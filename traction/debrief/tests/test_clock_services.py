@@ -455,3 +455,30 @@ def test_moving_the_slot_reads_the_sessions_zone_and_refuses_a_stale_version(
         svc.update_booking(
             cast.viewers["core_team"], debrief=moved, starts_at=datetime(2027, 3, 11, 9), minutes=60
         )
+
+
+def test_readiness_reads_the_workspace_kinds_from_a_list_too(cast: Cast) -> None:
+    """A session of a needing kind without its debrief yet (the next check books it) says so,
+    whether read alone or from a list (the kinds come as an annotation there)."""
+    svc.update_settings(cast.viewers["admin"], kinds=["interview"], default_minutes=180)
+    waiting = Session.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        title="An interview planned before",
+        kind=SessionKind.INTERVIEW,
+        starts_at=T0 + timedelta(days=3),
+        ends_at=T0 + timedelta(days=3, hours=1),
+    )
+    alone = session_selectors.readiness(waiting)
+    listed = session_selectors.readiness(
+        session_selectors.with_readiness_facts(Session.objects.filter(pk=waiting.pk)).get()
+    )
+    for found in (alone, listed):
+        check = next(c for c in found.checks if c.key == "debrief")
+        assert (check.done, check.detail.startswith("Not booked yet")) == (False, True)
+    co_design = plan(cast)  # no longer needing one: no debrief, no check
+    assert not Debrief.objects.filter(session=co_design).exists()
+    listed_codesign = session_selectors.with_readiness_facts(
+        Session.objects.filter(pk=co_design.pk)
+    ).get()
+    assert "debrief" not in [c.key for c in session_selectors.readiness(listed_codesign).checks]
