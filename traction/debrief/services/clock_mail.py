@@ -188,7 +188,7 @@ def deliver_debrief_calendar(attendee_id: int, kind: str, attempt: int = 1) -> i
         return 0  # never sent the event: nothing to take out of their calendar
     if kind != "cancel" and held is not None and held >= debrief.calendar_sequence:
         return 0  # they already hold this version
-    if kind == "invite" and debrief.starts_at <= clock.now():
+    if kind != "cancel" and debrief.starts_at <= clock.now():
         return 0  # a slot already past is not worth a calendar entry
     try:
         sent = send_calendar(attendee, kind=kind)
