@@ -106,6 +106,10 @@ def test_a_planned_session_gets_its_debrief_booked_and_a_policy_maker_accepts(
     owen.get_by_role("button", name="Accept").click()
     expect(owen.get_by_role("status")).to_contain_text("You accepted the debrief.")
     assert Attendee.objects.get(user=cast.users["account_owner"]).response == "accepted"
+    owen.goto(base + "/w/acme/debriefs/")  # a policy maker sees the program's debriefs
+    expect(owen.get_by_role("row", name="Onboarding co-design, Berlin")).to_contain_text("1 of 3")
+    assert_accessible(owen, "the debrief list on a phone")
+    fits(owen, PHONE["width"])
 
     # --- The sponsor answers maybe on the session's page. -----------------------------------
     sam = browser.new_context(viewport=DESKTOP).new_page()
