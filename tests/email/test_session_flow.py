@@ -269,7 +269,8 @@ def test_no_email_reaches_a_contact_without_an_approved_outreach(
     recipients = {r for m in smtp_server.messages for r in m.rcpt_tos}
     assert GINA not in recipients
     assert HANK not in recipients
-    assert recipients <= {OWEN, FRAN}
+    # Members only: the owner, the facilitator, and the debrief's invitees (its calendar).
+    assert recipients <= {OWEN, FRAN, "cora@acme.test", "sam@acme.test"}
     assert Invitation.objects.filter(session=session).count() == 0
     assert OutreachRequest.objects.get(pk=pending.pk).status == OutreachStatus.PENDING
 

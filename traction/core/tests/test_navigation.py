@@ -13,7 +13,7 @@ from django.utils import timezone
 from traction.core import dashboard, navigation, sections
 from traction.sessions import services as session_services
 
-EVERYONE = ["programs", "sessions", "search"]
+EVERYONE = ["programs", "sessions", "search", "debriefs"]
 
 
 @pytest.fixture
