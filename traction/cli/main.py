@@ -21,8 +21,8 @@ from traction.cli.data import demo, migrate
 from traction.cli.imports import import_
 from traction.cli.mail import mail
 from traction.cli.privacy import privacy
-from traction.cli.report import report
 from traction.cli.remind import remind
+from traction.cli.report import report
 from traction.cli.server import check_safe_to_bind, granian_argv, run, serve, worker
 from traction.cli.sessions import sessions, sessions_invite, sessions_list
 from traction.cli.setup import setup, workspace
