@@ -153,25 +153,29 @@ def build_pack_world(cast: Cast, *, decided: bool = True) -> PackWorld:
 
     session = room.session
     now = clock.now()
-    d = Debrief.objects.create(
-        workspace=cast.acme,
+    d = Debrief.objects.update_or_create(  # the debrief booked with the session
         session=session,
-        program=cast.program,
-        status=DebriefStatus.OPEN,
-        due_at=session.ends_at + timedelta(hours=24),
-        starts_at=session.ends_at + timedelta(hours=2),
-        ends_at=session.ends_at + timedelta(hours=5),
-        opened_at=now,
-        opened_by=cast.users["facilitator"],
-        phase="close",
-    )
+        defaults={
+            "workspace": cast.acme,
+            "program": cast.program,
+            "status": DebriefStatus.OPEN,
+            "due_at": session.ends_at + timedelta(hours=24),
+            "starts_at": session.ends_at + timedelta(hours=2),
+            "ends_at": session.ends_at + timedelta(hours=5),
+            "opened_at": now,
+            "opened_by": cast.users["facilitator"],
+            "phase": "close",
+        },
+    )[0]
     for who, pm, response in (
         ("facilitator", False, "accepted"),
         ("core_team", False, "accepted"),
         ("sponsor", True, "accepted"),
     ):
-        Attendee.objects.create(
-            debrief=d, user=cast.users[who], is_policy_maker=pm, response=response
+        Attendee.objects.update_or_create(  # some were invited when it was booked
+            debrief=d,
+            user=cast.users[who],
+            defaults={"is_policy_maker": pm, "response": response},
         )
 
     cora, sam = cast.users["core_team"], cast.users["sponsor"]

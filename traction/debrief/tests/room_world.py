@@ -26,14 +26,16 @@ class World:
 def make_debrief(cast: Cast, room: Room) -> Debrief:
     session = room.session
     end = session.ends_at
-    return Debrief.objects.create(
-        workspace_id=session.workspace_id,
+    return Debrief.objects.update_or_create(  # the debrief booked with the session
         session=session,
-        program_id=session.program_id,
-        due_at=end + timedelta(hours=24),
-        starts_at=end + timedelta(hours=18),
-        ends_at=end + timedelta(hours=21),
-    )
+        defaults={
+            "workspace_id": session.workspace_id,
+            "program_id": session.program_id,
+            "due_at": end + timedelta(hours=24),
+            "starts_at": end + timedelta(hours=18),
+            "ends_at": end + timedelta(hours=21),
+        },
+    )[0]
 
 
 def build_world(cast: Cast, *, close: bool = True, budget: int = 3) -> World:

@@ -30,14 +30,16 @@ def make_debrief(
         ends_at=ends_at,
         time_zone=time_zone,
     )
-    return Debrief.objects.create(
-        workspace_id=cast.acme.pk,
+    return Debrief.objects.update_or_create(  # the debrief booked with the session
         session=session,
-        program=session.program,
-        due_at=ends_at + timedelta(hours=24),
-        starts_at=ends_at + timedelta(hours=2),
-        ends_at=ends_at + timedelta(hours=5),
-    )
+        defaults={
+            "workspace_id": cast.acme.pk,
+            "program": session.program,
+            "due_at": ends_at + timedelta(hours=24),
+            "starts_at": ends_at + timedelta(hours=2),
+            "ends_at": ends_at + timedelta(hours=5),
+        },
+    )[0]
 
 
 def make_metric(cast: Cast, name: str = "Days to first invoice", **values: Any) -> ScorecardMetric:

@@ -116,8 +116,11 @@ def test_closing_records_attendance_undecided_clock_audit_and_announces(
     assert sorted(Undecided.objects.values_list("insight_id", "revisit_on")) == sorted(
         (i, clock.today() + timedelta(days=14)) for i in undecided_ids(world)
     )
+    # (due and booked: recorded when the debrief was booked with its session)
     assert list(ClockEvent.objects.filter(debrief=closed).values_list("kind", flat=True)) == [
-        "closed"
+        "due",
+        "booked",
+        "closed",
     ]
     event = AuditEvent.objects.get(action="debrief.closed")
     assert event.changes["status"] == ["open", "closed"]
@@ -144,7 +147,7 @@ def test_a_closing_note_is_required(world: PackWorld) -> None:
     assert list(exc.value.errors) == ["note"]
     assert Debrief.objects.get(pk=world.debrief.pk).status == DebriefStatus.OPEN
     assert not Undecided.objects.exists()
-    assert not ClockEvent.objects.exists()
+    assert not ClockEvent.objects.filter(kind="closed").exists()
 
 
 def test_each_undecided_priority_needs_a_revisit_date_not_in_the_past(world: PackWorld) -> None:
