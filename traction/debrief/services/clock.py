@@ -462,31 +462,12 @@ def respond(actor: Viewer, *, debrief: Debrief, answer: str) -> Attendee:
     return attendee
 
 
-@transaction.atomic
 def open_debrief(actor: Viewer, *, debrief: Debrief) -> Debrief:
-    """Open the room: the debrief is held now (on time, late or missed against its deadline).
-    Opening it again changes nothing."""
-    permissions.check(actor, "debrief.run", debrief)
-    debrief = Debrief.objects.select_for_update().select_related("session").get(pk=debrief.pk)
-    if debrief.status == DebriefStatus.CANCELLED:
-        raise ValidationFailed.field("__all__", "This debrief was cancelled with its session.")
-    if debrief.opened_at is not None:
-        return debrief
-    if debrief.session.starts_at > clock.now():
-        raise ValidationFailed.field("__all__", "The session has not taken place yet.")
-    debrief.opened_at = clock.now()
-    debrief.opened_by_id = actor.user_id
-    if debrief.status == DebriefStatus.BOOKED:
-        debrief.status = DebriefStatus.OPEN
-    save_new_version(debrief)
-    record_clock_event(debrief, ClockEvent.Kind.HELD, debrief.timeliness.replace("_", " "))
-    audit.record(
-        actor,
-        action="debrief.opened",
-        obj=debrief,
-        changes={"timeliness": debrief.timeliness},
-    )
-    return debrief
+    """Open the room: the debrief is held now (on time, late or missed against its deadline);
+    the room's service stamps it and records ``held`` on the clock, once."""
+    from .room import open_debrief as open_room
+
+    return open_room(actor, debrief)
 
 
 # --- the periodic job: catch up, then remind ----------------------------------------------------

@@ -25,6 +25,7 @@ from traction.core.permissions import Viewer
 from traction.core.writes import expect_version, save_new_version
 from traction.debrief import outbound, selectors_pack
 from traction.debrief.models import Attendee, ClockEvent, Debrief, DebriefStatus, Undecided
+from traction.debrief.services.clock import record_clock_event
 
 NOTE_MAX = 5000
 UNDECIDED_NOTE_MAX = 300
@@ -64,16 +65,9 @@ def payload(debrief: Debrief) -> dict[str, Any]:
     }
 
 
-def _record_clock_event(debrief: Debrief, kind: str, note: str = "") -> ClockEvent:
-    # The clock area's ``record_clock_event`` writes these rows; until it is merged, the
-    # closing writes its "closed" event itself (the same row).
-    return ClockEvent.objects.create(
-        workspace_id=debrief.workspace_id,
-        debrief=debrief,
-        kind=kind,
-        due_at=debrief.due_at,
-        note=note[:300],
-    )
+def _record_clock_event(debrief: Debrief, kind: str, note: str = "") -> ClockEvent | None:
+    # The clock area's record (idempotent: "closed" once per debrief).
+    return record_clock_event(debrief, kind, note)
 
 
 def _attendance(

@@ -17,6 +17,7 @@ from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.writes import expect_version, save_new_version
 from traction.debrief.models import ClockEvent, Debrief, DebriefStatus
+from traction.debrief.services.clock import record_clock_event
 
 # A phase is between one minute and the whole three-hour meeting; a plan has 1 to 15 phases.
 PHASE_MINUTES = (1, 240)
@@ -53,13 +54,8 @@ def open_debrief(actor: Viewer, debrief: Debrief) -> Debrief:
         save_new_version(
             found, fields=["opened_at", "opened_by", "status", "phase", "phase_started_at"]
         )
-        ClockEvent.objects.create(
-            workspace_id=found.workspace_id,
-            debrief=found,
-            kind=ClockEvent.Kind.HELD,
-            due_at=found.due_at,
-            note="on time" if now <= found.due_at else "late",
-        )
+        # The clock's record (once): held on time, late or missed (``Debrief.timeliness``).
+        record_clock_event(found, ClockEvent.Kind.HELD, found.timeliness.replace("_", " "))
         audit.record(
             actor,
             action="debrief.open",
