@@ -69,6 +69,7 @@ def test_the_registry_is_ordered_and_names_each_apps_pages():
         ("programs", "programs:list"),
         ("sessions", "sessions:list"),
         ("search", "insights:search"),
+        ("debriefs", "debrief:list"),
         ("my_actions", "debrief:my_actions"),
         ("customers", "customers:list"),
         ("approvals", "sessions:approvals"),
@@ -151,9 +152,23 @@ def test_the_home_steps_are_the_sections_each_role_may_see(cast):
         home = dashboard.Home(workspace_slug="acme", counts=dashboard.figures(viewer))
         return [s["key"] for s in sections.for_page("home", viewer, home)]
 
-    assert keys("admin") == ["programs", "customers", "members", "sessions", "debrief_actions"]
-    assert keys("facilitator") == ["programs", "customers", "sessions", "debrief_actions"]
-    assert keys("observer") == ["programs", "sessions", "debrief_actions"]
+    # (The debriefs' step says only what waits: nothing here.)
+    assert keys("admin") == [
+        "programs",
+        "customers",
+        "members",
+        "debriefs",
+        "sessions",
+        "debrief_actions",
+    ]
+    assert keys("facilitator") == [
+        "programs",
+        "customers",
+        "debriefs",
+        "sessions",
+        "debrief_actions",
+    ]
+    assert keys("observer") == ["programs", "debriefs", "sessions", "debrief_actions"]
 
 
 # --- asking the policy from a template -------------------------------------------------------
