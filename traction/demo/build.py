@@ -36,6 +36,7 @@ from .common import (
     owner_of,
 )
 from .customers import CUSTOMERS, ContactSpec, CustomerSpec, add_customers
+from .debriefs import add_debriefs
 from .people import PEOPLE, Person, add_people
 from .programs import add_programs
 from .sessions import add_sessions
@@ -59,6 +60,7 @@ __all__ = [
     "Step",
     "add_captures",
     "add_customers",
+    "add_debriefs",
     "add_people",
     "add_programs",
     "add_sessions",
@@ -79,7 +81,14 @@ class DemoExists(Conflict):
 Step = Callable[[Demo], None]
 
 # Later areas append their step here (e.g. insights, debrief, loop), in flow order.
-STEPS: list[Step] = [add_people, add_customers, add_programs, add_sessions, add_captures]
+STEPS: list[Step] = [
+    add_people,
+    add_customers,
+    add_programs,
+    add_sessions,
+    add_captures,
+    add_debriefs,
+]
 
 
 # --- entry points ---------------------------------------------------------------------------

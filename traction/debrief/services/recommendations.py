@@ -186,7 +186,7 @@ def draft_recommendation(
         _link(actor, rec, ids, moves)
         audit.record(
             actor,
-            action="recommendation.draft",
+            action="recommendation.drafted",
             obj=rec,
             changes={"title": rec.title, "evidence": ids, "debrief": found.pk},
         )
@@ -233,7 +233,7 @@ def update_recommendation(
         if not delta:
             return rec
         save_new_version(rec, fields=list(texts))
-        audit.record(actor, action="recommendation.update", obj=rec, changes=delta)
+        audit.record(actor, action="recommendation.changed", obj=rec, changes=delta)
     return rec
 
 
@@ -254,7 +254,7 @@ def archive_recommendation(
             )
         rec.archived_at = clock.now()
         save_new_version(rec, fields=["archived_at"])
-        audit.record(actor, action="recommendation.archive", obj=rec)
+        audit.record(actor, action="recommendation.archived", obj=rec)
     return rec
 
 
@@ -342,7 +342,7 @@ def decide(
         )
         audit.record(
             actor,
-            action="recommendation.decide",
+            action="recommendation.decided",
             obj=rec,
             changes={
                 "outcome": [before, outcome],

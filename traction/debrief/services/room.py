@@ -58,7 +58,7 @@ def open_debrief(actor: Viewer, debrief: Debrief) -> Debrief:
         record_clock_event(found, ClockEvent.Kind.HELD, found.timeliness.replace("_", " "))
         audit.record(
             actor,
-            action="debrief.open",
+            action="debrief.opened",
             obj=found,
             changes={"opened_at": now.isoformat(), "phase": found.phase},
         )
@@ -82,7 +82,9 @@ def set_phase(actor: Viewer, debrief: Debrief, *, phase: str, version: int | Non
         found.phase = phase
         found.phase_started_at = clock.now()
         save_new_version(found, fields=["phase", "phase_started_at"])
-        audit.record(actor, action="debrief.phase", obj=found, changes={"phase": [before, phase]})
+        audit.record(
+            actor, action="debrief.phase_set", obj=found, changes={"phase": [before, phase]}
+        )
     return found
 
 
@@ -154,5 +156,7 @@ def set_plan(
             found.phase_started_at = clock.now()
             fields += ["phase", "phase_started_at"]
         save_new_version(found, fields=fields)
-        audit.record(actor, action="debrief.plan", obj=found, changes={"plan": [before, plan]})
+        audit.record(
+            actor, action="debrief.plan_changed", obj=found, changes={"plan": [before, plan]}
+        )
     return found

@@ -221,7 +221,7 @@ def test_only_policy_makers_decide_in_the_role_they_hold_then(cast: Cast, world:
         "No budget this year",
         None,
     )
-    actions = AuditEvent.objects.filter(action="recommendation.decide").count()
+    actions = AuditEvent.objects.filter(action="recommendation.decided").count()
     assert actions == 3
 
 

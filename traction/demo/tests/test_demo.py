@@ -104,7 +104,7 @@ def test_every_write_went_through_the_services() -> None:
         "program.created": 2,
         "program.team_changed": 3,
         # Sessions in every state (traction/demo/build.py, add_sessions).
-        "session.planned": 5,
+        "session.planned": 6,  # and the advisory board meeting of add_debriefs
         "session.practice_linked": 1,
         "session.changed": 1,  # the pilot, moved into the past: it has been held
         "session.cancelled": 1,
@@ -121,7 +121,7 @@ def test_every_write_went_through_the_services() -> None:
         "questions.picked": 1,
         # Each co-design and advisory-board session's debrief, booked when it was planned,
         # and the pilot's moved with it into the past.
-        "debrief.created": 3,
+        "debrief.created": 4,
         "debrief.rescheduled": 1,
         # The pilot's map and votes (add_captures).
         "scenario.created": 1,
@@ -129,6 +129,18 @@ def test_every_write_went_through_the_services() -> None:
         "voting.opened": 1,
         "vote.added": 6,
         "voting.closed": 1,
+        # Who decides, the pilot's debrief and a late one (add_debriefs).
+        "member.function_changed": 10,
+        "program.policy_makers_changed": 2,
+        "session.held": 2,
+        "debrief.opened": 1,
+        "recommendation.drafted": 2,
+        "recommendation.decided": 2,
+        "action_item.created": 2,
+        "action_item.status_changed": 3,
+        "metric.created": 1,
+        "measurement.recorded": 1,
+        "debrief.closed": 1,
     }
 
 
@@ -229,3 +241,20 @@ def test_the_held_pilot_has_a_full_map_and_votes() -> None:
         3,
         2,
     )
+
+
+def test_has_a_completed_debrief_a_late_one_and_six_months_of_measurements() -> None:
+    from traction.debrief.models import Debrief, Measurement
+
+    build_demo(today=TODAY)
+    pilot = Debrief.objects.get(session__title="Co-design: pilot with two customers")
+    assert (pilot.status, pilot.timeliness) == ("closed", "on_time")
+    assert sorted(pilot.recommendations.values_list("outcome", flat=True)) == [
+        "approved",
+        "deferred",
+    ]
+    cab = Debrief.objects.get(session__title="Customer advisory board: autumn review")
+    assert (cab.status, cab.timeliness) == ("booked", "late")
+    days = Measurement.objects.values_list("on", flat=True)
+    assert len(days) == 26
+    assert (max(days) - min(days)).days >= 175

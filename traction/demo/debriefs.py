@@ -1,0 +1,219 @@
+"""The demo's debriefs: who decides, the held pilot session's completed debrief (on time,
+two recommendations decided, action items under way, a scorecard with six months of
+measurements), and a customer advisory board meeting whose debrief is late.
+
+The pilot's debrief is run on the day after the session, with the clock set to that morning,
+so every stamp (opened, decided, closed) and the clock's record read as they would have.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from decimal import Decimal
+
+from traction.accounts import services as accounts
+from traction.accounts.models import Membership
+from traction.core import clock
+from traction.insights.models import Insight
+from traction.programs import services as programs
+from traction.sessions import services as sessions
+from traction.sessions.models import SessionKind
+
+from .common import Demo, at_time
+
+# Each person's part of the company (the debrief's cross-functional check).
+FUNCTIONS = {
+    "admin": "operations",
+    "facilitator": "success",
+    "facilitator2": "design",
+    "product": "product",
+    "support": "support",
+    "finance": "finance",
+    "sponsor": "success",
+    "owner": "sales",
+    "owner2": "sales",
+    "observer": "marketing",
+}
+
+
+def _local(day: date, hour: int, tz: str) -> datetime:
+    return datetime.combine(day, time(hour), tzinfo=clock.zone(tz))
+
+
+def add_debriefs(demo: Demo) -> None:
+    """Functions, policy makers, the pilot's completed debrief and a late one."""
+    from traction.debrief.models import Debrief
+    from traction.debrief.services import actions, closing, recommendations, room, scorecards
+
+    ana, felix = demo.viewer("admin"), demo.viewer("facilitator")
+    assert demo.workspace is not None
+    for key, function in FUNCTIONS.items():
+        membership = Membership.objects.get(workspace=demo.workspace, user=demo.users[key])
+        accounts.set_member_function(ana, membership=membership, function=function)
+    onboarding = demo.programs["onboarding"]
+    programs.add_policy_maker(
+        ana, program=onboarding, user_id=demo.users["support"].pk, responsibility="Support budget"
+    )
+    programs.add_policy_maker(
+        ana,
+        program=onboarding,
+        user_id=demo.users["finance"].pk,
+        responsibility="Billing operations",
+    )
+
+    held = demo.sessions["held"]
+    sessions.mark_session_held(felix, session=held)
+    held.refresh_from_db()
+    debrief = Debrief.objects.get(session=held)
+    cards = {
+        i.text: i
+        for i in Insight.objects.filter(session=held).only("pk", "text", "kind", "program_id")
+    }
+    morning = _local(held.local_end.date() + timedelta(days=1), 9, held.time_zone)
+    vera, sofia, finn = demo.viewer("sponsor"), demo.viewer("support"), demo.viewer("finance")
+    paul = demo.viewer("product")
+    with clock.frozen(morning) as frozen:
+        debrief = room.open_debrief(felix, debrief)
+        preview = recommendations.draft_recommendation(
+            paul,
+            debrief,
+            title="Show a preview of the first invoice before it is sent",
+            evidence=[
+                cards["A preview of the first invoice before it goes out"].pk,
+                cards["The first invoice is correct the first time"].pk,
+            ],
+            rationale="The customers' top moment of truth; the preview endpoint exists already.",
+            kind="tactical",
+            horizon="quick_win",
+            impact="high",
+            effort="low",
+            customer_summary="You will see your first invoice exactly as your customer will, "
+            "before it goes out.",
+            owning_team="Onboarding product team",
+        )
+        erp = recommendations.draft_recommendation(
+            finn,
+            debrief,
+            title="Import customers from a CSV file during onboarding",
+            evidence=[
+                cards["We re-key every customer from our ERP by hand"].pk,
+                cards["Import customers from a CSV or straight from the ERP"].pk,
+            ],
+            rationale="Re-keying customers by hand delays the first invoice by days.",
+            kind="strategic",
+            horizon="quarter",
+            impact="high",
+            effort="medium",
+            customer_summary="Bring your customer list in one file instead of typing it.",
+        )
+        frozen.advance(hours=1)
+        preview = recommendations.decide(
+            vera,
+            preview,
+            "approved",
+            "Cheap, and it answers the first moment of truth directly.",
+            version=preview.version,
+        )
+        erp = recommendations.decide(
+            finn,
+            erp,
+            "deferred",
+            "Needs next quarter's budget; we decide it in the quarterly planning.",
+            revisit_on=demo.today + timedelta(days=60),
+            version=erp.version,
+        )
+        frozen.advance(minutes=30)
+        editor = actions.create_action(
+            felix,
+            recommendation=preview,
+            title="Put the existing invoice preview into the invoice editor",
+            owner_id=demo.users["product"].pk,
+            planned_start=morning.date() + timedelta(days=1),
+            due_on=morning.date() + timedelta(days=14),
+        )
+        walkthrough = actions.create_action(
+            felix,
+            recommendation=preview,
+            title="Walk every new customer through the preview in their first week",
+            owner_id=demo.users["support"].pk,
+            contributor_ids=[demo.users["facilitator"].pk],
+            planned_start=morning.date() + timedelta(days=10),
+            due_on=demo.today + timedelta(days=10),
+            customer_visible=True,
+        )
+        metric = scorecards.create_metric(
+            felix,
+            program=onboarding,
+            debrief=debrief,
+            name="First invoices paid within a day",
+            serves_ids=[cards["First invoice paid within 1 day of sending"].pk],
+            definition="Share of new customers whose first invoice is paid within one day "
+            "of being sent.",
+            unit="%",
+            direction="up",
+            frequency="weekly",
+            data_source="Billing warehouse, weekly export",
+            owner_id=demo.users["finance"].pk,
+            baseline=Decimal("38"),
+            baseline_on=demo.today - timedelta(weeks=26),
+            target=Decimal("70"),
+            target_on=demo.today + timedelta(weeks=26),
+            forecast=[
+                {"on": (demo.today - timedelta(weeks=4)).isoformat(), "value": "40"},
+                {"on": (demo.today + timedelta(weeks=12)).isoformat(), "value": "55"},
+            ],
+        )
+        frozen.advance(hours=1)
+        attendance = {a.user_id: True for a in debrief.attendees.all()}
+        attendance[demo.users["facilitator"].pk] = True
+        debrief.refresh_from_db()
+        closing.close_debrief(
+            felix,
+            debrief=debrief,
+            attendance=attendance,
+            note="Both top priorities decided: the preview ships as a quick win; CSV import "
+            "waits for next quarter's budget.",
+            undecided=[],
+            version=debrief.version,
+        )
+    # Six months of weekly measurements, the preview's effect showing in the last weeks.
+    values = [38, 37, 39, 38, 40, 39, 38, 41, 40, 39, 40, 41, 39, 40, 42, 41, 40, 41, 42, 41]
+    values += [43, 46, 49, 51, 52, 54]
+    scorecards.record_measurements(
+        felix,
+        entries=[
+            scorecards.Entry(
+                metric=metric,
+                on=demo.today - timedelta(weeks=len(values) - 1 - n),
+                value=Decimal(v),
+                note="The invoice preview shipped." if n == len(values) - 3 else "",
+            )
+            for n, v in enumerate(values)
+        ],
+    )
+    with clock.frozen(morning + timedelta(days=2)):
+        actions.change_status(
+            paul, editor, "in_progress", "Started: the preview opens from the editor's toolbar."
+        )
+    with clock.frozen(morning + timedelta(days=12)):
+        editor.refresh_from_db()
+        actions.change_status(paul, editor, "done", "Shipped to every new customer.")
+    with clock.frozen(morning + timedelta(days=11)):
+        walkthrough.refresh_from_db()
+        actions.change_status(
+            sofia, walkthrough, "in_progress", "Added to the week-one call script."
+        )
+
+    # A customer advisory board meeting four days ago: held, its debrief late.
+    cab = sessions.plan_session(
+        felix,
+        program=onboarding,
+        kind=SessionKind.CAB,
+        title="Customer advisory board: autumn review",
+        starts_at=at_time(demo.today, -4, 14),
+        ends_at=at_time(demo.today, -4, 16),
+        time_zone="Europe/Berlin",
+        video_link="https://meet.northwind.example/cab-spring",
+    )
+    sessions.mark_session_held(felix, session=cab)
+    demo.sessions["cab"] = cab
