@@ -130,7 +130,16 @@ def _world(slug: str, sessions: int, rng: random.Random) -> tuple[World, Any, li
                     starts_at=start, ends_at=start + dt.timedelta(hours=4),
                 )
             )  # fmt: skip
+        # The last one is planned ahead (customers can only be invited to a coming session)
+        # and moved into the past once its votes are in, as the demo's pilot is.
         last = planned[-1]
+        ahead = last.starts_at + dt.timedelta(days=5)
+        last = planning.update_session(
+            viewer,
+            session=last,
+            changes={"starts_at": ahead, "ends_at": ahead + dt.timedelta(hours=4)},
+        )
+        planned[-1] = last
         for contact in contacts:
             request = planning.request_outreach(viewer, session=last, contact=contact)
             planning.send_invitation(viewer, request=request)
@@ -177,6 +186,7 @@ def _vote(world: World, viewer: Any, contacts: list[Any], rng: random.Random) ->
     """The last session's customers spend their dots in the room; the round is closed."""
     from traction.core import audit
     from traction.insights.models import Insight
+    from traction.sessions import services as planning
     from traction.voting import services as voting
 
     last = world.sessions[-1]
@@ -190,6 +200,12 @@ def _vote(world: World, viewer: Any, contacts: list[Any], rng: random.Random) ->
                     insight_id=rng.choice(votable[:60]),
                 )  # fmt: skip
         voting.close_voting(viewer, session=last)
+        back = last.starts_at - dt.timedelta(days=5)
+        world.sessions[-1] = planning.update_session(
+            viewer,
+            session=last,
+            changes={"starts_at": back, "ends_at": back + dt.timedelta(hours=4)},
+        )
 
 
 def _debriefs(world: World) -> None:

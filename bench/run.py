@@ -356,11 +356,18 @@ def _session10k(args: argparse.Namespace, var_dir: Path) -> list[Row]:
     return session10k.run(args, var_dir)
 
 
+def _debrief(args: argparse.Namespace, var_dir: Path) -> list[Row]:
+    from bench import debrief
+
+    return debrief.run(args, var_dir)
+
+
 # Each returns its rows; they run in this order in one prepared database (search and
 # session-10k last: each seeds a million insights, which would only slow the others down).
 BENCHMARKS = {
     "api-list-customers": _api_list_customers,
     "imports": _imports,
+    "debrief": _debrief,
     "search": _search,
     "session-10k": _session10k,
 }
@@ -368,6 +375,7 @@ BENCHMARKS = {
 ROW_PREFIX = {
     "api-list-customers": "api-list-customers",
     "imports": "import-",
+    "debrief": ("debrief-page", "scorecard-page"),
     "search": "search-1m",
     "session-10k": "session-10k",
 }
@@ -427,6 +435,13 @@ Written by `make bench` (bench/run.py); do not edit by hand.
   `.bench/taguette-venv`), alternated round by round. Taguette refuses Teams files; the
   Teams rows compare with its upload of the Zoom file. Medians (min–max); ratio = ours ÷
   Taguette's.
+- **debrief-page / scorecard-page** — the debrief room of the last of 200 co-design sessions
+  and the program's scorecard page, in a program of 100,000 insights, 5,000 recommendations,
+  20,000 action items and 50 metrics with 50,000 measurements (bench/debrief.py), asked
+  in-process as the admin; median and p95 over 31 requests alternated A B A B with the
+  **baseline**: a bare view running the same aggregates as raw SQL through Django's cursor
+  (bench/views.py). Ratio: median / p95 of the page ÷ the baseline's (goal ≤ 3×); the SQL
+  queries per page are compared with a program 1/50 the size (goal: the same count).
 - **search-1m** — the search selector (first page of 50 and the count, capped at 1,000)
   over {search_rows:,} insights in one workspace (plus 5% in another), for no words (the
   page's default), rare, medium, common and mostly hidden terms, median and p95 of
