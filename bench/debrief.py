@@ -124,22 +124,17 @@ def _world(slug: str, sessions: int, rng: random.Random) -> tuple[World, Any, li
         planned = []
         for n in range(sessions):
             start = last_start - dt.timedelta(weeks=sessions - 1 - n)
+            if n == sessions - 1:
+                start = last_start + dt.timedelta(days=5)
             planned.append(
                 planning.plan_session(
                     viewer, program=program, title=f"Co-design {n + 1}",
                     starts_at=start, ends_at=start + dt.timedelta(hours=4),
                 )
             )  # fmt: skip
-        # The last one is planned ahead (customers can only be invited to a coming session)
-        # and moved into the past once its votes are in, as the demo's pilot is.
+        # The last one was planned ahead (customers are invited to a coming session) and is
+        # moved into the past once its votes are in, as the demo's pilot is (``_vote``).
         last = planned[-1]
-        ahead = last.starts_at + dt.timedelta(days=5)
-        last = planning.update_session(
-            viewer,
-            session=last,
-            changes={"starts_at": ahead, "ends_at": ahead + dt.timedelta(hours=4)},
-        )
-        planned[-1] = last
         for contact in contacts:
             request = planning.request_outreach(viewer, session=last, contact=contact)
             planning.send_invitation(viewer, request=request)

@@ -128,24 +128,28 @@ GROUP BY r.id, r.title, r.kind, r.horizon, r.impact, r.effort, r.outcome, r.vers
 ORDER BY r.id
 """
 
+# The program's open actions of earlier debriefs (due before this one): how many, and the
+# ten most urgent (overdue or blocked first, then by due date), as the room's review shows.
 EARLIER_ACTIONS_COUNT_SQL = """
-SELECT a.status, COUNT(*), SUM(CASE WHEN a.due_on < %s THEN 1 ELSE 0 END)
+SELECT COUNT(*)
 FROM debrief_actionitem a
 JOIN debrief_recommendation r ON r.id = a.recommendation_id
-WHERE a.program_id = %s AND r.debrief_id <> %s
-  AND a.status IN ('open', 'in_progress', 'blocked')
-GROUP BY a.status
+JOIN debrief_debrief d ON d.id = r.debrief_id
+WHERE a.program_id = %s AND d.due_at < %s AND r.debrief_id <> %s
+  AND a.status NOT IN ('done', 'dropped')
 """
 
 EARLIER_ACTIONS_SQL = """
-SELECT a.id, a.title, a.status, a.due_on, u.full_name
+SELECT a.id, a.title, a.status, a.due_on, a.status_reason, a.ownerless_since, u.full_name,
+       CASE WHEN a.due_on < %s OR a.status = 'blocked' THEN 0 ELSE 1 END AS urgency
 FROM debrief_actionitem a
 JOIN debrief_recommendation r ON r.id = a.recommendation_id
+JOIN debrief_debrief d ON d.id = r.debrief_id
 JOIN accounts_user u ON u.id = a.owner_id
-WHERE a.program_id = %s AND r.debrief_id <> %s
-  AND a.status IN ('open', 'in_progress', 'blocked')
-ORDER BY a.due_on, a.id
-LIMIT 20
+WHERE a.program_id = %s AND d.due_at < %s AND r.debrief_id <> %s
+  AND a.status NOT IN ('done', 'dropped')
+ORDER BY urgency, a.due_on, a.id
+LIMIT 10
 """
 
 COVERED_SQL = """
@@ -167,7 +171,7 @@ def raw_debrief(request: HttpRequest) -> HttpResponse:
     """The debrief room's aggregates in raw SQL: the debrief, the top priorities of the frozen
     ranking with their spread by segment and earlier decisions touching them, the debrief's
     recommendations with evidence and action counts, the program's open actions of earlier
-    debriefs (counts and the first 20), and the coverage of the top priorities."""
+    debriefs (how many, and the ten most urgent), and the coverage of the top priorities."""
     debrief_id = int(request.GET["debrief"])
     slug = request.GET.get("workspace", "bench")
     today = datetime.now(UTC).date()
@@ -184,9 +188,9 @@ def raw_debrief(request: HttpRequest) -> HttpResponse:
         earlier_decisions = cursor.fetchall()
         cursor.execute(RECOMMENDATIONS_SQL, [debrief_id])
         recommendations = cursor.fetchall()
-        cursor.execute(EARLIER_ACTIONS_COUNT_SQL, [today, program_id, debrief_id])
+        cursor.execute(EARLIER_ACTIONS_COUNT_SQL, [program_id, head[2], debrief_id])
         earlier_counts = cursor.fetchall()
-        cursor.execute(EARLIER_ACTIONS_SQL, [program_id, debrief_id])
+        cursor.execute(EARLIER_ACTIONS_SQL, [today, program_id, head[2], debrief_id])
         earlier_actions = cursor.fetchall()
         cursor.execute(COVERED_SQL.format(ids=_marks(insight_ids)), [program_id])
         (covered,) = cursor.fetchone()
@@ -215,18 +219,34 @@ WHERE m.program_id = %s AND m.workspace_id = {WORKSPACE} AND m.archived_at IS NU
 ORDER BY m.name, m.id
 """
 
-# The last 12 measurements of each metric (the latest value and the trend line).
-RECENT_SQL = """
-SELECT metric_id, "on", value FROM (
-    SELECT x.metric_id, x."on", x.value,
-           ROW_NUMBER() OVER (PARTITION BY x.metric_id ORDER BY x."on" DESC) AS n
-    FROM debrief_measurement x
-    JOIN debrief_scorecardmetric m ON m.id = x.metric_id
-    WHERE m.program_id = %s AND m.archived_at IS NULL
-) recent
-WHERE n <= 12
-ORDER BY metric_id, "on"
+# Each metric's last 24 measurements (the latest value and the sparkline): the date of the
+# 24th latest per metric (an index seek each), then every series from there (a range each).
+CUTS_SQL = """
+SELECT m.id,
+       (SELECT x."on" FROM debrief_measurement x WHERE x.metric_id = m.id
+        ORDER BY x."on" DESC LIMIT 1 OFFSET 23)
+FROM debrief_scorecardmetric m
+WHERE m.program_id = %s AND m.archived_at IS NULL
 """
+
+RECENT_SQL = """
+SELECT x.metric_id, x."on", x.value FROM debrief_measurement x
+WHERE {ranges}
+ORDER BY x.metric_id, x."on"
+"""
+
+
+def _ranges(cuts: list[tuple[int, Any]]) -> tuple[str, list[Any]]:
+    parts, params = [], []
+    for metric_id, cut in cuts:
+        if cut is None:
+            parts.append("x.metric_id = %s")
+            params.append(metric_id)
+        else:
+            parts.append('(x.metric_id = %s AND x."on" >= %s)')
+            params += [metric_id, cut]
+    return " OR ".join(parts) or "1 = 0", params
+
 
 CHECKPOINTS_SQL = """
 SELECT c.months, c."on", c.reached_at, d.id
@@ -240,13 +260,15 @@ ORDER BY c."on", c.id
 @public("benchmark baseline")
 def raw_scorecard(request: HttpRequest) -> HttpResponse:
     """The scorecard's aggregates in raw SQL: each metric with its count of measurements and
-    its last 12 values, and the program's checkpoints."""
+    its last 24 values, and the program's checkpoints."""
     program_id = int(request.GET["program"])
     slug = request.GET.get("workspace", "bench")
     with connection.cursor() as cursor:
         cursor.execute(METRICS_SQL, [program_id, slug])
         metrics = cursor.fetchall()
-        cursor.execute(RECENT_SQL, [program_id])
+        cursor.execute(CUTS_SQL, [program_id])
+        where, params = _ranges(cursor.fetchall())
+        cursor.execute(RECENT_SQL.format(ranges=where), params)
         recent = cursor.fetchall()
         cursor.execute(CHECKPOINTS_SQL, [program_id])
         checkpoints = cursor.fetchall()
