@@ -45,7 +45,6 @@ from .models import (
 
 # How many cards of the session's ranking are "the top priorities" the debrief must leave
 # with a decision or a dated deferral (the closing form lists those left undecided).
-TOP_PRIORITIES = 10
 # How many ranked cards the pack's prioritised map shows (the highest ranked).
 MAP_CARDS = 50
 
@@ -102,8 +101,9 @@ def has_decision(debrief: Debrief) -> bool:
 def top_priorities(viewer: Viewer, debrief: Debrief) -> list[ranking.RankedCard]:
     """The session's top cards by customers' dots (the frozen ranking once voting closed),
     as the viewer may see them; cards without a dot are no priority."""
-    found = ranking.results(debrief.session, viewer, limit=TOP_PRIORITIES)
-    return [card for card in found.overall if card.dots > 0]
+    from traction.debrief.selectors_room import top_ranking
+
+    return [card for card in top_ranking(viewer, debrief).overall if card.dots > 0]
 
 
 def undecided_priorities(viewer: Viewer, debrief: Debrief) -> list[ranking.RankedCard]:

@@ -315,13 +315,22 @@ def _voting_state(results: voting.Results) -> str:
     return "open" if results.round is not None else "none"
 
 
+def top_ranking(viewer: Viewer, found: Debrief) -> voting.Results:
+    """The first ``TOP_PRIORITIES`` of the session's ranking as the viewer may see it, read
+    once per debrief object and viewer: the room's panels (the brief, the closing) share it."""
+    cache: dict[tuple[int, int, str], voting.Results] = found.__dict__.setdefault("_rankings", {})
+    key = (viewer.workspace_id, viewer.user_id, viewer.role)
+    if key not in cache:
+        cache[key] = voting.results(found.session, viewer, limit=TOP_PRIORITIES)
+    return cache[key]
+
+
 def brief(viewer: Viewer, found: Debrief) -> Brief:
     """The overnight decision brief of ``found`` as the viewer may see it: the top priorities
     by votes (the ranking frozen when voting closed; the live one, said so, while it is
     open), each with its quotes, its vote spread by segment and the program's earlier
     decisions that touch it; and the coverage meter. Computed from the data when asked."""
-    session = found.session
-    results = voting.results(session, viewer, limit=TOP_PRIORITIES)
+    results = top_ranking(viewer, found)
     cards = [c for c in results.overall if c.dots > 0]
     priorities = [Priority(card=c) for c in cards]
     if priorities:
