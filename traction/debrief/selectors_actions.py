@@ -62,7 +62,10 @@ def visible_actions(viewer: Viewer) -> QuerySet[ActionItem]:
     """Every action item the viewer may see."""
     base = ActionItem.objects.all()
     seen = permissions.scope(viewer, "debrief.view", base)
-    if permissions.allows(viewer, "action.update"):
+    # An owner or contributor outside the program sees their own actions too; a viewer who
+    # sees every debrief needs no second scope (an OR of the same filter defeats the index).
+    sees_all = permissions.registry.get("debrief.view").scope_for(viewer.role) is permissions.ALL
+    if not sees_all and permissions.allows(viewer, "action.update"):
         seen = seen | permissions.scope(viewer, "action.update", base)
     return seen.select_related("owner", "program", "recommendation__debrief__session")
 

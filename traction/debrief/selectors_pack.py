@@ -43,8 +43,8 @@ from .models import (
     Undecided,
 )
 
-# How many cards of the session's ranking are "the top priorities" the debrief must leave
-# with a decision or a dated deferral (the closing form lists those left undecided).
+# The top priorities (the first ``selectors_room.TOP_PRIORITIES`` of the ranking) are the
+# room brief's: the debrief must leave each with a decision or a dated deferral.
 # How many ranked cards the pack's prioritised map shows (the highest ranked).
 MAP_CARDS = 50
 
