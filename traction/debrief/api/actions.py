@@ -251,3 +251,76 @@ def reassign_action_item(request: HttpRequest, action_id: int, payload: Reassign
         v, action=action, owner_id=payload.owner_id, note=payload.note, version=payload.version
     )
     return _fresh(request, action_id)
+
+
+def _seconds(span: dt.timedelta | None) -> float | None:
+    return None if span is None else span.total_seconds()
+
+
+class PaceOut(Schema):
+    recommendation_id: int
+    title: str
+    debrief_id: int
+    session_ended_at: dt.datetime
+    decided_at: dt.datetime | None = Field(description="Its first approval.")
+    first_started_at: dt.datetime | None = Field(description="Its first action started.")
+    done_at: dt.datetime | None = Field(
+        description="When its last action was done (all done, dropped ones aside)."
+    )
+
+
+class TimeToActionOut(Schema):
+    program_id: int
+    debrief_id: int | None
+    to_decision_seconds: float | None = Field(
+        description="Median from the session's end to the recommendation's approval."
+    )
+    to_start_seconds: float | None = Field(
+        description="Median from the approval to its first action started."
+    )
+    to_done_seconds: float | None = Field(
+        description="Median from the first action started to the last one done."
+    )
+    total_seconds: float | None = Field(description="Median from the session's end to done.")
+    recommendations: list[PaceOut]
+
+
+@router.get(
+    "/programs/{program_id}/time-to-action",
+    response=responses({200: TimeToActionOut}, object_path=True),
+    operation_id="program_time_to_action",
+    summary="Time to action of a program's approved recommendations (or one debrief's)",
+)
+def program_time_to_action(
+    request: HttpRequest,
+    program_id: int,
+    debrief_id: int | None = Query(None, ge=1, le=MAX_ID),  # type: ignore[type-arg]
+) -> dict[str, Any]:
+    """Session end → recommendation approved → first action started → all its actions done,
+    per approved recommendation the caller may see, with the median of each stage (in
+    seconds; null until at least one recommendation got that far)."""
+    from traction.programs import selectors as programs
+
+    v = viewer(request)
+    program = programs.program(v, program_id)
+    pace = selectors.time_to_action(v, program_id=program.pk, debrief_id=debrief_id)
+    return {
+        "program_id": program.pk,
+        "debrief_id": debrief_id,
+        "to_decision_seconds": _seconds(pace.to_decision),
+        "to_start_seconds": _seconds(pace.to_start),
+        "to_done_seconds": _seconds(pace.to_done),
+        "total_seconds": _seconds(pace.total),
+        "recommendations": [
+            {
+                "recommendation_id": r.recommendation_id,
+                "title": r.title,
+                "debrief_id": r.debrief_id,
+                "session_ended_at": r.session_ended_at,
+                "decided_at": r.decided_at,
+                "first_started_at": r.first_started_at,
+                "done_at": r.done_at,
+            }
+            for r in pace.rows
+        ],
+    }

@@ -141,3 +141,36 @@ def test_update_conflict_status_timeline_and_reassign(
         "Reassigned from Cora Core to Sam Sponsor. Sam",
     ]
     assert timeline[1]["due_on"] == "2027-04-15"
+
+
+def test_time_to_action_of_a_program_and_of_one_debrief(
+    cast: Cast,
+    debrief: Debrief,
+    rec: Recommendation,
+    frozen: clock.FrozenClock,
+    api_client_for: Callable[[str], Client],
+) -> None:
+    fran = api_client_for("facilitator")
+    made = create(fran, cast, rec).json()
+    frozen.advance(hours=24)
+    cora = api_client_for("core_team")
+    started = call(
+        cora, "POST", f"/action-items/{made['id']}/status", {"status": "in_progress", "note": "Go"}
+    )
+    assert started.status_code == 200, started.content
+    answer = call(fran, "GET", f"/programs/{cast.program.pk}/time-to-action")
+    assert answer.status_code == 200, answer.content
+    body = answer.json()
+    [row] = body["recommendations"]
+    assert row["recommendation_id"] == rec.pk
+    assert (
+        body["to_decision_seconds"] == (rec.decided_at - debrief.session.ended_at).total_seconds()
+    )
+    assert body["to_start_seconds"] == (NOW + timedelta(hours=24) - rec.decided_at).total_seconds()
+    assert body["to_done_seconds"] is None  # not done yet
+    other = call(fran, "GET", f"/programs/{cast.program.pk}/time-to-action?debrief_id=999999")
+    assert other.json()["recommendations"] == []
+    stranger = call(
+        api_client_for("stranger"), "GET", f"/programs/{cast.program.pk}/time-to-action"
+    )
+    assert stranger.status_code == 404
