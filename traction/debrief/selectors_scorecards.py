@@ -283,9 +283,14 @@ def with_recent(found: list[Any]) -> dict[int, list[tuple[date, Decimal]]]:
             since[m.denominator_id] = m.denominator_spark_from
     if not since:
         return {}
-    ranges = Q()
-    for metric_id, first in since.items():
-        ranges |= Q(metric_id=metric_id, on__gte=first) if first else Q(metric_id=metric_id)
+    # One OR node of all the ranges (``|=`` in a loop would copy the growing tree each time).
+    ranges = Q(
+        *(
+            Q(metric_id=metric_id, on__gte=first) if first else Q(metric_id=metric_id)
+            for metric_id, first in since.items()
+        ),
+        _connector=Q.OR,
+    )
     series: dict[int, list[tuple[date, Decimal]]] = {pk: [] for pk in since}
     for metric_id, on, value in (
         Measurement.objects.filter(ranges)
