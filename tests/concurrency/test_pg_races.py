@@ -177,3 +177,64 @@ def test_ten_clicks_on_one_invitation_link_join_once(world: Cast) -> None:
     }
     assert Membership.objects.filter(user__email="nina@acme.test").count() == 1
     assert AuditEvent.objects.filter(action="invitation.accepted").count() == 1
+
+
+def _recommendation(world: Cast) -> Any:
+    from traction.debrief.services import recommendations as recs
+    from traction.debrief.tests.room_world import build_world
+
+    room = build_world(world)
+    return recs.draft_recommendation(
+        world.viewer("core_team"),
+        room.debrief,
+        title="Invoice on day one",
+        evidence=[room.card("mot").pk],
+        customer_summary="We send the first invoice on day one.",
+    )
+
+
+def test_two_policy_makers_deciding_from_one_version_one_wins_one_gets_409(
+    world: Cast,
+) -> None:
+    from traction.debrief.models import Decision
+
+    rec = _recommendation(world)
+    url = f"/api/v1/recommendations/{rec.pk}/decide"
+    clients = {who: api_client(world, who) for who in ("sponsor", "admin")}
+
+    def decide(who: str, outcome: str) -> Any:
+        return clients[who].post(
+            url,
+            {"outcome": outcome, "reason": f"{who} says so", "version": rec.version},
+            content_type="application/json",
+        )
+
+    results = at_once([lambda: decide("sponsor", "approved"), lambda: decide("admin", "rejected")])
+    assert sorted(r.status_code for r in results) == [200, 409], [r.content for r in results]
+    winner = next(r.json() for r in results if r.status_code == 200)
+    loser = next(r.json() for r in results if r.status_code == 409)
+    # Nothing is lost: one decision, the winner's; the loser is shown the current record.
+    assert list(Decision.objects.filter(recommendation=rec).values_list("outcome", flat=True)) == [
+        winner["outcome"]
+    ]
+    assert json.dumps(loser).count(winner["outcome"]) >= 1
+    rec.refresh_from_db()
+    assert (rec.outcome, rec.version) == (winner["outcome"], winner["version"])
+
+
+def test_two_editors_patching_from_one_version_one_wins_one_gets_409(world: Cast) -> None:
+    rec = _recommendation(world)
+    url = f"/api/v1/recommendations/{rec.pk}"
+    clients = [api_client(world, "core_team"), api_client(world, "sponsor")]
+
+    def patch(n: int) -> Any:
+        return clients[n].patch(
+            url, {"title": f"Title {n}", "version": rec.version}, content_type="application/json"
+        )
+
+    before = rec.version
+    results = at_once([lambda: patch(0), lambda: patch(1)])
+    assert sorted(r.status_code for r in results) == [200, 409], [r.content for r in results]
+    winner = next(r.json() for r in results if r.status_code == 200)
+    rec.refresh_from_db()
+    assert (rec.title, rec.version) == (winner["title"], before + 1)

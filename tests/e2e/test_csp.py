@@ -155,7 +155,9 @@ def test_each_kind_of_page_works_under_the_policy_with_local_assets_only(
         for method in item
     )
     page.goto(base + "/api/v1/docs")
-    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Traction API")
+    # Swagger UI draws once it has fetched and parsed the whole document (~200 operations):
+    # seconds on a busy two-core machine.
+    expect(page.locator(".swagger-ui .info .title")).to_contain_text("Traction API", timeout=30_000)
     expect(page.locator(".opblock")).to_have_count(operations)
 
     assert elsewhere == []

@@ -73,14 +73,19 @@ def expected_local(session: Session, zone: str) -> str:
     return f"{day}, {start:%H:%M} – {end:%A} {end.day} {end:%B %Y}, {end:%H:%M}"
 
 
+def loaded_width(page: Page, selector: str) -> int:
+    """The natural width of the image at ``selector``, once it has finished loading (it
+    loads after the page does: reading it early gives 0)."""
+    page.wait_for_function(
+        "s => { const i = document.querySelector(s); return i && i.complete; }", arg=selector
+    )
+    return int(page.evaluate("s => document.querySelector(s).naturalWidth", selector))
+
+
 def logo_is_drawn(page: Page) -> None:
     logo = page.locator("img.customer-logo")
     expect(logo).to_be_visible()
-    # The image loads after the page does: wait for it rather than read it early.
-    page.wait_for_function(
-        "() => { const i = document.querySelector('img.customer-logo'); return i && i.complete; }"
-    )
-    assert page.evaluate("document.querySelector('img.customer-logo').naturalWidth") == 120
+    assert loaded_width(page, "img.customer-logo") == 120
 
 
 @pytest.mark.e2e
@@ -188,11 +193,7 @@ def test_the_facilitator_previews_and_saves_the_invitation_opening(
     preview_html = page.locator("#preview-html")
     expect(preview_html).to_contain_text("Hello Alex Sample,")
     expect(preview_html).to_contain_text("Fran Facilitator of Acme invites you")
-    # The image loads after the page does: wait for it rather than read it early.
-    page.wait_for_function(
-        "() => { const i = document.querySelector('#preview-html img'); return i && i.complete; }"
-    )
-    assert page.evaluate("document.querySelector('#preview-html img').naturalWidth") == 120
+    assert loaded_width(page, "#preview-html img") == 120
     opening = page.get_by_label("Opening")
     opening.fill("Dear guest,\n\nwe would love to hear how onboarding went for you.")
     page.get_by_role("button", name="Preview without saving").click()
