@@ -2,7 +2,8 @@
 every bad row named by its line.
 
 Columns (any order, header names case-insensitive): ``metric`` (the metric's name),
-``date`` (YYYY-MM-DD), ``value`` and optionally ``note``. Encodings: UTF-8 with or without a
+``date`` (YYYY-MM-DD best; also with a time, day.month.year, month names, and slashed dates
+whose order the file tells), ``value`` and optionally ``note``. Encodings: UTF-8 with or without a
 byte-order mark, and what Excel saves: UTF-16 ("Unicode text", with its BOM, usually
 tab-separated) and Windows-1252 ("CSV" on a Western European Windows). Delimiters: comma,
 semicolon or tab, whichever the header line uses. A value may use a decimal comma ("12,5")
@@ -20,7 +21,7 @@ import csv
 import io
 import re
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
 # The same limit the user guide states; larger files are refused before reading.
@@ -46,7 +47,6 @@ _ALIASES = {
     "notes": "note",
     "comment": "note",
 }
-_ISO_DATE = re.compile(r"(\d{4})-(\d{2})-(\d{2})")
 
 
 class CsvRefused(Exception):
@@ -113,34 +113,112 @@ def _delimiter(header: str) -> str:
 
 
 def parse_value(raw: str) -> Decimal:
-    """A number as people type it: "12.5", "-3", "12,5" (a decimal comma when there is no
-    point); at most 4 decimals and 14 digits before the point. ValueError says why not."""
-    text = raw.strip().replace("\u00a0", "").replace(" ", "")
-    if text.count(",") == 1 and "." not in text:
+    """A number as people and spreadsheets write it: "12.5", "-3", "12,5" (a decimal comma
+    when there is no point), thousands grouped by commas, points, spaces or apostrophes
+    ("1,234.5", "1.234,5", "1 234,5", "1'234.5"), and a trailing "%"; at most 4 decimals
+    and 14 digits before the point. ValueError says why not."""
+    shown = raw.strip()
+    text = shown
+    for space in ("\u00a0", "\u202f", " ", "'", "\u2019"):
+        text = text.replace(space, "")
+    text = text.removesuffix("%")
+    if "," in text and "." in text:
+        # Both: the one that comes last separates the decimals, the other groups thousands.
+        decimal_mark = "," if text.rindex(",") > text.rindex(".") else "."
+        grouping = "." if decimal_mark == "," else ","
+        whole = text[: text.rindex(decimal_mark)]
+        if text.count(decimal_mark) > 1 or not _GROUPED.fullmatch(whole.replace(grouping, " ")):
+            raise ValueError(f"“{shown}” is not a number.")
+        text = text.replace(grouping, "")
+        if decimal_mark == ",":
+            text = text.replace(",", ".")
+    elif text.count(",") == 1:
         text = text.replace(",", ".")
+    elif text.count(",") > 1 and _GROUPED.fullmatch(text.replace(",", " ")):
+        text = text.replace(",", "")
+    elif text.count(".") > 1 and _GROUPED.fullmatch(text.replace(".", " ")):
+        text = text.replace(".", "")
     try:
         value = Decimal(text)
     except InvalidOperation:
-        raise ValueError(f"“{raw.strip()}” is not a number.") from None
+        raise ValueError(f"“{shown}” is not a number.") from None
     if not value.is_finite():
-        raise ValueError(f"“{raw.strip()}” is not a number.")
+        raise ValueError(f"“{shown}” is not a number.")
     exponent = value.as_tuple().exponent
     if isinstance(exponent, int) and exponent < -MAX_DECIMALS:
-        raise ValueError(f"“{raw.strip()}” has more than {MAX_DECIMALS} decimals.")
+        raise ValueError(f"“{shown}” has more than {MAX_DECIMALS} decimals.")
     if abs(value) >= Decimal(10) ** MAX_INTEGER_DIGITS:
-        raise ValueError(f"“{raw.strip()}” is too large.")
+        raise ValueError(f"“{shown}” is too large.")
     return value
 
 
-def parse_date(raw: str) -> date:
-    """An ISO date, YYYY-MM-DD. ValueError says why not."""
-    match = _ISO_DATE.fullmatch(raw.strip())
-    if not match:
-        raise ValueError(f"“{raw.strip()}” is not a date; write it as YYYY-MM-DD.")
+# Digits grouped in threes (after the first group): "1 234 567", "-12 345".
+_GROUPED = re.compile(r"[-+]?\d{1,3}( \d{3})+")
+# A time after a date, as spreadsheets and databases export it: "2026-03-12 00:00:00",
+# "2026-03-12T09:30:00Z", "3/12/2026 12:00 AM". Only the date counts.
+_TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)?"
+_YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME)
+_DMY_DOTS = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME)
+_SLASHES = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})" + _TIME)
+_NAMED = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d %b, %Y")
+DAY_FIRST, MONTH_FIRST = "day first", "month first"
+
+
+def slash_order(cells: list[str]) -> str | None:
+    """Whether the file's slashed dates ("03/12/2026") put the day or the month first, told
+    by any date whose first or second number is above 12; None when no date tells, or when
+    the file shows both."""
+    day_first = month_first = False
+    for raw in cells:
+        match = _SLASHES.fullmatch(raw.strip())
+        if match:
+            day_first |= int(match[1]) > 12
+            month_first |= int(match[2]) > 12
+    if day_first == month_first:
+        return None
+    return DAY_FIRST if day_first else MONTH_FIRST
+
+
+def parse_date(raw: str, order: str | None = None) -> date:
+    """A date as spreadsheets export it: ISO (YYYY-MM-DD, with or without a time), day.month.
+    year, a month's name ("12 Mar 2026", "March 12, 2026"), or day/month/year or
+    month/day/year as ``order`` (``slash_order`` of the whole file) or the date itself tells.
+    ValueError says why not."""
+    text = raw.strip()
+    shown = f"“{text}”"
+    numbers: tuple[int, int, int] | None = None
+    if match := _YMD.fullmatch(text):
+        numbers = (int(match[1]), int(match[2]), int(match[3]))
+    elif match := _DMY_DOTS.fullmatch(text):
+        numbers = (int(match[3]), int(match[2]), int(match[1]))
+    elif match := _SLASHES.fullmatch(text):
+        first, second, year = int(match[1]), int(match[2]), int(match[3])
+        if order is None:
+            if first > 12 >= second:
+                order = DAY_FIRST
+            elif second > 12 >= first:
+                order = MONTH_FIRST
+            elif first != second and first <= 12 and second <= 12:
+                raise ValueError(
+                    f"{shown} could be {first} {_month(second)} or {second} {_month(first)}, "
+                    "and no other date in the file tells which; write it as YYYY-MM-DD."
+                )
+        numbers = (year, first, second) if order == MONTH_FIRST else (year, second, first)
+    else:
+        for form in _NAMED:
+            try:
+                return datetime.strptime(text, form).date()
+            except ValueError:
+                continue
+        raise ValueError(f"{shown} is not a date; write it as YYYY-MM-DD.")
     try:
-        return date(int(match[1]), int(match[2]), int(match[3]))
+        return date(*numbers)
     except ValueError:
-        raise ValueError(f"“{raw.strip()}” is not a date in the calendar.") from None
+        raise ValueError(f"{shown} is not a date in the calendar.") from None
+
+
+def _month(n: int) -> str:
+    return date(2000, n, 1).strftime("%B") if 1 <= n <= 12 else str(n)
 
 
 def parse(data: bytes) -> Parsed:
@@ -153,7 +231,9 @@ def parse(data: bytes) -> Parsed:
         raise CsvRefused("The file is empty.")
     header_line = next(line for line in lines if line.strip())
     header_at = lines.index(header_line) + 1
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line))
+    delimiter = _delimiter(header_line)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    order = _file_order(text, header_at, delimiter)
     columns: dict[str, int] = {}
     for record in reader:
         line = reader.line_num
@@ -177,7 +257,7 @@ def parse(data: bytes) -> Parsed:
             problems.append("the metric name is missing")
         on: date | None = None
         try:
-            on = parse_date(cell("date"))
+            on = parse_date(cell("date"), order)
         except ValueError as exc:
             problems.append(str(exc))
         value: Decimal | None = None
@@ -195,6 +275,25 @@ def parse(data: bytes) -> Parsed:
     if not result.rows and not result.errors:
         raise CsvRefused("The file has a header but no rows of measurements.")
     return result
+
+
+def _file_order(text: str, header_at: int, delimiter: str) -> str | None:
+    """``slash_order`` of the file's date column (a first reading; errors are the second's)."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    at: int | None = None
+    cells = []
+    for record in reader:
+        if reader.line_num < header_at:
+            continue
+        if at is None:
+            try:
+                at = _header(record)["date"]
+            except CsvRefused:
+                return None
+            continue
+        if at < len(record):
+            cells.append(record[at])
+    return slash_order(cells)
 
 
 def _header(record: list[str]) -> dict[str, int]:

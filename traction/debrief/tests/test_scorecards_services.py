@@ -300,7 +300,7 @@ def test_csv_is_all_or_nothing_with_a_line_for_every_bad_row(cast: Cast) -> None
         b"metric,date,value,note\n"
         b"Paid,2027-01-31,3,\n"  # fine
         b"Nope,2027-01-31,3,\n"  # unknown metric
-        b"Paid,31/01/2027,3,\n"  # bad date
+        b"Paid,03/04/2027,3,\n"  # which is the day?
         b"Paid,2027-02-30,3,\n"  # not in the calendar
         b"Paid,2027-02-01,three,\n"  # bad number
         b"paid,2027-01-31,4,\n"  # duplicate key (names match whatever the case)
@@ -312,13 +312,75 @@ def test_csv_is_all_or_nothing_with_a_line_for_every_bad_row(cast: Cast) -> None
         scorecards.import_measurements(cast.viewer("core_team"), program=cast.program, data=data)
     assert exc.value.errors["file"] == [
         "Line 3: no metric named “Nope” in this program.",
-        "Line 4: “31/01/2027” is not a date; write it as YYYY-MM-DD.",
+        "Line 4: “03/04/2027” could be 3 April or 4 March, and no other date in the file "
+        "tells which; write it as YYYY-MM-DD.",
         "Line 5: “2027-02-30” is not a date in the calendar.",
         "Line 6: “three” is not a number.",
         "Line 7: “paid” on 2027-01-31 is already on line 2.",
         "Line 8: “Share” is calculated from two other metrics; record those.",
     ]
     assert not Measurement.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("dates", "expected"),
+    [
+        # Google Sheets and LibreOffice in the US, and the UK/Europe: the file tells the order.
+        (["1/31/2027", "2/28/2027", "3/1/2027"], ["2027-01-31", "2027-02-28", "2027-03-01"]),
+        (["31/01/2027", "28/02/2027", "01/03/2027"], ["2027-01-31", "2027-02-28", "2027-03-01"]),
+        # A database or BI export: ISO with a time; Excel in Germany: day.month.year.
+        (["2027-01-31 00:00:00", "2027-02-28T09:30:00Z", "2027/03/01"], None),
+        (["31.01.2027", "28.2.2027", "1.3.2027"], None),
+        (["31 Jan 2027", "February 28, 2027", "1-Mar-2027"], None),
+    ],
+)
+def test_csv_dates_as_spreadsheets_export_them(
+    cast: Cast, dates: list[str], expected: list[str] | None
+) -> None:
+    make_metric(cast, "NPS", direction="up", baseline="0", target="50")
+    rows = "".join(f"NPS,\"{d}\",{n}\n" for n, d in enumerate(dates, start=1))
+    with clock.frozen(NOW):
+        scorecards.import_measurements(
+            cast.viewer("core_team"),
+            program=cast.program,
+            data=f"metric,date,value\n{rows}".encode(),
+        )
+    got = [d.isoformat() for d in Measurement.objects.order_by("on").values_list("on", flat=True)]
+    assert got == (expected or ["2027-01-31", "2027-02-28", "2027-03-01"])
+
+
+def test_csv_a_file_that_mixes_day_first_and_month_first_is_refused_by_line() -> None:
+    parsed = measurements_csv.parse(
+        b"metric,date,value\nNPS,31/01/2027,1\nNPS,01/31/2027,2\nNPS,02/03/2027,3\n"
+    )
+    assert [line for line, _ in parsed.errors] == [4]
+    assert "could be 2 March or 3 February" in parsed.errors[0][1]
+    assert [r.on.isoformat() for r in parsed.rows] == ["2027-01-31", "2027-01-31"]
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        ("1,234.5", "1234.5"),
+        ("1.234,5", "1234.5"),
+        ("1 234,5", "1234.5"),
+        ("1\u202f234.5", "1234.5"),
+        ("1'234.5", "1234.5"),
+        ("1,234,567", "1234567"),
+        ("1.234.567", "1234567"),
+        ("12,5", "12.5"),
+        ("-0.25", "-0.25"),
+        ("42%", "42"),
+    ],
+)
+def test_csv_numbers_as_spreadsheets_write_them(raw: str, expected: str) -> None:
+    assert measurements_csv.parse_value(raw) == Decimal(expected)
+
+
+@pytest.mark.parametrize("raw", ["1,2.3", "1.2.3,4", "12,34,5", "1,234.5.6", "abc", "NaN", "1e400"])
+def test_csv_numbers_that_are_not_numbers_are_refused(raw: str) -> None:
+    with pytest.raises(ValueError, match=r"not a number|too large"):
+        measurements_csv.parse_value(raw)
 
 
 @pytest.mark.parametrize(
