@@ -249,14 +249,16 @@ def _with_contributors(
     merged = rules.visible_insights(
         viewer, sources.select_related("customer").order_by("created_at", "id")
     )
-    # A customer metric card's moments of truth (``visible_measures``), those the viewer may
-    # see: one more query per list, whatever its length.
-    measures = rules.visible_insights(
+    # A customer metric card's moments of truth (``visible_measures``) and a moment of
+    # truth's metrics (``visible_measured_by``), those the viewer may see: one more query
+    # each per list, whatever its length.
+    linked = rules.visible_insights(
         viewer, Insight.objects.filter(status=InsightStatus.ACCEPTED).order_by("created_at", "id")
     ).only("id", "text", "kind", "step_id", "scenario_id", "session_id")
     return qs.prefetch_related(
         Prefetch("merged", queryset=merged, to_attr="visible_merged"),
-        Prefetch("measures", queryset=measures, to_attr="visible_measures"),
+        Prefetch("measures", queryset=linked, to_attr="visible_measures"),
+        Prefetch("measured_by", queryset=linked, to_attr="visible_measured_by"),
     )
 
 

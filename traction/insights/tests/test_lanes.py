@@ -130,6 +130,8 @@ def test_the_card_shows_what_it_measures_and_its_page_edits_it(room: Room) -> No
     assert "This metric measures 1 moment of truth." in answer.content.decode()
     board = fran.get(url("board", room.session.pk)).content.decode()
     assert 'Measures: <span class="measure">★ Signed in one sitting</span>' in board
+    # The moment of truth names the metric that measures it.
+    assert 'Measured by: <span class="measure">Days to sign</span>' in board
     assert client(room, "observer").post(
         url("insight_measures", metric.pk), {"moments": []}
     ).status_code in (403, 404)
