@@ -46,6 +46,9 @@ from .models import (
 )
 
 CLOSED = (ActionStatus.DONE, ActionStatus.DROPPED)
+OPEN = tuple(s for s in ActionStatus if s not in CLOSED)  # open, in progress, blocked
+# The columns a list of actions shows (with the owner's name): title, due date, status.
+LISTED = ("title", "owner_id", "due_on", "status", "ownerless_since")
 THIS_WEEK = timedelta(days=7)
 
 
@@ -214,11 +217,19 @@ def my_overdue_count(viewer: Viewer) -> int:
 
 
 def approved_recommendations(viewer: Viewer, item: Debrief) -> list[Recommendation]:
-    """The debrief's approved recommendations, each with its actions (``.action_list``)."""
-    actions = visible_actions(viewer).order_by("due_on", "id")
+    """The debrief's approved recommendations (their titles), each with its actions
+    (``.action_list``: title, owner, due date and status, what the lists show)."""
+    actions = (
+        visible_actions(viewer)
+        .select_related(None)
+        .select_related("owner")
+        .only(*LISTED, "recommendation_id", "owner__full_name", "owner__email")
+        .order_by("due_on", "id")
+    )
     return list(
         permissions.scope(viewer, "debrief.view", Recommendation.objects.all())
         .filter(debrief_id=item.pk, outcome=DecisionOutcome.APPROVED, archived_at=None)
+        .only("title")
         .prefetch_related(Prefetch("actions", queryset=actions, to_attr="action_list"))
         .order_by("id")
     )
@@ -229,16 +240,33 @@ def earlier_open_actions(viewer: Viewer, item: Debrief) -> QuerySet[ActionItem]:
     this one): what the room reviews first. Overdue and blocked first, then by due date;
     ordered in the database, so a page or a panel reads only the rows it shows."""
     urgent = Q(due_on__lt=clock.today()) | Q(status=ActionStatus.BLOCKED)
+    # The program's recommendations of earlier debriefs are a list the database builds once;
+    # each open action is then checked against it (not joined to its recommendation and debrief).
+    earlier = (
+        Recommendation.objects.filter(
+            debrief__program_id=item.program_id, debrief__due_at__lt=item.due_at
+        )
+        .exclude(debrief_id=item.pk)
+        .values("pk")
+    )
     return (
         visible_actions(viewer)
-        .filter(program_id=item.program_id, recommendation__debrief__due_at__lt=item.due_at)
-        .exclude(recommendation__debrief_id=item.pk)
-        .exclude(status__in=CLOSED)
+        .filter(program_id=item.program_id, recommendation__in=earlier, status__in=OPEN)
         .annotate(
             urgency=Case(When(urgent, then=Value(0)), default=Value(1), output_field=IntegerField())
         )
         .order_by("urgency", "due_on", "id")
     )
+
+
+def earlier_open_actions_panel(
+    viewer: Viewer, item: Debrief, *, rows: int
+) -> tuple[list[ActionItem], int]:
+    """The ``rows`` most urgent of ``earlier_open_actions`` with the columns the room's panel
+    shows, and how many there are."""
+    actions = earlier_open_actions(viewer, item).select_related(None)
+    shown = actions.select_related("owner").only(*LISTED, "owner__full_name", "owner__email")
+    return list(shown[:rows]), actions.count()
 
 
 # --- time to action --------------------------------------------------------------------------
