@@ -369,7 +369,9 @@ class ActionItem(WorkspaceRecord):
         ordering = ["due_on", "id"]
         indexes = [
             models.Index(fields=["workspace", "owner", "status"]),
-            models.Index(fields=["workspace", "program", "status", "due_on"]),
+            # The review of earlier actions counts and ranks a program's open actions from
+            # this index alone (their recommendation tells which debrief they come from).
+            models.Index(fields=["workspace", "program", "status", "due_on", "recommendation"]),
             models.Index(fields=["recommendation", "status"]),
         ]
 

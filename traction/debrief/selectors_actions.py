@@ -235,11 +235,16 @@ def approved_recommendations(viewer: Viewer, item: Debrief) -> list[Recommendati
     )
 
 
+def _urgency() -> Case:
+    """0 for an overdue or blocked action, 1 for the others: the review's first key."""
+    urgent = Q(due_on__lt=clock.today()) | Q(status=ActionStatus.BLOCKED)
+    return Case(When(urgent, then=Value(0)), default=Value(1), output_field=IntegerField())
+
+
 def earlier_open_actions(viewer: Viewer, item: Debrief) -> QuerySet[ActionItem]:
     """The program's open, in-progress and blocked actions from earlier debriefs (due before
     this one): what the room reviews first. Overdue and blocked first, then by due date;
     ordered in the database, so a page or a panel reads only the rows it shows."""
-    urgent = Q(due_on__lt=clock.today()) | Q(status=ActionStatus.BLOCKED)
     # The program's recommendations of earlier debriefs are a list the database builds once;
     # each open action is then checked against it (not joined to its recommendation and debrief).
     earlier = (
@@ -252,9 +257,7 @@ def earlier_open_actions(viewer: Viewer, item: Debrief) -> QuerySet[ActionItem]:
     return (
         visible_actions(viewer)
         .filter(program_id=item.program_id, recommendation__in=earlier, status__in=OPEN)
-        .annotate(
-            urgency=Case(When(urgent, then=Value(0)), default=Value(1), output_field=IntegerField())
-        )
+        .annotate(urgency=_urgency())
         .order_by("urgency", "due_on", "id")
     )
 
@@ -263,10 +266,17 @@ def earlier_open_actions_panel(
     viewer: Viewer, item: Debrief, *, rows: int
 ) -> tuple[list[ActionItem], int]:
     """The ``rows`` most urgent of ``earlier_open_actions`` with the columns the room's panel
-    shows, and how many there are."""
+    shows, and how many there are. The open actions are ranked by their keys alone (read
+    from the program's index of actions), and only the rows shown are read whole."""
     actions = earlier_open_actions(viewer, item).select_related(None)
-    shown = actions.select_related("owner").only(*LISTED, "owner__full_name", "owner__email")
-    return list(shown[:rows]), actions.count()
+    shown = (
+        ActionItem.objects.filter(pk__in=actions.values("pk")[:rows])
+        .select_related("owner")
+        .only(*LISTED, "owner__full_name", "owner__email")
+        .annotate(urgency=_urgency())
+        .order_by("urgency", "due_on", "id")
+    )
+    return list(shown), actions.count()
 
 
 # --- time to action --------------------------------------------------------------------------

@@ -330,12 +330,13 @@ def _voting_state(results: voting.Results) -> str:
 
 
 def top_ranking(viewer: Viewer, found: Debrief) -> voting.Results:
-    """The first ``TOP_PRIORITIES`` of the session's ranking as the viewer may see it, read
-    once per debrief object and viewer: the room's panels (the brief, the closing) share it."""
+    """The first ``TOP_PRIORITIES`` of the session's ranking as the viewer may see it (the
+    overall list: the room reads no kind's), read once per debrief object and viewer: the
+    room's panels (the brief, the closing) share it."""
     cache: dict[tuple[int, int, str], voting.Results] = found.__dict__.setdefault("_rankings", {})
     key = (viewer.workspace_id, viewer.user_id, viewer.role)
     if key not in cache:
-        cache[key] = voting.results(found.session, viewer, limit=TOP_PRIORITIES)
+        cache[key] = voting.results(found.session, viewer, limit=TOP_PRIORITIES, kinds=False)
     return cache[key]
 
 

@@ -516,10 +516,12 @@ def room_panel(viewer: Viewer, debrief: Debrief) -> dict[str, Any]:
     """The room's scorecard panel: the session's customer metric cards (each with the
     metrics serving it) and the metrics created in this debrief."""
     cards = list(
-        metric_cards(viewer, debrief.program_id, session_id=debrief.session_id).prefetch_related(
+        metric_cards(viewer, debrief.program_id, session_id=debrief.session_id)
+        .only("text")
+        .prefetch_related(
             Prefetch(
                 "scorecard_metrics",
-                queryset=ScorecardMetric.objects.filter(archived_at__isnull=True),
+                queryset=ScorecardMetric.objects.filter(archived_at__isnull=True).only("name"),
                 to_attr="serving",
             )
         )
