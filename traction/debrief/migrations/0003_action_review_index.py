@@ -5,21 +5,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0011_invitation_function'),
-        ('debrief', '0002_clock'),
-        ('programs', '0004_policymaker'),
+        ("accounts", "0011_invitation_function"),
+        ("debrief", "0002_clock"),
+        ("programs", "0004_policymaker"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='actionitem',
-            name='debrief_act_workspa_d1c2f8_idx',
+            model_name="actionitem",
+            name="debrief_act_workspa_d1c2f8_idx",
         ),
         migrations.AddIndex(
-            model_name='actionitem',
-            index=models.Index(fields=['workspace', 'program', 'status', 'due_on', 'recommendation'], name='debrief_act_workspa_8df703_idx'),
+            model_name="actionitem",
+            index=models.Index(
+                fields=["workspace", "program", "status", "due_on", "recommendation"],
+                name="debrief_act_workspa_8df703_idx",
+            ),
         ),
     ]
