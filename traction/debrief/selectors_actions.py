@@ -207,8 +207,12 @@ def my_overdue_count(viewer: Viewer) -> int:
     """How many of the viewer's own open actions are overdue (the navigation's badge)."""
     return (
         visible_actions(viewer)
-        .filter(owner_id=viewer.user_id, ownerless_since=None, due_on__lt=clock.today())
-        .exclude(status__in=CLOSED)
+        .filter(
+            owner_id=viewer.user_id,
+            status__in=OPEN,
+            due_on__lt=clock.today(),
+            ownerless_since=None,
+        )
         .count()
     )
 

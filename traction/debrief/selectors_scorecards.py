@@ -251,7 +251,7 @@ def metrics(viewer: Viewer, program: Program) -> QuerySet[ScorecardMetric]:
         ScorecardMetric.objects.filter(program=program, archived_at__isnull=True),
     )
     return _latest(
-        qs.select_related("owner", "numerator", "denominator", "debrief__session")
+        qs.select_related("owner", "numerator", "denominator")
         .annotate(
             spark_from=_spark_from("pk"),
             numerator_spark_from=_spark_from("numerator_id"),
