@@ -439,9 +439,11 @@ Written by `make bench` (bench/run.py); do not edit by hand.
   and the program's scorecard page, in a program of 100,000 insights, 5,000 recommendations,
   20,000 action items and 50 metrics with 50,000 measurements (bench/debrief.py), asked
   in-process as the admin; median and p95 over 31 requests alternated A B A B with the
-  **baseline**: a bare view running the same aggregates as raw SQL through Django's cursor
-  (bench/views.py). Ratio: median / p95 of the page ÷ the baseline's (goal ≤ 3×); the SQL
-  queries per page are compared with a program 1/50 the size (goal: the same count).
+  **baseline**: a bare view reading, as raw SQL through Django's cursor, what the page shows
+  (the room: every panel's rows and aggregates; the scorecard: the metrics with their names
+  and recent values, the checkpoints), with no ORM, policy or template (bench/views.py).
+  Ratio: median / p95 of the page ÷ the baseline's (goal ≤ 3×); the SQL queries per page
+  are compared with a program 1/50 the size (goal: the same count).
 - **search-1m** — the search selector (first page of 50 and the count, capped at 1,000)
   over {search_rows:,} insights in one workspace (plus 5% in another), for no words (the
   page's default), rare, medium, common and mostly hidden terms, median and p95 of

@@ -92,7 +92,7 @@ WHERE d.id = %s AND d.workspace_id = {WORKSPACE}
 
 TOP_SQL = """
 SELECT fc.id, fc.insight_id, fc.kind, fc.text, fc.step_title, fc.speaker_name,
-       fc.organisation, fc.dots, fc.voters
+       fc.organisation, fc.dots, fc.voters, fc.step_id, fc.contributors
 FROM insights_frozencard fc
 JOIN insights_votinground r ON r.id = fc.round_id AND fc.closing = r.closings
 WHERE r.session_id = %s
@@ -115,50 +115,147 @@ WHERE e.insight_id IN ({ids}) AND r.outcome <> 'pending' AND r.debrief_id <> %s
   AND r.archived_at IS NULL
 """
 
+# The quotes the brief shows beside the top cards: the session's quotes on their steps.
+QUOTES_SQL = """
+SELECT i.id, i.step_id, i.text, i.speaker_name
+FROM insights_insight i
+WHERE i.session_id = %s AND i.kind = 'quote' AND i.status = 'accepted' AND i.step_id IN ({ids})
+ORDER BY i.created_at, i.id
+"""
+
 RECOMMENDATIONS_SQL = """
 SELECT r.id, r.title, r.kind, r.horizon, r.impact, r.effort, r.outcome, r.version,
-       (SELECT COUNT(*) FROM debrief_evidence e WHERE e.recommendation_id = r.id),
+       r.rationale, r.owning_team, r.customer_summary, r.decision_reason,
        COUNT(a.id),
        SUM(CASE WHEN a.status = 'done' THEN 1 ELSE 0 END),
-       SUM(CASE WHEN a.status = 'blocked' THEN 1 ELSE 0 END)
+       SUM(CASE WHEN a.status = 'blocked' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN a.status = 'dropped' THEN 1 ELSE 0 END)
 FROM debrief_recommendation r
 LEFT JOIN debrief_actionitem a ON a.recommendation_id = r.id
 WHERE r.debrief_id = %s AND r.archived_at IS NULL
-GROUP BY r.id, r.title, r.kind, r.horizon, r.impact, r.effort, r.outcome, r.version
+GROUP BY r.id, r.title, r.kind, r.horizon, r.impact, r.effort, r.outcome, r.version,
+         r.rationale, r.owning_team, r.customer_summary, r.decision_reason
 ORDER BY r.id
 """
 
-# The program's open actions of earlier debriefs (due before this one): how many, and the
-# ten most urgent (overdue or blocked first, then by due date), as the room's review shows.
-EARLIER_ACTIONS_COUNT_SQL = """
-SELECT COUNT(*)
-FROM debrief_actionitem a
-JOIN debrief_recommendation r ON r.id = a.recommendation_id
-JOIN debrief_debrief d ON d.id = r.debrief_id
-WHERE a.program_id = %s AND d.due_at < %s AND r.debrief_id <> %s
-  AND a.status NOT IN ('done', 'dropped')
-"""
-
-EARLIER_ACTIONS_SQL = """
-SELECT a.id, a.title, a.status, a.due_on, a.status_reason, a.ownerless_since, u.full_name,
-       CASE WHEN a.due_on < %s OR a.status = 'blocked' THEN 0 ELSE 1 END AS urgency
-FROM debrief_actionitem a
-JOIN debrief_recommendation r ON r.id = a.recommendation_id
-JOIN debrief_debrief d ON d.id = r.debrief_id
-JOIN accounts_user u ON u.id = a.owner_id
-WHERE a.program_id = %s AND d.due_at < %s AND r.debrief_id <> %s
-  AND a.status NOT IN ('done', 'dropped')
-ORDER BY urgency, a.due_on, a.id
-LIMIT 10
-"""
-
-COVERED_SQL = """
-SELECT COUNT(DISTINCT e.insight_id)
+# What the room shows of each recommendation: its evidence's words, the metrics it should
+# move and its decision history.
+EVIDENCE_SQL = """
+SELECT e.recommendation_id, i.id, i.text
 FROM debrief_evidence e
 JOIN debrief_recommendation r ON r.id = e.recommendation_id
-WHERE e.insight_id IN ({ids}) AND r.program_id = %s AND r.archived_at IS NULL
+JOIN insights_insight i ON i.id = e.insight_id
+WHERE r.debrief_id = %s AND r.archived_at IS NULL
+ORDER BY e.id
+"""
+
+RECOMMENDATION_METRICS_SQL = """
+SELECT rm.recommendation_id, m.name, rm.direction
+FROM debrief_recommendationmetric rm
+JOIN debrief_recommendation r ON r.id = rm.recommendation_id
+JOIN debrief_scorecardmetric m ON m.id = rm.metric_id
+WHERE r.debrief_id = %s AND r.archived_at IS NULL
+"""
+
+DECISIONS_SQL = """
+SELECT x.recommendation_id, x.at, x.outcome, x.decided_by_label, x.decided_as, x.revisit_on,
+       x.reason
+FROM debrief_decision x
+JOIN debrief_recommendation r ON r.id = x.recommendation_id
+WHERE r.debrief_id = %s AND r.archived_at IS NULL
+ORDER BY x.at, x.id
+"""
+
+# The actions panel: the approved recommendations' action items with their owners, and who
+# may own a new one (the add form's choices).
+APPROVED_ACTIONS_SQL = """
+SELECT a.recommendation_id, a.id, a.title, a.due_on, a.status, a.ownerless_since,
+       u.full_name, u.email
+FROM debrief_actionitem a
+JOIN debrief_recommendation r ON r.id = a.recommendation_id
+JOIN accounts_user u ON u.id = a.owner_id
+WHERE r.debrief_id = %s AND r.outcome = 'approved' AND r.archived_at IS NULL
+ORDER BY a.recommendation_id, a.due_on, a.id
+"""
+
+MEMBERS_SQL = f"""
+SELECT u.id, u.full_name, u.email
+FROM accounts_user u
+JOIN accounts_membership m ON m.user_id = u.id
+WHERE m.workspace_id = {WORKSPACE} AND m.archived_at IS NULL AND m.role <> 'observer'
+  AND u.is_active
+ORDER BY u.full_name, u.email
+"""
+
+# The scorecard panel: the session's customer metric cards, the metrics serving them, and the
+# metrics created in this debrief.
+METRIC_CARDS_SQL = """
+SELECT i.id, i.text
+FROM insights_insight i
+WHERE i.program_id = %s AND i.session_id = %s AND i.kind = 'customer_metric'
+  AND i.status <> 'merged'
+ORDER BY i.created_at, i.id
+"""
+
+SERVING_SQL = """
+SELECT s.insight_id, m.id, m.name
+FROM debrief_scorecardmetric_serves s
+JOIN debrief_scorecardmetric m ON m.id = s.scorecardmetric_id
+WHERE s.insight_id IN ({ids}) AND m.archived_at IS NULL
+"""
+
+CREATED_METRICS_SQL = """
+SELECT m.id, m.name, m.definition, m.unit, m.direction, m.baseline, m.target
+FROM debrief_scorecardmetric m
+WHERE m.debrief_id = %s AND m.archived_at IS NULL
+ORDER BY m.name, m.id
+"""
+
+# The program's open actions of earlier debriefs (due before this one): how many, and the
+# ten most urgent (overdue or blocked first, then by due date), as the room's review shows;
+# each action checked against the list of the earlier debriefs' recommendations, the ten
+# ranked from the index of the program's actions, then read.
+EARLIER_ACTIONS_WHERE = f"""
+a.workspace_id = {WORKSPACE} AND a.program_id = %s
+AND a.status IN ('open', 'in_progress', 'blocked')
+AND a.recommendation_id IN (
+    SELECT r.id FROM debrief_recommendation r JOIN debrief_debrief d ON d.id = r.debrief_id
+    WHERE d.program_id = %s AND d.due_at < %s AND r.debrief_id <> %s)
+"""
+
+EARLIER_ACTIONS_COUNT_SQL = f"""
+SELECT COUNT(*) FROM debrief_actionitem a WHERE {EARLIER_ACTIONS_WHERE}
+"""
+
+URGENCY = "CASE WHEN {a}.due_on < %s OR {a}.status = 'blocked' THEN 0 ELSE 1 END"
+
+EARLIER_ACTIONS_SQL = f"""
+SELECT x.id, x.title, x.status, x.due_on, x.ownerless_since, u.full_name, u.email,
+       {URGENCY.format(a="x")} AS urgency
+FROM debrief_actionitem x
+JOIN accounts_user u ON u.id = x.owner_id
+WHERE x.id IN (
+    SELECT a.id FROM debrief_actionitem a WHERE {EARLIER_ACTIONS_WHERE}
+    ORDER BY {URGENCY.format(a="a")}, a.due_on, a.id
+    LIMIT 10)
+ORDER BY urgency, x.due_on, x.id
+"""
+
+# The coverage: which top cards this debrief decided (and how), or stated undecided with a
+# date to revisit.
+COVERED_SQL = """
+SELECT e.insight_id, r.outcome, r.revisit_on
+FROM debrief_evidence e
+JOIN debrief_recommendation r ON r.id = e.recommendation_id
+WHERE e.insight_id IN ({ids}) AND r.debrief_id = %s AND r.archived_at IS NULL
   AND (r.outcome IN ('approved', 'rejected')
        OR (r.outcome = 'deferred' AND r.revisit_on IS NOT NULL))
+ORDER BY r.decided_at
+"""
+
+UNDECIDED_SQL = """
+SELECT u.insight_id, u.revisit_on FROM debrief_undecided u
+WHERE u.debrief_id = %s AND u.insight_id IN ({ids})
 """
 
 
@@ -169,9 +266,12 @@ def _marks(ids: list[int]) -> str:
 @public("benchmark baseline")
 def raw_debrief(request: HttpRequest) -> HttpResponse:
     """The debrief room's aggregates in raw SQL: the debrief, the top priorities of the frozen
-    ranking with their spread by segment and earlier decisions touching them, the debrief's
-    recommendations with evidence and action counts, the program's open actions of earlier
-    debriefs (how many, and the ten most urgent), and the coverage of the top priorities."""
+    ranking with their quotes, spread by segment and earlier decisions touching them, the
+    debrief's recommendations with their evidence, metrics, decisions and action counts, the
+    program's open actions of earlier debriefs (how many, and the ten most urgent), the
+    coverage of the top priorities, the approved recommendations' actions and who may own a
+    new one, and the session's customer metric cards with the metrics serving them and the
+    metrics created in the debrief: what the room shows."""
     debrief_id = int(request.GET["debrief"])
     slug = request.GET.get("workspace", "bench")
     today = datetime.now(UTC).date()
@@ -182,28 +282,59 @@ def raw_debrief(request: HttpRequest) -> HttpResponse:
         cursor.execute(TOP_SQL, [session_id, TOP])
         top = cursor.fetchall()
         card_ids, insight_ids = [r[0] for r in top], [r[1] for r in top]
+        step_ids = sorted({r[9] for r in top if r[9] is not None})
+        cursor.execute(QUOTES_SQL.format(ids=_marks(step_ids)), [session_id])
+        quotes = cursor.fetchall()
         cursor.execute(SPREAD_SQL.format(ids=_marks(card_ids)))
         spread = cursor.fetchall()
         cursor.execute(EARLIER_DECISIONS_SQL.format(ids=_marks(insight_ids)), [debrief_id])
         earlier_decisions = cursor.fetchall()
         cursor.execute(RECOMMENDATIONS_SQL, [debrief_id])
         recommendations = cursor.fetchall()
-        cursor.execute(EARLIER_ACTIONS_COUNT_SQL, [program_id, head[2], debrief_id])
+        cursor.execute(EVIDENCE_SQL, [debrief_id])
+        evidence = cursor.fetchall()
+        cursor.execute(RECOMMENDATION_METRICS_SQL, [debrief_id])
+        recommendation_metrics = cursor.fetchall()
+        cursor.execute(DECISIONS_SQL, [debrief_id])
+        decisions = cursor.fetchall()
+        earlier = [slug, program_id, program_id, head[2], debrief_id]
+        cursor.execute(EARLIER_ACTIONS_COUNT_SQL, earlier)
         earlier_counts = cursor.fetchall()
-        cursor.execute(EARLIER_ACTIONS_SQL, [today, program_id, head[2], debrief_id])
+        cursor.execute(EARLIER_ACTIONS_SQL, [today, *earlier, today])
         earlier_actions = cursor.fetchall()
-        cursor.execute(COVERED_SQL.format(ids=_marks(insight_ids)), [program_id])
-        (covered,) = cursor.fetchone()
+        cursor.execute(COVERED_SQL.format(ids=_marks(insight_ids)), [debrief_id])
+        covered = cursor.fetchall()
+        cursor.execute(UNDECIDED_SQL.format(ids=_marks(insight_ids)), [debrief_id])
+        undecided = cursor.fetchall()
+        cursor.execute(APPROVED_ACTIONS_SQL, [debrief_id])
+        approved_actions = cursor.fetchall()
+        cursor.execute(MEMBERS_SQL, [slug])
+        members = cursor.fetchall()
+        cursor.execute(METRIC_CARDS_SQL, [program_id, session_id])
+        metric_cards = cursor.fetchall()
+        cursor.execute(SERVING_SQL.format(ids=_marks([r[0] for r in metric_cards])))
+        serving = cursor.fetchall()
+        cursor.execute(CREATED_METRICS_SQL, [debrief_id])
+        created_metrics = cursor.fetchall()
     body = json.dumps(
         {
             "debrief": head,
             "top": top,
+            "quotes": quotes,
             "spread": spread,
             "earlier_decisions": earlier_decisions,
             "recommendations": recommendations,
+            "evidence": evidence,
+            "recommendation_metrics": recommendation_metrics,
+            "decisions": decisions,
             "earlier_action_counts": earlier_counts,
             "earlier_actions": earlier_actions,
-            "coverage": [covered, len(top)],
+            "coverage": [covered, undecided, len(top)],
+            "approved_actions": approved_actions,
+            "members": members,
+            "metric_cards": metric_cards,
+            "serving": serving,
+            "created_metrics": created_metrics,
         },
         cls=DjangoJSONEncoder,
     )
@@ -213,8 +344,11 @@ def raw_debrief(request: HttpRequest) -> HttpResponse:
 METRICS_SQL = f"""
 SELECT m.id, m.name, m.unit, m.direction, m.frequency, m.baseline, m.baseline_on, m.target,
        m.target_on, m.definition, m.owner_id, m.numerator_id, m.denominator_id, m.version,
-       (SELECT COUNT(*) FROM debrief_measurement x WHERE x.metric_id = m.id)
+       m.forecast, u.full_name, u.email, n.name, dn.name
 FROM debrief_scorecardmetric m
+LEFT JOIN accounts_user u ON u.id = m.owner_id
+LEFT JOIN debrief_scorecardmetric n ON n.id = m.numerator_id
+LEFT JOIN debrief_scorecardmetric dn ON dn.id = m.denominator_id
 WHERE m.program_id = %s AND m.workspace_id = {WORKSPACE} AND m.archived_at IS NULL
 ORDER BY m.name, m.id
 """
@@ -249,9 +383,10 @@ def _ranges(cuts: list[tuple[int, Any]]) -> tuple[str, list[Any]]:
 
 
 CHECKPOINTS_SQL = """
-SELECT c.months, c."on", c.reached_at, d.id
+SELECT c.id, c.months, c."on", c.reached_at, d.id, s.title
 FROM debrief_checkpoint c
 JOIN debrief_debrief d ON d.id = c.debrief_id
+JOIN cosessions_session s ON s.id = d.session_id
 WHERE d.program_id = %s
 ORDER BY c."on", c.id
 """
@@ -259,8 +394,9 @@ ORDER BY c."on", c.id
 
 @public("benchmark baseline")
 def raw_scorecard(request: HttpRequest) -> HttpResponse:
-    """The scorecard's aggregates in raw SQL: each metric with its count of measurements and
-    its last 24 values, and the program's checkpoints."""
+    """The scorecard's aggregates in raw SQL: each metric (with its owner's and its parts'
+    names) with its last 24 values, and the program's checkpoints with their sessions'
+    titles."""
     program_id = int(request.GET["program"])
     slug = request.GET.get("workspace", "bench")
     with connection.cursor() as cursor:

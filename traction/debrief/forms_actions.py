@@ -49,10 +49,16 @@ class ActionForm(forms.Form):
         rec_field = self.fields["recommendation"]
         assert isinstance(rec_field, forms.ModelChoiceField)
         rec_field.queryset = Recommendation.objects.filter(pk__in=[r.pk for r in recommendations])
+        # The choices are the rows already read, listed once: the querysets only check what
+        # comes back (rendering a model choice field runs its query each time it is drawn).
+        rec_field.choices = [(r.pk, rec_field.label_from_instance(r)) for r in recommendations]
+        people = list(candidates)
         for name in ("owner", "contributors"):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = candidates
+            empty = [] if field.empty_label is None else [("", field.empty_label)]
+            field.choices = empty + [(u.pk, field.label_from_instance(u)) for u in people]
 
     def service_values(self) -> dict[str, Any]:
         data = self.cleaned_data

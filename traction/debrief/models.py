@@ -368,8 +368,11 @@ class ActionItem(WorkspaceRecord):
     class Meta:
         ordering = ["due_on", "id"]
         indexes = [
-            models.Index(fields=["workspace", "owner", "status"]),
-            models.Index(fields=["workspace", "program", "status", "due_on"]),
+            # The badge of one's overdue actions (every page) counts from this index alone.
+            models.Index(fields=["workspace", "owner", "status", "due_on", "ownerless_since"]),
+            # The review of earlier actions counts and ranks a program's open actions from
+            # this index alone (their recommendation tells which debrief they come from).
+            models.Index(fields=["workspace", "program", "status", "due_on", "recommendation"]),
             models.Index(fields=["recommendation", "status"]),
         ]
 

@@ -46,6 +46,9 @@ from .models import (
 )
 
 CLOSED = (ActionStatus.DONE, ActionStatus.DROPPED)
+OPEN = tuple(s for s in ActionStatus if s not in CLOSED)  # open, in progress, blocked
+# The columns a list of actions shows (with the owner's name): title, due date, status.
+LISTED = ("title", "owner_id", "due_on", "status", "ownerless_since")
 THIS_WEEK = timedelta(days=7)
 
 
@@ -204,8 +207,12 @@ def my_overdue_count(viewer: Viewer) -> int:
     """How many of the viewer's own open actions are overdue (the navigation's badge)."""
     return (
         visible_actions(viewer)
-        .filter(owner_id=viewer.user_id, ownerless_since=None, due_on__lt=clock.today())
-        .exclude(status__in=CLOSED)
+        .filter(
+            owner_id=viewer.user_id,
+            status__in=OPEN,
+            due_on__lt=clock.today(),
+            ownerless_since=None,
+        )
         .count()
     )
 
@@ -214,31 +221,66 @@ def my_overdue_count(viewer: Viewer) -> int:
 
 
 def approved_recommendations(viewer: Viewer, item: Debrief) -> list[Recommendation]:
-    """The debrief's approved recommendations, each with its actions (``.action_list``)."""
-    actions = visible_actions(viewer).order_by("due_on", "id")
+    """The debrief's approved recommendations (their titles), each with its actions
+    (``.action_list``: title, owner, due date and status, what the lists show)."""
+    actions = (
+        visible_actions(viewer)
+        .select_related(None)
+        .select_related("owner")
+        .only(*LISTED, "recommendation_id", "owner__full_name", "owner__email")
+        .order_by("due_on", "id")
+    )
     return list(
         permissions.scope(viewer, "debrief.view", Recommendation.objects.all())
         .filter(debrief_id=item.pk, outcome=DecisionOutcome.APPROVED, archived_at=None)
+        .only("title")
         .prefetch_related(Prefetch("actions", queryset=actions, to_attr="action_list"))
         .order_by("id")
     )
+
+
+def _urgency() -> Case:
+    """0 for an overdue or blocked action, 1 for the others: the review's first key."""
+    urgent = Q(due_on__lt=clock.today()) | Q(status=ActionStatus.BLOCKED)
+    return Case(When(urgent, then=Value(0)), default=Value(1), output_field=IntegerField())
 
 
 def earlier_open_actions(viewer: Viewer, item: Debrief) -> QuerySet[ActionItem]:
     """The program's open, in-progress and blocked actions from earlier debriefs (due before
     this one): what the room reviews first. Overdue and blocked first, then by due date;
     ordered in the database, so a page or a panel reads only the rows it shows."""
-    urgent = Q(due_on__lt=clock.today()) | Q(status=ActionStatus.BLOCKED)
+    # The program's recommendations of earlier debriefs are a list the database builds once;
+    # each open action is then checked against it (not joined to its recommendation and debrief).
+    earlier = (
+        Recommendation.objects.filter(
+            debrief__program_id=item.program_id, debrief__due_at__lt=item.due_at
+        )
+        .exclude(debrief_id=item.pk)
+        .values("pk")
+    )
     return (
         visible_actions(viewer)
-        .filter(program_id=item.program_id, recommendation__debrief__due_at__lt=item.due_at)
-        .exclude(recommendation__debrief_id=item.pk)
-        .exclude(status__in=CLOSED)
-        .annotate(
-            urgency=Case(When(urgent, then=Value(0)), default=Value(1), output_field=IntegerField())
-        )
+        .filter(program_id=item.program_id, recommendation__in=earlier, status__in=OPEN)
+        .annotate(urgency=_urgency())
         .order_by("urgency", "due_on", "id")
     )
+
+
+def earlier_open_actions_panel(
+    viewer: Viewer, item: Debrief, *, rows: int
+) -> tuple[list[ActionItem], int]:
+    """The ``rows`` most urgent of ``earlier_open_actions`` with the columns the room's panel
+    shows, and how many there are. The open actions are ranked by their keys alone (read
+    from the program's index of actions), and only the rows shown are read whole."""
+    actions = earlier_open_actions(viewer, item).select_related(None)
+    shown = (
+        ActionItem.objects.filter(pk__in=actions.values("pk")[:rows])
+        .select_related("owner")
+        .only(*LISTED, "owner__full_name", "owner__email")
+        .annotate(urgency=_urgency())
+        .order_by("urgency", "due_on", "id")
+    )
+    return list(shown), actions.count()
 
 
 # --- time to action --------------------------------------------------------------------------

@@ -209,27 +209,41 @@ def room_recommendations(viewer: Viewer, found: Debrief) -> list[RecommendationR
     """The debrief's recommendations (not archived) with what the room shows of each: the
     evidence the viewer may see, the metrics it should move, its decisions in order, its
     progress and what customers would hear. A fixed number of queries."""
+    # Prefetched into lists (``to_attr``): a prefetch kept on the related manager filters a
+    # queryset per recommendation just to hold its cache.
     rows = list(
         with_progress(recommendations(viewer, debrief_id=found.pk)).prefetch_related(
-            Prefetch("evidence_links", queryset=Evidence.objects.order_by("id")),
             Prefetch(
-                "metric_links", queryset=RecommendationMetric.objects.select_related("metric")
+                "evidence_links",
+                queryset=Evidence.objects.order_by("id").only("recommendation_id", "insight_id"),
+                to_attr="evidence_list",
             ),
-            Prefetch("decisions", queryset=Decision.objects.order_by("at", "id")),
+            Prefetch(
+                "metric_links",
+                queryset=RecommendationMetric.objects.select_related("metric").only(
+                    "recommendation_id", "direction", "metric__name"
+                ),
+                to_attr="metric_list",
+            ),
+            Prefetch(
+                "decisions", queryset=Decision.objects.order_by("at", "id"), to_attr="decision_list"
+            ),
         )
     )
-    ids = {e.insight_id for r in rows for e in r.evidence_links.all()}
+    ids = {e.insight_id for r in rows for e in r.evidence_list}
     seen = (
         {
             i.pk: i
-            for i in insight_rules.visible_insights(viewer, Insight.objects.filter(pk__in=ids))
+            for i in insight_rules.visible_insights(
+                viewer, Insight.objects.filter(pk__in=ids)
+            ).only("text")
         }
         if ids
         else {}
     )
     out = []
     for r in rows:
-        links = [e.insight_id for e in r.evidence_links.all()]
+        links = [e.insight_id for e in r.evidence_list]
         owned = bool(getattr(r, "owned_dated", False))
 
         def hears(outcome: str, r: Recommendation = r, owned: bool = owned) -> str:
@@ -245,8 +259,8 @@ def room_recommendations(viewer: Viewer, found: Debrief) -> list[RecommendationR
                 rec=r,
                 evidence=[seen[i] for i in links if i in seen],
                 hidden_evidence=sum(1 for i in links if i not in seen),
-                metrics=list(r.metric_links.all()),
-                decisions=list(r.decisions.all()),
+                metrics=r.metric_list,
+                decisions=r.decision_list,
                 progress=progress(r),
                 hears=customer_hears(
                     r.outcome,
@@ -316,12 +330,13 @@ def _voting_state(results: voting.Results) -> str:
 
 
 def top_ranking(viewer: Viewer, found: Debrief) -> voting.Results:
-    """The first ``TOP_PRIORITIES`` of the session's ranking as the viewer may see it, read
-    once per debrief object and viewer: the room's panels (the brief, the closing) share it."""
+    """The first ``TOP_PRIORITIES`` of the session's ranking as the viewer may see it (the
+    overall list: the room reads no kind's), read once per debrief object and viewer: the
+    room's panels (the brief, the closing) share it."""
     cache: dict[tuple[int, int, str], voting.Results] = found.__dict__.setdefault("_rankings", {})
     key = (viewer.workspace_id, viewer.user_id, viewer.role)
     if key not in cache:
-        cache[key] = voting.results(found.session, viewer, limit=TOP_PRIORITIES)
+        cache[key] = voting.results(found.session, viewer, limit=TOP_PRIORITIES, kinds=False)
     return cache[key]
 
 
@@ -376,19 +391,26 @@ def _earlier(viewer: Viewer, found: Debrief, priorities: list[Priority]) -> None
     """The program's decided recommendations of other debriefs whose evidence cites a card
     (or a source merged into it), latest decision first (one query and its prefetch)."""
     touched = {i for p in priorities for i in p.touches}
+    # Led by the evidence citing the cards (a few rows by the insight index), not by the
+    # program's recommendations each probed for such evidence.
+    citing = Evidence.objects.filter(insight_id__in=touched).values("recommendation_id")
     rows = (
         recommendations(viewer, program_id=found.program_id)
+        .filter(pk__in=citing)
         .exclude(debrief_id=found.pk)
         .exclude(outcome=DecisionOutcome.PENDING)
-        .filter(
-            Exists(Evidence.objects.filter(recommendation=OuterRef("pk"), insight_id__in=touched))
+        .only("title", "outcome", "decided_at")
+        .prefetch_related(
+            Prefetch(
+                "evidence_links",
+                queryset=Evidence.objects.only("recommendation_id", "insight_id"),
+                to_attr="evidence_list",
+            )
         )
-        .select_related("debrief__session")
-        .prefetch_related("evidence_links")
         .order_by("-decided_at", "-pk")
     )
     for rec in rows:
-        cited = {e.insight_id for e in rec.evidence_links.all()}
+        cited = {e.insight_id for e in rec.evidence_list}
         for p in priorities:
             if p.touches & cited:
                 p.earlier.append(rec)

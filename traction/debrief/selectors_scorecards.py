@@ -251,7 +251,7 @@ def metrics(viewer: Viewer, program: Program) -> QuerySet[ScorecardMetric]:
         ScorecardMetric.objects.filter(program=program, archived_at__isnull=True),
     )
     return _latest(
-        qs.select_related("owner", "numerator", "denominator", "debrief__session")
+        qs.select_related("owner", "numerator", "denominator")
         .annotate(
             spark_from=_spark_from("pk"),
             numerator_spark_from=_spark_from("numerator_id"),
@@ -516,10 +516,12 @@ def room_panel(viewer: Viewer, debrief: Debrief) -> dict[str, Any]:
     """The room's scorecard panel: the session's customer metric cards (each with the
     metrics serving it) and the metrics created in this debrief."""
     cards = list(
-        metric_cards(viewer, debrief.program_id, session_id=debrief.session_id).prefetch_related(
+        metric_cards(viewer, debrief.program_id, session_id=debrief.session_id)
+        .only("text")
+        .prefetch_related(
             Prefetch(
                 "scorecard_metrics",
-                queryset=ScorecardMetric.objects.filter(archived_at__isnull=True),
+                queryset=ScorecardMetric.objects.filter(archived_at__isnull=True).only("name"),
                 to_attr="serving",
             )
         )

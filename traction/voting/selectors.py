@@ -323,7 +323,12 @@ def _is_frozen(found: VotingRound | None) -> bool:
 
 
 def results(
-    session: Session, viewer: Viewer, *, limit: int | None = None, offset: int = 0
+    session: Session,
+    viewer: Viewer,
+    *,
+    limit: int | None = None,
+    offset: int = 0,
+    kinds: bool = True,
 ) -> Results:
     """The ranking of the session's votable cards, as the viewer may see it (the caller
     checked the session).
@@ -343,8 +348,11 @@ def results(
     database, which ranks the cards and returns only those shown; their words and breakdowns
     are read for them alone, so the queries are the same whatever the session's size
     (``Results.overall_count`` and each ``KindRanking.count`` say how many there are).
+
+    ``kinds=False`` is for a reader of the overall list alone (the debrief's top
+    priorities): each kind's list is left empty (its count is still given).
     """
-    return _results(session, viewer, limit=limit, offset=offset)
+    return _results(session, viewer, limit=limit, offset=offset, kinds=kinds)
 
 
 def results_for_system(session: Session) -> Results:
@@ -482,9 +490,11 @@ def _results(
     *,
     limit: int | None = None,
     offset: int = 0,
+    kinds: bool = True,
 ) -> Results:
     """The ranking as ``viewer`` may see it (None: the system, everything), the cards
-    ``offset`` to ``offset + limit`` of each list shown (None: all of them).
+    ``offset`` to ``offset + limit`` of each list shown (None: all of them; ``kinds=False``:
+    the overall list only, each kind's left empty).
 
     The same queries whatever the number of cards: the round; the cards shown overall and
     of each kind, ranked and cut in the database (one query each; the whole ranking is one,
@@ -495,7 +505,9 @@ def _results(
     found = voting_round(session)
     src = _source(session, found, viewer)
     overall = _ranked(src, kind=None, limit=limit, offset=offset)
-    if limit is None:
+    if not kinds:
+        by_kind: dict[str, list[_Row]] = {kind: [] for kind in VOTABLE_KINDS}
+    elif limit is None:
         by_kind = {
             kind: [
                 replace(row, rank=n)

@@ -86,11 +86,11 @@ def review_context(viewer: Viewer, debrief: Any) -> dict[str, Any]:
     from traction.core import permissions
     from traction.debrief import selectors_actions as selectors
 
-    actions = selectors.earlier_open_actions(viewer, debrief)
+    actions, total = selectors.earlier_open_actions_panel(viewer, debrief, rows=PANEL_ROWS)
     return {
         "debrief": debrief,
-        "actions": list(actions[:PANEL_ROWS]),
-        "total": actions.count(),
+        "actions": actions,
+        "total": total,
         "can_manage": permissions.allows(viewer, "action.manage"),
     }
 

@@ -320,3 +320,29 @@ def test_the_room_shows_both_panels(
     assert "Action items and owners" in html
     assert "Panel action in the room" in html
     assert html.index('id="room-review"') < html.index('id="room-actions"')
+
+
+def test_status_badges_say_the_status_and_what_is_wrong() -> None:
+    """The badges every list of actions shows (a filter, one call per row); today is
+    1 March 2027."""
+    from traction.accounts.models import User
+    from traction.debrief.templatetags.debrief_actions import status_badges
+
+    owner = User(full_name="<Ann>", email="ann@example.com")
+    late = ActionItem(status=ActionStatus.BLOCKED, due_on=date(2027, 2, 28), owner=owner)
+    assert status_badges(late) == (
+        '<span class="badge badge-warn">Blocked</span>'
+        ' <span class="badge badge-warn">Overdue</span>'
+    )
+    done = ActionItem(status=ActionStatus.DONE, due_on=date(2027, 2, 28), owner=owner)
+    assert status_badges(done) == '<span class="badge badge-ok">Done</span>'
+    left = ActionItem(
+        status=ActionStatus.OPEN,
+        due_on=date(2027, 12, 1),
+        owner=owner,
+        ownerless_since=datetime(2027, 3, 2, tzinfo=ZoneInfo("UTC")),
+    )
+    assert status_badges(left) == (
+        '<span class="badge">Open</span> <span class="badge badge-warn" data-ownerless>'
+        "No owner: &lt;Ann&gt; left the workspace</span>"
+    )

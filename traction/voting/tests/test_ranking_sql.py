@@ -8,11 +8,13 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from traction.core.testing.cast import Cast
 from traction.customers import services as customer_services
 from traction.insights import services as insight_services
-from traction.insights.models import Insight
+from traction.insights.models import VOTABLE_KINDS, Insight
 from traction.sessions import services as session_services
 from traction.sessions.rsvp import customer_principal
 from traction.voting import selectors as ranking
@@ -196,3 +198,32 @@ def test_the_maps_dots_are_counted_as_the_ranking_counts_them(cast: Cast, voted:
         assert MOT in shown, who
         ranked = {c.text: c.dots for c in ranking.results(voted.session, viewer).overall}
         assert {text: ranked[text] for text in expected} == expected, who
+
+
+@pytest.mark.parametrize("closed", [False, True], ids=["open", "closed"])
+def test_the_overall_list_alone_is_the_same_list_with_fewer_queries(
+    cast: Cast, voted: Room, closed: bool, django_assert_max_num_queries: Any
+) -> None:
+    """``kinds=False`` (the debrief's top priorities): the same overall list and figures,
+    each kind's count given, no kind's list read."""
+    fran = cast.viewer("facilitator")
+    if closed:
+        voting.close_voting(fran, session=voted.session)
+    whole = ranking.results(voted.session, fran, limit=2)
+    with CaptureQueriesContext(connection) as every:
+        ranking.results(voted.session, fran, limit=2)
+    with django_assert_max_num_queries(len(every) - len(VOTABLE_KINDS)):
+        overall = ranking.results(voted.session, fran, limit=2, kinds=False)
+    assert cards(overall) == cards(whole) == WHOLE[0:2]
+    assert [c.segment_cells for c in overall.overall] == [c.segment_cells for c in whole.overall]
+    assert (overall.overall_count, overall.participants, overall.voted, overall.dots_cast) == (
+        5,
+        3,
+        3,
+        11,
+    )
+    assert [(k.kind, k.cards, k.count) for k in overall.kinds] == [
+        ("moment_of_truth", [], 1),
+        ("issue", [], 2),
+        ("idea", [], 2),
+    ]
