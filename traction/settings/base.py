@@ -166,7 +166,10 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
-USE_I18N = True
+# Traction is written in English and has no translations: without the translation
+# machinery Django renders every date, number and message the same, with less work (the
+# setting's documented purpose).
+USE_I18N = False
 USE_TZ = True
 
 STATIC_URL = "static/"
