@@ -333,6 +333,8 @@ def create_metric_from_card(actor: Viewer, *, debrief: Debrief, insight_id: int)
     """The room's shortcut: a metric named and defined from a customer metric card of the
     session, serving it. The rest (unit, baseline, target) is filled in afterwards."""
     permissions.check(actor, "metric.manage", debrief)
+    if not insight_id:
+        raise ValidationFailed({"insight_id": ["Choose a customer metric card first."]})
     card = sel.metric_cards(actor, debrief.program_id).filter(pk=insight_id).first()
     if card is None:
         raise NotFound("Customer metric card not found.")

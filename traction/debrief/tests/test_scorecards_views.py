@@ -223,6 +223,11 @@ def test_checkpoint_page_and_room_panel(cast: Cast, client_for: ClientFor) -> No
     )
     panel = client.get(url(cast, f"{debrief.pk}/scorecard/")).content.decode()
     assert "Time from signature to first paid invoice" in panel
+    assert f'name="insight_id" value="{card.pk}"' in panel
+    # Sending the form without choosing a card says so, and makes nothing.
+    unchosen = client.post(url(cast, f"{debrief.pk}/scorecard/from-card/"), {}, follow=True)
+    assert "Choose a customer metric card first." in unchosen.content.decode()
+    assert not ScorecardMetric.objects.filter(debrief=debrief).exists()
     made = client.post(url(cast, f"{debrief.pk}/scorecard/from-card/"), {"insight_id": card.pk})
     m = ScorecardMetric.objects.get(debrief=debrief)
     assert made.status_code == 302
@@ -232,7 +237,7 @@ def test_checkpoint_page_and_room_panel(cast: Cast, client_for: ClientFor) -> No
     assert "missing: unit, baseline, target" in panel
     # Observers see the panel without the shortcut.
     assert (
-        "Create a metric from this card"
+        "Create a metric from the chosen card"
         not in client_for("observer").get(url(cast, f"{debrief.pk}/scorecard/")).content.decode()
     )
 
