@@ -43,3 +43,30 @@ def api_client_for(cast: Cast) -> Callable[[str], Client]:
 
 
 __all__ = ["PASSWORD"]
+
+
+# Tests that cannot reach the database (no ``django_db`` mark and no database fixture,
+# which pytest-django enforces) give the same answer on every backend: the PostgreSQL run
+# leaves them to the SQLite run, except the API contract suite and the deployment tests,
+# which run on PostgreSQL only. ``TRACTION_TEST_ALL=1`` runs everything anyway.
+_DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+
+
+def _reaches_the_database(item: pytest.Item) -> bool:
+    if item.get_closest_marker("django_db") is not None:
+        return True
+    if any(item.get_closest_marker(m) is not None for m in ("contract", "deploy")):
+        return True
+    return bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    import os
+
+    url = os.environ.get("DATABASE_URL", "")
+    if not url.startswith(("postgres://", "postgresql://")) or os.environ.get("TRACTION_TEST_ALL"):
+        return
+    kept = [item for item in items if _reaches_the_database(item)]
+    if len(kept) < len(items):
+        config.hook.pytest_deselected(items=[i for i in items if i not in kept])
+        items[:] = kept
