@@ -338,7 +338,7 @@ def test_csv_dates_as_spreadsheets_export_them(
     cast: Cast, dates: list[str], expected: list[str] | None
 ) -> None:
     make_metric(cast, "NPS", direction="up", baseline="0", target="50")
-    rows = "".join(f"NPS,\"{d}\",{n}\n" for n, d in enumerate(dates, start=1))
+    rows = "".join(f'NPS,"{d}",{n}\n' for n, d in enumerate(dates, start=1))
     with clock.frozen(NOW):
         scorecards.import_measurements(
             cast.viewer("core_team"),
