@@ -1,0 +1,51 @@
+"""What closing the loop registers with the kernel and lower apps: the program page's
+section, navigation's approvals badge, the radar's periodic job and its debrief hook."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from traction.core.permissions import Viewer
+
+
+def program_section(viewer: Viewer, program: Any) -> dict[str, Any]:
+    from traction.loop.models import AtRisk, PriorityStatus
+
+    return {
+        "program": program,
+        "published": PriorityStatus.objects.filter(
+            program_id=program.pk, published_at__isnull=False
+        )
+        .values("priority_id")
+        .distinct()
+        .count(),
+        "at_risk": AtRisk.objects.filter(program_id=program.pk, cleared_at__isnull=True).count(),
+    }
+
+
+def register_all() -> None:
+    from traction.core import dashboard, periodic, sections
+    from traction.debrief import outbound
+    from traction.loop import selectors
+    from traction.loop.services import radar
+
+    periodic.register(
+        "loop.radar",
+        radar.run,
+        description="The slip radar: check every published customer-facing status against "
+        "the facts; mark priorities at risk with a change-of-plan draft, clear them when the "
+        "facts back them again.",
+        order=40,
+    )
+    outbound.connect(radar.on_debrief_event)
+    dashboard.register(
+        "loop_pending_approvals", action="loop.approve", count=selectors.pending_approvals_count
+    )
+    sections.register(
+        "program",
+        "customer_priorities",
+        template="loop/program_section.html",
+        action="loop.view",
+        order=70,
+        context=program_section,
+    )
