@@ -249,18 +249,20 @@ def slips(
     today: date | None = None,
 ) -> list[str]:
     """Why a published status is no longer backed, for the facilitator (the radar): the
-    rules asked again, plus what changed since it relied on the facts of ``snapshot`` (an
-    action it relied on blocked or dropped, a recommendation reversed)."""
+    rules asked again, plus, for a planned or in-progress status, what changed since it
+    relied on the facts of ``snapshot`` (an action blocked or dropped, a recommendation
+    reversed)."""
     found: list[str] = []
     now = {a.id: a for r in facts.recommendations for a in r.actions}
     outcomes = {r.id: r for r in facts.recommendations}
-    for old in snapshot.get("recommendations", []):
+    relied = snapshot.get("recommendations", []) if status in WINDOWED else []
+    for old in relied:
         rec = outcomes.get(old["id"])
         if rec is None:
             found.append(f"The recommendation “{old['title']}” no longer cites this priority.")
         elif old["outcome"] == DecisionOutcome.APPROVED and rec.outcome != DecisionOutcome.APPROVED:
             found.append(f"The recommendation “{rec.title}” was {rec.outcome} after approval.")
-    if status != Status.DELIVERED:
+    if status in WINDOWED:
         for old in snapshot.get("actions", []):
             action = now.get(old["id"])
             if action is None:
