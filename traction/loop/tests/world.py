@@ -20,7 +20,7 @@ from traction.debrief.models import (
 from traction.debrief.services import actions as action_services
 from traction.debrief.services import recommendations
 from traction.insights.models import Insight
-from traction.sessions.models import Session
+from traction.sessions.models import OutreachRequest, Session
 from traction.voting.models import Vote
 
 ENDED = datetime(2027, 1, 14, 17, 0, tzinfo=ZoneInfo("Europe/Berlin"))
@@ -46,6 +46,15 @@ def build(cast: Cast) -> World:
         held_at=ENDED,
         time_zone="Europe/Berlin",
         created_by=cast.users["facilitator"],
+    )
+    # Gina was asked to the session (Owen, Globex's owner, approved): Owen reads her words.
+    OutreachRequest.objects.create(
+        workspace=cast.acme,
+        session=session,
+        contact=cast.contact,
+        account_owner=cast.users["account_owner"],
+        requested_by=cast.users["facilitator"],
+        status="approved",
     )
     card = Insight.objects.create(
         workspace=cast.acme,
