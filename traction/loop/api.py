@@ -12,6 +12,7 @@ from ninja import File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.responses import Status as HttpStatus
 
+from traction.core import permissions
 from traction.core.api import InputSchema, IsoDate, ObjectId, OneLine, Text, responses, viewer
 from traction.core.errors import ValidationFailed
 
@@ -188,7 +189,7 @@ def list_customer_priorities(request: HttpRequest, program_id: int) -> list[dict
 )
 def propose_priority_status(
     request: HttpRequest, program_id: int, payload: ProposeIn
-) -> HttpStatus:
+) -> HttpStatus[dict[str, Any]]:
     """Published once each affected customer's account owner approves (at once when no
     customer is affected). 422 says what the facts lack, field by field."""
     v = viewer(request)
@@ -214,7 +215,7 @@ def propose_priority_status(
 def approve_priority_status(request: HttpRequest, approval_id: int) -> Any:
     v = viewer(request)
     found = publishing.approve(v, selectors.approval(v, approval_id))
-    return _status(PriorityStatus.objects.get(pk=found.status_id))
+    return _status(PriorityStatus.objects.get(pk=found.status_id or 0))
 
 
 @router.post(
@@ -223,14 +224,12 @@ def approve_priority_status(request: HttpRequest, approval_id: int) -> Any:
     operation_id="waive_priority_status_approval",
     summary="Waive an account owner's approval, with a reason (admins)",
 )
-def waive_priority_status_approval(
-    request: HttpRequest, approval_id: int, payload: WaiveIn
-) -> Any:
+def waive_priority_status_approval(request: HttpRequest, approval_id: int, payload: WaiveIn) -> Any:
     v = viewer(request)
     found = publishing.waive(
         v, selectors.approval(v, approval_id, "loop.waive"), reason=payload.reason
     )
-    return _status(PriorityStatus.objects.get(pk=found.status_id))
+    return _status(PriorityStatus.objects.get(pk=found.status_id or 0))
 
 
 def _delivery(d: Delivery) -> dict[str, Any]:
@@ -275,7 +274,9 @@ def list_deliveries(request: HttpRequest, program_id: int) -> list[dict[str, Any
     operation_id="create_delivery",
     summary="Record a delivery (release notes pushed in); found again by external id",
 )
-def create_delivery(request: HttpRequest, program_id: int, payload: DeliveryIn) -> HttpStatus:
+def create_delivery(
+    request: HttpRequest, program_id: int, payload: DeliveryIn
+) -> HttpStatus[dict[str, Any]]:
     """Sending the same ``external_id`` (or the same link and date) again updates that
     delivery and adds links; nothing is duplicated. A past date notifies nobody."""
     v = viewer(request)
@@ -312,6 +313,7 @@ def import_deliveries(
     with its line number, and nothing is imported."""
     v = viewer(request)
     program = selectors.program(v, program_id)
+    permissions.check(v, "loop.deliver", program)
     if file is None:
         raise ValidationFailed.field("file", "Send the CSV file as the multipart field “file”.")
     outcome = delivery_services.import_deliveries(

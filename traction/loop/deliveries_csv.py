@@ -104,7 +104,7 @@ def parse(data: bytes) -> Parsed:
         if len(result.rows) + len(result.errors) >= MAX_ROWS:
             raise CsvRefused(f"The file has more than {MAX_ROWS:,} rows; split it and import each.")
 
-        def cell(name: str, record: list[str] = record) -> str:
+        def cell(name: str, record: list[str] = record, columns: dict[str, int] = columns) -> str:
             at = columns.get(name)
             return record[at].strip() if at is not None and at < len(record) else ""
 

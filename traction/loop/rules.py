@@ -63,8 +63,7 @@ RULES = [
     rule(
         "loop.approve",
         own=approval_of_mine,
-        description="Approve what your own customers will be told (you are their account "
-        "owner).",
+        description="Approve what your own customers will be told (you are their account owner).",
         admin=OWN,
         facilitator=OWN,
         core_team=OWN,
@@ -80,8 +79,7 @@ RULES = [
     rule(
         "loop.deliver",
         own=program_team,
-        description="Record deliveries (by hand, CSV or API) and link them to customer "
-        "priorities.",
+        description="Record deliveries (by hand, CSV or API) and link them to customer priorities.",
         admin=ALL,
         facilitator=ALL,
         core_team=OWN,

@@ -58,9 +58,7 @@ def visible_priorities(viewer: Viewer, found: Program) -> QuerySet[Insight]:
 
 
 def priority(viewer: Viewer, found: Program, insight_id: int) -> Insight:
-    return permissions.get(
-        viewer, "insight.view", visible_priorities(viewer, found), pk=insight_id
-    )
+    return permissions.get(viewer, "insight.view", visible_priorities(viewer, found), pk=insight_id)
 
 
 @dataclass
@@ -91,9 +89,7 @@ def priorities(viewer: Viewer, found: Program) -> list[PriorityRow]:
         )
         .order_by("-counted_dots", "-counted_voters", "created_at", "pk")
     )
-    rows = [
-        PriorityRow(card=c, rank=n, dots=c.counted_dots) for n, c in enumerate(cards, start=1)
-    ]
+    rows = [PriorityRow(card=c, rank=n, dots=c.counted_dots) for n, c in enumerate(cards, start=1)]
     by_id = {r.card.pk: r for r in rows}
     statuses = PriorityStatus.objects.filter(priority_id__in=by_id).select_related(
         "proposed_by", "published_by"
@@ -112,7 +108,8 @@ def priorities(viewer: Viewer, found: Program) -> list[PriorityRow]:
         "customer", "account_owner", "by"
     )
     for a in approvals:
-        pending[a.status_id].approvals.append(a)
+        if a.status_id is not None:
+            pending[a.status_id].approvals.append(a)
     for risk in AtRisk.objects.filter(priority_id__in=by_id, cleared_at__isnull=True):
         by_id[risk.priority_id].risk = risk
     return rows
@@ -170,8 +167,6 @@ def delivery_rows(viewer: Viewer, found: Program) -> list[dict[str, Any]]:
             if link.priority_id in visible:
                 links[d.pk].append(link.priority)
     for d in found_deliveries:
-        names = [
-            c.name for c in credited(d) if identify is None or c.pk in identify
-        ]
+        names = [c.name for c in credited(d) if identify is None or c.pk in identify]
         rows.append({"delivery": d, "priorities": links[d.pk], "credited": names})
     return rows

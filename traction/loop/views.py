@@ -147,9 +147,7 @@ def delivery_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> 
             priorities=tuple(data["priorities"]),
         )
         try:
-            delivery_services.record_delivery(
-                viewer, program, entry, source=DeliverySource.MANUAL
-            )
+            delivery_services.record_delivery(viewer, program, entry, source=DeliverySource.MANUAL)
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
         else:

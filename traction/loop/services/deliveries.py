@@ -68,9 +68,7 @@ def _find(actor: Viewer, entry: Entry) -> Delivery | None:
     return None
 
 
-def record(
-    actor: Viewer, program: Program, entries: Iterable[Entry], *, source: str
-) -> Outcome:
+def record(actor: Viewer, program: Program, entries: Iterable[Entry], *, source: str) -> Outcome:
     """Record deliveries of ``program`` (all or nothing): each new one created, one found
     again (external id, else link + date) updated; links added, never removed here."""
     permissions.check(actor, "loop.deliver", program)
@@ -98,7 +96,9 @@ def record(
                 errors.setdefault(name, []).append(message)
             raise ValidationFailed(errors)
         raise ValidationFailed({"file": [f"Line {w}: {m}" for w, _, m in problems]})
-    outcome = Outcome(deliveries=[])
+    outcome = Outcome()
+    made: list[Delivery] = []
+    outcome.deliveries = made
     touched: set[int] = set()
     with transaction.atomic():
         for entry in items:
@@ -126,7 +126,9 @@ def record(
                 before = audit.snapshot(found, ["on", "title", "description", "link"])
                 found.on, found.title = entry.on, entry.title.strip()
                 found.description, found.link = entry.description.strip(), entry.link
-                delta = audit.diff(before, audit.snapshot(found, ["on", "title", "description", "link"]))
+                delta = audit.diff(
+                    before, audit.snapshot(found, ["on", "title", "description", "link"])
+                )
                 if delta:
                     found.save(update_fields=["on", "title", "description", "link"])
                     audit.record(actor, action="loop.delivery_changed", obj=found, changes=delta)
@@ -145,7 +147,7 @@ def record(
                 )
             outcome.linked += len(new)
             touched.update(new)
-            outcome.deliveries.append(found)
+            made.append(found)
         from traction.loop.services import radar
 
         for current in radar.current_statuses(touched):

@@ -117,7 +117,12 @@ def _publish(actor: Viewer | None, proposal: PriorityStatus) -> None:
     )
     if errors:
         raise ValidationFailed(
-            {"__all__": ["The facts no longer back this status:", *sum(errors.values(), [])]}
+            {
+                "__all__": [
+                    "The facts no longer back this status:",
+                    *(m for ms in errors.values() for m in ms),
+                ]
+            }
         )
     proposal.published_at = clock.now()
     proposal.published_by_id = actor.user_id if actor else None
@@ -137,7 +142,7 @@ def _publish(actor: Viewer | None, proposal: PriorityStatus) -> None:
 def _decide(actor: Viewer, approval: Approval, state: str, reason: str) -> Approval:
     with transaction.atomic():
         found = Approval.objects.select_for_update().get(pk=approval.pk)
-        proposal = PriorityStatus.objects.select_for_update().get(pk=found.status_id)
+        proposal = PriorityStatus.objects.select_for_update().get(pk=found.status_id or 0)
         if proposal.archived_at is not None:
             raise ValidationFailed.field(
                 "__all__", "A newer proposal replaced this one; nothing to approve."

@@ -107,10 +107,12 @@ def on_debrief_event(*, workspace_id: int, event: str, program_id: int | None, d
         rec_id = data["recommendation_id"]
     else:
         return
-    cited = list(Evidence.objects.filter(recommendation_id=rec_id).values_list("insight_id", flat=True))
+    cited = list(
+        Evidence.objects.filter(recommendation_id=rec_id).values_list("insight_id", flat=True)
+    )
     cards = set(
         Insight.objects.filter(pk__in=cited).values_list("merged_into_id", flat=True)
     ) | set(cited)
     cards.discard(None)  # type: ignore[arg-type]
-    for current in current_statuses(cards):  # type: ignore[arg-type]
+    for current in current_statuses(cards):
         check_status(current)

@@ -283,9 +283,10 @@ def slips(
         for message in messages[1]:
             if message not in found and not message.startswith("Planned needs a window"):
                 found.append(message)
-    if status in WINDOWED and window is not None and window.end < (today or clock.today()):
-        if not facts.backing or any(a.status != ActionStatus.DONE for a in facts.backing):
-            found.append(f"The window shown to customers ({window.label}) has passed.")
+    passed = window is not None and window.end < (today or clock.today())
+    unfinished = not facts.backing or any(a.status != ActionStatus.DONE for a in facts.backing)
+    if status in WINDOWED and window is not None and passed and unfinished:
+        found.append(f"The window shown to customers ({window.label}) has passed.")
     return found
 
 

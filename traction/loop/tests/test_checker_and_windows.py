@@ -68,12 +68,13 @@ def test_days_and_promises_are_flagged(text: str, found: str) -> None:
 def test_windows(kind: str, day: date, start: date, end: date, label: str) -> None:
     window = Window.of(kind, day)
     assert (window.start, window.end, window.label) == (start, end, label)
-    assert window.holds(day) and not window.holds(end.fromordinal(end.toordinal() + 1))
+    assert window.holds(day)
+    assert not window.holds(end.fromordinal(end.toordinal() + 1))
 
 
 def test_next_window_crosses_the_year() -> None:
     assert Window.of("quarter", date(2027, 11, 5)).next().label == "Q1 2028"
     assert Window.of("half", date(2027, 11, 5)).next().label == "H1 2028"
     assert Window.of("month", date(2027, 12, 5)).next().label == "January 2028"
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="unknown window kind"):
         Window.of("day", date(2027, 1, 1))

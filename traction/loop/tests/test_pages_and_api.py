@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -87,9 +87,12 @@ def test_a_reason_text_fills_an_empty_reason(
 ) -> None:
     cast = world.cast
     admin = client_for("admin")
-    assert admin.post(
-        url(cast, "reasons"), {"title": "Scope", "text": "It is outside what we offer."}
-    ).status_code == 302
+    assert (
+        admin.post(
+            url(cast, "reasons"), {"title": "Scope", "text": "It is outside what we offer."}
+        ).status_code
+        == 302
+    )
     reason_id = admin.get(url(cast, "reasons")).context["reasons"][0].pk
     admin.post(
         url(cast, "propose", program_id=cast.program.pk),
@@ -113,7 +116,10 @@ def test_approval_gating_through_the_web(
     globex = Approval.objects.get(customer=cast.customer)
     initech = Approval.objects.get(customer=cast.other_customer)
     # The facilitator is not Globex's account owner: the approval is not theirs to find.
-    assert client_for("facilitator").post(url(cast, "approve", approval_id=globex.pk)).status_code == 404
+    assert (
+        client_for("facilitator").post(url(cast, "approve", approval_id=globex.pk)).status_code
+        == 404
+    )
     owen = client_for("account_owner")
     # Owen is not in Onboarding, yet sees the program's page because Globex is asked.
     page = owen.get(url(cast, "priorities", program_id=cast.program.pk))
@@ -123,9 +129,12 @@ def test_approval_gating_through_the_web(
     assert "approve invoices" not in html  # Initech's words are not his to read
     assert owen.post(url(cast, "approve", approval_id=globex.pk)).status_code == 302
     assert owen.post(url(cast, "approve", approval_id=initech.pk)).status_code == 404
-    assert client_for("facilitator").get(url(cast, "waive", approval_id=initech.pk)).status_code == 403
+    assert (
+        client_for("facilitator").get(url(cast, "waive", approval_id=initech.pk)).status_code == 403
+    )
     refused = client_for("admin").post(url(cast, "waive", approval_id=initech.pk), {"reason": ""})
-    assert refused.status_code == 200 and refused.context["form"].errors["reason"]
+    assert refused.status_code == 200
+    assert refused.context["form"].errors["reason"]
     assert (
         client_for("admin")
         .post(url(cast, "waive", approval_id=initech.pk), {"reason": "Nobody owns Initech."})
@@ -171,7 +180,9 @@ def test_approval_gating_through_the_api(
     owen = api_client_for("account_owner")
     assert owen.post(api(cast, approve.format(approvals["Globex"]))).status_code == 200
     waive = api(cast, f"/priority-status-approvals/{approvals['Initech']}/waive")
-    assert facilitator.post(waive, {"reason": "x"}, content_type="application/json").status_code == 403
+    assert (
+        facilitator.post(waive, {"reason": "x"}, content_type="application/json").status_code == 403
+    )
     done = api_client_for("admin").post(
         waive, {"reason": "Nobody owns Initech."}, content_type="application/json"
     )
@@ -210,7 +221,14 @@ def test_deliveries_csv_all_or_nothing_with_lines_and_idempotent(
         "is not a web address (http or https); “abc” is not a priority id.",
     ]
     assert Delivery.objects.count() == 0
-    answer = client.post(target, {"file": SimpleUploadedFile("d.csv", bad.replace("2027-13-01,,notaurl,99999 abc\n", "").encode())})
+    answer = client.post(
+        target,
+        {
+            "file": SimpleUploadedFile(
+                "d.csv", bad.replace("2027-13-01,,notaurl,99999 abc\n", "").encode()
+            )
+        },
+    )
     assert answer.context["errors"] == [
         "Line 4: No customer priority of this program with the id 424242."
     ]
@@ -225,7 +243,8 @@ def test_deliveries_csv_all_or_nothing_with_lines_and_idempotent(
     assert again.json() == {"created": 0, "updated": 0, "unchanged": 2, "linked": 0}
     assert Delivery.objects.count() == 2
     page = client.get(url(cast, "deliveries", program_id=cast.program.pk)).content.decode()
-    assert "One-page approval" in page and "Globex, Initech" in page
+    assert "One-page approval" in page
+    assert "Globex, Initech" in page
 
 
 def test_deliveries_by_hand_and_by_api(
@@ -238,9 +257,12 @@ def test_deliveries_by_hand_and_by_api(
     new = url(cast, "delivery_new", program_id=cast.program.pk)
     refused = client.post(new, {"on": "2027-01-05", "title": "X", "link": "ftp://x"})
     assert refused.context["form"].errors["link"] == ["Enter a web address (http or https)."]
-    assert client.post(
-        new, {"on": "2027-01-05", "title": "Policy change", "priorities": [world.quiet.pk]}
-    ).status_code == 302
+    assert (
+        client.post(
+            new, {"on": "2027-01-05", "title": "Policy change", "priorities": [world.quiet.pk]}
+        ).status_code
+        == 302
+    )
     assert client_for("observer").post(new, {"on": "2027-01-05", "title": "X"}).status_code == 403
     body = {
         "on": "2027-01-15",

@@ -63,7 +63,8 @@ def test_a_due_date_moved_past_the_window_marks_it_at_risk_and_moving_back_clear
         facilitator, action=action, changes={"due_on": date(2027, 7, 15)}, note="Later."
     )
     risk = open_risk()
-    assert risk is not None and risk.since == NOW
+    assert risk is not None
+    assert risk.since == NOW
     assert risk.reasons == [
         "The action item “Build the page” is now due 15 July 2027, after the window shown to "
         "customers (Q2 2027)."
@@ -78,7 +79,8 @@ def test_a_due_date_moved_past_the_window_marks_it_at_risk_and_moving_back_clear
         facilitator, action=action, changes={"due_on": date(2027, 6, 1)}, note="Back."
     )
     risk.refresh_from_db()
-    assert risk.cleared_at == NOW and open_risk() is None
+    assert risk.cleared_at == NOW
+    assert open_risk() is None
 
 
 def test_a_blocked_or_dropped_action_marks_it(world: w.World) -> None:

@@ -90,9 +90,10 @@ def test_planned_needs_an_approved_recommendation(world: w.World) -> None:
     ]
     action = w.act(world, rec, date(2027, 5, 10))
     w.move(world, action, "dropped", "Not needed.")
-    assert "has no action with an owner and a due date" in refusal(world, Status.PLANNED, **window)[
-        "status"
-    ][0]
+    assert (
+        "has no action with an owner and a due date"
+        in refusal(world, Status.PLANNED, **window)["status"][0]
+    )
     w.act(world, rec, date(2027, 5, 10), "Second try")
     proposal = propose(world, Status.PLANNED, **window)
     assert (proposal.window_kind, proposal.window_start) == ("quarter", date(2027, 4, 1))
@@ -107,7 +108,9 @@ def test_planned_needs_a_window_ending_after_the_latest_due_date(world: w.World)
     assert refusal(world, Status.PLANNED) == {
         "window_kind": ["Planned needs a window: a month, a quarter or a half-year."]
     }
-    assert refusal(world, Status.PLANNED, window_kind="quarter", window_start=date(2027, 5, 20)) == {
+    assert refusal(
+        world, Status.PLANNED, window_kind="quarter", window_start=date(2027, 5, 20)
+    ) == {
         "window_start": [
             "The window Q2 2027 ends before the latest due date of its action items (2 July "
             "2027, “Last”): choose Q3 2027 or later."
@@ -210,7 +213,9 @@ def test_approval_by_each_owner_or_waiver_publishes(world: w.World) -> None:
     states = dict(Approval.objects.values_list("customer__name", "state"))
     assert states == {"Globex": ApprovalState.APPROVED, "Initech": ApprovalState.WAIVED}
     assert list(
-        AuditEvent.objects.filter(action__startswith="loop.").order_by("pk").values_list("action", flat=True)
+        AuditEvent.objects.filter(action__startswith="loop.")
+        .order_by("pk")
+        .values_list("action", flat=True)
     ) == [
         "loop.status_proposed",
         "loop.approval_approved",
@@ -227,7 +232,9 @@ def test_publishing_asks_the_rules_again(world: w.World) -> None:
     action = w.act(world, rec, date(2027, 3, 10))
     w.move(world, action, "in_progress")
     proposal = propose(world, Status.IN_PROGRESS)
-    publishing.waive(cast.viewer("admin"), proposal.approvals.get(customer=cast.other_customer), reason="r")
+    publishing.waive(
+        cast.viewer("admin"), proposal.approvals.get(customer=cast.other_customer), reason="r"
+    )
     w.move(world, action, "dropped", "Stopped.")
     globex = proposal.approvals.get(customer=cast.customer)
     with pytest.raises(ValidationFailed) as exc:
@@ -241,7 +248,8 @@ def test_a_newer_proposal_withdraws_the_pending_one(world: w.World) -> None:
     first = propose(world, Status.HEARD)
     second = propose(world, Status.NOT_PLANNED, customer_reason="Out of scope for us.")
     first.refresh_from_db()
-    assert first.archived_at == NOW and second.is_pending
+    assert first.archived_at == NOW
+    assert second.is_pending
     with pytest.raises(ValidationFailed):
         publishing.approve(
             world.cast.viewer("account_owner"), first.approvals.get(customer=world.cast.customer)

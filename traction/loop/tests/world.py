@@ -101,7 +101,9 @@ def build(cast: Cast) -> World:
     return World(cast=cast, session=session, debrief=debrief, card=card, quiet=quiet)
 
 
-def recommend(world: World, card: Insight | None = None, title: str = "One-page approval") -> Recommendation:
+def recommend(
+    world: World, card: Insight | None = None, title: str = "One-page approval"
+) -> Recommendation:
     cast = world.cast
     rec = Recommendation.objects.create(
         workspace=cast.acme,
@@ -114,7 +116,9 @@ def recommend(world: World, card: Insight | None = None, title: str = "One-page 
     return rec
 
 
-def decide(world: World, rec: Recommendation, outcome: str, revisit_on: date | None = None) -> Recommendation:
+def decide(
+    world: World, rec: Recommendation, outcome: str, revisit_on: date | None = None
+) -> Recommendation:
     recommendations.decide(
         world.cast.viewer("sponsor"), rec, outcome, "Decided in the debrief.", revisit_on
     )
@@ -122,11 +126,15 @@ def decide(world: World, rec: Recommendation, outcome: str, revisit_on: date | N
     return rec
 
 
-def approved(world: World, card: Insight | None = None, title: str = "One-page approval") -> Recommendation:
+def approved(
+    world: World, card: Insight | None = None, title: str = "One-page approval"
+) -> Recommendation:
     return decide(world, recommend(world, card, title), DecisionOutcome.APPROVED)
 
 
-def act(world: World, rec: Recommendation, due_on: date, title: str = "Build the page") -> ActionItem:
+def act(
+    world: World, rec: Recommendation, due_on: date, title: str = "Build the page"
+) -> ActionItem:
     return action_services.create_action(
         world.cast.viewer("facilitator"),
         recommendation=rec,
