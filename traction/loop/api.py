@@ -30,7 +30,7 @@ StatusValue = Literal[
 WindowValue = Literal["month", "quarter", "half"]
 
 
-class ApprovalOut(Schema):
+class PriorityApprovalOut(Schema):
     id: int
     customer_id: int
     customer: str
@@ -41,7 +41,7 @@ class ApprovalOut(Schema):
     reason: str
 
 
-class StatusOut(Schema):
+class PriorityStatusOut(Schema):
     id: int
     priority_id: int
     status: str
@@ -53,29 +53,29 @@ class StatusOut(Schema):
     proposed_by_id: int | None
     proposed_at: dt.datetime
     published_at: dt.datetime | None
-    approvals: list[ApprovalOut]
+    approvals: list[PriorityApprovalOut]
 
 
-class RiskOut(Schema):
+class PriorityRiskOut(Schema):
     since: dt.datetime
     reasons: list[str]
     draft: str
 
 
-class PriorityOut(Schema):
+class CustomerPriorityOut(Schema):
     id: int
     rank: int
     kind: str
     text: str
     dots: int
     session_id: int
-    current: StatusOut | None
-    pending: StatusOut | None
-    at_risk: RiskOut | None
-    history: list[StatusOut]
+    current: PriorityStatusOut | None
+    pending: PriorityStatusOut | None
+    at_risk: PriorityRiskOut | None
+    history: list[PriorityStatusOut]
 
 
-class ProposeIn(InputSchema):
+class PriorityStatusProposeIn(InputSchema):
     priority_id: ObjectId
     status: StatusValue
     window_kind: WindowValue | None = None
@@ -83,11 +83,11 @@ class ProposeIn(InputSchema):
     customer_reason: Text = ""
 
 
-class WaiveIn(InputSchema):
+class ApprovalWaiveIn(InputSchema):
     reason: Text
 
 
-class DeliveryIn(InputSchema):
+class LoopDeliveryIn(InputSchema):
     on: IsoDate
     title: OneLine
     description: Text = ""
@@ -96,7 +96,7 @@ class DeliveryIn(InputSchema):
     priority_ids: list[ObjectId] = []
 
 
-class DeliveryOut(Schema):
+class LoopDeliveryOut(Schema):
     id: int
     program_id: int | None
     on: dt.date
@@ -110,7 +110,7 @@ class DeliveryOut(Schema):
     recorded_at: dt.datetime
 
 
-class ImportOut(Schema):
+class LoopDeliveryImportOut(Schema):
     created: int
     updated: int
     unchanged: int
@@ -153,7 +153,7 @@ def _status(s: PriorityStatus | None, approvals: list[Approval] | None = None) -
 
 @router.get(
     "/programs/{program_id}/priorities",
-    response=responses({200: list[PriorityOut]}, object_path=True),
+    response=responses({200: list[CustomerPriorityOut]}, object_path=True),
     operation_id="list_customer_priorities",
     summary="A program's customer priorities, ranked, with their customer-facing statuses",
 )
@@ -183,12 +183,12 @@ def list_customer_priorities(request: HttpRequest, program_id: int) -> list[dict
 
 @router.post(
     "/programs/{program_id}/priority-statuses",
-    response=responses({201: StatusOut}, body=True, object_path=True),
+    response=responses({201: PriorityStatusOut}, body=True, object_path=True),
     operation_id="propose_priority_status",
     summary="Propose a customer-facing status (refused with what is missing)",
 )
 def propose_priority_status(
-    request: HttpRequest, program_id: int, payload: ProposeIn
+    request: HttpRequest, program_id: int, payload: PriorityStatusProposeIn
 ) -> HttpStatus[dict[str, Any]]:
     """Published once each affected customer's account owner approves (at once when no
     customer is affected). 422 says what the facts lack, field by field."""
@@ -208,7 +208,7 @@ def propose_priority_status(
 
 @router.post(
     "/priority-status-approvals/{approval_id}/approve",
-    response=responses({200: StatusOut}, object_path=True),
+    response=responses({200: PriorityStatusOut}, object_path=True),
     operation_id="approve_priority_status",
     summary="Approve a proposed status for your own customer (account owners)",
 )
@@ -220,11 +220,11 @@ def approve_priority_status(request: HttpRequest, approval_id: int) -> Any:
 
 @router.post(
     "/priority-status-approvals/{approval_id}/waive",
-    response=responses({200: StatusOut}, body=True, object_path=True),
+    response=responses({200: PriorityStatusOut}, body=True, object_path=True),
     operation_id="waive_priority_status_approval",
     summary="Waive an account owner's approval, with a reason (admins)",
 )
-def waive_priority_status_approval(request: HttpRequest, approval_id: int, payload: WaiveIn) -> Any:
+def waive_priority_status_approval(request: HttpRequest, approval_id: int, payload: ApprovalWaiveIn) -> Any:
     v = viewer(request)
     found = publishing.waive(
         v, selectors.approval(v, approval_id, "loop.waive"), reason=payload.reason
@@ -250,7 +250,7 @@ def _delivery(d: Delivery) -> dict[str, Any]:
 
 @router.get(
     "/programs/{program_id}/deliveries",
-    response=responses({200: list[DeliveryOut]}, object_path=True),
+    response=responses({200: list[LoopDeliveryOut]}, object_path=True),
     operation_id="list_deliveries",
     summary="A program's deliveries, newest first",
 )
@@ -270,12 +270,12 @@ def list_deliveries(request: HttpRequest, program_id: int) -> list[dict[str, Any
 
 @router.post(
     "/programs/{program_id}/deliveries",
-    response=responses({201: DeliveryOut}, body=True, object_path=True),
+    response=responses({201: LoopDeliveryOut}, body=True, object_path=True),
     operation_id="create_delivery",
     summary="Record a delivery (release notes pushed in); found again by external id",
 )
 def create_delivery(
-    request: HttpRequest, program_id: int, payload: DeliveryIn
+    request: HttpRequest, program_id: int, payload: LoopDeliveryIn
 ) -> HttpStatus[dict[str, Any]]:
     """Sending the same ``external_id`` (or the same link and date) again updates that
     delivery and adds links; nothing is duplicated. A past date notifies nobody."""
@@ -299,7 +299,7 @@ def create_delivery(
 
 @router.post(
     "/programs/{program_id}/deliveries/import",
-    response=responses({200: ImportOut}, body=True, object_path=True),
+    response=responses({200: LoopDeliveryImportOut}, body=True, object_path=True),
     operation_id="import_deliveries",
     summary="Import a CSV file of deliveries (all or nothing, idempotent)",
 )
