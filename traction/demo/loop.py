@@ -50,9 +50,7 @@ def add_loop(demo: Demo) -> None:
     # window is the quarter holding the latest due date.
     correct = cards["The first invoice is correct the first time"]
     latest = max(
-        ActionItem.objects.filter(recommendation__evidence=correct).values_list(
-            "due_on", flat=True
-        )
+        ActionItem.objects.filter(recommendation__evidence=correct).values_list("due_on", flat=True)
     )
     settle(
         publishing.propose_status(

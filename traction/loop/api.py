@@ -224,7 +224,9 @@ def approve_priority_status(request: HttpRequest, approval_id: int) -> Any:
     operation_id="waive_priority_status_approval",
     summary="Waive an account owner's approval, with a reason (admins)",
 )
-def waive_priority_status_approval(request: HttpRequest, approval_id: int, payload: ApprovalWaiveIn) -> Any:
+def waive_priority_status_approval(
+    request: HttpRequest, approval_id: int, payload: ApprovalWaiveIn
+) -> Any:
     v = viewer(request)
     found = publishing.waive(
         v, selectors.approval(v, approval_id, "loop.waive"), reason=payload.reason
