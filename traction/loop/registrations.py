@@ -23,6 +23,24 @@ def program_section(viewer: Viewer, program: Any) -> dict[str, Any]:
     }
 
 
+def home_context(viewer: Viewer, home: Any) -> dict[str, Any]:
+    """The account owner's next step on the home page: statuses waiting for their approval
+    (the program of the oldest one is where the link goes)."""
+    from traction.loop import selectors
+
+    pending = home.counts.get("loop_pending_approvals")
+    first = (
+        selectors.my_pending_approvals(viewer).order_by("created_at", "pk").first()
+        if pending
+        else None
+    )
+    return {
+        "workspace_slug": home.workspace_slug,
+        "pending": pending,
+        "program_id": first.program_id if first else None,
+    }
+
+
 def register_all() -> None:
     from traction.core import dashboard, periodic, sections
     from traction.debrief import outbound
@@ -40,6 +58,14 @@ def register_all() -> None:
     outbound.connect(radar.on_debrief_event)
     dashboard.register(
         "loop_pending_approvals", action="loop.approve", count=selectors.pending_approvals_count
+    )
+    sections.register(
+        "home",
+        "loop_approvals",
+        template="loop/home_steps.html",
+        action="loop.approve",
+        order=47,
+        context=home_context,
     )
     sections.register(
         "program",

@@ -282,3 +282,19 @@ def test_deliveries_by_hand_and_by_api(
     listed = api_client_for("observer").get(path).json()
     assert [d["title"] for d in listed] == ["Release 4.2 (final)", "Policy change"]
     assert json.loads(json.dumps(listed[1]["priority_ids"])) == [world.quiet.pk]
+
+
+def test_the_account_owners_home_says_what_waits_for_them(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    home = f"/w/{cast.acme.slug}/"
+    assert "wait for your approval" not in client_for("account_owner").get(home).content.decode()
+    client_for("facilitator").post(
+        url(cast, "propose", program_id=cast.program.pk),
+        {"priority": world.card.pk, "status": "heard"},
+    )
+    html = client_for("account_owner").get(home).content.decode()
+    assert "1 customer-facing status waits for your approval." in html
+    assert url(cast, "priorities", program_id=cast.program.pk) in html
+    assert "wait for your approval" not in client_for("facilitator").get(home).content.decode()
