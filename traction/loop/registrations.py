@@ -42,10 +42,10 @@ def home_context(viewer: Viewer, home: Any) -> dict[str, Any]:
 
 
 def register_all() -> None:
-    from traction.core import dashboard, periodic, sections
+    from traction.core import dashboard, events, periodic, sections
     from traction.debrief import outbound
     from traction.loop import selectors
-    from traction.loop.services import radar
+    from traction.loop.services import publishing, radar
 
     periodic.register(
         "loop.radar",
@@ -56,6 +56,7 @@ def register_all() -> None:
         order=40,
     )
     outbound.connect(radar.on_debrief_event)
+    events.subscribe("customer.owner_changed", publishing.move_pending_approvals)
     dashboard.register(
         "loop_pending_approvals", action="loop.approve", count=selectors.pending_approvals_count
     )

@@ -10,6 +10,7 @@ Every step is audited.
 from __future__ import annotations
 
 from datetime import date
+from typing import Any
 
 from django.db import transaction
 
@@ -209,4 +210,37 @@ def add_reason_text(actor: Viewer, *, title: str, text: str) -> ReasonText:
     return found
 
 
-__all__ = ["Status", "add_reason_text", "approve", "propose_status", "waive", "window_of"]
+__all__ = [
+    "Status",
+    "add_reason_text",
+    "approve",
+    "move_pending_approvals",
+    "propose_status",
+    "waive",
+    "window_of",
+]
+
+
+def move_pending_approvals(
+    actor: Viewer | None,
+    *,
+    customer: Any,
+    old_owner_id: int | None,
+    new_owner_id: int | None,
+) -> None:
+    """Pending approvals follow the account to its new owner (``customer.owner_changed``);
+    with no owner left, only an admin's waiver lets the status through."""
+    moved = list(
+        Approval.objects.select_for_update()
+        .filter(customer_id=customer.pk, state=ApprovalState.PENDING)
+        .exclude(account_owner_id=new_owner_id)
+    )
+    for approval in moved:
+        approval.account_owner_id = new_owner_id
+        approval.save(update_fields=["account_owner"])
+        audit.record(
+            actor,
+            action="loop.approval_moved",
+            obj=approval,
+            changes={"account_owner": [old_owner_id, new_owner_id]},
+        )

@@ -301,3 +301,22 @@ def test_reason_texts_pass_the_same_checks(world: w.World) -> None:
     assert found.title == "Security"
     with pytest.raises(PermissionDenied):
         publishing.add_reason_text(world.cast.viewer("core_team"), title="x", text="y")
+
+
+def test_pending_approvals_follow_the_customer_to_its_new_owner(world: w.World) -> None:
+    from traction.customers import services as customer_services
+
+    cast = world.cast
+    proposal = propose(world, Status.HEARD)
+    customer_services.update_customer(
+        cast.viewer("admin"),
+        customer=cast.customer,
+        changes={"account_owner_id": cast.users["sponsor"].pk},
+    )
+    globex = proposal.approvals.get(customer=cast.customer)
+    assert globex.account_owner == cast.users["sponsor"]
+    with pytest.raises(PermissionDenied):
+        publishing.approve(cast.viewer("account_owner"), globex)
+    publishing.approve(cast.viewer("sponsor"), globex)
+    globex.refresh_from_db()
+    assert globex.state == ApprovalState.APPROVED
