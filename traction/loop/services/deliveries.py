@@ -1,6 +1,6 @@
 """Recording deliveries (docs/loop.md, "Deliveries"): by hand, by CSV (all or nothing, every
 bad row named by its line; re-importing finds a delivery by its external id, else by its
-link and date, and duplicates nothing) and through the API. A delivery is linked to the
+link and date, else by its title and date, and duplicates nothing) and through the API. A delivery is linked to the
 customer priorities it touches; linking one re-checks their statuses (a delivered status
 may rest on it). Deliveries notify nobody (there are no notifications yet; a past date
 never will by itself)."""
@@ -65,7 +65,10 @@ def _find(actor: Viewer, entry: Entry) -> Delivery | None:
         return found.filter(external_id=entry.external_id).first()
     if entry.link:
         return found.filter(link=entry.link, on=entry.on, archived_at__isnull=True).first()
-    return None
+    # Neither: the same title on the same day, recorded without a link or an id, is the same.
+    return found.filter(
+        title=entry.title.strip(), on=entry.on, link="", external_id="", archived_at__isnull=True
+    ).first()
 
 
 def record(actor: Viewer, program: Program, entries: Iterable[Entry], *, source: str) -> Outcome:
@@ -171,8 +174,13 @@ def import_deliveries(actor: Viewer, program: Program, data: bytes) -> Outcome:
     problems = [f"Line {line}: {message}." for line, message in parsed.errors]
     seen: dict[tuple[str, str], int] = {}
     for row in parsed.rows:
-        key = ("x", row.external_id) if row.external_id else ("l", f"{row.link} {row.on}")
-        if (row.external_id or row.link) and key in seen:
+        if row.external_id:
+            key = ("x", row.external_id)
+        elif row.link:
+            key = ("l", f"{row.link} {row.on}")
+        else:
+            key = ("t", f"{row.title} {row.on}")
+        if key in seen:
             problems.append(f"Line {row.line}: the same delivery as line {seen[key]}.")
         seen.setdefault(key, row.line)
     if problems:

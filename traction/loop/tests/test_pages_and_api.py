@@ -242,6 +242,14 @@ def test_deliveries_csv_all_or_nothing_with_lines_and_idempotent(
     assert again.status_code == 200
     assert again.json() == {"created": 0, "updated": 0, "unchanged": 2, "linked": 0}
     assert Delivery.objects.count() == 2
+    # Rows with neither an id nor a link are found again by title and date.
+    plain = b"date,title\n2027-01-09,Policy change\n2027-01-09,Policy change\n"
+    answer = client.post(target, {"file": SimpleUploadedFile("p.csv", plain)})
+    assert answer.context["errors"] == ["Line 3: the same delivery as line 2."]
+    plain = b"date,title\n2027-01-09,Policy change\n"
+    for _ in range(2):
+        client.post(target, {"file": SimpleUploadedFile("p.csv", plain)})
+    assert Delivery.objects.filter(title="Policy change").count() == 1
     page = client.get(url(cast, "deliveries", program_id=cast.program.pk)).content.decode()
     assert "One-page approval" in page
     assert "Globex, Initech" in page
