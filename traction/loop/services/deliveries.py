@@ -1,9 +1,9 @@
 """Recording deliveries (docs/loop.md, "Deliveries"): by hand, by CSV (all or nothing, every
 bad row named by its line; re-importing finds a delivery by its external id, else by its
-link and date, else by its title and date, and duplicates nothing) and through the API. A delivery is linked to the
-customer priorities it touches; linking one re-checks their statuses (a delivered status
-may rest on it). Deliveries notify nobody (there are no notifications yet; a past date
-never will by itself)."""
+link and date, else by its title and date, and duplicates nothing) and through the API. A
+delivery is linked to the customer priorities it touches; linking one re-checks their
+statuses (a delivered status may rest on it). Deliveries notify nobody (there are no
+notifications yet; a past date never will by itself)."""
 
 from __future__ import annotations
 
