@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import pytest
+from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -287,6 +288,8 @@ def test_deliveries_by_hand_and_by_api(
     )
     assert again.json()["id"] == made.json()["id"]
     assert Delivery.objects.get(external_id="4.2").title == "Release 4.2 (final)"
+    # Deliveries (these are dated in the past) notify nobody.
+    assert mail.outbox == []
     listed = api_client_for("observer").get(path).json()
     assert [d["title"] for d in listed] == ["Release 4.2 (final)", "Policy change"]
     assert json.loads(json.dumps(listed[1]["priority_ids"])) == [world.quiet.pk]

@@ -137,3 +137,17 @@ def test_a_new_published_status_replaces_the_mark(world: w.World) -> None:
     for approval in PriorityStatus.objects.latest("pk").approvals.all():
         publishing.waive(world.cast.viewer("admin"), approval, reason="Test.")
     assert open_risk() is None
+
+
+def test_traction_remind_runs_the_radar(world: w.World) -> None:
+    from click.testing import CliRunner
+
+    from traction.cli.main import cli
+
+    publish_planned(world)
+    world.frozen.at = NOW + timedelta(days=170)  # type: ignore[attr-defined]
+    result = CliRunner().invoke(cli, ["remind"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert "loop.radar: checked 1, marked 1, updated 0, cleared 0" in result.output
+    again = CliRunner().invoke(cli, ["remind"], catch_exceptions=False)
+    assert "loop.radar: checked 1, marked 0, updated 0, cleared 0" in again.output
