@@ -15,6 +15,8 @@ from ninja.responses import Status as HttpStatus
 from traction.core import permissions
 from traction.core.api import InputSchema, IsoDate, ObjectId, OneLine, Text, responses, viewer
 from traction.core.errors import ValidationFailed
+from traction.core.permissions import Viewer
+from traction.insights import rules as insight_rules
 
 from . import deliveries_csv, selectors
 from .models import Approval, Delivery, DeliverySource, PriorityStatus
@@ -130,11 +132,22 @@ def _approval(a: Approval) -> dict[str, Any]:
     }
 
 
-def _status(s: PriorityStatus | None, approvals: list[Approval] | None = None) -> Any:
+def _status(
+    s: PriorityStatus | None, approvals: list[Approval] | None = None, v: Viewer | None = None
+) -> Any:
+    """A status; its approvals as given, or those of customers ``v`` may identify."""
     if s is None:
         return None
     window = s.window
-    found = approvals if approvals is not None else list(s.approvals.select_related("customer"))
+    if approvals is not None:
+        found = approvals
+    else:
+        identify = insight_rules.visible_customer_ids(v) if v is not None else set()
+        found = [
+            a
+            for a in s.approvals.select_related("customer")
+            if identify is None or a.customer_id in identify
+        ]
     return {
         "id": s.pk,
         "priority_id": s.priority_id,
@@ -203,7 +216,7 @@ def propose_priority_status(
         window_start=payload.window_start,
         customer_reason=payload.customer_reason,
     )
-    return HttpStatus(201, _status(found))
+    return HttpStatus(201, _status(found, v=v))
 
 
 @router.post(
@@ -215,7 +228,7 @@ def propose_priority_status(
 def approve_priority_status(request: HttpRequest, approval_id: int) -> Any:
     v = viewer(request)
     found = publishing.approve(v, selectors.approval(v, approval_id))
-    return _status(PriorityStatus.objects.get(pk=found.status_id or 0))
+    return _status(PriorityStatus.objects.get(pk=found.status_id or 0), v=v)
 
 
 @router.post(
@@ -231,7 +244,7 @@ def waive_priority_status_approval(
     found = publishing.waive(
         v, selectors.approval(v, approval_id, "loop.waive"), reason=payload.reason
     )
-    return _status(PriorityStatus.objects.get(pk=found.status_id or 0))
+    return _status(PriorityStatus.objects.get(pk=found.status_id or 0), v=v)
 
 
 def _delivery(d: Delivery) -> dict[str, Any]:

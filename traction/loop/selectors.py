@@ -68,7 +68,8 @@ class PriorityRow:
     dots: int
     current: PriorityStatus | None = None
     pending: PriorityStatus | None = None
-    approvals: list[Approval] = field(default_factory=list)
+    approvals: list[Approval] = field(default_factory=list)  # of customers the viewer may name
+    other_approvals: int = 0  # of the others, waiting or not
     risk: AtRisk | None = None
     history: list[PriorityStatus] = field(default_factory=list)
 
@@ -107,9 +108,14 @@ def priorities(viewer: Viewer, found: Program) -> list[PriorityRow]:
     approvals = Approval.objects.filter(status_id__in=pending).select_related(
         "customer", "account_owner", "by"
     )
+    identify = insight_rules.visible_customer_ids(viewer)
     for a in approvals:
-        if a.status_id is not None:
+        if a.status_id is None:
+            continue
+        if identify is None or a.customer_id in identify:
             pending[a.status_id].approvals.append(a)
+        else:  # another customer's: counted, never named (an account owner's view)
+            pending[a.status_id].other_approvals += 1
     for risk in AtRisk.objects.filter(priority_id__in=by_id, cleared_at__isnull=True):
         by_id[risk.priority_id].risk = risk
     return rows

@@ -7,6 +7,7 @@ the facilitator and the account owner); the mark is cleared when the facts back 
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterable
 from typing import Any
 
@@ -17,6 +18,8 @@ from traction.debrief.models import Evidence
 from traction.insights.models import Insight
 from traction.loop.models import AtRisk, PriorityStatus
 from traction.loop.services import statuses
+
+log = logging.getLogger(__name__)
 
 
 def current_statuses(priority_ids: Iterable[int] | None = None) -> list[PriorityStatus]:
@@ -115,4 +118,8 @@ def on_debrief_event(*, workspace_id: int, event: str, program_id: int | None, d
     ) | set(cited)
     cards.discard(None)  # type: ignore[arg-type]
     for current in current_statuses(cards):
-        check_status(current)
+        try:
+            with transaction.atomic():
+                check_status(current)
+        except Exception:  # the debrief's change stands; the periodic job checks again
+            log.exception("slip radar: checking priority %s failed", current.priority_id)

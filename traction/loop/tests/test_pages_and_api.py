@@ -128,6 +128,8 @@ def test_approval_gating_through_the_web(
     html = page.content.decode()
     assert "Approve for Globex" in html
     assert "approve invoices" not in html  # Initech's words are not his to read
+    assert "Initech" not in html  # nor its name: its approval is counted only
+    assert "and 1 other customer organisation" in html
     assert owen.post(url(cast, "approve", approval_id=globex.pk)).status_code == 302
     assert owen.post(url(cast, "approve", approval_id=initech.pk)).status_code == 404
     assert (
@@ -179,7 +181,10 @@ def test_approval_gating_through_the_api(
     approve = "/priority-status-approvals/{}/approve"
     assert facilitator.post(api(cast, approve.format(approvals["Globex"]))).status_code == 404
     owen = api_client_for("account_owner")
-    assert owen.post(api(cast, approve.format(approvals["Globex"]))).status_code == 200
+    approved = owen.post(api(cast, approve.format(approvals["Globex"])))
+    assert approved.status_code == 200
+    # Owen reads his own customer's approval, never another customer's name.
+    assert [a["customer"] for a in approved.json()["approvals"]] == ["Globex"]
     waive = api(cast, f"/priority-status-approvals/{approvals['Initech']}/waive")
     assert (
         facilitator.post(waive, {"reason": "x"}, content_type="application/json").status_code == 403
