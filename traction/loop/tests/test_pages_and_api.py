@@ -314,3 +314,52 @@ def test_the_account_owners_home_says_what_waits_for_them(
     assert "1 customer-facing status waits for your approval." in html
     assert url(cast, "priorities", program_id=cast.program.pk) in html
     assert "wait for your approval" not in client_for("facilitator").get(home).content.decode()
+
+
+def test_the_priorities_page_costs_the_same_queries_whatever_the_number_of_priorities(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from traction.insights.models import Insight
+    from traction.loop.services import publishing
+    from traction.voting.models import Vote
+
+    cast = world.cast
+    client = client_for("facilitator")
+    target = url(cast, "priorities", program_id=cast.program.pk)
+
+    def add_priorities(n: int) -> None:
+        for i in range(n):
+            card = Insight.objects.create(
+                workspace=cast.acme,
+                program=cast.program,
+                session=world.session,
+                kind="idea",
+                text=f"Idea {i} {Insight.objects.count()}",
+                speaker_contact=cast.contact,
+                customer=cast.customer,
+            )
+            Vote.objects.create(
+                workspace=cast.acme,
+                session=world.session,
+                insight=card,
+                contact=cast.contact,
+                dots=1,
+                channel="room",
+            )
+            publishing.propose_status(
+                cast.viewer("facilitator"), cast.program, priority_id=card.pk, status="heard"
+            )
+
+    def queries() -> int:
+        client.get(target)  # warm: the session, the menu
+        with CaptureQueriesContext(connection) as seen:
+            assert client.get(target).status_code == 200
+        return len(seen)
+
+    add_priorities(1)
+    few = queries()
+    add_priorities(10)
+    assert queries() == few
