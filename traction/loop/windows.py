@@ -49,7 +49,3 @@ class Window:
         following = self.end.toordinal() + 1
         return Window.of(self.kind, date.fromordinal(following))
 
-
-def smallest_holding(day: date, *, not_before: date | None = None) -> Window:
-    """The month holding ``day`` (the most precise window a due date allows)."""
-    return Window.of(MONTH, day if not_before is None else max(day, not_before))
