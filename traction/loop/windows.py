@@ -48,4 +48,3 @@ class Window:
         """The window of the same kind right after this one."""
         following = self.end.toordinal() + 1
         return Window.of(self.kind, date.fromordinal(following))
-
