@@ -21,6 +21,7 @@ ORDER = [
     "insights",
     "voting",
     "debrief",
+    "loop",
 ]
 TOP = {"api", "cli", "demo", "reports", "settings", "urls", "wsgi"}
 

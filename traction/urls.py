@@ -41,6 +41,7 @@ urlpatterns = [
     path("w/<slug:workspace_slug>/insights/", include("traction.insights.urls")),
     path("", include("traction.voting.urls")),
     path("w/<slug:workspace_slug>/debriefs/", include("traction.debrief.urls")),
+    path("w/<slug:workspace_slug>/loop/", include("traction.loop.urls")),
 ]
 
 handler404 = "traction.core.views.not_found"

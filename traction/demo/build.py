@@ -37,6 +37,7 @@ from .common import (
 )
 from .customers import CUSTOMERS, ContactSpec, CustomerSpec, add_customers
 from .debriefs import add_debriefs
+from .loop import add_loop
 from .people import PEOPLE, Person, add_people
 from .programs import add_programs
 from .sessions import add_sessions
@@ -61,6 +62,7 @@ __all__ = [
     "add_captures",
     "add_customers",
     "add_debriefs",
+    "add_loop",
     "add_people",
     "add_programs",
     "add_sessions",
@@ -88,6 +90,7 @@ STEPS: list[Step] = [
     add_sessions,
     add_captures,
     add_debriefs,
+    add_loop,
 ]
 
 

@@ -37,6 +37,7 @@ INSTALLED_APPS = [
     "traction.insights",
     "traction.voting",
     "traction.debrief",
+    "traction.loop",
 ]
 
 MIDDLEWARE = [

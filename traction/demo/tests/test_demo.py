@@ -141,6 +141,14 @@ def test_every_write_went_through_the_services() -> None:
         "metric.created": 1,
         "measurement.recorded": 1,
         "debrief.closed": 1,
+        # Customer priorities' statuses and a delivery (add_loop): five proposals, four of
+        # them approved by the account owners of the customers that raised or voted on them.
+        "loop.delivery_recorded": 1,
+        "loop.delivery_linked": 1,
+        "loop.status_proposed": 5,
+        "loop.approval_approved": 5,
+        "loop.status_published": 4,
+        "loop.reason_text_added": 1,
     }
 
 
@@ -258,3 +266,26 @@ def test_has_a_completed_debrief_a_late_one_and_six_months_of_measurements() -> 
     days = Measurement.objects.values_list("on", flat=True)
     assert len(days) == 26
     assert (max(days) - min(days)).days >= 175
+
+
+def test_has_customer_priorities_in_several_statuses_and_a_delivery() -> None:
+    from traction.loop.models import Delivery, PriorityStatus
+
+    build_demo(today=TODAY)
+    published = dict(
+        PriorityStatus.objects.filter(published_at__isnull=False).values_list(
+            "priority__text", "status"
+        )
+    )
+    assert published == {
+        "A preview of the first invoice before it goes out": "delivered",
+        "The first invoice is correct the first time": "planned",
+        "We re-key every customer from our ERP by hand": "under_consideration",
+        "Import customers from a CSV or straight from the ERP": "heard",
+    }
+    pending = PriorityStatus.objects.get(published_at__isnull=True, archived_at__isnull=True)
+    assert pending.status == "under_consideration"
+    assert pending.approvals.filter(state="pending").exists()
+    delivery = Delivery.objects.get()
+    assert delivery.on < TODAY
+    assert delivery.links.count() == 2

@@ -1,0 +1,342 @@
+"""The loop's API: a program's customer priorities with their statuses, proposing a status,
+approving and waiving (the same approval rule as the pages), deliveries (list, create, CSV
+import: all or nothing). Parse, call one selector or service, shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import File, Router, Schema
+from ninja.files import UploadedFile
+from ninja.responses import Status as HttpStatus
+
+from traction.core import permissions
+from traction.core.api import InputSchema, IsoDate, ObjectId, OneLine, Text, responses, viewer
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import Viewer
+from traction.insights import rules as insight_rules
+
+from . import deliveries_csv, selectors
+from .models import Approval, Delivery, DeliverySource, PriorityStatus
+from .services import deliveries as delivery_services
+from .services import publishing
+from .services.deliveries import Entry
+
+router = Router(tags=["loop"])
+
+StatusValue = Literal[
+    "heard", "under_consideration", "planned", "in_progress", "delivered", "not_planned"
+]
+WindowValue = Literal["month", "quarter", "half"]
+
+
+class PriorityApprovalOut(Schema):
+    id: int
+    customer_id: int
+    customer: str
+    account_owner_id: int | None
+    state: str
+    by_id: int | None
+    at: dt.datetime | None
+    reason: str
+
+
+class PriorityStatusOut(Schema):
+    id: int
+    priority_id: int
+    status: str
+    window_kind: str
+    window_start: dt.date | None
+    window_end: dt.date | None
+    window_label: str
+    customer_reason: str
+    proposed_by_id: int | None
+    proposed_at: dt.datetime
+    published_at: dt.datetime | None
+    approvals: list[PriorityApprovalOut]
+
+
+class PriorityRiskOut(Schema):
+    since: dt.datetime
+    reasons: list[str]
+    draft: str
+
+
+class CustomerPriorityOut(Schema):
+    id: int
+    rank: int
+    kind: str
+    text: str
+    dots: int
+    session_id: int
+    current: PriorityStatusOut | None
+    pending: PriorityStatusOut | None
+    at_risk: PriorityRiskOut | None
+    history: list[PriorityStatusOut]
+
+
+class PriorityStatusProposeIn(InputSchema):
+    priority_id: ObjectId
+    status: StatusValue
+    window_kind: WindowValue | None = None
+    window_start: IsoDate | None = None
+    customer_reason: Text = ""
+
+
+class ApprovalWaiveIn(InputSchema):
+    reason: Text
+
+
+class LoopDeliveryIn(InputSchema):
+    on: IsoDate
+    title: OneLine
+    description: Text = ""
+    link: OneLine = ""
+    external_id: OneLine = ""
+    priority_ids: list[ObjectId] = []
+
+
+class LoopDeliveryOut(Schema):
+    id: int
+    program_id: int | None
+    on: dt.date
+    title: str
+    description: str
+    link: str
+    external_id: str
+    source: str
+    priority_ids: list[int]
+    credited: list[str]
+    recorded_at: dt.datetime
+
+
+class LoopDeliveryImportOut(Schema):
+    created: int
+    updated: int
+    unchanged: int
+    linked: int
+
+
+def _approval(a: Approval) -> dict[str, Any]:
+    return {
+        "id": a.pk,
+        "customer_id": a.customer_id,
+        "customer": a.customer.name,
+        "account_owner_id": a.account_owner_id,
+        "state": a.state,
+        "by_id": a.by_id,
+        "at": a.at,
+        "reason": a.reason,
+    }
+
+
+def _status(
+    s: PriorityStatus | None, approvals: list[Approval] | None = None, v: Viewer | None = None
+) -> Any:
+    """A status; its approvals as given, or those of customers ``v`` may identify."""
+    if s is None:
+        return None
+    window = s.window
+    if approvals is not None:
+        found = approvals
+    else:
+        identify = insight_rules.visible_customer_ids(v) if v is not None else set()
+        found = [
+            a
+            for a in s.approvals.select_related("customer")
+            if identify is None or a.customer_id in identify
+        ]
+    return {
+        "id": s.pk,
+        "priority_id": s.priority_id,
+        "status": s.status,
+        "window_kind": s.window_kind,
+        "window_start": window.start if window else None,
+        "window_end": window.end if window else None,
+        "window_label": window.label if window else "",
+        "customer_reason": s.customer_reason,
+        "proposed_by_id": s.proposed_by_id,
+        "proposed_at": s.proposed_at,
+        "published_at": s.published_at,
+        "approvals": [_approval(a) for a in found],
+    }
+
+
+@router.get(
+    "/programs/{program_id}/priorities",
+    response=responses({200: list[CustomerPriorityOut]}, object_path=True),
+    operation_id="list_customer_priorities",
+    summary="A program's customer priorities, ranked, with their customer-facing statuses",
+)
+def list_customer_priorities(request: HttpRequest, program_id: int) -> list[dict[str, Any]]:
+    v = viewer(request)
+    rows = selectors.priorities(v, selectors.program(v, program_id))
+    return [
+        {
+            "id": r.card.pk,
+            "rank": r.rank,
+            "kind": r.card.kind,
+            "text": r.card.text,
+            "dots": r.dots,
+            "session_id": r.card.session_id,
+            "current": _status(r.current, []),
+            "pending": _status(r.pending, r.approvals),
+            "at_risk": (
+                {"since": r.risk.since, "reasons": r.risk.reasons, "draft": r.risk.draft}
+                if r.risk
+                else None
+            ),
+            "history": [_status(s, []) for s in r.history],
+        }
+        for r in rows
+    ]
+
+
+@router.post(
+    "/programs/{program_id}/priority-statuses",
+    response=responses({201: PriorityStatusOut}, body=True, object_path=True),
+    operation_id="propose_priority_status",
+    summary="Propose a customer-facing status (refused with what is missing)",
+)
+def propose_priority_status(
+    request: HttpRequest, program_id: int, payload: PriorityStatusProposeIn
+) -> HttpStatus[dict[str, Any]]:
+    """Published once each affected customer's account owner approves (at once when no
+    customer is affected). 422 says what the facts lack, field by field."""
+    v = viewer(request)
+    program = selectors.program(v, program_id)
+    found = publishing.propose_status(
+        v,
+        program,
+        priority_id=payload.priority_id,
+        status=payload.status,
+        window_kind=payload.window_kind or "",
+        window_start=payload.window_start,
+        customer_reason=payload.customer_reason,
+    )
+    return HttpStatus(201, _status(found, v=v))
+
+
+@router.post(
+    "/priority-status-approvals/{approval_id}/approve",
+    response=responses({200: PriorityStatusOut}, object_path=True),
+    operation_id="approve_priority_status",
+    summary="Approve a proposed status for your own customer (account owners)",
+)
+def approve_priority_status(request: HttpRequest, approval_id: int) -> Any:
+    v = viewer(request)
+    found = publishing.approve(v, selectors.approval(v, approval_id))
+    return _status(PriorityStatus.objects.get(pk=found.status_id or 0), v=v)
+
+
+@router.post(
+    "/priority-status-approvals/{approval_id}/waive",
+    response=responses({200: PriorityStatusOut}, body=True, object_path=True),
+    operation_id="waive_priority_status_approval",
+    summary="Waive an account owner's approval, with a reason (admins)",
+)
+def waive_priority_status_approval(
+    request: HttpRequest, approval_id: int, payload: ApprovalWaiveIn
+) -> Any:
+    v = viewer(request)
+    found = publishing.waive(
+        v, selectors.approval(v, approval_id, "loop.waive"), reason=payload.reason
+    )
+    return _status(PriorityStatus.objects.get(pk=found.status_id or 0), v=v)
+
+
+def _delivery(d: Delivery) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "program_id": d.program_id,
+        "on": d.on,
+        "title": d.title,
+        "description": d.description,
+        "link": d.link,
+        "external_id": d.external_id,
+        "source": d.source,
+        "priority_ids": sorted(d.links.values_list("priority_id", flat=True)),
+        "credited": [c.name for c in selectors.credited(d)],
+        "recorded_at": d.recorded_at,
+    }
+
+
+@router.get(
+    "/programs/{program_id}/deliveries",
+    response=responses({200: list[LoopDeliveryOut]}, object_path=True),
+    operation_id="list_deliveries",
+    summary="A program's deliveries, newest first",
+)
+def list_deliveries(request: HttpRequest, program_id: int) -> list[dict[str, Any]]:
+    v = viewer(request)
+    program = selectors.program(v, program_id)
+    rows = selectors.delivery_rows(v, program)
+    return [
+        {
+            **_delivery(r["delivery"]),
+            "priority_ids": [p.pk for p in r["priorities"]],
+            "credited": r["credited"],
+        }
+        for r in rows
+    ]
+
+
+@router.post(
+    "/programs/{program_id}/deliveries",
+    response=responses({201: LoopDeliveryOut}, body=True, object_path=True),
+    operation_id="create_delivery",
+    summary="Record a delivery (release notes pushed in); found again by external id",
+)
+def create_delivery(
+    request: HttpRequest, program_id: int, payload: LoopDeliveryIn
+) -> HttpStatus[dict[str, Any]]:
+    """Sending the same ``external_id`` (or the same link and date) again updates that
+    delivery and adds links; nothing is duplicated. A past date notifies nobody."""
+    v = viewer(request)
+    program = selectors.program(v, program_id)
+    found = delivery_services.record_delivery(
+        v,
+        program,
+        Entry(
+            on=payload.on,
+            title=payload.title,
+            description=payload.description,
+            link=payload.link,
+            external_id=payload.external_id,
+            priorities=tuple(dict.fromkeys(payload.priority_ids)),
+        ),
+        source=DeliverySource.API,
+    )
+    return HttpStatus(201, _delivery(found))
+
+
+@router.post(
+    "/programs/{program_id}/deliveries/import",
+    response=responses({200: LoopDeliveryImportOut}, body=True, object_path=True),
+    operation_id="import_deliveries",
+    summary="Import a CSV file of deliveries (all or nothing, idempotent)",
+)
+def import_deliveries(
+    request: HttpRequest,
+    program_id: int,
+    file: File[UploadedFile] = None,  # type: ignore[assignment]  # required, checked below
+) -> dict[str, int]:
+    """Multipart upload: `file`, a CSV with the columns date (YYYY-MM-DD), title and
+    optionally description, link, external_id, priorities (ids). Every bad row answers 422
+    with its line number, and nothing is imported."""
+    v = viewer(request)
+    program = selectors.program(v, program_id)
+    permissions.check(v, "loop.deliver", program)
+    if file is None:
+        raise ValidationFailed.field("file", "Send the CSV file as the multipart field “file”.")
+    outcome = delivery_services.import_deliveries(
+        v, program, file.read(deliveries_csv.MAX_BYTES + 1)
+    )
+    return {
+        "created": outcome.created,
+        "updated": outcome.updated,
+        "unchanged": outcome.unchanged,
+        "linked": outcome.linked,
+    }

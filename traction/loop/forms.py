@@ -1,0 +1,117 @@
+"""Forms of closing the loop. No rules here: the services check and name each field they
+refuse (``statuses.refusals``), and the form shows it beside that field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from traction.core.text import validate_one_line
+
+from .deliveries_csv import MAX_BYTES
+from .models import Status, WindowKind
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+
+class ProposeForm(forms.Form):
+    priority = forms.TypedChoiceField(coerce=int, label="Customer priority")
+    status = forms.ChoiceField(choices=Status.choices, label="Customer-facing status")
+    window_kind = forms.ChoiceField(
+        choices=[("", "No window"), *WindowKind.choices],
+        required=False,
+        label="Window",
+        help_text="Planned shows a month, a quarter or a half-year — never a day.",
+    )
+    window_start = forms.DateField(
+        required=False,
+        widget=DateInput(),
+        label="A day in the window",
+        help_text="Any day of the month, quarter or half-year you mean.",
+    )
+    reason_text = forms.TypedChoiceField(
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label="Reusable reason",
+        help_text="Used when the reason below is left empty.",
+    )
+    customer_reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason for customers",
+        help_text="Customers read it as written: no day, no promise words.",
+    )
+
+    def __init__(self, *args: Any, priorities: list[Any], reasons: list[Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["priority"].choices = [  # type: ignore[attr-defined]
+            (p.pk, f"#{p.pk} {p.get_kind_display()}: {p.text[:80]}") for p in priorities
+        ]
+        self.fields["reason_text"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *((r.pk, r.title) for r in reasons),
+        ]
+        self.reasons = {r.pk: r.text for r in reasons}
+
+    def service_values(self) -> dict[str, Any]:
+        data = self.cleaned_data
+        reason = data.get("customer_reason") or ""
+        if not reason.strip() and data.get("reason_text"):
+            reason = self.reasons.get(data["reason_text"], "")
+        return {
+            "priority_id": data["priority"],
+            "status": data["status"],
+            "window_kind": data.get("window_kind") or "",
+            "window_start": data.get("window_start"),
+            "customer_reason": reason,
+        }
+
+
+class WaiveForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Why is the account owner's approval waived?",
+    )
+
+
+class DeliveryForm(forms.Form):
+    on = forms.DateField(widget=DateInput(), label="Date")
+    title = forms.CharField(max_length=200, validators=[validate_one_line])
+    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    link = forms.CharField(required=False, max_length=500, help_text="Release notes, a ticket…")
+    external_id = forms.CharField(
+        required=False,
+        max_length=120,
+        label="External id",
+        help_text="The release or ticket id other tools know it by (optional).",
+    )
+    priorities = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Customer priorities it touches",
+        help_text="Planned or not: unplanned work counts too.",
+    )
+
+    def __init__(self, *args: Any, priorities: list[Any], **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.fields["priorities"].choices = [  # type: ignore[attr-defined]
+            (p.pk, f"#{p.pk} {p.text[:80]}") for p in priorities
+        ]
+
+
+class CsvForm(forms.Form):
+    file = forms.FileField(
+        label="CSV file",
+        help_text=f"Columns date, title and optionally description, link, external_id, "
+        f"priorities; at most {MAX_BYTES // (1024 * 1024)} MB.",
+    )
+
+
+class ReasonTextForm(forms.Form):
+    title = forms.CharField(max_length=120, validators=[validate_one_line])
+    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))

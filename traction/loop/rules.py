@@ -1,0 +1,94 @@
+"""Who may see customer priorities, propose their customer-facing statuses, approve them
+for their customers, waive an approval, record deliveries and keep reusable reason texts
+(docs/roles.md, docs/loop.md).
+
+Statuses and deliveries are asked about on their program (``programs.Program``): ``loop.view``
+and ``loop.propose`` take a program. What the priorities page lists is further filtered by
+``insight.view`` (an account owner sees only their own customers' cards). An approval is
+its account owner's to give (``loop.approve`` on an ``Approval``); only admins waive.
+Customers (contacts as principals) are granted nothing here yet.
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from traction.core.permissions import ALL, OWN, Viewer, rule
+from traction.programs.rules import belongs
+
+
+def program_of_mine(viewer: Viewer) -> Q:  # on a Program
+    """Programs the viewer belongs to, or where a customer of theirs is asked to approve."""
+    return belongs(viewer) | Q(loop_approvals__account_owner_id=viewer.user_id)
+
+
+def program_team(viewer: Viewer) -> Q:  # on a Program
+    """Programs whose sponsor, core team or policy makers the viewer is now."""
+    u = viewer.user_id
+    return (
+        Q(executive_sponsor_id=u)
+        | Q(members__user_id=u, members__kind="core_team", members__left_at=None)
+        | Q(policy_makers__user_id=u, policy_makers__left_at=None)
+    )
+
+
+def approval_of_mine(viewer: Viewer) -> Q:  # on an Approval
+    """Approvals asked of the viewer: they own the customer it is asked for."""
+    return Q(account_owner_id=viewer.user_id)
+
+
+RULES = [
+    rule(
+        "loop.view",
+        own=program_of_mine,
+        description="See a program's customer priorities, their customer-facing statuses, "
+        "approvals, the slip radar's marks and deliveries.",
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+        account_owner=OWN,
+        observer=OWN,
+    ),
+    rule(
+        "loop.propose",
+        own=program_team,
+        description="Propose a customer-facing status for a customer priority (published "
+        "once each affected customer's account owner approves).",
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+    ),
+    rule(
+        "loop.approve",
+        own=approval_of_mine,
+        description="Approve what your own customers will be told (you are their account owner).",
+        admin=OWN,
+        facilitator=OWN,
+        core_team=OWN,
+        sponsor=OWN,
+        account_owner=OWN,
+        observer=OWN,
+    ),
+    rule(
+        "loop.waive",
+        description="Waive an account owner's approval of a status, with a reason.",
+        admin=ALL,
+    ),
+    rule(
+        "loop.deliver",
+        own=program_team,
+        description="Record deliveries (by hand, CSV or API) and link them to customer priorities.",
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+    ),
+    rule(
+        "loop.reasons",
+        description="Keep the workspace's reusable reason texts for customers.",
+        admin=ALL,
+        facilitator=ALL,
+    ),
+]

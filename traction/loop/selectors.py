@@ -1,0 +1,178 @@
+"""The reads of closing the loop, through the one policy: a program's customer priorities
+(ranked by the dots the reader may count), each with its published status, pending proposal
+and approvals, radar mark and history; deliveries and the customers they credit."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
+from django.db.models.functions import Coalesce
+
+from traction.core import permissions
+from traction.core.permissions import Viewer
+from traction.customers.models import Customer
+from traction.debrief.models import Evidence
+from traction.insights import rules as insight_rules
+from traction.insights.models import VOTABLE_KINDS, Insight, InsightStatus
+from traction.loop import credit
+from traction.loop.models import (
+    Approval,
+    ApprovalState,
+    AtRisk,
+    Delivery,
+    PriorityStatus,
+    ReasonText,
+)
+from traction.programs.models import Program
+from traction.voting.models import Vote
+
+
+def program(viewer: Viewer, program_id: int) -> Program:
+    """The program whose priorities the viewer may see (NotFound otherwise)."""
+    return permissions.get(viewer, "loop.view", Program.objects.all(), pk=program_id)
+
+
+def priority_cards(program_id: int) -> QuerySet[Insight]:
+    """A program's customer priorities: its customers' moments of truth, issues and ideas on
+    the map (accepted, not merged away, not internal) that customers put dots on, that a
+    recommendation cites, or that already have a customer-facing status."""
+    voted = Exists(Vote.objects.filter(insight=OuterRef("pk"), dots__gt=0))
+    cited = Exists(
+        Evidence.objects.filter(insight=OuterRef("pk"), recommendation__archived_at__isnull=True)
+    )
+    stated = Exists(PriorityStatus.objects.filter(priority=OuterRef("pk")))
+    return Insight.objects.filter(
+        program_id=program_id,
+        kind__in=VOTABLE_KINDS,
+        status=InsightStatus.ACCEPTED,
+        internal=False,
+    ).filter(voted | cited | stated)
+
+
+def visible_priorities(viewer: Viewer, found: Program) -> QuerySet[Insight]:
+    """The program's priorities the viewer may read (``insight.view``)."""
+    return insight_rules.visible_insights(viewer, priority_cards(found.pk))
+
+
+def priority(viewer: Viewer, found: Program, insight_id: int) -> Insight:
+    return permissions.get(viewer, "insight.view", visible_priorities(viewer, found), pk=insight_id)
+
+
+@dataclass
+class PriorityRow:
+    card: Insight
+    rank: int
+    dots: int
+    current: PriorityStatus | None = None
+    pending: PriorityStatus | None = None
+    approvals: list[Approval] = field(default_factory=list)  # of customers the viewer may name
+    other_approvals: int = 0  # of the others, waiting or not
+    risk: AtRisk | None = None
+    history: list[PriorityStatus] = field(default_factory=list)
+
+
+def priorities(viewer: Viewer, found: Program) -> list[PriorityRow]:
+    """The program's priorities in rank order (dots the viewer may count, then voters, then
+    capture order), each with its statuses (a fixed number of queries)."""
+    customers = insight_rules.visible_customers(viewer)
+    counted = Q(votes__dots__gt=0)
+    if customers is not None:
+        counted &= Q(votes__contact__customer__in=customers.values("pk"))
+    cards = list(
+        visible_priorities(viewer, found)
+        .select_related("customer", "session")
+        .annotate(
+            counted_dots=Coalesce(Sum("votes__dots", filter=counted), 0),
+            counted_voters=Count("votes", filter=counted),
+        )
+        .order_by("-counted_dots", "-counted_voters", "created_at", "pk")
+    )
+    rows = [PriorityRow(card=c, rank=n, dots=c.counted_dots) for n, c in enumerate(cards, start=1)]
+    by_id = {r.card.pk: r for r in rows}
+    statuses = PriorityStatus.objects.filter(priority_id__in=by_id).select_related(
+        "proposed_by", "published_by"
+    )
+    for s in statuses.order_by("proposed_at", "pk"):
+        row = by_id[s.priority_id]
+        if s.published_at is not None:
+            row.history.append(s)
+        elif s.archived_at is None:
+            row.pending = s
+    for row in rows:
+        row.history.sort(key=lambda s: (s.published_at, s.pk), reverse=True)
+        row.current = row.history[0] if row.history else None
+    pending = {r.pending.pk: r for r in rows if r.pending is not None}
+    approvals = Approval.objects.filter(status_id__in=pending).select_related(
+        "customer", "account_owner", "by"
+    )
+    identify = insight_rules.visible_customer_ids(viewer)
+    for a in approvals:
+        if a.status_id is None:
+            continue
+        if identify is None or a.customer_id in identify:
+            pending[a.status_id].approvals.append(a)
+        else:  # another customer's: counted, never named (an account owner's view)
+            pending[a.status_id].other_approvals += 1
+    for risk in AtRisk.objects.filter(priority_id__in=by_id, cleared_at__isnull=True):
+        by_id[risk.priority_id].risk = risk
+    return rows
+
+
+def approval(viewer: Viewer, approval_id: int, action: str = "loop.approve") -> Approval:
+    """An approval the viewer may give (``loop.approve``) or waive (``loop.waive``)."""
+    return permissions.get(
+        viewer, action, Approval.objects.select_related("status", "customer"), pk=approval_id
+    )
+
+
+def my_pending_approvals(viewer: Viewer) -> QuerySet[Approval]:
+    return permissions.scope(
+        viewer,
+        "loop.approve",
+        Approval.objects.filter(state=ApprovalState.PENDING, status__archived_at__isnull=True),
+    )
+
+
+def pending_approvals_count(viewer: Viewer) -> int:
+    return my_pending_approvals(viewer).count()
+
+
+def reason_texts(viewer: Viewer) -> QuerySet[ReasonText]:
+    """The workspace's reusable reason texts (everyone who may propose reads them)."""
+    permissions.check(viewer, "loop.view")
+    return ReasonText.objects.filter(workspace_id=viewer.workspace_id, archived_at__isnull=True)
+
+
+def deliveries(viewer: Viewer, found: Program) -> QuerySet[Delivery]:
+    """The program's deliveries (not archived), newest first."""
+    permissions.check(viewer, "loop.view", found)
+    return Delivery.objects.filter(
+        workspace_id=viewer.workspace_id, program=found, archived_at__isnull=True
+    ).prefetch_related("links__priority")
+
+
+def credited(delivery: Delivery) -> QuerySet[Customer]:
+    """The customer organisations credited for a delivery: those that raised or voted on a
+    priority it touches."""
+    return credit.customers_of(delivery.links.values_list("priority_id", flat=True))
+
+
+def delivery_rows(viewer: Viewer, found: Program) -> list[dict[str, Any]]:
+    """Deliveries with the priorities they touch (those the viewer may see) and the
+    organisations credited (those the viewer may identify)."""
+    visible = set(visible_priorities(viewer, found).values_list("pk", flat=True))
+    identify = insight_rules.visible_customer_ids(viewer)
+    rows = []
+    links: dict[int, list[Insight]] = defaultdict(list)
+    found_deliveries = list(deliveries(viewer, found))
+    for d in found_deliveries:
+        for link in d.links.all():
+            if link.priority_id in visible:
+                links[d.pk].append(link.priority)
+    for d in found_deliveries:
+        names = [c.name for c in credited(d) if identify is None or c.pk in identify]
+        rows.append({"delivery": d, "priorities": links[d.pk], "credited": names})
+    return rows

@@ -1,0 +1,246 @@
+"""Proposing a customer-facing status and publishing it (docs/loop.md, "Statuses").
+
+A proposal is checked by ``statuses.refusals`` (nothing the facts do not back) and asks each
+affected customer's account owner to approve it (``Approval``); an admin may waive one, with
+a reason. When the last approval is in, the rules are asked again and the status is
+published: the history row gets ``published_at``. A newer proposal withdraws a pending one.
+Every step is audited.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from django.db import transaction
+
+from traction.core import audit, clock, permissions
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import Viewer
+from traction.loop import checker, credit, selectors
+from traction.loop.models import (
+    Approval,
+    ApprovalState,
+    PriorityStatus,
+    ReasonText,
+    Status,
+)
+from traction.loop.services import statuses
+from traction.loop.windows import KINDS, Window
+from traction.programs.models import Program
+
+
+def window_of(kind: str, start: date | None) -> Window | None:
+    """The window named by a kind and any day in it; ValidationFailed for half a window."""
+    if not kind and start is None:
+        return None
+    if kind not in KINDS:
+        raise ValidationFailed.field("window_kind", "Choose a month, a quarter or a half-year.")
+    if start is None:
+        raise ValidationFailed.field("window_start", "Choose when the window starts.")
+    return Window.of(kind, start)
+
+
+def propose_status(
+    actor: Viewer,
+    program: Program,
+    *,
+    priority_id: int,
+    status: str,
+    window_kind: str = "",
+    window_start: date | None = None,
+    customer_reason: str = "",
+) -> PriorityStatus:
+    """Propose ``status`` for a priority of ``program``; refused with what is missing when
+    the facts do not back it. Published at once when no customer is affected."""
+    permissions.check(actor, "loop.propose", program)
+    card = selectors.priority(actor, program, priority_id)
+    reason = customer_reason.strip()
+    window = window_of(window_kind, window_start)
+    with transaction.atomic():
+        facts = statuses.gather(card)
+        errors = statuses.refusals(status, facts, window=window, reason=reason)
+        if errors:
+            raise ValidationFailed(errors)
+        now = clock.now()
+        withdrawn = PriorityStatus.objects.filter(
+            priority=card, published_at__isnull=True, archived_at__isnull=True
+        )
+        for old in withdrawn.select_for_update():
+            old.archived_at = now
+            old.save(update_fields=["archived_at"])
+            audit.record(actor, action="loop.status_withdrawn", obj=old)
+        proposal = PriorityStatus.objects.create(
+            workspace_id=program.workspace_id,
+            program=program,
+            priority=card,
+            status=status,
+            window_kind=window.kind if window else "",
+            window_start=window.start if window else None,
+            customer_reason=reason,
+            facts=facts.snapshot(),
+            proposed_by_id=actor.user_id,
+        )
+        asked = []
+        for customer in credit.customers_of([card.pk]):
+            asked.append(
+                Approval.objects.create(
+                    workspace_id=program.workspace_id,
+                    program=program,
+                    status=proposal,
+                    customer=customer,
+                    account_owner_id=customer.account_owner_id,
+                )
+            )
+        audit.record(
+            actor,
+            action="loop.status_proposed",
+            obj=proposal,
+            changes={
+                "priority": card.pk,
+                "status": status,
+                "window": window.label if window else None,
+                "approvals": [a.customer_id for a in asked],
+            },
+        )
+        if not asked:
+            _publish(actor, proposal)
+    return proposal
+
+
+def _publish(actor: Viewer | None, proposal: PriorityStatus) -> None:
+    """Publish once every approval is in, if the facts still back it."""
+    if proposal.approvals.filter(state=ApprovalState.PENDING).exists():
+        return
+    facts = statuses.gather(proposal.priority)
+    errors = statuses.refusals(
+        proposal.status, facts, window=proposal.window, reason=proposal.customer_reason
+    )
+    if errors:
+        raise ValidationFailed(
+            {
+                "__all__": [
+                    "The facts no longer back this status:",
+                    *(m for ms in errors.values() for m in ms),
+                ]
+            }
+        )
+    proposal.published_at = clock.now()
+    proposal.published_by_id = actor.user_id if actor else None
+    proposal.facts = facts.snapshot()
+    proposal.save(update_fields=["published_at", "published_by", "facts"])
+    audit.record(
+        actor,
+        action="loop.status_published",
+        obj=proposal,
+        changes={"priority": proposal.priority_id, "status": proposal.status},
+    )
+    from traction.loop.services import radar
+
+    radar.check_priority(proposal.priority_id)
+
+
+def _decide(actor: Viewer, approval: Approval, state: str, reason: str) -> Approval:
+    with transaction.atomic():
+        found = Approval.objects.select_for_update().get(pk=approval.pk)
+        proposal = PriorityStatus.objects.select_for_update().get(pk=found.status_id or 0)
+        if proposal.archived_at is not None:
+            raise ValidationFailed.field(
+                "__all__", "A newer proposal replaced this one; nothing to approve."
+            )
+        if found.state != ApprovalState.PENDING:
+            raise ValidationFailed.field(
+                "__all__", f"This approval was already given ({found.get_state_display()})."
+            )
+        found.state = state
+        found.by_id = actor.user_id
+        found.at = clock.now()
+        found.reason = reason
+        found.save(update_fields=["state", "by", "at", "reason"])
+        audit.record(
+            actor,
+            action=f"loop.approval_{state}",
+            obj=found,
+            changes={"status": proposal.pk, "customer": found.customer_id},
+            reason=reason,
+        )
+        _publish(actor, proposal)
+    return found
+
+
+def approve(actor: Viewer, approval: Approval) -> Approval:
+    """The account owner approves what their customer will be told."""
+    permissions.check(actor, "loop.approve", approval)
+    return _decide(actor, approval, ApprovalState.APPROVED, "")
+
+
+def waive(actor: Viewer, approval: Approval, *, reason: str) -> Approval:
+    """An admin lets a status through without the account owner's approval, saying why."""
+    permissions.check(actor, "loop.waive", approval)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.field("reason", "Say why the account owner's approval is waived.")
+    return _decide(actor, approval, ApprovalState.WAIVED, reason)
+
+
+# --- reusable reason texts -----------------------------------------------------------------
+
+
+def add_reason_text(actor: Viewer, *, title: str, text: str) -> ReasonText:
+    """A reusable answer for customers; it passes the same checks as any reason."""
+    permissions.check(actor, "loop.reasons")
+    errors: dict[str, list[str]] = {}
+    title, text = " ".join((title or "").split()), (text or "").strip()
+    if not title:
+        errors["title"] = ["Give the reason text a short title."]
+    elif len(title) > 120:
+        errors["title"] = ["At most 120 characters."]
+    if not text:
+        errors["text"] = ["Write the text customers will read."]
+    problems = checker.problems(text)
+    if problems:
+        errors.setdefault("text", []).extend(problems)
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        found = ReasonText.objects.create(
+            workspace_id=actor.workspace_id, title=title, text=text, created_by_id=actor.user_id
+        )
+        audit.record(actor, action="loop.reason_text_added", obj=found, changes={"title": title})
+    return found
+
+
+__all__ = [
+    "Status",
+    "add_reason_text",
+    "approve",
+    "move_pending_approvals",
+    "propose_status",
+    "waive",
+    "window_of",
+]
+
+
+def move_pending_approvals(
+    actor: Viewer | None,
+    *,
+    customer: Any,
+    old_owner_id: int | None,
+    new_owner_id: int | None,
+) -> None:
+    """Pending approvals follow the account to its new owner (``customer.owner_changed``);
+    with no owner left, only an admin's waiver lets the status through."""
+    moved = list(
+        Approval.objects.select_for_update()
+        .filter(customer_id=customer.pk, state=ApprovalState.PENDING)
+        .exclude(account_owner_id=new_owner_id)
+    )
+    for approval in moved:
+        approval.account_owner_id = new_owner_id
+        approval.save(update_fields=["account_owner"])
+        audit.record(
+            actor,
+            action="loop.approval_moved",
+            obj=approval,
+            changes={"account_owner": [old_owner_id, new_owner_id]},
+        )

@@ -1,0 +1,208 @@
+"""Pages of closing the loop: a program's customer priorities (statuses, approvals, the
+radar's marks, history), proposing a status, approving and waiving, deliveries (list, new,
+CSV import) and the reusable reason texts. Parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from traction.core import permissions
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import Viewer
+from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
+
+from . import deliveries_csv, selectors
+from .forms import CsvForm, DeliveryForm, ProposeForm, ReasonTextForm, WaiveForm
+from .models import DeliverySource
+from .services import deliveries as delivery_services
+from .services import publishing, statuses
+from .services.deliveries import Entry
+
+FIELD_MAP = {"priority_id": "priority", "file": "file"}
+
+
+def _to_priorities(request: WorkspaceRequest, program_id: int) -> HttpResponse:
+    return redirect("loop:priorities", workspace_slug=request.workspace.slug, program_id=program_id)
+
+
+@workspace_view
+@require_GET
+def priorities(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = selectors.program(viewer, program_id)
+    rows = selectors.priorities(viewer, program)
+    return render(
+        request,
+        "loop/priorities.html",
+        {
+            "program": program,
+            "rows": rows,
+            "can_propose": permissions.can(viewer, "loop.propose", program),
+            "can_waive": permissions.allows(viewer, "loop.waive"),
+            "me": viewer.user_id,
+        },
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def propose(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = selectors.program(viewer, program_id)
+    permissions.check(viewer, "loop.propose", program)
+    cards = list(selectors.visible_priorities(viewer, program).order_by("created_at", "pk"))
+    reasons = list(selectors.reason_texts(viewer))
+    initial = {"priority": request.GET.get("priority")}
+    form = ProposeForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        priorities=cards,
+        reasons=reasons,
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            proposal = publishing.propose_status(viewer, program, **form.service_values())
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, FIELD_MAP)
+        else:
+            if proposal.published_at:
+                messages.success(request, "Published: no customer needs to approve it.")
+            else:
+                messages.success(
+                    request, "Proposed. It is published once the account owners approve it."
+                )
+            return _to_priorities(request, program.pk)
+    chosen = form.data.get("priority") if form.is_bound else initial["priority"]
+    facts = None
+    for card in cards:
+        if str(card.pk) == str(chosen):
+            facts = statuses.gather(card)
+    return render(
+        request,
+        "loop/propose.html",
+        {"program": program, "form": form, "facts": facts, "has_priorities": bool(cards)},
+    )
+
+
+@workspace_view
+@require_POST
+def approve(request: WorkspaceRequest, viewer: Viewer, approval_id: int) -> HttpResponse:
+    found = selectors.approval(viewer, approval_id)
+    try:
+        publishing.approve(viewer, found)
+    except ValidationFailed as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, f"Approved for {found.customer.name}.")
+    return _to_priorities(request, found.program_id)
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def waive(request: WorkspaceRequest, viewer: Viewer, approval_id: int) -> HttpResponse:
+    found = selectors.approval(viewer, approval_id, "loop.waive")
+    form = WaiveForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            publishing.waive(viewer, found, reason=form.cleaned_data["reason"])
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, f"Approval for {found.customer.name} waived.")
+            return _to_priorities(request, found.program_id)
+    return render(request, "loop/waive.html", {"approval": found, "form": form})
+
+
+@workspace_view
+@require_GET
+def deliveries(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = selectors.program(viewer, program_id)
+    return render(
+        request,
+        "loop/deliveries.html",
+        {
+            "program": program,
+            "rows": selectors.delivery_rows(viewer, program),
+            "can_deliver": permissions.can(viewer, "loop.deliver", program),
+        },
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def delivery_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = selectors.program(viewer, program_id)
+    permissions.check(viewer, "loop.deliver", program)
+    cards = list(selectors.visible_priorities(viewer, program).order_by("created_at", "pk"))
+    form = DeliveryForm(request.POST if request.method == "POST" else None, priorities=cards)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        entry = Entry(
+            on=data["on"],
+            title=data["title"],
+            description=data["description"],
+            link=data["link"].strip(),
+            external_id=data["external_id"].strip(),
+            priorities=tuple(data["priorities"]),
+        )
+        try:
+            delivery_services.record_delivery(viewer, program, entry, source=DeliverySource.MANUAL)
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, f"Delivery “{entry.title}” recorded.")
+            return redirect(
+                "loop:deliveries", workspace_slug=request.workspace.slug, program_id=program.pk
+            )
+    return render(
+        request, "loop/delivery_form.html", {"program": program, "form": form, "cards": cards}
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def deliveries_import(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = selectors.program(viewer, program_id)
+    permissions.check(viewer, "loop.deliver", program)
+    form = CsvForm(request.POST or None, request.FILES or None)
+    errors: list[str] = []
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data["file"].read(deliveries_csv.MAX_BYTES + 1)
+        try:
+            outcome = delivery_services.import_deliveries(viewer, program, data)
+        except ValidationFailed as exc:
+            errors = [m for ms in exc.errors.values() for m in ms]
+        else:
+            messages.success(
+                request,
+                f"Imported: {outcome.created} new, {outcome.updated} updated, "
+                f"{outcome.unchanged} unchanged; {outcome.linked} new links to priorities.",
+            )
+            return redirect(
+                "loop:deliveries", workspace_slug=request.workspace.slug, program_id=program.pk
+            )
+    return render(
+        request, "loop/deliveries_import.html", {"program": program, "form": form, "errors": errors}
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def reasons(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    found = list(selectors.reason_texts(viewer))
+    may_add = permissions.allows(viewer, "loop.reasons")
+    form = ReasonTextForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST":
+        permissions.check(viewer, "loop.reasons")
+        if form.is_valid():
+            try:
+                publishing.add_reason_text(viewer, **form.cleaned_data)
+            except ValidationFailed as exc:
+                apply_domain_errors(form, exc)
+            else:
+                messages.success(request, "Reason text added.")
+                return redirect("loop:reasons", workspace_slug=request.workspace.slug)
+    return render(
+        request, "loop/reasons.html", {"reasons": found, "form": form, "may_add": may_add}
+    )
