@@ -22,6 +22,7 @@ ORDER = [
     "voting",
     "debrief",
     "loop",
+    "portal",
 ]
 TOP = {"api", "cli", "demo", "reports", "settings", "urls", "wsgi"}
 

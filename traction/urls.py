@@ -42,6 +42,7 @@ urlpatterns = [
     path("", include("traction.voting.urls")),
     path("w/<slug:workspace_slug>/debriefs/", include("traction.debrief.urls")),
     path("w/<slug:workspace_slug>/loop/", include("traction.loop.urls")),
+    path("", include("traction.portal.urls")),
 ]
 
 handler404 = "traction.core.views.not_found"

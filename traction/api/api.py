@@ -43,6 +43,7 @@ from traction.customers.api import router as customers_router
 from traction.debrief.api import router as debrief_router
 from traction.insights.api import router as insights_router
 from traction.loop.api import router as loop_router
+from traction.portal.api import router as portal_router
 from traction.programs.api import router as programs_router
 from traction.sessions.api import router as sessions_router
 from traction.voting.api import router as voting_router
@@ -121,6 +122,7 @@ api.add_router("", voting_router)
 api.add_router("", debrief_router)
 api.add_router("", webhooks_router)
 api.add_router("", loop_router)
+api.add_router("", portal_router)
 
 
 # --- error mapping: one handler per shape of body (traction.core.errors) ---------------------

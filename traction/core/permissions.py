@@ -92,9 +92,18 @@ class CustomerPrincipal:
 
     contact_id: int
     workspace_id: int
-    invitation_id: int
-    session_id: int
+    # 0 for a portal principal: bound to no one invitation, so the invitation-bound rules
+    # (RSVP, ballot) match nothing for it.
+    invitation_id: int = 0
+    session_id: int = 0
+    # The portal link a portal sign-in stands on (0: an invitation's link, not the portal).
+    portal_link_id: int = 0
     role: str = CUSTOMER
+
+    @property
+    def portal(self) -> bool:
+        """Signed in to the customer portal (``traction.portal``), not through one invitation."""
+        return bool(self.portal_link_id)
 
     @property
     def user_id(self) -> int:  # no account: matches no member filter

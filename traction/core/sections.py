@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import permissions
-from .permissions import Viewer
+from .permissions import Principal, Viewer
 
 
 @dataclass(frozen=True)
@@ -39,8 +39,11 @@ def register(
     _sections[(page, key)] = Section(page, key, template, action, context, order)
 
 
-def for_page(page: str, viewer: Viewer, obj: Any) -> list[dict[str, Any]]:
-    """Each section of ``page`` the viewer may see, in order: its template and its context."""
+def for_page(page: str, viewer: Principal, obj: Any) -> list[dict[str, Any]]:
+    """Each section of ``page`` the viewer may see, in order: its template and its context.
+
+    The viewer is a member, or for the customer portal's pages (``"portal-home"``, see
+    ``traction.portal.panels``) the portal's customer principal."""
     shown = sorted(
         (s for s in _sections.values() if s.page == page),
         key=lambda s: s.order,  # stable: equal orders keep the order the apps registered

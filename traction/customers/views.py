@@ -12,7 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts import selectors as account_selectors
-from traction.core import permissions
+from traction.core import permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import (
@@ -245,7 +245,13 @@ def contact_edit(request: WorkspaceRequest, viewer: Viewer, contact_id: int) -> 
     return render(
         request,
         "customers/contact_form.html",
-        {"form": form, "customer": contact.customer, "contact": contact},
+        {
+            "form": form,
+            "customer": contact.customer,
+            "contact": contact,
+            # What apps above add to a contact's page (the portal's links).
+            "sections": sections.for_page("contact", viewer, contact),
+        },
     )
 
 

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "traction.voting",
     "traction.debrief",
     "traction.loop",
+    "traction.portal",
 ]
 
 MIDDLEWARE = [
@@ -228,6 +229,11 @@ NINJA_MAX_PER_PAGE_SIZE = 200
 # not set, `traction run`/`serve` set it from the address they bind (http://HOST:PORT/).
 TRACTION_SITE_URL = os.environ.get("TRACTION_SITE_URL", "http://127.0.0.1:8000")
 TRACTION_SITE_URL_SET = bool(os.environ.get("TRACTION_SITE_URL"))
+# The customer portal (docs/portal.md): how long a magic link works, and how many links one
+# address, and one client address, may ask for per hour on the public "send me a link" page.
+TRACTION_PORTAL_LINK_DAYS = 14
+TRACTION_PORTAL_REQUESTS_PER_EMAIL = 3
+TRACTION_PORTAL_REQUESTS_PER_IP = 10
 # `traction run` loads the demo workspace into an empty database (never in production).
 TRACTION_DEMO_ON_FIRST_RUN = True
 # Production settings say so: `traction demo` then gives the demo accounts a random

@@ -1,0 +1,44 @@
+"""The portal's panels: what the portal's home shows, one registered panel each.
+
+Panels are ``core.sections`` sections of the page ``"portal-home"``, asked with the portal
+principal: ``sections.for_page("portal-home", principal, None)``. An app above the portal
+(the loop app: "Your priorities and their status", "Updates to you") registers its panels in
+its ``AppConfig.ready`` with an action that grants ``customer=OWN``; a panel whose action
+does not grant customers is never shown on the portal (``permissions.allows``), and its
+``context`` must read through the policy with the principal it is given.
+"""
+
+from __future__ import annotations
+
+from traction.core import sections
+
+PAGE = "portal-home"
+
+
+def register_builtin() -> None:
+    from . import selectors
+
+    sections.register(
+        PAGE,
+        "votes",
+        template="portal/panel_votes.html",
+        action="portal.vote",
+        context=selectors.votes_panel,  # type: ignore[arg-type]
+        order=10,
+    )
+    sections.register(
+        PAGE,
+        "sessions",
+        template="portal/panel_sessions.html",
+        action="portal.session",
+        context=selectors.sessions_panel,  # type: ignore[arg-type]
+        order=20,
+    )
+    sections.register(
+        PAGE,
+        "contributions",
+        template="portal/panel_contributions.html",
+        action="portal.contribution",
+        context=selectors.contributions_panel,  # type: ignore[arg-type]
+        order=30,
+    )

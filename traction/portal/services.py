@@ -1,0 +1,261 @@
+"""Magic links to the customer portal: send, open, revoke, and the public "send me a link".
+
+A token is ``<link id>.<secret>``; only the SHA-256 of the whole token is stored, so the
+database never holds a working link. Opening a token checks it against its link's hash in
+constant time. Every sign-in and every refusal is audited on the link it names (a token
+naming no link at all belongs to no workspace: it is logged, not audited).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import logging
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+
+from traction.core import audit, clock, permissions
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import CustomerPrincipal, Viewer
+from traction.core.tasks import send_email_on_commit
+from traction.customers.models import Contact
+
+from .models import PortalLink, PortalLinkRequest
+
+log = logging.getLogger(__name__)
+
+
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def url_for(token: str) -> str:
+    return settings.TRACTION_SITE_URL.rstrip("/") + reverse("portal:open", args=[token])
+
+
+def _refusal(contact: Contact) -> str:
+    """Why a portal link may not go to this contact ("" when it may)."""
+    if contact.erased_at is not None:
+        return "This contact was erased."
+    if contact.archived_at is not None or contact.customer.archived_at is not None:
+        return "This contact is archived; restore them first."
+    if not contact.consent_to_contact:
+        return "This contact has not consented to be contacted, so no link is emailed to them."
+    return ""
+
+
+def _email(contact: Contact, token: str, link: PortalLink) -> None:
+    workspace = contact.customer.workspace.name
+    days = max(1, (link.expires_at - link.created_at).days)
+    body = (
+        f"Hello {contact.name},\n\n"
+        f"Here is your personal link to {workspace}'s customer portal, where you can see the "
+        "sessions you took part in and what you and your colleagues told us:\n\n"
+        f"{url_for(token)}\n\n"
+        f"The link works for {days} days and only for you: please do not forward it. "
+        "If it has expired, you can ask for a new one from the same page.\n\n"
+        "If you did not expect this email, you can ignore it.\n"
+    )
+    send_email_on_commit(f"Your link to {workspace}'s customer portal", body, [contact.email])
+
+
+@transaction.atomic
+def _create(contact: Contact, *, by: Viewer | None) -> tuple[PortalLink, str]:
+    now = clock.now()
+    link = PortalLink.objects.create(
+        workspace_id=contact.workspace_id,
+        contact=contact,
+        token_hash=secrets.token_hex(32),  # replaced below, once the id is known
+        created_at=now,
+        expires_at=now + timedelta(days=settings.TRACTION_PORTAL_LINK_DAYS),
+        created_by=by.user if by is not None else None,
+        requested_by_contact=by is None,
+    )
+    token = f"{link.pk}.{secrets.token_urlsafe(32)}"
+    link.token_hash = _hash(token)
+    link.save(update_fields=["token_hash"])
+    audit.record(
+        by,
+        action="portal.link_sent",
+        obj=link,
+        changes={"contact_id": contact.pk, "expires_at": link.expires_at},
+        reason="" if by is not None else "requested by the contact",
+    )
+    _email(contact, token, link)
+    return link, token
+
+
+def send_link(viewer: Viewer, *, contact: Contact) -> PortalLink:
+    """Email the contact a new portal link (the caller fetched ``contact`` for the viewer).
+    The token goes to the contact only: the member never sees it."""
+    permissions.check(viewer, "portal_link.send", contact)
+    why_not = _refusal(contact)
+    if why_not:
+        raise ValidationFailed.field("contact", why_not)
+    link, _token = _create(contact, by=viewer)
+    return link
+
+
+def issue_link_for_demo(contact: Contact) -> str:
+    """A working portal URL for a demo contact (the demo setup prints it). Demo only."""
+    _link, token = _create(contact, by=None)
+    return url_for(token)
+
+
+@transaction.atomic
+def revoke_link(viewer: Viewer, *, link: PortalLink) -> PortalLink:
+    """Revoke a link: it opens nothing from now on, and the sessions opened with it end
+    (each portal request re-reads its link). Revoking a revoked link changes nothing."""
+    permissions.check(viewer, "portal_link.revoke", link)
+    link = PortalLink.objects.select_for_update().get(pk=link.pk)
+    if link.revoked_at is None:
+        link.revoked_at = clock.now()
+        link.revoked_by = viewer.user  # type: ignore[assignment]
+        link.save(update_fields=["revoked_at", "revoked_by"])
+        audit.record(viewer, action="portal.link_revoked", obj=link)
+    return link
+
+
+# --- signing in ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Refused(Exception):
+    """A token or a portal session that opens nothing: ``reason`` is "tampered", "expired",
+    "revoked" or "gone" (the contact was archived or erased)."""
+
+    reason: str
+    link: PortalLink | None = None
+
+
+def _audit_refusal(link: PortalLink | None, reason: str, where: str) -> None:
+    if link is None:
+        log.warning("Portal: refused a token naming no link (%s).", where)
+        return
+    principal = CustomerPrincipal(
+        contact_id=link.contact_id, workspace_id=link.workspace_id, portal_link_id=link.pk
+    )
+    audit.record(principal, action="portal.refused", obj=link, reason=f"{reason} ({where})")
+
+
+def _state(link: PortalLink) -> str:
+    contact = link.contact
+    if contact.erased_at is not None or contact.archived_at is not None:
+        return "gone"
+    if contact.customer.archived_at is not None:
+        return "gone"
+    return link.state(clock.now())
+
+
+def _link(link_id: int) -> PortalLink | None:
+    return (
+        PortalLink.objects.select_related("contact__customer", "workspace")
+        .filter(pk=link_id)
+        .first()
+    )
+
+
+def open_link(token: str) -> CustomerPrincipal:
+    """The portal principal a token signs in, or Refused (audited either way)."""
+    head, _, _secret = token.partition(".")
+    link = _link(int(head)) if head.isdigit() and len(head) < 12 else None
+    if link is None or not hmac.compare_digest(link.token_hash, _hash(token)):
+        _audit_refusal(link, "tampered", "opening a link")
+        raise Refused("tampered", link)
+    state = _state(link)
+    if state != "active":
+        _audit_refusal(link, state, "opening a link")
+        raise Refused(state, link)
+    principal = CustomerPrincipal(
+        contact_id=link.contact_id, workspace_id=link.workspace_id, portal_link_id=link.pk
+    )
+    with transaction.atomic():
+        PortalLink.objects.filter(pk=link.pk).update(last_used_at=clock.now())
+        audit.record(principal, action="portal.signed_in", obj=link)
+    return principal
+
+
+def resume(link_id: int) -> CustomerPrincipal:
+    """The principal of a portal session that stands on ``link_id``, or Refused (audited)
+    when the link expired, was revoked or its contact is gone since."""
+    link = _link(link_id)
+    if link is None:
+        raise Refused("tampered")
+    state = _state(link)
+    if state != "active":
+        _audit_refusal(link, state, "portal session ended")
+        raise Refused(state, link)
+    principal = CustomerPrincipal(
+        contact_id=link.contact_id, workspace_id=link.workspace_id, portal_link_id=link.pk
+    )
+    permissions.get(principal, "portal.link.use", PortalLink.objects.all(), pk=link.pk)
+    return principal
+
+
+def signed_out(principal: CustomerPrincipal) -> None:
+    link = PortalLink.objects.get(pk=principal.portal_link_id)
+    audit.record(principal, action="portal.signed_out", obj=link)
+
+
+def denied(principal: CustomerPrincipal, what: str) -> None:
+    """Audit a portal visitor asking for something that is not theirs (answered 404)."""
+    link = PortalLink.objects.get(pk=principal.portal_link_id)
+    audit.record(principal, action="portal.denied", obj=link, reason=what[:500])
+
+
+# --- "send me a link" ---------------------------------------------------------------------
+
+
+def _normal(email: str) -> str:
+    return email.strip().lower()[:254]
+
+
+def request_throttled(email: str, ip: str | None) -> bool:
+    since = clock.now() - timedelta(hours=1)
+    recent = PortalLinkRequest.objects.filter(at__gte=since)
+    if recent.filter(email=_normal(email)).count() >= settings.TRACTION_PORTAL_REQUESTS_PER_EMAIL:
+        return True
+    return bool(
+        ip and recent.filter(ip=ip).count() >= settings.TRACTION_PORTAL_REQUESTS_PER_IP
+    )
+
+
+def with_portal_access(email: str) -> list[Contact]:
+    """The contacts (of any workspace) this address may get a portal link for: consented,
+    active, and either invited to a session they accepted or sent a link by a member."""
+    from django.db.models import Exists, OuterRef, Q
+
+    from traction.sessions.models import Invitation
+
+    accepted = Invitation.objects.filter(contact_id=OuterRef("pk"), rsvp="accepted")
+    granted = PortalLink.objects.filter(contact_id=OuterRef("pk"), requested_by_contact=False)
+    return list(
+        Contact.objects.select_related("customer__workspace")
+        .filter(
+            email__iexact=_normal(email),
+            consent_to_contact=True,
+            archived_at__isnull=True,
+            erased_at__isnull=True,
+            customer__archived_at__isnull=True,
+        )
+        .filter(Q(Exists(accepted)) | Q(Exists(granted)))
+    )
+
+
+def request_link(email: str, ip: str | None) -> None:
+    """The public page's request: a link to each contact with portal access at this address,
+    none otherwise; the caller answers the same either way. Over the hourly limit (per
+    address, per client address) nothing is sent, and the answer is still the same."""
+    email = _normal(email)
+    throttled = request_throttled(email, ip)
+    PortalLinkRequest.objects.create(email=email, ip=ip or None)
+    if throttled:
+        log.warning("Portal: link requests over the limit (ip %s).", ip or "unknown")
+        return
+    for contact in with_portal_access(email):
+        _create(contact, by=None)
