@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from . import permissions
-from .permissions import Principal, Viewer
+from .permissions import Principal
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,7 @@ class Section:
     key: str
     template: str  # rendered with ``section`` = the context below
     action: str  # the viewer must be allowed this for the section to show
-    context: Callable[[Viewer, Any], dict[str, Any]]
+    context: Callable[..., dict[str, Any]]  # (viewer or portal principal, obj)
     order: int = 100  # place on the page, lowest first
 
 
@@ -33,7 +33,7 @@ def register(
     *,
     template: str,
     action: str,
-    context: Callable[[Viewer, Any], dict[str, Any]],
+    context: Callable[..., dict[str, Any]],
     order: int = 100,
 ) -> None:
     _sections[(page, key)] = Section(page, key, template, action, context, order)

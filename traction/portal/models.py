@@ -47,7 +47,7 @@ class PortalLink(models.Model):
         return getattr(self.created_by, "email", "") or "A former member"
 
     def state(self, now: object = None) -> str:
-        """"active", "expired" or "revoked"."""
+        """ "active", "expired" or "revoked"."""
         if self.revoked_at is not None:
             return "revoked"
         if self.expires_at <= (now or clock.now()):  # type: ignore[operator]
@@ -65,3 +65,6 @@ class PortalLinkRequest(models.Model):
 
     class Meta:
         indexes = [models.Index(fields=["email", "at"], name="portal_request_email_at")]
+
+    def __str__(self) -> str:
+        return f"Portal link request at {self.at:%Y-%m-%d %H:%M}"

@@ -23,7 +23,7 @@ def register_builtin() -> None:
         "votes",
         template="portal/panel_votes.html",
         action="portal.vote",
-        context=selectors.votes_panel,  # type: ignore[arg-type]
+        context=selectors.votes_panel,
         order=10,
     )
     sections.register(
@@ -31,7 +31,7 @@ def register_builtin() -> None:
         "sessions",
         template="portal/panel_sessions.html",
         action="portal.session",
-        context=selectors.sessions_panel,  # type: ignore[arg-type]
+        context=selectors.sessions_panel,
         order=20,
     )
     sections.register(
@@ -39,6 +39,6 @@ def register_builtin() -> None:
         "contributions",
         template="portal/panel_contributions.html",
         action="portal.contribution",
-        context=selectors.contributions_panel,  # type: ignore[arg-type]
+        context=selectors.contributions_panel,
         order=30,
     )

@@ -106,7 +106,9 @@ RULES = [
         "portal.vote",
         customer=OWN,
         customer_own=_own_open_votes,
-        description="In the portal, a contact reaches their ballot while a session's voting is open.",
+        description=(
+            "In the portal, a contact reaches their ballot while a session's voting is open."
+        ),
     ),
     rule(
         "portal.link.use",

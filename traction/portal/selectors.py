@@ -54,8 +54,8 @@ def contribution_groups(principal: CustomerPrincipal, session_id: int | None = N
     if session_id is not None:
         rows = rows.filter(session_id=session_id)
     groups = []
-    for _sid, items in groupby(rows, key=lambda i: i.session_id):
-        items = list(items)
+    for _sid, grouped in groupby(rows, key=lambda i: i.session_id):
+        items = list(grouped)
         groups.append(
             {
                 "session": session_line(items[0].session),
@@ -128,9 +128,7 @@ def links_of(viewer: Viewer, contact: Contact) -> QuerySet[PortalLink]:
 
 
 def link(viewer: Viewer, link_id: int, action: str = "portal_link.view") -> PortalLink:
-    return permissions.get(
-        viewer, action, PortalLink.objects.select_related("contact"), pk=link_id
-    )
+    return permissions.get(viewer, action, PortalLink.objects.select_related("contact"), pk=link_id)
 
 
 def contact_section(viewer: Viewer, contact: Contact) -> dict[str, Any]:

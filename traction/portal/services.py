@@ -73,7 +73,7 @@ def _create(contact: Contact, *, by: Viewer | None) -> tuple[PortalLink, str]:
         token_hash=secrets.token_hex(32),  # replaced below, once the id is known
         created_at=now,
         expires_at=now + timedelta(days=settings.TRACTION_PORTAL_LINK_DAYS),
-        created_by=by.user if by is not None else None,
+        created_by_id=by.user_id if by is not None else None,
         requested_by_contact=by is None,
     )
     token = f"{link.pk}.{secrets.token_urlsafe(32)}"
@@ -115,7 +115,7 @@ def revoke_link(viewer: Viewer, *, link: PortalLink) -> PortalLink:
     link = PortalLink.objects.select_for_update().get(pk=link.pk)
     if link.revoked_at is None:
         link.revoked_at = clock.now()
-        link.revoked_by = viewer.user  # type: ignore[assignment]
+        link.revoked_by_id = viewer.user_id
         link.save(update_fields=["revoked_at", "revoked_by"])
         audit.record(viewer, action="portal.link_revoked", obj=link)
     return link
@@ -220,9 +220,7 @@ def request_throttled(email: str, ip: str | None) -> bool:
     recent = PortalLinkRequest.objects.filter(at__gte=since)
     if recent.filter(email=_normal(email)).count() >= settings.TRACTION_PORTAL_REQUESTS_PER_EMAIL:
         return True
-    return bool(
-        ip and recent.filter(ip=ip).count() >= settings.TRACTION_PORTAL_REQUESTS_PER_IP
-    )
+    return bool(ip and recent.filter(ip=ip).count() >= settings.TRACTION_PORTAL_REQUESTS_PER_IP)
 
 
 def with_portal_access(email: str) -> list[Contact]:

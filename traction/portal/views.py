@@ -37,7 +37,9 @@ def _brand(name: str) -> dict[str, str]:
     return {"name": name, "logo_url": ""}
 
 
-def _render(request: HttpRequest, template: str, context: dict[str, Any], status: int = 200):
+def _render(
+    request: HttpRequest, template: str, context: dict[str, Any], status: int = 200
+) -> HttpResponse:
     response = render(request, template, context, status=status)
     response["Cache-Control"] = NO_STORE
     response["Referrer-Policy"] = "no-referrer"  # the token never leaves in a Referer
@@ -49,7 +51,7 @@ def _forget(response: HttpResponse) -> HttpResponse:
     return response
 
 
-def _signed_in(request: HttpRequest) -> CustomerPrincipal | None | services.Refused:
+def _signed_in(request: HttpRequest) -> CustomerPrincipal | services.Refused | None:
     raw = request.get_signed_cookie(COOKIE, default=None, salt=SALT)
     if raw is None or not raw.isdigit():
         return None

@@ -61,15 +61,6 @@ def invite(cast: Cast, decider: str, session: Session, customer: Any, name: str)
     return invitation
 
 
-def _session(cast: Cast, who: str, program: Any, title: str) -> Session:
-    v = cast.viewer(who)
-    start = timezone.now() - timedelta(days=3)
-    session = session_services.plan_session(
-        v, program=program, title=title, starts_at=start, ends_at=start + timedelta(hours=3)
-    )
-    return session
-
-
 def build_world(cast: Cast) -> PortalWorld:
     fran = cast.viewer("facilitator")
     customer_services.update_customer(

@@ -37,7 +37,8 @@ def _signed_in(world: PortalWorld, capture: Capture, contact_id: int | None = No
     token = link_for(contact, capture, world.cast.viewer("account_owner"))
     client = Client()
     response = client.get(f"/portal/in/{token}/")
-    assert response.status_code == 302 and response["Location"] == "/portal/"
+    assert response.status_code == 302
+    assert response["Location"] == "/portal/"
     return client
 
 
@@ -57,7 +58,8 @@ def test_home_shows_own_sessions_and_contributions_and_nothing_internal(
     assert "Onboarding day" in page
     assert "Hank: the setup wizard loses my data" in page
     # Their organisation's words, credited to the colleague, also from a session Hank missed.
-    assert "Gail: invoices arrive too late" in page and "Gail Globex" in page
+    assert "Gail: invoices arrive too late" in page
+    assert "Gail Globex" in page
     assert "Gail2: renewals are a surprise" in page
     for leak in (
         "Ian: Initech needs single sign-on",
@@ -90,7 +92,8 @@ def test_session_page_shows_that_sessions_contributions(
     assert "Hank: the setup wizard loses my data" in page
     assert "Gail: invoices arrive too late" in page
     assert "renewals are a surprise" not in page  # another session's
-    assert "Ian:" not in page and "Fran:" not in page
+    assert "Ian:" not in page
+    assert "Fran:" not in page
 
 
 def test_empty_states(cast: Any, django_capture_on_commit_callbacks: Capture) -> None:
@@ -129,7 +132,8 @@ def test_other_sessions_answer_404_and_are_audited(
         response = client.get(f"/portal/sessions/{session.pk}/")
         assert response.status_code == 404
         body = response.content.decode()
-        assert session.title not in body and "Rita" not in body
+        assert session.title not in body
+        assert "Rita" not in body
     for bad in ("999999", "0", "99999999999999999999999999"):
         assert client.get(f"/portal/sessions/{bad}/").status_code == 404
     denied = _events("portal.denied")
@@ -251,7 +255,8 @@ def test_revoking_ends_the_sessions_opened_with_the_link(
     link = PortalLink.objects.get(contact_id=world.hank.contact_id)
     services.revoke_link(world.cast.viewer("account_owner"), link=link)
     response = client.get("/portal/")
-    assert response.status_code == 410 and "withdrawn" in response.content.decode()
+    assert response.status_code == 410
+    assert "withdrawn" in response.content.decode()
     assert client.get(f"/portal/sessions/{world.session.pk}/").status_code == 302  # cookie gone
     [revoked] = _events("portal.link_revoked")
     assert revoked.actor_id == world.cast.users["account_owner"].pk
@@ -274,7 +279,8 @@ def test_sign_out_ends_the_session(
 ) -> None:
     client = _signed_in(world, django_capture_on_commit_callbacks)
     response = client.post("/portal/sign-out/")
-    assert response.status_code == 302 and response["Location"] == "/portal/signed-out/"
+    assert response.status_code == 302
+    assert response["Location"] == "/portal/signed-out/"
     assert client.get("/portal/").status_code == 302
     assert len(_events("portal.signed_out")) == 1
     assert len(_events("portal.signed_in")) == 1
@@ -286,7 +292,8 @@ def test_sign_out_ends_the_session(
 def test_a_member_session_does_not_open_the_portal(world: PortalWorld, client_for: Any) -> None:
     for who in ("admin", "facilitator", "account_owner"):
         response = client_for(who).get("/portal/")
-        assert response.status_code == 302 and response["Location"] == "/portal/sign-in/"
+        assert response.status_code == 302
+        assert response["Location"] == "/portal/sign-in/"
 
 
 def test_a_portal_session_does_not_open_member_pages(
@@ -296,7 +303,8 @@ def test_a_portal_session_does_not_open_member_pages(
     slug = world.cast.acme.slug
     for url in (f"/w/{slug}/", f"/w/{slug}/customers/", f"/w/{slug}/sessions/"):
         response = client.get(url)
-        assert response.status_code == 302 and "/login" in response["Location"], url
+        assert response.status_code == 302, url
+        assert "/login" in response["Location"], url
     api = client.get("/api/v1/customers")
     assert api.status_code == 401
 
@@ -319,7 +327,8 @@ def test_the_contact_page_sends_lists_and_revokes_links(
     owen = client_for("account_owner")
     slug = cast.acme.slug
     page = owen.get(f"/w/{slug}/customers/contacts/{cast.contact.pk}/edit/").content.decode()
-    assert "Send a portal link" in page and "No portal link has been sent" in page
+    assert "Send a portal link" in page
+    assert "No portal link has been sent" in page
     with django_capture_on_commit_callbacks(execute=True):
         response = owen.post(f"/w/{slug}/portal/contacts/{cast.contact.pk}/send/")
     assert response.status_code == 302
@@ -328,7 +337,8 @@ def test_the_contact_page_sends_lists_and_revokes_links(
     assert not link.requested_by_contact
     page = owen.get(response["Location"]).content.decode()
     assert "A portal link was emailed to Gina Globex" in page
-    assert "Active" in page and "owen@" in page
+    assert "Active" in page
+    assert "owen@" in page
     owen.post(f"/w/{slug}/portal/links/{link.pk}/revoke/")
     link.refresh_from_db()
     assert link.revoked_at is not None
@@ -357,7 +367,9 @@ def test_api_sends_lists_and_revokes(cast: Any, django_capture_on_commit_callbac
         created = client.post(url)
     assert created.status_code == 201, created.content
     body = created.json()
-    assert body["state"] == "active" and "token" not in body and "url" not in body
+    assert body["state"] == "active"
+    assert "token" not in body
+    assert "url" not in body
     assert body["created_by"] == cast.users["facilitator"].email
     listed = client.get(url).json()
     assert [item["id"] for item in listed] == [body["id"]]
@@ -365,7 +377,8 @@ def test_api_sends_lists_and_revokes(cast: Any, django_capture_on_commit_callbac
     assert revoked.json()["state"] == "revoked"
     assert AuditEvent.objects.get(action="portal.link_revoked").via == "api"
     refused = client.post(f"/api/v1/contacts/{cast.other_contact.pk}/portal-links")
-    assert refused.status_code == 422 and "consented" in refused.content.decode()
+    assert refused.status_code == 422
+    assert "consented" in refused.content.decode()
 
 
 # --- asking for a link ---------------------------------------------------------------------
@@ -386,9 +399,10 @@ def test_request_page_answers_the_same_for_anyone(
         sent = [m.to for m in mail.outbox]
         assert sent == ([[contact.email]] if email == contact.email else []), email
     assert "If we know this address" in answers[0]
-    assert len(set(_strip_csrf(a) for a in answers)) == 1
+    assert len({_strip_csrf(a) for a in answers}) == 1
     link = PortalLink.objects.get(contact=contact)
-    assert link.requested_by_contact and link.created_by is None
+    assert link.requested_by_contact
+    assert link.created_by is None
 
 
 def _strip_csrf(page: str) -> str:
