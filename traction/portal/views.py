@@ -42,7 +42,7 @@ def _render(
 ) -> HttpResponse:
     response = render(request, template, context, status=status)
     response["Cache-Control"] = NO_STORE
-    response["Referrer-Policy"] = "no-referrer"  # the token never leaves in a Referer
+    response["Referrer-Policy"] = "same-origin"  # the token never leaves in a Referer
     return response
 
 
@@ -112,7 +112,7 @@ def open_link(request: HttpRequest, portal_token: str) -> HttpResponse:
         samesite="Lax",
         secure=settings.SESSION_COOKIE_SECURE,
     )
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"
     return response
 
 
