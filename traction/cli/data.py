@@ -83,3 +83,5 @@ def demo(reset: bool) -> None:
         f"{len(built.customers)} customers, {len(built.programs)} programs."
     )
     echo_demo_logins(password)
+    if built.portal_url:
+        click.echo(f"The customer portal as {built.portal_contact} sees it: {built.portal_url}")

@@ -39,6 +39,7 @@ from .customers import CUSTOMERS, ContactSpec, CustomerSpec, add_customers
 from .debriefs import add_debriefs
 from .loop import add_loop
 from .people import PEOPLE, Person, add_people
+from .portal import add_portal_link
 from .programs import add_programs
 from .sessions import add_sessions
 
@@ -64,6 +65,7 @@ __all__ = [
     "add_debriefs",
     "add_loop",
     "add_people",
+    "add_portal_link",
     "add_programs",
     "add_sessions",
     "at_time",
@@ -91,6 +93,7 @@ STEPS: list[Step] = [
     add_captures,
     add_debriefs,
     add_loop,
+    add_portal_link,
 ]
 
 

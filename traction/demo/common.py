@@ -33,6 +33,9 @@ class Demo:
     customers: dict[str, Customer] = field(default_factory=dict)
     programs: dict[str, Program] = field(default_factory=dict)
     sessions: dict[str, Session] = field(default_factory=dict)
+    # A demo contact's link to the customer portal, printed by `traction demo`.
+    portal_url: str = ""
+    portal_contact: str = ""
 
     def viewer(self, key: str) -> Viewer:
         return self.viewers[key]

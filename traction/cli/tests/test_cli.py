@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import re
 import sys
 from typing import Any
 
 import pytest
 from click.testing import CliRunner, Result
+from django.test import Client
 
 from traction.accounts import services as accounts
 from traction.accounts.models import ApiToken, Membership, User, Workspace
@@ -76,9 +78,18 @@ def test_migrate() -> None:
 def test_demo_builds_then_refuses_to_wipe_without_reset() -> None:
     result = invoke("demo")
     assert result.exit_code == 0
-    assert result.output == (
-        "Built the demo workspace: 10 members, 7 customers, 2 programs.\n" + DEMO_LOGINS
+    built = "Built the demo workspace: 10 members, 7 customers, 2 programs.\n" + DEMO_LOGINS
+    assert result.output.startswith(built)
+    # Last: a demo contact's link to the customer portal, which opens it.
+    portal = re.fullmatch(
+        r"The customer portal as (.+) sees it: https?://[^/]+(/portal/in/\S+/)\n",
+        result.output[len(built) :],
     )
+    assert portal, result.output
+    assert portal.group(1) == "Harriet Finch (Juniper & Finch Architects)"
+    opened = Client().get(portal.group(2))
+    assert opened.status_code == 302
+    assert opened["Location"] == "/portal/"
     first_ids = set(Customer.objects.values_list("pk", flat=True))
 
     again = CliRunner().invoke(cli, ["demo"])
