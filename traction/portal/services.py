@@ -83,7 +83,7 @@ def _create(
     link.save(update_fields=["token_hash"])
     audit.record(
         by,
-        action="portal.link_sent",
+        action="portal.link_created",
         obj=link,
         changes={"contact_id": contact.pk, "expires_at": link.expires_at},
         reason=reason or ("" if by is not None else "requested by the contact"),

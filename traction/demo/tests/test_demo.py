@@ -149,6 +149,8 @@ def test_every_write_went_through_the_services() -> None:
         "loop.approval_approved": 5,
         "loop.status_published": 4,
         "loop.reason_text_added": 1,
+        # A pilot contact's portal link, printed by `traction demo` (add_portal_link).
+        "portal.link_created": 1,
     }
 
 
