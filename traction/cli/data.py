@@ -82,6 +82,6 @@ def demo(reset: bool) -> None:
         f"Built the demo workspace: {len(built.users)} members, "
         f"{len(built.customers)} customers, {len(built.programs)} programs."
     )
-    echo_demo_logins(password)
     if built.portal_url:
         click.echo(f"The customer portal as {built.portal_contact} sees it: {built.portal_url}")
+    echo_demo_logins(password)  # last: the password line ends the output

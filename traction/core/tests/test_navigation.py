@@ -152,7 +152,7 @@ def test_the_home_steps_are_the_sections_each_role_may_see(cast):
         home = dashboard.Home(workspace_slug="acme", counts=dashboard.figures(viewer))
         return [s["key"] for s in sections.for_page("home", viewer, home)]
 
-    # (The debriefs' step says only what waits: nothing here.)
+    # (The debriefs', actions' and approvals' steps say only what waits: nothing here.)
     assert keys("admin") == [
         "programs",
         "customers",
@@ -160,6 +160,7 @@ def test_the_home_steps_are_the_sections_each_role_may_see(cast):
         "debriefs",
         "sessions",
         "debrief_actions",
+        "loop_approvals",
     ]
     assert keys("facilitator") == [
         "programs",
@@ -167,8 +168,15 @@ def test_the_home_steps_are_the_sections_each_role_may_see(cast):
         "debriefs",
         "sessions",
         "debrief_actions",
+        "loop_approvals",
     ]
-    assert keys("observer") == ["programs", "debriefs", "sessions", "debrief_actions"]
+    assert keys("observer") == [
+        "programs",
+        "debriefs",
+        "sessions",
+        "debrief_actions",
+        "loop_approvals",
+    ]
 
 
 # --- asking the policy from a template -------------------------------------------------------

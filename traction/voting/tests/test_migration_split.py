@@ -39,8 +39,14 @@ def before_split() -> Iterator[Any]:
     """The database at the last migration before the split; the historical apps of then."""
     executor = MigrationExecutor(connection)
     executor.migrate([("voting", None)])  # unapplies insights.0009 too (it follows voting's)
-    # Apps whose migrations follow insights' (the debrief's) went back with it.
-    nodes = [n for n in _latest(executor) if n[0] not in ("insights", "voting", "debrief")]
+    # Apps whose migrations follow insights' or voting's (the debrief's, the loop's...) went
+    # back with them.
+    graph = executor.loader.graph
+    nodes = [
+        n
+        for n in _latest(executor)
+        if not any(app in ("insights", "voting") for app, _ in graph.forwards_plan(n))
+    ]
     try:
         yield executor.loader.project_state([*nodes, BEFORE_SPLIT]).apps
     finally:
