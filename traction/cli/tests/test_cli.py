@@ -78,13 +78,14 @@ def test_migrate() -> None:
 def test_demo_builds_then_refuses_to_wipe_without_reset() -> None:
     result = invoke("demo")
     assert result.exit_code == 0
-    built = "Built the demo workspace: 10 members, 7 customers, 2 programs.\n" + DEMO_LOGINS
+    built = "Built the demo workspace: 10 members, 7 customers, 2 programs.\n"
     assert result.output.startswith(built)
-    # Last: a demo contact's link to the customer portal, which opens it.
+    # Then a demo contact's link to the customer portal, which opens it; the logins last.
     portal = re.fullmatch(
         r"The customer portal as (.+) sees it: https?://[^/]+(/portal/in/\S+/)\n",
-        result.output[len(built) :],
+        result.output[len(built) : -len(DEMO_LOGINS)],
     )
+    assert result.output.endswith(DEMO_LOGINS)
     assert portal, result.output
     assert portal.group(1) == "Harriet Finch (Juniper & Finch Architects)"
     opened = Client().get(portal.group(2))
