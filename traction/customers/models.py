@@ -142,6 +142,10 @@ class Contact(WorkspaceRecord):
     )
     # Set when the person's identity was erased (name and email are a tombstone since).
     erased_at = models.DateTimeField(null=True, blank=True)
+    # Mail to them bounced (or was refused for good): nothing is sent until someone enters a
+    # working address; the communication plan counts them as not hearing from us.
+    unreachable_at = models.DateTimeField(null=True, blank=True)
+    unreachable_reason = models.CharField(max_length=300, blank=True)
 
     objects = ContactQuerySet.as_manager()
 

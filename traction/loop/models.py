@@ -113,6 +113,21 @@ class Approval(models.Model):
     status = models.ForeignKey(
         PriorityStatus, null=True, blank=True, on_delete=models.PROTECT, related_name="approvals"
     )
+    # An update's approval (subject_kind "update"): of one ``version`` of it, with the exact
+    # recipients and text shown to the owner (``snapshot``: {"subject", "body", "recipients":
+    # [{"contact_id", "name", "email", "reasons"}]}), so the owner sees what changed since they
+    # last approved. An edit supersedes the waiting and given approvals (``superseded_at``)
+    # and asks again.
+    update = models.ForeignKey(
+        "Update", null=True, blank=True, on_delete=models.PROTECT, related_name="approvals"
+    )
+    version = models.PositiveIntegerField(null=True, blank=True)
+    snapshot = models.JSONField(default=dict, blank=True)
+    superseded_at = models.DateTimeField(null=True, blank=True)
+    # Reminders to the account owner, and the admin told after DAYS without an answer.
+    reminders_sent = models.PositiveSmallIntegerField(default=0)
+    last_reminded_at = models.DateTimeField(null=True, blank=True)
+    escalated_at = models.DateTimeField(null=True, blank=True)
     customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
     # Who was asked: the customer's account owner when it was asked (None: nobody owns the
     # customer, so only an admin's waiver lets it through).
@@ -134,7 +149,19 @@ class Approval(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["status", "customer"], name="loop_one_approval_per_customer"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["update", "customer"],
+                condition=models.Q(superseded_at__isnull=True),
+                name="loop_one_update_approval_per_customer",
+            ),
+            models.CheckConstraint(
+                condition=(
+                    models.Q(subject_kind="status", update__isnull=True)
+                    | models.Q(subject_kind="update", status__isnull=True, update__isnull=False)
+                ),
+                name="loop_approval_subject",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -256,3 +283,318 @@ class DeliveryPriority(models.Model):
 
     def __str__(self) -> str:
         return f"{self.delivery_id} touches {self.priority_id}"
+
+
+# --- "You said, we did" updates (docs/loop.md, "Updates") -----------------------------------
+
+
+class UpdateAudience(models.TextChoices):
+    CUSTOMER = "customer", "One customer organisation"
+    SESSION = "session", "One session's customer participants"
+    PROGRAM = "program", "Every customer of the program"
+
+
+class UpdateKind(models.TextChoices):
+    UPDATE = "update", "You said, we did"
+    DELIVERY = "delivery", "A delivery touched your priorities"
+    CHANGE_OF_PLAN = "change_of_plan", "Change of plan"
+    RE_ENGAGEMENT = "re_engagement", "After a silence"
+
+
+class UpdateState(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    AWAITING = "awaiting", "Waiting for approval"
+    APPROVED = "approved", "Approved, ready to send"
+    SENT = "sent", "Sent"
+    DISCARDED = "discarded", "Discarded"
+
+
+class Update(models.Model):
+    """One "you said, we did" message to customers: drafted from the data, edited, checked,
+    approved by each affected customer's account owner (``Approval`` with ``update``), then
+    sent once to its recipients (``UpdateRecipient``, one email each) and shown in their
+    portal. ``version`` grows with every edit of the text or the recipients: approvals are
+    for one version. A sent update is immutable (``sent_at``); a draft nobody wants is
+    discarded, never deleted. ``sources`` is what the draft was built from (priority,
+    status, delivery and quoted insight ids), so a reader can see what backs each line."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey("programs.Program", on_delete=models.RESTRICT, related_name="+")
+    audience = models.CharField(max_length=10, choices=UpdateAudience.choices)
+    customer = models.ForeignKey(
+        "customers.Customer", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    session = models.ForeignKey(
+        "cosessions.Session", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    kind = models.CharField(max_length=16, choices=UpdateKind.choices, default=UpdateKind.UPDATE)
+    delivery = models.ForeignKey(
+        Delivery, null=True, blank=True, on_delete=models.PROTECT, related_name="updates"
+    )
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    sources = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=10, choices=UpdateState.choices, default=UpdateState.DRAFT)
+    version = models.PositiveIntegerField(default=1)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = ClockDateTimeField(auto_now_add=True)
+    updated_at = ClockDateTimeField(auto_now=True)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    sent_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    discarded_at = models.DateTimeField(null=True, blank=True)
+    discarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["workspace", "program", "state"]),
+            models.Index(fields=["program", "customer", "sent_at"]),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(audience="customer", customer__isnull=False, session__isnull=True)
+                    | models.Q(audience="session", customer__isnull=True, session__isnull=False)
+                    | models.Q(audience="program", customer__isnull=True, session__isnull=True)
+                ),
+                name="loop_update_audience_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.subject
+
+
+class RecipientReason(models.TextChoices):
+    RAISER = "raiser", "Their words are in it"
+    VOTER = "voter", "They voted on it"
+    FOLLOWER = "follower", "They asked to follow it"
+    PARTICIPANT = "participant", "They took part in the session"
+
+
+class MessageState(models.TextChoices):
+    QUEUED = "queued", "Waiting to be sent"
+    CLAIMED = "claimed", "Being sent"
+    SENT = "sent", "Accepted by the mail server"
+    FAILED = "failed", "Not delivered yet (will retry)"
+    UNDELIVERABLE = "undeliverable", "Not delivered (gave up)"
+    BOUNCED = "bounced", "Bounced"
+    SKIPPED = "skipped", "Not sent (unsubscribed or unreachable since)"
+
+
+class UpdateRecipient(models.Model):
+    """One recipient of an update, and the one email that carries it to them: the list the
+    account owner approved, then the outbox. A sender claims the row (``claimed_at``, state
+    ``claimed``) in its own transaction before talking to the mail server, so a retry or a
+    second sender never sends it twice. Name and address are as they were when approved."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    update = models.ForeignKey(Update, on_delete=models.PROTECT, related_name="recipients")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.PROTECT, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    name = models.CharField(max_length=150)
+    email = models.EmailField()
+    reasons = models.JSONField(default=list)  # RecipientReason values
+    state = models.CharField(
+        max_length=14, choices=MessageState.choices, default=MessageState.QUEUED
+    )
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    bounced_at = models.DateTimeField(null=True, blank=True)
+    read_in_portal_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["customer_id", "name", "id"]
+        indexes = [
+            models.Index(fields=["state", "next_attempt_at"]),
+            models.Index(fields=["contact", "sent_at"]),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["update", "contact"], name="loop_one_message_each")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email}: {self.state}"
+
+
+class Follow(models.Model):
+    """A contact asked to hear about a priority (the third audience, beside raisers and
+    voters, which the facts themselves record). Ended, never deleted."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey("programs.Program", on_delete=models.RESTRICT, related_name="+")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.PROTECT, related_name="+")
+    priority = models.ForeignKey("insights.Insight", on_delete=models.PROTECT, related_name="+")
+    since = models.DateTimeField(default=clock.now)
+    # Who asked for it: the contact in the portal (None), or a member on their behalf.
+    added_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    why = models.CharField(max_length=300, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["since", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["contact", "priority"],
+                condition=models.Q(ended_at__isnull=True),
+                name="loop_one_follow",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} follows {self.priority_id}"
+
+
+class UnsubscribeScope(models.TextChoices):
+    PRIORITY = "priority", "This priority"
+    PROGRAM = "program", "This program"
+    ALL = "all", "All mail"
+
+
+class Unsubscribe(models.Model):
+    """A contact's dated "no more of this": it beats raising, voting and following, and no
+    later vote undoes it. Kept for ever (its ``at`` is the evidence)."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    contact = models.ForeignKey("customers.Contact", on_delete=models.PROTECT, related_name="+")
+    scope = models.CharField(max_length=8, choices=UnsubscribeScope.choices)
+    program = models.ForeignKey(
+        "programs.Program", null=True, blank=True, on_delete=models.RESTRICT, related_name="+"
+    )
+    priority = models.ForeignKey(
+        "insights.Insight", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=clock.now)
+    # From which message's link (None: a member recorded it, or the API).
+    via = models.ForeignKey(
+        UpdateRecipient, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        indexes = [models.Index(fields=["contact", "scope"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(scope="all", program__isnull=True, priority__isnull=True)
+                    | models.Q(scope="program", program__isnull=False, priority__isnull=True)
+                    | models.Q(scope="priority", priority__isnull=False)
+                ),
+                name="loop_unsubscribe_scope_target",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.contact_id} unsubscribed ({self.scope})"
+
+
+class FeedbackAnswer(models.TextChoices):
+    YES = "yes", "Yes"
+    PARTLY = "partly", "Partly"
+    NO = "no", "No"
+
+
+class Feedback(models.Model):
+    """A customer's one-click "did it work for you?" on a delivered priority of an update,
+    recorded against the customer metric it serves (if the priority has one); a comment
+    comes back into the program as an insight (``insight``)."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    program = models.ForeignKey("programs.Program", on_delete=models.RESTRICT, related_name="+")
+    recipient = models.ForeignKey(UpdateRecipient, on_delete=models.PROTECT, related_name="+")
+    priority = models.ForeignKey("insights.Insight", on_delete=models.PROTECT, related_name="+")
+    metric = models.ForeignKey(
+        "insights.Insight", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answer = models.CharField(max_length=8, choices=FeedbackAnswer.choices)
+    comment = models.TextField(blank=True)
+    insight = models.ForeignKey(
+        "insights.Insight", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["recipient", "priority"], name="loop_one_feedback")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.priority_id}: {self.answer}"
+
+
+class Reply(models.Model):
+    """A customer's reply to an update in the portal: it lands in the program as a new
+    insight attributed to them (``insight``)."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    recipient = models.ForeignKey(UpdateRecipient, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField()
+    insight = models.ForeignKey("insights.Insight", on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"Reply to {self.recipient_id}"
+
+
+# --- The communication plan (docs/loop.md, "The communication plan") ---------------------
+
+DEFAULT_CADENCE_DAYS = 42  # every six weeks after a session
+SILENCE_DAYS = 90
+
+
+class CommsPlan(models.Model):
+    """A program's plan for updates: how often customers hear from us, and after how long a
+    silence Traction prompts a re-engagement. Who tells whom is ``CommsOwner``."""
+
+    program = models.OneToOneField(
+        "programs.Program", on_delete=models.RESTRICT, related_name="comms_plan"
+    )
+    cadence_days = models.PositiveIntegerField(default=DEFAULT_CADENCE_DAYS)
+    silence_days = models.PositiveIntegerField(default=SILENCE_DAYS)
+    notes = models.TextField(blank=True)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    updated_at = ClockDateTimeField(auto_now=True)
+
+    def __str__(self) -> str:
+        return f"Plan of program {self.program_id}"
+
+
+class CommsOwner(models.Model):
+    """Who tells a customer organisation about a program (default: its account owner)."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.RESTRICT, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    teller = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    note = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["program", "customer"], name="loop_one_teller")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.customer_id} in {self.program_id}"

@@ -87,6 +87,9 @@ class Session(WorkspaceRecord):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     actual_ends_at = models.DateTimeField(null=True, blank=True)
+    # The promise of the session's "Next steps": when its customers will hear back. The
+    # first update to each of its customer organisations is due by then.
+    hear_back_by = models.DateField(null=True, blank=True)
 
     objects = SessionQuerySet.as_manager()
 
