@@ -70,6 +70,7 @@ class PriorityRow:
     pending: PriorityStatus | None = None
     approvals: list[Approval] = field(default_factory=list)  # of customers the viewer may name
     other_approvals: int = 0  # of the others, waiting or not
+    approvable: set[int] = field(default_factory=set)  # approvals the viewer may give
     risk: AtRisk | None = None
     history: list[PriorityStatus] = field(default_factory=list)
 
@@ -109,11 +110,18 @@ def priorities(viewer: Viewer, found: Program) -> list[PriorityRow]:
         "customer", "account_owner", "by"
     )
     identify = insight_rules.visible_customer_ids(viewer)
+    mine = set(
+        permissions.scope(
+            viewer, "loop.approve", Approval.objects.filter(status_id__in=pending)
+        ).values_list("pk", flat=True)
+    )
     for a in approvals:
         if a.status_id is None:
             continue
         if identify is None or a.customer_id in identify:
             pending[a.status_id].approvals.append(a)
+            if a.pk in mine:
+                pending[a.status_id].approvable.add(a.pk)
         else:  # another customer's: counted, never named (an account owner's view)
             pending[a.status_id].other_approvals += 1
     for risk in AtRisk.objects.filter(priority_id__in=by_id, cleared_at__isnull=True):

@@ -41,7 +41,6 @@ def priorities(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
             "rows": rows,
             "can_propose": permissions.can(viewer, "loop.propose", program),
             "can_waive": permissions.allows(viewer, "loop.waive"),
-            "me": viewer.user_id,
         },
     )
 

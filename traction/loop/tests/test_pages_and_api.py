@@ -116,7 +116,14 @@ def test_approval_gating_through_the_web(
     )
     globex = Approval.objects.get(customer=cast.customer)
     initech = Approval.objects.get(customer=cast.other_customer)
-    # The facilitator is not Globex's account owner: the approval is not theirs to find.
+    # The facilitator is not Globex's account owner: no button, and the approval is not
+    # theirs to find.
+    assert (
+        "Approve for"
+        not in client_for("facilitator")
+        .get(url(cast, "priorities", program_id=cast.program.pk))
+        .content.decode()
+    )
     assert (
         client_for("facilitator").post(url(cast, "approve", approval_id=globex.pk)).status_code
         == 404
