@@ -49,11 +49,16 @@ __all__ = ["PASSWORD"]
 # Tests that cannot reach the database (no ``django_db`` mark and no database fixture,
 # which pytest-django enforces) give the same answer on every backend: the PostgreSQL run
 # leaves them to the SQLite run, except the API contract suite and the deployment tests,
-# which run on PostgreSQL only. ``TRACTION_TEST_ALL=1`` runs everything anyway.
+# which run on PostgreSQL only. So do the migration-history tests of migrations with no
+# vendor-specific code (``sqlite_only_migration``: the same Python runs the same operations;
+# they are the slowest tests, minutes each on PostgreSQL); a migration that asks
+# ``connection.vendor`` keeps its test on both. ``TRACTION_TEST_ALL=1`` runs everything.
 _DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
 
 
-def _reaches_the_database(item: pytest.Item) -> bool:
+def _runs_on_postgresql(item: pytest.Item) -> bool:
+    if item.get_closest_marker("sqlite_only_migration") is not None:
+        return False
     if item.get_closest_marker("django_db") is not None:
         return True
     if any(item.get_closest_marker(m) is not None for m in ("contract", "deploy")):
@@ -65,7 +70,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")) or os.environ.get("TRACTION_TEST_ALL"):
         return
-    kept = [item for item in items if _reaches_the_database(item)]
+    kept = [item for item in items if _runs_on_postgresql(item)]
     if len(kept) < len(items):
         config.hook.pytest_deselected(items=[i for i in items if i not in kept])
         items[:] = kept

@@ -20,6 +20,7 @@ def migrate(targets: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
     return executor.loader.project_state(targets).apps
 
 
+@pytest.mark.sqlite_only_migration
 @pytest.mark.django_db(transaction=True)
 def test_the_rename_keeps_invitations_and_relabels_their_audit_events() -> None:
     apps = migrate(BEFORE)

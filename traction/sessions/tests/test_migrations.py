@@ -23,6 +23,7 @@ def migrate(target: list[tuple[str, str]]) -> MigrationExecutor:
     return MigrationExecutor(connection)
 
 
+@pytest.mark.sqlite_only_migration
 @pytest.mark.django_db(transaction=True)
 def test_upvotes_survive_the_rename_and_its_reversal() -> None:
     cast = build_cast()
@@ -59,6 +60,7 @@ def test_upvotes_survive_the_rename_and_its_reversal() -> None:
         executor.migrate(executor.loader.graph.leaf_nodes())
 
 
+@pytest.mark.sqlite_only_migration
 @pytest.mark.django_db(transaction=True)
 def test_the_customer_facing_agenda_title_is_renamed_both_ways() -> None:
     """cosessions 0007: the template's "Top questions from internal participants" (read by
