@@ -598,3 +598,34 @@ class CommsOwner(models.Model):
 
     def __str__(self) -> str:
         return f"{self.customer_id} in {self.program_id}"
+
+
+class PlanReminderKind(models.TextChoices):
+    DUE_SOON = "due_soon", "Update due soon"
+    OVERDUE = "overdue", "Update overdue"
+    PROMISE_NEAR = "promise_near", "Promise date near"
+    PROMISE_PASSED = "promise_passed", "Promise date passed"
+
+
+class PlanReminder(models.Model):
+    """One reminder of the communication plan told (in a digest) to the teller and the
+    program's facilitators: one per (program, customer, kind, due date), so running the
+    reminders again tells nobody twice, and a new due date reminds afresh."""
+
+    program = models.ForeignKey("programs.Program", on_delete=models.RESTRICT, related_name="+")
+    customer = models.ForeignKey("customers.Customer", on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=16, choices=PlanReminderKind.choices)
+    due = models.DateField()
+    sent_to = models.JSONField(default=list)  # user ids told
+    at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "customer", "kind", "due"], name="loop_one_plan_reminder"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.due} for {self.customer_id}"

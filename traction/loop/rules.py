@@ -91,4 +91,15 @@ RULES = [
         admin=ALL,
         facilitator=ALL,
     ),
+    # --- the communication plan (area PLAN) ---
+    rule(
+        "loop.plan",
+        own=program_team,
+        description="Change a program's communication plan: how often customers hear from "
+        "us, after how long a silence to re-engage them, and who tells each customer.",
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+    ),
 ]
