@@ -15,8 +15,10 @@ def remind() -> None:
 
     The jobs: unanswered invitations and the day's RSVP digests (sessions), and the debrief
     clock (debriefs booked for sessions that lack one, reminders before the deadline and when
-    a debrief is late or missed). Each job is idempotent: running it again sends nothing
-    twice. A failing job does not stop the others; the command then exits with status 1.
+    a debrief is late or missed), and the communication plan (one digest per teller of
+    customer updates due within a week, overdue, or promised in a session). Each job is
+    idempotent: running it again sends nothing twice. A failing job does not stop the
+    others; the command then exits with status 1.
     """
     from traction.core import periodic
 

@@ -96,6 +96,7 @@ class PlanRow:
     due_because: str = ""  # Due.*
     today: date = date.min
     silence_days: int = SILENCE_DAYS
+    reengage: str | None = None  # the page's link drafting a re-engagement update
 
     @property
     def promise(self) -> Promise | None:

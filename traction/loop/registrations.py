@@ -76,3 +76,89 @@ def register_all() -> None:
         order=70,
         context=program_section,
     )
+    register_plan()  # the communication plan's (below)
+
+
+# --- the communication plan (area PLAN) ----------------------------------------------------
+
+
+def session_promise_section(viewer: Viewer, session: Any) -> dict[str, Any]:
+    """The session page: per customer organisation that took part, whether the first update
+    after the session went, else the promise counting down."""
+    from traction.core import permissions
+    from traction.insights import rules as insight_rules
+    from traction.loop import plan
+
+    shown = (
+        not session.is_practice
+        and not session.is_cancelled
+        and permissions.can(viewer, "loop.view", session.program)
+    )
+    if not shown:
+        return {"shown": False}
+    identify = insight_rules.visible_customer_ids(viewer)
+    rows = [
+        r
+        for r in plan.session_promises(session)
+        if identify is None or r["customer"].pk in identify
+    ]
+    return {
+        "shown": True,
+        "session": session,
+        "over": session.has_ended,
+        "rows": rows,
+        "program_id": session.program_id,
+    }
+
+
+def recently_answered_section(viewer: Viewer, program: Any) -> dict[str, Any]:
+    from traction.core import permissions
+    from traction.loop import answered
+
+    if not permissions.can(viewer, "loop.view", program):
+        return {"shown": False}
+    return {"shown": True, "program": program, "items": answered.recently(viewer, program)}
+
+
+def plan_home_context(viewer: Viewer, home: Any) -> dict[str, Any]:
+    """A teller's next step: the programs where an update they owe is overdue."""
+    from traction.loop import plan
+
+    return {"workspace_slug": home.workspace_slug, "overdue": plan.overdue_for(viewer)}
+
+
+def register_plan() -> None:
+    from traction.core import periodic, sections
+    from traction.loop.services import plan as plan_services
+
+    periodic.register(
+        "loop.plan",
+        plan_services.run,
+        description="The communication plan's reminders: one digest per teller and program "
+        "facilitator of updates due within a week, overdue, or promised in a session.",
+        order=45,
+    )
+    sections.register(
+        "session",
+        "loop_promise",
+        template="loop/plan/session_section.html",
+        action="loop.view",
+        order=60,
+        context=session_promise_section,
+    )
+    sections.register(
+        "program",
+        "recently_answered",
+        template="loop/plan/recently_answered.html",
+        action="loop.view",
+        order=71,
+        context=recently_answered_section,
+    )
+    sections.register(
+        "home",
+        "loop_plan_overdue",
+        template="loop/plan/home_steps.html",
+        action="loop.view",
+        order=48,
+        context=plan_home_context,
+    )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import plan_views, views
 
 app_name = "loop"
 
@@ -17,4 +17,7 @@ urlpatterns = [
         name="deliveries_import",
     ),
     path("reasons/", views.reasons, name="reasons"),
+    # --- the communication plan (area PLAN) ---
+    path("programs/<int:program_id>/plan/", plan_views.plan_page, name="plan"),
+    path("programs/<int:program_id>/plan/edit/", plan_views.plan_edit, name="plan_edit"),
 ]

@@ -84,6 +84,13 @@ class SessionForm(forms.Form):
         label="Video link",
         help_text="For remote participants, if any.",
     )
+    hear_back_by = forms.DateField(
+        required=False,
+        label="Customers hear back by",
+        widget=DateInput(),
+        help_text="The date the session's “Next steps” promise its customers will hear what "
+        "came of it; the first update to each of its customer organisations is due by then.",
+    )
     version = VersionField()
 
     def __init__(
@@ -102,8 +109,16 @@ class SessionForm(forms.Form):
         if programs is None:  # editing: the program and kind stay as planned
             del self.fields["program"]
             del self.fields["kind"]
+            suggested = (self.initial or {}).get("suggested_hear_back_by")
+            if suggested:
+                self.fields[
+                    "hear_back_by"
+                ].help_text += (
+                    f" Suggested: {suggested:%d %b %Y}, two weeks after the session ends."
+                )
         else:
             self.fields["program"].queryset = programs  # type: ignore[attr-defined]
+            del self.fields["hear_back_by"]
 
     @staticmethod
     def initial_for(session: Session) -> dict[str, Any]:
@@ -116,6 +131,8 @@ class SessionForm(forms.Form):
             "time_zone": session.time_zone,
             "location": session.location,
             "video_link": session.video_link,
+            "hear_back_by": session.hear_back_by,
+            "suggested_hear_back_by": session.suggested_hear_back_by,
             "version": session.version,
         }
 
@@ -133,6 +150,8 @@ class SessionForm(forms.Form):
         if "program" in d:
             values["program"] = d["program"]
             values["kind"] = d["kind"]
+        if "hear_back_by" in self.fields:
+            values["hear_back_by"] = d.get("hear_back_by")
         return values
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 import zoneinfo
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -177,6 +177,11 @@ class Session(WorkspaceRecord):
     def is_held(self) -> bool:
         """Confirmed held by the facilitator (``held_at``), not merely past its planned end."""
         return self.held_at is not None
+
+    @property
+    def suggested_hear_back_by(self) -> date:
+        """The promise suggested for its "Next steps": two weeks after it ends (its zone)."""
+        return self.ended_at.astimezone(self.tz).date() + timedelta(days=14)
 
     @property
     def ended_at(self) -> datetime:

@@ -122,6 +122,10 @@ class SessionOut(Schema):
     actual_ends_at: dt.datetime | None = Field(
         description="When it actually ended, as confirmed when marked held (in UTC)."
     )
+    hear_back_by: dt.date | None = Field(
+        description='The date its customers were promised to hear back (its "Next steps"); '
+        "null: no promise recorded."
+    )
     version: int
     created_at: dt.datetime
     updated_at: dt.datetime
@@ -202,6 +206,11 @@ class SessionUpdateIn(InputSchema):
     time_zone: TimeZone = Field(ABSENT, max_length=64, description="An IANA name: Europe/Berlin.")
     location: Text = Field(ABSENT, max_length=200)
     video_link: Text = Field(ABSENT, max_length=200, json_schema_extra={"format": "uri"})
+    hear_back_by: dt.date | None = Field(
+        ABSENT,
+        description="When its customers will hear back (a date, not before the session "
+        "starts; null: none). The only field that still changes once the session is over.",
+    )
     version: int = Field(ABSENT, ge=1, le=MAX_ID, description=VERSION_HELP)
 
 

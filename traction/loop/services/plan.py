@@ -30,8 +30,8 @@ from traction.core.permissions import Viewer
 from traction.loop import plan as plan_reads
 from traction.loop.models import CommsOwner, CommsPlan, PlanReminder, PlanReminderKind
 from traction.programs.models import Program, ProgramStatus
-from traction.sessions.models import ParticipantRole
 from traction.sessions.models import Participant as SessionParticipant
+from traction.sessions.models import ParticipantRole
 
 log = logging.getLogger(__name__)
 
@@ -91,7 +91,7 @@ def save_plan(
         raise ValidationFailed(errors)
     delta = audit.diff(before, audit.snapshot(found, PLAN_FIELDS))
     delta.update({k: v for k, v in changes.items() if v})
-    found.updated_by = actor.user
+    found.updated_by_id = actor.user_id
     found.save()
     if delta:
         audit.record(
@@ -104,9 +104,7 @@ def save_plan(
     return found
 
 
-def _set_tellers(
-    actor: Viewer, program: Program, tellers: dict[int, int | None]
-) -> dict[str, Any]:
+def _set_tellers(actor: Viewer, program: Program, tellers: dict[int, int | None]) -> dict[str, Any]:
     ours = set(plan_reads.taking_part(program.pk))
     unknown = sorted(set(tellers) - ours)
     if unknown:
@@ -115,8 +113,9 @@ def _set_tellers(
         )
     wanted = {uid for uid in tellers.values() if uid is not None}
     members = set(
-        Membership.objects.filter(workspace_id=program.workspace_id, user_id__in=wanted)
-        .values_list("user_id", flat=True)
+        Membership.objects.filter(
+            workspace_id=program.workspace_id, user_id__in=wanted
+        ).values_list("user_id", flat=True)
     )
     if wanted - members:
         raise ValidationFailed.field("tellers", "A teller must be a member of this workspace.")
@@ -150,13 +149,18 @@ class Event:
     def label(self) -> str:
         name = self.row.customer.name
         days = (self.due - self.row.today).days
+        on = f"{self.due:%d %b %Y}"
         if self.kind == PlanReminderKind.PROMISE_PASSED:
-            return f"{name}: the promise to hear back by {self.due:%d %b %Y} passed {-days} day{'s' if -days != 1 else ''} ago."
+            return f"{name}: the promise to hear back by {on} passed {_days(-days)} ago."
         if self.kind == PlanReminderKind.PROMISE_NEAR:
-            return f"{name}: promised to hear back by {self.due:%d %b %Y} ({_in_days(days)})."
+            return f"{name}: promised to hear back by {on} ({_in_days(days)})."
         if self.kind == PlanReminderKind.OVERDUE:
-            return f"{name}: the update due {self.due:%d %b %Y} is overdue by {-days} day{'s' if -days != 1 else ''}."
-        return f"{name}: an update is due {self.due:%d %b %Y} ({_in_days(days)})."
+            return f"{name}: the update due {on} is overdue by {_days(-days)}."
+        return f"{name}: an update is due {on} ({_in_days(days)})."
+
+
+def _days(n: int) -> str:
+    return f"{n} day{'s' if n != 1 else ''}"
 
 
 def _in_days(days: int) -> str:
@@ -266,9 +270,7 @@ def send_digest(user: User, events: list[Event]) -> int:
         entry["events"].append(event)
     groups = list(by_program.values())
     overdue = sum(
-        1
-        for e in events
-        if e.kind in (PlanReminderKind.OVERDUE, PlanReminderKind.PROMISE_PASSED)
+        1 for e in events if e.kind in (PlanReminderKind.OVERDUE, PlanReminderKind.PROMISE_PASSED)
     )
     subject = (
         f"Customer updates: {overdue} overdue, {len(events) - overdue} due soon"

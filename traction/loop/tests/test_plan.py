@@ -111,27 +111,35 @@ def test_no_session_held_yet_nothing_is_due_and_nobody_is_silent(world: w.World)
     row = rows_on(world, date(2027, 2, 1))["Globex"]
     assert row.next_due is None
     assert row.due_because == ""
-    assert not row.overdue and not row.due_soon
-    assert row.silent_days is None and not row.silent
+    assert not row.overdue
+    assert not row.due_soon
+    assert row.silent_days is None
+    assert not row.silent
     assert row.promise is None
 
 
 def test_cadence_after_the_session_then_overdue(world: w.World) -> None:
     row = rows_on(world, date(2027, 1, 20))["Globex"]
-    assert row.last_session is not None and row.last_heard is None
+    assert row.last_session is not None
+    assert row.last_heard is None
     assert row.next_due == ENDED_DAY + timedelta(days=42)
     assert row.due_because == plan.Due.AFTER_SESSION
-    assert row.days_to_due == 36 and not row.due_soon and not row.overdue
+    assert row.days_to_due == 36
+    assert not row.due_soon
+    assert not row.overdue
     row = rows_on(world, ENDED_DAY + timedelta(days=40))["Globex"]
-    assert row.due_soon and row.days_to_due == 2
+    assert row.due_soon
+    assert row.days_to_due == 2
     row = rows_on(world, ENDED_DAY + timedelta(days=45))["Globex"]
-    assert row.overdue and row.overdue_days == 3
+    assert row.overdue
+    assert row.overdue_days == 3
 
 
 def test_the_promise_counts_down_and_passes(world: w.World) -> None:
     promise(world, ENDED_DAY + timedelta(days=14))
     row = rows_on(world, ENDED_DAY + timedelta(days=5))["Globex"]
-    assert row.promise is not None and row.promise.session_id == world.session.pk
+    assert row.promise is not None
+    assert row.promise.session_id == world.session.pk
     assert row.next_due == ENDED_DAY + timedelta(days=14)
     assert row.due_because == plan.Due.PROMISE
     assert row.promise.days_left(row.today) == 9
@@ -151,7 +159,8 @@ def test_an_update_after_the_session_answers_the_promise(world: w.World) -> None
     assert globex.next_due == sent.date() + timedelta(days=42)
     assert globex.due_because == plan.Due.AFTER_UPDATE
     # Initech heard nothing: its promise still stands, and passed.
-    assert initech.promise is not None and initech.overdue_days == 6
+    assert initech.promise is not None
+    assert initech.overdue_days == 6
 
 
 def test_an_update_before_the_session_does_not_answer_it(world: w.World) -> None:
@@ -189,12 +198,14 @@ def test_a_sent_message_that_bounced_later_or_an_unreachable_contact_is_silence(
 def test_silence_counts_from_the_last_update_or_the_first_session(world: w.World) -> None:
     cast = world.cast
     row = rows_on(world, ENDED_DAY + timedelta(days=89))["Globex"]
-    assert row.silent_days == 89 and not row.silent
+    assert row.silent_days == 89
+    assert not row.silent
     row = rows_on(world, ENDED_DAY + timedelta(days=90))["Globex"]
     assert row.silent
     send(world, cast.contact, at(ENDED_DAY + timedelta(days=60)))
     row = rows_on(world, ENDED_DAY + timedelta(days=100))["Globex"]
-    assert row.silent_days == 40 and not row.silent
+    assert row.silent_days == 40
+    assert not row.silent
 
 
 def test_changing_the_cadence_and_silence_moves_the_dates(world: w.World) -> None:
@@ -212,7 +223,8 @@ def test_a_cancelled_or_practice_session_makes_no_promise(world: w.World) -> Non
     promise(world, ENDED_DAY + timedelta(days=14))
     Session.objects.filter(pk=world.session.pk).update(status="cancelled")
     row = rows_on(world, ENDED_DAY + timedelta(days=20))["Globex"]
-    assert row.promise is None and row.next_due is None
+    assert row.promise is None
+    assert row.next_due is None
 
 
 def test_archived_customers_are_left_out(world: w.World) -> None:
@@ -227,7 +239,8 @@ def test_most_urgent_first(world: w.World) -> None:
     send(world, cast.other_contact, at(ENDED_DAY + timedelta(days=3)))
     found = plan.compute(cast.program, today=ENDED_DAY + timedelta(days=44))
     assert [r.customer.name for r in found] == ["Globex", "Initech"]
-    assert found[0].overdue and not found[1].overdue
+    assert found[0].overdue
+    assert not found[1].overdue
 
 
 def test_the_session_page_promises(world: w.World) -> None:
@@ -276,7 +289,8 @@ def test_tellers_are_members_and_customers_of_the_program(world: w.World) -> Non
     assert CommsOwner.objects.get(customer=cast.customer).teller == cast.users["core_team"]
     plan_services.save_plan(fran, cast.program, tellers={cast.customer.pk: None})
     row = rows_on(world, date(2027, 1, 20))["Globex"]
-    assert row.teller == cast.users["account_owner"] and row.teller_is_default
+    assert row.teller == cast.users["account_owner"]
+    assert row.teller_is_default
 
 
 def test_who_may_change_the_plan(world: w.World) -> None:

@@ -25,7 +25,18 @@ from .common import queue_on_commit, require_open, resolve_notices
 from .rsvps import request_reconfirmation, unanswered_action
 
 STALE_SESSION = "This session was changed by someone else since you opened it. Reload it."
-SESSION_FIELDS = ["title", "kind", "starts_at", "ends_at", "time_zone", "location", "video_link"]
+SESSION_FIELDS = [
+    "title",
+    "kind",
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "location",
+    "video_link",
+    "hear_back_by",
+]
+# What may still change once the session is over: the promise of its "Next steps".
+AFTER_THE_SESSION = {"hear_back_by"}
 # A change to any of these changes the calendar event: invitees get an update.
 CALENDAR_FIELDS = {"title", "starts_at", "ends_at", "time_zone", "location", "video_link"}
 
@@ -51,6 +62,16 @@ def _wall_clock(value: datetime, tz_name: str, field: str) -> datetime:
             "pick another time.",
         )
     return aware
+
+
+def _check_hear_back_by(session: Session) -> None:
+    """The promised date comes after the session starts (its own calendar day or later)."""
+    if session.hear_back_by is not None and session.hear_back_by < session.local_start.date():
+        raise ValidationFailed.field(
+            "hear_back_by",
+            "Customers cannot hear back before the session starts "
+            f"({session.local_start:%d %b %Y}); pick a later date.",
+        )
 
 
 # --- sessions and agendas ---------------------------------------------------------------------
@@ -109,7 +130,8 @@ def update_session(
     actor: Viewer, *, session: Session, changes: dict[str, Any], version: int | None = None
 ) -> Session:
     """Change a session; a change to its time, place or link sends invitees and internal
-    participants an update, and a new time asks the customers who accepted to confirm it."""
+    participants an update, and a new time asks the customers who accepted to confirm it.
+    Once it is over, only when its customers hear back (``hear_back_by``) still changes."""
     from traction.sessions.tasks import deliver_invitation, deliver_participant_calendar
 
     permissions.check(actor, "session.plan", session)
@@ -119,7 +141,8 @@ def update_session(
     _one_line(**{k: v for k, v in changes.items() if k == "title"})
     session = Session.objects.select_for_update().get(pk=session.pk)
     expect_version(session, version, message=STALE_SESSION)
-    require_open(session)
+    if session.is_cancelled:
+        require_open(session)
     tz_name = changes.get("time_zone", session.time_zone)
     for key in ("starts_at", "ends_at"):
         if key in changes and isinstance(changes[key], datetime):
@@ -133,9 +156,12 @@ def update_session(
             value.strip() if isinstance(value, str) and name != "time_zone" else value,
         )
     validate(session)
+    _check_hear_back_by(session)
     delta = audit.diff(before, audit.snapshot(session, SESSION_FIELDS))
     if not delta:
         return session
+    if set(delta) - AFTER_THE_SESSION:
+        require_open(session)
     calendar_changed = bool(CALENDAR_FIELDS & set(delta))
     if calendar_changed:
         session.calendar_sequence += 1

@@ -1,0 +1,91 @@
+"""The communication plan's reminders through a real SMTP server: one digest per person per
+run (the teller and the program's facilitators), idempotent, and a new due date reminds
+afresh. Also through ``traction remind`` (the periodic job ``loop.plan``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from click.testing import CliRunner
+
+from traction.cli.main import cli
+from traction.core import clock
+from traction.core.testing.cast import Cast
+from traction.loop.models import PlanReminder
+from traction.loop.services import plan as plan_services
+from traction.loop.tests import world as w
+from traction.sessions.models import Participant, Session
+
+from .conftest import SmtpServer
+
+pytestmark = pytest.mark.django_db
+
+DAY = w.ENDED.date()
+
+
+def on(days: int) -> datetime:
+    d = DAY + timedelta(days=days)
+    return datetime(d.year, d.month, d.day, 8, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(cast: Cast) -> w.World:
+    with clock.frozen(on(-1)):
+        found = w.build(cast)
+    Session.objects.filter(pk=found.session.pk).update(hear_back_by=DAY + timedelta(days=14))
+    Participant.objects.create(
+        workspace=cast.acme,
+        session=found.session,
+        user=cast.users["facilitator"],
+        role="facilitator",
+    )
+    return found
+
+
+def test_one_digest_per_person_and_never_twice(smtp_server: SmtpServer, world: w.World) -> None:
+    with clock.frozen(on(10)):
+        counts = plan_services.run()
+    assert counts["reminders"] == 2  # Globex's and Initech's promise, near
+    assert counts["digests"] == 2
+    owen = smtp_server.to("owen@acme.test")
+    fran = smtp_server.to("fran@acme.test")
+    assert len(owen) == 1
+    assert len(fran) == 1
+    assert len(smtp_server.messages) == 2
+    # Owen tells Globex only; Fran facilitates the program: both customers, one message.
+    assert "Globex" in owen[0].body
+    assert "Initech" not in owen[0].body
+    assert "Globex" in fran[0].body
+    assert "Initech" in fran[0].body
+    assert "promised to hear back by 28 Jan 2027 (in 4 days)" in fran[0].body
+    html = fran[0].message.get_body(preferencelist=("html",))
+    assert html is not None
+    assert "Open the communication plan" in str(html.get_content())
+    assert f"/programs/{world.cast.program.pk}/plan/" in fran[0].body
+    assert fran[0].subject == "Customer updates due soon: 2"
+
+    smtp_server.clear()
+    with clock.frozen(on(11)):
+        again = plan_services.run()
+    assert again["reminders"] == 0
+    assert again["digests"] == 0
+    assert smtp_server.messages == []
+
+    # The promise passed: a reminder of another kind, once.
+    with clock.frozen(on(16)):
+        plan_services.run()
+        plan_services.run()
+    assert len(smtp_server.to("fran@acme.test")) == 1
+    passed = smtp_server.to("fran@acme.test")[0]
+    assert passed.subject == "Customer updates: 2 overdue, 0 due soon"
+    assert "passed 2 days ago" in passed.body
+    assert PlanReminder.objects.count() == 4
+
+
+def test_traction_remind_runs_the_plan(smtp_server: SmtpServer, world: w.World) -> None:
+    with clock.frozen(on(10)):
+        result = CliRunner().invoke(cli, ["remind"], catch_exceptions=False)
+    assert "loop.plan: programs 3, reminders 2, digests 2, failed 0" in result.output
+    assert len(smtp_server.to("owen@acme.test")) == 1
+    assert PlanReminder.objects.filter(kind="promise_near").count() == 2

@@ -1,0 +1,115 @@
+"""Pages of the communication plan: a program's plan (per customer organisation: who tells
+them, last heard, next due, overdue, silence, the promise) and its edit page. Parse, call one
+service or selector, render."""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.views.decorators.http import require_GET, require_http_methods
+
+from traction.accounts.models import Membership
+from traction.core import permissions
+from traction.core.errors import ValidationFailed
+from traction.core.permissions import Viewer
+from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
+
+from . import plan, selectors
+from .plan_forms import PlanForm
+from .services import plan as plan_services
+
+PAGE_SIZE = 50
+
+
+def reengage_url(workspace_slug: str, program_id: int, customer_id: int) -> str | None:
+    """The compose page's link drafting a re-engagement update for one customer (None while
+    the compose page does not exist)."""
+    try:
+        base = reverse("loop:update-new", args=[workspace_slug, program_id])
+    except NoReverseMatch:
+        return None
+    return f"{base}?audience=customer&customer={customer_id}&kind=re_engagement"
+
+
+@workspace_view
+@require_GET
+def plan_page(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = selectors.program(viewer, program_id)
+    rows = plan.rows(viewer, program)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    for row in page.object_list:
+        row.reengage = (
+            reengage_url(request.workspace.slug, program.pk, row.customer.pk)
+            if row.silent
+            else None
+        )
+    return render(
+        request,
+        "loop/plan/plan.html",
+        {
+            "program": program,
+            "settings": plan.plan_of(program.pk),
+            "page": page,
+            "summary": {
+                "all": len(rows),
+                "overdue": sum(1 for r in rows if r.overdue),
+                "due_soon": sum(1 for r in rows if r.due_soon),
+                "silent": sum(1 for r in rows if r.silent),
+                "promises": sum(1 for r in rows if r.promise is not None),
+            },
+            "can_edit": permissions.can(viewer, "loop.plan", program),
+        },
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def plan_edit(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = selectors.program(viewer, program_id)
+    permissions.check(viewer, "loop.plan", program)
+    rows = sorted(plan.compute(program), key=lambda r: (r.customer.name.lower(), r.customer.pk))
+    members = [
+        (m.user_id, m.user.full_name or m.user.email)
+        for m in Membership.objects.filter(workspace_id=viewer.workspace_id)
+        .select_related("user")
+        .order_by("user__full_name", "user_id")
+    ]
+    current = plan.plan_of(program.pk)
+    named = plan.tellers(program.pk)
+    initial = {
+        "cadence_days": current.cadence_days,
+        "silence_days": current.silence_days,
+        "notes": current.notes,
+        **{
+            f"teller_{r.customer.pk}": getattr(named.get(r.customer.pk), "teller_id", None)
+            for r in rows
+        },
+    }
+    form = PlanForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        rows=rows,
+        members=members,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            plan_services.save_plan(
+                viewer,
+                program,
+                cadence_days=data["cadence_days"],
+                silence_days=data["silence_days"],
+                notes=data["notes"],
+                tellers=form.tellers(),
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, "Communication plan saved.")
+            return redirect(
+                "loop:plan", workspace_slug=request.workspace.slug, program_id=program.pk
+            )
+    return render(request, "loop/plan/plan_form.html", {"program": program, "form": form})
