@@ -280,10 +280,15 @@ def _urgency(row: PlanRow) -> tuple[int, int, str, int]:
     return (0, row.next_due.toordinal(), row.customer.name.lower(), row.customer.pk)
 
 
+def program(viewer: Viewer, program_id: int) -> Program:
+    """The program whose plan the viewer may read (NotFound otherwise)."""
+    return permissions.get(viewer, "loop.plan_view", Program.objects.all(), pk=program_id)
+
+
 def rows(viewer: Viewer, program: Program) -> list[PlanRow]:
     """The plan rows the viewer may see: every organisation of the program, or for someone
     who may identify only some customers (an account owner), theirs."""
-    permissions.check(viewer, "loop.view", program)
+    permissions.check(viewer, "loop.plan_view", program)
     identify = insight_rules.visible_customer_ids(viewer)
     return compute(program, customer_ids=identify)
 
@@ -319,22 +324,24 @@ def suggested_promise(session: Session) -> date:
 
 def overdue_for(viewer: Viewer) -> list[tuple[Program, int]]:
     """The programs where the viewer tells customers whose update is overdue, with how many
-    (the home page's next step)."""
-    found = []
-    programs = Program.objects.filter(workspace_id=viewer.workspace_id).filter(
-        Q(pk__in=CommsOwner.objects.filter(teller_id=viewer.user_id).values("program_id"))
-        | Q(
-            pk__in=Session.objects.filter(
-                program__workspace_id=viewer.workspace_id,
-                insights__customer__account_owner_id=viewer.user_id,
-            ).values("program_id")
-        )
+    (the home page's next step): programs whose plan names them, or where a customer they
+    own took part."""
+    u = viewer.user_id
+    owned = Invitation.objects.filter(
+        contact__customer__account_owner_id=u, rsvp=RsvpStatus.ACCEPTED
+    ).values("session__program_id")
+    said = Insight.objects.filter(customer__account_owner_id=u).values("program_id")
+    named = CommsOwner.objects.filter(teller_id=u).values("program_id")
+    programs = (
+        Program.objects.filter(workspace_id=viewer.workspace_id)
+        .exclude(status="closed")
+        .filter(Q(pk__in=owned) | Q(pk__in=said) | Q(pk__in=named))
+        .order_by("name", "pk")
     )
-    for program in programs.distinct().order_by("name", "pk"):
+    found = []
+    for program in programs:
         count = sum(
-            1
-            for r in compute(program)
-            if r.overdue and r.teller is not None and r.teller.pk == viewer.user_id
+            1 for r in compute(program) if r.overdue and r.teller is not None and r.teller.pk == u
         )
         if count:
             found.append((program, count))

@@ -17,7 +17,7 @@ from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 
-from . import plan, selectors
+from . import plan
 from .plan_forms import PlanForm
 from .services import plan as plan_services
 
@@ -37,7 +37,7 @@ def reengage_url(workspace_slug: str, program_id: int, customer_id: int) -> str 
 @workspace_view
 @require_GET
 def plan_page(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
-    program = selectors.program(viewer, program_id)
+    program = plan.program(viewer, program_id)
     rows = plan.rows(viewer, program)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     for row in page.object_list:
@@ -68,7 +68,7 @@ def plan_page(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Htt
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
-    program = selectors.program(viewer, program_id)
+    program = plan.program(viewer, program_id)
     permissions.check(viewer, "loop.plan", program)
     rows = sorted(plan.compute(program), key=lambda r: (r.customer.name.lower(), r.customer.pk))
     members = [

@@ -92,7 +92,7 @@ def session_promise_section(viewer: Viewer, session: Any) -> dict[str, Any]:
     shown = (
         not session.is_practice
         and not session.is_cancelled
-        and permissions.can(viewer, "loop.view", session.program)
+        and permissions.can(viewer, "loop.plan_view", session.program)
     )
     if not shown:
         return {"shown": False}
@@ -142,7 +142,7 @@ def register_plan() -> None:
         "session",
         "loop_promise",
         template="loop/plan/session_section.html",
-        action="loop.view",
+        action="loop.plan_view",
         order=60,
         context=session_promise_section,
     )
@@ -158,7 +158,7 @@ def register_plan() -> None:
         "home",
         "loop_plan_overdue",
         template="loop/plan/home_steps.html",
-        action="loop.view",
+        action="loop.plan_view",
         order=48,
         context=plan_home_context,
     )

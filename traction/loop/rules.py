@@ -37,6 +37,21 @@ def approval_of_mine(viewer: Viewer) -> Q:  # on an Approval
     return Q(account_owner_id=viewer.user_id)
 
 
+def plan_of_mine(viewer: Viewer) -> Q:  # on a Program
+    """Programs the viewer may read the plan of: theirs (``program_of_mine``), those where a
+    customer they own took part, and those where the plan names them to tell a customer."""
+    from traction.loop.models import CommsOwner
+    from traction.sessions.models import Invitation, RsvpStatus
+
+    u = viewer.user_id
+    owned = Invitation.objects.filter(
+        contact__customer__account_owner_id=u, rsvp=RsvpStatus.ACCEPTED
+    ).values("session__program_id")
+    said = Q(sessions__insights__customer__account_owner_id=u)
+    named = CommsOwner.objects.filter(teller_id=u).values("program_id")
+    return program_of_mine(viewer) | said | Q(pk__in=owned) | Q(pk__in=named)
+
+
 RULES = [
     rule(
         "loop.view",
@@ -92,6 +107,18 @@ RULES = [
         facilitator=ALL,
     ),
     # --- the communication plan (area PLAN) ---
+    rule(
+        "loop.plan_view",
+        own=plan_of_mine,
+        description="See a program's communication plan: when each customer organisation "
+        "hears from us next and who tells them (an account owner or teller: their customers).",
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+        account_owner=OWN,
+        observer=OWN,
+    ),
     rule(
         "loop.plan",
         own=program_team,

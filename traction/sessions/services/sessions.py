@@ -146,7 +146,8 @@ def update_session(
     tz_name = changes.get("time_zone", session.time_zone)
     for key in ("starts_at", "ends_at"):
         if key in changes and isinstance(changes[key], datetime):
-            changes[key] = _wall_clock(changes[key], tz_name, key)
+            # In UTC, as read back from the database: an unchanged time is no change.
+            changes[key] = _wall_clock(changes[key], tz_name, key).astimezone(UTC)
     before = audit.snapshot(session, SESSION_FIELDS)
     was_at = (session.starts_at, session.ends_at)
     for name, value in changes.items():

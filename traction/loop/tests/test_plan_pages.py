@@ -1,0 +1,324 @@
+"""The communication plan's pages: the plan (rows, flags, the re-engagement prompt, empty
+state, a constant number of queries), changing it (errors beside the field), the session
+page's promise section, the program page's "recently answered" and the home page's step."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from traction.core import clock
+from traction.core.testing.cast import Cast
+from traction.customers.models import Contact, Customer
+from traction.loop import answered, plan_views
+from traction.loop.models import (
+    CommsOwner,
+    CommsPlan,
+    MessageState,
+    PriorityStatus,
+    Update,
+    UpdateRecipient,
+    UpdateState,
+)
+from traction.sessions.models import Invitation, OutreachRequest, Session
+
+from . import world as w
+
+pytestmark = pytest.mark.django_db
+
+DAY = w.ENDED.date()
+
+
+def on(days: int) -> datetime:
+    d = DAY + timedelta(days=days)
+    return datetime(d.year, d.month, d.day, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def world(cast: Cast) -> w.World:
+    with clock.frozen(on(-1)):
+        return w.build(cast)
+
+
+def url(cast: Cast, name: str, **kw: object) -> str:
+    return reverse(f"loop:{name}", kwargs={"workspace_slug": cast.acme.slug, **kw})
+
+
+def get(client: Client, path: str, days: int) -> str:
+    with clock.frozen(on(days)):
+        page = client.get(path)
+    assert page.status_code == 200, page.status_code
+    return page.content.decode()
+
+
+def sent_update(world: w.World, contact: Contact, at: datetime, priorities: list[int]) -> Update:
+    cast = world.cast
+    update = Update.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        audience="customer",
+        customer=contact.customer,
+        subject="What came of your feedback",
+        body="Thank you.",
+        sources={"priorities": priorities},
+        state=UpdateState.SENT,
+        sent_at=at,
+    )
+    UpdateRecipient.objects.create(
+        workspace=cast.acme,
+        update=update,
+        contact=contact,
+        customer=contact.customer,
+        name=contact.name,
+        email=contact.email,
+        state=MessageState.SENT,
+        sent_at=at,
+    )
+    return update
+
+
+def test_the_plan_page_lists_organisations_with_their_flags(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    Session.objects.filter(pk=world.session.pk).update(hear_back_by=DAY + timedelta(days=14))
+    html = get(client_for("facilitator"), url(cast, "plan", program_id=cast.program.pk), 17)
+    assert "Globex" in html
+    assert "Initech" in html
+    assert "Owen Owner" in html  # Globex's account owner tells it by default
+    assert "(account owner)" in html
+    assert "Overdue by 3 days" in html
+    assert "Promised in “Onboarding co-design”" in html
+    assert "2 overdue" in html
+    assert "Change the plan" in html
+    # Sam (sponsor, on the program) reads the plan; Olive (observer) reads it, cannot change it.
+    olive = get(client_for("observer"), url(cast, "plan", program_id=cast.program.pk), 17)
+    assert "Globex" in olive
+    assert "Change the plan" not in olive
+
+
+def test_an_account_owner_sees_only_their_customers(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    html = get(client_for("account_owner"), url(cast, "plan", program_id=cast.program.pk), 5)
+    assert "Globex" in html
+    assert "Initech" not in html
+
+
+def test_the_empty_plan_says_how_organisations_appear(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    html = get(client_for("facilitator"), url(cast, "plan", program_id=cast.other_program.pk), 5)
+    assert "No customer organisation takes part in this program yet." in html
+
+
+def test_silence_prompts_a_re_engagement(
+    world: w.World, client_for: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cast = world.cast
+    path = url(cast, "plan", program_id=cast.program.pk)
+    html = get(client_for("facilitator"), path, 95)
+    assert "Heard nothing for 95 days" in html
+    # The compose page's link, once the compose page exists; the prompt stands without it.
+    if plan_views.reengage_url(cast.acme.slug, cast.program.pk, cast.customer.pk) is None:
+        assert "Time to re-engage them" in html
+
+    def compose(slug: str, program_id: int, customer_id: int) -> str:
+        return f"/compose/{program_id}?audience=customer&customer={customer_id}&kind=re_engagement"
+
+    monkeypatch.setattr(plan_views, "reengage_url", compose)
+    html = get(client_for("facilitator"), path, 95)
+    assert "Draft a re-engagement update" in html
+    assert (
+        f"/compose/{cast.program.pk}?audience=customer&amp;customer={cast.customer.pk}"
+        "&amp;kind=re_engagement" in html
+    )
+
+
+def test_the_plan_page_takes_a_constant_number_of_queries(
+    world: w.World,
+    client_for: Callable[[str], Client],
+    django_assert_max_num_queries: Any,
+) -> None:
+    cast = world.cast
+    client = client_for("facilitator")
+    path = url(cast, "plan", program_id=cast.program.pk)
+    get(client, path, 20)  # warm the session and caches
+
+    def grow(start: int, n: int) -> None:
+        for i in range(start, start + n):
+            customer = Customer.objects.create(workspace=cast.acme, name=f"Org {i:03}")
+            contact = Contact.objects.create(
+                workspace=cast.acme, customer=customer, name=f"Pat {i}", email=f"pat{i}@o.test"
+            )
+            request = OutreachRequest.objects.create(
+                workspace=cast.acme,
+                session=world.session,
+                contact=contact,
+                requested_by=cast.users["facilitator"],
+                status="approved",
+            )
+            Invitation.objects.create(
+                workspace=cast.acme,
+                session=world.session,
+                outreach=request,
+                contact=contact,
+                rsvp="accepted",
+            )
+            if i % 2:
+                sent_update(world, contact, on(3), [])
+            if i % 3 == 0:
+                CommsOwner.objects.create(
+                    program=cast.program, customer=customer, teller=cast.users["core_team"]
+                )
+
+    grow(0, 3)
+    with clock.frozen(on(20)), django_assert_max_num_queries(40) as small:
+        client.get(path)
+    grow(3, 60)
+    with clock.frozen(on(20)), django_assert_max_num_queries(len(small.captured_queries)):
+        page = client.get(path)
+    html = page.content.decode()
+    assert "65 organisations" in html
+    assert "Page 1 of 2" in html
+
+
+def test_changing_the_plan_shows_errors_beside_the_field(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    client = client_for("core_team")
+    path = url(cast, "plan_edit", program_id=cast.program.pk)
+    form = get(client, path, 2)
+    assert "Who tells Globex" in form
+    assert "Its account owner (Owen Owner)" in form
+    with clock.frozen(on(2)):
+        bad = client.post(
+            path,
+            {
+                "cadence_days": "60",
+                "silence_days": "30",
+                "notes": "",
+                f"teller_{cast.customer.pk}": "",
+                f"teller_{cast.other_customer.pk}": "",
+            },
+        )
+    assert bad.status_code == 200
+    html = bad.content.decode()
+    assert "A silence must be longer than the cadence" in html
+    assert "field-invalid" in html
+    with clock.frozen(on(2)):
+        ok = client.post(
+            path,
+            {
+                "cadence_days": "28",
+                "silence_days": "60",
+                "notes": "Monthly calls with Globex.",
+                f"teller_{cast.customer.pk}": "",
+                f"teller_{cast.other_customer.pk}": str(cast.users["core_team"].pk),
+            },
+        )
+    assert ok.status_code == 302
+    found = CommsPlan.objects.get(program=cast.program)
+    assert (found.cadence_days, found.silence_days) == (28, 60)
+    assert CommsOwner.objects.get(customer=cast.other_customer).teller == cast.users["core_team"]
+    html = get(client, url(cast, "plan", program_id=cast.program.pk), 2)
+    assert "Monthly calls with Globex." in html
+    assert "Cora Core" in html
+    # An observer may not change it.
+    with clock.frozen(on(2)):
+        assert client_for("observer").get(path).status_code in (403, 404)
+
+
+def test_the_session_page_counts_down_the_promise(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    Session.objects.filter(pk=world.session.pk).update(hear_back_by=DAY + timedelta(days=14))
+    sent_update(world, cast.contact, on(2), [])
+    path = reverse("sessions:detail", args=[cast.acme.slug, world.session.pk])
+    html = get(client_for("facilitator"), path, 5)
+    assert "Hearing back" in html
+    assert "Heard back" in html  # Globex
+    assert "9 days left" in html  # Initech
+    html = get(client_for("facilitator"), path, 17)
+    assert "Overdue by 3 days" in html
+    assert "28 January 2027" in html
+
+
+def test_setting_the_promise_after_the_session_on_the_edit_page(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    client = client_for("facilitator")
+    path = reverse("sessions:edit", args=[cast.acme.slug, world.session.pk])
+    detail = get(client, reverse("sessions:detail", args=[cast.acme.slug, world.session.pk]), 1)
+    assert "suggested: 28 January 2027" in detail
+    form = get(client, path, 1)
+    assert "only the date its customers hear back can still change" in form
+    world.session.refresh_from_db()
+    from traction.sessions.forms import SessionForm
+
+    data = {k: v for k, v in SessionForm.initial_for(world.session).items() if v is not None}
+    data.pop("suggested_hear_back_by")
+    data["hear_back_by"] = "2027-01-10"  # before the session
+    with clock.frozen(on(1)):
+        bad = client.post(path, data)
+    assert bad.status_code == 200
+    assert "Customers cannot hear back before the session starts" in bad.content.decode()
+    data["hear_back_by"] = "2027-02-01"
+    with clock.frozen(on(1)):
+        ok = client.post(path, data)
+    assert ok.status_code == 302
+    world.session.refresh_from_db()
+    assert world.session.hear_back_by.isoformat() == "2027-02-01"
+    # Anything else of a session that is over still refuses.
+    data["title"] = "Renamed"
+    data["version"] = world.session.version
+    with clock.frozen(on(1)):
+        refused = client.post(path, data)
+    assert "This session is over." in refused.content.decode()
+
+
+def test_recently_answered_on_the_program_page(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    path = reverse("programs:detail", args=[cast.acme.slug, cast.program.pk])
+    html = get(client_for("facilitator"), path, 2)
+    assert "Recently answered" in html
+    assert "No customer priority has been answered yet" in html
+    PriorityStatus.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        priority=world.quiet,
+        status="under_consideration",
+        published_at=on(3),
+    )
+    sent_update(world, cast.contact, on(4), [world.card.pk])
+    html = get(client_for("facilitator"), path, 5)
+    assert html.index("Invoice approval takes three weeks") < html.index("approve invoices")
+    assert "status published: Under consideration" in html
+    assert "update sent: “What came of your feedback”" in html
+    # An account owner is told only of their customers' priorities.
+    with clock.frozen(on(5)):
+        owen = answered.recently(cast.viewer("account_owner"), cast.program)
+    assert [a.priority.pk for a in owen] == [world.card.pk]
+
+
+def test_home_tells_a_teller_of_overdue_updates(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    path = reverse("accounts:workspace_home", args=[cast.acme.slug])
+    assert "overdue in Effortless onboarding" not in get(client_for("account_owner"), path, 10)
+    html = get(client_for("account_owner"), path, 50)
+    assert "1 customer update overdue in Effortless onboarding." in html
+    assert "Open the communication plan" in html
