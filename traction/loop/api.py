@@ -340,3 +340,9 @@ def import_deliveries(
         "unchanged": outcome.unchanged,
         "linked": outcome.linked,
     }
+
+
+# --- the communication plan (area PLAN) ----------------------------------------------------
+from .plan_api import router as plan_router  # noqa: E402
+
+router.add_router("", plan_router)

@@ -15,7 +15,16 @@ from ninja import Field, Schema
 from pydantic import AfterValidator, BeforeValidator
 
 from traction.accounts.schemas import UserRefOut
-from traction.core.api import ABSENT, MAX_ID, FilterSchema, InputSchema, ObjectId, OneLine, Text
+from traction.core.api import (
+    ABSENT,
+    MAX_ID,
+    FilterSchema,
+    InputSchema,
+    IsoDate,
+    ObjectId,
+    OneLine,
+    Text,
+)
 
 from .models import Invitation, OutreachRequest, Session, TopQuestion
 
@@ -206,7 +215,7 @@ class SessionUpdateIn(InputSchema):
     time_zone: TimeZone = Field(ABSENT, max_length=64, description="An IANA name: Europe/Berlin.")
     location: Text = Field(ABSENT, max_length=200)
     video_link: Text = Field(ABSENT, max_length=200, json_schema_extra={"format": "uri"})
-    hear_back_by: dt.date | None = Field(
+    hear_back_by: IsoDate | None = Field(
         ABSENT,
         description="When its customers will hear back (a date, not before the session "
         "starts; null: none). The only field that still changes once the session is over.",
