@@ -38,8 +38,8 @@ def approval_of_mine(viewer: Viewer) -> Q:  # on an Approval
 
 
 def plan_of_mine(viewer: Viewer) -> Q:  # on a Program
-    """Programs the viewer may read the plan of: theirs (``program_of_mine``), those where a
-    customer they own took part, and those where the plan names them to tell a customer."""
+    """Programs the viewer belongs to or approves for, those where a customer they own took
+    part, and those where the plan names them to tell a customer."""
     from traction.loop.models import CommsOwner
     from traction.sessions.models import Invitation, RsvpStatus
 
