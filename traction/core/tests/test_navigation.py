@@ -152,7 +152,7 @@ def test_the_home_steps_are_the_sections_each_role_may_see(cast):
         home = dashboard.Home(workspace_slug="acme", counts=dashboard.figures(viewer))
         return [s["key"] for s in sections.for_page("home", viewer, home)]
 
-    # (The debriefs', actions' and approvals' steps say only what waits: nothing here.)
+    # (The debriefs', actions', approvals' and plan's steps say only what waits: nothing here.)
     assert keys("admin") == [
         "programs",
         "customers",
@@ -161,6 +161,7 @@ def test_the_home_steps_are_the_sections_each_role_may_see(cast):
         "sessions",
         "debrief_actions",
         "loop_approvals",
+        "loop_plan_overdue",
     ]
     assert keys("facilitator") == [
         "programs",
@@ -169,6 +170,7 @@ def test_the_home_steps_are_the_sections_each_role_may_see(cast):
         "sessions",
         "debrief_actions",
         "loop_approvals",
+        "loop_plan_overdue",
     ]
     assert keys("observer") == [
         "programs",
@@ -176,6 +178,7 @@ def test_the_home_steps_are_the_sections_each_role_may_see(cast):
         "sessions",
         "debrief_actions",
         "loop_approvals",
+        "loop_plan_overdue",
     ]
 
 
