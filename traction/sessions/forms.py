@@ -110,7 +110,9 @@ class SessionForm(forms.Form):
             del self.fields["program"]
             del self.fields["kind"]
             suggested = (self.initial or {}).get("suggested_hear_back_by")
-            if suggested:
+            if (self.initial or {}).get("is_practice"):  # no customers: nothing to promise
+                del self.fields["hear_back_by"]
+            elif suggested:
                 self.fields[
                     "hear_back_by"
                 ].help_text += (
@@ -133,6 +135,7 @@ class SessionForm(forms.Form):
             "video_link": session.video_link,
             "hear_back_by": session.hear_back_by,
             "suggested_hear_back_by": session.suggested_hear_back_by,
+            "is_practice": session.is_practice,
             "version": session.version,
         }
 

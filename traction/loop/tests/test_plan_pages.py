@@ -268,6 +268,7 @@ def test_setting_the_promise_after_the_session_on_the_edit_page(
 
     data = {k: v for k, v in SessionForm.initial_for(world.session).items() if v is not None}
     data.pop("suggested_hear_back_by")
+    data.pop("is_practice")
     data["hear_back_by"] = "2027-01-10"  # before the session
     with clock.frozen(on(1)):
         bad = client.post(path, data)
