@@ -89,3 +89,46 @@ def test_traction_remind_runs_the_plan(smtp_server: SmtpServer, world: w.World) 
     assert "loop.plan: programs 3, reminders 2, digests 2, failed 0" in result.output
     assert len(smtp_server.to("owen@acme.test")) == 1
     assert PlanReminder.objects.filter(kind="promise_near").count() == 2
+
+
+def test_a_new_due_date_reminds_afresh_and_a_named_teller_hears(
+    smtp_server: SmtpServer, world: w.World
+) -> None:
+    from traction.loop.models import CommsOwner, Update, UpdateRecipient
+
+    cast = world.cast
+    CommsOwner.objects.create(
+        program=cast.program, customer=cast.other_customer, teller=cast.users["core_team"]
+    )
+    with clock.frozen(on(10)):
+        plan_services.run()
+    assert len(smtp_server.to("cora@acme.test")) == 1  # Cora tells Initech now
+    assert "Initech" in smtp_server.to("cora@acme.test")[0].body
+    # Globex hears from us on day 12: its promise is kept; the cadence's date comes next.
+    update = Update.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        audience="customer",
+        customer=cast.customer,
+        subject="What came of it",
+        body="Thank you.",
+        state="sent",
+        sent_at=on(12),
+    )
+    UpdateRecipient.objects.create(
+        workspace=cast.acme,
+        update=update,
+        contact=cast.contact,
+        customer=cast.customer,
+        name=cast.contact.name,
+        email=cast.contact.email,
+        state="sent",
+        sent_at=on(12),
+    )
+    smtp_server.clear()
+    with clock.frozen(on(50)):  # due on day 54
+        plan_services.run()
+    owen = smtp_server.to("owen@acme.test")
+    assert len(owen) == 1
+    assert "Globex: an update is due 09 Mar 2027 (in 4 days)." in owen[0].body
+    assert PlanReminder.objects.filter(customer=cast.customer, kind="due_soon").count() == 1

@@ -323,3 +323,12 @@ def test_home_tells_a_teller_of_overdue_updates(
     html = get(client_for("account_owner"), path, 50)
     assert "1 customer update overdue in Effortless onboarding." in html
     assert "Open the communication plan" in html
+
+
+def test_a_practice_session_promises_nothing(world: w.World) -> None:
+    from traction.sessions.forms import SessionForm
+
+    form = SessionForm(initial={"is_practice": True, "time_zone": "UTC"}, time_zone="UTC")
+    assert "hear_back_by" not in form.fields
+    form = SessionForm(initial=SessionForm.initial_for(world.session), time_zone="Europe/Berlin")
+    assert "Suggested: 28 Jan 2027" in form.fields["hear_back_by"].help_text
