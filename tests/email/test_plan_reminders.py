@@ -5,6 +5,7 @@ afresh. Also through ``traction remind`` (the periodic job ``loop.plan``)."""
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -132,3 +133,28 @@ def test_a_new_due_date_reminds_afresh_and_a_named_teller_hears(
     assert len(owen) == 1
     assert "Globex: an update is due 09 Mar 2027 (in 4 days)." in owen[0].body
     assert PlanReminder.objects.filter(customer=cast.customer, kind="due_soon").count() == 1
+
+
+def test_a_digest_that_could_not_go_is_retried_next_run(
+    smtp_server: SmtpServer, world: w.World, settings: Any
+) -> None:
+    port = smtp_server.port
+    settings.EMAIL_PORT = _closed_port()
+    with clock.frozen(on(10)):
+        failed = plan_services.run()
+    assert failed["failed"] == 2
+    assert failed["reminders"] == 0
+    assert PlanReminder.objects.count() == 0
+    settings.EMAIL_PORT = port
+    with clock.frozen(on(10)):
+        again = plan_services.run()
+    assert again["digests"] == 2
+    assert len(smtp_server.to("fran@acme.test")) == 1
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

@@ -196,11 +196,11 @@ def facilitators(program: Program) -> list[User]:
     return list(User.objects.filter(pk__in=ids, is_active=True).order_by("pk"))
 
 
-def _claim(event: Event, people: list[User]) -> bool:
-    """Record the reminder; False when it was already recorded (told before)."""
+def _claim(event: Event, people: list[User]) -> PlanReminder | None:
+    """Record the reminder; None when it was already recorded (told before)."""
     try:
         with transaction.atomic():
-            PlanReminder.objects.create(
+            return PlanReminder.objects.create(
                 program=event.program,
                 customer=event.row.customer,
                 kind=event.kind,
@@ -209,15 +209,15 @@ def _claim(event: Event, people: list[User]) -> bool:
                 at=clock.now(),
             )
     except IntegrityError:
-        return False
-    return True
+        return None
 
 
 def run() -> dict[str, int]:
     """Every active program's plan: record the reminders not yet told, then send one digest
-    per person (the periodic job; idempotent)."""
+    per person (the periodic job; idempotent). A reminder nobody could be told (every digest
+    carrying it failed) is forgotten again, so the next run retries it."""
     counts = {"programs": 0, "reminders": 0, "digests": 0, "failed": 0}
-    digest: dict[int, list[Event]] = defaultdict(list)
+    digest: dict[int, list[tuple[Event, PlanReminder]]] = defaultdict(list)
     people: dict[int, User] = {}
     programs = Program.objects.exclude(status=ProgramStatus.CLOSED).select_related("workspace")
     for program in programs.order_by("pk"):
@@ -237,20 +237,29 @@ def run() -> dict[str, int]:
             teller = event.row.teller
             if teller is not None and teller.is_active and teller.pk in members:
                 told.setdefault(teller.pk, teller)
-            if not told or not _claim(event, list(told.values())):
+            claimed = _claim(event, list(told.values())) if told else None
+            if claimed is None:
                 continue
             counts["reminders"] += 1
             for user in told.values():
                 people[user.pk] = user
-                digest[user.pk].append(event)
-    for user_id, events in digest.items():
+                digest[user.pk].append((event, claimed))
+    reached: set[int] = set()
+    claims: dict[int, PlanReminder] = {}
+    for user_id, items in digest.items():
+        claims.update({c.pk: c for _, c in items})
         try:
-            send_digest(people[user_id], events)
-        except Exception:  # the others still get theirs; recorded, so not retried blindly
+            send_digest(people[user_id], [e for e, _ in items])
+        except Exception:  # the others still get theirs
             log.exception("communication plan: the digest to user %s failed", user_id)
             counts["failed"] += 1
         else:
             counts["digests"] += 1
+            reached.update(c.pk for _, c in items)
+    for pk, claim in claims.items():
+        if pk not in reached:
+            claim.delete()
+            counts["reminders"] -= 1
     return counts
 
 
