@@ -143,6 +143,7 @@ def update_session(
     expect_version(session, version, message=STALE_SESSION)
     if session.is_cancelled:
         require_open(session)
+    was_over = session.has_ended  # before the change: a session that was over stays closed
     tz_name = changes.get("time_zone", session.time_zone)
     for key in ("starts_at", "ends_at"):
         if key in changes and isinstance(changes[key], datetime):
@@ -161,8 +162,8 @@ def update_session(
     delta = audit.diff(before, audit.snapshot(session, SESSION_FIELDS))
     if not delta:
         return session
-    if set(delta) - AFTER_THE_SESSION:
-        require_open(session)
+    if was_over and set(delta) - AFTER_THE_SESSION:
+        raise ValidationFailed.field("__all__", "This session is over.")
     calendar_changed = bool(CALENDAR_FIELDS & set(delta))
     if calendar_changed:
         session.calendar_sequence += 1
