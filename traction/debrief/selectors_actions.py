@@ -221,21 +221,75 @@ def my_overdue_count(viewer: Viewer) -> int:
 
 
 def approved_recommendations(viewer: Viewer, item: Debrief) -> list[Recommendation]:
-    """The debrief's approved recommendations (their titles), each with its actions
-    (``.action_list``: title, owner, due date and status, what the lists show)."""
-    actions = (
-        visible_actions(viewer)
-        .select_related(None)
-        .select_related("owner")
-        .only(*LISTED, "recommendation_id", "owner__full_name", "owner__email")
-        .order_by("due_on", "id")
-    )
+    """The debrief's approved recommendations (their titles: what the add form offers)."""
     return list(
         permissions.scope(viewer, "debrief.view", Recommendation.objects.all())
         .filter(debrief_id=item.pk, outcome=DecisionOutcome.APPROVED, archived_at=None)
         .only("title")
-        .prefetch_related(Prefetch("actions", queryset=actions, to_attr="action_list"))
         .order_by("id")
+    )
+
+
+# What the list of a debrief's actions may be narrowed to: a status, or "overdue".
+OVERDUE = "overdue"
+
+
+def debrief_actions(
+    viewer: Viewer, recommendations: list[Recommendation], *, status: str = ""
+) -> QuerySet[ActionItem]:
+    """The actions of the debrief's approved ``recommendations`` (as read by
+    ``approved_recommendations``), by recommendation then due date, with the columns a list
+    shows; narrowed to one status or to the overdue ones when asked."""
+    qs = (
+        visible_actions(viewer)
+        .select_related(None)
+        .select_related("owner", "recommendation")
+        .only(*LISTED, "status_reason", "owner__full_name", "owner__email", "recommendation__title")
+        .filter(recommendation_id__in=[r.pk for r in recommendations])
+    )
+    if status == OVERDUE:
+        qs = qs.filter(status__in=OPEN, due_on__lt=clock.today())
+    elif status in ActionStatus.values:
+        qs = qs.filter(status=status)
+    return qs.order_by("recommendation_id", "due_on", "id")
+
+
+@dataclass(frozen=True)
+class ActionCounts:
+    """How many of a debrief's actions are in each state (and overdue, among the open)."""
+
+    total: int
+    by_status: list[tuple[str, str, int]]  # (status, label, count), in the statuses' order
+    overdue: int
+
+
+def debrief_action_counts(viewer: Viewer, recommendations: list[Recommendation]) -> ActionCounts:
+    """Counts of the actions of the debrief's approved ``recommendations``: one aggregate."""
+    qs = visible_actions(viewer).select_related(None).filter(
+        recommendation_id__in=[r.pk for r in recommendations]
+    )
+    counts = qs.aggregate(
+        total=Count("pk"),
+        overdue=Count("pk", filter=Q(status__in=OPEN, due_on__lt=clock.today())),
+        **{s.value: Count("pk", filter=Q(status=s)) for s in ActionStatus},
+    )
+    return ActionCounts(
+        total=counts["total"],
+        by_status=[(s.value, str(s.label), counts[s.value]) for s in ActionStatus],
+        overdue=counts["overdue"],
+    )
+
+
+def needing_attention(
+    viewer: Viewer, recommendations: list[Recommendation], *, rows: int
+) -> list[ActionItem]:
+    """The ``rows`` open actions of the debrief's approved ``recommendations`` that need
+    attention first: overdue and blocked, then the ones due soonest."""
+    return list(
+        debrief_actions(viewer, recommendations)
+        .filter(status__in=OPEN)
+        .annotate(urgency=_urgency())
+        .order_by("urgency", "due_on", "id")[:rows]
     )
 
 

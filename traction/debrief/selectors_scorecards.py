@@ -17,6 +17,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+from django.core.paginator import Paginator
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from traction.core import permissions
@@ -512,10 +513,18 @@ def debrief_for_panel(viewer: Viewer, debrief_id: int) -> Debrief:
     )
 
 
-def room_panel(viewer: Viewer, debrief: Debrief) -> dict[str, Any]:
+# The room's scorecard panel lists this many of the session's customer metric cards (the
+# panel's own page lists them all, a page at a time).
+ROOM_CARDS = 10
+CARDS_PAGE = 25
+
+
+def room_panel(viewer: Viewer, debrief: Debrief, *, page: Any = None) -> dict[str, Any]:
     """The room's scorecard panel: the session's customer metric cards (each with the
-    metrics serving it) and the metrics created in this debrief."""
-    cards = list(
+    metrics serving it) and the metrics created in this debrief. The room shows the first
+    ``ROOM_CARDS`` cards and how many there are; with ``page`` (the panel's own page), that
+    page of ``CARDS_PAGE`` cards."""
+    cards_qs = (
         metric_cards(viewer, debrief.program_id, session_id=debrief.session_id)
         .only("text")
         .prefetch_related(
@@ -526,6 +535,13 @@ def room_panel(viewer: Viewer, debrief: Debrief) -> dict[str, Any]:
             )
         )
     )
+    cards_page = None
+    if page is None:
+        cards = list(cards_qs[:ROOM_CARDS])
+        total = cards_qs.count() if len(cards) == ROOM_CARDS else len(cards)
+    else:
+        cards_page = Paginator(cards_qs, CARDS_PAGE).get_page(page)
+        cards, total = list(cards_page.object_list), cards_page.paginator.count
     created = list(
         permissions.scope(
             viewer,
@@ -536,6 +552,8 @@ def room_panel(viewer: Viewer, debrief: Debrief) -> dict[str, Any]:
     return {
         "debrief": debrief,
         "cards": cards,
+        "cards_total": total,
+        "page": cards_page,
         "metrics": [(m, missing_for_ready(m)) for m in created],
         "can_manage": permissions.can(viewer, "metric.manage", debrief),
     }

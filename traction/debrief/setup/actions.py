@@ -6,8 +6,9 @@ from typing import Any
 
 from traction.core.permissions import Viewer
 
-# The room's review panel shows this many earlier actions (overdue and blocked first); the
-# review page lists them all, a page at a time.
+# The room's review panel shows this many earlier actions (overdue and blocked first), and its
+# actions panel this many of the debrief's own that need attention; the review page and the
+# debrief's actions page list them all, a page at a time.
 PANEL_ROWS = 10
 
 
@@ -96,7 +97,9 @@ def review_context(viewer: Viewer, debrief: Any) -> dict[str, Any]:
 
 
 def actions_context(viewer: Viewer, debrief: Any) -> dict[str, Any]:
-    """The room's actions panel: approved recommendations, their actions, "Add action item"."""
+    """The room's actions panel, a summary: how many of the debrief's actions are in each
+    state, the ones that need attention first (overdue and blocked, then due soonest; a
+    bounded number), a link to the full list, and "Add action item"."""
     from traction.core import permissions
     from traction.debrief import selectors_actions as selectors
     from traction.debrief.forms_actions import ActionForm
@@ -108,9 +111,16 @@ def actions_context(viewer: Viewer, debrief: Any) -> dict[str, Any]:
         form = ActionForm(
             recommendations=recommendations, candidates=selectors.owner_candidates(viewer)
         )
+    counts = attention = None
+    if recommendations:
+        counts = selectors.debrief_action_counts(viewer, recommendations)
+        if counts.total:
+            attention = selectors.needing_attention(viewer, recommendations, rows=PANEL_ROWS)
     return {
         "debrief": debrief,
         "recommendations": recommendations,
+        "counts": counts,
+        "attention": attention,
         "can_manage": can_manage,
         "form": form,
     }

@@ -216,9 +216,21 @@ def debrief_actions(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) 
                     workspace_slug=request.workspace.slug,
                     debrief_id=debrief.pk,
                 )
+    status = request.GET.get("status", "")
+    if status != selectors.OVERDUE and status not in ActionStatus.values:
+        status = ""
+    page = Paginator(
+        selectors.debrief_actions(viewer, recommendations, status=status), ACTIONS_PAGE
+    ).get_page(request.GET.get("page"))
     context = {
         "debrief": debrief,
         "recommendations": recommendations,
+        "counts": selectors.debrief_action_counts(viewer, recommendations)
+        if recommendations
+        else None,
+        "status": status,
+        "page": page,
+        "query": f"status={status}" if status else "",
         "form": form,
         "can_manage": can_manage,
         "pace": selectors.time_to_action(viewer, debrief_id=debrief.pk),
@@ -332,6 +344,8 @@ def _review(viewer: Viewer, debrief: Debrief, action: ActionItem, data: dict[str
 
 
 REVIEW_PAGE = 25
+# The debrief's actions page lists this many action items a page.
+ACTIONS_PAGE = 50
 
 urlpatterns: list[URLPattern] = [
     path("actions/", my_actions, name="my_actions"),

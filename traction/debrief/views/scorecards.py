@@ -382,7 +382,10 @@ def room_scorecard(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -
     return render(
         request,
         "debrief/scorecards/room_scorecard.html",
-        {"debrief": debrief, "section": sel.room_panel(viewer, debrief)},
+        {
+            "debrief": debrief,
+            "section": sel.room_panel(viewer, debrief, page=request.GET.get("page") or 1),
+        },
     )
 
 
