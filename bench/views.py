@@ -83,7 +83,8 @@ def raw_customers(request: HttpRequest) -> HttpResponse:
 TOP = 10
 
 DEBRIEF_SQL = f"""
-SELECT d.id, d.status, d.due_at, d.opened_at, s.id, s.title, s.ends_at, p.id, p.name
+SELECT d.id, d.status, d.due_at, d.opened_at, s.id, s.title, s.ends_at, p.id, p.name,
+       d.workspace_id
 FROM debrief_debrief d
 JOIN cosessions_session s ON s.id = d.session_id
 JOIN programs_program p ON p.id = d.program_id
@@ -166,35 +167,60 @@ WHERE r.debrief_id = %s AND r.archived_at IS NULL
 ORDER BY x.at, x.id
 """
 
-# The actions panel: the approved recommendations' action items with their owners, and who
-# may own a new one (the add form's choices).
-APPROVED_ACTIONS_SQL = """
-SELECT a.recommendation_id, a.id, a.title, a.due_on, a.status, a.ownerless_since,
-       u.full_name, u.email
-FROM debrief_actionitem a
-JOIN debrief_recommendation r ON r.id = a.recommendation_id
-JOIN accounts_user u ON u.id = a.owner_id
-WHERE r.debrief_id = %s AND r.outcome = 'approved' AND r.archived_at IS NULL
-ORDER BY a.recommendation_id, a.due_on, a.id
+URGENCY = "CASE WHEN {a}.due_on < %s OR {a}.status = 'blocked' THEN 0 ELSE 1 END"
+
+# The actions panel: the approved recommendations (the add form's choices), how many of their
+# action items are in each state (and overdue), and the ten that need attention first
+# (overdue or blocked, then due soonest) with their owners and recommendations' titles.
+APPROVED_SQL = f"""
+SELECT r.id, r.title FROM debrief_recommendation r
+WHERE r.workspace_id = {WORKSPACE} AND r.debrief_id = %s AND r.outcome = 'approved'
+  AND r.archived_at IS NULL
+ORDER BY r.id
 """
 
-MEMBERS_SQL = f"""
-SELECT u.id, u.full_name, u.email
-FROM accounts_user u
-JOIN accounts_membership m ON m.user_id = u.id
-WHERE m.workspace_id = {WORKSPACE} AND m.archived_at IS NULL AND m.role <> 'observer'
-  AND u.is_active
-ORDER BY u.full_name, u.email
+ACTION_COUNTS_SQL = """
+SELECT COUNT(*),
+       SUM(CASE WHEN a.status IN ('open', 'in_progress', 'blocked') AND a.due_on < %s
+           THEN 1 ELSE 0 END),
+       SUM(CASE WHEN a.status = 'open' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN a.status = 'in_progress' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN a.status = 'blocked' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN a.status = 'done' THEN 1 ELSE 0 END),
+       SUM(CASE WHEN a.status = 'dropped' THEN 1 ELSE 0 END)
+FROM debrief_actionitem a
+WHERE a.recommendation_id IN ({ids}) AND a.workspace_id = %s
+"""
+
+ATTENTION_SQL = f"""
+SELECT a.id, a.title, a.due_on, a.status, a.ownerless_since, u.full_name, u.email, r.title,
+       {URGENCY.format(a="a")} AS urgency
+FROM debrief_actionitem a
+JOIN accounts_user u ON u.id = a.owner_id
+JOIN debrief_recommendation r ON r.id = a.recommendation_id
+WHERE a.recommendation_id IN ({{ids}}) AND a.workspace_id = %s
+  AND a.status IN ('open', 'in_progress', 'blocked')
+ORDER BY urgency, a.due_on, a.id
+LIMIT 10
 """
 
 # The scorecard panel: the session's customer metric cards, the metrics serving them, and the
 # metrics created in this debrief.
-METRIC_CARDS_SQL = """
+METRIC_CARDS_WHERE = """
+i.program_id = %s AND i.session_id = %s AND i.kind = 'customer_metric' AND i.status <> 'merged'
+"""
+
+# The first ten, and how many there are.
+METRIC_CARDS_SQL = f"""
 SELECT i.id, i.text
 FROM insights_insight i
-WHERE i.program_id = %s AND i.session_id = %s AND i.kind = 'customer_metric'
-  AND i.status <> 'merged'
+WHERE {METRIC_CARDS_WHERE}
 ORDER BY i.created_at, i.id
+LIMIT 10
+"""
+
+METRIC_CARDS_COUNT_SQL = f"""
+SELECT COUNT(*) FROM insights_insight i WHERE {METRIC_CARDS_WHERE}
 """
 
 SERVING_SQL = """
@@ -226,8 +252,6 @@ AND a.recommendation_id IN (
 EARLIER_ACTIONS_COUNT_SQL = f"""
 SELECT COUNT(*) FROM debrief_actionitem a WHERE {EARLIER_ACTIONS_WHERE}
 """
-
-URGENCY = "CASE WHEN {a}.due_on < %s OR {a}.status = 'blocked' THEN 0 ELSE 1 END"
 
 EARLIER_ACTIONS_SQL = f"""
 SELECT x.id, x.title, x.status, x.due_on, x.ownerless_since, u.full_name, u.email,
@@ -306,12 +330,18 @@ def raw_debrief(request: HttpRequest) -> HttpResponse:
         covered = cursor.fetchall()
         cursor.execute(UNDECIDED_SQL.format(ids=_marks(insight_ids)), [debrief_id])
         undecided = cursor.fetchall()
-        cursor.execute(APPROVED_ACTIONS_SQL, [debrief_id])
-        approved_actions = cursor.fetchall()
-        cursor.execute(MEMBERS_SQL, [slug])
-        members = cursor.fetchall()
+        cursor.execute(APPROVED_SQL, [slug, debrief_id])
+        approved = cursor.fetchall()
+        approved_ids = _marks([r[0] for r in approved])
+        workspace_id = head[9]
+        cursor.execute(ACTION_COUNTS_SQL.format(ids=approved_ids), [today, workspace_id])
+        action_counts = cursor.fetchall()
+        cursor.execute(ATTENTION_SQL.format(ids=approved_ids), [today, workspace_id])
+        attention = cursor.fetchall()
         cursor.execute(METRIC_CARDS_SQL, [program_id, session_id])
         metric_cards = cursor.fetchall()
+        cursor.execute(METRIC_CARDS_COUNT_SQL, [program_id, session_id])
+        metric_cards_count = cursor.fetchone()
         cursor.execute(SERVING_SQL.format(ids=_marks([r[0] for r in metric_cards])))
         serving = cursor.fetchall()
         cursor.execute(CREATED_METRICS_SQL, [debrief_id])
@@ -330,9 +360,11 @@ def raw_debrief(request: HttpRequest) -> HttpResponse:
             "earlier_action_counts": earlier_counts,
             "earlier_actions": earlier_actions,
             "coverage": [covered, undecided, len(top)],
-            "approved_actions": approved_actions,
-            "members": members,
+            "approved": approved,
+            "action_counts": action_counts,
+            "attention": attention,
             "metric_cards": metric_cards,
+            "metric_cards_count": metric_cards_count,
             "serving": serving,
             "created_metrics": created_metrics,
         },

@@ -373,7 +373,13 @@ class ActionItem(WorkspaceRecord):
             # The review of earlier actions counts and ranks a program's open actions from
             # this index alone (their recommendation tells which debrief they come from).
             models.Index(fields=["workspace", "program", "status", "due_on", "recommendation"]),
-            models.Index(fields=["recommendation", "status"]),
+            # A debrief's actions (its approved recommendations' ids, the workspace's wall, a
+            # state): one more equality than any workspace index, so SQLite's planner (no
+            # statistics) takes it rather than walking the workspace's actions.
+            models.Index(
+                fields=["recommendation", "workspace", "status", "due_on"],
+                name="action_rec_ws_status_due",
+            ),
         ]
 
     def __str__(self) -> str:

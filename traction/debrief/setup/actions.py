@@ -99,18 +99,11 @@ def review_context(viewer: Viewer, debrief: Any) -> dict[str, Any]:
 def actions_context(viewer: Viewer, debrief: Any) -> dict[str, Any]:
     """The room's actions panel, a summary: how many of the debrief's actions are in each
     state, the ones that need attention first (overdue and blocked, then due soonest; a
-    bounded number), a link to the full list, and "Add action item"."""
+    bounded number), and links to the full list and to its "Add action item" form."""
     from traction.core import permissions
     from traction.debrief import selectors_actions as selectors
-    from traction.debrief.forms_actions import ActionForm
 
     recommendations = selectors.approved_recommendations(viewer, debrief)
-    can_manage = permissions.can(viewer, "action.manage", debrief)
-    form = None
-    if can_manage and recommendations:
-        form = ActionForm(
-            recommendations=recommendations, candidates=selectors.owner_candidates(viewer)
-        )
     counts = attention = None
     if recommendations:
         counts = selectors.debrief_action_counts(viewer, recommendations)
@@ -121,6 +114,5 @@ def actions_context(viewer: Viewer, debrief: Any) -> dict[str, Any]:
         "recommendations": recommendations,
         "counts": counts,
         "attention": attention,
-        "can_manage": can_manage,
-        "form": form,
+        "can_manage": permissions.can(viewer, "action.manage", debrief),
     }
