@@ -383,16 +383,22 @@ LEFT JOIN debrief_scorecardmetric n ON n.id = m.numerator_id
 LEFT JOIN debrief_scorecardmetric dn ON dn.id = m.denominator_id
 WHERE m.program_id = %s AND m.workspace_id = {WORKSPACE} AND m.archived_at IS NULL
 ORDER BY m.name, m.id
+LIMIT 25
 """
 
-# Each metric's last 24 measurements (the latest value and the sparkline): the date of the
-# 24th latest per metric (an index seek each), then every series from there (a range each).
+METRICS_COUNT_SQL = f"""
+SELECT COUNT(*) FROM debrief_scorecardmetric m
+WHERE m.program_id = %s AND m.workspace_id = {WORKSPACE} AND m.archived_at IS NULL
+"""
+
+# The page's metrics' last 24 measurements (the latest value and the sparkline): the date of
+# the 24th latest per metric (an index seek each), then every series from there (a range each).
 CUTS_SQL = """
 SELECT m.id,
        (SELECT x."on" FROM debrief_measurement x WHERE x.metric_id = m.id
         ORDER BY x."on" DESC LIMIT 1 OFFSET 23)
 FROM debrief_scorecardmetric m
-WHERE m.program_id = %s AND m.archived_at IS NULL
+WHERE m.id IN ({ids})
 """
 
 RECENT_SQL = """
@@ -426,21 +432,24 @@ ORDER BY c."on", c.id
 
 @public("benchmark baseline")
 def raw_scorecard(request: HttpRequest) -> HttpResponse:
-    """The scorecard's aggregates in raw SQL: each metric (with its owner's and its parts'
-    names) with its last 24 values, and the program's checkpoints with their sessions'
-    titles."""
+    """The scorecard's aggregates in raw SQL: how many metrics, the first page of 25 (with
+    their owners' and parts' names) with their last 24 values, and the program's checkpoints
+    with their sessions' titles."""
     program_id = int(request.GET["program"])
     slug = request.GET.get("workspace", "bench")
     with connection.cursor() as cursor:
+        cursor.execute(METRICS_COUNT_SQL, [program_id, slug])
+        (count,) = cursor.fetchone()
         cursor.execute(METRICS_SQL, [program_id, slug])
         metrics = cursor.fetchall()
-        cursor.execute(CUTS_SQL, [program_id])
+        cursor.execute(CUTS_SQL.format(ids=_marks([m[0] for m in metrics])))
         where, params = _ranges(cursor.fetchall())
         cursor.execute(RECENT_SQL.format(ranges=where), params)
         recent = cursor.fetchall()
         cursor.execute(CHECKPOINTS_SQL, [program_id])
         checkpoints = cursor.fetchall()
     body = json.dumps(
-        {"metrics": metrics, "recent": recent, "checkpoints": checkpoints}, cls=DjangoJSONEncoder
+        {"count": count, "metrics": metrics, "recent": recent, "checkpoints": checkpoints},
+        cls=DjangoJSONEncoder,
     )
     return HttpResponse(body, content_type="application/json")

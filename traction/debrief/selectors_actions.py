@@ -22,7 +22,6 @@ from django.db.models import (
     Max,
     Min,
     OuterRef,
-    Prefetch,
     Q,
     QuerySet,
     Subquery,
@@ -265,8 +264,10 @@ class ActionCounts:
 
 def debrief_action_counts(viewer: Viewer, recommendations: list[Recommendation]) -> ActionCounts:
     """Counts of the actions of the debrief's approved ``recommendations``: one aggregate."""
-    qs = visible_actions(viewer).select_related(None).filter(
-        recommendation_id__in=[r.pk for r in recommendations]
+    qs = (
+        visible_actions(viewer)
+        .select_related(None)
+        .filter(recommendation_id__in=[r.pk for r in recommendations])
     )
     counts = qs.aggregate(
         total=Count("pk"),

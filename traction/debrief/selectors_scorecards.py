@@ -326,7 +326,11 @@ class ScorecardRow:
 
 def scorecard(viewer: Viewer, program: Program) -> list[ScorecardRow]:
     """One row per metric of the program: latest value, progress, what it lacks, its trend."""
-    found = list(metrics(viewer, program))
+    return scorecard_rows(list(metrics(viewer, program)))
+
+
+def scorecard_rows(found: list[ScorecardMetric]) -> list[ScorecardRow]:
+    """The rows of ``found``, metrics read by ``metrics`` (all, or a page of them)."""
     series = with_recent(found)
     rows = []
     for metric in found:

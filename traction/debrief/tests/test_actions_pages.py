@@ -242,7 +242,8 @@ def test_the_room_panels_and_program_section(
         {"section": panels["actions"]["context"], "current_workspace": cast.acme},
     )
     assert "Panel action" in html
-    assert "Add action item" in html
+    assert "Add an action item" in html
+    assert f'href="{url(cast, "debrief_actions", debrief.pk)}#add"' in html
     later = make_debrief(cast, ends_at=NOW + timedelta(days=20), title="Second session")
     review = {s["key"]: s for s in sections.for_page("debrief-room", viewer, later)}["review"]
     html = render_to_string(
@@ -346,3 +347,115 @@ def test_status_badges_say_the_status_and_what_is_wrong() -> None:
         '<span class="badge">Open</span> <span class="badge badge-warn" data-ownerless>'
         "No owner: &lt;Ann&gt; left the workspace</span>"
     )
+
+
+def test_the_room_summarises_the_debriefs_actions(
+    cast: Cast,
+    rec: Recommendation,
+    debrief: Debrief,
+    frozen: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    """The room's actions panel: counts by state (each a link to the list narrowed to it)
+    and the PANEL_ROWS that need attention first (overdue and blocked, then due soonest),
+    in the same queries however many there are; done and dropped ones only counted."""
+    from traction.debrief.setup.actions import PANEL_ROWS, actions_context
+
+    viewer = cast.viewer("core_team")
+    blocked = add(cast, rec, title="Blocked one", due_on=date(2027, 6, 1))
+    services.change_status(viewer, blocked, "blocked", "x", reason="Legal")
+    done = add(cast, rec, title="Done one", due_on=date(2027, 3, 2))
+    services.change_status(viewer, done, "done", "Shipped")
+    for n in range(PANEL_ROWS + 2):
+        add(cast, rec, title=f"Action {n}", due_on=date(2027, 3, 10) + timedelta(days=n))
+    frozen.advance(days=12)  # 13 March: actions 0 to 2 are overdue
+    facilitator = cast.viewer("facilitator")
+    with django_assert_num_queries(3):
+        context = actions_context(facilitator, debrief)
+    counts = context["counts"]
+    assert counts.total == PANEL_ROWS + 4
+    assert {s: n for s, _, n in counts.by_status} == {
+        "open": PANEL_ROWS + 2,
+        "in_progress": 0,
+        "blocked": 1,
+        "done": 1,
+        "dropped": 0,
+    }
+    assert counts.overdue == 3
+    titles = [a.title for a in context["attention"]]
+    assert titles[:4] == ["Action 0", "Action 1", "Action 2", "Blocked one"]
+    assert len(titles) == PANEL_ROWS
+    assert "Done one" not in titles
+    html = render_to_string(
+        "debrief/actions/actions_panel.html",
+        {"section": context, "current_workspace": cast.acme},
+    )
+    listed = url(cast, "debrief_actions", debrief.pk)
+    assert f'href="{listed}?status=blocked">Blocked <strong>1</strong>' in html
+    assert f'href="{listed}?status=overdue">Overdue <strong>3</strong>' in html
+    assert f"See all {PANEL_ROWS + 4} action items" in html
+    assert f"{PANEL_ROWS} of {PANEL_ROWS + 4}" in html
+    # The same queries for one action.
+    other = make_debrief(cast, ends_at=NOW - timedelta(days=2), title="Other session")
+    add(cast, approved(cast, other), title="Only one")
+    with django_assert_num_queries(3):
+        single = actions_context(facilitator, other)
+    assert [a.title for a in single["attention"]] == ["Only one"]
+
+
+def test_the_room_actions_panel_empty_states(
+    cast: Cast, debrief: Debrief, client_for: Callable[[str], Client]
+) -> None:
+    client = client_for("core_team")
+    html = client.get(url(cast, "room", debrief.pk)).content.decode()
+    assert "No approved recommendation in this debrief yet." in html
+    rec = approved(cast, debrief)
+    html = client.get(url(cast, "room", debrief.pk)).content.decode()
+    assert "No action items yet" in html
+    assert "Add an action item" in html
+    done = add(cast, rec, title="All done")
+    services.change_status(cast.viewer("core_team"), done, "done", "Shipped")
+    html = client.get(url(cast, "room", debrief.pk)).content.decode()
+    assert "Nothing open: every action item is done or dropped." in html
+    assert "See all 1 action item<" in html
+
+
+def test_the_debriefs_actions_page_lists_every_action_a_page_at_a_time(
+    cast: Cast,
+    rec: Recommendation,
+    debrief: Debrief,
+    client_for: Callable[[str], Client],
+    frozen: Any,
+) -> None:
+    from traction.debrief.views.actions import ACTIONS_PAGE
+
+    viewer = cast.viewer("core_team")
+    for n in range(ACTIONS_PAGE + 3):
+        add(cast, rec, title=f"Listed {n:03}", due_on=date(2027, 3, 10) + timedelta(days=n))
+    blocked = add(cast, rec, title="Stuck one", due_on=date(2028, 1, 1))
+    services.change_status(viewer, blocked, "blocked", "x", reason="Waiting for legal")
+    frozen.advance(days=11)  # 12 March: Listed 000 and 001 are overdue
+    client = client_for("observer")
+    first = client.get(url(cast, "debrief_actions", debrief.pk)).content.decode()
+    assert "Listed 000" in first
+    assert f"Listed {ACTIONS_PAGE - 1:03}" in first
+    assert f"Listed {ACTIONS_PAGE:03}" not in first
+    assert f"Page 1 of 2 ({ACTIONS_PAGE + 4} in all)" in first
+    second = client.get(url(cast, "debrief_actions", debrief.pk) + "?page=2").content.decode()
+    assert f"Listed {ACTIONS_PAGE + 2:03}" in second
+    assert "Stuck one" in second
+    assert "Waiting for legal" in second
+    overdue = client.get(url(cast, "debrief_actions", debrief.pk) + "?status=overdue")
+    html = overdue.content.decode()
+    assert "Listed 000" in html
+    assert "Listed 001" in html
+    assert "Listed 002" not in html
+    assert 'aria-current="true">Overdue <strong>2</strong>' in html
+    blocked_only = client.get(url(cast, "debrief_actions", debrief.pk) + "?status=blocked")
+    assert "Stuck one" in blocked_only.content.decode()
+    assert "Listed 000" not in blocked_only.content.decode()
+    dropped = client.get(url(cast, "debrief_actions", debrief.pk) + "?status=dropped")
+    assert "No action item is in this state." in dropped.content.decode()
+    # An unknown state lists them all.
+    unknown = client.get(url(cast, "debrief_actions", debrief.pk) + "?status=bogus")
+    assert f"Page 1 of 2 ({ACTIONS_PAGE + 4} in all)" in unknown.content.decode()

@@ -298,3 +298,59 @@ def test_the_room_panel_is_registered_for_the_debrief_room(cast: Cast) -> None:
     assert "Metrics created in this debrief" in html
     assert "missing: unit" in html
     assert "No customer metric cards were captured in this session." in html
+
+
+def test_the_scorecard_page_lists_its_metrics_a_page_at_a_time(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    from traction.debrief.views.scorecards import METRICS_PAGE
+
+    for i in range(METRICS_PAGE + 2):
+        make_metric(cast, f"Metric {i:02d}")
+    client = client_for("observer")
+    first = client.get(url(cast, f"programs/{cast.program.pk}/scorecard/")).content.decode()
+    assert f"{METRICS_PAGE + 2} metrics, 1–{METRICS_PAGE} shown, by name." in first
+    assert f"Metric {METRICS_PAGE - 1:02d}</a>" in first
+    assert f"Metric {METRICS_PAGE:02d}</a>" not in first
+    assert f"Page 1 of 2 ({METRICS_PAGE + 2} in all)" in first
+    second = client.get(
+        url(cast, f"programs/{cast.program.pk}/scorecard/") + "?page=2"
+    ).content.decode()
+    assert f"Metric {METRICS_PAGE:02d}</a>" in second
+    assert f"Metric {METRICS_PAGE + 1:02d}</a>" in second
+    assert "Metric 00</a>" not in second
+    # One page: no pager.
+    ScorecardMetric.objects.filter(name__gte="Metric 02").delete()
+    few = client.get(url(cast, f"programs/{cast.program.pk}/scorecard/")).content.decode()
+    assert "2 metrics, by name." in few
+    assert "Page 1 of" not in few
+
+
+def test_the_room_shows_the_first_metric_cards_and_links_to_them_all(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    from traction.debrief.selectors_scorecards import CARDS_PAGE, ROOM_CARDS
+
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    fran = cast.viewer("facilitator")
+    cards = [
+        capture_insight(
+            fran, session=debrief.session, kind="customer_metric", text=f"Card number {n:02d}"
+        )
+        for n in range(CARDS_PAGE + 1)
+    ]
+    client = client_for("core_team")
+    room = client.get(url(cast, f"{debrief.pk}/")).content.decode()
+    assert f"Card number {ROOM_CARDS - 1:02d}" in room
+    assert f"Card number {ROOM_CARDS:02d}" not in room
+    assert f"{CARDS_PAGE + 1} cards" in room
+    assert f"See all {CARDS_PAGE + 1} customer metric cards" in room
+    assert f'href="{url(cast, f"{debrief.pk}/scorecard/")}"' in room
+    # The panel's page lists them all, a page at a time, each to choose.
+    first = client.get(url(cast, f"{debrief.pk}/scorecard/")).content.decode()
+    assert f'name="insight_id" value="{cards[CARDS_PAGE - 1].pk}"' in first
+    assert f'value="{cards[CARDS_PAGE].pk}"' not in first
+    assert f"Page 1 of 2 ({CARDS_PAGE + 1} in all)" in first
+    second = client.get(url(cast, f"{debrief.pk}/scorecard/") + "?page=2").content.decode()
+    assert f'name="insight_id" value="{cards[CARDS_PAGE].pk}"' in second
+    assert "See all" not in second

@@ -27,6 +27,8 @@ from traction.debrief.models import ScorecardMetric
 from traction.debrief.services import scorecards as services
 
 PAGE_SIZE = 25
+# The program's scorecard lists this many metrics a page.
+METRICS_PAGE = 25
 _CSV_KEY = "debrief.scorecard_csv"
 
 
@@ -104,7 +106,10 @@ def _values(form: MetricForm) -> tuple[dict[str, Any], list[int]]:
 @require_GET
 def scorecard(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     program = sel.scorecard_program(viewer, program_id)
-    rows = sel.scorecard(viewer, program)
+    # A page of metrics at a time, with how many there are: the page costs what it shows,
+    # whatever the size of the program's scorecard.
+    page = Paginator(sel.metrics(viewer, program), METRICS_PAGE).get_page(request.GET.get("page"))
+    rows = sel.scorecard_rows(list(page.object_list))
     for row in rows:
         row.sparkline = charts.sparkline_svg(  # type: ignore[attr-defined]
             _points(row.recent), label=f"Recent trend of {row.metric.name}"
@@ -115,6 +120,7 @@ def scorecard(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Htt
         {
             "program": program,
             "rows": rows,
+            "page": page,
             "checkpoints": sel.checkpoints(viewer, program),
             "can_manage": permissions.allows(viewer, "metric.manage"),
             "can_measure": permissions.allows(viewer, "metric.measure"),
