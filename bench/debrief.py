@@ -17,9 +17,10 @@ request by request (A B A B): a bare view that reads what the page shows as raw 
 Django's cursor (``bench/views.py``: the top priorities of the frozen ranking with their
 quotes, spread and earlier decisions; the debrief's recommendations with their evidence,
 metrics, decisions and action counts; the program's open actions of earlier debriefs (how
-many, the ten most urgent); the coverage; the approved recommendations' actions and who may
-own one; the session's customer metric cards and the debrief's metrics. The metrics with
-their owners' and parts' names and recent values; the checkpoints) and returns it as JSON,
+many, the ten most urgent); the coverage; the approved recommendations, their action items'
+counts by state and the ten needing attention; the session's first ten customer metric cards
+and their count, and the debrief's metrics. The count of metrics and the first page of 25
+with their owners' and parts' names and recent values; the checkpoints) and returns it as JSON,
 with no ORM, no policy, no template. The goal: ≤ 3× the baseline.
 Queries per page are counted on the same pages of a small program (4 sessions, 1/50 of
 the rows): they must be the same.

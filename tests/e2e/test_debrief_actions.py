@@ -13,6 +13,7 @@ from playwright.sync_api import Browser, Page, expect
 
 from traction.core import clock
 from traction.core.testing.cast import PASSWORD, build_cast
+from traction.debrief.models import ActionItem
 from traction.debrief.services import actions as services
 from traction.debrief.tests.actions_world import approved, make_debrief
 
@@ -140,3 +141,53 @@ def test_the_team_adds_an_action_and_reviews_earlier_ones(
     form.get_by_role("button", name="Add action item").click()
     expect(page.get_by_text("“Ship the one-page approval” was added")).to_be_visible()
     expect(page.get_by_role("link", name="Ship the one-page approval")).to_be_visible()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_room_sums_up_the_actions_and_links_to_the_full_list(
+    live_server: Any, transactional_db: Any, browser: Browser, viewport: dict[str, int]
+) -> None:
+    """The room's actions panel: counts by state and the ones needing attention; its links
+    lead to the debrief's paginated list, narrowed to a state, and to the add form."""
+    cast = build_cast()
+    debrief = make_debrief(cast, ends_at=clock.now() - timedelta(days=2), title="The session")
+    rec = approved(cast, debrief, "Invoice on day one")
+    fran = cast.viewer("facilitator")
+    for n in range(12):
+        services.create_action(
+            fran,
+            recommendation=rec,
+            title=f"Step {n:02}",
+            owner_id=cast.users["core_team"].pk,
+            due_on=clock.today() + timedelta(days=n + 1),
+        )
+    # Steps 00 and 01 were due before today (set directly: the services refuse a past date).
+    ActionItem.objects.filter(title__in=["Step 00", "Step 01"]).update(
+        due_on=clock.today() - timedelta(days=1)
+    )
+    context = browser.new_context(viewport=viewport)  # type: ignore[arg-type]
+    page = context.new_page()
+    base = live_server.url
+    sign_in(page, base, "fran@acme.test")
+    page.goto(base + f"/w/acme/debriefs/{debrief.pk}/")
+    panel = page.get_by_role("region", name="Action items and owners")
+    expect(panel.get_by_role("link", name="Overdue 2")).to_be_visible()
+    attention = panel.locator("#attention li")
+    expect(attention).to_have_count(10)
+    expect(attention.first).to_contain_text("Step 00")
+    expect(attention.first).to_contain_text("Overdue")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    panel.get_by_role("link", name="Overdue 2").click()
+    rows = page.locator("#action-list tbody tr")
+    expect(rows).to_have_count(2)
+    expect(page.get_by_role("link", name="Step 01")).to_be_visible()
+    assert_accessible(page, "the debrief's overdue action items")
+    assert page.evaluate("document.documentElement.scrollWidth") <= viewport["width"]
+    page.goto(base + f"/w/acme/debriefs/{debrief.pk}/")
+    page.get_by_role("link", name="See all 12 action items").click()
+    expect(page.locator("#action-list tbody tr")).to_have_count(12)
+    page.goto(base + f"/w/acme/debriefs/{debrief.pk}/")
+    page.get_by_role("link", name="Add an action item").click()
+    expect(page.locator("form#add").get_by_label("What is to be done")).to_be_visible()
+    context.close()
