@@ -24,7 +24,6 @@ from traction.core import permissions
 from traction.core.errors import NotFound
 from traction.core.permissions import Viewer
 from traction.insights.models import Insight, InsightKind
-from traction.programs import selectors as program_selectors
 from traction.programs.models import Program
 
 from .models import (
@@ -190,8 +189,10 @@ def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | N
 
 
 def scorecard_program(viewer: Viewer, program_id: int) -> Program:
-    """The program whose scorecard the viewer may see (its members, admins, facilitators)."""
-    program = program_selectors.program(viewer, program_id)
+    """The program whose scorecard the viewer may see (its members, admins, facilitators):
+    the program alone (the scorecard shows its name; the rules ask the database who is on its
+    team), not its team and policy makers as the program's page reads them."""
+    program = permissions.get(viewer, "program.view", Program.objects.all(), pk=program_id)
     permissions.check(viewer, "debrief.view")
     return program
 
