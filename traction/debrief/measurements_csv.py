@@ -16,16 +16,26 @@ keys and calculated metrics, so that every problem is reported at once with its 
 
 from __future__ import annotations
 
-import codecs
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal, InvalidOperation
 
-# The same limit the user guide states; larger files are refused before reading.
-MAX_BYTES = 2 * 1024 * 1024
+from traction.core import csv_reader
+from traction.core.csv_reader import MAX_BYTES, CsvRefused, decode
+
+__all__ = [
+    "MAX_BYTES",
+    "CsvRefused",
+    "Parsed",
+    "Row",
+    "decode",
+    "parse",
+    "parse_date",
+    "parse_value",
+    "slash_order",
+]
+
 MAX_ROWS = 20_000
 NOTE_MAX = 300
 # The model's column: DecimalField(max_digits=18, decimal_places=4).
@@ -34,6 +44,7 @@ MAX_INTEGER_DIGITS = 14
 
 COLUMNS = ("metric", "date", "value", "note")
 REQUIRED = ("metric", "date", "value")
+REFUSAL = "The first line must name the columns metric, date and value (note is optional);"
 _ALIASES = {
     "metric": "metric",
     "metric name": "metric",
@@ -47,14 +58,6 @@ _ALIASES = {
     "notes": "note",
     "comment": "note",
 }
-
-
-class CsvRefused(Exception):
-    """The file as a whole cannot be read (size, encoding, header); no line to name."""
-
-    def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -72,44 +75,6 @@ class Parsed:
     # (line, message) for every row the file itself shows is bad.
     errors: list[tuple[int, str]] = field(default_factory=list)
     encoding: str = "utf-8"
-
-
-def decode(data: bytes) -> tuple[str, str]:
-    """The file's text and the encoding it was read in: UTF-8 (a BOM dropped), UTF-16 with a
-    BOM, else Windows-1252 when the bytes are not UTF-8."""
-    if len(data) > MAX_BYTES:
-        raise CsvRefused(
-            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; "
-            "split it into smaller files and import each."
-        )
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
-        try:
-            return data.decode("utf-16"), "utf-16"
-        except UnicodeDecodeError:
-            raise CsvRefused(
-                "The file says it is UTF-16 text but is not readable as such."
-            ) from None
-    if data.startswith(codecs.BOM_UTF8):
-        data = data[len(codecs.BOM_UTF8) :]
-    if b"\0" in data:
-        raise CsvRefused("The file holds binary data, not text; upload a .csv file.")
-    try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError:
-        raise CsvRefused(
-            "The file is neither UTF-8 nor Windows-1252 text; save it as CSV UTF-8 and "
-            "upload it again."
-        ) from None
-
-
-def _delimiter(header: str) -> str:
-    counts = {d: header.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
 
 
 def parse_value(raw: str) -> Decimal:
@@ -224,34 +189,13 @@ def _month(n: int) -> str:
 def parse(data: bytes) -> Parsed:
     """Every row of the file, or the line and reason of each bad one. Raises ``CsvRefused``
     when the file cannot be read at all (size, encoding, no header, missing columns)."""
-    text, encoding = decode(data)
-    result = Parsed(encoding=encoding)
-    lines = text.splitlines()
-    if not any(line.strip() for line in lines):
-        raise CsvRefused("The file is empty.")
-    header_line = next(line for line in lines if line.strip())
-    header_at = lines.index(header_line) + 1
-    delimiter = _delimiter(header_line)
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    order = _file_order(text, header_at, delimiter)
-    columns: dict[str, int] = {}
-    for record in reader:
-        line = reader.line_num
-        if line < header_at:
-            continue
-        if line == header_at or not columns:
-            columns = _header(record)
-            continue
-        if not any(cell.strip() for cell in record):
-            continue  # blank lines are skipped
-        if len(result.rows) + len(result.errors) >= MAX_ROWS:
-            raise CsvRefused(f"The file has more than {MAX_ROWS:,} rows; split it and import each.")
+    table = csv_reader.read(data)
+    result = Parsed(encoding=table.encoding)
+    order = _file_order(table)
+    for line, cell in csv_reader.rows(
+        table, aliases=_ALIASES, required=REQUIRED, refusal=REFUSAL, max_rows=MAX_ROWS
+    ):
         problems: list[str] = []
-
-        def cell(name: str, record: list[str] = record, columns: dict[str, int] = columns) -> str:
-            at = columns.get(name)
-            return record[at].strip() if at is not None and at < len(record) else ""
-
         metric = cell("metric")
         if not metric:
             problems.append("the metric name is missing")
@@ -277,35 +221,17 @@ def parse(data: bytes) -> Parsed:
     return result
 
 
-def _file_order(text: str, header_at: int, delimiter: str) -> str | None:
+def _file_order(table: csv_reader.Table) -> str | None:
     """``slash_order`` of the file's date column (a first reading; errors are the second's)."""
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
     at: int | None = None
     cells = []
-    for record in reader:
-        if reader.line_num < header_at:
-            continue
+    for _, record in table.records():
         if at is None:
             try:
-                at = _header(record)["date"]
+                at = csv_reader.header(record, _ALIASES, REQUIRED, REFUSAL)["date"]
             except CsvRefused:
                 return None
             continue
         if at < len(record):
             cells.append(record[at])
     return slash_order(cells)
-
-
-def _header(record: list[str]) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for at, name in enumerate(record):
-        key = _ALIASES.get(" ".join(name.strip().lower().replace("_", " ").split()))
-        if key and key not in columns:
-            columns[key] = at
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise CsvRefused(
-            "The first line must name the columns metric, date and value (note is optional); "
-            f"missing: {', '.join(missing)}."
-        )
-    return columns

@@ -3,14 +3,12 @@
 Columns (any order, header names case-insensitive): ``date`` (YYYY-MM-DD), ``title``, and
 optionally ``description``, ``link``, ``external_id`` and ``priorities`` (the ids of the
 customer priorities it touches, separated by spaces, commas or semicolons). Encodings and
-delimiters as the debrief's measurements files (``debrief.measurements_csv``): UTF-8 with or
-without a BOM, UTF-16, Windows-1252; comma, semicolon or tab.
+delimiters as every imported file (``core.csv_reader``): UTF-8 with or without a BOM, UTF-16,
+Windows-1252; comma, semicolon or tab.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 import re
 from dataclasses import dataclass, field
 from datetime import date
@@ -18,10 +16,16 @@ from datetime import date
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 
-from traction.debrief.measurements_csv import MAX_BYTES, CsvRefused, decode, parse_date
+from traction.core import csv_reader
+from traction.core.csv_reader import MAX_BYTES, CsvRefused
+from traction.debrief.measurements_csv import parse_date
 
 MAX_ROWS = 5_000
 REQUIRED = ("date", "title")
+REFUSAL = (
+    "The first line must name the columns date and title (description, link, "
+    "external_id and priorities are optional);"
+)
 _ALIASES = {
     "date": "date",
     "on": "date",
@@ -60,54 +64,13 @@ class Parsed:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def _delimiter(header: str) -> str:
-    counts = {d: header.count(d) for d in (",", ";", "\t")}
-    best = max(counts, key=lambda d: counts[d])
-    return best if counts[best] else ","
-
-
-def _header(record: list[str]) -> dict[str, int]:
-    columns: dict[str, int] = {}
-    for at, name in enumerate(record):
-        key = _ALIASES.get(" ".join(name.strip().lower().replace("_", " ").split()))
-        if key and key not in columns:
-            columns[key] = at
-    missing = [c for c in REQUIRED if c not in columns]
-    if missing:
-        raise CsvRefused(
-            "The first line must name the columns date and title (description, link, "
-            f"external_id and priorities are optional); missing: {', '.join(missing)}."
-        )
-    return columns
-
-
 def parse(data: bytes) -> Parsed:
-    text, _ = decode(data)
-    lines = text.splitlines()
-    if not any(line.strip() for line in lines):
-        raise CsvRefused("The file is empty.")
-    header_line = next(line for line in lines if line.strip())
-    header_at = lines.index(header_line) + 1
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(header_line))
+    table = csv_reader.read(data)
     result = Parsed()
-    columns: dict[str, int] = {}
     url = URLValidator(schemes=["http", "https"])
-    for record in reader:
-        line = reader.line_num
-        if line < header_at:
-            continue
-        if not columns:
-            columns = _header(record)
-            continue
-        if not any(cell.strip() for cell in record):
-            continue
-        if len(result.rows) + len(result.errors) >= MAX_ROWS:
-            raise CsvRefused(f"The file has more than {MAX_ROWS:,} rows; split it and import each.")
-
-        def cell(name: str, record: list[str] = record, columns: dict[str, int] = columns) -> str:
-            at = columns.get(name)
-            return record[at].strip() if at is not None and at < len(record) else ""
-
+    for line, cell in csv_reader.rows(
+        table, aliases=_ALIASES, required=REQUIRED, refusal=REFUSAL, max_rows=MAX_ROWS
+    ):
         problems: list[str] = []
         on: date | None = None
         try:

@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 
-from traction.core import clock
+from traction.core import clock, csv_reader
 from traction.core.errors import Conflict, PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
@@ -414,7 +414,8 @@ def test_csv_refusals_of_the_whole_file(cast: Cast, monkeypatch: pytest.MonkeyPa
         with pytest.raises(ValidationFailed) as exc:
             scorecards.import_measurements(core, program=cast.program, data=data)
         assert words in exc.value.errors["file"][0]
-    monkeypatch.setattr(measurements_csv, "MAX_BYTES", 10)
+    # The limit is the shared reader's (core.csv_reader), which every import uses.
+    monkeypatch.setattr(csv_reader, "MAX_BYTES", 10)
     with pytest.raises(ValidationFailed) as exc:
         scorecards.import_measurements(core, program=cast.program, data=CSV)
     assert "larger than" in exc.value.errors["file"][0]

@@ -1,0 +1,71 @@
+"""The shared CSV reader: encodings, delimiters, the header, blank rows, short rows, limits."""
+
+from __future__ import annotations
+
+import codecs
+
+import pytest
+
+from traction.core import csv_reader
+from traction.core.csv_reader import CsvRefused
+
+ALIASES = {"date": "date", "on": "date", "title": "title", "external id": "external_id"}
+REQUIRED = ("date", "title")
+REFUSAL = "The first line must name the columns date and title;"
+
+
+def rows(data: bytes, max_rows: int = 10) -> list[tuple[int, str, str, str]]:
+    table = csv_reader.read(data)
+    return [
+        (line, cell("date"), cell("title"), cell("external_id"))
+        for line, cell in csv_reader.rows(
+            table, aliases=ALIASES, required=REQUIRED, refusal=REFUSAL, max_rows=max_rows
+        )
+    ]
+
+
+def test_reads_rows_with_their_lines_skipping_blank_lines_and_short_rows() -> None:
+    data = b"\n On ;Title;External_ID\n2027-01-02; First ;A-1\n\n;;\n2027-01-03;Second\n"
+    assert rows(data) == [(3, "2027-01-02", "First", "A-1"), (6, "2027-01-03", "Second", "")]
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        ("date,title\n2027-01-02,Café\n".encode(), "utf-8"),
+        (codecs.BOM_UTF8 + "date,title\n2027-01-02,Café\n".encode(), "utf-8"),
+        ("date\ttitle\n2027-01-02\tCafé\n".encode("utf-16"), "utf-16"),
+        ("date;title\n2027-01-02;Café\n".encode("cp1252"), "cp1252"),
+    ],
+)
+def test_encodings_and_delimiters(data: bytes, encoding: str) -> None:
+    assert csv_reader.read(data).encoding == encoding
+    assert rows(data) == [(2, "2027-01-02", "Café", "")]
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (b"  \n\n", "The file is empty."),
+        (b"date,title\x00", "binary data"),
+        (b"date,name\n2027-01-02,x\n", "date and title; missing: title."),
+        (b"x" * (csv_reader.MAX_BYTES + 1), "larger than 2 MB"),
+        (codecs.BOM_UTF16_LE + b"\x00\xd8", "not readable as such"),
+    ],
+)
+def test_refuses_what_cannot_be_read(data: bytes, message: str) -> None:
+    with pytest.raises(CsvRefused) as refused:
+        rows(data)
+    assert message in refused.value.message
+
+
+def test_more_rows_than_allowed_refuse_the_file() -> None:
+    data = b"date,title\n" + b"2027-01-02,x\n" * 3
+    assert len(rows(data, max_rows=3)) == 3
+    with pytest.raises(CsvRefused, match="more than 2 rows"):
+        rows(data, max_rows=2)
+
+
+def test_the_first_alias_of_a_column_wins() -> None:
+    data = b"date,on,title\n2027-01-02,2027-05-05,x\n"
+    assert rows(data) == [(2, "2027-01-02", "x", "")]
