@@ -188,6 +188,9 @@ def test_csv_import_preview_then_import(cast: Cast, client_for: ClientFor) -> No
     )
     html = bad.content.decode()
     assert bad.status_code == 422
+    # The import pages' shared block (includes/import_errors.html): every problem at once.
+    assert '<section class="form-errors" role="alert"' in html
+    assert "Nothing was imported. Fix 2 problems:" in html
     assert "Line 2: “2027-02-30” is not a date in the calendar." in html
     assert "Line 3: no metric named “Nope” in this program." in html
     good = b"metric,date,value,note\nDays to first invoice,2027-02-28,9,Invoices on day one\n"
