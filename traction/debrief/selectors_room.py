@@ -202,7 +202,9 @@ class RecommendationRow:
     decisions: list[Decision]
     progress: Progress
     hears: tuple[str, str]  # what customers hear of its current decision
-    hears_if: dict[str, str]  # what they would hear if approved / deferred / rejected now
+    # What they would hear if approved / deferred / rejected now: beside the decide buttons of
+    # an undecided one (a decided one's revisit page says it; left empty here).
+    hears_if: dict[str, str]
 
 
 def room_recommendations(viewer: Viewer, found: Debrief) -> list[RecommendationRow]:
@@ -268,7 +270,9 @@ def room_recommendations(viewer: Viewer, found: Debrief) -> list[RecommendationR
                     summary=r.customer_summary,
                     reason=r.decision_reason,
                 ),
-                hears_if={o: hears(o) for o in ("approved", "deferred", "rejected")},
+                hears_if={o: hears(o) for o in ("approved", "deferred", "rejected")}
+                if r.outcome == DecisionOutcome.PENDING
+                else {},
             )
         )
     return out

@@ -394,6 +394,9 @@ def test_the_room_summarises_the_debriefs_actions(
     assert f'href="{listed}?status=blocked">Blocked <strong>1</strong>' in html
     assert f'href="{listed}?status=overdue">Overdue <strong>3</strong>' in html
     assert f"See all {PANEL_ROWS + 4} action items" in html
+    # Each row's link (the base reversed once, then the id) is the action's page.
+    for a in context["attention"]:
+        assert f'href="{url(cast, "action_detail", a.pk)}"' in html
     assert f"{PANEL_ROWS} of {PANEL_ROWS + 4}" in html
     # The same queries for one action.
     other = make_debrief(cast, ends_at=NOW - timedelta(days=2), title="Other session")

@@ -316,6 +316,9 @@ def test_the_scorecard_page_lists_its_metrics_a_page_at_a_time(
     assert f"Metric {METRICS_PAGE - 1:02d}</a>" in first
     assert f"Metric {METRICS_PAGE:02d}</a>" not in first
     assert f"Page 1 of 2 ({METRICS_PAGE + 2} in all)" in first
+    # Each row's link (the base reversed once, then the id) is the metric's page.
+    m = ScorecardMetric.objects.get(name="Metric 00")
+    assert f'href="/w/{cast.acme.slug}/debriefs/metrics/{m.pk}/">Metric 00</a>' in first
     second = client.get(
         url(cast, f"programs/{cast.program.pk}/scorecard/") + "?page=2"
     ).content.decode()
