@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from traction.core import permissions
 from traction.core.errors import NotFound
@@ -357,6 +357,59 @@ def checkpoints(viewer: Viewer, program: Program) -> QuerySet[Checkpoint]:
         .select_related("debrief__session")
         .order_by("on", "id")
     )
+
+
+CHECKPOINTS_SHOWN = 5  # upcoming and reached checkpoints the scorecard page shows each
+CHECKPOINT_STATES = {"reached": "Reached", "ahead": "Ahead"}
+
+
+@dataclass
+class CheckpointSummary:
+    """What the scorecard page shows of the checkpoints: how many (reached, ahead), the next
+    ones due (soonest first) and the latest reached (newest first), a few of each."""
+
+    total: int
+    reached: int
+    ahead: int
+    upcoming: list[Checkpoint]
+    latest: list[Checkpoint]
+
+
+def checkpoint_summary(
+    viewer: Viewer, program: Program, shown: int = CHECKPOINTS_SHOWN
+) -> CheckpointSummary:
+    """Three queries whatever the number of checkpoints: the counts, the next ``shown`` due,
+    the latest ``shown`` reached."""
+    found = checkpoints(viewer, program)
+    total, reached = checkpoint_counts(viewer, program)
+    return CheckpointSummary(
+        total=total,
+        reached=reached,
+        ahead=total - reached,
+        upcoming=list(found.filter(reached_at__isnull=True).order_by("on", "id")[:shown]),
+        latest=list(found.filter(reached_at__isnull=False).order_by("-on", "-id")[:shown]),
+    )
+
+
+def checkpoint_counts(viewer: Viewer, program: Program) -> tuple[int, int]:
+    """How many checkpoints the program has, and how many of them are reached (one query)."""
+    counts = (
+        checkpoints(viewer, program)
+        .order_by()
+        .aggregate(total=Count("id"), reached=Count("id", filter=Q(reached_at__isnull=False)))
+    )
+    return counts["total"] or 0, counts["reached"] or 0
+
+
+def checkpoints_in_state(viewer: Viewer, program: Program, state: str) -> QuerySet[Checkpoint]:
+    """The program's checkpoints for the full list: ``reached`` newest first, ``ahead``
+    soonest first, any other state all of them by day."""
+    found = checkpoints(viewer, program)
+    if state == "reached":
+        return found.filter(reached_at__isnull=False).order_by("-on", "-id")
+    if state == "ahead":
+        return found.filter(reached_at__isnull=True).order_by("on", "id")
+    return found
 
 
 # --- one metric ------------------------------------------------------------------------------

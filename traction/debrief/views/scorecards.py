@@ -29,6 +29,8 @@ from traction.debrief.services import scorecards as services
 PAGE_SIZE = 25
 # The program's scorecard lists this many metrics a page.
 METRICS_PAGE = 25
+# The full list of a program's results checkpoints shows this many a page.
+CHECKPOINTS_PAGE = 50
 _CSV_KEY = "debrief.scorecard_csv"
 
 
@@ -121,7 +123,7 @@ def scorecard(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Htt
             "program": program,
             "rows": rows,
             "page": page,
-            "checkpoints": sel.checkpoints(viewer, program),
+            "checkpoints": sel.checkpoint_summary(viewer, program),
             "can_manage": permissions.allows(viewer, "metric.manage"),
             "can_measure": permissions.allows(viewer, "metric.measure"),
         },
@@ -382,6 +384,35 @@ def checkpoint(
 
 @workspace_view
 @require_GET
+def checkpoints(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    """Every checkpoint of the program, a page of ``CHECKPOINTS_PAGE`` at a time, reached or
+    ahead."""
+    program = sel.scorecard_program(viewer, program_id)
+    state = request.GET.get("state", "")
+    if state not in sel.CHECKPOINT_STATES:
+        state = ""
+    page = Paginator(sel.checkpoints_in_state(viewer, program, state), CHECKPOINTS_PAGE).get_page(
+        request.GET.get("page")
+    )
+    total, reached = sel.checkpoint_counts(viewer, program)
+    return render(
+        request,
+        "debrief/scorecards/checkpoints.html",
+        {
+            "program": program,
+            "total": total,
+            "reached": reached,
+            "ahead": total - reached,
+            "page": page,
+            "state": state,
+            "states": sel.CHECKPOINT_STATES,
+            "query": f"state={state}" if state else "",
+        },
+    )
+
+
+@workspace_view
+@require_GET
 def room_scorecard(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
     """The room's scorecard panel as a page of its own (the room shows the same panel)."""
     debrief = sel.debrief_for_panel(viewer, debrief_id)
@@ -430,6 +461,7 @@ urlpatterns: list[URLPattern] = [
         measurements_import,
         name="measurements_import",
     ),
+    path("programs/<int:program_id>/scorecard/checkpoints/", checkpoints, name="checkpoints"),
     path(
         "programs/<int:program_id>/scorecard/checkpoints/<int:checkpoint_id>/",
         checkpoint,
