@@ -7,7 +7,8 @@ most of them decided), action items for the approved ones (20,000, in every stat
 over two years) and a scorecard of 50 metrics with ``--measurements`` measurements (50,000).
 People, the program, the sessions and the measured session's votes go through the services;
 the bulk rows (insights, recommendations, actions, measurements) are written with
-``bulk_create`` (generation time is not the figure).
+``bulk_create`` (generation time is not the figure); each debrief's results checkpoints are
+made, and those whose day has come reached, by the app's periodic job.
 
 Measured, in-process through Django's test client as the workspace admin (middleware,
 permission policy, templates): the room of the last session's debrief
@@ -20,7 +21,8 @@ metrics, decisions and action counts; the program's open actions of earlier debr
 many, the ten most urgent); the coverage; the approved recommendations, their action items'
 counts by state and the ten needing attention; the session's first ten customer metric cards
 and their count, and the debrief's metrics. The count of metrics and the first page of 25
-with their owners' and parts' names and recent values; the checkpoints) and returns it as JSON,
+with their owners' and parts' names and recent values; how many checkpoints, reached and
+ahead, the next five due and the latest five reached) and returns it as JSON,
 with no ORM, no policy, no template. The goal: ≤ 3× the baseline.
 Queries per page are counted on the same pages of a small program (4 sessions, 1/50 of
 the rows): they must be the same.
@@ -227,6 +229,19 @@ def _debriefs(world: World) -> None:
         )  # fmt: skip
     Debrief.objects.filter(pk=world.debrief_ids[-1]).update(status="open", closed_at=None)
     assert len(earlier) == len(world.sessions) - 1
+    _checkpoints(world)
+
+
+def _checkpoints(world: World) -> None:
+    """Every held session's checkpoints (3, 6 and 12 months on), made and those whose day has
+    come stamped reached by the app's periodic job, as in production."""
+    from traction.debrief.models import Checkpoint
+    from traction.debrief.services import scorecards
+
+    scorecards.reach_checkpoints()
+    made = Checkpoint.objects.filter(debrief_id__in=world.debrief_ids)
+    if made.count() != 3 * len(world.debrief_ids):
+        raise SystemExit("Not every debrief has its three checkpoints.")
 
 
 def _decisions(

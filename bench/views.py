@@ -420,21 +420,30 @@ def _ranges(cuts: list[tuple[int, Any]]) -> tuple[str, list[Any]]:
     return " OR ".join(parts) or "1 = 0", params
 
 
+CHECKPOINT_COUNTS_SQL = """
+SELECT COUNT(*), COUNT(c.reached_at)
+FROM debrief_checkpoint c
+JOIN debrief_debrief d ON d.id = c.debrief_id
+WHERE d.program_id = %s
+"""
+
 CHECKPOINTS_SQL = """
 SELECT c.id, c.months, c."on", c.reached_at, d.id, s.title
 FROM debrief_checkpoint c
 JOIN debrief_debrief d ON d.id = c.debrief_id
 JOIN cosessions_session s ON s.id = d.session_id
-WHERE d.program_id = %s
-ORDER BY c."on", c.id
+WHERE d.program_id = %s AND c.reached_at IS {state}
+ORDER BY c."on" {order}, c.id {order}
+LIMIT 5
 """
 
 
 @public("benchmark baseline")
 def raw_scorecard(request: HttpRequest) -> HttpResponse:
     """The scorecard's aggregates in raw SQL: how many metrics, the first page of 25 (with
-    their owners' and parts' names) with their last 24 values, and the program's checkpoints
-    with their sessions' titles."""
+    their owners' and parts' names) with their last 24 values, and the program's checkpoints:
+    how many (reached, ahead), the next five due and the latest five reached, with their
+    sessions' titles."""
     program_id = int(request.GET["program"])
     slug = request.GET.get("workspace", "bench")
     with connection.cursor() as cursor:
@@ -446,8 +455,13 @@ def raw_scorecard(request: HttpRequest) -> HttpResponse:
         where, params = _ranges(cursor.fetchall())
         cursor.execute(RECENT_SQL.format(ranges=where), params)
         recent = cursor.fetchall()
-        cursor.execute(CHECKPOINTS_SQL, [program_id])
-        checkpoints = cursor.fetchall()
+        cursor.execute(CHECKPOINT_COUNTS_SQL, [program_id])
+        checkpoint_counts = cursor.fetchone()
+        cursor.execute(CHECKPOINTS_SQL.format(state="NULL", order="ASC"), [program_id])
+        upcoming = cursor.fetchall()
+        cursor.execute(CHECKPOINTS_SQL.format(state="NOT NULL", order="DESC"), [program_id])
+        latest = cursor.fetchall()
+    checkpoints = {"counts": checkpoint_counts, "upcoming": upcoming, "latest": latest}
     body = json.dumps(
         {"count": count, "metrics": metrics, "recent": recent, "checkpoints": checkpoints},
         cls=DjangoJSONEncoder,
