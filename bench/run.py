@@ -439,12 +439,12 @@ Written by `make bench` (bench/run.py); do not edit by hand.
   and the program's scorecard page, in a program of 100,000 insights, 5,000 recommendations,
   20,000 action items, 50 metrics with 50,000 measurements and 600 results checkpoints
   (bench/debrief.py), asked in-process as the admin; median and p95 over 31 requests
-  alternated A B A B with the **baseline**: a bare view reading, as raw SQL through Django's cursor, what the page shows
-  (the room: every panel's rows and aggregates — the action items as counts by state and the
-  ten needing attention, the first ten customer metric cards and their count; the scorecard:
-  the count and the first page of 25 metrics with their names and recent values, the
-  checkpoints' counts (reached, ahead), the next five due and the latest five reached), with
-  no ORM, policy or template (bench/views.py).
+  alternated A B A B with the **baseline**: a bare view reading, as raw SQL through Django's
+  cursor, what the page shows (the room: every panel's rows and aggregates — the action items
+  as counts by state and the ten needing attention, the first ten customer metric cards and
+  their count; the scorecard: the count and the first page of 25 metrics with their names and
+  recent values, the checkpoints' counts (reached, ahead), the next five due and the latest
+  five reached), with no ORM, policy or template (bench/views.py).
   Ratio: median / p95 of the page ÷ the baseline's (goal ≤ 3×); the SQL queries per page
   are compared with a program 1/50 the size (goal: the same count).
 - **search-1m** — the search selector (first page of 50 and the count, capped at 1,000)
