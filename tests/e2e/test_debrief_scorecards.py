@@ -73,3 +73,52 @@ def test_create_a_metric_add_measurements_see_chart_and_progress(
     expect(row).to_contain_text("On track")
     expect(row.get_by_role("img", name="Recent trend of Days to first invoice")).to_be_visible()
     assert_accessible(page, "scorecard")
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize(
+    "viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}]
+)
+def test_checkpoints_summary_full_list_and_filter(
+    live_server: Any, transactional_db: Any, browser: Browser, viewport: dict[str, int]
+) -> None:
+    """The scorecard shows the next checkpoints due and the latest reached; "All checkpoints"
+    opens the full list, filtered to those reached, each row opening the checkpoint's page."""
+    from datetime import timedelta
+
+    from traction.core import clock
+    from traction.debrief.services import scorecards
+    from traction.debrief.tests.scorecard_helpers import make_debrief
+
+    cast = build_cast()
+    now = clock.now().replace(hour=12, minute=0, second=0, microsecond=0)
+    for k in range(3):  # ended 200 to 214 days ago: 3- and 6-month checkpoints reached
+        make_debrief(cast, ends_at=now - timedelta(days=200 + 7 * k))
+    scorecards.reach_checkpoints()
+    base = live_server.url
+    page = browser.new_context(viewport=viewport).new_page()
+    page.goto(base + "/login/")
+    page.get_by_label("Email").fill("cora@acme.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
+
+    page.goto(f"{base}/w/{cast.acme.slug}/debriefs/programs/{cast.program.pk}/scorecard/")
+    expect(page.get_by_text("9 checkpoints: 6 reached, 3 ahead.")).to_be_visible()
+    next_due = page.get_by_role("table", name="The next checkpoints due, soonest first")
+    expect(next_due.locator("tbody tr")).to_have_count(3)  # the 3 ahead
+    latest = page.get_by_role("table", name="The latest checkpoints reached, newest first")
+    expect(latest.locator("tbody tr")).to_have_count(5)  # 5 of the 6 reached
+    assert_accessible(page, "scorecard with checkpoints")
+
+    page.get_by_role("link", name="All 6 reached").click()
+    expect(page.get_by_role("heading", name="Results checkpoints", level=1)).to_be_visible()
+    expect(page.get_by_text("6 checkpoints, newest first.")).to_be_visible()
+    expect(page.get_by_role("link", name=re.compile(r"^Reached 6$"))).to_have_attribute(
+        "aria-current", "true"
+    )
+    assert_accessible(page, "checkpoints reached")
+    page.get_by_role("link", name=re.compile(r"^Ahead 3$")).click()
+    expect(page.get_by_text("3 checkpoints, soonest first.")).to_be_visible()
+    page.get_by_role("link", name="12 months").first.click()
+    expect(page.get_by_role("heading", name="12-month checkpoint", level=1)).to_be_visible()
