@@ -29,15 +29,21 @@ def home_context(viewer: Viewer, home: Any) -> dict[str, Any]:
     from traction.loop import selectors
 
     pending = home.counts.get("loop_pending_approvals")
-    first = (
-        selectors.my_pending_approvals(viewer).order_by("created_at", "pk").first()
-        if pending
-        else None
-    )
+    first = update = None
+    statuses = updates = 0
+    if pending:
+        waiting = selectors.my_pending_approvals(viewer)
+        statuses = waiting.count()
+        first = waiting.order_by("created_at", "pk").first()
+        asked = selectors.my_pending_update_approvals(viewer)
+        updates = asked.count()
+        update = asked.order_by("created_at", "pk").first()
     return {
         "workspace_slug": home.workspace_slug,
-        "pending": pending,
+        "pending": statuses,
         "program_id": first.program_id if first else None,
+        "pending_updates": updates,
+        "update_id": update.update_id if update else None,
     }
 
 
@@ -56,6 +62,16 @@ def register_all() -> None:
         order=40,
     )
     outbound.connect(radar.on_debrief_event)
+    from traction.loop.services import updates
+
+    periodic.register(
+        "loop.update_approvals",
+        updates.remind,
+        description="Remind account owners of updates waiting for their approval (every "
+        "TRACTION_UPDATE_APPROVAL_REMIND_DAYS days) and tell the admins after "
+        "TRACTION_UPDATE_APPROVAL_ESCALATE_DAYS days.",
+        order=41,
+    )
     events.subscribe("customer.owner_changed", publishing.move_pending_approvals)
     dashboard.register(
         "loop_pending_approvals", action="loop.approve", count=selectors.pending_approvals_count

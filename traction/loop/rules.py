@@ -130,3 +130,41 @@ RULES = [
         sponsor=OWN,
     ),
 ]
+
+
+# --- "You said, we did" updates (area UPD; docs/loop.md, "Updates") --------------------------
+
+
+def update_of_mine(viewer: Viewer) -> Q:  # on an Update
+    """Updates of programs the viewer belongs to, or that ask the viewer's approval."""
+    from traction.programs.models import Program
+
+    return Q(program__in=Program.objects.filter(belongs(viewer)).values("pk")) | Q(
+        approvals__account_owner_id=viewer.user_id
+    )
+
+
+RULES += [
+    rule(
+        "loop.updates",
+        own=update_of_mine,
+        description="Read a program's updates to customers (an account owner: those asking "
+        "for their approval), with their recipients, approvals and what the checker flags.",
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+        account_owner=OWN,
+        observer=OWN,
+    ),
+    rule(
+        "loop.compose",
+        own=program_team,
+        description="Draft, edit, submit for approval, send and discard updates to customers "
+        "of a program.",
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+    ),
+]

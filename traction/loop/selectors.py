@@ -132,7 +132,10 @@ def priorities(viewer: Viewer, found: Program) -> list[PriorityRow]:
 def approval(viewer: Viewer, approval_id: int, action: str = "loop.approve") -> Approval:
     """An approval the viewer may give (``loop.approve``) or waive (``loop.waive``)."""
     return permissions.get(
-        viewer, action, Approval.objects.select_related("status", "customer"), pk=approval_id
+        viewer,
+        action,
+        Approval.objects.filter(subject_kind="status").select_related("status", "customer"),
+        pk=approval_id,
     )
 
 
@@ -140,12 +143,31 @@ def my_pending_approvals(viewer: Viewer) -> QuerySet[Approval]:
     return permissions.scope(
         viewer,
         "loop.approve",
-        Approval.objects.filter(state=ApprovalState.PENDING, status__archived_at__isnull=True),
+        Approval.objects.filter(
+            subject_kind="status",
+            state=ApprovalState.PENDING,
+            status__archived_at__isnull=True,
+        ),
+    )
+
+
+def my_pending_update_approvals(viewer: Viewer) -> QuerySet[Approval]:
+    """Updates waiting for the viewer's approval (their current version only)."""
+    return permissions.scope(
+        viewer,
+        "loop.approve",
+        Approval.objects.filter(
+            subject_kind="update",
+            state=ApprovalState.PENDING,
+            superseded_at__isnull=True,
+            update__state="awaiting",
+        ),
     )
 
 
 def pending_approvals_count(viewer: Viewer) -> int:
-    return my_pending_approvals(viewer).count()
+    """Statuses and updates waiting for the viewer's approval."""
+    return my_pending_approvals(viewer).count() + my_pending_update_approvals(viewer).count()
 
 
 def reason_texts(viewer: Viewer) -> QuerySet[ReasonText]:

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import plan_views, views
+from . import plan_views, update_views, views
 
 app_name = "loop"
 
@@ -20,4 +20,27 @@ urlpatterns = [
     # --- the communication plan (area PLAN) ---
     path("programs/<int:program_id>/plan/", plan_views.plan_page, name="plan"),
     path("programs/<int:program_id>/plan/edit/", plan_views.plan_edit, name="plan_edit"),
+    # "You said, we did" updates (area UPD)
+    path("programs/<int:program_id>/updates/", update_views.updates, name="updates"),
+    path("programs/<int:program_id>/updates/new/", update_views.update_new, name="update-new"),
+    path("updates/<int:update_id>/", update_views.update, name="update"),
+    path("updates/<int:update_id>/edit/", update_views.update_edit, name="update-edit"),
+    path("updates/<int:update_id>/submit/", update_views.update_submit, name="update-submit"),
+    path("updates/<int:update_id>/send/", update_views.update_send, name="update-send"),
+    path("updates/<int:update_id>/discard/", update_views.update_discard, name="update-discard"),
+    path(
+        "update-approvals/<int:approval_id>/approve/",
+        update_views.update_approve,
+        name="update-approve",
+    ),
+    path(
+        "update-approvals/<int:approval_id>/waive/",
+        update_views.update_waive,
+        name="update-waive",
+    ),
+    path(
+        "update-approvals/link/<str:token>/",
+        update_views.update_approval_link,
+        name="update-approval-link",
+    ),
 ]

@@ -155,6 +155,10 @@ def record(actor: Viewer, program: Program, entries: Iterable[Entry], *, source:
 
         for current in radar.current_statuses(touched):
             radar.check_status(current)
+        from traction.loop.services import updates
+
+        for found in made:  # drafts per credited organisation; drafts notify nobody
+            updates.draft_for_delivery(actor, found)
     return outcome
 
 

@@ -142,7 +142,7 @@ def _publish(actor: Viewer | None, proposal: PriorityStatus) -> None:
 
 def _decide(actor: Viewer, approval: Approval, state: str, reason: str) -> Approval:
     with transaction.atomic():
-        found = Approval.objects.select_for_update().get(pk=approval.pk)
+        found = Approval.objects.select_for_update().get(pk=approval.pk, subject_kind="status")
         proposal = PriorityStatus.objects.select_for_update().get(pk=found.status_id or 0)
         if proposal.archived_at is not None:
             raise ValidationFailed.field(
@@ -232,7 +232,7 @@ def move_pending_approvals(
     with no owner left, only an admin's waiver lets the status through."""
     moved = list(
         Approval.objects.select_for_update()
-        .filter(customer_id=customer.pk, state=ApprovalState.PENDING)
+        .filter(customer_id=customer.pk, state=ApprovalState.PENDING, superseded_at__isnull=True)
         .exclude(account_owner_id=new_owner_id)
     )
     for approval in moved:

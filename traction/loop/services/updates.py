@@ -1,0 +1,792 @@
+""""You said, we did" updates (docs/loop.md, "Updates"): compose from the data, edit, check,
+ask each affected organisation's account owner to approve the exact text and recipients,
+send once, discard. Every step checks, locks, writes and audits here.
+
+States: draft → awaiting (approvals asked) → approved (every approval given or waived; the
+``UpdateRecipient`` outbox rows are created, queued, from the approved snapshots) → sent
+(immutable). Any edit of the text or of who is left out bumps ``version``, supersedes the
+approvals of the old version and asks again (back to draft when the checker objects). A
+sent or discarded update refuses every change.
+"""
+
+from __future__ import annotations
+
+import difflib
+import statistics
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+
+from traction.core import audit, clock, permissions
+from traction.core.errors import NotFound, ValidationFailed
+from traction.core.permissions import Viewer
+from traction.core.writes import expect_version, save_new_version
+from traction.customers.models import Customer
+from traction.loop import drafting, update_checker
+from traction.loop.audience import Candidate, audience
+from traction.loop.models import (
+    Approval,
+    ApprovalState,
+    AtRisk,
+    Delivery,
+    MessageState,
+    Update,
+    UpdateAudience,
+    UpdateKind,
+    UpdateRecipient,
+    UpdateState,
+)
+from traction.programs.models import Program
+from traction.sessions.models import Session
+
+SUBJECT_MAX = 200
+LEFT_OUT = "Left out of this update by the facilitator"
+
+
+def remind_days() -> int:
+    return int(getattr(settings, "TRACTION_UPDATE_APPROVAL_REMIND_DAYS", 3))
+
+
+def escalate_days() -> int:
+    return int(getattr(settings, "TRACTION_UPDATE_APPROVAL_ESCALATE_DAYS", 7))
+
+
+# --- who receives it -----------------------------------------------------------------------
+
+
+def candidates(update: Update) -> list[Candidate]:
+    """Everyone the update would reach, the excluded ones with why (the facilitator's
+    "left out" included)."""
+    ids = update.sources.get("priorities", []) if update.sources else []
+    found = audience(
+        update.program_id,
+        priority_ids=[] if update.audience == UpdateAudience.SESSION else ids,
+        session_id=update.session_id,
+        customer_id=update.customer_id,
+    )
+    left_out = set(update.sources.get("left_out", []) if update.sources else [])
+    for c in found:
+        if c.included and c.contact.pk in left_out:
+            c.excluded = LEFT_OUT
+    return found
+
+
+def recipients_snapshot(found: list[Candidate]) -> list[dict[str, Any]]:
+    return [
+        {
+            "contact_id": c.contact.pk,
+            "customer_id": c.contact.customer_id,
+            "name": c.contact.name,
+            "email": c.contact.email,
+            "reasons": c.reasons,
+        }
+        for c in found
+        if c.included
+    ]
+
+
+# --- compose and edit ----------------------------------------------------------------------
+
+
+def _refuse_if_closed(update: Update) -> None:
+    if update.state == UpdateState.SENT:
+        sent = f" on {update.sent_at:%Y-%m-%d}" if update.sent_at else ""
+        raise ValidationFailed.field(
+            "__all__", f"This update was sent{sent}; a sent update cannot be changed."
+        )
+    if update.state == UpdateState.DISCARDED:
+        raise ValidationFailed.field(
+            "__all__", "This update was discarded; start a new one instead."
+        )
+
+
+def compose(
+    actor: Viewer,
+    program: Program,
+    *,
+    audience: str,
+    kind: str = UpdateKind.UPDATE,
+    customer_id: int | None = None,
+    session_id: int | None = None,
+    delivery_id: int | None = None,
+    priority_id: int | None = None,
+) -> Update:
+    """Start an update drafted from the data."""
+    permissions.check(actor, "loop.compose", program)
+    errors: dict[str, list[str]] = {}
+    customer = session = None
+    delivery: Delivery | None = None
+    risk: AtRisk | None = None
+    if audience not in UpdateAudience.values:
+        errors["audience"] = ["Choose one organisation, one session or the whole program."]
+    if kind not in UpdateKind.values:
+        errors["kind"] = ["Choose what kind of update this is."]
+    if audience == UpdateAudience.CUSTOMER:
+        customer = Customer.objects.filter(
+            workspace_id=actor.workspace_id, pk=customer_id or 0
+        ).first()
+        if customer is None:
+            errors["customer"] = ["Choose the customer organisation the update is for."]
+    elif audience == UpdateAudience.SESSION:
+        session = Session.objects.filter(
+            workspace_id=actor.workspace_id, program_id=program.pk, pk=session_id or 0
+        ).first()
+        if session is None:
+            errors["session"] = ["Choose a session of this program."]
+    if kind == UpdateKind.DELIVERY:
+        delivery = Delivery.objects.filter(
+            workspace_id=actor.workspace_id, program_id=program.pk, pk=delivery_id or 0,
+            archived_at__isnull=True,
+        ).first()
+        if delivery is None:
+            errors["delivery"] = ["Choose a delivery of this program."]
+    if kind == UpdateKind.CHANGE_OF_PLAN:
+        risk = AtRisk.objects.filter(
+            workspace_id=actor.workspace_id,
+            program_id=program.pk,
+            priority_id=priority_id or 0,
+            cleared_at__isnull=True,
+        ).first()
+        if risk is None:
+            errors["priority"] = [
+                "Choose a priority the slip radar marked at risk: a change of plan explains "
+                "a slipped status."
+            ]
+    if kind == UpdateKind.RE_ENGAGEMENT and audience != UpdateAudience.CUSTOMER:
+        errors["audience"] = ["A re-engagement is written to one customer organisation."]
+    if errors:
+        raise ValidationFailed(errors)
+    made = drafting.draft(
+        program,
+        audience=audience,
+        kind=kind,
+        customer=customer,
+        session=session,
+        delivery=delivery,
+        risk=risk,
+    )
+    with transaction.atomic():
+        update = Update.objects.create(
+            workspace_id=actor.workspace_id,
+            program=program,
+            audience=audience,
+            customer=customer,
+            session=session,
+            kind=kind,
+            delivery=delivery,
+            subject=made.subject[:SUBJECT_MAX],
+            body=made.body,
+            sources=made.sources,
+            created_by_id=actor.user_id,
+        )
+        audit.record(
+            actor,
+            action="loop.update_drafted",
+            obj=update,
+            changes={
+                "audience": audience,
+                "kind": kind,
+                "customer": customer.pk if customer else None,
+                "session": session.pk if session else None,
+                "sources": made.sources,
+            },
+        )
+    return update
+
+
+def draft_for_delivery(actor: Viewer, delivery: Delivery) -> list[Update]:
+    """One draft per customer organisation a delivery credits (those that raised or voted on
+    a priority it touches), unless one is drafted already. Drafts notify nobody: a delivery
+    recorded for the past gets drafts too, and nothing goes out until someone sends."""
+    from traction.loop import credit
+
+    program = delivery.program
+    if program is None or not permissions.can(actor, "loop.compose", program):
+        return []
+    ids = list(delivery.links.values_list("priority_id", flat=True))
+    made: list[Update] = []
+    for customer in credit.customers_of(ids):
+        exists = Update.objects.filter(
+            delivery=delivery, customer=customer, kind=UpdateKind.DELIVERY
+        ).exclude(state=UpdateState.DISCARDED)
+        if exists.exists():
+            continue
+        made.append(
+            compose(
+                actor,
+                program,
+                audience=UpdateAudience.CUSTOMER,
+                kind=UpdateKind.DELIVERY,
+                customer_id=customer.pk,
+                delivery_id=delivery.pk,
+            )
+        )
+    return made
+
+
+def _locked(update: Update) -> Update:
+    return Update.objects.select_for_update().get(pk=update.pk)
+
+
+def edit(
+    actor: Viewer,
+    update: Update,
+    *,
+    subject: str | None = None,
+    body: str | None = None,
+    left_out: list[int] | None = None,
+    expected_version: int | None = None,
+) -> Update:
+    """Change the text or who is left out. A change bumps the version; approvals of the old
+    version are superseded and asked again (the update returns to draft if the checker
+    objects or nobody is left to receive it)."""
+    permissions.check(actor, "loop.compose", update.program)
+    errors: dict[str, list[str]] = {}
+    if subject is not None:
+        subject = " ".join(subject.split())
+        if not subject:
+            errors["subject"] = ["Give the update a subject."]
+        elif len(subject) > SUBJECT_MAX:
+            errors["subject"] = [f"At most {SUBJECT_MAX} characters."]
+    if body is not None:
+        body = body.replace("\r\n", "\n").strip() + "\n"
+        if not body.strip():
+            errors["body"] = ["Write the update."]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        found = _locked(update)
+        _refuse_if_closed(found)
+        expect_version(found, expected_version)
+        before = {"subject": found.subject, "body": found.body,
+                  "left_out": sorted(found.sources.get("left_out", []))}
+        if subject is not None:
+            found.subject = subject
+        if body is not None:
+            found.body = body
+        if left_out is not None:
+            known = {c.contact.pk for c in candidates(found)}
+            unknown = sorted(set(left_out) - known)
+            if unknown:
+                raise ValidationFailed.field(
+                    "left_out", f"Not among this update's recipients: {unknown}."
+                )
+            found.sources = {**found.sources, "left_out": sorted(set(left_out))}
+        after = {"subject": found.subject, "body": found.body,
+                 "left_out": sorted(found.sources.get("left_out", []))}
+        delta = audit.diff(before, after)
+        if not delta:
+            return found
+        save_new_version(found, fields=["subject", "body", "sources"])
+        audit.record(
+            actor,
+            action="loop.update_edited",
+            obj=found,
+            changes={k: v for k, v in delta.items() if k != "body"}
+            | ({"body": "changed"} if "body" in delta else {})
+            | {"version": found.version},
+        )
+        if found.state in (UpdateState.AWAITING, UpdateState.APPROVED):
+            _supersede(actor, found)
+            if update_checker.update_problems(found) or not recipients_snapshot(
+                candidates(found)
+            ):
+                found.state = UpdateState.DRAFT
+                found.save(update_fields=["state"])
+                audit.record(actor, action="loop.update_back_to_draft", obj=found)
+            else:
+                _ask(actor, found)
+    return found
+
+
+def _supersede(actor: Viewer | None, update: Update) -> int:
+    """The approvals of older versions no longer count (they are kept, dated)."""
+    now = clock.now()
+    old = list(
+        Approval.objects.select_for_update().filter(update=update, superseded_at__isnull=True)
+    )
+    for a in old:
+        a.superseded_at = now
+        a.save(update_fields=["superseded_at"])
+        _resolve_notice(a)
+    if old:
+        audit.record(
+            actor,
+            action="loop.update_approvals_superseded",
+            obj=update,
+            changes={"approvals": [a.pk for a in old], "version": update.version},
+        )
+    return len(old)
+
+
+# --- approval ------------------------------------------------------------------------------
+
+
+def submit(actor: Viewer, update: Update, *, expected_version: int | None = None) -> Update:
+    """Ask each affected organisation's account owner to approve this version with its
+    exact recipients; refused while the checker finds problems or nobody would receive it."""
+    permissions.check(actor, "loop.compose", update.program)
+    with transaction.atomic():
+        found = _locked(update)
+        _refuse_if_closed(found)
+        expect_version(found, expected_version)
+        if found.state != UpdateState.DRAFT:
+            raise ValidationFailed.field(
+                "__all__",
+                f"This update is already {found.get_state_display().lower()}; edit it to ask "
+                "again.",
+            )
+        problems = update_checker.update_problems(found)
+        if problems:
+            raise ValidationFailed(
+                {
+                    "body": [
+                        "Fix what the checker flags before asking for approval:",
+                        *(p.message for p in problems),
+                    ]
+                }
+            )
+        if not recipients_snapshot(candidates(found)):
+            raise ValidationFailed.field(
+                "__all__",
+                "Nobody would receive this update: every candidate is excluded (see why "
+                "beside each name).",
+            )
+        _ask(actor, found)
+    return found
+
+
+def _ask(actor: Viewer | None, update: Update) -> list[Approval]:
+    """One approval per organisation with a recipient, of this version and its snapshot."""
+    recipients = recipients_snapshot(candidates(update))
+    by_org: dict[int, list[dict[str, Any]]] = {}
+    for r in recipients:
+        by_org.setdefault(r["customer_id"], []).append(r)
+    asked: list[Approval] = []
+    for customer in Customer.objects.filter(pk__in=by_org).order_by("name", "pk"):
+        asked.append(
+            Approval.objects.create(
+                workspace_id=update.workspace_id,
+                program_id=update.program_id,
+                subject_kind="update",
+                update=update,
+                version=update.version,
+                snapshot={
+                    "subject": update.subject,
+                    "body": update.body,
+                    "recipients": by_org[customer.pk],
+                },
+                customer=customer,
+                account_owner_id=customer.account_owner_id,
+            )
+        )
+    update.state = UpdateState.AWAITING
+    update.submitted_at = clock.now()
+    update.save(update_fields=["state", "submitted_at"])
+    audit.record(
+        actor,
+        action="loop.update_submitted",
+        obj=update,
+        changes={
+            "version": update.version,
+            "approvals": {a.customer_id: a.account_owner_id for a in asked},
+            "recipients": [r["contact_id"] for r in recipients],
+        },
+    )
+    from traction.loop import update_emails
+
+    for a in asked:
+        if a.account_owner_id is not None:
+            _notify(a)
+            approval_id = a.pk
+            transaction.on_commit(lambda i=approval_id: update_emails.send_approval_request(i))
+    return asked
+
+
+def notice_action(approval: Approval) -> str:
+    return f"loop.update-approve:{approval.pk}"
+
+
+def _notify(approval: Approval) -> None:
+    from django.urls import reverse
+
+    from traction.accounts.models import Notice, Workspace
+
+    slug = Workspace.objects.only("slug").get(pk=approval.workspace_id).slug
+    Notice.objects.create(
+        workspace_id=approval.workspace_id,
+        user_id=approval.account_owner_id,
+        text=f"An update to {approval.customer.name} waits for your approval."[:300],
+        link=reverse("loop:update", args=[slug, approval.update_id]),
+        action=notice_action(approval),
+    )
+
+
+def _resolve_notice(approval: Approval) -> None:
+    from traction.accounts.models import Notice
+
+    Notice.objects.filter(action=notice_action(approval), resolved_at__isnull=True).update(
+        resolved_at=clock.now()
+    )
+
+
+def approval(viewer: Viewer, approval_id: int, action: str = "loop.approve") -> Approval:
+    """An update's approval the viewer may give (or, ``loop.waive``, waive)."""
+    return permissions.get(
+        viewer,
+        action,
+        Approval.objects.filter(subject_kind="update").select_related("update", "customer"),
+        pk=approval_id,
+    )
+
+
+def _decide(actor: Viewer, approval: Approval, state: str, reason: str) -> Approval:
+    with transaction.atomic():
+        update = _locked(approval.update)  # type: ignore[arg-type]
+        found = Approval.objects.select_for_update().get(pk=approval.pk)
+        if update.state in (UpdateState.SENT, UpdateState.DISCARDED):
+            _refuse_if_closed(update)
+        if found.superseded_at is not None or found.version != update.version:
+            raise ValidationFailed.field(
+                "__all__",
+                "The update changed since this approval was asked; approve its newest "
+                "version instead.",
+            )
+        if found.state != ApprovalState.PENDING:
+            raise ValidationFailed.field(
+                "__all__", f"This approval was already given ({found.get_state_display()})."
+            )
+        found.state = state
+        found.by_id = actor.user_id
+        found.at = clock.now()
+        found.reason = reason
+        found.save(update_fields=["state", "by", "at", "reason"])
+        _resolve_notice(found)
+        audit.record(
+            actor,
+            action=f"loop.update_approval_{state}",
+            obj=found,
+            changes={"update": update.pk, "version": found.version, "customer": found.customer_id},
+            reason=reason,
+        )
+        _approve_if_complete(actor, update)
+    return found
+
+
+def _approve_if_complete(actor: Viewer | None, update: Update) -> None:
+    current = list(Approval.objects.filter(update=update, superseded_at__isnull=True))
+    if not current or any(a.state == ApprovalState.PENDING for a in current):
+        return
+    rows = [
+        UpdateRecipient(
+            workspace_id=update.workspace_id,
+            update=update,
+            contact_id=r["contact_id"],
+            customer_id=a.customer_id,
+            name=r["name"],
+            email=r["email"],
+            reasons=r["reasons"],
+            state=MessageState.QUEUED,
+        )
+        for a in current
+        for r in a.snapshot.get("recipients", [])
+    ]
+    UpdateRecipient.objects.filter(update=update).delete()  # an older approved version's
+    UpdateRecipient.objects.bulk_create(rows)
+    update.state = UpdateState.APPROVED
+    update.save(update_fields=["state"])
+    audit.record(
+        actor,
+        action="loop.update_approved",
+        obj=update,
+        changes={"version": update.version, "recipients": [r.contact_id for r in rows]},
+    )
+
+
+def approve(actor: Viewer, approval: Approval) -> Approval:
+    """The account owner approves this version and the exact recipients shown."""
+    permissions.check(actor, "loop.approve", approval)
+    return _decide(actor, approval, ApprovalState.APPROVED, "")
+
+
+def waive(actor: Viewer, approval: Approval, *, reason: str) -> Approval:
+    """An admin lets the update through without the account owner, saying why."""
+    permissions.check(actor, "loop.waive", approval)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.field("reason", "Say why the account owner's approval is waived.")
+    return _decide(actor, approval, ApprovalState.WAIVED, reason)
+
+
+def owner_viewer(approval: Approval, user_id: int) -> Viewer:
+    """The account owner a signed link speaks for, as a member of the approval's workspace
+    (NotFound when they are no longer one)."""
+    from traction.accounts.models import Membership
+
+    membership = (
+        Membership.objects.filter(user_id=user_id, workspace_id=approval.workspace_id)
+        .select_related("user")
+        .first()
+    )
+    if membership is None or not membership.user.is_active:
+        raise NotFound("This approval link no longer works.")
+    return Viewer(user=membership.user, workspace_id=approval.workspace_id, role=membership.role)
+
+
+def approve_by_link(token: str) -> Approval:
+    """Approve from the signed link in the email: refused when tampered, expired, reused
+    (decided), superseded (a newer version) or moved to another owner."""
+    from traction.loop import update_links
+
+    found, owner = update_links.open_link(token)
+    if found.state != ApprovalState.PENDING:
+        raise ValidationFailed.field(
+            "__all__", f"This approval was already given ({found.get_state_display()})."
+        )
+    return approve(owner_viewer(found, owner), found)
+
+
+# --- send and discard ------------------------------------------------------------------------
+
+
+def send(actor: Viewer, update: Update, *, expected_version: int | None = None) -> Update:
+    """Send an approved update: from now on it is immutable. (Its messages wait in the
+    outbox, ``UpdateRecipient``, created when it was approved.)"""
+    permissions.check(actor, "loop.compose", update.program)
+    with transaction.atomic():
+        found = _locked(update)
+        _refuse_if_closed(found)
+        expect_version(found, expected_version)
+        if found.state != UpdateState.APPROVED:
+            waiting = list(
+                Approval.objects.filter(
+                    update=found, superseded_at__isnull=True, state=ApprovalState.PENDING
+                )
+                .select_related("customer")
+                .values_list("customer__name", flat=True)
+            )
+            why = (
+                f"still waiting for the approval for {', '.join(waiting)}"
+                if waiting
+                else "it was not submitted for approval yet"
+            )
+            raise ValidationFailed.field(
+                "__all__", f"Only an approved update can be sent: {why}."
+            )
+        found.state = UpdateState.SENT
+        found.sent_at = clock.now()
+        found.sent_by_id = actor.user_id
+        found.save(update_fields=["state", "sent_at", "sent_by"])
+        audit.record(
+            actor,
+            action="loop.update_sent",
+            obj=found,
+            changes={
+                "version": found.version,
+                "recipients": found.recipients.count(),
+            },
+        )
+    return found
+
+
+def discard(actor: Viewer, update: Update, *, expected_version: int | None = None) -> Update:
+    permissions.check(actor, "loop.compose", update.program)
+    with transaction.atomic():
+        found = _locked(update)
+        _refuse_if_closed(found)
+        expect_version(found, expected_version)
+        _supersede(actor, found)
+        UpdateRecipient.objects.filter(update=found, state=MessageState.QUEUED).delete()
+        found.state = UpdateState.DISCARDED
+        found.discarded_at = clock.now()
+        found.discarded_by_id = actor.user_id
+        found.save(update_fields=["state", "discarded_at", "discarded_by"])
+        audit.record(actor, action="loop.update_discarded", obj=found)
+    return found
+
+
+# --- what changed, turnaround ------------------------------------------------------------------
+
+
+@dataclass
+class Changes:
+    """What changed in an approval's snapshot since the owner last approved the update."""
+
+    since_version: int
+    text: list[str] = field(default_factory=list)  # unified diff lines
+    added: list[dict[str, Any]] = field(default_factory=list)
+    removed: list[dict[str, Any]] = field(default_factory=list)
+
+    @property
+    def nothing(self) -> bool:
+        return not (self.text or self.added or self.removed)
+
+
+def changes_since_approved(approval: Approval) -> Changes | None:
+    """The diff against the owner's last approval of an older version (None: they never
+    approved one; this is the first time they see it)."""
+    if approval.update_id is None:
+        return None
+    before = (
+        Approval.objects.filter(
+            update_id=approval.update_id,
+            customer_id=approval.customer_id,
+            state=ApprovalState.APPROVED,
+            version__lt=approval.version or 0,
+        )
+        .order_by("-version", "-pk")
+        .first()
+    )
+    if before is None:
+        return None
+    old, new = before.snapshot, approval.snapshot
+
+    def lines(s: dict[str, Any]) -> list[str]:
+        return [f"Subject: {s.get('subject', '')}", "", *str(s.get("body", "")).splitlines()]
+
+    text = [
+        line.rstrip("\n")
+        for line in difflib.unified_diff(
+            lines(old),
+            lines(new),
+            fromfile=f"version {before.version}",
+            tofile=f"version {approval.version}",
+            n=1,
+            lineterm="",
+        )
+    ]
+    was = {r["contact_id"]: r for r in old.get("recipients", [])}
+    now = {r["contact_id"]: r for r in new.get("recipients", [])}
+    return Changes(
+        since_version=before.version or 0,
+        text=text,
+        added=[now[i] for i in now if i not in was],
+        removed=[was[i] for i in was if i not in now],
+    )
+
+
+@dataclass
+class Turnaround:
+    decided: int
+    median: timedelta | None
+    slowest: timedelta | None
+
+
+def turnaround(program_id: int) -> Turnaround:
+    """How long account owners took to answer approvals of updates, asked to decided."""
+    rows = Approval.objects.filter(
+        program_id=program_id, subject_kind="update", at__isnull=False
+    ).values_list("created_at", "at")
+    spans = sorted(at - asked for asked, at in rows)
+    if not spans:
+        return Turnaround(0, None, None)
+    median = timedelta(seconds=statistics.median(s.total_seconds() for s in spans))
+    return Turnaround(len(spans), median, spans[-1])
+
+
+# --- reminders (the periodic job "loop.update_approvals") ---------------------------------
+
+
+def remind(now: datetime | None = None) -> dict[str, int]:
+    """Remind account owners of approvals waiting ``remind_days`` since they were asked or
+    last reminded; tell the workspace's admins (email and notice) once an approval waited
+    ``escalate_days``. Idempotent: the approval records each reminder and the escalation."""
+    from traction.loop import update_emails
+
+    now = now or clock.now()
+    reminded = escalated = 0
+    waiting = Approval.objects.filter(
+        subject_kind="update",
+        state=ApprovalState.PENDING,
+        superseded_at__isnull=True,
+        update__state=UpdateState.AWAITING,
+    )
+    for a in waiting.order_by("pk"):
+        with transaction.atomic():
+            found = Approval.objects.select_for_update().get(pk=a.pk)
+            if found.state != ApprovalState.PENDING or found.superseded_at is not None:
+                continue
+            last = found.last_reminded_at or found.created_at
+            if found.account_owner_id is not None and now - last >= timedelta(
+                days=remind_days()
+            ):
+                found.reminders_sent += 1
+                found.last_reminded_at = now
+                found.save(update_fields=["reminders_sent", "last_reminded_at"])
+                audit.record(None, action="loop.update_approval_reminded", obj=found)
+                transaction.on_commit(
+                    lambda i=found.pk: update_emails.send_approval_request(i, reminder=True)
+                )
+                reminded += 1
+            if found.escalated_at is None and now - found.created_at >= timedelta(
+                days=escalate_days()
+            ):
+                found.escalated_at = now
+                found.save(update_fields=["escalated_at"])
+                admins = _admins(found.workspace_id)
+                _notify_admins(found, admins)
+                audit.record(
+                    None,
+                    action="loop.update_approval_escalated",
+                    obj=found,
+                    changes={"admins": admins},
+                )
+                transaction.on_commit(
+                    lambda i=found.pk, who=admins: update_emails.send_escalation(i, who)
+                )
+                escalated += 1
+    return {"reminded": reminded, "escalated": escalated}
+
+
+def _admins(workspace_id: int) -> list[int]:
+    from traction.accounts.models import Membership
+    from traction.core.permissions import Role
+
+    return list(
+        Membership.objects.filter(workspace_id=workspace_id, role=Role.ADMIN)
+        .order_by("user_id")
+        .values_list("user_id", flat=True)
+    )
+
+
+def _notify_admins(approval: Approval, admins: list[int]) -> None:
+    from django.urls import reverse
+
+    from traction.accounts.models import Notice, Workspace
+
+    slug = Workspace.objects.only("slug").get(pk=approval.workspace_id).slug
+    owner = "its account owner" if approval.account_owner_id else "nobody (no account owner)"
+    for user_id in admins:
+        Notice.objects.create(
+            workspace_id=approval.workspace_id,
+            user_id=user_id,
+            text=(
+                f"An update to {approval.customer.name} has waited {escalate_days()} days for "
+                f"the approval of {owner}; you may waive it."
+            )[:300],
+            link=reverse("loop:update", args=[slug, approval.update_id]),
+            action=f"loop.update-escalated:{approval.pk}",
+        )
+
+
+__all__ = [
+    "Changes",
+    "Turnaround",
+    "approval",
+    "approve",
+    "approve_by_link",
+    "candidates",
+    "changes_since_approved",
+    "compose",
+    "discard",
+    "draft_for_delivery",
+    "edit",
+    "remind",
+    "send",
+    "submit",
+    "turnaround",
+    "waive",
+]

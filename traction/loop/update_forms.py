@@ -1,0 +1,77 @@
+"""Forms of the update pages. No rules here: the services refuse, naming the field, and the
+form shows it beside that field."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+
+from .models import UpdateAudience, UpdateKind
+
+
+class ComposeForm(forms.Form):
+    audience = forms.ChoiceField(
+        choices=UpdateAudience.choices, label="Who it is for", widget=forms.RadioSelect
+    )
+    customer = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Customer organisation"
+    )
+    session = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Session"
+    )
+    kind = forms.ChoiceField(choices=UpdateKind.choices, label="Kind of update")
+    delivery = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Delivery (for “a delivery touched your priorities”)"
+    )
+    priority = forms.TypedChoiceField(
+        coerce=int, required=False, empty_value=None, label="Priority at risk (for a change of plan)"
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        customers: list[Any],
+        sessions: list[Any],
+        deliveries: list[Any],
+        risks: list[Any],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["customer"].choices = [("", "—"), *((c.pk, c.name) for c in customers)]  # type: ignore[attr-defined]
+        self.fields["session"].choices = [("", "—"), *((s.pk, s.title) for s in sessions)]  # type: ignore[attr-defined]
+        self.fields["delivery"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *((d.pk, f"{d.on:%Y-%m-%d} {d.title}") for d in deliveries),
+        ]
+        self.fields["priority"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *((r.priority_id, f"#{r.priority_id} {r.priority.text[:70]}") for r in risks),
+        ]
+
+
+class EditForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    subject = forms.CharField(max_length=200, label="Subject")
+    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 18}), label="Text", strip=False)
+    left_out = forms.TypedMultipleChoiceField(
+        coerce=int,
+        required=False,
+        label="Leave out",
+        widget=forms.CheckboxSelectMultiple,
+        help_text="Tick a person to leave them out of this update.",
+    )
+
+    def __init__(self, *args: Any, people: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["left_out"].choices = [(c.contact.pk, c.contact.name) for c in people]  # type: ignore[attr-defined]
+
+
+class VersionForm(forms.Form):
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class WaiveUpdateForm(forms.Form):
+    reason = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 3}), label="Why the approval is waived"
+    )

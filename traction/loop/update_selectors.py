@@ -1,0 +1,106 @@
+"""The reads of updates, through the one policy: a program's updates (``loop.updates``: an
+account owner reads those asking for their approval), one update with its checker flags,
+recipients (those of organisations the reader may identify), approvals and what changed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db.models import Count, QuerySet
+
+from traction.core import permissions
+from traction.core.permissions import Viewer
+from traction.insights import rules as insight_rules
+from traction.loop import update_checker
+from traction.loop.audience import Candidate
+from traction.loop.models import Approval, Update, UpdateState
+from traction.loop.services import updates as update_services
+from traction.programs.models import Program
+
+
+def updates(viewer: Viewer, program: Program, state: str = "") -> QuerySet[Update]:
+    """The program's updates the viewer may read, newest first (``state`` filters)."""
+    found = permissions.scope(
+        viewer, "loop.updates", Update.objects.filter(program_id=program.pk)
+    ).select_related("customer", "session", "created_by")
+    if state:
+        found = found.filter(state=state)
+    return found.order_by("-created_at", "-pk")
+
+
+def counts(viewer: Viewer, program: Program) -> dict[str, int]:
+    rows = (
+        permissions.scope(viewer, "loop.updates", Update.objects.filter(program_id=program.pk))
+        .values("state")
+        .annotate(n=Count("pk"))
+    )
+    found = dict.fromkeys(UpdateState.values, 0)
+    for row in rows:
+        found[row["state"]] = row["n"]
+    return found
+
+
+def update(viewer: Viewer, update_id: int) -> Update:
+    return permissions.get(
+        viewer,
+        "loop.updates",
+        Update.objects.select_related("program", "customer", "session", "delivery", "sent_by"),
+        pk=update_id,
+    )
+
+
+@dataclass
+class ApprovalRow:
+    approval: Approval
+    changes: update_services.Changes | None
+    mine: bool
+    link: str = ""
+
+
+@dataclass
+class UpdateView:
+    update: Update
+    problems: list[update_checker.Problem]
+    candidates: list[Candidate]  # of organisations the viewer may identify
+    hidden: int  # candidates of other organisations (counted, never named)
+    approvals: list[ApprovalRow] = field(default_factory=list)
+    superseded: list[Approval] = field(default_factory=list)
+    recipients: list[Any] = field(default_factory=list)  # the outbox rows, once approved
+
+
+def detail(viewer: Viewer, found: Update) -> UpdateView:
+    identify = insight_rules.visible_customer_ids(viewer)
+
+    def visible(customer_id: int) -> bool:
+        return identify is None or customer_id in identify
+
+    closed = found.state in (UpdateState.SENT, UpdateState.DISCARDED)
+    everyone = [] if closed else update_services.candidates(found)
+    shown = [c for c in everyone if visible(c.contact.customer_id)]
+    problems = [] if closed else update_checker.update_problems(found)
+    view = UpdateView(found, problems, shown, len(everyone) - len(shown))
+    all_approvals = (
+        Approval.objects.filter(update=found)
+        .select_related("customer", "account_owner", "by")
+        .order_by("-version", "customer__name", "pk")
+    )
+    for a in all_approvals:
+        if not visible(a.customer_id):
+            continue
+        if a.superseded_at is not None:
+            view.superseded.append(a)
+            continue
+        view.approvals.append(
+            ApprovalRow(
+                approval=a,
+                changes=update_services.changes_since_approved(a),
+                mine=a.account_owner_id == viewer.user_id,
+            )
+        )
+    view.recipients = [
+        r
+        for r in found.recipients.select_related("customer").order_by("customer__name", "name")
+        if visible(r.customer_id)
+    ]
+    return view

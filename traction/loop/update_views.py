@@ -1,0 +1,306 @@
+"""Pages of "you said, we did" updates: a program's updates, composing one (drafted from the
+data), the update (text with the checker's flags beside it, recipients with why and who is
+left out with why, approvals per organisation with what changed, turnaround, the sections
+higher areas add), the account owner's approval (signed in, or from the signed link in the
+email). Parse, call one service or selector, render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from traction.core import permissions, sections
+from traction.core.errors import DomainError, NotFound, ValidationFailed
+from traction.core.permissions import Viewer, public
+from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
+from traction.customers.models import Customer
+from traction.sessions.models import Session
+
+from . import selectors, update_selectors, update_links
+from .models import AtRisk, Delivery, UpdateState
+from .services import updates as services
+from .update_forms import ComposeForm, EditForm, VersionForm, WaiveUpdateForm
+
+CONFLICT_HELP = " Reload the page to see the newest version, then try again."
+
+
+def _to_update(request: WorkspaceRequest, update_id: int) -> HttpResponse:
+    return redirect("loop:update", workspace_slug=request.workspace.slug, update_id=update_id)
+
+
+def _hours(delta: Any) -> str:
+    if delta is None:
+        return "—"
+    hours = delta.total_seconds() / 3600
+    if hours < 48:
+        return f"{hours:.1f} hours"
+    return f"{hours / 24:.1f} days"
+
+
+@workspace_view
+@require_GET
+def updates(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = selectors.program(viewer, program_id)
+    state = request.GET.get("state", "")
+    if state not in UpdateState.values:
+        state = ""
+    turnaround = services.turnaround(program.pk)
+    return render(
+        request,
+        "loop/updates/list.html",
+        {
+            "program": program,
+            "rows": list(update_selectors.updates(viewer, program, state)),
+            "counts": update_selectors.counts(viewer, program),
+            "states": UpdateState.choices,
+            "state": state,
+            "can_compose": permissions.can(viewer, "loop.compose", program),
+            "turnaround": turnaround,
+            "median": _hours(turnaround.median),
+            "slowest": _hours(turnaround.slowest),
+        },
+    )
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    program = selectors.program(viewer, program_id)
+    permissions.check(viewer, "loop.compose", program)
+    customers = list(
+        Customer.objects.filter(workspace_id=viewer.workspace_id, archived_at__isnull=True)
+        .order_by("name")
+    )
+    sessions_ = list(Session.objects.filter(program=program).order_by("-starts_at"))
+    deliveries = list(
+        Delivery.objects.filter(program=program, archived_at__isnull=True).order_by("-on")
+    )
+    risks = list(
+        AtRisk.objects.filter(program=program, cleared_at__isnull=True).select_related("priority")
+    )
+    initial = {
+        "audience": request.GET.get("audience", "customer"),
+        "customer": request.GET.get("customer"),
+        "session": request.GET.get("session"),
+        "kind": request.GET.get("kind", "update"),
+        "delivery": request.GET.get("delivery"),
+        "priority": request.GET.get("priority"),
+    }
+    form = ComposeForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        customers=customers,
+        sessions=sessions_,
+        deliveries=deliveries,
+        risks=risks,
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            made = services.compose(
+                viewer,
+                program,
+                audience=data["audience"],
+                kind=data["kind"],
+                customer_id=data["customer"],
+                session_id=data["session"],
+                delivery_id=data["delivery"],
+                priority_id=data["priority"],
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, "Drafted from the data. Read it, edit it, then ask for approval.")
+            return _to_update(request, made.pk)
+    return render(request, "loop/updates/new.html", {"program": program, "form": form})
+
+
+def _detail_context(
+    request: WorkspaceRequest, viewer: Viewer, found: Any, form: EditForm | None = None
+) -> dict[str, Any]:
+    view = update_selectors.detail(viewer, found)
+    may_compose = permissions.can(viewer, "loop.compose", found.program)
+    people = [c for c in view.candidates if c.included or c.excluded == services.LEFT_OUT]
+    if form is None and may_compose:
+        form = EditForm(
+            initial={
+                "version": found.version,
+                "subject": found.subject,
+                "body": found.body,
+                "left_out": found.sources.get("left_out", []),
+            },
+            people=people,
+        )
+    return {
+        "program": found.program,
+        "update": found,
+        "view": view,
+        "form": form,
+        "may_compose": may_compose,
+        "may_waive": permissions.allows(viewer, "loop.waive"),
+        "editable": found.state not in (UpdateState.SENT, UpdateState.DISCARDED),
+        "sections": sections.for_page("loop-update", viewer, found),
+        "turnaround": services.turnaround(found.program_id),
+    }
+
+
+@workspace_view
+@require_GET
+def update(request: WorkspaceRequest, viewer: Viewer, update_id: int) -> HttpResponse:
+    found = update_selectors.update(viewer, update_id)
+    return render(request, "loop/updates/detail.html", _detail_context(request, viewer, found))
+
+
+@workspace_view
+@require_POST
+def update_edit(request: WorkspaceRequest, viewer: Viewer, update_id: int) -> HttpResponse:
+    found = update_selectors.update(viewer, update_id)
+    permissions.check(viewer, "loop.compose", found.program)
+    view = update_selectors.detail(viewer, found)
+    people = [c for c in view.candidates if c.included or c.excluded == services.LEFT_OUT]
+    form = EditForm(request.POST, people=people)
+    if form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.edit(
+                viewer,
+                found,
+                subject=data["subject"],
+                body=data["body"],
+                left_out=list(data["left_out"]),
+                expected_version=data["version"],
+            )
+        except DomainError as exc:
+            apply_domain_errors(form, exc)
+        else:
+            found.refresh_from_db()
+            if found.state == UpdateState.AWAITING and found.submitted_at:
+                messages.success(request, "Saved. The account owners are asked again.")
+            else:
+                messages.success(request, "Saved.")
+            return _to_update(request, found.pk)
+    return render(
+        request,
+        "loop/updates/detail.html",
+        _detail_context(request, viewer, found, form),
+        status=422,
+    )
+
+
+def _step(request: WorkspaceRequest, viewer: Viewer, update_id: int, step: str) -> HttpResponse:
+    found = update_selectors.update(viewer, update_id)
+    form = VersionForm(request.POST)
+    version = form.cleaned_data.get("version") if form.is_valid() else None
+    service = {"submit": services.submit, "send": services.send, "discard": services.discard}[step]
+    try:
+        service(viewer, found, expected_version=version)
+    except DomainError as exc:
+        if isinstance(exc, NotFound):
+            raise
+        messages.error(request, error_text(exc, conflict_help=CONFLICT_HELP))
+    else:
+        messages.success(
+            request,
+            {
+                "submit": "Asked each account owner to approve it.",
+                "send": "Sent: it goes out to its recipients now and can no longer be changed.",
+                "discard": "Discarded.",
+            }[step],
+        )
+    return _to_update(request, found.pk)
+
+
+@workspace_view
+@require_POST
+def update_submit(request: WorkspaceRequest, viewer: Viewer, update_id: int) -> HttpResponse:
+    return _step(request, viewer, update_id, "submit")
+
+
+@workspace_view
+@require_POST
+def update_send(request: WorkspaceRequest, viewer: Viewer, update_id: int) -> HttpResponse:
+    return _step(request, viewer, update_id, "send")
+
+
+@workspace_view
+@require_POST
+def update_discard(request: WorkspaceRequest, viewer: Viewer, update_id: int) -> HttpResponse:
+    return _step(request, viewer, update_id, "discard")
+
+
+@workspace_view
+@require_POST
+def update_approve(request: WorkspaceRequest, viewer: Viewer, approval_id: int) -> HttpResponse:
+    found = services.approval(viewer, approval_id)
+    try:
+        services.approve(viewer, found)
+    except ValidationFailed as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(request, f"Approved for {found.customer.name}.")
+    return _to_update(request, found.update_id or 0)
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def update_waive(request: WorkspaceRequest, viewer: Viewer, approval_id: int) -> HttpResponse:
+    found = services.approval(viewer, approval_id, "loop.waive")
+    form = WaiveUpdateForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.waive(viewer, found, reason=form.cleaned_data["reason"])
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(request, f"Approval for {found.customer.name} waived.")
+            return _to_update(request, found.update_id or 0)
+    return render(request, "loop/updates/waive.html", {"approval": found, "form": form})
+
+
+@public(
+    "The account owner's signed approve link from the approval email: the signature binds the "
+    "approval, its version and the owner, expires, and works once; it shows only that approval."
+)
+@require_http_methods(["GET", "POST"])
+def update_approval_link(request: HttpRequest, workspace_slug: str, token: str) -> HttpResponse:
+    error = ""
+    approved = False
+    try:
+        found, _owner = update_links.open_link(token)
+    except NotFound as exc:
+        return render(
+            request, "loop/updates/link.html", {"error": str(exc) or update_links.INVALID},
+            status=404,
+        )
+    except ValidationFailed as exc:
+        return render(request, "loop/updates/link.html", {"error": error_text(exc)}, status=410)
+    if found.update is None or found.update.program.workspace.slug != workspace_slug:
+        return render(request, "loop/updates/link.html", {"error": update_links.INVALID}, status=404)
+    if request.method == "POST":
+        try:
+            services.approve_by_link(token)
+        except (ValidationFailed, NotFound) as exc:
+            error = error_text(exc) if isinstance(exc, ValidationFailed) else str(exc)
+        else:
+            approved = True
+            found.refresh_from_db()
+    elif found.state != "pending":
+        error = f"This approval was already given ({found.get_state_display()})."
+    return render(
+        request,
+        "loop/updates/link.html",
+        {
+            "approval": found,
+            "snapshot": found.snapshot,
+            "changes": services.changes_since_approved(found),
+            "error": error,
+            "approved": approved,
+            "token": token,
+            "workspace_slug": workspace_slug,
+        },
+        status=409 if error and request.method == "POST" else 200,
+    )
