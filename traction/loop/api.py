@@ -346,3 +346,9 @@ def import_deliveries(
 from .plan_api import router as plan_router  # noqa: E402
 
 router.add_router("", plan_router)
+
+
+# "You said, we did" updates and reason texts (area UPD): their own router module.
+from .api_updates import router as updates_router  # noqa: E402
+
+router.add_router("", updates_router)

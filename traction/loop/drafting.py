@@ -48,7 +48,7 @@ class Quote:
     insight_id: int
     text: str
     said_on: date
-    speaker: str  # "" when the audience may not read who said it
+    credit: str  # "Gina Globex told us"; unnamed to a session or a program
 
 
 @dataclass
@@ -90,7 +90,10 @@ def audience_of(
 ) -> Audience:
     if audience == UpdateAudience.CUSTOMER:
         return Audience(
-            audience, f"Dear {customer.name} team,", True, customer_id=customer.pk,
+            audience,
+            f"Dear {customer.name} team,",
+            True,
+            customer_id=customer.pk,
         )
     if audience == UpdateAudience.SESSION:
         return Audience(
@@ -136,7 +139,7 @@ def facts_for(ids: Iterable[int], who: Audience) -> list[PriorityFacts]:
         .annotate(total=Coalesce(Sum("votes__dots", filter=Q(votes__dots__gt=0)), 0))
         .order_by("-total", "created_at", "pk")
     )
-    found = [PriorityFacts(id=c.pk, text=c.text, dots=c.total) for c in cards]
+    found = [PriorityFacts(id=c.pk, text=c.text, dots=getattr(c, "total", 0)) for c in cards]
     by_id = {f.id: f for f in found}
     for s in PriorityStatus.objects.filter(
         priority_id__in=by_id, published_at__isnull=False
@@ -157,15 +160,20 @@ def facts_for(ids: Iterable[int], who: Audience) -> list[PriorityFacts]:
         if target is None or target.quote is not None:
             continue
         contact = words.speaker_contact
+        if who.name_speakers and contact is not None:
+            credit = f"{contact.name} told us"
+        elif who.session_id is not None:
+            credit = "one of you told us"
+        else:
+            credit = "a customer told us"
         target.quote = Quote(
             insight_id=words.pk,
             text=" ".join(words.text.split()),
             said_on=words.created_at.date(),
-            speaker=contact.name if (who.name_speakers and contact is not None) else "",
+            credit=credit,
         )
     for f in found:
-        card = Insight.objects.get(pk=f.id)
-        facts = statuses.gather(card)
+        facts = statuses.gather(Insight.objects.get(pk=f.id))
         f.decisions = [
             (r.id, r.title, r.outcome) for r in facts.recommendations if r.outcome != "pending"
         ]
@@ -198,8 +206,7 @@ def _short(text: str) -> str:
 def told_us(f: PriorityFacts) -> str:
     if f.quote is None:
         return f"You gave your dots to “{_short(f.text)}”."
-    who = f"{f.quote.speaker} told us" if f.quote.speaker else "you told us"
-    return f"On {day(f.quote.said_on)} {who}: “{f.quote.text}”"
+    return f"On {day(f.quote.said_on)} {f.quote.credit}: “{f.quote.text}”"
 
 
 def _status_line(f: PriorityFacts) -> str | None:
@@ -292,8 +299,7 @@ def render_update(program_name: str, who: Audience, found: list[PriorityFacts]) 
 
 
 def render_delivery(who: Audience, delivery: Delivery, found: list[PriorityFacts]) -> Draft:
-    touched = [f for f in found]
-    lines = [told_us(f) for f in touched]
+    lines = [told_us(f) for f in found]
     opening = f"On {day(delivery.on)} we delivered “{delivery.title}”."
     if delivery.description:
         opening += f"\n\n{delivery.description.strip()}"
@@ -341,8 +347,11 @@ def render_re_engagement(
     parts = [
         ("What you told us", [told_us(f) for f in found[:TOP]]),
         ("Delivered since we last wrote", credited),
-        *[p for p in sections(found) if p[0] in ("What is next, and when",
-                                                 "What we are not doing, and why")],
+        *[
+            p
+            for p in sections(found)
+            if p[0] in ("What is next, and when", "What we are not doing, and why")
+        ],
     ]
     body = _body(who.greeting, opening, parts, CLOSING)
     return Draft(

@@ -238,11 +238,11 @@ def text_problems(
             "decided or planned, with the window of its status.",
         )
     for name in sorted({n.strip() for n in other_names if n and n.strip()}, key=str.lower):
-        m = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)
-        if m:
+        hit = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)
+        if hit:
             flag(
-                m.group(0),
-                f"“{m.group(0)}” is another customer; an update never names other "
+                hit.group(0),
+                f"“{hit.group(0)}” is another customer; an update never names other "
                 "customers or their people.",
             )
     return found
@@ -292,13 +292,17 @@ def quoted_words(update: object) -> list[str]:
     return list(Insight.objects.filter(pk__in=ids).values_list("text", flat=True))
 
 
-def update_problems(update: object, *, subject: str | None = None, body: str | None = None) -> list[Problem]:
+def update_problems(
+    update: object, *, subject: str | None = None, body: str | None = None
+) -> list[Problem]:
     """What the update (or the given subject and body of it) may not say."""
     from traction.loop.models import Update, UpdateAudience
 
     assert isinstance(update, Update)
     allowed = [update.customer_id] if update.audience == UpdateAudience.CUSTOMER else []
-    text = f"{update.subject if subject is None else subject}\n{update.body if body is None else body}"
+    text = (
+        f"{update.subject if subject is None else subject}\n{update.body if body is None else body}"
+    )
     return text_problems(
         text,
         windows=backing_windows(update.program_id),

@@ -76,7 +76,9 @@ def send_escalation(approval_id: int, admin_ids: list[int]) -> int:
     )
     if found is None or found.state != ApprovalState.PENDING or found.superseded_at is not None:
         return 0
-    to = list(User.objects.filter(pk__in=admin_ids).exclude(email="").values_list("email", flat=True))
+    to = list(
+        User.objects.filter(pk__in=admin_ids).exclude(email="").values_list("email", flat=True)
+    )
     if not to:
         return 0
     slug = Workspace.objects.only("slug").get(pk=found.workspace_id).slug

@@ -17,15 +17,19 @@ class ComposeForm(forms.Form):
     customer = forms.TypedChoiceField(
         coerce=int, required=False, empty_value=None, label="Customer organisation"
     )
-    session = forms.TypedChoiceField(
-        coerce=int, required=False, empty_value=None, label="Session"
-    )
+    session = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Session")
     kind = forms.ChoiceField(choices=UpdateKind.choices, label="Kind of update")
     delivery = forms.TypedChoiceField(
-        coerce=int, required=False, empty_value=None, label="Delivery (for “a delivery touched your priorities”)"
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label="Delivery (for “a delivery touched your priorities”)",
     )
     priority = forms.TypedChoiceField(
-        coerce=int, required=False, empty_value=None, label="Priority at risk (for a change of plan)"
+        coerce=int,
+        required=False,
+        empty_value=None,
+        label="Priority at risk (for a change of plan)",
     )
 
     def __init__(

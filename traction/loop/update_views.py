@@ -20,7 +20,7 @@ from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text,
 from traction.customers.models import Customer
 from traction.sessions.models import Session
 
-from . import selectors, update_selectors, update_links
+from . import selectors, update_links, update_selectors
 from .models import AtRisk, Delivery, UpdateState
 from .services import updates as services
 from .update_forms import ComposeForm, EditForm, VersionForm, WaiveUpdateForm
@@ -72,8 +72,9 @@ def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
     program = selectors.program(viewer, program_id)
     permissions.check(viewer, "loop.compose", program)
     customers = list(
-        Customer.objects.filter(workspace_id=viewer.workspace_id, archived_at__isnull=True)
-        .order_by("name")
+        Customer.objects.filter(
+            workspace_id=viewer.workspace_id, archived_at__isnull=True
+        ).order_by("name")
     )
     sessions_ = list(Session.objects.filter(program=program).order_by("-starts_at"))
     deliveries = list(
@@ -114,7 +115,9 @@ def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
         else:
-            messages.success(request, "Drafted from the data. Read it, edit it, then ask for approval.")
+            messages.success(
+                request, "Drafted from the data. Read it, edit it, then ask for approval."
+            )
             return _to_update(request, made.pk)
     return render(request, "loop/updates/new.html", {"program": program, "form": form})
 
@@ -273,13 +276,17 @@ def update_approval_link(request: HttpRequest, workspace_slug: str, token: str) 
         found, _owner = update_links.open_link(token)
     except NotFound as exc:
         return render(
-            request, "loop/updates/link.html", {"error": str(exc) or update_links.INVALID},
+            request,
+            "loop/updates/link.html",
+            {"error": str(exc) or update_links.INVALID},
             status=404,
         )
     except ValidationFailed as exc:
         return render(request, "loop/updates/link.html", {"error": error_text(exc)}, status=410)
     if found.update is None or found.update.program.workspace.slug != workspace_slug:
-        return render(request, "loop/updates/link.html", {"error": update_links.INVALID}, status=404)
+        return render(
+            request, "loop/updates/link.html", {"error": update_links.INVALID}, status=404
+        )
     if request.method == "POST":
         try:
             services.approve_by_link(token)

@@ -1,4 +1,4 @@
-""""You said, we did" updates (docs/loop.md, "Updates"): compose from the data, edit, check,
+""" "You said, we did" updates (docs/loop.md, "Updates"): compose from the data, edit, check,
 ask each affected organisation's account owner to approve the exact text and recipients,
 send once, discard. Every step checks, locks, writes and audits here.
 
@@ -15,6 +15,7 @@ import difflib
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -138,7 +139,9 @@ def compose(
             errors["session"] = ["Choose a session of this program."]
     if kind == UpdateKind.DELIVERY:
         delivery = Delivery.objects.filter(
-            workspace_id=actor.workspace_id, program_id=program.pk, pk=delivery_id or 0,
+            workspace_id=actor.workspace_id,
+            program_id=program.pk,
+            pk=delivery_id or 0,
             archived_at__isnull=True,
         ).first()
         if delivery is None:
@@ -261,8 +264,11 @@ def edit(
         found = _locked(update)
         _refuse_if_closed(found)
         expect_version(found, expected_version)
-        before = {"subject": found.subject, "body": found.body,
-                  "left_out": sorted(found.sources.get("left_out", []))}
+        before = {
+            "subject": found.subject,
+            "body": found.body,
+            "left_out": sorted(found.sources.get("left_out", [])),
+        }
         if subject is not None:
             found.subject = subject
         if body is not None:
@@ -275,8 +281,11 @@ def edit(
                     "left_out", f"Not among this update's recipients: {unknown}."
                 )
             found.sources = {**found.sources, "left_out": sorted(set(left_out))}
-        after = {"subject": found.subject, "body": found.body,
-                 "left_out": sorted(found.sources.get("left_out", []))}
+        after = {
+            "subject": found.subject,
+            "body": found.body,
+            "left_out": sorted(found.sources.get("left_out", [])),
+        }
         delta = audit.diff(before, after)
         if not delta:
             return found
@@ -291,9 +300,7 @@ def edit(
         )
         if found.state in (UpdateState.AWAITING, UpdateState.APPROVED):
             _supersede(actor, found)
-            if update_checker.update_problems(found) or not recipients_snapshot(
-                candidates(found)
-            ):
+            if update_checker.update_problems(found) or not recipients_snapshot(candidates(found)):
                 found.state = UpdateState.DRAFT
                 found.save(update_fields=["state"])
                 audit.record(actor, action="loop.update_back_to_draft", obj=found)
@@ -401,8 +408,7 @@ def _ask(actor: Viewer | None, update: Update) -> list[Approval]:
     for a in asked:
         if a.account_owner_id is not None:
             _notify(a)
-            approval_id = a.pk
-            transaction.on_commit(lambda i=approval_id: update_emails.send_approval_request(i))
+            transaction.on_commit(partial(update_emails.send_approval_request, a.pk))
     return asked
 
 
@@ -416,6 +422,7 @@ def _notify(approval: Approval) -> None:
     from traction.accounts.models import Notice, Workspace
 
     slug = Workspace.objects.only("slug").get(pk=approval.workspace_id).slug
+    assert approval.account_owner_id is not None
     Notice.objects.create(
         workspace_id=approval.workspace_id,
         user_id=approval.account_owner_id,
@@ -573,9 +580,7 @@ def send(actor: Viewer, update: Update, *, expected_version: int | None = None) 
                 if waiting
                 else "it was not submitted for approval yet"
             )
-            raise ValidationFailed.field(
-                "__all__", f"Only an approved update can be sent: {why}."
-            )
+            raise ValidationFailed.field("__all__", f"Only an approved update can be sent: {why}.")
         found.state = UpdateState.SENT
         found.sent_at = clock.now()
         found.sent_by_id = actor.user_id
@@ -680,7 +685,7 @@ def turnaround(program_id: int) -> Turnaround:
     rows = Approval.objects.filter(
         program_id=program_id, subject_kind="update", at__isnull=False
     ).values_list("created_at", "at")
-    spans = sorted(at - asked for asked, at in rows)
+    spans = sorted(at - asked for asked, at in rows if at is not None)
     if not spans:
         return Turnaround(0, None, None)
     median = timedelta(seconds=statistics.median(s.total_seconds() for s in spans))
@@ -710,15 +715,13 @@ def remind(now: datetime | None = None) -> dict[str, int]:
             if found.state != ApprovalState.PENDING or found.superseded_at is not None:
                 continue
             last = found.last_reminded_at or found.created_at
-            if found.account_owner_id is not None and now - last >= timedelta(
-                days=remind_days()
-            ):
+            if found.account_owner_id is not None and now - last >= timedelta(days=remind_days()):
                 found.reminders_sent += 1
                 found.last_reminded_at = now
                 found.save(update_fields=["reminders_sent", "last_reminded_at"])
                 audit.record(None, action="loop.update_approval_reminded", obj=found)
                 transaction.on_commit(
-                    lambda i=found.pk: update_emails.send_approval_request(i, reminder=True)
+                    partial(update_emails.send_approval_request, found.pk, reminder=True)
                 )
                 reminded += 1
             if found.escalated_at is None and now - found.created_at >= timedelta(
@@ -734,9 +737,7 @@ def remind(now: datetime | None = None) -> dict[str, int]:
                     obj=found,
                     changes={"admins": admins},
                 )
-                transaction.on_commit(
-                    lambda i=found.pk, who=admins: update_emails.send_escalation(i, who)
-                )
+                transaction.on_commit(partial(update_emails.send_escalation, found.pk, admins))
                 escalated += 1
     return {"reminded": reminded, "escalated": escalated}
 

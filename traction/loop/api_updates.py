@@ -1,0 +1,370 @@
+"""The API of "you said, we did" updates and reusable reason texts: list, create (drafted from
+the data), get (with the checker's flags, recipients and approvals), edit, submit for
+approval, approve, waive, send, discard; the approval turnaround. The same services and
+the same rules as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.responses import Status as HttpStatus
+
+from traction.core.api import InputSchema, ObjectId, OneLine, Text, responses, viewer
+
+from . import selectors, update_selectors
+from .models import ReasonText, Update
+from .services import publishing
+from .services import updates as services
+
+router = Router(tags=["loop updates"])
+
+AudienceValue = Literal["customer", "session", "program"]
+KindValue = Literal["update", "delivery", "change_of_plan", "re_engagement"]
+
+
+class UpdateApprovalOut(Schema):
+    id: int
+    customer_id: int
+    customer: str
+    account_owner_id: int | None
+    version: int | None
+    state: str
+    by_id: int | None
+    at: dt.datetime | None
+    reason: str
+    asked_at: dt.datetime
+    superseded_at: dt.datetime | None
+    reminders_sent: int
+    escalated_at: dt.datetime | None
+    recipients: list[dict[str, Any]]
+    changes: dict[str, Any] | None
+
+
+class UpdateCandidateOut(Schema):
+    contact_id: int
+    customer_id: int
+    name: str
+    reasons: list[str]
+    excluded: str
+
+
+class UpdateProblemOut(Schema):
+    words: str
+    message: str
+
+
+class UpdateOut(Schema):
+    id: int
+    program_id: int
+    audience: str
+    customer_id: int | None
+    session_id: int | None
+    kind: str
+    delivery_id: int | None
+    subject: str
+    body: str
+    sources: dict[str, Any]
+    state: str
+    version: int
+    created_by_id: int | None
+    created_at: dt.datetime
+    submitted_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    sent_by_id: int | None
+
+
+class UpdateDetailOut(UpdateOut):
+    problems: list[UpdateProblemOut]
+    candidates: list[UpdateCandidateOut]
+    approvals: list[UpdateApprovalOut]
+
+
+class UpdateCreateIn(InputSchema):
+    audience: AudienceValue
+    kind: KindValue = "update"
+    customer_id: ObjectId | None = None
+    session_id: ObjectId | None = None
+    delivery_id: ObjectId | None = None
+    priority_id: ObjectId | None = None
+
+
+class UpdatePatchIn(InputSchema):
+    version: int | None = None
+    subject: OneLine | None = None
+    body: Text | None = None
+    left_out: list[ObjectId] | None = None
+
+
+class UpdateVersionIn(InputSchema):
+    version: int | None = None
+
+
+class UpdateWaiveIn(InputSchema):
+    reason: Text
+
+
+class TurnaroundOut(Schema):
+    decided: int
+    median_seconds: float | None
+    slowest_seconds: float | None
+
+
+class ReasonTextOut(Schema):
+    id: int
+    title: str
+    text: str
+    created_at: dt.datetime
+
+
+class ReasonTextIn(InputSchema):
+    title: OneLine
+    text: Text
+
+
+def _update(u: Update) -> dict[str, Any]:
+    return {
+        "id": u.pk,
+        "program_id": u.program_id,
+        "audience": u.audience,
+        "customer_id": u.customer_id,
+        "session_id": u.session_id,
+        "kind": u.kind,
+        "delivery_id": u.delivery_id,
+        "subject": u.subject,
+        "body": u.body,
+        "sources": u.sources,
+        "state": u.state,
+        "version": u.version,
+        "created_by_id": u.created_by_id,
+        "created_at": u.created_at,
+        "submitted_at": u.submitted_at,
+        "sent_at": u.sent_at,
+        "sent_by_id": u.sent_by_id,
+    }
+
+
+def _detail(request: HttpRequest, u: Update) -> dict[str, Any]:
+    v = viewer(request)
+    view = update_selectors.detail(v, update_selectors.update(v, u.pk))
+    return {
+        **_update(view.update),
+        "problems": [{"words": p.words, "message": p.message} for p in view.problems],
+        "candidates": [
+            {
+                "contact_id": c.contact.pk,
+                "customer_id": c.contact.customer_id,
+                "name": c.contact.name,
+                "reasons": c.reasons,
+                "excluded": c.excluded,
+            }
+            for c in view.candidates
+        ],
+        "approvals": [
+            {
+                "id": r.approval.pk,
+                "customer_id": r.approval.customer_id,
+                "customer": r.approval.customer.name,
+                "account_owner_id": r.approval.account_owner_id,
+                "version": r.approval.version,
+                "state": r.approval.state,
+                "by_id": r.approval.by_id,
+                "at": r.approval.at,
+                "reason": r.approval.reason,
+                "asked_at": r.approval.created_at,
+                "superseded_at": r.approval.superseded_at,
+                "reminders_sent": r.approval.reminders_sent,
+                "escalated_at": r.approval.escalated_at,
+                "recipients": r.approval.snapshot.get("recipients", []),
+                "changes": (
+                    {
+                        "since_version": r.changes.since_version,
+                        "text": r.changes.text,
+                        "added": r.changes.added,
+                        "removed": r.changes.removed,
+                    }
+                    if r.changes
+                    else None
+                ),
+            }
+            for r in view.approvals
+        ],
+    }
+
+
+@router.get(
+    "/programs/{program_id}/updates",
+    response=responses({200: list[UpdateOut]}, object_path=True),
+    operation_id="list_updates",
+    summary="A program's updates to customers, newest first (optionally of one state)",
+)
+def list_updates(
+    request: HttpRequest,
+    program_id: int,
+    state: Literal["draft", "awaiting", "approved", "sent", "discarded"] | None = None,
+) -> list[dict[str, Any]]:
+    v = viewer(request)
+    program = selectors.program(v, program_id)
+    return [_update(u) for u in update_selectors.updates(v, program, state or "")]
+
+
+@router.get(
+    "/programs/{program_id}/update-turnaround",
+    response=responses({200: TurnaroundOut}, object_path=True),
+    operation_id="get_update_approval_turnaround",
+    summary="How long account owners took to answer update approvals (median, slowest)",
+)
+def get_update_approval_turnaround(request: HttpRequest, program_id: int) -> dict[str, Any]:
+    v = viewer(request)
+    program = selectors.program(v, program_id)
+    found = services.turnaround(program.pk)
+    return {
+        "decided": found.decided,
+        "median_seconds": found.median.total_seconds() if found.median else None,
+        "slowest_seconds": found.slowest.total_seconds() if found.slowest else None,
+    }
+
+
+@router.post(
+    "/programs/{program_id}/updates",
+    response=responses({201: UpdateDetailOut}, body=True, object_path=True),
+    operation_id="create_update",
+    summary="Start an update, drafted from the data",
+)
+def create_update(
+    request: HttpRequest, program_id: int, payload: UpdateCreateIn
+) -> HttpStatus[dict[str, Any]]:
+    v = viewer(request)
+    program = selectors.program(v, program_id)
+    made = services.compose(
+        v,
+        program,
+        audience=payload.audience,
+        kind=payload.kind,
+        customer_id=payload.customer_id,
+        session_id=payload.session_id,
+        delivery_id=payload.delivery_id,
+        priority_id=payload.priority_id,
+    )
+    return HttpStatus(201, _detail(request, made))
+
+
+@router.get(
+    "/updates/{update_id}",
+    response=responses({200: UpdateDetailOut}, object_path=True),
+    operation_id="get_update",
+    summary="An update with the checker's flags, its recipients and approvals",
+)
+def get_update(request: HttpRequest, update_id: int) -> dict[str, Any]:
+    v = viewer(request)
+    return _detail(request, update_selectors.update(v, update_id))
+
+
+@router.patch(
+    "/updates/{update_id}",
+    response=responses({200: UpdateDetailOut}, body=True, object_path=True, versioned=True),
+    operation_id="edit_update",
+    summary="Edit the text or who is left out (asks the account owners again)",
+)
+def edit_update(request: HttpRequest, update_id: int, payload: UpdatePatchIn) -> dict[str, Any]:
+    v = viewer(request)
+    found = services.edit(
+        v,
+        update_selectors.update(v, update_id),
+        subject=payload.subject,
+        body=payload.body,
+        left_out=payload.left_out,
+        expected_version=payload.version,
+    )
+    return _detail(request, found)
+
+
+def _step(request: HttpRequest, update_id: int, step: str, version: int | None) -> Any:
+    v = viewer(request)
+    service = {"submit": services.submit, "send": services.send, "discard": services.discard}[step]
+    found = service(v, update_selectors.update(v, update_id), expected_version=version)
+    return _detail(request, found)
+
+
+@router.post(
+    "/updates/{update_id}/submit",
+    response=responses({200: UpdateDetailOut}, body=True, object_path=True, versioned=True),
+    operation_id="submit_update",
+    summary="Ask each affected organisation's account owner to approve (refused while the "
+    "checker flags anything)",
+)
+def submit_update(request: HttpRequest, update_id: int, payload: UpdateVersionIn) -> Any:
+    return _step(request, update_id, "submit", payload.version)
+
+
+@router.post(
+    "/updates/{update_id}/send",
+    response=responses({200: UpdateDetailOut}, body=True, object_path=True, versioned=True),
+    operation_id="send_update",
+    summary="Send an approved update (it is immutable from then on)",
+)
+def send_update(request: HttpRequest, update_id: int, payload: UpdateVersionIn) -> Any:
+    return _step(request, update_id, "send", payload.version)
+
+
+@router.post(
+    "/updates/{update_id}/discard",
+    response=responses({200: UpdateDetailOut}, body=True, object_path=True, versioned=True),
+    operation_id="discard_update",
+    summary="Discard an update that was not sent",
+)
+def discard_update(request: HttpRequest, update_id: int, payload: UpdateVersionIn) -> Any:
+    return _step(request, update_id, "discard", payload.version)
+
+
+@router.post(
+    "/update-approvals/{approval_id}/approve",
+    response=responses({200: UpdateDetailOut}, object_path=True),
+    operation_id="approve_update",
+    summary="Approve an update's text and recipients for your own customer (account owners)",
+)
+def approve_update(request: HttpRequest, approval_id: int) -> Any:
+    v = viewer(request)
+    found = services.approve(v, services.approval(v, approval_id))
+    return _detail(request, found.update)  # type: ignore[arg-type]
+
+
+@router.post(
+    "/update-approvals/{approval_id}/waive",
+    response=responses({200: UpdateDetailOut}, body=True, object_path=True),
+    operation_id="waive_update_approval",
+    summary="Waive an account owner's approval of an update, with a reason (admins)",
+)
+def waive_update_approval(request: HttpRequest, approval_id: int, payload: UpdateWaiveIn) -> Any:
+    v = viewer(request)
+    found = services.waive(
+        v, services.approval(v, approval_id, "loop.waive"), reason=payload.reason
+    )
+    return _detail(request, found.update)  # type: ignore[arg-type]
+
+
+def _reason(r: ReasonText) -> dict[str, Any]:
+    return {"id": r.pk, "title": r.title, "text": r.text, "created_at": r.created_at}
+
+
+@router.get(
+    "/reason-texts",
+    response=responses({200: list[ReasonTextOut]}),
+    operation_id="list_reason_texts",
+    summary="The workspace's reusable reason texts for customers",
+)
+def list_reason_texts(request: HttpRequest) -> list[dict[str, Any]]:
+    return [_reason(r) for r in selectors.reason_texts(viewer(request))]
+
+
+@router.post(
+    "/reason-texts",
+    response=responses({201: ReasonTextOut}, body=True),
+    operation_id="create_reason_text",
+    summary="Add a reusable reason text (checked like any text for customers)",
+)
+def create_reason_text(request: HttpRequest, payload: ReasonTextIn) -> HttpStatus[dict[str, Any]]:
+    found = publishing.add_reason_text(viewer(request), title=payload.title, text=payload.text)
+    return HttpStatus(201, _reason(found))
