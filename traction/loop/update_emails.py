@@ -88,5 +88,5 @@ def send_escalation(approval_id: int, admin_ids: list[int]) -> int:
         "program": found.program,
         "update_url": _absolute(reverse("loop:update", args=[slug, found.update_id])),
     }
-    subject = f"An update to {found.customer.name} waits for approval since {escalate_days()} days"
+    subject = f"An update to {found.customer.name} has waited {escalate_days()} days for approval"
     return _send(subject, "update_escalation", context, to)

@@ -1,0 +1,598 @@
+""" "You said, we did" updates, through the services: drafting from the data (own words,
+dated and credited; program updates name nobody), the checker (promise words, dates and
+windows, other customers), approval per organisation of the exact text and recipients
+(supersede on edit, what changed, waiver), sending (immutable after), the signed approve
+link (tampered, expired, superseded, moved, reused), reminders and escalation (idempotent),
+the delivery hook (drafts, never notifications) and the status approvals kept apart."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+
+from traction.accounts.models import Notice
+from traction.core import clock
+from traction.core.errors import NotFound, ValidationFailed
+from traction.core.models import AuditEvent
+from traction.customers.models import Contact
+from traction.loop import selectors, update_links
+from traction.loop.models import (
+    Approval,
+    ApprovalState,
+    PriorityStatus,
+    Update,
+    UpdateRecipient,
+    UpdateState,
+)
+from traction.loop.services import deliveries as delivery_services
+from traction.loop.services import updates
+from traction.loop.services.deliveries import Entry
+from traction.loop.update_checker import text_problems, update_problems
+from traction.loop.windows import Window
+
+from . import world as w
+
+NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
+TODAY = date(2027, 1, 20)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(cast: object) -> Iterator[w.World]:
+    with clock.frozen(NOW):
+        yield w.build(cast)  # type: ignore[arg-type]
+
+
+def publish(world: w.World, status: str, window: Window | None = None, reason: str = "") -> None:
+    """A published status (as the publishing service leaves it; its rules are tested there)."""
+    cast = world.cast
+    PriorityStatus.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        priority=world.card,
+        status=status,
+        window_kind=window.kind if window else "",
+        window_start=window.start if window else None,
+        customer_reason=reason,
+        proposed_by=cast.users["facilitator"],
+        published_at=clock.now(),
+        published_by=cast.users["facilitator"],
+    )
+
+
+def consent_for_ian(world: w.World) -> None:
+    Contact.objects.filter(pk=world.cast.other_contact.pk).update(consent_to_contact=True)
+
+
+def globex_update(world: w.World, **kw: object) -> Update:
+    cast = world.cast
+    return updates.compose(
+        cast.viewer("facilitator"),
+        cast.program,
+        audience="customer",
+        customer_id=cast.customer.pk,
+        **kw,  # type: ignore[arg-type]
+    )
+
+
+# --- the checker ------------------------------------------------------------------------------
+
+Q2 = Window.of("quarter", date(2027, 4, 1))
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("We ship the new approval page by March.", "by March"),
+        ("We start on 3 March.", "3 March"),
+        ("It goes live on 3 March 2027.", "3 March 2027"),
+        ("We meet again on Tuesday.", "Tuesday"),
+        ("It is planned for Q3 2027.", "Q3 2027"),
+        ("Work starts in March.", "in March"),
+        ("We will fix it.", "will"),
+        ("We guarantee it.", "guarantee"),
+    ],
+)
+def test_the_checker_flags_what_no_status_backs(text: str, flagged: str) -> None:
+    found = text_problems(text, windows=[Q2], today=TODAY)
+    assert [p.words for p in found] == [flagged], found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The approval page is planned for Q2 2027.",
+        "The approval page is planned for the first half of 2027.",  # holds Q2 2027
+        "It is planned for H1 2027, and we will tell you when it is live in Q2 2027.",
+        "On 12 January 2027 you told us: “Invoice approval takes three weeks”.",
+        "In December 2026 we delivered the export.",  # the past is a recap
+        "We may change the plan.",  # "may" the verb
+    ],
+)
+def test_the_checker_lets_backed_windows_and_the_past_through(text: str) -> None:
+    assert text_problems(text, windows=[Q2], today=TODAY) == []
+
+
+def test_a_month_window_is_backed_only_by_a_status_inside_it() -> None:
+    may = Window.of("month", date(2027, 5, 1))
+    assert text_problems("Planned for May 2027.", windows=[may], today=TODAY) == []
+    # The status says Q2 2027: "May 2027" would claim more than it backs.
+    assert [p.words for p in text_problems("Planned for May 2027.", windows=[Q2], today=TODAY)] == [
+        "May 2027"
+    ]
+
+
+def test_a_customers_own_words_are_quoted_not_promised() -> None:
+    quote = "We will leave if this takes another quarter"
+    text = f"On 12 January 2027 you told us: “{quote}”."
+    assert text_problems(text, quoted=[quote], today=TODAY) == []
+    # The same words not quoting an insight are ours: flagged.
+    assert [p.words for p in text_problems(text, today=TODAY)] == ["will"]
+
+
+def test_the_checker_flags_other_customers_whole_words_any_case() -> None:
+    found = text_problems(
+        "Like initech, you asked for it. Globextra is fine. Ian Initech agreed.",
+        other_names=["Initech", "Ian Initech", "Globex"],
+        today=TODAY,
+    )
+    assert sorted(p.words for p in found) == ["Ian Initech", "initech"]
+    assert all("another customer" in p.message for p in found)
+
+
+# --- drafting ---------------------------------------------------------------------------------
+
+
+def test_a_customer_update_quotes_their_own_words_dated_and_credited(world: w.World) -> None:
+    w.approved(world)
+    publish(world, "planned", Q2)
+    with clock.frozen(NOW):
+        update = globex_update(world)
+    assert update.state == UpdateState.DRAFT
+    assert update.body.startswith("Dear Globex team,")
+    assert "On 20 January 2027 Gina Globex told us: “Invoice approval takes three weeks”" in (
+        update.body
+    )
+    assert (
+        "What we decided\n- “Invoice approval takes three weeks”: One-page approval (approved)."
+        in (update.body)
+    )
+    assert (
+        "What is next, and when\n- “Invoice approval takes three weeks”: planned for Q2 2027."
+        in (update.body)
+    )
+    # Only Globex's priorities: Initech's idea (Ian's words) is not theirs.
+    assert "approve invoices from the phone" not in update.body
+    assert "Initech" not in update.body and "Ian" not in update.body
+    assert update.sources["priorities"] == [world.card.pk]
+    assert update.sources["quotes"] == [world.card.pk]
+    # As drafted, it passes its own checker.
+    assert update_problems(update) == []
+    assert AuditEvent.objects.filter(
+        action="loop.update_drafted", object_id=str(update.pk)
+    ).exists()
+
+
+def test_a_program_update_quotes_without_naming_anyone(world: w.World) -> None:
+    publish(world, "not_planned", reason="It conflicts with our security policy.")
+    with clock.frozen(NOW):
+        update = updates.compose(
+            world.cast.viewer("facilitator"), world.cast.program, audience="program"
+        )
+    assert "a customer told us: “Invoice approval takes three weeks”" in update.body
+    assert "a customer told us: “Let us approve invoices from the phone”" in update.body
+    assert "Gina" not in update.body and "Globex" not in update.body
+    assert (
+        "What we are not doing, and why\n- “Invoice approval takes three weeks”: not planned. "
+        in (update.body)
+    )
+    assert update_problems(update) == []
+
+
+def test_nothing_next_is_drafted_without_a_published_status(world: w.World) -> None:
+    with clock.frozen(NOW):
+        update = globex_update(world)
+    assert "What is next" not in update.body
+    assert "planned for" not in update.body
+
+
+def test_compose_refuses_what_it_cannot_draft(world: w.World) -> None:
+    cast = world.cast
+    fran = cast.viewer("facilitator")
+    with pytest.raises(ValidationFailed) as refused:
+        updates.compose(fran, cast.program, audience="customer", customer_id=cast.rival_customer.pk)
+    assert "customer" in refused.value.errors
+    with pytest.raises(ValidationFailed) as refused:
+        updates.compose(fran, cast.program, audience="program", kind="change_of_plan")
+    assert "at risk" in refused.value.errors["priority"][0]
+    with pytest.raises(ValidationFailed) as refused:
+        updates.compose(fran, cast.program, audience="program", kind="re_engagement")
+    assert "one customer organisation" in refused.value.errors["audience"][0]
+    with pytest.raises(ValidationFailed):
+        updates.compose(fran, cast.program, audience="session", session_id=999999)
+    assert not Update.objects.exists()
+
+
+@pytest.mark.parametrize("principal", ["observer", "account_owner"])
+def test_only_the_program_team_composes(world: w.World, principal: str) -> None:
+    from traction.core.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        updates.compose(world.cast.viewer(principal), world.cast.program, audience="program")
+
+
+def test_a_re_engagement_apologises_and_credits_deliveries_since(world: w.World) -> None:
+    cast = world.cast
+    with clock.frozen(NOW):
+        delivery_services.record_delivery(
+            cast.viewer("facilitator"),
+            cast.program,
+            Entry(on=date(2027, 1, 18), title="Approval in one page", priorities=(world.card.pk,)),
+            source="manual",
+        )
+        update = globex_update(world, kind="re_engagement")
+    assert "We owe you an apology: you have not heard from us for a long time" in update.body
+    assert "Delivered since we last wrote\n- Approval in one page (18 January 2027)" in update.body
+    assert update_problems(update) == []
+
+
+# --- submit, approve, send ------------------------------------------------------------------
+
+
+def test_submitting_is_refused_while_the_checker_flags_anything(world: w.World) -> None:
+    fran = world.cast.viewer("facilitator")
+    with clock.frozen(NOW):
+        update = globex_update(world)
+        updates.edit(fran, update, body=update.body + "\nThe new page is live by March.\n")
+        update.refresh_from_db()
+        with pytest.raises(ValidationFailed) as refused:
+            updates.submit(fran, update)
+    messages = refused.value.errors["body"]
+    assert any("“by March”" in m for m in messages)
+    update.refresh_from_db()
+    assert update.state == UpdateState.DRAFT
+    assert not Approval.objects.filter(update=update).exists()
+
+
+def test_a_backing_status_lets_the_window_through(world: w.World) -> None:
+    fran = world.cast.viewer("facilitator")
+    with clock.frozen(NOW):
+        update = globex_update(world)
+        updates.edit(fran, update, body=update.body + "\nThe new page is planned for Q2 2027.\n")
+        update.refresh_from_db()
+        assert [p.words for p in update_problems(update)] == ["Q2 2027"]
+        publish(world, "planned", Q2)
+        assert update_problems(update) == []
+
+
+def submitted(world: w.World) -> Update:
+    consent_for_ian(world)
+    with clock.frozen(NOW):
+        update = updates.compose(
+            world.cast.viewer("facilitator"), world.cast.program, audience="program"
+        )
+        return updates.submit(world.cast.viewer("facilitator"), update)
+
+
+def test_each_organisation_approves_its_own_recipients(world: w.World) -> None:
+    cast = world.cast
+    update = submitted(world)
+    assert update.state == UpdateState.AWAITING
+    asked = {a.customer.name: a for a in Approval.objects.filter(update=update)}
+    assert set(asked) == {"Globex", "Initech"}
+    globex, initech = asked["Globex"], asked["Initech"]
+    assert globex.account_owner == cast.users["account_owner"]
+    assert initech.account_owner is None  # nobody owns Initech: only an admin's waiver
+    assert [r["name"] for r in globex.snapshot["recipients"]] == ["Gina Globex"]
+    assert [r["name"] for r in initech.snapshot["recipients"]] == ["Ian Initech"]
+    assert globex.snapshot["body"] == update.body and globex.version == update.version
+    # Owen is told in the app, and by email (on commit).
+    assert Notice.objects.filter(user=cast.users["account_owner"], resolved_at=None).count() == 1
+    with clock.frozen(NOW + timedelta(hours=5)):
+        updates.approve(
+            cast.viewer("account_owner"), updates.approval(cast.viewer("account_owner"), globex.pk)
+        )
+    update.refresh_from_db()
+    assert update.state == UpdateState.AWAITING  # Initech's is still missing
+    assert not UpdateRecipient.objects.exists()
+    with pytest.raises(ValidationFailed) as refused:
+        updates.send(cast.viewer("facilitator"), update)
+    assert "still waiting for the approval for Initech" in str(refused.value.errors)
+    alice = cast.viewer("admin")
+    with pytest.raises(ValidationFailed):
+        updates.waive(alice, updates.approval(alice, initech.pk, "loop.waive"), reason="  ")
+    with clock.frozen(NOW + timedelta(days=2)):
+        updates.waive(alice, updates.approval(alice, initech.pk, "loop.waive"), reason="Away.")
+    update.refresh_from_db()
+    assert update.state == UpdateState.APPROVED
+    queued = list(UpdateRecipient.objects.filter(update=update).values_list("name", "state"))
+    assert sorted(queued) == [("Gina Globex", "queued"), ("Ian Initech", "queued")]
+    assert Notice.objects.filter(user=cast.users["account_owner"], resolved_at=None).count() == 0
+    found = updates.turnaround(cast.program.pk)
+    assert (found.decided, found.median, found.slowest) == (
+        2,
+        timedelta(days=1, hours=2, minutes=30),
+        timedelta(days=2),
+    )
+
+
+def test_only_the_owner_approves_and_only_admins_waive(world: w.World) -> None:
+    cast = world.cast
+    update = submitted(world)
+    globex = Approval.objects.get(update=update, customer=cast.customer)
+    for principal in ("facilitator", "core_team", "sponsor", "observer"):
+        with pytest.raises(NotFound):
+            updates.approval(cast.viewer(principal), globex.pk)
+    from traction.core.errors import PermissionDenied
+
+    with pytest.raises(PermissionDenied):
+        updates.approval(cast.viewer("facilitator"), globex.pk, "loop.waive")
+
+
+def test_an_edit_supersedes_approvals_asks_again_and_shows_what_changed(world: w.World) -> None:
+    cast = world.cast
+    fran, owen = cast.viewer("facilitator"), cast.viewer("account_owner")
+    update = submitted(world)
+    first = Approval.objects.get(update=update, customer=cast.customer)
+    updates.approve(owen, updates.approval(owen, first.pk))
+    with clock.frozen(NOW + timedelta(days=1)):
+        update.refresh_from_db()
+        updates.edit(
+            fran,
+            update,
+            subject="What came of your time with us",
+            left_out=[cast.other_contact.pk],
+            expected_version=update.version,
+        )
+    update.refresh_from_db()
+    assert update.version == 2 and update.state == UpdateState.AWAITING
+    first.refresh_from_db()
+    assert first.superseded_at is not None
+    current = Approval.objects.filter(update=update, superseded_at=None)
+    # Ian was left out: Initech has nobody left, so only Globex is asked.
+    assert [a.customer.name for a in current] == ["Globex"]
+    again = current.get()
+    assert again.version == 2 and again.state == ApprovalState.PENDING
+    changes = updates.changes_since_approved(again)
+    assert changes is not None and changes.since_version == 1
+    assert "-Subject: You said, we did: Effortless onboarding" in changes.text
+    assert "+Subject: What came of your time with us" in changes.text
+    # A stale edit is refused (someone saved version 2 meanwhile).
+    from traction.core.errors import Conflict
+
+    with pytest.raises(Conflict):
+        updates.edit(fran, update, body="Stale.", expected_version=1)
+    # The superseded approval can no longer be given.
+    with pytest.raises(ValidationFailed) as refused:
+        updates.approve(owen, first)
+    assert "changed since this approval was asked" in str(refused.value.errors)
+
+
+def approved_update(world: w.World) -> Update:
+    cast = world.cast
+    with clock.frozen(NOW):
+        update = globex_update(world)
+        updates.submit(cast.viewer("facilitator"), update)
+        [a] = Approval.objects.filter(update=update)
+        updates.approve(cast.viewer("account_owner"), a)
+    update.refresh_from_db()
+    return update
+
+
+def test_a_sent_update_is_immutable(world: w.World) -> None:
+    cast = world.cast
+    fran = cast.viewer("facilitator")
+    update = approved_update(world)
+    with clock.frozen(NOW + timedelta(hours=1)):
+        updates.send(fran, update)
+    update.refresh_from_db()
+    assert update.state == UpdateState.SENT
+    assert (
+        update.sent_at == NOW + timedelta(hours=1) and update.sent_by == cast.users["facilitator"]
+    )
+    assert AuditEvent.objects.filter(action="loop.update_sent", object_id=str(update.pk)).exists()
+    before = (update.subject, update.body, update.version)
+    for attempt in (
+        lambda: updates.edit(fran, update, body="Changed."),
+        lambda: updates.submit(fran, update),
+        lambda: updates.send(fran, update),
+        lambda: updates.discard(fran, update),
+    ):
+        with pytest.raises(ValidationFailed) as refused:
+            attempt()
+        assert "a sent update cannot be changed" in str(refused.value.errors)
+    update.refresh_from_db()
+    assert (update.subject, update.body, update.version) == before
+    assert update.state == UpdateState.SENT
+
+
+def test_discarding_withdraws_the_approvals(world: w.World) -> None:
+    cast = world.cast
+    update = submitted(world)
+    updates.discard(cast.viewer("facilitator"), update)
+    update.refresh_from_db()
+    assert update.state == UpdateState.DISCARDED
+    assert not Approval.objects.filter(update=update, superseded_at=None).exists()
+    with pytest.raises(ValidationFailed) as refused:
+        updates.submit(cast.viewer("facilitator"), update)
+    assert "discarded" in str(refused.value.errors)
+
+
+def test_nobody_to_receive_it_is_refused(world: w.World) -> None:
+    cast = world.cast
+    fran = cast.viewer("facilitator")
+    with clock.frozen(NOW):
+        update = globex_update(world)
+        updates.edit(fran, update, left_out=[cast.contact.pk])
+        update.refresh_from_db()
+        with pytest.raises(ValidationFailed) as refused:
+            updates.submit(fran, update)
+    assert "Nobody would receive this update" in str(refused.value.errors)
+
+
+# --- the signed approve link ----------------------------------------------------------------
+
+
+def owens(world: w.World) -> tuple[Update, Approval]:
+    with clock.frozen(NOW):
+        update = globex_update(world)
+        updates.submit(world.cast.viewer("facilitator"), update)
+    return update, Approval.objects.get(update=update)
+
+
+def test_the_link_approves_once(world: w.World) -> None:
+    update, approval = owens(world)
+    with clock.frozen(NOW):
+        token = update_links.make_token(approval)
+    with clock.frozen(NOW + timedelta(days=13)):
+        updates.approve_by_link(token)
+    approval.refresh_from_db()
+    assert (
+        approval.state == ApprovalState.APPROVED
+        and approval.by == world.cast.users["account_owner"]
+    )
+    update.refresh_from_db()
+    assert update.state == UpdateState.APPROVED
+    with pytest.raises(ValidationFailed) as refused:
+        updates.approve_by_link(token)
+    assert "already given" in str(refused.value.errors)
+
+
+def test_a_tampered_link_is_refused(world: w.World) -> None:
+    _, approval = owens(world)
+    token = update_links.make_token(approval)
+    with pytest.raises(NotFound):
+        updates.approve_by_link(token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
+    approval.refresh_from_db()
+    assert approval.state == ApprovalState.PENDING
+
+
+def test_an_expired_link_is_refused(world: w.World) -> None:
+    _, approval = owens(world)
+    with clock.frozen(NOW):
+        token = update_links.make_token(approval)
+    with (
+        clock.frozen(NOW + timedelta(days=14, minutes=1)),
+        pytest.raises(ValidationFailed) as refused,
+    ):
+        updates.approve_by_link(token)
+    assert "expired" in str(refused.value.errors)
+
+
+def test_a_superseded_link_is_refused(world: w.World) -> None:
+    update, approval = owens(world)
+    token = update_links.make_token(approval)
+    with clock.frozen(NOW):
+        updates.edit(world.cast.viewer("facilitator"), update, subject="Another subject")
+    with pytest.raises(ValidationFailed) as refused:
+        updates.approve_by_link(token)
+    assert "use the link in the newest email" in str(refused.value.errors)
+
+
+def test_a_link_of_an_approval_moved_to_another_owner_is_refused(world: w.World) -> None:
+    from traction.customers import services as customer_services
+
+    cast = world.cast
+    _, approval = owens(world)
+    token = update_links.make_token(approval)
+    customer_services.update_customer(
+        cast.viewer("admin"),
+        customer=cast.customer,
+        changes={"account_owner_id": cast.users["admin"].pk},
+    )
+    approval.refresh_from_db()
+    assert approval.account_owner == cast.users["admin"]
+    with pytest.raises(ValidationFailed) as refused:
+        updates.approve_by_link(token)
+    assert "moved to another account owner" in str(refused.value.errors)
+
+
+# --- reminders and escalation ---------------------------------------------------------------
+
+
+def test_reminders_then_escalation_each_once(
+    world: w.World, django_capture_on_commit_callbacks: Any
+) -> None:
+    cast = world.cast
+    with django_capture_on_commit_callbacks(execute=True):
+        _, approval = owens(world)
+    assert [m.subject for m in mail.outbox] == [
+        "Approve the update to Globex: You said, we did: Effortless onboarding"
+    ]
+    assert mail.outbox[0].to == ["owen@acme.test"]
+    mail.outbox.clear()
+    with clock.frozen(NOW + timedelta(days=2)):
+        assert updates.remind() == {"reminded": 0, "escalated": 0}
+    with clock.frozen(NOW + timedelta(days=3)), django_capture_on_commit_callbacks(execute=True):
+        assert updates.remind() == {"reminded": 1, "escalated": 0}
+        assert updates.remind() == {"reminded": 0, "escalated": 0}
+    approval.refresh_from_db()
+    assert approval.reminders_sent == 1 and approval.last_reminded_at == NOW + timedelta(days=3)
+    with clock.frozen(NOW + timedelta(days=7)), django_capture_on_commit_callbacks(execute=True):
+        assert updates.remind() == {"reminded": 1, "escalated": 1}
+        assert updates.remind() == {"reminded": 0, "escalated": 0}
+    approval.refresh_from_db()
+    assert approval.escalated_at == NOW + timedelta(days=7)
+    assert (
+        Notice.objects.filter(
+            user=cast.users["admin"], action=f"loop.update-escalated:{approval.pk}"
+        ).count()
+        == 1
+    )
+    subjects = [m.subject for m in mail.outbox]
+    assert sum(s.startswith("Reminder: approve the update to Globex") for s in subjects) == 2
+    assert sum("has waited 7 days for approval" in s for s in subjects) == 1
+    escalation = next(m for m in mail.outbox if "has waited" in m.subject)
+    assert escalation.to == ["alice@acme.test"]
+
+
+def test_the_reminder_job_is_registered_for_traction_remind() -> None:
+    from traction.core import periodic
+
+    assert "loop.update_approvals" in {p.name for p in periodic.jobs()}
+
+
+# --- deliveries draft updates, never notifications ---------------------------------------------
+
+
+def test_recording_a_delivery_drafts_one_update_per_credited_organisation(world: w.World) -> None:
+    cast = world.cast
+    mail.outbox.clear()
+    with clock.frozen(NOW):
+        entry = Entry(on=date(2026, 11, 2), title="One-page approval", priorities=(world.card.pk,))
+        delivery_services.record_delivery(
+            cast.viewer("facilitator"), cast.program, entry, source="manual"
+        )
+        # Recorded again (a re-import): nothing duplicated.
+        delivery_services.record_delivery(
+            cast.viewer("facilitator"), cast.program, entry, source="csv"
+        )
+    drafts = Update.objects.filter(kind="delivery").order_by("customer__name")
+    assert [(u.customer.name, u.state) for u in drafts] == [
+        ("Globex", "draft"),
+        ("Initech", "draft"),
+    ]
+    globex = drafts[0]
+    assert globex.subject == "Done: One-page approval"
+    assert "On 2 November 2026 we delivered “One-page approval”." in globex.body
+    assert "Gina Globex told us: “Invoice approval takes three weeks”" in globex.body
+    assert "Gina" not in drafts[1].body
+    assert mail.outbox == []  # drafts notify nobody
+
+
+# --- status approvals stay status approvals -------------------------------------------------------
+
+
+def test_status_approval_code_ignores_update_approvals(world: w.World) -> None:
+    owen = world.cast.viewer("account_owner")
+    _, approval = owens(world)
+    with pytest.raises(NotFound):
+        selectors.approval(owen, approval.pk)
+    assert selectors.my_pending_approvals(owen).count() == 0
+    assert selectors.my_pending_update_approvals(owen).count() == 1
+    assert selectors.pending_approvals_count(owen) == 1
