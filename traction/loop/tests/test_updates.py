@@ -168,7 +168,8 @@ def test_a_customer_update_quotes_their_own_words_dated_and_credited(world: w.Wo
     )
     # Only Globex's priorities: Initech's idea (Ian's words) is not theirs.
     assert "approve invoices from the phone" not in update.body
-    assert "Initech" not in update.body and "Ian" not in update.body
+    assert "Initech" not in update.body
+    assert "Ian" not in update.body
     assert update.sources["priorities"] == [world.card.pk]
     assert update.sources["quotes"] == [world.card.pk]
     # As drafted, it passes its own checker.
@@ -186,7 +187,8 @@ def test_a_program_update_quotes_without_naming_anyone(world: w.World) -> None:
         )
     assert "a customer told us: “Invoice approval takes three weeks”" in update.body
     assert "a customer told us: “Let us approve invoices from the phone”" in update.body
-    assert "Gina" not in update.body and "Globex" not in update.body
+    assert "Gina" not in update.body
+    assert "Globex" not in update.body
     assert (
         "What we are not doing, and why\n- “Invoice approval takes three weeks”: not planned. "
         in (update.body)
@@ -290,7 +292,8 @@ def test_each_organisation_approves_its_own_recipients(world: w.World) -> None:
     assert initech.account_owner is None  # nobody owns Initech: only an admin's waiver
     assert [r["name"] for r in globex.snapshot["recipients"]] == ["Gina Globex"]
     assert [r["name"] for r in initech.snapshot["recipients"]] == ["Ian Initech"]
-    assert globex.snapshot["body"] == update.body and globex.version == update.version
+    assert globex.snapshot["body"] == update.body
+    assert globex.version == update.version
     # Owen is told in the app, and by email (on commit).
     assert Notice.objects.filter(user=cast.users["account_owner"], resolved_at=None).count() == 1
     with clock.frozen(NOW + timedelta(hours=5)):
@@ -350,16 +353,19 @@ def test_an_edit_supersedes_approvals_asks_again_and_shows_what_changed(world: w
             expected_version=update.version,
         )
     update.refresh_from_db()
-    assert update.version == 2 and update.state == UpdateState.AWAITING
+    assert update.version == 2
+    assert update.state == UpdateState.AWAITING
     first.refresh_from_db()
     assert first.superseded_at is not None
     current = Approval.objects.filter(update=update, superseded_at=None)
     # Ian was left out: Initech has nobody left, so only Globex is asked.
     assert [a.customer.name for a in current] == ["Globex"]
     again = current.get()
-    assert again.version == 2 and again.state == ApprovalState.PENDING
+    assert again.version == 2
+    assert again.state == ApprovalState.PENDING
     changes = updates.changes_since_approved(again)
-    assert changes is not None and changes.since_version == 1
+    assert changes is not None
+    assert changes.since_version == 1
     assert "-Subject: You said, we did: Effortless onboarding" in changes.text
     assert "+Subject: What came of your time with us" in changes.text
     # A stale edit is refused (someone saved version 2 meanwhile).
@@ -392,9 +398,8 @@ def test_a_sent_update_is_immutable(world: w.World) -> None:
         updates.send(fran, update)
     update.refresh_from_db()
     assert update.state == UpdateState.SENT
-    assert (
-        update.sent_at == NOW + timedelta(hours=1) and update.sent_by == cast.users["facilitator"]
-    )
+    assert update.sent_at == NOW + timedelta(hours=1)
+    assert update.sent_by == cast.users["facilitator"]
     assert AuditEvent.objects.filter(action="loop.update_sent", object_id=str(update.pk)).exists()
     before = (update.subject, update.body, update.version)
     for attempt in (
@@ -452,10 +457,8 @@ def test_the_link_approves_once(world: w.World) -> None:
     with clock.frozen(NOW + timedelta(days=13)):
         updates.approve_by_link(token)
     approval.refresh_from_db()
-    assert (
-        approval.state == ApprovalState.APPROVED
-        and approval.by == world.cast.users["account_owner"]
-    )
+    assert approval.state == ApprovalState.APPROVED
+    assert approval.by == world.cast.users["account_owner"]
     update.refresh_from_db()
     assert update.state == UpdateState.APPROVED
     with pytest.raises(ValidationFailed) as refused:
@@ -532,7 +535,8 @@ def test_reminders_then_escalation_each_once(
         assert updates.remind() == {"reminded": 1, "escalated": 0}
         assert updates.remind() == {"reminded": 0, "escalated": 0}
     approval.refresh_from_db()
-    assert approval.reminders_sent == 1 and approval.last_reminded_at == NOW + timedelta(days=3)
+    assert approval.reminders_sent == 1
+    assert approval.last_reminded_at == NOW + timedelta(days=3)
     with clock.frozen(NOW + timedelta(days=7)), django_capture_on_commit_callbacks(execute=True):
         assert updates.remind() == {"reminded": 1, "escalated": 1}
         assert updates.remind() == {"reminded": 0, "escalated": 0}
