@@ -320,27 +320,29 @@ def discard_update(request: HttpRequest, update_id: int, payload: UpdateVersionI
 
 
 @router.post(
-    "/update-approvals/{approval_id}/approve",
+    "/update-approvals/{update_approval_id}/approve",
     response=responses({200: UpdateDetailOut}, object_path=True),
     operation_id="approve_update",
     summary="Approve an update's text and recipients for your own customer (account owners)",
 )
-def approve_update(request: HttpRequest, approval_id: int) -> Any:
+def approve_update(request: HttpRequest, update_approval_id: int) -> Any:
     v = viewer(request)
-    found = services.approve(v, services.approval(v, approval_id))
+    found = services.approve(v, services.approval(v, update_approval_id))
     return _detail(request, found.update)  # type: ignore[arg-type]
 
 
 @router.post(
-    "/update-approvals/{approval_id}/waive",
+    "/update-approvals/{update_approval_id}/waive",
     response=responses({200: UpdateDetailOut}, body=True, object_path=True),
     operation_id="waive_update_approval",
     summary="Waive an account owner's approval of an update, with a reason (admins)",
 )
-def waive_update_approval(request: HttpRequest, approval_id: int, payload: UpdateWaiveIn) -> Any:
+def waive_update_approval(
+    request: HttpRequest, update_approval_id: int, payload: UpdateWaiveIn
+) -> Any:
     v = viewer(request)
     found = services.waive(
-        v, services.approval(v, approval_id, "loop.waive"), reason=payload.reason
+        v, services.approval(v, update_approval_id, "loop.waive"), reason=payload.reason
     )
     return _detail(request, found.update)  # type: ignore[arg-type]
 

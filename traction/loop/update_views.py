@@ -14,7 +14,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.core import permissions, sections
-from traction.core.errors import DomainError, NotFound, ValidationFailed
+from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.permissions import Viewer, public
 from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
 from traction.customers.models import Customer
@@ -177,7 +177,7 @@ def update_edit(request: WorkspaceRequest, viewer: Viewer, update_id: int) -> Ht
                 left_out=list(data["left_out"]),
                 expected_version=data["version"],
             )
-        except DomainError as exc:
+        except (ValidationFailed, Conflict) as exc:
             apply_domain_errors(form, exc)
         else:
             found.refresh_from_db()
@@ -201,9 +201,7 @@ def _step(request: WorkspaceRequest, viewer: Viewer, update_id: int, step: str) 
     service = {"submit": services.submit, "send": services.send, "discard": services.discard}[step]
     try:
         service(viewer, found, expected_version=version)
-    except DomainError as exc:
-        if isinstance(exc, NotFound):
-            raise
+    except (ValidationFailed, Conflict) as exc:
         messages.error(request, error_text(exc, conflict_help=CONFLICT_HELP))
     else:
         messages.success(
@@ -237,8 +235,10 @@ def update_discard(request: WorkspaceRequest, viewer: Viewer, update_id: int) ->
 
 @workspace_view
 @require_POST
-def update_approve(request: WorkspaceRequest, viewer: Viewer, approval_id: int) -> HttpResponse:
-    found = services.approval(viewer, approval_id)
+def update_approve(
+    request: WorkspaceRequest, viewer: Viewer, update_approval_id: int
+) -> HttpResponse:
+    found = services.approval(viewer, update_approval_id)
     try:
         services.approve(viewer, found)
     except ValidationFailed as exc:
@@ -250,8 +250,10 @@ def update_approve(request: WorkspaceRequest, viewer: Viewer, approval_id: int) 
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
-def update_waive(request: WorkspaceRequest, viewer: Viewer, approval_id: int) -> HttpResponse:
-    found = services.approval(viewer, approval_id, "loop.waive")
+def update_waive(
+    request: WorkspaceRequest, viewer: Viewer, update_approval_id: int
+) -> HttpResponse:
+    found = services.approval(viewer, update_approval_id, "loop.waive")
     form = WaiveUpdateForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         try:
@@ -269,7 +271,10 @@ def update_waive(request: WorkspaceRequest, viewer: Viewer, approval_id: int) ->
     "approval, its version and the owner, expires, and works once; it shows only that approval."
 )
 @require_http_methods(["GET", "POST"])
-def update_approval_link(request: HttpRequest, workspace_slug: str, token: str) -> HttpResponse:
+def update_approval_link(
+    request: HttpRequest, workspace_slug: str, approval_token: str
+) -> HttpResponse:
+    token = approval_token
     error = ""
     approved = False
     try:
@@ -283,6 +288,15 @@ def update_approval_link(request: HttpRequest, workspace_slug: str, token: str) 
         )
     except ValidationFailed as exc:
         return render(request, "loop/updates/link.html", {"error": error_text(exc)}, status=410)
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.pk != _owner:
+        # Signed in as someone else: the link is the account owner's, not theirs to use.
+        return render(
+            request,
+            "loop/updates/link.html",
+            {"error": "This approval link belongs to another person. Sign out to use it."},
+            status=403,
+        )
     if found.update is None or found.update.program.workspace.slug != workspace_slug:
         return render(
             request, "loop/updates/link.html", {"error": update_links.INVALID}, status=404

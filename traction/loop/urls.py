@@ -29,17 +29,17 @@ urlpatterns = [
     path("updates/<int:update_id>/send/", update_views.update_send, name="update-send"),
     path("updates/<int:update_id>/discard/", update_views.update_discard, name="update-discard"),
     path(
-        "update-approvals/<int:approval_id>/approve/",
+        "update-approvals/<int:update_approval_id>/approve/",
         update_views.update_approve,
         name="update-approve",
     ),
     path(
-        "update-approvals/<int:approval_id>/waive/",
+        "update-approvals/<int:update_approval_id>/waive/",
         update_views.update_waive,
         name="update-waive",
     ),
     path(
-        "update-approvals/link/<str:token>/",
+        "update-approvals/link/<str:approval_token>/",
         update_views.update_approval_link,
         name="update-approval-link",
     ),
