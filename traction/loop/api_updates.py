@@ -222,8 +222,8 @@ def get_update_approval_turnaround(request: HttpRequest, program_id: int) -> dic
     found = services.turnaround(program.pk)
     return {
         "decided": found.decided,
-        "median_seconds": found.median.total_seconds() if found.median else None,
-        "slowest_seconds": found.slowest.total_seconds() if found.slowest else None,
+        "median_seconds": found.median.total_seconds() if found.median is not None else None,
+        "slowest_seconds": found.slowest.total_seconds() if found.slowest is not None else None,
     }
 
 

@@ -126,6 +126,7 @@ def _detail_context(
     request: WorkspaceRequest, viewer: Viewer, found: Any, form: EditForm | None = None
 ) -> dict[str, Any]:
     view = update_selectors.detail(viewer, found)
+    turnaround = services.turnaround(found.program_id)
     may_compose = permissions.can(viewer, "loop.compose", found.program)
     people = [c for c in view.candidates if c.included or c.excluded == services.LEFT_OUT]
     if form is None and may_compose:
@@ -147,7 +148,9 @@ def _detail_context(
         "may_waive": permissions.allows(viewer, "loop.waive"),
         "editable": found.state not in (UpdateState.SENT, UpdateState.DISCARDED),
         "sections": sections.for_page("loop-update", viewer, found),
-        "turnaround": services.turnaround(found.program_id),
+        "turnaround": turnaround,
+        "median": _hours(turnaround.median),
+        "slowest": _hours(turnaround.slowest),
     }
 
 
