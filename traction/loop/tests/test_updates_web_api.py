@@ -309,7 +309,7 @@ def test_reason_texts_in_the_api_pass_the_checks(
     )
     assert status == 422
     assert "promise" in json.dumps(refused)
-    status, made = api_json(
+    status, _made = api_json(
         fran,
         "POST",
         "/reason-texts",
