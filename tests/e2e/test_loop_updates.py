@@ -8,6 +8,7 @@ update is sent and its recipient queued. Desktop and phone (390 px); the pages p
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -77,7 +78,7 @@ def test_draft_flagged_fixed_approved_and_sent(
         expect(fran.get_by_text("Drafted from the data.")).to_be_visible()
         text = fran.get_by_label("Text:", exact=True)
         expect(text).to_have_value(
-            __import__("re").compile("Gina Globex told us: “Invoice approval takes three weeks”")
+            re.compile("Gina Globex told us: “Invoice approval takes three weeks”")
         )
         expect(fran.locator("#checker")).to_contain_text("Nothing to flag")
         assert_accessible(fran, "a drafted update")

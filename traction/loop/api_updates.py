@@ -106,7 +106,7 @@ class UpdateWaiveIn(InputSchema):
     reason: Text
 
 
-class TurnaroundOut(Schema):
+class UpdateTurnaroundOut(Schema):
     decided: int
     median_seconds: float | None
     slowest_seconds: float | None
@@ -212,7 +212,7 @@ def list_updates(
 
 @router.get(
     "/programs/{program_id}/update-turnaround",
-    response=responses({200: TurnaroundOut}, object_path=True),
+    response=responses({200: UpdateTurnaroundOut}, object_path=True),
     operation_id="get_update_approval_turnaround",
     summary="How long account owners took to answer update approvals (median, slowest)",
 )
