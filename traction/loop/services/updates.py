@@ -300,6 +300,8 @@ def edit(
         )
         if found.state in (UpdateState.AWAITING, UpdateState.APPROVED):
             _supersede(actor, found)
+            # The recipients approved for the old version wait for the new approvals.
+            UpdateRecipient.objects.filter(update=found, state=MessageState.QUEUED).delete()
             if update_checker.update_problems(found) or not recipients_snapshot(candidates(found)):
                 found.state = UpdateState.DRAFT
                 found.save(update_fields=["state"])

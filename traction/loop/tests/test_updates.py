@@ -600,3 +600,18 @@ def test_status_approval_code_ignores_update_approvals(world: w.World) -> None:
     assert selectors.my_pending_approvals(owen).count() == 0
     assert selectors.my_pending_update_approvals(owen).count() == 1
     assert selectors.pending_approvals_count(owen) == 1
+
+
+def test_editing_an_approved_update_asks_again_and_unqueues_its_recipients(
+    world: w.World,
+) -> None:
+    update = approved_update(world)
+    assert UpdateRecipient.objects.filter(update=update).count() == 1
+    with clock.frozen(NOW):
+        updates.edit(world.cast.viewer("facilitator"), update, subject="A better subject")
+    update.refresh_from_db()
+    assert update.state == UpdateState.AWAITING
+    assert update.version == 2
+    assert not UpdateRecipient.objects.filter(update=update).exists()
+    with pytest.raises(ValidationFailed):
+        updates.send(world.cast.viewer("facilitator"), update)
