@@ -85,6 +85,14 @@ def detail(viewer: Viewer, found: Update) -> UpdateView:
         .select_related("customer", "account_owner", "by")
         .order_by("-version", "customer__name", "pk")
     )
+    # The approvals the policy lets the viewer give (the Approve button), in one query.
+    approvable = set()
+    if permissions.allows(viewer, "loop.approve"):
+        approvable = set(
+            permissions.scope(
+                viewer, "loop.approve", Approval.objects.filter(update=found)
+            ).values_list("pk", flat=True)
+        )
     for a in all_approvals:
         if not visible(a.customer_id):
             continue
@@ -95,7 +103,7 @@ def detail(viewer: Viewer, found: Update) -> UpdateView:
             ApprovalRow(
                 approval=a,
                 changes=update_services.changes_since_approved(a),
-                mine=a.account_owner_id == viewer.user_id,
+                mine=a.pk in approvable,
             )
         )
     view.recipients = [
