@@ -615,3 +615,52 @@ def test_editing_an_approved_update_asks_again_and_unqueues_its_recipients(
     assert not UpdateRecipient.objects.filter(update=update).exists()
     with pytest.raises(ValidationFailed):
         updates.send(world.cast.viewer("facilitator"), update)
+
+
+def test_a_session_update_goes_to_its_participants_and_names_nobody(world: w.World) -> None:
+    from traction.sessions.models import Invitation, OutreachRequest
+
+    cast = world.cast
+    Invitation.objects.create(
+        workspace=cast.acme,
+        session=world.session,
+        outreach=OutreachRequest.objects.get(session=world.session, contact=cast.contact),
+        contact=cast.contact,
+        rsvp="accepted",
+        responded_at=NOW,
+    )
+    with clock.frozen(NOW):
+        update = updates.compose(
+            cast.viewer("facilitator"),
+            cast.program,
+            audience="session",
+            session_id=world.session.pk,
+        )
+    assert update.body.startswith("Dear participants of “Onboarding co-design”,")
+    assert "one of you told us: “Invoice approval takes three weeks”" in update.body
+    assert "Gina" not in update.body
+    found = updates.candidates(update)
+    assert [(c.contact.name, c.reasons) for c in found] == [("Gina Globex", ["participant"])]
+
+
+def test_a_change_of_plan_starts_from_the_radars_draft(world: w.World) -> None:
+    from traction.loop.models import AtRisk
+
+    cast = world.cast
+    publish(world, "planned", Q2)
+    status = PriorityStatus.objects.get(priority=world.card)
+    AtRisk.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        priority=world.card,
+        status=status,
+        reasons=["An action item is blocked."],
+        draft="An honest update on “Invoice approval takes three weeks”: the plan changed.",
+    )
+    with clock.frozen(NOW):
+        update = globex_update(world, kind="change_of_plan", priority_id=world.card.pk)
+    assert update.subject == "A change of plan: Invoice approval takes three weeks"
+    assert "An honest update on “Invoice approval takes three weeks”: the plan changed." in (
+        update.body
+    )
+    assert update.sources["risk"] == AtRisk.objects.get().pk

@@ -320,3 +320,27 @@ def test_reason_texts_in_the_api_pass_the_checks(
     assert status == 200
     assert isinstance(rows, list)
     assert [r["title"] for r in rows] == ["Security"]
+
+
+def test_an_account_owner_sees_only_their_own_customers_recipients(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    from traction.customers.models import Contact
+    from traction.loop.services import updates as services
+
+    cast = world.cast
+    Contact.objects.filter(pk=cast.other_contact.pk).update(consent_to_contact=True)
+    with clock.frozen(NOW):
+        update = services.compose(cast.viewer("facilitator"), cast.program, audience="program")
+        services.submit(cast.viewer("facilitator"), update)
+    page = client_for("account_owner").get(url(cast, "update", update_id=update.pk))
+    html = page.content.decode()
+    assert page.status_code == 200
+    assert "Gina Globex" in html
+    assert "Ian Initech" not in html
+    assert "Initech" not in html
+    assert "And 1 at organisations you do not look after." in html
+    # The facilitator sees both, and both organisations' approvals.
+    everyone = client_for("facilitator").get(url(cast, "update", update_id=update.pk))
+    assert "Ian Initech" in everyone.content.decode()
+    assert 'data-customer="Initech"' in everyone.content.decode()
