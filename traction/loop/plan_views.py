@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from traction.accounts.models import Membership
@@ -24,13 +24,9 @@ from .services import plan as plan_services
 PAGE_SIZE = 50
 
 
-def reengage_url(workspace_slug: str, program_id: int, customer_id: int) -> str | None:
-    """The compose page's link drafting a re-engagement update for one customer (None while
-    the compose page does not exist)."""
-    try:
-        base = reverse("loop:update-new", args=[workspace_slug, program_id])
-    except NoReverseMatch:
-        return None
+def reengage_url(workspace_slug: str, program_id: int, customer_id: int) -> str:
+    """The compose page's link drafting a re-engagement update for one customer."""
+    base = reverse("loop:update-new", args=[workspace_slug, program_id])
     return f"{base}?audience=customer&customer={customer_id}&kind=re_engagement"
 
 

@@ -120,26 +120,22 @@ def test_the_empty_plan_says_how_organisations_appear(
 
 
 def test_silence_prompts_a_re_engagement(
-    world: w.World, client_for: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
+    world: w.World, client_for: Callable[[str], Client]
 ) -> None:
     cast = world.cast
     path = url(cast, "plan", program_id=cast.program.pk)
-    html = get(client_for("facilitator"), path, 95)
+    facilitator = client_for("facilitator")
+    html = get(facilitator, path, 95)
     assert "Heard nothing for 95 days" in html
-    # The compose page's link, once the compose page exists; the prompt stands without it.
-    if plan_views.reengage_url(cast.acme.slug, cast.program.pk, cast.customer.pk) is None:
-        assert "Time to re-engage them" in html
-
-    def compose(slug: str, program_id: int, customer_id: int) -> str:
-        return f"/compose/{program_id}?audience=customer&customer={customer_id}&kind=re_engagement"
-
-    monkeypatch.setattr(plan_views, "reengage_url", compose)
-    html = get(client_for("facilitator"), path, 95)
     assert "Draft a re-engagement update" in html
-    assert (
-        f"/compose/{cast.program.pk}?audience=customer&amp;customer={cast.customer.pk}"
-        "&amp;kind=re_engagement" in html
-    )
+    link = plan_views.reengage_url(cast.acme.slug, cast.program.pk, cast.customer.pk)
+    assert link.replace("&", "&amp;") in html
+    # The link opens the compose page set for a re-engagement update to that customer.
+    compose = facilitator.get(link)
+    assert compose.status_code == 200
+    form = compose.context["form"]
+    assert form.initial.get("kind") == "re_engagement" or form["kind"].value() == "re_engagement"
+    assert str(form["customer"].value()) == str(cast.customer.pk)
 
 
 def test_the_plan_page_takes_a_constant_number_of_queries(
