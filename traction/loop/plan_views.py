@@ -36,10 +36,13 @@ def plan_page(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Htt
     program = plan.program(viewer, program_id)
     rows = plan.rows(viewer, program)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    # The prompt links to the compose page for those who may draft updates; the others (an
+    # account owner, a teller outside the team) read it as a prompt to pass on.
+    compose = permissions.can(viewer, "loop.compose", program)
     for row in page.object_list:
         row.reengage = (
             reengage_url(request.workspace.slug, program.pk, row.customer.pk)
-            if row.silent
+            if row.silent and compose
             else None
         )
     return render(

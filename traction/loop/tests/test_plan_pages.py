@@ -136,6 +136,10 @@ def test_silence_prompts_a_re_engagement(
     form = compose.context["form"]
     assert form.initial.get("kind") == "re_engagement" or form["kind"].value() == "re_engagement"
     assert str(form["customer"].value()) == str(cast.customer.pk)
+    # Globex's account owner reads the prompt, without a link to a page not theirs.
+    owner = get(client_for("account_owner"), path, 95)
+    assert "Time to re-engage them" in owner
+    assert "Draft a re-engagement update" not in owner
 
 
 def test_the_plan_page_takes_a_constant_number_of_queries(
