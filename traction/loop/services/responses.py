@@ -143,11 +143,7 @@ def feedback_priorities(recipient: UpdateRecipient) -> list[Insight]:
 
 def metric_of(priority: Insight) -> Insight | None:
     """The customer metric the priority serves (a customer metric card that measures it)."""
-    return (
-        priority.measured_by.filter(kind=InsightKind.CUSTOMER_METRIC)
-        .order_by("pk")
-        .first()
-    )
+    return priority.measured_by.filter(kind=InsightKind.CUSTOMER_METRIC).order_by("pk").first()
 
 
 @transaction.atomic

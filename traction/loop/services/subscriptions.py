@@ -205,7 +205,9 @@ def record_unsubscribe(
         errors["scope"] = ["Pick this priority, this program or all mail."]
     program: Program | None = None
     if scope in (UnsubscribeScope.PROGRAM, UnsubscribeScope.PRIORITY):
-        program = Program.objects.filter(pk=program_id or 0, workspace_id=viewer.workspace_id).first()
+        program = Program.objects.filter(
+            pk=program_id or 0, workspace_id=viewer.workspace_id
+        ).first()
         if program is None and scope == UnsubscribeScope.PROGRAM:
             errors["program"] = ["Pick a program."]
     if scope == UnsubscribeScope.PRIORITY:
