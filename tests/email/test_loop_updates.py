@@ -66,12 +66,15 @@ def test_an_update_arrives_as_text_and_html_with_working_links_and_unsubscribe_i
     assert received.subject == "What came of your input"
     assert parseaddr(str(message["From"]))[0] == cast.acme.name  # the workspace's name
     gina = UpdateRecipient.objects.get(pk=world.gina.pk)
-    assert gina.state == MessageState.SENT and gina.attempts == 1 and gina.sent_at
+    assert gina.state == MessageState.SENT
+    assert gina.attempts == 1
+    assert gina.sent_at
     assert str(message["Message-ID"]) == gina.message_id
     # Both parts; the HTML part escapes the text and keeps its paragraphs.
     text = message.get_body(preferencelist=("plain",))
     html = message.get_body(preferencelist=("html",))
-    assert text is not None and html is not None
+    assert text is not None
+    assert html is not None
     assert "We built a one-page approval <fast> & simple." in text.get_content()
     html_body = html.get_content()
     assert "<p>We built a one-page approval &lt;fast&gt; &amp; simple.</p>" in html_body
@@ -102,7 +105,8 @@ def test_an_update_arrives_as_text_and_html_with_working_links_and_unsubscribe_i
     page = browser.get(_path(partly))
     assert page.status_code == 200
     assert re.search(r'value="partly"[^>]*checked', page.content.decode())
-    assert not Unsubscribe.objects.exists() and not Feedback.objects.exists()
+    assert not Unsubscribe.objects.exists()
+    assert not Feedback.objects.exists()
 
     # One click from the mail client: no cookie, no CSRF token, just the RFC 8058 body.
     clicked = browser.post(_path(one_click), {"List-Unsubscribe": "One-Click"})
@@ -127,7 +131,7 @@ def test_an_update_arrives_as_text_and_html_with_working_links_and_unsubscribe_i
     }
     assert found["Gina Globex"].excluded.startswith("Unsubscribed from this program")
     smtp_server.clear()
-    update2, (gina2, ian2) = mw.sent_update(
+    update2, (gina2, _ian2) = mw.sent_update(
         world.base, [cast.contact, cast.other_contact], subject="Next steps"
     )
     mailer.deliver_update.call(update2.pk)
@@ -215,7 +219,8 @@ def test_an_unreachable_server_is_retried_with_backoff_then_given_up(
         counts = mailer.run()
     assert counts["failed"] == 2
     gina = UpdateRecipient.objects.get(pk=world.gina.pk)
-    assert gina.state == MessageState.FAILED and gina.attempts == 1
+    assert gina.state == MessageState.FAILED
+    assert gina.attempts == 1
     assert gina.next_attempt_at == start + timedelta(seconds=60)
     assert gina.last_error.startswith("Not delivered yet: the mail server could not be reached")
     with clock.frozen(start + timedelta(seconds=30)):
@@ -277,7 +282,8 @@ def test_a_refused_address_is_undeliverable_and_flags_the_contact_unreachable(
     counts = mailer.deliver(world.update.pk)
     assert counts == {"undeliverable": 1, "sent": 1}
     gina = UpdateRecipient.objects.get(pk=world.gina.pk)
-    assert gina.state == MessageState.UNDELIVERABLE and gina.bounced_at is not None
+    assert gina.state == MessageState.UNDELIVERABLE
+    assert gina.bounced_at is not None
     assert "550 5.1.1" in gina.last_error
     contact = Contact.objects.get(pk=world.cast.contact.pk)
     assert contact.unreachable_at is not None
