@@ -346,3 +346,8 @@ def import_deliveries(
 from .plan_api import router as plan_router  # noqa: E402
 
 router.add_router("", plan_router)
+
+# --- MAIL: delivery of updates, bounces, a contact's subscriptions (loop/mail_api.py) ---
+from .mail_api import router as mail_router  # noqa: E402
+
+router.add_router("", mail_router)
