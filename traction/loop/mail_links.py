@@ -90,4 +90,5 @@ def feedback_url(token: str, answer: str) -> str:
 
 
 def portal_update_url(update_id: int) -> str:
-    return absolute(reverse("loop_public:portal_update", args=[update_id]))
+    """The update's page in the customer portal (the portal app's route, by name)."""
+    return absolute(reverse("portal:update", args=[update_id]))

@@ -1,14 +1,13 @@
 """What delivery, subscriptions and the portal's loop panels register (called from
 ``loop.registrations.register_all``): the periodic delivery job, the update page's
-"Delivery" section, the contact page's "What they hear" section, and the portal's
-"Your priorities" and "Updates to you" panels."""
+"Delivery" section and the contact page's "What they hear" section. (The portal, above
+this app, registers the panels "Updates to you" and "Your priorities": portal/panels.py.)"""
 
 from __future__ import annotations
 
 
 def register() -> None:
     from traction.core import periodic, sections
-    from traction.portal import panels
 
     from . import mail_selectors, mailer
 
@@ -34,20 +33,4 @@ def register() -> None:
         action="loop.subscriptions",
         context=mail_selectors.contact_section,
         order=60,
-    )
-    sections.register(
-        panels.PAGE,
-        "loop-priorities",
-        template="loop/portal/panel_priorities.html",
-        action="loop.portal_priority",
-        context=mail_selectors.priorities_panel,
-        order=15,
-    )
-    sections.register(
-        panels.PAGE,
-        "loop-updates",
-        template="loop/portal/panel_updates.html",
-        action="loop.portal_update",
-        context=mail_selectors.updates_panel,
-        order=5,
     )
