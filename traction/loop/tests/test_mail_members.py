@@ -232,3 +232,15 @@ def test_subscriptions_through_the_api(
         403,
         404,
     )
+
+
+def test_traction_remind_sends_what_is_due(world: mw.MailWorld) -> None:
+    from traction.core import periodic
+
+    assert "loop.updates_mail" in {p.name for p in periodic.jobs()}
+    mail.outbox.clear()
+    done = periodic.run_all()["loop.updates_mail"]
+    assert done["sent"] == 2
+    assert len(mail.outbox) == 2
+    assert periodic.run_all()["loop.updates_mail"]["sent"] == 0  # idempotent
+    assert len(mail.outbox) == 2
