@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('insights', '0013_metric_measures_and_support_lane'),
+        ("insights", "0013_metric_measures_and_support_lane"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='insight',
-            name='source',
-            field=models.CharField(choices=[('live', 'Captured live'), ('import', 'Imported'), ('api', 'Added through the API'), ('portal', 'From the customer portal')], default='live', max_length=8),
+            model_name="insight",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("live", "Captured live"),
+                    ("import", "Imported"),
+                    ("api", "Added through the API"),
+                    ("portal", "From the customer portal"),
+                ],
+                default="live",
+                max_length=8,
+            ),
         ),
     ]
