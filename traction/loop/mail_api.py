@@ -12,7 +12,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from ninja.responses import Status
 
-from traction.core.api import InputSchema, ObjectId, OneLine, responses, viewer
+from traction.core.api import ErrorOut, InputSchema, ObjectId, OneLine, responses, viewer
 from traction.customers import selectors as customer_selectors
 
 from . import mail_selectors, mailer
@@ -127,7 +127,7 @@ class BounceOut(Schema):
 
 @router.post(
     "/mail/bounces",
-    response=responses({200: BounceOut}, body=True),
+    response={**responses({200: BounceOut}, body=True), 404: ErrorOut},
     operation_id="report_bounce",
     summary="Report a bounce (e.g. from a mail provider's webhook): the contact becomes "
     "unreachable",
