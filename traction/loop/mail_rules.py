@@ -8,7 +8,7 @@ an unsubscribe or a follow on their behalf, marking them unreachable or reachabl
 admins, facilitators and the contact's account owner. Customers, in the portal only: the
 updates addressed to them (``loop.portal_update``; replying and answering "did it work for
 you?" is ``loop.portal_respond`` on their own message), and the published statuses of the
-priorities they or their organisation raised or voted on, or they follow
+priorities they or their organisation raised, they voted on, or they follow
 (``loop.portal_priority``, which also lets them follow or unfollow one).
 """
 
@@ -42,8 +42,10 @@ def my_messages(customer: CustomerPrincipal) -> Q:  # on an UpdateRecipient
 
 
 def my_priorities(customer: CustomerPrincipal) -> Q:  # on an Insight
-    """Cards with a published status that they or a colleague raised (their words are in
-    it), that they or a colleague voted on, or that they follow."""
+    """Cards with a published status that they or a colleague raised (their organisation's
+    words are in it), that they voted on themselves (they saw the card on their ballot), or
+    that they follow. A card only a colleague voted on is another customer's words: not
+    shown."""
     from traction.loop.models import Follow, PriorityStatus
 
     if not customer.portal:
@@ -55,7 +57,7 @@ def my_priorities(customer: CustomerPrincipal) -> Q:  # on an Insight
         Q(speaker_contact_id=me)
         | Q(speaker_contact__customer__contacts__pk=me)
         | Q(merged__speaker_contact__customer__contacts__pk=me, merged__internal=False)
-        | Q(votes__contact__customer__contacts__pk=me, votes__dots__gt=0)
+        | Q(votes__contact_id=me, votes__dots__gt=0)
         | Q(pk__in=follows)
     )
 

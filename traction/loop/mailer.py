@@ -110,6 +110,17 @@ def delivered_priority_ids(update: Update) -> list[int]:
     return [p for p in ids if p in touched or latest.get(p) == Status.DELIVERED]
 
 
+def feedback_priority_ids(recipient: UpdateRecipient) -> list[int]:
+    """The delivered priorities of the update that this recipient raised, voted on or
+    follows: only those carry "did it work for you?" for them (another organisation's card
+    they have no part in is not theirs to judge, nor theirs to read)."""
+    from .audience import subscribers
+
+    delivered = delivered_priority_ids(recipient.update)
+    theirs = {w.priority_id for w in subscribers(delivered).get(recipient.contact_id, [])}
+    return [p for p in delivered if p in theirs]
+
+
 # --- the email -----------------------------------------------------------------------------
 
 
@@ -144,7 +155,7 @@ def render(recipient: UpdateRecipient) -> Rendered:
     }
     delivered = {
         i.pk: i.text
-        for i in Insight.objects.filter(pk__in=delivered_priority_ids(update)).only("pk", "text")
+        for i in Insight.objects.filter(pk__in=feedback_priority_ids(recipient)).only("pk", "text")
     }
     feedback = [
         {
@@ -456,6 +467,7 @@ __all__ = [
     "deliver",
     "deliver_update",
     "delivered_priority_ids",
+    "feedback_priority_ids",
     "flag_unreachable",
     "priority_ids",
     "render",

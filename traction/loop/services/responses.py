@@ -136,7 +136,7 @@ def reply(principal: CustomerPrincipal, recipient: UpdateRecipient, text: str) -
 
 def feedback_priorities(recipient: UpdateRecipient) -> list[Insight]:
     """The delivered priorities of the message that take "did it work for you?"."""
-    ids = mailer.delivered_priority_ids(recipient.update)
+    ids = mailer.feedback_priority_ids(recipient)
     found = {i.pk: i for i in Insight.objects.filter(pk__in=ids)}
     return [found[i] for i in ids if i in found]
 

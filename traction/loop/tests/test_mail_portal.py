@@ -254,3 +254,46 @@ def test_expired_or_revoked_links_end_the_portal_on_update_pages(world: mw.MailW
     assert not Follow.objects.exists()
     # Never signed in: the sign-in page.
     assert Client().get(f"/portal/updates/{world.update.pk}/").status_code == 302
+
+
+def test_another_customers_card_shows_only_to_who_voted_on_it(world: mw.MailWorld) -> None:
+    """Gina voted on Initech's idea: she saw it on her ballot and sees its status; her
+    colleague at Globex did not, and sees only the card their own organisation raised."""
+    from traction.customers import services as customer_services
+    from traction.voting.models import Vote
+
+    cast = world.cast
+    Vote.objects.create(
+        workspace=cast.acme, session=world.base.session, insight=world.base.quiet,
+        contact=cast.contact, dots=1, channel="room",
+    )  # fmt: skip
+    mw.publish(world.base, world.base.quiet, "under_consideration")
+    colleague = customer_services.add_contact(
+        cast.viewer("facilitator"), customer=cast.customer, name="Gus Globex",
+        email="gus@globex.test", consent_to_contact=True,
+    )  # fmt: skip
+    gina_home = _text(signed_in(cast.contact).get("/portal/"))
+    assert "Let us approve invoices from the phone" in gina_home
+    gus_home = _text(signed_in(colleague).get("/portal/"))
+    assert "Invoice approval takes three weeks" in gus_home  # his organisation's words
+    assert "Let us approve invoices from the phone" not in gus_home
+    follow = signed_in(colleague).post(f"/portal/priorities/{world.base.quiet.pk}/follow/")
+    assert follow.status_code == 404
+
+
+def test_did_it_work_is_asked_only_of_those_who_had_a_part_in_the_priority(
+    world: mw.MailWorld,
+) -> None:
+    """A program update about a delivered card goes to someone who neither raised, voted on
+    nor follows it: the card's words are not shown to them and not asked about."""
+    cast = world.cast
+    mw.publish(world.base, world.base.quiet, "delivered")
+    update, (gina, _ian) = mw.sent_update(
+        world.base, [cast.contact, cast.other_contact], priorities=[world.base.quiet.pk]
+    )
+    assert responses.feedback_priorities(gina) == []
+    page = _text(signed_in(cast.contact).get(f"/portal/updates/{update.pk}/"))
+    assert "Let us approve invoices from the phone" not in page
+    assert "Did it work for you?" not in page
+    ian = UpdateRecipient.objects.get(update=update, contact=cast.other_contact)
+    assert [p.pk for p in responses.feedback_priorities(ian)] == [world.base.quiet.pk]
