@@ -122,3 +122,32 @@ def test_the_email_links_open_their_pages_at_desktop_width(
     page.goto(f"{live_server.url}/mail/unsubscribe/{token[:-4]}xxxx/")
     expect(page.get_by_role("heading", name="This link is not valid")).to_be_visible()
     context.close()
+
+
+def test_an_account_owner_sees_and_changes_what_a_contact_hears(
+    live_server: Any, transactional_db: None, browser: Browser
+) -> None:
+    from playwright.sync_api import Page
+
+    from traction.core.testing.cast import PASSWORD
+
+    world = _world()
+    cast = world.cast
+    context = browser.new_context(viewport={"width": 1366, "height": 900})
+    page: Page = context.new_page()
+    page.goto(live_server.url + "/login/")
+    page.get_by_label("Email").fill(cast.users["account_owner"].email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{live_server.url}/w/{cast.acme.slug}/customers/contacts/{cast.contact.pk}/edit/")
+    hears = page.get_by_role("region", name="What they hear")
+    expect(hears).to_contain_text("Invoice approval takes three weeks")
+    expect(hears).to_contain_text("Their words are in it")
+    assert_accessible(page, "a contact's page with what they hear")
+    hears.get_by_text("Record an unsubscribe on their behalf").click()
+    hears.get_by_label("Stop").select_option("all")
+    hears.get_by_label("Why").first.fill("Asked on the phone")
+    hears.get_by_role("button", name="Record unsubscribe").click()
+    expect(page.get_by_role("region", name="What they hear")).to_contain_text("All mail —")
+    assert Unsubscribe.objects.get().scope == "all"
+    context.close()
