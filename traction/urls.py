@@ -43,6 +43,7 @@ urlpatterns = [
     path("w/<slug:workspace_slug>/debriefs/", include("traction.debrief.urls")),
     path("w/<slug:workspace_slug>/loop/", include("traction.loop.urls")),
     path("", include("traction.portal.urls")),
+    path("", include("traction.loop.public_urls")),
 ]
 
 handler404 = "traction.core.views.not_found"

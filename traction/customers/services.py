@@ -269,6 +269,7 @@ def update_contact(
             consent_recorded_at=contact.consent_recorded_at
         )
     had_consent = contact.consent_to_contact
+    old_email = contact.email
     updated = versioned_update(
         actor,
         contact,
@@ -279,6 +280,11 @@ def update_contact(
     )
     if had_consent and not updated.consent_to_contact:
         events.publish("contact.consent_withdrawn", actor, contact=updated)
+    if updated.email != old_email and updated.unreachable_at is not None:
+        # A new address is worth trying: mail to the old one bounced, not to this one.
+        Contact.objects.filter(pk=updated.pk).update(unreachable_at=None, unreachable_reason="")
+        updated.unreachable_at, updated.unreachable_reason = None, ""
+        audit.record(actor, action="contact.reachable", obj=updated, reason="email changed")
     return updated
 
 

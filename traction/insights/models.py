@@ -52,6 +52,7 @@ class InsightSource(models.TextChoices):
     LIVE = "live", "Captured live"
     IMPORT = "import", "Imported"
     API = "api", "Added through the API"
+    PORTAL = "portal", "From the customer portal"
 
 
 class Scenario(WorkspaceRecord):

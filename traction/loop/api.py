@@ -352,3 +352,8 @@ router.add_router("", plan_router)
 from .api_updates import router as updates_router  # noqa: E402
 
 router.add_router("", updates_router)
+
+# --- MAIL: delivery of updates, bounces, a contact's subscriptions (loop/mail_api.py) ---
+from .mail_api import router as mail_router  # noqa: E402
+
+router.add_router("", mail_router)

@@ -178,3 +178,7 @@ def register_plan() -> None:
         order=48,
         context=plan_home_context,
     )
+    # MAIL: delivery, subscriptions, the portal's loop panels (loop/mail_setup.py)
+    from traction.loop import mail_setup
+
+    mail_setup.register()

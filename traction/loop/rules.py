@@ -16,6 +16,8 @@ from django.db.models import Q
 from traction.core.permissions import ALL, OWN, Viewer, rule
 from traction.programs.rules import belongs
 
+from . import mail_rules
+
 
 def program_of_mine(viewer: Viewer) -> Q:  # on a Program
     """Programs the viewer belongs to, or where a customer of theirs is asked to approve."""
@@ -129,6 +131,8 @@ RULES = [
         core_team=OWN,
         sponsor=OWN,
     ),
+    # --- MAIL: delivery, subscriptions, the portal's loop panels (loop/mail_rules.py) ---
+    *mail_rules.RULES,
 ]
 
 

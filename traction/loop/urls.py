@@ -44,3 +44,32 @@ urlpatterns = [
         name="update-approval-link",
     ),
 ]
+
+# --- MAIL: delivery of updates, a contact's subscriptions (loop/mail_views.py) ---
+from . import mail_views  # noqa: E402
+
+urlpatterns += [
+    path("updates/<int:update_id>/mail/retry/", mail_views.retry_failed, name="mail-retry"),
+    path("messages/<int:recipient_id>/resend/", mail_views.resend, name="mail-resend"),
+    path(
+        "contacts/<int:contact_id>/unsubscribe/",
+        mail_views.contact_unsubscribe,
+        name="contact-unsubscribe",
+    ),
+    path("contacts/<int:contact_id>/follow/", mail_views.contact_follow, name="contact-follow"),
+    path(
+        "contacts/<int:contact_id>/unfollow/<int:priority_id>/",
+        mail_views.contact_unfollow,
+        name="contact-unfollow",
+    ),
+    path(
+        "contacts/<int:contact_id>/unreachable/",
+        mail_views.contact_unreachable,
+        name="contact-unreachable",
+    ),
+    path(
+        "contacts/<int:contact_id>/reachable/",
+        mail_views.contact_reachable,
+        name="contact-reachable",
+    ),
+]

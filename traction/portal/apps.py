@@ -23,3 +23,4 @@ class PortalConfig(AppConfig):
             context=selectors.contact_section,
         )
         panels.register_builtin()
+        panels.register_loop()

@@ -15,6 +15,29 @@ from traction.core import sections
 PAGE = "portal-home"
 
 
+def register_loop() -> None:
+    """The loop's panels: "Updates to you" and "Your priorities" (the portal sits above the
+    loop app, so it registers them; their reads are the loop's, with the principal)."""
+    from traction.loop import mail_selectors
+
+    sections.register(
+        PAGE,
+        "loop-updates",
+        template="portal/panel_loop_updates.html",
+        action="loop.portal_update",
+        context=mail_selectors.updates_panel,
+        order=5,
+    )
+    sections.register(
+        PAGE,
+        "loop-priorities",
+        template="portal/panel_loop_priorities.html",
+        action="loop.portal_priority",
+        context=mail_selectors.priorities_panel,
+        order=15,
+    )
+
+
 def register_builtin() -> None:
     from . import selectors
 

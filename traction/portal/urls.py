@@ -3,7 +3,7 @@ the RSVP and the ballot) and the members' actions on a contact's links in the wo
 
 from django.urls import path
 
-from . import views
+from . import loop_views, views
 
 app_name = "portal"
 
@@ -11,6 +11,20 @@ urlpatterns = [
     path("portal/", views.home, name="home"),
     path("portal/in/<str:portal_token>/", views.open_link, name="open"),
     path("portal/sessions/<int:session_id>/", views.session_detail, name="session"),
+    # Updates sent to the contact, and following priorities (loop_views.py)
+    path("portal/updates/<int:update_id>/", loop_views.portal_update, name="update"),
+    path("portal/updates/<int:update_id>/reply/", loop_views.portal_reply, name="update_reply"),
+    path(
+        "portal/updates/<int:update_id>/feedback/",
+        loop_views.portal_feedback,
+        name="update_feedback",
+    ),
+    path("portal/priorities/<int:priority_id>/follow/", loop_views.portal_follow, name="follow"),
+    path(
+        "portal/priorities/<int:priority_id>/unfollow/",
+        loop_views.portal_unfollow,
+        name="unfollow",
+    ),
     path("portal/sign-in/", views.sign_in, name="sign_in"),
     path("portal/sign-out/", views.sign_out, name="sign_out"),
     path("portal/signed-out/", views.signed_out, name="signed_out"),

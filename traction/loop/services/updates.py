@@ -26,7 +26,7 @@ from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.writes import expect_version, save_new_version
 from traction.customers.models import Customer
-from traction.loop import drafting, update_checker
+from traction.loop import drafting, mailer, update_checker
 from traction.loop.audience import Candidate, audience
 from traction.loop.models import (
     Approval,
@@ -562,8 +562,9 @@ def approve_by_link(token: str) -> Approval:
 
 
 def send(actor: Viewer, update: Update, *, expected_version: int | None = None) -> Update:
-    """Send an approved update: from now on it is immutable. (Its messages wait in the
-    outbox, ``UpdateRecipient``, created when it was approved.)"""
+    """Send an approved update: from now on it is immutable. Its messages wait in the
+    outbox (``UpdateRecipient``, created when it was approved); ``mailer.deliver_update``
+    sends them once this transaction commits (and ``traction remind`` retries what failed)."""
     permissions.check(actor, "loop.compose", update.program)
     with transaction.atomic():
         found = _locked(update)
@@ -596,6 +597,8 @@ def send(actor: Viewer, update: Update, *, expected_version: int | None = None) 
                 "recipients": found.recipients.count(),
             },
         )
+        sent_id = found.pk
+        transaction.on_commit(lambda: mailer.deliver_update.enqueue(sent_id))
     return found
 
 

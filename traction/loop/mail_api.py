@@ -1,0 +1,330 @@
+"""The API of delivery and subscriptions (mounted by ``loop.api``): each sent update's
+messages and their outcomes, retrying and resending, bounces reported by a mail provider,
+and what a contact hears (subscriptions, unsubscribes, follows, unreachable). Parse, call one
+selector or service, shape."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Router, Schema
+from ninja.responses import Status
+
+from traction.core.api import ErrorOut, InputSchema, ObjectId, OneLine, responses, viewer
+from traction.customers import selectors as customer_selectors
+
+from . import mail_selectors, mailer
+from .models import Follow, Unsubscribe, UpdateRecipient
+from .services import subscriptions
+
+router = Router(tags=["loop"])
+
+
+class UpdateMessageOut(Schema):
+    id: int
+    update_id: int
+    contact_id: int
+    customer_id: int
+    name: str
+    email: str
+    reasons: list[str]
+    state: str
+    outcome: str
+    unknown: bool
+    attempts: int
+    last_error: str
+    claimed_at: dt.datetime | None
+    next_attempt_at: dt.datetime | None
+    sent_at: dt.datetime | None
+    message_id: str
+    bounced_at: dt.datetime | None
+    read_in_portal_at: dt.datetime | None
+
+
+def _message(row: mail_selectors.MessageRow) -> dict[str, Any]:
+    r = row.recipient
+    return {
+        "id": r.pk,
+        "update_id": r.update_id,
+        "contact_id": r.contact_id,
+        "customer_id": r.customer_id,
+        "name": r.name,
+        "email": r.email,
+        "reasons": list(r.reasons),
+        "state": r.state,
+        "outcome": row.label,
+        "unknown": row.unknown,
+        "attempts": r.attempts,
+        "last_error": r.last_error,
+        "claimed_at": r.claimed_at,
+        "next_attempt_at": r.next_attempt_at,
+        "sent_at": r.sent_at,
+        "message_id": r.message_id,
+        "bounced_at": r.bounced_at,
+        "read_in_portal_at": r.read_in_portal_at,
+    }
+
+
+def _one(recipient: UpdateRecipient) -> dict[str, Any]:
+    rows = mail_selectors.message_rows(recipient.update)
+    return _message(next(r for r in rows if r.recipient.pk == recipient.pk))
+
+
+@router.get(
+    "/updates/{update_id}/messages",
+    response=responses({200: list[UpdateMessageOut]}, object_path=True),
+    operation_id="list_update_messages",
+    summary="A sent update's messages, one per recipient, with their delivery outcome",
+)
+def list_update_messages(request: HttpRequest, update_id: int) -> list[dict[str, Any]]:
+    """``unknown`` marks a message whose sending started and never finished: check with the
+    recipient before resending it."""
+    v = viewer(request)
+    update = mail_selectors.update_for_mail(v, update_id)
+    return [_message(r) for r in mail_selectors.message_rows(update)]
+
+
+class RetriedOut(Schema):
+    retried: int
+
+
+@router.post(
+    "/updates/{update_id}/messages/retry",
+    response=responses({200: RetriedOut}, object_path=True),
+    operation_id="retry_update_messages",
+    summary="Try an update's failed messages again now",
+)
+def retry_update_messages(request: HttpRequest, update_id: int) -> dict[str, int]:
+    v = viewer(request)
+    update = mail_selectors.update_for_mail(v, update_id)
+    return {"retried": mailer.retry_failed_now(v, update)}
+
+
+@router.post(
+    "/update-messages/{message_id}/resend",
+    response=responses({200: UpdateMessageOut}, object_path=True),
+    operation_id="resend_update_message",
+    summary="Resend one message that failed, was given up, or whose outcome is unknown",
+)
+def resend_update_message(request: HttpRequest, message_id: int) -> dict[str, Any]:
+    v = viewer(request)
+    recipient = mail_selectors.recipient_for_mail(v, message_id)
+    return _one(mailer.resend(v, recipient))
+
+
+class BounceIn(InputSchema):
+    message_id: OneLine = ""
+    email: OneLine = ""
+    reason: OneLine
+
+
+class BounceOut(Schema):
+    messages: list[int]
+    flagged_contact_ids: list[int]
+
+
+@router.post(
+    "/mail/bounces",
+    response={**responses({200: BounceOut}, body=True), 404: ErrorOut},
+    operation_id="report_bounce",
+    summary="Report a bounce (e.g. from a mail provider's webhook): the contact becomes "
+    "unreachable",
+)
+def report_bounce(request: HttpRequest, payload: BounceIn) -> dict[str, Any]:
+    """Name the message by its ``Message-ID`` (as sent), or the address: every message sent
+    to it becomes bounced, and its contacts are flagged unreachable. 404 when nothing in the
+    workspace matches."""
+    v = viewer(request)
+    found = subscriptions.record_bounce(
+        v, message_id=payload.message_id, email=payload.email, reason=payload.reason
+    )
+    return {"messages": [m.pk for m in found.messages], "flagged_contact_ids": found.flagged}
+
+
+class WhyOut(Schema):
+    reason: str
+    since: dt.datetime
+
+
+class SubscriptionOut(Schema):
+    priority_id: int
+    text: str
+    whys: list[WhyOut]
+    unsubscribed_at: dt.datetime | None
+
+
+class UnsubscribeOut(Schema):
+    id: int
+    scope: str
+    program_id: int | None
+    priority_id: int | None
+    at: dt.datetime
+    via_message_id: int | None
+    recorded_by_id: int | None
+
+
+class ContactHearsOut(Schema):
+    contact_id: int
+    unreachable_at: dt.datetime | None
+    unreachable_reason: str
+    subscriptions: list[SubscriptionOut]
+    unsubscribes: list[UnsubscribeOut]
+
+
+def _unsubscribe(u: Unsubscribe) -> dict[str, Any]:
+    return {
+        "id": u.pk,
+        "scope": u.scope,
+        "program_id": u.program_id,
+        "priority_id": u.priority_id,
+        "at": u.at,
+        "via_message_id": u.via_id,
+        "recorded_by_id": u.recorded_by_id,
+    }
+
+
+@router.get(
+    "/contacts/{contact_id}/subscriptions",
+    response=responses({200: ContactHearsOut}, object_path=True),
+    operation_id="contact_subscriptions",
+    summary="What a contact hears and why (raiser, voter, follower), their unsubscribes, "
+    "and whether they are reachable",
+)
+def contact_subscriptions(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    v = viewer(request)
+    contact = customer_selectors.contact(v, contact_id, action="loop.subscriptions")
+    return {
+        "contact_id": contact.pk,
+        "unreachable_at": contact.unreachable_at,
+        "unreachable_reason": contact.unreachable_reason,
+        "subscriptions": [
+            {
+                "priority_id": s.priority.pk,
+                "text": s.priority.text,
+                "whys": [{"reason": w.reason, "since": w.since} for w in s.whys],
+                "unsubscribed_at": s.stopped_at,
+            }
+            for s in mail_selectors.subscriptions(v, contact)
+        ],
+        "unsubscribes": [_unsubscribe(u) for u in mail_selectors.unsubscribes(v, contact)],
+    }
+
+
+class UnsubscribeIn(InputSchema):
+    scope: Literal["priority", "program", "all"]
+    program_id: ObjectId | None = None
+    priority_id: ObjectId | None = None
+    why: OneLine
+
+
+@router.post(
+    "/contacts/{contact_id}/unsubscribes",
+    response=responses({201: list[UnsubscribeOut]}, body=True, object_path=True),
+    operation_id="record_unsubscribe",
+    summary="Record an unsubscribe on a contact's behalf, with why",
+)
+def record_unsubscribe(
+    request: HttpRequest, contact_id: int, payload: UnsubscribeIn
+) -> Status[list[dict[str, Any]]]:
+    """An unsubscribe is dated and beats raising, voting and following; nothing undoes it.
+    Recording the same one again adds nothing (an empty list)."""
+    v = viewer(request)
+    contact = customer_selectors.contact(v, contact_id, action="loop.subscriptions")
+    made = subscriptions.record_unsubscribe(
+        v,
+        contact=contact,
+        scope=payload.scope,
+        why=payload.why,
+        program_id=payload.program_id,
+        priority_id=payload.priority_id,
+    )
+    return Status(201, [_unsubscribe(u) for u in made])
+
+
+class FollowIn(InputSchema):
+    priority_id: ObjectId
+    why: OneLine
+
+
+class FollowOut(Schema):
+    id: int
+    contact_id: int
+    priority_id: int
+    program_id: int
+    since: dt.datetime
+    added_by_id: int | None
+    why: str
+
+
+@router.post(
+    "/contacts/{contact_id}/follows",
+    response=responses({201: FollowOut}, body=True, object_path=True),
+    operation_id="add_follower",
+    summary="Make a contact a follower of a priority on their behalf, with why",
+)
+def add_follower(request: HttpRequest, contact_id: int, payload: FollowIn) -> Status[Follow]:
+    v = viewer(request)
+    contact = customer_selectors.contact(v, contact_id, action="loop.subscriptions")
+    found = subscriptions.add_follower(
+        v, contact=contact, priority_id=payload.priority_id, why=payload.why
+    )
+    return Status(201, found)
+
+
+@router.delete(
+    "/contacts/{contact_id}/follows/{priority_id}",
+    response=responses({204: None}, object_path=True),
+    operation_id="remove_follower",
+    summary="End a contact's follow of a priority (kept, dated)",
+)
+def remove_follower(request: HttpRequest, contact_id: int, priority_id: int) -> Status[None]:
+    v = viewer(request)
+    contact = customer_selectors.contact(v, contact_id, action="loop.subscriptions")
+    subscriptions.remove_follower(v, contact=contact, priority_id=priority_id)
+    return Status(204, None)
+
+
+class UnreachableIn(InputSchema):
+    reason: OneLine
+
+
+class ReachOut(Schema):
+    contact_id: int
+    unreachable_at: dt.datetime | None
+    unreachable_reason: str
+
+
+def _reach(contact: Any) -> dict[str, Any]:
+    return {
+        "contact_id": contact.pk,
+        "unreachable_at": contact.unreachable_at,
+        "unreachable_reason": contact.unreachable_reason,
+    }
+
+
+@router.post(
+    "/contacts/{contact_id}/unreachable",
+    response=responses({200: ReachOut}, body=True, object_path=True),
+    operation_id="mark_contact_unreachable",
+    summary="Mark a contact unreachable (no update goes to them), with why",
+)
+def mark_contact_unreachable(
+    request: HttpRequest, contact_id: int, payload: UnreachableIn
+) -> dict[str, Any]:
+    v = viewer(request)
+    contact = customer_selectors.contact(v, contact_id, action="loop.subscriptions")
+    return _reach(subscriptions.mark_unreachable(v, contact=contact, reason=payload.reason))
+
+
+@router.post(
+    "/contacts/{contact_id}/reachable",
+    response=responses({200: ReachOut}, object_path=True),
+    operation_id="mark_contact_reachable",
+    summary="Mark a contact reachable again (their address was checked or fixed)",
+)
+def mark_contact_reachable(request: HttpRequest, contact_id: int) -> dict[str, Any]:
+    v = viewer(request)
+    contact = customer_selectors.contact(v, contact_id, action="loop.subscriptions")
+    return _reach(subscriptions.mark_reachable(v, contact=contact))

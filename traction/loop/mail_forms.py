@@ -1,0 +1,58 @@
+"""Forms of delivery, subscriptions and the portal's replies. No rules here: the services
+check and name each field they refuse, and the form shows it beside that field."""
+
+from __future__ import annotations
+
+from django import forms
+
+from .models import FeedbackAnswer, UnsubscribeScope
+from .services.responses import MAX_TEXT
+
+
+class ReplyForm(forms.Form):
+    text = forms.CharField(
+        label="Your reply",
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=MAX_TEXT,
+        help_text="It goes to the team behind this update, attributed to you.",
+    )
+
+
+class FeedbackForm(forms.Form):
+    answer = forms.ChoiceField(
+        choices=FeedbackAnswer.choices, widget=forms.RadioSelect, label="Did it work for you?"
+    )
+    comment = forms.CharField(
+        label="Anything to add? (optional)",
+        widget=forms.Textarea(attrs={"rows": 3}),
+        required=False,
+        max_length=MAX_TEXT,
+    )
+
+
+class PortalFeedbackForm(FeedbackForm):
+    priority = forms.IntegerField(widget=forms.HiddenInput)
+
+
+class UnsubscribeForm(forms.Form):
+    scope = forms.ChoiceField(choices=UnsubscribeScope.choices, label="Stop")
+    program = forms.IntegerField(required=False, label="Program")
+    priority = forms.IntegerField(
+        required=False, label="Priority (card number)", help_text="For “This priority” only."
+    )
+    why = forms.CharField(
+        max_length=300, label="Why", help_text="E.g. “asked on the phone on 3 May”."
+    )
+
+
+class FollowForm(forms.Form):
+    priority = forms.IntegerField(label="Priority (card number)")
+    why = forms.CharField(
+        max_length=300, label="Why", help_text="E.g. “asked in the steering meeting”."
+    )
+
+
+class UnreachableForm(forms.Form):
+    reason = forms.CharField(
+        max_length=300, label="Why", help_text="E.g. “mail bounced: mailbox full”."
+    )

@@ -1,0 +1,113 @@
+"""Who may see and act on updates' delivery, what contacts hear, and what a customer reaches
+in the portal's loop panels (docs/roles.md, docs/loop.md "Who hears what", "Email delivery").
+
+Appended to ``loop.rules.RULES``. Members: the delivery outcomes of an update and retrying
+them are the program team's (``loop.mail`` on an ``Update``); reporting a bounce from a mail
+provider is for admins and facilitators; a contact's subscriptions (seeing them, recording
+an unsubscribe or a follow on their behalf, marking them unreachable or reachable) are for
+admins, facilitators and the contact's account owner. Customers, in the portal only: the
+updates addressed to them (``loop.portal_update``; replying and answering "did it work for
+you?" is ``loop.portal_respond`` on their own message), and the published statuses of the
+priorities they or their organisation raised, they voted on, or they follow
+(``loop.portal_priority``, which also lets them follow or unfollow one).
+"""
+
+from __future__ import annotations
+
+from django.db.models import Q
+
+from traction.core.permissions import ALL, OWN, CustomerPrincipal, Viewer, rule
+
+NOTHING = Q(pk__in=[])
+
+
+def update_of_my_program(viewer: Viewer) -> Q:  # on an Update
+    u = viewer.user_id
+    return (
+        Q(program__executive_sponsor_id=u)
+        | Q(program__members__user_id=u, program__members__kind="core_team",
+            program__members__left_at=None)
+        | Q(program__policy_makers__user_id=u, program__policy_makers__left_at=None)
+    )  # fmt: skip
+
+
+def my_customers_contact(viewer: Viewer) -> Q:  # on a Contact
+    return Q(customer__account_owner_id=viewer.user_id)
+
+
+def my_messages(customer: CustomerPrincipal) -> Q:  # on an UpdateRecipient
+    if not customer.portal:
+        return NOTHING
+    return Q(contact_id=customer.contact_id, update__state="sent")
+
+
+def my_priorities(customer: CustomerPrincipal) -> Q:  # on an Insight
+    """Cards with a published status that they or a colleague raised (their organisation's
+    words are in it), that they voted on themselves (they saw the card on their ballot), or
+    that they follow. A card only a colleague voted on is another customer's words: not
+    shown."""
+    from traction.loop.models import Follow, PriorityStatus
+
+    if not customer.portal:
+        return NOTHING
+    me = customer.contact_id
+    published = PriorityStatus.objects.filter(published_at__isnull=False).values("priority_id")
+    follows = Follow.objects.filter(contact_id=me, ended_at__isnull=True).values("priority_id")
+    return Q(pk__in=published, internal=False) & (
+        Q(speaker_contact_id=me)
+        | Q(speaker_contact__customer__contacts__pk=me)
+        | Q(merged__speaker_contact__customer__contacts__pk=me, merged__internal=False)
+        | Q(votes__contact_id=me, votes__dots__gt=0)
+        | Q(pk__in=follows)
+    )
+
+
+RULES = [
+    rule(
+        "loop.mail",
+        own=update_of_my_program,
+        description="See how each message of a sent update fared (sent, failed, bounced, "
+        "skipped) and retry or resend failed ones.",
+        admin=ALL,
+        facilitator=ALL,
+        core_team=OWN,
+        sponsor=OWN,
+    ),
+    rule(
+        "loop.bounce",
+        description="Report a bounced message (from the mail provider) so its contact is "
+        "flagged unreachable.",
+        admin=ALL,
+        facilitator=ALL,
+    ),
+    rule(
+        "loop.subscriptions",
+        own=my_customers_contact,
+        description="See what a contact hears and why; record an unsubscribe or a follow on "
+        "their behalf; mark them unreachable or reachable again.",
+        admin=ALL,
+        facilitator=ALL,
+        account_owner=OWN,
+    ),
+    rule(
+        "loop.portal_update",
+        customer=OWN,
+        customer_own=my_messages,
+        description="In the portal, a contact reads the updates sent to them.",
+    ),
+    rule(
+        "loop.portal_respond",
+        customer=OWN,
+        customer_own=my_messages,
+        description="In the portal (or from their email's links), a contact replies to an "
+        'update sent to them and answers "did it work for you?".',
+    ),
+    rule(
+        "loop.portal_priority",
+        customer=OWN,
+        customer_own=my_priorities,
+        description="In the portal, a contact sees the published statuses of the priorities "
+        "they or their organisation raised or voted on, or follow, and follows or unfollows "
+        "them.",
+    ),
+]

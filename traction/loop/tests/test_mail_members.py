@@ -1,0 +1,246 @@
+"""The members' side of delivery and subscriptions: the update page's "Delivery" section
+(each message's outcome, "Retry failed now", resending an unknown one), the contact page's
+"What they hear" section and its actions (unsubscribe and follow on their behalf, with why;
+unreachable and reachable again; a fixed email clears unreachable), bounces reported
+through the API, and who may do each."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from django.core import mail
+from django.template.loader import render_to_string
+from django.test import Client, RequestFactory
+
+from traction.core import clock, sections
+from traction.core.models import AuditEvent
+from traction.core.testing.cast import Cast
+from traction.customers import services as customer_services
+from traction.customers.models import Contact
+from traction.loop import audience, mailer
+from traction.loop.models import Follow, MessageState, Unsubscribe, UpdateRecipient
+
+from . import mail_world as mw
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(cast: Cast) -> mw.MailWorld:
+    return mw.build(cast)
+
+
+def contact_page(cast: Cast, contact_id: int) -> str:
+    return f"/w/{cast.acme.slug}/customers/contacts/{contact_id}/edit/"
+
+
+def test_the_delivery_section_lists_outcomes_and_retries_failed_now(
+    world: mw.MailWorld,
+    client_for: Callable[[str], Client],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    cast = world.cast
+    mailer.deliver(world.update.pk)  # the locmem backend takes both
+    UpdateRecipient.objects.filter(pk=world.ian.pk).update(
+        state=MessageState.FAILED,
+        last_error="Not delivered yet: the mail server answered 451 try later.",
+        next_attempt_at=clock.now() + timedelta(hours=1),
+    )
+    fran = cast.viewer("facilitator")
+    [section] = list(sections.for_page("loop-update", fran, world.update))
+    assert section["key"] == "delivery"
+    request = RequestFactory().get("/somewhere/")
+    request.workspace = cast.acme  # type: ignore[attr-defined]
+    html = render_to_string(
+        section["template"], {"section": section["context"], "request": request}
+    )
+    assert "Accepted by the mail server" in html
+    assert "451 try later" in html
+    assert "Retry failed now" in html
+    # The observer is not in the program's team: no section at all.
+    assert sections.for_page("loop-update", cast.viewer("observer"), world.update) == []
+
+    mail.outbox.clear()
+    retry = f"/w/{cast.acme.slug}/loop/updates/{world.update.pk}/mail/retry/"
+    assert client_for("observer").post(retry).status_code in (403, 404)
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client_for("facilitator").post(retry, {"next": "/elsewhere/"})
+    assert done.status_code == 302
+    assert [m.to for m in mail.outbox] == [["Ian Initech <ian@initech.test>"]]
+    assert UpdateRecipient.objects.get(pk=world.ian.pk).state == MessageState.SENT
+    assert AuditEvent.objects.filter(action="loop.messages_retried").count() == 1
+    # An off-site "next" is ignored.
+    evil = client_for("facilitator").post(retry, {"next": "https://evil.test/"})
+    assert evil["Location"] == retry
+
+
+def test_the_contact_section_shows_why_they_hear_and_records_changes(
+    world: mw.MailWorld, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    owen = client_for("account_owner")  # Globex's account owner
+    page = owen.get(contact_page(cast, cast.contact.pk)).content.decode()
+    assert "What they hear" in page
+    assert "Invoice approval takes three weeks" in page
+    assert "Their words are in it" in page
+    assert "They voted on it" in page
+
+    base = f"/w/{cast.acme.slug}/loop/contacts/{cast.contact.pk}"
+    # Why is required.
+    owen.post(f"{base}/unsubscribe/", {"scope": "all", "why": ""})
+    assert not Unsubscribe.objects.exists()
+    owen.post(
+        f"{base}/unsubscribe/",
+        {"scope": "priority", "priority": world.base.card.pk, "why": "Asked on the phone"},
+    )
+    stop = Unsubscribe.objects.get()
+    assert (stop.scope, stop.priority_id, stop.recorded_by_id) == (
+        "priority",
+        world.base.card.pk,
+        cast.users["account_owner"].pk,
+    )
+    event = AuditEvent.objects.get(action="loop.unsubscribed")
+    assert event.reason == "Asked on the phone"
+    found = {
+        c.contact.name: c
+        for c in audience.audience(cast.program.pk, priority_ids=[world.base.card.pk])
+    }
+    assert found["Gina Globex"].excluded.startswith("Unsubscribed from these priorities")
+    page = owen.get(contact_page(cast, cast.contact.pk)).content.decode()
+    assert "recorded by" in page
+
+    # A follow on their behalf, made after the unsubscribe, brings that priority back.
+    owen.post(f"{base}/follow/", {"priority": world.base.card.pk, "why": "Asked in the QBR"})
+    follow = Follow.objects.get()
+    assert (follow.added_by_id, follow.why) == (cast.users["account_owner"].pk, "Asked in the QBR")
+    found = {
+        c.contact.name: c
+        for c in audience.audience(cast.program.pk, priority_ids=[world.base.card.pk])
+    }
+    assert found["Gina Globex"].included
+
+    # Unreachable, then reachable again.
+    owen.post(f"{base}/unreachable/", {"reason": "Mailbox full for weeks"})
+    gina = Contact.objects.get(pk=cast.contact.pk)
+    assert gina.unreachable_reason == "Mailbox full for weeks"
+    owen.post(f"{base}/reachable/")
+    assert Contact.objects.get(pk=cast.contact.pk).unreachable_at is None
+    assert AuditEvent.objects.filter(action="contact.reachable").count() == 1
+
+    # Ian is not Owen's customer's contact: nothing of his, nothing changes.
+    other = f"/w/{cast.acme.slug}/loop/contacts/{cast.other_contact.pk}"
+    assert owen.post(f"{other}/unreachable/", {"reason": "x"}).status_code in (403, 404)
+    assert Contact.objects.get(pk=cast.other_contact.pk).unreachable_at is None
+
+
+def test_fixing_the_email_clears_unreachable(world: mw.MailWorld) -> None:
+    cast = world.cast
+    mailer.flag_unreachable(None, cast.contact.pk, "Mail refused")
+    gina = Contact.objects.get(pk=cast.contact.pk)
+    customer_services.update_contact(
+        cast.viewer("facilitator"), contact=gina, changes={"name": "Gina G."}
+    )
+    assert Contact.objects.get(pk=cast.contact.pk).unreachable_at is not None  # same address
+    gina.refresh_from_db()
+    customer_services.update_contact(
+        cast.viewer("facilitator"), contact=gina, changes={"email": "gina.new@globex.test"}
+    )
+    assert Contact.objects.get(pk=cast.contact.pk).unreachable_at is None
+
+
+def test_a_bounce_reported_through_the_api_flags_the_contact(
+    world: mw.MailWorld, api_client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    mailer.deliver(world.update.pk)
+    gina = UpdateRecipient.objects.get(pk=world.gina.pk)
+    assert gina.message_id
+    api = api_client_for("facilitator")
+    refused = api_client_for("core_team").post(
+        "/api/v1/mail/bounces",
+        {"message_id": gina.message_id, "reason": "550 user unknown"},
+        content_type="application/json",
+    )
+    assert refused.status_code == 403
+    answer = api.post(
+        "/api/v1/mail/bounces",
+        {"message_id": gina.message_id, "reason": "550 user unknown"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 200, answer.content
+    assert answer.json() == {"messages": [gina.pk], "flagged_contact_ids": [cast.contact.pk]}
+    gina.refresh_from_db()
+    assert gina.state == MessageState.BOUNCED
+    assert Contact.objects.get(pk=cast.contact.pk).unreachable_at is not None
+    nothing = api.post(
+        "/api/v1/mail/bounces",
+        {"email": "nobody@nowhere.test", "reason": "550"},
+        content_type="application/json",
+    )
+    assert nothing.status_code == 404
+    missing = api.post("/api/v1/mail/bounces", {"reason": "550"}, content_type="application/json")
+    assert missing.status_code == 422
+    # The messages list says so.
+    rows = api.get(f"/api/v1/updates/{world.update.pk}/messages").json()
+    assert {r["name"]: r["state"] for r in rows} == {
+        "Gina Globex": "bounced",
+        "Ian Initech": "sent",
+    }
+
+
+def test_subscriptions_through_the_api(
+    world: mw.MailWorld, api_client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    api = api_client_for("account_owner")
+    base = f"/api/v1/contacts/{cast.contact.pk}"
+    got = api.get(f"{base}/subscriptions").json()
+    [sub] = got["subscriptions"]
+    assert sub["priority_id"] == world.base.card.pk
+    assert [w["reason"] for w in sub["whys"]] == ["raiser", "voter"]
+    made = api.post(
+        f"{base}/unsubscribes",
+        {"scope": "program", "program_id": cast.program.pk, "why": "Asked by email"},
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    assert made.json()[0]["scope"] == "program"
+    bad = api.post(
+        f"{base}/unsubscribes", {"scope": "all", "why": ""}, content_type="application/json"
+    )
+    assert bad.status_code == 422
+    followed = api.post(
+        f"{base}/follows",
+        {"priority_id": world.base.card.pk, "why": "Steering meeting"},
+        content_type="application/json",
+    )
+    assert followed.status_code == 201
+    assert api.delete(f"{base}/follows/{world.base.card.pk}").status_code == 204
+    assert Follow.objects.get().ended_at is not None
+    assert (
+        api.post(
+            f"{base}/unreachable", {"reason": "Bounced"}, content_type="application/json"
+        ).json()["unreachable_reason"]
+        == "Bounced"
+    )
+    assert api.post(f"{base}/reachable").json()["unreachable_at"] is None
+    # Another customer's contact: not Owen's.
+    assert api.get(f"/api/v1/contacts/{cast.other_contact.pk}/subscriptions").status_code in (
+        403,
+        404,
+    )
+
+
+def test_traction_remind_sends_what_is_due(world: mw.MailWorld) -> None:
+    from traction.core import periodic
+
+    assert "loop.updates_mail" in {p.name for p in periodic.jobs()}
+    mail.outbox.clear()
+    done = periodic.run_all()["loop.updates_mail"]
+    assert done["sent"] == 2
+    assert len(mail.outbox) == 2
+    assert periodic.run_all()["loop.updates_mail"]["sent"] == 0  # idempotent
+    assert len(mail.outbox) == 2
