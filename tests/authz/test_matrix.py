@@ -484,6 +484,14 @@ def _fill(pattern: str, values: dict[str, Any]) -> str:
     return re.sub(r"<(?:\w+:)?(\w+)>", lambda m: str(values[m.group(1)]), pattern)
 
 
+def _aliased(values: dict[str, Any], section: str, key: str) -> dict[str, Any]:
+    """A row's ``ids = { update_id = "sent_update_id" }`` fills a route's parameter from
+    another of the world's objects (two areas need an object of one kind in different
+    states: an update waiting for approval, a sent one)."""
+    aliases = MATRIX.get(section, {}).get(key, {}).get("ids", {})
+    return {**values, **{param: values[source] for param, source in aliases.items()}}
+
+
 def _acceptable_foreign(expected_own: int) -> set[int]:
     # Another workspace's object: 404; a role barred from the whole kind may say 403 first;
     # an anonymous visitor is sent to sign in / told to authenticate.
@@ -558,7 +566,7 @@ def _check_cases(world: World, key: str, method: str, pattern: str, api: bool) -
             if foreign and (principal == "stranger" or not re.search(r"[<{]\w*_id[>}]", pattern)):
                 continue  # the stranger's own pass already asks for Acme's objects
             with transaction.atomic():
-                values = world.objects(principal, foreign)
+                values = _aliased(world.objects(principal, foreign), section, key)
                 data = _resolve(raw_data, world)
                 url = "/" + _fill(pattern.replace("{", "<").replace("}", ">"), values).lstrip("/")
                 if api:
@@ -603,7 +611,7 @@ def _check_out_of_scope(
     failures = []
     for principal in SCOPED_PRINCIPALS:
         with transaction.atomic():
-            values = world.out_of_scope(principal)
+            values = _aliased(world.out_of_scope(principal), section, key)
             data = _resolve(raw_data, world)
             url = "/" + _fill(pattern.replace("{", "<").replace("}", ">"), values).lstrip("/")
             if api:

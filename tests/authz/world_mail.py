@@ -1,6 +1,7 @@
 """Updates' delivery in the authorization world: in each of Acme's Onboarding session,
 Rival's session and Acme's hidden Renewals session, a sent update of the program to the
-contact whose words are in the customer priority (``update_id``; its one message:
+contact whose words are in the customer priority (``sent_update_id``, which the rows of
+routes taking an ``update_id`` name with ``ids``; its one message:
 ``recipient_id`` and, in the API, ``message_id``), and ``priority_id`` for the portal's
 follow buttons and the contact page's "remove follow" (the loop world's priority)."""
 
@@ -10,7 +11,7 @@ from typing import Any
 
 from traction.core.testing.cast import Cast
 
-KEYS = ("update_id", "recipient_id", "message_id", "priority_id")
+KEYS = ("sent_update_id", "recipient_id", "message_id", "priority_id")
 
 
 def _objects(world: dict[str, Any]) -> dict[str, Any]:
@@ -42,7 +43,7 @@ def _objects(world: dict[str, Any]) -> dict[str, Any]:
         last_error="Not delivered yet.",
     )
     return {
-        "update_id": update.pk,
+        "sent_update_id": update.pk,
         "recipient_id": message.pk,
         "message_id": message.pk,
         "priority_id": card.pk,
