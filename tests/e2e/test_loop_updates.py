@@ -4,7 +4,9 @@ approval is refused; she rewrites it as "planned for Q1 2027", which the checker
 a planned status with that window is published (the status is fixed: proposed for the
 quarter, approved by Owen, Initech's waived); then she asks for approval. Owen, Globex's
 account owner, approves the exact text and recipients on his page, and Fran sends it: the
-update is sent and its recipient queued. Desktop and phone (390 px); the pages pass axe-core."""
+email goes to Gina, who opens her portal on a phone, sees the update and replies (her reply
+is an insight of the program, attributed to her). Desktop and phone (390 px) for the team's
+pages; the pages pass axe-core."""
 
 from __future__ import annotations
 
@@ -13,12 +15,15 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
+from django.core import mail
 from playwright.sync_api import Browser, Page, expect
 
 from traction.core import clock
 from traction.core.testing.cast import PASSWORD, build_cast
-from traction.loop.models import Approval, Update, UpdateRecipient
+from traction.insights.models import Insight
+from traction.loop.models import Approval, Reply, Update, UpdateRecipient
 from traction.loop.services import publishing
+from traction.loop.tests import mail_world as mw
 from traction.loop.tests import world as w
 
 from .a11y import assert_accessible
@@ -143,6 +148,31 @@ def test_draft_flagged_fixed_approved_and_sent(
         update.refresh_from_db()
         assert update.state == "sent"
         assert "planned for Q1 2027" in update.body
+        # The email went once the send committed (tests/email checks the message itself).
         assert list(UpdateRecipient.objects.values_list("email", "state")) == [
-            ("gina@globex.test", "queued")
+            ("gina@globex.test", "sent")
         ]
+        assert [m.to for m in mail.outbox if m.subject == update.subject] == [
+            ["Gina Globex <gina@globex.test>"]
+        ]
+
+        # Gina opens her portal on her phone, sees the update, and replies.
+        gina = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True).new_page()
+        gina.goto(f"{base}/{mw.portal_client_token(cast.contact)}")
+        updates = gina.get_by_role("region", name="Updates to you")
+        expect(updates).to_contain_text("New")
+        updates.get_by_role("link", name=update.subject).click()
+        expect(gina.locator("main")).to_contain_text("planned for Q1 2027")
+        expect(gina.locator("main")).not_to_contain_text("Initech")
+        no_sideways_scroll(gina)
+        assert_accessible(gina, "the sent update in Gina's portal on a phone")
+        gina.get_by_label("Your reply").fill("Q1 works for us. Can it cover credit notes too?")
+        gina.get_by_role("button", name="Send reply").click()
+        expect(gina.get_by_role("status")).to_contain_text("your reply went to the team")
+        reply = Reply.objects.get()
+        said = Insight.objects.get(pk=reply.insight_id)
+        assert (said.text, said.speaker_contact_id, said.program_id) == (
+            "Q1 works for us. Can it cover credit notes too?",
+            cast.contact.pk,
+            cast.program.pk,
+        )
