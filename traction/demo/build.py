@@ -42,6 +42,7 @@ from .people import PEOPLE, Person, add_people
 from .portal import add_portal_link
 from .programs import add_programs
 from .sessions import add_sessions
+from .updates import add_updates
 
 __all__ = [
     "CUSTOMERS",
@@ -68,6 +69,7 @@ __all__ = [
     "add_portal_link",
     "add_programs",
     "add_sessions",
+    "add_updates",
     "at_time",
     "build_demo",
     "contact_of",
@@ -93,6 +95,7 @@ STEPS: list[Step] = [
     add_captures,
     add_debriefs,
     add_loop,
+    add_updates,
     add_portal_link,
 ]
 

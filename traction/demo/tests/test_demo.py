@@ -149,6 +149,16 @@ def test_every_write_went_through_the_services() -> None:
         "loop.approval_approved": 5,
         "loop.status_published": 4,
         "loop.reason_text_added": 1,
+        # Updates: five drafted (three by hand, two by the delivery), three asked for
+        # approval, three approvals given, two updates approved, one sent (and replied to),
+        # one draft discarded.
+        "loop.update_drafted": 5,
+        "loop.update_submitted": 3,
+        "loop.update_approval_approved": 3,
+        "loop.update_approved": 2,
+        "loop.update_sent": 1,
+        "loop.replied": 1,
+        "loop.update_discarded": 1,
         # A pilot contact's portal link, printed by `traction demo` (add_portal_link).
         "portal.link_created": 1,
     }
@@ -291,3 +301,22 @@ def test_has_customer_priorities_in_several_statuses_and_a_delivery() -> None:
     delivery = Delivery.objects.get()
     assert delivery.on < TODAY
     assert delivery.links.count() == 2
+
+
+def test_has_updates_in_every_state_and_a_reply() -> None:
+    from traction.insights.models import Insight
+    from traction.loop.models import Reply, Update, UpdateRecipient
+
+    build_demo(today=TODAY)
+    states = set(Update.objects.values_list("state", flat=True))
+    assert states == {"draft", "awaiting", "approved", "sent", "discarded"}
+    sent = Update.objects.get(state="sent")
+    assert sent.customer is not None
+    assert sent.customer.name == "Juniper & Finch Architects"
+    assert set(UpdateRecipient.objects.filter(update=sent).values_list("state", flat=True)) == {
+        "sent"
+    }
+    reply = Reply.objects.get()
+    said = Insight.objects.get(pk=reply.insight_id)
+    assert said.speaker_contact_id == reply.recipient.contact_id
+    assert said.customer_id == sent.customer_id
