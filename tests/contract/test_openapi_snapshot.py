@@ -54,3 +54,16 @@ def test_openapi_document_and_docs_page_are_public() -> None:
     docs = client.get("/api/v1/docs")
     assert docs.status_code == 200
     assert b"/api/v1/openapi.json" in docs.content
+
+
+def test_each_operation_is_under_one_tag() -> None:
+    """Swagger UI lists an operation once per tag: a router mounted on another must not add
+    its own tag to its parent's (the docs page would show those operations twice)."""
+    document = Client().get("/api/v1/openapi.json").json()
+    tagged = {
+        f"{method.upper()} {path}": op.get("tags", [])
+        for path, item in document["paths"].items()
+        for method, op in item.items()
+        if isinstance(op, dict)
+    }
+    assert {name: tags for name, tags in tagged.items() if len(tags) != 1} == {}

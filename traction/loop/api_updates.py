@@ -19,7 +19,7 @@ from .models import ReasonText, Update
 from .services import publishing
 from .services import updates as services
 
-router = Router(tags=["loop updates"])
+router = Router()  # tagged "loop" by the loop router it is mounted on
 
 AudienceValue = Literal["customer", "session", "program"]
 KindValue = Literal["update", "delivery", "change_of_plan", "re_engagement"]

@@ -19,7 +19,7 @@ from . import mail_selectors, mailer
 from .models import Follow, Unsubscribe, UpdateRecipient
 from .services import subscriptions
 
-router = Router(tags=["loop"])
+router = Router()  # tagged "loop" by the loop router it is mounted on
 
 
 class UpdateMessageOut(Schema):

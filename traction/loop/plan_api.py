@@ -16,7 +16,7 @@ from traction.core.api import ABSENT, InputSchema, ObjectId, Text, responses, vi
 from . import plan
 from .services import plan as plan_services
 
-router = Router(tags=["loop"])
+router = Router()  # tagged "loop" by the loop router it is mounted on
 
 
 class TellerOut(Schema):
