@@ -92,6 +92,13 @@ _WINDOWS = (
         ),
     ),
 )
+# Part of a month ("mid-March", "early May 2027", "the end of June"): finer than any
+# window a status shows, with or without its year.
+_PART_OF_MONTH = re.compile(
+    rf"\b(?:early|mid|late|(?:the\s+)?(?:beginning|middle|end)\s+of)[-\s]+(?P<m>{_MONTHS})\b"
+    rf"(?:\.?,?\s+\d{{4}})?",
+    re.IGNORECASE,
+)
 # A month named without a year after a word of time ("in March", "from June"); "May" only
 # capitalised (else it is the verb).
 _YEARLESS_MONTH = re.compile(
@@ -198,6 +205,16 @@ def text_problems(
                 "status shows (a month, a quarter or a half-year).",
             )
             spans.append(m.span())
+    rest = _masked(ours, spans)
+    for m in _PART_OF_MONTH.finditer(rest):
+        if m.group("m") == "may":  # "in late may" is the verb; the month is written May
+            continue
+        flag(
+            m.group(0),
+            f"“{m.group(0)}” is part of a month, finer than any window a status shows; say "
+            "the window a planned status shows (“May 2027”, “Q2 2027”).",
+        )
+        spans.append(m.span())
     rest = _masked(ours, spans)
     backed_spans: list[tuple[int, int]] = []
     for kind, pattern in _WINDOWS:

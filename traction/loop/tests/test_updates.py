@@ -94,6 +94,9 @@ Q2 = Window.of("quarter", date(2027, 4, 1))
         ("We meet again on Tuesday.", "Tuesday"),
         ("It is planned for Q3 2027.", "Q3 2027"),
         ("Work starts in March.", "in March"),
+        ("The page is live mid-March.", "mid-March"),
+        ("The page is live in early May 2027.", "early May 2027"),  # May 2027 holds Q2's start
+        ("It ships at the end of June 2027.", "the end of June 2027"),
         ("We will fix it.", "will"),
         ("We guarantee it.", "guarantee"),
     ],
