@@ -84,6 +84,9 @@ def test_the_admin_registers_an_endpoint_and_sees_a_test_event_delivered(
     expect(row).to_contain_text("webhook.test")
     expect(row).to_contain_text("Delivered")
     expect(row).to_contain_text("HTTP 200")
+    row.get_by_text("1 attempt").click()  # the attempt log opens under the delivery
+    expect(row.locator(".attempt-log li")).to_have_count(1)
+    expect(row.locator(".attempt-log li")).to_contain_text(" ms")
     assert_accessible(page, "an endpoint with its deliveries")
     page.screenshot(path=screenshots / f"webhooks-endpoint-{viewport['width']}.png", full_page=True)
 

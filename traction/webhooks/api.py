@@ -110,6 +110,18 @@ def archive_webhook_endpoint(request: HttpRequest, endpoint_id: int) -> Status[N
 
 
 @router.post(
+    "/webhooks/endpoints/{endpoint_id}/restore",
+    response=responses({200: WebhookEndpointOut}, object_path=True),
+    operation_id="restore_webhook_endpoint",
+    summary="Bring an archived webhook endpoint back (disabled until it is enabled)",
+)
+def restore_webhook_endpoint(request: HttpRequest, endpoint_id: int) -> WebhookEndpoint:
+    v = viewer(request)
+    endpoint = selectors.endpoint(v, endpoint_id, action="webhook.manage")
+    return services.restore_endpoint(v, endpoint=endpoint)
+
+
+@router.post(
     "/webhooks/endpoints/{endpoint_id}/rotate-secret",
     response=responses({200: WebhookEndpointWithSecretOut}, object_path=True),
     operation_id="rotate_webhook_secret",

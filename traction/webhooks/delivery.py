@@ -44,7 +44,7 @@ from django.urls import reverse
 from traction.core import audit, clock
 
 from . import crypto
-from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
+from .models import DeliveryStatus, WebhookAttempt, WebhookDelivery, WebhookEndpoint
 
 logger = logging.getLogger(__name__)
 
@@ -228,20 +228,27 @@ def attempt(delivery_id: uuid.UUID) -> WebhookDelivery | None:
     if delivery is None:
         return None
     body = delivery.event.body.encode()
+    started = time.monotonic()
     try:
         secret = crypto.decrypt(delivery.endpoint.secret_encrypted)
     except crypto.SecretUnreadable as exc:
         answer = Answer(None, str(exc))
     else:
         answer = post(delivery.endpoint.url, body, headers_for(delivery, secret, body))
-    record(delivery, answer)
+    record(delivery, answer, duration_ms=round((time.monotonic() - started) * 1000))
     return delivery
 
 
 @transaction.atomic
-def record(delivery: WebhookDelivery, answer: Answer) -> None:
+def record(delivery: WebhookDelivery, answer: Answer, *, duration_ms: int = 0) -> None:
+    """The answer of one attempt: kept in the delivery's attempt log, and the delivery moves
+    on (delivered, a retry scheduled, or given up)."""
     now = clock.now()
     delivery.attempts += 1
+    WebhookAttempt.objects.create(
+        delivery=delivery, number=delivery.attempts, at=now, duration_ms=max(0, duration_ms),
+        status_code=answer.status_code, error=answer.error[:500],
+    )  # fmt: skip
     delivery.last_attempt_at = now
     delivery.last_status_code = answer.status_code
     delivery.last_error = answer.error[:500]

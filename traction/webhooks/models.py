@@ -123,3 +123,30 @@ class WebhookDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"delivery {self.id}"
+
+
+class WebhookAttempt(models.Model):
+    """One try of a delivery: when, how long it took, and the receiver's answer (or why there
+    was none). Written once per attempt, never changed: the delivery's history."""
+
+    delivery = models.ForeignKey(
+        WebhookDelivery, on_delete=models.RESTRICT, related_name="attempt_log"
+    )
+    number = models.PositiveIntegerField()
+    at = models.DateTimeField()
+    duration_ms = models.PositiveIntegerField(null=True, blank=True)  # None: not measured
+    status_code = models.PositiveSmallIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["delivery", "number"]
+        constraints = [
+            models.UniqueConstraint(fields=["delivery", "number"], name="webhook_attempt_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"attempt {self.number} of {self.delivery_id}"
+
+    @property
+    def ok(self) -> bool:
+        return self.status_code is not None and 200 <= self.status_code < 300

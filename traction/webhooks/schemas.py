@@ -72,6 +72,16 @@ class WebhookEndpointUpdateIn(InputSchema):
     version: int = Field(ABSENT, ge=1, le=MAX_ID, description=VERSION_HELP)
 
 
+class WebhookAttemptOut(Schema):
+    number: int = Field(description="1 for the first try, then one more per retry.")
+    at: dt.datetime
+    duration_ms: int | None = Field(
+        description="How long the receiver took to answer (null: not measured)."
+    )
+    status_code: int | None = Field(description="The receiver's HTTP status; null: no answer.")
+    error: str = Field(description="Why it failed, in words; empty when it was delivered.")
+
+
 class WebhookDeliveryOut(Schema):
     id: uuid.UUID
     endpoint_id: int
@@ -86,10 +96,17 @@ class WebhookDeliveryOut(Schema):
     delivered_at: dt.datetime | None
     created_at: dt.datetime
     redelivery_of_id: uuid.UUID | None
+    attempt_log: list[WebhookAttemptOut] = Field(
+        description="Every attempt, first to last, with the receiver's answer."
+    )
 
     @staticmethod
     def resolve_event_type(obj: object) -> str:
         return obj.event.type  # type: ignore[attr-defined,no-any-return]
+
+    @staticmethod
+    def resolve_attempt_log(obj: object) -> list[object]:
+        return list(obj.attempt_log.all())  # type: ignore[attr-defined]
 
 
 class WebhookDeliveryFilters(FilterSchema):

@@ -40,12 +40,13 @@ def endpoint(viewer: Viewer, endpoint_id: int, action: str = "webhook.view") -> 
 def deliveries(
     viewer: Viewer, endpoint: WebhookEndpoint, *, status: str = ""
 ) -> QuerySet[WebhookDelivery]:
-    """One endpoint's deliveries, newest first, with their events."""
+    """One endpoint's deliveries, newest first, with their events and attempt logs (a
+    delivery has at most one attempt per step of the retry schedule)."""
     qs = permissions.scope(viewer, "webhook.view", WebhookDelivery.objects.all())
     qs = qs.filter(endpoint=endpoint)
     if status:
         qs = qs.filter(status=status)
-    return qs.select_related("event").order_by("-created_at", "-id")
+    return qs.select_related("event").prefetch_related("attempt_log").order_by("-created_at", "-id")
 
 
 def delivery(

@@ -363,6 +363,24 @@ def archive_endpoint(actor: Viewer, *, endpoint: WebhookEndpoint) -> WebhookEndp
     return endpoint
 
 
+@transaction.atomic
+def restore_endpoint(actor: Viewer, *, endpoint: WebhookEndpoint) -> WebhookEndpoint:
+    """Bring an archived endpoint back, disabled: nothing is sent until the admin enables it.
+    Deliveries cancelled by the archiving stay cancelled; the admin may redeliver them."""
+    permissions.check(actor, "webhook.manage", endpoint)
+    endpoint = _locked(endpoint)
+    if endpoint.archived_at is None:
+        raise ValidationFailed.field("__all__", "This endpoint is not archived.")
+    endpoint.archived_at = None
+    endpoint.active = False
+    endpoint.disabled_at = clock.now()
+    endpoint.disabled_reason = "Restored from the archive, and disabled until you enable it"
+    save_new_version(endpoint, fields=["archived_at", "active", "disabled_at", "disabled_reason"])
+    audit.record(actor, action="webhook.restored", obj=endpoint,
+                 changes={"archived": [True, False]})  # fmt: skip
+    return endpoint
+
+
 def _require_sendable(endpoint: WebhookEndpoint) -> None:
     _not_archived(endpoint)
     if not endpoint.active:

@@ -13,6 +13,7 @@ urlpatterns = [
     path("<int:endpoint_id>/rotate-secret/", views.endpoint_rotate, name="rotate"),
     path("<int:endpoint_id>/active/", views.endpoint_active, name="active"),
     path("<int:endpoint_id>/archive/", views.endpoint_archive, name="archive"),
+    path("<int:endpoint_id>/restore/", views.endpoint_restore, name="restore"),
     path("<int:endpoint_id>/test/", views.endpoint_test, name="test"),
     path(
         "<int:endpoint_id>/deliveries/<uuid:delivery_id>/redeliver/",

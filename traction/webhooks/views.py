@@ -193,6 +193,22 @@ def endpoint_archive(request: WorkspaceRequest, viewer: Viewer, endpoint_id: int
 
 @workspace_view
 @require_POST
+def endpoint_restore(request: WorkspaceRequest, viewer: Viewer, endpoint_id: int) -> HttpResponse:
+    endpoint = selectors.endpoint(viewer, endpoint_id, action="webhook.manage")
+    try:
+        services.restore_endpoint(viewer, endpoint=endpoint)
+    except ValidationFailed as exc:
+        messages.error(request, error_text(exc))
+    else:
+        messages.success(
+            request,
+            f"The endpoint “{endpoint}” is back, disabled: enable it when its receiver is ready.",
+        )
+    return _to_detail(request, endpoint)
+
+
+@workspace_view
+@require_POST
 def endpoint_test(request: WorkspaceRequest, viewer: Viewer, endpoint_id: int) -> HttpResponse:
     endpoint = selectors.endpoint(viewer, endpoint_id, action="webhook.manage")
     try:

@@ -88,6 +88,13 @@ def test_a_failing_receiver_gets_three_attempts_with_the_same_event_and_body(
     done = WebhookDelivery.objects.get()
     assert (done.status, done.attempts, done.last_status_code) == ("delivered", 3, 200)
     assert done.next_attempt_at is None
+    # Every attempt is kept, in order, with its answer and how long it took.
+    log = list(done.attempt_log.all())
+    assert [(a.number, a.status_code) for a in log] == [(1, 500), (2, 500), (3, 200)]
+    assert [a.at for a in log] == sorted(a.at for a in log)
+    assert all(a.duration_ms is not None and a.duration_ms >= 0 for a in log)
+    assert "500" in log[0].error
+    assert log[2].error == ""
     hook.refresh_from_db()
     assert hook.consecutive_failures == 0
 
@@ -266,7 +273,7 @@ def test_a_receiver_that_times_out_is_retried(
 def test_redeliver_sends_the_same_event_again_as_a_new_delivery(
     cast: Cast, receiver: Receiver
 ) -> None:
-    _hook, _ = endpoint(cast, receiver.url)
+    endpoint(cast, receiver.url)
     event = publish(cast)
     delivery.deliver_due()
     first = WebhookDelivery.objects.get()
@@ -480,3 +487,35 @@ def test_a_redirect_is_not_followed_and_counts_as_a_failure(cast: Cast, receiver
     sent = WebhookDelivery.objects.get()
     assert (sent.status, sent.last_status_code) == ("pending", 302)
     assert len(receiver.requests) == 1
+
+
+@pytest.mark.django_db
+def test_deliveries_tried_before_the_log_keep_their_last_attempt(
+    cast: Cast, receiver: Receiver
+) -> None:
+    """The attempt log's migration: what was known (the last attempt) is kept, nothing made up."""
+    import importlib
+
+    from django.apps import apps
+
+    from traction.webhooks.models import WebhookAttempt
+
+    backfill = importlib.import_module("traction.webhooks.migrations.0002_attempt_log")
+    endpoint(cast, receiver.url)
+    publish(cast)
+    publish(cast)
+    tried, untried = WebhookDelivery.objects.order_by("created_at", "id")
+    at = clock.now()
+    WebhookDelivery.objects.filter(pk=tried.pk).update(
+        attempts=4,
+        last_attempt_at=at,
+        last_status_code=502,
+        last_error="The receiver answered 502.",
+    )
+    backfill.last_attempts(apps, None)
+    [kept] = WebhookAttempt.objects.all()
+    assert (kept.delivery_id, kept.number, kept.at, kept.status_code, kept.duration_ms) == (
+        tried.pk, 4, at, 502, None,
+    )  # fmt: skip
+    assert kept.error == "The receiver answered 502."
+    assert not WebhookAttempt.objects.filter(delivery=untried).exists()

@@ -153,11 +153,28 @@ def test_edit_disable_enable_archive_and_the_deliveries_page(
     # The history stays readable.
     assert "webhook.test" in admin.get(f"{base(cast)}{hook.pk}/").content.decode()
     assert admin.get(f"{base(cast)}{hook.pk}/edit/").status_code == 404
+    # Each attempt is listed under its delivery, with the receiver's answer.
+    page = admin.get(f"{base(cast)}{hook.pk}/").content.decode()
+    assert 'class="attempt-log"' in page
+    assert "HTTP 503" in page
+
+    # Restored, it comes back disabled; enabling it is the admin's explicit step.
+    assert admin.post(f"{base(cast)}{hook.pk}/restore/").status_code == 302
+    hook.refresh_from_db()
+    assert (hook.archived_at, hook.active) == (None, False)
+    restored = admin.get(f"{base(cast)}{hook.pk}/").content.decode()
+    assert "Restored from the archive" in restored
+    assert "Enable" in restored
+    assert "Slack" in admin.get(base(cast)).content.decode()
+    admin.post(f"{base(cast)}{hook.pk}/restore/")  # not archived any more: a clear refusal
+    assert admin.post(f"{base(cast)}{hook.pk}/active/", {"active": "1"}).status_code == 302
+    hook.refresh_from_db()
+    assert hook.active is True
     actions = set(AuditEvent.objects.filter(object_type="webhooks.webhookendpoint")
                   .values_list("action", flat=True))  # fmt: skip
     assert actions >= {
         "webhook.created", "webhook.changed", "webhook.test_sent", "webhook.redelivered",
-        "webhook.disabled", "webhook.enabled", "webhook.archived",
+        "webhook.disabled", "webhook.enabled", "webhook.archived", "webhook.restored",
     }  # fmt: skip
 
 
@@ -219,6 +236,8 @@ def test_the_api_manages_endpoints_for_admin_tokens(
     deliveries = api.get(f"/api/v1/webhooks/endpoints/{hook_id}/deliveries").json()
     assert deliveries["count"] == 1
     assert deliveries["items"][0]["status"] == "delivered"
+    [attempt] = deliveries["items"][0]["attempt_log"]
+    assert (attempt["number"], attempt["status_code"], attempt["error"]) == (1, 200, "")
     redelivered = api.post(f"/api/v1/webhooks/deliveries/{deliveries['items'][0]['id']}/redeliver")
     assert redelivered.status_code == 202
     assert redelivered.json()["redelivery_of_id"] == deliveries["items"][0]["id"]
@@ -234,6 +253,11 @@ def test_the_api_manages_endpoints_for_admin_tokens(
     assert api.delete(f"/api/v1/webhooks/endpoints/{hook_id}").status_code == 204
     assert api.get("/api/v1/webhooks/endpoints").json()["count"] == 0
     assert api.get("/api/v1/webhooks/endpoints?archived=true").json()["count"] == 1
+    back = api.post(f"/api/v1/webhooks/endpoints/{hook_id}/restore")
+    assert back.status_code == 200
+    assert back.json()["active"] is False
+    assert api.post(f"/api/v1/webhooks/endpoints/{hook_id}/restore").status_code == 422
+    assert api.get("/api/v1/webhooks/endpoints").json()["count"] == 1
 
     for principal in ["facilitator", "observer"]:
         assert api_client_for(principal).get("/api/v1/webhooks/endpoints").status_code == 403
