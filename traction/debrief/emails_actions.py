@@ -95,7 +95,7 @@ def send_assigned(action: ActionItem, user: User, role: str) -> int:
 
 def send_reminder(action: ActionItem, kind: str) -> int:
     """Remind the owner (``REMINDERS``)."""
-    days = (action.due_on - clock.today()).days
+    days = (action.due_on - clock.today(action.workspace.time_zone)).days
     when = "today" if days <= 0 else "tomorrow" if days == 1 else f"in {days} days"
     subject = REMINDERS[kind].format(title=action.title, when=when, due=day(action.due_on))
     context = {**_context(action, action.owner), "kind": kind, "when": when}

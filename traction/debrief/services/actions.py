@@ -473,14 +473,26 @@ DUE_SOON = timedelta(days=3)
 def send_reminders() -> dict[str, int]:
     """The periodic job: remind each owner once per kind and date (``Reminder`` rows make it
     idempotent): not started by its planned start, three days before it is due, and overdue.
-    A re-dated action is reminded again for its new date; ownerless actions wait for their
-    new owner. Returns how many of each went out."""
-    from traction.debrief.emails_actions import deliver_reminder
-
-    today = clock.today()
+    "Today" is the workspace's own date (its time zone), so an owner in Sydney is not told
+    "overdue" while their due day is still running. A re-dated action is reminded again for
+    its new date; ownerless actions wait for their new owner. Returns how many of each went
+    out."""
     live = ActionItem.objects.exclude(status__in=[ActionStatus.DONE, ActionStatus.DROPPED]).filter(
         ownerless_since=None
     )
+    sent = {"action.not_started": 0, "action.due_soon": 0, "action.overdue": 0}
+    zones = live.values_list("workspace__time_zone", flat=True).distinct().order_by()
+    for zone in zones:
+        for kind, count in _remind_in(live.filter(workspace__time_zone=zone), zone).items():
+            sent[kind] += count
+    return sent
+
+
+def _remind_in(live: QuerySet[ActionItem], zone: str) -> dict[str, int]:
+    """The reminders due among ``live`` actions of workspaces in the time zone ``zone``."""
+    from traction.debrief.emails_actions import deliver_reminder
+
+    today = clock.today(zone)
     kinds: list[tuple[str, QuerySet[ActionItem], str]] = [
         (
             "action.not_started",

@@ -356,6 +356,20 @@ def test_reminders_go_once_each_and_again_after_re_dating(
     ]
 
 
+def test_reminders_count_days_in_the_workspace_time_zone(
+    cast: Cast, rec: Recommendation, frozen: clock.FrozenClock
+) -> None:
+    """Overdue means the due day has ended where the team works, not on the server."""
+    create(cast, rec, planned_start=date(2027, 3, 2), due_on=date(2027, 3, 4))
+    services.send_reminders()  # not started, due soon: out of the way
+    # 4 March, 12:30 UTC: still the due day in UTC, already the 5th in Auckland.
+    frozen.advance(days=3, hours=3, minutes=30)
+    assert services.send_reminders()["action.overdue"] == 0
+    type(cast.acme).objects.filter(pk=cast.acme.pk).update(time_zone="Pacific/Auckland")
+    assert services.send_reminders()["action.overdue"] == 1
+    assert services.send_reminders()["action.overdue"] == 0  # once
+
+
 def test_closed_and_started_actions_are_not_reminded(
     cast: Cast, rec: Recommendation, frozen: clock.FrozenClock
 ) -> None:
