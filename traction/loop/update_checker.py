@@ -1,12 +1,15 @@
 """The checker of an update's text (docs/loop.md, "Updates"): what it may tell customers.
 
 An update recaps the past and says what comes next. The past is fact: a full date that has
-passed ("On 12 March 2027 you told us") and a window that has ended are fine. What comes
-next must be backed by a published status of the program: a window ("Q2 2027", "May 2027",
-"H1 2027", "the first half of 2027") is backed when a published planned or in-progress
-status shows that window or one inside it; a day ("on 3 March", "Tuesday"), a deadline
-("by March") or a month without a year are never backed (statuses show coarse windows, never
-days). A promise word ("will", "guarantee") is fine only in a sentence that names a backed
+passed ("On 12 March 2027 you told us"), a window or a year that has ended, and words that
+look back ("since 2019", "earlier this year") are fine. What comes next must be backed by a
+published status of the program. Every date the text names reads as a span of days: a
+window ("Q2 2027", "May 2027", "H1 2027", "the first half of 2027", "Q3 next year"), a year
+("in 2027", "this year"), part of one ("early 2028": its first half) or a year's deadline
+("by 2028": every day until its end). It is backed when a published planned or in-progress
+status shows a window inside that span. A day ("on 3 March", "Tuesday"), a deadline finer
+than a year ("by March", "by Q3 2027"), part of a month, and a month, quarter or half-year
+without its year are never backed (statuses show coarse windows, never days). A promise word ("will", "guarantee") is fine only in a sentence that names a backed
 window. Words inside “…” that are exactly a customer's own words (a quote of an insight)
 are their words, not our promises: only the names check reads them.
 
@@ -74,20 +77,46 @@ _DAY = (
         re.IGNORECASE,
     ),
 )
+# A year as a text says it: "2027", "this year", "next year" ("the year" is this one).
+_A_YEAR = r"(?:(?P<y>(?:19|20|21)\d{2})\b|(?P<rel>this|next|the)\s+year\b)"
+# A year alone after "by"/"before" is a deadline of its own, read with the years below.
+_NOT_A_YEAR = (
+    r"(?!(?:the\s+)?(?:(?:end|close)\s+of\s+)?"
+    r"(?:\d{4}\b|(?:this|next|the)\s+year\b|year[-\s]?end\b))"
+)
 _BY_WHEN = re.compile(
-    rf"\b(?:by|before|until|no later than)\s+(?:the\s+)?(?:end\s+of\s+|next\s+|early\s+|mid-?\s*|"
-    rf"late\s+)?(?:(?:{_MONTHS})\b|\d|q[1-4]\b|h[12]\b|week\b|month\b|quarter\b|year\b|"
-    rf"summer\b|spring\b|autumn\b|fall\b|winter\b)(?:\s+\d{{4}})?",
+    rf"\b(?:by|before|until|no later than)\s+{_NOT_A_YEAR}(?:the\s+)?(?:end\s+of\s+|next\s+|"
+    rf"early\s+|mid-?\s*|late\s+)?(?:(?:{_MONTHS})\b|\d|q[1-4]\b|h[12]\b|week\b|month\b|"
+    rf"quarter\b|year\b|summer\b|spring\b|autumn\b|fall\b|winter\b)"
+    rf"(?:,?\s+(?:of\s+)?(?:\d{{4}}\b|(?:this|next)\s+year\b))?",
     re.IGNORECASE,
 )
 _WINDOWS = (
-    (MONTH, re.compile(rf"\b(?P<m>{_MONTHS})\.?\s+(?P<y>\d{{4}})\b", re.IGNORECASE)),
-    (QUARTER, re.compile(r"\bQ(?P<q>[1-4])\s*(?P<y>\d{4})\b", re.IGNORECASE)),
-    (HALF, re.compile(r"\bH(?P<h>[12])\s*(?P<y>\d{4})\b", re.IGNORECASE)),
+    (
+        MONTH,
+        re.compile(
+            rf"\b(?P<m>{_MONTHS})\.?,?\s+(?:(?P<y>\d{{4}})\b|(?:of\s+)?(?P<rel>this|next)\s+year\b)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        QUARTER,
+        re.compile(
+            r"\bQ(?P<q>[1-4])\s*(?:of\s+)?(?:(?P<y>\d{4})\b|(?P<rel>this|next)\s+year\b)",
+            re.IGNORECASE,
+        ),
+    ),
     (
         HALF,
         re.compile(
-            r"\b(?P<which>first|second)\s+half\s+of\s+(?P<y>\d{4})\b",
+            r"\bH(?P<h>[12])\s*(?:of\s+)?(?:(?P<y>\d{4})\b|(?P<rel>this|next)\s+year\b)",
+            re.IGNORECASE,
+        ),
+    ),
+    (
+        HALF,
+        re.compile(
+            r"\b(?P<which>first|second)\s+half\s+of\s+(?:(?P<y>\d{4})\b|(?P<rel>this|next|the)\s+year\b)",
             re.IGNORECASE,
         ),
     ),
@@ -105,6 +134,8 @@ _YEARLESS_MONTH = re.compile(
     rf"\b(?:in|from|after|around|early|late|mid-?|end of|during)\s+(?P<m>{_MONTHS})\b(?!\.?\s*\d)",
     re.IGNORECASE,
 )
+# A quarter or a half-year without its year ("in Q3", "H2"): which one?
+_YEARLESS_PART = re.compile(r"\b(?:Q[1-4]|H[12])\b", re.IGNORECASE)
 _PROMISES = re.compile(
     r"\b(?:will|we'll|we\u2019ll|shall|guarantee[sd]?|promise[sd]?|definitely|certainly|"
     r"surely)\b",
@@ -113,12 +144,82 @@ _PROMISES = re.compile(
 _QUOTE = re.compile(r"“([^”]*)”")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
+# Years (docs/loop.md, "Updates"): what a text says of a whole year, or of a part of one
+# coarser than any window, in the order they are read. Each reads as a span of days; a
+# published window inside it backs it, and a span over before today is history.
+_YEARS = (
+    # Looking back: never a promise.
+    (
+        "history",
+        re.compile(
+            r"\b(?:since|earlier\s+(?:in|this)|so\s+far\s+(?:in|this)|back\s+in|last)\s+"
+            r"(?:(?:19|20|21)\d{2}\b|(?:the\s+)?year\b)",
+            re.IGNORECASE,
+        ),
+    ),
+    # A deadline: "by 2028", "before 2028", "by the end of next year", "by year-end".
+    (
+        "by",
+        re.compile(
+            r"\b(?P<by>by|before|until|no\s+later\s+than)\s+(?:the\s+)?(?P<endof>(?:end|close)\s+of\s+)?"
+            rf"(?:{_A_YEAR}|(?P<yearend>year[-\s]?end)\b)",
+            re.IGNORECASE,
+        ),
+    ),
+    # From a year on: "from 2028", "after 2027", "starting in 2028".
+    (
+        "from",
+        re.compile(
+            r"\b(?P<from>from|after|beyond|starting(?:\s+in)?|as\s+of)\s+(?:the\s+)?"
+            r"(?:(?P<y>(?:19|20|21)\d{2})\b|(?P<rel>next)\s+year\b)",
+            re.IGNORECASE,
+        ),
+    ),
+    # Part of a year: "early 2028" (its first half), "mid-2027", "late 2027" or "the end of
+    # the year" (its second half), "year-end".
+    (
+        "part",
+        re.compile(
+            r"\b(?:(?P<part>early|mid|late)[-\s]+|(?:the\s+)?(?P<partof>beginning|start|middle|end|"
+            rf"close)\s+of\s+){_A_YEAR}|\b(?P<yearend>year[-\s]end|end[-\s]of[-\s]year)\b",
+            re.IGNORECASE,
+        ),
+    ),
+    # The whole year: "in 2027", "later in 2027", "during 2028", "this year", "next year".
+    (
+        "in",
+        re.compile(
+            r"\b(?:(?:later|sometime|some\s+time|at\s+some\s+point)\s+)?(?:in|during|for|"
+            r"throughout|within|over|through|around)\s+(?:(?P<y>(?:19|20|21)\d{2})\b|"
+            r"(?P<rel>the)\s+year\b(?!\s*\d))|\b(?:(?:later|sometime|some\s+time)\s+)?"
+            r"(?:(?:in|during|for|throughout|within|over)\s+)?(?P<rel2>this|next)\s+year\b",
+            re.IGNORECASE,
+        ),
+    ),
+)
 
-def _window_of(kind: str, match: re.Match[str]) -> Window | None:
-    year = int(match.group("y"))
+
+@dataclass(frozen=True)
+class _Span:
+    """The days a date in the text claims, and how a message reads them."""
+
+    start: date
+    end: date
+    reads: str
+
+
+def _year_of(groups: dict[str, str | None], today: date) -> int:
+    if groups.get("y"):
+        return int(groups["y"] or 0)
+    rel = (groups.get("rel") or groups.get("rel2") or "this").lower()
+    return today.year + 1 if rel == "next" else today.year
+
+
+def _window_of(kind: str, match: re.Match[str], today: date) -> Window | None:
+    groups = match.groupdict()
+    year = _year_of(groups, today)
     if not 1900 < year < 2200:
         return None
-    groups = match.groupdict()
     if kind == MONTH:
         return Window.of(MONTH, date(year, _month(groups["m"]), 1))
     if kind == QUARTER:
@@ -128,6 +229,33 @@ def _window_of(kind: str, match: re.Match[str]) -> Window | None:
     else:
         half = int(groups["h"])
     return Window.of(HALF, date(year, 1 if half == 1 else 7, 1))
+
+
+def _year_span(kind: str, match: re.Match[str], today: date) -> _Span | None:
+    """The days a year's words claim (None: history, never a promise)."""
+    groups = match.groupdict()
+    if kind == "history":
+        return None
+    year = _year_of(groups, today)
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    if kind == "by":
+        before = groups["by"].lower() == "before" and not groups["endof"] and not groups["yearend"]
+        end = date(year - 1, 12, 31) if before else last
+        return _Span(date.min, end, f"a window ending by the end of {end.year}")
+    if kind == "from":
+        start = date(year + 1, 1, 1) if groups["from"].lower() in ("after", "beyond") else first
+        if start.year <= today.year:
+            return None  # from a year begun: what has been
+        return _Span(start, date.max, f"a window from {start.year} on")
+    if kind == "part":
+        part = (groups.get("part") or groups.get("partof") or "end").lower()
+        if part in ("early", "beginning", "start"):
+            return _Span(first, date(year, 6, 30), f"a window in the first half of {year}")
+        if part in ("mid", "middle"):
+            middle = f"a window from April to September {year}"
+            return _Span(date(year, 4, 1), date(year, 9, 30), middle)
+        return _Span(date(year, 7, 1), last, f"a window in the second half of {year}")
+    return _Span(first, last, f"a window in {year}")
 
 
 def _normal(text: str) -> str:
@@ -188,51 +316,63 @@ def text_problems(
                     f"“{m.group(0)}” is a day to come; no status backs a day. Say the window "
                     "a planned status shows (a month, a quarter or a half-year).",
                 )
-    rest = _masked(ours, spans)
-    for m in _BY_WHEN.finditer(rest):
-        flag(
-            m.group(0),
-            f"“{m.group(0)}” promises a deadline no status backs; say the window a planned "
-            "status shows (“planned for Q2 2027”).",
-        )
-        spans.append(m.span())
-    rest = _masked(ours, spans)
-    for pattern in _DAY:
-        for m in pattern.finditer(rest):
-            flag(
-                m.group(0),
-                f"“{m.group(0)}” is a day; no status backs a day. Say the window a planned "
-                "status shows (a month, a quarter or a half-year).",
-            )
-            spans.append(m.span())
-    rest = _masked(ours, spans)
-    for m in _PART_OF_MONTH.finditer(rest):
-        if m.group("m") == "may":  # "in late may" is the verb; the month is written May
-            continue
-        flag(
-            m.group(0),
-            f"“{m.group(0)}” is part of a month, finer than any window a status shows; say "
-            "the window a planned status shows (“May 2027”, “Q2 2027”).",
-        )
-        spans.append(m.span())
-    rest = _masked(ours, spans)
+
+    def never_backed(patterns: Iterable[re.Pattern[str]], says: str) -> None:
+        """Flags what ``patterns`` find in the text not read yet, whatever the statuses."""
+        rest = _masked(ours, spans)
+        for pattern in patterns:
+            for m in pattern.finditer(rest):
+                if m.groupdict().get("m") == "may":
+                    continue  # "in late may" is the verb; the month is written May
+                flag(m.group(0), f"“{m.group(0)}” {says}")
+                spans.append(m.span())
+
     backed_spans: list[tuple[int, int]] = []
+
+    def backed_or_flagged(m: re.Match[str], claim: _Span) -> None:
+        """The past is a recap; a span a published window lies inside is backed."""
+        spans.append(m.span())
+        if claim.end < today:
+            return
+        if any(claim.start <= w.start and w.end <= claim.end for w in backing):
+            backed_spans.append(m.span())
+            return
+        flag(
+            m.group(0),
+            f"“{m.group(0)}”: no published planned or in-progress status of this program "
+            f"shows {claim.reads}. Publish the status first, or leave the date out.",
+        )
+
+    never_backed(
+        [_BY_WHEN],
+        "promises a deadline no status backs; say the window a planned status shows "
+        "(“planned for Q2 2027”).",
+    )
+    never_backed(
+        _DAY,
+        "is a day; no status backs a day. Say the window a planned status shows (a month, "
+        "a quarter or a half-year).",
+    )
+    never_backed(
+        [_PART_OF_MONTH],
+        "is part of a month, finer than any window a status shows; say the window a planned "
+        "status shows (“May 2027”, “Q2 2027”).",
+    )
+    rest = _masked(ours, spans)
     for kind, pattern in _WINDOWS:
         for m in pattern.finditer(rest):
-            window = _window_of(kind, m)
-            if window is None:
-                continue
-            spans.append(m.span())
-            if window.end < today:
-                continue  # the past: a recap
-            if any(window.start <= w.start and w.end <= window.end for w in backing):
-                backed_spans.append(m.span())
-                continue
-            flag(
-                m.group(0),
-                f"“{m.group(0)}”: no published planned or in-progress status of this program "
-                "shows this window. Publish the status first, or leave the date out.",
-            )
+            window = _window_of(kind, m, today)
+            if window is not None:
+                reads = f"{window.label} or a window inside it"
+                backed_or_flagged(m, _Span(window.start, window.end, reads))
+    for kind, pattern in _YEARS:
+        rest = _masked(ours, spans)
+        for m in pattern.finditer(rest):
+            claim = _year_span(kind, m, today)
+            if claim is None:
+                spans.append(m.span())  # history
+            else:
+                backed_or_flagged(m, claim)
     rest = _masked(ours, spans)
     for m in _YEARLESS_MONTH.finditer(rest):
         if m.group("m").lower() == "may" and not m.group("m").startswith("M"):
@@ -241,6 +381,12 @@ def text_problems(
             m.group(0),
             f"“{m.group(0)}” names a month without its year, which no status backs; say "
             "the window a planned status shows (“May 2027”, “Q2 2027”).",
+        )
+    for m in _YEARLESS_PART.finditer(rest):
+        flag(
+            m.group(0),
+            f"“{m.group(0)}” names a quarter or a half-year without its year, which no "
+            "status backs; say the window a planned status shows (“Q3 2027”, “H2 2027”).",
         )
     for sentence in _SENTENCE.finditer(ours):
         promise = _PROMISES.search(sentence.group(0))

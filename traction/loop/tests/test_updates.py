@@ -138,6 +138,98 @@ def test_a_customers_own_words_are_quoted_not_promised() -> None:
     assert [p.words for p in text_problems(text, today=TODAY)] == ["will"]
 
 
+# Years: a year alone (or part of one) is a window like the others. TODAY is 20 January 2027;
+# Q2 (April to June 2027) is the only published window.
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("The new page goes live in 2028.", "in 2028"),
+        ("It comes later in 2028.", "later in 2028"),
+        ("Next year, the page goes live.", "Next year"),
+        ("It goes live early 2028.", "early 2028"),
+        ("It goes live in late 2027.", "late 2027"),  # July to December: Q2 is not in it
+        ("It goes live at the end of the year.", "the end of the year"),
+        ("From 2028 on, invoices are approved on one page.", "From 2028"),
+        ("It is planned for Q3 next year.", "Q3 next year"),
+        ("It is planned for March next year.", "March next year"),
+        ("It is planned for Q3.", "Q3"),  # which year? never backed, like "in March"
+        ("It is planned for H2.", "H2"),
+        ("It is planned for Q2.", "Q2"),  # even the backed quarter, without its year
+        ("We ship it by Q3 this year.", "by Q3 this year"),  # a deadline finer than a year
+    ],
+)
+def test_the_checker_flags_years_no_status_backs(text: str, flagged: str) -> None:
+    found = text_problems(text, windows=[Q2], today=TODAY)
+    assert [p.words for p in found] == [flagged], found
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "The new page goes live in 2027.",  # Q2 2027 lies in 2027
+        "It comes later in 2027.",
+        "It comes later this year.",
+        "This year, invoices are approved on one page.",
+        "It is planned for the first half of the year.",
+        "It is planned for Q2 this year.",
+        "It is done by 2028.",  # Q2 2027 ends before the end of 2028
+        "It is done before 2028.",
+        "It is done by the end of the year.",
+        "It is done by year-end.",
+        "It is done by next year.",
+        "We will ship it in 2027.",  # a promise in a sentence with a backed window
+    ],
+)
+def test_a_year_is_backed_by_a_window_in_it_or_ending_by_it(text: str) -> None:
+    assert text_problems(text, windows=[Q2], today=TODAY) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "flagged"),
+    [
+        ("The new page goes live in 2027.", ["in 2027"]),
+        ("It is done by 2028.", ["by 2028"]),
+        ("It is done by year-end.", ["by year-end"]),
+        ("It is done by the end of the year.", ["by the end of the year"]),
+        ("This year, invoices are approved on one page.", ["This year"]),
+        ("We will ship it in 2027.", ["in 2027", "will"]),
+    ],
+)
+def test_without_a_published_window_a_year_is_flagged(text: str, flagged: list[str]) -> None:
+    assert [p.words for p in text_problems(text, today=TODAY)] == flagged
+
+
+def test_a_year_deadline_needs_a_window_ending_by_it() -> None:
+    h2_2028 = Window.of("half", date(2028, 7, 1))
+    found = text_problems("It is done by 2028.", windows=[h2_2028], today=TODAY)
+    assert found == []
+    found = text_problems("It is done before 2028.", windows=[h2_2028], today=TODAY)
+    assert [p.words for p in found] == ["before 2028"]
+    assert "a window ending by the end of 2027" in found[0].message
+    found = text_problems("It goes live in 2027.", windows=[h2_2028], today=TODAY)
+    assert "shows a window in 2027. Publish the status first" in found[0].message
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Since 2019 you have approved invoices by hand.",
+        "In 2024 you told us approvals take three weeks.",  # a year over: history
+        "In 2026 we delivered the export.",
+        "Earlier this year you told us approvals take three weeks.",
+        "Earlier in 2027 you told us so.",
+        "So far this year, two releases touched your priorities.",
+        "Last year you asked for one page.",
+        "After 2026 the old page was retired.",
+        "By 2026 the export was done.",
+    ],
+)
+def test_past_years_are_history_not_promises(text: str) -> None:
+    assert text_problems(text, today=TODAY) == []
+
+
 def test_the_checker_flags_other_customers_whole_words_any_case() -> None:
     found = text_problems(
         "Like initech, you asked for it. Globextra is fine. Ian Initech agreed.",
@@ -271,6 +363,21 @@ def test_a_backing_status_lets_the_window_through(world: w.World) -> None:
         updates.edit(fran, update, body=update.body + "\nThe new page is planned for Q2 2027.\n")
         update.refresh_from_db()
         assert [p.words for p in update_problems(update)] == ["Q2 2027"]
+        publish(world, "planned", Q2)
+        assert update_problems(update) == []
+
+
+def test_a_backing_status_lets_a_year_through(world: w.World) -> None:
+    fran = world.cast.viewer("facilitator")
+    with clock.frozen(NOW):
+        update = globex_update(world)
+        body = update.body + "\nThe new page is planned for later this year, by year-end.\n"
+        updates.edit(fran, update, body=body)
+        update.refresh_from_db()
+        assert sorted(p.words for p in update_problems(update)) == [
+            "by year-end",
+            "later this year",
+        ]
         publish(world, "planned", Q2)
         assert update_problems(update) == []
 
