@@ -28,8 +28,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Max, Q
-from django.db.models.functions import Coalesce
+from django.db.models import Max, Q, QuerySet
+from django.db.models.functions import Coalesce, Lower
 
 from traction.core import clock, permissions
 from traction.core.permissions import Viewer
@@ -168,25 +168,47 @@ def sessions_over(program_id: int, now: datetime | None = None) -> list[Session]
     )
 
 
+def _took_part(program_id: int) -> list[tuple[QuerySet[Any], str]]:
+    """How a customer organisation takes part in a program: its contacts accepted a
+    session's invitation, raised an insight or voted there (each with its customer field)."""
+    return [
+        (
+            Invitation.objects.filter(session__program_id=program_id, rsvp=RsvpStatus.ACCEPTED),
+            "contact__customer_id",
+        ),
+        (
+            Insight.objects.filter(program_id=program_id, customer__isnull=False, internal=False),
+            "customer_id",
+        ),
+        (Vote.objects.filter(session__program_id=program_id, dots__gt=0), "contact__customer_id"),
+    ]
+
+
 def taking_part(program_id: int, session_ids: Iterable[int] | None = None) -> dict[int, set[int]]:
     """Customer id → the program's sessions its contacts took part in: accepted the
     invitation, raised an insight or voted there (three queries)."""
     found: dict[int, set[int]] = defaultdict(set)
-    invited = Invitation.objects.filter(
-        session__program_id=program_id, rsvp=RsvpStatus.ACCEPTED
-    ).values_list("contact__customer_id", "session_id")
-    said = Insight.objects.filter(
-        program_id=program_id, customer__isnull=False, internal=False
-    ).values_list("customer_id", "session_id")
-    voted = Vote.objects.filter(session__program_id=program_id, dots__gt=0).values_list(
-        "contact__customer_id", "session_id"
-    )
     wanted = None if session_ids is None else set(session_ids)
-    for rows in (invited, said, voted):
-        for customer_id, session_id in rows.distinct():
+    for rows, customer in _took_part(program_id):
+        for customer_id, session_id in rows.values_list(customer, "session_id").distinct():
             if wanted is None or session_id in wanted:
                 found[customer_id].add(session_id)
     return found
+
+
+def customers_taking_part(program: Program, *, name: str = "") -> QuerySet[Customer]:
+    """The program's customer organisations as its plan lists them (taking part, not
+    archived), by name, with their account owners; ``name`` keeps those whose name holds
+    it (any case). One query, whatever their number, so it pages."""
+    took_part = Q()
+    for rows, customer in _took_part(program.pk):
+        took_part |= Q(pk__in=rows.values(customer))
+    found = Customer.objects.filter(
+        took_part, workspace_id=program.workspace_id, archived_at__isnull=True
+    )
+    if name.strip():
+        found = found.filter(name__icontains=name.strip())
+    return found.select_related("account_owner").order_by(Lower("name"), "pk")
 
 
 def last_heard(program_id: int, customer_ids: Iterable[int] | None = None) -> dict[int, datetime]:
@@ -207,12 +229,13 @@ def last_heard(program_id: int, customer_ids: Iterable[int] | None = None) -> di
     }
 
 
-def tellers(program_id: int) -> dict[int, CommsOwner]:
-    """Customer id → who the plan names to tell it (only those named)."""
-    return {
-        o.customer_id: o
-        for o in CommsOwner.objects.filter(program_id=program_id).select_related("teller")
-    }
+def tellers(program_id: int, customer_ids: Iterable[int] | None = None) -> dict[int, CommsOwner]:
+    """Customer id → who the plan names to tell it (only those named; of ``customer_ids``
+    only, if given)."""
+    found = CommsOwner.objects.filter(program_id=program_id).select_related("teller")
+    if customer_ids is not None:
+        found = found.filter(customer_id__in=list(customer_ids))
+    return {o.customer_id: o for o in found}
 
 
 def compute(

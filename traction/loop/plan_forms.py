@@ -8,8 +8,6 @@ from django import forms
 
 from traction.customers.models import Customer
 
-from .plan import PlanRow
-
 
 class PlanForm(forms.Form):
     cadence_days = forms.IntegerField(
@@ -36,31 +34,59 @@ class PlanForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        rows: list[PlanRow],
+        customers: list[Customer],
         members: list[tuple[int, str]],
         **kwargs: Any,
     ) -> None:
+        """``customers``: the organisations whose teller the form sets (a page of them)."""
         super().__init__(*args, **kwargs)
         self.customers: list[tuple[str, Customer]] = []
-        for row in rows:
-            owner = row.customer.account_owner
+        for customer in customers:
+            owner = customer.account_owner
             default = (
                 f"Its account owner ({owner.full_name})"
                 if owner
                 else "Its account owner (none yet)"
             )
-            name = f"teller_{row.customer.pk}"
+            name = f"teller_{customer.pk}"
             self.fields[name] = forms.TypedChoiceField(
-                label=f"Who tells {row.customer.name}",
+                label=f"Who tells {customer.name}",
                 required=False,
                 choices=[("", default), *[(str(pk), label) for pk, label in members]],
                 coerce=int,
                 empty_value=None,
             )
-            self.customers.append((name, row.customer))
+            self.customers.append((name, customer))
+
+    def plan_fields(self) -> list[forms.BoundField]:
+        return [self[name] for name in ("cadence_days", "silence_days", "notes")]
 
     def teller_fields(self) -> list[forms.BoundField]:
         return [self[name] for name, _ in self.customers]
 
     def tellers(self) -> dict[int, int | None]:
         return {c.pk: self.cleaned_data.get(name) for name, c in self.customers}
+
+    @staticmethod
+    def posted_customer_ids(data: Any) -> list[int]:
+        """The organisations a posted form set the teller of (its ``teller_<id>`` fields)."""
+        return [
+            int(key.removeprefix("teller_"))
+            for key in data
+            if key.startswith("teller_") and key.removeprefix("teller_").isdigit()
+        ]
+
+
+class PlanFilterForm(forms.Form):
+    """Finds customer organisations on the plan's edit page by name (a GET form of its
+    own, ``plan-filter``, whose field sits among the plan's fields)."""
+
+    q = forms.CharField(
+        label="Find an organisation",
+        required=False,
+        max_length=100,
+        widget=forms.SearchInput(attrs={"form": "plan-filter", "placeholder": "Part of its name"}),
+    )
+
+    def query(self) -> str:
+        return self.cleaned_data.get("q", "").strip() if self.is_valid() else ""

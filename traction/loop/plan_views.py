@@ -4,6 +4,8 @@ service or selector, render."""
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -18,10 +20,11 @@ from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 
 from . import plan
-from .plan_forms import PlanForm
+from .plan_forms import PlanFilterForm, PlanForm
 from .services import plan as plan_services
 
 PAGE_SIZE = 50
+EDIT_PAGE_SIZE = 25  # organisations on a page of the edit form: each has a select of members
 
 
 def reengage_url(workspace_slug: str, program_id: int, customer_id: int) -> str:
@@ -67,9 +70,21 @@ def plan_page(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Htt
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def plan_edit(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    """The plan's settings and who tells whom, a page of organisations at a time (found by
+    name); saving sets the tellers of the organisations the form showed, no others."""
     program = plan.program(viewer, program_id)
     permissions.check(viewer, "loop.plan", program)
-    rows = sorted(plan.compute(program), key=lambda r: (r.customer.name.lower(), r.customer.pk))
+    data = request.POST if request.method == "POST" else request.GET
+    finder = PlanFilterForm(data)
+    query = finder.query()
+    page = Paginator(plan.customers_taking_part(program, name=query), EDIT_PAGE_SIZE).get_page(
+        data.get("page")
+    )
+    customers = list(page.object_list)
+    if request.method == "POST":
+        # The organisations the form showed when it was sent (the page may have moved since).
+        posted = PlanForm.posted_customer_ids(request.POST)
+        customers = list(plan.customers_taking_part(program).filter(pk__in=posted))
     members = [
         (m.user_id, m.user.full_name or m.user.email)
         for m in Membership.objects.filter(workspace_id=viewer.workspace_id)
@@ -77,31 +92,28 @@ def plan_edit(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Htt
         .order_by("user__full_name", "user_id")
     ]
     current = plan.plan_of(program.pk)
-    named = plan.tellers(program.pk)
+    named = plan.tellers(program.pk, [c.pk for c in customers])
     initial = {
         "cadence_days": current.cadence_days,
         "silence_days": current.silence_days,
         "notes": current.notes,
-        **{
-            f"teller_{r.customer.pk}": getattr(named.get(r.customer.pk), "teller_id", None)
-            for r in rows
-        },
+        **{f"teller_{c.pk}": getattr(named.get(c.pk), "teller_id", None) for c in customers},
     }
     form = PlanForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
-        rows=rows,
+        customers=customers,
         members=members,
     )
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data
+        cleaned = form.cleaned_data
         try:
             plan_services.save_plan(
                 viewer,
                 program,
-                cadence_days=data["cadence_days"],
-                silence_days=data["silence_days"],
-                notes=data["notes"],
+                cadence_days=cleaned["cadence_days"],
+                silence_days=cleaned["silence_days"],
+                notes=cleaned["notes"],
                 tellers=form.tellers(),
             )
         except ValidationFailed as exc:
@@ -111,4 +123,15 @@ def plan_edit(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Htt
             return redirect(
                 "loop:plan", workspace_slug=request.workspace.slug, program_id=program.pk
             )
-    return render(request, "loop/plan/plan_form.html", {"program": program, "form": form})
+    return render(
+        request,
+        "loop/plan/plan_form.html",
+        {
+            "program": program,
+            "form": form,
+            "finder": finder,
+            "q": query,
+            "page": page,
+            "query": urlencode({"q": query}) if query else "",
+        },
+    )

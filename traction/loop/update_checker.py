@@ -9,9 +9,10 @@ window ("Q2 2027", "May 2027", "H1 2027", "the first half of 2027", "Q3 next yea
 ("by 2028": every day until its end). It is backed when a published planned or in-progress
 status shows a window inside that span. A day ("on 3 March", "Tuesday"), a deadline finer
 than a year ("by March", "by Q3 2027"), part of a month, and a month, quarter or half-year
-without its year are never backed (statuses show coarse windows, never days). A promise word ("will", "guarantee") is fine only in a sentence that names a backed
-window. Words inside “…” that are exactly a customer's own words (a quote of an insight)
-are their words, not our promises: only the names check reads them.
+without its year are never backed (statuses show coarse windows, never days). A promise
+word ("will", "guarantee") is fine only in a sentence that names a backed window. Words
+inside “…” that are exactly a customer's own words (a quote of an insight) are their words,
+not our promises: only the names check reads them.
 
 The update may not name another customer: the names of the workspace's other customer
 organisations and of their contacts (case-insensitive, whole words). An update for one

@@ -25,7 +25,7 @@ from traction.loop.models import (
     UpdateRecipient,
     UpdateState,
 )
-from traction.sessions.models import Invitation, OutreachRequest, Session
+from traction.sessions.models import Session
 
 from . import world as w
 
@@ -80,6 +80,20 @@ def sent_update(world: w.World, contact: Contact, at: datetime, priorities: list
         sent_at=at,
     )
     return update
+
+
+def grow(world: w.World, start: int, n: int) -> None:
+    """``n`` more organisations "Org 000"… taking part in the session (an invitation
+    accepted); every other one heard from us, every third has Cora as its teller."""
+    cast = world.cast
+    for i in range(start, start + n):
+        contact = w.add_organisation(world, f"Org {i:03}", f"pat{i}@o.test")
+        if i % 2:
+            sent_update(world, contact, on(3), [])
+        if i % 3 == 0:
+            CommsOwner.objects.create(
+                program=cast.program, customer=contact.customer, teller=cast.users["core_team"]
+            )
 
 
 def test_the_plan_page_lists_organisations_with_their_flags(
@@ -152,37 +166,10 @@ def test_the_plan_page_takes_a_constant_number_of_queries(
     path = url(cast, "plan", program_id=cast.program.pk)
     get(client, path, 20)  # warm the session and caches
 
-    def grow(start: int, n: int) -> None:
-        for i in range(start, start + n):
-            customer = Customer.objects.create(workspace=cast.acme, name=f"Org {i:03}")
-            contact = Contact.objects.create(
-                workspace=cast.acme, customer=customer, name=f"Pat {i}", email=f"pat{i}@o.test"
-            )
-            request = OutreachRequest.objects.create(
-                workspace=cast.acme,
-                session=world.session,
-                contact=contact,
-                requested_by=cast.users["facilitator"],
-                status="approved",
-            )
-            Invitation.objects.create(
-                workspace=cast.acme,
-                session=world.session,
-                outreach=request,
-                contact=contact,
-                rsvp="accepted",
-            )
-            if i % 2:
-                sent_update(world, contact, on(3), [])
-            if i % 3 == 0:
-                CommsOwner.objects.create(
-                    program=cast.program, customer=customer, teller=cast.users["core_team"]
-                )
-
-    grow(0, 3)
+    grow(world, 0, 3)
     with clock.frozen(on(20)), django_assert_max_num_queries(40) as small:
         client.get(path)
-    grow(3, 60)
+    grow(world, 3, 60)
     with clock.frozen(on(20)), django_assert_max_num_queries(len(small.captured_queries)):
         page = client.get(path)
     html = page.content.decode()
@@ -235,6 +222,120 @@ def test_changing_the_plan_shows_errors_beside_the_field(
     # An observer may not change it.
     with clock.frozen(on(2)):
         assert client_for("observer").get(path).status_code in (403, 404)
+
+
+def tellers_on(html: str) -> int:
+    """How many organisations the edit page lets one choose the teller of."""
+    return html.count('for="id_teller_')
+
+
+def test_the_edit_page_pages_the_organisations_and_finds_them_by_name(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    grow(world, 0, 30)  # with Globex and Initech, 32 organisations
+    client = client_for("facilitator")
+    path = url(cast, "plan_edit", program_id=cast.program.pk)
+    first = get(client, path, 2)
+    assert tellers_on(first) == plan_views.EDIT_PAGE_SIZE
+    assert "Who tells Globex" in first  # by name: Globex, Initech, Org 000…
+    assert "Who tells Org 022" in first
+    assert "Who tells Org 023" not in first
+    assert "32 organisations · page 1 of 2" in first
+    assert "Page 1 of 2 (32 in all)" in first
+    second = get(client, f"{path}?page=2", 2)
+    assert tellers_on(second) == 32 - plan_views.EDIT_PAGE_SIZE
+    assert "Who tells Org 023" in second
+    assert "Who tells Org 029" in second
+    found = get(client, f"{path}?q=org+01", 2)
+    assert tellers_on(found) == 10
+    assert "Who tells Org 010" in found
+    assert "Who tells Org 019" in found
+    assert "10 organisations matching “org 01”" in found
+    assert "Show all" in found
+    found = get(client, f"{path}?q=INITECH", 2)  # any case
+    assert tellers_on(found) == 1
+    assert "Who tells Initech" in found
+    nothing = get(client, f"{path}?q=Umbrella", 2)
+    assert tellers_on(nothing) == 0
+    assert "No organisation of this program matches “Umbrella”." in nothing
+    assert 'value="Umbrella"' in nothing  # the search box keeps what was asked
+    # The program with nobody taking part says how organisations appear, without a finder.
+    empty = get(client, url(cast, "plan_edit", program_id=cast.other_program.pk), 2)
+    assert "No customer organisation takes part in this program yet." in empty
+    assert "Find an organisation" not in empty
+    # An archived organisation is no longer on the plan.
+    Customer.objects.filter(name="Org 010").update(archived_at=on(1))
+    assert tellers_on(get(client, f"{path}?q=org+01", 2)) == 9
+
+
+def test_saving_a_page_sets_its_tellers_and_no_others(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    grow(world, 0, 30)  # Org 000, 003… have Cora as their teller
+    cora, fran = cast.users["core_team"], cast.users["facilitator"]
+    client = client_for("facilitator")
+    path = url(cast, "plan_edit", program_id=cast.program.pk)
+    second = client.get(f"{path}?page=2")
+    form = second.context["form"]
+    assert [c.name for _, c in form.customers][:2] == ["Org 023", "Org 024"]
+    assert form["teller_" + str(Customer.objects.get(name="Org 024").pk)].value() == cora.pk
+    org = {c.name: c.pk for c in Customer.objects.filter(name__startswith="Org ")}
+    posted = {
+        "cadence_days": "42",
+        "silence_days": "90",
+        "notes": "",
+        "q": "",
+        "page": "2",
+        **{f"teller_{pk}": "" for _, c in form.customers for pk in [c.pk]},
+    }
+    posted[f"teller_{org['Org 023']}"] = str(fran.pk)  # named
+    posted[f"teller_{org['Org 024']}"] = ""  # back to its account owner
+    with clock.frozen(on(2)):
+        saved = client.post(path, posted)
+    assert saved.status_code == 302
+    tellers = dict(
+        CommsOwner.objects.filter(program=cast.program).values_list("customer__name", "teller_id")
+    )
+    assert tellers["Org 023"] == fran.pk
+    assert tellers["Org 024"] is None
+    assert tellers["Org 000"] == tellers["Org 021"] == cora.pk  # page 1: untouched
+    # A refusal shows the same organisations again, with what was chosen.
+    posted["silence_days"] = "10"
+    with clock.frozen(on(2)):
+        refused = client.post(path, posted)
+    assert refused.status_code == 200
+    again = refused.context["form"]
+    assert [c.name for _, c in again.customers] == [c.name for _, c in form.customers]
+    assert again[f"teller_{org['Org 023']}"].value() == str(fran.pk)
+    assert "Page 2 of 2 (32 in all)" in refused.content.decode()
+
+
+def test_the_edit_page_takes_the_same_queries_for_any_number_of_organisations(
+    world: w.World,
+    client_for: Callable[[str], Client],
+    django_assert_max_num_queries: Any,
+    django_assert_num_queries: Any,
+) -> None:
+    cast = world.cast
+    client = client_for("facilitator")
+    path = url(cast, "plan_edit", program_id=cast.program.pk)
+    get(client, path, 20)  # warm the session and caches
+    grow(world, 0, 3)
+    with clock.frozen(on(20)), django_assert_max_num_queries(30) as small:
+        page = client.get(path)
+        page_found = client.get(f"{path}?q=org")
+    count = len(small.captured_queries)
+    assert tellers_on(page.content.decode()) == 5
+    assert tellers_on(page_found.content.decode()) == 3
+    grow(world, 3, 120)
+    with clock.frozen(on(20)), django_assert_num_queries(count):
+        page = client.get(path)
+        page_found = client.get(f"{path}?q=org&page=3")
+    assert tellers_on(page.content.decode()) == plan_views.EDIT_PAGE_SIZE
+    assert "125 organisations · page 1 of 5" in page.content.decode()
+    assert tellers_on(page_found.content.decode()) == plan_views.EDIT_PAGE_SIZE
 
 
 def test_the_session_page_counts_down_the_promise(

@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from traction.core.testing.cast import Cast
+from traction.customers.models import Contact, Customer
 from traction.debrief.models import (
     DEBRIEF_DUE_AFTER,
     ActionItem,
@@ -20,7 +21,7 @@ from traction.debrief.models import (
 from traction.debrief.services import actions as action_services
 from traction.debrief.services import recommendations
 from traction.insights.models import Insight
-from traction.sessions.models import OutreachRequest, Session
+from traction.sessions.models import Invitation, OutreachRequest, Session
 from traction.voting.models import Vote
 
 ENDED = datetime(2027, 1, 14, 17, 0, tzinfo=ZoneInfo("Europe/Berlin"))
@@ -99,6 +100,31 @@ def build(cast: Cast) -> World:
         opened_at=ENDED + timedelta(hours=20),
     )
     return World(cast=cast, session=session, debrief=debrief, card=card, quiet=quiet)
+
+
+def add_organisation(world: World, name: str, email: str) -> Contact:
+    """A customer organisation ``name`` taking part in the session: its one contact (at
+    ``email``) accepted the invitation."""
+    cast = world.cast
+    customer = Customer.objects.create(workspace=cast.acme, name=name)
+    contact = Contact.objects.create(
+        workspace=cast.acme, customer=customer, name=f"Pat of {name}", email=email
+    )
+    request = OutreachRequest.objects.create(
+        workspace=cast.acme,
+        session=world.session,
+        contact=contact,
+        requested_by=cast.users["facilitator"],
+        status="approved",
+    )
+    Invitation.objects.create(
+        workspace=cast.acme,
+        session=world.session,
+        outreach=request,
+        contact=contact,
+        rsvp="accepted",
+    )
+    return contact
 
 
 def recommend(
