@@ -18,19 +18,9 @@ from traction.sessions import services
 from traction.sessions.models import OutreachRequest
 
 from .a11y import assert_accessible
+from .helpers import no_sideways_scroll
 
 SIZES = {"phone": (390, 844), "desktop": (1366, 900)}
-
-
-WIDEST = """() => [...document.querySelectorAll('body *')]
-  .filter(e => e.getBoundingClientRect().right > document.documentElement.clientWidth + 1)
-  .slice(0, 5)
-  .map(e => e.tagName + '.' + e.className + ' ' + Math.round(e.getBoundingClientRect().right))"""
-
-
-def no_sideways_scroll(page: Page, width: int) -> None:
-    wide = page.evaluate(WIDEST)
-    assert page.evaluate("document.documentElement.scrollWidth") <= width, wide
 
 
 def big_enough(page: Page, name: str) -> None:
@@ -90,7 +80,7 @@ def test_the_owner_decides_an_ask_one_by_one_then_all(
     page.goto(base + link)
     expect(page.get_by_text("Fran Facilitator asks to invite 3 of your contacts")).to_be_visible()
     expect(page.get_by_text("They run onboarding at Globex.")).to_be_visible()
-    no_sideways_scroll(page, width)
+    no_sideways_scroll(page)
     for name in ("Approve Gina Globex", "Decline… Hank Globex", "Approve all 3"):
         big_enough(page, name)
     assert_accessible(page, f"Approvals with an ask of three at {width} px")
@@ -100,7 +90,7 @@ def test_the_owner_decides_an_ask_one_by_one_then_all(
     page.locator("summary").filter(has_text="Decline… Hank Globex").click()
     page.get_by_role("button", name="Decline Hank Globex", exact=True).click()
     expect(page.get_by_text("Say why, so the facilitator can respond.")).to_be_visible()
-    no_sideways_scroll(page, width)
+    no_sideways_scroll(page)
     assert_accessible(page, f"Approvals with a refused decline at {width} px")
     page.get_by_label("Why not Hank Globex?").fill("Hank leaves Globex next month.")
     page.get_by_role("button", name="Decline Hank Globex", exact=True).click()
@@ -112,13 +102,13 @@ def test_the_owner_decides_an_ask_one_by_one_then_all(
     # The other two at once, with a condition.
     page.get_by_label("Conditions for all of them (optional)").fill("Do not discuss pricing.")
     big_enough(page, "Approve all 2")
-    no_sideways_scroll(page, width)
+    no_sideways_scroll(page)
     page.get_by_role("button", name="Approve all 2").click()
     expect(page.get_by_role("status")).to_contain_text(
         "You approved inviting Gina Globex and Harriet Globex with your conditions."
     )
     expect(page.get_by_text("Nothing of this request waits for you any more.")).to_be_visible()
-    no_sideways_scroll(page, width)
+    no_sideways_scroll(page)
     context.close()
 
     assert sorted(

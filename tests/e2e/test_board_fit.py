@@ -10,15 +10,16 @@ import io
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from pypdf import PdfReader
 
-from traction.core.testing.cast import PASSWORD, build_cast
+from traction.core.testing.cast import build_cast
 from traction.insights import services
 from traction.insights.tests.conftest import Room, build_room
 from traction.voting import services as voting
 
 from .a11y import assert_accessible
+from .helpers import sign_in
 
 DESKTOP = {"width": 1366, "height": 768}
 STEPS = [
@@ -31,14 +32,6 @@ STEPS = [
     "Report",
     "Renew",
 ]
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
 
 def eight_step_map() -> Room:

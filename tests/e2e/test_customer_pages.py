@@ -19,7 +19,7 @@ from playwright.sync_api import Browser, Page, expect
 from traction.accounts import services as account_services
 from traction.accounts.models import Workspace
 from traction.core.testing import images
-from traction.core.testing.cast import PASSWORD, Cast, build_cast
+from traction.core.testing.cast import Cast, build_cast
 from traction.sessions import rsvp, services
 from traction.sessions.models import Invitation, Session
 from traction.voting import links
@@ -27,6 +27,7 @@ from traction.voting import services as voting
 from traction.voting.tests.test_voting import build_room
 
 from .a11y import assert_accessible
+from .helpers import sign_in
 
 PHONE: dict[str, Any] = {
     "viewport": {"width": 390, "height": 844},
@@ -34,13 +35,6 @@ PHONE: dict[str, Any] = {
     "has_touch": True,
 }
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1366, "height": 900}}
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 def berlin_session(cast: Cast) -> Session:

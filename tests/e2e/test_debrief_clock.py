@@ -12,28 +12,14 @@ from typing import Any
 import pytest
 from django.core import mail
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
-from traction.core.testing.cast import PASSWORD, build_cast
+from traction.core.testing.cast import build_cast
 from traction.debrief.models import Attendee, Debrief
 from traction.programs.models import PolicyMaker
 
 from .a11y import assert_accessible
-
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page).to_have_url(base + "/w/acme/")
-
-
-def fits(page: Page, width: int) -> None:
-    assert page.evaluate("document.documentElement.scrollWidth") <= width
+from .helpers import DESKTOP, PHONE, no_sideways_scroll, sign_in
 
 
 @pytest.mark.e2e
@@ -50,7 +36,7 @@ def test_a_planned_session_gets_its_debrief_booked_and_a_policy_maker_accepts(
 
     # --- The facilitator plans a co-design session: the debrief is booked with it. ----------
     fran = browser.new_context(viewport=DESKTOP).new_page()
-    sign_in(fran, base, "fran@acme.test")
+    sign_in(fran, base, "fran@acme.test", lands_on="/w/acme/")
     fran.goto(base + "/w/acme/sessions/new/")
     fran.get_by_label("Program").select_option(label="Effortless onboarding")
     fran.get_by_label("Kind").select_option(label="Co-design session")
@@ -100,24 +86,24 @@ def test_a_planned_session_gets_its_debrief_booked_and_a_policy_maker_accepts(
 
     # --- A policy maker accepts from the email's link, on a phone. -------------------------
     owen = browser.new_context(viewport=PHONE).new_page()
-    sign_in(owen, base, "owen@acme.test")
+    sign_in(owen, base, "owen@acme.test", lands_on="/w/acme/")
     link = f"/w/acme/debriefs/{debrief.pk}/respond/"
     assert any(link in m.body for m in mail.outbox if "owen@acme.test" in m.to[0])
     owen.goto(base + link)
     expect(owen.get_by_text("You are invited as one of the people who decide")).to_be_visible()
     assert_accessible(owen, "the answer page on a phone")
-    fits(owen, PHONE["width"])
+    no_sideways_scroll(owen)
     owen.get_by_role("button", name="Accept").click()
     expect(owen.get_by_role("status")).to_contain_text("You accepted the debrief.")
     assert Attendee.objects.get(user=cast.users["account_owner"]).response == "accepted"
     owen.goto(base + "/w/acme/debriefs/")  # a policy maker sees the program's debriefs
     expect(owen.get_by_role("row", name="Onboarding co-design, Berlin")).to_contain_text("1 of 3")
     assert_accessible(owen, "the debrief list on a phone")
-    fits(owen, PHONE["width"])
+    no_sideways_scroll(owen)
 
     # --- The sponsor answers maybe on the session's page. -----------------------------------
     sam = browser.new_context(viewport=DESKTOP).new_page()
-    sign_in(sam, base, "sam@acme.test")
+    sign_in(sam, base, "sam@acme.test", lands_on="/w/acme/")
     sam.goto(base + f"/w/acme/sessions/{debrief.session_id}/")
     sam.get_by_role("region", name="Debrief").get_by_role("button", name="Maybe").click()
     expect(sam.get_by_role("status")).to_contain_text("You answered maybe.")

@@ -10,26 +10,18 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 from pypdf import PdfReader
 
 from traction.core import clock
-from traction.core.testing.cast import PASSWORD, build_cast
+from traction.core.testing.cast import build_cast
 from traction.debrief.models import Attendee, Debrief, DebriefStatus, Undecided
 from traction.debrief.tests.pack_data import PackWorld, build_pack_world, decide, recommend
 
 from .a11y import assert_accessible
+from .helpers import PHONE, sign_in
 
 DESKTOP = {"width": 1366, "height": 768}
-PHONE = {"width": 390, "height": 844}
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
 
 def one_undecided() -> PackWorld:

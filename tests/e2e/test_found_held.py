@@ -8,12 +8,14 @@ from typing import Any
 
 import pytest
 from django.utils import timezone
-from playwright.sync_api import Browser, Page, expect
+from playwright.sync_api import Browser, expect
 
 from tests.e2e.a11y import assert_accessible
-from traction.core.testing.cast import PASSWORD, build_cast
+from traction.core.testing.cast import build_cast
 from traction.sessions import services
 from traction.sessions.models import Session
+
+from .helpers import sign_in
 
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1366, "height": 900}}
 PHONE: dict[str, Any] = {
@@ -22,13 +24,6 @@ PHONE: dict[str, Any] = {
     "has_touch": True,
     "device_scale_factor": 2,
 }
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.e2e

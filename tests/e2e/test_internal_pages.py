@@ -19,21 +19,13 @@ from playwright.sync_api import Browser, Page, expect
 from traction.demo.build import DEMO_PASSWORD, DEMO_SLUG, PEOPLE, build_demo
 
 from .a11y import assert_accessible
+from .helpers import PHONE, sign_in
 
-PHONE = {"width": 390, "height": 844}
 ROLES = ["admin", "facilitator", "product", "sponsor", "owner", "observer"]
 EMAILS = {p.key: p.email for p in PEOPLE}
 # Links that are no page to look at: downloads, exports, calendar files, signing out.
 SKIP = re.compile(r"/(export|download|logout)|\.ics$|/open/$")
 PAGES_PER_ROLE = 120
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
 
 def pattern_of(path: str) -> str:
@@ -98,7 +90,7 @@ def test_every_internal_page_fits_a_phone_for_every_role(
     for role in ROLES:
         context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
         page = context.new_page()
-        sign_in(page, base, EMAILS[role])
+        sign_in(page, base, EMAILS[role], DEMO_PASSWORD)
         visited = internal_pages(page, base)
         counted[role] = len(visited)
         for url in visited:
@@ -121,7 +113,7 @@ def test_the_navigation_folds_behind_a_menu_on_a_phone(
     base = live_server.url
     context = browser.new_context(viewport=PHONE, is_mobile=True, has_touch=True)
     page = context.new_page()
-    sign_in(page, base, EMAILS["owner"])
+    sign_in(page, base, EMAILS["owner"], DEMO_PASSWORD)
     nav = page.get_by_role("navigation", name="Main")
     sessions = nav.get_by_role("link", name="Sessions")
     menu = nav.locator("summary", has_text="Menu")
@@ -145,7 +137,7 @@ def test_the_navigation_folds_behind_a_menu_on_a_phone(
     # On a wide screen there is no menu button: the links are in the bar.
     context = browser.new_context(viewport={"width": 1366, "height": 800})
     page = context.new_page()
-    sign_in(page, base, EMAILS["owner"])
+    sign_in(page, base, EMAILS["owner"], DEMO_PASSWORD)
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.locator("summary", has_text="Menu")).to_be_hidden()
     expect(nav.get_by_role("link", name="Sessions")).to_be_visible()
@@ -154,7 +146,7 @@ def test_the_navigation_folds_behind_a_menu_on_a_phone(
     # Without JavaScript the links are there, on a phone too (the menu is rendered open).
     context = browser.new_context(viewport=PHONE, java_script_enabled=False)
     page = context.new_page()
-    sign_in(page, base, EMAILS["owner"])
+    sign_in(page, base, EMAILS["owner"], DEMO_PASSWORD)
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name="Sessions")).to_be_visible()
     assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]

@@ -13,15 +13,10 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from traction.core.testing.cast import PASSWORD, build_cast
+from traction.core.testing.cast import build_cast
 from traction.sessions import services
 
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
+from .helpers import sign_in
 
 
 def plan(cast: Any, title: str, days: int, kind: str = "co_design") -> Any:

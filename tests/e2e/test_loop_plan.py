@@ -8,33 +8,20 @@ phone. Desktop 1366 and phone 390; the pages pass axe-core."""
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from traction.core import clock
-from traction.core.testing.cast import PASSWORD, build_cast
+from traction.core.testing.cast import build_cast
 from traction.loop.tests import world as w
 
 from .a11y import assert_accessible
+from .helpers import DESKTOP, PHONE, no_sideways_scroll, sign_in
 
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 NOW = datetime(2027, 1, 31, 9, 0, tzinfo=UTC)  # 17 days after the session
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
-
-
-def no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], width  # type: ignore[index]
 
 
 @pytest.mark.e2e
@@ -110,3 +97,61 @@ def test_promise_plan_and_tellers(
         expect(
             owen.get_by_text("1 customer update overdue in Effortless onboarding.")
         ).to_be_visible()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+def test_the_edit_page_pages_and_finds_organisations(
+    live_server: Any,
+    transactional_db: Any,
+    browser: Browser,
+    viewport: dict[str, int],
+    screenshots: Path,
+) -> None:
+    """A program with 32 organisations: the edit page shows 25 at a time; Fran finds one by
+    name, names Cora to tell it and saves; a name nobody has says so."""
+    with clock.frozen(NOW):
+        cast = build_cast()
+        world = w.build(cast)
+        for i in range(30):
+            w.add_organisation(world, f"Org {i:03}", f"pat{i}@o.test")
+        base = live_server.url
+        phone = viewport == PHONE
+        context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
+        fran = context.new_page()
+        sign_in(fran, base, "fran@acme.test")
+        fran.goto(f"{base}/w/acme/loop/programs/{cast.program.pk}/plan/edit/")
+        expect(fran.get_by_test_id("teller-count")).to_have_text("32 organisations · page 1 of 2")
+        expect(fran.locator("select[name^='teller_']")).to_have_count(25)
+        expect(fran.get_by_label("Who tells Org 027")).to_have_count(0)
+        assert_accessible(fran, "the plan form, a page of many organisations")
+        no_sideways_scroll(fran)
+        fran.get_by_role("link", name="Next →").click()
+        expect(fran.locator("select[name^='teller_']")).to_have_count(7)
+        expect(fran.get_by_label("Who tells Org 027")).to_be_visible()
+
+        fran.get_by_label("Find an organisation").fill("umbrella")
+        fran.get_by_label("Find an organisation").press("Enter")
+        expect(
+            fran.get_by_text("No organisation of this program matches “umbrella”.")
+        ).to_be_visible()
+        expect(fran.locator("select[name^='teller_']")).to_have_count(0)
+        no_sideways_scroll(fran)
+
+        fran.get_by_label("Find an organisation").fill("org 02")
+        fran.get_by_role("button", name="Find").click()
+        expect(fran.get_by_test_id("teller-count")).to_have_text(
+            "10 organisations matching “org 02”"
+        )
+        fran.get_by_label("Who tells Org 027").select_option(label="Cora Core")
+        assert_accessible(fran, "the plan form, organisations found by name")
+        no_sideways_scroll(fran)
+        shot = screenshots / f"plan-edit-found-{'phone' if phone else 'desktop'}.png"
+        fran.screenshot(path=str(shot), full_page=True)
+        fran.get_by_role("button", name="Save the plan").click()
+        expect(fran.get_by_text("Communication plan saved.")).to_be_visible()
+        org = fran.locator("tr", has=fran.get_by_text("Org 027", exact=True))
+        expect(org).to_contain_text("Cora Core")
+        expect(fran.locator("tr", has=fran.get_by_text("Org 026", exact=True))).to_contain_text(
+            "Nobody yet"
+        )

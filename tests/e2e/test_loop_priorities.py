@@ -14,27 +14,13 @@ import pytest
 from playwright.sync_api import Browser, Page, expect
 
 from traction.core import clock
-from traction.core.testing.cast import PASSWORD, build_cast
+from traction.core.testing.cast import build_cast
 from traction.loop.tests import world as w
 
 from .a11y import assert_accessible
+from .helpers import DESKTOP, PHONE, no_sideways_scroll, sign_in
 
-DESKTOP = {"width": 1366, "height": 900}
-PHONE = {"width": 390, "height": 844}
 NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    expect(page.get_by_role("navigation", name="Main")).to_be_visible()
-
-
-def no_sideways_scroll(page: Page) -> None:
-    width = page.evaluate("document.documentElement.scrollWidth")
-    assert width <= page.viewport_size["width"], width  # type: ignore[index]
 
 
 @pytest.mark.e2e

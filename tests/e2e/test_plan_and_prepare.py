@@ -14,18 +14,11 @@ from django.core import mail
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from traction.core.testing.cast import PASSWORD, build_cast
+from traction.core.testing.cast import build_cast
 from traction.customers import services as customers
 from traction.sessions.models import Invitation, OutreachRequest, Participant
 
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    # A member of one workspace lands in it.
-    expect(page).to_have_url(base + "/w/acme/")
+from .helpers import sign_in
 
 
 def sign_out(page: Page) -> None:
@@ -59,7 +52,7 @@ def test_plan_approve_invite_and_brief(
         page.screenshot(path=str(screenshots / f"s-{name}.png"), full_page=True)
 
     # --- The facilitator plans the session. ------------------------------------------------
-    sign_in(page, base, "fran@acme.test")
+    sign_in(page, base, "fran@acme.test", lands_on="/w/acme/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sessions").click()
     expect(page.get_by_text("No upcoming sessions.")).to_be_visible()
     page.get_by_role("link", name="Plan a session").first.click()
@@ -131,7 +124,7 @@ def test_plan_approve_invite_and_brief(
     sign_out(page)
 
     # --- The account owner decides. --------------------------------------------------------
-    sign_in(page, base, "owen@acme.test")
+    sign_in(page, base, "owen@acme.test", lands_on="/w/acme/")
     nav = page.get_by_role("navigation", name="Main")
     expect(nav.get_by_role("link", name=re.compile("Approvals"))).to_contain_text("2")
     # One notice for the two contacts asked together (one email, too).
@@ -164,7 +157,7 @@ def test_plan_approve_invite_and_brief(
     sign_out(page)
 
     # --- The facilitator invites: only Gina. -----------------------------------------------
-    sign_in(page, base, "fran@acme.test")
+    sign_in(page, base, "fran@acme.test", lands_on="/w/acme/")
     page.goto(session_url)
     # Approvals are all decided now: 2 of 6 checks.
     assert readiness(page) == 29
@@ -192,7 +185,7 @@ def test_plan_approve_invite_and_brief(
     sign_out(page)
 
     # --- The note taker reads the briefing and acknowledges it. -----------------------------
-    sign_in(page, base, "cora@acme.test")
+    sign_in(page, base, "cora@acme.test", lands_on="/w/acme/")
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sessions").click()
     page.get_by_role("link", name="Onboarding co-design, Berlin").click()
     page.get_by_role("link", name="My briefing").click()

@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from traction.core import clock
-from traction.core.testing.cast import PASSWORD, build_cast
+from traction.core.testing.cast import build_cast
 from traction.customers import services as customers
 from traction.sessions import services
 from traction.sessions.models import RsvpEmailPreference
@@ -22,6 +22,7 @@ from traction.sessions.rsvp import customer_principal
 from traction.sessions.tasks import rsvp_daily
 
 from .a11y import assert_accessible
+from .helpers import sign_in
 
 # Wednesday 24 March 2027, 10:00 UTC: the session starts Friday 09:00 in Berlin, in 46 hours.
 NOW = datetime(2027, 3, 24, 10, 0, tzinfo=UTC)
@@ -31,13 +32,6 @@ NOW = datetime(2027, 3, 24, 10, 0, tzinfo=UTC)
 def frozen() -> Iterator[clock.FrozenClock]:
     with clock.frozen(NOW) as c:  # the live server's threads see the same time
         yield c
-
-
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
 
 
 @pytest.mark.e2e

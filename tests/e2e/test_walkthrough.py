@@ -18,6 +18,8 @@ from playwright.sync_api import Browser, Page, expect
 from traction.demo.build import build_demo
 from traction.demo.common import DEMO_PASSWORD
 
+from .helpers import sign_in
+
 ROOT = Path(__file__).resolve().parents[2]
 WALKTHROUGH = ROOT / "docs" / "first-session.md"
 IMAGES = ROOT / "docs" / "img"
@@ -59,13 +61,6 @@ class Shots:
             shutil.copyfile(path, IMAGES / name)
 
 
-def sign_in(page: Page, base: str, email: str) -> None:
-    page.goto(base + "/login/")
-    page.get_by_label("Email").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-
-
 @pytest.mark.e2e
 def test_your_first_session_on_the_demo(
     live_server, transactional_db, browser: Browser, page: Page, screenshots: Path, tmp_path: Path
@@ -75,7 +70,7 @@ def test_your_first_session_on_the_demo(
     base = live_server.url
 
     # 1. Sign in as Felix, the facilitator; open the co-design session being prepared.
-    sign_in(page, base, "felix.facilitator@northwind.example")
+    sign_in(page, base, "felix.facilitator@northwind.example", DEMO_PASSWORD)
     expect(page.get_by_role("heading", level=1)).to_contain_text("Northwind")
     page.get_by_role("link", name="Sessions", exact=True).first.click()
     page.get_by_role("link", name=SESSION).first.click()
