@@ -25,7 +25,7 @@ from traction.loop.models import (
     ReasonText,
     Status,
 )
-from traction.loop.services import statuses
+from traction.loop.services import approvals, statuses
 from traction.loop.windows import KINDS, Window
 from traction.programs.models import Program
 
@@ -148,21 +148,13 @@ def _decide(actor: Viewer, approval: Approval, state: str, reason: str) -> Appro
             raise ValidationFailed.field(
                 "__all__", "A newer proposal replaced this one; nothing to approve."
             )
-        if found.state != ApprovalState.PENDING:
-            raise ValidationFailed.field(
-                "__all__", f"This approval was already given ({found.get_state_display()})."
-            )
-        found.state = state
-        found.by_id = actor.user_id
-        found.at = clock.now()
-        found.reason = reason
-        found.save(update_fields=["state", "by", "at", "reason"])
-        audit.record(
+        approvals.record(
             actor,
+            found,
+            state,
+            reason,
             action=f"loop.approval_{state}",
-            obj=found,
             changes={"status": proposal.pk, "customer": found.customer_id},
-            reason=reason,
         )
         _publish(actor, proposal)
     return found
@@ -170,17 +162,12 @@ def _decide(actor: Viewer, approval: Approval, state: str, reason: str) -> Appro
 
 def approve(actor: Viewer, approval: Approval) -> Approval:
     """The account owner approves what their customer will be told."""
-    permissions.check(actor, "loop.approve", approval)
-    return _decide(actor, approval, ApprovalState.APPROVED, "")
+    return approvals.approve(actor, approval, _decide)
 
 
 def waive(actor: Viewer, approval: Approval, *, reason: str) -> Approval:
     """An admin lets a status through without the account owner's approval, saying why."""
-    permissions.check(actor, "loop.waive", approval)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed.field("reason", "Say why the account owner's approval is waived.")
-    return _decide(actor, approval, ApprovalState.WAIVED, reason)
+    return approvals.waive(actor, approval, reason, _decide)
 
 
 # --- reusable reason texts -----------------------------------------------------------------

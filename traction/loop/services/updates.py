@@ -40,6 +40,7 @@ from traction.loop.models import (
     UpdateRecipient,
     UpdateState,
 )
+from traction.loop.services import approvals
 from traction.programs.models import Program
 from traction.sessions.models import Session
 
@@ -464,23 +465,15 @@ def _decide(actor: Viewer, approval: Approval, state: str, reason: str) -> Appro
                 "The update changed since this approval was asked; approve its newest "
                 "version instead.",
             )
-        if found.state != ApprovalState.PENDING:
-            raise ValidationFailed.field(
-                "__all__", f"This approval was already given ({found.get_state_display()})."
-            )
-        found.state = state
-        found.by_id = actor.user_id
-        found.at = clock.now()
-        found.reason = reason
-        found.save(update_fields=["state", "by", "at", "reason"])
-        _resolve_notice(found)
-        audit.record(
+        approvals.record(
             actor,
+            found,
+            state,
+            reason,
             action=f"loop.update_approval_{state}",
-            obj=found,
             changes={"update": update.pk, "version": found.version, "customer": found.customer_id},
-            reason=reason,
         )
+        _resolve_notice(found)
         _approve_if_complete(actor, update)
     return found
 
@@ -517,17 +510,12 @@ def _approve_if_complete(actor: Viewer | None, update: Update) -> None:
 
 def approve(actor: Viewer, approval: Approval) -> Approval:
     """The account owner approves this version and the exact recipients shown."""
-    permissions.check(actor, "loop.approve", approval)
-    return _decide(actor, approval, ApprovalState.APPROVED, "")
+    return approvals.approve(actor, approval, _decide)
 
 
 def waive(actor: Viewer, approval: Approval, *, reason: str) -> Approval:
     """An admin lets the update through without the account owner, saying why."""
-    permissions.check(actor, "loop.waive", approval)
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationFailed.field("reason", "Say why the account owner's approval is waived.")
-    return _decide(actor, approval, ApprovalState.WAIVED, reason)
+    return approvals.waive(actor, approval, reason, _decide)
 
 
 def owner_viewer(approval: Approval, user_id: int) -> Viewer:
