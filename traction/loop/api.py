@@ -19,6 +19,7 @@ from traction.core.permissions import Viewer
 from traction.insights import rules as insight_rules
 
 from . import deliveries_csv, selectors
+from .api_common import approval_fields
 from .models import Approval, Delivery, DeliverySource, PriorityStatus
 from .services import deliveries as delivery_services
 from .services import publishing
@@ -119,19 +120,6 @@ class LoopDeliveryImportOut(Schema):
     linked: int
 
 
-def _approval(a: Approval) -> dict[str, Any]:
-    return {
-        "id": a.pk,
-        "customer_id": a.customer_id,
-        "customer": a.customer.name,
-        "account_owner_id": a.account_owner_id,
-        "state": a.state,
-        "by_id": a.by_id,
-        "at": a.at,
-        "reason": a.reason,
-    }
-
-
 def _status(
     s: PriorityStatus | None, approvals: list[Approval] | None = None, v: Viewer | None = None
 ) -> Any:
@@ -160,7 +148,7 @@ def _status(
         "proposed_by_id": s.proposed_by_id,
         "proposed_at": s.proposed_at,
         "published_at": s.published_at,
-        "approvals": [_approval(a) for a in found],
+        "approvals": [approval_fields(a) for a in found],
     }
 
 

@@ -15,6 +15,7 @@ from ninja.responses import Status as HttpStatus
 from traction.core.api import InputSchema, ObjectId, OneLine, Text, responses, viewer
 
 from . import selectors, update_selectors
+from .api_common import approval_fields
 from .models import ReasonText, Update
 from .services import publishing
 from .services import updates as services
@@ -164,15 +165,8 @@ def _detail(request: HttpRequest, u: Update) -> dict[str, Any]:
         ],
         "approvals": [
             {
-                "id": r.approval.pk,
-                "customer_id": r.approval.customer_id,
-                "customer": r.approval.customer.name,
-                "account_owner_id": r.approval.account_owner_id,
+                **approval_fields(r.approval),
                 "version": r.approval.version,
-                "state": r.approval.state,
-                "by_id": r.approval.by_id,
-                "at": r.approval.at,
-                "reason": r.approval.reason,
                 "asked_at": r.approval.created_at,
                 "superseded_at": r.approval.superseded_at,
                 "reminders_sent": r.approval.reminders_sent,

@@ -28,7 +28,8 @@ _WEEKDAYS = re.compile(
     r"\b(?:monday|tuesday|wednesday|thursday|friday|saturday|sunday|tomorrow|tonight)\b",
     re.IGNORECASE,
 )
-_PROMISES = re.compile(
+# Promise words (the update checker reads them too).
+PROMISES = re.compile(
     r"\b(?:will|we'll|we\u2019ll|shall|guarantee[sd]?|promise[sd]?|definitely|certainly|"
     r"surely)\b",
     re.IGNORECASE,
@@ -62,7 +63,7 @@ def problems(text: str) -> list[str]:
         found.append(
             f"“{match.group(0)}” promises a date; the window of a planned status says when."
         )
-    match = _PROMISES.search(text)
+    match = PROMISES.search(text)
     if match:
         found.append(
             f"“{match.group(0)}” is a promise; say what is decided or planned, not what will be."

@@ -32,6 +32,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from traction.core import clock
+from traction.loop.checker import PROMISES
 from traction.loop.windows import HALF, MONTH, QUARTER, Window
 
 _MONTH_NAMES = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
@@ -137,11 +138,6 @@ _YEARLESS_MONTH = re.compile(
 )
 # A quarter or a half-year without its year ("in Q3", "H2"): which one?
 _YEARLESS_PART = re.compile(r"\b(?:Q[1-4]|H[12])\b", re.IGNORECASE)
-_PROMISES = re.compile(
-    r"\b(?:will|we'll|we\u2019ll|shall|guarantee[sd]?|promise[sd]?|definitely|certainly|"
-    r"surely)\b",
-    re.IGNORECASE,
-)
 _QUOTE = re.compile(r"“([^”]*)”")
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
@@ -390,7 +386,7 @@ def text_problems(
             "status backs; say the window a planned status shows (“Q3 2027”, “H2 2027”).",
         )
     for sentence in _SENTENCE.finditer(ours):
-        promise = _PROMISES.search(sentence.group(0))
+        promise = PROMISES.search(sentence.group(0))
         if promise is None:
             continue
         start, end = sentence.span()
