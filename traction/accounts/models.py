@@ -59,6 +59,10 @@ class Workspace(models.Model):
     slug = models.SlugField(max_length=60, unique=True)
     # The zone new sessions start in and pickers default to (a current IANA name).
     time_zone = models.CharField(max_length=64, default="UTC")
+    # How customer mail is signed: the sender's name (empty: the workspace's name) beside
+    # Traction's sending address, and where customers' replies go (empty: nowhere special).
+    sender_name = models.CharField(max_length=120, blank=True)
+    reply_to = models.EmailField(blank=True)
     created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
@@ -66,6 +70,10 @@ class Workspace(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def sender_display_name(self) -> str:
+        return self.sender_name or self.name
 
 
 class WorkspaceLogo(models.Model):

@@ -182,6 +182,10 @@ class AtRisk(models.Model):
     since = models.DateTimeField(default=clock.now)
     checked_at = models.DateTimeField(default=clock.now)
     cleared_at = models.DateTimeField(null=True, blank=True)
+    # When the facilitators and account owners were told (one digest each per radar run),
+    # and who: set before the digests go, so no mark is ever told twice.
+    notified_at = models.DateTimeField(null=True, blank=True)
+    notified_to = models.JSONField(default=list)  # user ids told
 
     class Meta:
         ordering = ["since", "id"]
@@ -629,3 +633,66 @@ class PlanReminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} {self.due} for {self.customer_id}"
+
+
+class BounceProvider(models.TextChoices):
+    SES = "ses", "Amazon SES (through SNS)"
+    POSTMARK = "postmark", "Postmark"
+    SENDGRID = "sendgrid", "SendGrid"
+    MAILGUN = "mailgun", "Mailgun"
+
+
+class BounceInbox(models.Model):
+    """The workspace's inbound bounce URL: mail providers post their bounce and complaint
+    webhooks to ``/hooks/mail/<provider>/<secret>/``. Only the SHA-256 of the secret is kept
+    (the URL is shown once, when made or rotated); ``hint`` is its last characters, to tell
+    two URLs apart. Amazon SNS's subscription confirmation is kept for an admin to open."""
+
+    workspace = models.OneToOneField(
+        "accounts.Workspace", on_delete=models.CASCADE, related_name="+"
+    )
+    secret_hash = models.CharField(max_length=64, unique=True)
+    hint = models.CharField(max_length=8)
+    rotated_at = models.DateTimeField(default=clock.now)
+    rotated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    last_received_at = models.DateTimeField(null=True, blank=True)
+    sns_subscribe_url = models.URLField(max_length=1000, blank=True)
+    sns_topic_arn = models.CharField(max_length=300, blank=True)
+
+    def __str__(self) -> str:
+        return f"Bounce URL of {self.workspace_id} (…{self.hint})"
+
+
+class BounceKind(models.TextChoices):
+    PERMANENT = "permanent", "Permanent bounce"
+    TRANSIENT = "transient", "Temporary bounce"
+    COMPLAINT = "complaint", "Spam complaint"
+
+
+class MailBounce(models.Model):
+    """One bounce or complaint a mail provider reported that matched a message or a contact
+    of the workspace. Permanent bounces and complaints flag the contact unreachable; a
+    temporary bounce is only recorded."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=10, choices=BounceProvider.choices)
+    kind = models.CharField(max_length=10, choices=BounceKind.choices)
+    email = models.EmailField(blank=True)
+    message_id = models.CharField(max_length=255, blank=True)
+    recipient = models.ForeignKey(
+        UpdateRecipient, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    contact = models.ForeignKey(
+        "customers.Contact", null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    reason = models.CharField(max_length=500, blank=True)
+    flagged = models.BooleanField(default=False)
+    received_at = models.DateTimeField(default=clock.now)
+
+    class Meta:
+        ordering = ["-received_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} from {self.provider} for {self.email or self.message_id}"

@@ -55,10 +55,11 @@ def register_all() -> None:
 
     periodic.register(
         "loop.radar",
-        radar.run,
+        radar.run_and_notify,
         description="The slip radar: check every published customer-facing status against "
         "the facts; mark priorities at risk with a change-of-plan draft, clear them when the "
-        "facts back them again.",
+        "facts back them again; tell the facilitators and account owners of new marks (one "
+        "digest each).",
         order=40,
     )
     outbound.connect(radar.on_debrief_event)

@@ -101,6 +101,16 @@ def run() -> dict[str, int]:
     return counts
 
 
+def run_and_notify() -> dict[str, int]:
+    """The periodic job ``loop.radar``: check every status, then tell the facilitators and
+    account owners of the marks nobody was told of yet (one digest each)."""
+    from traction.loop.services import risk_notices
+
+    counts = run()
+    counts.update(risk_notices.run())
+    return counts
+
+
 def on_debrief_event(*, workspace_id: int, event: str, program_id: int | None, data: Any) -> None:
     """Right after a decision or an action item's change (the debrief's announcements, in
     its transaction): check the statuses of the priorities the recommendation cites."""
