@@ -35,6 +35,7 @@ pytestmark = pytest.mark.django_db
 
 NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
 
+
 class Refusing:
     """Makes the loopback server refuse ``refused`` at RCPT (550) and accept the rest."""
 

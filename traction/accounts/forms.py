@@ -134,6 +134,21 @@ class WorkspaceSettingsForm(forms.Form):
     time_zone = TimeZoneField(
         help_text="New sessions start in this zone; you can pick another for each session.",
     )
+    sender_name = forms.CharField(
+        max_length=120,
+        required=False,
+        validators=[validate_one_line],
+        label="Sender name",
+        help_text="The name customers see as the sender of their emails (updates, "
+        "invitations). Leave empty to use the workspace name.",
+    )
+    reply_to = forms.EmailField(
+        required=False,
+        label="Reply-to address",
+        help_text="Where customers' replies to those emails go, e.g. your team's shared "
+        "inbox. Leave empty and replies to an invitation go to its organiser.",
+        error_messages={"invalid": "Enter an email address like replies@example.com."},
+    )
 
 
 class LogoForm(forms.Form):

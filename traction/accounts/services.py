@@ -190,26 +190,62 @@ def _lock_workspace(actor: Viewer) -> Workspace:
 
 
 @transaction.atomic
-def update_workspace(actor: Viewer, *, name: str, time_zone: str) -> Workspace:
-    """Rename the workspace (customers see the name in their emails and pages) and set the
-    time zone its forms start at (a current IANA name)."""
+def update_workspace(
+    actor: Viewer,
+    *,
+    name: str,
+    time_zone: str,
+    sender_name: str | None = None,
+    reply_to: str | None = None,
+) -> Workspace:
+    """Rename the workspace (customers see the name in their emails and pages), set the
+    time zone its forms start at (a current IANA name) and, when given, how customer mail is
+    signed: the sender's name (empty: the workspace's name) and the reply-to address
+    (empty: none)."""
     workspace = _lock_workspace(actor)
     name = (name or "").strip()
+    errors: dict[str, list[str]] = {}
     if not name:
-        raise ValidationFailed.field("name", "Enter a workspace name.")
-    if len(name) > 120:
-        raise ValidationFailed.field("name", "A workspace name has at most 120 characters.")
-    _one_line(name=name)
+        errors["name"] = ["Enter a workspace name."]
+    elif len(name) > 120:
+        errors["name"] = ["A workspace name has at most 120 characters."]
+    else:
+        try:
+            _one_line(name=name)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
     if not timezones.is_current(time_zone) and time_zone != workspace.time_zone:
-        raise ValidationFailed.field(
-            "time_zone", f"Unknown time zone “{time_zone}”; use a name like Europe/Berlin."
-        )
-    before = {"name": workspace.name, "time_zone": workspace.time_zone}
-    after = {"name": name, "time_zone": time_zone}
-    changes = audit.diff(before, after)
+        errors["time_zone"] = [
+            f"Unknown time zone “{time_zone}”; use a name like Europe/Berlin."
+        ]
+    sender = workspace.sender_name if sender_name is None else sender_name.strip()
+    if len(sender) > 120:
+        errors["sender_name"] = ["A sender name has at most 120 characters."]
+    elif sender:
+        try:
+            _one_line(sender_name=sender)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    reply = workspace.reply_to if reply_to is None else reply_to.strip()
+    if reply:
+        try:
+            validate_email(reply)
+        except DjangoValidationError:
+            errors["reply_to"] = [
+                f"“{reply[:80]}” is not an email address; enter one like replies@example.com."
+            ]
+        else:
+            if len(reply) > 254:
+                errors["reply_to"] = ["An email address has at most 254 characters."]
+    if errors:
+        raise ValidationFailed(errors)
+    fields = ["name", "time_zone", "sender_name", "reply_to"]
+    before = audit.snapshot(workspace, fields)
+    workspace.name, workspace.time_zone = name, time_zone
+    workspace.sender_name, workspace.reply_to = sender, reply
+    changes = audit.diff(before, audit.snapshot(workspace, fields))
     if changes:
-        workspace.name, workspace.time_zone = name, time_zone
-        workspace.save(update_fields=["name", "time_zone"])
+        workspace.save(update_fields=fields)
         audit.record(actor, action="workspace.changed", obj=workspace, changes=changes)
     return workspace
 

@@ -401,7 +401,12 @@ def _settings_page(
     workspace = selectors.workspace_settings(viewer)
     if form is None:
         form = WorkspaceSettingsForm(
-            initial={"name": workspace.name, "time_zone": workspace.time_zone}
+            initial={
+                "name": workspace.name,
+                "time_zone": workspace.time_zone,
+                "sender_name": workspace.sender_name,
+                "reply_to": workspace.reply_to,
+            }
         )
     form.fields["time_zone"].keep(workspace.time_zone)  # type: ignore[attr-defined]
     return render(
@@ -429,7 +434,11 @@ def workspace_settings(request: WorkspaceRequest, viewer: Viewer) -> HttpRespons
     if form.is_valid():
         try:
             services.update_workspace(
-                viewer, name=form.cleaned_data["name"], time_zone=form.cleaned_data["time_zone"]
+                viewer,
+                name=form.cleaned_data["name"],
+                time_zone=form.cleaned_data["time_zone"],
+                sender_name=form.cleaned_data["sender_name"],
+                reply_to=form.cleaned_data["reply_to"],
             )
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)

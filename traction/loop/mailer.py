@@ -8,7 +8,7 @@
    never send the same message twice.
 2. **Re-check** who it goes to: an unsubscribe, a bounce (unreachable), a withdrawn consent, an
    archived or erased contact since the account owner approved the list → skipped, with why.
-3. **Send** (text and HTML parts, the workspace's name as sender, ``Message-ID`` stored,
+3. **Send** (text and HTML parts, the workspace's sender name and reply-to, ``Message-ID`` stored,
    ``List-Unsubscribe`` with one-click POST) and record the outcome: accepted → sent; a
    passing failure (unreachable server, 4xx) → failed with the next attempt (1, 5, 30
    minutes, then hourly until ``MAX_ATTEMPTS``, then undeliverable); a refusal for good
@@ -36,6 +36,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django_tasks import task
 
+from traction.accounts import senders
 from traction.core import audit, clock
 from traction.core.permissions import Viewer
 from traction.core.tasks import EMAIL_RETRY_DELAYS
@@ -131,12 +132,12 @@ class Rendered:
     html: str
     headers: dict[str, str]
     from_email: str
+    reply_to: list[str]
 
 
 def sender(update: Update) -> str:
-    """The workspace's name with Traction's sending address."""
-    _name, address = parseaddr(settings.DEFAULT_FROM_EMAIL)
-    return formataddr((update.workspace.name, address))
+    """The workspace's sender name (by default its name) with Traction's sending address."""
+    return senders.from_address(update.workspace)
 
 
 def render(recipient: UpdateRecipient) -> Rendered:
@@ -187,7 +188,9 @@ def render(recipient: UpdateRecipient) -> Rendered:
         "List-Unsubscribe": f"<{mail_links.one_click_url(scoped['program'])}>",
         "List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
     }
-    return Rendered(update.subject, text, html, headers, sender(update))
+    return Rendered(
+        update.subject, text, html, headers, sender(update), senders.reply_to(update.workspace)
+    )
 
 
 def _send(recipient: UpdateRecipient, message_id: str) -> int:
@@ -197,6 +200,7 @@ def _send(recipient: UpdateRecipient, message_id: str) -> int:
         body=rendered.text,
         from_email=rendered.from_email,
         to=[formataddr((recipient.name, recipient.email))],
+        reply_to=rendered.reply_to,
         headers={**rendered.headers, "Message-ID": message_id},
     )
     message.attach_alternative(rendered.html, "text/html")

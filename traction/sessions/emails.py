@@ -21,6 +21,8 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from traction.accounts import senders
+
 from . import invitation_email, rsvp
 from .calendar import Method, build_ics
 from .models import Invitation, OutreachRequest, OutreachStatus, Participant, RsvpAnswer, Session
@@ -89,12 +91,16 @@ def send_invitation(invitation: Invitation, *, kind: Kind) -> int:
         rsvp_link=absolute(reverse("rsvp", args=[token])),
         logo_url=absolute(reverse("rsvp_logo", args=[token]) + f"?v={digest}") if digest else "",
     )
+    # The workspace's sender name; replies go to its reply-to address when an admin set
+    # one, otherwise to the session's organiser.
+    workspace = session.workspace
+    organiser = [formataddr((organizer_name, organizer_email))] if session.created_by else []
     message = EmailMultiAlternatives(
         subject=rendered.subject,
         body=rendered.text,
-        from_email=settings.DEFAULT_FROM_EMAIL,
+        from_email=senders.from_address(workspace),
         to=[formataddr((contact.name, contact.email))],
-        reply_to=[formataddr((organizer_name, organizer_email))] if session.created_by else [],
+        reply_to=senders.reply_to(workspace) or organiser,
     )
     message.attach_alternative(rendered.html, "text/html")
     message.attach(calendar_part(ics, method))

@@ -211,3 +211,54 @@ def test_settings_are_in_the_navigation_for_admins_only(cast, client_for):
     home = reverse("accounts:workspace_home", args=[cast.acme.slug])
     assert 'href="/w/acme/workspace-settings/"' in html(client_for("admin").get(home))
     assert 'href="/w/acme/workspace-settings/"' not in html(client_for("facilitator").get(home))
+
+
+# --- the sender of customer mail -----------------------------------------------------------
+
+
+def test_the_sender_name_and_reply_to_are_saved_audited_and_a_bad_address_is_refused(cast):
+    admin = cast.viewer("admin")
+    services.update_workspace(
+        admin, name="Acme", time_zone="UTC", sender_name="Acme Customer Team",
+        reply_to="team@acme.test",
+    )  # fmt: skip
+    workspace = Workspace.objects.get(pk=cast.acme.pk)
+    assert (workspace.sender_name, workspace.reply_to) == ("Acme Customer Team", "team@acme.test")
+    assert AuditEvent.objects.get(action="workspace.changed").changes == {
+        "sender_name": ["", "Acme Customer Team"],
+        "reply_to": ["", "team@acme.test"],
+    }
+    with pytest.raises(ValidationFailed) as refused:
+        services.update_workspace(
+            admin, name="Acme", time_zone="UTC", sender_name="Two\nlines", reply_to="not-an-address"
+        )
+    assert set(refused.value.errors) == {"sender_name", "reply_to"}
+    assert "“not-an-address” is not an email address" in refused.value.errors["reply_to"][0]
+    # Renaming alone keeps them; empty values take them away (the name signs again).
+    services.update_workspace(admin, name="Acme GmbH", time_zone="UTC")
+    assert Workspace.objects.get(pk=cast.acme.pk).reply_to == "team@acme.test"
+    services.update_workspace(admin, name="Acme GmbH", time_zone="UTC", sender_name="", reply_to="")
+    workspace = Workspace.objects.get(pk=cast.acme.pk)
+    assert (workspace.sender_display_name, workspace.reply_to) == ("Acme GmbH", "")
+
+
+def test_the_page_saves_the_sender_and_shows_a_bad_reply_to_beside_its_field(cast, client_for):
+    client = client_for("admin")
+    page = html(client.get(url("workspace_settings", cast)))
+    assert 'name="sender_name"' in page and 'name="reply_to"' in page
+    page = html(
+        client.post(
+            url("workspace_settings", cast),
+            {"name": "Acme", "time_zone": "UTC", "sender_name": "Acme", "reply_to": "team@"},
+        )
+    )
+    assert '<ul class="errorlist" id="id_reply_to_error"><li>Enter an email address like' in page
+    assert Workspace.objects.get(pk=cast.acme.pk).reply_to == ""
+    response = client.post(
+        url("workspace_settings", cast),
+        {"name": "Acme", "time_zone": "UTC", "sender_name": "Acme Team", "reply_to": "t@acme.test"},
+    )
+    assert response.status_code == 302
+    assert Workspace.objects.get(pk=cast.acme.pk).sender_name == "Acme Team"
+    page = html(client.get(url("workspace_settings", cast)))
+    assert 'value="t@acme.test"' in page
