@@ -110,7 +110,8 @@ def test_one_digest_per_person_with_every_priority_and_never_twice(
     assert counts["digests"] == 2  # Fran (facilitator) and Owen (Globex's owner)
     fran = smtp_server.to("fran@acme.test")
     owen = smtp_server.to("owen@acme.test")
-    assert len(fran) == 1 and len(owen) == 1
+    assert len(fran) == 1
+    assert len(owen) == 1
     assert len(smtp_server.messages) == 2
 
     # Fran facilitates: both priorities, in one message.
@@ -130,7 +131,8 @@ def test_one_digest_per_person_with_every_priority_and_never_twice(
     assert f"{priorities}#priority-{world.card.pk}" in links
     assert f"{priorities}#priority-{world.quiet.pk}" in links
     html = message.message.get_body(preferencelist=("html",))
-    assert html is not None and "Open the change-of-plan draft" in str(html.get_content())
+    assert html is not None
+    assert "Open the change-of-plan draft" in str(html.get_content())
 
     # Owen owns Globex, which raised and voted on the first card only (Initech, with no
     # owner, voted on both): he hears of the first.
@@ -182,5 +184,6 @@ def test_traction_remind_runs_the_notices(smtp_server: SmtpServer, world: w.Worl
     # (other periodic jobs may write to them too: the debrief's and the plan's reminders)
     fran = [m for m in smtp_server.to("fran@acme.test") if m.subject.startswith("At risk")]
     owen = [m for m in smtp_server.to("owen@acme.test") if m.subject.startswith("At risk")]
-    assert len(fran) == 1 and len(owen) == 1
+    assert len(fran) == 1
+    assert len(owen) == 1
     assert "Customers were told: Planned, Q2 2027" in owen[0].body

@@ -215,9 +215,7 @@ def update_workspace(
         except ValidationFailed as exc:
             errors.update(exc.errors)
     if not timezones.is_current(time_zone) and time_zone != workspace.time_zone:
-        errors["time_zone"] = [
-            f"Unknown time zone “{time_zone}”; use a name like Europe/Berlin."
-        ]
+        errors["time_zone"] = [f"Unknown time zone “{time_zone}”; use a name like Europe/Berlin."]
     sender = workspace.sender_name if sender_name is None else sender_name.strip()
     if len(sender) > 120:
         errors["sender_name"] = ["A sender name has at most 120 characters."]

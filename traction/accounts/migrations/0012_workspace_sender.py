@@ -4,20 +4,19 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('accounts', '0011_invitation_function'),
+        ("accounts", "0011_invitation_function"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='workspace',
-            name='reply_to',
+            model_name="workspace",
+            name="reply_to",
             field=models.EmailField(blank=True, max_length=254),
         ),
         migrations.AddField(
-            model_name='workspace',
-            name='sender_name',
+            model_name="workspace",
+            name="sender_name",
             field=models.CharField(blank=True, max_length=120),
         ),
     ]

@@ -245,7 +245,8 @@ def test_the_sender_name_and_reply_to_are_saved_audited_and_a_bad_address_is_ref
 def test_the_page_saves_the_sender_and_shows_a_bad_reply_to_beside_its_field(cast, client_for):
     client = client_for("admin")
     page = html(client.get(url("workspace_settings", cast)))
-    assert 'name="sender_name"' in page and 'name="reply_to"' in page
+    assert 'name="sender_name"' in page
+    assert 'name="reply_to"' in page
     page = html(
         client.post(
             url("workspace_settings", cast),
