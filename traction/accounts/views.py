@@ -417,6 +417,7 @@ def _settings_page(
             "logo_form": logo_form or LogoForm(),
             "settings_workspace": workspace,
             "logo_digest": selectors.has_logo(workspace.pk),
+            "sections": sections.for_page("workspace-settings", viewer, workspace),
         },
         status=status,
     )

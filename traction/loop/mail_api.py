@@ -17,7 +17,7 @@ from traction.customers import selectors as customer_selectors
 
 from . import mail_selectors, mailer
 from .models import Follow, Unsubscribe, UpdateRecipient
-from .services import subscriptions
+from .services import bounces, subscriptions
 
 router = Router()  # tagged "loop" by the loop router it is mounted on
 
@@ -141,6 +141,82 @@ def report_bounce(request: HttpRequest, payload: BounceIn) -> dict[str, Any]:
         v, message_id=payload.message_id, email=payload.email, reason=payload.reason
     )
     return {"messages": [m.pk for m in found.messages], "flagged_contact_ids": found.flagged}
+
+
+class MailBounceOut(Schema):
+    id: int
+    provider: str
+    kind: str
+    email: str
+    message_id: str
+    update_message_id: int | None
+    contact_id: int | None
+    reason: str
+    flagged: bool
+    received_at: dt.datetime
+
+
+class BounceUrlOut(Schema):
+    exists: bool
+    hint: str
+    rotated_at: dt.datetime | None
+    last_received_at: dt.datetime | None
+    sns_subscribe_url: str
+    recent: list[MailBounceOut]
+
+
+class BounceUrlsOut(Schema):
+    hint: str
+    rotated_at: dt.datetime
+    urls: dict[str, str]
+
+
+@router.get(
+    "/mail/bounce-url",
+    response=responses({200: BounceUrlOut}),
+    operation_id="get_bounce_url",
+    summary="The workspace's bounce URL for its mail provider (never the secret) and the "
+    "latest bounces and complaints reported there",
+)
+def get_bounce_url(request: HttpRequest) -> dict[str, Any]:
+    v = viewer(request)
+    box = bounces.inbox(v)
+    return {
+        "exists": box is not None,
+        "hint": box.hint if box else "",
+        "rotated_at": box.rotated_at if box else None,
+        "last_received_at": box.last_received_at if box else None,
+        "sns_subscribe_url": box.sns_subscribe_url if box else "",
+        "recent": [
+            {
+                "id": b.pk,
+                "provider": b.provider,
+                "kind": b.kind,
+                "email": b.email,
+                "message_id": b.message_id,
+                "update_message_id": b.recipient_id,
+                "contact_id": b.contact_id,
+                "reason": b.reason,
+                "flagged": b.flagged,
+                "received_at": b.received_at,
+            }
+            for b in bounces.recent(v)
+        ],
+    }
+
+
+@router.post(
+    "/mail/bounce-url/rotate",
+    response=responses({200: BounceUrlsOut}),
+    operation_id="rotate_bounce_url",
+    summary="Make or rotate the workspace's bounce URL; the URLs, one per provider, are "
+    "returned this once",
+)
+def rotate_bounce_url(request: HttpRequest) -> dict[str, Any]:
+    """The previous URL stops working at once: paste the new one at your provider."""
+    v = viewer(request)
+    box, secret = bounces.rotate(v)
+    return {"hint": box.hint, "rotated_at": box.rotated_at, "urls": bounces.urls(secret)}
 
 
 class WhyOut(Schema):

@@ -3,7 +3,8 @@ in the portal's loop panels (docs/roles.md, docs/loop.md "Who hears what", "Emai
 
 Appended to ``loop.rules.RULES``. Members: the delivery outcomes of an update and retrying
 them are the program team's (``loop.mail`` on an ``Update``); reporting a bounce from a mail
-provider is for admins and facilitators; a contact's subscriptions (seeing them, recording
+provider is for admins and facilitators, and the workspace's bounce URL for its provider is
+the admins'; a contact's subscriptions (seeing them, recording
 an unsubscribe or a follow on their behalf, marking them unreachable or reachable) are for
 admins, facilitators and the contact's account owner. Customers, in the portal only: the
 updates addressed to them (``loop.portal_update``; replying and answering "did it work for
@@ -79,6 +80,12 @@ RULES = [
         "flagged unreachable.",
         admin=ALL,
         facilitator=ALL,
+    ),
+    rule(
+        "loop.bounce_inbox",
+        description="See the workspace's bounce URL for its mail provider and the bounces "
+        "reported there; make or rotate the URL.",
+        admin=ALL,
     ),
     rule(
         "loop.subscriptions",

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 
 def register() -> None:
-    from traction.core import periodic, sections
+    from traction.core import events, periodic, sections
 
     from . import mail_selectors, mailer
+    from .services import bounces
 
     periodic.register(
         "loop.updates_mail",
@@ -34,3 +35,12 @@ def register() -> None:
         context=mail_selectors.contact_section,
         order=60,
     )
+    sections.register(
+        "workspace-settings",
+        "loop-bounces",
+        template="loop/sections/bounce_settings.html",
+        action="loop.bounce_inbox",
+        context=bounces.settings_section,
+        order=50,
+    )
+    events.subscribe("contact.erased", bounces.forget_erased_contact)

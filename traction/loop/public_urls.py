@@ -3,7 +3,7 @@ update email's signed links. The portal's update pages are the portal's routes."
 
 from django.urls import path
 
-from . import link_views
+from . import bounce_views, link_views
 
 app_name = "loop_public"
 
@@ -15,4 +15,6 @@ urlpatterns = [
         name="unsubscribe_one_click",
     ),
     path("mail/feedback/<str:token>/", link_views.feedback, name="feedback"),
+    # a mail provider's bounce and complaint webhooks (the secret is the credential)
+    path("hooks/mail/<str:provider>/<str:secret>/", bounce_views.hook, name="bounce_hook"),
 ]

@@ -73,3 +73,10 @@ urlpatterns += [
         name="contact-reachable",
     ),
 ]
+
+# --- MAIL2: the workspace's bounce URL (loop/bounce_views.py) ---
+from . import bounce_views  # noqa: E402
+
+urlpatterns += [
+    path("mail/bounce-url/", bounce_views.rotate, name="bounce-url"),
+]
