@@ -160,7 +160,7 @@ def postmark(email: str, kind: str = "HardBounce", record: str = "Bounce") -> di
             "HardBounce": "Hard bounce",
             "SoftBounce": "Soft bounce",
             "SpamComplaint": "Spam complaint",
-        }[kind],  # fmt: skip
+        }[kind],
         "Tag": "update",
         "MessageID": "883953f4-6105-42a2-a16a-77a8eac79483",
         "Metadata": {},
@@ -343,7 +343,7 @@ def test_sendgrid_batch_by_smtp_id_with_other_events_ignored(
             reason="500 unknown recipient",
             status="5.0.0",
             type="bounce",
-        ),  # fmt: skip
+        ),
         sendgrid(
             "bounce",
             world.ian.email,
@@ -351,7 +351,7 @@ def test_sendgrid_batch_by_smtp_id_with_other_events_ignored(
             reason="450 mailbox full",
             status="4.2.2",
             type="blocked",
-        ),  # fmt: skip
+        ),
         sendgrid("open", world.ian.email, world.ian.message_id, useragent="Mozilla/5.0"),
     ]
     response = post("sendgrid", batch)
@@ -422,7 +422,7 @@ def test_unknown_messages_are_ignored_not_errors(world: mw.MailWorld, post: Post
                         "mail": {},
                     }
                 )
-            ).encode(),  # fmt: skip
+            ).encode(),
             "no bouncedRecipients",
         ),
         ("postmark", b'{"RecordType": "Bounce", "Type": "HardBounce"}', "has no Email"),
