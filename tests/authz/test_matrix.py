@@ -142,6 +142,7 @@ class World:
             # Owen's "approval needed" notice; anyone else's "Open" of it leads to their list.
             "notice_id": self.acme["notice_id"],
             "vote_token": self.acme["vote_token"],
+            "provider": "postmark",  # a mail provider's bounce hook (the secret is no bounce URL's)
             # Alice (the admin) is a policy maker of Onboarding (``build_world``).
             "user_id": c.users["admin"].pk,
         }
