@@ -241,6 +241,10 @@ def test_the_time_zone_picker_is_searched_and_chosen_by_keyboard(
     page.keyboard.press("ArrowDown")
     expect(select).to_be_focused()
     expect(select).to_have_value("Europe/Berlin")  # moving to the list changes nothing
+    page.keyboard.press("Tab")  # then who customer mail is from
+    expect(page.get_by_label("Sender name")).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.get_by_label("Reply-to address")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Save settings")).to_be_focused()
     page.keyboard.press("Enter")
