@@ -5,6 +5,10 @@ Parse, call one service, go back where the form was (``next``, same site only)."
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from django import forms
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import redirect
@@ -15,6 +19,7 @@ from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, error_text, workspace_view
 from traction.customers import selectors as customer_selectors
+from traction.customers.models import Contact
 
 from . import mail_selectors, mailer
 from .mail_forms import FollowForm, UnreachableForm, UnsubscribeForm
@@ -67,55 +72,66 @@ def _errors(request: WorkspaceRequest, form_errors: dict[str, list[str]]) -> Non
             messages.error(request, f"{field.replace('_', ' ').capitalize()}: {e}")
 
 
-@workspace_view
-@require_POST
-def contact_unsubscribe(request: WorkspaceRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
+Act = Callable[[Contact, dict[str, Any]], str]
+
+
+def _on_contact(
+    request: WorkspaceRequest,
+    viewer: Viewer,
+    contact_id: int,
+    act: Act,
+    form_class: type[forms.Form] | None = None,
+) -> HttpResponse:
+    """A member's action on what a contact hears, from the contact's page: fetch the contact
+    through ``loop.subscriptions``, read the form (its errors shown as messages), call the
+    service (``act`` returns the success message; a refusal is shown as messages), and go
+    back to the contact's page."""
     contact = customer_selectors.contact(viewer, contact_id, action="loop.subscriptions")
-    form = UnsubscribeForm(request.POST)
-    if not form.is_valid():
-        _errors(request, {k: [str(e) for e in v] for k, v in form.errors.items()})
-        return _contact_page(request, contact.pk)
+    data: dict[str, Any] = {}
+    if form_class is not None:
+        form = form_class(request.POST)
+        if not form.is_valid():
+            _errors(request, {k: [str(e) for e in v] for k, v in form.errors.items()})
+            return _contact_page(request, contact.pk)
+        data = form.cleaned_data
     try:
-        made = subscriptions.record_unsubscribe(
-            viewer,
-            contact=contact,
-            scope=form.cleaned_data["scope"],
-            why=form.cleaned_data["why"],
-            program_id=form.cleaned_data["program"],
-            priority_id=form.cleaned_data["priority"],
-        )
+        done = act(contact, data)
     except ValidationFailed as exc:
         _errors(request, exc.errors)
     else:
-        messages.success(
-            request,
-            f"Recorded: {contact.name} hears no more of it."
-            if made
-            else "That unsubscribe was recorded already.",
-        )
+        messages.success(request, done)
     return _contact_page(request, contact.pk)
+
+
+@workspace_view
+@require_POST
+def contact_unsubscribe(request: WorkspaceRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
+    def act(contact: Contact, data: dict[str, Any]) -> str:
+        made = subscriptions.record_unsubscribe(
+            viewer,
+            contact=contact,
+            scope=data["scope"],
+            why=data["why"],
+            program_id=data["program"],
+            priority_id=data["priority"],
+        )
+        if made:
+            return f"Recorded: {contact.name} hears no more of it."
+        return "That unsubscribe was recorded already."
+
+    return _on_contact(request, viewer, contact_id, act, UnsubscribeForm)
 
 
 @workspace_view
 @require_POST
 def contact_follow(request: WorkspaceRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
-    contact = customer_selectors.contact(viewer, contact_id, action="loop.subscriptions")
-    form = FollowForm(request.POST)
-    if not form.is_valid():
-        _errors(request, {k: [str(e) for e in v] for k, v in form.errors.items()})
-        return _contact_page(request, contact.pk)
-    try:
+    def act(contact: Contact, data: dict[str, Any]) -> str:
         subscriptions.add_follower(
-            viewer,
-            contact=contact,
-            priority_id=form.cleaned_data["priority"],
-            why=form.cleaned_data["why"],
+            viewer, contact=contact, priority_id=data["priority"], why=data["why"]
         )
-    except ValidationFailed as exc:
-        _errors(request, exc.errors)
-    else:
-        messages.success(request, f"{contact.name} now follows that priority.")
-    return _contact_page(request, contact.pk)
+        return f"{contact.name} now follows that priority."
+
+    return _on_contact(request, viewer, contact_id, act, FollowForm)
 
 
 @workspace_view
@@ -123,29 +139,28 @@ def contact_follow(request: WorkspaceRequest, viewer: Viewer, contact_id: int) -
 def contact_unfollow(
     request: WorkspaceRequest, viewer: Viewer, contact_id: int, priority_id: int
 ) -> HttpResponse:
-    contact = customer_selectors.contact(viewer, contact_id, action="loop.subscriptions")
-    subscriptions.remove_follower(viewer, contact=contact, priority_id=priority_id)
-    messages.success(request, f"{contact.name} no longer follows that priority.")
-    return _contact_page(request, contact.pk)
+    def act(contact: Contact, _data: dict[str, Any]) -> str:
+        subscriptions.remove_follower(viewer, contact=contact, priority_id=priority_id)
+        return f"{contact.name} no longer follows that priority."
+
+    return _on_contact(request, viewer, contact_id, act)
 
 
 @workspace_view
 @require_POST
 def contact_unreachable(request: WorkspaceRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
-    contact = customer_selectors.contact(viewer, contact_id, action="loop.subscriptions")
-    form = UnreachableForm(request.POST)
-    if not form.is_valid():
-        _errors(request, {k: [str(e) for e in v] for k, v in form.errors.items()})
-        return _contact_page(request, contact.pk)
-    subscriptions.mark_unreachable(viewer, contact=contact, reason=form.cleaned_data["reason"])
-    messages.success(request, f"{contact.name} is marked unreachable: no mail goes to them.")
-    return _contact_page(request, contact.pk)
+    def act(contact: Contact, data: dict[str, Any]) -> str:
+        subscriptions.mark_unreachable(viewer, contact=contact, reason=data["reason"])
+        return f"{contact.name} is marked unreachable: no mail goes to them."
+
+    return _on_contact(request, viewer, contact_id, act, UnreachableForm)
 
 
 @workspace_view
 @require_POST
 def contact_reachable(request: WorkspaceRequest, viewer: Viewer, contact_id: int) -> HttpResponse:
-    contact = customer_selectors.contact(viewer, contact_id, action="loop.subscriptions")
-    subscriptions.mark_reachable(viewer, contact=contact)
-    messages.success(request, f"{contact.name} is reachable again.")
-    return _contact_page(request, contact.pk)
+    def act(contact: Contact, _data: dict[str, Any]) -> str:
+        subscriptions.mark_reachable(viewer, contact=contact)
+        return f"{contact.name} is reachable again."
+
+    return _on_contact(request, viewer, contact_id, act)

@@ -244,3 +244,41 @@ def test_traction_remind_sends_what_is_due(world: mw.MailWorld) -> None:
     assert len(mail.outbox) == 2
     assert periodic.run_all()["loop.updates_mail"]["sent"] == 0  # idempotent
     assert len(mail.outbox) == 2
+
+
+def test_each_action_on_a_contact_says_what_it_did_or_why_not(
+    world: mw.MailWorld, client_for: Callable[[str], Client]
+) -> None:
+    """The contact page's actions share one helper: each goes back to the contact's page
+    with its own message; a form's error or a service's refusal is shown as a message."""
+    from django.contrib.messages import get_messages
+
+    cast = world.cast
+    owen = client_for("account_owner")
+    base = f"/w/{cast.acme.slug}/loop/contacts/{cast.contact.pk}"
+    back = contact_page(cast, cast.contact.pk)
+
+    def said(path: str, data: dict[str, object] | None = None) -> list[str]:
+        response = owen.post(f"{base}/{path}/", data or {})
+        assert response.status_code == 302
+        assert response["Location"] == back
+        shown = owen.get(back)  # the contact's page shows (and uses up) the messages
+        return [str(m) for m in get_messages(shown.wsgi_request)]
+
+    card = world.base.card.pk
+    assert said("unsubscribe", {"scope": "all", "why": ""}) == ["Why: This field is required."]
+    assert said("unsubscribe", {"scope": "priority", "priority": card, "why": "Phone"}) == [
+        "Recorded: Gina Globex hears no more of it."
+    ]
+    assert said("unsubscribe", {"scope": "priority", "priority": card, "why": "Phone"}) == [
+        "That unsubscribe was recorded already."
+    ]
+    assert said("follow", {"priority": card, "why": "QBR"}) == [
+        "Gina Globex now follows that priority."
+    ]
+    assert said(f"unfollow/{card}") == ["Gina Globex no longer follows that priority."]
+    assert said("unreachable", {"reason": ""}) == ["Reason: This field is required."]
+    assert said("unreachable", {"reason": "Mailbox full"}) == [
+        "Gina Globex is marked unreachable: no mail goes to them."
+    ]
+    assert said("reachable") == ["Gina Globex is reachable again."]
