@@ -2,7 +2,8 @@
 at the same moment (cron overlapping a slow run) tell each person of a mark once — the
 conditional UPDATE that claims a mark lets one worker through.
 
-    scripts/pg-throwaway --port 54352 -- .venv/bin/pytest -q tests/concurrency/test_pg_risk_notices.py
+    scripts/pg-throwaway --port 54352 -- \
+        .venv/bin/pytest -q tests/concurrency/test_pg_risk_notices.py
 """
 
 from __future__ import annotations
