@@ -305,6 +305,10 @@ def test_ses_complaint_flags_the_contact_and_subscription_confirmation_is_kept(
     html = page.content.decode()
     assert "Amazon SNS asks you to confirm the subscription" in html
     assert "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription" in html
+    # Once a notification comes through the topic, the subscription is confirmed.
+    post("ses", ses_bounce("<nobody@localhost>", "stranger@nowhere.test", "Transient"))
+    html = client_for("admin").get(f"/w/{world.cast.acme.slug}/workspace-settings/").content
+    assert b"Amazon SNS asks you to confirm" not in html
     # A SubscribeURL elsewhere than Amazon SNS is refused (we would never open it).
     evil = {**confirm, "SubscribeURL": "https://attacker.example/?Action=ConfirmSubscription"}
     refused = post("ses", evil)

@@ -173,6 +173,10 @@ def receive(box: BounceInbox, provider: str, parsed: bounce_parsers.Parsed) -> O
             None, action="loop.bounce_subscription", obj=box, workspace_id=box.workspace_id,
             changes={"topic": parsed.topic_arn},
         )  # fmt: skip
+    elif provider == "ses" and box.sns_subscribe_url:
+        # A notification came through the topic: the subscription is confirmed.
+        box.sns_subscribe_url = ""
+        fields.append("sns_subscribe_url")
     box.save(update_fields=fields)
     ws = box.workspace_id
     for report in parsed.reports:
