@@ -1,5 +1,6 @@
 """What closing the loop registers with the kernel and lower apps: the program page's
-section, navigation's approvals badge, the radar's periodic job and its debrief hook."""
+section, navigation's approvals badge, the radar's periodic job and its debrief hook, and the
+loop's step of a contact's erasure (``erasure.py``)."""
 
 from __future__ import annotations
 
@@ -74,6 +75,11 @@ def register_all() -> None:
         order=41,
     )
     events.subscribe("customer.owner_changed", publishing.move_pending_approvals)
+    from traction.insights import erasure as insight_erasure
+    from traction.loop import erasure
+
+    # An erased contact's name and address leave the loop's rows, in the one erasure.
+    insight_erasure.register(erasure.STEP)
     dashboard.register(
         "loop_pending_approvals", action="loop.approve", count=selectors.pending_approvals_count
     )

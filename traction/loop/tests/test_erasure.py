@@ -1,0 +1,250 @@
+"""Erasing a contact reaches the loop's records: Gina of Globex raised and voted on a card,
+received a sent update whose drafted body names her, replied and answered "did it work for
+you?" (comments naming her and quoting her address), followed a priority, unsubscribed, was
+listed in an approval's snapshot and flagged unreachable by a bounce quoting her address.
+After her erasure no text or JSON column of any loop model holds her name or address; every
+row is kept; the counts are audited without the erased values; and no later send reaches
+her."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from django.apps import apps
+from django.core import mail
+from django.db import models
+
+from traction.core import clock
+from traction.core.models import AuditEvent
+from traction.customers import services as customer_services
+from traction.customers.models import Contact
+from traction.loop import erasure, mailer
+from traction.loop.models import (
+    Approval,
+    Feedback,
+    Follow,
+    MessageState,
+    PriorityStatus,
+    Reply,
+    Unsubscribe,
+    Update,
+    UpdateRecipient,
+    UpdateState,
+)
+from traction.loop.services import responses, subscriptions, updates
+
+from . import world as w
+
+NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
+ERASED_VALUES = ("gina", "globex.test")  # her name (any part) and her address's domain
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(cast: object) -> Iterator[w.World]:
+    with clock.frozen(NOW):
+        yield w.build(cast)  # type: ignore[arg-type]
+
+
+def loop_texts() -> list[tuple[str, int, str, str]]:
+    """(model, pk, column, value) of every text and JSON column of every loop model, every
+    row (choices included: the scan trusts nothing)."""
+    found = []
+    for model in apps.get_app_config("loop").get_models():
+        fields = [
+            f.name
+            for f in model._meta.concrete_fields
+            if isinstance(f, models.CharField | models.TextField | models.JSONField)
+        ]
+        for row in model._base_manager.values("pk", *fields):
+            for f in fields:
+                value = row[f]
+                text = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+                found.append((model._meta.label, row["pk"], f, text))
+    return found
+
+
+def traces(values: tuple[str, ...] = ERASED_VALUES) -> list[tuple[str, int, str, str]]:
+    return [t for t in loop_texts() if any(v in t[3].lower() for v in values)]
+
+
+def row_counts() -> dict[str, int]:
+    return {
+        m._meta.label: m._base_manager.count() for m in apps.get_app_config("loop").get_models()
+    }
+
+
+def globex_update(world: w.World) -> Update:
+    cast = world.cast
+    return updates.compose(
+        cast.viewer("facilitator"), cast.program, audience="customer", customer_id=cast.customer.pk
+    )
+
+
+def sent_to_gina(world: w.World) -> Update:
+    """A customer update drafted from the data (it names her), approved by Owen, sent, and
+    its message to Gina delivered (locmem)."""
+    cast = world.cast
+    fran, owen = cast.viewer("facilitator"), cast.viewer("account_owner")
+    update = globex_update(world)
+    assert "Gina Globex told us" in update.body
+    updates.edit(
+        fran,
+        update,
+        subject="What came of Gina Globex's input",
+        body=update.body + "\nQuestions? Gina Globex can write to us from gina@globex.test.\n",
+    )
+    updates.submit(fran, update)
+    [approval] = Approval.objects.filter(update=update, superseded_at__isnull=True)
+    updates.approve(owen, approval)
+    update.refresh_from_db()
+    updates.send(fran, update)
+    [row] = UpdateRecipient.objects.filter(update=update)
+    assert mailer.send_one(row.pk) == MessageState.SENT
+    return update
+
+
+def gina_everywhere(world: w.World) -> dict[str, Any]:
+    cast = world.cast
+    fran, owen = cast.viewer("facilitator"), cast.viewer("account_owner")
+    gina = cast.contact
+    PriorityStatus.objects.create(
+        workspace=cast.acme, program=cast.program, priority=world.card, status="delivered",
+        customer_reason="Delivered after Gina Globex's session.",
+        proposed_by=cast.users["facilitator"], published_at=clock.now(),
+        published_by=cast.users["facilitator"],
+    )  # fmt: skip
+    sent = sent_to_gina(world)
+    row = UpdateRecipient.objects.get(update=sent, contact=gina)
+    assert (row.name, row.email) == ("Gina Globex", "gina@globex.test")
+    as_gina = responses.principal_of(row)
+    responses.reply(as_gina, row, "Gina Globex here: thanks! Write to gina@globex.test.")
+    responses.give_feedback(
+        as_gina, row, priority_id=world.card.pk, answer="partly",
+        comment="Partly, says Gina Globex (gina@globex.test).",
+    )  # fmt: skip
+    subscriptions.add_follower(
+        fran, contact=gina, priority_id=world.quiet.pk, why="Gina Globex asked on the phone."
+    )
+    # A second update waits for Owen: its snapshot lists her, its text names her.
+    waiting = globex_update(world)
+    updates.submit(fran, waiting)
+    [asked] = Approval.objects.filter(update=waiting, superseded_at__isnull=True)
+    assert [r["email"] for r in asked.snapshot["recipients"]] == ["gina@globex.test"]
+    assert "Gina Globex" in asked.snapshot["body"]
+    # A draft names her too.
+    draft = globex_update(world)
+    subscriptions.record_unsubscribe(
+        owen, contact=gina, scope="priority", priority_id=world.card.pk,
+        why="Gina Globex asked us to stop.",
+    )  # fmt: skip
+    subscriptions.mark_unreachable(
+        fran, contact=gina, reason="Mail to gina@globex.test bounced: mailbox full."
+    )
+    return {"sent": sent, "waiting": waiting, "asked": asked, "draft": draft}
+
+
+def test_erasing_a_contact_leaves_no_trace_in_the_loop_and_keeps_every_row(
+    world: w.World,
+) -> None:
+    cast = world.cast
+    with clock.frozen(NOW):
+        made = gina_everywhere(world)
+    before = row_counts()
+    assert before["loop.Reply"] == before["loop.Feedback"] == 1
+    assert before["loop.Follow"] == before["loop.Unsubscribe"] == 1
+    assert traces(), "the scenario puts her name and address in loop rows"
+    draft_version = made["draft"].version
+    waiting_version = made["waiting"].version
+    with clock.frozen(NOW + timedelta(days=1)):
+        erased = customer_services.erase_contact(
+            cast.viewer("admin"), contact=cast.contact, reason="Gina Globex asked us to."
+        )
+    tombstone, address = erased.name, erased.email
+    assert traces() == []
+    assert row_counts() == before  # history is evidence: nothing deleted
+    # The sent update stays sent, rewritten only where it named her.
+    sent = Update.objects.get(pk=made["sent"].pk)
+    assert sent.state == UpdateState.SENT
+    assert f"{tombstone} told us" in sent.body
+    assert f"{tombstone} can write to us from {address}." in sent.body
+    assert sent.subject == f"What came of {tombstone}'s input"
+    row = UpdateRecipient.objects.get(update=sent)
+    assert (row.name, row.email, row.state) == (tombstone, address, MessageState.SENT)
+    # Her replies and comments stay, with her name and address replaced.
+    assert Reply.objects.get().text == f"{tombstone} here: thanks! Write to {address}."
+    assert Feedback.objects.get().comment == f"Partly, says {tombstone} ({address})."
+    assert Follow.objects.get().why == f"{tombstone} asked on the phone."
+    assert Unsubscribe.objects.get().contact_id == cast.contact.pk
+    # The approval waiting for Owen lists the tombstone, and still counts for its version.
+    asked = Approval.objects.get(pk=made["asked"].pk)
+    assert asked.snapshot["recipients"][0]["name"] == tombstone
+    assert asked.snapshot["recipients"][0]["email"] == address
+    assert Update.objects.get(pk=made["waiting"].pk).version == waiting_version == asked.version
+    # A draft moves to its next version: an edit form opened before cannot put her back.
+    assert Update.objects.get(pk=made["draft"].pk).version == draft_version + 1
+    assert Contact.objects.get(pk=cast.contact.pk).unreachable_reason == (
+        f"Mail to {address} bounced: mailbox full."
+    )
+    # Audited once, with the loop's counts and none of the erased values.
+    [event] = AuditEvent.objects.filter(action="insights.contact_erased")
+    assert event.changes["loop.messages_renamed"] == 1  # the sent message
+    assert event.changes["loop.update"] == 3
+    assert event.changes["loop.reply"] == event.changes["loop.feedback"] == 1
+    assert event.changes["loop.unreachable_reasons"] == 1
+    everything = AuditEvent.objects.filter(workspace=cast.acme)
+    for e in everything.values("object_repr", "changes", "reason"):
+        assert not any(v in json.dumps(e).lower() for v in ("gina globex", "gina@globex")), e
+
+
+def test_no_later_send_reaches_an_erased_contact(world: w.World) -> None:
+    cast = world.cast
+    fran, owen = cast.viewer("facilitator"), cast.viewer("account_owner")
+    with clock.frozen(NOW):
+        w.approved(world)
+        PriorityStatus.objects.create(
+            workspace=cast.acme, program=cast.program, priority=world.card, status="delivered",
+            proposed_by=cast.users["facilitator"], published_at=clock.now(),
+            published_by=cast.users["facilitator"],
+        )  # fmt: skip
+        # Approved and sent, its message still queued when she is erased.
+        queued = globex_update(world)
+        updates.submit(fran, queued)
+        updates.approve(owen, Approval.objects.get(update=queued))
+        queued.refresh_from_db()
+        updates.send(fran, queued)
+        # Waiting for approval when she is erased.
+        waiting = globex_update(world)
+        updates.submit(fran, waiting)
+        customer_services.erase_contact(cast.viewer("admin"), contact=cast.contact, reason="Asked.")
+        mail.outbox.clear()
+        row = UpdateRecipient.objects.get(update=queued)
+        assert (row.state, row.last_error) == (MessageState.SKIPPED, erasure.STOPPED)
+        assert mailer.send_one(row.pk) == ""  # nothing to claim
+        # The owner approves the list after the erasure: the message is skipped, not sent.
+        updates.approve(owen, Approval.objects.get(update=waiting))
+        waiting.refresh_from_db()
+        updates.send(fran, waiting)
+        [late] = UpdateRecipient.objects.filter(update=waiting)
+        assert late.email.endswith("@erased.invalid")
+        assert mailer.send_one(late.pk) == MessageState.SKIPPED
+        assert mail.outbox == []
+        # A new update leaves her out, saying why.
+        found = {c.contact.pk: c.excluded for c in updates.candidates(globex_update(world))}
+        assert found[cast.contact.pk] == "Erased"
+
+
+def test_every_loop_model_is_reached_by_the_erasure() -> None:
+    """A loop model with text the erasure cannot place in a workspace would keep a name."""
+    for model in apps.get_app_config("loop").get_models():
+        if erasure.texts_of(model):
+            assert erasure.in_workspace(model, 1) is not None, model
+    assert "name" in erasure.texts_of(UpdateRecipient)
+    assert "email" in erasure.texts_of(UpdateRecipient)
+    assert "state" not in erasure.texts_of(UpdateRecipient)
+    assert {"subject", "body", "sources"} <= set(erasure.texts_of(Update))
