@@ -203,7 +203,8 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
                 action="insights.contact_erased",
                 obj=contact,
                 changes=counts,
-                reason="The contact was erased: their name left insights; their words stay.",
+                reason="The contact was erased: their name left insights and the records of "
+                "the apps above (counts by kind); their words stay.",
             )
     return counts
 

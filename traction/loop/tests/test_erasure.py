@@ -1,7 +1,7 @@
 """Erasing a contact reaches the loop's records: Gina of Globex raised and voted on a card,
 received a sent update whose drafted body names her, replied and answered "did it work for
 you?" (comments naming her and quoting her address), followed a priority, unsubscribed, was
-listed in an approval's snapshot and flagged unreachable by a bounce quoting her address.
+listed in an approval's snapshot, and her mail provider reported a bounce quoting her address.
 After her erasure no text or JSON column of any loop model holds her name or address; every
 row is kept; the counts are audited without the erased values; and no later send reaches
 her."""
@@ -22,11 +22,12 @@ from traction.core import clock
 from traction.core.models import AuditEvent
 from traction.customers import services as customer_services
 from traction.customers.models import Contact
-from traction.loop import erasure, mailer
+from traction.loop import bounce_parsers, erasure, mailer
 from traction.loop.models import (
     Approval,
     Feedback,
     Follow,
+    MailBounce,
     MessageState,
     PriorityStatus,
     Reply,
@@ -35,7 +36,7 @@ from traction.loop.models import (
     UpdateRecipient,
     UpdateState,
 )
-from traction.loop.services import responses, subscriptions, updates
+from traction.loop.services import bounces, responses, subscriptions, updates
 
 from . import world as w
 
@@ -143,9 +144,17 @@ def gina_everywhere(world: w.World) -> dict[str, Any]:
         owen, contact=gina, scope="priority", priority_id=world.card.pk,
         why="Gina Globex asked us to stop.",
     )  # fmt: skip
-    subscriptions.mark_unreachable(
-        fran, contact=gina, reason="Mail to gina@globex.test bounced: mailbox full."
+    # Her mail provider's bounce, through the workspace's bounce URL's service: it quotes her
+    # address in the message's error, the bounce record and why she is unreachable.
+    box, _secret = bounces.rotate(cast.viewer("admin"))
+    row.refresh_from_db()
+    report = bounce_parsers.Report(
+        bounce_parsers.PERMANENT,
+        "gina@globex.test",
+        row.message_id,
+        "550 5.1.1 <gina@globex.test>: mailbox full",
     )
+    assert bounces.receive(box, "postmark", bounce_parsers.Parsed(reports=[report])).flagged
     return {"sent": sent, "waiting": waiting, "asked": asked, "draft": draft}
 
 
@@ -175,7 +184,7 @@ def test_erasing_a_contact_leaves_no_trace_in_the_loop_and_keeps_every_row(
     assert f"{tombstone} can write to us from {address}." in sent.body
     assert sent.subject == f"What came of {tombstone}'s input"
     row = UpdateRecipient.objects.get(update=sent)
-    assert (row.name, row.email, row.state) == (tombstone, address, MessageState.SENT)
+    assert (row.name, row.email, row.state) == (tombstone, address, MessageState.BOUNCED)
     # Her replies and comments stay, with her name and address replaced.
     assert Reply.objects.get().text == f"{tombstone} here: thanks! Write to {address}."
     assert Feedback.objects.get().comment == f"Partly, says {tombstone} ({address})."
@@ -189,8 +198,10 @@ def test_erasing_a_contact_leaves_no_trace_in_the_loop_and_keeps_every_row(
     # A draft moves to its next version: an edit form opened before cannot put her back.
     assert Update.objects.get(pk=made["draft"].pk).version == draft_version + 1
     assert Contact.objects.get(pk=cast.contact.pk).unreachable_reason == (
-        f"Mail to {address} bounced: mailbox full."
+        f"Bounced (postmark): 550 5.1.1 <{address}>: mailbox full"
     )
+    assert row.last_error == f"Bounced: 550 5.1.1 <{address}>: mailbox full"
+    assert MailBounce.objects.get().contact_id == cast.contact.pk  # the report stays
     # Audited once, with the loop's counts and none of the erased values.
     [event] = AuditEvent.objects.filter(action="insights.contact_erased")
     assert event.changes["loop.messages_renamed"] == 1  # the sent message
