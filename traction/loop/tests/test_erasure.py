@@ -259,3 +259,46 @@ def test_every_loop_model_is_reached_by_the_erasure() -> None:
     assert "email" in erasure.texts_of(UpdateRecipient)
     assert "state" not in erasure.texts_of(UpdateRecipient)
     assert {"subject", "body", "sources"} <= set(erasure.texts_of(Update))
+
+
+def test_the_erasure_costs_the_same_queries_whatever_the_rows_not_naming_them(
+    world: w.World,
+) -> None:
+    """The loop's step asks the database for the rows that mention the contact and writes
+    only those: with 1 or 30 sent updates that do not name her it costs the same queries."""
+    from django.db import connection, transaction
+    from django.test.utils import CaptureQueriesContext
+
+    from traction.customers.models import tombstone
+    from traction.insights.erasure import Erasing
+
+    from . import mail_world as mw
+
+    cast = world.cast
+    gina = Contact.objects.get(pk=cast.contact.pk)
+    name, email = tombstone(gina.pk)
+    free = {gina.name: name, gina.email: email}
+    gina.name, gina.email = name, email  # as the customers app leaves it before the step
+    mw.sent_update(world, [cast.contact], body="Gina Globex told us. Write to gina@globex.test.")
+
+    class Undo(Exception):
+        pass
+
+    def queries_of_the_step() -> int:
+        try:
+            with transaction.atomic():
+                with CaptureQueriesContext(connection) as queries:
+                    counts = erasure.erase(Erasing(gina, cast.acme.pk, set(), free, set(), name))
+                assert counts["loop.update"] == 1
+                assert traces() == []
+                raise Undo
+        except Undo:
+            pass
+        return len(queries)
+
+    mw.sent_update(world, [cast.other_contact], body="Ian Initech told us.")
+    few = queries_of_the_step()
+    assert traces()  # undone: her name is back for the second measure
+    for i in range(29):
+        mw.sent_update(world, [cast.other_contact], subject=f"Update {i}", body="Ian told us.")
+    assert queries_of_the_step() == few
