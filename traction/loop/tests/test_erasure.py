@@ -9,7 +9,7 @@ her."""
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -17,6 +17,8 @@ import pytest
 from django.apps import apps
 from django.core import mail
 from django.db import models
+from django.test import Client
+from django.urls import reverse
 
 from traction.core import clock
 from traction.core.models import AuditEvent
@@ -302,3 +304,41 @@ def test_the_erasure_costs_the_same_queries_whatever_the_rows_not_naming_them(
     for i in range(29):
         mw.sent_update(world, [cast.other_contact], subject=f"Update {i}", body="Ian told us.")
     assert queries_of_the_step() == few
+
+
+def test_after_erasure_through_the_api_pages_and_the_api_show_only_the_tombstone(
+    world: w.World,
+    client_for: Callable[[str], Client],
+    api_client_for: Callable[[str], Client],
+) -> None:
+    cast = world.cast
+    with clock.frozen(NOW):
+        made = gina_everywhere(world)
+    admin = api_client_for("admin")
+    with clock.frozen(NOW + timedelta(days=1)):
+        erased = admin.post(
+            f"/api/v1/contacts/{cast.contact.pk}/erase",
+            {"reason": "Gina Globex asked us to."},
+            content_type="application/json",
+        )
+    assert erased.status_code == 200, erased.content
+    tombstone = erased.json()["name"]
+    fran, owen = client_for("facilitator"), client_for("account_owner")
+    api = api_client_for("facilitator")
+    shown = []
+    for key in ("sent", "waiting", "draft"):
+        update_id = made[key].pk
+        page = reverse(
+            "loop:update", kwargs={"workspace_slug": cast.acme.slug, "update_id": update_id}
+        )
+        # Owen sees what was asked of him or sent, not a draft.
+        for client in (fran, owen) if key != "draft" else (fran,):
+            response = client.get(page)
+            assert response.status_code == 200
+            shown.append(response.content.decode())
+        shown.append(api.get(f"/api/v1/updates/{update_id}").content.decode())
+    shown.append(api.get(f"/api/v1/updates/{made['sent'].pk}/messages").content.decode())
+    for text in shown:
+        assert not any(v in text.lower() for v in ERASED_VALUES), text[:3000]
+    assert tombstone in shown[0]  # the sent update's page: "Erased contact N told us"
+    assert tombstone in shown[-1]  # its message's recipient
