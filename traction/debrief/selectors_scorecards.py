@@ -18,7 +18,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
 from traction.core import permissions
 from traction.core.errors import NotFound
@@ -363,16 +363,23 @@ CHECKPOINTS_SHOWN = 5  # upcoming and reached checkpoints the scorecard page sho
 CHECKPOINT_STATES = {"reached": "Reached", "ahead": "Ahead"}
 
 
+def listed(found: QuerySet[Checkpoint]) -> QuerySet[Any]:
+    """What a list of checkpoints shows of each (its id, months, day, whether reached and
+    its session's title), as rows: no checkpoint, debrief or session objects are built."""
+    return found.values("id", "months", "on", "reached_at", session_title=F("debrief__session__title"))
+
+
 @dataclass
 class CheckpointSummary:
     """What the scorecard page shows of the checkpoints: how many (reached, ahead), the next
-    ones due (soonest first) and the latest reached (newest first), a few of each."""
+    ones due (soonest first) and the latest reached (newest first), a few of each (rows of
+    ``listed``)."""
 
     total: int
     reached: int
     ahead: int
-    upcoming: list[Checkpoint]
-    latest: list[Checkpoint]
+    upcoming: list[dict[str, Any]]
+    latest: list[dict[str, Any]]
 
 
 def checkpoint_summary(
@@ -380,36 +387,42 @@ def checkpoint_summary(
 ) -> CheckpointSummary:
     """Three queries whatever the number of checkpoints: the counts, the next ``shown`` due,
     the latest ``shown`` reached."""
-    found = checkpoints(viewer, program)
-    total, reached = checkpoint_counts(viewer, program)
+    found = checkpoints(viewer, program).select_related(None)
+    total, reached = _counts(found)
     return CheckpointSummary(
         total=total,
         reached=reached,
         ahead=total - reached,
-        upcoming=list(found.filter(reached_at__isnull=True).order_by("on", "id")[:shown]),
-        latest=list(found.filter(reached_at__isnull=False).order_by("-on", "-id")[:shown]),
+        upcoming=list(listed(found.filter(reached_at__isnull=True).order_by("on", "id"))[:shown])
+        if reached < total
+        else [],
+        latest=list(listed(found.filter(reached_at__isnull=False).order_by("-on", "-id"))[:shown])
+        if reached
+        else [],
     )
 
 
-def checkpoint_counts(viewer: Viewer, program: Program) -> tuple[int, int]:
-    """How many checkpoints the program has, and how many of them are reached (one query)."""
-    counts = (
-        checkpoints(viewer, program)
-        .order_by()
-        .aggregate(total=Count("id"), reached=Count("id", filter=Q(reached_at__isnull=False)))
+def _counts(found: QuerySet[Checkpoint]) -> tuple[int, int]:
+    counts = found.order_by().aggregate(
+        total=Count("id"), reached=Count("id", filter=Q(reached_at__isnull=False))
     )
     return counts["total"] or 0, counts["reached"] or 0
 
 
-def checkpoints_in_state(viewer: Viewer, program: Program, state: str) -> QuerySet[Checkpoint]:
-    """The program's checkpoints for the full list: ``reached`` newest first, ``ahead``
-    soonest first, any other state all of them by day."""
-    found = checkpoints(viewer, program)
+def checkpoint_counts(viewer: Viewer, program: Program) -> tuple[int, int]:
+    """How many checkpoints the program has, and how many of them are reached (one query)."""
+    return _counts(checkpoints(viewer, program).select_related(None))
+
+
+def checkpoints_in_state(viewer: Viewer, program: Program, state: str) -> QuerySet[Any]:
+    """The program's checkpoints for the full list (rows of ``listed``): ``reached`` newest
+    first, ``ahead`` soonest first, any other state all of them by day."""
+    found = checkpoints(viewer, program).select_related(None)
     if state == "reached":
-        return found.filter(reached_at__isnull=False).order_by("-on", "-id")
-    if state == "ahead":
-        return found.filter(reached_at__isnull=True).order_by("on", "id")
-    return found
+        found = found.filter(reached_at__isnull=False).order_by("-on", "-id")
+    elif state == "ahead":
+        found = found.filter(reached_at__isnull=True).order_by("on", "id")
+    return listed(found)
 
 
 # --- one metric ------------------------------------------------------------------------------
