@@ -245,14 +245,15 @@ def _spark_from(metric_ref: str) -> Subquery:
 
 
 def metrics(viewer: Viewer, program: Program) -> QuerySet[ScorecardMetric]:
-    """The program's current metrics the viewer may see, each with its latest value
-    (``latest_of``) and where its recent values start (for ``with_recent``)."""
+    """The program's current metrics the viewer may see, each with where its recent values
+    (and its parts') start, for ``with_recent``; ``scorecard_rows`` reads their latest values
+    from those recent values."""
     qs = permissions.scope(
         viewer,
         "debrief.view",
         ScorecardMetric.objects.filter(program=program, archived_at__isnull=True),
     )
-    return _latest(
+    return (
         qs.select_related("owner", "numerator", "denominator")
         .annotate(
             spark_from=_spark_from("pk"),
@@ -330,12 +331,41 @@ def scorecard(viewer: Viewer, program: Program) -> list[ScorecardRow]:
     return scorecard_rows(list(metrics(viewer, program)))
 
 
+def _latest_in(
+    metric: Any, series: dict[int, list[tuple[date, Decimal]]]
+) -> tuple[Decimal | None, date | None] | None:
+    """A metric's latest value and date as ``latest_of`` gives them, read from its recent
+    values (``with_recent``), or None when they cannot tell. A measured metric's latest
+    measurement is the last of its recent ones. A calculated metric's latest day with both
+    parts measured is the last such day among its parts' recent values (each part's recent
+    values are all of its values from some day on, so a later day would be among them too);
+    when none is, it is older than what was read (or there is none)."""
+    if metric.numerator_id is None:
+        own = series.get(metric.pk)
+        return (own[-1][1], own[-1][0]) if own else (None, None)
+    numerators = series.get(metric.numerator_id, [])
+    dens = dict(series.get(metric.denominator_id, []))
+    for on, value in reversed(numerators):
+        if on in dens:
+            return ratio(value, dens[on]), on
+    if metric.numerator_spark_from is None and metric.denominator_spark_from is None:
+        return None, None  # both parts' values were read whole: they share no day
+    return None
+
+
 def scorecard_rows(found: list[ScorecardMetric]) -> list[ScorecardRow]:
-    """The rows of ``found``, metrics read by ``metrics`` (all, or a page of them)."""
+    """The rows of ``found``, metrics read by ``metrics`` (all, or a page of them): their
+    recent values in one query, their latest values from those (a second query, ``_latest``,
+    only for calculated metrics whose parts share no recent day)."""
     series = with_recent(found)
+    latest_by_pk = {m.pk: _latest_in(m, series) for m in found}
+    unknown = [pk for pk, known in latest_by_pk.items() if known is None]
+    if unknown:
+        for m in _latest(ScorecardMetric.objects.filter(pk__in=unknown)):
+            latest_by_pk[m.pk] = latest_of(m)
     rows = []
     for metric in found:
-        latest, latest_on = latest_of(metric)
+        latest, latest_on = latest_by_pk[metric.pk] or (None, None)
         rows.append(
             ScorecardRow(
                 metric=metric,

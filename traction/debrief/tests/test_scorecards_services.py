@@ -213,6 +213,42 @@ def test_a_ratio_of_two_measured_metrics(cast: Cast) -> None:
         scorecards.archive_metric(core, metric=paid, version=None)
 
 
+def test_a_ratio_whose_parts_last_met_before_their_recent_values(cast: Cast) -> None:
+    """The scorecard reads a calculated metric's latest value from its parts' recent values;
+    when the parts last shared a day before those, it is still found (and a zero denominator
+    on the latest shared day gives no value, as on the metric's page)."""
+    core = cast.viewer("core_team")
+    paid = make_metric(cast, "Paid", direction="up", baseline="0", target="50")
+    signed = make_metric(cast, "Signed", direction="up", baseline="0", target="100")
+    share = make_metric(
+        cast, "Share paid", direction="up", baseline="0.1", target="0.5",
+        numerator_id=paid.pk, denominator_id=signed.pk,
+    )  # fmt: skip
+    zero = make_metric(
+        cast, "Share paid (zero)", direction="up", baseline="0.1", target="0.5",
+        numerator_id=signed.pk, denominator_id=paid.pk,
+    )  # fmt: skip
+    first = date(2027, 1, 1)
+    entries = [Entry(paid, first, Decimal("0")), Entry(signed, first, Decimal("10"))]
+    # Paid then measured daily for more days than a sparkline shows, signed never again.
+    entries += [
+        Entry(paid, date.fromordinal(first.toordinal() + d), Decimal(d))
+        for d in range(1, sel.SPARK_POINTS + 10)
+    ]
+    scorecards.record_measurements(core, entries=entries)
+    rows = {r.metric.name: r for r in sel.scorecard(core, cast.program)}
+    assert (rows["Share paid"].latest, rows["Share paid"].latest_on) == (Decimal("0"), first)
+    assert rows["Share paid"].recent == []
+    assert (rows["Share paid (zero)"].latest, rows["Share paid (zero)"].latest_on) == (None, first)
+    last = date.fromordinal(first.toordinal() + sel.SPARK_POINTS + 9)
+    assert (rows["Paid"].latest, rows["Paid"].latest_on) == (Decimal(sel.SPARK_POINTS + 9), last)
+    assert (rows["Signed"].latest, rows["Signed"].latest_on) == (Decimal("10"), first)
+    for name, metric in (("Share paid", share), ("Share paid (zero)", zero), ("Paid", paid)):
+        assert (rows[name].latest, rows[name].latest_on) == sel.latest_of(
+            sel.with_latest(core, metric.pk)
+        )
+
+
 # --- measurements ----------------------------------------------------------------------------
 
 
