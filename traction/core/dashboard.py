@@ -9,9 +9,11 @@ navigation's badge (``core.navigation``) or in a home section's text.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from django.db.models import F, Func, IntegerField, QuerySet, Subquery
 from django.urls import NoReverseMatch, reverse
 
 from . import permissions
@@ -26,6 +28,9 @@ class Figure:
     label: str = ""  # a card's noun, singular ("program": "2 programs you can see")
     url_name: str = ""  # where the card leads, reversed with the workspace's slug
     order: int = 100  # place among the cards, lowest first
+    # The rows the figure counts, when they are one queryset: then ``counts`` counts it with
+    # other figures in one query (``count`` is its count alone).
+    rows: Callable[[Viewer], QuerySet[Any]] | None = None
 
 
 @dataclass(frozen=True)
@@ -52,12 +57,24 @@ def register(
     key: str,
     *,
     action: str,
-    count: Callable[[Viewer], int],
+    count: Callable[[Viewer], int] | None = None,
+    rows: Callable[[Viewer], QuerySet[Any]] | None = None,
     label: str = "",
     url_name: str = "",
     order: int = 100,
 ) -> None:
-    _figures[key] = Figure(key, action, count, label, url_name, order)
+    """A figure counted by ``count``, or the number of ``rows`` (a queryset, neither sliced
+    nor distinct), which ``counts`` can count together with other figures in one query."""
+    if (count is None) == (rows is None):
+        raise ValueError(f"figure {key!r}: give either count or rows")
+    if count is None:
+        assert rows is not None
+        count = _counter(rows)
+    _figures[key] = Figure(key, action, count, label, url_name, order, rows)
+
+
+def _counter(rows: Callable[[Viewer], QuerySet[Any]]) -> Callable[[Viewer], int]:
+    return lambda viewer: rows(viewer).count()
 
 
 def figures(viewer: Viewer) -> dict[str, int | None]:
@@ -74,6 +91,46 @@ def figure(viewer: Viewer, key: str) -> int | None:
     if f is None or not permissions.allows(viewer, f.action):
         return None
     return f.count(viewer)
+
+
+def counts(
+    viewer: Viewer, keys: Iterable[str], *, also: Mapping[str, QuerySet[Any]] | None = None
+) -> dict[str, int | None]:
+    """The registered figures ``keys`` for this viewer (None where their role may not see
+    that kind, or no such figure), and how many rows each queryset of ``also`` has (e.g. the
+    navigation's badges and the unread notices): those given as rows are counted in one
+    query (``count_together``), the others each by its own count."""
+    found: dict[str, int | None] = {}
+    together: dict[str, QuerySet[Any]] = {}
+    for key in keys:
+        f = _figures.get(key)
+        if f is None or not permissions.allows(viewer, f.action):
+            found[key] = None
+        elif f.rows is not None:
+            together[key] = f.rows(viewer)
+        else:
+            found[key] = f.count(viewer)
+    together.update(also or {})
+    found.update(count_together(together))
+    return found
+
+
+def _rows_counted() -> Func:
+    return Func(F("pk"), function="COUNT", output_field=IntegerField())
+
+
+def count_together(querysets: Mapping[str, QuerySet[Any]]) -> dict[str, int]:
+    """How many rows each queryset (neither sliced nor distinct) has, in one query whatever
+    their number: the first one's rows counted, each other's count a subquery beside it."""
+    if not querysets:
+        return {}
+    keys = list(querysets)
+    first, *others = (querysets[k].order_by() for k in keys)
+    columns: dict[str, Func | Subquery] = {"n0": _rows_counted()}
+    for n, qs in enumerate(others, start=1):
+        columns[f"n{n}"] = Subquery(qs.values(n=_rows_counted()))
+    row = first.values(**columns).get()
+    return {key: row[f"n{n}"] or 0 for n, key in enumerate(keys)}
 
 
 def cards(workspace_slug: str, counts: Mapping[str, int | None]) -> list[Card]:

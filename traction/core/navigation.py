@@ -10,6 +10,7 @@ pages mark Approvals and not Sessions.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from django.urls import NoReverseMatch, reverse
@@ -105,8 +106,21 @@ def current_entry(view_name: str | None) -> str | None:
     return found
 
 
-def items(viewer: Viewer, workspace_slug: str, view_name: str | None) -> list[Item]:
-    """The entries this viewer sees on the page ``view_name``, in order, with their badges.
+def badges(viewer: Viewer) -> list[str]:
+    """The figures (``core.dashboard``) the entries this viewer may see show as badges."""
+    return [e.badge for e in entries() if e.badge and permissions.allows(viewer, e.action)]
+
+
+def items(
+    viewer: Viewer,
+    workspace_slug: str,
+    view_name: str | None,
+    *,
+    counts: Mapping[str, int | None] | None = None,
+) -> list[Item]:
+    """The entries this viewer sees on the page ``view_name``, in order, with their badges:
+    read from ``counts`` (``dashboard.counts`` of ``badges``) when the caller counted them,
+    else counted here, all in one query.
 
     Badges are counted in a request scope of their own: drawing the navigation must not
     count as the page's own permission check (``DefaultDenyMiddleware``).
@@ -115,10 +129,12 @@ def items(viewer: Viewer, workspace_slug: str, view_name: str | None) -> list[It
     shown: list[Item] = []
     token = permissions.begin_request()
     try:
+        if counts is None:
+            counts = dashboard.counts(viewer, badges(viewer))
         for entry in entries():
             if not permissions.allows(viewer, entry.action):
                 continue
-            badge = dashboard.figure(viewer, entry.badge) if entry.badge else None
+            badge = counts.get(entry.badge) if entry.badge else None
             is_current = entry.key == current
             if (
                 entry.optional

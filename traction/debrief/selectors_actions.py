@@ -202,18 +202,19 @@ def my_actions(viewer: Viewer) -> MyActions:
     return MyActions(_group(owned, today), _group(contributing, today), ownerless)
 
 
+def my_overdue(viewer: Viewer) -> QuerySet[ActionItem]:
+    """The viewer's own open actions that are overdue (the navigation's badge counts them)."""
+    return visible_actions(viewer).filter(
+        owner_id=viewer.user_id,
+        status__in=OPEN,
+        due_on__lt=clock.today(),
+        ownerless_since=None,
+    )
+
+
 def my_overdue_count(viewer: Viewer) -> int:
     """How many of the viewer's own open actions are overdue (the navigation's badge)."""
-    return (
-        visible_actions(viewer)
-        .filter(
-            owner_id=viewer.user_id,
-            status__in=OPEN,
-            due_on__lt=clock.today(),
-            ownerless_since=None,
-        )
-        .count()
-    )
+    return my_overdue(viewer).count()
 
 
 # --- a debrief's actions ---------------------------------------------------------------------

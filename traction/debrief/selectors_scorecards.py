@@ -396,7 +396,9 @@ CHECKPOINT_STATES = {"reached": "Reached", "ahead": "Ahead"}
 def listed(found: QuerySet[Checkpoint]) -> QuerySet[Any]:
     """What a list of checkpoints shows of each (its id, months, day, whether reached and
     its session's title), as rows: no checkpoint, debrief or session objects are built."""
-    return found.values("id", "months", "on", "reached_at", session_title=F("debrief__session__title"))
+    return found.values(
+        "id", "months", "on", "reached_at", session_title=F("debrief__session__title")
+    )
 
 
 @dataclass

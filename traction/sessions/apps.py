@@ -57,9 +57,7 @@ class SessionsConfig(AppConfig):
         dashboard.register(
             "pending_approvals",
             action="outreach.decide",
-            count=lambda viewer: selectors.outreach_requests(
-                viewer, mine=True, status="pending"
-            ).count(),
+            rows=lambda viewer: selectors.outreach_requests(viewer, mine=True, status="pending"),
         )
         sections.register(
             "home",

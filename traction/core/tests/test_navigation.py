@@ -132,6 +132,53 @@ def test_the_approvals_page_marks_approvals_and_only_it(cast, client_for):
     assert text.count('aria-current="page"') == 1
 
 
+def test_the_badges_and_unread_notices_are_counted_in_one_query(cast, session, client_for):
+    """Every page's navigation counts its badges (figures registered with their rows) and the
+    unread notices together: one query, whatever their number, each count its own."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from traction.accounts.models import Notice
+    from traction.programs.models import Program
+
+    owner = cast.viewer("account_owner")
+    session_services.request_outreach(
+        cast.viewer("facilitator"), session=session, contact=cast.contact
+    )  # one request waits for Owen (and tells him in a notice)
+    assert Notice.objects.filter(user_id=owner.user_id).open().count() == 1
+    with CaptureQueriesContext(connection) as queries:
+        counts = dashboard.counts(
+            owner,
+            [*navigation.badges(owner), "no_such_figure"],
+            also={"programs": Program.objects.filter(workspace_id=owner.workspace_id)},
+        )
+    assert counts == {
+        "my_overdue_actions": 0,
+        "pending_approvals": 1,
+        "no_such_figure": None,
+        "programs": Program.objects.filter(workspace_id=owner.workspace_id).count(),
+    }
+    assert len(queries) == 1
+    assert dashboard.count_together({}) == {}
+    # An observer's role may decide no outreach: that badge is not theirs (None), not 0.
+    observer = cast.viewer("observer")
+    assert dashboard.counts(observer, ["pending_approvals"]) == {"pending_approvals": None}
+    # The page: Approvals shows its badge and the Notices link its count, from that query.
+    with CaptureQueriesContext(connection) as queries:
+        text = client_for("account_owner").get(reverse("sessions:approvals", args=["acme"]))
+    text = text.content.decode()
+    assert '<span class="count" aria-label="1 unread">1</span>' in text
+    counted = [q["sql"] for q in queries.captured_queries if "COUNT(" in q["sql"]]
+    assert sum('"accounts_notice"' in sql for sql in counted) == 1
+
+
+def test_a_figure_has_a_count_or_rows():
+    with pytest.raises(ValueError, match="either count or rows"):
+        dashboard.register("broken", action="program.view")
+    with pytest.raises(ValueError, match="either count or rows"):
+        dashboard.register("broken", action="program.view", count=lambda v: 0, rows=lambda v: None)
+
+
 # --- home figures and sections ---------------------------------------------------------------
 
 

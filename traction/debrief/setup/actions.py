@@ -26,9 +26,7 @@ def register() -> None:
         "days, overdue (once each per date).",
         order=30,
     )
-    dashboard.register(
-        "my_overdue_actions", action="debrief.view", count=selectors.my_overdue_count
-    )
+    dashboard.register("my_overdue_actions", action="debrief.view", rows=selectors.my_overdue)
     navigation.register(
         "my_actions",
         label="My actions",
