@@ -286,11 +286,16 @@ def with_recent(found: list[Any]) -> dict[int, list[tuple[date, Decimal]]]:
             since[m.denominator_id] = m.denominator_spark_from
     if not since:
         return {}
+    # The metrics whose recent values start on the same day share a range (metrics measured
+    # on the same days, daily or weekly, do); those with fewer values are read whole.
+    by_first: dict[date | None, list[int]] = {}
+    for metric_id, first in since.items():
+        by_first.setdefault(first, []).append(metric_id)
     # One OR node of all the ranges (``|=`` in a loop would copy the growing tree each time).
     ranges = Q(
         *(
-            Q(metric_id=metric_id, on__gte=first) if first else Q(metric_id=metric_id)
-            for metric_id, first in since.items()
+            Q(metric_id__in=ids, on__gte=first) if first else Q(metric_id__in=ids)
+            for first, ids in by_first.items()
         ),
         _connector=Q.OR,
     )

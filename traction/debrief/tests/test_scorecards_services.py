@@ -249,6 +249,34 @@ def test_a_ratio_whose_parts_last_met_before_their_recent_values(cast: Cast) -> 
         )
 
 
+def test_each_row_has_its_own_recent_values_whoever_shares_their_first_day(cast: Cast) -> None:
+    """Metrics whose recent values start on the same day are read in one range, the others
+    in their own: each row still has exactly its last ``SPARK_POINTS`` values (or all)."""
+    core = cast.viewer("core_team")
+    daily = [make_metric(cast, f"Daily {n}") for n in range(2)]
+    weekly, few = make_metric(cast, "Weekly"), make_metric(cast, "Few")
+    first = date(2026, 1, 1)
+    entries = [
+        Entry(m, date.fromordinal(first.toordinal() + d), Decimal(d))
+        for m in daily
+        for d in range(40)
+    ]
+    entries += [
+        Entry(weekly, date.fromordinal(first.toordinal() + 7 * w), Decimal(w)) for w in range(30)
+    ]
+    entries += [Entry(few, first, Decimal(1)), Entry(few, date(2026, 1, 8), Decimal(2))]
+    scorecards.record_measurements(core, entries=entries)
+    rows = {r.metric.name: r for r in sel.scorecard(core, cast.program)}
+    for m in daily:
+        assert rows[m.name].recent == [
+            (date.fromordinal(first.toordinal() + d), Decimal(d)) for d in range(16, 40)
+        ]
+    assert rows["Weekly"].recent == [
+        (date.fromordinal(first.toordinal() + 7 * w), Decimal(w)) for w in range(6, 30)
+    ]
+    assert rows["Few"].recent == [(first, Decimal(1)), (date(2026, 1, 8), Decimal(2))]
+
+
 # --- measurements ----------------------------------------------------------------------------
 
 
