@@ -244,6 +244,24 @@ def _spark_from(metric_ref: str) -> Subquery:
     )
 
 
+# What a list of metrics shows of each one's owner and parts: their other columns are not read.
+_SHOWN_OF_RELATED = {
+    "owner": {"id", "full_name", "email"},
+    "numerator": {"id", "name"},
+    "denominator": {"id", "name"},
+}
+
+
+def _deferred_of_related() -> list[str]:
+    deferred = []
+    for name, shown in _SHOWN_OF_RELATED.items():
+        related: Any = ScorecardMetric._meta.get_field(name).related_model
+        deferred += [
+            f"{name}__{f.name}" for f in related._meta.concrete_fields if f.name not in shown
+        ]
+    return deferred
+
+
 def metrics(viewer: Viewer, program: Program) -> QuerySet[ScorecardMetric]:
     """The program's current metrics the viewer may see, each with where its recent values
     (and its parts') start, for ``with_recent``; ``scorecard_rows`` reads their latest values
@@ -254,7 +272,8 @@ def metrics(viewer: Viewer, program: Program) -> QuerySet[ScorecardMetric]:
         ScorecardMetric.objects.filter(program=program, archived_at__isnull=True),
     )
     return (
-        qs.select_related("owner", "numerator", "denominator")
+        qs.select_related(*_SHOWN_OF_RELATED)
+        .defer(*_deferred_of_related())
         .annotate(
             spark_from=_spark_from("pk"),
             numerator_spark_from=_spark_from("numerator_id"),
