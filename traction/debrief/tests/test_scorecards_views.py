@@ -69,6 +69,48 @@ def test_scorecard_shows_latest_progress_and_whats_missing(
     )
 
 
+def test_a_scorecard_row_says_what_each_metric_is_and_escapes_its_words(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """Each row: the metric's link and name, direction, unit, parts and owner; what it lacks;
+    its latest value and day (or a dash); baseline → target (or "?") and by when; its
+    progress bar and status. Every word typed by a person is escaped."""
+    paid = make_metric(cast, "Paid <b>now</b>", unit="", direction="up", baseline="0", target="50")
+    signed = make_metric(cast, "Signed & sealed", direction="up", baseline="0", target="100")
+    share = make_metric(
+        cast, "Share paid", unit="%", direction="up", baseline="0.1", target="0.5",
+        target_on=date(2027, 12, 31), numerator_id=paid.pk, denominator_id=signed.pk,
+    )  # fmt: skip
+    make_metric(cast, "Blank", definition="", unit="", baseline=None, target=None)
+    scorecards.record_measurements(
+        cast.viewer("core_team"),
+        entries=[
+            Entry(paid, date(2027, 3, 1), Decimal("12")),
+            Entry(signed, date(2027, 3, 1), Decimal("30")),
+        ],
+    )
+    html = client_for("observer").get(url(cast, f"programs/{cast.program.pk}/scorecard/"))
+    html = " ".join(html.content.decode().split())
+    metric = url(cast, "metrics/")
+    owner = ScorecardMetric.objects.get(pk=share.pk).owner
+    who = f" · {owner}" if owner else ""
+    assert (
+        f'<td><a href="{metric}{share.pk}/">Share paid</a> <br><span class="muted small">'
+        f"Higher is better · % · Paid &lt;b&gt;now&lt;/b&gt; ÷ Signed &amp; sealed{who}</span> "
+        '</td> <td class="num">0.4<br><span class="muted small">1 Mar 2027</span></td> '
+        '<td class="num">0.1 → 0.5<br><span class="muted small">by 31 Dec 2027</span></td> '
+        '<td><progress class="scorecard-progress" max="100" value="75" '
+        'aria-label="Progress of Share paid">75%</progress> 75%<br>'
+    ) in html
+    assert f'<a href="{metric}{paid.pk}/">Paid &lt;b&gt;now&lt;/b&gt;</a>' in html
+    assert "<b>now</b>" not in html
+    assert (
+        '<span class="badge badge-warn">Not ready</span> <span class="small">missing: '
+        'definition, unit, baseline, target</span> </td> <td class="num"><span class="muted">—'
+        '</span></td> <td class="num">? → ?</td> <td><span class="badge badge-muted">'
+    ) in html
+
+
 def test_empty_scorecard_says_what_to_do(cast: Cast, client_for: ClientFor) -> None:
     html = (
         client_for("core_team")
