@@ -449,12 +449,8 @@ def checkpoint_summary(
         total=total,
         reached=reached,
         ahead=total - reached,
-        upcoming=list(listed(found.filter(reached_at__isnull=True).order_by("on", "id"))[:shown])
-        if reached < total
-        else [],
-        latest=list(listed(found.filter(reached_at__isnull=False).order_by("-on", "-id"))[:shown])
-        if reached
-        else [],
+        upcoming=list(listed(found.filter(reached_at__isnull=True).order_by("on", "id"))[:shown]),
+        latest=list(listed(found.filter(reached_at__isnull=False).order_by("-on", "-id"))[:shown]),
     )
 
 
