@@ -57,7 +57,7 @@ class SessionsConfig(AppConfig):
         dashboard.register(
             "pending_approvals",
             action="outreach.decide",
-            rows=lambda viewer: selectors.outreach_requests(viewer, mine=True, status="pending"),
+            rows=selectors.waiting_for,
         )
         sections.register(
             "home",

@@ -93,6 +93,14 @@ def outreach_requests(
     ).annotate(invited=Exists(Invitation.objects.filter(outreach=OuterRef("pk"))))
 
 
+def waiting_for(viewer: Viewer) -> QuerySet[OutreachRequest]:
+    """The outreach requests waiting for the viewer's decision (``outreach_requests`` with
+    ``mine`` and pending), the rows alone, nothing joined: what the Approvals badge counts."""
+    return permissions.scope(viewer, "outreach.view", OutreachRequest.objects.all()).filter(
+        status=OutreachStatus.PENDING, account_owner_id=viewer.user_id
+    )
+
+
 def outreach_request(
     viewer: Viewer, request_id: int, action: str = "outreach.view"
 ) -> OutreachRequest:

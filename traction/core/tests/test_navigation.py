@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from traction.core import dashboard, navigation, sections
+from traction.sessions import selectors as session_services_selectors
 from traction.sessions import services as session_services
 
 EVERYONE = ["programs", "sessions", "search", "debriefs"]
@@ -160,6 +161,10 @@ def test_the_badges_and_unread_notices_are_counted_in_one_query(cast, session, c
     }
     assert len(queries) == 1
     assert dashboard.count_together({}) == {}
+    # The badge counts what the Approvals page lists as waiting for Owen.
+    assert counts["pending_approvals"] == len(
+        session_services_selectors.outreach_requests(owner, mine=True, status="pending")
+    )
     # An observer's role may decide no outreach: that badge is not theirs (None), not 0.
     observer = cast.viewer("observer")
     assert dashboard.counts(observer, ["pending_approvals"]) == {"pending_approvals": None}
