@@ -7,8 +7,10 @@ email). Parse, call one service or selector, render."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -25,6 +27,7 @@ from .models import AtRisk, Delivery, UpdateState
 from .services import updates as services
 from .update_forms import ComposeForm, EditForm, VersionForm, WaiveUpdateForm
 
+UPDATES_PAGE = 50
 CONFLICT_HELP = " Reload the page to see the newest version, then try again."
 
 
@@ -49,12 +52,17 @@ def updates(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpR
     if state not in UpdateState.values:
         state = ""
     turnaround = services.turnaround(program.pk)
+    page = Paginator(update_selectors.updates(viewer, program, state), UPDATES_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "loop/updates/list.html",
         {
             "program": program,
-            "rows": list(update_selectors.updates(viewer, program, state)),
+            "page": page,
+            "rows": page.object_list,
+            "query": urlencode({"state": state}) if state else "",
             "counts": update_selectors.counts(viewer, program),
             "states": UpdateState.choices,
             "state": state,
