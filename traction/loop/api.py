@@ -170,7 +170,8 @@ def _status(
 )
 @paginate(Pagination)
 def list_customer_priorities(request: HttpRequest, program_id: int) -> Any:
-    """In rank order; a page costs the same queries whatever the number of priorities."""
+    """In rank order: most dots (those you may count) first, then most voters, then the
+    earliest captured."""
     v = viewer(request)
     rows = selectors.priorities(v, selectors.program(v, program_id))
     return rows.then(_priority)

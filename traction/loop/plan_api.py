@@ -140,9 +140,10 @@ def update_comms_plan(request: HttpRequest, program_id: int, payload: CommsPlanI
 )
 @paginate(Pagination)
 def list_comms_plan_rows(request: HttpRequest, program_id: int) -> list[dict[str, Any]]:
-    """Most urgent first (the organisation's name, then its id, break ties); an account
-    owner sees their own customers' rows. The plan is computed whole (a fixed number of
-    queries whatever the number of organisations), then paged."""
+    """Most urgent first (then by the organisation's name); an account owner sees their own
+    customers' rows."""
+    # The plan is computed whole (a fixed number of queries whatever the number of
+    # organisations: plan.rows), then paged.
     v = viewer(request)
     rows = plan.rows(v, plan.program(v, program_id))
     out = []
