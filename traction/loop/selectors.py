@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, TypeVar, overload
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -104,7 +104,13 @@ class Shaped(Generic[T]):
     def __len__(self) -> int:
         return self.count()
 
-    def __getitem__(self, page: slice) -> list[T]:
+    @overload
+    def __getitem__(self, page: int) -> T: ...
+    @overload
+    def __getitem__(self, page: slice) -> list[T]: ...
+    def __getitem__(self, page: int | slice) -> T | list[T]:
+        if isinstance(page, int):
+            return self.shape([self.rows[page]], page)[0]
         return self.shape(list(self.rows[page]), page.start or 0)
 
     def __iter__(self) -> Iterator[T]:
@@ -150,7 +156,7 @@ def priority_rows(viewer: Viewer, cards: list[Insight], first_rank: int = 1) -> 
     """Rows of ``cards`` (from ``ranked_priorities``, ranked from ``first_rank``) with their
     statuses, approvals and radar marks, in a fixed number of queries."""
     rows = [
-        PriorityRow(card=c, rank=n, dots=c.counted_dots)
+        PriorityRow(card=c, rank=n, dots=c.counted_dots)  # type: ignore[attr-defined]
         for n, c in enumerate(cards, start=first_rank)
     ]
     by_id = {r.card.pk: r for r in rows}
