@@ -10,10 +10,20 @@ from typing import Any, Literal
 from django.http import HttpRequest
 from ninja import File, Router, Schema
 from ninja.files import UploadedFile
+from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 
 from traction.core import permissions
-from traction.core.api import InputSchema, IsoDate, ObjectId, OneLine, Text, responses, viewer
+from traction.core.api import (
+    InputSchema,
+    IsoDate,
+    ObjectId,
+    OneLine,
+    Pagination,
+    Text,
+    responses,
+    viewer,
+)
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.insights import rules as insight_rules
@@ -158,28 +168,32 @@ def _status(
     operation_id="list_customer_priorities",
     summary="A program's customer priorities, ranked, with their customer-facing statuses",
 )
-def list_customer_priorities(request: HttpRequest, program_id: int) -> list[dict[str, Any]]:
+@paginate(Pagination)
+def list_customer_priorities(request: HttpRequest, program_id: int) -> Any:
+    """In rank order: most dots (those you may count) first, then most voters, then the
+    earliest captured."""
     v = viewer(request)
     rows = selectors.priorities(v, selectors.program(v, program_id))
-    return [
-        {
-            "id": r.card.pk,
-            "rank": r.rank,
-            "kind": r.card.kind,
-            "text": r.card.text,
-            "dots": r.dots,
-            "session_id": r.card.session_id,
-            "current": _status(r.current, []),
-            "pending": _status(r.pending, r.approvals),
-            "at_risk": (
-                {"since": r.risk.since, "reasons": r.risk.reasons, "draft": r.risk.draft}
-                if r.risk
-                else None
-            ),
-            "history": [_status(s, []) for s in r.history],
-        }
-        for r in rows
-    ]
+    return rows.then(_priority)
+
+
+def _priority(r: selectors.PriorityRow) -> dict[str, Any]:
+    return {
+        "id": r.card.pk,
+        "rank": r.rank,
+        "kind": r.card.kind,
+        "text": r.card.text,
+        "dots": r.dots,
+        "session_id": r.card.session_id,
+        "current": _status(r.current, []),
+        "pending": _status(r.pending, r.approvals),
+        "at_risk": (
+            {"since": r.risk.since, "reasons": r.risk.reasons, "draft": r.risk.draft}
+            if r.risk
+            else None
+        ),
+        "history": [_status(s, []) for s in r.history],
+    }
 
 
 @router.post(
@@ -237,6 +251,14 @@ def waive_priority_status_approval(
 
 def _delivery(d: Delivery) -> dict[str, Any]:
     return {
+        **_delivery_fields(d),
+        "priority_ids": sorted(d.links.values_list("priority_id", flat=True)),
+        "credited": [c.name for c in selectors.credited(d)],
+    }
+
+
+def _delivery_fields(d: Delivery) -> dict[str, Any]:
+    return {
         "id": d.pk,
         "program_id": d.program_id,
         "on": d.on,
@@ -245,8 +267,6 @@ def _delivery(d: Delivery) -> dict[str, Any]:
         "link": d.link,
         "external_id": d.external_id,
         "source": d.source,
-        "priority_ids": sorted(d.links.values_list("priority_id", flat=True)),
-        "credited": [c.name for c in selectors.credited(d)],
         "recorded_at": d.recorded_at,
     }
 
@@ -257,18 +277,17 @@ def _delivery(d: Delivery) -> dict[str, Any]:
     operation_id="list_deliveries",
     summary="A program's deliveries, newest first",
 )
-def list_deliveries(request: HttpRequest, program_id: int) -> list[dict[str, Any]]:
+@paginate(Pagination)
+def list_deliveries(request: HttpRequest, program_id: int) -> Any:
     v = viewer(request)
     program = selectors.program(v, program_id)
-    rows = selectors.delivery_rows(v, program)
-    return [
-        {
-            **_delivery(r["delivery"]),
+    return selectors.delivery_rows(v, program).then(
+        lambda r: {
+            **_delivery_fields(r["delivery"]),
             "priority_ids": [p.pk for p in r["priorities"]],
             "credited": r["credited"],
         }
-        for r in rows
-    ]
+    )
 
 
 @router.post(

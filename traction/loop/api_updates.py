@@ -3,16 +3,23 @@ the data), get (with the checker's flags, recipients and approvals), edit, submi
 approval, approve, waive, send, discard; the approval turnaround. The same services and
 the same rules as the pages."""
 
-from __future__ import annotations
-
 import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Router, Schema
+from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 
-from traction.core.api import InputSchema, ObjectId, OneLine, Text, responses, viewer
+from traction.core.api import (
+    InputSchema,
+    ObjectId,
+    OneLine,
+    Pagination,
+    Text,
+    responses,
+    viewer,
+)
 
 from . import selectors, update_selectors
 from .api_common import approval_fields
@@ -194,14 +201,18 @@ def _detail(request: HttpRequest, u: Update) -> dict[str, Any]:
     operation_id="list_updates",
     summary="A program's updates to customers, newest first (optionally of one state)",
 )
+@paginate(Pagination)
 def list_updates(
     request: HttpRequest,
     program_id: int,
     state: Literal["draft", "awaiting", "approved", "sent", "discarded"] | None = None,
-) -> list[dict[str, Any]]:
+) -> Any:
     v = viewer(request)
     program = selectors.program(v, program_id)
-    return [_update(u) for u in update_selectors.updates(v, program, state or "")]
+    return selectors.Shaped(
+        update_selectors.updates(v, program, state or ""),
+        lambda page, _offset: [_update(u) for u in page],
+    )
 
 
 @router.get(
@@ -351,8 +362,13 @@ def _reason(r: ReasonText) -> dict[str, Any]:
     operation_id="list_reason_texts",
     summary="The workspace's reusable reason texts for customers",
 )
-def list_reason_texts(request: HttpRequest) -> list[dict[str, Any]]:
-    return [_reason(r) for r in selectors.reason_texts(viewer(request))]
+@paginate(Pagination)
+def list_reason_texts(request: HttpRequest) -> Any:
+    """By title."""
+    return selectors.Shaped(
+        selectors.reason_texts(viewer(request)),
+        lambda page, _offset: [_reason(r) for r in page],
+    )
 
 
 @router.post(

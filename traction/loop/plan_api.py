@@ -10,8 +10,9 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
+from ninja.pagination import paginate
 
-from traction.core.api import ABSENT, InputSchema, ObjectId, Text, responses, viewer
+from traction.core.api import ABSENT, InputSchema, ObjectId, Pagination, Text, responses, viewer
 
 from . import plan
 from .services import plan as plan_services
@@ -137,8 +138,12 @@ def update_comms_plan(request: HttpRequest, program_id: int, payload: CommsPlanI
     operation_id="list_comms_plan_rows",
     summary="When each customer organisation of a program hears from us next",
 )
+@paginate(Pagination)
 def list_comms_plan_rows(request: HttpRequest, program_id: int) -> list[dict[str, Any]]:
-    """Most urgent first; an account owner sees their own customers' rows."""
+    """Most urgent first (then by the organisation's name); an account owner sees their own
+    customers' rows."""
+    # The plan is computed whole (a fixed number of queries whatever the number of
+    # organisations: plan.rows), then paged.
     v = viewer(request)
     rows = plan.rows(v, plan.program(v, program_id))
     out = []

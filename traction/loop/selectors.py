@@ -4,9 +4,9 @@ and approvals, radar mark and history; deliveries and the customers they credit.
 
 from __future__ import annotations
 
-from collections import defaultdict
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Generic, TypeVar, overload
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
@@ -28,6 +28,9 @@ from traction.loop.models import (
 )
 from traction.programs.models import Program
 from traction.voting.models import Vote
+
+T = TypeVar("T")
+U = TypeVar("U")
 
 
 def program(viewer: Viewer, program_id: int) -> Program:
@@ -75,14 +78,60 @@ class PriorityRow:
     history: list[PriorityStatus] = field(default_factory=list)
 
 
-def priorities(viewer: Viewer, found: Program) -> list[PriorityRow]:
-    """The program's priorities in rank order (dots the viewer may count, then voters, then
-    capture order), each with its statuses (a fixed number of queries)."""
+class Shaped(Generic[T]):
+    """A list's rows counted in the database and shaped a page at a time: Django's
+    ``Paginator`` and ninja's ``@paginate`` both count it and slice it, so a page costs the
+    same queries whatever the number of rows (``shape`` gets the page's records and the
+    offset of the first; ``counted``, when given, is counted instead of ``rows``: the same
+    rows without what only shaping needs)."""
+
+    def __init__(
+        self,
+        rows: QuerySet[Any],
+        shape: Callable[[list[Any], int], list[T]],
+        counted: QuerySet[Any] | None = None,
+    ) -> None:
+        self.rows = rows
+        self.shape = shape
+        self.counted = rows if counted is None else counted
+
+    def all(self) -> Shaped[T]:
+        return self
+
+    def count(self) -> int:
+        return self.counted.count()
+
+    def __len__(self) -> int:
+        return self.count()
+
+    @overload
+    def __getitem__(self, page: int) -> T: ...
+    @overload
+    def __getitem__(self, page: slice) -> list[T]: ...
+    def __getitem__(self, page: int | slice) -> T | list[T]:
+        if isinstance(page, int):
+            return self.shape([self.rows[page]], page)[0]
+        return self.shape(list(self.rows[page]), page.start or 0)
+
+    def __iter__(self) -> Iterator[T]:
+        return iter(self.shape(list(self.rows), 0))
+
+    def then(self, more: Callable[[T], U]) -> Shaped[U]:
+        """The same rows, each shaped further by ``more`` (e.g. into an API's fields)."""
+        shape = self.shape
+        return Shaped(
+            self.rows, lambda page, offset: [more(r) for r in shape(page, offset)], self.counted
+        )
+
+
+def ranked_priorities(viewer: Viewer, found: Program) -> QuerySet[Insight]:
+    """The program's priorities the viewer may read in rank order: dots the viewer may
+    count, then voters, then capture order (the id breaks ties)."""
     customers = insight_rules.visible_customers(viewer)
     counted = Q(votes__dots__gt=0)
     if customers is not None:
         counted &= Q(votes__contact__customer__in=customers.values("pk"))
-    cards = list(
+    return (
         visible_priorities(viewer, found)
         .select_related("customer", "session")
         .annotate(
@@ -91,7 +140,25 @@ def priorities(viewer: Viewer, found: Program) -> list[PriorityRow]:
         )
         .order_by("-counted_dots", "-counted_voters", "created_at", "pk")
     )
-    rows = [PriorityRow(card=c, rank=n, dots=c.counted_dots) for n, c in enumerate(cards, start=1)]
+
+
+def priorities(viewer: Viewer, found: Program) -> Shaped[PriorityRow]:
+    """The program's priorities in rank order, each with its statuses; a page of them costs a
+    fixed number of queries (``priority_rows``)."""
+    return Shaped(
+        ranked_priorities(viewer, found),
+        lambda cards, offset: priority_rows(viewer, cards, first_rank=offset + 1),
+        counted=visible_priorities(viewer, found),
+    )
+
+
+def priority_rows(viewer: Viewer, cards: list[Insight], first_rank: int = 1) -> list[PriorityRow]:
+    """Rows of ``cards`` (from ``ranked_priorities``, ranked from ``first_rank``) with their
+    statuses, approvals and radar marks, in a fixed number of queries."""
+    rows = [
+        PriorityRow(card=c, rank=n, dots=c.counted_dots)  # type: ignore[attr-defined]
+        for n, c in enumerate(cards, start=first_rank)
+    ]
     by_id = {r.card.pk: r for r in rows}
     statuses = PriorityStatus.objects.filter(priority_id__in=by_id).select_related(
         "proposed_by", "published_by"
@@ -171,17 +238,24 @@ def pending_approvals_count(viewer: Viewer) -> int:
 
 
 def reason_texts(viewer: Viewer) -> QuerySet[ReasonText]:
-    """The workspace's reusable reason texts (everyone who may propose reads them)."""
+    """The workspace's reusable reason texts (everyone who may propose reads them), by title
+    (the id breaks ties)."""
     permissions.check(viewer, "loop.view")
-    return ReasonText.objects.filter(workspace_id=viewer.workspace_id, archived_at__isnull=True)
+    return ReasonText.objects.filter(
+        workspace_id=viewer.workspace_id, archived_at__isnull=True
+    ).order_by("title", "pk")
 
 
 def deliveries(viewer: Viewer, found: Program) -> QuerySet[Delivery]:
-    """The program's deliveries (not archived), newest first."""
+    """The program's deliveries (not archived), newest first (the id breaks ties)."""
     permissions.check(viewer, "loop.view", found)
-    return Delivery.objects.filter(
-        workspace_id=viewer.workspace_id, program=found, archived_at__isnull=True
-    ).prefetch_related("links__priority")
+    return (
+        Delivery.objects.filter(
+            workspace_id=viewer.workspace_id, program=found, archived_at__isnull=True
+        )
+        .prefetch_related("links__priority")
+        .order_by("-on", "-pk")
+    )
 
 
 def credited(delivery: Delivery) -> QuerySet[Customer]:
@@ -190,19 +264,40 @@ def credited(delivery: Delivery) -> QuerySet[Customer]:
     return credit.customers_of(delivery.links.values_list("priority_id", flat=True))
 
 
-def delivery_rows(viewer: Viewer, found: Program) -> list[dict[str, Any]]:
+def delivery_rows(viewer: Viewer, found: Program) -> Shaped[dict[str, Any]]:
     """Deliveries with the priorities they touch (those the viewer may see) and the
-    organisations credited (those the viewer may identify)."""
-    visible = set(visible_priorities(viewer, found).values_list("pk", flat=True))
+    organisations credited (those the viewer may identify); a page of them costs a fixed
+    number of queries."""
+    return Shaped(
+        deliveries(viewer, found),
+        lambda page, _offset: shape_deliveries(viewer, found, page),
+    )
+
+
+def shape_deliveries(viewer: Viewer, found: Program, page: list[Delivery]) -> list[dict[str, Any]]:
+    """The rows of ``delivery_rows`` for ``page`` (deliveries with their links prefetched)."""
+    linked = {link.priority_id for d in page for link in d.links.all()}
+    visible = set(
+        visible_priorities(viewer, found).filter(pk__in=linked).values_list("pk", flat=True)
+    )
     identify = insight_rules.visible_customer_ids(viewer)
+    owners = credit.customers_by_priority(linked)
+    named = set().union(*owners.values()) if owners else set()
+    if identify is not None:
+        named &= set(identify)
+    names = dict(
+        Customer.objects.filter(pk__in=named).order_by("name", "pk").values_list("pk", "name")
+    )
+    order = {pk: n for n, pk in enumerate(names)}
     rows = []
-    links: dict[int, list[Insight]] = defaultdict(list)
-    found_deliveries = list(deliveries(viewer, found))
-    for d in found_deliveries:
-        for link in d.links.all():
-            if link.priority_id in visible:
-                links[d.pk].append(link.priority)
-    for d in found_deliveries:
-        names = [c.name for c in credited(d) if identify is None or c.pk in identify]
-        rows.append({"delivery": d, "priorities": links[d.pk], "credited": names})
+    for d in page:
+        links = list(d.links.all())
+        ids = set().union(*(owners[link.priority_id] for link in links)) if links else set()
+        rows.append(
+            {
+                "delivery": d,
+                "priorities": [link.priority for link in links if link.priority_id in visible],
+                "credited": [names[pk] for pk in sorted(ids & names.keys(), key=order.__getitem__)],
+            }
+        )
     return rows

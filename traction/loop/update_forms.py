@@ -65,10 +65,23 @@ class EditForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="Tick a person to leave them out of this update.",
     )
+    # The contacts the form shows (a page of the recipients): saving changes who of them is
+    # left out, and keeps everyone else as they were.
+    shown = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args: Any, people: list[Any], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["left_out"].choices = [(c.contact.pk, c.contact.name) for c in people]  # type: ignore[attr-defined]
+        if not self.is_bound:
+            self.fields["shown"].initial = " ".join(str(c.contact.pk) for c in people)
+
+
+def shown_ids(data: Any) -> set[int] | None:
+    """The contact ids a posted edit form showed (None: the form said nothing of them)."""
+    raw = data.get("shown")
+    if raw is None:
+        return None
+    return {int(x) for x in str(raw).split() if x.isdigit() and len(x) < 19}
 
 
 class VersionForm(forms.Form):

@@ -7,8 +7,10 @@ email). Parse, call one service or selector, render."""
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -23,8 +25,10 @@ from traction.sessions.models import Session
 from . import selectors, update_links, update_selectors
 from .models import AtRisk, Delivery, UpdateState
 from .services import updates as services
-from .update_forms import ComposeForm, EditForm, VersionForm, WaiveUpdateForm
+from .update_forms import ComposeForm, EditForm, VersionForm, WaiveUpdateForm, shown_ids
 
+UPDATES_PAGE = 50
+RECIPIENTS_PAGE = 50  # people of an update shown at a time (a program update may reach many)
 CONFLICT_HELP = " Reload the page to see the newest version, then try again."
 
 
@@ -49,12 +53,17 @@ def updates(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpR
     if state not in UpdateState.values:
         state = ""
     turnaround = services.turnaround(program.pk)
+    page = Paginator(update_selectors.updates(viewer, program, state), UPDATES_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "loop/updates/list.html",
         {
             "program": program,
-            "rows": list(update_selectors.updates(viewer, program, state)),
+            "page": page,
+            "rows": page.object_list,
+            "query": urlencode({"state": state}) if state else "",
             "counts": update_selectors.counts(viewer, program),
             "states": UpdateState.choices,
             "state": state,
@@ -122,13 +131,22 @@ def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
     return render(request, "loop/updates/new.html", {"program": program, "form": form})
 
 
+def _people(candidates: Any) -> list[Any]:
+    """The candidates a facilitator may leave out or take back: those who get it, and those
+    left out by hand."""
+    return [c for c in candidates if c.included or c.excluded == services.LEFT_OUT]
+
+
 def _detail_context(
     request: WorkspaceRequest, viewer: Viewer, found: Any, form: EditForm | None = None
 ) -> dict[str, Any]:
     view = update_selectors.detail(viewer, found)
     turnaround = services.turnaround(found.program_id)
     may_compose = permissions.can(viewer, "loop.compose", found.program)
-    people = [c for c in view.candidates if c.included or c.excluded == services.LEFT_OUT]
+    number = request.GET.get("recipients")
+    candidates = Paginator(view.candidates, RECIPIENTS_PAGE).get_page(number)
+    recipients = Paginator(view.recipients, RECIPIENTS_PAGE).get_page(number)
+    people = _people(candidates.object_list)
     if form is None and may_compose:
         form = EditForm(
             initial={
@@ -143,6 +161,10 @@ def _detail_context(
         "program": found.program,
         "update": found,
         "view": view,
+        "candidates": candidates,
+        "recipients": recipients,
+        "included": sum(1 for c in view.candidates if c.included),
+        "excluded": sum(1 for c in view.candidates if not c.included),
         "form": form,
         "may_compose": may_compose,
         "may_waive": permissions.allows(viewer, "loop.waive"),
@@ -167,17 +189,24 @@ def update_edit(request: WorkspaceRequest, viewer: Viewer, update_id: int) -> Ht
     found = update_selectors.update(viewer, update_id)
     permissions.check(viewer, "loop.compose", found.program)
     view = update_selectors.detail(viewer, found)
-    people = [c for c in view.candidates if c.included or c.excluded == services.LEFT_OUT]
+    people = _people(view.candidates)
+    shown = shown_ids(request.POST)
+    if shown is not None:  # a page of the recipients: only those it showed change
+        people = [c for c in people if c.contact.pk in shown]
     form = EditForm(request.POST, people=people)
     if form.is_valid():
         data = form.cleaned_data
+        ticked = set(data["left_out"])
+        if shown is not None:
+            before = set(found.sources.get("left_out", []))
+            ticked |= before - {c.contact.pk for c in people}
         try:
             services.edit(
                 viewer,
                 found,
                 subject=data["subject"],
                 body=data["body"],
-                left_out=list(data["left_out"]),
+                left_out=sorted(ticked),
                 expected_version=data["version"],
             )
         except (ValidationFailed, Conflict) as exc:

@@ -5,6 +5,7 @@ CSV import) and the reusable reason texts. Parse, call one service or selector, 
 from __future__ import annotations
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -22,6 +23,9 @@ from .services import publishing, statuses
 from .services.deliveries import Entry
 
 FIELD_MAP = {"priority_id": "priority", "file": "file"}
+PRIORITIES_PAGE = 25  # each priority is a card with its statuses, approvals and history
+DELIVERIES_PAGE = 50
+REASONS_PAGE = 50
 
 
 def _to_priorities(request: WorkspaceRequest, program_id: int) -> HttpResponse:
@@ -32,13 +36,16 @@ def _to_priorities(request: WorkspaceRequest, program_id: int) -> HttpResponse:
 @require_GET
 def priorities(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     program = selectors.program(viewer, program_id)
-    rows = selectors.priorities(viewer, program)
+    page = Paginator(selectors.priorities(viewer, program), PRIORITIES_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "loop/priorities.html",
         {
             "program": program,
-            "rows": rows,
+            "page": page,
+            "rows": page.object_list,
             "can_propose": permissions.can(viewer, "loop.propose", program),
             "can_waive": permissions.allows(viewer, "loop.waive"),
         },
@@ -117,12 +124,16 @@ def waive(request: WorkspaceRequest, viewer: Viewer, approval_id: int) -> HttpRe
 @require_GET
 def deliveries(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     program = selectors.program(viewer, program_id)
+    page = Paginator(selectors.delivery_rows(viewer, program), DELIVERIES_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(
         request,
         "loop/deliveries.html",
         {
             "program": program,
-            "rows": selectors.delivery_rows(viewer, program),
+            "page": page,
+            "rows": page.object_list,
             "can_deliver": permissions.can(viewer, "loop.deliver", program),
         },
     )
@@ -189,7 +200,7 @@ def deliveries_import(request: WorkspaceRequest, viewer: Viewer, program_id: int
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def reasons(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
-    found = list(selectors.reason_texts(viewer))
+    page = Paginator(selectors.reason_texts(viewer), REASONS_PAGE).get_page(request.GET.get("page"))
     may_add = permissions.allows(viewer, "loop.reasons")
     form = ReasonTextForm(request.POST if request.method == "POST" else None)
     if request.method == "POST":
@@ -203,5 +214,7 @@ def reasons(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
                 messages.success(request, "Reason text added.")
                 return redirect("loop:reasons", workspace_slug=request.workspace.slug)
     return render(
-        request, "loop/reasons.html", {"reasons": found, "form": form, "may_add": may_add}
+        request,
+        "loop/reasons.html",
+        {"page": page, "reasons": page.object_list, "form": form, "may_add": may_add},
     )

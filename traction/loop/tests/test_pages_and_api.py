@@ -201,7 +201,7 @@ def test_approval_gating_through_the_api(
     )
     assert done.status_code == 200
     assert done.json()["published_at"] is not None
-    listed = facilitator.get(api(cast, f"/programs/{cast.program.pk}/priorities")).json()
+    listed = facilitator.get(api(cast, f"/programs/{cast.program.pk}/priorities")).json()["items"]
     assert [(p["rank"], p["dots"]) for p in listed] == [(1, 4), (2, 2)]
     assert listed[0]["current"]["status"] == "heard"
     assert listed[0]["history"][0]["id"] == body["id"]
@@ -302,7 +302,7 @@ def test_deliveries_by_hand_and_by_api(
     assert Delivery.objects.get(external_id="4.2").title == "Release 4.2 (final)"
     # Deliveries (these are dated in the past) notify nobody.
     assert mail.outbox == []
-    listed = api_client_for("observer").get(path).json()
+    listed = api_client_for("observer").get(path).json()["items"]
     assert [d["title"] for d in listed] == ["Release 4.2 (final)", "Policy change"]
     assert json.loads(json.dumps(listed[1]["priority_ids"])) == [world.quiet.pk]
 

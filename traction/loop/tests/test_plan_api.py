@@ -92,7 +92,7 @@ def test_plan_rows(world: w.World, api_client_for: Callable[[str], Client]) -> N
         api_client_for("facilitator"), "get", f"/programs/{cast.program.pk}/comms-plan/rows", 17
     )
     assert status == 200
-    globex = next(r for r in body if r["customer"] == "Globex")
+    globex = next(r for r in body["items"] if r["customer"] == "Globex")
     assert globex["teller"] == "Owen Owner"
     assert globex["overdue"] is True
     assert globex["overdue_days"] == 3
@@ -104,7 +104,8 @@ def test_plan_rows(world: w.World, api_client_for: Callable[[str], Client]) -> N
     status, body = call(
         api_client_for("account_owner"), "get", f"/programs/{cast.program.pk}/comms-plan/rows", 17
     )
-    assert [r["customer"] for r in body] == ["Globex"]
+    assert body["count"] == 1
+    assert [r["customer"] for r in body["items"]] == ["Globex"]
 
 
 def test_the_promise_through_the_sessions_api(
