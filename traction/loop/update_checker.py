@@ -408,13 +408,17 @@ def text_problems(
     return found
 
 
-def backing_windows(program_id: int) -> list[Window]:
-    """The windows of the program's published planned and in-progress statuses (the
-    current status of each priority)."""
+def backing_windows(program_id: int, priority_ids: Iterable[int] | None = None) -> list[Window]:
+    """The windows of the published planned and in-progress statuses (the current status of
+    each priority) of ``priority_ids``, the priorities an update is about; of every priority
+    of the program only when it names none (``None`` or empty)."""
     from traction.loop.models import PriorityStatus, Status
 
     latest: dict[int, PriorityStatus] = {}
     rows = PriorityStatus.objects.filter(program_id=program_id, published_at__isnull=False)
+    ids = list(priority_ids or ())
+    if ids:
+        rows = rows.filter(priority_id__in=ids)
     for s in rows.order_by("published_at", "pk"):
         latest[s.priority_id] = s
     return [
@@ -443,6 +447,12 @@ def other_names(workspace_id: int, allowed_customer_ids: Iterable[int]) -> list[
     return [n for n in names if len(n.strip()) >= 2]
 
 
+def source_priorities(update: object) -> list[int]:
+    """The priorities an update is about (its draft's ``sources["priorities"]``)."""
+    sources = getattr(update, "sources", None) or {}
+    return [int(i) for i in sources.get("priorities", []) if str(i).isdigit()]
+
+
 def quoted_words(update: object) -> list[str]:
     """The insight texts an update's draft quoted (its ``sources``)."""
     from traction.insights.models import Insight
@@ -465,7 +475,7 @@ def update_problems(
     )
     return text_problems(
         text,
-        windows=backing_windows(update.program_id),
+        windows=backing_windows(update.program_id, source_priorities(update)),
         other_names=other_names(update.workspace_id, [a for a in allowed if a]),
         quoted=quoted_words(update),
     )

@@ -382,6 +382,29 @@ def test_a_backing_status_lets_a_year_through(world: w.World) -> None:
         assert update_problems(update) == []
 
 
+def test_only_the_updates_own_priorities_back_its_windows(world: w.World) -> None:
+    """Globex's update is about Globex's card: Initech's idea planned for Q3 2027 does not
+    back "Q3 2027" in it. An update that names no priority falls back on the program's."""
+    cast = world.cast
+    fran = cast.viewer("facilitator")
+    PriorityStatus.objects.create(
+        workspace=cast.acme, program=cast.program, priority=world.quiet, status="planned",
+        window_kind="quarter", window_start=date(2027, 7, 1),
+        proposed_by=cast.users["facilitator"], published_at=NOW,
+        published_by=cast.users["facilitator"],
+    )  # fmt: skip
+    with clock.frozen(NOW):
+        update = globex_update(world)
+        assert update.sources["priorities"] == [world.card.pk]
+        body = update.body + "\nWe will ship single sign-on in Q3 2027.\n"
+        updates.edit(fran, update, body=body)
+        update.refresh_from_db()
+        assert [p.words for p in update_problems(update)] == ["Q3 2027", "will"]
+        Update.objects.filter(pk=update.pk).update(sources={"priorities": []})
+        update.refresh_from_db()
+        assert update_problems(update) == []
+
+
 def submitted(world: w.World) -> Update:
     consent_for_ian(world)
     with clock.frozen(NOW):
