@@ -139,6 +139,12 @@ _YEARLESS_MONTH = re.compile(
 # A quarter or a half-year without its year ("in Q3", "H2"): which one?
 _YEARLESS_PART = re.compile(r"\b(?:Q[1-4]|H[12])\b", re.IGNORECASE)
 _QUOTE = re.compile(r"“([^”]*)”")
+# A quoted passage, in curly or straight double quotes.
+_QUOTED = re.compile(r"“([^”]*)”|\"([^\"\n]*)\"")
+_WORD = re.compile(r"\w+")
+# A quote shares a customer's words when it holds this many of them in a row (or all of
+# them, for shorter words); words and case are compared, not spaces or punctuation.
+MATCH_WORDS = 6
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 # Years (docs/loop.md, "Updates"): what a text says of a whole year, or of a part of one
@@ -269,17 +275,61 @@ def _masked(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in _WORD.findall(text))
+
+
+def _quoting(text: str, others_words: Iterable[tuple[int, str]]) -> list[tuple[str, int, str]]:
+    """The quoted passages of ``text`` that hold a card's words of ``others_words`` (card id,
+    its text): ``MATCH_WORDS`` of them in a row, or all of a shorter card's (at least three;
+    shorter still, the passage must be exactly them). (passage, card id, card text)."""
+    passages = [
+        (m.group(0), _words(m.group(1) or m.group(2) or "")) for m in _QUOTED.finditer(text)
+    ]
+    passages = [(p, w) for p, w in passages if w]
+    if not passages:
+        return []
+    runs: dict[tuple[str, ...], tuple[int, str]] = {}
+    exact: dict[tuple[str, ...], tuple[int, str]] = {}
+    lengths: set[int] = set()
+    for card_id, card_text in others_words:
+        words = _words(card_text)
+        if len(words) < 3:
+            if words:
+                exact.setdefault(words, (card_id, card_text))
+            continue
+        n = min(MATCH_WORDS, len(words))
+        lengths.add(n)
+        for i in range(len(words) - n + 1):
+            runs.setdefault(words[i : i + n], (card_id, card_text))
+    found = []
+    for passage, words in passages:
+        hit = exact.get(words)
+        for n in sorted(lengths, reverse=True):
+            if hit is not None:
+                break
+            hit = next(
+                (runs[g] for i in range(len(words) - n + 1) if (g := words[i : i + n]) in runs),
+                None,
+            )
+        if hit is not None:
+            found.append((passage, *hit))
+    return found
+
+
 def text_problems(
     text: str,
     *,
     windows: Iterable[Window] = (),
     other_names: Iterable[str] = (),
     quoted: Iterable[str] = (),
+    others_words: Iterable[tuple[int, str]] = (),
     today: date | None = None,
 ) -> list[Problem]:
     """What in ``text`` may not be said: ``windows`` are those published statuses back,
     ``other_names`` the customers (and their contacts) the audience may not read about,
-    ``quoted`` the customers' own words the text may quote."""
+    ``quoted`` the customers' own words the text may quote, ``others_words`` the cards (id,
+    text) of organisations other than the audience's, whose words it may not quote."""
     today = today or clock.today()
     backing = list(windows)
     found: list[Problem] = []
@@ -397,6 +447,13 @@ def text_problems(
             f"“{promise.group(0)}” is a promise no published status backs; say what is "
             "decided or planned, with the window of its status.",
         )
+    for passage, card_id, card_text in _quoting(text, others_words):
+        flag(
+            passage,
+            f"{passage} quotes another customer organisation's words (card #{card_id}: "
+            f"“{' '.join(card_text.split())[:90]}”); an update quotes a customer's words only "
+            "to their own organisation. Say it in your own words, without theirs.",
+        )
     for name in sorted({n.strip() for n in other_names if n and n.strip()}, key=str.lower):
         hit = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)
         if hit:
@@ -462,6 +519,27 @@ def quoted_words(update: object) -> list[str]:
     return list(Insight.objects.filter(pk__in=ids).values_list("text", flat=True))
 
 
+def others_words(
+    program_id: int, allowed_customer_ids: Iterable[int | None]
+) -> list[tuple[int, str]]:
+    """The program's customer words (cards and notes said by a customer contact, or credited
+    to an organisation; not internal) of organisations other than ``allowed``: (id, text)."""
+    from django.db.models import Q
+
+    from traction.insights.models import Insight
+
+    allowed = [a for a in allowed_customer_ids if a]
+    said = Insight.objects.filter(program_id=program_id, internal=False).filter(
+        Q(speaker_contact__isnull=False) | Q(customer__isnull=False)
+    )
+    if allowed:
+        said = said.exclude(
+            Q(speaker_contact__customer_id__in=allowed)
+            | Q(speaker_contact__isnull=True, customer_id__in=allowed)
+        )
+    return list(said.order_by("pk").values_list("pk", "text"))
+
+
 def update_problems(
     update: object, *, subject: str | None = None, body: str | None = None
 ) -> list[Problem]:
@@ -473,12 +551,21 @@ def update_problems(
     text = (
         f"{update.subject if subject is None else subject}\n{update.body if body is None else body}"
     )
+    quotes_any = _QUOTED.search(text) is not None
     return text_problems(
         text,
         windows=backing_windows(update.program_id, source_priorities(update)),
         other_names=other_names(update.workspace_id, [a for a in allowed if a]),
         quoted=quoted_words(update),
+        others_words=others_words(update.program_id, allowed) if quotes_any else (),
     )
 
 
-__all__ = ["Problem", "backing_windows", "other_names", "text_problems", "update_problems"]
+__all__ = [
+    "Problem",
+    "backing_windows",
+    "other_names",
+    "others_words",
+    "text_problems",
+    "update_problems",
+]
