@@ -3,7 +3,8 @@
 An update recaps the past and says what comes next. The past is fact: a full date that has
 passed ("On 12 March 2027 you told us"), a window or a year that has ended, and words that
 look back ("since 2019", "earlier this year") are fine. What comes next must be backed by a
-published status of the program. Every date the text names reads as a span of days: a
+published status of a priority the update is about (its ``sources["priorities"]``; the
+program's priorities only when it names none). Every date the text names reads as a span of days: a
 window ("Q2 2027", "May 2027", "H1 2027", "the first half of 2027", "Q3 next year"), a year
 ("in 2027", "this year"), part of one ("early 2028": its first half) or a year's deadline
 ("by 2028": every day until its end). It is backed when a published planned or in-progress
@@ -17,7 +18,10 @@ not our promises: only the names check reads them.
 The update may not name another customer: the names of the workspace's other customer
 organisations and of their contacts (case-insensitive, whole words). An update for one
 organisation may name that organisation and its own contacts; an update for a session or a
-whole program goes to several organisations, so it names none.
+whole program goes to several organisations, so it names none. Nor may it quote another
+organisation's words: a quoted passage (“…” or "…") holding ``MATCH_WORDS`` words in a row
+of a card or note of the program said by another organisation (all its words, if shorter)
+is flagged, naming the card; an update for a session or a program quotes no customer.
 
 ``text_problems`` is pure (for tests and for texts not saved yet); ``update_problems``
 reads the program's published statuses and the workspace's names for one update.
@@ -543,7 +547,8 @@ def others_words(
 def update_problems(
     update: object, *, subject: str | None = None, body: str | None = None
 ) -> list[Problem]:
-    """What the update (or the given subject and body of it) may not say."""
+    """What the update (or the given subject and body of it) may not say: its windows backed
+    by the statuses of its own priorities (``sources``), or the program's when it has none."""
     from traction.loop.models import Update, UpdateAudience
 
     assert isinstance(update, Update)
