@@ -76,7 +76,8 @@ def seen_by(contact_id: int) -> Q:  # on an Insight
 def my_priorities(customer: CustomerPrincipal) -> Q:  # on an Insight
     """Cards with a published status that they or a colleague raised (their organisation's
     words are in it), that they voted on themselves (they saw the card on their ballot), or
-    that they follow (a follow counts only on a card they could already see, ``seen_by``).
+    that they follow (a follow counts only on a card they could already see: one of a
+    session they took part in).
     A card only a colleague voted on is another customer's words: not shown."""
     from traction.loop.models import Follow, PriorityStatus
 
