@@ -34,7 +34,6 @@ from django.db.models.functions import Coalesce
 from traction.debrief.models import DecisionOutcome, Recommendation
 from traction.insights.models import Insight, InsightStatus
 from traction.loop import selectors
-from traction.loop.audience import participants
 from traction.loop.models import (
     AtRisk,
     Delivery,
@@ -92,14 +91,14 @@ class Heard:
 @dataclass
 class Audience:
     """Who an update speaks to: ``greeting`` names them; ``name_speakers`` says whether
-    the speakers of their words may be named (only to their own organisation)."""
+    the speakers of their words may be named (only to their own organisation, the only
+    audience whose words are quoted: ``customer_id``)."""
 
     kind: str
     greeting: str
     name_speakers: bool
     customer_id: int | None = None
     session_id: int | None = None
-    contact_ids: set[int] | None = None  # whose words are "yours"; None: any customer's
 
 
 @dataclass
@@ -128,7 +127,6 @@ def audience_of(
             f"Dear participants of “{session.title}”,",
             False,
             session_id=session.pk,
-            contact_ids=set(participants(session.pk)),
         )
     return Audience(audience, f"Dear customers of {program.name},", False)
 
