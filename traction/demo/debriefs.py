@@ -87,8 +87,8 @@ def add_debriefs(demo: Demo) -> None:
             horizon="quick_win",
             impact="high",
             effort="low",
-            customer_summary="You will see your first invoice exactly as your customer will, "
-            "before it goes out.",
+            customer_summary="A preview of your first invoice, exactly as your customer "
+            "sees it, before it goes out.",
             owning_team="Onboarding product team",
         )
         erp = recommendations.draft_recommendation(

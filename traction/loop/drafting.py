@@ -1,13 +1,22 @@
 """Drafting updates from the data (docs/loop.md, "Updates"): reads (``facts_for``) and pure
 renderers (``render_*``) of the text a facilitator then edits.
 
-An update tells its audience what they told us (their own top priorities in their own words,
-dated and credited; an update for a session or a program quotes without naming anyone, since
-it goes to several organisations), what we decided, what is done (delivered statuses and
-deliveries), what is next and when (only what published planned or in-progress statuses
-back, with their windows) and what we are not doing and why (not planned, with the reason
-written for customers). The text passes the update checker as drafted: no promise words, no
-day to come, only windows statuses show. ``sources`` records every id it was built from.
+An update tells its audience what they told us, what we decided, what is done (delivered
+statuses and deliveries), what is next and when (only what published planned or in-progress
+statuses back, with their windows) and what we are not doing and why (not planned, with the
+reason written for customers). The text passes the update checker as drafted: no promise
+words, no day to come, only windows statuses show. ``sources`` records every id it was built
+from, and ``sources["notes"]`` what the facilitator should know (what was left out, and why).
+
+Customers read only customer-facing text. A customer's words are quoted only to their own
+organisation (audience "customer": their own earliest words on each priority, dated and
+credited). An update for a session's participants or a whole program goes to several
+organisations: it quotes nobody; "what you told us" says what was heard in counts (people,
+organisations, points, cards with dots). A priority is named to customers by their own words
+(to their own organisation) or else by the customer summary of a recommendation citing it;
+one with neither is left out, with a note. "What we decided" is drafted from recommendations'
+customer summaries and the priorities' published statuses (label, window, reason for
+customers), never from a recommendation's internal title or outcome.
 """
 
 from __future__ import annotations
@@ -17,13 +26,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
+from zoneinfo import ZoneInfo
 
-from django.db.models import Q, Sum
+from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
-from traction.insights.models import Insight
+from traction.debrief.models import DecisionOutcome, Recommendation
+from traction.insights.models import Insight, InsightStatus
 from traction.loop import selectors
-from traction.loop.audience import participants
 from traction.loop.models import (
     AtRisk,
     Delivery,
@@ -33,6 +43,7 @@ from traction.loop.models import (
     UpdateKind,
 )
 from traction.loop.services import statuses
+from traction.sessions.models import Session
 from traction.voting.models import Vote
 
 TOP = 5  # priorities quoted in "What you told us"
@@ -58,28 +69,43 @@ class PriorityFacts:
     dots: int
     status: PriorityStatus | None = None
     decisions: list[tuple[int, str, str]] = field(default_factory=list)  # (id, title, outcome)
+    # The customer summaries of the decided recommendations citing it: (id, summary), the
+    # approved ones first. Internal titles and outcomes never reach customers.
+    summaries: list[tuple[int, str]] = field(default_factory=list)
     deliveries: list[tuple[int, str, date]] = field(default_factory=list)
-    quote: Quote | None = None
+    quote: Quote | None = None  # the audience's own words (only to their own organisation)
+
+
+@dataclass
+class Heard:
+    """What was heard in one session, in counts (for an audience of several organisations)."""
+
+    title: str
+    on: date
+    people: int
+    organisations: int
+    points: int
+    cards_with_dots: int
 
 
 @dataclass
 class Audience:
     """Who an update speaks to: ``greeting`` names them; ``name_speakers`` says whether
-    the speakers of their words may be named (only to their own organisation)."""
+    the speakers of their words may be named (only to their own organisation, the only
+    audience whose words are quoted: ``customer_id``)."""
 
     kind: str
     greeting: str
     name_speakers: bool
     customer_id: int | None = None
     session_id: int | None = None
-    contact_ids: set[int] | None = None  # whose words are "yours"; None: any customer's
 
 
 @dataclass
 class Draft:
     subject: str
     body: str
-    sources: dict[str, Any]
+    sources: dict[str, Any]  # "notes": what the facilitator should know, never sent
 
 
 # --- reads ---------------------------------------------------------------------------------
@@ -101,7 +127,6 @@ def audience_of(
             f"Dear participants of “{session.title}”,",
             False,
             session_id=session.pk,
-            contact_ids=set(participants(session.pk)),
         )
     return Audience(audience, f"Dear customers of {program.name},", False)
 
@@ -150,22 +175,15 @@ def facts_for(ids: Iterable[int], who: Audience) -> list[PriorityFacts]:
         internal=False,
         speaker_contact__isnull=False,
     ).select_related("speaker_contact")
-    if who.customer_id is not None:
-        said = said.filter(speaker_contact__customer_id=who.customer_id)
-    elif who.contact_ids is not None:
-        said = said.filter(speaker_contact_id__in=who.contact_ids)
+    # A customer's words are quoted only to their own organisation.
+    said = said.filter(speaker_contact__customer_id=who.customer_id or 0)
     for words in said.order_by("created_at", "pk"):
         card = words.pk if words.pk in by_id else words.merged_into_id
         target = by_id.get(card or 0)
         if target is None or target.quote is not None:
             continue
         contact = words.speaker_contact
-        if who.name_speakers and contact is not None:
-            credit = f"{contact.name} told us"
-        elif who.session_id is not None:
-            credit = "one of you told us"
-        else:
-            credit = "a customer told us"
+        credit = f"{contact.name} told us" if who.name_speakers and contact else "you told us"
         target.quote = Quote(
             insight_id=words.pk,
             text=" ".join(words.text.split()),
@@ -178,7 +196,60 @@ def facts_for(ids: Iterable[int], who: Audience) -> list[PriorityFacts]:
             (r.id, r.title, r.outcome) for r in facts.recommendations if r.outcome != "pending"
         ]
         f.deliveries = list(facts.deliveries)
+    summaries = dict(
+        Recommendation.objects.filter(pk__in={d[0] for f in found for d in f.decisions})
+        .exclude(customer_summary="")
+        .values_list("pk", "customer_summary")
+    )
+    for f in found:
+        first = sorted(f.decisions, key=lambda d: (d[2] != DecisionOutcome.APPROVED, d[0]))
+        f.summaries = [
+            (d[0], summaries[d[0]].strip()) for d in first if summaries.get(d[0], "").strip()
+        ]
     return found
+
+
+def heard(program_id: int, who: Audience, *, last: int = TOP) -> list[Heard]:
+    """What was heard in the audience's session, or in the program's ``last`` latest
+    sessions, in counts: customers' points (accepted or merged, not internal), the people and
+    organisations who raised them, and the cards that got dots."""
+    sessions = Session.objects.filter(program_id=program_id)
+    if who.session_id is not None:
+        sessions = sessions.filter(pk=who.session_id)
+    points = Insight.objects.filter(
+        session_id__in=sessions.values("pk"),
+        internal=False,
+        speaker_contact__isnull=False,
+        status__in=(InsightStatus.ACCEPTED, InsightStatus.MERGED),
+    )
+    counted = {
+        row["session_id"]: row
+        for row in points.values("session_id").annotate(
+            points=Count("pk"),
+            people=Count("speaker_contact_id", distinct=True),
+            organisations=Count("speaker_contact__customer_id", distinct=True),
+        )
+    }
+    dotted = dict(
+        Vote.objects.filter(session_id__in=counted, dots__gt=0)
+        .values("session_id")
+        .annotate(n=Count("insight_id", distinct=True))
+        .values_list("session_id", "n")
+    )
+    found = []
+    for session in sessions.filter(pk__in=counted).order_by("-starts_at", "-pk")[:last]:
+        row = counted[session.pk]
+        found.append(
+            Heard(
+                title=session.title,
+                on=session.starts_at.astimezone(ZoneInfo(session.time_zone or "UTC")).date(),
+                people=row["people"],
+                organisations=row["organisations"],
+                points=row["points"],
+                cards_with_dots=dotted.get(session.pk, 0),
+            )
+        )
+    return sorted(found, key=lambda h: h.on)
 
 
 def last_heard(program_id: int, customer_id: int) -> date | None:
@@ -203,43 +274,124 @@ def _short(text: str) -> str:
     return statuses.short(text, 90)
 
 
-def told_us(f: PriorityFacts) -> str:
-    if f.quote is None:
-        return f"You gave your dots to “{_short(f.text)}”."
-    return f"On {day(f.quote.said_on)} {f.quote.credit}: “{f.quote.text}”"
+def _clause(text: str) -> str:
+    return _short(" ".join(text.split())).rstrip(" .")
 
 
-def _status_line(f: PriorityFacts) -> str | None:
+def name_of(f: PriorityFacts) -> str | None:
+    """How customers read a priority's name: their own words (``quote`` is set only for their
+    own organisation), else a recommendation's customer summary; None: it has neither."""
+    if f.quote is not None:
+        return f"“{_short(f.quote.text)}”"
+    if f.summaries:
+        return _clause(f.summaries[0][1])
+    return None
+
+
+def told_us(f: PriorityFacts) -> str | None:
+    if f.quote is not None:
+        return f"On {day(f.quote.said_on)} {f.quote.credit}: “{f.quote.text}”"
+    name = name_of(f)
+    return f"You gave your dots to this priority: {name}." if name else None
+
+
+def _plural(n: int, one: str, many: str) -> str:
+    return f"{n} {one if n == 1 else many}"
+
+
+def heard_line(h: Heard) -> str:
+    """What was heard in one session, without anyone's words."""
+    people = _plural(h.people, "person", "people")
+    orgs = _plural(h.organisations, "organisation", "organisations")
+    points = _plural(h.points, "point", "points")
+    line = f"In “{h.title}” on {day(h.on)}, {people} from {orgs} raised {points}"
+    if h.cards_with_dots:
+        line += f"; you put your dots on {_plural(h.cards_with_dots, 'card', 'cards')}"
+    return line + "."
+
+
+def status_words(s: PriorityStatus) -> str:
+    """A published status as customers read it: its label, window and reason for customers."""
+    window = s.window
+    words = Status(s.status).label.lower()
+    if s.status == Status.PLANNED and window is not None:
+        words = f"planned for {window.label}"
+    elif s.status == Status.IN_PROGRESS and window is not None:
+        words = f"in progress, planned for {window.label}"
+    reason = " ".join((s.customer_reason or "").split())
+    return f"{words}. {reason}" if reason else f"{words}."
+
+
+def _status_line(f: PriorityFacts, name: str) -> str | None:
     s = f.status
     if s is None:
         return None
     window = s.window
     if s.status == Status.PLANNED and window is not None:
-        return f"“{_short(f.text)}”: planned for {window.label}."
+        return f"{name}: planned for {window.label}."
     if s.status == Status.IN_PROGRESS:
         when = f", planned for {window.label}" if window is not None else ""
-        return f"“{_short(f.text)}”: in progress{when}."
+        return f"{name}: in progress{when}."
     return None
 
 
-def sections(found: list[PriorityFacts], *, top: int = TOP) -> list[tuple[str, list[str]]]:
-    """The five parts of a "you said, we did" update, each with its lines ([] = nothing)."""
-    told = [told_us(f) for f in found[:top]]
-    decided = [
-        f"“{_short(f.text)}”: {title} ({outcome})."
-        for f in found
-        for _, title, outcome in f.decisions
-    ]
-    done: list[str] = []
+def decided_lines(found: list[PriorityFacts]) -> list[str]:
+    """ "What we decided": each decided recommendation's customer summary with the published
+    status of the priority it answers (never its internal title or outcome)."""
+    lines: list[str] = []
     for f in found:
+        if f.status is None:
+            continue
+        for _, summary in f.summaries:
+            line = f"{_clause(summary)}: {status_words(f.status)}"
+            if line not in lines:
+                lines.append(line)
+    return lines
+
+
+def notes_for(found: list[PriorityFacts], heard_only: bool = False) -> list[str]:
+    """What the facilitator should know of what the draft left out (never sent)."""
+    notes: list[str] = []
+    for f in found:
+        card = f"“{_short(f.text)}”"
+        if name_of(f) is None:
+            notes.append(
+                f"Left out {card}: customers read a priority by their own words (only their "
+                "own organisation) or by the customer summary of a recommendation citing it, "
+                "and it has neither."
+            )
+        with_summary = {rid for rid, _ in f.summaries}
+        for rid, title, outcome in f.decisions:
+            if rid not in with_summary:
+                notes.append(
+                    f"Left out of “What we decided”: the recommendation “{title}” ({outcome}) "
+                    "has no summary for customers. Write one on the recommendation to tell "
+                    "customers about it."
+                )
+            elif f.status is None:
+                notes.append(
+                    f"Left out of “What we decided”: “{title}” answers {card}, which has no "
+                    "published status yet."
+                )
+    return notes
+
+
+def sections(found: list[PriorityFacts], *, top: int = TOP) -> list[tuple[str, list[str]]]:
+    """The five parts of a "you said, we did" update, each with its lines ([] = nothing).
+    Priorities customers cannot read a name of (``name_of``) are left out."""
+    named = [(f, name) for f in found if (name := name_of(f)) is not None]
+    told = [line for f, _ in named[:top] if (line := told_us(f))]
+    decided = decided_lines(found)
+    done: list[str] = []
+    for f, name in named:
         if f.status is not None and f.status.status == Status.DELIVERED:
-            done.append(f"“{_short(f.text)}”: delivered.")
+            done.append(f"{name}: delivered.")
         for _, title, on in f.deliveries:
-            done.append(f"{title} ({day(on)}), for “{_short(f.text)}”.")
-    nxt = [line for f in found if (line := _status_line(f))]
+            done.append(f"{title} ({day(on)}), for {name}.")
+    nxt = [line for f, name in named if (line := _status_line(f, name))]
     not_doing = [
-        f"“{_short(f.text)}”: not planned. {f.status.customer_reason}".strip()
-        for f in found
+        f"{name}: not planned. {f.status.customer_reason}".strip()
+        for f, name in named
         if f.status is not None and f.status.status == Status.NOT_PLANNED
     ]
     return [
@@ -268,6 +420,9 @@ CLOSING = (
 
 
 def _sources(found: list[PriorityFacts], **more: Any) -> dict[str, Any]:
+    notes = notes_for(found)
+    if notes:
+        more = {"notes": notes, **more}
     return {
         "priorities": [f.id for f in found],
         "statuses": [f.status.pk for f in found if f.status is not None],
@@ -278,7 +433,28 @@ def _sources(found: list[PriorityFacts], **more: Any) -> dict[str, Any]:
     }
 
 
-def render_update(program_name: str, who: Audience, found: list[PriorityFacts]) -> Draft:
+def _for_many(who: Audience) -> bool:
+    """An audience of several organisations (a session's participants, a program's
+    customers): nobody's words are quoted to it."""
+    return who.customer_id is None
+
+
+def _answers(who: Audience, found: list[PriorityFacts]) -> list[str]:
+    """The priorities a delivery or a change of plan answers, as the audience reads them."""
+    if not _for_many(who):
+        return [line for f in found if (line := told_us(f))]
+    return [f"{name}." for f in found if (name := name_of(f))]
+
+
+def render_update(
+    program_name: str,
+    who: Audience,
+    found: list[PriorityFacts],
+    sessions_heard: list[Heard] | None = None,
+) -> Draft:
+    parts = sections(found)
+    if _for_many(who):
+        parts[0] = ("What you told us", [heard_line(h) for h in sessions_heard or []])
     if not found:
         body = _body(
             who.greeting,
@@ -292,14 +468,14 @@ def render_update(program_name: str, who: Audience, found: list[PriorityFacts]) 
         who.greeting,
         "Thank you for the time you gave us. Here is what we heard, what we decided and "
         "what came of it.",
-        sections(found),
+        parts,
         CLOSING,
     )
     return Draft(f"You said, we did: {program_name}", body, _sources(found))
 
 
 def render_delivery(who: Audience, delivery: Delivery, found: list[PriorityFacts]) -> Draft:
-    lines = [told_us(f) for f in found]
+    lines = _answers(who, found)
     opening = f"On {day(delivery.on)} we delivered “{delivery.title}”."
     if delivery.description:
         opening += f"\n\n{delivery.description.strip()}"
@@ -319,13 +495,20 @@ def render_change_of_plan(who: Audience, risk: AtRisk, found: list[PriorityFacts
         "An honest update: the plan behind something we told you about has changed. We are "
         "reviewing it now, and we are sorry for the change."
     )
+    title = "a priority"
+    if found:
+        f = found[0]
+        name = name_of(f)
+        if f.quote is None:  # the card's words are not the audience's own: never quoted
+            for words in {f.text, statuses.short(f.text), _short(f.text)}:
+                opening = opening.replace(f"“{words}”", name or "a priority you told us about")
+        title = _short(f.quote.text) if f.quote is not None else (name or title)
     body = _body(
         who.greeting,
         opening,
-        [("What you told us", [told_us(f) for f in found])],
+        [("What you told us", _answers(who, found))],
         CLOSING,
     )
-    title = _short(found[0].text) if found else "a priority"
     return Draft(f"A change of plan: {title}", body, _sources(found, risk=risk.pk))
 
 
@@ -338,14 +521,15 @@ def render_re_engagement(
         f"We owe you an apology: you have not heard from us {when}, after you gave us your "
         "time. Here is where things stand."
     )
+    named = [(f, name) for f in found if (name := name_of(f)) is not None]
     credited = [
-        f"{title} ({day(on)}), for “{_short(f.text)}”."
-        for f in found
+        f"{title} ({day(on)}), for {name}."
+        for f, name in named
         for _, title, on in f.deliveries
         if since is None or on > since
     ]
     parts = [
-        ("What you told us", [told_us(f) for f in found[:TOP]]),
+        ("What you told us", [line for f, _ in named[:TOP] if (line := told_us(f))]),
         ("Delivered since we last wrote", credited),
         *[
             p
@@ -385,7 +569,7 @@ def draft(
     if kind == UpdateKind.RE_ENGAGEMENT:
         since = last_heard(program.pk, customer.pk) if customer is not None else None
         return render_re_engagement(program.name, who, found, since)
-    return render_update(program.name, who, found)
+    return render_update(program.name, who, found, heard(program.pk, who) if _for_many(who) else [])
 
 
-__all__ = ["Draft", "day", "draft", "sections", "told_us"]
+__all__ = ["Draft", "day", "draft", "heard", "name_of", "sections", "told_us"]

@@ -42,11 +42,43 @@ def my_messages(customer: CustomerPrincipal) -> Q:  # on an UpdateRecipient
     return Q(contact_id=customer.contact_id, update__state="sent")
 
 
+def seen_by(contact_id: int) -> Q:  # on an Insight
+    """Cards the contact could already see, so the only ones they may follow: raised by them
+    or their organisation (a card, or a card merged from their organisation's words), voted
+    on by them, or cards of a session they took part in (accepted its invitation, spoke or
+    voted in it). Internal cards never."""
+    from traction.customers.models import Contact
+    from traction.insights.models import Insight
+    from traction.sessions.models import Invitation
+    from traction.voting.models import Vote
+
+    mine = Contact.objects.filter(pk=contact_id).values("customer_id")
+    colleagues = Contact.objects.filter(customer_id__in=mine).values("pk")
+    merged_from_us = Insight.objects.filter(
+        speaker_contact_id__in=colleagues, internal=False, merged_into__isnull=False
+    ).values("merged_into_id")
+    voted = Vote.objects.filter(contact_id=contact_id, dots__gt=0)
+    took_part = (
+        Q(session_id__in=Invitation.objects.filter(contact_id=contact_id, rsvp="accepted").values(
+            "session_id"))
+        | Q(session_id__in=Insight.objects.filter(speaker_contact_id=contact_id).values(
+            "session_id"))
+        | Q(session_id__in=voted.values("session_id"))
+    )  # fmt: skip
+    return Q(internal=False) & (
+        Q(speaker_contact_id__in=colleagues)
+        | Q(pk__in=merged_from_us)
+        | Q(pk__in=voted.values("insight_id"))
+        | took_part
+    )
+
+
 def my_priorities(customer: CustomerPrincipal) -> Q:  # on an Insight
     """Cards with a published status that they or a colleague raised (their organisation's
     words are in it), that they voted on themselves (they saw the card on their ballot), or
-    that they follow. A card only a colleague voted on is another customer's words: not
-    shown."""
+    that they follow (a follow counts only on a card they could already see: one of a
+    session they took part in).
+    A card only a colleague voted on is another customer's words: not shown."""
     from traction.loop.models import Follow, PriorityStatus
 
     if not customer.portal:
@@ -59,7 +91,7 @@ def my_priorities(customer: CustomerPrincipal) -> Q:  # on an Insight
         | Q(speaker_contact__customer__contacts__pk=me)
         | Q(merged__speaker_contact__customer__contacts__pk=me, merged__internal=False)
         | Q(votes__contact_id=me, votes__dots__gt=0)
-        | Q(pk__in=follows)
+        | (Q(pk__in=follows) & seen_by(me))
     )
 
 

@@ -69,7 +69,8 @@ def resend(request: WorkspaceRequest, viewer: Viewer, recipient_id: int) -> Http
 def _errors(request: WorkspaceRequest, form_errors: dict[str, list[str]]) -> None:
     for field, errs in form_errors.items():
         for e in errs:
-            messages.error(request, f"{field.replace('_', ' ').capitalize()}: {e}")
+            label = field.removesuffix("_id").replace("_", " ").capitalize()
+            messages.error(request, f"{label}: {e}")
 
 
 Act = Callable[[Contact, dict[str, Any]], str]

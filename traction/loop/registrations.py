@@ -48,12 +48,30 @@ def home_context(viewer: Viewer, home: Any) -> dict[str, Any]:
     }
 
 
+def draft_notes(viewer: Viewer, update: Any) -> dict[str, Any]:
+    """The drafting's notes for the facilitator (``sources["notes"]``: what the draft left
+    out, and why) on an update's page while it can still be edited; never sent."""
+    from traction.loop.models import UpdateState
+
+    notes = (update.sources or {}).get("notes") or []
+    editable = update.state not in (UpdateState.SENT, UpdateState.DISCARDED)
+    return {"shown": bool(notes) and editable, "notes": [str(n) for n in notes]}
+
+
 def register_all() -> None:
     from traction.core import dashboard, events, periodic, sections
     from traction.debrief import outbound
     from traction.loop import selectors
     from traction.loop.services import publishing, radar
 
+    sections.register(
+        "loop-update",
+        "draft-notes",
+        template="loop/sections/update_notes.html",
+        action="loop.updates",
+        context=draft_notes,
+        order=10,
+    )
     periodic.register(
         "loop.radar",
         radar.run_and_notify,

@@ -3,7 +3,8 @@
 An update recaps the past and says what comes next. The past is fact: a full date that has
 passed ("On 12 March 2027 you told us"), a window or a year that has ended, and words that
 look back ("since 2019", "earlier this year") are fine. What comes next must be backed by a
-published status of the program. Every date the text names reads as a span of days: a
+published status of a priority the update is about (its ``sources["priorities"]``; the
+program's priorities only when it names none). Every date the text names reads as a span of days: a
 window ("Q2 2027", "May 2027", "H1 2027", "the first half of 2027", "Q3 next year"), a year
 ("in 2027", "this year"), part of one ("early 2028": its first half) or a year's deadline
 ("by 2028": every day until its end). It is backed when a published planned or in-progress
@@ -17,7 +18,10 @@ not our promises: only the names check reads them.
 The update may not name another customer: the names of the workspace's other customer
 organisations and of their contacts (case-insensitive, whole words). An update for one
 organisation may name that organisation and its own contacts; an update for a session or a
-whole program goes to several organisations, so it names none.
+whole program goes to several organisations, so it names none. Nor may it quote another
+organisation's words: a quoted passage (“…” or "…") holding ``MATCH_WORDS`` words in a row
+of a card or note of the program said by another organisation (all its words, if shorter)
+is flagged, naming the card; an update for a session or a program quotes no customer.
 
 ``text_problems`` is pure (for tests and for texts not saved yet); ``update_problems``
 reads the program's published statuses and the workspace's names for one update.
@@ -139,6 +143,12 @@ _YEARLESS_MONTH = re.compile(
 # A quarter or a half-year without its year ("in Q3", "H2"): which one?
 _YEARLESS_PART = re.compile(r"\b(?:Q[1-4]|H[12])\b", re.IGNORECASE)
 _QUOTE = re.compile(r"“([^”]*)”")
+# A quoted passage, in curly or straight double quotes.
+_QUOTED = re.compile(r"“([^”]*)”|\"([^\"\n]*)\"")
+_WORD = re.compile(r"\w+")
+# A quote shares a customer's words when it holds this many of them in a row (or all of
+# them, for shorter words); words and case are compared, not spaces or punctuation.
+MATCH_WORDS = 6
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 # Years (docs/loop.md, "Updates"): what a text says of a whole year, or of a part of one
@@ -269,17 +279,61 @@ def _masked(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(chars)
 
 
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(w.lower() for w in _WORD.findall(text))
+
+
+def _quoting(text: str, others_words: Iterable[tuple[int, str]]) -> list[tuple[str, int, str]]:
+    """The quoted passages of ``text`` that hold a card's words of ``others_words`` (card id,
+    its text): ``MATCH_WORDS`` of them in a row, or all of a shorter card's (at least three;
+    shorter still, the passage must be exactly them). (passage, card id, card text)."""
+    passages = [
+        (m.group(0), _words(m.group(1) or m.group(2) or "")) for m in _QUOTED.finditer(text)
+    ]
+    passages = [(p, w) for p, w in passages if w]
+    if not passages:
+        return []
+    runs: dict[tuple[str, ...], tuple[int, str]] = {}
+    exact: dict[tuple[str, ...], tuple[int, str]] = {}
+    lengths: set[int] = set()
+    for card_id, card_text in others_words:
+        words = _words(card_text)
+        if len(words) < 3:
+            if words:
+                exact.setdefault(words, (card_id, card_text))
+            continue
+        n = min(MATCH_WORDS, len(words))
+        lengths.add(n)
+        for i in range(len(words) - n + 1):
+            runs.setdefault(words[i : i + n], (card_id, card_text))
+    found = []
+    for passage, words in passages:
+        hit = exact.get(words)
+        for n in sorted(lengths, reverse=True):
+            if hit is not None:
+                break
+            hit = next(
+                (runs[g] for i in range(len(words) - n + 1) if (g := words[i : i + n]) in runs),
+                None,
+            )
+        if hit is not None:
+            found.append((passage, *hit))
+    return found
+
+
 def text_problems(
     text: str,
     *,
     windows: Iterable[Window] = (),
     other_names: Iterable[str] = (),
     quoted: Iterable[str] = (),
+    others_words: Iterable[tuple[int, str]] = (),
     today: date | None = None,
 ) -> list[Problem]:
     """What in ``text`` may not be said: ``windows`` are those published statuses back,
     ``other_names`` the customers (and their contacts) the audience may not read about,
-    ``quoted`` the customers' own words the text may quote."""
+    ``quoted`` the customers' own words the text may quote, ``others_words`` the cards (id,
+    text) of organisations other than the audience's, whose words it may not quote."""
     today = today or clock.today()
     backing = list(windows)
     found: list[Problem] = []
@@ -397,6 +451,13 @@ def text_problems(
             f"“{promise.group(0)}” is a promise no published status backs; say what is "
             "decided or planned, with the window of its status.",
         )
+    for passage, card_id, card_text in _quoting(text, others_words):
+        flag(
+            passage,
+            f"{passage} quotes another customer organisation's words (card #{card_id}: "
+            f"“{' '.join(card_text.split())[:90]}”); an update quotes a customer's words only "
+            "to their own organisation. Say it in your own words, without theirs.",
+        )
     for name in sorted({n.strip() for n in other_names if n and n.strip()}, key=str.lower):
         hit = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)
         if hit:
@@ -408,13 +469,17 @@ def text_problems(
     return found
 
 
-def backing_windows(program_id: int) -> list[Window]:
-    """The windows of the program's published planned and in-progress statuses (the
-    current status of each priority)."""
+def backing_windows(program_id: int, priority_ids: Iterable[int] | None = None) -> list[Window]:
+    """The windows of the published planned and in-progress statuses (the current status of
+    each priority) of ``priority_ids``, the priorities an update is about; of every priority
+    of the program only when it names none (``None`` or empty)."""
     from traction.loop.models import PriorityStatus, Status
 
     latest: dict[int, PriorityStatus] = {}
     rows = PriorityStatus.objects.filter(program_id=program_id, published_at__isnull=False)
+    ids = list(priority_ids or ())
+    if ids:
+        rows = rows.filter(priority_id__in=ids)
     for s in rows.order_by("published_at", "pk"):
         latest[s.priority_id] = s
     return [
@@ -443,6 +508,12 @@ def other_names(workspace_id: int, allowed_customer_ids: Iterable[int]) -> list[
     return [n for n in names if len(n.strip()) >= 2]
 
 
+def source_priorities(update: object) -> list[int]:
+    """The priorities an update is about (its draft's ``sources["priorities"]``)."""
+    sources = getattr(update, "sources", None) or {}
+    return [int(i) for i in sources.get("priorities", []) if str(i).isdigit()]
+
+
 def quoted_words(update: object) -> list[str]:
     """The insight texts an update's draft quoted (its ``sources``)."""
     from traction.insights.models import Insight
@@ -452,10 +523,32 @@ def quoted_words(update: object) -> list[str]:
     return list(Insight.objects.filter(pk__in=ids).values_list("text", flat=True))
 
 
+def others_words(
+    program_id: int, allowed_customer_ids: Iterable[int | None]
+) -> list[tuple[int, str]]:
+    """The program's customer words (cards and notes said by a customer contact, or credited
+    to an organisation; not internal) of organisations other than ``allowed``: (id, text)."""
+    from django.db.models import Q
+
+    from traction.insights.models import Insight
+
+    allowed = [a for a in allowed_customer_ids if a]
+    said = Insight.objects.filter(program_id=program_id, internal=False).filter(
+        Q(speaker_contact__isnull=False) | Q(customer__isnull=False)
+    )
+    if allowed:
+        said = said.exclude(
+            Q(speaker_contact__customer_id__in=allowed)
+            | Q(speaker_contact__isnull=True, customer_id__in=allowed)
+        )
+    return list(said.order_by("pk").values_list("pk", "text"))
+
+
 def update_problems(
     update: object, *, subject: str | None = None, body: str | None = None
 ) -> list[Problem]:
-    """What the update (or the given subject and body of it) may not say."""
+    """What the update (or the given subject and body of it) may not say: its windows backed
+    by the statuses of its own priorities (``sources``), or the program's when it has none."""
     from traction.loop.models import Update, UpdateAudience
 
     assert isinstance(update, Update)
@@ -463,12 +556,21 @@ def update_problems(
     text = (
         f"{update.subject if subject is None else subject}\n{update.body if body is None else body}"
     )
+    quotes_any = _QUOTED.search(text) is not None
     return text_problems(
         text,
-        windows=backing_windows(update.program_id),
+        windows=backing_windows(update.program_id, source_priorities(update)),
         other_names=other_names(update.workspace_id, [a for a in allowed if a]),
         quoted=quoted_words(update),
+        others_words=others_words(update.program_id, allowed) if quotes_any else (),
     )
 
 
-__all__ = ["Problem", "backing_windows", "other_names", "text_problems", "update_problems"]
+__all__ = [
+    "Problem",
+    "backing_windows",
+    "other_names",
+    "others_words",
+    "text_problems",
+    "update_problems",
+]

@@ -5,7 +5,10 @@
   raising, voting and following, and nothing later undoes it (only a new explicit follow
   brings one priority back).
 - A **follow** of a priority: by the contact in the portal, or by a member on their behalf
-  with why. Unfollowing ends it (kept, dated).
+  with why, only of a card the contact could already see (``mail_rules.seen_by``: raised by
+  them or their organisation, voted on by them, or of a session they took part in), since a
+  follow shows the card in their portal and puts them in its audience. Unfollowing ends it
+  (kept, dated).
 - **Unreachable**: a bounce (from the mail server at sending, or reported later by the mail
   provider through the API, or by a member) flags the contact; nothing is sent to them until
   a member marks them reachable again or fixes their address.
@@ -25,6 +28,7 @@ from traction.core.permissions import CustomerPrincipal, Principal, Viewer
 from traction.customers.models import Contact
 from traction.insights.models import Insight
 from traction.loop import mail_links, mailer
+from traction.loop.mail_rules import seen_by
 from traction.loop.models import (
     Follow,
     MessageState,
@@ -274,6 +278,8 @@ def follow_in_portal(principal: CustomerPrincipal, priority: Insight) -> Follow:
     """The contact follows a priority they see in the portal (the caller fetched it through
     ``loop.portal_priority``)."""
     permissions.check(principal, "loop.portal_priority", priority)
+    if not Insight.objects.filter(pk=priority.pk).filter(seen_by(principal.contact_id)).exists():
+        raise NotFound("Priority not found.")
     contact = Contact.objects.get(pk=principal.contact_id)
     return _follow(principal, contact, priority, by=None, why="asked in the portal")
 
@@ -297,7 +303,13 @@ def add_follower(viewer: Viewer, *, contact: Contact, priority_id: int, why: str
         .first()
     )
     if card is None:
-        errors["priority"] = ["Pick a priority you can see."]
+        errors["priority_id"] = ["Pick a priority you can see."]
+    elif not Insight.objects.filter(pk=card.pk).filter(seen_by(contact.pk)).exists():
+        errors["priority_id"] = [
+            f"{contact.name} has not seen this priority: a contact follows only cards they "
+            "or their organisation raised, cards they voted on, or cards of a session they "
+            "took part in."
+        ]
     if errors:
         raise ValidationFailed(errors)
     assert card is not None

@@ -50,8 +50,9 @@ def test_the_delivery_section_lists_outcomes_and_retries_failed_now(
         next_attempt_at=clock.now() + timedelta(hours=1),
     )
     fran = cast.viewer("facilitator")
-    [section] = list(sections.for_page("loop-update", fran, world.update))
-    assert section["key"] == "delivery"
+    [section] = [
+        s for s in sections.for_page("loop-update", fran, world.update) if s["key"] == "delivery"
+    ]
     request = RequestFactory().get("/somewhere/")
     request.workspace = cast.acme  # type: ignore[attr-defined]
     html = render_to_string(
@@ -60,8 +61,9 @@ def test_the_delivery_section_lists_outcomes_and_retries_failed_now(
     assert "Accepted by the mail server" in html
     assert "451 try later" in html
     assert "Retry failed now" in html
-    # The observer is not in the program's team: no section at all.
-    assert sections.for_page("loop-update", cast.viewer("observer"), world.update) == []
+    # The observer is not in the program's team: no delivery section.
+    seen = sections.for_page("loop-update", cast.viewer("observer"), world.update)
+    assert "delivery" not in [s["key"] for s in seen]
 
     mail.outbox.clear()
     retry = f"/w/{cast.acme.slug}/loop/updates/{world.update.pk}/mail/retry/"
@@ -282,3 +284,45 @@ def test_each_action_on_a_contact_says_what_it_did_or_why_not(
         "Gina Globex is marked unreachable: no mail goes to them."
     ]
     assert said("reachable") == ["Gina Globex is reachable again."]
+
+
+def test_a_member_makes_a_contact_follow_only_cards_they_could_see(
+    world: mw.MailWorld, api_client_for: Callable[[str], Client]
+) -> None:
+    """Following shows the card in the contact's portal and puts them in its audience: only a
+    card they or their organisation raised, they voted on, or of a session they took part
+    in. Initech's card of a session nobody of Globex was in is refused, by name of the
+    field."""
+    from traction.core.errors import ValidationFailed
+    from traction.loop.services import subscriptions
+
+    from . import world as w
+
+    cast = world.cast
+    far = w.elsewhere(world.base)
+    fran = cast.viewer("facilitator")
+    with pytest.raises(ValidationFailed) as refused:
+        subscriptions.add_follower(fran, contact=cast.contact, priority_id=far.pk, why="Asked")
+    [message] = refused.value.errors["priority_id"]
+    assert "Gina Globex has not seen this priority" in message
+    assert not Follow.objects.exists()
+    api = api_client_for("facilitator")
+    answer = api.post(
+        f"/api/v1/contacts/{cast.contact.pk}/follows",
+        {"priority_id": far.pk, "why": "Asked"},
+        content_type="application/json",
+    )
+    assert answer.status_code == 422
+    [problem] = answer.json()["detail"]
+    assert problem["loc"][-1] == "priority_id"
+    assert "has not seen this priority" in problem["msg"]
+    assert not Follow.objects.exists()
+    # Ian's idea in the session Gina voted in: she saw it on her ballot.
+    subscriptions.add_follower(
+        fran, contact=cast.contact, priority_id=world.base.quiet.pk, why="Asked"
+    )
+    # Ian raised the far card himself: he may follow it.
+    subscriptions.add_follower(fran, contact=cast.other_contact, priority_id=far.pk, why="Asked")
+    assert sorted(Follow.objects.values_list("contact_id", "priority_id")) == sorted(
+        [(cast.contact.pk, world.base.quiet.pk), (cast.other_contact.pk, far.pk)]
+    )

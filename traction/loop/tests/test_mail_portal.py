@@ -297,3 +297,27 @@ def test_did_it_work_is_asked_only_of_those_who_had_a_part_in_the_priority(
     assert "Did it work for you?" not in page
     ian = UpdateRecipient.objects.get(update=update, contact=cast.other_contact)
     assert [p.pk for p in responses.feedback_priorities(ian)] == [world.base.quiet.pk]
+
+
+def test_a_follow_of_a_card_they_never_saw_shows_nothing_in_the_portal(
+    world: mw.MailWorld,
+) -> None:
+    """A follow row on another customer's card of a session Gina was not in (as one could be
+    made before follows were limited) neither shows the card's words nor lets her act on it."""
+    from . import world as w
+
+    cast = world.cast
+    far = w.elsewhere(world.base)
+    mw.publish(world.base, far, "under_consideration")
+    Follow.objects.create(
+        workspace=cast.acme, program=cast.program, contact=cast.contact, priority=far,
+        since=clock.now(), why="made before the limit",
+    )  # fmt: skip
+    client = signed_in(cast.contact)
+    assert "Our auditors ask for every approval trail" not in _text(client.get("/portal/"))
+    assert client.post(f"/portal/priorities/{far.pk}/unfollow/").status_code == 404
+    assert client.post(f"/portal/priorities/{far.pk}/follow/").status_code == 404
+    # Ian's own card shows in his portal.
+    assert "Our auditors ask for every approval trail" in _text(
+        signed_in(cast.other_contact).get("/portal/")
+    )

@@ -19,6 +19,7 @@ from traction.core import clock
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.customers.models import Contact
+from traction.debrief.models import Recommendation
 from traction.loop import selectors, update_links
 from traction.loop.models import (
     Approval,
@@ -138,6 +139,19 @@ def test_a_customers_own_words_are_quoted_not_promised() -> None:
     assert [p.words for p in text_problems(text, today=TODAY)] == ["will"]
 
 
+def test_the_checker_flags_quotes_of_other_organisations_words() -> None:
+    cards = [(7, "We lose a week on every invoice because approvers travel"), (8, "Too slow")]
+    text = (
+        "You said “we LOSE a week on   every invoice”. "
+        'Someone said "too slow". We lose a week on every invoice too, unquoted. '
+        "“A week on every”"
+    )
+    found = text_problems(text, others_words=cards, today=TODAY)
+    assert [p.words for p in found] == ["“we LOSE a week on   every invoice”", '"too slow"']
+    assert "card #7" in found[0].message
+    assert "card #8: “Too slow”" in found[1].message
+
+
 # Years: a year alone (or part of one) is a window like the others. TODAY is 20 January 2027;
 # Q2 (April to June 2027) is the only published window.
 
@@ -244,7 +258,10 @@ def test_the_checker_flags_other_customers_whole_words_any_case() -> None:
 
 
 def test_a_customer_update_quotes_their_own_words_dated_and_credited(world: w.World) -> None:
-    w.approved(world)
+    rec = w.approved(world)
+    Recommendation.objects.filter(pk=rec.pk).update(
+        customer_summary="Approve an invoice on one page."
+    )
     publish(world, "planned", Q2)
     with clock.frozen(NOW):
         update = globex_update(world)
@@ -253,10 +270,13 @@ def test_a_customer_update_quotes_their_own_words_dated_and_credited(world: w.Wo
     assert "On 20 January 2027 Gina Globex told us: “Invoice approval takes three weeks”" in (
         update.body
     )
-    assert (
-        "What we decided\n- “Invoice approval takes three weeks”: One-page approval (approved)."
-        in (update.body)
+    # What we decided: the customer summary and the published status, never the internal
+    # title or outcome.
+    assert "What we decided\n- Approve an invoice on one page: planned for Q2 2027.\n" in (
+        update.body
     )
+    assert "One-page approval" not in update.body
+    assert "(approved)" not in update.body
     assert (
         "What is next, and when\n- “Invoice approval takes three weeks”: planned for Q2 2027."
         in (update.body)
@@ -274,21 +294,90 @@ def test_a_customer_update_quotes_their_own_words_dated_and_credited(world: w.Wo
     ).exists()
 
 
-def test_a_program_update_quotes_without_naming_anyone(world: w.World) -> None:
+def test_a_program_update_quotes_nobody_and_says_what_it_heard_in_counts(
+    world: w.World,
+) -> None:
+    """A program's customers are several organisations: Initech never reads Globex's words
+    (nor Globex Initech's). What was heard is counted; a priority is named only by a
+    recommendation's summary for customers, and one without is left out, with a note."""
     publish(world, "not_planned", reason="It conflicts with our security policy.")
+    fran = world.cast.viewer("facilitator")
     with clock.frozen(NOW):
-        update = updates.compose(
-            world.cast.viewer("facilitator"), world.cast.program, audience="program"
-        )
-    assert "a customer told us: “Invoice approval takes three weeks”" in update.body
-    assert "a customer told us: “Let us approve invoices from the phone”" in update.body
-    assert "Gina" not in update.body
-    assert "Globex" not in update.body
+        update = updates.compose(fran, world.cast.program, audience="program")
+    body = update.body
+    assert "Invoice approval takes three weeks" not in body
+    assert "approve invoices from the phone" not in body
+    assert "Gina" not in body
+    assert "Globex" not in body
     assert (
-        "What we are not doing, and why\n- “Invoice approval takes three weeks”: not planned. "
-        in (update.body)
+        "What you told us\n- In “Onboarding co-design” on 14 January 2027, 2 people from 2 "
+        "organisations raised 2 points; you put your dots on 2 cards.\n"
+    ) in body
+    assert "What we are not doing" not in body
+    assert any(
+        "Left out “Invoice approval takes three weeks”" in note for note in update.sources["notes"]
     )
     assert update_problems(update) == []
+    rec = w.decide(world, w.recommend(world, title="Replace the approval engine"), "rejected")
+    Recommendation.objects.filter(pk=rec.pk).update(
+        customer_summary="Approving invoices in one step"
+    )
+    with clock.frozen(NOW):
+        update = updates.compose(fran, world.cast.program, audience="program")
+    assert (
+        "What we decided\n- Approving invoices in one step: not planned. It conflicts with our "
+        "security policy.\n"
+    ) in update.body
+    assert (
+        "What we are not doing, and why\n- Approving invoices in one step: not planned. "
+        "It conflicts with our security policy."
+    ) in update.body
+    assert "Replace the approval engine" not in update.body
+    assert "rejected" not in update.body
+    assert "Invoice approval takes three weeks" not in update.body
+    assert update_problems(update) == []
+
+
+def test_what_we_decided_leaves_out_what_customers_cannot_read(world: w.World) -> None:
+    """A decided recommendation without a summary for customers, or whose priority has no
+    published status, is not told: the facilitator's notes say so."""
+    rec = w.approved(world)
+    with clock.frozen(NOW):
+        update = globex_update(world)
+    assert "What we decided" not in update.body
+    assert "One-page approval" not in update.body
+    [note] = [n for n in update.sources["notes"] if "What we decided" in n]
+    assert "“One-page approval” (approved) has no summary for customers" in note
+    Recommendation.objects.filter(pk=rec.pk).update(customer_summary="One page to approve")
+    with clock.frozen(NOW):
+        update = globex_update(world)
+    assert "What we decided" not in update.body
+    [note] = [n for n in update.sources["notes"] if "What we decided" in n]
+    assert "has no published status yet" in note
+
+
+def test_a_quote_of_another_organisations_words_is_flagged_naming_the_card(
+    world: w.World,
+) -> None:
+    fran = world.cast.viewer("facilitator")
+    with clock.frozen(NOW):
+        update = globex_update(world)
+        body = update.body + "\nOthers said: “let us  APPROVE invoices from the phone, please”.\n"
+        updates.edit(fran, update, body=body)
+        update.refresh_from_db()
+        [problem] = update_problems(update)
+    assert problem.words == "“let us  APPROVE invoices from the phone, please”"
+    assert f"card #{world.quiet.pk}: “Let us approve invoices from the phone”" in problem.message
+    assert "only to their own organisation" in problem.message
+    # Globex's own words quoted to Globex are fine; the same words to the program are not.
+    with clock.frozen(NOW):
+        program = updates.compose(fran, world.cast.program, audience="program")
+        text = program.body + "\nOne of you said “Invoice approval takes three weeks”.\n"
+        updates.edit(fran, program, body=text)
+        program.refresh_from_db()
+        assert [p.words for p in update_problems(program)] == [
+            "“Invoice approval takes three weeks”"
+        ]
 
 
 def test_nothing_next_is_drafted_without_a_published_status(world: w.World) -> None:
@@ -379,6 +468,29 @@ def test_a_backing_status_lets_a_year_through(world: w.World) -> None:
             "later this year",
         ]
         publish(world, "planned", Q2)
+        assert update_problems(update) == []
+
+
+def test_only_the_updates_own_priorities_back_its_windows(world: w.World) -> None:
+    """Globex's update is about Globex's card: Initech's idea planned for Q3 2027 does not
+    back "Q3 2027" in it. An update that names no priority falls back on the program's."""
+    cast = world.cast
+    fran = cast.viewer("facilitator")
+    PriorityStatus.objects.create(
+        workspace=cast.acme, program=cast.program, priority=world.quiet, status="planned",
+        window_kind="quarter", window_start=date(2027, 7, 1),
+        proposed_by=cast.users["facilitator"], published_at=NOW,
+        published_by=cast.users["facilitator"],
+    )  # fmt: skip
+    with clock.frozen(NOW):
+        update = globex_update(world)
+        assert update.sources["priorities"] == [world.card.pk]
+        body = update.body + "\nWe will ship single sign-on in Q3 2027.\n"
+        updates.edit(fran, update, body=body)
+        update.refresh_from_db()
+        assert [p.words for p in update_problems(update)] == ["Q3 2027", "will"]
+        Update.objects.filter(pk=update.pk).update(sources={"priorities": []})
+        update.refresh_from_db()
         assert update_problems(update) == []
 
 
@@ -696,6 +808,9 @@ def test_recording_a_delivery_drafts_one_update_per_credited_organisation(world:
     assert "On 2 November 2026 we delivered “One-page approval”." in globex.body
     assert "Gina Globex told us: “Invoice approval takes three weeks”" in globex.body
     assert "Gina" not in drafts[1].body
+    # Ian only voted on Globex's card: Initech's draft does not quote Gina's words.
+    assert "Invoice approval takes three weeks" not in drafts[1].body
+    assert update_problems(drafts[1]) == []
     assert mail.outbox == []  # drafts notify nobody
 
 
@@ -747,7 +862,8 @@ def test_a_session_update_goes_to_its_participants_and_names_nobody(world: w.Wor
             session_id=world.session.pk,
         )
     assert update.body.startswith("Dear participants of “Onboarding co-design”,")
-    assert "one of you told us: “Invoice approval takes three weeks”" in update.body
+    assert "Invoice approval takes three weeks" not in update.body
+    assert "2 people from 2 organisations raised 2 points" in update.body
     assert "Gina" not in update.body
     found = updates.candidates(update)
     assert [(c.contact.name, c.reasons) for c in found] == [("Gina Globex", ["participant"])]

@@ -344,3 +344,21 @@ def test_an_account_owner_sees_only_their_own_customers_recipients(
     everyone = client_for("facilitator").get(url(cast, "update", update_id=update.pk))
     assert "Ian Initech" in everyone.content.decode()
     assert 'data-customer="Initech"' in everyone.content.decode()
+
+
+def test_the_update_page_shows_the_drafts_notes(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    """What the draft left out (a decision with no summary for customers) is said beside the
+    update, for the facilitator; the text customers get says nothing of it."""
+    cast = world.cast
+    w.approved(world)
+    fran = client_for("facilitator")
+    with clock.frozen(NOW):
+        update = compose_on_the_web(world, fran)
+    html = fran.get(url(cast, "update", update_id=update.pk)).content.decode()
+    assert "Notes on the draft" in html
+    assert "the recommendation “One-page approval” (approved) has no summary for customers" in (
+        html
+    )
+    assert "One-page approval" not in update.body

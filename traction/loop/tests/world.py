@@ -175,3 +175,37 @@ def move(world: World, action: ActionItem, status: str, reason: str = "") -> Act
     return action_services.change_status(
         world.cast.viewer("facilitator"), action, status, "Progress.", reason=reason
     )
+
+
+def elsewhere(
+    world: World, text: str = "Our auditors ask for every approval trail in writing"
+) -> Insight:
+    """Initech's card (Ian's words) in another session of the program, which nobody of Globex
+    took part in."""
+    cast = world.cast
+    other = Session.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        title="Audit round table",
+        starts_at=ENDED - timedelta(days=3, hours=3),
+        ends_at=ENDED - timedelta(days=3),
+        actual_ends_at=ENDED - timedelta(days=3),
+        held_at=ENDED - timedelta(days=3),
+        time_zone="Europe/Berlin",
+        created_by=cast.users["facilitator"],
+    )
+    card = Insight.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        session=other,
+        kind="issue",
+        text=text,
+        speaker_contact=cast.other_contact,
+        speaker_name=cast.other_contact.name,
+        customer=cast.other_customer,
+    )
+    Vote.objects.create(
+        workspace=cast.acme, session=other, insight=card, contact=cast.other_contact, dots=2,
+        channel="room",
+    )  # fmt: skip
+    return card
