@@ -113,11 +113,9 @@ def detail(viewer: Viewer, found: Update) -> UpdateView:
                 viewer, "loop.approve", Approval.objects.filter(update=found)
             ).values_list("pk", flat=True)
         )
-    all_approvals = [a for a in all_approvals if visible(a.customer_id)]
-    mail = update_emails.latest_to_owner([a.pk for a in all_approvals if a.superseded_at is None])
-    for a in all_approvals:
-        if not visible(a.customer_id):
-            continue
+    shown_approvals = [a for a in all_approvals if visible(a.customer_id)]
+    mail = update_emails.latest_to_owner([a.pk for a in shown_approvals if a.superseded_at is None])
+    for a in shown_approvals:
         if a.superseded_at is not None:
             view.superseded.append(a)
             continue
