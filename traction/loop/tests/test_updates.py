@@ -872,7 +872,7 @@ def test_a_change_of_plan_about_a_risk_known_when_asked_is_sent(world: w.World) 
 def test_a_refused_approval_link_is_audited_on_its_approval(world: w.World) -> None:
     from django.test import Client
 
-    update, approval = owens(world)
+    _, approval = owens(world)
     with clock.frozen(NOW):
         token = update_links.make_token(approval)
     from django.urls import reverse
