@@ -9,7 +9,7 @@ import traction.core.models
 class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0011_invitation_function"),
-        ("loop", "0003_plan"),
+        ("loop", "0004_risk_notices_and_bounces"),
     ]
 
     operations = [
