@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -64,3 +64,170 @@ def test_the_owner_gets_both_parts_and_a_link_that_approves_once(
     assert approval.state == "approved"
     update.refresh_from_db()
     assert update.state == "approved"
+
+
+# --- with the mail server down: nothing fails silently -------------------------------------------
+
+
+def _closed_port() -> int:
+    import socket
+
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])  # closed again: nobody listens there
+
+
+def test_with_smtp_refusing_asking_answers_shows_the_failure_and_a_retry_sends_it(
+    cast: Any,
+    smtp_server: SmtpServer,
+    settings: Any,
+    client_for: Callable[[str], Client],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    from django.urls import reverse
+
+    from traction.loop import update_emails
+    from traction.loop.models import ApprovalEmail
+
+    fran = client_for("facilitator")
+    with clock.frozen(NOW):
+        w.build(cast)
+        update = updates.compose(
+            cast.viewer("facilitator"),
+            cast.program,
+            audience="customer",
+            customer_id=cast.customer.pk,
+        )
+        page = reverse("loop:update", args=[cast.acme.slug, update.pk])
+        port, settings.EMAIL_PORT = settings.EMAIL_PORT, _closed_port()
+        with django_capture_on_commit_callbacks(execute=True):
+            asked = fran.post(
+                reverse("loop:update-submit", args=[cast.acme.slug, update.pk]),
+                {"version": update.version},
+            )
+        assert asked.status_code == 302
+        update.refresh_from_db()
+        assert update.state == "awaiting"  # asked, whatever the mail server does
+        [email] = ApprovalEmail.objects.filter(approval__update=update)
+        assert (email.kind, email.state, email.attempts) == ("request", "failed", 1)
+        html = fran.get(page).content.decode()
+    assert "The request to Owen Owner could not be sent: the mail server could not be reached" in (
+        html
+    )
+    assert "Retrying at 2027-01-20 09:01" in html, html
+    assert smtp_server.messages == []
+    # Not due yet: nothing is tried; then the server is back and the next try sends it.
+    with clock.frozen(NOW + timedelta(seconds=30)):
+        assert update_emails.run() == {"unknown": 0}
+    settings.EMAIL_PORT = port
+    with clock.frozen(NOW + timedelta(seconds=61)):
+        assert update_emails.run() == {"sent": 1, "unknown": 0}
+        html = fran.get(page).content.decode()
+    [received] = smtp_server.to("owen@acme.test")
+    assert received.subject.startswith("Approve the update to Globex")
+    assert LINK.findall(received.body)
+    email.refresh_from_db()
+    assert (email.state, email.attempts, email.last_error) == ("sent", 2, "")
+    assert "could not be sent" not in html
+    assert "The request went to Owen Owner by email on 2027-01-20 09:01." in html
+
+
+def test_a_given_up_request_offers_send_again_and_sends_once(
+    cast: Any,
+    smtp_server: SmtpServer,
+    settings: Any,
+    client_for: Callable[[str], Client],
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    from django.urls import reverse
+
+    from traction.core.models import AuditEvent
+    from traction.loop import mailer
+    from traction.loop.models import ApprovalEmail
+
+    fran = client_for("facilitator")
+    with clock.frozen(NOW):
+        w.build(cast)
+        update = updates.compose(
+            cast.viewer("facilitator"),
+            cast.program,
+            audience="customer",
+            customer_id=cast.customer.pk,
+        )
+        port, settings.EMAIL_PORT = settings.EMAIL_PORT, _closed_port()
+        with django_capture_on_commit_callbacks(execute=True):
+            updates.submit(cast.viewer("facilitator"), update)
+        [email] = ApprovalEmail.objects.all()
+        # Its last attempt fails too: Traction gives up and says so, with "Send again".
+        ApprovalEmail.objects.filter(pk=email.pk).update(attempts=mailer.MAX_ATTEMPTS - 1)
+    with clock.frozen(NOW + timedelta(minutes=2)):
+        from traction.loop import update_emails
+
+        assert update_emails.run()["gave_up"] == 1
+        html = fran.get(reverse("loop:update", args=[cast.acme.slug, update.pk])).content.decode()
+    assert "The request to Owen Owner could not be sent: the mail server could not be reached" in (
+        html
+    )
+    assert "Traction stopped trying." in html
+    assert "Send again</button>" in html
+    assert AuditEvent.objects.filter(action="loop.update_approval_mail_failed").count() == 1
+    # The account owner sees no "Send again" (it is the team's).
+    owen = client_for("account_owner")
+    owen_html = owen.get(reverse("loop:update", args=[cast.acme.slug, update.pk])).content.decode()
+    assert "Send again</button>" not in owen_html
+    settings.EMAIL_PORT = port
+    approval = Approval.objects.get(update=update)
+    again = reverse("loop:update-approval-send-again", args=[cast.acme.slug, approval.pk])
+    with clock.frozen(NOW + timedelta(minutes=3)), django_capture_on_commit_callbacks(execute=True):
+        assert owen.post(again).status_code == 403
+        assert fran.post(again).status_code == 302
+        # Sent now: a second press has nothing to send again.
+        refused = fran.post(again, follow=True)
+    assert "nothing to send again" in refused.content.decode()
+    assert len(smtp_server.to("owen@acme.test")) == 1
+    assert AuditEvent.objects.filter(action="loop.update_approval_mail_resent").count() == 1
+
+
+def test_a_failed_reminder_does_not_count_and_the_run_goes_on(
+    cast: Any,
+    smtp_server: SmtpServer,
+    settings: Any,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    from traction.core import periodic
+    from traction.loop import update_emails
+    from traction.loop.models import ApprovalEmail
+
+    with clock.frozen(NOW):
+        w.build(cast)
+        update = updates.compose(
+            cast.viewer("facilitator"),
+            cast.program,
+            audience="customer",
+            customer_id=cast.customer.pk,
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            updates.submit(cast.viewer("facilitator"), update)
+    approval = Approval.objects.get(update=update)
+    port, settings.EMAIL_PORT = settings.EMAIL_PORT, _closed_port()
+    later = NOW + timedelta(days=7)
+    with clock.frozen(later), django_capture_on_commit_callbacks(execute=True):
+        # Reminder and escalation are due; the mail server is down: no exception escapes.
+        done = periodic.run_all()
+        assert done["loop.update_approvals"] == {"reminded": 1, "escalated": 1}
+        assert updates.remind() == {"reminded": 0, "escalated": 0}  # one is on its way
+    approval.refresh_from_db()
+    assert approval.reminders_sent == 0  # not sent: not counted
+    assert approval.last_reminded_at is None
+    assert approval.escalated_at == later  # the admins' notice is there
+    states = dict(ApprovalEmail.objects.exclude(kind="request").values_list("kind", "state"))
+    assert states == {"reminder": "failed", "escalation": "failed"}
+    settings.EMAIL_PORT = port
+    with clock.frozen(later + timedelta(minutes=1)):
+        assert update_emails.run() == {"sent": 2, "unknown": 0}
+    approval.refresh_from_db()
+    assert approval.reminders_sent == 1
+    assert approval.last_reminded_at == later + timedelta(minutes=1)
+    subjects = [m.subject for m in smtp_server.messages]
+    assert sum(s.startswith("Reminder: approve the update to Globex") for s in subjects) == 1
+    assert sum("has waited 7 days for approval" in s for s in subjects) == 1

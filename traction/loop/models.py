@@ -168,6 +168,51 @@ class Approval(models.Model):
         return f"{self.customer_id}: {self.state}"
 
 
+class ApprovalEmailKind(models.TextChoices):
+    REQUEST = "request", "Request"
+    REMINDER = "reminder", "Reminder"
+    ESCALATION = "escalation", "Escalation to the admins"
+
+
+class ApprovalEmailState(models.TextChoices):
+    QUEUED = "queued", "Waiting to be sent"
+    CLAIMED = "claimed", "Being sent"
+    SENT = "sent", "Sent"
+    FAILED = "failed", "Not sent yet (will retry)"
+    GAVE_UP = "gave_up", "Not sent (gave up)"
+    DROPPED = "dropped", "Not needed any more"
+
+
+class ApprovalEmail(models.Model):
+    """One email about an update's approval (docs/loop.md, "Updates"): the request to the
+    account owner, a reminder, or the escalation to the admins (``to``: user ids). The
+    outbox of those emails: a sender claims the row (state ``claimed``) in its own
+    transaction before talking to the mail server, records the outcome, and a passing
+    failure is tried again (``next_attempt_at``) until it is given up, so nothing fails
+    silently. A reminder counts (``Approval.reminders_sent``) only once it was sent."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    approval = models.ForeignKey(Approval, on_delete=models.CASCADE, related_name="emails")
+    kind = models.CharField(max_length=10, choices=ApprovalEmailKind.choices)
+    to = models.JSONField(default=list)
+    state = models.CharField(
+        max_length=8, choices=ApprovalEmailState.choices, default=ApprovalEmailState.QUEUED
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    created_at = ClockDateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [models.Index(fields=["state", "next_attempt_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for approval {self.approval_id}: {self.state}"
+
+
 class AtRisk(models.Model):
     """The slip radar's mark on a priority whose published status the facts no longer back:
     why, since when, and an honest "change of plan" draft. Cleared (``cleared_at``) when the

@@ -92,6 +92,15 @@ def register_all() -> None:
         "TRACTION_UPDATE_APPROVAL_ESCALATE_DAYS days.",
         order=41,
     )
+    from traction.loop import update_emails
+
+    periodic.register(
+        "loop.update_approval_mail",
+        update_emails.run,
+        description="Send the approval emails of updates that are due: requests, reminders "
+        "and escalations nobody took, and failures whose next attempt has come.",
+        order=42,
+    )
     events.subscribe("customer.owner_changed", publishing.move_pending_approvals)
     from traction.insights import erasure as insight_erasure
     from traction.loop import erasure

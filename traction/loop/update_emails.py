@@ -1,19 +1,61 @@
 """Emails of the update approvals (docs/loop.md, "Updates"): the account owner is asked (and
 reminded) with the text, the exact recipients of their organisation, what changed since they
 last approved and a signed approve link; admins are told when an approval waited too long.
-Text and HTML parts, through Django's email; called on commit by the services."""
+Text and HTML parts, through Django's email.
+
+Nothing here fails silently. Each email is an ``ApprovalEmail`` row (the outbox), written in
+the service's transaction by ``queue``; the task ``deliver_approval_email`` (queued once that
+commits) and the periodic job ``loop.update_approval_mail`` send it in three steps, like an
+update's messages (``mailer``): **claim** the row with one conditional UPDATE (only the
+worker whose UPDATE changed it goes on, so a retry never sends twice), **re-check** (an
+approval decided or superseded meanwhile needs no email: dropped), **send** and record the
+outcome: sent; a passing failure (unreachable server, 4xx) → failed, tried again after 1, 5
+and 30 minutes, then hourly, ``mailer.MAX_ATTEMPTS`` in all; a refusal for good (5xx) or the
+last attempt → given up, audited and shown on the update's page with **Send again**. A
+reminder counts (``Approval.reminders_sent``) only once the mail server took it. No error
+reaches the request or the periodic run.
+"""
 
 from __future__ import annotations
 
+import logging
+import smtplib
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.db.models import F, Q
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
 
+from traction.core import audit, clock
 from traction.loop import update_links
-from traction.loop.models import Approval, ApprovalState
+from traction.loop.models import (
+    Approval,
+    ApprovalEmail,
+    ApprovalEmailKind,
+    ApprovalEmailState,
+    ApprovalState,
+    UpdateState,
+)
+from traction.sessions.tasks import explain_failure
+
+logger = logging.getLogger(__name__)
+
+# After this long a claim with no outcome is "unknown": never sent again by itself.
+CLAIM_STALE = timedelta(minutes=15)
+CLAIMABLE = (ApprovalEmailState.QUEUED, ApprovalEmailState.FAILED)
+IN_FLIGHT = (ApprovalEmailState.QUEUED, ApprovalEmailState.CLAIMED, ApprovalEmailState.FAILED)
+TO_OWNER = (ApprovalEmailKind.REQUEST, ApprovalEmailKind.REMINDER)
+
+
+class NoAddress(Exception):
+    """Nobody to send to: the account owner (or every admin) has no email address."""
 
 
 def _absolute(path: str) -> str:
@@ -30,24 +72,31 @@ def _send(subject: str, template: str, context: dict[str, Any], to: list[str]) -
     return message.send()
 
 
-def send_approval_request(approval_id: int, *, reminder: bool = False) -> int:
-    """Ask (or remind) the account owner; nothing when it was decided or superseded since."""
-    from traction.accounts.models import Workspace
-    from traction.loop.services.updates import changes_since_approved
-
-    found = (
+def _approval(approval_id: int) -> Approval | None:
+    return (
         Approval.objects.filter(pk=approval_id, subject_kind="update")
         .select_related("update", "customer", "account_owner", "program")
         .first()
     )
-    if (
-        found is None
-        or found.state != ApprovalState.PENDING
-        or found.superseded_at is not None
-        or found.account_owner is None
-        or not found.account_owner.email
-    ):
-        return 0
+
+
+def _waiting(found: Approval | None) -> bool:
+    return (
+        found is not None
+        and found.state == ApprovalState.PENDING
+        and found.superseded_at is None
+        and found.update is not None
+        and found.update.state == UpdateState.AWAITING
+    )
+
+
+def send_approval_request(found: Approval, *, reminder: bool = False) -> int:
+    """Ask (or remind) the account owner (raises ``NoAddress`` or the mail error)."""
+    from traction.accounts.models import Workspace
+    from traction.loop.services.updates import changes_since_approved
+
+    if found.account_owner is None or not found.account_owner.email:
+        raise NoAddress("the account owner has no email address.")
     slug = Workspace.objects.only("slug").get(pk=found.workspace_id).slug
     context = {
         "approval": found,
@@ -64,23 +113,16 @@ def send_approval_request(approval_id: int, *, reminder: bool = False) -> int:
     return _send(subject[:250], "update_approval", context, [found.account_owner.email])
 
 
-def send_escalation(approval_id: int, admin_ids: list[int]) -> int:
+def send_escalation(found: Approval, admin_ids: list[int]) -> int:
     """Tell the workspace's admins an approval has waited too long (they may waive it)."""
     from traction.accounts.models import User, Workspace
     from traction.loop.services.updates import escalate_days
 
-    found = (
-        Approval.objects.filter(pk=approval_id, subject_kind="update")
-        .select_related("update", "customer", "account_owner", "program")
-        .first()
-    )
-    if found is None or found.state != ApprovalState.PENDING or found.superseded_at is not None:
-        return 0
     to = list(
         User.objects.filter(pk__in=admin_ids).exclude(email="").values_list("email", flat=True)
     )
     if not to:
-        return 0
+        raise NoAddress("no admin has an email address.")
     slug = Workspace.objects.only("slug").get(pk=found.workspace_id).slug
     context = {
         "approval": found,
@@ -90,3 +132,192 @@ def send_escalation(approval_id: int, admin_ids: list[int]) -> int:
     }
     subject = f"An update to {found.customer.name} has waited {escalate_days()} days for approval"
     return _send(subject, "update_escalation", context, to)
+
+
+# --- the outbox ------------------------------------------------------------------------------
+
+
+def queue(approval: Approval, kind: str, to: list[int]) -> ApprovalEmail:
+    """Write the email in the caller's transaction and send it once that commits."""
+    row = ApprovalEmail.objects.create(
+        workspace_id=approval.workspace_id, approval=approval, kind=kind, to=to
+    )
+    transaction.on_commit(partial(deliver_approval_email.enqueue, row.pk))
+    return row
+
+
+def in_flight(approval: Approval) -> bool:
+    """An email to the owner not sent yet, nor given up: a reminder would only add one."""
+    return ApprovalEmail.objects.filter(
+        approval=approval, kind__in=TO_OWNER, state__in=IN_FLIGHT
+    ).exists()
+
+
+def _due(now: datetime) -> Q:
+    return Q(state__in=CLAIMABLE) & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+
+
+def claim(email_id: int, now: datetime | None = None) -> bool:
+    """Take one email for sending, in its own transaction (one UPDATE on the row alone)."""
+    now = now or clock.now()
+    with transaction.atomic():
+        taken = ApprovalEmail.objects.filter(_due(now), pk=email_id).update(
+            state=ApprovalEmailState.CLAIMED, claimed_at=now, attempts=F("attempts") + 1
+        )
+    return taken == 1
+
+
+def _outcome(email_id: int, **fields: Any) -> int:
+    return ApprovalEmail.objects.filter(pk=email_id, state=ApprovalEmailState.CLAIMED).update(
+        **fields
+    )
+
+
+def send_one(email_id: int) -> str:
+    """Claim, re-check and send one email; its new state ("" when it was not claimed)."""
+    if not claim(email_id):
+        return ""
+    row = ApprovalEmail.objects.get(pk=email_id)
+    found = _approval(row.approval_id)
+    if found is None or not _waiting(found):
+        _outcome(email_id, state=ApprovalEmailState.DROPPED, next_attempt_at=None)
+        return ApprovalEmailState.DROPPED
+    try:
+        if row.kind == ApprovalEmailKind.ESCALATION:
+            sent = send_escalation(found, list(row.to))
+        else:
+            sent = send_approval_request(found, reminder=row.kind == ApprovalEmailKind.REMINDER)
+        if not sent:
+            raise smtplib.SMTPException("The mail backend accepted no message.")
+    except NoAddress as exc:
+        return _gave_up(row, found, str(exc))
+    except (smtplib.SMTPException, OSError) as exc:
+        return _failed(row, found, exc)
+    now = clock.now()
+    with transaction.atomic():
+        _outcome(
+            email_id,
+            state=ApprovalEmailState.SENT,
+            sent_at=now,
+            last_error="",
+            next_attempt_at=None,
+        )
+        if row.kind == ApprovalEmailKind.REMINDER:
+            Approval.objects.filter(pk=found.pk).update(
+                reminders_sent=F("reminders_sent") + 1, last_reminded_at=now
+            )
+            audit.record(
+                None,
+                action="loop.update_approval_reminded",
+                obj=found,
+                changes={"email": email_id, "attempt": row.attempts},
+            )
+    return ApprovalEmailState.SENT
+
+
+def _gave_up(row: ApprovalEmail, found: Approval, reason: str) -> str:
+    with transaction.atomic():
+        _outcome(
+            row.pk,
+            state=ApprovalEmailState.GAVE_UP,
+            last_error=reason[:500],
+            next_attempt_at=None,
+        )
+        audit.record(
+            None,
+            action="loop.update_approval_mail_failed",
+            obj=found,
+            reason=reason[:300],
+            changes={"email": row.pk, "kind": row.kind, "attempt": row.attempts},
+        )
+    logger.error("Approval email %s (%s) given up: %s", row.pk, row.kind, reason)
+    return ApprovalEmailState.GAVE_UP
+
+
+def _failed(row: ApprovalEmail, found: Approval, exc: Exception) -> str:
+    from traction.loop.mailer import retry_delay
+
+    permanent, reason = explain_failure(exc)
+    delay = None if permanent else retry_delay(row.attempts)
+    if delay is None:
+        prefix = "refused for good" if permanent else f"gave up after {row.attempts} attempts"
+        return _gave_up(row, found, f"{reason} ({prefix})")
+    again = clock.now() + delay
+    _outcome(
+        row.pk,
+        state=ApprovalEmailState.FAILED,
+        last_error=reason[:500],
+        next_attempt_at=again,
+    )
+    logger.warning(
+        "Approval email %s (%s) not sent (attempt %d): %s Next try at %s.",
+        row.pk, row.kind, row.attempts, reason, timezone.localtime(again),
+    )  # fmt: skip
+    if deliver_approval_email.get_backend().supports_defer:
+        deliver_approval_email.using(run_after=again).enqueue(row.pk)
+    return ApprovalEmailState.FAILED
+
+
+@task()
+def deliver_approval_email(email_id: int) -> str:
+    """The task queued on commit (and for each retry when the backend can defer)."""
+    return send_one(email_id)
+
+
+def stale(now: datetime | None = None) -> Q:
+    """Claims with no outcome for longer than ``CLAIM_STALE``: unknown, never resent alone."""
+    return Q(state=ApprovalEmailState.CLAIMED, claimed_at__lt=(now or clock.now()) - CLAIM_STALE)
+
+
+def run() -> dict[str, int]:
+    """The periodic job ``loop.update_approval_mail`` (``traction remind``): send what is due
+    (emails nobody took, failures whose next attempt has come)."""
+    now = clock.now()
+    totals: dict[str, int] = {}
+    for email_id in (
+        ApprovalEmail.objects.filter(_due(now)).order_by("pk").values_list("pk", flat=True)
+    ):
+        state = send_one(email_id)
+        if state:
+            totals[state] = totals.get(state, 0) + 1
+    totals["unknown"] = ApprovalEmail.objects.filter(stale(now)).count()
+    return totals
+
+
+def latest_to_owner(approval_ids: list[int]) -> dict[int, ApprovalEmail]:
+    """The newest request or reminder of each approval (what its page says of the mail)."""
+    found: dict[int, ApprovalEmail] = {}
+    rows = ApprovalEmail.objects.filter(approval_id__in=approval_ids, kind__in=TO_OWNER)
+    for row in rows.order_by("pk"):
+        found[row.approval_id] = row
+    return found
+
+
+def may_send_again(row: ApprovalEmail | None, now: datetime | None = None) -> bool:
+    """Given up, or claimed and never finished: a member may send it again."""
+    if row is None:
+        return False
+    if row.state == ApprovalEmailState.GAVE_UP:
+        return True
+    return bool(
+        row.state == ApprovalEmailState.CLAIMED
+        and row.claimed_at is not None
+        and row.claimed_at < (now or clock.now()) - CLAIM_STALE
+    )
+
+
+__all__ = [
+    "CLAIM_STALE",
+    "NoAddress",
+    "claim",
+    "deliver_approval_email",
+    "in_flight",
+    "latest_to_owner",
+    "may_send_again",
+    "queue",
+    "run",
+    "send_approval_request",
+    "send_escalation",
+    "send_one",
+    "stale",
+]

@@ -39,6 +39,18 @@ def url_for(approval: Approval, workspace_slug: str) -> str:
     return settings.TRACTION_SITE_URL.rstrip("/") + path
 
 
+def named(token: str) -> tuple[Approval | None, int | None]:
+    """The approval and owner a well-signed token names, valid or not (None, None when it
+    was tampered with): for auditing a refusal on the approval it names."""
+    try:
+        data = signing.loads(token, salt=SALT)
+        approval_id, owner = int(data["a"]), int(data["u"])
+    except (signing.BadSignature, KeyError, TypeError, ValueError):
+        return None, None
+    found = Approval.objects.filter(subject_kind="update", pk=approval_id).first()
+    return found, owner if found is not None else None
+
+
 def open_link(token: str) -> tuple[Approval, int]:
     """(the approval, the owner's user id) a valid token speaks for; NotFound when it was
     tampered with, ValidationFailed (saying why) when it expired, was superseded or moved."""

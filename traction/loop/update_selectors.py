@@ -12,9 +12,9 @@ from django.db.models import Count, QuerySet
 from traction.core import permissions
 from traction.core.permissions import Viewer
 from traction.insights import rules as insight_rules
-from traction.loop import update_checker
+from traction.loop import update_checker, update_emails
 from traction.loop.audience import Candidate
-from traction.loop.models import Approval, Update, UpdateState
+from traction.loop.models import Approval, ApprovalEmail, Update, UpdateState
 from traction.loop.services import updates as update_services
 from traction.programs.models import Program
 
@@ -50,12 +50,32 @@ def update(viewer: Viewer, update_id: int) -> Update:
     )
 
 
+def approval_of(viewer: Viewer, approval_id: int) -> Approval:
+    """An update's approval, fetched through its update (``loop.updates``): a member who
+    may read the update may see its approvals (acting on them is checked by the service)."""
+    from traction.core.errors import NotFound
+
+    found = (
+        Approval.objects.filter(
+            subject_kind="update", workspace_id=viewer.workspace_id, pk=approval_id
+        )
+        .select_related("customer", "account_owner")
+        .first()
+    )
+    if found is None or found.update_id is None:
+        raise NotFound("No such approval.")
+    found.update = update(viewer, found.update_id)
+    return found
+
+
 @dataclass
 class ApprovalRow:
     approval: Approval
     changes: update_services.Changes | None
     mine: bool
     link: str = ""
+    mail: ApprovalEmail | None = None  # the newest request or reminder to the owner
+    send_again: bool = False  # given up (or never finished): a member may send it again
 
 
 @dataclass
@@ -93,9 +113,9 @@ def detail(viewer: Viewer, found: Update) -> UpdateView:
                 viewer, "loop.approve", Approval.objects.filter(update=found)
             ).values_list("pk", flat=True)
         )
-    for a in all_approvals:
-        if not visible(a.customer_id):
-            continue
+    shown_approvals = [a for a in all_approvals if visible(a.customer_id)]
+    mail = update_emails.latest_to_owner([a.pk for a in shown_approvals if a.superseded_at is None])
+    for a in shown_approvals:
         if a.superseded_at is not None:
             view.superseded.append(a)
             continue
@@ -104,6 +124,10 @@ def detail(viewer: Viewer, found: Update) -> UpdateView:
                 approval=a,
                 changes=update_services.changes_since_approved(a),
                 mine=a.pk in approvable,
+                mail=mail.get(a.pk),
+                send_again=a.state == "pending"
+                and found.state == UpdateState.AWAITING
+                and update_emails.may_send_again(mail.get(a.pk)),
             )
         )
     view.recipients = [

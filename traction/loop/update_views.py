@@ -298,6 +298,23 @@ def update_waive(
     return render(request, "loop/updates/waive.html", {"approval": found, "form": form})
 
 
+@workspace_view
+@require_POST
+def update_approval_send_again(
+    request: WorkspaceRequest, viewer: Viewer, update_approval_id: int
+) -> HttpResponse:
+    found = update_selectors.approval_of(viewer, update_approval_id)
+    try:
+        services.send_request_again(viewer, found)
+    except ValidationFailed as exc:
+        messages.error(request, error_text(exc))
+    else:
+        owner = found.account_owner
+        who = (owner.full_name or owner.email) if owner else "the account owner"
+        messages.success(request, f"Sending the approval email to {who} again.")
+    return _to_update(request, found.update_id or 0)
+
+
 @public(
     "The account owner's signed approve link from the approval email: the signature binds the "
     "approval, its version and the owner, expires, and works once; it shows only that approval."
@@ -309,35 +326,29 @@ def update_approval_link(
     token = approval_token
     error = ""
     approved = False
+
+    def refuse(why: str, status: int) -> HttpResponse:
+        services.link_refused(token, why)
+        return render(request, "loop/updates/link.html", {"error": why}, status=status)
+
     try:
         found, _owner = update_links.open_link(token)
     except NotFound as exc:
-        return render(
-            request,
-            "loop/updates/link.html",
-            {"error": str(exc) or update_links.INVALID},
-            status=404,
-        )
+        return refuse(str(exc) or update_links.INVALID, 404)
     except ValidationFailed as exc:
-        return render(request, "loop/updates/link.html", {"error": error_text(exc)}, status=410)
+        return refuse(error_text(exc), 410)
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.pk != _owner:
         # Signed in as someone else: the link is the account owner's, not theirs to use.
-        return render(
-            request,
-            "loop/updates/link.html",
-            {"error": "This approval link belongs to another person. Sign out to use it."},
-            status=403,
-        )
+        return refuse("This approval link belongs to another person. Sign out to use it.", 403)
     if found.update is None or found.update.program.workspace.slug != workspace_slug:
-        return render(
-            request, "loop/updates/link.html", {"error": update_links.INVALID}, status=404
-        )
+        return refuse(update_links.INVALID, 404)
     if request.method == "POST":
         try:
             services.approve_by_link(token)
         except (ValidationFailed, NotFound) as exc:
             error = error_text(exc) if isinstance(exc, ValidationFailed) else str(exc)
+            services.link_refused(token, error)
         else:
             approved = True
             found.refresh_from_db()

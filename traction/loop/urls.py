@@ -39,6 +39,11 @@ urlpatterns = [
         name="update-waive",
     ),
     path(
+        "update-approvals/<int:update_approval_id>/send-again/",
+        update_views.update_approval_send_again,
+        name="update-approval-send-again",
+    ),
+    path(
         "update-approvals/link/<str:approval_token>/",
         update_views.update_approval_link,
         name="update-approval-link",

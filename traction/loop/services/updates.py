@@ -15,7 +15,6 @@ import difflib
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -30,6 +29,7 @@ from traction.loop import drafting, mailer, update_checker
 from traction.loop.audience import Candidate, audience
 from traction.loop.models import (
     Approval,
+    ApprovalEmailKind,
     ApprovalState,
     AtRisk,
     Delivery,
@@ -411,7 +411,8 @@ def _ask(actor: Viewer | None, update: Update) -> list[Approval]:
     for a in asked:
         if a.account_owner_id is not None:
             _notify(a)
-            transaction.on_commit(partial(update_emails.send_approval_request, a.pk))
+            # Queued: sent once this commits, retried, its outcome shown on the update's page.
+            update_emails.queue(a, ApprovalEmailKind.REQUEST, [a.account_owner_id])
     return asked
 
 
@@ -546,6 +547,26 @@ def approve_by_link(token: str) -> Approval:
     return approve(owner_viewer(found, owner), found)
 
 
+def link_refused(token: str, why: str) -> None:
+    """Audit a refused approval link on the approval it names (its workspace), like the
+    portal's refusals; a tampered token names nothing we trust and is only logged."""
+    import logging
+
+    from traction.loop import update_links
+
+    found, owner = update_links.named(token)
+    if found is None:
+        logging.getLogger(__name__).warning("Loop: refused a tampered approval link (%s).", why)
+        return
+    audit.record(
+        None,
+        action="loop.update_approval_link_refused",
+        obj=found,
+        reason=why[:300],
+        changes={"owner": owner, "version": found.version},
+    )
+
+
 # --- send and discard ------------------------------------------------------------------------
 
 
@@ -572,6 +593,17 @@ def send(actor: Viewer, update: Update, *, expected_version: int | None = None) 
                 else "it was not submitted for approval yet"
             )
             raise ValidationFailed.field("__all__", f"Only an approved update can be sent: {why}.")
+        changed = changed_since_asked(found)
+        if changed:
+            raise ValidationFailed(
+                {
+                    "__all__": [
+                        "This update can no longer be sent as approved: what it says changed "
+                        "since the account owners were asked. Edit it (they are asked again):",
+                        *changed,
+                    ]
+                }
+            )
         found.state = UpdateState.SENT
         found.sent_at = clock.now()
         found.sent_by_id = actor.user_id
@@ -587,6 +619,80 @@ def send(actor: Viewer, update: Update, *, expected_version: int | None = None) 
         )
         sent_id = found.pk
         transaction.on_commit(lambda: mailer.deliver_update.enqueue(sent_id))
+    return found
+
+
+def changed_since_asked(update: Update) -> list[str]:
+    """Why an approved update may no longer say what it says: what the checker flags against
+    the statuses as they are now; the statuses of its priorities published since the account
+    owners were asked (a plan changed, a status withdrawn for another); its priorities the
+    slip radar marked at risk since then. [] when it may go as approved."""
+    from traction.loop.models import PriorityStatus
+    from traction.loop.services import statuses
+
+    found = [p.message for p in update_checker.update_problems(update)]
+    since = update.submitted_at
+    ids = mailer.priority_ids(update)
+    if since is None or not ids:
+        return found
+    newer = (
+        PriorityStatus.objects.filter(priority_id__in=ids, published_at__gt=since)
+        .select_related("priority")
+        .order_by("published_at", "pk")
+    )
+    for s in newer:
+        window = f" ({s.window.label})" if s.window is not None else ""
+        found.append(
+            f"“{statuses.short(s.priority.text)}” is now {s.get_status_display().lower()}"
+            f"{window}, published {s.published_at:%Y-%m-%d}."
+        )
+    risks = (
+        AtRisk.objects.filter(priority_id__in=ids, since__gt=since, cleared_at__isnull=True)
+        .select_related("priority")
+        .order_by("since", "pk")
+    )
+    for r in risks:
+        why = "; ".join(str(x) for x in r.reasons or [])
+        found.append(
+            f"“{statuses.short(r.priority.text)}” was marked at risk on {r.since:%Y-%m-%d}"
+            + (f": {why}" if why else ".")
+        )
+    return found
+
+
+def send_request_again(actor: Viewer, approval: Approval) -> Approval:
+    """Ask the account owner again by email when the last request or reminder was given up
+    (or never finished): a member of the update's team checked it did not arrive."""
+    from traction.loop import update_emails
+
+    permissions.check(actor, "loop.compose", approval.update.program)  # type: ignore[union-attr]
+    with transaction.atomic():
+        update = _locked(approval.update)  # type: ignore[arg-type]
+        found = Approval.objects.select_for_update().get(pk=approval.pk)
+        if (
+            update.state != UpdateState.AWAITING
+            or found.state != ApprovalState.PENDING
+            or found.superseded_at is not None
+            or found.account_owner_id is None
+        ):
+            raise ValidationFailed.field(
+                "__all__", "This approval no longer waits for its account owner."
+            )
+        last = update_emails.latest_to_owner([found.pk]).get(found.pk)
+        if not update_emails.may_send_again(last):
+            raise ValidationFailed.field(
+                "__all__",
+                "The email to the account owner was sent or is still being tried; nothing to "
+                "send again.",
+            )
+        assert last is not None
+        update_emails.queue(found, last.kind, [found.account_owner_id])
+        audit.record(
+            actor,
+            action="loop.update_approval_mail_resent",
+            obj=found,
+            changes={"email": last.pk, "was": last.state},
+        )
     return found
 
 
@@ -691,7 +797,10 @@ def turnaround(program_id: int) -> Turnaround:
 def remind(now: datetime | None = None) -> dict[str, int]:
     """Remind account owners of approvals waiting ``remind_days`` since they were asked or
     last reminded; tell the workspace's admins (email and notice) once an approval waited
-    ``escalate_days``. Idempotent: the approval records each reminder and the escalation."""
+    ``escalate_days``. Idempotent: a reminder is queued only when no email to the owner is
+    on its way, and counts (``reminders_sent``) once sent; the escalation is recorded at
+    once (the admins' notice) and its email queued. Emails never raise here
+    (``update_emails``)."""
     from traction.loop import update_emails
 
     now = now or clock.now()
@@ -708,14 +817,13 @@ def remind(now: datetime | None = None) -> dict[str, int]:
             if found.state != ApprovalState.PENDING or found.superseded_at is not None:
                 continue
             last = found.last_reminded_at or found.created_at
-            if found.account_owner_id is not None and now - last >= timedelta(days=remind_days()):
-                found.reminders_sent += 1
-                found.last_reminded_at = now
-                found.save(update_fields=["reminders_sent", "last_reminded_at"])
-                audit.record(None, action="loop.update_approval_reminded", obj=found)
-                transaction.on_commit(
-                    partial(update_emails.send_approval_request, found.pk, reminder=True)
-                )
+            if (
+                found.account_owner_id is not None
+                and now - last >= timedelta(days=remind_days())
+                and not update_emails.in_flight(found)
+            ):
+                # Counted (reminders_sent, last_reminded_at) once the mail server took it.
+                update_emails.queue(found, ApprovalEmailKind.REMINDER, [found.account_owner_id])
                 reminded += 1
             if found.escalated_at is None and now - found.created_at >= timedelta(
                 days=escalate_days()
@@ -730,7 +838,7 @@ def remind(now: datetime | None = None) -> dict[str, int]:
                     obj=found,
                     changes={"admins": admins},
                 )
-                transaction.on_commit(partial(update_emails.send_escalation, found.pk, admins))
+                update_emails.queue(found, ApprovalEmailKind.ESCALATION, admins)
                 escalated += 1
     return {"reminded": reminded, "escalated": escalated}
 
@@ -773,13 +881,16 @@ __all__ = [
     "approve",
     "approve_by_link",
     "candidates",
+    "changed_since_asked",
     "changes_since_approved",
     "compose",
     "discard",
     "draft_for_delivery",
     "edit",
+    "link_refused",
     "remind",
     "send",
+    "send_request_again",
     "submit",
     "turnaround",
     "waive",

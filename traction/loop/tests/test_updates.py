@@ -890,3 +890,121 @@ def test_a_change_of_plan_starts_from_the_radars_draft(world: w.World) -> None:
         update.body
     )
     assert update.sources["risk"] == AtRisk.objects.get().pk
+
+
+# --- sending re-checks what the update says ------------------------------------------------------
+
+
+def approved_with_a_plan(world: w.World) -> Update:
+    """Globex's update saying “planned for Q2 2027”, backed when asked, then approved."""
+    with clock.frozen(NOW - timedelta(days=1)):
+        publish(world, "planned", Q2)
+    update = approved_update(world)
+    assert "planned for Q2 2027" in update.body
+    assert update.state == UpdateState.APPROVED
+    return update
+
+
+def test_sending_refuses_an_approved_plan_that_changed_since_and_names_what_changed(
+    world: w.World,
+) -> None:
+    cast = world.cast
+    fran = cast.viewer("facilitator")
+    update = approved_with_a_plan(world)
+    with clock.frozen(NOW + timedelta(days=1)):
+        publish(world, "not_planned", reason="It conflicts with our security policy.")
+        with pytest.raises(ValidationFailed) as refused:
+            updates.send(fran, update)
+    said = refused.value.errors["__all__"]
+    assert said[0].startswith("This update can no longer be sent as approved")
+    assert any("Q2 2027" in line for line in said[1:])  # the checker, against statuses now
+    assert "“Invoice approval takes three weeks” is now not planned, published 2027-01-21." in said
+    update.refresh_from_db()
+    assert update.state == UpdateState.APPROVED
+    assert not UpdateRecipient.objects.filter(update=update).exclude(state="queued").exists()
+    # The facilitator edits (the approvals of the old text no longer count) and asks again.
+    with clock.frozen(NOW + timedelta(days=1, hours=1)):
+        body = update.body.replace("planned for Q2 2027", "not planned")
+        updates.edit(fran, update, body=body)
+        update.refresh_from_db()
+        assert update.state == UpdateState.AWAITING
+        [fresh] = Approval.objects.filter(update=update, superseded_at__isnull=True)
+        updates.approve(cast.viewer("account_owner"), fresh)
+        update.refresh_from_db()
+        updates.send(fran, update)
+    update.refresh_from_db()
+    assert update.state == UpdateState.SENT
+
+
+def test_sending_refuses_when_the_radar_marked_a_priority_at_risk_since(world: w.World) -> None:
+    from traction.loop.models import AtRisk
+
+    cast = world.cast
+    update = approved_with_a_plan(world)
+    with clock.frozen(NOW + timedelta(days=2)):
+        AtRisk.objects.create(
+            workspace=cast.acme,
+            program=cast.program,
+            priority=world.card,
+            status=PriorityStatus.objects.get(priority=world.card),
+            reasons=["An action item is due after the window customers were shown."],
+        )
+        assert update_problems(update) == []  # the status still reads "planned"
+        with pytest.raises(ValidationFailed) as refused:
+            updates.send(cast.viewer("facilitator"), update)
+    assert (
+        "“Invoice approval takes three weeks” was marked at risk on 2027-01-22: An action item "
+        "is due after the window customers were shown."
+    ) in refused.value.errors["__all__"]
+
+
+def test_a_change_of_plan_about_a_risk_known_when_asked_is_sent(world: w.World) -> None:
+    from traction.loop.models import AtRisk
+
+    cast = world.cast
+    with clock.frozen(NOW - timedelta(days=1)):
+        publish(world, "planned", Q2)
+        AtRisk.objects.create(
+            workspace=cast.acme,
+            program=cast.program,
+            priority=world.card,
+            status=PriorityStatus.objects.get(priority=world.card),
+            reasons=["An action item is blocked."],
+            draft="An honest update: the plan behind the approval page changed.",
+        )
+    with clock.frozen(NOW):
+        update = globex_update(world, kind="change_of_plan", priority_id=world.card.pk)
+        updates.submit(cast.viewer("facilitator"), update)
+        updates.approve(cast.viewer("account_owner"), Approval.objects.get(update=update))
+        update.refresh_from_db()
+        updates.send(cast.viewer("facilitator"), update)
+    update.refresh_from_db()
+    assert update.state == UpdateState.SENT
+
+
+# --- refused approval links are audited ------------------------------------------------------
+
+
+def test_a_refused_approval_link_is_audited_on_its_approval(world: w.World) -> None:
+    from django.test import Client
+
+    _, approval = owens(world)
+    with clock.frozen(NOW):
+        token = update_links.make_token(approval)
+    from django.urls import reverse
+
+    path = reverse("loop:update-approval-link", args=[world.cast.acme.slug, token])
+    with clock.frozen(NOW + timedelta(days=15)):
+        assert Client().get(path).status_code == 410
+    [event] = AuditEvent.objects.filter(action="loop.update_approval_link_refused")
+    assert (event.workspace_id, event.object_id) == (world.cast.acme.pk, str(approval.pk))
+    assert "expired" in event.reason
+    # Tampered: it names nothing we trust, so no workspace's trail gets it (it is logged).
+    bad = reverse("loop:update-approval-link", args=[world.cast.acme.slug, token[:-2] + "xx"])
+    with clock.frozen(NOW):
+        assert Client().get(bad).status_code == 404
+        # Used by someone else who is signed in: refused and audited.
+        other = Client()
+        other.force_login(world.cast.users["facilitator"])
+        assert other.get(path).status_code == 403
+    assert AuditEvent.objects.filter(action="loop.update_approval_link_refused").count() == 2

@@ -362,3 +362,56 @@ def test_the_update_page_shows_the_drafts_notes(
         html
     )
     assert "One-page approval" not in update.body
+
+
+def test_the_api_refuses_to_send_an_approved_plan_that_slipped_naming_what_changed(
+    world: w.World, api_client_for: Callable[[str], Client], client_for: Callable[[str], Client]
+) -> None:
+    from datetime import date
+
+    from traction.loop.models import PriorityStatus
+    from traction.loop.services import updates as services
+
+    cast = world.cast
+    with clock.frozen(NOW - timedelta(days=1)):
+        PriorityStatus.objects.create(
+            workspace=cast.acme,
+            program=cast.program,
+            priority=world.card,
+            status="planned",
+            window_kind="quarter",
+            window_start=date(2027, 4, 1),
+            published_at=clock.now(),
+        )
+    with clock.frozen(NOW):
+        update = services.compose(
+            cast.viewer("facilitator"),
+            cast.program,
+            audience="customer",
+            customer_id=cast.customer.pk,
+        )
+        services.submit(cast.viewer("facilitator"), update)
+        services.approve(cast.viewer("account_owner"), Approval.objects.get(update=update))
+    with clock.frozen(NOW + timedelta(days=1)):
+        PriorityStatus.objects.create(
+            workspace=cast.acme,
+            program=cast.program,
+            priority=world.card,
+            status="not_planned",
+            customer_reason="It conflicts with our security policy.",
+            published_at=clock.now(),
+        )
+        status, refused = api_json(
+            api_client_for("facilitator"), "POST", f"/updates/{update.pk}/send"
+        )
+        assert status == 422
+        text = json.dumps(refused, ensure_ascii=False)
+        assert "can no longer be sent as approved" in text
+        assert "“Invoice approval takes three weeks” is now not planned" in text
+        # The page says the same, and the update stays approved, not sent.
+        page = client_for("facilitator").post(
+            url(cast, "update-send", update_id=update.pk), {"version": update.version}, follow=True
+        )
+        assert "is now not planned" in page.content.decode()
+    update.refresh_from_db()
+    assert update.state == "approved"
