@@ -21,7 +21,7 @@ from typing import Any
 from django.db.models import Q, Sum
 from django.db.models.functions import Coalesce
 
-from traction.insights.models import Insight
+from traction.insights.models import Insight, not_withdrawn
 from traction.loop import selectors
 from traction.loop.audience import participants
 from traction.loop.models import (
@@ -33,7 +33,7 @@ from traction.loop.models import (
     UpdateKind,
 )
 from traction.loop.services import statuses
-from traction.voting.models import Vote
+from traction.voting.models import Vote, counted
 
 TOP = 5  # priorities quoted in "What you told us"
 
@@ -111,7 +111,7 @@ def priority_ids(program_id: int, who: Audience) -> list[int]:
     organisation's, a session's), or all of them (a program)."""
     cards = selectors.priority_cards(program_id)
     if who.customer_id is not None:
-        said = Insight.objects.filter(customer_id=who.customer_id, internal=False)
+        said = Insight.objects.filter(not_withdrawn(), customer_id=who.customer_id, internal=False)
         voted = Vote.objects.filter(contact__customer_id=who.customer_id, dots__gt=0)
         cards = cards.filter(
             Q(customer_id=who.customer_id)
@@ -123,7 +123,7 @@ def priority_ids(program_id: int, who: Audience) -> list[int]:
             Q(session_id=who.session_id)
             | Q(
                 pk__in=Insight.objects.filter(
-                    session_id=who.session_id, merged_into__isnull=False
+                    not_withdrawn(), session_id=who.session_id, merged_into__isnull=False
                 ).values("merged_into_id")
             )
         )
@@ -136,7 +136,9 @@ def facts_for(ids: Iterable[int], who: Audience) -> list[PriorityFacts]:
     wanted = list(ids)
     cards = (
         Insight.objects.filter(pk__in=wanted)
-        .annotate(total=Coalesce(Sum("votes__dots", filter=Q(votes__dots__gt=0)), 0))
+        .annotate(
+            total=Coalesce(Sum("votes__dots", filter=Q(votes__dots__gt=0) & counted("votes__")), 0)
+        )
         .order_by("-total", "created_at", "pk")
     )
     found = [PriorityFacts(id=c.pk, text=c.text, dots=getattr(c, "total", 0)) for c in cards]
@@ -147,6 +149,7 @@ def facts_for(ids: Iterable[int], who: Audience) -> list[PriorityFacts]:
         by_id[s.priority_id].status = s
     said = Insight.objects.filter(
         Q(pk__in=by_id) | Q(merged_into_id__in=by_id),
+        not_withdrawn(),
         internal=False,
         speaker_contact__isnull=False,
     ).select_related("speaker_contact")

@@ -35,7 +35,7 @@ from traction.core import clock, permissions
 from traction.core.permissions import Viewer
 from traction.customers.models import Customer
 from traction.insights import rules as insight_rules
-from traction.insights.models import Insight
+from traction.insights.models import Insight, not_withdrawn
 from traction.loop.models import (
     DEFAULT_CADENCE_DAYS,
     SILENCE_DAYS,
@@ -177,7 +177,9 @@ def _took_part(program_id: int) -> list[tuple[QuerySet[Any], str]]:
             "contact__customer_id",
         ),
         (
-            Insight.objects.filter(program_id=program_id, customer__isnull=False, internal=False),
+            Insight.objects.filter(
+                not_withdrawn(), program_id=program_id, customer__isnull=False, internal=False
+            ),
             "customer_id",
         ),
         (Vote.objects.filter(session__program_id=program_id, dots__gt=0), "contact__customer_id"),

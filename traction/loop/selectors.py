@@ -28,6 +28,7 @@ from traction.loop.models import (
 )
 from traction.programs.models import Program
 from traction.voting.models import Vote
+from traction.voting.models import counted as vote_counted
 
 
 def program(viewer: Viewer, program_id: int) -> Program:
@@ -79,7 +80,7 @@ def priorities(viewer: Viewer, found: Program) -> list[PriorityRow]:
     """The program's priorities in rank order (dots the viewer may count, then voters, then
     capture order), each with its statuses (a fixed number of queries)."""
     customers = insight_rules.visible_customers(viewer)
-    counted = Q(votes__dots__gt=0)
+    counted = Q(votes__dots__gt=0) & vote_counted("votes__")
     if customers is not None:
         counted &= Q(votes__contact__customer__in=customers.values("pk"))
     cards = list(

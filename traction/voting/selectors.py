@@ -26,11 +26,12 @@ from traction.core import permissions
 from traction.core.permissions import Viewer
 from traction.customers.models import Contact, Segment
 from traction.insights import rules, selectors
-from traction.insights.models import VOTABLE_KINDS, Insight, InsightKind
+from traction.insights.models import VOTABLE_KINDS, Insight, InsightKind, not_withdrawn
 from traction.sessions.models import Invitation, RsvpStatus, Session
 
 from . import links
 from .models import FrozenCard, FrozenVote, LinkDelivery, Vote, VotingRound
+from .models import counted as vote_counted
 from .services.checks import DEFAULT_BUDGET, KIND_PLURALS
 
 # --- what voting adds to the session page and the map -------------------------------------------
@@ -300,7 +301,7 @@ def _fill_batch(tallies: list[_Tally]) -> None:
         return
     merged: dict[int, list[Insight]] = defaultdict(list)
     for source in (
-        Insight.objects.filter(merged_into__in=live)
+        Insight.objects.filter(not_withdrawn(), merged_into__in=live)
         .select_related("customer")
         .order_by("created_at", "id")
     ):
@@ -418,10 +419,10 @@ def _source(session: Session, found: VotingRound | None, viewer: Viewer | None) 
     if viewer is not None:
         cards = rules.visible_insights(viewer, cards)
     votes = Vote.objects.filter(session=session)
-    counted = Q()
+    counted = vote_counted("votes__")  # the join reads withdrawn votes too; leave them out
     if customers is not None:
         votes = votes.filter(contact__customer__in=customers.values("pk"))
-        counted = Q(votes__contact__customer__in=customers.values("pk"))
+        counted &= Q(votes__contact__customer__in=customers.values("pk"))
     return _Source(
         cards=cards,
         counted=counted,
