@@ -247,6 +247,7 @@ def record_paper_tally(request: HttpRequest, session_id: int, payload: PaperTall
         v,
         session=session,
         entries=[voting.TallyEntry(e.insight_id, e.contact_id, e.dots) for e in payload.entries],
+        reason=payload.reason,
     )
     return _voting(session)
 

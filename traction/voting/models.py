@@ -78,6 +78,10 @@ class CountedVotes(models.Manager["Vote"]):
         return super().get_queryset().filter(withdrawn_at__isnull=True)
 
 
+class AllVotes(models.Manager["Vote"]):
+    """Every vote, the withdrawn ones too: the record of what was entered."""
+
+
 def counted(prefix: str = "") -> models.Q:
     """The filter keeping votes that count, for a query reaching votes through a join
     (``prefix``: the path to the vote, e.g. ``"votes__"``): a manager does not filter joins."""
@@ -113,7 +117,7 @@ class Vote(models.Model):
     withdraw_reason = models.CharField(max_length=300, blank=True)
 
     objects = CountedVotes()
-    history = models.Manager()
+    history = AllVotes()
 
     class Meta:
         db_table = "insights_vote"

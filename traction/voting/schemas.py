@@ -71,6 +71,11 @@ class PaperTallyIn(InputSchema):
         max_length=10_000,
         description="Cells of the tally grid; cells not given keep their dots.",
     )
+    reason: str = Field(
+        max_length=300,
+        description="Why these dots are entered for the customers (required), e.g. "
+        "“Paper ballot in the session”; kept with each changed cell.",
+    )
 
 
 class BallotOut(Schema):

@@ -387,6 +387,7 @@ def test_the_budget_counts_every_channel(cast: Cast, opened: Room) -> None:
     fran, c = cast.viewer("facilitator"), opened.cards
     voting.record_paper_tally(
         fran,
+        reason="Paper ballot in the session",
         session=opened.session,
         entries=[TallyEntry(opened.cards["issue"].pk, opened.iris.pk, 2)],
     )
@@ -416,6 +417,7 @@ def test_paper_tally_is_saved_whole_and_audited_once(cast: Cast, opened: Room) -
     c = opened.cards
     changes = voting.record_paper_tally(
         cast.viewer("facilitator"),
+        reason="Paper ballot in the session",
         session=opened.session,
         entries=[
             TallyEntry(c["mot"].pk, opened.gina.pk, 2),
@@ -441,6 +443,7 @@ def test_paper_tally_over_budget_is_refused_whole(cast: Cast, opened: Room) -> N
     with pytest.raises(ValidationFailed) as exc:
         voting.record_paper_tally(
             cast.viewer("facilitator"),
+            reason="Paper ballot in the session",
             session=opened.session,
             entries=[
                 TallyEntry(c["mot"].pk, opened.gina.pk, 1),
@@ -461,6 +464,7 @@ def test_paper_tally_refuses_strangers_and_unvotable_cards_naming_each(
     with pytest.raises(ValidationFailed) as exc:
         voting.record_paper_tally(
             cast.viewer("facilitator"),
+            reason="Paper ballot in the session",
             session=opened.session,
             entries=[
                 TallyEntry(c["mot"].pk, opened.fay.pk, 1),
@@ -474,6 +478,7 @@ def test_paper_tally_refuses_strangers_and_unvotable_cards_naming_each(
     with pytest.raises(ValidationFailed) as exc:
         voting.record_paper_tally(
             cast.viewer("facilitator"),
+            reason="Paper ballot in the session",
             session=opened.session,
             entries=[
                 TallyEntry(c["mot"].pk, opened.fay.pk, 1),
