@@ -160,7 +160,7 @@ class InsightOut(Schema):
     source_line: int | None
     captured_by_id: int | None
     behalf_reason: str = Field(
-        description="Entered on the speaker's behalf (source `behalf`): why; \"\" otherwise."
+        description='Entered on the speaker\'s behalf (source `behalf`): why; "" otherwise.'
     )
     withdrawn_at: dt.datetime | None = Field(
         description="When it was withdrawn (it then counts as nobody's input)."

@@ -25,6 +25,12 @@ urlpatterns = [
         loop_views.portal_unfollow,
         name="unfollow",
     ),
+    # What members entered for the contact (behalf.py), and withdrawing it
+    path(
+        "portal/entered/<str:kind>/<int:entry_id>/withdraw/",
+        views.withdraw_entry,
+        name="withdraw",
+    ),
     path("portal/sign-in/", views.sign_in, name="sign_in"),
     path("portal/sign-out/", views.sign_out, name="sign_out"),
     path("portal/signed-out/", views.signed_out, name="signed_out"),

@@ -25,8 +25,8 @@ from traction.core.proxies import client_address
 from traction.core.web import WorkspaceRequest, error_text, workspace_view
 from traction.customers import selectors as customer_selectors
 
-from . import panels, selectors, services
-from .forms import LinkRequestForm
+from . import behalf, panels, selectors, services
+from .forms import LinkRequestForm, WithdrawForm
 
 COOKIE = "traction_portal"
 SALT = "traction.portal.session"
@@ -150,6 +150,47 @@ def session_detail(
             "session": selectors.session_line(session),
             "items": groups[0]["items"] if groups else [],
         },
+    )
+
+
+KINDS = {"votes": behalf.VOTE, "insights": behalf.INSIGHT}
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def withdraw_entry(
+    request: HttpRequest, principal: CustomerPrincipal, kind: str, entry_id: int
+) -> HttpResponse:
+    """One entry made for the contact: what it is, who entered it, when and why, and a
+    confirmation before withdrawing it (POST). Anything not theirs answers 404, audited."""
+    brand = _brand(selectors.workspace_name(principal))
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    try:
+        entry = behalf.entry_of(principal, KINDS.get(kind, ""), entry_id)
+    except NotFound:
+        services.denied(principal, f"withdraw {kind} {entry_id}")
+        return _render(request, "portal/not_found.html", {"brand": brand}, status=404)
+    if request.method == "POST" and form.is_valid():
+        if entry.kind == behalf.VOTE:
+            outcome = behalf.withdraw_vote(
+                principal, vote_id=entry.id, reason=form.cleaned_data["reason"]
+            )
+        else:
+            outcome = behalf.withdraw_insight(
+                principal, insight_id=entry.id, reason=form.cleaned_data["reason"]
+            )
+        return redirect(request.path + ("?done=1" if outcome.changed else "?again=1"))
+    return _render(
+        request,
+        "portal/withdraw.html",
+        {
+            "brand": brand,
+            "entry": entry,
+            "kind": kind,
+            "form": form,
+            "done": request.GET.get("done") == "1",
+        },
+        status=422 if form.errors else 200,
     )
 
 

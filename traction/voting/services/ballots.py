@@ -95,10 +95,12 @@ def record_paper_tally(
 
     The dots are entered for the customers, not cast by them: each changed cell keeps who
     entered it and ``reason`` (required, e.g. "Paper ballot in the session"), and can be
-    withdrawn (``traction.portal.behalf``). Cells not given keep their dots. Refused whole, with nothing written, when a card or a
-    customer is not the session's, or when a customer's dots would exceed the budget (the
-    error names the customer, under ``contact_<id>``). Returns the changed cells as
-    ``{"<insight id>/<contact id>": [old, new]}``.
+    withdrawn (``traction.portal.behalf``). Cells not given keep their dots.
+
+    Refused whole, with nothing written, when a card or a customer is not the session's,
+    or when a customer's dots would exceed the budget (the error names the customer, under
+    ``contact_<id>``). Returns the changed cells as ``{"<insight id>/<contact id>": [old,
+    new]}``.
     """
     permissions.check(actor, "voting.run", session)
     found = open_round(session)
