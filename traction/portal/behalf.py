@@ -51,6 +51,7 @@ class Entry:
 
     kind: str  # "vote" or "insight"
     id: int
+    contact_id: int
     session_id: int
     session_title: str
     text: str  # the card the dots are on, or the words entered
@@ -91,6 +92,7 @@ def _vote_entry(vote: Vote, rounds: dict[int, VotingRound]) -> Entry:
     return Entry(
         kind=VOTE,
         id=vote.pk,
+        contact_id=vote.contact_id,
         session_id=vote.session_id,
         session_title=vote.session.title,
         text=vote.insight.text,
@@ -111,6 +113,7 @@ def _insight_entry(insight: Insight) -> Entry:
     return Entry(
         kind=INSIGHT,
         id=insight.pk,
+        contact_id=insight.speaker_contact_id or 0,
         session_id=insight.session_id,
         session_title=insight.session.title,
         text=insight.text,
@@ -178,6 +181,15 @@ def of_contact(viewer: Viewer, contact: Contact) -> list[Entry]:
 def panel(principal: CustomerPrincipal, _obj: object) -> dict[str, object]:
     """The portal home's "Entered for you" panel."""
     return {"entries": for_contact(principal)}
+
+
+def contact_section(viewer: Viewer, contact: Contact) -> dict[str, object]:
+    """The contact page's "Entered on their behalf" section (members)."""
+    return {
+        "contact": contact,
+        "entries": of_contact(viewer, contact),
+        "can_withdraw": permissions.can(viewer, "behalf.vote.withdraw"),
+    }
 
 
 # --- withdrawing -----------------------------------------------------------------------------
@@ -311,6 +323,7 @@ __all__ = [
     "VOTE",
     "Entry",
     "Outcome",
+    "contact_section",
     "entry_of",
     "for_contact",
     "of_contact",

@@ -40,6 +40,11 @@ urlpatterns = [
         name="send",
     ),
     path(
+        "w/<slug:workspace_slug>/portal/on-behalf/<str:kind>/<int:entry_id>/withdraw/",
+        views.withdraw_for_contact,
+        name="withdraw_for_contact",
+    ),
+    path(
         "w/<slug:workspace_slug>/portal/links/<int:link_id>/revoke/",
         views.revoke_link,
         name="revoke",

@@ -251,3 +251,28 @@ def revoke_link(request: WorkspaceRequest, viewer: Viewer, link_id: int) -> Http
     services.revoke_link(viewer, link=link)
     messages.success(request, "The portal link was revoked; it no longer opens the portal.")
     return _back(request, link.contact_id)
+
+
+@workspace_view
+@require_POST
+def withdraw_for_contact(
+    request: WorkspaceRequest, viewer: Viewer, kind: str, entry_id: int
+) -> HttpResponse:
+    """An admin or facilitator withdraws, for the contact, what was entered on their behalf
+    (with why); back to the contact's page."""
+    found = KINDS.get(kind, "")
+    entry = behalf.entry_of(viewer, found, entry_id)  # NotFound: 404
+    reason = request.POST.get("reason", "")
+    try:
+        if found == behalf.VOTE:
+            outcome = behalf.withdraw_vote(viewer, vote_id=entry.id, reason=reason)
+        else:
+            outcome = behalf.withdraw_insight(viewer, insight_id=entry.id, reason=reason)
+    except ValidationFailed as exc:
+        messages.error(request, error_text(exc))
+    else:
+        if outcome.changed:
+            messages.success(request, outcome.message)
+        else:
+            messages.info(request, outcome.message)
+    return _back(request, entry.contact_id)

@@ -70,6 +70,7 @@ class PaperTallyForm(forms.Form):
         self.cards = list(cards)
         self.voters = list(voters)
         self.fields["reason"] = forms.CharField(
+            required=False,  # an unchanged grid needs none; the service asks when it saves
             max_length=300,
             initial=PAPER_REASON,
             label="Why you are entering these dots for the customers",

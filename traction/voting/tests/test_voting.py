@@ -729,7 +729,8 @@ def test_api_runs_a_round(cast: Cast, room: Room) -> None:
         "entries": [
             {"insight_id": c["issue"].pk, "contact_id": room.ian.pk, "dots": 2},
             {"insight_id": c["idea"].pk, "contact_id": room.gus.pk, "dots": 3},
-        ]
+        ],
+        "reason": "Paper ballot in the session",
     }
     status, body = call(fran, "PUT", f"/sessions/{sid}/voting/paper", tally)
     assert (status, body["message"]) == (
@@ -849,6 +850,7 @@ def test_paper_tally_over_budget_shows_the_error_beside_the_customer(
         f"cell_{c['mot'].pk}_{opened.gus.pk}": "2",
         f"cell_{c['idea'].pk}_{opened.gus.pk}": "2",
         f"cell_{c['issue'].pk}_{opened.ian.pk}": "1",
+        "reason": "Paper ballot in the session",
     }
     response = web(cast).post(page(cast, opened, "voting/paper/"), data)
     body = response.content.decode()
@@ -927,7 +929,12 @@ def test_paper_tally_does_not_overwrite_dots_cast_meanwhile(cast: Cast, opened: 
         customer_principal(opened.invitations["ian"].pk, opened.ian.pk), dots={c["mot"].pk: 2}
     )
     # The page was loaded before Ian voted: his box still says 0, untouched.
-    data = {cell: "0", f"was_{cell}": "0", f"cell_{c['idea'].pk}_{opened.gus.pk}": "1"}
+    data = {
+        cell: "0",
+        f"was_{cell}": "0",
+        f"cell_{c['idea'].pk}_{opened.gus.pk}": "1",
+        "reason": "Paper ballot in the session",
+    }
     assert web(cast).post(page(cast, opened, "voting/paper/"), data).status_code == 302
     assert dots(opened) == {("mot", "ian"): 2, ("idea", "gus"): 1}
 
@@ -940,6 +947,11 @@ def test_paper_tally_takes_a_mangled_shown_value_like_a_missing_one(
     cell = f"cell_{c['mot'].pk}_{opened.ian.pk}"
     # "²" passes str.isdigit but is no number: like any value the page never drew, it counts
     # as no shown value at all, so the box is compared with what is recorded now.
-    data = {cell: "2", f"was_{cell}": was, f"cell_{c['idea'].pk}_{opened.gus.pk}": "1"}
+    data = {
+        cell: "2",
+        f"was_{cell}": was,
+        f"cell_{c['idea'].pk}_{opened.gus.pk}": "1",
+        "reason": "Paper ballot in the session",
+    }
     assert web(cast).post(page(cast, opened, "voting/paper/"), data).status_code == 302
     assert dots(opened) == {("mot", "ian"): 2, ("idea", "gus"): 1}
