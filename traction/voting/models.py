@@ -71,8 +71,8 @@ class VoteChannel(models.TextChoices):
 
 
 class CountedVotes(models.Manager["Vote"]):
-    """The votes that count: every vote not withdrawn. ``Vote.objects`` (the default manager,
-    so an insight's ``votes`` too) reads these only; ``Vote.history`` reads them all."""
+    """The votes that count: every vote not withdrawn. ``Vote.objects`` reads these only;
+    ``Vote.history`` (the default manager, which the policy's scope uses) reads them all."""
 
     def get_queryset(self) -> models.QuerySet[Vote]:
         return super().get_queryset().filter(withdrawn_at__isnull=True)
@@ -121,7 +121,10 @@ class Vote(models.Model):
 
     class Meta:
         db_table = "insights_vote"
+        # The policy and Django's internals read every row (a withdrawn vote is still a row
+        # its contact may open in the portal); ``Vote.objects`` is what counts.
         base_manager_name = "history"
+        default_manager_name = "history"
         constraints = [
             models.UniqueConstraint(
                 fields=["insight", "contact"],
