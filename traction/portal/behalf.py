@@ -305,6 +305,15 @@ def withdraw_insight(actor: Principal, *, insight_id: int, reason: str = "") -> 
     return Outcome(_insight_entry(insight), True, "Withdrawn: these words no longer count.")
 
 
+def withdraw(actor: Principal, kind: str, entry_id: int, *, reason: str = "") -> Outcome:
+    """``withdraw_vote`` or ``withdraw_insight`` by ``kind``."""
+    if kind == VOTE:
+        return withdraw_vote(actor, vote_id=entry_id, reason=reason)
+    if kind == INSIGHT:
+        return withdraw_insight(actor, insight_id=entry_id, reason=reason)
+    raise NotFound("Nothing entered for a contact has this number.")
+
+
 def entry_of(principal: Principal, kind: str, entry_id: int) -> Entry:
     """One entry, withdrawn or not, fetched through the policy (the contact's own only, for
     the portal's confirmation page); NotFound for anything else."""
@@ -328,6 +337,7 @@ __all__ = [
     "for_contact",
     "of_contact",
     "panel",
+    "withdraw",
     "withdraw_insight",
     "withdraw_vote",
 ]

@@ -27,9 +27,14 @@ urlpatterns = [
     ),
     # What members entered for the contact (behalf.py), and withdrawing it
     path(
-        "portal/entered/<str:kind>/<int:entry_id>/withdraw/",
-        views.withdraw_entry,
-        name="withdraw",
+        "portal/entered/votes/<int:vote_id>/withdraw/",
+        views.withdraw_vote,
+        name="withdraw_vote",
+    ),
+    path(
+        "portal/entered/insights/<int:insight_id>/withdraw/",
+        views.withdraw_insight,
+        name="withdraw_insight",
     ),
     path("portal/sign-in/", views.sign_in, name="sign_in"),
     path("portal/sign-out/", views.sign_out, name="sign_out"),
@@ -40,9 +45,14 @@ urlpatterns = [
         name="send",
     ),
     path(
-        "w/<slug:workspace_slug>/portal/on-behalf/<str:kind>/<int:entry_id>/withdraw/",
-        views.withdraw_for_contact,
-        name="withdraw_for_contact",
+        "w/<slug:workspace_slug>/portal/on-behalf/votes/<int:vote_id>/withdraw/",
+        views.withdraw_vote_for_contact,
+        name="withdraw_vote_for_contact",
+    ),
+    path(
+        "w/<slug:workspace_slug>/portal/on-behalf/insights/<int:insight_id>/withdraw/",
+        views.withdraw_insight_for_contact,
+        name="withdraw_insight_for_contact",
     ),
     path(
         "w/<slug:workspace_slug>/portal/links/<int:link_id>/revoke/",

@@ -153,12 +153,7 @@ def session_detail(
     )
 
 
-KINDS = {"votes": behalf.VOTE, "insights": behalf.INSIGHT}
-
-
-@portal_page
-@require_http_methods(["GET", "POST"])
-def withdraw_entry(
+def _withdraw_page(
     request: HttpRequest, principal: CustomerPrincipal, kind: str, entry_id: int
 ) -> HttpResponse:
     """One entry made for the contact: what it is, who entered it, when and why, and a
@@ -166,32 +161,33 @@ def withdraw_entry(
     brand = _brand(selectors.workspace_name(principal))
     form = WithdrawForm(request.POST if request.method == "POST" else None)
     try:
-        entry = behalf.entry_of(principal, KINDS.get(kind, ""), entry_id)
+        entry = behalf.entry_of(principal, kind, entry_id)
     except NotFound:
         services.denied(principal, f"withdraw {kind} {entry_id}")
         return _render(request, "portal/not_found.html", {"brand": brand}, status=404)
     if request.method == "POST" and form.is_valid():
-        if entry.kind == behalf.VOTE:
-            outcome = behalf.withdraw_vote(
-                principal, vote_id=entry.id, reason=form.cleaned_data["reason"]
-            )
-        else:
-            outcome = behalf.withdraw_insight(
-                principal, insight_id=entry.id, reason=form.cleaned_data["reason"]
-            )
+        outcome = behalf.withdraw(principal, kind, entry_id, reason=form.cleaned_data["reason"])
         return redirect(request.path + ("?done=1" if outcome.changed else "?again=1"))
     return _render(
         request,
         "portal/withdraw.html",
-        {
-            "brand": brand,
-            "entry": entry,
-            "kind": kind,
-            "form": form,
-            "done": request.GET.get("done") == "1",
-        },
+        {"brand": brand, "entry": entry, "form": form, "done": request.GET.get("done") == "1"},
         status=422 if form.errors else 200,
     )
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def withdraw_vote(request: HttpRequest, principal: CustomerPrincipal, vote_id: int) -> HttpResponse:
+    return _withdraw_page(request, principal, behalf.VOTE, vote_id)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def withdraw_insight(
+    request: HttpRequest, principal: CustomerPrincipal, insight_id: int
+) -> HttpResponse:
+    return _withdraw_page(request, principal, behalf.INSIGHT, insight_id)
 
 
 @portal_page
@@ -253,26 +249,32 @@ def revoke_link(request: WorkspaceRequest, viewer: Viewer, link_id: int) -> Http
     return _back(request, link.contact_id)
 
 
-@workspace_view
-@require_POST
-def withdraw_for_contact(
+def _withdraw_for_contact(
     request: WorkspaceRequest, viewer: Viewer, kind: str, entry_id: int
 ) -> HttpResponse:
     """An admin or facilitator withdraws, for the contact, what was entered on their behalf
     (with why); back to the contact's page."""
-    found = KINDS.get(kind, "")
-    entry = behalf.entry_of(viewer, found, entry_id)  # NotFound: 404
-    reason = request.POST.get("reason", "")
+    entry = behalf.entry_of(viewer, kind, entry_id)  # NotFound: 404, PermissionDenied: 403
     try:
-        if found == behalf.VOTE:
-            outcome = behalf.withdraw_vote(viewer, vote_id=entry.id, reason=reason)
-        else:
-            outcome = behalf.withdraw_insight(viewer, insight_id=entry.id, reason=reason)
+        outcome = behalf.withdraw(viewer, kind, entry_id, reason=request.POST.get("reason", ""))
     except ValidationFailed as exc:
         messages.error(request, error_text(exc))
     else:
-        if outcome.changed:
-            messages.success(request, outcome.message)
-        else:
-            messages.info(request, outcome.message)
+        (messages.success if outcome.changed else messages.info)(request, outcome.message)
     return _back(request, entry.contact_id)
+
+
+@workspace_view
+@require_POST
+def withdraw_vote_for_contact(
+    request: WorkspaceRequest, viewer: Viewer, vote_id: int
+) -> HttpResponse:
+    return _withdraw_for_contact(request, viewer, behalf.VOTE, vote_id)
+
+
+@workspace_view
+@require_POST
+def withdraw_insight_for_contact(
+    request: WorkspaceRequest, viewer: Viewer, insight_id: int
+) -> HttpResponse:
+    return _withdraw_for_contact(request, viewer, behalf.INSIGHT, insight_id)

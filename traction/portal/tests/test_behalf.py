@@ -420,7 +420,7 @@ def test_portal_refuses_another_contacts_entry_and_audits_it(
         f"/portal/entered/votes/{votes['gail'].pk}/withdraw/",  # a colleague's
         f"/portal/entered/votes/{votes['ian'].pk}/withdraw/",  # another customer's
         f"/portal/entered/insights/{world.cards['hank'].pk}/withdraw/",  # captured live
-        f"/portal/entered/things/{votes['hank'].pk}/withdraw/",
+        f"/portal/entered/insights/{world.cards['ian'].pk}/withdraw/",  # another customer's
     ):
         assert client.get(url).status_code == 404, url
         assert client.post(url, {"reason": ""}).status_code == 404, url
