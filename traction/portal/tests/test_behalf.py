@@ -442,3 +442,41 @@ def test_the_contact_page_lists_and_withdraws_for_the_contact(
     response = client.post(url, {"reason": "He asked us"})
     assert response.status_code == 302
     assert Vote.history.get(pk=votes["hank"].pk).withdraw_reason == "He asked us"
+
+
+# --- what else keeps its hands off withdrawn rows -------------------------------------------
+
+
+def test_a_withdrawn_insight_is_not_merged(world: PortalWorld) -> None:
+    words = told_on_the_phone(world)
+    behalf.withdraw_insight(principal(world, world.hank.contact_id), insight_id=words.pk)
+    admin = world.cast.viewer("admin")
+    with pytest.raises(ValidationFailed) as exc:
+        insight_services.merge_insights(admin, into=world.cards["hank"], others=[words.pk])
+    assert exc.value.errors == {
+        "others": ["Merged, discarded or withdrawn insights cannot be merged."]
+    }
+
+
+def test_erasing_the_contact_takes_their_name_out_of_the_reasons(world: PortalWorld) -> None:
+    from traction.customers import services as customer_services
+
+    votes = paper_round(world)
+    words = insight_services.capture_insight(
+        world.cast.viewer("facilitator"),
+        session=world.session,
+        kind="idea",
+        text="Export the answers",
+        speaker=f"c:{world.hank.contact_id}",
+        behalf_reason="Hank Globex told me on the phone",
+    )
+    behalf.withdraw_vote(
+        world.cast.viewer("facilitator"), vote_id=votes["hank"].pk, reason="Hank Globex asked"
+    )
+    contact = Contact.objects.get(pk=world.hank.contact_id)
+    customer_services.erase_contact(world.cast.viewer("admin"), contact=contact, reason="GDPR")
+    words.refresh_from_db()
+    vote = Vote.history.get(pk=votes["hank"].pk)
+    assert "Hank" not in words.behalf_reason
+    assert "Hank" not in vote.withdraw_reason
+    assert words.behalf_reason.endswith("told me on the phone")
