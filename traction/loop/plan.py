@@ -355,7 +355,9 @@ def overdue_for(viewer: Viewer) -> list[tuple[Program, int]]:
     owned = Invitation.objects.filter(
         contact__customer__account_owner_id=u, rsvp=RsvpStatus.ACCEPTED
     ).values("session__program_id")
-    said = Insight.objects.filter(customer__account_owner_id=u).values("program_id")
+    said = Insight.objects.filter(not_withdrawn(), customer__account_owner_id=u).values(
+        "program_id"
+    )
     named = CommsOwner.objects.filter(teller_id=u).values("program_id")
     programs = (
         Program.objects.filter(workspace_id=viewer.workspace_id)
