@@ -25,7 +25,7 @@ from traction.core.permissions import Viewer
 from traction.customers.models import Customer
 from traction.insights import rules as insight_rules
 from traction.insights import selectors as insight_selectors
-from traction.insights.models import Insight
+from traction.insights.models import Insight, not_withdrawn
 from traction.programs.models import PolicyMaker
 from traction.sessions.models import Invitation
 from traction.voting import selectors as ranking
@@ -421,9 +421,11 @@ def _touching(recs: Iterable[Recommendation], customer_ids: set[int]) -> dict[in
         .distinct()
     )
     links = list(evidence)
-    cards = Insight.objects.filter(pk__in={i for _, i in links}).select_related("customer")
+    cards = Insight.objects.filter(not_withdrawn(), pk__in={i for _, i in links}).select_related(
+        "customer"
+    )
     merged = Insight.objects.filter(
-        merged_into__in=[i for _, i in links], customer_id__in=customer_ids
+        not_withdrawn(), merged_into__in=[i for _, i in links], customer_id__in=customer_ids
     )
     words: dict[int, list[Quote]] = {}
     for card in [*cards, *merged.select_related("customer")]:

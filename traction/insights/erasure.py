@@ -191,6 +191,15 @@ def erase_contact(actor: Viewer | None, *, contact: Any) -> dict[str, int]:
     counts["scenarios"] = rewrite_texts(
         Scenario, scenarios.filter(audit.mentioning(free, SCENARIO_TEXTS)), SCENARIO_TEXTS, free
     )
+    # Why words were entered for someone, or withdrawn ("Gina told me on the phone").
+    counts["texts"] += rewrite_texts(
+        Insight,
+        Insight.objects.filter(workspace_id=ws).filter(
+            audit.mentioning(free, ["behalf_reason", "withdraw_reason"])
+        ),
+        ("behalf_reason", "withdraw_reason"),
+        free,
+    )
     steps = Step.objects.filter(scenario__workspace_id=ws)
     counts["scenarios"] += rewrite_texts(
         Step, steps.filter(audit.mentioning(free, ["title"])), ("title",), free

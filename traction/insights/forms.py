@@ -54,6 +54,12 @@ class CaptureForm(forms.Form):
     speaker = forms.ChoiceField(required=False, label="Speaker")
     step = forms.ChoiceField(required=False, label="Step")
     tags = forms.CharField(required=False, max_length=300, label="Tags")
+    behalf_reason = forms.CharField(
+        required=False,
+        max_length=300,
+        label="On the customer's behalf",
+        widget=forms.TextInput(attrs={"placeholder": "e.g. She told me on the phone on 3 March"}),
+    )
 
     def __init__(
         self,

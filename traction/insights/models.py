@@ -46,6 +46,7 @@ class InsightStatus(models.TextChoices):
     ACCEPTED = "accepted", "Accepted"
     DISCARDED = "discarded", "Discarded"
     MERGED = "merged", "Merged into another"
+    WITHDRAWN = "withdrawn", "Withdrawn"
 
 
 class InsightSource(models.TextChoices):
@@ -53,6 +54,7 @@ class InsightSource(models.TextChoices):
     IMPORT = "import", "Imported"
     API = "api", "Added through the API"
     PORTAL = "portal", "From the customer portal"
+    BEHALF = "behalf", "Entered on the contact's behalf"
 
 
 class Scenario(WorkspaceRecord):
@@ -175,6 +177,13 @@ def written() -> models.Q:
     return ImportBatch.visible_insights()
 
 
+def not_withdrawn(prefix: str = "") -> models.Q:
+    """Insights not withdrawn (``prefix``: the path to the insight, e.g. ``"merged__"``): the
+    filter every reader of who said what applies when it does not already ask for a status
+    (a withdrawn insight is nobody's input: not a raiser, not a contributor, not quoted)."""
+    return ~models.Q(**{f"{prefix}status": InsightStatus.WITHDRAWN})
+
+
 class InsightQuerySet(models.QuerySet["Insight"]):
     def written(self) -> InsightQuerySet:
         """Not part of an import still being written (see ``written()``)."""
@@ -262,6 +271,20 @@ class Insight(WorkspaceRecord):
     captured_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Entered by a member for a contact who said it outside the session (source ``behalf``):
+    # why ("She told me on the phone"). Such an insight can be withdrawn, by the contact in
+    # the portal or by an admin or facilitator for them: status ``withdrawn``, dated, with
+    # who (None: the contact themselves) and why; it then counts as nobody's input.
+    behalf_reason = models.CharField(max_length=300, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    withdraw_reason = models.CharField(max_length=300, blank=True)
     # When it was said or captured: the writer may set it (an import stamps its whole batch
     # with one time), so a default, not WorkspaceRecord's auto_now_add.
     created_at = models.DateTimeField(default=clock.now)
@@ -327,7 +350,7 @@ class Insight(WorkspaceRecord):
 
     def contributors(self) -> list[Insight]:
         """Whose words the card holds: itself first, then the cards merged into it."""
-        return [self, *self.merged.order_by("created_at", "id")]
+        return [self, *self.merged.filter(not_withdrawn()).order_by("created_at", "id")]
 
 
 # --- the full-text index (SQLite) --------------------------------------------------------------

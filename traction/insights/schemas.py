@@ -155,10 +155,20 @@ class InsightOut(Schema):
         "it (those you may see), each with its own speaker and organisation."
     )
     tags: list[str]
-    status: Literal["candidate", "accepted", "discarded", "merged"]
-    source: Literal["live", "import", "api"]
+    status: Literal["candidate", "accepted", "discarded", "merged", "withdrawn"]
+    source: Literal["live", "import", "api", "portal", "behalf"]
     source_line: int | None
     captured_by_id: int | None
+    behalf_reason: str = Field(
+        description='Entered on the speaker\'s behalf (source `behalf`): why; "" otherwise.'
+    )
+    withdrawn_at: dt.datetime | None = Field(
+        description="When it was withdrawn (it then counts as nobody's input)."
+    )
+    withdrawn_by_id: int | None = Field(
+        description="The member who withdrew it; null with `withdrawn_at`: the contact did."
+    )
+    withdraw_reason: str
     measures: list[int] = Field(
         description="A customer metric card: the moments of truth of its scenario it "
         "measures (ids of those you may see); empty for other cards."
@@ -254,6 +264,14 @@ class InsightIn(InputSchema):
     step_id: ObjectId | None = None
     scenario_id: ObjectId | None = None
     tags: list[Text] = Field([], max_length=12)
+    behalf_reason: str = Field(
+        "",
+        max_length=300,
+        description="Set when a customer told you this outside the session (“She told me on "
+        "the phone on 3 March”): the insight is entered on the speaker's behalf (source "
+        "`behalf`), keeps who entered it and this reason, and the contact can withdraw it. "
+        "The speaker must then be a customer contact.",
+    )
 
 
 class InsightUpdateIn(InputSchema):
@@ -268,7 +286,7 @@ class InsightUpdateIn(InputSchema):
 
 
 class InsightFilters(FilterSchema):
-    status: Literal["candidate", "accepted", "discarded", "merged"] = "accepted"
+    status: Literal["candidate", "accepted", "discarded", "merged", "withdrawn"] = "accepted"
     kind: KindLiteral | None = None
     step: int | None = Field(None, description="Only the cards on this step.")
     internal: bool | None = Field(

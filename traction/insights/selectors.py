@@ -282,7 +282,9 @@ def insights(
         qs = qs.filter(step_id=step)
     if internal is not None:
         qs = qs.filter(internal=internal)
-    qs = qs.select_related("step", "scenario", "customer").order_by("created_at", "id")
+    qs = qs.select_related("step", "scenario", "customer", "captured_by").order_by(
+        "created_at", "id"
+    )
     return _with_contributors(viewer, qs)
 
 

@@ -24,7 +24,7 @@ from datetime import datetime
 from django.db.models import Q
 
 from traction.customers.models import Contact
-from traction.insights.models import Insight
+from traction.insights.models import Insight, not_withdrawn
 from traction.loop.models import Follow, RecipientReason, Unsubscribe, UnsubscribeScope
 from traction.sessions.models import Invitation, RsvpStatus
 from traction.voting.models import Vote
@@ -71,7 +71,7 @@ def subscribers(priority_ids: Iterable[int]) -> dict[int, list[Why]]:
     found: dict[int, list[Why]] = {}
     said = (
         Insight.objects.filter(Q(pk__in=ids) | Q(merged_into_id__in=ids))
-        .filter(speaker_contact__isnull=False, internal=False)
+        .filter(not_withdrawn(), speaker_contact__isnull=False, internal=False)
         .values_list("pk", "merged_into_id", "speaker_contact_id", "created_at")
     )
     for pk, merged_into, contact_id, at in said:

@@ -9,14 +9,14 @@ from collections.abc import Iterable
 from django.db.models import Q, QuerySet
 
 from traction.customers.models import Customer
-from traction.insights.models import Insight
+from traction.insights.models import Insight, not_withdrawn
 from traction.voting.models import Vote
 
 
 def customers_of(priority_ids: Iterable[int]) -> QuerySet[Customer]:
     """The organisations that raised or voted on any of ``priority_ids`` (cards), by name."""
     ids = list(priority_ids)
-    cards = Insight.objects.filter(Q(pk__in=ids) | Q(merged_into_id__in=ids))
+    cards = Insight.objects.filter(Q(pk__in=ids) | Q(merged_into_id__in=ids), not_withdrawn())
     raised = cards.filter(customer__isnull=False, internal=False).values("customer_id")
     voted = Vote.objects.filter(insight_id__in=ids, dots__gt=0).values("contact__customer_id")
     return Customer.objects.filter(Q(pk__in=raised) | Q(pk__in=voted)).order_by("name", "pk")

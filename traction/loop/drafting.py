@@ -32,7 +32,7 @@ from django.db.models import Count, Q, Sum
 from django.db.models.functions import Coalesce
 
 from traction.debrief.models import DecisionOutcome, Recommendation
-from traction.insights.models import Insight, InsightStatus
+from traction.insights.models import Insight, InsightStatus, not_withdrawn
 from traction.loop import selectors
 from traction.loop.models import (
     AtRisk,
@@ -44,7 +44,7 @@ from traction.loop.models import (
 )
 from traction.loop.services import statuses
 from traction.sessions.models import Session
-from traction.voting.models import Vote
+from traction.voting.models import Vote, counted
 
 TOP = 5  # priorities quoted in "What you told us"
 
@@ -136,7 +136,7 @@ def priority_ids(program_id: int, who: Audience) -> list[int]:
     organisation's, a session's), or all of them (a program)."""
     cards = selectors.priority_cards(program_id)
     if who.customer_id is not None:
-        said = Insight.objects.filter(customer_id=who.customer_id, internal=False)
+        said = Insight.objects.filter(not_withdrawn(), customer_id=who.customer_id, internal=False)
         voted = Vote.objects.filter(contact__customer_id=who.customer_id, dots__gt=0)
         cards = cards.filter(
             Q(customer_id=who.customer_id)
@@ -148,7 +148,7 @@ def priority_ids(program_id: int, who: Audience) -> list[int]:
             Q(session_id=who.session_id)
             | Q(
                 pk__in=Insight.objects.filter(
-                    session_id=who.session_id, merged_into__isnull=False
+                    not_withdrawn(), session_id=who.session_id, merged_into__isnull=False
                 ).values("merged_into_id")
             )
         )
@@ -161,7 +161,9 @@ def facts_for(ids: Iterable[int], who: Audience) -> list[PriorityFacts]:
     wanted = list(ids)
     cards = (
         Insight.objects.filter(pk__in=wanted)
-        .annotate(total=Coalesce(Sum("votes__dots", filter=Q(votes__dots__gt=0)), 0))
+        .annotate(
+            total=Coalesce(Sum("votes__dots", filter=Q(votes__dots__gt=0) & counted("votes__")), 0)
+        )
         .order_by("-total", "created_at", "pk")
     )
     found = [PriorityFacts(id=c.pk, text=c.text, dots=getattr(c, "total", 0)) for c in cards]
@@ -172,6 +174,7 @@ def facts_for(ids: Iterable[int], who: Audience) -> list[PriorityFacts]:
         by_id[s.priority_id].status = s
     said = Insight.objects.filter(
         Q(pk__in=by_id) | Q(merged_into_id__in=by_id),
+        not_withdrawn(),
         internal=False,
         speaker_contact__isnull=False,
     ).select_related("speaker_contact")
@@ -222,7 +225,7 @@ def heard(program_id: int, who: Audience, *, last: int = TOP) -> list[Heard]:
         speaker_contact__isnull=False,
         status__in=(InsightStatus.ACCEPTED, InsightStatus.MERGED),
     )
-    counted = {
+    by_session = {
         row["session_id"]: row
         for row in points.values("session_id").annotate(
             points=Count("pk"),
@@ -231,14 +234,14 @@ def heard(program_id: int, who: Audience, *, last: int = TOP) -> list[Heard]:
         )
     }
     dotted = dict(
-        Vote.objects.filter(session_id__in=counted, dots__gt=0)
+        Vote.objects.filter(session_id__in=by_session, dots__gt=0)
         .values("session_id")
         .annotate(n=Count("insight_id", distinct=True))
         .values_list("session_id", "n")
     )
     found = []
-    for session in sessions.filter(pk__in=counted).order_by("-starts_at", "-pk")[:last]:
-        row = counted[session.pk]
+    for session in sessions.filter(pk__in=by_session).order_by("-starts_at", "-pk")[:last]:
+        row = by_session[session.pk]
         found.append(
             Heard(
                 title=session.title,

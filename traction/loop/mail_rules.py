@@ -79,6 +79,7 @@ def my_priorities(customer: CustomerPrincipal) -> Q:  # on an Insight
     that they follow (a follow counts only on a card they could already see: one of a
     session they took part in).
     A card only a colleague voted on is another customer's words: not shown."""
+    from traction.insights.models import InsightStatus, not_withdrawn
     from traction.loop.models import Follow, PriorityStatus
 
     if not customer.portal:
@@ -86,12 +87,20 @@ def my_priorities(customer: CustomerPrincipal) -> Q:  # on an Insight
     me = customer.contact_id
     published = PriorityStatus.objects.filter(published_at__isnull=False).values("priority_id")
     follows = Follow.objects.filter(contact_id=me, ended_at__isnull=True).values("priority_id")
-    return Q(pk__in=published, internal=False) & (
-        Q(speaker_contact_id=me)
-        | Q(speaker_contact__customer__contacts__pk=me)
-        | Q(merged__speaker_contact__customer__contacts__pk=me, merged__internal=False)
-        | Q(votes__contact_id=me, votes__dots__gt=0)
-        | (Q(pk__in=follows) & seen_by(me))
+    return (
+        Q(pk__in=published, internal=False)
+        & not_withdrawn()
+        & (
+            Q(speaker_contact_id=me)
+            | Q(speaker_contact__customer__contacts__pk=me)
+            | Q(
+                merged__speaker_contact__customer__contacts__pk=me,
+                merged__internal=False,
+                merged__status=InsightStatus.MERGED,  # a withdrawn source is nobody's words
+            )
+            | Q(votes__contact_id=me, votes__dots__gt=0, votes__withdrawn_at__isnull=True)
+            | (Q(pk__in=follows) & seen_by(me))
+        )
     )
 
 

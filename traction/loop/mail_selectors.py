@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from traction.core import clock, permissions
 from traction.core.permissions import CustomerPrincipal, Viewer
 from traction.customers.models import Contact
-from traction.insights.models import Insight
+from traction.insights.models import Insight, not_withdrawn
 from traction.voting.models import Vote
 
 from . import audience, mailer
@@ -108,9 +108,9 @@ class Subscription:
 
 
 def contact_priority_ids(contact_id: int) -> set[int]:
-    said = Insight.objects.filter(speaker_contact_id=contact_id, internal=False).values_list(
-        "pk", "merged_into_id"
-    )
+    said = Insight.objects.filter(
+        not_withdrawn(), speaker_contact_id=contact_id, internal=False
+    ).values_list("pk", "merged_into_id")
     ids = {merged or pk for pk, merged in said}
     ids |= set(
         Vote.objects.filter(contact_id=contact_id, dots__gt=0).values_list("insight_id", flat=True)

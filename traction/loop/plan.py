@@ -35,7 +35,7 @@ from traction.core import clock, permissions
 from traction.core.permissions import Viewer
 from traction.customers.models import Customer
 from traction.insights import rules as insight_rules
-from traction.insights.models import Insight
+from traction.insights.models import Insight, not_withdrawn
 from traction.loop.models import (
     DEFAULT_CADENCE_DAYS,
     SILENCE_DAYS,
@@ -177,7 +177,9 @@ def _took_part(program_id: int) -> list[tuple[QuerySet[Any], str]]:
             "contact__customer_id",
         ),
         (
-            Insight.objects.filter(program_id=program_id, customer__isnull=False, internal=False),
+            Insight.objects.filter(
+                not_withdrawn(), program_id=program_id, customer__isnull=False, internal=False
+            ),
             "customer_id",
         ),
         (Vote.objects.filter(session__program_id=program_id, dots__gt=0), "contact__customer_id"),
@@ -353,7 +355,9 @@ def overdue_for(viewer: Viewer) -> list[tuple[Program, int]]:
     owned = Invitation.objects.filter(
         contact__customer__account_owner_id=u, rsvp=RsvpStatus.ACCEPTED
     ).values("session__program_id")
-    said = Insight.objects.filter(customer__account_owner_id=u).values("program_id")
+    said = Insight.objects.filter(not_withdrawn(), customer__account_owner_id=u).values(
+        "program_id"
+    )
     named = CommsOwner.objects.filter(teller_id=u).values("program_id")
     programs = (
         Program.objects.filter(workspace_id=viewer.workspace_id)

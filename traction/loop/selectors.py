@@ -28,6 +28,7 @@ from traction.loop.models import (
 )
 from traction.programs.models import Program
 from traction.voting.models import Vote
+from traction.voting.models import counted as vote_counted
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -128,7 +129,7 @@ def ranked_priorities(viewer: Viewer, found: Program) -> QuerySet[Insight]:
     """The program's priorities the viewer may read in rank order: dots the viewer may
     count, then voters, then capture order (the id breaks ties)."""
     customers = insight_rules.visible_customers(viewer)
-    counted = Q(votes__dots__gt=0)
+    counted = Q(votes__dots__gt=0) & vote_counted("votes__")
     if customers is not None:
         counted &= Q(votes__contact__customer__in=customers.values("pk"))
     return (

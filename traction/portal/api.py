@@ -12,8 +12,8 @@ from ninja.responses import Status
 from traction.core.api import responses, viewer
 from traction.customers import selectors as customer_selectors
 
-from . import selectors, services
-from .schemas import PortalLinkOut
+from . import behalf, selectors, services
+from .schemas import BehalfEntryOut, PortalLinkOut, WithdrawIn, WithdrawOut
 
 router = Router(tags=["portal"])
 
@@ -52,3 +52,42 @@ def revoke_portal_link(request: HttpRequest, link_id: int) -> Any:
     v = viewer(request)
     link = selectors.link(v, link_id, action="portal_link.revoke")
     return services.revoke_link(v, link=link)
+
+
+# --- what members entered on a contact's behalf (behalf.py) ----------------------------------
+
+
+@router.get(
+    "/contacts/{contact_id}/on-behalf",
+    response=responses({200: list[BehalfEntryOut]}, object_path=True),
+    operation_id="list_on_behalf_entries",
+    summary="What members entered on a contact's behalf (paper dots, words), withdrawn or not",
+)
+def list_on_behalf_entries(request: HttpRequest, contact_id: int) -> list[behalf.Entry]:
+    v = viewer(request)
+    contact = customer_selectors.contact(v, contact_id, action="behalf.view")
+    return behalf.of_contact(v, contact)
+
+
+@router.post(
+    "/on-behalf/votes/{vote_id}/withdraw",
+    response=responses({200: WithdrawOut}, body=True, object_path=True),
+    operation_id="withdraw_on_behalf_vote",
+    summary="Withdraw dots entered for a contact (a paper round), for them, with why",
+)
+def withdraw_on_behalf_vote(request: HttpRequest, vote_id: int, payload: WithdrawIn) -> Any:
+    """An open round's ranking no longer counts the dots; a closed round's frozen ranking
+    still does (`entry.frozen_on`). Withdrawing again answers `changed: false`."""
+    return behalf.withdraw_vote(viewer(request), vote_id=vote_id, reason=payload.reason)
+
+
+@router.post(
+    "/on-behalf/insights/{insight_id}/withdraw",
+    response=responses({200: WithdrawOut}, body=True, object_path=True),
+    operation_id="withdraw_on_behalf_insight",
+    summary="Withdraw words entered for a contact (told outside the session), with why",
+)
+def withdraw_on_behalf_insight(request: HttpRequest, insight_id: int, payload: WithdrawIn) -> Any:
+    """The insight's status becomes `withdrawn`: it counts as nobody's input. Withdrawing
+    again answers `changed: false`."""
+    return behalf.withdraw_insight(viewer(request), insight_id=insight_id, reason=payload.reason)

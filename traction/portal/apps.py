@@ -10,7 +10,7 @@ class PortalConfig(AppConfig):
         from traction.core import sections
         from traction.core.permissions import registry
 
-        from . import panels, rules, selectors
+        from . import behalf, panels, rules, selectors
 
         registry.register(rules.RULES)
         # The customers app's contact page shows the contact's portal links (it never
@@ -21,6 +21,14 @@ class PortalConfig(AppConfig):
             template="portal/contact_section.html",
             action="portal_link.view",
             context=selectors.contact_section,
+        )
+        sections.register(
+            "contact",
+            "on-behalf",
+            template="portal/contact_behalf.html",
+            action="behalf.view",
+            context=behalf.contact_section,
+            order=110,
         )
         panels.register_builtin()
         panels.register_loop()

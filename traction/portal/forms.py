@@ -8,3 +8,12 @@ class LinkRequestForm(forms.Form):
         widget=forms.EmailInput(attrs={"autocomplete": "email"}),
         error_messages={"required": "Enter the email address we know you by."},
     )
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.CharField(
+        label="Why (optional)",
+        max_length=300,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": "e.g. I did not vote for this"}),
+    )

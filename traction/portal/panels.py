@@ -39,7 +39,7 @@ def register_loop() -> None:
 
 
 def register_builtin() -> None:
-    from . import selectors
+    from . import behalf, selectors
 
     sections.register(
         PAGE,
@@ -48,6 +48,14 @@ def register_builtin() -> None:
         action="portal.vote",
         context=selectors.votes_panel,
         order=10,
+    )
+    sections.register(
+        PAGE,
+        "behalf",
+        template="portal/panel_behalf.html",
+        action="behalf.vote.withdraw",
+        context=behalf.panel,
+        order=12,
     )
     sections.register(
         PAGE,

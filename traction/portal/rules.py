@@ -12,7 +12,9 @@ sees, and nothing else:
   unattributed notes, never a candidate or a discarded note) said by them or by another
   contact of their own organisation;
 - ``portal.vote``: their own invitations to a session whose voting round is open;
-- ``portal.link.use``: the very link their portal session stands on.
+- ``portal.link.use``: the very link their portal session stands on;
+- ``behalf.vote.withdraw`` / ``behalf.insight.withdraw``: what a member entered for them
+  (dots of a paper round, words told outside the session), which they may withdraw.
 
 Members: admins and facilitators manage every contact's portal links, account owners those
 of their own customers' contacts.
@@ -78,6 +80,16 @@ def _own_link(customer: CustomerPrincipal) -> Q:  # on a PortalLink
     return _portal(customer, Q(pk=customer.portal_link_id, contact_id=customer.contact_id))
 
 
+def _own_behalf_votes(customer: CustomerPrincipal) -> Q:  # on a Vote
+    # Dots a member entered for this contact (a paper round), not those they cast themselves.
+    return _portal(customer, Q(contact_id=customer.contact_id, channel="paper"))
+
+
+def _own_behalf_insights(customer: CustomerPrincipal) -> Q:  # on an Insight
+    # Words a member entered for this contact, said outside the session.
+    return _portal(customer, Q(speaker_contact_id=customer.contact_id, source="behalf"))
+
+
 def _my_customers_contact(viewer: Viewer) -> Q:  # on a Contact
     return Q(customer__account_owner_id=viewer.user_id)
 
@@ -115,6 +127,36 @@ RULES = [
         customer=OWN,
         customer_own=_own_link,
         description="A contact's portal session stands on their own, valid portal link.",
+    ),
+    rule(
+        "behalf.vote.withdraw",
+        customer=OWN,
+        customer_own=_own_behalf_votes,
+        description=(
+            "Withdraw dots a member entered for a customer (a paper round): the customer "
+            "withdraws their own in the portal; admins and facilitators for them, with why."
+        ),
+        admin=ALL,
+        facilitator=ALL,
+    ),
+    rule(
+        "behalf.insight.withdraw",
+        customer=OWN,
+        customer_own=_own_behalf_insights,
+        description=(
+            "Withdraw words a member entered for a customer (told outside the session): the "
+            "customer withdraws their own in the portal; admins and facilitators for them."
+        ),
+        admin=ALL,
+        facilitator=ALL,
+    ),
+    rule(
+        "behalf.view",
+        own=_my_customers_contact,
+        description="See what members entered on a contact's behalf (dots, words), and why.",
+        admin=ALL,
+        facilitator=ALL,
+        account_owner=OWN,
     ),
     rule(
         "portal_link.view",

@@ -25,6 +25,17 @@ urlpatterns = [
         loop_views.portal_unfollow,
         name="unfollow",
     ),
+    # What members entered for the contact (behalf.py), and withdrawing it
+    path(
+        "portal/entered/votes/<int:vote_id>/withdraw/",
+        views.withdraw_vote,
+        name="withdraw_vote",
+    ),
+    path(
+        "portal/entered/insights/<int:insight_id>/withdraw/",
+        views.withdraw_insight,
+        name="withdraw_insight",
+    ),
     path("portal/sign-in/", views.sign_in, name="sign_in"),
     path("portal/sign-out/", views.sign_out, name="sign_out"),
     path("portal/signed-out/", views.signed_out, name="signed_out"),
@@ -32,6 +43,16 @@ urlpatterns = [
         "w/<slug:workspace_slug>/portal/contacts/<int:contact_id>/send/",
         views.send_link,
         name="send",
+    ),
+    path(
+        "w/<slug:workspace_slug>/portal/on-behalf/votes/<int:vote_id>/withdraw/",
+        views.withdraw_vote_for_contact,
+        name="withdraw_vote_for_contact",
+    ),
+    path(
+        "w/<slug:workspace_slug>/portal/on-behalf/insights/<int:insight_id>/withdraw/",
+        views.withdraw_insight_for_contact,
+        name="withdraw_insight_for_contact",
     ),
     path(
         "w/<slug:workspace_slug>/portal/links/<int:link_id>/revoke/",

@@ -25,8 +25,8 @@ from traction.core.proxies import client_address
 from traction.core.web import WorkspaceRequest, error_text, workspace_view
 from traction.customers import selectors as customer_selectors
 
-from . import panels, selectors, services
-from .forms import LinkRequestForm
+from . import behalf, panels, selectors, services
+from .forms import LinkRequestForm, WithdrawForm
 
 COOKIE = "traction_portal"
 SALT = "traction.portal.session"
@@ -153,6 +153,43 @@ def session_detail(
     )
 
 
+def _withdraw_page(
+    request: HttpRequest, principal: CustomerPrincipal, kind: str, entry_id: int
+) -> HttpResponse:
+    """One entry made for the contact: what it is, who entered it, when and why, and a
+    confirmation before withdrawing it (POST). Anything not theirs answers 404, audited."""
+    brand = _brand(selectors.workspace_name(principal))
+    form = WithdrawForm(request.POST if request.method == "POST" else None)
+    try:
+        entry = behalf.entry_of(principal, kind, entry_id)
+    except NotFound:
+        services.denied(principal, f"withdraw {kind} {entry_id}")
+        return _render(request, "portal/not_found.html", {"brand": brand}, status=404)
+    if request.method == "POST" and form.is_valid():
+        outcome = behalf.withdraw(principal, kind, entry_id, reason=form.cleaned_data["reason"])
+        return redirect(request.path + ("?done=1" if outcome.changed else "?again=1"))
+    return _render(
+        request,
+        "portal/withdraw.html",
+        {"brand": brand, "entry": entry, "form": form, "done": request.GET.get("done") == "1"},
+        status=422 if form.errors else 200,
+    )
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def withdraw_vote(request: HttpRequest, principal: CustomerPrincipal, vote_id: int) -> HttpResponse:
+    return _withdraw_page(request, principal, behalf.VOTE, vote_id)
+
+
+@portal_page
+@require_http_methods(["GET", "POST"])
+def withdraw_insight(
+    request: HttpRequest, principal: CustomerPrincipal, insight_id: int
+) -> HttpResponse:
+    return _withdraw_page(request, principal, behalf.INSIGHT, insight_id)
+
+
 @portal_page
 @require_POST
 def sign_out(request: HttpRequest, principal: CustomerPrincipal) -> HttpResponse:
@@ -210,3 +247,34 @@ def revoke_link(request: WorkspaceRequest, viewer: Viewer, link_id: int) -> Http
     services.revoke_link(viewer, link=link)
     messages.success(request, "The portal link was revoked; it no longer opens the portal.")
     return _back(request, link.contact_id)
+
+
+def _withdraw_for_contact(
+    request: WorkspaceRequest, viewer: Viewer, kind: str, entry_id: int
+) -> HttpResponse:
+    """An admin or facilitator withdraws, for the contact, what was entered on their behalf
+    (with why); back to the contact's page."""
+    entry = behalf.entry_of(viewer, kind, entry_id)  # NotFound: 404, PermissionDenied: 403
+    try:
+        outcome = behalf.withdraw(viewer, kind, entry_id, reason=request.POST.get("reason", ""))
+    except ValidationFailed as exc:
+        messages.error(request, error_text(exc))
+    else:
+        (messages.success if outcome.changed else messages.info)(request, outcome.message)
+    return _back(request, entry.contact_id)
+
+
+@workspace_view
+@require_POST
+def withdraw_vote_for_contact(
+    request: WorkspaceRequest, viewer: Viewer, vote_id: int
+) -> HttpResponse:
+    return _withdraw_for_contact(request, viewer, behalf.VOTE, vote_id)
+
+
+@workspace_view
+@require_POST
+def withdraw_insight_for_contact(
+    request: WorkspaceRequest, viewer: Viewer, insight_id: int
+) -> HttpResponse:
+    return _withdraw_for_contact(request, viewer, behalf.INSIGHT, insight_id)

@@ -55,6 +55,9 @@ def _ballot(row: ranking.BallotRow) -> BallotOut:
         left=row.left,
         link_delivery=cast(Any, row.link_delivery.status) if row.link_delivery else None,
         link_delivery_error=row.link_delivery.error if row.link_delivery else "",
+        entered_for_them=row.entered_for_them,
+        entered_by=row.entered_by,
+        withdrawn=row.withdrawn,
     )
 
 
@@ -247,6 +250,7 @@ def record_paper_tally(request: HttpRequest, session_id: int, payload: PaperTall
         v,
         session=session,
         entries=[voting.TallyEntry(e.insight_id, e.contact_id, e.dots) for e in payload.entries],
+        reason=payload.reason,
     )
     return _voting(session)
 

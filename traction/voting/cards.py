@@ -43,6 +43,8 @@ def dot_totals(viewer: Viewer) -> Subquery:
 def why_kept(insight: Insight) -> str:
     if Vote.objects.filter(insight=insight).exists():
         return "Customers have voted on this card"
+    if Vote.history.filter(insight=insight).exists():
+        return "Dots entered for a customer on this card were withdrawn, and are kept"
     if FrozenCard.objects.filter(insight=insight).exists():
         return "This card is part of a closed round's ranking"
     return ""

@@ -16,7 +16,7 @@ from django.db.models import Q
 from traction.core import audit
 from traction.insights.erasure import Erasing, ErasureStep, rewrite_texts
 
-from .models import FrozenCard, LinkDelivery, VotingRound
+from .models import FrozenCard, LinkDelivery, Vote, VotingRound
 
 
 def recorded_labels(contact: Any) -> set[str]:
@@ -38,6 +38,15 @@ def erase(erasing: Erasing) -> dict[str, int]:
             VotingRound,
             rounds.filter(audit.mentioning(free, ["close_reason"])),
             ("close_reason",),
+            free,
+        ),
+        # Why dots were entered for someone, or withdrawn ("Gina asked us by phone").
+        "votes": rewrite_texts(
+            Vote,
+            Vote.history.filter(workspace_id=ws).filter(
+                audit.mentioning(free, ["behalf_reason", "withdraw_reason"])
+            ),
+            ("behalf_reason", "withdraw_reason"),
             free,
         ),
         # The mail server's refusal of their voting link quotes their address.

@@ -11,7 +11,7 @@ from traction.core.guard import MAX_ID, whole_number
 from traction.insights.models import Insight
 
 from .selectors import BallotRow
-from .services import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, TallyEntry
+from .services import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, PAPER_REASON, TallyEntry
 
 
 class BudgetForm(forms.Form):
@@ -69,6 +69,14 @@ class PaperTallyForm(forms.Form):
         super().__init__(data)
         self.cards = list(cards)
         self.voters = list(voters)
+        self.fields["reason"] = forms.CharField(
+            required=False,  # an unchanged grid needs none; the service asks when it saves
+            max_length=300,
+            initial=PAPER_REASON,
+            label="Why you are entering these dots for the customers",
+            help_text="Kept with each dot you enter; each customer sees it in their portal "
+            "and can withdraw dots entered for them.",
+        )
         for card in self.cards:
             for voter in self.voters:
                 name = cell_name(card.pk, voter.contact.pk)

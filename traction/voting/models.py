@@ -70,8 +70,33 @@ class VoteChannel(models.TextChoices):
     LINK = "link", "Through the customer's own link"
 
 
+class CountedVotes(models.Manager["Vote"]):
+    """The votes that count: every vote not withdrawn. ``Vote.objects`` reads these only;
+    ``Vote.history`` (the default manager, which the policy's scope uses) reads them all."""
+
+    def get_queryset(self) -> models.QuerySet[Vote]:
+        return super().get_queryset().filter(withdrawn_at__isnull=True)
+
+
+class AllVotes(models.Manager["Vote"]):
+    """Every vote, the withdrawn ones too: the record of what was entered."""
+
+
+def counted(prefix: str = "") -> models.Q:
+    """The filter keeping votes that count, for a query reaching votes through a join
+    (``prefix``: the path to the vote, e.g. ``"votes__"``): a manager does not filter joins."""
+    return models.Q(**{f"{prefix}withdrawn_at__isnull": True})
+
+
 class Vote(models.Model):
-    """The dots one customer participant put on one card."""
+    """The dots one customer participant put on one card.
+
+    Dots a member entered for the contact (a paper round) keep who entered them
+    (``recorded_by``) and why (``behalf_reason``). Such dots can be withdrawn, by the contact
+    in the portal or by an admin or facilitator for them: the row stays, dated, with who
+    withdrew it (``withdrawn_by``; None: the contact themselves) and why. A withdrawn vote
+    counts nowhere (``Vote.objects`` leaves it out); a closed round's frozen ranking keeps it.
+    """
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     session = models.ForeignKey("cosessions.Session", on_delete=models.PROTECT, related_name="+")
@@ -83,17 +108,40 @@ class Vote(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     updated_at = ClockDateTimeField(auto_now=True)
+    # Why a member entered these dots for the contact ("" when the contact cast them).
+    behalf_reason = models.CharField(max_length=300, blank=True)
+    withdrawn_at = models.DateTimeField(null=True, blank=True)
+    withdrawn_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    withdraw_reason = models.CharField(max_length=300, blank=True)
+
+    objects = CountedVotes()
+    history = AllVotes()
 
     class Meta:
         db_table = "insights_vote"
+        # The policy and Django's internals read every row (a withdrawn vote is still a row
+        # its contact may open in the portal); ``Vote.objects`` is what counts.
+        base_manager_name = "history"
+        default_manager_name = "history"
         constraints = [
-            models.UniqueConstraint(fields=["insight", "contact"], name="one_vote_row_per_card"),
+            models.UniqueConstraint(
+                fields=["insight", "contact"],
+                condition=models.Q(withdrawn_at__isnull=True),
+                name="one_vote_row_per_card",
+            ),
             models.CheckConstraint(condition=models.Q(dots__gte=1), name="vote_has_dots"),
         ]
         indexes = [models.Index(fields=["session", "contact"], name="vote_session_contact")]
 
     def __str__(self) -> str:
         return f"{self.dots} on {self.insight_id} by {self.contact_id}"
+
+    @property
+    def on_behalf(self) -> bool:
+        """Entered by a member for the contact (a paper round), not cast by them."""
+        return self.channel == VoteChannel.PAPER
 
 
 class FrozenCard(models.Model):

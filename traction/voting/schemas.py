@@ -71,6 +71,11 @@ class PaperTallyIn(InputSchema):
         max_length=10_000,
         description="Cells of the tally grid; cells not given keep their dots.",
     )
+    reason: str = Field(
+        max_length=300,
+        description="Why these dots are entered for the customers (required), e.g. "
+        "“Paper ballot in the session”; kept with each changed cell.",
+    )
 
 
 class BallotOut(Schema):
@@ -87,6 +92,15 @@ class BallotOut(Schema):
         ),
     )
     link_delivery_error: str = Field("", description="Why the link was not delivered.")
+    entered_for_them: int = Field(
+        0, description="Of `spent`, the dots a member entered for them (a paper round)."
+    )
+    entered_by: list[str] = Field(
+        [], description='Who entered those dots and why, as "<member>: <reason>".'
+    )
+    withdrawn: int = Field(
+        0, description="Dots entered for them and withdrawn since (they count nowhere now)."
+    )
 
 
 class VotingOut(Schema):

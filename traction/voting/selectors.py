@@ -26,11 +26,12 @@ from traction.core import permissions
 from traction.core.permissions import Viewer
 from traction.customers.models import Contact, Segment
 from traction.insights import rules, selectors
-from traction.insights.models import VOTABLE_KINDS, Insight, InsightKind
+from traction.insights.models import VOTABLE_KINDS, Insight, InsightKind, not_withdrawn
 from traction.sessions.models import Invitation, RsvpStatus, Session
 
 from . import links
-from .models import FrozenCard, FrozenVote, LinkDelivery, Vote, VotingRound
+from .models import FrozenCard, FrozenVote, LinkDelivery, Vote, VoteChannel, VotingRound
+from .models import counted as vote_counted
 from .services.checks import DEFAULT_BUDGET, KIND_PLURALS
 
 # --- what voting adds to the session page and the map -------------------------------------------
@@ -64,6 +65,11 @@ class BallotRow:
     budget: int
     # The latest email of their link in this round: queued, delivered, or not (and why).
     link_delivery: LinkDelivery | None = None
+    # Dots a member entered for them (a paper round) that count, who entered them and why
+    # ("<name>: <reason>", one per distinct pair), and paper dots withdrawn since.
+    entered_for_them: int = 0
+    entered_by: list[str] = field(default_factory=list)
+    withdrawn: int = 0
 
     @property
     def left(self) -> int:
@@ -92,6 +98,24 @@ def ballots(session: Session) -> list[BallotRow]:
     delivered = (
         {d.invitation_id: d for d in LinkDelivery.objects.filter(round=found)} if found else {}
     )
+    entered: dict[int, int] = defaultdict(int)
+    withdrawn: dict[int, int] = defaultdict(int)
+    entered_by: dict[int, dict[str, None]] = defaultdict(dict)
+    for contact_id, dots, gone, name, email, why in Vote.history.filter(
+        session=session, channel=VoteChannel.PAPER
+    ).values_list(
+        "contact_id",
+        "dots",
+        "withdrawn_at",
+        "recorded_by__full_name",
+        "recorded_by__email",
+        "behalf_reason",
+    ):
+        if gone is not None:
+            withdrawn[contact_id] += dots
+            continue
+        entered[contact_id] += dots
+        entered_by[contact_id][f"{name or email or 'A former member'}: {why}"] = None
     invitations = (
         Invitation.objects.filter(session=session)
         .exclude(rsvp=RsvpStatus.DECLINED)
@@ -105,6 +129,9 @@ def ballots(session: Session) -> list[BallotRow]:
             spent=int(used.get(i.contact_id) or 0),
             budget=budget,
             link_delivery=delivered.get(i.pk),
+            entered_for_them=entered[i.contact_id],
+            entered_by=list(entered_by[i.contact_id]),
+            withdrawn=withdrawn[i.contact_id],
         )
         for i in invitations
     ]
@@ -300,7 +327,7 @@ def _fill_batch(tallies: list[_Tally]) -> None:
         return
     merged: dict[int, list[Insight]] = defaultdict(list)
     for source in (
-        Insight.objects.filter(merged_into__in=live)
+        Insight.objects.filter(not_withdrawn(), merged_into__in=live)
         .select_related("customer")
         .order_by("created_at", "id")
     ):
@@ -418,10 +445,10 @@ def _source(session: Session, found: VotingRound | None, viewer: Viewer | None) 
     if viewer is not None:
         cards = rules.visible_insights(viewer, cards)
     votes = Vote.objects.filter(session=session)
-    counted = Q()
+    counted = vote_counted("votes__")  # the join reads withdrawn votes too; leave them out
     if customers is not None:
         votes = votes.filter(contact__customer__in=customers.values("pk"))
-        counted = Q(votes__contact__customer__in=customers.values("pk"))
+        counted &= Q(votes__contact__customer__in=customers.values("pk"))
     return _Source(
         cards=cards,
         counted=counted,

@@ -381,7 +381,9 @@ def voting_paper(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
         return _to_voting(request, session.pk)
     if request.method == "POST" and form.is_valid():
         try:
-            changes = voting.record_paper_tally(viewer, session=session, entries=form.entries())
+            changes = voting.record_paper_tally(
+                viewer, session=session, entries=form.entries(), reason=form.cleaned_data["reason"]
+            )
         except ValidationFailed as exc:
             rest: dict[str, list[str]] = {}
             for name, found in exc.errors.items():

@@ -115,9 +115,17 @@ def capture_insight(
     scenario_id: int | None = None,
     tags: str | Iterable[str] = "",
     source: str = InsightSource.LIVE,
+    behalf_reason: str = "",
 ) -> Insight:
-    """One insight, attributed to its speaker and step, straight onto the map."""
+    """One insight, attributed to its speaker and step, straight onto the map.
+
+    With ``behalf_reason`` the member enters what a customer told them outside the session
+    ("She told me on the phone"): the speaker must be a customer contact, the source is
+    ``behalf``, and the reason is kept; the contact can withdraw it from their portal."""
     permissions.check(actor, "insight.capture", session)
+    behalf_reason = " ".join((behalf_reason or "").split())
+    if len(behalf_reason) > 300:
+        raise ValidationFailed.field("behalf_reason", "Keep the reason under 300 characters.")
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     for name, check in (
@@ -132,6 +140,11 @@ def capture_insight(
         except ValidationFailed as exc:
             for field, messages in exc.errors.items():
                 errors.setdefault(field, []).extend(messages)
+    if not errors and behalf_reason and values["who"].speaker_contact_id is None:
+        errors["speaker"] = [
+            "Pick the customer who told you this: only a customer's words are entered on "
+            "their behalf."
+        ]
     if errors:
         raise ValidationFailed(errors)
     step: Step | None = values["step"]
@@ -156,7 +169,8 @@ def capture_insight(
         internal=who.internal,
         tags=values["tags"],
         status=InsightStatus.ACCEPTED,
-        source=source,
+        source=InsightSource.BEHALF if behalf_reason else source,
+        behalf_reason=behalf_reason,
         captured_by_id=actor.user_id,
     )
     audit.record(
@@ -169,6 +183,7 @@ def capture_insight(
             "internal": who.internal,
             "step": step.title if step else None,
         },
+        reason=behalf_reason,
     )
     return insight
 

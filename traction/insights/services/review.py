@@ -148,13 +148,17 @@ def merge_insights(
         _correct(actor, _candidates(session, [into.pk, *ids]), corrections)
     found = {i.pk: i for i in _candidates(session, ids)}
     into = Insight.objects.select_for_update().get(pk=into.pk)
-    closed = (InsightStatus.MERGED, InsightStatus.DISCARDED)
+    closed = (InsightStatus.MERGED, InsightStatus.DISCARDED, InsightStatus.WITHDRAWN)
     if into.status in closed:
         raise ValidationFailed.field(
-            "into", "Merge into a card on the map or in the queue, not a merged or discarded one."
+            "into",
+            "Merge into a card on the map or in the queue, not a merged, discarded or "
+            "withdrawn one.",
         )
     if any(i.status in closed for i in found.values()):
-        raise ValidationFailed.field("others", "Merged or discarded insights cannot be merged.")
+        raise ValidationFailed.field(
+            "others", "Merged, discarded or withdrawn insights cannot be merged."
+        )
     mixed = [i for i in found.values() if i.internal != into.internal]
     if mixed:
         raise ValidationFailed.field(

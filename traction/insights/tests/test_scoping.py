@@ -152,6 +152,7 @@ def test_the_rows_of_an_unfinished_import_are_not_read_ranked_searched_or_voted(
     with pytest.raises(ValidationFailed) as exc:
         voting.record_paper_tally(
             fran,
+            reason="Paper ballot in the session",
             session=opened.session,
             entries=[voting.TallyEntry(card.pk, opened.gina.pk, 1)],
         )

@@ -190,6 +190,7 @@ def capture(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpR
                     step_id=typed.step_id or (int(data["step"]) if data["step"] else None),
                     scenario_id=current.pk if current else None,
                     tags=[*typed.tags, *services.normalize_tags(data["tags"]).split()],
+                    behalf_reason=data["behalf_reason"],
                 )
             except ValidationFailed as exc:
                 apply_domain_errors(form, exc)

@@ -21,7 +21,7 @@ from traction.insights.models import Insight
 from traction.sessions.models import Invitation, RsvpStatus, Session
 from traction.voting.models import Vote, VoteChannel, VotingRound
 
-from .checks import check_votable, find_voter, open_round, plural, votable_cards
+from .checks import behalf_reason, check_votable, find_voter, open_round, plural, votable_cards
 
 
 def _dots(value: object, where: str) -> int:
@@ -36,8 +36,11 @@ def _apply(
     *,
     channel: str,
     recorded_by_id: int | None,
+    behalf_reason: str = "",
 ) -> dict[str, list[int]]:
-    """Set each (card, contact) cell to its dots (0 removes); returns what changed."""
+    """Set each (card, contact) cell to its dots (0 removes); returns what changed. A cell
+    changed keeps who entered it last, through which channel and, entered for the contact,
+    why (``behalf_reason``)."""
     keys = list(wanted)
     existing = {
         (v.insight_id, v.contact_id): v
@@ -61,6 +64,7 @@ def _apply(
             vote.dots = new
             vote.channel = channel
             vote.recorded_by_id = recorded_by_id
+            vote.behalf_reason = behalf_reason
             vote.save()
         else:
             Vote.objects.create(
@@ -71,6 +75,7 @@ def _apply(
                 dots=new,
                 channel=channel,
                 recorded_by_id=recorded_by_id,
+                behalf_reason=behalf_reason,
             )
     return changes
 
@@ -84,17 +89,22 @@ class TallyEntry:
 
 @transaction.atomic
 def record_paper_tally(
-    actor: Viewer, *, session: Session, entries: Iterable[TallyEntry]
+    actor: Viewer, *, session: Session, entries: Iterable[TallyEntry], reason: str
 ) -> dict[str, list[int]]:
     """A paper round: set the dots of each (card, customer) cell given, all at once.
 
-    Cells not given keep their dots. Refused whole, with nothing written, when a card or a
-    customer is not the session's, or when a customer's dots would exceed the budget (the
-    error names the customer, under ``contact_<id>``). Returns the changed cells as
-    ``{"<insight id>/<contact id>": [old, new]}``.
+    The dots are entered for the customers, not cast by them: each changed cell keeps who
+    entered it and ``reason`` (required, e.g. "Paper ballot in the session"), and can be
+    withdrawn (``traction.portal.behalf``). Cells not given keep their dots.
+
+    Refused whole, with nothing written, when a card or a customer is not the session's,
+    or when a customer's dots would exceed the budget (the error names the customer, under
+    ``contact_<id>``). Returns the changed cells as ``{"<insight id>/<contact id>": [old,
+    new]}``.
     """
     permissions.check(actor, "voting.run", session)
     found = open_round(session)
+    why = behalf_reason(reason)
     wanted: dict[tuple[int, int], int] = {}
     for entry in entries:
         key = (entry.insight_id, entry.contact_id)
@@ -147,9 +157,15 @@ def record_paper_tally(
             ]
     if errors:
         raise ValidationFailed(errors)
-    changes = _apply(session, wanted, channel=VoteChannel.PAPER, recorded_by_id=actor.user_id)
+    changes = _apply(
+        session,
+        wanted,
+        channel=VoteChannel.PAPER,
+        recorded_by_id=actor.user_id,
+        behalf_reason=why,
+    )
     if changes:
-        audit.record(actor, action="votes.tallied", obj=found, changes=changes)
+        audit.record(actor, action="votes.tallied", obj=found, changes=changes, reason=why)
     return changes
 
 

@@ -105,6 +105,21 @@ def check_votable(card: Insight, field_name: str) -> None:
         raise ValidationFailed.field(field_name, reason)
 
 
+PAPER_REASON = "Paper ballot in the session"
+
+
+def behalf_reason(reason: str, field_name: str = "reason") -> str:
+    """Why a member enters dots or words for a customer: required, one line, 300 at most."""
+    reason = " ".join((reason or "").split())
+    if not reason:
+        raise ValidationFailed.field(
+            field_name, "Say why you are entering this for the customer (e.g. a paper ballot)."
+        )
+    if len(reason) > 300:
+        raise ValidationFailed.field(field_name, "Keep the reason under 300 characters.")
+    return reason
+
+
 def spent(session: Session, contact_id: int) -> int:
     """The dots a customer has on the session's cards, whatever the channel."""
     total = Vote.objects.filter(session=session, contact_id=contact_id).aggregate(n=Sum("dots"))

@@ -37,6 +37,7 @@ def add_dot(actor: Viewer, *, session: Session, contact_id: int, insight_id: int
     vote.dots += 1
     vote.channel = VoteChannel.ROOM
     vote.recorded_by_id = actor.user_id
+    vote.behalf_reason = ""  # cast in the room by the customer themselves
     vote.save()
     audit.record(
         actor,
@@ -64,6 +65,7 @@ def remove_dot(actor: Viewer, *, session: Session, contact_id: int, insight_id: 
         vote.dots = left
         vote.channel = VoteChannel.ROOM
         vote.recorded_by_id = actor.user_id
+        vote.behalf_reason = ""
         vote.save()
     else:
         vote.delete()

@@ -387,6 +387,7 @@ def test_the_budget_counts_every_channel(cast: Cast, opened: Room) -> None:
     fran, c = cast.viewer("facilitator"), opened.cards
     voting.record_paper_tally(
         fran,
+        reason="Paper ballot in the session",
         session=opened.session,
         entries=[TallyEntry(opened.cards["issue"].pk, opened.iris.pk, 2)],
     )
@@ -416,6 +417,7 @@ def test_paper_tally_is_saved_whole_and_audited_once(cast: Cast, opened: Room) -
     c = opened.cards
     changes = voting.record_paper_tally(
         cast.viewer("facilitator"),
+        reason="Paper ballot in the session",
         session=opened.session,
         entries=[
             TallyEntry(c["mot"].pk, opened.gina.pk, 2),
@@ -441,6 +443,7 @@ def test_paper_tally_over_budget_is_refused_whole(cast: Cast, opened: Room) -> N
     with pytest.raises(ValidationFailed) as exc:
         voting.record_paper_tally(
             cast.viewer("facilitator"),
+            reason="Paper ballot in the session",
             session=opened.session,
             entries=[
                 TallyEntry(c["mot"].pk, opened.gina.pk, 1),
@@ -461,6 +464,7 @@ def test_paper_tally_refuses_strangers_and_unvotable_cards_naming_each(
     with pytest.raises(ValidationFailed) as exc:
         voting.record_paper_tally(
             cast.viewer("facilitator"),
+            reason="Paper ballot in the session",
             session=opened.session,
             entries=[
                 TallyEntry(c["mot"].pk, opened.fay.pk, 1),
@@ -474,6 +478,7 @@ def test_paper_tally_refuses_strangers_and_unvotable_cards_naming_each(
     with pytest.raises(ValidationFailed) as exc:
         voting.record_paper_tally(
             cast.viewer("facilitator"),
+            reason="Paper ballot in the session",
             session=opened.session,
             entries=[
                 TallyEntry(c["mot"].pk, opened.fay.pk, 1),
@@ -724,7 +729,8 @@ def test_api_runs_a_round(cast: Cast, room: Room) -> None:
         "entries": [
             {"insight_id": c["issue"].pk, "contact_id": room.ian.pk, "dots": 2},
             {"insight_id": c["idea"].pk, "contact_id": room.gus.pk, "dots": 3},
-        ]
+        ],
+        "reason": "Paper ballot in the session",
     }
     status, body = call(fran, "PUT", f"/sessions/{sid}/voting/paper", tally)
     assert (status, body["message"]) == (
@@ -844,6 +850,7 @@ def test_paper_tally_over_budget_shows_the_error_beside_the_customer(
         f"cell_{c['mot'].pk}_{opened.gus.pk}": "2",
         f"cell_{c['idea'].pk}_{opened.gus.pk}": "2",
         f"cell_{c['issue'].pk}_{opened.ian.pk}": "1",
+        "reason": "Paper ballot in the session",
     }
     response = web(cast).post(page(cast, opened, "voting/paper/"), data)
     body = response.content.decode()
@@ -922,7 +929,12 @@ def test_paper_tally_does_not_overwrite_dots_cast_meanwhile(cast: Cast, opened: 
         customer_principal(opened.invitations["ian"].pk, opened.ian.pk), dots={c["mot"].pk: 2}
     )
     # The page was loaded before Ian voted: his box still says 0, untouched.
-    data = {cell: "0", f"was_{cell}": "0", f"cell_{c['idea'].pk}_{opened.gus.pk}": "1"}
+    data = {
+        cell: "0",
+        f"was_{cell}": "0",
+        f"cell_{c['idea'].pk}_{opened.gus.pk}": "1",
+        "reason": "Paper ballot in the session",
+    }
     assert web(cast).post(page(cast, opened, "voting/paper/"), data).status_code == 302
     assert dots(opened) == {("mot", "ian"): 2, ("idea", "gus"): 1}
 
@@ -935,6 +947,11 @@ def test_paper_tally_takes_a_mangled_shown_value_like_a_missing_one(
     cell = f"cell_{c['mot'].pk}_{opened.ian.pk}"
     # "²" passes str.isdigit but is no number: like any value the page never drew, it counts
     # as no shown value at all, so the box is compared with what is recorded now.
-    data = {cell: "2", f"was_{cell}": was, f"cell_{c['idea'].pk}_{opened.gus.pk}": "1"}
+    data = {
+        cell: "2",
+        f"was_{cell}": was,
+        f"cell_{c['idea'].pk}_{opened.gus.pk}": "1",
+        "reason": "Paper ballot in the session",
+    }
     assert web(cast).post(page(cast, opened, "voting/paper/"), data).status_code == 302
     assert dots(opened) == {("mot", "ian"): 2, ("idea", "gus"): 1}
