@@ -780,10 +780,12 @@ class Turnaround:
 
 
 def turnaround(program_id: int) -> Turnaround:
-    """How long account owners took to answer approvals of updates, asked to decided."""
+    """How long account owners took to approve updates, asked to approved. An admin's
+    waiver is not an owner's answer: it is left out."""
     rows = Approval.objects.filter(
-        program_id=program_id, subject_kind="update", at__isnull=False
-    ).values_list("created_at", "at")
+        program_id=program_id, subject_kind="update", state=ApprovalState.APPROVED,
+        at__isnull=False,
+    ).values_list("created_at", "at")  # fmt: skip
     spans = sorted(at - asked for asked, at in rows if at is not None)
     if not spans:
         return Turnaround(0, None, None)

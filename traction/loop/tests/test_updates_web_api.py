@@ -187,8 +187,9 @@ def test_owner_approves_on_the_web_then_it_is_sent_and_immutable(
     assert update.subject != "Changed"
     # The turnaround is shown on the program's updates page.
     listing = fran.get(url(cast, "updates", program_id=cast.program.pk)).content.decode()
-    assert "Approval turnaround: median 0.0 hours, slowest 0.0 hours (1 approval answered)." in (
-        listing
+    assert (
+        "Approval turnaround: median 0.0 hours, slowest 0.0 hours (1 approval by account "
+        "owners; waivers are not counted)." in listing
     )
 
 
