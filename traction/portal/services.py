@@ -184,11 +184,18 @@ def open_link(token: str) -> CustomerPrincipal:
     return principal
 
 
+def refused_cookie(ip: str | None) -> None:
+    """A portal session cookie whose signature does not hold: it names nothing trustworthy
+    (no link, no workspace to audit it in), so it is logged for the operators."""
+    log.warning("Portal: refused a session cookie with a bad signature (ip %s).", ip or "unknown")
+
+
 def resume(link_id: int) -> CustomerPrincipal:
     """The principal of a portal session that stands on ``link_id``, or Refused (audited)
     when the link expired, was revoked or its contact is gone since."""
     link = _link(link_id)
     if link is None:
+        _audit_refusal(None, "tampered", "portal session on a link that does not exist")
         raise Refused("tampered")
     state = _state(link)
     if state != "active":

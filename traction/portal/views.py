@@ -54,6 +54,8 @@ def _forget(response: HttpResponse) -> HttpResponse:
 def _signed_in(request: HttpRequest) -> CustomerPrincipal | services.Refused | None:
     raw = request.get_signed_cookie(COOKIE, default=None, salt=SALT)
     if raw is None or not raw.isdigit():
+        if COOKIE in request.COOKIES:  # present but not ours: tampered with, or forged
+            services.refused_cookie(client_address(request))
         return None
     try:
         return services.resume(int(raw))
