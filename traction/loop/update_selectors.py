@@ -136,3 +136,36 @@ def detail(viewer: Viewer, found: Update) -> UpdateView:
         if visible(r.customer_id)
     ]
     return view
+
+
+@dataclass(frozen=True)
+class HeardRecently:
+    organisation: str
+    last: Any  # datetime of the last message of the program that reached them
+    days_ago: int
+
+
+def heard_recently(found: Update, candidates: list[Candidate]) -> tuple[int, list[HeardRecently]]:
+    """The plan's cadence (days), and the organisations this update would reach that heard
+    from the program within it: mail follows the plan's cadence, never one message per
+    event, so the page says so before anyone sends. Two queries whatever the audience."""
+    from traction.core import clock
+    from traction.loop import plan
+
+    if found.state in (UpdateState.SENT, UpdateState.DISCARDED):
+        return 0, []
+    names = {
+        c.contact.customer_id: c.contact.customer.name
+        for c in candidates
+        if c.included and c.contact.customer_id is not None
+    }
+    cadence = plan.plan_of(found.program_id).cadence_days
+    if not names:
+        return cadence, []
+    now = clock.now()
+    recent = [
+        HeardRecently(names[customer_id], last, (now - last).days)
+        for customer_id, last in plan.last_heard(found.program_id, names).items()
+        if (now - last).days < cadence
+    ]
+    return cadence, sorted(recent, key=lambda h: (-h.last.timestamp(), h.organisation))

@@ -147,6 +147,7 @@ def _detail_context(
     candidates = Paginator(view.candidates, RECIPIENTS_PAGE).get_page(number)
     recipients = Paginator(view.recipients, RECIPIENTS_PAGE).get_page(number)
     people = _people(candidates.object_list)
+    cadence, heard = update_selectors.heard_recently(found, view.candidates)
     if form is None and may_compose:
         form = EditForm(
             initial={
@@ -170,6 +171,8 @@ def _detail_context(
         "may_waive": permissions.allows(viewer, "loop.waive"),
         "editable": found.state not in (UpdateState.SENT, UpdateState.DISCARDED),
         "sections": sections.for_page("loop-update", viewer, found),
+        "cadence": cadence,
+        "heard_recently": heard,
         "turnaround": turnaround,
         "median": _hours(turnaround.median),
         "slowest": _hours(turnaround.slowest),

@@ -42,7 +42,7 @@ def compose_on_the_web(world: w.World, client: Client) -> Update:
         {"audience": "customer", "customer": cast.customer.pk, "kind": "update"},
     )
     assert page.status_code == 302, page.content.decode()[:2000]
-    return Update.objects.get()
+    return Update.objects.latest("pk")
 
 
 def test_the_list_says_what_to_do_when_empty_and_filters_by_state(
@@ -185,6 +185,21 @@ def test_owner_approves_on_the_web_then_it_is_sent_and_immutable(
     assert "a sent update cannot be changed" in refused.content.decode()
     update.refresh_from_db()
     assert update.subject != "Changed"
+    # Delivered, then a new update for Globex: the page says it heard from us two days ago
+    # and that the plan's cadence is not one message per event.
+    from traction.loop import mailer
+
+    with clock.frozen(NOW + timedelta(hours=3)):
+        assert mailer.deliver(update.pk)["sent"] == 1
+    with clock.frozen(NOW + timedelta(days=2, hours=4)):
+        again = compose_on_the_web(world, fran)
+        page = fran.get(url(cast, "update", update_id=again.pk)).content.decode()
+    assert "Heard from us recently." in page
+    assert "one update every 42 days" in page
+    assert "Globex on 20 Jan 2027 (2 days ago)" in page
+    with clock.frozen(NOW + timedelta(days=45)):
+        later = fran.get(url(cast, "update", update_id=again.pk)).content.decode()
+    assert "Heard from us recently." not in later
     # The turnaround is shown on the program's updates page.
     listing = fran.get(url(cast, "updates", program_id=cast.program.pk)).content.decode()
     assert (
