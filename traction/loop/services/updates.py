@@ -657,6 +657,31 @@ def changed_since_asked(update: Update) -> list[str]:
             f"“{statuses.short(r.priority.text)}” was marked at risk on {r.since:%Y-%m-%d}"
             + (f": {why}" if why else ".")
         )
+    return found + _withdrawn_since(update)
+
+
+def _withdrawn_since(update: Update) -> list[str]:
+    """What a withdrawal took away since the approvals: words it quotes that their speaker
+    (or a member for them) withdrew, and approved recipients who no longer have any reason
+    to hear about it (their only dots or words were withdrawn, their follow ended)."""
+    from traction.insights.models import Insight, InsightStatus
+    from traction.loop.services import statuses
+
+    found = []
+    quotes = (update.sources or {}).get("quotes", [])
+    for card in Insight.objects.filter(pk__in=quotes, status=InsightStatus.WITHDRAWN).order_by(
+        "withdrawn_at", "pk"
+    ):
+        when = f" on {card.withdrawn_at:%Y-%m-%d}" if card.withdrawn_at else ""
+        found.append(f"The words “{statuses.short(card.text)}” it quotes were withdrawn{when}.")
+    approved = dict(UpdateRecipient.objects.filter(update=update).values_list("contact_id", "name"))
+    still = {c.contact.pk for c in candidates(update)}
+    for contact_id, name in sorted(approved.items(), key=lambda kv: kv[1]):
+        if contact_id not in still:
+            found.append(
+                f"{name} no longer has a reason to hear about it (what they said, their dots "
+                "or their follow was withdrawn or ended)."
+            )
     return found
 
 

@@ -959,6 +959,34 @@ def test_sending_refuses_when_the_radar_marked_a_priority_at_risk_since(world: w
     ) in refused.value.errors["__all__"]
 
 
+def test_sending_refuses_when_quoted_words_or_a_recipients_reason_were_withdrawn(
+    world: w.World,
+) -> None:
+    """Gina's words are quoted and she is the recipient; since the approval, her words and
+    her dots were withdrawn (as the portal's "Entered for you" does): it may not go as is."""
+    from traction.insights.models import Insight
+    from traction.voting.models import Vote
+
+    cast = world.cast
+    update = approved_update(world)
+    assert world.card.pk in update.sources["quotes"]
+    with clock.frozen(NOW + timedelta(days=1)):
+        Insight.objects.filter(pk=world.card.pk).update(
+            status="withdrawn", withdrawn_at=clock.now(), withdraw_reason="Not what I meant."
+        )
+        Vote.history.filter(contact=cast.contact).update(withdrawn_at=clock.now())
+        with pytest.raises(ValidationFailed) as refused:
+            updates.send(cast.viewer("facilitator"), update)
+    said = refused.value.errors["__all__"]
+    assert (
+        "The words “Invoice approval takes three weeks” it quotes were withdrawn on 2027-01-21."
+        in said
+    )
+    assert any(line.startswith("Gina Globex no longer has a reason to hear") for line in said)
+    update.refresh_from_db()
+    assert update.state == UpdateState.APPROVED
+
+
 def test_a_change_of_plan_about_a_risk_known_when_asked_is_sent(world: w.World) -> None:
     from traction.loop.models import AtRisk
 
