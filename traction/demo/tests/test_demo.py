@@ -320,3 +320,27 @@ def test_has_updates_in_every_state_and_a_reply() -> None:
     said = Insight.objects.get(pk=reply.insight_id)
     assert said.speaker_contact_id == reply.recipient.contact_id
     assert said.customer_id == sent.customer_id
+
+
+def test_the_printed_portal_link_opens_the_customers_view() -> None:
+    """What `make run` prints for the customer's side works: the link signs the pilot
+    contact in, and the portal shows the update sent to them and their priorities' statuses,
+    none of another organisation's words."""
+    from urllib.parse import urlsplit
+
+    from django.test import Client
+
+    from traction.loop.models import Update
+
+    demo = build_demo(today=TODAY)
+    client = Client()
+    opened = client.get(urlsplit(demo.portal_url).path)
+    assert opened.status_code == 302
+    home = client.get("/portal/")
+    assert home.status_code == 200
+    page = home.content.decode()
+    sent = Update.objects.get(state="sent")
+    assert sent.subject in page
+    assert "A preview of the first invoice before it goes out" in page  # their words, delivered
+    assert "Delivered" in page
+    assert "We re-key every customer from our ERP by hand" not in page  # Brightwater's words
