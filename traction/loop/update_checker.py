@@ -7,10 +7,13 @@ published status of a priority the update is about (its ``sources["priorities"]`
 program's priorities only when it names none). Every date the text names reads as a span of days: a
 window ("Q2 2027", "May 2027", "H1 2027", "the first half of 2027", "Q3 next year"), a year
 ("in 2027", "this year"), part of one ("early 2028": its first half) or a year's deadline
-("by 2028": every day until its end). It is backed when a published planned or in-progress
-status shows a window inside that span. A day ("on 3 March", "Tuesday"), a deadline finer
-than a year ("by March", "by Q3 2027"), part of a month, and a month, quarter or half-year
-without its year are never backed (statuses show coarse windows, never days). A promise
+("by 2028": every day until its end), or the deadline of a month, a quarter or a half-year
+("by March", "by the end of March 2027", "by Q3 2027": every day until its end; "before
+March": until the end of February; without its year, the next one still to come). It is
+backed when a published planned or in-progress status shows a window inside that span. A day
+("on 3 March", "Tuesday", "by March 3"), a deadline finer than a month ("by mid-March", "by
+next week"), part of a month, and a month, quarter or half-year without its year outside a
+deadline ("in March") are never backed (statuses show coarse windows, never days). A promise
 word ("will", "guarantee") is fine only in a sentence that names a backed window. Words
 inside “…” that are exactly a customer's own words (a quote of an insight) are their words,
 not our promises: only the names check reads them.
@@ -127,6 +130,16 @@ _WINDOWS = (
         ),
     ),
 )
+# A deadline at the end of a month, a quarter or a half-year ("by March", "by the end of
+# March 2027", "before Q2", "by H1 next year"; not a day of it: "by March 3"). Without its
+# year it is the next one to come.
+_BY_WINDOW = re.compile(
+    r"\b(?P<by>by|before|until|no\s+later\s+than)\s+(?:the\s+)?(?P<endof>(?:end|close)\s+of\s+)?"
+    rf"(?:(?P<m>{_MONTHS})\b|Q(?P<q>[1-4])\b|H(?P<h>[12])\b)"
+    r"(?!\.?\s*\d{1,2}(?:st|nd|rd|th)?\b)"
+    r"(?:\.?,?\s+(?:of\s+)?(?:(?P<y>\d{4})\b|(?P<rel>this|next)\s+year\b))?",
+    re.IGNORECASE,
+)
 # Part of a month ("mid-March", "early May 2027", "the end of June"): finer than any
 # window a status shows, with or without its year.
 _PART_OF_MONTH = re.compile(
@@ -236,6 +249,37 @@ def _window_of(kind: str, match: re.Match[str], today: date) -> Window | None:
     else:
         half = int(groups["h"])
     return Window.of(HALF, date(year, 1 if half == 1 else 7, 1))
+
+
+def _deadline_span(match: re.Match[str], today: date) -> _Span | None:
+    """The days a deadline at the end of a month, quarter or half-year claims: every day
+    until its end ("before": until the end of the one before). A deadline without its year
+    is the next one still to come. None: the month is "may", the verb."""
+    groups = match.groupdict()
+    if groups.get("m") == "may":
+        return None
+    if groups.get("m"):
+        kind, month = MONTH, _month(groups["m"])
+    elif groups.get("q"):
+        kind, month = QUARTER, (int(groups["q"]) - 1) * 3 + 1
+    else:
+        kind, month = HALF, 1 if groups["h"] == "1" else 7
+    before = groups["by"].lower() == "before" and not groups["endof"]
+    yearless = not groups.get("y") and not groups.get("rel")
+    year = _year_of(groups, today)
+    if not 1900 < year < 2200:
+        return None
+    for candidate in (year, year + 1) if yearless else (year,):
+        window = Window.of(kind, date(candidate, month, 1))
+        if before:
+            span = _Span(date.min, date.fromordinal(window.start.toordinal() - 1), "")
+            reads = f"a window ending before {window.label}"
+        else:
+            span = _Span(date.min, window.end, "")
+            reads = f"a window ending by the end of {window.label}"
+        if span.end >= today or not yearless:
+            break
+    return _Span(span.start, span.end, reads)
 
 
 def _year_span(kind: str, match: re.Match[str], today: date) -> _Span | None:
@@ -394,6 +438,11 @@ def text_problems(
             f"shows {claim.reads}. Publish the status first, or leave the date out.",
         )
 
+    rest = _masked(ours, spans)
+    for m in _BY_WINDOW.finditer(rest):
+        claim = _deadline_span(m, today)
+        if claim is not None:
+            backed_or_flagged(m, claim)
     never_backed(
         [_BY_WHEN],
         "promises a deadline no status backs; say the window a planned status shows "

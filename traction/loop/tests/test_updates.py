@@ -171,7 +171,7 @@ def test_the_checker_flags_quotes_of_other_organisations_words() -> None:
         ("It is planned for Q3.", "Q3"),  # which year? never backed, like "in March"
         ("It is planned for H2.", "H2"),
         ("It is planned for Q2.", "Q2"),  # even the backed quarter, without its year
-        ("We ship it by Q3 this year.", "by Q3 this year"),  # a deadline finer than a year
+        ("We ship it by Q1 this year.", "by Q1 this year"),  # Q2 ends after Q1's end
     ],
 )
 def test_the_checker_flags_years_no_status_backs(text: str, flagged: str) -> None:
@@ -224,6 +224,72 @@ def test_a_year_deadline_needs_a_window_ending_by_it() -> None:
     assert "a window ending by the end of 2027" in found[0].message
     found = text_problems("It goes live in 2027.", windows=[h2_2028], today=TODAY)
     assert "shows a window in 2027. Publish the status first" in found[0].message
+
+
+# Deadlines of a month, a quarter or a half-year: "by March" is every day until the end of
+# March (the next March when it names no year); a published window ending by then backs it.
+
+MARCH = Window.of("month", date(2027, 3, 1))
+
+
+@pytest.mark.parametrize(
+    ("text", "windows"),
+    [
+        ("The one-page approval is live by March.", [MARCH]),
+        ("It is live by the end of March.", [MARCH]),
+        ("It is live by March 2027.", [MARCH]),
+        ("It is live by the end of March 2027.", [MARCH]),
+        ("It is live by Mar. 2027.", [MARCH]),
+        ("It is live no later than March.", [MARCH]),
+        ("It is live before April.", [MARCH]),  # the end of March
+        ("It is live by March.", [Window.of("quarter", date(2027, 1, 1))]),  # Q1 ends with March
+        ("It is live by Q1 2027.", [MARCH]),
+        ("It is live by H1 2027.", [MARCH]),
+        ("It is live by Q3 this year.", [Q2]),
+        ("It is live by July.", [Q2]),  # July 2027: Q2 ends before it
+        ("It is live before Q3.", [Q2]),
+        ("It is live by the end of June 2027.", [Q2]),
+        ("We will ship it by March.", [MARCH]),  # a promise in a sentence with a backed deadline
+    ],
+)
+def test_a_deadline_is_backed_by_a_window_ending_by_it(text: str, windows: list[Window]) -> None:
+    assert text_problems(text, windows=windows, today=TODAY) == []
+
+
+@pytest.mark.parametrize(
+    ("text", "windows", "flagged"),
+    [
+        ("It is live by March.", [], ["by March"]),
+        ("It is live by March.", [Q2], ["by March"]),  # Q2 ends after March
+        ("It is live by the end of March 2027.", [Q2], ["by the end of March 2027"]),
+        ("It is live before March.", [MARCH], ["before March"]),  # the end of February
+        ("It is live by May 2027.", [Q2], ["by May 2027"]),  # Q2 runs to June
+        ("It is live by Q1 2027.", [Q2], ["by Q1 2027"]),
+        ("We will ship it by March.", [], ["by March", "will"]),
+        ("It is live by March 3.", [MARCH], ["by March"]),  # a day: never backed
+        ("It is live by mid-March.", [MARCH], ["by mid-March"]),
+        ("It is live by early March 2027.", [MARCH], ["by early March 2027"]),
+        ("It is live by next month.", [MARCH], ["by next month"]),
+    ],
+)
+def test_a_deadline_without_a_window_ending_by_it_is_flagged(
+    text: str, windows: list[Window], flagged: list[str]
+) -> None:
+    assert [p.words for p in text_problems(text, windows=windows, today=TODAY)] == flagged
+
+
+def test_a_deadline_without_its_year_is_the_next_one_to_come() -> None:
+    # On 20 January 2027 "by March" is March 2027; on 20 April 2027 it is March 2028.
+    found = text_problems("It is live by March.", today=TODAY)
+    assert "a window ending by the end of March 2027" in found[0].message
+    april = date(2027, 4, 20)
+    assert "March 2028" in text_problems("It is live by March.", today=april)[0].message
+    assert text_problems("It is live by March.", windows=[MARCH], today=april) == []
+    # "before March" in the middle of March: the end of February 2028.
+    found = text_problems("It is live before March.", today=date(2027, 3, 10))
+    assert "a window ending before March 2028" in found[0].message
+    # With its year, a deadline over is history, like "by 2026".
+    assert text_problems("By March 2026 the export was done.", today=TODAY) == []
 
 
 @pytest.mark.parametrize(
