@@ -74,10 +74,22 @@ def _send(subject: str, template: str, context: dict[str, Any], to: list[str]) -
 
 def _approval(approval_id: int) -> Approval | None:
     return (
-        Approval.objects.filter(pk=approval_id, subject_kind="update")
-        .select_related("update", "customer", "account_owner", "program")
+        Approval.objects.filter(pk=approval_id)
+        .select_related("update", "status", "customer", "account_owner", "program")
         .first()
     )
+
+
+def subject_waiting(found: Approval) -> bool:
+    """Its subject still waits for approvals: an update awaiting them, or a status proposal
+    neither published nor replaced by a newer one."""
+    if found.subject_kind == "status":
+        return (
+            found.status is not None
+            and found.status.published_at is None
+            and found.status.archived_at is None
+        )
+    return found.update is not None and found.update.state == UpdateState.AWAITING
 
 
 def _waiting(found: Approval | None) -> bool:
@@ -85,8 +97,48 @@ def _waiting(found: Approval | None) -> bool:
         found is not None
         and found.state == ApprovalState.PENDING
         and found.superseded_at is None
-        and found.update is not None
-        and found.update.state == UpdateState.AWAITING
+        and subject_waiting(found)
+    )
+
+
+def subject_path(found: Approval, slug: str) -> str:
+    """Where the approval is given: the update's page, or the priority on the program's
+    priorities page."""
+    if found.subject_kind == "status":
+        path = reverse("loop:priorities", args=[slug, found.program_id])
+        return f"{path}#priority-{found.status.priority_id if found.status else 0}"
+    return reverse("loop:update", args=[slug, found.update_id])
+
+
+def what(found: Approval) -> str:
+    """The subject in the members' words: "An update" or "A status"."""
+    return "A status" if found.subject_kind == "status" else "An update"
+
+
+def notice_action(found: Approval) -> str:
+    return f"loop.{found.subject_kind}-approve:{found.pk}"
+
+
+def notify_owner(found: Approval) -> None:
+    """The account owner's in-app notice that an approval waits for them."""
+    from traction.accounts.models import Notice, Workspace
+
+    slug = Workspace.objects.only("slug").get(pk=found.workspace_id).slug
+    assert found.account_owner_id is not None
+    Notice.objects.create(
+        workspace_id=found.workspace_id,
+        user_id=found.account_owner_id,
+        text=f"{what(found)} to {found.customer.name} waits for your approval."[:300],
+        link=subject_path(found, slug),
+        action=notice_action(found),
+    )
+
+
+def resolve_notice(found: Approval) -> None:
+    from traction.accounts.models import Notice
+
+    Notice.objects.filter(action=notice_action(found), resolved_at__isnull=True).update(
+        resolved_at=clock.now()
     )
 
 
@@ -98,6 +150,8 @@ def send_approval_request(found: Approval, *, reminder: bool = False) -> int:
     if found.account_owner is None or not found.account_owner.email:
         raise NoAddress("the account owner has no email address.")
     slug = Workspace.objects.only("slug").get(pk=found.workspace_id).slug
+    if found.subject_kind == "status":
+        return _send_status_request(found, slug, reminder=reminder)
     context = {
         "approval": found,
         "owner": found.account_owner,
@@ -111,6 +165,27 @@ def send_approval_request(found: Approval, *, reminder: bool = False) -> int:
     what = "Reminder: approve" if reminder else "Approve"
     subject = f"{what} the update to {found.customer.name}: {found.snapshot.get('subject', '')}"
     return _send(subject[:250], "update_approval", context, [found.account_owner.email])
+
+
+def _send_status_request(found: Approval, slug: str, *, reminder: bool) -> int:
+    """Ask the owner to approve what their customer will hear of a priority."""
+    proposal = found.status
+    assert proposal is not None and found.account_owner is not None
+    context = {
+        "approval": found,
+        "owner": found.account_owner,
+        "program": found.program,
+        "proposal": proposal,
+        "priority": proposal.priority.text,
+        "reminder": reminder,
+        "priorities_url": _absolute(subject_path(found, slug)),
+    }
+    first = "Reminder: approve" if reminder else "Approve"
+    subject = (
+        f"{first} what {found.customer.name} will hear: {proposal.get_status_display()}"
+        f"{' (' + proposal.window.label + ')' if proposal.window else ''}"
+    )
+    return _send(subject[:250], "status_approval", context, [found.account_owner.email])
 
 
 def send_escalation(found: Approval, admin_ids: list[int]) -> int:
@@ -128,9 +203,12 @@ def send_escalation(found: Approval, admin_ids: list[int]) -> int:
         "approval": found,
         "days": escalate_days(),
         "program": found.program,
-        "update_url": _absolute(reverse("loop:update", args=[slug, found.update_id])),
+        "update_url": _absolute(subject_path(found, slug)),
+        "what": what(found),
     }
-    subject = f"An update to {found.customer.name} has waited {escalate_days()} days for approval"
+    subject = (
+        f"{what(found)} to {found.customer.name} has waited {escalate_days()} days for approval"
+    )
     return _send(subject, "update_escalation", context, to)
 
 
@@ -208,7 +286,7 @@ def send_one(email_id: int) -> str:
             )
             audit.record(
                 None,
-                action="loop.update_approval_reminded",
+                action=f"loop.{found.subject_kind}_approval_reminded",
                 obj=found,
                 changes={"email": email_id, "attempt": row.attempts},
             )
@@ -225,7 +303,7 @@ def _gave_up(row: ApprovalEmail, found: Approval, reason: str) -> str:
         )
         audit.record(
             None,
-            action="loop.update_approval_mail_failed",
+            action=f"loop.{found.subject_kind}_approval_mail_failed",
             obj=found,
             reason=reason[:300],
             changes={"email": row.pk, "kind": row.kind, "attempt": row.attempts},
@@ -314,10 +392,16 @@ __all__ = [
     "in_flight",
     "latest_to_owner",
     "may_send_again",
+    "notice_action",
+    "notify_owner",
     "queue",
+    "resolve_notice",
     "run",
     "send_approval_request",
     "send_escalation",
     "send_one",
     "stale",
+    "subject_path",
+    "subject_waiting",
+    "what",
 ]
