@@ -20,6 +20,7 @@ from traction.insights.models import VOTABLE_KINDS, Insight, InsightStatus
 from traction.loop import credit
 from traction.loop.models import (
     Approval,
+    ApprovalEmail,
     ApprovalState,
     AtRisk,
     Delivery,
@@ -75,6 +76,10 @@ class PriorityRow:
     approvals: list[Approval] = field(default_factory=list)  # of customers the viewer may name
     other_approvals: int = 0  # of the others, waiting or not
     approvable: set[int] = field(default_factory=set)  # approvals the viewer may give
+    # The newest request or reminder to the owner of each pending approval shown, and those
+    # given up (or never finished) that a member may send again.
+    mail: dict[int, ApprovalEmail] = field(default_factory=dict)
+    send_again: set[int] = field(default_factory=set)
     risk: AtRisk | None = None
     history: list[PriorityStatus] = field(default_factory=list)
 
@@ -192,6 +197,19 @@ def priority_rows(viewer: Viewer, cards: list[Insight], first_rank: int = 1) -> 
                 pending[a.status_id].approvable.add(a.pk)
         else:  # another customer's: counted, never named (an account owner's view)
             pending[a.status_id].other_approvals += 1
+    from traction.loop import update_emails
+
+    waiting = {a.pk: r for r in rows for a in r.approvals if a.state == ApprovalState.PENDING}
+    for approval_id, email in update_emails.latest_to_owner(list(waiting)).items():
+        row = waiting[approval_id]
+        row.mail[approval_id] = email
+        if update_emails.may_send_again(email):
+            row.send_again.add(approval_id)
+    # What the page shows beside each approval (templates read attributes, not dict keys).
+    for r in rows:
+        for a in r.approvals:
+            setattr(a, "request_mail", r.mail.get(a.pk))  # noqa: B010
+            setattr(a, "send_again", a.pk in r.send_again)  # noqa: B010
     for risk in AtRisk.objects.filter(priority_id__in=by_id, cleared_at__isnull=True):
         by_id[risk.priority_id].risk = risk
     return rows
@@ -205,6 +223,25 @@ def approval(viewer: Viewer, approval_id: int, action: str = "loop.approve") -> 
         Approval.objects.filter(subject_kind="status").select_related("status", "customer"),
         pk=approval_id,
     )
+
+
+def approval_of(viewer: Viewer, approval_id: int) -> Approval:
+    """A status approval, fetched through its program (``loop.view``) and only when the
+    viewer may name its customer (acting on it is checked by the service)."""
+    from traction.core.errors import NotFound
+
+    found = (
+        Approval.objects.filter(
+            subject_kind="status", workspace_id=viewer.workspace_id, pk=approval_id
+        )
+        .select_related("customer", "account_owner")
+        .first()
+    )
+    identify = insight_rules.visible_customer_ids(viewer)
+    if found is None or (identify is not None and found.customer_id not in identify):
+        raise NotFound("No such approval.")
+    found.program = program(viewer, found.program_id)
+    return found
 
 
 def my_pending_approvals(viewer: Viewer) -> QuerySet[Approval]:

@@ -9,6 +9,11 @@ urlpatterns = [
     path("programs/<int:program_id>/priorities/propose/", views.propose, name="propose"),
     path("approvals/<int:approval_id>/approve/", views.approve, name="approve"),
     path("approvals/<int:approval_id>/waive/", views.waive, name="waive"),
+    path(
+        "approvals/<int:approval_id>/send-again/",
+        views.approval_send_again,
+        name="approval-send-again",
+    ),
     path("programs/<int:program_id>/deliveries/", views.deliveries, name="deliveries"),
     path("programs/<int:program_id>/deliveries/new/", views.delivery_new, name="delivery_new"),
     path(

@@ -4,6 +4,8 @@ CSV import) and the reusable reason texts. Parse, call one service or selector, 
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -20,6 +22,7 @@ from .forms import CsvForm, DeliveryForm, ProposeForm, ReasonTextForm, WaiveForm
 from .models import DeliverySource
 from .services import deliveries as delivery_services
 from .services import publishing, statuses
+from .services import updates as update_services
 from .services.deliveries import Entry
 
 FIELD_MAP = {"priority_id": "priority", "file": "file"}
@@ -39,6 +42,7 @@ def priorities(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
     page = Paginator(selectors.priorities(viewer, program), PRIORITIES_PAGE).get_page(
         request.GET.get("page")
     )
+    turnaround = update_services.turnaround(program.pk, kind="status")
     return render(
         request,
         "loop/priorities.html",
@@ -48,8 +52,15 @@ def priorities(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
             "rows": page.object_list,
             "can_propose": permissions.can(viewer, "loop.propose", program),
             "can_waive": permissions.allows(viewer, "loop.waive"),
+            "turnaround": turnaround,
+            "median": _hours(turnaround.median),
+            "slowest": _hours(turnaround.slowest),
         },
     )
+
+
+def _hours(span: timedelta | None) -> str:
+    return f"{span.total_seconds() / 3600:.1f} hours" if span is not None else ""
 
 
 @workspace_view
@@ -118,6 +129,22 @@ def waive(request: WorkspaceRequest, viewer: Viewer, approval_id: int) -> HttpRe
             messages.success(request, f"Approval for {found.customer.name} waived.")
             return _to_priorities(request, found.program_id)
     return render(request, "loop/waive.html", {"approval": found, "form": form})
+
+
+@workspace_view
+@require_POST
+def approval_send_again(request: WorkspaceRequest, viewer: Viewer, approval_id: int) -> HttpResponse:
+    """Send the request (or reminder) to the account owner again once it was given up."""
+    found = selectors.approval_of(viewer, approval_id)
+    try:
+        publishing.send_request_again(viewer, found)
+    except ValidationFailed as exc:
+        messages.error(request, error_text(exc))
+    else:
+        owner = found.account_owner
+        who = (owner.full_name or owner.email) if owner else "the account owner"
+        messages.success(request, f"Sending the approval email to {who} again.")
+    return _to_priorities(request, found.program_id)
 
 
 @workspace_view

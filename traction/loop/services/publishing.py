@@ -17,9 +17,10 @@ from django.db import transaction
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.loop import checker, credit, selectors
+from traction.loop import checker, credit, selectors, update_emails
 from traction.loop.models import (
     Approval,
+    ApprovalEmailKind,
     ApprovalState,
     PriorityStatus,
     ReasonText,
@@ -70,6 +71,8 @@ def propose_status(
             old.archived_at = now
             old.save(update_fields=["archived_at"])
             audit.record(actor, action="loop.status_withdrawn", obj=old)
+            for replaced in old.approvals.filter(state=ApprovalState.PENDING):
+                update_emails.resolve_notice(replaced)
         proposal = PriorityStatus.objects.create(
             workspace_id=program.workspace_id,
             program=program,
@@ -103,6 +106,12 @@ def propose_status(
                 "approvals": [a.customer_id for a in asked],
             },
         )
+        for a in asked:
+            if a.account_owner_id is not None:
+                # Asked like an update's approval: a notice, and an email queued in this
+                # transaction, sent once it commits, retried, shown on the priorities page.
+                update_emails.notify_owner(a)
+                update_emails.queue(a, ApprovalEmailKind.REQUEST, [a.account_owner_id])
         if not asked:
             _publish(actor, proposal)
     return proposal
@@ -156,6 +165,7 @@ def _decide(actor: Viewer, approval: Approval, state: str, reason: str) -> Appro
             action=f"loop.approval_{state}",
             changes={"status": proposal.pk, "customer": found.customer_id},
         )
+        update_emails.resolve_notice(found)
         _publish(actor, proposal)
     return found
 
@@ -168,6 +178,40 @@ def approve(actor: Viewer, approval: Approval) -> Approval:
 def waive(actor: Viewer, approval: Approval, *, reason: str) -> Approval:
     """An admin lets a status through without the account owner's approval, saying why."""
     return approvals.waive(actor, approval, reason, _decide)
+
+
+def send_request_again(actor: Viewer, approval: Approval) -> Approval:
+    """Ask the account owner again by email when the last request or reminder was given up
+    (or never finished): a member who may propose statuses checked it did not arrive."""
+    permissions.check(actor, "loop.propose", approval.program)
+    with transaction.atomic():
+        found = Approval.objects.select_for_update().get(pk=approval.pk, subject_kind="status")
+        proposal = PriorityStatus.objects.select_for_update().get(pk=found.status_id or 0)
+        if (
+            proposal.archived_at is not None
+            or proposal.published_at is not None
+            or found.state != ApprovalState.PENDING
+            or found.account_owner_id is None
+        ):
+            raise ValidationFailed.field(
+                "__all__", "This approval no longer waits for its account owner."
+            )
+        last = update_emails.latest_to_owner([found.pk]).get(found.pk)
+        if not update_emails.may_send_again(last):
+            raise ValidationFailed.field(
+                "__all__",
+                "The email to the account owner was sent or is still being tried; nothing to "
+                "send again.",
+            )
+        assert last is not None
+        update_emails.queue(found, last.kind, [found.account_owner_id])
+        audit.record(
+            actor,
+            action="loop.status_approval_mail_resent",
+            obj=found,
+            changes={"email": last.pk, "was": last.state},
+        )
+    return found
 
 
 # --- reusable reason texts -----------------------------------------------------------------
@@ -203,6 +247,7 @@ __all__ = [
     "approve",
     "move_pending_approvals",
     "propose_status",
+    "send_request_again",
     "waive",
     "window_of",
 ]

@@ -417,31 +417,21 @@ def _ask(actor: Viewer | None, update: Update) -> list[Approval]:
 
 
 def notice_action(approval: Approval) -> str:
-    return f"loop.update-approve:{approval.pk}"
+    from traction.loop import update_emails
+
+    return update_emails.notice_action(approval)
 
 
 def _notify(approval: Approval) -> None:
-    from django.urls import reverse
+    from traction.loop import update_emails
 
-    from traction.accounts.models import Notice, Workspace
-
-    slug = Workspace.objects.only("slug").get(pk=approval.workspace_id).slug
-    assert approval.account_owner_id is not None
-    Notice.objects.create(
-        workspace_id=approval.workspace_id,
-        user_id=approval.account_owner_id,
-        text=f"An update to {approval.customer.name} waits for your approval."[:300],
-        link=reverse("loop:update", args=[slug, approval.update_id]),
-        action=notice_action(approval),
-    )
+    update_emails.notify_owner(approval)
 
 
 def _resolve_notice(approval: Approval) -> None:
-    from traction.accounts.models import Notice
+    from traction.loop import update_emails
 
-    Notice.objects.filter(action=notice_action(approval), resolved_at__isnull=True).update(
-        resolved_at=clock.now()
-    )
+    update_emails.resolve_notice(approval)
 
 
 def approval(viewer: Viewer, approval_id: int, action: str = "loop.approve") -> Approval:
@@ -804,11 +794,11 @@ class Turnaround:
     slowest: timedelta | None
 
 
-def turnaround(program_id: int) -> Turnaround:
-    """How long account owners took to approve updates, asked to approved. An admin's
-    waiver is not an owner's answer: it is left out."""
+def turnaround(program_id: int, kind: str = "update") -> Turnaround:
+    """How long account owners took to approve updates (``kind="status"``: statuses), asked
+    to approved. An admin's waiver is not an owner's answer: it is left out."""
     rows = Approval.objects.filter(
-        program_id=program_id, subject_kind="update", state=ApprovalState.APPROVED,
+        program_id=program_id, subject_kind=kind, state=ApprovalState.APPROVED,
         at__isnull=False,
     ).values_list("created_at", "at")  # fmt: skip
     spans = sorted(at - asked for asked, at in rows if at is not None)
@@ -828,20 +818,34 @@ def remind(now: datetime | None = None) -> dict[str, int]:
     on its way, and counts (``reminders_sent``) once sent; the escalation is recorded at
     once (the admins' notice) and its email queued. Emails never raise here
     (``update_emails``)."""
+    from django.db.models import Q
+
     from traction.loop import update_emails
 
     now = now or clock.now()
     reminded = escalated = 0
     waiting = Approval.objects.filter(
-        subject_kind="update",
+        Q(subject_kind="update", update__state=UpdateState.AWAITING)
+        | Q(
+            subject_kind="status",
+            status__published_at__isnull=True,
+            status__archived_at__isnull=True,
+        ),
         state=ApprovalState.PENDING,
         superseded_at__isnull=True,
-        update__state=UpdateState.AWAITING,
     )
     for a in waiting.order_by("pk"):
         with transaction.atomic():
-            found = Approval.objects.select_for_update().get(pk=a.pk)
-            if found.state != ApprovalState.PENDING or found.superseded_at is not None:
+            found = (
+                Approval.objects.select_for_update(of=("self",))
+                .select_related("update", "status", "customer")
+                .get(pk=a.pk)
+            )
+            if (
+                found.state != ApprovalState.PENDING
+                or found.superseded_at is not None
+                or not update_emails.subject_waiting(found)
+            ):
                 continue
             last = found.last_reminded_at or found.created_at
             if (
@@ -861,7 +865,7 @@ def remind(now: datetime | None = None) -> dict[str, int]:
                 _notify_admins(found, admins)
                 audit.record(
                     None,
-                    action="loop.update_approval_escalated",
+                    action=f"loop.{found.subject_kind}_approval_escalated",
                     obj=found,
                     changes={"admins": admins},
                 )
@@ -882,9 +886,8 @@ def _admins(workspace_id: int) -> list[int]:
 
 
 def _notify_admins(approval: Approval, admins: list[int]) -> None:
-    from django.urls import reverse
-
     from traction.accounts.models import Notice, Workspace
+    from traction.loop import update_emails
 
     slug = Workspace.objects.only("slug").get(pk=approval.workspace_id).slug
     owner = "its account owner" if approval.account_owner_id else "nobody (no account owner)"
@@ -893,11 +896,11 @@ def _notify_admins(approval: Approval, admins: list[int]) -> None:
             workspace_id=approval.workspace_id,
             user_id=user_id,
             text=(
-                f"An update to {approval.customer.name} has waited {escalate_days()} days for "
-                f"the approval of {owner}; you may waive it."
+                f"{update_emails.what(approval)} to {approval.customer.name} has waited "
+                f"{escalate_days()} days for the approval of {owner}; you may waive it."
             )[:300],
-            link=reverse("loop:update", args=[slug, approval.update_id]),
-            action=f"loop.update-escalated:{approval.pk}",
+            link=update_emails.subject_path(approval, slug),
+            action=f"loop.{approval.subject_kind}-escalated:{approval.pk}",
         )
 
 
