@@ -170,7 +170,8 @@ def send_approval_request(found: Approval, *, reminder: bool = False) -> int:
 def _send_status_request(found: Approval, slug: str, *, reminder: bool) -> int:
     """Ask the owner to approve what their customer will hear of a priority."""
     proposal = found.status
-    assert proposal is not None and found.account_owner is not None
+    assert proposal is not None
+    assert found.account_owner is not None
     context = {
         "approval": found,
         "owner": found.account_owner,

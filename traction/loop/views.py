@@ -133,7 +133,9 @@ def waive(request: WorkspaceRequest, viewer: Viewer, approval_id: int) -> HttpRe
 
 @workspace_view
 @require_POST
-def approval_send_again(request: WorkspaceRequest, viewer: Viewer, approval_id: int) -> HttpResponse:
+def approval_send_again(
+    request: WorkspaceRequest, viewer: Viewer, approval_id: int
+) -> HttpResponse:
     """Send the request (or reminder) to the account owner again once it was given up."""
     found = selectors.approval_of(viewer, approval_id)
     try:
