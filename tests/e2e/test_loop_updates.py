@@ -198,7 +198,7 @@ def test_draft_flagged_status_fixed_approved_sent_and_answered(
         expect(approval_card).to_contain_text("Owen Owner")
 
         # Owen approves the exact text and recipients from the link in the email he got.
-        asked = only_message(smtp_server, "owen@acme.test", "")
+        asked = only_message(smtp_server, "owen@acme.test", "Approve the update to")
         assert BY_MARCH in asked.body
         assert "Gina Globex <gina@globex.test>" in asked.body
         owen_mail = new_page()
