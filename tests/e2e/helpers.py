@@ -1,7 +1,9 @@
 """What the browser tests share: the two viewports, signing in through the login page, and
-the check that a page does not scroll sideways."""
+the check that a page does not scroll sideways, and a port nothing listens on."""
 
 from __future__ import annotations
+
+import socket
 
 from playwright.sync_api import Page, expect
 
@@ -36,3 +38,10 @@ def no_sideways_scroll(page: Page) -> None:
     """The page is no wider than the viewport (a phone never scrolls sideways)."""
     width = page.evaluate("document.documentElement.scrollWidth")
     assert width <= page.viewport_size["width"], (width, page.evaluate(WIDEST))  # type: ignore[index]
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on (a mail server that is down)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])

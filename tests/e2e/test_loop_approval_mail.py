@@ -5,7 +5,6 @@ page says so and offers Send again, which (the server back) sends it. Desktop an
 
 from __future__ import annotations
 
-import socket
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,15 +19,9 @@ from traction.loop.services import updates
 from traction.loop.tests import world as w
 
 from .a11y import assert_accessible
-from .helpers import DESKTOP, PHONE, no_sideways_scroll, sign_in
+from .helpers import DESKTOP, PHONE, closed_port, no_sideways_scroll, sign_in
 
 NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
-
-
-def closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.mark.e2e

@@ -51,3 +51,20 @@ def record(
 
 
 __all__ = ["Decide", "approve", "record", "waive"]
+
+
+def queue_again(actor: Viewer, found: Approval, *, action: str) -> None:
+    """Queue the last request (or reminder) to the account owner again, once it was given
+    up or never finished; audited as ``action``. The caller holds the approval's lock and
+    has checked it still waits for its owner."""
+    from traction.loop import update_emails
+
+    last = update_emails.latest_to_owner([found.pk]).get(found.pk)
+    if last is None or not update_emails.may_send_again(last):
+        raise ValidationFailed.field(
+            "__all__",
+            "The email to the account owner was sent or is still being tried; nothing to "
+            "send again.",
+        )
+    update_emails.queue(found, last.kind, [found.account_owner_id])  # type: ignore[list-item]
+    audit.record(actor, action=action, obj=found, changes={"email": last.pk, "was": last.state})

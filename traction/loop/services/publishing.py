@@ -196,21 +196,7 @@ def send_request_again(actor: Viewer, approval: Approval) -> Approval:
             raise ValidationFailed.field(
                 "__all__", "This approval no longer waits for its account owner."
             )
-        last = update_emails.latest_to_owner([found.pk]).get(found.pk)
-        if not update_emails.may_send_again(last):
-            raise ValidationFailed.field(
-                "__all__",
-                "The email to the account owner was sent or is still being tried; nothing to "
-                "send again.",
-            )
-        assert last is not None
-        update_emails.queue(found, last.kind, [found.account_owner_id])
-        audit.record(
-            actor,
-            action="loop.status_approval_mail_resent",
-            obj=found,
-            changes={"email": last.pk, "was": last.state},
-        )
+        approvals.queue_again(actor, found, action="loop.status_approval_mail_resent")
     return found
 
 

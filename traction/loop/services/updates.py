@@ -678,7 +678,6 @@ def _withdrawn_since(update: Update) -> list[str]:
 def send_request_again(actor: Viewer, approval: Approval) -> Approval:
     """Ask the account owner again by email when the last request or reminder was given up
     (or never finished): a member of the update's team checked it did not arrive."""
-    from traction.loop import update_emails
 
     permissions.check(actor, "loop.compose", approval.update.program)  # type: ignore[union-attr]
     with transaction.atomic():
@@ -693,21 +692,7 @@ def send_request_again(actor: Viewer, approval: Approval) -> Approval:
             raise ValidationFailed.field(
                 "__all__", "This approval no longer waits for its account owner."
             )
-        last = update_emails.latest_to_owner([found.pk]).get(found.pk)
-        if not update_emails.may_send_again(last):
-            raise ValidationFailed.field(
-                "__all__",
-                "The email to the account owner was sent or is still being tried; nothing to "
-                "send again.",
-            )
-        assert last is not None
-        update_emails.queue(found, last.kind, [found.account_owner_id])
-        audit.record(
-            actor,
-            action="loop.update_approval_mail_resent",
-            obj=found,
-            changes={"email": last.pk, "was": last.state},
-        )
+        approvals.queue_again(actor, found, action="loop.update_approval_mail_resent")
     return found
 
 
