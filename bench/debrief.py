@@ -23,7 +23,9 @@ counts by state and the ten needing attention; the session's first ten customer 
 and their count, and the debrief's metrics. The count of metrics and the first page of 25
 with their owners' and parts' names and recent values; how many checkpoints, reached and
 ahead, the next five due and the latest five reached) and returns it as JSON,
-with no ORM, no policy, no template. The goal: ≤ 3× the baseline.
+with no ORM, no policy, no template. Both baselines also read what every signed-in page
+reads around its content: the session (decoded), the user, their membership, the
+workspace switcher and the navigation's badges. The goal: ≤ 3× the baseline.
 Queries per page are counted on the same pages of a small program (4 sessions, 1/50 of
 the rows): they must be the same.
 

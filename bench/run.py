@@ -444,7 +444,9 @@ Written by `make bench` (bench/run.py); do not edit by hand.
   as counts by state and the ten needing attention, the first ten customer metric cards and
   their count; the scorecard: the count and the first page of 25 metrics with their names and
   recent values, the checkpoints' counts (reached, ahead), the next five due and the latest
-  five reached), with no ORM, policy or template (bench/views.py).
+  five reached), and, like the page, who is asking and the frame around the content (the
+  session, the user and their membership, the workspace switcher, the navigation's
+  badges), with no ORM, policy or template (bench/views.py).
   Ratio: median / p95 of the page ÷ the baseline's (goal ≤ 3×); the SQL queries per page
   are compared with a program 1/50 the size (goal: the same count).
 - **search-1m** — the search selector (first page of 50 and the count, capped at 1,000)

@@ -11,6 +11,8 @@ import json
 from datetime import UTC, datetime
 from typing import Any
 
+from django.conf import settings
+from django.contrib.sessions.backends.db import SessionStore
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
@@ -76,6 +78,65 @@ def raw_customers(request: HttpRequest) -> HttpResponse:
         items.append(item)
     body = json.dumps({"items": items, "count": count}, cls=DjangoJSONEncoder)
     return HttpResponse(body, content_type="application/json")
+
+
+# --- what every signed-in page reads: who is asking, and the frame around the content -------
+
+FRAME_SESSION_SQL = """
+SELECT s.session_data FROM django_session s WHERE s.session_key = %s AND s.expire_date > %s
+"""
+
+FRAME_USER_SQL = """
+SELECT u.id, u.email, u.full_name, u.is_active FROM accounts_user u WHERE u.id = %s
+"""
+
+FRAME_MEMBERSHIP_SQL = """
+SELECT m.id, m.role, w.id, w.name, w.slug
+FROM accounts_membership m JOIN accounts_workspace w ON w.id = m.workspace_id
+WHERE m.user_id = %s AND w.slug = %s AND m.archived_at IS NULL
+"""
+
+# The workspace switcher: each workspace of the user, with their role there.
+FRAME_SWITCHER_SQL = """
+SELECT m.workspace_id, m.role, w.name, w.slug
+FROM accounts_membership m JOIN accounts_workspace w ON w.id = m.workspace_id
+WHERE m.user_id = %s AND m.archived_at IS NULL
+ORDER BY w.name
+"""
+
+# The navigation's badges (the viewer's overdue actions, the outreach waiting for them) and
+# their unread notices.
+FRAME_BADGES_SQL = """
+SELECT
+  (SELECT COUNT(*) FROM debrief_actionitem a
+   WHERE a.workspace_id = %(w)s AND a.owner_id = %(u)s AND a.due_on < %(today)s
+     AND a.ownerless_since IS NULL AND a.status IN ('open', 'in_progress', 'blocked')),
+  (SELECT COUNT(*) FROM cosessions_outreachrequest o
+   WHERE o.workspace_id = %(w)s AND o.account_owner_id = %(u)s AND o.status = 'pending'),
+  (SELECT COUNT(*) FROM accounts_notice n
+   WHERE n.workspace_id = %(w)s AND n.user_id = %(u)s AND n.read_at IS NULL
+     AND n.resolved_at IS NULL)
+"""
+
+
+def _frame(cursor: Any, request: HttpRequest, slug: str) -> dict[str, Any]:
+    """What the page reads around its content, in raw SQL: the session (decoded), the user,
+    their membership of the workspace, the switcher's workspaces and the navigation's
+    badges. A page is signed in: its baseline reads who is asking too."""
+    key = request.COOKIES.get(settings.SESSION_COOKIE_NAME, "")
+    now = datetime.now(UTC)
+    cursor.execute(FRAME_SESSION_SQL, [key, now])
+    (data,) = cursor.fetchone()
+    user_id = int(SessionStore().decode(data)["_auth_user_id"])
+    cursor.execute(FRAME_USER_SQL, [user_id])
+    user = cursor.fetchone()
+    cursor.execute(FRAME_MEMBERSHIP_SQL, [user_id, slug])
+    membership = cursor.fetchone()
+    cursor.execute(FRAME_SWITCHER_SQL, [user_id])
+    switcher = cursor.fetchall()
+    cursor.execute(FRAME_BADGES_SQL, {"w": membership[2], "u": user_id, "today": now.date()})
+    badges = cursor.fetchone()
+    return {"user": user, "membership": membership, "switcher": switcher, "badges": badges}
 
 
 # --- debrief-page and scorecard-page (bench/debrief.py) ----------------------------------------
@@ -300,6 +361,7 @@ def raw_debrief(request: HttpRequest) -> HttpResponse:
     slug = request.GET.get("workspace", "bench")
     today = datetime.now(UTC).date()
     with connection.cursor() as cursor:
+        frame = _frame(cursor, request, slug)
         cursor.execute(DEBRIEF_SQL, [debrief_id, slug])
         head = cursor.fetchone()
         session_id, program_id = head[4], head[7]
@@ -348,6 +410,7 @@ def raw_debrief(request: HttpRequest) -> HttpResponse:
         created_metrics = cursor.fetchall()
     body = json.dumps(
         {
+            "frame": frame,
             "debrief": head,
             "top": top,
             "quotes": quotes,
@@ -447,6 +510,7 @@ def raw_scorecard(request: HttpRequest) -> HttpResponse:
     program_id = int(request.GET["program"])
     slug = request.GET.get("workspace", "bench")
     with connection.cursor() as cursor:
+        frame = _frame(cursor, request, slug)
         cursor.execute(METRICS_COUNT_SQL, [program_id, slug])
         (count,) = cursor.fetchone()
         cursor.execute(METRICS_SQL, [program_id, slug])
@@ -463,7 +527,13 @@ def raw_scorecard(request: HttpRequest) -> HttpResponse:
         latest = cursor.fetchall()
     checkpoints = {"counts": checkpoint_counts, "upcoming": upcoming, "latest": latest}
     body = json.dumps(
-        {"count": count, "metrics": metrics, "recent": recent, "checkpoints": checkpoints},
+        {
+            "frame": frame,
+            "count": count,
+            "metrics": metrics,
+            "recent": recent,
+            "checkpoints": checkpoints,
+        },
         cls=DjangoJSONEncoder,
     )
     return HttpResponse(body, content_type="application/json")

@@ -322,9 +322,6 @@ class Brief:
     priorities: list[Priority]  # the top priorities (cards with votes), best first
     segments: list[tuple[str, str]]  # the vote spread's columns
     coverage: Coverage
-    dots_cast: int = 0
-    voted: int = 0
-    participants: int = 0
 
 
 def _voting_state(results: voting.Results) -> str:
@@ -340,7 +337,9 @@ def top_ranking(viewer: Viewer, found: Debrief) -> voting.Results:
     cache: dict[tuple[int, int, str], voting.Results] = found.__dict__.setdefault("_rankings", {})
     key = (viewer.workspace_id, viewer.user_id, viewer.role)
     if key not in cache:
-        cache[key] = voting.results(found.session, viewer, limit=TOP_PRIORITIES, kinds=False)
+        cache[key] = voting.results(
+            found.session, viewer, limit=TOP_PRIORITIES, kinds=False, totals=False
+        )
     return cache[key]
 
 
@@ -361,9 +360,6 @@ def brief(viewer: Viewer, found: Debrief) -> Brief:
         priorities=priorities,
         segments=results.segments,
         coverage=coverage,
-        dots_cast=results.dots_cast,
-        voted=results.voted,
-        participants=results.participants,
     )
 
 

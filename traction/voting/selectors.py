@@ -356,6 +356,7 @@ def results(
     limit: int | None = None,
     offset: int = 0,
     kinds: bool = True,
+    totals: bool = True,
 ) -> Results:
     """The ranking of the session's votable cards, as the viewer may see it (the caller
     checked the session).
@@ -378,8 +379,10 @@ def results(
 
     ``kinds=False`` is for a reader of the overall list alone (the debrief's top
     priorities): each kind's list is left empty (its count is still given).
+    ``totals=False`` is for a reader of the cards alone: how many cards each list has and the
+    participants are not counted (left 0); who voted and the dots cast still are.
     """
-    return _results(session, viewer, limit=limit, offset=offset, kinds=kinds)
+    return _results(session, viewer, limit=limit, offset=offset, kinds=kinds, totals=totals)
 
 
 def results_for_system(session: Session) -> Results:
@@ -518,6 +521,7 @@ def _results(
     limit: int | None = None,
     offset: int = 0,
     kinds: bool = True,
+    totals: bool = True,
 ) -> Results:
     """The ranking as ``viewer`` may see it (None: the system, everything), the cards
     ``offset`` to ``offset + limit`` of each list shown (None: all of them; ``kinds=False``:
@@ -548,8 +552,12 @@ def _results(
         }
     # One count per kind, over the session's cards (no grouping, which would let the
     # database walk the workspace's cards of each kind instead).
-    counts = src.cards.aggregate(
-        **{kind.value: Count("pk", filter=Q(kind=kind)) for kind in VOTABLE_KINDS}
+    counts = (
+        src.cards.aggregate(
+            **{kind.value: Count("pk", filter=Q(kind=kind)) for kind in VOTABLE_KINDS}
+        )
+        if totals
+        else dict.fromkeys((kind.value for kind in VOTABLE_KINDS), 0)
     )
     # The votes counted: on a card the viewer may see, by a voter they may identify.
     counted = src.votes.filter(Exists(src.cards.filter(pk=OuterRef(src.card))))
@@ -616,7 +624,7 @@ def _results(
         ],
         segments=segment_columns,
         organisations=organisation_columns,
-        participants=_participants(session, found if src.frozen else None, viewer),
+        participants=_participants(session, found if src.frozen else None, viewer) if totals else 0,
         voted=len(voted),
         dots_cast=dots_cast,
         frozen=src.frozen,

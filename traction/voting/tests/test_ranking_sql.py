@@ -227,3 +227,11 @@ def test_the_overall_list_alone_is_the_same_list_with_fewer_queries(
         ("issue", [], 2),
         ("idea", [], 2),
     ]
+    # totals=False (the debrief room): the same cards and spread, without the counts of each
+    # list and the participants, fewer queries (a closed round kept its participants).
+    with django_assert_max_num_queries(len(every) - len(VOTABLE_KINDS) - (1 if closed else 2)):
+        cards_only = ranking.results(voted.session, fran, limit=2, kinds=False, totals=False)
+    assert cards(cards_only) == WHOLE[0:2]
+    assert [c.segment_cells for c in cards_only.overall] == [c.segment_cells for c in whole.overall]
+    assert (cards_only.voted, cards_only.dots_cast) == (3, 11)
+    assert (cards_only.overall_count, cards_only.participants) == (0, 0)
