@@ -37,6 +37,7 @@ from traction.loop import selectors
 from traction.loop.models import (
     AtRisk,
     Delivery,
+    DeliveryPriority,
     PriorityStatus,
     Status,
     UpdateAudience,
@@ -477,20 +478,57 @@ def render_update(
     return Draft(f"You said, we did: {program_name}", body, _sources(found))
 
 
-def render_delivery(who: Audience, delivery: Delivery, found: list[PriorityFacts]) -> Draft:
-    lines = _answers(who, found)
-    opening = f"On {day(delivery.on)} we delivered “{delivery.title}”."
+def delivered(delivery: Delivery) -> str:
+    """What the update says of one delivery: when, what, and where to read more."""
+    text = f"On {day(delivery.on)} we delivered “{delivery.title}”."
     if delivery.description:
-        opening += f"\n\n{delivery.description.strip()}"
+        text += f"\n\n{delivery.description.strip()}"
     if delivery.link:
-        opening += f"\n\nMore: {delivery.link}"
+        text += f"\n\nMore: {delivery.link}"
+    return text
+
+
+def render_deliveries(
+    who: Audience, deliveries: list[Delivery], found: list[PriorityFacts]
+) -> Draft:
+    """An update about one delivery, or several folded into one message."""
+    first = deliveries[0]
+    more = len(deliveries) - 1
     body = _body(
         who.greeting,
-        opening,
-        [("It answers what you told us", lines)],
+        "\n\n".join(delivered(d) for d in deliveries),
+        [("It answers what you told us", _answers(who, found))],
         CLOSING,
     )
-    return Draft(f"Done: {delivery.title}", body, _sources(found, delivery=delivery.pk))
+    subject = f"Done: {first.title}" + (f" and {more} more" if more else "")
+    return Draft(subject, body, _sources(found, delivery=first.pk))
+
+
+def render_delivery(who: Audience, delivery: Delivery, found: list[PriorityFacts]) -> Draft:
+    return render_deliveries(who, [delivery], found)
+
+
+def with_delivery(body: str, delivery: Delivery, answers: list[str]) -> str:
+    """A text a person edited, with a later delivery added before its closing (or at its
+    end): the delivery and the priorities it answers that the text does not list yet."""
+    lines = [line for line in answers if line not in body]
+    block = delivered(delivery)
+    if lines:
+        block += "\n\nIt also answers what you told us:\n" + "\n".join(f"- {x}" for x in lines)
+    at = body.rfind(CLOSING)
+    if at == -1:
+        return body.rstrip() + "\n\n" + block + "\n"
+    return body[:at] + block + "\n\n" + body[at:]
+
+
+def delivery_answers(
+    program: Any, *, audience: str, customer: Any, delivery: Delivery
+) -> list[str]:
+    """The lines saying which of the audience's priorities ``delivery`` answers."""
+    who = audience_of(program, audience=audience, customer=customer, session=None)
+    linked = set(delivery.links.values_list("priority_id", flat=True))
+    ids = [i for i in priority_ids(program.pk, who) if i in linked]
+    return _answers(who, facts_for(ids, who))
 
 
 def render_change_of_plan(who: Audience, risk: AtRisk, found: list[PriorityFacts]) -> Draft:
@@ -556,15 +594,22 @@ def draft(
     customer: Any = None,
     session: Any = None,
     delivery: Delivery | None = None,
+    deliveries: list[Delivery] | None = None,
     risk: AtRisk | None = None,
 ) -> Draft:
-    """The draft of an update of ``kind`` for ``audience`` (reads, then renders)."""
+    """The draft of an update of ``kind`` for ``audience`` (reads, then renders); a delivery
+    update is about ``delivery``, or ``deliveries`` folded into one message."""
     who = audience_of(program, audience=audience, customer=customer, session=session)
     ids = priority_ids(program.pk, who)
-    if kind == UpdateKind.DELIVERY and delivery is not None:
-        linked = set(delivery.links.values_list("priority_id", flat=True))
+    about = deliveries or ([delivery] if delivery is not None else [])
+    if kind == UpdateKind.DELIVERY and about:
+        linked = set(
+            DeliveryPriority.objects.filter(delivery__in=about).values_list(
+                "priority_id", flat=True
+            )
+        )
         ids = [i for i in ids if i in linked]
-        return render_delivery(who, delivery, facts_for(ids, who))
+        return render_deliveries(who, about, facts_for(ids, who))
     if kind == UpdateKind.CHANGE_OF_PLAN and risk is not None:
         ids = [i for i in ids if i == risk.priority_id] or [risk.priority_id]
         return render_change_of_plan(who, risk, facts_for(ids, who))
@@ -575,4 +620,15 @@ def draft(
     return render_update(program.name, who, found, heard(program.pk, who) if _for_many(who) else [])
 
 
-__all__ = ["Draft", "day", "draft", "heard", "name_of", "sections", "told_us"]
+__all__ = [
+    "Draft",
+    "day",
+    "delivered",
+    "delivery_answers",
+    "draft",
+    "heard",
+    "name_of",
+    "sections",
+    "told_us",
+    "with_delivery",
+]

@@ -45,6 +45,7 @@ from traction.sessions.tasks import explain_failure
 
 from . import mail_links
 from .models import (
+    DeliveryPriority,
     MessageState,
     PriorityStatus,
     Status,
@@ -85,22 +86,28 @@ def priority_ids(update: Update) -> list[int]:
         value = item.get("id") if isinstance(item, dict) else item
         if isinstance(value, int) and value not in found:
             found.append(value)
-    if update.delivery_id:
-        for pid in update.delivery.links.values_list("priority_id", flat=True):  # type: ignore[union-attr]
-            if pid not in found:
-                found.append(pid)
+    for pid in _delivered_by(update):
+        if pid not in found:
+            found.append(pid)
     return found
+
+
+def _delivered_by(update: Update) -> list[int]:
+    """The priorities the deliveries a delivery update is about touch."""
+    if not update.delivery_id:
+        return []
+    return list(
+        DeliveryPriority.objects.filter(delivery__folded_updates=update)
+        .order_by("delivery__on", "delivery_id", "id")
+        .values_list("priority_id", flat=True)
+    )
 
 
 def delivered_priority_ids(update: Update) -> list[int]:
     """Priorities of the update that are delivered: their published status says so, or the
     update is about a delivery that touches them. These carry "did it work for you?"."""
     ids = priority_ids(update)
-    touched = (
-        set(update.delivery.links.values_list("priority_id", flat=True))  # type: ignore[union-attr]
-        if update.delivery_id
-        else set()
-    )
+    touched = set(_delivered_by(update))
     latest: dict[int, str] = {}
     for pid, status in (
         PriorityStatus.objects.filter(priority_id__in=ids, published_at__isnull=False)

@@ -380,6 +380,12 @@ class Update(models.Model):
     delivery = models.ForeignKey(
         Delivery, null=True, blank=True, on_delete=models.PROTECT, related_name="updates"
     )
+    # Every delivery a delivery update is about: the one it was drafted for (``delivery``)
+    # and those recorded while it was still unsent, folded into it (one message to the
+    # organisation, not one per delivery).
+    deliveries: models.ManyToManyField[Any, Any] = models.ManyToManyField(
+        Delivery, blank=True, related_name="folded_updates"
+    )
     subject = models.CharField(max_length=200)
     body = models.TextField()
     sources = models.JSONField(default=dict, blank=True)

@@ -12,6 +12,7 @@ sent or discarded update refuses every change.
 from __future__ import annotations
 
 import difflib
+import hashlib
 import statistics
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -183,9 +184,13 @@ def compose(
             delivery=delivery,
             subject=made.subject[:SUBJECT_MAX],
             body=made.body,
-            sources=made.sources,
+            sources={**made.sources, "drafted": _digest(made.subject[:SUBJECT_MAX], made.body)}
+            if delivery is not None
+            else made.sources,
             created_by_id=actor.user_id,
         )
+        if delivery is not None:
+            update.deliveries.add(delivery)
         audit.record(
             actor,
             action="loop.update_drafted",
@@ -201,10 +206,17 @@ def compose(
     return update
 
 
+# A delivery update still being written or waiting for approval takes in a later delivery
+# for the same organisation: one message, not one per delivery.
+FOLDABLE = (UpdateState.DRAFT, UpdateState.AWAITING)
+
+
 def draft_for_delivery(actor: Viewer, delivery: Delivery) -> list[Update]:
-    """One draft per customer organisation a delivery credits (those that raised or voted on
-    a priority it touches), unless one is drafted already. Drafts notify nobody: a delivery
-    recorded for the past gets drafts too, and nothing goes out until someone sends."""
+    """For each customer organisation a delivery credits (those that raised or voted on a
+    priority it touches): the delivery folded into that organisation's unsent delivery update
+    of the program if it has one (``fold_delivery``), else a new draft; nothing when an update
+    is about it already. Drafts notify nobody: a delivery recorded for the past gets drafts
+    too, and nothing goes out until someone sends."""
     from traction.loop import credit
 
     program = delivery.program
@@ -213,10 +225,14 @@ def draft_for_delivery(actor: Viewer, delivery: Delivery) -> list[Update]:
     ids = list(delivery.links.values_list("priority_id", flat=True))
     made: list[Update] = []
     for customer in credit.customers_of(ids):
-        exists = Update.objects.filter(
-            delivery=delivery, customer=customer, kind=UpdateKind.DELIVERY
+        mine = Update.objects.filter(
+            program=program, customer=customer, kind=UpdateKind.DELIVERY
         ).exclude(state=UpdateState.DISCARDED)
-        if exists.exists():
+        if mine.filter(deliveries=delivery).exists():
+            continue
+        unsent = mine.filter(state__in=FOLDABLE).order_by("-created_at", "-pk").first()
+        if unsent is not None:
+            made.append(fold_delivery(actor, unsent, delivery))
             continue
         made.append(
             compose(
@@ -229,6 +245,63 @@ def draft_for_delivery(actor: Viewer, delivery: Delivery) -> list[Update]:
             )
         )
     return made
+
+
+def _digest(subject: str, body: str) -> str:
+    return hashlib.sha256(f"{subject}\n{body}".encode()).hexdigest()
+
+
+def fold_delivery(actor: Viewer, update: Update, delivery: Delivery) -> Update:
+    """Fold a later delivery into an unsent delivery update of the same organisation. A text
+    nobody has edited is drafted again about every delivery; an edited one keeps its words and
+    gets the delivery added before its closing. Its sources (and so its recipients) grow with
+    the priorities the delivery touches; like any edit, it bumps the version and asks the
+    account owners again."""
+    permissions.check(actor, "loop.compose", update.program)
+    with transaction.atomic():
+        found = _locked(update)
+        if found.state not in FOLDABLE or found.kind != UpdateKind.DELIVERY:
+            raise ValidationFailed.field(
+                "__all__", "Only a delivery update not yet approved can take in a delivery."
+            )
+        about = [*found.deliveries.order_by("on", "pk"), delivery]
+        made = drafting.draft(
+            found.program,
+            audience=found.audience,
+            kind=UpdateKind.DELIVERY,
+            customer=found.customer,
+            deliveries=about,
+        )
+        untouched = found.sources.get("drafted") == _digest(found.subject, found.body)
+        if untouched:
+            subject, body = made.subject[:SUBJECT_MAX], made.body
+        else:
+            subject = found.subject
+            body = drafting.with_delivery(
+                found.body,
+                delivery,
+                drafting.delivery_answers(
+                    found.program,
+                    audience=found.audience,
+                    customer=found.customer,
+                    delivery=delivery,
+                ),
+            )
+        found.deliveries.add(delivery)
+        kept = {k: v for k, v in found.sources.items() if k == "left_out"}
+        found.sources = {
+            **made.sources,
+            **kept,
+            "drafted": _digest(subject, body) if untouched else "",
+        }
+        found.save(update_fields=["sources"])
+        audit.record(
+            actor,
+            action="loop.update_delivery_folded",
+            obj=found,
+            changes={"delivery": delivery.pk, "kept_edits": not untouched},
+        )
+        return edit(actor, found, subject=subject, body=body)
 
 
 def _locked(update: Update) -> Update:
