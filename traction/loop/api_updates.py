@@ -7,7 +7,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
 
@@ -108,6 +108,15 @@ class UpdatePatchIn(InputSchema):
 
 class UpdateVersionIn(InputSchema):
     version: int | None = None
+
+
+class UpdateSendIn(UpdateVersionIn):
+    early_reason: str = Field(
+        "",
+        max_length=2000,
+        description="Why it cannot wait: required when an organisation it reaches heard from "
+        "the program within the plan's cadence (a 422 on `early_reason` lists them).",
+    )
 
 
 class UpdateWaiveIn(InputSchema):
@@ -288,7 +297,7 @@ def edit_update(request: HttpRequest, update_id: int, payload: UpdatePatchIn) ->
 
 def _step(request: HttpRequest, update_id: int, step: str, version: int | None) -> Any:
     v = viewer(request)
-    service = {"submit": services.submit, "send": services.send, "discard": services.discard}[step]
+    service = {"submit": services.submit, "discard": services.discard}[step]
     found = service(v, update_selectors.update(v, update_id), expected_version=version)
     return _detail(request, found)
 
@@ -308,10 +317,18 @@ def submit_update(request: HttpRequest, update_id: int, payload: UpdateVersionIn
     "/updates/{update_id}/send",
     response=responses({200: UpdateDetailOut}, body=True, object_path=True, versioned=True),
     operation_id="send_update",
-    summary="Send an approved update (it is immutable from then on)",
+    summary="Send an approved update (it is immutable from then on; within the plan's "
+    "cadence only with a reason)",
 )
-def send_update(request: HttpRequest, update_id: int, payload: UpdateVersionIn) -> Any:
-    return _step(request, update_id, "send", payload.version)
+def send_update(request: HttpRequest, update_id: int, payload: UpdateSendIn) -> Any:
+    v = viewer(request)
+    found = services.send(
+        v,
+        update_selectors.update(v, update_id),
+        expected_version=payload.version,
+        early_reason=payload.early_reason,
+    )
+    return _detail(request, found)
 
 
 @router.post(

@@ -149,9 +149,6 @@ def heard_recently(found: Update, candidates: list[Candidate]) -> tuple[int, lis
     """The plan's cadence (days), and the organisations this update would reach that heard
     from the program within it: mail follows the plan's cadence, never one message per
     event, so the page says so before anyone sends. Two queries whatever the audience."""
-    from traction.core import clock
-    from traction.loop import plan
-
     if found.state in (UpdateState.SENT, UpdateState.DISCARDED):
         return 0, []
     names = {
@@ -159,13 +156,22 @@ def heard_recently(found: Update, candidates: list[Candidate]) -> tuple[int, lis
         for c in candidates
         if c.included and c.contact.customer_id is not None
     }
-    cadence = plan.plan_of(found.program_id).cadence_days
+    return heard_within_cadence(found.program_id, names)
+
+
+def heard_within_cadence(program_id: int, names: dict[int, str]) -> tuple[int, list[HeardRecently]]:
+    """The plan's cadence (days), and which of the organisations ``names`` (customer id →
+    name) heard from the program within it, latest first."""
+    from traction.core import clock
+    from traction.loop import plan
+
+    cadence = plan.plan_of(program_id).cadence_days
     if not names:
         return cadence, []
     now = clock.now()
     recent = [
         HeardRecently(names[customer_id], last, (now - last).days)
-        for customer_id, last in plan.last_heard(found.program_id, names).items()
+        for customer_id, last in plan.last_heard(program_id, names).items()
         if (now - last).days < cadence
     ]
     return cadence, sorted(recent, key=lambda h: (-h.last.timestamp(), h.organisation))

@@ -233,10 +233,21 @@ def _step(request: WorkspaceRequest, viewer: Viewer, update_id: int, step: str) 
     found = update_selectors.update(viewer, update_id)
     form = VersionForm(request.POST)
     version = form.cleaned_data.get("version") if form.is_valid() else None
-    service = {"submit": services.submit, "send": services.send, "discard": services.discard}[step]
     try:
-        service(viewer, found, expected_version=version)
-    except (ValidationFailed, Conflict) as exc:
+        if step == "send":
+            early = request.POST.get("early_reason", "")
+            services.send(viewer, found, expected_version=version, early_reason=early)
+        elif step == "submit":
+            services.submit(viewer, found, expected_version=version)
+        else:
+            services.discard(viewer, found, expected_version=version)
+    except ValidationFailed as exc:
+        if "early_reason" in exc.errors:  # beside the field, on the update's page
+            context = _detail_context(request, viewer, found)
+            context["early_errors"] = exc.errors["early_reason"]
+            return render(request, "loop/updates/detail.html", context, status=422)
+        messages.error(request, error_text(exc, conflict_help=CONFLICT_HELP))
+    except Conflict as exc:
         messages.error(request, error_text(exc, conflict_help=CONFLICT_HELP))
     else:
         messages.success(

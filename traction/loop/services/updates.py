@@ -633,11 +633,47 @@ def link_refused(token: str, why: str) -> None:
 # --- send and discard ------------------------------------------------------------------------
 
 
-def send(actor: Viewer, update: Update, *, expected_version: int | None = None) -> Update:
+# Kinds held to the plan's cadence: a change of plan and an apology after a silence go when
+# they must.
+CADENCED = (UpdateKind.UPDATE, UpdateKind.DELIVERY)
+
+
+def too_soon(update: Update) -> list[str]:
+    """Why sending ``update`` now breaks the plan's cadence: each organisation it reaches that
+    heard from the program within the cadence (none for a change of plan or a re-engagement,
+    which go when they must)."""
+    from traction.loop import update_selectors
+
+    if update.kind not in CADENCED:
+        return []
+    names = dict(
+        UpdateRecipient.objects.filter(update=update)
+        .values_list("customer_id", "customer__name")
+        .distinct()
+    )
+    cadence, heard = update_selectors.heard_within_cadence(update.program_id, names)
+    return [
+        f"{h.organisation} heard from this program "
+        + (f"{h.days_ago} day{'s' if h.days_ago != 1 else ''} ago" if h.days_ago else "today")
+        + f"; the plan's cadence is one update every {cadence} days."
+        for h in heard
+    ]
+
+
+def send(
+    actor: Viewer,
+    update: Update,
+    *,
+    expected_version: int | None = None,
+    early_reason: str = "",
+) -> Update:
     """Send an approved update: from now on it is immutable. Its messages wait in the
     outbox (``UpdateRecipient``, created when it was approved); ``mailer.deliver_update``
-    sends them once this transaction commits (and ``traction remind`` retries what failed)."""
+    sends them once this transaction commits (and ``traction remind`` retries what failed).
+    Mail follows the plan's cadence: an update reaching an organisation that heard from the
+    program within it needs ``early_reason`` (why it cannot wait), kept in the audit."""
     permissions.check(actor, "loop.compose", update.program)
+    early_reason = " ".join(early_reason.split())
     with transaction.atomic():
         found = _locked(update)
         _refuse_if_closed(found)
@@ -667,6 +703,17 @@ def send(actor: Viewer, update: Update, *, expected_version: int | None = None) 
                     ]
                 }
             )
+        soon = too_soon(found)
+        if soon and not early_reason:
+            raise ValidationFailed(
+                {
+                    "early_reason": [
+                        "Mail follows the plan's cadence, not one message per event. Fold "
+                        "this into their next update, or say why it cannot wait:",
+                        *soon,
+                    ]
+                }
+            )
         found.state = UpdateState.SENT
         found.sent_at = clock.now()
         found.sent_by_id = actor.user_id
@@ -678,7 +725,8 @@ def send(actor: Viewer, update: Update, *, expected_version: int | None = None) 
             changes={
                 "version": found.version,
                 "recipients": found.recipients.count(),
-            },
+            }
+            | ({"early": soon, "early_reason": early_reason} if soon else {}),
         )
         sent_id = found.pk
         transaction.on_commit(lambda: mailer.deliver_update.enqueue(sent_id))
