@@ -85,6 +85,10 @@ class UpdateOut(Schema):
 
 
 class UpdateDetailOut(UpdateOut):
+    delivery_ids: list[int] = Field(
+        description="Every delivery a delivery update is about: `delivery_id` and those "
+        "recorded while it was unsent, folded into it (oldest first)."
+    )
     problems: list[UpdateProblemOut]
     candidates: list[UpdateCandidateOut]
     approvals: list[UpdateApprovalOut]
@@ -168,6 +172,9 @@ def _detail(request: HttpRequest, u: Update) -> dict[str, Any]:
     view = update_selectors.detail(v, update_selectors.update(v, u.pk))
     return {
         **_update(view.update),
+        "delivery_ids": list(
+            view.update.deliveries.order_by("on", "pk").values_list("pk", flat=True)
+        ),
         "problems": [{"words": p.words, "message": p.message} for p in view.problems],
         "candidates": [
             {

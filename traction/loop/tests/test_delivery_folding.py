@@ -7,17 +7,18 @@ draft. The "did it work for you?" priorities are those of every delivery."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 from django.core import mail
+from django.test import Client
 
 from traction.core import clock
 from traction.core.models import AuditEvent
 from traction.insights.models import Insight
 from traction.loop import drafting, mailer
-from traction.loop.models import Approval, Update, UpdateState
+from traction.loop.models import Approval, Delivery, Update, UpdateState
 from traction.loop.services import deliveries as delivery_services
 from traction.loop.services import updates
 from traction.loop.services.deliveries import Entry
@@ -141,3 +142,15 @@ def test_did_it_work_asks_about_every_folded_delivery(world: w.World) -> None:
     deliver(world, "Approval by email", date(2027, 1, 15), other)
     [draft] = globex(world)
     assert set(mailer.delivered_priority_ids(draft)) == {world.card.pk, other.pk}
+
+
+def test_the_api_lists_every_delivery_of_a_folded_update(
+    world: w.World, api_client_for: Callable[[str], Client]
+) -> None:
+    deliver(world, "One-page approval", date(2027, 1, 10))
+    deliver(world, "Approval by email", date(2027, 1, 15))
+    [draft] = globex(world)
+    body = api_client_for("facilitator").get(f"/api/v1/updates/{draft.pk}").json()
+    titles = dict(Delivery.objects.values_list("pk", "title"))
+    assert [titles[i] for i in body["delivery_ids"]] == ["One-page approval", "Approval by email"]
+    assert titles[body["delivery_id"]] == "One-page approval"
