@@ -40,6 +40,10 @@ class Report:
     email: str
     message_id: str
     reason: str
+    # The provider's id of the event (SNS MessageId, with the recipient's number when one
+    # notification names several; Mailgun's event id; SendGrid's sg_event_id; Postmark's
+    # RecordType:ID): the same event reported again is recorded once. "" when absent.
+    event_id: str = ""
 
 
 @dataclass
@@ -89,7 +93,7 @@ SNS_HOST = re.compile(r"^sns\.[a-z0-9-]+\.amazonaws\.com(\.cn)?$")
 def _ses(data: Any) -> Parsed:
     data = _obj(data, "An Amazon SNS message")
     if "notificationType" in data or "eventType" in data:
-        return _ses_message(data)  # SNS "raw message delivery": the SES message itself
+        return _ses_message(data, "")  # SNS "raw message delivery": the SES message itself
     kind = data.get("Type")
     if kind == "SubscriptionConfirmation":
         url = str(data.get("SubscribeURL") or "")
@@ -111,7 +115,9 @@ def _ses(data: Any) -> Parsed:
         inner = json.loads(message)
     except json.JSONDecodeError:
         raise Malformed("The SNS Notification's Message is not JSON.") from None
-    return _ses_message(_obj(inner, "The SNS Notification's Message"))
+    return _ses_message(
+        _obj(inner, "The SNS Notification's Message"), _text(data.get("MessageId"), 100)
+    )
 
 
 def _ses_message_id(mail: dict[str, Any]) -> str:
@@ -124,7 +130,11 @@ def _ses_message_id(mail: dict[str, Any]) -> str:
     return ""  # mail.messageId is SES's own id, not the Message-ID we set
 
 
-def _ses_message(message: dict[str, Any]) -> Parsed:
+def _numbered(event_id: str, n: int, of: int) -> str:
+    return f"{event_id}/{n}" if event_id and of > 1 else event_id
+
+
+def _ses_message(message: dict[str, Any], event_id: str) -> Parsed:
     kind = message.get("notificationType") or message.get("eventType")
     mail = message.get("mail") if isinstance(message.get("mail"), dict) else {}
     message_id = _ses_message_id(mail)  # type: ignore[arg-type]
@@ -136,7 +146,7 @@ def _ses_message(message: dict[str, Any]) -> Parsed:
             raise Malformed("The bounce notification has no bouncedRecipients.")
         bounce_type = str(bounce.get("bounceType") or "")
         how = PERMANENT if bounce_type == "Permanent" else TRANSIENT
-        for r in recipients:
+        for n, r in enumerate(recipients, start=1):
             r = _obj(r, "Each of bouncedRecipients")
             email = _text(r.get("emailAddress"), 254)
             if not email:
@@ -144,7 +154,10 @@ def _ses_message(message: dict[str, Any]) -> Parsed:
             why = _text(r.get("diagnosticCode")) or (
                 f"{bounce_type} bounce ({_text(bounce.get('bounceSubType')) or 'General'})"
             )
-            found.reports.append(Report(how, email, message_id, f"Amazon SES: {why}"))
+            found.reports.append(
+                Report(how, email, message_id, f"Amazon SES: {why}",
+                       _numbered(event_id, n, len(recipients)))
+            )  # fmt: skip
         return found
     if kind == "Complaint":
         complaint = _obj(message.get("complaint"), "The complaint notification's complaint")
@@ -152,14 +165,15 @@ def _ses_message(message: dict[str, Any]) -> Parsed:
         if not isinstance(recipients, list) or not recipients:
             raise Malformed("The complaint notification has no complainedRecipients.")
         feedback = _text(complaint.get("complaintFeedbackType")) or "abuse"
-        for r in recipients:
+        for n, r in enumerate(recipients, start=1):
             r = _obj(r, "Each of complainedRecipients")
             email = _text(r.get("emailAddress"), 254)
             if not email:
                 raise Malformed("A complained recipient has no emailAddress.")
             found.reports.append(
-                Report(COMPLAINT, email, message_id, f"Amazon SES: marked as spam ({feedback})")
-            )
+                Report(COMPLAINT, email, message_id, f"Amazon SES: marked as spam ({feedback})",
+                       _numbered(event_id, n, len(recipients)))
+            )  # fmt: skip
         return found
     if not kind:
         raise Malformed("The SES notification has no notificationType (or eventType).")
@@ -192,7 +206,11 @@ def _postmark(data: Any) -> Parsed:
     why = _text(data.get("Description")) or _text(data.get("Name")) or kind
     details = _text(data.get("Details"))
     reason = f"Postmark {kind}: {why}" + (f" ({details})" if details and details != why else "")
-    return Parsed(reports=[Report(how, email, _text(data.get("MessageID"), 255), reason[:500])])
+    record_id = _text(data.get("ID"), 100) or _text(data.get("MessageID"), 100)
+    event_id = f"{record or 'Bounce'}:{record_id}" if record_id else ""
+    return Parsed(
+        reports=[Report(how, email, _text(data.get("MessageID"), 255), reason[:500], event_id)]
+    )
 
 
 # --- SendGrid -------------------------------------------------------------------------------
@@ -229,7 +247,10 @@ def _sendgrid(data: Any) -> Parsed:
             permanent = reason.lower() in SENDGRID_DROPPED_PERMANENT
             how = PERMANENT if permanent else TRANSIENT
             why = f"dropped: {reason or 'no reason'}"
-        found.reports.append(Report(how, email, message_id, f"SendGrid {why}"[:500]))
+        found.reports.append(
+            Report(how, email, message_id, f"SendGrid {why}"[:500],
+                   _text(event.get("sg_event_id"), 200))
+        )  # fmt: skip
     return found
 
 
@@ -252,8 +273,11 @@ def _mailgun(data: Any) -> Parsed:
     message = event.get("message") if isinstance(event.get("message"), dict) else {}
     headers = message.get("headers") if isinstance(message.get("headers"), dict) else {}  # type: ignore[union-attr]
     message_id = _text(headers.get("message-id"), 255)  # type: ignore[union-attr]
+    event_id = _text(event.get("id"), 200)
     if name == "complained":
-        return Parsed(reports=[Report(COMPLAINT, email, message_id, "Mailgun: marked as spam")])
+        return Parsed(
+            reports=[Report(COMPLAINT, email, message_id, "Mailgun: marked as spam", event_id)]
+        )
     severity = event.get("severity")
     if severity not in ("permanent", "temporary"):
         raise Malformed("The Mailgun failed event's “severity” must be permanent or temporary.")
@@ -266,5 +290,7 @@ def _mailgun(data: Any) -> Parsed:
     )
     how = PERMANENT if severity == "permanent" else TRANSIENT
     return Parsed(
-        reports=[Report(how, email, message_id, f"Mailgun {severity} failure: {why}"[:500])]
+        reports=[
+            Report(how, email, message_id, f"Mailgun {severity} failure: {why}"[:500], event_id)
+        ]
     )

@@ -741,9 +741,69 @@ class MailBounce(models.Model):
     reason = models.CharField(max_length=500, blank=True)
     flagged = models.BooleanField(default=False)
     received_at = models.DateTimeField(default=clock.now)
+    # The provider's own id of the event (SNS MessageId, Mailgun's event id, SendGrid's
+    # sg_event_id, Postmark's RecordType:ID): the same event reported again is recorded
+    # once. Empty on rows from before the id was kept.
+    event_id = models.CharField(max_length=300, null=True, blank=True)
 
     class Meta:
         ordering = ["-received_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "provider", "event_id", "contact"],
+                condition=models.Q(event_id__isnull=False),
+                name="loop_mailbounce_event_once",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} from {self.provider} for {self.email or self.message_id}"
+
+
+class BounceKey(models.Model):
+    """What a mail provider proves itself with at the workspace's bounce URL, set by an admin;
+    once set, every post from that provider must carry it. ``secret`` is Mailgun's webhook
+    signing key (encrypted), SendGrid's verification key (its public key, base64), or the
+    hash of Postmark's basic-auth password (``username`` is its user name). Never shown back
+    whole: ``hint`` is its last characters. Amazon SNS needs none (its certificate signs)."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=10, choices=BounceProvider.choices)
+    secret = models.TextField()
+    username = models.CharField(max_length=100, blank=True)
+    hint = models.CharField(max_length=8)
+    set_at = models.DateTimeField(default=clock.now)
+    set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["provider"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "provider"], name="loop_one_bounce_key_per_provider"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} key of {self.workspace_id} (…{self.hint})"
+
+
+class BounceNonce(models.Model):
+    """A signed token a provider sent (Mailgun's ``token``), kept a while so the same signed
+    post cannot be replayed; older ones are refused as stale anyway and are pruned."""
+
+    workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
+    provider = models.CharField(max_length=10, choices=BounceProvider.choices)
+    value = models.CharField(max_length=200)
+    seen_at = models.DateTimeField(default=clock.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "provider", "value"], name="loop_bounce_nonce_once"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider} token at {self.seen_at:%Y-%m-%d %H:%M}"

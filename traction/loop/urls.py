@@ -89,4 +89,10 @@ from . import bounce_views  # noqa: E402
 
 urlpatterns += [
     path("mail/bounce-url/", bounce_views.rotate, name="bounce-url"),
+    path("mail/bounce-keys/<str:provider>/", bounce_views.key, name="bounce-key"),
+    path(
+        "mail/bounce-keys/<str:provider>/remove/",
+        bounce_views.key_remove,
+        name="bounce-key-remove",
+    ),
 ]

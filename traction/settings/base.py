@@ -222,6 +222,12 @@ TRACTION_WEBHOOK_REQUIRE_HTTPS = False
 # Production sends only to public addresses unless TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS.
 TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
 
+# Bounce webhooks (docs/loop.md): Amazon SNS's signing certificates are fetched only from
+# https://sns.<region>.amazonaws.com. Tests add the origin of a local certificate server here
+# (e.g. "http://127.0.0.1:8123"); production leaves it empty.
+TRACTION_SNS_CERT_TEST_ORIGINS: list[str] = []
+TRACTION_SNS_CERT_TIMEOUT = 5  # seconds to fetch a certificate
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_MAX_PER_PAGE_SIZE = 200
 

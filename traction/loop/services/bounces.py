@@ -13,31 +13,48 @@ messages by Message-ID first, then by address:
 - a **temporary** bounce is recorded and flags nobody.
 
 Every match is kept as a ``MailBounce`` and audited; a report matching nothing is ignored
-(answered 200, so the provider does not retry it).
+(answered 200, so the provider does not retry it). The same provider event (its id) is
+recorded once: reported again, it is a duplicate and changes nothing.
+
+Beyond the URL, each provider proves its posts the way it documents (``bounce_signatures``):
+Amazon SNS's signature is always checked; Mailgun's signature, SendGrid's signature and
+Postmark's basic auth are required once an admin set that provider's key (``BounceKey``,
+never shown back whole, audited). A post that fails is refused and nothing is written.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import secrets
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from cryptography.hazmat.primitives import serialization
 from django.conf import settings
+from django.contrib.auth.hashers import check_password, make_password
 from django.db import transaction
 from django.db.models import Q
 from django.urls import reverse
 
 from traction.core import audit, clock, permissions
+from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.customers.models import Contact
-from traction.loop import bounce_parsers, mailer
+from traction.loop import bounce_parsers, bounce_signatures, mailer
+from traction.loop.bounce_signatures import Refused
 from traction.loop.models import (
     BounceInbox,
+    BounceKey,
     BounceKind,
+    BounceNonce,
+    BounceProvider,
     MailBounce,
     MessageState,
     UpdateRecipient,
 )
+from traction.webhooks import crypto
 
 PREFIX = "bnc_"
 
@@ -107,7 +124,161 @@ def recent(viewer: Viewer, limit: int = 20) -> list[MailBounce]:
 def settings_section(viewer: Viewer, _workspace: object) -> dict[str, object]:
     """The workspace settings page's "Bounces from your mail provider" section."""
     box = inbox(viewer)
-    return {"box": box, "recent": recent(viewer)}
+    return {"box": box, "recent": recent(viewer), "keys": keys(viewer)}
+
+
+# --- the providers' keys ------------------------------------------------------------------
+
+KEYED = ("mailgun", "sendgrid", "postmark")  # SNS needs no key: its certificate signs
+KEY_ACTIONS = {"mailgun": "Mailgun webhook signing key", "sendgrid": "SendGrid verification key",
+               "postmark": "Postmark basic auth"}  # fmt: skip
+MIN_PASSWORD = 16
+
+
+@dataclass(frozen=True)
+class KeyStatus:
+    provider: str
+    label: str
+    key: BounceKey | None
+
+
+def keys(viewer: Viewer) -> list[KeyStatus]:
+    """Each keyed provider and its key (hint, when and by whom), for admins."""
+    permissions.check(viewer, "loop.bounce_inbox")
+    found = {
+        k.provider: k
+        for k in BounceKey.objects.filter(workspace_id=viewer.workspace_id).select_related("set_by")
+    }
+    return [KeyStatus(p, KEY_ACTIONS[p], found.get(p)) for p in KEYED]
+
+
+def key(viewer: Viewer, provider: str) -> BounceKey | None:
+    permissions.check(viewer, "loop.bounce_inbox")
+    return BounceKey.objects.filter(workspace_id=viewer.workspace_id, provider=provider).first()
+
+
+def _secret_of(
+    provider: str, signing_key: str, public_key: str, username: str, password: str
+) -> tuple[str, str, str]:
+    """(what is stored, the hint, the user name), or ValidationFailed naming the field."""
+    if provider == "mailgun":
+        signing_key = signing_key.strip()
+        if not signing_key:
+            raise ValidationFailed.field("signing_key", "Paste Mailgun's webhook signing key.")
+        if len(signing_key) < 16 or len(signing_key) > 200 or any(c.isspace() for c in signing_key):
+            raise ValidationFailed.field(
+                "signing_key",
+                "This does not look like a Mailgun webhook signing key (16 to 200 characters, "
+                "no spaces): copy it from Sending → Webhooks → HTTP webhook signing key.",
+            )
+        return crypto.encrypt(signing_key), signing_key[-4:], ""
+    if provider == "sendgrid":
+        try:
+            loaded = bounce_signatures.sendgrid_key(public_key)
+        except ValueError as exc:
+            raise ValidationFailed.field("public_key", str(exc)) from None
+        der = loaded.public_bytes(
+            serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        text = base64.b64encode(der).decode()
+        return text, text.rstrip("=")[-4:], ""
+    if provider == "postmark":
+        username = username.strip()
+        problems: dict[str, list[str]] = {}
+        if not username or ":" in username or len(username) > 100:
+            problems["username"] = ["A user name of up to 100 characters, without “:”."]
+        if len(password) < MIN_PASSWORD:
+            problems["password"] = [f"At least {MIN_PASSWORD} characters (make it random)."]
+        if problems:
+            raise ValidationFailed(problems)
+        return make_password(password), "", username
+    raise ValidationFailed.field("provider", "Amazon SNS needs no key: its signature is checked.")
+
+
+@transaction.atomic
+def set_key(
+    viewer: Viewer,
+    provider: str,
+    *,
+    signing_key: str = "",
+    public_key: str = "",
+    username: str = "",
+    password: str = "",
+) -> BounceKey:
+    """Set (or replace) what a provider must prove its posts with; from now on a post
+    without it is refused. Audited with the hint only."""
+    permissions.check(viewer, "loop.bounce_inbox")
+    secret, hint, user = _secret_of(provider, signing_key, public_key, username, password)
+    now = clock.now()
+    found, created = BounceKey.objects.select_for_update().get_or_create(
+        workspace_id=viewer.workspace_id, provider=provider,
+        defaults={"secret": secret, "hint": hint, "username": user, "set_at": now,
+                  "set_by_id": viewer.user_id},
+    )  # fmt: skip
+    if not created:
+        found.secret, found.hint, found.username = secret, hint, user
+        found.set_at, found.set_by_id = now, viewer.user_id
+        found.save()
+    audit.record(
+        viewer, action="loop.bounce_key_set" if created else "loop.bounce_key_replaced",
+        obj=found, changes={"provider": provider, "hint": hint, "username": user},
+    )  # fmt: skip
+    return found
+
+
+@transaction.atomic
+def remove_key(viewer: Viewer, provider: str) -> bool:
+    """Stop requiring the provider's key (the URL alone lets it in again). Audited."""
+    permissions.check(viewer, "loop.bounce_inbox")
+    found = (
+        BounceKey.objects.select_for_update()
+        .filter(workspace_id=viewer.workspace_id, provider=provider)
+        .first()
+    )
+    if found is None:
+        return False
+    audit.record(
+        viewer, action="loop.bounce_key_removed", obj=found,
+        changes={"provider": provider, "hint": found.hint, "username": found.username},
+    )  # fmt: skip
+    found.delete()
+    return True
+
+
+def check(box: BounceInbox, provider: str, body: bytes, headers: Mapping[str, str]) -> str:
+    """Check that a post to the hook comes from the provider: Amazon SNS's signature always,
+    the others' once their key is set. Returns a token to refuse if seen again (Mailgun's),
+    else "". Raises ``Refused`` saying why."""
+    now = clock.now()
+    if provider == "ses":
+        bounce_signatures.sns(body, now)
+        return ""
+    found = BounceKey.objects.filter(workspace_id=box.workspace_id, provider=provider).first()
+    if found is None:
+        return ""
+    if provider == "mailgun":
+        try:
+            signing_key = crypto.decrypt(found.secret)
+        except crypto.SecretUnreadable:
+            raise Refused(
+                "The Mailgun signing key stored for this workspace cannot be read (the server's "
+                "key changed): an admin must set it again."
+            ) from None
+        return bounce_signatures.mailgun(signing_key, body, now)
+    if provider == "sendgrid":
+        bounce_signatures.sendgrid(found.secret, headers, body)
+        return ""
+    given = bounce_signatures.basic_auth(headers.get("Authorization", ""))
+    if given is None:
+        raise Refused(
+            "Postmark basic auth missing: this bounce URL needs the user name and password set "
+            "in Traction (https://user:password@… in Postmark's webhook URL).",
+            challenge=True,
+        )
+    user_ok = hmac.compare_digest(given[0].encode(), found.username.encode())
+    if not (check_password(given[1], found.secret) and user_ok):
+        raise Refused("Postmark basic auth does not match the user name and password set.")
+    return ""
 
 
 def forget_erased_contact(actor: Viewer | None, *, contact: Contact) -> None:
@@ -123,10 +294,13 @@ class Outcome:
     recorded: int = 0  # reports that matched (kept as MailBounce rows)
     ignored: int = 0  # reports or events that matched nothing, or are of no interest
     subscription: bool = False  # an SNS subscription confirmation was kept
+    duplicates: int = 0  # reports of events already recorded (nothing changed)
 
     @property
     def status(self) -> str:
-        return "ok" if self.recorded or self.subscription else "ignored"
+        if self.recorded or self.subscription:
+            return "ok"
+        return "duplicate" if self.duplicates else "ignored"
 
 
 def _bare(message_id: str) -> str:
@@ -157,12 +331,46 @@ def _matches(
     return found, sorted(contacts)
 
 
+NONCE_KEPT = 2 * bounce_signatures.MAILGUN_MAX_AGE
+
+
+def _seen(workspace_id: int, provider: str, event_id: str) -> bool:
+    return (
+        bool(event_id)
+        and MailBounce.objects.filter(
+            workspace_id=workspace_id, provider=provider, event_id=event_id
+        ).exists()
+    )
+
+
 @transaction.atomic
-def receive(box: BounceInbox, provider: str, parsed: bounce_parsers.Parsed) -> Outcome:
-    """Apply what a provider reported to the inbox's workspace (the hook's one write)."""
+def receive(
+    box: BounceInbox, provider: str, parsed: bounce_parsers.Parsed, *, nonce: str = ""
+) -> Outcome:
+    """Apply what a provider reported to the inbox's workspace (the hook's one write).
+    ``nonce`` (Mailgun's signed token) is refused when seen before: ``Refused``, nothing
+    written. A report of an event already recorded is a duplicate and changes nothing."""
     box = BounceInbox.objects.select_for_update().get(pk=box.pk)
     now = clock.now()
+    ws = box.workspace_id
+    if nonce:
+        BounceNonce.objects.filter(workspace_id=ws, seen_at__lt=now - NONCE_KEPT).delete()
+        _, fresh = BounceNonce.objects.get_or_create(
+            workspace_id=ws, provider=provider, value=nonce, defaults={"seen_at": now}
+        )
+        if not fresh:
+            raise Refused(f"{BounceProvider(provider).label} signature was used before: a replay.")
     outcome = Outcome(ignored=parsed.ignored)
+    reports, ids = [], set()
+    for report in parsed.reports:
+        if report.event_id in ids or _seen(ws, provider, report.event_id):
+            outcome.duplicates += 1
+        else:
+            reports.append(report)
+            if report.event_id:
+                ids.add(report.event_id)
+    if outcome.duplicates and not reports and not parsed.subscribe_url:
+        return outcome  # all seen before: nothing changes
     box.last_received_at = now
     fields = ["last_received_at"]
     if parsed.subscribe_url:
@@ -178,8 +386,7 @@ def receive(box: BounceInbox, provider: str, parsed: bounce_parsers.Parsed) -> O
         box.sns_subscribe_url = ""
         fields.append("sns_subscribe_url")
     box.save(update_fields=fields)
-    ws = box.workspace_id
-    for report in parsed.reports:
+    for report in reports:
         messages, contacts = _matches(ws, report)
         if not contacts:
             outcome.ignored += 1
@@ -206,18 +413,24 @@ def receive(box: BounceInbox, provider: str, parsed: bounce_parsers.Parsed) -> O
             )  # fmt: skip
             if flagged:
                 outcome.flagged.append(contact_id)
-            row = MailBounce.objects.create(
-                workspace_id=ws,
-                provider=provider,
-                kind=BounceKind(report.kind),
-                email=report.email[:254],
-                message_id=report.message_id[:255],
-                recipient=message,
-                contact_id=contact_id,
-                reason=report.reason[:500],
-                flagged=bool(flagged),
-                received_at=now,
-            )
+            fields_of_row = {
+                "kind": BounceKind(report.kind),
+                "email": report.email[:254],
+                "message_id": report.message_id[:255],
+                "recipient": message,
+                "reason": report.reason[:500],
+                "flagged": bool(flagged),
+                "received_at": now,
+            }
+            if report.event_id:  # once per event and contact (the constraint's backstop)
+                row, _ = MailBounce.objects.get_or_create(
+                    workspace_id=ws, provider=provider, event_id=report.event_id[:300],
+                    contact_id=contact_id, defaults=fields_of_row,
+                )  # fmt: skip
+            else:
+                row = MailBounce.objects.create(
+                    workspace_id=ws, provider=provider, contact_id=contact_id, **fields_of_row
+                )
             audit.record(
                 None, action="loop.bounce_reported", obj=row, workspace_id=ws,
                 reason=report.reason,
