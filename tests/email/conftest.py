@@ -23,6 +23,8 @@ from django.conf import settings
 from icalendar import Calendar
 
 from traction.core.testing.cast import Cast
+from traction.loop import bounce_signatures
+from traction.loop.tests.signing import CertServer, SnsSigner
 from traction.sessions import rsvp
 from traction.sessions.models import (
     AgendaItem,
@@ -107,6 +109,24 @@ def _free_port(host: str) -> int:
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind((host, 0))
         return int(sock.getsockname()[1])
+
+
+@pytest.fixture
+def cert_server(settings: Any) -> Iterator[CertServer]:
+    """A real HTTP server on loopback serving signing certificates, allowed (for this test
+    only) as a place Amazon SNS certificates come from; the certificate cache starts empty."""
+    server = CertServer()
+    settings.TRACTION_SNS_CERT_TEST_ORIGINS = [server.origin]
+    bounce_signatures.forget_certificates()
+    yield server
+    bounce_signatures.forget_certificates()
+    server.close()
+
+
+@pytest.fixture
+def sns_signer(cert_server: CertServer) -> SnsSigner:
+    """Signs SNS messages with a fresh RSA key whose certificate ``cert_server`` serves."""
+    return SnsSigner(cert_server)
 
 
 @pytest.fixture

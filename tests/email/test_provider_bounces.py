@@ -8,7 +8,9 @@ The payloads are written here in the shape of each provider's public documentati
 
 from __future__ import annotations
 
+import itertools
 import json
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -23,6 +25,7 @@ from traction.loop import mailer
 from traction.loop.models import BounceInbox, MailBounce, MessageState, UpdateRecipient
 from traction.loop.services import bounces
 from traction.loop.tests import mail_world as mw
+from traction.loop.tests.signing import SnsSigner
 
 from .conftest import SmtpServer
 
@@ -48,11 +51,15 @@ Post = Callable[..., Any]
 
 
 @pytest.fixture
-def post(secret: str) -> Post:
+def post(secret: str, sns_signer: SnsSigner) -> Post:
+    """Post as the provider does; SNS messages are signed as Amazon SNS signs them (with a
+    test certificate served on loopback)."""
     client = Client(enforce_csrf_checks=True)
 
     def send(provider: str, payload: Any, *, content_type: str = "application/json",
              raw: bytes | None = None, key: str | None = None) -> Any:  # fmt: skip
+        if provider == "ses" and isinstance(payload, dict) and "Type" in payload:
+            payload = sns_signer.sign(payload)
         body = raw if raw is not None else json.dumps(payload).encode()
         return client.generic(
             "POST", f"/hooks/mail/{provider}/{key or secret}/", body, content_type=content_type
@@ -116,7 +123,7 @@ def ses_bounce(message_id: str, email: str, bounce_type: str = "Permanent") -> d
 def sns(message: dict[str, Any]) -> dict[str, Any]:
     return {
         "Type": "Notification",
-        "MessageId": "22b80b92-fdea-4c2c-8f9d-bdfb0c7bf324",
+        "MessageId": str(uuid.uuid4()),  # each notification is its own event
         "TopicArn": "arn:aws:sns:eu-west-1:123456789012:ses-bounces",
         "Message": json.dumps(message),
         "Timestamp": "2027-01-20T09:00:06.000Z",
@@ -150,10 +157,13 @@ def ses_complaint(message_id: str, email: str) -> dict[str, Any]:
     )
 
 
+POSTMARK_IDS = itertools.count(4323372036854775807)
+
+
 def postmark(email: str, kind: str = "HardBounce", record: str = "Bounce") -> dict[str, Any]:
     return {
         "RecordType": record,
-        "ID": 4323372036854775807,
+        "ID": next(POSTMARK_IDS),
         "Type": kind,
         "TypeCode": {"HardBounce": 1, "SoftBounce": 4096, "SpamComplaint": 512}[kind],
         "Name": {
@@ -187,7 +197,7 @@ def sendgrid(event: str, email: str, smtp_id: str, **extra: Any) -> dict[str, An
         "smtp-id": smtp_id,
         "event": event,
         "category": ["update"],
-        "sg_event_id": "6g4ZI7SA-xmRDv57GoPIPw==",
+        "sg_event_id": uuid.uuid4().hex,
         "sg_message_id": "14c5d75ce93.dfd.64b469.filter0001.16648.5515E0B88.0",
         **extra,
     }
@@ -195,7 +205,7 @@ def sendgrid(event: str, email: str, smtp_id: str, **extra: Any) -> dict[str, An
 
 def mailgun(event: str, email: str, message_id: str, severity: str = "") -> dict[str, Any]:
     data: dict[str, Any] = {
-        "id": "G9Bn5sl1TC6nu79C8C0bwg",
+        "id": uuid.uuid4().hex[:22],
         "timestamp": 1800435605.0,
         "log-level": "error",
         "event": event,
@@ -250,7 +260,7 @@ def test_ses_permanent_bounce_matches_by_message_id_and_flags_the_contact(
     )
     assert response.status_code == 200
     assert response.json() == {
-        "status": "ok", "recorded": 1, "flagged_contacts": 1, "ignored": 0,
+        "status": "ok", "recorded": 1, "flagged_contacts": 1, "ignored": 0, "duplicates": 0,
     }  # fmt: skip
     gina = message(world, "gina")
     assert gina.state == MessageState.BOUNCED
@@ -360,7 +370,7 @@ def test_sendgrid_batch_by_smtp_id_with_other_events_ignored(
     ]
     response = post("sendgrid", batch)
     assert response.json() == {
-        "status": "ok", "recorded": 2, "flagged_contacts": 1, "ignored": 3,
+        "status": "ok", "recorded": 2, "flagged_contacts": 1, "ignored": 3, "duplicates": 0,
     }  # fmt: skip
     assert contact(world, "gina").unreachable_at is not None
     assert contact(world, "ian").unreachable_at is None  # "blocked" is temporary
@@ -394,7 +404,7 @@ def test_mailgun_permanent_temporary_and_complained(world: mw.MailWorld, post: P
     complained = post("mailgun", mailgun("complained", world.ian.email, world.ian.message_id))
     assert complained.json()["flagged_contacts"] == 1
     assert post("mailgun", mailgun("delivered", world.ian.email, "x")).json() == {
-        "status": "ignored", "recorded": 0, "flagged_contacts": 0, "ignored": 1,
+        "status": "ignored", "recorded": 0, "flagged_contacts": 0, "ignored": 1, "duplicates": 0,
     }  # fmt: skip
 
 

@@ -190,3 +190,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": "INFO"},
 }
+
+# Never fetch Amazon SNS certificates from anywhere but sns.<region>.amazonaws.com.
+TRACTION_SNS_CERT_TEST_ORIGINS: list[str] = []
