@@ -252,13 +252,13 @@ def sns(body: bytes, now: dt.datetime) -> dict[str, Any]:
     """Check an SNS message's signature against its certificate; return the message."""
     data = _json_object(body)
     message = sns_string_to_sign(data)
+    signature, url = data.get("Signature"), data.get("SigningCertURL")
+    if not isinstance(signature, str) or not signature or not isinstance(url, str) or not url:
+        raise Refused("Amazon SNS signature missing: no Signature or SigningCertURL.")
     version = str(data.get("SignatureVersion") or "")
     digest = {"1": hashes.SHA1(), "2": hashes.SHA256()}.get(version)  # noqa: S303 -- SNS v1
     if digest is None:
         raise Refused("Amazon SNS SignatureVersion must be 1 or 2.")
-    signature, url = data.get("Signature"), data.get("SigningCertURL")
-    if not isinstance(signature, str) or not signature or not isinstance(url, str) or not url:
-        raise Refused("Amazon SNS signature missing: no Signature or SigningCertURL.")
     try:
         raw = base64.b64decode(signature, validate=True)
     except ValueError:
