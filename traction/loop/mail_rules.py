@@ -125,7 +125,8 @@ RULES = [
     rule(
         "loop.bounce_inbox",
         description="See the workspace's bounce URL for its mail provider and the bounces "
-        "reported there; make or rotate the URL.",
+        "reported there; make or rotate the URL; set, replace or remove the key a provider "
+        "must prove its posts with.",
         admin=ALL,
     ),
     rule(
