@@ -156,13 +156,32 @@ class MailBounceOut(Schema):
     received_at: dt.datetime
 
 
+class BounceKeyOut(Schema):
+    provider: str
+    set: bool
+    hint: str  # the key's last characters (Mailgun, SendGrid); never the key
+    username: str  # Postmark's basic-auth user name
+    set_at: dt.datetime | None
+
+
 class BounceUrlOut(Schema):
     exists: bool
     hint: str
     rotated_at: dt.datetime | None
     last_received_at: dt.datetime | None
     sns_subscribe_url: str
+    keys: list[BounceKeyOut]
     recent: list[MailBounceOut]
+
+
+def _key_out(provider: str, key: Any) -> dict[str, Any]:
+    return {
+        "provider": provider,
+        "set": key is not None,
+        "hint": key.hint if key else "",
+        "username": key.username if key else "",
+        "set_at": key.set_at if key else None,
+    }
 
 
 class BounceUrlsOut(Schema):
@@ -187,6 +206,7 @@ def get_bounce_url(request: HttpRequest) -> dict[str, Any]:
         "rotated_at": box.rotated_at if box else None,
         "last_received_at": box.last_received_at if box else None,
         "sns_subscribe_url": box.sns_subscribe_url if box else "",
+        "keys": [_key_out(k.provider, k.key) for k in bounces.keys(v)],
         "recent": [
             {
                 "id": b.pk,
@@ -404,3 +424,44 @@ def mark_contact_reachable(request: HttpRequest, contact_id: int) -> dict[str, A
     v = viewer(request)
     contact = customer_selectors.contact(v, contact_id, action="loop.subscriptions")
     return _reach(subscriptions.mark_reachable(v, contact=contact))
+
+
+KeyedProvider = Literal["mailgun", "sendgrid", "postmark"]
+
+
+class BounceKeyIn(InputSchema):
+    """Mailgun: ``signing_key``; SendGrid: ``public_key`` (the verification key, base64);
+    Postmark: ``username`` and ``password``."""
+
+    signing_key: str = ""
+    public_key: str = ""
+    username: OneLine = ""
+    password: str = ""
+
+
+@router.put(
+    "/mail/bounce-keys/{provider}",
+    response=responses({200: BounceKeyOut}, body=True),
+    operation_id="set_bounce_key",
+    summary="Set or replace what a mail provider must prove its posts to the bounce URL with "
+    "(never returned)",
+)
+def set_bounce_key(
+    request: HttpRequest, provider: KeyedProvider, payload: BounceKeyIn
+) -> dict[str, Any]:
+    """From now on a post from the provider without a matching signature (Mailgun, SendGrid)
+    or basic auth (Postmark) is refused. 422 names a key that is not the provider's."""
+    v = viewer(request)
+    found = bounces.set_key(v, provider, **payload.model_dump())
+    return _key_out(provider, found)
+
+
+@router.delete(
+    "/mail/bounce-keys/{provider}",
+    response=responses({204: None}),
+    operation_id="remove_bounce_key",
+    summary="Stop requiring a mail provider's key (the bounce URL alone lets it in again)",
+)
+def remove_bounce_key(request: HttpRequest, provider: KeyedProvider) -> Status[None]:
+    bounces.remove_key(viewer(request), provider)
+    return Status(204, None)

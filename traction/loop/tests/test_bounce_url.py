@@ -67,6 +67,10 @@ def test_the_api_rotates_and_reports_without_the_secret(cast: Cast, api_client_f
     assert before == {
         "exists": False, "hint": "", "rotated_at": None, "last_received_at": None,
         "sns_subscribe_url": "", "recent": [],
+        "keys": [
+            {"provider": p, "set": False, "hint": "", "username": "", "set_at": None}
+            for p in ("mailgun", "sendgrid", "postmark")
+        ],
     }  # fmt: skip
     made = api.post("/api/v1/mail/bounce-url/rotate").json()
     assert sorted(made["urls"]) == ["mailgun", "postmark", "sendgrid", "ses"]
@@ -77,3 +81,35 @@ def test_the_api_rotates_and_reports_without_the_secret(cast: Cast, api_client_f
     assert after["hint"] == secret[-4:]
     assert secret not in str(after)
     assert api_client_for("facilitator").post("/api/v1/mail/bounce-url/rotate").status_code == 403
+
+
+def test_the_api_sets_and_removes_provider_keys_never_returning_them(
+    cast: Cast, api_client_for: Any
+) -> None:
+    api = api_client_for("admin")
+    key = "key-" + "0123456789abcdef" * 2
+    made = api.put("/api/v1/mail/bounce-keys/mailgun", {"signing_key": key},
+                   content_type="application/json")  # fmt: skip
+    assert made.status_code == 200
+    assert made.json()["hint"] == key[-4:]
+    assert key not in made.content.decode()
+    listed = api.get("/api/v1/mail/bounce-url").json()["keys"]
+    assert [k["set"] for k in listed] == [True, False, False]
+    assert key not in str(listed)
+    bad = api.put("/api/v1/mail/bounce-keys/sendgrid", {"public_key": "nope"},
+                  content_type="application/json")  # fmt: skip
+    assert bad.status_code == 422
+    assert "This is not a public key" in bad.content.decode()
+    assert (
+        api.put("/api/v1/mail/bounce-keys/ses", {}, content_type="application/json").status_code
+        == 422
+    )
+    assert api.delete("/api/v1/mail/bounce-keys/mailgun").status_code == 204
+    assert not api.get("/api/v1/mail/bounce-url").json()["keys"][0]["set"]
+    actions = AuditEvent.objects.filter(action__startswith="loop.bounce_key")
+    assert sorted(actions.values_list("action", flat=True)) == [
+        "loop.bounce_key_removed", "loop.bounce_key_set",
+    ]  # fmt: skip
+    assert (
+        api_client_for("facilitator").delete("/api/v1/mail/bounce-keys/mailgun").status_code == 403
+    )
