@@ -90,7 +90,7 @@ def mailgun(signing_key: str, body: bytes, now: dt.datetime) -> str:
             "Mailgun signature missing: the body has no “signature” with timestamp, token and "
             "signature."
         )
-    timestamp, token, given = block["timestamp"], block["token"], block["signature"]
+    timestamp, token, given = (str(block[k]) for k in ("timestamp", "token", "signature"))
     expected = hmac.new(
         signing_key.encode(), (timestamp + token).encode(), hashlib.sha256
     ).hexdigest()

@@ -192,4 +192,4 @@ LOGGING = {
 }
 
 # Never fetch Amazon SNS certificates from anywhere but sns.<region>.amazonaws.com.
-TRACTION_SNS_CERT_TEST_ORIGINS: list[str] = []
+TRACTION_SNS_CERT_TEST_ORIGINS = []
