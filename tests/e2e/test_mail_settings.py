@@ -1,6 +1,8 @@
 """Who customer mail is from, and the bounce URL, on the workspace settings page in a real
 browser (desktop and phone): a bad reply-to address is refused beside its field, the sender
-is saved, the bounce URL is shown once and afterwards only its end."""
+is saved, the bounce URL is shown once and afterwards only its end; a provider's key is
+refused beside its field when it is not one, then listed by its end only, and the running
+server refuses unsigned posts."""
 
 from __future__ import annotations
 
@@ -72,4 +74,67 @@ def test_the_admin_sets_the_sender_and_makes_the_bounce_url(
     page.get_by_role("link", name="I have copied it").click()
     expect(page.locator("#bounces")).to_contain_text(f"…{secret[-4:]}/")
     expect(page.locator("#bounces")).not_to_contain_text(secret)
+    context.close()
+
+
+@pytest.mark.e2e
+@pytest.mark.parametrize("size", ["phone", "desktop"])
+def test_the_admin_sets_the_sendgrid_key_and_unsigned_posts_are_refused(
+    live_server: Any, transactional_db: None, browser: Browser, size: str
+) -> None:
+    import json
+    import urllib.error
+    import urllib.request
+
+    from traction.loop.tests.signing import SendGridKey
+
+    cast = build_cast()
+    _, secret = bounces.rotate(cast.viewer("admin"))
+    key = SendGridKey()
+    context = browser.new_context(**SIZES[size])
+    page = context.new_page()
+    sign_in(page, live_server.url, "alice@acme.test")
+    page.goto(f"{live_server.url}/w/acme/workspace-settings/")
+    keys = page.locator("#bounce-keys")
+    expect(keys).to_contain_text("Nothing yet: the URL alone lets its posts in.")
+    keys.get_by_role("link", name="Set the SendGrid verification key").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("SendGrid verification key")
+    page.get_by_label("SendGrid verification key").fill("not a key")
+    page.get_by_role("button", name="Save").click()
+    error = page.locator("#id_public_key_error")
+    expect(error).to_contain_text("This is not a public key")
+    expect(page.get_by_label("SendGrid verification key")).to_have_attribute(
+        "aria-describedby", re.compile("id_public_key_error")
+    )
+    assert_accessible(page, f"SendGrid key refused ({size})")
+    page.get_by_label("SendGrid verification key").fill(key.public)
+    page.get_by_role("button", name="Save").click()
+    expect(page.get_by_text("SendGrid verification key set")).to_be_visible()
+    hint = key.public.rstrip("=")[-4:]
+    expect(page.locator("#bounce-keys")).to_contain_text(f"ending in …{hint}")
+    expect(page.locator("#bounces")).not_to_contain_text(key.public)
+    assert_accessible(page, f"bounce keys listed ({size})")
+    width = SIZES[size]["viewport"]["width"]
+    assert page.evaluate("document.documentElement.scrollWidth") <= width
+
+    # A real post to the running server: unsigned is refused, signed is taken.
+    body = json.dumps([{"email": "x@y.test", "event": "delivered", "sg_event_id": "e1"}]).encode()
+    hook = f"{live_server.url}/hooks/mail/sendgrid/{secret}/"
+
+    def post(headers: dict[str, str]) -> int:
+        request = urllib.request.Request(  # noqa: S310 -- the test server's http URL
+            hook, data=body, method="POST", headers={"Content-Type": "application/json", **headers}
+        )
+        try:
+            with urllib.request.urlopen(request, timeout=10) as answer:  # noqa: S310
+                return int(answer.status)
+        except urllib.error.HTTPError as exc:
+            return int(exc.code)
+
+    assert post({}) == 403
+    signed = {
+        k.removeprefix("HTTP_").replace("_", "-"): v
+        for k, v in key.headers(body, 1800435605).items()  # SendGrid sets no time limit
+    }
+    assert post(signed) == 200
     context.close()
