@@ -461,3 +461,22 @@ def test_only_admins_manage_keys(world: mw.MailWorld, client_for: Any, cast: Cas
     )
     assert facilitator.post(KEY_PAGE.format("mailgun") + "remove/").status_code == 403
     assert not BounceKey.objects.exists()
+
+
+def test_erasing_a_contact_leaves_the_provider_keys_and_event_ids_alone(
+    world: mw.MailWorld, send: Send, cast: Cast
+) -> None:
+    from traction.customers import services as customer_services
+
+    gina = contact(world, "gina")
+    password = "pm-" + "x7Qa9" * 4
+    # A user name that happens to be the contact's address: a credential, not prose.
+    bounces.set_key(cast.viewer("admin"), "postmark", username=gina.email, password=password)
+    payload = postmark(gina.email)
+    assert send("postmark", payload, **basic(gina.email, password)).json()["recorded"] == 1
+    event_id = MailBounce.objects.get().event_id
+    customer_services.erase_contact(cast.viewer("admin"), contact=gina, reason="Asked us to.")
+    assert BounceKey.objects.get().username == gina.email
+    assert MailBounce.objects.get().event_id == event_id
+    again = send("postmark", payload, **basic(gina.email, password))
+    assert again.json()["status"] == "duplicate"

@@ -42,8 +42,17 @@ from traction.insights.erasure import Erasing, ErasureStep
 from .models import Approval, MessageState, Update, UpdateRecipient, UpdateState
 
 STOPPED = "The contact was erased."
-# Text columns that only ever hold a fixed vocabulary (no person's name can be in them).
-_FIXED_VOCABULARY = {("loop", "approval", "subject_kind")}
+# Text columns that only ever hold a fixed vocabulary, or credentials and machine ids a
+# rewrite would break (a provider's key, a replay token, a provider's event id): no person's
+# name can be in them.
+_FIXED_VOCABULARY = {
+    ("loop", "approval", "subject_kind"),
+    ("loop", "bouncekey", "secret"),
+    ("loop", "bouncekey", "hint"),
+    ("loop", "bouncekey", "username"),
+    ("loop", "bouncenonce", "value"),
+    ("loop", "mailbounce", "event_id"),
+}
 
 
 def texts_of(model: type[models.Model]) -> tuple[str, ...]:
