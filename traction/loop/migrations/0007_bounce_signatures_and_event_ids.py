@@ -11,7 +11,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ("accounts", "0012_workspace_sender"),
         ("customers", "0005_contact_unreachable"),
-        ("loop", "0005_approval_emails"),
+        ("loop", "0006_update_deliveries"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
