@@ -20,7 +20,7 @@ KEYS = ("update_id", "update_approval_id", "approval_token")
 
 def _objects(world: dict[str, Any], valid_link: bool) -> dict[str, Any]:
     from traction.insights.models import Insight
-    from traction.loop import update_links
+    from traction.loop import approval_links
     from traction.loop.models import Approval, Update
 
     card = Insight.objects.get(pk=world["loop_priority_id"])
@@ -44,7 +44,7 @@ def _objects(world: dict[str, Any], valid_link: bool) -> dict[str, Any]:
         customer=card.customer,
         account_owner_id=card.customer.account_owner_id,
     )
-    token = update_links.make_token(approval) if valid_link else "not-a-valid-link"
+    token = approval_links.make_token(approval) if valid_link else "not-a-valid-link"
     return {"update_id": update.pk, "update_approval_id": approval.pk, "approval_token": token}
 
 

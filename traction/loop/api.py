@@ -29,10 +29,11 @@ from traction.core.permissions import Viewer
 from traction.insights import rules as insight_rules
 
 from . import deliveries_csv, selectors
-from .api_common import approval_fields
+from .api_common import approval_fields, turnaround_fields
 from .models import Approval, Delivery, DeliverySource, PriorityStatus
 from .services import deliveries as delivery_services
 from .services import publishing
+from .services import updates as update_services
 from .services.deliveries import Entry
 
 router = Router(tags=["loop"])
@@ -67,6 +68,12 @@ class PriorityStatusOut(Schema):
     proposed_at: dt.datetime
     published_at: dt.datetime | None
     approvals: list[PriorityApprovalOut]
+
+
+class StatusTurnaroundOut(Schema):
+    decided: int
+    median_seconds: float | None
+    slowest_seconds: float | None
 
 
 class PriorityRiskOut(Schema):
@@ -219,6 +226,20 @@ def propose_priority_status(
         customer_reason=payload.customer_reason,
     )
     return HttpStatus(201, _status(found, v=v))
+
+
+@router.get(
+    "/programs/{program_id}/status-turnaround",
+    response=responses({200: StatusTurnaroundOut}, object_path=True),
+    operation_id="get_status_approval_turnaround",
+    summary="How long account owners took to approve proposed statuses (median, slowest)",
+)
+def get_status_approval_turnaround(request: HttpRequest, program_id: int) -> dict[str, Any]:
+    """Asked to approved, over the program's status approvals an account owner approved (an
+    admin's waiver is not an owner's answer: left out); the priorities page shows the same."""
+    v = viewer(request)
+    program = selectors.program(v, program_id)
+    return turnaround_fields(update_services.turnaround(program.pk, kind="status"))
 
 
 @router.post(

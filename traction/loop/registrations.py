@@ -62,7 +62,7 @@ def register_all() -> None:
     from traction.core import dashboard, events, periodic, sections
     from traction.debrief import outbound
     from traction.loop import selectors
-    from traction.loop.services import publishing, radar
+    from traction.loop.services import approvals, radar
 
     sections.register(
         "loop-update",
@@ -101,7 +101,7 @@ def register_all() -> None:
         "and escalations nobody took, and failures whose next attempt has come.",
         order=42,
     )
-    events.subscribe("customer.owner_changed", publishing.move_pending_approvals)
+    events.subscribe("customer.owner_changed", approvals.move_pending)
     from traction.insights import erasure as insight_erasure
     from traction.loop import erasure
 

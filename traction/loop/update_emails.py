@@ -34,7 +34,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from traction.core import audit, clock
-from traction.loop import update_links
+from traction.loop import approval_links
 from traction.loop.models import (
     Approval,
     ApprovalEmail,
@@ -159,7 +159,7 @@ def send_approval_request(found: Approval, *, reminder: bool = False) -> int:
         "snapshot": found.snapshot,
         "changes": changes_since_approved(found),
         "reminder": reminder,
-        "approve_url": update_links.url_for(found, slug),
+        "approve_url": approval_links.url_for(found, slug),
         "update_url": _absolute(reverse("loop:update", args=[slug, found.update_id])),
     }
     what = "Reminder: approve" if reminder else "Approve"
@@ -179,6 +179,7 @@ def _send_status_request(found: Approval, slug: str, *, reminder: bool) -> int:
         "proposal": proposal,
         "priority": proposal.priority.text,
         "reminder": reminder,
+        "approve_url": approval_links.url_for(found, slug),
         "priorities_url": _absolute(subject_path(found, slug)),
     }
     first = "Reminder: approve" if reminder else "Approve"

@@ -16,13 +16,13 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.core import permissions, sections
-from traction.core.errors import Conflict, NotFound, ValidationFailed
+from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer, public
 from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
 from traction.customers.models import Customer
 from traction.sessions.models import Session
 
-from . import selectors, update_links, update_selectors
+from . import approval_views, selectors, update_selectors
 from .models import AtRisk, Delivery, UpdateState
 from .services import updates as services
 from .update_forms import ComposeForm, EditForm, VersionForm, WaiveUpdateForm, shown_ids
@@ -318,15 +318,12 @@ def update_approval_send_again(
     request: WorkspaceRequest, viewer: Viewer, update_approval_id: int
 ) -> HttpResponse:
     found = update_selectors.approval_of(viewer, update_approval_id)
-    try:
-        services.send_request_again(viewer, found)
-    except ValidationFailed as exc:
-        messages.error(request, error_text(exc))
-    else:
-        owner = found.account_owner
-        who = (owner.full_name or owner.email) if owner else "the account owner"
-        messages.success(request, f"Sending the approval email to {who} again.")
-    return _to_update(request, found.update_id or 0)
+    return approval_views.send_again(
+        request,
+        found,
+        lambda: services.send_request_again(viewer, found),
+        _to_update(request, found.update_id or 0),
+    )
 
 
 @public(
@@ -337,48 +334,16 @@ def update_approval_send_again(
 def update_approval_link(
     request: HttpRequest, workspace_slug: str, approval_token: str
 ) -> HttpResponse:
-    token = approval_token
-    error = ""
-    approved = False
-
-    def refuse(why: str, status: int) -> HttpResponse:
-        services.link_refused(token, why)
-        return render(request, "loop/updates/link.html", {"error": why}, status=status)
-
-    try:
-        found, _owner = update_links.open_link(token)
-    except NotFound as exc:
-        return refuse(str(exc) or update_links.INVALID, 404)
-    except ValidationFailed as exc:
-        return refuse(error_text(exc), 410)
-    user = getattr(request, "user", None)
-    if user is not None and user.is_authenticated and user.pk != _owner:
-        # Signed in as someone else: the link is the account owner's, not theirs to use.
-        return refuse("This approval link belongs to another person. Sign out to use it.", 403)
-    if found.update is None or found.update.program.workspace.slug != workspace_slug:
-        return refuse(update_links.INVALID, 404)
-    if request.method == "POST":
-        try:
-            services.approve_by_link(token)
-        except (ValidationFailed, NotFound) as exc:
-            error = error_text(exc) if isinstance(exc, ValidationFailed) else str(exc)
-            services.link_refused(token, error)
-        else:
-            approved = True
-            found.refresh_from_db()
-    elif found.state != "pending":
-        error = f"This approval was already given ({found.get_state_display()})."
-    return render(
+    return approval_views.link_page(
         request,
-        "loop/updates/link.html",
-        {
-            "approval": found,
+        workspace_slug=workspace_slug,
+        token=approval_token,
+        kind="update",
+        template="loop/updates/link.html",
+        approve=services.approve_by_link,
+        refused=services.link_refused,
+        context=lambda found: {
             "snapshot": found.snapshot,
             "changes": services.changes_since_approved(found),
-            "error": error,
-            "approved": approved,
-            "token": token,
-            "workspace_slug": workspace_slug,
         },
-        status=409 if error and request.method == "POST" else 200,
     )

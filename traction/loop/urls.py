@@ -14,6 +14,11 @@ urlpatterns = [
         views.approval_send_again,
         name="approval-send-again",
     ),
+    path(
+        "approvals/link/<str:approval_token>/",
+        views.status_approval_link,
+        name="status-approval-link",
+    ),
     path("programs/<int:program_id>/deliveries/", views.deliveries, name="deliveries"),
     path("programs/<int:program_id>/deliveries/new/", views.delivery_new, name="delivery_new"),
     path(

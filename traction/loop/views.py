@@ -8,18 +8,18 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.core import permissions
 from traction.core.errors import ValidationFailed
-from traction.core.permissions import Viewer
+from traction.core.permissions import Viewer, public
 from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
 
-from . import deliveries_csv, selectors
+from . import approval_views, deliveries_csv, selectors
 from .forms import CsvForm, DeliveryForm, ProposeForm, ReasonTextForm, WaiveForm
-from .models import DeliverySource
+from .models import Approval, DeliverySource, PriorityStatus
 from .services import deliveries as delivery_services
 from .services import publishing, statuses
 from .services import updates as update_services
@@ -138,15 +138,46 @@ def approval_send_again(
 ) -> HttpResponse:
     """Send the request (or reminder) to the account owner again once it was given up."""
     found = selectors.approval_of(viewer, approval_id)
-    try:
-        publishing.send_request_again(viewer, found)
-    except ValidationFailed as exc:
-        messages.error(request, error_text(exc))
-    else:
-        owner = found.account_owner
-        who = (owner.full_name or owner.email) if owner else "the account owner"
-        messages.success(request, f"Sending the approval email to {who} again.")
-    return _to_priorities(request, found.program_id)
+    return approval_views.send_again(
+        request,
+        found,
+        lambda: publishing.send_request_again(viewer, found),
+        _to_priorities(request, found.program_id),
+    )
+
+
+@public(
+    "The account owner's signed approve link from the status approval email: the signature "
+    "binds the approval, the proposal and the owner, expires, and works once; it shows only "
+    "what that approval approves."
+)
+@require_http_methods(["GET", "POST"])
+def status_approval_link(
+    request: HttpRequest, workspace_slug: str, approval_token: str
+) -> HttpResponse:
+    return approval_views.link_page(
+        request,
+        workspace_slug=workspace_slug,
+        token=approval_token,
+        kind="status",
+        template="loop/status_link.html",
+        approve=publishing.approve_by_link,
+        refused=publishing.link_refused,
+        context=lambda found: {"proposal": found.status, "current": _current(found)},
+    )
+
+
+def _current(found: Approval) -> PriorityStatus | None:
+    """What the customer sees of the priority now (its latest published status)."""
+    if found.status is None:
+        return None
+    return (
+        PriorityStatus.objects.filter(
+            priority_id=found.status.priority_id, published_at__isnull=False
+        )
+        .order_by("-published_at", "-pk")
+        .first()
+    )
 
 
 @workspace_view

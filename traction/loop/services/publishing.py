@@ -10,7 +10,6 @@ Every step is audited.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any
 
 from django.db import transaction
 
@@ -175,6 +174,15 @@ def approve(actor: Viewer, approval: Approval) -> Approval:
     return approvals.approve(actor, approval, _decide)
 
 
+def approve_by_link(token: str) -> Approval:
+    """The account owner approves from the signed link in the status approval email."""
+    return approvals.approve_by_link(token, "status", _decide)
+
+
+def link_refused(token: str, why: str) -> None:
+    approvals.link_refused(token, why, "status")
+
+
 def waive(actor: Viewer, approval: Approval, *, reason: str) -> Approval:
     """An admin lets a status through without the account owner's approval, saying why."""
     return approvals.waive(actor, approval, reason, _decide)
@@ -231,34 +239,10 @@ __all__ = [
     "Status",
     "add_reason_text",
     "approve",
-    "move_pending_approvals",
+    "approve_by_link",
+    "link_refused",
     "propose_status",
     "send_request_again",
     "waive",
     "window_of",
 ]
-
-
-def move_pending_approvals(
-    actor: Viewer | None,
-    *,
-    customer: Any,
-    old_owner_id: int | None,
-    new_owner_id: int | None,
-) -> None:
-    """Pending approvals follow the account to its new owner (``customer.owner_changed``);
-    with no owner left, only an admin's waiver lets the status through."""
-    moved = list(
-        Approval.objects.select_for_update()
-        .filter(customer_id=customer.pk, state=ApprovalState.PENDING, superseded_at__isnull=True)
-        .exclude(account_owner_id=new_owner_id)
-    )
-    for approval in moved:
-        approval.account_owner_id = new_owner_id
-        approval.save(update_fields=["account_owner"])
-        audit.record(
-            actor,
-            action="loop.approval_moved",
-            obj=approval,
-            changes={"account_owner": [old_owner_id, new_owner_id]},
-        )

@@ -22,7 +22,7 @@ from django.conf import settings
 from django.db import transaction
 
 from traction.core import audit, clock, permissions
-from traction.core.errors import NotFound, ValidationFailed
+from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.writes import expect_version, save_new_version
 from traction.customers.models import Customer
@@ -582,52 +582,17 @@ def waive(actor: Viewer, approval: Approval, *, reason: str) -> Approval:
     return approvals.waive(actor, approval, reason, _decide)
 
 
-def owner_viewer(approval: Approval, user_id: int) -> Viewer:
-    """The account owner a signed link speaks for, as a member of the approval's workspace
-    (NotFound when they are no longer one)."""
-    from traction.accounts.models import Membership
-
-    membership = (
-        Membership.objects.filter(user_id=user_id, workspace_id=approval.workspace_id)
-        .select_related("user")
-        .first()
-    )
-    if membership is None or not membership.user.is_active:
-        raise NotFound("This approval link no longer works.")
-    return Viewer(user=membership.user, workspace_id=approval.workspace_id, role=membership.role)
+owner_viewer = approvals.owner_viewer
 
 
 def approve_by_link(token: str) -> Approval:
     """Approve from the signed link in the email: refused when tampered, expired, reused
     (decided), superseded (a newer version) or moved to another owner."""
-    from traction.loop import update_links
-
-    found, owner = update_links.open_link(token)
-    if found.state != ApprovalState.PENDING:
-        raise ValidationFailed.field(
-            "__all__", f"This approval was already given ({found.get_state_display()})."
-        )
-    return approve(owner_viewer(found, owner), found)
+    return approvals.approve_by_link(token, "update", _decide)
 
 
 def link_refused(token: str, why: str) -> None:
-    """Audit a refused approval link on the approval it names (its workspace), like the
-    portal's refusals; a tampered token names nothing we trust and is only logged."""
-    import logging
-
-    from traction.loop import update_links
-
-    found, owner = update_links.named(token)
-    if found is None:
-        logging.getLogger(__name__).warning("Loop: refused a tampered approval link (%s).", why)
-        return
-    audit.record(
-        None,
-        action="loop.update_approval_link_refused",
-        obj=found,
-        reason=why[:300],
-        changes={"owner": owner, "version": found.version},
-    )
+    approvals.link_refused(token, why, "update")
 
 
 # --- send and discard ------------------------------------------------------------------------

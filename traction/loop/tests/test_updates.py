@@ -20,7 +20,7 @@ from traction.core.errors import NotFound, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.customers.models import Contact
 from traction.debrief.models import Recommendation
-from traction.loop import selectors, update_links
+from traction.loop import approval_links, selectors
 from traction.loop.models import (
     Approval,
     ApprovalState,
@@ -742,7 +742,7 @@ def owens(world: w.World) -> tuple[Update, Approval]:
 def test_the_link_approves_once(world: w.World) -> None:
     update, approval = owens(world)
     with clock.frozen(NOW):
-        token = update_links.make_token(approval)
+        token = approval_links.make_token(approval)
     with clock.frozen(NOW + timedelta(days=13)):
         updates.approve_by_link(token)
     approval.refresh_from_db()
@@ -757,7 +757,7 @@ def test_the_link_approves_once(world: w.World) -> None:
 
 def test_a_tampered_link_is_refused(world: w.World) -> None:
     _, approval = owens(world)
-    token = update_links.make_token(approval)
+    token = approval_links.make_token(approval)
     with pytest.raises(NotFound):
         updates.approve_by_link(token[:-2] + ("AA" if token[-2:] != "AA" else "BB"))
     approval.refresh_from_db()
@@ -767,7 +767,7 @@ def test_a_tampered_link_is_refused(world: w.World) -> None:
 def test_an_expired_link_is_refused(world: w.World) -> None:
     _, approval = owens(world)
     with clock.frozen(NOW):
-        token = update_links.make_token(approval)
+        token = approval_links.make_token(approval)
     with (
         clock.frozen(NOW + timedelta(days=14, minutes=1)),
         pytest.raises(ValidationFailed) as refused,
@@ -778,7 +778,7 @@ def test_an_expired_link_is_refused(world: w.World) -> None:
 
 def test_a_superseded_link_is_refused(world: w.World) -> None:
     update, approval = owens(world)
-    token = update_links.make_token(approval)
+    token = approval_links.make_token(approval)
     with clock.frozen(NOW):
         updates.edit(world.cast.viewer("facilitator"), update, subject="Another subject")
     with pytest.raises(ValidationFailed) as refused:
@@ -791,7 +791,7 @@ def test_a_link_of_an_approval_moved_to_another_owner_is_refused(world: w.World)
 
     cast = world.cast
     _, approval = owens(world)
-    token = update_links.make_token(approval)
+    token = approval_links.make_token(approval)
     customer_services.update_customer(
         cast.viewer("admin"),
         customer=cast.customer,
@@ -1085,7 +1085,7 @@ def test_a_refused_approval_link_is_audited_on_its_approval(world: w.World) -> N
 
     _, approval = owens(world)
     with clock.frozen(NOW):
-        token = update_links.make_token(approval)
+        token = approval_links.make_token(approval)
     from django.urls import reverse
 
     path = reverse("loop:update-approval-link", args=[world.cast.acme.slug, token])

@@ -15,7 +15,7 @@ from django.urls import reverse
 
 from traction.core import clock
 from traction.core.testing.cast import Cast
-from traction.loop import update_links
+from traction.loop import approval_links
 from traction.loop.models import Approval, Update, UpdateRecipient
 
 from . import world as w
@@ -217,7 +217,7 @@ def test_the_signed_link_page_approves_without_signing_in(
         update = compose_on_the_web(world, fran)
         fran.post(url(cast, "update-submit", update_id=update.pk), {"version": 1})
         approval = Approval.objects.get(update=update)
-        token = update_links.make_token(approval)
+        token = approval_links.make_token(approval)
         link = url(cast, "update-approval-link", approval_token=token)
         anonymous = Client()
         page = anonymous.get(link)

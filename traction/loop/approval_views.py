@@ -1,0 +1,102 @@
+"""What the pages of both kinds of approval share (a status's, ``views``; an update's,
+``update_views``): **Send again** (the request to the account owner, once it was given up)
+and the page of the signed link in the approval email (GET shows what is approved, a POST
+approves: two steps, so a mail scanner opening the link approves nothing). Each kind's view
+parses its own route and hands its selector, service and template to these."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from traction.core.errors import NotFound, ValidationFailed
+from traction.core.web import error_text
+
+from . import approval_links
+from .models import Approval
+
+
+def send_again(
+    request: HttpRequest,
+    found: Approval,
+    resend: Callable[[], object],
+    back: HttpResponse,
+) -> HttpResponse:
+    """Call ``resend`` (the kind's ``send_request_again``), say what happened, go ``back``."""
+    try:
+        resend()
+    except ValidationFailed as exc:
+        messages.error(request, error_text(exc))
+    else:
+        owner = found.account_owner
+        who = (owner.full_name or owner.email) if owner else "the account owner"
+        messages.success(request, f"Sending the approval email to {who} again.")
+    return back
+
+
+def link_page(
+    request: HttpRequest,
+    *,
+    workspace_slug: str,
+    token: str,
+    kind: str,
+    template: str,
+    approve: Callable[[str], Approval],
+    refused: Callable[[str, str], None],
+    context: Callable[[Approval], dict[str, Any]],
+) -> HttpResponse:
+    """The signed link's page: refused (and audited, ``refused``) when the token is tampered
+    (404), expired, superseded or moved (410), used by someone else signed in (403) or of
+    another workspace (404); otherwise what is approved, and on POST the approval itself
+    (``approve``; 409 with the reason when it no longer may be given)."""
+    spec = approval_links.KINDS[kind]
+    error = ""
+    approved = False
+
+    def refuse(why: str, status: int) -> HttpResponse:
+        refused(token, why)
+        return render(request, template, {"error": why}, status=status)
+
+    try:
+        found, owner = approval_links.open_link(token, kind)
+    except NotFound as exc:
+        return refuse(str(exc) or spec.invalid, 404)
+    except ValidationFailed as exc:
+        return refuse(error_text(exc), 410)
+    user = getattr(request, "user", None)
+    if user is not None and user.is_authenticated and user.pk != owner:
+        # Signed in as someone else: the link is the account owner's, not theirs to use.
+        return refuse("This approval link belongs to another person. Sign out to use it.", 403)
+    if found.program.workspace.slug != workspace_slug:
+        return refuse(spec.invalid, 404)
+    if request.method == "POST":
+        try:
+            approve(token)
+        except (ValidationFailed, NotFound) as exc:
+            error = error_text(exc) if isinstance(exc, ValidationFailed) else str(exc)
+            refused(token, error)
+        else:
+            approved = True
+            found.refresh_from_db()
+    elif found.state != "pending":
+        error = f"This approval was already given ({found.get_state_display()})."
+    return render(
+        request,
+        template,
+        {
+            "approval": found,
+            **context(found),
+            "error": error,
+            "approved": approved,
+            "token": token,
+            "workspace_slug": workspace_slug,
+        },
+        status=409 if error and request.method == "POST" else 200,
+    )
+
+
+__all__ = ["link_page", "send_again"]
