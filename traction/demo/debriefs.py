@@ -106,7 +106,50 @@ def add_debriefs(demo: Demo) -> None:
             effort="medium",
             customer_summary="Bring your customer list in one file instead of typing it.",
         )
+        language = recommendations.draft_recommendation(
+            paul,
+            debrief,
+            title="Send invoices in each customer's own language",
+            evidence=[
+                cards["Invoices go out in English only; our customers are Dutch"].pk,
+                cards["Invoice language per customer"].pk,
+            ],
+            rationale="Dutch customers' customers cannot read an English invoice; the "
+            "templates already exist in Dutch.",
+            kind="tactical",
+            horizon="quarter",
+            impact="medium",
+            effort="low",
+            customer_summary="Invoices in the language of each of your customers.",
+            owning_team="Onboarding product team",
+        )
+        buddy = recommendations.draft_recommendation(
+            felix,
+            debrief,
+            title="Give every new customer a named onboarding buddy",
+            evidence=[cards["A named onboarding buddy for the first month"].pk],
+            rationale="Juniper & Finch did not know whom to call after signing.",
+            kind="strategic",
+            horizon="quarter",
+            impact="low",
+            effort="high",
+            customer_summary="A named person for your first month with us.",
+        )
         frozen.advance(hours=1)
+        language = recommendations.decide(
+            vera,
+            language,
+            "approved",
+            "Cheap: the Dutch templates exist; it needs a setting per customer.",
+            version=language.version,
+        )
+        buddy = recommendations.decide(
+            sofia,
+            buddy,
+            "rejected",
+            "A named contact in the welcome email answers it without a buddy per customer.",
+            version=buddy.version,
+        )
         preview = recommendations.decide(
             vera,
             preview,
@@ -141,6 +184,15 @@ def add_debriefs(demo: Demo) -> None:
             due_on=demo.today + timedelta(days=10),
             customer_visible=True,
         )
+        actions.create_action(
+            felix,
+            recommendation=language,
+            title="Choose the invoice language per customer in billing settings",
+            owner_id=demo.users["product"].pk,
+            planned_start=demo.today + timedelta(days=20),
+            due_on=demo.today + timedelta(days=50),
+            customer_visible=True,
+        )
         metric = scorecards.create_metric(
             felix,
             program=onboarding,
@@ -171,8 +223,9 @@ def add_debriefs(demo: Demo) -> None:
             felix,
             debrief=debrief,
             attendance=attendance,
-            note="Both top priorities decided: the preview ships as a quick win; CSV import "
-            "waits for next quarter's budget.",
+            note="Every recommendation decided: the preview ships as a quick win, invoices "
+            "follow each customer's language next, CSV import waits for next quarter's "
+            "budget, and no onboarding buddy.",
             undecided=[],
             version=debrief.version,
         )

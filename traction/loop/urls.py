@@ -15,7 +15,7 @@ urlpatterns = [
         name="approval-send-again",
     ),
     path(
-        "approvals/link/<str:approval_token>/",
+        "approvals/link/<str:status_approval_token>/",
         views.status_approval_link,
         name="status-approval-link",
     ),

@@ -153,12 +153,12 @@ def approval_send_again(
 )
 @require_http_methods(["GET", "POST"])
 def status_approval_link(
-    request: HttpRequest, workspace_slug: str, approval_token: str
+    request: HttpRequest, workspace_slug: str, status_approval_token: str
 ) -> HttpResponse:
     return approval_views.link_page(
         request,
         workspace_slug=workspace_slug,
-        token=approval_token,
+        token=status_approval_token,
         kind="status",
         template="loop/status_link.html",
         approve=publishing.approve_by_link,

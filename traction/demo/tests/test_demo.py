@@ -134,20 +134,21 @@ def test_every_write_went_through_the_services() -> None:
         "program.policy_makers_changed": 2,
         "session.held": 2,
         "debrief.opened": 1,
-        "recommendation.drafted": 2,
-        "recommendation.decided": 2,
-        "action_item.created": 2,
+        "recommendation.drafted": 4,
+        "recommendation.decided": 4,
+        "action_item.created": 3,
         "action_item.status_changed": 3,
         "metric.created": 1,
         "measurement.recorded": 1,
         "debrief.closed": 1,
-        # Customer priorities' statuses and a delivery (add_loop): five proposals, four of
-        # them approved by the account owners of the customers that raised or voted on them.
+        # Customer priorities' statuses and a delivery (add_loop): seven proposals, six of
+        # them approved by the account owners of the customers that raised or voted on them
+        # (the CSV import's by both), one in each status.
         "loop.delivery_recorded": 1,
         "loop.delivery_linked": 1,
-        "loop.status_proposed": 5,
-        "loop.approval_approved": 5,
-        "loop.status_published": 4,
+        "loop.status_proposed": 7,
+        "loop.approval_approved": 7,
+        "loop.status_published": 6,
         "loop.reason_text_added": 1,
         # Updates: five drafted (three by hand, two by the delivery), three asked for
         # approval, three approvals given, two updates approved, one sent (and replied to),
@@ -271,7 +272,9 @@ def test_has_a_completed_debrief_a_late_one_and_six_months_of_measurements() -> 
     assert (pilot.status, pilot.timeliness) == ("closed", "on_time")
     assert sorted(pilot.recommendations.values_list("outcome", flat=True)) == [
         "approved",
+        "approved",
         "deferred",
+        "rejected",
     ]
     cab = Debrief.objects.get(session__title="Customer advisory board: autumn review")
     assert (cab.status, cab.timeliness) == ("booked", "late")
@@ -291,7 +294,9 @@ def test_has_customer_priorities_in_several_statuses_and_a_delivery() -> None:
     )
     assert published == {
         "A preview of the first invoice before it goes out": "delivered",
-        "The first invoice is correct the first time": "planned",
+        "The first invoice is correct the first time": "in_progress",
+        "Invoice language per customer": "planned",
+        "A named onboarding buddy for the first month": "not_planned",
         "We re-key every customer from our ERP by hand": "under_consideration",
         "Import customers from a CSV or straight from the ERP": "heard",
     }
