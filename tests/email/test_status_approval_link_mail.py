@@ -34,7 +34,7 @@ def _link(received: Any) -> str:
     [link] = APPROVE_LINK.findall(text)
     assert APPROVE_LINK.findall(str(html_part.get_content())) == [link]
     assert "the link works for 14 days, once" in text
-    return "/" + link.split("/", 3)[3]
+    return "/" + str(link).split("/", 3)[3]
 
 
 def _propose(cast: Any, capture: Callable[..., Any]) -> PriorityStatus:
