@@ -141,7 +141,7 @@ def move_pending(
     from traction.loop import update_emails
 
     moved = list(
-        Approval.objects.select_for_update()
+        Approval.objects.select_for_update(of=("self",))
         .filter(customer_id=customer.pk, state=ApprovalState.PENDING, superseded_at__isnull=True)
         .exclude(account_owner_id=new_owner_id)
         .select_related("status", "update", "customer")
