@@ -1,4 +1,4 @@
-"""loop 0007: follows made before following needed a card the contact could see
+"""loop 0008: follows made before following needed a card the contact could see
 (``mail_rules.seen_by``) are ended, never deleted, with the reason in the contact's audit
 trail; they leave the priority's mail audience. Follows of cards the contact saw stay."""
 
@@ -19,8 +19,8 @@ from traction.sessions.models import Session
 
 from . import world as w
 
-BEFORE = [("loop", "0006_update_deliveries")]
-AFTER = [("loop", "0007_end_follows_of_unseen_cards")]
+BEFORE = [("loop", "0007_bounce_signatures_and_event_ids")]
+AFTER = [("loop", "0008_end_follows_of_unseen_cards")]
 
 
 def migrate(target: list[tuple[str, str]]) -> None:

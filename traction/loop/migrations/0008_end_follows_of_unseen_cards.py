@@ -79,7 +79,7 @@ def end_unseen(apps: Any, schema_editor: Any) -> None:
                 "priority": follow.priority_id,
                 "follow": follow.pk,
                 "since": follow.since.isoformat(),
-                "migration": "loop.0007_end_follows_of_unseen_cards",
+                "migration": "loop.0008_end_follows_of_unseen_cards",
             },
             reason=REASON,
         )
@@ -103,7 +103,7 @@ def restore(apps: Any, schema_editor: Any) -> None:
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("loop", "0006_update_deliveries"),
+        ("loop", "0007_bounce_signatures_and_event_ids"),
         ("core", "0002_stamps_ask_the_clock"),
         ("customers", "0005_contact_unreachable"),
         ("insights", "0015_insights_on_behalf_withdrawable"),
