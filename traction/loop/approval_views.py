@@ -18,6 +18,7 @@ from traction.core.web import error_text
 
 from . import approval_links
 from .models import Approval
+from .services import approvals
 
 
 def send_again(
@@ -59,7 +60,7 @@ def link_page(
 
     def refuse(why: str, status: int) -> HttpResponse:
         refused(token, why)
-        return render(request, template, {"error": why}, status=status)
+        return _private(render(request, template, {"error": why}, status=status))
 
     try:
         found, owner = approval_links.open_link(token, kind)
@@ -67,6 +68,10 @@ def link_page(
         return refuse(str(exc) or spec.invalid, 404)
     except ValidationFailed as exc:
         return refuse(error_text(exc), 410)
+    try:  # an owner removed from the workspace (or deactivated) sees nothing of it
+        approvals.owner_viewer(found, owner)
+    except NotFound as exc:
+        return refuse(str(exc), 410)
     user = getattr(request, "user", None)
     if user is not None and user.is_authenticated and user.pk != owner:
         # Signed in as someone else: the link is the account owner's, not theirs to use.
@@ -84,7 +89,7 @@ def link_page(
             found.refresh_from_db()
     elif found.state != "pending":
         error = f"This approval was already given ({found.get_state_display()})."
-    return render(
+    page = render(
         request,
         template,
         {
@@ -97,6 +102,13 @@ def link_page(
         },
         status=409 if error and request.method == "POST" else 200,
     )
+    return _private(page)
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    """The text, the recipients' names and addresses: never kept by a browser or a proxy."""
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 __all__ = ["link_page", "send_again"]

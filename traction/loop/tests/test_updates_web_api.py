@@ -239,6 +239,46 @@ def test_the_signed_link_page_approves_without_signing_in(
     assert approval.by == cast.users["account_owner"]
 
 
+def test_the_link_of_an_owner_removed_from_the_workspace_shows_nothing(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    """Removed from the workspace (the membership archived), the account owner's link shows
+    neither the text nor the recipients' addresses, and approves nothing; the page is never
+    stored by a browser or a proxy."""
+    from traction.accounts import services as account_services
+    from traction.accounts.models import Membership
+
+    cast = world.cast
+    fran = client_for("facilitator")
+    with clock.frozen(NOW):
+        update = compose_on_the_web(world, fran)
+        fran.post(url(cast, "update-submit", update_id=update.pk), {"version": 1})
+        approval = Approval.objects.get(update=update)
+        link = url(cast, "update-approval-link", approval_token=approval_links.make_token(approval))
+        shown = Client().get(link)
+        assert shown["Cache-Control"] == "private, no-store"
+        # Deactivated (their membership still on record): refused.
+        owen = cast.users["account_owner"]
+        type(owen).objects.filter(pk=owen.pk).update(is_active=False)
+        refused(link, update)
+        # Reactivated, then removed from the workspace: refused.
+        type(owen).objects.filter(pk=owen.pk).update(is_active=True)
+        owner = Membership.objects.get(user=owen, workspace=cast.acme)
+        account_services.remove_member(cast.viewer("admin"), membership=owner, reason="Left.")
+        refused(link, update)
+    approval.refresh_from_db()
+    assert approval.state == "pending"
+
+
+def refused(link: str, update: Update) -> None:
+    for attempt in (Client().get(link), Client().post(link)):
+        assert attempt.status_code == 410
+        html = attempt.content.decode()
+        assert "gina@globex.test" not in html
+        assert update.subject not in html
+        assert attempt["Cache-Control"] == "private, no-store"
+
+
 # --- API ------------------------------------------------------------------------------------
 
 
