@@ -120,9 +120,7 @@ def my_priorities(customer: CustomerPrincipal) -> Q:  # on an Insight
         return NOTHING
     published = PriorityStatus.objects.filter(published_at__isnull=False).values("priority_id")
     return (
-        Q(pk__in=published, internal=False)
-        & not_withdrawn()
-        & theirs_to_read(customer.contact_id)
+        Q(pk__in=published, internal=False) & not_withdrawn() & theirs_to_read(customer.contact_id)
     )
 
 

@@ -13,6 +13,7 @@ priority (answering again changes the answer). Everything is audited as the cont
 from __future__ import annotations
 
 from django.db import transaction
+from django.db.models import Q
 
 from traction.core import audit, clock, permissions
 from traction.core.errors import NotFound, ValidationFailed
@@ -31,9 +32,20 @@ def principal_of(recipient: UpdateRecipient) -> CustomerPrincipal:
     return CustomerPrincipal(contact_id=recipient.contact_id, workspace_id=recipient.workspace_id)
 
 
+def _gone(contact_id: int) -> bool:
+    """An erased or archived contact answers nothing any more (their old email's links
+    included): nothing of theirs is recorded, no insight is credited to them."""
+    return Contact.objects.filter(
+        Q(erased_at__isnull=False) | Q(archived_at__isnull=False), pk=contact_id
+    ).exists()
+
+
 def _may_respond(principal: CustomerPrincipal, recipient: UpdateRecipient) -> None:
     """In the portal: the policy. From an email's signed link (a principal with no portal
-    link, built by ``principal_of``): the link names this very message."""
+    link, built by ``principal_of``): the link names this very message, of a contact who is
+    neither erased nor archived."""
+    if _gone(recipient.contact_id):
+        raise NotFound("Message not found.")
     if principal.portal:
         permissions.check(principal, "loop.portal_respond", recipient)
     elif (principal.contact_id, principal.workspace_id, principal.invitation_id) != (
@@ -212,7 +224,7 @@ def read_feedback_link(token: str) -> tuple[UpdateRecipient, Insight]:
         .filter(pk=link.recipient_id, update__state=UpdateState.SENT)
         .first()
     )
-    if recipient is None:
+    if recipient is None or _gone(recipient.contact_id):
         raise NotFound("This link is not valid.")
     priority = next((p for p in feedback_priorities(recipient) if p.pk == link.priority_id), None)
     if priority is None:
