@@ -12,6 +12,9 @@ priority (answering again changes the answer). Everything is audited as the cont
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Q
 
@@ -126,9 +129,39 @@ def _clean(text: str, field: str, required: bool) -> str:
     return text
 
 
-@transaction.atomic
+def _comments_limited(principal: CustomerPrincipal, recipient: UpdateRecipient, field: str) -> None:
+    """At most ``TRACTION_PORTAL_COMMENTS_PER_HOUR`` replies and comments (each a new insight
+    from the portal) per contact and hour. Past it: refused beside the field, and audited
+    (outside the refused write, so the audit stays)."""
+    limit = settings.TRACTION_PORTAL_COMMENTS_PER_HOUR
+    recent = Insight.objects.filter(
+        speaker_contact_id=recipient.contact_id,
+        source=InsightSource.PORTAL,
+        created_at__gte=clock.now() - timedelta(hours=1),
+    ).count()
+    if recent < limit:
+        return
+    audit.record(
+        principal, action="loop.comment_limited", obj=recipient.update,
+        changes={"recipient": recipient.pk, "field": field, "last_hour": recent},
+        reason=f"{limit} comments per hour",
+    )  # fmt: skip
+    raise ValidationFailed.field(
+        field,
+        f"You have sent {recent} messages in the last hour, the most we take. "
+        "Please try again in an hour; nothing was sent this time.",
+    )
+
+
 def reply(principal: CustomerPrincipal, recipient: UpdateRecipient, text: str) -> Reply:
     """The contact's reply to an update sent to them: a ``Reply`` and a new insight."""
+    _may_respond(principal, recipient)
+    _comments_limited(principal, recipient, "text")
+    return _reply(principal, recipient, text)
+
+
+@transaction.atomic
+def _reply(principal: CustomerPrincipal, recipient: UpdateRecipient, text: str) -> Reply:
     _may_respond(principal, recipient)
     text = _clean(text, "text", required=True)
     insight = _insight(recipient, text, "reply", None)
@@ -158,7 +191,6 @@ def metric_of(priority: Insight) -> Insight | None:
     return priority.measured_by.filter(kind=InsightKind.CUSTOMER_METRIC).order_by("pk").first()
 
 
-@transaction.atomic
 def give_feedback(
     principal: CustomerPrincipal,
     recipient: UpdateRecipient,
@@ -168,7 +200,25 @@ def give_feedback(
     comment: str = "",
 ) -> Feedback:
     """Record "did it work for you?" for one delivered priority of the message. Answering
-    again changes the answer; a new comment comes back as a new insight."""
+    again changes the answer; a new comment comes back as a new insight (within the hourly
+    limit of comments: an answer alone is never limited)."""
+    _may_respond(principal, recipient)
+    if (comment or "").strip():
+        _comments_limited(principal, recipient, "comment")
+    return _give_feedback(
+        principal, recipient, priority_id=priority_id, answer=answer, comment=comment
+    )
+
+
+@transaction.atomic
+def _give_feedback(
+    principal: CustomerPrincipal,
+    recipient: UpdateRecipient,
+    *,
+    priority_id: int,
+    answer: str,
+    comment: str = "",
+) -> Feedback:
     _may_respond(principal, recipient)
     if answer not in FeedbackAnswer.values:
         raise ValidationFailed.field("answer", "Pick yes, partly or no.")

@@ -4,6 +4,9 @@ priority they raised says they hear about it, and an empty answer gets its own m
 
 from __future__ import annotations
 
+from datetime import timedelta
+from typing import Any
+
 import pytest
 from django.test import Client
 
@@ -105,3 +108,37 @@ def test_an_empty_answer_gets_its_own_message_beside_the_field(world: mw.MailWor
     assert "Pick yes, partly or no." in page
     assert "This field is required." not in page
     assert not Feedback.objects.exists()
+
+
+def test_replies_and_comments_are_limited_per_hour_with_a_message_beside_the_field(
+    world: mw.MailWorld, settings: Any
+) -> None:
+    from traction.core import clock
+    from traction.insights.models import Insight
+    from traction.loop import mail_links
+
+    settings.TRACTION_PORTAL_COMMENTS_PER_HOUR = 3
+    client = signed_in(world.cast.contact)
+    reply = f"/portal/updates/{world.update.pk}/reply/"
+    before = Insight.objects.count()
+    for n in range(3):
+        assert client.post(reply, {"text": f"Reply {n}"}).status_code == 302
+    refused = client.post(reply, {"text": "Reply 4"})
+    assert refused.status_code == 422
+    assert "the most we take" in refused.content.decode()
+    assert "Reply 4" in refused.content.decode()  # kept in the field
+    # The email's feedback link: a comment is refused, an answer alone is recorded.
+    token = mail_links.feedback_token(world.gina.pk, world.base.card.pk)
+    mailed = Client().post(f"/mail/feedback/{token}/", {"answer": "yes", "comment": "More"})
+    assert mailed.status_code == 422
+    assert "the most we take" in mailed.content.decode()
+    assert not Feedback.objects.exists()
+    answered = Client().post(f"/mail/feedback/{token}/", {"answer": "yes", "comment": ""})
+    assert answered.status_code == 200
+    assert Feedback.objects.get().answer == "yes"
+    assert Insight.objects.count() == before + 3
+    limited = AuditEvent.objects.filter(action="loop.comment_limited")
+    assert [e.changes["field"] for e in limited.order_by("pk")] == ["text", "comment"]
+    # An hour later they may write again.
+    with clock.frozen(clock.now() + timedelta(hours=1, minutes=1)):
+        assert client.post(reply, {"text": "Reply 5"}).status_code == 302
