@@ -160,7 +160,7 @@ def test_an_account_owner_sees_and_changes_what_a_contact_hears(
 def test_new_wording_fits_desktop_and_phone(
     live_server: Any, transactional_db: None, browser: Browser, screenshots: Path, size: str
 ) -> None:
-    """"You raised it" in the portal and the unsubscribe page's "Nothing has changed yet",
+    """ "You raised it" in the portal and the unsubscribe page's "Nothing has changed yet",
     at 1366 px and on a 390 px phone: readable, no sideways scrolling, accessible."""
     world = _world()
     options: dict[str, Any] = (
