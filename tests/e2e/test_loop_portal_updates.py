@@ -53,13 +53,10 @@ def test_a_contact_reads_answers_and_replies_to_an_update_on_a_phone(
     assert width <= 390, f"the portal is {width}px wide on a 390px phone"
     assert_accessible(page, "the portal's home with updates on a phone")
 
-    priorities.get_by_role("button", name="Follow").click()
-    expect(
-        page.get_by_role("region", name="Your priorities").get_by_role(
-            "button", name="Stop following"
-        )
-    ).to_be_visible()
-    assert Follow.objects.filter(contact=world.cast.contact, ended_at__isnull=True).count() == 1
+    # She raised it: she hears about it already, no Follow button.
+    expect(priorities).to_contain_text("You hear about this: you raised it.")
+    expect(priorities.get_by_role("button", name="Follow")).to_have_count(0)
+    assert not Follow.objects.filter(contact=world.cast.contact).exists()
 
     page.get_by_role("region", name="Updates to you").get_by_role(
         "link", name="What came of your input"
@@ -72,6 +69,10 @@ def test_a_contact_reads_answers_and_replies_to_an_update_on_a_phone(
     page.screenshot(path=str(screenshots / "portal-update-phone.png"), full_page=True)
 
     asked = page.get_by_role("region", name="Did it work for you?")
+    asked.get_by_role("button", name="Send my answer").click()  # no answer: told beside it
+    asked = page.get_by_role("region", name="Did it work for you?")
+    expect(asked.locator(".field-invalid")).to_contain_text("Pick yes, partly or no.")
+    expect(page.locator("main")).not_to_contain_text("This field is required")
     asked.get_by_label("Partly").check()
     asked.get_by_label("Anything to add? (optional)").fill("Faster, but still four days")
     asked.get_by_role("button", name="Send my answer").click()
@@ -79,7 +80,7 @@ def test_a_contact_reads_answers_and_replies_to_an_update_on_a_phone(
     assert Feedback.objects.get().answer == "partly"
 
     page.get_by_role("button", name="Send reply").click()  # empty: told beside the field
-    expect(page.locator(".field-invalid")).to_contain_text("This field is required")
+    expect(page.locator(".field-invalid")).to_contain_text("Write your reply first.")
     page.get_by_label("Your reply").fill("Can the phone app do this too?")
     page.get_by_role("button", name="Send reply").click()
     expect(page.get_by_role("status")).to_contain_text("your reply went to the team")
@@ -101,6 +102,8 @@ def test_the_email_links_open_their_pages_at_desktop_width(
     page.goto(f"{live_server.url}/mail/unsubscribe/{token}/")
     expect(page.get_by_role("heading", name="Unsubscribe")).to_be_visible()
     expect(page.locator("main")).to_contain_text(f"updates about {world.cast.program.name}")
+    expect(page.locator("main")).to_contain_text("Nothing has changed yet.")
+    expect(page.locator("main")).not_to_contain_text("You will no longer receive")
     assert_accessible(page, "the unsubscribe page")
     assert not Unsubscribe.objects.exists()
     page.get_by_role("button", name="Unsubscribe").click()
@@ -150,4 +153,33 @@ def test_an_account_owner_sees_and_changes_what_a_contact_hears(
     hears.get_by_role("button", name="Record unsubscribe").click()
     expect(page.get_by_role("region", name="What they hear")).to_contain_text("All mail —")
     assert Unsubscribe.objects.get().scope == "all"
+    context.close()
+
+
+@pytest.mark.parametrize("size", ["desktop", "phone"])
+def test_new_wording_fits_desktop_and_phone(
+    live_server: Any, transactional_db: None, browser: Browser, screenshots: Path, size: str
+) -> None:
+    """ "You raised it" in the portal and the unsubscribe page's "Nothing has changed yet",
+    at 1366 px and on a 390 px phone: readable, no sideways scrolling, accessible."""
+    world = _world()
+    options: dict[str, Any] = (
+        PHONE if size == "phone" else {"viewport": {"width": 1366, "height": 900}}
+    )
+    width_limit = options["viewport"]["width"]
+    context = browser.new_context(**options)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/{mw.portal_client_token(world.cast.contact)}")
+    priorities = page.get_by_role("region", name="Your priorities")
+    expect(priorities.get_by_text("You hear about this: you raised it.")).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width_limit
+    assert_accessible(page, f"the portal's priorities ({size})")
+    page.screenshot(path=str(screenshots / f"portal-raised-{size}.png"), full_page=True)
+    token = mail_links.unsubscribe_token(world.gina.pk, "all")
+    page.goto(f"{live_server.url}/mail/unsubscribe/{token}/")
+    expect(page.get_by_text("Nothing has changed yet.")).to_be_visible()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= width_limit
+    assert_accessible(page, f"the unsubscribe page ({size})")
+    page.screenshot(path=str(screenshots / f"unsubscribe-{size}.png"), full_page=True)
+    assert not Unsubscribe.objects.exists()
     context.close()

@@ -56,9 +56,11 @@ class DefaultDenyMiddleware:
         args: tuple[object, ...],
         kwargs: dict[str, object],
     ) -> HttpResponse | None:
-        # An id no row can have (a 25-digit number overflows SQLite): nothing is there.
+        # An id no row can have (a 25-digit number overflows SQLite): nothing is there. A
+        # view may answer it its own way (the portal's pages: the portal's 404, audited).
         if guard.id_out_of_range(kwargs):
-            return guard.not_found(request)
+            answer = getattr(view, "out_of_range", None)
+            return answer(request, kwargs) if answer is not None else guard.not_found(request)
         return None
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:

@@ -18,6 +18,7 @@ from django.core.validators import URLValidator
 
 from traction.core import csv_reader
 from traction.core.csv_reader import MAX_BYTES, CsvRefused
+from traction.core.guard import whole_number
 from traction.debrief.measurements_csv import parse_date
 
 MAX_ROWS = 5_000
@@ -93,8 +94,9 @@ def parse(data: bytes) -> Parsed:
             problems.append("the external id is longer than 120 characters")
         ids: list[int] = []
         for raw in filter(None, _IDS.split(cell("priorities"))):
-            if raw.isdigit() and len(raw) < 19:
-                ids.append(int(raw))
+            found = whole_number(raw)
+            if found is not None:
+                ids.append(found)
             else:
                 problems.append(f"“{raw}” is not a priority id")
         if problems:

@@ -56,7 +56,7 @@ def _apply(form: Any, exc: ValidationFailed) -> None:
 
 
 @public("The signed unsubscribe link is the credential; GET only shows what would stop.")
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def unsubscribe(request: HttpRequest, token: str) -> HttpResponse:
     try:
         stop = (
@@ -96,7 +96,7 @@ def unsubscribe_one_click(request: HttpRequest, token: str) -> HttpResponse:
 
 
 @public("The signed feedback link is the credential; GET never records an answer.")
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def feedback(request: HttpRequest, token: str) -> HttpResponse:
     try:
         recipient, priority = responses.read_feedback_link(token)

@@ -15,12 +15,19 @@ class ReplyForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 5}),
         max_length=MAX_TEXT,
         help_text="It goes to the team behind this update, attributed to you.",
+        error_messages={"required": "Write your reply first."},
     )
 
 
 class FeedbackForm(forms.Form):
     answer = forms.ChoiceField(
-        choices=FeedbackAnswer.choices, widget=forms.RadioSelect, label="Did it work for you?"
+        choices=FeedbackAnswer.choices,
+        widget=forms.RadioSelect,
+        label="Did it work for you?",
+        error_messages={
+            "required": "Pick yes, partly or no.",
+            "invalid_choice": "Pick yes, partly or no.",
+        },
     )
     comment = forms.CharField(
         label="Anything to add? (optional)",

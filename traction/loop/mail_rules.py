@@ -42,11 +42,24 @@ def my_messages(customer: CustomerPrincipal) -> Q:  # on an UpdateRecipient
     return Q(contact_id=customer.contact_id, update__state="sent")
 
 
+def not_another_customers_words(contact_id: int) -> Q:  # on an Insight
+    """Cards whose own words are the contact's organisation's, or no customer's (the team's).
+    A card another organisation said keeps their words even when the contact's note was
+    merged into it (merging never rewrites a card): that alone never shows it to them."""
+    from traction.customers.models import Contact
+
+    mine = Contact.objects.filter(pk=contact_id).values("customer_id")
+    return (Q(speaker_contact__isnull=True) | Q(speaker_contact__customer_id__in=mine)) & (
+        Q(customer__isnull=True) | Q(customer_id__in=mine)
+    )
+
+
 def seen_by(contact_id: int) -> Q:  # on an Insight
     """Cards the contact could already see, so the only ones they may follow: raised by them
-    or their organisation (a card, or a card merged from their organisation's words), voted
-    on by them, or cards of a session they took part in (accepted its invitation, spoke or
-    voted in it). Internal cards never."""
+    or their organisation (a card, or a card merged from their organisation's words when
+    the card's own words are not another organisation's), voted on by them, or cards of a
+    session they took part in (accepted its invitation, spoke or voted in it). Internal
+    cards never."""
     from traction.customers.models import Contact
     from traction.insights.models import Insight
     from traction.sessions.models import Invitation
@@ -67,40 +80,47 @@ def seen_by(contact_id: int) -> Q:  # on an Insight
     )  # fmt: skip
     return Q(internal=False) & (
         Q(speaker_contact_id__in=colleagues)
-        | Q(pk__in=merged_from_us)
+        | (Q(pk__in=merged_from_us) & not_another_customers_words(contact_id))
         | Q(pk__in=voted.values("insight_id"))
         | took_part
     )
 
 
+def theirs_to_read(contact_id: int) -> Q:  # on an Insight
+    """Cards the contact may read: that they or a colleague raised (their organisation's
+    words are in it; a card their note was merged into only when its own words are not
+    another organisation's), that they voted on themselves (they saw the card on their
+    ballot), or that they follow (a follow counts only on a card they could already see).
+    A card only a colleague voted on is another customer's words: not theirs."""
+    from traction.insights.models import Insight, InsightStatus
+    from traction.loop.models import Follow
+
+    me = contact_id
+    follows = Follow.objects.filter(contact_id=me, ended_at__isnull=True).values("priority_id")
+    merged_from_us = Insight.objects.filter(
+        speaker_contact__customer__contacts__pk=me,
+        internal=False,
+        status=InsightStatus.MERGED,  # a withdrawn source is nobody's words
+    ).values("merged_into_id")
+    return (
+        Q(speaker_contact_id=me)
+        | Q(speaker_contact__customer__contacts__pk=me)
+        | (Q(pk__in=merged_from_us) & not_another_customers_words(me))
+        | Q(votes__contact_id=me, votes__dots__gt=0, votes__withdrawn_at__isnull=True)
+        | (Q(pk__in=follows) & seen_by(me))
+    )
+
+
 def my_priorities(customer: CustomerPrincipal) -> Q:  # on an Insight
-    """Cards with a published status that they or a colleague raised (their organisation's
-    words are in it), that they voted on themselves (they saw the card on their ballot), or
-    that they follow (a follow counts only on a card they could already see: one of a
-    session they took part in).
-    A card only a colleague voted on is another customer's words: not shown."""
-    from traction.insights.models import InsightStatus, not_withdrawn
-    from traction.loop.models import Follow, PriorityStatus
+    """Cards with a published status that are theirs to read (``theirs_to_read``)."""
+    from traction.insights.models import not_withdrawn
+    from traction.loop.models import PriorityStatus
 
     if not customer.portal:
         return NOTHING
-    me = customer.contact_id
     published = PriorityStatus.objects.filter(published_at__isnull=False).values("priority_id")
-    follows = Follow.objects.filter(contact_id=me, ended_at__isnull=True).values("priority_id")
     return (
-        Q(pk__in=published, internal=False)
-        & not_withdrawn()
-        & (
-            Q(speaker_contact_id=me)
-            | Q(speaker_contact__customer__contacts__pk=me)
-            | Q(
-                merged__speaker_contact__customer__contacts__pk=me,
-                merged__internal=False,
-                merged__status=InsightStatus.MERGED,  # a withdrawn source is nobody's words
-            )
-            | Q(votes__contact_id=me, votes__dots__gt=0, votes__withdrawn_at__isnull=True)
-            | (Q(pk__in=follows) & seen_by(me))
-        )
+        Q(pk__in=published, internal=False) & not_withdrawn() & theirs_to_read(customer.contact_id)
     )
 
 

@@ -230,6 +230,17 @@ def portal_priorities(principal: CustomerPrincipal) -> list[dict[str, Any]]:
             contact_id=principal.contact_id, priority_id__in=ids, ended_at__isnull=True
         ).values_list("priority_id", flat=True)
     )
+    # They hear about what they raised themselves (their own words are the card or merged
+    # into it): no follow needed.
+    raised = {
+        merged or pk
+        for pk, merged in Insight.objects.filter(
+            Q(pk__in=ids) | Q(merged_into_id__in=ids),
+            not_withdrawn(),
+            internal=False,
+            speaker_contact_id=principal.contact_id,
+        ).values_list("pk", "merged_into_id")
+    }
     rows = []
     for card in cards:
         published = history.get(card.pk, [])
@@ -242,6 +253,7 @@ def portal_priorities(principal: CustomerPrincipal) -> list[dict[str, Any]]:
                 "current": _status_line(published[-1]),
                 "history": [_status_line(s) for s in reversed(published)],
                 "following": card.pk in following,
+                "raised": card.pk in raised,
             }
         )
     return rows

@@ -121,12 +121,21 @@ def delivered_priority_ids(update: Update) -> list[int]:
 def feedback_priority_ids(recipient: UpdateRecipient) -> list[int]:
     """The delivered priorities of the update that this recipient raised, voted on or
     follows: only those carry "did it work for you?" for them (another organisation's card
-    they have no part in is not theirs to judge, nor theirs to read)."""
+    they have no part in is not theirs to judge, nor theirs to read — nor a card their note
+    was merged into that keeps another organisation's words)."""
+    from traction.insights.models import Insight
+
     from .audience import subscribers
+    from .mail_rules import theirs_to_read
 
     delivered = delivered_priority_ids(recipient.update)
     theirs = {w.priority_id for w in subscribers(delivered).get(recipient.contact_id, [])}
-    return [p for p in delivered if p in theirs]
+    readable = set(
+        Insight.objects.filter(pk__in=theirs)
+        .filter(theirs_to_read(recipient.contact_id))
+        .values_list("pk", flat=True)
+    )
+    return [p for p in delivered if p in readable]
 
 
 # --- the email -----------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from typing import Any
 
 from django import forms
 
+from traction.core.guard import whole_number
+
 from .models import UpdateAudience, UpdateKind
 
 
@@ -81,7 +83,7 @@ def shown_ids(data: Any) -> set[int] | None:
     raw = data.get("shown")
     if raw is None:
         return None
-    return {int(x) for x in str(raw).split() if x.isdigit() and len(x) < 19}
+    return {i for i in (whole_number(x) for x in str(raw).split()) if i is not None}
 
 
 class VersionForm(forms.Form):

@@ -11,7 +11,7 @@ from typing import Any
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import CustomerPrincipal
@@ -85,7 +85,7 @@ def _update_page(
 
 
 @portal_page
-@require_GET
+@require_safe
 def portal_update(
     request: HttpRequest, principal: CustomerPrincipal, update_id: int
 ) -> HttpResponse:

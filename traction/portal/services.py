@@ -21,6 +21,7 @@ from django.urls import reverse
 
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import CustomerPrincipal, Viewer
 from traction.core.tasks import send_email_on_commit
 from traction.customers.models import Contact
@@ -167,7 +168,8 @@ def _link(link_id: int) -> PortalLink | None:
 def open_link(token: str) -> CustomerPrincipal:
     """The portal principal a token signs in, or Refused (audited either way)."""
     head, _, _secret = token.partition(".")
-    link = _link(int(head)) if head.isdigit() and len(head) < 12 else None
+    link_id = whole_number(head)
+    link = _link(link_id) if link_id is not None and len(head) < 12 else None
     if link is None or not hmac.compare_digest(link.token_hash, _hash(token)):
         _audit_refusal(link, "tampered", "opening a link")
         raise Refused("tampered", link)

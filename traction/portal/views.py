@@ -16,10 +16,11 @@ from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from traction.core import sections
 from traction.core.errors import NotFound, ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import CustomerPrincipal, Viewer, public
 from traction.core.proxies import client_address
 from traction.core.web import WorkspaceRequest, error_text, workspace_view
@@ -53,12 +54,13 @@ def _forget(response: HttpResponse) -> HttpResponse:
 
 def _signed_in(request: HttpRequest) -> CustomerPrincipal | services.Refused | None:
     raw = request.get_signed_cookie(COOKIE, default=None, salt=SALT)
-    if raw is None or not raw.isdigit():
+    link_id = whole_number(raw)
+    if link_id is None:
         if COOKIE in request.COOKIES:  # present but not ours: tampered with, or forged
             services.refused_cookie(client_address(request))
         return None
     try:
-        return services.resume(int(raw))
+        return services.resume(link_id)
     except (services.Refused, NotFound) as exc:
         return exc if isinstance(exc, services.Refused) else None
 
@@ -78,8 +80,22 @@ def portal_page(
             return _forget(_expired(request, found, status=410))
         return view(request, found, *args, **kwargs)
 
+    def out_of_range(request: HttpRequest, kwargs: dict[str, object]) -> HttpResponse:
+        """An id in the URL past any row (answered before the view runs): the portal's own
+        "not found" page, audited like any other id that is not theirs."""
+        found = _signed_in(request)
+        if found is None:
+            return _forget(redirect("portal:sign_in"))
+        if isinstance(found, services.Refused):
+            return _forget(_expired(request, found, status=410))
+        ids = ", ".join(f"{key} {value}"[:40] for key, value in kwargs.items())
+        services.denied(found, f"{view.__name__}: {ids} (past any row)")
+        brand = _brand(selectors.workspace_name(found))
+        return _render(request, "portal/not_found.html", {"brand": brand}, status=404)
+
     wrapper.__name__ = view.__name__
     wrapper.__doc__ = view.__doc__
+    wrapper.out_of_range = out_of_range  # type: ignore[attr-defined]  # read by core's guard
     return wrapper
 
 
@@ -97,7 +113,7 @@ def _expired(request: HttpRequest, refused: services.Refused, status: int) -> Ht
 
 
 @public("The magic link is the credential: it is checked, audited, and signs in or refuses.")
-@require_GET
+@require_safe
 def open_link(request: HttpRequest, portal_token: str) -> HttpResponse:
     try:
         principal = services.open_link(portal_token)
@@ -119,7 +135,7 @@ def open_link(request: HttpRequest, portal_token: str) -> HttpResponse:
 
 
 @portal_page
-@require_GET
+@require_safe
 def home(request: HttpRequest, principal: CustomerPrincipal) -> HttpResponse:
     return _render(
         request,
@@ -133,7 +149,7 @@ def home(request: HttpRequest, principal: CustomerPrincipal) -> HttpResponse:
 
 
 @portal_page
-@require_GET
+@require_safe
 def session_detail(
     request: HttpRequest, principal: CustomerPrincipal, session_id: int
 ) -> HttpResponse:
@@ -179,13 +195,13 @@ def _withdraw_page(
 
 
 @portal_page
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def withdraw_vote(request: HttpRequest, principal: CustomerPrincipal, vote_id: int) -> HttpResponse:
     return _withdraw_page(request, principal, behalf.VOTE, vote_id)
 
 
 @portal_page
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def withdraw_insight(
     request: HttpRequest, principal: CustomerPrincipal, insight_id: int
 ) -> HttpResponse:
@@ -200,13 +216,13 @@ def sign_out(request: HttpRequest, principal: CustomerPrincipal) -> HttpResponse
 
 
 @public("The portal's sign-in page: it says nothing about who is a contact.")
-@require_GET
+@require_safe
 def signed_out(request: HttpRequest) -> HttpResponse:
     return _render(request, "portal/signed_out.html", {"brand": _brand("Customer portal")})
 
 
 @public("Anyone may ask for a link; the answer is the same whoever asks, and rate-limited.")
-@require_http_methods(["GET", "POST"])
+@require_http_methods(["GET", "HEAD", "POST"])
 def sign_in(request: HttpRequest) -> HttpResponse:
     form = LinkRequestForm(request.POST if request.method == "POST" else None)
     sent = False

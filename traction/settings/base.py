@@ -240,6 +240,9 @@ TRACTION_SITE_URL_SET = bool(os.environ.get("TRACTION_SITE_URL"))
 TRACTION_PORTAL_LINK_DAYS = 14
 TRACTION_PORTAL_REQUESTS_PER_EMAIL = 3
 TRACTION_PORTAL_REQUESTS_PER_IP = 10
+# How many replies and "did it work for you?" comments one contact may send per hour (each
+# becomes an insight for the team to review); past it they are asked to try again later.
+TRACTION_PORTAL_COMMENTS_PER_HOUR = 10
 # `traction run` loads the demo workspace into an empty database (never in production).
 TRACTION_DEMO_ON_FIRST_RUN = True
 # Production settings say so: `traction demo` then gives the demo accounts a random

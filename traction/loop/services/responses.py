@@ -12,7 +12,11 @@ priority (answering again changes the answer). Everything is audited as the cont
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 
 from traction.core import audit, clock, permissions
 from traction.core.errors import NotFound, ValidationFailed
@@ -31,9 +35,20 @@ def principal_of(recipient: UpdateRecipient) -> CustomerPrincipal:
     return CustomerPrincipal(contact_id=recipient.contact_id, workspace_id=recipient.workspace_id)
 
 
+def _gone(contact_id: int) -> bool:
+    """An erased or archived contact answers nothing any more (their old email's links
+    included): nothing of theirs is recorded, no insight is credited to them."""
+    return Contact.objects.filter(
+        Q(erased_at__isnull=False) | Q(archived_at__isnull=False), pk=contact_id
+    ).exists()
+
+
 def _may_respond(principal: CustomerPrincipal, recipient: UpdateRecipient) -> None:
     """In the portal: the policy. From an email's signed link (a principal with no portal
-    link, built by ``principal_of``): the link names this very message."""
+    link, built by ``principal_of``): the link names this very message, of a contact who is
+    neither erased nor archived."""
+    if _gone(recipient.contact_id):
+        raise NotFound("Message not found.")
     if principal.portal:
         permissions.check(principal, "loop.portal_respond", recipient)
     elif (principal.contact_id, principal.workspace_id, principal.invitation_id) != (
@@ -114,9 +129,39 @@ def _clean(text: str, field: str, required: bool) -> str:
     return text
 
 
-@transaction.atomic
+def _comments_limited(principal: CustomerPrincipal, recipient: UpdateRecipient, field: str) -> None:
+    """At most ``TRACTION_PORTAL_COMMENTS_PER_HOUR`` replies and comments (each a new insight
+    from the portal) per contact and hour. Past it: refused beside the field, and audited
+    (outside the refused write, so the audit stays)."""
+    limit = settings.TRACTION_PORTAL_COMMENTS_PER_HOUR
+    recent = Insight.objects.filter(
+        speaker_contact_id=recipient.contact_id,
+        source=InsightSource.PORTAL,
+        created_at__gte=clock.now() - timedelta(hours=1),
+    ).count()
+    if recent < limit:
+        return
+    audit.record(
+        principal, action="loop.comment_limited", obj=recipient.update,
+        changes={"recipient": recipient.pk, "field": field, "last_hour": recent},
+        reason=f"{limit} comments per hour",
+    )  # fmt: skip
+    raise ValidationFailed.field(
+        field,
+        f"You have sent {recent} messages in the last hour, the most we take. "
+        "Please try again in an hour; nothing was sent this time.",
+    )
+
+
 def reply(principal: CustomerPrincipal, recipient: UpdateRecipient, text: str) -> Reply:
     """The contact's reply to an update sent to them: a ``Reply`` and a new insight."""
+    _may_respond(principal, recipient)
+    _comments_limited(principal, recipient, "text")
+    return _reply(principal, recipient, text)
+
+
+@transaction.atomic
+def _reply(principal: CustomerPrincipal, recipient: UpdateRecipient, text: str) -> Reply:
     _may_respond(principal, recipient)
     text = _clean(text, "text", required=True)
     insight = _insight(recipient, text, "reply", None)
@@ -146,7 +191,6 @@ def metric_of(priority: Insight) -> Insight | None:
     return priority.measured_by.filter(kind=InsightKind.CUSTOMER_METRIC).order_by("pk").first()
 
 
-@transaction.atomic
 def give_feedback(
     principal: CustomerPrincipal,
     recipient: UpdateRecipient,
@@ -156,7 +200,25 @@ def give_feedback(
     comment: str = "",
 ) -> Feedback:
     """Record "did it work for you?" for one delivered priority of the message. Answering
-    again changes the answer; a new comment comes back as a new insight."""
+    again changes the answer; a new comment comes back as a new insight (within the hourly
+    limit of comments: an answer alone is never limited)."""
+    _may_respond(principal, recipient)
+    if (comment or "").strip():
+        _comments_limited(principal, recipient, "comment")
+    return _give_feedback(
+        principal, recipient, priority_id=priority_id, answer=answer, comment=comment
+    )
+
+
+@transaction.atomic
+def _give_feedback(
+    principal: CustomerPrincipal,
+    recipient: UpdateRecipient,
+    *,
+    priority_id: int,
+    answer: str,
+    comment: str = "",
+) -> Feedback:
     _may_respond(principal, recipient)
     if answer not in FeedbackAnswer.values:
         raise ValidationFailed.field("answer", "Pick yes, partly or no.")
@@ -212,7 +274,7 @@ def read_feedback_link(token: str) -> tuple[UpdateRecipient, Insight]:
         .filter(pk=link.recipient_id, update__state=UpdateState.SENT)
         .first()
     )
-    if recipient is None:
+    if recipient is None or _gone(recipient.contact_id):
         raise NotFound("This link is not valid.")
     priority = next((p for p in feedback_priorities(recipient) if p.pk == link.priority_id), None)
     if priority is None:

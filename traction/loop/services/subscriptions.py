@@ -69,7 +69,9 @@ def read_link(token: str) -> Stop:
         .filter(pk=link.recipient_id, update__state=UpdateState.SENT)
         .first()
     )
-    if recipient is None:
+    if recipient is None or recipient.contact.erased_at is not None:
+        # an erased contact hears nothing any more: there is nothing left to stop (an
+        # archived one may be restored, so their wish to stop is still recorded)
         raise NotFound("This link is not valid.")
     update = recipient.update
     if link.scope == "program" and link.targets != (update.program_id,):

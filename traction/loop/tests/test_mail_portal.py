@@ -92,7 +92,7 @@ def test_a_reply_becomes_an_insight_waiting_for_review(world: mw.MailWorld) -> N
     client = signed_in(world.cast.contact)
     empty = client.post(f"/portal/updates/{world.update.pk}/reply/", {"text": "  "})
     assert empty.status_code == 422
-    assert re.search(r"field-invalid[^>]*>.*This field is required", _text(empty), re.S)
+    assert re.search(r"field-invalid[^>]*>.*Write your reply first", _text(empty), re.S)
     sent = client.post(
         f"/portal/updates/{world.update.pk}/reply/", {"text": "Great, but the phone app?"}
     )
