@@ -114,7 +114,9 @@ def detail(viewer: Viewer, found: Update) -> UpdateView:
             ).values_list("pk", flat=True)
         )
     shown_approvals = [a for a in all_approvals if visible(a.customer_id)]
-    mail = update_emails.latest_to_owner([a.pk for a in shown_approvals if a.superseded_at is None])
+    current = [a for a in shown_approvals if a.superseded_at is None]
+    mail = update_emails.latest_to_owner([a.pk for a in current])
+    changes = update_services.changes_of(current)
     for a in shown_approvals:
         if a.superseded_at is not None:
             view.superseded.append(a)
@@ -122,7 +124,7 @@ def detail(viewer: Viewer, found: Update) -> UpdateView:
         view.approvals.append(
             ApprovalRow(
                 approval=a,
-                changes=update_services.changes_since_approved(a),
+                changes=changes[a.pk],
                 mine=a.pk in approvable,
                 mail=mail.get(a.pk),
                 send_again=a.state == "pending"
@@ -136,6 +138,31 @@ def detail(viewer: Viewer, found: Update) -> UpdateView:
         if visible(r.customer_id)
     ]
     return view
+
+
+def candidates(viewer: Viewer, found: Update) -> list[Candidate]:
+    """Everyone the update would reach (the excluded ones with why) of the organisations the
+    viewer may identify, by organisation then name; none once it is sent or discarded (its
+    recipients are then the outbox rows). A fixed number of queries (``audience``)."""
+    if found.state in (UpdateState.SENT, UpdateState.DISCARDED):
+        return []
+    identify = insight_rules.visible_customer_ids(viewer)
+    return [
+        c
+        for c in update_services.candidates(found)
+        if identify is None or c.contact.customer_id in identify
+    ]
+
+
+def approvals(viewer: Viewer, found: Update) -> QuerySet[Approval]:
+    """The update's current approvals (one per organisation asked of its latest version, not
+    superseded) of organisations the viewer may identify, newest version first, then by
+    organisation: a queryset, so a page reads its rows only."""
+    identify = insight_rules.visible_customers(viewer)
+    rows = Approval.objects.filter(update=found, superseded_at__isnull=True)
+    if identify is not None:
+        rows = rows.filter(customer__in=identify)
+    return rows.select_related("customer").order_by("-version", "customer__name", "pk")
 
 
 @dataclass(frozen=True)
