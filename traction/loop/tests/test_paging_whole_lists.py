@@ -139,7 +139,7 @@ def test_an_update_nests_a_first_page_of_candidates_with_their_count(
     assert large["candidates_count"] == 65
     assert len(large["candidates"]) == 50
     assert large["candidates"][0]["name"] == "Gina Globex"
-    assert large["approvals"] == [] and large["approvals_count"] == 0
+    assert (large["approvals"], large["approvals_count"]) == ([], 0)
 
 
 def test_an_updates_candidates_page_with_the_same_queries_and_cover_everyone(
