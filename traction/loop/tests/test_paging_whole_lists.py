@@ -6,6 +6,7 @@ database). Each is checked the same way: the same number of queries at two sizes
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -14,12 +15,14 @@ import pytest
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
 from traction.core import clock
 from traction.core.testing.cast import Cast
 from traction.customers.models import Contact, Customer
-from traction.loop import api_updates
-from traction.loop.models import Approval, Update
+from traction.insights.models import Insight
+from traction.loop import api_updates, selectors
+from traction.loop.models import Approval, Delivery, Update
 from traction.loop.services import updates as update_services
 from traction.voting.models import Vote
 
@@ -232,3 +235,178 @@ def test_the_sub_resources_of_an_update_nobody_may_read_are_not_found(
     client = api_client_for("facilitator")
     for tail in ("candidates", "approvals"):
         assert client.get(f"/api/v1/updates/{update.pk + 999}/{tail}").status_code == 404
+
+
+# --- the pickers of the propose and delivery forms ------------------------------------------
+
+
+def add_cards(world: w.World, n: int, text: str = "Paged idea") -> list[Insight]:
+    """``n`` more customer priorities: Globex ideas Gina put a dot on."""
+    cast = world.cast
+    made = []
+    for _ in range(n):
+        card = Insight.objects.create(
+            workspace=cast.acme,
+            program=cast.program,
+            session=world.session,
+            kind="idea",
+            text=f"{text} {Insight.objects.count()}",
+            speaker_contact=cast.contact,
+            customer=cast.customer,
+        )
+        Vote.objects.create(
+            workspace=cast.acme,
+            session=world.session,
+            insight=card,
+            contact=cast.contact,
+            dots=1,
+            channel="room",
+        )
+        made.append(card)
+    return made
+
+
+def page_url(world: w.World, name: str) -> str:
+    cast = world.cast
+    return reverse(f"loop:{name}", args=[cast.acme.slug, cast.program.pk])
+
+
+def html_queries(client: Client, path: str, **headers: Any) -> tuple[int, str]:
+    client.get(path, **headers)
+    with CaptureQueriesContext(connection) as seen:
+        answer = client.get(path, **headers)
+    assert answer.status_code == 200
+    return len(seen), answer.content.decode()
+
+
+def options(html: str, name: str) -> list[int]:
+    return [int(v) for v in re.findall(rf'name="{name}" value="(\d+)"', html)]
+
+
+@pytest.mark.parametrize(
+    ("name", "field"), [("propose", "priority"), ("delivery_new", "priorities")]
+)
+def test_a_picker_offers_a_page_of_priorities_with_the_same_queries(
+    world: w.World,
+    client_for: Callable[[str], Client],
+    django_assert_num_queries: Any,
+    name: str,
+    field: str,
+) -> None:
+    client = client_for("facilitator")
+    path = page_url(world, name)
+    add_cards(world, 3)
+    few, small = html_queries(client, path)
+    assert len(options(small, field)) == 5  # the two of the world, three more
+    assert 'id="picker-more"' not in small
+    add_cards(world, 40)
+    with django_assert_num_queries(few):
+        large = client.get(path).content.decode()
+    assert selectors.PICKER_ROWS == 20
+    assert len(options(large, field)) == 20
+    assert "More priorities match: only the first 20 are shown." in large
+    # The oldest first: the world's two cards lead.
+    assert options(large, field)[:2] == [world.card.pk, world.quiet.pk]
+
+
+@pytest.mark.parametrize(
+    ("name", "field"), [("propose", "priority"), ("delivery_new", "priorities")]
+)
+def test_a_picker_searches_by_words_or_number_and_keeps_the_chosen_ones(
+    world: w.World, client_for: Callable[[str], Client], name: str, field: str
+) -> None:
+    client = client_for("facilitator")
+    path = page_url(world, name)
+    add_cards(world, 30)
+    [needle] = add_cards(world, 1, text="Export to the ERP")
+    found = client.get(path, {"q": "erp"}).content.decode()
+    assert options(found, field) == [needle.pk]
+    assert (
+        client.get(path, {"q": f"#{world.quiet.pk}"})
+        .content.decode()
+        .count(f'value="{world.quiet.pk}"')
+        == 1
+    )
+    # As htmx asks it (typing): only the options, the chosen one first and checked.
+    partial = client.get(
+        path, {"q": "erp", field: str(world.card.pk)}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert partial.lstrip().startswith('<div id="picker-options"')
+    assert "<form" not in partial
+    assert options(partial, field) == [world.card.pk, needle.pk]
+    assert re.search(rf'value="{world.card.pk}"[^>]*checked', partial)
+    nothing = client.get(path, {"q": "no such words"}).content.decode()
+    assert "No customer priority matches “no such words”." in nothing
+
+
+def test_proposing_for_a_priority_outside_the_policy_is_refused_beside_the_field(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    hidden = Insight.objects.create(  # internal: never a customer priority
+        workspace=cast.acme,
+        program=cast.program,
+        session=world.session,
+        kind="idea",
+        text="An internal note",
+        internal=True,
+    )
+    client = client_for("facilitator")
+    for wrong in (str(hidden.pk), "99999999", "abc"):
+        answer = client.post(page_url(world, "propose"), {"priority": wrong, "status": "heard"})
+        assert answer.status_code == 200
+        html = answer.content.decode()
+        field_html = html.split('id="picker-options"')[1].split("</div>\n</div>")[0]
+        assert "Choose one of this program&#x27;s customer priorities." in field_html
+    ok = client.post(page_url(world, "propose"), {"priority": world.card.pk, "status": "heard"})
+    assert ok.status_code == 302
+
+
+def test_a_delivery_linking_a_priority_outside_the_policy_is_refused_beside_the_field(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    elsewhere = Insight.objects.create(  # nobody voted, nothing cites it: not a priority
+        workspace=cast.acme,
+        program=cast.program,
+        session=world.session,
+        kind="idea",
+        text="Nobody voted for it",
+    )
+    client = client_for("facilitator")
+    data = {"on": "2027-01-10", "title": "Release 7", "q": ""}
+    refused = client.post(
+        page_url(world, "delivery_new"), {**data, "priorities": [world.card.pk, elsewhere.pk]}
+    )
+    assert refused.status_code == 200
+    html = refused.content.decode()
+    assert f"#{elsewhere.pk} is not one of this program&#x27;s customer priorities." in html
+    # The chosen one stays chosen, the refused one is not offered.
+    assert re.search(rf'value="{world.card.pk}"[^>]*checked', html)
+    assert options(html, "priorities").count(elsewhere.pk) == 0
+    assert not Delivery.objects.filter(title="Release 7").exists()
+    made = client.post(page_url(world, "delivery_new"), {**data, "priorities": [world.quiet.pk]})
+    assert made.status_code == 302
+    assert list(
+        Delivery.objects.get(title="Release 7").links.values_list("priority_id", flat=True)
+    ) == [world.quiet.pk]
+
+
+def test_without_scripts_the_search_button_keeps_what_was_typed(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    """The Search button submits the form by GET: the page comes back with the matches and
+    the fields as they were."""
+    add_cards(world, 1, text="Export to the ERP")
+    html = (
+        client_for("facilitator")
+        .get(
+            page_url(world, "delivery_new"),
+            {"title": "Release 8", "q": "erp", "priorities": str(world.card.pk)},
+        )
+        .content.decode()
+    )
+    assert 'value="Release 8"' in html
+    assert 'formmethod="get"' in html
+    assert len(options(html, "priorities")) == 2
+    assert re.search(rf'value="{world.card.pk}"[^>]*checked', html)
