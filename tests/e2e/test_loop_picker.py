@@ -89,7 +89,8 @@ def test_find_priorities_by_typing_and_link_them(
         fran.get_by_label("Title").fill("ERP export")
         fran.get_by_role("button", name="Record").click()
         expect(fran.get_by_text("Delivery “ERP export” recorded.")).to_be_visible()
-        linked = Delivery.objects.get(title="ERP export").links.values_list("priority_id", flat=True)
+        made = Delivery.objects.get(title="ERP export")
+        linked = made.links.values_list("priority_id", flat=True)
         assert sorted(linked) == sorted([erp.pk, world.card.pk])
 
         fran.goto(f"{base}/w/acme/loop/programs/{cast.program.pk}/priorities/propose/")
