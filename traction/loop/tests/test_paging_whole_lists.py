@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 import pytest
@@ -21,9 +21,10 @@ from traction.core import clock
 from traction.core.testing.cast import Cast
 from traction.customers.models import Contact, Customer
 from traction.insights.models import Insight
-from traction.loop import api_updates, selectors
-from traction.loop.models import Approval, Delivery, Update
+from traction.loop import api_updates, plan, selectors
+from traction.loop.models import Approval, CommsOwner, Delivery, Update, UpdateRecipient
 from traction.loop.services import updates as update_services
+from traction.sessions.models import Session
 from traction.voting.models import Vote
 
 from . import world as w
@@ -410,3 +411,176 @@ def test_without_scripts_the_search_button_keeps_what_was_typed(
     assert 'formmethod="get"' in html
     assert len(options(html, "priorities")) == 2
     assert re.search(rf'value="{world.card.pk}"[^>]*checked', html)
+
+
+# --- the communication plan's rows ----------------------------------------------------------
+
+
+def sent_to(world: w.World, contact: Contact, on: datetime, **extra: Any) -> None:
+    """A sent update of the program that reached ``contact`` at ``on``."""
+    cast = world.cast
+    update = Update.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        audience="customer",
+        customer=contact.customer,
+        subject="What we did",
+        body="Thank you.",
+        state="sent",
+        sent_at=on,
+    )
+    UpdateRecipient.objects.create(
+        workspace=cast.acme,
+        update=update,
+        contact=contact,
+        customer=contact.customer,
+        name=contact.name,
+        email=contact.email,
+        state="sent",
+        sent_at=on,
+        **extra,
+    )
+
+
+def varied_plan(world: w.World) -> None:
+    """Organisations in every state of the plan: a promise answered, one not (an update
+    before the session), a bounced update, one taking part only in a session to come, a named
+    teller, and the world's Globex and Initech."""
+    cast = world.cast
+    Session.objects.filter(pk=world.session.pk).update(hear_back_by=date(2027, 1, 28))
+    answered = w.add_organisation(world, "Answered", "pat@answered.example")
+    sent_to(world, answered, datetime(2027, 1, 16, 9, 0, tzinfo=UTC))
+    early = w.add_organisation(world, "Early", "pat@early.example")
+    sent_to(world, early, datetime(2027, 1, 10, 9, 0, tzinfo=UTC))
+    bounced = w.add_organisation(world, "bounced", "pat@bounced.example")
+    sent_to(world, bounced, datetime(2027, 1, 16, 9, 0, tzinfo=UTC), bounced_at=NOW)
+    named = w.add_organisation(world, "Named", "pat@named.example")
+    CommsOwner.objects.create(
+        program=cast.program,
+        customer=named.customer,
+        teller=cast.users["core_team"],
+    )
+    later = Session.objects.create(
+        workspace=cast.acme,
+        program=cast.program,
+        title="Next co-design",
+        starts_at=datetime(2027, 3, 1, 9, 0, tzinfo=UTC),
+        ends_at=datetime(2027, 3, 1, 12, 0, tzinfo=UTC),
+        hear_back_by=date(2027, 3, 10),
+        created_by=cast.users["facilitator"],
+    )
+    future = Customer.objects.create(workspace=cast.acme, name="Future")
+    contact = Contact.objects.create(
+        workspace=cast.acme, customer=future, name="Fay Future", email="fay@future.example"
+    )
+    Insight.objects.create(  # taking part: it raised an insight in a session to come
+        workspace=cast.acme,
+        program=cast.program,
+        session=later,
+        kind="idea",
+        text="Fay's idea",
+        speaker_contact=contact,
+        customer=future,
+    )
+
+
+def agree(world: w.World, day: date) -> None:
+    """The database's rows (order, next due, teller, every filter) are ``compute``'s."""
+    cast = world.cast
+    viewer = cast.viewer("facilitator")
+    with clock.frozen(datetime(day.year, day.month, day.day, 9, 0, tzinfo=UTC)):
+        computed = plan.compute(cast.program, today=day)
+        found = list(plan.plan_rows(viewer, cast.program, today=day))
+        assert [c.pk for c in found] == [r.customer.pk for r in computed], day
+        assert [c.next_due for c in found] == [r.next_due for r in computed], day
+        assert [c.teller_id for c in found] == [r.teller.pk if r.teller else None for r in computed]
+        wanted = {
+            plan.RowState.OVERDUE: lambda r: r.overdue,
+            plan.RowState.DUE_SOON: lambda r: r.due_soon,
+            plan.RowState.SILENT: lambda r: r.silent,
+            plan.RowState.PROMISE: lambda r: r.promise is not None,
+        }
+        summary = plan.summary(
+            plan.plan_rows(viewer, cast.program, today=day),
+            plan.plan_of(cast.program.pk).silence_days,
+            today=day,
+        )
+        for state, holds in wanted.items():
+            rows = plan.plan_rows(viewer, cast.program, state=state, today=day)
+            expected = [r.customer.pk for r in computed if holds(r)]
+            assert [c.pk for c in rows] == expected, (day, state)
+        assert summary["all"] == len(computed)
+        assert summary["overdue"] == sum(r.overdue for r in computed)
+        assert summary["silent"] == sum(r.silent for r in computed)
+        assert summary["promises"] == sum(r.promise is not None for r in computed)
+
+
+def test_the_plans_rows_are_computed_by_the_database_as_in_python(world: w.World) -> None:
+    varied_plan(world)
+    for day in (
+        date(2027, 1, 20),  # promises counting down
+        date(2027, 1, 25),  # due within a week
+        date(2027, 2, 1),  # promises overdue
+        date(2027, 3, 5),  # cadence after the update passed
+        date(2027, 6, 1),  # silent
+    ):
+        agree(world, day)
+    rows = list(plan.plan_rows(world.cast.viewer("facilitator"), world.cast.program))
+    assert {c.name for c in rows} >= {"Answered", "Early", "bounced", "Named", "Future"}
+    assert rows[-1].name == "Future"  # nothing due: last
+
+
+def add_organisations(world: w.World, n: int) -> None:
+    start = Customer.objects.filter(name__startswith="Plan org ").count()
+    for i in range(start, start + n):
+        w.add_organisation(world, f"Plan org {i:03d}", f"pat{i}@plan.example")
+
+
+def test_the_plans_rows_page_with_the_same_queries(
+    world: w.World,
+    api_client_for: Callable[[str], Client],
+    client_for: Callable[[str], Client],
+    django_assert_num_queries: Any,
+) -> None:
+    cast = world.cast
+    varied_plan(world)
+    add_organisations(world, 3)
+    api = api_client_for("facilitator")
+    path = f"/api/v1/programs/{cast.program.pk}/comms-plan/rows?page_size=5"
+    few, small = counted(api, path)
+    page = reverse("loop:plan", args=[cast.acme.slug, cast.program.pk])
+    web = client_for("facilitator")
+    few_page, _html = html_queries(web, page)
+    overdue = f"{path}&state=silent"
+    few_overdue, _ = counted(api, overdue)
+    add_organisations(world, 60)
+    with django_assert_num_queries(few):
+        large = api.get(path).json()
+    assert large["count"] == small["count"] + 60
+    assert len(large["items"]) == 5
+    with django_assert_num_queries(few_page):
+        html = web.get(page).content.decode()
+    assert html.count("<tr data-customer=") == 50
+    with django_assert_num_queries(few_overdue):
+        api.get(overdue)
+    names = walk(api, path, "customer")
+    assert len(names) == len(set(names)) == large["count"]
+    assert api.get(f"{path}&state=nonsense").status_code == 422
+
+
+def test_the_plan_page_filters_by_state(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    varied_plan(world)
+    page = reverse("loop:plan", args=[cast.acme.slug, cast.program.pk])
+    web = client_for("facilitator")
+    with clock.frozen(datetime(2027, 2, 1, 9, 0, tzinfo=UTC)):
+        overdue = web.get(page, {"state": "overdue"}).content.decode()
+        assert '<strong aria-current="page">overdue</strong>' in overdue
+        assert "Future" not in overdue  # nothing due
+        assert "Early" in overdue  # its promise of 28 January passed
+        assert "Answered" not in overdue
+        with clock.frozen(datetime(2027, 1, 20, 9, 0, tzinfo=UTC)):
+            none = web.get(page, {"state": "silent"}).content.decode()
+        assert "No organisation is in this state." in none
