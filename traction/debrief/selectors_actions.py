@@ -408,7 +408,7 @@ class TimeToAction:
 
 def _paced(
     viewer: Viewer, *, debrief_id: int | None = None, program_id: int | None = None
-) -> QuerySet[Recommendation]:
+) -> QuerySet[Any]:
     """The approved recommendations of a debrief or a program the viewer may see, each
     annotated with when it reached each stage (``ended``, ``decided``, ``first_started``,
     ``done``: when its last live action was done, once all are) and how long each stage
@@ -425,7 +425,7 @@ def _paced(
         recs = recs.filter(debrief_id=debrief_id)
     if program_id is not None:
         recs = recs.filter(program_id=program_id)
-    found = recs.annotate(
+    found: QuerySet[Any] = recs.annotate(
         ended=Coalesce(F("debrief__session__actual_ends_at"), F("debrief__session__ends_at")),
         decided=Coalesce(Subquery(first_approval), F("decided_at")),
         first_started=Min("actions__started_at"),
@@ -439,22 +439,23 @@ def _paced(
             output_field=DateTimeField(),
         )
     )
-    return found.annotate(
+    spans: QuerySet[Any] = found.annotate(
         **{
             name: ExpressionWrapper(F(end) - F(start), output_field=DurationField())
             for name, _label, start, end in STAGES
         }
     )
+    return spans
 
 
-def _median(rows: QuerySet[Recommendation], name: str, reached: int) -> timedelta | None:
+def _median(rows: QuerySet[Any], name: str, reached: int) -> timedelta | None:
     """The median of stage ``name`` over the ``reached`` rows that got that far, read by the
     database: ordered by the span, the middle one or two (one query, two rows at most)."""
     if not reached:
         return None
     middle = (reached - 1) // 2
     taken = 1 if reached % 2 else 2
-    spans = list(
+    spans: list[timedelta] = list(
         rows.filter(**{f"{name}__isnull": False})
         .order_by(name, "pk")
         .values_list(name, flat=True)[middle : middle + taken]

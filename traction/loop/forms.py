@@ -29,11 +29,11 @@ def offer(field: forms.Field, shown: list[Any]) -> None:
     """A priority picker offers ``shown`` (those chosen, then a page of matches) while its
     queryset, every priority the viewer may see, still validates what is posted: an id
     outside it is refused beside the field."""
-    field.widget.choices = [(p.pk, priority_label(p)) for p in shown]  # type: ignore[attr-defined]
+    field.widget.choices = [(p.pk, priority_label(p)) for p in shown]
 
 
 class ProposeForm(forms.Form):
-    priority = forms.ModelChoiceField(
+    priority: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None,
         widget=forms.RadioSelect,
         label="Customer priority",
@@ -119,7 +119,7 @@ class DeliveryForm(forms.Form):
         label="External id",
         help_text="The release or ticket id other tools know it by (optional).",
     )
-    priorities = forms.ModelMultipleChoiceField(
+    priorities: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,

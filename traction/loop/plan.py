@@ -171,7 +171,7 @@ def plan_of(program_id: int) -> PlanSettings:
     )
 
 
-def _over(program_id: int, now: datetime) -> QuerySet[Session]:
+def _over(program_id: int, now: datetime) -> QuerySet[Any]:  # Sessions with over_at
     return (
         Session.objects.filter(program_id=program_id, status=SessionStatus.PLANNED)
         .exclude(kind=SessionKind.PRACTICE)
@@ -358,7 +358,7 @@ def plan_rows(
     state: str = "",
     name: str = "",
     today: date | None = None,
-) -> QuerySet[Customer]:
+) -> QuerySet[Any]:
     """The plan's rows the viewer may see (``rows``) as a queryset of the organisations,
     most urgent first, each annotated by the database with ``last_heard``, ``first_session``,
     ``last_session``, ``promise_by`` (the earliest unanswered promise), ``next_due`` and
@@ -366,12 +366,30 @@ def plan_rows(
     the same queries and read the page's rows only, whatever the number of organisations.
     ``compute`` then shapes a page's rows (``page_rows``)."""
     permissions.check(viewer, "loop.plan_view", program)
-    settings = plan_of(program.pk)
-    today = today or clock.today()
-    found = customers_taking_part(program, name=name)
+    found: QuerySet[Any] = annotated(program, customers_taking_part(program, name=name))
     identify = insight_rules.visible_customers(viewer)
     if identify is not None:
         found = found.filter(pk__in=identify.values("pk"))
+    today = today or clock.today()
+    settings = plan_of(program.pk)
+    if state == RowState.OVERDUE:
+        found = found.filter(next_due__lt=today)
+    elif state == RowState.DUE_SOON:
+        found = found.filter(
+            next_due__gte=today, next_due__lte=today + timedelta(days=DUE_SOON_DAYS)
+        )
+    elif state == RowState.SILENT:
+        found = found.filter(silent_since__lte=today - timedelta(days=settings.silence_days))
+    elif state == RowState.PROMISE:
+        found = found.filter(promise_by__isnull=False)
+    return found.order_by(F("next_due").asc(nulls_last=True), Lower("name"), "pk")
+
+
+def annotated(program: Program, customers: QuerySet[Customer]) -> QuerySet[Any]:
+    """``found`` (the program's organisations) annotated as ``plan_rows`` says, by the
+    database (no policy: the caller's)."""
+    found: QuerySet[Any] = customers
+    settings = plan_of(program.pk)
     customer = OuterRef(OuterRef("pk"))
     took = (
         Exists(
@@ -417,7 +435,7 @@ def plan_rows(
             output_field=IntegerField(),
         ),
     )
-    found = found.annotate(
+    rows: QuerySet[Any] = found.annotate(
         promise_by=Subquery(
             theirs.filter(
                 hear_back_by__isnull=False,
@@ -444,17 +462,7 @@ def plan_rows(
         ),
         silent_since=TruncDate(Coalesce("last_heard", "first_session"), tzinfo=UTC),
     )
-    if state == RowState.OVERDUE:
-        found = found.filter(next_due__lt=today)
-    elif state == RowState.DUE_SOON:
-        found = found.filter(
-            next_due__gte=today, next_due__lte=today + timedelta(days=DUE_SOON_DAYS)
-        )
-    elif state == RowState.SILENT:
-        found = found.filter(silent_since__lte=today - timedelta(days=settings.silence_days))
-    elif state == RowState.PROMISE:
-        found = found.filter(promise_by__isnull=False)
-    return found.order_by(F("next_due").asc(nulls_last=True), Lower("name"), "pk")
+    return rows
 
 
 def summary(
@@ -546,9 +554,12 @@ def overdue_for(viewer: Viewer) -> list[tuple[Program, int]]:
         .order_by("name", "pk")
     )
     found = []
+    today = clock.today()
     for program in programs:
-        count = sum(
-            1 for r in compute(program) if r.overdue and r.teller is not None and r.teller.pk == u
+        count = (
+            annotated(program, customers_taking_part(program))
+            .filter(next_due__lt=today, teller_id=u)
+            .count()
         )
         if count:
             found.append((program, count))

@@ -3,7 +3,6 @@ who tells whom) and read its rows (per customer organisation: teller, last heard
 overdue, silent, the promise). Parse, call one selector or service, shape. Mounted on the
 loop's router (``loop/api.py``)."""
 
-
 import datetime as dt
 from typing import Any, Literal
 
