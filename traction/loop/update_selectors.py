@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Lower
 
 from traction.core import permissions
 from traction.core.permissions import Viewer
+from traction.customers.models import Customer
 from traction.insights import rules as insight_rules
 from traction.loop import update_checker, update_emails
 from traction.loop.audience import Candidate
@@ -39,6 +41,26 @@ def counts(viewer: Viewer, program: Program) -> dict[str, int]:
     for row in rows:
         found[row["state"]] = row["n"]
     return found
+
+
+PICKER_ROWS = 20  # organisations the compose form's picker offers at a time
+
+
+def customer_picker(
+    viewer: Viewer, *, q: str = "", chosen: list[int] | tuple[int, ...] = ()
+) -> tuple[list[Customer], bool]:
+    """What the compose form's picker of organisations shows: the one chosen, then at most
+    ``PICKER_ROWS`` others of the workspace (not archived) whose name holds ``q``, by name;
+    and whether more match. Two queries, whatever the number of organisations."""
+    active = Customer.objects.filter(
+        workspace_id=viewer.workspace_id, archived_at__isnull=True
+    ).order_by(Lower("name"), "pk")
+    picked = list(active.filter(pk__in=chosen)) if chosen else []
+    rest = active.exclude(pk__in=[c.pk for c in picked])
+    if q.strip():
+        rest = rest.filter(name__icontains=q.strip())
+    found = list(rest[: PICKER_ROWS + 1])
+    return picked + found[:PICKER_ROWS], len(found) > PICKER_ROWS
 
 
 def update(viewer: Viewer, update_id: int) -> Update:

@@ -584,3 +584,51 @@ def test_the_plan_page_filters_by_state(
         with clock.frozen(datetime(2027, 1, 20, 9, 0, tzinfo=UTC)):
             none = web.get(page, {"state": "silent"}).content.decode()
         assert "No organisation is in this state." in none
+
+
+# --- the compose form's picker of organisations ---------------------------------------------
+
+
+def add_customers(world: w.World, n: int) -> None:
+    start = Customer.objects.filter(name__startswith="Client ").count()
+    for i in range(start, start + n):
+        Customer.objects.create(workspace=world.cast.acme, name=f"Client {i:03d}")
+
+
+def test_the_compose_form_offers_a_page_of_organisations_with_the_same_queries(
+    world: w.World, client_for: Callable[[str], Client], django_assert_num_queries: Any
+) -> None:
+    cast = world.cast
+    client = client_for("facilitator")
+    path = reverse("loop:update-new", args=[cast.acme.slug, cast.program.pk])
+    add_customers(world, 3)
+    few, small = html_queries(client, path)
+    assert len(options(small, "customer")) == 5  # Globex, Initech and three clients
+    add_customers(world, 40)
+    with django_assert_num_queries(few):
+        large = client.get(path).content.decode()
+    assert len(options(large, "customer")) == 20
+    assert "More organisations match: only the first 20 are shown." in large
+    found = client.get(
+        path, {"q": "initech", "customer": str(cast.customer.pk)}, HTTP_HX_REQUEST="true"
+    ).content.decode()
+    assert "<form" not in found
+    assert options(found, "customer") == [cast.customer.pk, cast.other_customer.pk]
+    none = client.get(path, {"q": "nobody at all"}).content.decode()
+    assert "No organisations match “nobody at all”." in none
+
+
+def test_composing_for_an_organisation_of_another_workspace_is_refused_beside_the_field(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    theirs = Customer.objects.create(workspace=cast.rival, name="Rival's customer")
+    path = reverse("loop:update-new", args=[cast.acme.slug, cast.program.pk])
+    answer = client_for("facilitator").post(
+        path, {"audience": "customer", "kind": "update", "customer": theirs.pk}
+    )
+    assert answer.status_code == 200
+    field_html = answer.content.decode().split('id="picker-options"')[1]
+    assert "Choose one of the workspace&#x27;s organisations." in field_html
+    assert "Rival&#x27;s customer" not in answer.content.decode()
+    assert not Update.objects.exists()
