@@ -16,7 +16,10 @@ from typing import Any
 from django.db.models import (
     Case,
     Count,
+    DateTimeField,
+    DurationField,
     Exists,
+    ExpressionWrapper,
     F,
     IntegerField,
     Max,
@@ -375,52 +378,41 @@ def _span(start: datetime | None, end: datetime | None) -> timedelta | None:
     return end - start if start is not None and end is not None else None
 
 
-def _median(values: list[timedelta | None]) -> timedelta | None:
-    found = sorted(v for v in values if v is not None)
-    if not found:
-        return None
-    middle = len(found) // 2
-    if len(found) % 2:
-        return found[middle]
-    return (found[middle - 1] + found[middle]) / 2
+# The stages of time to action: (name, label, start, end) over ``_paced``'s annotations.
+STAGES = (
+    ("to_decision", "Session end → decided", "ended", "decided"),
+    ("to_start", "Decided → first action started", "decided", "first_started"),
+    ("to_done", "First action started → done", "first_started", "done"),
+    ("total", "Session end → done", "ended", "done"),
+)
 
 
 @dataclass(frozen=True)
 class TimeToAction:
-    rows: list[RecommendationPace]
-    to_decision: timedelta | None  # medians over the rows that got that far
+    count: int  # approved recommendations measured
+    to_decision: timedelta | None  # medians over the recommendations that got that far
     to_start: timedelta | None
     to_done: timedelta | None
     total: timedelta | None
+    reached: dict[str, int] = field(default_factory=dict)  # stage → how many got that far
+    rows: list[RecommendationPace] = field(default_factory=list)  # only when asked for
 
     @property
     def stages(self) -> list[tuple[str, timedelta | None, int]]:
         """(label, median, how many got that far) per stage, for pages."""
         return [
-            (
-                "Session end → decided",
-                self.to_decision,
-                sum(r.to_decision is not None for r in self.rows),
-            ),
-            (
-                "Decided → first action started",
-                self.to_start,
-                sum(r.to_start is not None for r in self.rows),
-            ),
-            (
-                "First action started → done",
-                self.to_done,
-                sum(r.to_done is not None for r in self.rows),
-            ),
-            ("Session end → done", self.total, sum(r.total is not None for r in self.rows)),
+            (label, getattr(self, name), self.reached.get(name, 0))
+            for name, label, _start, _end in STAGES
         ]
 
 
-def time_to_action(
+def _paced(
     viewer: Viewer, *, debrief_id: int | None = None, program_id: int | None = None
-) -> TimeToAction:
-    """Time to action of the approved recommendations of a debrief or a program: per
-    recommendation, and the median of each stage. One query whatever the number of rows."""
+) -> QuerySet[Any]:
+    """The approved recommendations of a debrief or a program the viewer may see, each
+    annotated with when it reached each stage (``ended``, ``decided``, ``first_started``,
+    ``done``: when its last live action was done, once all are) and how long each stage
+    took (``to_decision``, ``to_start``, ``to_done``, ``total``)."""
     first_approval = (
         Decision.objects.filter(recommendation=OuterRef("pk"), outcome=DecisionOutcome.APPROVED)
         .order_by("at", "id")
@@ -433,47 +425,86 @@ def time_to_action(
         recs = recs.filter(debrief_id=debrief_id)
     if program_id is not None:
         recs = recs.filter(program_id=program_id)
-    rows = (
-        recs.annotate(
-            ended=Coalesce(F("debrief__session__actual_ends_at"), F("debrief__session__ends_at")),
-            first_approved=Subquery(first_approval),
-            first_started=Min("actions__started_at"),
-            last_done=Max("actions__done_at", filter=Q(actions__status=ActionStatus.DONE)),
-            n_live=Count("actions", filter=~Q(actions__status=ActionStatus.DROPPED)),
-            n_done=Count("actions", filter=Q(actions__status=ActionStatus.DONE)),
-        )
-        .order_by("id")
-        .values(
-            "pk",
-            "title",
-            "debrief_id",
-            "ended",
-            "first_approved",
-            "decided_at",
-            "first_started",
-            "last_done",
-            "n_live",
-            "n_done",
+    found: QuerySet[Any] = recs.annotate(
+        ended=Coalesce(F("debrief__session__actual_ends_at"), F("debrief__session__ends_at")),
+        decided=Coalesce(Subquery(first_approval), F("decided_at")),
+        first_started=Min("actions__started_at"),
+        last_done=Max("actions__done_at", filter=Q(actions__status=ActionStatus.DONE)),
+        n_live=Count("actions", filter=~Q(actions__status=ActionStatus.DROPPED)),
+        n_done=Count("actions", filter=Q(actions__status=ActionStatus.DONE)),
+    ).annotate(
+        done=Case(
+            When(Q(n_done__gt=0, n_done=F("n_live")), then=F("last_done")),
+            default=None,
+            output_field=DateTimeField(),
         )
     )
-    paces = [_pace(r) for r in rows]
-    return TimeToAction(
-        rows=paces,
-        to_decision=_median([p.to_decision for p in paces]),
-        to_start=_median([p.to_start for p in paces]),
-        to_done=_median([p.to_done for p in paces]),
-        total=_median([p.total for p in paces]),
+    spans: QuerySet[Any] = found.annotate(
+        **{
+            name: ExpressionWrapper(F(end) - F(start), output_field=DurationField())
+            for name, _label, start, end in STAGES
+        }
     )
+    return spans
+
+
+def _median(rows: QuerySet[Any], name: str, reached: int) -> timedelta | None:
+    """The median of stage ``name`` over the ``reached`` rows that got that far, read by the
+    database: ordered by the span, the middle one or two (one query, two rows at most)."""
+    if not reached:
+        return None
+    middle = (reached - 1) // 2
+    taken = 1 if reached % 2 else 2
+    spans: list[timedelta] = list(
+        rows.filter(**{f"{name}__isnull": False})
+        .order_by(name, "pk")
+        .values_list(name, flat=True)[middle : middle + taken]
+    )
+    if len(spans) < taken:  # the rows changed between counting and reading
+        return spans[0] if spans else None
+    return spans[0] if taken == 1 else (spans[0] + spans[1]) / 2
+
+
+def time_to_action(
+    viewer: Viewer,
+    *,
+    debrief_id: int | None = None,
+    program_id: int | None = None,
+    with_rows: bool = False,
+) -> TimeToAction:
+    """Time to action of the approved recommendations of a debrief or a program: the median
+    of each stage and how many got that far, computed by the database (one query counts
+    them, then per stage one counts those that got that far and one reads the middle one or
+    two, ordered by the span: the same queries and at most two rows each, whatever the
+    number of recommendations); ``with_rows``: each recommendation's way too (the API's
+    list, one query more)."""
+    rows = _paced(viewer, debrief_id=debrief_id, program_id=program_id)
+    # Counted one query each: an aggregate filtered on these annotations (themselves
+    # aggregates of the actions) is not computed right by the ORM's subquery.
+    count = rows.order_by().count()
+    reached = {
+        name: rows.order_by().filter(**{f"{name}__isnull": False}).count() if count else 0
+        for name, _label, _start, _end in STAGES
+    }
+    medians = {name: _median(rows, name, reached[name]) for name in reached}
+    paces: list[RecommendationPace] = []
+    if with_rows:
+        paces = [
+            _pace(r)
+            for r in rows.order_by("id").values(
+                "pk", "title", "debrief_id", "ended", "decided", "first_started", "done"
+            )
+        ]
+    return TimeToAction(count=count, reached=reached, rows=paces, **medians)
 
 
 def _pace(row: dict[str, Any]) -> RecommendationPace:
-    all_done = row["n_done"] > 0 and row["n_done"] == row["n_live"]
     return RecommendationPace(
         recommendation_id=row["pk"],
         title=row["title"],
         debrief_id=row["debrief_id"],
         session_ended_at=row["ended"],
-        decided_at=row["first_approved"] or row["decided_at"],
+        decided_at=row["decided"],
         first_started_at=row["first_started"],
-        done_at=row["last_done"] if all_done else None,
+        done_at=row["done"],
     )

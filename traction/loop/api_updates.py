@@ -21,13 +21,16 @@ from traction.core.api import (
     viewer,
 )
 
-from . import selectors, update_selectors
+from . import selectors, update_checker, update_selectors
 from .api_common import approval_fields
-from .models import ReasonText, Update
+from .audience import Candidate
+from .models import Approval, ReasonText, Update, UpdateState
 from .services import publishing
 from .services import updates as services
 
 router = Router()  # tagged "loop" by the loop router it is mounted on
+
+DETAIL_ROWS = 50  # candidates and approvals nested in an update; the rest page on their own
 
 AudienceValue = Literal["customer", "session", "program"]
 KindValue = Literal["update", "delivery", "change_of_plan", "re_engagement"]
@@ -90,8 +93,17 @@ class UpdateDetailOut(UpdateOut):
         "recorded while it was unsent, folded into it (oldest first)."
     )
     problems: list[UpdateProblemOut]
-    candidates: list[UpdateCandidateOut]
-    approvals: list[UpdateApprovalOut]
+    candidates: list[UpdateCandidateOut] = Field(
+        description=f"The first {DETAIL_ROWS} of the people it would reach (the excluded ones "
+        "with why), by organisation then name; all of them: "
+        "GET /updates/{update_id}/candidates."
+    )
+    candidates_count: int = Field(description="How many people it would reach, in all.")
+    approvals: list[UpdateApprovalOut] = Field(
+        description=f"The first {DETAIL_ROWS} of its current approvals, newest version first, "
+        "then by organisation; all of them: GET /updates/{update_id}/approvals."
+    )
+    approvals_count: int = Field(description="How many current approvals, in all.")
 
 
 class UpdateCreateIn(InputSchema):
@@ -167,47 +179,62 @@ def _update(u: Update) -> dict[str, Any]:
     }
 
 
-def _detail(request: HttpRequest, u: Update) -> dict[str, Any]:
-    v = viewer(request)
-    view = update_selectors.detail(v, update_selectors.update(v, u.pk))
+def _candidate(c: Candidate) -> dict[str, Any]:
     return {
-        **_update(view.update),
-        "delivery_ids": list(
-            view.update.deliveries.order_by("on", "pk").values_list("pk", flat=True)
-        ),
-        "problems": [{"words": p.words, "message": p.message} for p in view.problems],
-        "candidates": [
+        "contact_id": c.contact.pk,
+        "customer_id": c.contact.customer_id,
+        "name": c.contact.name,
+        "reasons": c.reasons,
+        "excluded": c.excluded,
+    }
+
+
+def _approvals(page: list[Approval], _offset: int = 0) -> list[dict[str, Any]]:
+    """A page of an update's approvals, with what changed since each owner last approved
+    (one query for the page)."""
+    changes = services.changes_of(page)
+    out = []
+    for a in page:
+        found = changes[a.pk]
+        out.append(
             {
-                "contact_id": c.contact.pk,
-                "customer_id": c.contact.customer_id,
-                "name": c.contact.name,
-                "reasons": c.reasons,
-                "excluded": c.excluded,
-            }
-            for c in view.candidates
-        ],
-        "approvals": [
-            {
-                **approval_fields(r.approval),
-                "version": r.approval.version,
-                "asked_at": r.approval.created_at,
-                "superseded_at": r.approval.superseded_at,
-                "reminders_sent": r.approval.reminders_sent,
-                "escalated_at": r.approval.escalated_at,
-                "recipients": r.approval.snapshot.get("recipients", []),
+                **approval_fields(a),
+                "version": a.version,
+                "asked_at": a.created_at,
+                "superseded_at": a.superseded_at,
+                "reminders_sent": a.reminders_sent,
+                "escalated_at": a.escalated_at,
+                "recipients": a.snapshot.get("recipients", []),
                 "changes": (
                     {
-                        "since_version": r.changes.since_version,
-                        "text": r.changes.text,
-                        "added": r.changes.added,
-                        "removed": r.changes.removed,
+                        "since_version": found.since_version,
+                        "text": found.text,
+                        "added": found.added,
+                        "removed": found.removed,
                     }
-                    if r.changes
+                    if found
                     else None
                 ),
             }
-            for r in view.approvals
-        ],
+        )
+    return out
+
+
+def _detail(request: HttpRequest, u: Update) -> dict[str, Any]:
+    v = viewer(request)
+    found = update_selectors.update(v, u.pk)
+    closed = found.state in (UpdateState.SENT, UpdateState.DISCARDED)
+    problems = [] if closed else update_checker.update_problems(found)
+    people = update_selectors.candidates(v, found)
+    approvals = update_selectors.approvals(v, found)
+    return {
+        **_update(found),
+        "delivery_ids": list(found.deliveries.order_by("on", "pk").values_list("pk", flat=True)),
+        "problems": [{"words": p.words, "message": p.message} for p in problems],
+        "candidates": [_candidate(c) for c in people[:DETAIL_ROWS]],
+        "candidates_count": len(people),
+        "approvals": _approvals(list(approvals[:DETAIL_ROWS])),
+        "approvals_count": approvals.count(),
     }
 
 
@@ -281,6 +308,37 @@ def create_update(
 def get_update(request: HttpRequest, update_id: int) -> dict[str, Any]:
     v = viewer(request)
     return _detail(request, update_selectors.update(v, update_id))
+
+
+@router.get(
+    "/updates/{update_id}/candidates",
+    response=responses({200: list[UpdateCandidateOut]}, object_path=True),
+    operation_id="list_update_candidates",
+    summary="The people an update would reach, the excluded ones with why (by organisation, "
+    "then name)",
+)
+@paginate(Pagination)
+def list_update_candidates(request: HttpRequest, update_id: int) -> Any:
+    """Of the organisations you may identify; empty once the update is sent or discarded."""
+    v = viewer(request)
+    return [
+        _candidate(c) for c in update_selectors.candidates(v, update_selectors.update(v, update_id))
+    ]
+
+
+@router.get(
+    "/updates/{update_id}/approvals",
+    response=responses({200: list[UpdateApprovalOut]}, object_path=True),
+    operation_id="list_update_approvals",
+    summary="An update's current approvals, one per organisation asked (newest version first)",
+)
+@paginate(Pagination)
+def list_update_approvals(request: HttpRequest, update_id: int) -> Any:
+    """Of the organisations you may identify, with what changed since each account owner
+    last approved it."""
+    v = viewer(request)
+    found = update_selectors.update(v, update_id)
+    return selectors.Shaped(update_selectors.approvals(v, found), _approvals)
 
 
 @router.patch(

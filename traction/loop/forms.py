@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from traction.core.text import validate_one_line
 
@@ -17,8 +18,31 @@ class DateInput(forms.DateInput):
     input_type = "date"
 
 
+def priority_label(card: Any) -> str:
+    return f"#{card.pk} {card.get_kind_display()}: {card.text[:80]}"
+
+
+PRIORITY_HELP = "Search by words of the priority or its #number."
+
+
+def offer(field: forms.Field, shown: list[Any]) -> None:
+    """A priority picker offers ``shown`` (those chosen, then a page of matches) while its
+    queryset, every priority the viewer may see, still validates what is posted: an id
+    outside it is refused beside the field."""
+    field.widget.choices = [(p.pk, priority_label(p)) for p in shown]
+
+
 class ProposeForm(forms.Form):
-    priority = forms.TypedChoiceField(coerce=int, label="Customer priority")
+    priority: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None,
+        widget=forms.RadioSelect,
+        label="Customer priority",
+        help_text=PRIORITY_HELP,
+        error_messages={
+            "required": "Choose the customer priority.",
+            "invalid_choice": "Choose one of this program's customer priorities.",
+        },
+    )
     status = forms.ChoiceField(choices=Status.choices, label="Customer-facing status")
     window_kind = forms.ChoiceField(
         choices=[("", "No window"), *WindowKind.choices],
@@ -46,11 +70,17 @@ class ProposeForm(forms.Form):
         help_text="Customers read it as written: no day, no promise words.",
     )
 
-    def __init__(self, *args: Any, priorities: list[Any], reasons: list[Any], **kwargs: Any):
+    def __init__(
+        self,
+        *args: Any,
+        priorities: QuerySet[Any],
+        shown: list[Any],
+        reasons: list[Any],
+        **kwargs: Any,
+    ):
         super().__init__(*args, **kwargs)
-        self.fields["priority"].choices = [  # type: ignore[attr-defined]
-            (p.pk, f"#{p.pk} {p.get_kind_display()}: {p.text[:80]}") for p in priorities
-        ]
+        self.fields["priority"].queryset = priorities  # type: ignore[attr-defined]
+        offer(self.fields["priority"], shown)
         self.fields["reason_text"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
             *((r.pk, r.title) for r in reasons),
@@ -63,7 +93,7 @@ class ProposeForm(forms.Form):
         if not reason.strip() and data.get("reason_text"):
             reason = self.reasons.get(data["reason_text"], "")
         return {
-            "priority_id": data["priority"],
+            "priority_id": data["priority"].pk,
             "status": data["status"],
             "window_kind": data.get("window_kind") or "",
             "window_start": data.get("window_start"),
@@ -89,19 +119,22 @@ class DeliveryForm(forms.Form):
         label="External id",
         help_text="The release or ticket id other tools know it by (optional).",
     )
-    priorities = forms.TypedMultipleChoiceField(
-        coerce=int,
+    priorities: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
+        queryset=None,
         required=False,
         widget=forms.CheckboxSelectMultiple,
         label="Customer priorities it touches",
-        help_text="Planned or not: unplanned work counts too.",
+        help_text="Planned or not: unplanned work counts too. " + PRIORITY_HELP,
+        error_messages={
+            "invalid_choice": "#%(value)s is not one of this program's customer priorities.",
+            "invalid_pk_value": "“%(pk)s” is not a priority's number.",
+        },
     )
 
-    def __init__(self, *args: Any, priorities: list[Any], **kwargs: Any):
+    def __init__(self, *args: Any, priorities: QuerySet[Any], shown: list[Any], **kwargs: Any):
         super().__init__(*args, **kwargs)
-        self.fields["priorities"].choices = [  # type: ignore[attr-defined]
-            (p.pk, f"#{p.pk} {p.text[:80]}") for p in priorities
-        ]
+        self.fields["priorities"].queryset = priorities  # type: ignore[attr-defined]
+        offer(self.fields["priorities"], shown)
 
 
 class CsvForm(forms.Form):

@@ -25,11 +25,26 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Max, Q, QuerySet
-from django.db.models.functions import Coalesce, Lower
+from django.db.models import (
+    Case,
+    Count,
+    DateField,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Coalesce, Lower, TruncDate
 
 from traction.core import clock, permissions
 from traction.core.permissions import Viewer
@@ -156,16 +171,24 @@ def plan_of(program_id: int) -> PlanSettings:
     )
 
 
-def sessions_over(program_id: int, now: datetime | None = None) -> list[Session]:
-    """The program's sessions with customers that are over (not cancelled, no practice)."""
-    now = now or clock.now()
-    return list(
+def _over(program_id: int, now: datetime) -> QuerySet[Any]:  # Sessions with over_at
+    return (
         Session.objects.filter(program_id=program_id, status=SessionStatus.PLANNED)
         .exclude(kind=SessionKind.PRACTICE)
         .annotate(over_at=Coalesce("actual_ends_at", "ends_at"))
         .filter(over_at__lte=now)
-        .order_by("over_at", "pk")
     )
+
+
+def sessions_over(
+    program_id: int, now: datetime | None = None, session_ids: Iterable[int] | None = None
+) -> list[Session]:
+    """The program's sessions with customers that are over (not cancelled, no practice);
+    of ``session_ids`` only, if given."""
+    found = _over(program_id, now or clock.now())
+    if session_ids is not None:
+        found = found.filter(pk__in=list(session_ids))
+    return list(found.order_by("over_at", "pk"))
 
 
 def _took_part(program_id: int) -> list[tuple[QuerySet[Any], str]]:
@@ -186,12 +209,19 @@ def _took_part(program_id: int) -> list[tuple[QuerySet[Any], str]]:
     ]
 
 
-def taking_part(program_id: int, session_ids: Iterable[int] | None = None) -> dict[int, set[int]]:
+def taking_part(
+    program_id: int,
+    session_ids: Iterable[int] | None = None,
+    customer_ids: Iterable[int] | None = None,
+) -> dict[int, set[int]]:
     """Customer id → the program's sessions its contacts took part in: accepted the
-    invitation, raised an insight or voted there (three queries)."""
+    invitation, raised an insight or voted there (three queries; of ``customer_ids`` only,
+    if given)."""
     found: dict[int, set[int]] = defaultdict(set)
     wanted = None if session_ids is None else set(session_ids)
     for rows, customer in _took_part(program_id):
+        if customer_ids is not None:
+            rows = rows.filter(**{f"{customer}__in": list(customer_ids)})
         for customer_id, session_id in rows.values_list(customer, "session_id").distinct():
             if wanted is None or session_id in wanted:
                 found[customer_id].add(session_id)
@@ -249,8 +279,11 @@ def compute(
     plan = plan_of(program.pk)
     now = clock.now()
     today = today or clock.today()
-    over = {s.pk: s for s in sessions_over(program.pk, now)}
-    part = taking_part(program.pk)
+    part = taking_part(program.pk, customer_ids=customer_ids)
+    over = {
+        s.pk: s
+        for s in sessions_over(program.pk, now, {i for found in part.values() for i in found})
+    }
     ids = set(part)
     if customer_ids is not None:
         ids &= customer_ids
@@ -258,7 +291,7 @@ def compute(
         pk__in=ids, workspace_id=program.workspace_id, archived_at__isnull=True
     ).select_related("account_owner")
     heard = last_heard(program.pk, ids)
-    named = tellers(program.pk)
+    named = tellers(program.pk, ids)
     rows = []
     for customer in customers:
         sessions = sorted(
@@ -303,6 +336,161 @@ def _urgency(row: PlanRow) -> tuple[int, int, str, int]:
     if row.next_due is None:
         return (1, 0, row.customer.name.lower(), row.customer.pk)
     return (0, row.next_due.toordinal(), row.customer.name.lower(), row.customer.pk)
+
+
+FAR_PAST = datetime(1900, 1, 1, tzinfo=UTC)
+
+
+class RowState:
+    """The filters of the plan's rows (``plan_rows(..., state=)``)."""
+
+    OVERDUE = "overdue"
+    DUE_SOON = "due_soon"
+    SILENT = "silent"
+    PROMISE = "promise"  # a promise not answered yet
+    ALL = (OVERDUE, DUE_SOON, SILENT, PROMISE)
+
+
+def plan_rows(
+    viewer: Viewer,
+    program: Program,
+    *,
+    state: str = "",
+    name: str = "",
+    today: date | None = None,
+) -> QuerySet[Any]:
+    """The plan's rows the viewer may see (``rows``) as a queryset of the organisations,
+    most urgent first, each annotated by the database with ``last_heard``, ``first_session``,
+    ``last_session``, ``promise_by`` (the earliest unanswered promise), ``next_due`` and
+    ``teller_id``: so a page, a filter (``state``: ``RowState``; ``name``) and a count cost
+    the same queries and read the page's rows only, whatever the number of organisations.
+    ``compute`` then shapes a page's rows (``page_rows``)."""
+    permissions.check(viewer, "loop.plan_view", program)
+    found: QuerySet[Any] = annotated(program, customers_taking_part(program, name=name))
+    identify = insight_rules.visible_customers(viewer)
+    if identify is not None:
+        found = found.filter(pk__in=identify.values("pk"))
+    today = today or clock.today()
+    settings = plan_of(program.pk)
+    if state == RowState.OVERDUE:
+        found = found.filter(next_due__lt=today)
+    elif state == RowState.DUE_SOON:
+        found = found.filter(
+            next_due__gte=today, next_due__lte=today + timedelta(days=DUE_SOON_DAYS)
+        )
+    elif state == RowState.SILENT:
+        found = found.filter(silent_since__lte=today - timedelta(days=settings.silence_days))
+    elif state == RowState.PROMISE:
+        found = found.filter(promise_by__isnull=False)
+    return found.order_by(F("next_due").asc(nulls_last=True), Lower("name"), "pk")
+
+
+def annotated(program: Program, customers: QuerySet[Customer]) -> QuerySet[Any]:
+    """``found`` (the program's organisations) annotated as ``plan_rows`` says, by the
+    database (no policy: the caller's)."""
+    found: QuerySet[Any] = customers
+    settings = plan_of(program.pk)
+    customer = OuterRef(OuterRef("pk"))
+    took = (
+        Exists(
+            Invitation.objects.filter(
+                session_id=OuterRef("pk"), rsvp=RsvpStatus.ACCEPTED, contact__customer_id=customer
+            )
+        )
+        | Exists(
+            Insight.objects.filter(
+                not_withdrawn(),
+                program_id=program.pk,
+                session_id=OuterRef("pk"),
+                customer_id=customer,
+                internal=False,
+            )
+        )
+        | Exists(
+            Vote.objects.filter(
+                session_id=OuterRef("pk"), dots__gt=0, contact__customer_id=customer
+            )
+        )
+    )
+    theirs = _over(program.pk, clock.now()).filter(took)
+    heard = UpdateRecipient.objects.filter(
+        update__program_id=program.pk,
+        state=MessageState.SENT,
+        sent_at__isnull=False,
+        bounced_at__isnull=True,
+        contact__unreachable_at__isnull=True,
+        customer_id=OuterRef("pk"),
+    )
+    found = found.annotate(
+        last_heard=Subquery(heard.order_by("-sent_at").values("sent_at")[:1]),
+        first_session=Subquery(theirs.order_by("over_at", "pk").values("over_at")[:1]),
+        last_session=Subquery(theirs.order_by("-over_at", "-pk").values("over_at")[:1]),
+        teller_id=Coalesce(
+            Subquery(
+                CommsOwner.objects.filter(
+                    program_id=program.pk, customer_id=OuterRef("pk"), teller__isnull=False
+                ).values("teller_id")[:1]
+            ),
+            F("account_owner_id"),
+            output_field=IntegerField(),
+        ),
+    )
+    rows: QuerySet[Any] = found.annotate(
+        promise_by=Subquery(
+            theirs.filter(
+                hear_back_by__isnull=False,
+                over_at__gt=Coalesce(OuterRef("last_heard"), Value(FAR_PAST)),
+            )
+            .order_by("hear_back_by", "pk")
+            .values("hear_back_by")[:1]
+        ),
+        base=Case(
+            When(last_heard__isnull=True, then=F("last_session")),
+            When(last_session__isnull=True, then=F("last_heard")),
+            When(last_heard__gte=F("last_session"), then=F("last_heard")),
+            default=F("last_session"),
+            output_field=DateTimeField(),
+        ),
+    ).annotate(
+        next_due=Coalesce(
+            F("promise_by"),
+            Cast(
+                TruncDate("base", tzinfo=UTC) + Value(timedelta(days=settings.cadence_days)),
+                DateField(),
+            ),
+            output_field=DateField(),
+        ),
+        silent_since=TruncDate(Coalesce("last_heard", "first_session"), tzinfo=UTC),
+    )
+    return rows
+
+
+def summary(
+    rows: QuerySet[Customer], silence_days: int, today: date | None = None
+) -> dict[str, int]:
+    """How many of ``plan_rows`` are in each state, in one query."""
+    today = today or clock.today()
+    return rows.order_by().aggregate(
+        all=Count("pk"),
+        overdue=Count("pk", filter=Q(next_due__lt=today)),
+        due_soon=Count(
+            "pk",
+            filter=Q(next_due__gte=today, next_due__lte=today + timedelta(days=DUE_SOON_DAYS)),
+        ),
+        silent=Count("pk", filter=Q(silent_since__lte=today - timedelta(days=silence_days))),
+        promises=Count("pk", filter=Q(promise_by__isnull=False)),
+    )
+
+
+def page_rows(program: Program, page: list[Customer], today: date | None = None) -> list[PlanRow]:
+    """The plan's rows of a page of ``plan_rows``, in its order (``compute`` for those
+    organisations only: a fixed number of queries, the page's rows)."""
+    if not page:
+        return []
+    found = {
+        r.customer.pk: r for r in compute(program, customer_ids={c.pk for c in page}, today=today)
+    }
+    return [found[c.pk] for c in page if c.pk in found]
 
 
 def program(viewer: Viewer, program_id: int) -> Program:
@@ -366,9 +554,12 @@ def overdue_for(viewer: Viewer) -> list[tuple[Program, int]]:
         .order_by("name", "pk")
     )
     found = []
+    today = clock.today()
     for program in programs:
-        count = sum(
-            1 for r in compute(program) if r.overdue and r.teller is not None and r.teller.pk == u
+        count = (
+            annotated(program, customers_taking_part(program))
+            .filter(next_due__lt=today, teller_id=u)
+            .count()
         )
         if count:
             found.append((program, count))

@@ -3,10 +3,8 @@ who tells whom) and read its rows (per customer organisation: teller, last heard
 overdue, silent, the promise). Parse, call one selector or service, shape. Mounted on the
 loop's router (``loop/api.py``)."""
 
-from __future__ import annotations
-
 import datetime as dt
-from typing import Any
+from typing import Any, Literal
 
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
@@ -14,7 +12,7 @@ from ninja.pagination import paginate
 
 from traction.core.api import ABSENT, InputSchema, ObjectId, Pagination, Text, responses, viewer
 
-from . import plan
+from . import plan, selectors
 from .services import plan as plan_services
 
 router = Router()  # tagged "loop" by the loop router it is mounted on
@@ -139,41 +137,46 @@ def update_comms_plan(request: HttpRequest, program_id: int, payload: CommsPlanI
     summary="When each customer organisation of a program hears from us next",
 )
 @paginate(Pagination)
-def list_comms_plan_rows(request: HttpRequest, program_id: int) -> list[dict[str, Any]]:
+def list_comms_plan_rows(
+    request: HttpRequest,
+    program_id: int,
+    state: Literal["overdue", "due_soon", "silent", "promise"] | None = None,
+) -> Any:
     """Most urgent first (then by the organisation's name); an account owner sees their own
-    customers' rows."""
-    # The plan is computed whole (a fixed number of queries whatever the number of
-    # organisations: plan.rows), then paged.
+    customers' rows. ``state`` keeps the overdue ones, those due within 7 days, the silent
+    ones or those with a promise not answered yet."""
     v = viewer(request)
-    rows = plan.rows(v, plan.program(v, program_id))
-    out = []
-    for r in rows:
-        p = r.promise
-        out.append(
+    found = plan.program(v, program_id)
+    return selectors.Shaped(
+        plan.plan_rows(v, found, state=state or ""),
+        lambda page, _offset: [_row(r) for r in plan.page_rows(found, page)],
+    )
+
+
+def _row(r: plan.PlanRow) -> dict[str, Any]:
+    p = r.promise
+    return {
+        "customer_id": r.customer.pk,
+        "customer": r.customer.name,
+        "teller_id": r.teller.pk if r.teller is not None else None,
+        "teller": (r.teller.full_name or r.teller.email) if r.teller is not None else "",
+        "last_heard_at": r.last_heard,
+        "next_due": r.next_due,
+        "due_because": r.due_because,
+        "days_to_due": r.days_to_due,
+        "overdue": r.overdue,
+        "overdue_days": r.overdue_days,
+        "due_soon": r.due_soon,
+        "silent": r.silent,
+        "silent_days": r.silent_days,
+        "promise": (
             {
-                "customer_id": r.customer.pk,
-                "customer": r.customer.name,
-                "teller_id": r.teller.pk if r.teller is not None else None,
-                "teller": (r.teller.full_name or r.teller.email) if r.teller is not None else "",
-                "last_heard_at": r.last_heard,
-                "next_due": r.next_due,
-                "due_because": r.due_because,
-                "days_to_due": r.days_to_due,
-                "overdue": r.overdue,
-                "overdue_days": r.overdue_days,
-                "due_soon": r.due_soon,
-                "silent": r.silent,
-                "silent_days": r.silent_days,
-                "promise": (
-                    {
-                        "session_id": p.session_id,
-                        "session_title": p.session_title,
-                        "hear_back_by": p.by,
-                        "days_left": p.days_left(r.today),
-                    }
-                    if p is not None
-                    else None
-                ),
+                "session_id": p.session_id,
+                "session_title": p.session_title,
+                "hear_back_by": p.by,
+                "days_left": p.days_left(r.today),
             }
-        )
-    return out
+            if p is not None
+            else None
+        ),
+    }

@@ -19,7 +19,7 @@ from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 
-from . import plan
+from . import plan, selectors
 from .plan_forms import PlanFilterForm, PlanForm
 from .services import plan as plan_services
 
@@ -37,8 +37,15 @@ def reengage_url(workspace_slug: str, program_id: int, customer_id: int) -> str:
 @require_GET
 def plan_page(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     program = plan.program(viewer, program_id)
-    rows = plan.rows(viewer, program)
-    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    state = request.GET.get("state", "")
+    if state not in plan.RowState.ALL:
+        state = ""
+    everyone = plan.plan_rows(viewer, program)
+    rows = plan.plan_rows(viewer, program, state=state) if state else everyone
+    settings = plan.plan_of(program.pk)
+    page = Paginator(
+        selectors.Shaped(rows, lambda found, _offset: plan.page_rows(program, found)), PAGE_SIZE
+    ).get_page(request.GET.get("page"))
     # The prompt links to the compose page for those who may draft updates; the others (an
     # account owner, a teller outside the team) read it as a prompt to pass on.
     compose = permissions.can(viewer, "loop.compose", program)
@@ -53,15 +60,17 @@ def plan_page(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Htt
         "loop/plan/plan.html",
         {
             "program": program,
-            "settings": plan.plan_of(program.pk),
+            "settings": settings,
             "page": page,
-            "summary": {
-                "all": len(rows),
-                "overdue": sum(1 for r in rows if r.overdue),
-                "due_soon": sum(1 for r in rows if r.due_soon),
-                "silent": sum(1 for r in rows if r.silent),
-                "promises": sum(1 for r in rows if r.promise is not None),
-            },
+            "state": state,
+            "states": [
+                (plan.RowState.OVERDUE, "overdue"),
+                (plan.RowState.DUE_SOON, "due within a week"),
+                (plan.RowState.SILENT, "silent"),
+                (plan.RowState.PROMISE, "waiting for a promised update"),
+            ],
+            "query": urlencode({"state": state}) if state else "",
+            "summary": plan.summary(everyone, settings.silence_days),
             "can_edit": permissions.can(viewer, "loop.plan", program),
         },
     )

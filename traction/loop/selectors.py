@@ -12,6 +12,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from traction.core import permissions
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.customers.models import Customer
 from traction.debrief.models import Evidence
@@ -60,6 +61,30 @@ def priority_cards(program_id: int) -> QuerySet[Insight]:
 def visible_priorities(viewer: Viewer, found: Program) -> QuerySet[Insight]:
     """The program's priorities the viewer may read (``insight.view``)."""
     return insight_rules.visible_insights(viewer, priority_cards(found.pk))
+
+
+PICKER_ROWS = 20  # priorities a picker offers at a time: those chosen, then matches
+
+
+def priority_picker(
+    viewer: Viewer, found: Program, *, q: str = "", chosen: list[int] | tuple[int, ...] = ()
+) -> tuple[list[Insight], bool]:
+    """What a picker of the program's priorities shows: those ``chosen`` (that the viewer
+    may see), then at most ``PICKER_ROWS`` others whose text holds ``q`` (any case; "#12" or
+    "12" also finds priority 12), oldest first; and whether more match. Two queries, at most
+    ``PICKER_ROWS + 1`` rows besides those chosen, whatever the number of priorities."""
+    visible = visible_priorities(viewer, found).order_by("created_at", "pk")
+    picked = list(visible.filter(pk__in=chosen)) if chosen else []
+    rest = visible.exclude(pk__in=[p.pk for p in picked])
+    words = q.strip()
+    if words:
+        match = Q(text__icontains=words)
+        number = whole_number(words.removeprefix("#"))
+        if number is not None:
+            match |= Q(pk=number)
+        rest = rest.filter(match)
+    found_rows = list(rest[: PICKER_ROWS + 1])
+    return picked + found_rows[:PICKER_ROWS], len(found_rows) > PICKER_ROWS
 
 
 def priority(viewer: Viewer, found: Program, insight_id: int) -> Insight:

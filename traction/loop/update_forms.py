@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from traction.core.guard import whole_number
 
@@ -16,8 +17,13 @@ class ComposeForm(forms.Form):
     audience = forms.ChoiceField(
         choices=UpdateAudience.choices, label="Who it is for", widget=forms.RadioSelect
     )
-    customer = forms.TypedChoiceField(
-        coerce=int, required=False, empty_value=None, label="Customer organisation"
+    customer: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        widget=forms.RadioSelect,
+        label="Customer organisation",
+        help_text="Search by words of its name.",
+        error_messages={"invalid_choice": "Choose one of the workspace's organisations."},
     )
     session = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="Session")
     kind = forms.ChoiceField(choices=UpdateKind.choices, label="Kind of update")
@@ -37,14 +43,18 @@ class ComposeForm(forms.Form):
     def __init__(
         self,
         *args: Any,
-        customers: list[Any],
+        customers: QuerySet[Any],
+        shown: list[Any],
         sessions: list[Any],
         deliveries: list[Any],
         risks: list[Any],
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["customer"].choices = [("", "—"), *((c.pk, c.name) for c in customers)]  # type: ignore[attr-defined]
+        # Every organisation of the workspace validates; the picker offers the chosen one and
+        # a page of matches (update_selectors.customer_picker).
+        self.fields["customer"].queryset = customers  # type: ignore[attr-defined]
+        self.fields["customer"].widget.choices = [("", "—"), *((c.pk, c.name) for c in shown)]
         self.fields["session"].choices = [("", "—"), *((s.pk, s.title) for s in sessions)]  # type: ignore[attr-defined]
         self.fields["delivery"].choices = [  # type: ignore[attr-defined]
             ("", "—"),

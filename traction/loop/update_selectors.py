@@ -8,9 +8,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, QuerySet
+from django.db.models.functions import Lower
 
 from traction.core import permissions
 from traction.core.permissions import Viewer
+from traction.customers.models import Customer
 from traction.insights import rules as insight_rules
 from traction.loop import update_checker, update_emails
 from traction.loop.audience import Candidate
@@ -39,6 +41,26 @@ def counts(viewer: Viewer, program: Program) -> dict[str, int]:
     for row in rows:
         found[row["state"]] = row["n"]
     return found
+
+
+PICKER_ROWS = 20  # organisations the compose form's picker offers at a time
+
+
+def customer_picker(
+    viewer: Viewer, *, q: str = "", chosen: list[int] | tuple[int, ...] = ()
+) -> tuple[list[Customer], bool]:
+    """What the compose form's picker of organisations shows: the one chosen, then at most
+    ``PICKER_ROWS`` others of the workspace (not archived) whose name holds ``q``, by name;
+    and whether more match. Two queries, whatever the number of organisations."""
+    active = Customer.objects.filter(
+        workspace_id=viewer.workspace_id, archived_at__isnull=True
+    ).order_by(Lower("name"), "pk")
+    picked = list(active.filter(pk__in=chosen)) if chosen else []
+    rest = active.exclude(pk__in=[c.pk for c in picked])
+    if q.strip():
+        rest = rest.filter(name__icontains=q.strip())
+    found = list(rest[: PICKER_ROWS + 1])
+    return picked + found[:PICKER_ROWS], len(found) > PICKER_ROWS
 
 
 def update(viewer: Viewer, update_id: int) -> Update:
@@ -114,7 +136,9 @@ def detail(viewer: Viewer, found: Update) -> UpdateView:
             ).values_list("pk", flat=True)
         )
     shown_approvals = [a for a in all_approvals if visible(a.customer_id)]
-    mail = update_emails.latest_to_owner([a.pk for a in shown_approvals if a.superseded_at is None])
+    current = [a for a in shown_approvals if a.superseded_at is None]
+    mail = update_emails.latest_to_owner([a.pk for a in current])
+    changes = update_services.changes_of(current)
     for a in shown_approvals:
         if a.superseded_at is not None:
             view.superseded.append(a)
@@ -122,7 +146,7 @@ def detail(viewer: Viewer, found: Update) -> UpdateView:
         view.approvals.append(
             ApprovalRow(
                 approval=a,
-                changes=update_services.changes_since_approved(a),
+                changes=changes[a.pk],
                 mine=a.pk in approvable,
                 mail=mail.get(a.pk),
                 send_again=a.state == "pending"
@@ -136,6 +160,31 @@ def detail(viewer: Viewer, found: Update) -> UpdateView:
         if visible(r.customer_id)
     ]
     return view
+
+
+def candidates(viewer: Viewer, found: Update) -> list[Candidate]:
+    """Everyone the update would reach (the excluded ones with why) of the organisations the
+    viewer may identify, by organisation then name; none once it is sent or discarded (its
+    recipients are then the outbox rows). A fixed number of queries (``audience``)."""
+    if found.state in (UpdateState.SENT, UpdateState.DISCARDED):
+        return []
+    identify = insight_rules.visible_customer_ids(viewer)
+    return [
+        c
+        for c in update_services.candidates(found)
+        if identify is None or c.contact.customer_id in identify
+    ]
+
+
+def approvals(viewer: Viewer, found: Update) -> QuerySet[Approval]:
+    """The update's current approvals (one per organisation asked of its latest version, not
+    superseded) of organisations the viewer may identify, newest version first, then by
+    organisation: a queryset, so a page reads its rows only."""
+    identify = insight_rules.visible_customers(viewer)
+    rows = Approval.objects.filter(update=found, superseded_at__isnull=True)
+    if identify is not None:
+        rows = rows.filter(customer__in=identify)
+    return rows.select_related("customer").order_by("-version", "customer__name", "pk")
 
 
 @dataclass(frozen=True)

@@ -17,8 +17,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer, public
-from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
+from traction.core.web import (
+    WorkspaceRequest,
+    apply_domain_errors,
+    error_text,
+    render_page,
+    workspace_view,
+)
 from traction.customers.models import Customer
 from traction.sessions.models import Session
 
@@ -80,11 +87,11 @@ def updates(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpR
 def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     program = selectors.program(viewer, program_id)
     permissions.check(viewer, "loop.compose", program)
-    customers = list(
-        Customer.objects.filter(
-            workspace_id=viewer.workspace_id, archived_at__isnull=True
-        ).order_by("name")
-    )
+    sent = request.POST if request.method == "POST" else request.GET
+    q = sent.get("q", "")[:200]
+    chosen = [i for i in (whole_number(v) for v in sent.getlist("customer")[:1]) if i is not None]
+    shown, more = update_selectors.customer_picker(viewer, q=q, chosen=chosen)
+    customers = Customer.objects.filter(workspace_id=viewer.workspace_id, archived_at__isnull=True)
     sessions_ = list(Session.objects.filter(program=program).order_by("-starts_at"))
     deliveries = list(
         Delivery.objects.filter(program=program, archived_at__isnull=True).order_by("-on")
@@ -104,6 +111,7 @@ def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
         request.POST if request.method == "POST" else None,
         initial=initial,
         customers=customers,
+        shown=shown,
         sessions=sessions_,
         deliveries=deliveries,
         risks=risks,
@@ -116,7 +124,7 @@ def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
                 program,
                 audience=data["audience"],
                 kind=data["kind"],
-                customer_id=data["customer"],
+                customer_id=data["customer"].pk if data["customer"] else None,
                 session_id=data["session"],
                 delivery_id=data["delivery"],
                 priority_id=data["priority"],
@@ -128,7 +136,13 @@ def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
                 request, "Drafted from the data. Read it, edit it, then ask for approval."
             )
             return _to_update(request, made.pk)
-    return render(request, "loop/updates/new.html", {"program": program, "form": form})
+    picker = {"q": q, "shown": shown, "more": more, "noun": "organisations"}
+    return render_page(
+        request,
+        "loop/updates/new.html",
+        {"program": program, "form": form, "picker": picker},
+        partial="picker",
+    )
 
 
 def _people(candidates: Any) -> list[Any]:

@@ -5,17 +5,26 @@ CSV import) and the reusable reason texts. Parse, call one service or selector, 
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.core import permissions
 from traction.core.errors import ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer, public
-from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
+from traction.core.web import (
+    WorkspaceRequest,
+    apply_domain_errors,
+    error_text,
+    render_page,
+    workspace_view,
+)
+from traction.programs.models import Program
 
 from . import approval_views, deliveries_csv, selectors
 from .forms import CsvForm, DeliveryForm, ProposeForm, ReasonTextForm, WaiveForm
@@ -63,18 +72,41 @@ def _hours(span: timedelta | None) -> str:
     return f"{span.total_seconds() / 3600:.1f} hours" if span is not None else ""
 
 
+MAX_CHOSEN = 200  # priorities one picker keeps chosen (a delivery's links)
+
+
+def _chosen(data: QueryDict, name: str) -> list[int]:
+    """The ids a picker's field holds (posted, or in the query): digits only, at most
+    ``MAX_CHOSEN``; anything else is left to the form, which refuses it beside the field."""
+    found = (whole_number(v) for v in data.getlist(name)[:MAX_CHOSEN])
+    return [i for i in found if i is not None]
+
+
+def _picker(
+    request: WorkspaceRequest, viewer: Viewer, program: Program, name: str
+) -> dict[str, Any]:
+    """The picker's search (``q``) and what it shows: those chosen, then a page of matches."""
+    data = request.POST if request.method == "POST" else request.GET
+    q = data.get("q", "")[:200]
+    shown, more = selectors.priority_picker(viewer, program, q=q, chosen=_chosen(data, name))
+    return {"q": q, "shown": shown, "more": more, "field": name}
+
+
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def propose(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     program = selectors.program(viewer, program_id)
     permissions.check(viewer, "loop.propose", program)
-    cards = list(selectors.visible_priorities(viewer, program).order_by("created_at", "pk"))
+    visible = selectors.visible_priorities(viewer, program)
+    picker = _picker(request, viewer, program, "priority")
     reasons = list(selectors.reason_texts(viewer))
-    initial = {"priority": request.GET.get("priority")}
+    # A GET keeps what the search button sent (it submits the form by GET without scripts).
+    initial = {k: request.GET.get(k) for k in ProposeForm.base_fields if k in request.GET}
     form = ProposeForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
-        priorities=cards,
+        priorities=visible,
+        shown=picker["shown"],
         reasons=reasons,
     )
     if request.method == "POST" and form.is_valid():
@@ -90,15 +122,19 @@ def propose(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpR
                     request, "Proposed. It is published once the account owners approve it."
                 )
             return _to_priorities(request, program.pk)
-    chosen = form.data.get("priority") if form.is_bound else initial["priority"]
-    facts = None
-    for card in cards:
-        if str(card.pk) == str(chosen):
-            facts = statuses.gather(card)
-    return render(
+    chosen = _chosen(request.POST if form.is_bound else request.GET, "priority")
+    card = next((c for c in picker["shown"] if chosen and c.pk == chosen[0]), None)
+    return render_page(
         request,
         "loop/propose.html",
-        {"program": program, "form": form, "facts": facts, "has_priorities": bool(cards)},
+        {
+            "program": program,
+            "form": form,
+            "picker": picker,
+            "facts": statuses.gather(card) if card is not None else None,
+            "has_priorities": bool(picker["shown"]) or bool(picker["q"]) or visible.exists(),
+        },
+        partial="picker",
     )
 
 
@@ -204,8 +240,18 @@ def deliveries(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
 def delivery_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     program = selectors.program(viewer, program_id)
     permissions.check(viewer, "loop.deliver", program)
-    cards = list(selectors.visible_priorities(viewer, program).order_by("created_at", "pk"))
-    form = DeliveryForm(request.POST if request.method == "POST" else None, priorities=cards)
+    visible = selectors.visible_priorities(viewer, program)
+    picker = _picker(request, viewer, program, "priorities")
+    initial: dict[str, Any] = {
+        k: request.GET.get(k) for k in DeliveryForm.base_fields if k in request.GET
+    }
+    initial["priorities"] = _chosen(request.GET, "priorities")
+    form = DeliveryForm(
+        request.POST if request.method == "POST" else None,
+        initial=initial,
+        priorities=visible,
+        shown=picker["shown"],
+    )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         entry = Entry(
@@ -214,7 +260,7 @@ def delivery_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> 
             description=data["description"],
             link=data["link"].strip(),
             external_id=data["external_id"].strip(),
-            priorities=tuple(data["priorities"]),
+            priorities=tuple(p.pk for p in data["priorities"]),
         )
         try:
             delivery_services.record_delivery(viewer, program, entry, source=DeliverySource.MANUAL)
@@ -225,8 +271,16 @@ def delivery_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> 
             return redirect(
                 "loop:deliveries", workspace_slug=request.workspace.slug, program_id=program.pk
             )
-    return render(
-        request, "loop/delivery_form.html", {"program": program, "form": form, "cards": cards}
+    return render_page(
+        request,
+        "loop/delivery_form.html",
+        {
+            "program": program,
+            "form": form,
+            "picker": picker,
+            "has_priorities": bool(picker["shown"]) or bool(picker["q"]) or visible.exists(),
+        },
+        partial="picker",
     )
 
 

@@ -303,7 +303,7 @@ def program_time_to_action(
 
     v = viewer(request)
     program = programs.program(v, program_id)
-    pace = selectors.time_to_action(v, program_id=program.pk, debrief_id=debrief_id)
+    pace = selectors.time_to_action(v, program_id=program.pk, debrief_id=debrief_id, with_rows=True)
     return {
         "program_id": program.pk,
         "debrief_id": debrief_id,

@@ -76,7 +76,16 @@ def record(actor: Viewer, program: Program, entries: Iterable[Entry], *, source:
     again (external id, else link + date) updated; links added, never removed here."""
     permissions.check(actor, "loop.deliver", program)
     items = list(entries)
-    visible = set(selectors.visible_priorities(actor, program).values_list("pk", flat=True))
+    named = {i for entry in items for i in entry.priorities}
+    visible = (
+        set(
+            selectors.visible_priorities(actor, program)
+            .filter(pk__in=named)
+            .values_list("pk", flat=True)
+        )
+        if named
+        else set()
+    )  # of the ids the entries name only: never every priority of the program
     problems: list[tuple[int, str, str]] = []
     for n, entry in enumerate(items, start=1):
         where = entry.line or n

@@ -818,20 +818,38 @@ class Changes:
 def changes_since_approved(approval: Approval) -> Changes | None:
     """The diff against the owner's last approval of an older version (None: they never
     approved one; this is the first time they see it)."""
-    if approval.update_id is None:
-        return None
-    before = (
-        Approval.objects.filter(
-            update_id=approval.update_id,
-            customer_id=approval.customer_id,
-            state=ApprovalState.APPROVED,
-            version__lt=approval.version or 0,
+    return changes_of([approval]).get(approval.pk)
+
+
+def changes_of(approvals: list[Approval]) -> dict[int, Changes | None]:
+    """``changes_since_approved`` of each approval (by id), in one query whatever their
+    number (a page of an update's approvals)."""
+    asked = [a for a in approvals if a.update_id is not None]
+    found: dict[int, Changes | None] = {a.pk: None for a in approvals}
+    if not asked:
+        return found
+    earlier: dict[tuple[int, int], list[Approval]] = {}
+    for a in Approval.objects.filter(
+        update_id__in={a.update_id for a in asked},
+        customer_id__in={a.customer_id for a in asked},
+        state=ApprovalState.APPROVED,
+        version__lt=max(a.version or 0 for a in asked),
+    ).order_by("-version", "-pk"):
+        earlier.setdefault((a.update_id or 0, a.customer_id), []).append(a)
+    for a in asked:
+        before = next(
+            (
+                b
+                for b in earlier.get((a.update_id or 0, a.customer_id), [])
+                if (b.version or 0) < (a.version or 0)
+            ),
+            None,
         )
-        .order_by("-version", "-pk")
-        .first()
-    )
-    if before is None:
-        return None
+        found[a.pk] = None if before is None else _diff(before, a)
+    return found
+
+
+def _diff(before: Approval, approval: Approval) -> Changes:
     old, new = before.snapshot, approval.snapshot
 
     def lines(s: dict[str, Any]) -> list[str]:
