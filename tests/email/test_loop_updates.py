@@ -100,7 +100,9 @@ def test_an_update_arrives_as_text_and_html_with_working_links_and_unsubscribe_i
     for url in (stop_all, stop_program, stop_these):
         page = browser.get(_path(url))
         assert page.status_code == 200
-        assert "You will no longer receive" in page.content.decode()
+        assert "Nothing has changed yet. Clicking <strong>Unsubscribe</strong> stops" in (
+            page.content.decode()
+        )
     partly = next(u for u in feedback if u.endswith("answer=partly"))
     page = browser.get(_path(partly))
     assert page.status_code == 200
