@@ -39,7 +39,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from traction.core import clock
-from traction.loop.checker import PROMISES
+from traction.loop.checker import PROMISES, named
 from traction.loop.windows import HALF, MONTH, QUARTER, Window
 
 _MONTH_NAMES = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
@@ -507,14 +507,12 @@ def text_problems(
             f"“{' '.join(card_text.split())[:90]}”); an update quotes a customer's words only "
             "to their own organisation. Say it in your own words, without theirs.",
         )
-    for name in sorted({n.strip() for n in other_names if n and n.strip()}, key=str.lower):
-        hit = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)
-        if hit:
-            flag(
-                hit.group(0),
-                f"“{hit.group(0)}” is another customer; an update never names other "
-                "customers or their people.",
-            )
+    for hit in named(text, other_names):
+        flag(
+            hit,
+            f"“{hit}” is another customer; an update never names other customers or their "
+            "people.",
+        )
     return found
 
 
