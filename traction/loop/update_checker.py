@@ -510,8 +510,7 @@ def text_problems(
     for hit in named(text, other_names):
         flag(
             hit,
-            f"“{hit}” is another customer; an update never names other customers or their "
-            "people.",
+            f"“{hit}” is another customer; an update never names other customers or their people.",
         )
     return found
 

@@ -222,9 +222,7 @@ def add_reason_text(actor: Viewer, *, title: str, text: str) -> ReasonText:
         errors["title"] = ["At most 120 characters."]
     if not text:
         errors["text"] = ["Write the text customers will read."]
-    problems = checker.problems(
-        text, names=update_checker.other_names(actor.workspace_id, [])
-    )
+    problems = checker.problems(text, names=update_checker.other_names(actor.workspace_id, []))
     if problems:
         errors.setdefault("text", []).extend(problems)
     if errors:
