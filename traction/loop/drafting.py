@@ -389,9 +389,11 @@ def told_plan(found: list[PriorityFacts]) -> list[_Told]:
             clause = _clause(summary)
             if clause not in told.summaries:
                 told.summaries.append(clause)
+    # A summary is said once: as a name, or else beside the most advanced priority it
+    # answers (the first of them, on a tie).
     said = set(by_name)
-    for told in by_name.values():
-        # A summary is said once: as a name, or else beside the first priority it answers.
+    ranked = sorted(by_name.values(), key=lambda t: -_RANK.get(t.status.status, 0))
+    for told in ranked:
         told.summaries = [c for c in told.summaries if c not in said]
         said.update(told.summaries)
     return list(by_name.values())

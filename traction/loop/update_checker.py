@@ -18,6 +18,9 @@ word ("will", "guarantee") is fine only in a sentence that names a backed window
 inside “…” that are exactly a customer's own words (a quote of an insight) are their words,
 not our promises: only the names check reads them.
 
+Each thing is said once: a sentence (three words or more) said in two parts of the update
+(paragraphs and lists, parted by blank lines) is flagged.
+
 The update may not name another customer: the names of the workspace's other customer
 organisations and of their contacts (case-insensitive, whole words). An update for one
 organisation may name that organisation and its own contacts; an update for a session or a
@@ -500,6 +503,12 @@ def text_problems(
             f"“{promise.group(0)}” is a promise no published status backs; say what is "
             "decided or planned, with the window of its status.",
         )
+    for sentence in repeated_sentences(ours):
+        flag(
+            sentence,
+            f"“{sentence}” is said in two parts of the update; say each thing once, in the "
+            "part its status puts it.",
+        )
     for passage, card_id, card_text in _quoting(text, others_words):
         flag(
             passage,
@@ -512,6 +521,24 @@ def text_problems(
             hit,
             f"“{hit}” is another customer; an update never names other customers or their people.",
         )
+    return found
+
+
+def repeated_sentences(text: str) -> list[str]:
+    """The sentences (of three words or more) ``text`` says in two of its parts (its
+    paragraphs and lists, parted by blank lines), as first written."""
+    first_in: dict[str, tuple[int, str]] = {}
+    found: list[str] = []
+    for part, block in enumerate(re.split(r"\n\s*\n", text)):
+        for line in block.splitlines():
+            for m in _SENTENCE.finditer(line.lstrip("-* ")):
+                sentence = m.group(0).strip()
+                key = " ".join(_words(sentence))
+                if len(_words(sentence)) < 3:
+                    continue
+                seen = first_in.setdefault(key, (part, sentence))
+                if seen[0] != part and seen[1] not in found:
+                    found.append(seen[1])
     return found
 
 
@@ -617,6 +644,7 @@ __all__ = [
     "backing_windows",
     "other_names",
     "others_words",
+    "repeated_sentences",
     "text_problems",
     "update_problems",
 ]

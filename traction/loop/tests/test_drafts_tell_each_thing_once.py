@@ -13,7 +13,7 @@ from traction.loop import drafting
 from traction.loop.drafting import PriorityFacts, Quote
 from traction.loop.models import DeliveryPriority, PriorityStatus
 from traction.loop.services import updates
-from traction.loop.update_checker import update_problems
+from traction.loop.update_checker import text_problems, update_problems
 from traction.loop.windows import QUARTER, Window
 
 from . import world as w
@@ -108,6 +108,22 @@ def test_a_priority_in_their_own_words_carries_its_decision_in_its_one_part() ->
     ]
 
 
+def test_a_summary_is_told_beside_the_most_advanced_priority_it_answers() -> None:
+    """Told to their own organisation, priorities are named by their words: the decision is
+    told once, beside the delivered one, never beside "planned for Q4 2026"."""
+    first = Quote(3, "The first invoice is correct", date(2026, 1, 20), "you told us")
+    preview = Quote(4, "A preview before it goes out", date(2026, 1, 20), "you told us")
+    found = [
+        PriorityFacts(1, "a", 5, status("planned", Q4), summaries=[(7, SUMMARY)], quote=first),
+        PriorityFacts(2, "b", 3, status("delivered"), summaries=[(7, SUMMARY)], quote=preview),
+    ]
+    got = parts(found)
+    assert got["What is next, and when"] == ["“The first invoice is correct”: planned for Q4 2026."]
+    assert got["What is done"] == [
+        "“A preview before it goes out”: delivered. We decided: Approve an invoice on one page."
+    ]
+
+
 def test_a_summary_naming_a_priority_is_not_repeated_beside_another() -> None:
     quote = Quote(3, "Invoice approval takes three weeks", date(2026, 1, 20), "you told us")
     found = [
@@ -163,3 +179,26 @@ def test_a_program_draft_tells_a_shared_recommendation_once(cast: object) -> Non
     assert text.count("One-page approval (18 January 2027)") == 1
     assert "under consideration" not in text
     assert "What we decided" not in text
+
+
+def test_the_checker_flags_a_sentence_said_in_two_parts() -> None:
+    text = (
+        "Dear customers,\n\nWhat we decided\n- One-page approval: planned for Q4 2026.\n\n"
+        "What is done\n- One-page approval: delivered.\n- Invoice preview (3 November 2026).\n\n"
+        "What is next, and when\n- Faster imports: planned for Q4 2026.\n"
+        "- One-page approval: planned for Q4 2026.\n"
+    )
+    found = text_problems(text, windows=[Q4], today=date(2026, 11, 20))
+    assert [p.words for p in found] == ["One-page approval: planned for Q4 2026."]
+    assert "said in two parts" in found[0].message
+
+
+def test_the_same_sentence_within_one_part_or_in_their_own_quoted_words_is_fine() -> None:
+    quote = "Approvals are slow. We chase them by phone."
+    text = (
+        f"What you told us\n- You told us: “{quote}”\n\n"
+        f"What is next, and when\n- “{quote}”: planned for Q4 2026.\n"
+        "- We looked at it carefully. It stays.\n- We looked at it carefully. It goes.\n"
+    )
+    found = text_problems(text, windows=[Q4], quoted=[quote], today=date(2026, 11, 20))
+    assert found == []
