@@ -173,6 +173,12 @@ def ranked_priorities(viewer: Viewer, found: Program) -> QuerySet[Insight]:
     )
 
 
+def priority_ranks(viewer: Viewer, found: Program) -> dict[int, int]:
+    """Each priority's rank as the priorities page shows it to the viewer (#1 first)."""
+    ids = ranked_priorities(viewer, found).values_list("pk", flat=True)
+    return {pk: n for n, pk in enumerate(ids, start=1)}
+
+
 def priorities(viewer: Viewer, found: Program) -> Shaped[PriorityRow]:
     """The program's priorities in rank order, each with its statuses; a page of them costs a
     fixed number of queries (``priority_rows``)."""
@@ -343,6 +349,7 @@ def shape_deliveries(viewer: Viewer, found: Program, page: list[Delivery]) -> li
     visible = set(
         visible_priorities(viewer, found).filter(pk__in=linked).values_list("pk", flat=True)
     )
+    ranks = priority_ranks(viewer, found) if visible else {}
     identify = insight_rules.visible_customer_ids(viewer)
     owners = credit.customers_by_priority(linked)
     named = set().union(*owners.values()) if owners else set()
@@ -360,6 +367,13 @@ def shape_deliveries(viewer: Viewer, found: Program, page: list[Delivery]) -> li
             {
                 "delivery": d,
                 "priorities": [link.priority for link in links if link.priority_id in visible],
+                # (rank on the priorities page, card): people read a priority's rank, never
+                # its database id; None: it is not ranked there.
+                "ranked": [
+                    (ranks.get(link.priority_id), link.priority)
+                    for link in links
+                    if link.priority_id in visible
+                ],
                 "credited": [names[pk] for pk in sorted(ids & names.keys(), key=order.__getitem__)],
             }
         )
