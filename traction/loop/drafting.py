@@ -328,7 +328,7 @@ def status_words(s: PriorityStatus) -> str:
 
 # How far a priority's status has come: a name several priorities share (one recommendation's
 # summary) is told once, with the most advanced status among them.
-_RANK = {
+_RANK: dict[str, int] = {
     Status.NOT_PLANNED: 0,
     Status.HEARD: 1,
     Status.UNDER_CONSIDERATION: 2,

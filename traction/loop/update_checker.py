@@ -576,10 +576,10 @@ def text_problems(
             f"“{promise.group(0)}” is a promise no published status backs; say what is "
             "decided or planned, with the window of its status.",
         )
-    for sentence in repeated_sentences(ours):
+    for repeated in repeated_sentences(ours):
         flag(
-            sentence,
-            f"“{sentence}” is said in two parts of the update; say each thing once, in the "
+            repeated,
+            f"“{repeated}” is said in two parts of the update; say each thing once, in the "
             "part its status puts it.",
         )
     for passage, card_id, card_text in _quoting(text, others_words):
