@@ -67,11 +67,17 @@ PICKER_ROWS = 20  # priorities a picker offers at a time: those chosen, then mat
 
 
 def priority_picker(
-    viewer: Viewer, found: Program, *, q: str = "", chosen: list[int] | tuple[int, ...] = ()
+    viewer: Viewer,
+    found: Program,
+    *,
+    q: str = "",
+    chosen: list[int] | tuple[int, ...] = (),
+    ranks: dict[int, int] | None = None,
 ) -> tuple[list[Insight], bool]:
     """What a picker of the program's priorities shows: those ``chosen`` (that the viewer
     may see), then at most ``PICKER_ROWS`` others whose text holds ``q`` (any case; "#12" or
-    "12" also finds priority 12), oldest first; and whether more match. Two queries, at most
+    "12" also finds the priority ranked 12th on the priorities page, by ``ranks``), oldest
+    first; and whether more match. Two queries (and the ranking, for a number), at most
     ``PICKER_ROWS + 1`` rows besides those chosen, whatever the number of priorities."""
     visible = visible_priorities(viewer, found).order_by("created_at", "pk")
     picked = list(visible.filter(pk__in=chosen)) if chosen else []
@@ -81,7 +87,8 @@ def priority_picker(
         match = Q(text__icontains=words)
         number = whole_number(words.removeprefix("#"))
         if number is not None:
-            match |= Q(pk=number)
+            ranked = ranks if ranks is not None else priority_ranks(viewer, found)
+            match |= Q(pk__in=[pk for pk, rank in ranked.items() if rank == number])
         rest = rest.filter(match)
     found_rows = list(rest[: PICKER_ROWS + 1])
     return picked + found_rows[:PICKER_ROWS], len(found_rows) > PICKER_ROWS

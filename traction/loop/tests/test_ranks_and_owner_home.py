@@ -4,6 +4,7 @@ customer), and says what the workspace holds now."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date
 
@@ -32,6 +33,22 @@ def world(cast: Cast) -> Iterator[w.World]:
         )  # fmt: skip
         assert built.quiet.pk > built.card.pk
         yield built
+
+
+def test_the_propose_form_and_the_delivery_form_number_priorities_by_rank(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    client = client_for("facilitator")
+    for name in ("propose", "delivery_new"):
+        html = client.get(url(cast, name, program_id=cast.program.pk)).content.decode()
+        # 7 dots on Initech's idea (#1), 4 on Globex's issue (#2).
+        assert "#1 Idea: Let us approve invoices from the phone" in html, name
+        assert "#2 Issue: Invoice approval takes three weeks" in html, name
+        assert set(re.findall(r"#(\d+) (?:Idea|Issue)", html)) == {"1", "2"}, name
+        # "#1" finds the priority ranked first.
+        found = client.get(url(cast, name, program_id=cast.program.pk), {"q": "#1"})
+        assert "#2 Issue" not in found.content.decode(), name
 
 
 def test_the_deliveries_page_numbers_priorities_by_rank(
