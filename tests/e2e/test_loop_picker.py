@@ -14,6 +14,7 @@ from playwright.sync_api import Browser, expect
 from traction.core import clock
 from traction.core.testing.cast import build_cast
 from traction.insights.models import Insight
+from traction.loop import selectors
 from traction.loop.models import Delivery, PriorityStatus
 from traction.loop.tests import world as w
 from traction.voting.models import Vote
@@ -59,6 +60,8 @@ def test_find_priorities_by_typing_and_link_them(
         world = w.build(cast)
         add_cards(world, [f"Filler idea {n}" for n in range(25)])
         [erp] = add_cards(world, ["Export invoices to the ERP"])
+        # Numbered by rank on the priorities page, never by database id.
+        rank = selectors.priority_ranks(cast.viewer("facilitator"), cast.program)
         base = live_server.url
         phone = viewport == PHONE
         context = browser.new_context(viewport=viewport, is_mobile=phone, has_touch=phone)
@@ -69,20 +72,24 @@ def test_find_priorities_by_typing_and_link_them(
         options = fran.locator("#picker-options")
         expect(options.get_by_role("checkbox")).to_have_count(20)
         expect(options).to_contain_text("More priorities match: only the first 20 are shown.")
-        expect(options.get_by_label(f"#{erp.pk} ", exact=False)).to_have_count(0)
+        expect(options.get_by_label("Export invoices to the ERP", exact=False)).to_have_count(0)
         assert_accessible(fran, "the delivery form with its picker")
         no_sideways_scroll(fran)
 
         search = fran.get_by_label("Find the customer priorities it touches")
         search.fill("erp")
         expect(options.get_by_role("checkbox")).to_have_count(1)
-        options.get_by_label(f"#{erp.pk} Idea: Export invoices to the ERP").check()
+        options.get_by_label(f"#{rank[erp.pk]} Idea: Export invoices to the ERP").check()
         search.fill("invoice approval")
         search.press("Enter")  # searches; it does not submit the form
         expect(options.get_by_role("checkbox")).to_have_count(2)  # the chosen one stays
         expect(fran.locator(".field-invalid")).to_have_count(0)  # nothing was submitted
-        expect(options.get_by_label(f"#{erp.pk} Idea: Export invoices to the ERP")).to_be_checked()
-        options.get_by_label(f"#{world.card.pk} Issue: Invoice approval takes three weeks").check()
+        expect(
+            options.get_by_label(f"#{rank[erp.pk]} Idea: Export invoices to the ERP")
+        ).to_be_checked()
+        options.get_by_label(
+            f"#{rank[world.card.pk]} Issue: Invoice approval takes three weeks"
+        ).check()
         assert_accessible(fran, "the picker after a search")
         no_sideways_scroll(fran)
         fran.get_by_label("Date").fill("2027-01-15")

@@ -41,7 +41,7 @@ def add_loop(demo: Demo) -> None:
         deliveries.Entry(
             on=demo.today - timedelta(days=5),
             title="Invoice preview in the invoice editor",
-            description="Every new customer sees the first invoice exactly as it will be sent.",
+            description="Every new customer sees the first invoice exactly as it goes out.",
             link="https://northwind.example/releases/invoice-preview",
             external_id="REL-2041",
             priorities=(preview.pk, cards["The first invoice is correct the first time"].pk),

@@ -3,12 +3,15 @@
 A status tells customers only what the facts back: a coarse window, never a day, and no
 promise the plan does not make. ``problems(text)`` lists what is wrong, in words a user can
 act on; it is asked for every reason written for customers (statuses and reusable reason
-texts) and is meant for update drafts later.
+texts). A status is read by every customer of its priority, so its reason names no customer
+organisation of the workspace and none of their contacts (``names``); ``named`` is the one
+matching of names, which the update checker uses too.
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
 _MONTHS = (
     "january|february|march|april|may|june|july|august|september|october|november|december|"
@@ -41,8 +44,21 @@ _BY_WHEN = re.compile(
 )
 
 
-def problems(text: str) -> list[str]:
-    """What in ``text`` may not be said to customers; [] when nothing."""
+def named(text: str, names: Iterable[str]) -> list[str]:
+    """The ``names`` ``text`` names (case-insensitive, whole words), as the text writes them,
+    in the order of the names (sorted, without case); names shorter than 2 letters are not
+    read."""
+    hits: list[str] = []
+    for name in sorted({n.strip() for n in names if n and len(n.strip()) >= 2}, key=str.lower):
+        hit = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)
+        if hit:
+            hits.append(hit.group(0))
+    return hits
+
+
+def problems(text: str, *, names: Iterable[str] = ()) -> list[str]:
+    """What in ``text`` may not be said to customers; [] when nothing. ``names`` are the
+    customer organisations and contacts the text may not name."""
     found: list[str] = []
     for pattern in _DAY_PATTERNS:
         match = pattern.search(text)
@@ -67,5 +83,10 @@ def problems(text: str) -> list[str]:
     if match:
         found.append(
             f"“{match.group(0)}” is a promise; say what is decided or planned, not what will be."
+        )
+    for hit in named(text, names):
+        found.append(
+            f"“{hit}” names a customer or one of their people; every customer of this "
+            f"priority reads it. Remove “{hit}”."
         )
     return found

@@ -326,31 +326,114 @@ def status_words(s: PriorityStatus) -> str:
     return f"{words}. {reason}" if reason else f"{words}."
 
 
-def _status_line(f: PriorityFacts, name: str) -> str | None:
-    s = f.status
-    if s is None:
-        return None
-    window = s.window
-    if s.status == Status.PLANNED and window is not None:
-        return f"{name}: planned for {window.label}."
-    if s.status == Status.IN_PROGRESS:
-        when = f", planned for {window.label}" if window is not None else ""
-        return f"{name}: in progress{when}."
-    return None
+# How far a priority's status has come: a name several priorities share (one recommendation's
+# summary) is told once, with the most advanced status among them.
+_RANK: dict[str, int] = {
+    Status.NOT_PLANNED: 0,
+    Status.HEARD: 1,
+    Status.UNDER_CONSIDERATION: 2,
+    Status.PLANNED: 3,
+    Status.IN_PROGRESS: 4,
+    Status.DELIVERED: 5,
+}
+DONE, DECIDED, NEXT, NOT_DOING = (
+    "What is done",
+    "What we decided",
+    "What is next, and when",
+    "What we are not doing, and why",
+)
+
+
+def _section_of(status: str) -> str:
+    if status == Status.DELIVERED:
+        return DONE
+    if status in (Status.PLANNED, Status.IN_PROGRESS):
+        return NEXT
+    if status == Status.NOT_PLANNED:
+        return NOT_DOING
+    return DECIDED
+
+
+@dataclass
+class _Told:
+    """One line of the plan: a name customers read, the status it is told with (the most
+    advanced of the priorities of that name), and the summaries of their decisions."""
+
+    name: str
+    status: PriorityStatus
+    ids: list[int] = field(default_factory=list)
+    summaries: list[str] = field(default_factory=list)
+    decided: bool = False  # a decided recommendation with a summary answers it
+
+    @property
+    def section(self) -> str:
+        return _section_of(self.status.status)
+
+
+def told_plan(found: list[PriorityFacts]) -> list[_Told]:
+    """The named priorities with a published status, one per name: each priority, and each
+    recommendation's summary, is told once, in the one section its status puts it."""
+    by_name: dict[str, _Told] = {}
+    for f in found:
+        name = name_of(f)
+        if name is None or f.status is None:
+            continue
+        told = by_name.get(name)
+        if told is None:
+            told = by_name[name] = _Told(name, f.status)
+        elif _RANK.get(f.status.status, 0) > _RANK.get(told.status.status, 0):
+            told.status = f.status
+        told.ids.append(f.id)
+        told.decided = told.decided or bool(f.summaries)
+        for _, summary in f.summaries:
+            clause = _clause(summary)
+            if clause not in told.summaries:
+                told.summaries.append(clause)
+    # A summary is said once: as a name, or else beside the most advanced priority it
+    # answers (the first of them, on a tie).
+    said = set(by_name)
+    ranked = sorted(by_name.values(), key=lambda t: -_RANK.get(t.status.status, 0))
+    for told in ranked:
+        told.summaries = [c for c in told.summaries if c not in said]
+        said.update(told.summaries)
+    return list(by_name.values())
+
+
+def _line(told: _Told) -> str:
+    line = f"{told.name}: {status_words(told.status)}"
+    if told.summaries:
+        line += f" We decided: {'; '.join(told.summaries)}."
+    return line
+
+
+def _deliveries(
+    found: list[PriorityFacts], plan: list[_Told], since: date | None = None
+) -> list[tuple[str, list[str]]]:
+    """Each delivery once (after ``since``): its line, and the names of the priorities it
+    answers that are told as done (a priority is told in one section only)."""
+    done = {i: t.name for t in plan if t.section == DONE for i in t.ids}
+    found_lines: list[tuple[str, list[str]]] = []
+    seen: set[int] = set()
+    for f in found:
+        for delivery_id, title, on in f.deliveries:
+            if delivery_id in seen or (since is not None and on <= since):
+                continue
+            seen.add(delivery_id)
+            names: list[str] = []
+            for g in found:
+                name = done.get(g.id)
+                if name and name not in names and any(d[0] == delivery_id for d in g.deliveries):
+                    names.append(name)
+            line = f"{title} ({day(on)})" + (f", for {' and '.join(names)}." if names else ".")
+            found_lines.append((line, names))
+    return found_lines
 
 
 def decided_lines(found: list[PriorityFacts]) -> list[str]:
-    """ "What we decided": each decided recommendation's customer summary with the published
-    status of the priority it answers (never its internal title or outcome)."""
-    lines: list[str] = []
-    for f in found:
-        if f.status is None:
-            continue
-        for _, summary in f.summaries:
-            line = f"{_clause(summary)}: {status_words(f.status)}"
-            if line not in lines:
-                lines.append(line)
-    return lines
+    """ "What we decided": the priorities heard or under consideration that a decided
+    recommendation answers, each told once with its published status (never a
+    recommendation's internal title or outcome)."""
+    return [_line(t) for t in told_plan(found) if t.section == DECIDED and t.decided]
 
 
 def notes_for(found: list[PriorityFacts], heard_only: bool = False) -> list[str]:
@@ -382,28 +465,31 @@ def notes_for(found: list[PriorityFacts], heard_only: bool = False) -> list[str]
 
 def sections(found: list[PriorityFacts], *, top: int = TOP) -> list[tuple[str, list[str]]]:
     """The five parts of a "you said, we did" update, each with its lines ([] = nothing).
-    Priorities customers cannot read a name of (``name_of``) are left out."""
+    Priorities customers cannot read a name of (``name_of``) are left out; each priority,
+    recommendation summary and delivery is told once, in the one part its facts put it."""
     named = [(f, name) for f in found if (name := name_of(f)) is not None]
-    told = [line for f, _ in named[:top] if (line := told_us(f))]
-    decided = decided_lines(found)
-    done: list[str] = []
-    for f, name in named:
-        if f.status is not None and f.status.status == Status.DELIVERED:
-            done.append(f"{name}: delivered.")
-        for _, title, on in f.deliveries:
-            done.append(f"{title} ({day(on)}), for {name}.")
-    nxt = [line for f, name in named if (line := _status_line(f, name))]
-    not_doing = [
-        f"{name}: not planned. {f.status.customer_reason}".strip()
-        for f, name in named
-        if f.status is not None and f.status.status == Status.NOT_PLANNED
-    ]
+    told: list[str] = []
+    for f, _ in named[:top]:
+        line = told_us(f)
+        if line and line not in told:
+            told.append(line)
+    plan = told_plan(found)
+    decided = [_line(t) for t in plan if t.section == DECIDED and t.decided]
+    deliveries = _deliveries(found, plan)
+    credited = {name for _, names in deliveries for name in names}
+    # A delivered priority a delivery names is told by that delivery (unless it has a
+    # decision of its own to tell).
+    done = [
+        _line(t) for t in plan if t.section == DONE and (t.name not in credited or t.summaries)
+    ] + [line for line, _ in deliveries]
+    nxt = [_line(t) for t in plan if t.section == NEXT]
+    not_doing = [_line(t) for t in plan if t.section == NOT_DOING]
     return [
         ("What you told us", told),
-        ("What we decided", decided),
-        ("What is done", done),
-        ("What is next, and when", nxt),
-        ("What we are not doing, and why", not_doing),
+        (DECIDED, decided),
+        (DONE, done),
+        (NEXT, nxt),
+        (NOT_DOING, not_doing),
     ]
 
 
@@ -563,12 +649,7 @@ def render_re_engagement(
         "time. Here is where things stand."
     )
     named = [(f, name) for f in found if (name := name_of(f)) is not None]
-    credited = [
-        f"{title} ({day(on)}), for {name}."
-        for f, name in named
-        for _, title, on in f.deliveries
-        if since is None or on > since
-    ]
+    credited = [line for line, _ in _deliveries(found, told_plan(found), since)]
     parts = [
         ("What you told us", [line for f, _ in named[:TOP] if (line := told_us(f))]),
         ("Delivered since we last wrote", credited),

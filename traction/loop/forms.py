@@ -19,10 +19,14 @@ class DateInput(forms.DateInput):
 
 
 def priority_label(card: Any) -> str:
-    return f"#{card.pk} {card.get_kind_display()}: {card.text[:80]}"
+    """A priority as people read it: its rank on the priorities page (``card.rank``, set by
+    the picker), never its database id; no number when it has no rank."""
+    rank = getattr(card, "rank", None)
+    number = f"#{rank} " if rank else ""
+    return f"{number}{card.get_kind_display()}: {card.text[:80]}"
 
 
-PRIORITY_HELP = "Search by words of the priority or its #number."
+PRIORITY_HELP = "Search by words of the priority or its #rank."
 
 
 def offer(field: forms.Field, shown: list[Any]) -> None:
@@ -126,7 +130,7 @@ class DeliveryForm(forms.Form):
         label="Customer priorities it touches",
         help_text="Planned or not: unplanned work counts too. " + PRIORITY_HELP,
         error_messages={
-            "invalid_choice": "#%(value)s is not one of this program's customer priorities.",
+            "invalid_choice": "A priority chosen is not one of this program's customer priorities.",
             "invalid_pk_value": "“%(pk)s” is not a priority's number.",
         },
     )

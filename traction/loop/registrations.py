@@ -34,10 +34,11 @@ def home_context(viewer: Viewer, home: Any) -> dict[str, Any]:
     statuses = updates = 0
     if pending:
         waiting = selectors.my_pending_approvals(viewer)
-        statuses = waiting.count()
+        # One approval per customer: count the statuses and updates, not the approvals.
+        statuses = waiting.values("status_id").distinct().count()
         first = waiting.order_by("created_at", "pk").first()
         asked = selectors.my_pending_update_approvals(viewer)
-        updates = asked.count()
+        updates = asked.values("update_id").distinct().count()
         update = asked.order_by("created_at", "pk").first()
     return {
         "workspace_slug": home.workspace_slug,

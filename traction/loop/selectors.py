@@ -67,11 +67,17 @@ PICKER_ROWS = 20  # priorities a picker offers at a time: those chosen, then mat
 
 
 def priority_picker(
-    viewer: Viewer, found: Program, *, q: str = "", chosen: list[int] | tuple[int, ...] = ()
+    viewer: Viewer,
+    found: Program,
+    *,
+    q: str = "",
+    chosen: list[int] | tuple[int, ...] = (),
+    ranks: dict[int, int] | None = None,
 ) -> tuple[list[Insight], bool]:
     """What a picker of the program's priorities shows: those ``chosen`` (that the viewer
     may see), then at most ``PICKER_ROWS`` others whose text holds ``q`` (any case; "#12" or
-    "12" also finds priority 12), oldest first; and whether more match. Two queries, at most
+    "12" also finds the priority ranked 12th on the priorities page, by ``ranks``), oldest
+    first; and whether more match. Two queries (and the ranking, for a number), at most
     ``PICKER_ROWS + 1`` rows besides those chosen, whatever the number of priorities."""
     visible = visible_priorities(viewer, found).order_by("created_at", "pk")
     picked = list(visible.filter(pk__in=chosen)) if chosen else []
@@ -81,7 +87,8 @@ def priority_picker(
         match = Q(text__icontains=words)
         number = whole_number(words.removeprefix("#"))
         if number is not None:
-            match |= Q(pk=number)
+            ranked = ranks if ranks is not None else priority_ranks(viewer, found)
+            match |= Q(pk__in=[pk for pk, rank in ranked.items() if rank == number])
         rest = rest.filter(match)
     found_rows = list(rest[: PICKER_ROWS + 1])
     return picked + found_rows[:PICKER_ROWS], len(found_rows) > PICKER_ROWS
@@ -171,6 +178,12 @@ def ranked_priorities(viewer: Viewer, found: Program) -> QuerySet[Insight]:
         )
         .order_by("-counted_dots", "-counted_voters", "created_at", "pk")
     )
+
+
+def priority_ranks(viewer: Viewer, found: Program) -> dict[int, int]:
+    """Each priority's rank as the priorities page shows it to the viewer (#1 first)."""
+    ids = ranked_priorities(viewer, found).values_list("pk", flat=True)
+    return {pk: n for n, pk in enumerate(ids, start=1)}
 
 
 def priorities(viewer: Viewer, found: Program) -> Shaped[PriorityRow]:
@@ -343,6 +356,7 @@ def shape_deliveries(viewer: Viewer, found: Program, page: list[Delivery]) -> li
     visible = set(
         visible_priorities(viewer, found).filter(pk__in=linked).values_list("pk", flat=True)
     )
+    ranks = priority_ranks(viewer, found) if visible else {}
     identify = insight_rules.visible_customer_ids(viewer)
     owners = credit.customers_by_priority(linked)
     named = set().union(*owners.values()) if owners else set()
@@ -360,6 +374,13 @@ def shape_deliveries(viewer: Viewer, found: Program, page: list[Delivery]) -> li
             {
                 "delivery": d,
                 "priorities": [link.priority for link in links if link.priority_id in visible],
+                # (rank on the priorities page, card): people read a priority's rank, never
+                # its database id; None: it is not ranked there.
+                "ranked": [
+                    (ranks.get(link.priority_id), link.priority)
+                    for link in links
+                    if link.priority_id in visible
+                ],
                 "credited": [names[pk] for pk in sorted(ids & names.keys(), key=order.__getitem__)],
             }
         )

@@ -18,6 +18,9 @@ word ("will", "guarantee") is fine only in a sentence that names a backed window
 inside “…” that are exactly a customer's own words (a quote of an insight) are their words,
 not our promises: only the names check reads them.
 
+Each thing is said once: a sentence (three words or more) said in two parts of the update
+(paragraphs and lists, parted by blank lines) is flagged.
+
 The update may not name another customer: the names of the workspace's other customer
 organisations and of their contacts (case-insensitive, whole words). An update for one
 organisation may name that organisation and its own contacts; an update for a session or a
@@ -39,7 +42,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from traction.core import clock
-from traction.loop.checker import PROMISES
+from traction.loop.checker import PROMISES, named
 from traction.loop.windows import HALF, MONTH, QUARTER, Window
 
 _MONTH_NAMES = {name.lower(): n for n, name in enumerate(calendar.month_name) if name}
@@ -153,6 +156,22 @@ _YEARLESS_MONTH = re.compile(
     rf"\b(?:in|from|after|around|early|late|mid-?|end of|during)\s+(?P<m>{_MONTHS})\b(?!\.?\s*\d)",
     re.IGNORECASE,
 )
+# A time counted from today ("within two weeks", "in 3 days", "soon", "shortly", "any day
+# now"): no status backs it ("as soon as" is a condition, not a time).
+_NUMBER = r"(?:a|an|one|two|three|four|five|six|seven|eight|nine|ten|a\s+few|a\s+couple\s+of|\d+)"
+_RELATIVE = re.compile(
+    rf"\b(?:within|in|inside)\s+(?:the\s+next\s+)?{_NUMBER}\s+(?:more\s+)?"
+    r"(?:days?|weeks?|months?)\b|\b(?:coming\s+)?(?<!as\s)soon\b(?!\s+as\b)|\bshortly\b|"
+    r"\bany\s+(?:day|week)\s+now\b",
+    re.IGNORECASE,
+)
+# Words too common to name a priority by.
+_COMMON_WORDS = (
+    "a an and are as at be by for from in into is it of on or our the their them they this "
+    "to us we with you your will all any can more one not out its has have had was were "
+    "every each what when"
+)
+_COMMON = frozenset(_COMMON_WORDS.split())
 # A quarter or a half-year without its year ("in Q3", "H2"): which one?
 _YEARLESS_PART = re.compile(r"\b(?:Q[1-4]|H[12])\b", re.IGNORECASE)
 _QUOTE = re.compile(r"“([^”]*)”")
@@ -217,6 +236,35 @@ _YEARS = (
         ),
     ),
 )
+
+
+@dataclass(frozen=True)
+class Named:
+    """A priority of the update as a sentence may name it: its ``names`` (its card's words,
+    its recommendations' summaries for customers) and the windows its own status shows."""
+
+    label: str
+    names: tuple[str, ...]
+    windows: tuple[Window, ...] = ()
+
+
+def _named_in(sentence: str, priorities: Iterable[Named]) -> list[Named]:
+    """The priorities ``sentence`` names: a name written whole, else the most of a name's
+    telling words (two at least)."""
+    said = set(_words(sentence))
+    text = _normal(sentence)
+    scores: list[tuple[int, Named]] = []
+    for p in priorities:
+        best = 0
+        for name in p.names:
+            if len(_normal(name)) >= 3 and _normal(name).rstrip(" .") in text:
+                best = max(best, 1000)
+            telling = {w for w in _words(name) if w not in _COMMON and len(w) >= 3}
+            best = max(best, len(telling & said))
+        if best >= 2:
+            scores.append((best, p))
+    top = max((n for n, _ in scores), default=0)
+    return [p for n, p in scores if n == top]
 
 
 @dataclass(frozen=True)
@@ -372,13 +420,17 @@ def text_problems(
     other_names: Iterable[str] = (),
     quoted: Iterable[str] = (),
     others_words: Iterable[tuple[int, str]] = (),
+    priorities: Iterable[Named] = (),
     today: date | None = None,
 ) -> list[Problem]:
     """What in ``text`` may not be said: ``windows`` are those published statuses back,
     ``other_names`` the customers (and their contacts) the audience may not read about,
     ``quoted`` the customers' own words the text may quote, ``others_words`` the cards (id,
-    text) of organisations other than the audience's, whose words it may not quote."""
+    text) of organisations other than the audience's, whose words it may not quote;
+    ``priorities`` those the update is about: a sentence naming one is backed by that
+    one's windows only."""
     today = today or clock.today()
+    about = list(priorities)
     backing = list(windows)
     found: list[Problem] = []
     seen: set[str] = set()
@@ -422,7 +474,7 @@ def text_problems(
                 flag(m.group(0), f"“{m.group(0)}” {says}")
                 spans.append(m.span())
 
-    backed_spans: list[tuple[int, int]] = []
+    backed_spans: list[tuple[int, int, _Span, str]] = []
 
     def backed_or_flagged(m: re.Match[str], claim: _Span) -> None:
         """The past is a recap; a span a published window lies inside is backed."""
@@ -430,7 +482,7 @@ def text_problems(
         if claim.end < today:
             return
         if any(claim.start <= w.start and w.end <= claim.end for w in backing):
-            backed_spans.append(m.span())
+            backed_spans.append((*m.span(), claim, m.group(0)))
             return
         flag(
             m.group(0),
@@ -452,6 +504,11 @@ def text_problems(
         _DAY,
         "is a day; no status backs a day. Say the window a planned status shows (a month, "
         "a quarter or a half-year).",
+    )
+    never_backed(
+        [_RELATIVE],
+        "counts time from today, which no status backs; say the window a planned status "
+        "shows (“planned for Q2 2027”), or leave the time out.",
     )
     never_backed(
         [_PART_OF_MONTH],
@@ -489,16 +546,41 @@ def text_problems(
             "status backs; say the window a planned status shows (“Q3 2027”, “H2 2027”).",
         )
     for sentence in _SENTENCE.finditer(ours):
+        start, end = sentence.span()
+        here = [b for b in backed_spans if start <= b[0] < end]
+        subjects = _named_in(sentence.group(0), about) if about else []
+        if subjects:
+            # It is about these priorities: only their own statuses back what it says.
+            theirs = [w for p in subjects for w in p.windows]
+            labels = " or ".join(f"“{p.label}”" for p in subjects)
+            kept = []
+            for backed in here:
+                claim, words = backed[2], backed[3]
+                if any(claim.start <= w.start and w.end <= claim.end for w in theirs):
+                    kept.append(backed)
+                    continue
+                flag(
+                    words,
+                    f"“{words}”: the sentence is about {labels}, whose published status "
+                    f"shows no {claim.reads}. Say the window its own status shows, or leave "
+                    "the date out.",
+                )
+            here = kept
         promise = PROMISES.search(sentence.group(0))
         if promise is None:
             continue
-        start, end = sentence.span()
-        if any(start <= s < end for s, _ in backed_spans):
+        if here:
             continue
         flag(
             promise.group(0),
             f"“{promise.group(0)}” is a promise no published status backs; say what is "
             "decided or planned, with the window of its status.",
+        )
+    for repeated in repeated_sentences(ours):
+        flag(
+            repeated,
+            f"“{repeated}” is said in two parts of the update; say each thing once, in the "
+            "part its status puts it.",
         )
     for passage, card_id, card_text in _quoting(text, others_words):
         flag(
@@ -507,14 +589,29 @@ def text_problems(
             f"“{' '.join(card_text.split())[:90]}”); an update quotes a customer's words only "
             "to their own organisation. Say it in your own words, without theirs.",
         )
-    for name in sorted({n.strip() for n in other_names if n and n.strip()}, key=str.lower):
-        hit = re.search(rf"(?<!\w){re.escape(name)}(?!\w)", text, re.IGNORECASE)
-        if hit:
-            flag(
-                hit.group(0),
-                f"“{hit.group(0)}” is another customer; an update never names other "
-                "customers or their people.",
-            )
+    for hit in named(text, other_names):
+        flag(
+            hit,
+            f"“{hit}” is another customer; an update never names other customers or their people.",
+        )
+    return found
+
+
+def repeated_sentences(text: str) -> list[str]:
+    """The sentences (of three words or more) ``text`` says in two of its parts (its
+    paragraphs and lists, parted by blank lines), as first written."""
+    first_in: dict[str, tuple[int, str]] = {}
+    found: list[str] = []
+    for part, block in enumerate(re.split(r"\n\s*\n", text)):
+        for line in block.splitlines():
+            for m in _SENTENCE.finditer(line.lstrip("-* ")):
+                sentence = m.group(0).strip()
+                key = " ".join(_words(sentence))
+                if len(_words(sentence)) < 3:
+                    continue
+                seen = first_in.setdefault(key, (part, sentence))
+                if seen[0] != part and seen[1] not in found:
+                    found.append(seen[1])
     return found
 
 
@@ -612,14 +709,49 @@ def update_problems(
         other_names=other_names(update.workspace_id, [a for a in allowed if a]),
         quoted=quoted_words(update),
         others_words=others_words(update.program_id, allowed) if quotes_any else (),
+        priorities=named_priorities(update.program_id, source_priorities(update)),
     )
 
 
+def named_priorities(program_id: int, priority_ids: Iterable[int] | None = None) -> list[Named]:
+    """The priorities an update is about (the program's when it names none), as a sentence
+    may name them (their cards' words, and the customer summaries of the recommendations
+    citing them), each with the windows of its own published status."""
+    from traction.debrief.models import Evidence
+    from traction.insights.models import Insight
+    from traction.loop import selectors
+
+    ids = list(priority_ids or ())
+    cards = Insight.objects.filter(pk__in=ids) if ids else selectors.priority_cards(program_id)
+    texts = dict(cards.values_list("pk", "text"))
+    merged = Insight.objects.filter(merged_into_id__in=texts).values_list("merged_into_id", "pk")
+    card_of = {pk: pk for pk in texts} | {pk: into for into, pk in merged}
+    names: dict[int, list[str]] = {pk: [text] for pk, text in texts.items()}
+    summaries = (
+        Evidence.objects.filter(insight_id__in=card_of, recommendation__archived_at__isnull=True)
+        .exclude(recommendation__customer_summary="")
+        .values_list("insight_id", "recommendation__customer_summary")
+    )
+    for insight_id, summary in summaries:
+        names[card_of[insight_id]].append(summary)
+    return [
+        Named(
+            " ".join(texts[pk].split())[:60],
+            tuple(names[pk]),
+            tuple(backing_windows(program_id, [pk])),
+        )
+        for pk in texts
+    ]
+
+
 __all__ = [
+    "Named",
     "Problem",
     "backing_windows",
+    "named_priorities",
     "other_names",
     "others_words",
+    "repeated_sentences",
     "text_problems",
     "update_problems",
 ]

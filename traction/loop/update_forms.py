@@ -62,7 +62,7 @@ class ComposeForm(forms.Form):
         ]
         self.fields["priority"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
-            *((r.priority_id, f"#{r.priority_id} {r.priority.text[:70]}") for r in risks),
+            *((r.priority_id, r.priority.text[:70]) for r in risks),
         ]
 
 

@@ -88,7 +88,12 @@ def _picker(
     """The picker's search (``q``) and what it shows: those chosen, then a page of matches."""
     data = request.POST if request.method == "POST" else request.GET
     q = data.get("q", "")[:200]
-    shown, more = selectors.priority_picker(viewer, program, q=q, chosen=_chosen(data, name))
+    ranks = selectors.priority_ranks(viewer, program)
+    shown, more = selectors.priority_picker(
+        viewer, program, q=q, chosen=_chosen(data, name), ranks=ranks
+    )
+    for card in shown:
+        card.rank = ranks.get(card.pk)  # type: ignore[attr-defined]
     return {"q": q, "shown": shown, "more": more, "field": name}
 
 

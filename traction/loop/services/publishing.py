@@ -16,7 +16,7 @@ from django.db import transaction
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.loop import checker, credit, selectors, update_emails
+from traction.loop import checker, credit, selectors, update_checker, update_emails
 from traction.loop.models import (
     Approval,
     ApprovalEmailKind,
@@ -222,7 +222,7 @@ def add_reason_text(actor: Viewer, *, title: str, text: str) -> ReasonText:
         errors["title"] = ["At most 120 characters."]
     if not text:
         errors["text"] = ["Write the text customers will read."]
-    problems = checker.problems(text)
+    problems = checker.problems(text, names=update_checker.other_names(actor.workspace_id, []))
     if problems:
         errors.setdefault("text", []).extend(problems)
     if errors:

@@ -14,7 +14,9 @@ refusal says what is missing, beside the field it is about:
 - **delivered**: all those action items done, or a delivery linked to the priority.
 - **not planned**: a reason written for customers.
 
-Any text for customers (the reason) passes ``checker.problems``: no day, no promise words.
+Any text for customers (the reason) passes ``checker.problems``: no day, no promise words,
+and no name of a customer organisation of the workspace or of its contacts (every customer of
+the priority reads it).
 """
 
 from __future__ import annotations
@@ -26,7 +28,7 @@ from typing import Any
 from traction.core import clock
 from traction.debrief.models import ActionItem, ActionStatus, DecisionOutcome, Evidence
 from traction.insights.models import Insight
-from traction.loop import checker
+from traction.loop import checker, update_checker
 from traction.loop.models import Delivery, Status
 from traction.loop.windows import Window
 
@@ -63,6 +65,8 @@ class Facts:
     title: str
     recommendations: list[RecommendationFact] = field(default_factory=list)
     deliveries: list[tuple[int, str, date]] = field(default_factory=list)
+    # The workspace's customer organisations and contacts, which no reason may name.
+    names: list[str] = field(default_factory=list)
 
     @property
     def approved(self) -> list[RecommendationFact]:
@@ -135,6 +139,7 @@ def gather(priority: Insight) -> Facts:
         .order_by("on", "pk")
         .values_list("pk", "title", "on")
     )
+    facts.names = update_checker.other_names(priority.workspace_id, [])
     return facts
 
 
@@ -234,7 +239,7 @@ def refusals(
             )
     elif status == Status.NOT_PLANNED and not reason.strip():
         add("customer_reason", "Not planned needs a reason written for customers.")
-    for problem in checker.problems(reason):
+    for problem in checker.problems(reason, names=facts.names):
         add("customer_reason", problem)
     return errors
 
