@@ -9,11 +9,23 @@ import pytest
 from django.test import Client
 
 from traction.core.testing.cast import PASSWORD, Cast, build_cast
+from traction.core.testing.snapshot import Snapshot
+
+# The cast is built through the services once per test process; each test gets its rows
+# inserted again and its own copy of the objects (traction/core/testing/snapshot.py).
+_cast_snapshot: list[Snapshot[Cast]] = []
 
 
 @pytest.fixture
 def cast(db: None) -> Cast:
-    return build_cast()
+    if _cast_snapshot:
+        found = _cast_snapshot[0].restore()
+        if found is not None:
+            return found
+    _cast_snapshot[:] = [Snapshot.take(build_cast)]
+    found = _cast_snapshot[0].restore()
+    assert found is not None
+    return found
 
 
 @pytest.fixture
