@@ -9,11 +9,23 @@ import pytest
 from django.test import Client
 
 from traction.core.testing.cast import PASSWORD, Cast, build_cast
+from traction.core.testing.snapshot import Snapshot
+
+# The cast is built through the services once per test process; each test gets its rows
+# inserted again and its own copy of the objects (traction/core/testing/snapshot.py).
+_cast_snapshot: list[Snapshot[Cast]] = []
 
 
 @pytest.fixture
 def cast(db: None) -> Cast:
-    return build_cast()
+    if _cast_snapshot:
+        found = _cast_snapshot[0].restore()
+        if found is not None:
+            return found
+    _cast_snapshot[:] = [Snapshot.take(build_cast)]
+    found = _cast_snapshot[0].restore()
+    assert found is not None
+    return found
 
 
 @pytest.fixture
@@ -52,12 +64,16 @@ __all__ = ["PASSWORD"]
 # which run on PostgreSQL only. So do the migration-history tests of migrations with no
 # vendor-specific code (``sqlite_only_migration``: the same Python runs the same operations;
 # they are the slowest tests, minutes each on PostgreSQL); a migration that asks
-# ``connection.vendor`` keeps its test on both. ``TRACTION_TEST_ALL=1`` runs everything.
+# ``connection.vendor`` keeps its test on both. So do the tests marked ``sqlite_only``: pure
+# Python (rendering, parsing, checking text) that reads the database only for its input,
+# never asserting what a query, a lock, a constraint, a search or an aggregate does
+# (docs/architecture.md, "Tests: what runs where"). ``TRACTION_TEST_ALL=1`` runs everything.
 _DATABASE_FIXTURES = {"db", "transactional_db", "django_db_reset_sequences", "live_server"}
+_SQLITE_ONLY = ("sqlite_only_migration", "sqlite_only")
 
 
 def _runs_on_postgresql(item: pytest.Item) -> bool:
-    if item.get_closest_marker("sqlite_only_migration") is not None:
+    if any(item.get_closest_marker(m) is not None for m in _SQLITE_ONLY):
         return False
     if item.get_closest_marker("django_db") is not None:
         return True

@@ -17,7 +17,7 @@ from django.template.autoreload import get_template_directories
 from django.templatetags.static import static
 from django.test import Client
 
-from traction.core.testing.cast import build_cast
+from traction.core.testing.cast import Cast
 
 POLICY = {
     "default-src": ["'self'"],
@@ -68,7 +68,8 @@ def _inline_code(path: Path) -> list[str]:
     return [kind for kind, pattern in INLINE.items() if pattern.search(text)]
 
 
-@pytest.mark.django_db
+# The policy is the middleware's header, whatever the database: these run on SQLite only.
+@pytest.mark.sqlite_only
 @pytest.mark.parametrize(
     ("path", "status"),
     [
@@ -81,16 +82,14 @@ def _inline_code(path: Path) -> list[str]:
         ("/healthz", 200),
     ],
 )
-def test_every_answer_carries_the_policy(path: str, status: int) -> None:
-    build_cast()
+def test_every_answer_carries_the_policy(cast: Cast, path: str, status: int) -> None:
     response = Client().get(path)
     assert response.status_code == status
     assert _directives(response.headers["Content-Security-Policy"]) == POLICY
 
 
-@pytest.mark.django_db
-def test_a_signed_in_page_and_a_refusal_carry_the_policy_too() -> None:
-    cast = build_cast()
+@pytest.mark.sqlite_only
+def test_a_signed_in_page_and_a_refusal_carry_the_policy_too(cast: Cast) -> None:
     client = Client()
     client.force_login(cast.users["facilitator"])
     page = client.get(f"/w/{cast.acme.slug}/")
@@ -102,6 +101,7 @@ def test_a_signed_in_page_and_a_refusal_carry_the_policy_too() -> None:
     assert _directives(refused.headers["Content-Security-Policy"]) == POLICY
 
 
+@pytest.mark.sqlite_only
 @pytest.mark.django_db
 def test_a_refused_form_gets_our_page_under_the_policy() -> None:
     """Django's own CSRF failure page has an inline <style>; ours (403_csrf.html) has none."""

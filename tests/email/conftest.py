@@ -2,7 +2,11 @@
 and a session with an invitation made directly as rows, for delivery tests.
 
 ``smtp_server`` starts the server on a free port, points EMAIL_BACKEND/HOST/PORT at it for
-the test, and collects every message it receives (envelope and parsed content).
+the test, and collects every message it receives (envelope and parsed content);
+``smtp_server.down()`` points EMAIL_PORT at a port nobody listens on (the mail server is
+down) until ``smtp_server.up()``. ``loop_world`` is the loop's world (a held session with
+two voted cards, traction/loop/tests/world.py) built at ``LOOP_NOW``, for the approval
+emails' tests.
 """
 
 from __future__ import annotations
@@ -11,7 +15,7 @@ import re
 import socket
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from email import message_from_bytes, policy
 from email.message import EmailMessage
 from typing import Any
@@ -22,8 +26,10 @@ from aiosmtpd.controller import Controller
 from django.conf import settings
 from icalendar import Calendar
 
+from traction.core import clock
 from traction.core.testing.cast import Cast
 from traction.loop import bounce_signatures
+from traction.loop.tests import world as w
 from traction.loop.tests.signing import CertServer, SnsSigner
 from traction.sessions import rsvp
 from traction.sessions.models import (
@@ -92,6 +98,15 @@ class SmtpServer:
     host: str
     port: int
     handler: CollectingHandler
+    settings: Any
+
+    def down(self) -> None:
+        """From now on sending fails: nothing listens on the port the settings name."""
+        self.settings.EMAIL_PORT = _free_port(self.host)  # closed again: nobody listens there
+
+    def up(self) -> None:
+        """The server answers again."""
+        self.settings.EMAIL_PORT = self.port
 
     @property
     def messages(self) -> list[Received]:
@@ -153,9 +168,20 @@ def smtp_server(settings: Any) -> Iterator[SmtpServer]:
     settings.EMAIL_HOST_PASSWORD = ""
     settings.EMAIL_TIMEOUT = 10
     try:
-        yield SmtpServer(host=host, port=port, handler=handler)
+        yield SmtpServer(host=host, port=port, handler=handler, settings=settings)
     finally:
         controller.stop()
+
+
+# --- the loop's world, for the approval emails ------------------------------------------
+
+LOOP_NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def loop_world(cast: Cast) -> w.World:
+    with clock.frozen(LOOP_NOW):
+        return w.build(cast)
 
 
 # --- rows made directly (no services), for delivery tests ------------------------------

@@ -7,15 +7,15 @@ happen once; the status approval turnaround counts owners' approvals only."""
 from __future__ import annotations
 
 import re
-import socket
 from collections.abc import Callable
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
+from tests.email.conftest import LOOP_NOW as NOW
 from tests.email.conftest import SmtpServer
 from traction.core import clock
 from traction.core.models import AuditEvent
@@ -25,22 +25,16 @@ from traction.loop.tests import world as w
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
 REASON = "A simpler approval page is what we are building first."
 PRIORITIES_LINK = re.compile(r"(https?://[^\s\"<]+/loop/programs/\d+/priorities/#priority-\d+)")
 
 
-def _closed_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # closed again: nobody listens there
-
-
-def _planned(cast: Any) -> w.World:
-    world = w.build(cast)
-    rec = w.approved(world)
-    w.act(world, rec, date(2027, 5, 10))
-    return world
+@pytest.fixture
+def world(loop_world: w.World) -> w.World:
+    """The loop's world with the card's recommendation approved and acted on."""
+    with clock.frozen(NOW):
+        w.act(loop_world, w.approved(loop_world), date(2027, 5, 10))
+    return loop_world
 
 
 def _propose(cast: Any, world: w.World, status: str = Status.PLANNED) -> PriorityStatus:
@@ -61,16 +55,15 @@ def _propose(cast: Any, world: w.World, status: str = Status.PLANNED) -> Priorit
 
 def test_proposing_asks_the_owner_by_email_with_what_customers_would_hear(
     cast: Any,
+    world: w.World,
     smtp_server: SmtpServer,
     client_for: Callable[[str], Client],
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     from traction.accounts.models import Notice
 
-    with clock.frozen(NOW):
-        world = _planned(cast)
-        with django_capture_on_commit_callbacks(execute=True):
-            proposal = _propose(cast, world)
+    with clock.frozen(NOW), django_capture_on_commit_callbacks(execute=True):
+        proposal = _propose(cast, world)
     # Globex's owner is asked; Initech has no owner: no email (an admin may waive it).
     [received] = smtp_server.messages
     assert received.rcpt_tos == ["owen@acme.test"]
@@ -111,21 +104,20 @@ def test_proposing_asks_the_owner_by_email_with_what_customers_would_hear(
 
 def test_a_newer_proposal_drops_the_request_of_the_one_it_replaces(
     cast: Any,
+    world: w.World,
     smtp_server: SmtpServer,
-    settings: Any,
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     from traction.accounts.models import Notice
     from traction.loop import update_emails
 
-    port, settings.EMAIL_PORT = settings.EMAIL_PORT, _closed_port()
+    smtp_server.down()
     with clock.frozen(NOW):
-        world = _planned(cast)
         with django_capture_on_commit_callbacks(execute=True):
             first = _propose(cast, world)
         with django_capture_on_commit_callbacks(execute=True):
             second = _propose(cast, world, Status.HEARD)
-    settings.EMAIL_PORT = port
+    smtp_server.up()
     with clock.frozen(NOW + timedelta(minutes=2)):
         assert update_emails.run() == {"dropped": 1, "sent": 1, "unknown": 0}
     [received] = smtp_server.messages
@@ -141,8 +133,8 @@ def test_a_newer_proposal_drops_the_request_of_the_one_it_replaces(
 
 def test_with_smtp_down_the_proposal_succeeds_and_the_page_shows_the_failure_then_send_again(
     cast: Any,
+    world: w.World,
     smtp_server: SmtpServer,
-    settings: Any,
     client_for: Callable[[str], Client],
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
@@ -150,9 +142,8 @@ def test_with_smtp_down_the_proposal_succeeds_and_the_page_shows_the_failure_the
 
     fran = client_for("facilitator")
     with clock.frozen(NOW):
-        world = _planned(cast)
         page = reverse("loop:priorities", args=[cast.acme.slug, cast.program.pk])
-        port, settings.EMAIL_PORT = settings.EMAIL_PORT, _closed_port()
+        smtp_server.down()
         with django_capture_on_commit_callbacks(execute=True):
             asked = fran.post(
                 reverse("loop:propose", args=[cast.acme.slug, cast.program.pk]),
@@ -185,7 +176,7 @@ def test_with_smtp_down_the_proposal_succeeds_and_the_page_shows_the_failure_the
     owen_html = owen.get(page).content.decode()
     assert "Traction stopped trying." in owen_html  # he sees it; sending again is the team's
     assert "Send again</button>" not in owen_html
-    settings.EMAIL_PORT = port
+    smtp_server.up()
     approval = Approval.objects.get(status=proposal, customer=cast.customer)
     again = reverse("loop:approval-send-again", args=[cast.acme.slug, approval.pk])
     with clock.frozen(NOW + timedelta(minutes=3)), django_capture_on_commit_callbacks(execute=True):
@@ -204,23 +195,21 @@ def test_with_smtp_down_the_proposal_succeeds_and_the_page_shows_the_failure_the
 
 def test_reminders_and_the_escalation_happen_once_and_a_reminder_counts_once_sent(
     cast: Any,
+    world: w.World,
     smtp_server: SmtpServer,
-    settings: Any,
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     from traction.accounts.models import Notice
     from traction.core import periodic
     from traction.loop import update_emails
 
-    with clock.frozen(NOW):
-        world = _planned(cast)
-        with django_capture_on_commit_callbacks(execute=True):
-            proposal = _propose(cast, world)
+    with clock.frozen(NOW), django_capture_on_commit_callbacks(execute=True):
+        proposal = _propose(cast, world)
     globex = Approval.objects.get(status=proposal, customer=cast.customer)
     smtp_server.messages.clear()
     with clock.frozen(NOW + timedelta(days=2)):
         assert updates.remind() == {"reminded": 0, "escalated": 0}  # not due yet
-    port, settings.EMAIL_PORT = settings.EMAIL_PORT, _closed_port()
+    smtp_server.down()
     later = NOW + timedelta(days=7)
     with clock.frozen(later), django_capture_on_commit_callbacks(execute=True):
         # Globex's owner is reminded; both approvals (Initech has no owner) are escalated.
@@ -230,7 +219,7 @@ def test_reminders_and_the_escalation_happen_once_and_a_reminder_counts_once_sen
     globex.refresh_from_db()
     assert globex.reminders_sent == 0  # not sent: not counted
     assert globex.escalated_at == later
-    settings.EMAIL_PORT = port
+    smtp_server.up()
     with clock.frozen(later + timedelta(minutes=1)):
         assert update_emails.run() == {"sent": 3, "unknown": 0}
         assert updates.remind() == {"reminded": 0, "escalated": 0}
@@ -270,14 +259,13 @@ def test_reminders_and_the_escalation_happen_once_and_a_reminder_counts_once_sen
 
 def test_status_turnaround_counts_owners_approvals_only(
     cast: Any,
+    world: w.World,
     smtp_server: SmtpServer,
     client_for: Callable[[str], Client],
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
-    with clock.frozen(NOW):
-        world = _planned(cast)
-        with django_capture_on_commit_callbacks(execute=True):
-            proposal = _propose(cast, world)
+    with clock.frozen(NOW), django_capture_on_commit_callbacks(execute=True):
+        proposal = _propose(cast, world)
     page = reverse("loop:priorities", args=[cast.acme.slug, cast.program.pk])
     fran = client_for("facilitator")
     assert "Status approval turnaround in this program: no status approval answered yet." in (

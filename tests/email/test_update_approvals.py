@@ -6,37 +6,46 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from tests.email.conftest import LOOP_NOW as NOW
 from tests.email.conftest import SmtpServer
 from traction.core import clock
-from traction.loop.models import Approval
+from traction.core.testing.cast import Cast
+from traction.loop.models import Approval, Update
 from traction.loop.services import updates
 from traction.loop.tests import world as w
 
 pytestmark = pytest.mark.django_db
 
-NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
 LINK = re.compile(r"(https?://[^\s\"<]+/loop/update-approvals/link/[^\s\"<]+/)")
 
 
-def test_the_owner_gets_both_parts_and_a_link_that_approves_once(
-    cast: Any, smtp_server: SmtpServer, django_capture_on_commit_callbacks: Callable[..., Any]
-) -> None:
+@pytest.fixture
+def update(cast: Cast, loop_world: w.World) -> Update:
+    """Fran's draft update to Globex, in the loop's world."""
     with clock.frozen(NOW):
-        world = w.build(cast)
-        update = updates.compose(
+        return updates.compose(
             cast.viewer("facilitator"),
             cast.program,
             audience="customer",
             customer_id=cast.customer.pk,
         )
-        with django_capture_on_commit_callbacks(execute=True):
-            updates.submit(cast.viewer("facilitator"), update)
+
+
+def test_the_owner_gets_both_parts_and_a_link_that_approves_once(
+    cast: Any,
+    loop_world: w.World,
+    update: Update,
+    smtp_server: SmtpServer,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    with clock.frozen(NOW), django_capture_on_commit_callbacks(execute=True):
+        updates.submit(cast.viewer("facilitator"), update)
     [received] = smtp_server.to("owen@acme.test")
     assert received.subject == (
         "Approve the update to Globex: You said, we did: Effortless onboarding"
@@ -49,7 +58,7 @@ def test_the_owner_gets_both_parts_and_a_link_that_approves_once(
         assert "Invoice approval takes three weeks" in body
         assert "gina@globex.test" in body
         assert "Ian" not in body  # Initech's contact is no recipient of Globex's update
-    assert world.quiet.text not in text
+    assert loop_world.quiet.text not in text
     [link] = LINK.findall(text)
     assert link in html
     path = "/" + link.split("/", 3)[3]
@@ -69,18 +78,10 @@ def test_the_owner_gets_both_parts_and_a_link_that_approves_once(
 # --- with the mail server down: nothing fails silently -------------------------------------------
 
 
-def _closed_port() -> int:
-    import socket
-
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])  # closed again: nobody listens there
-
-
 def test_with_smtp_refusing_asking_answers_shows_the_failure_and_a_retry_sends_it(
     cast: Any,
+    update: Update,
     smtp_server: SmtpServer,
-    settings: Any,
     client_for: Callable[[str], Client],
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
@@ -91,15 +92,8 @@ def test_with_smtp_refusing_asking_answers_shows_the_failure_and_a_retry_sends_i
 
     fran = client_for("facilitator")
     with clock.frozen(NOW):
-        w.build(cast)
-        update = updates.compose(
-            cast.viewer("facilitator"),
-            cast.program,
-            audience="customer",
-            customer_id=cast.customer.pk,
-        )
         page = reverse("loop:update", args=[cast.acme.slug, update.pk])
-        port, settings.EMAIL_PORT = settings.EMAIL_PORT, _closed_port()
+        smtp_server.down()
         with django_capture_on_commit_callbacks(execute=True):
             asked = fran.post(
                 reverse("loop:update-submit", args=[cast.acme.slug, update.pk]),
@@ -119,7 +113,7 @@ def test_with_smtp_refusing_asking_answers_shows_the_failure_and_a_retry_sends_i
     # Not due yet: nothing is tried; then the server is back and the next try sends it.
     with clock.frozen(NOW + timedelta(seconds=30)):
         assert update_emails.run() == {"unknown": 0}
-    settings.EMAIL_PORT = port
+    smtp_server.up()
     with clock.frozen(NOW + timedelta(seconds=61)):
         assert update_emails.run() == {"sent": 1, "unknown": 0}
         html = fran.get(page).content.decode()
@@ -134,8 +128,8 @@ def test_with_smtp_refusing_asking_answers_shows_the_failure_and_a_retry_sends_i
 
 def test_a_given_up_request_offers_send_again_and_sends_once(
     cast: Any,
+    update: Update,
     smtp_server: SmtpServer,
-    settings: Any,
     client_for: Callable[[str], Client],
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
@@ -147,14 +141,7 @@ def test_a_given_up_request_offers_send_again_and_sends_once(
 
     fran = client_for("facilitator")
     with clock.frozen(NOW):
-        w.build(cast)
-        update = updates.compose(
-            cast.viewer("facilitator"),
-            cast.program,
-            audience="customer",
-            customer_id=cast.customer.pk,
-        )
-        port, settings.EMAIL_PORT = settings.EMAIL_PORT, _closed_port()
+        smtp_server.down()
         with django_capture_on_commit_callbacks(execute=True):
             updates.submit(cast.viewer("facilitator"), update)
         [email] = ApprovalEmail.objects.all()
@@ -175,7 +162,7 @@ def test_a_given_up_request_offers_send_again_and_sends_once(
     owen = client_for("account_owner")
     owen_html = owen.get(reverse("loop:update", args=[cast.acme.slug, update.pk])).content.decode()
     assert "Send again</button>" not in owen_html
-    settings.EMAIL_PORT = port
+    smtp_server.up()
     approval = Approval.objects.get(update=update)
     again = reverse("loop:update-approval-send-again", args=[cast.acme.slug, approval.pk])
     with clock.frozen(NOW + timedelta(minutes=3)), django_capture_on_commit_callbacks(execute=True):
@@ -190,26 +177,18 @@ def test_a_given_up_request_offers_send_again_and_sends_once(
 
 def test_a_failed_reminder_does_not_count_and_the_run_goes_on(
     cast: Any,
+    update: Update,
     smtp_server: SmtpServer,
-    settings: Any,
     django_capture_on_commit_callbacks: Callable[..., Any],
 ) -> None:
     from traction.core import periodic
     from traction.loop import update_emails
     from traction.loop.models import ApprovalEmail
 
-    with clock.frozen(NOW):
-        w.build(cast)
-        update = updates.compose(
-            cast.viewer("facilitator"),
-            cast.program,
-            audience="customer",
-            customer_id=cast.customer.pk,
-        )
-        with django_capture_on_commit_callbacks(execute=True):
-            updates.submit(cast.viewer("facilitator"), update)
+    with clock.frozen(NOW), django_capture_on_commit_callbacks(execute=True):
+        updates.submit(cast.viewer("facilitator"), update)
     approval = Approval.objects.get(update=update)
-    port, settings.EMAIL_PORT = settings.EMAIL_PORT, _closed_port()
+    smtp_server.down()
     later = NOW + timedelta(days=7)
     with clock.frozen(later), django_capture_on_commit_callbacks(execute=True):
         # Reminder and escalation are due; the mail server is down: no exception escapes.
@@ -222,7 +201,7 @@ def test_a_failed_reminder_does_not_count_and_the_run_goes_on(
     assert approval.escalated_at == later  # the admins' notice is there
     states = dict(ApprovalEmail.objects.exclude(kind="request").values_list("kind", "state"))
     assert states == {"reminder": "failed", "escalation": "failed"}
-    settings.EMAIL_PORT = port
+    smtp_server.up()
     with clock.frozen(later + timedelta(minutes=1)):
         assert update_emails.run() == {"sent": 2, "unknown": 0}
     approval.refresh_from_db()

@@ -21,7 +21,6 @@ from traction.insights.models import Insight
 from traction.loop import views
 from traction.loop.models import Delivery, DeliveryPriority, ReasonText, Update
 from traction.loop.services import publishing
-from traction.voting.models import Vote
 
 from . import world as w
 
@@ -42,23 +41,8 @@ def add_priorities(world: w.World, n: int) -> None:
     """``n`` more voted ideas of Globex, each with a pending status (its approval)."""
     cast = world.cast
     for _ in range(n):
-        card = Insight.objects.create(
-            workspace=cast.acme,
-            program=cast.program,
-            session=world.session,
-            kind="idea",
-            text=f"Paged idea {Insight.objects.count()}",
-            speaker_contact=cast.contact,
-            customer=cast.customer,
-        )
-        Vote.objects.create(
-            workspace=cast.acme,
-            session=world.session,
-            insight=card,
-            contact=cast.contact,
-            dots=1,
-            channel="room",
-        )
+        card = w.said(world, f"Paged idea {Insight.objects.count()}")
+        w.vote(world, card, cast.contact)
         publishing.propose_status(
             cast.viewer("facilitator"), cast.program, priority_id=card.pk, status="heard"
         )
@@ -100,10 +84,11 @@ def add_reasons(world: w.World, n: int) -> None:
 
 
 def queries(client: Client, path: str) -> tuple[int, Any]:
-    client.get(path)  # warm: the session, the menu
+    """The queries a page (or an API list) costs once warm (the session, the menu), and it."""
+    client.get(path)
     with CaptureQueriesContext(connection) as seen:
         answer = client.get(path)
-    assert answer.status_code == 200
+    assert answer.status_code == 200, answer.content
     return len(seen), answer
 
 
@@ -150,12 +135,8 @@ def test_the_priorities_page_pages_25_ranked_with_the_same_queries(
     last = Insight.objects.filter(text__startswith="Paged idea").order_by("-pk").first()
     assert last is not None
     assert second.index(last.text) > second.index("#32")
-    with django_assert_num_queries(_count_of(client, path + "?page=2")):
+    with django_assert_num_queries(queries(client, path + "?page=2")[0]):
         client.get(path + "?page=2")
-
-
-def _count_of(client: Client, path: str) -> int:
-    return queries(client, path)[0]
 
 
 def test_the_deliveries_page_pages_50_with_credits_and_the_same_queries(
@@ -259,14 +240,6 @@ def test_empty_lists_say_how_rows_arrive(
 # --- the API --------------------------------------------------------------------------------
 
 
-def api_queries(client: Client, path: str) -> tuple[int, dict[str, Any]]:
-    client.get(path)
-    with CaptureQueriesContext(connection) as seen:
-        answer = client.get(path)
-    assert answer.status_code == 200, answer.content
-    return len(seen), answer.json()
-
-
 @pytest.mark.parametrize(
     ("list_path", "grow", "key"),
     [
@@ -287,7 +260,8 @@ def test_the_api_lists_page_with_the_same_queries(
     client = api_client_for("facilitator")
     path = "/api/v1" + list_path.format(program=world.cast.program.pk) + "?page_size=5"
     grow(world, 2)
-    few, small = api_queries(client, path)
+    few, answer = queries(client, path)
+    small = answer.json()
     grow(world, 40)
     with django_assert_num_queries(few):
         large = client.get(path).json()
@@ -366,14 +340,7 @@ def add_voters(world: w.World, n: int) -> list[Any]:
             email=f"voter{i}@globex.example",
             consent_to_contact=True,
         )
-        Vote.objects.create(
-            workspace=cast.acme,
-            session=world.session,
-            insight=world.card,
-            contact=contact,
-            dots=1,
-            channel="room",
-        )
+        w.vote(world, world.card, contact)
         made.append(contact)
     return made
 

@@ -82,14 +82,7 @@ def build(cast: Cast) -> World:
         (card, cast.other_contact, 1),
         (quiet, cast.other_contact, 2),
     ):
-        Vote.objects.create(
-            workspace=cast.acme,
-            session=session,
-            insight=insight,
-            contact=contact,
-            dots=dots,
-            channel="room",
-        )
+        _vote(session, insight, contact, dots)
     debrief = Debrief.objects.create(
         workspace=cast.acme,
         session=session,
@@ -100,6 +93,36 @@ def build(cast: Cast) -> World:
         opened_at=ENDED + timedelta(hours=20),
     )
     return World(cast=cast, session=session, debrief=debrief, card=card, quiet=quiet)
+
+
+def said(world: World, text: str, kind: str = "idea", contact: Contact | None = None) -> Insight:
+    """A card of the session in ``contact``'s words (Gina's by default)."""
+    who = contact or world.cast.contact
+    return Insight.objects.create(
+        workspace=world.cast.acme,
+        program=world.cast.program,
+        session=world.session,
+        kind=kind,
+        text=text,
+        speaker_contact=who,
+        customer=who.customer,
+    )
+
+
+def vote(world: World, card: Insight, contact: Contact, dots: int = 1) -> Vote:
+    """``contact``'s dots on ``card`` (a card of the world's session), in the room."""
+    return _vote(world.session, card, contact, dots)
+
+
+def _vote(session: Session, card: Insight, contact: Contact, dots: int) -> Vote:
+    return Vote.objects.create(
+        workspace_id=session.workspace_id,
+        session=session,
+        insight=card,
+        contact=contact,
+        dots=dots,
+        channel="room",
+    )
 
 
 def add_organisation(world: World, name: str, email: str) -> Contact:
@@ -204,8 +227,5 @@ def elsewhere(
         speaker_name=cast.other_contact.name,
         customer=cast.other_customer,
     )
-    Vote.objects.create(
-        workspace=cast.acme, session=other, insight=card, contact=cast.other_contact, dots=2,
-        channel="room",
-    )  # fmt: skip
+    _vote(other, card, cast.other_contact, 2)
     return card

@@ -13,6 +13,9 @@ from traction.core.testing.cast import Cast
 from traction.sessions.calendar import PRODID, build_ics
 from traction.sessions.models import AgendaItem, Session, SessionStatus
 
+# Rendering a session's .ics is Python over the row's values, whatever the database.
+pytestmark = pytest.mark.sqlite_only
+
 BERLIN = ZoneInfo("Europe/Berlin")
 
 
