@@ -9,6 +9,7 @@ her."""
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -339,6 +340,8 @@ def test_after_erasure_through_the_api_pages_and_the_api_show_only_the_tombstone
         shown.append(api.get(f"/api/v1/updates/{update_id}").content.decode())
     shown.append(api.get(f"/api/v1/updates/{made['sent'].pk}/messages").content.decode())
     for text in shown:
-        assert not any(v in text.lower() for v in ERASED_VALUES), text[:3000]
+        # A page's random CSRF token may spell "gina" by chance: it is no one's words.
+        words = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", text).lower()
+        assert not any(v in words for v in ERASED_VALUES), text[:3000]
     assert tombstone in shown[0]  # the sent update's page: "Erased contact N told us"
     assert tombstone in shown[-1]  # its message's recipient
