@@ -590,10 +590,6 @@ def render_deliveries(
     return Draft(subject, body, _sources(found, delivery=first.pk))
 
 
-def render_delivery(who: Audience, delivery: Delivery, found: list[PriorityFacts]) -> Draft:
-    return render_deliveries(who, [delivery], found)
-
-
 def with_delivery(body: str, delivery: Delivery, answers: list[str]) -> str:
     """A text a person edited, with a later delivery added before its closing (or at its
     end): the delivery and the priorities it answers that the text does not list yet."""

@@ -187,6 +187,8 @@ def _detail_context(
         "sections": sections.for_page("loop-update", viewer, found),
         "cadence": cadence,
         "heard_recently": heard,
+        # A change of plan or a re-engagement goes when it must: no early reason asked.
+        "cadenced": found.kind in services.CADENCED,
         "turnaround": turnaround,
         "median": _hours(turnaround.median),
         "slowest": _hours(turnaround.slowest),

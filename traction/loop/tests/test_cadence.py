@@ -152,3 +152,16 @@ def test_the_api_answers_422_on_early_reason(
     status, body = send({"version": second.version, "early_reason": "Security fix."})
     assert status == 200, body
     assert body["state"] == "sent"
+
+
+def test_the_page_asks_no_reason_for_a_change_of_plan(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    fran = client_for("facilitator")
+    sent(world, NOW)
+    change = approved(world, NOW + timedelta(days=1), kind="change_of_plan")
+    with clock.frozen(NOW + timedelta(days=1)):
+        page = fran.get(url(world, "update", update_id=change.pk)).content.decode()
+    assert 'id="heard-recently"' in page
+    assert "goes when it must" in page
+    assert 'name="early_reason"' not in page
