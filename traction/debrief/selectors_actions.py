@@ -470,14 +470,14 @@ def time_to_action(
     *,
     debrief_id: int | None = None,
     program_id: int | None = None,
-    with_rows: bool = False,
+    with_rows: int = 0,
 ) -> TimeToAction:
     """Time to action of the approved recommendations of a debrief or a program: the median
     of each stage and how many got that far, computed by the database (one query counts
     them, then per stage one counts those that got that far and one reads the middle one or
     two, ordered by the span: the same queries and at most two rows each, whatever the
-    number of recommendations); ``with_rows``: each recommendation's way too (the API's
-    list, one query more)."""
+    number of recommendations); ``with_rows``: the first that many recommendations' ways
+    too (the API's first page, one query more; ``paces`` pages them all)."""
     rows = _paced(viewer, debrief_id=debrief_id, program_id=program_id)
     # Counted one query each: an aggregate filtered on these annotations (themselves
     # aggregates of the actions) is not computed right by the ORM's subquery.
@@ -488,17 +488,27 @@ def time_to_action(
     }
     medians = {name: _median(rows, name, reached[name]) for name in reached}
     paces: list[RecommendationPace] = []
-    if with_rows:
-        paces = [
-            _pace(r)
-            for r in rows.order_by("id").values(
-                "pk", "title", "debrief_id", "ended", "decided", "first_started", "done"
-            )
-        ]
+    if with_rows and count:
+        paces = [pace(r) for r in _pace_rows(rows)[:with_rows]]
     return TimeToAction(count=count, reached=reached, rows=paces, **medians)
 
 
-def _pace(row: dict[str, Any]) -> RecommendationPace:
+def paces(
+    viewer: Viewer, *, debrief_id: int | None = None, program_id: int | None = None
+) -> QuerySet[Any]:
+    """Each approved recommendation's way from the session's end to done, oldest
+    recommendation first: a queryset of rows (pages slice and count it in the database),
+    each made a ``RecommendationPace`` by ``pace``."""
+    return _pace_rows(_paced(viewer, debrief_id=debrief_id, program_id=program_id))
+
+
+def _pace_rows(rows: QuerySet[Any]) -> QuerySet[Any]:
+    return rows.order_by("id").values(
+        "pk", "title", "debrief_id", "ended", "decided", "first_started", "done"
+    )
+
+
+def pace(row: dict[str, Any]) -> RecommendationPace:
     return RecommendationPace(
         recommendation_id=row["pk"],
         title=row["title"],

@@ -20,6 +20,7 @@ from traction.core.api import (
     responses,
     viewer,
 )
+from traction.core.paging import Shaped
 
 from . import selectors, update_checker, update_selectors
 from .api_common import approval_fields
@@ -252,7 +253,7 @@ def list_updates(
 ) -> Any:
     v = viewer(request)
     program = selectors.program(v, program_id)
-    return selectors.Shaped(
+    return Shaped(
         update_selectors.updates(v, program, state or ""),
         lambda page, _offset: [_update(u) for u in page],
     )
@@ -338,7 +339,7 @@ def list_update_approvals(request: HttpRequest, update_id: int) -> Any:
     last approved it."""
     v = viewer(request)
     found = update_selectors.update(v, update_id)
-    return selectors.Shaped(update_selectors.approvals(v, found), _approvals)
+    return Shaped(update_selectors.approvals(v, found), _approvals)
 
 
 @router.patch(
@@ -447,7 +448,7 @@ def _reason(r: ReasonText) -> dict[str, Any]:
 @paginate(Pagination)
 def list_reason_texts(request: HttpRequest) -> Any:
     """By title."""
-    return selectors.Shaped(
+    return Shaped(
         selectors.reason_texts(viewer(request)),
         lambda page, _offset: [_reason(r) for r in page],
     )

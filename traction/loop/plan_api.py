@@ -11,8 +11,9 @@ from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from traction.core.api import ABSENT, InputSchema, ObjectId, Pagination, Text, responses, viewer
+from traction.core.paging import Shaped
 
-from . import plan, selectors
+from . import plan
 from .services import plan as plan_services
 
 router = Router()  # tagged "loop" by the loop router it is mounted on
@@ -147,7 +148,7 @@ def list_comms_plan_rows(
     ones or those with a promise not answered yet."""
     v = viewer(request)
     found = plan.program(v, program_id)
-    return selectors.Shaped(
+    return Shaped(
         plan.plan_rows(v, found, state=state or ""),
         lambda page, _offset: [_row(r) for r in plan.page_rows(found, page)],
     )

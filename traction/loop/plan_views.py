@@ -16,10 +16,11 @@ from django.views.decorators.http import require_GET, require_http_methods
 from traction.accounts.models import Membership
 from traction.core import permissions
 from traction.core.errors import ValidationFailed
+from traction.core.paging import Shaped
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 
-from . import plan, selectors
+from . import plan
 from .plan_forms import PlanFilterForm, PlanForm
 from .services import plan as plan_services
 
@@ -44,7 +45,7 @@ def plan_page(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Htt
     rows = plan.plan_rows(viewer, program, state=state) if state else everyone
     settings = plan.plan_of(program.pk)
     page = Paginator(
-        selectors.Shaped(rows, lambda found, _offset: plan.page_rows(program, found)), PAGE_SIZE
+        Shaped(rows, lambda found, _offset: plan.page_rows(program, found)), PAGE_SIZE
     ).get_page(request.GET.get("page"))
     # The prompt links to the compose page for those who may draft updates; the others (an
     # account owner, a teller outside the team) read it as a prompt to pass on.

@@ -4,15 +4,15 @@ and approvals, radar mark and history; deliveries and the customers they credit.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Generic, TypeVar, overload
+from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import Coalesce
 
 from traction.core import permissions
 from traction.core.guard import whole_number
+from traction.core.paging import Shaped
 from traction.core.permissions import Viewer
 from traction.customers.models import Customer
 from traction.debrief.models import Evidence
@@ -31,9 +31,6 @@ from traction.loop.models import (
 from traction.programs.models import Program
 from traction.voting.models import Vote
 from traction.voting.models import counted as vote_counted
-
-T = TypeVar("T")
-U = TypeVar("U")
 
 
 def program(viewer: Viewer, program_id: int) -> Program:
@@ -114,52 +111,6 @@ class PriorityRow:
     send_again: set[int] = field(default_factory=set)
     risk: AtRisk | None = None
     history: list[PriorityStatus] = field(default_factory=list)
-
-
-class Shaped(Generic[T]):
-    """A list's rows counted in the database and shaped a page at a time: Django's
-    ``Paginator`` and ninja's ``@paginate`` both count it and slice it, so a page costs the
-    same queries whatever the number of rows (``shape`` gets the page's records and the
-    offset of the first; ``counted``, when given, is counted instead of ``rows``: the same
-    rows without what only shaping needs)."""
-
-    def __init__(
-        self,
-        rows: QuerySet[Any],
-        shape: Callable[[list[Any], int], list[T]],
-        counted: QuerySet[Any] | None = None,
-    ) -> None:
-        self.rows = rows
-        self.shape = shape
-        self.counted = rows if counted is None else counted
-
-    def all(self) -> Shaped[T]:
-        return self
-
-    def count(self) -> int:
-        return self.counted.count()
-
-    def __len__(self) -> int:
-        return self.count()
-
-    @overload
-    def __getitem__(self, page: int) -> T: ...
-    @overload
-    def __getitem__(self, page: slice) -> list[T]: ...
-    def __getitem__(self, page: int | slice) -> T | list[T]:
-        if isinstance(page, int):
-            return self.shape([self.rows[page]], page)[0]
-        return self.shape(list(self.rows[page]), page.start or 0)
-
-    def __iter__(self) -> Iterator[T]:
-        return iter(self.shape(list(self.rows), 0))
-
-    def then(self, more: Callable[[T], U]) -> Shaped[U]:
-        """The same rows, each shaped further by ``more`` (e.g. into an API's fields)."""
-        shape = self.shape
-        return Shaped(
-            self.rows, lambda page, offset: [more(r) for r in shape(page, offset)], self.counted
-        )
 
 
 def ranked_priorities(viewer: Viewer, found: Program) -> QuerySet[Insight]:

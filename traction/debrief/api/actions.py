@@ -2,6 +2,7 @@
 a program's, a status, overdue), create, change (409 on a stale version), move along with a
 note, read the timeline, reassign."""
 
+import dataclasses
 import datetime as dt
 from typing import Any, Literal
 
@@ -25,6 +26,7 @@ from traction.core.api import (
     responses,
     viewer,
 )
+from traction.core.paging import Shaped
 from traction.debrief import selectors_actions as selectors
 from traction.debrief.models import ActionItem, ActionUpdate, Recommendation
 from traction.debrief.services import actions as services
@@ -257,6 +259,9 @@ def _seconds(span: dt.timedelta | None) -> float | None:
     return None if span is None else span.total_seconds()
 
 
+PACE_ROWS = 50  # recommendations nested in the time-to-action answer; the rest page on their own
+
+
 class PaceOut(Schema):
     recommendation_id: int
     title: str
@@ -282,7 +287,11 @@ class TimeToActionOut(Schema):
         description="Median from the first action started to the last one done."
     )
     total_seconds: float | None = Field(description="Median from the session's end to done.")
-    recommendations: list[PaceOut]
+    recommendations: list[PaceOut] = Field(
+        description=f"The first {PACE_ROWS} recommendations measured, oldest first; all of them "
+        "page from GET /programs/{program_id}/time-to-action/recommendations."
+    )
+    recommendations_count: int = Field(description="How many approved recommendations, in all.")
 
 
 @router.get(
@@ -297,13 +306,15 @@ def program_time_to_action(
     debrief_id: int | None = Query(None, ge=1, le=MAX_ID),  # type: ignore[type-arg]
 ) -> dict[str, Any]:
     """Session end → recommendation approved → first action started → all its actions done,
-    per approved recommendation the caller may see, with the median of each stage (in
-    seconds; null until at least one recommendation got that far)."""
+    with the median of each stage (in seconds; null until at least one recommendation got
+    that far) over the approved recommendations the caller may see, and the first of them."""
     from traction.programs import selectors as programs
 
     v = viewer(request)
     program = programs.program(v, program_id)
-    pace = selectors.time_to_action(v, program_id=program.pk, debrief_id=debrief_id, with_rows=True)
+    pace = selectors.time_to_action(
+        v, program_id=program.pk, debrief_id=debrief_id, with_rows=PACE_ROWS
+    )
     return {
         "program_id": program.pk,
         "debrief_id": debrief_id,
@@ -311,16 +322,31 @@ def program_time_to_action(
         "to_start_seconds": _seconds(pace.to_start),
         "to_done_seconds": _seconds(pace.to_done),
         "total_seconds": _seconds(pace.total),
-        "recommendations": [
-            {
-                "recommendation_id": r.recommendation_id,
-                "title": r.title,
-                "debrief_id": r.debrief_id,
-                "session_ended_at": r.session_ended_at,
-                "decided_at": r.decided_at,
-                "first_started_at": r.first_started_at,
-                "done_at": r.done_at,
-            }
-            for r in pace.rows
-        ],
+        "recommendations": [dataclasses.asdict(r) for r in pace.rows],
+        "recommendations_count": pace.count,
     }
+
+
+@router.get(
+    "/programs/{program_id}/time-to-action/recommendations",
+    response=responses({200: list[PaceOut]}, object_path=True),
+    operation_id="list_time_to_action",
+    summary="Each approved recommendation's way from the session's end to done (paged)",
+)
+@paginate(Pagination)
+def list_time_to_action(
+    request: HttpRequest,
+    program_id: int,
+    debrief_id: int | None = Query(None, ge=1, le=MAX_ID),  # type: ignore[type-arg]
+) -> Any:
+    """The approved recommendations of the program (or of one of its debriefs) the caller may
+    see, oldest first: when the session ended, the first approval, the first action started
+    and the last action done."""
+    from traction.programs import selectors as programs
+
+    v = viewer(request)
+    program = programs.program(v, program_id)
+    return Shaped(
+        selectors.paces(v, program_id=program.pk, debrief_id=debrief_id),
+        lambda rows, _offset: [dataclasses.asdict(selectors.pace(r)) for r in rows],
+    )

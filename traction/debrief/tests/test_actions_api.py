@@ -168,9 +168,22 @@ def test_time_to_action_of_a_program_and_of_one_debrief(
     )
     assert body["to_start_seconds"] == (NOW + timedelta(hours=24) - rec.decided_at).total_seconds()
     assert body["to_done_seconds"] is None  # not done yet
+    assert body["recommendations_count"] == 1
+    paged = call(fran, "GET", f"/programs/{cast.program.pk}/time-to-action/recommendations")
+    assert paged.status_code == 200, paged.content
+    assert paged.json() == {"items": [row], "count": 1}
     other = call(fran, "GET", f"/programs/{cast.program.pk}/time-to-action?debrief_id=999999")
     assert other.json()["recommendations"] == []
+    assert other.json()["recommendations_count"] == 0
+    none = f"/programs/{cast.program.pk}/time-to-action/recommendations?debrief_id=999999"
+    assert call(fran, "GET", none).json() == {"items": [], "count": 0}
     stranger = call(
         api_client_for("stranger"), "GET", f"/programs/{cast.program.pk}/time-to-action"
     )
     assert stranger.status_code == 404
+    stranger_list = call(
+        api_client_for("stranger"),
+        "GET",
+        f"/programs/{cast.program.pk}/time-to-action/recommendations",
+    )
+    assert stranger_list.status_code == 404

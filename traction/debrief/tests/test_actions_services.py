@@ -481,7 +481,7 @@ def test_time_to_action_arithmetic(cast: Cast, debrief: Debrief, frozen: clock.F
     services.change_status(cora, a1, "done", "done")
     frozen.advance(hours=24)
     services.change_status(cora, a2, "done", "done")  # first's last action: +96 h
-    pace = selectors.time_to_action(cast.viewer("sponsor"), debrief_id=debrief.pk, with_rows=True)
+    pace = selectors.time_to_action(cast.viewer("sponsor"), debrief_id=debrief.pk, with_rows=100)
     by_title = {r.title: r for r in pace.rows}
     f, s = by_title["First"], by_title["Second"]
     assert f.to_decision == timedelta(hours=69)
@@ -497,11 +497,11 @@ def test_time_to_action_arithmetic(cast: Cast, debrief: Debrief, frozen: clock.F
     assert pace.reached == {"to_decision": 2, "to_start": 2, "to_done": 1, "total": 1}
     assert pace.total == timedelta(hours=69 + 96)
     program = selectors.time_to_action(
-        cast.viewer("sponsor"), program_id=cast.program.pk, with_rows=True
+        cast.viewer("sponsor"), program_id=cast.program.pk, with_rows=100
     )
     assert [r.recommendation_id for r in program.rows] == [first.pk, second.pk]
     # Outside the program nothing is counted.
     outside = selectors.time_to_action(
-        cast.viewer("account_owner"), program_id=cast.program.pk, with_rows=True
+        cast.viewer("account_owner"), program_id=cast.program.pk, with_rows=100
     )
     assert (outside.rows, outside.count, outside.to_decision) == ([], 0, None)
