@@ -498,14 +498,6 @@ def program(viewer: Viewer, program_id: int) -> Program:
     return permissions.get(viewer, "loop.plan_view", Program.objects.all(), pk=program_id)
 
 
-def rows(viewer: Viewer, program: Program) -> list[PlanRow]:
-    """The plan rows the viewer may see: every organisation of the program, or for someone
-    who may identify only some customers (an account owner), theirs."""
-    permissions.check(viewer, "loop.plan_view", program)
-    identify = insight_rules.visible_customer_ids(viewer)
-    return compute(program, customer_ids=identify)
-
-
 def session_promises(session: Session, today: date | None = None) -> list[dict[str, Any]]:
     """Per customer organisation that took part in the session: whether the first update
     after it went (and when), else the promise counting down (or, without a promise date,

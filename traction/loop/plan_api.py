@@ -6,17 +6,22 @@ loop's router (``loop/api.py``)."""
 import datetime as dt
 from typing import Any, Literal
 
+from django.db.models.functions import Lower
 from django.http import HttpRequest
 from ninja import Field, Router, Schema
 from ninja.pagination import paginate
 
 from traction.core.api import ABSENT, InputSchema, ObjectId, Pagination, Text, responses, viewer
 from traction.core.paging import Shaped
+from traction.core.permissions import Viewer
+from traction.programs.models import Program
 
 from . import plan
 from .services import plan as plan_services
 
 router = Router()  # tagged "loop" by the loop router it is mounted on
+
+TELLERS = 50  # tellers nested in the plan; the rest are read from its rows, a page at a time
 
 
 class TellerOut(Schema):
@@ -32,7 +37,11 @@ class CommsPlanOut(Schema):
     silence_days: int = Field(description="Days without news before a re-engagement prompt.")
     notes: str
     updated_at: dt.datetime | None
-    tellers: list[TellerOut]
+    tellers: list[TellerOut] = Field(
+        description=f"Who tells the first {TELLERS} organisations, by name; every "
+        "organisation's teller is in GET /programs/{program_id}/comms-plan/rows."
+    )
+    tellers_count: int = Field(description="How many organisations the plan covers, in all.")
 
 
 class TellerIn(InputSchema):
@@ -65,6 +74,7 @@ class PlanRowOut(Schema):
     customer: str
     teller_id: int | None
     teller: str
+    teller_default: bool = Field(description="True: its account owner, as no teller is named.")
     last_heard_at: dt.datetime | None = Field(
         description="The last update of the program that reached one of its contacts."
     )
@@ -79,14 +89,16 @@ class PlanRowOut(Schema):
     promise: PromiseOut | None
 
 
-def _plan(program_id: int, rows: list[plan.PlanRow]) -> dict[str, Any]:
-    found = plan.plan_of(program_id)
+def _plan(v: Viewer, found: Program) -> dict[str, Any]:
+    settings = plan.plan_of(found.pk)
+    organisations = plan.plan_rows(v, found).order_by(Lower("name"), "pk")
+    first = plan.page_rows(found, list(organisations[:TELLERS]))
     return {
-        "program_id": program_id,
-        "cadence_days": found.cadence_days,
-        "silence_days": found.silence_days,
-        "notes": found.notes,
-        "updated_at": found.updated_at,
+        "program_id": found.pk,
+        "cadence_days": settings.cadence_days,
+        "silence_days": settings.silence_days,
+        "notes": settings.notes,
+        "updated_at": settings.updated_at,
         "tellers": [
             {
                 "customer_id": r.customer.pk,
@@ -94,8 +106,9 @@ def _plan(program_id: int, rows: list[plan.PlanRow]) -> dict[str, Any]:
                 "teller_id": r.teller.pk if r.teller is not None else None,
                 "default": r.teller_is_default,
             }
-            for r in sorted(rows, key=lambda r: (r.customer.name.lower(), r.customer.pk))
+            for r in first
         ],
+        "tellers_count": organisations.count() if len(first) == TELLERS else len(first),
     }
 
 
@@ -108,7 +121,7 @@ def _plan(program_id: int, rows: list[plan.PlanRow]) -> dict[str, Any]:
 def get_comms_plan(request: HttpRequest, program_id: int) -> dict[str, Any]:
     v = viewer(request)
     found = plan.program(v, program_id)
-    return _plan(found.pk, plan.rows(v, found))
+    return _plan(v, found)
 
 
 @router.patch(
@@ -128,7 +141,7 @@ def update_comms_plan(request: HttpRequest, program_id: int, payload: CommsPlanI
         tellers={t["customer_id"]: t["teller_id"] for t in tellers} if tellers else None,
         **sent,
     )
-    return _plan(found.pk, plan.rows(v, found))
+    return _plan(v, found)
 
 
 @router.get(
@@ -161,6 +174,7 @@ def _row(r: plan.PlanRow) -> dict[str, Any]:
         "customer": r.customer.name,
         "teller_id": r.teller.pk if r.teller is not None else None,
         "teller": (r.teller.full_name or r.teller.email) if r.teller is not None else "",
+        "teller_default": r.teller_is_default,
         "last_heard_at": r.last_heard,
         "next_due": r.next_due,
         "due_because": r.due_because,

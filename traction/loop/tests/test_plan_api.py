@@ -13,6 +13,7 @@ from django.test import Client
 
 from traction.core import clock
 from traction.core.testing.cast import Cast
+from traction.loop import plan_api
 from traction.sessions.models import Session
 
 from . import world as w
@@ -55,6 +56,7 @@ def test_read_and_change_the_plan(world: w.World, api_client_for: Callable[[str]
         "Globex": True,
         "Initech": True,
     }
+    assert body["tellers_count"] == 2
     status, body = call(
         client,
         "patch",
@@ -94,6 +96,7 @@ def test_plan_rows(world: w.World, api_client_for: Callable[[str], Client]) -> N
     assert status == 200
     globex = next(r for r in body["items"] if r["customer"] == "Globex")
     assert globex["teller"] == "Owen Owner"
+    assert globex["teller_default"] is True
     assert globex["overdue"] is True
     assert globex["overdue_days"] == 3
     assert globex["due_because"] == "promise"
@@ -128,3 +131,18 @@ def test_the_promise_through_the_sessions_api(
     status, body = call(client, "patch", path, 1, {"hear_back_by": None})
     assert status == 200
     assert body["hear_back_by"] is None
+
+
+def test_the_plan_nests_its_first_tellers_and_counts_them_all(
+    world: w.World, api_client_for: Callable[[str], Client], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(plan_api, "TELLERS", 1)
+    path = f"/programs/{world.cast.program.pk}/comms-plan"
+    status, body = call(api_client_for("core_team"), "get", path, 2)
+    assert status == 200
+    assert [t["customer"] for t in body["tellers"]] == ["Globex"]  # by name
+    assert body["tellers_count"] == 2
+    # An account owner's plan covers the organisations they may identify only.
+    status, body = call(api_client_for("account_owner"), "get", path, 2)
+    assert [t["customer"] for t in body["tellers"]] == ["Globex"]
+    assert body["tellers_count"] == 1
