@@ -7,9 +7,10 @@ from typing import Any
 
 from django.http import HttpRequest
 from ninja import Router
+from ninja.pagination import paginate
 from ninja.responses import Status
 
-from traction.core.api import responses, viewer
+from traction.core.api import Pagination, responses, viewer
 from traction.customers import selectors as customer_selectors
 
 from . import behalf, selectors, services
@@ -22,12 +23,13 @@ router = Router(tags=["portal"])
     "/contacts/{contact_id}/portal-links",
     response=responses({200: list[PortalLinkOut]}, object_path=True),
     operation_id="list_portal_links",
-    summary="List a contact's portal links",
+    summary="List a contact's portal links, newest first",
 )
-def list_portal_links(request: HttpRequest, contact_id: int) -> list[Any]:
+@paginate(Pagination)
+def list_portal_links(request: HttpRequest, contact_id: int) -> Any:
     v = viewer(request)
     contact = customer_selectors.contact(v, contact_id)
-    return list(selectors.links_of(v, contact))
+    return selectors.links_of(v, contact)
 
 
 @router.post(
@@ -63,6 +65,7 @@ def revoke_portal_link(request: HttpRequest, link_id: int) -> Any:
     operation_id="list_on_behalf_entries",
     summary="What members entered on a contact's behalf (paper dots, words), withdrawn or not",
 )
+@paginate(Pagination)
 def list_on_behalf_entries(request: HttpRequest, contact_id: int) -> list[behalf.Entry]:
     v = viewer(request)
     contact = customer_selectors.contact(v, contact_id, action="behalf.view")

@@ -236,8 +236,9 @@ def change_action_item_status(
     operation_id="action_item_timeline",
     summary="An action item's timeline: every status change, new date and new owner",
 )
-def action_item_timeline(request: HttpRequest, action_id: int) -> list[ActionUpdate]:
-    return list(selectors.timeline(_fresh(request, action_id)))
+@paginate(Pagination)
+def action_item_timeline(request: HttpRequest, action_id: int) -> QuerySet[ActionUpdate]:
+    return selectors.timeline(_fresh(request, action_id))
 
 
 @router.post(

@@ -481,8 +481,9 @@ def import_measurements(
     "/programs/{program_id}/checkpoints",
     response=responses({200: list[CheckpointOut]}, object_path=True),
     operation_id="list_checkpoints",
-    summary="The results checkpoints of a program's debriefs",
+    summary="The results checkpoints of a program's debriefs, soonest first",
 )
+@paginate(Pagination)
 def list_checkpoints(request: HttpRequest, program_id: int) -> Any:
     v = viewer(request)
     return sel.checkpoints(v, sel.scorecard_program(v, program_id))

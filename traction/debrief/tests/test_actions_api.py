@@ -132,7 +132,7 @@ def test_update_conflict_status_timeline_and_reassign(
     )
     assert reassigned.status_code == 200
     assert reassigned.json()["ownerless"] is False
-    timeline = fran.get(API + path + "/timeline").json()
+    timeline = fran.get(API + path + "/timeline").json()["items"]
     assert [e["note"] for e in timeline] == [
         "Created for Cora Core, due 31 Mar 2027.",
         "Re-dated from 31 Mar 2027 to 15 Apr 2027. Legal",

@@ -208,5 +208,6 @@ def test_scorecard_summary_and_checkpoints(cast: Cast, api_client_for: ApiClient
     assert report["session_id"] == debrief.session_id
     assert send(api_client_for("account_owner"), "GET", f"/checkpoints/{cp_id}").status_code == 404
     listed = send(client, "GET", f"/programs/{cast.program.pk}/checkpoints").json()
-    assert len(listed) == 3
+    assert listed["count"] == 3
+    assert [c["months"] for c in listed["items"]] == [3, 6, 12]  # soonest first
     assert Decimal(report["rows"][0]["target"]) == Decimal(1)

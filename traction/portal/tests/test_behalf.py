@@ -334,7 +334,8 @@ def test_api_lists_and_withdraws_on_behalf_entries(world: PortalWorld) -> None:
     fran = api(world, "facilitator")
     status, body = call(fran, "GET", f"/contacts/{world.hank.contact_id}/on-behalf")
     assert status == 200
-    assert [(e["kind"], e["id"], e["reason"]) for e in body] == [
+    assert body["count"] == 2
+    assert [(e["kind"], e["id"], e["reason"]) for e in body["items"]] == [
         ("insight", words.pk, "He told me on the phone on 3 March"),
         ("vote", votes["hank"].pk, PAPER),
     ]

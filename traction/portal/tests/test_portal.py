@@ -381,7 +381,8 @@ def test_api_sends_lists_and_revokes(cast: Any, django_capture_on_commit_callbac
     assert "url" not in body
     assert body["created_by"] == cast.users["facilitator"].email
     listed = client.get(url).json()
-    assert [item["id"] for item in listed] == [body["id"]]
+    assert listed["count"] == 1
+    assert [item["id"] for item in listed["items"]] == [body["id"]]
     revoked = client.post(f"/api/v1/portal-links/{body['id']}/revoke")
     assert revoked.json()["state"] == "revoked"
     assert AuditEvent.objects.get(action="portal.link_revoked").via == "api"
