@@ -1,12 +1,13 @@
 """The program page's "recently answered": the customer priorities most recently answered —
 a customer-facing status published, or a sent update that cited them — newest first,
-bounded, and only priorities the reader may see. A fixed number of queries."""
+bounded, and only priorities (and updates) the reader may see. A fixed number of queries."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
+from traction.core import permissions
 from traction.core.permissions import Viewer
 from traction.insights.models import Insight
 from traction.loop import selectors
@@ -39,9 +40,16 @@ def recently(viewer: Viewer, program: Program, limit: int = LIMIT) -> list[Answe
             label += f" ({s.window.label})"
         assert s.published_at is not None
         found.append((s.published_at, s.priority_id, "status", label))
-    sent = Update.objects.filter(
-        program_id=program.pk, state=UpdateState.SENT, sent_at__isnull=False
-    ).order_by("-sent_at", "-pk")[:SCAN]
+    sent = Update.objects.none()
+    if permissions.allows(viewer, "loop.updates"):  # the updates the reader may read only
+        sent = permissions.scope(
+            viewer,
+            "loop.updates",
+            Update.objects.filter(
+                program_id=program.pk, state=UpdateState.SENT, sent_at__isnull=False
+            ),
+        )
+    sent = sent.order_by("-sent_at", "-pk")[:SCAN]
     for u in sent:
         cited = (u.sources or {}).get("priorities") or []
         assert u.sent_at is not None

@@ -1,0 +1,175 @@
+"""What a review of "closing the loop" found, each pinned by a test that fails without its fix.
+
+1. An account owner reads only the updates addressed to the customers they identify
+   (``customer.identify``), in every list, detail, API answer and count; an update for
+   several organisations only once its text passed the checker and while one of theirs is
+   asked or was sent it.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+
+from traction.core import clock
+from traction.core.errors import NotFound
+from traction.core.testing.cast import Cast
+from traction.customers import services as customers
+from traction.customers.models import Contact
+from traction.loop import answered, update_selectors
+from traction.loop.models import Approval, Update
+from traction.loop.services import updates
+from traction.programs import services as programs
+
+from . import world as w
+
+NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world(cast: Cast) -> Iterator[w.World]:
+    with clock.frozen(NOW):
+        yield w.build(cast)
+
+
+def _url(cast: Cast, name: str, **kw: object) -> str:
+    return reverse(f"loop:{name}", kwargs={"workspace_slug": cast.acme.slug, **kw})
+
+
+def _approved_and_sent(cast: Cast, update: Update, owner: str = "account_owner") -> Update:
+    fran = cast.viewer("facilitator")
+    found = updates.submit(fran, update)
+    for a in Approval.objects.filter(update=found, superseded_at__isnull=True):
+        updates.approve(cast.viewer(owner), a)
+    return updates.send(fran, Update.objects.get(pk=found.pk))
+
+
+def _initech_update_owen_approved(world: w.World) -> Update:
+    """Owen owned Initech too when its update was asked of him and he approved it."""
+    cast = world.cast
+    alice = cast.viewer("admin")
+    Contact.objects.filter(pk=cast.other_contact.pk).update(consent_to_contact=True)
+    customers.update_customer(
+        alice,
+        customer=cast.other_customer,
+        changes={"account_owner_id": cast.users["account_owner"].pk},
+    )
+    with clock.frozen(NOW):
+        made = updates.compose(
+            cast.viewer("facilitator"),
+            cast.program,
+            audience="customer",
+            customer_id=cast.other_customer.pk,
+        )
+        made = updates.edit(cast.viewer("facilitator"), made, body="Thank you, Initech team.")
+        return _approved_and_sent(cast, made)
+
+
+def test_an_owner_no_longer_reads_an_update_of_a_customer_they_lost(
+    world: w.World,
+    client_for: Callable[[str], Client],
+    api_client_for: Callable[[str], Client],
+) -> None:
+    cast = world.cast
+    initech = _initech_update_owen_approved(world)
+    owen = cast.viewer("account_owner")
+    assert update_selectors.update(owen, initech.pk) == initech  # his customer then
+    customers.update_customer(
+        cast.viewer("admin"), customer=cast.other_customer, changes={"account_owner_id": None}
+    )
+    # His approval still names him, yet Initech is no longer his: the update is not either.
+    assert Approval.objects.filter(update=initech, account_owner=cast.users["account_owner"])
+    with pytest.raises(NotFound):
+        update_selectors.update(owen, initech.pk)
+    assert initech not in update_selectors.updates(owen, cast.program)
+    assert update_selectors.counts(owen, cast.program)["sent"] == 0
+    assert updates.turnaround(cast.program.pk, viewer=owen).decided == 0
+    assert updates.turnaround(cast.program.pk, viewer=cast.viewer("facilitator")).decided == 1
+    web = client_for("account_owner")
+    assert web.get(_url(cast, "update", update_id=initech.pk)).status_code == 404
+    listing = web.get(_url(cast, "updates", program_id=cast.program.pk)).content.decode()
+    assert "Initech" not in listing
+    assert initech.subject not in listing
+    api = api_client_for("account_owner")
+    assert api.get(f"/api/v1/updates/{initech.pk}").status_code == 404
+    assert api.get(f"/api/v1/updates/{initech.pk}/candidates").status_code == 404
+    assert api.get(f"/api/v1/updates/{initech.pk}/approvals").status_code == 404
+    rows = api.get(f"/api/v1/programs/{cast.program.pk}/updates").json()
+    assert rows["count"] == 0
+    turnaround = api.get(f"/api/v1/programs/{cast.program.pk}/update-turnaround").json()
+    assert turnaround["decided"] == 0
+    # The program page's "recently answered" does not carry its subject either.
+    assert all(a.label != initech.subject for a in answered.recently(owen, cast.program))
+
+
+def test_an_owner_in_the_programs_team_reads_only_updates_addressed_to_their_customers(
+    world: w.World, api_client_for: Callable[[str], Client]
+) -> None:
+    """Belonging to the program (an observer here) does not widen what an account owner may
+    identify: another organisation's update, and a program-wide draft (its text not checked
+    yet, it may still name anyone), stay hidden; his own customer's update shows."""
+    cast = world.cast
+    fran = cast.viewer("facilitator")
+    programs.set_core_team(
+        fran,
+        program=cast.program,
+        user_ids=[cast.users["observer"].pk, cast.users["account_owner"].pk],
+        kind="observer",
+    )
+    Contact.objects.filter(pk=cast.other_contact.pk).update(consent_to_contact=True)
+    with clock.frozen(NOW):
+        globex = updates.compose(
+            fran, cast.program, audience="customer", customer_id=cast.customer.pk
+        )
+        initech = updates.compose(
+            fran, cast.program, audience="customer", customer_id=cast.other_customer.pk
+        )
+        everyone = updates.compose(fran, cast.program, audience="program")
+        everyone = updates.edit(fran, everyone, body="Ian Initech told us so. Thank you.")
+    owen = cast.viewer("account_owner")
+    assert set(update_selectors.updates(owen, cast.program)) == {globex}
+    assert update_selectors.counts(owen, cast.program)["draft"] == 1
+    for hidden in (initech, everyone):
+        with pytest.raises(NotFound):
+            update_selectors.update(owen, hidden.pk)
+        assert (
+            api_client_for("account_owner").get(f"/api/v1/updates/{hidden.pk}").status_code == 404
+        )
+    # Every other role identifies every customer of what it reads: the observer sees all three.
+    olive = cast.viewer("observer")
+    assert set(update_selectors.updates(olive, cast.program)) == {globex, initech, everyone}
+
+
+def test_a_program_update_shows_to_an_owner_once_checked_and_asked_of_their_customer(
+    world: w.World,
+) -> None:
+    """An update for several organisations names none and quotes nobody once the checker
+    passed it (submitting checks it): the owner reads what their customer reads."""
+    cast = world.cast
+    fran = cast.viewer("facilitator")
+    with clock.frozen(NOW):
+        everyone = updates.compose(fran, cast.program, audience="program")
+        everyone = updates.edit(fran, everyone, body="Thank you for your time.")
+    owen = cast.viewer("account_owner")
+    with pytest.raises(NotFound):
+        update_selectors.update(owen, everyone.pk)
+    with clock.frozen(NOW):
+        sent = _approved_and_sent(cast, everyone)
+    assert update_selectors.update(owen, sent.pk) == sent
+    # Globex (his) was among its recipients; once Globex is not his, it is not his to read.
+    customers.update_customer(
+        cast.viewer("admin"), customer=cast.customer, changes={"account_owner_id": None}
+    )
+    with pytest.raises(NotFound):
+        update_selectors.update(owen, sent.pk)
+    assert json.dumps(update_selectors.counts(owen, cast.program)) == json.dumps(
+        dict.fromkeys(update_selectors.counts(owen, cast.program), 0)
+    )
+
