@@ -1,9 +1,5 @@
-"""What a review of "closing the loop" found, each pinned by a test that fails without its fix.
-
-1. An account owner reads only the updates addressed to the customers they identify
-   (``customer.identify``), in every list, detail, API answer and count; an update for
-   several organisations only once its text passed the checker and while one of theirs is
-   asked or was sent it.
+"""What a review of "closing the loop" found, each pinned by a test that fails without its
+fix, numbered as the review's findings (docs/loop.md, docs/portal.md say what each rule is).
 """
 
 from __future__ import annotations
@@ -173,3 +169,43 @@ def test_a_program_update_shows_to_an_owner_once_checked_and_asked_of_their_cust
         dict.fromkeys(update_selectors.counts(owen, cast.program), 0)
     )
 
+
+# --- 2. a delivery is recorded once it happened ------------------------------------------------
+
+
+def test_a_delivery_dated_after_today_is_refused_on_the_page_in_the_api_and_in_a_file(
+    world: w.World, client_for: Callable[[str], Client], api_client_for: Callable[[str], Client]
+) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from traction.loop.models import Delivery
+
+    cast = world.cast
+    refusal = (
+        "A delivery is recorded once it happened: the date cannot be after today (20 January 2027)."
+    )
+    with clock.frozen(NOW):
+        page = client_for("facilitator").post(
+            _url(cast, "delivery_new", program_id=cast.program.pk),
+            {"on": "2027-01-21", "title": "Release 5", "priorities": [world.card.pk]},
+        )
+        assert page.status_code == 200
+        assert page.context["form"].errors["on"] == [refusal]
+        path = f"/api/v1/programs/{cast.program.pk}/deliveries"
+        body = {"on": "2030-12-01", "title": "Release 5", "priority_ids": [world.card.pk]}
+        answer = api_client_for("facilitator").post(path, body, content_type="application/json")
+        assert answer.status_code == 422
+        [problem] = answer.json()["detail"]
+        assert problem["loc"][-1] == "on"
+        assert problem["msg"] == refusal
+        csv = b"date,title\n2027-01-20,Release 4\n2027-02-01,Release 5\n"
+        imported = api_client_for("facilitator").post(
+            f"{path}/import", {"file": SimpleUploadedFile("d.csv", csv)}
+        )
+        assert imported.status_code == 422
+        assert f"Line 3: {refusal}" in json.dumps(imported.json())
+        assert not Delivery.objects.exists()
+        # Today is fine.
+        body["on"] = "2027-01-20"
+        answer = api_client_for("facilitator").post(path, body, content_type="application/json")
+        assert answer.status_code == 201
