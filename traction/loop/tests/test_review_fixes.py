@@ -209,3 +209,33 @@ def test_a_delivery_dated_after_today_is_refused_on_the_page_in_the_api_and_in_a
         body["on"] = "2027-01-20"
         answer = api_client_for("facilitator").post(path, body, content_type="application/json")
         assert answer.status_code == 201
+
+
+# --- 3. a quote is dated when its words were said --------------------------------------------
+
+
+def test_words_imported_days_after_their_session_are_dated_by_the_session(world: w.World) -> None:
+    """The world's cards were typed in on 20 January 2027 (the clock of ``build``), six days
+    after the session held on 14 January 2027: the update says when Gina said them."""
+    from traction.insights.models import Insight
+    from traction.loop import drafting
+
+    cast = world.cast
+    card = Insight.objects.get(pk=world.card.pk)
+    assert card.created_at.date().isoformat() == "2027-01-20"
+    assert drafting.said_on(card).isoformat() == "2027-01-14"
+    # Captured while the session ran (in its time zone: Berlin, late evening is still then).
+    Insight.objects.filter(pk=card.pk).update(created_at=datetime(2027, 1, 14, 15, 30, tzinfo=UTC))
+    card.refresh_from_db()
+    assert drafting.said_on(card).isoformat() == "2027-01-14"
+    with clock.frozen(NOW):
+        update = updates.compose(
+            cast.viewer("facilitator"),
+            cast.program,
+            audience="customer",
+            customer_id=cast.customer.pk,
+        )
+    assert "On 14 January 2027 Gina Globex told us: “Invoice approval takes three weeks”" in (
+        update.body
+    )
+    assert "On 20 January 2027" not in update.body
