@@ -413,9 +413,24 @@ def told_plan(found: list[PriorityFacts]) -> list[_Told]:
 
 def _line(told: _Told) -> str:
     line = f"{told.name}: {status_words(told.status)}"
-    if told.summaries:
+    if told.summaries and told.section == NOT_DOING:
+        # "We decided: X" beside "not planned" reads as if we decided to do X.
+        named = [_lower_first(s) for s in told.summaries]
+        them = "it" if len(named) == 1 else "them"
+        listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+        line += f" We considered {listed}, and decided not to go ahead with {them}."
+    elif told.summaries:
         line += f" We decided: {'; '.join(told.summaries)}."
     return line
+
+
+def _lower_first(text: str) -> str:
+    """A summary inside a sentence: its first letter lower case, unless the first word is
+    an acronym or a name written in capitals ("SSO", "ERP")."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first[1:2].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _deliveries(

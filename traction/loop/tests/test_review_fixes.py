@@ -239,3 +239,86 @@ def test_words_imported_days_after_their_session_are_dated_by_the_session(world:
         update.body
     )
     assert "On 20 January 2027" not in update.body
+
+
+# --- 4. text sent to customers reads right in every case -------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("window", "found", "expected"),
+    [
+        (
+            None,
+            [],
+            "An honest update on “Export”: since we last wrote to you about it, the plan "
+            "behind it changed. We are reviewing",
+        ),
+        (
+            None,
+            ["The action item “Build” is blocked."],
+            "An honest update on “Export”: since we last wrote to you about it, part of the "
+            "work is held up. We are reviewing",
+        ),
+        (
+            "Q2",
+            [],
+            "An honest update on “Export”: we told you this was planned for Q2 2027. Since "
+            "then the plan behind it changed. We are reviewing",
+        ),
+    ],
+)
+def test_a_change_of_plan_reads_right_with_or_without_a_window_or_a_cause(
+    window: str | None, found: list[str], expected: str
+) -> None:
+    from datetime import date
+
+    from traction.loop import checker
+    from traction.loop.services import statuses
+    from traction.loop.windows import Window
+
+    shown = Window.of("quarter", date(2027, 4, 1)) if window else None
+    draft = statuses.change_of_plan("Export", shown, found)
+    assert draft.startswith(expected)
+    assert "when we last wrote" not in draft
+    assert checker.problems(draft) == []
+
+
+@pytest.mark.parametrize("reason", ["", "It conflicts with our security policy."])
+@pytest.mark.parametrize(
+    ("summaries", "said"),
+    [
+        (
+            ["A named person for your first month with us."],
+            "We considered a named person for your first month with us, and decided not to go "
+            "ahead with it.",
+        ),
+        (
+            ["SSO for every user", "A named person"],
+            "We considered SSO for every user and a named person, and decided not to go ahead with "
+            "them.",
+        ),
+    ],
+)
+def test_what_we_are_not_doing_never_reads_as_if_we_decided_to_do_it(
+    reason: str, summaries: list[str], said: str
+) -> None:
+    from datetime import date
+
+    from traction.loop import drafting
+    from traction.loop.drafting import PriorityFacts
+    from traction.loop.models import PriorityStatus
+
+    status = PriorityStatus(status="not_planned", customer_reason=reason)
+    quote = drafting.Quote(3, "Someone to call", date(2027, 1, 14), "you told us")
+    facts = PriorityFacts(
+        1,
+        "Someone to call",
+        3,
+        status,
+        summaries=[(7 + i, s) for i, s in enumerate(summaries)],
+        quote=quote,
+    )
+    [line] = dict(drafting.sections([facts]))["What we are not doing, and why"]
+    assert "We decided:" not in line
+    assert line.endswith(said)
+    assert (f"not planned. {reason} " if reason else "not planned. We considered") in line
