@@ -322,3 +322,35 @@ def test_what_we_are_not_doing_never_reads_as_if_we_decided_to_do_it(
     assert "We decided:" not in line
     assert line.endswith(said)
     assert (f"not planned. {reason} " if reason else "not planned. We considered") in line
+
+
+# --- 5. nobody follows a card they raised --------------------------------------------------
+
+
+def test_a_contact_never_follows_a_card_they_raised(cast: Cast) -> None:
+    from traction.core.errors import ValidationFailed
+    from traction.loop.models import Follow
+    from traction.loop.services import subscriptions
+
+    from . import mail_world as mw
+
+    world = mw.build(cast)
+    base = world.base
+    mw.publish(base, base.card, "under_consideration")  # Gina's own words
+    client = Client()
+    assert client.get("/" + mw.portal_client_token(cast.contact)).status_code == 302
+    answer = client.post(f"/portal/priorities/{base.card.pk}/follow/")
+    assert answer.status_code == 302
+    assert not Follow.objects.filter(contact=cast.contact, priority=base.card).exists()
+    home = client.get("/portal/").content.decode()
+    assert "You hear about this: you raised it." in home
+    assert "Stop following" not in home
+    # A member adding her as a follower of it is refused the same way, beside the card.
+    with pytest.raises(ValidationFailed) as refused:
+        subscriptions.add_follower(
+            cast.viewer("facilitator"), contact=cast.contact, priority_id=base.card.pk, why="Asked"
+        )
+    assert refused.value.errors == {
+        "priority_id": ["Gina Globex hears about this already: they raised it."]
+    }
+    assert not Follow.objects.filter(contact=cast.contact, priority=base.card).exists()
