@@ -7,9 +7,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from traction.core import permissions
 from traction.core.permissions import Viewer
 from traction.insights.models import Insight
+from traction.loop import rules as loop_rules
 from traction.loop import selectors
 from traction.loop.models import PriorityStatus, Update, UpdateState
 from traction.programs.models import Program
@@ -40,15 +40,12 @@ def recently(viewer: Viewer, program: Program, limit: int = LIMIT) -> list[Answe
             label += f" ({s.window.label})"
         assert s.published_at is not None
         found.append((s.published_at, s.priority_id, "status", label))
-    sent = Update.objects.none()
-    if permissions.allows(viewer, "loop.updates"):  # the updates the reader may read only
-        sent = permissions.scope(
-            viewer,
-            "loop.updates",
-            Update.objects.filter(
-                program_id=program.pk, state=UpdateState.SENT, sent_at__isnull=False
-            ),
-        )
+    sent = Update.objects.filter(
+        program_id=program.pk, state=UpdateState.SENT, sent_at__isnull=False
+    )
+    addressed = loop_rules.update_addressed_to_mine(viewer)
+    if addressed is not None:  # an account owner: updates sent to their own customers only
+        sent = sent.filter(addressed)
     sent = sent.order_by("-sent_at", "-pk")[:SCAN]
     for u in sent:
         cited = (u.sources or {}).get("priorities") or []
