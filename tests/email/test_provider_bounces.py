@@ -12,11 +12,13 @@ import itertools
 import json
 import uuid
 from collections.abc import Callable
+from datetime import UTC
 from typing import Any
 
 import pytest
 from django.test import Client
 
+from traction.core import clock
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.customers import services as customer_services
@@ -120,13 +122,18 @@ def ses_bounce(message_id: str, email: str, bounce_type: str = "Permanent") -> d
     return sns(notification)
 
 
+def sns_timestamp() -> str:
+    """Now, as SNS writes its (signed) Timestamp: an older message than an hour is refused."""
+    return clock.now().astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
 def sns(message: dict[str, Any]) -> dict[str, Any]:
     return {
         "Type": "Notification",
         "MessageId": str(uuid.uuid4()),  # each notification is its own event
         "TopicArn": "arn:aws:sns:eu-west-1:123456789012:ses-bounces",
         "Message": json.dumps(message),
-        "Timestamp": "2027-01-20T09:00:06.000Z",
+        "Timestamp": sns_timestamp(),
         "SignatureVersion": "1",
         "Signature": "EXAMPLEpH+...",
         "SigningCertURL": "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-x.pem",
@@ -304,7 +311,7 @@ def test_ses_complaint_flags_the_contact_and_subscription_confirmation_is_kept(
         "visit the SubscribeURL included in this message.",
         "SubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription"
         "&TopicArn=arn:aws:sns:eu-west-1:123456789012:ses-bounces&Token=2336412f37",
-        "Timestamp": "2027-01-20T08:00:00.000Z",
+        "Timestamp": sns_timestamp(),
         "SignatureVersion": "1",
         "Signature": "EXAMPLEpH+...",
         "SigningCertURL": "https://sns.eu-west-1.amazonaws.com/SimpleNotificationService-x.pem",

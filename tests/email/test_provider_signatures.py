@@ -34,7 +34,16 @@ from traction.loop.tests.signing import (
 )
 
 from .conftest import SmtpServer
-from .test_provider_bounces import contact, mailgun, message, postmark, sendgrid, ses_bounce, sns
+from .test_provider_bounces import (
+    contact,
+    mailgun,
+    message,
+    postmark,
+    sendgrid,
+    ses_bounce,
+    sns,
+    sns_timestamp,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -188,7 +197,7 @@ def test_sns_subscription_confirmation_is_shown_to_the_admin_only_when_signed(
         "Message": "You have chosen to subscribe to the topic ...",
         "SubscribeURL": "https://sns.eu-west-1.amazonaws.com/?Action=ConfirmSubscription"
         "&TopicArn=arn:aws:sns:eu-west-1:123456789012:ses-bounces&Token=2336412f37",
-        "Timestamp": "2027-01-20T08:00:00.000Z",
+        "Timestamp": sns_timestamp(),
     }
     settings_page = f"/w/{world.cast.acme.slug}/workspace-settings/"
     assert send("ses", {**confirm, "SignatureVersion": "1", "Signature": "AAAA",

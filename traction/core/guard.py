@@ -53,6 +53,16 @@ def is_api(request: HttpRequest) -> bool:
     return request.path_info.startswith("/api/")
 
 
+def is_provider_hook(request: HttpRequest) -> bool:
+    """A mail provider's post (``/hooks/``): no person reads the answer, the provider's logs
+    do, so every answer is a plain-text reason with its status (as the hook's own are)."""
+    return request.path_info.startswith("/hooks/")
+
+
+def _plain(message: str, status: int) -> HttpResponse:
+    return HttpResponse(message + "\n", status=status, content_type="text/plain; charset=utf-8")
+
+
 # --- the checks --------------------------------------------------------------------------------
 
 
@@ -187,6 +197,8 @@ def id_out_of_range(kwargs: Mapping[str, Any]) -> bool:
 
 def refusal(request: HttpRequest, problem: BadInput) -> HttpResponse:
     """The 400 (web) or the API's JSON for a request ``check_request`` refused."""
+    if is_provider_hook(request):
+        return _plain(problem.message, problem.status)
     if is_api(request):
         if problem.field:
             error = {"loc": [problem.where, problem.field], "msg": problem.message}
@@ -203,6 +215,8 @@ def refusal(request: HttpRequest, problem: BadInput) -> HttpResponse:
 
 
 def not_found(request: HttpRequest) -> HttpResponse:
+    if is_provider_hook(request):
+        return _plain("No such bounce URL. Copy it again from the workspace settings.", 404)
     if is_api(request):
         return JsonResponse(detail_body("Not found."), status=404)
     return render(request, "404.html", {"message": "There is no such page."}, status=404)

@@ -1,6 +1,6 @@
 """The program page's "recently answered": the customer priorities most recently answered —
 a customer-facing status published, or a sent update that cited them — newest first,
-bounded, and only priorities the reader may see. A fixed number of queries."""
+bounded, and only priorities (and updates) the reader may see. A fixed number of queries."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from datetime import datetime
 
 from traction.core.permissions import Viewer
 from traction.insights.models import Insight
+from traction.loop import rules as loop_rules
 from traction.loop import selectors
 from traction.loop.models import PriorityStatus, Update, UpdateState
 from traction.programs.models import Program
@@ -41,7 +42,11 @@ def recently(viewer: Viewer, program: Program, limit: int = LIMIT) -> list[Answe
         found.append((s.published_at, s.priority_id, "status", label))
     sent = Update.objects.filter(
         program_id=program.pk, state=UpdateState.SENT, sent_at__isnull=False
-    ).order_by("-sent_at", "-pk")[:SCAN]
+    )
+    addressed = loop_rules.update_addressed_to_mine(viewer)
+    if addressed is not None:  # an account owner: updates sent to their own customers only
+        sent = sent.filter(addressed)
+    sent = sent.order_by("-sent_at", "-pk")[:SCAN]
     for u in sent:
         cited = (u.sources or {}).get("priorities") or []
         assert u.sent_at is not None

@@ -268,7 +268,7 @@ def list_updates(
 def get_update_approval_turnaround(request: HttpRequest, program_id: int) -> dict[str, Any]:
     v = viewer(request)
     program = selectors.program(v, program_id)
-    found = services.turnaround(program.pk)
+    found = services.turnaround(program.pk, viewer=v)
     return {
         "decided": found.decided,
         "median_seconds": found.median.total_seconds() if found.median is not None else None,

@@ -52,7 +52,7 @@ class Parsed:
     ignored: int = 0  # events of no interest (deliveries, opens, ...)
     # Amazon SNS asks to confirm a new subscription by opening this URL.
     subscribe_url: str = ""
-    topic_arn: str = ""
+    topic_arn: str = ""  # the SNS topic of the message (Amazon SES only)
 
 
 def parse(provider: str, body: bytes) -> Parsed:
@@ -101,8 +101,9 @@ def _ses(data: Any) -> Parsed:
         if parts.scheme != "https" or not SNS_HOST.match(parts.hostname or ""):
             raise Malformed("SubscribeURL must be an https URL of sns.<region>.amazonaws.com.")
         return Parsed(subscribe_url=url, topic_arn=_text(data.get("TopicArn"), 300))
+    topic = _text(data.get("TopicArn"), 300)
     if kind == "UnsubscribeConfirmation":
-        return Parsed(ignored=1)
+        return Parsed(ignored=1, topic_arn=topic)
     if kind != "Notification":
         raise Malformed(
             "Not an Amazon SNS message: Type must be Notification, SubscriptionConfirmation "
@@ -115,9 +116,11 @@ def _ses(data: Any) -> Parsed:
         inner = json.loads(message)
     except json.JSONDecodeError:
         raise Malformed("The SNS Notification's Message is not JSON.") from None
-    return _ses_message(
+    found = _ses_message(
         _obj(inner, "The SNS Notification's Message"), _text(data.get("MessageId"), 100)
     )
+    found.topic_arn = topic  # the topic it came through (pinned once one is known)
+    return found
 
 
 def _ses_message_id(mail: dict[str, Any]) -> str:

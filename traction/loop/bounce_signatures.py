@@ -275,4 +275,27 @@ def sns(body: bytes, now: dt.datetime) -> dict[str, Any]:
         raise Refused(
             "Amazon SNS signature does not match the message and its signing certificate."
         ) from None
+    sns_fresh(data, now)
     return data
+
+
+SNS_MAX_AGE = dt.timedelta(hours=1)  # an older signed message is a replay
+SNS_SKEW = dt.timedelta(minutes=5)  # a clock ahead of ours by at most this much
+
+
+def sns_fresh(data: Mapping[str, Any], now: dt.datetime) -> None:
+    """Refuse a signed SNS message whose (signed) Timestamp is older than ``SNS_MAX_AGE`` or
+    later than ``SNS_SKEW`` ahead of ``now``: a captured message cannot be replayed later."""
+    stamp = data.get("Timestamp")
+    try:
+        at = dt.datetime.fromisoformat(str(stamp).replace("Z", "+00:00"))
+    except ValueError:
+        raise Refused("Amazon SNS message has no valid Timestamp.") from None
+    if at.tzinfo is None:
+        raise Refused("Amazon SNS message Timestamp has no time zone.")
+    if at < now - SNS_MAX_AGE:
+        raise Refused(
+            f"Amazon SNS message is older than an hour (Timestamp {stamp}): a replay is refused."
+        )
+    if at > now + SNS_SKEW:
+        raise Refused(f"Amazon SNS message Timestamp {stamp} is in the future.")

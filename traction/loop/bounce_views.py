@@ -49,8 +49,11 @@ def _refused(box_workspace: int, provider: str, exc: Refused) -> HttpResponse:
     "signature (or basic auth) proves the post."
 )
 @csrf_exempt  # providers post without a cookie; nothing here reads the session
-@require_POST
 def hook(request: HttpRequest, provider: str, secret: str) -> HttpResponse:
+    if request.method != "POST":  # a plain-text reason, like every answer of the hook
+        response = _plain("Only POST: a mail provider posts its events here.", 405)
+        response["Allow"] = "POST"
+        return response
     box = bounces.inbox_for(secret)
     if box is None or provider not in bounce_parsers.PROVIDERS:
         return _plain("No such bounce URL. Copy it again from the workspace settings.", 404)
@@ -71,6 +74,7 @@ def hook(request: HttpRequest, provider: str, secret: str) -> HttpResponse:
     try:
         nonce = bounces.check(box, provider, body, request.headers)
         with audit.channel("system"):
+            bounces.check_topic(box, provider, parsed)
             outcome = bounces.receive(box, provider, parsed, nonce=nonce)
     except Refused as exc:
         return _refused(box.workspace_id, provider, exc)
@@ -95,6 +99,19 @@ def rotate(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         request, "loop/bounces/url.html",
         {"box": box, "urls": bounces.urls(secret), "rotated": had},
     )  # fmt: skip
+
+
+@workspace_view
+@require_POST
+def reset_topic(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    """Forget the Amazon SNS topic the bounce URL is pinned to (moving to another topic)."""
+    if bounces.reset_topic(viewer) is not None:
+        messages.success(
+            request,
+            "Amazon SNS topic forgotten: the next signed confirmation or notification pins "
+            "its topic.",
+        )
+    return _settings(request)
 
 
 def _settings(request: WorkspaceRequest) -> HttpResponse:

@@ -178,7 +178,7 @@ def facts_for(ids: Iterable[int], who: Audience) -> list[PriorityFacts]:
         not_withdrawn(),
         internal=False,
         speaker_contact__isnull=False,
-    ).select_related("speaker_contact")
+    ).select_related("speaker_contact", "session")
     # A customer's words are quoted only to their own organisation.
     said = said.filter(speaker_contact__customer_id=who.customer_id or 0)
     for words in said.order_by("created_at", "pk"):
@@ -191,7 +191,7 @@ def facts_for(ids: Iterable[int], who: Audience) -> list[PriorityFacts]:
         target.quote = Quote(
             insight_id=words.pk,
             text=" ".join(words.text.split()),
-            said_on=words.created_at.date(),
+            said_on=said_on(words),
             credit=credit,
         )
     for f in found:
@@ -211,6 +211,18 @@ def facts_for(ids: Iterable[int], who: Audience) -> list[PriorityFacts]:
             (d[0], summaries[d[0]].strip()) for d in first if summaries.get(d[0], "").strip()
         ]
     return found
+
+
+def said_on(words: Insight) -> date:
+    """When the words were said, as the customer remembers it (every card is of a session):
+    the day they were captured if that was while the session ran (from its start to its
+    actual end, else its planned end), else the session's day (a card typed in or imported
+    afterwards was said then), in the session's time zone; never the day of an import."""
+    session = words.session
+    zone = ZoneInfo(session.time_zone or "UTC")
+    ended = session.actual_ends_at or session.ends_at
+    at = words.created_at if session.starts_at <= words.created_at <= ended else session.starts_at
+    return at.astimezone(zone).date()
 
 
 def heard(program_id: int, who: Audience, *, last: int = TOP) -> list[Heard]:
@@ -401,9 +413,24 @@ def told_plan(found: list[PriorityFacts]) -> list[_Told]:
 
 def _line(told: _Told) -> str:
     line = f"{told.name}: {status_words(told.status)}"
-    if told.summaries:
+    if told.summaries and told.section == NOT_DOING:
+        # "We decided: X" beside "not planned" reads as if we decided to do X.
+        named = [_lower_first(s) for s in told.summaries]
+        them = "it" if len(named) == 1 else "them"
+        listed = named[0] if len(named) == 1 else f"{', '.join(named[:-1])} and {named[-1]}"
+        line += f" We considered {listed}, and decided not to go ahead with {them}."
+    elif told.summaries:
         line += f" We decided: {'; '.join(told.summaries)}."
     return line
+
+
+def _lower_first(text: str) -> str:
+    """A summary inside a sentence: its first letter lower case, unless the first word is
+    an acronym or a name written in capitals ("SSO", "ERP")."""
+    first = text.split(" ", 1)[0]
+    if len(first) > 1 and first[1:2].isupper():
+        return text
+    return text[:1].lower() + text[1:]
 
 
 def _deliveries(

@@ -86,6 +86,23 @@ def seen_by(contact_id: int) -> Q:  # on an Insight
     )
 
 
+def hears_as_raiser(contact_id: int) -> Q:  # on an Insight
+    """Cards the contact hears about because they raised them: their own words are the card,
+    or were merged into it (not withdrawn, not internal), and they did not unsubscribe from
+    that priority. A follow of one of these would change nothing, so it is refused
+    (``subscriptions._follow``) and the portal says "you raised it" instead of offering it;
+    after an unsubscribe from the priority, a follow is how they ask for it again."""
+    from traction.insights.models import Insight, not_withdrawn
+    from traction.loop.models import Unsubscribe, UnsubscribeScope
+
+    mine = Q(speaker_contact_id=contact_id, internal=False) & not_withdrawn()
+    merged = Insight.objects.filter(mine, merged_into__isnull=False).values("merged_into_id")
+    stopped = Unsubscribe.objects.filter(
+        contact_id=contact_id, scope=UnsubscribeScope.PRIORITY
+    ).values("priority_id")
+    return (mine | Q(pk__in=merged)) & ~Q(pk__in=stopped)
+
+
 def theirs_to_read(contact_id: int) -> Q:  # on an Insight
     """Cards the contact may read: that they or a colleague raised (their organisation's
     words are in it; a card their note was merged into only when its own words are not

@@ -15,7 +15,7 @@ from traction.customers.models import Contact
 from traction.insights.models import Insight, not_withdrawn
 from traction.voting.models import Vote
 
-from . import audience, mailer
+from . import audience, mail_rules, mailer
 from .models import (
     Feedback,
     Follow,
@@ -232,15 +232,11 @@ def portal_priorities(principal: CustomerPrincipal) -> list[dict[str, Any]]:
     )
     # They hear about what they raised themselves (their own words are the card or merged
     # into it): no follow needed.
-    raised = {
-        merged or pk
-        for pk, merged in Insight.objects.filter(
-            Q(pk__in=ids) | Q(merged_into_id__in=ids),
-            not_withdrawn(),
-            internal=False,
-            speaker_contact_id=principal.contact_id,
-        ).values_list("pk", "merged_into_id")
-    }
+    raised = set(
+        Insight.objects.filter(pk__in=ids)
+        .filter(mail_rules.hears_as_raiser(principal.contact_id))
+        .values_list("pk", flat=True)
+    )
     rows = []
     for card in cards:
         published = history.get(card.pk, [])

@@ -139,13 +139,52 @@ RULES = [
 # --- "You said, we did" updates (area UPD; docs/loop.md, "Updates") --------------------------
 
 
+# The states an update's text has passed the update checker in (submitting and every edit
+# of a submitted update check it): an update for several organisations names none of them,
+# none of their people and quotes nobody.
+CHECKED_STATES = ("awaiting", "approved", "sent")
+
+
+def update_addressed_to_mine(viewer: Viewer) -> Q | None:  # on an Update
+    """The updates a viewer who may identify only some customers (``customer.identify``: an
+    account owner, their own) may read: None when they identify every customer.
+
+    - for one organisation (audience "customer"): only to an organisation they identify now
+      (an update quotes its people by name; losing the customer loses the update);
+    - for a session or a whole program (several organisations): only once its text passed
+      the checker (``CHECKED_STATES``: it names no organisation and no person, quotes
+      nobody) and while it is asked of, or was sent to, an organisation they identify: they
+      read what their own customer reads, never a draft another organisation's words may
+      still be in.
+    """
+    from traction.customers import rules as customer_rules
+    from traction.loop.models import Approval, UpdateRecipient
+
+    mine = customer_rules.identified_customers(viewer)
+    if mine is None:
+        return None
+    ids = mine.values("pk")
+    asked = Approval.objects.filter(
+        subject_kind="update", superseded_at__isnull=True, customer__in=ids
+    ).values("update_id")
+    sent_to = UpdateRecipient.objects.filter(customer__in=ids).values("update_id")
+    return Q(audience="customer", customer__in=ids) | (
+        Q(audience__in=("session", "program"), state__in=CHECKED_STATES)
+        & (Q(pk__in=asked) | Q(pk__in=sent_to))
+    )
+
+
 def update_of_mine(viewer: Viewer) -> Q:  # on an Update
-    """Updates of programs the viewer belongs to, or that ask the viewer's approval."""
+    """Updates of programs the viewer belongs to, or that ask the viewer's approval; for a
+    viewer who identifies only some customers, of those only the updates addressed to them
+    (``update_addressed_to_mine``)."""
     from traction.programs.models import Program
 
-    return Q(program__in=Program.objects.filter(belongs(viewer)).values("pk")) | Q(
+    found = Q(program__in=Program.objects.filter(belongs(viewer)).values("pk")) | Q(
         approvals__account_owner_id=viewer.user_id
     )
+    addressed = update_addressed_to_mine(viewer)
+    return found if addressed is None else found & addressed
 
 
 RULES += [
@@ -153,7 +192,8 @@ RULES += [
         "loop.updates",
         own=update_of_mine,
         description="Read a program's updates to customers (an account owner: those asking "
-        "for their approval), with their recipients, approvals and what the checker flags.",
+        "for their approval, and only those addressed to their own customers), with their "
+        "recipients, approvals and what the checker flags.",
         admin=ALL,
         facilitator=ALL,
         core_team=OWN,

@@ -1,6 +1,8 @@
 """The reads of updates, through the one policy: a program's updates (``loop.updates``: an
-account owner reads those asking for their approval), one update with its checker flags,
-recipients (those of organisations the reader may identify), approvals and what changed."""
+account owner reads those asking for their approval and addressed to the customers they
+identify, ``rules.update_addressed_to_mine``; the list, its counts, the detail and every API
+answer read through it), one update with its checker flags, recipients (those of
+organisations the reader may identify), approvals and what changed."""
 
 from __future__ import annotations
 

@@ -59,7 +59,7 @@ def updates(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpR
     state = request.GET.get("state", "")
     if state not in UpdateState.values:
         state = ""
-    turnaround = services.turnaround(program.pk)
+    turnaround = services.turnaround(program.pk, viewer=viewer)
     page = Paginator(update_selectors.updates(viewer, program, state), UPDATES_PAGE).get_page(
         request.GET.get("page")
     )
@@ -155,7 +155,7 @@ def _detail_context(
     request: WorkspaceRequest, viewer: Viewer, found: Any, form: EditForm | None = None
 ) -> dict[str, Any]:
     view = update_selectors.detail(viewer, found)
-    turnaround = services.turnaround(found.program_id)
+    turnaround = services.turnaround(found.program_id, viewer=viewer)
     may_compose = permissions.can(viewer, "loop.compose", found.program)
     number = request.GET.get("recipients")
     candidates = Paginator(view.candidates, RECIPIENTS_PAGE).get_page(number)

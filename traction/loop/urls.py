@@ -94,6 +94,7 @@ from . import bounce_views  # noqa: E402
 
 urlpatterns += [
     path("mail/bounce-url/", bounce_views.rotate, name="bounce-url"),
+    path("mail/bounce-topic/reset/", bounce_views.reset_topic, name="bounce-topic-reset"),
     path("mail/bounce-keys/<str:provider>/", bounce_views.key, name="bounce-key"),
     path(
         "mail/bounce-keys/<str:provider>/remove/",

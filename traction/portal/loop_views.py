@@ -6,6 +6,7 @@ Reads and writes go through the loop's selectors and services with the portal pr
 
 from __future__ import annotations
 
+import contextlib
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
@@ -153,7 +154,9 @@ def _follow(
     except NotFound:
         return _not_found(request, principal, f"follow priority {priority_id}")
     if on:
-        subscriptions.follow_in_portal(principal, card)
+        # A card they raised: nothing is stored; the page says they hear about it.
+        with contextlib.suppress(ValidationFailed):
+            subscriptions.follow_in_portal(principal, card)
     else:
         subscriptions.unfollow_in_portal(principal, card)
     return redirect(reverse("portal:home") + "#portal-priorities")

@@ -281,6 +281,43 @@ def check(box: BounceInbox, provider: str, body: bytes, headers: Mapping[str, st
     return ""
 
 
+def check_topic(box: BounceInbox, provider: str, parsed: bounce_parsers.Parsed) -> None:
+    """Amazon SNS: once a topic is known for the inbox (the first subscription confirmation
+    or notification signed by SNS), messages of any other topic are refused (``Refused``,
+    403) and the refusal is audited (``loop.bounce_topic_refused``), in its own transaction:
+    a signed message proves it comes from SNS, not from the workspace's topic. An admin who
+    moves to another topic resets it (``reset_topic``) or rotates the URL."""
+    if provider != "ses" or not parsed.topic_arn:
+        return
+    pinned = BounceInbox.objects.values_list("sns_topic_arn", flat=True).get(pk=box.pk)
+    if not pinned or parsed.topic_arn == pinned:
+        return
+    audit.record(
+        None, action="loop.bounce_topic_refused", obj=box, workspace_id=box.workspace_id,
+        changes={"topic": parsed.topic_arn, "pinned": pinned},
+    )  # fmt: skip
+    raise Refused(
+        f"Amazon SNS topic {parsed.topic_arn} is not this bounce URL's topic ({pinned}); an "
+        "admin can reset the topic in the workspace settings."
+    )
+
+
+@transaction.atomic
+def reset_topic(viewer: Viewer) -> BounceInbox | None:
+    """An admin forgets the Amazon SNS topic the bounce URL is pinned to (and any waiting
+    confirmation link): the next signed subscription confirmation or notification pins its
+    topic. Audited."""
+    permissions.check(viewer, "loop.bounce_inbox")
+    found = BounceInbox.objects.select_for_update().filter(workspace_id=viewer.workspace_id).first()
+    if found is None or not (found.sns_topic_arn or found.sns_subscribe_url):
+        return found
+    old = found.sns_topic_arn
+    found.sns_topic_arn = found.sns_subscribe_url = ""
+    found.save(update_fields=["sns_topic_arn", "sns_subscribe_url"])
+    audit.record(viewer, action="loop.bounce_topic_reset", obj=found, changes={"topic": old})
+    return found
+
+
 def forget_erased_contact(actor: Viewer | None, *, contact: Contact) -> None:
     """An erased contact's address leaves the bounce records (the reports stay, counted)."""
     MailBounce.objects.filter(contact_id=contact.pk).update(
@@ -373,9 +410,13 @@ def receive(
         return outcome  # all seen before: nothing changes
     box.last_received_at = now
     fields = ["last_received_at"]
+    if provider == "ses" and parsed.topic_arn and not box.sns_topic_arn:
+        box.sns_topic_arn = parsed.topic_arn  # pinned from now on (``check_topic``)
+        fields.append("sns_topic_arn")
     if parsed.subscribe_url:
-        box.sns_subscribe_url, box.sns_topic_arn = parsed.subscribe_url, parsed.topic_arn
-        fields += ["sns_subscribe_url", "sns_topic_arn"]
+        # Only of the pinned topic (``check_topic`` refused any other): a fresh link.
+        box.sns_subscribe_url = parsed.subscribe_url
+        fields.append("sns_subscribe_url")
         outcome.subscription = True
         audit.record(
             None, action="loop.bounce_subscription", obj=box, workspace_id=box.workspace_id,

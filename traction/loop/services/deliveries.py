@@ -3,7 +3,8 @@ bad row named by its line; re-importing finds a delivery by its external id, els
 link and date, else by its title and date, and duplicates nothing) and through the API. A
 delivery is linked to the customer priorities it touches; linking one re-checks their
 statuses (a delivered status may rest on it). Deliveries notify nobody (there are no
-notifications yet; a past date never will by itself)."""
+notifications yet; a past date never will by itself). A delivery is recorded once it
+happened: a date after the workspace's today is refused."""
 
 from __future__ import annotations
 
@@ -15,7 +16,8 @@ from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator
 from django.db import transaction
 
-from traction.core import audit, permissions
+from traction.accounts.models import Workspace
+from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.loop import deliveries_csv, selectors
@@ -43,8 +45,14 @@ class Outcome:
     deliveries: list[Delivery] | None = None
 
 
-def _check(entry: Entry) -> dict[str, list[str]]:
+def _check(entry: Entry, today: date) -> dict[str, list[str]]:
     errors: dict[str, list[str]] = {}
+    if entry.on > today:
+        # A delivery backs "Delivered" statuses and "we delivered" updates: it has happened.
+        errors["on"] = [
+            f"A delivery is recorded once it happened: the date cannot be after today "
+            f"({today.day} {today:%B %Y})."
+        ]
     if not entry.title.strip():
         errors["title"] = ["Give the delivery a title."]
     elif len(entry.title) > 200:
@@ -87,9 +95,10 @@ def record(actor: Viewer, program: Program, entries: Iterable[Entry], *, source:
         else set()
     )  # of the ids the entries name only: never every priority of the program
     problems: list[tuple[int, str, str]] = []
+    today = clock.today(Workspace.objects.get(pk=program.workspace_id).time_zone)
     for n, entry in enumerate(items, start=1):
         where = entry.line or n
-        for name, messages in _check(entry).items():
+        for name, messages in _check(entry, today).items():
             problems.extend((where, name, m) for m in messages)
         unknown = [i for i in entry.priorities if i not in visible]
         if unknown:

@@ -298,7 +298,6 @@ def slips(
 def change_of_plan(title: str, window: Window | None, found: list[str]) -> str:
     """An honest draft for customers when a published status slipped: what we said, that
     the plan changed, no promise and no day (it passes ``checker.problems``)."""
-    said = f"we told you this was planned for {window.label}" if window else "we last wrote"
     causes: list[str] = []
     text = " ".join(found).lower()
     if "blocked" in text:
@@ -312,8 +311,14 @@ def change_of_plan(title: str, window: Window | None, found: list[str]) -> str:
     if "has passed" in text:
         causes.append("that window has passed without it being finished")
     because = "; ".join(causes) or "the plan behind it changed"
+    if window is not None:
+        opening = (
+            f"An honest update on “{title}”: we told you this was planned for {window.label}. "
+            f"Since then {because}."
+        )
+    else:
+        opening = f"An honest update on “{title}”: since we last wrote to you about it, {because}."
     return (
-        f"An honest update on “{title}”: when {said}. Since then {because}. We are "
-        "reviewing the plan now, and we are sorry for the change. We are writing to you again "
-        "as soon as a new plan is decided."
+        f"{opening} We are reviewing the plan now, and we are sorry for the change. We are "
+        "writing to you again as soon as a new plan is decided."
     )

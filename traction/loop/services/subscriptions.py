@@ -28,7 +28,7 @@ from traction.core.permissions import CustomerPrincipal, Principal, Viewer
 from traction.customers.models import Contact
 from traction.insights.models import Insight
 from traction.loop import mail_links, mailer
-from traction.loop.mail_rules import seen_by
+from traction.loop.mail_rules import hears_as_raiser, seen_by
 from traction.loop.models import (
     Follow,
     MessageState,
@@ -241,6 +241,15 @@ def record_unsubscribe(
 def _follow(
     actor: Principal, contact: Contact, priority: Insight, *, by: Viewer | None, why: str
 ) -> Follow:
+    if Insight.objects.filter(pk=priority.pk).filter(hears_as_raiser(contact.pk)).exists():
+        # They hear about what they raised without following it: a follow would only add a
+        # "Stop following" that stops nothing (after an unsubscribe from it, they may).
+        message = (
+            "You hear about this already: you raised it."
+            if by is None
+            else f"{contact.name} hears about this already: they raised it."
+        )
+        raise ValidationFailed.field("priority_id", message)
     current = Follow.objects.filter(contact=contact, priority=priority, ended_at__isnull=True)
     found = current.first()
     if found is not None:

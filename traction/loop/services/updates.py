@@ -883,14 +883,25 @@ class Turnaround:
     slowest: timedelta | None
 
 
-def turnaround(program_id: int, kind: str = "update") -> Turnaround:
+def turnaround(
+    program_id: int, kind: str = "update", *, viewer: Viewer | None = None
+) -> Turnaround:
     """How long account owners took to approve updates (``kind="status"``: statuses), asked
-    to approved. An admin's waiver is not an owner's answer: it is left out."""
+    to approved. An admin's waiver is not an owner's answer: it is left out. With
+    ``viewer``, of the updates they may read only (``loop.updates``: an account owner counts
+    the updates addressed to their own customers, never others')."""
     rows = Approval.objects.filter(
         program_id=program_id, subject_kind=kind, state=ApprovalState.APPROVED,
         at__isnull=False,
-    ).values_list("created_at", "at")  # fmt: skip
-    spans = sorted(at - asked for asked, at in rows if at is not None)
+    )  # fmt: skip
+    if viewer is not None and kind == "update":
+        readable = permissions.scope(
+            viewer, "loop.updates", Update.objects.filter(program_id=program_id)
+        )
+        rows = rows.filter(update__in=readable.values("pk"))
+    spans = sorted(
+        at - asked for asked, at in rows.values_list("created_at", "at") if at is not None
+    )
     if not spans:
         return Turnaround(0, None, None)
     median = timedelta(seconds=statistics.median(s.total_seconds() for s in spans))

@@ -214,13 +214,22 @@ def test_subscriptions_through_the_api(
         f"{base}/unsubscribes", {"scope": "all", "why": ""}, content_type="application/json"
     )
     assert bad.status_code == 422
-    followed = api.post(
+    # Her own card she hears about as its raiser: a follow of it is refused (422).
+    refused = api.post(
         f"{base}/follows",
         {"priority_id": world.base.card.pk, "why": "Steering meeting"},
         content_type="application/json",
     )
+    assert refused.status_code == 422
+    assert "they raised it" in refused.json()["detail"][0]["msg"]
+    # Ian's idea, on her ballot in the session: she may follow it (Fran sees Initech's card).
+    followed = api_client_for("facilitator").post(
+        f"{base}/follows",
+        {"priority_id": world.base.quiet.pk, "why": "Steering meeting"},
+        content_type="application/json",
+    )
     assert followed.status_code == 201
-    assert api.delete(f"{base}/follows/{world.base.card.pk}").status_code == 204
+    assert api.delete(f"{base}/follows/{world.base.quiet.pk}").status_code == 204
     assert Follow.objects.get().ended_at is not None
     assert (
         api.post(
@@ -321,8 +330,14 @@ def test_a_member_makes_a_contact_follow_only_cards_they_could_see(
     subscriptions.add_follower(
         fran, contact=cast.contact, priority_id=world.base.quiet.pk, why="Asked"
     )
-    # Ian raised the far card himself: he may follow it.
-    subscriptions.add_follower(fran, contact=cast.other_contact, priority_id=far.pk, why="Asked")
-    assert sorted(Follow.objects.values_list("contact_id", "priority_id")) == sorted(
-        [(cast.contact.pk, world.base.quiet.pk), (cast.other_contact.pk, far.pk)]
-    )
+    # Ian raised the far card himself: he hears about it already, so no follow is stored.
+    with pytest.raises(ValidationFailed) as raised:
+        subscriptions.add_follower(
+            fran, contact=cast.other_contact, priority_id=far.pk, why="Asked"
+        )
+    assert raised.value.errors == {
+        "priority_id": ["Ian Initech hears about this already: they raised it."]
+    }
+    assert sorted(Follow.objects.values_list("contact_id", "priority_id")) == [
+        (cast.contact.pk, world.base.quiet.pk)
+    ]

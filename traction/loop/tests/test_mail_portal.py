@@ -172,16 +172,17 @@ def test_the_email_feedback_link_records_on_post_only(world: mw.MailWorld) -> No
 
 
 def test_following_and_unfollowing_in_the_portal(world: mw.MailWorld) -> None:
-    client = signed_in(world.cast.contact)
+    # Ian voted on Gina's card (he did not raise it: one never follows what one raised).
+    client = signed_in(world.cast.other_contact)
     card = world.base.card
     assert client.post(f"/portal/priorities/{card.pk}/follow/").status_code == 302
     follow = Follow.objects.get()
     assert (follow.contact_id, follow.priority_id, follow.added_by_id) == (
-        world.cast.contact.pk,
+        world.cast.other_contact.pk,
         card.pk,
         None,
     )
-    whys = audience.subscribers([card.pk])[world.cast.contact.pk]
+    whys = audience.subscribers([card.pk])[world.cast.other_contact.pk]
     assert "follower" in {w.reason for w in whys}
     assert "Stop following" in _text(client.get("/portal/"))
     assert client.post(f"/portal/priorities/{card.pk}/unfollow/").status_code == 302

@@ -189,6 +189,8 @@ def test_an_account_owner_pages_only_the_candidates_they_may_identify(
         customer=cast.customer,
         account_owner=cast.users["account_owner"],
     )
+    # As asking for approval leaves it: an account owner never reads a program's draft.
+    Update.objects.filter(pk=update.pk).update(state="awaiting")
     listed = (
         api_client_for("account_owner")
         .get(f"/api/v1/updates/{update.pk}/candidates?page_size=50")

@@ -70,7 +70,7 @@ def test_a_due_date_moved_past_the_window_marks_it_at_risk_and_moving_back_clear
         "customers (Q2 2027)."
     ]
     assert risk.draft.startswith(
-        "An honest update on “Invoice approval takes three weeks”: when we told you this was "
+        "An honest update on “Invoice approval takes three weeks”: we told you this was "
         "planned for Q2 2027. Since then the work now runs past that window."
     )
     assert checker.problems(risk.draft) == []
