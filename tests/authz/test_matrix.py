@@ -26,6 +26,7 @@ from django.urls import URLPattern, URLResolver, get_resolver
 from traction.accounts import services as account_services
 from traction.accounts.models import ApiToken, MemberInvitation
 from traction.core.testing.cast import PRINCIPALS, Cast
+from traction.core.testing.snapshot import built_on
 
 # AUTHZ_DRAFT=1 prints what each route answers instead of asserting: a starting point for a
 # new row, to be reviewed against docs/roles.md before it goes into matrix.toml.
@@ -643,7 +644,7 @@ def _check_out_of_scope(
 @pytest.mark.django_db
 @pytest.mark.parametrize("route", web_routes(), ids=lambda r: r.name)
 def test_web_route_matches_matrix(cast: Cast, route: WebRoute) -> None:
-    world = build_world(cast)
+    world = built_on(cast, build_world)  # built once per process, restored for each test
     failures = []
     for method in WEB_METHODS:
         failures += _check_cases(world, route.name, method, route.pattern, api=False)
@@ -653,7 +654,7 @@ def test_web_route_matches_matrix(cast: Cast, route: WebRoute) -> None:
 @pytest.mark.django_db
 @pytest.mark.parametrize("op", api_operations(), ids=lambda o: o.operation_id)
 def test_api_operation_matches_matrix(cast: Cast, op: ApiOperation) -> None:
-    world = build_world(cast)
+    world = built_on(cast, build_world)
     failures = _check_cases(world, op.operation_id, op.method, op.path, api=True)
     assert not failures, "\n".join(failures)
 

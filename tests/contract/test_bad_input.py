@@ -17,6 +17,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
 from traction.core.testing.cast import Cast
+from traction.core.testing.snapshot import built_on
 from traction.customers.models import Customer
 from traction.insights.models import ImportBatch, Insight
 from traction.insights.tests.conftest import Room, build_room
@@ -30,7 +31,7 @@ NUL_MESSAGE = "contains a NUL character, which cannot be stored; remove it."
 
 @pytest.fixture
 def room(cast: Cast) -> Room:
-    return build_room(cast)
+    return built_on(cast, build_room)
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from traction.cli.main import cli
+from traction.core.testing.snapshot import built_on
 from traction.insights.models import ImportBatch, Insight
 from traction.insights.tests.conftest import Room, build_room
 
@@ -33,7 +34,7 @@ Hank Newman: I sign the contracts.
 
 @pytest.fixture
 def room(cast) -> Room:
-    return build_room(cast)
+    return built_on(cast, build_room)
 
 
 def invoke(*args: str) -> Result:

@@ -9,6 +9,7 @@ import pytest
 
 from traction.core import clock
 from traction.core.testing.cast import Cast
+from traction.core.testing.snapshot import built_on
 from traction.debrief.models import Recommendation
 from traction.debrief.tests.room_world import World, build_world
 from traction.voting.tests.test_voting import api_client, call
@@ -18,7 +19,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(cast: Cast) -> World:
-    return build_world(cast)
+    return built_on(cast, build_world)
 
 
 def test_the_room_state_is_read_and_set(cast: Cast, world: World) -> None:

@@ -10,6 +10,7 @@ from django.test import Client
 
 from traction.core import clock
 from traction.core.testing.cast import Cast
+from traction.core.testing.snapshot import built_on
 from traction.debrief.models import Decision, Recommendation
 from traction.debrief.services import recommendations as recs
 from traction.debrief.tests.room_world import World, build_world
@@ -20,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(cast: Cast) -> World:
-    return build_world(cast)
+    return built_on(cast, build_world)
 
 
 def url(cast: Cast, world: World, rest: str = "") -> str:

@@ -13,6 +13,7 @@ from traction.core.errors import Conflict, PermissionDenied, ValidationFailed
 from traction.core.models import AppendOnlyError, AuditEvent
 from traction.core.permissions import Role, Viewer
 from traction.core.testing.cast import Cast
+from traction.core.testing.snapshot import built_on
 from traction.debrief import outbound
 from traction.debrief import selectors_room as selectors
 from traction.debrief.models import (
@@ -33,7 +34,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def world(cast: Cast) -> World:
-    return build_world(cast)
+    return built_on(cast, build_world)
 
 
 def draft(

@@ -11,6 +11,7 @@ import pytest
 from django.utils import timezone
 
 from traction.core.testing.cast import Cast
+from traction.core.testing.snapshot import built_on
 from traction.customers import services as customer_services
 from traction.customers.models import Contact
 from traction.insights import services
@@ -99,4 +100,5 @@ def build_room(cast: Cast) -> Room:
 
 @pytest.fixture
 def room(cast: Cast) -> Room:
-    return build_room(cast)
+    # Built through the services once per process, its rows inserted again for each test.
+    return built_on(cast, build_room)

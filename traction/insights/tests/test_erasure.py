@@ -10,6 +10,7 @@ import pytest
 
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
+from traction.core.testing.snapshot import built_on
 from traction.customers import services as customer_services
 from traction.insights import imports, search, services
 from traction.insights.imports import ImportOptions
@@ -23,7 +24,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def room(cast: Cast) -> Room:
-    return build_room(cast)
+    return built_on(cast, build_room)
 
 
 def erase(cast: Cast, room: Room) -> str:

@@ -14,6 +14,7 @@ from django.test import Client
 from openpyxl import load_workbook
 
 from traction.core.testing.cast import Cast
+from traction.core.testing.snapshot import built_on
 from traction.insights import exports
 from traction.insights import services as insight_services
 from traction.insights.tests.test_scoping import owen_owns_globex_only
@@ -30,7 +31,7 @@ HEADER = [c.title for c in exports.INSIGHT_COLUMNS]
 
 @pytest.fixture
 def room(cast: Cast) -> Room:
-    return build_room(cast)
+    return built_on(cast, build_room)
 
 
 def body(response: Any) -> bytes:

@@ -7,8 +7,8 @@ Once the cadence has passed, nothing is asked."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import datetime, timedelta
 
 import pytest
 from django.test import Client
@@ -22,15 +22,9 @@ from traction.loop.services import updates
 
 from . import world as w
 
-NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
+NOW = w.NOW  # the shared ``world`` fixture (conftest.py) freezes the clock here
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(cast: object) -> Iterator[w.World]:
-    with clock.frozen(NOW):
-        yield w.build(cast)  # type: ignore[arg-type]
 
 
 def approved(world: w.World, when: datetime, kind: str = "update") -> Update:

@@ -7,8 +7,8 @@ draft. The "did it work for you?" priorities are those of every delivery."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime
+from collections.abc import Callable
+from datetime import date
 
 import pytest
 from django.core import mail
@@ -25,15 +25,9 @@ from traction.loop.services.deliveries import Entry
 
 from . import world as w
 
-NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
+NOW = w.NOW  # the shared ``world`` fixture (conftest.py) freezes the clock here
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(cast: object) -> Iterator[w.World]:
-    with clock.frozen(NOW):
-        yield w.build(cast)  # type: ignore[arg-type]
 
 
 def deliver(world: w.World, title: str, on: date, *cards: Insight) -> None:

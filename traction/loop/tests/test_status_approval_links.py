@@ -8,8 +8,8 @@ its new account owner, who is asked again at once; the status turnaround in the 
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -32,15 +32,9 @@ from traction.loop.services import publishing, updates
 
 from . import world as w
 
-NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
+NOW = w.NOW  # the shared ``world`` fixture (conftest.py) freezes the clock here
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(cast: object) -> Iterator[w.World]:
-    with clock.frozen(NOW):
-        yield w.build(cast)  # type: ignore[arg-type]
 
 
 def _propose(world: w.World, status: str = Status.HEARD) -> PriorityStatus:

@@ -5,7 +5,7 @@ it too), its debrief, and helpers that decide and act through the debrief's serv
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from traction.core.testing.cast import Cast
@@ -25,6 +25,9 @@ from traction.sessions.models import Invitation, OutreachRequest, Session
 from traction.voting.models import Vote
 
 ENDED = datetime(2027, 1, 14, 17, 0, tzinfo=ZoneInfo("Europe/Berlin"))
+# The loop's tests' "now", six days after the session ended (the ``world`` fixture of
+# conftest.py freezes the clock here).
+NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
 
 
 @dataclass

@@ -16,6 +16,7 @@ from django.core import mail
 from django.utils import timezone
 
 from traction.core.testing.cast import Cast
+from traction.core.testing.snapshot import built_on
 from traction.customers import services as customer_services
 from traction.customers.models import Contact
 from traction.insights import services as insight_services
@@ -128,7 +129,8 @@ def build_world(cast: Cast) -> PortalWorld:
 
 @pytest.fixture
 def world(cast: Cast) -> PortalWorld:
-    return build_world(cast)
+    # Built through the services once per process, its rows inserted again for each test.
+    return built_on(cast, build_world)
 
 
 def link_for(contact: Contact, capture: Callable[..., Any], by: Any = None) -> str:

@@ -12,6 +12,7 @@ from traction.core import events
 from traction.core.errors import ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
+from traction.core.testing.snapshot import built_on
 from traction.customers import services as customer_services
 from traction.customers.models import Contact
 from traction.insights import search, selectors, services
@@ -33,7 +34,7 @@ def results_url(room: Room) -> str:
 
 @pytest.fixture
 def vroom(cast: Cast) -> Room:
-    return build_room(cast)
+    return built_on(cast, build_room)
 
 
 @pytest.fixture

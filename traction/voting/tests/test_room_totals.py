@@ -10,6 +10,7 @@ from django.test import Client
 from traction.core.errors import PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
+from traction.core.testing.snapshot import built_on
 from traction.insights.tests.conftest import Room, build_room
 from traction.voting import services as voting
 from traction.voting.models import VotingRound
@@ -19,7 +20,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def room(cast: Cast) -> Room:
-    return build_room(cast)
+    return built_on(cast, build_room)
 
 
 def test_hiding_and_revealing_is_stored_and_audited_once_per_change(room: Room) -> None:

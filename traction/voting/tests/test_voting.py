@@ -18,6 +18,7 @@ from traction.accounts import services as account_services
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
+from traction.core.testing.snapshot import built_on
 from traction.customers import services as customer_services
 from traction.customers.models import Contact
 from traction.insights import services as insight_services
@@ -135,7 +136,8 @@ def build_room(cast: Cast) -> Room:
 
 @pytest.fixture
 def room(cast: Cast) -> Room:
-    return build_room(cast)
+    # Built through the services once per process, its rows inserted again for each test.
+    return built_on(cast, build_room)
 
 
 @pytest.fixture
