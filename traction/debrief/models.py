@@ -138,6 +138,19 @@ class Debrief(WorkspaceRecord):
     def __str__(self) -> str:
         return f"Debrief of {self.session}"
 
+    def too_early(self) -> str:
+        """Why the room cannot open (or the debrief close) yet, or "": a debrief is of a
+        session that took place, so its session must be marked held or its planned end
+        must have passed."""
+        session = self.session
+        if session.held_at is not None or session.ends_at <= clock.now():
+            return ""
+        end = session.local_end
+        return (
+            f"The session has not taken place yet (it ends {end:%-d %b %Y, %H:%M}): "
+            "a debrief opens once its session is held or over."
+        )
+
     @property
     def timeliness(self) -> str:
         """Against the deadline: on_time when the room opened by ``due_at`` (inclusive),

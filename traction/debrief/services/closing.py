@@ -153,6 +153,9 @@ def close_debrief(
             raise ValidationFailed.field(
                 "__all__", "This debrief was cancelled with its session; it cannot be closed."
             )
+        # A debrief that opened is of a session that took place (opening checks it).
+        if debrief.opened_at is None and (early := debrief.too_early()):
+            raise ValidationFailed.field("__all__", early)
         errors: dict[str, list[str]] = {}
         note = note.strip()
         empty_reason = empty_reason.strip()

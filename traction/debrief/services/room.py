@@ -45,6 +45,8 @@ def open_debrief(actor: Viewer, debrief: Debrief) -> Debrief:
         _refuse_closed(found)
         if found.opened_at is not None:
             return found
+        if early := found.too_early():
+            raise ValidationFailed.field("__all__", early)
         now = clock.now()
         found.opened_at = now
         found.opened_by_id = actor.user_id

@@ -37,11 +37,21 @@ def test_the_room_shows_its_header_plan_brief_and_recommendations(cast: Cast, wo
     fran = web(cast, "facilitator")
     page = html(fran, url(cast, world))
     assert "Debrief of Voting session" in page
-    assert "Open the debrief" in page
+    assert "Open the debrief" not in page  # the session has not taken place yet
+    assert "The session has not taken place yet" in page
     assert "Read the prioritised map" in page
     assert "0 of 4 top priorities have a decision or a dated deferral" in page
     assert "We print every invoice" in page  # the quote near the top card
     assert "No recommendations yet." in page
+    refused = fran.post(url(cast, world, "open/"), follow=True).content.decode()
+    assert "a debrief opens once its session is held or over" in refused
+    with clock.frozen(world.debrief.session.ends_at + timedelta(hours=1)):
+        _the_room_opened(cast, world, fran)
+
+
+def _the_room_opened(cast: Cast, world: World, fran: Client) -> None:
+    page = html(fran, url(cast, world))
+    assert "Open the debrief" in page
     response = fran.post(url(cast, world, "open/"))
     assert response.status_code == 302
     page = html(fran, url(cast, world))

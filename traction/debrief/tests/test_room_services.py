@@ -23,8 +23,8 @@ from traction.debrief.models import (
     Recommendation,
     Undecided,
 )
+from traction.debrief.services import closing, room
 from traction.debrief.services import recommendations as recs
-from traction.debrief.services import room
 from traction.debrief.tests.room_world import World, build_world
 from traction.programs.models import PolicyMaker
 
@@ -81,9 +81,28 @@ def test_opening_the_room_starts_the_first_phase_and_the_clock_counts_down(
         room.set_phase(cast.viewer("core_team"), moved, phase="map", version=moved.version)
 
 
+def test_the_room_opens_only_once_its_session_is_held_or_over(cast: Cast, world: World) -> None:
+    fran = cast.viewer("facilitator")
+    d = world.debrief
+    session = d.session
+    with clock.frozen(session.ends_at - timedelta(minutes=1)):
+        with pytest.raises(ValidationFailed) as exc:
+            room.open_debrief(fran, d)
+        assert "has not taken place yet" in exc.value.errors["__all__"][0]
+        d.refresh_from_db()
+        assert (d.status, d.opened_at) == ("booked", None)
+        assert not ClockEvent.objects.filter(debrief=d, kind="held").exists()
+        with pytest.raises(ValidationFailed) as exc:  # nor closed, never opened
+            closing.close_debrief(fran, debrief=d, attendance={}, note="x", undecided=[])
+        assert list(exc.value.errors) == ["__all__"]
+    with clock.frozen(session.ends_at):  # over at its planned end
+        assert room.open_debrief(fran, d).status == "open"
+
+
 def test_the_plan_is_edited_kept_in_order_and_checked(cast: Cast, world: World) -> None:
     fran = cast.viewer("facilitator")
-    d = room.open_debrief(fran, world.debrief)
+    with clock.frozen(world.debrief.session.ends_at):
+        d = room.open_debrief(fran, world.debrief)
     phases = [dict(p) for p in d.plan]
     phases[0]["minutes"] = 20
     phases.insert(1, {"title": "Warm-up", "minutes": 5})

@@ -65,6 +65,7 @@ def room(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResp
             initial={"phase": found.phase, "version": found.version}, plan=found.plan
         ),
         "may_run": permissions.can(viewer, "debrief.run", found),
+        "too_early": found.too_early() if found.opened_at is None else "",
         # htmx's refresh of the clock panel needs none of the panels below it.
         "sections": []
         if wants_partial(request)
