@@ -118,6 +118,9 @@ def test_measurements_one_by_one_are_an_idempotent_upsert(
         core, "POST", f"/metrics/{m.pk}/measurements", {"on": "2027-05-01", "value": "1.23456"}
     )
     assert bad.status_code == 422
+    ancient = send(core, "POST", f"/metrics/{m.pk}/measurements", {"on": "0001-01-01", "value": 3})
+    assert ancient.status_code == 422
+    assert "before 1 January 2000" in ancient.content.decode()
     listed = send(core, "GET", f"/metrics/{m.pk}/measurements")
     assert [row["value"] for row in listed.json()["items"]] == ["8.25"]
 

@@ -328,6 +328,23 @@ def test_measurements_in_the_future_or_by_others_are_refused(cast: Cast) -> None
     assert not Measurement.objects.exists()
 
 
+def test_a_measurement_dated_before_2000_is_refused_by_hand_and_in_a_file(cast: Cast) -> None:
+    m = make_metric(cast)
+    core = cast.viewer("core_team")
+    with clock.frozen(NOW):
+        with pytest.raises(ValidationFailed) as exc:
+            scorecards.record_measurement(core, metric=m, on=date(1, 1, 1), value="3")
+        assert exc.value.errors["measurements"] == [
+            "0001-01-01 is before 1 January 2000, the earliest date a measurement may have."
+        ]
+        scorecards.record_measurement(core, metric=m, on=date(2000, 1, 1), value="3")
+        data = b"metric,date,value\nDays to first invoice,1999-12-31,3\n"
+        with pytest.raises(ValidationFailed) as exc:
+            scorecards.import_measurements(core, program=cast.program, data=data)
+        assert "1999-12-31 is before 1 January 2000" in str(exc.value.errors)
+    assert list(Measurement.objects.values_list("on", flat=True)) == [date(2000, 1, 1)]
+
+
 CSV = (
     b"metric,date,value,note\n"
     b"Days to first invoice,2027-01-31,12,\n"

@@ -137,6 +137,10 @@ def test_metric_page_chart_table_and_adding_a_measurement(
         url(cast, f"metrics/{m.pk}/measurements/"), {"on": "2027-07-01", "value": "3"}
     )
     assert "is in the future" in future.content.decode()
+    ancient = client.post(
+        url(cast, f"metrics/{m.pk}/measurements/"), {"on": "0001-01-01", "value": "3"}
+    )
+    assert "is before 1 January 2000" in ancient.content.decode()
     ok = client.post(
         url(cast, f"metrics/{m.pk}/measurements/"),
         {"on": "2027-05-01", "value": "6,5", "note": "Holiday dip"},

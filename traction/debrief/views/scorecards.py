@@ -213,7 +213,8 @@ def measurement_add(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -
             problems = exc.errors.pop("measurements", [])
             apply_domain_errors(form, exc)
             for problem in problems:
-                form.add_error("on" if "future" in problem else None, problem)
+                dated = "future" in problem or "earliest date" in problem
+                form.add_error("on" if dated else None, problem)
         else:
             messages.success(request, f"{d['on'].isoformat()}: {d['value']} recorded.")
             return redirect(
