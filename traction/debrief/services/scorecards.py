@@ -684,6 +684,9 @@ def import_measurements(
     for row in parsed.rows:
         metric = visible.get(row.metric.casefold())
         key = (row.metric.casefold(), row.on)
+        # Every problem of every line in one answer: the date's too (not a second pass).
+        if refusal := date_refusal(row.on):
+            problems.append((row.line, refusal))
         if metric is None:
             problems.append((row.line, f"no metric named “{row.metric}” in this program"))
         elif metric.numerator_id is not None:
@@ -697,7 +700,7 @@ def import_measurements(
                     f"“{row.metric}” on {row.on.isoformat()} is already on line {seen[key]}",
                 )
             )
-        else:
+        elif not refusal:
             entries.append(
                 Entry(metric=metric, on=row.on, value=row.value, note=row.note, line=row.line)
             )

@@ -403,6 +403,24 @@ def test_csv_is_all_or_nothing_with_a_line_for_every_bad_row(cast: Cast) -> None
     assert not Measurement.objects.exists()
 
 
+def test_csv_lists_the_date_problems_with_every_other_problem_at_once(cast: Cast) -> None:
+    make_metric(cast)
+    data = (
+        b"metric,date,value\n"
+        b"Days to first invoice,2027-07-01,3\n"  # in the future
+        b"Days to first invoice,2027-02-30,3\n"  # not in the calendar
+        b"Nope,1999-01-01,3\n"  # unknown metric and too early
+    )
+    with clock.frozen(NOW), pytest.raises(ValidationFailed) as exc:
+        scorecards.import_measurements(cast.viewer("core_team"), program=cast.program, data=data)
+    assert exc.value.errors["file"] == [
+        "Line 2: 2027-07-01 is in the future.",
+        "Line 3: “2027-02-30” is not a date in the calendar.",
+        "Line 4: 1999-01-01 is before 1 January 2000, the earliest date a measurement may have.",
+        "Line 4: no metric named “Nope” in this program.",
+    ]
+
+
 @pytest.mark.parametrize(
     ("dates", "expected"),
     [

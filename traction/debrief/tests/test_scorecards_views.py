@@ -250,6 +250,17 @@ def test_csv_import_preview_then_import(cast: Cast, client_for: ClientFor) -> No
     assert list(Measurement.objects.values_list("value", "source")) == [(Decimal("9"), "csv")]
 
 
+def test_the_import_pages_example_is_a_file_it_takes(cast: Cast, client_for: ClientFor) -> None:
+    make_metric(cast)
+    client = client_for("core_team")
+    target = url(cast, f"programs/{cast.program.pk}/scorecard/import/")
+    page = client.get(target).content.decode()
+    example = page.split("Example:<br><code>")[1].split("</code>")[0].replace("<br>", "\n")
+    preview = client.post(target, {"file": SimpleUploadedFile("m.csv", example.encode())})
+    assert preview.status_code == 200, preview.context.get("errors")
+    assert "2</strong> new" in preview.content.decode()
+
+
 def test_checkpoint_page_and_room_panel(cast: Cast, client_for: ClientFor) -> None:
     debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
     card = capture_insight(
