@@ -138,6 +138,12 @@ class Debrief(WorkspaceRecord):
     def __str__(self) -> str:
         return f"Debrief of {self.session}"
 
+    @property
+    def is_finished(self) -> bool:
+        """Closed, or cancelled with its session: its room, plan and recommendations are
+        kept as they were."""
+        return self.status in (DebriefStatus.CLOSED, DebriefStatus.CANCELLED)
+
     def too_early(self) -> str:
         """Why the room cannot open (or the debrief close) yet, or "": a debrief is of a
         session that took place, so its session must be marked held or its planned end

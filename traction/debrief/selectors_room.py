@@ -91,7 +91,8 @@ def room_clock(found: Debrief) -> RoomClock:
         Phase(key=p["key"], title=p["title"], minutes=int(p["minutes"]), number=n)
         for n, p in enumerate(found.plan, start=1)
     ]
-    current = next((p for p in phases if p.key == found.phase), None)
+    # A closed (or cancelled) debrief's meeting is over: no phase runs, no time is up.
+    current = None if found.is_finished else next((p for p in phases if p.key == found.phase), None)
     ends_at, left, overrun = None, 0, 0
     if current is not None:
         current.current = True

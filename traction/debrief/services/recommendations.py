@@ -244,10 +244,15 @@ def archive_recommendation(
     recommendation is not archived: decide again instead."""
     permissions.check(actor, "recommendation.draft", recommendation)
     with transaction.atomic():
-        rec = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+        rec = (
+            Recommendation.objects.select_for_update()
+            .select_related("debrief")
+            .get(pk=recommendation.pk)
+        )
         expect_version(rec, version)
         if rec.archived_at is not None:
             return rec
+        _refuse_closed(rec.debrief)
         if rec.outcome != DecisionOutcome.PENDING:
             raise ValidationFailed.field(
                 "__all__", "Only a draft can be archived; a decided recommendation is revisited."

@@ -10,7 +10,7 @@ from django.test import Client
 
 from traction.core import clock
 from traction.core.testing.cast import Cast
-from traction.debrief.models import Decision, Recommendation
+from traction.debrief.models import Debrief, Decision, Recommendation
 from traction.debrief.services import recommendations as recs
 from traction.debrief.tests.room_world import World, build_world
 from traction.voting.tests.test_voting import web
@@ -201,3 +201,37 @@ def test_the_room_costs_the_same_queries_whatever_its_recommendations(
     one = queries()
     add(6)
     assert queries() == one
+
+
+def test_a_closed_debrief_offers_no_editing_and_no_clock(cast: Cast, world: World) -> None:
+    fran = web(cast, "facilitator")
+    rec = recs.draft_recommendation(
+        cast.viewer("core_team"),
+        world.debrief,
+        title="Invoice on day one",
+        evidence=[world.card("mot").pk],
+    )
+    ended = world.debrief.session.ends_at
+    Debrief.objects.filter(pk=world.debrief.pk).update(  # closed weeks ago, its phase left on
+        status="closed",
+        opened_at=ended,
+        phase="review",
+        phase_started_at=ended,
+        closed_at=ended + timedelta(hours=3),
+        closed_by=cast.users["facilitator"],
+    )
+    with clock.frozen(ended + timedelta(days=30)):
+        page = html(fran, url(cast, world))
+        assert 'id="closed-on">Closed on' in page
+        assert "by Fran Facilitator." in page
+        assert "Now:" not in page
+        assert "time is up" not in page
+        assert "Edit the plan" not in page
+        assert f'{rec.pk}/">Edit' not in page
+        assert "Archive draft" not in page
+        for rest in ("plan/", "recommendations/new/", f"recommendations/{rec.pk}/"):
+            refused = fran.get(url(cast, world, rest))
+            assert refused.status_code == 302, rest
+            assert refused.url == url(cast, world), rest
+        shown = fran.get(url(cast, world, "plan/"), follow=True).content.decode()
+        assert "This debrief is closed: its plan can no longer be edited." in shown
