@@ -160,16 +160,18 @@ class Recipient:
 
 
 def recipients(debrief: Debrief) -> list[Recipient]:
-    """Who the pack goes to: the attendees who were there (once closed; before, everyone
-    asked), the program's current policy makers and its executive sponsor, who are still
+    """Who the pack goes to: the attendees who were there (once closed, "attended"; before,
+    everyone asked, "invited"), the program's current policy makers and its executive sponsor, who are still
     members of the workspace and may see the debrief. Never the whole workspace, never
     customers (they are contacts, not members)."""
     reasons: dict[int, list[str]] = {}
     rows = Attendee.objects.filter(debrief=debrief)
+    # Attendance is recorded at closing: before, the attendees were invited, nothing more.
+    why = "attended" if is_closed(debrief) else "invited"
     if is_closed(debrief):
         rows = rows.filter(present=True)
     for user_id in rows.values_list("user_id", flat=True):
-        reasons.setdefault(user_id, []).append("attended")
+        reasons.setdefault(user_id, []).append(why)
     for user_id in PolicyMaker.objects.filter(program=debrief.program).values_list(
         "user_id", flat=True
     ):
