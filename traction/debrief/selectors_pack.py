@@ -106,11 +106,15 @@ def top_priorities(viewer: Viewer, debrief: Debrief) -> list[ranking.RankedCard]
     return [card for card in top_ranking(viewer, debrief).overall if card.dots > 0]
 
 
-def undecided_priorities(viewer: Viewer, debrief: Debrief) -> list[ranking.RankedCard]:
-    """The top priorities without a decided recommendation: each needs a revisit date to
-    close the debrief."""
+def undecided_priorities(
+    viewer: Viewer, debrief: Debrief, top: list[ranking.RankedCard] | None = None
+) -> list[ranking.RankedCard]:
+    """The top priorities (``top``, when read already) without a decided recommendation:
+    each needs a revisit date to close the debrief."""
     decided = decided_insight_ids(debrief)
-    return [card for card in top_priorities(viewer, debrief) if card.insight_id not in decided]
+    if top is None:
+        top = top_priorities(viewer, debrief)
+    return [card for card in top if card.insight_id not in decided]
 
 
 # --- closing: who was asked, who may be added --------------------------------------------------
