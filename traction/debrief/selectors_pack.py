@@ -165,9 +165,9 @@ class Recipient:
 
 def recipients(debrief: Debrief) -> list[Recipient]:
     """Who the pack goes to: the attendees who were there (once closed, "attended"; before,
-    everyone asked, "invited"), the program's current policy makers and its executive sponsor, who are still
-    members of the workspace and may see the debrief. Never the whole workspace, never
-    customers (they are contacts, not members)."""
+    everyone asked, "invited"), the program's current policy makers and its executive
+    sponsor, who are still members of the workspace and may see the debrief. Never the whole
+    workspace, never customers (they are contacts, not members)."""
     reasons: dict[int, list[str]] = {}
     rows = Attendee.objects.filter(debrief=debrief)
     # Attendance is recorded at closing: before, the attendees were invited, nothing more.
