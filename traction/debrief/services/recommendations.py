@@ -56,8 +56,10 @@ DECIDED = (DecisionOutcome.APPROVED, DecisionOutcome.DEFERRED, DecisionOutcome.R
 def evidence_choices(viewer: Viewer, debrief: Debrief) -> QuerySet[Insight]:
     """The insights a recommendation of ``debrief`` may cite as evidence: the session's
     reviewed cards and quotes the viewer may see (not a merged source: its card stands for
-    it)."""
-    found = Insight.objects.filter(session_id=debrief.session_id, status=InsightStatus.ACCEPTED)
+    it). Customer evidence only: never an internal participant's remark."""
+    found = Insight.objects.filter(
+        session_id=debrief.session_id, status=InsightStatus.ACCEPTED, internal=False
+    )
     return insight_rules.visible_insights(viewer, found).order_by("kind", "created_at", "pk")
 
 
@@ -76,6 +78,16 @@ def _evidence(viewer: Viewer, debrief: Debrief, ids: Iterable[int]) -> list[int]
         evidence_choices(viewer, debrief).filter(pk__in=wanted).values_list("pk", flat=True)
     )
     missing = [i for i in wanted if i not in found]
+    internal = insight_rules.visible_insights(
+        viewer,
+        Insight.objects.filter(session_id=debrief.session_id, internal=True, pk__in=missing),
+    ).values_list("pk", flat=True)
+    if internal:
+        raise ValidationFailed.field(
+            "evidence",
+            "Evidence is what customers said: an internal participant's remark cannot be cited "
+            f"(not: {', '.join(str(i) for i in sorted(internal))}).",
+        )
     if missing:
         raise ValidationFailed.field(
             "evidence",

@@ -106,6 +106,12 @@ def test_two_clients_edit_the_same_recommendation_the_second_gets_409_with_the_r
         cora, "POST", f"/debriefs/{d}/recommendations", {"title": "No evidence", "evidence": []}
     )
     assert status == 422
+    internal = world.card("internal").pk  # an internal participant's remark: no evidence
+    status, body = call(
+        cora, "POST", f"/debriefs/{d}/recommendations", {"title": "Ours", "evidence": [internal]}
+    )
+    assert status == 422
+    assert "internal participant's remark" in str(body)
     assert Recommendation.objects.count() == 1
 
 

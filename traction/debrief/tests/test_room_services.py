@@ -148,6 +148,20 @@ def test_a_recommendation_needs_evidence_of_its_session_the_drafter_may_see(
         draft(cast, world, who="observer")
 
 
+def test_an_internal_remark_is_no_evidence(cast: Cast, world: World) -> None:
+    cora = cast.viewer("core_team")
+    internal = world.card("internal")
+    offered = set(recs.evidence_choices(cora, world.debrief).values_list("pk", flat=True))
+    assert internal.pk not in offered
+    assert world.card("mot").pk in offered
+    with pytest.raises(ValidationFailed) as exc:
+        draft(cast, world, "Ours", "mot", "internal")
+    assert exc.value.errors["evidence"] == [
+        "Evidence is what customers said: an internal participant's remark cannot be cited "
+        f"(not: {internal.pk})."
+    ]
+
+
 def test_two_editors_from_the_same_version_the_second_gets_a_conflict(
     cast: Cast, world: World
 ) -> None:
