@@ -25,7 +25,7 @@ from traction.core.api import (
     responses,
     viewer,
 )
-from traction.core.errors import Conflict
+from traction.core.errors import Conflict, ValidationFailed
 from traction.debrief import selectors_room as selectors
 from traction.debrief.models import Evidence, Recommendation, RecommendationMetric
 from traction.debrief.services import recommendations as services
@@ -339,6 +339,22 @@ def get_room(request: HttpRequest, debrief_id: int) -> dict[str, Any]:
     return _room(selectors.debrief(viewer(request), debrief_id))
 
 
+def _plan_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The service's plan errors named as the body names them: ``phases.2.minutes`` (the
+    second phase) is ``plan.1.minutes`` (its index in ``plan``)."""
+
+    def name(key: str) -> str:
+        head, _, rest = key.partition(".")
+        if head != "phases":
+            return key
+        number, _, field = rest.partition(".")
+        if not number.isdigit():
+            return "plan"
+        return ".".join(["plan", str(int(number) - 1), *([field] if field else [])])
+
+    return {name(k): v for k, v in errors.items()}
+
+
 @router.patch(
     "/debriefs/{debrief_id}/room",
     response=responses({200: RoomOut}, body=True, object_path=True, versioned=True),
@@ -351,7 +367,10 @@ def update_room(request: HttpRequest, debrief_id: int, payload: RoomIn) -> dict[
     data = payload.model_dump(exclude_unset=True)
     version = data.get("version")
     if "plan" in data:
-        found = room_services.set_plan(v, found, phases=data["plan"], version=version)
+        try:
+            found = room_services.set_plan(v, found, phases=data["plan"], version=version)
+        except ValidationFailed as exc:
+            raise ValidationFailed(_plan_errors(exc.errors)) from None
         version = found.version if version is not None else None
     if "phase" in data:
         found = room_services.set_phase(v, found, phase=data["phase"], version=version)

@@ -56,6 +56,21 @@ def _room_state(cast: Cast, fran: object, d: int) -> None:
         fran, "PATCH", f"/debriefs/{d}/room", {"plan": [{"title": "x", "minutes": 0}]}
     )
     assert status == 422
+    status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"plan": []})
+    assert (status, [e["loc"] for e in body["detail"]]) == (422, [["body", "plan"]])
+    # A key given twice is refused, naming the item; a surviving current phase stays current.
+    status, room = call(fran, "GET", f"/debriefs/{d}/room")
+    current, started = room["phase"], room["phase_started_at"]
+    twice = [
+        {"key": current, "title": "A", "minutes": 10},
+        {"key": current, "title": "B", "minutes": 10},
+    ]
+    status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"plan": twice})
+    assert (status, [e["loc"] for e in body["detail"]]) == (422, [["body", "plan.1.key"]])
+    assert f"the key “{current}” of phase 1" in body["detail"][0]["msg"]
+    kept = [{"key": current, "title": "A", "minutes": 10}, {"title": "B", "minutes": 10}]
+    status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"plan": kept})
+    assert (status, body["phase"], body["phase_started_at"]) == (200, current, started)
     status, _ = call(api_client(cast, "core_team"), "PATCH", f"/debriefs/{d}/room", {"phase": "x"})
     assert status == 403
 
