@@ -188,6 +188,13 @@ def decisions(rec: Recommendation) -> QuerySet[Decision]:
     return Decision.objects.filter(recommendation=rec).order_by("at", "id")
 
 
+def visible_evidence_links(viewer: Viewer) -> QuerySet[Evidence]:
+    """Evidence links to insights the viewer may see (the same policy as ``evidence``), in
+    insight order: what a recommendation's ``evidence`` ids may show them."""
+    seen = insight_rules.visible_insights(viewer, Insight.objects.all()).values("pk")
+    return Evidence.objects.filter(insight_id__in=seen).order_by("insight_id")
+
+
 def evidence(viewer: Viewer, rec: Recommendation) -> QuerySet[Insight]:
     """The recommendation's evidence the viewer may see."""
     ids = rec.evidence_links.values("insight_id")

@@ -9,8 +9,10 @@ import pytest
 
 from traction.core import clock
 from traction.core.testing.cast import Cast
+from traction.customers import services as customer_services
 from traction.debrief.models import Recommendation
 from traction.debrief.tests.room_world import World, build_world
+from traction.programs.models import ProgramMember
 from traction.voting.tests.test_voting import api_client, call
 
 pytestmark = pytest.mark.django_db
@@ -197,3 +199,33 @@ def test_decide_and_read_the_history(cast: Cast, world: World) -> None:
         4,
         1,
     )
+
+
+def test_a_recommendations_evidence_ids_are_those_the_reader_may_see(
+    cast: Cast, world: World
+) -> None:
+    ProgramMember.objects.create(
+        program=cast.program, user=cast.users["account_owner"], kind="observer"
+    )
+    assert cast.other_customer is not None  # Initech: Alice's now, not Owen's
+    customer_services.update_customer(
+        cast.viewer("facilitator"),
+        customer=cast.other_customer,
+        changes={"account_owner_id": cast.users["admin"].pk},
+    )
+    cora = api_client(cast, "core_team")
+    mot, issue = world.card("mot").pk, world.card("issue").pk  # Globex's, Initech's
+    status, rec = call(
+        cora,
+        "POST",
+        f"/debriefs/{world.debrief.pk}/recommendations",
+        {"title": "Invoices", "evidence": [mot, issue]},
+    )
+    assert (status, rec["evidence"]) == (201, sorted([mot, issue]))
+    owen = api_client(cast, "account_owner")  # owns Globex only
+    status, shown = call(owen, "GET", f"/recommendations/{rec['id']}")
+    status_e, listed = call(owen, "GET", f"/recommendations/{rec['id']}/evidence")
+    assert (status, status_e) == (200, 200)
+    assert shown["evidence"] == [i["insight_id"] for i in listed] == [mot]
+    status, page = call(owen, "GET", f"/recommendations?debrief={world.debrief.pk}")
+    assert [r["evidence"] for r in page["items"]] == [[mot]]
