@@ -49,7 +49,7 @@ def payload(debrief: Debrief) -> dict[str, Any]:
         "program_id": debrief.program_id,
         "program_name": debrief.program.name,
         "status": debrief.status,
-        "closed_at": debrief.closed_at.isoformat() if debrief.closed_at else None,
+        "closed_at": clock.iso_utc(debrief.closed_at) if debrief.closed_at else None,
         "closed_by": (debrief.closed_by.full_name or debrief.closed_by.email)
         if debrief.closed_by
         else None,

@@ -441,6 +441,6 @@ def payload(rec: Recommendation, decision: Decision | None = None) -> dict[str, 
             "decided_by_id": decision.decided_by_id,
             "decided_by": decision.decided_by_label,
             "decided_as": decision.decided_as,
-            "at": decision.at.isoformat(),
+            "at": clock.iso_utc(decision.at),
         }
     return data

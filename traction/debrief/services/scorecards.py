@@ -114,7 +114,7 @@ def payload_checkpoint(cp: Checkpoint) -> dict[str, Any]:
         "program_id": debrief.program_id,
         "months": cp.months,
         "on": cp.on.isoformat(),
-        "reached_at": cp.reached_at.isoformat() if cp.reached_at else None,
+        "reached_at": clock.iso_utc(cp.reached_at) if cp.reached_at else None,
     }
 
 

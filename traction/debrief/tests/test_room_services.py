@@ -4,6 +4,7 @@ coverage meter and the decision brief through the viewer's scope."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -294,6 +295,10 @@ def test_a_decision_is_announced_with_a_stable_payload(cast: Cast, world: World)
     assert data["recommendation"]["evidence_insight_ids"] == [world.card("mot").pk]
     assert data["decision"]["revisit_on"] == revisit.isoformat()
     assert data["decision"]["decided_as"] == "Executive sponsor"
+    # Every moment in a payload has the form of the envelope's occurred_at: UTC, ms, Z.
+    at = Decision.objects.get(recommendation=rec).at
+    assert data["decision"]["at"] == clock.iso_utc(at)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", data["decision"]["at"])
 
 
 def test_what_customers_would_hear(cast: Cast, world: World) -> None:
