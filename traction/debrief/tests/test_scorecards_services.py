@@ -595,7 +595,7 @@ def test_a_checkpoint_is_reached_at_local_midnight_across_dst_and_announced_once
         "program_id": cast.program.pk,
         "months": 3,
         "on": "2027-03-28",
-        "reached_at": "2027-03-27T23:00:00+00:00",
+        "reached_at": "2027-03-27T23:00:00.000Z",
     }
 
 
