@@ -71,6 +71,12 @@ def today(tz_name: str | None = None) -> date:
     return current.astimezone(zone(tz_name)).date() if tz_name else timezone.localdate(current)
 
 
+def iso_utc(value: datetime) -> str:
+    """A moment as webhook payloads write every one: ISO 8601 in UTC, to the millisecond,
+    with ``Z`` (``2026-12-06T14:35:58.063Z``)."""
+    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
 @contextmanager
 def frozen(at: datetime) -> Iterator[FrozenClock]:
     """For tests: ``now()`` answers ``at`` (and wherever the test advances it) until the block

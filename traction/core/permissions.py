@@ -124,6 +124,9 @@ class Rule:
     own: OwnFilter | None = None
     description: str = ""
     customer_own: CustomerFilter | None = None
+    # What a role granted OWN is told about an object outside its own scope (default: that
+    # the role does not allow it), e.g. "You are not invited to this debrief."
+    outside: str = ""
 
     def scope_for(self, role: str) -> Scope | None:
         return self.grants.get(role)
@@ -143,6 +146,7 @@ def rule(
     own: OwnFilter | None = None,
     customer_own: CustomerFilter | None = None,
     description: str = "",
+    outside: str = "",
     **grants: Scope,
 ) -> Rule:
     """One action. ``customer=OWN`` grants it to customer contacts over ``customer_own``;
@@ -161,6 +165,7 @@ def rule(
         own=own,
         description=description,
         customer_own=customer_own,
+        outside=outside,
     )
 
 
@@ -294,7 +299,7 @@ def _decide(viewer: Principal, action: str, obj: models.Model | None) -> None:
                 raise PermissionDenied(_denied_message(action, viewer.role))
             return
         if not type(obj)._default_manager.filter(pk=obj.pk).filter(r.own_filter(viewer)).exists():
-            raise PermissionDenied(_denied_message(action, viewer.role))
+            raise PermissionDenied(r.outside or _denied_message(action, viewer.role))
 
 
 def _denied_message(action: str, role: str) -> str:

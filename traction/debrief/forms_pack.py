@@ -53,11 +53,14 @@ class CloseForm(forms.Form):
         addable: Sequence[Any],
         undecided: Sequence[RankedCard],
         needs_reason: bool,
+        ranked: bool = True,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.attendee_rows = list(attendees)
         self.undecided_cards = list(undecided)
+        # Whether the session had ranked priorities at all (cards with customers' dots).
+        self.ranked = ranked
         for a in self.attendee_rows:
             name = a.user.full_name or a.user.email
             self.fields[present_name(a.user_id)] = forms.BooleanField(

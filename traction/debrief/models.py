@@ -139,6 +139,25 @@ class Debrief(WorkspaceRecord):
         return f"Debrief of {self.session}"
 
     @property
+    def is_finished(self) -> bool:
+        """Closed, or cancelled with its session: its room, plan and recommendations are
+        kept as they were."""
+        return self.status in (DebriefStatus.CLOSED, DebriefStatus.CANCELLED)
+
+    def too_early(self) -> str:
+        """Why the room cannot open (or the debrief close) yet, or "": a debrief is of a
+        session that took place, so its session must be marked held or its planned end
+        must have passed."""
+        session = self.session
+        if session.held_at is not None or session.ends_at <= clock.now():
+            return ""
+        end = session.local_end
+        return (
+            f"The session has not taken place yet (it ends {end:%-d %b %Y, %H:%M}): "
+            "a debrief opens once its session is held or over."
+        )
+
+    @property
     def timeliness(self) -> str:
         """Against the deadline: on_time when the room opened by ``due_at`` (inclusive),
         late when it opened after it but within ``DEBRIEF_MISSED_AFTER``, missed when it

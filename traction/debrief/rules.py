@@ -86,6 +86,7 @@ RULES = [
         "debrief.respond",
         own=invited,
         description="Accept or decline the booked debrief you are invited to.",
+        outside="You are not invited to this debrief: only those invited answer it.",
         admin=OWN,
         facilitator=OWN,
         core_team=OWN,

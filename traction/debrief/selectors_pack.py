@@ -106,11 +106,15 @@ def top_priorities(viewer: Viewer, debrief: Debrief) -> list[ranking.RankedCard]
     return [card for card in top_ranking(viewer, debrief).overall if card.dots > 0]
 
 
-def undecided_priorities(viewer: Viewer, debrief: Debrief) -> list[ranking.RankedCard]:
-    """The top priorities without a decided recommendation: each needs a revisit date to
-    close the debrief."""
+def undecided_priorities(
+    viewer: Viewer, debrief: Debrief, top: list[ranking.RankedCard] | None = None
+) -> list[ranking.RankedCard]:
+    """The top priorities (``top``, when read already) without a decided recommendation:
+    each needs a revisit date to close the debrief."""
     decided = decided_insight_ids(debrief)
-    return [card for card in top_priorities(viewer, debrief) if card.insight_id not in decided]
+    if top is None:
+        top = top_priorities(viewer, debrief)
+    return [card for card in top if card.insight_id not in decided]
 
 
 # --- closing: who was asked, who may be added --------------------------------------------------
@@ -160,16 +164,18 @@ class Recipient:
 
 
 def recipients(debrief: Debrief) -> list[Recipient]:
-    """Who the pack goes to: the attendees who were there (once closed; before, everyone
-    asked), the program's current policy makers and its executive sponsor, who are still
-    members of the workspace and may see the debrief. Never the whole workspace, never
-    customers (they are contacts, not members)."""
+    """Who the pack goes to: the attendees who were there (once closed, "attended"; before,
+    everyone asked, "invited"), the program's current policy makers and its executive
+    sponsor, who are still members of the workspace and may see the debrief. Never the whole
+    workspace, never customers (they are contacts, not members)."""
     reasons: dict[int, list[str]] = {}
     rows = Attendee.objects.filter(debrief=debrief)
+    # Attendance is recorded at closing: before, the attendees were invited, nothing more.
+    why = "attended" if is_closed(debrief) else "invited"
     if is_closed(debrief):
         rows = rows.filter(present=True)
     for user_id in rows.values_list("user_id", flat=True):
-        reasons.setdefault(user_id, []).append("attended")
+        reasons.setdefault(user_id, []).append(why)
     for user_id in PolicyMaker.objects.filter(program=debrief.program).values_list(
         "user_id", flat=True
     ):

@@ -91,7 +91,8 @@ def room_clock(found: Debrief) -> RoomClock:
         Phase(key=p["key"], title=p["title"], minutes=int(p["minutes"]), number=n)
         for n, p in enumerate(found.plan, start=1)
     ]
-    current = next((p for p in phases if p.key == found.phase), None)
+    # A closed (or cancelled) debrief's meeting is over: no phase runs, no time is up.
+    current = None if found.is_finished else next((p for p in phases if p.key == found.phase), None)
     ends_at, left, overrun = None, 0, 0
     if current is not None:
         current.current = True
@@ -185,6 +186,13 @@ def recommendation(viewer: Viewer, pk: int, *, action: str = "debrief.view") -> 
 
 def decisions(rec: Recommendation) -> QuerySet[Decision]:
     return Decision.objects.filter(recommendation=rec).order_by("at", "id")
+
+
+def visible_evidence_links(viewer: Viewer) -> QuerySet[Evidence]:
+    """Evidence links to insights the viewer may see (the same policy as ``evidence``), in
+    insight order: what a recommendation's ``evidence`` ids may show them."""
+    seen = insight_rules.visible_insights(viewer, Insight.objects.all()).values("pk")
+    return Evidence.objects.filter(insight_id__in=seen).order_by("insight_id")
 
 
 def evidence(viewer: Viewer, rec: Recommendation) -> QuerySet[Insight]:

@@ -481,14 +481,22 @@ def checkpoints_in_state(viewer: Viewer, program: Program, state: str) -> QueryS
 
 
 def metric(viewer: Viewer, metric_id: int, action: str = "debrief.view") -> ScorecardMetric:
-    return permissions.get(
+    """The metric, if the viewer may see it (NotFound otherwise), checked for ``action``
+    (PermissionDenied when their role may not do that at all, or they may see the metric but
+    not do that to it)."""
+    if action != "debrief.view":
+        permissions.scope(viewer, action, ScorecardMetric.objects.none())  # 403: never allowed
+    found = permissions.get(
         viewer,
-        action,
+        "debrief.view",
         ScorecardMetric.objects.select_related(
             "owner", "numerator", "denominator", "program", "debrief__session"
         ).prefetch_related("serves"),
         pk=metric_id,
     )
+    if action != "debrief.view":
+        permissions.check(viewer, action, found)
+    return found
 
 
 def with_latest(viewer: Viewer, metric_id: int) -> Any:

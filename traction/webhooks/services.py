@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import uuid
 from collections.abc import Iterable, Mapping
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -37,7 +37,19 @@ CHANGEABLE = ["url", "description", "all_events", "event_types", "all_programs"]
 
 
 def _payload_time(value: datetime) -> str:
-    return value.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return clock.iso_utc(value)
+
+
+def _times(value: Any) -> Any:
+    """``value`` with every moment (a ``datetime``) in the payloads' one form (``iso_utc``);
+    the publishing apps write theirs so already, this catches any other."""
+    if isinstance(value, datetime):
+        return clock.iso_utc(value)
+    if isinstance(value, Mapping):
+        return {k: _times(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_times(v) for v in value]
+    return value
 
 
 def render_body(
@@ -52,7 +64,7 @@ def render_body(
         "occurred_at": _payload_time(occurred_at),
         "workspace": workspace_slug,
         "program": program_id,
-        "data": dict(data),
+        "data": _times(dict(data)),
     }
     return json.dumps(payload, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
 

@@ -25,9 +25,10 @@ from traction.core.api import (
     responses,
     viewer,
 )
-from traction.core.errors import Conflict
+from traction.core.errors import Conflict, ValidationFailed
+from traction.core.permissions import Viewer
 from traction.debrief import selectors_room as selectors
-from traction.debrief.models import Evidence, Recommendation, RecommendationMetric
+from traction.debrief.models import Recommendation, RecommendationMetric
 from traction.debrief.services import recommendations as services
 from traction.debrief.services import room as room_services
 
@@ -268,10 +269,11 @@ _FIELDS = (
 )
 
 
-def _recs(rows: QuerySet[Recommendation]) -> list[dict[str, Any]]:
-    """The API's shape of ``rows``: a fixed number of queries whatever their number."""
+def _recs(v: Viewer, rows: QuerySet[Recommendation]) -> list[dict[str, Any]]:
+    """The API's shape of ``rows``: a fixed number of queries whatever their number. Their
+    evidence is the insights ``v`` may see (as ``/evidence`` lists them)."""
     found = selectors.with_progress(rows).prefetch_related(
-        Prefetch("evidence_links", queryset=Evidence.objects.order_by("insight_id")),
+        Prefetch("evidence_links", queryset=selectors.visible_evidence_links(v)),
         Prefetch(
             "metric_links",
             queryset=RecommendationMetric.objects.select_related("metric").order_by("metric__name"),
@@ -301,14 +303,15 @@ def _recs(rows: QuerySet[Recommendation]) -> list[dict[str, Any]]:
     return out
 
 
-def _rec(rec: Recommendation) -> dict[str, Any]:
-    return _recs(Recommendation.objects.filter(pk=rec.pk))[0]
+def _rec(v: Viewer, rec: Recommendation) -> dict[str, Any]:
+    return _recs(v, Recommendation.objects.filter(pk=rec.pk))[0]
 
 
 class _Rows:
     """A list's rows for the paginator: counted in the database, shaped a page at a time."""
 
-    def __init__(self, rows: QuerySet[Recommendation]) -> None:
+    def __init__(self, v: Viewer, rows: QuerySet[Recommendation]) -> None:
+        self.v = v
         self.rows = rows
 
     def all(self) -> "_Rows":
@@ -318,12 +321,12 @@ class _Rows:
         return self.rows.count()
 
     def __getitem__(self, page: slice) -> list[dict[str, Any]]:
-        return _recs(self.rows[page])
+        return _recs(self.v, self.rows[page])
 
 
-def _conflict(v: Any, pk: int, exc: Conflict) -> Status[dict[str, Any]]:
+def _conflict(v: Viewer, pk: int, exc: Conflict) -> Status[dict[str, Any]]:
     current = selectors.recommendation(v, pk)
-    return Status(409, {"detail": exc.message, "current": _rec(current)})
+    return Status(409, {"detail": exc.message, "current": _rec(v, current)})
 
 
 # --- the room --------------------------------------------------------------------------------
@@ -339,6 +342,22 @@ def get_room(request: HttpRequest, debrief_id: int) -> dict[str, Any]:
     return _room(selectors.debrief(viewer(request), debrief_id))
 
 
+def _plan_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The service's plan errors named as the body names them: ``phases.2.minutes`` (the
+    second phase) is ``plan.1.minutes`` (its index in ``plan``)."""
+
+    def name(key: str) -> str:
+        head, _, rest = key.partition(".")
+        if head != "phases":
+            return key
+        number, _, field = rest.partition(".")
+        if not number.isdigit():
+            return "plan"
+        return ".".join(["plan", str(int(number) - 1), *([field] if field else [])])
+
+    return {name(k): v for k, v in errors.items()}
+
+
 @router.patch(
     "/debriefs/{debrief_id}/room",
     response=responses({200: RoomOut}, body=True, object_path=True, versioned=True),
@@ -351,7 +370,10 @@ def update_room(request: HttpRequest, debrief_id: int, payload: RoomIn) -> dict[
     data = payload.model_dump(exclude_unset=True)
     version = data.get("version")
     if "plan" in data:
-        found = room_services.set_plan(v, found, phases=data["plan"], version=version)
+        try:
+            found = room_services.set_plan(v, found, phases=data["plan"], version=version)
+        except ValidationFailed as exc:
+            raise ValidationFailed(_plan_errors(exc.errors)) from None
         version = found.version if version is not None else None
     if "phase" in data:
         found = room_services.set_phase(v, found, phase=data["phase"], version=version)
@@ -415,13 +437,14 @@ def get_brief(request: HttpRequest, debrief_id: int) -> dict[str, Any]:
 def list_recommendations(
     request: HttpRequest, filters: Query[RecommendationFilters]
 ) -> list[dict[str, Any]]:
+    v = viewer(request)
     rows = selectors.recommendations(
-        viewer(request),
+        v,
         debrief_id=filters.debrief,
         program_id=filters.program,
         outcome=filters.outcome,
     )
-    return _Rows(rows)  # type: ignore[return-value]
+    return _Rows(v, rows)  # type: ignore[return-value]
 
 
 @router.post(
@@ -437,7 +460,7 @@ def create_recommendation(
     found = selectors.debrief(v, debrief_id, action="recommendation.draft")
     data = payload.model_dump()
     rec = services.draft_recommendation(v, found, **data)
-    return Status(201, _rec(rec))
+    return Status(201, _rec(v, rec))
 
 
 @router.get(
@@ -447,7 +470,8 @@ def create_recommendation(
     summary="Get a recommendation",
 )
 def get_recommendation(request: HttpRequest, recommendation_id: int) -> dict[str, Any]:
-    return _rec(selectors.recommendation(viewer(request), recommendation_id))
+    v = viewer(request)
+    return _rec(v, selectors.recommendation(v, recommendation_id))
 
 
 @router.patch(
@@ -470,7 +494,7 @@ def update_recommendation(
         services.update_recommendation(v, rec, changes=changes, version=version)
     except Conflict as exc:
         return _conflict(v, rec.pk, exc)
-    return _rec(rec)
+    return _rec(v, rec)
 
 
 @router.post(
@@ -493,7 +517,7 @@ def decide_recommendation(
         )
     except Conflict as exc:
         return _conflict(v, rec.pk, exc)
-    return _rec(rec)
+    return _rec(v, rec)
 
 
 @router.post(
@@ -514,7 +538,7 @@ def archive_recommendation(
         services.archive_recommendation(v, rec, version=payload.version)
     except Conflict as exc:
         return _conflict(v, rec.pk, exc)
-    return _rec(rec)
+    return _rec(v, rec)
 
 
 @router.get(

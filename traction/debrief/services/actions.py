@@ -14,7 +14,7 @@ nothing, so they could never move the action they own.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import partial
 from typing import Any, cast
 
@@ -50,8 +50,10 @@ AUDITED = ["title", "owner_id", "planned_start", "due_on", "status", "customer_v
 def payload(action: ActionItem) -> dict[str, Any]:
     """The stable JSON of an action item (webhooks; the same fields as the API's)."""
 
-    def iso(value: Any) -> str | None:
-        return value.isoformat() if value is not None else None
+    def iso(value: Any) -> str | None:  # a day as YYYY-MM-DD, a moment as clock.iso_utc
+        if value is None:
+            return None
+        return clock.iso_utc(value) if isinstance(value, datetime) else value.isoformat()
 
     return {
         "id": action.pk,

@@ -446,8 +446,13 @@ def respond(actor: Viewer, *, debrief: Debrief, answer: str) -> Attendee:
     permissions.check(actor, "debrief.respond", debrief)
     if answer not in ANSWERS:
         raise ValidationFailed.field("answer", "Answer accepted, declined or tentative.")
-    if debrief.status == DebriefStatus.CANCELLED:
+    status = Debrief.objects.select_for_update().values_list("status", flat=True).get(pk=debrief.pk)
+    if status == DebriefStatus.CANCELLED:
         raise ValidationFailed.field("answer", "This debrief was cancelled with its session.")
+    if status == DebriefStatus.CLOSED:
+        raise ValidationFailed.field(
+            "answer", "This debrief is closed: its invitation can no longer be answered."
+        )
     attendee = Attendee.objects.select_for_update().get(debrief=debrief, user_id=actor.user_id)
     if attendee.response != answer:
         old = attendee.response

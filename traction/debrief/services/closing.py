@@ -49,7 +49,7 @@ def payload(debrief: Debrief) -> dict[str, Any]:
         "program_id": debrief.program_id,
         "program_name": debrief.program.name,
         "status": debrief.status,
-        "closed_at": debrief.closed_at.isoformat() if debrief.closed_at else None,
+        "closed_at": clock.iso_utc(debrief.closed_at) if debrief.closed_at else None,
         "closed_by": (debrief.closed_by.full_name or debrief.closed_by.email)
         if debrief.closed_by
         else None,
@@ -153,6 +153,9 @@ def close_debrief(
             raise ValidationFailed.field(
                 "__all__", "This debrief was cancelled with its session; it cannot be closed."
             )
+        # A debrief that opened is of a session that took place (opening checks it).
+        if debrief.opened_at is None and (early := debrief.too_early()):
+            raise ValidationFailed.field("__all__", early)
         errors: dict[str, list[str]] = {}
         note = note.strip()
         empty_reason = empty_reason.strip()

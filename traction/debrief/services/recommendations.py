@@ -56,8 +56,10 @@ DECIDED = (DecisionOutcome.APPROVED, DecisionOutcome.DEFERRED, DecisionOutcome.R
 def evidence_choices(viewer: Viewer, debrief: Debrief) -> QuerySet[Insight]:
     """The insights a recommendation of ``debrief`` may cite as evidence: the session's
     reviewed cards and quotes the viewer may see (not a merged source: its card stands for
-    it)."""
-    found = Insight.objects.filter(session_id=debrief.session_id, status=InsightStatus.ACCEPTED)
+    it). Customer evidence only: never an internal participant's remark."""
+    found = Insight.objects.filter(
+        session_id=debrief.session_id, status=InsightStatus.ACCEPTED, internal=False
+    )
     return insight_rules.visible_insights(viewer, found).order_by("kind", "created_at", "pk")
 
 
@@ -76,6 +78,16 @@ def _evidence(viewer: Viewer, debrief: Debrief, ids: Iterable[int]) -> list[int]
         evidence_choices(viewer, debrief).filter(pk__in=wanted).values_list("pk", flat=True)
     )
     missing = [i for i in wanted if i not in found]
+    internal = insight_rules.visible_insights(
+        viewer,
+        Insight.objects.filter(session_id=debrief.session_id, internal=True, pk__in=missing),
+    ).values_list("pk", flat=True)
+    if internal:
+        raise ValidationFailed.field(
+            "evidence",
+            "Evidence is what customers said: an internal participant's remark cannot be cited "
+            f"(not: {', '.join(str(i) for i in sorted(internal))}).",
+        )
     if missing:
         raise ValidationFailed.field(
             "evidence",
@@ -244,10 +256,15 @@ def archive_recommendation(
     recommendation is not archived: decide again instead."""
     permissions.check(actor, "recommendation.draft", recommendation)
     with transaction.atomic():
-        rec = Recommendation.objects.select_for_update().get(pk=recommendation.pk)
+        rec = (
+            Recommendation.objects.select_for_update()
+            .select_related("debrief")
+            .get(pk=recommendation.pk)
+        )
         expect_version(rec, version)
         if rec.archived_at is not None:
             return rec
+        _refuse_closed(rec.debrief)
         if rec.outcome != DecisionOutcome.PENDING:
             raise ValidationFailed.field(
                 "__all__", "Only a draft can be archived; a decided recommendation is revisited."
@@ -424,6 +441,6 @@ def payload(rec: Recommendation, decision: Decision | None = None) -> dict[str, 
             "decided_by_id": decision.decided_by_id,
             "decided_by": decision.decided_by_label,
             "decided_as": decision.decided_as,
-            "at": decision.at.isoformat(),
+            "at": clock.iso_utc(decision.at),
         }
     return data

@@ -45,6 +45,8 @@ def open_debrief(actor: Viewer, debrief: Debrief) -> Debrief:
         _refuse_closed(found)
         if found.opened_at is not None:
             return found
+        if early := found.too_early():
+            raise ValidationFailed.field("__all__", early)
         now = clock.now()
         found.opened_at = now
         found.opened_by_id = actor.user_id
@@ -101,7 +103,7 @@ def clean_plan(
 ) -> list[dict[str, Any]]:
     """The plan as typed, checked: each phase a title and whole minutes, in order. A phase
     keeps its key (what ``phase`` names) when it was in the plan; a new one gets one from its
-    title. Errors name the row: ``phases.2.minutes``."""
+    title; a key given twice is refused. Errors name the row: ``phases.2.minutes``."""
     errors: dict[str, list[str]] = {}
     if not phases:
         errors["phases"] = ["A plan needs at least one phase."]
@@ -110,7 +112,16 @@ def clean_plan(
     known = {p["key"] for p in current}
     taken: set[str] = set()
     cleaned: list[dict[str, Any]] = []
+    given: dict[str, int] = {}
     for n, row in enumerate(phases, start=1):
+        # A key names one phase: given twice, which phase it names is anyone's guess.
+        if given_key := str(row.get("key") or ""):
+            if given_key in given:
+                errors.setdefault(f"phases.{n}.key", []).append(
+                    f"Phase {n} has the key “{given_key}” of phase {given[given_key]}: "
+                    "each key names one phase."
+                )
+            given.setdefault(given_key, n)
         title = str(row.get("title") or "").strip()
         if not title:
             errors.setdefault(f"phases.{n}.title", []).append("Give the phase a title.")

@@ -57,6 +57,21 @@ METRIC_FIELDS = (
 )
 # A measurement may be dated at most this far ahead of today (time zones ahead of ours).
 FUTURE_SLACK = timedelta(days=1)
+# ... and not before this day: a scorecard tracks what a program changes now, and an earlier
+# date is a typo or a spreadsheet's empty date (0001-01-01, 1900-01-00) that would stretch the
+# chart over centuries.
+EARLIEST_DAY = date(2000, 1, 1)
+
+
+def date_refusal(on: date) -> str:
+    """Why a measurement cannot be dated ``on`` (too early or in the future), or ""."""
+    if on < EARLIEST_DAY:
+        return (
+            f"{on.isoformat()} is before 1 January 2000, the earliest date a measurement may have"
+        )
+    if on > clock.today() + FUTURE_SLACK:
+        return f"{on.isoformat()} is in the future"
+    return ""
 
 
 # --- payloads (the webhook events' stable JSON) ----------------------------------------------
@@ -99,7 +114,7 @@ def payload_checkpoint(cp: Checkpoint) -> dict[str, Any]:
         "program_id": debrief.program_id,
         "months": cp.months,
         "on": cp.on.isoformat(),
-        "reached_at": cp.reached_at.isoformat() if cp.reached_at else None,
+        "reached_at": clock.iso_utc(cp.reached_at) if cp.reached_at else None,
     }
 
 
@@ -461,7 +476,6 @@ def _where(entry: Entry) -> str:
 def _check_entries(actor: Viewer, entries: Sequence[Entry]) -> None:
     """Every problem with every entry at once (all or nothing)."""
     problems: list[str] = []
-    latest_day = clock.today() + FUTURE_SLACK
     seen: dict[tuple[int, date], Entry] = {}
     for entry in entries:
         m = entry.metric
@@ -474,8 +488,8 @@ def _check_entries(actor: Viewer, entries: Sequence[Entry]) -> None:
             )
         elif m.archived_at is not None:
             problems.append(f"{_where(entry)}“{m.name}” is archived.")
-        if entry.on > latest_day:
-            problems.append(f"{_where(entry)}{entry.on.isoformat()} is in the future.")
+        if refusal := date_refusal(entry.on):
+            problems.append(f"{_where(entry)}{refusal}.")
         if len(entry.note) > measurements_csv.NOTE_MAX:
             problems.append(
                 f"{_where(entry)}the note is longer than {measurements_csv.NOTE_MAX} characters."
@@ -670,6 +684,9 @@ def import_measurements(
     for row in parsed.rows:
         metric = visible.get(row.metric.casefold())
         key = (row.metric.casefold(), row.on)
+        # Every problem of every line in one answer: the date's too (not a second pass).
+        if refusal := date_refusal(row.on):
+            problems.append((row.line, refusal))
         if metric is None:
             problems.append((row.line, f"no metric named “{row.metric}” in this program"))
         elif metric.numerator_id is not None:
@@ -683,7 +700,7 @@ def import_measurements(
                     f"“{row.metric}” on {row.on.isoformat()} is already on line {seen[key]}",
                 )
             )
-        else:
+        elif not refusal:
             entries.append(
                 Entry(metric=metric, on=row.on, value=row.value, note=row.note, line=row.line)
             )

@@ -403,7 +403,7 @@ def test_an_action_whose_owner_leaves_is_ownerless_at_once(
     assert finished.ownerless_since is None
     assert other.ownerless_since is None
     assert open_one.updates.last().note == "Owner left the workspace: it needs a new owner."
-    assert sink[-1]["data"]["ownerless_since"] == NOW.isoformat()
+    assert sink[-1]["data"]["ownerless_since"] == clock.iso_utc(NOW)
     # Flagged for the facilitator in "my actions", until reassigned.
     mine = selectors.my_actions(cast.viewer("facilitator"))
     assert [a.pk for a in mine.ownerless] == [open_one.pk]

@@ -14,7 +14,7 @@ import pytest
 from django.core import mail
 
 from traction.core import clock
-from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from traction.core.errors import Conflict, PermissionDenied, ValidationFailed
 from traction.core.testing.cast import Cast
 from traction.debrief import selectors_clock as selectors
 from traction.debrief.models import (
@@ -407,8 +407,15 @@ def test_an_invited_member_answers_and_readiness_shows_it(
     )
     with pytest.raises(ValidationFailed):
         svc.respond(owen, debrief=debrief, answer="maybe later")
-    with pytest.raises((PermissionDenied, NotFound)):  # not invited
+    with pytest.raises(PermissionDenied) as denied:  # not invited (observers may be)
         svc.respond(cast.viewers["observer"], debrief=debrief, answer="accepted")
+    assert str(denied.value) == "You are not invited to this debrief: only those invited answer it."
+    Debrief.objects.filter(pk=debrief.pk).update(status=DebriefStatus.CLOSED)
+    with pytest.raises(ValidationFailed) as exc:  # closed: too late to decline
+        svc.respond(owen, debrief=debrief, answer="declined")
+    assert exc.value.errors["answer"] == [
+        "This debrief is closed: its invitation can no longer be answered."
+    ]
 
 
 def test_readiness_has_no_debrief_check_for_an_interview(cast: Cast) -> None:

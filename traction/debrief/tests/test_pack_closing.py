@@ -130,7 +130,7 @@ def test_closing_records_attendance_undecided_clock_audit_and_announces(
     assert heard["program_id"] == world.debrief.program_id
     data = heard["data"]
     assert data["debrief_id"] == closed.pk
-    assert data["closed_at"] == now.isoformat()
+    assert data["closed_at"] == clock.iso_utc(now)
     assert data["attended"] == sorted(rows)
     assert [x["insight_id"] for x in data["undecided"]] == undecided_ids(world)
 

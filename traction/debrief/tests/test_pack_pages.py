@@ -12,6 +12,8 @@ from django.test import Client
 from traction.core import clock, sections
 from traction.core.testing.cast import Cast
 from traction.debrief.models import Attendee, Debrief, DebriefStatus, Undecided
+from traction.debrief.tests.room_world import make_debrief
+from traction.voting.tests.test_voting import build_room
 
 from .pack_data import PackWorld, build_pack_world
 
@@ -108,6 +110,15 @@ def test_an_empty_debrief_asks_why(cast: Cast) -> None:
     w = build_pack_world(cast, decided=False)
     html = signed_in(w).get(w.url + "close/").content.decode()
     assert "Why was nothing decided?" in html
+
+
+def test_a_session_without_voting_has_no_ranked_priorities_to_close(cast: Cast) -> None:
+    d = make_debrief(cast, build_room(cast))  # nobody voted: no card has a dot
+    client = Client()
+    client.force_login(cast.users["facilitator"])
+    html = client.get(f"/w/{cast.acme.slug}/debriefs/{d.pk}/close/").content.decode()
+    assert "The session had no ranked priorities" in html
+    assert "Every top priority has a decided recommendation." not in html
 
 
 @pytest.mark.parametrize("who", ["core_team", "sponsor", "observer"])

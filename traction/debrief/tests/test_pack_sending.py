@@ -74,6 +74,17 @@ def test_the_recipients_are_attendees_policy_makers_and_the_sponsor_only(world: 
     assert not any(e.endswith((".test",)) and "@acme" not in e for e in found)
 
 
+def test_before_closing_the_attendees_are_invited_not_attended(cast: Cast) -> None:
+    w = build_pack_world(cast)  # open: nobody's attendance is recorded yet
+    found = {r.email: r.why for r in selectors_pack.recipients(w.debrief)}
+    assert found == {
+        "fran@acme.test": "invited",
+        "cora@acme.test": "invited",
+        "petra@acme.test": "policy maker",
+        "sam@acme.test": "invited, executive sponsor",
+    }
+
+
 def test_someone_present_who_may_not_see_the_debrief_gets_no_pack(cast: Cast) -> None:
     """Owen (an account owner outside the program) came uninvited: he attended, but the
     debrief is not his to see, so the pack does not go to him."""

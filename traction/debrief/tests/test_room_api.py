@@ -10,8 +10,10 @@ import pytest
 from traction.core import clock
 from traction.core.testing.cast import Cast
 from traction.core.testing.snapshot import built_on
+from traction.customers import services as customer_services
 from traction.debrief.models import Recommendation
 from traction.debrief.tests.room_world import World, build_world
+from traction.programs.models import ProgramMember
 from traction.voting.tests.test_voting import api_client, call
 
 pytestmark = pytest.mark.django_db
@@ -57,6 +59,21 @@ def _room_state(cast: Cast, fran: object, d: int) -> None:
         fran, "PATCH", f"/debriefs/{d}/room", {"plan": [{"title": "x", "minutes": 0}]}
     )
     assert status == 422
+    status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"plan": []})
+    assert (status, [e["loc"] for e in body["detail"]]) == (422, [["body", "plan"]])
+    # A key given twice is refused, naming the item; a surviving current phase stays current.
+    status, room = call(fran, "GET", f"/debriefs/{d}/room")
+    current, started = room["phase"], room["phase_started_at"]
+    twice = [
+        {"key": current, "title": "A", "minutes": 10},
+        {"key": current, "title": "B", "minutes": 10},
+    ]
+    status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"plan": twice})
+    assert (status, [e["loc"] for e in body["detail"]]) == (422, [["body", "plan.1.key"]])
+    assert f"the key “{current}” of phase 1" in body["detail"][0]["msg"]
+    kept = [{"key": current, "title": "A", "minutes": 10}, {"title": "B", "minutes": 10}]
+    status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"plan": kept})
+    assert (status, body["phase"], body["phase_started_at"]) == (200, current, started)
     status, _ = call(api_client(cast, "core_team"), "PATCH", f"/debriefs/{d}/room", {"phase": "x"})
     assert status == 403
 
@@ -107,6 +124,12 @@ def test_two_clients_edit_the_same_recommendation_the_second_gets_409_with_the_r
         cora, "POST", f"/debriefs/{d}/recommendations", {"title": "No evidence", "evidence": []}
     )
     assert status == 422
+    internal = world.card("internal").pk  # an internal participant's remark: no evidence
+    status, body = call(
+        cora, "POST", f"/debriefs/{d}/recommendations", {"title": "Ours", "evidence": [internal]}
+    )
+    assert status == 422
+    assert "internal participant's remark" in str(body)
     assert Recommendation.objects.count() == 1
 
 
@@ -177,3 +200,33 @@ def test_decide_and_read_the_history(cast: Cast, world: World) -> None:
         4,
         1,
     )
+
+
+def test_a_recommendations_evidence_ids_are_those_the_reader_may_see(
+    cast: Cast, world: World
+) -> None:
+    ProgramMember.objects.create(
+        program=cast.program, user=cast.users["account_owner"], kind="observer"
+    )
+    assert cast.other_customer is not None  # Initech: Alice's now, not Owen's
+    customer_services.update_customer(
+        cast.viewer("facilitator"),
+        customer=cast.other_customer,
+        changes={"account_owner_id": cast.users["admin"].pk},
+    )
+    cora = api_client(cast, "core_team")
+    mot, issue = world.card("mot").pk, world.card("issue").pk  # Globex's, Initech's
+    status, rec = call(
+        cora,
+        "POST",
+        f"/debriefs/{world.debrief.pk}/recommendations",
+        {"title": "Invoices", "evidence": [mot, issue]},
+    )
+    assert (status, rec["evidence"]) == (201, sorted([mot, issue]))
+    owen = api_client(cast, "account_owner")  # owns Globex only
+    status, shown = call(owen, "GET", f"/recommendations/{rec['id']}")
+    status_e, listed = call(owen, "GET", f"/recommendations/{rec['id']}/evidence")
+    assert (status, status_e) == (200, 200)
+    assert shown["evidence"] == [i["insight_id"] for i in listed] == [mot]
+    status, page = call(owen, "GET", f"/recommendations?debrief={world.debrief.pk}")
+    assert [r["evidence"] for r in page["items"]] == [[mot]]

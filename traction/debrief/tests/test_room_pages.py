@@ -11,7 +11,7 @@ from django.test import Client
 from traction.core import clock
 from traction.core.testing.cast import Cast
 from traction.core.testing.snapshot import built_on
-from traction.debrief.models import Decision, Recommendation
+from traction.debrief.models import Debrief, Decision, Recommendation
 from traction.debrief.services import recommendations as recs
 from traction.debrief.tests.room_world import World, build_world
 from traction.voting.tests.test_voting import web
@@ -38,11 +38,21 @@ def test_the_room_shows_its_header_plan_brief_and_recommendations(cast: Cast, wo
     fran = web(cast, "facilitator")
     page = html(fran, url(cast, world))
     assert "Debrief of Voting session" in page
-    assert "Open the debrief" in page
+    assert "Open the debrief" not in page  # the session has not taken place yet
+    assert "The session has not taken place yet" in page
     assert "Read the prioritised map" in page
     assert "0 of 4 top priorities have a decision or a dated deferral" in page
     assert "We print every invoice" in page  # the quote near the top card
     assert "No recommendations yet." in page
+    refused = fran.post(url(cast, world, "open/"), follow=True).content.decode()
+    assert "a debrief opens once its session is held or over" in refused
+    with clock.frozen(world.debrief.session.ends_at + timedelta(hours=1)):
+        _the_room_opened(cast, world, fran)
+
+
+def _the_room_opened(cast: Cast, world: World, fran: Client) -> None:
+    page = html(fran, url(cast, world))
+    assert "Open the debrief" in page
     response = fran.post(url(cast, world, "open/"))
     assert response.status_code == 302
     page = html(fran, url(cast, world))
@@ -192,3 +202,37 @@ def test_the_room_costs_the_same_queries_whatever_its_recommendations(
     one = queries()
     add(6)
     assert queries() == one
+
+
+def test_a_closed_debrief_offers_no_editing_and_no_clock(cast: Cast, world: World) -> None:
+    fran = web(cast, "facilitator")
+    rec = recs.draft_recommendation(
+        cast.viewer("core_team"),
+        world.debrief,
+        title="Invoice on day one",
+        evidence=[world.card("mot").pk],
+    )
+    ended = world.debrief.session.ends_at
+    Debrief.objects.filter(pk=world.debrief.pk).update(  # closed weeks ago, its phase left on
+        status="closed",
+        opened_at=ended,
+        phase="review",
+        phase_started_at=ended,
+        closed_at=ended + timedelta(hours=3),
+        closed_by=cast.users["facilitator"],
+    )
+    with clock.frozen(ended + timedelta(days=30)):
+        page = html(fran, url(cast, world))
+        assert 'id="closed-on">Closed on' in page
+        assert "by Fran Facilitator." in page
+        assert "Now:" not in page
+        assert "time is up" not in page
+        assert "Edit the plan" not in page
+        assert f'{rec.pk}/">Edit' not in page
+        assert "Archive draft" not in page
+        for rest in ("plan/", "recommendations/new/", f"recommendations/{rec.pk}/"):
+            refused = fran.get(url(cast, world, rest))
+            assert refused.status_code == 302, rest
+            assert refused.url == url(cast, world), rest
+        shown = fran.get(url(cast, world, "plan/"), follow=True).content.decode()
+        assert "This debrief is closed: its plan can no longer be edited." in shown

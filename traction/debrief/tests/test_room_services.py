@@ -4,6 +4,7 @@ coverage meter and the decision brief through the viewer's scope."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -24,8 +25,8 @@ from traction.debrief.models import (
     Recommendation,
     Undecided,
 )
+from traction.debrief.services import closing, room
 from traction.debrief.services import recommendations as recs
-from traction.debrief.services import room
 from traction.debrief.tests.room_world import World, build_world
 from traction.programs.models import PolicyMaker
 
@@ -82,9 +83,28 @@ def test_opening_the_room_starts_the_first_phase_and_the_clock_counts_down(
         room.set_phase(cast.viewer("core_team"), moved, phase="map", version=moved.version)
 
 
+def test_the_room_opens_only_once_its_session_is_held_or_over(cast: Cast, world: World) -> None:
+    fran = cast.viewer("facilitator")
+    d = world.debrief
+    session = d.session
+    with clock.frozen(session.ends_at - timedelta(minutes=1)):
+        with pytest.raises(ValidationFailed) as exc:
+            room.open_debrief(fran, d)
+        assert "has not taken place yet" in exc.value.errors["__all__"][0]
+        d.refresh_from_db()
+        assert (d.status, d.opened_at) == ("booked", None)
+        assert not ClockEvent.objects.filter(debrief=d, kind="held").exists()
+        with pytest.raises(ValidationFailed) as exc:  # nor closed, never opened
+            closing.close_debrief(fran, debrief=d, attendance={}, note="x", undecided=[])
+        assert list(exc.value.errors) == ["__all__"]
+    with clock.frozen(session.ends_at):  # over at its planned end
+        assert room.open_debrief(fran, d).status == "open"
+
+
 def test_the_plan_is_edited_kept_in_order_and_checked(cast: Cast, world: World) -> None:
     fran = cast.viewer("facilitator")
-    d = room.open_debrief(fran, world.debrief)
+    with clock.frozen(world.debrief.session.ends_at):
+        d = room.open_debrief(fran, world.debrief)
     phases = [dict(p) for p in d.plan]
     phases[0]["minutes"] = 20
     phases.insert(1, {"title": "Warm-up", "minutes": 5})
@@ -128,6 +148,20 @@ def test_a_recommendation_needs_evidence_of_its_session_the_drafter_may_see(
     # Observers read, never draft.
     with pytest.raises(PermissionDenied):
         draft(cast, world, who="observer")
+
+
+def test_an_internal_remark_is_no_evidence(cast: Cast, world: World) -> None:
+    cora = cast.viewer("core_team")
+    internal = world.card("internal")
+    offered = set(recs.evidence_choices(cora, world.debrief).values_list("pk", flat=True))
+    assert internal.pk not in offered
+    assert world.card("mot").pk in offered
+    with pytest.raises(ValidationFailed) as exc:
+        draft(cast, world, "Ours", "mot", "internal")
+    assert exc.value.errors["evidence"] == [
+        "Evidence is what customers said: an internal participant's remark cannot be cited "
+        f"(not: {internal.pk})."
+    ]
 
 
 def test_two_editors_from_the_same_version_the_second_gets_a_conflict(
@@ -262,6 +296,10 @@ def test_a_decision_is_announced_with_a_stable_payload(cast: Cast, world: World)
     assert data["recommendation"]["evidence_insight_ids"] == [world.card("mot").pk]
     assert data["decision"]["revisit_on"] == revisit.isoformat()
     assert data["decision"]["decided_as"] == "Executive sponsor"
+    # Every moment in a payload has the form of the envelope's occurred_at: UTC, ms, Z.
+    at = Decision.objects.get(recommendation=rec).at
+    assert data["decision"]["at"] == clock.iso_utc(at)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z", data["decision"]["at"])
 
 
 def test_what_customers_would_hear(cast: Cast, world: World) -> None:

@@ -16,6 +16,7 @@ from traction.core import clock
 from traction.core.testing.cast import Cast
 from traction.debrief.models import Measurement, ScorecardMetric
 from traction.debrief.services import scorecards
+from traction.programs.models import ProgramMember
 
 from .scorecard_helpers import Sink, make_debrief, make_metric
 
@@ -118,8 +119,25 @@ def test_measurements_one_by_one_are_an_idempotent_upsert(
         core, "POST", f"/metrics/{m.pk}/measurements", {"on": "2027-05-01", "value": "1.23456"}
     )
     assert bad.status_code == 422
+    ancient = send(core, "POST", f"/metrics/{m.pk}/measurements", {"on": "0001-01-01", "value": 3})
+    assert ancient.status_code == 422
+    assert "before 1 January 2000" in ancient.content.decode()
     listed = send(core, "GET", f"/metrics/{m.pk}/measurements")
     assert [row["value"] for row in listed.json()["items"]] == ["8.25"]
+
+
+def test_an_account_owner_who_sees_a_metric_but_may_not_measure_it_is_told_so(
+    cast: Cast, api_client_for: ApiClientFor
+) -> None:
+    m = make_metric(cast)
+    ProgramMember.objects.create(
+        program=cast.program, user=cast.users["account_owner"], kind="observer"
+    )
+    owner = api_client_for("account_owner")  # in the program: reads it, owns no metric
+    assert send(owner, "GET", f"/metrics/{m.pk}").status_code == 200
+    refused = send(owner, "POST", f"/metrics/{m.pk}/measurements", {"on": "2027-05-01", "value": 3})
+    assert refused.status_code == 403, refused.content
+    assert not Measurement.objects.exists()
 
 
 def test_bulk_upsert_is_all_or_nothing(cast: Cast, api_client_for: ApiClientFor) -> None:

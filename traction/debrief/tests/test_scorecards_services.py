@@ -328,6 +328,23 @@ def test_measurements_in_the_future_or_by_others_are_refused(cast: Cast) -> None
     assert not Measurement.objects.exists()
 
 
+def test_a_measurement_dated_before_2000_is_refused_by_hand_and_in_a_file(cast: Cast) -> None:
+    m = make_metric(cast)
+    core = cast.viewer("core_team")
+    with clock.frozen(NOW):
+        with pytest.raises(ValidationFailed) as exc:
+            scorecards.record_measurement(core, metric=m, on=date(1, 1, 1), value="3")
+        assert exc.value.errors["measurements"] == [
+            "0001-01-01 is before 1 January 2000, the earliest date a measurement may have."
+        ]
+        scorecards.record_measurement(core, metric=m, on=date(2000, 1, 1), value="3")
+        data = b"metric,date,value\nDays to first invoice,1999-12-31,3\n"
+        with pytest.raises(ValidationFailed) as exc:
+            scorecards.import_measurements(core, program=cast.program, data=data)
+        assert "1999-12-31 is before 1 January 2000" in str(exc.value.errors)
+    assert list(Measurement.objects.values_list("on", flat=True)) == [date(2000, 1, 1)]
+
+
 CSV = (
     b"metric,date,value,note\n"
     b"Days to first invoice,2027-01-31,12,\n"
@@ -384,6 +401,24 @@ def test_csv_is_all_or_nothing_with_a_line_for_every_bad_row(cast: Cast) -> None
         "Line 8: “Share” is calculated from two other metrics; record those.",
     ]
     assert not Measurement.objects.exists()
+
+
+def test_csv_lists_the_date_problems_with_every_other_problem_at_once(cast: Cast) -> None:
+    make_metric(cast)
+    data = (
+        b"metric,date,value\n"
+        b"Days to first invoice,2027-07-01,3\n"  # in the future
+        b"Days to first invoice,2027-02-30,3\n"  # not in the calendar
+        b"Nope,1999-01-01,3\n"  # unknown metric and too early
+    )
+    with clock.frozen(NOW), pytest.raises(ValidationFailed) as exc:
+        scorecards.import_measurements(cast.viewer("core_team"), program=cast.program, data=data)
+    assert exc.value.errors["file"] == [
+        "Line 2: 2027-07-01 is in the future.",
+        "Line 3: “2027-02-30” is not a date in the calendar.",
+        "Line 4: 1999-01-01 is before 1 January 2000, the earliest date a measurement may have.",
+        "Line 4: no metric named “Nope” in this program.",
+    ]
 
 
 @pytest.mark.parametrize(
@@ -560,7 +595,7 @@ def test_a_checkpoint_is_reached_at_local_midnight_across_dst_and_announced_once
         "program_id": cast.program.pk,
         "months": 3,
         "on": "2027-03-28",
-        "reached_at": "2027-03-27T23:00:00+00:00",
+        "reached_at": "2027-03-27T23:00:00.000Z",
     }
 
 

@@ -137,6 +137,10 @@ def test_metric_page_chart_table_and_adding_a_measurement(
         url(cast, f"metrics/{m.pk}/measurements/"), {"on": "2027-07-01", "value": "3"}
     )
     assert "is in the future" in future.content.decode()
+    ancient = client.post(
+        url(cast, f"metrics/{m.pk}/measurements/"), {"on": "0001-01-01", "value": "3"}
+    )
+    assert "is before 1 January 2000" in ancient.content.decode()
     ok = client.post(
         url(cast, f"metrics/{m.pk}/measurements/"),
         {"on": "2027-05-01", "value": "6,5", "note": "Holiday dip"},
@@ -244,6 +248,17 @@ def test_csv_import_preview_then_import(cast: Cast, client_for: ClientFor) -> No
     done = client.post(target, {"confirm": "1", "digest": digest})
     assert done.status_code == 302
     assert list(Measurement.objects.values_list("value", "source")) == [(Decimal("9"), "csv")]
+
+
+def test_the_import_pages_example_is_a_file_it_takes(cast: Cast, client_for: ClientFor) -> None:
+    make_metric(cast)
+    client = client_for("core_team")
+    target = url(cast, f"programs/{cast.program.pk}/scorecard/import/")
+    page = client.get(target).content.decode()
+    example = page.split("Example:<br><code>")[1].split("</code>")[0].replace("<br>", "\n")
+    preview = client.post(target, {"file": SimpleUploadedFile("m.csv", example.encode())})
+    assert preview.status_code == 200, preview.context.get("errors")
+    assert "2</strong> new" in preview.content.decode()
 
 
 def test_checkpoint_page_and_room_panel(cast: Cast, client_for: ClientFor) -> None:

@@ -27,13 +27,15 @@ from traction.debrief.services import closing
 
 
 def _close_form(debrief: Debrief, viewer: Viewer, data: Any = None) -> CloseForm:
+    top = selectors_pack.top_priorities(viewer, debrief)
     return CloseForm(
         data,
         initial={"version": debrief.version},
         attendees=selectors_pack.attendees(debrief),
         addable=selectors_pack.addable_members(debrief),
-        undecided=selectors_pack.undecided_priorities(viewer, debrief),
+        undecided=selectors_pack.undecided_priorities(viewer, debrief, top),
         needs_reason=not selectors_pack.has_decision(debrief),
+        ranked=bool(top),
     )
 
 

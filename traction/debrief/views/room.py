@@ -52,6 +52,18 @@ def _room_url(request: WorkspaceRequest, found: Debrief) -> str:
     return reverse("debrief:room", args=[request.workspace.slug, found.pk])
 
 
+def _finished(request: WorkspaceRequest, found: Debrief, what: str) -> HttpResponse | None:
+    """A closed (or cancelled) debrief's plan and recommendations are kept as they were: the
+    edit pages refuse (back to the room, saying why) instead of offering a form."""
+    if not found.is_finished:
+        return None
+    messages.error(
+        request,
+        f"This debrief is {found.get_status_display().lower()}: {what} can no longer be edited.",
+    )
+    return redirect(_room_url(request, found))
+
+
 @workspace_view
 @require_http_methods(["GET"])
 def room(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
@@ -65,6 +77,7 @@ def room(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResp
             initial={"phase": found.phase, "version": found.version}, plan=found.plan
         ),
         "may_run": permissions.can(viewer, "debrief.run", found),
+        "too_early": found.too_early() if found.opened_at is None else "",
         # htmx's refresh of the clock panel needs none of the panels below it.
         "sections": []
         if wants_partial(request)
@@ -117,6 +130,8 @@ def _rows(found: Debrief) -> list[dict[str, Any]]:
 def plan(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
     """The facilitator edits the plan's phases: titles, minutes and order."""
     found = selectors.debrief(viewer, debrief_id, action="debrief.run")
+    if refused := _finished(request, found, "its plan"):
+        return refused
     post = request.POST if request.method == "POST" else None
     formset = PhaseFormSet(post, initial=_rows(found), prefix="phases")
     head = PlanVersionForm(post, initial={"version": found.version})
@@ -178,6 +193,8 @@ def _initial(rec: Recommendation) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def recommendation_new(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
     found = selectors.debrief(viewer, debrief_id, action="recommendation.draft")
+    if refused := _finished(request, found, "its recommendations"):
+        return refused
     form = _form(viewer, found, request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         values = form.service_values()
@@ -240,6 +257,8 @@ def recommendation_edit(
     values beside these, field by field, to keep either: nothing typed is lost."""
     found = selectors.debrief(viewer, debrief_id)
     rec = _rec_of(viewer, found, recommendation_id, "recommendation.draft")
+    if refused := _finished(request, found, "its recommendations"):
+        return refused
     merge: list[dict[str, Any]] = []
     if request.method == "POST":
         data = request.POST.copy()

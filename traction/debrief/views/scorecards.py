@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+from datetime import date, timedelta
 from typing import Any
 
 from django.contrib import messages
@@ -16,7 +17,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts import selectors as account_selectors
-from traction.core import permissions
+from traction.core import clock, permissions
 from traction.core.errors import Conflict, DomainError, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
@@ -213,7 +214,8 @@ def measurement_add(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -
             problems = exc.errors.pop("measurements", [])
             apply_domain_errors(form, exc)
             for problem in problems:
-                form.add_error("on" if "future" in problem else None, problem)
+                dated = "future" in problem or "earliest date" in problem
+                form.add_error("on" if dated else None, problem)
         else:
             messages.success(request, f"{d['on'].isoformat()}: {d['value']} recorded.")
             return redirect(
@@ -313,6 +315,13 @@ def metric_archive(request: WorkspaceRequest, viewer: Viewer, metric_id: int) ->
 # --- the CSV import --------------------------------------------------------------------------
 
 
+def _example_days() -> tuple[date, date]:
+    """The import page's example dates: the ends of the last two months, so that the
+    example is always a file the import would take (never in the future)."""
+    last = clock.today().replace(day=1) - timedelta(days=1)
+    return last.replace(day=1) - timedelta(days=1), last
+
+
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def measurements_import(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
@@ -320,7 +329,7 @@ def measurements_import(request: WorkspaceRequest, viewer: Viewer, program_id: i
     permissions.check(viewer, "metric.measure")
     key = f"{_CSV_KEY}.{program.pk}"
     form = CsvForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"program": program, "form": form}
+    context: dict[str, Any] = {"program": program, "form": form, "example": _example_days()}
     if request.method == "POST" and request.POST.get("confirm"):
         held = request.session.get(key)
         if not held or held["digest"] != request.POST.get("digest"):

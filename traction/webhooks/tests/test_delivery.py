@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import uuid
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -15,7 +16,7 @@ from traction.core import clock
 from traction.core.errors import ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
-from traction.webhooks import crypto, delivery, services
+from traction.webhooks import crypto, delivery, events, services
 from traction.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from traction.webhooks.receiver import VERIFY_SNIPPET
 from traction.webhooks.tests.receivers import Receiver, closed_port_url
@@ -519,3 +520,25 @@ def test_deliveries_tried_before_the_log_keep_their_last_attempt(
     )  # fmt: skip
     assert kept.error == "The receiver answered 502."
     assert not WebhookAttempt.objects.filter(delivery=untried).exists()
+
+
+def test_every_moment_in_a_body_has_the_form_of_occurred_at() -> None:
+    """One form for every datetime of a payload (docs/webhooks.md): UTC, milliseconds, Z."""
+    at = datetime(2026, 12, 6, 15, 35, 58, 63973, tzinfo=UTC)
+    body = json.loads(
+        services.render_body(
+            event_id=uuid.uuid4(),
+            event=events.registered()[0],
+            occurred_at=at,
+            workspace_slug="acme",
+            program_id=None,
+            data={
+                "at": at,
+                "rows": [{"done_at": at.replace(microsecond=0)}],
+                "on": date(2026, 12, 6),
+            },
+        )
+    )
+    assert body["occurred_at"] == body["data"]["at"] == "2026-12-06T15:35:58.063Z"
+    assert body["data"]["rows"] == [{"done_at": "2026-12-06T15:35:58.000Z"}]
+    assert body["data"]["on"] == "2026-12-06"  # a day stays a day
