@@ -14,6 +14,7 @@ from traction.core.testing.snapshot import built_on
 from traction.debrief.models import Debrief, Decision, Recommendation
 from traction.debrief.services import recommendations as recs
 from traction.debrief.tests.room_world import World, build_world
+from traction.sessions.models import Session
 from traction.voting.tests.test_voting import web
 
 pytestmark = pytest.mark.django_db
@@ -236,3 +237,17 @@ def test_a_closed_debrief_offers_no_editing_and_no_clock(cast: Cast, world: Worl
             assert refused.url == url(cast, world), rest
         shown = fran.get(url(cast, world, "plan/"), follow=True).content.decode()
         assert "This debrief is closed: its plan can no longer be edited." in shown
+
+
+def test_the_room_books_its_slot_in_the_sessions_time_zone(cast: Cast, world: World) -> None:
+    """The room writes the booked slot as the clock pages do: in the session's time zone, named
+    (it wrote the viewer's UTC without a label)."""
+    from zoneinfo import ZoneInfo
+
+    session = world.debrief.session
+    Session.objects.filter(pk=session.pk).update(time_zone="America/New_York")
+    start = world.debrief.starts_at.astimezone(ZoneInfo("America/New_York"))
+    page = html(web(cast, "facilitator"), url(cast, world))
+    booked = page.split("<dt>Booked</dt>", 1)[1].split("</dd>", 1)[0]
+    assert f"{start:%H:%M}–" in booked
+    assert "(America/New_York)" in booked
