@@ -116,3 +116,23 @@ def test_a_nul_character_gets_a_plain_text_reason(
     assert answer.status_code == 400, answer.content[:300]
     assert b"NUL" in answer.content
     assert b"<html" not in answer.content.lower()
+
+
+def test_the_api_shows_the_pinned_topic_and_an_admin_resets_it(
+    world: mw.MailWorld,  # noqa: F811
+    send: Send,  # noqa: F811
+    sns_signer: SnsSigner,
+    api_client_for: Any,
+) -> None:
+    assert send("ses", sns_signer.sign(confirm(TOPIC))).json()["status"] == "ok"
+    admin = api_client_for("admin")
+    assert admin.get("/api/v1/mail/bounce-url").json()["sns_topic_arn"] == TOPIC
+    assert (
+        api_client_for("facilitator").delete("/api/v1/mail/bounce-url/sns-topic").status_code == 403
+    )
+    assert admin.delete("/api/v1/mail/bounce-url/sns-topic").status_code == 204
+    shown = admin.get("/api/v1/mail/bounce-url").json()
+    assert (shown["sns_topic_arn"], shown["sns_subscribe_url"]) == ("", "")
+    assert AuditEvent.objects.filter(action="loop.bounce_topic_reset").count() == 1
+    assert send("ses", sns_signer.sign(confirm(OTHER))).json()["status"] == "ok"
+    assert BounceInbox.objects.get().sns_topic_arn == OTHER

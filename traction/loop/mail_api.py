@@ -9,7 +9,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import Router, Schema
+from ninja import Field, Router, Schema
 from ninja.responses import Status
 
 from traction.core.api import ErrorOut, InputSchema, ObjectId, OneLine, responses, viewer
@@ -170,6 +170,10 @@ class BounceUrlOut(Schema):
     rotated_at: dt.datetime | None
     last_received_at: dt.datetime | None
     sns_subscribe_url: str
+    sns_topic_arn: str = Field(
+        description="The Amazon SNS topic the bounce URL is pinned to (the first signed "
+        "message's); messages of any other topic are refused. Empty: none yet."
+    )
     keys: list[BounceKeyOut]
     recent: list[MailBounceOut]
 
@@ -206,6 +210,7 @@ def get_bounce_url(request: HttpRequest) -> dict[str, Any]:
         "rotated_at": box.rotated_at if box else None,
         "last_received_at": box.last_received_at if box else None,
         "sns_subscribe_url": box.sns_subscribe_url if box else "",
+        "sns_topic_arn": box.sns_topic_arn if box else "",
         "keys": [_key_out(k.provider, k.key) for k in bounces.keys(v)],
         "recent": [
             {
@@ -454,6 +459,19 @@ def set_bounce_key(
     v = viewer(request)
     found = bounces.set_key(v, provider, **payload.model_dump())
     return _key_out(provider, found)
+
+
+@router.delete(
+    "/mail/bounce-url/sns-topic",
+    response=responses({204: None}),
+    operation_id="reset_bounce_sns_topic",
+    summary="Forget the Amazon SNS topic the bounce URL is pinned to (the next signed "
+    "message pins its own)",
+)
+def reset_bounce_sns_topic(request: HttpRequest) -> Status[None]:
+    """For moving to another SNS topic: the waiting confirmation link goes too. Audited."""
+    bounces.reset_topic(viewer(request))
+    return Status(204, None)
 
 
 @router.delete(
