@@ -26,9 +26,10 @@ from traction.core.api import (
     viewer,
 )
 from traction.core.errors import Conflict, ValidationFailed
+from traction.core.paging import Shaped
 from traction.core.permissions import Viewer
 from traction.debrief import selectors_room as selectors
-from traction.debrief.models import Recommendation, RecommendationMetric
+from traction.debrief.models import Decision, Recommendation, RecommendationMetric
 from traction.debrief.services import recommendations as services
 from traction.debrief.services import room as room_services
 
@@ -547,13 +548,17 @@ def archive_recommendation(
     operation_id="list_recommendation_evidence",
     summary="A recommendation's evidence (the insights you may see)",
 )
-def list_evidence(request: HttpRequest, recommendation_id: int) -> list[dict[str, Any]]:
+@paginate(Pagination)
+def list_evidence(request: HttpRequest, recommendation_id: int) -> Any:
     v = viewer(request)
     rec = selectors.recommendation(v, recommendation_id)
-    return [
-        {"insight_id": i.pk, "kind": i.kind, "text": i.text, "speaker_name": i.speaker_name}
-        for i in selectors.evidence(v, rec)
-    ]
+    return Shaped(
+        selectors.evidence(v, rec),
+        lambda page, _offset: [
+            {"insight_id": i.pk, "kind": i.kind, "text": i.text, "speaker_name": i.speaker_name}
+            for i in page
+        ],
+    )
 
 
 @router.get(
@@ -562,18 +567,20 @@ def list_evidence(request: HttpRequest, recommendation_id: int) -> list[dict[str
     operation_id="list_recommendation_decisions",
     summary="A recommendation's decisions, oldest first (append-only history)",
 )
-def list_decisions(request: HttpRequest, recommendation_id: int) -> list[dict[str, Any]]:
+@paginate(Pagination)
+def list_decisions(request: HttpRequest, recommendation_id: int) -> Any:
     rec = selectors.recommendation(viewer(request), recommendation_id)
-    return [
-        {
-            "id": d.pk,
-            "outcome": d.outcome,
-            "reason": d.reason,
-            "revisit_on": d.revisit_on,
-            "decided_by_id": d.decided_by_id,
-            "decided_by": d.decided_by_label,
-            "decided_as": d.decided_as,
-            "at": d.at,
-        }
-        for d in selectors.decisions(rec)
-    ]
+    return Shaped(selectors.decisions(rec), lambda page, _offset: [_decision(d) for d in page])
+
+
+def _decision(d: Decision) -> dict[str, Any]:
+    return {
+        "id": d.pk,
+        "outcome": d.outcome,
+        "reason": d.reason,
+        "revisit_on": d.revisit_on,
+        "decided_by_id": d.decided_by_id,
+        "decided_by": d.decided_by_label,
+        "decided_as": d.decided_as,
+        "at": d.at,
+    }

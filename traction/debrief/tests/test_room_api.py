@@ -179,12 +179,16 @@ def test_decide_and_read_the_history(cast: Cast, world: World) -> None:
     )
     assert (status, body["customer_hears"]) == (200, "Not planned")
     status, history = call(cora, "GET", f"/recommendations/{rid}/decisions")
-    assert [(h["outcome"], h["decided_as"], h["decided_by"]) for h in history] == [
+    assert history["count"] == 2
+    assert [(h["outcome"], h["decided_as"], h["decided_by"]) for h in history["items"]] == [
         ("deferred", "Executive sponsor", "Sam Sponsor"),
         ("rejected", "Executive sponsor", "Sam Sponsor"),
     ]
     status, evidence = call(cora, "GET", f"/recommendations/{rid}/evidence")
-    assert [e["text"] for e in evidence] == ["Nobody answers the phone", "We print every invoice"]
+    assert [e["text"] for e in evidence["items"]] == [
+        "Nobody answers the phone",
+        "We print every invoice",
+    ]
     status, page = call(
         cora, "GET", f"/recommendations?debrief={world.debrief.pk}&outcome=rejected"
     )
@@ -227,6 +231,7 @@ def test_a_recommendations_evidence_ids_are_those_the_reader_may_see(
     status, shown = call(owen, "GET", f"/recommendations/{rec['id']}")
     status_e, listed = call(owen, "GET", f"/recommendations/{rec['id']}/evidence")
     assert (status, status_e) == (200, 200)
-    assert shown["evidence"] == [i["insight_id"] for i in listed] == [mot]
+    assert shown["evidence"] == [i["insight_id"] for i in listed["items"]] == [mot]
+    assert listed["count"] == 1  # the other customer's card is not counted either
     status, page = call(owen, "GET", f"/recommendations?debrief={world.debrief.pk}")
     assert [r["evidence"] for r in page["items"]] == [[mot]]
