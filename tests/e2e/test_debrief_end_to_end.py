@@ -18,7 +18,7 @@ from pypdf import PdfReader
 from traction.core import clock
 from traction.core.testing.cast import PASSWORD, build_cast
 from traction.debrief.models import ActionItem, Debrief, ScorecardMetric
-from traction.debrief.tests.room_world import build_world
+from traction.debrief.tests.room_world import build_world, session_over
 
 DESKTOP = {"width": 1366, "height": 900}
 
@@ -39,6 +39,7 @@ def test_a_debrief_is_run_end_to_end(
 ) -> None:
     cast = build_cast()
     world = build_world(cast)
+    session_over(world)  # the room opens once the session is over
     base = live_server.url
     room = f"{base}/w/{cast.acme.slug}/debriefs/{world.debrief.pk}/"
 

@@ -15,7 +15,7 @@ from tests.e2e.a11y import assert_accessible
 from traction.core import clock
 from traction.core.testing.cast import PASSWORD, build_cast
 from traction.debrief.models import Decision, Recommendation
-from traction.debrief.tests.room_world import build_world
+from traction.debrief.tests.room_world import build_world, session_over
 
 DESKTOP = {"width": 1366, "height": 900}
 PHONE = {"width": 390, "height": 844}
@@ -48,6 +48,7 @@ def test_a_debrief_room_is_run(
 ) -> None:
     cast = build_cast()
     world = build_world(cast)
+    session_over(world)  # the room opens once the session is over
     base = live_server.url
     room_url = f"{base}/w/{cast.acme.slug}/debriefs/{world.debrief.pk}/"
 

@@ -10,6 +10,7 @@ from traction.core import clock
 from traction.core.testing.cast import Cast
 from traction.debrief.models import Debrief
 from traction.insights.models import Insight
+from traction.sessions.models import Session
 from traction.voting import services as voting
 from traction.voting.tests.test_voting import Room, add, build_room
 
@@ -52,6 +53,17 @@ def build_world(cast: Cast, *, close: bool = True, budget: int = 3) -> World:
     if close:
         voting.close_voting(fran, session=room.session)
     return World(room=room, debrief=make_debrief(cast, room))
+
+
+def session_over(world: World) -> None:
+    """For tests that cannot freeze the clock (a browser's): the session, planned for next
+    week, took place this morning, so its debrief room may open. Its debrief keeps its
+    booking (due well ahead: on time)."""
+    now = clock.now()
+    Session.objects.filter(pk=world.debrief.session_id).update(
+        starts_at=now - timedelta(hours=3), ends_at=now - timedelta(hours=1)
+    )
+    world.debrief.session.refresh_from_db()
 
 
 def later(days: int) -> object:
