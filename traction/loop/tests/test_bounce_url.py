@@ -66,7 +66,7 @@ def test_the_api_rotates_and_reports_without_the_secret(cast: Cast, api_client_f
     before = api.get("/api/v1/mail/bounce-url").json()
     assert before == {
         "exists": False, "hint": "", "rotated_at": None, "last_received_at": None,
-        "sns_subscribe_url": "", "recent": [],
+        "sns_subscribe_url": "", "sns_topic_arn": "", "recent": [],
         "keys": [
             {"provider": p, "set": False, "hint": "", "username": "", "set_at": None}
             for p in ("mailgun", "sendgrid", "postmark")
