@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 
 from traction.core import clock
-from traction.core.testing.cast import Cast
 from traction.loop.audience import Candidate, audience
 from traction.loop.models import Follow, Unsubscribe
 from traction.sessions.models import Invitation
@@ -16,15 +14,9 @@ from traction.voting.models import Vote
 
 from . import world as w
 
-NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
+NOW = w.NOW  # the shared world fixture (conftest.py) freezes the clock there
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(cast: Cast) -> Iterator[w.World]:
-    with clock.frozen(NOW):
-        yield w.build(cast)
 
 
 def by_name(world: w.World, **kw: object) -> dict[str, Candidate]:

@@ -6,27 +6,18 @@ idempotent) and through the API."""
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime
+from collections.abc import Callable
 
-import pytest
 from django.core import mail
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
-from traction.core import clock
 from traction.core.testing.cast import Cast
 from traction.loop.models import Approval, Delivery, PriorityStatus
 
 from . import world as w
 
-NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def world(cast: Cast) -> Iterator[w.World]:
-    with clock.frozen(NOW):
-        yield w.build(cast)
+NOW = w.NOW  # the shared world fixture (conftest.py) freezes the clock there
 
 
 def url(cast: Cast, name: str, **kw: object) -> str:

@@ -5,8 +5,8 @@ queries whatever the number of rows, a stable order)."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -24,13 +24,7 @@ from traction.loop.services import publishing
 
 from . import world as w
 
-NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def world(cast: Cast) -> Iterator[w.World]:
-    with clock.frozen(NOW):
-        yield w.build(cast)
+NOW = w.NOW  # the shared world fixture (conftest.py) freezes the clock there
 
 
 def url(cast: Cast, name: str, **kw: object) -> str:

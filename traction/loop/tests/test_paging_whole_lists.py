@@ -7,7 +7,7 @@ database). Each is checked the same way: the same number of queries at two sizes
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from typing import Any
 
@@ -18,7 +18,6 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from traction.core import clock
-from traction.core.testing.cast import Cast
 from traction.customers.models import Contact, Customer
 from traction.insights.models import Insight
 from traction.loop import api_updates, plan, selectors
@@ -29,13 +28,7 @@ from traction.voting.models import Vote
 
 from . import world as w
 
-NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def world(cast: Cast) -> Iterator[w.World]:
-    with clock.frozen(NOW):
-        yield w.build(cast)
+NOW = w.NOW  # the shared world fixture (conftest.py) freezes the clock there
 
 
 def counted(client: Client, path: str) -> tuple[int, Any]:

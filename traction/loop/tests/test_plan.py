@@ -3,7 +3,6 @@ down, next due, overdue and silence; the plan's changes and their refusals."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -11,7 +10,6 @@ import pytest
 from traction.core import clock
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import PermissionDenied
-from traction.core.testing.cast import Cast
 from traction.customers.models import Contact, Customer
 from traction.loop import plan
 from traction.loop.models import (
@@ -29,12 +27,6 @@ from . import world as w
 pytestmark = pytest.mark.django_db
 
 ENDED_DAY = w.ENDED.date()  # 14 January 2027 (Berlin), 16:00 UTC
-
-
-@pytest.fixture
-def world(cast: Cast) -> Iterator[w.World]:
-    with clock.frozen(datetime(2027, 1, 20, 9, 0, tzinfo=UTC)):
-        yield w.build(cast)
 
 
 def at(day: date, hour: int = 9) -> datetime:

@@ -5,7 +5,7 @@ fix, numbered as the review's findings (docs/loop.md, docs/portal.md say what ea
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from datetime import UTC, datetime
 
 import pytest
@@ -24,15 +24,9 @@ from traction.programs import services as programs
 
 from . import world as w
 
-NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
+NOW = w.NOW  # the shared world fixture (conftest.py) freezes the clock there
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(cast: Cast) -> Iterator[w.World]:
-    with clock.frozen(NOW):
-        yield w.build(cast)
 
 
 def _url(cast: Cast, name: str, **kw: object) -> str:

@@ -3,12 +3,10 @@ the services (the one place the rules live)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, date, datetime
+from datetime import date
 
 import pytest
 
-from traction.core import clock
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
@@ -19,13 +17,7 @@ from traction.loop.services.deliveries import Entry, record_delivery
 
 from . import world as w
 
-NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def world(cast: Cast) -> Iterator[w.World]:
-    with clock.frozen(NOW):
-        yield w.build(cast)
+NOW = w.NOW  # the shared world fixture (conftest.py) freezes the clock there
 
 
 def propose(world: w.World, status: str, **kw: object) -> PriorityStatus:

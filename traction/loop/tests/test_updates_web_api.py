@@ -7,8 +7,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
+from collections.abc import Callable
+from datetime import timedelta
 
 import pytest
 from django.test import Client
@@ -21,15 +21,9 @@ from traction.loop.models import Approval, Update, UpdateRecipient
 
 from . import world as w
 
-NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
+NOW = w.NOW  # the shared world fixture (conftest.py) freezes the clock there
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def world(cast: Cast) -> Iterator[w.World]:
-    with clock.frozen(NOW):
-        yield w.build(cast)
 
 
 def url(cast: Cast, name: str, **kw: object) -> str:
