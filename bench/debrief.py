@@ -26,6 +26,10 @@ ahead, the next five due and the latest five reached) and returns it as JSON,
 with no ORM, no policy, no template. Both baselines also read what every signed-in page
 reads around its content: the session (decoded), the user, their membership, the
 workspace switcher and the navigation's badges. The goal: ≤ 3× the baseline.
+Beside them, the floor: every signed-in page's layout with no content (``bench/views.py``
+``layout``: the sign-in, the workspace, the navigation and its badges, the base template, the
+middleware), printed with its own ratio to the baseline, so how much of a ratio no page of
+the app can avoid is measured in the same run.
 Queries per page are counted on the same pages of a small program (4 sessions, 1/50 of
 the rows): they must be the same.
 
@@ -432,14 +436,18 @@ def run(args: argparse.Namespace, var_dir: Path) -> list[Row]:
     out = []
     for name, (page, raw) in _pages(world).items():
         print(f"  {name}: the page and its raw SQL, alternated …", flush=True)
-        f, b = measure_pages((client, page), (client, raw), reps=reps)
+        f, b, floor = measure_pages(
+            (client, page), (client, raw), (client, f"/w/{world.slug}/bench/layout/"), reps=reps
+        )
         [s] = measure_pages((small_client, small_pages[name][0]), reps=3)
         ratio_median, ratio_p95 = f.median_ms / b.median_ms, f.p95_ms / b.p95_ms
         met = f.status == 200 and ratio_p95 <= GOAL and s.queries == f.queries
         print(
             f"  {name}: {f.status} median {_ms(f.median_ms)}, p95 {_ms(f.p95_ms)}, "
             f"{f.queries} queries (small program: {s.queries}); raw SQL median "
-            f"{_ms(b.median_ms)}, p95 {_ms(b.p95_ms)}; {ratio_median:.2f}× / {ratio_p95:.2f}×"
+            f"{_ms(b.median_ms)}, p95 {_ms(b.p95_ms)}; {ratio_median:.2f}× / {ratio_p95:.2f}×; "
+            f"the layout alone: median {_ms(floor.median_ms)} "
+            f"({floor.median_ms / b.median_ms:.2f}× the raw SQL)"
             + ("" if met else "  (goal missed)"),
             flush=True,
         )
@@ -450,7 +458,9 @@ def run(args: argparse.Namespace, var_dir: Path) -> list[Row]:
                 f"({s.queries} for a program of {len(small.sessions)} sessions)"
                 + ("" if f.status == 200 else f"; HTTP {f.status}"),
                 baseline=f"what the page shows, read in raw SQL: median {_ms(b.median_ms)}, "
-                f"p95 {_ms(b.p95_ms)}",
+                f"p95 {_ms(b.p95_ms)}; the signed-in layout with no content: median "
+                f"{_ms(floor.median_ms)}, p95 {_ms(floor.p95_ms)} "
+                f"({floor.median_ms / b.median_ms:.2f}× the raw SQL by itself)",
                 ratio=f"{ratio_median:.2f} / {ratio_p95:.2f}",
                 goal="≤ 3× raw SQL; queries constant as data grows",
                 measured_on=measured_on,

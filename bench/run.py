@@ -448,7 +448,11 @@ Written by `make bench` (bench/run.py); do not edit by hand.
   session, the user and their membership, the workspace switcher, the navigation's
   badges), with no ORM, policy or template (bench/views.py).
   Ratio: median / p95 of the page ÷ the baseline's (goal ≤ 3×); the SQL queries per page
-  are compared with a program 1/50 the size (goal: the same count).
+  are compared with a program 1/50 the size (goal: the same count). Alternated with them,
+  the **floor**: the signed-in layout with no content (the session, the user, the workspace,
+  the navigation and its badges, the base template, the middleware; bench/views.py
+  `layout`), in the baseline column with its own ratio: the share of the ratio that no
+  page of the app can avoid.
 - **search-1m** — the search selector (first page of 50 and the count, capped at 1,000)
   over {search_rows:,} insights in one workspace (plus 5% in another), for no words (the
   page's default), rare, medium, common and mostly hidden terms, median and p95 of

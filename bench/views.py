@@ -16,9 +16,11 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection
 from django.http import HttpRequest, HttpResponse
+from django.template import engines
 from django.utils.dateparse import parse_datetime
 
-from traction.core.permissions import public
+from traction.core.permissions import Viewer, public
+from traction.core.web import WorkspaceRequest, workspace_view
 
 KEYS = [
     "id",
@@ -537,3 +539,16 @@ def raw_scorecard(request: HttpRequest) -> HttpResponse:
         cls=DjangoJSONEncoder,
     )
     return HttpResponse(body, content_type="application/json")
+
+
+LAYOUT = engines["django"].from_string('{% extends "base.html" %}')
+
+
+@workspace_view
+@public("the benchmark's floor: it shows nothing but the signed-in layout")
+def layout(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    """Every signed-in page's layout with nothing in it: the sign-in, the workspace and the
+    viewer resolved, the navigation with its badges and the switcher, the base template, the
+    middleware. No page of the app can be faster; the debrief benchmarks print it beside
+    their baselines so the share of a ratio the layout alone takes is measured."""
+    return HttpResponse(LAYOUT.render({}, request))
