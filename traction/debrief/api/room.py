@@ -29,7 +29,7 @@ from traction.core.errors import Conflict, ValidationFailed
 from traction.core.paging import Shaped
 from traction.core.permissions import Viewer
 from traction.debrief import selectors_room as selectors
-from traction.debrief.models import Decision, Recommendation, RecommendationMetric
+from traction.debrief.models import Decision, Evidence, Recommendation, RecommendationMetric
 from traction.debrief.services import recommendations as services
 from traction.debrief.services import room as room_services
 
@@ -121,7 +121,11 @@ class RecommendationOut(OutputSchema):
     effort: str
     customer_summary: str
     owning_team: str
-    evidence: list[int]
+    evidence: list[int] = Field(description="The evidence insights you may see, by id.")
+    hidden_evidence: int = Field(
+        description="How many more of its evidence insights you may not see (counted, never "
+        'shown: as the room says "and 2 you may not see").'
+    )
     metrics: list[RecommendationMetricOut]
     outcome: str
     decision_reason: str
@@ -276,6 +280,11 @@ def _recs(v: Viewer, rows: QuerySet[Recommendation]) -> list[dict[str, Any]]:
     found = selectors.with_progress(rows).prefetch_related(
         Prefetch("evidence_links", queryset=selectors.visible_evidence_links(v)),
         Prefetch(
+            "evidence_links",
+            queryset=Evidence.objects.only("recommendation_id"),
+            to_attr="all_evidence",
+        ),
+        Prefetch(
             "metric_links",
             queryset=RecommendationMetric.objects.select_related("metric").order_by("metric__name"),
         ),
@@ -289,10 +298,12 @@ def _recs(v: Viewer, rows: QuerySet[Recommendation]) -> list[dict[str, Any]]:
             summary=r.customer_summary,
             reason=r.decision_reason,
         )[0]
+        seen = [e.insight_id for e in r.evidence_links.all()]
         out.append(
             {
                 **{f: getattr(r, f) for f in _FIELDS},
-                "evidence": [e.insight_id for e in r.evidence_links.all()],
+                "evidence": seen,
+                "hidden_evidence": len(r.all_evidence) - len(seen),  # type: ignore[attr-defined]
                 "metrics": [
                     {"metric_id": m.metric_id, "name": m.metric.name, "direction": m.direction}
                     for m in r.metric_links.all()

@@ -232,6 +232,8 @@ def test_a_recommendations_evidence_ids_are_those_the_reader_may_see(
     status_e, listed = call(owen, "GET", f"/recommendations/{rec['id']}/evidence")
     assert (status, status_e) == (200, 200)
     assert shown["evidence"] == [i["insight_id"] for i in listed["items"]] == [mot]
-    assert listed["count"] == 1  # the other customer's card is not counted either
+    assert listed["count"] == 1  # the other customer's card is not listed
+    assert shown["hidden_evidence"] == 1  # but the recommendation says one is hidden
     status, page = call(owen, "GET", f"/recommendations?debrief={world.debrief.pk}")
-    assert [r["evidence"] for r in page["items"]] == [[mot]]
+    assert [(r["evidence"], r["hidden_evidence"]) for r in page["items"]] == [([mot], 1)]
+    assert rec["hidden_evidence"] == 0  # Cora sees both
