@@ -399,27 +399,72 @@ def change_status(
         raise ValidationFailed.field(
             "status", f"It is already {ActionStatus(status).label.lower()}."
         )
+    text = f"{note} (Reason: {reason})" if status in NEEDS_REASON else note
+    _move(actor, locked, status, reason=reason, timeline=text, audit_reason=note)
+    return locked
+
+
+def _move(
+    actor: Viewer, locked: ActionItem, status: str, *, reason: str, timeline: str, audit_reason: str
+) -> None:
+    """Set the status of an action the caller holds locked (checked already): its timeline
+    entry, the audit and the webhook events. The one path every status change takes."""
     before = audit.snapshot(locked, ["status", "status_reason"])
     now = clock.now()
     locked.status = status
-    locked.status_reason = reason if status in NEEDS_REASON else ""
+    locked.status_reason = reason[:REASON_MAX] if status in NEEDS_REASON else ""
     if status == ActionStatus.IN_PROGRESS and locked.started_at is None:
         locked.started_at = now
     locked.done_at = now if status == ActionStatus.DONE else None
     save_new_version(locked)
-    text = f"{note} (Reason: {reason})" if status in NEEDS_REASON else note
-    _timeline(actor, locked, text)
+    _timeline(actor, locked, timeline)
     audit.record(
         actor,
         action="action_item.status_changed",
         obj=locked,
         changes=audit.diff(before, audit.snapshot(locked, ["status", "status_reason"])),
-        reason=note,
+        reason=audit_reason,
     )
     _announce(locked, "action_item.updated")
     if status == ActionStatus.DONE:
         _announce(locked, "action_item.done")
-    return locked
+
+
+# Still to be done: what a recommendation no longer approved leaves behind.
+LIVE = (ActionStatus.OPEN, ActionStatus.IN_PROGRESS, ActionStatus.BLOCKED)
+
+
+def live_actions(recommendation: Recommendation) -> QuerySet[ActionItem]:
+    """The recommendation's action items not done or dropped yet."""
+    return ActionItem.objects.filter(recommendation_id=recommendation.pk, status__in=LIVE)
+
+
+def drop_for_decision(
+    actor: Viewer, recommendation: Recommendation, outcome: str, reason: str
+) -> list[ActionItem]:
+    """A recommendation approved before and now ``outcome`` (rejected or deferred) carries
+    nothing out any more: each of its open, in progress or blocked action items is dropped
+    with the decision's reason, on its timeline, audited and announced like any status
+    change. Called by ``recommendations.decide`` inside its transaction (the decider's right
+    to decide is the right to do this). A later approval does not bring them back."""
+    label = DecisionOutcome(outcome).label.lower()
+    dropped = []
+    for action in (
+        live_actions(recommendation)
+        .select_for_update()
+        .select_related("owner", "recommendation")
+        .order_by("pk")
+    ):
+        _move(
+            actor,
+            action,
+            ActionStatus.DROPPED,
+            reason=f"The recommendation was {label}: {reason}",
+            timeline=f"Dropped: the recommendation was {label} — {reason}",
+            audit_reason=f"The recommendation was {label}: {reason}",
+        )
+        dropped.append(action)
+    return dropped
 
 
 @transaction.atomic
@@ -477,10 +522,14 @@ def send_reminders() -> dict[str, int]:
     idempotent): not started by its planned start, three days before it is due, and overdue.
     "Today" is the workspace's own date (its time zone), so an owner in Sydney is not told
     "overdue" while their due day is still running. A re-dated action is reminded again for
-    its new date; ownerless actions wait for their new owner. Returns how many of each went
-    out."""
-    live = ActionItem.objects.exclude(status__in=[ActionStatus.DONE, ActionStatus.DROPPED]).filter(
-        ownerless_since=None
+    its new date; ownerless actions wait for their new owner, and the actions of a
+    recommendation no longer approved are not reminded. Returns how many of each went out."""
+    live = ActionItem.objects.filter(
+        status__in=LIVE,
+        ownerless_since=None,
+        # Defence in depth: a decision away from "approved" drops its actions; should one be
+        # left open, it is not reminded while its recommendation is not approved.
+        recommendation__outcome=DecisionOutcome.APPROVED,
     )
     sent = {"action.not_started": 0, "action.due_soon": 0, "action.overdue": 0}
     zones = live.values_list("workspace__time_zone", flat=True).distinct().order_by()

@@ -34,6 +34,7 @@ from traction.debrief.models import (
     RecommendationMetric,
     ScorecardMetric,
 )
+from traction.debrief.services import actions as action_services
 from traction.insights import rules as insight_rules
 from traction.insights.models import Insight, InsightStatus
 from traction.programs.models import PolicyMaker
@@ -298,7 +299,10 @@ def decide(
     version: int | None = None,
 ) -> Recommendation:
     """Approve, defer (with a future date to revisit) or reject, always with a reason.
-    Deciding a decided recommendation again is a revisit: a new ``Decision``, history kept."""
+    Deciding a decided recommendation again is a revisit: a new ``Decision``, history kept.
+    Revisiting an approval (to defer or reject) drops the action items still to be done, in
+    the same transaction, with this reason on each timeline; approving again later does not
+    bring them back (new action items are added)."""
     permissions.check(actor, "recommendation.decide", recommendation)
     errors: dict[str, list[str]] = {}
     if outcome not in DECIDED:
@@ -374,6 +378,8 @@ def decide(
             program_id=rec.program_id,
             data=payload(rec, decision),
         )
+        if before == DecisionOutcome.APPROVED and outcome != DecisionOutcome.APPROVED:
+            action_services.drop_for_decision(actor, rec, outcome, reason)
     return rec
 
 

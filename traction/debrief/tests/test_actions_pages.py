@@ -462,3 +462,19 @@ def test_the_debriefs_actions_page_lists_every_action_a_page_at_a_time(
     # An unknown state lists them all.
     unknown = client.get(url(cast, "debrief_actions", debrief.pk) + "?status=bogus")
     assert f"Page 1 of 2 ({ACTIONS_PAGE + 4} in all)" in unknown.content.decode()
+
+
+def test_the_decide_page_says_a_revisit_drops_the_open_actions(
+    cast: Cast, rec: Recommendation, debrief: Debrief, client_for: Callable[[str], Client]
+) -> None:
+    add(cast, rec, title="First")
+    add(cast, rec, title="Second")
+    sam = client_for("sponsor")
+    decide = url(cast, "recommendation_decide", debrief.pk, rec.pk)
+    html = sam.get(decide).content.decode()
+    assert "its 2 open action items will be dropped, with your reason on their timelines" in html
+    rec.refresh_from_db()
+    done = sam.post(decide, {"outcome": "rejected", "reason": "No budget", "version": rec.version})
+    assert done.status_code == 302
+    assert set(ActionItem.objects.values_list("status", flat=True)) == {ActionStatus.DROPPED}
+    assert "will be dropped" not in sam.get(decide).content.decode()  # not approved any more

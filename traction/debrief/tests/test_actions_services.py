@@ -385,6 +385,70 @@ def test_closed_and_started_actions_are_not_reminded(
     }
 
 
+def test_actions_of_a_recommendation_no_longer_approved_are_not_reminded(
+    cast: Cast, rec: Recommendation, frozen: clock.FrozenClock
+) -> None:
+    create(cast, rec, planned_start=date(2027, 3, 2), due_on=date(2027, 3, 3))
+    # Left open by some older path (the decision drops them now): still not reminded.
+    Recommendation.objects.filter(pk=rec.pk).update(outcome=DecisionOutcome.REJECTED)
+    frozen.advance(days=10)
+    assert services.send_reminders() == {
+        "action.not_started": 0,
+        "action.due_soon": 0,
+        "action.overdue": 0,
+    }
+
+
+# --- the decision revisited -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("outcome", ["rejected", "deferred"])
+def test_revisiting_an_approval_drops_the_actions_still_to_be_done(
+    cast: Cast,
+    rec: Recommendation,
+    frozen: clock.FrozenClock,
+    sink: list[dict[str, Any]],
+    outcome: str,
+) -> None:
+    from traction.debrief.services import recommendations
+
+    cora = cast.viewer("core_team")
+    waiting = create(cast, rec, title="Waiting")
+    begun = services.change_status(cora, create(cast, rec, title="Begun"), "in_progress", "Go")
+    stuck = services.change_status(
+        cora, create(cast, rec, title="Stuck"), "blocked", "Stuck", reason="No budget"
+    )
+    finished = services.change_status(cora, create(cast, rec, title="Done"), "done", "Shipped")
+    assert services.live_actions(rec).count() == 3
+    sink.clear()
+    revisit = date(2027, 6, 1) if outcome == "deferred" else None
+    recommendations.decide(cast.viewer("sponsor"), rec, outcome, "Changed my mind", revisit)
+    for action in (waiting, begun, stuck):
+        action.refresh_from_db()
+        assert action.status == ActionStatus.DROPPED
+        assert action.status_reason == f"The recommendation was {outcome}: Changed my mind"
+        last = ActionUpdate.objects.filter(action=action).order_by("-pk").first()
+        assert last is not None
+        assert last.note == f"Dropped: the recommendation was {outcome} — Changed my mind"
+        assert (last.status, last.by_label) == (ActionStatus.DROPPED, "Sam Sponsor")
+        assert AuditEvent.objects.filter(
+            action="action_item.status_changed", object_id=str(action.pk)
+        ).exists()
+    finished.refresh_from_db()
+    assert finished.status == ActionStatus.DONE
+    events = [(h["event"], h["data"].get("id")) for h in sink]
+    assert events[0][0] == "recommendation.decided"
+    assert sorted(events[1:]) == sorted(
+        ("action_item.updated", a.pk) for a in (waiting, begun, stuck)
+    )
+    # Approving again does not bring them back: new action items are added.
+    recommendations.decide(cast.viewer("sponsor"), rec, "approved", "Yes after all")
+    assert services.live_actions(rec).count() == 0
+    frozen.advance(days=40)
+    assert sum(services.send_reminders().values()) == 0
+    assert not selectors.my_overdue(cora).exists()  # nor in My actions
+
+
 # --- ownerless --------------------------------------------------------------------------------
 
 

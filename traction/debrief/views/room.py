@@ -31,7 +31,8 @@ from traction.debrief.forms_room import (
     PlanVersionForm,
     RecommendationForm,
 )
-from traction.debrief.models import Debrief, Recommendation
+from traction.debrief.models import Debrief, DecisionOutcome, Recommendation
+from traction.debrief.services import actions as action_services
 from traction.debrief.services import recommendations as services
 from traction.debrief.services import room as room_services
 
@@ -346,6 +347,10 @@ def decide(
             messages.success(request, f"“{rec.title}”: {rec.get_outcome_display().lower()}.")
             return redirect(_room_url(request, found) + f"#rec-{rec.pk}")
     owned = services.has_owned_dated_actions(rec)
+    # Revisiting an approval drops the action items still to be done: say so beforehand.
+    live = (
+        action_services.live_actions(rec).count() if rec.outcome == DecisionOutcome.APPROVED else 0
+    )
     hears = {
         o: services.customer_hears(o, owned_dated_actions=owned, summary=rec.customer_summary)[0]
         for o in ("approved", "deferred", "rejected")
@@ -358,6 +363,7 @@ def decide(
             "rec": rec,
             "form": form,
             "hears": hears,
+            "live_actions": live,
             "decisions": selectors.decisions(rec),
         },
     )
