@@ -81,6 +81,7 @@ def test_a_debrief_room_is_run(
     edit_url = f"{room_url}recommendations/{rec.pk}/"
     cora.goto(edit_url)
     sam.goto(edit_url)
+    sam.get_by_label("Title").fill("Invoice from day one")
     sam.get_by_label("Rationale").fill("Customers print every invoice.")
     sam.get_by_role("button", name="Save changes").click()
     expect(sam.get_by_text("was saved")).to_be_visible()
@@ -88,12 +89,13 @@ def test_a_debrief_room_is_run(
     cora.get_by_role("button", name="Save changes").click()
     prompt = cora.locator("#merge-prompt")
     expect(prompt).to_be_visible()
-    expect(prompt.locator("#merge-rationale .theirs")).to_have_text(
-        "Customers print every invoice."
-    )
+    # Only the field both changed is offered; the rationale only Sam changed is taken.
+    expect(prompt.locator("#merge-title .theirs")).to_have_text("Invoice from day one")
+    expect(prompt.locator("#merge-rationale")).to_have_count(0)
+    expect(cora.get_by_label("Rationale")).to_have_value("Customers print every invoice.")
     expect(cora.get_by_label("Title")).to_have_value("Invoice on the first day")  # mine kept
     assert_accessible(cora, "the merge prompt")
-    prompt.locator("#merge-rationale").get_by_label("Theirs").check()
+    prompt.locator("#merge-title").get_by_label("Mine").check()
     cora.get_by_role("button", name="Save changes").click()
     expect(cora.get_by_text("was saved")).to_be_visible()
     rec.refresh_from_db()

@@ -11,6 +11,7 @@ from traction.accounts.models import User
 from traction.customers.forms import MemberChoiceField, VersionField
 from traction.programs.forms import DateInput, MembersField
 
+from .merging import OpenedField
 from .models import ActionStatus, Recommendation
 from .services.actions import NOTE_MAX, REASON_MAX
 
@@ -89,6 +90,7 @@ class EditForm(forms.Form):
         help_text="Why the new date or owner (shown on the action's timeline).",
     )
     version = VersionField()
+    opened = OpenedField()
 
     def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

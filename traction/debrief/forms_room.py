@@ -10,6 +10,7 @@ from django.db.models import QuerySet
 from traction.customers.forms import VersionField
 from traction.insights.models import Insight
 
+from .merging import OpenedField
 from .models import DecisionOutcome, Direction, Horizon, Level, RecommendationKind, ScorecardMetric
 
 DECIDE_CHOICES = [
@@ -53,6 +54,7 @@ class RecommendationForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     version = VersionField()
+    opened = OpenedField()
 
     def __init__(
         self,

@@ -120,39 +120,83 @@ def test_an_observer_sees_the_action_but_no_status_form(
     assert refused.status_code == 403
 
 
-def test_the_edit_page_shows_their_values_beside_yours_on_a_conflict(
+def _opened_form(client: Client, path: str) -> dict[str, Any]:
+    """The edit form as the browser would post it back untouched (with its hidden fields)."""
+    form = client.get(path).context["form"]
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None or value is False:
+            continue
+        data[name] = value.isoformat() if isinstance(value, date) else value
+    return data
+
+
+def test_the_edit_page_offers_only_the_fields_both_changed(
     cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
 ) -> None:
     action = add(cast, rec)
-    read = action.version
-    services.update_action(cast.viewer("sponsor"), action=action, changes={"title": "Sam's title"})
-    page = client_for("facilitator").post(
-        url(cast, "action_edit", action.pk),
-        {
-            "title": "Fran's title",
-            "owner": cast.users["core_team"].pk,
-            "due_on": "2027-03-31",
-            "version": read,
-        },
+    fran = client_for("facilitator")
+    path = url(cast, "action_edit", action.pk)
+    form = _opened_form(fran, path)
+    # Sam saves first: a new title and a new owner.
+    services.update_action(
+        cast.viewer("sponsor"),
+        action=action,
+        changes={"title": "Sam's title", "owner_id": cast.users["sponsor"].pk},
+        version=action.version,
     )
+    # Fran, from the same version: the title and the due date.
+    form.update({"title": "Fran's title", "due_on": "2027-04-15"})
+    page = fran.post(path, form)
     assert page.status_code == 422
     html = page.content.decode()
-    assert "Someone else saved this action meanwhile" in html
-    assert "Sam&#x27;s title" in html
-    assert "Fran&#x27;s title" in html
+    assert "Someone else saved this action while you were editing" in html
+    assert [m["name"] for m in page.context["merge"]] == ["title"]
+    assert "For each field you both changed" in html
+    assert "They also changed owner, which you had not touched" in html
     assert ActionItem.objects.get(pk=action.pk).title == "Sam's title"
-    # Saving again (the form now carries the current version) keeps Fran's.
-    again = client_for("facilitator").post(
-        url(cast, "action_edit", action.pk),
-        {
-            "title": "Fran's title",
-            "owner": cast.users["core_team"].pk,
-            "due_on": "2027-03-31",
-            "version": read + 1,
-        },
+    # Saving with the defaults: Fran's title and date, Sam's owner (not reverted).
+    again = dict(page.context["form"].data.lists())
+    again["keep_title"] = ["mine"]
+    assert fran.post(path, again).status_code == 302
+    saved = ActionItem.objects.get(pk=action.pk)
+    assert (saved.title, saved.owner_id, saved.due_on) == (
+        "Fran's title",
+        cast.users["sponsor"].pk,
+        date(2027, 4, 15),
     )
-    assert again.status_code == 302
-    assert ActionItem.objects.get(pk=action.pk).title == "Fran's title"
+
+
+def test_taking_theirs_and_saving_changes_to_other_fields_at_once(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
+) -> None:
+    action = add(cast, rec)
+    fran = client_for("facilitator")
+    path = url(cast, "action_edit", action.pk)
+    form = _opened_form(fran, path)
+    services.update_action(
+        cast.viewer("sponsor"),
+        action=action,
+        changes={"title": "Sam's title"},
+        version=action.version,
+    )
+    form["due_on"] = "2027-04-15"  # Fran changes only the date: saved with Sam's title
+    saved = fran.post(path, form, follow=True)
+    assert "their changes to title were kept with yours" in saved.content.decode()
+    action.refresh_from_db()
+    assert (action.title, action.due_on) == ("Sam's title", date(2027, 4, 15))
+    # Both change the title: taking theirs keeps Sam's.
+    form = _opened_form(fran, path)
+    services.update_action(
+        cast.viewer("sponsor"), action=action, changes={"title": "Sam again"}, version=None
+    )
+    form["title"] = "Fran again"
+    page = fran.post(path, form)
+    again = dict(page.context["form"].data.lists())
+    again["keep_title"] = ["theirs"]
+    assert fran.post(path, again).status_code == 302
+    assert ActionItem.objects.get(pk=action.pk).title == "Sam again"
 
 
 def test_adding_an_action_on_the_debrief_page(

@@ -4,6 +4,7 @@ the merge prompt when two people edit the same recommendation, and deciding."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -174,6 +175,85 @@ def test_drafting_editing_with_a_merge_prompt_and_deciding(cast: Cast, world: Wo
     assert "1 of 4 top priorities have a decision or a dated deferral" in page
     assert f'id="hears-{rec.pk}">Under consideration<' in page
     assert "Decision history (1)" in page
+
+
+def _opened_form(client: Client, path: str) -> dict[str, Any]:
+    """The edit form as the browser would post it back untouched (with its hidden fields)."""
+    form = client.get(path).context["form"]
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None or value is False:
+            continue
+        data[name] = value
+    return data
+
+
+def test_the_merge_prompt_compares_with_what_was_opened(cast: Cast, world: World) -> None:
+    cora = web(cast, "core_team")
+    mot, quote = world.card("mot").pk, world.card("quote").pk
+    rec = recs.draft_recommendation(
+        cast.viewer("core_team"),
+        world.debrief,
+        title="Invoice on day one",
+        rationale="First why",
+        evidence=[mot, quote],
+    )
+    path = url(cast, world, f"recommendations/{rec.pk}/")
+    form = _opened_form(cora, path)
+    assert sorted(form["evidence"]) == sorted([mot, quote])
+    # Sam saves first: the title and the rationale.
+    recs.update_recommendation(
+        cast.viewer("sponsor"),
+        rec,
+        changes={"title": "Sam's title", "rationale": "Sam's why"},
+        version=rec.version,
+    )
+    # Cora, from the same version: the title and what customers would be told.
+    form.update({"title": "Cora's title", "customer_summary": "Cora's summary"})
+    response = cora.post(path, form)
+    page = response.content.decode()
+    assert response.status_code == 409
+    merge = response.context["merge"]
+    assert [m["name"] for m in merge] == ["title"]  # only the field both changed
+    assert "For each field you both changed" in page
+    assert "They also changed rationale, which you had not touched" in page
+    assert "<h1>Edit recommendation</h1>" in page
+    assert "Sam&#x27;s why" in page  # the form now shows their rationale
+    # Saving with the defaults: my title, their rationale, my summary, the evidence kept.
+    again = {
+        k: v for k, v in response.context["form"].data.lists() if k not in ("csrfmiddlewaretoken",)
+    }
+    again["keep_title"] = ["mine"]
+    assert cora.post(path, again).status_code == 302
+    rec.refresh_from_db()
+    assert (rec.title, rec.rationale, rec.customer_summary) == (
+        "Cora's title",
+        "Sam's why",
+        "Cora's summary",
+    )
+    assert sorted(rec.evidence_links.values_list("insight_id", flat=True)) == sorted([mot, quote])
+
+
+def test_changes_to_different_fields_are_saved_together(cast: Cast, world: World) -> None:
+    cora = web(cast, "core_team")
+    rec = recs.draft_recommendation(
+        cast.viewer("core_team"),
+        world.debrief,
+        title="Invoice on day one",
+        evidence=[world.card("mot").pk],
+    )
+    path = url(cast, world, f"recommendations/{rec.pk}/")
+    form = _opened_form(cora, path)
+    recs.update_recommendation(
+        cast.viewer("sponsor"), rec, changes={"rationale": "Sam's why"}, version=rec.version
+    )
+    form["title"] = "Cora's title"
+    response = cora.post(path, form, follow=True)
+    assert response.redirect_chain  # saved: nobody changed the same field
+    assert "their changes to rationale were kept with yours" in response.content.decode()
+    rec.refresh_from_db()
+    assert (rec.title, rec.rationale) == ("Cora's title", "Sam's why")
 
 
 def test_the_room_costs_the_same_queries_whatever_its_recommendations(

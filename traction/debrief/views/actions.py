@@ -23,6 +23,7 @@ from traction.core.web import (
     render_page,
     workspace_view,
 )
+from traction.debrief import merging
 from traction.debrief import selectors_actions as selectors
 from traction.debrief.forms_actions import FIELD_MAP, ActionForm, EditForm, ReviewForm, StatusForm
 from traction.debrief.models import ActionItem, ActionStatus, Debrief
@@ -112,80 +113,90 @@ def _initial(action: ActionItem) -> dict[str, Any]:
     }
 
 
+def _edit_form(action: ActionItem, candidates: Any, data: Any = None) -> EditForm:
+    """The edit form: the action's values, and (signed, hidden) the values it was opened
+    with, which the merge prompt compares against."""
+    form = EditForm(data, initial=_initial(action), candidates=candidates)
+    form.initial[merging.OPENED] = merging.seal(merging.values(form, form.initial))
+    return form
+
+
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def action_edit(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> HttpResponse:
+    """Edit an action. If someone saved it since it was opened, the fields only they
+    changed take their values, those only this person changed keep theirs, and each field
+    both changed is offered (keep mine or take theirs)."""
     action = selectors.action(viewer, action_id)
     permissions.check(viewer, "action.manage", action)
     candidates = selectors.owner_candidates(viewer)
-    form = EditForm(
-        request.POST if request.method == "POST" else None,
-        initial=_initial(action),
-        candidates=candidates,
-    )
+    form = _edit_form(action, candidates)
     merge: list[dict[str, Any]] = []
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.update_action(
-                viewer,
-                action=action,
-                changes=form.changes(),
-                version=form.cleaned_data["version"],
-                note=form.cleaned_data["note"],
-            )
-        except Conflict as exc:
-            merge = _merge(action, form)
-            current = selectors.action(viewer, action.pk)
-            data = request.POST.copy()
-            data["version"] = str(current.version)
-            form = EditForm(data, initial=_initial(current), candidates=candidates)
-            form.is_valid()
-            form.add_error(
-                None,
-                exc.message + " Their values are shown beside yours: save again to keep yours.",
-            )
-        except ValidationFailed as exc:
-            apply_domain_errors(form, exc, FIELD_MAP)
+    taken: list[str] = []
+    if request.method == "POST":
+        data = request.POST.copy()
+        merging.take_theirs_where_chosen(data, form, merging.values(form, _initial(action)))
+        form = _edit_form(action, candidates, data)
+        # A save refused as stale is merged and, when no field was changed by both, tried
+        # again (at most twice more: then the page shows where things stand).
+        for _attempt in range(3):
+            if not form.is_valid():
+                break
+            try:
+                services.update_action(
+                    viewer,
+                    action=action,
+                    changes=form.changes(),
+                    version=form.cleaned_data["version"],
+                    note=form.cleaned_data["note"],
+                )
+            except Conflict:
+                action = selectors.action(viewer, action.pk)
+                saved = merging.values(form, _initial(action))
+                outcome = merging.merge_into(data, form, saved, action.version)
+                mine = merging.values(form, form.cleaned_data)
+                taken += [t for t in outcome.taken_labels(form) if t not in taken]
+                form = _edit_form(action, candidates, data)
+                if outcome.both:
+                    merge = outcome.rows(form, mine, saved)
+                    form.is_valid()
+                    form.add_error(
+                        None,
+                        "Someone else saved this action while you were editing: yours is not "
+                        "saved yet.",
+                    )
+                    break
+            except ValidationFailed as exc:
+                apply_domain_errors(form, exc, FIELD_MAP)
+                break
+            else:
+                note = (
+                    f" Someone else had saved it meanwhile: their changes to "
+                    f"{_listed(taken)} were kept with yours."
+                    if taken
+                    else ""
+                )
+                messages.success(request, f"“{form.cleaned_data['title']}” was saved.{note}")
+                return redirect(
+                    "debrief:action_detail",
+                    workspace_slug=request.workspace.slug,
+                    action_id=action.pk,
+                )
         else:
-            messages.success(request, f"“{form.cleaned_data['title']}” was saved.")
-            return redirect(
-                "debrief:action_detail",
-                workspace_slug=request.workspace.slug,
-                action_id=action.pk,
-            )
+            form.is_valid()
+            form.add_error(None, "Others keep saving this action: try again in a moment.")
     return render_page(
         request,
         "debrief/actions/action_edit.html",
-        {"action": action, "form": form, "merge": merge},
+        {"action": action, "form": form, "merge": merge, "taken": taken},
         partial="edit_form",
         status=422 if request.method == "POST" and (form.errors or merge) else 200,
     )
 
 
-def _merge(action: ActionItem, form: EditForm) -> list[dict[str, Any]]:
-    """What the other person saved beside what this one typed, field by field."""
-    current = ActionItem.objects.select_related("owner").get(pk=action.pk)
-    theirs = {
-        "Title": current.title,
-        "Owner": str(current.owner),
-        "Contributors": ", ".join(str(u) for u in current.contributors.all()) or "nobody",
-        "Planned start": current.planned_start or "none",
-        "Due date": current.due_on,
-        "Customers may see it": "yes" if current.customer_visible else "no",
-    }
-    data = form.cleaned_data
-    yours = {
-        "Title": data["title"],
-        "Owner": str(data["owner"]),
-        "Contributors": ", ".join(str(u) for u in data["contributors"]) or "nobody",
-        "Planned start": data["planned_start"] or "none",
-        "Due date": data["due_on"],
-        "Customers may see it": "yes" if data["customer_visible"] else "no",
-    }
-    return [
-        {"label": k, "theirs": theirs[k], "yours": yours[k], "differs": theirs[k] != yours[k]}
-        for k in theirs
-    ]
+def _listed(labels: list[str]) -> str:
+    names = [label.lower() for label in labels]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @workspace_view

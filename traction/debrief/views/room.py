@@ -22,6 +22,7 @@ from traction.core.web import (
     wants_partial,
     workspace_view,
 )
+from traction.debrief import merging
 from traction.debrief import selectors_room as selectors
 from traction.debrief.forms_room import (
     ArchiveForm,
@@ -213,40 +214,14 @@ def recommendation_new(request: WorkspaceRequest, viewer: Viewer, debrief_id: in
     )
 
 
-def _shown(value: Any) -> str:
-    if isinstance(value, list | tuple | set):
-        return ", ".join(str(v) for v in value) or "—"
-    return str(value) if value not in (None, "") else "—"
-
-
-def _merge(
-    form: RecommendationForm, mine: dict[str, Any], theirs: dict[str, Any]
-) -> list[dict[str, Any]]:
-    """The fields someone else saved differently from what this person typed: both values,
-    to keep either."""
-    rows = []
-    for name, field in form.fields.items():
-        if name == "version" or name not in theirs:
-            continue
-        a, b = mine.get(name), theirs.get(name)
-        if isinstance(a, list):
-            a = sorted(getattr(x, "pk", x) for x in a)
-            b = sorted(b or [])
-        if (a or "") != (b or ""):
-            shown_theirs = b
-            if name == "evidence":
-                labels = {i.pk: str(i.text) for i in form.fields["evidence"].queryset}  # type: ignore[attr-defined]
-                shown_theirs = [labels.get(i, f"insight {i}") for i in b or []]
-            elif hasattr(field, "choices") and b:
-                shown_theirs = dict(field.choices).get(b, b)
-            rows.append(
-                {
-                    "name": name,
-                    "label": field.label or name.replace("_", " ").capitalize(),
-                    "theirs": _shown(shown_theirs),
-                }
-            )
-    return rows
+def _edit_form(
+    viewer: Viewer, found: Debrief, rec: Recommendation, data: Any = None
+) -> RecommendationForm:
+    """The edit form: the record's values, and (signed, hidden) the values it was opened
+    with, which the merge prompt compares against."""
+    form = _form(viewer, found, data, initial=_initial(rec))
+    form.initial[merging.OPENED] = merging.seal(merging.values(form, form.initial))
+    return form
 
 
 @workspace_view
@@ -254,50 +229,60 @@ def _merge(
 def recommendation_edit(
     request: WorkspaceRequest, viewer: Viewer, debrief_id: int, recommendation_id: int
 ) -> HttpResponse:
-    """Edit a recommendation. If someone saved it since it was opened, the page shows their
-    values beside these, field by field, to keep either: nothing typed is lost."""
+    """Edit a recommendation. If someone saved it since it was opened, the fields only they
+    changed take their values, those only this person changed keep theirs, and each field
+    both changed is offered (keep mine or take theirs): nothing typed or saved is lost."""
     found = selectors.debrief(viewer, debrief_id)
     rec = _rec_of(viewer, found, recommendation_id, "recommendation.draft")
     if refused := _finished(request, found, "its recommendations"):
         return refused
     merge: list[dict[str, Any]] = []
+    taken: list[str] = []
+    form = _edit_form(viewer, found, rec)
     if request.method == "POST":
         data = request.POST.copy()
-        current = _initial(rec)
-        # Keep theirs: a field of the merge prompt whose "theirs" was chosen takes the value
-        # the record has now.
-        for key in list(data):
-            if key.startswith("keep_") and data[key] == "theirs":
-                name = key[5:]
-                value = current.get(name)
-                if isinstance(value, list):
-                    data.setlist(name, [str(v) for v in value])
-                else:
-                    data[name] = "" if value is None else str(value)
-        form = _form(viewer, found, data)
-        if form.is_valid():
+        merging.take_theirs_where_chosen(data, form, merging.values(form, _initial(rec)))
+        form = _edit_form(viewer, found, rec, data)
+        # A save refused as stale is merged and, when no field was changed by both, tried
+        # again (at most twice more: then the page shows where things stand).
+        for _attempt in range(3):
+            if not form.is_valid():
+                break
             try:
                 services.update_recommendation(
                     viewer, rec, changes=form.service_values(), version=form.cleaned_data["version"]
                 )
-            except Conflict as exc:
+            except Conflict:
                 rec.refresh_from_db()
-                theirs = _initial(rec)
-                data["version"] = str(rec.version)
-                form = _form(viewer, found, data)
-                form.is_valid()
-                merge = _merge(form, form.cleaned_data, theirs)
-                form.add_error(
-                    None,
-                    exc.message + " Their values are shown beside yours: keep either, then save.",
-                )
+                saved = merging.values(form, _initial(rec))
+                outcome = merging.merge_into(data, form, saved, rec.version)
+                mine = merging.values(form, form.cleaned_data)
+                taken += [t for t in outcome.taken_labels(form) if t not in taken]
+                form = _edit_form(viewer, found, rec, data)
+                if outcome.both:
+                    merge = outcome.rows(form, mine, saved)
+                    form.is_valid()
+                    form.add_error(
+                        None,
+                        "Someone else saved this recommendation while you were editing: yours "
+                        "is not saved yet.",
+                    )
+                    break
             except ValidationFailed as exc:
                 apply_domain_errors(form, exc)
+                break
             else:
-                messages.success(request, f"“{form.cleaned_data['title']}” was saved.")
+                note = (
+                    f" Someone else had saved it meanwhile: their changes to {_listed(taken)} "
+                    "were kept with yours."
+                    if taken
+                    else ""
+                )
+                messages.success(request, f"“{form.cleaned_data['title']}” was saved.{note}")
                 return redirect(_room_url(request, found) + "#recommendations")
-    else:
-        form = _form(viewer, found, initial=_initial(rec))
+        else:
+            form.is_valid()
+            form.add_error(None, "Others keep saving this recommendation: try again in a moment.")
     return render(
         request,
         "debrief/room/recommendation_form.html",
@@ -306,11 +291,17 @@ def recommendation_edit(
             "form": form,
             "rec": rec,
             "merge": merge,
+            "taken": taken,
             "decisions": selectors.decisions(rec),
             "teams": selectors.owning_teams(found),
         },
         status=409 if merge else 200,
     )
+
+
+def _listed(labels: list[str]) -> str:
+    names = [label.lower() for label in labels]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @workspace_view
