@@ -315,8 +315,10 @@ def decide(
             errors["revisit_on"] = ["A deferral needs a date to revisit it."]
         elif revisit_on <= clock.today():
             errors["revisit_on"] = ["The date to revisit must be in the future."]
-    else:
-        revisit_on = None
+    elif revisit_on is not None and outcome in DECIDED:
+        # Not silently dropped: a date given with an approval or a rejection is a mistake.
+        verb = "approve" if outcome == DecisionOutcome.APPROVED else "reject"
+        errors["revisit_on"] = [f"Only a deferral has a date to revisit: leave it empty to {verb}."]
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():

@@ -156,6 +156,15 @@ def test_decide_and_read_the_history(cast: Cast, world: World) -> None:
         sam,
         "POST",
         f"/recommendations/{rid}/decide",
+        {"outcome": "approved", "reason": "Yes", "revisit_on": revisit},
+    )
+    assert status == 422
+    assert "revisit_on" in str(body)
+    assert "Only a deferral has a date to revisit" in str(body)
+    status, body = call(
+        sam,
+        "POST",
+        f"/recommendations/{rid}/decide",
         {"outcome": "deferred", "reason": "Budget", "revisit_on": revisit},
     )
     assert (status, body["outcome"], body["customer_hears"], body["revisit_on"]) == (

@@ -167,6 +167,13 @@ def test_drafting_editing_with_a_merge_prompt_and_deciding(cast: Cast, world: Wo
     revisit = (clock.today() + timedelta(days=14)).isoformat()
     response = sam.post(
         url(cast, world, f"recommendations/{rec.pk}/decide/"),
+        {"outcome": "approved", "reason": "Yes", "revisit_on": revisit},
+    )
+    assert response.context["form"].errors == {
+        "revisit_on": ["Only a deferral has a date to revisit: leave it empty to approve."]
+    }
+    response = sam.post(
+        url(cast, world, f"recommendations/{rec.pk}/decide/"),
         {"outcome": "deferred", "reason": "Later", "revisit_on": revisit},
     )
     assert response.status_code == 302

@@ -206,6 +206,14 @@ def test_a_decision_needs_a_reason_and_a_deferral_a_future_date(cast: Cast, worl
     with pytest.raises(ValidationFailed) as exc:
         recs.decide(sam, rec, "maybe", "Hmm")
     assert refused(exc) == {"outcome"}
+    # A date to revisit applies to a deferral only: refused, not dropped silently.
+    later = clock.today() + timedelta(days=30)
+    for outcome, verb in (("approved", "approve"), ("rejected", "reject")):
+        with pytest.raises(ValidationFailed) as exc:
+            recs.decide(sam, rec, outcome, "Yes", later)
+        assert exc.value.errors == {
+            "revisit_on": [f"Only a deferral has a date to revisit: leave it empty to {verb}."]
+        }
     assert not Decision.objects.exists()
     rec.refresh_from_db()
     assert rec.outcome == "pending"
