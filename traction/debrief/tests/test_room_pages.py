@@ -263,6 +263,34 @@ def test_changes_to_different_fields_are_saved_together(cast: Cast, world: World
     assert (rec.title, rec.rationale) == ("Cora's title", "Sam's why")
 
 
+def test_a_stale_decision_says_so_once_and_keeps_the_choice(cast: Cast, world: World) -> None:
+    rec = recs.draft_recommendation(
+        cast.viewer("core_team"),
+        world.debrief,
+        title="Invoice on day one",
+        evidence=[world.card("mot").pk],
+    )
+    opened = rec.version
+    recs.decide(cast.viewer("admin"), rec, "approved", "Ship it", version=opened)
+    sam = web(cast, "sponsor")
+    path = url(cast, world, f"recommendations/{rec.pk}/decide/")
+    response = sam.post(path, {"outcome": "rejected", "reason": "Too dear", "version": opened})
+    page = response.content.decode()
+    form = response.context["form"]
+    assert form.non_field_errors() == [
+        "Someone else changed this recommendation since you opened this page (it is now "
+        "approved): check it and its history below, then record your decision again — your "
+        "choice and reason are kept."
+    ]
+    assert page.count("Reload") == 0
+    assert (form.data["outcome"], form.data["reason"]) == ("rejected", "Too dear")
+    # Recording it again (the page now carries the current version) replaces theirs.
+    again = sam.post(path, dict(form.data.items()))
+    assert again.status_code == 302
+    rec.refresh_from_db()
+    assert rec.outcome == "rejected"
+
+
 def test_the_room_costs_the_same_queries_whatever_its_recommendations(
     cast: Cast, world: World
 ) -> None:

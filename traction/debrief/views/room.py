@@ -37,8 +37,6 @@ from traction.debrief.services import actions as action_services
 from traction.debrief.services import recommendations as services
 from traction.debrief.services import room as room_services
 
-RELOAD = " Reload the room to see the latest, then try again."
-
 
 def _rec_of(viewer: Viewer, found: Debrief, recommendation_id: int, action: str) -> Recommendation:
     """The debrief's recommendation the viewer may see (404 otherwise), checked for
@@ -114,7 +112,7 @@ def phase(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpRes
             viewer, found, phase=form.cleaned_data["phase"], version=form.cleaned_data["version"]
         )
     except (ValidationFailed, Conflict) as exc:
-        messages.error(request, error_text(exc, conflict_help=RELOAD))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, "Phase set; its time box starts now.")
     return redirect(_room_url(request, found))
@@ -156,7 +154,7 @@ def plan(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResp
                 viewer, found, phases=phases, version=head.cleaned_data["version"]
             )
         except (ValidationFailed, Conflict) as exc:
-            head.add_error(None, error_text(exc, conflict_help=RELOAD))
+            head.add_error(None, error_text(exc))
         else:
             messages.success(request, "The plan was saved.")
             return redirect(_room_url(request, found))
@@ -328,11 +326,22 @@ def decide(
                 data["revisit_on"],
                 version=data["version"],
             )
-        except (ValidationFailed, Conflict) as exc:
-            if isinstance(exc, Conflict):
-                form.add_error(None, exc.message + RELOAD)
-            else:
-                apply_domain_errors(form, exc)
+        except Conflict:
+            # Someone decided (or edited) it meanwhile: the page shows it as it is now, and the
+            # choice and reason typed are kept, to record again against this version.
+            rec.refresh_from_db()
+            data = request.POST.copy()
+            data["version"] = str(rec.version)
+            form = DecideForm(data)
+            form.is_valid()
+            form.add_error(
+                None,
+                "Someone else changed this recommendation since you opened this page (it is "
+                f"now {rec.get_outcome_display().lower()}): check it and its history below, "
+                "then record your decision again — your choice and reason are kept.",
+            )
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
         else:
             rec.refresh_from_db()
             messages.success(request, f"“{rec.title}”: {rec.get_outcome_display().lower()}.")
@@ -372,7 +381,7 @@ def archive(
     try:
         services.archive_recommendation(viewer, rec, version=version)
     except (ValidationFailed, Conflict) as exc:
-        messages.error(request, error_text(exc, conflict_help=RELOAD))
+        messages.error(request, error_text(exc))
     else:
         messages.success(request, f"“{rec.title}” was archived (kept, no longer in the room).")
     return redirect(_room_url(request, found) + "#recommendations")
