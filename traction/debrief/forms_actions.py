@@ -114,17 +114,20 @@ class EditForm(forms.Form):
 class StatusForm(forms.Form):
     """Move the action along: every change carries a short dated note."""
 
+    # The note and the reason are checked by the service (``change_status``), all at once and
+    # in the API's words; the browser is only told their length.
     status = forms.ChoiceField(choices=ActionStatus.choices, label="New status")
     note = forms.CharField(
-        max_length=NOTE_MAX,
+        required=False,
         label="Progress note",
         help_text="A line on what happened (required).",
+        widget=forms.TextInput(attrs={"maxlength": NOTE_MAX}),
     )
     reason = forms.CharField(
-        max_length=REASON_MAX,
         required=False,
         label="Reason",
         help_text="Required when blocked or dropped: what stops it, or why it is dropped.",
+        widget=forms.TextInput(attrs={"maxlength": REASON_MAX}),
     )
     version = VersionField()
 

@@ -387,18 +387,26 @@ def change_status(
         raise ValidationFailed.field("status", f"Choose one of: {', '.join(ActionStatus.values)}.")
     locked = _locked(action)
     expect_version(locked, version)
-    note = _note(note)
+    # Every refusal at once (the note, the reason, the status), so a form shows them all.
+    errors: dict[str, list[str]] = {}
+    try:
+        note = _note(note)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
     reason = (reason or "").strip()
-    require_one_line(reason=reason)
+    try:
+        require_one_line(reason=reason)
+    except ValidationFailed as exc:
+        errors.update(exc.errors)
     if status in NEEDS_REASON and not reason:
         label = ActionStatus(status).label.lower()
-        raise ValidationFailed.field("reason", f"Say why it is {label}.")
-    if len(reason) > REASON_MAX:
-        raise ValidationFailed.field("reason", f"Keep the reason to {REASON_MAX} characters.")
+        errors["reason"] = [f"Say why it is {label}."]
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = [f"Keep the reason to {REASON_MAX} characters."]
     if status == locked.status:
-        raise ValidationFailed.field(
-            "status", f"It is already {ActionStatus(status).label.lower()}."
-        )
+        errors["status"] = [f"It is already {ActionStatus(status).label.lower()}."]
+    if errors:
+        raise ValidationFailed(errors)
     text = f"{note} (Reason: {reason})" if status in NEEDS_REASON else note
     _move(actor, locked, status, reason=reason, timeline=text, audit_reason=note)
     return locked

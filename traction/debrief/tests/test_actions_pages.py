@@ -94,6 +94,16 @@ def test_status_form_needs_a_note_and_a_reason_for_blocked(
     )
     assert page.status_code == 422
     assert "Say why it is blocked." in page.content.decode()
+    # Neither the note nor the reason: both said at once, in the service's (the API's) words.
+    page = client.post(
+        url(cast, "action_detail", action.pk),
+        {"status": "blocked", "note": "", "reason": "", "version": action.version},
+    )
+    assert page.status_code == 422
+    assert page.context["form"].errors == {
+        "note": ["Write a short progress note: what happened, and why."],
+        "reason": ["Say why it is blocked."],
+    }
     page = client.post(
         url(cast, "action_detail", action.pk),
         {"status": "in_progress", "note": "", "version": action.version},

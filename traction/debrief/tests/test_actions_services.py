@@ -198,6 +198,16 @@ def test_status_changes_need_a_note_and_blocked_or_dropped_a_reason(
         with pytest.raises(ValidationFailed) as no_reason:
             services.change_status(cora, action, status, "Stuck")
         assert no_reason.value.errors == {"reason": [f"Say why it is {status}."]}
+    # Every refusal at once: no note, no reason, and the status it already has.
+    with pytest.raises(ValidationFailed) as all_of_them:
+        services.change_status(cora, action, "open", "")
+    assert set(all_of_them.value.errors) == {"note", "status"}
+    with pytest.raises(ValidationFailed) as both:
+        services.change_status(cora, action, "blocked", "", reason="")
+    assert both.value.errors == {
+        "note": ["Write a short progress note: what happened, and why."],
+        "reason": ["Say why it is blocked."],
+    }
     action.refresh_from_db()
     assert action.status == ActionStatus.OPEN
     assert action.updates.count() == 1
