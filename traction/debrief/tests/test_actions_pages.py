@@ -188,14 +188,21 @@ def test_taking_theirs_and_saving_changes_to_other_fields_at_once(
     services.update_action(
         cast.viewer("sponsor"),
         action=action,
-        changes={"title": "Sam's title"},
+        changes={"title": "Sam's title", "customer_visible": True},
         version=action.version,
     )
-    form["due_on"] = "2027-04-15"  # Fran changes only the date: saved with Sam's title
+    form["due_on"] = "2027-04-15"  # Fran changes only the date: saved with Sam's changes
     saved = fran.post(path, form, follow=True)
-    assert "their changes to title were kept with yours" in saved.content.decode()
+    assert (
+        "their changes to title and customers may see it were kept with yours"
+        in saved.content.decode()
+    )
     action.refresh_from_db()
-    assert (action.title, action.due_on) == ("Sam's title", date(2027, 4, 15))
+    assert (action.title, action.customer_visible, action.due_on) == (
+        "Sam's title",
+        True,
+        date(2027, 4, 15),
+    )
     # Both change the title: taking theirs keeps Sam's.
     form = _opened_form(fran, path)
     services.update_action(
