@@ -303,7 +303,7 @@ def _recs(v: Viewer, rows: QuerySet[Recommendation]) -> list[dict[str, Any]]:
             {
                 **{f: getattr(r, f) for f in _FIELDS},
                 "evidence": seen,
-                "hidden_evidence": len(r.all_evidence) - len(seen),  # type: ignore[attr-defined]
+                "hidden_evidence": len(r.all_evidence) - len(seen),
                 "metrics": [
                     {"metric_id": m.metric_id, "name": m.metric.name, "direction": m.direction}
                     for m in r.metric_links.all()
