@@ -110,8 +110,12 @@ def test_a_reversed_recommendation_marks_it_and_the_periodic_job_is_idempotent(
     assert "the decision behind it changed" in risk.draft
     assert radar.run() == {"checked": 1, "marked": 0, "updated": 0, "cleared": 0}
     assert "loop.radar" in [p.name for p in periodic.jobs()]
+    # The rejection dropped the action item the published plan relied on; approving again
+    # does not bring it back, so the status stays marked (a new one is to be published).
     w.decide(world, rec, DecisionOutcome.APPROVED)
-    assert open_risk() is None
+    risk = open_risk()
+    assert risk is not None
+    assert risk.reasons[0] == "The action item “Build the page” was dropped."
 
 
 def test_the_window_passing_unfinished_is_caught_by_the_periodic_job(world: w.World) -> None:
