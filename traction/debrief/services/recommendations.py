@@ -98,6 +98,15 @@ def _evidence(viewer: Viewer, debrief: Debrief, ids: Iterable[int]) -> list[int]
     return wanted
 
 
+def _unseen_evidence(viewer: Viewer, rec: Recommendation) -> list[int]:
+    """The recommendation's evidence the viewer may not see: an edit's "whole set" is the set
+    they see, so these stay linked (an account owner cannot unlink, unknowingly, the words of
+    customers who are not theirs)."""
+    linked = rec.evidence_links.values_list("insight_id", flat=True)
+    seen = insight_rules.visible_insights(viewer, Insight.objects.filter(pk__in=linked))
+    return sorted(set(linked) - set(seen.values_list("pk", flat=True)))
+
+
 def _metrics(debrief: Debrief, rows: Iterable[Mapping[str, Any]]) -> list[tuple[int, str]]:
     wanted: dict[int, str] = {}
     for row in rows:
@@ -239,7 +248,11 @@ def update_recommendation(
         for name, value in texts.items():
             setattr(rec, name, value)
         validate(rec, exclude=["debrief", "program", "workspace", "created_by"])
-        ids = _evidence(actor, rec.debrief, changes["evidence"]) if "evidence" in changes else None
+        ids = (
+            _evidence(actor, rec.debrief, changes["evidence"]) + _unseen_evidence(actor, rec)
+            if "evidence" in changes
+            else None
+        )
         moves = _metrics(rec.debrief, changes["metrics"]) if "metrics" in changes else None
         delta = audit.diff(before, audit.snapshot(rec, sorted(texts)))
         delta.update(_link(actor, rec, ids, moves))

@@ -504,7 +504,15 @@ def test_the_brief_respects_the_viewers_scope(cast: Cast, world: World) -> None:
     # And he may not cite what he may not see.
     with pytest.raises(ValidationFailed):
         recs.draft_recommendation(owen, world.debrief, title="x", evidence=[world.card("issue").pk])
-    del rec
+    # Nor unlink it: his edit's "whole set" is the set he sees; the rest stays linked.
+    mot, issue = world.card("mot").pk, world.card("issue").pk
+    edited = recs.update_recommendation(
+        owen, rec, changes={"title": "Both, retitled", "evidence": [mot]}, version=rec.version
+    )
+    assert sorted(edited.evidence_links.values_list("insight_id", flat=True)) == sorted(
+        [mot, issue]
+    )
+    assert edited.title == "Both, retitled"
 
 
 def test_viewer_role_label_for_an_admin_who_is_also_sponsor(cast: Cast, world: World) -> None:
