@@ -40,6 +40,8 @@ def test_the_empty_list_explains_webhooks_and_links_the_guide(
 def test_the_admin_adds_an_endpoint_and_sees_the_secret_once(
     cast: Cast, client_for: Callable[[str], Client]
 ) -> None:
+    from traction.webhooks import crypto
+
     admin = client_for("admin")
     answer = admin.post(
         f"{base(cast)}new/",
@@ -53,13 +55,26 @@ def test_the_admin_adds_an_endpoint_and_sees_the_secret_once(
             "active": "on",
         },
     )
-    assert answer.status_code == 200
+    # POST, then redirect, then GET: a reload of the page re-sends no form.
     hook = WebhookEndpoint.objects.get()
-    from traction.webhooks import crypto
-
+    assert answer.status_code == 302
+    assert answer["Location"] == f"{base(cast)}{hook.pk}/secret/"
     secret = crypto.decrypt(hook.secret_encrypted)
-    assert secret in answer.content.decode()
-    assert "only this once" in answer.content.decode()
+    assert all(secret not in str(v) for v in admin.session.values())  # kept encrypted
+    shown = admin.get(answer["Location"])
+    assert shown.status_code == 200
+    assert "no-store" in shown["Cache-Control"]
+    assert secret in shown.content.decode()
+    assert "only this once" in shown.content.decode()
+    assert "Endpoint added" in shown.content.decode()
+    # The reload: nothing created, the secret not shown again, a rotation offered.
+    reloaded = admin.get(answer["Location"]).content.decode()
+    assert WebhookEndpoint.objects.count() == 1
+    assert crypto.decrypt(WebhookEndpoint.objects.get().secret_encrypted) == secret
+    assert secret not in reloaded
+    assert "The secret was shown once" in reloaded
+    assert "rotate it" in reloaded
+    assert f"{base(cast)}{hook.pk}/rotate-secret/" in reloaded
     assert (hook.all_events, hook.event_types, hook.all_programs) == (
         False,
         ["testing.item_done"],
@@ -75,10 +90,22 @@ def test_the_admin_adds_an_endpoint_and_sees_the_secret_once(
     assert secret not in listing
 
     rotated = admin.post(f"{base(cast)}{hook.pk}/rotate-secret/")
+    assert rotated.status_code == 302
+    assert rotated["Location"] == f"{base(cast)}{hook.pk}/secret/"
     new_secret = crypto.decrypt(WebhookEndpoint.objects.get().secret_encrypted)
     assert new_secret != secret
-    assert new_secret in rotated.content.decode()
+    shown = admin.get(rotated["Location"]).content.decode()
+    assert new_secret in shown
+    assert "New signing secret" in shown
+    # Reloading the rotation's page rotates nothing: the secret just copied stays right.
+    reloaded = admin.get(rotated["Location"]).content.decode()
+    assert new_secret not in reloaded
+    assert "The secret was shown once" in reloaded
+    assert crypto.decrypt(WebhookEndpoint.objects.get().secret_encrypted) == new_secret
     assert new_secret not in admin.get(f"{base(cast)}{hook.pk}/").content.decode()
+    # Another admin's session never holds it; the page is for managers only.
+    assert secret not in client_for("admin").get(rotated["Location"]).content.decode()
+    assert client_for("core_team").get(rotated["Location"]).status_code in (403, 404)
 
 
 def test_form_errors_sit_beside_their_fields(
