@@ -291,3 +291,30 @@ def test_the_api_manages_endpoints_for_admin_tokens(
     stranger = api_client_for("stranger")
     assert stranger.get(f"/api/v1/webhooks/endpoints/{hook_id}").status_code == 404
     assert stranger.get("/api/v1/webhooks/endpoints").json()["count"] == 0
+
+
+def test_a_422_names_the_field_and_the_position_in_its_list(
+    api_client_for: Callable[[str], Client],
+) -> None:
+    api = api_client_for("admin")
+    for ids, msg in [
+        ("[1e400]", "Input should be a valid integer"),
+        ("[3, 0]", "Input should be greater than or equal to 1"),
+    ]:
+        refused = api.post(
+            "/api/v1/webhooks/endpoints",
+            '{"url": "https://example.test/hook", "all_programs": false, "program_ids": '
+            + ids
+            + "}",
+            content_type="application/json",
+        )
+        assert refused.status_code == 422
+        body = refused.json()
+        index = 0 if ids == "[1e400]" else 1
+        assert body["detail"][0]["loc"] == ["body", "payload", "program_ids", index]
+        assert body["message"] == f"program_ids.{index}: {msg}"
+    assert WebhookEndpoint.objects.count() == 0
+    refused = api.post(
+        "/api/v1/webhooks/endpoints", '{"url": 7}', content_type="application/json"
+    ).json()
+    assert refused["message"] == "url: Input should be a valid string"  # a field as before
