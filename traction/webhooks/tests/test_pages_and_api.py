@@ -318,3 +318,38 @@ def test_a_422_names_the_field_and_the_position_in_its_list(
         "/api/v1/webhooks/endpoints", '{"url": 7}', content_type="application/json"
     ).json()
     assert refused["message"] == "url: Input should be a valid string"  # a field as before
+
+
+def test_an_address_with_a_user_name_or_password_is_refused(
+    cast: Cast, client_for: Callable[[str], Client], api_client_for: Callable[[str], Client]
+) -> None:
+    page = client_for("admin").post(
+        f"{base(cast)}new/",
+        {"url": "https://user:pass@example.test/x", "event_scope": "all", "program_scope": "all"},
+    )
+    assert page.status_code == 200
+    assert "user name and password" in page.context["form"].errors["url"][0]
+    api = api_client_for("admin")
+    for url in ["https://user:pass@example.test/x", "https://token@example.test/x"]:
+        refused = api.post(
+            "/api/v1/webhooks/endpoints",
+            json.dumps({"url": url}),
+            content_type="application/json",
+        )
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["loc"] == ["body", "url"]
+        assert "user name and password" in refused.json()["message"]
+    created = api.post(
+        "/api/v1/webhooks/endpoints",
+        json.dumps({"url": "https://example.test/x?key=a@b"}),
+        content_type="application/json",
+    )
+    assert created.status_code == 201  # an @ after the host is not a user name
+    patched = api.patch(
+        f"/api/v1/webhooks/endpoints/{created.json()['id']}",
+        json.dumps({"url": "https://user:pass@example.test/x"}),
+        content_type="application/json",
+    )
+    assert patched.status_code == 422
+    assert WebhookEndpoint.objects.get().url == "https://example.test/x?key=a@b"
+    assert all("user:pass" not in json.dumps(a.changes) for a in AuditEvent.objects.all())
