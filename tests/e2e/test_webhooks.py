@@ -10,6 +10,7 @@ from playwright.sync_api import Browser, expect
 
 from traction.core.testing.cast import PASSWORD, build_cast
 from traction.webhooks import delivery
+from traction.webhooks.models import WebhookEndpoint
 from traction.webhooks.receiver import VERIFY_SNIPPET
 from traction.webhooks.tests.receivers import Receiver
 
@@ -70,7 +71,12 @@ def test_the_admin_registers_an_endpoint_and_sees_a_test_event_delivered(
     expect(page.get_by_text("only this once")).to_be_visible()
     page.screenshot(path=screenshots / f"webhooks-secret-{viewport['width']}.png", full_page=True)
 
-    page.get_by_role("link", name="I have copied it").click()
+    # Reloading the secret's page (F5) registers nothing more and does not show it again.
+    page.reload()
+    expect(page.get_by_text("The secret was shown once")).to_be_visible()
+    assert secret not in page.content()
+    assert WebhookEndpoint.objects.count() == 1
+    page.get_by_role("link", name="Back to the endpoint").click()
     expect(page.get_by_role("heading", name="Loopback receiver")).to_be_visible()
     assert secret not in page.content()
     expect(page.get_by_text("Nothing sent yet.")).to_be_visible()

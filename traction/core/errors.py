@@ -71,12 +71,22 @@ def invalid_body(errors: list[dict[str, Any]], message: str = "") -> dict[str, A
     """422 for invalid input: one entry per problem, each with its ``loc`` (e.g.
     ``["body", "name"]``), ``msg`` and ``type``; ``message`` sums them up for people."""
     if not message:
-        parts = []
-        for error in errors:
-            loc = [str(p) for p in error.get("loc", ())]
-            parts.append(f"{loc[-1] if loc else 'request'}: {error.get('msg', '')}")
+        parts = [f"{_field_name(error.get('loc', ()))}: {error.get('msg', '')}" for error in errors]
         message = "; ".join(parts) or "Invalid request."
     return {"detail": errors, "message": message}
+
+
+def _field_name(loc: Any) -> str:
+    """The field a ``loc`` points at, with the positions in the lists on its way, as domain
+    errors name them: ``["body", "payload", "program_ids", 0]`` → ``program_ids.0``,
+    ``[…, "measurements", 3, "value"]`` → ``measurements.3.value``, ``[…, "name"]`` → ``name``."""
+    loc = list(loc)
+    if not loc:
+        return "request"
+    start = len(loc) - 1
+    while start > 0 and (isinstance(loc[start], int) or isinstance(loc[start - 1], int)):
+        start -= 1
+    return ".".join(str(p) for p in loc[start:])
 
 
 def field_errors(exc: ValidationFailed) -> dict[str, Any]:

@@ -7,8 +7,11 @@ dates ISO 8601). Delivery (signing, retries) belongs to ``traction.webhooks``.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from typing import Any
+
+from django.core.serializers.json import DjangoJSONEncoder
 
 # Every event the debrief announces, with what it means (the webhook catalogue).
 EVENTS: dict[str, str] = {
@@ -20,6 +23,15 @@ EVENTS: dict[str, str] = {
     "metric.measured": "A measurement of a scorecard metric was recorded or corrected.",
     "checkpoint.reached": "A 3, 6 or 12 month results checkpoint of a debrief was reached.",
 }
+
+# Events whose data carries a list that has no bound of its own (a CSV import of thousands of
+# measurements): the list goes out in parts, each an event of its own (its own id, the same
+# type, version and shape, the rest of ``data`` repeated), of at most PER_EVENT items and
+# PART_BYTES bytes of JSON, so every body stays far under the 1 MB receivers are told to
+# accept (docs/webhooks.md).
+PARTED: dict[str, str] = {"metric.measured": "measurements"}
+PER_EVENT = 500
+PART_BYTES = 512 * 1024
 
 Sink = Callable[..., object]  # its result is not used
 _sinks: list[Sink] = []
@@ -42,5 +54,32 @@ def announce(
 ) -> None:
     if event not in EVENTS:
         raise LookupError(f"unknown debrief event {event!r}: add it to outbound.EVENTS")
-    for sink in list(_sinks):
-        sink(workspace_id=workspace_id, event=event, program_id=program_id, data=data)
+    for part in parts(event, data):
+        for sink in list(_sinks):
+            sink(workspace_id=workspace_id, event=event, program_id=program_id, data=part)
+
+
+def _size(item: Any) -> int:
+    text = json.dumps(item, cls=DjangoJSONEncoder, ensure_ascii=False, separators=(",", ":"))
+    return len(text.encode()) + 1  # and its comma
+
+
+def parts(event: str, data: dict[str, Any]) -> list[dict[str, Any]]:
+    """``data`` as the events it goes out as: itself, or for a ``PARTED`` event whose list is
+    long, one ``data`` per part of the list (in its order)."""
+    key = PARTED.get(event)
+    items = data.get(key) if key else None
+    if key is None or not isinstance(items, list) or len(items) <= 1:
+        return [data]
+    chunks: list[list[Any]] = [[]]
+    size = 0
+    for item in items:
+        cost = _size(item)
+        if chunks[-1] and (len(chunks[-1]) >= PER_EVENT or size + cost > PART_BYTES):
+            chunks.append([])
+            size = 0
+        chunks[-1].append(item)
+        size += cost
+    if len(chunks) == 1:
+        return [data]
+    return [{**data, key: chunk} for chunk in chunks]

@@ -21,6 +21,7 @@ deliver`` does the same from cron.
 
 from __future__ import annotations
 
+import functools
 import http.client
 import ipaddress
 import logging
@@ -110,73 +111,163 @@ def allow_private_networks() -> bool:
     return bool(setting("ALLOW_PRIVATE_NETWORKS", True))
 
 
-def _public_connection(
-    address: tuple[str, int], timeout: Any = None, source_address: Any = None
+class _Deadline:
+    """The one deadline of an attempt: every socket operation (connecting, the TLS handshake,
+    sending, each read) may take only the time left, so a receiver that drips its answer a
+    byte at a time cannot hold a delivery past ``timeout()`` in all. (The host name's lookup
+    is the resolver's; it is not bounded here.)"""
+
+    def __init__(self, seconds: float) -> None:
+        self.seconds = seconds
+        self.at = time.monotonic() + seconds
+
+    def left(self) -> float:
+        left = self.at - time.monotonic()
+        if left <= 0:
+            raise TimeoutError(f"timed out after {self.seconds:g} s")
+        return left
+
+    def passed(self) -> bool:
+        return time.monotonic() >= self.at
+
+
+class _DeadlineMixin:
+    """A socket whose operations each get the time left of its attempt as their timeout."""
+
+    deadline: _Deadline | None = None
+
+    def _arm(self) -> None:
+        if self.deadline is not None:
+            self.settimeout(self.deadline.left())  # type: ignore[attr-defined]
+
+    def recv(self, *args: Any) -> Any:
+        self._arm()
+        return super().recv(*args)  # type: ignore[misc]
+
+    def recv_into(self, *args: Any) -> Any:
+        self._arm()
+        return super().recv_into(*args)  # type: ignore[misc]
+
+    def send(self, *args: Any) -> Any:
+        self._arm()
+        return super().send(*args)  # type: ignore[misc]
+
+    def sendall(self, *args: Any) -> Any:
+        self._arm()
+        return super().sendall(*args)  # type: ignore[misc]
+
+
+class _DeadlineSocket(_DeadlineMixin, socket.socket):
+    pass
+
+
+class _DeadlineSSLSocket(_DeadlineMixin, ssl.SSLSocket):
+    pass
+
+
+def _connect(
+    address: tuple[str, int],
+    timeout: Any = None,
+    source_address: Any = None,
+    *,
+    deadline: _Deadline,
+    public_only: bool,
 ) -> socket.socket:
-    """``socket.create_connection`` to a public address only: every address the name resolves
-    to is checked at connect time (so a name cannot be re-pointed between a check and the
-    connection), and loopback, private, link-local and other special ranges are refused."""
+    """``socket.create_connection`` within the attempt's deadline. ``public_only``: to a
+    public address only: every address the name resolves to is checked at connect time (so a
+    name cannot be re-pointed between a check and the connection), and loopback, private,
+    link-local and other special ranges are refused."""
     host, port = address
     refused = []
     last: OSError | None = None
     for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
-        ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-        if not ip.is_global or ip.is_multicast:
-            refused.append(str(ip))
-            continue
-        sock = socket.socket(family, kind, proto)
+        if public_only:
+            ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+            if not ip.is_global or ip.is_multicast:
+                refused.append(str(ip))
+                continue
+        sock = _DeadlineSocket(family, kind, proto)
         try:
-            if isinstance(timeout, int | float):  # else http.client's "no timeout given"
-                sock.settimeout(timeout)
+            sock.settimeout(deadline.left())  # the TLS handshake keeps this bound too
             if source_address:
                 sock.bind(source_address)
             sock.connect(sockaddr)
+            sock.deadline = deadline
             return sock
         except OSError as exc:
             sock.close()
             last = exc
     if last is not None:
         raise last
-    raise Refused(
-        f"{host} is a private or local address ({', '.join(refused)}); this installation "
-        "sends webhooks to public addresses only"
-    )
+    if refused:
+        raise Refused(
+            f"{host} is a private or local address ({', '.join(refused)}); this installation "
+            "sends webhooks to public addresses only"
+        )
+    raise OSError(f"{host} has no address")
 
 
-class _PublicHTTPConnection(http.client.HTTPConnection):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+class _HTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args: Any, deadline: _Deadline, public_only: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._create_connection = _public_connection
+        self._create_connection = functools.partial(
+            _connect, deadline=deadline, public_only=public_only
+        )
 
 
-class _PublicHTTPSConnection(http.client.HTTPSConnection):
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+class _HTTPSConnection(http.client.HTTPSConnection):
+    def __init__(self, *args: Any, deadline: _Deadline, public_only: bool, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self._create_connection = _public_connection
+        self._deadline = deadline
+        self._create_connection = functools.partial(
+            _connect, deadline=deadline, public_only=public_only
+        )
+
+    def connect(self) -> None:
+        super().connect()
+        if isinstance(self.sock, _DeadlineSSLSocket):
+            self.sock.deadline = self._deadline
 
 
-class _PublicHTTPHandler(urllib.request.HTTPHandler):
-    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_PublicHTTPConnection, req)
-
-
-class _PublicHTTPSHandler(urllib.request.HTTPSHandler):
-    def __init__(self) -> None:
+class _HTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, deadline: _Deadline, public_only: bool) -> None:
         super().__init__()
+        self.deadline, self.public_only = deadline, public_only
+
+    def http_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
+        return self.do_open(
+            _HTTPConnection,  # type: ignore[arg-type]  # takes the two keywords it is given
+            req, deadline=self.deadline, public_only=self.public_only,
+        )  # fmt: skip
+
+
+class _HTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, deadline: _Deadline, public_only: bool) -> None:
+        super().__init__()
+        self.deadline, self.public_only = deadline, public_only
         self.tls = ssl.create_default_context()
+        self.tls.sslsocket_class = _DeadlineSSLSocket
 
     def https_open(self, req: urllib.request.Request) -> http.client.HTTPResponse:
-        return self.do_open(_PublicHTTPSConnection, req, context=self.tls)
+        return self.do_open(
+            _HTTPSConnection,  # type: ignore[arg-type]  # takes the keywords it is given
+            req, context=self.tls,
+            deadline=self.deadline, public_only=self.public_only,
+        )  # fmt: skip
 
 
-def _opener() -> urllib.request.OpenerDirector:
+def _opener(deadline: _Deadline) -> urllib.request.OpenerDirector:
     # No proxy from the environment: a receiver is reached directly. Production sends to
     # public addresses only (TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS), so an endpoint cannot
-    # be pointed at the server's own services or its private network.
-    handlers: list[Any] = [urllib.request.ProxyHandler({}), _NoRedirects()]
-    if not allow_private_networks():
-        handlers += [_PublicHTTPHandler(), _PublicHTTPSHandler()]
-    return urllib.request.build_opener(*handlers)
+    # be pointed at the server's own services or its private network. Every attempt has one
+    # deadline in all (``_Deadline``), not urllib's timeout per socket operation.
+    public_only = not allow_private_networks()
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        _NoRedirects(),
+        _HTTPHandler(deadline, public_only),
+        _HTTPSHandler(deadline, public_only),
+    )
 
 
 def _snippet(raw: bytes) -> str:
@@ -184,10 +275,16 @@ def _snippet(raw: bytes) -> str:
 
 
 def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
-    """POST ``body`` to ``url``; the status code, or why there is none."""
+    """POST ``body`` to ``url``; the status code, or why there is none. The receiver has
+    ``timeout()`` seconds in all (connecting, sending, its status line and headers): an
+    answer that comes later is a failure, tried again like any other."""
     request = urllib.request.Request(url, data=body, headers=headers, method="POST")  # noqa: S310
+    deadline = _Deadline(timeout())
+    late = Answer(None, f"No answer in time: timed out after {deadline.seconds:g} s.")
     try:
-        with _opener().open(request, timeout=timeout()) as response:
+        with _opener(deadline).open(request, timeout=deadline.seconds) as response:
+            if deadline.passed():
+                return late
             return Answer(response.status, "")
     except urllib.error.HTTPError as exc:
         try:
@@ -199,10 +296,14 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
     except urllib.error.URLError as exc:
         if isinstance(exc.reason, Refused):
             return Answer(None, f"Not sent: {exc.reason}.")
+        if isinstance(exc.reason, TimeoutError):
+            return late
         return Answer(None, f"Could not connect: {exc.reason}.")
     except TimeoutError:
-        return Answer(None, f"No answer within {timeout():g} s.")
+        return late
     except (OSError, http.client.HTTPException, ValueError) as exc:
+        if deadline.passed():
+            return late
         return Answer(None, f"The request failed: {exc or type(exc).__name__}.")
 
 

@@ -158,6 +158,15 @@ def check_url(url: str) -> str:
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ValidationFailed.field("url", "Enter the receiver's address, starting with https://.")
+    if "@" in parts.netloc:
+        # Shown in plain text in the list, the API and the audit log (the secret is not):
+        # the signature is how a receiver knows the request is Traction's.
+        raise ValidationFailed.field(
+            "url",
+            "Leave the user name and password out of the address (user:password@): Traction "
+            "would show them to every admin. The receiver checks the Traction-Signature "
+            "header instead.",
+        )
     if parts.scheme == "http" and require_https():
         raise ValidationFailed.field(
             "url", "Use an https:// address: webhooks carry your workspace's data."

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:endpoint_id>/", views.endpoint_detail, name="detail"),
     path("<int:endpoint_id>/edit/", views.endpoint_edit, name="edit"),
     path("<int:endpoint_id>/rotate-secret/", views.endpoint_rotate, name="rotate"),
+    path("<int:endpoint_id>/secret/", views.endpoint_secret, name="secret"),
     path("<int:endpoint_id>/active/", views.endpoint_active, name="active"),
     path("<int:endpoint_id>/archive/", views.endpoint_archive, name="archive"),
     path("<int:endpoint_id>/restore/", views.endpoint_restore, name="restore"),

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.core import permissions
@@ -18,7 +19,7 @@ from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
 from traction.programs import selectors as program_selectors
 
-from . import events, selectors, services
+from . import crypto, events, selectors, services
 from .forms import FIELD_MAP, EndpointForm
 from .models import DeliveryStatus, WebhookEndpoint
 
@@ -34,15 +35,22 @@ def _to_detail(request: WorkspaceRequest, endpoint: WebhookEndpoint) -> HttpResp
                     endpoint_id=endpoint.pk)  # fmt: skip
 
 
-def _secret_page(
+def _secret_key(endpoint_id: int) -> str:
+    return f"webhooks.secret.{endpoint_id}"
+
+
+def _to_secret(
     request: WorkspaceRequest, endpoint: WebhookEndpoint, secret: str, *, created: bool
 ) -> HttpResponse:
-    """The secret, shown this once (the POST's answer; nothing keeps it in plain text)."""
-    return render(
-        request,
-        "webhooks/secret.html",
-        {"endpoint": endpoint, "secret": secret, "created": created},
-    )
+    """POST, then redirect, then GET: the new secret waits in the session (encrypted, as the
+    endpoint keeps it) for the one page that shows it, so reloading that page neither creates
+    an endpoint nor rotates the secret again."""
+    request.session[_secret_key(endpoint.pk)] = {
+        "secret": crypto.encrypt(secret),
+        "created": created,
+    }
+    return redirect("webhooks:secret", workspace_slug=request.workspace.slug,
+                    endpoint_id=endpoint.pk)  # fmt: skip
 
 
 @workspace_view
@@ -75,7 +83,7 @@ def endpoint_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         except ValidationFailed as exc:
             apply_domain_errors(form, exc, FIELD_MAP)
         else:
-            return _secret_page(request, endpoint, secret, created=True)
+            return _to_secret(request, endpoint, secret, created=True)
     return render(
         request,
         "webhooks/endpoint_form.html",
@@ -151,7 +159,32 @@ def endpoint_rotate(request: WorkspaceRequest, viewer: Viewer, endpoint_id: int)
     except ValidationFailed as exc:
         messages.error(request, error_text(exc))
         return _to_detail(request, endpoint)
-    return _secret_page(request, endpoint, secret, created=False)
+    return _to_secret(request, endpoint, secret, created=False)
+
+
+@workspace_view
+@never_cache
+@require_GET
+def endpoint_secret(request: WorkspaceRequest, viewer: Viewer, endpoint_id: int) -> HttpResponse:
+    """The secret just made, shown once: taken out of the session as it is shown; a reload
+    (or a second tab) says it was shown and offers a rotation."""
+    endpoint = selectors.endpoint(viewer, endpoint_id, action="webhook.manage")
+    held = request.session.pop(_secret_key(endpoint.pk), None)
+    secret = None
+    if held:
+        try:
+            secret = crypto.decrypt(held["secret"])
+        except (crypto.SecretUnreadable, KeyError, TypeError):
+            secret = None
+    return render(
+        request,
+        "webhooks/secret.html",
+        {
+            "endpoint": endpoint,
+            "secret": secret,
+            "created": bool(held and held.get("created")),
+        },
+    )
 
 
 @workspace_view

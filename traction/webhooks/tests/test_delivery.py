@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -17,9 +18,10 @@ from traction.core.errors import ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.webhooks import crypto, delivery, events, services
+from traction.webhooks.delivery import Answer
 from traction.webhooks.models import DeliveryStatus, WebhookDelivery, WebhookEndpoint, WebhookEvent
 from traction.webhooks.receiver import VERIFY_SNIPPET
-from traction.webhooks.tests.receivers import Receiver, closed_port_url
+from traction.webhooks.tests.receivers import Dripper, Receiver, closed_port_url
 
 
 def documented_verify() -> Any:
@@ -266,8 +268,36 @@ def test_a_receiver_that_times_out_is_retried(
     assert delivery.deliver_due().retrying == 1
     receiver.release.set()
     sent = WebhookDelivery.objects.get()
-    assert sent.last_error.startswith(("No answer within", "Could not connect", "The request"))
+    assert sent.last_error.startswith(("No answer in time", "Could not connect", "The request"))
     assert sent.status == "pending"
+
+
+@pytest.mark.django_db
+def test_a_receiver_that_drips_its_answer_gets_one_deadline_in_all(
+    cast: Cast, settings: Any
+) -> None:
+    """A byte every 0.2 s never trips a per-read timeout; the attempt's deadline (1 s here,
+    5 s by default) bounds the whole answer, and a late answer is a failure, retried."""
+    settings.TRACTION_WEBHOOK_TIMEOUT = 1
+    dripper = Dripper(interval=0.2)  # the whole answer would take about 14 s
+    try:
+        started = time.monotonic()
+        answer = delivery.post(dripper.url, b"{}", {"Content-Type": "application/json"})
+        took = time.monotonic() - started
+        assert answer == Answer(None, "No answer in time: timed out after 1 s.")
+        assert 0.9 <= took < 2.5
+
+        endpoint(cast, dripper.url)
+        publish(cast)
+        started = time.monotonic()
+        assert delivery.deliver_due().retrying == 1
+        assert time.monotonic() - started < 2.5
+    finally:
+        dripper.stop()
+    sent = WebhookDelivery.objects.get()
+    assert (sent.status, sent.attempts, sent.last_status_code) == ("pending", 1, None)
+    assert sent.last_error == "No answer in time: timed out after 1 s."
+    assert sent.attempt_log.get().duration_ms < 2500
 
 
 @pytest.mark.django_db

@@ -40,6 +40,8 @@ def test_the_empty_list_explains_webhooks_and_links_the_guide(
 def test_the_admin_adds_an_endpoint_and_sees_the_secret_once(
     cast: Cast, client_for: Callable[[str], Client]
 ) -> None:
+    from traction.webhooks import crypto
+
     admin = client_for("admin")
     answer = admin.post(
         f"{base(cast)}new/",
@@ -53,13 +55,26 @@ def test_the_admin_adds_an_endpoint_and_sees_the_secret_once(
             "active": "on",
         },
     )
-    assert answer.status_code == 200
+    # POST, then redirect, then GET: a reload of the page re-sends no form.
     hook = WebhookEndpoint.objects.get()
-    from traction.webhooks import crypto
-
+    assert answer.status_code == 302
+    assert answer["Location"] == f"{base(cast)}{hook.pk}/secret/"
     secret = crypto.decrypt(hook.secret_encrypted)
-    assert secret in answer.content.decode()
-    assert "only this once" in answer.content.decode()
+    assert all(secret not in str(v) for v in admin.session.values())  # kept encrypted
+    shown = admin.get(answer["Location"])
+    assert shown.status_code == 200
+    assert "no-store" in shown["Cache-Control"]
+    assert secret in shown.content.decode()
+    assert "only this once" in shown.content.decode()
+    assert "Endpoint added" in shown.content.decode()
+    # The reload: nothing created, the secret not shown again, a rotation offered.
+    reloaded = admin.get(answer["Location"]).content.decode()
+    assert WebhookEndpoint.objects.count() == 1
+    assert crypto.decrypt(WebhookEndpoint.objects.get().secret_encrypted) == secret
+    assert secret not in reloaded
+    assert "The secret was shown once" in reloaded
+    assert "rotate it" in reloaded
+    assert f"{base(cast)}{hook.pk}/rotate-secret/" in reloaded
     assert (hook.all_events, hook.event_types, hook.all_programs) == (
         False,
         ["testing.item_done"],
@@ -75,10 +90,22 @@ def test_the_admin_adds_an_endpoint_and_sees_the_secret_once(
     assert secret not in listing
 
     rotated = admin.post(f"{base(cast)}{hook.pk}/rotate-secret/")
+    assert rotated.status_code == 302
+    assert rotated["Location"] == f"{base(cast)}{hook.pk}/secret/"
     new_secret = crypto.decrypt(WebhookEndpoint.objects.get().secret_encrypted)
     assert new_secret != secret
-    assert new_secret in rotated.content.decode()
+    shown = admin.get(rotated["Location"]).content.decode()
+    assert new_secret in shown
+    assert "New signing secret" in shown
+    # Reloading the rotation's page rotates nothing: the secret just copied stays right.
+    reloaded = admin.get(rotated["Location"]).content.decode()
+    assert new_secret not in reloaded
+    assert "The secret was shown once" in reloaded
+    assert crypto.decrypt(WebhookEndpoint.objects.get().secret_encrypted) == new_secret
     assert new_secret not in admin.get(f"{base(cast)}{hook.pk}/").content.decode()
+    # Another admin's session never holds it; the page is for managers only.
+    assert secret not in client_for("admin").get(rotated["Location"]).content.decode()
+    assert client_for("core_team").get(rotated["Location"]).status_code in (403, 404)
 
 
 def test_form_errors_sit_beside_their_fields(
@@ -264,3 +291,65 @@ def test_the_api_manages_endpoints_for_admin_tokens(
     stranger = api_client_for("stranger")
     assert stranger.get(f"/api/v1/webhooks/endpoints/{hook_id}").status_code == 404
     assert stranger.get("/api/v1/webhooks/endpoints").json()["count"] == 0
+
+
+def test_a_422_names_the_field_and_the_position_in_its_list(
+    api_client_for: Callable[[str], Client],
+) -> None:
+    api = api_client_for("admin")
+    for ids, msg in [
+        ("[1e400]", "Input should be a valid integer"),
+        ("[3, 0]", "Input should be greater than or equal to 1"),
+    ]:
+        refused = api.post(
+            "/api/v1/webhooks/endpoints",
+            '{"url": "https://example.test/hook", "all_programs": false, "program_ids": '
+            + ids
+            + "}",
+            content_type="application/json",
+        )
+        assert refused.status_code == 422
+        body = refused.json()
+        index = 0 if ids == "[1e400]" else 1
+        assert body["detail"][0]["loc"] == ["body", "payload", "program_ids", index]
+        assert body["message"] == f"program_ids.{index}: {msg}"
+    assert WebhookEndpoint.objects.count() == 0
+    refused = api.post(
+        "/api/v1/webhooks/endpoints", '{"url": 7}', content_type="application/json"
+    ).json()
+    assert refused["message"] == "url: Input should be a valid string"  # a field as before
+
+
+def test_an_address_with_a_user_name_or_password_is_refused(
+    cast: Cast, client_for: Callable[[str], Client], api_client_for: Callable[[str], Client]
+) -> None:
+    page = client_for("admin").post(
+        f"{base(cast)}new/",
+        {"url": "https://user:pass@example.test/x", "event_scope": "all", "program_scope": "all"},
+    )
+    assert page.status_code == 200
+    assert "user name and password" in page.context["form"].errors["url"][0]
+    api = api_client_for("admin")
+    for url in ["https://user:pass@example.test/x", "https://token@example.test/x"]:
+        refused = api.post(
+            "/api/v1/webhooks/endpoints",
+            json.dumps({"url": url}),
+            content_type="application/json",
+        )
+        assert refused.status_code == 422
+        assert refused.json()["detail"][0]["loc"] == ["body", "url"]
+        assert "user name and password" in refused.json()["message"]
+    created = api.post(
+        "/api/v1/webhooks/endpoints",
+        json.dumps({"url": "https://example.test/x?key=a@b"}),
+        content_type="application/json",
+    )
+    assert created.status_code == 201  # an @ after the host is not a user name
+    patched = api.patch(
+        f"/api/v1/webhooks/endpoints/{created.json()['id']}",
+        json.dumps({"url": "https://user:pass@example.test/x"}),
+        content_type="application/json",
+    )
+    assert patched.status_code == 422
+    assert WebhookEndpoint.objects.get().url == "https://example.test/x?key=a@b"
+    assert all("user:pass" not in json.dumps(a.changes) for a in AuditEvent.objects.all())
