@@ -292,6 +292,24 @@ def program_metrics(viewer: Viewer, program: Program, ids: set[int]) -> QuerySet
     )
 
 
+def example_metric_name(viewer: Viewer, program: Program) -> str | None:
+    """A measured (not calculated) current metric of the program the viewer may see, by
+    name, for the import page's example; None when it has none."""
+    name: str | None = (
+        permissions.scope(
+            viewer,
+            "debrief.view",
+            ScorecardMetric.objects.filter(
+                program=program, archived_at__isnull=True, numerator__isnull=True
+            ),
+        )
+        .order_by("name", "id")
+        .values_list("name", flat=True)
+        .first()
+    )
+    return name
+
+
 def with_recent(found: list[Any]) -> dict[int, list[tuple[date, Decimal]]]:
     """Each listed metric's (and each part's) recent values, oldest first, in one query:
     every series from where its ``SPARK_POINTS``-th latest value is (an index range each),

@@ -4,6 +4,7 @@ checkpoint, the room's panel and its shortcut."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -251,12 +252,24 @@ def test_csv_import_preview_then_import(cast: Cast, client_for: ClientFor) -> No
 
 
 def test_the_import_pages_example_is_a_file_it_takes(cast: Cast, client_for: ClientFor) -> None:
-    make_metric(cast)
     client = client_for("core_team")
     target = url(cast, f"programs/{cast.program.pk}/scorecard/import/")
-    page = client.get(target).content.decode()
-    example = page.split("Example:<br><code>")[1].split("</code>")[0].replace("<br>", "\n")
-    preview = client.post(target, {"file": SimpleUploadedFile("m.csv", example.encode())})
+
+    def example() -> str:
+        page = client.get(target).content.decode()
+        code = page.split("Example:<br><code>")[1].split("</code>")[0]
+        return html.unescape(code.replace("<br>", "\n"))  # what the reader copies
+
+    # No metric yet: a placeholder, not another program's metric.
+    assert "Your metric's name,20" in example()
+    assert "Days to first invoice" not in example()
+    # The program's own measured metric (a calculated one cannot be imported), quoted
+    # when its name holds a comma.
+    parts = [make_metric(cast, name=n) for n in ("Paid invoices, week", "Signed contracts")]
+    make_metric(cast, "A ratio", numerator_id=parts[0].pk, denominator_id=parts[1].pk)
+    text = example()
+    assert text.count('"Paid invoices, week",') == 2
+    preview = client.post(target, {"file": SimpleUploadedFile("m.csv", text.encode())})
     assert preview.status_code == 200, preview.context.get("errors")
     assert "2</strong> new" in preview.content.decode()
 

@@ -26,6 +26,7 @@ from traction.debrief import selectors_scorecards as sel
 from traction.debrief.forms_scorecards import METRIC_FIELD_MAP, CsvForm, MeasurementForm, MetricForm
 from traction.debrief.models import ScorecardMetric
 from traction.debrief.services import scorecards as services
+from traction.programs.models import Program
 
 PAGE_SIZE = 25
 # The program's scorecard lists this many metrics a page.
@@ -322,6 +323,18 @@ def _example_days() -> tuple[date, date]:
     return last.replace(day=1) - timedelta(days=1), last
 
 
+EXAMPLE_METRIC = "Your metric's name"
+
+
+def _example_metric(viewer: Viewer, program: Program) -> str:
+    """The import page's example metric, as a CSV cell: one of the program's own measured
+    metrics (quoted when its name holds a separator or a quote), else a placeholder."""
+    name = sel.example_metric_name(viewer, program) or EXAMPLE_METRIC
+    if any(c in name for c in ',;\t"'):
+        return '"' + name.replace('"', '""') + '"'
+    return name
+
+
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def measurements_import(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
@@ -329,7 +342,12 @@ def measurements_import(request: WorkspaceRequest, viewer: Viewer, program_id: i
     permissions.check(viewer, "metric.measure")
     key = f"{_CSV_KEY}.{program.pk}"
     form = CsvForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"program": program, "form": form, "example": _example_days()}
+    context: dict[str, Any] = {
+        "program": program,
+        "form": form,
+        "example": _example_days(),
+        "example_metric": _example_metric(viewer, program),
+    }
     if request.method == "POST" and request.POST.get("confirm"):
         held = request.session.get(key)
         if not held or held["digest"] != request.POST.get("digest"):
