@@ -21,7 +21,9 @@ from traction.debrief import pack, selectors_pack
 from traction.debrief.models import Debrief
 from traction.debrief.services import closing
 from traction.debrief.services.closing import Revisit
+from traction.debrief.tests.room_world import make_debrief
 from traction.programs.models import ProgramMember
+from traction.voting.tests.test_voting import build_room
 
 from .pack_data import PackWorld, build_pack_world
 
@@ -100,6 +102,18 @@ def test_the_pdf_read_back_holds_recommendations_owners_and_metrics(world: PackW
     # The drafted recommendation is not among the decided ones.
     assert "Staff the phone line" not in text
     assert "1 drafted recommendation not decided" in text
+
+
+def test_a_session_without_voting_says_it_had_no_ranked_priorities(cast: Cast) -> None:
+    debrief = make_debrief(cast, build_room(cast))  # nobody voted: no card has a dot
+    fran = cast.viewer("facilitator")
+    html = flat(unescape(re.sub(r"<[^>]+>", " ", pack.render_html(fran, debrief))))
+    assert "The session had no ranked priorities" in html
+    assert "Ranked cards on no step" not in html
+    assert "0 dots" not in html
+    pdf = flat(pdf_text(pack.render_pdf(fran, debrief)))
+    assert "The session had no ranked priorities" in pdf
+    assert "0 dots" not in pdf
 
 
 def test_the_html_file_is_standalone_and_holds_the_same(world: PackWorld) -> None:
