@@ -1,5 +1,5 @@
-"""Template helpers of the actions area: an action's status badges, time to action's
-durations."""
+"""Template helpers of the actions area: an action's status badges and owner, time to
+action's durations."""
 
 from __future__ import annotations
 
@@ -35,6 +35,16 @@ def status_badges(a: ActionItem) -> SafeString:
     if a.is_overdue:
         html += mark_safe(' <span class="badge badge-warn">Overdue</span>')
     return html
+
+
+@register.filter
+def owner_text(a: ActionItem) -> str:
+    """Who owns the action, in plain text for the pack (HTML, PDF, email): the owner's name,
+    or "No owner: X left the workspace" as the room and My actions badge it."""
+    name = a.owner.full_name or a.owner.email
+    if a.ownerless_since:
+        return f"No owner: {name} left the workspace"
+    return name
 
 
 @register.filter
