@@ -16,7 +16,7 @@ from django.test import Client
 
 from traction.core import clock
 from traction.core.testing.cast import Cast
-from traction.debrief.models import Measurement, ScorecardMetric
+from traction.debrief.models import Measurement, MeasurementSource, ScorecardMetric
 from traction.debrief.services import scorecards
 from traction.debrief.services.scorecards import Entry
 from traction.insights.services.capture import capture_insight
@@ -282,12 +282,26 @@ def test_checkpoint_page_and_room_panel(cast: Cast, client_for: ClientFor) -> No
         kind="customer_metric",
         text="Time from signature to first paid invoice",
     )
-    make_metric(cast, baseline_on=date(2027, 1, 31), target_on=date(2028, 1, 31))
+    metric = make_metric(
+        cast,
+        baseline_on=date(2027, 1, 31),
+        target_on=date(2028, 1, 31),
+        forecast=[{"on": "2027-03-31", "value": "10"}, {"on": "2027-05-31", "value": "6"}],
+    )
+    scorecards.record_measurements(
+        cast.viewer("core_team"),
+        entries=[Entry(metric, date(2027, 4, 1), Decimal("9"), "")],
+        source=MeasurementSource.MANUAL,
+    )
     [cp, *_] = scorecards.ensure_checkpoints(debrief)
     client = client_for("core_team")
     page = client.get(url(cast, f"programs/{cast.program.pk}/scorecard/checkpoints/{cp.pk}/"))
     assert page.status_code == 200
-    assert "3-month checkpoint" in page.content.decode()
+    html = page.content.decode()
+    assert "3-month checkpoint" in html
+    # Actual, forecast (10 → 6 read on 30 April) and target formatted alike: no "9.00".
+    cells = [c.split("<")[0] for c in html.split('<td class="num">')[1:4]]
+    assert cells == ["9", "8.0328", "1"]
     assert (
         client.get(
             url(cast, f"programs/{cast.other_program.pk}/scorecard/checkpoints/{cp.pk}/")
