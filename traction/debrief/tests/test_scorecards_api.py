@@ -87,6 +87,20 @@ def test_metric_crud_with_conflicts(cast: Cast, api_client_for: ApiClientFor) ->
     assert archived.json()["archived_at"] is not None
 
 
+def test_an_observer_cannot_own_a_metric(cast: Cast, api_client_for: ApiClientFor) -> None:
+    refused = send(
+        api_client_for("sponsor"),
+        "POST",
+        f"/programs/{cast.program.pk}/metrics",
+        {"name": "Owned by Olive", "owner_id": cast.users["observer"].pk},
+    )
+    assert refused.status_code == 422, refused.content
+    (error,) = refused.json()["detail"]
+    assert error["loc"][-1] == "owner_id"
+    assert "Observers change nothing" in error["msg"]
+    assert not ScorecardMetric.objects.exists()
+
+
 def test_measurements_one_by_one_are_an_idempotent_upsert(
     cast: Cast, api_client_for: ApiClientFor
 ) -> None:

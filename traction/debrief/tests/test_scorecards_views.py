@@ -213,6 +213,29 @@ def test_create_and_edit_a_metric_with_a_merge_prompt(cast: Cast, client_for: Cl
     assert m.unit == "hours"
 
 
+def test_the_owner_picker_offers_only_who_may_see_and_measure_the_metric(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    client = client_for("core_team")
+    new = url(cast, f"programs/{cast.program.pk}/scorecard/metrics/new/")
+    page = client.get(new)
+    offered = {str(u) for u in page.context["form"].fields["owner"].queryset}
+    assert offered == {str(cast.users[p]) for p in ("admin", "facilitator", "core_team", "sponsor")}
+    refused = client.post(
+        new,
+        {
+            "name": "X",
+            "direction": "up",
+            "frequency": "monthly",
+            "owner": cast.users["observer"].pk,
+        },
+    )
+    assert "That choice is not one of the available choices" in str(
+        refused.context["form"].errors["owner"]  # beside the field
+    )
+    assert not ScorecardMetric.objects.exists()
+
+
 def test_account_owner_may_not_define_metrics(cast: Cast, client_for: ClientFor) -> None:
     page = client_for("account_owner").get(
         url(cast, f"programs/{cast.program.pk}/scorecard/metrics/new/")

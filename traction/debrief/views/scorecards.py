@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from traction.accounts import selectors as account_selectors
 from traction.core import clock, permissions
 from traction.core.errors import Conflict, DomainError, ValidationFailed
 from traction.core.permissions import Viewer
@@ -88,9 +87,11 @@ def _chart(metric: ScorecardMetric, progress: sel.Progress, latest: Any, latest_
 def _metric_form(
     request: WorkspaceRequest, viewer: Viewer, program: Any, **kwargs: Any
 ) -> MetricForm:
+    # Who may own it (see and measure it), and its current owner, kept even if they left
+    # the program since, so that editing something else does not make them choose again.
     return MetricForm(
         request.POST if request.method == "POST" else None,
-        members=account_selectors.member_users(viewer),
+        members=sel.metric_owners(viewer, program, keep=kwargs.pop("owner_id", None)),
         parts=sel.ratio_parts(viewer, program, exclude=kwargs.pop("exclude", None)),
         cards=sel.metric_cards(viewer, program.pk),
         **kwargs,
@@ -230,7 +231,12 @@ def measurement_add(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -
 def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> HttpResponse:
     found = sel.metric(viewer, metric_id, action="metric.manage")
     form = _metric_form(
-        request, viewer, found.program, initial=MetricForm.initial_for(found), exclude=found.pk
+        request,
+        viewer,
+        found.program,
+        initial=MetricForm.initial_for(found),
+        exclude=found.pk,
+        owner_id=found.owner_id,
     )
     theirs: list[tuple[str, Any, Any]] = []
     if request.method == "POST" and form.is_valid():
