@@ -754,9 +754,17 @@ def checkpoint_days(debrief: Debrief) -> dict[int, date]:
 
 def ensure_checkpoints(debrief: Debrief) -> list[Checkpoint]:
     """The debrief's checkpoints, created when missing; the day of one not yet reached
-    follows the session's end when it moved."""
+    follows the session's end when it moved. Closing a debrief makes them
+    (``closing.close_debrief``); the periodic job calls this too, to catch up older data.
+    A session not yet held has none: its end is a plan (any made before are removed while
+    none is reached). Held is as closing reads it: its debrief opened (opening checks
+    it), or it was marked held, or its planned end has passed."""
     if debrief.status == DebriefStatus.CANCELLED:
         return list(debrief.checkpoints.all())
+    if debrief.opened_at is None and debrief.too_early():
+        with transaction.atomic():
+            Checkpoint.objects.filter(debrief=debrief, reached_at__isnull=True).delete()
+        return list(Checkpoint.objects.filter(debrief=debrief).order_by("on"))
     days = checkpoint_days(debrief)
     with transaction.atomic():
         current = {cp.months: cp for cp in Checkpoint.objects.filter(debrief=debrief)}

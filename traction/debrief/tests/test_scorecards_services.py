@@ -4,7 +4,7 @@ hand and by CSV (all or nothing, line numbers, corrections, encodings), checkpoi
 from __future__ import annotations
 
 import codecs
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -608,11 +608,26 @@ def test_checkpoints_fall_on_the_same_day_in_the_sessions_zone(
     cast: Cast, ends_at: datetime, tz: str, days: list[str]
 ) -> None:
     debrief = make_debrief(cast, ends_at=ends_at, time_zone=tz)
-    made = scorecards.ensure_checkpoints(debrief)
-    assert [(cp.months, cp.on.isoformat()) for cp in made] == list(
-        zip((3, 6, 12), days, strict=True)
-    )
-    assert len(scorecards.ensure_checkpoints(debrief)) == 3  # idempotent
+    with clock.frozen(max(NOW, ends_at + timedelta(hours=1))):  # once the session is over
+        made = scorecards.ensure_checkpoints(debrief)
+        assert [(cp.months, cp.on.isoformat()) for cp in made] == list(
+            zip((3, 6, 12), days, strict=True)
+        )
+        assert len(scorecards.ensure_checkpoints(debrief)) == 3  # idempotent
+
+
+def test_a_session_not_yet_held_has_no_checkpoint(cast: Cast) -> None:
+    """Its end is only a plan: no checkpoint until it is over or marked held; those the
+    earlier catch-up made for it are removed while none is reached."""
+    debrief = make_debrief(cast, ends_at=datetime(2027, 9, 1, 17, tzinfo=UTC))  # NOW: 1 June
+    assert scorecards.ensure_checkpoints(debrief) == []
+    assert scorecards.reach_checkpoints() == {"debriefs_checked": 1, "checkpoints_reached": 0}
+    assert not Checkpoint.objects.exists()
+    Checkpoint.objects.create(debrief=debrief, months=3, on=date(2027, 12, 1))  # made earlier
+    assert scorecards.ensure_checkpoints(debrief) == []
+    assert not Checkpoint.objects.exists()
+    with clock.frozen(datetime(2027, 9, 1, 18, tzinfo=UTC)):  # over: it has them
+        assert len(scorecards.ensure_checkpoints(debrief)) == 3
 
 
 def test_a_checkpoint_is_reached_at_local_midnight_across_dst_and_announced_once(
