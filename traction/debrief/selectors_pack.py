@@ -266,6 +266,11 @@ class Pack:
     attendees: list[Attendee] = field(default_factory=list)
 
     @property
+    def ranked(self) -> bool:
+        """Whether customers ranked anything (a session without voting has no dots)."""
+        return bool(self.unmapped) or any(step.cards for s in self.map for step in s.steps)
+
+    @property
     def approved(self) -> list[DecidedRecommendation]:
         return [d for d in self.decided if d.rec.outcome == DecisionOutcome.APPROVED]
 
@@ -276,7 +281,8 @@ def _map(
     found = ranking.results(debrief.session, viewer, limit=MAP_CARDS)
     by_step: dict[int | None, list[ranking.RankedCard]] = {}
     for card in found.overall:
-        by_step.setdefault(card.step_id, []).append(card)
+        if card.dots > 0:  # a card nobody dotted is not ranked (as on the close page)
+            by_step.setdefault(card.step_id, []).append(card)
     scenarios = [
         MapScenario(
             title=s.title,

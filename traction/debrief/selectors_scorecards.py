@@ -20,11 +20,13 @@ from typing import Any
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 
+from traction.accounts import selectors as account_selectors
+from traction.accounts.models import Membership, User
 from traction.core import permissions
 from traction.core.errors import NotFound
-from traction.core.permissions import Viewer
+from traction.core.permissions import Role, Scope, Viewer
 from traction.insights.models import Insight, InsightKind
-from traction.programs.models import Program
+from traction.programs.models import PolicyMaker, Program, ProgramMember
 
 from .models import (
     Checkpoint,
@@ -290,6 +292,61 @@ def program_metrics(viewer: Viewer, program: Program, ids: set[int]) -> QuerySet
         "debrief.view",
         ScorecardMetric.objects.filter(program=program, archived_at__isnull=True, pk__in=ids),
     )
+
+
+def _owner_roles() -> tuple[list[str], list[str]]:
+    """The workspace roles that may measure a metric they own, split by whether they see
+    every program's metrics (admins, facilitators) or only those of their programs."""
+    measure = permissions.registry.get("metric.measure")
+    view = permissions.registry.get("debrief.view")
+    able = [r for r in Role.values if measure.scope_for(r) and view.scope_for(r)]
+    everywhere = [r for r in able if view.scope_for(r) is Scope.ALL]
+    return everywhere, [r for r in able if r not in everywhere]
+
+
+def metric_owners(viewer: Viewer, program: Program, *, keep: int | None = None) -> QuerySet[User]:
+    """The members who may own a metric of ``program``: who may see it and record its
+    measurements. Not observers (they change nothing), and, outside the admins and
+    facilitators, only the program's sponsor, team members and policy makers (the
+    ``debrief.view`` rule's people). The form's owner picker (with ``keep``, the current
+    owner, still a member of the workspace) and the service's check."""
+    everywhere, own = _owner_roles()
+    people = (
+        Q(user_id=program.executive_sponsor_id)
+        | Q(
+            user_id__in=ProgramMember.objects.filter(program=program, left_at__isnull=True).values(
+                "user_id"
+            )
+        )
+        | Q(
+            user_id__in=PolicyMaker.objects.filter(program=program, left_at__isnull=True).values(
+                "user_id"
+            )
+        )
+    )
+    eligible = Membership.objects.filter(workspace_id=viewer.workspace_id).filter(
+        Q(role__in=everywhere) | (Q(role__in=own) & people)
+    )
+    may = Q(pk__in=eligible.values("user_id"))
+    return account_selectors.member_users(viewer).filter(may | Q(pk=keep) if keep else may)
+
+
+def example_metric_name(viewer: Viewer, program: Program) -> str | None:
+    """A measured (not calculated) current metric of the program the viewer may see, by
+    name, for the import page's example; None when it has none."""
+    name: str | None = (
+        permissions.scope(
+            viewer,
+            "debrief.view",
+            ScorecardMetric.objects.filter(
+                program=program, archived_at__isnull=True, numerator__isnull=True
+            ),
+        )
+        .order_by("name", "id")
+        .values_list("name", flat=True)
+        .first()
+    )
+    return name
 
 
 def with_recent(found: list[Any]) -> dict[int, list[tuple[date, Decimal]]]:

@@ -1,6 +1,8 @@
 """The demo's debriefs: who decides, the held pilot session's completed debrief (on time,
 two recommendations decided, action items under way, a scorecard with six months of
-measurements), and a customer advisory board meeting whose debrief is late.
+measurements), a customer advisory board meeting whose debrief is late (two customers'
+cards and dots to draft from), and the program's kickoff four months ago, whose closed
+debrief's 3-month results checkpoint has been reached.
 
 The pilot's debrief is run on the day after the session, with the clock set to that morning,
 so every stamp (opened, decided, closed) and the clock's record read as they would have.
@@ -17,9 +19,10 @@ from traction.core import clock
 from traction.insights.models import Insight
 from traction.programs import services as programs
 from traction.sessions import services as sessions
-from traction.sessions.models import SessionKind
+from traction.sessions.models import Session, SessionKind
+from traction.sessions.rsvp import customer_principal
 
-from .common import Demo, at_time
+from .common import Demo, at_time, contact_of, owner_of
 
 # Each person's part of the company (the debrief's cross-functional check).
 FUNCTIONS = {
@@ -257,16 +260,173 @@ def add_debriefs(demo: Demo) -> None:
             sofia, walkthrough, "in_progress", "Added to the week-one call script."
         )
 
-    # A customer advisory board meeting four days ago: held, its debrief late.
+    # A customer advisory board meeting four days ago: held, its debrief late, with two
+    # customers' cards and dots, so that its room has a brief to draft from.
     cab = sessions.plan_session(
         felix,
         program=onboarding,
         kind=SessionKind.CAB,
         title="Customer advisory board: autumn review",
-        starts_at=at_time(demo.today, -4, 14),
-        ends_at=at_time(demo.today, -4, 16),
+        starts_at=at_time(demo.today, 1, 14),
+        ends_at=at_time(demo.today, 1, 16),
         time_zone="Europe/Berlin",
         video_link="https://meet.northwind.example/cab-spring",
     )
+    _with_customers(demo, cab, CAB_CUSTOMERS, CAB_INSIGHTS, CAB_VOTES)
+    cab = sessions.update_session(
+        felix,
+        session=cab,
+        changes={"starts_at": at_time(demo.today, -4, 14), "ends_at": at_time(demo.today, -4, 16)},
+    )
     sessions.mark_session_held(felix, session=cab)
     demo.sessions["cab"] = cab
+
+    _kickoff(demo)
+    # Checkpoints are made when a debrief closes and reached by the periodic job: the
+    # kickoff's 3-month checkpoint has come (the pilot's are ahead).
+    scorecards.reach_checkpoints()
+
+
+def _kickoff(demo: Demo) -> None:
+    """The program's first co-design session, four months ago: its debrief ran the next
+    morning, approved one recommendation and closed, so its 3-month results checkpoint
+    has been reached (the metric read against its forecast and target)."""
+    from traction.debrief import selectors_pack
+    from traction.debrief.models import Debrief
+    from traction.debrief.services import closing, recommendations, room
+    from traction.debrief.services.closing import Revisit
+
+    felix, vera, paul = demo.viewer("facilitator"), demo.viewer("sponsor"), demo.viewer("product")
+    kickoff = sessions.plan_session(
+        felix,
+        program=demo.programs["onboarding"],
+        title="Co-design: onboarding kickoff",
+        starts_at=at_time(demo.today, 2, 9),
+        ends_at=at_time(demo.today, 2, 12),
+        time_zone="Europe/Berlin",
+        location="Northwind office, Berlin",
+    )
+    cards = _with_customers(demo, kickoff, KICKOFF_CUSTOMERS, KICKOFF_INSIGHTS, KICKOFF_VOTES)
+    kickoff = sessions.update_session(
+        felix,
+        session=kickoff,
+        changes={
+            "starts_at": at_time(demo.today, -120, 9),
+            "ends_at": at_time(demo.today, -120, 12),
+        },
+    )
+    with clock.frozen(_local(demo.today - timedelta(days=120), 14, kickoff.time_zone)):
+        sessions.mark_session_held(felix, session=kickoff)
+    kickoff.refresh_from_db()
+    morning = _local(kickoff.local_end.date() + timedelta(days=1), 9, kickoff.time_zone)
+    with clock.frozen(morning) as frozen:
+        debrief = room.open_debrief(felix, Debrief.objects.get(session=kickoff))
+        po = recommendations.draft_recommendation(
+            paul,
+            debrief,
+            title="Ask for the PO number when a customer is set up",
+            evidence=[
+                cards[KICKOFF_INSIGHTS[0][2]].pk,
+                cards["Ask for the PO number when the customer is set up"].pk,
+            ],
+            rationale="A missing PO number is the first reason a first invoice goes unpaid.",
+            kind="tactical",
+            horizon="quick_win",
+            impact="high",
+            effort="low",
+            customer_summary="We ask for your PO number once, when you are set up.",
+            owning_team="Onboarding product team",
+        )
+        frozen.advance(hours=1)
+        recommendations.decide(
+            vera, po, "approved", "Cheap, and it removes the first reason.", version=po.version
+        )
+        frozen.advance(hours=1)
+        debrief.refresh_from_db()
+        later = clock.today() + timedelta(days=30)
+        attendance = {a.user_id: True for a in debrief.attendees.all()}
+        attendance[demo.users["facilitator"].pk] = True
+        closing.close_debrief(
+            felix,
+            debrief=debrief,
+            attendance=attendance,
+            note="The PO number is asked at set-up; sending forty first invoices by hand "
+            "comes back with the pilot.",
+            undecided=[
+                Revisit(card.insight_id, later)
+                for card in selectors_pack.undecided_priorities(felix, debrief)
+            ],
+            version=debrief.version,
+        )
+
+
+# The advisory board's two customers and what they said: (kind, speaker, text); their dots.
+CAB_CUSTOMERS = {"hel": ("Helios Energy Cooperative", 0), "mer": ("Meridian Health Partners", 0)}
+CAB_INSIGHTS = [
+    ("issue", "hel", "Our ERP team learns about a new invoice field from our customers"),
+    ("issue", "mer", "Credit notes take a support ticket and two days"),
+    ("idea", "hel", "A sandbox company to try billing changes before go-live"),
+    ("idea", "mer", "Issue a credit note from the invoice page"),
+    ("customer_metric", "mer", "Credit notes issued the same day"),
+]
+CAB_VOTES = [
+    ("hel", "Our ERP team learns about a new invoice field from our customers", 2),
+    ("hel", "Issue a credit note from the invoice page", 1),
+    ("mer", "Credit notes take a support ticket and two days", 2),
+    ("mer", "Issue a credit note from the invoice page", 1),
+]
+# The kickoff, four months ago: the first co-design of the onboarding program.
+KICKOFF_CUSTOMERS = {"kes": ("Kestrel Freight Systems", 0), "cob": ("Cobalt Dental Group", 0)}
+KICKOFF_INSIGHTS = [
+    ("issue", "kes", "Half our first invoices come back unpaid because a PO number is missing"),
+    ("idea", "kes", "Ask for the PO number when the customer is set up"),
+    ("issue", "cob", "Forty clinics, forty first invoices, all sent by hand"),
+    ("customer_metric", "cob", "First invoices paid without a reminder"),
+]
+KICKOFF_VOTES = [
+    ("kes", "Half our first invoices come back unpaid because a PO number is missing", 2),
+    ("kes", "Ask for the PO number when the customer is set up", 1),
+    ("cob", "Half our first invoices come back unpaid because a PO number is missing", 1),
+    ("cob", "Forty clinics, forty first invoices, all sent by hand", 2),
+]
+
+
+def _with_customers(
+    demo: Demo,
+    session: Session,
+    customers: dict[str, tuple[str, int]],
+    said: list[tuple[str, str, str]],
+    votes: list[tuple[str, str, int]],
+) -> dict[str, Insight]:
+    """A session planned ahead gets its facilitator and note taker, two customers invited
+    (asked, approved by their account owners, accepted), what they said and their dots;
+    the caller then moves it into the past, as the pilot's was."""
+    from traction.insights import services as insights
+    from traction.voting import services as voting
+
+    felix, paul = demo.viewer("facilitator"), demo.viewer("product")
+    for key, role in [("facilitator", "facilitator"), ("product", "note_taker")]:
+        sessions.add_participant(felix, session=session, user_id=demo.users[key].pk, role=role)
+    people = {}
+    for who, (customer, index) in customers.items():
+        contact = contact_of(demo, customer, index)
+        request = sessions.request_outreach(felix, session=session, contact=contact)
+        if request.status == "pending":
+            sessions.decide_outreach(owner_of(demo, request), request=request, approve=True)
+        invitation = sessions.send_invitation(felix, request=request)
+        sessions.respond_rsvp(customer_principal(invitation.pk, contact.pk), accept=True)
+        people[who] = contact
+    cards = {
+        text: insights.capture_insight(
+            paul, session=session, kind=kind, text=text, speaker=f"c:{people[who].pk}"
+        )
+        for kind, who, text in said
+    }
+    voting.open_voting(felix, session=session, budget=3)
+    for who, text, dots in votes:
+        for _ in range(dots):
+            voting.add_dot(
+                felix, session=session, contact_id=people[who].pk, insight_id=cards[text].pk
+            )
+    voting.close_voting(felix, session=session)
+    return cards

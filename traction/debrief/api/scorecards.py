@@ -5,6 +5,7 @@ upsert many, import a CSV file: all or nothing) and the results checkpoints."""
 from __future__ import annotations
 
 import datetime as dt
+import math
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
@@ -13,7 +14,8 @@ from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status
-from pydantic import PlainSerializer
+from pydantic import PlainSerializer, ValidationError, ValidatorFunctionWrapHandler, WrapValidator
+from pydantic_core import PydanticCustomError
 
 from traction.core import permissions
 from traction.core.api import (
@@ -45,6 +47,29 @@ Number = Decimal | int | float | str
 Value = Annotated[
     Decimal, PlainSerializer(lambda d: f"{Decimal(d).normalize():f}", return_type=str)
 ]
+
+
+def _one_number(raw: Any, handler: ValidatorFunctionWrapHandler) -> Any:
+    """A measured value: a JSON number or a string people write ("12,5"), refused in one
+    message naming the field, not one error per member of the union (``null``, ``true``)
+    nor a float's "inf" (``1e400``, which JSON readers turn into infinity)."""
+    refused = PydanticCustomError(
+        "number",
+        'Give the value as a number with at most {decimals} decimals, e.g. 12.5 or "12,5".',
+        {"decimals": measurements_csv.MAX_DECIMALS},
+    )
+    if isinstance(raw, bool) or raw is None:
+        raise refused
+    try:
+        value = handler(raw)
+    except ValidationError:
+        raise refused from None
+    if isinstance(value, float) and not math.isfinite(value):
+        raise refused
+    return value
+
+
+MeasuredValue = Annotated[Number, WrapValidator(_one_number)]
 VERSION_HELP = (
     "The version you read. If someone saved the metric since, nothing changes and the answer "
     "is 409; leave it out to overwrite whatever is current."
@@ -148,7 +173,7 @@ class VersionIn(InputSchema):
 
 class MeasurementIn(InputSchema):
     on: IsoDate
-    value: Number
+    value: MeasuredValue
     note: OneLine = Field("", max_length=300, description="Why it moved, e.g. why it dipped.")
 
 
@@ -166,7 +191,7 @@ class MeasurementOut(Schema):
 class BulkItemIn(InputSchema):
     metric_id: ObjectId
     on: IsoDate
-    value: Number
+    value: MeasuredValue
     note: OneLine = Field("", max_length=300)
 
 

@@ -3,9 +3,10 @@
 
 ``close_debrief`` records who attended, the closing note, the top priorities left undecided
 with their revisit dates (``Undecided`` rows) and, for a debrief with no decision, why; it
-closes the debrief once. ``send_pack`` emails the pack to the attendees and the program's
-policy makers (never the workspace, never customers); ``send_digests`` (the periodic job)
-emails each account owner whose customers took part the decisions touching them, once.
+closes the debrief once and makes its results checkpoints. ``send_pack`` emails the pack to
+the attendees and the program's policy makers (never the workspace, never customers);
+``send_digests`` (the periodic job) emails each account owner whose customers took part the
+decisions touching them, once.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from traction.core.permissions import Viewer
 from traction.core.writes import expect_version, save_new_version
 from traction.debrief import outbound, selectors_pack
 from traction.debrief.models import Attendee, ClockEvent, Debrief, DebriefStatus, Undecided
+from traction.debrief.services import scorecards
 from traction.debrief.services.clock import record_clock_event
 
 NOTE_MAX = 5000
@@ -205,6 +207,9 @@ def close_debrief(
             fields=["status", "closed_at", "closed_by", "closing_note", "empty_reason"],
         )
         _record_clock_event(debrief, ClockEvent.Kind.CLOSED)
+        # Its results checkpoints (3, 6 and 12 months after the session), now rather than
+        # at the next periodic run; ensure_checkpoints makes each once.
+        scorecards.ensure_checkpoints(debrief)
         audit.record(
             actor,
             action="debrief.closed",

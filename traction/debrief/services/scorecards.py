@@ -21,7 +21,7 @@ from django.db.models import Q
 from traction.accounts.models import Membership
 from traction.core import audit, clock, permissions
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
-from traction.core.permissions import Scope, Viewer
+from traction.core.permissions import Role, Scope, Viewer
 from traction.core.text import ONE_LINE_MESSAGE, has_line_break, require_one_line
 from traction.core.writes import expect_version, save_new, save_new_version, validate
 from traction.debrief import measurements_csv, outbound
@@ -207,19 +207,44 @@ def parse_forecast_text(text: str) -> list[dict[str, str]]:
     return points
 
 
-def _check_metric(actor: Viewer, metric: ScorecardMetric, serves_ids: Sequence[int] | None) -> None:
-    """The metric's rules across fields; ValidationFailed names each field."""
+def _owner_problem(actor: Viewer, metric: ScorecardMetric, owner_id: int) -> str:
+    """Why the metric's owner cannot own it, or "": the owner reports it, so they must be
+    able to see it and record its measurements (``selectors_scorecards.metric_owners``)."""
+    program = Program.objects.get(pk=metric.program_id)
+    if sel.metric_owners(actor, program).filter(pk=owner_id).exists():
+        return ""
+    role = (
+        Membership.objects.filter(workspace_id=actor.workspace_id, user_id=owner_id)
+        .values_list("role", flat=True)
+        .first()
+    )
+    if role is None:
+        return "The owner must be a current member of this workspace."
+    if role == Role.OBSERVER:
+        return "Observers change nothing, so they cannot own a metric: choose another."
+    return (
+        "The owner must be able to see and measure this program's metrics: choose its "
+        "sponsor, a member of its team, a policy maker, a facilitator or an admin."
+    )
+
+
+def _check_metric(
+    actor: Viewer,
+    metric: ScorecardMetric,
+    serves_ids: Sequence[int] | None,
+    *,
+    new_owner: bool = True,
+) -> None:
+    """The metric's rules across fields; ValidationFailed names each field. The owner is
+    checked when chosen (``new_owner``): one who left the program since stays until
+    someone chooses another."""
     errors: dict[str, list[str]] = {}
     for name in ("name", "unit", "data_source"):
         if has_line_break(getattr(metric, name)):
             errors[name] = [ONE_LINE_MESSAGE]
-    if (
-        metric.owner_id is not None
-        and not Membership.objects.filter(
-            workspace_id=actor.workspace_id, user_id=metric.owner_id
-        ).exists()
-    ):
-        errors["owner_id"] = ["The owner must be a current member of this workspace."]
+    owner_id = metric.owner_id
+    if owner_id is not None and new_owner and (problem := _owner_problem(actor, metric, owner_id)):
+        errors["owner_id"] = [problem]
     if metric.baseline is not None and metric.target is not None:
         if metric.direction == Direction.UP and metric.target < metric.baseline:
             errors["target"] = [
@@ -401,7 +426,9 @@ def update_metric(
         before_serves = sorted(locked.serves.values_list("pk", flat=True))
         for name, value in values.items():
             setattr(locked, name, value)
-        _check_metric(actor, locked, serves_ids)
+        _check_metric(
+            actor, locked, serves_ids, new_owner=locked.owner_id != before.get("owner_id")
+        )
         validate(locked)
         delta = audit.diff(before, _snapshot(locked))
         if serves_ids is not None and sorted(serves_ids) != before_serves:
@@ -727,9 +754,17 @@ def checkpoint_days(debrief: Debrief) -> dict[int, date]:
 
 def ensure_checkpoints(debrief: Debrief) -> list[Checkpoint]:
     """The debrief's checkpoints, created when missing; the day of one not yet reached
-    follows the session's end when it moved."""
+    follows the session's end when it moved. Closing a debrief makes them
+    (``closing.close_debrief``); the periodic job calls this too, to catch up older data.
+    A session not yet held has none: its end is a plan (any made before are removed while
+    none is reached). Held is as closing reads it: its debrief opened (opening checks
+    it), or it was marked held, or its planned end has passed."""
     if debrief.status == DebriefStatus.CANCELLED:
         return list(debrief.checkpoints.all())
+    if debrief.opened_at is None and debrief.too_early():
+        with transaction.atomic():
+            Checkpoint.objects.filter(debrief=debrief, reached_at__isnull=True).delete()
+        return list(Checkpoint.objects.filter(debrief=debrief).order_by("on"))
     days = checkpoint_days(debrief)
     with transaction.atomic():
         current = {cp.months: cp for cp in Checkpoint.objects.filter(debrief=debrief)}

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django import template
@@ -10,15 +10,22 @@ from django.utils import formats
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import SafeString, mark_safe
 
+from traction.debrief.measurements_csv import MAX_DECIMALS
+
 register = template.Library()
 
 
 @register.filter
 def num(value: Any) -> str:
-    """A measured value as people write it: 12.5, not 12.5000 or 1.25E+1; empty for None."""
+    """A measured value as people write it: 12.5, not 12.5000 or 1.25E+1; empty for None.
+    A computed one (a forecast read between two of its points, a ratio) is rounded to the
+    decimals a measurement may have (4), so it reads like the values beside it: 55, not
+    55.00; 8.3333, not 8.33333333333."""
     if value is None or value == "":
         return ""
     d = Decimal(str(value))
+    if d.is_finite() and isinstance(e := d.as_tuple().exponent, int) and e < -MAX_DECIMALS:
+        d = d.quantize(Decimal(1).scaleb(-MAX_DECIMALS), rounding=ROUND_HALF_UP)
     return f"{d.normalize():f}"
 
 

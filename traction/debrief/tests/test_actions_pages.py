@@ -319,6 +319,31 @@ def test_the_room_panels_and_program_section(
     )
     assert "Decided → first action started" in html
     assert "1 of 1" in html
+    # Medians in words, never a Python timedelta; a stage nobody reached is "not yet".
+    assert "<td>3 days</td>" in html
+    assert "<td>under 1 min</td>" in html
+    assert "<td>not yet</td>" in html
+    assert "None" not in html
+    assert "0:00:00" not in html
+
+
+@pytest.mark.parametrize(
+    ("delta", "words"),
+    [
+        (None, "not yet"),
+        (timedelta(seconds=20), "under 1 min"),
+        (timedelta(minutes=45, seconds=59), "45 min"),
+        (timedelta(hours=5), "5 h"),
+        (timedelta(hours=21, minutes=30), "21 h 30 min"),
+        (timedelta(days=1), "1 day"),
+        (timedelta(days=4, hours=2, minutes=39, seconds=17.03893), "4 days 2 h"),
+        (timedelta(days=4, hours=3), "4 days 3 h"),
+    ],
+)
+def test_time_to_action_durations_in_words(delta: timedelta | None, words: str) -> None:
+    from traction.debrief.templatetags.debrief_actions import duration
+
+    assert duration(delta) == words
 
 
 def test_navigation_badge_and_home_step(

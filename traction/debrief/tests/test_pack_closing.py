@@ -16,8 +16,15 @@ from traction.core.errors import Conflict, PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.debrief import outbound, selectors_pack
-from traction.debrief.models import Attendee, ClockEvent, Debrief, DebriefStatus, Undecided
-from traction.debrief.services import closing
+from traction.debrief.models import (
+    Attendee,
+    Checkpoint,
+    ClockEvent,
+    Debrief,
+    DebriefStatus,
+    Undecided,
+)
+from traction.debrief.services import closing, scorecards
 from traction.debrief.services.closing import Revisit
 
 from .pack_data import PackWorld, build_pack_world
@@ -133,6 +140,26 @@ def test_closing_records_attendance_undecided_clock_audit_and_announces(
     assert data["closed_at"] == clock.iso_utc(now)
     assert data["attended"] == sorted(rows)
     assert [x["insight_id"] for x in data["undecided"]] == undecided_ids(world)
+
+
+def test_closing_makes_the_results_checkpoints_once(world: PackWorld) -> None:
+    """Closing makes the debrief's checkpoints in its transaction (not at the next periodic
+    run); the periodic job's catch-up then finds them and makes none twice."""
+    assert not Checkpoint.objects.exists()
+    closed = close(world)
+    days = scorecards.checkpoint_days(closed)
+    made = list(Checkpoint.objects.filter(debrief=closed).order_by("months"))
+    assert [(cp.months, cp.on, cp.reached_at) for cp in made] == [
+        (m, days[m], None) for m in (3, 6, 12)
+    ]
+    scorecards.reach_checkpoints()
+    assert list(Checkpoint.objects.filter(debrief=closed).order_by("months")) == made
+
+
+def test_a_refused_close_makes_no_checkpoint(world: PackWorld) -> None:
+    with pytest.raises(ValidationFailed):
+        close(world, note="")
+    assert not Checkpoint.objects.exists()
 
 
 def test_absent_people_are_recorded_as_absent(world: PackWorld) -> None:

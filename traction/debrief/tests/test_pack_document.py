@@ -12,8 +12,10 @@ from html import unescape
 
 import pypdf
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 
+from traction.accounts import services as accounts
 from traction.core import clock
 from traction.core.errors import NotFound
 from traction.core.testing.cast import Cast
@@ -21,7 +23,9 @@ from traction.debrief import pack, selectors_pack
 from traction.debrief.models import Debrief
 from traction.debrief.services import closing
 from traction.debrief.services.closing import Revisit
+from traction.debrief.tests.room_world import make_debrief
 from traction.programs.models import ProgramMember
+from traction.voting.tests.test_voting import build_room
 
 from .pack_data import PackWorld, build_pack_world
 
@@ -100,6 +104,39 @@ def test_the_pdf_read_back_holds_recommendations_owners_and_metrics(world: PackW
     # The drafted recommendation is not among the decided ones.
     assert "Staff the phone line" not in text
     assert "1 drafted recommendation not decided" in text
+
+
+def test_an_owner_who_left_is_flagged_in_the_pdf_the_html_and_the_email(
+    world: PackWorld,
+) -> None:
+    """As the room, My actions and the API say it: the pack names no departed owner as if
+    they still owned the action."""
+    cast = world.cast
+    accounts.remove_member(cast.viewer("admin"), membership=cast.membership("core_team"))
+    fran = cast.viewer("facilitator")
+    flag = "No owner: Cora Core left the workspace"
+    pdf = flat(pdf_text(pack.render_pdf(fran, world.debrief)))
+    assert flag in pdf
+    assert "Tell new customers about same-day invoices — Fran Facilitator" in pdf
+    html = flat(unescape(re.sub(r"<[^>]+>", " ", pack.render_html(fran, world.debrief))))
+    assert f"Automate the invoice on signature — {flag}" in html
+    assert html.count(flag) == 2  # under the recommendation and in the action table
+    found = selectors_pack.pack(fran, world.debrief, now=clock.now())
+    context = {"pack": found, "debrief": world.debrief}
+    assert flag in render_to_string("debrief/pack/email/pack.txt", context)
+    assert flag in render_to_string("debrief/pack/email/pack.html", context)
+
+
+def test_a_session_without_voting_says_it_had_no_ranked_priorities(cast: Cast) -> None:
+    debrief = make_debrief(cast, build_room(cast))  # nobody voted: no card has a dot
+    fran = cast.viewer("facilitator")
+    html = flat(unescape(re.sub(r"<[^>]+>", " ", pack.render_html(fran, debrief))))
+    assert "The session had no ranked priorities" in html
+    assert "Ranked cards on no step" not in html
+    assert "0 dots" not in html
+    pdf = flat(pdf_text(pack.render_pdf(fran, debrief)))
+    assert "The session had no ranked priorities" in pdf
+    assert "0 dots" not in pdf
 
 
 def test_the_html_file_is_standalone_and_holds_the_same(world: PackWorld) -> None:

@@ -87,6 +87,20 @@ def test_metric_crud_with_conflicts(cast: Cast, api_client_for: ApiClientFor) ->
     assert archived.json()["archived_at"] is not None
 
 
+def test_an_observer_cannot_own_a_metric(cast: Cast, api_client_for: ApiClientFor) -> None:
+    refused = send(
+        api_client_for("sponsor"),
+        "POST",
+        f"/programs/{cast.program.pk}/metrics",
+        {"name": "Owned by Olive", "owner_id": cast.users["observer"].pk},
+    )
+    assert refused.status_code == 422, refused.content
+    (error,) = refused.json()["detail"]
+    assert error["loc"][-1] == "owner_id"
+    assert "Observers change nothing" in error["msg"]
+    assert not ScorecardMetric.objects.exists()
+
+
 def test_measurements_one_by_one_are_an_idempotent_upsert(
     cast: Cast, api_client_for: ApiClientFor
 ) -> None:
@@ -124,6 +138,32 @@ def test_measurements_one_by_one_are_an_idempotent_upsert(
     assert "before 1 January 2000" in ancient.content.decode()
     listed = send(core, "GET", f"/metrics/{m.pk}/measurements")
     assert [row["value"] for row in listed.json()["items"]] == ["8.25"]
+
+
+@pytest.mark.parametrize("value", ["1e400", "-1e400", "null", "true", "false", "[1]", '{"a": 1}'])
+def test_a_value_that_is_not_a_number_gets_one_message_naming_value(
+    cast: Cast, api_client_for: ApiClientFor, value: str
+) -> None:
+    m = make_metric(cast)
+    core = api_client_for("core_team")
+    # Raw JSON: 1e400 is read as infinity by JSON readers; json.dumps cannot write it.
+    body = '{"on": "2027-05-01", "value": VALUE}'.replace("VALUE", value)
+    one = core.post(f"{API}/metrics/{m.pk}/measurements", body, content_type="application/json")
+    assert one.status_code == 422, one.content
+    (error,) = one.json()["detail"]
+    assert error["loc"][-1] == "value"
+    assert "a number with at most 4 decimals" in error["msg"]
+    assert "inf" not in error["msg"]
+    assert one.json()["message"].startswith("value: ")
+    bulk = core.post(
+        f"{API}/programs/{cast.program.pk}/measurements",
+        '{"measurements": [{"metric_id": ID, "on": "2027-05-01", "value": VALUE}]}'.replace(
+            "ID", str(m.pk)
+        ).replace("VALUE", value),
+        content_type="application/json",
+    )
+    assert bulk.status_code == 422, bulk.content
+    assert not Measurement.objects.exists()
 
 
 def test_an_account_owner_who_sees_a_metric_but_may_not_measure_it_is_told_so(

@@ -4,7 +4,7 @@ hand and by CSV (all or nothing, line numbers, corrections, encodings), checkpoi
 from __future__ import annotations
 
 import codecs
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
@@ -20,6 +20,7 @@ from traction.debrief import selectors_scorecards as sel
 from traction.debrief.models import Checkpoint, Measurement, ScorecardMetric
 from traction.debrief.services import scorecards
 from traction.debrief.services.scorecards import Entry
+from traction.programs.models import ProgramMember
 
 from .scorecard_helpers import Sink, make_debrief, make_metric
 
@@ -144,6 +145,52 @@ def test_only_the_program_team_defines_metrics(cast: Cast) -> None:
         scorecards.create_metric(cast.viewer("core_team"), program=cast.other_program, name="X")
     assert not ScorecardMetric.objects.exists()
     scorecards.create_metric(cast.viewer("facilitator"), program=cast.other_program, name="X")
+
+
+def test_a_metric_owner_must_be_able_to_see_and_measure_it(cast: Cast) -> None:
+    """As action items refuse observers: the owner reports the metric, so they must see it
+    and record its measurements."""
+    u = cast.users
+    refused = {
+        "observer": "Observers change nothing, so they cannot own a metric",
+        # An account owner outside the program would not even see it.
+        "account_owner": "must be able to see and measure this program's metrics",
+    }
+    for principal, words in refused.items():
+        with pytest.raises(ValidationFailed) as exc:
+            make_metric(cast, name=f"Owned by {principal}", owner_id=u[principal].pk)
+        assert words in exc.value.errors["owner_id"][0]
+    with pytest.raises(ValidationFailed) as exc:  # another workspace's admin
+        make_metric(cast, name="Owned by a stranger", owner_id=u["stranger"].pk)
+    assert exc.value.errors["owner_id"] == ["The owner must be a current member of this workspace."]
+    assert not ScorecardMetric.objects.exists()
+    assert {u.email for u in sel.metric_owners(cast.viewer("core_team"), cast.program)} == {
+        u[p].email for p in ("admin", "facilitator", "core_team", "sponsor")
+    }
+    # Who may: the program's team, sponsor, admins and facilitators...
+    owned = [
+        make_metric(cast, name=f"Owned by {p}", owner_id=u[p].pk)
+        for p in ("admin", "facilitator", "core_team", "sponsor")
+    ]
+    # ...and an account owner once in the program (they then see it; owning it, they measure it).
+    ProgramMember.objects.create(program=cast.program, user=u["account_owner"], kind="observer")
+    theirs = make_metric(cast, name="Owned by Owen", owner_id=u["account_owner"].pk)
+    entry = Entry(theirs, date(2027, 5, 1), Decimal("3"), "")
+    assert scorecards.record_measurements(cast.viewer("account_owner"), entries=[entry]).created
+    # A change of owner is checked; a metric whose owner since left the program stays
+    # editable without choosing again.
+    core = cast.viewer("core_team")
+    with pytest.raises(ValidationFailed) as exc:
+        scorecards.update_metric(
+            core, metric=owned[2], changes={"owner_id": u["observer"].pk}, version=None
+        )
+    assert "owner_id" in exc.value.errors
+    ProgramMember.objects.filter(user=u["account_owner"]).update(left_at=NOW)
+    scorecards.update_metric(core, metric=theirs, changes={"unit": "hours"}, version=None)
+    with pytest.raises(ValidationFailed):
+        scorecards.update_metric(
+            core, metric=owned[0], changes={"owner_id": u["account_owner"].pk}, version=None
+        )
 
 
 def test_a_stale_edit_is_refused(cast: Cast) -> None:
@@ -561,11 +608,26 @@ def test_checkpoints_fall_on_the_same_day_in_the_sessions_zone(
     cast: Cast, ends_at: datetime, tz: str, days: list[str]
 ) -> None:
     debrief = make_debrief(cast, ends_at=ends_at, time_zone=tz)
-    made = scorecards.ensure_checkpoints(debrief)
-    assert [(cp.months, cp.on.isoformat()) for cp in made] == list(
-        zip((3, 6, 12), days, strict=True)
-    )
-    assert len(scorecards.ensure_checkpoints(debrief)) == 3  # idempotent
+    with clock.frozen(max(NOW, ends_at + timedelta(hours=1))):  # once the session is over
+        made = scorecards.ensure_checkpoints(debrief)
+        assert [(cp.months, cp.on.isoformat()) for cp in made] == list(
+            zip((3, 6, 12), days, strict=True)
+        )
+        assert len(scorecards.ensure_checkpoints(debrief)) == 3  # idempotent
+
+
+def test_a_session_not_yet_held_has_no_checkpoint(cast: Cast) -> None:
+    """Its end is only a plan: no checkpoint until it is over or marked held; those the
+    earlier catch-up made for it are removed while none is reached."""
+    debrief = make_debrief(cast, ends_at=datetime(2027, 9, 1, 17, tzinfo=UTC))  # NOW: 1 June
+    assert scorecards.ensure_checkpoints(debrief) == []
+    assert scorecards.reach_checkpoints() == {"debriefs_checked": 1, "checkpoints_reached": 0}
+    assert not Checkpoint.objects.exists()
+    Checkpoint.objects.create(debrief=debrief, months=3, on=date(2027, 12, 1))  # made earlier
+    assert scorecards.ensure_checkpoints(debrief) == []
+    assert not Checkpoint.objects.exists()
+    with clock.frozen(datetime(2027, 9, 1, 18, tzinfo=UTC)):  # over: it has them
+        assert len(scorecards.ensure_checkpoints(debrief)) == 3
 
 
 def test_a_checkpoint_is_reached_at_local_midnight_across_dst_and_announced_once(

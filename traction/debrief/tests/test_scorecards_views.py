@@ -4,6 +4,7 @@ checkpoint, the room's panel and its shortcut."""
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -15,7 +16,7 @@ from django.test import Client
 
 from traction.core import clock
 from traction.core.testing.cast import Cast
-from traction.debrief.models import Measurement, ScorecardMetric
+from traction.debrief.models import Measurement, MeasurementSource, ScorecardMetric
 from traction.debrief.services import scorecards
 from traction.debrief.services.scorecards import Entry
 from traction.insights.services.capture import capture_insight
@@ -212,6 +213,29 @@ def test_create_and_edit_a_metric_with_a_merge_prompt(cast: Cast, client_for: Cl
     assert m.unit == "hours"
 
 
+def test_the_owner_picker_offers_only_who_may_see_and_measure_the_metric(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    client = client_for("core_team")
+    new = url(cast, f"programs/{cast.program.pk}/scorecard/metrics/new/")
+    page = client.get(new)
+    offered = {str(u) for u in page.context["form"].fields["owner"].queryset}
+    assert offered == {str(cast.users[p]) for p in ("admin", "facilitator", "core_team", "sponsor")}
+    refused = client.post(
+        new,
+        {
+            "name": "X",
+            "direction": "up",
+            "frequency": "monthly",
+            "owner": cast.users["observer"].pk,
+        },
+    )
+    assert "That choice is not one of the available choices" in str(
+        refused.context["form"].errors["owner"]  # beside the field
+    )
+    assert not ScorecardMetric.objects.exists()
+
+
 def test_account_owner_may_not_define_metrics(cast: Cast, client_for: ClientFor) -> None:
     page = client_for("account_owner").get(
         url(cast, f"programs/{cast.program.pk}/scorecard/metrics/new/")
@@ -251,12 +275,24 @@ def test_csv_import_preview_then_import(cast: Cast, client_for: ClientFor) -> No
 
 
 def test_the_import_pages_example_is_a_file_it_takes(cast: Cast, client_for: ClientFor) -> None:
-    make_metric(cast)
     client = client_for("core_team")
     target = url(cast, f"programs/{cast.program.pk}/scorecard/import/")
-    page = client.get(target).content.decode()
-    example = page.split("Example:<br><code>")[1].split("</code>")[0].replace("<br>", "\n")
-    preview = client.post(target, {"file": SimpleUploadedFile("m.csv", example.encode())})
+
+    def example() -> str:
+        page = client.get(target).content.decode()
+        code = page.split("Example:<br><code>")[1].split("</code>")[0]
+        return html.unescape(code.replace("<br>", "\n"))  # what the reader copies
+
+    # No metric yet: a placeholder, not another program's metric.
+    assert "Your metric's name,20" in example()
+    assert "Days to first invoice" not in example()
+    # The program's own measured metric (a calculated one cannot be imported), quoted
+    # when its name holds a comma.
+    parts = [make_metric(cast, name=n) for n in ("Paid invoices, week", "Signed contracts")]
+    make_metric(cast, "A ratio", numerator_id=parts[0].pk, denominator_id=parts[1].pk)
+    text = example()
+    assert text.count('"Paid invoices, week",') == 2
+    preview = client.post(target, {"file": SimpleUploadedFile("m.csv", text.encode())})
     assert preview.status_code == 200, preview.context.get("errors")
     assert "2</strong> new" in preview.content.decode()
 
@@ -269,12 +305,26 @@ def test_checkpoint_page_and_room_panel(cast: Cast, client_for: ClientFor) -> No
         kind="customer_metric",
         text="Time from signature to first paid invoice",
     )
-    make_metric(cast, baseline_on=date(2027, 1, 31), target_on=date(2028, 1, 31))
+    metric = make_metric(
+        cast,
+        baseline_on=date(2027, 1, 31),
+        target_on=date(2028, 1, 31),
+        forecast=[{"on": "2027-03-31", "value": "10"}, {"on": "2027-05-31", "value": "6"}],
+    )
+    scorecards.record_measurements(
+        cast.viewer("core_team"),
+        entries=[Entry(metric, date(2027, 4, 1), Decimal("9"), "")],
+        source=MeasurementSource.MANUAL,
+    )
     [cp, *_] = scorecards.ensure_checkpoints(debrief)
     client = client_for("core_team")
     page = client.get(url(cast, f"programs/{cast.program.pk}/scorecard/checkpoints/{cp.pk}/"))
     assert page.status_code == 200
-    assert "3-month checkpoint" in page.content.decode()
+    html = page.content.decode()
+    assert "3-month checkpoint" in html
+    # Actual, forecast (10 → 6 read on 30 April) and target formatted alike: no "9.00".
+    cells = [c.split("<")[0] for c in html.split('<td class="num">')[1:4]]
+    assert cells == ["9", "8.0328", "1"]
     assert (
         client.get(
             url(cast, f"programs/{cast.other_program.pk}/scorecard/checkpoints/{cp.pk}/")

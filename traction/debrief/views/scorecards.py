@@ -16,7 +16,6 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from traction.accounts import selectors as account_selectors
 from traction.core import clock, permissions
 from traction.core.errors import Conflict, DomainError, ValidationFailed
 from traction.core.permissions import Viewer
@@ -26,6 +25,7 @@ from traction.debrief import selectors_scorecards as sel
 from traction.debrief.forms_scorecards import METRIC_FIELD_MAP, CsvForm, MeasurementForm, MetricForm
 from traction.debrief.models import ScorecardMetric
 from traction.debrief.services import scorecards as services
+from traction.programs.models import Program
 
 PAGE_SIZE = 25
 # The program's scorecard lists this many metrics a page.
@@ -87,9 +87,11 @@ def _chart(metric: ScorecardMetric, progress: sel.Progress, latest: Any, latest_
 def _metric_form(
     request: WorkspaceRequest, viewer: Viewer, program: Any, **kwargs: Any
 ) -> MetricForm:
+    # Who may own it (see and measure it), and its current owner, kept even if they left
+    # the program since, so that editing something else does not make them choose again.
     return MetricForm(
         request.POST if request.method == "POST" else None,
-        members=account_selectors.member_users(viewer),
+        members=sel.metric_owners(viewer, program, keep=kwargs.pop("owner_id", None)),
         parts=sel.ratio_parts(viewer, program, exclude=kwargs.pop("exclude", None)),
         cards=sel.metric_cards(viewer, program.pk),
         **kwargs,
@@ -229,7 +231,12 @@ def measurement_add(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -
 def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> HttpResponse:
     found = sel.metric(viewer, metric_id, action="metric.manage")
     form = _metric_form(
-        request, viewer, found.program, initial=MetricForm.initial_for(found), exclude=found.pk
+        request,
+        viewer,
+        found.program,
+        initial=MetricForm.initial_for(found),
+        exclude=found.pk,
+        owner_id=found.owner_id,
     )
     theirs: list[tuple[str, Any, Any]] = []
     if request.method == "POST" and form.is_valid():
@@ -322,6 +329,18 @@ def _example_days() -> tuple[date, date]:
     return last.replace(day=1) - timedelta(days=1), last
 
 
+EXAMPLE_METRIC = "Your metric's name"
+
+
+def _example_metric(viewer: Viewer, program: Program) -> str:
+    """The import page's example metric, as a CSV cell: one of the program's own measured
+    metrics (quoted when its name holds a separator or a quote), else a placeholder."""
+    name = sel.example_metric_name(viewer, program) or EXAMPLE_METRIC
+    if any(c in name for c in ',;\t"'):
+        return '"' + name.replace('"', '""') + '"'
+    return name
+
+
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def measurements_import(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
@@ -329,7 +348,12 @@ def measurements_import(request: WorkspaceRequest, viewer: Viewer, program_id: i
     permissions.check(viewer, "metric.measure")
     key = f"{_CSV_KEY}.{program.pk}"
     form = CsvForm(request.POST or None, request.FILES or None)
-    context: dict[str, Any] = {"program": program, "form": form, "example": _example_days()}
+    context: dict[str, Any] = {
+        "program": program,
+        "form": form,
+        "example": _example_days(),
+        "example_metric": _example_metric(viewer, program),
+    }
     if request.method == "POST" and request.POST.get("confirm"):
         held = request.session.get(key)
         if not held or held["digest"] != request.POST.get("digest"):

@@ -104,43 +104,49 @@ def test_every_write_went_through_the_services() -> None:
         "program.created": 2,
         "program.team_changed": 3,
         # Sessions in every state (traction/demo/build.py, add_sessions).
-        "session.planned": 6,  # and the advisory board meeting of add_debriefs
+        # and the advisory board meeting and the kickoff of add_debriefs
+        "session.planned": 7,
         "session.practice_linked": 1,
-        "session.changed": 1,  # the pilot, moved into the past: it has been held
+        # the pilot, the advisory board and the kickoff, moved into the past: held
+        "session.changed": 3,
         "session.cancelled": 1,
-        "participant.added": 9,
+        "participant.added": 13,  # two each for the advisory board and the kickoff
         "briefing.acknowledged": 3,
-        "outreach.requested": 7,
-        "outreach.approved": 4,  # one with conditions, two for the pilot
+        # two customers each for the advisory board and the kickoff
+        "outreach.requested": 11,
+        "outreach.approved": 8,  # one with conditions, two each for the pilot, board, kickoff
         "outreach.declined": 1,
         "outreach.waived": 1,
-        "invitation.sent": 5,
-        "invitation.accepted": 3,
+        "invitation.sent": 9,
+        "invitation.accepted": 7,
         "invitation.declined": 1,
         "question.submitted": 4,
         "questions.picked": 1,
         # Each co-design and advisory-board session's debrief, booked when it was planned,
-        # and the pilot's moved with it into the past.
-        "debrief.created": 4,
-        "debrief.rescheduled": 1,
-        # The pilot's map and votes (add_captures).
+        # and the three moved with them into the past.
+        "debrief.created": 5,
+        "debrief.rescheduled": 3,
+        # The pilot's map and votes (add_captures); the board's and kickoff's cards and
+        # votes (add_debriefs).
         "scenario.created": 1,
-        "insight.captured": 16,
-        "voting.opened": 1,
-        "vote.added": 6,
-        "voting.closed": 1,
-        # Who decides, the pilot's debrief and a late one (add_debriefs).
+        "insight.captured": 16 + 5 + 4,
+        "voting.opened": 3,
+        "vote.added": 6 + 6 + 6,
+        "voting.closed": 3,
+        # Who decides, the pilot's debrief, a late one and the kickoff's, four months ago,
+        # whose 3-month checkpoint has been reached (add_debriefs).
         "member.function_changed": 10,
         "program.policy_makers_changed": 2,
-        "session.held": 2,
-        "debrief.opened": 1,
-        "recommendation.drafted": 4,
-        "recommendation.decided": 4,
+        "session.held": 3,
+        "debrief.opened": 2,
+        "recommendation.drafted": 5,
+        "recommendation.decided": 5,
         "action_item.created": 3,
         "action_item.status_changed": 3,
         "metric.created": 1,
         "measurement.recorded": 1,
-        "debrief.closed": 1,
+        "debrief.closed": 2,
+        "checkpoint.reached": 1,
         # Customer priorities' statuses and a delivery (add_loop): seven proposals, six of
         # them approved by the account owners of the customers that raised or voted on them
         # (the CSV import's by both), one in each status.
@@ -281,6 +287,57 @@ def test_has_a_completed_debrief_a_late_one_and_six_months_of_measurements() -> 
     days = Measurement.objects.values_list("on", flat=True)
     assert len(days) == 26
     assert (max(days) - min(days)).days >= 175
+
+
+def test_the_late_debrief_has_customers_cards_and_dots_to_draft_from() -> None:
+    from traction.debrief.models import Debrief
+    from traction.debrief.services import recommendations
+    from traction.insights.models import Insight
+    from traction.voting.models import Vote
+
+    demo = build_demo(today=TODAY)
+    cab = Debrief.objects.get(session__title="Customer advisory board: autumn review")
+    session = cab.session
+    assert session.participants.count() == 2
+    assert session.invitations.filter(rsvp="accepted").count() == 2
+    cards = Insight.objects.filter(session=session, speaker_contact__isnull=False)
+    assert cards.count() == 5
+    dots = Vote.objects.filter(insight__session=session).values_list("dots", flat=True)
+    assert sum(dots) == 6  # two customers, three dots each
+    # What the acceptance tester does: open the room and draft with evidence.
+    from traction.debrief.services import room
+
+    felix = demo.viewer("facilitator")
+    opened = room.open_debrief(felix, cab)
+    drafted = recommendations.draft_recommendation(
+        felix,
+        opened,
+        title="Issue credit notes from the invoice page",
+        evidence=[cards.get(text="Issue a credit note from the invoice page").pk],
+        rationale="Both board members asked for it.",
+    )
+    assert drafted.evidence.count() == 1
+
+
+def test_a_results_checkpoint_has_been_reached_against_forecast_and_target() -> None:
+    from traction.debrief import selectors_scorecards
+    from traction.debrief.models import Checkpoint
+
+    demo = build_demo(today=TODAY)
+    kickoff = Checkpoint.objects.get(
+        debrief__session__title="Co-design: onboarding kickoff", months=3
+    )
+    assert kickoff.reached_at is not None
+    assert (TODAY - kickoff.on).days > 0  # the session ended four months before today
+    # The pilot's (three weeks old) are ahead; sessions not yet held have none.
+    ahead = Checkpoint.objects.filter(reached_at__isnull=True)
+    assert not ahead.filter(on__lte=TODAY).exists()
+    assert not Checkpoint.objects.filter(debrief__session__held_at__isnull=True).exists()
+    [row] = selectors_scorecards.checkpoint_report(demo.viewer("sponsor"), kickoff)
+    assert row.actual is not None
+    assert row.actual_on <= kickoff.on
+    assert row.forecast is not None
+    assert row.metric.target is not None
 
 
 def test_has_customer_priorities_in_several_statuses_and_a_delivery() -> None:
