@@ -82,7 +82,51 @@ def _runs_on_postgresql(item: pytest.Item) -> bool:
     return bool(_DATABASE_FIXTURES & set(getattr(item, "fixturenames", ())))
 
 
+# The modules whose tests take tens of seconds each (migration histories walked back and
+# forth, servers and importers in subprocesses, concurrency under load, the deployment guide)
+# run first of their kind. pytest-xdist hands tests out in the order collected; one of these
+# left near the end kept a worker busy for a minute while the other had nothing left to do.
+# pytest-django's order stays (tests in the test's transaction, then transactional tests,
+# then tests without the database, as Django orders them): the long ones go first within
+# theirs, and those without the database, which no other test's data can reach, first of all.
+_LONG_FIRST = (
+    "tests/concurrency/",
+    "tests/deploy/",
+    "tests/test_clock.py",
+    "traction/accounts/tests/test_migrations.py",
+    "traction/cli/tests/test_import.py",
+    "traction/cli/tests/test_server.py",
+    "traction/insights/tests/test_parsers.py",
+    "traction/insights/tests/test_workspace_record.py",
+    "traction/loop/tests/test_migration_unseen_follows.py",
+    "traction/loop/tests/test_migrations.py",
+    "traction/sessions/tests/test_migrations.py",
+    "traction/voting/tests/test_migration_split.py",
+)
+
+
+def _django_kind(item: pytest.Item) -> int:
+    """0: in the test's transaction, 1: transactional, 2: no database (pytest-django's)."""
+    fixtures = set(getattr(item, "fixturenames", ()))
+    marker = item.get_closest_marker("django_db")
+    transactional = bool({"transactional_db", "live_server"} & fixtures)
+    if marker is not None:
+        transactional = transactional or bool(
+            marker.kwargs.get("transaction") or marker.kwargs.get("reset_sequences")
+        )
+    if transactional:
+        return 1
+    return 0 if marker is not None or "db" in fixtures else 2
+
+
+def _run_order(item: pytest.Item) -> tuple[int, bool]:
+    long = item.nodeid.startswith(_LONG_FIRST)
+    kind = _django_kind(item)
+    return (-1 if long and kind == 2 else kind, not long)
+
+
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    items.sort(key=_run_order)  # stable: the rest keeps its order
     url = os.environ.get("DATABASE_URL", "")
     if not url.startswith(("postgres://", "postgresql://")) or os.environ.get("TRACTION_TEST_ALL"):
         return

@@ -1,19 +1,45 @@
 """Fixtures of the schemathesis runs (positive and negative): the admin's bearer token, ids
-of real objects to aim generated ids at, and the test connection kept across requests."""
+of real objects to aim generated ids at, and the test connection kept across requests.
+
+The token and the objects behind the ids are built through the services once per test
+process and restored for each operation on its fresh cast (``built_on``,
+traction/core/testing/snapshot.py), like the cast itself: each operation still starts from
+the same rows, whatever the previous one's requests wrote."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
+from _pytest.mark.expression import Expression
 from django.core import signals
 from django.db import close_old_connections
 from django.utils import timezone
 
 from traction.accounts import services as account_services
 from traction.core.testing.cast import Cast
+from traction.core.testing.snapshot import built_on
 from traction.sessions import services as session_services
+
+# The two fuzzing modules build their tests from the served OpenAPI document as they are
+# imported (about twelve seconds of each xdist worker's collection). Every test in them is
+# marked ``contract`` and ``django_db`` (their ``pytestmark``, nothing else): a run whose
+# ``-m`` leaves such tests out (make test's SQLite and e2e steps) does not import them.
+FUZZING_MODULES = ("test_schemathesis.py", "test_schemathesis_negative.py")
+FUZZING_MARKS = frozenset({"contract", "django_db"})
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    markexpr = config.option.markexpr
+    if collection_path.name not in FUZZING_MODULES or not markexpr:
+        return None
+    selected = Expression.compile(markexpr).evaluate(
+        lambda name, /, **kwargs: name in FUZZING_MARKS and not kwargs
+    )
+    return True if not selected else None
 
 
 @pytest.fixture
@@ -27,15 +53,17 @@ def keep_the_test_connection() -> Iterator[None]:
     signals.request_finished.connect(close_old_connections)
 
 
-@pytest.fixture
-def admin_headers(cast: Cast) -> dict[str, str]:
+@dataclass
+class Aims:
+    """What the fuzzed requests carry and aim at: the admin's bearer token and, per path
+    parameter, ids of objects that exist (Acme's first, then one of Rival's)."""
+
+    headers: dict[str, str]
+    ids: dict[str, list[int]]
+
+
+def build_aims(cast: Cast) -> Aims:
     _, key = account_services.create_api_token(cast.viewer("admin"), name="schemathesis")
-    return {"Authorization": f"Bearer {key}"}
-
-
-@pytest.fixture
-def real_ids(cast: Cast) -> dict[str, list[int]]:
-    """Ids of objects that exist, per path parameter: Acme's first, then one of Rival's."""
     invitation, _ = account_services.invite_member(
         cast.viewer("admin"), email="fuzzed@acme.test", role="observer"
     )
@@ -43,7 +71,7 @@ def real_ids(cast: Cast) -> dict[str, list[int]]:
         cast.viewer("stranger"), email="fuzzed@rival.test", role="observer"
     )
     sessions = _sessions(cast)
-    return {
+    ids = {
         **sessions,
         "customer_id": [cast.customer.pk, cast.other_customer.pk, cast.rival_customer.pk],
         "contact_id": [cast.contact.pk, cast.other_contact.pk, cast.rival_contact.pk],
@@ -55,6 +83,23 @@ def real_ids(cast: Cast) -> dict[str, list[int]]:
         ],
         "invitation_id": [invitation.pk, rival_invitation.pk],
     }
+    return Aims(headers={"Authorization": f"Bearer {key}"}, ids=ids)
+
+
+@pytest.fixture
+def aims(cast: Cast) -> Aims:
+    return built_on(cast, build_aims)
+
+
+@pytest.fixture
+def admin_headers(aims: Aims) -> dict[str, str]:
+    return aims.headers
+
+
+@pytest.fixture
+def real_ids(aims: Aims) -> dict[str, list[int]]:
+    """Ids of objects that exist, per path parameter: Acme's first, then one of Rival's."""
+    return aims.ids
 
 
 def _sessions(cast: Cast) -> dict[str, list[int]]:

@@ -53,7 +53,8 @@ def _aim_at_real_objects(case: Any, real_ids: dict[str, list[int]]) -> None:
     max_examples=MAX_EXAMPLES,
     derandomize=DERANDOMIZE,
     deadline=None,
-    # The cast and token are built once per operation; its examples share them on purpose.
+    # The cast, token and aimed-at objects are restored once per operation (built once per
+    # process, conftest.py); its examples share them on purpose.
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
     database=None,
 )
