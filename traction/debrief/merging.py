@@ -15,15 +15,20 @@ without a readable ``opened`` (an old page, a tampered one) offers every field t
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 from django import forms
 from django.core import signing
 from django.db.models import Model
 from django.http import QueryDict
+
+from traction.core.errors import Conflict, ValidationFailed
+from traction.core.web import apply_domain_errors
+
+F = TypeVar("F", bound=forms.BaseForm)
 
 SALT = "traction.debrief.merging.opened"
 OPENED = "opened"
@@ -153,6 +158,79 @@ def merge_into(
     data["version"] = str(version)
     data[OPENED] = seal(saved)
     return merge
+
+
+@dataclass
+class Saving(Generic[F]):
+    """How an edit page's save went: ``saved``, or the form to show again (with the merge
+    prompt's ``rows`` when a field was changed by both) and the fields of theirs it took."""
+
+    form: F
+    saved: bool = False
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    taken: list[str] = field(default_factory=list)
+
+    @property
+    def note(self) -> str:
+        """What the success message adds when someone else's changes were kept."""
+        if not self.taken:
+            return ""
+        names = [t.lower() for t in self.taken]
+        listed = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+        return (
+            f" Someone else had saved it meanwhile: their changes to {listed} were kept with yours."
+        )
+
+
+def save(
+    data: QueryDict,
+    form: F,
+    initial: Mapping[str, Any],
+    *,
+    form_for: Callable[[QueryDict], F],
+    write: Callable[[F], object],
+    reread: Callable[[], tuple[Mapping[str, Any], int]],
+    noun: str,
+    field_map: Mapping[str, str] | None = None,
+) -> Saving[F]:
+    """Save an edit page's posted ``data``: the prompt's choices taken (``form`` is the page's
+    form, ``initial`` the record's values as opened by this request), then ``write``. A save
+    refused as stale is merged against what ``reread`` returns (the record's values now and
+    its version) and, when no field was changed by both, tried again (at most twice more:
+    then the page shows where things stand)."""
+    take_theirs_where_chosen(data, form, values(form, initial))
+    out = Saving(form_for(data))
+    for _attempt in range(3):
+        form = out.form
+        if not form.is_valid():
+            return out
+        try:
+            write(form)
+        except Conflict:
+            now, version = reread()
+            saved = values(form, now)
+            merge = merge_into(data, form, saved, version)
+            mine = values(form, form.cleaned_data)
+            out.taken += [t for t in merge.taken_labels(form) if t not in out.taken]
+            out.form = form_for(data)
+            if merge.both:
+                out.rows = merge.rows(out.form, mine, saved)
+                out.form.is_valid()
+                out.form.add_error(
+                    None,
+                    f"Someone else saved this {noun} while you were editing: yours is not "
+                    "saved yet.",
+                )
+                return out
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc, field_map)
+            return out
+        else:
+            out.saved = True
+            return out
+    out.form.is_valid()
+    out.form.add_error(None, f"Others keep saving this {noun}: try again in a moment.")
+    return out
 
 
 def label(form: forms.BaseForm, name: str) -> str:

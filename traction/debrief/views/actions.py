@@ -134,57 +134,39 @@ def action_edit(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> Ht
     merge: list[dict[str, Any]] = []
     taken: list[str] = []
     if request.method == "POST":
-        data = request.POST.copy()
-        merging.take_theirs_where_chosen(data, form, merging.values(form, _initial(action)))
-        form = _edit_form(action, candidates, data)
-        # A save refused as stale is merged and, when no field was changed by both, tried
-        # again (at most twice more: then the page shows where things stand).
-        for _attempt in range(3):
-            if not form.is_valid():
-                break
-            try:
-                services.update_action(
-                    viewer,
-                    action=action,
-                    changes=form.changes(),
-                    version=form.cleaned_data["version"],
-                    note=form.cleaned_data["note"],
-                )
-            except Conflict:
-                action = selectors.action(viewer, action.pk)
-                saved = merging.values(form, _initial(action))
-                outcome = merging.merge_into(data, form, saved, action.version)
-                mine = merging.values(form, form.cleaned_data)
-                taken += [t for t in outcome.taken_labels(form) if t not in taken]
-                form = _edit_form(action, candidates, data)
-                if outcome.both:
-                    merge = outcome.rows(form, mine, saved)
-                    form.is_valid()
-                    form.add_error(
-                        None,
-                        "Someone else saved this action while you were editing: yours is not "
-                        "saved yet.",
-                    )
-                    break
-            except ValidationFailed as exc:
-                apply_domain_errors(form, exc, FIELD_MAP)
-                break
-            else:
-                note = (
-                    f" Someone else had saved it meanwhile: their changes to "
-                    f"{_listed(taken)} were kept with yours."
-                    if taken
-                    else ""
-                )
-                messages.success(request, f"“{form.cleaned_data['title']}” was saved.{note}")
-                return redirect(
-                    "debrief:action_detail",
-                    workspace_slug=request.workspace.slug,
-                    action_id=action.pk,
-                )
-        else:
-            form.is_valid()
-            form.add_error(None, "Others keep saving this action: try again in a moment.")
+
+        def reread() -> tuple[dict[str, Any], int]:
+            nonlocal action
+            action = selectors.action(viewer, action.pk)
+            return _initial(action), action.version
+
+        def write(form: EditForm) -> None:
+            services.update_action(
+                viewer,
+                action=action,
+                changes=form.changes(),
+                version=form.cleaned_data["version"],
+                note=form.cleaned_data["note"],
+            )
+
+        saving = merging.save(
+            request.POST.copy(),
+            form,
+            _initial(action),
+            form_for=lambda data: _edit_form(action, candidates, data),
+            write=write,
+            reread=reread,
+            noun="action",
+            field_map=FIELD_MAP,
+        )
+        if saving.saved:
+            messages.success(
+                request, f"“{saving.form.cleaned_data['title']}” was saved.{saving.note}"
+            )
+            return redirect(
+                "debrief:action_detail", workspace_slug=request.workspace.slug, action_id=action.pk
+            )
+        form, merge, taken = saving.form, saving.rows, saving.taken
     return render_page(
         request,
         "debrief/actions/action_edit.html",
@@ -192,11 +174,6 @@ def action_edit(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> Ht
         partial="edit_form",
         status=422 if request.method == "POST" and (form.errors or merge) else 200,
     )
-
-
-def _listed(labels: list[str]) -> str:
-    names = [label.lower() for label in labels]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @workspace_view

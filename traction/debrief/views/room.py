@@ -238,49 +238,31 @@ def recommendation_edit(
     taken: list[str] = []
     form = _edit_form(viewer, found, rec)
     if request.method == "POST":
-        data = request.POST.copy()
-        merging.take_theirs_where_chosen(data, form, merging.values(form, _initial(rec)))
-        form = _edit_form(viewer, found, rec, data)
-        # A save refused as stale is merged and, when no field was changed by both, tried
-        # again (at most twice more: then the page shows where things stand).
-        for _attempt in range(3):
-            if not form.is_valid():
-                break
-            try:
-                services.update_recommendation(
-                    viewer, rec, changes=form.service_values(), version=form.cleaned_data["version"]
-                )
-            except Conflict:
-                rec.refresh_from_db()
-                saved = merging.values(form, _initial(rec))
-                outcome = merging.merge_into(data, form, saved, rec.version)
-                mine = merging.values(form, form.cleaned_data)
-                taken += [t for t in outcome.taken_labels(form) if t not in taken]
-                form = _edit_form(viewer, found, rec, data)
-                if outcome.both:
-                    merge = outcome.rows(form, mine, saved)
-                    form.is_valid()
-                    form.add_error(
-                        None,
-                        "Someone else saved this recommendation while you were editing: yours "
-                        "is not saved yet.",
-                    )
-                    break
-            except ValidationFailed as exc:
-                apply_domain_errors(form, exc)
-                break
-            else:
-                note = (
-                    f" Someone else had saved it meanwhile: their changes to {_listed(taken)} "
-                    "were kept with yours."
-                    if taken
-                    else ""
-                )
-                messages.success(request, f"“{form.cleaned_data['title']}” was saved.{note}")
-                return redirect(_room_url(request, found) + "#recommendations")
-        else:
-            form.is_valid()
-            form.add_error(None, "Others keep saving this recommendation: try again in a moment.")
+
+        def reread() -> tuple[dict[str, Any], int]:
+            rec.refresh_from_db()
+            return _initial(rec), rec.version
+
+        def write(form: RecommendationForm) -> None:
+            services.update_recommendation(
+                viewer, rec, changes=form.service_values(), version=form.cleaned_data["version"]
+            )
+
+        saving = merging.save(
+            request.POST.copy(),
+            form,
+            _initial(rec),
+            form_for=lambda data: _edit_form(viewer, found, rec, data),
+            write=write,
+            reread=reread,
+            noun="recommendation",
+        )
+        if saving.saved:
+            messages.success(
+                request, f"“{saving.form.cleaned_data['title']}” was saved.{saving.note}"
+            )
+            return redirect(_room_url(request, found) + "#recommendations")
+        form, merge, taken = saving.form, saving.rows, saving.taken
     return render(
         request,
         "debrief/room/recommendation_form.html",
@@ -295,11 +277,6 @@ def recommendation_edit(
         },
         status=409 if merge else 200,
     )
-
-
-def _listed(labels: list[str]) -> str:
-    names = [label.lower() for label in labels]
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 @workspace_view
