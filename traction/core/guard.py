@@ -6,7 +6,7 @@
   broken one). Django would raise from deep inside whichever code touched ``request.POST``
   first; here it is a 400 saying what is wrong.
 - **Object ids past any row**: a 25-digit id in a URL overflows SQLite's 64-bit integers. A
-  path segment that is a number larger than ``MAX_ID`` names nothing: 404.
+  path segment that is a number past ``MAX_ID`` (either sign) names nothing: 404.
 
 The web gets a page (400 or 404), the API its JSON bodies: ``{"detail": "..."}`` for an
 unreadable body and 404, and for a NUL the API's validation body (422, the field in ``loc``),
@@ -176,19 +176,21 @@ def _nul_paths(value: Any, path: list[str | int]) -> Iterator[list[str | int]]:
 
 
 def id_out_of_range(kwargs: Mapping[str, Any]) -> bool:
-    """True if a URL's captured values hold a number no row can have (past ``MAX_ID``)."""
+    """True if a URL's captured values hold a number no row can have: past ``MAX_ID`` either
+    way (``-7366398178873186019610460160`` overflows SQLite's 64-bit integers as well)."""
     for value in kwargs.values():
         if isinstance(value, bool):
             continue
-        if isinstance(value, int) and value > MAX_ID:
+        if isinstance(value, int) and abs(value) > MAX_ID:
             return True
-        if (
-            isinstance(value, str)
-            and len(value) >= len(str(MAX_ID))
-            and _ASCII_DIGITS.issuperset(value)
-            and whole_number(value, low=0) is None
-        ):
-            return True
+        if isinstance(value, str):
+            digits = value.removeprefix("-")
+            if (
+                len(digits) >= len(str(MAX_ID))
+                and _ASCII_DIGITS.issuperset(digits)
+                and whole_number(digits, low=0) is None
+            ):
+                return True
     return False
 
 

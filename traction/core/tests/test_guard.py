@@ -43,6 +43,10 @@ def test_ids_out_of_range() -> None:
     assert id_out_of_range({"session_id": MAX_ID}) is False
     assert id_out_of_range({"session_id": MAX_ID + 1}) is True
     assert id_out_of_range({"session_id": "9" * 25}) is True
+    # Negative ones overflow too (the API fuzzer's -7366398178873186019610460160).
+    assert id_out_of_range({"user_id": "-7366398178873186019610460160"}) is True
+    assert id_out_of_range({"user_id": -(MAX_ID + 2)}) is True
+    assert id_out_of_range({"user_id": "-5", "other": -MAX_ID}) is False
     assert id_out_of_range({"slug": "acme", "token": "x" * 40, "flag": True}) is False
 
 
