@@ -146,34 +146,39 @@ class RecommendationConflictOut(OutputSchema):
 
 class RecommendationCreateIn(InputSchema):
     title: OneLine = Field(min_length=1, max_length=200)
-    rationale: Text = ""
+    rationale: Text = Field("", max_length=services.LONG_TEXT_MAX)
     kind: KindValue = "tactical"
     horizon: HorizonValue = "quarter"
     impact: LevelValue = "medium"
     effort: LevelValue = "medium"
-    customer_summary: Text = ""
+    customer_summary: Text = Field("", max_length=services.LONG_TEXT_MAX)
     owning_team: OneLine = Field("", max_length=120)
-    evidence: list[ObjectId] = Field(description="Insight ids of the session: at least one.")
+    evidence: list[ObjectId] = Field(
+        max_length=services.EVIDENCE_MAX,
+        description=f"Insight ids of the session: at least one, at most {services.EVIDENCE_MAX}.",
+    )
     metrics: list[RecommendationMetricIn] = []
 
 
 class RecommendationUpdateIn(InputSchema):
     title: OneLine = Field(ABSENT, min_length=1, max_length=200)
-    rationale: Text = Field(ABSENT)
+    rationale: Text = Field(ABSENT, max_length=services.LONG_TEXT_MAX)
     kind: KindValue = Field(ABSENT)
     horizon: HorizonValue = Field(ABSENT)
     impact: LevelValue = Field(ABSENT)
     effort: LevelValue = Field(ABSENT)
-    customer_summary: Text = Field(ABSENT)
+    customer_summary: Text = Field(ABSENT, max_length=services.LONG_TEXT_MAX)
     owning_team: OneLine = Field(ABSENT, max_length=120)
-    evidence: list[ObjectId] = Field(ABSENT, description="The whole set of insight ids.")
+    evidence: list[ObjectId] = Field(
+        ABSENT, max_length=services.EVIDENCE_MAX, description="The whole set of insight ids."
+    )
     metrics: list[RecommendationMetricIn] = Field(ABSENT, description="The whole set.")
     version: int | None = Field(None, description=VERSION_HELP)
 
 
 class RecommendationDecideIn(InputSchema):
     outcome: DecideValue
-    reason: Text = Field(min_length=1)
+    reason: Text = Field(min_length=1, max_length=services.REASON_MAX)
     revisit_on: IsoDate | None = Field(None, description="Needed to defer: a future date.")
     version: int | None = Field(None, description=VERSION_HELP)
 

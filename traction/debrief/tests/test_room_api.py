@@ -246,3 +246,46 @@ def test_a_recommendations_evidence_ids_are_those_the_reader_may_see(
     status, page = call(owen, "GET", f"/recommendations?debrief={world.debrief.pk}")
     assert [(r["evidence"], r["hidden_evidence"]) for r in page["items"]] == [([mot], 1)]
     assert rec["hidden_evidence"] == 0  # Cora sees both
+
+
+def test_long_texts_are_refused_with_422_naming_the_field(cast: Cast, world: World) -> None:
+    from traction.debrief.services import recommendations as recs
+
+    cora = api_client(cast, "core_team")
+    d = world.debrief.pk
+    mot = world.card("mot").pk
+    too_long = "x" * (recs.LONG_TEXT_MAX + 1)
+    body = {"title": "Long", "evidence": [mot], "customer_summary": too_long}
+    status, answer = call(cora, "POST", f"/debriefs/{d}/recommendations", body)
+    assert (status, [e["loc"] for e in answer["detail"]]) == (
+        422,
+        [["body", "payload", "customer_summary"]],
+    )
+    body = {"title": "Long", "evidence": list(range(1, recs.EVIDENCE_MAX + 2))}
+    status, answer = call(cora, "POST", f"/debriefs/{d}/recommendations", body)
+    assert (status, [e["loc"] for e in answer["detail"]]) == (
+        422,
+        [["body", "payload", "evidence"]],
+    )
+    status, rec = call(
+        cora, "POST", f"/debriefs/{d}/recommendations", {"title": "Short", "evidence": [mot]}
+    )
+    assert status == 201
+    status, answer = call(cora, "PATCH", f"/recommendations/{rec['id']}", {"rationale": too_long})
+    assert (status, [e["loc"] for e in answer["detail"]]) == (
+        422,
+        [["body", "payload", "rationale"]],
+    )
+    sam = api_client(cast, "sponsor")
+    decide = {"outcome": "approved", "reason": "z" * (recs.REASON_MAX + 1)}
+    status, answer = call(sam, "POST", f"/recommendations/{rec['id']}/decide", decide)
+    assert (status, [e["loc"] for e in answer["detail"]]) == (422, [["body", "payload", "reason"]])
+    # The caps are in the OpenAPI document.
+    from traction.api.api import api
+
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    create = schemas["RecommendationCreateIn"]["properties"]
+    assert create["customer_summary"]["maxLength"] == recs.LONG_TEXT_MAX
+    assert create["rationale"]["maxLength"] == recs.LONG_TEXT_MAX
+    assert create["evidence"]["maxItems"] == recs.EVIDENCE_MAX
+    assert schemas["RecommendationDecideIn"]["properties"]["reason"]["maxLength"] == recs.REASON_MAX
