@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import model_validator
 
 from traction.core.api import (
     ABSENT,
@@ -206,9 +207,27 @@ class RecommendationEvidenceOut(OutputSchema):
 
 
 class RecommendationFilters(FilterSchema):
-    debrief: int | None = Field(None, ge=1, le=MAX_ID, description="Of this debrief.")
-    program: int | None = Field(None, ge=1, le=MAX_ID, description="Of this program.")
+    debrief_id: int | None = Field(None, ge=1, le=MAX_ID, description="Of this debrief.")
+    program_id: int | None = Field(None, ge=1, le=MAX_ID, description="Of this program.")
     outcome: OutcomeValue | None = None
+    # The names before debrief_id and program_id (as /action-items and /debriefs name them).
+    debrief: int | None = Field(
+        None, ge=1, le=MAX_ID, deprecated=True, description="Deprecated: use debrief_id."
+    )
+    program: int | None = Field(
+        None, ge=1, le=MAX_ID, deprecated=True, description="Deprecated: use program_id."
+    )
+
+    @model_validator(mode="after")
+    def _one_name_each(self) -> "RecommendationFilters":
+        for new, old in (("debrief_id", "debrief"), ("program_id", "program")):
+            # (read from __dict__: reading a deprecated field warns)
+            given, alias = self.__dict__[new], self.__dict__[old]
+            if given is not None and alias is not None and given != alias:
+                raise ValueError(f"Give {new} only ({old} is its old name).")
+            if given is None:
+                self.__dict__[new] = alias
+        return self
 
 
 class BriefPriorityOut(OutputSchema):
@@ -448,7 +467,7 @@ def get_brief(request: HttpRequest, debrief_id: int) -> dict[str, Any]:
     "/recommendations",
     response=responses({200: list[RecommendationOut]}),
     operation_id="list_recommendations",
-    summary="List recommendations (by debrief, program, outcome)",
+    summary="List recommendations (by debrief_id, program_id, outcome)",
 )
 @paginate(Pagination)
 def list_recommendations(
@@ -457,8 +476,8 @@ def list_recommendations(
     v = viewer(request)
     rows = selectors.recommendations(
         v,
-        debrief_id=filters.debrief,
-        program_id=filters.program,
+        debrief_id=filters.debrief_id,
+        program_id=filters.program_id,
         outcome=filters.outcome,
     )
     return _Rows(v, rows)  # type: ignore[return-value]
