@@ -79,12 +79,12 @@ def _create(
     on = "" if known else " on the address `traction run` prints"
     login = f"{site if known else ''}{reverse('accounts:login')}"
     if send_link:
-        link = set_password_link(admin)
+        address = set_password_link(admin)
         click.echo(
             f"The admin chooses a password at this link{on} (it works once, for "
             f"{link_lifetime()}), then signs in at {login}:"
         )
-        click.echo(link if known else link.removeprefix(site))
+        click.echo(address if known else address.removeprefix(site))
     else:
         click.echo(f"Sign in at {login}{on}")
 
