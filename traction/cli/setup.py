@@ -69,18 +69,24 @@ def _create(
             click.echo(f"Created the user {admin.email} ({admin.full_name}).")
     else:
         workspace = services.create_workspace(name=name, admin=admin, slug=slug)
-    site = settings.TRACTION_SITE_URL.rstrip("/")
     click.echo(
         f"Created the workspace {workspace.name} ({workspace.slug}) with {admin.email} as admin."
     )
+    # The address is known only when TRACTION_SITE_URL is set: `traction run` otherwise picks
+    # it from its --host and --port, which this command cannot know. Then give the path.
+    site = settings.TRACTION_SITE_URL.rstrip("/")
+    known = settings.TRACTION_SITE_URL_SET
+    on = "" if known else " on the address `traction run` prints"
+    login = f"{site if known else ''}{reverse('accounts:login')}"
     if send_link:
+        address = set_password_link(admin)
         click.echo(
-            f"The admin chooses a password at this link (it works once, for {link_lifetime()}), "
-            f"then signs in at {site}{reverse('accounts:login')}:"
+            f"The admin chooses a password at this link{on} (it works once, for "
+            f"{link_lifetime()}), then signs in at {login}:"
         )
-        click.echo(set_password_link(admin))
+        click.echo(address if known else address.removeprefix(site))
     else:
-        click.echo(f"Sign in at {site}{reverse('accounts:login')}")
+        click.echo(f"Sign in at {login}{on}")
 
 
 admin_options = [

@@ -10,12 +10,16 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from collections.abc import Callable
+from functools import wraps
 from typing import Annotated, Any
 
 from django.conf import settings
 from django.http import HttpRequest
 from ninja import Field, Schema
+from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination
+from ninja.params.models import QueryModel
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from .permissions import Viewer
@@ -133,9 +137,49 @@ class InputSchema(Schema):
 
 class FilterSchema(Schema):
     """Query parameters: strings by nature, so parsed (not strict). ninja hands the model only
-    the parameters it declares, so an unknown parameter is ignored, as most APIs do."""
+    the parameters it declares; a router that adds ``refuse_unknown_query`` answers 422 for
+    any other (a misspelt filter would otherwise widen the list silently)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_default)
+
+
+def refuse_unknown_query(run: Callable[..., Any]) -> Callable[..., Any]:
+    """For ``router.add_decorator(refuse_unknown_query, mode="view")``: a GET operation of the
+    router answers 422 naming each query parameter it does not declare (its filters, and
+    ``page``/``page_size`` on a list), after authentication and the declared parameters'
+    own checks. ``?debrief=4`` on a list filtered by ``debrief_id`` is refused rather than
+    answered with every debrief's rows.
+
+    ninja hands a "view" decorator the operation's bound ``run``: the operation's declared
+    query parameters are read from it once, and the check wraps its view function."""
+    operation = getattr(run, "__self__", None)
+    if operation is None or list(operation.methods) != ["GET"]:
+        return run
+    known: set[str] = set()
+    for model in operation.models:
+        if isinstance(model, type) and issubclass(model, QueryModel):
+            known |= set(getattr(model, "__ninja_flatten_map__", None) or model.model_fields)
+    view = operation.view_func
+
+    @wraps(view)
+    def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
+        unknown = sorted(set(request.GET) - known)
+        if unknown:
+            allowed = ", ".join(sorted(known)) or "none"
+            raise NinjaValidationError(
+                [
+                    {
+                        "loc": ("query", name),
+                        "msg": f"Unknown query parameter “{name}”; this list takes: {allowed}.",
+                        "type": "unknown_parameter",
+                    }
+                    for name in unknown
+                ]
+            )
+        return view(request, *args, **kwargs)
+
+    operation.view_func = checked
+    return run
 
 
 # --- output ---------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ from traction.insights.models import Insight
 
 from .merging import OpenedField
 from .models import DecisionOutcome, Direction, Horizon, Level, RecommendationKind, ScorecardMetric
+from .services.recommendations import LONG_TEXT_MAX, REASON_MAX
 
 DECIDE_CHOICES = [
     (DecisionOutcome.APPROVED.value, "Approve"),
@@ -29,7 +30,10 @@ class EvidenceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
 class RecommendationForm(forms.Form):
     title = forms.CharField(max_length=200)
     rationale = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}), help_text="Why, in a few lines."
+        required=False,
+        max_length=LONG_TEXT_MAX,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text="Why, in a few lines.",
     )
     evidence = EvidenceField(
         queryset=Insight.objects.none(),
@@ -50,6 +54,7 @@ class RecommendationForm(forms.Form):
     )
     customer_summary = forms.CharField(
         required=False,
+        max_length=LONG_TEXT_MAX,
         label="What customers would be told",
         widget=forms.Textarea(attrs={"rows": 2}),
     )
@@ -105,6 +110,7 @@ class RecommendationForm(forms.Form):
 class DecideForm(forms.Form):
     outcome = forms.ChoiceField(choices=DECIDE_CHOICES, widget=forms.RadioSelect, label="Decision")
     reason = forms.CharField(
+        max_length=REASON_MAX,
         widget=forms.Textarea(attrs={"rows": 2}),
         error_messages={"required": "Say why: every decision has a reason."},
     )

@@ -84,6 +84,17 @@ def action(viewer: Viewer, pk: int) -> ActionItem:
         raise NotFound("Action item not found.") from None
 
 
+def allowed_ids(viewer: Viewer, action_name: str, items: list[ActionItem]) -> set[int]:
+    """The ids among ``items`` on which the viewer may ``action_name`` (``action.update``,
+    ``action.manage``): the answer ``permissions.can`` gives row by row, in one query for
+    the whole list (a page's buttons), whatever its length."""
+    if not items or not permissions.allows(viewer, action_name):
+        return set()
+    ids = [a.pk for a in items]
+    found = permissions.scope(viewer, action_name, ActionItem.objects.filter(pk__in=ids))
+    return set(found.values_list("pk", flat=True))
+
+
 def timeline(item: ActionItem) -> QuerySet[ActionUpdate]:
     """The action's timeline, oldest first (the item was fetched through the policy)."""
     return item.updates.select_related("by").order_by("at", "id")

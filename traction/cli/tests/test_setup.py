@@ -42,7 +42,7 @@ def test_setup_creates_the_first_workspace_and_its_admin_who_can_sign_in(
     assert result.stdout.endswith(
         "Created the user ada@acme.example (Ada Admin).\n"
         "Created the workspace Acme Corp (acme-corp) with ada@acme.example as admin.\n"
-        "Sign in at http://127.0.0.1:8000/login/\n"
+        "Sign in at /login/ on the address `traction run` prints\n"
     )
     membership = Membership.objects.get()
     assert (membership.workspace.slug, membership.user.email, membership.role) == (
@@ -134,6 +134,31 @@ def test_workspace_create_with_an_existing_user_keeps_their_password() -> None:
     ]
 
 
+def test_workspace_create_prints_the_sign_in_address_only_when_it_is_known(
+    settings: Any,
+) -> None:
+    """Without TRACTION_SITE_URL the address is `traction run`'s --host and --port, which
+    this command cannot know: it gives the path (not a made-up http://127.0.0.1:8000)."""
+    invoke(
+        "setup", "Acme", "--admin", "ada@acme.example", "--admin-name", "Ada",
+        "--password-stdin", input=f"{PASSWORD}\n",
+    )  # fmt: skip
+    result = invoke("workspace", "create", "Beta", "--admin", "ada@acme.example")
+    assert (
+        result.stdout.splitlines()[-1] == "Sign in at /login/ on the address `traction run` prints"
+    )
+    assert "8000" not in result.stdout
+    settings.TRACTION_SITE_URL = "https://traction.example.com/"
+    settings.TRACTION_SITE_URL_SET = True
+    result = invoke("workspace", "create", "Gamma", "--admin", "ada@acme.example")
+    assert result.stdout.splitlines()[-1] == "Sign in at https://traction.example.com/login/"
+    result = invoke(
+        "workspace", "create", "Delta", "--admin", "di@delta.example", "--admin-name", "Di",
+        "--link",
+    )  # fmt: skip
+    assert result.stdout.splitlines()[-1].startswith("https://traction.example.com/password/set/")
+
+
 def test_workspace_create_for_a_new_admin_needs_their_name() -> None:
     result = invoke("workspace", "create", "Beta", "--admin", "new@beta.example")
     assert result.exit_code == 1
@@ -161,11 +186,11 @@ def test_setup_with_link_prints_a_one_time_link_that_sets_the_admins_password(
     assert lines[:3] == [
         "Created the user ada@acme.example (Ada Admin), without a password yet.",
         "Created the workspace Acme (acme) with ada@acme.example as admin.",
-        "The admin chooses a password at this link (it works once, for 3 days), "
-        "then signs in at http://127.0.0.1:8000/login/:",
+        "The admin chooses a password at this link on the address `traction run` prints "
+        "(it works once, for 3 days), then signs in at /login/:",
     ]
     link = lines[3]
-    assert link.startswith("http://127.0.0.1:8000/password/set/")
+    assert link.startswith("/password/set/")
     assert not User.objects.get().has_usable_password()
     # Nobody can sign in before the link is used.
     refused = client.post("/login/", {"email": "ada@acme.example", "password": ""})
@@ -186,7 +211,7 @@ def test_setup_without_a_terminal_or_password_prints_the_link_instead_of_asking(
     result = invoke("setup", "Acme", "--admin", "ada@acme.example", "--admin-name", "Ada")
     assert result.exit_code == 0, result.output
     assert "Password for the admin" not in result.output
-    assert result.stdout.splitlines()[-1].startswith("http://127.0.0.1:8000/password/set/")
+    assert result.stdout.splitlines()[-1].startswith("/password/set/")
     assert not User.objects.get().has_usable_password()
 
 
@@ -210,7 +235,7 @@ def test_workspace_create_with_link_for_a_new_admin() -> None:
         "--link",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert result.stdout.splitlines()[-1].startswith("http://127.0.0.1:8000/password/set/")
+    assert result.stdout.splitlines()[-1].startswith("/password/set/")
     assert not User.objects.get(email="bo@beta.example").has_usable_password()
 
 

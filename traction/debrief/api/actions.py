@@ -107,7 +107,7 @@ class ActionCreateIn(InputSchema):
     )
     due_on: IsoDate
     planned_start: IsoDate | None = None
-    contributor_ids: list[ObjectId] = Field([], max_length=100)
+    contributor_ids: list[ObjectId] = Field([], max_length=services.CONTRIBUTORS_MAX)
     customer_visible: bool = False
     note: OneLine = Field("", max_length=services.NOTE_MAX)
 
@@ -120,7 +120,7 @@ class ActionUpdateIn(InputSchema):
     owner_id: ObjectId = Field(ABSENT)
     due_on: IsoDate = Field(ABSENT)
     planned_start: IsoDate | None = None
-    contributor_ids: list[ObjectId] = Field(ABSENT, max_length=100)
+    contributor_ids: list[ObjectId] = Field(ABSENT, max_length=services.CONTRIBUTORS_MAX)
     customer_visible: bool = Field(ABSENT)
     note: OneLine = Field("", max_length=services.NOTE_MAX)
     version: int = Field(ABSENT, ge=1, le=MAX_ID, description=VERSION_HELP)

@@ -10,6 +10,7 @@ from django.http import HttpRequest
 from ninja import Field, Query, Router
 from ninja.pagination import paginate
 from ninja.responses import Status
+from pydantic import model_validator
 
 from traction.core.api import (
     ABSENT,
@@ -146,34 +147,39 @@ class RecommendationConflictOut(OutputSchema):
 
 class RecommendationCreateIn(InputSchema):
     title: OneLine = Field(min_length=1, max_length=200)
-    rationale: Text = ""
+    rationale: Text = Field("", max_length=services.LONG_TEXT_MAX)
     kind: KindValue = "tactical"
     horizon: HorizonValue = "quarter"
     impact: LevelValue = "medium"
     effort: LevelValue = "medium"
-    customer_summary: Text = ""
+    customer_summary: Text = Field("", max_length=services.LONG_TEXT_MAX)
     owning_team: OneLine = Field("", max_length=120)
-    evidence: list[ObjectId] = Field(description="Insight ids of the session: at least one.")
+    evidence: list[ObjectId] = Field(
+        max_length=services.EVIDENCE_MAX,
+        description=f"Insight ids of the session: at least one, at most {services.EVIDENCE_MAX}.",
+    )
     metrics: list[RecommendationMetricIn] = []
 
 
 class RecommendationUpdateIn(InputSchema):
     title: OneLine = Field(ABSENT, min_length=1, max_length=200)
-    rationale: Text = Field(ABSENT)
+    rationale: Text = Field(ABSENT, max_length=services.LONG_TEXT_MAX)
     kind: KindValue = Field(ABSENT)
     horizon: HorizonValue = Field(ABSENT)
     impact: LevelValue = Field(ABSENT)
     effort: LevelValue = Field(ABSENT)
-    customer_summary: Text = Field(ABSENT)
+    customer_summary: Text = Field(ABSENT, max_length=services.LONG_TEXT_MAX)
     owning_team: OneLine = Field(ABSENT, max_length=120)
-    evidence: list[ObjectId] = Field(ABSENT, description="The whole set of insight ids.")
+    evidence: list[ObjectId] = Field(
+        ABSENT, max_length=services.EVIDENCE_MAX, description="The whole set of insight ids."
+    )
     metrics: list[RecommendationMetricIn] = Field(ABSENT, description="The whole set.")
     version: int | None = Field(None, description=VERSION_HELP)
 
 
 class RecommendationDecideIn(InputSchema):
     outcome: DecideValue
-    reason: Text = Field(min_length=1)
+    reason: Text = Field(min_length=1, max_length=services.REASON_MAX)
     revisit_on: IsoDate | None = Field(None, description="Needed to defer: a future date.")
     version: int | None = Field(None, description=VERSION_HELP)
 
@@ -201,9 +207,27 @@ class RecommendationEvidenceOut(OutputSchema):
 
 
 class RecommendationFilters(FilterSchema):
-    debrief: int | None = Field(None, ge=1, le=MAX_ID, description="Of this debrief.")
-    program: int | None = Field(None, ge=1, le=MAX_ID, description="Of this program.")
+    debrief_id: int | None = Field(None, ge=1, le=MAX_ID, description="Of this debrief.")
+    program_id: int | None = Field(None, ge=1, le=MAX_ID, description="Of this program.")
     outcome: OutcomeValue | None = None
+    # The names before debrief_id and program_id (as /action-items and /debriefs name them).
+    debrief: int | None = Field(
+        None, ge=1, le=MAX_ID, deprecated=True, description="Deprecated: use debrief_id."
+    )
+    program: int | None = Field(
+        None, ge=1, le=MAX_ID, deprecated=True, description="Deprecated: use program_id."
+    )
+
+    @model_validator(mode="after")
+    def _one_name_each(self) -> "RecommendationFilters":
+        for new, old in (("debrief_id", "debrief"), ("program_id", "program")):
+            # (read from __dict__: reading a deprecated field warns)
+            given, alias = self.__dict__[new], self.__dict__[old]
+            if given is not None and alias is not None and given != alias:
+                raise ValueError(f"Give {new} only ({old} is its old name).")
+            if given is None:
+                self.__dict__[new] = alias
+        return self
 
 
 class BriefPriorityOut(OutputSchema):
@@ -443,7 +467,7 @@ def get_brief(request: HttpRequest, debrief_id: int) -> dict[str, Any]:
     "/recommendations",
     response=responses({200: list[RecommendationOut]}),
     operation_id="list_recommendations",
-    summary="List recommendations (by debrief, program, outcome)",
+    summary="List recommendations (by debrief_id, program_id, outcome)",
 )
 @paginate(Pagination)
 def list_recommendations(
@@ -452,8 +476,8 @@ def list_recommendations(
     v = viewer(request)
     rows = selectors.recommendations(
         v,
-        debrief_id=filters.debrief,
-        program_id=filters.program,
+        debrief_id=filters.debrief_id,
+        program_id=filters.program_id,
         outcome=filters.outcome,
     )
     return _Rows(v, rows)  # type: ignore[return-value]

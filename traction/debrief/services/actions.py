@@ -39,6 +39,7 @@ from traction.debrief.models import (
 
 NOTE_MAX = 500
 REASON_MAX = 300
+CONTRIBUTORS_MAX = 100  # each is named in the action's webhook body (docs/webhooks.md)
 NEEDS_REASON = (ActionStatus.BLOCKED, ActionStatus.DROPPED)
 EDITABLE = ("title", "planned_start", "due_on", "owner_id", "contributor_ids", "customer_visible")
 AUDITED = ["title", "owner_id", "planned_start", "due_on", "status", "customer_visible"]
@@ -141,6 +142,10 @@ def _check_owner(actor: Viewer, owner_id: int | None) -> User:
 
 def _check_contributors(actor: Viewer, ids: Sequence[int], owner_id: int) -> list[int]:
     wanted = sorted({i for i in ids if i != owner_id})
+    if len(wanted) > CONTRIBUTORS_MAX:
+        raise ValidationFailed.field(
+            "contributor_ids", f"An action item has at most {CONTRIBUTORS_MAX} contributors."
+        )
     roles = _members(actor, wanted)
     missing = [i for i in wanted if i not in roles]
     if missing:

@@ -169,6 +169,8 @@ def close_debrief(
             errors["empty_reason"] = [
                 "No recommendation was decided: say why before closing this debrief."
             ]
+        elif len(empty_reason) > NOTE_MAX:
+            errors["empty_reason"] = [f"Keep the reason under {NOTE_MAX} characters."]
         present = _attendance(debrief, attendance, errors)
         revisits = _undecided(actor, debrief, undecided, errors)
         if errors:

@@ -51,6 +51,12 @@ TEXT_FIELDS = (
     "owning_team",
 )
 EDITABLE = (*TEXT_FIELDS, "evidence", "metrics")
+# Free text that goes into the pack, its email and the webhook bodies (docs/webhooks.md, "How
+# large a body can be"): capped as the closing note is, so every body stays far under 1 MB.
+LONG_TEXT_MAX = 5000
+LONG_TEXTS = ("rationale", "customer_summary")
+REASON_MAX = LONG_TEXT_MAX  # a decision's reason
+EVIDENCE_MAX = 100  # insights one recommendation cites
 DECIDED = (DecisionOutcome.APPROVED, DecisionOutcome.DEFERRED, DecisionOutcome.REJECTED)
 
 
@@ -69,11 +75,24 @@ def metric_choices(debrief: Debrief) -> QuerySet[ScorecardMetric]:
     return ScorecardMetric.objects.filter(program_id=debrief.program_id, archived_at=None)
 
 
+def _too_long(values: Mapping[str, Any]) -> dict[str, list[str]]:
+    """An error for each long text (rationale, customer summary) over ``LONG_TEXT_MAX``."""
+    return {
+        name: [f"Keep it to {LONG_TEXT_MAX:,} characters (it has {len(value):,})."]
+        for name, value in values.items()
+        if name in LONG_TEXTS and isinstance(value, str) and len(value) > LONG_TEXT_MAX
+    }
+
+
 def _evidence(viewer: Viewer, debrief: Debrief, ids: Iterable[int]) -> list[int]:
     wanted = list(dict.fromkeys(int(i) for i in ids))
     if not wanted:
         raise ValidationFailed.field(
             "evidence", "Link at least one insight of the session as evidence."
+        )
+    if len(wanted) > EVIDENCE_MAX:
+        raise ValidationFailed.field(
+            "evidence", f"Link at most {EVIDENCE_MAX} insights: the ones it answers best."
         )
     found = set(
         evidence_choices(viewer, debrief).filter(pk__in=wanted).values_list("pk", flat=True)
@@ -197,6 +216,9 @@ def draft_recommendation(
             validate(rec, exclude=["debrief", "program", "workspace", "created_by"])
         except ValidationFailed as exc:
             errors.update(exc.errors)
+        errors.update(
+            _too_long({"rationale": rec.rationale, "customer_summary": rec.customer_summary})
+        )
         try:
             ids = _evidence(actor, found, evidence)
         except ValidationFailed as exc:
@@ -245,6 +267,8 @@ def update_recommendation(
             if k in TEXT_FIELDS
         }
         before = audit.snapshot(rec, sorted(texts))
+        if too_long := _too_long(texts):
+            raise ValidationFailed(too_long)
         for name, value in texts.items():
             setattr(rec, name, value)
         validate(rec, exclude=["debrief", "program", "workspace", "created_by"])
@@ -323,6 +347,10 @@ def decide(
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = ["Say why: every decision has a reason."]
+    elif len(reason) > REASON_MAX:
+        errors["reason"] = [
+            f"Keep the reason to {REASON_MAX:,} characters (it has {len(reason):,})."
+        ]
     if outcome == DecisionOutcome.DEFERRED:
         if revisit_on is None:
             errors["revisit_on"] = ["A deferral needs a date to revisit it."]

@@ -564,3 +564,46 @@ def test_the_decide_page_says_a_revisit_drops_the_open_actions(
     assert done.status_code == 302
     assert set(ActionItem.objects.values_list("status", flat=True)) == {ActionStatus.DROPPED}
     assert "will be dropped" not in sam.get(decide).content.decode()  # not approved any more
+
+
+@pytest.mark.parametrize("role", ["core_team", "facilitator", "observer"])
+def test_the_review_page_decides_its_buttons_in_constant_queries(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client], frozen: Any, role: str
+) -> None:
+    """The review page asks action.update and action.manage for all its rows at once: the
+    same number of queries with 3 rows as with 30 (a full page of 25), and the same buttons
+    as permissions.can gives row by row."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from traction.core import permissions
+
+    owner = cast.users["core_team"]
+    later = make_debrief(cast, ends_at=NOW + timedelta(days=60), title="Second")
+    client = client_for(role)
+
+    def counted() -> tuple[int, str]:
+        with CaptureQueriesContext(connection) as seen:
+            page = client.get(url(cast, "review", later.pk))
+        assert page.status_code == 200
+        return len(seen.captured_queries), page.content.decode()
+
+    for n in range(3):
+        add(cast, rec, title=f"Few {n}", owner_id=owner.pk)
+    few, html = counted()
+    assert "Few 0" in html
+    for n in range(27):
+        add(cast, rec, title=f"Many {n}", owner_id=owner.pk)
+    many, html = counted()
+    assert few == many, (few, many)
+    # The same answers as asked one by one.
+    from traction.debrief import selectors_actions as selectors
+    from traction.debrief.views.actions import _review_context
+
+    viewer = cast.viewer(role)
+    context = _review_context(viewer, later, {})
+    assert len(context["rows"]) == 25
+    for row in context["rows"]:
+        assert row["can_update"] == permissions.can(viewer, "action.update", row["action"])
+        assert row["can_manage"] == permissions.can(viewer, "action.manage", row["action"])
+    assert selectors.allowed_ids(viewer, "action.update", []) == set()

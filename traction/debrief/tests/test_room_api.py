@@ -4,6 +4,7 @@ clients edit from the same version), decisions and their history."""
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
@@ -246,3 +247,98 @@ def test_a_recommendations_evidence_ids_are_those_the_reader_may_see(
     status, page = call(owen, "GET", f"/recommendations?debrief={world.debrief.pk}")
     assert [(r["evidence"], r["hidden_evidence"]) for r in page["items"]] == [([mot], 1)]
     assert rec["hidden_evidence"] == 0  # Cora sees both
+
+
+def test_long_texts_are_refused_with_422_naming_the_field(cast: Cast, world: World) -> None:
+    from traction.debrief.services import recommendations as recs
+
+    cora = api_client(cast, "core_team")
+    d = world.debrief.pk
+    mot = world.card("mot").pk
+    too_long = "x" * (recs.LONG_TEXT_MAX + 1)
+    body = {"title": "Long", "evidence": [mot], "customer_summary": too_long}
+    status, answer = call(cora, "POST", f"/debriefs/{d}/recommendations", body)
+    assert (status, [e["loc"] for e in answer["detail"]]) == (
+        422,
+        [["body", "payload", "customer_summary"]],
+    )
+    body = {"title": "Long", "evidence": list(range(1, recs.EVIDENCE_MAX + 2))}
+    status, answer = call(cora, "POST", f"/debriefs/{d}/recommendations", body)
+    assert (status, [e["loc"] for e in answer["detail"]]) == (
+        422,
+        [["body", "payload", "evidence"]],
+    )
+    status, rec = call(
+        cora, "POST", f"/debriefs/{d}/recommendations", {"title": "Short", "evidence": [mot]}
+    )
+    assert status == 201
+    status, answer = call(cora, "PATCH", f"/recommendations/{rec['id']}", {"rationale": too_long})
+    assert (status, [e["loc"] for e in answer["detail"]]) == (
+        422,
+        [["body", "payload", "rationale"]],
+    )
+    sam = api_client(cast, "sponsor")
+    decide = {"outcome": "approved", "reason": "z" * (recs.REASON_MAX + 1)}
+    status, answer = call(sam, "POST", f"/recommendations/{rec['id']}/decide", decide)
+    assert (status, [e["loc"] for e in answer["detail"]]) == (422, [["body", "payload", "reason"]])
+    # The caps are in the OpenAPI document.
+    from traction.api.api import api
+
+    schemas = api.get_openapi_schema()["components"]["schemas"]
+    create = schemas["RecommendationCreateIn"]["properties"]
+    assert create["customer_summary"]["maxLength"] == recs.LONG_TEXT_MAX
+    assert create["rationale"]["maxLength"] == recs.LONG_TEXT_MAX
+    assert create["evidence"]["maxItems"] == recs.EVIDENCE_MAX
+    assert schemas["RecommendationDecideIn"]["properties"]["reason"]["maxLength"] == recs.REASON_MAX
+
+
+def test_recommendations_filter_by_debrief_id_and_unknown_parameters_are_refused(
+    cast: Cast, world: World
+) -> None:
+    from django.test import Client
+
+    cora = api_client(cast, "core_team")
+    d, p = world.debrief.pk, cast.program.pk
+    status, rec = call(
+        cora,
+        "POST",
+        f"/debriefs/{d}/recommendations",
+        {"title": "Ours", "evidence": [world.card("mot").pk]},
+    )
+    assert status == 201
+
+    def ids(query: str) -> tuple[int, Any]:
+        status, body = call(cora, "GET", f"/recommendations?{query}")
+        return status, [r["id"] for r in body["items"]] if status == 200 else body
+
+    assert ids(f"debrief_id={d}") == (200, [rec["id"]])
+    assert ids(f"debrief_id={d + 1}") == (200, [])
+    assert ids(f"program_id={p}&outcome=pending&page=1&page_size=5") == (200, [rec["id"]])
+    # The old names still work (deprecated), alone or agreeing with the new.
+    assert ids(f"debrief={d + 1}") == (200, [])
+    assert ids(f"debrief={d}&debrief_id={d}&program={p}") == (200, [rec["id"]])
+    status, body = ids(f"debrief={d}&debrief_id={d + 1}")
+    assert status == 422
+    assert "Give debrief_id only" in body["message"]
+    # An unknown parameter is named, not ignored.
+    status, body = ids(f"debriefid={d}")
+    assert status == 422
+    assert [e["loc"] for e in body["detail"]] == [["query", "debriefid"]]
+    assert "debrief_id" in body["detail"][0]["msg"]
+    status, body = call(cora, "GET", "/action-items?recommendation_id=6&page=1")
+    assert (status, [e["loc"] for e in body["detail"]]) == (422, [["query", "recommendation_id"]])
+    status, body = call(cora, "GET", f"/recommendations/{rec['id']}/decisions?x=1&y=2")
+    assert (status, [e["loc"] for e in body["detail"]]) == (422, [["query", "x"], ["query", "y"]])
+    status, _ = call(cora, "GET", f"/recommendations/{rec['id']}/decisions?page=1")
+    assert status == 200
+    # Authentication comes first: no token is 401 whatever the parameters.
+    assert Client().get(f"/api/v1/recommendations?debriefid={d}").status_code == 401
+    # The old names are marked deprecated in the OpenAPI document.
+    from traction.api.api import api
+
+    params = {
+        q["name"]: q
+        for q in api.get_openapi_schema()["paths"]["/api/v1/recommendations"]["get"]["parameters"]
+    }
+    assert {"debrief_id", "program_id", "debrief", "program"} <= set(params)
+    assert params["debrief"].get("deprecated") or params["debrief"]["schema"].get("deprecated")

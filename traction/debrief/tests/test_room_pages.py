@@ -366,3 +366,34 @@ def test_the_room_books_its_slot_in_the_sessions_time_zone(cast: Cast, world: Wo
     booked = page.split("<dt>Booked</dt>", 1)[1].split("</dd>", 1)[0]
     assert f"{start:%H:%M}–" in booked
     assert "(America/New_York)" in booked
+
+
+def test_long_texts_are_refused_beside_their_fields(cast: Cast, world: World) -> None:
+    cora = web(cast, "core_team")
+    too_long = "x" * (recs.LONG_TEXT_MAX + 1)
+    response = cora.post(
+        url(cast, world, "recommendations/new/"),
+        {
+            "title": "Long",
+            "evidence": [world.card("mot").pk],
+            "rationale": too_long,
+            "customer_summary": too_long,
+            "kind": "tactical",
+            "horizon": "quick_win",
+            "impact": "high",
+            "effort": "low",
+        },
+    )
+    errors = response.context["form"].errors
+    assert set(errors) == {"rationale", "customer_summary"}
+    assert "at most 5000 characters" in errors["rationale"][0]
+    assert f'maxlength="{recs.LONG_TEXT_MAX}"' in response.content.decode()
+    assert not Recommendation.objects.exists()
+    rec = recs.draft_recommendation(
+        cast.viewer("core_team"), world.debrief, title="Short", evidence=[world.card("mot").pk]
+    )
+    response = web(cast, "sponsor").post(
+        url(cast, world, f"recommendations/{rec.pk}/decide/"),
+        {"outcome": "approved", "reason": "z" * (recs.REASON_MAX + 1)},
+    )
+    assert set(response.context["form"].errors) == {"reason"}

@@ -574,3 +574,40 @@ def test_a_recommendation_names_the_program_metrics_it_should_move(
     ]
     rec.refresh_from_db()
     assert rec.version == 2
+
+
+def test_long_texts_are_capped_in_the_service(cast: Cast, world: World) -> None:
+    """Rationale, customer summary and a decision's reason go into the pack, its email and
+    the webhook bodies: at most LONG_TEXT_MAX characters, refused beside the field."""
+    cora = cast.viewer("core_team")
+    mot = world.card("mot").pk
+    too_long = "x" * (recs.LONG_TEXT_MAX + 1)
+    with pytest.raises(ValidationFailed) as exc:
+        recs.draft_recommendation(
+            cora,
+            world.debrief,
+            title="Long",
+            evidence=[mot],
+            rationale=too_long,
+            customer_summary=too_long,
+        )
+    assert refused(exc) == {"rationale", "customer_summary"}
+    assert "5,000 characters (it has 5,001)" in exc.value.errors["rationale"][0]
+    rec = recs.draft_recommendation(
+        cora, world.debrief, title="Just fits", evidence=[mot], rationale="y" * recs.LONG_TEXT_MAX
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        recs.update_recommendation(
+            cora, rec, changes={"customer_summary": too_long}, version=rec.version
+        )
+    assert refused(exc) == {"customer_summary"}
+    with pytest.raises(ValidationFailed) as exc:
+        recs.update_recommendation(
+            cora, rec, changes={"evidence": list(range(1, recs.EVIDENCE_MAX + 2))}, version=None
+        )
+    assert refused(exc) == {"evidence"}
+    with pytest.raises(ValidationFailed) as exc:
+        recs.decide(cast.viewer("sponsor"), rec, "approved", "z" * (recs.REASON_MAX + 1))
+    assert refused(exc) == {"reason"}
+    rec.refresh_from_db()
+    assert (rec.customer_summary, rec.outcome) == ("", "pending")

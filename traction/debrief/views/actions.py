@@ -252,13 +252,17 @@ def _review_context(
         page_number
     )
     actions = list(page.object_list)
+    # Both answers for the whole page in one query each (as permissions.can would give them
+    # row by row): the page's queries do not grow with its rows.
+    updatable = selectors.allowed_ids(viewer, "action.update", actions)
+    manageable = selectors.allowed_ids(viewer, "action.manage", actions)
     rows = [
         {
             "action": a,
             "form": forms.get(a.pk)
             or ReviewForm(initial={"version": a.version}, auto_id=f"a{a.pk}-%s"),
-            "can_update": permissions.can(viewer, "action.update", a),
-            "can_manage": permissions.can(viewer, "action.manage", a),
+            "can_update": a.pk in updatable,
+            "can_manage": a.pk in manageable,
         }
         for a in actions
     ]
