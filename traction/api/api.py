@@ -31,6 +31,7 @@ from ninja.security import HttpBearer
 from traction.accounts.api import router as accounts_router
 from traction.api.auth import viewer_for_bearer
 from traction.core import audit, permissions
+from traction.core.api import refuse_unknown_query
 from traction.core.errors import (
     DomainError,
     ValidationFailed,
@@ -113,6 +114,9 @@ def _via_api(operation: Callable[..., Any]) -> Callable[..., Any]:
 
 
 api.add_decorator(_via_api)
+# Every GET answers 422 naming a query parameter it does not declare (a misspelt filter would
+# otherwise widen a list silently).
+api.add_decorator(refuse_unknown_query, mode="view")
 api.add_router("", accounts_router)
 api.add_router("", customers_router)
 api.add_router("", programs_router)
