@@ -137,15 +137,15 @@ class InputSchema(Schema):
 
 class FilterSchema(Schema):
     """Query parameters: strings by nature, so parsed (not strict). ninja hands the model only
-    the parameters it declares; a router that adds ``refuse_unknown_query`` answers 422 for
-    any other (a misspelt filter would otherwise widen the list silently)."""
+    the parameters it declares, and ``refuse_unknown_query`` answers 422 for any other (a
+    misspelt filter would otherwise widen the list silently)."""
 
     model_config = ConfigDict(extra="forbid", json_schema_extra=_no_null_default)
 
 
 def refuse_unknown_query(run: Callable[..., Any]) -> Callable[..., Any]:
-    """For ``router.add_decorator(refuse_unknown_query, mode="view")``: a GET operation of the
-    router answers 422 naming each query parameter it does not declare (its filters, and
+    """For ``api.add_decorator(refuse_unknown_query, mode="view")`` (traction/api/api.py): every
+    GET operation answers 422 naming each query parameter it does not declare (its filters, and
     ``page``/``page_size`` on a list), after authentication and the declared parameters'
     own checks. ``?debrief=4`` on a list filtered by ``debrief_id`` is refused rather than
     answered with every debrief's rows.
