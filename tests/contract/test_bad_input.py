@@ -149,6 +149,20 @@ def test_ids_too_large_for_any_row_are_not_found(
         assert (response.status_code, response["Content-Type"]) == (404, "application/json")
 
 
+@pytest.mark.parametrize(
+    "path", ["/api/v1/customers", "/api/v1/programs", "/api/v1/sessions", "/api/v1/recommendations"]
+)
+def test_a_query_parameter_an_operation_does_not_take_is_named(
+    room: Room, api: Client, path: str
+) -> None:
+    """A misspelt filter (``segmnt``) would otherwise be ignored and the list come back whole."""
+    response = api.get(path, {"segmnt": "enterprise", "page": "1"})
+    assert response.status_code == 422
+    assert [e["loc"] for e in response.json()["detail"]] == [["query", "segmnt"]]
+    assert "page" in response.json()["detail"][0]["msg"]  # it lists the ones it takes
+    assert api.get(path, {"page": "1"}).status_code == 200
+
+
 @pytest.mark.parametrize("number", ["²", BIG, HUGE, "-1"])
 def test_numbers_in_api_queries_and_forms_are_parsed_strictly(
     room: Room, api: Client, number: str
