@@ -32,7 +32,10 @@ def _forecast_text(forecast: list[dict[str, str]]) -> str:
 
 
 class MetricForm(forms.Form):
-    name = forms.CharField(max_length=160, validators=[validate_one_line])
+    # The name (required, one line, unique in the program) and the forecast's lines are
+    # checked by the service, with every other field, so that all problems show at once in
+    # the API's words; the browser is only told the length.
+    name = forms.CharField(required=False, widget=forms.TextInput(attrs={"maxlength": 160}))
     definition = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

@@ -233,7 +233,7 @@ def test_csv_import_endpoint(cast: Cast, api_client_for: ApiClientFor) -> None:
 
 
 def test_scorecard_summary_and_checkpoints(cast: Cast, api_client_for: ApiClientFor) -> None:
-    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC), closed=True)
     m = make_metric(cast)
     scorecards.record_measurement(
         cast.viewer("core_team"), metric=m, on=date(2027, 4, 1), value="7.5"

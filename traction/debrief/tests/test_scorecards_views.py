@@ -298,7 +298,7 @@ def test_the_import_pages_example_is_a_file_it_takes(cast: Cast, client_for: Cli
 
 
 def test_checkpoint_page_and_room_panel(cast: Cast, client_for: ClientFor) -> None:
-    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC), closed=True)
     card = capture_insight(
         cast.viewer("facilitator"),
         session=debrief.session,
@@ -444,7 +444,7 @@ def test_the_room_shows_the_first_metric_cards_and_links_to_them_all(
 ) -> None:
     from traction.debrief.selectors_scorecards import CARDS_PAGE, ROOM_CARDS
 
-    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC), closed=True)
     fran = cast.viewer("facilitator")
     cards = [
         capture_insight(
