@@ -787,3 +787,129 @@ def test_checkpoints_not_reached_follow_the_sessions_end_after_an_earlier_one_wa
         (date(2027, 8, 1), False),
         (date(2028, 2, 1), False),
     ]
+
+
+# --- metric names: unique in the program whatever their case and spacing --------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "days to first invoice",
+        "DAYS TO FIRST INVOICE",
+        "Days  to first invoice",
+        "Days to first invoice\u00a0",  # a no-break space, pasted from a web page
+        "Days\u2007to\u202ffirst invoice",
+        " Days\tto first invoice ",
+    ],
+)
+def test_a_metric_name_differing_only_in_case_or_spacing_is_refused(cast: Cast, typed: str) -> None:
+    first = make_metric(cast)
+    with pytest.raises(ValidationFailed) as exc:
+        make_metric(cast, name=typed)
+    assert exc.value.errors["name"] == [
+        "A metric named “Days to first invoice” already exists in this program."
+    ]
+    other = make_metric(cast, name="Tickets per account")
+    with pytest.raises(ValidationFailed) as exc:
+        scorecards.update_metric(
+            cast.viewer("core_team"), metric=other, changes={"name": typed}, version=None
+        )
+    assert exc.value.errors["name"] == [
+        "A metric named “Days to first invoice” already exists in this program."
+    ]
+    # Archived, its name is free again; another program may use it too.
+    scorecards.archive_metric(cast.viewer("core_team"), metric=first, version=None)
+    assert make_metric(cast, name=typed).name == " ".join(typed.split())
+
+
+def test_a_metric_name_is_stored_with_single_spaces_and_must_be_given(cast: Cast) -> None:
+    m = make_metric(cast, name="\u00a0Days  to\u202ffirst invoice ")
+    assert m.name == "Days to first invoice"
+    with pytest.raises(ValidationFailed) as exc:
+        make_metric(cast, name=" \u00a0 ")
+    assert exc.value.errors["name"] == ["Name the metric."]
+
+
+def test_the_database_refuses_two_current_metrics_named_alike_in_one_program(cast: Cast) -> None:
+    """The constraint behind the service's check (on SQLite and PostgreSQL): the same name
+    in another letter case is refused, an archived one is not."""
+    from django.db import IntegrityError, transaction
+
+    m = make_metric(cast)
+    fields = {"workspace_id": cast.acme.pk, "program": cast.program}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ScorecardMetric.objects.create(name="DAYS TO FIRST INVOICE", **fields)
+    ScorecardMetric.objects.filter(pk=m.pk).update(archived_at=NOW)
+    ScorecardMetric.objects.create(name="DAYS TO FIRST INVOICE", **fields)
+
+
+def test_csv_import_finds_a_metric_whatever_the_case_and_spacing_of_its_name(cast: Cast) -> None:
+    make_metric(cast, "First invoices paid within a day", direction="up", baseline="0", target="9")
+    data = (
+        "metric,date,value\n"
+        "First invoices paid within a day,2027-01-29,1\n"
+        "first invoices paid within\u00a0a day,2027-01-30,2\n"
+        "FIRST  INVOICES PAID WITHIN A DAY\u202f,2027-01-31,3\n"
+    ).encode()
+    outcome = scorecards.import_measurements(
+        cast.viewer("core_team"), program=cast.program, data=data
+    )
+    assert outcome.created == 3
+
+
+def test_csv_import_refuses_a_name_that_matches_two_metrics_from_before_the_rule(
+    cast: Cast,
+) -> None:
+    """Metrics named before names had to differ in more than case and spacing (the
+    migration renames them; rows written around the service here): the file's name could
+    be either, so its line is refused and nothing is recorded in either."""
+    make_metric(cast, "Credit notes issued the same day")
+    ScorecardMetric.objects.create(
+        workspace_id=cast.acme.pk, program=cast.program, name="Credit  notes issued the same day"
+    )
+    data = b"metric,date,value\nCredit notes issued the same day,2027-01-31,15\n"
+    with pytest.raises(ValidationFailed) as exc:
+        scorecards.import_measurements(cast.viewer("core_team"), program=cast.program, data=data)
+    assert exc.value.errors["file"] == [
+        "Line 2: “Credit notes issued the same day” could be “Credit  notes issued the same day” "
+        "and “Credit notes issued the same day”; rename one of them first."
+    ]
+    assert not Measurement.objects.exists()
+
+
+def test_metric_refusals_come_all_at_once(cast: Cast) -> None:
+    """The name, the forecast's lines (as typed in the form) and the rules across fields, in
+    one answer."""
+    make_metric(cast)
+    with pytest.raises(ValidationFailed) as exc:
+        make_metric(
+            cast,
+            name="days to first invoice",
+            baseline_on=date(2026, 11, 1),
+            target_on=date(2026, 10, 1),
+            forecast="2027-03-31 40\n31/06/2027 60",
+            target="20",
+        )
+    assert exc.value.errors == {
+        "name": ["A metric named “Days to first invoice” already exists in this program."],
+        "forecast": ["Line 2: “31/06/2027” is not a date in the calendar."],
+        "target": ["Lower is better for this metric: the target cannot be above the baseline."],
+        "target_on": ["The target date must be after the baseline date."],
+    }
+
+
+def test_expected_by_now_is_rounded_like_the_values_it_is_read_between() -> None:
+    m = fake(
+        baseline=Decimal("12.5000"),
+        baseline_on=date(2026, 11, 1),
+        target=Decimal("80.0000"),
+        target_on=date(2027, 11, 1),
+    )
+    p = sel.progress(m, Decimal("13.25"), date(2026, 12, 1))
+    assert p.expected is not None
+    assert p.expected != p.expected_shown
+    assert p.expected_shown == Decimal("18.05")  # 12.5 + 67.5 × 30/365 = 18.0479…
+    whole = fake(baseline=Decimal("0"), target=Decimal("90"), baseline_on=date(2027, 1, 1),
+                 target_on=date(2027, 4, 1))  # fmt: skip
+    assert sel.progress(whole, Decimal("5"), date(2027, 1, 15)).expected_shown == Decimal("14")
