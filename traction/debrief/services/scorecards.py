@@ -373,8 +373,8 @@ def _normalise(values: dict[str, Any]) -> dict[str, list[str]]:
     for name in ("unit", "data_source"):
         if name in values and isinstance(values[name], str):
             values[name] = values[name].strip()
-    if isinstance(values.get("name"), str):
-        values["name"] = metric_name(values["name"])
+    if isinstance(values.get("name"), str) and not has_line_break(values["name"]):
+        values["name"] = metric_name(values["name"])  # a line break is refused, not joined
     return errors
 
 

@@ -829,6 +829,9 @@ def test_a_metric_name_is_stored_with_single_spaces_and_must_be_given(cast: Cast
     with pytest.raises(ValidationFailed) as exc:
         make_metric(cast, name=" \u00a0 ")
     assert exc.value.errors["name"] == ["Name the metric."]
+    with pytest.raises(ValidationFailed) as exc:
+        make_metric(cast, name="Days to\nfirst invoice")  # refused, not joined
+    assert list(exc.value.errors) == ["name"]
 
 
 def test_the_database_refuses_two_current_metrics_named_alike_in_one_program(cast: Cast) -> None:

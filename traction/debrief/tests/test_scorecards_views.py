@@ -495,6 +495,13 @@ def test_the_metric_form_shows_every_problem_at_once_beside_its_field(
         "target_on": ["The target date must be after the baseline date."],
     }
     assert "is violated" not in page.content.decode()
+    # No name: said by the service too, with the rest (the field is still marked required).
+    page = client_for("core_team").post(
+        url(cast, f"programs/{cast.program.pk}/scorecard/metrics/new/"), {**form, "name": " "}
+    )
+    assert page.context["form"].errors["name"] == ["Name the metric."]
+    assert len(page.context["form"].errors) == 3
+    assert "field-required field-text" in page.content.decode()
 
 
 def test_expected_by_now_is_rounded_and_has_the_unit(cast: Cast, client_for: ClientFor) -> None:
