@@ -93,7 +93,7 @@ def test_checkpoints_summary_full_list_and_filter(
     cast = build_cast()
     now = clock.now().replace(hour=12, minute=0, second=0, microsecond=0)
     for k in range(3):  # ended 200 to 214 days ago: 3- and 6-month checkpoints reached
-        make_debrief(cast, ends_at=now - timedelta(days=200 + 7 * k))
+        make_debrief(cast, ends_at=now - timedelta(days=200 + 7 * k), closed=True)
     scorecards.reach_checkpoints()
     base = live_server.url
     page = browser.new_context(viewport=viewport).new_page()

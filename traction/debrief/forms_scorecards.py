@@ -31,8 +31,19 @@ def _forecast_text(forecast: list[dict[str, str]]) -> str:
     return "\n".join(f"{p['on']} {p['value']}" for p in forecast or [])
 
 
+class ServiceChecked(forms.CharField):
+    """A required field that the service checks (and names when missing) with every other
+    field, so that all problems show at once in the API's words: marked required on the
+    page, never refused here."""
+
+    def validate(self, value: Any) -> None:
+        pass
+
+
 class MetricForm(forms.Form):
-    name = forms.CharField(max_length=160, validators=[validate_one_line])
+    # The name (required, one line, unique in the program) and the forecast's lines are
+    # checked by the service; the browser is only told the length.
+    name = ServiceChecked(widget=forms.TextInput(attrs={"maxlength": 160}))
     definition = forms.CharField(
         required=False,
         widget=forms.Textarea(attrs={"rows": 3}),

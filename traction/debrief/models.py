@@ -14,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Lower
 
 from traction.core import clock
 from traction.core.models import AppendOnlyError, ClockDateTimeField, WorkspaceRecord
@@ -529,11 +530,16 @@ class ScorecardMetric(WorkspaceRecord):
 
     class Meta:
         ordering = ["name", "id"]
+        # Current metrics of a program differ in more than letter case (the service also
+        # compares whitespace collapsed and casefolded, and stores names collapsed): the CSV
+        # import finds a metric by its name (``services.scorecards.metric_key``).
         constraints = [
             models.UniqueConstraint(
-                fields=["program", "name"],
+                Lower("name"),
+                "program",
                 condition=models.Q(archived_at__isnull=True),
-                name="metric_name_unique_in_program",
+                name="metric_name_unique_in_program_ci",
+                violation_error_message="A metric with this name already exists in this program.",
             )
         ]
 

@@ -14,7 +14,7 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -28,6 +28,7 @@ from traction.core.permissions import Role, Scope, Viewer
 from traction.insights.models import Insight, InsightKind
 from traction.programs.models import PolicyMaker, Program, ProgramMember
 
+from .measurements_csv import MAX_DECIMALS
 from .models import (
     Checkpoint,
     Debrief,
@@ -86,6 +87,10 @@ class Progress:
     percent: int | None = None
     bar: int = 0
     expected: Decimal | None = None  # where the forecast (or the straight line) says it should be
+    # ``expected`` as the page shows it: rounded to the decimals of the numbers it is read
+    # between (the baseline, target, forecast and latest value), so 18.92 beside 13.25, not
+    # 18.9167 (the status compares the exact value).
+    expected_shown: Decimal | None = None
 
     @property
     def label(self) -> str:
@@ -175,9 +180,29 @@ def progress(
     else:
         status = "on_track" if fraction > 0 else "behind"
     percent = max(-100, min(200, round(fraction * 100)))
+    shown = None
+    if expected is not None:
+        places = _decimals(baseline, target, latest, *(v for _, v in forecast_path(metric)))
+        shown = expected.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
     return Progress(
-        status, fraction=fraction, percent=percent, bar=max(0, min(100, percent)), expected=expected
+        status,
+        fraction=fraction,
+        percent=percent,
+        bar=max(0, min(100, percent)),
+        expected=expected,
+        expected_shown=shown,
     )
+
+
+def _decimals(*values: Decimal) -> int:
+    """The most decimals any of ``values`` is written with (12.5 → 1, 80 → 0), at most the
+    4 a measurement may have."""
+    most = 0
+    for value in values:
+        exponent = value.normalize().as_tuple().exponent
+        if isinstance(exponent, int):
+            most = max(most, -exponent)
+    return min(most, MAX_DECIMALS)
 
 
 def ratio(numerator: Decimal | None, denominator: Decimal | None) -> Decimal | None:
@@ -747,12 +772,12 @@ def room_panel(viewer: Viewer, debrief: Debrief, *, page: Any = None) -> dict[st
     }
 
 
-def unreached_checkpoints(today_utc: date) -> QuerySet[Checkpoint]:
-    """Checkpoints not yet reached whose day may have come somewhere (the periodic job then
-    asks each session's time zone)."""
+def unreached_checkpoints() -> QuerySet[Checkpoint]:
+    """Checkpoints of closed debriefs not yet reached, with their sessions (the periodic job
+    moves those whose session's end moved, and asks each session's time zone whether the
+    day has come): three per closed debrief at most, for a year."""
     return (
-        Checkpoint.objects.filter(reached_at__isnull=True, on__lte=today_utc)
-        .exclude(debrief__status=DebriefStatus.CANCELLED)
+        Checkpoint.objects.filter(reached_at__isnull=True, debrief__status=DebriefStatus.CLOSED)
         .select_related("debrief__session", "debrief__program")
         .order_by("on", "id")
     )

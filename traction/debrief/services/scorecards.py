@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any, cast
 
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 
 from traction.accounts.models import Membership
 from traction.core import audit, clock, permissions
@@ -38,6 +38,7 @@ from traction.debrief.models import (
 )
 from traction.programs.models import Program
 
+NAME_MAX = 160
 # What a metric's edit may change (``serves_ids``: the customer metric cards it serves).
 METRIC_FIELDS = (
     "name",
@@ -71,6 +72,32 @@ def date_refusal(on: date) -> str:
         )
     if on > clock.today() + FUTURE_SLACK:
         return f"{on.isoformat()} is in the future"
+    return ""
+
+
+def metric_name(name: str) -> str:
+    """A metric's name as stored: any run of whitespace (no-break and other Unicode spaces,
+    tabs) as one space, none at either end."""
+    return " ".join(name.split())
+
+
+def metric_key(name: str) -> str:
+    """What two current metrics of a program may not share, and what the CSV import finds a
+    metric by: the name as stored (``metric_name``), casefolded. The database backs it with
+    a unique constraint on the lower-cased name (``metric_name_unique_in_program_ci``)."""
+    return metric_name(name).casefold()
+
+
+def _name_taken(metric: ScorecardMetric) -> str:
+    """Why the metric cannot have its name (another current metric of the program has it,
+    ignoring case and spacing), or ""."""
+    key = metric_key(metric.name)
+    others = ScorecardMetric.objects.filter(
+        program_id=metric.program_id, archived_at__isnull=True
+    ).exclude(pk=metric.pk)
+    for other in others.values_list("name", flat=True):
+        if metric_key(other) == key:
+            return f"A metric named “{other}” already exists in this program."
     return ""
 
 
@@ -187,7 +214,18 @@ def _forecast(raw: Any, errors: dict[str, list[str]]) -> list[dict[str, str]]:
 def parse_forecast_text(text: str) -> list[dict[str, str]]:
     """The forecast as people type it: one "YYYY-MM-DD value" per line (or comma-separated);
     ValidationFailed on ``forecast`` naming each bad line."""
-    points, errors = [], []
+    errors: dict[str, list[str]] = {}
+    points = _forecast_lines(text, errors)
+    if errors:
+        raise ValidationFailed(errors)
+    return points
+
+
+def _forecast_lines(text: str, problems: dict[str, list[str]]) -> list[dict[str, str]]:
+    """``parse_forecast_text``, each bad line added to ``problems["forecast"]``; the good
+    ones in date order (the path is read in date order)."""
+    points: list[dict[str, str]] = []
+    errors: list[str] = []
     for i, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -203,8 +241,8 @@ def parse_forecast_text(text: str) -> list[dict[str, str]]:
             continue
         points.append({"on": on.isoformat(), "value": f"{value.normalize():f}"})
     if errors:
-        raise ValidationFailed({"forecast": errors})
-    return points
+        problems.setdefault("forecast", []).extend(errors)
+    return _forecast(points, problems)
 
 
 def _owner_problem(actor: Viewer, metric: ScorecardMetric, owner_id: int) -> str:
@@ -234,14 +272,22 @@ def _check_metric(
     serves_ids: Sequence[int] | None,
     *,
     new_owner: bool = True,
+    errors: dict[str, list[str]] | None = None,
 ) -> None:
-    """The metric's rules across fields; ValidationFailed names each field. The owner is
-    checked when chosen (``new_owner``): one who left the program since stays until
-    someone chooses another."""
-    errors: dict[str, list[str]] = {}
+    """The metric's rules across fields; ValidationFailed names each field, with ``errors``
+    (what reading its values found) too: every problem in one answer, so that a form shows
+    them all at once. The owner is checked when chosen (``new_owner``): one who left the
+    program since stays until someone chooses another."""
+    errors = {k: list(v) for k, v in (errors or {}).items()}
     for name in ("name", "unit", "data_source"):
         if has_line_break(getattr(metric, name)):
             errors[name] = [ONE_LINE_MESSAGE]
+    if not metric.name:
+        errors["name"] = ["Name the metric."]
+    elif len(metric.name) > NAME_MAX:
+        errors.setdefault("name", []).append(f"Keep the name to {NAME_MAX} characters.")
+    elif "name" not in errors and (taken := _name_taken(metric)):
+        errors["name"] = [taken]
     owner_id = metric.owner_id
     if owner_id is not None and new_owner and (problem := _owner_problem(actor, metric, owner_id)):
         errors["owner_id"] = [problem]
@@ -320,11 +366,15 @@ def _normalise(values: dict[str, Any]) -> dict[str, list[str]]:
     for name in ("baseline", "target"):
         if name in values:
             values[name] = _decimal(name, values[name], errors)
-    if "forecast" in values:
+    if isinstance(values.get("forecast"), str):  # as typed in the form
+        values["forecast"] = _forecast_lines(values["forecast"], errors)
+    elif "forecast" in values:
         values["forecast"] = _forecast(values["forecast"], errors)
-    for name in ("name", "unit", "data_source"):
+    for name in ("unit", "data_source"):
         if name in values and isinstance(values[name], str):
             values[name] = values[name].strip()
+    if isinstance(values.get("name"), str) and not has_line_break(values["name"]):
+        values["name"] = metric_name(values["name"])  # a line break is refused, not joined
     return errors
 
 
@@ -346,13 +396,14 @@ def create_metric(
         raise ValidationFailed.field("debrief_id", "The debrief belongs to another program.")
     values["name"] = name
     errors = _normalise(values)
-    if errors:
-        raise ValidationFailed(errors)
     with transaction.atomic():
+        # One writer of the program's metrics at a time: two people adding the same name
+        # at once get the message, not the database's refusal.
+        Program.objects.select_for_update().filter(pk=program.pk).first()
         metric = ScorecardMetric(
             workspace_id=actor.workspace_id, program=program, debrief=debrief, **values
         )
-        _check_metric(actor, metric, serves_ids)
+        _check_metric(actor, metric, serves_ids, errors=errors)
         save_new(metric)
         if serves_ids:
             metric.serves.set(serves_ids)
@@ -380,13 +431,14 @@ def create_metric_from_card(actor: Viewer, *, debrief: Debrief, insight_id: int)
         raise NotFound("Customer metric card not found.")
     text = " ".join(card.text.split())
     name = text if len(text) <= 120 else text[:119].rstrip() + "…"
-    taken = set(
-        ScorecardMetric.objects.filter(
+    taken = {
+        metric_key(other)
+        for other in ScorecardMetric.objects.filter(
             program_id=debrief.program_id, archived_at__isnull=True
         ).values_list("name", flat=True)
-    )
+    }
     base, n = name, 2
-    while name in taken:
+    while metric_key(name) in taken:
         name, n = f"{base} ({n})", n + 1
     program = Program.objects.get(pk=debrief.program_id)
     return create_metric(
@@ -415,9 +467,9 @@ def update_metric(
         raise ValidationFailed({f: ["This field cannot be changed here."] for f in refused})
     values = dict(changes)
     errors = _normalise(values)
-    if errors:
-        raise ValidationFailed(errors)
     with transaction.atomic():
+        if "name" in values:  # as create_metric: one renamer of the program's metrics at a time
+            Program.objects.select_for_update().filter(pk=metric.program_id).first()
         locked = ScorecardMetric.objects.select_for_update().get(pk=metric.pk)
         expect_version(locked, version)
         if locked.archived_at is not None:
@@ -427,7 +479,11 @@ def update_metric(
         for name, value in values.items():
             setattr(locked, name, value)
         _check_metric(
-            actor, locked, serves_ids, new_owner=locked.owner_id != before.get("owner_id")
+            actor,
+            locked,
+            serves_ids,
+            new_owner=locked.owner_id != before.get("owner_id"),
+            errors=errors,
         )
         validate(locked)
         delta = audit.diff(before, _snapshot(locked))
@@ -697,24 +753,32 @@ def import_measurements(
         parsed = measurements_csv.parse(data)
     except measurements_csv.CsvRefused as exc:
         raise ValidationFailed.field("file", exc.message) from None
-    visible = {
-        m.name.casefold(): m
-        for m in permissions.scope(
-            actor,
-            "debrief.view",
-            ScorecardMetric.objects.filter(program=program, archived_at__isnull=True),
-        )
-    }
+    # The program's metrics by ``metric_key``: a name in the file finds its metric whatever
+    # its case and spacing (a no-break space pasted from a web page, a trailing space).
+    visible: dict[str, list[ScorecardMetric]] = {}
+    for m in permissions.scope(
+        actor,
+        "debrief.view",
+        ScorecardMetric.objects.filter(program=program, archived_at__isnull=True),
+    ):
+        visible.setdefault(metric_key(m.name), []).append(m)
     problems = [(line, message) for line, message in parsed.errors]
     entries: list[Entry] = []
     seen: dict[tuple[str, date], int] = {}
     for row in parsed.rows:
-        metric = visible.get(row.metric.casefold())
-        key = (row.metric.casefold(), row.on)
+        found = visible.get(metric_key(row.metric), [])
+        metric = found[0] if len(found) == 1 else None
+        key = (metric_key(row.metric), row.on)
         # Every problem of every line in one answer: the date's too (not a second pass).
         if refusal := date_refusal(row.on):
             problems.append((row.line, refusal))
-        if metric is None:
+        if len(found) > 1:
+            # Names from before they had to differ in more than case and spacing.
+            names = " and ".join(f"“{m.name}”" for m in found)
+            problems.append(
+                (row.line, f"“{row.metric}” could be {names}; rename one of them first")
+            )
+        elif metric is None:
             problems.append((row.line, f"no metric named “{row.metric}” in this program"))
         elif metric.numerator_id is not None:
             problems.append(
@@ -754,51 +818,66 @@ def checkpoint_days(debrief: Debrief) -> dict[int, date]:
 
 def ensure_checkpoints(debrief: Debrief) -> list[Checkpoint]:
     """The debrief's checkpoints, created when missing; the day of one not yet reached
-    follows the session's end when it moved. Closing a debrief makes them
-    (``closing.close_debrief``); the periodic job calls this too, to catch up older data.
-    A session not yet held has none: its end is a plan (any made before are removed while
-    none is reached). Held is as closing reads it: its debrief opened (opening checks
-    it), or it was marked held, or its planned end has passed."""
-    if debrief.status == DebriefStatus.CANCELLED:
-        return list(debrief.checkpoints.all())
-    if debrief.opened_at is None and debrief.too_early():
-        with transaction.atomic():
-            Checkpoint.objects.filter(debrief=debrief, reached_at__isnull=True).delete()
-        return list(Checkpoint.objects.filter(debrief=debrief).order_by("on"))
-    days = checkpoint_days(debrief)
-    with transaction.atomic():
-        current = {cp.months: cp for cp in Checkpoint.objects.filter(debrief=debrief)}
-        missing = [
-            Checkpoint(debrief=debrief, months=months, on=on)
-            for months, on in days.items()
-            if months not in current
-        ]
-        Checkpoint.objects.bulk_create(missing, ignore_conflicts=True)
-        for months, cp in current.items():
-            if cp.reached_at is None and months in days and cp.on != days[months]:
-                cp.on = days[months]
-                cp.save(update_fields=["on"])
+    follows the session's end when it moved. Only a closed debrief has checkpoints: closing
+    makes them (``closing.close_debrief``), and the periodic job makes those of any closed
+    debrief that lacks some (``reach_checkpoints``). A debrief not closed (booked, open,
+    late or missed, cancelled) gets none."""
+    if debrief.status == DebriefStatus.CLOSED:
+        _make_checkpoints([debrief])
     return list(Checkpoint.objects.filter(debrief=debrief).order_by("on"))
 
 
+def _make_checkpoints(debriefs: Sequence[Debrief]) -> int:
+    """The missing checkpoints of these closed debriefs (``session`` read with them), in
+    one insert; how many were made."""
+    missing = []
+    have = set(Checkpoint.objects.filter(debrief__in=debriefs).values_list("debrief_id", "months"))
+    for debrief in debriefs:
+        for months, on in checkpoint_days(debrief).items():
+            if (debrief.pk, months) not in have:
+                missing.append(Checkpoint(debrief=debrief, months=months, on=on))
+    Checkpoint.objects.bulk_create(missing, ignore_conflicts=True)
+    return len(missing)
+
+
+def _follow_session_ends(unreached: Sequence[Checkpoint]) -> int:
+    """Unreached checkpoints whose day no longer matches their session's end (its actual
+    end confirmed after closing, say) move to the day it gives, a 6-month one even after
+    its 3-month sibling was reached; how many moved (one update for them all)."""
+    moved = []
+    for cp in unreached:
+        day = checkpoint_days(cp.debrief).get(cp.months)
+        if day is not None and day != cp.on:
+            cp.on = day
+            moved.append(cp)
+    if moved:
+        Checkpoint.objects.bulk_update(moved, ["on"], batch_size=500)
+    return len(moved)
+
+
 def reach_checkpoints() -> dict[str, int]:
-    """The periodic job: every debrief has its checkpoints; each whose day has come in its
-    session's time zone is stamped ``reached_at`` and announced, once."""
-    ensured = 0
-    # Debriefs without checkpoints, and those with one still ahead (its session's end may
-    # have moved since: a held session's actual end).
-    for debrief in (
-        Debrief.objects.exclude(status=DebriefStatus.CANCELLED)
-        .exclude(pk__in=Checkpoint.objects.filter(reached_at__isnull=False).values("debrief_id"))
+    """The periodic job: each closed debrief has its checkpoints (closing made them; this
+    catches up one that lacks some), the days of those not reached follow their session's
+    end, and each whose day has come in its session's time zone is stamped ``reached_at``
+    and announced, once. Two reads whatever the number of debriefs (closed ones lacking
+    checkpoints, unreached checkpoints of closed ones), then only the work due: it never
+    visits a debrief that needs nothing."""
+    lacking = list(
+        Debrief.objects.filter(status=DebriefStatus.CLOSED)
+        .annotate(made=Count("checkpoints"))
+        .filter(made__lt=len(CHECKPOINT_MONTHS))
         .select_related("session")
-    ):
-        ensure_checkpoints(debrief)
-        ensured += 1
+    )
+    made = _make_checkpoints(lacking) if lacking else 0
+    unreached = list(sel.unreached_checkpoints())
+    moved = _follow_session_ends(unreached)
     reached = 0
     now = clock.now()
     # The day may have come already where the clock is ahead of UTC (up to 14 hours).
     horizon = (now + timedelta(days=1)).date()
-    for cp in sel.unreached_checkpoints(horizon):
+    for cp in unreached:
+        if cp.on > horizon:
+            continue
         tz = zoneinfo.ZoneInfo(cp.debrief.session.time_zone)
         if now < sel.local_midnight(cp.on, tz):
             continue
@@ -823,4 +902,4 @@ def reach_checkpoints() -> dict[str, int]:
                 data={"checkpoint": payload_checkpoint(cp)},
             )
         reached += 1
-    return {"debriefs_checked": ensured, "checkpoints_reached": reached}
+    return {"checkpoints_made": made, "checkpoints_moved": moved, "checkpoints_reached": reached}

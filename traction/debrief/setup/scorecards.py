@@ -1,6 +1,7 @@
 """What the scorecards area of the debrief registers with the kernel and lower apps: the
 room's scorecard panel, the program page's link to its scorecard, and the periodic job that
-gives every debrief its 3, 6 and 12 month checkpoints and announces each when it is reached."""
+catches up the 3, 6 and 12 month checkpoints of closed debriefs and announces each when it is
+reached."""
 
 from __future__ import annotations
 
@@ -47,7 +48,7 @@ def register() -> None:
     periodic.register(
         "debrief.checkpoints",
         _checkpoints,
-        description="Give every debrief its 3, 6 and 12 month results checkpoints; announce "
-        "each one reached.",
+        description="Catch up the 3, 6 and 12 month results checkpoints of closed debriefs; "
+        "announce each one reached.",
         order=40,
     )

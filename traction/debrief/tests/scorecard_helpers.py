@@ -8,7 +8,7 @@ from typing import Any
 
 from traction.core.testing.cast import Cast
 from traction.debrief import outbound
-from traction.debrief.models import Debrief, ScorecardMetric
+from traction.debrief.models import Debrief, DebriefStatus, ScorecardMetric
 from traction.debrief.services import scorecards
 from traction.sessions.services.sessions import plan_session
 
@@ -19,7 +19,10 @@ def make_debrief(
     ends_at: datetime | None = None,
     time_zone: str = "UTC",
     program: Any = None,
+    closed: bool = False,
 ) -> Debrief:
+    """A session ending ``ends_at`` with its booked debrief; ``closed``: the debrief ran the
+    next day and closed (only a closed debrief has results checkpoints)."""
     fran = cast.viewer("facilitator")
     ends_at = ends_at or datetime(2027, 1, 31, 17, 0, tzinfo=UTC)
     session = plan_session(
@@ -30,7 +33,7 @@ def make_debrief(
         ends_at=ends_at,
         time_zone=time_zone,
     )
-    return Debrief.objects.update_or_create(  # the debrief booked with the session
+    debrief = Debrief.objects.update_or_create(  # the debrief booked with the session
         session=session,
         defaults={
             "workspace_id": cast.acme.pk,
@@ -40,6 +43,17 @@ def make_debrief(
             "ends_at": ends_at + timedelta(hours=5),
         },
     )[0]
+    return mark_closed(debrief) if closed else debrief
+
+
+def mark_closed(debrief: Debrief) -> Debrief:
+    """The debrief as closing leaves it (opened and closed in its booked slot), without its
+    checkpoints: those are what closing or the periodic job make."""
+    debrief.status = DebriefStatus.CLOSED
+    debrief.opened_at = debrief.starts_at
+    debrief.closed_at = debrief.ends_at
+    debrief.save(update_fields=["status", "opened_at", "closed_at"])
+    return debrief
 
 
 def make_metric(cast: Cast, name: str = "Days to first invoice", **values: Any) -> ScorecardMetric:

@@ -233,7 +233,7 @@ def test_csv_import_endpoint(cast: Cast, api_client_for: ApiClientFor) -> None:
 
 
 def test_scorecard_summary_and_checkpoints(cast: Cast, api_client_for: ApiClientFor) -> None:
-    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC), closed=True)
     m = make_metric(cast)
     scorecards.record_measurement(
         cast.viewer("core_team"), metric=m, on=date(2027, 4, 1), value="7.5"
@@ -269,3 +269,19 @@ def test_scorecard_summary_and_checkpoints(cast: Cast, api_client_for: ApiClient
     assert listed["count"] == 3
     assert [c["months"] for c in listed["items"]] == [3, 6, 12]  # soonest first
     assert Decimal(report["rows"][0]["target"]) == Decimal(1)
+
+
+def test_a_duplicate_metric_name_is_refused_on_the_name(
+    cast: Cast, api_client_for: ApiClientFor
+) -> None:
+    make_metric(cast, "Credit notes issued the same day")
+    core = api_client_for("core_team")
+    for typed in ("credit notes issued the same day ", "Credit\u00a0notes issued the same day"):
+        refused = send(core, "POST", f"/programs/{cast.program.pk}/metrics", {"name": typed})
+        assert refused.status_code == 422
+        [error] = refused.json()["detail"]
+        assert error["loc"] == ["body", "name"]
+        assert error["msg"] == (
+            "A metric named “Credit notes issued the same day” already exists in this program."
+        )
+    assert ScorecardMetric.objects.count() == 1

@@ -30,13 +30,13 @@ ClientFor = Callable[[str], Client]
 
 
 def held(cast: Cast, n: int, *, program: Any = None, start: int = 0) -> None:
-    """``n`` more held sessions a fortnight apart from 1 Oct 2026 with their debriefs and
-    checkpoints, those whose day has come by ``NOW`` reached (the periodic job). Those
-    after ``NOW`` are marked held too (a session not yet held has no checkpoint): these
-    tests count and page many checkpoints, not a calendar."""
+    """``n`` more held sessions a fortnight apart from 1 Oct 2026 with their closed debriefs
+    and checkpoints, those whose day has come by ``NOW`` reached (the periodic job). Those
+    after ``NOW`` are marked held and closed too (only a closed debrief has checkpoints):
+    these tests count and page many checkpoints, not a calendar."""
     for k in range(start, start + n):
         ends_at = FIRST_END + timedelta(days=14 * k)
-        debrief = make_debrief(cast, ends_at=ends_at, program=program)
+        debrief = make_debrief(cast, ends_at=ends_at, program=program, closed=True)
         Session.objects.filter(pk=debrief.session_id).update(
             title=f"Co-design {k + 1:02d}", held_at=ends_at
         )
@@ -90,7 +90,7 @@ def test_the_scorecard_without_checkpoints_or_with_none_reached(
         in html
     )
     assert linked(cast, html) == []
-    make_debrief(cast, ends_at=datetime(2027, 5, 1, 17, tzinfo=UTC))
+    make_debrief(cast, ends_at=datetime(2027, 5, 1, 17, tzinfo=UTC), closed=True)
     with clock.frozen(NOW):
         scorecards.reach_checkpoints()
     html = client.get(scorecard_url(cast)).content.decode()
@@ -102,7 +102,8 @@ def test_the_scorecard_without_checkpoints_or_with_none_reached(
 
 def test_the_full_list_is_paginated_by_50_soonest_first(cast: Cast, client_for: ClientFor) -> None:
     held(cast, 20)  # 60 checkpoints
-    elsewhere = make_debrief(cast, program=cast.other_program)  # another program's: not listed
+    # Another program's: not listed.
+    elsewhere = make_debrief(cast, program=cast.other_program, closed=True)
     with clock.frozen(NOW):  # its session (31 Jan 2027) is over
         scorecards.ensure_checkpoints(elsewhere)
     client = client_for("admin")
@@ -165,7 +166,7 @@ def test_the_full_list_empty_states(cast: Cast, client_for: ClientFor) -> None:
     html = client.get(list_url(cast)).content.decode()
     assert "No checkpoints yet." in html
     assert "All <strong>0</strong>" in html
-    make_debrief(cast, ends_at=datetime(2027, 5, 1, 17, tzinfo=UTC))
+    make_debrief(cast, ends_at=datetime(2027, 5, 1, 17, tzinfo=UTC), closed=True)
     with clock.frozen(NOW):
         scorecards.reach_checkpoints()
     html = client.get(list_url(cast, "state=reached")).content.decode()

@@ -17,12 +17,12 @@ from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.debrief import measurements_csv
 from traction.debrief import selectors_scorecards as sel
-from traction.debrief.models import Checkpoint, Measurement, ScorecardMetric
+from traction.debrief.models import Checkpoint, DebriefStatus, Measurement, ScorecardMetric
 from traction.debrief.services import scorecards
 from traction.debrief.services.scorecards import Entry
 from traction.programs.models import ProgramMember
 
-from .scorecard_helpers import Sink, make_debrief, make_metric
+from .scorecard_helpers import Sink, make_debrief, make_metric, mark_closed
 
 pytestmark = pytest.mark.django_db
 
@@ -607,7 +607,7 @@ def test_add_months_clamps_to_the_month_end(day: date, months: int, expected: da
 def test_checkpoints_fall_on_the_same_day_in_the_sessions_zone(
     cast: Cast, ends_at: datetime, tz: str, days: list[str]
 ) -> None:
-    debrief = make_debrief(cast, ends_at=ends_at, time_zone=tz)
+    debrief = make_debrief(cast, ends_at=ends_at, time_zone=tz, closed=True)
     with clock.frozen(max(NOW, ends_at + timedelta(hours=1))):  # once the session is over
         made = scorecards.ensure_checkpoints(debrief)
         assert [(cp.months, cp.on.isoformat()) for cp in made] == list(
@@ -616,18 +616,43 @@ def test_checkpoints_fall_on_the_same_day_in_the_sessions_zone(
         assert len(scorecards.ensure_checkpoints(debrief)) == 3  # idempotent
 
 
-def test_a_session_not_yet_held_has_no_checkpoint(cast: Cast) -> None:
-    """Its end is only a plan: no checkpoint until it is over or marked held; those the
-    earlier catch-up made for it are removed while none is reached."""
-    debrief = make_debrief(cast, ends_at=datetime(2027, 9, 1, 17, tzinfo=UTC))  # NOW: 1 June
-    assert scorecards.ensure_checkpoints(debrief) == []
-    assert scorecards.reach_checkpoints() == {"debriefs_checked": 1, "checkpoints_reached": 0}
-    assert not Checkpoint.objects.exists()
-    Checkpoint.objects.create(debrief=debrief, months=3, on=date(2027, 12, 1))  # made earlier
-    assert scorecards.ensure_checkpoints(debrief) == []
-    assert not Checkpoint.objects.exists()
-    with clock.frozen(datetime(2027, 9, 1, 18, tzinfo=UTC)):  # over: it has them
-        assert len(scorecards.ensure_checkpoints(debrief)) == 3
+def test_only_a_closed_debrief_has_checkpoints(cast: Cast) -> None:
+    """A debrief booked, late or missed (its session long over, the room never opened), or
+    open, gets none: neither from ``ensure_checkpoints`` nor from the periodic job. Closing
+    makes them; the job catches up a closed one that lacks them."""
+    missed = make_debrief(cast, ends_at=datetime(2026, 12, 1, 17, tzinfo=UTC))  # NOW: 1 June
+    upcoming = make_debrief(cast, ends_at=datetime(2027, 9, 1, 17, tzinfo=UTC))
+    with clock.frozen(NOW):
+        assert scorecards.ensure_checkpoints(missed) == []
+        assert scorecards.ensure_checkpoints(upcoming) == []
+        assert scorecards.reach_checkpoints() == {
+            "checkpoints_made": 0,
+            "checkpoints_moved": 0,
+            "checkpoints_reached": 0,
+        }
+        assert not Checkpoint.objects.exists()
+        missed.status, missed.opened_at = DebriefStatus.OPEN, NOW
+        missed.save(update_fields=["status", "opened_at"])
+        assert scorecards.reach_checkpoints()["checkpoints_made"] == 0
+        mark_closed(missed)  # closed without its checkpoints (data from before): caught up
+        assert scorecards.reach_checkpoints()["checkpoints_made"] == 3
+        assert scorecards.reach_checkpoints()["checkpoints_made"] == 0
+    assert [cp.months for cp in Checkpoint.objects.filter(debrief=missed)] == [3, 6, 12]
+    assert not Checkpoint.objects.filter(debrief=upcoming).exists()
+
+
+def test_the_periodic_job_costs_the_same_queries_whatever_the_number_of_debriefs(
+    cast: Cast, django_assert_max_num_queries: Any
+) -> None:
+    """It reads the closed debriefs lacking checkpoints and the unreached checkpoints of
+    closed debriefs, each in one query: no query per debrief that needs nothing."""
+    for k in range(6):
+        make_debrief(cast, ends_at=datetime(2026, 11, 1 + k, 17, tzinfo=UTC), closed=k % 2 == 0)
+    with clock.frozen(NOW):
+        scorecards.reach_checkpoints()  # makes the closed ones' (and reaches their 3 months)
+        with django_assert_max_num_queries(2):  # lacking; unreached (none due: no more)
+            scorecards.reach_checkpoints()
+    assert Checkpoint.objects.count() == 9
 
 
 def test_a_checkpoint_is_reached_at_local_midnight_across_dst_and_announced_once(
@@ -638,9 +663,11 @@ def test_a_checkpoint_is_reached_at_local_midnight_across_dst_and_announced_once
     debrief = make_debrief(
         cast, ends_at=datetime(2026, 12, 28, 15, tzinfo=UTC), time_zone="Europe/Berlin"
     )
+    mark_closed(debrief)
     with Sink() as sink, clock.frozen(datetime(2027, 3, 27, 22, 59, tzinfo=UTC)) as frozen:
         assert scorecards.reach_checkpoints() == {
-            "debriefs_checked": 1,
+            "checkpoints_made": 3,
+            "checkpoints_moved": 0,
             "checkpoints_reached": 0,
         }
         frozen.advance(minutes=1)
@@ -662,7 +689,7 @@ def test_a_checkpoint_is_reached_at_local_midnight_across_dst_and_announced_once
 
 
 def test_checkpoint_report_reads_actual_against_forecast_and_target(cast: Cast) -> None:
-    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC), closed=True)
     m = make_metric(
         cast,
         baseline_on=date(2027, 1, 31),
@@ -718,10 +745,9 @@ def test_the_scorecard_costs_the_same_queries_whatever_its_size(
 
 
 def test_checkpoints_follow_a_moved_session_end_and_skip_cancelled_debriefs(cast: Cast) -> None:
-    from traction.debrief.models import DebriefStatus
     from traction.sessions.models import Session
 
-    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC), closed=True)
     scorecards.ensure_checkpoints(debrief)
     # The facilitator confirms the session actually ran past midnight: 1 February.
     Session.objects.filter(pk=debrief.session_id).update(
@@ -739,3 +765,154 @@ def test_checkpoints_follow_a_moved_session_end_and_skip_cancelled_debriefs(cast
     with clock.frozen(datetime(2028, 3, 1, tzinfo=UTC)), Sink() as sink:
         assert scorecards.reach_checkpoints()["checkpoints_reached"] == 0
     assert sink.events == []
+
+
+def test_checkpoints_not_reached_follow_the_sessions_end_after_an_earlier_one_was_reached(
+    cast: Cast,
+) -> None:
+    from traction.sessions.models import Session
+
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC), closed=True)
+    scorecards.ensure_checkpoints(debrief)
+    with clock.frozen(datetime(2027, 5, 1, tzinfo=UTC)):
+        assert scorecards.reach_checkpoints()["checkpoints_reached"] == 1  # 30 April
+        # Its actual end is confirmed later: past midnight, 1 February.
+        Session.objects.filter(pk=debrief.session_id).update(
+            actual_ends_at=datetime(2027, 2, 1, 0, 30, tzinfo=UTC)
+        )
+        assert scorecards.reach_checkpoints()["checkpoints_moved"] == 2
+        assert scorecards.reach_checkpoints()["checkpoints_moved"] == 0
+    assert [(cp.on, cp.reached_at is not None) for cp in debrief.checkpoints.order_by("on")] == [
+        (date(2027, 4, 30), True),  # reached: announced, it stays
+        (date(2027, 8, 1), False),
+        (date(2028, 2, 1), False),
+    ]
+
+
+# --- metric names: unique in the program whatever their case and spacing --------------------
+
+
+@pytest.mark.parametrize(
+    "typed",
+    [
+        "days to first invoice",
+        "DAYS TO FIRST INVOICE",
+        "Days  to first invoice",
+        "Days to first invoice\u00a0",  # a no-break space, pasted from a web page
+        "Days\u2007to\u202ffirst invoice",
+        " Days\tto first invoice ",
+    ],
+)
+def test_a_metric_name_differing_only_in_case_or_spacing_is_refused(cast: Cast, typed: str) -> None:
+    first = make_metric(cast)
+    with pytest.raises(ValidationFailed) as exc:
+        make_metric(cast, name=typed)
+    assert exc.value.errors["name"] == [
+        "A metric named “Days to first invoice” already exists in this program."
+    ]
+    other = make_metric(cast, name="Tickets per account")
+    with pytest.raises(ValidationFailed) as exc:
+        scorecards.update_metric(
+            cast.viewer("core_team"), metric=other, changes={"name": typed}, version=None
+        )
+    assert exc.value.errors["name"] == [
+        "A metric named “Days to first invoice” already exists in this program."
+    ]
+    # Archived, its name is free again; another program may use it too.
+    scorecards.archive_metric(cast.viewer("core_team"), metric=first, version=None)
+    assert make_metric(cast, name=typed).name == " ".join(typed.split())
+
+
+def test_a_metric_name_is_stored_with_single_spaces_and_must_be_given(cast: Cast) -> None:
+    m = make_metric(cast, name="\u00a0Days  to\u202ffirst invoice ")
+    assert m.name == "Days to first invoice"
+    with pytest.raises(ValidationFailed) as exc:
+        make_metric(cast, name=" \u00a0 ")
+    assert exc.value.errors["name"] == ["Name the metric."]
+    with pytest.raises(ValidationFailed) as exc:
+        make_metric(cast, name="Days to\nfirst invoice")  # refused, not joined
+    assert list(exc.value.errors) == ["name"]
+
+
+def test_the_database_refuses_two_current_metrics_named_alike_in_one_program(cast: Cast) -> None:
+    """The constraint behind the service's check (on SQLite and PostgreSQL): the same name
+    in another letter case is refused, an archived one is not."""
+    from django.db import IntegrityError, transaction
+
+    m = make_metric(cast)
+    fields = {"workspace_id": cast.acme.pk, "program": cast.program}
+    with pytest.raises(IntegrityError), transaction.atomic():
+        ScorecardMetric.objects.create(name="DAYS TO FIRST INVOICE", **fields)
+    ScorecardMetric.objects.filter(pk=m.pk).update(archived_at=NOW)
+    ScorecardMetric.objects.create(name="DAYS TO FIRST INVOICE", **fields)
+
+
+def test_csv_import_finds_a_metric_whatever_the_case_and_spacing_of_its_name(cast: Cast) -> None:
+    make_metric(cast, "First invoices paid within a day", direction="up", baseline="0", target="9")
+    data = (
+        "metric,date,value\n"
+        "First invoices paid within a day,2027-01-29,1\n"
+        "first invoices paid within\u00a0a day,2027-01-30,2\n"
+        "FIRST  INVOICES PAID WITHIN A DAY\u202f,2027-01-31,3\n"
+    ).encode()
+    outcome = scorecards.import_measurements(
+        cast.viewer("core_team"), program=cast.program, data=data
+    )
+    assert outcome.created == 3
+
+
+def test_csv_import_refuses_a_name_that_matches_two_metrics_from_before_the_rule(
+    cast: Cast,
+) -> None:
+    """Metrics named before names had to differ in more than case and spacing (the
+    migration renames them; rows written around the service here): the file's name could
+    be either, so its line is refused and nothing is recorded in either."""
+    make_metric(cast, "Credit notes issued the same day")
+    ScorecardMetric.objects.create(
+        workspace_id=cast.acme.pk, program=cast.program, name="Credit  notes issued the same day"
+    )
+    data = b"metric,date,value\nCredit notes issued the same day,2027-01-31,15\n"
+    with pytest.raises(ValidationFailed) as exc:
+        scorecards.import_measurements(cast.viewer("core_team"), program=cast.program, data=data)
+    assert exc.value.errors["file"] == [
+        "Line 2: “Credit notes issued the same day” could be “Credit  notes issued the same day” "
+        "and “Credit notes issued the same day”; rename one of them first."
+    ]
+    assert not Measurement.objects.exists()
+
+
+def test_metric_refusals_come_all_at_once(cast: Cast) -> None:
+    """The name, the forecast's lines (as typed in the form) and the rules across fields, in
+    one answer."""
+    make_metric(cast)
+    with pytest.raises(ValidationFailed) as exc:
+        make_metric(
+            cast,
+            name="days to first invoice",
+            baseline_on=date(2026, 11, 1),
+            target_on=date(2026, 10, 1),
+            forecast="2027-03-31 40\n31/06/2027 60",
+            target="20",
+        )
+    assert exc.value.errors == {
+        "name": ["A metric named “Days to first invoice” already exists in this program."],
+        "forecast": ["Line 2: “31/06/2027” is not a date in the calendar."],
+        "target": ["Lower is better for this metric: the target cannot be above the baseline."],
+        "target_on": ["The target date must be after the baseline date."],
+    }
+
+
+def test_expected_by_now_is_rounded_like_the_values_it_is_read_between() -> None:
+    m = fake(
+        baseline=Decimal("12.5000"),
+        baseline_on=date(2026, 11, 1),
+        target=Decimal("80.0000"),
+        target_on=date(2027, 11, 1),
+    )
+    p = sel.progress(m, Decimal("13.25"), date(2026, 12, 1))
+    assert p.expected is not None
+    assert p.expected != p.expected_shown
+    assert p.expected_shown == Decimal("18.05")  # 12.5 + 67.5 × 30/365 = 18.0479…
+    whole = fake(baseline=Decimal("0"), target=Decimal("90"), baseline_on=date(2027, 1, 1),
+                 target_on=date(2027, 4, 1))  # fmt: skip
+    assert sel.progress(whole, Decimal("5"), date(2027, 1, 15)).expected_shown == Decimal("14")

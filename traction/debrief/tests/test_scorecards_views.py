@@ -298,7 +298,7 @@ def test_the_import_pages_example_is_a_file_it_takes(cast: Cast, client_for: Cli
 
 
 def test_checkpoint_page_and_room_panel(cast: Cast, client_for: ClientFor) -> None:
-    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC), closed=True)
     card = capture_insight(
         cast.viewer("facilitator"),
         session=debrief.session,
@@ -444,7 +444,7 @@ def test_the_room_shows_the_first_metric_cards_and_links_to_them_all(
 ) -> None:
     from traction.debrief.selectors_scorecards import CARDS_PAGE, ROOM_CARDS
 
-    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC))
+    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC), closed=True)
     fran = cast.viewer("facilitator")
     cards = [
         capture_insight(
@@ -467,3 +467,56 @@ def test_the_room_shows_the_first_metric_cards_and_links_to_them_all(
     second = client.get(url(cast, f"{debrief.pk}/scorecard/") + "?page=2").content.decode()
     assert f'name="insight_id" value="{cards[CARDS_PAGE].pk}"' in second
     assert "See all" not in second
+
+
+def test_the_metric_form_shows_every_problem_at_once_beside_its_field(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """A name already taken (whatever its case), a forecast line that is no date, and a
+    target date before the baseline's: all three on the first submit, each beside its
+    field, in the service's (the API's) words."""
+    make_metric(cast, "First invoices paid within a day")
+    form = {
+        "name": "first invoices paid within\u00a0a day",
+        "direction": "up",
+        "frequency": "monthly",
+        "baseline_on": "2026-11-01",
+        "target_on": "2026-10-01",
+        "forecast": "2027-03-31 40\n31/06/2027 60",
+    }
+    page = client_for("core_team").post(
+        url(cast, f"programs/{cast.program.pk}/scorecard/metrics/new/"), form
+    )
+    assert page.context["form"].errors == {
+        "name": [
+            "A metric named “First invoices paid within a day” already exists in this program."
+        ],
+        "forecast": ["Line 2: “31/06/2027” is not a date in the calendar."],
+        "target_on": ["The target date must be after the baseline date."],
+    }
+    assert "is violated" not in page.content.decode()
+    # No name: said by the service too, with the rest (the field is still marked required).
+    page = client_for("core_team").post(
+        url(cast, f"programs/{cast.program.pk}/scorecard/metrics/new/"), {**form, "name": " "}
+    )
+    assert page.context["form"].errors["name"] == ["Name the metric."]
+    assert len(page.context["form"].errors) == 3
+    assert "field-required field-text" in page.content.decode()
+
+
+def test_expected_by_now_is_rounded_and_has_the_unit(cast: Cast, client_for: ClientFor) -> None:
+    m = make_metric(
+        cast,
+        "Credit notes issued the same day",
+        unit="%",
+        direction="up",
+        baseline="12,5",
+        baseline_on=date(2026, 11, 1),
+        target="80",
+        target_on=date(2027, 11, 1),
+    )
+    scorecards.record_measurements(
+        cast.viewer("core_team"), entries=[Entry(m, date(2026, 12, 1), Decimal("13.25"))]
+    )
+    html = client_for("observer").get(url(cast, f"metrics/{m.pk}/")).content.decode()
+    assert "(expected by now: 18.05 %)" in html

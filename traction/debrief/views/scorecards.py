@@ -99,8 +99,10 @@ def _metric_form(
 
 
 def _values(form: MetricForm) -> tuple[dict[str, Any], list[int]]:
+    """The service's values; the forecast as typed: the service reads its lines and reports
+    their problems with every other field's, in one answer."""
     values = form.service_values()
-    values["forecast"] = services.parse_forecast_text(form.cleaned_data["forecast"])
+    values["forecast"] = form.cleaned_data["forecast"]
     return values, [c.pk for c in form.cleaned_data["serves"]]
 
 
@@ -248,6 +250,7 @@ def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> Ht
                 for k, v in values.items()
                 if getattr(found, k) != v
                 and not (k in ("baseline", "target") and _same_number(getattr(found, k), v))
+                and not (k == "forecast" and v == current["forecast"])
             }
             services.update_metric(
                 viewer,
