@@ -78,10 +78,11 @@ def test_metrics_named_alike_are_renamed_and_checkpoints_never_due_removed(cast:
             (closed.pk, 6),
             (missed.pk, 3),  # reached: announced, it stays
         ]
-        # Reversed: the exact constraint is back; the names stay as tidied.
-        migrate(BEFORE)
-        assert ScorecardMetric.objects.get(pk=lower).name == "credit notes issued (3)"
     finally:
+        # Back to the latest migrations if anything above stopped short of them (walking
+        # back at the start ran 0005's reversal; a walk with nothing to do still rebuilds
+        # the project's migration state, so none is made).
         executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        leaves = executor.loader.graph.leaf_nodes()
+        if executor.migration_plan(leaves):
+            executor.migrate(leaves)
