@@ -6,18 +6,16 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
+
+from traction.core.testing.migrations import back_to_latest
+from traction.core.testing.migrations import migrate as walk
 
 BEFORE = [("accounts", "0004_notice_action_resolved"), ("core", "0001_initial")]
 AFTER = [("accounts", "0006_audit_names_member_invitations")]
 
 
 def migrate(targets: list[tuple[str, str]]):  # type: ignore[no-untyped-def]
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
+    return walk(targets).loader.project_state(targets).apps
 
 
 @pytest.mark.sqlite_only_migration
@@ -66,4 +64,4 @@ def test_the_rename_keeps_invitations_and_relabels_their_audit_events() -> None:
             "accounts.membership",
         ]
     finally:
-        migrate(MigrationExecutor(connection).loader.graph.leaf_nodes())
+        back_to_latest()

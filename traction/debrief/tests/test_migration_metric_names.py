@@ -9,12 +9,11 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from traction.core import clock
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
+from traction.core.testing.migrations import back_to_latest, migrate
 from traction.debrief.models import Checkpoint, ScorecardMetric
 
 from .scorecard_helpers import make_debrief
@@ -22,12 +21,6 @@ from .scorecard_helpers import make_debrief
 BEFORE = [("debrief", "0004_action_recommendation_index")]
 AFTER = [("debrief", "0005_metric_names_unique_ignoring_case")]
 NOW = datetime(2027, 6, 1, 12, 0, tzinfo=UTC)
-
-
-def migrate(target: list[tuple[str, str]]) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
 
 
 @pytest.mark.sqlite_only_migration
@@ -79,10 +72,6 @@ def test_metrics_named_alike_are_renamed_and_checkpoints_never_due_removed(cast:
             (missed.pk, 3),  # reached: announced, it stays
         ]
     finally:
-        # Back to the latest migrations if anything above stopped short of them (walking
-        # back at the start ran 0005's reversal; a walk with nothing to do still rebuilds
-        # the project's migration state, so none is made).
-        executor = MigrationExecutor(connection)
-        leaves = executor.loader.graph.leaf_nodes()
-        if executor.migration_plan(leaves):
-            executor.migrate(leaves)
+        # Walking back at the start ran 0005's reversal: nothing is left to apply here
+        # unless the test stopped short.
+        back_to_latest()

@@ -7,11 +7,10 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import build_cast
+from traction.core.testing.migrations import back_to_latest, migrate
 from traction.insights.models import Insight
 from traction.loop import audience
 from traction.loop.models import Follow, RecipientReason
@@ -21,12 +20,6 @@ from . import world as w
 
 BEFORE = [("loop", "0007_bounce_signatures_and_event_ids")]
 AFTER = [("loop", "0008_end_follows_of_unseen_cards")]
-
-
-def migrate(target: list[tuple[str, str]]) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
 
 
 def _followers(card: Insight) -> set[int]:
@@ -98,6 +91,4 @@ def test_follows_of_cards_the_contact_never_saw_are_ended_with_a_reason() -> Non
         assert legacy.ended_at is None
         assert AuditEvent.objects.filter(action="loop.unfollowed").count() == 1
     finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        back_to_latest()

@@ -5,11 +5,10 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from traction.core import clock
 from traction.core.testing.cast import build_cast
+from traction.core.testing.migrations import back_to_latest, migrate
 from traction.loop.models import Update
 from traction.loop.services import deliveries as delivery_services
 from traction.loop.services.deliveries import Entry
@@ -18,12 +17,6 @@ from . import world as w
 
 BEFORE = [("loop", "0005_approval_emails")]
 AFTER = [("loop", "0006_update_deliveries")]
-
-
-def migrate(target: list[tuple[str, str]]) -> None:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
 
 
 @pytest.mark.sqlite_only_migration
@@ -44,6 +37,4 @@ def test_delivery_updates_are_about_their_delivery_after_the_migration() -> None
         for update in Update.objects.filter(pk__in=made):
             assert list(update.deliveries.values_list("pk", flat=True)) == [delivery.pk]
     finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        back_to_latest()

@@ -5,22 +5,14 @@ from __future__ import annotations
 from datetime import datetime
 
 import pytest
-from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 
 from traction.core.testing.cast import build_cast
+from traction.core.testing.migrations import back_to_latest, migrate
 from traction.sessions import services
 from traction.sessions.models import QuestionUpvote
 
 BEFORE = [("cosessions", "0003_notice_actions_backfilled")]
 AFTER = [("cosessions", "0004_question_upvote")]
-
-
-def migrate(target: list[tuple[str, str]]) -> MigrationExecutor:
-    executor = MigrationExecutor(connection)
-    executor.loader.build_graph()
-    executor.migrate(target)
-    return MigrationExecutor(connection)
 
 
 @pytest.mark.sqlite_only_migration
@@ -55,9 +47,7 @@ def test_upvotes_survive_the_rename_and_its_reversal() -> None:
         assert question.upvotes.count() == 2
     finally:
         # Back to the latest migrations (later ones too), whatever happened above.
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        back_to_latest()
 
 
 @pytest.mark.sqlite_only_migration
@@ -91,6 +81,4 @@ def test_the_customer_facing_agenda_title_is_renamed_both_ways() -> None:
         back = old.get_model("cosessions", "AgendaItem").objects.filter(session_id=session.pk)
         assert back.filter(title="Top questions from internal participants").count() == 1
     finally:
-        executor = MigrationExecutor(connection)
-        executor.loader.build_graph()
-        executor.migrate(executor.loader.graph.leaf_nodes())
+        back_to_latest()
