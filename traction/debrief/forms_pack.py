@@ -33,9 +33,9 @@ def revisit_note_name(insight_id: int) -> str:
 
 
 class CloseForm(forms.Form):
-    """Who attended (one box per person asked, and anyone who came uninvited), the closing
-    note, a revisit date for each top priority left undecided, and for a debrief that decided
-    nothing, why."""
+    """Who attended (one box per person asked, one for whoever opened the room if they were
+    not asked, and anyone who came uninvited), the closing note, a revisit date for each top
+    priority left undecided, and for a debrief that decided nothing, why."""
 
     note = forms.CharField(
         label="Closing note",
@@ -54,10 +54,21 @@ class CloseForm(forms.Form):
         undecided: Sequence[RankedCard],
         needs_reason: bool,
         ranked: bool = True,
+        opened_by_id: int | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.attendee_rows = list(attendees)
+        # Whoever opened the room was there: listed with those asked (checked), not among the
+        # uninvited, when they were not asked themselves and are still a member (in addable).
+        self.opener = next((u for u in addable if u.pk == opened_by_id), None)
+        if self.opener is not None:
+            addable = [u for u in addable if u.pk != opened_by_id]
+            self.fields[present_name(self.opener.pk)] = forms.BooleanField(
+                required=False,
+                label=f"{self.opener.full_name or self.opener.email} (opened the room) was present",
+                initial=True,
+            )
         self.undecided_cards = list(undecided)
         # Whether the session had ranked priorities at all (cards with customers' dots).
         self.ranked = ranked
@@ -94,7 +105,8 @@ class CloseForm(forms.Form):
             )
 
     def present_fields(self) -> list[forms.BoundField]:
-        return [self[present_name(a.user_id)] for a in self.attendee_rows]
+        opener = [self[present_name(self.opener.pk)]] if self.opener is not None else []
+        return opener + [self[present_name(a.user_id)] for a in self.attendee_rows]
 
     def undecided_fields(self) -> list[tuple[RankedCard, forms.BoundField, forms.BoundField]]:
         return [
@@ -105,6 +117,8 @@ class CloseForm(forms.Form):
     def attendance(self) -> dict[int, bool]:
         data = self.cleaned_data
         out = {a.user_id: bool(data.get(present_name(a.user_id))) for a in self.attendee_rows}
+        if self.opener is not None and data.get(present_name(self.opener.pk)):
+            out[self.opener.pk] = True  # not asked: recorded only when present
         out.update({int(u): True for u in data.get("extra") or []})
         return out
 

@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from traction.accounts import selectors as accounts_selectors
 from traction.core import permissions
 from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
@@ -67,6 +68,7 @@ def endpoint_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
             "archived_count": 0 if archived else selectors.archived_count(viewer),
             "can_manage": permissions.allows(viewer, "webhook.manage"),
             "site_url": settings.TRACTION_SITE_URL.rstrip("/"),
+            "zone": accounts_selectors.workspace_time_zone(viewer),  # times shown in it
         },
     )
 
@@ -111,6 +113,7 @@ def endpoint_detail(request: WorkspaceRequest, viewer: Viewer, endpoint_id: int)
             "query": f"status={status}" if status else "",
             "programs": list(endpoint.programs.all()),
             "can_manage": permissions.can(viewer, "webhook.manage", endpoint),
+            "zone": accounts_selectors.workspace_time_zone(viewer),  # times shown in it
         },
     )
 

@@ -153,3 +153,35 @@ def test_the_room_panel_links_to_close_then_to_the_pack(world: PackWorld) -> Non
     assert f"{world.url}pack/" in html
     assert "Read the debrief pack" in html
     assert "Close the debrief" not in html
+
+
+def test_whoever_opened_the_room_is_listed_with_those_asked_and_ticked(world: PackWorld) -> None:
+    fran = world.cast.users["facilitator"]
+    Attendee.objects.filter(debrief=world.debrief, user=fran).delete()  # opened, not asked
+    client = signed_in(world)
+    html = client.get(world.url + "close/").content.decode()
+    who, rest = html.split("Also present, though not invited")
+    label = f"{fran.full_name} (opened the room) was present"
+    assert label in who.split("<legend>Who attended</legend>")[1]
+    assert f'name="present_{fran.pk}" id="id_present_{fran.pk}" checked' in who
+    assert f'value="{fran.pk}"' not in rest.split("Closing note")[0]  # not among the uninvited
+    done = client.post(world.url + "close/", form_data(world, extra="-"))
+    assert done.status_code == 302
+    present = dict(Attendee.objects.filter(debrief=world.debrief).values_list("user", "present"))
+    assert present[fran.pk] is True
+
+
+def test_nobody_present_is_said_under_who_attended(world: PackWorld) -> None:
+    u = world.cast.users
+    data = form_data(
+        world,
+        extra="-",
+        **{f"present_{u['facilitator'].pk}": "-", f"present_{u['sponsor'].pk}": "-"},
+    )
+    page = signed_in(world).post(world.url + "close/", data)
+    assert page.status_code == 422
+    html = page.content.decode()
+    who = html.split("<legend>Who attended</legend>")[1]
+    error = who.index("Mark at least one person as present.")
+    assert error < who.index("was present")  # beside the question, above the boxes
+    assert error < who.index("Also present, though not invited")

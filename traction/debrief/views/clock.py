@@ -58,7 +58,6 @@ def debrief_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         "query": query.urlencode(),
         "now": clock.now(),
         "can_settings": permissions.allows(viewer, "debrief.settings"),
-        "viewer_zone": getattr(request.user, "time_zone", "UTC") or "UTC",
     }
     return render_page(request, "debrief/clock/list.html", context, partial="results")
 
@@ -88,7 +87,6 @@ def _booking_page(
             "mine": selectors.my_attendance(viewer, debrief),
             "events": list(debrief.clock_events.all()),
             "room_link": room_link(debrief),
-            "viewer_zone": getattr(request.user, "time_zone", "UTC") or "UTC",
             "can_run": can_run,
         },
         status=status,
@@ -155,7 +153,6 @@ def respond(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpR
             "session": debrief.session,
             "mine": selectors.my_attendance(viewer, debrief),
             "room_link": room_link(debrief),
-            "viewer_zone": getattr(request.user, "time_zone", "UTC") or "UTC",
         },
         status=200 if request.method == "GET" else 400,
     )

@@ -36,6 +36,7 @@ def _close_form(debrief: Debrief, viewer: Viewer, data: Any = None) -> CloseForm
         undecided=selectors_pack.undecided_priorities(viewer, debrief, top),
         needs_reason=not selectors_pack.has_decision(debrief),
         ranked=bool(top),
+        opened_by_id=debrief.opened_by_id,
     )
 
 
