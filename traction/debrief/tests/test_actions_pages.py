@@ -607,3 +607,20 @@ def test_the_review_page_decides_its_buttons_in_constant_queries(
         assert row["can_update"] == permissions.can(viewer, "action.update", row["action"])
         assert row["can_manage"] == permissions.can(viewer, "action.manage", row["action"])
     assert selectors.allowed_ids(viewer, "action.update", []) == set()
+
+
+@pytest.mark.parametrize(
+    ("zone", "shown"),
+    [("Europe/Berlin", "1 Mar 2027, 10:00"), ("America/New_York", "1 Mar 2027, 04:00")],
+)
+def test_the_timeline_shows_times_in_the_workspace_zone_and_names_it(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client], zone: str, shown: str
+) -> None:
+    """09:00 UTC, the frozen now, written out by hand for each zone (winter time in both)."""
+    cast.acme.time_zone = zone
+    cast.acme.save(update_fields=["time_zone"])
+    action = add(cast, rec)
+    html = client_for("core_team").get(url(cast, "action_detail", action.pk)).content.decode()
+    assert f"times in {zone}" in html
+    assert shown in html
+    assert "1 Mar 2027, 09:00" not in html

@@ -14,6 +14,7 @@ from django.shortcuts import redirect
 from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from traction.accounts import selectors as accounts_selectors
 from traction.core import clock, permissions
 from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Viewer
@@ -47,6 +48,7 @@ def _detail_context(viewer: Viewer, action: ActionItem, form: StatusForm) -> dic
         "action": action,
         "contributors": selectors.contributors(action),
         "timeline": list(selectors.timeline(action)),
+        "zone": accounts_selectors.workspace_time_zone(viewer),
         "form": form,
         "can_update": permissions.can(viewer, "action.update", action),
         "can_manage": permissions.can(viewer, "action.manage", action),
