@@ -163,6 +163,22 @@ def test_a_query_parameter_an_operation_does_not_take_is_named(
     assert api.get(path, {"page": "1"}).status_code == 200
 
 
+def test_a_write_with_a_query_parameter_it_does_not_take_writes_nothing(
+    room: Room, api: Client
+) -> None:
+    """``?dryrun=true`` (for ``dry_run``) must not be a real write."""
+    before = Customer.objects.count()
+    response = api.post(
+        "/api/v1/customers?dryrun=true",
+        {"name": "Umbrella", "segment": "enterprise", "size": "5000+", "region": "APAC"},
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "dryrun"]
+    assert "takes none" in response.json()["detail"][0]["msg"]
+    assert Customer.objects.count() == before
+
+
 @pytest.mark.parametrize("number", ["²", BIG, HUGE, "-1"])
 def test_numbers_in_api_queries_and_forms_are_parsed_strictly(
     room: Room, api: Client, number: str

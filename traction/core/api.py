@@ -145,15 +145,16 @@ class FilterSchema(Schema):
 
 def refuse_unknown_query(run: Callable[..., Any]) -> Callable[..., Any]:
     """For ``api.add_decorator(refuse_unknown_query, mode="view")`` (traction/api/api.py): every
-    GET operation answers 422 naming each query parameter it does not declare (its filters, and
-    ``page``/``page_size`` on a list), after authentication and the declared parameters'
-    own checks. ``?debrief=4`` on a list filtered by ``debrief_id`` is refused rather than
-    answered with every debrief's rows.
+    operation answers 422 naming each query parameter it does not declare (a list's filters and
+    ``page``/``page_size``, an import's ``dry_run``), after authentication and the declared
+    parameters' own checks and before anything is read or written. ``?debrief=4`` on a list
+    filtered by ``debrief_id`` is refused rather than answered with every debrief's rows, and
+    ``?dryrun=true`` on an import rather than importing for real.
 
     ninja hands a "view" decorator the operation's bound ``run``: the operation's declared
     query parameters are read from it once, and the check wraps its view function."""
     operation = getattr(run, "__self__", None)
-    if operation is None or list(operation.methods) != ["GET"]:
+    if operation is None:
         return run
     known: set[str] = set()
     for model in operation.models:
@@ -165,12 +166,16 @@ def refuse_unknown_query(run: Callable[..., Any]) -> Callable[..., Any]:
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
         unknown = sorted(set(request.GET) - known)
         if unknown:
-            allowed = ", ".join(sorted(known)) or "none"
+            takes = (
+                f"this operation takes: {', '.join(sorted(known))}."
+                if known
+                else "this operation takes none."
+            )
             raise NinjaValidationError(
                 [
                     {
                         "loc": ("query", name),
-                        "msg": f"Unknown query parameter “{name}”; this list takes: {allowed}.",
+                        "msg": f"Unknown query parameter “{name}”; {takes}",
                         "type": "unknown_parameter",
                     }
                     for name in unknown
