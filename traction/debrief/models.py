@@ -154,7 +154,8 @@ class Debrief(WorkspaceRecord):
             return ""
         end = session.local_end
         return (
-            f"The session has not taken place yet (it ends {end:%-d %b %Y, %H:%M}): "
+            f"The session has not taken place yet (it ends {end:%-d %b %Y, %H:%M} "
+            f"{session.time_zone}): "
             "a debrief opens once its session is held or over."
         )
 

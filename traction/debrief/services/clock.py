@@ -25,6 +25,7 @@ import logging
 from collections.abc import Iterable
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import IntegrityError, transaction
 from django.db.models import Q
@@ -256,7 +257,8 @@ def create_debrief(
             debrief,
             ClockEvent.Kind.DUE,
             f"Recorded late: the session was planned before its debrief was booked; due "
-            f"{debrief.due_at:%Y-%m-%d %H:%M} UTC.",
+            f"{debrief.due_at.astimezone(ZoneInfo(session.time_zone)):%Y-%m-%d %H:%M} "
+            f"({session.time_zone}).",
         )
     else:
         record_clock_event(debrief, ClockEvent.Kind.DUE)

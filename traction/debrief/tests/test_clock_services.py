@@ -319,7 +319,11 @@ def test_catch_up_books_what_was_missing_and_says_it_was_missed(
     old = Debrief.objects.get(session=three_weeks_ago)
     assert old.timeliness == "missed"
     assert kinds_of(old) == ["due", "missed", "reminded"]  # no invitation to a past slot
-    assert "Recorded late" in old.clock_events.first().note  # type: ignore[union-attr]
+    note = old.clock_events.first().note  # type: ignore[union-attr]
+    # The deadline in the session's zone, named (as every page shows a debrief's times).
+    due = old.due_at.astimezone(ZoneInfo("Europe/Berlin"))
+    assert "Recorded late" in note
+    assert f"{due:%Y-%m-%d %H:%M} (Europe/Berlin)" in note
     assert kinds_of(Debrief.objects.get(session=upcoming)) == ["due", "booked"]
     reminder = [m for m in mail.outbox if m.subject.startswith("Debrief missed")]
     assert len(reminder) == 1

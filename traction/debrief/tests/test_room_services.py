@@ -91,6 +91,7 @@ def test_the_room_opens_only_once_its_session_is_held_or_over(cast: Cast, world:
         with pytest.raises(ValidationFailed) as exc:
             room.open_debrief(fran, d)
         assert "has not taken place yet" in exc.value.errors["__all__"][0]
+        assert f"{session.time_zone})" in exc.value.errors["__all__"][0]  # its end, zone named
         d.refresh_from_db()
         assert (d.status, d.opened_at) == ("booked", None)
         assert not ClockEvent.objects.filter(debrief=d, kind="held").exists()
