@@ -75,10 +75,17 @@ def date_refusal(on: date) -> str:
     return ""
 
 
+# Characters that show nothing and join nothing: a name pasted from a web page or a
+# spreadsheet carries them unseen ("Churn\u200b" looks like "Churn"). The joiners (U+200C,
+# U+200D) stay: some scripts and emoji need them.
+_INVISIBLE = dict.fromkeys(map(ord, "\u00ad\u180e\u200b\u2060\ufeff"))
+
+
 def metric_name(name: str) -> str:
     """A metric's name as stored: any run of whitespace (no-break and other Unicode spaces,
-    tabs) as one space, none at either end."""
-    return " ".join(name.split())
+    tabs) as one space, none at either end, and no invisible characters (zero-width space,
+    word joiner, byte order mark, soft hyphen)."""
+    return " ".join(name.translate(_INVISIBLE).split())
 
 
 def metric_key(name: str) -> str:
