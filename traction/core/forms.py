@@ -43,3 +43,14 @@ class TimeZoneField(forms.ChoiceField):
     def keep(self, name: str) -> None:
         """Offer ``name`` too, when it is stored on the record but no longer current."""
         self.choices = timezones.choices(name)
+
+
+class Paragraphs(forms.Textarea):
+    """A <textarea> whose line breaks arrive as one character each. A browser counts a line
+    break as one character against ``maxlength`` but sends it as two (CR LF); read back as
+    LF, a text the browser let through is never refused as too long by the same limit, and
+    what is stored is what every other client (the API, imports) sends."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        value = super().value_from_datadict(data, files, name)
+        return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
+from traction.core.forms import Paragraphs
 from traction.core.text import validate_one_line
 
 from .models import Cadence, Channel, Segment, Size
@@ -77,7 +78,7 @@ class CustomerForm(forms.Form):
         empty_label="Nobody yet",
         help_text="The gatekeeper: outreach to this customer's contacts needs their approval.",
     )
-    notes = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 4}))
+    notes = forms.CharField(required=False, widget=Paragraphs(attrs={"rows": 4}))
     version = VersionField()
 
     def __init__(

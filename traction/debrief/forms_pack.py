@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from traction.core.forms import Paragraphs
 from traction.voting.selectors import RankedCard
 
 from .models import Attendee
@@ -41,7 +42,7 @@ class CloseForm(forms.Form):
         label="Closing note",
         max_length=NOTE_MAX,
         required=False,  # the service says what is missing, with every other problem
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=Paragraphs(attrs={"rows": 4}),
         help_text="What the debrief decided and what happens next; it opens the pack.",
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=0)
@@ -99,7 +100,7 @@ class CloseForm(forms.Form):
             self.fields["empty_reason"] = forms.CharField(
                 label="Why was nothing decided?",
                 max_length=NOTE_MAX,
-                widget=forms.Textarea(attrs={"rows": 3}),
+                widget=Paragraphs(attrs={"rows": 3}),
                 required=False,
                 help_text="No recommendation was decided in this debrief; the pack says why.",
             )

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from traction.core.forms import Paragraphs
 from traction.customers.forms import VersionField
 from traction.insights.models import Insight
 
@@ -32,7 +33,7 @@ class RecommendationForm(forms.Form):
     rationale = forms.CharField(
         required=False,
         max_length=LONG_TEXT_MAX,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Paragraphs(attrs={"rows": 3}),
         help_text="Why, in a few lines.",
     )
     evidence = EvidenceField(
@@ -56,7 +57,7 @@ class RecommendationForm(forms.Form):
         required=False,
         max_length=LONG_TEXT_MAX,
         label="What customers would be told",
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Paragraphs(attrs={"rows": 2}),
     )
     version = VersionField()
     opened = OpenedField()
@@ -111,7 +112,7 @@ class DecideForm(forms.Form):
     outcome = forms.ChoiceField(choices=DECIDE_CHOICES, widget=forms.RadioSelect, label="Decision")
     reason = forms.CharField(
         max_length=REASON_MAX,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Paragraphs(attrs={"rows": 2}),
         error_messages={"required": "Say why: every decision has a reason."},
     )
     revisit_on = forms.DateField(

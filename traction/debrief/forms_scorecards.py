@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from traction.core.forms import Paragraphs
 from traction.core.text import validate_one_line
 
 from .measurements_csv import MAX_BYTES, NOTE_MAX
@@ -46,7 +47,7 @@ class MetricForm(forms.Form):
     name = ServiceChecked(widget=forms.TextInput(attrs={"maxlength": 160}))
     definition = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Paragraphs(attrs={"rows": 3}),
         help_text="What is counted, how and from which records: two people should get the "
         "same number.",
     )
@@ -69,7 +70,7 @@ class MetricForm(forms.Form):
     target_on = forms.DateField(required=False, label="Target date", widget=DateInput())
     forecast = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=Paragraphs(attrs={"rows": 4}),
         label="Forecast path",
         help_text="Optional: one dated value per line, e.g. “2027-06-30 8”.",
     )

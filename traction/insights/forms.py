@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from traction.core.forms import Paragraphs
 from traction.core.guard import MAX_ID
 from traction.core.text import validate_one_line
 
@@ -82,19 +83,17 @@ class ScenarioForm(forms.Form):
     )
     outcome = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Paragraphs(attrs={"rows": 2}),
         help_text="The outcome the team wants, in their words.",
     )
-    context_who = forms.CharField(
-        required=False, label="Who", widget=forms.Textarea(attrs={"rows": 2})
-    )
+    context_who = forms.CharField(required=False, label="Who", widget=Paragraphs(attrs={"rows": 2}))
     context_where = forms.CharField(
-        required=False, label="Where", widget=forms.Textarea(attrs={"rows": 2})
+        required=False, label="Where", widget=Paragraphs(attrs={"rows": 2})
     )
     context_when = forms.CharField(
-        required=False, label="When", widget=forms.Textarea(attrs={"rows": 2})
+        required=False, label="When", widget=Paragraphs(attrs={"rows": 2})
     )
-    constraints = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
+    constraints = forms.CharField(required=False, widget=Paragraphs(attrs={"rows": 2}))
     team = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -102,7 +101,7 @@ class ScenarioForm(forms.Form):
     )
     steps = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=Paragraphs(attrs={"rows": 4}),
         label="First steps",
         help_text="One step per line, in order. You can add, rename, reorder and merge later.",
     )
@@ -133,7 +132,7 @@ class StepActionForm(forms.Form):
 
 class InsightForm(forms.Form):
     kind = forms.ChoiceField(choices=InsightKind.choices, label="Type")
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=5000)
+    text = forms.CharField(widget=Paragraphs(attrs={"rows": 3}), max_length=5000)
     speaker = forms.ChoiceField(required=False)
     step = forms.ChoiceField(required=False)
     tags = forms.CharField(required=False, max_length=300)

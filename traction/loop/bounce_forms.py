@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django import forms
 
+from traction.core.forms import Paragraphs
+
 
 class MailgunKeyForm(forms.Form):
     signing_key = forms.CharField(
@@ -19,7 +21,7 @@ class SendGridKeyForm(forms.Form):
     public_key = forms.CharField(
         label="SendGrid verification key",
         max_length=2000,
-        widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
+        widget=Paragraphs(attrs={"rows": 3, "spellcheck": "false"}),
         help_text="SendGrid: Settings → Mail Settings → Event Webhook → Signed Event Webhook "
         "(turn it on, then copy the verification key).",
     )

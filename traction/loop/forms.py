@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from traction.core.forms import Paragraphs
 from traction.core.text import validate_one_line
 
 from .deliveries_csv import MAX_BYTES
@@ -69,7 +70,7 @@ class ProposeForm(forms.Form):
     )
     customer_reason = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Paragraphs(attrs={"rows": 3}),
         label="Reason for customers",
         help_text="Customers read it as written: no day, no promise words.",
     )
@@ -107,7 +108,7 @@ class ProposeForm(forms.Form):
 
 class WaiveForm(forms.Form):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Paragraphs(attrs={"rows": 3}),
         label="Why is the account owner's approval waived?",
     )
 
@@ -115,7 +116,7 @@ class WaiveForm(forms.Form):
 class DeliveryForm(forms.Form):
     on = forms.DateField(widget=DateInput(), label="Date")
     title = forms.CharField(max_length=200, validators=[validate_one_line])
-    description = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}))
+    description = forms.CharField(required=False, widget=Paragraphs(attrs={"rows": 3}))
     link = forms.CharField(required=False, max_length=500, help_text="Release notes, a ticket…")
     external_id = forms.CharField(
         required=False,
@@ -151,4 +152,4 @@ class CsvForm(forms.Form):
 
 class ReasonTextForm(forms.Form):
     title = forms.CharField(max_length=120, validators=[validate_one_line])
-    text = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}))
+    text = forms.CharField(widget=Paragraphs(attrs={"rows": 3}))

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from django import forms
 
+from traction.core.forms import Paragraphs
+
 from .models import FeedbackAnswer, UnsubscribeScope
 from .services.responses import MAX_TEXT
 
@@ -12,7 +14,7 @@ from .services.responses import MAX_TEXT
 class ReplyForm(forms.Form):
     text = forms.CharField(
         label="Your reply",
-        widget=forms.Textarea(attrs={"rows": 5}),
+        widget=Paragraphs(attrs={"rows": 5}),
         max_length=MAX_TEXT,
         help_text="It goes to the team behind this update, attributed to you.",
         error_messages={"required": "Write your reply first."},
@@ -31,7 +33,7 @@ class FeedbackForm(forms.Form):
     )
     comment = forms.CharField(
         label="Anything to add? (optional)",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Paragraphs(attrs={"rows": 3}),
         required=False,
         max_length=MAX_TEXT,
     )

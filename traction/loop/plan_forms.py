@@ -6,6 +6,7 @@ from typing import Any
 
 from django import forms
 
+from traction.core.forms import Paragraphs
 from traction.customers.models import Customer
 
 
@@ -27,7 +28,7 @@ class PlanForm(forms.Form):
     notes = forms.CharField(
         required=False,
         max_length=4000,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Paragraphs(attrs={"rows": 3}),
         help_text="Anything the team should know: channels, sensitivities, agreed dates.",
     )
 

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from traction.core.forms import Paragraphs
 from traction.core.guard import whole_number
 
 from .models import UpdateAudience, UpdateKind
@@ -69,7 +70,7 @@ class ComposeForm(forms.Form):
 class EditForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     subject = forms.CharField(max_length=200, label="Subject")
-    body = forms.CharField(widget=forms.Textarea(attrs={"rows": 18}), label="Text", strip=False)
+    body = forms.CharField(widget=Paragraphs(attrs={"rows": 18}), label="Text", strip=False)
     left_out = forms.TypedMultipleChoiceField(
         coerce=int,
         required=False,
@@ -102,5 +103,5 @@ class VersionForm(forms.Form):
 
 class WaiveUpdateForm(forms.Form):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}), label="Why the approval is waived"
+        widget=Paragraphs(attrs={"rows": 3}), label="Why the approval is waived"
     )

@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
+from traction.core.forms import Paragraphs
 from traction.core.text import validate_one_line
 from traction.customers.forms import MemberChoiceField, VersionField
 
@@ -49,7 +50,7 @@ class ProgramForm(forms.Form):
         help_text='A short name, e.g. "Effortless onboarding".',
     )
     goal = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Paragraphs(attrs={"rows": 3}),
         help_text="The outcome this program is after, in one or two sentences.",
     )
     executive_sponsor = MemberChoiceField(

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
-from traction.core.forms import TimeZoneField
+from traction.core.forms import Paragraphs, TimeZoneField
 from traction.core.text import validate_one_line
 from traction.customers.forms import MemberChoiceField, VersionField
 from traction.programs.models import Program
@@ -161,7 +161,7 @@ class SessionForm(forms.Form):
 class CancelForm(forms.Form):
     reason = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Paragraphs(attrs={"rows": 3}),
         help_text="Kept in the audit trail; invitees receive a calendar cancellation.",
     )
 
@@ -237,7 +237,7 @@ class OutreachForm(forms.Form):
     )
     message = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
+        widget=Paragraphs(attrs={"rows": 4}),
         label="Message to the account owner",
         help_text="Why these people, and what they will be asked. The owner sees it.",
     )
@@ -253,14 +253,14 @@ class DecideForm(forms.Form):
     )
     conditions = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Paragraphs(attrs={"rows": 3}),
         label="Conditions (optional)",
         help_text='e.g. "Do not discuss pricing". Every internal participant reads them in '
         "their briefing.",
     )
     reason = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Paragraphs(attrs={"rows": 3}),
         label="Reason for declining",
         help_text="Needed to decline, so the facilitator can respond.",
     )
@@ -285,7 +285,7 @@ class BatchDecideForm(forms.Form):
 class WaiveForm(forms.Form):
     reason = forms.CharField(
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Paragraphs(attrs={"rows": 2}),
         label="Reason for the waiver",
         help_text="Kept in the audit trail; the account owner is told.",
     )
@@ -293,7 +293,7 @@ class WaiveForm(forms.Form):
 
 class WithdrawForm(forms.Form):
     reason = forms.CharField(
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Paragraphs(attrs={"rows": 2}),
         label="Why you withdraw it",
         help_text="The facilitator is told; the audit trail keeps it.",
     )
@@ -313,7 +313,7 @@ class QuestionForm(forms.Form):
         required=False,
         max_length=1000,  # the service says what is too long, beside the field
         label="Your question",
-        widget=forms.Textarea(attrs={"rows": 2}),
+        widget=Paragraphs(attrs={"rows": 2}),
         help_text="What you most want to ask the customers at the end of the session.",
     )
 
@@ -324,7 +324,7 @@ class RsvpForm(forms.Form):
         required=False,
         max_length=500,
         label="A note for the organiser (optional)",
-        widget=forms.Textarea(attrs={"rows": 3}),
+        widget=Paragraphs(attrs={"rows": 3}),
     )
 
 
@@ -350,6 +350,6 @@ class InvitationOpeningForm(forms.Form):
             "place, agenda and the personal answer link follow it. Empty: the standard "
             "opening."
         ),
-        widget=forms.Textarea(attrs={"rows": 7}),
+        widget=Paragraphs(attrs={"rows": 7}),
     )
     version = VersionField()
