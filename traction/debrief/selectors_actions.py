@@ -95,6 +95,14 @@ def allowed_ids(viewer: Viewer, action_name: str, items: list[ActionItem]) -> se
     return set(found.values_list("pk", flat=True))
 
 
+def live_action_count(viewer: Viewer, recommendation: Recommendation) -> int:
+    """How many of the recommendation's action items are still to be done (open, in progress
+    or blocked), as the viewer may see them: what deferring or rejecting it would drop."""
+    return (
+        visible_actions(viewer).filter(recommendation_id=recommendation.pk, status__in=OPEN).count()
+    )
+
+
 def timeline(item: ActionItem) -> QuerySet[ActionUpdate]:
     """The action's timeline, oldest first (the item was fetched through the policy)."""
     return item.updates.select_related("by").order_by("at", "id")

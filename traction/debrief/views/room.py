@@ -23,6 +23,7 @@ from traction.core.web import (
     workspace_view,
 )
 from traction.debrief import merging
+from traction.debrief import selectors_actions as actions_selectors
 from traction.debrief import selectors_room as selectors
 from traction.debrief.forms_room import (
     ArchiveForm,
@@ -33,7 +34,6 @@ from traction.debrief.forms_room import (
     RecommendationForm,
 )
 from traction.debrief.models import Debrief, DecisionOutcome, Recommendation
-from traction.debrief.services import actions as action_services
 from traction.debrief.services import recommendations as services
 from traction.debrief.services import room as room_services
 
@@ -326,7 +326,9 @@ def decide(
     owned = services.has_owned_dated_actions(rec)
     # Revisiting an approval drops the action items still to be done: say so beforehand.
     live = (
-        action_services.live_actions(rec).count() if rec.outcome == DecisionOutcome.APPROVED else 0
+        actions_selectors.live_action_count(viewer, rec)
+        if rec.outcome == DecisionOutcome.APPROVED
+        else 0
     )
     hears = {
         o: services.customer_hears(o, owned_dated_actions=owned, summary=rec.customer_summary)[0]
