@@ -144,7 +144,10 @@ RULES = [
     rule(
         "metric.manage",
         own=in_program_team,
-        description="Define scorecard metrics: definition, unit, direction, baseline, target.",
+        description=(
+            "Define scorecard metrics: definition, unit, direction, baseline, target; "
+            "archive and restore them."
+        ),
         admin=ALL,
         facilitator=ALL,
         core_team=OWN,

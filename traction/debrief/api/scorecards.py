@@ -400,6 +400,22 @@ def archive_metric(request: HttpRequest, metric_id: int, payload: VersionIn) -> 
     return sel.metric(v, metric_id)
 
 
+@router.post(
+    "/metrics/{metric_id}/restore",
+    response=responses({200: MetricOut}, body=True, object_path=True, versioned=True),
+    operation_id="restore_metric",
+    summary="Put an archived metric back on the scorecard, with its measurements",
+)
+def restore_metric(request: HttpRequest, metric_id: int, payload: VersionIn) -> ScorecardMetric:
+    """Who may archive the metric may restore it. 422 when it is not archived, when a part
+    of its ratio is still archived (restore that one first), or on `name` when a current
+    metric of the program has its name since (ignoring case and spacing)."""
+    v = viewer(request)
+    found = sel.metric(v, metric_id, action="metric.manage")
+    services.restore_metric(v, metric=found, version=payload.version)
+    return sel.metric(v, metric_id)
+
+
 # --- measurements ----------------------------------------------------------------------------
 
 

@@ -43,7 +43,7 @@ def _key(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
-def _audit(apps: Any, metric: Any, old: str, new: str, reason: str, now: Any) -> None:
+def _audit(apps: Any, metric: Any, old: str, new: str, reason: str) -> None:
     AuditEvent = apps.get_model("core", "AuditEvent")
     AuditEvent.objects.create(
         workspace_id=metric.workspace_id,
@@ -63,16 +63,13 @@ def _audit(apps: Any, metric: Any, old: str, new: str, reason: str, now: Any) ->
 
 
 def tidy_names(apps: Any, schema_editor: Any) -> None:
-    from traction.core import clock
-
     Metric = apps.get_model("debrief", "ScorecardMetric")
-    now = clock.now()
     # Whitespace first (every metric, archived ones too: they may be restored).
     for metric in Metric.objects.order_by("pk").iterator():
         tidy = " ".join(metric.name.split())
         if tidy != metric.name:
             Metric.objects.filter(pk=metric.pk).update(name=tidy, version=F("version") + 1)
-            _audit(apps, metric, metric.name, tidy, SPACING, now)
+            _audit(apps, metric, metric.name, tidy, SPACING)
     # Then the current metrics of each program that share a name, oldest first.
     taken: dict[int, set[str]] = {}
     later: list[Any] = []
@@ -95,7 +92,7 @@ def tidy_names(apps: Any, schema_editor: Any) -> None:
             n += 1
         names.add(_key(new))
         Metric.objects.filter(pk=metric.pk).update(name=new, version=F("version") + 1)
-        _audit(apps, metric, metric.name, new, REASON, now)
+        _audit(apps, metric, metric.name, new, REASON)
 
 
 def drop_checkpoints_never_due(apps: Any, schema_editor: Any) -> None:

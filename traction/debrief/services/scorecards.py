@@ -39,6 +39,8 @@ from traction.debrief.models import (
 from traction.programs.models import Program
 
 NAME_MAX = 160
+# Why an archived metric is not changed (the edit page turns it into a pointer to Restore).
+ARCHIVED = "This metric is archived; restore it first."
 # What a metric's edit may change (``serves_ids``: the customer metric cards it serves).
 METRIC_FIELDS = (
     "name",
@@ -95,17 +97,24 @@ def metric_key(name: str) -> str:
     return metric_name(name).casefold()
 
 
-def _name_taken(metric: ScorecardMetric) -> str:
-    """Why the metric cannot have its name (another current metric of the program has it,
-    ignoring case and spacing), or ""."""
+def _name_holder(metric: ScorecardMetric) -> str:
+    """The name of another current metric of the program that has the metric's name,
+    ignoring case and spacing (``metric_key``), or "". Archived metrics hold no name."""
     key = metric_key(metric.name)
     others = ScorecardMetric.objects.filter(
         program_id=metric.program_id, archived_at__isnull=True
     ).exclude(pk=metric.pk)
     for other in others.values_list("name", flat=True):
         if metric_key(other) == key:
-            return f"A metric named “{other}” already exists in this program."
+            return str(other)
     return ""
+
+
+def _name_taken(metric: ScorecardMetric) -> str:
+    """Why the metric cannot have its name (another current metric of the program has it,
+    ignoring case and spacing), or ""."""
+    other = _name_holder(metric)
+    return f"A metric named “{other}” already exists in this program." if other else ""
 
 
 # --- payloads (the webhook events' stable JSON) ----------------------------------------------
@@ -385,6 +394,13 @@ def _normalise(values: dict[str, Any]) -> dict[str, list[str]]:
     return errors
 
 
+def _lock_program(program_id: int) -> None:
+    """One writer of the program's metric names at a time (creating, renaming, restoring):
+    two people giving two metrics the same name at once get the message, not the
+    database's refusal. Call it inside the transaction, before locking a metric."""
+    Program.objects.select_for_update().filter(pk=program_id).first()
+
+
 def create_metric(
     actor: Viewer,
     *,
@@ -404,9 +420,7 @@ def create_metric(
     values["name"] = name
     errors = _normalise(values)
     with transaction.atomic():
-        # One writer of the program's metrics at a time: two people adding the same name
-        # at once get the message, not the database's refusal.
-        Program.objects.select_for_update().filter(pk=program.pk).first()
+        _lock_program(program.pk)
         metric = ScorecardMetric(
             workspace_id=actor.workspace_id, program=program, debrief=debrief, **values
         )
@@ -475,12 +489,12 @@ def update_metric(
     values = dict(changes)
     errors = _normalise(values)
     with transaction.atomic():
-        if "name" in values:  # as create_metric: one renamer of the program's metrics at a time
-            Program.objects.select_for_update().filter(pk=metric.program_id).first()
+        if "name" in values:
+            _lock_program(metric.program_id)
         locked = ScorecardMetric.objects.select_for_update().get(pk=metric.pk)
         expect_version(locked, version)
         if locked.archived_at is not None:
-            raise ValidationFailed.field("__all__", "This metric is archived; restore it first.")
+            raise ValidationFailed.field("__all__", ARCHIVED)
         before = _snapshot(locked)
         before_serves = sorted(locked.serves.values_list("pk", flat=True))
         for name, value in values.items():
@@ -526,6 +540,65 @@ def archive_metric(
         locked.archived_at = clock.now()
         save_new_version(locked, fields=["archived_at"])
         audit.record(actor, action="metric.archived", obj=locked)
+    return locked
+
+
+def _check_parts_restored(metric: ScorecardMetric) -> None:
+    """A calculated metric comes back only with both its parts current (and still measured
+    ones, ``_check_ratio``): one archived since is named, to be restored first."""
+    archived = list(
+        ScorecardMetric.objects.filter(
+            pk__in=[metric.numerator_id, metric.denominator_id], archived_at__isnull=False
+        )
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    if archived:
+        named = " and ".join(f"“{name}”" for name in archived)
+        verb = "is" if len(archived) == 1 else "are"
+        raise ValidationFailed.field(
+            "__all__",
+            f"This metric is calculated from {named}, which {verb} archived: "
+            f"restore {named} first.",
+        )
+    errors: dict[str, list[str]] = {}
+    _check_ratio(metric, errors)
+    if errors:
+        raise ValidationFailed({"__all__": [m for found in errors.values() for m in found]})
+
+
+def restore_metric(
+    actor: Viewer, *, metric: ScorecardMetric, version: int | None
+) -> ScorecardMetric:
+    """Put an archived metric back on the scorecard as it was, with its measurements. Who
+    may archive it may restore it. Refused (each said plainly) when it is not archived, when
+    a part of its ratio is still archived, or when a current metric of the program has taken
+    its name since (``_name_holder``: ignoring case, spacing and invisible characters; on
+    ``name``). Its name comes back as names are stored now (``metric_name``)."""
+    permissions.check(actor, "metric.manage", metric)
+    with transaction.atomic():
+        _lock_program(metric.program_id)  # the name is checked and taken under the lock
+        locked = ScorecardMetric.objects.select_for_update().get(pk=metric.pk)
+        expect_version(locked, version)
+        if locked.archived_at is None:
+            raise ValidationFailed.field("__all__", "This metric is not archived.")
+        if locked.numerator_id is not None:
+            _check_parts_restored(locked)
+        before = locked.name
+        locked.name = metric_name(locked.name)  # archived before names lost invisible characters
+        if other := _name_holder(locked):
+            raise ValidationFailed.field(
+                "name",
+                f"A current metric of this program is named “{other}”: rename or archive "
+                "that one first, then restore this one.",
+            )
+        archived_at = locked.archived_at
+        locked.archived_at = None
+        save_new_version(locked, fields=["archived_at", "name"])
+        changes: dict[str, Any] = {"archived_at": [clock.iso_utc(archived_at), None]}
+        if locked.name != before:
+            changes["name"] = [before, locked.name]
+        audit.record(actor, action="metric.restored", obj=locked, changes=changes)
     return locked
 
 

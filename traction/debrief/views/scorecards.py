@@ -232,6 +232,8 @@ def measurement_add(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -
 @require_http_methods(["GET", "POST"])
 def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> HttpResponse:
     found = sel.metric(viewer, metric_id, action="metric.manage")
+    if found.archived_at is not None:
+        return _archived_to_restore(request, found)
     form = _metric_form(
         request,
         viewer,
@@ -279,6 +281,8 @@ def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> Ht
             data["version"] = str(fresh.version)
             form.data = data
         except ValidationFailed as exc:
+            if exc.errors.get("__all__") == [services.ARCHIVED]:  # archived since the page opened
+                return _archived_to_restore(request, found)
             apply_domain_errors(form, exc, METRIC_FIELD_MAP)
         else:
             messages.success(request, f"The metric “{found.name}” was saved.")
@@ -320,6 +324,35 @@ def metric_archive(request: WorkspaceRequest, viewer: Viewer, metric_id: int) ->
     return redirect(
         "debrief:scorecard", workspace_slug=request.workspace.slug, program_id=found.program_id
     )
+
+
+@workspace_view
+@require_POST
+def metric_restore(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> HttpResponse:
+    found = sel.metric(viewer, metric_id, action="metric.manage")
+    try:
+        version = int(request.POST.get("version", ""))
+    except ValueError:
+        version = None
+    try:
+        services.restore_metric(viewer, metric=found, version=version)
+    except DomainError as exc:
+        messages.error(request, error_text(exc, conflict_help=" Reload the page and try again."))
+    else:
+        messages.success(
+            request, f"The metric “{found.name}” is back on the scorecard, with its measurements."
+        )
+    return redirect("debrief:metric", workspace_slug=request.workspace.slug, metric_id=found.pk)
+
+
+def _archived_to_restore(request: WorkspaceRequest, metric: ScorecardMetric) -> HttpResponse:
+    """The edit page of an archived metric: back to its page, pointing at Restore there."""
+    messages.error(
+        request,
+        f"“{metric.name}” is archived: restore it first with the Restore button on its page, "
+        "then edit it.",
+    )
+    return redirect("debrief:metric", workspace_slug=request.workspace.slug, metric_id=metric.pk)
 
 
 # --- the CSV import --------------------------------------------------------------------------
@@ -506,6 +539,7 @@ urlpatterns: list[URLPattern] = [
     path("metrics/<int:metric_id>/", metric, name="metric"),
     path("metrics/<int:metric_id>/edit/", metric_edit, name="metric_edit"),
     path("metrics/<int:metric_id>/archive/", metric_archive, name="metric_archive"),
+    path("metrics/<int:metric_id>/restore/", metric_restore, name="metric_restore"),
     path("metrics/<int:metric_id>/measurements/", measurement_add, name="measurement_add"),
     path("<int:debrief_id>/scorecard/", room_scorecard, name="room_scorecard"),
     path("<int:debrief_id>/scorecard/from-card/", metric_from_card, name="metric_from_card"),
