@@ -208,12 +208,15 @@ def test_the_restore_button_is_shown_to_who_may_manage_an_archived_metric(
     assert restore in core_page
     assert "Archived 1 Jun 2027" in core_page
     assert page_url(cast, m, "edit/") not in core_page
+    # An archived metric takes no measurement (the service refuses one): no form offers it.
+    assert "Add a measurement" not in core_page
     observer_page = client_for("observer").get(page_url(cast, m)).content.decode()
     assert "Archived 1 Jun 2027" in observer_page
     assert "restore/" not in observer_page
     live_page = client_for("core_team").get(page_url(cast, live)).content.decode()
     assert "restore/" not in live_page
     assert page_url(cast, live, "archive/") in live_page
+    assert "Add a measurement" in live_page
 
 
 def test_restoring_on_the_page_puts_it_back_or_says_why_not(
