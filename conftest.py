@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -14,6 +15,16 @@ from traction.core.testing.snapshot import Snapshot
 # The cast is built through the services once per test process; each test gets its rows
 # inserted again and its own copy of the objects (traction/core/testing/snapshot.py).
 _cast_snapshot: list[Snapshot[Cast]] = []
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
+    """pytest-django's test databases, then, on SQLite, a copy of the freshly migrated one
+    that the migration tests put back when they are done (core/testing/migrations.py)."""
+    from traction.core.testing.migrations import remember_latest
+
+    with django_db_blocker.unblock():
+        remember_latest()
 
 
 @pytest.fixture

@@ -18,6 +18,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Sum
 
+from traction.core.testing.migrations import back_to_latest
 from traction.sessions.models import Session
 from traction.voting import selectors
 from traction.voting.models import FrozenCard, FrozenVote, LinkDelivery, Vote, VotingRound
@@ -50,8 +51,7 @@ def before_split() -> Iterator[Any]:
     try:
         yield executor.loader.project_state([*nodes, BEFORE_SPLIT]).apps
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(_latest(executor))
+        back_to_latest()
 
 
 def _populate(apps: Any) -> dict[str, int]:
