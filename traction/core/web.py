@@ -90,9 +90,10 @@ def workspace_view(view: WorkspaceView[P]) -> Callable[..., HttpResponse]:
 
     While the view runs (and renders: ``render`` is called inside it) the workspace's time
     zone is the current one (``django.utils.timezone.activate``), so templates show times in
-    it; ``{% time_zone %}`` (``core_times``) names it. Outside a workspace view the zone stays
-    ``TIME_ZONE`` (UTC). Code that must not depend on the page's zone names its own
-    (``clock.today()`` reads ``TIME_ZONE``, exports write UTC offsets).
+    it; ``{% time_zone %}`` / ``{% zone_label %}`` (``traction_times``) name it. Outside a
+    workspace view the zone stays ``TIME_ZONE`` (UTC). Code that must not depend on the
+    page's zone names its own: ``clock.today()`` reads ``TIME_ZONE``, a session's times are
+    shown in ``session.time_zone``, the insights export writes UTC.
     """
 
     @login_required
@@ -106,11 +107,10 @@ def workspace_view(view: WorkspaceView[P]) -> Callable[..., HttpResponse]:
         typed.viewer = viewer
         typed.workspace = workspace
         typed.workspace_slug = workspace_slug
-        timezone.activate(_zone_or_utc(workspace.time_zone))
-        try:
+        # timezone.override: activate() now, and on the way out deactivate() (or give back a
+        # zone a caller had activated around this request, e.g. a test's).
+        with timezone.override(_zone_or_utc(workspace.time_zone)):
             return view(typed, viewer, *args, **kwargs)
-        finally:
-            timezone.deactivate()
 
     return wrapper
 
