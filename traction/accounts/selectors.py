@@ -46,7 +46,7 @@ def viewer_for(user: AbstractBaseUser, workspace_slug: str) -> tuple[Viewer, Cur
             user_id=user.pk, workspace__slug=workspace_slug, user__is_active=True
         )
         .select_related("workspace")
-        .only("workspace_id", "role", "workspace__slug", "workspace__name")
+        .only("workspace_id", "role", "workspace__slug", "workspace__name", "workspace__time_zone")
         .first()
     )
     if membership is None:
@@ -55,7 +55,9 @@ def viewer_for(user: AbstractBaseUser, workspace_slug: str) -> tuple[Viewer, Cur
     # Identity only: this does not count as a permission check for the view using it.
     return (
         Viewer(user=user, workspace_id=membership.workspace_id, role=membership.role),
-        CurrentWorkspace(pk=workspace.pk, slug=workspace.slug, name=workspace.name),
+        CurrentWorkspace(
+            pk=workspace.pk, slug=workspace.slug, name=workspace.name, time_zone=workspace.time_zone
+        ),
     )
 
 

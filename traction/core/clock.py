@@ -66,9 +66,13 @@ def now() -> datetime:
 
 
 def today(tz_name: str | None = None) -> date:
-    """Today's date in ``tz_name`` (default: the site's time zone, ``TIME_ZONE``)."""
+    """Today's date in ``tz_name`` (default: the site's time zone, ``TIME_ZONE``, even on a
+    workspace's page, where the workspace's zone is the current one: a rule's "today" does
+    not move with the page it is asked from)."""
     current = now()
-    return current.astimezone(zone(tz_name)).date() if tz_name else timezone.localdate(current)
+    if tz_name:
+        return current.astimezone(zone(tz_name)).date()
+    return timezone.localdate(current, timezone.get_default_timezone())
 
 
 def iso_utc(value: datetime) -> str:

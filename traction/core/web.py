@@ -8,6 +8,7 @@ is in the URL's workspace) is registered here by accounts in ``AppConfig.ready``
 
 from __future__ import annotations
 
+import zoneinfo
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import wraps
@@ -17,6 +18,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ImproperlyConfigured
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 from django_htmx.middleware import HtmxDetails
 
 from .errors import Conflict, DomainError, ValidationFailed
@@ -40,11 +42,13 @@ class HtmxRequest(HttpRequest):
 
 @dataclass(frozen=True)
 class CurrentWorkspace:
-    """The workspace named in the URL, as far as links and titles need it."""
+    """The workspace named in the URL, as far as links, titles and times need it:
+    ``time_zone`` is the zone its pages show times in (activated by ``workspace_view``)."""
 
     pk: int
     slug: str
     name: str
+    time_zone: str = "UTC"
 
 
 class WorkspaceRequest(HtmxRequest):
@@ -83,6 +87,13 @@ def workspace_view(view: WorkspaceView[P]) -> Callable[..., HttpResponse]:
     The view receives the request, typed as a ``WorkspaceRequest``, and the Viewer.
     Resolving it is identity, not permission: the view must still call a selector or service
     that checks, or the default-deny middleware refuses it.
+
+    While the view runs (and renders: ``render`` is called inside it) the workspace's time
+    zone is the current one (``django.utils.timezone.activate``), so templates show times in
+    it; ``{% time_zone %}`` / ``{% zone_label %}`` (``traction_times``) name it. Outside a
+    workspace view the zone stays ``TIME_ZONE`` (UTC). Code that must not depend on the
+    page's zone names its own: ``clock.today()`` reads ``TIME_ZONE``, a session's times are
+    shown in ``session.time_zone``, the insights export writes UTC.
     """
 
     @login_required
@@ -96,9 +107,21 @@ def workspace_view(view: WorkspaceView[P]) -> Callable[..., HttpResponse]:
         typed.viewer = viewer
         typed.workspace = workspace
         typed.workspace_slug = workspace_slug
-        return view(typed, viewer, *args, **kwargs)
+        # timezone.override: activate() now, and on the way out deactivate() (or give back a
+        # zone a caller had activated around this request, e.g. a test's).
+        with timezone.override(_zone_or_utc(workspace.time_zone)):
+            return view(typed, viewer, *args, **kwargs)
 
     return wrapper
+
+
+def _zone_or_utc(name: str) -> zoneinfo.ZoneInfo:
+    """The zone a workspace's pages show times in; UTC for a name the server cannot load (a
+    zone the tz database has since dropped), so a page never fails on it."""
+    try:
+        return zoneinfo.ZoneInfo(name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError, OSError):
+        return zoneinfo.ZoneInfo("UTC")
 
 
 def viewer_of(request: HttpRequest) -> Viewer | None:

@@ -75,5 +75,6 @@ def render(viewer: Viewer, debrief: Debrief, fmt: str) -> bytes:
 
 def filename(debrief: Debrief, fmt: str) -> str:
     """e.g. "debrief-pack-onboarding-co-design-2027-03-27.pdf"."""
-    day = timezone.localtime(debrief.closed_at or debrief.due_at).date().isoformat()
+    moment = debrief.closed_at or debrief.due_at
+    day = moment.astimezone(clock.zone(zone(debrief))).date().isoformat()  # the pack's day
     return f"debrief-pack-{slugify(debrief.session.title)[:60] or debrief.pk}-{day}.{fmt}"

@@ -373,7 +373,9 @@ def _failed(recipient: UpdateRecipient, exc: Exception) -> str:
         recipient.pk,
         state=MessageState.FAILED,
         last_error=f"Not delivered yet: {reason} Next try at "
-        f"{timezone.localtime(again):%Y-%m-%d %H:%M}."[:500],
+        f"{timezone.localtime(again):%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()})."[
+            :500
+        ],
         next_attempt_at=again,
     )
     logger.warning("Update message %s not sent (attempt %d): %s", recipient.pk, attempt, reason)

@@ -163,10 +163,11 @@ def _earlier(session: Session, sha256: str) -> ImportBatch | None:
         assert existing.progress_at is not None
         last = timezone.localtime(existing.progress_at)
         retry = timezone.localtime(existing.progress_at + STALE_AFTER)
+        zone = timezone.get_current_timezone_name()  # the workspace's, on its pages
         raise Conflict(
             f"{existing.filename} is being imported into this session right now "
-            f"({existing.rows:,} rows so far, last progress at {last:%H:%M:%S}). Try again "
-            f"when it has finished; if that import was interrupted, try again after "
+            f"({existing.rows:,} rows so far, last progress at {last:%H:%M:%S} ({zone})). Try "
+            f"again when it has finished; if that import was interrupted, try again after "
             f"{retry:%H:%M:%S} and what it wrote is replaced."
         )
     # Take the abandoned batch over (only one of several racing importers wins the update).

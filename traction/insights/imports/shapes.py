@@ -177,6 +177,7 @@ class ImportResult:
         name = self.batch.filename
         if not self.created:
             when = timezone.localtime(self.batch.created_at).strftime("%Y-%m-%d %H:%M")
+            when += f" {timezone.get_current_timezone_name()}"  # the workspace's, on its pages
             return (
                 f"{name} was already imported into this session ({when}, "
                 f"{self.batch.rows} rows); nothing was added."
