@@ -1,5 +1,6 @@
-"""make test's e2e step collects tests/e2e only (scripts/test-suite): a browser test kept
-anywhere else would never run, so none is."""
+"""Browser tests live in tests/e2e, whose conftest gives them Debian's Chromium and fails a
+test on any Content-Security-Policy violation: a browser test kept anywhere else would run
+without that watch, so none is."""
 
 from __future__ import annotations
 
