@@ -19,7 +19,7 @@ from django.http import HttpRequest
 from ninja import Field, Schema
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.pagination import PageNumberPagination
-from ninja.params.models import QueryModel
+from ninja.params.models import FileModel, FormModel, QueryModel
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from .permissions import Viewer
@@ -146,45 +146,71 @@ class FilterSchema(Schema):
 def refuse_unknown_query(run: Callable[..., Any]) -> Callable[..., Any]:
     """For ``api.add_decorator(refuse_unknown_query, mode="view")`` (traction/api/api.py): every
     operation answers 422 naming each query parameter it does not declare (a list's filters and
-    ``page``/``page_size``, an import's ``dry_run``), after authentication and the declared
+    ``page``/``page_size``, an import's ``dry_run``), and each operation that takes a form (the
+    file uploads) each form field it does not declare, after authentication and the declared
     parameters' own checks and before anything is read or written. ``?debrief=4`` on a list
     filtered by ``debrief_id`` is refused rather than answered with every debrief's rows, and
-    ``?dryrun=true`` on an import rather than importing for real.
+    ``?dryrun=true`` or a ``dry_run`` form field on an import that has no dry run rather than
+    importing for real. (A JSON body's unknown keys are refused by its schema.)
 
     ninja hands a "view" decorator the operation's bound ``run``: the operation's declared
-    query parameters are read from it once, and the check wraps its view function."""
+    parameters are read from it once, and the check wraps its view function."""
     operation = getattr(run, "__self__", None)
     if operation is None:
         return run
-    known: set[str] = set()
+    query: set[str] = set()
+    form: set[str] | None = None  # None: the operation takes no form
     for model in operation.models:
-        if isinstance(model, type) and issubclass(model, QueryModel):
-            known |= set(getattr(model, "__ninja_flatten_map__", None) or model.model_fields)
+        if not isinstance(model, type) or not issubclass(model, BaseModel):
+            continue
+        names = set(getattr(model, "__ninja_flatten_map__", None) or model.model_fields)
+        if issubclass(model, QueryModel):
+            query |= names
+        elif issubclass(model, FormModel | FileModel):
+            form = (form or set()) | names
     view = operation.view_func
 
     @wraps(view)
     def checked(request: HttpRequest, *args: Any, **kwargs: Any) -> Any:
-        unknown = sorted(set(request.GET) - known)
-        if unknown:
-            takes = (
-                f"this operation takes: {', '.join(sorted(known))}."
-                if known
-                else "this operation takes none."
-            )
-            raise NinjaValidationError(
-                [
-                    {
-                        "loc": ("query", name),
-                        "msg": f"Unknown query parameter “{name}”; {takes}",
-                        "type": "unknown_parameter",
-                    }
-                    for name in unknown
-                ]
-            )
+        errors = _unknown("query", "query parameter", set(request.GET), query)
+        if form is not None and request.method != "GET":
+            sent = set(request.POST) | set(request.FILES)
+            errors += _unknown("body", "form field", sent, form, elsewhere=query)
+        if errors:
+            raise NinjaValidationError(errors)
         return view(request, *args, **kwargs)
 
     operation.view_func = checked
     return run
+
+
+def _unknown(
+    where: str,
+    what: str,
+    sent: set[str],
+    known: set[str],
+    elsewhere: frozenset[str] | set[str] = frozenset(),
+) -> list[dict[str, Any]]:
+    """The errors for what was sent under ``where`` and is not declared there (``known``);
+    a form field the operation takes as a query parameter (``elsewhere``) is told so."""
+    takes = (
+        f"this operation takes: {', '.join(sorted(known))}."
+        if known
+        else "this operation takes none."
+    )
+    return [
+        {
+            "loc": (where, name),
+            "msg": (
+                f"“{name}” is a query parameter of this operation, not a {what}: "
+                f"send it in the address (?{name}=…)."
+                if name in elsewhere
+                else f"Unknown {what} “{name}”; {takes}"
+            ),
+            "type": "unknown_parameter",
+        }
+        for name in sorted(sent - known)
+    ]
 
 
 # --- output ---------------------------------------------------------------------------------
