@@ -63,6 +63,14 @@ def get_batch(session: Session, batch_id: int) -> ImportBatch:
     return found
 
 
+# What the apps above insights keep about a card, in words (any other: its models' name).
+_USED_BY = {
+    "voting": "customers voted on some of its rows, or a closed round's ranking holds them",
+    "debrief": "some of its rows are evidence, decisions or scorecard links of a debrief",
+    "loop": "some of its rows are customer priorities followed in the loop",
+}
+
+
 def _why_kept(rows: Q) -> str:
     """Why accepted rows must stay ("" when nothing refers to any of them): whatever any app
     stores about an insight (dots, a frozen ranking, evidence of a recommendation, a loop
@@ -75,12 +83,17 @@ def _why_kept(rows: Q) -> str:
         model = rel.related_model
         if isinstance(model, str):  # "self": only unresolved models name themselves so
             continue
-        if model is SearchIndexRow or model._meta.auto_created:
-            continue  # the search index and the insights' own links between themselves
+        created_by = model._meta.auto_created  # a many-to-many's own table: its model
+        owner = created_by if isinstance(created_by, type) else model
+        if model is SearchIndexRow or (owner is Insight and model is not Insight):
+            continue  # the search index, and the insights' own links between themselves
         if model._base_manager.filter(**{f"{rel.field.name}__in": ids}).exists():
             if model is Insight:
                 return "other insights were merged into some of its rows"
-            return f"some of its rows are used by {model._meta.verbose_name_plural}"
+            return _USED_BY.get(
+                owner._meta.app_label,
+                f"some of its rows are used by {owner._meta.verbose_name_plural}",
+            )
     return ""
 
 

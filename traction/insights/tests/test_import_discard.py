@@ -79,7 +79,7 @@ def test_an_accepted_import_leaves_the_map_unless_something_uses_its_rows(room: 
             room.cast.viewer("core_team"), session=room.session, batch_id=voted.batch.pk
         )
     assert refused.value.errors["import"][0].startswith(
-        "This import cannot be discarded as a whole: some of its rows are used by votes."
+        "This import cannot be discarded as a whole: customers voted on some of its rows"
     )
     assert statuses(room, voted.batch) == ["accepted"] * 3
     assert ImportBatch.objects.get(pk=voted.batch.pk).discarded_at is None
