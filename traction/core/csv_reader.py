@@ -74,26 +74,24 @@ def encoding_of(stream: IO[bytes]) -> str:
         stream.seek(0)
         return "utf-16"
     utf8 = codecs.getincrementaldecoder("utf-8")()
-    is_utf8, is_cp1252 = True, True
     block = head
-    while block:
-        if is_utf8:
-            try:
-                utf8.decode(block)
-            except UnicodeDecodeError:
-                is_utf8 = False
-        if is_cp1252 and (_CONTROL.search(block) or _NOT_CP1252.search(block)):
-            is_cp1252 = False
-        if not is_utf8 and not is_cp1252:
-            break
-        block = stream.read(_BLOCK)
-    if is_utf8:
-        try:
-            utf8.decode(b"", final=True)  # a sequence cut short at the end
-        except UnicodeDecodeError:
-            is_utf8 = False
+    try:
+        while block:
+            utf8.decode(block)
+            block = stream.read(_BLOCK)
+        utf8.decode(b"", final=True)  # a sequence cut short at the end
+    except UnicodeDecodeError:
+        pass
+    else:
+        stream.seek(0)
+        return "utf-8"
+    # Not UTF-8 (rare): Windows-1252 if no byte of the whole file rules it out.
     stream.seek(0)
-    return "cp1252" if not is_utf8 and is_cp1252 else "utf-8"
+    is_cp1252 = True
+    while is_cp1252 and (block := stream.read(_BLOCK)):
+        is_cp1252 = not (_CONTROL.search(block) or _NOT_CP1252.search(block))
+    stream.seek(0)
+    return "cp1252" if is_cp1252 else "utf-8"
 
 
 class _Utf8(io.RawIOBase):
