@@ -178,7 +178,8 @@ def import_(
 
 
 def _echo_preview(preview: Any, session: Any) -> None:
-    click.echo(f"{preview.filename}: {preview.format_label}, {preview.rows} rows.")
+    read_as = f", read as {preview.read_as}" if preview.read_as else ""
+    click.echo(f"{preview.filename}: {preview.format_label}, {preview.rows:,} rows{read_as}.")
     if preview.already is not None:
         click.echo("Already imported into this session: importing it again adds nothing.")
     if preview.layout is not None:

@@ -1,11 +1,13 @@
 """Reading an uploaded CSV file: its encoding, its delimiter, its header and its rows, each
 with the line it came from. Shared by the files people import (the debrief's measurements,
-the loop's deliveries); each caller names its columns and checks its own cells.
+the loop's deliveries, and, streamed, the insights' sticky-note and transcript files: see
+``encoding_of`` and ``as_utf8``); each caller names its columns and checks its own cells.
 
 Encodings: UTF-8 with or without a byte-order mark, and what Excel saves: UTF-16 ("Unicode
 text", with its BOM, usually tab-separated) and Windows-1252 ("CSV" on a Western European
-Windows). Delimiters: comma, semicolon or tab, whichever the header line uses most. The
-header is the first line that is not blank; blank rows after it are skipped.
+Windows). Delimiters: comma, semicolon or tab, whichever the header line uses most, or the
+one a first ``sep=;`` line names (Excel writes and reads one). The header is the first line
+that is not blank (after a ``sep=`` line); blank rows after it are skipped.
 """
 
 from __future__ import annotations
@@ -13,13 +15,33 @@ from __future__ import annotations
 import codecs
 import csv
 import io
+import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from typing import IO, Any
 
 # The limit the user guides state; larger files are refused before reading.
 MAX_BYTES = 2 * 1024 * 1024
 
-__all__ = ["MAX_BYTES", "CsvRefused", "Table", "decode", "delimiter", "header", "read"]
+# How to save a file Traction reads without a doubt, in Excel's words (its "Save as" list).
+SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: “Save as”, “CSV UTF-8 (Comma delimited)”)"
+# What to call each encoding ``encoding_of`` finds, for the messages and previews.
+ENCODING_NAMES = {"utf-8": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252"}
+
+__all__ = [
+    "ENCODING_NAMES",
+    "MAX_BYTES",
+    "SAVE_AS_UTF8",
+    "CsvRefused",
+    "Table",
+    "as_utf8",
+    "decode",
+    "delimiter",
+    "encoding_of",
+    "header",
+    "read",
+    "sep_line",
+]
 
 
 class CsvRefused(Exception):
@@ -30,35 +52,143 @@ class CsvRefused(Exception):
         self.message = message
 
 
+# Bytes no text file holds (NUL and control characters other than tab, line ends and form
+# feed), and the five bytes Windows-1252 leaves undefined.
+_CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+_NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
+_BLOCK = 1024 * 1024
+
+
+def encoding_of(stream: IO[bytes]) -> str:
+    """The encoding to read a whole file in: "utf-16" when it starts with a UTF-16 byte-order
+    mark; "utf-8" when every byte is UTF-8 (a UTF-8 BOM is the reader's to drop); else
+    "cp1252" (Windows-1252, what Excel's plain "CSV" is on a Western European Windows) when
+    the bytes are text in it. A file that is neither (binary data, or bytes Windows-1252 does
+    not define) is "utf-8" too: reading it as UTF-8 refuses it at its first bad line.
+
+    Reads the stream in blocks from its start (memory stays flat) and leaves it at its start.
+    """
+    stream.seek(0)
+    head = stream.read(_BLOCK)
+    if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        stream.seek(0)
+        return "utf-16"
+    utf8 = codecs.getincrementaldecoder("utf-8")()
+    block = head
+    try:
+        while block:
+            utf8.decode(block)
+            block = stream.read(_BLOCK)
+        utf8.decode(b"", final=True)  # a sequence cut short at the end
+    except UnicodeDecodeError:
+        pass
+    else:
+        stream.seek(0)
+        return "utf-8"
+    # Not UTF-8 (rare): Windows-1252 if no byte of the whole file rules it out.
+    stream.seek(0)
+    is_cp1252 = True
+    while is_cp1252 and (block := stream.read(_BLOCK)):
+        is_cp1252 = not (_CONTROL.search(block) or _NOT_CP1252.search(block))
+    stream.seek(0)
+    return "cp1252" if is_cp1252 else "utf-8"
+
+
+class _Utf8(io.RawIOBase):
+    """A readable view of a stream in another encoding, as UTF-8 bytes: the same lines, so
+    a line-by-line reader counts the same line numbers. Seeks only back to the start."""
+
+    def __init__(self, raw: IO[bytes], encoding: str) -> None:
+        self._raw = raw
+        self._encoding = encoding
+        self._reset()
+
+    def _reset(self) -> None:
+        self._decoder = codecs.getincrementaldecoder(self._encoding)()
+        self._out = b""
+        self._done = 0
+        self._ended = False
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    def tell(self) -> int:
+        return self._done
+
+    def seek(self, offset: int, whence: int = io.SEEK_SET) -> int:
+        if (offset, whence) != (0, io.SEEK_SET):
+            raise io.UnsupportedOperation("only a seek back to the start")
+        self._raw.seek(0)
+        self._reset()
+        return 0
+
+    def readinto(self, buffer: Any) -> int:
+        while not self._out and not self._ended:
+            block = self._raw.read(256 * 1024)
+            try:
+                text = self._decoder.decode(block, final=not block)
+            except UnicodeDecodeError:
+                raise CsvRefused(
+                    f"The file says it is {ENCODING_NAMES[self._encoding]} text but is not "
+                    f"readable as such; {SAVE_AS_UTF8} and import it again."
+                ) from None
+            self._ended = not block
+            self._out = text.lstrip("\ufeff").encode() if self._done == 0 else text.encode()
+        size = min(len(buffer), len(self._out))
+        buffer[:size] = self._out[:size]
+        self._out = self._out[size:]
+        self._done += size
+        return size
+
+
+def as_utf8(stream: IO[bytes], encoding: str) -> IO[bytes]:
+    """The stream (from its start) as UTF-8 bytes, read in ``encoding`` (``encoding_of``):
+    the stream itself for UTF-8, else decoded and encoded again as it is read, memory flat.
+    Text that is not in ``encoding`` raises ``CsvRefused`` where it is met."""
+    if encoding == "utf-8":
+        return stream
+    stream.seek(0)
+    return io.BufferedReader(_Utf8(stream, encoding), buffer_size=256 * 1024)
+
+
+_SEP = re.compile(r"\ufeff?sep=(.)\s*$", re.IGNORECASE)
+
+
+def sep_line(line: str) -> str | None:
+    """The delimiter a first line such as ``sep=;`` names (Excel's hint), or None."""
+    found = _SEP.match(line.rstrip("\r\n"))
+    return found.group(1) if found and found.group(1) in ",;\t" else None
+
+
 def decode(data: bytes) -> tuple[str, str]:
-    """The file's text and the encoding it was read in: UTF-8 (a BOM dropped), UTF-16 with a
-    BOM, else Windows-1252 when the bytes are not UTF-8."""
+    """The file's text and the encoding it was read in (``encoding_of``): UTF-8 (a BOM
+    dropped), UTF-16 with a BOM, else Windows-1252 when the bytes are not UTF-8."""
     if len(data) > MAX_BYTES:
         raise CsvRefused(
             f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; "
             "split it into smaller files and import each."
         )
-    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+    encoding = encoding_of(io.BytesIO(data))
+    if encoding == "utf-16":
         try:
             return data.decode("utf-16"), "utf-16"
         except UnicodeDecodeError:
             raise CsvRefused(
-                "The file says it is UTF-16 text but is not readable as such."
+                "The file says it is UTF-16 text but is not readable as such; "
+                f"{SAVE_AS_UTF8} and upload it again."
             ) from None
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     if b"\0" in data:
         raise CsvRefused("The file holds binary data, not text; upload a .csv file.")
     try:
-        return data.decode("utf-8"), "utf-8"
-    except UnicodeDecodeError:
-        pass
-    try:
-        return data.decode("cp1252"), "cp1252"
+        return data.decode(encoding), encoding
     except UnicodeDecodeError:
         raise CsvRefused(
-            "The file is neither UTF-8 nor Windows-1252 text; save it as CSV UTF-8 and "
-            "upload it again."
+            f"The file is neither UTF-8 nor Windows-1252 text; {SAVE_AS_UTF8} and upload it again."
         ) from None
 
 
@@ -109,12 +239,16 @@ def read(data: bytes) -> Table:
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise CsvRefused("The file is empty.")
-    header_line = next(line for line in lines if line.strip())
+    sep = sep_line(lines[0])
+    start = 1 if sep else 0
+    header_at = next((at for at in range(start, len(lines)) if lines[at].strip()), None)
+    if header_at is None:
+        raise CsvRefused("The file is empty.")
     return Table(
         text=text,
         encoding=encoding,
-        delimiter=delimiter(header_line),
-        header_at=lines.index(header_line) + 1,
+        delimiter=sep or delimiter(lines[header_at]),
+        header_at=header_at + 1,
     )
 
 

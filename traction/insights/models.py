@@ -125,7 +125,8 @@ class ImportFormat(models.TextChoices):
 
 
 class ImportBatch(models.Model):
-    """One imported file. The same file (by content) is imported once per session."""
+    """One imported file. The same file (by content) is imported once per session, unless its
+    batch was discarded (``services.discard_import``): then it may be imported again."""
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     session = models.ForeignKey(
@@ -149,11 +150,21 @@ class ImportBatch(models.Model):
     # cleaned up by the next import of the same file.
     in_progress = models.BooleanField(default=False)
     progress_at = models.DateTimeField(null=True, blank=True)
+    # Discarded as a whole: its rows waiting for review (and, for an import made with
+    # "accept", its rows on the map) were discarded with it.
+    discarded_at = models.DateTimeField(null=True, blank=True)
+    discarded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["session", "sha256"], name="one_import_per_file")
+            models.UniqueConstraint(
+                fields=["session", "sha256"],
+                condition=models.Q(discarded_at__isnull=True),
+                name="one_import_per_file",
+            )
         ]
 
     def __str__(self) -> str:

@@ -26,3 +26,12 @@ def can(context: template.Context, action: str, obj: models.Model | None = None)
     if not isinstance(viewer, Viewer | CustomerPrincipal):
         return False
     return permissions.can(viewer, action, obj)
+
+
+@register.filter
+def count(value: Any) -> str:
+    """A whole number with its thousands grouped, as the services write counts: 5,000,000."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return str(value)

@@ -27,19 +27,23 @@ names as written to people), ``shapes`` (``ImportOptions``, ``Record``, ``Rows``
 ``preview`` (``preview_import``: the one parse), ``decisions`` (who each speaker is, which
 step each row names), ``services`` (``import_file``), ``selectors`` (``review_queue``),
 ``staging`` (the web's uploads and parsed previews between preview and confirm), ``views``,
-``forms``, ``api``. This module re-exports what the rest of the project uses.
+``forms``, ``api``; ``discarding`` (``discard_import``: a wrong import taken back whole).
+This module re-exports what the rest of the project uses.
 """
 
 from . import parsers
+from .discarding import Discarded, discard_import
 from .preview import preview_import
 from .selectors import review_queue
 from .services import import_file
 from .shapes import ImportOptions, ImportResult, Preview
 
 __all__ = [
+    "Discarded",
     "ImportOptions",
     "ImportResult",
     "Preview",
+    "discard_import",
     "import_file",
     "parsers",
     "preview_import",

@@ -31,6 +31,7 @@ from traction.insights.models import ImportBatch, Insight
 from traction.insights.schemas import InsightOut
 
 from . import parsers
+from .discarding import discard_import as discard_one_import
 from .selectors import review_queue
 from .services import import_file as import_one_file
 from .shapes import ImportOptions
@@ -91,6 +92,9 @@ class BatchOut(Schema):
     mapping: dict[str, Any]
     created_by_id: int | None
     created_at: dt.datetime
+    discarded_at: dt.datetime | None = Field(
+        description="When the import was discarded as a whole (discard_import); null if not."
+    )
 
 
 class ImportOut(Schema):
@@ -100,6 +104,19 @@ class ImportOut(Schema):
     candidates: int = Field(description="Rows waiting in the review queue.")
     new_contacts: list[str]
     new_steps: list[str]
+    batch: BatchOut
+
+
+class DiscardOut(Schema):
+    message: str
+    candidates: int = Field(description="Rows taken out of the review queue.")
+    accepted: int = Field(
+        description="Rows taken off the map (only for an import made with `accept`)."
+    )
+    kept: int = Field(
+        description="Accepted rows left on the map (an import without `accept`: rows placed "
+        "by their type and step); discard those one by one if they are wrong."
+    )
     batch: BatchOut
 
 
@@ -218,6 +235,29 @@ def list_imports(request: HttpRequest, session_id: int) -> QuerySet[ImportBatch]
     return selectors.imports(selectors.session_for(viewer(request), session_id))
 
 
+@router.post(
+    "/sessions/{session_id}/imports/{import_id}/discard",
+    response=responses({200: DiscardOut}, object_path=True, conflict=True),
+    operation_id="discard_import",
+    summary="Discard an import as a whole",
+)
+def discard_import(request: HttpRequest, session_id: int, import_id: int) -> dict[str, Any]:
+    """Its rows still waiting for review are discarded; for an import made with `accept`, its
+    rows on the map too, unless something uses them already (dots, evidence, a merge, a loop
+    priority: 422 saying what). Answers 409 when the import is still running or was already
+    discarded. The same file may then be imported again."""
+    v = viewer(request)
+    session = selectors.session_for(v, session_id, "insight.import")
+    done = discard_one_import(v, session=session, batch_id=import_id)
+    return {
+        "message": done.summary,
+        "candidates": done.candidates,
+        "accepted": done.accepted,
+        "kept": done.kept,
+        "batch": done.batch,
+    }
+
+
 @router.get(
     "/sessions/{session_id}/review",
     response=responses({200: list[InsightOut]}, object_path=True),
@@ -225,9 +265,12 @@ def list_imports(request: HttpRequest, session_id: int) -> QuerySet[ImportBatch]
     summary="The candidates waiting for review, in file order",
 )
 @paginate(Pagination)
-def list_review_queue(request: HttpRequest, session_id: int) -> QuerySet[Insight]:
+def list_review_queue(
+    request: HttpRequest, session_id: int, import_id: int | None = None
+) -> QuerySet[Insight]:
+    """`import_id`: only the candidates of that import (see list_imports)."""
     session = selectors.session_for(viewer(request), session_id, "insight.import")
-    return review_queue(session)
+    return review_queue(session, import_id)
 
 
 @router.post(

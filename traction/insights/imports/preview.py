@@ -6,20 +6,21 @@ writing nothing. A bad file is refused exactly as the import would refuse it.
 from __future__ import annotations
 
 import io
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
-from traction.core import permissions
+from traction.core import csv_reader, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.insights import selectors
 from traction.insights.imports import parsers
 from traction.insights.imports import speakers as speaker_names
-from traction.insights.models import ImportBatch, InsightKind
+from traction.insights.models import InsightKind
 from traction.sessions.models import Session
 
 from .reading import (
     Counting,
     detect,
+    earlier_import,
     fingerprint,
     layout_of,
     placement,
@@ -64,9 +65,17 @@ def read_file(
     progress: Progress | None = None,
 ) -> Preview:
     """The one parse of a file: everything the preview shows and the import decides from,
-    and every row kept in ``Preview.records`` (so the import never parses it again)."""
-    fmt = detect(stream, filename, options.format)
-    layout = layout_of(stream, options.columns) if fmt == "csv" else None
+    and every row kept in ``Preview.records`` (so the import never parses it again).
+
+    A file in UTF-16 or Windows-1252 (what Excel saves) is read re-encoded as UTF-8, line for
+    line (``core.csv_reader``, as every imported CSV); the preview names the encoding."""
+    encoding = csv_reader.encoding_of(stream)
+    try:
+        text = cast(BinaryIO, csv_reader.as_utf8(stream, encoding))
+        fmt = detect(text, filename, options.format)
+        layout = layout_of(text, options.columns) if fmt == "csv" else None
+    except csv_reader.CsvRefused as exc:
+        raise refuse(exc) from None
     scenario = scenario_of(session, options.scenario_id)
     steps = {step_key(s.title): s for s in scenario.steps.all()} if scenario else {}
     people = [(p, p.name) for p in selectors.speakers(session)]
@@ -78,6 +87,8 @@ def read_file(
     reading: BinaryIO = stream
     if progress is not None:
         reading = io.BufferedReader(Counting(stream, size, progress), buffer_size=256 * 1024)
+    reading = cast(BinaryIO, csv_reader.as_utf8(reading, encoding))
+    reading.seek(0)
     try:
         for record in read_records(reading, fmt, layout):
             rows += 1
@@ -102,7 +113,7 @@ def read_file(
                 sample.append(
                     {
                         "line": record.line,
-                        "speaker": record.speaker,
+                        "speaker": speaker_names.display_name(record.speaker),
                         "text": record.text,
                         "kind": InsightKind(kind).label,
                         "step": record.step,
@@ -113,7 +124,7 @@ def read_file(
                         "onto_map_if_created": placed_if_created and not placed,
                     }
                 )
-    except parsers.ParseError as exc:
+    except (parsers.ParseError, csv_reader.CsvRefused) as exc:
         kept.close()
         raise refuse(exc) from None
     if rows == 0:
@@ -130,10 +141,11 @@ def read_file(
         unknown_steps=list(unknown),
         layout=layout,
         scenario=scenario,
-        already=ImportBatch.objects.filter(session=session, sha256=sha256).first(),
+        already=earlier_import(session, sha256),
         unknown_step_lines=unknown,
         read_with=options.reading(),
         records=kept,
+        encoding=encoding,
     )
 
 

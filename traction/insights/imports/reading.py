@@ -11,10 +11,11 @@ import io
 from collections.abc import Iterator, Mapping
 from typing import IO, Any, BinaryIO
 
+from traction.core import csv_reader
 from traction.core.errors import ValidationFailed
 from traction.insights import services
 from traction.insights.imports import parsers
-from traction.insights.models import GRID_KINDS, InsightKind, Scenario
+from traction.insights.models import GRID_KINDS, ImportBatch, InsightKind, Scenario
 from traction.sessions.models import Session
 
 from .shapes import MAX_TEXT, Progress, Record
@@ -72,8 +73,16 @@ def fingerprint(stream: IO[bytes]) -> tuple[str, int]:
     return digest.hexdigest(), size
 
 
-def refuse(exc: parsers.ParseError) -> ValidationFailed:
+def refuse(exc: parsers.ParseError | csv_reader.CsvRefused) -> ValidationFailed:
     return ValidationFailed.field("file", str(exc))
+
+
+def earlier_import(session: Session, sha256: str) -> ImportBatch | None:
+    """The import of this file into the session that stands (a discarded one does not: the
+    same file may be imported again after its batch was discarded)."""
+    return ImportBatch.objects.filter(
+        session=session, sha256=sha256, discarded_at__isnull=True
+    ).first()
 
 
 def detect(stream: IO[bytes], filename: str, forced: str | None) -> str:
@@ -114,7 +123,7 @@ def layout_of(stream: BinaryIO, columns: Mapping[str, int | None] | None) -> par
                 f"The column chosen for “{name}” ({index + 1}) is not in the file, which has "
                 f"{len(layout.headers)} columns.",
             )
-    return parsers.CsvLayout(layout.delimiter, layout.headers, mapping)
+    return parsers.CsvLayout(layout.delimiter, layout.headers, mapping, layout.sep_line)
 
 
 def read_records(stream: BinaryIO, fmt: str, layout: parsers.CsvLayout | None) -> Iterator[Record]:

@@ -14,5 +14,7 @@ from traction.insights.models import ImportBatch, Insight
 from traction.sessions.models import Session
 
 
-def review_queue(session: Session) -> QuerySet[Insight]:
-    return selectors.review_queue(session).filter(ImportBatch.visible_insights())
+def review_queue(session: Session, batch_id: int | None = None) -> QuerySet[Insight]:
+    """The session's candidates, or those of one import file (``batch_id``)."""
+    queue = selectors.review_queue(session).filter(ImportBatch.visible_insights())
+    return queue if batch_id is None else queue.filter(batch_id=batch_id)

@@ -45,7 +45,7 @@ from traction.sessions.models import Session
 
 from .decisions import Attributions, Steps, refuse_undecided
 from .preview import read_file
-from .reading import fingerprint, placement, tags_of
+from .reading import earlier_import, fingerprint, placement, tags_of
 from .shapes import CHUNK_ROWS, ImportOptions, ImportResult, Preview, Progress, Rows
 
 log = logging.getLogger(__name__)
@@ -155,7 +155,7 @@ def _halves(progress: Progress | None) -> tuple[Progress | None, Progress | None
 def _earlier(session: Session, sha256: str) -> ImportBatch | None:
     """The earlier import of this file into the session, if any (``Conflict`` while it is
     still being written; an abandoned one is cleaned up and forgotten)."""
-    existing = ImportBatch.objects.filter(session=session, sha256=sha256).first()
+    existing = earlier_import(session, sha256)
     if existing is None or not existing.in_progress:
         return existing
     stale = existing.progress_at is None or existing.progress_at < clock.now() - STALE_AFTER

@@ -16,6 +16,7 @@ from typing import IO, Any, Literal
 
 from django.utils import timezone
 
+from traction.core import csv_reader
 from traction.insights import selectors
 from traction.insights.imports import parsers
 from traction.insights.models import ImportBatch, Scenario
@@ -153,10 +154,17 @@ class Preview:
     unknown_step_lines: dict[str, int] = field(default_factory=dict)  # title -> first line
     read_with: tuple[Any, ...] = ()  # ``ImportOptions.reading()`` of the options used
     records: Rows | None = field(default=None, repr=False)  # every row, as read
+    encoding: str = "utf-8"  # as ``core.csv_reader.encoding_of`` found it
 
     @property
     def format_label(self) -> str:
         return parsers.FORMATS[self.format]
+
+    @property
+    def read_as(self) -> str:
+        """ "Windows-1252" or "UTF-16" when the file was not UTF-8 (the preview says so);
+        "" for UTF-8."""
+        return "" if self.encoding == "utf-8" else csv_reader.ENCODING_NAMES[self.encoding]
 
     @property
     def unmatched(self) -> list[SpeakerFound]:

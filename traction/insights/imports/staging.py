@@ -27,11 +27,10 @@ from traction.core import clock
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.insights import selectors
-from traction.insights.models import ImportBatch
 from traction.sessions.models import Session
 
 from . import parsers, speakers
-from .reading import scenario_of
+from .reading import earlier_import, scenario_of
 from .shapes import ImportOptions, Preview, Rows, SpeakerFound
 
 KEPT_FOR = timedelta(hours=24)
@@ -125,8 +124,11 @@ def keep_parse(viewer: Viewer, preview: Preview, options: ImportOptions) -> None
         "sample": preview.sample,
         "speakers": [[s.name, s.rows, s.first_line] for s in preview.speakers],
         "unknown_steps": preview.unknown_step_lines,
-        "layout": [layout.delimiter, layout.headers, layout.mapping] if layout else None,
+        "layout": [layout.delimiter, layout.headers, layout.mapping, layout.sep_line]
+        if layout
+        else None,
         "scenario": preview.scenario.pk if preview.scenario else None,
+        "encoding": preview.encoding,
     }
     storage = upload_storage()
     name = _parse_name(viewer, preview.sha256, options)
@@ -172,10 +174,13 @@ def kept_parse(
             for n, rows, line in header["speakers"]
         ],
         unknown_steps=list(header["unknown_steps"]),
-        layout=parsers.CsvLayout(layout[0], tuple(layout[1]), layout[2]) if layout else None,
+        layout=parsers.CsvLayout(layout[0], tuple(layout[1]), layout[2], layout[3:] == [True])
+        if layout
+        else None,
         scenario=scenario,
-        already=ImportBatch.objects.filter(session=session, sha256=sha256).first(),
+        already=earlier_import(session, sha256),
         unknown_step_lines=header["unknown_steps"],
+        encoding=header.get("encoding", "utf-8"),
         read_with=options.reading(),
         records=Rows(file, start=file.tell()),
     )

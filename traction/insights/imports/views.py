@@ -36,6 +36,7 @@ from traction.sessions.models import Session
 
 from . import staging
 from .decisions import new_contact_customers
+from .discarding import counts, discard_import, get_batch
 from .forms import (
     PreviewForm,
     ReviewDecisionForm,
@@ -259,6 +260,38 @@ def _row_context(
     return {"insight": insight, "edit": form, "ticked": ticked}
 
 
+@workspace_view
+@require_http_methods(["GET", "POST"])
+def import_discard(
+    request: WorkspaceRequest, viewer: Viewer, session_id: int, batch_id: int
+) -> HttpResponse:
+    """Discard an import as a whole: a page saying how many rows it takes out (GET), then
+    the discard itself (POST)."""
+    session = selectors.session_for(viewer, session_id, "insight.import")
+    batch = get_batch(session, batch_id)
+    back = redirect("insights:import", workspace_slug=request.workspace.slug, session_id=session.pk)
+    if request.method == "POST":
+        try:
+            done = discard_import(viewer, session=session, batch_id=batch.pk)
+        except DomainError as exc:
+            messages.error(request, error_text(exc))
+        else:
+            messages.success(request, done.summary)
+        return back
+    candidates, accepted, kept = counts(batch)
+    return render(
+        request,
+        "insights/import_discard.html",
+        {
+            "session": session,
+            "batch": batch,
+            "candidates": candidates,
+            "accepted": accepted,
+            "kept": kept,
+        },
+    )
+
+
 def _discarded(session: Session) -> list[Insight]:
     """The session's discarded rows, in file order, for "Put back"."""
     return list(
@@ -279,8 +312,12 @@ def review(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpRe
     """The candidates waiting for review, in file order; after a discard, its undo."""
     session = selectors.session_for(viewer, session_id, "insight.import")
     steps = _session_steps(session)
+    batches = list(selectors.imports(session).filter(discarded_at__isnull=True)[:100])
+    batch_id = whole_number(request.GET.get("file", ""))
+    if batch_id not in {b.pk for b in batches}:
+        batch_id = None
     page = Paginator(
-        review_queue(session).select_related("speaker_contact", "customer"),
+        review_queue(session, batch_id).select_related("speaker_contact", "customer"),
         REVIEW_PAGE,
     ).get_page(request.GET.get("page"))
     discarded = _discarded(session)
@@ -294,6 +331,9 @@ def review(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpRe
             "rows": [_row_context(i, steps) for i in page.object_list],
             "kinds": InsightKind.choices,
             "has_imports": selectors.imports(session).exists(),
+            "batches": batches,
+            "file": batch_id,
+            "query": f"file={batch_id}" if batch_id else "",
             "discarded": discarded,
             "undo": ",".join(str(i) for i in undo),
             "undo_count": len(undo),
@@ -432,6 +472,7 @@ S = "sessions/<int:session_id>/"
 urlpatterns = [
     path(S + "import/", import_page, name="import"),
     path(S + "import/confirm/", import_confirm, name="import_confirm"),
+    path(S + "import/<int:batch_id>/discard/", import_discard, name="import_discard"),
     path(S + "review/", review, name="review"),
     path(S + "review/decide/", review_decide, name="review_decide"),
     path(S + "review/restore/", review_restore, name="review_restore"),

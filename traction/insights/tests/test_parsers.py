@@ -143,7 +143,8 @@ def test_latin1_is_refused_with_line_and_hint(fmt, data):
     line = 5 if fmt in ("vtt",) else 3
     assert error.line == line
     assert error.reason == (
-        "This line is not UTF-8 text (byte 0xe9); save the file as UTF-8 and import it again."
+        "This line is not UTF-8 text (byte 0xe9); save it as UTF-8 (in Excel: “Save as”, "
+        "“CSV UTF-8 (Comma delimited)”) and import it again."
     )
     assert str(error).startswith(f"Line {line}: This line is not UTF-8 text (byte 0xe9)")
 
@@ -171,7 +172,8 @@ def test_utf16_is_refused_with_hint():
     error = refusal("WEBVTT\n".encode("utf-16"), "vtt")
     assert (error.line, error.reason) == (
         1,
-        "The file is UTF-16 text; save it as UTF-8 and import it again.",
+        "The file is UTF-16 text; save it as UTF-8 (in Excel: “Save as”, “CSV UTF-8 (Comma "
+        "delimited)”) and import it again.",
     )
 
 

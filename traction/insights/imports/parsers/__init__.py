@@ -17,6 +17,8 @@ The package: ``lines`` (strict line reading, `ParseError`), ``transcripts`` (`Cu
 import csv
 import re
 
+from traction.core.csv_reader import sep_line
+
 from .lines import MAX_BYTES, ParseError
 from .stickies import (
     CSV_FIELDS,
@@ -78,7 +80,7 @@ def detect_format(filename: str, head: bytes) -> str:
         filled = [line.strip() for line in lines[:20] if line.strip()]
         if len(filled) >= 2 and filled[0].isdigit() and filled[0].isascii() and "-->" in filled[1]:
             return "srt"
-        if lines and _looks_like_csv_header(lines[0]):
+        if lines and (sep_line(lines[0]) or _looks_like_csv_header(lines[0])):
             return "csv"
     extension = filename.rpartition(".")[2].lower() if "." in filename else ""
     if extension in _EXTENSIONS:

@@ -1,10 +1,13 @@
-"""Reading an imported file line by line: strict UTF-8, a BOM dropped, CRLF, LF or a lone CR
+"""Reading an imported file line by line: strict UTF-8 (files in UTF-16 or Windows-1252 come
+here re-encoded: ``core.csv_reader.as_utf8``), a BOM dropped, CRLF, LF or a lone CR
 (old Mac exports) ending a line, a size limit, and a `ParseError` naming the line for anything
 that is not text."""
 
 import re
 from collections.abc import Iterator
 from typing import BinaryIO
+
+from traction.core.csv_reader import SAVE_AS_UTF8
 
 MAX_BYTES = 25 * 1024 * 1024  # larger files are refused before parsing
 
@@ -82,9 +85,7 @@ def text_lines(stream: BinaryIO, *, keep_ends: bool = False) -> Iterator[str]:
             )
         if lineno == 1:
             if raw.startswith((b"\xff\xfe", b"\xfe\xff")):
-                raise ParseError(
-                    "The file is UTF-16 text; save it as UTF-8 and import it again.", 1
-                )
+                raise ParseError(f"The file is UTF-16 text; {SAVE_AS_UTF8} and import it again.", 1)
             if raw.startswith(_BOM):
                 raw = raw[3:]
         if b"\0" in raw:
@@ -96,7 +97,7 @@ def text_lines(stream: BinaryIO, *, keep_ends: bool = False) -> Iterator[str]:
                 raise ParseError(_NOT_TEXT, lineno) from None
             raise ParseError(
                 f"This line is not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
-                "save the file as UTF-8 and import it again.",
+                f"{SAVE_AS_UTF8} and import it again.",
                 lineno,
             ) from None
         if not has_content and text.strip():

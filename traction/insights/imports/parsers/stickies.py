@@ -11,6 +11,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import BinaryIO
 
+from traction.core.csv_reader import sep_line
+
 from .lines import ParseError, text_lines
 from .transcripts import LABEL_FORBIDDEN
 
@@ -24,6 +26,7 @@ class CsvLayout:
     delimiter: str  # one of ",", ";", "\t"
     headers: tuple[str, ...]
     mapping: dict[str, int | None]  # CSV_FIELDS -> column index, or None when unmapped
+    sep_line: bool = False  # the file starts with Excel's "sep=;" line, before the header
 
 
 @dataclass(frozen=True)
@@ -106,14 +109,20 @@ def sniff_csv(stream: BinaryIO) -> CsvLayout:
             )
         head = head[: cut + 1]
     lines = list(text_lines(io.BytesIO(head), keep_ends=True))
+    sep = sep_line(lines[0])
+    first = 1  # the header's line
+    if sep is not None:  # Excel's "sep=;": the header is the next line
+        lines, first = lines[1:], 2
+        if not lines:
+            raise ParseError("The file has no header row after its “sep=” line.", 2)
     if lines[0].isspace():
         raise ParseError(
-            "The first line is blank; it must be the header row naming the columns, "
-            'e.g. "text,author,type".',
-            1,
+            f"{'The first line' if first == 1 else 'The line after “sep=”'} is blank; "
+            'it must be the header row naming the columns, e.g. "text,author,type".',
+            first,
         )
     best: tuple[tuple[bool, float, int], str, list[str]] | None = None
-    for delimiter in (",", ";", "\t"):
+    for delimiter in (sep,) if sep is not None else (",", ";", "\t"):
         try:
             rows = list(itertools.islice(csv.reader(lines, delimiter=delimiter), 50))
         except csv.Error:
@@ -133,9 +142,11 @@ def sniff_csv(stream: BinaryIO) -> CsvLayout:
             raise ParseError(
                 f'The file has a single column headed "{name[:60]}", which does not name '
                 'sticky-note text; the first line must name the columns, e.g. "text,author,type".',
-                1,
+                first,
             )
-        return CsvLayout(",", (name,), {**dict.fromkeys(CSV_FIELDS), "text": 0})
+        return CsvLayout(
+            sep or ",", (name,), {**dict.fromkeys(CSV_FIELDS), "text": 0}, sep is not None
+        )
     _, delimiter, header = best
     headers = tuple(cell.strip() for cell in header)
     mapping = guess_mapping(headers)
@@ -146,9 +157,9 @@ def sniff_csv(stream: BinaryIO) -> CsvLayout:
         raise ParseError(
             "The first line does not look like a header row; it must name the columns, "
             'e.g. "text,author,type".',
-            1,
+            first,
         )
-    return CsvLayout(delimiter, headers, mapping)
+    return CsvLayout(delimiter, headers, mapping, sep is not None)
 
 
 _TAG_SPLIT = re.compile(r"[,;|]")
@@ -198,13 +209,15 @@ def _csv_rows(stream: BinaryIO, layout: CsvLayout) -> Iterator[StickyRow]:
     reader = csv.reader(text_lines(stream, keep_ends=True), delimiter=layout.delimiter, strict=True)
     done = 0  # physical lines read by the records so far
     try:
+        if layout.sep_line:
+            next(reader)
         header = next(reader)
         done = reader.line_num
         if len(header) != width:
             raise ParseError(
                 f"The header row has {len(header)} columns, but the column mapping was made for "
                 f"{width}; check the file and the column choices.",
-                1,
+                done,
             )
         for row in reader:
             start, done = done + 1, reader.line_num

@@ -1,0 +1,120 @@
+"""The sticky-note and transcript import reads what Excel writes, with the shared reader of
+every imported CSV (``core.csv_reader``): Windows-1252 ("CSV"), UTF-16 with its BOM ("Unicode
+text", tab-separated) and a first ``sep=;`` line; line numbers stay those of the file."""
+
+from __future__ import annotations
+
+import codecs
+import io
+
+import pytest
+
+from traction.core.errors import ValidationFailed
+from traction.insights import imports
+from traction.insights.imports import ImportOptions
+from traction.insights.models import ImportBatch, Insight
+from traction.insights.tests.conftest import Room
+
+pytestmark = pytest.mark.django_db
+
+EXCEL = (
+    "Sticky note;Created by;Card type\r\n"
+    "Contract is 40 pages – café costs 5 €;Gina Globex;Pain point\r\n"
+    "Pre-filled form;Ivy Initech;Wish\r\n"
+)
+
+
+def preview(room: Room, data: bytes, filename: str) -> imports.Preview:
+    return imports.preview_import(
+        room.cast.viewer("core_team"),
+        session=room.session,
+        stream=io.BytesIO(data),
+        filename=filename,
+        options=ImportOptions(unmatched="keep"),
+    )
+
+
+def run(room: Room, data: bytes, filename: str) -> imports.ImportResult:
+    return imports.import_file(
+        room.cast.viewer("core_team"),
+        session=room.session,
+        stream=io.BytesIO(data),
+        filename=filename,
+        options=ImportOptions(unmatched="keep"),
+    )
+
+
+def texts(room: Room) -> list[tuple[int | None, str, str]]:
+    return list(
+        Insight.objects.filter(session=room.session)
+        .order_by("source_line")
+        .values_list("source_line", "text", "speaker_name")
+    )
+
+
+WANTED = [
+    (2, "Contract is 40 pages – café costs 5 €", "Gina Globex"),
+    (3, "Pre-filled form", "Ivy Initech"),
+]
+
+
+def test_a_windows_1252_csv_is_read_and_the_preview_says_so(room: Room) -> None:
+    data = EXCEL.encode("cp1252")
+    assert b"\x96" in data
+    assert b"\x80" in data
+    seen = preview(room, data, "board.csv")
+    assert (seen.rows, seen.encoding, seen.read_as) == (2, "cp1252", "Windows-1252")
+    assert seen.sample[0]["text"] == "Contract is 40 pages – café costs 5 €"
+    run(room, data, "board.csv")
+    assert texts(room) == WANTED
+
+
+def test_a_utf16_tab_separated_unicode_text_is_read_even_named_txt(room: Room) -> None:
+    data = EXCEL.replace(";", "\t").encode("utf-16-le")
+    data = codecs.BOM_UTF16_LE + data
+    seen = preview(room, data, "board.txt")
+    assert (seen.format, seen.layout and seen.layout.delimiter) == ("csv", "\t")
+    assert seen.read_as == "UTF-16"
+    run(room, data, "board.txt")
+    assert texts(room) == WANTED
+
+
+def test_a_sep_line_first_sets_the_delimiter_and_lines_keep_their_numbers(room: Room) -> None:
+    data = ("sep=,\r\n" + EXCEL.replace(";", ",").replace("5 €", "5 EUR")).encode()
+    seen = preview(room, data, "board.csv")
+    assert seen.layout is not None
+    assert seen.layout.sep_line
+    assert seen.layout.headers == ("Sticky note", "Created by", "Card type")
+    run(room, data, "board.csv")
+    assert [line for line, _, _ in texts(room)] == [3, 4]
+
+
+def test_a_bad_row_after_a_sep_line_is_named_by_its_line_in_the_file(room: Room) -> None:
+    data = b'sep=;\nSticky note;Created by\nfine;Gina\n"never closed;Ivy\n'
+    with pytest.raises(ValidationFailed) as refused:
+        preview(room, data, "board.csv")
+    assert refused.value.errors["file"][0].startswith("Line 4: A quoted field opened on line 4")
+
+
+def test_bytes_that_are_no_text_are_refused_naming_excels_save_as(room: Room) -> None:
+    # 0x81 is undefined in Windows-1252 and not UTF-8: neither reading fits.
+    data = b"text,author\nfine,Gina\nbad \x81 byte,Ivy\n"
+    with pytest.raises(ValidationFailed) as refused:
+        preview(room, data, "board.csv")
+    assert refused.value.errors == {
+        "file": [
+            "Line 3: This line is not UTF-8 text (byte 0x81); save it as UTF-8 (in Excel: "
+            "“Save as”, “CSV UTF-8 (Comma delimited)”) and import it again."
+        ]
+    }
+    assert not ImportBatch.objects.exists()
+
+
+def test_the_web_preview_names_the_encoding(room: Room, client) -> None:
+    client.force_login(room.cast.users["core_team"])
+    url = f"/w/{room.session.workspace.slug}/insights/sessions/{room.session.pk}/import/"
+    upload = io.BytesIO(EXCEL.encode("cp1252"))
+    upload.name = "board.csv"
+    page = client.post(url, {"file": upload}, follow=True)
+    assert page.status_code == 200
+    assert "read as Windows-1252" in page.content.decode()
