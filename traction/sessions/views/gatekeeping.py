@@ -20,6 +20,7 @@ from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 from traction.customers import selectors as customer_selectors
 from traction.customers.models import Contact
+from traction.loop import reach
 from traction.sessions import selectors, services
 from traction.sessions.forms import (
     BatchDecideForm,
@@ -127,6 +128,7 @@ def _outreach_page(
             "agenda_summary": agenda_summary(session, agenda),
             "others": list(others),
             "invited": invited,
+            "not_mailed": reach.why_not_mail(outreach.contact),
             "decide_form": decide_form or DecideForm(),
             "waive_form": waive_form or WaiveForm(),
             "withdraw_form": withdraw_form or WithdrawForm(),
