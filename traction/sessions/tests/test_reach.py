@@ -129,3 +129,36 @@ def test_the_invitation_asks_no_calendar_reply_and_says_so(
     assert "an answer given in your calendar does not reach us" in message.body
     html = message.alternatives[0][0]  # type: ignore[attr-defined]
     assert "an answer given in your calendar does not reach us" in str(html)
+
+
+def test_the_session_and_outreach_pages_say_why_and_offer_no_send(
+    cast: Cast, client_for: Any
+) -> None:
+    session = plan(cast)
+    request = approved(cast, session)
+    unsubscribe_all(cast)
+    fran = client_for("facilitator")
+    slug = cast.acme.slug
+    page = fran.get(f"/w/{slug}/sessions/{session.pk}/").content.decode()
+    assert "Not invited: unsubscribed from all mail on " in page
+    assert "Send 1 invitation" not in page
+    detail = fran.get(f"/w/{slug}/sessions/outreach/{request.pk}/").content.decode()
+    assert "is not emailed:</strong> unsubscribed from all mail on " in detail
+    assert "Send invitation</button>" not in detail
+
+
+def test_an_unsubscribed_contact_is_not_requested_and_the_form_says_why(
+    cast: Cast, client_for: Any
+) -> None:
+    session = plan(cast)
+    unsubscribe_all(cast)
+    with pytest.raises(ValidationFailed) as refused:
+        services.request_outreach(cast.viewer("facilitator"), session=session, contact=cast.contact)
+    [message] = refused.value.errors["contact_id"]
+    assert message.startswith("Gina Globex cannot be emailed: unsubscribed from all mail on ")
+    page = (
+        client_for("facilitator")
+        .get(f"/w/{cast.acme.slug}/sessions/{session.pk}/outreach/new/")
+        .content.decode()
+    )
+    assert "Gina Globex cannot be emailed: unsubscribed from all mail on " in page

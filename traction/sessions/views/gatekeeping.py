@@ -52,9 +52,14 @@ def outreach_new(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
         return to_detail(request, session.pk)
     requested = services.requested_statuses(session)
     rows: list[ContactRow] = []
-    for contact in customer_selectors.contacts(viewer).select_related("customer__account_owner"):
+    contacts = list(customer_selectors.contacts(viewer).select_related("customer__account_owner"))
+    stopped = reach.why_not_mail_many(contacts)
+    for contact in contacts:
         refusal = services.why_not_requestable(
-            session, contact, requested=requested.get(contact.pk)
+            session,
+            contact,
+            requested=requested.get(contact.pk),
+            not_mailed=stopped.get(contact.pk, ""),
         )
         rows.append(ContactRow(contact, contact.customer.account_owner, refusal))
     form = OutreachForm(
