@@ -73,3 +73,17 @@ def test_the_voting_email_speaks_for_the_workspace(
     html = str(message.alternatives[0][0])  # type: ignore[attr-defined]
     assert "<b>Acme</b>" in html
     assert "/vote/" in html
+
+
+def test_the_voting_page_says_who_is_not_emailed(cast: Cast, opened: Room, client_for: Any) -> None:
+    subscriptions.record_unsubscribe(
+        cast.viewer("admin"), contact=opened.gina, scope="all", why="asked"
+    )
+    page = client_for("facilitator").get(
+        f"/w/{cast.acme.slug}/insights/sessions/{opened.session.pk}/voting/"
+    )
+    assert page.status_code == 200
+    body = page.content.decode()
+    assert "Not emailed: unsubscribed from all mail on " in body
+    assert 'aria-label="Email Gina Globex their link"' not in body
+    assert 'aria-label="Email Gus Globex their link"' in body
