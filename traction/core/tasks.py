@@ -14,7 +14,7 @@ import smtplib
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django_tasks import task
 
@@ -36,9 +36,20 @@ def is_transient(exc: BaseException) -> bool:
 
 
 @task()
-def deliver_email(subject: str, body: str, recipients: list[str], attempt: int = 1) -> int:
+def deliver_email(
+    subject: str,
+    body: str,
+    recipients: list[str],
+    attempt: int = 1,
+    from_email: str = "",
+    reply_to: list[str] | None = None,
+) -> int:
+    """Send a plain-text email: from ``from_email`` (a workspace's sender, see
+    ``accounts.senders``) or, when empty, ``DEFAULT_FROM_EMAIL``, with ``reply_to`` if any."""
     try:
-        return send_mail(subject, body, None, recipients)
+        return EmailMessage(
+            subject, body, from_email or None, recipients, reply_to=reply_to or None
+        ).send()
     except (smtplib.SMTPException, OSError) as exc:
         retry = (
             is_transient(exc)
@@ -48,7 +59,7 @@ def deliver_email(subject: str, body: str, recipients: list[str], attempt: int =
         if retry:
             delay = EMAIL_RETRY_DELAYS[attempt - 1]
             deliver_email.using(run_after=clock.now() + timedelta(seconds=delay)).enqueue(
-                subject, body, recipients, attempt + 1
+                subject, body, recipients, attempt + 1, from_email, reply_to
             )
             logger.warning(
                 "Email %r to %s not sent (attempt %d: %s); trying again in %d s.",
@@ -62,9 +73,19 @@ def deliver_email(subject: str, body: str, recipients: list[str], attempt: int =
         raise
 
 
-def send_email_on_commit(subject: str, body: str, recipients: list[str]) -> None:
-    """Queue an email once the surrounding transaction commits (never for a rolled-back change)."""
-    transaction.on_commit(lambda: deliver_email.enqueue(subject, body, recipients))
+def send_email_on_commit(
+    subject: str,
+    body: str,
+    recipients: list[str],
+    *,
+    from_email: str = "",
+    reply_to: list[str] | None = None,
+) -> None:
+    """Queue an email once the surrounding transaction commits (never for a rolled-back change).
+    Mail to a customer contact passes the workspace's ``from_email`` and ``reply_to``."""
+    transaction.on_commit(
+        lambda: deliver_email.enqueue(subject, body, recipients, 1, from_email, reply_to or [])
+    )
 
 
 @dataclass(frozen=True)

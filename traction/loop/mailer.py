@@ -43,7 +43,7 @@ from traction.core.tasks import EMAIL_RETRY_DELAYS
 from traction.customers.models import Contact
 from traction.sessions.tasks import explain_failure
 
-from . import mail_links
+from . import mail_links, reach
 from .models import (
     DeliveryPriority,
     MessageState,
@@ -256,21 +256,19 @@ def stop_reason(recipient: UpdateRecipient, ids: list[int] | None = None) -> str
         return "The contact was erased."
     if contact.archived_at is not None:
         return "The contact was archived."
-    if contact.unreachable_at is not None:
-        return f"Unreachable since {contact.unreachable_at:%Y-%m-%d}: {contact.unreachable_reason}"
+    stopped_all = reach.why_not_mail(contact)  # unreachable, or unsubscribed from all mail
+    if stopped_all:
+        return stopped_all[0].upper() + stopped_all[1:] + "."
     if not contact.consent_to_contact:
         return "The contact withdrew their consent to be contacted."
     ids = priority_ids(update) if ids is None else ids
     stops = list(
         Unsubscribe.objects.filter(contact_id=contact.pk).filter(
-            Q(scope=UnsubscribeScope.ALL)
-            | Q(scope=UnsubscribeScope.PROGRAM, program_id=update.program_id)
+            Q(scope=UnsubscribeScope.PROGRAM, program_id=update.program_id)
             | Q(scope=UnsubscribeScope.PRIORITY, priority_id__in=ids)
         )
     )
     for stop in stops:
-        if stop.scope == UnsubscribeScope.ALL:
-            return f"Unsubscribed from all mail on {stop.at:%Y-%m-%d}."
         if stop.scope == UnsubscribeScope.PROGRAM:
             return f"Unsubscribed from this program on {stop.at:%Y-%m-%d}."
     stopped = {s.priority_id for s in stops}

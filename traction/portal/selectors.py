@@ -134,11 +134,14 @@ def link(viewer: Viewer, link_id: int, action: str = "portal_link.view") -> Port
 def contact_section(viewer: Viewer, contact: Contact) -> dict[str, Any]:
     """The contact page's "Customer portal" section."""
     from traction.core import clock
+    from traction.loop import reach
 
     now = clock.now()
     return {
         "contact": contact,
         "links": [(link, link.state(now)) for link in links_of(viewer, contact)],
         "can_send": permissions.can(viewer, "portal_link.send", contact),
+        # why no link can be emailed now ("" when one can): the same check as sending's
+        "not_mailed": reach.why_not_mail(contact),
         "can_revoke": permissions.can(viewer, "portal_link.revoke"),
     }

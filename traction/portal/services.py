@@ -19,12 +19,14 @@ from django.conf import settings
 from django.db import transaction
 from django.urls import reverse
 
+from traction.accounts import senders
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import CustomerPrincipal, Viewer
 from traction.core.tasks import send_email_on_commit
 from traction.customers.models import Contact
+from traction.loop import reach
 
 from .models import PortalLink, PortalLinkRequest
 
@@ -47,6 +49,9 @@ def _refusal(contact: Contact) -> str:
         return "This contact is archived; restore them first."
     if not contact.consent_to_contact:
         return "This contact has not consented to be contacted, so no link is emailed to them."
+    stopped = reach.why_not_mail(contact)
+    if stopped:
+        return f"No link is emailed to {contact.name}: {stopped}."
     return ""
 
 
@@ -62,7 +67,13 @@ def _email(contact: Contact, token: str, link: PortalLink) -> None:
         "If it has expired, you can ask for a new one from the same page.\n\n"
         "If you did not expect this email, you can ignore it.\n"
     )
-    send_email_on_commit(f"Your link to {workspace}'s customer portal", body, [contact.email])
+    send_email_on_commit(
+        f"Your link to {workspace}'s customer portal",
+        body,
+        [contact.email],
+        from_email=senders.from_address(contact.customer.workspace),
+        reply_to=senders.reply_to(contact.customer.workspace),
+    )
 
 
 @transaction.atomic

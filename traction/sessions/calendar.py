@@ -91,7 +91,9 @@ def build_ics(
                 cn=attendee.name or None,
                 role="REQ-PARTICIPANT",
                 partstat="NEEDS-ACTION",
-                rsvp=True,
+                # No reply is asked for: a calendar's Accept would go to the organiser's
+                # inbox, which Traction never reads; the RSVP link is the one way to answer.
+                rsvp=False,
             ),
         )
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")

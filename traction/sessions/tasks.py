@@ -24,6 +24,7 @@ from django_tasks import default_task_backend, task
 
 from traction.core import audit, clock
 from traction.core.tasks import EMAIL_RETRY_DELAYS
+from traction.loop import reach
 
 from . import emails
 from .models import (
@@ -75,6 +76,12 @@ def deliver_invitation(invitation_id: int, kind: str, attempt: int = 1) -> int:
     ):
         # Answered meanwhile, or the latest version reached them (a resend queues it again).
         return 0
+    stopped = reach.why_not_mail(invitation.contact)
+    if stopped:
+        # Unsubscribed from all mail or unreachable since this was queued: nothing goes,
+        # whatever the kind (an update or a cancellation too); the page says why.
+        _not_sent(invitation, kind, stopped)
+        return 0
     try:
         sent = emails.send_invitation(invitation, kind=cast(emails.Kind, kind))
         if not sent:
@@ -112,6 +119,24 @@ def retry_at(permanent: bool, attempt: int) -> datetime | None:
     if permanent or attempt > len(RETRY_DELAYS) or not default_task_backend.supports_defer:
         return None
     return clock.now() + RETRY_DELAYS[attempt - 1]
+
+
+def _not_sent(invitation: Invitation, kind: str, stopped: str) -> None:
+    """Record that the email was not sent because the contact may not be emailed."""
+    text = f"{_KIND_WORDS.get(kind, kind).capitalize()} not sent: the contact is {stopped}."
+    if stopped.startswith("unsubscribed"):
+        text = f"{_KIND_WORDS.get(kind, kind).capitalize()} not sent: the contact {stopped}."
+    Invitation.objects.filter(pk=invitation.pk).update(
+        delivery=DeliveryStatus.FAILED, delivery_error=text[:500]
+    )
+    audit.record(
+        None,
+        action="invitation.not_delivered",
+        obj=invitation,
+        changes={"kind": kind, "attempt": 0, "retry": False},
+        reason=text,
+    )
+    logger.info("Invitation %s: %s", invitation.pk, text)
 
 
 def _not_delivered(invitation: Invitation, kind: str, exc: Exception, attempt: int) -> None:

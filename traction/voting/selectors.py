@@ -70,6 +70,8 @@ class BallotRow:
     entered_for_them: int = 0
     entered_by: list[str] = field(default_factory=list)
     withdrawn: int = 0
+    # Why no email may go to them ("" when one may): unsubscribed from all mail, unreachable.
+    not_mailed: str = ""
 
     @property
     def left(self) -> int:
@@ -116,12 +118,15 @@ def ballots(session: Session) -> list[BallotRow]:
             continue
         entered[contact_id] += dots
         entered_by[contact_id][f"{name or email or 'A former member'}: {why}"] = None
-    invitations = (
+    invitations = list(
         Invitation.objects.filter(session=session)
         .exclude(rsvp=RsvpStatus.DECLINED)
         .select_related("contact", "contact__customer")
         .order_by("contact__name", "contact_id")
     )
+    from traction.loop import reach
+
+    stopped = reach.why_not_mail_many(i.contact for i in invitations)
     return [
         BallotRow(
             contact=i.contact,
@@ -132,6 +137,7 @@ def ballots(session: Session) -> list[BallotRow]:
             entered_for_them=entered[i.contact_id],
             entered_by=list(entered_by[i.contact_id]),
             withdrawn=withdrawn[i.contact_id],
+            not_mailed=stopped.get(i.contact_id, ""),
         )
         for i in invitations
     ]

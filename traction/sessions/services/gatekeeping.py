@@ -16,6 +16,7 @@ from traction.core import audit, clock, permissions
 from traction.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.customers.models import Contact
+from traction.loop import reach
 from traction.sessions.models import OutreachRequest, OutreachStatus, Session
 
 from .common import (
@@ -31,13 +32,16 @@ from .common import (
 # --- gatekeeping ------------------------------------------------------------------------------
 
 
-def why_not_requestable(session: Session, contact: Contact, *, requested: str | None) -> str:
+def why_not_requestable(
+    session: Session, contact: Contact, *, requested: str | None, not_mailed: str | None = None
+) -> str:
     """Outreach eligibility, the one rule: why ``contact`` may not be requested for
     ``session`` ("" when they may). ``requested`` is the status of the contact's request for
     this session, if there is one. ``request_outreach`` refuses with this text and the
     outreach form greys the contact out with the same text (permissions aside: those are the
     policy's). Each reason is a whole sentence; the ones that can be fixed together (consent
-    and an account owner) are given together."""
+    and an account owner) are given together. ``not_mailed`` is ``loop.reach``'s answer for
+    the contact when the caller read it for many at once (None: read it here)."""
     if session.is_practice:
         return Session.PRACTICE_REFUSAL
     if requested is not None:
@@ -54,6 +58,10 @@ def why_not_requestable(session: Session, contact: Contact, *, requested: str | 
         reasons.append(
             f"{contact.customer.name} has no account owner to approve outreach; assign one first."
         )
+    stopped = reach.why_not_mail(contact) if not_mailed is None else not_mailed
+    if stopped:
+        # They could never be invited: no email may go to them.
+        reasons.append(f"{contact.name} cannot be emailed: {stopped}.")
     return " ".join(reasons)
 
 

@@ -12,6 +12,7 @@ from django.db import transaction
 from traction.core import audit, clock, permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.core.permissions import CustomerPrincipal, Viewer
+from traction.loop import reach
 from traction.sessions.models import (
     DeliveryStatus,
     Invitation,
@@ -58,6 +59,11 @@ def send_invitation(actor: Viewer, *, request: OutreachRequest) -> Invitation:
         )
     if Invitation.objects.filter(outreach=request).exists():
         raise ValidationFailed.field("__all__", f"{request.contact.name} is already invited.")
+    stopped = reach.why_not_mail(request.contact)
+    if stopped:
+        raise ValidationFailed.field(
+            "__all__", f"{request.contact.name} cannot be invited: {stopped}."
+        )
     invitation = Invitation.objects.create(
         workspace_id=request.workspace_id,
         session=request.session,
@@ -92,6 +98,13 @@ def resend_invitation(actor: Viewer, *, invitation: Invitation) -> Invitation:
         raise ValidationFailed.field(
             "__all__", f"{contact.name} has no address to write to; update the contact first."
         )
+    stopped = reach.why_not_mail(contact)
+    if stopped:
+        # Refused, not sent anyway: the contact asked to hear nothing more from the
+        # workspace (or mail to them bounces); a member who knows better records so first.
+        raise ValidationFailed.field(
+            "__all__", f"Nothing was sent: {contact.name} cannot be emailed ({stopped})."
+        )
     invitation.delivery = DeliveryStatus.QUEUED
     invitation.delivery_error = ""
     invitation.save(update_fields=["delivery", "delivery_error"])
@@ -120,8 +133,12 @@ def send_invitations(
             session.outreach_requests.filter(
                 status__in=[OutreachStatus.APPROVED, OutreachStatus.WAIVED],
                 invitation__isnull=True,
-            )
+            ).select_related("contact")
         )
+        # Everyone who may be invited: a contact no email may go to (unsubscribed from all
+        # mail, unreachable) is left out here, and refused by name when picked explicitly.
+        stopped = reach.why_not_mail_many(r.contact for r in requests)
+        requests = [r for r in requests if r.contact_id not in stopped]
     else:
         wanted = list(dict.fromkeys(contact_ids))
         found = {

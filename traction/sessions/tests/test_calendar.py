@@ -152,7 +152,8 @@ def test_attendees_organizer_and_their_parameters(session: Session) -> None:
     for attendee in attendees:
         assert attendee.params["ROLE"] == "REQ-PARTICIPANT"
         assert attendee.params["PARTSTAT"] == "NEEDS-ACTION"
-        assert attendee.params["RSVP"] == "TRUE"
+        # no calendar reply is asked for: Traction reads none (the RSVP link answers)
+        assert attendee.params["RSVP"] == "FALSE"
     assert str(event["ORGANIZER"]) == "mailto:fran@acme.test"
     assert event["ORGANIZER"].params["CN"] == "Fran Facilitator"
 

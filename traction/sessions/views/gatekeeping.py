@@ -20,6 +20,7 @@ from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 from traction.customers import selectors as customer_selectors
 from traction.customers.models import Contact
+from traction.loop import reach
 from traction.sessions import selectors, services
 from traction.sessions.forms import (
     BatchDecideForm,
@@ -51,9 +52,14 @@ def outreach_new(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
         return to_detail(request, session.pk)
     requested = services.requested_statuses(session)
     rows: list[ContactRow] = []
-    for contact in customer_selectors.contacts(viewer).select_related("customer__account_owner"):
+    contacts = list(customer_selectors.contacts(viewer).select_related("customer__account_owner"))
+    stopped = reach.why_not_mail_many(contacts)
+    for contact in contacts:
         refusal = services.why_not_requestable(
-            session, contact, requested=requested.get(contact.pk)
+            session,
+            contact,
+            requested=requested.get(contact.pk),
+            not_mailed=stopped.get(contact.pk, ""),
         )
         rows.append(ContactRow(contact, contact.customer.account_owner, refusal))
     form = OutreachForm(
@@ -127,6 +133,7 @@ def _outreach_page(
             "agenda_summary": agenda_summary(session, agenda),
             "others": list(others),
             "invited": invited,
+            "not_mailed": reach.why_not_mail(outreach.contact),
             "decide_form": decide_form or DecideForm(),
             "waive_form": waive_form or WaiveForm(),
             "withdraw_form": withdraw_form or WithdrawForm(),

@@ -16,6 +16,7 @@ from traction.core import clock, permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
+from traction.loop import reach
 from traction.programs import selectors as program_selectors
 from traction.sessions import agenda as agenda_rules
 from traction.sessions import selectors, services
@@ -123,8 +124,11 @@ def _detail_page(
             choices=selectors.practice_candidates(viewer, session),
         )
     outreach = list(selectors.session_outreach(session, viewer).select_related("invitation"))
+    # Contacts no email may go to (unsubscribed from all mail, unreachable): said, not offered.
+    stopped = reach.why_not_mail_many(r.contact for r in outreach)
     for r in outreach:
         r.invited = hasattr(r, "invitation")  # type: ignore[attr-defined]
+        r.not_mailed = stopped.get(r.contact_id, "")  # type: ignore[attr-defined]
     mine = selectors.my_participation(viewer, session)
     # "Mark as held" once it started: the facilitator confirms when it actually ended.
     can_mark_held = can_plan and session.starts_at <= clock.now()
@@ -147,7 +151,7 @@ def _detail_page(
             "mine": mine,
             "practice_form": practice_form,
             "ready_to_invite": len(
-                [r for r in outreach if r.allows_invitation and not r.invited]  # type: ignore[attr-defined]
+                [r for r in outreach if r.allows_invitation and not r.invited and not r.not_mailed]  # type: ignore[attr-defined]
             ),
             "can_plan": can_plan,
             "can_mark_held": can_mark_held,

@@ -3,9 +3,10 @@
 The facilitator sends them once voting is open, to every customer participant or to some.
 Each email carries that customer's own signed link (``links.py``); the link itself is made
 when the email is written and stored nowhere. Who is not emailed is said, with the reason:
-declined the invitation, withdrew their consent to be contacted, or has no address to write
-to. Delivery runs in the background (``tasks.py``) once the request's transaction commits,
-and checks the same conditions again when it runs.
+declined the invitation, withdrew their consent to be contacted, has no address to write
+to, unsubscribed from all mail or is unreachable (``loop.reach``). Delivery runs in the
+background (``tasks.py``) once the request's transaction commits, and checks the same
+conditions again when it runs.
 
 Nothing is recorded as sent before it goes: sending records each link as *queued*
 (``LinkDelivery``, and the audit event ``voting.links_queued``); the task then records it
@@ -25,6 +26,7 @@ from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.customers.models import Contact
+from traction.loop import reach
 from traction.sessions.models import DeliveryStatus, Invitation, RsvpStatus, Session
 from traction.voting import selectors as ranking
 from traction.voting.models import LinkDelivery, VotingRound
@@ -51,7 +53,7 @@ def why_not_emailed(invitation: Invitation, voting: VotingRound | None) -> str:
         return "has not agreed to be contacted"
     if not contact.has_address:
         return "has no email address we can write to"
-    return ""
+    return reach.why_not_mail(contact)  # unsubscribed from all mail, or unreachable
 
 
 @transaction.atomic
