@@ -22,7 +22,7 @@ from django.core import signals
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, ValidationErrorContext
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
@@ -38,6 +38,7 @@ from traction.core.errors import (
     detail_body,
     field_errors,
     invalid_body,
+    schema_loc,
 )
 from traction.core.permissions import Viewer
 from traction.customers.api import router as customers_router
@@ -59,7 +60,9 @@ user in one workspace; every operation works in that workspace.
 
 Lists are paginated with `page` and `page_size` and answer `{"items": [...], "count": N}`.
 Errors are JSON: `{"detail": "..."}`, or for invalid input (422)
-`{"detail": [{"loc": [..., "field"], "msg": "...", "type": "..."}], "message": "..."}`.
+`{"detail": [{"loc": ["body", "field"], "msg": "...", "type": "..."}], "message": "..."}`;
+`loc` is where the value was sent (`body`, `query` or `path`), the field, then any keys and
+list positions inside it (`["body", "measurements", 3, "value"]`).
 Updates take the `version` you read; if someone saved the record since, the answer is 409.
 """
 
@@ -92,7 +95,28 @@ class JSONRenderer(BaseRenderer):
         return orjson.dumps(data, default=self.default, option=self.options)
 
 
-api = NinjaAPI(
+class TractionAPI(NinjaAPI):
+    """ninja's API with one shape of ``loc`` for every 422 (``traction.core.errors.api_loc``).
+
+    ninja reads a JSON body into the operation's one body parameter and names that parameter
+    in a schema error's ``loc`` (``["body", "payload", "name"]``); the client never sent a
+    ``payload``, and a service's error on the same field says ``["body", "name"]``. Only here
+    (ninja turning pydantic's errors into its ValidationError, model by model) is it known
+    which models read the body that way, so the locations are put in the API's shape here and
+    the 422 handler below only writes the body."""
+
+    def validation_error_from_error_contexts(
+        self, error_contexts: list[ValidationErrorContext[Any]]
+    ) -> NinjaValidationError:
+        errors: list[dict[str, Any]] = []
+        for context in error_contexts:
+            param = getattr(context.model, "__read_from_single_attr__", None)
+            for error in super().validation_error_from_error_contexts([context]).errors:
+                errors.append({**error, "loc": schema_loc(error["loc"], param=param)})
+        return NinjaValidationError(errors)
+
+
+api = TractionAPI(
     title="Traction API",
     version="1",
     description=DESCRIPTION,
@@ -167,11 +191,14 @@ def _refused(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(ValidationFailed)  # a DomainError with a shape of its own
 def _invalid(request: HttpRequest, exc: Exception) -> HttpResponse:
     """422 ``{"detail": [{"loc", "msg", "type"}, ...], "message": "..."}``: a malformed request
-    (ninja's validation) and a domain ValidationFailed look the same to a client."""
+    (ninja's validation, its ``loc`` already in the API's shape: ``TractionAPI``) and a domain
+    ValidationFailed look the same to a client, down to the ``loc`` of a field."""
     if isinstance(exc, ValidationFailed):
-        body = field_errors(exc)
+        body = field_errors(exc, query=request.GET)
     elif isinstance(exc, NinjaValidationError):
-        body = invalid_body(list(exc.errors))
+        # Errors of ninja's validation come in the API's shape already; those the API raises
+        # itself (an unknown query parameter) are put in it here all the same.
+        body = invalid_body([{**error, "loc": schema_loc(error["loc"])} for error in exc.errors])
     else:  # handles only the classes it is registered for
         raise exc
     return api.create_response(request, body, status=422)
