@@ -194,7 +194,8 @@ def _invalid(request: HttpRequest, exc: Exception) -> HttpResponse:
     (ninja's validation, its ``loc`` already in the API's shape: ``TractionAPI``) and a domain
     ValidationFailed look the same to a client, down to the ``loc`` of a field."""
     if isinstance(exc, ValidationFailed):
-        body = field_errors(exc, query=request.GET)
+        match = request.resolver_match
+        body = field_errors(exc, query=request.GET, path=match.kwargs if match else {})
     elif isinstance(exc, NinjaValidationError):
         # Errors of ninja's validation come in the API's shape already; those the API raises
         # itself (an unknown query parameter) are put in it here all the same.

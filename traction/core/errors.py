@@ -130,16 +130,20 @@ def _field_name(loc: Any) -> str:
     return ".".join(str(p) for p in loc[start:])
 
 
-def field_errors(exc: ValidationFailed, query: Container[str] = ()) -> dict[str, Any]:
-    """A domain ValidationFailed in the 422 body: each field where the client sent it (under
-    ``query`` if the request's query string carries it, else under ``body``; ``field_loc``),
-    the words of a rule of no one field (``__all__``) without a field name."""
+def field_errors(
+    exc: ValidationFailed, *, query: Container[str] = (), path: Container[str] = ()
+) -> dict[str, Any]:
+    """A domain ValidationFailed in the 422 body: each field where the client sent it
+    (``field_loc``): under ``path`` or ``query`` if the request's path or query string carries
+    it (the operation's parameters, e.g. ``metric_id``), else under ``body``; the words of a
+    rule of no one field (``__all__``) without a field name."""
+
+    def source(field: str) -> str:
+        name = field.split(".")[0]
+        return "path" if name in path else "query" if name in query else "body"
+
     errors: list[dict[str, Any]] = [
-        {
-            "loc": field_loc(field, "query" if field.split(".")[0] in query else "body"),
-            "msg": message,
-            "type": "value_error",
-        }
+        {"loc": field_loc(field, source(field)), "msg": message, "type": "value_error"}
         for field, messages in exc.errors.items()
         for message in messages
     ]
