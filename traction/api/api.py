@@ -41,6 +41,7 @@ from traction.core.errors import (
     schema_loc,
 )
 from traction.core.permissions import Viewer
+from traction.core.text import too_long
 from traction.customers.api import router as customers_router
 from traction.debrief.api import router as debrief_router
 from traction.insights.api import router as insights_router
@@ -103,7 +104,11 @@ class TractionAPI(NinjaAPI):
     ``payload``, and a service's error on the same field says ``["body", "name"]``. Only here
     (ninja turning pydantic's errors into its ValidationError, model by model) is it known
     which models read the body that way, so the locations are put in the API's shape here and
-    the 422 handler below only writes the body."""
+    the 422 handler below only writes the body.
+
+    A cap on length (a schema's ``max_length``) is worded here too, as the web forms and the
+    services word it (``traction.core.text.too_long``: the limit and the actual size), while
+    the value is still at hand (ninja drops it)."""
 
     def validation_error_from_error_contexts(
         self, error_contexts: list[ValidationErrorContext[Any]]
@@ -111,9 +116,24 @@ class TractionAPI(NinjaAPI):
         errors: list[dict[str, Any]] = []
         for context in error_contexts:
             param = getattr(context.model, "__read_from_single_attr__", None)
-            for error in super().validation_error_from_error_contexts([context]).errors:
-                errors.append({**error, "loc": schema_loc(error["loc"], param=param)})
+            found = super().validation_error_from_error_contexts([context]).errors
+            raw = context.pydantic_validation_error.errors(include_url=False)
+            for error, pydantic_error in zip(found, raw, strict=True):
+                error = {**error, "loc": schema_loc(error["loc"], param=param)}
+                errors.append(_worded(error, pydantic_error.get("input")))
         return NinjaValidationError(errors)
+
+
+def _worded(error: dict[str, Any], value: Any) -> dict[str, Any]:
+    """A schema's cap on length in the one wording: "Keep it to 5,000 characters or fewer
+    (this has 5,213)." (pydantic says "String should have at most 5000 characters")."""
+    ctx = error.get("ctx") or {}
+    limit = ctx.get("max_length")
+    if error.get("type") == "string_too_long" and isinstance(value, str) and limit:
+        return {**error, "msg": too_long(limit, len(value))}
+    if error.get("type") == "too_long" and ctx.get("actual_length") is not None and limit:
+        return {**error, "msg": too_long(limit, ctx["actual_length"], "items")}
+    return error
 
 
 api = TractionAPI(

@@ -266,7 +266,10 @@ def test_a_too_long_opening_is_refused_beside_the_field(cast, client_for, sessio
             preview_url(session), {"opening": "x" * 1200, "save": "1", "version": 1}
         )
     )
-    assert '<ul class="errorlist" id="id_opening_error"><li>The opening has 1200 characters' in page
+    assert (
+        '<ul class="errorlist" id="id_opening_error">'
+        "<li>Keep it to 1,000 characters or fewer (this has 1,200).</li>" in page
+    )
     session.refresh_from_db()
     assert session.invitation_opening == ""
 
