@@ -212,7 +212,7 @@ def test_the_opening_is_stored_validated_and_audited(cast, session):
         services.set_invitation_opening(facilitator, session=session, text="Other", version=1)
     with pytest.raises(ValidationFailed) as refused:
         services.set_invitation_opening(facilitator, session=session, text="x" * 1001)
-    assert "keep it to 1000" in refused.value.errors["opening"][0]
+    assert "Keep it to 1,000 characters" in refused.value.errors["opening"][0]
     with pytest.raises(ValidationFailed):
         services.set_invitation_opening(facilitator, session=session, text="bell\x07")
     with pytest.raises(PermissionDenied):
