@@ -110,3 +110,7 @@ def test_a_multipart_field_and_a_query_parameter_have_one_loc(
     assert (schema.status_code, rule.status_code) == (422, 422)
     assert [e["loc"] for e in schema.json()["detail"]] == [["query", "page"]]
     assert [e["loc"] for e in rule.json()["detail"]] == [["query", "page"]]
+    # A rule of no one query parameter: the source alone (not ninja's "filters").
+    both = admin.get("/api/v1/recommendations", {"debrief": "1", "debrief_id": "2"})
+    assert both.status_code == 422
+    assert [e["loc"] for e in both.json()["detail"]] == [["query"]]

@@ -115,13 +115,25 @@ class TractionAPI(NinjaAPI):
     ) -> NinjaValidationError:
         errors: list[dict[str, Any]] = []
         for context in error_contexts:
-            param = getattr(context.model, "__read_from_single_attr__", None)
+            hidden = _parameter_names(context.model)
             found = super().validation_error_from_error_contexts([context]).errors
             raw = context.pydantic_validation_error.errors(include_url=False)
             for error, pydantic_error in zip(found, raw, strict=True):
-                error = {**error, "loc": schema_loc(error["loc"], param=param)}
+                error = {**error, "loc": schema_loc(error["loc"], hidden=hidden)}
                 errors.append(_worded(error, pydantic_error.get("input")))
         return NinjaValidationError(errors)
+
+
+def _parameter_names(model: Any) -> set[str]:
+    """The operation's Python parameters ninja may name in a ``loc`` of ``model`` (one of
+    its models: the body's, the query's, ...) though the client never sent them: the one
+    parameter a JSON body is read into, or the schemas whose fields ninja flattens into
+    query (or form) parameters (``filters``, ``ninja_pagination``)."""
+    single = getattr(model, "__read_from_single_attr__", None)
+    if single:
+        return {single}
+    flattened = getattr(model, "__ninja_flatten_map__", None) or {}
+    return {path[0] for path in flattened.values() if len(path) > 1}
 
 
 def _worded(error: dict[str, Any], value: Any) -> dict[str, Any]:

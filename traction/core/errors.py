@@ -85,15 +85,17 @@ def api_loc(source: str, path: Sequence[str | int] = ()) -> list[str | int]:
     return [_SOURCES.get(source, source), *path]
 
 
-def schema_loc(loc: Sequence[str | int], *, param: str | None = None) -> list[str | int]:
-    """ninja's ``loc`` for a schema error, in the API's shape. ``param``: the name of the
-    operation's parameter ninja reads a whole JSON body into (``payload``), which ninja puts
-    after ``body`` and the client never sent: ``["body", "payload", "name"]`` → ``["body",
-    "name"]``. Form and file fields (``["form", "scenario_id"]``) are in the body."""
+def schema_loc(loc: Sequence[str | int], *, hidden: Container[str] = ()) -> list[str | int]:
+    """ninja's ``loc`` for a schema error, in the API's shape. ``hidden``: names of the
+    operation's Python parameters that ninja puts after the source and the client never sent,
+    dropped: the one parameter a whole JSON body is read into (``["body", "payload", "name"]``
+    → ``["body", "name"]``), or a schema of query parameters whose own rule (of no one
+    parameter) failed (``["query", "filters"]`` → ``["query"]``). Form and file fields
+    (``["form", "scenario_id"]``) are in the body."""
     if not loc:
         return ["body"]
     source, *path = loc
-    if param is not None and source == "body" and path[:1] == [param]:
+    if path and isinstance(path[0], str) and path[0] in hidden:
         path = path[1:]
     return api_loc(str(source), path)
 
