@@ -87,6 +87,14 @@ def test_a_field_of_a_decision_and_of_an_item_in_a_list_have_one_loc(
     assert ["body", "plan", 1, "key"] in schema
     assert twice == [["body", "plan", 1, "key"]]
 
+    # The agenda's service counts items from 1 for people; the loc counts from 0, as the
+    # schema's does.
+    agenda = f"/sessions/{world.room.session.pk}/agenda"
+    first = {"title": "Welcome", "minutes": 10}
+    schema = refused(fran, "PUT", agenda, {"items": [first, {"title": "A\nB", "minutes": 5}]})
+    rule = refused(fran, "PUT", agenda, {"items": [first, {"title": "   ", "minutes": 5}]})
+    assert schema == rule == [["body", "items", 1, "title"]]
+
 
 def test_a_multipart_field_and_a_query_parameter_have_one_loc(
     cast: Cast, world: World, api_client_for: ApiClientFor
