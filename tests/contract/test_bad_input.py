@@ -189,7 +189,7 @@ def test_numbers_in_api_queries_and_forms_are_parsed_strictly(
         {"file": SimpleUploadedFile("notes.txt", b"Gina Globex: Hello.\n"), "scenario_id": number},
     )
     assert response.status_code == 422
-    assert response.json()["detail"][0]["loc"] == ["form", "scenario_id"]
+    assert response.json()["detail"][0]["loc"] == ["body", "scenario_id"]
 
 
 @pytest.mark.parametrize("number", ["²", BIG + "0", HUGE, "0"])

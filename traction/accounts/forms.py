@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from traction.core.forms import TimeZoneField
+from traction.core.forms import Form, TimeZoneField
 from traction.core.permissions import Role
 from traction.core.text import validate_one_line
 
@@ -13,7 +13,7 @@ from . import logos
 from .models import MemberFunction
 
 
-class LoginForm(forms.Form):
+class LoginForm(Form):
     email = forms.EmailField(
         widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True})
     )
@@ -23,7 +23,7 @@ class LoginForm(forms.Form):
     next = forms.CharField(required=False, widget=forms.HiddenInput)
 
 
-class AcceptInvitationForm(forms.Form):
+class AcceptInvitationForm(Form):
     full_name = forms.CharField(
         validators=[validate_one_line],
         label="Your name",
@@ -38,7 +38,7 @@ class AcceptInvitationForm(forms.Form):
     )
 
 
-class InviteForm(forms.Form):
+class InviteForm(Form):
     email = forms.EmailField(
         help_text="We send the invitation link to this address.",
         widget=forms.EmailInput(attrs={"autocomplete": "off"}),
@@ -56,17 +56,17 @@ class InviteForm(forms.Form):
     )
 
 
-class MemberRoleForm(forms.Form):
+class MemberRoleForm(Form):
     role = forms.ChoiceField(choices=Role.choices)
 
 
-class MemberFunctionForm(forms.Form):
+class MemberFunctionForm(Form):
     function = forms.ChoiceField(
         required=False, choices=[("", "Not stated"), *MemberFunction.choices]
     )
 
 
-class RemoveMemberForm(forms.Form):
+class RemoveMemberForm(Form):
     reason = forms.CharField(
         required=False,
         max_length=300,
@@ -74,7 +74,7 @@ class RemoveMemberForm(forms.Form):
     )
 
 
-class TokenForm(forms.Form):
+class TokenForm(Form):
     name = forms.CharField(
         validators=[validate_one_line],
         label="Token name",
@@ -83,7 +83,7 @@ class TokenForm(forms.Form):
     )
 
 
-class AuditFilterForm(forms.Form):
+class AuditFilterForm(Form):
     action = forms.CharField(
         required=False, help_text='Starts with, e.g. "customer" or "member.role_changed".'
     )
@@ -91,13 +91,13 @@ class AuditFilterForm(forms.Form):
     object_type = forms.ChoiceField(required=False, label="Object type", choices=[("", "Any")])
 
     def __init__(self, *args: object, object_types: list[str], **kwargs: object) -> None:
-        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        super().__init__(*args, **kwargs)
         field = self.fields["object_type"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", "Any"), *[(t, t) for t in object_types]]
 
 
-class WorkspaceCreateForm(forms.Form):
+class WorkspaceCreateForm(Form):
     name = forms.CharField(
         label="Workspace name",
         max_length=120,
@@ -124,7 +124,7 @@ class WorkspaceCreateForm(forms.Form):
     )
 
 
-class WorkspaceSettingsForm(forms.Form):
+class WorkspaceSettingsForm(Form):
     name = forms.CharField(
         max_length=120,
         validators=[validate_one_line],
@@ -151,7 +151,7 @@ class WorkspaceSettingsForm(forms.Form):
     )
 
 
-class LogoForm(forms.Form):
+class LogoForm(Form):
     logo = forms.FileField(
         label="Logo",
         help_text=(

@@ -17,7 +17,7 @@ from traction.core import audit, clock, events, permissions, timezones
 from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.tasks import send_email_on_commit
-from traction.core.text import ONE_LINE_MESSAGE, has_line_break
+from traction.core.text import ONE_LINE_MESSAGE, check_length, has_line_break, require_length
 
 from . import logos
 from .models import (
@@ -208,7 +208,7 @@ def update_workspace(
     if not name:
         errors["name"] = ["Enter a workspace name."]
     elif len(name) > 120:
-        errors["name"] = ["A workspace name has at most 120 characters."]
+        check_length(errors, "name", name, 120)
     else:
         try:
             _one_line(name=name)
@@ -218,7 +218,7 @@ def update_workspace(
         errors["time_zone"] = [f"Unknown time zone “{time_zone}”; use a name like Europe/Berlin."]
     sender = workspace.sender_name if sender_name is None else sender_name.strip()
     if len(sender) > 120:
-        errors["sender_name"] = ["A sender name has at most 120 characters."]
+        check_length(errors, "sender_name", sender, 120)
     elif sender:
         try:
             _one_line(sender_name=sender)
@@ -233,8 +233,7 @@ def update_workspace(
                 f"“{reply[:80]}” is not an email address; enter one like replies@example.com."
             ]
         else:
-            if len(reply) > 254:
-                errors["reply_to"] = ["An email address has at most 254 characters."]
+            check_length(errors, "reply_to", reply, 254)
     if errors:
         raise ValidationFailed(errors)
     fields = ["name", "time_zone", "sender_name", "reply_to"]
@@ -529,8 +528,7 @@ def create_api_token(actor: Viewer, *, name: str) -> tuple[ApiToken, str]:
     name = (name or "").strip()
     if not name:
         raise ValidationFailed.field("name", "Name the token after where it will be used.")
-    if len(name) > 80:
-        raise ValidationFailed.field("name", "Keep the name under 80 characters.")
+    require_length("name", name, 80)
     key, key_hash = ApiToken.new_key()
     token = ApiToken.objects.create(
         user=actor.user,  # type: ignore[misc]

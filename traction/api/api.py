@@ -22,7 +22,7 @@ from django.core import signals
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
-from ninja.errors import AuthenticationError, HttpError
+from ninja.errors import AuthenticationError, HttpError, ValidationErrorContext
 from ninja.errors import ValidationError as NinjaValidationError
 from ninja.renderers import BaseRenderer
 from ninja.responses import NinjaJSONEncoder
@@ -38,8 +38,10 @@ from traction.core.errors import (
     detail_body,
     field_errors,
     invalid_body,
+    schema_loc,
 )
 from traction.core.permissions import Viewer
+from traction.core.text import too_long
 from traction.customers.api import router as customers_router
 from traction.debrief.api import router as debrief_router
 from traction.insights.api import router as insights_router
@@ -59,7 +61,9 @@ user in one workspace; every operation works in that workspace.
 
 Lists are paginated with `page` and `page_size` and answer `{"items": [...], "count": N}`.
 Errors are JSON: `{"detail": "..."}`, or for invalid input (422)
-`{"detail": [{"loc": [..., "field"], "msg": "...", "type": "..."}], "message": "..."}`.
+`{"detail": [{"loc": ["body", "field"], "msg": "...", "type": "..."}], "message": "..."}`;
+`loc` is where the value was sent (`body`, `query` or `path`), the field, then any keys and
+list positions inside it (`["body", "measurements", 3, "value"]`).
 Updates take the `version` you read; if someone saved the record since, the answer is 409.
 """
 
@@ -92,7 +96,59 @@ class JSONRenderer(BaseRenderer):
         return orjson.dumps(data, default=self.default, option=self.options)
 
 
-api = NinjaAPI(
+class TractionAPI(NinjaAPI):
+    """ninja's API with one shape of ``loc`` for every 422 (``traction.core.errors.api_loc``).
+
+    ninja reads a JSON body into the operation's one body parameter and names that parameter
+    in a schema error's ``loc`` (``["body", "payload", "name"]``); the client never sent a
+    ``payload``, and a service's error on the same field says ``["body", "name"]``. Only here
+    (ninja turning pydantic's errors into its ValidationError, model by model) is it known
+    which models read the body that way, so the locations are put in the API's shape here and
+    the 422 handler below only writes the body.
+
+    A cap on length (a schema's ``max_length``) is worded here too, as the web forms and the
+    services word it (``traction.core.text.too_long``: the limit and the actual size), while
+    the value is still at hand (ninja drops it)."""
+
+    def validation_error_from_error_contexts(
+        self, error_contexts: list[ValidationErrorContext[Any]]
+    ) -> NinjaValidationError:
+        errors: list[dict[str, Any]] = []
+        for context in error_contexts:
+            hidden = _parameter_names(context.model)
+            found = super().validation_error_from_error_contexts([context]).errors
+            raw = context.pydantic_validation_error.errors(include_url=False)
+            for error, pydantic_error in zip(found, raw, strict=True):
+                error = {**error, "loc": schema_loc(error["loc"], hidden=hidden)}
+                errors.append(_worded(error, pydantic_error.get("input")))
+        return NinjaValidationError(errors)
+
+
+def _parameter_names(model: Any) -> set[str]:
+    """The operation's Python parameters ninja may name in a ``loc`` of ``model`` (one of
+    its models: the body's, the query's, ...) though the client never sent them: the one
+    parameter a JSON body is read into, or the schemas whose fields ninja flattens into
+    query (or form) parameters (``filters``, ``ninja_pagination``)."""
+    single = getattr(model, "__read_from_single_attr__", None)
+    if single:
+        return {single}
+    flattened = getattr(model, "__ninja_flatten_map__", None) or {}
+    return {path[0] for path in flattened.values() if len(path) > 1}
+
+
+def _worded(error: dict[str, Any], value: Any) -> dict[str, Any]:
+    """A schema's cap on length in the one wording: "Keep it to 5,000 characters or fewer
+    (this has 5,213)." (pydantic says "String should have at most 5000 characters")."""
+    ctx = error.get("ctx") or {}
+    limit = ctx.get("max_length")
+    if error.get("type") == "string_too_long" and isinstance(value, str) and limit:
+        return {**error, "msg": too_long(limit, len(value))}
+    if error.get("type") == "too_long" and ctx.get("actual_length") is not None and limit:
+        return {**error, "msg": too_long(limit, ctx["actual_length"], "items")}
+    return error
+
+
+api = TractionAPI(
     title="Traction API",
     version="1",
     description=DESCRIPTION,
@@ -167,11 +223,15 @@ def _refused(request: HttpRequest, exc: Exception) -> HttpResponse:
 @api.exception_handler(ValidationFailed)  # a DomainError with a shape of its own
 def _invalid(request: HttpRequest, exc: Exception) -> HttpResponse:
     """422 ``{"detail": [{"loc", "msg", "type"}, ...], "message": "..."}``: a malformed request
-    (ninja's validation) and a domain ValidationFailed look the same to a client."""
+    (ninja's validation, its ``loc`` already in the API's shape: ``TractionAPI``) and a domain
+    ValidationFailed look the same to a client, down to the ``loc`` of a field."""
     if isinstance(exc, ValidationFailed):
-        body = field_errors(exc)
+        match = request.resolver_match
+        body = field_errors(exc, query=request.GET, path=match.kwargs if match else {})
     elif isinstance(exc, NinjaValidationError):
-        body = invalid_body(list(exc.errors))
+        # Errors of ninja's validation come in the API's shape already; those the API raises
+        # itself (an unknown query parameter) are put in it here all the same.
+        body = invalid_body([{**error, "loc": schema_loc(error["loc"])} for error in exc.errors])
     else:  # handles only the classes it is registered for
         raise exc
     return api.create_response(request, body, status=422)

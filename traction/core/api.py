@@ -267,7 +267,13 @@ class ErrorOut(Schema):
 
 
 class FieldErrorOut(Schema):
-    loc: list[str | int] = Field(description='Where: e.g. ["body", "payload", "name"].')
+    loc: list[str | int] = Field(
+        description=(
+            "Where: the source (body, query or path), the field, then any keys and list "
+            'positions inside it: ["body", "name"], ["query", "page"], '
+            '["body", "measurements", 3, "value"].'
+        )
+    )
     msg: str
     type: str
     ctx: dict[str, Any] | None = None

@@ -6,6 +6,7 @@ Web views turn them into a 404/403 page or form errors, the API into a JSON body
 
 from __future__ import annotations
 
+from collections.abc import Container, Sequence
 from typing import Any
 
 
@@ -67,9 +68,51 @@ def detail_body(message: str) -> dict[str, str]:
     return {"detail": message}
 
 
+# --- where a problem is: one shape of ``loc`` for the whole API -------------------------------
+# ``[source, field, ...]``: ``source`` is where the client put the value, ``body`` (a JSON body
+# or a multipart form alike: its fields and its files), ``query`` or ``path``; then the field as
+# the client sent it, and inside it the keys and list positions on the way
+# (``["body", "measurements", 3, "value"]``). Never the name of a Python parameter: a schema's
+# error and a service's error on the same field carry the same ``loc``.
+
+# ninja's sources as the API names them: a form field and a file are parts of the body.
+_SOURCES = {"form": "body", "file": "body", "body": "body", "query": "query", "path": "path"}
+
+
+def api_loc(source: str, path: Sequence[str | int] = ()) -> list[str | int]:
+    """The ``loc`` of a problem with the value at ``path`` (keys and list positions) of
+    ``source`` (``body``, ``form``, ``file``, ``query``, ``path``, ``header``, ``cookie``)."""
+    return [_SOURCES.get(source, source), *path]
+
+
+def schema_loc(loc: Sequence[str | int], *, hidden: Container[str] = ()) -> list[str | int]:
+    """ninja's ``loc`` for a schema error, in the API's shape. ``hidden``: names of the
+    operation's Python parameters that ninja puts after the source and the client never sent,
+    dropped: the one parameter a whole JSON body is read into (``["body", "payload", "name"]``
+    → ``["body", "name"]``), or a schema of query parameters whose own rule (of no one
+    parameter) failed (``["query", "filters"]`` → ``["query"]``). Form and file fields
+    (``["form", "scenario_id"]``) are in the body."""
+    if not loc:
+        return ["body"]
+    source, *path = loc
+    if path and isinstance(path[0], str) and path[0] in hidden:
+        path = path[1:]
+    return api_loc(str(source), path)
+
+
+def field_loc(field: str, source: str = "body") -> list[str | int]:
+    """The ``loc`` of a domain error on ``field``, as a service names it: ``name``,
+    ``measurements.3.value`` (a position in a list, then a field of that item) or ``__all__``
+    (a rule of no one field: the source alone)."""
+    if field == "__all__":
+        return api_loc(source)
+    return api_loc(source, [int(p) if p.isdigit() else p for p in field.split(".")])
+
+
 def invalid_body(errors: list[dict[str, Any]], message: str = "") -> dict[str, Any]:
     """422 for invalid input: one entry per problem, each with its ``loc`` (e.g.
-    ``["body", "name"]``), ``msg`` and ``type``; ``message`` sums them up for people."""
+    ``["body", "name"]``, see ``api_loc``), ``msg`` and ``type``; ``message`` sums them up for
+    people."""
     if not message:
         parts = [f"{_field_name(error.get('loc', ()))}: {error.get('msg', '')}" for error in errors]
         message = "; ".join(parts) or "Invalid request."
@@ -78,7 +121,7 @@ def invalid_body(errors: list[dict[str, Any]], message: str = "") -> dict[str, A
 
 def _field_name(loc: Any) -> str:
     """The field a ``loc`` points at, with the positions in the lists on its way, as domain
-    errors name them: ``["body", "payload", "program_ids", 0]`` → ``program_ids.0``,
+    errors name them: ``["body", "program_ids", 0]`` → ``program_ids.0``,
     ``[…, "measurements", 3, "value"]`` → ``measurements.3.value``, ``[…, "name"]`` → ``name``."""
     loc = list(loc)
     if not loc:
@@ -89,15 +132,20 @@ def _field_name(loc: Any) -> str:
     return ".".join(str(p) for p in loc[start:])
 
 
-def field_errors(exc: ValidationFailed) -> dict[str, Any]:
-    """A domain ValidationFailed in the 422 body: each field under ``body``, the words of a
+def field_errors(
+    exc: ValidationFailed, *, query: Container[str] = (), path: Container[str] = ()
+) -> dict[str, Any]:
+    """A domain ValidationFailed in the 422 body: each field where the client sent it
+    (``field_loc``): under ``path`` or ``query`` if the request's path or query string carries
+    it (the operation's parameters, e.g. ``metric_id``), else under ``body``; the words of a
     rule of no one field (``__all__``) without a field name."""
+
+    def source(field: str) -> str:
+        name = field.split(".")[0]
+        return "path" if name in path else "query" if name in query else "body"
+
     errors: list[dict[str, Any]] = [
-        {
-            "loc": ["body"] if field == "__all__" else ["body", field],
-            "msg": message,
-            "type": "value_error",
-        }
+        {"loc": field_loc(field, source(field)), "msg": message, "type": "value_error"}
         for field, messages in exc.errors.items()
         for message in messages
     ]

@@ -5,11 +5,27 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.core.validators import MaxLengthValidator
 from django.templatetags.static import static
 from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from . import timezones
+from .text import MaxLength
+
+
+class Form(forms.Form):
+    """Every form of the app: a field's cap on length is refused in the one wording the
+    services and the API use (``core.text.too_long``: the limit and the actual size), not in
+    Django's ("Ensure this value has at most …")."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():  # this form's own copies of the fields
+            field.validators = [
+                MaxLength(v.limit_value) if type(v) is MaxLengthValidator else v
+                for v in field.validators
+            ]
 
 
 class TimeZoneSelect(forms.Select):

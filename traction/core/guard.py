@@ -19,7 +19,7 @@ as its schemas already answer for NULs in text fields.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
@@ -28,7 +28,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse, UnreadablePostE
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
-from .errors import detail_body, invalid_body
+from .errors import api_loc, detail_body, invalid_body
 
 MAX_ID = 2**63 - 1  # the largest id a 64-bit primary key holds
 MAX_NESTING = 64  # JSON deeper than this is nobody's data
@@ -67,16 +67,22 @@ def _plain(message: str, status: int) -> HttpResponse:
 
 
 class BadInput(Exception):
-    """What is wrong with a request, for people; ``where``/``field`` locate a NUL."""
+    """What is wrong with a request, for people; ``where``/``path`` locate a NUL (the field,
+    then any keys and list positions inside it)."""
 
     def __init__(
-        self, message: str, *, where: str = "", field: str = "", status: int = 400
+        self,
+        message: str,
+        *,
+        where: str = "",
+        path: Sequence[str | int] = (),
+        status: int = 400,
     ) -> None:
         super().__init__(message)
         self.message = message
         self.status = status
         self.where = where
-        self.field = field
+        self.path = list(path)
 
 
 def check_request(request: HttpRequest) -> None:
@@ -127,7 +133,7 @@ def _check_fields(fields: Mapping[str, Any], where: str, label: str) -> None:
                 f"The {label} “{name}” contains a NUL character, which cannot be stored; "
                 "remove it.",
                 where=where,
-                field=name,
+                path=[name],
             )
 
 
@@ -148,7 +154,7 @@ def _check_json_body(request: HttpRequest) -> None:
         raise BadInput(
             f"The field “{field}” contains a NUL character, which cannot be stored; remove it.",
             where="body",
-            field=field,
+            path=path,
         )
 
 
@@ -202,8 +208,8 @@ def refusal(request: HttpRequest, problem: BadInput) -> HttpResponse:
     if is_provider_hook(request):
         return _plain(problem.message, problem.status)
     if is_api(request):
-        if problem.field:
-            error = {"loc": [problem.where, problem.field], "msg": problem.message}
+        if problem.where:
+            error = {"loc": api_loc(problem.where, problem.path), "msg": problem.message}
             body = invalid_body([{**error, "type": "value_error"}])
             return JsonResponse(body, status=422, json_dumps_params={"ensure_ascii": False})
         return JsonResponse(

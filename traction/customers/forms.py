@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
-from traction.core.forms import Paragraphs
+from traction.core.forms import Form, Paragraphs
 from traction.core.text import validate_one_line
 
 from .models import Cadence, Channel, Segment, Size
@@ -42,7 +42,7 @@ class MemberChoiceField(forms.ModelChoiceField["User"]):
         return obj.full_name or obj.email
 
 
-class CustomerFilterForm(forms.Form):
+class CustomerFilterForm(Form):
     q = forms.CharField(
         required=False,
         label="Search",
@@ -61,7 +61,7 @@ class CustomerFilterForm(forms.Form):
         self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
 
 
-class CustomerForm(forms.Form):
+class CustomerForm(Form):
     name = forms.CharField(
         max_length=160,
         validators=[validate_one_line],
@@ -101,7 +101,7 @@ class CustomerForm(forms.Form):
         return data
 
 
-class ContactForm(forms.Form):
+class ContactForm(Form):
     name = forms.CharField(max_length=150, validators=[validate_one_line])
     email = forms.EmailField()
     title = forms.CharField(
@@ -132,13 +132,13 @@ class ContactForm(forms.Form):
         return data
 
 
-class DeleteForm(forms.Form):
+class DeleteForm(Form):
     reason = forms.CharField(
         required=False, max_length=300, help_text="Optional; kept in the audit log."
     )
 
 
-class EraseForm(forms.Form):
+class EraseForm(Form):
     reason = forms.CharField(
         max_length=300,
         help_text="Why, e.g. “The person asked us to erase their data”. Kept in the audit log.",

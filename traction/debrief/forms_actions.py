@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
+from traction.core.forms import Form
 from traction.customers.forms import MemberChoiceField, VersionField
 from traction.programs.forms import DateInput, MembersField
 
@@ -18,7 +19,7 @@ from .services.actions import NOTE_MAX, REASON_MAX
 FIELD_MAP = {"owner_id": "owner", "contributor_ids": "contributors"}
 
 
-class ActionForm(forms.Form):
+class ActionForm(Form):
     """A new action item (the room's "Add action item")."""
 
     recommendation = forms.ModelChoiceField(
@@ -74,7 +75,7 @@ class ActionForm(forms.Form):
         }
 
 
-class EditForm(forms.Form):
+class EditForm(Form):
     """Change an action: title, owner, contributors, dates, visibility; a note says why."""
 
     title = forms.CharField(max_length=200)
@@ -111,7 +112,7 @@ class EditForm(forms.Form):
         }
 
 
-class StatusForm(forms.Form):
+class StatusForm(Form):
     """Move the action along: every change carries a short dated note."""
 
     # The note and the reason are checked by the service (``change_status``), all at once and
@@ -132,7 +133,7 @@ class StatusForm(forms.Form):
     version = VersionField()
 
 
-class ReviewForm(forms.Form):
+class ReviewForm(Form):
     """The room's review of an earlier action: keep it, give it a new date, or drop it."""
 
     decision = forms.ChoiceField(

@@ -9,6 +9,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from traction.core.forms import Form
 from traction.core.text import validate_one_line
 from traction.customers.forms import VersionField
 from traction.debrief.models import Debrief
@@ -20,7 +21,7 @@ from traction.sessions.models import SessionKind
 BOOKING_FIELD_MAP = {"starts_at": "start_time"}
 
 
-class BookingForm(forms.Form):
+class BookingForm(Form):
     date = forms.DateField(widget=DateInput())
     start_time = forms.TimeField(label="Starts at", widget=TimeInput())
     minutes = forms.IntegerField(
@@ -63,13 +64,13 @@ class BookingForm(forms.Form):
         }
 
 
-class RespondForm(forms.Form):
+class RespondForm(Form):
     answer = forms.ChoiceField(
         choices=[("accepted", "Accept"), ("tentative", "Maybe"), ("declined", "Decline")]
     )
 
 
-class SettingsForm(forms.Form):
+class SettingsForm(Form):
     kinds = forms.MultipleChoiceField(
         choices=SessionKind.choices,
         required=False,
@@ -86,7 +87,7 @@ class SettingsForm(forms.Form):
     )
 
 
-class DebriefFilterForm(forms.Form):
+class DebriefFilterForm(Form):
     program = ProgramChoiceField(
         queryset=Program.objects.none(), required=False, empty_label="All programs"
     )

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from traction.core.forms import Paragraphs
+from traction.core.forms import Form, Paragraphs
 from traction.voting.selectors import RankedCard
 
 from .models import Attendee
@@ -33,7 +33,7 @@ def revisit_note_name(insight_id: int) -> str:
     return f"revisit_note_{insight_id}"
 
 
-class CloseForm(forms.Form):
+class CloseForm(Form):
     """Who attended (one box per person asked, one for whoever opened the room if they were
     not asked, and anyone who came uninvited), the closing note, a revisit date for each top
     priority left undecided, and for a debrief that decided nothing, why."""
@@ -135,5 +135,5 @@ class CloseForm(forms.Form):
         ]
 
 
-class SendForm(forms.Form):
+class SendForm(Form):
     resend = forms.BooleanField(required=False)

@@ -7,7 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from traction.core.forms import Paragraphs
+from traction.core.forms import Form, Paragraphs
 from traction.customers.forms import VersionField
 from traction.insights.models import Insight
 
@@ -28,7 +28,7 @@ class EvidenceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
         return f"{obj.get_kind_display()}: {obj.text}{who}"
 
 
-class RecommendationForm(forms.Form):
+class RecommendationForm(Form):
     title = forms.CharField(max_length=200)
     rationale = forms.CharField(
         required=False,
@@ -108,7 +108,7 @@ class RecommendationForm(forms.Form):
         return values
 
 
-class DecideForm(forms.Form):
+class DecideForm(Form):
     outcome = forms.ChoiceField(choices=DECIDE_CHOICES, widget=forms.RadioSelect, label="Decision")
     reason = forms.CharField(
         max_length=REASON_MAX,
@@ -124,7 +124,7 @@ class DecideForm(forms.Form):
     version = VersionField()
 
 
-class PhaseForm(forms.Form):
+class PhaseForm(Form):
     phase = forms.ChoiceField(choices=[])
     version = VersionField()
 
@@ -133,7 +133,7 @@ class PhaseForm(forms.Form):
         self.fields["phase"].choices = [(p["key"], p["title"]) for p in plan]  # type: ignore[attr-defined]
 
 
-class PhaseRowForm(forms.Form):
+class PhaseRowForm(Form):
     key = forms.CharField(required=False, widget=forms.HiddenInput)
     title = forms.CharField(max_length=120, required=False)
     minutes = forms.IntegerField(min_value=1, max_value=240, required=False)
@@ -144,9 +144,9 @@ class PhaseRowForm(forms.Form):
 PhaseFormSet = forms.formset_factory(PhaseRowForm, extra=1, max_num=15, validate_max=True)
 
 
-class PlanVersionForm(forms.Form):
+class PlanVersionForm(Form):
     version = VersionField()
 
 
-class ArchiveForm(forms.Form):
+class ArchiveForm(Form):
     version = VersionField()

@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from traction.core.forms import Paragraphs
+from traction.core.forms import Form, Paragraphs
 from traction.core.text import validate_one_line
 
 from .measurements_csv import MAX_BYTES, NOTE_MAX
@@ -41,7 +41,7 @@ class ServiceChecked(forms.CharField):
         pass
 
 
-class MetricForm(forms.Form):
+class MetricForm(Form):
     # The name (required, one line, unique in the program) and the forecast's lines are
     # checked by the service; the browser is only told the length.
     name = ServiceChecked(widget=forms.TextInput(attrs={"maxlength": 160}))
@@ -150,7 +150,7 @@ class MetricForm(forms.Form):
         }
 
 
-class MeasurementForm(forms.Form):
+class MeasurementForm(Form):
     on = forms.DateField(label="Date", widget=DateInput())
     value = forms.CharField(max_length=30)
     note = forms.CharField(
@@ -161,7 +161,7 @@ class MeasurementForm(forms.Form):
     )
 
 
-class CsvForm(forms.Form):
+class CsvForm(Form):
     file = forms.FileField(
         label="CSV file",
         help_text=f"Columns metric, date (YYYY-MM-DD), value and optionally note; up to "

@@ -7,7 +7,7 @@ from typing import Any
 
 from django import forms
 
-from traction.core.forms import Paragraphs
+from traction.core.forms import Form, Paragraphs
 from traction.core.guard import MAX_ID
 from traction.core.text import validate_one_line
 
@@ -36,7 +36,7 @@ def step_choices(steps: Sequence[Step]) -> list[tuple[str, str]]:
     return [("", "— no step —")] + [(str(s.pk), f"{s.position}. {s.title}") for s in steps]
 
 
-class CaptureForm(forms.Form):
+class CaptureForm(Form):
     """One insight, typed by the note taker; the quick syntax may set type, speaker and step."""
 
     text = forms.CharField(
@@ -74,7 +74,7 @@ class CaptureForm(forms.Form):
         _choice(self, "step").choices = step_choices(steps)
 
 
-class ScenarioForm(forms.Form):
+class ScenarioForm(Form):
     title = forms.CharField(
         max_length=120,
         label="Team name",
@@ -119,7 +119,7 @@ MAX_VERSION = 2**31 - 1  # a version column's largest value (PostgreSQL integer)
 MAX_POSITION = 10_000
 
 
-class StepActionForm(forms.Form):
+class StepActionForm(Form):
     """One change to a scenario's steps: add, rename, move up or down, merge, remove."""
 
     ACTIONS = ["add", "rename", "up", "down", "merge", "remove"]
@@ -130,7 +130,7 @@ class StepActionForm(forms.Form):
     absorb = forms.IntegerField(required=False, label="Merge with", min_value=0, max_value=MAX_ID)
 
 
-class InsightForm(forms.Form):
+class InsightForm(Form):
     kind = forms.ChoiceField(choices=InsightKind.choices, label="Type")
     text = forms.CharField(widget=Paragraphs(attrs={"rows": 3}), max_length=5000)
     speaker = forms.ChoiceField(required=False)
@@ -148,7 +148,7 @@ class InsightForm(forms.Form):
         ]
 
 
-class StepSupportForm(forms.Form):
+class StepSupportForm(Form):
     """An entry of a step's "How we support it" lane (``steps``: the add form picks the step)."""
 
     step = forms.ChoiceField(label="Step")
@@ -173,7 +173,7 @@ class StepSupportForm(forms.Form):
             _choice(self, "step").choices = [(str(s.pk), f"{s.position}. {s.title}") for s in steps]
 
 
-class MeasuresForm(forms.Form):
+class MeasuresForm(Form):
     """The moments of truth a customer metric card measures."""
 
     moments = forms.MultipleChoiceField(

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from django import forms
 
-from traction.core.forms import Paragraphs
+from traction.core.forms import Form, Paragraphs
 
 
-class MailgunKeyForm(forms.Form):
+class MailgunKeyForm(Form):
     signing_key = forms.CharField(
         label="Mailgun webhook signing key",
         max_length=200,
@@ -17,7 +17,7 @@ class MailgunKeyForm(forms.Form):
     )
 
 
-class SendGridKeyForm(forms.Form):
+class SendGridKeyForm(Form):
     public_key = forms.CharField(
         label="SendGrid verification key",
         max_length=2000,
@@ -27,7 +27,7 @@ class SendGridKeyForm(forms.Form):
     )
 
 
-class PostmarkAuthForm(forms.Form):
+class PostmarkAuthForm(Form):
     username = forms.CharField(label="User name", max_length=100)
     password = forms.CharField(
         label="Password",

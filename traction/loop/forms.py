@@ -8,7 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from traction.core.forms import Paragraphs
+from traction.core.forms import Form, Paragraphs
 from traction.core.text import validate_one_line
 
 from .deliveries_csv import MAX_BYTES
@@ -37,7 +37,7 @@ def offer(field: forms.Field, shown: list[Any]) -> None:
     field.widget.choices = [(p.pk, priority_label(p)) for p in shown]
 
 
-class ProposeForm(forms.Form):
+class ProposeForm(Form):
     priority: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None,
         widget=forms.RadioSelect,
@@ -106,14 +106,14 @@ class ProposeForm(forms.Form):
         }
 
 
-class WaiveForm(forms.Form):
+class WaiveForm(Form):
     reason = forms.CharField(
         widget=Paragraphs(attrs={"rows": 3}),
         label="Why is the account owner's approval waived?",
     )
 
 
-class DeliveryForm(forms.Form):
+class DeliveryForm(Form):
     on = forms.DateField(widget=DateInput(), label="Date")
     title = forms.CharField(max_length=200, validators=[validate_one_line])
     description = forms.CharField(required=False, widget=Paragraphs(attrs={"rows": 3}))
@@ -142,7 +142,7 @@ class DeliveryForm(forms.Form):
         offer(self.fields["priorities"], shown)
 
 
-class CsvForm(forms.Form):
+class CsvForm(Form):
     file = forms.FileField(
         label="CSV file",
         help_text=f"Columns date, title and optionally description, link, external_id, "
@@ -150,6 +150,6 @@ class CsvForm(forms.Form):
     )
 
 
-class ReasonTextForm(forms.Form):
+class ReasonTextForm(Form):
     title = forms.CharField(max_length=120, validators=[validate_one_line])
     text = forms.CharField(widget=Paragraphs(attrs={"rows": 3}))

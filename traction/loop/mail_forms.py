@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from django import forms
 
-from traction.core.forms import Paragraphs
+from traction.core.forms import Form, Paragraphs
 
 from .models import FeedbackAnswer, UnsubscribeScope
 from .services.responses import MAX_TEXT
 
 
-class ReplyForm(forms.Form):
+class ReplyForm(Form):
     text = forms.CharField(
         label="Your reply",
         widget=Paragraphs(attrs={"rows": 5}),
@@ -21,7 +21,7 @@ class ReplyForm(forms.Form):
     )
 
 
-class FeedbackForm(forms.Form):
+class FeedbackForm(Form):
     answer = forms.ChoiceField(
         choices=FeedbackAnswer.choices,
         widget=forms.RadioSelect,
@@ -43,7 +43,7 @@ class PortalFeedbackForm(FeedbackForm):
     priority = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class UnsubscribeForm(forms.Form):
+class UnsubscribeForm(Form):
     scope = forms.ChoiceField(choices=UnsubscribeScope.choices, label="Stop")
     program = forms.IntegerField(required=False, label="Program")
     priority = forms.IntegerField(
@@ -54,14 +54,14 @@ class UnsubscribeForm(forms.Form):
     )
 
 
-class FollowForm(forms.Form):
+class FollowForm(Form):
     priority = forms.IntegerField(label="Priority (card number)")
     why = forms.CharField(
         max_length=300, label="Why", help_text="E.g. “asked in the steering meeting”."
     )
 
 
-class UnreachableForm(forms.Form):
+class UnreachableForm(Form):
     reason = forms.CharField(
         max_length=300, label="Why", help_text="E.g. “mail bounced: mailbox full”."
     )

@@ -6,11 +6,11 @@ from typing import Any
 
 from django import forms
 
-from traction.core.forms import Paragraphs
+from traction.core.forms import Form, Paragraphs
 from traction.customers.models import Customer
 
 
-class PlanForm(forms.Form):
+class PlanForm(Form):
     cadence_days = forms.IntegerField(
         label="Cadence (days)",
         min_value=1,
@@ -78,7 +78,7 @@ class PlanForm(forms.Form):
         ]
 
 
-class PlanFilterForm(forms.Form):
+class PlanFilterForm(Form):
     """Finds customer organisations on the plan's edit page by name (a GET form of its
     own, ``plan-filter``, whose field sits among the plan's fields)."""
 

@@ -8,13 +8,13 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
-from traction.core.forms import Paragraphs
+from traction.core.forms import Form, Paragraphs
 from traction.core.guard import whole_number
 
 from .models import UpdateAudience, UpdateKind
 
 
-class ComposeForm(forms.Form):
+class ComposeForm(Form):
     audience = forms.ChoiceField(
         choices=UpdateAudience.choices, label="Who it is for", widget=forms.RadioSelect
     )
@@ -67,7 +67,7 @@ class ComposeForm(forms.Form):
         ]
 
 
-class EditForm(forms.Form):
+class EditForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     subject = forms.CharField(max_length=200, label="Subject")
     body = forms.CharField(widget=Paragraphs(attrs={"rows": 18}), label="Text", strip=False)
@@ -97,11 +97,11 @@ def shown_ids(data: Any) -> set[int] | None:
     return {i for i in (whole_number(x) for x in str(raw).split()) if i is not None}
 
 
-class VersionForm(forms.Form):
+class VersionForm(Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
 
 
-class WaiveUpdateForm(forms.Form):
+class WaiveUpdateForm(Form):
     reason = forms.CharField(
         widget=Paragraphs(attrs={"rows": 3}), label="Why the approval is waived"
     )

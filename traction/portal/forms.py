@@ -1,7 +1,9 @@
 from django import forms
 
+from traction.core.forms import Form
 
-class LinkRequestForm(forms.Form):
+
+class LinkRequestForm(Form):
     email = forms.EmailField(
         label="Your email address",
         max_length=254,
@@ -10,7 +12,7 @@ class LinkRequestForm(forms.Form):
     )
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(Form):
     reason = forms.CharField(
         label="Why (optional)",
         max_length=300,

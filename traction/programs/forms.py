@@ -8,7 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
-from traction.core.forms import Paragraphs
+from traction.core.forms import Form, Paragraphs
 from traction.core.text import validate_one_line
 from traction.customers.forms import MemberChoiceField, VersionField
 
@@ -34,7 +34,7 @@ class DateInput(forms.DateInput):
         super().__init__(format="%Y-%m-%d")
 
 
-class ProgramFilterForm(forms.Form):
+class ProgramFilterForm(Form):
     q = forms.CharField(
         required=False,
         label="Search",
@@ -43,7 +43,7 @@ class ProgramFilterForm(forms.Form):
     status = forms.ChoiceField(required=False, choices=[("", "Any status"), *ProgramStatus.choices])
 
 
-class ProgramForm(forms.Form):
+class ProgramForm(Form):
     name = forms.CharField(
         max_length=160,
         validators=[validate_one_line],
@@ -102,7 +102,7 @@ class ProgramForm(forms.Form):
         return data
 
 
-class TeamForm(forms.Form):
+class TeamForm(Form):
     core_team = MembersField(
         required=False,
         queryset=User.objects.none(),
@@ -129,7 +129,7 @@ class TeamForm(forms.Form):
         return data
 
 
-class PolicyMakerForm(forms.Form):
+class PolicyMakerForm(Form):
     user = MemberChoiceField(
         queryset=User.objects.none(),
         label="Member",

@@ -10,7 +10,7 @@ from django.db import transaction
 from traction.core import audit, clock, permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import Role, Viewer
-from traction.core.text import require_one_line
+from traction.core.text import require_length, require_one_line
 from traction.core.writes import save_new, save_new_version, versioned_update
 
 from .models import RESPONSIBILITY_MAX, PolicyMaker, Program, ProgramMember, ProgramStatus
@@ -177,10 +177,7 @@ def _check_policy_maker(actor: Viewer, program: Program, user_id: int, responsib
     _members_of_workspace(actor, [user_id], "user_id")
     require_one_line(responsibility=responsibility)
     responsibility = responsibility.strip()
-    if len(responsibility) > RESPONSIBILITY_MAX:
-        raise ValidationFailed.field(
-            "responsibility", f"Keep it to {RESPONSIBILITY_MAX} characters or fewer."
-        )
+    require_length("responsibility", responsibility, RESPONSIBILITY_MAX)
     return responsibility
 
 

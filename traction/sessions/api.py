@@ -163,8 +163,25 @@ def mark_session_held(request: HttpRequest, session_id: int, payload: HeldIn) ->
 def set_agenda(request: HttpRequest, session_id: int, payload: AgendaIn) -> Session:
     v = viewer(request)
     session = selectors.session(v, session_id, action="session.plan")
-    services.set_agenda(v, session=session, items=payload.model_dump()["items"])
+    try:
+        services.set_agenda(v, session=session, items=payload.model_dump()["items"])
+    except ValidationFailed as exc:
+        raise ValidationFailed(_agenda_errors(exc.errors)) from None
     return session
+
+
+def _agenda_errors(errors: dict[str, list[str]]) -> dict[str, list[str]]:
+    """The service counts agenda items from 1, for people (``items.1.title``: "Item 1 needs
+    a title"); the body's list, and a schema error's ``loc``, count from 0."""
+
+    def name(key: str) -> str:
+        head, _, rest = key.partition(".")
+        number, dot, field = rest.partition(".")
+        if head != "items" or not number.isdigit():
+            return key
+        return f"items.{int(number) - 1}{dot}{field}"
+
+    return {name(k): v for k, v in errors.items()}
 
 
 @router.put(

@@ -9,7 +9,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
-from traction.core.forms import Paragraphs, TimeZoneField
+from traction.core.forms import Form, Paragraphs, TimeZoneField
 from traction.core.text import validate_one_line
 from traction.customers.forms import MemberChoiceField, VersionField
 from traction.programs.models import Program
@@ -43,7 +43,7 @@ class ProgramChoiceField(forms.ModelChoiceField["Program"]):
         return obj.name
 
 
-class SessionFilterForm(forms.Form):
+class SessionFilterForm(Form):
     program = ProgramChoiceField(
         required=False, queryset=Program.objects.none(), empty_label="Any program"
     )
@@ -54,7 +54,7 @@ class SessionFilterForm(forms.Form):
         self.fields["program"].queryset = programs  # type: ignore[attr-defined]
 
 
-class SessionForm(forms.Form):
+class SessionForm(Form):
     program = ProgramChoiceField(queryset=Program.objects.none(), empty_label="Choose a program")
     kind = forms.ChoiceField(
         choices=SessionKind.choices,
@@ -158,7 +158,7 @@ class SessionForm(forms.Form):
         return values
 
 
-class CancelForm(forms.Form):
+class CancelForm(Form):
     reason = forms.CharField(
         required=False,
         widget=Paragraphs(attrs={"rows": 3}),
@@ -166,7 +166,7 @@ class CancelForm(forms.Form):
     )
 
 
-class HeldForm(forms.Form):
+class HeldForm(Form):
     """When the session actually ended, as a wall-clock date and time in the session's zone
     (the service reads it there); starts at the planned end, or the end already confirmed."""
 
@@ -191,7 +191,7 @@ class HeldForm(forms.Form):
 HELD_FIELD_MAP = {"actual_end": "end_time"}
 
 
-class AgendaItemForm(forms.Form):
+class AgendaItemForm(Form):
     title = forms.CharField(max_length=160, required=False, validators=[validate_one_line])
     minutes = forms.IntegerField(
         required=False,
@@ -214,7 +214,7 @@ class AgendaItemForm(forms.Form):
 AgendaFormSet = forms.formset_factory(AgendaItemForm, extra=2, can_delete=True, can_order=True)
 
 
-class PracticeForm(forms.Form):
+class PracticeForm(Form):
     practice = forms.ModelChoiceField(
         queryset=Session.objects.none(),
         required=False,
@@ -228,7 +228,7 @@ class PracticeForm(forms.Form):
         self.fields["practice"].queryset = choices  # type: ignore[attr-defined]
 
 
-class OutreachForm(forms.Form):
+class OutreachForm(Form):
     contacts = forms.TypedMultipleChoiceField(
         coerce=int,
         choices=(),
@@ -247,7 +247,7 @@ class OutreachForm(forms.Form):
         self.fields["contacts"].choices = [(i, str(i)) for i in contact_ids]  # type: ignore[attr-defined]
 
 
-class DecideForm(forms.Form):
+class DecideForm(Form):
     decision = forms.ChoiceField(
         choices=[("approve", "Approve"), ("decline", "Decline")], widget=forms.HiddenInput
     )
@@ -266,7 +266,7 @@ class DecideForm(forms.Form):
     )
 
 
-class BatchDecideForm(forms.Form):
+class BatchDecideForm(Form):
     """Approvals: decide one or several requests at once (the ids the owner saw)."""
 
     request = forms.TypedMultipleChoiceField(
@@ -282,7 +282,7 @@ class BatchDecideForm(forms.Form):
         self.fields["request"].choices = [(i, str(i)) for i in request_ids]  # type: ignore[attr-defined]
 
 
-class WaiveForm(forms.Form):
+class WaiveForm(Form):
     reason = forms.CharField(
         required=False,
         widget=Paragraphs(attrs={"rows": 2}),
@@ -291,7 +291,7 @@ class WaiveForm(forms.Form):
     )
 
 
-class WithdrawForm(forms.Form):
+class WithdrawForm(Form):
     reason = forms.CharField(
         widget=Paragraphs(attrs={"rows": 2}),
         label="Why you withdraw it",
@@ -299,7 +299,7 @@ class WithdrawForm(forms.Form):
     )
 
 
-class ParticipantForm(forms.Form):
+class ParticipantForm(Form):
     user = MemberChoiceField(queryset=User.objects.none(), empty_label="Choose a member")
     role = forms.ChoiceField(choices=ParticipantRole.choices, initial=ParticipantRole.OBSERVER)
 
@@ -308,7 +308,7 @@ class ParticipantForm(forms.Form):
         self.fields["user"].queryset = members  # type: ignore[attr-defined]
 
 
-class QuestionForm(forms.Form):
+class QuestionForm(Form):
     text = forms.CharField(
         required=False,
         max_length=1000,  # the service says what is too long, beside the field
@@ -318,7 +318,7 @@ class QuestionForm(forms.Form):
     )
 
 
-class RsvpForm(forms.Form):
+class RsvpForm(Form):
     answer = forms.ChoiceField(choices=[("accept", "Accept"), ("decline", "Decline")])
     note = forms.CharField(
         required=False,
@@ -328,7 +328,7 @@ class RsvpForm(forms.Form):
     )
 
 
-class RsvpEmailsForm(forms.Form):
+class RsvpEmailsForm(Form):
     rsvp_emails = forms.ChoiceField(
         label="RSVP emails",
         choices=RsvpEmails.choices,
@@ -340,7 +340,7 @@ class RsvpEmailsForm(forms.Form):
     )
 
 
-class InvitationOpeningForm(forms.Form):
+class InvitationOpeningForm(Form):
     opening = forms.CharField(
         required=False,
         label="Opening",

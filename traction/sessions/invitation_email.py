@@ -17,6 +17,7 @@ from django.utils.safestring import mark_safe
 
 from traction.accounts import selectors as accounts_selectors
 from traction.core.errors import ValidationFailed
+from traction.core.text import require_length
 
 from .models import Session
 
@@ -79,12 +80,7 @@ def clean_opening(text: str) -> str:
     text = (text or "").replace("\r\n", "\n").replace("\r", "\n").strip()
     lines = [line.rstrip() for line in text.split("\n")]
     text = "\n".join(lines)
-    if len(text) > MAX_OPENING:
-        raise ValidationFailed.field(
-            "opening",
-            f"The opening has {len(text)} characters; keep it to {MAX_OPENING} "
-            "(the session's details follow it in the email).",
-        )
+    require_length("opening", text, MAX_OPENING)
     if len(lines) > MAX_OPENING_LINES:
         raise ValidationFailed.field(
             "opening", f"The opening has {len(lines)} lines; keep it to {MAX_OPENING_LINES}."

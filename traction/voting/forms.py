@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from traction.core.forms import Form
 from traction.core.guard import MAX_ID, whole_number
 from traction.insights.models import Insight
 
@@ -14,7 +15,7 @@ from .selectors import BallotRow
 from .services import DEFAULT_BUDGET, MAX_BUDGET, MIN_BUDGET, PAPER_REASON, TallyEntry
 
 
-class BudgetForm(forms.Form):
+class BudgetForm(Form):
     budget = forms.IntegerField(
         min_value=MIN_BUDGET,
         max_value=MAX_BUDGET,
@@ -25,7 +26,7 @@ class BudgetForm(forms.Form):
     )
 
 
-class ReopenForm(forms.Form):
+class ReopenForm(Form):
     reason = forms.CharField(
         max_length=300,
         label="Why reopen?",
@@ -40,12 +41,12 @@ class ReopenForm(forms.Form):
     )
 
 
-class RemoveDotsForm(forms.Form):
+class RemoveDotsForm(Form):
     contact_id = forms.IntegerField(min_value=1, max_value=MAX_ID)
     reason = forms.CharField(max_length=300, label="Why remove their dots?")
 
 
-class RoomDotForm(forms.Form):
+class RoomDotForm(Form):
     contact_id = forms.IntegerField(min_value=1, max_value=MAX_ID)
     insight_id = forms.IntegerField(min_value=1, max_value=MAX_ID)
     change = forms.ChoiceField(choices=[("add", "Add a dot"), ("remove", "Remove a dot")])
@@ -55,7 +56,7 @@ def cell_name(insight_id: int, contact_id: int) -> str:
     return f"cell_{insight_id}_{contact_id}"
 
 
-class PaperTallyForm(forms.Form):
+class PaperTallyForm(Form):
     """The paper round's grid: one number per card (row) and customer (column)."""
 
     def __init__(
@@ -113,7 +114,7 @@ class PaperTallyForm(forms.Form):
         ]
 
 
-class LinkBallotForm(forms.Form):
+class LinkBallotForm(Form):
     """A customer's ballot on their phone: dots per card."""
 
     def __init__(self, data: Mapping[str, Any] | None, *, cards: Sequence[Insight]) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from traction.core.forms import Form
 from traction.customers.forms import VersionField
 from traction.programs.models import Program
 
@@ -28,7 +29,7 @@ class ProgramsField(forms.ModelMultipleChoiceField["Program"]):
         return obj.name
 
 
-class EndpointForm(forms.Form):
+class EndpointForm(Form):
     url = forms.CharField(
         label="URL",
         max_length=2000,

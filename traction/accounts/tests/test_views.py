@@ -410,7 +410,7 @@ def test_a_too_long_token_name_is_explained_beside_the_field(cast, client_for, n
     response = client_for("observer").post(
         reverse("accounts:tokens", args=["acme"]), {"name": name}
     )
-    assert field_error("name", "Keep the name under 80 characters.") in html(response)
+    assert field_error("name", "Keep it to 80 characters or fewer (this has 81).") in html(response)
     assert ApiToken.objects.count() == 0
 
 

@@ -25,7 +25,7 @@ from traction.accounts.models import Membership, User
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Role, Viewer
-from traction.core.text import require_one_line
+from traction.core.text import check_length, require_length, require_one_line
 from traction.core.writes import expect_version, save_new_version, validate
 from traction.debrief import outbound
 from traction.debrief.models import (
@@ -111,8 +111,7 @@ def _note(note: str, field: str = "note", *, required: bool = True) -> str:
     require_one_line(**{field: note})
     if required and not note:
         raise ValidationFailed.field(field, "Write a short progress note: what happened, and why.")
-    if len(note) > NOTE_MAX:
-        raise ValidationFailed.field(field, f"Keep the note to {NOTE_MAX} characters.")
+    require_length(field, note, NOTE_MAX)
     return note
 
 
@@ -142,10 +141,7 @@ def _check_owner(actor: Viewer, owner_id: int | None) -> User:
 
 def _check_contributors(actor: Viewer, ids: Sequence[int], owner_id: int) -> list[int]:
     wanted = sorted({i for i in ids if i != owner_id})
-    if len(wanted) > CONTRIBUTORS_MAX:
-        raise ValidationFailed.field(
-            "contributor_ids", f"An action item has at most {CONTRIBUTORS_MAX} contributors."
-        )
+    require_length("contributor_ids", wanted, CONTRIBUTORS_MAX)
     roles = _members(actor, wanted)
     missing = [i for i in wanted if i not in roles]
     if missing:
@@ -406,8 +402,8 @@ def change_status(
     if status in NEEDS_REASON and not reason:
         label = ActionStatus(status).label.lower()
         errors["reason"] = [f"Say why it is {label}."]
-    elif len(reason) > REASON_MAX:
-        errors["reason"] = [f"Keep the reason to {REASON_MAX} characters."]
+    else:
+        check_length(errors, "reason", reason, REASON_MAX)
     if status == locked.status:
         errors["status"] = [f"It is already {ActionStatus(status).label.lower()}."]
     if errors:

@@ -23,6 +23,7 @@ from traction.accounts.models import Membership
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.text import check_length
 from traction.core.writes import expect_version, save_new_version
 from traction.debrief import outbound, selectors_pack
 from traction.debrief.models import Attendee, ClockEvent, Debrief, DebriefStatus, Undecided
@@ -116,9 +117,7 @@ def _undecided(
             continue
         note = " ".join(row.note.split())
         if len(note) > UNDECIDED_NOTE_MAX:
-            errors.setdefault(key, []).append(
-                f"Keep the note under {UNDECIDED_NOTE_MAX} characters."
-            )
+            check_length(errors, key, note, UNDECIDED_NOTE_MAX)
             continue
         rows.append(Revisit(card.insight_id, row.revisit_on, note))
     unknown = set(given) - {card.insight_id for card in needed}
@@ -163,14 +162,14 @@ def close_debrief(
         empty_reason = empty_reason.strip()
         if not note:
             errors["note"] = ["Write a closing note: what the debrief decided and what is next."]
-        elif len(note) > NOTE_MAX:
-            errors["note"] = [f"Keep the closing note under {NOTE_MAX} characters."]
+        else:
+            check_length(errors, "note", note, NOTE_MAX)
         if not selectors_pack.has_decision(debrief) and not empty_reason:
             errors["empty_reason"] = [
                 "No recommendation was decided: say why before closing this debrief."
             ]
-        elif len(empty_reason) > NOTE_MAX:
-            errors["empty_reason"] = [f"Keep the reason under {NOTE_MAX} characters."]
+        else:
+            check_length(errors, "empty_reason", empty_reason, NOTE_MAX)
         present = _attendance(debrief, attendance, errors)
         revisits = _undecided(actor, debrief, undecided, errors)
         if errors:

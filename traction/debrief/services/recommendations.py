@@ -20,6 +20,7 @@ from django.db.models import QuerySet
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Role, Viewer
+from traction.core.text import check_length, require_length, too_long
 from traction.core.writes import expect_version, save_new_version, validate
 from traction.debrief import outbound
 from traction.debrief.models import (
@@ -78,7 +79,7 @@ def metric_choices(debrief: Debrief) -> QuerySet[ScorecardMetric]:
 def _too_long(values: Mapping[str, Any]) -> dict[str, list[str]]:
     """An error for each long text (rationale, customer summary) over ``LONG_TEXT_MAX``."""
     return {
-        name: [f"Keep it to {LONG_TEXT_MAX:,} characters (it has {len(value):,})."]
+        name: [too_long(LONG_TEXT_MAX, len(value))]
         for name, value in values.items()
         if name in LONG_TEXTS and isinstance(value, str) and len(value) > LONG_TEXT_MAX
     }
@@ -90,10 +91,7 @@ def _evidence(viewer: Viewer, debrief: Debrief, ids: Iterable[int]) -> list[int]
         raise ValidationFailed.field(
             "evidence", "Link at least one insight of the session as evidence."
         )
-    if len(wanted) > EVIDENCE_MAX:
-        raise ValidationFailed.field(
-            "evidence", f"Link at most {EVIDENCE_MAX} insights: the ones it answers best."
-        )
+    require_length("evidence", wanted, EVIDENCE_MAX)
     found = set(
         evidence_choices(viewer, debrief).filter(pk__in=wanted).values_list("pk", flat=True)
     )
@@ -267,8 +265,8 @@ def update_recommendation(
             if k in TEXT_FIELDS
         }
         before = audit.snapshot(rec, sorted(texts))
-        if too_long := _too_long(texts):
-            raise ValidationFailed(too_long)
+        if over := _too_long(texts):
+            raise ValidationFailed(over)
         for name, value in texts.items():
             setattr(rec, name, value)
         validate(rec, exclude=["debrief", "program", "workspace", "created_by"])
@@ -347,10 +345,8 @@ def decide(
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = ["Say why: every decision has a reason."]
-    elif len(reason) > REASON_MAX:
-        errors["reason"] = [
-            f"Keep the reason to {REASON_MAX:,} characters (it has {len(reason):,})."
-        ]
+    else:
+        check_length(errors, "reason", reason, REASON_MAX)
     if outcome == DecisionOutcome.DEFERRED:
         if revisit_on is None:
             errors["revisit_on"] = ["A deferral needs a date to revisit it."]

@@ -15,6 +15,7 @@ from django.db import transaction
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.text import ONE_LINE_MESSAGE, check_length
 from traction.core.writes import expect_version, save_new_version
 from traction.debrief.models import ClockEvent, Debrief, DebriefStatus
 from traction.debrief.services.clock import record_clock_event
@@ -108,7 +109,7 @@ def clean_plan(
     if not phases:
         errors["phases"] = ["A plan needs at least one phase."]
     if len(phases) > MAX_PHASES:
-        errors["phases"] = [f"A plan has at most {MAX_PHASES} phases."]
+        check_length(errors, "phases", phases, MAX_PHASES)
     known = {p["key"] for p in current}
     taken: set[str] = set()
     cleaned: list[dict[str, Any]] = []
@@ -125,10 +126,10 @@ def clean_plan(
         title = str(row.get("title") or "").strip()
         if not title:
             errors.setdefault(f"phases.{n}.title", []).append("Give the phase a title.")
-        elif len(title) > TITLE_LENGTH or "\n" in title:
-            errors.setdefault(f"phases.{n}.title", []).append(
-                f"One line of at most {TITLE_LENGTH} characters."
-            )
+        elif "\n" in title:
+            errors.setdefault(f"phases.{n}.title", []).append(ONE_LINE_MESSAGE)
+        else:
+            check_length(errors, f"phases.{n}.title", title, TITLE_LENGTH)
         minutes = row.get("minutes")
         low, high = PHASE_MINUTES
         if isinstance(minutes, str) and minutes.strip().isdigit():

@@ -22,7 +22,13 @@ from traction.accounts.models import Membership
 from traction.core import audit, clock, permissions
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Role, Scope, Viewer
-from traction.core.text import ONE_LINE_MESSAGE, has_line_break, require_one_line
+from traction.core.text import (
+    ONE_LINE_MESSAGE,
+    check_length,
+    has_line_break,
+    require_one_line,
+    too_long,
+)
 from traction.core.writes import expect_version, save_new, save_new_version, validate
 from traction.debrief import measurements_csv, outbound
 from traction.debrief import selectors_scorecards as sel
@@ -301,7 +307,7 @@ def _check_metric(
     if not metric.name:
         errors["name"] = ["Name the metric."]
     elif len(metric.name) > NAME_MAX:
-        errors.setdefault("name", []).append(f"Keep the name to {NAME_MAX} characters.")
+        check_length(errors, "name", metric.name, NAME_MAX)
     elif "name" not in errors and (taken := _name_taken(metric)):
         errors["name"] = [taken]
     owner_id = metric.owner_id
@@ -655,7 +661,8 @@ def _check_entries(actor: Viewer, entries: Sequence[Entry]) -> None:
             problems.append(f"{_where(entry)}{refusal}.")
         if len(entry.note) > measurements_csv.NOTE_MAX:
             problems.append(
-                f"{_where(entry)}the note is longer than {measurements_csv.NOTE_MAX} characters."
+                f"{_where(entry)}the note is too long. "
+                + too_long(measurements_csv.NOTE_MAX, len(entry.note))
             )
         key = (m.pk, entry.on)
         if key in seen:

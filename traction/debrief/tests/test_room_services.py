@@ -593,7 +593,7 @@ def test_long_texts_are_capped_in_the_service(cast: Cast, world: World) -> None:
             customer_summary=too_long,
         )
     assert refused(exc) == {"rationale", "customer_summary"}
-    assert "5,000 characters (it has 5,001)" in exc.value.errors["rationale"][0]
+    assert "5,000 characters or fewer (this has 5,001)" in exc.value.errors["rationale"][0]
     rec = recs.draft_recommendation(
         cora, world.debrief, title="Just fits", evidence=[mot], rationale="y" * recs.LONG_TEXT_MAX
     )

@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from traction.core.forms import Form
 from traction.core.guard import whole_number
 from traction.insights.forms import speaker_choices
 from traction.insights.models import InsightKind, Scenario, Step
@@ -23,7 +24,7 @@ def scenario_choices(scenarios: Sequence[Scenario]) -> list[tuple[str, str]]:
     return [("", "— none: keep rows off the steps —")] + [(str(s.pk), s.title) for s in scenarios]
 
 
-class UploadForm(forms.Form):
+class UploadForm(Form):
     file = forms.FileField(
         label="Transcript or sticky-note export",
         help_text="WebVTT (.vtt) from Zoom or Teams, SRT (.srt), plain text (.txt) with "
@@ -69,7 +70,7 @@ def who_choices(people: Sequence[Speaker], customers: Sequence[Any]) -> list[tup
     return choices
 
 
-class PreviewForm(forms.Form):
+class PreviewForm(Form):
     """The choices confirmed on the preview: scenario, CSV columns, speakers, unknown steps."""
 
     upload = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
@@ -201,7 +202,7 @@ def review_prefix(insight_id: int) -> str:
     return f"c{insight_id}"
 
 
-class ReviewEditForm(forms.Form):
+class ReviewEditForm(Form):
     """Inline correction of a candidate's type and step in the review queue."""
 
     kind = forms.ChoiceField(choices=InsightKind.choices, label="Type")
@@ -231,7 +232,7 @@ class ReviewEditForm(forms.Form):
         return {"kind": self.cleaned_data["kind"], "step_id": int(step) if step else None}
 
 
-class ReviewDecisionForm(forms.Form):
+class ReviewDecisionForm(Form):
     action = forms.ChoiceField(
         choices=[("accept", "Accept"), ("discard", "Discard"), ("merge", "Merge")]
     )

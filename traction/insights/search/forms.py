@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 
 from traction.core import permissions
+from traction.core.forms import Form
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.customers import selectors as customer_selectors
@@ -20,7 +21,7 @@ from .query import MAX_QUERY_CHARS
 from .selectors import Filters
 
 
-class SearchForm(forms.Form):
+class SearchForm(Form):
     q = forms.CharField(
         required=False,
         label="Search",

@@ -11,7 +11,7 @@ from functools import lru_cache
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from traction.core.errors import ValidationFailed
+from traction.core.text import require_length
 
 MAX_QUERY_CHARS = 200
 MAX_TERMS = 12
@@ -81,10 +81,7 @@ def parse(text: str) -> Query:
 
     Raises ValidationFailed (field ``q``) for queries longer than MAX_QUERY_CHARS.
     """
-    if len(text) > MAX_QUERY_CHARS:
-        raise ValidationFailed.field(
-            "q", f"Search for at most {MAX_QUERY_CHARS} characters (this is {len(text)})."
-        )
+    require_length("q", text, MAX_QUERY_CHARS)
     text = unicodedata.normalize("NFC", text)
     terms: list[Term] = []
     seen: set[tuple[str, ...]] = set()

@@ -15,6 +15,7 @@ from django.db.models import ProtectedError, RestrictedError
 from traction.core import audit, permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.text import require_length
 from traction.core.writes import versioned_update
 from traction.insights import extensions, selectors
 from traction.insights.models import (
@@ -92,8 +93,7 @@ def _clean_text(text: str) -> str:
     text = text.strip()
     if not text:
         raise ValidationFailed.field("text", "Write what was said.")
-    if len(text) > 5000:
-        raise ValidationFailed.field("text", "Keep one insight under 5,000 characters; split it.")
+    require_length("text", text, 5000)
     return text
 
 
@@ -124,8 +124,7 @@ def capture_insight(
     ``behalf``, and the reason is kept; the contact can withdraw it from their portal."""
     permissions.check(actor, "insight.capture", session)
     behalf_reason = " ".join((behalf_reason or "").split())
-    if len(behalf_reason) > 300:
-        raise ValidationFailed.field("behalf_reason", "Keep the reason under 300 characters.")
+    require_length("behalf_reason", behalf_reason, 300)
     errors: dict[str, list[str]] = {}
     values: dict[str, Any] = {}
     for name, check in (

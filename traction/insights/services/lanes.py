@@ -19,7 +19,7 @@ from django.db import transaction
 from traction.core import audit, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.text import ONE_LINE_MESSAGE, has_line_break
+from traction.core.text import ONE_LINE_MESSAGE, has_line_break, require_length
 from traction.insights.models import Insight, InsightKind, InsightStatus, Step, StepSupport
 
 Link = Insight.measures.through
@@ -158,8 +158,7 @@ def _clean_support(values: dict[str, Any]) -> dict[str, Any]:
             raise ValidationFailed.field(name, ONE_LINE_MESSAGE)
         if required and not text:
             raise ValidationFailed.field(name, "Name the team or the partner.")
-        if len(text) > limit:
-            raise ValidationFailed.field(name, f"Keep it to {limit} characters or fewer.")
+        require_length(name, text, limit)
         clean[name] = text
     return clean
 

@@ -177,7 +177,7 @@ def test_parse_without_words_is_empty() -> None:
 def test_parse_refuses_over_long_queries() -> None:
     with pytest.raises(ValidationFailed) as exc:
         parse("x" * 201)
-    assert exc.value.errors == {"q": ["Search for at most 200 characters (this is 201)."]}
+    assert exc.value.errors == {"q": ["Keep it to 200 characters or fewer (this has 201)."]}
 
 
 # --- matching ---------------------------------------------------------------------------------
@@ -371,7 +371,7 @@ def test_operators_are_words(world: World) -> None:
 def test_a_ten_thousand_character_query_is_refused_clearly(world: World) -> None:
     with pytest.raises(ValidationFailed) as exc:
         search.search(world.room.cast.viewer("admin"), "invoice " * 1250)
-    assert exc.value.errors == {"q": ["Search for at most 200 characters (this is 10000)."]}
+    assert exc.value.errors == {"q": ["Keep it to 200 characters or fewer (this has 10,000)."]}
 
 
 # --- the count cap and the ordering -----------------------------------------------------------
@@ -683,7 +683,7 @@ def test_page_survives_hostile_queries(
         return
     assert response.status_code == 200
     if len(text) > 200:
-        assert "Ensure this value has at most 200 characters" in response.content.decode()
+        assert "Keep it to 200 characters or fewer" in response.content.decode()
 
 
 def test_page_filters_and_bad_filter_values(

@@ -20,6 +20,7 @@ from traction.accounts.models import Workspace
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.text import check_length
 from traction.loop import deliveries_csv, selectors
 from traction.loop.models import Delivery, DeliveryPriority, DeliverySource
 from traction.programs.models import Program
@@ -55,15 +56,14 @@ def _check(entry: Entry, today: date) -> dict[str, list[str]]:
         ]
     if not entry.title.strip():
         errors["title"] = ["Give the delivery a title."]
-    elif len(entry.title) > 200:
-        errors["title"] = ["At most 200 characters."]
+    else:
+        check_length(errors, "title", entry.title, 200)
     if entry.link:
         try:
             URLValidator(schemes=["http", "https"])(entry.link)
         except ValidationError:
             errors["link"] = ["Enter a web address (http or https)."]
-    if len(entry.external_id) > 120:
-        errors["external_id"] = ["At most 120 characters."]
+    check_length(errors, "external_id", entry.external_id, 120)
     return errors
 
 

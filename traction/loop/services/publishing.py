@@ -16,6 +16,7 @@ from django.db import transaction
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.text import check_length
 from traction.loop import checker, credit, selectors, update_checker, update_emails
 from traction.loop.models import (
     Approval,
@@ -218,8 +219,8 @@ def add_reason_text(actor: Viewer, *, title: str, text: str) -> ReasonText:
     title, text = " ".join((title or "").split()), (text or "").strip()
     if not title:
         errors["title"] = ["Give the reason text a short title."]
-    elif len(title) > 120:
-        errors["title"] = ["At most 120 characters."]
+    else:
+        check_length(errors, "title", title, 120)
     if not text:
         errors["text"] = ["Write the text customers will read."]
     problems = checker.problems(text, names=update_checker.other_names(actor.workspace_id, []))

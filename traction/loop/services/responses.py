@@ -21,6 +21,7 @@ from django.db.models import Q
 from traction.core import audit, clock, permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import CustomerPrincipal
+from traction.core.text import require_length
 from traction.customers.models import Contact
 from traction.insights.models import Insight, InsightKind, InsightSource, InsightStatus
 from traction.loop import mail_links, mailer
@@ -124,8 +125,7 @@ def _clean(text: str, field: str, required: bool) -> str:
     text = (text or "").replace("\x00", "").strip()
     if required and not text:
         raise ValidationFailed.field(field, "Write your reply first.")
-    if len(text) > MAX_TEXT:
-        raise ValidationFailed.field(field, f"Keep it under {MAX_TEXT} characters.")
+    require_length(field, text, MAX_TEXT)
     return text
 
 

@@ -24,6 +24,7 @@ from django.db import transaction
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.text import check_length
 from traction.core.writes import expect_version, save_new_version
 from traction.customers.models import Customer
 from traction.loop import drafting, mailer, update_checker
@@ -326,8 +327,8 @@ def edit(
         subject = " ".join(subject.split())
         if not subject:
             errors["subject"] = ["Give the update a subject."]
-        elif len(subject) > SUBJECT_MAX:
-            errors["subject"] = [f"At most {SUBJECT_MAX} characters."]
+        else:
+            check_length(errors, "subject", subject, SUBJECT_MAX)
     if body is not None:
         body = body.replace("\r\n", "\n").strip() + "\n"
         if not body.strip():

@@ -11,6 +11,7 @@ from django.db import transaction
 from traction.core import audit, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.text import require_length
 from traction.sessions.models import QuestionUpvote, Session, TopQuestion
 
 from .common import require_open
@@ -25,8 +26,7 @@ def submit_question(actor: Viewer, *, session: Session, text: str) -> TopQuestio
     text = text.strip()
     if not text:
         raise ValidationFailed.field("text", "Write the question you want to ask the customers.")
-    if len(text) > 300:
-        raise ValidationFailed.field("text", "Keep the question under 300 characters.")
+    require_length("text", text, 300)
     question = TopQuestion.objects.create(session=session, author_id=actor.user_id, text=text)
     audit.record(actor, action="question.submitted", obj=session, changes={"question": text})
     return question

@@ -215,7 +215,7 @@ def test_api_batch_request_and_batch_decision(
     assert refused.json() == {
         "detail": [
             {
-                "loc": ["body", "decisions.1.reason"],
+                "loc": ["body", "decisions", 1, "reason"],
                 "msg": "Say why, so the facilitator can respond.",
                 "type": "value_error",
             }

@@ -212,7 +212,7 @@ def test_the_opening_is_stored_validated_and_audited(cast, session):
         services.set_invitation_opening(facilitator, session=session, text="Other", version=1)
     with pytest.raises(ValidationFailed) as refused:
         services.set_invitation_opening(facilitator, session=session, text="x" * 1001)
-    assert "keep it to 1000" in refused.value.errors["opening"][0]
+    assert "Keep it to 1,000 characters" in refused.value.errors["opening"][0]
     with pytest.raises(ValidationFailed):
         services.set_invitation_opening(facilitator, session=session, text="bell\x07")
     with pytest.raises(PermissionDenied):
@@ -266,7 +266,10 @@ def test_a_too_long_opening_is_refused_beside_the_field(cast, client_for, sessio
             preview_url(session), {"opening": "x" * 1200, "save": "1", "version": 1}
         )
     )
-    assert '<ul class="errorlist" id="id_opening_error"><li>The opening has 1200 characters' in page
+    assert (
+        '<ul class="errorlist" id="id_opening_error">'
+        "<li>Keep it to 1,000 characters or fewer (this has 1,200).</li>" in page
+    )
     session.refresh_from_db()
     assert session.invitation_opening == ""
 

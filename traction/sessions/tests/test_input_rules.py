@@ -25,7 +25,7 @@ ONE_LINE = "Use one line: line breaks are not allowed here."
 
 
 def api_errors(response: Any) -> dict[str, str]:
-    return {".".join(map(str, d["loc"][2:])): d["msg"] for d in response.json()["detail"]}
+    return {".".join(map(str, d["loc"][1:])): d["msg"] for d in response.json()["detail"]}
 
 
 def plan(cast: Cast) -> Session:

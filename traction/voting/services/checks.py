@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.db.models import QuerySet, Sum
 
 from traction.core.errors import ValidationFailed
+from traction.core.text import require_length
 from traction.customers.models import Contact
 from traction.insights import selectors
 from traction.insights.models import (
@@ -115,8 +116,7 @@ def behalf_reason(reason: str, field_name: str = "reason") -> str:
         raise ValidationFailed.field(
             field_name, "Say why you are entering this for the customer (e.g. a paper ballot)."
         )
-    if len(reason) > 300:
-        raise ValidationFailed.field(field_name, "Keep the reason under 300 characters.")
+    require_length(field_name, reason, 300)
     return reason
 
 

@@ -12,6 +12,7 @@ from django.db.models import Sum
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.text import require_length
 from traction.customers.models import Contact
 from traction.sessions.models import Session
 from traction.voting.models import Vote, VotingRound
@@ -25,8 +26,7 @@ def _reason(reason: str) -> str:
     reason = " ".join((reason or "").split())
     if not reason:
         raise ValidationFailed.field("reason", "Say why (it is kept in the audit trail).")
-    if len(reason) > MAX_REASON:
-        raise ValidationFailed.field("reason", f"Keep the reason under {MAX_REASON} characters.")
+    require_length("reason", reason, MAX_REASON)
     return reason
 
 
