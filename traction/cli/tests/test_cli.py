@@ -15,6 +15,7 @@ from traction.accounts.models import ApiToken, Membership, User, Workspace
 from traction.accounts.selectors import viewer_for_token
 from traction.cli import server
 from traction.cli.main import cli
+from traction.core import clock
 from traction.core.models import AuditEvent
 from traction.customers.models import Customer
 from traction.demo import DEMO_PASSWORD
@@ -37,6 +38,9 @@ Demo workspace: Northwind Software. Sign in as any of:
   olivia.observer@northwind.example     Olivia Olsen (Observer)
 Password for every demo login: traction-demo
 """
+
+# The demo's customer-portal line: who, then the path of the link (which opens the portal).
+PORTAL_LINE = r"The customer portal as (.+) sees it: https?://[^/]+(/portal/in/\S+/)\n"
 
 
 def invoke(*args: str, input: str | None = None) -> Result:
@@ -82,7 +86,7 @@ def test_demo_builds_then_refuses_to_wipe_without_reset() -> None:
     assert result.output.startswith(built)
     # Then a demo contact's link to the customer portal, which opens it; the logins last.
     portal = re.fullmatch(
-        r"The customer portal as (.+) sees it: https?://[^/]+(/portal/in/\S+/)\n",
+        PORTAL_LINE,
         result.output[len(built) : -len(DEMO_LOGINS)],
     )
     assert result.output.endswith(DEMO_LOGINS)
@@ -129,21 +133,49 @@ def test_run_loads_demo_first_time_only_then_serves(exec_calls: list[list[str]])
     assert argv[argv.index("--interface") + 1] == "wsgi"
     assert argv[argv.index("--static-path-route") + 1] == "/static"
 
-    # Second start: the demo is not rebuilt (its customers keep their ids).
+    # Second start: the demo is not rebuilt (its customers keep their ids), and a fresh
+    # portal link is printed (the first start's may have expired since), which opens.
     ids = set(Customer.objects.values_list("pk", flat=True))
-    runner = CliRunner()
-    with pytest.raises(ExecCalled):
-        runner.invoke(cli, ["run"], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["run"])
+    assert isinstance(result.exception, ExecCalled)
     assert set(Customer.objects.values_list("pk", flat=True)) == ids
     assert len(exec_calls) == 2
+    assert "Loaded the demo workspace" not in result.output
+    portal = re.search(PORTAL_LINE, result.output)
+    assert portal, result.output
+    assert result.output.startswith(portal.group(0) + DEMO_LOGINS)
+    opened = Client().get(portal.group(2))
+    assert (opened.status_code, opened["Location"]) == (302, "/portal/")
+
+
+def test_a_later_run_says_how_to_get_the_portal_back_when_the_contact_is_gone(
+    exec_calls: list[list[str]],
+) -> None:
+    invoke("demo")
+    Customer.objects.filter(name="Juniper & Finch Architects").update(archived_at=clock.now())
+    result = CliRunner().invoke(cli, ["run"])
+    assert isinstance(result.exception, ExecCalled)
+    assert result.output.startswith(
+        "No customer portal link: the demo's Juniper & Finch contact is archived or gone. "
+        "Rebuild the demo with: traction demo --reset\n" + DEMO_LOGINS
+    )
 
 
 def test_run_output(exec_calls: list[list[str]]) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["run", "--port", "8123"])
     assert isinstance(result.exception, ExecCalled)
+    loaded = "Loaded the demo workspace (first start).\n"
+    portal = re.match(PORTAL_LINE, result.output[len(loaded) :])
+    assert portal, result.output
+    assert portal.group(1) == "Harriet Finch (Juniper & Finch Architects)"
+    assert portal.group(0).startswith(
+        "The customer portal as Harriet Finch (Juniper & Finch Architects) sees it: "
+        "http://127.0.0.1:8123/portal/in/"
+    )
     assert result.output == (
-        "Loaded the demo workspace (first start).\n"
+        loaded
+        + portal.group(0)
         + DEMO_LOGINS
         + server.describe_database()
         + "\n"
