@@ -297,9 +297,12 @@ def member_role(request: WorkspaceRequest, viewer: Viewer, membership_id: int) -
     else:
         try:
             changed = services.change_member_role(
-                viewer, membership=membership, role=form.cleaned_data["role"]
+                viewer,
+                membership=membership,
+                role=form.cleaned_data["role"],
+                expected_version=form.cleaned_data["version"],
             )
-        except (ValidationFailed, NotFound) as exc:
+        except (ValidationFailed, NotFound, Conflict) as exc:
             messages.error(request, error_text(exc))
         else:
             messages.success(request, f"{changed.user} is now {changed.get_role_display()}.")
@@ -316,9 +319,12 @@ def member_function(request: WorkspaceRequest, viewer: Viewer, membership_id: in
     else:
         try:
             changed = services.set_member_function(
-                viewer, membership=membership, function=form.cleaned_data["function"]
+                viewer,
+                membership=membership,
+                function=form.cleaned_data["function"],
+                expected_version=form.cleaned_data["version"],
             )
-        except (ValidationFailed, NotFound) as exc:
+        except (ValidationFailed, NotFound, Conflict) as exc:
             messages.error(request, error_text(exc))
         else:
             label = changed.get_function_display() or "not stated"

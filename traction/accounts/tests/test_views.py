@@ -283,6 +283,24 @@ def test_admin_changes_a_role(cast, client_for):
     assert "Olive Observer is now Core team member." in html(client.get("/w/acme/members/"))
 
 
+def test_a_role_change_from_a_stale_page_is_refused_with_a_message(cast, client_for):
+    olive = cast.membership("observer")
+    client = client_for("admin")
+    page = html(client.get("/w/acme/members/"))
+    assert page.count('name="version" value="1"') >= 2  # the role and the function forms
+    url = reverse("accounts:member_role", args=["acme", olive.pk])
+    client.post(url, {"role": "core_team", "version": "1"})
+    # Another admin's page, opened before that change, still says version 1.
+    client.post(url, {"role": "sponsor", "version": "1"})
+    olive.refresh_from_db()
+    assert (olive.role, olive.version) == ("core_team", 2)
+    assert "This membership was changed by someone else" in html(client.get("/w/acme/members/"))
+    function_url = reverse("accounts:member_function", args=["acme", olive.pk])
+    client.post(function_url, {"function": "sales", "version": "1"})
+    olive.refresh_from_db()
+    assert olive.function == ""
+
+
 def test_the_last_admin_keeps_the_role_with_a_message(cast, client_for):
     alice = cast.membership("admin")
     client = client_for("admin")
