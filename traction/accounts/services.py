@@ -554,13 +554,36 @@ def create_api_token(actor: Viewer, *, name: str) -> tuple[ApiToken, str]:
 
 @transaction.atomic
 def revoke_api_token(actor: Viewer, *, token: ApiToken) -> ApiToken:
+    """Revoke one of the actor's own tokens: it stops working at once."""
     permissions.check(actor, "token.manage_own")
     if token.user_id != actor.user_id or token.workspace_id != actor.workspace_id:
         raise NotFound("Token not found.")
+    return _revoke(actor, token)
+
+
+@transaction.atomic
+def revoke_member_api_token(actor: Viewer, *, token: ApiToken) -> ApiToken:
+    """An admin revokes any member's token of this workspace (a leaked one, a script that is
+    gone); the audit entry names whose token it was."""
+    permissions.check(actor, "token.manage_all")
+    if token.workspace_id != actor.workspace_id:
+        raise NotFound("Token not found.")
+    return _revoke(actor, token)
+
+
+def _revoke(actor: Viewer, token: ApiToken) -> ApiToken:
+    token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor, action="token.revoked", obj=token, workspace_id=actor.workspace_id)
+        changes = {} if token.user_id == actor.user_id else {"user": token.user.email}
+        audit.record(
+            actor,
+            action="token.revoked",
+            obj=token,
+            changes=changes,
+            workspace_id=actor.workspace_id,
+        )
     return token
 
 

@@ -423,6 +423,44 @@ def test_someone_elses_token_is_not_found(cast, client_for):
     assert token.revoked_at is None
 
 
+def test_an_admin_sees_every_members_tokens_and_revokes_one(cast, client_for):
+    token, key = services.create_api_token(cast.viewer("observer"), name="Jira sync")
+    services.create_api_token(cast.viewer("facilitator"), name="laptop")
+    client = client_for("admin")
+    members = html(client.get(reverse("accounts:members", args=["acme"])))
+    assert 'href="/w/acme/members/tokens/">Members\' API tokens</a>' in members
+    page = html(client.get(reverse("accounts:workspace_tokens", args=["acme"])))
+    assert "<td>Olive Observer</td>" in page
+    assert f"<td>Jira sync</td><td><code>{token.hint}…</code></td>" in page
+    assert "<td>laptop</td>" in page
+    assert key not in page
+    revoke = reverse("accounts:workspace_token_revoke", args=["acme", token.pk])
+    response = client.post(revoke)
+    assert response["Location"] == "/w/acme/members/tokens/"
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    event = AuditEvent.objects.get(action="token.revoked")
+    assert event.changes == {"user": "olive@acme.test"}
+    assert "Olive Observer&#x27;s token “Jira sync” no longer works." in html(
+        client.get(response["Location"])
+    )
+
+
+def test_only_admins_see_every_members_tokens(cast, client_for):
+    token, _ = services.create_api_token(cast.viewer("observer"), name="laptop")
+    facilitator = client_for("facilitator")
+    members = html(facilitator.get(reverse("accounts:members", args=["acme"])))
+    assert "/members/tokens/" not in members
+    page = facilitator.get(reverse("accounts:workspace_tokens", args=["acme"]))
+    assert page.status_code == 403
+    revoke = reverse("accounts:workspace_token_revoke", args=["acme", token.pk])
+    assert facilitator.post(revoke).status_code == 403
+    # Another workspace's admin does not learn the token exists.
+    assert client_for("stranger").post(revoke).status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
 @pytest.mark.parametrize("name", ["x" * 81])
 def test_a_too_long_token_name_is_explained_beside_the_field(cast, client_for, name):
     response = client_for("observer").post(

@@ -330,6 +330,52 @@ def test_token_create_needs_workspace_when_user_has_several() -> None:
     assert viewer.workspace_id == Workspace.objects.get(slug="second").pk
 
 
+def test_token_list_and_revoke_own_and_for_an_admin_every_members() -> None:
+    invoke("demo")
+    ana_key = invoke("token", "create", "ana.admin@northwind.example", "--name", "laptop")
+    olivia_key = invoke("token", "create", "olivia.observer@northwind.example", "--name", "sheet")
+    leaked = ApiToken.objects.get(name="sheet")
+
+    own = invoke("token", "list", "olivia.observer@northwind.example")
+    assert own.exit_code == 0
+    lines = own.output.splitlines()
+    assert lines[0] == "Olivia Olsen's API tokens in Northwind Software (northwind):"
+    assert lines[1].split() == ["ID", "NAME", "OWNER", "CREATED", "(UTC)", "LAST", "USED", "STATUS"]
+    assert lines[2].split()[:3] == [str(leaked.pk), "sheet", "olivia.observer@northwind.example"]
+    assert lines[2].split()[-2:] == ["never", "active"]
+    assert len(lines) == 3
+    for key in (ana_key.output.splitlines()[-1], olivia_key.output.splitlines()[-1]):
+        assert key not in own.output
+
+    # An observer may not see every member's tokens, nor revoke another's (it is not theirs).
+    refused = CliRunner().invoke(
+        cli, ["token", "list", "olivia.observer@northwind.example", "--all"]
+    )
+    assert refused.exit_code == 1
+    ana_token = ApiToken.objects.get(name="laptop")
+    not_hers = CliRunner().invoke(
+        cli, ["token", "revoke", "olivia.observer@northwind.example", str(ana_token.pk)]
+    )
+    assert (not_hers.exit_code, not_hers.stderr) == (1, "Token not found.\n")
+
+    every = invoke("token", "list", "ana.admin@northwind.example", "--all")
+    assert every.output.splitlines()[0] == (
+        "Every member's API tokens in Northwind Software (northwind):"
+    )
+    assert {line.split()[1] for line in every.output.splitlines()[2:]} == {"laptop", "sheet"}
+
+    revoked = invoke("token", "revoke", "ana.admin@northwind.example", str(leaked.pk))
+    assert revoked.output == (
+        f"Revoked API token {leaked.pk} 'sheet' of Olivia Olsen "
+        "in Northwind Software (northwind).\n"
+    )
+    assert viewer_for_token(olivia_key.output.splitlines()[-1]) is None
+    event = AuditEvent.objects.get(action="token.revoked")
+    assert (event.via, event.changes) == ("cli", {"user": "olivia.observer@northwind.example"})
+    after = invoke("token", "list", "olivia.observer@northwind.example")
+    assert after.output.splitlines()[2].split()[-3] == "revoked"
+
+
 def test_token_create_unknown_user() -> None:
     result = CliRunner().invoke(cli, ["token", "create", "ghost@example.org"])
     assert (result.exit_code, result.stderr) == (
