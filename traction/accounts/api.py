@@ -61,7 +61,7 @@ def get_member(request: HttpRequest, membership_id: int) -> Membership:
 
 @router.patch(
     "/members/{membership_id}",
-    response=responses({200: MemberOut}, body=True, object_path=True),
+    response=responses({200: MemberOut}, body=True, object_path=True, versioned=True),
     operation_id="update_member",
     summary="Change a member's role or function",
 )
@@ -69,11 +69,16 @@ def update_member(request: HttpRequest, membership_id: int, payload: MemberUpdat
     v = viewer(request)
     changes = payload.model_dump(exclude_unset=True)
     membership = selectors.member(v, membership_id, action="member.manage")
+    expected = changes.get("version")
     if "role" in changes:
-        membership = services.change_member_role(v, membership=membership, role=changes["role"])
+        membership = services.change_member_role(
+            v, membership=membership, role=changes["role"], expected_version=expected
+        )
+        # The function change builds on the role change: a write in between is a conflict.
+        expected = membership.version if expected is not None else None
     if "function" in changes:
         membership = services.set_member_function(
-            v, membership=membership, function=changes["function"]
+            v, membership=membership, function=changes["function"], expected_version=expected
         )
     return membership
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django import forms
 
-from traction.core.forms import Form, TimeZoneField
+from traction.core.forms import Form, TimeZoneField, VersionField
 from traction.core.permissions import Role
 from traction.core.text import validate_one_line
 
@@ -58,12 +58,14 @@ class InviteForm(Form):
 
 class MemberRoleForm(Form):
     role = forms.ChoiceField(choices=Role.choices)
+    version = VersionField()
 
 
 class MemberFunctionForm(Form):
     function = forms.ChoiceField(
         required=False, choices=[("", "Not stated"), *MemberFunction.choices]
     )
+    version = VersionField()
 
 
 class RemoveMemberForm(Form):

@@ -142,6 +142,9 @@ class Membership(models.Model):
     archived_by = models.ForeignKey(
         User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # Optimistic concurrency (``traction.core.writes``): a role or function change based on
+    # an older version is refused, never silently overwritten.
+    version = models.PositiveIntegerField(default=1)
 
     objects = CurrentMemberships()
     history = models.Manager()  # noqa: DJ012 - a second manager, not a field

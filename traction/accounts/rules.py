@@ -13,5 +13,10 @@ RULES = [
     ),
     rule("audit.view", description="Read the audit trail.", admin=ALL),
     everyone("token.manage_own", description="Create and revoke one's own API tokens."),
+    rule(
+        "token.manage_all",
+        description="See every member's API tokens and their last use, and revoke them.",
+        admin=ALL,
+    ),
     everyone("settings.own", description="See and change one's own settings."),
 ]

@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from ninja import Field, Schema
 
-from traction.core.api import ABSENT, FilterSchema, InputSchema, Text, UtcDateTime
+from traction.core.api import ABSENT, MAX_ID, FilterSchema, InputSchema, Text, UtcDateTime
 
 # Spelled out so the OpenAPI document lists them; a test keeps them equal to Role.values.
 RoleValue = Literal["admin", "facilitator", "core_team", "sponsor", "account_owner", "observer"]
@@ -26,6 +26,10 @@ FunctionValue = Literal[
     "other",
 ]
 FUNCTION_HELP = "The part of the company they work in; empty: not stated."
+VERSION_HELP = (
+    "The version you read. If someone changed the member's role or function since, nothing "
+    "changes and the answer is 409; leave it out to overwrite whatever is current."
+)
 
 
 class UserRefOut(Schema):
@@ -55,6 +59,7 @@ class MemberOut(Schema):
     role: str
     function: str = Field(description=FUNCTION_HELP)
     created_at: dt.datetime
+    version: int = Field(description="Send it back with a change (PATCH): 409 if stale.")
     removed_at: dt.datetime | None = Field(
         None, description="When they were removed (former members only); null for a member."
     )
@@ -70,6 +75,7 @@ class MemberUpdateIn(InputSchema):
 
     role: RoleValue = Field(ABSENT)
     function: Literal[FunctionValue, ""] = Field(ABSENT, description=FUNCTION_HELP)
+    version: int = Field(ABSENT, ge=1, le=MAX_ID, description=VERSION_HELP)
 
 
 class MemberFilters(FilterSchema):

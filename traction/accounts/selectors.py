@@ -250,6 +250,20 @@ def api_token(viewer: Viewer, token_id: int) -> ApiToken:
         raise NotFound("Token not found.") from None
 
 
+def workspace_api_tokens(viewer: Viewer) -> QuerySet[ApiToken]:
+    """Every member's API tokens in the workspace (an admin's view), revoked ones too, newest
+    first, with their owners. Never a key: only its hash is stored."""
+    permissions.check(viewer, "token.manage_all")
+    return ApiToken.objects.filter(workspace_id=viewer.workspace_id).select_related("user")
+
+
+def workspace_api_token(viewer: Viewer, token_id: int) -> ApiToken:
+    try:
+        return workspace_api_tokens(viewer).get(pk=token_id)
+    except ApiToken.DoesNotExist:
+        raise NotFound("Token not found.") from None
+
+
 def audit_events(
     viewer: Viewer,
     *,

@@ -18,6 +18,7 @@ from traction.core.errors import Conflict, NotFound, PermissionDenied, Validatio
 from traction.core.permissions import Role, Viewer
 from traction.core.tasks import send_email_on_commit
 from traction.core.text import ONE_LINE_MESSAGE, check_length, has_line_break, require_length
+from traction.core.writes import expect_version, save_new_version
 
 from . import logos
 from .models import (
@@ -446,18 +447,22 @@ def _lock_membership(membership: Membership) -> Membership:
 
 
 @transaction.atomic
-def change_member_role(actor: Viewer, *, membership: Membership, role: str) -> Membership:
-    """Give a member another role. The last admin keeps the admin role."""
+def change_member_role(
+    actor: Viewer, *, membership: Membership, role: str, expected_version: int | None = None
+) -> Membership:
+    """Give a member another role. The last admin keeps the admin role. A change based on
+    another version than the current one (``expected_version``) is a Conflict."""
     permissions.check(actor, "member.manage", membership)
     role = _clean_role(role)
     membership = _lock_membership(membership)
+    expect_version(membership, expected_version)
     if membership.role == role:
         return membership
     if membership.role == Role.ADMIN and _admins_left(actor.workspace_id, membership) == 0:
         raise ValidationFailed.field("role", "A workspace needs at least one admin.")
     old = membership.role
     membership.role = role
-    membership.save(update_fields=["role"])
+    save_new_version(membership, fields=["role"])
     audit.record(actor, action="member.role_changed", obj=membership, changes={"role": [old, role]})
     return membership
 
@@ -471,17 +476,21 @@ def _clean_function(function: str) -> str:
 
 
 @transaction.atomic
-def set_member_function(actor: Viewer, *, membership: Membership, function: str) -> Membership:
+def set_member_function(
+    actor: Viewer, *, membership: Membership, function: str, expected_version: int | None = None
+) -> Membership:
     """Say which part of the company a member works in ("" : not stated); the debrief shows
-    whether a program's core team and policy makers are cross-functional."""
+    whether a program's core team and policy makers are cross-functional. A change based on
+    another version than the current one (``expected_version``) is a Conflict."""
     permissions.check(actor, "member.manage", membership)
     function = _clean_function(function)
     membership = _lock_membership(membership)
+    expect_version(membership, expected_version)
     if membership.function == function:
         return membership
     old = membership.function
     membership.function = function
-    membership.save(update_fields=["function"])
+    save_new_version(membership, fields=["function"])
     audit.record(
         actor,
         action="member.function_changed",
@@ -543,13 +552,36 @@ def create_api_token(actor: Viewer, *, name: str) -> tuple[ApiToken, str]:
 
 @transaction.atomic
 def revoke_api_token(actor: Viewer, *, token: ApiToken) -> ApiToken:
+    """Revoke one of the actor's own tokens: it stops working at once."""
     permissions.check(actor, "token.manage_own")
     if token.user_id != actor.user_id or token.workspace_id != actor.workspace_id:
         raise NotFound("Token not found.")
+    return _revoke(actor, token)
+
+
+@transaction.atomic
+def revoke_member_api_token(actor: Viewer, *, token: ApiToken) -> ApiToken:
+    """An admin revokes any member's token of this workspace (a leaked one, a script that is
+    gone); the audit entry names whose token it was."""
+    permissions.check(actor, "token.manage_all")
+    if token.workspace_id != actor.workspace_id:
+        raise NotFound("Token not found.")
+    return _revoke(actor, token)
+
+
+def _revoke(actor: Viewer, token: ApiToken) -> ApiToken:
+    token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
     if token.revoked_at is None:
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
-        audit.record(actor, action="token.revoked", obj=token, workspace_id=actor.workspace_id)
+        changes = {} if token.user_id == actor.user_id else {"user": token.user.email}
+        audit.record(
+            actor,
+            action="token.revoked",
+            obj=token,
+            changes=changes,
+            workspace_id=actor.workspace_id,
+        )
     return token
 
 

@@ -50,4 +50,10 @@ urlpatterns = [
     path(W + "logo/", views.workspace_logo, name="workspace_logo"),
     path(W + "settings/tokens/", views.tokens, name="tokens"),
     path(W + "settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
+    path(W + "members/tokens/", views.workspace_tokens, name="workspace_tokens"),
+    path(
+        W + "members/tokens/<int:token_id>/revoke/",
+        views.workspace_token_revoke,
+        name="workspace_token_revoke",
+    ),
 ]

@@ -246,6 +246,7 @@ def _members_context(viewer: Viewer) -> dict[str, Any]:
         "removed": list(selectors.members(viewer, removed=True)),
         "invitations": list(selectors.invitations(viewer)) if manage else [],
         "can_manage": manage,
+        "can_manage_tokens": permissions.allows(viewer, "token.manage_all"),
         "roles": [
             {"value": value, "label": label, "description": ROLE_DESCRIPTIONS[value]}
             for value, label in Role.choices
@@ -297,9 +298,12 @@ def member_role(request: WorkspaceRequest, viewer: Viewer, membership_id: int) -
     else:
         try:
             changed = services.change_member_role(
-                viewer, membership=membership, role=form.cleaned_data["role"]
+                viewer,
+                membership=membership,
+                role=form.cleaned_data["role"],
+                expected_version=form.cleaned_data["version"],
             )
-        except (ValidationFailed, NotFound) as exc:
+        except (ValidationFailed, NotFound, Conflict) as exc:
             messages.error(request, error_text(exc))
         else:
             messages.success(request, f"{changed.user} is now {changed.get_role_display()}.")
@@ -316,9 +320,12 @@ def member_function(request: WorkspaceRequest, viewer: Viewer, membership_id: in
     else:
         try:
             changed = services.set_member_function(
-                viewer, membership=membership, function=form.cleaned_data["function"]
+                viewer,
+                membership=membership,
+                function=form.cleaned_data["function"],
+                expected_version=form.cleaned_data["version"],
             )
-        except (ValidationFailed, NotFound) as exc:
+        except (ValidationFailed, NotFound, Conflict) as exc:
             messages.error(request, error_text(exc))
         else:
             label = changed.get_function_display() or "not stated"
@@ -576,3 +583,22 @@ def notice_open(request: WorkspaceRequest, viewer: Viewer, notice_id: int) -> Ht
     """A notice's "Open" link (a real link, so it opens in a new tab too): marks the viewer's
     own notice read and follows its link; another's notice is just the notices page."""
     return _follow(request, viewer, notice_id)
+
+
+@workspace_view
+@require_GET
+def workspace_tokens(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    """Every member's API tokens with their last use, for an admin to revoke any of them."""
+    tokens = list(selectors.workspace_api_tokens(viewer))
+    return render(request, "accounts/workspace_tokens.html", {"tokens": tokens})
+
+
+@workspace_view
+@require_POST
+def workspace_token_revoke(
+    request: WorkspaceRequest, viewer: Viewer, token_id: int
+) -> HttpResponse:
+    token = selectors.workspace_api_token(viewer, token_id)
+    services.revoke_member_api_token(viewer, token=token)
+    messages.success(request, f"{token.user}'s token “{token.name}” no longer works.")
+    return redirect("accounts:workspace_tokens", workspace_slug=request.workspace.slug)

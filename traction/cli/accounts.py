@@ -1,6 +1,8 @@
-"""``traction createuser`` and ``traction token create``: people and API tokens."""
+"""``traction createuser`` and ``traction token create/list/revoke``: people and API tokens."""
 
 from __future__ import annotations
+
+from datetime import UTC, datetime
 
 import click
 
@@ -66,3 +68,73 @@ def token_create(email: str, workspace_slug: str | None, name: str) -> None:
     click.echo(f"Created API token '{name}' for {viewer.user} in {workspace_label}.")
     click.echo("It is shown only this once. Send it as 'Authorization: Bearer <token>':")
     click.echo(key)
+
+
+@token.command("list")
+@click.argument("email")
+@click.option("--workspace", "workspace_slug", help="The workspace (its slug).")
+@click.option(
+    "--all",
+    "every_member",
+    is_flag=True,
+    help="Every member's tokens in the workspace (EMAIL must be an admin there).",
+)
+@domain_command
+def token_list(email: str, workspace_slug: str | None, every_member: bool) -> None:
+    """List the API tokens of the user with EMAIL (or, with --all, of every member): id,
+    name, owner, created, last used and whether revoked. Never the token itself: only its
+    hash is stored."""
+    from traction.accounts import selectors
+
+    viewer, workspace_label = viewer_for_email(email, workspace_slug)
+    tokens = list(
+        selectors.workspace_api_tokens(viewer) if every_member else selectors.api_tokens(viewer)
+    )
+    whose = "Every member's" if every_member else f"{viewer.user}'s"
+    if not tokens:
+        click.echo(f"{whose} API tokens in {workspace_label}: none.")
+        return
+    click.echo(f"{whose} API tokens in {workspace_label}:")
+    rows = [
+        (
+            str(t.pk),
+            t.name,
+            t.user.email,
+            _when(t.created_at),
+            _when(t.last_used_at) if t.last_used_at else "never",
+            f"revoked {_when(t.revoked_at)}" if t.revoked_at else "active",
+        )
+        for t in tokens
+    ]
+    header = ("ID", "NAME", "OWNER", "CREATED (UTC)", "LAST USED", "STATUS")
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+    for row in [header, *rows]:
+        click.echo(
+            "  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)).rstrip()
+        )
+
+
+def _when(moment: datetime) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+@token.command("revoke")
+@click.argument("email")
+@click.argument("token_id", type=click.IntRange(min=1))
+@click.option("--workspace", "workspace_slug", help="The workspace (its slug).")
+@domain_command
+def token_revoke(email: str, token_id: int, workspace_slug: str | None) -> None:
+    """Revoke the API token TOKEN_ID (its ID in 'traction token list') as the user with
+    EMAIL: one of their own or, for an admin, any member's in the workspace. It stops
+    working at once."""
+    from traction.accounts import selectors, services
+    from traction.core import permissions
+
+    viewer, workspace_label = viewer_for_email(email, workspace_slug)
+    if permissions.allows(viewer, "token.manage_all"):
+        token = selectors.workspace_api_token(viewer, token_id)
+        token = services.revoke_member_api_token(viewer, token=token)
+    else:
+        token = selectors.api_token(viewer, token_id)
+        token = services.revoke_api_token(viewer, token=token)
+    click.echo(f"Revoked API token {token.pk} '{token.name}' of {token.user} in {workspace_label}.")

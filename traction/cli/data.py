@@ -1,6 +1,7 @@
 """``traction migrate`` and ``traction demo``: the database tables and the demo workspace.
 
-Also the helpers ``traction run`` reuses: migrating quietly and printing the demo logins.
+Also the helpers ``traction run`` reuses: migrating quietly, printing the demo logins and
+the demo's customer-portal link.
 """
 
 from __future__ import annotations
@@ -45,6 +46,27 @@ def echo_demo_logins(password: str | None = None) -> None:
         click.echo(f"Password for every demo login (shown only now): {password}")
 
 
+def echo_portal_link(contact: str, url: str) -> None:
+    if url:
+        click.echo(f"The customer portal as {contact} sees it: {url}")
+
+
+def echo_fresh_portal_link() -> None:
+    """A new link to the demo's customer portal (links expire), or how to get one back when
+    the demo's pilot contact is gone."""
+    from traction.demo import DEMO_SLUG
+    from traction.demo.portal import fresh_portal_link
+
+    fresh = fresh_portal_link(DEMO_SLUG)
+    if fresh is None:
+        click.echo(
+            "No customer portal link: the demo's Juniper & Finch contact is archived or gone. "
+            "Rebuild the demo with: traction demo --reset"
+        )
+    else:
+        echo_portal_link(*fresh)
+
+
 def _role_label(role: str) -> str:
     from traction.core.permissions import Role
 
@@ -82,6 +104,5 @@ def demo(reset: bool) -> None:
         f"Built the demo workspace: {len(built.users)} members, "
         f"{len(built.customers)} customers, {len(built.programs)} programs."
     )
-    if built.portal_url:
-        click.echo(f"The customer portal as {built.portal_contact} sees it: {built.portal_url}")
+    echo_portal_link(built.portal_contact, built.portal_url)
     echo_demo_logins(password)  # last: the password line ends the output

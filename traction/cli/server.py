@@ -20,7 +20,12 @@ from typing import NoReturn
 import click
 
 from traction.cli.base import domain_command, fail, setup_django
-from traction.cli.data import echo_demo_logins, migrate_database
+from traction.cli.data import (
+    echo_demo_logins,
+    echo_fresh_portal_link,
+    echo_portal_link,
+    migrate_database,
+)
 
 DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"  # noqa: S105 -- to refuse it
 # Granian stops its workers gracefully; a worker still busy after this many seconds is
@@ -312,9 +317,10 @@ def run(host: str, port: int) -> None:
     migrate_database(verbosity=0)
     if uses_manifest_storage() and not os.path.exists(_manifest_path()):
         collect_static()  # production: `run` prepares what is missing, static files too
+    built = None
     if not Workspace.objects.exists():
         if settings.TRACTION_DEMO_ON_FIRST_RUN:
-            build_demo()
+            built = build_demo()
             click.echo("Loaded the demo workspace (first start).")
         else:
             click.echo(
@@ -322,6 +328,10 @@ def run(host: str, port: int) -> None:
                 "traction setup NAME --admin EMAIL"
             )
     if demo_exists() and settings.TRACTION_DEMO_ON_FIRST_RUN:
+        if built is not None:
+            echo_portal_link(built.portal_contact, built.portal_url)
+        else:  # a later start: the first link may have expired, so a fresh one
+            echo_fresh_portal_link()
         echo_demo_logins()
     _serve(host, port, workers=1, tls=tls_files(None, None), site_url_set_here=True)
 

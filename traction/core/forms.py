@@ -70,3 +70,23 @@ class Paragraphs(forms.Textarea):
     def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
         value = super().value_from_datadict(data, files, name)
         return value.replace("\r\n", "\n").replace("\r", "\n") if isinstance(value, str) else value
+
+
+# A version past a 64-bit integer was never read from anywhere: refused as input.
+MAX_VERSION = 2**63 - 1
+
+
+class VersionField(forms.IntegerField):
+    """The hidden "version you read": ASCII digits within a 64-bit integer, or a form error
+    (``forms.IntegerField`` alone reads "٣" as 3 and lets a 25-digit number reach the
+    database)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("widget", forms.HiddenInput)
+        super().__init__(min_value=1, max_value=MAX_VERSION, **kwargs)
+
+    def to_python(self, value: Any) -> int | None:
+        if isinstance(value, str) and value.strip() and not value.strip().isascii():
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)

@@ -9,29 +9,10 @@ from django.db.models import QuerySet
 
 from traction.accounts.models import User
 from traction.core.forms import Form, Paragraphs
+from traction.core.forms import VersionField as VersionField  # where other apps find it
 from traction.core.text import validate_one_line
 
 from .models import Cadence, Channel, Segment, Size
-
-# A version past a 64-bit integer was never read from anywhere: refused as input.
-MAX_VERSION = 2**63 - 1
-
-
-class VersionField(forms.IntegerField):
-    """The hidden "version you read": ASCII digits within a 64-bit integer, or a form error
-    (``forms.IntegerField`` alone reads "٣" as 3 and lets a 25-digit number reach the
-    database)."""
-
-    def __init__(self, **kwargs: Any) -> None:
-        kwargs.setdefault("required", False)
-        kwargs.setdefault("widget", forms.HiddenInput)
-        super().__init__(min_value=1, max_value=MAX_VERSION, **kwargs)
-
-    def to_python(self, value: Any) -> int | None:
-        if isinstance(value, str) and value.strip() and not value.strip().isascii():
-            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
-        return super().to_python(value)
-
 
 # Services name model fields; the forms name what people choose.
 CUSTOMER_FIELD_MAP = {"account_owner_id": "account_owner"}

@@ -90,6 +90,7 @@ def test_list_members(cast: Cast, api_client_for: ApiClientFor) -> None:
         "role": "admin",
         "function": "",
         "created_at": first["created_at"],
+        "version": 1,
         "removed_at": None,
     }
 
@@ -142,10 +143,45 @@ def test_update_member_role(cast: Cast, api_client_for: ApiClientFor) -> None:
     assert (event.changes, event.via) == ({"role": ["observer", "core_team"]}, "api")
 
 
+def test_a_role_change_based_on_a_stale_version_is_a_409(
+    cast: Cast, api_client_for: ApiClientFor
+) -> None:
+    membership = cast.membership("observer")
+    admin = api_client_for("admin")
+    read = admin.get(f"{API}/members/{membership.pk}").json()
+    assert read["version"] == 1
+    first = send(admin, "PATCH", f"/members/{membership.pk}", {"role": "core_team", "version": 1})
+    assert (first.status_code, first.json()["version"]) == (200, 2)
+    # A second admin, who read version 1 too, would undo the first change without knowing.
+    stale = send(admin, "PATCH", f"/members/{membership.pk}", {"role": "sponsor", "version": 1})
+    assert stale.status_code == 409
+    assert "changed by someone else" in stale.json()["detail"]
+    assert Membership.objects.get(pk=membership.pk).role == Role.CORE_TEAM
+    # Role and function in one request: both on the version read, one after the other.
+    both = send(
+        admin,
+        "PATCH",
+        f"/members/{membership.pk}",
+        {"role": "observer", "function": "sales", "version": 2},
+    )
+    assert both.status_code == 200
+    assert (both.json()["role"], both.json()["function"], both.json()["version"]) == (
+        "observer",
+        "sales",
+        4,
+    )
+    stale_function = send(
+        admin, "PATCH", f"/members/{membership.pk}", {"function": "legal", "version": 3}
+    )
+    assert stale_function.status_code == 409
+    assert Membership.objects.get(pk=membership.pk).function == "sales"
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
         ({"role": "owner"}, "role"),
+        ({"role": "admin", "version": 0}, "version"),
         ({"role": "admin", "user_id": 1}, "user_id"),
         ({"function": "cfo"}, "function"),
     ],

@@ -283,6 +283,24 @@ def test_admin_changes_a_role(cast, client_for):
     assert "Olive Observer is now Core team member." in html(client.get("/w/acme/members/"))
 
 
+def test_a_role_change_from_a_stale_page_is_refused_with_a_message(cast, client_for):
+    olive = cast.membership("observer")
+    client = client_for("admin")
+    page = html(client.get("/w/acme/members/"))
+    assert page.count('name="version" value="1"') >= 2  # the role and the function forms
+    url = reverse("accounts:member_role", args=["acme", olive.pk])
+    client.post(url, {"role": "core_team", "version": "1"})
+    # Another admin's page, opened before that change, still says version 1.
+    client.post(url, {"role": "sponsor", "version": "1"})
+    olive.refresh_from_db()
+    assert (olive.role, olive.version) == ("core_team", 2)
+    assert "This membership was changed by someone else" in html(client.get("/w/acme/members/"))
+    function_url = reverse("accounts:member_function", args=["acme", olive.pk])
+    client.post(function_url, {"function": "sales", "version": "1"})
+    olive.refresh_from_db()
+    assert olive.function == ""
+
+
 def test_the_last_admin_keeps_the_role_with_a_message(cast, client_for):
     alice = cast.membership("admin")
     client = client_for("admin")
@@ -401,6 +419,44 @@ def test_someone_elses_token_is_not_found(cast, client_for):
     token, _ = services.create_api_token(cast.viewer("observer"), name="laptop")
     response = client_for("admin").post(reverse("accounts:token_revoke", args=["acme", token.pk]))
     assert response.status_code == 404
+    token.refresh_from_db()
+    assert token.revoked_at is None
+
+
+def test_an_admin_sees_every_members_tokens_and_revokes_one(cast, client_for):
+    token, key = services.create_api_token(cast.viewer("observer"), name="Jira sync")
+    services.create_api_token(cast.viewer("facilitator"), name="laptop")
+    client = client_for("admin")
+    members = html(client.get(reverse("accounts:members", args=["acme"])))
+    assert 'href="/w/acme/members/tokens/">Members\' API tokens</a>' in members
+    page = html(client.get(reverse("accounts:workspace_tokens", args=["acme"])))
+    assert "<td>Olive Observer</td>" in page
+    assert f"<td>Jira sync</td><td><code>{token.hint}…</code></td>" in page
+    assert "<td>laptop</td>" in page
+    assert key not in page
+    revoke = reverse("accounts:workspace_token_revoke", args=["acme", token.pk])
+    response = client.post(revoke)
+    assert response["Location"] == "/w/acme/members/tokens/"
+    token.refresh_from_db()
+    assert token.revoked_at is not None
+    event = AuditEvent.objects.get(action="token.revoked")
+    assert event.changes == {"user": "olive@acme.test"}
+    assert "Olive Observer&#x27;s token “Jira sync” no longer works." in html(
+        client.get(response["Location"])
+    )
+
+
+def test_only_admins_see_every_members_tokens(cast, client_for):
+    token, _ = services.create_api_token(cast.viewer("observer"), name="laptop")
+    facilitator = client_for("facilitator")
+    members = html(facilitator.get(reverse("accounts:members", args=["acme"])))
+    assert "/members/tokens/" not in members
+    page = facilitator.get(reverse("accounts:workspace_tokens", args=["acme"]))
+    assert page.status_code == 403
+    revoke = reverse("accounts:workspace_token_revoke", args=["acme", token.pk])
+    assert facilitator.post(revoke).status_code == 403
+    # Another workspace's admin does not learn the token exists.
+    assert client_for("stranger").post(revoke).status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
 

@@ -15,6 +15,7 @@ from traction.accounts.models import ApiToken, Membership, User, Workspace
 from traction.accounts.selectors import viewer_for_token
 from traction.cli import server
 from traction.cli.main import cli
+from traction.core import clock
 from traction.core.models import AuditEvent
 from traction.customers.models import Customer
 from traction.demo import DEMO_PASSWORD
@@ -37,6 +38,9 @@ Demo workspace: Northwind Software. Sign in as any of:
   olivia.observer@northwind.example     Olivia Olsen (Observer)
 Password for every demo login: traction-demo
 """
+
+# The demo's customer-portal line: who, then the path of the link (which opens the portal).
+PORTAL_LINE = r"The customer portal as (.+) sees it: https?://[^/]+(/portal/in/\S+/)\n"
 
 
 def invoke(*args: str, input: str | None = None) -> Result:
@@ -82,7 +86,7 @@ def test_demo_builds_then_refuses_to_wipe_without_reset() -> None:
     assert result.output.startswith(built)
     # Then a demo contact's link to the customer portal, which opens it; the logins last.
     portal = re.fullmatch(
-        r"The customer portal as (.+) sees it: https?://[^/]+(/portal/in/\S+/)\n",
+        PORTAL_LINE,
         result.output[len(built) : -len(DEMO_LOGINS)],
     )
     assert result.output.endswith(DEMO_LOGINS)
@@ -129,21 +133,49 @@ def test_run_loads_demo_first_time_only_then_serves(exec_calls: list[list[str]])
     assert argv[argv.index("--interface") + 1] == "wsgi"
     assert argv[argv.index("--static-path-route") + 1] == "/static"
 
-    # Second start: the demo is not rebuilt (its customers keep their ids).
+    # Second start: the demo is not rebuilt (its customers keep their ids), and a fresh
+    # portal link is printed (the first start's may have expired since), which opens.
     ids = set(Customer.objects.values_list("pk", flat=True))
-    runner = CliRunner()
-    with pytest.raises(ExecCalled):
-        runner.invoke(cli, ["run"], catch_exceptions=False)
+    result = CliRunner().invoke(cli, ["run"])
+    assert isinstance(result.exception, ExecCalled)
     assert set(Customer.objects.values_list("pk", flat=True)) == ids
     assert len(exec_calls) == 2
+    assert "Loaded the demo workspace" not in result.output
+    portal = re.search(PORTAL_LINE, result.output)
+    assert portal, result.output
+    assert result.output.startswith(portal.group(0) + DEMO_LOGINS)
+    opened = Client().get(portal.group(2))
+    assert (opened.status_code, opened["Location"]) == (302, "/portal/")
+
+
+def test_a_later_run_says_how_to_get_the_portal_back_when_the_contact_is_gone(
+    exec_calls: list[list[str]],
+) -> None:
+    invoke("demo")
+    Customer.objects.filter(name="Juniper & Finch Architects").update(archived_at=clock.now())
+    result = CliRunner().invoke(cli, ["run"])
+    assert isinstance(result.exception, ExecCalled)
+    assert result.output.startswith(
+        "No customer portal link: the demo's Juniper & Finch contact is archived or gone. "
+        "Rebuild the demo with: traction demo --reset\n" + DEMO_LOGINS
+    )
 
 
 def test_run_output(exec_calls: list[list[str]]) -> None:
     runner = CliRunner()
     result = runner.invoke(cli, ["run", "--port", "8123"])
     assert isinstance(result.exception, ExecCalled)
+    loaded = "Loaded the demo workspace (first start).\n"
+    portal = re.match(PORTAL_LINE, result.output[len(loaded) :])
+    assert portal, result.output
+    assert portal.group(1) == "Harriet Finch (Juniper & Finch Architects)"
+    assert portal.group(0).startswith(
+        "The customer portal as Harriet Finch (Juniper & Finch Architects) sees it: "
+        "http://127.0.0.1:8123/portal/in/"
+    )
     assert result.output == (
-        "Loaded the demo workspace (first start).\n"
+        loaded
+        + portal.group(0)
         + DEMO_LOGINS
         + server.describe_database()
         + "\n"
@@ -296,6 +328,52 @@ def test_token_create_needs_workspace_when_user_has_several() -> None:
     viewer = viewer_for_token(ok.output.splitlines()[-1])
     assert viewer is not None
     assert viewer.workspace_id == Workspace.objects.get(slug="second").pk
+
+
+def test_token_list_and_revoke_own_and_for_an_admin_every_members() -> None:
+    invoke("demo")
+    ana_key = invoke("token", "create", "ana.admin@northwind.example", "--name", "laptop")
+    olivia_key = invoke("token", "create", "olivia.observer@northwind.example", "--name", "sheet")
+    leaked = ApiToken.objects.get(name="sheet")
+
+    own = invoke("token", "list", "olivia.observer@northwind.example")
+    assert own.exit_code == 0
+    lines = own.output.splitlines()
+    assert lines[0] == "Olivia Olsen's API tokens in Northwind Software (northwind):"
+    assert lines[1].split() == ["ID", "NAME", "OWNER", "CREATED", "(UTC)", "LAST", "USED", "STATUS"]
+    assert lines[2].split()[:3] == [str(leaked.pk), "sheet", "olivia.observer@northwind.example"]
+    assert lines[2].split()[-2:] == ["never", "active"]
+    assert len(lines) == 3
+    for key in (ana_key.output.splitlines()[-1], olivia_key.output.splitlines()[-1]):
+        assert key not in own.output
+
+    # An observer may not see every member's tokens, nor revoke another's (it is not theirs).
+    refused = CliRunner().invoke(
+        cli, ["token", "list", "olivia.observer@northwind.example", "--all"]
+    )
+    assert refused.exit_code == 1
+    ana_token = ApiToken.objects.get(name="laptop")
+    not_hers = CliRunner().invoke(
+        cli, ["token", "revoke", "olivia.observer@northwind.example", str(ana_token.pk)]
+    )
+    assert (not_hers.exit_code, not_hers.stderr) == (1, "Token not found.\n")
+
+    every = invoke("token", "list", "ana.admin@northwind.example", "--all")
+    assert every.output.splitlines()[0] == (
+        "Every member's API tokens in Northwind Software (northwind):"
+    )
+    assert {line.split()[1] for line in every.output.splitlines()[2:]} == {"laptop", "sheet"}
+
+    revoked = invoke("token", "revoke", "ana.admin@northwind.example", str(leaked.pk))
+    assert revoked.output == (
+        f"Revoked API token {leaked.pk} 'sheet' of Olivia Olsen "
+        "in Northwind Software (northwind).\n"
+    )
+    assert viewer_for_token(olivia_key.output.splitlines()[-1]) is None
+    event = AuditEvent.objects.get(action="token.revoked")
+    assert (event.via, event.changes) == ("cli", {"user": "olivia.observer@northwind.example"})
+    after = invoke("token", "list", "olivia.observer@northwind.example")
+    assert after.output.splitlines()[2].split()[-3] == "revoked"
 
 
 def test_token_create_unknown_user() -> None:
