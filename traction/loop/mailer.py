@@ -40,10 +40,11 @@ from traction.accounts import senders
 from traction.core import audit, clock
 from traction.core.permissions import Viewer
 from traction.core.tasks import EMAIL_RETRY_DELAYS
+from traction.customers import reach
 from traction.customers.models import Contact
 from traction.sessions.tasks import explain_failure
 
-from . import mail_links, reach
+from . import mail_links
 from .models import (
     DeliveryPriority,
     MessageState,

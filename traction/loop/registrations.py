@@ -61,10 +61,12 @@ def draft_notes(viewer: Viewer, update: Any) -> dict[str, Any]:
 
 def register_all() -> None:
     from traction.core import dashboard, events, periodic, sections
+    from traction.customers import reach as customer_reach
     from traction.debrief import outbound
-    from traction.loop import selectors
+    from traction.loop import reach, selectors
     from traction.loop.services import approvals, radar
 
+    customer_reach.register(reach.unsubscribed_from_all)
     sections.register(
         "loop-update",
         "draft-notes",

@@ -134,7 +134,7 @@ def link(viewer: Viewer, link_id: int, action: str = "portal_link.view") -> Port
 def contact_section(viewer: Viewer, contact: Contact) -> dict[str, Any]:
     """The contact page's "Customer portal" section."""
     from traction.core import clock
-    from traction.loop import reach
+    from traction.customers import reach
 
     now = clock.now()
     return {

@@ -25,8 +25,8 @@ from traction.core.errors import ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import CustomerPrincipal, Viewer
 from traction.core.tasks import send_email_on_commit
+from traction.customers import reach
 from traction.customers.models import Contact
-from traction.loop import reach
 
 from .models import PortalLink, PortalLinkRequest
 

@@ -24,7 +24,7 @@ from django_tasks import default_task_backend, task
 
 from traction.core import audit, clock
 from traction.core.tasks import EMAIL_RETRY_DELAYS
-from traction.loop import reach
+from traction.customers import reach
 
 from . import emails
 from .models import (

@@ -124,7 +124,7 @@ def ballots(session: Session) -> list[BallotRow]:
         .select_related("contact", "contact__customer")
         .order_by("contact__name", "contact_id")
     )
-    from traction.loop import reach
+    from traction.customers import reach
 
     stopped = reach.why_not_mail_many(i.contact for i in invitations)
     return [

@@ -15,8 +15,8 @@ from django.urls import reverse
 from traction.core import audit, clock, permissions
 from traction.core.errors import Conflict, DomainError, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
+from traction.customers import reach
 from traction.customers.models import Contact
-from traction.loop import reach
 from traction.sessions.models import OutreachRequest, OutreachStatus, Session
 
 from .common import (
@@ -40,7 +40,7 @@ def why_not_requestable(
     this session, if there is one. ``request_outreach`` refuses with this text and the
     outreach form greys the contact out with the same text (permissions aside: those are the
     policy's). Each reason is a whole sentence; the ones that can be fixed together (consent
-    and an account owner) are given together. ``not_mailed`` is ``loop.reach``'s answer for
+    and an account owner) are given together. ``not_mailed`` is ``customers.reach``'s answer for
     the contact when the caller read it for many at once (None: read it here)."""
     if session.is_practice:
         return Session.PRACTICE_REFUSAL

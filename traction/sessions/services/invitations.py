@@ -12,7 +12,7 @@ from django.db import transaction
 from traction.core import audit, clock, permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.core.permissions import CustomerPrincipal, Viewer
-from traction.loop import reach
+from traction.customers import reach
 from traction.sessions.models import (
     DeliveryStatus,
     Invitation,

@@ -18,9 +18,9 @@ from traction.core import permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
+from traction.customers import reach
 from traction.customers import selectors as customer_selectors
 from traction.customers.models import Contact
-from traction.loop import reach
 from traction.sessions import selectors, services
 from traction.sessions.forms import (
     BatchDecideForm,

@@ -16,7 +16,7 @@ from traction.core import clock, permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
-from traction.loop import reach
+from traction.customers import reach
 from traction.programs import selectors as program_selectors
 from traction.sessions import agenda as agenda_rules
 from traction.sessions import selectors, services

@@ -4,7 +4,7 @@ The facilitator sends them once voting is open, to every customer participant or
 Each email carries that customer's own signed link (``links.py``); the link itself is made
 when the email is written and stored nowhere. Who is not emailed is said, with the reason:
 declined the invitation, withdrew their consent to be contacted, has no address to write
-to, unsubscribed from all mail or is unreachable (``loop.reach``). Delivery runs in the
+to, unsubscribed from all mail or is unreachable (``customers.reach``). Delivery runs in the
 background (``tasks.py``) once the request's transaction commits, and checks the same
 conditions again when it runs.
 
@@ -25,8 +25,8 @@ from django.db import transaction
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.customers import reach
 from traction.customers.models import Contact
-from traction.loop import reach
 from traction.sessions.models import DeliveryStatus, Invitation, RsvpStatus, Session
 from traction.voting import selectors as ranking
 from traction.voting.models import LinkDelivery, VotingRound
