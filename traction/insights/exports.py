@@ -215,12 +215,27 @@ def session_insights(viewer: Viewer, session: Session) -> Iterator[Insight]:
     return qs.iterator(chunk_size=CHUNK)
 
 
-def searched_insights(viewer: Viewer, q: str, filters: search.Filters) -> Iterator[Insight]:
+TRUNCATED_HEADER = "X-Traction-Truncated"  # on an export cut at its limit
+
+
+@dataclass(frozen=True)
+class Searched:
+    rows: Iterator[Insight]
+    truncated: bool  # more than SEARCH_LIMIT matched: ``rows`` are the first SEARCH_LIMIT
+
+    @property
+    def truncated_header(self) -> str:
+        """The value of ``TRUNCATED_HEADER`` ("" when nothing was cut)."""
+        return f"{SEARCH_LIMIT} of more than {SEARCH_LIMIT}" if self.truncated else ""
+
+
+def searched_insights(viewer: Viewer, q: str, filters: search.Filters) -> Searched:
     """The insights a search finds for the viewer (at most ``SEARCH_LIMIT``), in the search's
-    order, each read again through ``selectors.insights`` (the viewer's scope). The search
-    runs now; the rows are read as the iterator is consumed."""
+    order, each read again through ``selectors.insights`` (the viewer's scope), and whether
+    more matched (the search reads one more than it returns). The search runs now; the rows
+    are read as the iterator is consumed."""
     found = search.search(viewer, q, filters=filters, page=1, page_size=SEARCH_LIMIT)
-    return _by_id(viewer, [hit.insight.pk for hit in found.hits])
+    return Searched(_by_id(viewer, [hit.insight.pk for hit in found.hits]), found.has_next)
 
 
 def _by_id(viewer: Viewer, ids: list[int]) -> Iterator[Insight]:

@@ -188,6 +188,23 @@ def written() -> models.Q:
     return ImportBatch.visible_insights()
 
 
+def raised() -> models.Q:
+    """Insights that make their speaker's organisation a raiser: on the map (accepted), or
+    merged into a card that is, and written (``written()``). A candidate waiting in the review
+    queue, a discarded or withdrawn row is nobody's input yet: it puts no customer on a
+    program's communication plan (the rule the portal and the update audiences apply, which
+    read accepted cards and the notes merged into them). The status test comes first so an
+    index holding the status (``insight_session_ws_status``) skips every other row."""
+    return (
+        models.Q(status__in=[InsightStatus.ACCEPTED, InsightStatus.MERGED])
+        & (
+            models.Q(status=InsightStatus.ACCEPTED)
+            | models.Q(merged_into__status=InsightStatus.ACCEPTED)
+        )
+        & written()
+    )
+
+
 def not_withdrawn(prefix: str = "") -> models.Q:
     """Insights not withdrawn (``prefix``: the path to the insight, e.g. ``"merged__"``): the
     filter every reader of who said what applies when it does not already ask for a status

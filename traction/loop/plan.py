@@ -3,7 +3,9 @@ organisation of a program is due to hear from us next, who tells them, and who h
 nothing for too long.
 
 A program's customer organisations are those whose contacts took part in its sessions
-(accepted the invitation), raised one of its insights or voted in it. For each:
+(accepted the invitation), raised one of its insights (on the map, or merged into a card
+that is: ``insights.models.raised``; a candidate waiting for review or a discarded row is
+nobody's input) or voted in it. For each:
 
 - **last heard**: the latest message of an update of the program that reached one of its
   contacts (``UpdateRecipient`` state ``sent``); a bounced or undeliverable message, or one
@@ -50,7 +52,7 @@ from traction.core import clock, permissions
 from traction.core.permissions import Viewer
 from traction.customers.models import Customer
 from traction.insights import rules as insight_rules
-from traction.insights.models import Insight, not_withdrawn
+from traction.insights.models import Insight, raised
 from traction.loop.models import (
     DEFAULT_CADENCE_DAYS,
     SILENCE_DAYS,
@@ -191,9 +193,12 @@ def sessions_over(
     return list(found.order_by("over_at", "pk"))
 
 
-def _took_part(program_id: int) -> list[tuple[QuerySet[Any], str]]:
+def _took_part(program_id: int, workspace_id: int) -> list[tuple[QuerySet[Any], str]]:
     """How a customer organisation takes part in a program: its contacts accepted a
-    session's invitation, raised an insight or voted there (each with its customer field)."""
+    session's invitation, raised an insight (``raised()``: accepted, or merged into an
+    accepted card) or voted there (each with its customer field). The insights are read
+    through the workspace and the status, so the index ``insight_session_ws_status`` skips
+    the candidates of a large import."""
     return [
         (
             Invitation.objects.filter(session__program_id=program_id, rsvp=RsvpStatus.ACCEPTED),
@@ -201,7 +206,11 @@ def _took_part(program_id: int) -> list[tuple[QuerySet[Any], str]]:
         ),
         (
             Insight.objects.filter(
-                not_withdrawn(), program_id=program_id, customer__isnull=False, internal=False
+                raised(),
+                workspace_id=workspace_id,
+                program_id=program_id,
+                customer__isnull=False,
+                internal=False,
             ),
             "customer_id",
         ),
@@ -211,6 +220,7 @@ def _took_part(program_id: int) -> list[tuple[QuerySet[Any], str]]:
 
 def taking_part(
     program_id: int,
+    workspace_id: int,
     session_ids: Iterable[int] | None = None,
     customer_ids: Iterable[int] | None = None,
 ) -> dict[int, set[int]]:
@@ -219,10 +229,12 @@ def taking_part(
     if given)."""
     found: dict[int, set[int]] = defaultdict(set)
     wanted = None if session_ids is None else set(session_ids)
-    for rows, customer in _took_part(program_id):
+    for rows, customer in _took_part(program_id, workspace_id):
         if customer_ids is not None:
             rows = rows.filter(**{f"{customer}__in": list(customer_ids)})
-        for customer_id, session_id in rows.values_list(customer, "session_id").distinct():
+        # No ordering: a model's default one would join the DISTINCT (one row per insight).
+        pairs = rows.values_list(customer, "session_id").order_by().distinct()
+        for customer_id, session_id in pairs:
             if wanted is None or session_id in wanted:
                 found[customer_id].add(session_id)
     return found
@@ -233,7 +245,7 @@ def customers_taking_part(program: Program, *, name: str = "") -> QuerySet[Custo
     archived), by name, with their account owners; ``name`` keeps those whose name holds
     it (any case). One query, whatever their number, so it pages."""
     took_part = Q()
-    for rows, customer in _took_part(program.pk):
+    for rows, customer in _took_part(program.pk, program.workspace_id):
         took_part |= Q(pk__in=rows.values(customer))
     found = Customer.objects.filter(
         took_part, workspace_id=program.workspace_id, archived_at__isnull=True
@@ -279,7 +291,7 @@ def compute(
     plan = plan_of(program.pk)
     now = clock.now()
     today = today or clock.today()
-    part = taking_part(program.pk, customer_ids=customer_ids)
+    part = taking_part(program.pk, program.workspace_id, customer_ids=customer_ids)
     over = {
         s.pk: s
         for s in sessions_over(program.pk, now, {i for found in part.values() for i in found})
@@ -399,9 +411,9 @@ def annotated(program: Program, customers: QuerySet[Customer]) -> QuerySet[Any]:
         )
         | Exists(
             Insight.objects.filter(
-                not_withdrawn(),
-                program_id=program.pk,
+                raised(),
                 session_id=OuterRef("pk"),
+                workspace_id=program.workspace_id,  # with the status: the session's index
                 customer_id=customer,
                 internal=False,
             )
@@ -503,7 +515,7 @@ def session_promises(session: Session, today: date | None = None) -> list[dict[s
     after it went (and when), else the promise counting down (or, without a promise date,
     nothing to count)."""
     today = today or clock.today()
-    part = taking_part(session.program_id, [session.pk])
+    part = taking_part(session.program_id, session.workspace_id, [session.pk])
     ids = {c for c, found in part.items() if session.pk in found}
     heard = last_heard(session.program_id, ids)
     out = []
@@ -535,7 +547,7 @@ def overdue_for(viewer: Viewer) -> list[tuple[Program, int]]:
     owned = Invitation.objects.filter(
         contact__customer__account_owner_id=u, rsvp=RsvpStatus.ACCEPTED
     ).values("session__program_id")
-    said = Insight.objects.filter(not_withdrawn(), customer__account_owner_id=u).values(
+    said = Insight.objects.filter(raised(), customer__account_owner_id=u, internal=False).values(
         "program_id"
     )
     named = CommsOwner.objects.filter(teller_id=u).values("program_id")

@@ -187,10 +187,13 @@ class SessionDetailOut(SessionOut):
         return sum(item.minutes for item in obj.agenda.all())
 
     @staticmethod
-    def resolve_readiness(obj: Session) -> Any:
+    def resolve_readiness(obj: Session, context: Any) -> Any:
+        from traction.core.permissions import Viewer
+
         from .selectors import readiness
 
-        return readiness(obj)
+        auth = getattr((context or {}).get("request"), "auth", None)
+        return readiness(obj, auth if isinstance(auth, Viewer) else None)
 
 
 class SessionCreateIn(InputSchema):

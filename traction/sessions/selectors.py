@@ -399,11 +399,40 @@ def _agenda_titles(s: Session) -> list[str]:
     return list(AgendaItem.objects.filter(session=s).values_list("title", flat=True))
 
 
-def readiness(session_obj: Session) -> Readiness:
+# The facts counting customer contacts: a viewer who does not see every customer of a
+# session (an account owner outside its team) counts only the rows they may see.
+_CONTACT_FACTS = {
+    name: fact for name, fact in _FACTS.items() if fact[0] in (OutreachRequest, Invitation)
+}
+
+
+def _seen_facts(session_obj: Session, viewer: Viewer) -> dict[str, int]:
+    """The outreach and invitation facts over the rows the viewer may see
+    (``_customers_seen``, the policy of ``session_outreach`` and ``invitations``), or {}
+    when they see every customer of the session (the annotated facts hold then). Two
+    queries for such a viewer, none otherwise."""
+    seen = _customers_seen(viewer, session_obj)
+    if not seen:
+        return {}
+    found: dict[str, int] = {}
+    for model in (OutreachRequest, Invitation):
+        facts = {n: f for n, f in _CONTACT_FACTS.items() if f[0] is model}
+        counted = model.objects.filter(seen, session_id=session_obj.pk).aggregate(
+            **{n: Count("pk", filter=condition) for n, (_, _, condition) in facts.items()}
+        )
+        found.update({n: int(v or 0) for n, v in counted.items()})
+    return found
+
+
+def readiness(session_obj: Session, viewer: Viewer | None = None) -> Readiness:
     """How ready a session is; each check says what is missing. A few queries, or none for a
-    session from ``with_readiness_facts`` with its agenda prefetched."""
+    session from ``with_readiness_facts`` with its agenda prefetched. With ``viewer``, the
+    counts of customer contacts (approvals, invitations) are over the contacts they may see,
+    like the rows they count: every aggregate goes through the rows' policy."""
     s = session_obj
     f = _facts(s)
+    if viewer is not None:
+        f.update(_seen_facts(s, viewer))
     outreach = {
         "total": f["outreach_total"],
         "pending": f["outreach_pending"],
@@ -558,7 +587,7 @@ def upcoming_with_readiness(viewer: Viewer, program_id: int) -> list[tuple[Sessi
         .select_related("practice")
         .prefetch_related("agenda")
     )
-    return [(s, readiness(s)) for s in found]
+    return [(s, readiness(s, viewer)) for s in found]
 
 
 SPONSOR_HELD_SHOWN = 5
@@ -576,7 +605,7 @@ def sponsored_sessions(viewer: Viewer) -> dict[str, Any]:
     )
     held = base.filter(ends_at__lt=clock.now()).exclude(status=SessionStatus.CANCELLED)
     return {
-        "upcoming": [(s, readiness(s)) for s in upcoming],
+        "upcoming": [(s, readiness(s, viewer)) for s in upcoming],
         "held": list(held.order_by("-starts_at", "-id")[:SPONSOR_HELD_SHOWN]),
         "held_count": held.count(),
     }

@@ -6,7 +6,8 @@ Rules (docs/debrief.md):
 
 - A session of a kind the workspace names (``DebriefSettings.kinds``; co-design and advisory
   board by default) gets a debrief when it is planned: due ``DEBRIEF_DUE_AFTER`` (24 real
-  hours) after the session ends, the actual end once it is marked held.
+  hours) after the session ends, the actual end once it is marked held; a session recorded
+  afterwards (planned once over) from when it was recorded (``recorded_afterwards``).
 - The slot is booked at once (``default_slot``): one hour after the session ends when that
   start falls between 08:00 and 14:00 in the session's time zone (so a three-hour meeting
   ends by 17:00), else at the next 09:00 there; the workspace's default length (180
@@ -159,16 +160,34 @@ def record_clock_event(debrief: Debrief, kind: str, note: str = "") -> ClockEven
 # --- creating and booking -----------------------------------------------------------------------
 
 
-def due_of(session: Session) -> datetime:
+def due_of(session: Session, *, from_recording: bool = True) -> datetime:
     """24 real hours after the session's end (its actual end once held): UTC arithmetic, so
-    a night the clocks change still gives 24 hours."""
-    return (session.ended_at.astimezone(UTC) + DEBRIEF_DUE_AFTER).astimezone(UTC)
+    a night the clocks change still gives 24 hours. A session recorded afterwards (planned
+    once it was already over) has its clock start when it was recorded: its debrief is due
+    24 hours after that, not late the moment it exists (``from_recording=False``: never, for
+    a debrief the periodic job caught up, which is late by design)."""
+    start = session.ended_at
+    if from_recording and recorded_afterwards(session):
+        start = session.created_at
+    return (start.astimezone(UTC) + DEBRIEF_DUE_AFTER).astimezone(UTC)
 
 
-def default_slot(session: Session, minutes: int) -> tuple[datetime, datetime]:
-    """The slot booked with the session (see the module's rules), in UTC."""
+def recorded_afterwards(session: Session) -> bool:
+    """The session was planned in Traction only after it had ended (its planned end, or
+    its actual end once held)."""
+    return session.created_at is not None and session.created_at > session.ended_at
+
+
+def default_slot(
+    session: Session, minutes: int, *, from_recording: bool = True
+) -> tuple[datetime, datetime]:
+    """The slot booked with the session (see the module's rules), in UTC; for a session
+    recorded afterwards, counted from when it was recorded (so the slot is not past)."""
     tz = session.tz
-    start = (session.ended_at + SLOT_GAP).astimezone(tz)
+    base = session.ended_at
+    if from_recording and recorded_afterwards(session):
+        base = session.created_at
+    start = (base + SLOT_GAP).astimezone(tz)
     # On a quarter hour, so the invitation reads 15:30, not 15:27.
     extra = (-start.minute) % 15
     start = (start + timedelta(minutes=extra)).replace(second=0, microsecond=0)
@@ -233,7 +252,9 @@ def create_debrief(
     found = settings_of(session.workspace_id)
     if not needs_debrief(session, found.kinds):
         return None
-    starts_at, ends_at = default_slot(session, found.default_minutes)
+    starts_at, ends_at = default_slot(
+        session, found.default_minutes, from_recording=not catching_up
+    )
     try:
         with transaction.atomic():
             debrief = save_new(
@@ -241,7 +262,7 @@ def create_debrief(
                     workspace_id=session.workspace_id,
                     session=session,
                     program_id=session.program_id,
-                    due_at=due_of(session),
+                    due_at=due_of(session, from_recording=not catching_up),
                     starts_at=starts_at,
                     ends_at=ends_at,
                     # Empty: where the session was (``clock_mail.place``); never copied,
@@ -256,10 +277,12 @@ def create_debrief(
         record_clock_event(
             debrief,
             ClockEvent.Kind.DUE,
-            f"Recorded late: the session was planned before its debrief was booked; due "
+            f"{CAUGHT_UP}: the session was planned before its debrief was booked; due "
             f"{debrief.due_at.astimezone(ZoneInfo(session.time_zone)):%Y-%m-%d %H:%M} "
             f"({session.time_zone}).",
         )
+    elif recorded_afterwards(session):
+        record_clock_event(debrief, ClockEvent.Kind.DUE, RECORDED_AFTERWARDS)
     else:
         record_clock_event(debrief, ClockEvent.Kind.DUE)
     if debrief.starts_at > now:
@@ -273,6 +296,20 @@ def create_debrief(
         reason="caught up by traction remind" if catching_up else "",
     )
     return debrief
+
+
+RECORDED_AFTERWARDS = "Recorded after the session ended: due 24 hours after it was recorded."
+CAUGHT_UP = "Recorded late"  # how the note of a debrief the periodic job caught up begins
+
+
+def _due_now(debrief: Debrief, session: Session) -> datetime:
+    """The deadline as the session stands now: from its recording only for a debrief whose
+    clock started so (its first deadline says ``RECORDED_AFTERWARDS``), never for one the
+    periodic job caught up."""
+    afterwards = debrief.clock_events.filter(
+        kind=ClockEvent.Kind.DUE, note=RECORDED_AFTERWARDS
+    ).exists()
+    return due_of(session, from_recording=afterwards)
 
 
 def _slot_note(debrief: Debrief) -> str:
@@ -303,7 +340,7 @@ def on_session_rescheduled(actor: Viewer | None, session: Session) -> None:
     if debrief.status == DebriefStatus.CANCELLED or debrief.closed_at is not None:
         return
     old_due = debrief.due_at
-    new_due = due_of(session)
+    new_due = _due_now(debrief, session)
     if new_due == old_due:
         return
     debrief.due_at = new_due
@@ -335,7 +372,7 @@ def on_session_held(actor: Viewer | None, session: Session) -> None:
         return
     if debrief.status == DebriefStatus.CANCELLED:
         return
-    new_due = due_of(session)
+    new_due = _due_now(debrief, session)
     if new_due == debrief.due_at:
         return
     old_due = debrief.due_at

@@ -491,3 +491,32 @@ def test_readiness_reads_the_workspace_kinds_from_a_list_too(cast: Cast) -> None
         Session.objects.filter(pk=co_design.pk)
     ).get()
     assert "debrief" not in [c.key for c in session_selectors.readiness(listed_codesign).checks]
+
+
+def test_a_session_recorded_afterwards_starts_its_debrief_clock_when_recorded(
+    cast: Cast, policy_maker: PolicyMaker, frozen: clock.FrozenClock
+) -> None:
+    """Review 19, 14.6: a session planned only once it was over (26 February, recorded on
+    1 March) is not late the moment its debrief exists: due 24 hours after it was recorded,
+    booked from then; a session planned ahead keeps its deadline from its end."""
+    session = plan(cast, day=26, month=2)
+    debrief = Debrief.objects.get(session=session)
+    assert svc.recorded_afterwards(session)
+    assert debrief.due_at == T0 + timedelta(hours=24)
+    assert debrief.timeliness == "due"
+    assert debrief.starts_at == datetime(2027, 3, 1, 10, 0, tzinfo=BERLIN)  # 08:00 UTC + 1 h
+    assert kinds_of(debrief) == ["due", "booked"]
+    (due,) = debrief.clock_events.filter(kind="due")
+    assert due.note == "Recorded after the session ended: due 24 hours after it was recorded."
+    # Marking it held (it ended as planned) keeps the clock from the recording.
+    sessions.mark_session_held(cast.viewers["facilitator"], session=session)
+    debrief.refresh_from_db()
+    assert debrief.due_at == T0 + timedelta(hours=24)
+    # After the deadline it is late, as any debrief.
+    frozen.advance(timedelta(hours=25))
+    debrief.refresh_from_db()
+    assert debrief.timeliness == "late"
+    # A session planned ahead: 24 hours after its end, as always.
+    ahead = Debrief.objects.get(session=plan(cast, day=10))
+    assert not svc.recorded_afterwards(ahead.session)
+    assert ahead.due_at == ahead.session.ends_at + timedelta(hours=24)

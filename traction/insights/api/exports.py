@@ -14,6 +14,7 @@ from traction.core.api import FilterSchema, responses, viewer
 from traction.insights import exports
 from traction.insights.search.api import SearchQuery
 from traction.insights.views.exports import (
+    cut_at_limit,
     download,
     session_insights_response,
 )
@@ -84,7 +85,9 @@ class SearchExportParams(ExportParams, SearchQuery):
     operation_id="export_search_insights",
     summary="Download the insights a search finds as CSV or XLSX",
     openapi_extra=file_answer(
-        f"The insights search_insights finds, in its order, at most {exports.SEARCH_LIMIT:,}."
+        f"The insights search_insights finds, in its order, at most {exports.SEARCH_LIMIT:,}; "
+        f"when more matched, the header {exports.TRUNCATED_HEADER} says so "
+        f"(`{exports.SEARCH_LIMIT} of more than {exports.SEARCH_LIMIT}`)."
     ),
 )
 def export_search_insights(request: HttpRequest, params: Query[SearchExportParams]) -> HttpResponse:
@@ -93,4 +96,4 @@ def export_search_insights(request: HttpRequest, params: Query[SearchExportParam
     permissions.check(v, "insight.view")
     found = exports.searched_insights(v, params.q, params.filters())
     name = exports.filename("insights", "search", fmt=params.format)
-    return download(exports.insights_table(found), params.format, name)
+    return cut_at_limit(download(exports.insights_table(found.rows), params.format, name), found)

@@ -11,6 +11,7 @@ from traction.core.errors import ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, render_page, workspace_view
+from traction.insights.exports import SEARCH_LIMIT
 
 from .forms import SearchForm
 from .selectors import Results, search
@@ -45,6 +46,7 @@ def search_page(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         "results": results,
         "searched": form.is_bound and bool(results and (results.query or results.filters.active)),
         "query": query.urlencode(),
+        "export_limit": f"{SEARCH_LIMIT:,}",  # the downloads' limit (insights.exports)
     }
     return render_page(request, "insights/search.html", context, partial="results")
 

@@ -257,6 +257,38 @@ def test_search_exports_follow_the_search(cast: Cast, room: Room) -> None:
     assert rows[1:] == []
 
 
+def test_a_search_export_cut_at_its_limit_says_so(
+    cast: Cast, room: Room, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Review 19, finding 12: more matches than the limit → the first ones, in the search's
+    order, and a header saying the file was cut (no marker row: data rows only); the search
+    page says so beside its buttons when it counted more than its cap."""
+    from traction.insights import exports
+    from traction.insights.search import selectors as search_selectors
+
+    api = api_client(cast, "facilitator")
+    _, found = call(api, "GET", "/search/insights")
+    assert found["count"] > 2
+    whole = api.get("/api/v1/search/insights/export")
+    assert exports.TRUNCATED_HEADER not in whole
+    monkeypatch.setattr(exports, "SEARCH_LIMIT", 2)
+    cut = api.get("/api/v1/search/insights/export")
+    assert cut[exports.TRUNCATED_HEADER] == "2 of more than 2"
+    rows = read_csv(body(cut))
+    assert [int(r[0]) for r in rows[1:]] == [i["id"] for i in found["items"][:2]]
+    client = web(cast)
+    url = f"/w/{cast.acme.slug}/insights/search/"
+    assert client.get(url + "export/")[exports.TRUNCATED_HEADER] == "2 of more than 2"
+    html = client.get(url, {"q": ""}).content.decode()
+    assert "A download holds at most the first" not in html
+    # The page counts up to its cap (1,000); past it, the download may be cut: it says so.
+    defaults = search_selectors.search.__kwdefaults__
+    assert defaults is not None
+    monkeypatch.setitem(defaults, "cap", 2)
+    html = client.get(url, {"q": ""}).content.decode()
+    assert "A download holds at most the first 10,000 results" in html
+
+
 def test_an_account_owner_s_search_export_is_scoped(cast: Cast, room: Room) -> None:
     owen_owns_globex_only(cast)
     api = api_client(cast, "account_owner")

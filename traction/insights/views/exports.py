@@ -69,7 +69,15 @@ def search_export(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         )
     found = exports.searched_insights(viewer, form.cleaned_data["q"], form.filters())
     name = exports.filename("insights", "search", fmt=fmt)
-    return download(exports.insights_table(found), fmt, name)
+    return cut_at_limit(download(exports.insights_table(found.rows), fmt, name), found)
+
+
+def cut_at_limit(response: HttpResponse, found: exports.Searched) -> HttpResponse:
+    """Say in a header when a search export holds only the first ``SEARCH_LIMIT`` results
+    (the file itself holds data rows only, like every export)."""
+    if found.truncated:
+        response[exports.TRUNCATED_HEADER] = found.truncated_header
+    return response
 
 
 S = "sessions/<int:session_id>/"

@@ -105,7 +105,7 @@ def save_plan(
 
 
 def _set_tellers(actor: Viewer, program: Program, tellers: dict[int, int | None]) -> dict[str, Any]:
-    ours = set(plan_reads.taking_part(program.pk))
+    ours = set(plan_reads.taking_part(program.pk, program.workspace_id))
     unknown = sorted(set(tellers) - ours)
     if unknown:
         raise ValidationFailed.field(

@@ -11,6 +11,7 @@ from traction.core import clock
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import PermissionDenied
 from traction.customers.models import Contact, Customer
+from traction.insights.models import Insight
 from traction.loop import plan
 from traction.loop.models import (
     CommsOwner,
@@ -294,3 +295,94 @@ def test_who_may_change_the_plan(world: w.World) -> None:
             plan_services.save_plan(cast.viewer(principal), cast.program, notes="no")
     with pytest.raises(PermissionDenied):  # not on the team of the other program
         plan_services.save_plan(cast.viewer("core_team"), cast.other_program, notes="no")
+
+
+def _new_organisation(world: w.World, name: str) -> Contact:
+    cast = world.cast
+    customer = Customer.objects.create(workspace=cast.acme, name=name)
+    return Contact.objects.create(
+        workspace=cast.acme, customer=customer, name=f"Zed of {name}", email="zed@huge.test"
+    )
+
+
+def _names(world: w.World) -> dict[str, set[str]]:
+    """The organisations each reader of the plan lists."""
+    cast = world.cast
+    with clock.frozen(at(date(2027, 1, 20))):
+        rows = plan.plan_rows(cast.viewer("admin"), cast.program)
+        return {
+            "compute": {r.customer.name for r in plan.compute(cast.program)},
+            "rows": {c.name for c in rows},
+            "taking_part": set(
+                Customer.objects.filter(
+                    pk__in=plan.taking_part(cast.program.pk, cast.acme.pk)
+                ).values_list("name", flat=True)
+            ),
+            "edit": {c.name for c in plan.customers_taking_part(cast.program)},
+        }
+
+
+def test_only_insights_on_the_map_make_a_customer_take_part(world: w.World) -> None:
+    """A candidate waiting for review, a discarded or withdrawn row is nobody's input: it puts
+    no organisation on the plan; an accepted card, or a note merged into one, does."""
+    zed = _new_organisation(world, "Huge Notes Co")
+    note = w.said(world, "I was never invited", contact=zed)
+    for status in ("candidate", "discarded", "withdrawn"):
+        Insight.objects.filter(pk=note.pk).update(status=status)
+        for reader, names in _names(world).items():
+            assert "Huge Notes Co" not in names, (status, reader)
+    with pytest.raises(ValidationFailed):  # nor may it be given a teller
+        plan_services.save_plan(
+            world.cast.viewer("admin"),
+            world.cast.program,
+            tellers={zed.customer_id: world.cast.users["core_team"].pk},
+        )
+    # Merged into a card that is on the map: its words are in it.
+    Insight.objects.filter(pk=note.pk).update(status="merged", merged_into=world.card)
+    for reader, names in _names(world).items():
+        assert "Huge Notes Co" in names, reader
+    # Merged into a card discarded since: nobody's input any more.
+    Insight.objects.filter(pk=world.card.pk).update(status="discarded")
+    assert "Huge Notes Co" not in _names(world)["rows"]
+    Insight.objects.filter(pk=note.pk).update(status="accepted", merged_into=None)
+    for reader, names in _names(world).items():
+        assert "Huge Notes Co" in names, reader
+    row = {r.customer.name: r for r in plan.compute(world.cast.program, today=date(2027, 1, 20))}
+    assert row["Huge Notes Co"].due_because == plan.Due.AFTER_SESSION
+
+
+def test_the_plan_reads_the_same_queries_however_many_candidates_wait(world: w.World) -> None:
+    """A large import waiting for review changes neither who is on the plan nor how many
+    queries reading it takes."""
+    cast = world.cast
+    zed = _new_organisation(world, "Huge Notes Co")
+
+    def read() -> tuple[set[str], int]:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with clock.frozen(at(date(2027, 1, 20))), CaptureQueriesContext(connection) as q:
+            names = {r.customer.name for r in plan.compute(cast.program)}
+            rows = plan.plan_rows(cast.viewer("admin"), cast.program)
+            names |= {c.name for c in rows}
+            plan.summary(rows, 90)
+        return names, len(q.captured_queries)
+
+    before, queries = read()
+    Insight.objects.bulk_create(
+        Insight(
+            workspace=cast.acme,
+            program=cast.program,
+            session=world.session,
+            kind="idea",
+            text=f"note {i}",
+            speaker_contact=zed,
+            customer=zed.customer,
+            status="candidate",
+            source="import",
+        )
+        for i in range(500)
+    )
+    after, again = read()
+    assert after == before == {"Globex", "Initech"}
+    assert again == queries

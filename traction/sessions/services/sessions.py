@@ -64,6 +64,39 @@ def _wall_clock(value: datetime, tz_name: str, field: str) -> datetime:
     return aware
 
 
+END_BEFORE_START = "The session must end after it starts."  # the model's own words
+
+
+def _wall_clocks(
+    times: dict[str, datetime], tz_name: str, other: dict[str, datetime] | None = None
+) -> dict[str, datetime]:
+    """``times`` (``starts_at``, ``ends_at`` or both) read in ``tz_name``, every error in one
+    pass: each time the zone skips, and, when one was skipped, an end not after the start
+    (compared as wall-clock times; ``other``: the session's current times for the one not
+    given). Without a skipped time the model's own check (``Session.clean``) says the rest."""
+    errors: dict[str, list[str]] = {}
+    found: dict[str, datetime] = {}
+    for key, value in times.items():
+        try:
+            found[key] = _wall_clock(value, tz_name, key)
+        except ValidationFailed as exc:
+            errors.update(exc.errors)
+    if errors:
+        zone = clock.zone(tz_name)
+
+        def local(value: datetime) -> datetime:
+            return (
+                value.astimezone(zone).replace(tzinfo=None) if timezone.is_aware(value) else value
+            )
+
+        start = times.get("starts_at", (other or {}).get("starts_at"))
+        end = times.get("ends_at", (other or {}).get("ends_at"))
+        if start is not None and end is not None and local(end) <= local(start):
+            errors.setdefault("ends_at", []).append(END_BEFORE_START)
+        raise ValidationFailed(errors)
+    return found
+
+
 def _check_hear_back_by(session: Session) -> None:
     """The promised date comes after the session starts (its own calendar day or later)."""
     if session.hear_back_by is not None and session.hear_back_by < session.local_start.date():
@@ -96,14 +129,15 @@ def plan_session(
     permissions.check(actor, "program.view", program)
     _one_line(title=title)
     clock.zone(time_zone)
+    at = _wall_clocks({"starts_at": starts_at, "ends_at": ends_at}, time_zone)
     session = save_new(
         Session(
             workspace_id=actor.workspace_id,
             program=program,
             kind=kind,
             title=title.strip(),
-            starts_at=_wall_clock(starts_at, time_zone, "starts_at"),
-            ends_at=_wall_clock(ends_at, time_zone, "ends_at"),
+            starts_at=at["starts_at"],
+            ends_at=at["ends_at"],
             time_zone=time_zone,
             location=location.strip(),
             video_link=video_link.strip(),
@@ -145,10 +179,13 @@ def update_session(
         require_open(session)
     was_over = session.has_ended  # before the change: a session that was over stays closed
     tz_name = changes.get("time_zone", session.time_zone)
-    for key in ("starts_at", "ends_at"):
-        if key in changes and isinstance(changes[key], datetime):
-            # In UTC, as read back from the database: an unchanged time is no change.
-            changes[key] = _wall_clock(changes[key], tz_name, key).astimezone(UTC)
+    times = {k: v for k, v in changes.items() if k in ("starts_at", "ends_at")}
+    current = {"starts_at": session.starts_at, "ends_at": session.ends_at}
+    for key, value in _wall_clocks(
+        {k: v for k, v in times.items() if isinstance(v, datetime)}, tz_name, current
+    ).items():
+        # In UTC, as read back from the database: an unchanged time is no change.
+        changes[key] = value.astimezone(UTC)
     before = audit.snapshot(session, SESSION_FIELDS)
     was_at = (session.starts_at, session.ends_at)
     for name, value in changes.items():

@@ -202,6 +202,64 @@ def test_an_update_into_the_gap_is_refused_and_a_real_time_is_kept(cast: Cast) -
     assert moved.starts_at.astimezone(UTC).isoformat() == "2027-10-31T00:30:00+00:00"
 
 
+def test_a_gap_and_an_end_before_the_start_are_said_together(
+    cast: Cast, client_for: Any, api_client_for: Any
+) -> None:
+    """Review 19, 14.5: every field's error in one pass, not the gap first and the end after
+    it is fixed."""
+    assert cast.program is not None
+    page = (
+        client_for("facilitator")
+        .post(
+            "/w/acme/sessions/new/",
+            {
+                "program": cast.program.pk,
+                "kind": "co_design",
+                "title": "Night owls",
+                "date": "2027-03-28",
+                "start_time": "02:30",
+                "end_time": "01:00",
+                "time_zone": "Europe/Berlin",
+            },
+        )
+        .content.decode()
+    )
+    assert GAP in page
+    assert "The session must end after it starts." in page
+    response = api_client_for("facilitator").post(
+        f"{API}/sessions",
+        {
+            "program_id": cast.program.pk,
+            "title": "Night owls",
+            "starts_at": "2027-03-28T02:30",
+            "ends_at": "2027-03-28T01:00",
+            "time_zone": "Europe/Berlin",
+        },
+        content_type="application/json",
+    )
+    assert response.status_code == 422
+    assert {tuple(e["loc"]) for e in response.json()["detail"]} == {
+        ("body", "starts_at"),
+        ("body", "ends_at"),
+    }
+    assert not Session.objects.filter(title="Night owls").exists()
+    # Changing a session: the start into the gap and the end before it, both named.
+    session = plan(cast)
+    with pytest.raises(ValidationFailed) as refused:
+        services.update_session(
+            cast.viewer("facilitator"),
+            session=session,
+            changes={
+                "starts_at": datetime(2027, 3, 28, 2, 30),
+                "ends_at": datetime(2027, 3, 28, 1, 0),
+            },
+        )
+    assert refused.value.errors == {
+        "starts_at": [GAP],
+        "ends_at": ["The session must end after it starts."],
+    }
+
+
 # --- 10. numbers are read strictly ---------------------------------------------------------------
 
 BAD_NUMBERS = ["²", "٣", "9" * 25, "9" * 5000, "-1", "1e3"]

@@ -13,8 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from traction.core.testing.cast import Cast
+from traction.customers.models import Contact
 from traction.sessions import agenda, services
-from traction.sessions.models import AgendaItem, OutreachRequest, Session, SessionKind
+from traction.sessions.models import AgendaItem, Invitation, OutreachRequest, Session, SessionKind
 
 pytestmark = pytest.mark.django_db
 
@@ -394,3 +395,55 @@ def test_the_live_hint_checks_the_rows_as_typed_and_saves_nothing(
     ]
     # Planners only, like the agenda itself.
     assert client_for("core_team").post(url, data).status_code == 403
+
+
+# --- counts through the rows' policy (review 19, finding 11) ------------------------------------
+
+
+def _asked(cast: Cast, session: Session, contact: Any, status: str, rsvp: str | None) -> None:
+    request = OutreachRequest.objects.create(
+        workspace=cast.acme,
+        session=session,
+        contact=contact,
+        account_owner=contact.customer.account_owner,
+        requested_by=cast.users["facilitator"],
+        status=status,
+    )
+    if rsvp is not None:
+        Invitation.objects.create(
+            workspace=cast.acme,
+            session=session,
+            outreach=request,
+            contact=contact,
+            rsvp=rsvp,
+        )
+
+
+def _details(client: Client, session: Session) -> dict[str, str]:
+    body = client.get(f"{API}/sessions/{session.pk}").json()
+    return {c["key"]: c["detail"] for c in body["readiness"]["checks"]}
+
+
+def test_an_account_owner_counts_only_the_contacts_they_may_see(
+    cast: Cast, api_client_for: ClientFor, client_for: ClientFor
+) -> None:
+    """Owen owns Globex, not Initech: the session's approvals and invitations count his
+    customer's contacts only, as its rows show him (another owner's customers are neither
+    listed nor counted); the session's team counts them all."""
+    session = plan(cast)
+    _asked(cast, session, cast.contact, "approved", "accepted")  # Globex, Owen's
+    _asked(cast, session, cast.other_contact, "approved", "declined")  # Initech
+    third = Contact.objects.create(
+        workspace=cast.acme, customer=cast.other_customer, name="Ina", email="ina@initech.test"
+    )
+    _asked(cast, session, third, "pending", None)
+    team = _details(api_client_for("facilitator"), session)
+    assert team["approvals"] == "2 of 3 approved, 1 pending"
+    assert team["invitations"] == "1 of 2 accepted, 0 not answered"
+    owen = _details(api_client_for("account_owner"), session)
+    assert owen["approvals"] == "1 of 1 approved, 0 pending"
+    assert owen["invitations"] == "1 of 1 accepted, 0 not answered"
+    html = page(client_for("account_owner"), "sessions:detail", session.pk)
+    assert "1 of 1 approved, 0 pending" in html
+    assert "2 of 3 approved" not in html
+    assert "1 of 2 accepted" not in html

@@ -58,7 +58,9 @@ def session_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         {
             "form": form,
             "filtered": bool(program or kind),
-            "upcoming": [(s, selectors.readiness(s)) for s in upcoming if not s.is_cancelled],
+            "upcoming": [
+                (s, selectors.readiness(s, viewer)) for s in upcoming if not s.is_cancelled
+            ],
             "cancelled": [s for s in upcoming if s.is_cancelled],
             "past": list(past[:50]),
             "can_plan": permissions.allows(viewer, "session.plan"),
@@ -141,7 +143,7 @@ def _detail_page(
             "session": session,
             "agenda": agenda,
             "agenda_summary": agenda_summary(session, agenda),
-            "readiness": selectors.readiness(session),
+            "readiness": selectors.readiness(session, viewer),
             "unanswered": selectors.unanswered_flag_for(viewer, session),
             "outreach": outreach,
             "invitations": list(selectors.invitations(session, viewer)),
