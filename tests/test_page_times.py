@@ -21,6 +21,7 @@ from traction.accounts import services as accounts
 from traction.accounts.models import ApiToken, Notice, Workspace
 from traction.core import audit, clock
 from traction.core.testing.cast import Cast
+from traction.core.testing.zones import AUTUMN_CHANGE
 from traction.insights.models import ImportBatch
 from traction.loop.models import (
     BounceInbox,
@@ -36,33 +37,7 @@ from traction.sessions import services as sessions
 
 pytestmark = pytest.mark.django_db
 
-# (zone, the instant in UTC, the wall clock there, written out by hand: not computed)
-TIMES = [
-    pytest.param(
-        "Europe/Berlin",
-        datetime(2026, 10, 24, 14, 0, tzinfo=UTC),
-        datetime(2026, 10, 24, 16, 0),
-        id="berlin-summer-time",
-    ),
-    pytest.param(
-        "Europe/Berlin",
-        datetime(2026, 10, 26, 14, 0, tzinfo=UTC),
-        datetime(2026, 10, 26, 15, 0),
-        id="berlin-winter-time",
-    ),
-    pytest.param(
-        "America/New_York",
-        datetime(2026, 10, 31, 14, 0, tzinfo=UTC),
-        datetime(2026, 10, 31, 10, 0),
-        id="new-york-daylight-time",
-    ),
-    pytest.param(
-        "America/New_York",
-        datetime(2026, 11, 2, 14, 0, tzinfo=UTC),
-        datetime(2026, 11, 2, 9, 0),
-        id="new-york-standard-time",
-    ),
-]
+TIMES = AUTUMN_CHANGE  # (zone, the instant in UTC, the wall clock there)
 
 
 def page(client: Client, url: str) -> str:

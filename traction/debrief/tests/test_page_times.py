@@ -15,6 +15,7 @@ from django.utils import dateformat
 
 from traction.core import clock
 from traction.core.testing.cast import Cast
+from traction.core.testing.zones import AUTUMN_CHANGE
 from traction.debrief.models import (
     Checkpoint,
     ClockEvent,
@@ -30,33 +31,7 @@ from .pack_data import PackWorld, build_pack_world, decide, recommend
 
 pytestmark = pytest.mark.django_db
 
-# (zone, the instant in UTC, the wall clock there, written out by hand: not computed)
-TIMES = [
-    pytest.param(
-        "Europe/Berlin",
-        datetime(2026, 10, 24, 14, 0, tzinfo=UTC),
-        datetime(2026, 10, 24, 16, 0),
-        id="berlin-summer-time",
-    ),
-    pytest.param(
-        "Europe/Berlin",
-        datetime(2026, 10, 26, 14, 0, tzinfo=UTC),
-        datetime(2026, 10, 26, 15, 0),
-        id="berlin-winter-time",
-    ),
-    pytest.param(
-        "America/New_York",
-        datetime(2026, 10, 31, 14, 0, tzinfo=UTC),
-        datetime(2026, 10, 31, 10, 0),
-        id="new-york-daylight-time",
-    ),
-    pytest.param(
-        "America/New_York",
-        datetime(2026, 11, 2, 14, 0, tzinfo=UTC),
-        datetime(2026, 11, 2, 9, 0),
-        id="new-york-standard-time",
-    ),
-]
+TIMES = AUTUMN_CHANGE  # (zone, the instant in UTC, the wall clock there)
 
 # An instant whose calendar day differs between UTC and the zone (pages showing a day only).
 DAYS = [

@@ -307,14 +307,19 @@ def _same_number(a: Any, b: Any) -> bool:
         return False
 
 
+def _posted_version(request: WorkspaceRequest) -> int | None:
+    """The version the page was rendered with (a button's hidden field); None if missing."""
+    try:
+        return int(request.POST.get("version", ""))
+    except ValueError:
+        return None
+
+
 @workspace_view
 @require_POST
 def metric_archive(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> HttpResponse:
     found = sel.metric(viewer, metric_id, action="metric.manage")
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = None
+    version = _posted_version(request)
     try:
         services.archive_metric(viewer, metric=found, version=version)
     except DomainError as exc:
@@ -330,10 +335,7 @@ def metric_archive(request: WorkspaceRequest, viewer: Viewer, metric_id: int) ->
 @require_POST
 def metric_restore(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> HttpResponse:
     found = sel.metric(viewer, metric_id, action="metric.manage")
-    try:
-        version = int(request.POST.get("version", ""))
-    except ValueError:
-        version = None
+    version = _posted_version(request)
     try:
         services.restore_metric(viewer, metric=found, version=version)
     except DomainError as exc:
