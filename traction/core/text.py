@@ -12,7 +12,7 @@ services and the API's schema errors (``traction.api.api``) alike.
 
 from __future__ import annotations
 
-from collections.abc import Sized
+from collections.abc import Mapping, Sized
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -69,6 +69,21 @@ def require_length(field: str, value: Sized, limit: int) -> None:
 
     errors: dict[str, list[str]] = {}
     check_length(errors, field, value, limit)
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def require_changed_lengths(stored: object, changes: Mapping[str, object], **caps: int) -> None:
+    """For update services: ``require_length`` on each capped field that ``changes`` gives a
+    new value (one answer naming every field). A value equal to the stored one is let
+    through: a row written before its cap stays editable in its other fields."""
+    from .errors import ValidationFailed
+
+    errors: dict[str, list[str]] = {}
+    for field, limit in caps.items():
+        value = changes.get(field)
+        if isinstance(value, Sized) and value != getattr(stored, field, None):
+            check_length(errors, field, value, limit)
     if errors:
         raise ValidationFailed(errors)
 

@@ -12,6 +12,7 @@ from traction.core.forms import Form, Paragraphs
 from traction.core.text import validate_one_line
 
 from .models import Cadence, Channel, Segment, Size
+from .services import NOTES_MAX
 
 # A version past a 64-bit integer was never read from anywhere: refused as input.
 MAX_VERSION = 2**63 - 1
@@ -78,7 +79,9 @@ class CustomerForm(Form):
         empty_label="Nobody yet",
         help_text="The gatekeeper: outreach to this customer's contacts needs their approval.",
     )
-    notes = forms.CharField(required=False, widget=Paragraphs(attrs={"rows": 4}))
+    notes = forms.CharField(
+        required=False, max_length=NOTES_MAX, widget=Paragraphs(attrs={"rows": 4})
+    )
     version = VersionField()
 
     def __init__(

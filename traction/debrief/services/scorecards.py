@@ -45,6 +45,7 @@ from traction.debrief.models import (
 from traction.programs.models import Program
 
 NAME_MAX = 160
+DEFINITION_MAX = 5_000  # as a customer card's text, which "metric from card" copies
 # What a metric's edit may change (``serves_ids``: the customer metric cards it serves).
 METRIC_FIELDS = (
     "name",
@@ -409,6 +410,7 @@ def create_metric(
         raise ValidationFailed.field("debrief_id", "The debrief belongs to another program.")
     values["name"] = name
     errors = _normalise(values)
+    check_length(errors, "definition", values.get("definition") or "", DEFINITION_MAX)
     with transaction.atomic():
         # One writer of the program's metrics at a time: two people adding the same name
         # at once get the message, not the database's refusal.
@@ -480,6 +482,8 @@ def update_metric(
         raise ValidationFailed({f: ["This field cannot be changed here."] for f in refused})
     values = dict(changes)
     errors = _normalise(values)
+    if values.get("definition", metric.definition) != metric.definition:  # a stored one stays
+        check_length(errors, "definition", values["definition"] or "", DEFINITION_MAX)
     with transaction.atomic():
         if "name" in values:  # as create_metric: one renamer of the program's metrics at a time
             Program.objects.select_for_update().filter(pk=metric.program_id).first()

@@ -25,6 +25,8 @@ from traction.loop import deliveries_csv, selectors
 from traction.loop.models import Delivery, DeliveryPriority, DeliverySource
 from traction.programs.models import Program
 
+DESCRIPTION_MAX = 5_000  # a delivery's description: long free text
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -63,6 +65,7 @@ def _check(entry: Entry, today: date) -> dict[str, list[str]]:
             URLValidator(schemes=["http", "https"])(entry.link)
         except ValidationError:
             errors["link"] = ["Enter a web address (http or https)."]
+    check_length(errors, "description", entry.description.strip(), DESCRIPTION_MAX)
     check_length(errors, "external_id", entry.external_id, 120)
     return errors
 
