@@ -20,25 +20,21 @@ class Form(forms.Form):
     Django's ("Ensure this value has at most …").
 
     An edit form's stored value (its ``initial``) longer than the field's cap, written before
-    the cap, widens the cap to its length: the row stays editable in its other fields, and
-    the service, which checks a cap only on a changed value, refuses a new over-long one."""
+    the cap, is let through unchanged (and the browser is not told a smaller cap): the row
+    stays editable in its other fields, as in the services, which check a cap only on a
+    changed value."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():  # this form's own copies of the fields
-            cap = getattr(field, "max_length", None)
             stored = self.initial.get(name, field.initial)
-            if cap is not None and isinstance(stored, str) and len(stored) > cap:
-                field.max_length = len(stored)  # type: ignore[attr-defined]
-                field.widget.attrs["maxlength"] = str(len(stored))
-                field.validators = [
-                    MaxLengthValidator(len(stored)) if type(v) is MaxLengthValidator else v
-                    for v in field.validators
-                ]
             field.validators = [
-                MaxLength(v.limit_value) if type(v) is MaxLengthValidator else v
+                MaxLength(v.limit_value, stored=stored) if type(v) is MaxLengthValidator else v
                 for v in field.validators
             ]
+            cap = getattr(field, "max_length", None)
+            if cap is not None and isinstance(stored, str) and len(stored) > cap:
+                field.widget.attrs["maxlength"] = str(len(stored))
 
 
 class TimeZoneSelect(forms.Select):

@@ -13,6 +13,7 @@ services and the API's schema errors (``traction.api.api``) alike.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sized
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -90,9 +91,16 @@ def require_changed_lengths(stored: object, changes: Mapping[str, object], **cap
 
 class MaxLength(MaxLengthValidator):
     """Django's max-length validator in the one wording (``too_long``); ``core.forms.Form``
-    puts it in place of Django's on every field of a form."""
+    puts it in place of Django's on every field of a form. A value equal to ``stored`` (what
+    an edit form shows, written before the cap) is let through."""
+
+    def __init__(self, limit_value: Any, message: Any = None, *, stored: object = None) -> None:
+        super().__init__(limit_value, message)
+        self.stored = stored
 
     def __call__(self, value: Sized) -> None:
+        if self.stored is not None and value == self.stored:
+            return
         limit = self.limit_value() if callable(self.limit_value) else self.limit_value
         size = self.clean(value)
         if self.compare(size, limit):
