@@ -111,10 +111,10 @@ class ApprovalWaiveIn(InputSchema):
 
 class LoopDeliveryIn(InputSchema):
     on: IsoDate
-    title: OneLine
+    title: OneLine = Field(max_length=delivery_services.TITLE_MAX)
     description: Text = Field("", max_length=DESCRIPTION_MAX)
-    link: OneLine = ""
-    external_id: OneLine = ""
+    link: OneLine = Field("", max_length=delivery_services.LINK_MAX)
+    external_id: OneLine = Field("", max_length=delivery_services.EXTERNAL_ID_MAX)
     priority_ids: list[ObjectId] = []
 
 

@@ -120,7 +120,7 @@ class UpdateCreateIn(InputSchema):
 
 class UpdatePatchIn(InputSchema):
     version: int | None = None
-    subject: OneLine | None = None
+    subject: OneLine | None = Field(None, max_length=services.SUBJECT_MAX)
     body: Text | None = None
     left_out: list[ObjectId] | None = None
 
