@@ -144,7 +144,9 @@ def _worded(error: dict[str, Any], value: Any) -> dict[str, Any]:
     if error.get("type") == "string_too_long" and isinstance(value, str) and limit:
         return {**error, "msg": too_long(limit, len(value))}
     if error.get("type") == "too_long" and ctx.get("actual_length") is not None and limit:
-        return {**error, "msg": too_long(limit, ctx["actual_length"], "items")}
+        # A cap set after a type's own validators (a list item's ``Field``) is this type.
+        unit = "characters" if isinstance(value, str) else "items"
+        return {**error, "msg": too_long(limit, ctx["actual_length"], unit)}
     return error
 
 

@@ -17,15 +17,24 @@ from .text import MaxLength
 class Form(forms.Form):
     """Every form of the app: a field's cap on length is refused in the one wording the
     services and the API use (``core.text.too_long``: the limit and the actual size), not in
-    Django's ("Ensure this value has at most …")."""
+    Django's ("Ensure this value has at most …").
+
+    An edit form's stored value (its ``initial``) longer than the field's cap, written before
+    the cap, is let through unchanged (and the browser is not told a smaller cap): the row
+    stays editable in its other fields, as in the services, which check a cap only on a
+    changed value."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for field in self.fields.values():  # this form's own copies of the fields
+        for name, field in self.fields.items():  # this form's own copies of the fields
+            stored = self.initial.get(name, field.initial)
             field.validators = [
-                MaxLength(v.limit_value) if type(v) is MaxLengthValidator else v
+                MaxLength(v.limit_value, stored=stored) if type(v) is MaxLengthValidator else v
                 for v in field.validators
             ]
+            cap = getattr(field, "max_length", None)
+            if cap is not None and isinstance(stored, str) and len(stored) > cap:
+                field.widget.attrs["maxlength"] = str(len(stored))
 
 
 class TimeZoneSelect(forms.Select):

@@ -12,7 +12,8 @@ services and the API's schema errors (``traction.api.api``) alike.
 
 from __future__ import annotations
 
-from collections.abc import Sized
+from collections.abc import Mapping, Sized
+from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxLengthValidator
@@ -73,11 +74,33 @@ def require_length(field: str, value: Sized, limit: int) -> None:
         raise ValidationFailed(errors)
 
 
+def require_changed_lengths(stored: object, changes: Mapping[str, object], **caps: int) -> None:
+    """For update services: ``require_length`` on each capped field that ``changes`` gives a
+    new value (one answer naming every field). A value equal to the stored one is let
+    through: a row written before its cap stays editable in its other fields."""
+    from .errors import ValidationFailed
+
+    errors: dict[str, list[str]] = {}
+    for field, limit in caps.items():
+        value = changes.get(field)
+        if isinstance(value, Sized) and value != getattr(stored, field, None):
+            check_length(errors, field, value, limit)
+    if errors:
+        raise ValidationFailed(errors)
+
+
 class MaxLength(MaxLengthValidator):
     """Django's max-length validator in the one wording (``too_long``); ``core.forms.Form``
-    puts it in place of Django's on every field of a form."""
+    puts it in place of Django's on every field of a form. A value equal to ``stored`` (what
+    an edit form shows, written before the cap) is let through."""
+
+    def __init__(self, limit_value: Any, message: Any = None, *, stored: object = None) -> None:
+        super().__init__(limit_value, message)
+        self.stored = stored
 
     def __call__(self, value: Sized) -> None:
+        if self.stored is not None and value == self.stored:
+            return
         limit = self.limit_value() if callable(self.limit_value) else self.limit_value
         size = self.clean(value)
         if self.compare(size, limit):

@@ -13,6 +13,7 @@ from traction.core.forms import VersionField as VersionField  # where other apps
 from traction.core.text import validate_one_line
 
 from .models import Cadence, Channel, Segment, Size
+from .services import NOTES_MAX
 
 # Services name model fields; the forms name what people choose.
 CUSTOMER_FIELD_MAP = {"account_owner_id": "account_owner"}
@@ -59,7 +60,9 @@ class CustomerForm(Form):
         empty_label="Nobody yet",
         help_text="The gatekeeper: outreach to this customer's contacts needs their approval.",
     )
-    notes = forms.CharField(required=False, widget=Paragraphs(attrs={"rows": 4}))
+    notes = forms.CharField(
+        required=False, max_length=NOTES_MAX, widget=Paragraphs(attrs={"rows": 4})
+    )
     version = VersionField()
 
     def __init__(

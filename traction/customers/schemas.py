@@ -19,6 +19,7 @@ from traction.core.api import (
 )
 
 from .models import Contact
+from .services import NOTES_MAX
 
 # Spelled out so the OpenAPI document lists them; a test keeps them equal to the models' choices.
 SegmentValue = Literal["enterprise", "mid_market", "small_business", "public_sector"]
@@ -55,7 +56,7 @@ class CustomerCreateIn(InputSchema):
     size: SizeValue = ""
     region: Text = Field("", max_length=80)
     account_owner_id: ObjectId | None = Field(None, description="A member of the workspace.")
-    notes: Text = ""
+    notes: Text = Field("", max_length=NOTES_MAX)
 
 
 class CustomerUpdateIn(InputSchema):
@@ -66,7 +67,7 @@ class CustomerUpdateIn(InputSchema):
     size: SizeValue = Field(ABSENT)
     region: Text = Field(ABSENT, max_length=80)
     account_owner_id: ObjectId | None = Field(None, description="A member of the workspace.")
-    notes: Text = Field(ABSENT)
+    notes: Text = Field(ABSENT, max_length=NOTES_MAX)
     version: int = Field(ABSENT, ge=1, le=MAX_ID, description=VERSION_HELP)
 
 

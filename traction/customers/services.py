@@ -10,10 +10,12 @@ from django.db import transaction
 from traction.core import audit, clock, events, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.text import require_one_line
+from traction.core.text import require_changed_lengths, require_length, require_one_line
 from traction.core.writes import save_new, save_new_version, versioned_update
 
 from .models import Contact, Customer, tombstone
+
+NOTES_MAX = 10_000  # a customer's notes: long free text, capped where written
 
 CUSTOMER_FIELDS = ["name", "segment", "size", "region", "account_owner_id", "notes"]
 CONTACT_FIELDS = [
@@ -81,6 +83,7 @@ def create_customer(
     if account_owner_id is not None:
         permissions.check(actor, "customer.reassign_owner")  # choosing the gatekeeper
     require_one_line(name=name)
+    require_length("notes", notes, NOTES_MAX)
     _check_owner(actor, account_owner_id)
     customer = save_new(
         Customer(
@@ -110,6 +113,7 @@ def update_customer(
     permissions.check(actor, "customer.change", customer)
     _refuse_archived_customer(customer, "change it")
     require_one_line(**{k: v for k, v in changes.items() if k == "name"})
+    require_changed_lengths(customer, changes, notes=NOTES_MAX)
     if "account_owner_id" in changes:
         # Refused beside the field (the rest of the form is the owner's to change).
         if not permissions.can(actor, "customer.reassign_owner", customer):

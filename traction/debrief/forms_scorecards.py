@@ -13,6 +13,7 @@ from traction.core.text import validate_one_line
 
 from .measurements_csv import MAX_BYTES, NOTE_MAX
 from .models import Direction, Frequency, ScorecardMetric
+from .services.scorecards import DEFINITION_MAX
 
 
 class DateInput(forms.DateInput):
@@ -47,6 +48,7 @@ class MetricForm(Form):
     name = ServiceChecked(widget=forms.TextInput(attrs={"maxlength": 160}))
     definition = forms.CharField(
         required=False,
+        max_length=DEFINITION_MAX,
         widget=Paragraphs(attrs={"rows": 3}),
         help_text="What is counted, how and from which records: two people should get the "
         "same number.",

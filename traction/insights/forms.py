@@ -13,6 +13,7 @@ from traction.core.text import validate_one_line
 
 from .models import Insight, InsightKind, Step, StepSupport
 from .selectors import Speaker
+from .services import scenarios
 
 
 def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
@@ -76,24 +77,38 @@ class CaptureForm(Form):
 
 class ScenarioForm(Form):
     title = forms.CharField(
-        max_length=120,
+        max_length=scenarios.TITLE_MAX,
         label="Team name",
         help_text="For example “Team Blue”.",
         validators=[validate_one_line],
     )
     outcome = forms.CharField(
         required=False,
+        max_length=scenarios.TEXT_MAX,
         widget=Paragraphs(attrs={"rows": 2}),
         help_text="The outcome the team wants, in their words.",
     )
-    context_who = forms.CharField(required=False, label="Who", widget=Paragraphs(attrs={"rows": 2}))
+    context_who = forms.CharField(
+        required=False,
+        max_length=scenarios.TEXT_MAX,
+        label="Who",
+        widget=Paragraphs(attrs={"rows": 2}),
+    )
     context_where = forms.CharField(
-        required=False, label="Where", widget=Paragraphs(attrs={"rows": 2})
+        required=False,
+        max_length=scenarios.TEXT_MAX,
+        label="Where",
+        widget=Paragraphs(attrs={"rows": 2}),
     )
     context_when = forms.CharField(
-        required=False, label="When", widget=Paragraphs(attrs={"rows": 2})
+        required=False,
+        max_length=scenarios.TEXT_MAX,
+        label="When",
+        widget=Paragraphs(attrs={"rows": 2}),
     )
-    constraints = forms.CharField(required=False, widget=Paragraphs(attrs={"rows": 2}))
+    constraints = forms.CharField(
+        required=False, max_length=scenarios.TEXT_MAX, widget=Paragraphs(attrs={"rows": 2})
+    )
     team = forms.MultipleChoiceField(
         required=False,
         widget=forms.CheckboxSelectMultiple,
@@ -103,7 +118,8 @@ class ScenarioForm(Form):
         required=False,
         widget=Paragraphs(attrs={"rows": 4}),
         label="First steps",
-        help_text="One step per line, in order. You can add, rename, reorder and merge later.",
+        help_text=f"One step per line, in order, up to {scenarios.STEPS_MAX} steps of "
+        f"{scenarios.STEP_TITLE_MAX} characters. You can add, rename, reorder and merge later.",
     )
 
     def __init__(self, *args: Any, people: Sequence[Speaker], new: bool, **kwargs: Any) -> None:
@@ -113,6 +129,12 @@ class ScenarioForm(Form):
         ]
         if not new:
             del self.fields["steps"]
+
+    def clean_steps(self) -> str:
+        value: str = self.cleaned_data["steps"]
+        if problems := scenarios.step_title_problems(value.splitlines()):
+            raise forms.ValidationError(problems)
+        return value
 
 
 MAX_VERSION = 2**31 - 1  # a version column's largest value (PostgreSQL integer)

@@ -4,7 +4,7 @@ their routers in ``api/``; voting's are in ``traction/voting/schemas.py``)."""
 from __future__ import annotations
 
 import datetime as dt
-from typing import Literal
+from typing import Annotated, Literal
 
 from ninja import Field, Schema
 
@@ -12,6 +12,7 @@ from traction.core.api import ABSENT, FilterSchema, InputSchema, ObjectId, OneLi
 
 from .models import Insight, InsightKind
 from .selectors import BOARD_TOP
+from .services.scenarios import STEP_TITLE_MAX, STEPS_MAX, TEXT_MAX, TITLE_MAX
 
 MAX_VERSION = 2**31 - 1  # a version column's largest value (PostgreSQL integer)
 
@@ -79,25 +80,25 @@ class ScenarioOut(Schema):
 
 
 class ScenarioIn(InputSchema):
-    title: OneLine = Field(min_length=1, max_length=120)
-    outcome: Text = Field("", max_length=5000)
-    context_who: Text = Field("", max_length=5000)
-    context_where: Text = Field("", max_length=5000)
-    context_when: Text = Field("", max_length=5000)
-    constraints: Text = Field("", max_length=5000)
+    title: OneLine = Field(min_length=1, max_length=TITLE_MAX)
+    outcome: Text = Field("", max_length=TEXT_MAX)
+    context_who: Text = Field("", max_length=TEXT_MAX)
+    context_where: Text = Field("", max_length=TEXT_MAX)
+    context_when: Text = Field("", max_length=TEXT_MAX)
+    constraints: Text = Field("", max_length=TEXT_MAX)
     team: list[ObjectId] = Field([], max_length=200)
-    steps: list[Text] = Field(
-        [], max_length=100, description="Titles of the first steps, in order."
+    steps: list[Annotated[OneLine, Field(max_length=STEP_TITLE_MAX)]] = Field(
+        [], max_length=STEPS_MAX, description="Titles of the first steps, in order."
     )
 
 
 class ScenarioUpdateIn(InputSchema):
-    title: OneLine = Field(ABSENT, min_length=1, max_length=120)
-    outcome: Text = Field(ABSENT, max_length=5000)
-    context_who: Text = Field(ABSENT, max_length=5000)
-    context_where: Text = Field(ABSENT, max_length=5000)
-    context_when: Text = Field(ABSENT, max_length=5000)
-    constraints: Text = Field(ABSENT, max_length=5000)
+    title: OneLine = Field(ABSENT, min_length=1, max_length=TITLE_MAX)
+    outcome: Text = Field(ABSENT, max_length=TEXT_MAX)
+    context_who: Text = Field(ABSENT, max_length=TEXT_MAX)
+    context_where: Text = Field(ABSENT, max_length=TEXT_MAX)
+    context_when: Text = Field(ABSENT, max_length=TEXT_MAX)
+    constraints: Text = Field(ABSENT, max_length=TEXT_MAX)
     team: list[ObjectId] = Field(ABSENT, max_length=200)
     version: int = Field(
         ABSENT, ge=1, le=MAX_VERSION, description="The version you read; 409 if stale."
@@ -105,7 +106,7 @@ class ScenarioUpdateIn(InputSchema):
 
 
 class StepIn(InputSchema):
-    title: OneLine = Field(min_length=1, max_length=160)
+    title: OneLine = Field(min_length=1, max_length=STEP_TITLE_MAX)
     position: int | None = Field(
         None, ge=1, le=10_000, description="Insert before this position (default: at the end)."
     )

@@ -8,7 +8,7 @@ import datetime as dt
 from typing import Any, Literal
 
 from django.http import HttpRequest
-from ninja import File, Router, Schema
+from ninja import Field, File, Router, Schema
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 from ninja.responses import Status as HttpStatus
@@ -34,7 +34,9 @@ from .models import Approval, Delivery, DeliverySource, PriorityStatus
 from .services import deliveries as delivery_services
 from .services import publishing
 from .services import updates as update_services
-from .services.deliveries import Entry
+from .services.approvals import WAIVE_REASON_MAX
+from .services.deliveries import DESCRIPTION_MAX, Entry
+from .services.statuses import CUSTOMER_REASON_MAX
 
 router = Router(tags=["loop"])
 
@@ -100,19 +102,19 @@ class PriorityStatusProposeIn(InputSchema):
     status: StatusValue
     window_kind: WindowValue | None = None
     window_start: IsoDate | None = None
-    customer_reason: Text = ""
+    customer_reason: Text = Field("", max_length=CUSTOMER_REASON_MAX)
 
 
 class ApprovalWaiveIn(InputSchema):
-    reason: Text
+    reason: Text = Field(max_length=WAIVE_REASON_MAX)
 
 
 class LoopDeliveryIn(InputSchema):
     on: IsoDate
-    title: OneLine
-    description: Text = ""
-    link: OneLine = ""
-    external_id: OneLine = ""
+    title: OneLine = Field(max_length=delivery_services.TITLE_MAX)
+    description: Text = Field("", max_length=DESCRIPTION_MAX)
+    link: OneLine = Field("", max_length=delivery_services.LINK_MAX)
+    external_id: OneLine = Field("", max_length=delivery_services.EXTERNAL_ID_MAX)
     priority_ids: list[ObjectId] = []
 
 

@@ -28,6 +28,8 @@ from .audience import Candidate
 from .models import Approval, ReasonText, Update, UpdateState
 from .services import publishing
 from .services import updates as services
+from .services.approvals import WAIVE_REASON_MAX
+from .services.statuses import CUSTOMER_REASON_MAX
 
 router = Router()  # tagged "loop" by the loop router it is mounted on
 
@@ -118,7 +120,7 @@ class UpdateCreateIn(InputSchema):
 
 class UpdatePatchIn(InputSchema):
     version: int | None = None
-    subject: OneLine | None = None
+    subject: OneLine | None = Field(None, max_length=services.SUBJECT_MAX)
     body: Text | None = None
     left_out: list[ObjectId] | None = None
 
@@ -137,7 +139,7 @@ class UpdateSendIn(UpdateVersionIn):
 
 
 class UpdateWaiveIn(InputSchema):
-    reason: Text
+    reason: Text = Field(max_length=WAIVE_REASON_MAX)
 
 
 class UpdateTurnaroundOut(Schema):
@@ -154,8 +156,8 @@ class ReasonTextOut(Schema):
 
 
 class ReasonTextIn(InputSchema):
-    title: OneLine
-    text: Text
+    title: OneLine = Field(max_length=120)
+    text: Text = Field(max_length=CUSTOMER_REASON_MAX)
 
 
 def _update(u: Update) -> dict[str, Any]:

@@ -13,6 +13,9 @@ from traction.core.text import validate_one_line
 
 from .deliveries_csv import MAX_BYTES
 from .models import Status, WindowKind
+from .services.approvals import WAIVE_REASON_MAX
+from .services.deliveries import DESCRIPTION_MAX
+from .services.statuses import CUSTOMER_REASON_MAX
 
 
 class DateInput(forms.DateInput):
@@ -70,6 +73,7 @@ class ProposeForm(Form):
     )
     customer_reason = forms.CharField(
         required=False,
+        max_length=CUSTOMER_REASON_MAX,
         widget=Paragraphs(attrs={"rows": 3}),
         label="Reason for customers",
         help_text="Customers read it as written: no day, no promise words.",
@@ -108,6 +112,7 @@ class ProposeForm(Form):
 
 class WaiveForm(Form):
     reason = forms.CharField(
+        max_length=WAIVE_REASON_MAX,
         widget=Paragraphs(attrs={"rows": 3}),
         label="Why is the account owner's approval waived?",
     )
@@ -116,7 +121,9 @@ class WaiveForm(Form):
 class DeliveryForm(Form):
     on = forms.DateField(widget=DateInput(), label="Date")
     title = forms.CharField(max_length=200, validators=[validate_one_line])
-    description = forms.CharField(required=False, widget=Paragraphs(attrs={"rows": 3}))
+    description = forms.CharField(
+        required=False, max_length=DESCRIPTION_MAX, widget=Paragraphs(attrs={"rows": 3})
+    )
     link = forms.CharField(required=False, max_length=500, help_text="Release notes, a ticket…")
     external_id = forms.CharField(
         required=False,
@@ -152,4 +159,4 @@ class CsvForm(Form):
 
 class ReasonTextForm(Form):
     title = forms.CharField(max_length=120, validators=[validate_one_line])
-    text = forms.CharField(widget=Paragraphs(attrs={"rows": 3}))
+    text = forms.CharField(max_length=CUSTOMER_REASON_MAX, widget=Paragraphs(attrs={"rows": 3}))

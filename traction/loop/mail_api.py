@@ -18,6 +18,7 @@ from traction.customers import selectors as customer_selectors
 from . import mail_selectors, mailer
 from .models import Follow, Unsubscribe, UpdateRecipient
 from .services import bounces, subscriptions
+from .services.subscriptions import WHY_MAX
 
 router = Router()  # tagged "loop" by the loop router it is mounted on
 
@@ -117,7 +118,7 @@ def resend_update_message(request: HttpRequest, message_id: int) -> dict[str, An
 class BounceIn(InputSchema):
     message_id: OneLine = ""
     email: OneLine = ""
-    reason: OneLine
+    reason: OneLine = Field(max_length=WHY_MAX)
 
 
 class BounceOut(Schema):
@@ -317,7 +318,7 @@ class UnsubscribeIn(InputSchema):
     scope: Literal["priority", "program", "all"]
     program_id: ObjectId | None = None
     priority_id: ObjectId | None = None
-    why: OneLine
+    why: OneLine = Field(max_length=WHY_MAX)
 
 
 @router.post(
@@ -346,7 +347,7 @@ def record_unsubscribe(
 
 class FollowIn(InputSchema):
     priority_id: ObjectId
-    why: OneLine
+    why: OneLine = Field(max_length=WHY_MAX)
 
 
 class FollowOut(Schema):
@@ -388,7 +389,7 @@ def remove_follower(request: HttpRequest, contact_id: int, priority_id: int) -> 
 
 
 class UnreachableIn(InputSchema):
-    reason: OneLine
+    reason: OneLine = Field(max_length=WHY_MAX)
 
 
 class ReachOut(Schema):

@@ -9,6 +9,7 @@ from traction.core.forms import Form, Paragraphs
 
 from .models import FeedbackAnswer, UnsubscribeScope
 from .services.responses import MAX_TEXT
+from .services.subscriptions import WHY_MAX
 
 
 class ReplyForm(Form):
@@ -50,18 +51,18 @@ class UnsubscribeForm(Form):
         required=False, label="Priority (card number)", help_text="For “This priority” only."
     )
     why = forms.CharField(
-        max_length=300, label="Why", help_text="E.g. “asked on the phone on 3 May”."
+        max_length=WHY_MAX, label="Why", help_text="E.g. “asked on the phone on 3 May”."
     )
 
 
 class FollowForm(Form):
     priority = forms.IntegerField(label="Priority (card number)")
     why = forms.CharField(
-        max_length=300, label="Why", help_text="E.g. “asked in the steering meeting”."
+        max_length=WHY_MAX, label="Why", help_text="E.g. “asked in the steering meeting”."
     )
 
 
 class UnreachableForm(Form):
     reason = forms.CharField(
-        max_length=300, label="Why", help_text="E.g. “mail bounced: mailbox full”."
+        max_length=WHY_MAX, label="Why", help_text="E.g. “mail bounced: mailbox full”."
     )

@@ -12,6 +12,7 @@ from traction.core.forms import Form, Paragraphs
 from traction.core.guard import whole_number
 
 from .models import UpdateAudience, UpdateKind
+from .services.approvals import WAIVE_REASON_MAX
 
 
 class ComposeForm(Form):
@@ -103,5 +104,7 @@ class VersionForm(Form):
 
 class WaiveUpdateForm(Form):
     reason = forms.CharField(
-        widget=Paragraphs(attrs={"rows": 3}), label="Why the approval is waived"
+        max_length=WAIVE_REASON_MAX,
+        widget=Paragraphs(attrs={"rows": 3}),
+        label="Why the approval is waived",
     )

@@ -13,6 +13,7 @@ from traction.core.text import validate_one_line
 from traction.customers.forms import MemberChoiceField, VersionField
 
 from .models import ProgramStatus
+from .services import GOAL_MAX
 
 PROGRAM_FIELD_MAP = {
     "executive_sponsor_id": "executive_sponsor",
@@ -50,6 +51,7 @@ class ProgramForm(Form):
         help_text='A short name, e.g. "Effortless onboarding".',
     )
     goal = forms.CharField(
+        max_length=GOAL_MAX,
         widget=Paragraphs(attrs={"rows": 3}),
         help_text="The outcome this program is after, in one or two sentences.",
     )

@@ -23,6 +23,7 @@ from traction.core.api import (
 
 from .models import REQUIRED_FUNCTIONS, Program, ProgramMember
 from .selectors import SPONSOR_ROLES, FunctionCoverage, function_coverage
+from .services import GOAL_MAX
 
 # Spelled out so the OpenAPI document lists them; a test keeps them equal to the model's choices.
 StatusValue = Literal["planning", "active", "measuring", "closed"]
@@ -142,7 +143,9 @@ class ProgramDetailOut(ProgramOut):
 
 class ProgramCreateIn(InputSchema):
     name: OneLine = Field(min_length=1, max_length=160)
-    goal: Text = Field(min_length=1, description="The outcome the program is after.")
+    goal: Text = Field(
+        min_length=1, max_length=GOAL_MAX, description="The outcome the program is after."
+    )
     executive_sponsor_id: ObjectId | None = Field(None, description=SPONSOR_HELP)
     status: StatusValue = "planning"
     results_window_start: IsoDate | None = None
@@ -156,7 +159,7 @@ class ProgramUpdateIn(InputSchema):
     """Only the fields sent change; null clears the sponsor or a results-window date."""
 
     name: OneLine = Field(ABSENT, min_length=1, max_length=160)
-    goal: Text = Field(ABSENT, min_length=1)
+    goal: Text = Field(ABSENT, min_length=1, max_length=GOAL_MAX)
     executive_sponsor_id: ObjectId | None = Field(None, description=SPONSOR_HELP)
     status: StatusValue = Field(ABSENT)
     results_window_start: IsoDate | None = None

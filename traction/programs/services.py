@@ -10,11 +10,13 @@ from django.db import transaction
 from traction.core import audit, clock, permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import Role, Viewer
-from traction.core.text import require_length, require_one_line
+from traction.core.text import require_changed_lengths, require_length, require_one_line
 from traction.core.writes import save_new, save_new_version, versioned_update
 
 from .models import RESPONSIBILITY_MAX, PolicyMaker, Program, ProgramMember, ProgramStatus
 from .selectors import SPONSOR_ROLES, sponsor_candidates
+
+GOAL_MAX = 5_000  # a program's goal: long free text, capped where written
 
 PROGRAM_FIELDS = [
     "name",
@@ -64,6 +66,7 @@ def create_program(
 ) -> Program:
     permissions.check(actor, "program.create")
     require_one_line(name=name)
+    require_length("goal", goal.strip(), GOAL_MAX)
     _check_sponsor(actor, executive_sponsor_id)
     program = save_new(
         Program(
@@ -93,6 +96,7 @@ def update_program(
 ) -> Program:
     permissions.check(actor, "program.change", program)
     require_one_line(**{k: v for k, v in changes.items() if k == "name"})
+    require_changed_lengths(program, changes, goal=GOAL_MAX)
     if "executive_sponsor_id" in changes:
         _check_sponsor(actor, changes["executive_sponsor_id"])
     return versioned_update(

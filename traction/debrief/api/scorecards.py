@@ -129,7 +129,7 @@ class MetricOut(Schema):
 
 class MetricCreateIn(InputSchema):
     name: OneLine = Field(min_length=1, max_length=160)
-    definition: Text = ""
+    definition: Text = Field("", max_length=services.DEFINITION_MAX)
     unit: OneLine = Field("", max_length=40)
     direction: DirectionValue = "up"
     frequency: FrequencyValue = "monthly"
@@ -150,7 +150,7 @@ class MetricUpdateIn(InputSchema):
     """Only the fields sent change; null clears an optional one."""
 
     name: OneLine = Field(ABSENT, min_length=1, max_length=160)
-    definition: Text = Field(ABSENT)
+    definition: Text = Field(ABSENT, max_length=services.DEFINITION_MAX)
     unit: OneLine = Field(ABSENT, max_length=40)
     direction: DirectionValue = Field(ABSENT)
     frequency: FrequencyValue = Field(ABSENT)

@@ -45,6 +45,7 @@ from traction.debrief.models import (
 from traction.programs.models import Program
 
 NAME_MAX = 160
+DEFINITION_MAX = 5_000  # as a customer card's text, which "metric from card" copies
 # Why an archived metric is not changed (the edit page turns it into a pointer to Restore).
 ARCHIVED = "This metric is archived; restore it first."
 # What a metric's edit may change (``serves_ids``: the customer metric cards it serves).
@@ -425,6 +426,7 @@ def create_metric(
         raise ValidationFailed.field("debrief_id", "The debrief belongs to another program.")
     values["name"] = name
     errors = _normalise(values)
+    check_length(errors, "definition", values.get("definition") or "", DEFINITION_MAX)
     with transaction.atomic():
         _lock_program(program.pk)
         metric = ScorecardMetric(
@@ -494,6 +496,8 @@ def update_metric(
         raise ValidationFailed({f: ["This field cannot be changed here."] for f in refused})
     values = dict(changes)
     errors = _normalise(values)
+    if values.get("definition", metric.definition) != metric.definition:  # a stored one stays
+        check_length(errors, "definition", values["definition"] or "", DEFINITION_MAX)
     with transaction.atomic():
         if "name" in values:
             _lock_program(metric.program_id)

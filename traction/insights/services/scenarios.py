@@ -13,7 +13,13 @@ from django.db import transaction
 from traction.core import audit, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.text import ONE_LINE_MESSAGE, has_line_break
+from traction.core.text import (
+    ONE_LINE_MESSAGE,
+    check_length,
+    has_line_break,
+    require_changed_lengths,
+    too_long,
+)
 from traction.core.writes import save_new, validate, versioned_update
 from traction.insights import selectors
 from traction.insights.models import Insight, Scenario, Step
@@ -28,6 +34,12 @@ SCENARIO_FIELDS = [
     "constraints",
 ]
 
+TITLE_MAX = 120  # a team's name
+TEXT_MAX = 5_000  # outcome, who, where, when, constraints
+STEP_TITLE_MAX = 160  # Step.title's column
+STEPS_MAX = 100  # first steps given with a new scenario
+CAPS = {field: TITLE_MAX if field == "title" else TEXT_MAX for field in SCENARIO_FIELDS}
+
 # --- scenarios and steps ----------------------------------------------------------------------
 
 
@@ -35,6 +47,22 @@ def _one_line(field: str, value: str) -> str:
     if has_line_break(value):
         raise ValidationFailed.field(field, ONE_LINE_MESSAGE)
     return value.strip()
+
+
+def step_title_problems(lines: Sequence[str]) -> list[str]:
+    """What is wrong with first steps given one per line (blank lines skipped): a line too
+    long or with a line break is named by its number ("Line 3: …"), never cut."""
+    problems: list[str] = []
+    for n, line in enumerate(lines, start=1):
+        title = line.strip()
+        if has_line_break(title):
+            problems.append(f"Line {n}: {ONE_LINE_MESSAGE}")
+        elif len(title) > STEP_TITLE_MAX:
+            problems.append(f"Line {n}: {too_long(STEP_TITLE_MAX, len(title))}")
+    count = sum(1 for line in lines if line.strip())
+    if count > STEPS_MAX:
+        problems.append(too_long(STEPS_MAX, count, "steps"))
+    return problems
 
 
 def _check_team(session: Session, contact_ids: Sequence[int]) -> list[int]:
@@ -65,6 +93,21 @@ def create_scenario(
     """A customer team's scenario in a session, optionally with its first steps."""
     permissions.check(actor, "insight.capture", session)
     title = _one_line("title", title)
+    texts = {
+        "title": title,
+        "outcome": outcome.strip(),
+        "context_who": context_who.strip(),
+        "context_where": context_where.strip(),
+        "context_when": context_when.strip(),
+        "constraints": constraints.strip(),
+    }
+    errors: dict[str, list[str]] = {}
+    for field, value in texts.items():
+        check_length(errors, field, value, CAPS[field])
+    if problems := step_title_problems(steps):
+        errors["steps"] = problems
+    if errors:
+        raise ValidationFailed(errors)
     team_ids = _check_team(session, team)
     scenario = save_new(
         Scenario(
@@ -80,9 +123,9 @@ def create_scenario(
         )
     )
     scenario.team.set(team_ids)
-    titles = [_one_line("steps", t) for t in steps if t.strip()]
+    titles = [t.strip() for t in steps if t.strip()]
     Step.objects.bulk_create(
-        Step(scenario=scenario, position=n, title=t[:160]) for n, t in enumerate(titles, start=1)
+        Step(scenario=scenario, position=n, title=t) for n, t in enumerate(titles, start=1)
     )
     audit.record(
         actor,
@@ -108,6 +151,7 @@ def update_scenario(
     changes = {k: v.strip() if isinstance(v, str) else v for k, v in changes.items()}
     if isinstance(changes.get("title"), str):
         _one_line("title", changes["title"])
+    require_changed_lengths(scenario, changes, **CAPS)
     scenario = versioned_update(
         actor,
         scenario,

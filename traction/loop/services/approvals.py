@@ -15,12 +15,15 @@ from typing import Any
 from traction.core import audit, clock, permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.text import require_length
 from traction.loop.models import Approval, ApprovalEmailKind, ApprovalState
 
 logger = logging.getLogger(__name__)
 
 # The subject's decision: (actor, approval, state, reason) → the approval as decided.
 Decide = Callable[[Viewer, Approval, str, str], Approval]
+
+WAIVE_REASON_MAX = 2_000  # why an admin waived the account owner's approval
 
 
 def approve(actor: Viewer, approval: Approval, decide: Decide) -> Approval:
@@ -35,6 +38,7 @@ def waive(actor: Viewer, approval: Approval, reason: str, decide: Decide) -> App
     reason = (reason or "").strip()
     if not reason:
         raise ValidationFailed.field("reason", "Say why the account owner's approval is waived.")
+    require_length("reason", reason, WAIVE_REASON_MAX)
     return decide(actor, approval, ApprovalState.WAIVED, reason)
 
 

@@ -25,6 +25,11 @@ from traction.loop import deliveries_csv, selectors
 from traction.loop.models import Delivery, DeliveryPriority, DeliverySource
 from traction.programs.models import Program
 
+TITLE_MAX = 200  # the columns' widths
+LINK_MAX = 500
+EXTERNAL_ID_MAX = 120
+DESCRIPTION_MAX = 5_000  # a delivery's description: long free text
+
 
 @dataclass(frozen=True)
 class Entry:
@@ -57,13 +62,15 @@ def _check(entry: Entry, today: date) -> dict[str, list[str]]:
     if not entry.title.strip():
         errors["title"] = ["Give the delivery a title."]
     else:
-        check_length(errors, "title", entry.title, 200)
-    if entry.link:
+        check_length(errors, "title", entry.title, TITLE_MAX)
+    check_length(errors, "link", entry.link, LINK_MAX)
+    if entry.link and "link" not in errors:
         try:
             URLValidator(schemes=["http", "https"])(entry.link)
         except ValidationError:
             errors["link"] = ["Enter a web address (http or https)."]
-    check_length(errors, "external_id", entry.external_id, 120)
+    check_length(errors, "description", entry.description.strip(), DESCRIPTION_MAX)
+    check_length(errors, "external_id", entry.external_id, EXTERNAL_ID_MAX)
     return errors
 
 

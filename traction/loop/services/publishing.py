@@ -223,6 +223,7 @@ def add_reason_text(actor: Viewer, *, title: str, text: str) -> ReasonText:
         check_length(errors, "title", title, 120)
     if not text:
         errors["text"] = ["Write the text customers will read."]
+    check_length(errors, "text", text, statuses.CUSTOMER_REASON_MAX)
     problems = checker.problems(text, names=update_checker.other_names(actor.workspace_id, []))
     if problems:
         errors.setdefault("text", []).extend(problems)

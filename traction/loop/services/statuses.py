@@ -26,6 +26,7 @@ from datetime import date
 from typing import Any
 
 from traction.core import clock
+from traction.core.text import check_length
 from traction.debrief.models import ActionItem, ActionStatus, DecisionOutcome, Evidence
 from traction.insights.models import Insight
 from traction.loop import checker, update_checker
@@ -34,6 +35,9 @@ from traction.loop.windows import Window
 
 WINDOWED = (Status.PLANNED, Status.IN_PROGRESS)
 STARTED = (ActionStatus.IN_PROGRESS, ActionStatus.DONE)
+
+# A reason customers read with a status (and a reusable reason text, which becomes one).
+CUSTOMER_REASON_MAX = 2_000
 
 
 @dataclass(frozen=True)
@@ -239,6 +243,7 @@ def refusals(
             )
     elif status == Status.NOT_PLANNED and not reason.strip():
         add("customer_reason", "Not planned needs a reason written for customers.")
+    check_length(errors, "customer_reason", reason, CUSTOMER_REASON_MAX)
     for problem in checker.problems(reason, names=facts.names):
         add("customer_reason", problem)
     return errors

@@ -25,6 +25,7 @@ from django.db.models import Q
 from traction.core import audit, clock, permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import CustomerPrincipal, Principal, Viewer
+from traction.core.text import check_length, require_length
 from traction.customers.models import Contact
 from traction.insights.models import Insight
 from traction.loop import mail_links, mailer
@@ -38,6 +39,10 @@ from traction.loop.models import (
     UpdateState,
 )
 from traction.programs.models import Program
+
+# Why a contact unsubscribed, follows or is unreachable, and a bounce's report: the width of
+# the columns that keep them (Follow.why, Contact.unreachable_reason).
+WHY_MAX = 300
 
 
 def _as_contact(contact: Contact) -> CustomerPrincipal:
@@ -207,6 +212,7 @@ def record_unsubscribe(
     why = why.strip()
     if not why:
         errors["why"] = ["Say why (e.g. “asked on the phone on 3 May”)."]
+    check_length(errors, "why", why, WHY_MAX)
     if scope not in UnsubscribeScope.values:
         errors["scope"] = ["Pick this priority, this program or all mail."]
     program: Program | None = None
@@ -308,6 +314,7 @@ def add_follower(viewer: Viewer, *, contact: Contact, priority_id: int, why: str
     errors: dict[str, list[str]] = {}
     if not why.strip():
         errors["why"] = ["Say why (e.g. “asked in the steering meeting”)."]
+    check_length(errors, "why", why.strip(), WHY_MAX)
     card = (
         permissions.scope(viewer, "insight.view", Insight.objects.all())
         .filter(pk=priority_id, internal=False)
@@ -344,6 +351,7 @@ def mark_unreachable(viewer: Viewer, *, contact: Contact, reason: str) -> Contac
     permissions.check(viewer, "loop.subscriptions", contact)
     if not reason.strip():
         raise ValidationFailed.field("reason", "Say why (e.g. “mail bounced: mailbox full”).")
+    require_length("reason", reason.strip(), WHY_MAX)
     mailer.flag_unreachable(viewer, contact.pk, reason.strip())
     contact.refresh_from_db()
     return contact
@@ -378,6 +386,7 @@ def record_bounce(viewer: Viewer, *, message_id: str = "", email: str = "", reas
         raise ValidationFailed.field("message_id", "Give the message's Message-ID or the address.")
     if not reason.strip():
         raise ValidationFailed.field("reason", "Say what the mail provider reported.")
+    require_length("reason", reason.strip(), WHY_MAX)
     mine = UpdateRecipient.objects.filter(workspace_id=viewer.workspace_id)
     if message_id:
         bare = message_id.strip("<>")
