@@ -100,6 +100,9 @@ class Debrief(WorkspaceRecord):
     )
     # The clock: due 24 hours after the session's (actual) end; recomputed when it moves.
     due_at = models.DateTimeField(db_index=True)
+    # The session was recorded only after it had ended: the clock runs from its recording
+    # (services.clock.due_of), not from its end, whenever the deadline is computed again.
+    clock_from_recording = models.BooleanField(default=False)
     # The booked working meeting (sent as .ics to the core team and the policy makers).
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()

@@ -263,6 +263,7 @@ def create_debrief(
                     session=session,
                     program_id=session.program_id,
                     due_at=due_of(session, from_recording=not catching_up),
+                    clock_from_recording=not catching_up and recorded_afterwards(session),
                     starts_at=starts_at,
                     ends_at=ends_at,
                     # Empty: where the session was (``clock_mail.place``); never copied,
@@ -304,12 +305,8 @@ CAUGHT_UP = "Recorded late"  # how the note of a debrief the periodic job caught
 
 def _due_now(debrief: Debrief, session: Session) -> datetime:
     """The deadline as the session stands now: from its recording only for a debrief whose
-    clock started so (its first deadline says ``RECORDED_AFTERWARDS``), never for one the
-    periodic job caught up."""
-    afterwards = debrief.clock_events.filter(
-        kind=ClockEvent.Kind.DUE, note=RECORDED_AFTERWARDS
-    ).exists()
-    return due_of(session, from_recording=afterwards)
+    clock started so (``clock_from_recording``), never for one the periodic job caught up."""
+    return due_of(session, from_recording=debrief.clock_from_recording)
 
 
 def _slot_note(debrief: Debrief) -> str:

@@ -502,6 +502,7 @@ def test_a_session_recorded_afterwards_starts_its_debrief_clock_when_recorded(
     session = plan(cast, day=26, month=2)
     debrief = Debrief.objects.get(session=session)
     assert svc.recorded_afterwards(session)
+    assert debrief.clock_from_recording
     assert debrief.due_at == T0 + timedelta(hours=24)
     assert debrief.timeliness == "due"
     assert debrief.starts_at == datetime(2027, 3, 1, 10, 0, tzinfo=BERLIN)  # 08:00 UTC + 1 h
@@ -519,4 +520,5 @@ def test_a_session_recorded_afterwards_starts_its_debrief_clock_when_recorded(
     # A session planned ahead: 24 hours after its end, as always.
     ahead = Debrief.objects.get(session=plan(cast, day=10))
     assert not svc.recorded_afterwards(ahead.session)
+    assert not ahead.clock_from_recording
     assert ahead.due_at == ahead.session.ends_at + timedelta(hours=24)
