@@ -32,10 +32,20 @@ def test_an_unreachable_server_is_tried_again_a_minute_later(settings: Any) -> N
     closed_smtp_port(settings)
     before = timezone.now()
     with pytest.raises(ConnectionRefusedError):
-        deliver_email.call("Hello", "Body", ["ada@acme.example"])
+        deliver_email.call(
+            "Hello", "Body", ["ada@acme.example"], 1, "Acme <mail@acme.example>", ["fran@acme.test"]
+        )
     retry = DBTaskResult.objects.get()
+    # The next attempt goes from the same sender, with the same reply-to.
     assert retry.args_kwargs == {
-        "args": ["Hello", "Body", ["ada@acme.example"], 2],
+        "args": [
+            "Hello",
+            "Body",
+            ["ada@acme.example"],
+            2,
+            "Acme <mail@acme.example>",
+            ["fran@acme.test"],
+        ],
         "kwargs": {},
     }
     assert (

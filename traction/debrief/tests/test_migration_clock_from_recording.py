@@ -26,8 +26,14 @@ def test_debriefs_whose_first_deadline_says_recorded_afterwards_are_marked(cast:
     ahead = make_debrief(cast, ends_at=datetime(2027, 2, 28, 17, tzinfo=UTC))
     try:
         migrate(BEFORE)
-        ClockEvent.objects.create(debrief_id=afterwards.pk, kind="due", note=NOTE)
-        ClockEvent.objects.create(debrief_id=ahead.pk, kind="due", note="")
+        for debrief, note in ((afterwards, NOTE), (ahead, "")):
+            ClockEvent.objects.create(
+                workspace_id=cast.acme.pk,
+                debrief_id=debrief.pk,
+                kind="due",
+                due_at=debrief.due_at,
+                note=note,
+            )
         migrate(AFTER)
         marked = dict(Debrief.objects.values_list("pk", "clock_from_recording"))
         assert marked[afterwards.pk] is True
