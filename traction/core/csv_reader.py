@@ -8,6 +8,11 @@ text", with its BOM, usually tab-separated) and Windows-1252 ("CSV" on a Western
 Windows). Delimiters: comma, semicolon or tab, whichever the header line uses most, or the
 one a first ``sep=;`` line names (Excel writes and reads one). The header is the first line
 that is not blank (after a ``sep=`` line); blank rows after it are skipped.
+
+Limits: every imported file has a size limit and a row limit (``row_cap``, from the setting
+``TRACTION_IMPORT_MAX_ROWS``). ``RowCap`` counts the rows as they are read, so a file over
+the limit is refused as soon as its first row too many is met (``TooManyRows``: the limit,
+the file and the line), before anything is written and without reading the rest.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import IO, Any
+
+from django.conf import settings
 
 # The limit the user guides state; larger files are refused before reading.
 MAX_BYTES = 2 * 1024 * 1024
@@ -33,13 +40,16 @@ __all__ = [
     "MAX_BYTES",
     "SAVE_AS_UTF8",
     "CsvRefused",
+    "RowCap",
     "Table",
+    "TooManyRows",
     "as_utf8",
     "decode",
     "delimiter",
     "encoding_of",
     "header",
     "read",
+    "row_cap",
     "sep_line",
 ]
 
@@ -50,6 +60,43 @@ class CsvRefused(Exception):
     def __init__(self, message: str) -> None:
         super().__init__(message)
         self.message = message
+
+
+def row_cap(kind: str) -> int:
+    """The most rows one imported file of ``kind`` ("insights", "deliveries",
+    "measurements") may hold: the setting ``TRACTION_IMPORT_MAX_ROWS``."""
+    return int(settings.TRACTION_IMPORT_MAX_ROWS[kind])
+
+
+class TooManyRows(CsvRefused):
+    """A file with more rows than one import takes: the limit, the file and the line of its
+    first row too many."""
+
+    def __init__(self, limit: int, filename: str, line: int) -> None:
+        self.limit = limit
+        self.filename = filename
+        self.line = line
+        name = f"“{filename}”" if filename else "The file"
+        super().__init__(
+            f"{name} has more than {limit:,} rows, the most one import takes (row "
+            f"{limit + 1:,} is on line {line:,}); split it into files of at most {limit:,} "
+            "rows and import each."
+        )
+
+
+class RowCap:
+    """Counts a file's rows as they are read: ``count(line)`` for each row, raising
+    ``TooManyRows`` at the first row past ``limit`` (so the rest is never read)."""
+
+    def __init__(self, limit: int, filename: str = "") -> None:
+        self.limit = limit
+        self.filename = filename
+        self.seen = 0
+
+    def count(self, line: int) -> None:
+        self.seen += 1
+        if self.seen > self.limit:
+            raise TooManyRows(self.limit, self.filename, line)
 
 
 # Bytes no text file holds (NUL and control characters other than tab, line ends and form
@@ -269,21 +316,17 @@ def rows(
     aliases: Mapping[str, str],
     required: tuple[str, ...],
     refusal: str,
-    max_rows: int,
+    cap: RowCap,
 ) -> Iterator[tuple[int, Cell]]:
     """Each row after the header that is not blank, with its line and a ``cell(name)`` that
     gives the named column's stripped text ("" when the row is short or the column absent).
-    More than ``max_rows`` rows refuse the file."""
+    Each row is counted by ``cap``: more rows than its limit refuse the file."""
     columns: dict[str, int] | None = None
-    seen = 0
     for line, record in table.records():
         if columns is None:
             columns = header(record, aliases, required, refusal)
             continue
         if not any(value.strip() for value in record):
             continue
-        seen += 1
-        if seen > max_rows:
-            raise CsvRefused(f"The file has more than {max_rows:,} rows; split it and import each.")
-
+        cap.count(line)
         yield line, _cell(record, columns)

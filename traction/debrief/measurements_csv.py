@@ -36,7 +36,6 @@ __all__ = [
     "slash_order",
 ]
 
-MAX_ROWS = 20_000
 NOTE_MAX = 300
 # The model's column: DecimalField(max_digits=18, decimal_places=4).
 MAX_DECIMALS = 4
@@ -186,14 +185,18 @@ def _month(n: int) -> str:
     return date(2000, n, 1).strftime("%B") if 1 <= n <= 12 else str(n)
 
 
-def parse(data: bytes) -> Parsed:
+def parse(data: bytes, filename: str = "") -> Parsed:
     """Every row of the file, or the line and reason of each bad one. Raises ``CsvRefused``
     when the file cannot be read at all (size, encoding, no header, missing columns)."""
     table = csv_reader.read(data)
     result = Parsed(encoding=table.encoding)
     order = _file_order(table)
     for line, cell in csv_reader.rows(
-        table, aliases=_ALIASES, required=REQUIRED, refusal=REFUSAL, max_rows=MAX_ROWS
+        table,
+        aliases=_ALIASES,
+        required=REQUIRED,
+        refusal=REFUSAL,
+        cap=csv_reader.RowCap(csv_reader.row_cap("measurements"), filename),
     ):
         problems: list[str] = []
         metric = cell("metric")

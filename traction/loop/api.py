@@ -5,6 +5,7 @@ import: all or nothing). Parse, call one selector or service, shape."""
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 from typing import Any, Literal
 
 from django.http import HttpRequest
@@ -362,7 +363,7 @@ def import_deliveries(
     if file is None:
         raise ValidationFailed.field("file", "Send the CSV file as the multipart field “file”.")
     outcome = delivery_services.import_deliveries(
-        v, program, file.read(deliveries_csv.MAX_BYTES + 1)
+        v, program, file.read(deliveries_csv.MAX_BYTES + 1), Path(file.name or "").name
     )
     return {
         "created": outcome.created,

@@ -21,7 +21,6 @@ from traction.core.csv_reader import MAX_BYTES, CsvRefused
 from traction.core.guard import whole_number
 from traction.debrief.measurements_csv import parse_date
 
-MAX_ROWS = 5_000
 REQUIRED = ("date", "title")
 REFUSAL = (
     "The first line must name the columns date and title (description, link, "
@@ -65,12 +64,16 @@ class Parsed:
     errors: list[tuple[int, str]] = field(default_factory=list)
 
 
-def parse(data: bytes) -> Parsed:
+def parse(data: bytes, filename: str = "") -> Parsed:
     table = csv_reader.read(data)
     result = Parsed()
     url = URLValidator(schemes=["http", "https"])
     for line, cell in csv_reader.rows(
-        table, aliases=_ALIASES, required=REQUIRED, refusal=REFUSAL, max_rows=MAX_ROWS
+        table,
+        aliases=_ALIASES,
+        required=REQUIRED,
+        refusal=REFUSAL,
+        cap=csv_reader.RowCap(csv_reader.row_cap("deliveries"), filename),
     ):
         problems: list[str] = []
         on: date | None = None

@@ -5,6 +5,7 @@ CSV import) and the reusable reason texts. Parse, call one service or selector, 
 from __future__ import annotations
 
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -297,9 +298,12 @@ def deliveries_import(request: WorkspaceRequest, viewer: Viewer, program_id: int
     form = CsvForm(request.POST or None, request.FILES or None)
     errors: list[str] = []
     if request.method == "POST" and form.is_valid():
-        data = form.cleaned_data["file"].read(deliveries_csv.MAX_BYTES + 1)
+        upload = form.cleaned_data["file"]
+        data = upload.read(deliveries_csv.MAX_BYTES + 1)
         try:
-            outcome = delivery_services.import_deliveries(viewer, program, data)
+            outcome = delivery_services.import_deliveries(
+                viewer, program, data, Path(upload.name or "").name
+            )
         except ValidationFailed as exc:
             errors = [m for ms in exc.errors.values() for m in ms]
         else:

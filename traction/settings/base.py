@@ -228,6 +228,14 @@ TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
 TRACTION_SNS_CERT_TEST_ORIGINS: list[str] = []
 TRACTION_SNS_CERT_TIMEOUT = 5  # seconds to fetch a certificate
 
+# The most rows one imported file may hold, next to its size limit (25 MB for insight
+# imports, 2 MB for the CSV files of deliveries and measurements): counted while the file is
+# read, so a larger file is refused in seconds, naming the limit and the line it was passed
+# on, with nothing written. A co-design session's wall or transcript has a few hundred to a
+# few thousand rows; 100,000 leaves room for any real one while its preview stays well
+# within a proxy's timeout (docs/deploy.md). ``core.csv_reader.row_cap`` reads these.
+TRACTION_IMPORT_MAX_ROWS = {"insights": 100_000, "deliveries": 5_000, "measurements": 20_000}
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_MAX_PER_PAGE_SIZE = 200
 

@@ -19,7 +19,11 @@ def rows(data: bytes, max_rows: int = 10) -> list[tuple[int, str, str, str]]:
     return [
         (line, cell("date"), cell("title"), cell("external_id"))
         for line, cell in csv_reader.rows(
-            table, aliases=ALIASES, required=REQUIRED, refusal=REFUSAL, max_rows=max_rows
+            table,
+            aliases=ALIASES,
+            required=REQUIRED,
+            refusal=REFUSAL,
+            cap=csv_reader.RowCap(max_rows, "dates.csv"),
         )
     ]
 
@@ -62,8 +66,39 @@ def test_refuses_what_cannot_be_read(data: bytes, message: str) -> None:
 def test_more_rows_than_allowed_refuse_the_file() -> None:
     data = b"date,title\n" + b"2027-01-02,x\n" * 3
     assert len(rows(data, max_rows=3)) == 3
-    with pytest.raises(CsvRefused, match="more than 2 rows"):
+    with pytest.raises(csv_reader.TooManyRows) as refused:
         rows(data, max_rows=2)
+    assert refused.value.message == (
+        "“dates.csv” has more than 2 rows, the most one import takes (row 3 is on line 4); "
+        "split it into files of at most 2 rows and import each."
+    )
+    assert refused.value.line == 4
+
+
+def test_the_row_limit_is_met_while_reading_so_the_rest_is_never_read() -> None:
+    """A file far over the limit is refused at its first row too many: the rows after it are
+    not read (a broken row further on does not matter)."""
+    data = b"date,title\n" + b"2027-01-02,x\n" * 5 + b'"never closed\n' + b"2027-01-02,x\n" * 5
+    read: list[int] = []
+    table = csv_reader.read(data)
+
+    def take() -> None:
+        for line, _cell in csv_reader.rows(
+            table, aliases=ALIASES, required=REQUIRED, refusal=REFUSAL, cap=csv_reader.RowCap(3)
+        ):
+            read.append(line)
+
+    with pytest.raises(csv_reader.TooManyRows, match="line 5"):
+        take()
+    assert read == [2, 3, 4]
+
+
+def test_row_caps_come_from_the_setting(settings) -> None:
+    assert csv_reader.row_cap("insights") == 100_000
+    assert csv_reader.row_cap("deliveries") == 5_000
+    assert csv_reader.row_cap("measurements") == 20_000
+    settings.TRACTION_IMPORT_MAX_ROWS = {**settings.TRACTION_IMPORT_MAX_ROWS, "insights": 7}
+    assert csv_reader.row_cap("insights") == 7
 
 
 def test_the_first_alias_of_a_column_wins() -> None:

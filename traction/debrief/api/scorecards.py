@@ -7,6 +7,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 from decimal import Decimal
+from pathlib import Path
 from typing import Annotated, Any, Literal
 
 from django.http import HttpRequest
@@ -511,7 +512,9 @@ def import_measurements(
     if file is None:
         raise ValidationFailed.field("file", "Send the CSV file as the multipart field “file”.")
     data = file.read(measurements_csv.MAX_BYTES + 1)
-    outcome = services.import_measurements(v, program=program, data=data, dry_run=dry_run)
+    outcome = services.import_measurements(
+        v, program=program, data=data, dry_run=dry_run, filename=Path(file.name or "").name
+    )
     return _outcome(outcome, dry_run)
 
 

@@ -834,14 +834,15 @@ def record_measurement(
 
 
 def import_measurements(
-    actor: Viewer, *, program: Program, data: bytes, dry_run: bool = False
+    actor: Viewer, *, program: Program, data: bytes, dry_run: bool = False, filename: str = ""
 ) -> Outcome:
     """A CSV file of measurements of the program's metrics (``measurements_csv``), all or
     nothing: every bad row is named by its line. Re-importing a corrected file corrects the
-    values it changes and duplicates nothing."""
+    values it changes and duplicates nothing. ``filename`` names the file in a refusal of
+    the whole file (too many rows)."""
     permissions.check(actor, "metric.measure")
     try:
-        parsed = measurements_csv.parse(data)
+        parsed = measurements_csv.parse(data, filename)
     except measurements_csv.CsvRefused as exc:
         raise ValidationFailed.field("file", exc.message) from None
     # The program's metrics by ``metric_key``: a name in the file finds its metric whatever

@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import hashlib
 from datetime import date, timedelta
+from pathlib import Path
 from typing import Any
 
 from django.contrib import messages
@@ -421,7 +422,13 @@ def measurements_import(request: WorkspaceRequest, viewer: Viewer, program_id: i
         upload = form.cleaned_data["file"]
         data = upload.read(measurements_csv.MAX_BYTES + 1)
         try:
-            outcome = services.import_measurements(viewer, program=program, data=data, dry_run=True)
+            outcome = services.import_measurements(
+                viewer,
+                program=program,
+                data=data,
+                dry_run=True,
+                filename=Path(upload.name or "").name,
+            )
         except ValidationFailed as exc:
             context["errors"] = exc.errors.get("file") or [error_text(exc)]
         else:

@@ -90,7 +90,8 @@ def read_file(
     reading = cast(BinaryIO, csv_reader.as_utf8(reading, encoding))
     reading.seek(0)
     try:
-        for record in read_records(reading, fmt, layout):
+        cap = csv_reader.RowCap(csv_reader.row_cap("insights"), filename)
+        for record in read_records(reading, fmt, layout, cap):
             rows += 1
             kept.add(record)
             tags_of(record)

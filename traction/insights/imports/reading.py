@@ -126,8 +126,17 @@ def layout_of(stream: BinaryIO, columns: Mapping[str, int | None] | None) -> par
     return parsers.CsvLayout(layout.delimiter, layout.headers, mapping, layout.sep_line)
 
 
-def read_records(stream: BinaryIO, fmt: str, layout: parsers.CsvLayout | None) -> Iterator[Record]:
-    """Every row of the file as a Record, streamed; ParseError on the first bad line."""
+def read_records(
+    stream: BinaryIO, fmt: str, layout: parsers.CsvLayout | None, cap: csv_reader.RowCap
+) -> Iterator[Record]:
+    """Every row of the file as a Record, streamed; ParseError on the first bad line, and
+    ``csv_reader.TooManyRows`` at the first row past ``cap``'s limit (the rest unread)."""
+    for record in _records(stream, fmt, layout):
+        cap.count(record.line)
+        yield record
+
+
+def _records(stream: BinaryIO, fmt: str, layout: parsers.CsvLayout | None) -> Iterator[Record]:
     if fmt == "csv":
         assert layout is not None
         for row in parsers.iter_csv(stream, layout):

@@ -193,11 +193,12 @@ def record_delivery(actor: Viewer, program: Program, entry: Entry, *, source: st
     return outcome.deliveries[0]
 
 
-def import_deliveries(actor: Viewer, program: Program, data: bytes) -> Outcome:
-    """A CSV file of deliveries (``deliveries_csv``), all or nothing."""
+def import_deliveries(actor: Viewer, program: Program, data: bytes, filename: str = "") -> Outcome:
+    """A CSV file of deliveries (``deliveries_csv``), all or nothing; ``filename`` names the
+    file in a refusal of the whole file (too many rows)."""
     permissions.check(actor, "loop.deliver", program)
     try:
-        parsed = deliveries_csv.parse(data)
+        parsed = deliveries_csv.parse(data, filename)
     except deliveries_csv.CsvRefused as exc:
         raise ValidationFailed.field("file", exc.message) from None
     problems = [f"Line {line}: {message}." for line, message in parsed.errors]
