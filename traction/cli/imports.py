@@ -179,7 +179,8 @@ def import_(
 
 def _echo_preview(preview: Any, session: Any) -> None:
     read_as = f", read as {preview.read_as}" if preview.read_as else ""
-    click.echo(f"{preview.filename}: {preview.format_label}, {preview.rows:,} rows{read_as}.")
+    rows = f"{preview.rows:,} row{'s' if preview.rows != 1 else ''}"
+    click.echo(f"{preview.filename}: {preview.format_label}, {rows}{read_as}.")
     if preview.already is not None:
         click.echo("Already imported into this session: importing it again adds nothing.")
     if preview.layout is not None:
@@ -187,11 +188,19 @@ def _echo_preview(preview: Any, session: Any) -> None:
         for field, index in preview.layout.mapping.items():
             column = f"column {index + 1} “{headers[index]}”" if index is not None else "—"
             click.echo(f"  {field:<7} ← {column}")
+    from traction.insights.imports.speakers import display_name
+
+    # Names as the rows store them: the matched person's own name, else the name as written
+    # without the role label a meeting tool appends ("Joris Bakker (External)": "Joris
+    # Bakker"); --speaker takes either spelling.
+    stored = {found.name: found.match.name for found in preview.speakers if found.match}
     for found in preview.speakers:
         who = found.match.label if found.match else "matches nobody: map it with --speaker"
-        click.echo(f"  speaker “{found.name}” ({found.rows} rows) → {who}")
+        rows = f"{found.rows:,} row{'s' if found.rows != 1 else ''}"
+        click.echo(f"  speaker “{display_name(found.name)}” ({rows}) → {who}")
     if preview.unknown_steps:
         click.echo("  steps not in the scenario: " + ", ".join(preview.unknown_steps))
     for row in preview.sample:
         where = "map" if row["onto_map"] else "queue"
-        click.echo(f"  line {row['line']:>5} [{where}] {row['speaker'] or '—'}: {row['text'][:70]}")
+        name = stored.get(row["written"], row["speaker"]) or "—"
+        click.echo(f"  line {row['line']:>7,} [{where}] {name}: {row['text'][:70]}")

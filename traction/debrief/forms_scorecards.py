@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from traction.core import csv_reader
 from traction.core.forms import Form, Paragraphs
 from traction.core.text import validate_one_line
 
@@ -167,5 +168,6 @@ class CsvForm(Form):
     file = forms.FileField(
         label="CSV file",
         help_text=f"Columns metric, date (YYYY-MM-DD), value and optionally note; up to "
-        f"{MAX_BYTES // (1024 * 1024)} MB. UTF-8 or what Excel saves.",
+        f"{MAX_BYTES // (1024 * 1024)} MB and {csv_reader.row_cap('measurements'):,} rows. "
+        "UTF-8 or what Excel saves.",
     )

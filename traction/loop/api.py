@@ -356,7 +356,8 @@ def import_deliveries(
 ) -> dict[str, int]:
     """Multipart upload: `file`, a CSV with the columns date (YYYY-MM-DD), title and
     optionally description, link, external_id, priorities (ids). Every bad row answers 422
-    with its line number, and nothing is imported."""
+    with its line number, and nothing is imported. At most 2 MB and (by default) 5,000 rows:
+    a larger file answers 422 on `file`, naming the limit and the line it was passed on."""
     v = viewer(request)
     program = selectors.program(v, program_id)
     permissions.check(v, "loop.deliver", program)

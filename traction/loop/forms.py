@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from traction.core import csv_reader
 from traction.core.forms import Form, Paragraphs
 from traction.core.text import validate_one_line
 
@@ -153,7 +154,8 @@ class CsvForm(Form):
     file = forms.FileField(
         label="CSV file",
         help_text=f"Columns date, title and optionally description, link, external_id, "
-        f"priorities; at most {MAX_BYTES // (1024 * 1024)} MB.",
+        f"priorities; at most {MAX_BYTES // (1024 * 1024)} MB and "
+        f"{csv_reader.row_cap('deliveries'):,} rows.",
     )
 
 

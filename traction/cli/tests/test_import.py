@@ -126,12 +126,50 @@ def test_dry_run_shows_the_plan_and_writes_nothing(room: Room, tmp_path) -> None
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
         "zoom.vtt: WebVTT transcript, 2 rows.",
-        "  speaker “Globex, Gina” (1 rows) → Gina Globex, Globex",
-        "  speaker “Hank Newman” (1 rows) → matches nobody: map it with --speaker",
-        "  line     3 [queue] Globex, Gina: Approval takes three weeks.",
-        "  line     7 [queue] Hank Newman: I sign the contracts.",
+        "  speaker “Globex, Gina” (1 row) → Gina Globex, Globex",
+        "  speaker “Hank Newman” (1 row) → matches nobody: map it with --speaker",
+        "  line       3 [queue] Gina Globex: Approval takes three weeks.",
+        "  line       7 [queue] Hank Newman: I sign the contracts.",
     ]
     assert not ImportBatch.objects.exists()
+
+
+def test_the_dry_run_shows_names_as_the_rows_store_them(room: Room, tmp_path) -> None:
+    """A meeting tool's role label ("(External)") is never part of a name on a row: the
+    preview shows the name without it, and --speaker takes that spelling too."""
+    vtt = "WEBVTT\n\n00:00:01.000 --> 00:00:02.000\nJoris Bakker (External): Every time.\n"
+    path = write(tmp_path, "call.vtt", vtt)
+    base = ["import", path, "--session", str(room.session.pk), "--as", "fran@acme.test"]
+    result = invoke(*base, "--dry-run")
+    assert result.exit_code == 0, result.stderr
+    assert result.stdout.splitlines() == [
+        "call.vtt: WebVTT transcript, 1 row.",
+        "  speaker “Joris Bakker” (1 row) → matches nobody: map it with --speaker",
+        "  line       3 [queue] Joris Bakker: Every time.",
+    ]
+    assert "(External)" not in result.stdout
+    done = invoke(*base, "--speaker", "Joris Bakker=-")
+    assert done.exit_code == 0, done.stderr
+    assert list(Insight.objects.values_list("speaker_name", "speaker_contact_id")) == [
+        ("Joris Bakker", None)
+    ]
+
+
+def test_a_file_over_the_row_limit_is_refused_by_line_and_nothing_is_written(
+    room: Room, tmp_path, settings
+) -> None:
+    settings.TRACTION_IMPORT_MAX_ROWS = {**settings.TRACTION_IMPORT_MAX_ROWS, "insights": 3}
+    path = write(tmp_path, "wall.csv", "Content,Author\n" + "Too many forms,Gina Globex\n" * 5)
+    base = ["import", path, "--session", str(room.session.pk), "--as", "fran@acme.test"]
+    for extra in (["--dry-run"], ["--keep-unmatched"]):
+        result = invoke(*base, *extra)
+        assert result.exit_code == 1
+        assert result.stderr.splitlines()[-1] == (
+            "file: “wall.csv” has more than 3 rows, the most one import takes (row 4 is on "
+            "line 5); split it into files of at most 3 rows and import each."
+        )
+    assert not ImportBatch.objects.exists()
+    assert not Insight.objects.exists()
 
 
 def test_observers_and_strangers_cannot_import(room: Room, tmp_path) -> None:

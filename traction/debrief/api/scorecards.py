@@ -505,7 +505,9 @@ def import_measurements(
 ) -> dict[str, Any]:
     """Multipart upload: `file`, a CSV with the columns metric (the metric's name), date
     (YYYY-MM-DD), value and optionally note; UTF-8 or what Excel saves (UTF-16, Windows-1252).
-    Every bad row answers 422 with its line number, and nothing is imported."""
+    Every bad row answers 422 with its line number, and nothing is imported. At most 2 MB and
+    (by default) 20,000 rows: a larger file answers 422 on `file`, naming the limit and the
+    line it was passed on."""
     v = viewer(request)
     program = sel.scorecard_program(v, program_id)
     permissions.check(v, "metric.measure")

@@ -196,10 +196,12 @@ def import_file(
     form: Form[ImportFormIn],
     file: File[UploadedFile] = None,  # type: ignore[assignment]  # required, checked below
 ) -> Status[dict[str, Any]]:
-    """Multipart upload: `file` (WebVTT, SRT, plain text or sticky-note CSV, up to 25 MB)
-    plus the options as form fields. Answers 201 with the batch, or 200 with `created: false`
-    when this file was already imported into the session. A bad file answers 422 with the
-    line number; unmatched speakers and unknown steps (with `ask`) answer 422 listing them."""
+    """Multipart upload: `file` (WebVTT, SRT, plain text or sticky-note CSV, up to 25 MB and,
+    by default, 100,000 rows: a file with more is refused with 422 on `file` as soon as its
+    first row too many is read, naming the limit and its line) plus the options as form
+    fields. Answers 201 with the batch, or 200 with `created: false` when this file was
+    already imported into the session. A bad file answers 422 with the line number;
+    unmatched speakers and unknown steps (with `ask`) answer 422 listing them."""
     v = viewer(request)
     session = selectors.session_for(v, session_id, "insight.import")
     if file is None:

@@ -56,13 +56,20 @@ class Attributions:
                 "unattributed.",
             )
 
+    def _mapped(self, name: str) -> str | None:
+        """The mapping given for a name as written, or for it as shown without the meeting
+        tool's role label (the CLI's preview shows "Joris Bakker" for "Joris Bakker
+        (External)", so ``--speaker "Joris Bakker=…"`` maps it)."""
+        key = self.mapping.get(name)
+        return key if key is not None else self.mapping.get(speaker_names.display_name(name))
+
     def __call__(self, name: str, line: int) -> Who:
         """(contact id, user id, customer id, internal, name to show) for a name as written:
         the credited person's own name when matched, else the name as written without the
         meeting tool's role label ("(Guest)")."""
         if name in self.cache:
             return self.cache[name]
-        key = self.mapping.get(name)
+        key = self._mapped(name)
         person = self.by_key.get(key) if key else None
         if key is None:
             person = speaker_names.match(name, self.pairs) if name else None
@@ -87,7 +94,7 @@ class Attributions:
         decided without writing: the unmatched ones, and the customer of each new contact
         (refused here, before anything is written, when there is none)."""
         for speaker in found:
-            key = self.mapping.get(speaker.name)
+            key = self._mapped(speaker.name)
             if key is None:
                 if speaker.match is None and not self.keep_unmatched:
                     self.unmatched.setdefault(speaker.name, speaker.first_line)

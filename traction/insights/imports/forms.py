@@ -7,6 +7,7 @@ from typing import Any
 
 from django import forms
 
+from traction.core import csv_reader
 from traction.core.forms import Form
 from traction.core.guard import whole_number
 from traction.insights.forms import speaker_choices
@@ -29,7 +30,7 @@ class UploadForm(Form):
         label="Transcript or sticky-note export",
         help_text="WebVTT (.vtt) from Zoom or Teams, SRT (.srt), plain text (.txt) with "
         "“Name: text” lines, or a sticky-note CSV (.csv, comma, semicolon or tab separated). "
-        f"Up to {parsers.MAX_BYTES // (1024 * 1024)} MB.",
+        "Up to {mb} MB and {rows:,} rows (notes or utterances).",
         widget=forms.ClearableFileInput(attrs={"accept": ACCEPTED_TYPES}),
     )
     scenario = forms.ChoiceField(
@@ -40,6 +41,10 @@ class UploadForm(Form):
 
     def __init__(self, *args: Any, scenarios: Sequence[Scenario], **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        upload = self.fields["file"]
+        upload.help_text = str(upload.help_text).format(
+            mb=parsers.MAX_BYTES // (1024 * 1024), rows=csv_reader.row_cap("insights")
+        )
         field = self.fields["scenario"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = scenario_choices(scenarios)
@@ -129,8 +134,8 @@ class PreviewForm(Form):
                 choices=choices,
                 label=found.name,
                 initial=found.match.key if found.match else UNATTRIBUTED,
-                help_text=f"{found.rows} row{'s' if found.rows != 1 else ''}, first on line "
-                f"{found.first_line}" + ("" if found.match else " — matches nobody taking part"),
+                help_text=f"{found.rows:,} row{'s' if found.rows != 1 else ''}, first on line "
+                f"{found.first_line:,}" + ("" if found.match else " — matches nobody taking part"),
             )
             self.speaker_fields.append((key, found))
 

@@ -115,6 +115,7 @@ def read_file(
                     {
                         "line": record.line,
                         "speaker": speaker_names.display_name(record.speaker),
+                        "written": record.speaker,
                         "text": record.text,
                         "kind": InsightKind(kind).label,
                         "step": record.step,

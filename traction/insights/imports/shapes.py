@@ -188,11 +188,11 @@ class ImportResult:
             when += f" {timezone.get_current_timezone_name()}"  # the workspace's, on its pages
             return (
                 f"{name} was already imported into this session ({when}, "
-                f"{self.batch.rows} rows); nothing was added."
+                f"{self.batch.rows:,} rows); nothing was added."
             )
         parts = []
         if self.accepted:
-            parts.append(f"{self.accepted} onto the map")
+            parts.append(f"{self.accepted:,} onto the map")
         if self.candidates or not self.accepted:
-            parts.append(f"{self.candidates} candidate{'s' if self.candidates != 1 else ''}")
+            parts.append(f"{self.candidates:,} candidate{'s' if self.candidates != 1 else ''}")
         return f"Imported {' and '.join(parts)} from {name}."
