@@ -79,3 +79,41 @@ def test_upload_preview_map_confirm_and_review(
         "Approval takes two weeks.",
         "We print every invoice twice.",
     ]
+
+
+@pytest.mark.e2e
+def test_a_large_upload_shows_its_progress_then_the_preview(
+    live_server, transactional_db, page: Page, browser, tmp_path: Path, settings
+) -> None:
+    """The upload form shows a progress bar, then "Reading the file…" while the server reads
+    a file of many rows, then the preview; without JavaScript the form posts as before."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    room = build_room(build_cast())
+    wall = tmp_path / "big-wall.csv"
+    wall.write_text(
+        "Content,Author\n"
+        + "".join(f"Sticky note {n} about the approval,Joris Bakker\n" for n in range(60_000))
+    )
+    base = live_server.url
+    url = f"{base}/w/acme/insights/sessions/{room.session.pk}/import/"
+    for context_page, scripts in [
+        (page, True),
+        (browser.new_context(java_script_enabled=False).new_page(), False),
+    ]:
+        context_page.goto(base + "/login/")
+        context_page.get_by_label("Email").fill("cora@acme.test")
+        context_page.get_by_label("Password").fill(PASSWORD)
+        context_page.get_by_role("button", name="Sign in").click()
+        context_page.goto(url)
+        expect(context_page.locator(".upload-progress")).to_have_count(0)
+        context_page.locator("input[type=file]").set_input_files(str(wall))
+        context_page.get_by_role("button", name="Upload and preview").click()
+        if scripts:
+            expect(context_page.locator(".upload-progress progress")).to_be_visible()
+            expect(context_page.get_by_role("status")).to_contain_text("Reading the file…")
+            expect(context_page.get_by_role("button", name="Upload and preview")).to_be_disabled()
+        expect(context_page.get_by_role("heading", level=1)).to_have_text(
+            "Check the import of “big-wall.csv”", timeout=60_000
+        )
+        expect(context_page.locator(".lead")).to_contain_text("60,000 rows to import")
+        expect(context_page.get_by_role("button", name="Import 60,000 rows")).to_be_visible()
