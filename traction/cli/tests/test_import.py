@@ -300,7 +300,7 @@ def test_an_import_killed_halfway_is_hidden_then_replaced_by_a_rerun(tmp_path) -
     python(AGE)
     done = rerun()
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == f"Imported {rows} onto the map from wall.csv."
+    assert done.stdout.splitlines()[0] == f"Imported {rows:,} onto the map from wall.csv."
     assert json.loads(python(COUNT)) == [rows, rows, [[rows, False]]]
 
 

@@ -545,6 +545,7 @@ def test_the_preview_reads_everything_and_writes_nothing(room: Room) -> None:
     assert preview.sample[0] == {
         "line": 3,
         "speaker": "Globex, Gina",
+        "written": "Globex, Gina",
         "text": "Approval takes three weeks. Every single time.",
         "kind": "Quote",
         "step": "",
