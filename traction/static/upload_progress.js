@@ -2,6 +2,8 @@
 // <progress> bar while the file is sent, then "Reading the file…" while the server reads it
 // (a large file takes seconds), then the page the server answers (the preview, or the form
 // with its errors) replaces this one. Without JavaScript the form posts as any form does.
+// A form marked data-busy="…" (the preview's confirm) posts as usual and shows that text with
+// a moving bar while the server works (writing 100,000 rows takes most of a minute).
 // Behaviour lives in static files: the Content-Security-Policy refuses inline scripts.
 (function () {
   "use strict";
@@ -29,7 +31,7 @@
     bar.setAttribute("aria-label", "Upload progress");
     block.appendChild(bar);
     block.appendChild(text);
-    var actions = form.querySelector(".actions");
+    var actions = form.querySelector(":scope > .actions");
     form.insertBefore(block, actions);
     return block;
   }
@@ -45,7 +47,20 @@
   }
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (!(form instanceof HTMLFormElement) || !form.hasAttribute("data-upload-progress")) {
+    if (!(form instanceof HTMLFormElement)) {
+      return;
+    }
+    var busy = form.getAttribute("data-busy");
+    var submitter = event.submitter;
+    if (busy && !(submitter && submitter.name)) {
+      // The confirm itself (not "Update preview"): the browser posts; say it is working.
+      var shown = statusBlock(form);
+      shown.hidden = false;
+      shown.querySelector("progress").removeAttribute("value");
+      shown.querySelector("[role=status]").textContent = busy;
+      return;
+    }
+    if (!form.hasAttribute("data-upload-progress")) {
       return;
     }
     var input = form.querySelector("input[type=file]");

@@ -96,8 +96,17 @@ def test_the_web_form_shows_the_refusal_beside_the_file_field(
     assert field is not None, html
     assert escape(REFUSAL) in field.group(0)  # the error is in the file field's own group
     nothing_written(room)
-    # The upload form states both caps.
-    assert "Up to 25 MB and 3 rows" in client.get(url).content.decode()
+    # The upload form states both caps, and asks for progress (upload_progress.js).
+    form = client.get(url).content.decode()
+    assert "Up to 25 MB and 3 rows" in form
+    assert "data-upload-progress" in form
+    # A file at the cap is previewed; its confirm says it is working while it imports.
+    at_cap = "Content,Author\n" + "Too many forms,Gina Globex\n" * 3
+    preview = client.post(url, {"file": SimpleUploadedFile("wall.csv", at_cap.encode())})
+    assert preview.status_code == 200
+    assert 'data-busy="Importing 3 rows… A large file takes up to a minute' in (
+        preview.content.decode()
+    )
 
 
 def test_the_api_answers_422_on_the_file(
