@@ -28,6 +28,7 @@ from traction.core.text import bidi_control, bidi_message, without_bidi_controls
 from traction.customers.models import Customer
 from traction.insights import exports, imports
 from traction.insights.models import ImportBatch, Insight
+from traction.insights.services import capture_insight
 from traction.insights.tests.conftest import Room, build_room
 from traction.loop.models import Delivery
 from traction.portal import behalf
@@ -89,7 +90,7 @@ def test_the_api_refuses_a_control_in_a_json_field_naming_it(
 def test_the_api_refuses_a_control_nested_in_a_list(room: Room, api: Client) -> None:
     sent = api.post(
         f"/api/v1/sessions/{room.session.pk}/insights",
-        json.dumps({"kind": "pain_point", "text": "Fine", "tags": ["ok", f"x{RLO}"]}),
+        json.dumps({"kind": "issue", "text": "Fine", "tags": ["ok", f"x{RLO}"]}),
         content_type="application/json",
     )
     assert sent.status_code == 422, sent.content
@@ -208,13 +209,11 @@ def test_a_deliveries_csv_is_refused_at_the_line(cast: Cast, api: Client) -> Non
 
 
 def test_exports_drop_controls_from_old_text(room: Room) -> None:
-    insight = Insight.objects.create(
-        workspace=room.session.workspace,
-        session=room.session,
-        kind="pain_point",
-        text=f"=1+1 {RLO}tset",
-        tags="",
+    insight = capture_insight(
+        room.cast.viewer("facilitator"), session=room.session, kind="issue", text="Old"
     )
+    Insight.objects.filter(pk=insight.pk).update(text=f"=1+1 {RLO}tset")  # stored before
+    insight.refresh_from_db()
     table = exports.insights_table([insight])
     text = exports.csv_bytes(table).decode("utf-8-sig")
     assert RLO not in text

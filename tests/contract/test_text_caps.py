@@ -255,7 +255,7 @@ def test_the_api_refuses_a_long_tag_at_its_position(
     room = built_on(cast, build_room)
     answer = api_client_for("facilitator").post(
         f"/api/v1/sessions/{room.session.pk}/insights",
-        json.dumps({"kind": "pain_point", "text": "Fine", "tags": ["ok", "t" * (TAG_MAX + 1)]}),
+        json.dumps({"kind": "issue", "text": "Fine", "tags": ["ok", "t" * (TAG_MAX + 1)]}),
         content_type="application/json",
     )
     assert answer.status_code == 422, answer.content
