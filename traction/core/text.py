@@ -8,6 +8,10 @@ API schemas use ``traction.core.api.OneLine``.
 Caps on length (a text's characters, a list's items) are said in one wording wherever they
 are checked: ``too_long`` writes it, for the web forms (``traction.core.forms.Form``), the
 services and the API's schema errors (``traction.api.api``) alike.
+
+Bidirectional controls (``BIDI_CONTROLS``) are refused in every input (the guard, forms,
+imported files, the services fed outside a form) and dropped from output no HTML protects
+(``without_bidi_controls``: exports, mail, .ics); see docs/security.md.
 """
 
 from __future__ import annotations
