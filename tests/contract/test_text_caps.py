@@ -16,16 +16,18 @@ from django.test import Client
 from traction.core import clock
 from traction.core.errors import ValidationFailed
 from traction.core.testing.cast import Cast
-from traction.core.text import too_long
+from traction.core.text import QUERY_MAX, QUERY_VALUE_MAX, too_long
 from traction.customers import services as customer_services
 from traction.customers.models import Customer
+from traction.debrief.measurements_csv import VALUE_MAX, parse_value
 from traction.debrief.services.scorecards import DEFINITION_MAX
+from traction.insights.services import MAX_TAGS, TAG_MAX, TAGS_MAX, normalize_tags
 from traction.loop.services import deliveries, subscriptions
 from traction.loop.services.approvals import WAIVE_REASON_MAX
 from traction.loop.services.deliveries import DESCRIPTION_MAX
 from traction.loop.services.statuses import CUSTOMER_REASON_MAX
 from traction.loop.services.subscriptions import WHY_MAX
-from traction.loop.services.updates import SUBJECT_MAX
+from traction.loop.services.updates import BODY_MAX, SUBJECT_MAX
 from traction.programs.services import GOAL_MAX
 
 pytestmark = pytest.mark.django_db
@@ -58,6 +60,7 @@ CASES = [
     Capped("POST", "/programs/{program}/deliveries", {"on": "{today}", "title": "Cap release"},
            "external_id", deliveries.EXTERNAL_ID_MAX, "LoopDeliveryIn"),
     Capped("PATCH", "/updates/999999", {}, "subject", SUBJECT_MAX, "UpdatePatchIn", made=False),
+    Capped("PATCH", "/updates/999999", {}, "body", BODY_MAX, "UpdatePatchIn", made=False),
     Capped("POST", "/reason-texts", {"title": "Cap reason"}, "text", CUSTOMER_REASON_MAX,
            "ReasonTextIn"),
     Capped("POST", "/contacts/{contact}/unsubscribes", {"scope": "all"}, "why", WHY_MAX,
@@ -67,6 +70,10 @@ CASES = [
            "FollowIn", made=False),
     Capped("POST", "/mail/bounces", {"email": "nobody@example.test"}, "reason", WHY_MAX,
            "BounceIn", made=False),
+    Capped("POST", "/mail/bounces", {"reason": "Mailbox full"}, "message_id", 255, "BounceIn",
+           made=False),
+    Capped("POST", "/mail/bounces", {"reason": "Mailbox full"}, "email", 254, "BounceIn",
+           made=False),
     Capped("POST", "/priority-status-approvals/999999/waive", {}, "reason", WAIVE_REASON_MAX,
            "ApprovalWaiveIn", made=False),
     Capped("POST", "/update-approvals/999999/waive", {}, "reason", WAIVE_REASON_MAX,
@@ -171,3 +178,130 @@ def test_notes_stored_before_the_cap_stay_editable_on_the_web_and_in_the_service
     page = web.post(edit, {**data, "notes": old + "!", "version": kept.version + 1})
     assert page.status_code == 200
     assert page.context["form"].errors["notes"] == [too_long(NOTES_MAX, len(old) + 1)]
+
+
+# --- review 20: query filters, tags, metric values -------------------------------------------
+
+QUERY_FILTERS = [
+    ("/customers", "q"),
+    ("/customers", "region"),
+    ("/customers/{customer}/contacts", "q"),
+    ("/programs", "q"),
+    ("/members", "q"),
+    ("/audit-events", "action"),
+    ("/audit-events", "actor_email"),
+]
+
+
+@pytest.mark.parametrize(("path", "name"), QUERY_FILTERS)
+def test_a_free_text_filter_past_its_cap_is_a_422_naming_it(
+    cast: Cast, api_client_for: ApiClientFor, path: str, name: str
+) -> None:
+    client = api_client_for("admin")
+    url = "/api/v1" + path.format(customer=cast.customer.pk)
+    assert client.get(url, {name: "x" * QUERY_MAX}).status_code == 200
+    answer = client.get(url, {name: "x" * (QUERY_MAX + 1)})
+    assert answer.status_code == 422, answer.content
+    assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
+        (["query", name], too_long(QUERY_MAX, QUERY_MAX + 1))
+    ]
+
+
+def test_a_megabyte_query_parameter_is_refused_before_any_view(
+    api_client_for: ApiClientFor, client_for: Callable[[str], Client]
+) -> None:
+    huge = "x" * 1_000_000
+    answer = api_client_for("admin").get("/api/v1/customers", {"q": huge})
+    assert answer.status_code == 422
+    assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
+        (["query", "q"], f"The query parameter “q”: {too_long(QUERY_VALUE_MAX, len(huge))}")
+    ]
+    # Any parameter, declared or not, on the web too.
+    page = client_for("admin").get("/w/acme/insights/search/", {"anything": huge})
+    assert page.status_code == 400
+    assert f"The query parameter “anything”: {too_long(QUERY_VALUE_MAX, len(huge))}" in (
+        page.content.decode()
+    )
+
+
+@pytest.mark.parametrize("url", ["/w/acme/customers/", "/w/acme/programs/"])
+def test_a_web_list_shows_a_long_search_beside_its_field(
+    client_for: Callable[[str], Client], url: str
+) -> None:
+    page = client_for("admin").get(url, {"q": "x" * (QUERY_MAX + 1)})
+    assert page.status_code == 200
+    assert page.context["form"].errors["q"] == [too_long(QUERY_MAX, QUERY_MAX + 1)]
+
+
+def test_tags_are_capped_one_by_one_and_together(cast: Cast, api_client_for: ApiClientFor) -> None:
+    with pytest.raises(ValidationFailed) as refused:
+        normalize_tags(["#" + "t" * (TAG_MAX + 1)])
+    assert refused.value.errors == {
+        "tags": [
+            f"Keep each tag to {TAG_MAX} characters or fewer (“{'t' * 20}…” has {TAG_MAX + 1})."
+        ]
+    }
+    assert normalize_tags(["#" + "t" * TAG_MAX]) == "t" * TAG_MAX
+    many = [f"{n:02d}" + "t" * 30 for n in range(MAX_TAGS)]  # 12 tags of 32: 395 together
+    with pytest.raises(ValidationFailed) as refused:
+        normalize_tags(many)
+    assert refused.value.errors == {"tags": [too_long(TAGS_MAX, 12 * 32 + 11)]}
+    # Tags already stored, gathered by a merge: those that do not fit are left out.
+    assert len(normalize_tags(many, fit=True)) <= TAGS_MAX
+
+
+def test_the_api_refuses_a_long_tag_at_its_position(
+    cast: Cast, api_client_for: ApiClientFor
+) -> None:
+    from traction.core.testing.snapshot import built_on
+    from traction.insights.tests.conftest import build_room
+
+    room = built_on(cast, build_room)
+    answer = api_client_for("facilitator").post(
+        f"/api/v1/sessions/{room.session.pk}/insights",
+        json.dumps({"kind": "issue", "text": "Fine", "tags": ["ok", "t" * (TAG_MAX + 1)]}),
+        content_type="application/json",
+    )
+    assert answer.status_code == 422, answer.content
+    assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
+        (["body", "tags", 1], too_long(TAG_MAX, TAG_MAX + 1))
+    ]
+
+
+def test_an_imported_note_with_a_long_tag_is_refused_at_its_line(cast: Cast) -> None:
+    import io
+
+    from traction.core.testing.snapshot import built_on
+    from traction.insights import imports
+    from traction.insights.tests.conftest import build_room
+
+    room = built_on(cast, build_room)
+    data = f"text,author,tags\nFine,Gina,billing\nLong,Gina,{'t' * (TAG_MAX + 1)}\n".encode()
+    with pytest.raises(ValidationFailed) as refused:
+        imports.import_file(
+            cast.viewer("core_team"),
+            session=room.session,
+            stream=io.BytesIO(data),
+            filename="wall.csv",
+        )
+    assert refused.value.errors["file"][0].startswith(
+        f"Line 3: Tags: Keep each tag to {TAG_MAX} characters or fewer"
+    )
+
+
+@pytest.mark.parametrize("field", ["baseline", "target"])
+def test_a_metric_value_string_past_its_cap_is_refused_not_echoed(
+    cast: Cast, api_client_for: ApiClientFor, field: str
+) -> None:
+    answer = api_client_for("admin").post(
+        f"/api/v1/programs/{cast.program.pk}/metrics",
+        json.dumps({"name": "Cap metric", field: "1" * 100_000}),
+        content_type="application/json",
+    )
+    assert answer.status_code == 422, answer.content[:500]
+    assert [(e["loc"], e["msg"]) for e in answer.json()["detail"]] == [
+        (["body", field], too_long(VALUE_MAX, 100_000))
+    ]
+    with pytest.raises(ValueError, match="Keep it to 30 characters"):
+        parse_value("1" * (VALUE_MAX + 1))
+    assert parse_value("1 234 567,5 %") == parse_value("1234567.5")

@@ -7,7 +7,7 @@ from django import forms
 
 from traction.core.forms import Form, TimeZoneField, VersionField
 from traction.core.permissions import Role
-from traction.core.text import validate_one_line
+from traction.core.text import QUERY_MAX, validate_one_line
 
 from . import logos
 from .models import MemberFunction
@@ -87,9 +87,11 @@ class TokenForm(Form):
 
 class AuditFilterForm(Form):
     action = forms.CharField(
-        required=False, help_text='Starts with, e.g. "customer" or "member.role_changed".'
+        required=False,
+        max_length=QUERY_MAX,
+        help_text='Starts with, e.g. "customer" or "member.role_changed".',
     )
-    actor = forms.CharField(required=False, label="Who (email)")
+    actor = forms.CharField(required=False, max_length=QUERY_MAX, label="Who (email)")
     object_type = forms.ChoiceField(required=False, label="Object type", choices=[("", "Any")])
 
     def __init__(self, *args: object, object_types: list[str], **kwargs: object) -> None:

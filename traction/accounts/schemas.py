@@ -8,6 +8,7 @@ from typing import Any, Literal
 from ninja import Field, Schema
 
 from traction.core.api import ABSENT, MAX_ID, FilterSchema, InputSchema, Text, UtcDateTime
+from traction.core.text import QUERY_MAX
 
 # Spelled out so the OpenAPI document lists them; a test keeps them equal to Role.values.
 RoleValue = Literal["admin", "facilitator", "core_team", "sponsor", "account_owner", "observer"]
@@ -80,7 +81,7 @@ class MemberUpdateIn(InputSchema):
 
 class MemberFilters(FilterSchema):
     role: Literal[RoleValue, ""] = ""
-    q: Text = Field("", description="Words in the member's name or email.")
+    q: Text = Field("", max_length=QUERY_MAX, description="Words in the member's name or email.")
     removed: bool = Field(False, description="true: former members (removed, kept as history).")
 
 
@@ -130,8 +131,10 @@ class AuditEventOut(Schema):
 
 
 class AuditFilters(FilterSchema):
-    action: Text = Field("", description="Actions starting with this, e.g. 'customer.'.")
-    actor_email: Text = Field("", description="Exactly this actor, any case.")
-    object_type: Text = Field("", description="e.g. 'customers.customer'.")
+    action: Text = Field(
+        "", max_length=QUERY_MAX, description="Actions starting with this, e.g. 'customer.'."
+    )
+    actor_email: Text = Field("", max_length=QUERY_MAX, description="Exactly this actor, any case.")
+    object_type: Text = Field("", max_length=QUERY_MAX, description="e.g. 'customers.customer'.")
     since: UtcDateTime = Field(ABSENT, description="At or after (naive times are UTC).")
     until: UtcDateTime = Field(ABSENT, description="Before (naive times are UTC).")

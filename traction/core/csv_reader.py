@@ -27,6 +27,8 @@ from typing import IO, Any
 
 from django.conf import settings
 
+from .text import bidi_control, bidi_message
+
 # The limit the user guides state; larger files are refused before reading.
 MAX_BYTES = 2 * 1024 * 1024
 
@@ -281,8 +283,11 @@ class Table:
 
 
 def read(data: bytes) -> Table:
-    """The file decoded, its delimiter and header line found; an empty file is refused."""
+    """The file decoded, its delimiter and header line found; an empty file is refused, and
+    one holding a bidirectional control character (``core.text.BIDI_CONTROLS``), naming the
+    line of the first."""
     text, encoding = decode(data)
+    refuse_bidi_controls(text)
     lines = text.splitlines()
     if not any(line.strip() for line in lines):
         raise CsvRefused("The file is empty.")
@@ -297,6 +302,16 @@ def read(data: bytes) -> Table:
         delimiter=sep or delimiter(lines[header_at]),
         header_at=header_at + 1,
     )
+
+
+def refuse_bidi_controls(text: str) -> None:
+    """``CsvRefused`` naming the line of the first bidirectional control in ``text``."""
+    if (ch := bidi_control(text)) is None:
+        return
+    before = text[: text.index(ch)]
+    ends = "\n" if "\n" in text else "\r"  # LF or CRLF; a lone CR in old Mac files
+    line = before.count(ends) + 1
+    raise CsvRefused(f"Line {line}: {bidi_message(ch, 'This line')}")
 
 
 Cell = Callable[[str], str]

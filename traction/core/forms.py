@@ -11,7 +11,7 @@ from django.utils.html import format_html
 from django.utils.safestring import SafeString
 
 from . import timezones
-from .text import MaxLength
+from .text import MaxLength, validate_no_bidi_controls
 
 
 class Form(forms.Form):
@@ -22,7 +22,13 @@ class Form(forms.Form):
     An edit form's stored value (its ``initial``) longer than the field's cap, written before
     the cap, is let through unchanged (and the browser is not told a smaller cap): the row
     stays editable in its other fields, as in the services, which check a cap only on a
-    changed value."""
+    changed value.
+
+    Every text field refuses the invisible bidirectional controls (``core.text``:
+    U+202A–U+202E, U+2066–U+2069) beside the field, what was typed kept in the form; a
+    stored value is let through as for caps (a row written before the rule stays editable;
+    exports and email drop the controls), and a password is what it is (never shown), so its
+    fields are left alone."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -32,9 +38,25 @@ class Form(forms.Form):
                 MaxLength(v.limit_value, stored=stored) if type(v) is MaxLengthValidator else v
                 for v in field.validators
             ]
+            if isinstance(field, forms.CharField) and not isinstance(
+                field.widget, forms.PasswordInput
+            ):
+                field.validators.append(NoBidiControls(stored))
             cap = getattr(field, "max_length", None)
             if cap is not None and isinstance(stored, str) and len(stored) > cap:
                 field.widget.attrs["maxlength"] = str(len(stored))
+
+
+class NoBidiControls:
+    """``core.text.validate_no_bidi_controls``, letting ``stored`` (an edit form's value as
+    stored) through."""
+
+    def __init__(self, stored: object = None) -> None:
+        self.stored = stored
+
+    def __call__(self, value: object) -> None:
+        if self.stored is None or value != self.stored:
+            validate_no_bidi_controls(value)
 
 
 class TimeZoneSelect(forms.Select):

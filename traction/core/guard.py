@@ -2,6 +2,14 @@
 
 - **NUL characters** in a query parameter, a form field or a JSON body: PostgreSQL cannot
   store them, and no person types one. The answer names the field.
+- **A query parameter past ``core.text.QUERY_VALUE_MAX`` characters** (its name or a
+  value): no page reads one, and a megabyte of ``q=`` would only make a slow search. The
+  answer names it; a list's filters have their own, smaller caps (``QUERY_MAX``).
+- **Bidirectional control characters** (U+202A–U+202E, U+2066–U+2069, ``core.text``) in a
+  query parameter (web and API) or anywhere in an API body: invisible, they reorder what
+  follows them on every page, export and email. A web form's fields are left to the form,
+  which shows the refusal beside the field and keeps what was typed (``core.forms.Form``);
+  a mail provider's report (``/hooks/``) is nobody's typing and is not refused.
 - **A form body that cannot be read**: ``multipart/form-data`` without a boundary (or a
   broken one). Django would raise from deep inside whichever code touched ``request.POST``
   first; here it is a 400 saying what is wrong.
@@ -19,6 +27,7 @@ as its schemas already answer for NULs in text fields.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -29,6 +38,7 @@ from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 
 from .errors import api_loc, detail_body, invalid_body
+from .text import BIDI_CONTROLS, QUERY_VALUE_MAX, bidi_control, bidi_message, too_long
 
 MAX_ID = 2**63 - 1  # the largest id a 64-bit primary key holds
 MAX_NESTING = 64  # JSON deeper than this is nobody's data
@@ -89,7 +99,8 @@ def check_request(request: HttpRequest) -> None:
     """Raise ``BadInput`` for a request no route can use (see the module's docstring)."""
     if "\x00" in request.path_info:
         raise BadInput("The address contains a NUL character (%00); no page has one.")
-    _check_fields(request.GET, "query", "query parameter")
+    bidi = not is_provider_hook(request)
+    _check_fields(request.GET, "query", "query parameter", bidi=bidi)
     if request.method in ("GET", "HEAD", "OPTIONS"):
         return
     content_type = request.content_type or ""
@@ -113,9 +124,9 @@ def check_request(request: HttpRequest) -> None:
             ) from None
         except (TooManyFieldsSent, TooManyFilesSent) as exc:
             raise BadInput(f"The form has too many fields or files: {exc}") from None
-        _check_fields(fields, "form", "form field")
+        _check_fields(fields, "form", "form field", bidi=bidi and is_api(request))
     elif content_type == "application/json" or content_type.endswith("+json"):
-        _check_json_body(request)
+        _check_json_body(request, bidi=bidi and is_api(request))
 
 
 def _has_boundary(request: HttpRequest) -> bool:
@@ -123,7 +134,7 @@ def _has_boundary(request: HttpRequest) -> bool:
     return bool(boundary) and len(boundary) <= 200
 
 
-def _check_fields(fields: Mapping[str, Any], where: str, label: str) -> None:
+def _check_fields(fields: Mapping[str, Any], where: str, label: str, *, bidi: bool) -> None:
     lists = fields.lists() if hasattr(fields, "lists") else fields.items()
     for key, values in lists:
         values = values if isinstance(values, list) else [values]
@@ -135,15 +146,42 @@ def _check_fields(fields: Mapping[str, Any], where: str, label: str) -> None:
                 where=where,
                 path=[name],
             )
+        if where == "query":
+            size = max(len(text) for text in (key, *values) if isinstance(text, str))
+            if size > QUERY_VALUE_MAX:
+                name = key if len(key) <= 80 else key[:80] + "…"
+                raise BadInput(
+                    f"The {label} “{name}”: {too_long(QUERY_VALUE_MAX, size)}",
+                    where=where,
+                    path=[name],
+                )
+        if bidi:
+            for text in (key, *values):
+                if isinstance(text, str) and (ch := bidi_control(text)) is not None:
+                    name = key.translate(_BIDI_VISIBLE)
+                    raise BadInput(
+                        f"The {label} “{name}”: {bidi_message(ch)}", where=where, path=[name]
+                    )
 
 
-def _check_json_body(request: HttpRequest) -> None:
+# A field's name holding a control is shown with the control written out, not obeyed.
+_BIDI_VISIBLE = {ord(ch): f"<U+{ord(ch):04X}>" for ch in BIDI_CONTROLS}
+# How a bidi control is written in a JSON body: as UTF-8, or escaped (\u202e, \u202E, …).
+_BIDI_IN_JSON = re.compile(
+    b"|".join(re.escape(ch.encode()) for ch in sorted(BIDI_CONTROLS))
+    + rb"|\\u20(?:2[a-eA-E]|6[6-9])"
+)
+
+
+def _check_json_body(request: HttpRequest, *, bidi: bool) -> None:
     try:
         body = request.body
     except (RequestDataTooBig, UnreadablePostError, OSError):
         return  # the route's own handling answers (the body is not consumed: it raises again)
-    # Cheap test first: a NUL in JSON is written \u0000 (a raw NUL byte is invalid JSON anyway).
-    if b"\\u0000" not in body:  # JSON writes the escape with a lowercase u, and 0 has no case
+    # Cheap tests first: a NUL in JSON is written \u0000 (a raw NUL byte is invalid JSON anyway).
+    nul = b"\\u0000" in body  # JSON writes the escape with a lowercase u, and 0 has no case
+    controls = bidi and _BIDI_IN_JSON.search(body) is not None
+    if not (nul or controls):
         return
     try:
         data = json.loads(body)
@@ -156,6 +194,10 @@ def _check_json_body(request: HttpRequest) -> None:
             where="body",
             path=path,
         )
+    if controls:
+        for path, ch in _bidi_paths(data, []):
+            field = ".".join(str(p) for p in path) or "body"
+            raise BadInput(f"The field “{field}”: {bidi_message(ch)}", where="body", path=path)
 
 
 def find_nul(value: Any) -> str | None:
@@ -179,6 +221,22 @@ def _nul_paths(value: Any, path: list[str | int]) -> Iterator[list[str | int]]:
     elif isinstance(value, list):
         for n, item in enumerate(value):
             yield from _nul_paths(item, [*path, n])
+
+
+def _bidi_paths(value: Any, path: list[str | int]) -> Iterator[tuple[list[str | int], str]]:
+    if len(path) > MAX_NESTING:
+        return
+    if isinstance(value, str):
+        if (ch := bidi_control(value)) is not None:
+            yield path, ch
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            if (ch := bidi_control(key)) is not None:
+                yield [*path, key.translate(_BIDI_VISIBLE)], ch
+            yield from _bidi_paths(item, [*path, key])
+    elif isinstance(value, list):
+        for n, item in enumerate(value):
+            yield from _bidi_paths(item, [*path, n])
 
 
 def id_out_of_range(kwargs: Mapping[str, Any]) -> bool:

@@ -19,6 +19,7 @@ from django.db import transaction
 from django_tasks import task
 
 from . import clock
+from .mail import outgoing
 
 logger = logging.getLogger(__name__)
 
@@ -47,9 +48,10 @@ def deliver_email(
     """Send a plain-text email: from ``from_email`` (a workspace's sender, see
     ``accounts.senders``) or, when empty, ``DEFAULT_FROM_EMAIL``, with ``reply_to`` if any."""
     try:
-        return EmailMessage(
+        message = EmailMessage(
             subject, body, from_email or None, recipients, reply_to=reply_to or None
-        ).send()
+        )
+        return outgoing(message).send()
     except (smtplib.SMTPException, OSError) as exc:
         retry = (
             is_transient(exc)

@@ -8,6 +8,10 @@ API schemas use ``traction.core.api.OneLine``.
 Caps on length (a text's characters, a list's items) are said in one wording wherever they
 are checked: ``too_long`` writes it, for the web forms (``traction.core.forms.Form``), the
 services and the API's schema errors (``traction.api.api``) alike.
+
+Bidirectional controls (``BIDI_CONTROLS``) are refused in every input (the guard, forms,
+imported files, the services fed outside a form) and dropped from output no HTML protects
+(``without_bidi_controls``: exports, mail, .ics); see docs/security.md.
 """
 
 from __future__ import annotations
@@ -43,6 +47,14 @@ def require_one_line(**values: object) -> None:
 
 
 # --- caps on length -------------------------------------------------------------------------
+
+
+# Words to search or filter a list by (``q`` and the like, on the web and in the API), as the
+# insight search's query (``insights.search.query.MAX_QUERY_CHARS``).
+QUERY_MAX = 200
+# Any query parameter: no page or operation reads a longer one (a token is 43, a return
+# address a few hundred); the input guard refuses one past it, naming it, before any view.
+QUERY_VALUE_MAX = 2_000
 
 
 def too_long(limit: int, size: int, unit: str = "characters") -> str:
@@ -105,3 +117,78 @@ class MaxLength(MaxLengthValidator):
         size = self.clean(value)
         if self.compare(size, limit):
             raise ValidationError(too_long(limit, size, _unit(value)), code=self.code)
+
+
+# --- bidirectional controls -----------------------------------------------------------------
+
+# The embedding, override and isolate controls (U+202A–U+202E, U+2066–U+2069): invisible, they
+# reorder what follows them ("Trojan Source"), so a text holding U+202E shows reversed on
+# every page, ballot, export and email it reaches. Right-to-left scripts (Arabic, Hebrew) need
+# none of them: the Unicode bidi algorithm orders them, and the pages mark text ``dir=auto``.
+# The marks U+200E/U+200F (LRM/RLM) and U+061C (ALM) are ordinary characters and stay allowed.
+BIDI_CONTROLS = frozenset("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")
+_BIDI_NAMES = {
+    "\u202a": "LEFT-TO-RIGHT EMBEDDING",
+    "\u202b": "RIGHT-TO-LEFT EMBEDDING",
+    "\u202c": "POP DIRECTIONAL FORMATTING",
+    "\u202d": "LEFT-TO-RIGHT OVERRIDE",
+    "\u202e": "RIGHT-TO-LEFT OVERRIDE",
+    "\u2066": "LEFT-TO-RIGHT ISOLATE",
+    "\u2067": "RIGHT-TO-LEFT ISOLATE",
+    "\u2068": "FIRST STRONG ISOLATE",
+    "\u2069": "POP DIRECTIONAL ISOLATE",
+}
+_BIDI_TABLE = dict.fromkeys(map(ord, BIDI_CONTROLS))
+
+
+def bidi_control(value: str) -> str | None:
+    """The first bidirectional control character in ``value``, or None."""
+    if value.isascii():
+        return None
+    return next((ch for ch in value if ch in BIDI_CONTROLS), None)
+
+
+def bidi_message(ch: str, subject: str = "It") -> str:
+    """Why a text holding ``ch`` (a ``BIDI_CONTROLS`` character) is refused, and what to do;
+    ``subject`` is what holds it ("This line" for an imported file's line)."""
+    return (
+        f"{subject} contains an invisible bidirectional control character (U+{ord(ch):04X} "
+        f"{_BIDI_NAMES[ch]}), which can make the text show in a misleading order; remove it. "
+        "Right-to-left text (Arabic, Hebrew) needs none."
+    )
+
+
+def validate_no_bidi_controls(value: object) -> None:
+    """Django field validator: refuse a text holding a bidirectional control character."""
+    if isinstance(value, str) and (ch := bidi_control(value)) is not None:
+        raise ValidationError(bidi_message(ch), code="bidi_control")
+
+
+def require_no_bidi_controls(**values: object) -> None:
+    """For services whose text arrives outside a form or an API schema: ``ValidationFailed``
+    naming each field holding a bidirectional control character."""
+    from .errors import ValidationFailed
+
+    errors = {
+        field: [bidi_message(ch)]
+        for field, value in values.items()
+        if isinstance(value, str) and (ch := bidi_control(value)) is not None
+    }
+    if errors:
+        raise ValidationFailed(errors)
+
+
+def without_bidi_controls(value: str) -> str:
+    """``value`` with every bidirectional control character removed: for output no HTML
+    protects (CSV/XLSX cells, plain-text email, .ics), where only text stored before input
+    refused them could still hold one."""
+    return value if value.isascii() else value.translate(_BIDI_TABLE)
+
+
+def without_bidi_controls_in(data: bytes) -> bytes:
+    """``without_bidi_controls`` for a UTF-8 file (an .ics): a control is three bytes that
+    never occur inside another character, so removing them leaves every line (and a folded
+    line's limit) valid."""
+    for ch in BIDI_CONTROLS:
+        data = data.replace(ch.encode(), b"")
+    return data

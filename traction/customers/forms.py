@@ -10,7 +10,7 @@ from django.db.models import QuerySet
 from traction.accounts.models import User
 from traction.core.forms import Form, Paragraphs
 from traction.core.forms import VersionField as VersionField  # where other apps find it
-from traction.core.text import validate_one_line
+from traction.core.text import QUERY_MAX, validate_one_line
 
 from .models import Cadence, Channel, Segment, Size
 from .services import NOTES_MAX
@@ -27,6 +27,7 @@ class MemberChoiceField(forms.ModelChoiceField["User"]):
 class CustomerFilterForm(Form):
     q = forms.CharField(
         required=False,
+        max_length=QUERY_MAX,
         label="Search",
         widget=forms.SearchInput(attrs={"placeholder": "Name, region or notes"}),
     )

@@ -17,6 +17,7 @@ from traction.core.api import (
     OutputSchema,
     Text,
 )
+from traction.core.text import QUERY_MAX
 
 from .models import Contact
 from .services import NOTES_MAX
@@ -72,9 +73,9 @@ class CustomerUpdateIn(InputSchema):
 
 
 class CustomerFilters(FilterSchema):
-    q: Text = Field("", description="Words in the name, region or notes.")
+    q: Text = Field("", max_length=QUERY_MAX, description="Words in the name, region or notes.")
     segment: Literal[SegmentValue, ""] = ""
-    region: Text = Field("", description="Exact region, any case.")
+    region: Text = Field("", max_length=QUERY_MAX, description="Exact region, any case.")
     account_owner_id: ObjectId = Field(ABSENT, description="Only customers this member owns.")
     archived: bool = Field(False, description="true: only archived customers (hidden by default).")
 
@@ -132,7 +133,7 @@ class ContactUpdateIn(InputSchema):
 
 
 class ContactFilters(FilterSchema):
-    q: Text = Field("", description="Words in the name, email or title.")
+    q: Text = Field("", max_length=QUERY_MAX, description="Words in the name, email or title.")
     consent: bool = Field(ABSENT, description="Only contacts who did (true) or did not consent.")
     archived: bool = Field(False, description="true: only archived contacts (hidden by default).")
 

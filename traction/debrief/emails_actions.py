@@ -22,7 +22,7 @@ from django.urls import reverse
 from django_tasks import task
 
 from traction.accounts.models import Membership, User
-from traction.core import clock
+from traction.core import clock, mail
 from traction.core.tasks import EMAIL_RETRY_DELAYS, is_transient
 
 from .models import ActionItem
@@ -57,7 +57,7 @@ def _send(user: User, subject: str, template: str, context: dict[str, Any]) -> i
         to=[formataddr((user.full_name, user.email))],
     )
     message.attach_alternative(html, "text/html")
-    return message.send()
+    return mail.outgoing(message).send()
 
 
 def _action(action_id: int) -> ActionItem | None:

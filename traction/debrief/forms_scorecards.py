@@ -12,7 +12,7 @@ from traction.core import csv_reader
 from traction.core.forms import Form, Paragraphs
 from traction.core.text import validate_one_line
 
-from .measurements_csv import MAX_BYTES, NOTE_MAX
+from .measurements_csv import MAX_BYTES, NOTE_MAX, VALUE_MAX
 from .models import Direction, Frequency, ScorecardMetric
 from .services.scorecards import DEFINITION_MAX
 
@@ -67,9 +67,9 @@ class MetricForm(Form):
     owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None, required=False, help_text="The member who reports it."
     )
-    baseline = forms.CharField(required=False, max_length=30)
+    baseline = forms.CharField(required=False, max_length=VALUE_MAX)
     baseline_on = forms.DateField(required=False, label="Baseline date", widget=DateInput())
-    target = forms.CharField(required=False, max_length=30)
+    target = forms.CharField(required=False, max_length=VALUE_MAX)
     target_on = forms.DateField(required=False, label="Target date", widget=DateInput())
     forecast = forms.CharField(
         required=False,
@@ -155,7 +155,7 @@ class MetricForm(Form):
 
 class MeasurementForm(Form):
     on = forms.DateField(label="Date", widget=DateInput())
-    value = forms.CharField(max_length=30)
+    value = forms.CharField(max_length=VALUE_MAX)
     note = forms.CharField(
         required=False,
         max_length=NOTE_MAX,

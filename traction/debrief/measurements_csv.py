@@ -23,6 +23,7 @@ from decimal import Decimal, InvalidOperation
 
 from traction.core import csv_reader
 from traction.core.csv_reader import MAX_BYTES, CsvRefused, decode
+from traction.core.text import too_long
 
 __all__ = [
     "MAX_BYTES",
@@ -37,6 +38,7 @@ __all__ = [
 ]
 
 NOTE_MAX = 300
+VALUE_MAX = 30  # a number as written ("1 234 567,5 %"): a baseline, target or measured value
 # The model's column: DecimalField(max_digits=18, decimal_places=4).
 MAX_DECIMALS = 4
 MAX_INTEGER_DIGITS = 14
@@ -80,8 +82,11 @@ def parse_value(raw: str) -> Decimal:
     """A number as people and spreadsheets write it: "12.5", "-3", "12,5" (a decimal comma
     when there is no point), thousands grouped by commas, points, spaces or apostrophes
     ("1,234.5", "1.234,5", "1 234,5", "1'234.5"), and a trailing "%"; at most 4 decimals
-    and 14 digits before the point. ValueError says why not."""
+    and 14 digits before the point. ValueError says why not (a text past ``VALUE_MAX``
+    characters is refused for its length, before any reading, and not echoed)."""
     shown = raw.strip()
+    if len(shown) > VALUE_MAX:
+        raise ValueError(too_long(VALUE_MAX, len(shown)))
     text = shown
     for space in ("\u00a0", "\u202f", " ", "'", "\u2019"):
         text = text.replace(space, "")

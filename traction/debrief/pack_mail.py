@@ -23,7 +23,7 @@ from django.urls import reverse
 from django_tasks import task
 
 from traction.accounts.models import Membership
-from traction.core import clock
+from traction.core import clock, mail
 from traction.core.errors import NotFound
 from traction.core.permissions import Viewer
 from traction.core.tasks import EMAIL_RETRY_DELAYS, is_transient
@@ -118,7 +118,7 @@ def _send(
     message: EmailMultiAlternatives, what: str, retry: object, attempt: int, *args: int
 ) -> int:
     try:
-        return message.send()
+        return mail.outgoing(message).send()
     except (smtplib.SMTPException, OSError) as exc:
         again = is_transient(exc) and attempt <= len(EMAIL_RETRY_DELAYS)
         runner = getattr(retry, "using", None)

@@ -29,6 +29,7 @@ from openpyxl.utils import get_column_letter
 
 from traction.core import clock
 from traction.core.permissions import Viewer
+from traction.core.text import without_bidi_controls
 from traction.sessions.models import Session
 
 from . import search, selectors
@@ -50,9 +51,13 @@ UNATTRIBUTED = "Unattributed note"
 
 def neutralise(value: Any) -> Any:
     """The cell value, safe to open in a spreadsheet: text a spreadsheet would take for a
-    formula gets a leading apostrophe; numbers, dates and empty cells are unchanged."""
-    if isinstance(value, str) and value.startswith(DANGEROUS_FIRST):
-        return "'" + value
+    formula gets a leading apostrophe, and bidirectional controls (``core.text``; refused
+    at input, so only text stored before that holds one) are dropped, as a spreadsheet would
+    obey them; numbers, dates and empty cells are unchanged."""
+    if isinstance(value, str):
+        value = without_bidi_controls(value)
+        if value.startswith(DANGEROUS_FIRST):
+            return "'" + value
     return value
 
 

@@ -12,7 +12,11 @@ from traction.core.api import ABSENT, FilterSchema, InputSchema, ObjectId, OneLi
 
 from .models import Insight, InsightKind
 from .selectors import BOARD_TOP
+from .services.common import MAX_TAGS, TAG_MAX
 from .services.scenarios import STEP_TITLE_MAX, STEPS_MAX, TEXT_MAX, TITLE_MAX
+
+# One tag (the service refuses a longer one too, after dropping a leading "#").
+Tag = Annotated[Text, Field(max_length=TAG_MAX)]
 
 MAX_VERSION = 2**31 - 1  # a version column's largest value (PostgreSQL integer)
 
@@ -264,7 +268,7 @@ class InsightIn(InputSchema):
     speaker: str = Field("", max_length=40, description=SPEAKER_HELP)
     step_id: ObjectId | None = None
     scenario_id: ObjectId | None = None
-    tags: list[Text] = Field([], max_length=12)
+    tags: list[Tag] = Field([], max_length=MAX_TAGS)
     behalf_reason: str = Field(
         "",
         max_length=300,
@@ -280,7 +284,7 @@ class InsightUpdateIn(InputSchema):
     text: Text = Field(ABSENT, min_length=1, max_length=5000)
     speaker: str = Field(ABSENT, max_length=40, description=SPEAKER_HELP)
     step_id: ObjectId | None = Field(ABSENT)
-    tags: list[Text] = Field(ABSENT, max_length=12)
+    tags: list[Tag] = Field(ABSENT, max_length=MAX_TAGS)
     version: int = Field(
         ABSENT, ge=1, le=MAX_VERSION, description="The version you read; 409 if stale."
     )

@@ -121,7 +121,7 @@ class UpdateCreateIn(InputSchema):
 class UpdatePatchIn(InputSchema):
     version: int | None = None
     subject: OneLine | None = Field(None, max_length=services.SUBJECT_MAX)
-    body: Text | None = None
+    body: Text | None = Field(None, max_length=services.BODY_MAX)
     left_out: list[ObjectId] | None = None
 
 

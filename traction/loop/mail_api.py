@@ -116,8 +116,8 @@ def resend_update_message(request: HttpRequest, message_id: int) -> dict[str, An
 
 
 class BounceIn(InputSchema):
-    message_id: OneLine = ""
-    email: OneLine = ""
+    message_id: OneLine = Field("", max_length=255)  # the columns looked up and kept
+    email: OneLine = Field("", max_length=254)
     reason: OneLine = Field(max_length=WHY_MAX)
 
 

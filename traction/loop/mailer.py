@@ -37,7 +37,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from traction.accounts import senders
-from traction.core import audit, clock
+from traction.core import audit, clock, mail
 from traction.core.permissions import Viewer
 from traction.core.tasks import EMAIL_RETRY_DELAYS
 from traction.customers import reach
@@ -221,7 +221,7 @@ def _send(recipient: UpdateRecipient, message_id: str) -> int:
         headers={**rendered.headers, "Message-ID": message_id},
     )
     message.attach_alternative(rendered.html, "text/html")
-    return message.send()
+    return mail.outgoing(message).send()
 
 
 # --- claims, re-checks and outcomes --------------------------------------------------------

@@ -33,7 +33,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from traction.core import audit, clock
+from traction.core import audit, clock, mail
 from traction.loop import approval_links
 from traction.loop.models import (
     Approval,
@@ -69,7 +69,7 @@ def _send(subject: str, template: str, context: dict[str, Any], to: list[str]) -
         subject=subject, body=text, from_email=settings.DEFAULT_FROM_EMAIL, to=to
     )
     message.attach_alternative(html, "text/html")
-    return message.send()
+    return mail.outgoing(message).send()
 
 
 def _approval(approval_id: int) -> Approval | None:

@@ -13,6 +13,7 @@ from traction.core.guard import whole_number
 
 from .models import UpdateAudience, UpdateKind
 from .services.approvals import WAIVE_REASON_MAX
+from .services.updates import BODY_MAX, SUBJECT_MAX
 
 
 class ComposeForm(Form):
@@ -70,8 +71,13 @@ class ComposeForm(Form):
 
 class EditForm(Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
-    subject = forms.CharField(max_length=200, label="Subject")
-    body = forms.CharField(widget=Paragraphs(attrs={"rows": 18}), label="Text", strip=False)
+    subject = forms.CharField(max_length=SUBJECT_MAX, label="Subject")
+    body = forms.CharField(
+        max_length=BODY_MAX,
+        widget=Paragraphs(attrs={"rows": 18}),
+        label="Text",
+        strip=False,
+    )
     left_out = forms.TypedMultipleChoiceField(
         coerce=int,
         required=False,

@@ -212,7 +212,9 @@ def update_edit(request: WorkspaceRequest, viewer: Viewer, update_id: int) -> Ht
     shown = shown_ids(request.POST)
     if shown is not None:  # a page of the recipients: only those it showed change
         people = [c for c in people if c.contact.pk in shown]
-    form = EditForm(request.POST, people=people)
+    # The stored text as initial: one written before a cap stays editable in other fields.
+    stored = {"subject": found.subject, "body": found.body}
+    form = EditForm(request.POST, initial=stored, people=people)
     if form.is_valid():
         data = form.cleaned_data
         ticked = set(data["left_out"])

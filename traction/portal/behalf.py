@@ -37,6 +37,7 @@ from django.db.models import QuerySet
 from traction.core import audit, clock, permissions
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.permissions import CustomerPrincipal, Principal, Viewer
+from traction.core.text import require_no_bidi_controls
 from traction.core.writes import bump_versions
 from traction.customers.models import Contact
 from traction.insights.models import Insight, InsightSource, InsightStatus
@@ -197,6 +198,7 @@ def contact_section(viewer: Viewer, contact: Contact) -> dict[str, object]:
 
 def _why(actor: Principal, reason: str) -> str:
     reason = " ".join((reason or "").split())
+    require_no_bidi_controls(reason=reason)  # posted outside a form
     if len(reason) > 300:
         raise ValidationFailed.field("reason", "Keep the reason under 300 characters.")
     if not reason and isinstance(actor, Viewer):

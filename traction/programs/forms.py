@@ -9,7 +9,7 @@ from django.db.models import QuerySet
 
 from traction.accounts.models import User
 from traction.core.forms import Form, Paragraphs
-from traction.core.text import validate_one_line
+from traction.core.text import QUERY_MAX, validate_one_line
 from traction.customers.forms import MemberChoiceField, VersionField
 
 from .models import ProgramStatus
@@ -38,6 +38,7 @@ class DateInput(forms.DateInput):
 class ProgramFilterForm(Form):
     q = forms.CharField(
         required=False,
+        max_length=QUERY_MAX,
         label="Search",
         widget=forms.SearchInput(attrs={"placeholder": "Name or goal"}),
     )

@@ -20,6 +20,7 @@ from traction.core.api import (
     OneLine,
     Text,
 )
+from traction.core.text import QUERY_MAX
 
 from .models import REQUIRED_FUNCTIONS, Program, ProgramMember
 from .selectors import SPONSOR_ROLES, FunctionCoverage, function_coverage
@@ -184,7 +185,7 @@ class ProgramTeamIn(InputSchema):
 
 
 class ProgramFilters(FilterSchema):
-    q: Text = Field("", description="Words in the name or goal.")
+    q: Text = Field("", max_length=QUERY_MAX, description="Words in the name or goal.")
     status: Literal[StatusValue, ""] = ""
     sponsor_id: ObjectId = Field(ABSENT, description="Only programs this member sponsors.")
 

@@ -15,6 +15,7 @@ from typing import Literal, Protocol
 from icalendar import Calendar, Event, vCalAddress
 
 from traction.core import clock
+from traction.core.text import without_bidi_controls_in
 
 from .models import Session
 
@@ -112,4 +113,4 @@ def build_ics(
         last_date=date(session.local_end.year + 2, 1, 1),
     )
     ics: bytes = calendar.to_ical()  # untyped in icalendar
-    return ics
+    return without_bidi_controls_in(ics)

@@ -22,6 +22,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from traction.accounts import senders
+from traction.core import mail
 
 from . import invitation_email, rsvp
 from .calendar import Method, build_ics
@@ -104,7 +105,7 @@ def send_invitation(invitation: Invitation, *, kind: Kind) -> int:
     )
     message.attach_alternative(rendered.html, "text/html")
     message.attach(calendar_part(ics, method))
-    return message.send()
+    return mail.outgoing(message).send()
 
 
 def calendar_part(ics: bytes, method: Method) -> MIMEText:
@@ -180,7 +181,7 @@ def send_outreach_requests(requests: Sequence[OutreachRequest], *, link: str) ->
         to=[formataddr((owner.full_name, owner.email))],
         reply_to=[formataddr((requester.full_name, requester.email))] if requester else [],
     )
-    return message.send()
+    return mail.outgoing(message).send()
 
 
 _DECISION_SUBJECT = {
@@ -219,7 +220,7 @@ def send_outreach_decision(request: OutreachRequest, *, link: str) -> int:
         to=[formataddr((requester.full_name, requester.email))],
         reply_to=[formataddr((decider.full_name, decider.email))] if decider else [],
     )
-    return message.send()
+    return mail.outgoing(message).send()
 
 
 # --- internal participants and facilitators ----------------------------------------------------
@@ -268,7 +269,7 @@ def send_participant_calendar(participant: Participant, *, kind: Kind) -> int:
         to=[formataddr((user.full_name, user.email))],
     )
     message.attach(calendar_part(ics, method))
-    return message.send()
+    return mail.outgoing(message).send()
 
 
 def send_rsvp_answers(user: Any, answers: list[RsvpAnswer], *, digest: bool) -> int:
@@ -313,4 +314,4 @@ def send_rsvp_answers(user: Any, answers: list[RsvpAnswer], *, digest: bool) -> 
         from_email=settings.DEFAULT_FROM_EMAIL,
         to=[formataddr((user.full_name, user.email))],
     )
-    return message.send()
+    return mail.outgoing(message).send()

@@ -22,7 +22,7 @@ from django.urls import reverse
 from django.utils.safestring import mark_safe
 
 from traction.accounts import senders
-from traction.core import clock
+from traction.core import clock, mail
 from traction.sessions import invitation_email
 from traction.sessions.emails import absolute, organizer
 from traction.sessions.models import Invitation, RsvpStatus
@@ -69,4 +69,4 @@ def send_voting_link(invitation: Invitation, voting: VotingRound) -> int:
         reply_to=senders.reply_to(workspace) or organiser,
     )
     message.attach_alternative(html, "text/html")
-    return message.send()
+    return mail.outgoing(message).send()

@@ -21,8 +21,9 @@ from django.urls import NoReverseMatch, reverse
 from django_tasks import task
 from icalendar import Calendar, Event, vCalAddress
 
-from traction.core import audit, clock
+from traction.core import audit, clock, mail
 from traction.core.tasks import send_email_on_commit
+from traction.core.text import without_bidi_controls_in
 from traction.debrief.models import Attendee, Debrief, DebriefStatus
 from traction.sessions.calendar import Method
 from traction.sessions.emails import absolute, calendar_part, organizer
@@ -124,7 +125,7 @@ def build_ics(debrief: Debrief, *, method: Method, attendees: list[Attendee]) ->
         first_date=date(start.year - 1, 1, 1), last_date=date(end.year + 2, 1, 1)
     )
     ics: bytes = calendar.to_ical()
-    return ics
+    return without_bidi_controls_in(ics)
 
 
 def send_calendar(attendee: Attendee, *, kind: str) -> int:
@@ -158,7 +159,7 @@ def send_calendar(attendee: Attendee, *, kind: str) -> int:
         to=[formataddr((attendee.user.full_name, attendee.user.email))],
     )
     message.attach(calendar_part(ics, method))
-    return message.send()
+    return mail.outgoing(message).send()
 
 
 @task()

@@ -155,13 +155,13 @@ def tags_of(record: Record) -> str:
     if not record.tags:
         return ""
     try:
-        tags = services.normalize_tags(record.tags)
-    except ValidationFailed:
-        raise parsers.ParseError(
-            f"This note has more than {services.MAX_TAGS} tags; keep at most {services.MAX_TAGS}.",
-            record.line,
-        ) from None
-    return tags if len(tags) <= 300 else tags[:300].rsplit(" ", 1)[0]
+        return services.normalize_tags(record.tags)
+    except ValidationFailed as exc:
+        reason = f"Tags: {' '.join(exc.errors['tags'])}"
+        if reason.startswith("Tags: At most"):
+            most = services.MAX_TAGS
+            reason = f"This note has more than {most} tags; keep at most {most}."
+        raise parsers.ParseError(reason, record.line) from None
 
 
 def step_key(title: str) -> str:

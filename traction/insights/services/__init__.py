@@ -24,7 +24,7 @@ from .capture import (
     remove_insight,
     update_insight,
 )
-from .common import MAX_TAGS, normalize_tags
+from .common import MAX_TAGS, TAG_MAX, TAGS_MAX, normalize_tags
 from .lanes import (
     add_step_support,
     link_metric_to_moments,
@@ -48,6 +48,8 @@ __all__ = [
     "INSIGHT_FIELDS",
     "MAX_TAGS",
     "SCENARIO_FIELDS",
+    "TAGS_MAX",
+    "TAG_MAX",
     "Attribution",
     "add_step",
     "add_step_support",

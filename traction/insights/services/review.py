@@ -22,7 +22,7 @@ from traction.sessions.models import Session
 
 from . import lanes
 from .capture import update_insight
-from .common import MAX_TAGS, normalize_tags
+from .common import normalize_tags
 
 Corrections = Mapping[int, Mapping[str, Any]]
 """Per insight id, the ``kind`` and ``step_id`` the reviewer sees on screen."""
@@ -171,7 +171,7 @@ def merge_insights(
     # one, or refuses when the kept card cannot be voted on).
     recorded = extensions.merging(actor, into, ids)
     words = into.tags.split() + [t for i in ids for t in found[i].tags.split()]
-    into.tags = normalize_tags(list(dict.fromkeys(words))[:MAX_TAGS])
+    into.tags = normalize_tags(list(dict.fromkeys(words)), fit=True)
     save_new_version(into, fields=["tags"])
     Insight.objects.filter(merged_into_id__in=ids).update(merged_into=into)
     lanes.follow_merge(into, ids)

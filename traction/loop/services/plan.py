@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from traction.accounts.models import Membership, User
-from traction.core import audit, clock, permissions
+from traction.core import audit, clock, mail, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.loop import plan as plan_reads
@@ -296,4 +296,4 @@ def send_digest(user: User, events: list[Event]) -> int:
         to=[formataddr((user.full_name, user.email))],
     )
     message.attach_alternative(html, "text/html")
-    return message.send()
+    return mail.outgoing(message).send()

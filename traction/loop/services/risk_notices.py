@@ -25,7 +25,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from traction.accounts.models import Membership, User
-from traction.core import audit, clock
+from traction.core import audit, clock, mail
 from traction.loop import credit
 from traction.loop.models import AtRisk
 from traction.loop.services.plan import facilitators
@@ -153,7 +153,7 @@ def send_digest(user: User, items: list[Item]) -> int:
         to=[formataddr((user.full_name, user.email))],
     )
     message.attach_alternative(html, "text/html")
-    return message.send()
+    return mail.outgoing(message).send()
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -24,7 +24,7 @@ from django.db import transaction
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.text import check_length
+from traction.core.text import check_length, require_no_bidi_controls
 from traction.core.writes import expect_version, save_new_version
 from traction.customers.models import Customer
 from traction.loop import drafting, mailer, update_checker
@@ -47,6 +47,7 @@ from traction.programs.models import Program
 from traction.sessions.models import Session
 
 SUBJECT_MAX = 200
+BODY_MAX = 20_000  # an update's text as edited (a drafted one is a few thousand characters)
 LEFT_OUT = "Left out of this update by the facilitator"
 
 
@@ -333,6 +334,8 @@ def edit(
         body = body.replace("\r\n", "\n").strip() + "\n"
         if not body.strip():
             errors["body"] = ["Write the update."]
+        elif body != update.body:  # a text stored before the cap stays as it is
+            check_length(errors, "body", body, BODY_MAX)
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -640,6 +643,7 @@ def send(
     program within it needs ``early_reason`` (why it cannot wait), kept in the audit."""
     permissions.check(actor, "loop.compose", update.program)
     early_reason = " ".join(early_reason.split())
+    require_no_bidi_controls(early_reason=early_reason)  # posted outside a form
     with transaction.atomic():
         found = _locked(update)
         _refuse_if_closed(found)

@@ -467,3 +467,36 @@ def test_the_api_refuses_to_send_an_approved_plan_that_slipped_naming_what_chang
         assert "is now not planned" in page.content.decode()
     update.refresh_from_db()
     assert update.state == "approved"
+
+
+def test_an_updates_text_past_its_cap_is_refused_beside_the_field_and_in_the_api(
+    world: w.World, client_for: Callable[[str], Client], api_client_for: Callable[[str], Client]
+) -> None:
+    from traction.core.text import too_long
+    from traction.loop.services.updates import BODY_MAX
+
+    cast = world.cast
+    fran = client_for("facilitator")
+    with clock.frozen(NOW):
+        update = compose_on_the_web(world, fran)
+        body = "b" * BODY_MAX + "\n"  # the service keeps one line end: one past the cap
+        page = fran.post(
+            url(cast, "update-edit", update_id=update.pk),
+            {"version": update.version, "subject": update.subject, "body": body},
+        )
+        assert page.status_code == 422
+        assert page.context["form"].errors["body"] == [too_long(BODY_MAX, BODY_MAX + 1)]
+        answer = api_client_for("facilitator").patch(
+            f"/api/v1/updates/{update.pk}",
+            json.dumps({"body": "b" * (BODY_MAX - 1)}),
+            content_type="application/json",
+        )
+        assert answer.status_code == 200, answer.content[:300]
+        update.refresh_from_db()
+        assert len(update.body) == BODY_MAX  # its line end added
+        # A text stored at the cap stays editable in its subject on the web.
+        kept = fran.post(
+            url(cast, "update-edit", update_id=update.pk),
+            {"version": update.version, "subject": "New subject", "body": update.body},
+        )
+        assert kept.status_code == 302

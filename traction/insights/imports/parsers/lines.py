@@ -1,13 +1,15 @@
 """Reading an imported file line by line: strict UTF-8 (files in UTF-16 or Windows-1252 come
 here re-encoded: ``core.csv_reader.as_utf8``), a BOM dropped, CRLF, LF or a lone CR
 (old Mac exports) ending a line, a size limit, and a `ParseError` naming the line for anything
-that is not text."""
+that is not text, and for a bidirectional control character (``core.text.BIDI_CONTROLS``:
+refused in every input, so a file holding one is refused at its line, not imported with it)."""
 
 import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
 from traction.core.csv_reader import SAVE_AS_UTF8
+from traction.core.text import bidi_control, bidi_message
 
 MAX_BYTES = 25 * 1024 * 1024  # larger files are refused before parsing
 
@@ -100,6 +102,8 @@ def text_lines(stream: BinaryIO, *, keep_ends: bool = False) -> Iterator[str]:
                 f"{SAVE_AS_UTF8} and import it again.",
                 lineno,
             ) from None
+        if (ch := bidi_control(text)) is not None:
+            raise ParseError(bidi_message(ch, "This line"), lineno)
         if not has_content and text.strip():
             has_content = True
         if keep_ends:
