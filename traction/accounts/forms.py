@@ -10,7 +10,7 @@ from traction.core.permissions import Role
 from traction.core.text import validate_one_line
 
 from . import logos
-from .models import MemberFunction
+from .models import ApiToken, MemberFunction
 
 
 class LoginForm(Form):
@@ -83,6 +83,22 @@ class TokenForm(Form):
         max_length=200,  # the service says what is too long, beside the field
         help_text='Where the token will be used, e.g. "Reporting script" or "Jira sync".',
     )
+    expires_in = forms.ChoiceField(
+        label="Expires",
+        required=False,  # not sent: the default
+        choices=[
+            *((str(days), f"In {days} days") for days in ApiToken.LIFETIMES),
+            ("never", "Never"),
+        ],
+        initial=str(ApiToken.DEFAULT_LIFETIME),
+        help_text="From then on the token is refused; you get a notice and an email a week "
+        "before. Choose “Never” only for a token you will revoke yourself.",
+    )
+
+    def lifetime_days(self) -> int | None:
+        """The lifetime chosen, in days; None: never expires."""
+        value = self.cleaned_data.get("expires_in") or str(ApiToken.DEFAULT_LIFETIME)
+        return None if value == "never" else int(value)
 
 
 class AuditFilterForm(Form):

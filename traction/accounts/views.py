@@ -511,7 +511,9 @@ def tokens(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     new_token = None
     if request.method == "POST" and form.is_valid():
         try:
-            new_token, new_key = services.create_api_token(viewer, name=form.cleaned_data["name"])
+            new_token, new_key = services.create_api_token(
+                viewer, name=form.cleaned_data["name"], lifetime_days=form.lifetime_days()
+            )
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
         else:
