@@ -63,6 +63,9 @@ class Workspace(models.Model):
     # Traction's sending address, and where customers' replies go (empty: nowhere special).
     sender_name = models.CharField(max_length=120, blank=True)
     reply_to = models.EmailField(blank=True)
+    # The longest lifetime, in days, a new API token may have (one of ApiToken.LIFETIMES);
+    # None: any, a token that never expires included. Tokens made before keep theirs.
+    token_max_days = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:

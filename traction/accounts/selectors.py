@@ -271,6 +271,23 @@ def api_token(viewer: Viewer, token_id: int) -> ApiToken:
         raise NotFound("Token not found.") from None
 
 
+def token_lifetimes(viewer: Viewer) -> tuple[list[int | None], int]:
+    """The lifetimes, in days, a new token of the viewer may have (None: never expires)
+    and the default among them: every one of ``ApiToken.LIFETIMES`` and None, or those up to
+    the workspace's maximum (``Workspace.token_max_days``); 90 days, or that maximum if
+    shorter."""
+    permissions.check(viewer, "token.manage_own")
+    longest = (
+        Workspace.objects.filter(pk=viewer.workspace_id)
+        .values_list("token_max_days", flat=True)
+        .get()
+    )
+    if longest is None:
+        return [*ApiToken.LIFETIMES, None], ApiToken.DEFAULT_LIFETIME
+    allowed: list[int | None] = [days for days in ApiToken.LIFETIMES if days <= longest]
+    return allowed, min(ApiToken.DEFAULT_LIFETIME, longest)
+
+
 def workspace_api_tokens(viewer: Viewer) -> QuerySet[ApiToken]:
     """Every member's API tokens in the workspace (an admin's view), revoked ones too, newest
     first, with their owners. Never a key: only its hash is stored."""

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
 from datetime import timedelta
+from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
@@ -38,6 +40,13 @@ from .throttle import clear_failed_logins as clear_failed_logins
 from .throttle import login_throttled as login_throttled
 from .throttle import login_wait_seconds as login_wait_seconds
 from .throttle import record_failed_login as record_failed_login
+
+
+class Keep(enum.Enum):
+    """An argument not given where None is a value: ``update_workspace`` keeps the current
+    value, ``create_api_token`` takes the default lifetime."""
+
+    KEEP = "keep"
 
 
 def _clean_email(email: str, field: str = "email") -> str:
@@ -200,11 +209,13 @@ def update_workspace(
     time_zone: str,
     sender_name: str | None = None,
     reply_to: str | None = None,
+    token_max_days: int | Literal[Keep.KEEP] | None = Keep.KEEP,
 ) -> Workspace:
     """Rename the workspace (customers see the name in their emails and pages), set the
     time zone its forms start at (a current IANA name) and, when given, how customer mail is
     signed: the sender's name (empty: the workspace's name) and the reply-to address
-    (empty: none)."""
+    (empty: none), and the longest lifetime of a new API token (one of
+    ``ApiToken.LIFETIMES``; None: any, never-expiring included)."""
     workspace = _lock_workspace(actor)
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
@@ -237,12 +248,16 @@ def update_workspace(
             ]
         else:
             check_length(errors, "reply_to", reply, 254)
+    max_days = workspace.token_max_days if token_max_days is Keep.KEEP else token_max_days
+    if max_days is not None and max_days not in ApiToken.LIFETIMES:
+        errors["token_max_days"] = [f"Choose one of {lifetime_choices()}."]
     if errors:
         raise ValidationFailed(errors)
-    fields = ["name", "time_zone", "sender_name", "reply_to"]
+    fields = ["name", "time_zone", "sender_name", "reply_to", "token_max_days"]
     before = audit.snapshot(workspace, fields)
     workspace.name, workspace.time_zone = name, time_zone
     workspace.sender_name, workspace.reply_to = sender, reply
+    workspace.token_max_days = max_days
     changes = audit.diff(before, audit.snapshot(workspace, fields))
     if changes:
         workspace.save(update_fields=fields)
@@ -538,20 +553,34 @@ def lifetime_choices() -> str:
 
 @transaction.atomic
 def create_api_token(
-    actor: Viewer, *, name: str, lifetime_days: int | None = ApiToken.DEFAULT_LIFETIME
+    actor: Viewer, *, name: str, lifetime_days: int | Literal[Keep.KEEP] | None = Keep.KEEP
 ) -> tuple[ApiToken, str]:
     """A new bearer token for the actor in this workspace. The key is shown once, never stored.
 
     It expires ``lifetime_days`` (one of ``ApiToken.LIFETIMES``) after now, to the second
-    (a day is 24 hours whatever the time zone), or never with None."""
+    (a day is 24 hours whatever the time zone), or never with None; not given, the default
+    (``selectors.token_lifetimes``: 90 days, or the workspace's maximum if shorter). A
+    lifetime beyond the workspace's maximum (``Workspace.token_max_days``) is refused."""
+    from .selectors import token_lifetimes
+
     permissions.check(actor, "token.manage_own")
     name = (name or "").strip()
     if not name:
         raise ValidationFailed.field("name", "Name the token after where it will be used.")
     require_length("name", name, 80)
+    allowed, default = token_lifetimes(actor)
+    if lifetime_days is Keep.KEEP:
+        lifetime_days = default
     if lifetime_days is not None and lifetime_days not in ApiToken.LIFETIMES:
         raise ValidationFailed.field(
             "expires_in", f"Choose how long the token works: {lifetime_choices()}."
+        )
+    if lifetime_days not in allowed:
+        longest = max(days for days in allowed if days is not None)
+        raise ValidationFailed.field(
+            "expires_in",
+            f"Tokens of this workspace expire within {longest} days at most (its admins' "
+            f"setting): choose {longest} days or fewer.",
         )
     now = clock.now()
     expires_at = None if lifetime_days is None else now + timedelta(days=lifetime_days)

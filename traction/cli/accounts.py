@@ -60,25 +60,28 @@ def token() -> None:
 @click.option("--name", default="cli", show_default=True, help="Where the token will be used.")
 @click.option(
     "--expires-in",
-    type=click.Choice(["30", "90", "365", "never"]),
-    default="90",
-    show_default=True,
-    help="Days until the token stops working, or never.",
+    type=click.Choice(["30", "90", "365", "never"]),  # ApiToken.LIFETIMES
+    help="Days until the token stops working, or never.  [default: 90, or the workspace's "
+    "maximum if shorter]",
 )
 @domain_command
-def token_create(email: str, workspace_slug: str | None, name: str, expires_in: str) -> None:
+def token_create(email: str, workspace_slug: str | None, name: str, expires_in: str | None) -> None:
     """Create an API token for the user with EMAIL; the token is the last line printed.
 
     The token acts as that user, with their role, in one workspace: --workspace is needed
     when they belong to several. It is shown once; only its hash is stored. It expires
     after --expires-in days (to the second; its owner gets a notice and an email a week
-    before) unless that is 'never'.
+    before) unless that is 'never'. A workspace's admins may set the longest lifetime
+    allowed (workspace settings): a longer one is refused.
     """
     from traction.accounts import services
 
     viewer, workspace_label = viewer_for_email(email, workspace_slug)
-    lifetime = None if expires_in == "never" else int(expires_in)
-    token, key = services.create_api_token(viewer, name=name, lifetime_days=lifetime)
+    if expires_in is None:
+        token, key = services.create_api_token(viewer, name=name)
+    else:
+        lifetime = None if expires_in == "never" else int(expires_in)
+        token, key = services.create_api_token(viewer, name=name, lifetime_days=lifetime)
     click.echo(f"Created API token '{name}' for {viewer.user} in {workspace_label}.")
     if token.expires_at:
         click.echo(f"It expires at {_when(token.expires_at)} UTC.")

@@ -295,5 +295,90 @@ def test_tokens_made_before_expiry_existed_keep_no_expiry() -> None:
             None,
             None,
         )
+        # No workspace limits its tokens' lifetime until an admin says so.
+        assert apps.get_model("accounts", "Workspace").objects.get().token_max_days is None
     finally:
         back_to_latest()
+
+
+# --- the workspace's longest lifetime -------------------------------------------------------
+
+
+def test_an_admin_caps_the_lifetime_of_new_tokens(cast):
+    admin, observer = cast.viewer("admin"), cast.viewer("observer")
+    with clock.frozen(T0):
+        old, _ = services.create_api_token(observer, name="old", lifetime_days=None)
+        services.update_workspace(admin, name="Acme", time_zone="UTC", token_max_days=30)
+        event = AuditEvent.objects.get(action="workspace.changed")
+        assert event.changes == {"token_max_days": [None, 30]}
+        assert selectors.token_lifetimes(observer) == ([30], 30)
+        # Not chosen: the maximum, being shorter than 90 days.
+        plain, _ = services.create_api_token(observer, name="plain")
+        assert plain.expires_at == T0 + timedelta(days=30)
+        for days in (90, 365, None):
+            with pytest.raises(ValidationFailed) as refused:
+                services.create_api_token(observer, name="long", lifetime_days=days)
+            assert refused.value.errors == {
+                "expires_in": [
+                    "Tokens of this workspace expire within 30 days at most (its admins' "
+                    "setting): choose 30 days or fewer."
+                ]
+            }
+        # A later change of the workspace's name keeps the cap; tokens made before keep theirs.
+        services.update_workspace(admin, name="Acme GmbH", time_zone="UTC")
+        assert Workspace.objects.get(pk=cast.acme.pk).token_max_days == 30
+        old.refresh_from_db()
+        assert old.expires_at is None
+        services.update_workspace(admin, name="Acme GmbH", time_zone="UTC", token_max_days=365)
+        assert selectors.token_lifetimes(observer) == ([30, 90, 365], 90)
+        services.update_workspace(admin, name="Acme GmbH", time_zone="UTC", token_max_days=None)
+        assert selectors.token_lifetimes(observer) == ([30, 90, 365, None], 90)
+        with pytest.raises(ValidationFailed) as refused:
+            services.update_workspace(admin, name="Acme GmbH", time_zone="UTC", token_max_days=60)
+        assert refused.value.errors == {
+            "token_max_days": ["Choose one of 30, 90, 365 (days) or none."]
+        }
+
+
+def test_the_settings_page_sets_the_cap_and_the_tokens_page_offers_only_what_fits(cast, client_for):
+    admin = client_for("admin")
+    settings_url = reverse("accounts:workspace_settings", args=["acme"])
+    page = html(admin.get(settings_url))
+    assert '<option value="" selected>No limit (“Never” allowed)</option>' in page
+    response = admin.post(
+        settings_url, {"name": "Acme", "time_zone": "UTC", "token_max_days": "90"}
+    )
+    assert response.status_code == 302
+    assert Workspace.objects.get(pk=cast.acme.pk).token_max_days == 90
+    assert '<option value="90" selected>90 days</option>' in html(admin.get(settings_url))
+
+    observer = client_for("observer")
+    url = reverse("accounts:tokens", args=["acme"])
+    form = html(observer.get(url))
+    assert '<option value="30">In 30 days</option>' in form
+    assert '<option value="90" selected>In 90 days</option>' in form
+    assert 'value="365"' not in form
+    assert 'value="never"' not in form
+    assert "tokens expire within 90 days at most" in form
+    refused = html(observer.post(url, {"name": "Forever", "expires_in": "never"}))
+    assert "Select a valid choice." in refused
+    assert not ApiToken.objects.exists()
+
+
+def test_the_cli_takes_the_workspaces_cap_as_its_default(cast):
+    from click.testing import CliRunner
+
+    from traction.cli.main import cli
+
+    Workspace.objects.filter(pk=cast.acme.pk).update(token_max_days=30)
+    email = cast.users["observer"].email
+    with clock.frozen(T0):
+        made = CliRunner().invoke(cli, ["token", "create", email, "--workspace", "acme"])
+        assert made.exit_code == 0, made.output
+        assert made.output.splitlines()[1] == "It expires at 2027-01-06 09:30 UTC."
+        refused = CliRunner().invoke(
+            cli, ["token", "create", email, "--workspace", "acme", "--expires-in", "never"]
+        )
+    assert refused.exit_code == 1
+    assert "Tokens of this workspace expire within 30 days at most" in refused.stderr
+    assert ApiToken.objects.count() == 1
