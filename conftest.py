@@ -54,13 +54,17 @@ def client_for(cast: Cast) -> Callable[[str], Client]:
 
 @pytest.fixture
 def api_client_for(cast: Cast) -> Callable[[str], Client]:
-    """An API client with a bearer token of a principal ("anonymous" sends none)."""
+    """An API client with a bearer token of a principal ("anonymous" sends none). The token
+    never expires: tests that move the clock months on are not about tokens' expiry
+    (traction/accounts/tests/test_token_expiry.py is)."""
     from traction.accounts import services
 
     def make(principal: str) -> Client:
         if principal == "anonymous":
             return Client()
-        _, key = services.create_api_token(cast.viewers[principal], name="tests")
+        _, key = services.create_api_token(
+            cast.viewers[principal], name="tests", lifetime_days=None
+        )
         return Client(headers={"Authorization": f"Bearer {key}"})
 
     return make

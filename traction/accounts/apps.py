@@ -7,12 +7,19 @@ class AccountsConfig(AppConfig):
     verbose_name = "Accounts and workspaces"
 
     def ready(self) -> None:
-        from traction.core import navigation, sections, web
+        from traction.core import navigation, periodic, sections, web
         from traction.core.permissions import registry
 
-        from . import rules, selectors
+        from . import rules, selectors, services
 
         registry.register(rules.RULES)
+        periodic.register(
+            "accounts.token_expiry",
+            services.warn_expiring_api_tokens,
+            description="Tell owners of API tokens that expire within 7 days (a notice and an "
+            "email, once per token).",
+            order=90,
+        )
         web.register_workspace_resolver(selectors.viewer_for)
         navigation.register(
             "members",

@@ -10,7 +10,7 @@ from traction.core.permissions import Role
 from traction.core.text import QUERY_MAX, validate_one_line
 
 from . import logos
-from .models import MemberFunction
+from .models import ApiToken, MemberFunction
 
 
 class LoginForm(Form):
@@ -83,6 +83,39 @@ class TokenForm(Form):
         max_length=200,  # the service says what is too long, beside the field
         help_text='Where the token will be used, e.g. "Reporting script" or "Jira sync".',
     )
+    expires_in = forms.ChoiceField(
+        label="Expires",
+        required=False,  # not sent: the default
+        help_text="From then on the token is refused; you get a notice and an email a week before.",
+    )
+
+    def __init__(
+        self,
+        *args: object,
+        lifetimes: tuple[list[int | None], int],
+        **kwargs: object,
+    ) -> None:
+        """``lifetimes``: those the workspace allows and the default
+        (``selectors.token_lifetimes``)."""
+        super().__init__(*args, **kwargs)
+        allowed, default = lifetimes
+        field = self.fields["expires_in"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [
+            (str(days), f"In {days} days") if days else ("never", "Never") for days in allowed
+        ]
+        field.initial = str(default)
+        self.default = default
+        if None in allowed:
+            field.help_text += " Choose “Never” only for a token you will revoke yourself."
+        else:
+            longest = max(days or 0 for days in allowed)
+            field.help_text += f" This workspace's tokens expire within {longest} days at most."
+
+    def lifetime_days(self) -> int | None:
+        """The lifetime chosen, in days; None: never expires."""
+        value = self.cleaned_data.get("expires_in") or str(self.default)
+        return None if value == "never" else int(value)
 
 
 class AuditFilterForm(Form):
@@ -152,6 +185,18 @@ class WorkspaceSettingsForm(Form):
         help_text="Where customers' replies to those emails go, e.g. your team's shared "
         "inbox. Leave empty and replies to an invitation go to its organiser.",
         error_messages={"invalid": "Enter an email address like replies@example.com."},
+    )
+    token_max_days = forms.TypedChoiceField(
+        required=False,
+        label="Longest lifetime of an API token",
+        choices=[
+            ("", "No limit (“Never” allowed)"),
+            *((str(days), f"{days} days") for days in ApiToken.LIFETIMES),
+        ],
+        coerce=int,
+        empty_value=None,
+        help_text="Members cannot create tokens that work longer. Tokens made before keep "
+        "their expiry: the members' API tokens page shows them.",
     )
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
@@ -63,6 +63,9 @@ class Workspace(models.Model):
     # Traction's sending address, and where customers' replies go (empty: nowhere special).
     sender_name = models.CharField(max_length=120, blank=True)
     reply_to = models.EmailField(blank=True)
+    # The longest lifetime, in days, a new API token may have (one of ApiToken.LIFETIMES);
+    # None: any, a token that never expires included. Tokens made before keep theirs.
+    token_max_days = models.PositiveSmallIntegerField(null=True, blank=True)
     created_at = ClockDateTimeField(auto_now_add=True)
 
     class Meta:
@@ -231,13 +234,22 @@ class MemberInvitation(models.Model):
 
 class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def active(self) -> ApiTokenQuerySet:
+        """Not revoked (an expired token is not revoked: it is refused by its ``expires_at``)."""
         return self.filter(revoked_at__isnull=True)
 
 
 class ApiToken(models.Model):
-    """A bearer token for the API, bound to one user in one workspace. Only its hash is kept."""
+    """A bearer token for the API, bound to one user in one workspace. Only its hash is kept.
+
+    It expires ``LIFETIMES`` days after it is created (``DEFAULT_LIFETIME`` unless its
+    creator chose otherwise), or never (``expires_at`` None: chosen, or made before tokens
+    expired). From the instant ``expires_at`` on, it is refused; its owner is told
+    ``WARN_BEFORE`` then (``services.warn_expiring_api_tokens``)."""
 
     PREFIX = "trc_"
+    LIFETIMES = (30, 90, 365)  # days; None: never expires
+    DEFAULT_LIFETIME = 90
+    WARN_BEFORE = timedelta(days=7)
 
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="api_tokens")
@@ -247,6 +259,10 @@ class ApiToken(models.Model):
     created_at = ClockDateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True)
     revoked_at = models.DateTimeField(null=True, blank=True)
+    # The instant it stops working; None: never.
+    expires_at = models.DateTimeField(null=True, blank=True)
+    # When its owner was told it expires soon (once per token).
+    expiry_warned_at = models.DateTimeField(null=True, blank=True)
 
     objects = ApiTokenQuerySet.as_manager()
 
@@ -264,6 +280,19 @@ class ApiToken(models.Model):
     @staticmethod
     def hash_key(key: str) -> str:
         return _hash(key)
+
+    def has_expired(self, now: datetime | None = None) -> bool:
+        """True from the instant ``expires_at`` on (a token expiring exactly now has)."""
+        return self.expires_at is not None and self.expires_at <= (now or clock.now())
+
+    @property
+    def status(self) -> str:
+        """ "revoked", "expired" or "active"; revoked wins over expired."""
+        if self.revoked_at:
+            return "revoked"
+        if self.has_expired():
+            return "expired"
+        return "active"
 
 
 class FailedLogin(models.Model):

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict, cast
 
 from django.db.models import F, QuerySet
 from django.utils.functional import SimpleLazyObject
 
 from traction.core import clock, permissions
-from traction.core.errors import NotFound, ValidationFailed
+from traction.core.errors import NotFound, Unauthenticated, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.permissions import Viewer
 from traction.core.web import CurrentWorkspace
@@ -87,20 +87,25 @@ def viewer_for_email(email: str, workspace_slug: str | None = None) -> tuple[Vie
 
 class TokenStanding(TypedDict):
     """What a request needs of an API token: its id, whose it is, in which workspace, the
-    user's role there and when the token was last used."""
+    user's role there, when the token was last used and when it expires (None: never)."""
 
     id: int
     user_id: int
     workspace_id: int
     role: str
     last_used_at: datetime | None
+    expires_at: datetime | None
 
 
 def token_for_key(key: str) -> TokenStanding | None:
     """The API token behind ``key`` with ``role`` (its user's role in the token's workspace),
     in one query; None if unknown, revoked, its user inactive or no longer a member (a removed
     member's membership is archived). Looked up by the key's hash. The columns only: no token
-    or user instance is built (``viewer_of_token`` loads the user when it is needed)."""
+    or user instance is built (``viewer_of_token`` loads the user when it is needed).
+
+    A token that would stand but has expired (``expires_at`` at or before now) raises
+    Unauthenticated saying so and when, in UTC: its holder learns why it stopped working and
+    nothing else (not whose it is, nor its name). The refusal writes nothing."""
     if not key.startswith(ApiToken.PREFIX):
         return None
     found = (
@@ -112,12 +117,27 @@ def token_for_key(key: str) -> TokenStanding | None:
             user__memberships__workspace=F("workspace"),
             user__memberships__archived_at__isnull=True,
         )
-        .values("id", "user_id", "workspace_id", "last_used_at", role=F("user__memberships__role"))
+        .values(
+            "id",
+            "user_id",
+            "workspace_id",
+            "last_used_at",
+            "expires_at",
+            role=F("user__memberships__role"),
+        )
     )
     try:
-        return cast("TokenStanding", found.get())
+        token = cast("TokenStanding", found.get())
     except ApiToken.DoesNotExist:
         return None
+    expires_at = token["expires_at"]
+    if expires_at is not None and expires_at <= clock.now():
+        raise Unauthenticated(
+            f"This API token expired at {expires_at.astimezone(UTC):%Y-%m-%d %H:%M:%S} UTC and no "
+            "longer works. Create a new one (API tokens in the web app, or "
+            "'traction token create')."
+        )
+    return token
 
 
 def viewer_of_token(token: TokenStanding) -> Viewer:
@@ -132,8 +152,9 @@ def viewer_of_token(token: TokenStanding) -> Viewer:
 
 
 def viewer_for_token(key: str) -> Viewer | None:
-    """The viewer behind an API bearer token, or None (the refusals of ``token_for_key``).
-    Records the token's last use, at most once a minute."""
+    """The viewer behind an API bearer token, or None (the refusals of ``token_for_key``;
+    an expired token raises Unauthenticated, as there). Records the token's last use, at
+    most once a minute."""
     token = token_for_key(key)
     if token is None:
         return None
@@ -248,6 +269,23 @@ def api_token(viewer: Viewer, token_id: int) -> ApiToken:
         return api_tokens(viewer).get(pk=token_id)
     except ApiToken.DoesNotExist:
         raise NotFound("Token not found.") from None
+
+
+def token_lifetimes(viewer: Viewer) -> tuple[list[int | None], int]:
+    """The lifetimes, in days, a new token of the viewer may have (None: never expires)
+    and the default among them: every one of ``ApiToken.LIFETIMES`` and None, or those up to
+    the workspace's maximum (``Workspace.token_max_days``); 90 days, or that maximum if
+    shorter."""
+    permissions.check(viewer, "token.manage_own")
+    longest = (
+        Workspace.objects.filter(pk=viewer.workspace_id)
+        .values_list("token_max_days", flat=True)
+        .get()
+    )
+    if longest is None:
+        return [*ApiToken.LIFETIMES, None], ApiToken.DEFAULT_LIFETIME
+    allowed: list[int | None] = [days for days in ApiToken.LIFETIMES if days <= longest]
+    return allowed, min(ApiToken.DEFAULT_LIFETIME, longest)
 
 
 def workspace_api_tokens(viewer: Viewer) -> QuerySet[ApiToken]:

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import enum
 import hashlib
+from datetime import timedelta
+from typing import Literal
 
 from django.conf import settings
 from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import F
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.text import slugify
@@ -36,6 +40,13 @@ from .throttle import clear_failed_logins as clear_failed_logins
 from .throttle import login_throttled as login_throttled
 from .throttle import login_wait_seconds as login_wait_seconds
 from .throttle import record_failed_login as record_failed_login
+
+
+class Keep(enum.Enum):
+    """An argument not given where None is a value: ``update_workspace`` keeps the current
+    value, ``create_api_token`` takes the default lifetime."""
+
+    KEEP = "keep"
 
 
 def _clean_email(email: str, field: str = "email") -> str:
@@ -198,11 +209,13 @@ def update_workspace(
     time_zone: str,
     sender_name: str | None = None,
     reply_to: str | None = None,
+    token_max_days: int | Literal[Keep.KEEP] | None = Keep.KEEP,
 ) -> Workspace:
     """Rename the workspace (customers see the name in their emails and pages), set the
     time zone its forms start at (a current IANA name) and, when given, how customer mail is
     signed: the sender's name (empty: the workspace's name) and the reply-to address
-    (empty: none)."""
+    (empty: none), and the longest lifetime of a new API token (one of
+    ``ApiToken.LIFETIMES``; None: any, never-expiring included)."""
     workspace = _lock_workspace(actor)
     name = (name or "").strip()
     errors: dict[str, list[str]] = {}
@@ -235,12 +248,16 @@ def update_workspace(
             ]
         else:
             check_length(errors, "reply_to", reply, 254)
+    max_days = workspace.token_max_days if token_max_days is Keep.KEEP else token_max_days
+    if max_days is not None and max_days not in ApiToken.LIFETIMES:
+        errors["token_max_days"] = [f"Choose one of {lifetime_choices()}."]
     if errors:
         raise ValidationFailed(errors)
-    fields = ["name", "time_zone", "sender_name", "reply_to"]
+    fields = ["name", "time_zone", "sender_name", "reply_to", "token_max_days"]
     before = audit.snapshot(workspace, fields)
     workspace.name, workspace.time_zone = name, time_zone
     workspace.sender_name, workspace.reply_to = sender, reply
+    workspace.token_max_days = max_days
     changes = audit.diff(before, audit.snapshot(workspace, fields))
     if changes:
         workspace.save(update_fields=fields)
@@ -530,14 +547,43 @@ def remove_member(actor: Viewer, *, membership: Membership, reason: str = "") ->
 # --- API tokens -----------------------------------------------------------------------------
 
 
+def lifetime_choices() -> str:
+    return ", ".join(str(days) for days in ApiToken.LIFETIMES) + " (days) or none"
+
+
 @transaction.atomic
-def create_api_token(actor: Viewer, *, name: str) -> tuple[ApiToken, str]:
-    """A new bearer token for the actor in this workspace. The key is shown once, never stored."""
+def create_api_token(
+    actor: Viewer, *, name: str, lifetime_days: int | Literal[Keep.KEEP] | None = Keep.KEEP
+) -> tuple[ApiToken, str]:
+    """A new bearer token for the actor in this workspace. The key is shown once, never stored.
+
+    It expires ``lifetime_days`` (one of ``ApiToken.LIFETIMES``) after now, to the second
+    (a day is 24 hours whatever the time zone), or never with None; not given, the default
+    (``selectors.token_lifetimes``: 90 days, or the workspace's maximum if shorter). A
+    lifetime beyond the workspace's maximum (``Workspace.token_max_days``) is refused."""
+    from .selectors import token_lifetimes
+
     permissions.check(actor, "token.manage_own")
     name = (name or "").strip()
     if not name:
         raise ValidationFailed.field("name", "Name the token after where it will be used.")
     require_length("name", name, 80)
+    allowed, default = token_lifetimes(actor)
+    if lifetime_days is Keep.KEEP:
+        lifetime_days = default
+    if lifetime_days is not None and lifetime_days not in ApiToken.LIFETIMES:
+        raise ValidationFailed.field(
+            "expires_in", f"Choose how long the token works: {lifetime_choices()}."
+        )
+    if lifetime_days not in allowed:
+        longest = max(days for days in allowed if days is not None)
+        raise ValidationFailed.field(
+            "expires_in",
+            f"Tokens of this workspace expire within {longest} days at most (its admins' "
+            f"setting): choose {longest} days or fewer.",
+        )
+    now = clock.now()
+    expires_at = None if lifetime_days is None else now + timedelta(days=lifetime_days)
     key, key_hash = ApiToken.new_key()
     token = ApiToken.objects.create(
         user=actor.user,  # type: ignore[misc]
@@ -545,9 +591,72 @@ def create_api_token(actor: Viewer, *, name: str) -> tuple[ApiToken, str]:
         name=name,
         key_hash=key_hash,
         hint=key[:10],
+        expires_at=expires_at,
     )
-    audit.record(actor, action="token.created", obj=token, workspace_id=actor.workspace_id)
+    audit.record(
+        actor,
+        action="token.created",
+        obj=token,
+        changes={"expires_at": clock.iso_utc(expires_at) if expires_at else None},
+        workspace_id=actor.workspace_id,
+    )
     return token, key
+
+
+def expiry_notice_action(token_id: int) -> str:
+    return f"token.expiring:{token_id}"
+
+
+def warn_expiring_api_tokens() -> dict[str, int]:
+    """Tell the owner of each token that expires within ``ApiToken.WARN_BEFORE`` (and has not
+    yet): an in-app notice and an email, once per token (``expiry_warned_at``, claimed by a
+    conditional update, so two runs at once warn once). Revoked and already expired tokens,
+    and tokens of inactive users or former members, get no warning. A periodic job."""
+    now = clock.now()
+    due = ApiToken.objects.active().filter(
+        expires_at__gt=now,
+        expires_at__lte=now + ApiToken.WARN_BEFORE,
+        expiry_warned_at__isnull=True,
+        user__is_active=True,
+        user__memberships__workspace=F("workspace"),
+        user__memberships__archived_at__isnull=True,
+    )
+    warned = 0
+    for token_id in list(due.values_list("pk", flat=True)):
+        with transaction.atomic():
+            claimed = ApiToken.objects.filter(
+                pk=token_id, expiry_warned_at__isnull=True, revoked_at__isnull=True
+            ).update(expiry_warned_at=now)
+            if claimed:
+                _warn_owner(ApiToken.objects.select_related("user", "workspace").get(pk=token_id))
+                warned += 1
+    return {"warned": warned}
+
+
+def _warn_owner(token: ApiToken) -> None:
+    from .models import Notice
+
+    workspace = token.workspace
+    assert token.expires_at is not None
+    local = token.expires_at.astimezone(clock.zone(workspace.time_zone))
+    when = f"{local:%-d %b %Y %H:%M} ({workspace.time_zone})"
+    path = reverse("accounts:tokens", args=[workspace.slug])
+    text = f"Your API token “{token.name}” ({token.hint}…) expires on {when}."
+    Notice.objects.create(
+        workspace_id=token.workspace_id,
+        user_id=token.user_id,
+        text=text[:300],
+        link=path,
+        action=expiry_notice_action(token.pk),
+    )
+    site = settings.TRACTION_SITE_URL.rstrip("/")
+    send_email_on_commit(
+        f"Your API token “{token.name}” expires on {local:%-d %b %Y}"[:200],
+        f"{text}\n\nFrom then on, whatever uses it (a script, an integration) is refused. "
+        f"Create a new token in {workspace.name} and put it in their place before then; "
+        f"revoke the old one once nothing uses it:\n\n{site}{path}\n",
+        [token.user.email],
+    )
 
 
 @transaction.atomic
@@ -572,8 +681,14 @@ def revoke_member_api_token(actor: Viewer, *, token: ApiToken) -> ApiToken:
 def _revoke(actor: Viewer, token: ApiToken) -> ApiToken:
     token = ApiToken.objects.select_for_update().select_related("user").get(pk=token.pk)
     if token.revoked_at is None:
+        from .models import Notice
+
         token.revoked_at = clock.now()
         token.save(update_fields=["revoked_at"])
+        # A warning that it expires soon has been dealt with.
+        Notice.objects.filter(
+            action=expiry_notice_action(token.pk), resolved_at__isnull=True
+        ).update(resolved_at=token.revoked_at)
         changes = {} if token.user_id == actor.user_id else {"user": token.user.email}
         audit.record(
             actor,

@@ -413,6 +413,7 @@ def _settings_page(
                 "time_zone": workspace.time_zone,
                 "sender_name": workspace.sender_name,
                 "reply_to": workspace.reply_to,
+                "token_max_days": workspace.token_max_days or "",
             }
         )
     form.fields["time_zone"].keep(workspace.time_zone)  # type: ignore[attr-defined]
@@ -447,6 +448,7 @@ def workspace_settings(request: WorkspaceRequest, viewer: Viewer) -> HttpRespons
                 time_zone=form.cleaned_data["time_zone"],
                 sender_name=form.cleaned_data["sender_name"],
                 reply_to=form.cleaned_data["reply_to"],
+                token_max_days=form.cleaned_data["token_max_days"],
             )
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
@@ -506,16 +508,19 @@ def my_settings(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def tokens(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
-    form = TokenForm(request.POST if request.method == "POST" else None)
+    lifetimes = selectors.token_lifetimes(viewer)
+    form = TokenForm(request.POST if request.method == "POST" else None, lifetimes=lifetimes)
     new_key = ""
     new_token = None
     if request.method == "POST" and form.is_valid():
         try:
-            new_token, new_key = services.create_api_token(viewer, name=form.cleaned_data["name"])
+            new_token, new_key = services.create_api_token(
+                viewer, name=form.cleaned_data["name"], lifetime_days=form.lifetime_days()
+            )
         except ValidationFailed as exc:
             apply_domain_errors(form, exc)
         else:
-            form = TokenForm()
+            form = TokenForm(lifetimes=lifetimes)
     return render(
         request,
         "accounts/tokens.html",

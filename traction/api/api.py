@@ -34,6 +34,7 @@ from traction.core import audit, permissions
 from traction.core.api import refuse_unknown_query
 from traction.core.errors import (
     DomainError,
+    Unauthenticated,
     ValidationFailed,
     detail_body,
     field_errors,
@@ -193,6 +194,8 @@ UNAUTHENTICATED = (
     "Send a valid API token: 'Authorization: Bearer <token>'. "
     "The token may be unknown, revoked, or its user no longer a member."
 )
+# RFC 6750: a token that was sent but is no good any more (one that expired).
+INVALID_TOKEN = 'Bearer realm="traction", error="invalid_token"'  # noqa: S105 (a header)
 
 
 @api.exception_handler(DomainError)
@@ -200,8 +203,9 @@ UNAUTHENTICATED = (
 @api.exception_handler(RequestDataTooBig)
 def _refused(request: HttpRequest, exc: Exception) -> HttpResponse:
     """``{"detail": "..."}``: a domain refusal with its status (NotFound 404, PermissionDenied
-    403, Conflict 409, any later DomainError its declared status), or a refusal of the
-    protocol (401 without a valid token, 400 for an unreadable body, 413 too large)."""
+    403, Conflict 409, Unauthenticated 401 (an expired token), any later DomainError its
+    declared status), or a refusal of the protocol (401 without a valid token, 400 for an
+    unreadable body, 413 too large)."""
     if isinstance(exc, DomainError):
         status, message = exc.status, exc.message
     elif isinstance(exc, AuthenticationError):
@@ -217,7 +221,8 @@ def _refused(request: HttpRequest, exc: Exception) -> HttpResponse:
         raise exc
     response = api.create_response(request, detail_body(message), status=status)
     if status == 401:
-        response["WWW-Authenticate"] = 'Bearer realm="traction"'
+        invalid = isinstance(exc, Unauthenticated)
+        response["WWW-Authenticate"] = INVALID_TOKEN if invalid else 'Bearer realm="traction"'
     return response
 
 

@@ -29,7 +29,8 @@ TOUCH_EVERY = timedelta(seconds=60)
 
 def viewer_for_bearer(key: str) -> Viewer | None:
     """The viewer behind an API token, or None (unknown, revoked, inactive user, no longer a
-    member: the refusals of ``token_for_key``)."""
+    member: the refusals of ``token_for_key``). An expired token raises Unauthenticated
+    (401, saying it expired and when) before its last use could be recorded."""
     token = token_for_key(key)
     if token is None:
         return None

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import TYPE_CHECKING
 
 import click
 
 from traction.cli.base import domain_command, viewer_for_email
+
+if TYPE_CHECKING:
+    from traction.accounts.models import ApiToken
 
 ROLES = ["admin", "facilitator", "core_team", "sponsor", "account_owner", "observer"]
 
@@ -54,18 +58,35 @@ def token() -> None:
 @click.argument("email")
 @click.option("--workspace", "workspace_slug", help="The workspace the token acts in (its slug).")
 @click.option("--name", default="cli", show_default=True, help="Where the token will be used.")
+@click.option(
+    "--expires-in",
+    type=click.Choice(["30", "90", "365", "never"]),  # ApiToken.LIFETIMES
+    help="Days until the token stops working, or never.  [default: 90, or the workspace's "
+    "maximum if shorter]",
+)
 @domain_command
-def token_create(email: str, workspace_slug: str | None, name: str) -> None:
+def token_create(email: str, workspace_slug: str | None, name: str, expires_in: str | None) -> None:
     """Create an API token for the user with EMAIL; the token is the last line printed.
 
     The token acts as that user, with their role, in one workspace: --workspace is needed
-    when they belong to several. It is shown once; only its hash is stored.
+    when they belong to several. It is shown once; only its hash is stored. It expires
+    after --expires-in days (to the second; its owner gets a notice and an email a week
+    before) unless that is 'never'. A workspace's admins may set the longest lifetime
+    allowed (workspace settings): a longer one is refused.
     """
     from traction.accounts import services
 
     viewer, workspace_label = viewer_for_email(email, workspace_slug)
-    _, key = services.create_api_token(viewer, name=name)
+    if expires_in is None:
+        token, key = services.create_api_token(viewer, name=name)
+    else:
+        lifetime = None if expires_in == "never" else int(expires_in)
+        token, key = services.create_api_token(viewer, name=name, lifetime_days=lifetime)
     click.echo(f"Created API token '{name}' for {viewer.user} in {workspace_label}.")
+    if token.expires_at:
+        click.echo(f"It expires at {_when(token.expires_at)} UTC.")
+    else:
+        click.echo("It never expires: revoke it when nothing uses it any more.")
     click.echo("It is shown only this once. Send it as 'Authorization: Bearer <token>':")
     click.echo(key)
 
@@ -82,8 +103,8 @@ def token_create(email: str, workspace_slug: str | None, name: str) -> None:
 @domain_command
 def token_list(email: str, workspace_slug: str | None, every_member: bool) -> None:
     """List the API tokens of the user with EMAIL (or, with --all, of every member): id,
-    name, owner, created, last used and whether revoked. Never the token itself: only its
-    hash is stored."""
+    name, owner, created, last used, expires and whether active, expired or revoked. Never
+    the token itself: only its hash is stored. Times are in UTC."""
     from traction.accounts import selectors
 
     viewer, workspace_label = viewer_for_email(email, workspace_slug)
@@ -102,11 +123,12 @@ def token_list(email: str, workspace_slug: str | None, every_member: bool) -> No
             t.user.email,
             _when(t.created_at),
             _when(t.last_used_at) if t.last_used_at else "never",
-            f"revoked {_when(t.revoked_at)}" if t.revoked_at else "active",
+            _when(t.expires_at) if t.expires_at else "never",
+            _status(t),
         )
         for t in tokens
     ]
-    header = ("ID", "NAME", "OWNER", "CREATED (UTC)", "LAST USED", "STATUS")
+    header = ("ID", "NAME", "OWNER", "CREATED (UTC)", "LAST USED", "EXPIRES", "STATUS")
     widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
     for row in [header, *rows]:
         click.echo(
@@ -116,6 +138,12 @@ def token_list(email: str, workspace_slug: str | None, every_member: bool) -> No
 
 def _when(moment: datetime) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M")
+
+
+def _status(token: ApiToken) -> str:
+    if token.status == "revoked" and token.revoked_at:
+        return f"revoked {_when(token.revoked_at)}"
+    return token.status  # "expired" or "active"
 
 
 @token.command("revoke")

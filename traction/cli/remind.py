@@ -16,7 +16,8 @@ def remind() -> None:
     The jobs: unanswered invitations and the day's RSVP digests (sessions), and the debrief
     clock (debriefs booked for sessions that lack one, reminders before the deadline and when
     a debrief is late or missed), and the communication plan (one digest per teller of
-    customer updates due within a week, overdue, or promised in a session). Each job is
+    customer updates due within a week, overdue, or promised in a session), and API tokens
+    that expire within a week (a notice and an email to their owner). Each job is
     idempotent: running it again sends nothing twice. A failing job does not stop the
     others; the command then exits with status 1.
     """

@@ -38,6 +38,13 @@ class PermissionDenied(DomainError):
         super().__init__(message)
 
 
+class Unauthenticated(DomainError):
+    """The credentials were sent but are no longer good (an API token that expired); the
+    message says why, and nothing more."""
+
+    status = 401
+
+
 class Conflict(DomainError):
     """The object changed since the caller read it (optimistic concurrency) or clashes."""
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import sys
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -16,6 +17,7 @@ from traction.accounts.selectors import viewer_for_token
 from traction.cli import server
 from traction.cli.main import cli
 from traction.core import clock
+from traction.core.errors import Unauthenticated
 from traction.core.models import AuditEvent
 from traction.customers.models import Customer
 from traction.demo import DEMO_PASSWORD
@@ -294,11 +296,13 @@ def test_createuser_unknown_workspace_creates_nothing() -> None:
 
 def test_token_create_prints_a_working_bearer_token_last() -> None:
     invoke("demo")
-    result = invoke("token", "create", "ana.admin@northwind.example", "--name", "laptop")
+    with clock.frozen(datetime(2026, 12, 7, 9, 30, tzinfo=UTC)):
+        result = invoke("token", "create", "ana.admin@northwind.example", "--name", "laptop")
     assert result.exit_code == 0
     lines = result.output.splitlines()
-    assert lines[:2] == [
+    assert lines[:3] == [
         "Created API token 'laptop' for Ana Alvarez in Northwind Software (northwind).",
+        "It expires at 2027-03-07 09:30 UTC.",  # 90 days: the default
         "It is shown only this once. Send it as 'Authorization: Bearer <token>':",
     ]
     key = lines[-1]
@@ -340,9 +344,12 @@ def test_token_list_and_revoke_own_and_for_an_admin_every_members() -> None:
     assert own.exit_code == 0
     lines = own.output.splitlines()
     assert lines[0] == "Olivia Olsen's API tokens in Northwind Software (northwind):"
-    assert lines[1].split() == ["ID", "NAME", "OWNER", "CREATED", "(UTC)", "LAST", "USED", "STATUS"]
+    assert lines[1].split() == [
+        "ID", "NAME", "OWNER", "CREATED", "(UTC)", "LAST", "USED", "EXPIRES", "STATUS"
+    ]  # fmt: skip
     assert lines[2].split()[:3] == [str(leaked.pk), "sheet", "olivia.observer@northwind.example"]
-    assert lines[2].split()[-2:] == ["never", "active"]
+    assert lines[2].split()[-1] == "active"
+    assert lines[2].split()[-4] == "never"  # not used yet
     assert len(lines) == 3
     for key in (ana_key.output.splitlines()[-1], olivia_key.output.splitlines()[-1]):
         assert key not in own.output
@@ -374,6 +381,30 @@ def test_token_list_and_revoke_own_and_for_an_admin_every_members() -> None:
     assert (event.via, event.changes) == ("cli", {"user": "olivia.observer@northwind.example"})
     after = invoke("token", "list", "olivia.observer@northwind.example")
     assert after.output.splitlines()[2].split()[-3] == "revoked"
+
+
+def test_token_create_takes_a_lifetime_and_list_shows_expiry_and_expired() -> None:
+    invoke("demo")
+    email = "ana.admin@northwind.example"
+    with clock.frozen(datetime(2026, 12, 7, 9, 30, tzinfo=UTC)) as frozen:
+        short = invoke("token", "create", email, "--name", "short", "--expires-in", "30")
+        assert short.output.splitlines()[1] == "It expires at 2027-01-06 09:30 UTC."
+        forever = invoke("token", "create", email, "--name", "forever", "--expires-in", "never")
+        assert forever.output.splitlines()[1] == (
+            "It never expires: revoke it when nothing uses it any more."
+        )
+        odd = CliRunner().invoke(cli, ["token", "create", email, "--expires-in", "7"])
+        assert odd.exit_code == 2
+        assert "'7' is not one of '30', '90', '365', 'never'" in odd.stderr
+        assert ApiToken.objects.count() == 2
+
+        frozen.advance(days=30)
+        listed = invoke("token", "list", email)
+        with pytest.raises(Unauthenticated, match="expired at 2027-01-06 09:30:00 UTC"):
+            viewer_for_token(short.output.splitlines()[-1])
+    rows = {line.split()[1]: line.split() for line in listed.output.splitlines()[2:]}
+    assert rows["short"][-3:] == ["2027-01-06", "09:30", "expired"]
+    assert rows["forever"][-2:] == ["never", "active"]
 
 
 def test_token_create_unknown_user() -> None:
