@@ -5,12 +5,15 @@ contributes). ``rec_id`` (Acme's) is what write bodies name."""
 
 from __future__ import annotations
 
+import uuid
 from datetime import timedelta
 from typing import Any
 
 from traction.core.testing.cast import Cast
 
-KEYS = ("action_id",)  # (debrief_id: every debrief area fills it, the same debrief)
+# (debrief_id: every debrief area fills it, the same debrief). ``review_debrief_id``: a later
+# debrief of the same program, whose review lists the action (the review's routes use it).
+KEYS = ("action_id", "review_debrief_id")
 
 
 def _objects(cast: Cast, session_id: int, owner: Any, contributors: list[Any]) -> dict[str, Any]:
@@ -69,7 +72,27 @@ def _objects(cast: Cast, session_id: int, owner: Any, contributors: list[Any]) -
         note="Created.",
         by_label="authz",
     )
-    return {"debrief_id": debrief.pk, "action_id": action.pk, "rec_id": rec.pk}
+    later = Session.objects.get(pk=session_id)
+    later.pk = None
+    later.calendar_uid = uuid.uuid4()
+    later.title = "Authz later session"
+    later.starts_at += timedelta(days=60)
+    later.ends_at += timedelta(days=60)
+    later.save()
+    review = Debrief.objects.create(
+        session=later,
+        workspace_id=later.workspace_id,
+        program_id=later.program_id,
+        due_at=later.ends_at + timedelta(hours=24),
+        starts_at=later.ends_at + timedelta(hours=20),
+        ends_at=later.ends_at + timedelta(hours=23),
+    )
+    return {
+        "debrief_id": debrief.pk,
+        "action_id": action.pk,
+        "rec_id": rec.pk,
+        "review_debrief_id": review.pk,
+    }
 
 
 def extend(cast: Cast, world: Any) -> None:

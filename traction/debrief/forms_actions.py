@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
+from traction.core import clock
 from traction.core.forms import Form
 from traction.customers.forms import MemberChoiceField, VersionField
 from traction.programs.forms import DateInput, MembersField
@@ -144,3 +145,28 @@ class ReviewForm(Form):
     due_on = forms.DateField(required=False, label="New due date", widget=DateInput())
     reason = forms.CharField(max_length=REASON_MAX, required=False, label="Reason to drop")
     version = VersionField()
+
+    def clean(self) -> dict[str, Any]:
+        """What the chosen decision needs, all in one pass: a note to keep it; a new due
+        date (not in the past) and a note to re-date it; a reason to drop it. The services
+        check the date again."""
+        data = super().clean() or {}
+        decision = data.get("decision")
+        note = (data.get("note") or "").strip()
+        missing: dict[str, str] = {}
+        if decision == "keep" and not note:
+            missing["note"] = "Say why it stays as it is."
+        elif decision == "redate":
+            due_on = data.get("due_on")
+            if due_on is None:
+                missing["due_on"] = "Give the new due date."
+            elif due_on < clock.today():
+                missing["due_on"] = "The due date is in the past: choose a later one."
+            if not note:
+                missing["note"] = "Say why it needs a new date."
+        elif decision == "drop" and not (data.get("reason") or "").strip():
+            missing["reason"] = "Say why it is dropped."
+        for name, message in missing.items():
+            if name not in self.errors:
+                self.add_error(name, message)
+        return data

@@ -123,6 +123,18 @@ class CloseForm(Form):
         out.update({int(u): True for u in data.get("extra") or []})
         return out
 
+    def error_fields(self, exc: Exception) -> dict[str, str]:
+        """Where the closing service's errors go on this form: its errors name the positions
+        of ``attendance()`` and ``revisits()`` (``undecided.0.revisit_on``), as the API's."""
+        names = {"attendance": "extra"}
+        for n, r in enumerate(self.revisits()):
+            names[f"undecided.{n}.revisit_on"] = revisit_name(r.insight_id)
+            names[f"undecided.{n}.note"] = revisit_note_name(r.insight_id)
+        for name in getattr(exc, "errors", {}):
+            if name.startswith("attendance."):  # someone who may not be added: "also present"
+                names[name] = "extra"
+        return names
+
     def revisits(self) -> list[Revisit]:
         data = self.cleaned_data
         return [

@@ -13,7 +13,7 @@ from traction.insights.models import Insight
 
 from .merging import OpenedField
 from .models import DecisionOutcome, Direction, Horizon, Level, RecommendationKind, ScorecardMetric
-from .services.recommendations import LONG_TEXT_MAX, REASON_MAX
+from .services.recommendations import LONG_TEXT_MAX, REASON_MAX, decision_errors
 
 DECIDE_CHOICES = [
     (DecisionOutcome.APPROVED.value, "Approve"),
@@ -122,6 +122,21 @@ class DecideForm(Form):
         widget=forms.DateInput(attrs={"type": "date"}),
     )
     version = VersionField()
+
+    def clean(self) -> dict[str, Any]:
+        """The decision's rules that hang on the outcome (a deferral's date), with the
+        reason's, in one pass: the service's own list (``decision_errors``), beside each
+        field that has no error of its own yet."""
+        data = super().clean() or {}
+        if "outcome" in data:
+            found = decision_errors(
+                data["outcome"], data.get("reason") or "", data.get("revisit_on")
+            )
+            for name, messages in found.items():
+                if name in self.fields and name not in self.errors:
+                    for message in messages:
+                        self.add_error(name, message)
+        return data
 
 
 class PhaseForm(Form):

@@ -11,7 +11,7 @@ see; recommendations those of debriefs they may see.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
@@ -23,6 +23,7 @@ from traction.insights.models import Insight, InsightKind, InsightStatus, StepSu
 from traction.voting import selectors as voting
 from traction.voting.selectors import RankedCard
 
+from . import hearing
 from .models import (
     ActionItem,
     ActionStatus,
@@ -201,6 +202,14 @@ def evidence(viewer: Viewer, rec: Recommendation) -> QuerySet[Insight]:
     return insight_rules.visible_insights(viewer, Insight.objects.filter(pk__in=ids)).order_by("pk")
 
 
+def heard(viewer: Viewer, rec: Recommendation) -> list[tuple[Insight, str]]:
+    """The evidence cards of ``rec`` the viewer may see that are customer priorities, each
+    with the status published for it ("" when none yet): what customers hear now."""
+    cards = list(evidence(viewer, rec))
+    statuses = hearing.published(rec.program_id, [c.pk for c in cards])
+    return [(c, statuses[c.pk]) for c in cards if c.pk in statuses]
+
+
 @dataclass
 class RecommendationRow:
     rec: Recommendation
@@ -209,10 +218,15 @@ class RecommendationRow:
     metrics: list[RecommendationMetric]
     decisions: list[Decision]
     progress: Progress
-    hears: tuple[str, str]  # what customers hear of its current decision
-    # What they would hear if approved / deferred / rejected now: beside the decide buttons of
-    # an undecided one (a decided one's revisit page says it; left empty here).
+    # The status its current decision's facts would allow publishing (not what customers hear).
+    hears: tuple[str, str]
+    # What they could be told if approved / deferred / rejected now: beside the decide buttons
+    # of an undecided one (a decided one's revisit page says it; left empty here).
     hears_if: dict[str, str]
+    # What customers hear now: each evidence card the viewer sees that is a customer priority,
+    # with its published status ("" when none is published yet). Empty: customers are told
+    # nothing of it (its evidence holds no customer priority).
+    heard: list[tuple[Insight, str]] = field(default_factory=list)
 
 
 def room_recommendations(viewer: Viewer, found: Debrief) -> list[RecommendationRow]:
@@ -251,6 +265,7 @@ def room_recommendations(viewer: Viewer, found: Debrief) -> list[RecommendationR
         if ids
         else {}
     )
+    statuses = hearing.published(found.program_id, list(seen))
     out = []
     for r in rows:
         links = [e.insight_id for e in r.evidence_list]
@@ -281,6 +296,7 @@ def room_recommendations(viewer: Viewer, found: Debrief) -> list[RecommendationR
                 hears_if={o: hears(o) for o in ("approved", "deferred", "rejected")}
                 if r.outcome == DecisionOutcome.PENDING
                 else {},
+                heard=[(seen[i], statuses[i]) for i in links if i in seen and i in statuses],
             )
         )
     return out
@@ -306,6 +322,10 @@ class Priority:
     quotes: list[Insight] = field(default_factory=list)  # quotes near it the viewer may see
     earlier: list[Recommendation] = field(default_factory=list)  # decided before, touching it
     covered: str = ""  # how it leaves the room: "approved", "deferred to …", "undecided …"
+    # The same for programs: approved, rejected, deferred or undecided ("" when not covered),
+    # and the date to revisit it (a deferral's or an undecided priority's).
+    covered_as: str = ""
+    revisit_on: date | None = None
 
     @property
     def touches(self) -> set[int]:
@@ -465,8 +485,11 @@ def _coverage(found: Debrief, priorities: list[Priority]) -> Coverage:
                 if outcome == DecisionOutcome.DEFERRED
                 else str(DecisionOutcome(outcome).label).lower()
             )
+            p.covered_as = outcome
+            p.revisit_on = revisit if outcome == DecisionOutcome.DEFERRED else None
         elif later is not None:
             p.covered = f"undecided, revisit {later:%d %b %Y}"
+            p.covered_as, p.revisit_on = "undecided", later
         if p.covered:
             covered += 1
         else:
@@ -484,6 +507,8 @@ def recommendations_section(viewer: Viewer, found: Debrief) -> dict[str, Any]:
     return {
         "debrief": found,
         "rows": room_recommendations(viewer, found),
+        # Where a status is proposed for a customer priority not told yet.
+        "propose_url": hearing.propose_url(found.workspace.slug, found.program_id),
         "may_draft": permissions.can(viewer, "recommendation.draft", found),
         "today": clock.today(),
         "decide_choices": [("approved", "Approve"), ("deferred", "Defer"), ("rejected", "Reject")],

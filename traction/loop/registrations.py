@@ -67,6 +67,15 @@ def register_all() -> None:
     from traction.loop.services import approvals, radar
 
     customer_reach.register(reach.unsubscribed_from_all)
+    from django.urls import reverse
+
+    from traction.debrief import hearing
+
+    # The debrief room shows what customers hear of a decided recommendation's evidence.
+    hearing.register(
+        selectors.published_statuses,
+        lambda slug, program_id: reverse("loop:priorities", args=[slug, program_id]),
+    )
     sections.register(
         "loop-update",
         "draft-notes",

@@ -4,6 +4,7 @@ and approvals, radar mark and history; deliveries and the customers they credit.
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,6 +54,19 @@ def priority_cards(program_id: int) -> QuerySet[Insight]:
         status=InsightStatus.ACCEPTED,
         internal=False,
     ).filter(voted | cited | stated)
+
+
+def published_statuses(program_id: int, insight_ids: Collection[int]) -> dict[int, str]:
+    """Of ``insight_ids``, the program's customer priorities, each with its latest published
+    status as customers read it ("Planned — Q1 2027"), or "" when none is published yet: what
+    the debrief room shows under a decided recommendation (``debrief.hearing``)."""
+    cards = priority_cards(program_id).filter(pk__in=list(insight_ids))
+    out = dict.fromkeys(cards.values_list("pk", flat=True), "")
+    published = PriorityStatus.objects.filter(priority_id__in=out, published_at__isnull=False)
+    for s in published.order_by("published_at", "pk"):  # the latest wins
+        window = s.window
+        out[s.priority_id] = s.get_status_display() + (f" — {window.label}" if window else "")
+    return out
 
 
 def visible_priorities(viewer: Viewer, found: Program) -> QuerySet[Insight]:

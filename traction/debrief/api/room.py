@@ -134,7 +134,12 @@ class RecommendationOut(OutputSchema):
     decided_at: dt.datetime | None
     decided_by_id: int | None
     decided_as: str
-    customer_hears: str
+    customer_hears: str = Field(
+        description="The status its decision's facts could be published as (Planned, Under "
+        "consideration, Not planned; empty while undecided). Not what customers hear: they "
+        "hear the status published for each customer priority, once the account owners "
+        "approve it (GET /programs/{id}/priorities)."
+    )
     progress: RecommendationProgressOut
     archived_at: dt.datetime | None
     version: int
@@ -230,6 +235,13 @@ class RecommendationFilters(FilterSchema):
         return self
 
 
+class BriefSpeakerOut(OutputSchema):
+    insight_id: int = Field(description="The card, or a card merged into it, in their words.")
+    speaker_name: str
+    customer_id: int | None
+    organisation: str
+
+
 class BriefPriorityOut(OutputSchema):
     insight_id: int
     rank: int
@@ -238,9 +250,25 @@ class BriefPriorityOut(OutputSchema):
     dots: int
     voters: int
     by_segment: dict[str, int]
+    said_by: list[BriefSpeakerOut] = Field(
+        description="Who said it (the card and the cards merged into it), of the "
+        "organisations you may see; as the room's “Said by”."
+    )
+    hidden_speakers: int = Field(
+        description="How many more of its sources are from organisations you may not see."
+    )
     quotes: list[str]
     earlier_decisions: list[int]
-    covered: str
+    covered: str = Field(
+        description="How it leaves the room, in words (“deferred to 01 Mar 2027”)."
+    )
+    covered_as: Literal["approved", "rejected", "deferred", "undecided", ""] = Field(
+        description="The same for programs: the outcome of this debrief's decision resting on "
+        "it, undecided (listed at closing with a date), or empty while not covered."
+    )
+    revisit_on: dt.date | None = Field(
+        description="The date to revisit it: a deferral's, or an undecided priority's."
+    )
 
 
 class BriefOut(OutputSchema):
@@ -448,9 +476,21 @@ def get_brief(request: HttpRequest, debrief_id: int) -> dict[str, Any]:
                 "dots": p.card.dots,
                 "voters": p.card.voters,
                 "by_segment": p.card.by_segment,
+                "said_by": [
+                    {
+                        "insight_id": c.insight_id,
+                        "speaker_name": c.speaker_name,
+                        "customer_id": c.customer_id,
+                        "organisation": c.organisation,
+                    }
+                    for c in p.card.contributors
+                ],
+                "hidden_speakers": p.card.hidden_contributors,
                 "quotes": [q.text for q in p.quotes],
                 "earlier_decisions": [r.pk for r in p.earlier],
                 "covered": p.covered,
+                "covered_as": p.covered_as,
+                "revisit_on": p.revisit_on,
             }
             for p in b.priorities
         ],

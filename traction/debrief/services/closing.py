@@ -77,17 +77,22 @@ def _attendance(
     debrief: Debrief, attendance: Mapping[int, bool], errors: dict[str, list[str]]
 ) -> dict[int, bool]:
     """Presence per user: every attendee row answered (absent unless said present), and
-    anyone added must be a current member of the workspace."""
+    anyone added must be a current member of the workspace. An error on one person is named
+    by their position in ``attendance`` (``attendance.1.user_id``, as the API's list)."""
     asked = set(Attendee.objects.filter(debrief=debrief).values_list("user_id", flat=True))
-    extra = {int(u) for u in attendance} - asked
+    position: dict[int, int] = {}
+    for n, u in enumerate(attendance):
+        position.setdefault(int(u), n)
+    extra = set(position) - asked
     members = set(
         Membership.objects.filter(workspace_id=debrief.workspace_id, user_id__in=extra).values_list(
             "user_id", flat=True
         )
     )
-    if extra - members:
-        errors.setdefault("attendance", []).append(
-            "Only members of this workspace can be recorded as attending."
+    for user_id in sorted(extra - members, key=position.__getitem__):
+        errors.setdefault(f"attendance.{position[user_id]}.user_id", []).append(
+            f"User {user_id} is not a member of this workspace: only members can be recorded "
+            "as attending."
         )
     answered = {u: bool(attendance.get(u, False)) for u in asked}
     answered.update({u: bool(attendance[u]) for u in extra & members})
@@ -99,15 +104,25 @@ def _attendance(
 def _undecided(
     actor: Viewer, debrief: Debrief, undecided: list[Revisit], errors: dict[str, list[str]]
 ) -> list[Revisit]:
-    """Every top priority without a decision needs a revisit date, today or later."""
-    given = {r.insight_id: r for r in undecided}
+    """Every top priority without a decision needs a revisit date, today or later. Errors are
+    named by the row's position in ``undecided`` (``undecided.0.revisit_on``, as the API's
+    list); a priority missing from it on ``undecided``, with its insight id."""
+    given: dict[int, tuple[int, Revisit]] = {}
+    for n, r in enumerate(undecided):
+        given.setdefault(r.insight_id, (n, r))
     needed = selectors_pack.undecided_priorities(actor, debrief)
     today = clock.today()
     rows = []
     for card in needed:
-        row = given.get(card.insight_id)
-        key = f"revisit_{card.insight_id}"
-        if row is None or row.revisit_on is None:
+        if card.insight_id not in given:
+            errors.setdefault("undecided", []).append(
+                f"“{card.text[:80]}” (insight {card.insight_id}) has no decision: give a date "
+                "to revisit it."
+            )
+            continue
+        n, row = given[card.insight_id]
+        key = f"undecided.{n}.revisit_on"
+        if row.revisit_on is None:
             errors.setdefault(key, []).append(
                 f"“{card.text[:80]}” has no decision: give a date to revisit it."
             )
@@ -117,14 +132,16 @@ def _undecided(
             continue
         note = " ".join(row.note.split())
         if len(note) > UNDECIDED_NOTE_MAX:
-            check_length(errors, key, note, UNDECIDED_NOTE_MAX)
+            check_length(errors, f"undecided.{n}.note", note, UNDECIDED_NOTE_MAX)
             continue
         rows.append(Revisit(card.insight_id, row.revisit_on, note))
-    unknown = set(given) - {card.insight_id for card in needed}
-    if unknown:
-        errors.setdefault("undecided", []).append(
-            "Only top priorities without a decision are listed as undecided."
-        )
+    listed = {card.insight_id for card in needed}
+    for insight_id, (n, _) in sorted(given.items(), key=lambda item: item[1][0]):
+        if insight_id not in listed:
+            errors.setdefault(f"undecided.{n}.insight_id", []).append(
+                f"Insight {insight_id} is not a top priority left without a decision: only "
+                "those are listed as undecided."
+            )
     return rows
 
 

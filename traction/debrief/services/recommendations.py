@@ -324,21 +324,9 @@ def role_at_this_moment(actor: Viewer, program_id: int, sponsor_id: int | None) 
     return str(actor.role)
 
 
-def decide(
-    actor: Viewer,
-    recommendation: Recommendation,
-    outcome: str,
-    reason: str,
-    revisit_on: date | None = None,
-    *,
-    version: int | None = None,
-) -> Recommendation:
-    """Approve, defer (with a future date to revisit) or reject, always with a reason.
-    Deciding a decided recommendation again is a revisit: a new ``Decision``, history kept.
-    Revisiting an approval (to defer or reject) drops the action items still to be done, in
-    the same transaction, with this reason on each timeline; approving again later does not
-    bring them back (new action items are added)."""
-    permissions.check(actor, "recommendation.decide", recommendation)
+def decision_errors(outcome: str, reason: str, revisit_on: date | None) -> dict[str, list[str]]:
+    """Every rule of a decision's own fields at once, by field (empty when it may be taken):
+    ``decide`` refuses with these, and the decide form shows them all in one pass."""
     errors: dict[str, list[str]] = {}
     if outcome not in DECIDED:
         errors["outcome"] = ["Approve, defer or reject."]
@@ -356,8 +344,28 @@ def decide(
         # Not silently dropped: a date given with an approval or a rejection is a mistake.
         verb = "approve" if outcome == DecisionOutcome.APPROVED else "reject"
         errors["revisit_on"] = [f"Only a deferral has a date to revisit: leave it empty to {verb}."]
+    return errors
+
+
+def decide(
+    actor: Viewer,
+    recommendation: Recommendation,
+    outcome: str,
+    reason: str,
+    revisit_on: date | None = None,
+    *,
+    version: int | None = None,
+) -> Recommendation:
+    """Approve, defer (with a future date to revisit) or reject, always with a reason.
+    Deciding a decided recommendation again is a revisit: a new ``Decision``, history kept.
+    Revisiting an approval (to defer or reject) drops the action items still to be done, in
+    the same transaction, with this reason on each timeline; approving again later does not
+    bring them back (new action items are added)."""
+    permissions.check(actor, "recommendation.decide", recommendation)
+    errors = decision_errors(outcome, reason, revisit_on)
     if errors:
         raise ValidationFailed(errors)
+    reason = (reason or "").strip()
     with transaction.atomic():
         rec = (
             Recommendation.objects.select_for_update()
@@ -432,7 +440,9 @@ NOT_PLANNED = "Not planned"
 def customer_hears(
     outcome: str, *, owned_dated_actions: bool, summary: str = "", reason: str = ""
 ) -> tuple[str, str]:
-    """What customers would hear of a recommendation decided ``outcome``: (status, words).
+    """The status a recommendation decided ``outcome`` could be published as, and its words:
+    (status, words). Not what customers hear: that is the status the account owners approve
+    for each customer priority it rests on (closing the loop; ``debrief.hearing``).
 
     Approved is "Planned" only once it has owned, dated action items (not dropped); until
     then, and when deferred, "Under consideration"; rejected is "Not planned" with the

@@ -291,6 +291,58 @@ def test_review_keeps_redates_and_drops(
     assert "Keep me</a>" in after
 
 
+def test_review_shows_every_missing_answer_at_once(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client], frozen: Any
+) -> None:
+    redate = add(cast, rec, title="Re-date me")
+    frozen.advance(days=40)
+    later = make_debrief(cast, ends_at=clock.now() - timedelta(hours=1), title="Second")
+    client = client_for("core_team")
+    past = (clock.today() - timedelta(days=1)).isoformat()
+    response = client.post(
+        url(cast, "review_decide", later.pk, redate.pk),
+        {"decision": "redate", "due_on": past, "note": "", "version": redate.version},
+    )
+    assert response.status_code == 422
+    form = response.context["rows"][0]["form"]
+    assert form.errors == {
+        "due_on": ["The due date is in the past: choose a later one."],
+        "note": ["Say why it needs a new date."],
+    }
+    response = client.post(
+        url(cast, "review_decide", later.pk, redate.pk),
+        {"decision": "drop", "note": "", "reason": "", "version": redate.version},
+    )
+    assert response.context["rows"][0]["form"].errors == {"reason": ["Say why it is dropped."]}
+
+
+def test_review_takes_only_the_actions_it_lists_and_none_once_closed(
+    cast: Cast,
+    rec: Recommendation,
+    debrief: Debrief,
+    client_for: Callable[[str], Client],
+    frozen: Any,
+) -> None:
+    action = add(cast, rec, title="Keep me")
+    frozen.advance(days=40)
+    later = make_debrief(cast, ends_at=clock.now() - timedelta(hours=1), title="Second")
+    client = client_for("core_team")
+    keep = {"decision": "keep", "note": "cross", "version": action.version}
+    # Its own debrief's review does not list it (nor would an earlier one's): 404.
+    refused = client.post(url(cast, "review_decide", debrief.pk, action.pk), keep)
+    assert refused.status_code == 404
+    # A closed debrief's review offers no editing.
+    Debrief.objects.filter(pk=later.pk).update(status="closed")
+    closed = client.post(url(cast, "review_decide", later.pk, action.pk), keep)
+    assert closed.status_code == 422
+    assert "its review offers no editing" in closed.content.decode()
+    page = client.get(url(cast, "review", later.pk)).content.decode()
+    assert 'id="review-closed"' in page
+    assert "review_decide" not in page
+    assert f"/review/{action.pk}/" not in page
+    assert not action.updates.filter(note__contains="cross").exists()
+
+
 def test_the_room_panels_and_program_section(
     cast: Cast, rec: Recommendation, debrief: Debrief, frozen: Any
 ) -> None:
@@ -624,3 +676,17 @@ def test_the_timeline_shows_times_in_the_workspace_zone_and_names_it(
     assert f"times in {zone}" in html
     assert shown in html
     assert "1 Mar 2027, 09:00" not in html
+
+
+def test_an_owner_outside_the_program_gets_no_link_to_a_debrief_they_may_not_see(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
+) -> None:
+    action = add(cast, rec, owner_id=cast.users["account_owner"].pk)
+    debrief_actions = url(cast, "debrief_actions", rec.debrief_id)
+    owen = client_for("account_owner")
+    assert owen.get(debrief_actions).status_code == 404
+    page = owen.get(url(cast, "action_detail", action.pk)).content.decode()
+    assert "My actions" in page
+    assert debrief_actions not in page
+    page = client_for("facilitator").get(url(cast, "action_detail", action.pk)).content.decode()
+    assert debrief_actions in page

@@ -74,12 +74,35 @@ def test_closing_needs_then_close(world: PackWorld) -> None:
     ]
     missing = post(client, f"{url}/close", body(world, undecided=[], note=""))
     assert missing.status_code == 422
-    fields = {tuple(d["loc"])[-1] for d in missing.json()["detail"]}
-    assert fields == {
-        "note",
-        f"revisit_{world.cards['idea'].pk}",
-        f"revisit_{world.cards['issue2'].pk}",
-    }
+    found = [(d["loc"], d["msg"]) for d in missing.json()["detail"]]
+    assert [loc for loc, _ in found] == [
+        ["body", "note"],
+        ["body", "undecided"],
+        ["body", "undecided"],
+    ]
+    assert f"(insight {world.cards['idea'].pk})" in found[1][1]
+    assert f"(insight {world.cards['issue2'].pk})" in found[2][1]
+    # Every error where the body has it: the list's positions, then the field.
+    on = (clock.today() + timedelta(days=10)).isoformat()
+    wrong = body(
+        world,
+        attendance=[
+            {"user_id": world.cast.users["facilitator"].pk, "present": True},
+            {"user_id": world.cast.users["stranger"].pk, "present": True},
+        ],
+        undecided=[
+            {"insight_id": world.cards["idea"].pk, "revisit_on": "1999-01-01"},
+            {"insight_id": world.cards["issue2"].pk, "revisit_on": on},
+            {"insight_id": world.cards["mot"].pk, "revisit_on": on},
+        ],
+    )
+    refused = post(client, f"{url}/close", wrong)
+    assert refused.status_code == 422
+    assert [d["loc"] for d in refused.json()["detail"]] == [
+        ["body", "attendance", 1, "user_id"],
+        ["body", "undecided", 0, "revisit_on"],
+        ["body", "undecided", 2, "insight_id"],
+    ]
     done = post(client, f"{url}/close", body(world))
     assert done.status_code == 200, done.content
     answer = done.json()

@@ -214,6 +214,16 @@ def test_decide_and_read_the_history(cast: Cast, world: World) -> None:
         4,
         1,
     )
+    # How each priority leaves the room, for programs too; and who said it, as the room shows.
+    covered = [p for p in brief["priorities"] if p["covered"]]
+    assert [(p["covered"], p["covered_as"], p["revisit_on"]) for p in covered] == [
+        ("rejected", "rejected", None)
+    ]
+    assert {p["covered_as"] for p in brief["priorities"] if not p["covered"]} == {""}
+    said = [s for p in brief["priorities"] for s in p["said_by"]]
+    assert said
+    assert all(s["speaker_name"] and s["organisation"] and s["customer_id"] for s in said)
+    assert {p["hidden_speakers"] for p in brief["priorities"]} == {0}
 
 
 def test_a_recommendations_evidence_ids_are_those_the_reader_may_see(

@@ -147,6 +147,9 @@ def test_drafting_editing_with_a_merge_prompt_and_deciding(cast: Cast, world: Wo
     page = response.content.decode()
     assert response.status_code == 409
     assert 'id="merge-prompt"' in page
+    # The lead names their saved title without reading as a confirmation of mine.
+    assert "Your changes are not saved yet: someone else saved it meanwhile" in page
+    assert "Saved as" not in page
     assert "Sam&#x27;s title" in page  # theirs, beside
     assert 'value="Cora&#x27;s title"' in page  # mine, kept in the form
     # Keep mine for the title, theirs for the rationale: both kept.
@@ -159,6 +162,15 @@ def test_drafting_editing_with_a_merge_prompt_and_deciding(cast: Cast, world: Wo
     sam = web(cast, "sponsor")
     page = html(sam, url(cast, world, f"recommendations/{rec.pk}/decide/"))
     assert "approve → “Under consideration”" in page
+    assert "Nothing is told to customers until it is decided" in page
+    # Every rule of the decision in one pass: the reason and the deferral's date together.
+    response = sam.post(
+        url(cast, world, f"recommendations/{rec.pk}/decide/"), {"outcome": "deferred"}
+    )
+    assert response.context["form"].errors == {
+        "reason": ["Say why: every decision has a reason."],
+        "revisit_on": ["A deferral needs a date to revisit it."],
+    }
     response = sam.post(
         url(cast, world, f"recommendations/{rec.pk}/decide/"),
         {"outcome": "deferred", "reason": "Later"},
@@ -180,7 +192,11 @@ def test_drafting_editing_with_a_merge_prompt_and_deciding(cast: Cast, world: Wo
     assert Decision.objects.get().decided_as == "Executive sponsor"
     page = html(sam, url(cast, world))
     assert "1 of 4 top priorities have a decision or a dated deferral" in page
-    assert f'id="hears-{rec.pk}">Under consideration<' in page
+    # What customers hear is the status published for its customer priorities (none yet);
+    # the status its decision's facts allow is labelled as what could be published.
+    hears = page.split(f'id="hears-{rec.pk}"')[1].split("</div>")[0]
+    assert "not told yet" in hears
+    assert "could be published as “Under consideration”" in hears
     assert "Decision history (1)" in page
 
 

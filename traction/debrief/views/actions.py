@@ -52,6 +52,9 @@ def _detail_context(viewer: Viewer, action: ActionItem, form: StatusForm) -> dic
         "form": form,
         "can_update": permissions.can(viewer, "action.update", action),
         "can_manage": permissions.can(viewer, "action.manage", action),
+        # Its debrief's actions page is linked only for those who may see that debrief (an
+        # owner from outside the program sees this action alone).
+        "sees_debrief": permissions.can(viewer, "debrief.view", action.recommendation.debrief),
     }
 
 
@@ -279,9 +282,25 @@ def review_decide(
     debrief = selectors.debrief(viewer, debrief_id)
     action = selectors.action(viewer, action_id)
     permissions.check(viewer, "action.update", action)
-    if action.program_id != debrief.program_id:
-        raise NotFound("Action item not found.")
+    # Only the actions the review lists: open ones of this program from earlier debriefs.
+    if not selectors.earlier_open_actions(viewer, debrief).filter(pk=action.pk).exists():
+        raise NotFound("This action item is not in this debrief's review.")
     form = ReviewForm(request.POST, auto_id=f"a{action.pk}-%s")
+    if debrief.is_finished:
+        # Its review is kept as it was: the page shows no forms, so the refusal is a message.
+        messages.error(
+            request,
+            f"“{action.title}” was not changed: this debrief is "
+            f"{debrief.get_status_display().lower()}, so its review offers no editing. Review "
+            "the action in the program's next debrief or on its own page.",
+        )
+        return render_page(
+            request,
+            "debrief/actions/review.html",
+            _review_context(viewer, debrief, {}, request.GET.get("page")),
+            partial="review_list",
+            status=422,
+        )
     if form.is_valid():
         data = form.cleaned_data
         try:
@@ -305,17 +324,12 @@ def review_decide(
 
 
 def _review(viewer: Viewer, debrief: Debrief, action: ActionItem, data: dict[str, Any]) -> None:
+    # The form's clean() checked what each decision needs (note, date, reason) in one pass.
     decision, note, version = data["decision"], data["note"].strip(), data["version"]
     where = f"In the review of the debrief of “{debrief.session.title}”"
     if decision == "keep":
-        if not note:
-            raise ValidationFailed.field("note", "Say why it stays as it is.")
         services.keep_action(viewer, action=action, note=note, version=version)
     elif decision == "redate":
-        if data["due_on"] is None:
-            raise ValidationFailed.field("due_on", "Give the new due date.")
-        if not note:
-            raise ValidationFailed.field("note", "Say why it needs a new date.")
         services.update_action(
             viewer,
             action=action,
@@ -325,8 +339,6 @@ def _review(viewer: Viewer, debrief: Debrief, action: ActionItem, data: dict[str
         )
     else:
         reason = data["reason"].strip()
-        if not reason:
-            raise ValidationFailed.field("reason", "Say why it is dropped.")
         services.change_status(
             viewer,
             action,

@@ -69,7 +69,7 @@ def close(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
                 version=data["version"],
             )
         except (ValidationFailed, Conflict) as exc:
-            apply_domain_errors(form, exc, {"attendance": "extra"})
+            apply_domain_errors(form, exc, form.error_fields(exc))
             if isinstance(exc, Conflict):
                 # The merge prompt: what is saved now beside what was typed (kept in the form).
                 conflict = selectors_pack.debrief_for(viewer, pk, "debrief.run")

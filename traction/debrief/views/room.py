@@ -342,6 +342,7 @@ def decide(
             "rec": rec,
             "form": form,
             "hears": hears,
+            "heard": selectors.heard(viewer, rec),
             "live_actions": live,
             "decisions": selectors.decisions(rec),
         },
