@@ -42,6 +42,8 @@ from .models import MemberFunction, User
 from .views_password import link_lifetime, set_password_link
 
 AUDIT_PAGE_SIZE = 50
+TOKENS_PAGE = 25  # API tokens a page (revoked ones stay listed: the lists grow with history)
+FORMER_PAGE = 25  # former members a page
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -238,12 +240,15 @@ def workspace_home(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     )
 
 
-def _members_context(viewer: Viewer) -> dict[str, Any]:
+def _members_context(request: HttpRequest, viewer: Viewer) -> dict[str, Any]:
     manage = permissions.allows(viewer, "member.manage")
     return {
         "functions": MemberFunction.choices,
         "members": list(selectors.members(viewer)),
-        "removed": list(selectors.members(viewer, removed=True)),
+        # People who left, the latest first, a page at a time (``former``).
+        "removed": Paginator(
+            selectors.members(viewer, removed=True).order_by("-archived_at", "-pk"), FORMER_PAGE
+        ).get_page(request.GET.get("former")),
         "invitations": list(selectors.invitations(viewer)) if manage else [],
         "can_manage": manage,
         "can_manage_tokens": permissions.allows(viewer, "token.manage_all"),
@@ -257,7 +262,7 @@ def _members_context(viewer: Viewer) -> dict[str, Any]:
 @workspace_view
 @require_GET
 def members(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
-    return render(request, "accounts/members.html", _members_context(viewer))
+    return render(request, "accounts/members.html", _members_context(request, viewer))
 
 
 @workspace_view
@@ -526,7 +531,9 @@ def tokens(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         "accounts/tokens.html",
         {
             "form": form,
-            "tokens": list(selectors.api_tokens(viewer)),
+            "tokens": Paginator(
+                selectors.api_tokens(viewer).order_by("-created_at", "-pk"), TOKENS_PAGE
+            ).get_page(request.GET.get("page")),
             "new_token": new_token,
             "new_key": new_key,
             "api_url": settings.TRACTION_SITE_URL.rstrip("/") + "/api/v1/customers",
@@ -594,7 +601,9 @@ def notice_open(request: WorkspaceRequest, viewer: Viewer, notice_id: int) -> Ht
 @require_GET
 def workspace_tokens(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     """Every member's API tokens with their last use, for an admin to revoke any of them."""
-    tokens = list(selectors.workspace_api_tokens(viewer))
+    tokens = Paginator(
+        selectors.workspace_api_tokens(viewer).order_by("-created_at", "-pk"), TOKENS_PAGE
+    ).get_page(request.GET.get("page"))
     return render(request, "accounts/workspace_tokens.html", {"tokens": tokens})
 
 

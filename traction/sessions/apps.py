@@ -95,7 +95,7 @@ class SessionsConfig(AppConfig):
             action="session.view",
             context=lambda viewer, program: {
                 "program": program,
-                "upcoming": selectors.upcoming_with_readiness(viewer, program.pk),
+                **selectors.upcoming_with_readiness(viewer, program.pk),
                 "can_plan": permissions.allows(viewer, "session.plan"),
             },
         )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
@@ -223,9 +224,32 @@ class PracticeForm(Form):
         help_text="A practice session of the same program, before this one.",
     )
 
-    def __init__(self, *args: Any, choices: QuerySet[Session], **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *args: Any,
+        choices: QuerySet[Session],
+        shown: Iterable[Session] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        """``choices``: what a posted value may be; ``shown``: the options offered, when
+        fewer than all (a page of the picker: the select stays short however many practice
+        sessions the program holds)."""
         super().__init__(*args, **kwargs)
-        self.fields["practice"].queryset = choices  # type: ignore[attr-defined]
+        self.offer(choices, shown)
+
+    def offer(self, choices: QuerySet[Session], shown: Iterable[Session] | None = None) -> None:
+        field = self.fields["practice"]
+        field.queryset = choices  # type: ignore[attr-defined]
+        if shown is not None:
+            field.widget.choices = [
+                ("", field.empty_label),  # type: ignore[attr-defined]
+                *((s.pk, practice_label(s)) for s in shown),
+            ]
+
+
+def practice_label(session: Session) -> str:
+    """An option of the practice picker: its title and its local date."""
+    return f"{session.title} ({session.local_start:%d %b %Y})"
 
 
 class OutreachForm(Form):

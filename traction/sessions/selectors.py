@@ -579,33 +579,42 @@ def unanswered_flag_for(viewer: Viewer, session: Session) -> UnansweredFlag | No
     return unanswered_flag(session, seen)
 
 
-def upcoming_with_readiness(viewer: Viewer, program_id: int) -> list[tuple[Session, Readiness]]:
-    """The program's upcoming sessions, each with its readiness."""
-    found = with_readiness_facts(
-        sessions(viewer, program_id=program_id, upcoming=True)
-        .exclude(status=SessionStatus.CANCELLED)
-        .select_related("practice")
-        .prefetch_related("agenda")
-    )
-    return [(s, readiness(s, viewer)) for s in found]
+UPCOMING_SHOWN = 10  # upcoming sessions a program's page or a sponsor's home shows
+
+
+def _upcoming_ready(qs: QuerySet[Session], viewer: Viewer) -> tuple[list[Any], int]:
+    """The first ``UPCOMING_SHOWN`` of the upcoming sessions in ``qs`` that are not
+    cancelled, each with its readiness, and how many there are: two queries whatever the
+    number (the whole list is the sessions list's, paged)."""
+    upcoming = qs.filter(ends_at__gte=clock.now()).exclude(status=SessionStatus.CANCELLED)
+    shown = with_readiness_facts(upcoming.select_related("practice").prefetch_related("agenda"))[
+        :UPCOMING_SHOWN
+    ]
+    rows = [(s, readiness(s, viewer)) for s in shown]
+    total = len(rows) if len(rows) < UPCOMING_SHOWN else upcoming.count()
+    return rows, total
+
+
+def upcoming_with_readiness(viewer: Viewer, program_id: int) -> dict[str, Any]:
+    """The program's first upcoming sessions, each with its readiness, and how many
+    there are (``upcoming``, ``upcoming_count``)."""
+    rows, total = _upcoming_ready(sessions(viewer, program_id=program_id), viewer)
+    return {"upcoming": rows, "upcoming_count": total}
 
 
 SPONSOR_HELD_SHOWN = 5
 
 
 def sponsored_sessions(viewer: Viewer) -> dict[str, Any]:
-    """For the home of a program's sponsor: the upcoming sessions of the programs they
-    sponsor, each with its readiness, and the latest held ones (empty lists otherwise)."""
+    """For the home of a program's sponsor: the first upcoming sessions of the programs
+    they sponsor, each with its readiness, and the latest held ones (empty lists
+    otherwise), with how many there are of each."""
     base = sessions(viewer).filter(program__executive_sponsor_id=viewer.user_id)
-    upcoming = with_readiness_facts(
-        base.filter(ends_at__gte=clock.now())
-        .exclude(status=SessionStatus.CANCELLED)
-        .select_related("practice")
-        .prefetch_related("agenda")
-    )
+    upcoming, upcoming_count = _upcoming_ready(base, viewer)
     held = base.filter(ends_at__lt=clock.now()).exclude(status=SessionStatus.CANCELLED)
     return {
-        "upcoming": [(s, readiness(s, viewer)) for s in upcoming],
+        "upcoming": upcoming,
+        "upcoming_count": upcoming_count,
         "held": list(held.order_by("-starts_at", "-id")[:SPONSOR_HELD_SHOWN]),
         "held_count": held.count(),
     }

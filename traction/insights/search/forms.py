@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.db.models import QuerySet
 
 from traction.core import permissions
 from traction.core.forms import Form
@@ -16,6 +17,7 @@ from traction.customers.models import Segment
 from traction.insights.models import InsightKind, Step
 from traction.programs import selectors as program_selectors
 from traction.sessions import selectors as session_selectors
+from traction.sessions.models import Session
 
 from .query import MAX_QUERY_CHARS
 from .selectors import Filters
@@ -67,13 +69,11 @@ class SearchForm(Form):
             ("", "Any program"),
             *program_selectors.programs(viewer).values_list("id", "name"),
         ]
-        sessions = session_selectors.sessions(viewer).order_by("-starts_at", "-id")
-        fields["session"].choices = [
-            ("", "Any session"),
-            *((s.pk, f"{s.title} ({s.starts_at:%Y-%m-%d})") for s in sessions),
-        ]
-        # Steps only make sense within one session: offered once a session is chosen.
+        sessions = session_selectors.sessions(viewer)
         session_id = whole_number(self.data.get("session", "")) if self.is_bound else None
+        program_id = whole_number(self.data.get("program", "")) if self.is_bound else None
+        fields["session"].choices = session_choices(sessions, program_id, session_id)
+        # Steps only make sense within one session: offered once a session is chosen.
         steps = (
             Step.objects.filter(scenario__session__in=sessions, scenario__session_id=session_id)
             .select_related("scenario")
@@ -111,4 +111,29 @@ class SearchForm(Form):
         )
 
 
-__all__ = ["SearchForm"]
+SESSIONS_OFFERED = 30  # sessions the Session filter lists: the latest, of the program chosen
+
+
+def session_choices(
+    sessions: QuerySet[Session], program_id: int | None, session_id: int | None
+) -> list[Any]:
+    """The Session filter's options, bounded however many sessions there are: the latest
+    ``SESSIONS_OFFERED`` the viewer sees (of the program chosen, if one is), grouped by
+    program, and the session chosen wherever it falls (a link from a session's page names
+    any of them). Two queries at most."""
+    offered = sessions.filter(program_id=program_id) if program_id is not None else sessions
+    latest = list(offered.order_by("-starts_at", "-id")[: SESSIONS_OFFERED + 1])
+    more = len(latest) > SESSIONS_OFFERED
+    latest = latest[:SESSIONS_OFFERED]
+    if session_id is not None and all(s.pk != session_id for s in latest):
+        latest += list(sessions.filter(pk=session_id))
+    groups: dict[str, list[tuple[int, str]]] = {}
+    for s in sorted(latest, key=lambda s: (s.program.name, s.program_id, -s.starts_at.timestamp())):
+        groups.setdefault(s.program.name, []).append((s.pk, f"{s.title} ({s.starts_at:%Y-%m-%d})"))
+    empty = f"Any session (the {SESSIONS_OFFERED} latest listed)" if more else "Any session"
+    if program_id is not None:  # one program: no groups needed
+        return [("", empty), *(c for options in groups.values() for c in options)]
+    return [("", empty), *groups.items()]
+
+
+__all__ = ["SearchForm", "session_choices"]

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import URLPattern, path
@@ -30,39 +31,62 @@ from traction.sessions.forms import (
     SessionFilterForm,
     SessionForm,
 )
-from traction.sessions.models import Session, SessionKind
+from traction.sessions.models import Session, SessionKind, SessionStatus
 
 from .common import S, agenda_summary, error_line, to_detail, whole
+
+LIST_PAGE = 25  # sessions a page of the list, upcoming and past alike
+PRACTICE_PAGE = 20  # practice sessions the picker offers at a time, the nearest before first
+CANCELLED_PAGE = 10  # upcoming sessions that were cancelled, a page of their short list
+
+
+def _others(request: HttpRequest, param: str) -> str:
+    """The list's query string without ``param``: each pager keeps the filters and the
+    other pagers' pages."""
+    query = request.GET.copy()
+    query.pop(param, None)
+    return query.urlencode()
 
 
 @workspace_view
 @require_GET
 def session_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    """Upcoming, cancelled and past sessions, each a page at a time (``page``, ``cancelled``
+    and ``past``): the page costs the same queries however many sessions there are."""
     form = SessionFilterForm(request.GET or None, programs=program_selectors.programs(viewer))
     filters = form.cleaned_data if form.is_valid() else {}
     program = filters.get("program")
     kind = filters.get("kind", "")
-    upcoming = selectors.with_readiness_facts(
-        selectors.sessions(
-            viewer, program_id=program.pk if program else None, upcoming=True, kind=kind
-        )
-        .select_related("practice")
-        .prefetch_related("agenda")
-    )
-    past = selectors.sessions(
-        viewer, program_id=program.pk if program else None, upcoming=False, kind=kind
-    ).order_by("-starts_at")
+    program_id = program.pk if program else None
+    upcoming = selectors.sessions(viewer, program_id=program_id, upcoming=True, kind=kind)
+    cancelled = Paginator(upcoming.filter(status=SessionStatus.CANCELLED), CANCELLED_PAGE)
+    page = Paginator(
+        selectors.with_readiness_facts(
+            upcoming.exclude(status=SessionStatus.CANCELLED)
+            .select_related("practice")
+            .prefetch_related("agenda")
+        ),
+        LIST_PAGE,
+    ).get_page(request.GET.get("page"))
+    past = Paginator(
+        selectors.sessions(viewer, program_id=program_id, upcoming=False, kind=kind).order_by(
+            "-starts_at", "-id"
+        ),
+        LIST_PAGE,
+    ).get_page(request.GET.get("past"))
     return render(
         request,
         "sessions/session_list.html",
         {
             "form": form,
             "filtered": bool(program or kind),
-            "upcoming": [
-                (s, selectors.readiness(s, viewer)) for s in upcoming if not s.is_cancelled
-            ],
-            "cancelled": [s for s in upcoming if s.is_cancelled],
-            "past": list(past[:50]),
+            "page": page,
+            "upcoming": [(s, selectors.readiness(s, viewer)) for s in page.object_list],
+            "cancelled": cancelled.get_page(request.GET.get("cancelled")),
+            "cancelled_query": _others(request, "cancelled"),
+            "past": past,
+            "query": _others(request, "page"),
+            "past_query": _others(request, "past"),
             "can_plan": permissions.allows(viewer, "session.plan"),
         },
     )
@@ -115,15 +139,26 @@ def _detail_page(
 ) -> HttpResponse:
     agenda = selectors.agenda(session)
     can_plan = permissions.can(viewer, "session.plan", session) and not session.is_cancelled
-    if practice_form is not None:
-        practice_form.fields["practice"].queryset = selectors.practice_candidates(viewer, session)  # type: ignore[attr-defined]
+    practice_page = None
+    if practice_form is not None or (can_plan and not session.is_practice):
+        candidates = selectors.practice_candidates(viewer, session)
+        practice_page = Paginator(candidates.order_by("-starts_at", "-id"), PRACTICE_PAGE).get_page(
+            request.GET.get("practice")
+        )
+        # A page of the candidates, the nearest before the session first, and the one
+        # linked now wherever it falls.
+        shown = list(practice_page.object_list)
+        if session.practice is not None and session.practice not in shown:
+            shown.insert(0, session.practice)
+        if practice_form is not None:  # posted and refused: offered again, its error kept
+            practice_form.offer(candidates, shown)
+        else:
+            practice_form = PracticeForm(
+                initial={"practice": session.practice_id}, choices=candidates, shown=shown
+            )
+    if practice_form is not None and practice_form.is_bound:
         practice_form.fields["practice"].widget.attrs.update(
             {"aria-invalid": "true", "aria-describedby": "practice-error"}
-        )
-    elif can_plan and not session.is_practice:
-        practice_form = PracticeForm(
-            initial={"practice": session.practice_id},
-            choices=selectors.practice_candidates(viewer, session),
         )
     outreach = list(selectors.session_outreach(session, viewer).select_related("invitation"))
     # Contacts no email may go to (unsubscribed from all mail, unreachable): said, not offered.
@@ -152,6 +187,8 @@ def _detail_page(
             "question_count": session.questions.count(),
             "mine": mine,
             "practice_form": practice_form,
+            "practice_page": practice_page,
+            "practice_query": _others(request, "practice"),
             "ready_to_invite": len(
                 [r for r in outreach if r.allows_invitation and not r.invited and not r.not_mailed]  # type: ignore[attr-defined]
             ),
