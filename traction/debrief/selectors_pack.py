@@ -27,7 +27,6 @@ from traction.insights import rules as insight_rules
 from traction.insights import selectors as insight_selectors
 from traction.insights.models import Insight, not_withdrawn
 from traction.programs.models import PolicyMaker
-from traction.sessions.models import Invitation
 from traction.voting import selectors as ranking
 
 from .models import (
@@ -457,15 +456,30 @@ def _touching(recs: Iterable[Recommendation], customer_ids: set[int]) -> dict[in
 
 
 def digests(debrief: Debrief) -> list[Digest]:
-    """For each account owner whose customers took part in the session (invited), the
-    decided recommendations whose evidence their customers said, with only those words.
+    """For each account owner whose customers said something a decided recommendation rests
+    on (the customer of an evidence card, or of a card merged into one), those decisions
+    with only their customers' words. Who was invited does not decide it: words imported
+    from a transcript, captured on a customer's behalf or recorded afterwards count the same.
     An owner nothing touches gets no digest. For the system (the periodic job)."""
+    decided = list(
+        live_recommendations(debrief)
+        .filter(outcome__in=DECIDED)
+        .select_related("decided_by")
+        .order_by("pk")
+    )
+    if not decided:
+        return []
+    evidence = Evidence.objects.filter(recommendation__in=decided).values("insight_id")
+    said_by = (
+        Insight.objects.filter(not_withdrawn())
+        .filter(Q(pk__in=evidence) | Q(merged_into__in=evidence))
+        .exclude(customer_id=None)
+        .values("customer_id")
+    )
     customers = (
         Customer.objects.filter(
             workspace_id=debrief.workspace_id,
-            pk__in=Invitation.objects.filter(session_id=debrief.session_id).values(
-                "contact__customer_id"
-            ),
+            pk__in=said_by,
             account_owner__isnull=False,
         )
         .select_related("account_owner")
@@ -481,15 +495,9 @@ def digests(debrief: Debrief) -> list[Digest]:
             workspace_id=debrief.workspace_id, user_id__in=list(by_owner)
         ).values_list("user_id", flat=True)
     )
-    decided = list(
-        live_recommendations(debrief)
-        .filter(outcome__in=DECIDED)
-        .select_related("decided_by")
-        .order_by("pk")
-    )
     out = []
     for owner_id, theirs in by_owner.items():
-        if owner_id not in current or not decided:
+        if owner_id not in current:
             continue
         touching = _touching(decided, {c.pk for c in theirs})
         items = [DigestItem(rec=r, quotes=touching[r.pk]) for r in decided if touching.get(r.pk)]

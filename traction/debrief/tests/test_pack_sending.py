@@ -257,3 +257,21 @@ def test_no_digest_for_an_open_debrief_or_when_nothing_was_decided(
     with django_capture_on_commit_callbacks(execute=True):
         assert closing.send_digests() == {"debriefs": 1, "digests": 0}
     assert smtp_server.messages == []
+
+
+def test_the_digest_follows_the_evidence_not_the_invitations(world: PackWorld) -> None:
+    """Review 20 finding 2: words imported from a transcript (or captured on a customer's
+    behalf) come from customers nobody invited. Their account owners get the digest all the
+    same; an invited customer whose words no decision rests on still gets none."""
+    from traction.sessions.models import Invitation, RsvpAnswer
+
+    invited = Invitation.objects.filter(session_id=world.debrief.session_id)
+    RsvpAnswer.objects.filter(invitation__in=invited).delete()
+    invited.delete()
+    found = {d.owner_id: d for d in selectors_pack.digests(world.debrief)}
+    u = world.cast.users
+    assert set(found) == {u["account_owner"].pk, u["admin"].pk}
+    assert found[u["account_owner"].pk].customers == ["Globex"]
+    assert [i.rec.title for i in found[u["account_owner"].pk].items] == [
+        "Send the first invoice on signing day"
+    ]
