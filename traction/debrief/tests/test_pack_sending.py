@@ -102,6 +102,15 @@ def test_someone_present_who_may_not_see_the_debrief_gets_no_pack(cast: Cast) ->
     assert closed.attendees.get(user=u["account_owner"]).present is True
     emails = [r.email for r in selectors_pack.recipients(closed)]
     assert emails == ["fran@acme.test", "petra@acme.test", "sam@acme.test"]
+    # Review 20 finding 6: left out, and said so (send page and API), not silently.
+    [owen] = selectors_pack.excluded(closed)
+    assert (owen.name, owen.why) == ("Owen Owner", "attended")
+    assert owen.reason == f"may not see the debriefs of “{closed.program.name}”"
+    client = Client()
+    client.force_login(u["facilitator"])
+    page = client.get(w.url + "send/").content.decode()
+    assert "Not sent to (1)" in page
+    assert f"Owen Owner may not see the debriefs of “{closed.program.name}”: not sent" in page
 
 
 def test_a_policy_maker_who_left_the_workspace_gets_nothing(world: PackWorld) -> None:
