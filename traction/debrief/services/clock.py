@@ -403,6 +403,17 @@ def on_session_cancelled(actor: Viewer | None, session: Session) -> None:
     audit.record(actor, action="debrief.cancelled", obj=debrief, reason="session cancelled")
 
 
+def on_debrief_closed(debrief: Debrief) -> None:
+    """Closed before its booked slot ended (held early, or at another time): take the slot
+    out of every invitee's calendar, with a line saying when it was held. The caller holds
+    the debrief's lock and saves it; this bumps its calendar sequence."""
+    if debrief.ends_at <= clock.now():
+        return  # the slot is over: nothing left in anyone's calendar to take out
+    debrief.calendar_sequence += 1
+    Debrief.objects.filter(pk=debrief.pk).update(calendar_sequence=debrief.calendar_sequence)
+    _send_calendars(debrief, "closed")
+
+
 def _wall_clock(value: datetime, tz_name: str) -> datetime:
     if timezone.is_aware(value):
         return value

@@ -204,6 +204,14 @@ def test_the_calendar_file(cast: Cast, client_for: ClientFor) -> None:
     [event] = [c for c in calendar.walk() if c.name == "VEVENT"]
     assert str(event["UID"]) == f"{debrief.calendar_uid}@traction"
     assert str(event["SUMMARY"]) == "Debrief: Onboarding co-design"
+    # Review 20 finding 3: no calendar reply is asked for (Traction never reads one); the
+    # description says to answer with the link.
+    found = event["ATTENDEE"]
+    attendees = found if isinstance(found, list) else [found]
+    assert attendees
+    assert all(a.params["RSVP"] == "FALSE" for a in attendees)
+    assert "RSVP=TRUE" not in response.content.decode()
+    assert "answer given in your calendar does not reach Traction" in str(event["DESCRIPTION"])
 
 
 def test_the_settings_page(cast: Cast, client_for: ClientFor) -> None:

@@ -162,7 +162,9 @@ def respond(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpR
 @require_GET
 def calendar_file(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
     debrief = selectors.debrief(viewer, debrief_id)
-    method: Method = "CANCEL" if debrief.status == DebriefStatus.CANCELLED else "REQUEST"
+    # A cancelled debrief, or a closed one, invites nobody: its file takes the slot out.
+    over = (DebriefStatus.CANCELLED, DebriefStatus.CLOSED)
+    method: Method = "CANCEL" if debrief.status in over else "REQUEST"
     mine = selectors.my_attendance(viewer, debrief)
     ics = build_ics(debrief, method=method, attendees=[mine] if mine else [])
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
