@@ -61,6 +61,9 @@ class DebriefSettings(models.Model):
         "accounts.Workspace", on_delete=models.CASCADE, related_name="debrief_settings"
     )
     kinds = models.JSONField(default=list)  # session kinds; see DEFAULT_DEBRIEF_KINDS
+    # When each kind outside the defaults was added (ISO datetime by kind): a kind added
+    # later needs a debrief only for its sessions ending after that, never for past ones.
+    kinds_added_at = models.JSONField(default=dict, blank=True)
     default_minutes = models.PositiveIntegerField(default=DEBRIEF_DEFAULT_MINUTES)
     updated_at = ClockDateTimeField(auto_now=True)
 

@@ -219,6 +219,8 @@ def test_the_settings_page(cast: Cast, client_for: ClientFor) -> None:
     page = text(client.get("/w/acme/debriefs/settings/"))
     checked = set(re.findall(r'value="(\w+)" id="id_kinds_\d+" checked', page))
     assert checked == {"co_design", "cab_meeting"}
+    # Review 20 finding 8: adding a kind says what happens to its past sessions.
+    assert "Its sessions already over get no debrief, so none of them is marked missed." in page
     bad = client.post(
         "/w/acme/debriefs/settings/", {"kinds": ["co_design"], "default_minutes": "5"}
     )
