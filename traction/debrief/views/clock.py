@@ -115,9 +115,12 @@ def booking(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpR
         except ValidationFailed as exc:
             apply_domain_errors(form, exc, BOOKING_FIELD_MAP)
         else:
+            saved = selectors.debrief(viewer, debrief_id)
             messages.success(
                 request, "The debrief's slot was saved. Invitees get an updated calendar entry."
             )
+            if saved.slot_warning:
+                messages.warning(request, saved.slot_warning)
             return redirect("debrief:booking", request.workspace.slug, debrief.pk)
     return _booking_page(request, viewer, debrief, form, status=400)
 
