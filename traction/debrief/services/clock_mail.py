@@ -1,6 +1,7 @@
-"""The debrief clock's emails: the booked slot's calendar invitation, update and cancellation
-(.ics with the debrief's one UID and its SEQUENCE, like the sessions' calendars), and the
-reminders to the facilitator and the core team.
+"""The debrief clock's emails: the booked slot's calendar invitation, update and cancellation,
+and its removal when the debrief closed before the slot ended ("closed") (.ics with the
+debrief's one UID and its SEQUENCE, like the sessions' calendars; no calendar reply asked
+for), and the reminders to the facilitator and the core team.
 
 Tasks take ids and strings only and send what is true when they run: an update a person
 already holds (``Attendee.calendar_sequence_sent``) is not sent twice; a cancellation goes
