@@ -83,7 +83,10 @@ class CloseForm(Form):
         self.fields["extra"] = forms.MultipleChoiceField(
             required=False,
             label="Also present, though not invited",
-            help_text="Workspace members who came without an invitation.",
+            help_text=(
+                "Workspace members who came without an invitation. Someone who may not see "
+                "this program's debriefs is recorded as present but gets no pack."
+            ),
             choices=[(u.pk, u.full_name or u.email) for u in addable],
             widget=forms.CheckboxSelectMultiple,
         )

@@ -61,6 +61,9 @@ class DebriefSettings(models.Model):
         "accounts.Workspace", on_delete=models.CASCADE, related_name="debrief_settings"
     )
     kinds = models.JSONField(default=list)  # session kinds; see DEFAULT_DEBRIEF_KINDS
+    # When each kind outside the defaults was added (ISO datetime by kind): a kind added
+    # later needs a debrief only for its sessions ending after that, never for past ones.
+    kinds_added_at = models.JSONField(default=dict, blank=True)
     default_minutes = models.PositiveIntegerField(default=DEBRIEF_DEFAULT_MINUTES)
     updated_at = ClockDateTimeField(auto_now=True)
 
@@ -179,6 +182,25 @@ class Debrief(WorkspaceRecord):
         if now <= self.due_at:
             return "due"
         return "missed" if now > self.due_at + DEBRIEF_MISSED_AFTER else "late"
+
+    @property
+    def slot_warning(self) -> str:
+        """Why the booked slot, not yet held, is a problem, or "": it starts after the
+        deadline (the debrief will be late), or over ``DEBRIEF_MISSED_AFTER`` after it (it
+        will count as missed). A warning: the slot is still saved."""
+        if self.status != DebriefStatus.BOOKED or self.opened_at is not None:
+            return ""
+        if self.starts_at > self.due_at + DEBRIEF_MISSED_AFTER:
+            return (
+                f"This slot starts more than {DEBRIEF_MISSED_AFTER.days} days after the "
+                "deadline: held then, the debrief counts as missed. Book it before the deadline."
+            )
+        if self.starts_at > self.due_at:
+            return (
+                "This slot starts after the deadline: held then, the debrief is late. "
+                "Book it before the deadline if you can."
+            )
+        return ""
 
 
 class Attendee(models.Model):

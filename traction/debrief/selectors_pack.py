@@ -27,7 +27,6 @@ from traction.insights import rules as insight_rules
 from traction.insights import selectors as insight_selectors
 from traction.insights.models import Insight, not_withdrawn
 from traction.programs.models import PolicyMaker
-from traction.sessions.models import Invitation
 from traction.voting import selectors as ranking
 
 from .models import (
@@ -163,11 +162,18 @@ class Recipient:
     why: str  # "attended", "policy maker", "executive sponsor" (joined by ", ")
 
 
-def recipients(debrief: Debrief) -> list[Recipient]:
-    """Who the pack goes to: the attendees who were there (once closed, "attended"; before,
-    everyone asked, "invited"), the program's current policy makers and its executive
-    sponsor, who are still members of the workspace and may see the debrief. Never the whole
-    workspace, never customers (they are contacts, not members)."""
+@dataclass
+class Excluded:
+    """Someone the pack would go to (they attended, or decide in the program) who does not
+    get it, and why: the pack is only for who may see the debrief."""
+
+    user_id: int
+    name: str
+    why: str  # as for a recipient: "attended", "policy maker", ...
+    reason: str
+
+
+def _audience(debrief: Debrief) -> tuple[list[Recipient], list[Excluded]]:
     reasons: dict[int, list[str]] = {}
     rows = Attendee.objects.filter(debrief=debrief)
     # Attendance is recorded at closing: before, the attendees were invited, nothing more.
@@ -188,22 +194,42 @@ def recipients(debrief: Debrief) -> list[Recipient]:
             workspace_id=debrief.workspace_id, user_id__in=list(reasons), user__is_active=True
         ).values_list("user_id", "role")
     )
-    users = [
-        u
-        for u in get_user_model().objects.filter(pk__in=roles).order_by("full_name", "pk")
+    program = debrief.program.name
+    sent: list[Recipient] = []
+    left_out: list[Excluded] = []
+    for u in get_user_model().objects.filter(pk__in=list(reasons)).order_by("full_name", "pk"):
+        name, because = u.full_name or u.email, ", ".join(reasons[u.pk])
+        if u.pk not in roles:
+            left_out.append(
+                Excluded(u.pk, name, because, "is no longer a member of this workspace")
+            )
         # Only who may see the debrief: the pack is made for what each recipient may see.
-        if permissions.can(
+        elif not permissions.can(
             Viewer(user=u, workspace_id=debrief.workspace_id, role=roles[u.pk]),
             "debrief.view",
             debrief,
-        )
-    ]
-    return [
-        Recipient(
-            user_id=u.pk, name=u.full_name or u.email, email=u.email, why=", ".join(reasons[u.pk])
-        )
-        for u in users
-    ]
+        ):
+            left_out.append(
+                Excluded(u.pk, name, because, f"may not see the debriefs of “{program}”")
+            )
+        else:
+            sent.append(Recipient(user_id=u.pk, name=name, email=u.email, why=because))
+    return sent, left_out
+
+
+def recipients(debrief: Debrief) -> list[Recipient]:
+    """Who the pack goes to: the attendees who were there (once closed, "attended"; before,
+    everyone asked, "invited"), the program's current policy makers and its executive
+    sponsor, who are still members of the workspace and may see the debrief. Never the whole
+    workspace, never customers (they are contacts, not members)."""
+    return _audience(debrief)[0]
+
+
+def excluded(debrief: Debrief) -> list[Excluded]:
+    """Who attended (or is a policy maker or the sponsor) but gets no pack, with why: they
+    may not see the debrief, or left the workspace. Shown on the send page so that nobody
+    assumes they have it."""
+    return _audience(debrief)[1]
 
 
 # --- the pack ---------------------------------------------------------------------------------
@@ -457,15 +483,30 @@ def _touching(recs: Iterable[Recommendation], customer_ids: set[int]) -> dict[in
 
 
 def digests(debrief: Debrief) -> list[Digest]:
-    """For each account owner whose customers took part in the session (invited), the
-    decided recommendations whose evidence their customers said, with only those words.
+    """For each account owner whose customers said something a decided recommendation rests
+    on (the customer of an evidence card, or of a card merged into one), those decisions
+    with only their customers' words. Who was invited does not decide it: words imported
+    from a transcript, captured on a customer's behalf or recorded afterwards count the same.
     An owner nothing touches gets no digest. For the system (the periodic job)."""
+    decided = list(
+        live_recommendations(debrief)
+        .filter(outcome__in=DECIDED)
+        .select_related("decided_by")
+        .order_by("pk")
+    )
+    if not decided:
+        return []
+    evidence = Evidence.objects.filter(recommendation__in=decided).values("insight_id")
+    said_by = (
+        Insight.objects.filter(not_withdrawn())
+        .filter(Q(pk__in=evidence) | Q(merged_into__in=evidence))
+        .filter(customer__isnull=False)
+        .values("customer_id")
+    )
     customers = (
         Customer.objects.filter(
             workspace_id=debrief.workspace_id,
-            pk__in=Invitation.objects.filter(session_id=debrief.session_id).values(
-                "contact__customer_id"
-            ),
+            pk__in=said_by,
             account_owner__isnull=False,
         )
         .select_related("account_owner")
@@ -481,15 +522,9 @@ def digests(debrief: Debrief) -> list[Digest]:
             workspace_id=debrief.workspace_id, user_id__in=list(by_owner)
         ).values_list("user_id", flat=True)
     )
-    decided = list(
-        live_recommendations(debrief)
-        .filter(outcome__in=DECIDED)
-        .select_related("decided_by")
-        .order_by("pk")
-    )
     out = []
     for owner_id, theirs in by_owner.items():
-        if owner_id not in current or not decided:
+        if owner_id not in current:
             continue
         touching = _touching(decided, {c.pk for c in theirs})
         items = [DigestItem(rec=r, quotes=touching[r.pk]) for r in decided if touching.get(r.pk)]

@@ -89,10 +89,18 @@ class PackRecipientOut(OutputSchema):
     why: str
 
 
+class PackExcludedOut(OutputSchema):
+    user_id: int
+    name: str
+    why: str = Field(description="Why they would get it: attended, policy maker, ...")
+    reason: str = Field(description="Why they do not: may not see the debrief, or left.")
+
+
 class PackRecipientsOut(OutputSchema):
     debrief_id: int
     pack_sent_at: dt.datetime | None
     recipients: list[PackRecipientOut]
+    excluded: list[PackExcludedOut]
 
 
 class PackSendIn(InputSchema):
@@ -151,6 +159,7 @@ def _recipients(debrief: Debrief) -> dict[str, Any]:
         "debrief_id": debrief.pk,
         "pack_sent_at": debrief.pack_sent_at,
         "recipients": [r.__dict__ for r in selectors_pack.recipients(debrief)],
+        "excluded": [x.__dict__ for x in selectors_pack.excluded(debrief)],
     }
 
 

@@ -92,8 +92,9 @@ def needs_debrief(session: Session, kinds: Iterable[str] | None = None) -> bool:
 @transaction.atomic
 def update_settings(actor: Viewer, *, kinds: list[str], default_minutes: int) -> DebriefSettings:
     """Choose which session kinds need a debrief and the booked meeting's default length.
-    Sessions already planned keep their debriefs; newly needing ones get theirs from the
-    next ``traction remind``."""
+    Sessions already planned keep their debriefs. A kind added now applies to its sessions
+    that end from now on (they get theirs at the next ``traction remind``); its past
+    sessions get none, so adding a kind never makes a backlog of missed debriefs."""
     permissions.check(actor, "debrief.settings")
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(kinds) - set(SessionKind.values))
@@ -113,8 +114,13 @@ def update_settings(actor: Viewer, *, kinds: list[str], default_minutes: int) ->
         workspace_id=actor.workspace_id,
         defaults={"kinds": list(DEFAULT_DEBRIEF_KINDS), "default_minutes": DEBRIEF_DEFAULT_MINUTES},
     )
-    before = {"kinds": list(row.kinds), "default_minutes": row.default_minutes}
+    had: list[str] = list(row.kinds)
+    before = {"kinds": had, "default_minutes": row.default_minutes}
     row.kinds = [k for k in SessionKind.values if k in set(kinds)]  # in the choices' order
+    added_at = {k: v for k, v in (row.kinds_added_at or {}).items() if k in row.kinds}
+    for kind in set(row.kinds) - set(had):
+        added_at[kind] = clock.now().isoformat()
+    row.kinds_added_at = added_at
     row.default_minutes = default_minutes
     row.save()
     after = {"kinds": row.kinds, "default_minutes": row.default_minutes}
@@ -403,6 +409,17 @@ def on_session_cancelled(actor: Viewer | None, session: Session) -> None:
     audit.record(actor, action="debrief.cancelled", obj=debrief, reason="session cancelled")
 
 
+def on_debrief_closed(debrief: Debrief) -> None:
+    """Closed before its booked slot ended (held early, or at another time): take the slot
+    out of every invitee's calendar, with a line saying when it was held. The caller holds
+    the debrief's lock and saves it; this bumps its calendar sequence."""
+    if debrief.ends_at <= clock.now():
+        return  # the slot is over: nothing left in anyone's calendar to take out
+    debrief.calendar_sequence += 1
+    Debrief.objects.filter(pk=debrief.pk).update(calendar_sequence=debrief.calendar_sequence)
+    _send_calendars(debrief, "closed")
+
+
 def _wall_clock(value: datetime, tz_name: str) -> datetime:
     if timezone.is_aware(value):
         return value
@@ -514,23 +531,39 @@ def open_debrief(actor: Viewer, *, debrief: Debrief) -> Debrief:
 # --- the periodic job: catch up, then remind ----------------------------------------------------
 
 
+def _catch_up_filter() -> Q:
+    """The sessions each workspace needs a debrief for: its kinds (the defaults when it
+    never chose), and for a kind it added later only the sessions ending after it did."""
+    rows = list(DebriefSettings.objects.all())
+    needed = Q(kind__in=DEFAULT_DEBRIEF_KINDS) & ~Q(workspace_id__in=[r.workspace_id for r in rows])
+    for row in rows:
+        added_at = row.kinds_added_at or {}
+        always = [k for k in row.kinds if k not in added_at]
+        if always:
+            needed |= Q(workspace_id=row.workspace_id, kind__in=always)
+        for kind, since in added_at.items():
+            if kind in row.kinds:
+                needed |= Q(
+                    workspace_id=row.workspace_id,
+                    kind=kind,
+                    ends_at__gt=datetime.fromisoformat(since),
+                )
+    return needed
+
+
 def catch_up() -> int:
     """Create the debrief of every session that needs one and has none (sessions planned
-    before debriefs were booked, or of a kind the workspace added since): the clock records
-    them as found now. How many were created."""
-    by_workspace = {s.workspace_id: s.kinds for s in DebriefSettings.objects.all()}
-    kinds = set(DEFAULT_DEBRIEF_KINDS).union(*by_workspace.values())
+    before debriefs were booked, or of a kind the workspace added since, ending after it
+    was added): the clock records them as found now. Reads only the sessions each
+    workspace needs. How many were created."""
     candidates = (
-        Session.objects.filter(debrief__isnull=True, kind__in=kinds)
+        Session.objects.filter(_catch_up_filter(), debrief__isnull=True)
         .exclude(status=SessionStatus.CANCELLED)
         .select_related("program")
         .order_by("id")
     )
     created = 0
     for session in candidates.iterator():
-        needed = by_workspace.get(session.workspace_id, DEFAULT_DEBRIEF_KINDS)
-        if session.kind not in needed:
-            continue
         with transaction.atomic():
             if create_debrief(None, session, catching_up=True) is not None:
                 created += 1

@@ -1,6 +1,7 @@
-"""The debrief clock's emails: the booked slot's calendar invitation, update and cancellation
-(.ics with the debrief's one UID and its SEQUENCE, like the sessions' calendars), and the
-reminders to the facilitator and the core team.
+"""The debrief clock's emails: the booked slot's calendar invitation, update and cancellation,
+and its removal when the debrief closed before the slot ended ("closed") (.ics with the
+debrief's one UID and its SEQUENCE, like the sessions' calendars; no calendar reply asked
+for), and the reminders to the facilitator and the core team.
 
 Tasks take ids and strings only and send what is true when they run: an update a person
 already holds (``Attendee.calendar_sequence_sent``) is not sent twice; a cancellation goes
@@ -32,8 +33,15 @@ from traction.sessions.tasks import explain_failure, retry_at
 logger = logging.getLogger(__name__)
 
 PRODID = "-//Traction//Debrief//EN"
-KINDS = ("invite", "update", "cancel")
-SUBJECT = {"invite": "Debrief invitation", "update": "Debrief moved", "cancel": "Debrief cancelled"}
+KINDS = ("invite", "update", "cancel", "closed")
+SUBJECT = {
+    "invite": "Debrief invitation",
+    "update": "Debrief moved",
+    "cancel": "Debrief cancelled",
+    "closed": "Debrief held",  # closed before its slot: the slot leaves the calendar
+}
+# The kinds that take the event out of the calendar (METHOD:CANCEL).
+REMOVING = ("cancel", "closed")
 
 
 def event_uid(debrief: Debrief) -> str:
@@ -83,17 +91,28 @@ def build_ics(debrief: Debrief, *, method: Method, attendees: list[Attendee]) ->
     event.add("dtend", end)
     event.add("summary", title(debrief))
     respond_link = absolute(reverse("debrief:respond", args=[session.workspace.slug, debrief.pk]))
-    lines = [
-        f"The debrief of “{session.title}” ({session.program.name}): within 24 hours of the "
-        "session, the core team and the policy makers decide what to do about what customers "
-        "said.",
-        "",
-        f"Answer in Traction: {respond_link}",
-    ]
-    if video(debrief):
-        lines += ["", f"Join online: {video(debrief)}"]
-    if place(debrief):
-        lines += ["", f"Where: {place(debrief)}"]
+    if debrief.status == DebriefStatus.CLOSED and debrief.closed_at is not None:
+        held = debrief.closed_at.astimezone(tz)
+        lines = [
+            f"The debrief of “{session.title}” ({session.program.name}) was held and closed "
+            f"on {held:%a %d %b %Y, %H:%M} ({session.time_zone}): this booked slot is no "
+            "longer needed.",
+            "",
+            f"The debrief and its pack: {absolute(room_link(debrief))}",
+        ]
+    else:
+        lines = [
+            f"The debrief of “{session.title}” ({session.program.name}): within 24 hours of the "
+            "session, the core team and the policy makers decide what to do about what customers "
+            "said.",
+            "",
+            f"Answer in Traction: {respond_link}",
+            "An answer given in your calendar does not reach Traction: please use this link.",
+        ]
+        if video(debrief):
+            lines += ["", f"Join online: {video(debrief)}"]
+        if place(debrief):
+            lines += ["", f"Where: {place(debrief)}"]
     event.add("description", "\n".join(lines))
     where = place(debrief) or video(debrief)
     if where:
@@ -110,7 +129,10 @@ def build_ics(debrief: Debrief, *, method: Method, attendees: list[Attendee]) ->
                 cn=attendee.user.full_name or None,
                 role="REQ-PARTICIPANT",
                 partstat=partstat.get(attendee.response, "NEEDS-ACTION"),
-                rsvp=True,
+                # No reply is asked for: a calendar's Accept would go to the organiser's
+                # inbox, which Traction never reads; the respond link is the one way to
+                # answer (as for customers' invitations, traction/sessions/calendar.py).
+                rsvp=False,
             ),
         )
     event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
@@ -131,7 +153,7 @@ def build_ics(debrief: Debrief, *, method: Method, attendees: list[Attendee]) ->
 def send_calendar(attendee: Attendee, *, kind: str) -> int:
     debrief = attendee.debrief
     session = debrief.session
-    method: Method = "CANCEL" if kind == "cancel" else "REQUEST"
+    method: Method = "CANCEL" if kind in REMOVING else "REQUEST"
     ics = build_ics(debrief, method=method, attendees=[attendee])
     slug = session.workspace.slug
     organizer_name, _ = organizer(session)
@@ -182,14 +204,14 @@ def deliver_debrief_calendar(attendee_id: int, kind: str, attempt: int = 1) -> i
         return 0
     debrief = attendee.debrief
     held = attendee.calendar_sequence_sent
-    cancelled = debrief.status == DebriefStatus.CANCELLED
-    if kind != "cancel" and cancelled:
-        return 0  # its cancellation replaces it
-    if kind == "cancel" and held is None:
+    over = debrief.status in (DebriefStatus.CANCELLED, DebriefStatus.CLOSED)
+    if kind not in REMOVING and over:
+        return 0  # its cancellation (or the closing's removal) replaces it
+    if kind in REMOVING and held is None:
         return 0  # never sent the event: nothing to take out of their calendar
-    if kind != "cancel" and held is not None and held >= debrief.calendar_sequence:
+    if kind not in REMOVING and held is not None and held >= debrief.calendar_sequence:
         return 0  # they already hold this version
-    if kind != "cancel" and debrief.starts_at <= clock.now():
+    if kind not in REMOVING and debrief.starts_at <= clock.now():
         return 0  # a slot already past is not worth a calendar entry
     try:
         sent = send_calendar(attendee, kind=kind)

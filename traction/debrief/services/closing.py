@@ -28,7 +28,7 @@ from traction.core.writes import expect_version, save_new_version
 from traction.debrief import outbound, selectors_pack
 from traction.debrief.models import Attendee, ClockEvent, Debrief, DebriefStatus, Undecided
 from traction.debrief.services import scorecards
-from traction.debrief.services.clock import record_clock_event
+from traction.debrief.services.clock import on_debrief_closed, record_clock_event
 
 NOTE_MAX = 5000
 UNDECIDED_NOTE_MAX = 300
@@ -225,6 +225,7 @@ def close_debrief(
             fields=["status", "closed_at", "closed_by", "closing_note", "empty_reason"],
         )
         _record_clock_event(debrief, ClockEvent.Kind.CLOSED)
+        on_debrief_closed(debrief)  # a slot still ahead leaves the invitees' calendars
         # Its results checkpoints (3, 6 and 12 months after the session), now rather than
         # at the next periodic run; ensure_checkpoints makes each once.
         scorecards.ensure_checkpoints(debrief)

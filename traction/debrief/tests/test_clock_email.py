@@ -126,3 +126,79 @@ def test_a_reminder_reaches_the_facilitator_and_the_core_team(
     assert sorted(late.rcpt_tos) == ["cora@acme.test", "fran@acme.test"]
     assert late.subject == "Debrief late: Onboarding co-design"
     assert "is late: it was due by Thursday 11 March 2027, 12:30 (Europe/Berlin)" in late.body
+
+
+def test_closing_before_the_booked_slot_takes_it_out_of_the_calendars(
+    cast: Cast,
+    smtp_server: SmtpServer,  # noqa: F811 - the fixture imported above
+    frozen: clock.FrozenClock,
+    django_capture_on_commit_callbacks: Capture,
+    client: Any,
+) -> None:
+    """Review 20 finding 5: held early and closed, the debrief's booked slot (13:30–16:30)
+    leaves every invitee's calendar (METHOD CANCEL, a higher SEQUENCE, saying when it was
+    held); its calendar file no longer invites anyone to respond."""
+    from traction.debrief.services import closing
+
+    with django_capture_on_commit_callbacks(execute=True):
+        debrief = Debrief.objects.get(session=plan(cast))
+    uid = f"{debrief.calendar_uid}@traction"
+    frozen.at = datetime(2027, 3, 10, 11, 40, tzinfo=UTC)  # 12:40 Berlin: session over
+    fran = cast.viewers["facilitator"]
+    svc.open_debrief(fran, debrief=debrief)
+    smtp_server.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        closing.close_debrief(
+            fran,
+            debrief=Debrief.objects.get(pk=debrief.pk),
+            attendance={cast.users["facilitator"].pk: True},
+            note="Held right after the session.",
+            undecided=[],
+            empty_reason="Nothing to decide.",
+        )
+    assert sorted(m.rcpt_tos[0] for m in smtp_server.messages) == [
+        "cora@acme.test",
+        "sam@acme.test",
+    ]
+    cora = smtp_server.to("cora@acme.test")[0]
+    assert cora.subject.startswith("Debrief held: Onboarding co-design")
+    assert "was held and closed on Wednesday 10 March 2027, 12:40 (Europe/Berlin)" in cora.body
+    assert "respond" not in cora.body
+    assert cora.calendar["METHOD"] == "CANCEL"
+    event = event_of(cora)
+    assert str(event["UID"]) == uid
+    assert int(event["SEQUENCE"]) == 1
+    assert str(event["STATUS"]) == "CANCELLED"
+    assert "held and closed on Wed 10 Mar 2027, 12:40" in str(event["DESCRIPTION"])
+    # The calendar file of a closed debrief invites nobody to respond.
+    client.force_login(cast.users["core_team"])
+    ics = client.get(f"/w/acme/debriefs/{debrief.pk}/calendar.ics").content.decode()
+    assert "METHOD:CANCEL" in ics
+    assert "/respond/" not in ics
+
+
+def test_closing_after_the_slot_sends_no_calendar_email(
+    cast: Cast,
+    smtp_server: SmtpServer,  # noqa: F811 - the fixture imported above
+    frozen: clock.FrozenClock,
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    from traction.debrief.services import closing
+
+    with django_capture_on_commit_callbacks(execute=True):
+        debrief = Debrief.objects.get(session=plan(cast))
+    frozen.at = datetime(2027, 3, 10, 16, 0, tzinfo=UTC)  # 17:00 Berlin: the slot is over
+    fran = cast.viewers["facilitator"]
+    svc.open_debrief(fran, debrief=debrief)
+    smtp_server.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        closing.close_debrief(
+            fran,
+            debrief=Debrief.objects.get(pk=debrief.pk),
+            attendance={cast.users["facilitator"].pk: True},
+            note="Held as booked.",
+            undecided=[],
+            empty_reason="Nothing to decide.",
+        )
+    assert smtp_server.messages == []
+    assert Debrief.objects.get(pk=debrief.pk).calendar_sequence == 0

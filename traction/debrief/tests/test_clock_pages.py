@@ -204,6 +204,14 @@ def test_the_calendar_file(cast: Cast, client_for: ClientFor) -> None:
     [event] = [c for c in calendar.walk() if c.name == "VEVENT"]
     assert str(event["UID"]) == f"{debrief.calendar_uid}@traction"
     assert str(event["SUMMARY"]) == "Debrief: Onboarding co-design"
+    # Review 20 finding 3: no calendar reply is asked for (Traction never reads one); the
+    # description says to answer with the link.
+    found = event["ATTENDEE"]
+    attendees = found if isinstance(found, list) else [found]
+    assert attendees
+    assert all(a.params["RSVP"] == "FALSE" for a in attendees)
+    assert "RSVP=TRUE" not in response.content.decode()
+    assert "answer given in your calendar does not reach Traction" in str(event["DESCRIPTION"])
 
 
 def test_the_settings_page(cast: Cast, client_for: ClientFor) -> None:
@@ -211,6 +219,8 @@ def test_the_settings_page(cast: Cast, client_for: ClientFor) -> None:
     page = text(client.get("/w/acme/debriefs/settings/"))
     checked = set(re.findall(r'value="(\w+)" id="id_kinds_\d+" checked', page))
     assert checked == {"co_design", "cab_meeting"}
+    # Review 20 finding 8: adding a kind says what happens to its past sessions.
+    assert "Its sessions already over get no debrief, so none of them is marked missed." in page
     bad = client.post(
         "/w/acme/debriefs/settings/", {"kinds": ["co_design"], "default_minutes": "5"}
     )
@@ -322,3 +332,57 @@ def test_traction_remind_runs_every_periodic_job(cast: Cast) -> None:
     # ``traction sessions remind`` still works.
     sessions_remind = CliRunner().invoke(cli, ["sessions", "remind"], catch_exceptions=False)
     assert "RSVP digest(s) sent" in sessions_remind.output
+
+
+def test_a_session_recorded_afterwards_does_not_say_marking_it_held_starts_the_clock(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """Review 20, 17.3: the clock of a session recorded once it was over already runs (from
+    its recording); the session page asks to mark it held without saying that starts it."""
+    session = sessions.plan_session(
+        cast.viewers["facilitator"],
+        program=cast.program,  # type: ignore[arg-type]
+        title="Recorded afterwards",
+        starts_at=datetime(2027, 2, 26, 9, 0),
+        ends_at=datetime(2027, 2, 26, 12, 0),
+        time_zone="Europe/Berlin",
+    )
+    page = text(client_for("facilitator").get(f"/w/acme/sessions/{session.pk}/"))
+    assert "This session is over: mark it held below with when it actually ended" in page
+    assert "debrief clock starts" not in page
+
+
+def test_a_slot_after_the_deadline_is_saved_with_a_warning(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """Review 20, 17.6: due 11 March 12:30 (Berlin); a slot after it is late, one more than
+    seven days after it counts as missed: saved, with a warning beside the slot."""
+    debrief = Debrief.objects.get(session=plan(cast))
+    client = client_for("facilitator")
+    address = f"/w/acme/debriefs/{debrief.pk}/booking/"
+    assert 'id="slot-warning"' not in text(client.get(address))
+    late = client.post(
+        address,
+        {
+            "date": "2027-03-12",
+            "start_time": "09:00",
+            "minutes": "120",
+            "version": debrief.version,
+        },
+        follow=True,
+    )
+    assert "This slot starts after the deadline: held then, the debrief is late." in text(late)
+    debrief = Debrief.objects.get(pk=debrief.pk)
+    missed = client.post(
+        address,
+        {
+            "date": "2027-06-17",
+            "start_time": "09:00",
+            "minutes": "120",
+            "version": debrief.version,
+        },
+        follow=True,
+    )
+    page = text(missed)
+    assert 'id="slot-warning"' in page
+    assert "more than 7 days after the deadline: held then, the debrief counts as missed" in page

@@ -307,6 +307,34 @@ def old_session(cast: Cast, *, ended: datetime, kind: str = SessionKind.CO_DESIG
     )
 
 
+def test_a_kind_added_later_applies_to_its_sessions_ending_after_it_was_added(
+    cast: Cast, frozen: clock.FrozenClock, django_capture_on_commit_callbacks: Capture
+) -> None:
+    """Review 20 finding 8: adding "interview" makes no missed debrief (nor email) for the
+    interviews already over; those ending after the change get theirs. Taking the kind out
+    and adding it again starts from the new addition."""
+    past = old_session(cast, ended=T0 - timedelta(days=10), kind=SessionKind.INTERVIEW)
+    svc.update_settings(
+        cast.viewers["admin"], kinds=["co_design", "cab_meeting", "interview"], default_minutes=90
+    )
+    assert set(svc.settings_of(cast.acme.pk).kinds_added_at) == {"interview"}
+    coming = old_session(cast, ended=T0 + timedelta(days=3), kind=SessionKind.INTERVIEW)
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        counts = svc.clock_job()
+    assert counts == {"created": 1, "reminded": 0, "late": 0, "missed": 0}
+    assert not Debrief.objects.filter(session=past).exists()
+    assert Debrief.objects.filter(session=coming).exists()
+    assert not [m for m in mail.outbox if m.subject.startswith("Debrief missed")]
+    # Out and in again, a week later: the interview that ended in between is not caught up.
+    svc.update_settings(cast.viewers["admin"], kinds=["co_design"], default_minutes=90)
+    between = old_session(cast, ended=T0 + timedelta(days=5), kind=SessionKind.INTERVIEW)
+    frozen.at = T0 + timedelta(days=7)
+    svc.update_settings(cast.viewers["admin"], kinds=["co_design", "interview"], default_minutes=90)
+    assert svc.catch_up() == 0
+    assert not Debrief.objects.filter(session=between).exists()
+
+
 def test_catch_up_books_what_was_missing_and_says_it_was_missed(
     cast: Cast, django_capture_on_commit_callbacks: Capture
 ) -> None:

@@ -154,6 +154,7 @@ def test_recipients_then_send(
         "sam@acme.test",
     ]
     assert preview["pack_sent_at"] is None
+    assert preview["excluded"] == []  # review 20 finding 6: who attended but gets none
     with django_capture_on_commit_callbacks(execute=True):
         sent = post(client, f"{url}/pack/send", {})
     assert sent.status_code == 200

@@ -102,6 +102,15 @@ def test_someone_present_who_may_not_see_the_debrief_gets_no_pack(cast: Cast) ->
     assert closed.attendees.get(user=u["account_owner"]).present is True
     emails = [r.email for r in selectors_pack.recipients(closed)]
     assert emails == ["fran@acme.test", "petra@acme.test", "sam@acme.test"]
+    # Review 20 finding 6: left out, and said so (send page and API), not silently.
+    [owen] = selectors_pack.excluded(closed)
+    assert (owen.name, owen.why) == ("Owen Owner", "attended")
+    assert owen.reason == f"may not see the debriefs of “{closed.program.name}”"
+    client = Client()
+    client.force_login(u["facilitator"])
+    page = client.get(w.url + "send/").content.decode()
+    assert "Not sent to (1)" in page
+    assert f"Owen Owner may not see the debriefs of “{closed.program.name}”: not sent" in page
 
 
 def test_a_policy_maker_who_left_the_workspace_gets_nothing(world: PackWorld) -> None:
@@ -257,3 +266,21 @@ def test_no_digest_for_an_open_debrief_or_when_nothing_was_decided(
     with django_capture_on_commit_callbacks(execute=True):
         assert closing.send_digests() == {"debriefs": 1, "digests": 0}
     assert smtp_server.messages == []
+
+
+def test_the_digest_follows_the_evidence_not_the_invitations(world: PackWorld) -> None:
+    """Review 20 finding 2: words imported from a transcript (or captured on a customer's
+    behalf) come from customers nobody invited. Their account owners get the digest all the
+    same; an invited customer whose words no decision rests on still gets none."""
+    from traction.sessions.models import Invitation, RsvpAnswer
+
+    invited = Invitation.objects.filter(session_id=world.debrief.session_id)
+    RsvpAnswer.objects.filter(invitation__in=invited).delete()
+    invited.delete()
+    found = {d.owner_id: d for d in selectors_pack.digests(world.debrief)}
+    u = world.cast.users
+    assert set(found) == {u["account_owner"].pk, u["admin"].pk}
+    assert found[u["account_owner"].pk].customers == ["Globex"]
+    assert [i.rec.title for i in found[u["account_owner"].pk].items] == [
+        "Send the first invoice on signing day"
+    ]

@@ -115,9 +115,12 @@ def booking(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpR
         except ValidationFailed as exc:
             apply_domain_errors(form, exc, BOOKING_FIELD_MAP)
         else:
+            saved = selectors.debrief(viewer, debrief_id)
             messages.success(
                 request, "The debrief's slot was saved. Invitees get an updated calendar entry."
             )
+            if saved.slot_warning:
+                messages.warning(request, saved.slot_warning)
             return redirect("debrief:booking", request.workspace.slug, debrief.pk)
     return _booking_page(request, viewer, debrief, form, status=400)
 
@@ -162,7 +165,9 @@ def respond(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpR
 @require_GET
 def calendar_file(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
     debrief = selectors.debrief(viewer, debrief_id)
-    method: Method = "CANCEL" if debrief.status == DebriefStatus.CANCELLED else "REQUEST"
+    # A cancelled debrief, or a closed one, invites nobody: its file takes the slot out.
+    over = (DebriefStatus.CANCELLED, DebriefStatus.CLOSED)
+    method: Method = "CANCEL" if debrief.status in over else "REQUEST"
     mine = selectors.my_attendance(viewer, debrief)
     ics = build_ics(debrief, method=method, attendees=[mine] if mine else [])
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")

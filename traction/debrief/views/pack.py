@@ -140,6 +140,7 @@ def send(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
             "debrief": debrief,
             "form": form,
             "recipients": selectors_pack.recipients(debrief),
+            "excluded": selectors_pack.excluded(debrief),
             "closed": selectors_pack.is_closed(debrief),
         },
         partial="recipients",
