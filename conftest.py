@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -25,6 +26,21 @@ def django_db_setup(django_db_setup: None, django_db_blocker: Any) -> None:
 
     with django_db_blocker.unblock():
         remember_latest()
+
+
+@pytest.fixture
+def sqlite_file_at_latest(django_db_setup: None) -> Callable[[Path], Path]:
+    """Puts a copy of this process's freshly migrated SQLite test database at a path, for a
+    test running the project in subprocesses on a file of its own: their ``migrate`` finds
+    every migration applied (core/testing/migrations.py, ``copy_latest_to``). Nothing is
+    written when the test database is PostgreSQL: the subprocesses migrate the file then."""
+    from traction.core.testing.migrations import copy_latest_to
+
+    def make(path: Path) -> Path:
+        copy_latest_to(path)
+        return path
+
+    return make
 
 
 @pytest.fixture

@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -83,10 +84,15 @@ print(json.dumps({
 """
 
 
-def test_a_200000_row_import_never_blocks_another_clients_writes(tmp_path: Path) -> None:
+def test_a_200000_row_import_never_blocks_another_clients_writes(
+    tmp_path: Path, sqlite_file_at_latest: Callable[[Path], Path]
+) -> None:
+    # The file starts as a copy of the migrated test database: the subprocess's migrate
+    # finds nothing to apply (conftest.py, ``sqlite_file_at_latest``).
+    db = sqlite_file_at_latest(tmp_path / "load.sqlite3")
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'load.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{db}",
         "DJANGO_SETTINGS_MODULE": "traction.settings.test",
         "PYTHONPATH": str(ROOT),
     }

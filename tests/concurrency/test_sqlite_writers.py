@@ -10,6 +10,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -39,8 +40,12 @@ def _python(code: str, env: dict[str, str]) -> str:
     return done.stdout
 
 
-def test_parallel_writers_neither_lock_nor_lose_updates(tmp_path: Path) -> None:
-    db_path = tmp_path / "parallel.sqlite3"
+def test_parallel_writers_neither_lock_nor_lose_updates(
+    tmp_path: Path, sqlite_file_at_latest: Callable[[Path], Path]
+) -> None:
+    # The file starts as a copy of the migrated test database: the subprocess's migrate
+    # finds nothing to apply (conftest.py, ``sqlite_file_at_latest``).
+    db_path = sqlite_file_at_latest(tmp_path / "parallel.sqlite3")
     env = _env(db_path)
     _python(
         "import django; django.setup();"

@@ -13,6 +13,7 @@ import sqlite3
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -50,8 +51,12 @@ print(json.dumps(ApiToken.objects.get().last_used_at is not None))
 """
 
 
-def test_a_get_answers_while_the_database_is_locked_for_writing(tmp_path: Path) -> None:
-    db = tmp_path / "locked.sqlite3"
+def test_a_get_answers_while_the_database_is_locked_for_writing(
+    tmp_path: Path, sqlite_file_at_latest: Callable[[Path], Path]
+) -> None:
+    # The file starts as a copy of the migrated test database: the subprocess's migrate
+    # finds nothing to apply (conftest.py, ``sqlite_file_at_latest``).
+    db = sqlite_file_at_latest(tmp_path / "locked.sqlite3")
     env = {
         **os.environ,
         "DATABASE_URL": f"sqlite:///{db}",

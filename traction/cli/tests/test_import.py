@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -231,10 +232,15 @@ ImportBatch.objects.update(progress_at=timezone.now() - 2 * STALE_AFTER)
 
 
 @pytest.mark.skipif(bool(os.environ.get("DATABASE_URL")), reason="a file-based SQLite database")
-def test_an_import_killed_halfway_is_hidden_then_replaced_by_a_rerun(tmp_path) -> None:
+def test_an_import_killed_halfway_is_hidden_then_replaced_by_a_rerun(
+    tmp_path: Path, sqlite_file_at_latest: Callable[[Path], Path]
+) -> None:
+    # The file starts as a copy of the migrated test database: the subprocess's migrate
+    # finds nothing to apply (conftest.py, ``sqlite_file_at_latest``).
+    db = sqlite_file_at_latest(tmp_path / "crash.sqlite3")
     env = {
         **os.environ,
-        "DATABASE_URL": f"sqlite:///{tmp_path / 'crash.sqlite3'}",
+        "DATABASE_URL": f"sqlite:///{db}",
         "DJANGO_SETTINGS_MODULE": "traction.settings.test",
         "PYTHONPATH": str(ROOT),
     }

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.request
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -370,9 +371,17 @@ def test_serve_stops_within_ten_seconds(tmp_path: Path, sig: signal.Signals) -> 
     ids=["ctrl-c-to-make-run", "sigterm-to-make"],
 )
 def test_make_run_stops_within_ten_seconds(
-    tmp_path_factory: pytest.TempPathFactory, how: str, sig: signal.Signals
+    tmp_path_factory: pytest.TempPathFactory,
+    how: str,
+    sig: signal.Signals,
+    sqlite_file_at_latest: Callable[[Path], Path],
 ) -> None:
     var = tmp_path_factory.getbasetemp() / "make-run-var"  # shared: the demo is built once
+    if not var.exists():
+        # The first start's database is a copy of the migrated test database: its migrate
+        # finds nothing to apply, and it builds the demo (conftest.py, sqlite_file_at_latest).
+        var.mkdir()
+        sqlite_file_at_latest(var / "traction.sqlite3")
     env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "TRACTION_SITE_URL")}
     env.update(TRACTION_VAR_DIR=str(var))
     env.pop("DJANGO_SETTINGS_MODULE", None)
