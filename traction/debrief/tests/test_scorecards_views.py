@@ -213,6 +213,60 @@ def test_create_and_edit_a_metric_with_a_merge_prompt(cast: Cast, client_for: Cl
     assert m.unit == "hours"
 
 
+def test_metric_edit_merges_three_ways_against_the_opened_values(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """Review 20 finding 4: a field only the other person changed keeps their value, one only
+    I changed keeps mine, and only a field we both changed is asked about. A browser's CRLF
+    in the forecast is not a change."""
+    m = make_metric(
+        cast, forecast=[{"on": "2027-03-01", "value": "10"}, {"on": "2027-06-01", "value": "8"}]
+    )
+    client = client_for("core_team")
+    page = client.get(url(cast, f"metrics/{m.pk}/edit/"))
+    form = page.context["form"]
+    posted = {k: ("" if v is None else v) for k, v in form.initial.items() if k != "serves"}
+    posted["forecast"] = str(posted["forecast"]).replace("\n", "\r\n")
+    version = m.version
+    # Someone else changes the unit and the data source meanwhile.
+    scorecards.update_metric(
+        cast.viewer("facilitator"),
+        metric=m,
+        changes={"unit": "calendar days", "data_source": "CRM renewals report"},
+        version=version,
+    )
+    mine = {**posted, "target": "2", "baseline": "14.0"}  # 14.0 is the saved 14
+    saved = client.post(url(cast, f"metrics/{m.pk}/edit/"), mine)
+    assert saved.status_code == 302
+    m.refresh_from_db()
+    assert (m.unit, m.data_source, m.target) == ("calendar days", "CRM renewals report", 2)
+    assert len(m.forecast) == 2
+    # Both change the unit: only the unit is asked about, with mine and theirs.
+    page = client.get(url(cast, f"metrics/{m.pk}/edit/"))
+    form = page.context["form"]
+    posted = {k: ("" if v is None else v) for k, v in form.initial.items() if k != "serves"}
+    posted["forecast"] = str(posted["forecast"]).replace("\n", "\r\n")
+    scorecards.update_metric(
+        cast.viewer("facilitator"),
+        metric=m,
+        changes={"unit": "working days", "definition": "Counted by finance"},
+        version=m.version,
+    )
+    prompt = client.post(url(cast, f"metrics/{m.pk}/edit/"), {**posted, "unit": "hours"})
+    assert prompt.status_code == 422
+    assert [row["name"] for row in prompt.context["merge"]] == ["unit"]
+    assert prompt.context["taken"] == ["Definition"]
+    html = prompt.content.decode()
+    assert 'id="merge-unit"' in html
+    assert "Forecast path" not in html.split('id="merge-prompt"')[1].split("</section>")[0]
+    # Keeping theirs saves their unit with their definition: nothing of theirs is lost.
+    again = prompt.context["form"].data.copy()
+    again["keep_unit"] = "theirs"
+    assert client.post(url(cast, f"metrics/{m.pk}/edit/"), again).status_code == 302
+    m.refresh_from_db()
+    assert (m.unit, m.definition) == ("working days", "Counted by finance")
+
+
 def test_the_owner_picker_offers_only_who_may_see_and_measure_the_metric(
     cast: Cast, client_for: ClientFor
 ) -> None:

@@ -17,10 +17,10 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.core import clock, permissions
-from traction.core.errors import Conflict, DomainError, ValidationFailed
+from traction.core.errors import DomainError, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
-from traction.debrief import charts, measurements_csv
+from traction.debrief import charts, measurements_csv, merging
 from traction.debrief import selectors_scorecards as sel
 from traction.debrief.forms_scorecards import METRIC_FIELD_MAP, CsvForm, MeasurementForm, MetricForm
 from traction.debrief.models import ScorecardMetric
@@ -228,23 +228,47 @@ def measurement_add(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -
     return _metric_page(request, viewer, metric_id, measurement_form=form, status=422)
 
 
+class _ArchivedMeanwhile(Exception):
+    """Raised out of a metric's save: it was archived since the page opened."""
+
+
+def _edit_form(
+    viewer: Viewer, metric: ScorecardMetric, data: Any = None, *, owner_id: int | None = None
+) -> MetricForm:
+    """The edit form: the metric's values, and (signed, hidden) the values it was opened
+    with, which the merge prompt compares against."""
+    form = MetricForm(
+        data,
+        initial=MetricForm.initial_for(metric),
+        members=sel.metric_owners(viewer, metric.program, keep=owner_id),
+        parts=sel.ratio_parts(viewer, metric.program, exclude=metric.pk),
+        cards=sel.metric_cards(viewer, metric.program_id),
+    )
+    form.initial[merging.OPENED] = merging.seal(merging.values(form, form.initial))
+    return form
+
+
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> HttpResponse:
+    """Edit a metric. If someone saved it since it was opened, the fields only they changed
+    take their values, those only this person changed keep theirs, and each field both
+    changed is offered (keep mine or take theirs): nothing typed or saved is lost."""
     found = sel.metric(viewer, metric_id, action="metric.manage")
     if found.archived_at is not None:
         return _archived_to_restore(request, found)
-    form = _metric_form(
-        request,
-        viewer,
-        found.program,
-        initial=MetricForm.initial_for(found),
-        exclude=found.pk,
-        owner_id=found.owner_id,
-    )
-    theirs: list[tuple[str, Any, Any]] = []
-    if request.method == "POST" and form.is_valid():
-        try:
+    owner_id = found.owner_id  # kept in the choices even if they left the program since
+    form = _edit_form(viewer, found, owner_id=owner_id)
+    merge: list[dict[str, Any]] = []
+    taken: list[str] = []
+    if request.method == "POST":
+
+        def reread() -> tuple[dict[str, Any], int]:
+            nonlocal found
+            found = sel.metric(viewer, metric_id, action="metric.manage")
+            return MetricForm.initial_for(found), found.version
+
+        def write(form: MetricForm) -> None:
             values, serves = _values(form)
             current = MetricForm.initial_for(found)
             changes = {
@@ -254,45 +278,43 @@ def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> Ht
                 and not (k in ("baseline", "target") and _same_number(getattr(found, k), v))
                 and not (k == "forecast" and v == current["forecast"])
             }
-            services.update_metric(
-                viewer,
-                metric=found,
-                changes=changes,
-                version=form.cleaned_data["version"],
-                serves_ids=serves if sorted(serves) != sorted(current["serves"]) else None,
+            try:
+                services.update_metric(
+                    viewer,
+                    metric=found,
+                    changes=changes,
+                    version=form.cleaned_data["version"],
+                    serves_ids=serves if sorted(serves) != sorted(current["serves"]) else None,
+                )
+            except ValidationFailed as exc:
+                if exc.errors.get("__all__") == [services.ARCHIVED]:
+                    raise _ArchivedMeanwhile from exc
+                raise
+
+        try:
+            saving = merging.save(
+                request.POST.copy(),
+                form,
+                MetricForm.initial_for(found),
+                form_for=lambda data: _edit_form(viewer, found, data, owner_id=owner_id),
+                write=write,
+                reread=reread,
+                noun="metric",
+                field_map=METRIC_FIELD_MAP,
             )
-        except Conflict as exc:
-            # The merge prompt: their saved values beside the ones typed here; saving again
-            # (now against their version) keeps what is in the form.
-            apply_domain_errors(form, exc)
-            fresh = sel.metric(viewer, metric_id, action="metric.manage")
-            saved = MetricForm.initial_for(fresh)
-            for name, field in form.fields.items():
-                if name in ("version", "serves"):
-                    continue
-                mine = str(form.data.get(name, "")).strip()
-                stored = saved.get(name)
-                stored_text = "" if stored is None else str(stored)
-                if stored_text.strip() != mine:
-                    theirs.append(
-                        (str(field.label or name.replace("_", " ").title()), stored_text, mine)
-                    )
-            data = request.POST.copy()
-            data["version"] = str(fresh.version)
-            form.data = data
-        except ValidationFailed as exc:
-            if exc.errors.get("__all__") == [services.ARCHIVED]:  # archived since the page opened
-                return _archived_to_restore(request, found)
-            apply_domain_errors(form, exc, METRIC_FIELD_MAP)
-        else:
-            messages.success(request, f"The metric “{found.name}” was saved.")
+        except _ArchivedMeanwhile:
+            return _archived_to_restore(request, found)
+        if saving.saved:
+            messages.success(request, f"The metric “{found.name}” was saved.{saving.note}")
             return redirect(
                 "debrief:metric", workspace_slug=request.workspace.slug, metric_id=found.pk
             )
+        form, merge, taken = saving.form, saving.rows, saving.taken
     return render(
         request,
         "debrief/scorecards/metric_form.html",
-        {"form": form, "program": found.program, "metric": found, "theirs": theirs},
+        {"form": form, "program": found.program, "metric": found, "merge": merge, "taken": taken},
+        status=422 if request.method == "POST" and (form.errors or merge) else 200,
     )
 
 
