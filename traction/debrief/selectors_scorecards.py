@@ -768,7 +768,9 @@ def room_panel(viewer: Viewer, debrief: Debrief, *, page: Any = None) -> dict[st
         "cards_total": total,
         "page": cards_page,
         "metrics": [(m, missing_for_ready(m)) for m in created],
-        "can_manage": permissions.can(viewer, "metric.manage", debrief),
+        # The shortcut to a new metric: not on a closed debrief (it offers no editing).
+        "can_manage": debrief.closed_at is None
+        and permissions.can(viewer, "metric.manage", debrief),
     }
 
 

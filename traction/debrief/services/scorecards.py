@@ -449,35 +449,35 @@ def _snapshot(metric: ScorecardMetric) -> dict[str, Any]:
     return audit.snapshot(metric, list(METRIC_FIELDS))
 
 
-def create_metric_from_card(actor: Viewer, *, debrief: Debrief, insight_id: int) -> ScorecardMetric:
-    """The room's shortcut: a metric named and defined from a customer metric card of the
-    session, serving it. The rest (unit, baseline, target) is filled in afterwards."""
+def metric_values_from_card(actor: Viewer, *, debrief: Debrief, insight_id: int) -> dict[str, Any]:
+    """The room's shortcut: the new-metric form's values from a customer metric card of the
+    session (named and defined from its words, serving it). Nothing is created here: the
+    metric is made when that form is saved, so leaving the form leaves nothing behind and a
+    second click makes no second metric. Refused on a closed debrief and for a card that a
+    current metric already serves (named: edit that one)."""
     permissions.check(actor, "metric.manage", debrief)
+    if debrief.closed_at is not None:
+        raise ValidationFailed.field(
+            "__all__", "This debrief is closed: add metrics from the program's scorecard."
+        )
     if not insight_id:
         raise ValidationFailed({"insight_id": ["Choose a customer metric card first."]})
     card = sel.metric_cards(actor, debrief.program_id).filter(pk=insight_id).first()
     if card is None:
         raise NotFound("Customer metric card not found.")
+    serving = list(
+        ScorecardMetric.objects.filter(serves=card, archived_at__isnull=True)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    if serving:
+        names = ", ".join(f"“{n}”" for n in serving)
+        raise ValidationFailed(
+            {"insight_id": [f"This card is already served by {names}: edit that metric instead."]}
+        )
     text = " ".join(card.text.split())
     name = text if len(text) <= 120 else text[:119].rstrip() + "…"
-    taken = {
-        metric_key(other)
-        for other in ScorecardMetric.objects.filter(
-            program_id=debrief.program_id, archived_at__isnull=True
-        ).values_list("name", flat=True)
-    }
-    base, n = name, 2
-    while metric_key(name) in taken:
-        name, n = f"{base} ({n})", n + 1
-    program = Program.objects.get(pk=debrief.program_id)
-    return create_metric(
-        actor,
-        program=program,
-        debrief=debrief,
-        name=name,
-        definition=card.text,
-        serves_ids=[card.pk],
-    )
+    return {"name": name, "definition": card.text, "serves": [card.pk]}
 
 
 def update_metric(

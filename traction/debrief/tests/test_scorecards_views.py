@@ -387,18 +387,69 @@ def test_checkpoint_page_and_room_panel(cast: Cast, client_for: ClientFor) -> No
     )
     panel = client.get(url(cast, f"{debrief.pk}/scorecard/")).content.decode()
     assert "Time from signature to first paid invoice" in panel
+    # A closed debrief offers no shortcut, and refuses it when posted.
+    assert f'name="insight_id" value="{card.pk}"' not in panel
+    closed = client.post(
+        url(cast, f"{debrief.pk}/scorecard/from-card/"), {"insight_id": card.pk}, follow=True
+    )
+    assert "This debrief is closed" in closed.content.decode()
+    assert not ScorecardMetric.objects.filter(debrief=debrief).exists()
+
+
+def test_a_metric_from_a_card_is_made_only_when_its_form_is_saved(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """Review 20 finding 10: the shortcut opens the new-metric form filled in from the card;
+    leaving it leaves nothing, a second click makes no "(2)", and a card already served by a
+    current metric is refused with that metric's name."""
+    debrief = make_debrief(cast, ends_at=datetime(2027, 5, 31, 17, tzinfo=UTC))
+    card = capture_insight(
+        cast.viewer("facilitator"),
+        session=debrief.session,
+        kind="customer_metric",
+        text="Time from signature to first paid invoice",
+    )
+    client = client_for("core_team")
+    panel = client.get(url(cast, f"{debrief.pk}/scorecard/")).content.decode()
     assert f'name="insight_id" value="{card.pk}"' in panel
     # Sending the form without choosing a card says so, and makes nothing.
     unchosen = client.post(url(cast, f"{debrief.pk}/scorecard/from-card/"), {}, follow=True)
     assert "Choose a customer metric card first." in unchosen.content.decode()
-    assert not ScorecardMetric.objects.filter(debrief=debrief).exists()
     made = client.post(url(cast, f"{debrief.pk}/scorecard/from-card/"), {"insight_id": card.pk})
+    twice = client.post(url(cast, f"{debrief.pk}/scorecard/from-card/"), {"insight_id": card.pk})
+    assert made.status_code == twice.status_code == 302
+    assert made["Location"] == twice["Location"]
+    assert f"scorecard/metrics/new/?debrief={debrief.pk}&card={card.pk}" in made["Location"]
+    assert not ScorecardMetric.objects.exists()  # nothing until the form is saved
+    page = client.get(made["Location"])
+    form = page.context["form"]
+    assert form.initial["name"] == "Time from signature to first paid invoice"
+    assert form.initial["serves"] == [card.pk]
+    assert "Nothing is saved until you add the metric" in page.content.decode()
+    posted = {
+        "name": form.initial["name"],
+        "definition": form.initial["definition"],
+        "direction": "down",
+        "frequency": "monthly",
+        "serves": [card.pk],
+    }
+    saved = client.post(made["Location"], posted)
     m = ScorecardMetric.objects.get(debrief=debrief)
-    assert made.status_code == 302
-    assert made["Location"].endswith(f"metrics/{m.pk}/edit/")
+    assert saved.status_code == 302
     assert (m.name, list(m.serves.all())) == ("Time from signature to first paid invoice", [card])
     panel = client.get(url(cast, f"{debrief.pk}/scorecard/")).content.decode()
     assert "missing: unit, baseline, target" in panel
+    # Saving the same form again (a double click) makes no "(2)": the card is served now.
+    again = client.post(made["Location"], posted, follow=True)
+    assert "already served by" in again.content.decode()
+    assert ScorecardMetric.objects.count() == 1
+    # The card is now served: the shortcut names the metric instead of opening a form.
+    served = client.post(
+        url(cast, f"{debrief.pk}/scorecard/from-card/"), {"insight_id": card.pk}, follow=True
+    )
+    assert "already served by “Time from signature to first paid invoice”" in html.unescape(
+        served.content.decode()
+    )
     # Observers see the panel without the shortcut.
     assert (
         "Create a metric from the chosen card"

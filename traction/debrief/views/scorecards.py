@@ -8,16 +8,17 @@ import base64
 import hashlib
 from datetime import date, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.core import clock, permissions
-from traction.core.errors import DomainError, ValidationFailed
+from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
 from traction.debrief import charts, measurements_csv, merging
@@ -138,13 +139,35 @@ def scorecard(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Htt
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def metric_create(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    """Add a metric. From the room's shortcut (``?debrief=…&card=…``), the form starts from
+    the card's words and the metric, once saved, is one created in that debrief."""
     program = sel.scorecard_program(viewer, program_id)
     services.check_in_program(viewer, "metric.manage", program)
-    form = _metric_form(request, viewer, program)
+    debrief, initial = None, None
+    if "debrief" in request.GET:
+        debrief = sel.debrief_for_panel(viewer, _int(request.GET.get("debrief")))
+        if debrief.program_id != program.pk:
+            raise NotFound("Debrief not found.")
+        try:
+            initial = services.metric_values_from_card(
+                viewer, debrief=debrief, insight_id=_int(request.GET.get("card"))
+            )
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            messages.error(request, error_text(exc))
+            return redirect(
+                "debrief:room_scorecard",
+                workspace_slug=request.workspace.slug,
+                debrief_id=debrief.pk,
+            )
+    form = _metric_form(request, viewer, program, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             values, serves = _values(form)
-            metric = services.create_metric(viewer, program=program, serves_ids=serves, **values)
+            metric = services.create_metric(
+                viewer, program=program, debrief=debrief, serves_ids=serves, **values
+            )
         except ValidationFailed as exc:
             apply_domain_errors(form, exc, METRIC_FIELD_MAP)
         else:
@@ -155,8 +178,15 @@ def metric_create(request: WorkspaceRequest, viewer: Viewer, program_id: int) ->
     return render(
         request,
         "debrief/scorecards/metric_form.html",
-        {"form": form, "program": program, "metric": None},
+        {"form": form, "program": program, "metric": None, "debrief": debrief},
     )
+
+
+def _int(raw: str | None) -> int:
+    try:
+        return int(raw or "")
+    except ValueError:
+        return 0
 
 
 # --- one metric ------------------------------------------------------------------------------
@@ -522,13 +552,12 @@ def room_scorecard(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -
 @workspace_view
 @require_POST
 def metric_from_card(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
+    """The room's "create a metric from the chosen card": the new-metric form, filled in
+    from the card. Nothing is saved until that form is."""
     debrief = sel.debrief_for_panel(viewer, debrief_id)
+    card_id = _int(request.POST.get("insight_id"))
     try:
-        card_id = int(request.POST.get("insight_id", ""))
-    except ValueError:
-        card_id = 0
-    try:
-        created = services.create_metric_from_card(viewer, debrief=debrief, insight_id=card_id)
+        services.metric_values_from_card(viewer, debrief=debrief, insight_id=card_id)
     except DomainError as exc:
         if exc.status == 403:
             raise
@@ -536,14 +565,11 @@ def metric_from_card(request: WorkspaceRequest, viewer: Viewer, debrief_id: int)
         return redirect(
             "debrief:room_scorecard", workspace_slug=request.workspace.slug, debrief_id=debrief.pk
         )
-    messages.success(
-        request,
-        f"The metric “{created.name}” was created from the card; "
-        "add its unit, baseline and target.",
+    new = reverse(
+        "debrief:metric_create",
+        kwargs={"workspace_slug": request.workspace.slug, "program_id": debrief.program_id},
     )
-    return redirect(
-        "debrief:metric_edit", workspace_slug=request.workspace.slug, metric_id=created.pk
-    )
+    return redirect(f"{new}?{urlencode({'debrief': debrief.pk, 'card': card_id})}")
 
 
 urlpatterns: list[URLPattern] = [
