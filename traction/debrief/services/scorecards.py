@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 
 from traction.accounts.models import Membership
 from traction.core import audit, clock, permissions
+from traction.core.dates import check_window
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Role, Scope, Viewer
 from traction.core.text import (
@@ -393,6 +394,9 @@ def _normalise(values: dict[str, Any]) -> dict[str, list[str]]:
         values["forecast"] = _forecast_lines(values["forecast"], errors)
     elif "forecast" in values:
         values["forecast"] = _forecast(values["forecast"], errors)
+    for name in ("baseline_on", "target_on"):  # changed ones: a stored date stays
+        if isinstance(values.get(name), date):
+            check_window(errors, name, values[name])
     for name in ("unit", "data_source"):
         if name in values and isinstance(values[name], str):
             values[name] = values[name].strip()
