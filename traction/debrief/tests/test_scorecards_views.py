@@ -376,9 +376,11 @@ def test_checkpoint_page_and_room_panel(cast: Cast, client_for: ClientFor) -> No
     assert page.status_code == 200
     html = page.content.decode()
     assert "3-month checkpoint" in html
-    # Actual, forecast (10 → 6 read on 30 April) and target formatted alike: no "9.00".
+    # Actual, forecast (10 → 6 read on 30 April: 8.0328…) and target formatted alike: no
+    # "9.00", and the forecast rounded like the numbers it is read between (review 20 #14).
     cells = [c.split("<")[0] for c in html.split('<td class="num">')[1:4]]
-    assert cells == ["9", "8.0328", "1"]
+    assert cells == ["9", "8", "1"]
+    assert "Lower is better · in days" in html
     assert (
         client.get(
             url(cast, f"programs/{cast.other_program.pk}/scorecard/checkpoints/{cp.pk}/")
