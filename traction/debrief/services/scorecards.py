@@ -640,6 +640,9 @@ class Outcome:
     unchanged: int = 0
     # (entry, old value or None): the rows as written, for the preview and the API.
     rows: list[tuple[Entry, Measurement | None]] = field(default_factory=list)
+    # What the preview should point out, though nothing is wrong enough to refuse (a "%"
+    # on a metric not measured in %), "Line n: …".
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def written(self) -> int:
@@ -858,6 +861,7 @@ def import_measurements(
     ):
         visible.setdefault(metric_key(m.name), []).append(m)
     problems = [(line, message) for line, message in parsed.errors]
+    warnings: list[str] = []
     entries: list[Entry] = []
     seen: dict[tuple[str, date], int] = {}
     for row in parsed.rows:
@@ -890,14 +894,22 @@ def import_measurements(
             entries.append(
                 Entry(metric=metric, on=row.on, value=row.value, note=row.note, line=row.line)
             )
+            if row.percent and "%" not in metric.unit:
+                unit = f"in {metric.unit}" if metric.unit else "without a unit"
+                warnings.append(
+                    f"Line {row.line}: the value has a “%” and is read as "
+                    f"{row.value.normalize():f}, but “{metric.name}” is measured {unit}."
+                )
         seen.setdefault(key, row.line)
     if problems:
         raise ValidationFailed(
             {"file": [f"Line {line}: {message.rstrip('.')}." for line, message in sorted(problems)]}
         )
-    return record_measurements(
+    outcome = record_measurements(
         actor, entries=entries, source=MeasurementSource.CSV, dry_run=dry_run
     )
+    outcome.warnings = warnings
+    return outcome
 
 
 # --- checkpoints -----------------------------------------------------------------------------

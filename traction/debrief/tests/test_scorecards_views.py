@@ -297,6 +297,29 @@ def test_account_owner_may_not_define_metrics(cast: Cast, client_for: ClientFor)
     assert page.status_code == 404  # not in the program: not theirs to know about
 
 
+def test_csv_import_preview_points_out_a_percent_on_a_metric_not_in_percent(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """Review 20 finding 17: "22,25%" for a metric in days is read as 22.25, and the preview
+    says so before anything is imported."""
+    make_metric(cast)  # in days
+    make_metric(cast, "Paid within a day", unit="%", direction="up", baseline="10", target="50")
+    client = client_for("core_team")
+    target = url(cast, f"programs/{cast.program.pk}/scorecard/import/")
+    data = (
+        b"metric;date;value\nDays to first invoice;2027-02-28;22,25%\n"
+        b"Paid within a day;2027-02-28;40%\n"
+    )
+    preview = client.post(target, {"file": SimpleUploadedFile("m.csv", data)})
+    assert preview.status_code == 200
+    assert preview.context["outcome"].warnings == [
+        "Line 2: the value has a “%” and is read as 22.25, but “Days to first invoice” is "
+        "measured in days."
+    ]
+    assert 'id="import-warnings"' in preview.content.decode()
+    assert not Measurement.objects.exists()
+
+
 def test_csv_import_preview_then_import(cast: Cast, client_for: ClientFor) -> None:
     make_metric(cast)
     client = client_for("core_team")
