@@ -574,7 +574,8 @@ def test_the_room_shows_the_first_metric_cards_and_links_to_them_all(
 ) -> None:
     from traction.debrief.selectors_scorecards import CARDS_PAGE, ROOM_CARDS
 
-    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC), closed=True)
+    # An open debrief: a closed one offers no shortcut, so no card to choose.
+    debrief = make_debrief(cast, ends_at=datetime(2027, 5, 31, 17, tzinfo=UTC))
     fran = cast.viewer("facilitator")
     cards = [
         capture_insight(
