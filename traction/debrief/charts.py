@@ -8,6 +8,7 @@ allows no ``style`` attributes.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -123,15 +124,14 @@ def trend_svg(
         )
     frame = _frame(width, height, (64, 16, 16, 40), dates, values)
     parts = [head]
-    # Grid and value labels: four levels.
-    for i in range(5):
-        level = frame.low + (frame.high - frame.low) * i / 4
+    # Grid and value labels: round levels (a 1, 2, 2.5 or 5 step), all with the same decimals.
+    for level, label in axis_levels(frame.low, frame.high):
         y = frame.y(level)
         parts.append(
             f'<line x1="{frame.left}" x2="{width - frame.right}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="{GRID}" stroke-width="1"/>'
             f'<text x="{frame.left - 6}" y="{y + 4:.1f}" text-anchor="end" font-size="11" '
-            f'fill="{TEXT}">{escape(_short(level))}</text>'
+            f'fill="{TEXT}">{escape(label)}</text>'
         )
     first, last = date.fromordinal(frame.first), date.fromordinal(frame.last)
     parts.append(
@@ -185,9 +185,29 @@ def sparkline_svg(
     )
 
 
-def _short(value: float) -> str:
-    if abs(value) >= 1000:
-        return f"{value:,.0f}"
-    if abs(value) >= 10:
-        return f"{value:.1f}"
-    return f"{value:.2f}"
+def axis_levels(low: float, high: float, most: int = 6) -> list[tuple[float, str]]:
+    """The value axis's levels between ``low`` and ``high``: multiples of a round step (1, 2,
+    2.5 or 5 times a power of ten) giving at most ``most`` levels, each labelled with the
+    step's decimals ("0, 25, 50, 75, 100"; "6.5, 7.0, 7.5"), not "6.30, 28.8, 51.2"."""
+    span = high - low
+    if not math.isfinite(span) or span <= 0:
+        return [(low, _label(low, 2))]
+    power = 10 ** math.floor(math.log10(span / most))
+    for factor in (1, 2, 2.5, 5, 10):
+        step = factor * power
+        if span / step <= most - 1:
+            break
+    exponent = Decimal(repr(round(step, 12))).normalize().as_tuple().exponent
+    places = max(0, -exponent) if isinstance(exponent, int) else 0
+    first = math.ceil(low / step - 1e-9)
+    levels = []
+    n = first
+    while n * step <= high + 1e-9 * step:
+        levels.append((n * step, _label(n * step, places)))
+        n += 1
+    return levels
+
+
+def _label(value: float, places: int) -> str:
+    value = 0.0 if abs(value) < 1e-12 else value
+    return f"{value:,.{places}f}" if abs(value) >= 1000 else f"{value:.{places}f}"

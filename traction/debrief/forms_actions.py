@@ -37,9 +37,6 @@ class ActionForm(Form):
     contributors = MembersField(queryset=User.objects.none(), required=False)
     planned_start = forms.DateField(required=False, widget=DateInput())
     due_on = forms.DateField(label="Due date", widget=DateInput())
-    customer_visible = forms.BooleanField(
-        required=False, label="Customers may see it (as part of what was planned)"
-    )
 
     def __init__(
         self,
@@ -72,19 +69,18 @@ class ActionForm(Form):
             "contributor_ids": [u.pk for u in data["contributors"]],
             "planned_start": data["planned_start"],
             "due_on": data["due_on"],
-            "customer_visible": data["customer_visible"],
         }
 
 
 class EditForm(Form):
-    """Change an action: title, owner, contributors, dates, visibility; a note says why."""
+    """Change an action: title, owner, contributors, dates; a note says why. (Customers never
+    see action items: the stored ``customer_visible`` flag is not offered, see docs/debrief.md.)"""
 
     title = forms.CharField(max_length=200)
     owner = MemberChoiceField(queryset=User.objects.none(), label="Owner")
     contributors = MembersField(queryset=User.objects.none(), required=False)
     planned_start = forms.DateField(required=False, widget=DateInput())
     due_on = forms.DateField(label="Due date", widget=DateInput())
-    customer_visible = forms.BooleanField(required=False, label="Customers may see it")
     note = forms.CharField(
         max_length=NOTE_MAX,
         required=False,
@@ -109,7 +105,6 @@ class EditForm(Form):
             "contributor_ids": [u.pk for u in data["contributors"]],
             "planned_start": data["planned_start"],
             "due_on": data["due_on"],
-            "customer_visible": data["customer_visible"],
         }
 
 

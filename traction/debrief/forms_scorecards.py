@@ -9,12 +9,14 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.core import csv_reader
+from traction.core.errors import ValidationFailed
 from traction.core.forms import Form, Paragraphs
 from traction.core.text import validate_one_line
 
-from .measurements_csv import MAX_BYTES, NOTE_MAX, VALUE_MAX
+from .measurements_csv import MAX_BYTES, NOTE_MAX, VALUE_MAX, parse_value
+from .merging import OpenedField
 from .models import Direction, Frequency, ScorecardMetric
-from .services.scorecards import DEFINITION_MAX
+from .services.scorecards import DEFINITION_MAX, parse_forecast_text
 
 
 class DateInput(forms.DateInput):
@@ -32,6 +34,13 @@ METRIC_FIELD_MAP = {
 
 def _forecast_text(forecast: list[dict[str, str]]) -> str:
     return "\n".join(f"{p['on']} {p['value']}" for p in forecast or [])
+
+
+def _canonical_number(raw: str) -> str:
+    try:
+        return f"{parse_value(raw).normalize():f}" if raw else raw
+    except ValueError:
+        return raw
 
 
 class ServiceChecked(forms.CharField):
@@ -92,6 +101,7 @@ class MetricForm(Form):
         label="Customer metrics it serves",
     )
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    opened = OpenedField()
 
     def __init__(
         self,
@@ -111,6 +121,22 @@ class MetricForm(Form):
         serves: Any = self.fields["serves"]
         serves.queryset = cards
         serves.label_from_instance = lambda c: c.text[:140]
+
+    # Numbers and the forecast as stored, when they read: "95.0" is the saved 95 and a
+    # browser's CRLF the saved LF, so that the edit page's merge sees no change in them.
+    # What does not read is passed on as typed, for the service to name.
+    def clean_baseline(self) -> str:
+        return _canonical_number(self.cleaned_data["baseline"])
+
+    def clean_target(self) -> str:
+        return _canonical_number(self.cleaned_data["target"])
+
+    def clean_forecast(self) -> str:
+        text = "\n".join(line.strip() for line in self.cleaned_data["forecast"].splitlines())
+        try:
+            return _forecast_text(parse_forecast_text(text))
+        except ValidationFailed:
+            return text
 
     @staticmethod
     def initial_for(metric: ScorecardMetric) -> dict[str, Any]:

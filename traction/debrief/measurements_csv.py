@@ -68,6 +68,7 @@ class Row:
     on: date
     value: Decimal
     note: str
+    percent: bool = False  # the value was written with a "%" (read as the number before it)
 
 
 @dataclass
@@ -223,7 +224,8 @@ def parse(data: bytes, filename: str = "") -> Parsed:
         if problems:
             result.errors.append((line, "; ".join(problems)))
         elif on is not None and value is not None:
-            result.rows.append(Row(line=line, metric=metric, on=on, value=value, note=note))
+            percent = cell("value").strip().endswith("%")
+            result.rows.append(Row(line, metric, on, value, note, percent))
     if not result.rows and not result.errors:
         raise CsvRefused("The file has a header but no rows of measurements.")
     return result

@@ -180,10 +180,7 @@ def progress(
     else:
         status = "on_track" if fraction > 0 else "behind"
     percent = max(-100, min(200, round(fraction * 100)))
-    shown = None
-    if expected is not None:
-        places = _decimals(baseline, target, latest, *(v for _, v in forecast_path(metric)))
-        shown = expected.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    shown = rounded_like(metric, expected, latest)
     return Progress(
         status,
         fraction=fraction,
@@ -192,6 +189,19 @@ def progress(
         expected=expected,
         expected_shown=shown,
     )
+
+
+def rounded_like(
+    metric: ScorecardMetric, value: Decimal | None, *also: Decimal | None
+) -> Decimal | None:
+    """A value read off the forecast (or the straight line) as the pages and the API show
+    it: rounded to the decimals of the numbers it is read between (the baseline, the target,
+    the forecast's points and ``also``), so that 53.2589… reads 53 beside 54 and 70."""
+    if value is None:
+        return None
+    read_from = [metric.baseline, metric.target, *also, *(v for _, v in forecast_path(metric))]
+    places = _decimals(*(v for v in read_from if v is not None))
+    return value.quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
 
 
 def _decimals(*values: Decimal) -> int:
@@ -711,7 +721,7 @@ def checkpoint_report(viewer: Viewer, cp: Checkpoint) -> list[CheckpointRow]:
                 metric=m,
                 actual=actual,
                 actual_on=actual_on,
-                forecast=expected_on(m, cp.on),
+                forecast=rounded_like(m, expected_on(m, cp.on), actual),
                 target=m.target,
                 progress=progress(m, actual, actual_on),
                 recommendations=links.get(m.pk, []),
@@ -768,7 +778,9 @@ def room_panel(viewer: Viewer, debrief: Debrief, *, page: Any = None) -> dict[st
         "cards_total": total,
         "page": cards_page,
         "metrics": [(m, missing_for_ready(m)) for m in created],
-        "can_manage": permissions.can(viewer, "metric.manage", debrief),
+        # The shortcut to a new metric: not on a closed debrief (it offers no editing).
+        "can_manage": debrief.closed_at is None
+        and permissions.can(viewer, "metric.manage", debrief),
     }
 
 

@@ -218,6 +218,13 @@ def add_debriefs(demo: Demo) -> None:
                 {"on": (demo.today + timedelta(weeks=12)).isoformat(), "value": "55"},
             ],
         )
+        # The approved preview is meant to move it: every checkpoint shows it beside the metric.
+        recommendations.update_recommendation(
+            felix,
+            preview,
+            changes={"metrics": [{"metric_id": metric.pk, "direction": "up"}]},
+            version=preview.version,
+        )
         frozen.advance(hours=1)
         attendance = {a.user_id: True for a in debrief.attendees.all()}
         attendance[demo.users["facilitator"].pk] = True

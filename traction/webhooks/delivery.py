@@ -111,6 +111,20 @@ def allow_private_networks() -> bool:
     return bool(setting("ALLOW_PRIVATE_NETWORKS", True))
 
 
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+# Cloud metadata services outside the link-local ranges (AWS's IPv6 one, Alibaba's).
+METADATA = frozenset(map(ipaddress.ip_address, ("fd00:ec2::254", "100.100.100.200")))
+
+
+def never_sent_to(ip: IPAddress) -> bool:
+    """Link-local (169.254.0.0/16, fe80::/10, where cloud metadata answers) and metadata
+    addresses: never a webhook receiver, whatever TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS
+    says (it opens loopback and private networks, for an internal receiver, not these)."""
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return ip.is_link_local or ip in METADATA
+
+
 class _Deadline:
     """The one deadline of an attempt: every socket operation (connecting, the TLS handshake,
     sending, each read) may take only the time left, so a receiver that drips its answer a
@@ -120,6 +134,7 @@ class _Deadline:
     def __init__(self, seconds: float) -> None:
         self.seconds = seconds
         self.at = time.monotonic() + seconds
+        self.peer: IPAddress | None = None  # the address connected to, once connected
 
     def left(self) -> float:
         left = self.at - time.monotonic()
@@ -178,14 +193,16 @@ def _connect(
     name cannot be re-pointed between a check and the connection), and loopback, private,
     link-local and other special ranges are refused."""
     host, port = address
-    refused = []
+    refused, never = [], []
     last: OSError | None = None
     for family, kind, proto, _, sockaddr in socket.getaddrinfo(host, port, 0, socket.SOCK_STREAM):
-        if public_only:
-            ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
-            if not ip.is_global or ip.is_multicast:
-                refused.append(str(ip))
-                continue
+        ip = ipaddress.ip_address(str(sockaddr[0]).split("%", 1)[0])
+        if never_sent_to(ip):
+            never.append(str(ip))
+            continue
+        if public_only and (not ip.is_global or ip.is_multicast):
+            refused.append(str(ip))
+            continue
         sock = _DeadlineSocket(family, kind, proto)
         try:
             sock.settimeout(deadline.left())  # the TLS handshake keeps this bound too
@@ -193,12 +210,18 @@ def _connect(
                 sock.bind(source_address)
             sock.connect(sockaddr)
             sock.deadline = deadline
+            deadline.peer = ip
             return sock
         except OSError as exc:
             sock.close()
             last = exc
     if last is not None:
         raise last
+    if never:
+        raise Refused(
+            f"{host} is a link-local or cloud metadata address ({', '.join(never)}); webhooks "
+            "are never sent there"
+        )
     if refused:
         raise Refused(
             f"{host} is a private or local address ({', '.join(refused)}); this installation "
@@ -290,6 +313,10 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
         try:
             text = _snippet(exc.read(400))
         except (OSError, http.client.HTTPException):
+            text = ""
+        if deadline.peer is not None and not deadline.peer.is_global:
+            # An internal service's words are not shown to the workspace's admins: only
+            # its status code (a receiver on a public address is quoted, to help fix it).
             text = ""
         reason = f"The receiver answered {exc.code}" + (f": {text}" if text else ".")
         return Answer(exc.code, reason)

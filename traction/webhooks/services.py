@@ -8,6 +8,7 @@ written in one transaction and audited (never with the secret).
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import uuid
 from collections.abc import Iterable, Mapping
@@ -153,6 +154,15 @@ def require_https() -> bool:
     return bool(getattr(settings, "TRACTION_WEBHOOK_REQUIRE_HTTPS", False))
 
 
+def _never_sent_to(hostname: str) -> bool:
+    """An address written as such (not a name: names are checked when connecting) that
+    ``delivery.never_sent_to`` refuses."""
+    try:
+        return delivery.never_sent_to(ipaddress.ip_address(hostname.strip("[]").split("%", 1)[0]))
+    except ValueError:
+        return False
+
+
 def check_url(url: str) -> str:
     url = url.strip()
     parts = urlsplit(url)
@@ -166,6 +176,11 @@ def check_url(url: str) -> str:
             "Leave the user name and password out of the address (user:password@): Traction "
             "would show them to every admin. The receiver checks the Traction-Signature "
             "header instead.",
+        )
+    if _never_sent_to(parts.hostname):
+        raise ValidationFailed.field(
+            "url",
+            "That is a link-local or cloud metadata address: webhooks are never sent there.",
         )
     if parts.scheme == "http" and require_https():
         raise ValidationFailed.field(

@@ -23,6 +23,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 
 from traction.accounts.models import Membership, User
 from traction.core import audit, clock, permissions
+from traction.core.dates import check_window
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.text import check_length, require_length, require_one_line
@@ -156,15 +157,29 @@ def _check_contributors(actor: Viewer, ids: Sequence[int], owner_id: int) -> lis
     return wanted
 
 
-def _check_dates(planned_start: date | None, due_on: date | None, *, new_due: bool) -> None:
+def _check_dates(
+    planned_start: date | None, due_on: date | None, *, new_due: bool, new_start: bool
+) -> None:
+    """The dates' rules, every problem at once: a due date, not in the past when it is new,
+    and (when new) each date within ``core.dates``' window; a planned start not after it."""
+    errors: dict[str, list[str]] = {}
     if due_on is None:
-        raise ValidationFailed.field("due_on", "Give it a due date.")
-    if new_due and due_on < clock.today():
-        raise ValidationFailed.field("due_on", "The due date is in the past: choose a later one.")
-    if planned_start is not None and planned_start > due_on:
-        raise ValidationFailed.field(
-            "planned_start", "The planned start must be on or before the due date."
-        )
+        errors["due_on"] = ["Give it a due date."]
+    elif new_due and due_on < clock.today():
+        errors["due_on"] = ["The due date is in the past: choose a later one."]
+    elif new_due:
+        check_window(errors, "due_on", due_on)
+    if new_start:
+        check_window(errors, "planned_start", planned_start)
+    if (
+        "planned_start" not in errors
+        and planned_start is not None
+        and due_on is not None
+        and planned_start > due_on
+    ):
+        errors["planned_start"] = ["The planned start must be on or before the due date."]
+    if errors:
+        raise ValidationFailed(errors)
 
 
 def _locked(action: ActionItem) -> ActionItem:
@@ -233,7 +248,7 @@ def create_action(
     if not title:
         raise ValidationFailed.field("title", "Say what is to be done.")
     owner = _check_owner(actor, owner_id)
-    _check_dates(planned_start, due_on, new_due=True)
+    _check_dates(planned_start, due_on, new_due=True, new_start=True)
     assert due_on is not None  # (checked above)
     contributors = _check_contributors(actor, contributor_ids, owner.pk)
     note = _note(note, required=False)
@@ -300,7 +315,7 @@ def update_action(
     planned = changes.get("planned_start", locked.planned_start)
     due = changes.get("due_on", locked.due_on)
     due_changed = "due_on" in changes and due != locked.due_on
-    _check_dates(planned, due, new_due=due_changed)
+    _check_dates(planned, due, new_due=due_changed, new_start=planned != locked.planned_start)
     if due_changed and locked.is_closed:
         raise ValidationFailed.field("due_on", "This action is closed: it needs no new date.")
     old_due, old_owner = locked.due_on, locked.owner

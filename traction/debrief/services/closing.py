@@ -21,6 +21,7 @@ from django.db import transaction
 
 from traction.accounts.models import Membership
 from traction.core import audit, clock, permissions
+from traction.core.dates import window_refusal
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.text import check_length
@@ -129,6 +130,9 @@ def _undecided(
             continue
         if row.revisit_on < today:
             errors.setdefault(key, []).append("The revisit date cannot be in the past.")
+            continue
+        if problem := window_refusal(row.revisit_on):  # a placeholder years away (core.dates)
+            errors.setdefault(key, []).append(problem)
             continue
         note = " ".join(row.note.split())
         if len(note) > UNDECIDED_NOTE_MAX:

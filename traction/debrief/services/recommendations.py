@@ -18,6 +18,7 @@ from django.db import transaction
 from django.db.models import QuerySet
 
 from traction.core import audit, clock, permissions
+from traction.core.dates import check_window
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.text import check_length, require_length, too_long
@@ -340,6 +341,8 @@ def decision_errors(outcome: str, reason: str, revisit_on: date | None) -> dict[
             errors["revisit_on"] = ["A deferral needs a date to revisit it."]
         elif revisit_on <= clock.today():
             errors["revisit_on"] = ["The date to revisit must be in the future."]
+        else:  # and not a placeholder years away (core.dates)
+            check_window(errors, "revisit_on", revisit_on)
     elif revisit_on is not None and outcome in DECIDED:
         # Not silently dropped: a date given with an approval or a rejection is a mistake.
         verb = "approve" if outcome == DecisionOutcome.APPROVED else "reject"

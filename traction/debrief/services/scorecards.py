@@ -20,6 +20,7 @@ from django.db.models import Count, Q
 
 from traction.accounts.models import Membership
 from traction.core import audit, clock, permissions
+from traction.core.dates import check_window
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Role, Scope, Viewer
 from traction.core.text import (
@@ -393,6 +394,9 @@ def _normalise(values: dict[str, Any]) -> dict[str, list[str]]:
         values["forecast"] = _forecast_lines(values["forecast"], errors)
     elif "forecast" in values:
         values["forecast"] = _forecast(values["forecast"], errors)
+    for name in ("baseline_on", "target_on"):  # changed ones: a stored date stays
+        if isinstance(values.get(name), date):
+            check_window(errors, name, values[name])
     for name in ("unit", "data_source"):
         if name in values and isinstance(values[name], str):
             values[name] = values[name].strip()
@@ -449,35 +453,35 @@ def _snapshot(metric: ScorecardMetric) -> dict[str, Any]:
     return audit.snapshot(metric, list(METRIC_FIELDS))
 
 
-def create_metric_from_card(actor: Viewer, *, debrief: Debrief, insight_id: int) -> ScorecardMetric:
-    """The room's shortcut: a metric named and defined from a customer metric card of the
-    session, serving it. The rest (unit, baseline, target) is filled in afterwards."""
+def metric_values_from_card(actor: Viewer, *, debrief: Debrief, insight_id: int) -> dict[str, Any]:
+    """The room's shortcut: the new-metric form's values from a customer metric card of the
+    session (named and defined from its words, serving it). Nothing is created here: the
+    metric is made when that form is saved, so leaving the form leaves nothing behind and a
+    second click makes no second metric. Refused on a closed debrief and for a card that a
+    current metric already serves (named: edit that one)."""
     permissions.check(actor, "metric.manage", debrief)
+    if debrief.closed_at is not None:
+        raise ValidationFailed.field(
+            "__all__", "This debrief is closed: add metrics from the program's scorecard."
+        )
     if not insight_id:
         raise ValidationFailed({"insight_id": ["Choose a customer metric card first."]})
     card = sel.metric_cards(actor, debrief.program_id).filter(pk=insight_id).first()
     if card is None:
         raise NotFound("Customer metric card not found.")
+    serving = list(
+        ScorecardMetric.objects.filter(serves=card, archived_at__isnull=True)
+        .order_by("name")
+        .values_list("name", flat=True)
+    )
+    if serving:
+        names = ", ".join(f"“{n}”" for n in serving)
+        raise ValidationFailed(
+            {"insight_id": [f"This card is already served by {names}: edit that metric instead."]}
+        )
     text = " ".join(card.text.split())
     name = text if len(text) <= 120 else text[:119].rstrip() + "…"
-    taken = {
-        metric_key(other)
-        for other in ScorecardMetric.objects.filter(
-            program_id=debrief.program_id, archived_at__isnull=True
-        ).values_list("name", flat=True)
-    }
-    base, n = name, 2
-    while metric_key(name) in taken:
-        name, n = f"{base} ({n})", n + 1
-    program = Program.objects.get(pk=debrief.program_id)
-    return create_metric(
-        actor,
-        program=program,
-        debrief=debrief,
-        name=name,
-        definition=card.text,
-        serves_ids=[card.pk],
-    )
+    return {"name": name, "definition": card.text, "serves": [card.pk]}
 
 
 def update_metric(
@@ -636,6 +640,9 @@ class Outcome:
     unchanged: int = 0
     # (entry, old value or None): the rows as written, for the preview and the API.
     rows: list[tuple[Entry, Measurement | None]] = field(default_factory=list)
+    # What the preview should point out, though nothing is wrong enough to refuse (a "%"
+    # on a metric not measured in %), "Line n: …".
+    warnings: list[str] = field(default_factory=list)
 
     @property
     def written(self) -> int:
@@ -855,6 +862,7 @@ def import_measurements(
     ):
         visible.setdefault(metric_key(m.name), []).append(m)
     problems = [(line, message) for line, message in parsed.errors]
+    warnings: list[str] = []
     entries: list[Entry] = []
     seen: dict[tuple[str, date], int] = {}
     for row in parsed.rows:
@@ -887,14 +895,22 @@ def import_measurements(
             entries.append(
                 Entry(metric=metric, on=row.on, value=row.value, note=row.note, line=row.line)
             )
+            if row.percent and "%" not in metric.unit:
+                unit = f"in {metric.unit}" if metric.unit else "without a unit"
+                warnings.append(
+                    f"Line {row.line}: the value has a “%” and is read as "
+                    f"{row.value.normalize():f}, but “{metric.name}” is measured {unit}."
+                )
         seen.setdefault(key, row.line)
     if problems:
         raise ValidationFailed(
             {"file": [f"Line {line}: {message.rstrip('.')}." for line, message in sorted(problems)]}
         )
-    return record_measurements(
+    outcome = record_measurements(
         actor, entries=entries, source=MeasurementSource.CSV, dry_run=dry_run
     )
+    outcome.warnings = warnings
+    return outcome
 
 
 # --- checkpoints -----------------------------------------------------------------------------

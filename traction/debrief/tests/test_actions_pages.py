@@ -178,6 +178,27 @@ def test_the_edit_page_offers_only_the_fields_both_changed(
     )
 
 
+def test_the_pages_do_not_offer_a_customer_visibility_that_nothing_uses(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
+) -> None:
+    """Review 20 finding 9: customers never see action items, so the forms do not ask
+    whether they may; a flag stored through the API stays as it is when the page saves."""
+    action = add(cast, rec, customer_visible=True)
+    fran = client_for("facilitator")
+    path = url(cast, "action_edit", action.pk)
+    page = fran.get(path).content.decode()
+    assert "customer_visible" not in page
+    assert "Customers may see" not in page
+    assert (
+        "Customers may see" not in fran.get(url(cast, "action_detail", action.pk)).content.decode()
+    )
+    form = _opened_form(fran, path)
+    form["title"] = "Ship the one-page approval now"
+    assert fran.post(path, form).status_code == 302
+    action.refresh_from_db()
+    assert (action.title, action.customer_visible) == ("Ship the one-page approval now", True)
+
+
 def test_taking_theirs_and_saving_changes_to_other_fields_at_once(
     cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
 ) -> None:
@@ -188,19 +209,16 @@ def test_taking_theirs_and_saving_changes_to_other_fields_at_once(
     services.update_action(
         cast.viewer("sponsor"),
         action=action,
-        changes={"title": "Sam's title", "customer_visible": True},
+        changes={"title": "Sam's title", "planned_start": date(2027, 3, 10)},
         version=action.version,
     )
     form["due_on"] = "2027-04-15"  # Fran changes only the date: saved with Sam's changes
     saved = fran.post(path, form, follow=True)
-    assert (
-        "their changes to title and customers may see it were kept with yours"
-        in saved.content.decode()
-    )
+    assert "their changes to title and planned start were kept with yours" in saved.content.decode()
     action.refresh_from_db()
-    assert (action.title, action.customer_visible, action.due_on) == (
+    assert (action.title, action.planned_start, action.due_on) == (
         "Sam's title",
-        True,
+        date(2027, 3, 10),
         date(2027, 4, 15),
     )
     # Both change the title: taking theirs keeps Sam's.

@@ -129,6 +129,30 @@ def test_planned_start_after_due_and_past_due_dates_are_refused(
     assert "due_on" in past.value.errors
 
 
+def test_due_dates_and_planned_starts_stay_within_the_window(
+    cast: Cast, rec: Recommendation
+) -> None:
+    """Review 20 finding 12: no due date 9999-12-31, no planned start in 1900; both
+    reported at once, and only when changed (a stored date stays)."""
+    with pytest.raises(ValidationFailed) as both:
+        create(cast, rec, due_on=date(9999, 12, 31), planned_start=date(1900, 1, 1))
+    assert both.value.errors == {
+        "due_on": ["9999-12-31 is more than 10 years ahead: choose a date up to 1 March 2037."],
+        "planned_start": ["1900-01-01 is before 1 January 2000: check the year."],
+    }
+    action = create(cast, rec, due_on=date(2037, 3, 1))  # the last day of the window
+    with pytest.raises(ValidationFailed) as later:
+        services.update_action(
+            cast.viewer("facilitator"), action=action, changes={"due_on": date(2037, 3, 2)}
+        )
+    assert list(later.value.errors) == ["due_on"]
+    ActionItem.objects.filter(pk=action.pk).update(planned_start=date(1999, 1, 1))
+    action.refresh_from_db()
+    services.update_action(  # the stored start is not checked when something else changes
+        cast.viewer("facilitator"), action=action, changes={"title": "Ship it"}
+    )
+
+
 def test_creating_records_the_timeline_audit_and_announcement(
     cast: Cast, rec: Recommendation, sink: list[dict[str, Any]]
 ) -> None:

@@ -6,7 +6,7 @@ the ``debrief.closed`` announcement."""
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
@@ -197,6 +197,23 @@ def test_each_undecided_priority_needs_a_revisit_date_not_in_the_past(world: Pac
     assert exc.value.errors == {
         "undecided.0.revisit_on": ["The revisit date cannot be in the past."]
     }
+    assert Debrief.objects.get(pk=world.debrief.pk).status == DebriefStatus.OPEN
+
+
+def test_a_revisit_date_years_away_is_refused(world: PackWorld) -> None:
+    """Review 20 finding 12: an undecided priority is revisited within ten years."""
+    idea, phone = undecided_ids(world)
+    with pytest.raises(ValidationFailed) as exc:
+        close(
+            world,
+            undecided=[
+                Revisit(idea, date(9999, 12, 31)),
+                Revisit(phone, clock.today() + timedelta(days=3)),
+            ],
+        )
+    problems = [p for ps in exc.value.errors.values() for p in ps]
+    assert len(problems) == 1
+    assert "9999-12-31 is more than 10 years ahead" in problems[0]
     assert Debrief.objects.get(pk=world.debrief.pk).status == DebriefStatus.OPEN
 
 

@@ -5,7 +5,7 @@ coverage meter and the decision brief through the viewer's scope."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 
@@ -218,6 +218,16 @@ def test_a_decision_needs_a_reason_and_a_deferral_a_future_date(cast: Cast, worl
     assert not Decision.objects.exists()
     rec.refresh_from_db()
     assert rec.outcome == "pending"
+
+
+def test_a_deferral_is_revisited_within_ten_years(cast: Cast, world: World) -> None:
+    """Review 20 finding 12: 9999-12-31 is a placeholder, not a date to revisit."""
+    rec = draft(cast, world)
+    with pytest.raises(ValidationFailed) as exc:
+        recs.decide(cast.viewer("sponsor"), rec, "deferred", "Budget", date(9999, 12, 31))
+    assert refused(exc) == {"revisit_on"}
+    assert "more than 10 years ahead" in exc.value.errors["revisit_on"][0]
+    assert not Decision.objects.exists()
 
 
 def test_only_policy_makers_decide_in_the_role_they_hold_then(cast: Cast, world: World) -> None:

@@ -235,12 +235,15 @@ def test_csv_import_endpoint(cast: Cast, api_client_for: ApiClientFor) -> None:
 def test_scorecard_summary_and_checkpoints(cast: Cast, api_client_for: ApiClientFor) -> None:
     debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC), closed=True)
     m = make_metric(cast)
+    make_metric(cast, "Straight line", baseline_on=date(2027, 1, 1), target_on=date(2028, 1, 1))
     scorecards.record_measurement(
         cast.viewer("core_team"), metric=m, on=date(2027, 4, 1), value="7.5"
     )
     scorecards.ensure_checkpoints(debrief)
     client = api_client_for("observer")
     summary = send(client, "GET", f"/programs/{cast.program.pk}/scorecard").json()
+    assert summary["metrics"][1]["name"] == "Straight line"
+    del summary["metrics"][1]
     assert summary["metrics"] == [
         {
             "id": m.pk,
@@ -263,6 +266,10 @@ def test_scorecard_summary_and_checkpoints(cast: Cast, api_client_for: ApiClient
     cp_id = summary["checkpoints"][0]["id"]
     report = send(client, "GET", f"/checkpoints/{cp_id}").json()
     assert report["rows"][0]["actual"] == "7.5"
+    # The forecast read on the day (14 → 1 over 2027: 9.7616… on 30 April), rounded like the
+    # numbers it is read between (review 20 finding 14), not 28 decimals.
+    assert report["rows"][1]["name"] == "Straight line"
+    assert report["rows"][1]["forecast"] == "10"
     assert report["session_id"] == debrief.session_id
     assert send(api_client_for("account_owner"), "GET", f"/checkpoints/{cp_id}").status_code == 404
     listed = send(client, "GET", f"/programs/{cast.program.pk}/checkpoints").json()

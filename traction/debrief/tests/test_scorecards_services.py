@@ -905,6 +905,31 @@ def test_metric_refusals_come_all_at_once(cast: Cast) -> None:
     }
 
 
+def test_baseline_and_target_dates_stay_within_the_window(cast: Cast) -> None:
+    """Review 20 finding 12: no baseline on 0001-01-01, no target on 9999-12-31 (a chart and
+    forecast spanning millennia); checked when the date changes."""
+    with pytest.raises(ValidationFailed) as exc:
+        make_metric(cast, baseline_on=date(1, 1, 1), target_on=date(9999, 12, 31))
+    assert exc.value.errors == {
+        "baseline_on": ["0001-01-01 is before 1 January 2000: check the year."],
+        "target_on": ["9999-12-31 is more than 10 years ahead: choose a date up to 1 June 2037."],
+    }
+    m = make_metric(cast, baseline_on=date(2000, 1, 1), target_on=date(2037, 6, 1))
+    ScorecardMetric.objects.filter(pk=m.pk).update(target_on=date(2040, 1, 1))
+    m.refresh_from_db()
+    scorecards.update_metric(  # a stored date stays while something else changes
+        cast.viewer("core_team"), metric=m, changes={"unit": "hours"}, version=m.version
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        scorecards.update_metric(
+            cast.viewer("core_team"),
+            metric=m,
+            changes={"target_on": date(2041, 1, 1)},
+            version=m.version + 1,
+        )
+    assert list(exc.value.errors) == ["target_on"]
+
+
 def test_expected_by_now_is_rounded_like_the_values_it_is_read_between() -> None:
     m = fake(
         baseline=Decimal("12.5000"),

@@ -213,6 +213,60 @@ def test_create_and_edit_a_metric_with_a_merge_prompt(cast: Cast, client_for: Cl
     assert m.unit == "hours"
 
 
+def test_metric_edit_merges_three_ways_against_the_opened_values(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """Review 20 finding 4: a field only the other person changed keeps their value, one only
+    I changed keeps mine, and only a field we both changed is asked about. A browser's CRLF
+    in the forecast is not a change."""
+    m = make_metric(
+        cast, forecast=[{"on": "2027-03-01", "value": "10"}, {"on": "2027-06-01", "value": "8"}]
+    )
+    client = client_for("core_team")
+    page = client.get(url(cast, f"metrics/{m.pk}/edit/"))
+    form = page.context["form"]
+    posted = {k: ("" if v is None else v) for k, v in form.initial.items() if k != "serves"}
+    posted["forecast"] = str(posted["forecast"]).replace("\n", "\r\n")
+    version = m.version
+    # Someone else changes the unit and the data source meanwhile.
+    scorecards.update_metric(
+        cast.viewer("facilitator"),
+        metric=m,
+        changes={"unit": "calendar days", "data_source": "CRM renewals report"},
+        version=version,
+    )
+    mine = {**posted, "target": "2", "baseline": "14.0"}  # 14.0 is the saved 14
+    saved = client.post(url(cast, f"metrics/{m.pk}/edit/"), mine)
+    assert saved.status_code == 302
+    m.refresh_from_db()
+    assert (m.unit, m.data_source, m.target) == ("calendar days", "CRM renewals report", 2)
+    assert len(m.forecast) == 2
+    # Both change the unit: only the unit is asked about, with mine and theirs.
+    page = client.get(url(cast, f"metrics/{m.pk}/edit/"))
+    form = page.context["form"]
+    posted = {k: ("" if v is None else v) for k, v in form.initial.items() if k != "serves"}
+    posted["forecast"] = str(posted["forecast"]).replace("\n", "\r\n")
+    scorecards.update_metric(
+        cast.viewer("facilitator"),
+        metric=m,
+        changes={"unit": "working days", "definition": "Counted by finance"},
+        version=m.version,
+    )
+    prompt = client.post(url(cast, f"metrics/{m.pk}/edit/"), {**posted, "unit": "hours"})
+    assert prompt.status_code == 422
+    assert [row["name"] for row in prompt.context["merge"]] == ["unit"]
+    assert prompt.context["taken"] == ["Definition"]
+    html = prompt.content.decode()
+    assert 'id="merge-unit"' in html
+    assert "Forecast path" not in html.split('id="merge-prompt"')[1].split("</section>")[0]
+    # Keeping theirs saves their unit with their definition: nothing of theirs is lost.
+    again = prompt.context["form"].data.copy()
+    again["keep_unit"] = "theirs"
+    assert client.post(url(cast, f"metrics/{m.pk}/edit/"), again).status_code == 302
+    m.refresh_from_db()
+    assert (m.unit, m.definition) == ("working days", "Counted by finance")
+
+
 def test_the_owner_picker_offers_only_who_may_see_and_measure_the_metric(
     cast: Cast, client_for: ClientFor
 ) -> None:
@@ -241,6 +295,29 @@ def test_account_owner_may_not_define_metrics(cast: Cast, client_for: ClientFor)
         url(cast, f"programs/{cast.program.pk}/scorecard/metrics/new/")
     )
     assert page.status_code == 404  # not in the program: not theirs to know about
+
+
+def test_csv_import_preview_points_out_a_percent_on_a_metric_not_in_percent(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """Review 20 finding 17: "22,25%" for a metric in days is read as 22.25, and the preview
+    says so before anything is imported."""
+    make_metric(cast)  # in days
+    make_metric(cast, "Paid within a day", unit="%", direction="up", baseline="10", target="50")
+    client = client_for("core_team")
+    target = url(cast, f"programs/{cast.program.pk}/scorecard/import/")
+    data = (
+        b"metric;date;value\nDays to first invoice;2027-02-28;22,25%\n"
+        b"Paid within a day;2027-02-28;40%\n"
+    )
+    preview = client.post(target, {"file": SimpleUploadedFile("m.csv", data)})
+    assert preview.status_code == 200
+    assert preview.context["outcome"].warnings == [
+        "Line 2: the value has a “%” and is read as 22.25, but “Days to first invoice” is "
+        "measured in days."
+    ]
+    assert 'id="import-warnings"' in preview.content.decode()
+    assert not Measurement.objects.exists()
 
 
 def test_csv_import_preview_then_import(cast: Cast, client_for: ClientFor) -> None:
@@ -322,9 +399,11 @@ def test_checkpoint_page_and_room_panel(cast: Cast, client_for: ClientFor) -> No
     assert page.status_code == 200
     html = page.content.decode()
     assert "3-month checkpoint" in html
-    # Actual, forecast (10 → 6 read on 30 April) and target formatted alike: no "9.00".
+    # Actual, forecast (10 → 6 read on 30 April: 8.0328…) and target formatted alike: no
+    # "9.00", and the forecast rounded like the numbers it is read between (review 20 #14).
     cells = [c.split("<")[0] for c in html.split('<td class="num">')[1:4]]
-    assert cells == ["9", "8.0328", "1"]
+    assert cells == ["9", "8", "1"]
+    assert "Lower is better · in days" in html
     assert (
         client.get(
             url(cast, f"programs/{cast.other_program.pk}/scorecard/checkpoints/{cp.pk}/")
@@ -333,18 +412,69 @@ def test_checkpoint_page_and_room_panel(cast: Cast, client_for: ClientFor) -> No
     )
     panel = client.get(url(cast, f"{debrief.pk}/scorecard/")).content.decode()
     assert "Time from signature to first paid invoice" in panel
+    # A closed debrief offers no shortcut, and refuses it when posted.
+    assert f'name="insight_id" value="{card.pk}"' not in panel
+    closed = client.post(
+        url(cast, f"{debrief.pk}/scorecard/from-card/"), {"insight_id": card.pk}, follow=True
+    )
+    assert "This debrief is closed" in closed.content.decode()
+    assert not ScorecardMetric.objects.filter(debrief=debrief).exists()
+
+
+def test_a_metric_from_a_card_is_made_only_when_its_form_is_saved(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """Review 20 finding 10: the shortcut opens the new-metric form filled in from the card;
+    leaving it leaves nothing, a second click makes no "(2)", and a card already served by a
+    current metric is refused with that metric's name."""
+    debrief = make_debrief(cast, ends_at=datetime(2027, 5, 31, 17, tzinfo=UTC))
+    card = capture_insight(
+        cast.viewer("facilitator"),
+        session=debrief.session,
+        kind="customer_metric",
+        text="Time from signature to first paid invoice",
+    )
+    client = client_for("core_team")
+    panel = client.get(url(cast, f"{debrief.pk}/scorecard/")).content.decode()
     assert f'name="insight_id" value="{card.pk}"' in panel
     # Sending the form without choosing a card says so, and makes nothing.
     unchosen = client.post(url(cast, f"{debrief.pk}/scorecard/from-card/"), {}, follow=True)
     assert "Choose a customer metric card first." in unchosen.content.decode()
-    assert not ScorecardMetric.objects.filter(debrief=debrief).exists()
     made = client.post(url(cast, f"{debrief.pk}/scorecard/from-card/"), {"insight_id": card.pk})
+    twice = client.post(url(cast, f"{debrief.pk}/scorecard/from-card/"), {"insight_id": card.pk})
+    assert made.status_code == twice.status_code == 302
+    assert made["Location"] == twice["Location"]
+    assert f"scorecard/metrics/new/?debrief={debrief.pk}&card={card.pk}" in made["Location"]
+    assert not ScorecardMetric.objects.exists()  # nothing until the form is saved
+    page = client.get(made["Location"])
+    form = page.context["form"]
+    assert form.initial["name"] == "Time from signature to first paid invoice"
+    assert form.initial["serves"] == [card.pk]
+    assert "Nothing is saved until you add the metric" in page.content.decode()
+    posted = {
+        "name": form.initial["name"],
+        "definition": form.initial["definition"],
+        "direction": "down",
+        "frequency": "monthly",
+        "serves": [card.pk],
+    }
+    saved = client.post(made["Location"], posted)
     m = ScorecardMetric.objects.get(debrief=debrief)
-    assert made.status_code == 302
-    assert made["Location"].endswith(f"metrics/{m.pk}/edit/")
+    assert saved.status_code == 302
     assert (m.name, list(m.serves.all())) == ("Time from signature to first paid invoice", [card])
     panel = client.get(url(cast, f"{debrief.pk}/scorecard/")).content.decode()
     assert "missing: unit, baseline, target" in panel
+    # Saving the same form again (a double click) makes no "(2)": the card is served now.
+    again = client.post(made["Location"], posted, follow=True)
+    assert "already served by" in again.content.decode()
+    assert ScorecardMetric.objects.count() == 1
+    # The card is now served: the shortcut names the metric instead of opening a form.
+    served = client.post(
+        url(cast, f"{debrief.pk}/scorecard/from-card/"), {"insight_id": card.pk}, follow=True
+    )
+    assert "already served by “Time from signature to first paid invoice”" in html.unescape(
+        served.content.decode()
+    )
     # Observers see the panel without the shortcut.
     assert (
         "Create a metric from the chosen card"
@@ -444,7 +574,8 @@ def test_the_room_shows_the_first_metric_cards_and_links_to_them_all(
 ) -> None:
     from traction.debrief.selectors_scorecards import CARDS_PAGE, ROOM_CARDS
 
-    debrief = make_debrief(cast, ends_at=datetime(2027, 1, 31, 17, tzinfo=UTC), closed=True)
+    # An open debrief: a closed one offers no shortcut, so no card to choose.
+    debrief = make_debrief(cast, ends_at=datetime(2027, 5, 31, 17, tzinfo=UTC))
     fran = cast.viewer("facilitator")
     cards = [
         capture_insight(

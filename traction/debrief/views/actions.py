@@ -113,7 +113,6 @@ def _initial(action: ActionItem) -> dict[str, Any]:
         "contributors": [u.pk for u in selectors.contributors(action)],
         "planned_start": action.planned_start,
         "due_on": action.due_on,
-        "customer_visible": action.customer_visible,
         "version": action.version,
     }
 

@@ -9,19 +9,20 @@ import hashlib
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.core import clock, permissions
-from traction.core.errors import Conflict, DomainError, ValidationFailed
+from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
-from traction.debrief import charts, measurements_csv
+from traction.debrief import charts, measurements_csv, merging
 from traction.debrief import selectors_scorecards as sel
 from traction.debrief.forms_scorecards import METRIC_FIELD_MAP, CsvForm, MeasurementForm, MetricForm
 from traction.debrief.models import ScorecardMetric
@@ -139,13 +140,35 @@ def scorecard(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Htt
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def metric_create(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
+    """Add a metric. From the room's shortcut (``?debrief=…&card=…``), the form starts from
+    the card's words and the metric, once saved, is one created in that debrief."""
     program = sel.scorecard_program(viewer, program_id)
     services.check_in_program(viewer, "metric.manage", program)
-    form = _metric_form(request, viewer, program)
+    debrief, initial = None, None
+    if "debrief" in request.GET:
+        debrief = sel.debrief_for_panel(viewer, _int(request.GET.get("debrief")))
+        if debrief.program_id != program.pk:
+            raise NotFound("Debrief not found.")
+        try:
+            initial = services.metric_values_from_card(
+                viewer, debrief=debrief, insight_id=_int(request.GET.get("card"))
+            )
+        except DomainError as exc:
+            if exc.status == 403:
+                raise
+            messages.error(request, error_text(exc))
+            return redirect(
+                "debrief:room_scorecard",
+                workspace_slug=request.workspace.slug,
+                debrief_id=debrief.pk,
+            )
+    form = _metric_form(request, viewer, program, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             values, serves = _values(form)
-            metric = services.create_metric(viewer, program=program, serves_ids=serves, **values)
+            metric = services.create_metric(
+                viewer, program=program, debrief=debrief, serves_ids=serves, **values
+            )
         except ValidationFailed as exc:
             apply_domain_errors(form, exc, METRIC_FIELD_MAP)
         else:
@@ -156,8 +179,15 @@ def metric_create(request: WorkspaceRequest, viewer: Viewer, program_id: int) ->
     return render(
         request,
         "debrief/scorecards/metric_form.html",
-        {"form": form, "program": program, "metric": None},
+        {"form": form, "program": program, "metric": None, "debrief": debrief},
     )
+
+
+def _int(raw: str | None) -> int:
+    try:
+        return int(raw or "")
+    except ValueError:
+        return 0
 
 
 # --- one metric ------------------------------------------------------------------------------
@@ -229,23 +259,47 @@ def measurement_add(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -
     return _metric_page(request, viewer, metric_id, measurement_form=form, status=422)
 
 
+class _ArchivedMeanwhile(Exception):
+    """Raised out of a metric's save: it was archived since the page opened."""
+
+
+def _edit_form(
+    viewer: Viewer, metric: ScorecardMetric, data: Any = None, *, owner_id: int | None = None
+) -> MetricForm:
+    """The edit form: the metric's values, and (signed, hidden) the values it was opened
+    with, which the merge prompt compares against."""
+    form = MetricForm(
+        data,
+        initial=MetricForm.initial_for(metric),
+        members=sel.metric_owners(viewer, metric.program, keep=owner_id),
+        parts=sel.ratio_parts(viewer, metric.program, exclude=metric.pk),
+        cards=sel.metric_cards(viewer, metric.program_id),
+    )
+    form.initial[merging.OPENED] = merging.seal(merging.values(form, form.initial))
+    return form
+
+
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> HttpResponse:
+    """Edit a metric. If someone saved it since it was opened, the fields only they changed
+    take their values, those only this person changed keep theirs, and each field both
+    changed is offered (keep mine or take theirs): nothing typed or saved is lost."""
     found = sel.metric(viewer, metric_id, action="metric.manage")
     if found.archived_at is not None:
         return _archived_to_restore(request, found)
-    form = _metric_form(
-        request,
-        viewer,
-        found.program,
-        initial=MetricForm.initial_for(found),
-        exclude=found.pk,
-        owner_id=found.owner_id,
-    )
-    theirs: list[tuple[str, Any, Any]] = []
-    if request.method == "POST" and form.is_valid():
-        try:
+    owner_id = found.owner_id  # kept in the choices even if they left the program since
+    form = _edit_form(viewer, found, owner_id=owner_id)
+    merge: list[dict[str, Any]] = []
+    taken: list[str] = []
+    if request.method == "POST":
+
+        def reread() -> tuple[dict[str, Any], int]:
+            nonlocal found
+            found = sel.metric(viewer, metric_id, action="metric.manage")
+            return MetricForm.initial_for(found), found.version
+
+        def write(form: MetricForm) -> None:
             values, serves = _values(form)
             current = MetricForm.initial_for(found)
             changes = {
@@ -255,45 +309,43 @@ def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> Ht
                 and not (k in ("baseline", "target") and _same_number(getattr(found, k), v))
                 and not (k == "forecast" and v == current["forecast"])
             }
-            services.update_metric(
-                viewer,
-                metric=found,
-                changes=changes,
-                version=form.cleaned_data["version"],
-                serves_ids=serves if sorted(serves) != sorted(current["serves"]) else None,
+            try:
+                services.update_metric(
+                    viewer,
+                    metric=found,
+                    changes=changes,
+                    version=form.cleaned_data["version"],
+                    serves_ids=serves if sorted(serves) != sorted(current["serves"]) else None,
+                )
+            except ValidationFailed as exc:
+                if exc.errors.get("__all__") == [services.ARCHIVED]:
+                    raise _ArchivedMeanwhile from exc
+                raise
+
+        try:
+            saving = merging.save(
+                request.POST.copy(),
+                form,
+                MetricForm.initial_for(found),
+                form_for=lambda data: _edit_form(viewer, found, data, owner_id=owner_id),
+                write=write,
+                reread=reread,
+                noun="metric",
+                field_map=METRIC_FIELD_MAP,
             )
-        except Conflict as exc:
-            # The merge prompt: their saved values beside the ones typed here; saving again
-            # (now against their version) keeps what is in the form.
-            apply_domain_errors(form, exc)
-            fresh = sel.metric(viewer, metric_id, action="metric.manage")
-            saved = MetricForm.initial_for(fresh)
-            for name, field in form.fields.items():
-                if name in ("version", "serves"):
-                    continue
-                mine = str(form.data.get(name, "")).strip()
-                stored = saved.get(name)
-                stored_text = "" if stored is None else str(stored)
-                if stored_text.strip() != mine:
-                    theirs.append(
-                        (str(field.label or name.replace("_", " ").title()), stored_text, mine)
-                    )
-            data = request.POST.copy()
-            data["version"] = str(fresh.version)
-            form.data = data
-        except ValidationFailed as exc:
-            if exc.errors.get("__all__") == [services.ARCHIVED]:  # archived since the page opened
-                return _archived_to_restore(request, found)
-            apply_domain_errors(form, exc, METRIC_FIELD_MAP)
-        else:
-            messages.success(request, f"The metric “{found.name}” was saved.")
+        except _ArchivedMeanwhile:
+            return _archived_to_restore(request, found)
+        if saving.saved:
+            messages.success(request, f"The metric “{found.name}” was saved.{saving.note}")
             return redirect(
                 "debrief:metric", workspace_slug=request.workspace.slug, metric_id=found.pk
             )
+        form, merge, taken = saving.form, saving.rows, saving.taken
     return render(
         request,
         "debrief/scorecards/metric_form.html",
-        {"form": form, "program": found.program, "metric": found, "theirs": theirs},
+        {"form": form, "program": found.program, "metric": found, "merge": merge, "taken": taken},
+        status=422 if request.method == "POST" and (form.errors or merge) else 200,
     )
 
 
@@ -507,13 +559,12 @@ def room_scorecard(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -
 @workspace_view
 @require_POST
 def metric_from_card(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
+    """The room's "create a metric from the chosen card": the new-metric form, filled in
+    from the card. Nothing is saved until that form is."""
     debrief = sel.debrief_for_panel(viewer, debrief_id)
+    card_id = _int(request.POST.get("insight_id"))
     try:
-        card_id = int(request.POST.get("insight_id", ""))
-    except ValueError:
-        card_id = 0
-    try:
-        created = services.create_metric_from_card(viewer, debrief=debrief, insight_id=card_id)
+        services.metric_values_from_card(viewer, debrief=debrief, insight_id=card_id)
     except DomainError as exc:
         if exc.status == 403:
             raise
@@ -521,14 +572,11 @@ def metric_from_card(request: WorkspaceRequest, viewer: Viewer, debrief_id: int)
         return redirect(
             "debrief:room_scorecard", workspace_slug=request.workspace.slug, debrief_id=debrief.pk
         )
-    messages.success(
-        request,
-        f"The metric “{created.name}” was created from the card; "
-        "add its unit, baseline and target.",
+    new = reverse(
+        "debrief:metric_create",
+        kwargs={"workspace_slug": request.workspace.slug, "program_id": debrief.program_id},
     )
-    return redirect(
-        "debrief:metric_edit", workspace_slug=request.workspace.slug, metric_id=created.pk
-    )
+    return redirect(f"{new}?{urlencode({'debrief': debrief.pk, 'card': card_id})}")
 
 
 urlpatterns: list[URLPattern] = [

@@ -141,6 +141,7 @@ def test_every_write_went_through_the_services() -> None:
         "debrief.opened": 2,
         "recommendation.drafted": 5,
         "recommendation.decided": 5,
+        "recommendation.changed": 1,  # the preview linked to the metric it moves
         "action_item.created": 3,
         "action_item.status_changed": 3,
         "metric.created": 1,
@@ -338,6 +339,10 @@ def test_a_results_checkpoint_has_been_reached_against_forecast_and_target() -> 
     assert row.actual_on <= kickoff.on
     assert row.forecast is not None
     assert row.metric.target is not None
+    # The approved preview is the recommendation meant to move it (review 20 finding 14).
+    assert [(link.direction, rec.title, rec.outcome) for link, rec in row.recommendations] == [
+        ("up", "Show a preview of the first invoice before it is sent", "approved")
+    ]
 
 
 def test_has_customer_priorities_in_several_statuses_and_a_delivery() -> None:

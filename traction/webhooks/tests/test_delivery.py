@@ -123,7 +123,8 @@ def test_the_schedule_gives_up_and_only_repeated_failures_disable_the_endpoint(
         assert (hook.active, hook.consecutive_failures) == (True, 1)  # one is never enough
         first = WebhookDelivery.objects.get()
         assert (first.status, first.attempts, first.last_status_code) == ("failed", 3, 410)
-        assert "receiver says no" in first.last_error
+        # A loopback receiver: its status only, not its body (review 20 finding 16).
+        assert first.last_error == "The receiver answered 410."
 
         # A success in between starts the count again.
         receiver.statuses.append(200)
@@ -507,6 +508,41 @@ def test_production_refuses_receivers_on_local_and_private_addresses(
     settings.TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
     with clock.frozen(clock.now() + timedelta(minutes=2)):
         assert delivery.deliver_due().delivered == 2
+
+
+@pytest.mark.django_db
+def test_link_local_and_metadata_addresses_are_never_receivers(cast: Cast, settings: Any) -> None:
+    """Review 20 finding 16: allowing private networks (for an internal receiver) does not
+    open cloud metadata: refused when the endpoint is saved, and when connecting (a name, or
+    an address written otherwise, resolving there)."""
+    settings.TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    for url in (
+        "http://169.254.169.254/latest/meta-data/",
+        "http://[fe80::1]/hook",
+        "http://[fd00:ec2::254]/latest/",
+        "http://[::ffff:169.254.169.254]/",
+    ):
+        with pytest.raises(ValidationFailed) as exc:
+            services.check_url(url)
+        assert "never sent there" in exc.value.errors["url"][0], url
+    assert delivery.never_sent_to(delivery.ipaddress.ip_address("100.100.100.200"))
+    assert not delivery.never_sent_to(delivery.ipaddress.ip_address("10.1.2.3"))
+    answer = delivery.post("http://0xa9fea9fe/latest/", b"{}", {})  # 169.254.169.254
+    assert answer.status_code is None
+    assert answer.error.startswith("Not sent: 0xa9fea9fe is a link-local or cloud metadata")
+
+
+@pytest.mark.django_db
+def test_an_internal_receivers_answer_is_not_quoted(cast: Cast, receiver: Receiver) -> None:
+    """Review 20 finding 16: a receiver on a private or loopback address gets only its
+    status code recorded, not its body (an internal service's words)."""
+    endpoint(cast, receiver.url)
+    receiver.statuses.append(403)
+    publish(cast)
+    delivery.deliver_due()
+    sent = WebhookDelivery.objects.get()
+    assert (sent.last_status_code, sent.last_error) == (403, "The receiver answered 403.")
+    assert "receiver says no" not in sent.last_error
 
 
 @pytest.mark.django_db
