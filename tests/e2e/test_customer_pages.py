@@ -245,6 +245,8 @@ def test_the_time_zone_picker_is_searched_and_chosen_by_keyboard(
     expect(page.get_by_label("Sender name")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_label("Reply-to address")).to_be_focused()
+    page.keyboard.press("Tab")  # then the longest lifetime of members' API tokens
+    expect(page.get_by_label("Longest lifetime of an API token")).to_be_focused()
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Save settings")).to_be_focused()
     page.keyboard.press("Enter")
