@@ -20,7 +20,7 @@ from django.db.models import Count, Q
 
 from traction.accounts.models import Membership
 from traction.core import audit, clock, permissions
-from traction.core.dates import check_window
+from traction.core.dates import EARLIEST, check_window
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Role, Scope, Viewer
 from traction.core.text import (
@@ -68,15 +68,14 @@ METRIC_FIELDS = (
 )
 # A measurement may be dated at most this far ahead of today (time zones ahead of ours).
 FUTURE_SLACK = timedelta(days=1)
-# ... and not before this day: a scorecard tracks what a program changes now, and an earlier
-# date is a typo or a spreadsheet's empty date (0001-01-01, 1900-01-00) that would stretch the
-# chart over centuries.
-EARLIEST_DAY = date(2000, 1, 1)
+# ... and not before ``core.dates.EARLIEST`` (1 January 2000): a scorecard tracks what a program
+# changes now, and an earlier date is a typo or a spreadsheet's empty date (0001-01-01,
+# 1900-01-00) that would stretch the chart over centuries.
 
 
 def date_refusal(on: date) -> str:
     """Why a measurement cannot be dated ``on`` (too early or in the future), or ""."""
-    if on < EARLIEST_DAY:
+    if on < EARLIEST:
         return (
             f"{on.isoformat()} is before 1 January 2000, the earliest date a measurement may have"
         )
