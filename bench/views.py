@@ -213,6 +213,23 @@ WHERE r.debrief_id = %s AND r.archived_at IS NULL
 ORDER BY e.id
 """
 
+# What customers hear of the cards the recommendations cite: of those cards, the program's
+# customer priorities (on the map, voted for, cited or already given a status), each with its
+# published statuses, the latest last (one query; the page asks the loop's reader, two).
+PUBLISHED_SQL = """
+SELECT i.id, s.status, s.window_kind, s.window_start
+FROM insights_insight i
+LEFT JOIN loop_prioritystatus s ON s.priority_id = i.id AND s.published_at IS NOT NULL
+WHERE i.id IN ({ids}) AND i.program_id = %s
+  AND i.kind IN ('moment_of_truth', 'issue', 'idea') AND i.status = 'accepted' AND NOT i.internal
+  AND (EXISTS (SELECT 1 FROM insights_vote v WHERE v.insight_id = i.id AND v.dots > 0)
+       OR EXISTS (SELECT 1 FROM debrief_evidence e
+                  JOIN debrief_recommendation r ON r.id = e.recommendation_id
+                  WHERE e.insight_id = i.id AND r.archived_at IS NULL)
+       OR EXISTS (SELECT 1 FROM loop_prioritystatus p WHERE p.priority_id = i.id))
+ORDER BY i.id, s.published_at, s.id
+"""
+
 RECOMMENDATION_METRICS_SQL = """
 SELECT rm.recommendation_id, m.name, rm.direction
 FROM debrief_recommendationmetric rm
@@ -381,6 +398,9 @@ def raw_debrief(request: HttpRequest) -> HttpResponse:
         recommendations = cursor.fetchall()
         cursor.execute(EVIDENCE_SQL, [debrief_id])
         evidence = cursor.fetchall()
+        cited = sorted({row[1] for row in evidence})
+        cursor.execute(PUBLISHED_SQL.format(ids=_marks(cited)), [program_id])
+        published = cursor.fetchall()
         cursor.execute(RECOMMENDATION_METRICS_SQL, [debrief_id])
         recommendation_metrics = cursor.fetchall()
         cursor.execute(DECISIONS_SQL, [debrief_id])
@@ -420,6 +440,7 @@ def raw_debrief(request: HttpRequest) -> HttpResponse:
             "earlier_decisions": earlier_decisions,
             "recommendations": recommendations,
             "evidence": evidence,
+            "published": published,
             "recommendation_metrics": recommendation_metrics,
             "decisions": decisions,
             "earlier_action_counts": earlier_counts,
