@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
@@ -557,14 +557,27 @@ def _client(world: World, principal: str, api: bool) -> Client:
     return client
 
 
+def every_pass() -> bool:
+    """Whether this run asks all three passes, or the first alone.
+
+    The first pass (every principal, on its own workspace's objects; the stranger's on Acme's)
+    is where a database could answer differently: a route that fails on one only. The second
+    and third (another workspace's objects; objects outside a scoped role's own scope) check
+    the policy's logic, the same queries on every database: they run in the SQLite step,
+    and the PostgreSQL step, which the API fuzzing already makes the longer, asks the first
+    (``AUTHZ_EVERY_PASS=1`` asks all three there too)."""
+    return connection.vendor == "sqlite" or os.environ.get("AUTHZ_EVERY_PASS") == "1"
+
+
 def _check_cases(world: World, key: str, method: str, pattern: str, api: bool) -> list[str]:
     section = "api" if api else "web"
     expected = expected_row(section, key, method)
     raw_data = MATRIX.get(section, {}).get(key, {}).get(f"{method}_data")
     failures = []
     observed: dict[str, int] = {}
+    passes = (False, True) if every_pass() else (False,)
     for principal in PRINCIPALS:
-        for foreign in (False, True):
+        for foreign in passes:
             if foreign and (principal == "stranger" or not re.search(r"[<{]\w*_id[>}]", pattern)):
                 continue  # the stranger's own pass already asks for Acme's objects
             with transaction.atomic():
@@ -585,7 +598,8 @@ def _check_cases(world: World, key: str, method: str, pattern: str, api: bool) -
                 failures.append(
                     f"{method} {url} as {principal} ({where}): got {status}, matrix says {want}"
                 )
-    failures += _check_out_of_scope(world, key, method, pattern, api, expected)
+    if every_pass():
+        failures += _check_out_of_scope(world, key, method, pattern, api, expected)
     if DRAFT:
         row = " ".join(f"{observed[p]:>3}" for p in PRINCIPALS)
         print(f'DRAFT [{section}."{key}"] {method} = "{row}"')
