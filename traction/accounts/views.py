@@ -44,6 +44,8 @@ from .views_password import link_lifetime, set_password_link
 AUDIT_PAGE_SIZE = 50
 TOKENS_PAGE = 25  # API tokens a page (revoked ones stay listed: the lists grow with history)
 FORMER_PAGE = 25  # former members a page
+MEMBERS_PAGE = 50  # current members a page (``page``)
+INVITATIONS_PAGE = 25  # pending invitations a page (``invited``)
 
 
 def _client_ip(request: HttpRequest) -> str | None:
@@ -240,16 +242,36 @@ def workspace_home(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     )
 
 
+def _others(request: HttpRequest, param: str) -> str:
+    """The page's query string without ``param``: each pager keeps the others' pages."""
+    query = request.GET.copy()
+    query.pop(param, None)
+    return query.urlencode()
+
+
 def _members_context(request: HttpRequest, viewer: Viewer) -> dict[str, Any]:
+    """The members page's lists, each a page at a time (current members ``page``, former
+    ``former``, pending invitations ``invited``): the same queries however many there are."""
     manage = permissions.allows(viewer, "member.manage")
     return {
         "functions": MemberFunction.choices,
-        "members": list(selectors.members(viewer)),
+        "members": Paginator(
+            selectors.members(viewer).order_by("user__full_name", "user__email", "pk"),
+            MEMBERS_PAGE,
+        ).get_page(request.GET.get("page")),
         # People who left, the latest first, a page at a time (``former``).
         "removed": Paginator(
             selectors.members(viewer, removed=True).order_by("-archived_at", "-pk"), FORMER_PAGE
         ).get_page(request.GET.get("former")),
-        "invitations": list(selectors.invitations(viewer)) if manage else [],
+        # Newest first (the model's order), a page at a time (``invited``).
+        "invitations": Paginator(
+            selectors.invitations(viewer).order_by("-created_at", "-pk"), INVITATIONS_PAGE
+        ).get_page(request.GET.get("invited"))
+        if manage
+        else None,
+        "query": _others(request, "page"),
+        "former_query": _others(request, "former"),
+        "invited_query": _others(request, "invited"),
         "can_manage": manage,
         "can_manage_tokens": permissions.allows(viewer, "token.manage_all"),
         "roles": [

@@ -34,11 +34,19 @@ from .forms import (
 )
 
 PAGE_SIZE = 25
+CONTACTS_PAGE = 25  # a customer's contacts a page (``page``); its archived ones (``archived``)
 
 
 def _changes(obj: models.Model, values: dict[str, Any]) -> dict[str, Any]:
     """Only what the person changed, so a field they did not touch is never rewritten."""
     return {name: value for name, value in values.items() if getattr(obj, name) != value}
+
+
+def _others(request: WorkspaceRequest, param: str) -> str:
+    """The page's query string without ``param``: each pager keeps the other's page."""
+    query = request.GET.copy()
+    query.pop(param, None)
+    return query.urlencode()
 
 
 @workspace_view
@@ -98,17 +106,25 @@ def customer_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
 @workspace_view
 @require_GET
 def customer_detail(request: WorkspaceRequest, viewer: Viewer, customer_id: int) -> HttpResponse:
+    """A customer and its contacts, active and archived, each a page at a time: the page
+    costs the same queries however many contacts there are."""
     customer = selectors.customer(viewer, customer_id)
     can_edit = permissions.can(viewer, "customer.change", customer)
+    contacts = Paginator(
+        selectors.contacts(viewer, customer_id=customer.pk), CONTACTS_PAGE
+    ).get_page(request.GET.get("page"))
+    archived = Paginator(
+        selectors.contacts(viewer, customer_id=customer.pk, archived=True), CONTACTS_PAGE
+    ).get_page(request.GET.get("archived"))
     return render(
         request,
         "customers/customer_detail.html",
         {
             "customer": customer,
-            "contacts": list(selectors.contacts(viewer, customer_id=customer.pk)),
-            "archived_contacts": list(
-                selectors.contacts(viewer, customer_id=customer.pk, archived=True)
-            ),
+            "contacts": contacts,
+            "archived_contacts": archived,
+            "query": _others(request, "page"),
+            "archived_query": _others(request, "archived"),
             "can_edit": can_edit and not customer.is_archived,
             "can_delete": permissions.can(viewer, "customer.archive", customer),
             "can_add_contact": can_edit

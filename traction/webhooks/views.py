@@ -25,6 +25,7 @@ from .forms import FIELD_MAP, EndpointForm
 from .models import DeliveryStatus, WebhookEndpoint
 
 PAGE_SIZE = 25
+ENDPOINTS_PAGE = 25  # endpoints a page of the list (``page``)
 
 
 def _programs(viewer: Viewer) -> Any:
@@ -57,13 +58,20 @@ def _to_secret(
 @workspace_view
 @require_GET
 def endpoint_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    """The endpoints (or the archived ones) a page at a time: the page costs the same
+    queries however many endpoints there are."""
     archived = request.GET.get("archived") == "1"
     found = selectors.endpoints(viewer, archived=archived)
+    page = Paginator(found, ENDPOINTS_PAGE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     return render(
         request,
         "webhooks/endpoint_list.html",
         {
-            "endpoints": list(found),
+            "page": page,
+            "endpoints": page.object_list,
+            "query": query.urlencode(),
             "archived": archived,
             "archived_count": 0 if archived else selectors.archived_count(viewer),
             "can_manage": permissions.allows(viewer, "webhook.manage"),

@@ -82,3 +82,65 @@ def test_former_members_are_paged_latest_first(
     assert 'href="?former=3#former" rel="next"' in page
     assert count == small
     assert Membership.history.filter(archived_at__isnull=False).count() == 7
+
+
+def join(cast: Cast, n: int, start: int) -> None:
+    for i in range(start, start + n):
+        user = services.create_user(
+            email=f"zed{i:02d}@acme.test", full_name=f"Zed {i:02d}", password=None
+        )
+        services.add_member(cast.viewer("admin"), workspace=cast.acme, user=user, role="observer")
+
+
+def member_names(page: str) -> list[str]:
+    return re.findall(r"<td>([A-Z][a-z]+ [A-Z0-9][a-z0-9]+)(?: <span|</td>)", page)
+
+
+def test_current_members_are_paged_by_name(
+    cast: Cast, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(account_views, "MEMBERS_PAGE", 6)
+    client = client_for("admin")
+    path = reverse("accounts:members", args=["acme"])
+    # Six members (Alice, Cora, Fran, Olive, Owen, Sam): one page.
+    small, page = queries(client, path)
+    assert member_names(page)[:3] == ["Alice Admin", "Cora Core", "Fran Facilitator"]
+    assert "Pages of members" not in page
+    join(cast, 12, 0)  # three pages
+    count, page = queries(client, path)
+    assert count == small
+    assert "Page 1 of 3 (18 in all)" in page
+    assert 'href="?page=2#current" rel="next"' in page
+    page = client.get(path + "?page=3&former=1").content.decode()
+    assert member_names(page) == [f"Zed {i:02d}" for i in range(6, 12)]
+    assert 'href="?former=1&amp;page=2#current" rel="prev"' in page
+    # Another workspace's members are never listed; its own admin pages only them.
+    page = client_for("stranger").get(reverse("accounts:members", args=["rival"]))
+    assert member_names(page.content.decode()) == ["Stan Stranger"]
+
+
+def test_pending_invitations_are_paged_newest_first_for_admins_only(
+    cast: Cast, client_for: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(account_views, "INVITATIONS_PAGE", 2)
+    client = client_for("admin")
+    path = reverse("accounts:members", args=["acme"])
+
+    def invite(n: int, start: int) -> None:
+        for i in range(start, start + n):
+            services.invite_member(cast.viewer("admin"), email=f"new{i}@acme.test", role="observer")
+
+    invite(2, 0)  # one page
+    small, page = queries(client, path)
+    assert "Pages of pending invitations" not in page
+    invite(4, 2)  # three pages
+    count, page = queries(client, path + "?invited=2")
+    assert count == small
+    assert "6 waiting, the newest first." in page
+    assert re.findall(r"<td>(new\d@acme\.test)</td>", page) == ["new3@acme.test", "new2@acme.test"]
+    assert 'href="?invited=3#pending" rel="next"' in page
+    assert 'href="?invited=1#pending" rel="prev"' in page
+    # Who may not manage members sees no invitations, whatever page they ask for.
+    page = client_for("observer").get(path + "?invited=2").content.decode()
+    assert "new3@acme.test" not in page
+    assert "Pending invitations" not in page

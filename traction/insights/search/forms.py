@@ -6,14 +6,14 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
 
 from traction.core import permissions
 from traction.core.forms import Form
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.customers import selectors as customer_selectors
-from traction.customers.models import Segment
+from traction.customers.models import Customer, Segment
 from traction.insights.models import InsightKind, Step
 from traction.programs import selectors as program_selectors
 from traction.sessions import selectors as session_selectors
@@ -21,6 +21,9 @@ from traction.sessions.models import Session
 
 from .query import MAX_QUERY_CHARS
 from .selectors import Filters
+
+CUSTOMERS_OFFERED = 30  # customers the Customer filter lists: the first by name, of those typed
+CUSTOMER_QUERY_CHARS = 100
 
 
 class SearchForm(Form):
@@ -43,6 +46,13 @@ class SearchForm(Form):
     step = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     kind = forms.ChoiceField(
         required=False, label="Type", choices=[("", "Any type"), *InsightKind.choices]
+    )
+    customer_q = forms.CharField(
+        required=False,
+        label="Find a customer",
+        max_length=CUSTOMER_QUERY_CHARS,
+        widget=forms.TextInput(attrs={"placeholder": "Part of its name", "autocomplete": "off"}),
+        help_text="Narrows the Customer list below to the names holding these letters.",
     )
     customer = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     segment = forms.ChoiceField(required=False, choices=[("", "Any segment"), *Segment.choices])
@@ -86,11 +96,15 @@ class SearchForm(Form):
             *((s.pk, f"{s.scenario.title}: {s.position}. {s.title}") for s in steps),
         ]
         if permissions.allows(viewer, "customer.view"):
-            fields["customer"].choices = [
-                ("", "Any customer"),
-                *customer_selectors.customers(viewer).values_list("id", "name"),
-            ]
+            customer_id = whole_number(self.data.get("customer", "")) if self.is_bound else None
+            typed = str(self.data.get("customer_q", "")) if self.is_bound else ""
+            fields["customer"].choices = customer_choices(
+                customer_selectors.customers(viewer, with_owner=False),
+                typed[:CUSTOMER_QUERY_CHARS].strip(),
+                customer_id,
+            )
         else:
+            del fields["customer_q"]
             del fields["customer"]
 
     def clean_tag(self) -> str:
@@ -109,6 +123,32 @@ class SearchForm(Form):
             customers_only=bool(data.get("customers_only")),
             include_candidates=bool(data.get("include_candidates")),
         )
+
+
+def customer_choices(
+    customers: QuerySet[Customer], typed: str, customer_id: int | None
+) -> list[Any]:
+    """The Customer filter's options, bounded however many customers there are: the first
+    ``CUSTOMERS_OFFERED`` by name of those the viewer sees whose name holds ``typed`` ("Find
+    a customer"), and the customer chosen wherever it falls (only if the viewer sees it:
+    another is refused as an invalid choice, as before). One query."""
+    offered = customers.filter(name__icontains=typed) if typed else customers
+    if customer_id is not None:  # the chosen one first, in the same query
+        offered = (offered | customers.filter(pk=customer_id)).order_by(
+            Case(When(pk=customer_id, then=0), default=1), "name", "id"
+        )
+    rows = list(offered.values_list("id", "name")[: CUSTOMERS_OFFERED + 2])
+    chosen = [c for c in rows if c[0] == customer_id][:1]
+    others = [c for c in rows if c[0] != customer_id]
+    more = len(others) > CUSTOMERS_OFFERED
+    first = sorted([*chosen, *others[:CUSTOMERS_OFFERED]], key=lambda c: (c[1], c[0]))
+    if more:
+        empty = f"Any customer (the first {CUSTOMERS_OFFERED} listed: type a name to narrow)"
+    elif typed and not first:
+        empty = f"Any customer (none is named “{typed}”)"
+    else:
+        empty = "Any customer"
+    return [("", empty), *first]
 
 
 SESSIONS_OFFERED = 30  # sessions the Session filter lists: the latest, of the program chosen
@@ -136,4 +176,4 @@ def session_choices(
     return [("", empty), *groups.items()]
 
 
-__all__ = ["SearchForm", "session_choices"]
+__all__ = ["SearchForm", "customer_choices", "session_choices"]

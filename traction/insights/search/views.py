@@ -10,7 +10,13 @@ from traction.core import permissions
 from traction.core.errors import ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
-from traction.core.web import WorkspaceRequest, apply_domain_errors, render_page, workspace_view
+from traction.core.web import (
+    WorkspaceRequest,
+    apply_domain_errors,
+    render_page,
+    wants_partial,
+    workspace_view,
+)
 from traction.insights.exports import SEARCH_LIMIT
 
 from .forms import SearchForm
@@ -47,6 +53,9 @@ def search_page(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         "searched": form.is_bound and bool(results and (results.query or results.filters.active)),
         "query": query.urlencode(),
         "export_limit": f"{SEARCH_LIMIT:,}",  # the downloads' limit (insights.exports)
+        # Results swapped in (htmx) bring the Customer filter's options along: "Find a
+        # customer" narrows them as it narrows nothing else.
+        "oob": wants_partial(request),
     }
     return render_page(request, "insights/search.html", context, partial="results")
 
