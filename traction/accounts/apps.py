@@ -16,8 +16,8 @@ class AccountsConfig(AppConfig):
         periodic.register(
             "accounts.token_expiry",
             services.warn_expiring_api_tokens,
-            description="Tell owners of API tokens that expire within 7 days (a notice and an "
-            "email, once per token).",
+            description="Tell owners of API tokens that expire within 7 days (a notice, and an "
+            "email unless they turned it off in their settings; once per token).",
             order=90,
         )
         web.register_workspace_resolver(selectors.viewer_for)

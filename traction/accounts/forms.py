@@ -86,7 +86,8 @@ class TokenForm(Form):
     expires_in = forms.ChoiceField(
         label="Expires",
         required=False,  # not sent: the default
-        help_text="From then on the token is refused; you get a notice and an email a week before.",
+        help_text="From then on the token is refused; you get a notice and an email a week before "
+        "(the email can be turned off in your settings).",
     )
 
     def __init__(
@@ -116,6 +117,15 @@ class TokenForm(Form):
         """The lifetime chosen, in days; None: never expires."""
         value = self.cleaned_data.get("expires_in") or str(self.default)
         return None if value == "never" else int(value)
+
+
+class TokenEmailsForm(Form):
+    expiry_emails = forms.BooleanField(
+        label="Email me before a token expires",
+        required=False,
+        help_text="A week before one of your API tokens expires, you get a notice in Traction "
+        "and, with this on, an email.",
+    )
 
 
 class AuditFilterForm(Form):

@@ -295,6 +295,25 @@ class ApiToken(models.Model):
         return "active"
 
 
+class TokenEmailPreference(models.Model):
+    """Whether a member gets an email when one of their API tokens of this workspace is
+    about to expire (no row: they do). The in-app notice comes whatever they choose."""
+
+    workspace = models.ForeignKey(Workspace, on_delete=models.CASCADE, related_name="+")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="+")
+    expiry_emails = models.BooleanField(default=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["workspace", "user"], name="one_token_email_preference_per_member"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user}: token expiry emails {'on' if self.expiry_emails else 'off'}"
+
+
 class FailedLogin(models.Model):
     """Failed sign-ins, counted per email and per address to throttle guessing."""
 

@@ -30,6 +30,7 @@ from .models import (
     MemberFunction,
     MemberInvitation,
     Membership,
+    TokenEmailPreference,
     User,
     Workspace,
     WorkspaceLogo,
@@ -607,9 +608,50 @@ def expiry_notice_action(token_id: int) -> str:
     return f"token.expiring:{token_id}"
 
 
+def token_expiry_emails_of(workspace_id: int, user_id: int) -> bool:
+    """Whether the member gets an email when one of their API tokens is about to expire
+    (they do unless they chose not to)."""
+    chosen = (
+        TokenEmailPreference.objects.filter(workspace_id=workspace_id, user_id=user_id)
+        .values_list("expiry_emails", flat=True)
+        .first()
+    )
+    return True if chosen is None else chosen
+
+
+def token_expiry_emails_for(viewer: Viewer) -> bool:
+    """The viewer's own choice (for their settings page)."""
+    permissions.check(viewer, "settings.own")
+    assert viewer.user_id is not None
+    return token_expiry_emails_of(viewer.workspace_id, viewer.user_id)
+
+
+@transaction.atomic
+def choose_token_expiry_emails(actor: Viewer, *, expiry_emails: bool) -> bool:
+    """The member chooses whether they get an email when one of their API tokens is about
+    to expire (the in-app notice comes whatever they choose)."""
+    permissions.check(actor, "settings.own")
+    assert actor.user_id is not None
+    preference, _ = TokenEmailPreference.objects.select_for_update().get_or_create(
+        workspace_id=actor.workspace_id, user_id=actor.user_id
+    )
+    before = preference.expiry_emails
+    if before != expiry_emails:
+        preference.expiry_emails = expiry_emails
+        preference.save(update_fields=["expiry_emails"])
+        audit.record(
+            actor,
+            action="token_emails.chosen",
+            obj=preference,
+            changes={"expiry_emails": [before, expiry_emails]},
+        )
+    return expiry_emails
+
+
 def warn_expiring_api_tokens() -> dict[str, int]:
     """Tell the owner of each token that expires within ``ApiToken.WARN_BEFORE`` (and has not
-    yet): an in-app notice and an email, once per token (``expiry_warned_at``, claimed by a
+    yet): an in-app notice and an email (unless they chose no such emails:
+    ``choose_token_expiry_emails``), once per token (``expiry_warned_at``, claimed by a
     conditional update, so two runs at once warn once). Revoked and already expired tokens,
     and tokens of inactive users or former members, get no warning. A periodic job."""
     now = clock.now()
@@ -649,12 +691,18 @@ def _warn_owner(token: ApiToken) -> None:
         link=path,
         action=expiry_notice_action(token.pk),
     )
+    if not token_expiry_emails_of(token.workspace_id, token.user_id):
+        return  # they chose the notice alone
     site = settings.TRACTION_SITE_URL.rstrip("/")
+    settings_path = reverse("accounts:settings", args=[workspace.slug])
     send_email_on_commit(
         f"Your API token “{token.name}” expires on {local:%-d %b %Y}"[:200],
         f"{text}\n\nFrom then on, whatever uses it (a script, an integration) is refused. "
         f"Create a new token in {workspace.name} and put it in their place before then; "
-        f"revoke the old one once nothing uses it:\n\n{site}{path}\n",
+        f"revoke the old one once nothing uses it:\n\n{site}{path}\n\n"
+        "You get this email because a token of yours is about to expire. To get only the "
+        f"notice in Traction, turn off “Email me before a token expires” in your "
+        f"settings:\n\n{site}{settings_path}\n",
         [token.user.email],
     )
 

@@ -49,6 +49,7 @@ urlpatterns = [
     ),
     path(W + "logo/", views.workspace_logo, name="workspace_logo"),
     path(W + "settings/tokens/", views.tokens, name="tokens"),
+    path(W + "settings/token-emails/", views.token_emails, name="token_emails"),
     path(W + "settings/tokens/<int:token_id>/revoke/", views.token_revoke, name="token_revoke"),
     path(W + "members/tokens/", views.workspace_tokens, name="workspace_tokens"),
     path(

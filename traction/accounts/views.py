@@ -34,6 +34,7 @@ from .forms import (
     MemberFunctionForm,
     MemberRoleForm,
     RemoveMemberForm,
+    TokenEmailsForm,
     TokenForm,
     WorkspaceCreateForm,
     WorkspaceSettingsForm,
@@ -525,11 +526,28 @@ def my_settings(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     """The member's own settings in this workspace: what the apps add (``sections``
     "settings", e.g. which emails they get) and their API tokens."""
     permissions.check(viewer, "settings.own")
+    token_emails = TokenEmailsForm(
+        initial={"expiry_emails": services.token_expiry_emails_for(viewer)}
+    )
     return render(
         request,
         "accounts/settings.html",
-        {"sections": sections.for_page("settings", viewer, None)},
+        {"sections": sections.for_page("settings", viewer, None), "token_emails": token_emails},
     )
+
+
+@workspace_view
+@require_POST
+def token_emails(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
+    """The member's choice of an email before one of their API tokens expires (the notice
+    comes whatever they choose); a checkbox, so any answer is valid."""
+    form = TokenEmailsForm(request.POST)
+    form.is_valid()
+    chosen = services.choose_token_expiry_emails(
+        viewer, expiry_emails=bool(form.cleaned_data.get("expiry_emails"))
+    )
+    messages.success(request, f"Emails before a token expires: {'on' if chosen else 'off'}. Saved.")
+    return redirect("accounts:settings", workspace_slug=request.workspace.slug)
 
 
 @workspace_view

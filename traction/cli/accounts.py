@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 
 import click
 
-from traction.cli.base import domain_command, viewer_for_email
+from traction.cli.base import domain_command, stored_text, viewer_for_email
 
 if TYPE_CHECKING:
     from traction.accounts.models import ApiToken
@@ -16,8 +16,8 @@ ROLES = ["admin", "facilitator", "core_team", "sponsor", "account_owner", "obser
 
 
 @click.command()
-@click.argument("email")
-@click.option("--name", required=True, help="The person's full name.")
+@click.argument("email", callback=stored_text)
+@click.option("--name", required=True, callback=stored_text, help="The person's full name.")
 @click.option(
     "--password",
     prompt=True,
@@ -57,7 +57,13 @@ def token() -> None:
 @token.command("create")
 @click.argument("email")
 @click.option("--workspace", "workspace_slug", help="The workspace the token acts in (its slug).")
-@click.option("--name", default="cli", show_default=True, help="Where the token will be used.")
+@click.option(
+    "--name",
+    default="cli",
+    show_default=True,
+    callback=stored_text,
+    help="Where the token will be used.",
+)
 @click.option(
     "--expires-in",
     type=click.Choice(["30", "90", "365", "never"]),  # ApiToken.LIFETIMES

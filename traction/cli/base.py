@@ -33,6 +33,18 @@ def setup_django() -> None:
         django.setup()
 
 
+def stored_text(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """The callback of every option and argument whose value is stored as text (a name, a
+    reason): refuses one holding an invisible bidirectional control character, as the web
+    forms and the API do (``core.text``), before the command runs, so nothing is written.
+    Click names the option and exits with status 2."""
+    from traction.core.text import bidi_control, bidi_message
+
+    if isinstance(value, str) and (ch := bidi_control(value)) is not None:
+        raise click.BadParameter(bidi_message(ch), ctx=ctx, param=param)
+    return value
+
+
 def fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from traction.cli.base import domain_command, viewer_for_email
+from traction.cli.base import domain_command, stored_text, viewer_for_email
 
 
 @click.group()
@@ -14,7 +14,9 @@ def privacy() -> None:
 
 @privacy.command("erase")
 @click.argument("contact_id", type=click.IntRange(min=1, max=2**63 - 1))
-@click.option("--reason", required=True, help="Why, e.g. the person's request; kept.")
+@click.option(
+    "--reason", required=True, callback=stored_text, help="Why, e.g. the person's request; kept."
+)
 @click.option("--as", "email", required=True, help="Act as this admin.")
 @click.option("--workspace", "workspace_slug", help="The workspace (its slug), if several.")
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")

@@ -17,9 +17,9 @@ def remind() -> None:
     clock (debriefs booked for sessions that lack one, reminders before the deadline and when
     a debrief is late or missed), and the communication plan (one digest per teller of
     customer updates due within a week, overdue, or promised in a session), and API tokens
-    that expire within a week (a notice and an email to their owner). Each job is
-    idempotent: running it again sends nothing twice. A failing job does not stop the
-    others; the command then exits with status 1.
+    that expire within a week (a notice and, unless they turned it off, an email to their
+    owner). Each job is idempotent: running it again sends nothing twice. A failing job
+    does not stop the others; the command then exits with status 1.
     """
     from traction.core import periodic
 

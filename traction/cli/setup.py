@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 import click
 
-from traction.cli.base import domain_command
+from traction.cli.base import domain_command, stored_text
 
 
 def _interactive() -> bool:
@@ -90,11 +90,24 @@ def _create(
 
 
 admin_options = [
-    click.option("--admin", "admin_email", required=True, help="The admin's email (sign-in)."),
     click.option(
-        "--admin-name", help="The admin's full name (needed when they have no account yet)."
+        "--admin",
+        "admin_email",
+        required=True,
+        callback=stored_text,
+        help="The admin's email (sign-in).",
     ),
-    click.option("--slug", default="", help="The workspace's address (default: from NAME)."),
+    click.option(
+        "--admin-name",
+        callback=stored_text,
+        help="The admin's full name (needed when they have no account yet).",
+    ),
+    click.option(
+        "--slug",
+        default="",
+        callback=stored_text,
+        help="The workspace's address (default: from NAME).",
+    ),
     click.option(
         "--password-stdin",
         is_flag=True,
@@ -120,7 +133,7 @@ def with_admin_options(func: F) -> F:
 
 
 @click.command()
-@click.argument("name")
+@click.argument("name", callback=stored_text)
 @with_admin_options
 @domain_command
 def setup(
@@ -160,7 +173,7 @@ def workspace() -> None:
 
 
 @workspace.command("create")
-@click.argument("name")
+@click.argument("name", callback=stored_text)
 @with_admin_options
 @domain_command
 def workspace_create(

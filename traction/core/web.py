@@ -21,6 +21,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django_htmx.middleware import HtmxDetails
 
+from . import csv_reader
 from .errors import Conflict, DomainError, ValidationFailed
 from .permissions import Viewer
 
@@ -194,3 +195,14 @@ def apply_domain_errors(
         target = field_map.get(name, name)
         for message in messages:
             form.add_error(target if target in form.fields else None, message)
+
+
+def import_refusal(form: forms.BaseForm, exc: ValidationFailed) -> list[str]:
+    """An import's refusal on its upload form. A refusal of the whole file (the service
+    raised it from a ``csv_reader.CsvRefused``: more rows than the cap, too many bytes, not
+    text, no header) goes beside the file field, as the insight import shows it; the bad
+    lines of a file that was read are returned, for the list above the form."""
+    if isinstance(exc.__cause__, csv_reader.CsvRefused):
+        apply_domain_errors(form, exc)
+        return []
+    return [m for messages in exc.errors.values() for m in messages]

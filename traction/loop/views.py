@@ -22,6 +22,7 @@ from traction.core.web import (
     WorkspaceRequest,
     apply_domain_errors,
     error_text,
+    import_refusal,
     render_page,
     workspace_view,
 )
@@ -305,7 +306,7 @@ def deliveries_import(request: WorkspaceRequest, viewer: Viewer, program_id: int
                 viewer, program, data, Path(upload.name or "").name
             )
         except ValidationFailed as exc:
-            errors = [m for ms in exc.errors.values() for m in ms]
+            errors = import_refusal(form, exc)
         else:
             messages.success(
                 request,

@@ -262,6 +262,46 @@ def test_owners_are_told_once_a_week_before_their_token_expires(
     assert notice.resolved_at is not None
 
 
+def test_the_email_says_how_to_stop_it_and_an_opted_out_owner_gets_the_notice_alone(
+    cast, client_for, django_capture_on_commit_callbacks
+):
+    observer, core_team = cast.viewer("observer"), cast.viewer("core_team")
+    olive = client_for("observer")
+    settings_page = html(olive.get("/w/acme/settings/"))
+    assert 'action="/w/acme/settings/token-emails/"' in settings_page
+    assert re.search(r'<input type="checkbox" name="expiry_emails"[^>]*checked', settings_page)
+    # Olive turns the email off on her settings page (an unchecked box sends nothing).
+    answer = olive.post("/w/acme/settings/token-emails/", {})
+    assert answer.status_code == 302
+    assert answer["Location"] == "/w/acme/settings/"
+    settings_page = html(olive.get("/w/acme/settings/"))
+    assert "Emails before a token expires: off. Saved." in settings_page
+    assert not re.search(r'<input type="checkbox" name="expiry_emails"[^>]*checked', settings_page)
+    assert services.token_expiry_emails_for(observer) is False
+    assert services.token_expiry_emails_for(core_team) is True  # each member's own choice
+    chosen = AuditEvent.objects.get(action="token_emails.chosen")
+    assert (chosen.actor_id, chosen.changes) == (observer.user_id, {"expiry_emails": [True, False]})
+    with clock.frozen(T0) as frozen:
+        services.create_api_token(observer, name="olive's", lifetime_days=30)
+        services.create_api_token(core_team, name="cody's", lifetime_days=30)
+        frozen.advance(days=23)
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.warn_expiring_api_tokens() == {"warned": 2}
+    # Only the member who kept the email gets one; it says how to stop it.
+    [email] = mail.outbox
+    assert email.to == [User.objects.get(pk=core_team.user_id).email]
+    assert "turn off “Email me before a token expires” in your settings" in email.body
+    assert "http://127.0.0.1:8000/w/acme/settings/\n" in email.body
+    # Olive still gets the notice in Traction.
+    assert Notice.objects.filter(user_id=observer.user_id).count() == 1
+    notices = html(olive.get("/w/acme/notices/"))
+    assert "Your API token “olive&#x27;s”" in notices or "Your API token “olive's”" in notices
+    # Turning it back on is audited too.
+    olive.post("/w/acme/settings/token-emails/", {"expiry_emails": "on"})
+    assert services.token_expiry_emails_for(observer) is True
+    assert AuditEvent.objects.filter(action="token_emails.chosen").count() == 2
+
+
 def test_an_already_expired_token_gets_no_warning_and_the_job_is_registered(cast):
     with clock.frozen(T0) as frozen:
         services.create_api_token(cast.viewer("observer"), name="late", lifetime_days=30)

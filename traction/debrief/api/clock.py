@@ -73,6 +73,14 @@ class DebriefDetailOut(DebriefOut):
     clock_events: list[ClockEventOut]
 
 
+class BookingOut(DebriefDetailOut):
+    warnings: list[str] = Field(
+        description="Why the slot just booked is a problem, though it was saved (as the web "
+        "form warns): it starts after the deadline (the debrief will be late), or more than "
+        "the grace period after it (it will count as missed). Empty when the slot is fine."
+    )
+
+
 class DebriefFilters(FilterSchema):
     program_id: ObjectId | None = None
     timeliness: Timeliness | None = None
@@ -148,11 +156,13 @@ def get_debrief(request: HttpRequest, debrief_id: int) -> DebriefDetailOut:
 
 @router.put(
     "/debriefs/{debrief_id}/booking",
-    response=responses({200: DebriefDetailOut}, body=True, object_path=True, versioned=True),
+    response=responses({200: BookingOut}, body=True, object_path=True, versioned=True),
     operation_id="update_debrief_booking",
     summary="Move a debrief's booked slot (invitees get a calendar update)",
 )
-def update_booking(request: HttpRequest, debrief_id: int, payload: BookingIn) -> DebriefDetailOut:
+def update_booking(request: HttpRequest, debrief_id: int, payload: BookingIn) -> BookingOut:
+    """The slot is saved even when it starts after the deadline; `warnings` then says the
+    debrief will be late (or counted as missed), as the web form does."""
     v = viewer(request)
     debrief = selectors.debrief(v, debrief_id, action="debrief.run")
     body = payload.model_dump(exclude_unset=True)
@@ -165,7 +175,9 @@ def update_booking(request: HttpRequest, debrief_id: int, payload: BookingIn) ->
         video_link=body.get("video_link", debrief.video_link),
         version=body.get("version"),
     )
-    return _detail(selectors.debrief(v, debrief_id))
+    saved = selectors.debrief(v, debrief_id)
+    warning = saved.slot_warning
+    return BookingOut(**_detail(saved).model_dump(), warnings=[warning] if warning else [])
 
 
 @router.post(

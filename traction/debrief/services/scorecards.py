@@ -850,7 +850,8 @@ def import_measurements(
     try:
         parsed = measurements_csv.parse(data, filename)
     except measurements_csv.CsvRefused as exc:
-        raise ValidationFailed.field("file", exc.message) from None
+        # ``from exc``: the web form shows a refusal of the whole file beside its field.
+        raise ValidationFailed.field("file", exc.message) from exc
     # The program's metrics by ``metric_key``: a name in the file finds its metric whatever
     # its case and spacing (a no-break space pasted from a web page, a trailing space).
     visible: dict[str, list[ScorecardMetric]] = {}

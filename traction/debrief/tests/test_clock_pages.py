@@ -386,3 +386,38 @@ def test_a_slot_after_the_deadline_is_saved_with_a_warning(
     page = text(missed)
     assert 'id="slot-warning"' in page
     assert "more than 7 days after the deadline: held then, the debrief counts as missed" in page
+
+
+def test_the_api_warns_of_a_late_slot_as_the_form_does(
+    cast: Cast, api_client_for: ClientFor
+) -> None:
+    """Due 11 March 12:30 (Berlin): the booking API saves a slot after the deadline and
+    answers ``warnings`` with the web form's words; a slot before it, none."""
+    debrief = Debrief.objects.get(session=plan(cast))
+    fran = api_client_for("facilitator")
+
+    def book(starts_at: str) -> dict[str, Any]:
+        version = Debrief.objects.get(pk=debrief.pk).version
+        answer = fran.put(
+            f"/api/v1/debriefs/{debrief.pk}/booking",
+            json.dumps({"starts_at": starts_at, "minutes": 120, "version": version}),
+            content_type="application/json",
+        )
+        assert answer.status_code == 200, answer.content
+        return answer.json()  # type: ignore[no-any-return]
+
+    assert book("2027-03-11T09:00:00")["warnings"] == []
+    late = book("2027-03-12T09:00:00")
+    assert late["starts_at"].startswith("2027-03-12T08:00:00")  # saved all the same
+    assert late["warnings"] == [
+        "This slot starts after the deadline: held then, the debrief is late. "
+        "Book it before the deadline if you can."
+    ]
+    missed = book("2027-06-17T09:00:00")
+    assert missed["warnings"] == [
+        "This slot starts more than 7 days after the deadline: held then, the debrief counts "
+        "as missed. Book it before the deadline."
+    ]
+    assert missed["warnings"] == [Debrief.objects.get(pk=debrief.pk).slot_warning]
+    # Only the answer to a booking carries warnings; reading the debrief does not.
+    assert "warnings" not in fran.get(f"/api/v1/debriefs/{debrief.pk}").json()

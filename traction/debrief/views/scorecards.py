@@ -21,7 +21,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.core import clock, permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
+from traction.core.web import (
+    WorkspaceRequest,
+    apply_domain_errors,
+    error_text,
+    import_refusal,
+    workspace_view,
+)
 from traction.debrief import charts, measurements_csv, merging
 from traction.debrief import selectors_scorecards as sel
 from traction.debrief.forms_scorecards import METRIC_FIELD_MAP, CsvForm, MeasurementForm, MetricForm
@@ -482,12 +488,12 @@ def measurements_import(request: WorkspaceRequest, viewer: Viewer, program_id: i
                 filename=Path(upload.name or "").name,
             )
         except ValidationFailed as exc:
-            context["errors"] = exc.errors.get("file") or [error_text(exc)]
+            context["errors"] = import_refusal(form, exc)
         else:
             digest = hashlib.sha256(data).hexdigest()
             request.session[key] = {"data": base64.b64encode(data).decode(), "digest": digest}
             context.update(outcome=outcome, digest=digest, filename=upload.name)
-    status = 422 if context.get("errors") else 200
+    status = 422 if context.get("errors") or form.errors else 200
     return render(request, "debrief/scorecards/import.html", context, status=status)
 
 

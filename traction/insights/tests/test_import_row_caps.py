@@ -152,6 +152,18 @@ def test_deliveries_and_measurements_have_their_cap_too(
         (f"/w/{slug}/debriefs/programs/{program.pk}/scorecard/import/", "m.csv", measurements),
     ]:
         page = web.post(url, {"file": SimpleUploadedFile(name, data.encode())})
-        assert page.context["errors"] == [refusal.format(name=name)]
+        # Beside the file field, as the insight import shows it, not in the list above the
+        # form: the error has the field's error id, and the input points at it.
+        assert page.context["errors"] == [], url
+        assert page.context["form"].errors == {"file": [refusal.format(name=name)]}
+        html = page.content.decode()
+        error = re.search(r'<ul[^>]*id="id_file_error"[^>]*>(.*?)</ul>', html, re.S)
+        assert error is not None, html
+        assert escape(refusal.format(name=name)) in error.group(1)
+        assert re.search(r'<input[^>]*name="file"[^>]*aria-describedby="[^"]*id_file_error', html)
+        assert "Nothing was imported. Fix" not in html
     assert not Delivery.objects.exists()
     assert not Measurement.objects.exists()
+    assert not AuditEvent.objects.filter(
+        action__in=["loop.delivery_recorded", "measurement.recorded"]
+    ).exists()

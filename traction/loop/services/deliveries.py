@@ -200,7 +200,8 @@ def import_deliveries(actor: Viewer, program: Program, data: bytes, filename: st
     try:
         parsed = deliveries_csv.parse(data, filename)
     except deliveries_csv.CsvRefused as exc:
-        raise ValidationFailed.field("file", exc.message) from None
+        # ``from exc``: the web form shows a refusal of the whole file beside its field.
+        raise ValidationFailed.field("file", exc.message) from exc
     problems = [f"Line {line}: {message}." for line, message in parsed.errors]
     seen: dict[tuple[str, str], int] = {}
     for row in parsed.rows:
