@@ -131,16 +131,14 @@ _LONG_FIRST = (
     "tests/e2e/test_plan_and_prepare.py",
     "tests/e2e/test_walkthrough.py",
     "tests/test_clock.py",
-    "traction/accounts/tests/test_migrations.py",
     "traction/cli/tests/test_cli.py",
     "traction/cli/tests/test_import.py",
     "traction/cli/tests/test_server.py",
+    "traction/core/tests/test_migration_history.py",
     "traction/demo/tests/test_demo.py",
     "traction/insights/tests/test_parsers.py",
-    "traction/insights/tests/test_workspace_record.py",
     "traction/loop/tests/test_migration_unseen_follows.py",
     "traction/loop/tests/test_migrations.py",
-    "traction/sessions/tests/test_migrations.py",
     "traction/voting/tests/test_migration_split.py",
 )
 

@@ -11,13 +11,13 @@ import pytest
 from django.apps import apps
 from django.core.management import call_command
 from django.db import connection
-from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
 from traction.accounts import services as accounts
 from traction.core import clock
 from traction.core.models import AuditEvent, ClockDateTimeField
 from traction.core.testing.cast import Cast
+from traction.core.testing.migrations import back_to_latest, fresh_at, migrate
 from traction.customers import services as customers
 from traction.customers.models import Customer
 from traction.insights.search.index import sqlite_index_ok
@@ -192,19 +192,20 @@ def test_moving_the_stamps_onto_the_clock_runs_no_sql() -> None:
 @pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's FTS5 triggers")
 @pytest.mark.django_db(transaction=True)
 def test_the_full_text_triggers_survive_the_stamp_migrations() -> None:
-    """Unapply and apply the insights and voting stamp migrations with the migration
-    executor (which, unlike ``migrate``, does not repair the index afterwards): the FTS
-    table and its triggers are still there."""
-    executor = MigrationExecutor(connection)
-    latest = executor.loader.graph.leaf_nodes()
-    targets = [
-        ("insights", "0010_search_index_row"),
-        ("voting", "0003_room_totals_hidden"),
-    ]
+    """Apply and unapply the insights and voting stamp migrations (insights 0011, voting
+    0004) with the migration executor (which, unlike ``migrate``, does not repair the index
+    afterwards), in a test database emptied and walked forwards to the migrations before
+    them: the FTS table and its triggers are still there each way. (Walking back to here from
+    the latest migrations, through every later one, is
+    traction/core/tests/test_migration_history.py's.)"""
+    before = [("insights", "0010_search_index_row"), ("voting", "0003_room_totals_hidden")]
+    stamps = [("insights", "0011_stamps_ask_the_clock"), ("voting", "0004_stamps_ask_the_clock")]
     try:
-        executor.migrate(targets)
+        fresh_at(before)
+        assert sqlite_index_ok()
+        migrate(stamps)
+        assert sqlite_index_ok()
+        migrate(before)
         assert sqlite_index_ok()
     finally:
-        executor = MigrationExecutor(connection)
-        executor.migrate(latest)
-    assert sqlite_index_ok()
+        back_to_latest()

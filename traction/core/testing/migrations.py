@@ -1,16 +1,22 @@
 """Walking the migration history in tests: to given migrations, and back to the latest.
 
 Each walk builds the project's migration state anew, which is most of what a migration test
-costs; ``back_to_latest`` makes none when the database is already there.
+costs, and a walk backwards costs most: Django's executor renders the project state before
+every migration it unapplies (from the latest state back to an early migration, about twenty
+seconds of CPU). So a migration test starts at the migrations before the one it tests with
+``fresh_at``: the test database emptied, then walked forwards from nothing to them (a few
+seconds), only those and what they depend on applied. It makes its rows there with the
+historical models, walks to the migrations it tests (and back, when it proves them
+reversible: a short walk, with so few applied), and ends with ``back_to_latest``. That every
+migration reverses is proven once, by walking the whole history back to nothing and forwards
+again (traction/core/tests/test_migration_history.py).
 
 On SQLite the test database at its latest migrations is copied once per test process, when
 it has just been made (``remember_latest``, from the root conftest's ``django_db_setup``),
 and ``back_to_latest`` puts that copy back with SQLite's backup API instead of applying
-every later migration again: no time at all instead of ten seconds of CPU. What a test
-proves is unchanged: its walks to the migrations it names, back and forth with its rows,
-still run them (a walk back from the latest state unapplies every later migration on the
-way), and applying the whole history forwards is what made the test database. On
-PostgreSQL the way back is walked."""
+every later migration again: no time at all instead of ten seconds of CPU. Applying the
+whole history forwards is what made the test database. On PostgreSQL the way back to the
+latest migrations is walked (forwards, after ``fresh_at``)."""
 
 from __future__ import annotations
 
@@ -18,6 +24,7 @@ import sqlite3
 from pathlib import Path
 
 from django.db import connection
+from django.db.backends.base.creation import TEST_DATABASE_PREFIX
 from django.db.migrations.executor import MigrationExecutor
 
 Targets = list[tuple[str, str]]
@@ -44,6 +51,38 @@ def migrate(targets: Targets) -> MigrationExecutor:
     gives the historical models)."""
     MigrationExecutor(connection).migrate(targets)
     return MigrationExecutor(connection)
+
+
+def fresh_at(targets: Targets) -> MigrationExecutor:
+    """Empties the test database and migrates it forwards from nothing to ``targets``: only
+    those migrations and the ones they depend on are applied (an app none of them depends
+    on has no tables), without rows but those their migrations make. Returns a fresh
+    executor, as ``migrate`` does.
+
+    SQLite: a blank database is copied over the test database (SQLite's backup API, as
+    ``back_to_latest`` does the other way): every table, index, trigger and full-text table
+    goes. PostgreSQL: the test database's ``public`` schema is dropped and made again (only
+    a database whose name has Django's test prefix). Elsewhere the history is walked back to
+    ``targets``, as ``migrate`` does (later migrations of other apps stay applied)."""
+    _empty_test_database()
+    return migrate(targets)
+
+
+def _empty_test_database() -> None:
+    connection.ensure_connection()
+    if connection.vendor == "sqlite":
+        blank = sqlite3.connect(":memory:")
+        try:
+            blank.backup(connection.connection)
+        finally:
+            blank.close()
+    elif connection.vendor == "postgresql":
+        name = connection.settings_dict["NAME"]
+        if not name.startswith(TEST_DATABASE_PREFIX):
+            raise RuntimeError(f"not a test database, not emptied: {name}")
+        with connection.cursor() as cursor:
+            cursor.execute("DROP SCHEMA public CASCADE")
+            cursor.execute("CREATE SCHEMA public")
 
 
 def back_to_latest() -> None:

@@ -3,8 +3,9 @@ the split (through the historical models of the time) reads the same rankings af
 through the voting app's models and its selectors.
 
 Runs on SQLite and PostgreSQL alike (the suite runs both). A migration test changes the
-schema history, so it runs outside the test's transaction (``transaction=True``) and puts the
-database back at the latest migrations whatever happens.
+schema history, so it runs outside the test's transaction (``transaction=True``), starts
+from the test database emptied and walked forwards to just before the split (``fresh_at``),
+walks it forwards to the latest migrations, and puts it back there whatever happens.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.models import Sum
 
-from traction.core.testing.migrations import back_to_latest
+from traction.core.testing.migrations import back_to_latest, fresh_at
 from traction.sessions.models import Session
 from traction.voting import selectors
 from traction.voting.models import FrozenCard, FrozenVote, LinkDelivery, Vote, VotingRound
@@ -37,19 +38,19 @@ def _latest(executor: MigrationExecutor) -> list[tuple[str, str]]:
 
 @pytest.fixture
 def before_split() -> Iterator[Any]:
-    """The database at the last migration before the split; the historical apps of then."""
-    executor = MigrationExecutor(connection)
-    executor.migrate([("voting", None)])  # unapplies insights.0009 too (it follows voting's)
-    # Apps whose migrations follow insights' or voting's (the debrief's, the loop's...) went
-    # back with them.
-    graph = executor.loader.graph
+    """The database at the last migration before the split, emptied and walked forwards to
+    it from nothing (``fresh_at``): insights at 0008 (and what it depends on), every app that
+    depends on neither insights nor voting at its latest migration, voting not at all; the
+    historical apps of then."""
+    graph = MigrationExecutor(connection).loader.graph
     nodes = [
         n
-        for n in _latest(executor)
+        for n in graph.leaf_nodes()
         if not any(app in ("insights", "voting") for app, _ in graph.forwards_plan(n))
     ]
+    targets = [*nodes, BEFORE_SPLIT]
     try:
-        yield executor.loader.project_state([*nodes, BEFORE_SPLIT]).apps
+        yield fresh_at(targets).loader.project_state(targets).apps
     finally:
         back_to_latest()
 
