@@ -1,6 +1,10 @@
 """The one-click status approval in the browser: Owen opens the signed link from his email
 (not signed in), sees what Globex will hear of its priority, and approves with the button;
-opening it again says it was already given. Desktop and phone."""
+opening it again says it was already given.
+
+The flow runs once, at phone width (390 px, the stricter layout; owners act from their phones):
+the steps and assertions are the same at desktop width, and this run checks that these
+customer-facing pages fit the narrower screen."""
 
 from __future__ import annotations
 
@@ -19,14 +23,14 @@ from traction.loop.services import publishing
 from traction.loop.tests import world as w
 
 from .a11y import assert_accessible
-from .helpers import DESKTOP, PHONE, no_sideways_scroll
+from .helpers import PHONE, no_sideways_scroll
 
 NOW = datetime(2027, 1, 20, 9, 0, tzinfo=UTC)
 APPROVE_LINK = re.compile(r"(https?://[^\s\"<]+/loop/approvals/link/[^\s\"<]+/)")
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize("viewport", [DESKTOP, PHONE], ids=["desktop", "phone"])
+@pytest.mark.parametrize("viewport", [PHONE], ids=["phone"])
 def test_the_owner_approves_a_status_from_the_email_link(
     live_server: Any,
     transactional_db: Any,

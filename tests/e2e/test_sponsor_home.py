@@ -1,6 +1,10 @@
 """A sponsor's home says something (issue 11): the demo's sponsor, Vera, sees the programs
 she sponsors, their sessions (upcoming with readiness, held), what customers ranked highest
-in the closed round, and what waits for her. Checked with axe-core, on a phone too."""
+in the closed round, and what waits for her. Checked with axe-core.
+
+The flow runs once, at phone width (390 px, the stricter layout; owners act from their phones):
+the steps and assertions are the same at desktop width, and tests/e2e/test_internal_pages.py
+already checks that every internal page fits a phone for every role."""
 
 from __future__ import annotations
 
@@ -19,9 +23,7 @@ OBSERVER = next(p.email for p in PEOPLE if p.key == "observer")
 
 
 @pytest.mark.e2e
-@pytest.mark.parametrize(
-    "viewport", [{"width": 1366, "height": 900}, {"width": 390, "height": 844}]
-)
+@pytest.mark.parametrize("viewport", [{"width": 390, "height": 844}])
 def test_the_sponsor_home_shows_programs_sessions_top_cards_and_what_waits(
     live_server: Any, transactional_db: Any, browser: Browser, viewport: dict[str, int]
 ) -> None:
