@@ -114,7 +114,7 @@ def test_the_facilitator_sees_rsvps_the_unanswered_flag_and_chooses_rsvp_emails(
     expect(page.get_by_role("heading", level=1)).to_have_text("Your settings")
     expect(page.get_by_label("Daily digest")).to_be_checked()
     page.get_by_label("Each answer").check()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("RSVP emails: each answer. Saved.")
     expect(page.get_by_label("Each answer")).to_be_checked()
     assert_accessible(page, "Your settings")
@@ -129,5 +129,5 @@ def test_the_facilitator_sees_rsvps_the_unanswered_flag_and_chooses_rsvp_emails(
     page.screenshot(path=str(screenshots / "rsvp-emails-phone.png"), full_page=True)
     width = page.evaluate("document.getElementById('main').scrollWidth")
     assert width <= 390, f"the settings are {width}px wide on a 390px phone"
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("status")).to_contain_text("RSVP emails: none. Saved.")
