@@ -22,7 +22,13 @@ from traction.core import dashboard, permissions, sections, tasks
 from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.permissions import ROLE_DESCRIPTIONS, Role, Viewer, personal, public
 from traction.core.proxies import client_address
-from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
+from traction.core.web import (
+    WorkspaceRequest,
+    apply_domain_errors,
+    error_text,
+    query_without,
+    workspace_view,
+)
 
 from . import logos, selectors, services, throttle
 from .forms import (
@@ -243,13 +249,6 @@ def workspace_home(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     )
 
 
-def _others(request: HttpRequest, param: str) -> str:
-    """The page's query string without ``param``: each pager keeps the others' pages."""
-    query = request.GET.copy()
-    query.pop(param, None)
-    return query.urlencode()
-
-
 def _members_context(request: HttpRequest, viewer: Viewer) -> dict[str, Any]:
     """The members page's lists, each a page at a time (current members ``page``, former
     ``former``, pending invitations ``invited``): the same queries however many there are."""
@@ -270,9 +269,9 @@ def _members_context(request: HttpRequest, viewer: Viewer) -> dict[str, Any]:
         ).get_page(request.GET.get("invited"))
         if manage
         else None,
-        "query": _others(request, "page"),
-        "former_query": _others(request, "former"),
-        "invited_query": _others(request, "invited"),
+        "query": query_without(request, "page"),
+        "former_query": query_without(request, "former"),
+        "invited_query": query_without(request, "invited"),
         "can_manage": manage,
         "can_manage_tokens": permissions.allows(viewer, "token.manage_all"),
         "roles": [

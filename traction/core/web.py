@@ -136,6 +136,14 @@ def viewer_of(request: HttpRequest) -> Viewer | None:
 # --- page or partial -------------------------------------------------------------------------
 
 
+def query_without(request: HttpRequest, param: str) -> str:
+    """The page's query string without ``param``: a pager's links keep the page's filters and
+    the other pagers' pages."""
+    query = request.GET.copy()
+    query.pop(param, None)
+    return query.urlencode()
+
+
 def wants_partial(request: HttpRequest) -> bool:
     """An htmx request that swaps part of the page: not a boosted link and not a history
     restore (htmx asks those for the whole page)."""

@@ -19,6 +19,7 @@ from traction.core.web import (
     WorkspaceRequest,
     apply_domain_errors,
     error_text,
+    query_without,
     render_page,
     workspace_view,
 )
@@ -40,13 +41,6 @@ CONTACTS_PAGE = 25  # a customer's contacts a page (``page``); its archived ones
 def _changes(obj: models.Model, values: dict[str, Any]) -> dict[str, Any]:
     """Only what the person changed, so a field they did not touch is never rewritten."""
     return {name: value for name, value in values.items() if getattr(obj, name) != value}
-
-
-def _others(request: WorkspaceRequest, param: str) -> str:
-    """The page's query string without ``param``: each pager keeps the other's page."""
-    query = request.GET.copy()
-    query.pop(param, None)
-    return query.urlencode()
 
 
 @workspace_view
@@ -123,8 +117,8 @@ def customer_detail(request: WorkspaceRequest, viewer: Viewer, customer_id: int)
             "customer": customer,
             "contacts": contacts,
             "archived_contacts": archived,
-            "query": _others(request, "page"),
-            "archived_query": _others(request, "archived"),
+            "query": query_without(request, "page"),
+            "archived_query": query_without(request, "archived"),
             "can_edit": can_edit and not customer.is_archived,
             "can_delete": permissions.can(viewer, "customer.archive", customer),
             "can_add_contact": can_edit

@@ -17,7 +17,13 @@ from traction.accounts import selectors as accounts_selectors
 from traction.core import permissions
 from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.web import WorkspaceRequest, apply_domain_errors, error_text, workspace_view
+from traction.core.web import (
+    WorkspaceRequest,
+    apply_domain_errors,
+    error_text,
+    query_without,
+    workspace_view,
+)
 from traction.programs import selectors as program_selectors
 
 from . import crypto, events, selectors, services
@@ -63,15 +69,13 @@ def endpoint_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
     found = selectors.endpoints(viewer, archived=archived)
     page = Paginator(found, ENDPOINTS_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "webhooks/endpoint_list.html",
         {
             "page": page,
             "endpoints": page.object_list,
-            "query": query.urlencode(),
+            "query": query_without(request, "page"),
             "archived": archived,
             "archived_count": 0 if archived else selectors.archived_count(viewer),
             "can_manage": permissions.allows(viewer, "webhook.manage"),

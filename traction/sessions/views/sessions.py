@@ -16,7 +16,7 @@ from traction.accounts import selectors as accounts_selectors
 from traction.core import clock, permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
+from traction.core.web import WorkspaceRequest, apply_domain_errors, query_without, workspace_view
 from traction.customers import reach
 from traction.programs import selectors as program_selectors
 from traction.sessions import agenda as agenda_rules
@@ -38,14 +38,6 @@ from .common import S, agenda_summary, error_line, to_detail, whole
 LIST_PAGE = 25  # sessions a page of the list, upcoming and past alike
 PRACTICE_PAGE = 20  # practice sessions the picker offers at a time, the nearest before first
 CANCELLED_PAGE = 10  # upcoming sessions that were cancelled, a page of their short list
-
-
-def _others(request: HttpRequest, param: str) -> str:
-    """The list's query string without ``param``: each pager keeps the filters and the
-    other pagers' pages."""
-    query = request.GET.copy()
-    query.pop(param, None)
-    return query.urlencode()
 
 
 @workspace_view
@@ -83,10 +75,10 @@ def session_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
             "page": page,
             "upcoming": [(s, selectors.readiness(s, viewer)) for s in page.object_list],
             "cancelled": cancelled.get_page(request.GET.get("cancelled")),
-            "cancelled_query": _others(request, "cancelled"),
+            "cancelled_query": query_without(request, "cancelled"),
             "past": past,
-            "query": _others(request, "page"),
-            "past_query": _others(request, "past"),
+            "query": query_without(request, "page"),
+            "past_query": query_without(request, "past"),
             "can_plan": permissions.allows(viewer, "session.plan"),
         },
     )
@@ -188,7 +180,7 @@ def _detail_page(
             "mine": mine,
             "practice_form": practice_form,
             "practice_page": practice_page,
-            "practice_query": _others(request, "practice"),
+            "practice_query": query_without(request, "practice"),
             "ready_to_invite": len(
                 [r for r in outreach if r.allows_invitation and not r.invited and not r.not_mailed]  # type: ignore[attr-defined]
             ),
