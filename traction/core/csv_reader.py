@@ -46,6 +46,7 @@ __all__ = [
     "Table",
     "TooManyRows",
     "as_utf8",
+    "column",
     "decode",
     "delimiter",
     "encoding_of",
@@ -312,6 +313,26 @@ def refuse_bidi_controls(text: str) -> None:
     ends = "\n" if "\n" in text else "\r"  # LF or CRLF; a lone CR in old Mac files
     line = before.count(ends) + 1
     raise CsvRefused(f"Line {line}: {bidi_message(ch, 'This line')}")
+
+
+def column(
+    table: Table, name: str, *, aliases: Mapping[str, str], required: tuple[str, ...]
+) -> list[str]:
+    """Every cell of the column ``name`` after the header (a first reading, for what only
+    the whole file tells, such as the order of day and month in slashed dates); [] when the
+    header lacks it (the second reading, ``rows``, refuses that)."""
+    at: int | None = None
+    cells: list[str] = []
+    for _, record in table.records():
+        if at is None:
+            try:
+                at = header(record, aliases, required, "")[name]
+            except (CsvRefused, KeyError):
+                return []
+            continue
+        if at < len(record):
+            cells.append(record[at])
+    return cells
 
 
 Cell = Callable[[str], str]

@@ -196,7 +196,7 @@ def parse(data: bytes, filename: str = "") -> Parsed:
     when the file cannot be read at all (size, encoding, no header, missing columns)."""
     table = csv_reader.read(data)
     result = Parsed(encoding=table.encoding)
-    order = _file_order(table)
+    order = slash_order(csv_reader.column(table, "date", aliases=_ALIASES, required=REQUIRED))
     for line, cell in csv_reader.rows(
         table,
         aliases=_ALIASES,
@@ -229,19 +229,3 @@ def parse(data: bytes, filename: str = "") -> Parsed:
     if not result.rows and not result.errors:
         raise CsvRefused("The file has a header but no rows of measurements.")
     return result
-
-
-def _file_order(table: csv_reader.Table) -> str | None:
-    """``slash_order`` of the file's date column (a first reading; errors are the second's)."""
-    at: int | None = None
-    cells = []
-    for _, record in table.records():
-        if at is None:
-            try:
-                at = csv_reader.header(record, _ALIASES, REQUIRED, REFUSAL)["date"]
-            except CsvRefused:
-                return None
-            continue
-        if at < len(record):
-            cells.append(record[at])
-    return slash_order(cells)

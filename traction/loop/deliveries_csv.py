@@ -1,6 +1,8 @@
 """Reading a CSV file of deliveries, every bad row named by its line.
 
-Columns (any order, header names case-insensitive): ``date`` (YYYY-MM-DD), ``title``, and
+Columns (any order, header names case-insensitive): ``date`` (as the measurements import
+reads it: YYYY-MM-DD best, with or without a time, and slashed dates whose order the file
+tells), ``title``, and
 optionally ``description``, ``link``, ``external_id`` and ``priorities`` (the ids of the
 customer priorities it touches, separated by spaces, commas or semicolons). Encodings and
 delimiters as every imported file (``core.csv_reader``): UTF-8 with or without a BOM, UTF-16,
@@ -19,7 +21,7 @@ from django.core.validators import URLValidator
 from traction.core import csv_reader
 from traction.core.csv_reader import MAX_BYTES, CsvRefused
 from traction.core.guard import whole_number
-from traction.debrief.measurements_csv import parse_date
+from traction.debrief.measurements_csv import parse_date, slash_order
 
 REQUIRED = ("date", "title")
 REFUSAL = (
@@ -68,6 +70,9 @@ def parse(data: bytes, filename: str = "") -> Parsed:
     table = csv_reader.read(data)
     result = Parsed()
     url = URLValidator(schemes=["http", "https"])
+    # "03/04/2026" is the 3rd of April when another date of the file, "25/03/2026", puts the
+    # day first: the order is the file's, as in the measurements import.
+    order = slash_order(csv_reader.column(table, "date", aliases=_ALIASES, required=REQUIRED))
     for line, cell in csv_reader.rows(
         table,
         aliases=_ALIASES,
@@ -78,7 +83,7 @@ def parse(data: bytes, filename: str = "") -> Parsed:
         problems: list[str] = []
         on: date | None = None
         try:
-            on = parse_date(cell("date"))
+            on = parse_date(cell("date"), order)
         except ValueError as exc:
             problems.append(str(exc).rstrip("."))
         title = " ".join(cell("title").split())
