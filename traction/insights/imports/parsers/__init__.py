@@ -73,6 +73,7 @@ def detect_format(filename: str, head: bytes) -> str:
     """The key in FORMATS for a file, by its content first and its extension second."""
     if head.startswith(_BOM):
         head = head[3:]
+    refuse_documents(filename, head)
     if re.match(rb"WEBVTT(?:[ \t\r\n]|$)", head):
         return "vtt"
     if b"\0" not in head:
@@ -93,6 +94,32 @@ def detect_format(filename: str, head: bytes) -> str:
         f'Cannot tell what kind of file "{filename}" is; import a WebVTT (.vtt), SRT (.srt), '
         "plain text (.txt) or sticky-note CSV (.csv) file."
     )
+
+
+_SAVE_AS_TEXT = {
+    "docx": "a Word document; download the transcript as .vtt instead (in Teams: the "
+    "recording's Transcript, Download, .vtt) or save it from Word as plain text (.txt)",
+    "xlsx": "an Excel workbook; save the sheet as CSV (in Excel: “Save as”, “CSV UTF-8 "
+    "(Comma delimited)”) and import that file",
+    "pdf": "a PDF document; export the transcript or the board as .vtt, .txt or .csv instead",
+}
+
+
+def refuse_documents(filename: str, head: bytes) -> None:
+    """Refuse a Word document, an Excel workbook or a PDF by what its first bytes are
+    (whatever its name says), saying how to get a file Traction reads."""
+    if head.startswith(b"%PDF-"):
+        kind = "pdf"
+    elif head.startswith(b"PK\x03\x04"):  # a zip: .docx, .xlsx, .pptx, .zip...
+        extension = filename.rpartition(".")[2].lower()
+        kind = {"doc": "docx", "docx": "docx", "xls": "xlsx", "xlsx": "xlsx"}.get(extension, "")
+        if not kind:
+            kind = "xlsx" if b"xl/" in head else "docx" if b"word/" in head else ""
+        if not kind:
+            return  # another zipped file: "Cannot tell what kind of file" it is
+    else:
+        return
+    raise ParseError(f"“{filename}” is {_SAVE_AS_TEXT[kind]}.")
 
 
 def _looks_like_csv_header(line: str) -> bool:

@@ -70,6 +70,7 @@ _VTT_TIME = re.compile(r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})")
 _SRT_TIME = re.compile(r"(\d+):(\d{2}):(\d{2})[,.](\d{3})")
 _VTT_SKIPPED_BLOCK = re.compile(r"(?:NOTE|STYLE|REGION)(?:[ \t]|$)")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]*)>")
+_DIALOGUE_DASH = re.compile(r"\s*[-–—][ \t]+(?=\S)")  # "- Gina: Hi", a subtitle's second speaker
 _TAG = re.compile(r"<[^<>]*>")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200e\u200f\ufeff"))
 
@@ -133,21 +134,40 @@ def _clean(text: str) -> str:
     return " ".join(text.split())
 
 
-def _make_cue(line: int, start_ms: int | None, texts: list[str]) -> Cue | None:
+def _make_cues(line: int, start_ms: int | None, texts: list[str]) -> Iterator[Cue]:
+    """The cue's words, by speaker: a cue may hold several voices (``<v Gina>Hi</v> <v
+    Ivy>Hello</v>``) or several lines of dialogue, each a name after a dash (``- Gina: Hi``
+    / ``- Ivy: Hello``, as subtitles write two speakers); each becomes its own cue (same
+    line and time), so nobody is credited with another's words."""
     if not texts:
-        return None
+        return
     raw = "\n".join(texts)
-    voice = _VOICE.search(raw) if "<v" in raw else None
-    if voice:
-        speaker, text = _clean(voice.group(1)), _clean(raw)
-    else:
-        label = split_label(_clean(texts[0]))
+    voices = list(_VOICE.finditer(raw)) if "<v" in raw else []
+    if voices:
+        before = raw[: voices[0].start()]
+        for at, voice in enumerate(voices):
+            end = voices[at + 1].start() if at + 1 < len(voices) else len(raw)
+            text = _clean((before if at == 0 else "") + " " + raw[voice.end() : end])
+            if text:
+                yield Cue(line=line, speaker=_clean(voice.group(1)), text=text, start_ms=start_ms)
+        return
+    turns: list[list[str]] = []
+    for at, text in enumerate(texts):
+        dash = _DIALOGUE_DASH.match(text)
+        said = text[dash.end() :] if dash else text
+        if at == 0 or (dash and split_label(_clean(said))):
+            turns.append([said])
+        else:  # a line that goes on (even "— and then", without a name after the dash)
+            turns[-1].append(text)
+    for turn in turns:
+        label = split_label(_clean(turn[0]))
         if label:
             speaker, first = label
-            text = _clean(" ".join([first, *texts[1:]]))
+            text = _clean(" ".join([first, *turn[1:]]))
         else:
-            speaker, text = "", _clean(raw)
-    return Cue(line=line, speaker=speaker, text=text, start_ms=start_ms) if text else None
+            speaker, text = "", _clean("\n".join(turn))
+        if text:
+            yield Cue(line=line, speaker=speaker, text=text, start_ms=start_ms)
 
 
 def _cut_short(line: int) -> ParseError:
@@ -176,9 +196,7 @@ def _vtt_cues(lines: Iterator[str]) -> Iterator[Cue]:
     for lineno, line in numbered:
         if state == "text":
             if not line or line.isspace():
-                cue = _make_cue(cue_line, start_ms, texts)
-                if cue:
-                    yield cue
+                yield from _make_cues(cue_line, start_ms, texts)
                 state = "between"
             elif "-->" in line:
                 raise ParseError(
@@ -218,9 +236,7 @@ def _vtt_cues(lines: Iterator[str]) -> Iterator[Cue]:
     if state == "text":
         if not texts:
             raise _cut_short(cue_line)
-        cue = _make_cue(cue_line, start_ms, texts)
-        if cue:
-            yield cue
+        yield from _make_cues(cue_line, start_ms, texts)
     elif state == "after_id":
         raise ParseError(
             "The cue id on this line has no timing line or text; the file may be cut short.",
@@ -237,9 +253,7 @@ def _srt_cues(lines: Iterator[str]) -> Iterator[Cue]:
         blank = not line or line.isspace()
         if state == "text":
             if blank:
-                cue = _make_cue(cue_line, start_ms, texts)
-                if cue:
-                    yield cue
+                yield from _make_cues(cue_line, start_ms, texts)
                 state = "between"
             elif "-->" in line:
                 raise ParseError(
@@ -279,9 +293,7 @@ def _srt_cues(lines: Iterator[str]) -> Iterator[Cue]:
     if state == "text":
         if not texts:
             raise _cut_short(cue_line)
-        cue = _make_cue(cue_line, start_ms, texts)
-        if cue:
-            yield cue
+        yield from _make_cues(cue_line, start_ms, texts)
     elif state == "after_index":
         raise ParseError(
             "The subtitle number on this line has no timing line or text; "
@@ -296,23 +308,60 @@ _BARE_STAMP = r"(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,3}))?"
 _TEXT_TIME = re.compile(rf"\s*(?:\[{_STAMP}\]|\({_STAMP}\)|{_BARE_STAMP}(?=\s))\s*(?:[-–—]\s+)?")
 
 
+_STAMP_ALONE = re.compile(rf"\[{_STAMP}\]|\({_STAMP}\)|{_STAMP}")
+# A speaker's heading, the words on the lines after it: "Gina Globex  0:03" (Otter.ai: two
+# spaces or a tab before the time) or "[Gina Globex] 14:03:12" (Zoom's saved transcript).
+_HEADING = re.compile(
+    rf"(?:\[([^\[\]]{{1,60}})\][ \t]+|([^\t]{{1,60}}?)(?:[ ]{{2,}}|\t)[ \t]*){_STAMP}"
+)
+
+
 def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
     """Plain "Name: text" lines, taken literally (no tags or entities). An unlabelled line
     continues the text before it; a blank line ends a cue, and an unlabelled paragraph after it
-    has no speaker (rather than risk quoting the wrong person)."""
+    has no speaker (rather than risk quoting the wrong person).
+
+    What meeting tools save as text is read too: a heading line of a name and a time
+    ("Gina Globex  0:03", Otter.ai; "[Gina Globex] 14:03:12", Zoom) gives the speaker and
+    time of the lines under it, and a time alone on its line ("00:05:00", Google Meet) is
+    the time of the next line, not words anyone said."""
     cue_line = 0
     speaker = ""
     start_ms: int | None = None
     parts: list[str] = []
+    pending_ms: int | None = None  # a time alone on its line, for the next cue
+    headed = False  # a heading gave the speaker and time; its words are on the next lines
     for lineno, line in enumerate(lines, 1):
         text = line.strip()
         if not text:
+            if parts or not headed:
+                if parts:
+                    cue = Cue(cue_line, speaker, " ".join(" ".join(parts).split()), start_ms)
+                    if cue.text:
+                        yield cue
+                parts, speaker, start_ms, headed = [], "", None, False
+            continue
+        alone = _STAMP_ALONE.fullmatch(text)
+        if alone and (alone_ms := _stamp_ms(alone.groups())) is not None:
             if parts:
                 cue = Cue(cue_line, speaker, " ".join(" ".join(parts).split()), start_ms)
                 if cue.text:
                     yield cue
-            parts, speaker, start_ms = [], "", None
+            parts, speaker, start_ms, headed = [], "", None, False
+            pending_ms = alone_ms
             continue
+        heading = _HEADING.fullmatch(text)
+        if heading:
+            name = (heading[1] or heading[2] or "").strip()
+            heading_ms = _stamp_ms(heading.groups()[2:])
+            if heading_ms is not None and _is_name(name):
+                if parts:
+                    cue = Cue(cue_line, speaker, " ".join(" ".join(parts).split()), start_ms)
+                    if cue.text:
+                        yield cue
+                speaker, cue_line, start_ms, parts = name, lineno, heading_ms, []
+                headed, pending_ms = True, None
+                continue
         stamp_ms = None
         stamp = _TEXT_TIME.match(text)
         if stamp:
@@ -321,6 +370,8 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
                 text = text[stamp.end() :]
             else:
                 stamp_ms = None
+        if stamp_ms is None:
+            stamp_ms = pending_ms
         label = split_label(text)
         if label:
             if parts:
@@ -329,9 +380,10 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
                     yield cue
             speaker, rest = label
             cue_line, start_ms, parts = lineno, stamp_ms, [rest]
+            headed, pending_ms = False, None
         else:
-            if not parts:
-                cue_line, start_ms = lineno, stamp_ms
+            if not parts and not headed:
+                cue_line, start_ms, pending_ms = lineno, stamp_ms, None
             parts.append(text)
     if parts:
         cue = Cue(cue_line, speaker, " ".join(" ".join(parts).split()), start_ms)

@@ -1,0 +1,123 @@
+"""Transcripts as the meeting tools save them (samples/), imported as users do: Otter.ai's
+text through the API, a Teams cue with two voices through ``traction import``, Google Meet's
+text on the page. Each person is credited with their own words, at their time."""
+
+from __future__ import annotations
+
+import io
+import zipfile
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from traction.cli.main import cli
+from traction.insights.models import Insight
+from traction.insights.tests.conftest import Room
+
+pytestmark = pytest.mark.django_db
+SAMPLES = Path(__file__).parent / "samples"
+
+
+def imported(room: Room) -> list[tuple[int | None, str, str, int | None]]:
+    return list(
+        Insight.objects.filter(session=room.session)
+        .order_by("source_line", "pk")
+        .values_list("source_line", "speaker_name", "text", "spoken_at_ms")
+    )
+
+
+def test_otter_text_through_the_api(room: Room, api_client_for) -> None:
+    answer = api_client_for("core_team").post(
+        f"/api/v1/sessions/{room.session.pk}/imports",
+        {
+            "file": SimpleUploadedFile("otter.txt", (SAMPLES / "otter.txt").read_bytes()),
+            "unmatched": "keep",
+        },
+    )
+    assert answer.status_code == 201, answer.content
+    assert (answer.json()["batch"]["format"], answer.json()["candidates"]) == ("text", 3)
+    assert imported(room) == [
+        (1, "Gina Globex", "Approval takes three weeks. Sometimes four.", 3_000),
+        (5, "Ivy Initech", "Every single time, honestly.", 10_000),
+        (8, "Speaker 3", "Right.", 3_723_000),
+    ]
+
+
+def test_a_teams_cue_with_two_voices_through_the_command_line(room: Room) -> None:
+    done = CliRunner().invoke(
+        cli,
+        [
+            "import",
+            str(SAMPLES / "teams_two_voices.vtt"),
+            "--session",
+            str(room.session.pk),
+            "--as",
+            "fran@acme.test",
+        ],
+        catch_exceptions=False,
+    )
+    assert done.exit_code == 0, done.stderr
+    assert done.stdout.splitlines()[0] == "Imported 2 candidates from teams_two_voices.vtt."
+    assert imported(room) == [
+        (3, "Gina Globex", "Hi, shall we start?", 1_000),
+        (3, "Ivy Initech", "Yes, please.", 1_000),
+    ]
+
+
+def test_google_meet_text_on_the_page_shows_no_times_as_words(room: Room, client_for) -> None:
+    url = f"/w/{room.session.workspace.slug}/insights/sessions/{room.session.pk}/import/"
+    page = client_for("core_team").post(
+        url,
+        {"file": SimpleUploadedFile("meet.txt", (SAMPLES / "meet.txt").read_bytes())},
+        follow=True,
+    )
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Every single time." in html
+    assert "Every single time. 00:05:00" not in html
+    assert "Right, José agrees." in html
+
+
+def _workbook() -> bytes:
+    from openpyxl import Workbook
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["Sticky note", "Created by"])
+    sheet.append(["Contract is 40 pages", "Gina Globex"])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _word_document() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w") as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("word/document.xml", "<w:document/>")
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "make", "says"),
+    [
+        ("board.xlsx", _workbook, "“board.xlsx” is an Excel workbook; save the sheet as CSV"),
+        ("board.csv", _workbook, "“board.csv” is an Excel workbook; save the sheet as CSV"),
+        ("transcript.docx", _word_document, "“transcript.docx” is a Word document; download"),
+        ("notes.pdf", lambda: b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n", "“notes.pdf” is a PDF document"),
+    ],
+)
+def test_office_documents_are_refused_saying_what_to_save_instead(
+    room: Room, api_client_for, name: str, make: Callable[[], bytes], says: str
+) -> None:
+    answer = api_client_for("core_team").post(
+        f"/api/v1/sessions/{room.session.pk}/imports",
+        {"file": SimpleUploadedFile(name, make())},
+    )
+    assert answer.status_code == 422
+    assert answer.json()["message"].startswith(f"file: {says}")
+    assert imported(room) == []
