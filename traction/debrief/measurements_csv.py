@@ -30,6 +30,8 @@ __all__ = [
     "CsvRefused",
     "Parsed",
     "Row",
+    "ambiguous",
+    "decimal_mark",
     "decode",
     "parse",
     "parse_date",
@@ -79,19 +81,24 @@ class Parsed:
     encoding: str = "utf-8"
 
 
-def parse_value(raw: str) -> Decimal:
-    """A number as people and spreadsheets write it: "12.5", "-3", "12,5" (a decimal comma
-    when there is no point), thousands grouped by commas, points, spaces or apostrophes
-    ("1,234.5", "1.234,5", "1 234,5", "1'234.5"), and a trailing "%"; at most 4 decimals
-    and 14 digits before the point. ValueError says why not (a text past ``VALUE_MAX``
-    characters is refused for its length, before any reading, and not echoed)."""
+def parse_value(raw: str, mark: str | None = None) -> Decimal:
+    """A number as people and spreadsheets write it: "12.5", "-3" (or "−3", and "(3)" as
+    accounting formats write a negative), "12,5" (a decimal comma when there is no point),
+    thousands grouped by commas, points, spaces or apostrophes ("1,234.5", "1.234,5",
+    "1 234,5", "1'234.5"), and a trailing "%"; at most 4 decimals and 14 digits before the
+    point. ``mark`` is the decimal mark the rest of a file shows (``decimal_mark``): with ","
+    a lone "1.234" is 1234, with "." a lone "1,234" is 1234. ValueError says why not (a
+    text past ``VALUE_MAX`` characters is refused for its length, before any reading, and
+    not echoed)."""
     shown = raw.strip()
     if len(shown) > VALUE_MAX:
         raise ValueError(too_long(VALUE_MAX, len(shown)))
-    text = shown
-    for space in ("\u00a0", "\u202f", " ", "'", "\u2019"):
-        text = text.replace(space, "")
-    text = text.removesuffix("%")
+    text = _bare(shown)
+    if text.startswith("(") and text.endswith(")") and len(text) > 2:
+        text = "-" + text[1:-1]  # accounting: "(1,234.50)" is a negative number
+    grouping = {",": ".", ".": ","}.get(mark or "")
+    if grouping and _LONE_GROUP.fullmatch(text) and grouping in text:
+        text = text.replace(grouping, "")
     if "," in text and "." in text:
         # Both: the one that comes last separates the decimals, the other groups thousands.
         decimal_mark = "," if text.rindex(",") > text.rindex(".") else "."
@@ -124,6 +131,50 @@ def parse_value(raw: str) -> Decimal:
 
 # Digits grouped in threes (after the first group): "1 234 567", "-12 345".
 _GROUPED = re.compile(r"[-+]?\d{1,3}( \d{3})+")
+# One comma or point before three digits, "1,234" or "-12.500": grouped thousands or three
+# decimals, as the file's other values tell (``decimal_mark``). A number starting "0" is not
+# grouped ("0,125").
+_LONE_GROUP = re.compile(r"[-+]?[1-9]\d{0,2}[,.]\d{3}")
+
+
+def _bare(shown: str) -> str:
+    """The number without its grouping spaces or apostrophes and its "%", and with "−"
+    (the minus sign, U+2212, as copied from a web page) as "-"."""
+    text = shown
+    for space in ("\u00a0", "\u202f", " ", "'", "\u2019"):
+        text = text.replace(space, "")
+    return text.removesuffix("%").replace("\u2212", "-")
+
+
+def ambiguous(raw: str) -> bool:
+    """Whether a value reads two ways, "1,234" (1234 or 1.234) and "1.250" alike, with only
+    the file's other values to tell."""
+    return bool(_LONE_GROUP.fullmatch(_bare(raw.strip()).strip("()")))
+
+
+def decimal_mark(cells: list[str]) -> str | None:
+    """The decimal mark a file's values show, "," or ".", told by any value that reads one
+    way only ("12,5", "1.234,5" and "1.234.567" show ","; "12.5", "1,234.5" and "1,234,567"
+    show "."); None when no value tells, or when the file shows both."""
+    comma = point = False
+    for raw in cells:
+        text = _bare(raw.strip()).strip("()").lstrip("+-")
+        if ambiguous(text) or not any(ch.isdigit() for ch in text):
+            continue
+        if "," in text and "." in text:
+            comma |= text.rindex(",") > text.rindex(".")
+            point |= text.rindex(".") > text.rindex(",")
+        elif text.count(",") > 1:
+            point = True
+        elif text.count(".") > 1 or "," in text:
+            comma = True
+        elif "." in text:
+            point = True
+    if comma == point:
+        return None
+    return "," if comma else "."
+
+
 # A time after a date, as spreadsheets and databases export it: "2026-03-12 00:00:00",
 # "2026-03-12T09:30:00Z", "3/12/2026 12:00 AM". Only the date counts.
 _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)?"
@@ -187,6 +238,10 @@ def parse_date(raw: str, order: str | None = None) -> date:
         raise ValueError(f"{shown} is not a date in the calendar.") from None
 
 
+def _read_as(shown: str, mark: str) -> str:
+    return f"{parse_value(shown, mark).normalize():f}"
+
+
 def _month(n: int) -> str:
     return date(2000, n, 1).strftime("%B") if 1 <= n <= 12 else str(n)
 
@@ -197,6 +252,9 @@ def parse(data: bytes, filename: str = "") -> Parsed:
     table = csv_reader.read(data)
     result = Parsed(encoding=table.encoding)
     order = slash_order(csv_reader.column(table, "date", aliases=_ALIASES, required=REQUIRED))
+    # "1,234" is 1234 where another value, "12.5", puts decimals after a point, and 1.234
+    # where one writes "12,5"; a value no other value tells is refused by its line.
+    mark = decimal_mark(csv_reader.column(table, "value", aliases=_ALIASES, required=REQUIRED))
     for line, cell in csv_reader.rows(
         table,
         aliases=_ALIASES,
@@ -215,7 +273,14 @@ def parse(data: bytes, filename: str = "") -> Parsed:
             problems.append(str(exc))
         value: Decimal | None = None
         try:
-            value = parse_value(cell("value"))
+            if mark is None and ambiguous(cell("value")):
+                shown = cell("value")
+                raise ValueError(
+                    f"“{shown}” could be {_read_as(shown, '.')} or {_read_as(shown, ',')}, "
+                    "and the file's other values do not tell which; write it without grouping "
+                    "the thousands, or with a decimal mark other values share."
+                )
+            value = parse_value(cell("value"), mark)
         except ValueError as exc:
             problems.append(str(exc))
         note = " ".join(cell("note").split())
