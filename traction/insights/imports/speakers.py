@@ -37,16 +37,49 @@ _ROLE_LABELS = frozenset(
 _TRAILING_BRACKET = re.compile(r"\s*[(\[]([^()\[\]]*)[)\]]\s*$")
 
 
+# Pronouns Zoom shows after a name, "(she/her)", "(they/them)", "(he/they)": not a name.
+_PRONOUNS = frozenset(
+    [
+        "she",
+        "her",
+        "hers",
+        "he",
+        "him",
+        "his",
+        "they",
+        "them",
+        "theirs",
+        "xe",
+        "xem",
+        "xyr",
+        "ze",
+        "zir",
+        "hir",
+        "any",
+        "all",
+        "ask",
+    ]
+)
+# "Ivy Initech | Initech": the company or team a meeting name adds after a bar.
+_AFTER_BAR = re.compile(r"\s+\|\s.*$")
+
+
 def _is_role_label(text: str) -> bool:
+    words = text.casefold().split("/")
+    if len(words) > 1 and all(w.strip() in _PRONOUNS for w in words):
+        return True
     return " ".join(text.replace("-", " ").casefold().split()) in _ROLE_LABELS
 
 
 def display_name(name: str) -> str:
     """The name as written, spaces tidied, without the role labels a meeting tool appends:
-    "Gina Globex (Guest)" and "Gina Globex (Host, me)" are "Gina Globex", Teams' "Ivy
-    Initech (External)" is "Ivy Initech". Other brackets stay ("Gina (Globex)"), and a name
-    that is nothing but a label is kept as it is."""
+    "Gina Globex (Guest)", "Gina Globex (Host, me)" and "Gina Globex (she/her)" are "Gina
+    Globex", Teams' "Ivy Initech (External)" and Zoom's "Ivy Initech | Initech" are "Ivy
+    Initech". Other brackets stay ("Gina (Globex)"), and a name that is nothing but a label
+    is kept as it is."""
     written = " ".join(name.split())
+    if " | " in written and not written.startswith("|"):
+        written = _AFTER_BAR.sub("", written)
     while found := _TRAILING_BRACKET.search(written):
         labels = found.group(1).split(",")
         rest = written[: found.start()].rstrip()
@@ -59,7 +92,7 @@ def display_name(name: str) -> str:
 def normalize(name: str) -> str:
     """Casefolded words of a name without accents, emoji, punctuation or bracketed suffixes;
     "Last, First" becomes "first last"."""
-    name = _BRACKETED.sub(" ", name)
+    name = _BRACKETED.sub(" ", _AFTER_BAR.sub("", name) or name)
     if name.count(",") == 1:
         last, first = name.split(",")
         if first.strip().strip(".").casefold() in _SUFFIXES:

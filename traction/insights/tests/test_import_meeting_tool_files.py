@@ -5,6 +5,7 @@ text on the page. Each person is credited with their own words, at their time.""
 from __future__ import annotations
 
 import io
+import json
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -121,3 +122,37 @@ def test_office_documents_are_refused_saying_what_to_save_instead(
     assert answer.status_code == 422
     assert answer.json()["message"].startswith(f"file: {says}")
     assert imported(room) == []
+
+
+def test_zoom_display_names_with_pronouns_a_company_a_phone_or_a_device(
+    room: Room, api_client_for
+) -> None:
+    """Each cue is its speaker's, however Zoom shows their name: before, these five cues
+    were one row without a speaker, "Gina Globex (she/her): Approval … Procurement signs."."""
+    client = api_client_for("core_team")
+    url = f"/api/v1/sessions/{room.session.pk}/imports"
+    data = (SAMPLES / "zoom_display_names.vtt").read_bytes()
+    refused = client.post(url, {"file": SimpleUploadedFile("zoom.vtt", data)})
+    assert refused.status_code == 422
+    assert refused.json()["message"].startswith(
+        "speakers: These names match nobody taking part in the session: “Gina’s iPhone” "
+        "(line 11); “+44 20 7946 0958” (line 15); “Hank Newman (he/him) (Guest)” (line 19)."
+    )
+    answer = client.post(
+        url,
+        {
+            "file": SimpleUploadedFile("zoom.vtt", data),
+            "speakers": json.dumps(
+                {"Gina’s iPhone": room.speaker("gina"), "+44 20 7946 0958": "-"}
+            ),
+            "unmatched": "keep",
+        },
+    )
+    assert answer.status_code == 201, answer.content
+    assert imported(room) == [
+        (3, "Gina Globex", "Approval takes three weeks.", 1_000),
+        (7, "Ivy Initech", "Every single time.", 3_000),
+        (11, "Gina Globex", "Sorry, I was on mute.", 5_000),
+        (15, "+44 20 7946 0958", "Can you hear me?", 7_000),
+        (19, "Hank Newman", "Procurement signs.", 9_000),
+    ]

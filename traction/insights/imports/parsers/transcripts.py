@@ -408,6 +408,7 @@ def _word_set(words: str) -> frozenset[str]:
     return frozenset(words.split())
 
 
+_DIAL_IN = re.compile(r"\+\d[\d *()-]{5,30}")  # "+44 20 7946 0958", "+1 ***-***-0958"
 _LABEL = re.compile(r"([^:]{1,60}):(?:\s+|$)")
 LABEL_FORBIDDEN = frozenset('?!;"“”„«»…<>=*/\\|{}[]')
 _NAME_PARTICLES = _word_set(
@@ -427,6 +428,8 @@ def _is_name(label: str) -> bool:
     # The rules apply to the name without a meeting tool's role label ("Gina (Host, me)");
     # the label is returned as written.
     name = display_name(label)
+    if _DIAL_IN.fullmatch(name):  # a participant who dialled in by phone
+        return True
     words = name.split()
     if (
         not name
@@ -442,7 +445,8 @@ def _is_name(label: str) -> bool:
             len(word) <= 3 or word[:-1].casefold() in _ABBREVIATIONS or "." in word[:-1]
         ):
             return False
-        lowered = word[0].isalpha() and word[0].islower()
+        # "iPhone" in "Gina’s iPhone" (a device's name) is not a word of a sentence.
+        lowered = word[0].isalpha() and word[0].islower() and word.islower()
         if lowered and ("," in name or (i > 0 and word.casefold() not in _NAME_PARTICLES)):
             return False
     return True
