@@ -276,11 +276,14 @@ class Table:
     header_at: int
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
-        """Every record from the header on, with the line it starts on."""
+        """Every record from the header on, with the line it starts on (a quoted cell may
+        span lines: "Line 2" is where its row begins, not where it ends)."""
         reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
+        ended = 0
         for record in reader:
-            if reader.line_num >= self.header_at:
-                yield reader.line_num, record
+            start, ended = ended + 1, reader.line_num
+            if start >= self.header_at:
+                yield start, record
 
 
 def read(data: bytes) -> Table:
@@ -356,13 +359,29 @@ def rows(
 ) -> Iterator[tuple[int, Cell]]:
     """Each row after the header that is not blank, with its line and a ``cell(name)`` that
     gives the named column's stripped text ("" when the row is short or the column absent).
-    Each row is counted by ``cap``: more rows than its limit refuse the file."""
+    Each row is counted by ``cap``: more rows than its limit refuse the file. A row with
+    more filled cells than the header has columns refuses the file at its line: a cell
+    holding the delimiter without quotes ("1,5" in a comma-separated file) would otherwise
+    lose what follows it (empty cells past the header, as spreadsheets write them, are
+    fine)."""
     columns: dict[str, int] | None = None
+    width = 0
     for line, record in table.records():
         if columns is None:
             columns = header(record, aliases, required, refusal)
+            width = len(record)
             continue
         if not any(value.strip() for value in record):
             continue
+        if len(record) > width and any(value.strip() for value in record[width:]):
+            shown = "tab" if table.delimiter == "\t" else f"“{table.delimiter}”"
+            raise CsvRefused(
+                f"Line {line}: This row has {len(record)} cells but the header has {width}; "
+                f"put a cell that contains a {shown} in double quotes (a decimal comma in a "
+                'comma-separated file too: "1,5").'
+                if table.delimiter == ","
+                else f"Line {line}: This row has {len(record)} cells but the header has "
+                f"{width}; put a cell that contains a {shown} in double quotes."
+            )
         cap.count(line)
         yield line, _cell(record, columns)

@@ -109,3 +109,19 @@ def test_the_decimal_mark_is_the_one_unambiguous_values_show(
     cells: list[str], mark: str | None
 ) -> None:
     assert measurements_csv.decimal_mark(cells) == mark
+
+
+def test_a_decimal_comma_without_quotes_is_refused_not_cut_to_its_whole_part(
+    cast: Cast, api_client_for: Callable[[str], Client]
+) -> None:
+    """Before, "1,5" unquoted in a comma-separated file was read as 1 (the "5" a fourth
+    cell, dropped)."""
+    make_metric(cast, "Weekly revenue", direction="up", baseline="0", target="5000")
+    data = b"metric,date,value\nWeekly revenue,2027-01-31,7,\nWeekly revenue,2027-02-07,1,5\n"
+    answer = upload(cast, api_client_for("core_team"), data)
+    assert answer.status_code == 422
+    assert (
+        "Line 3: This row has 4 cells but the header has 3; put a cell that contains a “,” in "
+        'double quotes (a decimal comma in a comma-separated file too: \\"1,5\\").'
+    ) in answer.content.decode()
+    assert values() == []

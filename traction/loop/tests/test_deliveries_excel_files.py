@@ -77,3 +77,27 @@ def test_unicode_text_from_excel_through_the_api(
         ("2026-12-25", "Approval in one page", "two\r\nlines"),
         ("2027-01-03", "Pre-filled billing form", ""),
     ]
+
+
+def test_a_bad_row_after_a_note_on_two_lines_is_named_by_the_line_it_starts_on(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    target = url(cast, "deliveries_import", program_id=cast.program.pk)
+    data = (
+        b'date,title,description\r\n2027-13-01,Two lines,"first\r\nsecond"\r\n'
+        b"2027-01-05,Fine,\r\n2027-01-06,Ids in cells,12;13,14\r\n"
+    )
+    answer = client_for("facilitator").post(target, {"file": SimpleUploadedFile("d.csv", data)})
+    assert answer.status_code == 200
+    # Before: "Line 3" (where the row ended), and the last row's "14" dropped unseen.
+    assert answer.context["form"].errors["file"] == [
+        "Line 5: This row has 4 cells but the header has 3; put a cell that contains a “,” in "
+        'double quotes (a decimal comma in a comma-separated file too: "1,5").'
+    ]
+    answer = client_for("facilitator").post(
+        target,
+        {"file": SimpleUploadedFile("d.csv", data.replace(b"12;13,14", b'"12;13,14"'))},
+    )
+    assert answer.context["errors"][0].startswith("Line 2: “2027-13-01” is not a date")
+    assert delivered(cast.program.pk) == []
