@@ -47,6 +47,7 @@ __all__ = [
     "TooManyRows",
     "as_utf8",
     "column",
+    "cut_short",
     "decode",
     "delimiter",
     "encoding_of",
@@ -124,17 +125,22 @@ def encoding_of(stream: IO[bytes]) -> str:
         stream.seek(0)
         return "utf-16"
     utf8 = codecs.getincrementaldecoder("utf-8")()
-    block = head
+    block, last, other_text = head, b"", False
     try:
         while block:
             utf8.decode(block)
-            block = stream.read(_BLOCK)
-        utf8.decode(b"", final=True)  # a sequence cut short at the end
+            other_text = other_text or not last.isascii()
+            block, last = stream.read(_BLOCK), block
     except UnicodeDecodeError:
         pass
     else:
-        stream.seek(0)
-        return "utf-8"
+        cut = len(utf8.getstate()[0])  # the bytes of a last character cut short
+        if not cut or other_text or not last[: len(last) - cut].isascii():
+            # UTF-8, perhaps cut mid-way through its last character (refused at its last
+            # line then) rather than "JosÃ©" read as Windows-1252; but a file whose only
+            # non-ASCII byte ends it ("Café" without a line end) may be Windows-1252.
+            stream.seek(0)
+            return "utf-8"
     # Not UTF-8 (rare): Windows-1252 if no byte of the whole file rules it out.
     stream.seek(0)
     is_cp1252 = True
@@ -236,10 +242,20 @@ def decode(data: bytes) -> tuple[str, str]:
         raise CsvRefused("The file holds binary data, not text; upload a .csv file.")
     try:
         return data.decode(encoding), encoding
-    except UnicodeDecodeError:
+    except UnicodeDecodeError as exc:
+        if exc.reason == "unexpected end of data":
+            raise CsvRefused(cut_short(data[: exc.start].count(b"\n") + 1)) from None
         raise CsvRefused(
             f"The file is neither UTF-8 nor Windows-1252 text; {SAVE_AS_UTF8} and upload it again."
         ) from None
+
+
+def cut_short(line: int) -> str:
+    """The refusal of a UTF-8 file whose last character is cut in the middle."""
+    return (
+        f"Line {line}: The file ends in the middle of a character; it was probably cut "
+        "short while it was copied or downloaded: export or download it again."
+    )
 
 
 def delimiter(header_line: str) -> str:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import codecs
+import io
 
 import pytest
 
@@ -104,3 +105,42 @@ def test_row_caps_come_from_the_setting(settings) -> None:
 def test_the_first_alias_of_a_column_wins() -> None:
     data = b"date,on,title\n2027-01-02,2027-05-05,x\n"
     assert rows(data) == [(2, "2027-01-02", "x", "")]
+
+
+CUT = "date,title\n2027-01-01,Café crème for José\n".encode()[:-2]  # "é" cut in two
+
+
+@pytest.mark.parametrize(
+    ("data", "encoding"),
+    [
+        (CUT, "utf-8"),  # before: "cp1252", every "é" read as "Ã©"
+        ("date,title\n2027-01-01,Café".encode("cp1252"), "cp1252"),  # only its end is not ASCII
+        ("date,title\n2027-01-01,Café\n".encode("cp1252"), "cp1252"),
+        ("date,title\n2027-01-01,Café".encode(), "utf-8"),
+    ],
+)
+def test_a_utf8_file_cut_mid_character_stays_utf8(data: bytes, encoding: str) -> None:
+    assert csv_reader.encoding_of(io.BytesIO(data)) == encoding
+
+
+def test_a_utf8_file_cut_mid_character_is_refused_at_its_last_line() -> None:
+    with pytest.raises(CsvRefused) as refused:
+        rows(CUT)
+    assert refused.value.message == (
+        "Line 2: The file ends in the middle of a character; it was probably cut short "
+        "while it was copied or downloaded: export or download it again."
+    )
+
+
+def test_a_row_with_more_filled_cells_than_the_header_is_refused_at_its_line() -> None:
+    data = b'date;title\n2027-01-01;"two\nlines";\n2027-01-02;One;12;13\n'
+    with pytest.raises(CsvRefused) as refused:
+        rows(data)
+    assert refused.value.message == (
+        "Line 4: This row has 4 cells but the header has 2; put a cell that contains a “;” "
+        "in double quotes."
+    )
+    assert rows(data.replace(b";12;13", b";;")) == [
+        (2, "2027-01-01", "two\nlines", ""),
+        (4, "2027-01-02", "One", ""),
+    ]

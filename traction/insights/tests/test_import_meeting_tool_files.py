@@ -156,3 +156,24 @@ def test_zoom_display_names_with_pronouns_a_company_a_phone_or_a_device(
         (15, "+44 20 7946 0958", "Can you hear me?", 7_000),
         (19, "Hank Newman", "Procurement signs.", 9_000),
     ]
+
+
+def test_a_transcript_cut_mid_character_is_refused_not_read_as_windows_1252(
+    room: Room, tmp_path: Path
+) -> None:
+    """Before, a UTF-8 file cut in the middle of its last "é" was read as Windows-1252:
+    every "José" imported as "JosÃ©"."""
+    data = (SAMPLES / "zoom_display_names.vtt").read_bytes() + "Café".encode()[:-1]
+    path = tmp_path / "cut.vtt"
+    path.write_bytes(data)
+    done = CliRunner().invoke(
+        cli,
+        ["import", str(path), "--session", str(room.session.pk), "--as", "fran@acme.test"],
+        catch_exceptions=False,
+    )
+    assert done.exit_code == 1
+    assert done.stderr.splitlines()[-1] == (
+        "file: Line 22: The file ends in the middle of a character; it was probably cut "
+        "short while it was copied or downloaded: export or download it again."
+    )
+    assert imported(room) == []

@@ -8,7 +8,7 @@ import re
 from collections.abc import Iterator
 from typing import BinaryIO
 
-from traction.core.csv_reader import SAVE_AS_UTF8
+from traction.core.csv_reader import SAVE_AS_UTF8, cut_short
 from traction.core.text import bidi_control, bidi_message
 
 MAX_BYTES = 25 * 1024 * 1024  # larger files are refused before parsing
@@ -97,6 +97,8 @@ def text_lines(stream: BinaryIO, *, keep_ends: bool = False) -> Iterator[str]:
         except UnicodeDecodeError as exc:
             if _CONTROL_BYTES.search(raw):
                 raise ParseError(_NOT_TEXT, lineno) from None
+            if exc.reason == "unexpected end of data":  # the file's last character, cut
+                raise ParseError(cut_short(lineno).partition(": ")[2], lineno) from None
             raise ParseError(
                 f"This line is not UTF-8 text (byte 0x{raw[exc.start]:02x}); "
                 f"{SAVE_AS_UTF8} and import it again.",
