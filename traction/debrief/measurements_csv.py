@@ -2,7 +2,8 @@
 every bad row named by its line.
 
 Columns (any order, header names case-insensitive): ``metric`` (the metric's name),
-``date`` (YYYY-MM-DD best; also with a time, day.month.year, month names, and slashed dates
+``date`` (YYYY-MM-DD best; also with a time, day.month.year, month names, two-digit years
+("1/31/27"), and slashed dates
 whose order the file tells), ``value`` and optionally ``note``. Encodings: UTF-8 with or without a
 byte-order mark, and what Excel saves: UTF-16 ("Unicode text", with its BOM, usually
 tab-separated) and Windows-1252 ("CSV" on a Western European Windows). Delimiters: comma,
@@ -179,9 +180,20 @@ def decimal_mark(cells: list[str]) -> str | None:
 # "2026-03-12T09:30:00Z", "3/12/2026 12:00 AM". Only the date counts.
 _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?: ?[AaPp][Mm])?(?:Z|[+-]\d{2}:?\d{2})?)?"
 _YMD = re.compile(r"(\d{4})[-/.](\d{1,2})[-/.](\d{1,2})" + _TIME)
-_DMY_DOTS = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4})" + _TIME)
-_SLASHES = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4})" + _TIME)
-_NAMED = ("%d %b %Y", "%d %B %Y", "%b %d, %Y", "%B %d, %Y", "%d-%b-%Y", "%d %b, %Y")
+# A year of four digits, or two as Excel on a Mac ("3/25/26") and its "d-mmm-yy" format
+# ("25-Mar-26") write it: "26" is 2026 (measurements start in 2000).
+_DMY_DOTS = re.compile(r"(\d{1,2})\.(\d{1,2})\.(\d{4}|\d{2})" + _TIME)
+_SLASHES = re.compile(r"(\d{1,2})[/-](\d{1,2})[/-](\d{4}|\d{2})" + _TIME)
+_NAMED = (
+    "%d %b %Y",
+    "%d %B %Y",
+    "%b %d, %Y",
+    "%B %d, %Y",
+    "%d-%b-%Y",
+    "%d %b, %Y",
+    "%d-%b-%y",
+    "%d %b %y",
+)
 DAY_FIRST, MONTH_FIRST = "day first", "month first"
 
 
@@ -211,9 +223,9 @@ def parse_date(raw: str, order: str | None = None) -> date:
     if match := _YMD.fullmatch(text):
         numbers = (int(match[1]), int(match[2]), int(match[3]))
     elif match := _DMY_DOTS.fullmatch(text):
-        numbers = (int(match[3]), int(match[2]), int(match[1]))
+        numbers = (_year(match[3]), int(match[2]), int(match[1]))
     elif match := _SLASHES.fullmatch(text):
-        first, second, year = int(match[1]), int(match[2]), int(match[3])
+        first, second, year = int(match[1]), int(match[2]), _year(match[3])
         if order is None:
             if first > 12 >= second:
                 order = DAY_FIRST
@@ -240,6 +252,10 @@ def parse_date(raw: str, order: str | None = None) -> date:
 
 def _read_as(shown: str, mark: str) -> str:
     return f"{parse_value(shown, mark).normalize():f}"
+
+
+def _year(digits: str) -> int:
+    return 2000 + int(digits) if len(digits) == 2 else int(digits)
 
 
 def _month(n: int) -> str:

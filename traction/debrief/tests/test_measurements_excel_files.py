@@ -125,3 +125,17 @@ def test_a_decimal_comma_without_quotes_is_refused_not_cut_to_its_whole_part(
         'double quotes (a decimal comma in a comma-separated file too: \\"1,5\\").'
     ) in answer.content.decode()
     assert values() == []
+
+
+def test_two_digit_years_as_excel_on_a_mac_writes_them(
+    cast: Cast, api_client_for: Callable[[str], Client]
+) -> None:
+    """Before, "1/31/27" and "14-Feb-27" were "not a date"."""
+    make_metric(cast, "Weekly revenue", direction="up", baseline="0", target="5000")
+    data = (
+        b"metric,date,value\nWeekly revenue,1/31/27,7\nWeekly revenue,2/7/27 9:30 AM,8\n"
+        b"Weekly revenue,14-Feb-27,9\nWeekly revenue,21.02.27,10\n"
+    )
+    answer = upload(cast, api_client_for("core_team"), data)
+    assert answer.status_code == 200, answer.content
+    assert [on for on, _ in values()] == ["2027-01-31", "2027-02-07", "2027-02-14", "2027-02-21"]
