@@ -8,6 +8,7 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+from traction.core import csv_reader
 from traction.insights.imports.parsers import Cue, detect_format, iter_cues, utterances
 
 SAMPLES = Path(__file__).parent / "samples"
@@ -66,4 +67,36 @@ def test_a_line_with_a_time_that_is_not_a_heading_stays_text() -> None:
     assert list(iter_cues(io.BytesIO(data), "text")) == [
         Cue(1, "", "Standup 10:30 We meet at 10:30 tomorrow.", None),
         Cue(3, "Gina Globex", "10:30 works", None),
+    ]
+
+
+def read_as_excel_or_word_saves(name: str) -> list[tuple[int, str, str, int | None]]:
+    """Word's "Plain Text" on a Western European Windows: Windows-1252, CRLF."""
+    data = (SAMPLES / name).read_bytes()
+    encoding = csv_reader.encoding_of(io.BytesIO(data))
+    assert encoding == "cp1252"
+    text = csv_reader.as_utf8(io.BytesIO(data), encoding)
+    return [
+        (c.line, c.speaker, c.text, c.start_ms)
+        for c in utterances(iter_cues(text, detect_format(name, data[:65536])))  # type: ignore[arg-type]
+    ]
+
+
+def test_a_teams_word_transcript_saved_as_text_older_form() -> None:
+    assert read_as_excel_or_word_saves("teams_word_old.txt") == [
+        (2, "Gina Globex", "Approval takes three weeks.", 0),
+        (6, "José Müller", "Every time – really.", 3_460),
+    ]
+
+
+def test_a_teams_word_transcript_saved_as_text_newer_form() -> None:
+    assert read_as_excel_or_word_saves("teams_word_new.txt") == [
+        (
+            1,
+            "",
+            "Onboarding co-design-20270301_100312-Meeting Recording March 1, 2027, 9:03AM 1h 2m 3s",
+            None,
+        ),
+        (5, "Gina Globex", "Approval takes three weeks.", 3_000),
+        (8, "José Müller", "Every time – really.", 3_723_000),
     ]

@@ -308,6 +308,19 @@ _BARE_STAMP = r"(\d{1,2}):(\d{2}):(\d{2})(?:[.,](\d{1,3}))?"
 _TEXT_TIME = re.compile(rf"\s*(?:\[{_STAMP}\]|\({_STAMP}\)|{_BARE_STAMP}(?=\s))\s*(?:[-–—]\s+)?")
 
 
+# Teams' older transcripts write times loosely: "0:0:3.460 --> 0:1:7.12".
+_LOOSE_TIME = r"\d{1,3}:\d{1,2}:\d{1,2}(?:[.,]\d{1,3})?"
+_LOOSE_SPAN = re.compile(rf"({_LOOSE_TIME})[ \t]*-->[ \t]*{_LOOSE_TIME}")
+
+
+def _loose_ms(stamp: str) -> int | None:
+    clock, _, fraction = stamp.replace(",", ".").partition(".")
+    hours, minutes, seconds = (int(part) for part in clock.split(":"))
+    if minutes >= 60 or seconds >= 60 or hours > MAX_HOURS:
+        return None
+    return ((hours * 60 + minutes) * 60 + seconds) * 1000 + int(fraction.ljust(3, "0") or 0)
+
+
 _STAMP_ALONE = re.compile(rf"\[{_STAMP}\]|\({_STAMP}\)|{_STAMP}")
 # A speaker's heading, the words on the lines after it: "Gina Globex  0:03" (Otter.ai: two
 # spaces or a tab before the time) or "[Gina Globex] 14:03:12" (Zoom's saved transcript).
@@ -324,16 +337,19 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
     What meeting tools save as text is read too: a heading line of a name and a time
     ("Gina Globex  0:03", Otter.ai; "[Gina Globex] 14:03:12", Zoom) gives the speaker and
     time of the lines under it, and a time alone on its line ("00:05:00", Google Meet) is
-    the time of the next line, not words anyone said."""
+    the time of the next line, not words anyone said; so is a time span ("0:0:0.0 -->
+    0:0:3.460", Teams' older transcripts), and a name alone right after it is a heading."""
     cue_line = 0
     speaker = ""
     start_ms: int | None = None
     parts: list[str] = []
     pending_ms: int | None = None  # a time alone on its line, for the next cue
     headed = False  # a heading gave the speaker and time; its words are on the next lines
+    timed = False  # this line is a time alone (the next may be a name alone: a heading)
     for lineno, line in enumerate(lines, 1):
         text = line.strip()
         if not text:
+            timed = False
             if parts or not headed:
                 if parts:
                     cue = Cue(cue_line, speaker, " ".join(" ".join(parts).split()), start_ms)
@@ -341,14 +357,23 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
                         yield cue
                 parts, speaker, start_ms, headed = [], "", None, False
             continue
+        after_time, timed = timed, False
         alone = _STAMP_ALONE.fullmatch(text)
-        if alone and (alone_ms := _stamp_ms(alone.groups())) is not None:
+        span = _LOOSE_SPAN.fullmatch(text) if alone is None and "-->" in text else None
+        alone_ms = _stamp_ms(alone.groups()) if alone else _loose_ms(span[1]) if span else None
+        if alone_ms is not None:
             if parts:
                 cue = Cue(cue_line, speaker, " ".join(" ".join(parts).split()), start_ms)
                 if cue.text:
                     yield cue
             parts, speaker, start_ms, headed = [], "", None, False
-            pending_ms = alone_ms
+            pending_ms, timed = alone_ms, True
+            continue
+        if after_time and ":" not in text and _is_name(text):
+            # Teams' older transcript saved from Word as text: a time span, the speaker's
+            # name alone on the next line, then the words.
+            speaker, cue_line, start_ms, parts = text, lineno, pending_ms, []
+            headed, pending_ms = True, None
             continue
         heading = _HEADING.fullmatch(text)
         if heading:
