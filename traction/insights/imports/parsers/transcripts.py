@@ -358,8 +358,10 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
                 parts, speaker, start_ms, headed = [], "", None, False
             continue
         after_time, timed = timed, False
-        alone = _STAMP_ALONE.fullmatch(text)
-        span = _LOOSE_SPAN.fullmatch(text) if alone is None and "-->" in text else None
+        # A time alone, a span or a heading ends with its time (most lines end otherwise).
+        ends_in_time = text[-1] in "0123456789])"
+        alone = _STAMP_ALONE.fullmatch(text) if ends_in_time else None
+        span = _LOOSE_SPAN.fullmatch(text) if ends_in_time and "-->" in text else None
         alone_ms = _stamp_ms(alone.groups()) if alone else _loose_ms(span[1]) if span else None
         if alone_ms is not None:
             if parts:
@@ -375,7 +377,7 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
             speaker, cue_line, start_ms, parts = text, lineno, pending_ms, []
             headed, pending_ms = True, None
             continue
-        heading = _HEADING.fullmatch(text)
+        heading = _HEADING.fullmatch(text) if ends_in_time else None
         if heading:
             name = (heading[1] or heading[2] or "").strip()
             heading_ms = _stamp_ms(heading.groups()[2:])
