@@ -360,7 +360,11 @@ Cell = Callable[[str], str]
 def _cell(record: list[str], columns: dict[str, int]) -> Cell:
     def cell(name: str) -> str:
         at = columns.get(name)
-        return record[at].strip() if at is not None and at < len(record) else ""
+        if at is None or at >= len(record):
+            return ""
+        value = record[at].strip()
+        # A quoted cell over several lines keeps them as "\n", whatever the file's line ends.
+        return value.replace("\r\n", "\n").replace("\r", "\n") if "\r" in value else value
 
     return cell
 

@@ -74,7 +74,8 @@ def test_unicode_text_from_excel_through_the_api(
     assert answer.status_code == 200, answer.content
     assert answer.json()["created"] == 2
     assert delivered(cast.program.pk) == [
-        ("2026-12-25", "Approval in one page", "two\r\nlines"),
+        # Lines as "\n" (the file's CRLF inside a quoted cell, before, was kept as "\r\n").
+        ("2026-12-25", "Approval in one page", "two\nlines"),
         ("2027-01-03", "Pre-filled billing form", ""),
     ]
 
