@@ -8,8 +8,10 @@ from __future__ import annotations
 import io
 from pathlib import Path
 
+import pytest
+
 from traction.core import csv_reader
-from traction.insights.imports.parsers import Cue, detect_format, iter_cues, utterances
+from traction.insights.imports.parsers import Cue, ParseError, detect_format, iter_cues, utterances
 
 SAMPLES = Path(__file__).parent / "samples"
 
@@ -100,3 +102,14 @@ def test_a_teams_word_transcript_saved_as_text_newer_form() -> None:
         (5, "Gina Globex", "Approval takes three weeks.", 3_000),
         (8, "José Müller", "Every time – really.", 3_723_000),
     ]
+
+
+def test_a_picture_renamed_vtt_is_refused_as_binary_not_as_a_bad_encoding() -> None:
+    """Before: "Line 1: This line is not UTF-8 text (byte 0x89); save it as UTF-8 (in Excel…".
+    Its first NUL byte is on line 3 (after the CR and the LF in PNG's signature)."""
+    head = b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x00"
+    with pytest.raises(ParseError) as refused:
+        detect_format("call.vtt", head)
+    assert str(refused.value) == (
+        "Line 3: This line holds binary data, not text; import a .vtt, .srt, .txt or .csv file."
+    )

@@ -19,7 +19,7 @@ import re
 
 from traction.core.csv_reader import sep_line
 
-from .lines import MAX_BYTES, ParseError
+from .lines import MAX_BYTES, NOT_TEXT, ParseError
 from .stickies import (
     CSV_FIELDS,
     CsvLayout,
@@ -74,6 +74,13 @@ def detect_format(filename: str, head: bytes) -> str:
     if head.startswith(_BOM):
         head = head[3:]
     refuse_documents(filename, head)
+    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
+    if b"\0" in head and extension in _EXTENSIONS:
+        # Binary named as text ("photo.png" renamed "call.vtt"; UTF-16 comes here
+        # re-encoded): refused at the line of its first NUL byte, whatever its first line.
+        before = head[: head.index(b"\0")]
+        ended = not before or before.endswith((b"\n", b"\r"))
+        raise ParseError(NOT_TEXT, len(before.splitlines()) + (1 if ended else 0))
     if re.match(rb"WEBVTT(?:[ \t\r\n]|$)", head):
         return "vtt"
     if b"\0" not in head:
@@ -83,7 +90,6 @@ def detect_format(filename: str, head: bytes) -> str:
             return "srt"
         if lines and (sep_line(lines[0]) or _looks_like_csv_header(lines[0])):
             return "csv"
-    extension = filename.rpartition(".")[2].lower() if "." in filename else ""
     if extension in _EXTENSIONS:
         return _EXTENSIONS[extension]
     if b"\0" not in head and any(

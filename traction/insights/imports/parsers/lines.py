@@ -33,7 +33,7 @@ class ParseError(Exception):
 # --- Lines -------------------------------------------------------------------------------------
 
 _CONTROL_BYTES = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
-_NOT_TEXT = "This line holds binary data, not text; import a .vtt, .srt, .txt or .csv file."
+NOT_TEXT = "This line holds binary data, not text; import a .vtt, .srt, .txt or .csv file."
 
 
 _BLOCK = 256 * 1024
@@ -91,12 +91,12 @@ def text_lines(stream: BinaryIO, *, keep_ends: bool = False) -> Iterator[str]:
             if raw.startswith(_BOM):
                 raw = raw[3:]
         if b"\0" in raw:
-            raise ParseError(_NOT_TEXT, lineno)
+            raise ParseError(NOT_TEXT, lineno)
         try:
             text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
             if _CONTROL_BYTES.search(raw):
-                raise ParseError(_NOT_TEXT, lineno) from None
+                raise ParseError(NOT_TEXT, lineno) from None
             if exc.reason == "unexpected end of data":  # the file's last character, cut
                 raise ParseError(cut_short(lineno).partition(": ")[2], lineno) from None
             raise ParseError(
