@@ -68,13 +68,13 @@ def close(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
             partial="form",
             status=422 if posted else 200,
         )
-    posted = request.POST if request.method == "POST" else None
-    addable = _addable(debrief, posted)
-    form = _close_form(debrief, viewer, posted, addable)
+    sent = request.POST if request.method == "POST" else None
+    addable = _addable(debrief, sent)
+    form = _close_form(debrief, viewer, sent, addable)
     conflict = None
     # "Find" (a member to add) shows the form again as typed, the list narrowed: nothing closes.
-    finding = posted is not None and "find" in posted
-    if posted is not None and not finding and form.is_valid():
+    finding = sent is not None and "find" in sent
+    if sent is not None and not finding and form.is_valid():
         data = form.cleaned_data
         try:
             closing.close_debrief(
@@ -94,7 +94,7 @@ def close(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
         else:
             messages.success(request, "The debrief is closed. Its pack is ready to read and send.")
             return redirect("debrief:pack", workspace_slug=request.workspace.slug, pk=pk)
-    status = 422 if posted is not None and not finding else 200
+    status = 422 if sent is not None and not finding else 200
     return render_page(
         request,
         "debrief/pack/close.html",
