@@ -599,9 +599,9 @@ def tokens(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         "accounts/tokens.html",
         {
             "form": form,
-            "tokens": Paginator(
-                selectors.api_tokens(viewer).order_by("-created_at", "-pk"), TOKENS_PAGE
-            ).get_page(request.GET.get("page")),
+            "tokens": Paginator(selectors.api_tokens(viewer), TOKENS_PAGE).get_page(
+                request.GET.get("page")
+            ),
             "new_token": new_token,
             "new_key": new_key,
             "api_url": settings.TRACTION_SITE_URL.rstrip("/") + "/api/v1/customers",
@@ -669,9 +669,9 @@ def notice_open(request: WorkspaceRequest, viewer: Viewer, notice_id: int) -> Ht
 @require_GET
 def workspace_tokens(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     """Every member's API tokens with their last use, for an admin to revoke any of them."""
-    tokens = Paginator(
-        selectors.workspace_api_tokens(viewer).order_by("-created_at", "-pk"), TOKENS_PAGE
-    ).get_page(request.GET.get("page"))
+    tokens = Paginator(selectors.workspace_api_tokens(viewer), TOKENS_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "accounts/workspace_tokens.html", {"tokens": tokens})
 
 
