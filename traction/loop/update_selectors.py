@@ -18,7 +18,7 @@ from traction.customers.models import Customer
 from traction.insights import rules as insight_rules
 from traction.loop import update_checker, update_emails
 from traction.loop.audience import Candidate
-from traction.loop.models import Approval, ApprovalEmail, Delivery, Update, UpdateState
+from traction.loop.models import Approval, ApprovalEmail, AtRisk, Delivery, Update, UpdateState
 from traction.loop.services import updates as update_services
 from traction.programs.models import Program
 from traction.sessions.models import Session
@@ -66,7 +66,7 @@ def customer_picker(
     return picked + found[:PICKER_ROWS], len(found) > PICKER_ROWS
 
 
-OFFERED = 30  # sessions, and deliveries, the compose form's selects list: the latest
+OFFERED = 30  # sessions, deliveries and priorities at risk the compose form's selects list
 FIND_CHARS = 100  # what a "Find" box of the compose form reads of what is typed
 
 
@@ -81,17 +81,24 @@ class Offered:
     limit: int = OFFERED
 
 
-def _latest(rows: QuerySet[Any], typed: str, chosen: int | None, *newest: str) -> Offered:
-    """One query: the chosen row (of ``rows`` only) first, then the latest matching."""
+def _latest(
+    rows: QuerySet[Any],
+    typed: str,
+    chosen: int | None,
+    *newest: str,
+    text: str = "title",
+    key: str = "pk",
+) -> Offered:
+    """One query: the chosen row (of ``rows`` only: its ``key`` is ``chosen``) first, then
+    the latest whose ``text`` holds ``typed``."""
     typed = typed[:FIND_CHARS].strip()
-    offered = rows.filter(title__icontains=typed) if typed else rows
+    offered = rows.filter(**{f"{text}__icontains": typed}) if typed else rows
     if chosen is not None:
-        offered = offered | rows.filter(pk=chosen)
-    found = list(
-        offered.order_by(Case(When(pk=chosen or 0, then=0), default=1), *newest)[: OFFERED + 2]
-    )
-    picked = [r for r in found if r.pk == chosen][:1]
-    others = [r for r in found if r.pk != chosen]
+        offered = offered | rows.filter(**{key: chosen})
+    first = Case(When(**{key: chosen or 0}, then=0), default=1)
+    found = list(offered.order_by(first, *newest)[: OFFERED + 2])
+    picked = [r for r in found if getattr(r, key) == chosen][:1]
+    others = [r for r in found if getattr(r, key) != chosen]
     latest = sorted(
         [*picked, *others[:OFFERED]],
         key=lambda r: [getattr(r, name.lstrip("-")) for name in newest],
@@ -112,6 +119,22 @@ def compose_deliveries(program: Program, *, typed: str = "", chosen: int | None 
     whose title holds ``typed``, and the chosen one. One query, whatever their number."""
     rows = Delivery.objects.filter(program_id=program.pk, archived_at__isnull=True)
     return _latest(rows, typed, chosen, "-on", "-id")
+
+
+def compose_risks(program: Program, *, typed: str = "", chosen: int | None = None) -> Offered:
+    """The compose form's "Priority at risk" options: the program's priorities the slip radar
+    marks at risk now, the latest marked first, whose text holds ``typed`` ("Find a priority
+    at risk"), and the chosen one (a priority id). One query, whatever their number."""
+    rows = AtRisk.objects.filter(program_id=program.pk, cleared_at__isnull=True)
+    return _latest(
+        rows.select_related("priority"),
+        typed,
+        chosen,
+        "-since",
+        "-id",
+        text="priority__text",
+        key="priority_id",
+    )
 
 
 def update(viewer: Viewer, update_id: int) -> Update:

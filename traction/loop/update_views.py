@@ -29,7 +29,7 @@ from traction.core.web import (
 from traction.customers.models import Customer
 
 from . import approval_views, selectors, update_selectors
-from .models import AtRisk, UpdateState
+from .models import UpdateState
 from .services import updates as services
 from .update_forms import ComposeForm, EditForm, VersionForm, WaiveUpdateForm, shown_ids
 
@@ -97,8 +97,8 @@ def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
     deliveries = update_selectors.compose_deliveries(
         program, typed=sent.get("delivery_q", ""), chosen=whole_number(sent.get("delivery", ""))
     )
-    risks = list(
-        AtRisk.objects.filter(program=program, cleared_at__isnull=True).select_related("priority")
+    risks = update_selectors.compose_risks(
+        program, typed=sent.get("priority_q", ""), chosen=whole_number(sent.get("priority", ""))
     )
     initial = {
         "audience": request.GET.get("audience", "customer"),
@@ -115,7 +115,7 @@ def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
         shown=shown,
         sessions=sessions_.rows,
         deliveries=deliveries.rows,
-        risks=risks,
+        risks=risks.rows,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -145,7 +145,7 @@ def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
             "program": program,
             "form": form,
             "picker": picker,
-            "finds": {"session": sessions_, "delivery": deliveries},
+            "finds": {"session": sessions_, "delivery": deliveries, "priority": risks},
         },
         partial="picker",
     )

@@ -21,7 +21,15 @@ from traction.core import clock
 from traction.customers.models import Contact, Customer
 from traction.insights.models import Insight
 from traction.loop import api_updates, plan, selectors, update_selectors
-from traction.loop.models import Approval, CommsOwner, Delivery, Update, UpdateRecipient
+from traction.loop.models import (
+    Approval,
+    AtRisk,
+    CommsOwner,
+    Delivery,
+    PriorityStatus,
+    Update,
+    UpdateRecipient,
+)
 from traction.loop.services import updates as update_services
 from traction.sessions.models import Session
 from traction.voting.models import Vote
@@ -777,3 +785,98 @@ def test_a_delivery_of_another_workspace_or_archived_is_refused_beside_the_field
         beside = html.split('id="find-delivery-note"')[1].split("</select>")[0]
         assert "Select a valid choice" in beside
     assert not Update.objects.exists()
+
+
+# --- the compose form's priorities at risk ------------------------------------------------
+
+
+def add_risks(world: w.World, n: int, text: str = "Slipping priority") -> list[AtRisk]:
+    """``n`` more priorities the slip radar marks at risk, a day apart (the last the latest)."""
+    cast = world.cast
+    made = []
+    for _ in range(n):
+        card = Insight.objects.create(
+            workspace=cast.acme,
+            program=cast.program,
+            session=world.session,
+            kind="idea",
+            text=f"{text} {Insight.objects.count()}",
+            speaker_contact=cast.contact,
+            customer=cast.customer,
+        )
+        status = PriorityStatus.objects.create(
+            workspace=cast.acme, program=cast.program, priority=card, status="planned"
+        )
+        made.append(
+            AtRisk.objects.create(
+                workspace=cast.acme,
+                program=cast.program,
+                priority=card,
+                status=status,
+                since=NOW + timedelta(days=AtRisk.objects.count()),
+            )
+        )
+    return made
+
+
+def test_the_compose_form_offers_the_latest_priorities_at_risk_with_the_same_queries(
+    world: w.World, client_for: Callable[[str], Client], django_assert_num_queries: Any
+) -> None:
+    client = client_for("facilitator")
+    path = page_url(world, "update-new")
+    first = add_risks(world, 1)[0]
+    few, small = html_queries(client, path)
+    assert select_options(small, "priority") == [first.priority_id]
+    newest = add_risks(world, 40)[-1]
+    with django_assert_num_queries(few):
+        large = client.get(path).content.decode()
+    offered = select_options(large, "priority")
+    assert len(offered) == update_selectors.OFFERED == 30
+    assert offered[0] == newest.priority_id  # the latest marked first
+    assert first.priority_id not in offered
+    assert "Only the latest 30 are listed below: type part of a text" in large
+    # The one chosen is offered wherever it falls, with the same queries.
+    with django_assert_num_queries(few):
+        picked = client.get(path, {"kind": "change_of_plan", "priority": first.priority_id})
+    html = picked.content.decode()
+    assert len(select_options(html, "priority")) == 31
+    assert f'<option value="{first.priority_id}" selected>' in html
+
+
+def test_the_find_a_priority_box_narrows_by_its_text_and_keeps_the_answers(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    client = client_for("facilitator")
+    path = page_url(world, "update-new")
+    add_risks(world, 35)
+    (wanted,) = add_risks(world, 1, text="Single sign-on")
+    cleared = add_risks(world, 1, text="Single sign-on for admins")[0]
+    AtRisk.objects.filter(pk=cleared.pk).update(cleared_at=NOW)
+    found = client.get(path, {"kind": "change_of_plan", "priority_q": "SIGN-ON"}).content.decode()
+    assert select_options(found, "priority") == [wanted.priority_id]
+    assert 'value="change_of_plan" selected' in found
+    assert 'value="SIGN-ON"' in found
+    assert "Listed below: those whose text holds “SIGN-ON”." in found
+    none = client.get(path, {"priority_q": "nothing like it"}).content.decode()
+    assert select_options(none, "priority") == []
+    assert "No priority at risk of this program has “nothing like it” in its text." in none
+
+
+def test_composing_a_change_of_plan_past_the_first_ones_drafts_it_and_a_cleared_one_is_refused(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    client = client_for("facilitator")
+    path = page_url(world, "update-new")
+    oldest, cleared, *_ = add_risks(world, 40)
+    AtRisk.objects.filter(pk=cleared.pk).update(cleared_at=NOW)
+    sent = {"audience": "customer", "customer": cast.customer.pk, "kind": "change_of_plan"}
+    refused = client.post(path, {**sent, "priority": cleared.priority_id})
+    assert refused.status_code == 200
+    beside = refused.content.decode().split('id="find-priority-note"')[1].split("</select>")[0]
+    assert "Select a valid choice" in beside
+    assert not Update.objects.exists()
+    with clock.frozen(NOW):
+        answer = client.post(path, {**sent, "priority": oldest.priority_id})
+    assert answer.status_code == 302, answer.content.decode()
+    assert Update.objects.get().kind == "change_of_plan"
