@@ -436,8 +436,6 @@ def audit_log(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         object_type=filters.get("object_type", ""),
     ).select_related("actor")
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "accounts/audit_log.html",
@@ -445,7 +443,7 @@ def audit_log(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
             "form": form,
             "page": page,
             "filtered": any(filters.values()),
-            "query": query.urlencode(),
+            "query": query_without(request, "page"),
         },
     )
 
