@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.db.models import F, QuerySet
+from django.db.models import Case, DateTimeField, F, IntegerField, QuerySet, Value, When
 from django.utils.functional import SimpleLazyObject
 
 from traction.core import clock, permissions
@@ -259,9 +259,30 @@ def invitation(viewer: Viewer, invitation_id: int) -> MemberInvitation:
     )
 
 
+def by_standing(tokens: QuerySet[ApiToken]) -> QuerySet[ApiToken]:
+    """Tokens apart by standing: those that work first (the latest created first), then the
+    expired (the latest to expire first), then the revoked (the latest revoked first). A
+    token revoked after it expired counts as revoked, as ``ApiToken.status`` says."""
+    now = clock.now()
+    revoked = When(revoked_at__isnull=False, then=Value(2))
+    expired = When(expires_at__lte=now, then=Value(1))
+    return tokens.annotate(
+        standing=Case(revoked, expired, default=Value(0), output_field=IntegerField()),
+        since=Case(
+            When(revoked_at__isnull=False, then=F("revoked_at")),
+            When(expires_at__lte=now, then=F("expires_at")),
+            default=F("created_at"),
+            output_field=DateTimeField(),
+        ),
+    ).order_by("standing", "-since", "-pk")
+
+
 def api_tokens(viewer: Viewer) -> QuerySet[ApiToken]:
+    """The viewer's own API tokens in the workspace, apart by standing (``by_standing``)."""
     permissions.check(viewer, "token.manage_own")
-    return ApiToken.objects.filter(user_id=viewer.user_id, workspace_id=viewer.workspace_id)
+    return by_standing(
+        ApiToken.objects.filter(user_id=viewer.user_id, workspace_id=viewer.workspace_id)
+    )
 
 
 def api_token(viewer: Viewer, token_id: int) -> ApiToken:
@@ -289,10 +310,13 @@ def token_lifetimes(viewer: Viewer) -> tuple[list[int | None], int]:
 
 
 def workspace_api_tokens(viewer: Viewer) -> QuerySet[ApiToken]:
-    """Every member's API tokens in the workspace (an admin's view), revoked ones too, newest
-    first, with their owners. Never a key: only its hash is stored."""
+    """Every member's API tokens in the workspace (an admin's view), expired and revoked ones
+    too, apart by standing (``by_standing``), with their owners. Never a key: only its hash
+    is stored."""
     permissions.check(viewer, "token.manage_all")
-    return ApiToken.objects.filter(workspace_id=viewer.workspace_id).select_related("user")
+    return by_standing(
+        ApiToken.objects.filter(workspace_id=viewer.workspace_id).select_related("user")
+    )
 
 
 def workspace_api_token(viewer: Viewer, token_id: int) -> ApiToken:

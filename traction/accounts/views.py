@@ -12,7 +12,7 @@ from django.contrib import messages
 from django.contrib.auth import authenticate, login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from traction.core import dashboard, permissions, sections, tasks
 from traction.core.errors import Conflict, NotFound, ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import ROLE_DESCRIPTIONS, Role, Viewer, personal, public
 from traction.core.proxies import client_address
 from traction.core.web import (
@@ -249,6 +250,29 @@ def workspace_home(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     )
 
 
+MEMBERS_PAGERS = ("page", "former", "invited")  # the members page's own query: its pagers
+
+
+def members_query(request: HttpRequest) -> str:
+    """The members page's own query from ``request``'s (the page, or a form posted from it
+    with that query): its pagers' pages, whole numbers only; nothing else is carried."""
+    kept = QueryDict(mutable=True)
+    for name in MEMBERS_PAGERS:
+        number = whole_number(request.GET.get(name, ""))
+        if number is not None:
+            kept[name] = str(number)
+    return kept.urlencode()
+
+
+def _to_members(request: WorkspaceRequest) -> HttpResponse:
+    """Back to the members page as it was when the form was sent (its pagers' pages): a
+    change of role on page 3 shows page 3. Only this page's address and query, so a crafted
+    query can never send anyone elsewhere."""
+    url = reverse("accounts:members", kwargs={"workspace_slug": request.workspace.slug})
+    query = members_query(request)
+    return redirect(f"{url}?{query}" if query else url)
+
+
 def _members_context(request: HttpRequest, viewer: Viewer) -> dict[str, Any]:
     """The members page's lists, each a page at a time (current members ``page``, former
     ``former``, pending invitations ``invited``): the same queries however many there are."""
@@ -270,6 +294,7 @@ def _members_context(request: HttpRequest, viewer: Viewer) -> dict[str, Any]:
         if manage
         else None,
         "query": query_without(request, "page"),
+        "back": members_query(request),
         "former_query": query_without(request, "former"),
         "invited_query": query_without(request, "invited"),
         "can_manage": manage,
@@ -334,7 +359,7 @@ def member_role(request: WorkspaceRequest, viewer: Viewer, membership_id: int) -
             messages.error(request, error_text(exc))
         else:
             messages.success(request, f"{changed.user} is now {changed.get_role_display()}.")
-    return redirect("accounts:members", workspace_slug=request.workspace.slug)
+    return _to_members(request)
 
 
 @workspace_view
@@ -357,7 +382,7 @@ def member_function(request: WorkspaceRequest, viewer: Viewer, membership_id: in
         else:
             label = changed.get_function_display() or "not stated"
             messages.success(request, f"{changed.user}'s function: {label}.")
-    return redirect("accounts:members", workspace_slug=request.workspace.slug)
+    return _to_members(request)
 
 
 @workspace_view
@@ -374,8 +399,12 @@ def member_remove(request: WorkspaceRequest, viewer: Viewer, membership_id: int)
             apply_domain_errors(form, exc)
         else:
             messages.success(request, f"{membership.user} no longer belongs to this workspace.")
-            return redirect("accounts:members", workspace_slug=request.workspace.slug)
-    return render(request, "accounts/member_remove.html", {"membership": membership, "form": form})
+            return _to_members(request)
+    return render(
+        request,
+        "accounts/member_remove.html",
+        {"membership": membership, "form": form, "back": members_query(request)},
+    )
 
 
 @workspace_view
@@ -390,7 +419,7 @@ def invitation_revoke(
         messages.error(request, error_text(exc))
     else:
         messages.success(request, f"The invitation for {invitation.email} no longer works.")
-    return redirect("accounts:members", workspace_slug=request.workspace.slug)
+    return _to_members(request)
 
 
 @workspace_view
@@ -407,8 +436,6 @@ def audit_log(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         object_type=filters.get("object_type", ""),
     ).select_related("actor")
     page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     return render(
         request,
         "accounts/audit_log.html",
@@ -416,7 +443,7 @@ def audit_log(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
             "form": form,
             "page": page,
             "filtered": any(filters.values()),
-            "query": query.urlencode(),
+            "query": query_without(request, "page"),
         },
     )
 
@@ -570,9 +597,9 @@ def tokens(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         "accounts/tokens.html",
         {
             "form": form,
-            "tokens": Paginator(
-                selectors.api_tokens(viewer).order_by("-created_at", "-pk"), TOKENS_PAGE
-            ).get_page(request.GET.get("page")),
+            "tokens": Paginator(selectors.api_tokens(viewer), TOKENS_PAGE).get_page(
+                request.GET.get("page")
+            ),
             "new_token": new_token,
             "new_key": new_key,
             "api_url": settings.TRACTION_SITE_URL.rstrip("/") + "/api/v1/customers",
@@ -640,9 +667,9 @@ def notice_open(request: WorkspaceRequest, viewer: Viewer, notice_id: int) -> Ht
 @require_GET
 def workspace_tokens(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     """Every member's API tokens with their last use, for an admin to revoke any of them."""
-    tokens = Paginator(
-        selectors.workspace_api_tokens(viewer).order_by("-created_at", "-pk"), TOKENS_PAGE
-    ).get_page(request.GET.get("page"))
+    tokens = Paginator(selectors.workspace_api_tokens(viewer), TOKENS_PAGE).get_page(
+        request.GET.get("page")
+    )
     return render(request, "accounts/workspace_tokens.html", {"tokens": tokens})
 
 

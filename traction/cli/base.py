@@ -45,6 +45,14 @@ def stored_text(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
     return value
 
 
+def stored_file_name(ctx: click.Context, param: click.Parameter, value: Any) -> Any:
+    """``stored_text`` for a file argument whose name (not its folders) is stored, as an
+    import's source name: the same refusal, naming the argument, exit status 2."""
+    if isinstance(value, str):
+        stored_text(ctx, param, os.path.basename(value))
+    return value
+
+
 def fail(message: str) -> NoReturn:
     click.echo(message, err=True)
     sys.exit(1)

@@ -12,7 +12,7 @@ from typing import Any
 
 import click
 
-from traction.cli.base import domain_command, viewer_for_email
+from traction.cli.base import domain_command, stored_file_name, viewer_for_email
 
 
 def _pairs(values: tuple[str, ...], option: str) -> dict[str, str]:
@@ -62,7 +62,7 @@ ID = click.IntRange(1, 2**63 - 1)  # traction.core.guard.MAX_ID, without importi
 
 
 @click.command("import")
-@click.argument("file", type=click.Path(exists=True, dir_okay=False))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False), callback=stored_file_name)
 @click.option("--session", "session_id", type=ID, required=True, help="The session's id.")
 @click.option("--as", "email", required=True, help="Act as this member (who runs the session).")
 @click.option("--workspace", "workspace_slug", help="The workspace (its slug), if several.")

@@ -58,8 +58,6 @@ def customer_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         archived=archived,
     )
     page = Paginator(customers, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "form": form,
         "page": page,
@@ -68,7 +66,7 @@ def customer_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         or selectors.customers(viewer).exists()
         or selectors.customers(viewer, archived=True).exists(),
         "archived": archived,
-        "query": query.urlencode(),
+        "query": query_without(request, "page"),
         "can_create": permissions.allows(viewer, "customer.create"),
     }
     return render_page(request, "customers/customer_list.html", context, partial="results")

@@ -33,6 +33,12 @@ def revisit_note_name(insight_id: int) -> str:
     return f"revisit_note_{insight_id}"
 
 
+def _addable_label(user: Any) -> str:
+    """A member to add, with why they are likely there ("decides", "core team")."""
+    role = getattr(user, "role", "")
+    return f"{user.full_name or user.email}{f' ({role})' if role else ''}"
+
+
 class CloseForm(Form):
     """Who attended (one box per person asked, one for whoever opened the room if they were
     not asked, and anyone who came uninvited), the closing note, a revisit date for each top
@@ -84,10 +90,11 @@ class CloseForm(Form):
             required=False,
             label="Also present, though not invited",
             help_text=(
-                "Workspace members who came without an invitation. Someone who may not see "
-                "this program's debriefs is recorded as present but gets no pack."
+                "Workspace members who came without an invitation (the program's deciders "
+                "and core team first). Someone who may not see this program's debriefs is "
+                "recorded as present but gets no pack."
             ),
-            choices=[(u.pk, u.full_name or u.email) for u in addable],
+            choices=[(u.pk, _addable_label(u)) for u in addable],
             widget=forms.CheckboxSelectMultiple,
         )
         for card in self.undecided_cards:

@@ -17,7 +17,17 @@ from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models import (
+    Case,
+    CharField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
 
 from traction.accounts.models import Membership
 from traction.core import permissions
@@ -26,7 +36,7 @@ from traction.customers.models import Customer
 from traction.insights import rules as insight_rules
 from traction.insights import selectors as insight_selectors
 from traction.insights.models import Insight, not_withdrawn
-from traction.programs.models import PolicyMaker
+from traction.programs.models import PolicyMaker, ProgramMember
 from traction.voting import selectors as ranking
 
 from .models import (
@@ -135,20 +145,77 @@ def policy_maker_ids(debrief: Debrief) -> set[int]:
     return ids
 
 
-def addable_members(debrief: Debrief) -> list[Any]:
+ADDABLE_OFFERED = 30  # members the closing form offers as "also present" at a time
+FIND_CHARS = 100  # what its "Find a member" box reads of what is typed
+
+
+@dataclass
+class Addable:
+    """The members the closing form offers as "also present": ``rows`` (each with ``role``:
+    "decides", "core team" or ""), what was typed to find them, and whether more match."""
+
+    rows: list[Any]
+    typed: str
+    more: bool
+    limit: int = ADDABLE_OFFERED
+
+
+def addable_members(debrief: Debrief, *, typed: str = "", chosen: Iterable[int] = ()) -> Addable:
     """Current workspace members who were not asked to the debrief (someone who came
-    uninvited is added from these)."""
-    asked = Attendee.objects.filter(debrief=debrief).values("user_id")
-    return list(
+    uninvited is added from these), bounded however many members the workspace has: those
+    ``chosen`` (ticked, whoever opened the room), then the likely attendees (the program's
+    deciders and its core team), then the others by name, ``ADDABLE_OFFERED`` at most besides
+    the chosen; ``typed`` ("Find a member") keeps the names and emails holding it. One
+    query."""
+    program = debrief.program
+    chosen = list(dict.fromkeys(chosen))[:ADDABLE_OFFERED]
+    typed = typed[:FIND_CHARS].strip()
+    members = (
         get_user_model()
         .objects.filter(
-            memberships__workspace_id=debrief.workspace_id,
-            memberships__archived_at__isnull=True,
+            pk__in=Membership.objects.filter(
+                workspace_id=debrief.workspace_id, archived_at__isnull=True
+            ).values("user_id")
         )
-        .exclude(pk__in=asked)
-        .order_by("full_name", "pk")
-        .distinct()
+        .exclude(pk__in=Attendee.objects.filter(debrief=debrief).values("user_id"))
     )
+    decides = Q(pk__in=PolicyMaker.objects.filter(program_id=program.pk).values("user_id"))
+    if program.executive_sponsor_id:
+        decides |= Q(pk=program.executive_sponsor_id)
+    core = Q(
+        pk__in=ProgramMember.objects.filter(
+            program_id=program.pk, kind=ProgramMember.Kind.CORE_TEAM
+        ).values("user_id")
+    )
+    offered = (
+        members.filter(Q(full_name__icontains=typed) | Q(email__icontains=typed))
+        if typed
+        else members
+    )
+    if chosen:
+        offered = offered | members.filter(pk__in=chosen)
+    found = list(
+        offered.annotate(
+            role=Case(
+                When(decides, then=Value("decides")),
+                When(core, then=Value("core team")),
+                default=Value(""),
+                output_field=CharField(),
+            )
+        ).order_by(
+            Case(When(pk__in=chosen, then=0), default=1),
+            Case(When(decides | core, then=0), default=1),
+            "full_name",
+            "pk",
+        )[: len(chosen) + ADDABLE_OFFERED + 1]
+    )
+    picked = [u for u in found if u.pk in chosen]
+    others = [u for u in found if u.pk not in chosen]
+    rows = sorted(
+        [*picked, *others[:ADDABLE_OFFERED]],
+        key=lambda u: (not getattr(u, "role", ""), u.full_name, u.pk),
+    )
+    return Addable(rows, typed, len(others) > ADDABLE_OFFERED)
 
 
 # --- who the pack goes to ----------------------------------------------------------------------

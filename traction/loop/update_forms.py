@@ -58,7 +58,10 @@ class ComposeForm(Form):
         # a page of matches (update_selectors.customer_picker).
         self.fields["customer"].queryset = customers  # type: ignore[attr-defined]
         self.fields["customer"].widget.choices = [("", "—"), *((c.pk, c.name) for c in shown)]
-        self.fields["session"].choices = [("", "—"), *((s.pk, s.title) for s in sessions)]  # type: ignore[attr-defined]
+        self.fields["session"].choices = [  # type: ignore[attr-defined]
+            ("", "—"),
+            *((s.pk, f"{s.title} ({s.starts_at:%Y-%m-%d})") for s in sessions),
+        ]
         self.fields["delivery"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
             *((d.pk, f"{d.on:%Y-%m-%d} {d.title}") for d in deliveries),

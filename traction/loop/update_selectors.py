@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, QuerySet
+from django.db.models import Case, Count, QuerySet, When
 from django.db.models.functions import Lower
 
 from traction.core import permissions
@@ -18,9 +18,10 @@ from traction.customers.models import Customer
 from traction.insights import rules as insight_rules
 from traction.loop import update_checker, update_emails
 from traction.loop.audience import Candidate
-from traction.loop.models import Approval, ApprovalEmail, Update, UpdateState
+from traction.loop.models import Approval, ApprovalEmail, AtRisk, Delivery, Update, UpdateState
 from traction.loop.services import updates as update_services
 from traction.programs.models import Program
+from traction.sessions.models import Session
 
 
 def updates(viewer: Viewer, program: Program, state: str = "") -> QuerySet[Update]:
@@ -63,6 +64,77 @@ def customer_picker(
         rest = rest.filter(name__icontains=q.strip())
     found = list(rest[: PICKER_ROWS + 1])
     return picked + found[:PICKER_ROWS], len(found) > PICKER_ROWS
+
+
+OFFERED = 30  # sessions, deliveries and priorities at risk the compose form's selects list
+FIND_CHARS = 100  # what a "Find" box of the compose form reads of what is typed
+
+
+@dataclass
+class Offered:
+    """A select's options bounded however many rows there are: the latest ``OFFERED`` whose
+    title holds ``typed`` and the one chosen wherever it falls; ``more``: others match."""
+
+    rows: list[Any]
+    typed: str
+    more: bool
+    limit: int = OFFERED
+
+
+def _latest(
+    rows: QuerySet[Any],
+    typed: str,
+    chosen: int | None,
+    *newest: str,
+    text: str = "title",
+    key: str = "pk",
+) -> Offered:
+    """One query: the chosen row (of ``rows`` only: its ``key`` is ``chosen``) first, then
+    the latest whose ``text`` holds ``typed``."""
+    typed = typed[:FIND_CHARS].strip()
+    offered = rows.filter(**{f"{text}__icontains": typed}) if typed else rows
+    if chosen is not None:
+        offered = offered | rows.filter(**{key: chosen})
+    first = Case(When(**{key: chosen or 0}, then=0), default=1)
+    found = list(offered.order_by(first, *newest)[: OFFERED + 2])
+    picked = [r for r in found if getattr(r, key) == chosen][:1]
+    others = [r for r in found if getattr(r, key) != chosen]
+    latest = sorted(
+        [*picked, *others[:OFFERED]],
+        key=lambda r: [getattr(r, name.lstrip("-")) for name in newest],
+        reverse=True,
+    )
+    return Offered(latest, typed, len(others) > OFFERED)
+
+
+def compose_sessions(program: Program, *, typed: str = "", chosen: int | None = None) -> Offered:
+    """The compose form's Session options: the program's latest sessions whose title holds
+    ``typed`` ("Find a session"), and the chosen one. One query, whatever their number."""
+    rows = Session.objects.filter(program_id=program.pk)
+    return _latest(rows, typed, chosen, "-starts_at", "-id")
+
+
+def compose_deliveries(program: Program, *, typed: str = "", chosen: int | None = None) -> Offered:
+    """The compose form's Delivery options: the program's latest deliveries (not archived)
+    whose title holds ``typed``, and the chosen one. One query, whatever their number."""
+    rows = Delivery.objects.filter(program_id=program.pk, archived_at__isnull=True)
+    return _latest(rows, typed, chosen, "-on", "-id")
+
+
+def compose_risks(program: Program, *, typed: str = "", chosen: int | None = None) -> Offered:
+    """The compose form's "Priority at risk" options: the program's priorities the slip radar
+    marks at risk now, the latest marked first, whose text holds ``typed`` ("Find a priority
+    at risk"), and the chosen one (a priority id). One query, whatever their number."""
+    rows = AtRisk.objects.filter(program_id=program.pk, cleared_at__isnull=True)
+    return _latest(
+        rows.select_related("priority"),
+        typed,
+        chosen,
+        "-since",
+        "-id",
+        text="priority__text",
+        key="priority_id",
+    )
 
 
 def update(viewer: Viewer, update_id: int) -> Update:

@@ -27,10 +27,9 @@ from traction.core.web import (
     workspace_view,
 )
 from traction.customers.models import Customer
-from traction.sessions.models import Session
 
 from . import approval_views, selectors, update_selectors
-from .models import AtRisk, Delivery, UpdateState
+from .models import UpdateState
 from .services import updates as services
 from .update_forms import ComposeForm, EditForm, VersionForm, WaiveUpdateForm, shown_ids
 
@@ -92,12 +91,14 @@ def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
     chosen = [i for i in (whole_number(v) for v in sent.getlist("customer")[:1]) if i is not None]
     shown, more = update_selectors.customer_picker(viewer, q=q, chosen=chosen)
     customers = Customer.objects.filter(workspace_id=viewer.workspace_id, archived_at__isnull=True)
-    sessions_ = list(Session.objects.filter(program=program).order_by("-starts_at"))
-    deliveries = list(
-        Delivery.objects.filter(program=program, archived_at__isnull=True).order_by("-on")
+    sessions_ = update_selectors.compose_sessions(
+        program, typed=sent.get("session_q", ""), chosen=whole_number(sent.get("session", ""))
     )
-    risks = list(
-        AtRisk.objects.filter(program=program, cleared_at__isnull=True).select_related("priority")
+    deliveries = update_selectors.compose_deliveries(
+        program, typed=sent.get("delivery_q", ""), chosen=whole_number(sent.get("delivery", ""))
+    )
+    risks = update_selectors.compose_risks(
+        program, typed=sent.get("priority_q", ""), chosen=whole_number(sent.get("priority", ""))
     )
     initial = {
         "audience": request.GET.get("audience", "customer"),
@@ -112,9 +113,9 @@ def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
         initial=initial,
         customers=customers,
         shown=shown,
-        sessions=sessions_,
-        deliveries=deliveries,
-        risks=risks,
+        sessions=sessions_.rows,
+        deliveries=deliveries.rows,
+        risks=risks.rows,
     )
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
@@ -140,7 +141,12 @@ def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
     return render_page(
         request,
         "loop/updates/new.html",
-        {"program": program, "form": form, "picker": picker},
+        {
+            "program": program,
+            "form": form,
+            "picker": picker,
+            "finds": {"session": sessions_, "delivery": deliveries, "priority": risks},
+        },
         partial="picker",
     )
 

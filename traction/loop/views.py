@@ -296,9 +296,10 @@ def delivery_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> 
 def deliveries_import(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     program = selectors.program(viewer, program_id)
     permissions.check(viewer, "loop.deliver", program)
-    form = CsvForm(request.POST or None, request.FILES or None)
+    posted = request.method == "POST"  # bound even when nothing was sent: "choose a file"
+    form = CsvForm(request.POST if posted else None, request.FILES if posted else None)
     errors: list[str] = []
-    if request.method == "POST" and form.is_valid():
+    if posted and form.is_valid():
         upload = form.cleaned_data["file"]
         data = upload.read(deliveries_csv.MAX_BYTES + 1)
         try:
@@ -316,8 +317,13 @@ def deliveries_import(request: WorkspaceRequest, viewer: Viewer, program_id: int
             return redirect(
                 "loop:deliveries", workspace_slug=request.workspace.slug, program_id=program.pk
             )
+    # A refused file or rows answer 422 with the form, as the insight import does.
+    refused = posted and bool(errors or form.errors)
     return render(
-        request, "loop/deliveries_import.html", {"program": program, "form": form, "errors": errors}
+        request,
+        "loop/deliveries_import.html",
+        {"program": program, "form": form, "errors": errors},
+        status=422 if refused else 200,
     )
 
 

@@ -16,6 +16,7 @@ from traction.core.web import (
     WorkspaceRequest,
     apply_domain_errors,
     error_text,
+    query_without,
     render_page,
     workspace_view,
 )
@@ -43,13 +44,11 @@ def program_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         viewer, q=filters.get("q", "").strip(), status=filters.get("status", "")
     )
     page = Paginator(programs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "form": form,
         "page": page,
         "filtered": any(filters.values()),
-        "query": query.urlencode(),
+        "query": query_without(request, "page"),
         "can_create": permissions.allows(viewer, "program.create"),
     }
     return render_page(request, "programs/program_list.html", context, partial="results")

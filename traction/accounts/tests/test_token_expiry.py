@@ -422,3 +422,41 @@ def test_the_cli_takes_the_workspaces_cap_as_its_default(cast):
     assert refused.exit_code == 1
     assert "Tokens of this workspace expire within 30 days at most" in refused.stderr
     assert ApiToken.objects.count() == 1
+
+
+def test_the_token_lists_say_expired_and_keep_them_apart(cast, client_for):
+    """Both pages and ``traction token list``: the tokens that work first (newest first),
+    then the expired (the latest to expire first), then the revoked; each says which."""
+    from click.testing import CliRunner
+
+    from traction.cli.main import cli
+
+    viewer = cast.viewer("admin")
+    with clock.frozen(T0) as frozen:
+        services.create_api_token(viewer, name="old-short", lifetime_days=30)
+        frozen.advance(days=1)
+        services.create_api_token(viewer, name="forever", lifetime_days=None)
+        frozen.advance(days=1)
+        revoked, _ = services.create_api_token(viewer, name="revoked", lifetime_days=90)
+        services.revoke_api_token(viewer, token=revoked)
+        frozen.advance(days=1)
+        services.create_api_token(viewer, name="new-short", lifetime_days=30)
+        frozen.advance(days=1)
+        services.create_api_token(viewer, name="latest", lifetime_days=90)
+        frozen.advance(days=40)  # both 30-day tokens have expired, new-short the latest
+        order = ["latest", "forever", "new-short", "old-short", "revoked"]
+        client = client_for("admin")
+        for page in ("accounts:tokens", "accounts:workspace_tokens"):
+            text = html(client.get(reverse(page, args=["acme"])))
+            rows = re.findall(r"<tr>.*?</tr>", text.split("<tbody>")[1], re.S)
+            names = [n for row in rows for n in order if f"<td>{n}</td>" in row]
+            assert names == order, page
+            badges = [re.search(r'class="badge badge-\w+">(\w+)', row).group(1) for row in rows]
+            assert badges == ["active", "active", "expired", "expired", "revoked"], page
+        listed = CliRunner().invoke(cli, ["token", "list", cast.users["admin"].email])
+        assert listed.exit_code == 0, listed.output
+        lines = listed.output.splitlines()[2:]
+        assert [line.split()[1] for line in lines] == order
+        states = [line.split()[-1] for line in lines[:4]]
+        assert states == ["active", "active", "expired", "expired"]
+        assert lines[4].split()[-3] == "revoked"

@@ -283,6 +283,56 @@ def test_admin_changes_a_role(cast, client_for):
     assert "Olive Observer is now Core team member." in html(client.get("/w/acme/members/"))
 
 
+def test_a_role_change_on_a_later_page_comes_back_to_that_page(cast, client_for):
+    for i in range(55):  # more than a page of members (50)
+        user = User.objects.create_user(email=f"m{i:02d}@acme.test", full_name=f"Zed {i:02d}")
+        Membership.objects.create(workspace=cast.acme, user=user, role="observer")
+    last = Membership.objects.get(user__email="m54@acme.test")
+    client = client_for("admin")
+    page = html(client.get("/w/acme/members/?page=2&former=1"))
+    assert "Zed 54" in page
+    action = reverse("accounts:member_role", args=["acme", last.pk]) + "?page=2&amp;former=1"
+    assert f'action="{action}"' in page
+    response = client.post(action.replace("&amp;", "&"), {"role": "core_team", "version": "1"})
+    assert response["Location"] == "/w/acme/members/?page=2&former=1"
+    last.refresh_from_db()
+    assert last.role == "core_team"
+    back = html(client.get(response["Location"]))
+    assert "Zed 54 is now Core team member." in back
+    row = back.split("<td>Zed 54")[1].split("</tr>")[0]
+    assert '<option value="core_team" selected>' in row
+    # The function form and the Remove page keep the page too.
+    function = reverse("accounts:member_function", args=["acme", last.pk])
+    kept = client.post(function + "?page=2", {"function": "sales", "version": "2"})
+    assert kept["Location"] == "/w/acme/members/?page=2"
+    remove = reverse("accounts:member_remove", args=["acme", last.pk]) + "?page=2"
+    assert f'href="{remove}&amp;former=1"' in back
+    assert 'href="/w/acme/members/?page=2">Cancel</a>' in html(client.get(remove))
+    gone = client.post(remove, {"reason": "Left"})
+    assert gone["Location"] == "/w/acme/members/?page=2"
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "?next=https://evil.example/&page=2",
+        "?page=//evil.example",
+        "?page=2%0d%0aLocation:%20https://evil.example",
+        "?page=-1&former=x&invited=1e3",
+        "?page=https://evil.example",
+    ],
+)
+def test_only_the_members_pages_own_query_is_followed_back(cast, client_for, query):
+    olive = cast.membership("observer")
+    client = client_for("admin")
+    url = reverse("accounts:member_role", args=["acme", olive.pk]) + query
+    response = client.post(url, {"role": "core_team"})
+    assert response.status_code == 302
+    assert response["Location"] in ("/w/acme/members/", "/w/acme/members/?page=2")
+    olive.refresh_from_db()
+    assert olive.role == "core_team"
+
+
 def test_a_role_change_from_a_stale_page_is_refused_with_a_message(cast, client_for):
     olive = cast.membership("observer")
     client = client_for("admin")

@@ -84,3 +84,30 @@ def test_a_token_name_and_an_erasure_reason_refuse_a_bidi_control() -> None:
     named = invoke("token", "create", "ana.admin@northwind.example", "--name", "حاسوب")
     assert named.exit_code == 0, named.output
     assert ApiToken.objects.get().name == "حاسوب"
+
+
+def test_an_imported_files_name_refuses_a_bidi_control(cast, tmp_path) -> None:
+    """``traction import FILE`` stores the file's name as the import's source name: a name
+    holding a bidirectional control is refused, naming the argument; nothing is written.
+    Folders above it are not stored, so they are not checked; right-to-left names are
+    welcome."""
+    from traction.insights.models import ImportBatch, Insight
+    from traction.insights.tests.conftest import build_room
+
+    room = build_room(cast)
+    text = "Content,Author\nApproval takes three weeks,Gina Globex\n"
+    base = ["--session", str(room.session.pk), "--as", "fran@acme.test"]
+    spoofed = tmp_path / f"notes{RLO}vsc.csv"
+    spoofed.write_text(text, encoding="utf-8")
+    before = AuditEvent.objects.count()
+    refused(invoke("import", str(spoofed), *base), "FILE")
+    assert not ImportBatch.objects.exists()
+    assert not Insight.objects.exists()
+    assert AuditEvent.objects.count() == before
+    folder = tmp_path / f"in{RLO}box"
+    folder.mkdir()
+    welcome = folder / "ملاحظات.csv"
+    welcome.write_text(text, encoding="utf-8")
+    done = invoke("import", str(welcome), *base, "--keep-unmatched")
+    assert done.exit_code == 0, done.output
+    assert ImportBatch.objects.get().filename == "ملاحظات.csv"

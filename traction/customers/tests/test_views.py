@@ -396,3 +396,16 @@ def test_an_account_owner_cannot_delete_contacts(cast, client_for):
         client_for("account_owner").post(url("contact_delete", cast.contact.pk)).status_code == 403
     )
     assert Contact.objects.filter(pk=cast.contact.pk).exists()
+
+
+def test_the_lists_pager_keeps_the_filters_and_drops_the_page(cast, client_for):
+    for i in range(27):
+        services.create_customer(
+            cast.viewer("facilitator"), name=f"Paged co {i:02d}", segment="enterprise"
+        )
+    client = client_for("facilitator")
+    first = html(client.get(url("list") + "?page=1&q=Paged"))
+    assert 'href="?q=Paged&amp;page=2" rel="next"' in first
+    second = html(client.get(url("list") + "?page=2&q=Paged"))
+    assert 'href="?q=Paged&amp;page=1" rel="prev"' in second
+    assert "Page 2 of 2 (27 in all)" in second

@@ -201,11 +201,23 @@ class BulkIn(InputSchema):
     dry_run: bool = Field(False, description="Check and count, writing nothing.")
 
 
+PERCENT_WARNINGS = (
+    "What to check, though it was accepted (as the web import's preview warns): a value "
+    "written with a “%” (read as the number before it) for a metric not measured in %, "
+    "naming where (“Item 2: …”, “Line 4: …”, “value: …”). Empty when nothing needs checking."
+)
+
+
+class RecordedMeasurementOut(MeasurementOut):
+    warnings: list[str] = Field(description=PERCENT_WARNINGS)
+
+
 class OutcomeOut(Schema):
     created: int
     corrected: int
     unchanged: int
     dry_run: bool
+    warnings: list[str] = Field(description=PERCENT_WARNINGS)
 
 
 class ScorecardMetricOut(Schema):
@@ -299,7 +311,16 @@ def _outcome(outcome: services.Outcome, dry_run: bool) -> dict[str, Any]:
         "corrected": outcome.corrected,
         "unchanged": outcome.unchanged,
         "dry_run": dry_run,
+        "warnings": outcome.warnings,
     }
+
+
+def _percent_warning(where: str, metric: ScorecardMetric, raw: Number, value: Decimal) -> list[str]:
+    """The "%" warning of a value sent as text ending in "%" ("45%"), as the CSV import's."""
+    if not (isinstance(raw, str) and raw.strip().endswith("%")):
+        return []
+    warning = services.percent_warning(where, metric, value)
+    return [warning] if warning else []
 
 
 # --- the scorecard ---------------------------------------------------------------------------
@@ -438,7 +459,9 @@ def list_measurements(request: HttpRequest, metric_id: int) -> Any:
 
 @router.post(
     "/metrics/{metric_id}/measurements",
-    response=responses({200: MeasurementOut, 201: MeasurementOut}, body=True, object_path=True),
+    response=responses(
+        {200: RecordedMeasurementOut, 201: RecordedMeasurementOut}, body=True, object_path=True
+    ),
     operation_id="record_measurement",
     summary="Record a measurement, or correct the value of that date (idempotent)",
 )
@@ -447,12 +470,14 @@ def record_measurement(request: HttpRequest, metric_id: int, payload: Measuremen
     (or the same value was sent again: nothing changes)."""
     v = viewer(request)
     found = sel.metric(v, metric_id, action="metric.measure")
+    value = _value(payload.value, "value")
     outcome = services.record_measurements(
         v,
-        entries=[Entry(found, payload.on, _value(payload.value, "value"), payload.note.strip())],
+        entries=[Entry(found, payload.on, value, payload.note.strip())],
         source=MeasurementSource.API,
     )
-    written = found.measurements.get(on=payload.on)
+    written = MeasurementOut.from_orm(found.measurements.get(on=payload.on)).dict()
+    written["warnings"] = _percent_warning("value", found, payload.value, value)
     return Status(201 if outcome.created else 200, written)
 
 
@@ -471,7 +496,7 @@ def upsert_measurements(request: HttpRequest, program_id: int, payload: BulkIn) 
         m.pk: m
         for m in sel.program_metrics(v, program, {i.metric_id for i in payload.measurements})
     }
-    entries, problems = [], []
+    entries, problems, warnings = [], [], []
     for n, item in enumerate(payload.measurements, start=1):
         metric = found.get(item.metric_id)
         if metric is None:
@@ -483,11 +508,13 @@ def upsert_measurements(request: HttpRequest, program_id: int, payload: BulkIn) 
             problems.append(f"Item {n}: {exc}")
             continue
         entries.append(Entry(metric, item.on, value, item.note.strip(), line=n))
+        warnings += _percent_warning(f"Item {n}", metric, item.value, value)
     if problems:
         raise ValidationFailed({"measurements": problems})
     outcome = services.record_measurements(
         v, entries=entries, source=MeasurementSource.API, dry_run=payload.dry_run
     )
+    outcome.warnings = warnings
     return _outcome(outcome, payload.dry_run)
 
 

@@ -648,6 +648,19 @@ class Outcome:
         return self.created + self.corrected
 
 
+def percent_warning(where: str, metric: ScorecardMetric, value: Decimal) -> str | None:
+    """The warning for a value written with a "%" (read as the number before it) on a metric
+    not measured in %, said where it was written ("Line 4", "Item 2", "value"); None when
+    the metric is measured in %. Not a refusal: "45%" of a metric in points is still 45."""
+    if "%" in metric.unit:
+        return None
+    unit = f"in {metric.unit}" if metric.unit else "without a unit"
+    return (
+        f"{where}: the value has a “%” and is read as {value.normalize():f}, but "
+        f"“{metric.name}” is measured {unit}."
+    )
+
+
 def _where(entry: Entry) -> str:
     return f"Line {entry.line}: " if entry.line is not None else ""
 
@@ -895,12 +908,8 @@ def import_measurements(
             entries.append(
                 Entry(metric=metric, on=row.on, value=row.value, note=row.note, line=row.line)
             )
-            if row.percent and "%" not in metric.unit:
-                unit = f"in {metric.unit}" if metric.unit else "without a unit"
-                warnings.append(
-                    f"Line {row.line}: the value has a “%” and is read as "
-                    f"{row.value.normalize():f}, but “{metric.name}” is measured {unit}."
-                )
+            if row.percent and (warning := percent_warning(f"Line {row.line}", metric, row.value)):
+                warnings.append(warning)
         seen.setdefault(key, row.line)
     if problems:
         raise ValidationFailed(

@@ -89,6 +89,10 @@ def test_the_list_is_empty_usefully_and_paginates(cast: Cast, client_for: Client
     page = text(client_for("core_team").get("/w/acme/debriefs/"))
     assert "Page 1 of 2 (26 in all)" in page
     assert page.count("Missed</span>") == 25
+    # The pager keeps the filters and drops only the page.
+    missed = text(client_for("core_team").get("/w/acme/debriefs/?page=2&timeliness=missed"))
+    assert "Page 2 of 2 (26 in all)" in missed
+    assert 'href="?timeliness=missed&amp;page=1" rel="prev"' in missed
 
 
 def test_the_list_queries_do_not_grow_with_debriefs(cast: Cast, client_for: ClientFor) -> None:

@@ -3,19 +3,25 @@ the room's closing panel, and who may reach the pack's pages."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
+from typing import Any
 
 import pytest
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 
+from traction.accounts.models import Membership
 from traction.core import clock, sections
 from traction.core.testing.cast import Cast
+from traction.debrief import selectors_pack
 from traction.debrief.models import Attendee, Debrief, DebriefStatus, Undecided
 from traction.debrief.tests.room_world import make_debrief
 from traction.voting.tests.test_voting import build_room
 
-from .pack_data import PackWorld, build_pack_world
+from .pack_data import PackWorld, build_pack_world, member
 
 pytestmark = pytest.mark.django_db
 
@@ -185,3 +191,88 @@ def test_nobody_present_is_said_under_who_attended(world: PackWorld) -> None:
     error = who.index("Mark at least one person as present.")
     assert error < who.index("was present")  # beside the question, above the boxes
     assert error < who.index("Also present, though not invited")
+
+
+# --- "also present": bounded however many members the workspace has -----------------------
+
+
+def add_members(w: PackWorld, n: int, name: str = "Member") -> list[Any]:
+    start = Membership.objects.filter(user__full_name__startswith=name).count()
+    return [
+        member(w.cast, f"{name.lower()}{i}@acme.test", f"{name} {i:03d}", "observer")
+        for i in range(start, start + n)
+    ]
+
+
+def offered(html: str) -> list[int]:
+    extra = html.split("Also present, though not invited")[1].split("Closing note")[0]
+    return [int(v) for v in re.findall(r'name="extra" value="(\d+)"', extra)]
+
+
+def test_the_members_to_add_are_bounded_with_the_same_queries(
+    world: PackWorld, django_assert_num_queries: Any
+) -> None:
+    client = signed_in(world)
+    add_members(world, 1)
+    client.get(world.url + "close/")
+    with CaptureQueriesContext(connection) as seen:
+        small = client.get(world.url + "close/").content.decode()
+    few = offered(small)
+    assert world.petra.pk in few
+    assert "Only the first" not in small
+    add_members(world, 45)
+    with django_assert_num_queries(len(seen)):
+        large = client.get(world.url + "close/").content.decode()
+    shown = offered(large)
+    assert len(shown) == selectors_pack.ADDABLE_OFFERED == 30
+    # The likely attendees first: Petra decides in the program (a policy maker).
+    assert shown[0] == world.petra.pk
+    assert "Petra Policy (decides)" in large
+    assert "Only the first 30 are listed below" in large
+
+
+def test_a_member_is_found_by_name_and_the_form_comes_back_as_typed(world: PackWorld) -> None:
+    client = signed_in(world)
+    add_members(world, 40)
+    (late,) = add_members(world, 1, name="Zora")
+    assert late.pk not in offered(client.get(world.url + "close/").content.decode())
+    data = form_data(world, note="Typed before finding", member_q="zora", find="members")
+    found = client.post(world.url + "close/", data)
+    assert found.status_code == 200
+    html = found.content.decode()
+    assert offered(html) == sorted([world.petra.pk, late.pk], key=lambda pk: pk != world.petra.pk)
+    assert f'name="extra" value="{world.petra.pk}"' in html  # ticked, kept and still ticked
+    assert re.search(rf'name="extra" value="{world.petra.pk}"[^>]*checked', html)
+    assert "Typed before finding" in html
+    assert Debrief.objects.get(pk=world.debrief.pk).closed_at is None  # finding closes nothing
+    # Ticked, then closed: the one found is recorded as present.
+    done = client.post(world.url + "close/", form_data(world, extra=str(late.pk)))
+    assert done.status_code == 302
+    assert Attendee.objects.get(debrief=world.debrief, user=late).present is True
+    none = client.post(world.url + "close/", form_data(world, member_q="nobody", find="members"))
+    assert "This debrief is closed" in none.content.decode()
+
+
+def test_finding_nobody_says_so(world: PackWorld) -> None:
+    html = (
+        signed_in(world)
+        .post(world.url + "close/", form_data(world, extra="-", member_q="nobody", find="1"))
+        .content.decode()
+    )
+    assert "No member who was not invited has “nobody” in their name or email." in html
+    assert Debrief.objects.get(pk=world.debrief.pk).closed_at is None
+
+
+def test_a_member_ticked_beyond_the_first_ones_is_kept_and_an_outsider_refused(
+    world: PackWorld,
+) -> None:
+    client = signed_in(world)
+    late = add_members(world, 40)[-1]
+    stranger = world.cast.users["stranger"]
+    refused = client.post(world.url + "close/", form_data(world, extra=str(stranger.pk)))
+    assert refused.status_code == 422
+    assert "Select a valid choice" in refused.content.decode()
+    assert Debrief.objects.get(pk=world.debrief.pk).closed_at is None
+    done = client.post(world.url + "close/", form_data(world, extra=str(late.pk)))
+    assert done.status_code == 302
+    assert Attendee.objects.get(debrief=world.debrief, user=late).present is True

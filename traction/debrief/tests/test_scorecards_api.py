@@ -205,10 +205,22 @@ def test_bulk_upsert_is_all_or_nothing(cast: Cast, api_client_for: ApiClientFor)
     assert not Measurement.objects.exists()
     items = [{"metric_id": m.pk, "on": f"2027-0{i}-01", "value": 10 - i} for i in range(1, 5)]
     done = send(core, "POST", url, {"measurements": items})
-    assert done.json() == {"created": 4, "corrected": 0, "unchanged": 0, "dry_run": False}
+    assert done.json() == {
+        "created": 4,
+        "corrected": 0,
+        "unchanged": 0,
+        "dry_run": False,
+        "warnings": [],
+    }
     items[0]["value"] = 1
     again = send(core, "POST", url, {"measurements": items})
-    assert again.json() == {"created": 0, "corrected": 1, "unchanged": 3, "dry_run": False}
+    assert again.json() == {
+        "created": 0,
+        "corrected": 1,
+        "unchanged": 3,
+        "dry_run": False,
+        "warnings": [],
+    }
     assert Measurement.objects.count() == 4
 
 
@@ -225,11 +237,70 @@ def test_csv_import_endpoint(cast: Cast, api_client_for: ApiClientFor) -> None:
     assert "Line 2: no metric named “Nope” in this program." in bad.content.decode()
     good = b"metric,date,value\nDays to first invoice,2027-01-01,12\n"
     preview = core.post(url + "?dry_run=true", {"file": SimpleUploadedFile("m.csv", good)})
-    assert preview.json() == {"created": 1, "corrected": 0, "unchanged": 0, "dry_run": True}
+    assert preview.json() == {
+        "created": 1,
+        "corrected": 0,
+        "unchanged": 0,
+        "dry_run": True,
+        "warnings": [],
+    }
     assert not Measurement.objects.exists()
     done = core.post(url, {"file": SimpleUploadedFile("m.csv", good)})
     assert done.json()["created"] == 1
     assert core.post(url, {}).status_code == 422
+
+
+PERCENT = (
+    "the value has a “%” and is read as {value}, but “Days to first invoice” is measured {unit}."
+)
+
+
+def test_a_value_with_a_percent_sign_is_warned_of_in_every_api_answer(
+    cast: Cast, api_client_for: ApiClientFor
+) -> None:
+    """As the web import's preview: "45%" for a metric not measured in % is read as 45 and
+    accepted, and the answer says so where it was written (the value, the item, the line)."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    m = make_metric(cast)
+    assert "%" not in m.unit
+    unit = f"in {m.unit}" if m.unit else "without a unit"
+    core = api_client_for("core_team")
+    one = send(core, "POST", f"/metrics/{m.pk}/measurements", {"on": "2027-05-01", "value": "45%"})
+    assert one.status_code == 201
+    assert one.json()["value"] == "45"
+    assert one.json()["warnings"] == ["value: " + PERCENT.format(value="45", unit=unit)]
+    plain = send(core, "POST", f"/metrics/{m.pk}/measurements", {"on": "2027-05-01", "value": 45})
+    assert plain.json()["warnings"] == []
+    bulk = send(
+        core,
+        "POST",
+        f"/programs/{cast.program.pk}/measurements",
+        {
+            "measurements": [
+                {"metric_id": m.pk, "on": "2027-05-02", "value": 7},
+                {"metric_id": m.pk, "on": "2027-05-03", "value": "12,5 %"},
+            ],
+            "dry_run": True,
+        },
+    )
+    assert bulk.status_code == 200
+    assert bulk.json()["warnings"] == ["Item 2: " + PERCENT.format(value="12.5", unit=unit)]
+    url = f"{API}/programs/{cast.program.pk}/measurements/import?dry_run=true"
+    csv = (
+        b"metric,date,value\n"
+        b"Days to first invoice,2027-05-04,1\n"
+        b"Days to first invoice,2027-05-05,30%\n"
+    )
+    imported = core.post(url, {"file": SimpleUploadedFile("m.csv", csv)})
+    assert imported.status_code == 200
+    assert imported.json()["warnings"] == ["Line 3: " + PERCENT.format(value="30", unit=unit)]
+    # A metric measured in % has nothing to warn of.
+    ScorecardMetric.objects.filter(pk=m.pk).update(unit="%")
+    again = send(
+        core, "POST", f"/metrics/{m.pk}/measurements", {"on": "2027-05-06", "value": "45%"}
+    )
+    assert again.json()["warnings"] == []
 
 
 def test_scorecard_summary_and_checkpoints(cast: Cast, api_client_for: ApiClientFor) -> None:

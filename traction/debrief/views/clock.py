@@ -17,6 +17,7 @@ from traction.core.web import (
     WorkspaceRequest,
     apply_domain_errors,
     error_text,
+    query_without,
     render_page,
     workspace_view,
 )
@@ -49,13 +50,11 @@ def debrief_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         timeliness=filters.get("timeliness", ""),
     )
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "form": form,
         "page": page,
         "filtered": bool(program or filters.get("timeliness")),
-        "query": query.urlencode(),
+        "query": query_without(request, "page"),
         "now": clock.now(),
         "can_settings": permissions.allows(viewer, "debrief.settings"),
     }

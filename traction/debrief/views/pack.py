@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from traction.core import permissions
 from traction.core.errors import Conflict, ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, render_page, workspace_view
 from traction.debrief import pack as documents
@@ -26,18 +27,31 @@ from traction.debrief.models import Debrief
 from traction.debrief.services import closing
 
 
-def _close_form(debrief: Debrief, viewer: Viewer, data: Any = None) -> CloseForm:
+def _close_form(
+    debrief: Debrief, viewer: Viewer, data: Any = None, addable: Any = None
+) -> CloseForm:
     top = selectors_pack.top_priorities(viewer, debrief)
+    if addable is None:
+        addable = _addable(debrief, data)
     return CloseForm(
         data,
         initial={"version": debrief.version},
         attendees=selectors_pack.attendees(debrief),
-        addable=selectors_pack.addable_members(debrief),
+        addable=addable.rows,
         undecided=selectors_pack.undecided_priorities(viewer, debrief, top),
         needs_reason=not selectors_pack.has_decision(debrief),
         ranked=bool(top),
         opened_by_id=debrief.opened_by_id,
     )
+
+
+def _addable(debrief: Debrief, data: Any) -> selectors_pack.Addable:
+    """The members the form offers as "also present": those ticked stay offered (and
+    whoever opened the room, listed apart), the rest narrowed by "Find a member"."""
+    ticked = [whole_number(v) for v in data.getlist("extra")] if data is not None else []
+    chosen = [i for i in [debrief.opened_by_id, *ticked] if i is not None]
+    typed = str(data.get("member_q", "")) if data is not None else ""
+    return selectors_pack.addable_members(debrief, typed=typed, chosen=chosen)
 
 
 @workspace_view
@@ -54,9 +68,13 @@ def close(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
             partial="form",
             status=422 if posted else 200,
         )
-    form = _close_form(debrief, viewer, request.POST if request.method == "POST" else None)
+    sent = request.POST if request.method == "POST" else None
+    addable = _addable(debrief, sent)
+    form = _close_form(debrief, viewer, sent, addable)
     conflict = None
-    if request.method == "POST" and form.is_valid():
+    # "Find" (a member to add) shows the form again as typed, the list narrowed: nothing closes.
+    finding = sent is not None and "find" in sent
+    if sent is not None and not finding and form.is_valid():
         data = form.cleaned_data
         try:
             closing.close_debrief(
@@ -76,11 +94,11 @@ def close(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
         else:
             messages.success(request, "The debrief is closed. Its pack is ready to read and send.")
             return redirect("debrief:pack", workspace_slug=request.workspace.slug, pk=pk)
-    status = 422 if request.method == "POST" else 200
+    status = 422 if sent is not None and not finding else 200
     return render_page(
         request,
         "debrief/pack/close.html",
-        {"debrief": debrief, "form": form, "conflict": conflict},
+        {"debrief": debrief, "form": form, "conflict": conflict, "addable": addable},
         partial="form",
         status=status,
     )

@@ -146,6 +146,11 @@ def test_the_cell_page_lists_every_card_a_page_at_a_time(room: Room) -> None:
     assert shown(body, "Metric") == [f"Metric {i:03d}" for i in range(50, 53)]
     assert "<html" not in body  # htmx gets the list alone
     assert body.lstrip().startswith('<div id="cell"')
+    # The pager keeps the cell's address and drops only the page.
+    query = cell.split("?")[1].replace("&", "&amp;")
+    assert f'href="?{query}&amp;page=1" rel="prev"' in body
+    again = client_for(room).get(cell.replace("?", "?page=2&")).content.decode()
+    assert f'href="?{query}&amp;page=1" rel="prev"' in again
 
 
 @pytest.mark.parametrize(

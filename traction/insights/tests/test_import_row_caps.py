@@ -152,6 +152,7 @@ def test_deliveries_and_measurements_have_their_cap_too(
         (f"/w/{slug}/debriefs/programs/{program.pk}/scorecard/import/", "m.csv", measurements),
     ]:
         page = web.post(url, {"file": SimpleUploadedFile(name, data.encode())})
+        assert page.status_code == 422, url  # refused, as the insight import answers
         # Beside the file field, as the insight import shows it, not in the list above the
         # form: the error has the field's error id, and the input points at it.
         assert page.context["errors"] == [], url

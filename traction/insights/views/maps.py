@@ -24,6 +24,7 @@ from traction.core.web import (
     WorkspaceRequest,
     apply_domain_errors,
     error_text,
+    query_without,
     render_page,
     workspace_view,
 )
@@ -145,14 +146,12 @@ def board_cell(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> Ht
         viewer, session, scenario, step=step, kind=kind if step else "", list_name=list_name
     )
     page = Paginator(cards, selectors.CELL_PAGE).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
     context = {
         "session": session,
         "scenario": scenario,
         "title": title,
         "page": page,
-        "query": query.urlencode(),
+        "query": query_without(request, "page"),
         "can_capture": permissions.can(viewer, "insight.capture", session),
     }
     return render_page(request, "insights/board_cell.html", context, partial="cell")

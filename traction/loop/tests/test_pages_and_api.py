@@ -219,7 +219,7 @@ def test_deliveries_csv_all_or_nothing_with_lines_and_idempotent(
         "2027-01-11,Unknown priority,,424242\n"
     )
     answer = client.post(target, {"file": SimpleUploadedFile("d.csv", bad.encode())})
-    assert answer.status_code == 200
+    assert answer.status_code == 422  # refused rows: the form again, as the insight import
     assert answer.context["errors"] == [
         "Line 3: “2027-13-01” is not a date in the calendar; the title is missing; “notaurl” "
         "is not a web address (http or https); “abc” is not a priority id.",
@@ -233,9 +233,13 @@ def test_deliveries_csv_all_or_nothing_with_lines_and_idempotent(
             )
         },
     )
+    assert answer.status_code == 422
     assert answer.context["errors"] == [
         "Line 4: No customer priority of this program with the id 424242."
     ]
+    missing = client.post(target, {})
+    assert missing.status_code == 422
+    assert missing.context["form"].errors["file"]
     data = CSV_OK.format(card=world.card.pk, quiet=world.quiet.pk).encode()
     assert client.post(target, {"file": SimpleUploadedFile("d.csv", data)}).status_code == 302
     assert Delivery.objects.count() == 2
@@ -249,7 +253,9 @@ def test_deliveries_csv_all_or_nothing_with_lines_and_idempotent(
     # Rows with neither an id nor a link are found again by title and date.
     plain = b"date,title\n2027-01-09,Policy change\n2027-01-09,Policy change\n"
     answer = client.post(target, {"file": SimpleUploadedFile("p.csv", plain)})
+    assert answer.status_code == 422
     assert answer.context["errors"] == ["Line 3: the same delivery as line 2."]
+    assert client.get(target).status_code == 200
     plain = b"date,title\n2027-01-09,Policy change\n"
     for _ in range(2):
         client.post(target, {"file": SimpleUploadedFile("p.csv", plain)})

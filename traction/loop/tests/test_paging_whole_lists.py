@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,8 +20,16 @@ from django.urls import reverse
 from traction.core import clock
 from traction.customers.models import Contact, Customer
 from traction.insights.models import Insight
-from traction.loop import api_updates, plan, selectors
-from traction.loop.models import Approval, CommsOwner, Delivery, Update, UpdateRecipient
+from traction.loop import api_updates, plan, selectors, update_selectors
+from traction.loop.models import (
+    Approval,
+    AtRisk,
+    CommsOwner,
+    Delivery,
+    PriorityStatus,
+    Update,
+    UpdateRecipient,
+)
 from traction.loop.services import updates as update_services
 from traction.sessions.models import Session
 from traction.voting.models import Vote
@@ -628,3 +636,247 @@ def test_composing_for_an_organisation_of_another_workspace_is_refused_beside_th
     assert "Choose one of the workspace&#x27;s organisations." in field_html
     assert "Rival&#x27;s customer" not in answer.content.decode()
     assert not Update.objects.exists()
+
+
+# --- the compose form's sessions and deliveries --------------------------------------------
+
+
+def add_sessions(world: w.World, n: int, title: str = "Roundtable") -> list[Session]:
+    cast = world.cast
+    start = Session.objects.filter(title__startswith=title).count()
+    return [
+        Session.objects.create(
+            workspace=cast.acme,
+            program=cast.program,
+            title=f"{title} {i:03d}",
+            starts_at=datetime(2026, 1, 1, 9, 0, tzinfo=UTC) + timedelta(days=i),
+            ends_at=datetime(2026, 1, 1, 11, 0, tzinfo=UTC) + timedelta(days=i),
+            hear_back_by=date(2026, 1, 10) + timedelta(days=i),
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def add_deliveries(world: w.World, n: int, title: str = "Release") -> list[Delivery]:
+    cast = world.cast
+    start = Delivery.objects.filter(title__startswith=title).count()
+    return [
+        Delivery.objects.create(
+            workspace=cast.acme,
+            program=cast.program,
+            on=date(2026, 1, 1) + timedelta(days=i),
+            title=f"{title} {i:03d}",
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def select_options(html: str, name: str) -> list[int]:
+    select = html.split(f'name="{name}"')[1].split("</select>")[0]
+    return [int(v) for v in re.findall(r'<option value="(\d+)"', select)]
+
+
+def test_the_compose_form_offers_the_latest_sessions_and_deliveries_with_the_same_queries(
+    world: w.World, client_for: Callable[[str], Client], django_assert_num_queries: Any
+) -> None:
+    client = client_for("facilitator")
+    path = page_url(world, "update-new")
+    first_session = add_sessions(world, 1)[0]
+    first_delivery = add_deliveries(world, 1)[0]
+    few, small = html_queries(client, path)
+    assert first_session.pk in select_options(small, "session")
+    assert select_options(small, "delivery") == [first_delivery.pk]
+    assert "Only the latest" not in small
+    add_sessions(world, 40)
+    newest = add_deliveries(world, 40)[-1]
+    with django_assert_num_queries(few):
+        large = client.get(path).content.decode()
+    assert len(select_options(large, "session")) == update_selectors.OFFERED == 30
+    assert len(select_options(large, "delivery")) == 30
+    assert select_options(large, "delivery")[0] == newest.pk  # the latest first
+    assert first_delivery.pk not in select_options(large, "delivery")
+    assert "Only the latest 30 are listed below" in large
+    # The one chosen is offered wherever it falls, and the same queries.
+    chosen = {"session": first_session.pk, "delivery": first_delivery.pk}
+    with django_assert_num_queries(few):
+        picked = client.get(path, chosen).content.decode()
+    assert first_session.pk in select_options(picked, "session")
+    assert len(select_options(picked, "delivery")) == 31
+    assert f'<option value="{first_delivery.pk}" selected>' in picked
+
+
+def test_the_compose_forms_find_boxes_narrow_on_the_server_and_keep_the_answers(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    client = client_for("facilitator")
+    path = page_url(world, "update-new")
+    add_sessions(world, 35)
+    add_deliveries(world, 35)
+    wanted = add_deliveries(world, 2, title="Invoice export")
+    (town_hall,) = add_sessions(world, 1, title="Town hall")
+    # What the Find button sends: the whole form, by GET.
+    found = client.get(
+        path,
+        {
+            "audience": "session",
+            "kind": "delivery",
+            "customer": str(cast.customer.pk),
+            "session_q": "town",
+            "delivery_q": "INVOICE",
+        },
+    ).content.decode()
+    assert select_options(found, "session") == [town_hall.pk]
+    assert select_options(found, "delivery") == [wanted[1].pk, wanted[0].pk]
+    assert re.search(r'name="audience" value="session"[^>]*checked', found)
+    assert 'value="delivery" selected' in found
+    assert re.search(rf'name="customer" value="{cast.customer.pk}"[^>]*checked', found)
+    assert 'value="town"' in found
+    assert 'value="INVOICE"' in found
+    none = client.get(path, {"delivery_q": "nothing like it"}).content.decode()
+    assert select_options(none, "delivery") == []
+    assert "No delivery of this program has “nothing like it” in its title." in none
+
+
+def test_composing_with_a_session_or_delivery_past_the_first_ones_drafts_it(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    client = client_for("facilitator")
+    path = page_url(world, "update-new")
+    oldest = add_deliveries(world, 40)[0]
+    with clock.frozen(NOW):
+        answer = client.post(
+            path,
+            {
+                "audience": "customer",
+                "customer": cast.customer.pk,
+                "kind": "delivery",
+                "delivery": oldest.pk,
+            },
+        )
+    assert answer.status_code == 302, answer.content.decode()
+    assert Update.objects.get().delivery_id == oldest.pk
+
+
+def test_a_delivery_of_another_workspace_or_archived_is_refused_beside_the_field(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    theirs = Delivery.objects.create(
+        workspace=cast.rival, program=None, on=date(2026, 1, 1), title="Rival release"
+    )
+    (archived,) = add_deliveries(world, 1, title="Withdrawn release")
+    Delivery.objects.filter(pk=archived.pk).update(archived_at=NOW)
+    client = client_for("facilitator")
+    for refused in (theirs, archived):
+        answer = client.post(
+            page_url(world, "update-new"),
+            {
+                "audience": "customer",
+                "customer": cast.customer.pk,
+                "kind": "delivery",
+                "delivery": refused.pk,
+            },
+        )
+        assert answer.status_code == 200
+        html = answer.content.decode()
+        assert refused.title not in html
+        beside = html.split('id="find-delivery-note"')[1].split("</select>")[0]
+        assert "Select a valid choice" in beside
+    assert not Update.objects.exists()
+
+
+# --- the compose form's priorities at risk ------------------------------------------------
+
+
+def add_risks(world: w.World, n: int, text: str = "Slipping priority") -> list[AtRisk]:
+    """``n`` more priorities the slip radar marks at risk, a day apart (the last the latest)."""
+    cast = world.cast
+    made = []
+    for _ in range(n):
+        card = Insight.objects.create(
+            workspace=cast.acme,
+            program=cast.program,
+            session=world.session,
+            kind="idea",
+            text=f"{text} {Insight.objects.count()}",
+            speaker_contact=cast.contact,
+            customer=cast.customer,
+        )
+        status = PriorityStatus.objects.create(
+            workspace=cast.acme, program=cast.program, priority=card, status="planned"
+        )
+        made.append(
+            AtRisk.objects.create(
+                workspace=cast.acme,
+                program=cast.program,
+                priority=card,
+                status=status,
+                since=NOW + timedelta(days=AtRisk.objects.count()),
+            )
+        )
+    return made
+
+
+def test_the_compose_form_offers_the_latest_priorities_at_risk_with_the_same_queries(
+    world: w.World, client_for: Callable[[str], Client], django_assert_num_queries: Any
+) -> None:
+    client = client_for("facilitator")
+    path = page_url(world, "update-new")
+    first = add_risks(world, 1)[0]
+    few, small = html_queries(client, path)
+    assert select_options(small, "priority") == [first.priority_id]
+    newest = add_risks(world, 40)[-1]
+    with django_assert_num_queries(few):
+        large = client.get(path).content.decode()
+    offered = select_options(large, "priority")
+    assert len(offered) == update_selectors.OFFERED == 30
+    assert offered[0] == newest.priority_id  # the latest marked first
+    assert first.priority_id not in offered
+    assert "Only the latest 30 are listed below: type part of a text" in large
+    # The one chosen is offered wherever it falls, with the same queries.
+    with django_assert_num_queries(few):
+        picked = client.get(path, {"kind": "change_of_plan", "priority": first.priority_id})
+    html = picked.content.decode()
+    assert len(select_options(html, "priority")) == 31
+    assert f'<option value="{first.priority_id}" selected>' in html
+
+
+def test_the_find_a_priority_box_narrows_by_its_text_and_keeps_the_answers(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    client = client_for("facilitator")
+    path = page_url(world, "update-new")
+    add_risks(world, 35)
+    (wanted,) = add_risks(world, 1, text="Single sign-on")
+    cleared = add_risks(world, 1, text="Single sign-on for admins")[0]
+    AtRisk.objects.filter(pk=cleared.pk).update(cleared_at=NOW)
+    found = client.get(path, {"kind": "change_of_plan", "priority_q": "SIGN-ON"}).content.decode()
+    assert select_options(found, "priority") == [wanted.priority_id]
+    assert 'value="change_of_plan" selected' in found
+    assert 'value="SIGN-ON"' in found
+    assert "Listed below: those whose text holds “SIGN-ON”." in found
+    none = client.get(path, {"priority_q": "nothing like it"}).content.decode()
+    assert select_options(none, "priority") == []
+    assert "No priority at risk of this program has “nothing like it” in its text." in none
+
+
+def test_composing_a_change_of_plan_past_the_first_ones_drafts_it_and_a_cleared_one_is_refused(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    cast = world.cast
+    client = client_for("facilitator")
+    path = page_url(world, "update-new")
+    oldest, cleared, *_ = add_risks(world, 40)
+    AtRisk.objects.filter(pk=cleared.pk).update(cleared_at=NOW)
+    sent = {"audience": "customer", "customer": cast.customer.pk, "kind": "change_of_plan"}
+    refused = client.post(path, {**sent, "priority": cleared.priority_id})
+    assert refused.status_code == 200
+    beside = refused.content.decode().split('id="find-priority-note"')[1].split("</select>")[0]
+    assert "Select a valid choice" in beside
+    assert not Update.objects.exists()
+    with clock.frozen(NOW):
+        answer = client.post(path, {**sent, "priority": oldest.priority_id})
+    assert answer.status_code == 302, answer.content.decode()
+    assert Update.objects.get().kind == "change_of_plan"

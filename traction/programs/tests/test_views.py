@@ -255,3 +255,14 @@ def test_the_sponsor_field_offers_the_sponsor_candidates_only(cast, client_for):
         "Sam Sponsor",
     ]
     assert not [n for n in ("Cora Core", "Owen Owner", "Olive Observer") if n in offered]
+
+
+def test_the_lists_pager_keeps_the_filters_and_drops_the_page(cast, client_for):
+    for i in range(26):
+        services.create_program(cast.viewer("facilitator"), name=f"Paged {i:02d}", goal="Paged.")
+    client = client_for("facilitator")
+    first = html(client.get(url("list") + "?page=1&q=Paged&status=planning"))
+    assert 'href="?q=Paged&amp;status=planning&amp;page=2" rel="next"' in first
+    second = html(client.get(url("list") + "?page=2&q=Paged&status=planning"))
+    assert 'href="?q=Paged&amp;status=planning&amp;page=1" rel="prev"' in second
+    assert "Page 2 of 2 (26 in all)" in second
