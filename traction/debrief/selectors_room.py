@@ -44,8 +44,9 @@ QUOTES_PER_CARD = 3
 
 
 def debrief(viewer: Viewer, pk: int, *, action: str = "debrief.view") -> Debrief:
-    """The debrief, if the viewer may ``action`` it (NotFound otherwise)."""
-    found = Debrief.objects.select_related("session", "program", "opened_by")
+    """The debrief, if the viewer may ``action`` it (NotFound otherwise), with its workspace
+    (the room's links to other apps' pages name it)."""
+    found = Debrief.objects.select_related("workspace", "session", "program", "opened_by")
     return permissions.get(viewer, action, found, pk=pk)
 
 
@@ -229,6 +230,18 @@ class RecommendationRow:
     heard: list[tuple[Insight, str]] = field(default_factory=list)
 
 
+# What the room's decision history shows of each decision.
+_DECISION_SHOWN = (
+    "recommendation_id",
+    "outcome",
+    "reason",
+    "revisit_on",
+    "decided_by_label",
+    "decided_as",
+    "at",
+)
+
+
 def room_recommendations(viewer: Viewer, found: Debrief) -> list[RecommendationRow]:
     """The debrief's recommendations (not archived) with what the room shows of each: the
     evidence the viewer may see, the metrics it should move, its decisions in order, its
@@ -250,7 +263,9 @@ def room_recommendations(viewer: Viewer, found: Debrief) -> list[RecommendationR
                 to_attr="metric_list",
             ),
             Prefetch(
-                "decisions", queryset=Decision.objects.order_by("at", "id"), to_attr="decision_list"
+                "decisions",
+                queryset=Decision.objects.order_by("at", "id").only(*_DECISION_SHOWN),
+                to_attr="decision_list",
             ),
         )
     )
@@ -504,12 +519,15 @@ def room_section(viewer: Viewer, found: Debrief) -> dict[str, Any]:
 
 def recommendations_section(viewer: Viewer, found: Debrief) -> dict[str, Any]:
     """The room's recommendations panel (order 30)."""
+    may_draft = permissions.can(viewer, "recommendation.draft", found)
     return {
         "debrief": found,
         "rows": room_recommendations(viewer, found),
         # Where a status is proposed for a customer priority not told yet.
         "propose_url": hearing.propose_url(found.workspace.slug, found.program_id),
-        "may_draft": permissions.can(viewer, "recommendation.draft", found),
+        "may_draft": may_draft,
+        # Its recommendations can be edited (and drafts archived) while it is not finished.
+        "may_edit": may_draft and not found.is_finished,
         "today": clock.today(),
         "decide_choices": [("approved", "Approve"), ("deferred", "Defer"), ("rejected", "Reject")],
     }
