@@ -432,30 +432,36 @@ def _quotes(viewer: Viewer, found: Debrief, priorities: list[Priority]) -> None:
 
 def _earlier(viewer: Viewer, found: Debrief, priorities: list[Priority]) -> None:
     """The program's decided recommendations of other debriefs whose evidence cites a card
-    (or a source merged into it), latest decision first (one query and its prefetch)."""
+    (or a source merged into it), latest decision first (one query)."""
     touched = {i for p in priorities for i in p.touches}
-    # Led by the evidence citing the cards (a few rows by the insight index), not by the
-    # program's recommendations each probed for such evidence.
-    citing = Evidence.objects.filter(insight_id__in=touched).values("recommendation_id")
-    rows = (
+    decided = (
         recommendations(viewer, program_id=found.program_id)
-        .filter(pk__in=citing)
         .exclude(debrief_id=found.pk)
         .exclude(outcome=DecisionOutcome.PENDING)
-        .only("title", "outcome", "decided_at")
-        .prefetch_related(
-            Prefetch(
-                "evidence_links",
-                queryset=Evidence.objects.only("recommendation_id", "insight_id"),
-                to_attr="evidence_list",
-            )
-        )
-        .order_by("-decided_at", "-pk")
     )
-    for rec in rows:
-        cited = {e.insight_id for e in rec.evidence_list}
+    # Led by the evidence citing the cards (a few rows by the insight index), each asking
+    # whether its recommendation is one of those (by primary key), with the recommendation
+    # read in the same row: not the program's recommendations each probed for such evidence.
+    links = (
+        Evidence.objects.filter(insight_id__in=touched)
+        .filter(Exists(decided.filter(pk=OuterRef("recommendation_id"))))
+        .select_related("recommendation")
+        .only(
+            "insight_id",
+            "recommendation__title",
+            "recommendation__outcome",
+            "recommendation__decided_at",
+        )
+        .order_by("-recommendation__decided_at", "-recommendation_id")
+    )
+    cited: dict[int, tuple[Recommendation, set[int]]] = {}
+    for link in links:
+        cited.setdefault(link.recommendation_id, (link.recommendation, set()))[1].add(
+            link.insight_id
+        )
+    for rec, insights in cited.values():  # in the links' order: latest decision first
         for p in priorities:
-            if p.touches & cited:
+            if p.touches & insights:
                 p.earlier.append(rec)
 
 
