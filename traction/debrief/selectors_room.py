@@ -46,7 +46,9 @@ QUOTES_PER_CARD = 3
 def debrief(viewer: Viewer, pk: int, *, action: str = "debrief.view") -> Debrief:
     """The debrief, if the viewer may ``action`` it (NotFound otherwise), with its workspace
     (the room's links to other apps' pages name it)."""
-    found = Debrief.objects.select_related("workspace", "session", "program", "opened_by")
+    found = Debrief.objects.select_related(
+        "workspace", "session", "program", "opened_by", "closed_by"
+    )
     return permissions.get(viewer, action, found, pk=pk)
 
 
