@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import (
     Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -409,7 +410,9 @@ class _Source:
     as seen from the card (those of the voters whose organisations the reader may
     identify). ``votes``: the same votes of the session (or of the closing), to filter to
     ``cards``; ``card`` names a vote's card, ``customer`` … ``segment`` the voter's fields
-    on a vote. ``then`` is the capture order, the ranking's last tie-break."""
+    on a vote. ``then`` is the capture order, the ranking's last tie-break. ``as_frozen``:
+    the cards are frozen and every one of their votes counts for this reader (they may
+    identify every organisation), so each card's figures are those frozen with it."""
 
     cards: QuerySet[Any]
     counted: Q
@@ -420,6 +423,7 @@ class _Source:
     segment: str
     then: tuple[str, ...]
     frozen: bool
+    as_frozen: bool = False
 
 
 def _source(session: Session, found: VotingRound | None, viewer: Viewer | None) -> _Source:
@@ -449,6 +453,7 @@ def _source(session: Session, found: VotingRound | None, viewer: Viewer | None) 
             segment="segment",
             then=("position",),
             frozen=True,
+            as_frozen=customers is None,
         )
     cards = Insight.objects.votable().filter(session=session)
     if viewer is not None:
@@ -494,16 +499,23 @@ def _ranked(src: _Source, *, kind: str | None, limit: int | None, offset: int) -
     frozen card's votes are a copy of them)."""
     cards = src.cards if kind is None else src.cards.filter(kind=kind)
     columns = ["pk", "kind", *src.then] + (["insight_id"] if src.frozen else [])
-    # Named apart from a frozen card's own ``dots`` and ``voters`` (every voter's, unscoped).
-    ranked = (
-        cards.order_by()
-        .values(*columns)
-        .annotate(
-            counted_dots=Coalesce(Sum("votes__dots", filter=src.counted), 0),
-            counted_voters=Count("votes", filter=src.counted),
+    if src.as_frozen:
+        # Every vote counts: each card's dots and voters as they were frozen with it, read
+        # from the card itself (its votes are not summed again).
+        ranked = cards.order_by("-dots", "-voters", *src.then).values(
+            *columns, counted_dots=F("dots"), counted_voters=F("voters")
         )
-        .order_by("-counted_dots", "-counted_voters", *src.then)
-    )
+    else:
+        # Named apart from a frozen card's own ``dots`` and ``voters`` (every voter's).
+        ranked = (
+            cards.order_by()
+            .values(*columns)
+            .annotate(
+                counted_dots=Coalesce(Sum("votes__dots", filter=src.counted), 0),
+                counted_voters=Count("votes", filter=src.counted),
+            )
+            .order_by("-counted_dots", "-counted_voters", *src.then)
+        )
     if limit is not None:
         ranked = ranked[offset : offset + limit]
     return [
