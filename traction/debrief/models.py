@@ -324,6 +324,12 @@ class Recommendation(WorkspaceRecord):
         indexes = [
             models.Index(fields=["workspace", "program", "outcome"]),
             models.Index(fields=["debrief", "outcome"]),
+            # A debrief's recommendations as a member may see them (the room's list): one more
+            # equality than the workspace's index, so SQLite's planner (no statistics) takes it
+            # rather than walking the workspace's recommendations.
+            models.Index(
+                fields=["debrief", "workspace", "archived_at"], name="rec_debrief_ws_archived"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -44,8 +44,11 @@ QUOTES_PER_CARD = 3
 
 
 def debrief(viewer: Viewer, pk: int, *, action: str = "debrief.view") -> Debrief:
-    """The debrief, if the viewer may ``action`` it (NotFound otherwise)."""
-    found = Debrief.objects.select_related("session", "program", "opened_by")
+    """The debrief, if the viewer may ``action`` it (NotFound otherwise), with its workspace
+    (the room's links to other apps' pages name it)."""
+    found = Debrief.objects.select_related(
+        "workspace", "session", "program", "opened_by", "closed_by"
+    )
     return permissions.get(viewer, action, found, pk=pk)
 
 
@@ -229,6 +232,18 @@ class RecommendationRow:
     heard: list[tuple[Insight, str]] = field(default_factory=list)
 
 
+# What the room's decision history shows of each decision.
+_DECISION_SHOWN = (
+    "recommendation_id",
+    "outcome",
+    "reason",
+    "revisit_on",
+    "decided_by_label",
+    "decided_as",
+    "at",
+)
+
+
 def room_recommendations(viewer: Viewer, found: Debrief) -> list[RecommendationRow]:
     """The debrief's recommendations (not archived) with what the room shows of each: the
     evidence the viewer may see, the metrics it should move, its decisions in order, its
@@ -250,7 +265,9 @@ def room_recommendations(viewer: Viewer, found: Debrief) -> list[RecommendationR
                 to_attr="metric_list",
             ),
             Prefetch(
-                "decisions", queryset=Decision.objects.order_by("at", "id"), to_attr="decision_list"
+                "decisions",
+                queryset=Decision.objects.order_by("at", "id").only(*_DECISION_SHOWN),
+                to_attr="decision_list",
             ),
         )
     )
@@ -417,30 +434,36 @@ def _quotes(viewer: Viewer, found: Debrief, priorities: list[Priority]) -> None:
 
 def _earlier(viewer: Viewer, found: Debrief, priorities: list[Priority]) -> None:
     """The program's decided recommendations of other debriefs whose evidence cites a card
-    (or a source merged into it), latest decision first (one query and its prefetch)."""
+    (or a source merged into it), latest decision first (one query)."""
     touched = {i for p in priorities for i in p.touches}
-    # Led by the evidence citing the cards (a few rows by the insight index), not by the
-    # program's recommendations each probed for such evidence.
-    citing = Evidence.objects.filter(insight_id__in=touched).values("recommendation_id")
-    rows = (
+    decided = (
         recommendations(viewer, program_id=found.program_id)
-        .filter(pk__in=citing)
         .exclude(debrief_id=found.pk)
         .exclude(outcome=DecisionOutcome.PENDING)
-        .only("title", "outcome", "decided_at")
-        .prefetch_related(
-            Prefetch(
-                "evidence_links",
-                queryset=Evidence.objects.only("recommendation_id", "insight_id"),
-                to_attr="evidence_list",
-            )
-        )
-        .order_by("-decided_at", "-pk")
     )
-    for rec in rows:
-        cited = {e.insight_id for e in rec.evidence_list}
+    # Led by the evidence citing the cards (a few rows by the insight index), each asking
+    # whether its recommendation is one of those (by primary key), with the recommendation
+    # read in the same row: not the program's recommendations each probed for such evidence.
+    links = (
+        Evidence.objects.filter(insight_id__in=touched)
+        .filter(Exists(decided.filter(pk=OuterRef("recommendation_id"))))
+        .select_related("recommendation")
+        .only(
+            "insight_id",
+            "recommendation__title",
+            "recommendation__outcome",
+            "recommendation__decided_at",
+        )
+        .order_by("-recommendation__decided_at", "-recommendation_id")
+    )
+    cited: dict[int, tuple[Recommendation, set[int]]] = {}
+    for link in links:
+        cited.setdefault(link.recommendation_id, (link.recommendation, set()))[1].add(
+            link.insight_id
+        )
+    for rec, insights in cited.values():  # in the links' order: latest decision first
         for p in priorities:
-            if p.touches & cited:
+            if p.touches & insights:
                 p.earlier.append(rec)
 
 
@@ -504,12 +527,15 @@ def room_section(viewer: Viewer, found: Debrief) -> dict[str, Any]:
 
 def recommendations_section(viewer: Viewer, found: Debrief) -> dict[str, Any]:
     """The room's recommendations panel (order 30)."""
+    may_draft = permissions.can(viewer, "recommendation.draft", found)
     return {
         "debrief": found,
         "rows": room_recommendations(viewer, found),
         # Where a status is proposed for a customer priority not told yet.
         "propose_url": hearing.propose_url(found.workspace.slug, found.program_id),
-        "may_draft": permissions.can(viewer, "recommendation.draft", found),
+        "may_draft": may_draft,
+        # Its recommendations can be edited (and drafts archived) while it is not finished.
+        "may_edit": may_draft and not found.is_finished,
         "today": clock.today(),
         "decide_choices": [("approved", "Approve"), ("deferred", "Defer"), ("rejected", "Reject")],
     }

@@ -15,6 +15,7 @@ from typing import Any
 from django.db.models import (
     Count,
     Exists,
+    F,
     OuterRef,
     Q,
     QuerySet,
@@ -231,6 +232,7 @@ class _Tally:
     card: RankedCard
     votes: list[tuple[int, int, str, str, int]] = field(default_factory=list)
     frozen_pk: int = 0  # the FrozenCard the card's details are read from (0: live)
+    filled: bool = False  # its details were read with its figures (``_fill`` skips it)
 
 
 def _contributor(insight: Insight) -> Contributor:
@@ -319,15 +321,31 @@ def _fill(tallies: list[_Tally]) -> None:
         _fill_batch(tallies[start : start + FILL_BATCH])
 
 
+# What a frozen card's details are read from: its columns as frozen.
+_FROZEN_WORDS = (
+    "text",
+    "step_id",
+    "step_title",
+    "scenario_title",
+    "speaker_name",
+    "organisation",
+    "contributors",
+)
+
+
+def _frozen_words(card: RankedCard, row: dict[str, Any]) -> None:
+    """Set ``card``'s details from a frozen card's ``_FROZEN_WORDS`` columns."""
+    card.text, card.step_id, card.step_title = row["text"], row["step_id"], row["step_title"]
+    card.scenario_title, card.speaker_name = row["scenario_title"], row["speaker_name"]
+    card.organisation = row["organisation"]
+    card.contributors = [Contributor(**c) for c in row["contributors"]]
+
+
 def _fill_batch(tallies: list[_Tally]) -> None:
     frozen = {t.frozen_pk: t.card for t in tallies if t.frozen_pk}
     if frozen:
-        for row in FrozenCard.objects.filter(pk__in=frozen):
-            card = frozen[row.pk]
-            card.text, card.step_id, card.step_title = row.text, row.step_id, row.step_title
-            card.scenario_title, card.speaker_name = row.scenario_title, row.speaker_name
-            card.organisation = row.organisation
-            card.contributors = [Contributor(**c) for c in row.contributors]
+        for row in FrozenCard.objects.filter(pk__in=frozen).values("pk", *_FROZEN_WORDS):
+            _frozen_words(frozen[row["pk"]], row)
     live = {t.card.insight_id: t.card for t in tallies if not t.frozen_pk}
     if not live:
         return
@@ -409,7 +427,9 @@ class _Source:
     as seen from the card (those of the voters whose organisations the reader may
     identify). ``votes``: the same votes of the session (or of the closing), to filter to
     ``cards``; ``card`` names a vote's card, ``customer`` … ``segment`` the voter's fields
-    on a vote. ``then`` is the capture order, the ranking's last tie-break."""
+    on a vote. ``then`` is the capture order, the ranking's last tie-break. ``as_frozen``:
+    the cards are frozen and every one of their votes counts for this reader (they may
+    identify every organisation), so each card's figures are those frozen with it."""
 
     cards: QuerySet[Any]
     counted: Q
@@ -420,6 +440,7 @@ class _Source:
     segment: str
     then: tuple[str, ...]
     frozen: bool
+    as_frozen: bool = False
 
 
 def _source(session: Session, found: VotingRound | None, viewer: Viewer | None) -> _Source:
@@ -449,6 +470,7 @@ def _source(session: Session, found: VotingRound | None, viewer: Viewer | None) 
             segment="segment",
             then=("position",),
             frozen=True,
+            as_frozen=customers is None,
         )
     cards = Insight.objects.votable().filter(session=session)
     if viewer is not None:
@@ -482,6 +504,9 @@ class _Row:
     dots: int
     voters: int
     rank: int  # in its list: overall, or its kind
+    # A frozen card read as frozen (``_Source.as_frozen``): its ``_FROZEN_WORDS``, read in
+    # the same row (None: read later, by ``_fill``).
+    words: dict[str, Any] | None = None
 
 
 def _ranked(src: _Source, *, kind: str | None, limit: int | None, offset: int) -> list[_Row]:
@@ -494,16 +519,24 @@ def _ranked(src: _Source, *, kind: str | None, limit: int | None, offset: int) -
     frozen card's votes are a copy of them)."""
     cards = src.cards if kind is None else src.cards.filter(kind=kind)
     columns = ["pk", "kind", *src.then] + (["insight_id"] if src.frozen else [])
-    # Named apart from a frozen card's own ``dots`` and ``voters`` (every voter's, unscoped).
-    ranked = (
-        cards.order_by()
-        .values(*columns)
-        .annotate(
-            counted_dots=Coalesce(Sum("votes__dots", filter=src.counted), 0),
-            counted_voters=Count("votes", filter=src.counted),
+    if src.as_frozen:
+        # Every vote counts: each card's dots and voters as they were frozen with it, read
+        # from the card itself (its votes are not summed again).
+        # Its details are in the same row: the cards shown need no second read.
+        ranked = cards.order_by("-dots", "-voters", *src.then).values(
+            *columns, *_FROZEN_WORDS, counted_dots=F("dots"), counted_voters=F("voters")
         )
-        .order_by("-counted_dots", "-counted_voters", *src.then)
-    )
+    else:
+        # Named apart from a frozen card's own ``dots`` and ``voters`` (every voter's).
+        ranked = (
+            cards.order_by()
+            .values(*columns)
+            .annotate(
+                counted_dots=Coalesce(Sum("votes__dots", filter=src.counted), 0),
+                counted_voters=Count("votes", filter=src.counted),
+            )
+            .order_by("-counted_dots", "-counted_voters", *src.then)
+        )
     if limit is not None:
         ranked = ranked[offset : offset + limit]
     return [
@@ -515,6 +548,7 @@ def _ranked(src: _Source, *, kind: str | None, limit: int | None, offset: int) -
             dots=row["counted_dots"],
             voters=row["counted_voters"],
             rank=n,
+            words={k: row[k] for k in _FROZEN_WORDS} if src.as_frozen else None,
         )
         for n, row in enumerate(ranked, start=offset + 1)
     ]
@@ -592,7 +626,11 @@ def _results(
         if row.pk not in tallies:
             card = _light_card(row.insight_id, row.kind, row.position, "")
             card.dots, card.voters = row.dots, row.voters
-            tallies[row.pk] = _Tally(card=card, frozen_pk=row.pk if src.frozen else 0)
+            if row.words is not None:
+                _frozen_words(card, row.words)
+            tallies[row.pk] = _Tally(
+                card=card, frozen_pk=row.pk if src.frozen else 0, filled=row.words is not None
+            )
     shown = counted if limit is None else counted.filter(**{f"{src.card}__in": list(tallies)})
     for card_pk, customer_id, segment, n in (
         shown.order_by()
@@ -603,7 +641,7 @@ def _results(
         card = tallies[card_pk].card
         card.by_segment[segment] = card.by_segment.get(segment, 0) + n
         card.by_organisation[customer_id] = card.by_organisation.get(customer_id, 0) + n
-    _fill(list(tallies.values()))
+    _fill([t for t in tallies.values() if not t.filled])
     if viewer is not None:
         _hide_contributors(session, viewer, [t.card for t in tallies.values()])
     for tally in tallies.values():
