@@ -576,7 +576,8 @@ def test_the_room_actions_panel_empty_states(
     services.change_status(cast.viewer("core_team"), done, "done", "Shipped")
     html = client.get(url(cast, "room", debrief.pk)).content.decode()
     assert "Nothing open: every action item is done or dropped." in html
-    assert "See all 1 action item<" in html
+    assert "See the action item<" in html  # not "See all 1 action item"
+    assert "See all" not in html
 
 
 def test_the_debriefs_actions_page_lists_every_action_a_page_at_a_time(
