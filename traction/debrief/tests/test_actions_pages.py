@@ -419,8 +419,19 @@ def test_time_to_action_durations_in_words(delta: timedelta | None, words: str) 
 def test_navigation_badge_and_home_step(
     cast: Cast, rec: Recommendation, client_for: Callable[[str], Client], frozen: Any
 ) -> None:
+    home_url = reverse("accounts:workspace_home", args=[cast.acme.slug])
+    assert "open action item" not in client_for("core_team").get(home_url).content.decode()
     add(cast, rec, due_on=date(2027, 3, 2))
+    # Open, not overdue yet: the owner's home says so and leads to My actions.
+    html = client_for("core_team").get(home_url).content.decode()
+    assert "You own 1 open action item from debriefs: move it along" in html
+    assert reverse("debrief:my_actions", args=[cast.acme.slug]) in html
+    # Not the facilitator's: they own none.
+    assert "open action item" not in client_for("facilitator").get(home_url).content.decode()
     add(cast, rec, due_on=date(2027, 3, 3))
+    assert "You own 2 open action items from debriefs: move each along" in (
+        client_for("core_team").get(home_url).content.decode()
+    )
     frozen.advance(days=5)
     items = navigation.items(cast.viewer("core_team"), cast.acme.slug, "debrief:my_actions")
     (mine,) = [i for i in items if i.key == "my_actions"]
@@ -428,6 +439,7 @@ def test_navigation_badge_and_home_step(
     assert mine.current
     home = client_for("core_team").get(reverse("accounts:workspace_home", args=[cast.acme.slug]))
     assert "2 action items overdue." in home.content.decode()
+    assert "open action item" not in home.content.decode()  # the overdue step says it
 
 
 def test_ownerless_is_flagged_on_pages(
