@@ -290,6 +290,8 @@ def test_review_keeps_redates_and_drops(
     page = client.get(url(cast, "review", later.pk)).content.decode()
     assert "Keep me" in page
     assert "Overdue" in page
+    # Reached from the room's review panel: the way back leads to the room.
+    assert f'href="{url(cast, "room", later.pk)}">← Debrief of Second</a>' in page
 
     def decide(a: ActionItem, **data: Any) -> Any:
         return client.post(url(cast, "review_decide", later.pk, a.pk), data)
