@@ -33,6 +33,9 @@ def test_a_second_team_of_the_same_name_is_refused_beside_the_name(
     page = client_for("facilitator").post(new, {"title": "team blue ", "steps": "Sign"})
     assert page.context["form"].errors["title"] == [TAKEN.format("team blue")]
     assert "choose another name" in page.content.decode()
+    # The form has a way back to the map without saving, beside its button.
+    board = f"/w/{room.cast.acme.slug}/insights/sessions/{room.session.pk}/map/"
+    assert f'<a href="{board}">Cancel</a>' in page.content.decode()
     assert Scenario.objects.count() == before
 
     api = send(
