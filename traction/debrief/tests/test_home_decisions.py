@@ -40,6 +40,9 @@ def test_the_home_tells_the_decider_what_waits_for_their_decision(
 
     sponsor = client_for("sponsor").get(home).content.decode()
     assert "2 " + STEP.format("s", "") in sponsor
+    # The notices box does not claim that nothing waits (it speaks of notices only).
+    assert "Nothing waits for you" not in sponsor
+    assert "No open notices." in sponsor
     room = reverse("debrief:room", args=[cast.acme.slug, debrief.pk])
     assert f'href="{room}#recommendations">Decide</a>' in sponsor
     # The drafter (core team) and the facilitator do not decide: nothing asks them to.
