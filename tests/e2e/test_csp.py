@@ -166,6 +166,40 @@ def test_each_kind_of_page_works_under_the_policy_with_local_assets_only(
 
 
 @pytest.mark.e2e
+def test_capture_stays_within_the_policy_when_an_extension_styled_the_inputs(
+    live_server: Any,
+    transactional_db: None,
+    page: Page,
+    browser_watch: BrowserWatch,
+) -> None:
+    """Password managers and other extensions put a style on inputs (through the CSSOM, which
+    the policy allows). A capture swaps the form in: htmx must not copy that style attribute
+    onto the new inputs with setAttribute, which the policy refuses (base.html's
+    htmx-config settles class, width and height only)."""
+    cast = build_cast()
+    room = build_room(cast)
+    base, slug = live_server.url, cast.acme.slug
+    page.goto(base + reverse("accounts:login"))
+    page.get_by_label("Email").fill("fran@acme.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(base + reverse("insights:board", args=[slug, room.session.pk]))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Scenario map: Team Blue")
+    assert "style" not in page.evaluate("htmx.config.attributesToSettle")
+    for said in ("Invoices arrive in the wrong currency", "The VAT number is checked too late"):
+        page.evaluate(
+            "for (const el of document.querySelectorAll('#capture-form input, #id_text'))"
+            " el.style.backgroundImage = 'none';"
+        )
+        with page.expect_request(lambda r: r.method == "POST" and _htmx(r)):
+            page.locator("#id_text").fill(f"/i {said}")
+            page.keyboard.press("Enter")
+        expect(page.locator(".note-text", has_text=said)).not_to_have_count(0)
+        expect(page.locator("#capture-status")).to_contain_text("Saved: Issue")
+    assert browser_watch.violations == []
+
+
+@pytest.mark.e2e
 def test_the_watch_catches_an_inline_script_the_policy_refuses(
     live_server: Any, transactional_db: None, page: Page, browser_watch: BrowserWatch
 ) -> None:

@@ -28,7 +28,9 @@ class Form(forms.Form):
     U+202A–U+202E, U+2066–U+2069) beside the field, what was typed kept in the form; a
     stored value is let through as for caps (a row written before the rule stays editable;
     exports and email drop the controls), and a password is what it is (never shown), so its
-    fields are left alone."""
+    fields are left alone.
+
+    A single checkbox's label has no colon after it: it reads as a statement."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -45,6 +47,10 @@ class Form(forms.Form):
             cap = getattr(field, "max_length", None)
             if cap is not None and isinstance(stored, str) and len(stored) > cap:
                 field.widget.attrs["maxlength"] = str(len(stored))
+            # A single box's label is a statement ("This person agreed to be contacted"),
+            # not a question awaiting a value: no colon after it.
+            if isinstance(field.widget, forms.CheckboxInput) and field.label_suffix is None:
+                field.label_suffix = ""
 
 
 class NoBidiControls:

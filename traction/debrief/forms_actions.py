@@ -32,6 +32,7 @@ class ActionForm(Form):
     owner = MemberChoiceField(
         queryset=User.objects.none(),
         label="Owner",
+        empty_label="Choose the owner",
         help_text="The one person accountable for it.",
     )
     contributors = MembersField(queryset=User.objects.none(), required=False)
@@ -77,7 +78,8 @@ class EditForm(Form):
     see action items: the stored ``customer_visible`` flag is not offered, see docs/debrief.md.)"""
 
     title = forms.CharField(max_length=200)
-    owner = MemberChoiceField(queryset=User.objects.none(), label="Owner")
+    # An action always has its owner: no empty choice to pick.
+    owner = MemberChoiceField(queryset=User.objects.none(), label="Owner", empty_label=None)
     contributors = MembersField(queryset=User.objects.none(), required=False)
     planned_start = forms.DateField(required=False, widget=DateInput())
     due_on = forms.DateField(label="Due date", widget=DateInput())

@@ -74,7 +74,10 @@ class MetricForm(Form):
         required=False, max_length=200, help_text="Where the numbers come from."
     )
     owner: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        queryset=None, required=False, help_text="The member who reports it."
+        queryset=None,
+        required=False,
+        empty_label="Nobody yet",
+        help_text="The member who reports it.",
     )
     baseline = forms.CharField(required=False, max_length=VALUE_MAX)
     baseline_on = forms.DateField(required=False, label="Baseline date", widget=DateInput())
@@ -89,10 +92,14 @@ class MetricForm(Form):
     numerator: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
         queryset=None,
         required=False,
+        empty_label="Not calculated: measured directly",
         help_text="For a calculated metric: the measured metric divided…",
     )
     denominator: forms.ModelChoiceField[Any] = forms.ModelChoiceField(
-        queryset=None, required=False, help_text="…by this measured metric."
+        queryset=None,
+        required=False,
+        empty_label="Not calculated: measured directly",
+        help_text="…by this measured metric.",
     )
     serves: forms.ModelMultipleChoiceField[Any] = forms.ModelMultipleChoiceField(
         queryset=None,

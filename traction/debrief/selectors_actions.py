@@ -234,6 +234,13 @@ def my_overdue(viewer: Viewer) -> QuerySet[ActionItem]:
     )
 
 
+def my_open(viewer: Viewer) -> QuerySet[ActionItem]:
+    """The viewer's own open actions (open, in progress, blocked): the home page's next step."""
+    return visible_actions(viewer).filter(
+        owner_id=viewer.user_id, status__in=OPEN, ownerless_since=None
+    )
+
+
 def my_overdue_count(viewer: Viewer) -> int:
     """How many of the viewer's own open actions are overdue (the navigation's badge)."""
     return my_overdue(viewer).count()

@@ -27,6 +27,8 @@ from traction.debrief.models import (
     Debrief,
     DebriefSettings,
     DebriefStatus,
+    DecisionOutcome,
+    Recommendation,
 )
 from traction.sessions.readiness import Check
 
@@ -177,6 +179,25 @@ def home_debriefs(viewer: Viewer) -> list[Debrief]:
         .order_by("due_at", "id")
     )
     return list(waiting[:HOME_SHOWN])
+
+
+def home_decisions(viewer: Viewer) -> list[tuple[Debrief, int]]:
+    """Debriefs with recommendations waiting for a decision the viewer may take (the sponsor
+    or a named policy maker of their program; admins), with how many: a decider's next step
+    on the home page. Drafts withdrawn (archived) are not waiting. Two queries."""
+    if not permissions.allows(viewer, "recommendation.decide"):
+        return []
+    mine = permissions.scope(viewer, "recommendation.decide", Recommendation.objects.all())
+    waiting = (
+        Recommendation.objects.filter(pk__in=mine.values("pk"))
+        .filter(outcome=DecisionOutcome.PENDING, archived_at=None)
+        .values("debrief_id")
+        .annotate(n=Count("id"))
+        .order_by("debrief_id")
+    )
+    counts = {row["debrief_id"]: row["n"] for row in waiting[:HOME_SHOWN]}
+    found = Debrief.objects.filter(pk__in=counts).select_related("session").order_by("due_at", "id")
+    return [(d, counts[d.pk]) for d in found]
 
 
 # --- the session's readiness ----------------------------------------------------------------

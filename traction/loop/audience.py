@@ -64,6 +64,20 @@ class Candidate:
     def priority_ids(self) -> list[int]:
         return sorted({w.priority_id for w in self.whys if w.priority_id is not None})
 
+    @property
+    def why_summary(self) -> str:
+        """Each reason once, in RecipientReason order, with how many priorities it covers and
+        since when (the earliest): "Their words are in it (4 priorities, since 2026-12-07);
+        They voted on it (since 2026-12-01)". One line per reason, never one per priority."""
+        parts = []
+        for reason in self.reasons:
+            mine = [w for w in self.whys if w.reason == reason]
+            count = len({w.priority_id for w in mine if w.priority_id is not None})
+            since = f"since {min(w.since for w in mine):%Y-%m-%d}"
+            detail = f"{count} priorities, {since}" if count > 1 else since
+            parts.append(f"{RecipientReason(reason).label} ({detail})")
+        return "; ".join(parts)
+
 
 def subscribers(priority_ids: Iterable[int]) -> dict[int, list[Why]]:
     """Contact id → why they hear about any of ``priority_ids`` (raiser, voter, follower)."""

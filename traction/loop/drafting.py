@@ -216,12 +216,14 @@ def facts_for(ids: Iterable[int], who: Audience) -> list[PriorityFacts]:
 def said_on(words: Insight) -> date:
     """When the words were said, as the customer remembers it (every card is of a session):
     the day they were captured if that was while the session ran (from its start to its
-    actual end, else its planned end), else the session's day (a card typed in or imported
-    afterwards was said then), in the session's time zone; never the day of an import."""
+    actual end, else its planned end) or before it (words captured ahead of a session, which
+    may still be to come, were said by then: never a day to come), else the session's day (a
+    card typed in or imported afterwards was said then), in the session's time zone; never
+    the day of an import."""
     session = words.session
     zone = ZoneInfo(session.time_zone or "UTC")
     ended = session.actual_ends_at or session.ends_at
-    at = words.created_at if session.starts_at <= words.created_at <= ended else session.starts_at
+    at = words.created_at if words.created_at <= ended else session.starts_at
     return at.astimezone(zone).date()
 
 

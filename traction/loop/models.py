@@ -482,6 +482,13 @@ class UpdateRecipient(models.Model):
     def __str__(self) -> str:
         return f"{self.email}: {self.state}"
 
+    @property
+    def reason_labels(self) -> str:
+        """Why they get it, in words ("Their words are in it; They voted on it"), not the
+        stored values."""
+        labels = dict(RecipientReason.choices)
+        return "; ".join(str(labels.get(r, r)) for r in self.reasons)
+
 
 class Follow(models.Model):
     """A contact asked to hear about a priority (the third audience, beside raisers and

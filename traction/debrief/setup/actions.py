@@ -27,6 +27,7 @@ def register() -> None:
         order=30,
     )
     dashboard.register("my_overdue_actions", action="debrief.view", rows=selectors.my_overdue)
+    dashboard.register("my_open_actions", action="debrief.view", rows=selectors.my_open)
     navigation.register(
         "my_actions",
         label="My actions",
@@ -49,6 +50,7 @@ def register() -> None:
         context=lambda viewer, home: {
             "workspace_slug": home.workspace_slug,
             "overdue": home.counts.get("my_overdue_actions"),
+            "open": home.counts.get("my_open_actions"),
         },
     )
     sections.register(

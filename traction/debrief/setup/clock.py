@@ -68,4 +68,8 @@ def register() -> None:
 def _home(viewer: Viewer, home: Any) -> dict[str, Any]:
     from traction.debrief import selectors_clock as selectors
 
-    return {"workspace_slug": home.workspace_slug, "waiting": selectors.home_debriefs(viewer)}
+    return {
+        "workspace_slug": home.workspace_slug,
+        "waiting": selectors.home_debriefs(viewer),
+        "decisions": selectors.home_decisions(viewer),
+    }

@@ -290,6 +290,8 @@ def test_review_keeps_redates_and_drops(
     page = client.get(url(cast, "review", later.pk)).content.decode()
     assert "Keep me" in page
     assert "Overdue" in page
+    # Reached from the room's review panel: the way back leads to the room.
+    assert f'href="{url(cast, "room", later.pk)}">← Debrief of Second</a>' in page
 
     def decide(a: ActionItem, **data: Any) -> Any:
         return client.post(url(cast, "review_decide", later.pk, a.pk), data)
@@ -419,8 +421,19 @@ def test_time_to_action_durations_in_words(delta: timedelta | None, words: str) 
 def test_navigation_badge_and_home_step(
     cast: Cast, rec: Recommendation, client_for: Callable[[str], Client], frozen: Any
 ) -> None:
+    home_url = reverse("accounts:workspace_home", args=[cast.acme.slug])
+    assert "open action item" not in client_for("core_team").get(home_url).content.decode()
     add(cast, rec, due_on=date(2027, 3, 2))
+    # Open, not overdue yet: the owner's home says so and leads to My actions.
+    html = client_for("core_team").get(home_url).content.decode()
+    assert "You own 1 open action item from debriefs: move it along" in html
+    assert reverse("debrief:my_actions", args=[cast.acme.slug]) in html
+    # Not the facilitator's: they own none.
+    assert "open action item" not in client_for("facilitator").get(home_url).content.decode()
     add(cast, rec, due_on=date(2027, 3, 3))
+    assert "You own 2 open action items from debriefs: move each along" in (
+        client_for("core_team").get(home_url).content.decode()
+    )
     frozen.advance(days=5)
     items = navigation.items(cast.viewer("core_team"), cast.acme.slug, "debrief:my_actions")
     (mine,) = [i for i in items if i.key == "my_actions"]
@@ -428,6 +441,7 @@ def test_navigation_badge_and_home_step(
     assert mine.current
     home = client_for("core_team").get(reverse("accounts:workspace_home", args=[cast.acme.slug]))
     assert "2 action items overdue." in home.content.decode()
+    assert "open action item" not in home.content.decode()  # the overdue step says it
 
 
 def test_ownerless_is_flagged_on_pages(
@@ -576,7 +590,8 @@ def test_the_room_actions_panel_empty_states(
     services.change_status(cast.viewer("core_team"), done, "done", "Shipped")
     html = client.get(url(cast, "room", debrief.pk)).content.decode()
     assert "Nothing open: every action item is done or dropped." in html
-    assert "See all 1 action item<" in html
+    assert "See the action item<" in html  # not "See all 1 action item"
+    assert "See all" not in html
 
 
 def test_the_debriefs_actions_page_lists_every_action_a_page_at_a_time(

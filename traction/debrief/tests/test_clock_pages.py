@@ -74,6 +74,24 @@ def test_the_list_shows_each_debrief_with_its_badge_and_answers(
     assert "No debriefs match these filters." in missed
 
 
+def test_the_list_says_which_kinds_of_session_get_a_debrief(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    said = "Co-design sessions and customer advisory board meetings each get a debrief"
+    assert said in text(client_for("core_team").get("/w/acme/debriefs/"))  # the defaults
+    svc.update_settings(
+        cast.viewers["admin"], kinds=["co_design", "interview"], default_minutes=120
+    )
+    admin = text(client_for("admin").get("/w/acme/debriefs/"))
+    assert "Co-design sessions and interviews each get a debrief due 24 hours after they end" in (
+        admin
+    )
+    assert "(which kinds: Debrief settings)" in admin
+    assert "Debrief settings)" not in text(client_for("core_team").get("/w/acme/debriefs/"))
+    svc.update_settings(cast.viewers["admin"], kinds=[], default_minutes=120)
+    assert "No kind of session gets a debrief" in text(client_for("admin").get("/w/acme/debriefs/"))
+
+
 def test_the_list_is_empty_usefully_and_paginates(cast: Cast, client_for: ClientFor) -> None:
     empty = text(client_for("core_team").get("/w/acme/debriefs/"))
     assert "No debriefs yet." in empty

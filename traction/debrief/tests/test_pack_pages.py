@@ -58,7 +58,8 @@ def test_the_form_lists_attendees_members_to_add_and_undecided_priorities(world:
     page = signed_in(world).get(world.url + "close/")
     assert page.status_code == 200
     html = page.content.decode()
-    assert "Sam Sponsor (policy maker) was present" in html
+    assert "Sam Sponsor (policy maker) was present</label>" in html  # a sentence, no colon
+    assert "was present:" not in html
     assert "Petra Policy" in html  # a member who can be added
     assert "Gina" not in html.split("Top priorities left undecided")[0]  # no customer to add
     assert "Revisit “Let us pay by card” on" in html

@@ -65,6 +65,22 @@ def step_title_problems(lines: Sequence[str]) -> list[str]:
     return problems
 
 
+def _check_title_free(session: Session, title: str, *, other_than: int | None = None) -> None:
+    """A session's teams have distinct names (compared without case): two scenarios named
+    alike cannot be told apart in the pickers (import, review queue, ballot). The session row
+    is locked first, so two people creating the same team at once get one of it."""
+    Session.objects.select_for_update().filter(pk=session.pk).first()
+    taken = Scenario.objects.filter(session=session, title__iexact=title)
+    if other_than is not None:
+        taken = taken.exclude(pk=other_than)
+    if title and taken.exists():
+        raise ValidationFailed.field(
+            "title",
+            f"This session already has a scenario named “{title}”: choose another name, or "
+            "open that one from the map.",
+        )
+
+
 def _check_team(session: Session, contact_ids: Sequence[int]) -> list[int]:
     ids = sorted(set(contact_ids))
     known = set(selectors.customer_participants(session).values_list("pk", flat=True))
@@ -108,6 +124,7 @@ def create_scenario(
         errors["steps"] = problems
     if errors:
         raise ValidationFailed(errors)
+    _check_title_free(session, title)
     team_ids = _check_team(session, team)
     scenario = save_new(
         Scenario(
@@ -152,6 +169,8 @@ def update_scenario(
     if isinstance(changes.get("title"), str):
         _one_line("title", changes["title"])
     require_changed_lengths(scenario, changes, **CAPS)
+    if isinstance(changes.get("title"), str) and changes["title"] != scenario.title:
+        _check_title_free(scenario.session, changes["title"], other_than=scenario.pk)
     scenario = versioned_update(
         actor,
         scenario,

@@ -21,6 +21,7 @@ from traction.loop import answered, update_selectors
 from traction.loop.models import Approval, Update
 from traction.loop.services import updates
 from traction.programs import services as programs
+from traction.sessions.models import Session
 
 from . import world as w
 
@@ -233,6 +234,36 @@ def test_words_imported_days_after_their_session_are_dated_by_the_session(world:
         update.body
     )
     assert "On 20 January 2027" not in update.body
+
+
+def test_words_captured_before_their_session_are_never_dated_in_the_future(
+    world: w.World,
+) -> None:
+    """Words captured into a session planned for later (a customer said them ahead of it, or
+    someone tried the map before the day) were said by the day they were captured: the draft
+    never quotes a day to come, which its own checker would refuse."""
+    from traction.insights.models import Insight
+    from traction.loop import drafting
+
+    cast = world.cast
+    Session.objects.filter(pk=world.session.pk).update(
+        starts_at=datetime(2027, 2, 1, 9, 0, tzinfo=UTC),
+        ends_at=datetime(2027, 2, 1, 12, 0, tzinfo=UTC),
+        actual_ends_at=None,
+        held_at=None,
+    )
+    card = Insight.objects.select_related("session").get(pk=world.card.pk)
+    assert card.created_at.date().isoformat() == "2027-01-20"  # before the session
+    assert drafting.said_on(card).isoformat() == "2027-01-20"
+    with clock.frozen(NOW):
+        update = updates.compose(
+            cast.viewer("facilitator"),
+            cast.program,
+            audience="customer",
+            customer_id=cast.customer.pk,
+        )
+    assert "On 20 January 2027 Gina Globex told us" in update.body
+    assert "1 February 2027" not in update.body
 
 
 # --- 4. text sent to customers reads right in every case -------------------------------------
