@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.db.models import Case, DateTimeField, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.functional import SimpleLazyObject
 
 from traction.core import clock, permissions
@@ -244,6 +245,40 @@ def member_users(viewer: Viewer, *, roles: list[str] | None = None) -> QuerySet[
         current["memberships__role__in"] = roles
     qs = User.objects.filter(is_active=True, **current)
     return qs.order_by("full_name", "email").distinct()
+
+
+MEMBERS_OFFERED = 30  # members a member select lists (and the chosen one): the first by name
+MEMBER_FIND_CHARS = 100  # what a "Find a member" box reads of what is typed
+
+
+@dataclass
+class OfferedMembers:
+    """A member select's options bounded however many members there are: the first
+    ``MEMBERS_OFFERED`` by name whose name or email address holds ``typed``, and the one chosen
+    wherever it falls; ``more``: others match."""
+
+    rows: list[User]
+    typed: str
+    more: bool
+    limit: int = MEMBERS_OFFERED
+
+
+def offered_members(
+    viewer: Viewer, *, typed: str = "", chosen: int | None = None
+) -> OfferedMembers:
+    """The options of a select of members (``member_users``): one query, two with a chosen
+    one, whatever their number. Validation stays with ``member_users`` (every member)."""
+    members = member_users(viewer)
+    typed = typed[:MEMBER_FIND_CHARS].strip()
+    offered = (
+        members.filter(Q(full_name__icontains=typed) | Q(email__icontains=typed))
+        if typed
+        else members
+    )
+    found = [u for u in offered[: MEMBERS_OFFERED + 2] if u.pk != chosen]
+    picked = list(members.filter(pk=chosen)) if chosen is not None else []
+    rows = sorted([*picked, *found[:MEMBERS_OFFERED]], key=lambda u: (u.full_name, u.email))
+    return OfferedMembers(rows, typed, len(found) > MEMBERS_OFFERED)
 
 
 def invitations(viewer: Viewer, *, pending_only: bool = True) -> QuerySet[MemberInvitation]:

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.accounts import selectors as account_selectors
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, NotFound, ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -172,9 +173,19 @@ def program_team(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> 
 def policy_makers(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     """Who decides: the sponsor, the named policy makers (add one here, remove one below)."""
     program = selectors.program(viewer, program_id, action="program.change")
+    sent = request.POST if request.method == "POST" else request.GET
+    # "Find a member" reloads the page by GET with the form's answers: they stay as typed.
+    found = account_selectors.offered_members(
+        viewer, typed=sent.get("user_q", ""), chosen=whole_number(sent.get("user", ""))
+    )
     form = PolicyMakerForm(
         request.POST if request.method == "POST" else None,
+        initial={
+            "user": request.GET.get("user"),
+            "responsibility": request.GET.get("responsibility", ""),
+        },
         members=account_selectors.member_users(viewer),
+        shown=found.rows,
     )
     if request.method == "POST" and form.is_valid():
         user = form.cleaned_data["user"]
@@ -201,6 +212,7 @@ def policy_makers(request: WorkspaceRequest, viewer: Viewer, program_id: int) ->
             "form": form,
             "program": program,
             "coverage": selectors.function_coverage(program),
+            "find": found,
         },
         status=422 if form.is_bound else 200,
     )
