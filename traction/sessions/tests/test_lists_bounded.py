@@ -16,8 +16,10 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from traction.accounts import services as account_services
+from traction.accounts.models import Membership
 from traction.core import clock
-from traction.core.testing.cast import Cast
+from traction.core.testing.cast import PASSWORD, Cast
 from traction.sessions import selectors, services
 from traction.sessions.models import Session
 from traction.sessions.views import sessions as session_views
@@ -228,3 +230,50 @@ def test_the_session_page_costs_the_same_queries_however_many_practice_sessions(
     for day in range(16, 20):
         plan(cast, f"Rehearsal {day}", day, kind="practice")
     assert queries(client, url("detail", session.pk)) == small
+
+
+# --- the participants page's Member select ---------------------------------------------------
+
+
+def add_members(cast: Cast, n: int, name: str = "Zed") -> list[Any]:
+    """``n`` more observers, named after every cast member (so past the first by name)."""
+    start = Membership.objects.filter(user__full_name__startswith=name).count()
+    made = []
+    for i in range(start, start + n):
+        user = account_services.create_user(
+            email=f"{name.lower().replace(' ', '.')}{i}@acme.test",
+            full_name=f"{name} {i:03d}",
+            password=PASSWORD,
+        )
+        account_services.add_member(None, workspace=cast.acme, user=user, role="observer")
+        made.append(user)
+    return made
+
+
+def member_options(page: str) -> list[int]:
+    select = page.split('name="user"')[1].split("</select>")[0]
+    return [int(v) for v in re.findall(r'<option value="(\d+)"', select)]
+
+
+def test_the_participants_member_select_is_bounded_with_the_same_queries(
+    cast: Cast, client_for: Any, django_assert_num_queries: Any
+) -> None:
+    session = plan(cast, "Co-design", 20)
+    client = client_for("facilitator")
+    path = url("participants", session.pk)
+    few = queries(client, path)
+    assert cast.users["core_team"].pk in member_options(get(client, path))
+    last = add_members(cast, 40)[-1]
+    with django_assert_num_queries(few):
+        large = get(client, path)
+    assert len(member_options(large)) == 30
+    assert last.pk not in member_options(large)
+    assert "Only the first 30 members by name are listed below" in large
+    chosen = get(client, f"{path}?user={last.pk}&role=note_taker&user_q=zed+039")
+    assert member_options(chosen) == [last.pk]
+    assert f'<option value="{last.pk}" selected>' in chosen
+    assert '<option value="note_taker" selected>' in chosen
+    with clock.frozen(NOW):
+        added = client.post(path, {"user": last.pk, "role": "observer"})
+    assert added.status_code == 302
+    assert session.participants.get().user_id == last.pk
