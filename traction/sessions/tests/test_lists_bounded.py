@@ -7,7 +7,7 @@ small here so a few sessions fill several pages.)"""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -20,6 +20,7 @@ from traction.accounts import services as account_services
 from traction.accounts.models import Membership
 from traction.core import clock
 from traction.core.testing.cast import PASSWORD, Cast
+from traction.customers.models import Contact
 from traction.sessions import selectors, services
 from traction.sessions.models import Session
 from traction.sessions.views import sessions as session_views
@@ -277,3 +278,66 @@ def test_the_participants_member_select_is_bounded_with_the_same_queries(
         added = client.post(path, {"user": last.pk, "role": "observer"})
     assert added.status_code == 302
     assert session.participants.get().user_id == last.pk
+
+
+# --- the outreach form's contacts ------------------------------------------------------------
+
+
+def add_contacts(cast: Cast, n: int, name: str = "Zz contact") -> list[Contact]:
+    """``n`` more consenting contacts of Globex, named after the cast's."""
+    start = Contact.objects.filter(name__startswith=name).count()
+    return [
+        Contact.objects.create(
+            workspace=cast.acme,
+            customer=cast.customer,
+            name=f"{name} {i:03d}",
+            email=f"{name.lower().replace(' ', '.')}{i}@globex.test",
+            consent_to_contact=True,
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def contact_boxes(page: str) -> list[int]:
+    return [int(v) for v in re.findall(r'name="contacts" value="(\d+)"', page)]
+
+
+def test_the_outreach_form_lists_the_first_contacts_and_those_ticked_with_the_same_queries(
+    cast: Cast, client_for: Any, django_assert_num_queries: Any
+) -> None:
+    session = plan(cast, "Co-design", 20)
+    client = client_for("facilitator")
+    path = url("outreach_new", session.pk)
+    few = queries(client, path)
+    assert cast.contact is not None
+    assert cast.contact.pk in contact_boxes(get(client, path))
+    made = add_contacts(cast, 40)
+    with django_assert_num_queries(few):
+        large = get(client, path)
+    assert len(contact_boxes(large)) == 30
+    assert made[-1].pk not in contact_boxes(large)
+    assert "Only the first 30 contacts by name are listed below" in large
+    # What the Find button sends: the form by GET; the ticked stay listed and ticked.
+    found = get(client, f"{path}?contacts={made[-1].pk}&message=Hello+there&contacts_q=CONTACT+001")
+    assert contact_boxes(found) == [made[-1].pk, made[1].pk]
+    assert re.search(rf'value="{made[-1].pk}"[^>]*checked', found)
+    assert not re.search(rf'value="{made[1].pk}"[^>]*checked', found)
+    assert "Hello there</textarea>" in found
+    assert 'value="CONTACT 001"' in found
+    none = get(client, f"{path}?contacts_q=nobody+like+it")
+    assert contact_boxes(none) == []
+    assert "No contact's name, email address or title holds “nobody like it”." in none
+
+
+def test_outreach_is_requested_for_a_contact_past_the_first_ones(
+    cast: Cast, client_for: Any
+) -> None:
+    session = plan(cast, "Co-design", 20)
+    last = add_contacts(cast, 40)[-1]
+    client = client_for("facilitator")
+    with clock.frozen(NOW - timedelta(days=20)):
+        answer = client.post(
+            url("outreach_new", session.pk), {"contacts": [last.pk], "message": "Why them."}
+        )
+    assert answer.status_code == 302, answer.content.decode()
+    assert list(session.outreach_requests.values_list("contact_id", flat=True)) == [last.pk]
