@@ -264,10 +264,15 @@ class OfferedMembers:
 
 
 def offered_members(
-    viewer: Viewer, *, typed: str = "", chosen: int | None = None
+    viewer: Viewer,
+    *,
+    typed: str = "",
+    chosen: int | None = None,
+    ticked: Iterable[int] = (),
 ) -> OfferedMembers:
-    """The options of a select of members (``member_users``): one query, two with a chosen
-    one, whatever their number. Validation stays with ``member_users`` (every member)."""
+    """The options of a select (or checkbox list) of members (``member_users``): the chosen
+    one, or those ticked, and the first others by name. One query, two with any chosen or
+    ticked, whatever their number. Validation stays with ``member_users`` (every member)."""
     members = member_users(viewer)
     typed = typed[:MEMBER_FIND_CHARS].strip()
     offered = (
@@ -275,8 +280,9 @@ def offered_members(
         if typed
         else members
     )
-    found = [u for u in offered[: MEMBERS_OFFERED + 2] if u.pk != chosen]
-    picked = list(members.filter(pk=chosen)) if chosen is not None else []
+    keep = {*ticked, *([chosen] if chosen is not None else [])}
+    found = list((offered.exclude(pk__in=keep) if keep else offered)[: MEMBERS_OFFERED + 1])
+    picked = list(members.filter(pk__in=keep)) if keep else []
     rows = sorted([*picked, *found[:MEMBERS_OFFERED]], key=lambda u: (u.full_name, u.email))
     return OfferedMembers(rows, typed, len(found) > MEMBERS_OFFERED)
 

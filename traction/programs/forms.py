@@ -117,10 +117,16 @@ class TeamForm(Form):
         help_text="Read the program; change nothing.",
     )
 
-    def __init__(self, *args: Any, members: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, members: QuerySet[User], shown: list[User], **kwargs: Any
+    ) -> None:
+        """``members``: whom a posted tick may name (every member); ``shown``: the members
+        both lists offer (those ticked and the first others: accounts.selectors.offered_members)."""
         super().__init__(*args, **kwargs)
-        self.fields["core_team"].queryset = members  # type: ignore[attr-defined]
-        self.fields["observers"].queryset = members  # type: ignore[attr-defined]
+        for name in ("core_team", "observers"):
+            field = self.fields[name]
+            field.queryset = members  # type: ignore[attr-defined]
+            field.widget.choices = [(u.pk, u.full_name or u.email) for u in shown]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

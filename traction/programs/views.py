@@ -140,13 +140,24 @@ def program_edit(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> 
 def program_team(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     program = selectors.program(viewer, program_id, action="program.change")
     current = list(program.members.all())
+    initial = {
+        "core_team": [m.user_id for m in current if m.kind == ProgramMember.Kind.CORE_TEAM],
+        "observers": [m.user_id for m in current if m.kind == ProgramMember.Kind.OBSERVER],
+    }
+    sent = request.POST if request.method == "POST" else request.GET
+    if request.method == "POST" or "members_q" in sent:
+        # Posted, or "Find a member" (a GET reload carrying the ticks as they were).
+        initial = {name: _ids(sent.getlist(name)) for name in ("core_team", "observers")}
+    found = account_selectors.offered_members(
+        viewer,
+        typed=sent.get("members_q", ""),
+        ticked=[*initial["core_team"], *initial["observers"]],
+    )
     form = TeamForm(
         request.POST if request.method == "POST" else None,
         members=account_selectors.member_users(viewer),
-        initial={
-            "core_team": [m.user_id for m in current if m.kind == ProgramMember.Kind.CORE_TEAM],
-            "observers": [m.user_id for m in current if m.kind == ProgramMember.Kind.OBSERVER],
-        },
+        shown=found.rows,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -165,7 +176,16 @@ def program_team(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> 
             return redirect(
                 "programs:detail", workspace_slug=request.workspace.slug, program_id=program.pk
             )
-    return render(request, "programs/program_team.html", {"form": form, "program": program})
+    return render(
+        request, "programs/program_team.html", {"form": form, "program": program, "find": found}
+    )
+
+
+TICKED_MAX = 500  # member ids one team form may carry ticked
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [n for v in values[:TICKED_MAX] if (n := whole_number(v)) is not None]
 
 
 @workspace_view
