@@ -269,11 +269,13 @@ def offered_members(
     typed: str = "",
     chosen: int | None = None,
     ticked: Iterable[int] = (),
+    roles: list[str] | None = None,
 ) -> OfferedMembers:
     """The options of a select (or checkbox list) of members (``member_users``): the chosen
-    one, or those ticked, and the first others by name. One query, two with any chosen or
-    ticked, whatever their number. Validation stays with ``member_users`` (every member)."""
-    members = member_users(viewer)
+    one, or those ticked, and the first others by name (of ``roles`` only, if given). One
+    query, two with any chosen or ticked, whatever their number. Validation stays with
+    ``member_users``."""
+    members = member_users(viewer, roles=roles)
     typed = typed[:MEMBER_FIND_CHARS].strip()
     offered = (
         members.filter(Q(full_name__icontains=typed) | Q(email__icontains=typed))

@@ -84,13 +84,24 @@ class ProgramForm(Form):
         *args: Any,
         members: QuerySet[User],
         sponsors: QuerySet[User],
+        shown_sponsors: list[User],
+        shown_members: list[User] | None = None,
         with_team: bool = True,
         **kwargs: Any,
     ) -> None:
+        """``sponsors``, ``members``: whom a posted value may name; ``shown_*``: the options
+        offered (those chosen and the first others: accounts.selectors.offered_members)."""
         super().__init__(*args, **kwargs)
-        self.fields["executive_sponsor"].queryset = sponsors  # type: ignore[attr-defined]
+        sponsor = self.fields["executive_sponsor"]
+        sponsor.queryset = sponsors  # type: ignore[attr-defined]
+        sponsor.widget.choices = [
+            ("", sponsor.empty_label),  # type: ignore[attr-defined]
+            *((u.pk, u.full_name or u.email) for u in shown_sponsors),
+        ]
         if with_team:
-            self.fields["core_team"].queryset = members  # type: ignore[attr-defined]
+            team = self.fields["core_team"]
+            team.queryset = members  # type: ignore[attr-defined]
+            team.widget.choices = [(u.pk, u.full_name or u.email) for u in shown_members or []]
         else:
             # The team has its own page once the program exists.
             del self.fields["core_team"]

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from traction.accounts import services as account_services
-from traction.accounts.models import User
+from traction.accounts.models import Membership, User
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import PASSWORD
 from traction.programs import services
@@ -336,3 +336,63 @@ def test_find_a_member_keeps_the_ticks_and_saving_keeps_the_team_past_the_first(
     assert saved.status_code == 302
     assert team(cast.program, "core_team") == sorted(["cora@acme.test", made[-1].email])
     assert team(cast.program, "observer") == [made[0].email]
+
+
+def add_sponsors(cast, n: int, name: str = "Zoe") -> list:
+    made = add_members(cast, n, name=name)
+    Membership.objects.filter(user__in=made).update(role="sponsor")
+    return made
+
+
+def test_the_program_form_bounds_the_sponsor_and_the_core_team_with_the_same_queries(
+    cast, client_for, django_assert_num_queries
+):
+    client = client_for("facilitator")
+    create = url("create")
+    client.get(create)
+    with CaptureQueriesContext(connection) as seen:
+        small = html(client.get(create))
+    assert f'<option value="{cast.users["sponsor"].pk}">Sam Sponsor</option>' in small
+    sponsors = add_sponsors(cast, 40)
+    members = add_members(cast, 40)
+    with django_assert_num_queries(len(seen)):
+        large = html(client.get(create))
+    sponsor_select = large.split('name="executive_sponsor"')[1].split("</select>")[0]
+    assert len(re.findall(r'<option value="\d+"', sponsor_select)) == 30
+    assert len(boxes(large, "core_team")) == 30
+    assert "Only the first 30 members by name are listed below" in large
+    # "Find" carries the answers back; one past the first is chosen and saved.
+    found = html(
+        client.get(
+            create,
+            {
+                "name": "Churn",
+                "goal": "Keep them.",
+                "status": "planning",
+                "executive_sponsor": sponsors[-1].pk,
+                "core_team": [members[-1].pk],
+                "members_q": "zed 038",
+            },
+        )
+    )
+    assert f'<option value="{sponsors[-1].pk}" selected>' in found
+    assert set(boxes(found, "core_team")) == {members[-1].pk, members[-2].pk}
+    assert ticked(found, "core_team") == [members[-1].pk]
+    assert 'value="Churn"' in found
+    made = client.post(
+        create,
+        {
+            "name": "Churn",
+            "goal": "Keep them.",
+            "status": "planning",
+            "executive_sponsor": sponsors[-1].pk,
+            "core_team": [members[-1].pk],
+        },
+    )
+    assert made.status_code == 302
+    churn = Program.objects.get(name="Churn")
+    assert churn.executive_sponsor_id == sponsors[-1].pk
+    assert team(churn, "core_team") == [members[-1].email]
+    # The edit page offers the sponsor wherever it falls, selected.
+    edit = html(client.get(url("edit", churn.pk)))
+    assert f'<option value="{sponsors[-1].pk}" selected>' in edit
