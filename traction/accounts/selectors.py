@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict, cast
 
-from django.db.models import Case, DateTimeField, F, IntegerField, QuerySet, Value, When
+from django.db.models import Case, DateTimeField, F, IntegerField, Q, QuerySet, Value, When
 from django.utils.functional import SimpleLazyObject
 
 from traction.core import clock, permissions
@@ -244,6 +245,48 @@ def member_users(viewer: Viewer, *, roles: list[str] | None = None) -> QuerySet[
         current["memberships__role__in"] = roles
     qs = User.objects.filter(is_active=True, **current)
     return qs.order_by("full_name", "email").distinct()
+
+
+MEMBERS_OFFERED = 30  # members a member select lists (and the chosen one): the first by name
+MEMBER_FIND_CHARS = 100  # what a "Find a member" box reads of what is typed
+
+
+@dataclass
+class OfferedMembers:
+    """A member select's options bounded however many members there are: the first
+    ``MEMBERS_OFFERED`` by name whose name or email address holds ``typed``, and the one chosen
+    wherever it falls; ``more``: others match."""
+
+    rows: list[User]
+    typed: str
+    more: bool
+    limit: int = MEMBERS_OFFERED
+
+
+def offered_members(
+    viewer: Viewer,
+    *,
+    typed: str = "",
+    chosen: int | None = None,
+    ticked: Iterable[int] = (),
+    roles: list[str] | None = None,
+) -> OfferedMembers:
+    """The options of a select (or checkbox list) of members (``member_users``): the chosen
+    one, or those ticked, and the first others by name (of ``roles`` only, if given). One
+    query, two with any chosen or ticked, whatever their number. Validation stays with
+    ``member_users``."""
+    members = member_users(viewer, roles=roles)
+    typed = typed[:MEMBER_FIND_CHARS].strip()
+    offered = (
+        members.filter(Q(full_name__icontains=typed) | Q(email__icontains=typed))
+        if typed
+        else members
+    )
+    keep = {*ticked, *([chosen] if chosen is not None else [])}
+    found = list((offered.exclude(pk__in=keep) if keep else offered)[: MEMBERS_OFFERED + 1])
+    picked = list(members.filter(pk__in=keep)) if keep else []
+    rows = sorted([*picked, *found[:MEMBERS_OFFERED]], key=lambda u: (u.full_name, u.email))
+    return OfferedMembers(rows, typed, len(found) > MEMBERS_OFFERED)
 
 
 def invitations(viewer: Viewer, *, pending_only: bool = True) -> QuerySet[MemberInvitation]:

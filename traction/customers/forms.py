@@ -67,11 +67,22 @@ class CustomerForm(Form):
     version = VersionField()
 
     def __init__(
-        self, *args: Any, owners: QuerySet[User], can_reassign_owner: bool = True, **kwargs: Any
+        self,
+        *args: Any,
+        owners: QuerySet[User],
+        shown: list[User],
+        can_reassign_owner: bool = True,
+        **kwargs: Any,
     ) -> None:
+        """``owners``: whom a posted owner may be (every member); ``shown``: the options
+        offered (the first few and the chosen one: accounts.selectors.offered_members)."""
         super().__init__(*args, **kwargs)
         owner = self.fields["account_owner"]
         owner.queryset = owners  # type: ignore[attr-defined]
+        owner.widget.choices = [
+            ("", owner.empty_label),  # type: ignore[attr-defined]
+            *((u.pk, u.full_name or u.email) for u in shown),
+        ]
         if not can_reassign_owner:
             # Shown, not editable: a disabled field keeps its initial value.
             owner.disabled = True

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.accounts import selectors as account_selectors
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -76,9 +77,17 @@ def customer_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def customer_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "customer.create")
+    sent = request.POST if request.method == "POST" else request.GET
+    found = account_selectors.offered_members(
+        viewer,
+        typed=sent.get("account_owner_q", ""),
+        chosen=whole_number(sent.get("account_owner", "")),
+    )
     form = CustomerForm(
         request.POST if request.method == "POST" else None,
+        initial=_found_again(request, reassign=True),
         owners=account_selectors.member_users(viewer),
+        shown=found.rows,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -92,7 +101,19 @@ def customer_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
             return redirect(
                 "customers:detail", workspace_slug=request.workspace.slug, customer_id=customer.pk
             )
-    return render(request, "customers/customer_form.html", {"form": form, "customer": None})
+    return render(
+        request, "customers/customer_form.html", {"form": form, "customer": None, "find": found}
+    )
+
+
+def _found_again(request: WorkspaceRequest, *, reassign: bool) -> dict[str, Any]:
+    """The customer form's answers a "Find a member" reload (a GET) carries back."""
+    if request.method != "GET":
+        return {}
+    names = ["name", "segment", "size", "region", "notes", "version"]
+    if reassign:
+        names.append("account_owner")
+    return {name: request.GET[name] for name in names if name in request.GET}
 
 
 @workspace_view
@@ -141,11 +162,22 @@ def customer_edit(request: WorkspaceRequest, viewer: Viewer, customer_id: int) -
         "notes": customer.notes,
         "version": customer.version,
     }
+    reassign = permissions.can(viewer, "customer.reassign_owner", customer)
+    initial.update(_found_again(request, reassign=reassign))
+    sent = request.POST if request.method == "POST" else request.GET
+    found = account_selectors.offered_members(
+        viewer,
+        typed=sent.get("account_owner_q", "") if reassign else "",
+        chosen=whole_number(sent.get("account_owner", ""))
+        if reassign and "account_owner" in sent
+        else customer.account_owner_id,
+    )
     form = CustomerForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
         owners=account_selectors.member_users(viewer),
-        can_reassign_owner=permissions.can(viewer, "customer.reassign_owner", customer),
+        shown=found.rows,
+        can_reassign_owner=reassign,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -162,7 +194,11 @@ def customer_edit(request: WorkspaceRequest, viewer: Viewer, customer_id: int) -
             return redirect(
                 "customers:detail", workspace_slug=request.workspace.slug, customer_id=customer.pk
             )
-    return render(request, "customers/customer_form.html", {"form": form, "customer": customer})
+    return render(
+        request,
+        "customers/customer_form.html",
+        {"form": form, "customer": customer, "find": found},
+    )
 
 
 @workspace_view

@@ -84,13 +84,24 @@ class ProgramForm(Form):
         *args: Any,
         members: QuerySet[User],
         sponsors: QuerySet[User],
+        shown_sponsors: list[User],
+        shown_members: list[User] | None = None,
         with_team: bool = True,
         **kwargs: Any,
     ) -> None:
+        """``sponsors``, ``members``: whom a posted value may name; ``shown_*``: the options
+        offered (those chosen and the first others: accounts.selectors.offered_members)."""
         super().__init__(*args, **kwargs)
-        self.fields["executive_sponsor"].queryset = sponsors  # type: ignore[attr-defined]
+        sponsor = self.fields["executive_sponsor"]
+        sponsor.queryset = sponsors  # type: ignore[attr-defined]
+        sponsor.widget.choices = [
+            ("", sponsor.empty_label),  # type: ignore[attr-defined]
+            *((u.pk, u.full_name or u.email) for u in shown_sponsors),
+        ]
         if with_team:
-            self.fields["core_team"].queryset = members  # type: ignore[attr-defined]
+            team = self.fields["core_team"]
+            team.queryset = members  # type: ignore[attr-defined]
+            team.widget.choices = [(u.pk, u.full_name or u.email) for u in shown_members or []]
         else:
             # The team has its own page once the program exists.
             del self.fields["core_team"]
@@ -117,10 +128,16 @@ class TeamForm(Form):
         help_text="Read the program; change nothing.",
     )
 
-    def __init__(self, *args: Any, members: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, members: QuerySet[User], shown: list[User], **kwargs: Any
+    ) -> None:
+        """``members``: whom a posted tick may name (every member); ``shown``: the members
+        both lists offer (those ticked and the first others: accounts.selectors.offered_members)."""
         super().__init__(*args, **kwargs)
-        self.fields["core_team"].queryset = members  # type: ignore[attr-defined]
-        self.fields["observers"].queryset = members  # type: ignore[attr-defined]
+        for name in ("core_team", "observers"):
+            field = self.fields[name]
+            field.queryset = members  # type: ignore[attr-defined]
+            field.widget.choices = [(u.pk, u.full_name or u.email) for u in shown]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -146,9 +163,18 @@ class PolicyMakerForm(Form):
         help_text='What their decisions speak for, e.g. "Support budget". Optional.',
     )
 
-    def __init__(self, *args: Any, members: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, members: QuerySet[User], shown: list[User], **kwargs: Any
+    ) -> None:
+        """``members``: whom a posted value may name (every member); ``shown``: the options
+        offered (the first few and the chosen one: accounts.selectors.offered_members)."""
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = members  # type: ignore[attr-defined]
+        field = self.fields["user"]
+        field.queryset = members  # type: ignore[attr-defined]
+        field.widget.choices = [
+            ("", field.empty_label),  # type: ignore[attr-defined]
+            *((u.pk, u.full_name or u.email) for u in shown),
+        ]
 
 
 POLICY_MAKER_FIELD_MAP = {"user_id": "user"}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
@@ -11,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.accounts import selectors as account_selectors
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, NotFound, ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -58,10 +61,24 @@ def program_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def program_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "program.create")
+    sent = request.POST if request.method == "POST" else request.GET
+    typed = sent.get("members_q", "")
+    sponsors = account_selectors.offered_members(
+        viewer,
+        typed=typed,
+        chosen=whole_number(sent.get("executive_sponsor", "")),
+        roles=list(selectors.SPONSOR_ROLES),
+    )
+    team = account_selectors.offered_members(
+        viewer, typed=typed, ticked=_ids(sent.getlist("core_team"))
+    )
     form = ProgramForm(
         request.POST if request.method == "POST" else None,
+        initial=_found_again(request, with_team=True),
         members=account_selectors.member_users(viewer),
         sponsors=selectors.sponsor_candidates(viewer),
+        shown_sponsors=sponsors.rows,
+        shown_members=team.rows,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -73,7 +90,30 @@ def program_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
             return redirect(
                 "programs:detail", workspace_slug=request.workspace.slug, program_id=program.pk
             )
-    return render(request, "programs/program_form.html", {"form": form, "program": None})
+    return render(
+        request,
+        "programs/program_form.html",
+        {"form": form, "program": None, "find": _either(sponsors, team)},
+    )
+
+
+def _found_again(request: WorkspaceRequest, *, with_team: bool) -> dict[str, Any]:
+    """The program form's answers a "Find a member" reload (a GET) carries back."""
+    if request.method != "GET":
+        return {}
+    names = ["name", "goal", "executive_sponsor", "status", "version"]
+    names += ["results_window_start", "results_window_end"]
+    again: dict[str, Any] = {name: request.GET[name] for name in names if name in request.GET}
+    if with_team and "members_q" in request.GET:
+        again["core_team"] = _ids(request.GET.getlist("core_team"))
+    return again
+
+
+def _either(*found: account_selectors.OfferedMembers) -> account_selectors.OfferedMembers:
+    """One "Find a member" box for the sponsor and the core team: its note tells whether
+    either list holds more than it shows."""
+    rows = [u for f in found for u in f.rows]
+    return account_selectors.OfferedMembers(rows, found[0].typed, any(f.more for f in found))
 
 
 @workspace_view
@@ -110,11 +150,22 @@ def program_edit(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> 
         "results_window_end": program.results_window_end,
         "version": program.version,
     }
+    initial.update(_found_again(request, with_team=False))
+    sent = request.POST if request.method == "POST" else request.GET
+    sponsors = account_selectors.offered_members(
+        viewer,
+        typed=sent.get("members_q", ""),
+        chosen=whole_number(sent.get("executive_sponsor", ""))
+        if "executive_sponsor" in sent
+        else program.executive_sponsor_id,
+        roles=list(selectors.SPONSOR_ROLES),
+    )
     form = ProgramForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
         members=account_selectors.member_users(viewer),
         sponsors=selectors.sponsor_candidates(viewer),
+        shown_sponsors=sponsors.rows,
         with_team=False,
     )
     if request.method == "POST" and form.is_valid():
@@ -131,7 +182,11 @@ def program_edit(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> 
             return redirect(
                 "programs:detail", workspace_slug=request.workspace.slug, program_id=program.pk
             )
-    return render(request, "programs/program_form.html", {"form": form, "program": program})
+    return render(
+        request,
+        "programs/program_form.html",
+        {"form": form, "program": program, "find": sponsors},
+    )
 
 
 @workspace_view
@@ -139,13 +194,24 @@ def program_edit(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> 
 def program_team(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     program = selectors.program(viewer, program_id, action="program.change")
     current = list(program.members.all())
+    initial = {
+        "core_team": [m.user_id for m in current if m.kind == ProgramMember.Kind.CORE_TEAM],
+        "observers": [m.user_id for m in current if m.kind == ProgramMember.Kind.OBSERVER],
+    }
+    sent = request.POST if request.method == "POST" else request.GET
+    if request.method == "POST" or "members_q" in sent:
+        # Posted, or "Find a member" (a GET reload carrying the ticks as they were).
+        initial = {name: _ids(sent.getlist(name)) for name in ("core_team", "observers")}
+    found = account_selectors.offered_members(
+        viewer,
+        typed=sent.get("members_q", ""),
+        ticked=[*initial["core_team"], *initial["observers"]],
+    )
     form = TeamForm(
         request.POST if request.method == "POST" else None,
         members=account_selectors.member_users(viewer),
-        initial={
-            "core_team": [m.user_id for m in current if m.kind == ProgramMember.Kind.CORE_TEAM],
-            "observers": [m.user_id for m in current if m.kind == ProgramMember.Kind.OBSERVER],
-        },
+        shown=found.rows,
+        initial=initial,
     )
     if request.method == "POST" and form.is_valid():
         try:
@@ -164,7 +230,16 @@ def program_team(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> 
             return redirect(
                 "programs:detail", workspace_slug=request.workspace.slug, program_id=program.pk
             )
-    return render(request, "programs/program_team.html", {"form": form, "program": program})
+    return render(
+        request, "programs/program_team.html", {"form": form, "program": program, "find": found}
+    )
+
+
+TICKED_MAX = 500  # member ids one team form may carry ticked
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [n for v in values[:TICKED_MAX] if (n := whole_number(v)) is not None]
 
 
 @workspace_view
@@ -172,9 +247,19 @@ def program_team(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> 
 def policy_makers(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpResponse:
     """Who decides: the sponsor, the named policy makers (add one here, remove one below)."""
     program = selectors.program(viewer, program_id, action="program.change")
+    sent = request.POST if request.method == "POST" else request.GET
+    # "Find a member" reloads the page by GET with the form's answers: they stay as typed.
+    found = account_selectors.offered_members(
+        viewer, typed=sent.get("user_q", ""), chosen=whole_number(sent.get("user", ""))
+    )
     form = PolicyMakerForm(
         request.POST if request.method == "POST" else None,
+        initial={
+            "user": request.GET.get("user"),
+            "responsibility": request.GET.get("responsibility", ""),
+        },
         members=account_selectors.member_users(viewer),
+        shown=found.rows,
     )
     if request.method == "POST" and form.is_valid():
         user = form.cleaned_data["user"]
@@ -201,6 +286,7 @@ def policy_makers(request: WorkspaceRequest, viewer: Viewer, program_id: int) ->
             "form": form,
             "program": program,
             "coverage": selectors.function_coverage(program),
+            "find": found,
         },
         status=422 if form.is_bound else 200,
     )

@@ -327,9 +327,18 @@ class ParticipantForm(Form):
     user = MemberChoiceField(queryset=User.objects.none(), empty_label="Choose a member")
     role = forms.ChoiceField(choices=ParticipantRole.choices, initial=ParticipantRole.OBSERVER)
 
-    def __init__(self, *args: Any, members: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, members: QuerySet[User], shown: list[User], **kwargs: Any
+    ) -> None:
+        """``members``: whom a posted value may name (every member); ``shown``: the options
+        offered (the first few and the chosen one: accounts.selectors.offered_members)."""
         super().__init__(*args, **kwargs)
-        self.fields["user"].queryset = members  # type: ignore[attr-defined]
+        field = self.fields["user"]
+        field.queryset = members  # type: ignore[attr-defined]
+        field.widget.choices = [
+            ("", field.empty_label),  # type: ignore[attr-defined]
+            *((u.pk, u.full_name or u.email) for u in shown),
+        ]
 
 
 class QuestionForm(Form):

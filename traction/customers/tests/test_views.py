@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import re
+
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from traction.accounts import services as account_services
+from traction.accounts.models import User
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import PASSWORD
 from traction.customers import services
@@ -409,3 +414,69 @@ def test_the_lists_pager_keeps_the_filters_and_drops_the_page(cast, client_for):
     second = html(client.get(url("list") + "?page=2&q=Paged"))
     assert 'href="?q=Paged&amp;page=1" rel="prev"' in second
     assert "Page 2 of 2 (27 in all)" in second
+
+
+# --- the Account owner select is bounded ----------------------------------------------------
+
+
+def add_members(cast, n: int, name: str = "Zed") -> list:
+    """``n`` more members, named after every cast member (so past the first by name)."""
+    start = User.objects.filter(full_name__startswith=name).count()
+    made = []
+    for i in range(start, start + n):
+        user = account_services.create_user(
+            email=f"{name.lower()}{i}@acme.test", full_name=f"{name} {i:03d}", password=PASSWORD
+        )
+        account_services.add_member(None, workspace=cast.acme, user=user, role="account_owner")
+        made.append(user)
+    return made
+
+
+def owner_options(page: str) -> list[int]:
+    select = page.split('name="account_owner"')[1].split("</select>")[0]
+    return [int(v) for v in re.findall(r'<option value="(\d+)"', select)]
+
+
+def test_the_account_owner_select_is_bounded_with_the_same_queries(
+    cast, client_for, django_assert_num_queries
+):
+    client = client_for("facilitator")
+    create = url("create")
+    client.get(create)
+    with CaptureQueriesContext(connection) as seen:
+        small = html(client.get(create))
+    assert cast.users["account_owner"].pk in owner_options(small)
+    last = add_members(cast, 40)[-1]
+    with django_assert_num_queries(len(seen)):
+        large = html(client.get(create))
+    assert len(owner_options(large)) == 30
+    assert last.pk not in owner_options(large)
+    assert "Only the first 30 members by name are listed below" in large
+    # What "Find" sends: the form by GET; the answers come back as typed.
+    found = html(
+        client.get(create, {"name": "Umbrella", "segment": "mid_market", "account_owner_q": "039"})
+    )
+    assert owner_options(found) == [last.pk]
+    assert 'value="Umbrella"' in found
+    assert '<option value="mid_market" selected>' in found
+    made = client.post(
+        create, {"name": "Umbrella", "segment": "mid_market", "account_owner": last.pk}
+    )
+    assert made.status_code == 302
+    customer = Customer.objects.get(name="Umbrella")
+    assert customer.account_owner_id == last.pk
+    # Its edit page offers its owner, wherever it falls, selected.
+    edit = html(client.get(url("edit", customer.pk)))
+    assert len(owner_options(edit)) == 31
+    assert f'<option value="{last.pk}" selected>' in edit
+
+
+def test_an_owner_who_may_not_reassign_sees_the_owner_and_no_find_box(cast, client_for):
+    add_members(cast, 40, name="Aaron")  # before Owen Owner by name
+    owen = cast.users["account_owner"]
+    client = client_for("account_owner")
+    for query in ({}, {"account_owner": cast.users["admin"].pk, "account_owner_q": "Aaron"}):
+        page = html(client.get(url("edit", cast.customer.pk), query))
+        assert '<select name="account_owner" disabled' in page
+        assert f'<option value="{owen.pk}" selected>' in page
+        assert "Find a member to own it" not in page

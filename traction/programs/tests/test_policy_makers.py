@@ -3,19 +3,24 @@ program is cross-functional."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from traction.accounts import services as account_services
 from traction.accounts.models import Membership
 from traction.accounts.services import remove_member
 from traction.core import clock
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
-from traction.core.testing.cast import Cast
+from traction.core.testing.cast import PASSWORD, Cast
 from traction.programs import selectors, services
 from traction.programs.models import PolicyMaker
 from traction.sessions import selectors as session_selectors
@@ -248,3 +253,80 @@ def test_the_api(cast: Cast, api_client_for: Callable[[str], Client]) -> None:
     sponsor_api = api_client_for("sponsor")
     assert sponsor_api.get(base).json()["policy_makers"] == []
     assert sponsor_api.delete(base + f"/policy-makers/{owen.pk}").status_code == 403
+
+
+# --- the Member select is bounded -----------------------------------------------------------
+
+
+def add_members(cast: Cast, n: int, name: str = "Member") -> list[Any]:
+    start = Membership.objects.filter(user__full_name__startswith=name).count()
+    made = []
+    for i in range(start, start + n):
+        user = account_services.create_user(
+            email=f"{name.lower().replace(' ', '.')}{i}@acme.test",
+            full_name=f"{name} {i:03d}",
+            password=PASSWORD,
+        )
+        account_services.add_member(None, workspace=cast.acme, user=user, role="observer")
+        made.append(user)
+    return made
+
+
+def member_options(html: str) -> list[int]:
+    select = html.split('name="user"')[1].split("</select>")[0]
+    return [int(v) for v in re.findall(r'<option value="(\d+)"', select)]
+
+
+def test_the_member_select_lists_the_first_by_name_and_the_chosen_with_the_same_queries(
+    cast: Cast, client_for: Callable[[str], Client], django_assert_num_queries: Any
+) -> None:
+    assert cast.program is not None
+    admin = client_for("admin")
+    manage = reverse("programs:policy_makers", args=[cast.acme.slug, cast.program.pk])
+    admin.get(manage)
+    with CaptureQueriesContext(connection) as seen:
+        small = admin.get(manage).content.decode()
+    everyone = member_options(small)
+    assert cast.users["account_owner"].pk in everyone
+    assert "Only the first" not in small
+    last = add_members(cast, 40, name="Zed")[-1]  # after every cast member by name
+    with django_assert_num_queries(len(seen)):
+        large = admin.get(manage).content.decode()
+    assert len(member_options(large)) == 30
+    assert last.pk not in member_options(large)
+    assert "Only the first 30 members by name are listed below" in large
+    # The one chosen is offered wherever it falls (one more query, whatever the number).
+    with CaptureQueriesContext(connection) as one:
+        admin.get(manage, {"user": everyone[0]})
+    with django_assert_num_queries(len(one)):
+        picked = admin.get(manage, {"user": last.pk, "responsibility": "Budget"})
+    html = picked.content.decode()
+    assert len(member_options(html)) == 31
+    assert f'<option value="{last.pk}" selected>' in html
+    assert 'value="Budget"' in html
+
+
+def test_find_a_member_narrows_by_name_or_email_and_one_past_the_first_is_added(
+    cast: Cast, client_for: Callable[[str], Client]
+) -> None:
+    assert cast.program is not None
+    admin = client_for("admin")
+    manage = reverse("programs:policy_makers", args=[cast.acme.slug, cast.program.pk])
+    add_members(cast, 35)
+    (wanted,) = add_members(cast, 1, name="Zora Quill")
+    found = admin.get(manage, {"user_q": "QUILL"}).content.decode()
+    assert member_options(found) == [wanted.pk]
+    assert "Listed below: the members whose name or email address holds “QUILL”." in found
+    by_email = admin.get(manage, {"user_q": "zora.quill"}).content.decode()
+    assert member_options(by_email) == [wanted.pk]
+    none = admin.get(manage, {"user_q": "nobody like it"}).content.decode()
+    assert member_options(none) == []
+    assert "No member's name or email address holds “nobody like it”." in none
+    added = admin.post(manage, {"user": wanted.pk, "responsibility": "Support budget"})
+    assert added.status_code == 302
+    assert PolicyMaker.objects.get().user_id == wanted.pk
+    stranger = admin.post(manage, {"user": cast.users["stranger"].pk, "responsibility": ""})
+    assert stranger.status_code == 422
+    beside = stranger.content.decode().split('id="find-user-note"')[1].split("</select>")[0]
+    assert "Select a valid choice" in beside
+    assert PolicyMaker.objects.count() == 1

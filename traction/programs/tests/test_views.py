@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from traction.accounts import services as account_services
+from traction.accounts.models import Membership, User
 from traction.core.models import AuditEvent
+from traction.core.testing.cast import PASSWORD
 from traction.programs import services
 from traction.programs.models import Program, ProgramMember
 
@@ -266,3 +272,127 @@ def test_the_lists_pager_keeps_the_filters_and_drops_the_page(cast, client_for):
     second = html(client.get(url("list") + "?page=2&q=Paged&status=planning"))
     assert 'href="?q=Paged&amp;status=planning&amp;page=1" rel="prev"' in second
     assert "Page 2 of 2 (26 in all)" in second
+
+
+# --- the team page's lists are bounded ------------------------------------------------------
+
+
+def add_members(cast, n: int, name: str = "Zed") -> list:
+    start = User.objects.filter(full_name__startswith=name).count()
+    made = []
+    for i in range(start, start + n):
+        user = account_services.create_user(
+            email=f"{name.lower()}{i}@acme.test", full_name=f"{name} {i:03d}", password=PASSWORD
+        )
+        account_services.add_member(None, workspace=cast.acme, user=user, role="observer")
+        made.append(user)
+    return made
+
+
+def boxes(page: str, name: str) -> list[int]:
+    return [int(v) for v in re.findall(rf'name="{name}" value="(\d+)"', page)]
+
+
+def ticked(page: str, name: str) -> list[int]:
+    return [int(v) for v in re.findall(rf'name="{name}" value="(\d+)"[^>]*checked', page)]
+
+
+def test_the_team_page_lists_the_team_and_the_first_members_with_the_same_queries(
+    cast, client_for, django_assert_num_queries
+):
+    client = client_for("facilitator")
+    path = url("team", cast.program.pk)
+    client.get(path)
+    with CaptureQueriesContext(connection) as seen:
+        small = html(client.get(path))
+    cora = cast.users["core_team"].pk
+    assert cora in ticked(small, "core_team")
+    made = add_members(cast, 40)
+    services.set_program_team(
+        cast.viewer("facilitator"),
+        program=cast.program,
+        core_team_ids=[cora, made[-1].pk],
+        observer_ids=[made[-2].pk],
+    )
+    with django_assert_num_queries(len(seen)):
+        large = html(client.get(path))
+    assert len(boxes(large, "core_team")) == 33  # the three on the team, and 30 others
+    assert set(ticked(large, "core_team")) == {cora, made[-1].pk}
+    assert ticked(large, "observers") == [made[-2].pk]
+    assert "Only the first 30 members by name are listed below" in large
+
+
+def test_find_a_member_keeps_the_ticks_and_saving_keeps_the_team_past_the_first(cast, client_for):
+    client = client_for("facilitator")
+    path = url("team", cast.program.pk)
+    made = add_members(cast, 40)
+    cora = cast.users["core_team"].pk
+    # What "Find" sends: the ticks as they are, by GET.
+    found = html(client.get(path, {"core_team": [cora], "observers": [], "members_q": "zed 039"}))
+    assert set(boxes(found, "core_team")) == {cora, made[-1].pk}
+    assert ticked(found, "core_team") == [cora]
+    assert ticked(found, "observers") == []
+    saved = client.post(path, {"core_team": [cora, made[-1].pk], "observers": [made[0].pk]})
+    assert saved.status_code == 302
+    assert team(cast.program, "core_team") == sorted(["cora@acme.test", made[-1].email])
+    assert team(cast.program, "observer") == [made[0].email]
+
+
+def add_sponsors(cast, n: int, name: str = "Zoe") -> list:
+    made = add_members(cast, n, name=name)
+    Membership.objects.filter(user__in=made).update(role="sponsor")
+    return made
+
+
+def test_the_program_form_bounds_the_sponsor_and_the_core_team_with_the_same_queries(
+    cast, client_for, django_assert_num_queries
+):
+    client = client_for("facilitator")
+    create = url("create")
+    client.get(create)
+    with CaptureQueriesContext(connection) as seen:
+        small = html(client.get(create))
+    assert f'<option value="{cast.users["sponsor"].pk}">Sam Sponsor</option>' in small
+    sponsors = add_sponsors(cast, 40)
+    members = add_members(cast, 40)
+    with django_assert_num_queries(len(seen)):
+        large = html(client.get(create))
+    sponsor_select = large.split('name="executive_sponsor"')[1].split("</select>")[0]
+    assert len(re.findall(r'<option value="\d+"', sponsor_select)) == 30
+    assert len(boxes(large, "core_team")) == 30
+    assert "Only the first 30 members by name are listed below" in large
+    # "Find" carries the answers back; one past the first is chosen and saved.
+    found = html(
+        client.get(
+            create,
+            {
+                "name": "Churn",
+                "goal": "Keep them.",
+                "status": "planning",
+                "executive_sponsor": sponsors[-1].pk,
+                "core_team": [members[-1].pk],
+                "members_q": "zed 038",
+            },
+        )
+    )
+    assert f'<option value="{sponsors[-1].pk}" selected>' in found
+    assert set(boxes(found, "core_team")) == {members[-1].pk, members[-2].pk}
+    assert ticked(found, "core_team") == [members[-1].pk]
+    assert 'value="Churn"' in found
+    made = client.post(
+        create,
+        {
+            "name": "Churn",
+            "goal": "Keep them.",
+            "status": "planning",
+            "executive_sponsor": sponsors[-1].pk,
+            "core_team": [members[-1].pk],
+        },
+    )
+    assert made.status_code == 302
+    churn = Program.objects.get(name="Churn")
+    assert churn.executive_sponsor_id == sponsors[-1].pk
+    assert team(churn, "core_team") == [members[-1].email]
+    # The edit page offers the sponsor wherever it falls, selected.
+    edit = html(client.get(url("edit", churn.pk)))
+    assert f'<option value="{sponsors[-1].pk}" selected>' in edit

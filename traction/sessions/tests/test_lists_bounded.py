@@ -7,7 +7,7 @@ small here so a few sessions fill several pages.)"""
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -16,8 +16,11 @@ from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from traction.accounts import services as account_services
+from traction.accounts.models import Membership
 from traction.core import clock
-from traction.core.testing.cast import Cast
+from traction.core.testing.cast import PASSWORD, Cast
+from traction.customers.models import Contact
 from traction.sessions import selectors, services
 from traction.sessions.models import Session
 from traction.sessions.views import sessions as session_views
@@ -228,3 +231,113 @@ def test_the_session_page_costs_the_same_queries_however_many_practice_sessions(
     for day in range(16, 20):
         plan(cast, f"Rehearsal {day}", day, kind="practice")
     assert queries(client, url("detail", session.pk)) == small
+
+
+# --- the participants page's Member select ---------------------------------------------------
+
+
+def add_members(cast: Cast, n: int, name: str = "Zed") -> list[Any]:
+    """``n`` more observers, named after every cast member (so past the first by name)."""
+    start = Membership.objects.filter(user__full_name__startswith=name).count()
+    made = []
+    for i in range(start, start + n):
+        user = account_services.create_user(
+            email=f"{name.lower().replace(' ', '.')}{i}@acme.test",
+            full_name=f"{name} {i:03d}",
+            password=PASSWORD,
+        )
+        account_services.add_member(None, workspace=cast.acme, user=user, role="observer")
+        made.append(user)
+    return made
+
+
+def member_options(page: str) -> list[int]:
+    select = page.split('name="user"')[1].split("</select>")[0]
+    return [int(v) for v in re.findall(r'<option value="(\d+)"', select)]
+
+
+def test_the_participants_member_select_is_bounded_with_the_same_queries(
+    cast: Cast, client_for: Any, django_assert_num_queries: Any
+) -> None:
+    session = plan(cast, "Co-design", 20)
+    client = client_for("facilitator")
+    path = url("participants", session.pk)
+    few = queries(client, path)
+    assert cast.users["core_team"].pk in member_options(get(client, path))
+    last = add_members(cast, 40)[-1]
+    with django_assert_num_queries(few):
+        large = get(client, path)
+    assert len(member_options(large)) == 30
+    assert last.pk not in member_options(large)
+    assert "Only the first 30 members by name are listed below" in large
+    chosen = get(client, f"{path}?user={last.pk}&role=note_taker&user_q=zed+039")
+    assert member_options(chosen) == [last.pk]
+    assert f'<option value="{last.pk}" selected>' in chosen
+    assert '<option value="note_taker" selected>' in chosen
+    with clock.frozen(NOW):
+        added = client.post(path, {"user": last.pk, "role": "observer"})
+    assert added.status_code == 302
+    assert session.participants.get().user_id == last.pk
+
+
+# --- the outreach form's contacts ------------------------------------------------------------
+
+
+def add_contacts(cast: Cast, n: int, name: str = "Zz contact") -> list[Contact]:
+    """``n`` more consenting contacts of Globex, named after the cast's."""
+    start = Contact.objects.filter(name__startswith=name).count()
+    return [
+        Contact.objects.create(
+            workspace=cast.acme,
+            customer=cast.customer,
+            name=f"{name} {i:03d}",
+            email=f"{name.lower().replace(' ', '.')}{i}@globex.test",
+            consent_to_contact=True,
+        )
+        for i in range(start, start + n)
+    ]
+
+
+def contact_boxes(page: str) -> list[int]:
+    return [int(v) for v in re.findall(r'name="contacts" value="(\d+)"', page)]
+
+
+def test_the_outreach_form_lists_the_first_contacts_and_those_ticked_with_the_same_queries(
+    cast: Cast, client_for: Any, django_assert_num_queries: Any
+) -> None:
+    session = plan(cast, "Co-design", 20)
+    client = client_for("facilitator")
+    path = url("outreach_new", session.pk)
+    few = queries(client, path)
+    assert cast.contact is not None
+    assert cast.contact.pk in contact_boxes(get(client, path))
+    made = add_contacts(cast, 40)
+    with django_assert_num_queries(few):
+        large = get(client, path)
+    assert len(contact_boxes(large)) == 30
+    assert made[-1].pk not in contact_boxes(large)
+    assert "Only the first 30 contacts by name are listed below" in large
+    # What the Find button sends: the form by GET; the ticked stay listed and ticked.
+    found = get(client, f"{path}?contacts={made[-1].pk}&message=Hello+there&contacts_q=CONTACT+001")
+    assert contact_boxes(found) == [made[-1].pk, made[1].pk]
+    assert re.search(rf'value="{made[-1].pk}"[^>]*checked', found)
+    assert not re.search(rf'value="{made[1].pk}"[^>]*checked', found)
+    assert "Hello there</textarea>" in found
+    assert 'value="CONTACT 001"' in found
+    none = get(client, f"{path}?contacts_q=nobody+like+it")
+    assert contact_boxes(none) == []
+    assert "No contact's name, email address or title holds “nobody like it”." in none
+
+
+def test_outreach_is_requested_for_a_contact_past_the_first_ones(
+    cast: Cast, client_for: Any
+) -> None:
+    session = plan(cast, "Co-design", 20)
+    last = add_contacts(cast, 40)[-1]
+    client = client_for("facilitator")
+    with clock.frozen(NOW - timedelta(days=20)):
+        answer = client.post(
+            url("outreach_new", session.pk), {"contacts": [last.pk], "message": "Why them."}
+        )
+    assert answer.status_code == 302, answer.content.decode()
+    assert list(session.outreach_requests.values_list("contact_id", flat=True)) == [last.pk]

@@ -52,7 +52,10 @@ def outreach_new(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
         return to_detail(request, session.pk)
     requested = services.requested_statuses(session)
     rows: list[ContactRow] = []
-    contacts = list(customer_selectors.contacts(viewer).select_related("customer__account_owner"))
+    sent = request.POST if request.method == "POST" else request.GET
+    ticked = [n for v in sent.getlist("contacts")[:TICKED_MAX] if (n := whole(v)) is not None]
+    offered = _offered_contacts(viewer, typed=sent.get("contacts_q", ""), ticked=ticked)
+    contacts = offered.rows
     stopped = reach.why_not_mail_many(contacts)
     for contact in contacts:
         refusal = services.why_not_requestable(
@@ -64,6 +67,7 @@ def outreach_new(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
         rows.append(ContactRow(contact, contact.customer.account_owner, refusal))
     form = OutreachForm(
         request.POST if request.method == "POST" else None,
+        initial={"message": request.GET.get("message", "")},
         contact_ids=[r.contact.pk for r in rows if not r.blocked],
     )
     if request.method == "POST" and form.is_valid():
@@ -91,7 +95,39 @@ def outreach_new(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
     return render(
         request,
         "sessions/outreach_form.html",
-        {"form": form, "session": session, "rows": rows, "selected": _selected(form)},
+        {
+            "form": form,
+            "session": session,
+            "rows": rows,
+            "selected": set(ticked),
+            "find": offered,
+        },
+    )
+
+
+CONTACTS_OFFERED = 30  # contacts the outreach form lists (and those ticked): the first by name
+TICKED_MAX = 500  # contacts one request form may carry ticked
+
+
+@dataclass
+class OfferedContacts:
+    rows: list[Contact]
+    typed: str
+    more: bool
+    limit: int = CONTACTS_OFFERED
+
+
+def _offered_contacts(viewer: Viewer, *, typed: str, ticked: list[int]) -> OfferedContacts:
+    """The outreach form's contacts, bounded however many the workspace holds: those ticked
+    (wherever they fall, first) and the first ``CONTACTS_OFFERED`` by name whose name, email
+    address or title holds ``typed`` ("Find contacts"). Two queries at most."""
+    typed = typed[:100].strip()
+    visible = customer_selectors.contacts(viewer).select_related("customer__account_owner")
+    picked = list(visible.filter(pk__in=ticked)) if ticked else []
+    others = customer_selectors.contacts(viewer, q=typed).select_related("customer__account_owner")
+    found = list(others.exclude(pk__in=[c.pk for c in picked])[: CONTACTS_OFFERED + 1])
+    return OfferedContacts(
+        [*picked, *found[:CONTACTS_OFFERED]], typed, len(found) > CONTACTS_OFFERED
     )
 
 
@@ -101,13 +137,6 @@ class ContactRow:
     owner: User | None
     blocked: str  # why the contact cannot be chosen, if so
     error: str = ""  # why requesting outreach for them failed
-
-
-def _selected(form: OutreachForm) -> set[int]:
-    if not form.is_bound:
-        return set()
-    values = form.data.getlist("contacts")  # type: ignore[attr-defined]
-    return {n for v in values if (n := whole(v)) is not None}
 
 
 def _outreach_page(

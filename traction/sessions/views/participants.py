@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.accounts import selectors as account_selectors
 from traction.core import clock, permissions
 from traction.core.errors import NotFound, ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 from traction.sessions import selectors, services
@@ -24,9 +25,16 @@ from .common import S, agenda_summary, error_line, whole
 @require_http_methods(["GET", "POST"])
 def participants(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="participant.manage")
+    sent = request.POST if request.method == "POST" else request.GET
+    # "Find a member" reloads the page by GET with the form's answers: they stay as chosen.
+    found = account_selectors.offered_members(
+        viewer, typed=sent.get("user_q", ""), chosen=whole_number(sent.get("user", ""))
+    )
     form = ParticipantForm(
         request.POST if request.method == "POST" else None,
+        initial={"user": request.GET.get("user"), "role": request.GET.get("role")},
         members=account_selectors.member_users(viewer),
+        shown=found.rows,
     )
     if request.method == "POST" and form.is_valid():
         user = form.cleaned_data["user"]
@@ -52,6 +60,7 @@ def participants(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
         "sessions/participants.html",
         {
             "form": form,
+            "find": found,
             "session": session,
             "participants": list(selectors.participants(session)),
             "practice_held": session.practice is not None
