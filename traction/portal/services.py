@@ -17,6 +17,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 
 from traction.accounts import senders
@@ -143,7 +144,8 @@ def revoke_link(viewer: Viewer, *, link: PortalLink) -> PortalLink:
 @dataclass(frozen=True)
 class Refused(Exception):
     """A token or a portal session that opens nothing: ``reason`` is "tampered", "expired",
-    "revoked" or "gone" (the contact was archived or erased)."""
+    "revoked", "gone" (the contact was archived or erased) or, for a session only,
+    "signed_out" (someone signed out of a session of its link since it was opened)."""
 
     reason: str
     link: PortalLink | None = None
@@ -203,13 +205,35 @@ def refused_cookie(ip: str | None) -> None:
     log.warning("Portal: refused a session cookie with a bad signature (ip %s).", ip or "unknown")
 
 
-def resume(link_id: int) -> CustomerPrincipal:
+def session_cookie(link_id: int) -> str:
+    """The portal session cookie's value for a session opened now with the link:
+    ``<link id>:<sign-outs so far>`` (signed by the view)."""
+    ended = PortalLink.objects.values_list("sessions_ended", flat=True).get(pk=link_id)
+    return f"{link_id}:{ended}"
+
+
+def read_session_cookie(value: str | None) -> tuple[int, int] | None:
+    """(link id, sign-outs it was opened under) of a verified cookie value; None when it
+    is not one (a cookie from before sign-outs counted holds the link id alone: 0)."""
+    head, _, ended = (value or "").partition(":")
+    link_id = whole_number(head)
+    count = whole_number(ended, low=0) if ended else 0
+    if link_id is None or count is None:
+        return None
+    return link_id, count
+
+
+def resume(link_id: int, ended: int = 0) -> CustomerPrincipal:
     """The principal of a portal session that stands on ``link_id``, or Refused (audited)
-    when the link expired, was revoked or its contact is gone since."""
+    when the link expired, was revoked or its contact is gone since, or someone signed out
+    of a session of the link since this one was opened (``ended``: "signed_out")."""
     link = _link(link_id)
     if link is None:
         _audit_refusal(None, "tampered", "portal session on a link that does not exist")
         raise Refused("tampered")
+    if link.sessions_ended != ended:
+        _audit_refusal(link, "signed out", "portal session ended")
+        raise Refused("signed_out", link)
     state = _state(link)
     if state != "active":
         _audit_refusal(link, state, "portal session ended")
@@ -221,7 +245,13 @@ def resume(link_id: int) -> CustomerPrincipal:
     return principal
 
 
+@transaction.atomic
 def signed_out(principal: CustomerPrincipal) -> None:
+    """Sign out: every portal session opened with the link until now ends (a copy of this
+    one's cookie included); the link itself still opens a new one."""
+    PortalLink.objects.filter(pk=principal.portal_link_id).update(
+        sessions_ended=F("sessions_ended") + 1
+    )
     link = PortalLink.objects.get(pk=principal.portal_link_id)
     audit.record(principal, action="portal.signed_out", obj=link)
 

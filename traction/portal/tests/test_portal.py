@@ -295,6 +295,37 @@ def test_sign_out_ends_the_session(
     assert len(_events("portal.signed_in")) == 1
 
 
+def test_a_session_cookie_copied_before_signing_out_opens_nothing_after(
+    world: PortalWorld, django_capture_on_commit_callbacks: Capture
+) -> None:
+    """Attacker's review: signing out only deleted the cookie in that browser; the same
+    cookie, copied before (another browser, a proxy's log, a shared machine's profile), still
+    opened the portal until the link expired. Signing out now ends every portal session
+    opened with the link until then; opening the link again starts a new one."""
+    contact = Contact.objects.get(pk=world.hank.contact_id)
+    token = link_for(contact, django_capture_on_commit_callbacks, world.cast.viewer("admin"))
+    client = Client()
+    assert client.get(f"/portal/in/{token}/").status_code == 302
+    copied = client.cookies["traction_portal"].value
+    elsewhere = Client()
+    elsewhere.cookies["traction_portal"] = copied
+    assert elsewhere.get("/portal/").status_code == 200
+    assert client.post("/portal/sign-out/").status_code == 302
+    replayed = Client()
+    replayed.cookies["traction_portal"] = copied
+    response = replayed.get("/portal/")
+    assert response.status_code == 302
+    assert response["Location"] == "/portal/sign-in/"
+    assert elsewhere.get("/portal/").status_code == 302
+    assert [e.reason for e in _events("portal.refused")] == [
+        "signed out (portal session ended)"
+    ] * 2  # the copy, and the other browser
+    again = Client()
+    assert again.get(f"/portal/in/{token}/").status_code == 302  # the link itself still works
+    assert again.get("/portal/").status_code == 200
+    assert replayed.get("/portal/").status_code == 302
+
+
 # --- members and the portal do not mix -----------------------------------------------------
 
 
