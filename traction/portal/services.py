@@ -24,6 +24,7 @@ from traction.accounts import senders
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.guard import whole_number
+from traction.core.models import AuditEvent
 from traction.core.permissions import CustomerPrincipal, Viewer
 from traction.core.tasks import send_email_on_commit
 from traction.customers import reach
@@ -151,9 +152,28 @@ class Refused(Exception):
     link: PortalLink | None = None
 
 
+# A token's first part is only its link's number: anyone may open /portal/in/<n>.<junk>/.
+# So a link's refusals are audited up to this many an hour, the rest only logged, rather than
+# letting anonymous requests grow the append-only audit trail without end.
+REFUSALS_AUDITED_PER_HOUR = 20
+
+
 def _audit_refusal(link: PortalLink | None, reason: str, where: str) -> None:
     if link is None:
         log.warning("Portal: refused a token naming no link (%s).", where)
+        return
+    recent = AuditEvent.objects.filter(
+        action="portal.refused",
+        at__gte=clock.now() - timedelta(hours=1),
+        workspace_id=link.workspace_id,
+        object_type=PortalLink._meta.label_lower,
+        object_id=str(link.pk),
+    ).count()
+    if recent >= REFUSALS_AUDITED_PER_HOUR:
+        log.warning(
+            "Portal: refused %s on link %s (%s); not audited: %s refusals of it in the last hour.",
+            reason, link.pk, where, recent,
+        )  # fmt: skip
         return
     principal = CustomerPrincipal(
         contact_id=link.contact_id, workspace_id=link.workspace_id, portal_link_id=link.pk

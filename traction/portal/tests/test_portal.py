@@ -231,6 +231,30 @@ def test_tampered_tokens_are_refused_and_audited(
     ]  # a token naming no link belongs to no workspace: logged only
 
 
+def test_forged_tokens_cannot_flood_the_audit_trail(
+    world: PortalWorld,
+    django_capture_on_commit_callbacks: Capture,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Attacker's review: a token's first part is only the link's number, so anyone could
+    write to the workspace's append-only audit trail without end by opening
+    ``/portal/in/<number>.<anything>/``. A link's refusals are audited up to
+    ``REFUSALS_AUDITED_PER_HOUR`` an hour; the rest go to the operators' log."""
+    contact = Contact.objects.get(pk=world.hank.contact_id)
+    token = link_for(contact, django_capture_on_commit_callbacks, world.cast.viewer("admin"))
+    link_id = token.split(".", 1)[0]
+    limit = services.REFUSALS_AUDITED_PER_HOUR
+    with clock.frozen(clock.now()) as frozen, caplog.at_level("WARNING"):
+        for n in range(limit + 5):
+            assert Client().get(f"/portal/in/{link_id}.forged{n}/").status_code == 404
+        assert len(_events("portal.refused")) == limit
+        assert "not audited" in caplog.text
+        frozen.advance(timedelta(hours=1, seconds=1))
+        assert Client().get(f"/portal/in/{link_id}.forged/").status_code == 404
+        assert len(_events("portal.refused")) == limit + 1
+        assert Client().get(f"/portal/in/{token}/").status_code == 302  # the real one works
+
+
 def test_expired_link_offers_a_new_one_and_is_audited(
     world: PortalWorld, django_capture_on_commit_callbacks: Capture
 ) -> None:
