@@ -62,7 +62,8 @@ class PortalLink(models.Model):
 
 class PortalLinkRequest(models.Model):
     """One use of the public "send me a link" page, kept for its rate limit (per address
-    asked for and per client address), whether or not a link was sent."""
+    asked for and per client address) for an hour, whether or not a link was sent; a use
+    over the limit is not kept (``services.request_link``)."""
 
     email = models.CharField(max_length=254)
     ip = models.GenericIPAddressField(null=True, blank=True)

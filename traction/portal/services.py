@@ -324,10 +324,12 @@ def request_link(email: str, ip: str | None) -> None:
     none otherwise; the caller answers the same either way. Over the hourly limit (per
     address, per client address) nothing is sent, and the answer is still the same."""
     email = _normal(email)
-    throttled = request_throttled(email, ip)
-    PortalLinkRequest.objects.create(email=email, ip=ip or None)
-    if throttled:
+    # Rows count only for the hour: older ones go, so anonymous requests keep few.
+    PortalLinkRequest.objects.filter(at__lt=clock.now() - timedelta(hours=1)).delete()
+    if request_throttled(email, ip):
+        # Not stored: it would change nothing (the limit is reached) but the table's size.
         log.warning("Portal: link requests over the limit (ip %s).", ip or "unknown")
         return
+    PortalLinkRequest.objects.create(email=email, ip=ip or None)
     for contact in with_portal_access(email):
         _create(contact, by=None)

@@ -498,6 +498,21 @@ def test_request_page_is_rate_limited_per_address_and_per_ip(
     assert mail.outbox == []
 
 
+def test_the_requests_kept_for_the_limit_stay_few(world: PortalWorld, settings: Any) -> None:
+    """Attacker's review: every post of the public "send me a link" page stored a row, kept
+    for ever, throttled or not: anonymous requests grew the table without end. A throttled
+    request is not stored (it changes nothing), and rows older than the hour are deleted."""
+    with clock.frozen(clock.now()) as frozen:
+        for n in range(30):
+            Client().post("/portal/sign-in/", {"email": f"x{n}@example.test"})
+        assert PortalLinkRequest.objects.count() == settings.TRACTION_PORTAL_REQUESTS_PER_IP
+        frozen.advance(timedelta(hours=1, seconds=1))
+        Client().post("/portal/sign-in/", {"email": "late@example.test"})
+        assert list(PortalLinkRequest.objects.values_list("email", flat=True)) == [
+            "late@example.test"
+        ]
+
+
 def test_request_page_shows_an_error_beside_the_field() -> None:
     page = Client().post("/portal/sign-in/", {"email": "not an address"}).content.decode()
     assert "Enter a valid email address" in page
