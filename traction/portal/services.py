@@ -26,6 +26,7 @@ from traction.core.errors import ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.models import AuditEvent
 from traction.core.permissions import CustomerPrincipal, Viewer
+from traction.core.proxies import limit_address
 from traction.core.tasks import send_email_on_commit
 from traction.customers import reach
 from traction.customers.models import Contact
@@ -322,8 +323,10 @@ def with_portal_access(email: str) -> list[Contact]:
 def request_link(email: str, ip: str | None) -> None:
     """The public page's request: a link to each contact with portal access at this address,
     none otherwise; the caller answers the same either way. Over the hourly limit (per
-    address, per client address) nothing is sent, and the answer is still the same."""
+    address, per client address) nothing is sent, and the answer is still the same. An IPv6
+    client counts as its /64 network (``limit_address``)."""
     email = _normal(email)
+    ip = limit_address(ip)
     # Rows count only for the hour: older ones go, so anonymous requests keep few.
     PortalLinkRequest.objects.filter(at__lt=clock.now() - timedelta(hours=1)).delete()
     if request_throttled(email, ip):

@@ -498,6 +498,25 @@ def test_request_page_is_rate_limited_per_address_and_per_ip(
     assert mail.outbox == []
 
 
+def test_the_per_ip_limit_counts_an_ipv6_network_as_one_address(
+    world: PortalWorld, django_capture_on_commit_callbacks: Capture, settings: Any
+) -> None:
+    """Attacker's review: an IPv6 client holds a whole /64; counted address by address, each
+    new one started afresh. The addresses of one /64 share the per-IP limit."""
+    from django.core import mail
+
+    settings.TRACTION_PORTAL_REQUESTS_PER_IP = 2
+    gail = Contact.objects.get(pk=world.gail.contact_id)
+    mail.outbox.clear()
+    for n, email in enumerate(("a@example.test", "b@example.test", gail.email), start=1):
+        with django_capture_on_commit_callbacks(execute=True):
+            Client(REMOTE_ADDR=f"2001:db8:5:5::{n}").post("/portal/sign-in/", {"email": email})
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        Client(REMOTE_ADDR="2001:db8:5:6::1").post("/portal/sign-in/", {"email": gail.email})
+    assert len(mail.outbox) == 1
+
+
 def test_the_requests_kept_for_the_limit_stay_few(world: PortalWorld, settings: Any) -> None:
     """Attacker's review: every post of the public "send me a link" page stored a row, kept
     for ever, throttled or not: anonymous requests grew the table without end. A throttled
