@@ -308,3 +308,19 @@ def test_a_nul_in_the_address_is_refused(room: Room, web: Client, api: Client) -
     assert "The address contains a NUL character" in page.content.decode()
     answer = api.get("/api/v1/customers/1%00")
     assert (answer.status_code, answer["Content-Type"]) == (400, "application/json")
+
+
+def test_a_forecast_point_with_a_field_it_does_not_take_is_refused_naming_it(
+    cast: Cast, api_client_for: Callable[[str], Client]
+) -> None:
+    # Attacker's review: objects nested in a body were not all strict.
+    from traction.debrief.models import ScorecardMetric
+
+    response = api_client_for("core_team").post(
+        f"/api/v1/programs/{cast.program.pk}/metrics",
+        {"name": "Days to value", "forecast": [{"on": "2027-06-30", "value": 8, "colour": "red"}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 422, response.content
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", "forecast", 0, "colour"]]
+    assert not ScorecardMetric.objects.exists()
