@@ -324,3 +324,23 @@ def test_a_forecast_point_with_a_field_it_does_not_take_is_refused_naming_it(
     assert response.status_code == 422, response.content
     assert [e["loc"] for e in response.json()["detail"]] == [["body", "forecast", 0, "colour"]]
     assert not ScorecardMetric.objects.exists()
+
+
+def test_a_lone_surrogate_in_any_json_string_is_refused_naming_it(room: Room, api: Client) -> None:
+    # Attacker's review: "\ud800" is valid JSON but no text, and the database cannot encode
+    # it. A plain string field (an insight's speaker, not typed as text) refuses it too.
+    body = '{"kind": "outcome", "text": "Slow", "speaker": "Gina \\ud800"}'
+    sent = api.post(
+        f"/api/v1/sessions/{room.session.pk}/insights", body, content_type="application/json"
+    )
+    assert sent.status_code == 422, sent.content
+    assert sent.json()["detail"][0]["loc"] == ["body", "speaker"]
+    assert "unicode string" in sent.json()["message"]
+    assert not Insight.objects.filter(text="Slow").exists()
+    # A pair of surrogates is one character (here 😀), taken as it is.
+    fine = '{"kind": "outcome", "text": "Slow \\ud83d\\ude00"}'
+    taken = api.post(
+        f"/api/v1/sessions/{room.session.pk}/insights", fine, content_type="application/json"
+    )
+    assert taken.status_code == 201, taken.content
+    assert Insight.objects.get(pk=taken.json()["id"]).text == "Slow \U0001f600"
