@@ -344,3 +344,27 @@ def test_a_lone_surrogate_in_any_json_string_is_refused_naming_it(room: Room, ap
     )
     assert taken.status_code == 201, taken.content
     assert Insight.objects.get(pk=taken.json()["id"]).text == "Slow \U0001f600"
+
+
+def test_a_delivery_naming_too_many_priorities_is_refused_at_the_field(
+    cast: Cast, api_client_for: Callable[[str], Client]
+) -> None:
+    # Attacker's review: a body of 300,000 priority ids (2 MB, under the body limit) was one
+    # database query with a variable per id, over SQLite's limit: a 500.
+    from traction.loop.models import Delivery
+
+    api = api_client_for("facilitator")
+    api.raise_request_exception = False
+    path = f"/api/v1/programs/{cast.program.pk}/deliveries"
+    body = {"on": "2020-01-01", "title": "Big", "priority_ids": list(range(1, 300_001))}
+    sent = api.post(path, json.dumps(body), content_type="application/json")
+    assert sent.status_code == 422, sent.content[:300]
+    assert sent.json()["detail"][0]["loc"] == ["body", "priority_ids"]
+    assert "300,000" in sent.json()["message"]
+    # Under the cap, unknown ids are named, a few of them, not all.
+    body = {"on": "2020-01-01", "title": "Big", "priority_ids": list(range(10**6, 10**6 + 100))}
+    sent = api.post(path, json.dumps(body), content_type="application/json")
+    assert sent.status_code == 422, sent.content[:300]
+    assert len(sent.content) < 2000
+    assert "and 90 more" in sent.json()["message"]
+    assert not Delivery.objects.exists()
