@@ -411,6 +411,13 @@ def test_filters_need_a_choice_and_known_names(cast: Cast) -> None:
     assert "event_types" in refused.value.errors
     with pytest.raises(ValidationFailed, match="Unknown events"):
         endpoint(cast, "https://example.test", all_events=False, event_types=["no.such"])
+    # Attacker's review: the refusal quoted every unknown name sent back; 10 are named now.
+    names = [f"no.such{n}" for n in range(50_000)]
+    with pytest.raises(ValidationFailed) as refused:
+        endpoint(cast, "https://example.test", all_events=False, event_types=names)
+    [message] = refused.value.errors["event_types"]
+    assert message.endswith(" and 49,990 more.")
+    assert len(message) < 300
     with pytest.raises(ValidationFailed) as refused:
         endpoint(
             cast, "https://example.test", all_programs=False, program_ids=[cast.rival_program.pk]
