@@ -129,6 +129,22 @@ def test_deeply_nested_json_in_a_form_field_is_refused_naming_it(room: Room, api
     assert not Insight.objects.exists()
 
 
+def test_a_json_body_nested_thousands_deep_is_a_400_saying_so(api: Client) -> None:
+    before = customers()
+    for deep in (
+        "[" * 100_000 + "]" * 100_000,
+        '{"name": ' + '{"a":' * 50_000 + "1" + "}" * 50_001,
+    ):
+        sent = api.post("/api/v1/customers", deep, content_type="application/json")
+        assert sent.status_code == 400
+        assert sent.json()["detail"] == (
+            "Cannot parse request body: it is nested too deeply; send a JSON object of fields."
+        )
+    sent = api.post("/api/v1/customers", "{not json", content_type="application/json")
+    assert sent.json()["detail"] == "Cannot parse request body: send a JSON object."
+    assert customers() == before
+
+
 # --- numbers ----------------------------------------------------------------------------------
 
 
