@@ -129,6 +129,22 @@ def test_deeply_nested_json_in_a_form_field_is_refused_naming_it(room: Room, api
     assert not Insight.objects.exists()
 
 
+def test_a_json_body_nested_thousands_deep_is_a_400_saying_so(api: Client) -> None:
+    before = customers()
+    for deep in (
+        "[" * 100_000 + "]" * 100_000,
+        '{"name": ' + '{"a":' * 50_000 + "1" + "}" * 50_001,
+    ):
+        sent = api.post("/api/v1/customers", deep, content_type="application/json")
+        assert sent.status_code == 400
+        assert sent.json()["detail"] == (
+            "Cannot parse request body: it is nested too deeply; send a JSON object of fields."
+        )
+    sent = api.post("/api/v1/customers", "{not json", content_type="application/json")
+    assert sent.json()["detail"] == "Cannot parse request body: send a JSON object."
+    assert customers() == before
+
+
 # --- numbers ----------------------------------------------------------------------------------
 
 
@@ -308,3 +324,63 @@ def test_a_nul_in_the_address_is_refused(room: Room, web: Client, api: Client) -
     assert "The address contains a NUL character" in page.content.decode()
     answer = api.get("/api/v1/customers/1%00")
     assert (answer.status_code, answer["Content-Type"]) == (400, "application/json")
+
+
+def test_a_forecast_point_with_a_field_it_does_not_take_is_refused_naming_it(
+    cast: Cast, api_client_for: Callable[[str], Client]
+) -> None:
+    # Attacker's review: objects nested in a body were not all strict.
+    from traction.debrief.models import ScorecardMetric
+
+    response = api_client_for("core_team").post(
+        f"/api/v1/programs/{cast.program.pk}/metrics",
+        {"name": "Days to value", "forecast": [{"on": "2027-06-30", "value": 8, "colour": "red"}]},
+        content_type="application/json",
+    )
+    assert response.status_code == 422, response.content
+    assert [e["loc"] for e in response.json()["detail"]] == [["body", "forecast", 0, "colour"]]
+    assert not ScorecardMetric.objects.exists()
+
+
+def test_a_lone_surrogate_in_any_json_string_is_refused_naming_it(room: Room, api: Client) -> None:
+    # Attacker's review: "\ud800" is valid JSON but no text, and the database cannot encode
+    # it. A plain string field (an insight's speaker, not typed as text) refuses it too.
+    body = '{"kind": "outcome", "text": "Slow", "speaker": "Gina \\ud800"}'
+    sent = api.post(
+        f"/api/v1/sessions/{room.session.pk}/insights", body, content_type="application/json"
+    )
+    assert sent.status_code == 422, sent.content
+    assert sent.json()["detail"][0]["loc"] == ["body", "speaker"]
+    assert "unicode string" in sent.json()["message"]
+    assert not Insight.objects.filter(text="Slow").exists()
+    # A pair of surrogates is one character (here 😀), taken as it is.
+    fine = '{"kind": "outcome", "text": "Slow \\ud83d\\ude00"}'
+    taken = api.post(
+        f"/api/v1/sessions/{room.session.pk}/insights", fine, content_type="application/json"
+    )
+    assert taken.status_code == 201, taken.content
+    assert Insight.objects.get(pk=taken.json()["id"]).text == "Slow \U0001f600"
+
+
+def test_a_delivery_naming_too_many_priorities_is_refused_at_the_field(
+    cast: Cast, api_client_for: Callable[[str], Client]
+) -> None:
+    # Attacker's review: a body of 300,000 priority ids (2 MB, under the body limit) was one
+    # database query with a variable per id, over SQLite's limit: a 500.
+    from traction.loop.models import Delivery
+
+    api = api_client_for("facilitator")
+    api.raise_request_exception = False
+    path = f"/api/v1/programs/{cast.program.pk}/deliveries"
+    body = {"on": "2020-01-01", "title": "Big", "priority_ids": list(range(1, 300_001))}
+    sent = api.post(path, json.dumps(body), content_type="application/json")
+    assert sent.status_code == 422, sent.content[:300]
+    assert sent.json()["detail"][0]["loc"] == ["body", "priority_ids"]
+    assert "300,000" in sent.json()["message"]
+    # Under the cap, unknown ids are named, a few of them, not all.
+    body = {"on": "2020-01-01", "title": "Big", "priority_ids": list(range(10**6, 10**6 + 100))}
+    sent = api.post(path, json.dumps(body), content_type="application/json")
+    assert sent.status_code == 422, sent.content[:300]
+    assert len(sent.content) < 2000
+    assert "and 90 more" in sent.json()["message"]
+    assert not Delivery.objects.exists()

@@ -244,6 +244,25 @@ def test_mailgun_signature_required_once_the_key_is_set(
     assert BounceNonce.objects.count() == 1
 
 
+def test_a_key_set_for_one_provider_is_not_bypassed_by_posting_as_another(
+    world: mw.MailWorld, send: Send, cast: Cast
+) -> None:
+    """Attacker's review: with only Mailgun's key set, the same secret URL with another
+    provider's name in it (``/hooks/mail/postmark/<secret>/``) took a forged, unsigned
+    report: the proof the admin asked for was skipped by changing one word. Once any key is
+    set, a post as a provider without one is refused, writing nothing."""
+    bounces.set_key(cast.viewer("admin"), "mailgun", signing_key=mailgun_key())
+    forged = send("postmark", postmark(world.gina.email))
+    assert forged.status_code == 403
+    assert "no key is set for Postmark" in forged.content.decode()
+    forged = send("sendgrid", [sendgrid("bounce", world.gina.email, world.gina.message_id)])
+    assert forged.status_code == 403
+    nothing_written(world)
+    # Without any key, the URL alone still takes posts (as documented), of every provider.
+    bounces.remove_key(cast.viewer("admin"), "mailgun")
+    assert send("postmark", postmark(world.gina.email)).status_code == 200
+
+
 def test_mailgun_keeps_tokens_only_while_they_could_be_replayed(
     world: mw.MailWorld, send: Send, cast: Cast
 ) -> None:

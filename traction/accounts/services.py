@@ -89,6 +89,7 @@ def create_user(*, email: str, full_name: str, password: str | None) -> User:
     if not full_name.strip():
         raise ValidationFailed.field("full_name", "Enter the person's name.")
     _one_line(full_name=full_name)
+    require_length("full_name", full_name.strip(), 150)  # the column's width, on every backend
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationFailed.field("email", f"A user with the email {email} already exists.")
     if password is not None:
@@ -166,6 +167,8 @@ def create_workspace(*, name: str, admin: User, slug: str = "") -> Workspace:
     name = name.strip()
     if not name:
         raise ValidationFailed.field("name", "Enter a workspace name.")
+    _one_line(name=name)  # it signs customer mail: a line break would break every header
+    require_length("name", name, 120)
     slug = slugify(slug or name)[:60]
     if not slug:
         raise ValidationFailed.field("slug", "Use letters or digits in the workspace name.")

@@ -13,7 +13,8 @@ account it failed for waits 2, 4, 8 ... seconds from its first failure (not its 
 An account with no failure from that address is not held back, so a colleague behind the
 same office address signing in with the right password always gets in. Behind a reverse
 proxy the address is the one the proxy forwards, and only when the proxy is named in
-``TRACTION_TRUSTED_PROXIES`` (``traction.core.proxies``).
+``TRACTION_TRUSTED_PROXIES`` (``traction.core.proxies``); an IPv6 address counts as its
+/64 network (``limit_address``), so rotating addresses inside it gains nothing.
 
 The limits are written down in docs/security.md.
 """
@@ -27,6 +28,7 @@ from django.conf import settings
 from django.db.models import Count, Max
 
 from traction.core import clock
+from traction.core.proxies import limit_address
 
 from .models import FailedLogin
 
@@ -36,6 +38,7 @@ def _email(email: str) -> str:
 
 
 def _pair(email: str, ip: str | None) -> dict[str, object]:
+    ip = limit_address(ip)
     if ip:
         return {"email": _email(email), "ip": ip}
     return {"email": _email(email), "ip__isnull": True}
@@ -52,6 +55,7 @@ def pair_delay_seconds(failures: int) -> int:
 def login_wait_seconds(*, email: str, ip: str | None, now: datetime | None = None) -> int:
     """Seconds this account and address must wait before the next sign-in attempt (0: go)."""
     now = now or clock.now()
+    ip = limit_address(ip)
     since = now - timedelta(seconds=settings.LOGIN_THROTTLE_WINDOW_SECONDS)
     recent = FailedLogin.objects.filter(at__gte=since)
     wait = 0.0
@@ -79,7 +83,7 @@ def login_throttled(*, email: str, ip: str | None) -> bool:
 
 def record_failed_login(*, email: str, ip: str | None) -> None:
     purge_old_failures()  # failures past the window no longer count: the table stays small
-    FailedLogin.objects.create(email=_email(email), ip=ip or None)
+    FailedLogin.objects.create(email=_email(email), ip=limit_address(ip))
 
 
 def clear_failed_logins(*, email: str, ip: str | None) -> None:

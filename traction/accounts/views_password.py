@@ -33,7 +33,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.views.decorators.http import require_GET, require_http_methods
 
 from traction.core.permissions import public
-from traction.core.proxies import client_address
+from traction.core.proxies import client_address, limit_address
 from traction.core.tasks import send_email_on_commit
 
 from . import throttle
@@ -86,7 +86,7 @@ def _count(key: str) -> int:
 
 
 def _address_allowed(ip: str | None) -> bool:
-    return _count(f"traction:pwreset:ip:{ip or '-'}") <= ADDRESS_LIMIT
+    return _count(f"traction:pwreset:ip:{limit_address(ip) or '-'}") <= ADDRESS_LIMIT
 
 
 def _email_allowed(email: str) -> bool:

@@ -213,7 +213,13 @@ def _refused(request: HttpRequest, exc: Exception) -> HttpResponse:
     elif isinstance(exc, HttpError):
         status, message = exc.status_code, exc.message
         if status == 400 and message.startswith("Cannot parse request body"):
-            message = "Cannot parse request body: send a JSON object."
+            # JSON nested thousands deep: valid, but nobody's data (the parser gives up).
+            deep = isinstance(exc.__cause__, RecursionError)
+            message = "Cannot parse request body: " + (
+                "it is nested too deeply; send a JSON object of fields."
+                if deep
+                else "send a JSON object."
+            )
     elif isinstance(exc, RequestDataTooBig):
         limit = settings.DATA_UPLOAD_MAX_MEMORY_SIZE or 0
         status, message = 413, f"The request body is too large: send at most {limit // 1024} KiB."

@@ -91,6 +91,22 @@ def client_address(request: HttpRequest) -> str | None:
     return peer
 
 
+def limit_address(address: str | None) -> str | None:
+    """The address limits on guessing and requests count by: an IPv4 address as it is, an
+    IPv6 one as its /64 network (written as the network's first address). One home or
+    server gets a whole /64, billions of addresses: counted one by one, each new address
+    would start afresh. An IPv4 address carried in IPv6 (``::ffff:a.b.c.d``) is that IPv4
+    address."""
+    parsed = _parse(address) if address else None
+    if parsed is None:
+        return address or None
+    if isinstance(parsed, ipaddress.IPv6Address):
+        if parsed.ipv4_mapped is not None:
+            return str(parsed.ipv4_mapped)
+        return str(ipaddress.IPv6Network((parsed, 64), strict=False).network_address)
+    return str(parsed)
+
+
 class TrustedProxyMiddleware:
     """Drop forwarded headers that did not come from a trusted proxy (see module docstring)."""
 

@@ -116,7 +116,7 @@ class LoopDeliveryIn(InputSchema):
     description: Text = Field("", max_length=DESCRIPTION_MAX)
     link: OneLine = Field("", max_length=delivery_services.LINK_MAX)
     external_id: OneLine = Field("", max_length=delivery_services.EXTERNAL_ID_MAX)
-    priority_ids: list[ObjectId] = []
+    priority_ids: list[ObjectId] = Field([], max_length=delivery_services.PRIORITIES_MAX)
 
 
 class LoopDeliveryOut(Schema):

@@ -13,7 +13,9 @@ class PortalLink(models.Model):
     the token itself exists in the email (or the API answer) that carried it, nowhere else.
 
     A link works until ``expires_at`` or until it is revoked; revoking it also ends every
-    portal session opened with it (each portal request re-reads its link)."""
+    portal session opened with it (each portal request re-reads its link). Signing out ends
+    the sessions opened with it so far (``sessions_ended``: a session cookie carries the
+    count it was opened under), not the link."""
 
     workspace = models.ForeignKey("accounts.Workspace", on_delete=models.CASCADE, related_name="+")
     contact = models.ForeignKey(
@@ -32,6 +34,9 @@ class PortalLink(models.Model):
     revoked_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
+    # How many times someone signed out of a session opened with this link: a session cookie
+    # made before the last sign-out opens nothing (a copy of it included).
+    sessions_ended = models.PositiveIntegerField(default=0)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -57,7 +62,8 @@ class PortalLink(models.Model):
 
 class PortalLinkRequest(models.Model):
     """One use of the public "send me a link" page, kept for its rate limit (per address
-    asked for and per client address), whether or not a link was sent."""
+    asked for and per client address) for an hour, whether or not a link was sent; a use
+    over the limit is not kept (``services.request_link``)."""
 
     email = models.CharField(max_length=254)
     ip = models.GenericIPAddressField(null=True, blank=True)

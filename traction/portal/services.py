@@ -17,13 +17,16 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import F
 from django.urls import reverse
 
 from traction.accounts import senders
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.guard import whole_number
+from traction.core.models import AuditEvent
 from traction.core.permissions import CustomerPrincipal, Viewer
+from traction.core.proxies import limit_address
 from traction.core.tasks import send_email_on_commit
 from traction.customers import reach
 from traction.customers.models import Contact
@@ -143,15 +146,35 @@ def revoke_link(viewer: Viewer, *, link: PortalLink) -> PortalLink:
 @dataclass(frozen=True)
 class Refused(Exception):
     """A token or a portal session that opens nothing: ``reason`` is "tampered", "expired",
-    "revoked" or "gone" (the contact was archived or erased)."""
+    "revoked", "gone" (the contact was archived or erased) or, for a session only,
+    "signed_out" (someone signed out of a session of its link since it was opened)."""
 
     reason: str
     link: PortalLink | None = None
 
 
+# A token's first part is only its link's number: anyone may open /portal/in/<n>.<junk>/.
+# So a link's refusals are audited up to this many an hour, the rest only logged, rather than
+# letting anonymous requests grow the append-only audit trail without end.
+REFUSALS_AUDITED_PER_HOUR = 20
+
+
 def _audit_refusal(link: PortalLink | None, reason: str, where: str) -> None:
     if link is None:
         log.warning("Portal: refused a token naming no link (%s).", where)
+        return
+    recent = AuditEvent.objects.filter(
+        action="portal.refused",
+        at__gte=clock.now() - timedelta(hours=1),
+        workspace_id=link.workspace_id,
+        object_type=PortalLink._meta.label_lower,
+        object_id=str(link.pk),
+    ).count()
+    if recent >= REFUSALS_AUDITED_PER_HOUR:
+        log.warning(
+            "Portal: refused %s on link %s (%s); not audited: %s refusals of it in the last hour.",
+            reason, link.pk, where, recent,
+        )  # fmt: skip
         return
     principal = CustomerPrincipal(
         contact_id=link.contact_id, workspace_id=link.workspace_id, portal_link_id=link.pk
@@ -203,13 +226,35 @@ def refused_cookie(ip: str | None) -> None:
     log.warning("Portal: refused a session cookie with a bad signature (ip %s).", ip or "unknown")
 
 
-def resume(link_id: int) -> CustomerPrincipal:
+def session_cookie(link_id: int) -> str:
+    """The portal session cookie's value for a session opened now with the link:
+    ``<link id>:<sign-outs so far>`` (signed by the view)."""
+    ended = PortalLink.objects.values_list("sessions_ended", flat=True).get(pk=link_id)
+    return f"{link_id}:{ended}"
+
+
+def read_session_cookie(value: str | None) -> tuple[int, int] | None:
+    """(link id, sign-outs it was opened under) of a verified cookie value; None when it
+    is not one (a cookie from before sign-outs counted holds the link id alone: 0)."""
+    head, _, ended = (value or "").partition(":")
+    link_id = whole_number(head)
+    count = whole_number(ended, low=0) if ended else 0
+    if link_id is None or count is None:
+        return None
+    return link_id, count
+
+
+def resume(link_id: int, ended: int = 0) -> CustomerPrincipal:
     """The principal of a portal session that stands on ``link_id``, or Refused (audited)
-    when the link expired, was revoked or its contact is gone since."""
+    when the link expired, was revoked or its contact is gone since, or someone signed out
+    of a session of the link since this one was opened (``ended``: "signed_out")."""
     link = _link(link_id)
     if link is None:
         _audit_refusal(None, "tampered", "portal session on a link that does not exist")
         raise Refused("tampered")
+    if link.sessions_ended != ended:
+        _audit_refusal(link, "signed out", "portal session ended")
+        raise Refused("signed_out", link)
     state = _state(link)
     if state != "active":
         _audit_refusal(link, state, "portal session ended")
@@ -221,7 +266,13 @@ def resume(link_id: int) -> CustomerPrincipal:
     return principal
 
 
+@transaction.atomic
 def signed_out(principal: CustomerPrincipal) -> None:
+    """Sign out: every portal session opened with the link until now ends (a copy of this
+    one's cookie included); the link itself still opens a new one."""
+    PortalLink.objects.filter(pk=principal.portal_link_id).update(
+        sessions_ended=F("sessions_ended") + 1
+    )
     link = PortalLink.objects.get(pk=principal.portal_link_id)
     audit.record(principal, action="portal.signed_out", obj=link)
 
@@ -272,12 +323,16 @@ def with_portal_access(email: str) -> list[Contact]:
 def request_link(email: str, ip: str | None) -> None:
     """The public page's request: a link to each contact with portal access at this address,
     none otherwise; the caller answers the same either way. Over the hourly limit (per
-    address, per client address) nothing is sent, and the answer is still the same."""
+    address, per client address) nothing is sent, and the answer is still the same. An IPv6
+    client counts as its /64 network (``limit_address``)."""
     email = _normal(email)
-    throttled = request_throttled(email, ip)
-    PortalLinkRequest.objects.create(email=email, ip=ip or None)
-    if throttled:
+    ip = limit_address(ip)
+    # Rows count only for the hour: older ones go, so anonymous requests keep few.
+    PortalLinkRequest.objects.filter(at__lt=clock.now() - timedelta(hours=1)).delete()
+    if request_throttled(email, ip):
+        # Not stored: it would change nothing (the limit is reached) but the table's size.
         log.warning("Portal: link requests over the limit (ip %s).", ip or "unknown")
         return
+    PortalLinkRequest.objects.create(email=email, ip=ip or None)
     for contact in with_portal_access(email):
         _create(contact, by=None)

@@ -20,7 +20,6 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 
 from traction.core import sections
 from traction.core.errors import NotFound, ValidationFailed
-from traction.core.guard import whole_number
 from traction.core.permissions import CustomerPrincipal, Viewer, public
 from traction.core.proxies import client_address
 from traction.core.web import WorkspaceRequest, error_text, workspace_view
@@ -54,15 +53,17 @@ def _forget(response: HttpResponse) -> HttpResponse:
 
 def _signed_in(request: HttpRequest) -> CustomerPrincipal | services.Refused | None:
     raw = request.get_signed_cookie(COOKIE, default=None, salt=SALT)
-    link_id = whole_number(raw)
-    if link_id is None:
+    found = services.read_session_cookie(raw)
+    if found is None:
         if COOKIE in request.COOKIES:  # present but not ours: tampered with, or forged
             services.refused_cookie(client_address(request))
         return None
     try:
-        return services.resume(link_id)
-    except (services.Refused, NotFound) as exc:
-        return exc if isinstance(exc, services.Refused) else None
+        return services.resume(*found)
+    except services.Refused as exc:
+        return None if exc.reason == "signed_out" else exc  # signed out: sign in again
+    except NotFound:
+        return None
 
 
 def portal_page(
@@ -120,10 +121,9 @@ def open_link(request: HttpRequest, portal_token: str) -> HttpResponse:
     except services.Refused as exc:
         return _forget(_expired(request, exc, status=404 if exc.reason == "tampered" else 410))
     response = redirect("portal:home")
-    link = principal.portal_link_id
     response.set_signed_cookie(
         COOKIE,
-        str(link),
+        services.session_cookie(principal.portal_link_id),
         salt=SALT,
         max_age=settings.TRACTION_PORTAL_LINK_DAYS * 86400,
         httponly=True,

@@ -41,10 +41,13 @@ class InvitationLink:
 
     def principal(self, token: str) -> CustomerPrincipal:
         """The customer contact a verified token speaks for (see ``customer_principal``);
-        NotFound with ``invalid`` for a tampered token."""
+        NotFound with ``invalid`` for a tampered token, ``RETIRED`` once the contact (or
+        their customer) is archived or erased."""
         invitation_id, contact_id = self.read_token(token)
         try:
             return customer_principal(invitation_id, contact_id)
+        except ContactRetired:
+            raise NotFound(RETIRED) from None
         except NotFound:
             raise NotFound(self.gone) from None
 
@@ -53,22 +56,43 @@ class InvitationLink:
         return settings.TRACTION_SITE_URL.rstrip("/") + path
 
 
+RETIRED = (
+    "This link no longer works. If you still want to take part, ask the organiser for a new "
+    "invitation."
+)
+
+
+class ContactRetired(NotFound):
+    """The link's contact, or their customer, is archived (an erased contact is archived
+    too): the person may have left, or asked to be forgotten, so the link speaks for
+    nobody, as a portal link does (``portal.services``)."""
+
+
 def customer_principal(invitation_id: int, contact_id: int) -> CustomerPrincipal:
     """Who is asking through an invitation link: the contact, bound to the invitation and
     its session, for the policy to decide what they may see and do. This only reads the
-    invitation's workspace and session; it checks nothing itself.
+    invitation's workspace and session and whether the contact still stands; it checks
+    nothing else itself.
 
-    NotFound when the invitation is gone (or is not this contact's).
+    NotFound when the invitation is gone (or is not this contact's); ContactRetired when
+    the contact or their customer is archived or erased (restoring them revives the link).
     """
     from traction.sessions.models import Invitation
 
     row = (
         Invitation.objects.filter(pk=invitation_id, contact_id=contact_id)
-        .values("workspace_id", "session_id")
+        .values(
+            "workspace_id",
+            "session_id",
+            "contact__archived_at",
+            "contact__customer__archived_at",
+        )
         .first()
     )
     if row is None:
         raise NotFound("This invitation no longer exists.")
+    if row["contact__archived_at"] is not None or row["contact__customer__archived_at"] is not None:
+        raise ContactRetired(RETIRED)
     return CustomerPrincipal(
         contact_id=contact_id,
         workspace_id=row["workspace_id"],

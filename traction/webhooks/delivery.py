@@ -116,13 +116,48 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 METADATA = frozenset(map(ipaddress.ip_address, ("fd00:ec2::254", "100.100.100.200")))
 
 
+# IPv6 prefixes whose addresses a gateway or the host turns into the IPv4 address they carry
+# in their last 32 bits: NAT64 (RFC 6052's well-known prefix, RFC 8215's local-use one),
+# SIIT (::ffff:0:0:0/96) and the old IPv4-compatible ::/96 (not :: and ::1 themselves).
+# (IPv4-mapped and 6to4 are read by ``ipaddress`` itself.) Python calls most of them global.
+CARRIES_IPV4 = tuple(
+    map(ipaddress.ip_network, ("64:ff9b::/96", "64:ff9b:1::/48", "::ffff:0:0:0/96", "::/96"))
+)
+LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # a private network's own translator
+
+
+def carried(ip: IPAddress) -> IPAddress:
+    """The IPv4 address an IPv6 address reaches through a translator or tunnel (mapped,
+    NAT64, SIIT, 6to4, IPv4-compatible); any other address is itself."""
+    if not isinstance(ip, ipaddress.IPv6Address):
+        return ip
+    if ip.ipv4_mapped is not None:
+        return ip.ipv4_mapped
+    if ip.sixtofour is not None:
+        return ip.sixtofour
+    if int(ip) > 1 and any(ip in net for net in CARRIES_IPV4):
+        return ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+    return ip
+
+
+def is_public(ip: IPAddress) -> bool:
+    """A public unicast address, judged by the IPv4 address it carries when it carries one."""
+    inner = carried(ip)
+    return (
+        ip.is_global
+        and inner.is_global
+        and not ip.is_multicast
+        and not inner.is_multicast
+        and ip not in LOCAL_NAT64
+    )
+
+
 def never_sent_to(ip: IPAddress) -> bool:
     """Link-local (169.254.0.0/16, fe80::/10, where cloud metadata answers) and metadata
     addresses: never a webhook receiver, whatever TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS
-    says (it opens loopback and private networks, for an internal receiver, not these)."""
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
-    return ip.is_link_local or ip in METADATA
+    says (it opens loopback and private networks, for an internal receiver, not these).
+    An IPv6 address carrying such an IPv4 address (``carried``) is refused too."""
+    return any(a.is_link_local or a in METADATA for a in (ip, carried(ip)))
 
 
 class _Deadline:
@@ -200,7 +235,7 @@ def _connect(
         if never_sent_to(ip):
             never.append(str(ip))
             continue
-        if public_only and (not ip.is_global or ip.is_multicast):
+        if public_only and not is_public(ip):
             refused.append(str(ip))
             continue
         sock = _DeadlineSocket(family, kind, proto)
@@ -314,7 +349,7 @@ def post(url: str, body: bytes, headers: dict[str, str]) -> Answer:
             text = _snippet(exc.read(400))
         except (OSError, http.client.HTTPException):
             text = ""
-        if deadline.peer is not None and not deadline.peer.is_global:
+        if deadline.peer is not None and not is_public(deadline.peer):
             # An internal service's words are not shown to the workspace's admins: only
             # its status code (a receiver on a public address is quoted, to help fix it).
             text = ""

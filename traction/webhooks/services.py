@@ -193,7 +193,9 @@ def _check_events(all_events: bool, event_types: Iterable[str]) -> list[str]:
     chosen = sorted(set(event_types))
     unknown = [e for e in chosen if not events.is_registered(e)]
     if unknown:
-        raise ValidationFailed.field("event_types", f"Unknown events: {', '.join(unknown)}.")
+        more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+        shown = ", ".join(e[:60] for e in unknown[:10])
+        raise ValidationFailed.field("event_types", f"Unknown events: {shown}{more}.")
     if not all_events and not chosen:
         raise ValidationFailed.field(
             "event_types", "Choose at least one event, or send every event."

@@ -129,3 +129,31 @@ def test_forwarded_proto_is_believed_only_from_a_named_proxy(db, settings, peer,
     else:
         assert response.status_code == 301
         assert response["Location"] == "https://testserver/login/"
+
+
+def test_ipv6_addresses_of_one_network_count_as_one_address(cast):
+    # Whoever has an IPv6 network (a /64 is what one home or server gets) holds billions of
+    # addresses: counted one by one, each new address got five free guesses at the same
+    # account. All of one /64 count as one address.
+    for n in range(1, 8):
+        sign_in(Client(REMOTE_ADDR=f"2001:db8:1:2::{n:x}"), "wrong guess")
+    assert sign_in(Client(REMOTE_ADDR="2001:db8:1:2:ffff::9"), PASSWORD).status_code == 429
+    # Another network, and the account's owner on IPv4, are not held back.
+    assert sign_in(Client(REMOTE_ADDR="2001:db8:1:3::1"), PASSWORD).status_code == 302
+    assert sign_in(Client(REMOTE_ADDR="198.51.100.20"), PASSWORD).status_code == 302
+
+
+def test_password_link_requests_from_one_ipv6_network_share_one_limit(db):
+    answers = [
+        Client(REMOTE_ADDR=f"2001:db8:7:7::{n:x}")
+        .post(reverse("accounts:password_reset"), {"email": f"nobody{n}@example.test"})
+        .status_code
+        for n in range(1, 13)
+    ]
+    assert answers[-1] == 429
+    assert (
+        Client(REMOTE_ADDR="2001:db8:7:8::1")
+        .post(reverse("accounts:password_reset"), {"email": "nobody@example.test"})
+        .status_code
+        != 429
+    )

@@ -538,3 +538,15 @@ def test_the_admins_home_warns_when_emails_wait_with_no_worker(cast, client_for,
     assert "traction worker" in page
     # Only admins are told: the others cannot start a worker.
     assert "waiting since" not in client_for("facilitator").get(url).content.decode()
+
+
+def test_a_removed_member_s_open_session_loses_the_workspace_at_once(cast, client_for):
+    # Attacker's review, checked: membership is read on every request, not kept in the session.
+    fran = client_for("facilitator")
+    assert fran.get("/w/acme/customers/").status_code == 200
+    session_key = fran.session.session_key
+    services.remove_member(cast.viewer("admin"), membership=cast.membership("facilitator"))
+    assert fran.session.session_key == session_key  # the same browser session, still signed in
+    assert fran.get("/w/acme/customers/").status_code == 404
+    assert fran.get("/w/acme/").status_code == 404
+    assert fran.get(f"/w/acme/customers/{cast.customer.pk}/").status_code == 404

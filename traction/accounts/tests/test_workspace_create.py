@@ -69,3 +69,35 @@ def test_nobody_else_creates_workspaces(cast: Cast, client: Client) -> None:
     with pytest.raises(PermissionDenied):
         services.create_workspace_for(cast.users["admin"], name="Mine", admin_email="a@b.example")
     assert Workspace.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("Acme\r\nBcc: everyone@example.test", "Use one line"),
+        ("A" * 121, "120 characters or fewer"),
+    ],
+)
+def test_a_workspace_name_is_one_line_of_at_most_120_whatever_creates_it(
+    cast: Cast, name: str, message: str
+) -> None:
+    # Attacker's review: the web form checked this, the service (used by `traction setup`)
+    # did not. The name signs customer mail (the From display name): with a line break in it
+    # every such email would fail to send.
+    from traction.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.create_workspace(name=name, admin=cast.users["admin"], slug="fresh")
+    assert message in refused.value.errors["name"][0]
+    assert not Workspace.objects.filter(slug="fresh").exists()
+
+
+def test_a_new_user_s_name_is_at_most_150_characters_whatever_creates_them(db: None) -> None:
+    # Attacker's review: only the forms capped it; `traction user create --name` reached the
+    # database (PostgreSQL refuses the row with an error, SQLite keeps it whole).
+    from traction.core.errors import ValidationFailed
+
+    with pytest.raises(ValidationFailed) as refused:
+        services.create_user(email="long@example.test", full_name="N" * 151, password=None)
+    assert "150 characters or fewer" in refused.value.errors["full_name"][0]
+    assert not User.objects.filter(email="long@example.test").exists()

@@ -42,8 +42,8 @@ class DebriefCloseIn(InputSchema):
 
     version: int | None = Field(None, ge=0, description="The version you read: 409 if stale.")
     note: str = Field(max_length=closing.NOTE_MAX)
-    attendance: list[DebriefAttendanceIn]
-    undecided: list[DebriefUndecidedIn] = []
+    attendance: list[DebriefAttendanceIn] = Field(max_length=closing.ATTENDANCE_MAX)
+    undecided: list[DebriefUndecidedIn] = Field([], max_length=closing.UNDECIDED_MAX)
     empty_reason: str = Field("", max_length=closing.NOTE_MAX)
 
 

@@ -81,7 +81,7 @@ BULK_LIMIT = 5000
 # --- shapes ----------------------------------------------------------------------------------
 
 
-class ForecastPoint(Schema):
+class ForecastPoint(InputSchema):  # strict like the body it is in: unknown fields refused
     on: IsoDate
     value: Number
 

@@ -99,7 +99,9 @@ def update_settings(actor: Viewer, *, kinds: list[str], default_minutes: int) ->
     errors: dict[str, list[str]] = {}
     unknown = sorted(set(kinds) - set(SessionKind.values))
     if unknown:
-        errors["kinds"] = [f"Unknown session kind: {', '.join(unknown)}."]
+        more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
+        shown = ", ".join(k[:40] for k in unknown[:10])
+        errors["kinds"] = [f"Unknown session kind: {shown}{more}."]
     if (
         not isinstance(default_minutes, int)
         or isinstance(default_minutes, bool)

@@ -33,6 +33,8 @@ from traction.debrief.services.clock import on_debrief_closed, record_clock_even
 
 NOTE_MAX = 5000
 UNDECIDED_NOTE_MAX = 300
+ATTENDANCE_MAX = 1000  # people listed as attending or not
+UNDECIDED_MAX = 1000  # undecided top priorities given a revisit date
 
 
 @dataclass(frozen=True)
@@ -191,6 +193,12 @@ def close_debrief(
             ]
         else:
             check_length(errors, "empty_reason", empty_reason, NOTE_MAX)
+        # Capped before any is looked at: a list of thousands is nobody's debrief, and would
+        # be one query with a parameter per id and an answer with an error per row.
+        check_length(errors, "attendance", attendance, ATTENDANCE_MAX)
+        check_length(errors, "undecided", undecided, UNDECIDED_MAX)
+        if "attendance" in errors or "undecided" in errors:
+            raise ValidationFailed(errors)
         present = _attendance(debrief, attendance, errors)
         revisits = _undecided(actor, debrief, undecided, errors)
         if errors:

@@ -218,6 +218,28 @@ def test_an_invitee_answers_from_the_page_and_the_session_shows_it(
     assert client_for("observer").get(f"/w/acme/debriefs/{debrief.pk}/respond/").status_code == 403
 
 
+@pytest.mark.parametrize(
+    "target",
+    [
+        "//evil.example/",
+        "/\\evil.example/",
+        "/\\/evil.example/",
+        "https://evil.example/",
+        "/\t/evil.example/",
+    ],
+)
+def test_answering_never_leads_off_site(cast: Cast, client_for: ClientFor, target: str) -> None:
+    # Browsers read "/\\evil.example" as "//evil.example" (another site): the answer is kept
+    # and the page comes back to the debrief.
+    debrief = Debrief.objects.get(session=plan(cast))
+    answered = client_for("sponsor").post(
+        f"/w/acme/debriefs/{debrief.pk}/respond/", {"answer": "accepted", "next": target}
+    )
+    assert answered.status_code == 302
+    assert answered["Location"] == f"/w/acme/debriefs/{debrief.pk}/respond/"
+    assert Attendee.objects.get(debrief=debrief, user=cast.users["sponsor"]).response == "accepted"
+
+
 def test_the_calendar_file(cast: Cast, client_for: ClientFor) -> None:
     debrief = Debrief.objects.get(session=plan(cast))
     response = client_for("core_team").get(f"/w/acme/debriefs/{debrief.pk}/calendar.ics")

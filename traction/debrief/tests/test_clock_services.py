@@ -121,6 +121,15 @@ def test_settings_default_and_validation(cast: Cast) -> None:
     assert set(exc.value.errors) == {"kinds", "default_minutes"}
     with pytest.raises(PermissionDenied):
         svc.update_settings(cast.viewers["facilitator"], kinds=[], default_minutes=180)
+    # Attacker's review: the refusal quoted every unknown kind sent (a 2 MB body, a 2 MB
+    # answer); it names 10 and counts the rest.
+    with pytest.raises(ValidationFailed) as exc:
+        svc.update_settings(
+            cast.viewers["admin"], kinds=[f"k{n}" for n in range(50_000)], default_minutes=180
+        )
+    [message] = exc.value.errors["kinds"]
+    assert message.endswith(" and 49,990 more.")
+    assert len(message) < 200
 
 
 @pytest.mark.parametrize(

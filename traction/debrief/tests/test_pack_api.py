@@ -168,3 +168,35 @@ def test_recipients_then_send(
     with django_capture_on_commit_callbacks(execute=True):
         assert post(client, f"{url}/pack/send", {"resend": True}).status_code == 200
     assert len(smtp_server.messages) == 6
+
+
+def test_closing_with_a_huge_list_is_refused_at_the_field(world: PackWorld) -> None:
+    # Attacker's review: 50,000 unknown attendees (2 MB, under the body limit) were one
+    # database query with a parameter per id and answered 50,000 errors; so did 40,000
+    # unknown undecided insights.
+    client = api(world.cast, "facilitator")
+    url = f"/debriefs/{world.debrief.pk}/close"
+    many = [{"user_id": n, "present": True} for n in range(10**6, 10**6 + 50_000)]
+    refused = post(client, url, body(world, attendance=many))
+    assert refused.status_code == 422, refused.content[:300]
+    assert [d["loc"] for d in refused.json()["detail"]] == [["body", "attendance"]]
+    on = (clock.today() + timedelta(days=10)).isoformat()
+    rows = [{"insight_id": n, "revisit_on": on} for n in range(10**6, 10**6 + 40_000)]
+    refused = post(client, url, body(world, undecided=rows))
+    assert refused.status_code == 422, refused.content[:300]
+    assert [d["loc"] for d in refused.json()["detail"]] == [["body", "undecided"]]
+    world.debrief.refresh_from_db()
+    assert world.debrief.status != DebriefStatus.CLOSED
+    # The service holds the same caps for every other caller.
+    from traction.core.errors import ValidationFailed
+    from traction.debrief.services import closing
+
+    with pytest.raises(ValidationFailed) as capped:
+        closing.close_debrief(
+            world.cast.viewer("facilitator"),
+            debrief=world.debrief,
+            attendance=dict.fromkeys(range(1, 1_002), True),
+            note="Closed.",
+            undecided=[],
+        )
+    assert set(capped.value.errors) == {"attendance"}

@@ -8,6 +8,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import URLPattern, path
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_http_methods
 
 from traction.core import clock, permissions
@@ -157,7 +158,9 @@ def respond(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpR
                 }
                 messages.success(request, words[form.cleaned_data["answer"]])
             back = request.POST.get("next", "")
-            if back.startswith("/") and not back.startswith("//"):
+            if back.startswith("/") and url_has_allowed_host_and_scheme(
+                back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            ):
                 return redirect(back)
             return redirect("debrief:respond", request.workspace.slug, debrief.pk)
         messages.error(request, "Choose accept, maybe or decline.")

@@ -247,14 +247,25 @@ def remove_key(viewer: Viewer, provider: str) -> bool:
 
 def check(box: BounceInbox, provider: str, body: bytes, headers: Mapping[str, str]) -> str:
     """Check that a post to the hook comes from the provider: Amazon SNS's signature always,
-    the others' once their key is set. Returns a token to refuse if seen again (Mailgun's),
-    else "". Raises ``Refused`` saying why."""
+    the others' once their key is set. Once any provider's key is set, a post as a provider
+    without one is refused: the URL's provider is the poster's word, so it must not skip the
+    proof the admin asked for. Returns a token to refuse if seen again (Mailgun's), else "".
+    Raises ``Refused`` saying why."""
     now = clock.now()
     if provider == "ses":
         bounce_signatures.sns(body, now)
         return ""
-    found = BounceKey.objects.filter(workspace_id=box.workspace_id, provider=provider).first()
+    keys = {k.provider: k for k in BounceKey.objects.filter(workspace_id=box.workspace_id)}
+    found = keys.get(provider)
     if found is None:
+        if keys:
+            label = BounceProvider(provider).label
+            named = ", ".join(BounceProvider(p).label for p in sorted(keys))
+            raise Refused(
+                f"This bounce URL needs proof from the provider, and no key is set for {label} "
+                f"(only for {named}): an admin sets {label}'s key, or it posts as the provider "
+                "whose key is set."
+            )
         return ""
     if provider == "mailgun":
         try:

@@ -29,6 +29,9 @@ TITLE_MAX = 200  # the columns' widths
 LINK_MAX = 500
 EXTERNAL_ID_MAX = 120
 DESCRIPTION_MAX = 5_000  # a delivery's description: long free text
+PRIORITIES_MAX = 200  # customer priorities one delivery links
+_IDS_A_QUERY = 500  # ids looked up per query: under every database's limit on parameters
+_UNKNOWN_SHOWN = 10  # unknown ids named in a refusal; the rest are counted
 
 
 @dataclass(frozen=True)
@@ -71,7 +74,23 @@ def _check(entry: Entry, today: date) -> dict[str, list[str]]:
             errors["link"] = ["Enter a web address (http or https)."]
     check_length(errors, "description", entry.description.strip(), DESCRIPTION_MAX)
     check_length(errors, "external_id", entry.external_id, EXTERNAL_ID_MAX)
+    check_length(errors, "priorities", entry.priorities, PRIORITIES_MAX)
     return errors
+
+
+def _visible(actor: Viewer, program: Program, ids: set[int]) -> set[int]:
+    """Which of ``ids`` are priorities of ``program`` the actor sees; never every priority of
+    the program, and a few hundred ids a query (a file of thousands of rows names many)."""
+    found: set[int] = set()
+    wanted = sorted(ids)
+    for start in range(0, len(wanted), _IDS_A_QUERY):
+        chunk = wanted[start : start + _IDS_A_QUERY]
+        found.update(
+            selectors.visible_priorities(actor, program)
+            .filter(pk__in=chunk)
+            .values_list("pk", flat=True)
+        )
+    return found
 
 
 def _find(actor: Viewer, entry: Entry) -> Delivery | None:
@@ -91,30 +110,29 @@ def record(actor: Viewer, program: Program, entries: Iterable[Entry], *, source:
     again (external id, else link + date) updated; links added, never removed here."""
     permissions.check(actor, "loop.deliver", program)
     items = list(entries)
-    named = {i for entry in items for i in entry.priorities}
-    visible = (
-        set(
-            selectors.visible_priorities(actor, program)
-            .filter(pk__in=named)
-            .values_list("pk", flat=True)
-        )
-        if named
-        else set()
-    )  # of the ids the entries name only: never every priority of the program
+    # Of the ids the entries name only (an entry over the cap is refused for that).
+    named = {
+        i for entry in items if len(entry.priorities) <= PRIORITIES_MAX for i in entry.priorities
+    }
+    visible = _visible(actor, program, named)
     problems: list[tuple[int, str, str]] = []
     today = clock.today(Workspace.objects.get(pk=program.workspace_id).time_zone)
     for n, entry in enumerate(items, start=1):
         where = entry.line or n
         for name, messages in _check(entry, today).items():
             problems.extend((where, name, m) for m in messages)
+        if len(entry.priorities) > PRIORITIES_MAX:
+            continue  # refused by ``_check`` above
         unknown = [i for i in entry.priorities if i not in visible]
         if unknown:
+            shown = ", ".join(str(i) for i in unknown[:_UNKNOWN_SHOWN])
+            more = len(unknown) - _UNKNOWN_SHOWN
             problems.append(
                 (
                     where,
                     "priorities",
-                    "No customer priority of this program with the id "
-                    f"{', '.join(str(i) for i in unknown)}.",
+                    f"No customer priority of this program with the id {shown}"
+                    + (f" and {more:,} more." if more > 0 else "."),
                 )
             )
     if problems:

@@ -355,8 +355,10 @@ def edit(
             known = {c.contact.pk for c in candidates(found)}
             unknown = sorted(set(left_out) - known)
             if unknown:
+                # A few named, the rest counted: the answer never echoes a huge body back.
+                more = f" and {len(unknown) - 10:,} more" if len(unknown) > 10 else ""
                 raise ValidationFailed.field(
-                    "left_out", f"Not among this update's recipients: {unknown}."
+                    "left_out", f"Not among this update's recipients: {unknown[:10]}{more}."
                 )
             found.sources = {**found.sources, "left_out": sorted(set(left_out))}
         after = {

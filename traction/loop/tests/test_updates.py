@@ -1099,3 +1099,22 @@ def test_a_refused_approval_link_is_audited_on_its_approval(world: w.World) -> N
         other.force_login(world.cast.users["facilitator"])
         assert other.get(path).status_code == 403
     assert AuditEvent.objects.filter(action="loop.update_approval_link_refused").count() == 2
+
+
+def test_unknown_left_out_ids_are_named_a_few_then_counted(world: w.World) -> None:
+    # Attacker's review: the refusal quoted every unknown id sent, so a 2 MB body of ids came
+    # back as a 2 MB message (and into the server's log).
+    cast = world.cast
+    update = submitted(world)
+    with pytest.raises(ValidationFailed) as refused:
+        updates.edit(
+            cast.viewer("facilitator"),
+            update,
+            left_out=list(range(10**6, 10**6 + 50_000)),
+            expected_version=update.version,
+        )
+    [message] = refused.value.errors["left_out"]
+    assert message.endswith("and 49,990 more.")
+    assert len(message) < 200
+    update.refresh_from_db()
+    assert update.version == 1

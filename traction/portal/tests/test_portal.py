@@ -231,6 +231,30 @@ def test_tampered_tokens_are_refused_and_audited(
     ]  # a token naming no link belongs to no workspace: logged only
 
 
+def test_forged_tokens_cannot_flood_the_audit_trail(
+    world: PortalWorld,
+    django_capture_on_commit_callbacks: Capture,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Attacker's review: a token's first part is only the link's number, so anyone could
+    write to the workspace's append-only audit trail without end by opening
+    ``/portal/in/<number>.<anything>/``. A link's refusals are audited up to
+    ``REFUSALS_AUDITED_PER_HOUR`` an hour; the rest go to the operators' log."""
+    contact = Contact.objects.get(pk=world.hank.contact_id)
+    token = link_for(contact, django_capture_on_commit_callbacks, world.cast.viewer("admin"))
+    link_id = token.split(".", 1)[0]
+    limit = services.REFUSALS_AUDITED_PER_HOUR
+    with clock.frozen(clock.now()) as frozen, caplog.at_level("WARNING"):
+        for n in range(limit + 5):
+            assert Client().get(f"/portal/in/{link_id}.forged{n}/").status_code == 404
+        assert len(_events("portal.refused")) == limit
+        assert "not audited" in caplog.text
+        frozen.advance(timedelta(hours=1, seconds=1))
+        assert Client().get(f"/portal/in/{link_id}.forged/").status_code == 404
+        assert len(_events("portal.refused")) == limit + 1
+        assert Client().get(f"/portal/in/{token}/").status_code == 302  # the real one works
+
+
 def test_expired_link_offers_a_new_one_and_is_audited(
     world: PortalWorld, django_capture_on_commit_callbacks: Capture
 ) -> None:
@@ -293,6 +317,37 @@ def test_sign_out_ends_the_session(
     assert client.get("/portal/").status_code == 302
     assert len(_events("portal.signed_out")) == 1
     assert len(_events("portal.signed_in")) == 1
+
+
+def test_a_session_cookie_copied_before_signing_out_opens_nothing_after(
+    world: PortalWorld, django_capture_on_commit_callbacks: Capture
+) -> None:
+    """Attacker's review: signing out only deleted the cookie in that browser; the same
+    cookie, copied before (another browser, a proxy's log, a shared machine's profile), still
+    opened the portal until the link expired. Signing out now ends every portal session
+    opened with the link until then; opening the link again starts a new one."""
+    contact = Contact.objects.get(pk=world.hank.contact_id)
+    token = link_for(contact, django_capture_on_commit_callbacks, world.cast.viewer("admin"))
+    client = Client()
+    assert client.get(f"/portal/in/{token}/").status_code == 302
+    copied = client.cookies["traction_portal"].value
+    elsewhere = Client()
+    elsewhere.cookies["traction_portal"] = copied
+    assert elsewhere.get("/portal/").status_code == 200
+    assert client.post("/portal/sign-out/").status_code == 302
+    replayed = Client()
+    replayed.cookies["traction_portal"] = copied
+    response = replayed.get("/portal/")
+    assert response.status_code == 302
+    assert response["Location"] == "/portal/sign-in/"
+    assert elsewhere.get("/portal/").status_code == 302
+    assert [e.reason for e in _events("portal.refused")] == [
+        "signed out (portal session ended)"
+    ] * 2  # the copy, and the other browser
+    again = Client()
+    assert again.get(f"/portal/in/{token}/").status_code == 302  # the link itself still works
+    assert again.get("/portal/").status_code == 200
+    assert replayed.get("/portal/").status_code == 302
 
 
 # --- members and the portal do not mix -----------------------------------------------------
@@ -441,6 +496,40 @@ def test_request_page_is_rate_limited_per_address_and_per_ip(
         with django_capture_on_commit_callbacks(execute=True):
             Client().post("/portal/sign-in/", {"email": email})
     assert mail.outbox == []
+
+
+def test_the_per_ip_limit_counts_an_ipv6_network_as_one_address(
+    world: PortalWorld, django_capture_on_commit_callbacks: Capture, settings: Any
+) -> None:
+    """Attacker's review: an IPv6 client holds a whole /64; counted address by address, each
+    new one started afresh. The addresses of one /64 share the per-IP limit."""
+    from django.core import mail
+
+    settings.TRACTION_PORTAL_REQUESTS_PER_IP = 2
+    gail = Contact.objects.get(pk=world.gail.contact_id)
+    mail.outbox.clear()
+    for n, email in enumerate(("a@example.test", "b@example.test", gail.email), start=1):
+        with django_capture_on_commit_callbacks(execute=True):
+            Client(REMOTE_ADDR=f"2001:db8:5:5::{n}").post("/portal/sign-in/", {"email": email})
+    assert mail.outbox == []
+    with django_capture_on_commit_callbacks(execute=True):
+        Client(REMOTE_ADDR="2001:db8:5:6::1").post("/portal/sign-in/", {"email": gail.email})
+    assert len(mail.outbox) == 1
+
+
+def test_the_requests_kept_for_the_limit_stay_few(world: PortalWorld, settings: Any) -> None:
+    """Attacker's review: every post of the public "send me a link" page stored a row, kept
+    for ever, throttled or not: anonymous requests grew the table without end. A throttled
+    request is not stored (it changes nothing), and rows older than the hour are deleted."""
+    with clock.frozen(clock.now()) as frozen:
+        for n in range(30):
+            Client().post("/portal/sign-in/", {"email": f"x{n}@example.test"})
+        assert PortalLinkRequest.objects.count() == settings.TRACTION_PORTAL_REQUESTS_PER_IP
+        frozen.advance(timedelta(hours=1, seconds=1))
+        Client().post("/portal/sign-in/", {"email": "late@example.test"})
+        assert list(PortalLinkRequest.objects.values_list("email", flat=True)) == [
+            "late@example.test"
+        ]
 
 
 def test_request_page_shows_an_error_beside_the_field() -> None:

@@ -24,7 +24,7 @@ from traction.sessions.models import (
 
 from .common import queue_on_commit, require_open
 from .history import publish_declined
-from .rsvps import record_answer
+from .rsvps import answers_limited, record_answer
 
 
 class OutreachRequired(DomainError):
@@ -159,7 +159,9 @@ def send_invitations(
 @transaction.atomic
 def respond_rsvp(actor: CustomerPrincipal, *, accept: bool, note: str = "") -> Invitation:
     """A customer contact answers their own invitation through their personal link
-    (``invitation.answer``: the invitation the link is bound to, and no other)."""
+    (``invitation.answer``: the invitation the link is bound to, and no other). The same
+    answer (and note) again records nothing; at most ``rsvps.ANSWERS_PER_HOUR`` answers an
+    hour (``answers_limited``)."""
     try:
         invitation = permissions.get(
             actor,
@@ -176,8 +178,13 @@ def respond_rsvp(actor: CustomerPrincipal, *, accept: bool, note: str = "") -> I
             "__all__", "This session was cancelled; there is nothing to answer."
         )
     was = invitation.rsvp
-    invitation.rsvp = RsvpStatus.ACCEPTED if accept else RsvpStatus.DECLINED
-    invitation.rsvp_note = note.strip()[:500]
+    rsvp = RsvpStatus.ACCEPTED if accept else RsvpStatus.DECLINED
+    note = note.strip()[:500]
+    if (was, invitation.rsvp_note) == (rsvp, note):
+        return invitation  # the same answer again (a second click, a reload): nothing new
+    answers_limited(invitation)
+    invitation.rsvp = rsvp
+    invitation.rsvp_note = note
     invitation.responded_at = clock.now()
     invitation.save()
     audit.record(

@@ -17,6 +17,8 @@ without one is facilitated by whoever planned it (while they are a member).
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.db.models import Count, Q
 from django.urls import reverse
@@ -40,6 +42,10 @@ from traction.sessions.models import (
 from traction.sessions.selectors import UNANSWERED_WARNING, unanswered_flag
 
 from .common import notify, queue_on_commit, resolve_notices, workspace_slug_of
+
+# How many answers one invitation may give in an hour (an RSVP link is public: whoever holds
+# a forwarded invitation could otherwise notify and email the facilitators without end).
+ANSWERS_PER_HOUR = 10
 
 
 def unanswered_action(session_id: int) -> str:
@@ -127,6 +133,19 @@ def answer_text(answer: RsvpAnswer) -> str:
     }.get(RsvpStatus(answer.rsvp), answer.get_rsvp_display().lower())
     text = f"{contact.name} ({contact.customer.name}) {verb}"
     return f"{text}: “{answer.note}”" if answer.note else text
+
+
+def answers_limited(invitation: Invitation) -> None:
+    """Refuse an answer past ``ANSWERS_PER_HOUR`` of this invitation in the last hour:
+    nothing is recorded and nobody is told, as the message says."""
+    since = clock.now() - timedelta(hours=1)
+    recent = RsvpAnswer.objects.filter(invitation=invitation, answered_at__gt=since).count()
+    if recent >= ANSWERS_PER_HOUR:
+        raise ValidationFailed.field(
+            "__all__",
+            f"You have answered {recent} times in the last hour, the most we take. Please "
+            "try again in an hour; nothing was recorded this time.",
+        )
 
 
 def record_answer(invitation: Invitation) -> RsvpAnswer:

@@ -515,3 +515,41 @@ def test_recording_when_a_held_session_took_place_asks_nobody_again(
     gina.refresh_from_db()
     assert gina.rsvp == RsvpStatus.ACCEPTED
     assert not AuditEvent.objects.filter(action="invitation.reconfirm_requested").exists()
+
+
+def test_a_link_answering_over_and_over_does_not_flood_the_facilitators(
+    cast: Cast,
+    session: Session,
+    frozen: clock.FrozenClock,
+    django_capture_on_commit_callbacks: Capture,
+) -> None:
+    """Attacker's review: whoever holds an RSVP link (a forwarded invitation) could post
+    answers without end, each one a notice to every facilitator and, for one who chose "each
+    answer", an email carrying the note they typed. The same answer again records nothing;
+    past ``ANSWERS_PER_HOUR`` changes in an hour an answer is refused, and nobody hears of it
+    until the hour has passed."""
+    from traction.sessions.services.rsvps import ANSWERS_PER_HOUR
+
+    capture = django_capture_on_commit_callbacks
+    add(cast, session, "admin", "facilitator", capture)
+    services.choose_rsvp_emails(cast.viewer("admin"), rsvp_emails="each")
+    gina = invite(cast, session, cast.contact, capture)  # type: ignore[arg-type]
+    mail.outbox.clear()
+
+    answer(gina, capture, accept=True, note="See you there")
+    answer(gina, capture, accept=True, note="See you there")  # the same again: nothing new
+    assert RsvpAnswer.objects.count() == 1
+    assert len(rsvp_mail("alice@acme.test")) == 1
+    for n in range(1, ANSWERS_PER_HOUR):
+        answer(gina, capture, accept=n % 2 == 0, note=f"Call me on 0170 {n}")
+    assert RsvpAnswer.objects.count() == ANSWERS_PER_HOUR
+    with pytest.raises(ValidationFailed) as refused:
+        answer(gina, capture, accept=True, note="Buy cheap watches at spam.example")
+    assert "in the last hour" in refused.value.errors["__all__"][0]
+    assert RsvpAnswer.objects.count() == ANSWERS_PER_HOUR
+    assert len(rsvp_mail("alice@acme.test")) == ANSWERS_PER_HOUR
+    assert "spam.example" not in Invitation.objects.get(pk=gina.pk).rsvp_note
+    assert len(rsvp_notices(cast.users["admin"])) == ANSWERS_PER_HOUR
+    frozen.advance(timedelta(hours=1, seconds=1))
+    answer(gina, capture, accept=True, note="Sorted: see you there")
+    assert RsvpAnswer.objects.count() == ANSWERS_PER_HOUR + 1

@@ -411,6 +411,13 @@ def test_filters_need_a_choice_and_known_names(cast: Cast) -> None:
     assert "event_types" in refused.value.errors
     with pytest.raises(ValidationFailed, match="Unknown events"):
         endpoint(cast, "https://example.test", all_events=False, event_types=["no.such"])
+    # Attacker's review: the refusal quoted every unknown name sent back; 10 are named now.
+    names = [f"no.such{n}" for n in range(50_000)]
+    with pytest.raises(ValidationFailed) as refused:
+        endpoint(cast, "https://example.test", all_events=False, event_types=names)
+    [message] = refused.value.errors["event_types"]
+    assert message.endswith(" and 49,990 more.")
+    assert len(message) < 300
     with pytest.raises(ValidationFailed) as refused:
         endpoint(
             cast, "https://example.test", all_programs=False, program_ids=[cast.rival_program.pk]
@@ -608,3 +615,34 @@ def test_every_moment_in_a_body_has_the_form_of_occurred_at() -> None:
     assert body["occurred_at"] == body["data"]["at"] == "2026-12-06T15:35:58.063Z"
     assert body["data"]["rows"] == [{"done_at": "2026-12-06T15:35:58.000Z"}]
     assert body["data"]["on"] == "2026-12-06"  # a day stays a day
+
+
+@pytest.mark.django_db
+def test_ipv6_addresses_that_carry_an_ipv4_address_are_judged_by_it(
+    cast: Cast, settings: Any
+) -> None:
+    """An IPv6 address that a gateway turns into an IPv4 one (NAT64 64:ff9b::/96 and its
+    local-use 64:ff9b:1::/48, 6to4 2002::/16, IPv4-compatible ::/96, SIIT ::ffff:0:0:0/96) is
+    refused like the IPv4 address it carries: Python calls them all global, so without this a
+    name with such an AAAA record reached cloud metadata or the private network."""
+    settings.TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS = True
+    for metadata in (
+        "64:ff9b::a9fe:a9fe",
+        "64:ff9b:1::a9fe:a9fe",
+        "2002:a9fe:a9fe::1",
+        "::a9fe:a9fe",
+        "::ffff:0:a9fe:a9fe",
+    ):
+        with pytest.raises(ValidationFailed) as exc:
+            services.check_url(f"http://[{metadata}]/latest/meta-data/")
+        assert "never sent there" in exc.value.errors["url"][0], metadata
+        answer = delivery.post(f"http://[{metadata}]/latest/", b"{}", {})
+        assert answer.error.startswith(f"Not sent: {metadata} is a link-local"), answer
+    settings.TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS = False
+    for private in ("64:ff9b::7f00:1", "64:ff9b::a00:1", "2002:c0a8:101::1", "::7f00:1"):
+        answer = delivery.post(f"http://[{private}]/hook", b"{}", {})
+        assert answer.error.startswith(f"Not sent: {private} is a private or local"), answer
+    # A public IPv4 address behind NAT64 stays a public receiver (refused here only by the
+    # network, not by the address check).
+    answer = delivery.post("http://[64:ff9b::5db8:d822]:9/hook", b"{}", {})
+    assert not answer.error.startswith("Not sent:"), answer
