@@ -90,7 +90,7 @@ def test_a_bad_row_after_a_note_on_two_lines_is_named_by_the_line_it_starts_on(
         b"2027-01-05,Fine,\r\n2027-01-06,Ids in cells,12;13,14\r\n"
     )
     answer = client_for("facilitator").post(target, {"file": SimpleUploadedFile("d.csv", data)})
-    assert answer.status_code == 200
+    assert answer.status_code == 422  # refused: the form and its errors (as the insight import)
     # Before: "Line 3" (where the row ended), and the last row's "14" dropped unseen.
     assert answer.context["form"].errors["file"] == [
         "Line 5: This row has 4 cells but the header has 3; put a cell that contains a “,” in "
