@@ -23,7 +23,7 @@ from traction.core.errors import PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.customers.models import Contact
-from traction.insights.tests.conftest import Room, build_room
+from traction.insights.tests.conftest import Room, a_card, build_room
 from traction.sessions.models import Invitation, RsvpStatus
 from traction.voting import links, tasks
 from traction.voting import services as voting
@@ -40,6 +40,7 @@ def room(cast: Cast) -> Room:
 
 @pytest.fixture
 def opened(room: Room) -> Room:
+    a_card(room)
     voting.open_voting(room.cast.viewer("facilitator"), session=room.session, budget=4)
     return room
 
@@ -158,6 +159,7 @@ def test_only_while_voting_is_open(
     with pytest.raises(ValidationFailed, match="Open voting first"):
         _email(room, django_capture_on_commit_callbacks)
     fran = room.cast.viewer("facilitator")
+    a_card(room)
     voting.open_voting(fran, session=room.session)
     voting.close_voting(fran, session=room.session)
     with pytest.raises(ValidationFailed, match="Open voting first"):
@@ -213,6 +215,7 @@ def test_api(
     status, body = _post(client, url, {})
     assert status == 422
     assert "Open voting first" in body["message"]
+    a_card(room)
     voting.open_voting(room.cast.viewer("facilitator"), session=room.session)
     Contact.objects.filter(pk=room.ivy.pk).update(consent_to_contact=False)
     with django_capture_on_commit_callbacks(execute=True):

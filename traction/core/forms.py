@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from django import forms
@@ -12,6 +13,8 @@ from django.utils.safestring import SafeString
 
 from . import timezones
 from .text import MaxLength, validate_no_bidi_controls
+
+_QUESTION = re.compile(r"\?(\s*\([^()]*\))?\s*$")
 
 
 class Form(forms.Form):
@@ -30,7 +33,8 @@ class Form(forms.Form):
     exports and email drop the controls), and a password is what it is (never shown), so its
     fields are left alone.
 
-    A single checkbox's label has no colon after it: it reads as a statement."""
+    A single checkbox's label has no colon after it: it reads as a statement; nor has a
+    question ("Anything to add? (optional)"), whatever note follows it in brackets."""
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
@@ -50,6 +54,9 @@ class Form(forms.Form):
             # A single box's label is a statement ("This person agreed to be contacted"),
             # not a question awaiting a value: no colon after it.
             if isinstance(field.widget, forms.CheckboxInput) and field.label_suffix is None:
+                field.label_suffix = ""
+            # A question asks already: no colon after its mark, nor after a note in brackets.
+            if field.label_suffix is None and _QUESTION.search(str(field.label or "")):
                 field.label_suffix = ""
 
 

@@ -14,12 +14,14 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 
 from traction.core import clock, permissions
 from traction.core.permissions import Viewer
 from traction.insights import rules as insight_rules
 from traction.insights.models import Insight, InsightKind, InsightStatus, StepSupport
+from traction.programs.models import PolicyMaker
 from traction.voting import selectors as voting
 from traction.voting.selectors import RankedCard
 
@@ -43,13 +45,72 @@ TOP_PRIORITIES = 10
 QUOTES_PER_CARD = 3
 
 
-def debrief(viewer: Viewer, pk: int, *, action: str = "debrief.view") -> Debrief:
+def debrief(
+    viewer: Viewer, pk: int, *, action: str = "debrief.view", deciders: bool = False
+) -> Debrief:
     """The debrief, if the viewer may ``action`` it (NotFound otherwise), with its workspace
-    (the room's links to other apps' pages name it)."""
+    (the room's links to other apps' pages name it). With ``deciders``, read in the same
+    query: who decides its recommendations (``who_decides``)."""
     found = Debrief.objects.select_related(
         "workspace", "session", "program", "opened_by", "closed_by"
     )
+    if deciders:
+        found = _with_deciders(found)
     return permissions.get(viewer, action, found, pk=pk)
+
+
+# Up to this many deciders are named in the room; more are counted.
+DECIDERS_NAMED = 3
+
+
+def _with_deciders(found: QuerySet[Debrief]) -> QuerySet[Debrief]:
+    """The program's executive sponsor (joined) and its other current policy makers: how many
+    and the first names, as subqueries of the debrief's own query (the room costs no more
+    queries for them)."""
+    makers = (
+        PolicyMaker.objects.filter(program_id=OuterRef("program_id"))
+        .filter(
+            Q(program__executive_sponsor_id__isnull=True)
+            | ~Q(user_id=F("program__executive_sponsor_id"))
+        )
+        .order_by("user__full_name", "user_id")
+    )
+    counted = makers.order_by().values("program_id").annotate(n=Count("pk")).values("n")
+    names = {
+        f"decider_{k}": Subquery(makers.values("user__full_name")[k : k + 1])
+        for k in range(DECIDERS_NAMED)
+    }
+    return found.select_related("program__executive_sponsor").annotate(
+        other_deciders=Coalesce(Subquery(counted), 0), **names
+    )
+
+
+def _and(names: list[str], word: str) -> str:
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} {word} {names[-1]}"
+
+
+def who_decides(found: Debrief) -> str:
+    """Who may decide the debrief's recommendations, in a sentence: the program's policy
+    makers by name when few (the executive sponsor first), else how many; admins too. Reads
+    what ``debrief(…, deciders=True)`` annotated; "" for a debrief read without it."""
+    if not hasattr(found, "other_deciders"):
+        return ""
+    sponsor = found.program.executive_sponsor
+    total = found.other_deciders + (1 if sponsor is not None else 0)
+    if total == 0:
+        return (
+            "The program names no policy maker yet: a workspace admin decides, or names its "
+            "policy makers on the program page."
+        )
+    admins = "; a workspace admin may too."
+    if total > DECIDERS_NAMED:
+        among = " (its executive sponsor among them)" if sponsor is not None else ""
+        return f"The program’s {total} policy makers decide it{among}{admins}"
+    names = [f"{sponsor} (executive sponsor)"] if sponsor is not None else []
+    names += [getattr(found, f"decider_{k}") or "" for k in range(found.other_deciders)]
+    if total == 1:
+        return f"The program’s policy maker decides it: {names[0]}{admins}"
+    return f"The program’s policy makers decide it: {_and(names, 'and')}{admins}"
 
 
 def debriefs(viewer: Viewer) -> QuerySet[Debrief]:
@@ -536,6 +597,8 @@ def recommendations_section(viewer: Viewer, found: Debrief) -> dict[str, Any]:
         "may_draft": may_draft,
         # Its recommendations can be edited (and drafts archived) while it is not finished.
         "may_edit": may_draft and not found.is_finished,
+        # Said beside a recommendation not decided yet, to whoever may not decide it.
+        "who_decides": who_decides(found),
         "today": clock.today(),
         "decide_choices": [("approved", "Approve"), ("deferred", "Defer"), ("rejected", "Reject")],
     }

@@ -3,6 +3,8 @@ check and name each field they refuse, and the form shows it beside that field."
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 
 from traction.core.forms import Form, Paragraphs
@@ -41,7 +43,15 @@ class FeedbackForm(Form):
 
 
 class PortalFeedbackForm(FeedbackForm):
+    """The portal's copy, under a heading that asks "Did it work for you?" already: the
+    answer's label is "Your answer", as the page shows it before any error."""
+
     priority = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["answer"].label = "Your answer"
+        self.fields["answer"].label_suffix = ""
 
 
 class UnsubscribeForm(Form):

@@ -28,7 +28,7 @@ from traction.core.web import (
 )
 from traction.customers.models import Customer
 
-from . import approval_views, selectors, update_selectors
+from . import approval_views, durations, selectors, update_selectors
 from .models import UpdateState
 from .services import updates as services
 from .update_forms import ComposeForm, EditForm, VersionForm, WaiveUpdateForm, shown_ids
@@ -40,15 +40,6 @@ CONFLICT_HELP = " Reload the page to see the newest version, then try again."
 
 def _to_update(request: WorkspaceRequest, update_id: int) -> HttpResponse:
     return redirect("loop:update", workspace_slug=request.workspace.slug, update_id=update_id)
-
-
-def _hours(delta: Any) -> str:
-    if delta is None:
-        return "—"
-    hours = delta.total_seconds() / 3600
-    if hours < 48:
-        return f"{hours:.1f} hours"
-    return f"{hours / 24:.1f} days"
 
 
 @workspace_view
@@ -75,8 +66,8 @@ def updates(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> HttpR
             "state": state,
             "can_compose": permissions.can(viewer, "loop.compose", program),
             "turnaround": turnaround,
-            "median": _hours(turnaround.median),
-            "slowest": _hours(turnaround.slowest),
+            "median": durations.in_words(turnaround.median),
+            "slowest": durations.in_words(turnaround.slowest),
         },
     )
 
@@ -196,8 +187,8 @@ def _detail_context(
         # A change of plan or a re-engagement goes when it must: no early reason asked.
         "cadenced": found.kind in services.CADENCED,
         "turnaround": turnaround,
-        "median": _hours(turnaround.median),
-        "slowest": _hours(turnaround.slowest),
+        "median": durations.in_words(turnaround.median),
+        "slowest": durations.in_words(turnaround.slowest),
     }
 
 

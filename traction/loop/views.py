@@ -4,7 +4,6 @@ CSV import) and the reusable reason texts. Parse, call one service or selector, 
 
 from __future__ import annotations
 
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +27,7 @@ from traction.core.web import (
 )
 from traction.programs.models import Program
 
-from . import approval_views, deliveries_csv, selectors
+from . import approval_views, deliveries_csv, durations, selectors
 from .forms import CsvForm, DeliveryForm, ProposeForm, ReasonTextForm, WaiveForm
 from .models import Approval, DeliverySource, PriorityStatus
 from .services import deliveries as delivery_services
@@ -64,14 +63,10 @@ def priorities(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
             "can_propose": permissions.can(viewer, "loop.propose", program),
             "can_waive": permissions.allows(viewer, "loop.waive"),
             "turnaround": turnaround,
-            "median": _hours(turnaround.median),
-            "slowest": _hours(turnaround.slowest),
+            "median": durations.in_words(turnaround.median),
+            "slowest": durations.in_words(turnaround.slowest),
         },
     )
-
-
-def _hours(span: timedelta | None) -> str:
-    return f"{span.total_seconds() / 3600:.1f} hours" if span is not None else ""
 
 
 MAX_CHOSEN = 200  # priorities one picker keeps chosen (a delivery's links)

@@ -68,7 +68,7 @@ def _finished(request: WorkspaceRequest, found: Debrief, what: str) -> HttpRespo
 @require_http_methods(["GET"])
 def room(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
     """The debrief room: header, plan and clock, then every panel registered for it."""
-    found = selectors.debrief(viewer, debrief_id)
+    found = selectors.debrief(viewer, debrief_id, deciders=True)
     context = {
         "debrief": found,
         "session": found.session,

@@ -15,7 +15,7 @@ from traction.core.testing.snapshot import built_on
 from traction.customers import services as customer_services
 from traction.customers.models import Contact
 from traction.insights import services
-from traction.insights.models import Scenario, Step
+from traction.insights.models import Insight, Scenario, Step
 from traction.sessions import services as session_services
 from traction.sessions.models import Invitation, Session
 
@@ -95,6 +95,18 @@ def build_room(cast: Cast) -> Room:
         ivy_invitation=ivy_invitation,
         scenario=scenario,
         steps=list(scenario.steps.order_by("position")),
+    )
+
+
+def a_card(room: Room, text: str = "The first invoice is right") -> Insight:
+    """One card customers can vote on (Gina's moment of truth): voting opens only with one."""
+    return services.capture_insight(
+        room.cast.viewer("facilitator"),
+        session=room.session,
+        kind="moment_of_truth",
+        text=text,
+        speaker=room.speaker("gina"),
+        step_id=room.steps[0].pk,
     )
 
 

@@ -301,7 +301,7 @@ def test_the_status_turnaround_is_in_the_api(
     web = Client()
     web.force_login(cast.users["facilitator"])
     page = web.get(reverse("loop:priorities", args=[cast.acme.slug, cast.program.pk]))
-    assert "3.0 hours" in page.content.decode()
+    assert "3 hours" in page.content.decode()
     # Updates' turnaround counts updates only.
     updates_path = f"/api/v1/programs/{cast.program.pk}/update-turnaround"
     assert json.loads(api.get(updates_path).content)["decided"] == 0

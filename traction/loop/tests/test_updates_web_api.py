@@ -199,7 +199,7 @@ def test_owner_approves_on_the_web_then_it_is_sent_and_immutable(
     # The turnaround is shown on the program's updates page.
     listing = fran.get(url(cast, "updates", program_id=cast.program.pk)).content.decode()
     assert (
-        "Approval turnaround: median 0.0 hours, slowest 0.0 hours (1 approval by account "
+        "Approval turnaround: median under a minute, slowest under a minute (1 approval by account "
         "owners; waivers are not counted)." in listing
     )
 

@@ -17,9 +17,20 @@ from traction.customers.models import Contact
 from traction.sessions.models import Session
 from traction.voting.models import Vote, VotingRound
 
-from .checks import DEFAULT_BUDGET, checked_budget, locked_round, open_round, plural
+from .checks import (
+    DEFAULT_BUDGET,
+    checked_budget,
+    locked_round,
+    open_round,
+    plural,
+    votable_cards,
+)
 
 MAX_REASON = 300
+NOTHING_TO_VOTE_ON = (
+    "There is nothing to vote on yet: capture or accept at least one moment of truth, issue "
+    "or idea from a customer first, then open voting."
+)
 
 
 def _reason(reason: str) -> str:
@@ -37,6 +48,9 @@ def open_voting(actor: Viewer, *, session: Session, budget: int = DEFAULT_BUDGET
     Once only: opening an open round, or a closed one, is refused (a closed round is
     reopened explicitly, with a reason: ``reopen_voting``). The session row is locked first,
     so parallel requests open one round and the others are refused cleanly.
+
+    Refused while nothing can be voted on (no accepted card from a customer): customers
+    would get a ballot with nothing on it.
     """
     permissions.check(actor, "voting.run", session)
     budget = checked_budget(budget)
@@ -54,6 +68,8 @@ def open_voting(actor: Viewer, *, session: Session, budget: int = DEFAULT_BUDGET
             "Voting for this session was closed and its ranking is final; to take more votes, "
             "reopen it explicitly, saying why.",
         )
+    if not votable_cards(session).exists():
+        raise ValidationFailed.field("__all__", NOTHING_TO_VOTE_ON)
     found = VotingRound.objects.create(
         workspace_id=session.workspace_id,
         session=session,

@@ -11,7 +11,7 @@ from traction.core.errors import PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.core.testing.snapshot import built_on
-from traction.insights.tests.conftest import Room, build_room
+from traction.insights.tests.conftest import Room, a_card, build_room
 from traction.voting import services as voting
 from traction.voting.models import VotingRound
 
@@ -25,6 +25,7 @@ def room(cast: Cast) -> Room:
 
 def test_hiding_and_revealing_is_stored_and_audited_once_per_change(room: Room) -> None:
     fran = room.cast.viewer("facilitator")
+    a_card(room)
     voting.open_voting(fran, session=room.session)
     voting.show_totals(fran, session=room.session, shown=False)
     voting.show_totals(fran, session=room.session, shown=False)  # a repeat changes nothing
@@ -44,6 +45,7 @@ def test_hiding_and_revealing_is_stored_and_audited_once_per_change(room: Room) 
 
 def test_only_who_runs_the_voting_reveals(room: Room) -> None:
     fran = room.cast.viewer("facilitator")
+    a_card(room)
     voting.open_voting(fran, session=room.session)
     voting.show_totals(fran, session=room.session, shown=False)
     for role in ("core_team", "sponsor", "account_owner", "observer"):
@@ -59,6 +61,7 @@ def test_no_round_no_reveal(room: Room) -> None:
 
 def test_the_room_page_hides_the_totals_for_every_screen(room: Room, client: Client) -> None:
     fran = room.cast.viewer("facilitator")
+    a_card(room)
     voting.open_voting(fran, session=room.session)
     client.force_login(room.cast.users["admin"])
     url = f"/w/acme/insights/sessions/{room.session.pk}/voting/room/"
