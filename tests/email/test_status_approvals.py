@@ -292,6 +292,6 @@ def test_status_turnaround_counts_owners_approvals_only(
     assert updates.turnaround(cast.program.pk).decided == 0  # updates are counted apart
     html = fran.get(page).content.decode()
     assert (
-        "Status approval turnaround in this program: median 2.0 hours, slowest 2.0 hours "
+        "Status approval turnaround in this program: median 2 hours, slowest 2 hours "
         "(1 approval by account owners; waivers are not counted)." in html
     )
