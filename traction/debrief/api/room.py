@@ -85,7 +85,11 @@ class RoomOut(OutputSchema):
 
 class RoomIn(InputSchema):
     phase: str = Field(ABSENT, max_length=40, description="A key of the plan: starts it now.")
-    plan: list[RoomPhaseIn] = Field(ABSENT, description="The whole plan, in order.")
+    plan: list[RoomPhaseIn] = Field(
+        ABSENT,
+        max_length=room_services.MAX_PHASES,
+        description=f"The whole plan, in order: at most {room_services.MAX_PHASES} phases.",
+    )
     version: int | None = Field(None, description=VERSION_HELP)
 
 
@@ -163,7 +167,11 @@ class RecommendationCreateIn(InputSchema):
         max_length=services.EVIDENCE_MAX,
         description=f"Insight ids of the session: at least one, at most {services.EVIDENCE_MAX}.",
     )
-    metrics: list[RecommendationMetricIn] = []
+    metrics: list[RecommendationMetricIn] = Field(
+        [],
+        max_length=services.METRICS_MAX,
+        description=f"At most {services.METRICS_MAX} metrics of the program's scorecard.",
+    )
 
 
 class RecommendationUpdateIn(InputSchema):
@@ -178,7 +186,9 @@ class RecommendationUpdateIn(InputSchema):
     evidence: list[ObjectId] = Field(
         ABSENT, max_length=services.EVIDENCE_MAX, description="The whole set of insight ids."
     )
-    metrics: list[RecommendationMetricIn] = Field(ABSENT, description="The whole set.")
+    metrics: list[RecommendationMetricIn] = Field(
+        ABSENT, max_length=services.METRICS_MAX, description="The whole set."
+    )
     version: int | None = Field(None, description=VERSION_HELP)
 
 

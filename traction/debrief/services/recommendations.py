@@ -59,6 +59,7 @@ LONG_TEXT_MAX = 5000
 LONG_TEXTS = ("rationale", "customer_summary")
 REASON_MAX = LONG_TEXT_MAX  # a decision's reason
 EVIDENCE_MAX = 100  # insights one recommendation cites
+METRICS_MAX = 100  # scorecard metrics one recommendation says it moves
 DECIDED = (DecisionOutcome.APPROVED, DecisionOutcome.DEFERRED, DecisionOutcome.REJECTED)
 
 
@@ -132,6 +133,7 @@ def _metrics(debrief: Debrief, rows: Iterable[Mapping[str, Any]]) -> list[tuple[
         if direction not in Direction.values:
             raise ValidationFailed.field("metrics", "Say whether each metric should go up or down.")
         wanted[int(row["metric_id"])] = direction
+    require_length("metrics", wanted, METRICS_MAX)
     known = set(metric_choices(debrief).filter(pk__in=wanted).values_list("pk", flat=True))
     if set(wanted) - known:
         raise ValidationFailed.field("metrics", "Choose metrics of this program's scorecard.")

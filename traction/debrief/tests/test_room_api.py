@@ -62,6 +62,16 @@ def _room_state(cast: Cast, fran: object, d: int) -> None:
     assert status == 422
     status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"plan": []})
     assert (status, [e["loc"] for e in body["detail"]]) == (422, [["body", "plan"]])
+    # A plan of more phases than the room holds is refused at the field, not row by row.
+    from traction.debrief.services.room import MAX_PHASES
+
+    many = [{"title": f"P{n}", "minutes": 1} for n in range(5000)]
+    status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"plan": many})
+    assert (status, [e["loc"] for e in body["detail"]]) == (422, [["body", "plan"]])
+    status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"plan": many[: MAX_PHASES + 1]})
+    assert (status, [e["loc"] for e in body["detail"]]) == (422, [["body", "plan"]])
+    status, body = call(fran, "PATCH", f"/debriefs/{d}/room", {"plan": many[:MAX_PHASES]})
+    assert (status, len(body["plan"])) == (200, MAX_PHASES)
     # A key given twice is refused, naming the item; a surviving current phase stays current.
     status, room = call(fran, "GET", f"/debriefs/{d}/room")
     current, started = room["phase"], room["phase_started_at"]
@@ -278,10 +288,16 @@ def test_long_texts_are_refused_with_422_naming_the_field(cast: Cast, world: Wor
         422,
         [["body", "evidence"]],
     )
+    moves = [{"metric_id": n, "direction": "up"} for n in range(1, recs.METRICS_MAX + 2)]
+    body = {"title": "Many", "evidence": [mot], "metrics": moves}
+    status, answer = call(cora, "POST", f"/debriefs/{d}/recommendations", body)
+    assert (status, [e["loc"] for e in answer["detail"]]) == (422, [["body", "metrics"]])
     status, rec = call(
         cora, "POST", f"/debriefs/{d}/recommendations", {"title": "Short", "evidence": [mot]}
     )
     assert status == 201
+    status, answer = call(cora, "PATCH", f"/recommendations/{rec['id']}", {"metrics": moves})
+    assert (status, [e["loc"] for e in answer["detail"]]) == (422, [["body", "metrics"]])
     status, answer = call(cora, "PATCH", f"/recommendations/{rec['id']}", {"rationale": too_long})
     assert (status, [e["loc"] for e in answer["detail"]]) == (
         422,
@@ -299,6 +315,13 @@ def test_long_texts_are_refused_with_422_naming_the_field(cast: Cast, world: Wor
     assert create["customer_summary"]["maxLength"] == recs.LONG_TEXT_MAX
     assert create["rationale"]["maxLength"] == recs.LONG_TEXT_MAX
     assert create["evidence"]["maxItems"] == recs.EVIDENCE_MAX
+    assert create["metrics"]["maxItems"] == recs.METRICS_MAX
+    assert schemas["RecommendationUpdateIn"]["properties"]["metrics"]["maxItems"] == (
+        recs.METRICS_MAX
+    )
+    from traction.debrief.services.room import MAX_PHASES
+
+    assert schemas["RoomIn"]["properties"]["plan"]["maxItems"] == MAX_PHASES
     assert schemas["RecommendationDecideIn"]["properties"]["reason"]["maxLength"] == recs.REASON_MAX
 
 

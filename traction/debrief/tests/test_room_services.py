@@ -137,6 +137,13 @@ def test_a_recommendation_needs_evidence_of_its_session_the_drafter_may_see(
     with pytest.raises(ValidationFailed) as exc:
         recs.draft_recommendation(cora, world.debrief, title="", evidence=[10**9])
     assert refused(exc) == {"evidence", "title"}
+    # At most METRICS_MAX (100) metrics, checked before any is looked up.
+    moves = [{"metric_id": n, "direction": "up"} for n in range(1, recs.METRICS_MAX + 2)]
+    mot = world.card("mot").pk
+    with pytest.raises(ValidationFailed) as exc:
+        recs.draft_recommendation(cora, world.debrief, title="M", evidence=[mot], metrics=moves)
+    assert refused(exc) == {"metrics"}
+    assert exc.value.errors["metrics"] == ["Keep it to 100 items or fewer (this has 101)."]
     assert not Recommendation.objects.exists()
     rec = draft(cast, world, "Invoice on day one", "mot", "quote")
     assert sorted(rec.evidence_links.values_list("insight_id", flat=True)) == sorted(
