@@ -270,12 +270,14 @@ def offered_members(
     chosen: int | None = None,
     ticked: Iterable[int] = (),
     roles: list[str] | None = None,
+    among: QuerySet[User] | None = None,
 ) -> OfferedMembers:
-    """The options of a select (or checkbox list) of members (``member_users``): the chosen
+    """The options of a select (or checkbox list) of members (``member_users``, or ``among``
+    if given: a narrower set the caller checked, e.g. who may own an action): the chosen
     one, or those ticked, and the first others by name (of ``roles`` only, if given). One
     query, two with any chosen or ticked, whatever their number. Validation stays with
-    ``member_users``."""
-    members = member_users(viewer, roles=roles)
+    ``member_users`` (or ``among``)."""
+    members = member_users(viewer, roles=roles) if among is None else among
     typed = typed[:MEMBER_FIND_CHARS].strip()
     offered = (
         members.filter(Q(full_name__icontains=typed) | Q(email__icontains=typed))

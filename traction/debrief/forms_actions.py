@@ -44,8 +44,12 @@ class ActionForm(Form):
         *args: Any,
         recommendations: list[Recommendation],
         candidates: QuerySet[User],
+        shown: list[User],
         **kwargs: Any,
     ) -> None:
+        """``candidates``: whom a posted owner or tick may name; ``shown``: the members both
+        lists offer (the chosen owner, those ticked and the first others by name:
+        accounts.selectors.offered_members)."""
         super().__init__(*args, **kwargs)
         rec_field = self.fields["recommendation"]
         assert isinstance(rec_field, forms.ModelChoiceField)
@@ -53,13 +57,12 @@ class ActionForm(Form):
         # The choices are the rows already read, listed once: the querysets only check what
         # comes back (rendering a model choice field runs its query each time it is drawn).
         rec_field.choices = [(r.pk, rec_field.label_from_instance(r)) for r in recommendations]
-        people = list(candidates)
         for name in ("owner", "contributors"):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = candidates
             empty = [] if field.empty_label is None else [("", field.empty_label)]
-            field.choices = empty + [(u.pk, field.label_from_instance(u)) for u in people]
+            field.choices = empty + [(u.pk, field.label_from_instance(u)) for u in shown]
 
     def service_values(self) -> dict[str, Any]:
         data = self.cleaned_data

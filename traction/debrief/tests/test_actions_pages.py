@@ -4,6 +4,7 @@ actions, the room panels, the program section and the navigation."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterator
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -11,13 +12,15 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from django.db import connection
 from django.template.loader import render_to_string
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from traction.accounts import services as accounts
 from traction.core import clock, navigation, sections
-from traction.core.testing.cast import Cast
+from traction.core.testing.cast import PASSWORD, Cast
 from traction.debrief.models import ActionItem, ActionStatus, Debrief, Recommendation
 from traction.debrief.services import actions as services
 
@@ -723,3 +726,89 @@ def test_an_owner_outside_the_program_gets_no_link_to_a_debrief_they_may_not_see
     assert debrief_actions not in page
     page = client_for("facilitator").get(url(cast, "action_detail", action.pk)).content.decode()
     assert debrief_actions in page
+
+
+def _add_members(cast: Cast, n: int, name: str) -> list[Any]:
+    made = []
+    for i in range(n):
+        user = accounts.create_user(
+            email=f"{name.lower().replace(' ', '.')}{i}@acme.test",
+            full_name=f"{name} {i:03d}",
+            password=PASSWORD,
+        )
+        accounts.add_member(None, workspace=cast.acme, user=user, role="core_team")
+        made.append(user)
+    return made
+
+
+def _options(html: str, name: str) -> list[int]:
+    form = html.split('id="add"')[1]
+    if name == "owner":
+        part = form.split('name="owner"')[1].split("</select>")[0]
+    else:
+        part = form.split('name="owner"')[1].split("</select>")[1].split("</fieldset>")[0]
+        return [int(v) for v in re.findall(r'name="contributors" value="(\d+)"', part)]
+    return [int(v) for v in re.findall(r'<option value="(\d+)"', part)]
+
+
+def test_the_add_form_lists_the_first_members_and_the_chosen_in_the_same_queries(
+    cast: Cast,
+    rec: Recommendation,
+    debrief: Debrief,
+    client_for: Callable[[str], Client],
+    django_assert_num_queries: Any,
+) -> None:
+    client = client_for("facilitator")
+    page = url(cast, "debrief_actions", debrief.pk)
+    client.get(page)
+    with CaptureQueriesContext(connection) as seen:
+        small = client.get(page).content.decode()
+    assert cast.users["core_team"].pk in _options(small, "owner")
+    assert "Only the first" not in small
+    made = _add_members(cast, 40, "Zed")  # after every cast member by name
+    with django_assert_num_queries(len(seen)):
+        large = client.get(page).content.decode()
+    assert len(_options(large, "owner")) == 30
+    assert len(_options(large, "contributors")) == 30
+    assert "Only the first 30 members by name are listed below" in large
+    # "Find" reloads by GET keeping the answers; the chosen owner and the ticked
+    # contributors are offered wherever they fall (one more query, whatever their number).
+    with CaptureQueriesContext(connection) as one:
+        client.get(page, {"owner": made[0].pk, "owner_q": ""})
+    with django_assert_num_queries(len(one)):
+        found = client.get(
+            page,
+            {
+                "recommendation": rec.pk,
+                "title": "Kept title",
+                "owner": made[-1].pk,
+                "contributors": [made[-2].pk, made[-3].pk],
+                "due_on": "2027-03-20",
+                "owner_q": "zed 00",
+            },
+        )
+    html = found.content.decode()
+    assert found.status_code == 200
+    assert sorted(_options(html, "owner")) == sorted(u.pk for u in [*made[:10], *made[-3:]])
+    assert f'<option value="{made[-1].pk}" selected>' in html
+    assert 'value="Kept title"' in html
+    assert 'value="2027-03-20"' in html
+    for ticked in (made[-2], made[-3]):
+        assert re.search(rf'name="contributors" value="{ticked.pk}"[^>]*checked', html)
+    # Saving takes an owner past the first 30.
+    made_ok = client.post(
+        page,
+        {
+            "recommendation": rec.pk,
+            "title": "Far down the list",
+            "owner": made[-1].pk,
+            "contributors": [made[-2].pk],
+            "due_on": "2027-03-20",
+        },
+    )
+    assert made_ok.status_code == 302
+    action = ActionItem.objects.get()
+    assert (action.owner_id, list(action.contributors.values_list("pk", flat=True))) == (
+        made[-1].pk,
+        [made[-2].pk],
+    )

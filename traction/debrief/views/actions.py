@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.accounts import selectors as accounts_selectors
 from traction.core import clock, permissions
 from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -186,11 +187,21 @@ def debrief_actions(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) 
     debrief = selectors.debrief(viewer, debrief_id)
     recommendations = selectors.approved_recommendations(viewer, debrief)
     can_manage = permissions.can(viewer, "action.manage", debrief)
+    sent = request.POST if request.method == "POST" else request.GET
+    candidates = selectors.owner_candidates(viewer)
+    find = accounts_selectors.offered_members(
+        viewer,
+        typed=sent.get("owner_q", ""),
+        chosen=whole_number(sent.get("owner", "")),
+        ticked=_ids(sent.getlist("contributors")),
+        among=candidates,
+    )
     form = ActionForm(
         request.POST if request.method == "POST" else None,
         recommendations=recommendations,
-        candidates=selectors.owner_candidates(viewer),
-        initial={"recommendation": request.GET.get("recommendation")},
+        candidates=candidates,
+        shown=find.rows,
+        initial=_add_found_again(request),
     )
     if request.method == "POST":
         permissions.check(viewer, "action.manage", debrief)
@@ -224,6 +235,7 @@ def debrief_actions(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) 
         "page": page,
         "query": f"status={status}" if status else "",
         "form": form,
+        "find": find,
         "can_manage": can_manage,
         "pace": selectors.time_to_action(viewer, debrief_id=debrief.pk),
         "today": clock.today(),
@@ -235,6 +247,24 @@ def debrief_actions(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) 
         partial="add_form",
         status=422 if form.errors else 200,
     )
+
+
+def _ids(values: list[str]) -> list[int]:
+    """Member ids ticked (a form's contributors): one more than an action may have is enough
+    for the service to say so."""
+    return [
+        n for v in values[: services.CONTRIBUTORS_MAX + 1] if (n := whole_number(v)) is not None
+    ]
+
+
+def _add_found_again(request: WorkspaceRequest) -> dict[str, Any]:
+    """The "Add action item" answers a "Find a member" reload (a GET) carries back (and the
+    recommendation a link preselects)."""
+    names = ["recommendation", "title", "owner", "planned_start", "due_on"]
+    again: dict[str, Any] = {name: request.GET[name] for name in names if name in request.GET}
+    if "owner_q" in request.GET:
+        again["contributors"] = _ids(request.GET.getlist("contributors"))
+    return again
 
 
 @workspace_view
