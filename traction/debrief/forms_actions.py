@@ -95,12 +95,18 @@ class EditForm(Form):
     version = VersionField()
     opened = OpenedField()
 
-    def __init__(self, *args: Any, candidates: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, candidates: QuerySet[User], shown: list[User], **kwargs: Any
+    ) -> None:
+        """``candidates``: whom a posted owner or tick may name; ``shown``: the members both
+        lists offer (the owner and contributors, as saved and as typed, and the first others
+        by name: accounts.selectors.offered_members)."""
         super().__init__(*args, **kwargs)
         for name in ("owner", "contributors"):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = candidates
+            field.choices = [(u.pk, field.label_from_instance(u)) for u in shown]
 
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data

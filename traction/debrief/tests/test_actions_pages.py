@@ -812,3 +812,69 @@ def test_the_add_form_lists_the_first_members_and_the_chosen_in_the_same_queries
         made[-1].pk,
         [made[-2].pk],
     )
+
+
+def _answers(page: Any) -> dict[str, Any]:
+    """A page's edit form as the browser would send it back (its hidden fields too)."""
+    form = page.context["form"]
+    data: dict[str, Any] = {}
+    for name, field in form.fields.items():
+        value = form.initial.get(name, field.initial)
+        if value is None or value is False:
+            continue
+        data[name] = value.isoformat() if isinstance(value, date) else value
+    return data
+
+
+def test_the_edit_page_lists_the_first_members_and_find_keeps_what_the_merge_compares(
+    cast: Cast,
+    rec: Recommendation,
+    client_for: Callable[[str], Client],
+    django_assert_num_queries: Any,
+) -> None:
+    action = add(cast, rec)
+    fran = client_for("facilitator")
+    path = url(cast, "action_edit", action.pk)
+    fran.get(path)
+    with CaptureQueriesContext(connection) as seen:
+        small = fran.get(path).content.decode()
+    assert "Only the first" not in small
+    made = _add_members(cast, 40, "Zed")
+    with django_assert_num_queries(len(seen)):
+        large = fran.get(path).content.decode()
+    owners = re.findall(
+        r'<option value="(\d+)"', large.split('name="owner"')[1].split("</select>")[0]
+    )
+    assert len(owners) == 31  # the first 30 by name and the owner (saved, wherever it falls)
+    assert str(made[-1].pk) not in owners
+    assert "Only the first 30 members by name are listed below" in large
+    form = _answers(fran.get(path))
+    # Sam saves a new title meanwhile; Fran then finds a member far down the list.
+    services.update_action(
+        cast.viewer("sponsor"), action=action, changes={"title": "Sam's title"}, version=None
+    )
+    form.update({"title": "Fran's title", "owner": made[-1].pk, "contributors": [made[0].pk]})
+    reloaded = fran.get(path, {**form, "owner_q": "zed 03"})
+    html = reloaded.content.decode()
+    assert reloaded.status_code == 200
+    owners = re.findall(
+        r'<option value="(\d+)"', html.split('name="owner"')[1].split("</select>")[0]
+    )
+    assert sorted(int(o) for o in owners) == sorted(
+        [*(u.pk for u in made[30:40]), made[0].pk, cast.users["core_team"].pk]
+    )
+    assert f'<option value="{made[-1].pk}" selected>' in html
+    assert 'value="Fran&#x27;s title"' in html
+    # The version and opened values the reload carried are kept: the merge still sees that
+    # both changed the title, and keeps Fran's owner.
+    again = _answers(reloaded)
+    assert (str(again["version"]), again["opened"]) == (str(form["version"]), form["opened"])
+    page = fran.post(path, again)
+    assert page.status_code == 422
+    assert [m["name"] for m in page.context["merge"]] == ["title"]
+    back = dict(page.context["form"].data.lists())
+    back["keep_title"] = ["mine"]
+    assert fran.post(path, back).status_code == 302
+    action.refresh_from_db()
+    assert (action.title, action.owner_id) == ("Fran's title", made[-1].pk)
+    assert list(action.contributors.values_list("pk", flat=True)) == [made[0].pk]

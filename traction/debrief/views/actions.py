@@ -118,12 +118,39 @@ def _initial(action: ActionItem) -> dict[str, Any]:
     }
 
 
-def _edit_form(action: ActionItem, candidates: Any, data: Any = None) -> EditForm:
+EDIT_ANSWERS = ("title", "owner", "planned_start", "due_on", "note", "version", merging.OPENED)
+
+
+def _edit_form(
+    viewer: Viewer,
+    action: ActionItem,
+    candidates: Any,
+    data: Any = None,
+    *,
+    sent: Any = None,
+) -> tuple[EditForm, accounts_selectors.OfferedMembers]:
     """The edit form: the action's values, and (signed, hidden) the values it was opened
-    with, which the merge prompt compares against."""
-    form = EditForm(data, initial=_initial(action), candidates=candidates)
+    with, which the merge prompt compares against. Its member lists offer the first members
+    by name and the owner and contributors, both as saved now and as posted (``data``) or
+    carried back by a "Find a member" reload (``sent``, a GET: its answers, and the opened
+    values and version it carried, are kept)."""
+    initial = _initial(action)
+    answers = data if data is not None else sent
+    owner = whole_number(answers.get("owner", "")) if answers is not None else None
+    ticked = _ids(answers.getlist("contributors")) if answers is not None else []
+    find = accounts_selectors.offered_members(
+        viewer,
+        typed=(answers.get("owner_q", "") if answers is not None else ""),
+        chosen=owner if owner is not None else initial["owner"],
+        ticked=[*ticked, *initial["contributors"], initial["owner"]],
+        among=candidates,
+    )
+    form = EditForm(data, initial=initial, candidates=candidates, shown=find.rows)
     form.initial[merging.OPENED] = merging.seal(merging.values(form, form.initial))
-    return form
+    if data is None and sent is not None and "owner_q" in sent:
+        form.initial.update({name: sent[name] for name in EDIT_ANSWERS if name in sent})
+        form.initial["contributors"] = ticked
+    return form, find
 
 
 @workspace_view
@@ -135,7 +162,7 @@ def action_edit(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> Ht
     action = selectors.action(viewer, action_id)
     permissions.check(viewer, "action.manage", action)
     candidates = selectors.owner_candidates(viewer)
-    form = _edit_form(action, candidates)
+    form, find = _edit_form(viewer, action, candidates, sent=request.GET)
     merge: list[dict[str, Any]] = []
     taken: list[str] = []
     if request.method == "POST":
@@ -144,6 +171,11 @@ def action_edit(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> Ht
             nonlocal action
             action = selectors.action(viewer, action.pk)
             return _initial(action), action.version
+
+        def _form_and_find(data: Any) -> EditForm:
+            nonlocal find
+            built, find = _edit_form(viewer, action, candidates, data)
+            return built
 
         def write(form: EditForm) -> None:
             services.update_action(
@@ -158,7 +190,7 @@ def action_edit(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> Ht
             request.POST.copy(),
             form,
             _initial(action),
-            form_for=lambda data: _edit_form(action, candidates, data),
+            form_for=lambda data: _form_and_find(data),
             write=write,
             reread=reread,
             noun="action",
@@ -175,7 +207,7 @@ def action_edit(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> Ht
     return render_page(
         request,
         "debrief/actions/action_edit.html",
-        {"action": action, "form": form, "merge": merge, "taken": taken},
+        {"action": action, "form": form, "merge": merge, "taken": taken, "find": find},
         partial="edit_form",
         status=422 if request.method == "POST" and (form.errors or merge) else 200,
     )
