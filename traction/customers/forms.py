@@ -8,6 +8,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
+from traction.accounts.selectors import OfferedMembers
 from traction.core.forms import Form, Paragraphs
 from traction.core.forms import VersionField as VersionField  # where other apps find it
 from traction.core.text import QUERY_MAX, validate_one_line
@@ -39,9 +40,32 @@ class CustomerFilterForm(Form):
         label="Account owner",
     )
 
-    def __init__(self, *args: Any, owners: QuerySet[User], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, owners: QuerySet[User], find: OfferedMembers, **kwargs: Any
+    ) -> None:
+        """``owners``: whom the Account owner filter may name (every member); ``find``: the
+        options it offers (the first by name, of those typed, and the chosen one:
+        accounts.selectors.offered_members)."""
         super().__init__(*args, **kwargs)
-        self.fields["owner"].queryset = owners  # type: ignore[attr-defined]
+        owner = self.fields["owner"]
+        owner.queryset = owners  # type: ignore[attr-defined]
+        owner.widget.choices = [
+            ("", owner.empty_label),  # type: ignore[attr-defined]
+            *((u.pk, u.full_name or u.email) for u in find.rows),
+        ]
+        if find.more:
+            owner.help_text = (
+                f"Only the first {find.limit} members by name"
+                + (f" whose name or email address holds “{find.typed}”" if find.typed else "")
+                + " are listed: type part of a name or email address in “Find an account"
+                " owner” to narrow this list."
+            )
+        elif find.typed and not find.rows:
+            owner.help_text = f"No member's name or email address holds “{find.typed}”."
+        elif find.typed:
+            owner.help_text = (
+                f"Listed: the members whose name or email address holds “{find.typed}”."
+            )
 
 
 class CustomerForm(Form):

@@ -22,6 +22,7 @@ from traction.core.web import (
     error_text,
     query_without,
     render_page,
+    wants_partial,
     workspace_view,
 )
 
@@ -48,7 +49,14 @@ def _changes(obj: models.Model, values: dict[str, Any]) -> dict[str, Any]:
 @require_GET
 def customer_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     archived = request.GET.get("archived") == "1"
-    form = CustomerFilterForm(request.GET or None, owners=account_selectors.member_users(viewer))
+    find = account_selectors.offered_members(
+        viewer,
+        typed=request.GET.get("owner_q", ""),
+        chosen=whole_number(request.GET.get("owner", "")),
+    )
+    form = CustomerFilterForm(
+        request.GET or None, owners=account_selectors.member_users(viewer), find=find
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     owner = filters.get("owner")
     customers = selectors.customers(
@@ -69,6 +77,10 @@ def customer_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         "archived": archived,
         "query": query_without(request, "page"),
         "can_create": permissions.allows(viewer, "customer.create"),
+        # Results swapped in (htmx) bring the Account owner filter's options along: "Find an
+        # account owner" narrows them as it narrows nothing else.
+        "find": find,
+        "oob": wants_partial(request),
     }
     return render_page(request, "customers/customer_list.html", context, partial="results")
 

@@ -61,11 +61,20 @@ class EndpointForm(Form):
     version = VersionField()
 
     def __init__(
-        self, *args: Any, programs: QuerySet[Program], editing: bool = False, **kwargs: Any
+        self,
+        *args: Any,
+        programs: QuerySet[Program],
+        shown: list[Program],
+        editing: bool = False,
+        **kwargs: Any,
     ) -> None:
+        """``programs``: which programs may be chosen (every one the viewer sees); ``shown``:
+        the checkboxes offered (the first few and those ticked: selectors.offered_programs)."""
         super().__init__(*args, **kwargs)
         self.fields["event_types"].choices = events.choices()  # type: ignore[attr-defined]
-        self.fields["programs"].queryset = programs  # type: ignore[attr-defined]
+        chosen = self.fields["programs"]
+        chosen.queryset = programs  # type: ignore[attr-defined]
+        chosen.widget.choices = [(p.pk, p.name) for p in shown]
         if editing:
             del self.fields["active"]  # disabling and enabling have their own button
 

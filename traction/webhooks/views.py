@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.accounts import selectors as accounts_selectors
 from traction.core import permissions
 from traction.core.errors import Conflict, NotFound, ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -36,6 +37,29 @@ ENDPOINTS_PAGE = 25  # endpoints a page of the list (``page``)
 
 def _programs(viewer: Viewer) -> Any:
     return program_selectors.programs(viewer)
+
+
+TICKED_MAX = 500  # program ids one endpoint form may carry ticked
+
+
+def _ids(values: list[str]) -> list[int]:
+    return [n for v in values[:TICKED_MAX] if (n := whole_number(v)) is not None]
+
+
+def _found_again(request: WorkspaceRequest) -> dict[str, Any]:
+    """The endpoint form's answers a "Find a program" reload (a GET) carries back."""
+    sent = request.GET
+    if request.method != "GET" or "programs_q" not in sent:
+        return {}
+    answers: dict[str, Any] = {
+        name: sent[name]
+        for name in ("url", "description", "event_scope", "program_scope", "version")
+        if name in sent
+    }
+    answers["event_types"] = sent.getlist("event_types")
+    answers["programs"] = _ids(sent.getlist("programs"))
+    answers["active"] = "active" in sent
+    return answers
 
 
 def _to_detail(request: WorkspaceRequest, endpoint: WebhookEndpoint) -> HttpResponse:
@@ -89,8 +113,14 @@ def endpoint_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def endpoint_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "webhook.manage")
-    form = EndpointForm(request.POST if request.method == "POST" else None,
-                        programs=_programs(viewer))  # fmt: skip
+    sent = request.POST if request.method == "POST" else request.GET
+    found = selectors.offered_programs(
+        viewer, typed=sent.get("programs_q", ""), ticked=_ids(sent.getlist("programs"))
+    )
+    form = EndpointForm(
+        request.POST if request.method == "POST" else None,
+        initial=_found_again(request), programs=_programs(viewer), shown=found.rows,
+    )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             endpoint, secret = services.create_endpoint(viewer, **form.service_values())
@@ -101,7 +131,7 @@ def endpoint_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     return render(
         request,
         "webhooks/endpoint_form.html",
-        {"form": form, "endpoint": None, "events": events.registered()},
+        {"form": form, "endpoint": None, "events": events.registered(), "find": found},
     )
 
 
@@ -144,10 +174,17 @@ def endpoint_edit(request: WorkspaceRequest, viewer: Viewer, endpoint_id: int) -
         "program_scope": "all" if endpoint.all_programs else "chosen",
         "programs": [p.pk for p in endpoint.programs.all()],
         "version": endpoint.version,
+        **_found_again(request),
     }
+    sent = request.POST if request.method == "POST" else request.GET
+    found = selectors.offered_programs(
+        viewer,
+        typed=sent.get("programs_q", ""),
+        ticked=_ids(sent.getlist("programs")) if request.method == "POST" else initial["programs"],
+    )
     form = EndpointForm(
         request.POST if request.method == "POST" else None,
-        initial=initial, programs=_programs(viewer), editing=True,
+        initial=initial, programs=_programs(viewer), shown=found.rows, editing=True,
     )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
@@ -161,7 +198,7 @@ def endpoint_edit(request: WorkspaceRequest, viewer: Viewer, endpoint_id: int) -
     return render(
         request,
         "webhooks/endpoint_form.html",
-        {"form": form, "endpoint": endpoint, "events": events.registered()},
+        {"form": form, "endpoint": endpoint, "events": events.registered(), "find": found},
     )
 
 

@@ -480,3 +480,57 @@ def test_an_owner_who_may_not_reassign_sees_the_owner_and_no_find_box(cast, clie
         assert '<select name="account_owner" disabled' in page
         assert f'<option value="{owen.pk}" selected>' in page
         assert "Find a member to own it" not in page
+
+
+def filter_owner_options(page: str) -> list[int]:
+    select = page.split('name="owner"')[1].split("</select>")[0]
+    return [int(v) for v in re.findall(r'<option value="(\d+)"', select)]
+
+
+def test_the_account_owner_filter_is_bounded_with_the_same_queries(
+    cast, client_for, django_assert_num_queries
+):
+    client = client_for("facilitator")
+    owen = cast.users["account_owner"]
+    client.get(url("list"))
+    with CaptureQueriesContext(connection) as seen:
+        small = html(client.get(url("list"), {"owner": owen.pk}))
+    assert owen.pk in filter_owner_options(small)
+    assert ">Globex</a>" in small
+    made = add_members(cast, 40, name="Aaron")  # before Owen Owner by name
+    with django_assert_num_queries(len(seen)):
+        large = html(client.get(url("list"), {"owner": owen.pk}))
+    # The first 30 by name, and the one chosen wherever it falls, selected.
+    assert len(filter_owner_options(large)) == 31
+    assert f'<option value="{owen.pk}" selected>' in large
+    assert made[-1].pk not in filter_owner_options(large)
+    assert "Only the first 30 members by name are listed" in large
+    assert ">Globex</a>" in large
+    assert ">Initech</a>" not in large
+    # Find (a GET of the form, no script) narrows the options and keeps the filters.
+    found = html(client.get(url("list"), {"segment": "mid_market", "owner_q": "039"}))
+    assert filter_owner_options(found) == [made[-1].pk]
+    assert 'value="039"' in found
+    assert '<option value="mid_market" selected>' in found
+    assert "Listed: the members whose name or email address holds “039”." in found
+    none = html(client.get(url("list"), {"owner_q": "nobody-such"}))
+    assert filter_owner_options(none) == []
+    assert "No member's name or email address holds “nobody-such”." in none
+    assert "Clear filters" not in none  # what Find narrows is no filter
+    assert ">Globex</a>" in none
+
+
+def test_live_filtering_brings_the_narrowed_owner_options_along(cast, client_for):
+    made = add_members(cast, 40, name="Aaron")
+    response = client_for("facilitator").get(
+        url("list"), {"owner_q": "039"}, headers={"HX-Request": "true", "HX-Target": "results"}
+    )
+    page = html(response)
+    assert page.lstrip().startswith('<div id="results" aria-live="polite">')
+    assert "<html" not in page
+    oob = page.split('<div id="owner-filter" hx-swap-oob="true">')[1]
+    assert filter_owner_options(oob) == [made[-1].pk]
+    # A full page has one Account owner select, not swapped.
+    full = html(client_for("facilitator").get(url("list"), {"owner_q": "039"}))
+    assert "hx-swap-oob" not in full
+    assert full.count('name="owner"') == 1
