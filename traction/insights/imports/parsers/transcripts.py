@@ -333,18 +333,19 @@ _HEADING = re.compile(
 
 def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
     """Plain "Name: text" lines, taken literally (no tags or entities). An unlabelled line
-    continues the text before it; a blank line ends a cue, and an unlabelled paragraph after it
-    has no speaker (rather than risk quoting the wrong person).
+        continues the text before it; a blank line ends a cue, and an unlabelled paragraph after it
+        has no speaker (rather than risk quoting the wrong person).
 
-    What meeting tools save as text is read too: a heading line of a name and a time
-    ("Gina Globex  0:03", Otter.ai; "[Gina Globex] 14:03:12", Zoom) gives the speaker and
-    time of the lines under it, and a time alone on its line ("00:05:00", Google Meet) is
-    the time of the next line, not words anyone said; so is a time span ("0:0:0.0 -->
-    0:0:3.460", Teams' older transcripts), and a name alone right after it is a heading.
-    Google Meet's "Attendees" block at the top (the word, the names, then "Transcript") is the
-    list of who joined, not words: skipped. Otter.ai's export without timestamps heads each
-    paragraph with the name alone on its line: a name alone first in a paragraph, with the
-    words on the next line, is a heading too (alone in its paragraph, it stays text)."""
+        What meeting tools save as text is read too: a heading line of a name and a time
+        ("Gina Globex  0:03", Otter.ai; "[Gina Globex] 14:03:12", Zoom) gives the speaker and
+        time of the lines under it, and a time alone on its line ("00:05:00", Google Meet) is
+        the time of the next line, not words anyone said; so is a time span ("0:0:0.0 -->
+        0:0:3.460", Teams' older transcripts), and a name alone right after it is a heading.
+        Google Meet's "Attendees" block at the top (the word, the names, then "Transcript") is the
+        list of who joined, not words: skipped. Otter.ai's export without timestamps heads each
+        paragraph with the name alone on its line: a name alone first in a paragraph, with the
+        words on the next line, is a heading too (alone in its paragraph, it stays text; in a file
+    of "Name: text" lines, from the first of them on, it is a line of text: a section title)."""
     cue_line = 0
     speaker = ""
     start_ms: int | None = None
@@ -355,6 +356,7 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
     bare = False  # the heading is a name alone (Otter without times): words must follow it
     top = True  # no words read yet: Meet's "Attendees" block may come
     attendees = False  # inside that block
+    labelled = False  # a "Name: text" line was read: a name alone is then no Otter heading
     for lineno, line in enumerate(lines, 1):
         text = line.strip()
         if attendees:
@@ -406,6 +408,7 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
         if (
             not parts
             and not headed
+            and not labelled
             and ":" not in text
             and text[-1] not in ".?!,;…"
             and (not any(c.isdigit() for c in text) or _UNNAMED.fullmatch(text))
@@ -445,7 +448,7 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
                     yield cue
             speaker, rest = label
             cue_line, start_ms, parts = lineno, stamp_ms, [rest]
-            headed, pending_ms, top = False, None, False
+            headed, pending_ms, top, labelled = False, None, False, True
         else:
             if not parts and not headed:
                 cue_line, start_ms, pending_ms = lineno, stamp_ms, None
