@@ -123,10 +123,11 @@ _UTF16_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 
 
 def _utf16_without_bom(head: bytes) -> str | None:
-    """"utf-16-le" or "utf-16-be" when a file without a byte-order mark is UTF-16 text: its
-    NUL bytes sit at every other position (the high byte of ASCII characters), at least three
-    quarters of its characters are ASCII, and what it reads as holds no NUL or control
-    character. Binary data (a picture) has NUL bytes at no such rhythm: None."""
+    """The encoding "utf-16-le" or "utf-16-be" when a file without a byte-order mark is
+    UTF-16 text: its NUL bytes sit at every other position (the high byte of ASCII
+    characters), at least three quarters of its characters are ASCII, and what it reads as
+    holds no NUL or control character. Binary data (a picture) has NUL bytes at no such
+    rhythm: None."""
     sample = head[:_UTF16_SAMPLE]
     sample = sample[: len(sample) - len(sample) % 2]
     units = len(sample) // 2

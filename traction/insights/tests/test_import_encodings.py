@@ -156,3 +156,21 @@ def test_a_picture_with_nul_bytes_is_still_binary(room: Room) -> None:
             run(room, png, name)
         assert "binary data" in refused.value.errors["file"][0]
     assert not ImportBatch.objects.exists()
+
+
+def test_utf16_without_a_bom_through_the_api(room: Room, api_client_for) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    answer = api_client_for("core_team").post(
+        f"/api/v1/sessions/{room.session.pk}/imports",
+        {
+            "file": SimpleUploadedFile("call.txt", TEAMS_TXT.encode("utf-16-le")),
+            "unmatched": "keep",
+        },
+    )
+    assert answer.status_code == 201, answer.content
+    assert [(line, speaker) for line, _, speaker in texts(room)] == [
+        (1, "Gina Globex"),
+        (2, "Ivy Initech"),
+    ]
+    assert texts(room)[0][1] == "Approval takes three weeks – every time."
