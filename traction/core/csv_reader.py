@@ -5,9 +5,10 @@ the loop's deliveries, and, streamed, the insights' sticky-note and transcript f
 
 Encodings: UTF-8 with or without a byte-order mark, and what Excel saves: UTF-16 ("Unicode
 text", with its BOM, usually tab-separated) and Windows-1252 ("CSV" on a Western European
-Windows). Delimiters: comma, semicolon or tab, whichever the header line uses most, or the
-one a first ``sep=;`` line names (Excel writes and reads one). The header is the first line
-that is not blank (after a ``sep=`` line); blank rows after it are skipped.
+Windows), and UTF-16 without its BOM (little- or big-endian, told from where the NUL bytes
+of its ASCII characters sit). Delimiters: comma, semicolon or tab, whichever the header line
+uses most, or the one a first ``sep=;`` line names (Excel writes and reads one). The header is
+the first line that is not blank (after a ``sep=`` line); blank rows after it are skipped.
 
 Limits: every imported file has a size limit and a row limit (``row_cap``, from the setting
 ``TRACTION_IMPORT_MAX_ROWS``). ``RowCap`` counts the rows as they are read, so a file over
@@ -35,7 +36,13 @@ MAX_BYTES = 2 * 1024 * 1024
 # How to save a file Traction reads without a doubt, in Excel's words (its "Save as" list).
 SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: “Save as”, “CSV UTF-8 (Comma delimited)”)"
 # What to call each encoding ``encoding_of`` finds, for the messages and previews.
-ENCODING_NAMES = {"utf-8": "UTF-8", "utf-16": "UTF-16", "cp1252": "Windows-1252"}
+ENCODING_NAMES = {
+    "utf-8": "UTF-8",
+    "utf-16": "UTF-16",
+    "utf-16-le": "UTF-16 (little-endian, no byte-order mark)",
+    "utf-16-be": "UTF-16 (big-endian, no byte-order mark)",
+    "cp1252": "Windows-1252",
+}
 
 __all__ = [
     "ENCODING_NAMES",
@@ -108,11 +115,45 @@ class RowCap:
 _CONTROL = re.compile(rb"[\x00-\x08\x0b\x0e-\x1f\x7f]")
 _NOT_CP1252 = re.compile(rb"[\x81\x8d\x8f\x90\x9d]")
 _BLOCK = 1024 * 1024
+# How much of a file's start ``_utf16_without_bom`` looks at, and the share of its UTF-16
+# code units that must be ASCII (a NUL byte beside a text byte) to call it UTF-16.
+_UTF16_SAMPLE = 64 * 1024
+_UTF16_ASCII_SHARE = 0.75
+_UTF16_CONTROL = re.compile(r"[\x00-\x08\x0b\x0e-\x1f\x7f]")
+
+
+def _utf16_without_bom(head: bytes) -> str | None:
+    """The encoding "utf-16-le" or "utf-16-be" when a file without a byte-order mark is
+    UTF-16 text: its NUL bytes sit at every other position (the high byte of ASCII
+    characters), at least three quarters of its characters are ASCII, and what it reads as
+    holds no NUL or control character. Binary data (a picture) has NUL bytes at no such
+    rhythm: None."""
+    sample = head[:_UTF16_SAMPLE]
+    sample = sample[: len(sample) - len(sample) % 2]
+    units = len(sample) // 2
+    if units < 2 or b"\0" not in sample:
+        return None
+    for encoding, low, high in (("utf-16-le", 0, 1), ("utf-16-be", 1, 0)):
+        lows, highs = sample[low::2], sample[high::2]
+        ascii_units = sum(
+            1 for lo, hi in zip(lows, highs, strict=True) if hi == 0 and 0 < lo < 0x80
+        )
+        if ascii_units < units * _UTF16_ASCII_SHARE:
+            continue
+        # A character cut at the sample's end (half a surrogate pair) is not the file's fault.
+        text = codecs.getincrementaldecoder(encoding)(errors="strict")
+        try:
+            decoded = text.decode(sample)
+        except UnicodeDecodeError:
+            return None
+        return None if _UTF16_CONTROL.search(decoded) else encoding
+    return None
 
 
 def encoding_of(stream: IO[bytes]) -> str:
     """The encoding to read a whole file in: "utf-16" when it starts with a UTF-16 byte-order
-    mark; "utf-8" when every byte is UTF-8 (a UTF-8 BOM is the reader's to drop); else
+    mark; "utf-16-le" or "utf-16-be" for UTF-16 text without one (``_utf16_without_bom``);
+    "utf-8" when every byte is UTF-8 (a UTF-8 BOM is the reader's to drop); else
     "cp1252" (Windows-1252, what Excel's plain "CSV" is on a Western European Windows) when
     the bytes are text in it. A file that is neither (binary data, or bytes Windows-1252 does
     not define) is "utf-8" too: reading it as UTF-8 refuses it at its first bad line.
@@ -124,6 +165,9 @@ def encoding_of(stream: IO[bytes]) -> str:
     if head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         stream.seek(0)
         return "utf-16"
+    if (utf16 := _utf16_without_bom(head)) is not None:
+        stream.seek(0)
+        return utf16
     utf8 = codecs.getincrementaldecoder("utf-8")()
     block, last, other_text = head, b"", False
     try:
@@ -228,9 +272,9 @@ def decode(data: bytes) -> tuple[str, str]:
             "split it into smaller files and import each."
         )
     encoding = encoding_of(io.BytesIO(data))
-    if encoding == "utf-16":
+    if encoding.startswith("utf-16"):
         try:
-            return data.decode("utf-16"), "utf-16"
+            return data.decode(encoding), encoding
         except UnicodeDecodeError:
             raise CsvRefused(
                 "The file says it is UTF-16 text but is not readable as such; "

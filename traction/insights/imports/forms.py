@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 from django import forms
@@ -15,6 +16,7 @@ from traction.insights.models import InsightKind, Scenario, Step
 from traction.insights.selectors import Speaker
 
 from . import parsers
+from .preview import bidi_name_message
 from .shapes import NEW_CONTACT, UNATTRIBUTED, ImportOptions, Preview
 
 ACCEPTED_TYPES = ".vtt,.srt,.txt,.csv,.tsv,text/vtt,text/plain,text/csv"
@@ -58,6 +60,8 @@ class UploadForm(Form):
                 f"The file is larger than {parsers.MAX_BYTES // (1024 * 1024)} MB; split it "
                 "into smaller files and import each."
             )
+        if (message := bidi_name_message(Path(upload.name or "").name)) is not None:
+            raise forms.ValidationError(message)
         return upload
 
 

@@ -11,6 +11,7 @@ from typing import Any, BinaryIO, cast
 from traction.core import csv_reader, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
+from traction.core.text import bidi_control, bidi_message
 from traction.insights import selectors
 from traction.insights.imports import parsers
 from traction.insights.imports import speakers as speaker_names
@@ -50,9 +51,24 @@ def preview_import(
     the file again.
     """
     permissions.check(actor, "insight.import", session)
+    refuse_bidi_name(filename)
     options = options or ImportOptions()
     sha256, size = fingerprint(stream)
     return read_file(session, stream, filename, options, sha256, size, progress)
+
+
+def bidi_name_message(filename: str) -> str | None:
+    """Why a file named ``filename`` is refused (its name holds a bidirectional control
+    character, kept as the import's source name and shown on every page), or None."""
+    ch = bidi_control(filename)
+    return None if ch is None else bidi_message(ch, "The file's name")
+
+
+def refuse_bidi_name(filename: str, field: str = "file") -> None:
+    """``ValidationFailed`` on ``field`` for a file name ``bidi_name_message`` refuses, before
+    anything is read or written (the web form, the API and the CLI check it first too)."""
+    if (message := bidi_name_message(filename)) is not None:
+        raise ValidationFailed.field(field, message)
 
 
 def read_file(

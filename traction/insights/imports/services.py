@@ -44,7 +44,7 @@ from traction.insights.models import ImportBatch, Insight, InsightSource, Insigh
 from traction.sessions.models import Session
 
 from .decisions import Attributions, Steps, refuse_undecided
-from .preview import read_file
+from .preview import read_file, refuse_bidi_name
 from .reading import earlier_import, fingerprint, placement, tags_of
 from .shapes import CHUNK_ROWS, ImportOptions, ImportResult, Preview, Progress, Rows
 
@@ -83,6 +83,7 @@ def import_file(
     file's size (the parse is the first half of the bar, the writing the second).
     """
     permissions.check(actor, "insight.import", session)
+    refuse_bidi_name(filename)
     options = options or ImportOptions()
     sha256, size = fingerprint(stream)
     existing = _earlier(session, sha256)

@@ -118,3 +118,59 @@ def test_the_web_preview_names_the_encoding(room: Room, client) -> None:
     page = client.post(url, {"file": upload}, follow=True)
     assert page.status_code == 200
     assert "read as Windows-1252" in page.content.decode()
+
+
+# UTF-16 without its byte-order mark (some exporters and scripts write it so): told from the
+# NUL byte beside each ASCII character, little- or big-endian; a picture stays binary.
+TEAMS_TXT = "Gina Globex: Approval takes three weeks – every time.\r\nIvy Initech: Same for us.\r\n"
+
+
+@pytest.mark.parametrize(
+    ("codec", "read_as"),
+    [
+        ("utf-16-le", "UTF-16 (little-endian, no byte-order mark)"),
+        ("utf-16-be", "UTF-16 (big-endian, no byte-order mark)"),
+    ],
+)
+def test_utf16_without_a_bom_is_read_not_called_binary(
+    room: Room, codec: str, read_as: str
+) -> None:
+    transcript = TEAMS_TXT.encode(codec)
+    assert not transcript.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE))
+    seen = preview(room, transcript, "call.txt")
+    assert (seen.format, seen.rows, seen.read_as) == ("text", 2, read_as)
+    board = EXCEL.replace(";", "\t").encode(codec)
+    assert preview(room, board, "board.csv").layout is not None
+    run(room, board, "board.csv")
+    assert texts(room) == WANTED
+
+
+def test_a_picture_with_nul_bytes_is_still_binary(room: Room) -> None:
+    # A PNG's start: NUL bytes, but not beside every ASCII character.
+    png = (
+        b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x02\x00\x00\x00\x01\x80\x08\x06\x00\x00\x00"
+        + bytes(range(256)) * 4
+    )
+    for name in ("photo.txt", "photo.csv"):
+        with pytest.raises(ValidationFailed) as refused:
+            run(room, png, name)
+        assert "binary data" in refused.value.errors["file"][0]
+    assert not ImportBatch.objects.exists()
+
+
+def test_utf16_without_a_bom_through_the_api(room: Room, api_client_for) -> None:
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    answer = api_client_for("core_team").post(
+        f"/api/v1/sessions/{room.session.pk}/imports",
+        {
+            "file": SimpleUploadedFile("call.txt", TEAMS_TXT.encode("utf-16-le")),
+            "unmatched": "keep",
+        },
+    )
+    assert answer.status_code == 201, answer.content
+    assert [(line, speaker) for line, _, speaker in texts(room)] == [
+        (1, "Gina Globex"),
+        (2, "Ivy Initech"),
+    ]
+    assert texts(room)[0][1] == "Approval takes three weeks – every time."

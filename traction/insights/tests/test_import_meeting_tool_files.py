@@ -177,3 +177,47 @@ def test_a_transcript_cut_mid_character_is_refused_not_read_as_windows_1252(
         "short while it was copied or downloaded: export or download it again."
     )
     assert imported(room) == []
+
+
+def test_google_meet_attendees_block_is_no_row_through_the_api(room: Room, api_client_for) -> None:
+    """Meet's document starts with the title, then "Attendees", the names and "Transcript":
+    who joined, not words (before: one row without a speaker, "… Attendees Gina Globex, Ivy
+    Initech, Cora Core Transcript")."""
+    data = (SAMPLES / "meet_attendees.txt").read_bytes()
+    answer = api_client_for("core_team").post(
+        f"/api/v1/sessions/{room.session.pk}/imports",
+        {"file": SimpleUploadedFile("meet.txt", data), "unmatched": "keep"},
+    )
+    assert answer.status_code == 201, answer.content
+    assert imported(room) == [
+        (1, "", "Onboarding kickoff (2027-03-01 10:00 GMT+1) - Transcript", None),
+        (7, "Gina Globex", "Approval takes three weeks.", 0),
+        (8, "Ivy Initech", "Every single time.", None),
+        (11, "Gina Globex", "Right, José agrees.", 300_000),
+    ]
+
+
+def test_otter_text_without_timestamps_through_the_command_line(room: Room) -> None:
+    """Otter's export with "Include timestamps" off: the name alone, the words under it (before:
+    every paragraph without a speaker, the name as its first words). A closing line alone in
+    its paragraph stays text, credited to nobody."""
+    done = CliRunner().invoke(
+        cli,
+        [
+            "import",
+            str(SAMPLES / "otter_no_timestamps.txt"),
+            "--session",
+            str(room.session.pk),
+            "--as",
+            "fran@acme.test",
+            "--keep-unmatched",
+        ],
+        catch_exceptions=False,
+    )
+    assert done.exit_code == 0, done.stderr
+    assert imported(room) == [
+        (1, "Gina Globex", "Approval takes three weeks. Sometimes four.", None),
+        (5, "Ivy Initech", "Every single time, honestly.", None),
+        (8, "Speaker 3", "Right.", None),
+        (11, "", "Thank You", None),
+    ]

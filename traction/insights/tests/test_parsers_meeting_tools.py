@@ -113,3 +113,14 @@ def test_a_picture_renamed_vtt_is_refused_as_binary_not_as_a_bad_encoding() -> N
     assert str(refused.value) == (
         "Line 3: This line holds binary data, not text; import a .vtt, .srt, .txt or .csv file."
     )
+
+
+def test_a_title_alone_among_labelled_lines_stays_text_not_a_speaker() -> None:
+    """Otter's export without timestamps heads a paragraph with the name alone; in a file of
+    "Name: text" lines, a title alone ("Next Steps") is no speaker's name."""
+    data = b"Gina Globex: Approval takes three weeks.\n\nNext Steps\nCora Core: Send the form.\n"
+    assert [(c.line, c.speaker, c.text) for c in iter_cues(io.BytesIO(data), "text")] == [
+        (1, "Gina Globex", "Approval takes three weeks."),
+        (3, "", "Next Steps"),
+        (4, "Cora Core", "Send the form."),
+    ]

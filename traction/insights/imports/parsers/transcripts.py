@@ -321,6 +321,8 @@ def _loose_ms(stamp: str) -> int | None:
     return ((hours * 60 + minutes) * 60 + seconds) * 1000 + int(fraction.ljust(3, "0") or 0)
 
 
+# Otter.ai's name for a voice nobody named: "Speaker 3" (a name alone holds no other digit).
+_UNNAMED = re.compile(r"Speaker \d{1,3}")
 _STAMP_ALONE = re.compile(rf"\[{_STAMP}\]|\({_STAMP}\)|{_STAMP}")
 # A speaker's heading, the words on the lines after it: "Gina Globex  0:03" (Otter.ai: two
 # spaces or a tab before the time) or "[Gina Globex] 14:03:12" (Zoom's saved transcript).
@@ -331,14 +333,19 @@ _HEADING = re.compile(
 
 def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
     """Plain "Name: text" lines, taken literally (no tags or entities). An unlabelled line
-    continues the text before it; a blank line ends a cue, and an unlabelled paragraph after it
-    has no speaker (rather than risk quoting the wrong person).
+        continues the text before it; a blank line ends a cue, and an unlabelled paragraph after it
+        has no speaker (rather than risk quoting the wrong person).
 
-    What meeting tools save as text is read too: a heading line of a name and a time
-    ("Gina Globex  0:03", Otter.ai; "[Gina Globex] 14:03:12", Zoom) gives the speaker and
-    time of the lines under it, and a time alone on its line ("00:05:00", Google Meet) is
-    the time of the next line, not words anyone said; so is a time span ("0:0:0.0 -->
-    0:0:3.460", Teams' older transcripts), and a name alone right after it is a heading."""
+        What meeting tools save as text is read too: a heading line of a name and a time
+        ("Gina Globex  0:03", Otter.ai; "[Gina Globex] 14:03:12", Zoom) gives the speaker and
+        time of the lines under it, and a time alone on its line ("00:05:00", Google Meet) is
+        the time of the next line, not words anyone said; so is a time span ("0:0:0.0 -->
+        0:0:3.460", Teams' older transcripts), and a name alone right after it is a heading.
+        Google Meet's "Attendees" block at the top (the word, the names, then "Transcript") is the
+        list of who joined, not words: skipped. Otter.ai's export without timestamps heads each
+        paragraph with the name alone on its line: a name alone first in a paragraph, with the
+        words on the next line, is a heading too (alone in its paragraph, it stays text; in a file
+    of "Name: text" lines, from the first of them on, it is a line of text: a section title)."""
     cue_line = 0
     speaker = ""
     start_ms: int | None = None
@@ -346,8 +353,29 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
     pending_ms: int | None = None  # a time alone on its line, for the next cue
     headed = False  # a heading gave the speaker and time; its words are on the next lines
     timed = False  # this line is a time alone (the next may be a name alone: a heading)
+    bare = False  # the heading is a name alone (Otter without times): words must follow it
+    top = True  # no words read yet: Meet's "Attendees" block may come
+    attendees = False  # inside that block
+    labelled = False  # a "Name: text" line was read: a name alone is then no Otter heading
     for lineno, line in enumerate(lines, 1):
         text = line.strip()
+        if attendees:
+            if text.casefold() == "transcript":
+                attendees = False
+                continue
+            if not text or not _STAMP_ALONE.fullmatch(text):
+                continue
+            attendees = False
+        elif top and text.casefold() == "attendees":
+            attendees = True
+            if bare:  # the title above it ("Weekly sync") is no speaker's name
+                parts, speaker, headed, bare = [speaker], "", False, False
+            continue
+        if bare and not text:
+            # A name alone in its paragraph: not a heading after all, but a line of text.
+            parts, speaker, headed, bare = [speaker], "", False, False
+        elif bare:
+            bare = False
         if not text:
             timed = False
             if parts or not headed:
@@ -369,13 +397,26 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
                 if cue.text:
                     yield cue
             parts, speaker, start_ms, headed = [], "", None, False
-            pending_ms, timed = alone_ms, True
+            pending_ms, timed, top = alone_ms, True, False
             continue
         if after_time and ":" not in text and _is_name(text):
             # Teams' older transcript saved from Word as text: a time span, the speaker's
             # name alone on the next line, then the words.
             speaker, cue_line, start_ms, parts = text, lineno, pending_ms, []
-            headed, pending_ms = True, None
+            headed, pending_ms, top = True, None, False
+            continue
+        if (
+            not parts
+            and not headed
+            and not labelled
+            and ":" not in text
+            and text[-1] not in ".?!,;…"
+            and (not any(c.isdigit() for c in text) or _UNNAMED.fullmatch(text))
+            and _is_name(text)
+        ):
+            # Otter.ai without timestamps: the speaker's name alone, the words under it.
+            speaker, cue_line, start_ms, parts = text, lineno, pending_ms, []
+            headed, bare, pending_ms = True, True, None
             continue
         heading = _HEADING.fullmatch(text) if ends_in_time else None
         if heading:
@@ -387,7 +428,7 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
                     if cue.text:
                         yield cue
                 speaker, cue_line, start_ms, parts = name, lineno, heading_ms, []
-                headed, pending_ms = True, None
+                headed, pending_ms, top = True, None, False
                 continue
         stamp_ms = None
         stamp = _TEXT_TIME.match(text)
@@ -407,11 +448,13 @@ def _text_cues(lines: Iterator[str]) -> Iterator[Cue]:
                     yield cue
             speaker, rest = label
             cue_line, start_ms, parts = lineno, stamp_ms, [rest]
-            headed, pending_ms = False, None
+            headed, pending_ms, top, labelled = False, None, False, True
         else:
             if not parts and not headed:
                 cue_line, start_ms, pending_ms = lineno, stamp_ms, None
             parts.append(text)
+    if bare:  # the file ends on a name alone: a line of text
+        parts, speaker = [speaker], ""
     if parts:
         cue = Cue(cue_line, speaker, " ".join(" ".join(parts).split()), start_ms)
         if cue.text:
