@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict, cast
 
@@ -13,6 +12,7 @@ from django.utils.functional import SimpleLazyObject
 from traction.core import clock, permissions
 from traction.core.errors import NotFound, Unauthenticated, ValidationFailed
 from traction.core.models import AuditEvent
+from traction.core.offering import Offered, offer, typed_words
 from traction.core.permissions import Viewer
 from traction.core.web import CurrentWorkspace
 
@@ -247,22 +247,6 @@ def member_users(viewer: Viewer, *, roles: list[str] | None = None) -> QuerySet[
     return qs.order_by("full_name", "email").distinct()
 
 
-MEMBERS_OFFERED = 30  # members a member select lists (and the chosen one): the first by name
-MEMBER_FIND_CHARS = 100  # what a "Find a member" box reads of what is typed
-
-
-@dataclass
-class OfferedMembers:
-    """A member select's options bounded however many members there are: the first
-    ``MEMBERS_OFFERED`` by name whose name or email address holds ``typed``, and the one chosen
-    wherever it falls; ``more``: others match."""
-
-    rows: list[User]
-    typed: str
-    more: bool
-    limit: int = MEMBERS_OFFERED
-
-
 def offered_members(
     viewer: Viewer,
     *,
@@ -271,24 +255,21 @@ def offered_members(
     ticked: Iterable[int] = (),
     roles: list[str] | None = None,
     among: QuerySet[User] | None = None,
-) -> OfferedMembers:
+) -> Offered[User]:
     """The options of a select (or checkbox list) of members (``member_users``, or ``among``
     if given: a narrower set the caller checked, e.g. who may own an action): the chosen
     one, or those ticked, and the first others by name (of ``roles`` only, if given). One
     query, two with any chosen or ticked, whatever their number. Validation stays with
     ``member_users`` (or ``among``)."""
     members = member_users(viewer, roles=roles) if among is None else among
-    typed = typed[:MEMBER_FIND_CHARS].strip()
+    typed = typed_words(typed)
     offered = (
         members.filter(Q(full_name__icontains=typed) | Q(email__icontains=typed))
         if typed
         else members
     )
     keep = {*ticked, *([chosen] if chosen is not None else [])}
-    found = list((offered.exclude(pk__in=keep) if keep else offered)[: MEMBERS_OFFERED + 1])
-    picked = list(members.filter(pk__in=keep)) if keep else []
-    rows = sorted([*picked, *found[:MEMBERS_OFFERED]], key=lambda u: (u.full_name, u.email))
-    return OfferedMembers(rows, typed, len(found) > MEMBERS_OFFERED)
+    return offer(members, offered, keep, typed=typed, order=lambda u: (u.full_name, u.email))
 
 
 def invitations(viewer: Viewer, *, pending_only: bool = True) -> QuerySet[MemberInvitation]:

@@ -8,9 +8,9 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
-from traction.accounts.selectors import OfferedMembers
 from traction.core.forms import Form, Paragraphs
 from traction.core.forms import VersionField as VersionField  # where other apps find it
+from traction.core.offering import Offered
 from traction.core.text import QUERY_MAX, validate_one_line
 
 from .models import Cadence, Channel, Segment, Size
@@ -41,7 +41,7 @@ class CustomerFilterForm(Form):
     )
 
     def __init__(
-        self, *args: Any, owners: QuerySet[User], find: OfferedMembers, **kwargs: Any
+        self, *args: Any, owners: QuerySet[User], find: Offered[User], **kwargs: Any
     ) -> None:
         """``owners``: whom the Account owner filter may name (every member); ``find``: the
         options it offers (the first by name, of those typed, and the chosen one:

@@ -31,6 +31,7 @@ from django.db.models import (
 
 from traction.accounts.models import Membership
 from traction.core import permissions
+from traction.core.offering import Offered, typed_words
 from traction.core.permissions import Viewer
 from traction.customers.models import Customer
 from traction.insights import rules as insight_rules
@@ -146,21 +147,11 @@ def policy_maker_ids(debrief: Debrief) -> set[int]:
 
 
 ADDABLE_OFFERED = 30  # members the closing form offers as "also present" at a time
-FIND_CHARS = 100  # what its "Find a member" box reads of what is typed
 
 
-@dataclass
-class Addable:
-    """The members the closing form offers as "also present": ``rows`` (each with ``role``:
-    "decides", "core team" or ""), what was typed to find them, and whether more match."""
-
-    rows: list[Any]
-    typed: str
-    more: bool
-    limit: int = ADDABLE_OFFERED
-
-
-def addable_members(debrief: Debrief, *, typed: str = "", chosen: Iterable[int] = ()) -> Addable:
+def addable_members(
+    debrief: Debrief, *, typed: str = "", chosen: Iterable[int] = ()
+) -> Offered[Any]:
     """Current workspace members who were not asked to the debrief (someone who came
     uninvited is added from these), bounded however many members the workspace has: those
     ``chosen`` (ticked, whoever opened the room), then the likely attendees (the program's
@@ -169,7 +160,7 @@ def addable_members(debrief: Debrief, *, typed: str = "", chosen: Iterable[int] 
     query."""
     program = debrief.program
     chosen = list(dict.fromkeys(chosen))[:ADDABLE_OFFERED]
-    typed = typed[:FIND_CHARS].strip()
+    typed = typed_words(typed)
     members = (
         get_user_model()
         .objects.filter(
@@ -215,7 +206,7 @@ def addable_members(debrief: Debrief, *, typed: str = "", chosen: Iterable[int] 
         [*picked, *others[:ADDABLE_OFFERED]],
         key=lambda u: (not getattr(u, "role", ""), u.full_name, u.pk),
     )
-    return Addable(rows, typed, len(others) > ADDABLE_OFFERED)
+    return Offered(rows, typed, len(others) > ADDABLE_OFFERED, limit=ADDABLE_OFFERED)
 
 
 # --- who the pack goes to ----------------------------------------------------------------------

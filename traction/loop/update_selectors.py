@@ -13,6 +13,7 @@ from django.db.models import Case, Count, QuerySet, When
 from django.db.models.functions import Lower
 
 from traction.core import permissions
+from traction.core.offering import OFFERED, Offered, typed_words
 from traction.core.permissions import Viewer
 from traction.customers.models import Customer
 from traction.insights import rules as insight_rules
@@ -66,21 +67,6 @@ def customer_picker(
     return picked + found[:PICKER_ROWS], len(found) > PICKER_ROWS
 
 
-OFFERED = 30  # sessions, deliveries and priorities at risk the compose form's selects list
-FIND_CHARS = 100  # what a "Find" box of the compose form reads of what is typed
-
-
-@dataclass
-class Offered:
-    """A select's options bounded however many rows there are: the latest ``OFFERED`` whose
-    title holds ``typed`` and the one chosen wherever it falls; ``more``: others match."""
-
-    rows: list[Any]
-    typed: str
-    more: bool
-    limit: int = OFFERED
-
-
 def _latest(
     rows: QuerySet[Any],
     typed: str,
@@ -88,10 +74,10 @@ def _latest(
     *newest: str,
     text: str = "title",
     key: str = "pk",
-) -> Offered:
+) -> Offered[Any]:
     """One query: the chosen row (of ``rows`` only: its ``key`` is ``chosen``) first, then
     the latest whose ``text`` holds ``typed``."""
-    typed = typed[:FIND_CHARS].strip()
+    typed = typed_words(typed)
     offered = rows.filter(**{f"{text}__icontains": typed}) if typed else rows
     if chosen is not None:
         offered = offered | rows.filter(**{key: chosen})
@@ -107,21 +93,25 @@ def _latest(
     return Offered(latest, typed, len(others) > OFFERED)
 
 
-def compose_sessions(program: Program, *, typed: str = "", chosen: int | None = None) -> Offered:
+def compose_sessions(
+    program: Program, *, typed: str = "", chosen: int | None = None
+) -> Offered[Any]:
     """The compose form's Session options: the program's latest sessions whose title holds
     ``typed`` ("Find a session"), and the chosen one. One query, whatever their number."""
     rows = Session.objects.filter(program_id=program.pk)
     return _latest(rows, typed, chosen, "-starts_at", "-id")
 
 
-def compose_deliveries(program: Program, *, typed: str = "", chosen: int | None = None) -> Offered:
+def compose_deliveries(
+    program: Program, *, typed: str = "", chosen: int | None = None
+) -> Offered[Any]:
     """The compose form's Delivery options: the program's latest deliveries (not archived)
     whose title holds ``typed``, and the chosen one. One query, whatever their number."""
     rows = Delivery.objects.filter(program_id=program.pk, archived_at__isnull=True)
     return _latest(rows, typed, chosen, "-on", "-id")
 
 
-def compose_risks(program: Program, *, typed: str = "", chosen: int | None = None) -> Offered:
+def compose_risks(program: Program, *, typed: str = "", chosen: int | None = None) -> Offered[Any]:
     """The compose form's "Priority at risk" options: the program's priorities the slip radar
     marks at risk now, the latest marked first, whose text holds ``typed`` ("Find a priority
     at risk"), and the chosen one (a priority id). One query, whatever their number."""

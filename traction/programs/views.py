@@ -11,9 +11,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts import selectors as account_selectors
+from traction.accounts.models import User
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.guard import whole_number
+from traction.core.offering import Offered
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -109,11 +111,11 @@ def _found_again(request: WorkspaceRequest, *, with_team: bool) -> dict[str, Any
     return again
 
 
-def _either(*found: account_selectors.OfferedMembers) -> account_selectors.OfferedMembers:
+def _either(*found: Offered[User]) -> Offered[User]:
     """One "Find a member" box for the sponsor and the core team: its note tells whether
     either list holds more than it shows."""
     rows = [u for f in found for u in f.rows]
-    return account_selectors.OfferedMembers(rows, found[0].typed, any(f.more for f in found))
+    return Offered(rows, found[0].typed, any(f.more for f in found))
 
 
 @workspace_view

@@ -6,13 +6,14 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from traction.core import clock, permissions
 from traction.core.errors import NotFound
+from traction.core.offering import Offered, offer, typed_words
 from traction.core.permissions import CustomerPrincipal, Viewer
 
 from . import agenda as templates
@@ -33,6 +34,9 @@ from .models import (
     TopQuestion,
 )
 from .readiness import Check
+
+if TYPE_CHECKING:
+    from traction.customers.models import Contact
 
 
 def sessions(
@@ -651,3 +655,15 @@ def invitation_for_rsvp(customer: CustomerPrincipal) -> Invitation:
     if found.session.has_ended:
         raise NotFound("This RSVP link expired when the session ended.")
     return found
+
+
+def offered_contacts(viewer: Viewer, *, typed: str, ticked: list[int]) -> Offered[Contact]:
+    """The outreach form's contacts, bounded however many the workspace holds: those ticked
+    (wherever they fall, first) and the first ``OFFERED`` by name whose name, email address
+    or title holds ``typed`` ("Find contacts"). Two queries at most."""
+    from traction.customers import selectors as customer_selectors
+
+    typed = typed_words(typed)
+    visible = customer_selectors.contacts(viewer).select_related("customer__account_owner")
+    others = customer_selectors.contacts(viewer, q=typed).select_related("customer__account_owner")
+    return offer(visible, others, ticked, typed=typed)

@@ -4,49 +4,29 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from django.db.models import Count, Max, Q, QuerySet
 
 from traction.core import permissions
 from traction.core.errors import NotFound
+from traction.core.offering import Offered, offer, typed_words
 from traction.core.permissions import Viewer
 from traction.programs.models import Program
 
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
 
-PROGRAMS_OFFERED = 30  # programs the endpoint form lists (and those ticked): the first by name
-PROGRAM_FIND_CHARS = 100  # what its "Find a program" box reads of what is typed
-
-
-@dataclass(frozen=True)
-class OfferedPrograms:
-    """The endpoint form's program checkboxes bounded however many programs there are: the
-    first ``PROGRAMS_OFFERED`` by name holding ``typed``, and those ticked wherever they
-    fall; ``matches``: some not ticked match; ``more``: others match too."""
-
-    rows: list[Program]
-    typed: str
-    more: bool
-    matches: bool
-    limit: int = PROGRAMS_OFFERED
-
 
 def offered_programs(
     viewer: Viewer, *, typed: str = "", ticked: Iterable[int] = ()
-) -> OfferedPrograms:
-    """The programs the endpoint form offers (``OfferedPrograms``). One query, two with any
+) -> Offered[Program]:
+    """The programs the endpoint form offers (``core.offering.offer``). One query, two with any
     ticked, whatever their number. Validation stays with every program the viewer sees."""
     programs = permissions.scope(viewer, "program.view", Program.objects.all()).order_by(
         "name", "id"
     )
-    typed = typed[:PROGRAM_FIND_CHARS].strip()
+    typed = typed_words(typed)
     offered = programs.filter(name__icontains=typed) if typed else programs
-    keep = set(ticked)
-    found = list((offered.exclude(pk__in=keep) if keep else offered)[: PROGRAMS_OFFERED + 1])
-    picked = list(programs.filter(pk__in=keep)) if keep else []
-    rows = sorted([*picked, *found[:PROGRAMS_OFFERED]], key=lambda p: (p.name, p.pk))
-    return OfferedPrograms(rows, typed, len(found) > PROGRAMS_OFFERED, bool(found))
+    return offer(programs, offered, set(ticked), typed=typed, order=lambda p: (p.name, p.pk))
 
 
 def endpoints(viewer: Viewer, *, archived: bool = False) -> QuerySet[WebhookEndpoint]:

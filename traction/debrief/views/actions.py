@@ -15,9 +15,11 @@ from django.urls import URLPattern, path
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts import selectors as accounts_selectors
+from traction.accounts.models import User
 from traction.core import clock, permissions
 from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from traction.core.guard import whole_number
+from traction.core.offering import Offered
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -128,7 +130,7 @@ def _edit_form(
     data: Any = None,
     *,
     sent: Any = None,
-) -> tuple[EditForm, accounts_selectors.OfferedMembers]:
+) -> tuple[EditForm, Offered[User]]:
     """The edit form: the action's values, and (signed, hidden) the values it was opened
     with, which the merge prompt compares against. Its member lists offer the first members
     by name and the owner and contributors, both as saved now and as posted (``data``) or

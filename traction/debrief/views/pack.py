@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from traction.core import permissions
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.guard import whole_number
+from traction.core.offering import Offered
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, render_page, workspace_view
 from traction.debrief import pack as documents
@@ -45,7 +46,7 @@ def _close_form(
     )
 
 
-def _addable(debrief: Debrief, data: Any) -> selectors_pack.Addable:
+def _addable(debrief: Debrief, data: Any) -> Offered[Any]:
     """The members the form offers as "also present": those ticked stay offered (and
     whoever opened the room, listed apart), the rest narrowed by "Find a member"."""
     ticked = [whole_number(v) for v in data.getlist("extra")] if data is not None else []

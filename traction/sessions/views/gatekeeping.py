@@ -19,7 +19,6 @@ from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 from traction.customers import reach
-from traction.customers import selectors as customer_selectors
 from traction.customers.models import Contact
 from traction.sessions import selectors, services
 from traction.sessions.forms import (
@@ -54,7 +53,7 @@ def outreach_new(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
     rows: list[ContactRow] = []
     sent = request.POST if request.method == "POST" else request.GET
     ticked = [n for v in sent.getlist("contacts")[:TICKED_MAX] if (n := whole(v)) is not None]
-    offered = _offered_contacts(viewer, typed=sent.get("contacts_q", ""), ticked=ticked)
+    offered = selectors.offered_contacts(viewer, typed=sent.get("contacts_q", ""), ticked=ticked)
     contacts = offered.rows
     stopped = reach.why_not_mail_many(contacts)
     for contact in contacts:
@@ -105,30 +104,7 @@ def outreach_new(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
     )
 
 
-CONTACTS_OFFERED = 30  # contacts the outreach form lists (and those ticked): the first by name
 TICKED_MAX = 500  # contacts one request form may carry ticked
-
-
-@dataclass
-class OfferedContacts:
-    rows: list[Contact]
-    typed: str
-    more: bool
-    limit: int = CONTACTS_OFFERED
-
-
-def _offered_contacts(viewer: Viewer, *, typed: str, ticked: list[int]) -> OfferedContacts:
-    """The outreach form's contacts, bounded however many the workspace holds: those ticked
-    (wherever they fall, first) and the first ``CONTACTS_OFFERED`` by name whose name, email
-    address or title holds ``typed`` ("Find contacts"). Two queries at most."""
-    typed = typed[:100].strip()
-    visible = customer_selectors.contacts(viewer).select_related("customer__account_owner")
-    picked = list(visible.filter(pk__in=ticked)) if ticked else []
-    others = customer_selectors.contacts(viewer, q=typed).select_related("customer__account_owner")
-    found = list(others.exclude(pk__in=[c.pk for c in picked])[: CONTACTS_OFFERED + 1])
-    return OfferedContacts(
-        [*picked, *found[:CONTACTS_OFFERED]], typed, len(found) > CONTACTS_OFFERED
-    )
 
 
 @dataclass
