@@ -28,7 +28,8 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -57,6 +58,12 @@ def whole_number(raw: object, *, low: int = 1, high: int = MAX_ID) -> int | None
         return None
     value = int(raw)
     return value if low <= value <= high else None
+
+
+def whole_numbers(values: Iterable[object], *, most: int) -> list[int]:
+    """The whole numbers (``whole_number``) among the first ``most`` of ``values``, a form's
+    ticked ids: anything else is dropped, and a form posting more is cut at ``most``."""
+    return [n for v in islice(values, most) if (n := whole_number(v)) is not None]
 
 
 def is_api(request: HttpRequest) -> bool:

@@ -15,7 +15,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from traction.core import permissions
 from traction.core.errors import ValidationFailed
-from traction.core.guard import whole_number
+from traction.core.guard import whole_numbers
 from traction.core.permissions import Viewer, public
 from traction.core.web import (
     WorkspaceRequest,
@@ -75,8 +75,7 @@ MAX_CHOSEN = 200  # priorities one picker keeps chosen (a delivery's links)
 def _chosen(data: QueryDict, name: str) -> list[int]:
     """The ids a picker's field holds (posted, or in the query): digits only, at most
     ``MAX_CHOSEN``; anything else is left to the form, which refuses it beside the field."""
-    found = (whole_number(v) for v in data.getlist(name)[:MAX_CHOSEN])
-    return [i for i in found if i is not None]
+    return whole_numbers(data.getlist(name), most=MAX_CHOSEN)
 
 
 def _picker(

@@ -14,7 +14,7 @@ from traction.accounts import selectors as account_selectors
 from traction.accounts.models import User
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, NotFound, ValidationFailed
-from traction.core.guard import whole_number
+from traction.core.guard import whole_number, whole_numbers
 from traction.core.offering import Offered
 from traction.core.permissions import Viewer
 from traction.core.web import (
@@ -241,7 +241,7 @@ TICKED_MAX = 500  # member ids one team form may carry ticked
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [n for v in values[:TICKED_MAX] if (n := whole_number(v)) is not None]
+    return whole_numbers(values, most=TICKED_MAX)
 
 
 @workspace_view

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.accounts import selectors as accounts_selectors
 from traction.core import permissions
 from traction.core.errors import Conflict, NotFound, ValidationFailed
-from traction.core.guard import whole_number
+from traction.core.guard import whole_numbers
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -43,7 +43,7 @@ TICKED_MAX = 500  # program ids one endpoint form may carry ticked
 
 
 def _ids(values: list[str]) -> list[int]:
-    return [n for v in values[:TICKED_MAX] if (n := whole_number(v)) is not None]
+    return whole_numbers(values, most=TICKED_MAX)
 
 
 def _found_again(request: WorkspaceRequest) -> dict[str, Any]:

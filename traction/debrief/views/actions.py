@@ -18,7 +18,7 @@ from traction.accounts import selectors as accounts_selectors
 from traction.accounts.models import User
 from traction.core import clock, permissions
 from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
-from traction.core.guard import whole_number
+from traction.core.guard import whole_number, whole_numbers
 from traction.core.offering import Offered
 from traction.core.permissions import Viewer
 from traction.core.web import (
@@ -286,9 +286,7 @@ def debrief_actions(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) 
 def _ids(values: list[str]) -> list[int]:
     """Member ids ticked (a form's contributors): one more than an action may have is enough
     for the service to say so."""
-    return [
-        n for v in values[: services.CONTRIBUTORS_MAX + 1] if (n := whole_number(v)) is not None
-    ]
+    return whole_numbers(values, most=services.CONTRIBUTORS_MAX + 1)
 
 
 def _add_found_again(request: WorkspaceRequest) -> dict[str, Any]:

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.accounts.models import User
 from traction.core import permissions
 from traction.core.errors import ValidationFailed
+from traction.core.guard import whole_numbers
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 from traction.customers import reach
@@ -52,7 +53,7 @@ def outreach_new(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
     requested = services.requested_statuses(session)
     rows: list[ContactRow] = []
     sent = request.POST if request.method == "POST" else request.GET
-    ticked = [n for v in sent.getlist("contacts")[:TICKED_MAX] if (n := whole(v)) is not None]
+    ticked = whole_numbers(sent.getlist("contacts"), most=TICKED_MAX)
     offered = selectors.offered_contacts(viewer, typed=sent.get("contacts_q", ""), ticked=ticked)
     contacts = offered.rows
     stopped = reach.why_not_mail_many(contacts)
