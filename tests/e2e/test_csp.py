@@ -186,6 +186,9 @@ def test_capture_stays_within_the_policy_when_an_extension_styled_the_inputs(
     page.goto(base + reverse("insights:board", args=[slug, room.session.pk]))
     expect(page.get_by_role("heading", level=1)).to_have_text("Scenario map: Team Blue")
     assert "style" not in page.evaluate("htmx.config.attributesToSettle")
+    # No settle delay: the swapped-in form is live when the status says "Saved", so the next
+    # Enter (typed at once below) is sent by htmx, not as a whole-page post.
+    assert page.evaluate("htmx.config.defaultSettleDelay") == 0
     for said in ("Invoices arrive in the wrong currency", "The VAT number is checked too late"):
         page.evaluate(
             "for (const el of document.querySelectorAll('#capture-form input, #id_text'))"
