@@ -13,6 +13,7 @@ from traction.core import clock, permissions
 from traction.core.permissions import CustomerPrincipal, Viewer
 from traction.customers.models import Contact
 from traction.insights.models import Insight, not_withdrawn
+from traction.programs.models import Program
 from traction.voting.models import Vote
 
 from . import audience, mail_rules, mailer
@@ -155,21 +156,63 @@ def unsubscribes(viewer: Viewer, contact: Contact) -> QuerySet[Unsubscribe]:
     )
 
 
+def unsubscribe_programs(viewer: Viewer) -> QuerySet[Program]:
+    """The programs a member may stop a contact hearing of, and read the name of on the
+    contact's unsubscribes (``loop.plan_view``: theirs, and those their customers took part
+    in)."""
+    return permissions.scope(
+        viewer, "loop.plan_view", Program.objects.filter(workspace_id=viewer.workspace_id)
+    )
+
+
+def unsubscribe_priorities(viewer: Viewer) -> QuerySet[Insight]:
+    """The cards a member may stop a contact hearing of, and read on the contact's
+    unsubscribes: customer cards they may see (``insight.view``), as for a follow."""
+    return permissions.scope(viewer, "insight.view", Insight.objects.all()).filter(
+        workspace_id=viewer.workspace_id, internal=False
+    )
+
+
+@dataclass(frozen=True)
+class UnsubscribeRow:
+    unsubscribe: Unsubscribe
+    what: str  # the program's name or the card's text; "" when the viewer may not see it
+
+
+def unsubscribe_rows(viewer: Viewer, contact: Contact) -> list[UnsubscribeRow]:
+    """The contact's unsubscribes as the contact page lists them: a program or card the
+    viewer may not see (someone else recorded it) is named by neither name nor text."""
+    rows = list(unsubscribes(viewer, contact))
+    program_ids = {u.program_id for u in rows if u.scope == "program"}
+    priority_ids = {u.priority_id for u in rows if u.scope == "priority"}
+    seen_programs = set(
+        unsubscribe_programs(viewer).filter(pk__in=program_ids).values_list("pk", flat=True)
+    )
+    seen_cards = set(
+        unsubscribe_priorities(viewer).filter(pk__in=priority_ids).values_list("pk", flat=True)
+    )
+    shown = []
+    for u in rows:
+        what = ""
+        if u.scope == "program" and u.program_id in seen_programs and u.program is not None:
+            what = u.program.name
+        elif u.scope == "priority" and u.priority_id in seen_cards and u.priority is not None:
+            what = u.priority.text
+        shown.append(UnsubscribeRow(u, what))
+    return shown
+
+
 def contact_section(viewer: Viewer, contact: Contact) -> dict[str, Any]:
     """The contact page's "What they hear" section (``sections`` page "contact")."""
-    from traction.programs.models import Program
-
     if not permissions.can(viewer, "loop.subscriptions", contact):
         return {"shown": False}
     return {
         "shown": True,
         "contact": contact,
         "subscriptions": subscriptions(viewer, contact),
-        "unsubscribes": list(unsubscribes(viewer, contact)),
-        "programs": list(
-            permissions.scope(viewer, "loop.view", Program.objects.all()).order_by("name")
-        )
-        if permissions.allows(viewer, "loop.view")
+        "unsubscribes": unsubscribe_rows(viewer, contact),
+        "programs": list(unsubscribe_programs(viewer).order_by("name"))
+        if permissions.allows(viewer, "loop.plan_view")
         else [],
     }
 

@@ -28,7 +28,7 @@ from traction.core.permissions import CustomerPrincipal, Principal, Viewer
 from traction.core.text import check_length, require_length
 from traction.customers.models import Contact
 from traction.insights.models import Insight
-from traction.loop import mail_links, mailer
+from traction.loop import mail_links, mail_selectors, mailer
 from traction.loop.mail_rules import hears_as_raiser, seen_by
 from traction.loop.models import (
     Follow,
@@ -216,16 +216,16 @@ def record_unsubscribe(
     if scope not in UnsubscribeScope.values:
         errors["scope"] = ["Pick this priority, this program or all mail."]
     program: Program | None = None
-    if scope in (UnsubscribeScope.PROGRAM, UnsubscribeScope.PRIORITY):
-        program = Program.objects.filter(
-            pk=program_id or 0, workspace_id=viewer.workspace_id
-        ).first()
-        if program is None and scope == UnsubscribeScope.PROGRAM:
-            errors["program"] = ["Pick a program."]
+    # Only a program or card the member may see: the contact page names what was stopped
+    # (``mail_selectors.unsubscribe_rows``), and an id typed here is not a way to read it.
+    if scope == UnsubscribeScope.PROGRAM:
+        program = mail_selectors.unsubscribe_programs(viewer).filter(pk=program_id or 0).first()
+        if program is None:
+            errors["program"] = ["Pick a program you can see."]
     if scope == UnsubscribeScope.PRIORITY:
-        card = Insight.objects.filter(pk=priority_id or 0, workspace_id=viewer.workspace_id).first()
+        card = mail_selectors.unsubscribe_priorities(viewer).filter(pk=priority_id or 0).first()
         if card is None:
-            errors["priority"] = ["Pick a priority."]
+            errors["priority"] = ["Pick a priority you can see."]
         else:
             program = Program.objects.get(pk=card.program_id)
     if errors:

@@ -341,3 +341,50 @@ def test_a_member_makes_a_contact_follow_only_cards_they_could_see(
     assert sorted(Follow.objects.values_list("contact_id", "priority_id")) == [
         (cast.contact.pk, world.base.quiet.pk)
     ]
+
+
+def test_an_unsubscribe_names_only_what_the_member_may_see(
+    world: mw.MailWorld,
+    client_for: Callable[[str], Client],
+    api_client_for: Callable[[str], Client],
+) -> None:
+    """Attacker's review: an account owner recorded an unsubscribe of their contact from any
+    card number or program of the workspace, and the contact page then printed that card's
+    text (another customer's words, an internal remark) or that program's name. Now the card
+    and the program must be ones the member may see; one recorded by someone else that they
+    may not see is listed without its text or name."""
+    from traction.loop.services import subscriptions
+
+    from . import world as w
+
+    cast = world.cast
+    far = w.elsewhere(world.base, text="Initech audits every approval trail")
+    base = f"/api/v1/contacts/{cast.contact.pk}/unsubscribes"
+    api = api_client_for("account_owner")
+    for body, field in [
+        ({"scope": "priority", "priority_id": far.pk}, "priority"),
+        ({"scope": "program", "program_id": cast.other_program.pk}, "program"),
+    ]:
+        answer = api.post(base, {**body, "why": "Asked"}, content_type="application/json")
+        assert answer.status_code == 422, answer.content
+        assert answer.json()["detail"][0]["loc"][-1] == field
+    owen = client_for("account_owner")
+    form = f"/w/{cast.acme.slug}/loop/contacts/{cast.contact.pk}/unsubscribe/"
+    owen.post(form, {"scope": "priority", "priority": far.pk, "why": "Asked"})
+    owen.post(form, {"scope": "program", "program": cast.other_program.pk, "why": "Asked"})
+    assert not Unsubscribe.objects.exists()
+    # Recorded by an admin, who sees both: Owen's page lists them without text or name.
+    alice = cast.viewer("admin")
+    subscriptions.record_unsubscribe(
+        alice, contact=cast.contact, scope="priority", priority_id=far.pk, why="Asked"
+    )
+    subscriptions.record_unsubscribe(
+        alice, contact=cast.contact, scope="program", program_id=cast.other_program.pk, why="Asked"
+    )
+    page = owen.get(contact_page(cast, cast.contact.pk)).content.decode()
+    assert "Initech audits" not in page
+    assert cast.other_program.name not in page
+    assert page.count("one you may not see") == 2
+    admin_page = client_for("admin").get(contact_page(cast, cast.contact.pk)).content.decode()
+    assert "Initech audits" in admin_page
+    assert cast.other_program.name in admin_page
