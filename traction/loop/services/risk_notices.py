@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections import defaultdict
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from email.utils import formataddr
 
 from django.conf import settings
@@ -26,6 +26,9 @@ from django.urls import reverse
 
 from traction.accounts.models import Membership, User
 from traction.core import audit, clock, mail
+from traction.core.permissions import Viewer
+from traction.customers import rules as customer_rules
+from traction.customers.models import Customer
 from traction.loop import credit
 from traction.loop.models import AtRisk
 from traction.loop.services.plan import facilitators
@@ -43,7 +46,8 @@ class Item:
     reasons: list[str]
     window: str
     link: str
-    customers: list[str] = field(default_factory=list)
+    customers: list[str] = field(default_factory=list)  # as its reader may name them
+    customer_ids: list[int] = field(default_factory=list)
 
 
 def draft_link(risk: AtRisk) -> str:
@@ -52,9 +56,9 @@ def draft_link(risk: AtRisk) -> str:
     return f"{settings.TRACTION_SITE_URL.rstrip('/')}{path}#priority-{risk.priority_id}"
 
 
-def audience(risk: AtRisk) -> tuple[list[User], list[str]]:
+def audience(risk: AtRisk) -> tuple[list[User], list[Customer]]:
     """Who hears of one mark: the program's facilitators and the account owners of the
-    affected customers, still members and active; and the affected customers' names."""
+    affected customers, still members and active; and the affected customers."""
     customers = list(credit.customers_of([risk.priority_id]).select_related("account_owner"))
     told: dict[int, User] = {u.pk: u for u in facilitators(risk.program)}
     owners = {c.account_owner_id for c in customers if c.account_owner_id}
@@ -67,7 +71,39 @@ def audience(risk: AtRisk) -> tuple[list[User], list[str]]:
         owner = c.account_owner
         if owner is not None and owner.is_active and owner.pk in members:
             told.setdefault(owner.pk, owner)
-    return [told[k] for k in sorted(told)], [c.name for c in customers]
+    return [told[k] for k in sorted(told)], customers
+
+
+def for_reader(user: User, items: list[Item]) -> list[Item]:
+    """``items`` as ``user`` may read them: the customers named are those they may identify
+    in the item's workspace (``customer.identify``: an account owner their own only)."""
+    roles = dict(Membership.objects.filter(user_id=user.pk).values_list("workspace_id", "role"))
+    seen: dict[int, set[int] | None] = {}
+    for workspace_id in {item.risk.workspace_id for item in items}:
+        role = roles.get(workspace_id)
+        allowed = (
+            customer_rules.identified_customers(
+                Viewer(user=user, workspace_id=workspace_id, role=role)
+            )
+            if role is not None
+            else Customer.objects.none()
+        )
+        wanted = {i for item in items for i in item.customer_ids}
+        seen[workspace_id] = (
+            None
+            if allowed is None
+            else set(allowed.filter(pk__in=wanted).values_list("pk", flat=True))
+        )
+    shown = []
+    for item in items:
+        ids = seen[item.risk.workspace_id]
+        names = zip(item.customer_ids, item.customers, strict=True)
+        shown.append(
+            item
+            if ids is None
+            else replace(item, customers=[name for pk, name in names if pk in ids])
+        )
+    return shown
 
 
 def _claim(risk_id: int) -> bool:
@@ -102,7 +138,8 @@ def run() -> dict[str, int]:
             reasons=list(risk.reasons or []),
             window=window.label if window else "",
             link=draft_link(risk),
-            customers=customers,
+            customers=[c.name for c in customers],
+            customer_ids=[c.pk for c in customers],
         )
         risks[risk.pk] = risk
         for user in users:
@@ -111,7 +148,8 @@ def run() -> dict[str, int]:
     reached: dict[int, list[int]] = defaultdict(list)
     for user_id, items in digest.items():
         try:
-            send_digest(people[user_id], items)
+            user = people[user_id]
+            send_digest(user, for_reader(user, items))
         except Exception:  # the others still get theirs
             log.exception("slip radar: the notice to user %s failed", user_id)
             counts["failed"] += 1

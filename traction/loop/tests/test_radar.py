@@ -155,3 +155,33 @@ def test_traction_remind_runs_the_radar(world: w.World) -> None:
     assert "loop.radar: checked 1, marked 1, updated 0, cleared 0" in result.output
     again = CliRunner().invoke(cli, ["remind"], catch_exceptions=False)
     assert "loop.radar: checked 1, marked 0, updated 0, cleared 0" in again.output
+
+
+def test_an_account_owner_s_notice_names_only_their_own_customers(world: w.World) -> None:
+    """Attacker's review: the slip radar's notice listed every customer told of the status to
+    each person told, so Globex's account owner read that Initech (not theirs: account
+    owners identify their own customers only) had raised or voted on it. Each notice now
+    names the customers its reader may identify."""
+    from django.core import mail
+
+    from traction.loop.services import risk_notices
+    from traction.sessions.models import Participant
+
+    cast = world.cast
+    Participant.objects.create(
+        workspace=cast.acme,
+        session=world.session,
+        user=cast.users["facilitator"],
+        role="facilitator",
+    )
+    _, action = publish_planned(world)
+    w.move(world, action, "blocked", "Waiting for legal.")
+    mail.outbox = []
+    risk_notices.run()
+    by_reader = {m.to[0].split("<")[-1].rstrip(">"): m for m in mail.outbox}
+    assert sorted(by_reader) == ["fran@acme.test", "owen@acme.test"]
+    owen = by_reader["owen@acme.test"]
+    assert "(Globex)" in owen.body
+    assert "Initech" not in owen.body
+    assert "Initech" not in owen.alternatives[0].content
+    assert "(Globex, Initech)" in by_reader["fran@acme.test"].body
