@@ -10,17 +10,24 @@ from traction.core.permissions import Viewer
 
 
 def program_section(viewer: Viewer, program: Any) -> dict[str, Any]:
+    """The program page's counts of published statuses and radar marks, over the priorities
+    the viewer may read (an account owner: their own customers' cards), as the priorities
+    page lists them."""
+    from traction.loop import selectors
     from traction.loop.models import AtRisk, PriorityStatus
 
+    readable = selectors.visible_priorities(viewer, program).values("pk")
     return {
         "program": program,
         "published": PriorityStatus.objects.filter(
-            program_id=program.pk, published_at__isnull=False
+            program_id=program.pk, published_at__isnull=False, priority__in=readable
         )
         .values("priority_id")
         .distinct()
         .count(),
-        "at_risk": AtRisk.objects.filter(program_id=program.pk, cleared_at__isnull=True).count(),
+        "at_risk": AtRisk.objects.filter(
+            program_id=program.pk, cleared_at__isnull=True, priority__in=readable
+        ).count(),
     }
 
 

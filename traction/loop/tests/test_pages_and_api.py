@@ -367,3 +367,43 @@ def test_the_priorities_page_costs_the_same_queries_whatever_the_number_of_prior
     few = queries()
     add_priorities(10)
     assert queries() == few
+
+
+def test_the_program_page_counts_only_the_priorities_its_reader_may_read(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    """Attacker's review: the program page's "Customer priorities" section counted every
+    published status and radar mark of the program, so an account owner in the program's
+    team (who reads their own customers' cards only) learnt how many other customers'
+    priorities had a status or were at risk. It counts what its reader may read, as the
+    priorities page lists."""
+    from traction.core import clock
+    from traction.loop.models import AtRisk
+    from traction.programs import services as programs
+
+    cast = world.cast
+    programs.set_core_team(
+        cast.viewer("facilitator"),
+        program=cast.program,
+        user_ids=[cast.users["observer"].pk, cast.users["account_owner"].pk],
+        kind="observer",
+    )
+    for card in (world.card, world.quiet):
+        status = PriorityStatus.objects.create(
+            workspace=cast.acme, program=cast.program, priority=card, status="planned",
+            proposed_by=cast.users["facilitator"], published_by=cast.users["facilitator"],
+            published_at=clock.now(),
+        )  # fmt: skip
+        AtRisk.objects.create(
+            workspace=cast.acme, program=cast.program, priority=card, status=status,
+            since=clock.now(), reasons=["Blocked."],
+        )  # fmt: skip
+    program_page = f"/w/{cast.acme.slug}/programs/{cast.program.pk}/"
+    owen = client_for("account_owner").get(program_page)
+    assert owen.status_code == 200
+    html = owen.content.decode()
+    assert "1 priority has a published customer-facing status" in html
+    assert "1 at risk" in html
+    fran = client_for("facilitator").get(program_page).content.decode()
+    assert "2 priorities have a published customer-facing status" in fran
+    assert "2 at risk" in fran
