@@ -28,7 +28,7 @@ that shows them to the contact.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from django.db import transaction
@@ -55,7 +55,8 @@ class Entry:
     contact_id: int
     session_id: int
     session_title: str
-    text: str  # the card the dots are on, or the words entered
+    # The card the dots are on ("" for a member who may not read it), or the words entered.
+    text: str
     dots: int  # a vote's dots; 0 for an insight
     entered_by: str  # the member's name ("" when their account is gone)
     entered_by_id: int | None
@@ -67,6 +68,7 @@ class Entry:
     withdrawn_by_id: int | None  # None with withdrawn_at: the contact withdrew it
     withdrawn_by: str  # "" when the contact did
     withdraw_reason: str
+    card_id: int = 0  # a vote's card
 
     @property
     def withdrawn(self) -> bool:
@@ -107,6 +109,7 @@ def _vote_entry(vote: Vote, rounds: dict[int, VotingRound]) -> Entry:
         withdrawn_by_id=vote.withdrawn_by_id,
         withdrawn_by=_name(vote.withdrawn_by),
         withdraw_reason=vote.withdraw_reason,
+        card_id=vote.insight_id,
     )
 
 
@@ -174,9 +177,19 @@ def of_contact(viewer: Viewer, contact: Contact) -> list[Entry]:
     who withdrew them, when and why), newest first. ``contact`` was fetched through
     ``behalf.view``."""
     permissions.check(viewer, "behalf.view", contact)
-    votes = _votes().filter(workspace_id=viewer.workspace_id, contact_id=contact.pk)
+    votes = list(_votes().filter(workspace_id=viewer.workspace_id, contact_id=contact.pk))
     insights = _insights().filter(workspace_id=viewer.workspace_id, speaker_contact_id=contact.pk)
-    return _entries(list(votes), list(insights))
+    # The card dots are on may hold another customer's words: its text only for a member who
+    # may read it (``insight.view``; an account owner reads their own customers' words).
+    readable = set(
+        permissions.scope(
+            viewer, "insight.view", Insight.objects.filter(pk__in={v.insight_id for v in votes})
+        ).values_list("pk", flat=True)
+    )
+    return [
+        replace(e, text="") if e.kind == VOTE and e.card_id not in readable else e
+        for e in _entries(votes, list(insights))
+    ]
 
 
 def panel(principal: CustomerPrincipal, _obj: object) -> dict[str, object]:

@@ -37,7 +37,10 @@ class BehalfEntryOut(Schema):
     contact_id: int
     session_id: int
     session_title: str
-    text: str = Field(description="The card the dots are on, or the words entered.")
+    text: str = Field(
+        description="The card the dots are on (empty when you may not read that card: an "
+        "account owner reads only their own customers' words), or the words entered."
+    )
     dots: int = Field(description="A vote's dots; 0 for an insight.")
     entered_by_id: int | None = Field(description="The member who entered it.")
     entered_by: str

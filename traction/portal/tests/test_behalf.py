@@ -481,3 +481,36 @@ def test_erasing_the_contact_takes_their_name_out_of_the_reasons(world: PortalWo
     assert "Hank" not in words.behalf_reason
     assert "Hank" not in vote.withdraw_reason
     assert words.behalf_reason.endswith("told me on the phone")
+
+
+def test_an_account_owner_reads_no_other_customers_card_among_the_dots_entered(
+    world: PortalWorld, client_for: Any, api_client_for: Any
+) -> None:
+    """Attacker's review: the contact page's "Entered on their behalf" listed the text of each
+    card the contact's paper dots are on, so Globex's account owner (who reads only their
+    own customers' words) read Initech's card through their contact's dots. The card's text
+    is shown to those who may read the card; others read that the dots are on a card they
+    may not see."""
+    fran = world.cast.viewer("facilitator")
+    voting.open_voting(fran, session=world.session, budget=3)
+    voting.record_paper_tally(
+        fran,
+        session=world.session,
+        entries=[
+            voting.TallyEntry(world.cards["ian"].pk, world.hank.contact_id, 2),
+            voting.TallyEntry(world.cards["gail"].pk, world.hank.contact_id, 1),
+        ],
+        reason=PAPER,
+    )
+    slug = world.cast.acme.slug
+    contact_page = f"/w/{slug}/customers/contacts/{world.hank.contact_id}/edit/"
+    owen = client_for("account_owner").get(contact_page).content.decode()
+    assert "Entered on their behalf" in owen
+    assert "Gail: invoices arrive too late" in owen  # Globex's words: Owen's customer
+    assert "Initech needs single sign-on" not in owen
+    assert "2 dots on a card you may not see" in owen
+    api = api_client_for("account_owner").get(f"/api/v1/contacts/{world.hank.contact_id}/on-behalf")
+    assert api.status_code == 200
+    assert "Initech" not in api.content.decode()
+    facilitator = client_for("facilitator").get(contact_page).content.decode()
+    assert "Initech needs single sign-on" in facilitator
