@@ -247,6 +247,43 @@ def approval_of(viewer: Viewer, approval_id: int) -> Approval:
     return found
 
 
+def priority_for_approver(found: Approval) -> str:
+    """The priority a status approval is about, as its account owner may read it (the email
+    asking them, the approve link's page): the card's words when they may read the card
+    (``insight.view``: an account owner reads their own customers' words), else the customer
+    summary of a decided recommendation citing it (written for customers), else which
+    organisation of theirs voted on it. Their customer may have voted on another
+    organisation's card: its words are not theirs to read."""
+    from traction.accounts.models import Membership
+    from traction.debrief.models import DecisionOutcome, Recommendation
+    from traction.loop.services import statuses
+
+    assert found.status is not None
+    card = found.status.priority
+    role = (
+        Membership.objects.filter(workspace_id=found.workspace_id, user_id=found.account_owner_id)
+        .values_list("role", flat=True)
+        .first()
+        if found.account_owner_id is not None
+        else None
+    )
+    if role is not None and found.account_owner is not None:
+        reader = Viewer(user=found.account_owner, workspace_id=found.workspace_id, role=role)
+        if permissions.scope(reader, "insight.view", Insight.objects.filter(pk=card.pk)).exists():
+            return card.text
+    decided = [r for r in statuses.gather(card).recommendations if r.outcome != "pending"]
+    decided.sort(key=lambda r: (r.outcome != DecisionOutcome.APPROVED, r.id))
+    summaries = dict(
+        Recommendation.objects.filter(pk__in=[r.id for r in decided]).values_list(
+            "pk", "customer_summary"
+        )
+    )
+    for rec in decided:
+        if summaries.get(rec.id, "").strip():
+            return " ".join(summaries[rec.id].split())
+    return f"A priority {found.customer.name} voted on, in another organisation's words"
+
+
 def my_pending_approvals(viewer: Viewer) -> QuerySet[Approval]:
     return permissions.scope(
         viewer,

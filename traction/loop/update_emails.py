@@ -169,6 +169,8 @@ def send_approval_request(found: Approval, *, reminder: bool = False) -> int:
 
 def _send_status_request(found: Approval, slug: str, *, reminder: bool) -> int:
     """Ask the owner to approve what their customer will hear of a priority."""
+    from traction.loop import selectors
+
     proposal = found.status
     assert proposal is not None
     assert found.account_owner is not None
@@ -177,7 +179,7 @@ def _send_status_request(found: Approval, slug: str, *, reminder: bool) -> int:
         "owner": found.account_owner,
         "program": found.program,
         "proposal": proposal,
-        "priority": proposal.priority.text,
+        "priority": selectors.priority_for_approver(found),
         "reminder": reminder,
         "approve_url": approval_links.url_for(found, slug),
         "priorities_url": _absolute(subject_path(found, slug)),

@@ -200,7 +200,11 @@ def status_approval_link(
         template="loop/status_link.html",
         approve=publishing.approve_by_link,
         refused=publishing.link_refused,
-        context=lambda found: {"proposal": found.status, "current": _current(found)},
+        context=lambda found: {
+            "proposal": found.status,
+            "current": _current(found),
+            "priority": selectors.priority_for_approver(found),
+        },
     )
 
 

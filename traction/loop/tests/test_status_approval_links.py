@@ -306,3 +306,42 @@ def test_the_status_turnaround_is_in_the_api(
     updates_path = f"/api/v1/programs/{cast.program.pk}/update-turnaround"
     assert json.loads(api.get(updates_path).content)["decided"] == 0
     assert not Update.objects.exists()
+
+
+def test_the_owner_of_a_voter_reads_no_other_customers_words(
+    world: w.World, django_capture_on_commit_callbacks: Callable[..., object]
+) -> None:
+    """Attacker's review: a status of Initech's card that Gina (Globex) voted on is asked of
+    Owen, Globex's owner, and his email and approve page printed the card, Initech's words,
+    though an account owner reads only their own customers' words (the priorities page does
+    not show him that card). They name it as customers read it instead: the recommendation's
+    customer summary, or a priority Globex voted on in another organisation's words."""
+    from django.core import mail
+
+    cast = world.cast
+    w.vote(world, world.quiet, cast.contact, 1)
+    mail.outbox = []
+    with clock.frozen(NOW), django_capture_on_commit_callbacks(execute=True):
+        proposal = publishing.propose_status(
+            cast.viewer("facilitator"), cast.program, priority_id=world.quiet.pk,
+            status=Status.HEARD,
+        )  # fmt: skip
+    approval = Approval.objects.get(status=proposal, customer=cast.customer)
+    [email] = [m for m in mail.outbox if "owen@acme.test" in m.to[0]]
+    words = "approve invoices from the phone"
+    assert words not in email.body
+    assert "A priority Globex voted on, in another organisation's words" in email.body
+    with clock.frozen(NOW + timedelta(minutes=5)):
+        page = Client().get(_link(world, approval_links.make_token(approval))).content.decode()
+    assert words not in page
+    assert "A priority Globex voted on, in another organisation&#x27;s words" in page
+    # Once a decided recommendation citing it has a summary written for customers, that.
+    rec = w.approved(world, world.quiet, "Mobile approvals")
+    rec.customer_summary = "Approving invoices on your phone"
+    rec.save(update_fields=["customer_summary"])
+    from traction.loop import selectors
+
+    assert selectors.priority_for_approver(approval) == "Approving invoices on your phone"
+    # Globex's own card: its words, as before.
+    _, mine, _ = owens(world)
+    assert selectors.priority_for_approver(mine) == world.card.text
