@@ -249,27 +249,33 @@ def approval_of(viewer: Viewer, approval_id: int) -> Approval:
 
 def priority_for_approver(found: Approval) -> str:
     """The priority a status approval is about, as its account owner may read it (the email
-    asking them, the approve link's page): the card's words when they may read the card
+    asking them, the approve link's page): ``priority_named_for`` the owner."""
+    assert found.status is not None
+    return priority_named_for(
+        found.account_owner, found.workspace_id, found.status.priority, found.customer.name
+    )
+
+
+def priority_named_for(reader: Any, workspace_id: int, card: Insight, voters: str) -> str:
+    """``card`` as the member ``reader`` may read it: its words when they may read the card
     (``insight.view``: an account owner reads their own customers' words), else the customer
     summary of a decided recommendation citing it (written for customers), else which
-    organisation of theirs voted on it. Their customer may have voted on another
+    organisation of theirs (``voters``) voted on it. Their customer may have voted on another
     organisation's card: its words are not theirs to read."""
     from traction.accounts.models import Membership
     from traction.debrief.models import DecisionOutcome, Recommendation
     from traction.loop.services import statuses
 
-    assert found.status is not None
-    card = found.status.priority
     role = (
-        Membership.objects.filter(workspace_id=found.workspace_id, user_id=found.account_owner_id)
+        Membership.objects.filter(workspace_id=workspace_id, user_id=reader.pk)
         .values_list("role", flat=True)
         .first()
-        if found.account_owner_id is not None
+        if reader is not None
         else None
     )
-    if role is not None and found.account_owner is not None:
-        reader = Viewer(user=found.account_owner, workspace_id=found.workspace_id, role=role)
-        if permissions.scope(reader, "insight.view", Insight.objects.filter(pk=card.pk)).exists():
+    if role is not None:
+        viewer = Viewer(user=reader, workspace_id=workspace_id, role=role)
+        if permissions.scope(viewer, "insight.view", Insight.objects.filter(pk=card.pk)).exists():
             return card.text
     decided = [r for r in statuses.gather(card).recommendations if r.outcome != "pending"]
     decided.sort(key=lambda r: (r.outcome != DecisionOutcome.APPROVED, r.id))
@@ -281,7 +287,7 @@ def priority_for_approver(found: Approval) -> str:
     for rec in decided:
         if summaries.get(rec.id, "").strip():
             return " ".join(summaries[rec.id].split())
-    return f"A priority {found.customer.name} voted on, in another organisation's words"
+    return f"A priority {voters or 'your customers'} voted on, in another organisation's words"
 
 
 def my_pending_approvals(viewer: Viewer) -> QuerySet[Approval]:

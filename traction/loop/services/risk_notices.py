@@ -29,7 +29,7 @@ from traction.core import audit, clock, mail
 from traction.core.permissions import Viewer
 from traction.customers import rules as customer_rules
 from traction.customers.models import Customer
-from traction.loop import credit
+from traction.loop import credit, selectors
 from traction.loop.models import AtRisk
 from traction.loop.services.plan import facilitators
 from traction.programs.models import Program
@@ -76,7 +76,8 @@ def audience(risk: AtRisk) -> tuple[list[User], list[Customer]]:
 
 def for_reader(user: User, items: list[Item]) -> list[Item]:
     """``items`` as ``user`` may read them: the customers named are those they may identify
-    in the item's workspace (``customer.identify``: an account owner their own only)."""
+    in the item's workspace (``customer.identify``: an account owner their own only), and
+    the priority in its words only if they may read them (``selectors.priority_named_for``)."""
     roles = dict(Membership.objects.filter(user_id=user.pk).values_list("workspace_id", "role"))
     seen: dict[int, set[int] | None] = {}
     for workspace_id in {item.risk.workspace_id for item in items}:
@@ -97,12 +98,15 @@ def for_reader(user: User, items: list[Item]) -> list[Item]:
     shown = []
     for item in items:
         ids = seen[item.risk.workspace_id]
-        names = zip(item.customer_ids, item.customers, strict=True)
-        shown.append(
-            item
-            if ids is None
-            else replace(item, customers=[name for pk, name in names if pk in ids])
+        if ids is None:
+            shown.append(item)
+            continue
+        named = [n for pk, n in zip(item.customer_ids, item.customers, strict=True) if pk in ids]
+        # The card's words only if they may read them: their customer may only have voted.
+        text = selectors.priority_named_for(
+            user, item.risk.workspace_id, item.risk.priority, ", ".join(named)
         )
+        shown.append(replace(item, customers=named, priority=text))
     return shown
 
 

@@ -182,6 +182,35 @@ def test_an_account_owner_s_notice_names_only_their_own_customers(world: w.World
     assert sorted(by_reader) == ["fran@acme.test", "owen@acme.test"]
     owen = by_reader["owen@acme.test"]
     assert "(Globex)" in owen.body
+    assert "Invoice approval takes three weeks" in owen.body  # Globex's own words
     assert "Initech" not in owen.body
     assert "Initech" not in owen.alternatives[0].content
     assert "(Globex, Initech)" in by_reader["fran@acme.test"].body
+
+
+def test_an_account_owner_s_notice_names_a_card_their_customer_only_voted_on_as_customers_read_it(
+    world: w.World,
+) -> None:
+    """Initech's idea, which Gina (Globex) voted on, marked at risk: Owen is told, without
+    Initech's words (an account owner reads their own customers' words only)."""
+    from django.core import mail
+
+    from traction.loop.services import risk_notices
+
+    cast = world.cast
+    w.vote(world, world.quiet, cast.contact, 1)
+    status = PriorityStatus.objects.create(
+        workspace=cast.acme, program=cast.program, priority=world.quiet, status=Status.PLANNED,
+        proposed_by=cast.users["facilitator"], published_by=cast.users["facilitator"],
+        published_at=NOW,
+    )  # fmt: skip
+    AtRisk.objects.create(
+        workspace=cast.acme, program=cast.program, priority=world.quiet, status=status,
+        since=NOW, reasons=["No action backs it."],
+    )  # fmt: skip
+    mail.outbox = []
+    risk_notices.run()
+    [owen] = [m for m in mail.outbox if "owen@acme.test" in m.to[0]]
+    assert "approve invoices from the phone" not in owen.body
+    assert "approve invoices from the phone" not in owen.subject
+    assert "A priority Globex voted on, in another organisation's words" in owen.body
