@@ -239,10 +239,11 @@ def propose_priority_status(
 )
 def get_status_approval_turnaround(request: HttpRequest, program_id: int) -> dict[str, Any]:
     """Asked to approved, over the program's status approvals an account owner approved (an
-    admin's waiver is not an owner's answer: left out); the priorities page shows the same."""
+    admin's waiver is not an owner's answer: left out), of the priorities you may read; the
+    priorities page shows the same."""
     v = viewer(request)
     program = selectors.program(v, program_id)
-    return turnaround_fields(update_services.turnaround(program.pk, kind="status"))
+    return turnaround_fields(update_services.turnaround(program.pk, kind="status", viewer=v))
 
 
 @router.post(

@@ -52,7 +52,7 @@ def priorities(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
     page = Paginator(selectors.priorities(viewer, program), PRIORITIES_PAGE).get_page(
         request.GET.get("page")
     )
-    turnaround = update_services.turnaround(program.pk, kind="status")
+    turnaround = update_services.turnaround(program.pk, kind="status", viewer=viewer)
     return render(
         request,
         "loop/priorities.html",

@@ -896,7 +896,8 @@ def turnaround(
     """How long account owners took to approve updates (``kind="status"``: statuses), asked
     to approved. An admin's waiver is not an owner's answer: it is left out. With
     ``viewer``, of the updates they may read only (``loop.updates``: an account owner counts
-    the updates addressed to their own customers, never others')."""
+    the updates addressed to their own customers, never others'), or the statuses of the
+    cards they may read (``insight.view``)."""
     rows = Approval.objects.filter(
         program_id=program_id, subject_kind=kind, state=ApprovalState.APPROVED,
         at__isnull=False,
@@ -906,6 +907,13 @@ def turnaround(
             viewer, "loop.updates", Update.objects.filter(program_id=program_id)
         )
         rows = rows.filter(update__in=readable.values("pk"))
+    elif viewer is not None:  # statuses: of the cards they may read (``insight.view``)
+        from traction.insights.models import Insight
+
+        cards = permissions.scope(
+            viewer, "insight.view", Insight.objects.filter(program_id=program_id)
+        )
+        rows = rows.filter(status__priority__in=cards.values("pk"))
     spans = sorted(
         at - asked for asked, at in rows.values_list("created_at", "at") if at is not None
     )

@@ -379,3 +379,44 @@ def test_a_contact_never_follows_a_card_they_raised(cast: Cast) -> None:
         "priority_id": ["Gina Globex hears about this already: they raised it."]
     }
     assert not Follow.objects.filter(contact=cast.contact, priority=base.card).exists()
+
+
+def test_the_status_turnaround_counts_the_statuses_its_reader_may_read(
+    world: w.World,
+    client_for: Callable[[str], Client],
+    api_client_for: Callable[[str], Client],
+) -> None:
+    """Attacker's review: the status approval turnaround (the priorities page, the API) was
+    over every status approval of the program, so an account owner counted how many of other
+    customers' statuses were approved and how fast, where the update turnaround counts only
+    the updates they may read. It is over the statuses of cards its reader may read."""
+    from traction.loop.models import Status
+    from traction.loop.services import publishing
+    from traction.programs import services as programs
+
+    cast = world.cast
+    programs.set_core_team(
+        cast.viewer("facilitator"),
+        program=cast.program,
+        user_ids=[cast.users["observer"].pk, cast.users["account_owner"].pk],
+        kind="observer",
+    )
+    customers.update_customer(
+        cast.viewer("admin"),
+        customer=cast.other_customer,
+        changes={"account_owner_id": cast.users["admin"].pk},
+    )
+    proposal = publishing.propose_status(
+        cast.viewer("facilitator"), cast.program, priority_id=world.quiet.pk, status=Status.HEARD
+    )
+    [initech] = proposal.approvals.all()
+    publishing.approve(cast.viewer("admin"), initech)
+    owen = cast.viewer("account_owner")
+    assert updates.turnaround(cast.program.pk, kind="status", viewer=owen).decided == 0
+    fran = cast.viewer("facilitator")
+    assert updates.turnaround(cast.program.pk, kind="status", viewer=fran).decided == 1
+    path = f"/api/v1/programs/{cast.program.pk}/status-turnaround"
+    assert api_client_for("account_owner").get(path).json()["decided"] == 0
+    assert api_client_for("facilitator").get(path).json()["decided"] == 1
+    page = client_for("account_owner").get(_url(cast, "priorities", program_id=cast.program.pk))
+    assert "no status approval answered yet" in page.content.decode()
