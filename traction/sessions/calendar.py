@@ -3,13 +3,15 @@
 One event keeps one UID for its whole life (``Session.calendar_uid``); each change raises
 SEQUENCE, so calendar programs replace the event they already hold instead of adding a
 second one. Times are written in the session's own time zone with a VTIMEZONE, so a
-09:00 Berlin session stays at 09:00 Berlin on either side of a daylight-saving change.
+09:00 Berlin session stays at 09:00 Berlin on either side of a daylight-saving change;
+a time in the second pass of the hour a change to winter time repeats (02:30 CET on
+25 October 2026 in Berlin) is written in UTC (``calendar_time``).
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from typing import Literal, Protocol
 
 from icalendar import Calendar, Event, vCalAddress
@@ -36,6 +38,16 @@ class Attendee(Protocol):
 
 def event_uid(session: Session) -> str:
     return f"{session.calendar_uid}@traction"
+
+
+def calendar_time(moment: datetime) -> datetime:
+    """``moment`` (aware, in the event's zone) as the file writes it: local, with its TZID,
+    except in the second pass of the hour a change to winter time repeats, which a local
+    time cannot name (RFC 5545 reads it as the first pass, an hour earlier): that one is
+    written in UTC."""
+    if moment.fold and moment.replace(fold=0).utcoffset() != moment.utcoffset():
+        return moment.astimezone(UTC)
+    return moment
 
 
 def describe(session: Session) -> str:
@@ -74,8 +86,8 @@ def build_ics(
     event.add("uid", event_uid(session))
     event.add("sequence", session.calendar_sequence)
     event.add("dtstamp", clock.now().astimezone(UTC))
-    event.add("dtstart", session.local_start)
-    event.add("dtend", session.local_end)
+    event.add("dtstart", calendar_time(session.local_start))
+    event.add("dtend", calendar_time(session.local_end))
     event.add("summary", session.title)
     event.add("description", describe(session))
     where = session.location or session.video_link

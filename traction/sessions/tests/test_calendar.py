@@ -251,3 +251,21 @@ def test_other_zones_get_their_own_vtimezone(cast: Cast) -> None:
 def test_unknown_methods_are_refused(session: Session) -> None:
     with pytest.raises(ValueError, match="REQUEST or CANCEL"):
         ics_for(session, method="PUBLISH")
+
+
+def test_a_time_in_the_repeated_hour_of_a_change_to_winter_time_keeps_its_instant(
+    cast: Cast,
+) -> None:
+    # Berlin's clocks go back at 03:00 CEST on 25 October 2026, to 02:00 CET: 02:00-03:00
+    # happens twice. A session from 02:00 CEST (00:00 UTC) to 02:45 CET (01:45 UTC) lasts
+    # 105 minutes; written as "02:45 Europe/Berlin" its end would read as the first 02:45
+    # (00:45 UTC), a 45-minute session.
+    start = datetime(2026, 10, 25, 0, 0, tzinfo=ZoneInfo("UTC"))
+    session = make_session(cast, start=start, minutes=105)
+    event = the_event(Calendar.from_ical(ics_for(session)))
+
+    utc = ZoneInfo("UTC")
+    assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert event.start.astimezone(utc) == session.starts_at
+    assert event.end.astimezone(utc) == session.ends_at  # written in UTC: 20261025T014500Z
+    assert event.end.timestamp() - event.start.timestamp() == 105 * 60
