@@ -10,6 +10,8 @@ or a carriage return) is prefixed with an apostrophe, in both formats.
 CSV is UTF-8 with a byte order mark (Excel then reads it as UTF-8) and is produced as an
 iterator of byte chunks, for ``StreamingHttpResponse``. XLSX has a bold header row, frozen
 below the header, and fixed column widths; it is written in openpyxl's write-only mode.
+A moment is a naive UTC ``datetime`` in a row: "YYYY-MM-DD HH:MM:SS" in the CSV, a date
+cell (shown the same way) in the XLSX, so that a spreadsheet sorts and filters it as a date.
 """
 
 from __future__ import annotations
@@ -106,8 +108,19 @@ def said_by(insight: Insight) -> str:
     return UNATTRIBUTED
 
 
-def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+MOMENT_FORMAT = "%Y-%m-%d %H:%M:%S"  # a moment in the CSV
+XLSX_MOMENT_FORMAT = "yyyy-mm-dd hh:mm:ss"  # the same, as a date cell's number format
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """The moment in UTC to the second, without a zone (a spreadsheet's dates have none)."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.strftime(MOMENT_FORMAT)
+    return neutralise(value)
 
 
 def insight_row(insight: Insight, session_title: str = "") -> list[Any]:
@@ -159,7 +172,7 @@ def csv_chunks(table: Table, rows_per_chunk: int = 200) -> Iterator[bytes]:
     yield (BOM + line.take()).encode()
     pending = 0
     for row in table.rows:
-        writer.writerow([neutralise(v) for v in row])
+        writer.writerow([_csv_cell(v) for v in row])
         pending += 1
         if pending >= rows_per_chunk:
             yield line.take().encode()
@@ -193,6 +206,8 @@ def xlsx_bytes(table: Table) -> bytes:
             cell = WriteOnlyCell(sheet, value=neutralise(value))
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever openpyxl guesses
+            elif isinstance(value, dt.datetime):
+                cell.number_format = XLSX_MOMENT_FORMAT
             cells.append(cell)
         sheet.append(cells)
     out = io.BytesIO()

@@ -104,7 +104,8 @@ def test_a_session_export_holds_the_api_s_insights_cell_for_cell(cast: Cast, roo
          "Unattributed note", "", "", "", "Accepted", when[note.pk]],
     ]  # fmt: skip
     assert rows[5][7] == cast.users["core_team"].full_name
-    # The same rows in the XLSX, numbers as numbers, with a frozen header and set widths.
+    # The same rows in the XLSX, numbers as numbers and moments as dates (not text), with a
+    # frozen header and set widths.
     response = client.get(page(cast, room, "map/export/"), {"format": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"] == exports.CONTENT_TYPES["xlsx"]
@@ -113,7 +114,13 @@ def test_a_session_export_holds_the_api_s_insights_cell_for_cell(cast: Cast, roo
     )
     sheet, cells = read_xlsx(body(response))
     assert cells[0] == HEADER
-    assert cells[1:] == [[int(r[0]), *r[1:]] for r in rows[1:]]
+    moment = "%Y-%m-%d %H:%M:%S"
+    assert cells[1:] == [
+        [int(r[0]), *r[1:-1], dt.datetime.strptime(r[-1], moment)] for r in rows[1:]
+    ]
+    captured = sheet["L2"]
+    assert captured.is_date
+    assert captured.number_format == "yyyy-mm-dd hh:mm:ss"
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["F"].width == 70
     assert sheet["A1"].font.b is True
