@@ -5,7 +5,9 @@ table is the voting app's, ``voting/exports.py``).
 Pure rendering: rows come from the scoped selectors (``selectors.insights``, ``search``), so
 an export holds exactly what its viewer may see. Every text cell
 that a spreadsheet could read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab
-or a carriage return) is prefixed with an apostrophe, in both formats.
+or a carriage return) is prefixed with an apostrophe, in both formats; the control
+characters an XLSX cannot hold (pasted or imported text may carry them) are dropped, a
+vertical tab or form feed becoming a line break, so that the XLSX is written at all.
 
 CSV is UTF-8 with a byte order mark (Excel then reads it as UTF-8) and is produced as an
 iterator of byte chunks, for ``StreamingHttpResponse``. XLSX has a bold header row, frozen
@@ -19,6 +21,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -44,6 +47,9 @@ CONTENT_TYPES = {
 }
 BOM = "\ufeff"
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+# The control characters XML 1.0, so XLSX, cannot hold (openpyxl refuses the whole file):
+# all below U+0020 but tab, line feed and carriage return.
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 # How an insight's source is labelled in the "Said by" column.
 CUSTOMER = "Customer"
@@ -55,12 +61,17 @@ def neutralise(value: Any) -> Any:
     """The cell value, safe to open in a spreadsheet: text a spreadsheet would take for a
     formula gets a leading apostrophe, and bidirectional controls (``core.text``; refused
     at input, so only text stored before that holds one) are dropped, as a spreadsheet would
-    obey them; numbers, dates and empty cells are unchanged."""
+    obey them, and so are the ``CONTROLS`` (a vertical tab or form feed, Word's line and page
+    breaks, becomes a line break); numbers, dates and empty cells are unchanged."""
     if isinstance(value, str):
-        value = without_bidi_controls(value)
+        value = CONTROLS.sub(_control, without_bidi_controls(value))
         if value.startswith(DANGEROUS_FIRST):
             return "'" + value
     return value
+
+
+def _control(found: re.Match[str]) -> str:
+    return "\n" if found.group() in "\x0b\x0c" else ""
 
 
 @dataclass(frozen=True)

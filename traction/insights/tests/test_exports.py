@@ -148,6 +148,30 @@ def test_formulas_are_neutralised_in_csv_and_xlsx(cast: Cast, room: Room) -> Non
     assert exports.neutralise("") == ""
 
 
+def test_control_characters_are_dropped_so_the_xlsx_is_written(cast: Cast, room: Room) -> None:
+    # Text pasted from Word or a terminal: a vertical tab (Word's line break), an escape
+    # sequence, a bell. XML cannot hold them: openpyxl refused the whole file (a 500).
+    fran = cast.viewer("facilitator")
+    insight_services.capture_insight(
+        fran,
+        session=room.session,
+        kind="quote",
+        text="Pasted\vfrom Word \x1b[1mbold\x1b[0m\x07, 日本語 🎉",
+        speaker="",
+    )
+    insight_services.capture_insight(
+        fran, session=room.session, kind="quote", text="\x01=cmd", speaker=""
+    )
+    want = ["Pasted\nfrom Word [1mbold[0m, 日本語 🎉", "'=cmd"]
+    client = web(cast)
+    response = client.get(page(cast, room, "map/export/"), {"format": "xlsx"})
+    assert response.status_code == 200
+    _, cells = read_xlsx(body(response))
+    assert [r[5] for r in cells[-2:]] == want
+    rows = read_csv(body(client.get(page(cast, room, "map/export/"))))
+    assert [r[5] for r in rows[-2:]] == want
+
+
 def test_an_account_owner_exports_only_their_customers_words(cast: Cast, room: Room) -> None:
     owen_owns_globex_only(cast)
     session_services.add_participant(
