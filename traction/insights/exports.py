@@ -5,7 +5,8 @@ table is the voting app's, ``voting/exports.py``).
 Pure rendering: rows come from the scoped selectors (``selectors.insights``, ``search``), so
 an export holds exactly what its viewer may see. Every text cell
 that a spreadsheet could read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab
-or a carriage return) is prefixed with an apostrophe, in both formats; the control
+or a carriage return) is prefixed with an apostrophe, in both formats (header cells too:
+the ranking's name organisations and segments); the control
 characters an XLSX cannot hold (pasted or imported text may carry them) are dropped, a
 vertical tab or form feed becoming a line break, so that the XLSX is written at all.
 
@@ -179,7 +180,7 @@ def csv_chunks(table: Table, rows_per_chunk: int = 200) -> Iterator[bytes]:
     """The table as UTF-8 CSV (with a BOM, CRLF line ends), a few hundred rows per chunk."""
     line = _Line()
     writer = csv.writer(line)
-    writer.writerow([c.title for c in table.columns])
+    writer.writerow([neutralise(c.title) for c in table.columns])
     yield (BOM + line.take()).encode()
     pending = 0
     for row in table.rows:
@@ -207,7 +208,8 @@ def xlsx_bytes(table: Table) -> bytes:
     bold = Font(bold=True)
     header = []
     for column in table.columns:
-        cell = WriteOnlyCell(sheet, value=column.title)
+        cell = WriteOnlyCell(sheet, value=neutralise(column.title))
+        cell.data_type = "s"
         cell.font = bold
         header.append(cell)
     sheet.append(header)

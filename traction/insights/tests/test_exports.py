@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from traction.core.testing.cast import Cast
 from traction.core.testing.snapshot import built_on
+from traction.customers.models import Customer
 from traction.insights import exports
 from traction.insights import services as insight_services
 from traction.insights.tests.test_scoping import owen_owns_globex_only
@@ -258,6 +259,22 @@ def exports_kind(kind: str) -> str:
     from traction.insights.models import InsightKind
 
     return str(InsightKind(kind).label)
+
+
+def test_a_ranking_header_is_cleaned_like_its_cells(cast: Cast, room: Room) -> None:
+    # A column per organisation, titled with the customer's name: a control character in
+    # it made openpyxl refuse the whole XLSX.
+    Customer.objects.filter(pk=room.gina.customer_id).update(name="Globex\x1b[0m\u202e Ltd")
+    voting.open_voting(cast.viewer("facilitator"), session=room.session)
+    add(cast, room, room.gina, "mot", 2)
+    api = api_client(cast, "facilitator")
+    url = f"/api/v1/sessions/{room.session.pk}/voting/results/export"
+    response = api.get(url, {"format": "xlsx"})
+    assert response.status_code == 200
+    _, rows = read_xlsx(body(response))
+    assert "Organisation: Globex[0m Ltd" in rows[0]
+    header = read_csv(body(api.get(url, {"format": "csv"})))[0]
+    assert "Organisation: Globex[0m Ltd" in header
 
 
 def test_search_exports_follow_the_search(cast: Cast, room: Room) -> None:
