@@ -10,6 +10,7 @@ a time in the second pass of the hour a change to winter time repeats (02:30 CET
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from datetime import UTC, date, datetime
 from typing import Literal, Protocol
@@ -22,6 +23,9 @@ from traction.core.text import without_bidi_controls_in
 from .models import Session
 
 PRODID = "-//Traction//Sessions//EN"
+# The control characters RFC 5545 allows in no value (all below U+0020 but tab, and DEL);
+# line ends in a text are escaped by icalendar (`\n`), so every CR and LF left is the file's.
+CONTROLS = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 Method = Literal["REQUEST", "CANCEL"]
 
@@ -48,6 +52,15 @@ def calendar_time(moment: datetime) -> datetime:
     if moment.fold and moment.replace(fold=0).utcoffset() != moment.utcoffset():
         return moment.astimezone(UTC)
     return moment
+
+
+def ics_bytes(calendar: Calendar) -> bytes:
+    """The calendar as its file, without bidirectional controls (``core.text``) or
+    ``CONTROLS`` (which a title or name typed before input refused them, or sent through
+    the API, may hold): calendar programs may refuse a file holding one. Each is one byte
+    (or, for the bidirectional ones, three) that never occurs inside another character."""
+    ics: bytes = calendar.to_ical()  # untyped in icalendar
+    return CONTROLS.sub(b"", without_bidi_controls_in(ics))
 
 
 def describe(session: Session) -> str:
@@ -124,5 +137,4 @@ def build_ics(
         first_date=date(session.local_start.year - 1, 1, 1),
         last_date=date(session.local_end.year + 2, 1, 1),
     )
-    ics: bytes = calendar.to_ical()  # untyped in icalendar
-    return without_bidi_controls_in(ics)
+    return ics_bytes(calendar)
