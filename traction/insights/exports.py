@@ -5,11 +5,16 @@ table is the voting app's, ``voting/exports.py``).
 Pure rendering: rows come from the scoped selectors (``selectors.insights``, ``search``), so
 an export holds exactly what its viewer may see. Every text cell
 that a spreadsheet could read as a formula (starting with ``=``, ``+``, ``-``, ``@``, a tab
-or a carriage return) is prefixed with an apostrophe, in both formats.
+or a carriage return) is prefixed with an apostrophe, in both formats (header cells too:
+the ranking's name organisations and segments); the control
+characters an XLSX cannot hold (pasted or imported text may carry them) are dropped, a
+vertical tab or form feed becoming a line break, so that the XLSX is written at all.
 
 CSV is UTF-8 with a byte order mark (Excel then reads it as UTF-8) and is produced as an
 iterator of byte chunks, for ``StreamingHttpResponse``. XLSX has a bold header row, frozen
 below the header, and fixed column widths; it is written in openpyxl's write-only mode.
+A moment is a naive UTC ``datetime`` in a row: "YYYY-MM-DD HH:MM:SS" in the CSV, a date
+cell (shown the same way) in the XLSX, so that a spreadsheet sorts and filters it as a date.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ from __future__ import annotations
 import csv
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -42,6 +48,9 @@ CONTENT_TYPES = {
 }
 BOM = "\ufeff"
 DANGEROUS_FIRST = ("=", "+", "-", "@", "\t", "\r")
+# The control characters XML 1.0, so XLSX, cannot hold (openpyxl refuses the whole file):
+# all below U+0020 but tab, line feed and carriage return.
+CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 # How an insight's source is labelled in the "Said by" column.
 CUSTOMER = "Customer"
@@ -53,12 +62,17 @@ def neutralise(value: Any) -> Any:
     """The cell value, safe to open in a spreadsheet: text a spreadsheet would take for a
     formula gets a leading apostrophe, and bidirectional controls (``core.text``; refused
     at input, so only text stored before that holds one) are dropped, as a spreadsheet would
-    obey them; numbers, dates and empty cells are unchanged."""
+    obey them, and so are the ``CONTROLS`` (a vertical tab or form feed, Word's line and page
+    breaks, becomes a line break); numbers, dates and empty cells are unchanged."""
     if isinstance(value, str):
-        value = without_bidi_controls(value)
+        value = CONTROLS.sub(_control, without_bidi_controls(value))
         if value.startswith(DANGEROUS_FIRST):
             return "'" + value
     return value
+
+
+def _control(found: re.Match[str]) -> str:
+    return "\n" if found.group() in "\x0b\x0c" else ""
 
 
 @dataclass(frozen=True)
@@ -106,8 +120,19 @@ def said_by(insight: Insight) -> str:
     return UNATTRIBUTED
 
 
-def _utc(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.UTC).strftime("%Y-%m-%d %H:%M:%S")
+MOMENT_FORMAT = "%Y-%m-%d %H:%M:%S"  # a moment in the CSV
+XLSX_MOMENT_FORMAT = "yyyy-mm-dd hh:mm:ss"  # the same, as a date cell's number format
+
+
+def _utc(moment: dt.datetime) -> dt.datetime:
+    """The moment in UTC to the second, without a zone (a spreadsheet's dates have none)."""
+    return moment.astimezone(dt.UTC).replace(tzinfo=None, microsecond=0)
+
+
+def _csv_cell(value: Any) -> Any:
+    if isinstance(value, dt.datetime):
+        return value.strftime(MOMENT_FORMAT)
+    return neutralise(value)
 
 
 def insight_row(insight: Insight, session_title: str = "") -> list[Any]:
@@ -155,11 +180,11 @@ def csv_chunks(table: Table, rows_per_chunk: int = 200) -> Iterator[bytes]:
     """The table as UTF-8 CSV (with a BOM, CRLF line ends), a few hundred rows per chunk."""
     line = _Line()
     writer = csv.writer(line)
-    writer.writerow([c.title for c in table.columns])
+    writer.writerow([neutralise(c.title) for c in table.columns])
     yield (BOM + line.take()).encode()
     pending = 0
     for row in table.rows:
-        writer.writerow([neutralise(v) for v in row])
+        writer.writerow([_csv_cell(v) for v in row])
         pending += 1
         if pending >= rows_per_chunk:
             yield line.take().encode()
@@ -183,7 +208,8 @@ def xlsx_bytes(table: Table) -> bytes:
     bold = Font(bold=True)
     header = []
     for column in table.columns:
-        cell = WriteOnlyCell(sheet, value=column.title)
+        cell = WriteOnlyCell(sheet, value=neutralise(column.title))
+        cell.data_type = "s"
         cell.font = bold
         header.append(cell)
     sheet.append(header)
@@ -193,6 +219,8 @@ def xlsx_bytes(table: Table) -> bytes:
             cell = WriteOnlyCell(sheet, value=neutralise(value))
             if isinstance(value, str):
                 cell.data_type = "s"  # never a formula, whatever openpyxl guesses
+            elif isinstance(value, dt.datetime):
+                cell.number_format = XLSX_MOMENT_FORMAT
             cells.append(cell)
         sheet.append(cells)
     out = io.BytesIO()

@@ -3,13 +3,16 @@
 One event keeps one UID for its whole life (``Session.calendar_uid``); each change raises
 SEQUENCE, so calendar programs replace the event they already hold instead of adding a
 second one. Times are written in the session's own time zone with a VTIMEZONE, so a
-09:00 Berlin session stays at 09:00 Berlin on either side of a daylight-saving change.
+09:00 Berlin session stays at 09:00 Berlin on either side of a daylight-saving change;
+a time in the second pass of the hour a change to winter time repeats (02:30 CET on
+25 October 2026 in Berlin) is written in UTC (``calendar_time``).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
-from datetime import UTC, date
+from datetime import UTC, date, datetime
 from typing import Literal, Protocol
 
 from icalendar import Calendar, Event, vCalAddress
@@ -20,6 +23,9 @@ from traction.core.text import without_bidi_controls_in
 from .models import Session
 
 PRODID = "-//Traction//Sessions//EN"
+# The control characters RFC 5545 allows in no value (all below U+0020 but tab, and DEL);
+# line ends in a text are escaped by icalendar (`\n`), so every CR and LF left is the file's.
+CONTROLS = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 Method = Literal["REQUEST", "CANCEL"]
 
@@ -36,6 +42,25 @@ class Attendee(Protocol):
 
 def event_uid(session: Session) -> str:
     return f"{session.calendar_uid}@traction"
+
+
+def calendar_time(moment: datetime) -> datetime:
+    """``moment`` (aware, in the event's zone) as the file writes it: local, with its TZID,
+    except in the second pass of the hour a change to winter time repeats, which a local
+    time cannot name (RFC 5545 reads it as the first pass, an hour earlier): that one is
+    written in UTC."""
+    if moment.fold and moment.replace(fold=0).utcoffset() != moment.utcoffset():
+        return moment.astimezone(UTC)
+    return moment
+
+
+def ics_bytes(calendar: Calendar) -> bytes:
+    """The calendar as its file, without bidirectional controls (``core.text``) or
+    ``CONTROLS`` (which a title or name typed before input refused them, or sent through
+    the API, may hold): calendar programs may refuse a file holding one. Each is one byte
+    (or, for the bidirectional ones, three) that never occurs inside another character."""
+    ics: bytes = calendar.to_ical()  # untyped in icalendar
+    return CONTROLS.sub(b"", without_bidi_controls_in(ics))
 
 
 def describe(session: Session) -> str:
@@ -74,8 +99,8 @@ def build_ics(
     event.add("uid", event_uid(session))
     event.add("sequence", session.calendar_sequence)
     event.add("dtstamp", clock.now().astimezone(UTC))
-    event.add("dtstart", session.local_start)
-    event.add("dtend", session.local_end)
+    event.add("dtstart", calendar_time(session.local_start))
+    event.add("dtend", calendar_time(session.local_end))
     event.add("summary", session.title)
     event.add("description", describe(session))
     where = session.location or session.video_link
@@ -112,5 +137,4 @@ def build_ics(
         first_date=date(session.local_start.year - 1, 1, 1),
         last_date=date(session.local_end.year + 2, 1, 1),
     )
-    ics: bytes = calendar.to_ical()  # untyped in icalendar
-    return without_bidi_controls_in(ics)
+    return ics_bytes(calendar)

@@ -24,9 +24,8 @@ from icalendar import Calendar, Event, vCalAddress
 
 from traction.core import audit, clock, mail
 from traction.core.tasks import send_email_on_commit
-from traction.core.text import without_bidi_controls_in
 from traction.debrief.models import Attendee, Debrief, DebriefStatus
-from traction.sessions.calendar import Method
+from traction.sessions.calendar import Method, calendar_time, ics_bytes
 from traction.sessions.emails import absolute, calendar_part, organizer
 from traction.sessions.tasks import explain_failure, retry_at
 
@@ -87,8 +86,8 @@ def build_ics(debrief: Debrief, *, method: Method, attendees: list[Attendee]) ->
     event.add("uid", event_uid(debrief))
     event.add("sequence", debrief.calendar_sequence)
     event.add("dtstamp", clock.now().astimezone(UTC))
-    event.add("dtstart", start)
-    event.add("dtend", end)
+    event.add("dtstart", calendar_time(start))
+    event.add("dtend", calendar_time(end))
     event.add("summary", title(debrief))
     respond_link = absolute(reverse("debrief:respond", args=[session.workspace.slug, debrief.pk]))
     if debrief.status == DebriefStatus.CLOSED and debrief.closed_at is not None:
@@ -146,8 +145,7 @@ def build_ics(debrief: Debrief, *, method: Method, attendees: list[Attendee]) ->
     calendar.add_missing_timezones(
         first_date=date(start.year - 1, 1, 1), last_date=date(end.year + 2, 1, 1)
     )
-    ics: bytes = calendar.to_ical()
-    return without_bidi_controls_in(ics)
+    return ics_bytes(calendar)
 
 
 def send_calendar(attendee: Attendee, *, kind: str) -> int:

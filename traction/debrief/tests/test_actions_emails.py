@@ -98,3 +98,27 @@ def test_reminders_reach_the_owner_once(
     overdue = smtp_server.messages[-1]
     assert overdue.subject == "Overdue since 5 Mar 2027: Ship it"
     assert len(smtp_server.messages) == 2
+
+
+def test_the_text_part_shows_ampersands_and_apostrophes_as_typed(
+    cast: Cast,
+    rec: Recommendation,
+    smtp_server: SmtpServer,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
+) -> None:
+    title = "Q&A with O'Brien's team <tier 2>"
+    with django_capture_on_commit_callbacks(execute=True):
+        services.create_action(
+            cast.viewer("facilitator"),
+            recommendation=rec,
+            title=title,
+            owner_id=cast.users["core_team"].pk,
+            due_on=date(2027, 3, 31),
+        )
+    (owner_mail,) = smtp_server.to("cora@acme.test")
+    text = owner_mail.message.get_body(preferencelist=("plain",))
+    assert text is not None
+    assert title in text.get_content()  # not "Q&amp;A with O&#x27;Brien&#x27;s"
+    html = owner_mail.message.get_body(preferencelist=("html",))
+    assert html is not None
+    assert "Q&amp;A with O&#x27;Brien&#x27;s team &lt;tier 2&gt;" in html.get_content()

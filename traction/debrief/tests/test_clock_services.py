@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 from django.core import mail
+from icalendar import Calendar
 
 from traction.core import clock
 from traction.core.errors import Conflict, PermissionDenied, ValidationFailed
@@ -98,6 +99,19 @@ def test_a_co_design_session_gets_a_debrief_due_24_hours_after_it_ends(
     }
     assert kinds_of(debrief) == ["due", "booked"]
     assert debrief.timeliness == "due"
+
+
+def test_a_slot_ending_in_the_repeated_hour_keeps_its_length_in_the_ics(cast: Cast) -> None:
+    # 31 October 2027, Berlin: 02:30 CEST (00:30 UTC) to 02:30 CET (01:30 UTC) is an hour;
+    # the end, written as a local 02:30, would read as the first 02:30 (no time at all).
+    debrief = Debrief.objects.get(session=plan(cast))
+    debrief.starts_at = datetime(2027, 10, 31, 0, 30, tzinfo=UTC)
+    debrief.ends_at = datetime(2027, 10, 31, 1, 30, tzinfo=UTC)
+    ics = clock_mail.build_ics(debrief, method="REQUEST", attendees=[])
+    (event,) = Calendar.from_ical(ics).walk("VEVENT")
+    assert event.start.astimezone(UTC) == debrief.starts_at
+    assert event.end.astimezone(UTC) == debrief.ends_at
+    assert event.end.timestamp() - event.start.timestamp() == 3600
 
 
 def test_an_interview_needs_no_debrief_unless_the_workspace_says_so(cast: Cast) -> None:

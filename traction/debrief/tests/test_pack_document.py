@@ -24,6 +24,7 @@ from traction.debrief.models import Debrief
 from traction.debrief.services import closing
 from traction.debrief.services.closing import Revisit
 from traction.debrief.tests.room_world import make_debrief
+from traction.insights.models import Insight
 from traction.programs.models import ProgramMember
 from traction.voting.tests.test_voting import build_room
 
@@ -104,6 +105,21 @@ def test_the_pdf_read_back_holds_recommendations_owners_and_metrics(world: PackW
     # The drafted recommendation is not among the decided ones.
     assert "Staff the phone line" not in text
     assert "1 drafted recommendation not decided" in text
+
+
+def test_a_long_link_breaks_across_lines_instead_of_running_off_the_page(
+    world: PackWorld,
+) -> None:
+    # A link of 300 characters in a card's text (the prioritised map): at 10pt about
+    # 1,800pt wide on a page of 595; written on one line it ran off the page and was cut.
+    link = "https://tracker.example.test/" + "a" * 300 + "/end"
+    Insight.objects.filter(pk=world.cards["mot"].pk).update(text=link)
+    data = pack.render_pdf(world.cast.viewer("facilitator"), world.debrief)
+    lines = [line for line in pdf_text(data).splitlines() if "aaaa" in line or "/end" in line]
+    assert len(lines) > 3
+    assert all(len(line) < 100 for line in lines)  # each within the page's width
+    assert "".join(line.strip() for line in lines).count("a" * 300) == 1  # all of it
+    assert lines[-1].strip().endswith("/end")
 
 
 def test_an_owner_who_left_is_flagged_in_the_pdf_the_html_and_the_email(

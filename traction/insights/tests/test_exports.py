@@ -15,6 +15,7 @@ from openpyxl import load_workbook
 
 from traction.core.testing.cast import Cast
 from traction.core.testing.snapshot import built_on
+from traction.customers.models import Customer
 from traction.insights import exports
 from traction.insights import services as insight_services
 from traction.insights.tests.test_scoping import owen_owns_globex_only
@@ -104,7 +105,8 @@ def test_a_session_export_holds_the_api_s_insights_cell_for_cell(cast: Cast, roo
          "Unattributed note", "", "", "", "Accepted", when[note.pk]],
     ]  # fmt: skip
     assert rows[5][7] == cast.users["core_team"].full_name
-    # The same rows in the XLSX, numbers as numbers, with a frozen header and set widths.
+    # The same rows in the XLSX, numbers as numbers and moments as dates (not text), with a
+    # frozen header and set widths.
     response = client.get(page(cast, room, "map/export/"), {"format": "xlsx"})
     assert response.status_code == 200
     assert response["Content-Type"] == exports.CONTENT_TYPES["xlsx"]
@@ -113,7 +115,13 @@ def test_a_session_export_holds_the_api_s_insights_cell_for_cell(cast: Cast, roo
     )
     sheet, cells = read_xlsx(body(response))
     assert cells[0] == HEADER
-    assert cells[1:] == [[int(r[0]), *r[1:]] for r in rows[1:]]
+    moment = "%Y-%m-%d %H:%M:%S"
+    assert cells[1:] == [
+        [int(r[0]), *r[1:-1], dt.datetime.strptime(r[-1], moment)] for r in rows[1:]
+    ]
+    captured = sheet["L2"]
+    assert captured.is_date
+    assert captured.number_format == "yyyy-mm-dd hh:mm:ss"
     assert sheet.freeze_panes == "A2"
     assert sheet.column_dimensions["F"].width == 70
     assert sheet["A1"].font.b is True
@@ -139,6 +147,30 @@ def test_formulas_are_neutralised_in_csv_and_xlsx(cast: Cast, room: Room) -> Non
     assert exports.neutralise("\rcmd") == "'\rcmd"
     assert exports.neutralise(-5) == -5
     assert exports.neutralise("") == ""
+
+
+def test_control_characters_are_dropped_so_the_xlsx_is_written(cast: Cast, room: Room) -> None:
+    # Text pasted from Word or a terminal: a vertical tab (Word's line break), an escape
+    # sequence, a bell. XML cannot hold them: openpyxl refused the whole file (a 500).
+    fran = cast.viewer("facilitator")
+    insight_services.capture_insight(
+        fran,
+        session=room.session,
+        kind="quote",
+        text="Pasted\vfrom Word \x1b[1mbold\x1b[0m\x07, 日本語 🎉",
+        speaker="",
+    )
+    insight_services.capture_insight(
+        fran, session=room.session, kind="quote", text="\x01=cmd", speaker=""
+    )
+    want = ["Pasted\nfrom Word [1mbold[0m, 日本語 🎉", "'=cmd"]
+    client = web(cast)
+    response = client.get(page(cast, room, "map/export/"), {"format": "xlsx"})
+    assert response.status_code == 200
+    _, cells = read_xlsx(body(response))
+    assert [r[5] for r in cells[-2:]] == want
+    rows = read_csv(body(client.get(page(cast, room, "map/export/"))))
+    assert [r[5] for r in rows[-2:]] == want
 
 
 def test_an_account_owner_exports_only_their_customers_words(cast: Cast, room: Room) -> None:
@@ -227,6 +259,22 @@ def exports_kind(kind: str) -> str:
     from traction.insights.models import InsightKind
 
     return str(InsightKind(kind).label)
+
+
+def test_a_ranking_header_is_cleaned_like_its_cells(cast: Cast, room: Room) -> None:
+    # A column per organisation, titled with the customer's name: a control character in
+    # it made openpyxl refuse the whole XLSX.
+    Customer.objects.filter(pk=room.gina.customer_id).update(name="Globex\x1b[0m\u202e Ltd")
+    voting.open_voting(cast.viewer("facilitator"), session=room.session)
+    add(cast, room, room.gina, "mot", 2)
+    api = api_client(cast, "facilitator")
+    url = f"/api/v1/sessions/{room.session.pk}/voting/results/export"
+    response = api.get(url, {"format": "xlsx"})
+    assert response.status_code == 200
+    _, rows = read_xlsx(body(response))
+    assert "Organisation: Globex[0m Ltd" in rows[0]
+    header = read_csv(body(api.get(url, {"format": "csv"})))[0]
+    assert "Organisation: Globex[0m Ltd" in header
 
 
 def test_search_exports_follow_the_search(cast: Cast, room: Room) -> None:

@@ -251,3 +251,36 @@ def test_other_zones_get_their_own_vtimezone(cast: Cast) -> None:
 def test_unknown_methods_are_refused(session: Session) -> None:
     with pytest.raises(ValueError, match="REQUEST or CANCEL"):
         ics_for(session, method="PUBLISH")
+
+
+def test_a_time_in_the_repeated_hour_of_a_change_to_winter_time_keeps_its_instant(
+    cast: Cast,
+) -> None:
+    # Berlin's clocks go back at 03:00 CEST on 25 October 2026, to 02:00 CET: 02:00-03:00
+    # happens twice. A session from 02:00 CEST (00:00 UTC) to 02:45 CET (01:45 UTC) lasts
+    # 105 minutes; written as "02:45 Europe/Berlin" its end would read as the first 02:45
+    # (00:45 UTC), a 45-minute session.
+    start = datetime(2026, 10, 25, 0, 0, tzinfo=ZoneInfo("UTC"))
+    session = make_session(cast, start=start, minutes=105)
+    event = the_event(Calendar.from_ical(ics_for(session)))
+
+    utc = ZoneInfo("UTC")
+    assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
+    assert event.start.astimezone(utc) == session.starts_at
+    assert event.end.astimezone(utc) == session.ends_at  # written in UTC: 20261025T014500Z
+    assert event.end.timestamp() - event.start.timestamp() == 105 * 60
+
+
+def test_control_characters_are_left_out_of_the_file(cast: Cast) -> None:
+    # A title or name typed in through the API may hold an escape or a bell; RFC 5545 allows
+    # no control character but a tab in a value, and calendar programs may refuse the file.
+    session = make_session(cast, start=datetime(2027, 1, 12, 9, 0, tzinfo=BERLIN))
+    session.title = "Onboarding \x1b[1mco-design\x1b[0m\x7f"
+    session.location = "Room\x07 4"
+    ics = ics_for(session, attendees=[Person("Gina\x08 Globex", "gina@globex.test")])
+
+    assert not any((byte < 32 and byte not in b"\t\r\n") or byte == 127 for byte in ics)
+    event = the_event(Calendar.from_ical(ics))
+    assert event["SUMMARY"] == "Onboarding [1mco-design[0m"
+    assert event["LOCATION"] == "Room 4"
+    assert event["ATTENDEE"].params["CN"] == "Gina Globex"
