@@ -114,7 +114,7 @@ def endpoint_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
 def endpoint_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "webhook.manage")
     sent = request.POST if request.method == "POST" else request.GET
-    found = selectors.offered_programs(
+    found = program_selectors.offered_programs(
         viewer, typed=sent.get("programs_q", ""), ticked=_ids(sent.getlist("programs"))
     )
     form = EndpointForm(
@@ -177,7 +177,7 @@ def endpoint_edit(request: WorkspaceRequest, viewer: Viewer, endpoint_id: int) -
         **_found_again(request),
     }
     sent = request.POST if request.method == "POST" else request.GET
-    found = selectors.offered_programs(
+    found = program_selectors.offered_programs(
         viewer,
         typed=sent.get("programs_q", ""),
         ticked=_ids(sent.getlist("programs")) if request.method == "POST" else initial["programs"],

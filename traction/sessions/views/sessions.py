@@ -45,7 +45,12 @@ CANCELLED_PAGE = 10  # upcoming sessions that were cancelled, a page of their sh
 def session_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     """Upcoming, cancelled and past sessions, each a page at a time (``page``, ``cancelled``
     and ``past``): the page costs the same queries however many sessions there are."""
-    form = SessionFilterForm(request.GET or None, programs=program_selectors.programs(viewer))
+    find = program_selectors.offered_programs(
+        viewer, typed=request.GET.get("program_q", ""), chosen=whole(request.GET.get("program"))
+    )
+    form = SessionFilterForm(
+        request.GET or None, programs=program_selectors.programs(viewer), shown=find.rows
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     program = filters.get("program")
     kind = filters.get("kind", "")
@@ -71,6 +76,7 @@ def session_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         "sessions/session_list.html",
         {
             "form": form,
+            "find": find,
             "filtered": bool(program or kind),
             "page": page,
             "upcoming": [(s, selectors.readiness(s, viewer)) for s in page.object_list],
@@ -93,10 +99,18 @@ def session_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         initial["program"] = program_id
     if request.GET.get("kind") in SessionKind.values:
         initial["kind"] = request.GET["kind"]
+    initial |= _found_again(request)
+    sent = request.POST if request.method == "POST" else request.GET
+    find = program_selectors.offered_programs(
+        viewer,
+        typed=sent.get("program_q", ""),
+        chosen=whole(sent.get("program")) if request.method == "POST" else initial.get("program"),
+    )
     form = SessionForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
         programs=program_selectors.programs(viewer),
+        shown=find.rows,
         time_zone=accounts_selectors.workspace_time_zone(viewer),
     )
     if request.method == "POST" and form.is_valid():
@@ -111,7 +125,25 @@ def session_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
                 "agenda. Next: request outreach to the customers you want in the room.",
             )
             return to_detail(request, session.pk)
-    return render(request, "sessions/session_form.html", {"form": form, "session": None})
+    return render(
+        request, "sessions/session_form.html", {"form": form, "session": None, "find": find}
+    )
+
+
+# The new-session form's answers a "Find a program" reload (a GET) carries back.
+PLAN_ANSWERS = ("kind", "title", "date", "start_time", "end_time", "time_zone", "location",
+                "video_link")  # fmt: skip
+
+
+def _found_again(request: WorkspaceRequest) -> dict[str, Any]:
+    """The new-session form's answers a "Find a program" reload carries back; none else."""
+    sent = request.GET
+    if request.method != "GET" or "program_q" not in sent:
+        return {}
+    answers: dict[str, Any] = {name: sent[name] for name in PLAN_ANSWERS if name in sent}
+    if (program_id := whole(sent.get("program"))) is not None:
+        answers["program"] = program_id
+    return answers
 
 
 @workspace_view
