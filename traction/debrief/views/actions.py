@@ -6,12 +6,13 @@ timeline and status form, its edit page (merge prompt on a conflict), a debrief'
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts import selectors as accounts_selectors
@@ -248,17 +249,17 @@ def debrief_actions(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) 
                 messages.success(
                     request, f"“{action.title}” was added; {action.owner} was told by email."
                 )
-                return redirect(
+                there = reverse(
                     "debrief:debrief_actions",
-                    workspace_slug=request.workspace.slug,
-                    debrief_id=debrief.pk,
+                    kwargs={"workspace_slug": request.workspace.slug, "debrief_id": debrief.pk},
                 )
-    status = request.GET.get("status", "")
-    if status != selectors.OVERDUE and status not in ActionStatus.values:
-        status = ""
+                kept = _list_answers(sent)
+                return redirect(f"{there}?{urlencode(kept)}" if kept else there)
+    # The list's state and page, as the link or the add form (its Find and its save) carry.
+    status = _list_answers(sent).get("status", "")
     page = Paginator(
         selectors.debrief_actions(viewer, recommendations, status=status), ACTIONS_PAGE
-    ).get_page(request.GET.get("page"))
+    ).get_page(sent.get("page"))
     context = {
         "debrief": debrief,
         "recommendations": recommendations,
@@ -281,6 +282,18 @@ def debrief_actions(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) 
         partial="add_form",
         status=422 if form.errors else 200,
     )
+
+
+def _list_answers(sent: Any) -> dict[str, str]:
+    """The action list's state filter and page a request carries (a link's query, or the
+    add form's hidden fields when it is sent or its "Find a member" reloads the page)."""
+    kept: dict[str, str] = {}
+    status = sent.get("status", "")
+    if status == selectors.OVERDUE or status in ActionStatus.values:
+        kept["status"] = status
+    if (page := whole_number(sent.get("page", ""))) is not None and page > 1:
+        kept["page"] = str(page)
+    return kept
 
 
 def _ids(values: list[str]) -> list[int]:
