@@ -55,4 +55,4 @@ def test_the_program_filter_is_bounded_and_find_narrows_it(
     assert debrief.session.title in found
     none = client.get(path, {"program_q": "zebra"}).content.decode()
     assert programs(none) == []
-    assert "No program's name holds “zebra”." in none
+    assert "No program has a name holding “zebra”." in none

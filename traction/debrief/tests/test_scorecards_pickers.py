@@ -96,16 +96,16 @@ def test_the_owner_and_cards_lists_are_bounded_with_the_same_queries(
     assert re.search(rf'name="serves" value="{cards[-1].pk}"[^>]*checked', large)
     assert 'value="Kept"' in large
     assert "Only the first 30 members by name are listed below" in large
-    assert "Only the first 30 cards oldest first are listed below (and those chosen)" in large
+    assert "Only the first 30 cards oldest first are listed below (and those ticked)" in large
     # Find narrows each list to what matches (and those chosen).
     found = client.get(new, {**chosen, "owner_q": "Zed 005", "serves_q": "Card 007"})
     page = found.content.decode()
     assert sorted(owners(page)) == sorted([zeds[5].pk, zeds[-1].pk])
     assert sorted(served(page)) == sorted([cards[6].pk, cards[-1].pk])
-    assert "Listed below: the cards whose words hold “Card 007” (and those chosen)." in page
+    assert "Listed below: the cards whose words hold “Card 007” (and those ticked)." in page
     nothing = client.get(new, {**chosen, "serves_q": "no such card"}).content.decode()
     assert served(nothing) == [cards[-1].pk]
-    assert "No card's words hold “no such card” (those chosen are still listed)." in nothing
+    assert "No card but those ticked has words holding “no such card”." in nothing
     assert not ScorecardMetric.objects.exists()  # a Find writes nothing
 
 

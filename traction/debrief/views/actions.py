@@ -20,7 +20,7 @@ from traction.accounts.models import User
 from traction.core import clock, permissions
 from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from traction.core.guard import whole_number, whole_numbers
-from traction.core.offering import Offered
+from traction.core.offering import Offered, found_again
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -306,10 +306,8 @@ def _add_found_again(request: WorkspaceRequest) -> dict[str, Any]:
     """The "Add action item" answers a "Find a member" reload (a GET) carries back (and the
     recommendation a link preselects)."""
     names = ["recommendation", "title", "owner", "planned_start", "due_on"]
-    again: dict[str, Any] = {name: request.GET[name] for name in names if name in request.GET}
-    if "owner_q" in request.GET:
-        again["contributors"] = _ids(request.GET.getlist("contributors"))
-    return again
+    ticked = {"contributors": services.CONTRIBUTORS_MAX + 1} if "owner_q" in request.GET else None
+    return found_again(request.GET, names, ids=ticked)
 
 
 @workspace_view

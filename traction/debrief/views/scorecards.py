@@ -22,7 +22,7 @@ from traction.accounts.models import User
 from traction.core import clock, permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
 from traction.core.guard import whole_number, whole_numbers
-from traction.core.offering import Offered
+from traction.core.offering import Offered, found_again
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -111,9 +111,7 @@ def _found_again(sent: Any) -> dict[str, Any]:
     """The metric form's answers a "Find" reload (a GET) carries back; none otherwise."""
     if not any(name in sent for name in FINDS):
         return {}
-    answers: dict[str, Any] = {name: sent[name] for name in METRIC_ANSWERS if name in sent}
-    answers["serves"] = whole_numbers(sent.getlist("serves"), most=SERVES_MOST)
-    return answers
+    return found_again(sent, METRIC_ANSWERS, ids={"serves": SERVES_MOST})
 
 
 Finds = tuple[Offered[User], Offered[Insight]]
