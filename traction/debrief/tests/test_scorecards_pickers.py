@@ -172,3 +172,24 @@ def test_the_edit_page_costs_the_same_queries_however_many_members_and_cards(
         page = client.get(edit).content.decode()
     assert len(served(page)) == 31
     assert card.pk in served(page)
+
+
+def test_a_find_on_the_form_opened_from_a_card_stays_on_that_card(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """The shortcut's form (``?debrief=…&card=…``) carries both in hidden fields, so that a
+    Find (a GET of the form, which drops the address's own query) keeps them."""
+    debrief = make_debrief(cast, ends_at=datetime(2027, 5, 31, 17, tzinfo=UTC))
+    card = add_cards(cast, debrief.session, 1)[0]
+    client = client_for("core_team")
+    new = url(cast, f"programs/{cast.program.pk}/scorecard/metrics/new/")
+    page = client.get(new, {"debrief": debrief.pk, "card": card.pk}).content.decode()
+    assert f'<input type="hidden" name="debrief" value="{debrief.pk}">' in page
+    assert f'<input type="hidden" name="card" value="{card.pk}">' in page
+    found = client.get(
+        new, {"debrief": debrief.pk, "card": card.pk, "name": "Renamed", "owner_q": "fran"}
+    ).content.decode()
+    assert "Filled in from the customer metric card" in found
+    assert 'value="Renamed"' in found  # what was typed wins over the card's words
+    assert re.search(rf'name="serves" value="{card.pk}"[^>]*checked', found) is None  # unticked
+    assert not ScorecardMetric.objects.exists()
