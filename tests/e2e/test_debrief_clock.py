@@ -38,7 +38,7 @@ def test_a_planned_session_gets_its_debrief_booked_and_a_policy_maker_accepts(
     fran = browser.new_context(viewport=DESKTOP).new_page()
     sign_in(fran, base, "fran@acme.test", lands_on="/w/acme/")
     fran.goto(base + "/w/acme/sessions/new/")
-    fran.get_by_label("Program").select_option(label="Effortless onboarding")
+    fran.get_by_role("combobox", name="Program").select_option(label="Effortless onboarding")
     fran.get_by_label("Kind").select_option(label="Co-design session")
     fran.get_by_label("Title").fill("Onboarding co-design, Berlin")
     fran.get_by_label("Date").fill(day.isoformat())

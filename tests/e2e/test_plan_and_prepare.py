@@ -56,7 +56,7 @@ def test_plan_approve_invite_and_brief(
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Sessions").click()
     expect(page.get_by_text("No upcoming sessions.")).to_be_visible()
     page.get_by_role("link", name="Plan a session").first.click()
-    page.get_by_label("Program").select_option(label="Effortless onboarding")
+    page.get_by_role("combobox", name="Program").select_option(label="Effortless onboarding")
     page.get_by_label("Kind").select_option(label="Co-design session")
     page.get_by_label("Title").fill("Onboarding co-design, Berlin")
     page.get_by_label("Date").fill(day.isoformat())

@@ -6,11 +6,14 @@ allows: a valid choice that is not listed is still accepted."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 from django.db.models import Model, QuerySet
+from django.http import QueryDict
+
+from .guard import whole_numbers
 
 OFFERED = 30  # rows a bounded picker lists besides those chosen
 FIND_CHARS = 100  # what a "Find" box reads of what is typed
@@ -53,3 +56,15 @@ def offer(
     if order is not None:
         rows.sort(key=order)
     return Offered(rows, typed, len(found) > OFFERED, bool(found))
+
+
+def found_again(
+    sent: QueryDict, names: Iterable[str], *, ids: Mapping[str, int] | None = None
+) -> dict[str, Any]:
+    """The answers a "Find" reload (the form sent by GET) carries back into the form: each
+    of ``names`` that was sent, as sent, and each list of ``ids`` (its name → the most read)
+    as the whole numbers it holds (``guard.whole_numbers``)."""
+    again: dict[str, Any] = {name: sent[name] for name in names if name in sent}
+    for name, most in (ids or {}).items():
+        again[name] = whole_numbers(sent.getlist(name), most=most)
+    return again

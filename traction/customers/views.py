@@ -15,6 +15,7 @@ from traction.accounts import selectors as account_selectors
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
 from traction.core.guard import whole_number
+from traction.core.offering import found_again
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -125,7 +126,7 @@ def _found_again(request: WorkspaceRequest, *, reassign: bool) -> dict[str, Any]
     names = ["name", "segment", "size", "region", "notes", "version"]
     if reassign:
         names.append("account_owner")
-    return {name: request.GET[name] for name in names if name in request.GET}
+    return found_again(request.GET, names)
 
 
 @workspace_view

@@ -15,7 +15,7 @@ from traction.customers.forms import VersionField
 from traction.debrief.models import Debrief
 from traction.debrief.selectors_clock import TIMELINESS
 from traction.programs.models import Program
-from traction.sessions.forms import DateInput, ProgramChoiceField, TimeInput
+from traction.sessions.forms import DateInput, ProgramChoiceField, TimeInput, offer_programs
 from traction.sessions.models import SessionKind
 
 BOOKING_FIELD_MAP = {"starts_at": "start_time"}
@@ -95,6 +95,10 @@ class DebriefFilterForm(Form):
         choices=[("", "Any"), *TIMELINESS.items()], required=False, label="Status"
     )
 
-    def __init__(self, *args: Any, programs: QuerySet[Program], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, programs: QuerySet[Program], shown: list[Program], **kwargs: Any
+    ) -> None:
+        """``programs``: which the filter may name; ``shown``: the options listed (the
+        chosen and the first others: programs.selectors.offered_programs)."""
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = programs  # type: ignore[attr-defined]
+        offer_programs(self.fields["program"], programs, shown)

@@ -116,18 +116,27 @@ class MetricForm(Form):
         members: QuerySet[Any],
         parts: QuerySet[Any],
         cards: QuerySet[Any],
+        shown_members: list[Any],
+        shown_cards: list[Any],
         **kwargs: Any,
     ) -> None:
+        """``members`` and ``cards``: whom a posted owner and which posted cards may name;
+        ``shown_members`` and ``shown_cards``: the options listed (the chosen and the first
+        others: selectors_scorecards.offered_owners and offered_cards)."""
         super().__init__(*args, **kwargs)
         owner: Any = self.fields["owner"]
         owner.queryset = members
         owner.label_from_instance = lambda u: u.full_name or u.email
+        owner.choices = [("", owner.empty_label)] + [
+            (u.pk, owner.label_from_instance(u)) for u in shown_members
+        ]
         for name in ("numerator", "denominator"):
             field: Any = self.fields[name]
             field.queryset = parts
         serves: Any = self.fields["serves"]
         serves.queryset = cards
         serves.label_from_instance = lambda c: c.text[:140]
+        serves.choices = [(c.pk, serves.label_from_instance(c)) for c in shown_cards]
 
     # Numbers and the forecast as stored, when they read: "95.0" is the saved 95 and a
     # browser's CRLF the saved LF, so that the edit page's merge sees no change in them.

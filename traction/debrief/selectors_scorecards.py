@@ -24,6 +24,7 @@ from traction.accounts import selectors as account_selectors
 from traction.accounts.models import Membership, User
 from traction.core import permissions
 from traction.core.errors import NotFound
+from traction.core.offering import Offered, offer, typed_words
 from traction.core.permissions import Role, Scope, Viewer
 from traction.insights.models import Insight, InsightKind
 from traction.programs.models import PolicyMaker, Program, ProgramMember
@@ -366,6 +367,21 @@ def metric_owners(viewer: Viewer, program: Program, *, keep: int | None = None) 
     return account_selectors.member_users(viewer).filter(may | Q(pk=keep) if keep else may)
 
 
+def offered_owners(
+    viewer: Viewer, program: Program, *, typed: str, chosen: int | None, keep: int | None
+) -> Offered[User]:
+    """The metric form's owner options (``core.offering``): the chosen member and ``keep``
+    (the saved owner), and the first others by name among ``metric_owners``, narrowed by
+    what the "Find" box holds. Validation stays with every one of ``metric_owners``."""
+    return account_selectors.offered_members(
+        viewer,
+        typed=typed,
+        chosen=chosen,
+        ticked=[keep] if keep else [],
+        among=metric_owners(viewer, program, keep=keep),
+    )
+
+
 def example_metric_name(viewer: Viewer, program: Program) -> str | None:
     """A measured (not calculated) current metric of the program the viewer may see, by
     name, for the import page's example; None when it has none."""
@@ -659,6 +675,18 @@ def metric_cards(
     if session_id is not None:
         qs = qs.filter(session_id=session_id)
     return permissions.scope(viewer, "insight.view", qs).order_by("created_at", "id")
+
+
+def offered_cards(
+    viewer: Viewer, program_id: int, *, typed: str, ticked: Sequence[int]
+) -> Offered[Insight]:
+    """The metric form's "Customer metrics it serves" options (``core.offering``): the cards
+    ticked, and the first others (oldest first) whose words hold what the "Find" box holds.
+    One query, two with any ticked. Validation stays with every one of ``metric_cards``."""
+    cards = metric_cards(viewer, program_id)
+    typed = typed_words(typed)
+    matching = cards.filter(text__icontains=typed) if typed else cards
+    return offer(cards, matching, set(ticked), typed=typed, order=lambda c: (c.created_at, c.pk))
 
 
 # --- checkpoints -----------------------------------------------------------------------------

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -9,6 +10,7 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 
 from traction.accounts.models import MemberFunction
 from traction.core import permissions
+from traction.core.offering import Offered, offer, typed_words
 from traction.core.permissions import Role, Viewer
 
 from .models import REQUIRED_FUNCTIONS, PolicyMaker, Program, ProgramMember
@@ -52,6 +54,22 @@ def programs(
         )
         .order_by("name", "id")
     )
+
+
+def offered_programs(
+    viewer: Viewer, *, typed: str = "", chosen: int | None = None, ticked: Iterable[int] = ()
+) -> Offered[Program]:
+    """The options of a select (or checkbox list) of programs (``core.offering.offer``): the
+    chosen one, or those ticked, and the first others by name whose name holds what the
+    "Find" box holds. One query, two with any chosen or ticked, whatever their number.
+    Validation stays with every program the viewer sees (``scope``)."""
+    programs = permissions.scope(viewer, "program.view", Program.objects.all()).order_by(
+        "name", "id"
+    )
+    typed = typed_words(typed)
+    matching = programs.filter(name__icontains=typed) if typed else programs
+    keep = {*ticked, *([chosen] if chosen is not None else [])}
+    return offer(programs, matching, keep, typed=typed, order=lambda p: (p.name, p.pk))
 
 
 def sponsored_programs(viewer: Viewer) -> QuerySet[Program]:

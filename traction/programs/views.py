@@ -15,7 +15,7 @@ from traction.accounts.models import User
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.guard import whole_number, whole_numbers
-from traction.core.offering import Offered
+from traction.core.offering import Offered, found_again
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -105,10 +105,8 @@ def _found_again(request: WorkspaceRequest, *, with_team: bool) -> dict[str, Any
         return {}
     names = ["name", "goal", "executive_sponsor", "status", "version"]
     names += ["results_window_start", "results_window_end"]
-    again: dict[str, Any] = {name: request.GET[name] for name in names if name in request.GET}
-    if with_team and "members_q" in request.GET:
-        again["core_team"] = _ids(request.GET.getlist("core_team"))
-    return again
+    team = with_team and "members_q" in request.GET
+    return found_again(request.GET, names, ids={"core_team": TICKED_MAX} if team else None)
 
 
 def _either(*found: Offered[User]) -> Offered[User]:

@@ -44,15 +44,25 @@ class ProgramChoiceField(forms.ModelChoiceField["Program"]):
         return obj.name
 
 
+def offer_programs(field: Any, programs: QuerySet[Program], shown: list[Program]) -> None:
+    """A program select that validates against ``programs`` but lists only ``shown``."""
+    field.queryset = programs
+    field.choices = [("", field.empty_label), *((p.pk, p.name) for p in shown)]
+
+
 class SessionFilterForm(Form):
     program = ProgramChoiceField(
         required=False, queryset=Program.objects.none(), empty_label="Any program"
     )
     kind = forms.ChoiceField(required=False, choices=[("", "Any kind"), *SessionKind.choices])
 
-    def __init__(self, *args: Any, programs: QuerySet[Program], **kwargs: Any) -> None:
+    def __init__(
+        self, *args: Any, programs: QuerySet[Program], shown: list[Program], **kwargs: Any
+    ) -> None:
+        """``programs``: which a link or filter may name; ``shown``: the options listed (the
+        chosen and the first others: programs.selectors.offered_programs)."""
         super().__init__(*args, **kwargs)
-        self.fields["program"].queryset = programs  # type: ignore[attr-defined]
+        offer_programs(self.fields["program"], programs, shown)
 
 
 class SessionForm(Form):
@@ -98,11 +108,14 @@ class SessionForm(Form):
         self,
         *args: Any,
         programs: QuerySet[Program] | None = None,
+        shown: list[Program] | None = None,
         time_zone: str = "UTC",
         **kwargs: Any,
     ) -> None:
         """``time_zone``: the zone the picker starts at (the workspace's) for a new session,
-        or the session's own when editing (kept choosable even if no longer current)."""
+        or the session's own when editing (kept choosable even if no longer current).
+        ``programs``: which a new session's program may be; ``shown``: the options listed
+        (the chosen and the first others: programs.selectors.offered_programs)."""
         super().__init__(*args, **kwargs)
         field = self.fields["time_zone"]
         field.keep(time_zone)  # type: ignore[attr-defined]
@@ -120,7 +133,7 @@ class SessionForm(Form):
                     f" Suggested: {suggested:%d %b %Y}, two weeks after the session ends."
                 )
         else:
-            self.fields["program"].queryset = programs  # type: ignore[attr-defined]
+            offer_programs(self.fields["program"], programs, shown or [])
             del self.fields["hear_back_by"]
 
     @staticmethod

@@ -69,7 +69,8 @@ class EndpointForm(Form):
         **kwargs: Any,
     ) -> None:
         """``programs``: which programs may be chosen (every one the viewer sees); ``shown``:
-        the checkboxes offered (the first few and those ticked: selectors.offered_programs)."""
+        the checkboxes offered (the first few and those ticked:
+        programs.selectors.offered_programs)."""
         super().__init__(*args, **kwargs)
         self.fields["event_types"].choices = events.choices()  # type: ignore[attr-defined]
         chosen = self.fields["programs"]

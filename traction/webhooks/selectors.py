@@ -3,30 +3,14 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable
 
 from django.db.models import Count, Max, Q, QuerySet
 
 from traction.core import permissions
 from traction.core.errors import NotFound
-from traction.core.offering import Offered, offer, typed_words
 from traction.core.permissions import Viewer
-from traction.programs.models import Program
 
 from .models import DeliveryStatus, WebhookDelivery, WebhookEndpoint
-
-
-def offered_programs(
-    viewer: Viewer, *, typed: str = "", ticked: Iterable[int] = ()
-) -> Offered[Program]:
-    """The programs the endpoint form offers (``core.offering.offer``). One query, two with any
-    ticked, whatever their number. Validation stays with every program the viewer sees."""
-    programs = permissions.scope(viewer, "program.view", Program.objects.all()).order_by(
-        "name", "id"
-    )
-    typed = typed_words(typed)
-    offered = programs.filter(name__icontains=typed) if typed else programs
-    return offer(programs, offered, set(ticked), typed=typed, order=lambda p: (p.name, p.pk))
 
 
 def endpoints(viewer: Viewer, *, archived: bool = False) -> QuerySet[WebhookEndpoint]:

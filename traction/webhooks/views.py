@@ -17,6 +17,7 @@ from traction.accounts import selectors as accounts_selectors
 from traction.core import permissions
 from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.guard import whole_numbers
+from traction.core.offering import found_again
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -51,13 +52,9 @@ def _found_again(request: WorkspaceRequest) -> dict[str, Any]:
     sent = request.GET
     if request.method != "GET" or "programs_q" not in sent:
         return {}
-    answers: dict[str, Any] = {
-        name: sent[name]
-        for name in ("url", "description", "event_scope", "program_scope", "version")
-        if name in sent
-    }
+    names = ("url", "description", "event_scope", "program_scope", "version")
+    answers = found_again(sent, names, ids={"programs": TICKED_MAX})
     answers["event_types"] = sent.getlist("event_types")
-    answers["programs"] = _ids(sent.getlist("programs"))
     answers["active"] = "active" in sent
     return answers
 
@@ -114,7 +111,7 @@ def endpoint_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
 def endpoint_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "webhook.manage")
     sent = request.POST if request.method == "POST" else request.GET
-    found = selectors.offered_programs(
+    found = program_selectors.offered_programs(
         viewer, typed=sent.get("programs_q", ""), ticked=_ids(sent.getlist("programs"))
     )
     form = EndpointForm(
@@ -177,7 +174,7 @@ def endpoint_edit(request: WorkspaceRequest, viewer: Viewer, endpoint_id: int) -
         **_found_again(request),
     }
     sent = request.POST if request.method == "POST" else request.GET
-    found = selectors.offered_programs(
+    found = program_selectors.offered_programs(
         viewer,
         typed=sent.get("programs_q", ""),
         ticked=_ids(sent.getlist("programs")) if request.method == "POST" else initial["programs"],

@@ -878,3 +878,42 @@ def test_the_edit_page_lists_the_first_members_and_find_keeps_what_the_merge_com
     action.refresh_from_db()
     assert (action.title, action.owner_id) == ("Fran's title", made[-1].pk)
     assert list(action.contributors.values_list("pk", flat=True)) == [made[0].pk]
+
+
+def test_find_and_the_add_form_keep_the_lists_state_and_page(
+    cast: Cast,
+    rec: Recommendation,
+    debrief: Debrief,
+    client_for: Callable[[str], Client],
+) -> None:
+    """The add form's "Find a member" (a GET of the form) and its save kept neither the state
+    filter nor the page of the list above it: both are carried now."""
+    from traction.debrief.views.actions import ACTIONS_PAGE
+
+    for n in range(ACTIONS_PAGE + 3):
+        add(cast, rec, title=f"Listed {n:03}", due_on=date(2027, 3, 10) + timedelta(days=n))
+    client = client_for("facilitator")
+    page = url(cast, "debrief_actions", debrief.pk)
+    listed = client.get(page, {"status": "open", "page": "2"}).content.decode()
+    assert '<input type="hidden" name="status" value="open">' in listed
+    assert '<input type="hidden" name="page" value="2">' in listed
+    # What the Find button sends: the add form's fields, by GET.
+    found = client.get(page, {"status": "open", "page": "2", "title": "Kept", "owner_q": "core"})
+    assert found.context["status"] == "open"
+    assert found.context["page"].number == 2
+    assert f"Listed {ACTIONS_PAGE + 2:03}" in found.content.decode()
+    assert 'value="Kept"' in found.content.decode()
+    # A refused save keeps them too; a saved one goes back to them.
+    form = {"recommendation": rec.pk, "title": "", "owner": cast.users["core_team"].pk,
+            "due_on": "2027-03-20", "status": "open", "page": "2"}  # fmt: skip
+    refused = client.post(page, form)
+    assert refused.status_code == 422
+    assert refused.context["status"] == "open"
+    assert refused.context["page"].number == 2
+    saved = client.post(page, {**form, "title": "A new one"})
+    assert saved.status_code == 302
+    assert saved["Location"] == f"{page}?status=open&page=2"
+    # An unknown state or page is dropped, as the list's links drop it.
+    odd = client.get(page, {"status": "bogus", "page": "x", "owner_q": ""})
+    assert odd.context["status"] == ""
+    assert odd.context["page"].number == 1

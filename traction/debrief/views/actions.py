@@ -6,12 +6,13 @@ timeline and status form, its edit page (merge prompt on a conflict), a debrief'
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect
-from django.urls import URLPattern, path
+from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts import selectors as accounts_selectors
@@ -19,7 +20,7 @@ from traction.accounts.models import User
 from traction.core import clock, permissions
 from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from traction.core.guard import whole_number, whole_numbers
-from traction.core.offering import Offered
+from traction.core.offering import Offered, found_again
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -248,17 +249,17 @@ def debrief_actions(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) 
                 messages.success(
                     request, f"“{action.title}” was added; {action.owner} was told by email."
                 )
-                return redirect(
+                there = reverse(
                     "debrief:debrief_actions",
-                    workspace_slug=request.workspace.slug,
-                    debrief_id=debrief.pk,
+                    kwargs={"workspace_slug": request.workspace.slug, "debrief_id": debrief.pk},
                 )
-    status = request.GET.get("status", "")
-    if status != selectors.OVERDUE and status not in ActionStatus.values:
-        status = ""
+                kept = _list_answers(sent)
+                return redirect(f"{there}?{urlencode(kept)}" if kept else there)
+    # The list's state and page, as the link or the add form (its Find and its save) carry.
+    status = _list_answers(sent).get("status", "")
     page = Paginator(
         selectors.debrief_actions(viewer, recommendations, status=status), ACTIONS_PAGE
-    ).get_page(request.GET.get("page"))
+    ).get_page(sent.get("page"))
     context = {
         "debrief": debrief,
         "recommendations": recommendations,
@@ -283,6 +284,18 @@ def debrief_actions(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) 
     )
 
 
+def _list_answers(sent: Any) -> dict[str, str]:
+    """The action list's state filter and page a request carries (a link's query, or the
+    add form's hidden fields when it is sent or its "Find a member" reloads the page)."""
+    kept: dict[str, str] = {}
+    status = sent.get("status", "")
+    if status == selectors.OVERDUE or status in ActionStatus.values:
+        kept["status"] = status
+    if (page := whole_number(sent.get("page", ""))) is not None and page > 1:
+        kept["page"] = str(page)
+    return kept
+
+
 def _ids(values: list[str]) -> list[int]:
     """Member ids ticked (a form's contributors): one more than an action may have is enough
     for the service to say so."""
@@ -293,10 +306,8 @@ def _add_found_again(request: WorkspaceRequest) -> dict[str, Any]:
     """The "Add action item" answers a "Find a member" reload (a GET) carries back (and the
     recommendation a link preselects)."""
     names = ["recommendation", "title", "owner", "planned_start", "due_on"]
-    again: dict[str, Any] = {name: request.GET[name] for name in names if name in request.GET}
-    if "owner_q" in request.GET:
-        again["contributors"] = _ids(request.GET.getlist("contributors"))
-    return again
+    ticked = {"contributors": services.CONTRIBUTORS_MAX + 1} if "owner_q" in request.GET else None
+    return found_again(request.GET, names, ids=ticked)
 
 
 @workspace_view

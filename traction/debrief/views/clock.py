@@ -13,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from traction.core import clock, permissions
 from traction.core.errors import Conflict, ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -43,7 +44,14 @@ PAGE_SIZE = 25
 @workspace_view
 @require_GET
 def debrief_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
-    form = DebriefFilterForm(request.GET or None, programs=program_selectors.programs(viewer))
+    find = program_selectors.offered_programs(
+        viewer,
+        typed=request.GET.get("program_q", ""),
+        chosen=whole_number(request.GET.get("program", "")),
+    )
+    form = DebriefFilterForm(
+        request.GET or None, programs=program_selectors.programs(viewer), shown=find.rows
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     program = filters.get("program")
     found = selectors.debriefs(
@@ -54,6 +62,7 @@ def debrief_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     page = Paginator(found, PAGE_SIZE).get_page(request.GET.get("page"))
     context = {
         "form": form,
+        "find": find,
         "page": page,
         "filtered": bool(program or filters.get("timeliness")),
         "query": query_without(request, "page"),

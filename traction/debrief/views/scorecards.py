@@ -18,8 +18,11 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from traction.accounts.models import User
 from traction.core import clock, permissions
 from traction.core.errors import DomainError, NotFound, ValidationFailed
+from traction.core.guard import whole_number, whole_numbers
+from traction.core.offering import Offered, found_again
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -33,6 +36,7 @@ from traction.debrief import selectors_scorecards as sel
 from traction.debrief.forms_scorecards import METRIC_FIELD_MAP, CsvForm, MeasurementForm, MetricForm
 from traction.debrief.models import ScorecardMetric
 from traction.debrief.services import scorecards as services
+from traction.insights.models import Insight
 from traction.programs.models import Program
 
 PAGE_SIZE = 25
@@ -92,18 +96,63 @@ def _chart(metric: ScorecardMetric, progress: sel.Progress, latest: Any, latest_
     )
 
 
+# Cards one metric form may carry ticked: far more than a program's scorecard needs.
+SERVES_MOST = 500
+# The metric form's answers a "Find" reload (a GET) carries back, besides the cards ticked.
+METRIC_ANSWERS = (
+    "name", "definition", "unit", "direction", "frequency", "data_source", "owner", "baseline",
+    "baseline_on", "target", "target_on", "forecast", "numerator", "denominator", "version",
+    merging.OPENED,
+)  # fmt: skip
+FINDS = ("owner_q", "serves_q")
+
+
+def _found_again(sent: Any) -> dict[str, Any]:
+    """The metric form's answers a "Find" reload (a GET) carries back; none otherwise."""
+    if not any(name in sent for name in FINDS):
+        return {}
+    return found_again(sent, METRIC_ANSWERS, ids={"serves": SERVES_MOST})
+
+
+Finds = tuple[Offered[User], Offered[Insight]]
+
+
 def _metric_form(
-    request: WorkspaceRequest, viewer: Viewer, program: Any, **kwargs: Any
-) -> MetricForm:
-    # Who may own it (see and measure it), and its current owner, kept even if they left
-    # the program since, so that editing something else does not make them choose again.
-    return MetricForm(
-        request.POST if request.method == "POST" else None,
-        members=sel.metric_owners(viewer, program, keep=kwargs.pop("owner_id", None)),
-        parts=sel.ratio_parts(viewer, program, exclude=kwargs.pop("exclude", None)),
-        cards=sel.metric_cards(viewer, program.pk),
-        **kwargs,
+    viewer: Viewer,
+    program: Program,
+    data: Any,
+    initial: dict[str, Any],
+    *,
+    sent: Any,
+    owner_id: int | None = None,
+    exclude: int | None = None,
+) -> tuple[MetricForm, Finds]:
+    """The metric form. Who may own it (see and measure it), and its current owner
+    (``owner_id``), kept even if they left the program since, so that editing something
+    else does not make them choose again. Its owner select and cards list offer those chosen
+    (as posted in ``data``, else as in ``initial``) and the first others matching the
+    "Find" boxes ``sent`` holds (selectors_scorecards.offered_owners, offered_cards)."""
+    owner = data.get("owner", "") if data is not None else initial.get("owner")
+    chosen = whole_number(str(owner)) if owner is not None else None
+    ticked = (
+        whole_numbers(data.getlist("serves"), most=SERVES_MOST)
+        if data is not None
+        else list(initial.get("serves") or [])
     )
+    owners = sel.offered_owners(
+        viewer, program, typed=sent.get("owner_q", ""), chosen=chosen, keep=owner_id
+    )
+    cards = sel.offered_cards(viewer, program.pk, typed=sent.get("serves_q", ""), ticked=ticked)
+    form = MetricForm(
+        data,
+        initial=initial,
+        members=sel.metric_owners(viewer, program, keep=owner_id),
+        parts=sel.ratio_parts(viewer, program, exclude=exclude),
+        cards=sel.metric_cards(viewer, program.pk),
+        shown_members=owners.rows,
+        shown_cards=cards.rows,
+    )
+    return form, (owners, cards)
 
 
 def _values(form: MetricForm) -> tuple[dict[str, Any], list[int]]:
@@ -168,7 +217,11 @@ def metric_create(request: WorkspaceRequest, viewer: Viewer, program_id: int) ->
                 workspace_slug=request.workspace.slug,
                 debrief_id=debrief.pk,
             )
-    form = _metric_form(request, viewer, program, initial=initial)
+    posted = request.POST if request.method == "POST" else None
+    form, (owners, cards) = _metric_form(
+        viewer, program, posted, {**(initial or {}), **_found_again(request.GET)},
+        sent=posted if posted is not None else request.GET,
+    )  # fmt: skip
     if request.method == "POST" and form.is_valid():
         try:
             values, serves = _values(form)
@@ -185,7 +238,15 @@ def metric_create(request: WorkspaceRequest, viewer: Viewer, program_id: int) ->
     return render(
         request,
         "debrief/scorecards/metric_form.html",
-        {"form": form, "program": program, "metric": None, "debrief": debrief},
+        {
+            "form": form,
+            "program": program,
+            "metric": None,
+            "debrief": debrief,
+            "card": request.GET.get("card", ""),
+            "owners": owners,
+            "cards": cards,
+        },
     )
 
 
@@ -270,19 +331,26 @@ class _ArchivedMeanwhile(Exception):
 
 
 def _edit_form(
-    viewer: Viewer, metric: ScorecardMetric, data: Any = None, *, owner_id: int | None = None
-) -> MetricForm:
+    viewer: Viewer,
+    metric: ScorecardMetric,
+    data: Any = None,
+    *,
+    owner_id: int | None = None,
+    sent: Any = None,
+) -> tuple[MetricForm, Finds]:
     """The edit form: the metric's values, and (signed, hidden) the values it was opened
-    with, which the merge prompt compares against."""
-    form = MetricForm(
-        data,
-        initial=MetricForm.initial_for(metric),
-        members=sel.metric_owners(viewer, metric.program, keep=owner_id),
-        parts=sel.ratio_parts(viewer, metric.program, exclude=metric.pk),
-        cards=sel.metric_cards(viewer, metric.program_id),
-    )
+    with, which the merge prompt compares against. A "Find" reload (``sent``, a GET) keeps
+    its answers, and the opened values and version it carried."""
+    initial = MetricForm.initial_for(metric)
+    again = _found_again(sent) if data is None and sent is not None else {}
+    form, finds = _metric_form(
+        viewer, metric.program, data, {**initial, **again},
+        sent=data if data is not None else (sent or {}), owner_id=owner_id, exclude=metric.pk,
+    )  # fmt: skip
+    form.initial = dict(initial)
     form.initial[merging.OPENED] = merging.seal(merging.values(form, form.initial))
-    return form
+    form.initial.update(again)
+    return form, finds
 
 
 @workspace_view
@@ -295,7 +363,7 @@ def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> Ht
     if found.archived_at is not None:
         return _archived_to_restore(request, found)
     owner_id = found.owner_id  # kept in the choices even if they left the program since
-    form = _edit_form(viewer, found, owner_id=owner_id)
+    form, finds = _edit_form(viewer, found, owner_id=owner_id, sent=request.GET)
     merge: list[dict[str, Any]] = []
     taken: list[str] = []
     if request.method == "POST":
@@ -328,12 +396,17 @@ def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> Ht
                     raise _ArchivedMeanwhile from exc
                 raise
 
+        def form_and_finds(data: Any) -> MetricForm:
+            nonlocal finds
+            built, finds = _edit_form(viewer, found, data, owner_id=owner_id)
+            return built
+
         try:
             saving = merging.save(
                 request.POST.copy(),
                 form,
                 MetricForm.initial_for(found),
-                form_for=lambda data: _edit_form(viewer, found, data, owner_id=owner_id),
+                form_for=form_and_finds,
                 write=write,
                 reread=reread,
                 noun="metric",
@@ -350,7 +423,15 @@ def metric_edit(request: WorkspaceRequest, viewer: Viewer, metric_id: int) -> Ht
     return render(
         request,
         "debrief/scorecards/metric_form.html",
-        {"form": form, "program": found.program, "metric": found, "merge": merge, "taken": taken},
+        {
+            "form": form,
+            "program": found.program,
+            "metric": found,
+            "merge": merge,
+            "taken": taken,
+            "owners": finds[0],
+            "cards": finds[1],
+        },
         status=422 if request.method == "POST" and (form.errors or merge) else 200,
     )
 

@@ -11,11 +11,13 @@ from django.db.models import Case, QuerySet, When
 from traction.core import permissions
 from traction.core.forms import Form
 from traction.core.guard import whole_number
+from traction.core.offering import FIND_CHARS, Offered
 from traction.core.permissions import Viewer
 from traction.customers import selectors as customer_selectors
 from traction.customers.models import Customer, Segment
 from traction.insights.models import InsightKind, Step
 from traction.programs import selectors as program_selectors
+from traction.programs.models import Program
 from traction.sessions import selectors as session_selectors
 from traction.sessions.models import Session
 
@@ -40,6 +42,13 @@ class SearchForm(Form):
         ),
         help_text='All words must match; "quotes" match a phrase; the last word may be '
         "unfinished (invo finds invoice).",
+    )
+    program_q = forms.CharField(
+        required=False,
+        label="Find a program",
+        max_length=FIND_CHARS,
+        widget=forms.TextInput(attrs={"placeholder": "Part of its name", "autocomplete": "off"}),
+        help_text="Narrows the Program list below to the names holding these letters.",
     )
     program = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
     session = forms.TypedChoiceField(required=False, coerce=int, empty_value=None)
@@ -75,13 +84,16 @@ class SearchForm(Form):
     def __init__(self, *args: Any, viewer: Viewer, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         fields: dict[str, Any] = self.fields
-        fields["program"].choices = [
-            ("", "Any program"),
-            *program_selectors.programs(viewer).values_list("id", "name"),
-        ]
         sessions = session_selectors.sessions(viewer)
         session_id = whole_number(self.data.get("session", "")) if self.is_bound else None
         program_id = whole_number(self.data.get("program", "")) if self.is_bound else None
+        fields["program"].choices = program_choices(
+            program_selectors.offered_programs(
+                viewer,
+                typed=str(self.data.get("program_q", "")) if self.is_bound else "",
+                chosen=program_id,
+            )
+        )
         fields["session"].choices = session_choices(sessions, program_id, session_id)
         # Steps only make sense within one session: offered once a session is chosen.
         steps = (
@@ -151,6 +163,20 @@ def customer_choices(
     return [("", empty), *first]
 
 
+def program_choices(find: Offered[Program]) -> list[Any]:
+    """The Program filter's options, bounded however many programs there are: the first
+    ``OFFERED`` by name of those the viewer sees whose name holds what "Find a program"
+    holds, and the program chosen wherever it falls (only if the viewer sees it: another is
+    refused as an invalid choice, as before)."""
+    if find.more:
+        empty = f"Any program (the first {find.limit} listed: type a name to narrow)"
+    elif find.typed and not find.matches:
+        empty = f"Any program (none is named “{find.typed}”)"
+    else:
+        empty = "Any program"
+    return [("", empty), *((p.pk, p.name) for p in find.rows)]
+
+
 SESSIONS_OFFERED = 30  # sessions the Session filter lists: the latest, of the program chosen
 
 
@@ -176,4 +202,4 @@ def session_choices(
     return [("", empty), *groups.items()]
 
 
-__all__ = ["SearchForm", "customer_choices", "session_choices"]
+__all__ = ["SearchForm", "customer_choices", "program_choices", "session_choices"]

@@ -13,21 +13,6 @@ from traction.core.web import WorkspaceRequest, error_text
 from traction.sessions import agenda as agenda_rules
 from traction.sessions.models import Session
 
-_DIGITS = frozenset("0123456789")
-_MAX_ID = 2**63 - 1
-
-
-def whole(raw: object, *, high: int = _MAX_ID) -> int | None:
-    """A number a person typed, strictly: ASCII digits only ("²".isdigit() is True, but
-    int("²") fails), within [1, high] (a 25-digit id overflows the database); else None."""
-    if not isinstance(raw, str) or not raw or not _DIGITS.issuperset(raw):
-        return None
-    if len(raw.lstrip("0")) > len(str(high)):  # before int(): no 5,000-digit conversions
-        return None
-    value = int(raw)
-    return value if 1 <= value <= high else None
-
-
 PRACTICE_HAS_NO_CUSTOMERS = (
     "A practice session is a rehearsal for internal participants: no customers are "
     "requested, invited or asked to vote."

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.accounts.models import User
 from traction.core import permissions
 from traction.core.errors import ValidationFailed
-from traction.core.guard import whole_numbers
+from traction.core.guard import whole_number, whole_numbers
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 from traction.customers import reach
@@ -38,7 +38,6 @@ from .common import (
     agenda_summary,
     error_line,
     to_detail,
-    whole,
 )
 
 
@@ -358,7 +357,7 @@ def approvals(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
 @require_POST
 def approvals_decide(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     """Decide several requests (an ask's "Approve all") or one, from Approvals."""
-    ids = [n for v in request.POST.getlist("request") if (n := whole(v)) is not None]
+    ids = [n for v in request.POST.getlist("request") if (n := whole_number(v)) is not None]
     found = {r.pk: r for r in selectors.requests_to_decide(viewer, ids)}
     form = BatchDecideForm(request.POST, request_ids=list(found))
     batch = _batch_of(request.POST.get("batch", ""))

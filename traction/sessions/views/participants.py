@@ -18,7 +18,7 @@ from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_v
 from traction.sessions import selectors, services
 from traction.sessions.forms import ParticipantForm
 
-from .common import S, agenda_summary, error_line, whole
+from .common import S, agenda_summary, error_line
 
 
 @workspace_view
@@ -111,7 +111,7 @@ def practice_attendance(
 def briefing(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id)
     raw = request.GET.get("participant", "")
-    participant_id = whole(raw)
+    participant_id = whole_number(raw)
     if (
         participant_id is None
         and selectors.my_participation(viewer, session) is None

@@ -11,12 +11,13 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from traction.core import permissions
 from traction.core.errors import ValidationFailed
+from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, workspace_view
 from traction.sessions import selectors, services
 from traction.sessions.forms import QuestionForm
 
-from .common import S, error_line, whole
+from .common import S, error_line
 
 
 @workspace_view
@@ -62,10 +63,10 @@ def question_upvote(request: WorkspaceRequest, viewer: Viewer, question_id: int)
 @require_POST
 def questions_pick(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> HttpResponse:
     session = selectors.session(viewer, session_id, action="question.pick")
-    picked = [n for v in request.POST.getlist("pick") if (n := whole(v)) is not None]
+    picked = [n for v in request.POST.getlist("pick") if (n := whole_number(v)) is not None]
 
     def order(qid: int) -> tuple[int, int]:
-        n = whole(request.POST.get(f"order_{qid}", "").strip(), high=10_000)
+        n = whole_number(request.POST.get(f"order_{qid}", "").strip(), high=10_000)
         return (n if n is not None else 10_000, picked.index(qid))
 
     try:

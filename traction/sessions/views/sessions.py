@@ -15,6 +15,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from traction.accounts import selectors as accounts_selectors
 from traction.core import clock, permissions, sections
 from traction.core.errors import Conflict, ValidationFailed
+from traction.core.guard import whole_number
+from traction.core.offering import found_again
 from traction.core.permissions import Viewer
 from traction.core.web import WorkspaceRequest, apply_domain_errors, query_without, workspace_view
 from traction.customers import reach
@@ -33,7 +35,7 @@ from traction.sessions.forms import (
 )
 from traction.sessions.models import Session, SessionKind, SessionStatus
 
-from .common import S, agenda_summary, error_line, to_detail, whole
+from .common import S, agenda_summary, error_line, to_detail
 
 LIST_PAGE = 25  # sessions a page of the list, upcoming and past alike
 PRACTICE_PAGE = 20  # practice sessions the picker offers at a time, the nearest before first
@@ -45,7 +47,13 @@ CANCELLED_PAGE = 10  # upcoming sessions that were cancelled, a page of their sh
 def session_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     """Upcoming, cancelled and past sessions, each a page at a time (``page``, ``cancelled``
     and ``past``): the page costs the same queries however many sessions there are."""
-    form = SessionFilterForm(request.GET or None, programs=program_selectors.programs(viewer))
+    chosen = whole_number(request.GET.get("program"))
+    find = program_selectors.offered_programs(
+        viewer, typed=request.GET.get("program_q", ""), chosen=chosen
+    )
+    form = SessionFilterForm(
+        request.GET or None, programs=program_selectors.programs(viewer), shown=find.rows
+    )
     filters = form.cleaned_data if form.is_valid() else {}
     program = filters.get("program")
     kind = filters.get("kind", "")
@@ -71,6 +79,7 @@ def session_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         "sessions/session_list.html",
         {
             "form": form,
+            "find": find,
             "filtered": bool(program or kind),
             "page": page,
             "upcoming": [(s, selectors.readiness(s, viewer)) for s in page.object_list],
@@ -89,14 +98,22 @@ def session_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
 def session_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "session.plan")
     initial: dict[str, Any] = {}
-    if (program_id := whole(request.GET.get("program"))) is not None:
+    if (program_id := whole_number(request.GET.get("program"))) is not None:
         initial["program"] = program_id
     if request.GET.get("kind") in SessionKind.values:
         initial["kind"] = request.GET["kind"]
+    initial |= _found_again(request)
+    sent = request.POST if request.method == "POST" else request.GET
+    posted = request.method == "POST"
+    chosen = whole_number(sent.get("program")) if posted else initial.get("program")
+    find = program_selectors.offered_programs(
+        viewer, typed=sent.get("program_q", ""), chosen=chosen
+    )
     form = SessionForm(
         request.POST if request.method == "POST" else None,
         initial=initial,
         programs=program_selectors.programs(viewer),
+        shown=find.rows,
         time_zone=accounts_selectors.workspace_time_zone(viewer),
     )
     if request.method == "POST" and form.is_valid():
@@ -111,7 +128,25 @@ def session_create(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
                 "agenda. Next: request outreach to the customers you want in the room.",
             )
             return to_detail(request, session.pk)
-    return render(request, "sessions/session_form.html", {"form": form, "session": None})
+    return render(
+        request, "sessions/session_form.html", {"form": form, "session": None, "find": find}
+    )
+
+
+# The new-session form's answers a "Find a program" reload (a GET) carries back.
+PLAN_ANSWERS = ("kind", "title", "date", "start_time", "end_time", "time_zone", "location",
+                "video_link")  # fmt: skip
+
+
+def _found_again(request: WorkspaceRequest) -> dict[str, Any]:
+    """The new-session form's answers a "Find a program" reload carries back; none else."""
+    sent = request.GET
+    if request.method != "GET" or "program_q" not in sent:
+        return {}
+    answers = found_again(sent, PLAN_ANSWERS)
+    if (program_id := whole_number(sent.get("program"))) is not None:
+        answers["program"] = program_id
+    return answers
 
 
 @workspace_view
@@ -300,7 +335,7 @@ def agenda_edit(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> H
         except ValidationFailed as exc:
             for key, texts in exc.errors.items():
                 parts = key.split(".")
-                n = whole(parts[1], high=len(rows)) if len(parts) == 3 else None
+                n = whole_number(parts[1], high=len(rows)) if len(parts) == 3 else None
                 if n is not None:
                     row = rows[n - 1]
                     for text in texts:
