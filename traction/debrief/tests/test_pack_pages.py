@@ -67,6 +67,40 @@ def test_the_form_lists_attendees_members_to_add_and_undecided_priorities(world:
     assert "Why was nothing decided?" not in html  # two decisions were taken
 
 
+def test_who_drafted_or_decided_in_the_room_is_ticked_present(world: PackWorld) -> None:
+    # Sam never answered the invitation, Petra was not invited, yet both decided in the room
+    # (Cora drafted): the form ticks them, so the pack does not say the decider was absent.
+    u = world.cast.users
+    Attendee.objects.filter(debrief=world.debrief).update(response="")
+    html = signed_in(world).get(world.url + "close/").content.decode()
+
+    def ticked(input_id: str) -> bool:
+        tag = re.search(rf'<input[^>]*id="{input_id}"[^>]*>', html)
+        assert tag is not None, input_id
+        return "checked" in tag.group(0)
+
+    assert ticked(f"id_present_{u['sponsor'].pk}")  # decided
+    assert ticked(f"id_present_{u['core_team'].pk}")  # drafted
+    petra = re.search(rf'<input[^>]*name="extra" value="{world.petra.pk}"[^>]*>', html)
+    assert petra is not None
+    assert "checked" in petra.group(0)
+    assert "Ticked to start with" in html
+    # A member who did nothing in the room and never accepted is not ticked.
+    Attendee.objects.create(debrief=world.debrief, user=u["observer"], response="")
+    html = signed_in(world).get(world.url + "close/").content.decode()
+    assert not ticked(f"id_present_{u['observer'].pk}")
+
+
+def test_the_close_form_and_the_pack_lead_back_to_the_room(world: PackWorld) -> None:
+    # Both are reached from the room: their way back is the room, not the session's page.
+    client = signed_in(world)
+    back = f'<a href="{world.url}">← Debrief of {world.debrief.session.title}</a>'
+    close = client.get(world.url + "close/").content.decode()
+    assert back in close
+    assert f'<a href="{world.url}">Back to the room</a>' in close
+    assert back in client.get(world.url + "pack/").content.decode()
+
+
 def test_errors_show_beside_their_fields_and_nothing_closes(world: PackWorld) -> None:
     data = form_data(world, note="", **{f"revisit_{world.cards['idea'].pk}": ""})
     page = signed_in(world).post(world.url + "close/", data)

@@ -43,6 +43,7 @@ def _close_form(
         needs_reason=not selectors_pack.has_decision(debrief),
         ranked=bool(top),
         opened_by_id=debrief.opened_by_id,
+        acted_ids=frozenset(selectors_pack.acted_in_room(debrief)),
     )
 
 
