@@ -651,3 +651,22 @@ def test_expected_by_now_is_rounded_and_has_the_unit(cast: Cast, client_for: Cli
     )
     html = client_for("observer").get(url(cast, f"metrics/{m.pk}/")).content.decode()
     assert "(expected by now: 18.05 %)" in html
+
+
+def test_a_metric_made_in_a_debrief_links_back_to_its_room(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """Adding a metric from the room lands on the metric's page: it names the debrief it was
+    created in and leads back to the room's scorecard panel. A metric made on the scorecard
+    page names none."""
+    debrief = make_debrief(cast, ends_at=datetime(2027, 5, 31, 17, tzinfo=UTC))
+    made = make_metric(cast, debrief=debrief)
+    plain = make_metric(cast, name="Invoices paid on time")
+    client = client_for("core_team")
+    page = html.unescape(client.get(url(cast, f"metrics/{made.pk}/")).content.decode())
+    room = url(cast, f"{debrief.pk}/")
+    assert (
+        f'<a href="{room}#room-scorecard-{debrief.pk}">the debrief of “{debrief.session.title}”</a>'
+        in page
+    )
+    assert "Created in" not in client.get(url(cast, f"metrics/{plain.pk}/")).content.decode()
