@@ -21,7 +21,13 @@ from django.urls import reverse
 from traction.accounts import services as accounts
 from traction.core import clock, navigation, sections
 from traction.core.testing.cast import PASSWORD, Cast
-from traction.debrief.models import ActionItem, ActionStatus, Debrief, Recommendation
+from traction.debrief.models import (
+    ActionItem,
+    ActionStatus,
+    Debrief,
+    DebriefStatus,
+    Recommendation,
+)
 from traction.debrief.services import actions as services
 
 from .actions_world import approved, make_debrief
@@ -878,3 +884,28 @@ def test_the_edit_page_lists_the_first_members_and_find_keeps_what_the_merge_com
     action.refresh_from_db()
     assert (action.title, action.owner_id) == ("Fran's title", made[-1].pk)
     assert list(action.contributors.values_list("pk", flat=True)) == [made[0].pk]
+
+
+def test_review_shows_what_was_recorded_for_each_action(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client], frozen: Any
+) -> None:
+    """A kept or re-dated action stays on the review: the page says what was recorded for it
+    since the session ended (also once the debrief is closed, whose review "is kept as it
+    was"), so the team sees which ones are done; one not yet reviewed says nothing."""
+    keep = add(cast, rec, title="Keep me")
+    other = add(cast, rec, title="Not yet")
+    frozen.advance(days=40)
+    later = make_debrief(cast, ends_at=clock.now() - timedelta(hours=1), title="Second")
+    client = client_for("core_team")
+    done = client.post(
+        url(cast, "review_decide", later.pk, keep.pk), {"decision": "keep", "note": "On track"}
+    )
+    assert done.status_code == 302
+    page = client.get(url(cast, "review", later.pk)).content.decode()
+    recorded = page.split(f'id="recorded-{keep.pk}"')[1].split("</p>")[0]
+    assert "Kept in the review. On track" in recorded
+    assert "Cora" in recorded
+    assert f'id="recorded-{other.pk}"' not in page
+    Debrief.objects.filter(pk=later.pk).update(status=DebriefStatus.CLOSED, closed_at=clock.now())
+    closed = client.get(url(cast, "review", later.pk)).content.decode()
+    assert "Kept in the review. On track" in closed
