@@ -4,9 +4,11 @@ the merge prompt when two people edit the same recommendation, and deciding."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 
 from traction.core import clock
@@ -415,3 +417,27 @@ def test_long_texts_are_refused_beside_their_fields(cast: Cast, world: World) ->
         {"outcome": "approved", "reason": "z" * (recs.REASON_MAX + 1)},
     )
     assert set(response.context["form"].errors) == {"reason"}
+
+
+def test_a_priority_names_its_map_step_as_a_step() -> None:
+    """A card's step of the scenario map is named as such: "· Send the first invoice" beside
+    a card read as one more unexplained label."""
+    card = SimpleNamespace(
+        rank=1,
+        text="The first invoice is wrong",
+        kind_label="Issue",
+        dots=3,
+        voters=2,
+        step_title="Send the first invoice",
+        contributors=[],
+        segment_cells=[],
+    )
+    brief = {
+        "voting": "closed",
+        "coverage": {"top": 0},
+        "priorities": [{"card": card, "covered": "", "quotes": [], "earlier": []}],
+        "segments": [],
+    }
+    section = {"brief": brief, "debrief": SimpleNamespace(session=SimpleNamespace(time_zone="UTC"))}
+    page = render_to_string("debrief/room/brief.html", {"section": section})
+    assert "3 dots from 2 customers · on the map's step “Send the first invoice”" in page
