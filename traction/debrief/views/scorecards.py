@@ -455,6 +455,7 @@ def measurements_import(request: WorkspaceRequest, viewer: Viewer, program_id: i
         "form": form,
         "example": _example_days(),
         "example_metric": _example_metric(viewer, program),
+        "metric_names": sel.measured_metric_names(viewer, program),
     }
     if request.method == "POST" and request.POST.get("confirm"):
         held = request.session.get(key)
