@@ -154,7 +154,10 @@ def test_an_empty_debrief_asks_why(cast: Cast) -> None:
 
 
 def test_a_session_without_voting_has_no_ranked_priorities_to_close(cast: Cast) -> None:
-    d = make_debrief(cast, build_room(cast))  # nobody voted: no card has a dot
+    room = build_room(cast)
+    room.session.held_at = clock.now()  # it took place: its debrief may close
+    room.session.save(update_fields=["held_at"])
+    d = make_debrief(cast, room)  # nobody voted: no card has a dot
     client = Client()
     client.force_login(cast.users["facilitator"])
     html = client.get(f"/w/{cast.acme.slug}/debriefs/{d.pk}/close/").content.decode()
@@ -311,3 +314,38 @@ def test_a_member_ticked_beyond_the_first_ones_is_kept_and_an_outsider_refused(
     done = client.post(world.url + "close/", form_data(world, extra=str(late.pk)))
     assert done.status_code == 302
     assert Attendee.objects.get(debrief=world.debrief, user=late).present is True
+
+
+def test_before_its_session_took_place_the_debrief_offers_no_closing(world: PackWorld) -> None:
+    """A debrief of a session still ahead cannot close: the room's panel says why instead of
+    offering "Close the debrief", and the close page says so (with the way back) instead of
+    a whole form refused once filled in."""
+    from traction.sessions.models import Session
+
+    Session.objects.filter(pk=world.debrief.session_id).update(
+        held_at=None,
+        starts_at=clock.now() + timedelta(days=2),
+        ends_at=clock.now() + timedelta(days=3),
+    )
+    Debrief.objects.filter(pk=world.debrief.pk).update(
+        status=DebriefStatus.BOOKED, opened_at=None, opened_by=None
+    )
+    debrief = Debrief.objects.get(pk=world.debrief.pk)
+    fran = world.cast.viewer("facilitator")
+    [panel] = [s for s in sections.for_page("debrief-room", fran, debrief) if s["key"] == "closing"]
+    html = render_to_string(
+        "debrief/pack/room_panel.html",
+        {"section": panel["context"], "current_workspace": world.cast.acme},
+    )
+    assert "The session has not taken place yet" in html
+    assert f"{world.url}close/" not in html
+    assert f"{world.url}pack/" in html  # the pack may still be previewed
+    client = signed_in(world)
+    page = client.get(world.url + "close/").content.decode()
+    assert 'id="close-too-early"' in page
+    assert "The session has not taken place yet" in page
+    assert "Closing note" not in page
+    assert f'<a class="button" href="{world.url}">Back to the room</a>' in page
+    posted = client.post(world.url + "close/", form_data(world))
+    assert posted.status_code == 422
+    assert Debrief.objects.get(pk=world.debrief.pk).status == DebriefStatus.BOOKED
