@@ -393,6 +393,15 @@ def test_the_room_panels_and_program_section(
     )
     assert "Panel action" in html
     assert "Keep, re-date or drop them" in html
+    # Closed, its review takes no more choices: the link no longer promises them.
+    Debrief.objects.filter(pk=later.pk).update(status=DebriefStatus.CLOSED, closed_at=NOW)
+    later.refresh_from_db()
+    review = {s["key"]: s for s in sections.for_page("debrief-room", viewer, later)}["review"]
+    html = render_to_string(
+        review["template"], {"section": review["context"], "current_workspace": cast.acme}
+    )
+    assert "Keep, re-date or drop them" not in html
+    assert f'href="{url(cast, "review", later.pk)}">See the review</a>' in html
     services.change_status(cast.viewer("core_team"), action, "in_progress", "Go")
     program = {s["key"]: s for s in sections.for_page("program", viewer, cast.program)}
     html = render_to_string(
