@@ -496,3 +496,17 @@ def test_the_list_and_program_say_which_debriefs_are_in_the_room_or_closed(
     assert "no policy maker yet" in row(page, "Booked one")
     for title in ("Open one", "Closed one", "Sent one"):
         assert "no policy maker yet" not in row(page, title)
+
+
+def test_the_clock_record_says_what_happened_not_a_bare_due(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """The booking page's record of the clock: "Due 1 Mar 2027, 09:00" read as the deadline
+    while the deadline is days later; each entry now says what happened at that moment."""
+    debrief = Debrief.objects.get(session=plan(cast))
+    page = text(client_for("facilitator").get(f"/w/acme/debriefs/{debrief.pk}/booking/"))
+    record = page.split('id="clock"')[1].split("</section>")[0]
+    assert "The clock's record</h2>" in page
+    assert "<strong>Deadline set</strong>" in record
+    assert "<strong>Slot booked</strong>" in record
+    assert "<strong>Due</strong>" not in record
