@@ -74,7 +74,7 @@ def test_the_home_asks_an_invitee_to_answer_the_debrief_invitation(
     sponsor = client_for("sponsor").get(home).content.decode()
     assert step in sponsor
     respond = reverse("debrief:respond", args=[cast.acme.slug, debrief.pk])
-    assert f'href="{respond}">Answer</a>' in sponsor
+    assert f'href="{respond}">Answer<span class="visually-hidden"> {step[7:]}</span></a>' in sponsor
     assert step not in client_for("core_team").get(home).content.decode()  # not invited
     Attendee.objects.filter(debrief=debrief).update(response="accepted")
     assert step not in client_for("sponsor").get(home).content.decode()
