@@ -80,7 +80,7 @@ def test_a_planned_session_gets_its_debrief_booked_and_a_policy_maker_accepts(
     fran.get_by_role("button", name="Save the slot").click()
     expect(fran.get_by_role("status")).to_contain_text("The debrief's slot was saved")
     expect(fran.get_by_text("14:00–16:30")).to_be_visible()
-    expect(fran.get_by_role("region", name="Clock")).to_contain_text("Booked")
+    expect(fran.get_by_role("region", name="The clock's record")).to_contain_text("Slot booked")
     moved = [m for m in mail.outbox if m.subject.startswith("Debrief moved")]
     assert len(moved) == 3
 

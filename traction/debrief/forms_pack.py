@@ -62,6 +62,7 @@ class CloseForm(Form):
         needs_reason: bool,
         ranked: bool = True,
         opened_by_id: int | None = None,
+        acted_ids: frozenset[int] = frozenset(),
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
@@ -84,7 +85,11 @@ class CloseForm(Form):
             self.fields[present_name(a.user_id)] = forms.BooleanField(
                 required=False,
                 label=f"{name}{' (policy maker)' if a.is_policy_maker else ''} was present",
-                initial=a.present if a.present is not None else a.response == "accepted",
+                initial=(
+                    a.present
+                    if a.present is not None
+                    else a.response == "accepted" or a.user_id in acted_ids
+                ),
             )
         self.fields["extra"] = forms.MultipleChoiceField(
             required=False,
@@ -95,6 +100,7 @@ class CloseForm(Form):
                 "recorded as present but gets no pack."
             ),
             choices=[(u.pk, _addable_label(u)) for u in addable],
+            initial=[u.pk for u in addable if u.pk in acted_ids],
             widget=forms.CheckboxSelectMultiple,
         )
         for card in self.undecided_cards:

@@ -108,6 +108,22 @@ def timeline(item: ActionItem) -> QuerySet[ActionUpdate]:
     return item.updates.select_related("by").order_by("at", "id")
 
 
+def updates_since(items: list[ActionItem], since: datetime | None) -> dict[int, ActionUpdate]:
+    """Each item's latest timeline entry since ``since`` (when the debrief's session ended):
+    what its review recorded ("Kept in the review. …", "Re-dated from … to …"), one query
+    for the page (the items were fetched through the policy)."""
+    if since is None or not items:
+        return {}
+    latest: dict[int, ActionUpdate] = {}
+    for update in (
+        ActionUpdate.objects.filter(action__in=[i.pk for i in items], at__gte=since)
+        .select_related("by")
+        .order_by("at", "id")
+    ):
+        latest[update.action_id] = update
+    return latest
+
+
 def contributors(item: ActionItem) -> list[User]:
     return list(item.contributors.order_by("full_name", "email"))
 

@@ -181,6 +181,21 @@ def home_debriefs(viewer: Viewer) -> list[Debrief]:
     return list(waiting[:HOME_SHOWN])
 
 
+def home_invitations(viewer: Viewer) -> list[Debrief]:
+    """Debriefs the viewer is invited to and has not answered, while the answer still counts
+    (booked, the room not open, its slot not over): soonest first. A policy maker's accepting
+    is part of the session's readiness, so the home asks for the answer."""
+    now = clock.now()
+    asked = (
+        permissions.scope(viewer, "debrief.view", Debrief.objects.all())
+        .filter(status=DebriefStatus.BOOKED, opened_at__isnull=True, ends_at__gt=now)
+        .filter(attendees__user_id=viewer.user_id, attendees__response="")
+        .select_related("session")
+        .order_by("starts_at", "id")
+    )
+    return list(asked[:HOME_SHOWN])
+
+
 def home_decisions(viewer: Viewer) -> list[tuple[Debrief, int]]:
     """Debriefs with recommendations waiting for a decision the viewer may take (the sponsor
     or a named policy maker of their program; admins), with how many: a decider's next step

@@ -45,6 +45,7 @@ from .models import (
     Attendee,
     Debrief,
     DebriefStatus,
+    Decision,
     DecisionOutcome,
     Evidence,
     Measurement,
@@ -136,6 +137,20 @@ def attendees(debrief: Debrief) -> list[Attendee]:
         .select_related("user")
         .order_by("-is_policy_maker", "user__full_name", "user_id")
     )
+
+
+def acted_in_room(debrief: Debrief) -> set[int]:
+    """Who drafted or decided one of its recommendations once the room was open: they were
+    there, so the closing form ticks them present (whoever closes may untick them)."""
+    if debrief.opened_at is None:
+        return set()
+    deciders = Decision.objects.filter(
+        recommendation__debrief=debrief, at__gte=debrief.opened_at, decided_by__isnull=False
+    ).values_list("decided_by_id", flat=True)
+    drafters = Recommendation.objects.filter(
+        debrief=debrief, created_at__gte=debrief.opened_at, created_by__isnull=False
+    ).values_list("created_by_id", flat=True)
+    return set(deciders) | set(drafters)
 
 
 def policy_maker_ids(debrief: Debrief) -> set[int]:

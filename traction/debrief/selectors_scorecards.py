@@ -382,6 +382,25 @@ def offered_owners(
     )
 
 
+IMPORT_NAMES_SHOWN = 20  # the import page names this many of the program's metrics
+
+
+def measured_metric_names(viewer: Viewer, program: Program) -> tuple[list[str], int]:
+    """The names a measurements file may use: the program's current measured (not
+    calculated) metrics the viewer may see, the first ``IMPORT_NAMES_SHOWN`` by name, and
+    how many there are in all."""
+    names = permissions.scope(
+        viewer,
+        "debrief.view",
+        ScorecardMetric.objects.filter(
+            program=program, archived_at__isnull=True, numerator__isnull=True
+        ),
+    ).order_by("name", "id")
+    shown = list(names.values_list("name", flat=True)[: IMPORT_NAMES_SHOWN + 1])
+    total = len(shown) if len(shown) <= IMPORT_NAMES_SHOWN else names.count()
+    return shown[:IMPORT_NAMES_SHOWN], total
+
+
 def example_metric_name(viewer: Viewer, program: Program) -> str | None:
     """A measured (not calculated) current metric of the program the viewer may see, by
     name, for the import page's example; None when it has none."""

@@ -72,4 +72,5 @@ def _home(viewer: Viewer, home: Any) -> dict[str, Any]:
         "workspace_slug": home.workspace_slug,
         "waiting": selectors.home_debriefs(viewer),
         "decisions": selectors.home_decisions(viewer),
+        "invitations": selectors.home_invitations(viewer),
     }

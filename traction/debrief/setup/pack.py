@@ -19,6 +19,8 @@ def closing_panel(viewer: Viewer, debrief: Any) -> dict[str, Any]:
         "closed": closed,
         "can_run": permissions.can(viewer, "debrief.run", debrief),
         "undecided": 0 if closed else len(selectors_pack.undecided_priorities(viewer, debrief)),
+        # Before its session took place it cannot close: the panel says why, with no button.
+        "too_early": "" if closed or debrief.opened_at else debrief.too_early(),
     }
 
 

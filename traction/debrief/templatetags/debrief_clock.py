@@ -7,7 +7,7 @@ from datetime import timedelta
 from django import template
 
 from traction.core import clock
-from traction.debrief.models import Debrief
+from traction.debrief.models import ClockEvent, Debrief
 
 register = template.Library()
 
@@ -32,6 +32,25 @@ def timeliness_text(debrief: Debrief) -> str:
     if kind == "late" and debrief.opened_at is None:
         return f"Late by {until(clock.now() - debrief.due_at)}"
     return {"on_time": "On time", "late": "Late", "missed": "Missed"}.get(kind, "Cancelled")
+
+
+# What each entry of the clock's record says happened: "Due" beside a date read as the
+# deadline itself, when it is the moment the deadline was set.
+EVENT_WORDS = {
+    ClockEvent.Kind.DUE: "Deadline set",
+    ClockEvent.Kind.BOOKED: "Slot booked",
+    ClockEvent.Kind.REMINDED: "Reminder sent",
+    ClockEvent.Kind.HELD: "Held (the room opened)",
+    ClockEvent.Kind.LATE: "Became late",
+    ClockEvent.Kind.MISSED: "Became missed",
+    ClockEvent.Kind.CLOSED: "Closed",
+    ClockEvent.Kind.CANCELLED: "Cancelled",
+}
+
+
+@register.filter
+def event_words(event: ClockEvent) -> str:
+    return EVENT_WORDS.get(ClockEvent.Kind(event.kind), event.get_kind_display())
 
 
 @register.filter

@@ -21,7 +21,13 @@ from django.urls import reverse
 from traction.accounts import services as accounts
 from traction.core import clock, navigation, sections
 from traction.core.testing.cast import PASSWORD, Cast
-from traction.debrief.models import ActionItem, ActionStatus, Debrief, Recommendation
+from traction.debrief.models import (
+    ActionItem,
+    ActionStatus,
+    Debrief,
+    DebriefStatus,
+    Recommendation,
+)
 from traction.debrief.services import actions as services
 
 from .actions_world import approved, make_debrief
@@ -387,6 +393,15 @@ def test_the_room_panels_and_program_section(
     )
     assert "Panel action" in html
     assert "Keep, re-date or drop them" in html
+    # Closed, its review takes no more choices: the link no longer promises them.
+    Debrief.objects.filter(pk=later.pk).update(status=DebriefStatus.CLOSED, closed_at=NOW)
+    later.refresh_from_db()
+    review = {s["key"]: s for s in sections.for_page("debrief-room", viewer, later)}["review"]
+    html = render_to_string(
+        review["template"], {"section": review["context"], "current_workspace": cast.acme}
+    )
+    assert "Keep, re-date or drop them" not in html
+    assert f'href="{url(cast, "review", later.pk)}">See the review</a>' in html
     services.change_status(cast.viewer("core_team"), action, "in_progress", "Go")
     program = {s["key"]: s for s in sections.for_page("program", viewer, cast.program)}
     html = render_to_string(
@@ -917,3 +932,28 @@ def test_find_and_the_add_form_keep_the_lists_state_and_page(
     odd = client.get(page, {"status": "bogus", "page": "x", "owner_q": ""})
     assert odd.context["status"] == ""
     assert odd.context["page"].number == 1
+
+
+def test_review_shows_what_was_recorded_for_each_action(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client], frozen: Any
+) -> None:
+    """A kept or re-dated action stays on the review: the page says what was recorded for it
+    since the session ended (also once the debrief is closed, whose review "is kept as it
+    was"), so the team sees which ones are done; one not yet reviewed says nothing."""
+    keep = add(cast, rec, title="Keep me")
+    other = add(cast, rec, title="Not yet")
+    frozen.advance(days=40)
+    later = make_debrief(cast, ends_at=clock.now() - timedelta(hours=1), title="Second")
+    client = client_for("core_team")
+    done = client.post(
+        url(cast, "review_decide", later.pk, keep.pk), {"decision": "keep", "note": "On track"}
+    )
+    assert done.status_code == 302
+    page = client.get(url(cast, "review", later.pk)).content.decode()
+    recorded = page.split(f'id="recorded-{keep.pk}"')[1].split("</p>")[0]
+    assert "Kept in the review. On track" in recorded
+    assert "Cora" in recorded
+    assert f'id="recorded-{other.pk}"' not in page
+    Debrief.objects.filter(pk=later.pk).update(status=DebriefStatus.CLOSED, closed_at=clock.now())
+    closed = client.get(url(cast, "review", later.pk)).content.decode()
+    assert "Kept in the review. On track" in closed

@@ -465,3 +465,48 @@ def test_the_api_warns_of_a_late_slot_as_the_form_does(
     assert missed["warnings"] == [Debrief.objects.get(pk=debrief.pk).slot_warning]
     # Only the answer to a booking carries warnings; reading the debrief does not.
     assert "warnings" not in fran.get(f"/api/v1/debriefs/{debrief.pk}").json()
+
+
+def test_the_list_and_program_say_which_debriefs_are_in_the_room_or_closed(
+    cast: Cast, client_for: ClientFor, frozen: clock.FrozenClock
+) -> None:
+    """Besides on time or late, where each debrief stands: in the room, closed, its pack sent
+    or not; once the room has opened, nobody's answer to the invitation is awaited."""
+    plan(cast, 10, "Booked one")  # its room never opened
+    in_room = Debrief.objects.get(session=plan(cast, 11, "Open one"))
+    closed = Debrief.objects.get(session=plan(cast, 12, "Closed one"))
+    sent = Debrief.objects.get(session=plan(cast, 13, "Sent one"))
+    frozen.at = datetime(2027, 3, 14, 9, 0, tzinfo=UTC)
+    Debrief.objects.filter(pk=in_room.pk).update(status=DebriefStatus.OPEN, opened_at=frozen.at)
+    for d, pack in ((closed, None), (sent, frozen.at)):
+        Debrief.objects.filter(pk=d.pk).update(
+            status=DebriefStatus.CLOSED, opened_at=frozen.at, closed_at=frozen.at, pack_sent_at=pack
+        )
+    page = text(client_for("sponsor").get("/w/acme/debriefs/"))
+    program = text(client_for("sponsor").get(f"/w/acme/programs/{cast.program.pk}/"))  # type: ignore[union-attr]
+
+    def row(html: str, title: str) -> str:
+        return html.split(f">{title}</a>")[1].split("</tr>")[0]
+
+    for html in (page, program):
+        assert "debrief-stage" not in row(html, "Booked one")
+        assert "in the room</div>" in row(html, "Open one")
+        assert "closed · pack not sent yet</div>" in row(html, "Closed one")
+        assert "closed · pack sent</div>" in row(html, "Sent one")
+    assert "no policy maker yet" in row(page, "Booked one")
+    for title in ("Open one", "Closed one", "Sent one"):
+        assert "no policy maker yet" not in row(page, title)
+
+
+def test_the_clock_record_says_what_happened_not_a_bare_due(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """The booking page's record of the clock: "Due 1 Mar 2027, 09:00" read as the deadline
+    while the deadline is days later; each entry now says what happened at that moment."""
+    debrief = Debrief.objects.get(session=plan(cast))
+    page = text(client_for("facilitator").get(f"/w/acme/debriefs/{debrief.pk}/booking/"))
+    record = page.split('id="clock"')[1].split("</section>")[0]
+    assert "The clock's record</h2>" in page
+    assert "<strong>Deadline set</strong>" in record
+    assert "<strong>Slot booked</strong>" in record
+    assert "<strong>Due</strong>" not in record

@@ -67,6 +67,40 @@ def test_the_form_lists_attendees_members_to_add_and_undecided_priorities(world:
     assert "Why was nothing decided?" not in html  # two decisions were taken
 
 
+def test_who_drafted_or_decided_in_the_room_is_ticked_present(world: PackWorld) -> None:
+    # Sam never answered the invitation, Petra was not invited, yet both decided in the room
+    # (Cora drafted): the form ticks them, so the pack does not say the decider was absent.
+    u = world.cast.users
+    Attendee.objects.filter(debrief=world.debrief).update(response="")
+    html = signed_in(world).get(world.url + "close/").content.decode()
+
+    def ticked(input_id: str) -> bool:
+        tag = re.search(rf'<input[^>]*id="{input_id}"[^>]*>', html)
+        assert tag is not None, input_id
+        return "checked" in tag.group(0)
+
+    assert ticked(f"id_present_{u['sponsor'].pk}")  # decided
+    assert ticked(f"id_present_{u['core_team'].pk}")  # drafted
+    petra = re.search(rf'<input[^>]*name="extra" value="{world.petra.pk}"[^>]*>', html)
+    assert petra is not None
+    assert "checked" in petra.group(0)
+    assert "Ticked to start with" in html
+    # A member who did nothing in the room and never accepted is not ticked.
+    Attendee.objects.create(debrief=world.debrief, user=u["observer"], response="")
+    html = signed_in(world).get(world.url + "close/").content.decode()
+    assert not ticked(f"id_present_{u['observer'].pk}")
+
+
+def test_the_close_form_and_the_pack_lead_back_to_the_room(world: PackWorld) -> None:
+    # Both are reached from the room: their way back is the room, not the session's page.
+    client = signed_in(world)
+    back = f'<a href="{world.url}">← Debrief of {world.debrief.session.title}</a>'
+    close = client.get(world.url + "close/").content.decode()
+    assert back in close
+    assert f'<a href="{world.url}">Back to the room</a>' in close
+    assert back in client.get(world.url + "pack/").content.decode()
+
+
 def test_errors_show_beside_their_fields_and_nothing_closes(world: PackWorld) -> None:
     data = form_data(world, note="", **{f"revisit_{world.cards['idea'].pk}": ""})
     page = signed_in(world).post(world.url + "close/", data)
@@ -120,7 +154,10 @@ def test_an_empty_debrief_asks_why(cast: Cast) -> None:
 
 
 def test_a_session_without_voting_has_no_ranked_priorities_to_close(cast: Cast) -> None:
-    d = make_debrief(cast, build_room(cast))  # nobody voted: no card has a dot
+    room = build_room(cast)
+    room.session.held_at = clock.now()  # it took place: its debrief may close
+    room.session.save(update_fields=["held_at"])
+    d = make_debrief(cast, room)  # nobody voted: no card has a dot
     client = Client()
     client.force_login(cast.users["facilitator"])
     html = client.get(f"/w/{cast.acme.slug}/debriefs/{d.pk}/close/").content.decode()
@@ -277,3 +314,38 @@ def test_a_member_ticked_beyond_the_first_ones_is_kept_and_an_outsider_refused(
     done = client.post(world.url + "close/", form_data(world, extra=str(late.pk)))
     assert done.status_code == 302
     assert Attendee.objects.get(debrief=world.debrief, user=late).present is True
+
+
+def test_before_its_session_took_place_the_debrief_offers_no_closing(world: PackWorld) -> None:
+    """A debrief of a session still ahead cannot close: the room's panel says why instead of
+    offering "Close the debrief", and the close page says so (with the way back) instead of
+    a whole form refused once filled in."""
+    from traction.sessions.models import Session
+
+    Session.objects.filter(pk=world.debrief.session_id).update(
+        held_at=None,
+        starts_at=clock.now() + timedelta(days=2),
+        ends_at=clock.now() + timedelta(days=3),
+    )
+    Debrief.objects.filter(pk=world.debrief.pk).update(
+        status=DebriefStatus.BOOKED, opened_at=None, opened_by=None
+    )
+    debrief = Debrief.objects.get(pk=world.debrief.pk)
+    fran = world.cast.viewer("facilitator")
+    [panel] = [s for s in sections.for_page("debrief-room", fran, debrief) if s["key"] == "closing"]
+    html = render_to_string(
+        "debrief/pack/room_panel.html",
+        {"section": panel["context"], "current_workspace": world.cast.acme},
+    )
+    assert "The session has not taken place yet" in html
+    assert f"{world.url}close/" not in html
+    assert f"{world.url}pack/" in html  # the pack may still be previewed
+    client = signed_in(world)
+    page = client.get(world.url + "close/").content.decode()
+    assert 'id="close-too-early"' in page
+    assert "The session has not taken place yet" in page
+    assert "Closing note" not in page
+    assert f'<a class="button" href="{world.url}">Back to the room</a>' in page
+    posted = client.post(world.url + "close/", form_data(world))
+    assert posted.status_code == 422
+    assert Debrief.objects.get(pk=world.debrief.pk).status == DebriefStatus.BOOKED

@@ -202,7 +202,12 @@ def test_the_send_page_lists_the_recipients_before_sending(
         done = client.post(world.url + "send/")
     assert done.status_code == 302
     assert len(smtp_server.messages) == 5
-    assert "Send again" in client.get(world.url + "send/").content.decode()
+    again = client.get(world.url + "send/").content.decode()
+    assert "Send again" in again
+    # Sent: the list is who a second sending would reach, not who "will receive" it.
+    assert "Who will receive the pack" in body
+    assert "Who will receive the pack" not in again
+    assert "Who gets it if you send it again (5)" in again
 
 
 def test_the_digest_goes_once_to_each_owner_with_what_touches_their_customers(

@@ -4,9 +4,11 @@ the merge prompt when two people edit the same recommendation, and deciding."""
 from __future__ import annotations
 
 from datetime import timedelta
+from types import SimpleNamespace
 from typing import Any
 
 import pytest
+from django.template.loader import render_to_string
 from django.test import Client
 
 from traction.core import clock
@@ -415,3 +417,46 @@ def test_long_texts_are_refused_beside_their_fields(cast: Cast, world: World) ->
         {"outcome": "approved", "reason": "z" * (recs.REASON_MAX + 1)},
     )
     assert set(response.context["form"].errors) == {"reason"}
+
+
+def test_a_priority_names_its_map_step_as_a_step() -> None:
+    """A card's step of the scenario map is named as such: "· Send the first invoice" beside
+    a card read as one more unexplained label."""
+    card = SimpleNamespace(
+        rank=1,
+        text="The first invoice is wrong",
+        kind_label="Issue",
+        dots=3,
+        voters=2,
+        step_title="Send the first invoice",
+        contributors=[],
+        segment_cells=[],
+    )
+    brief = {
+        "voting": "closed",
+        "coverage": {"top": 0},
+        "priorities": [{"card": card, "covered": "", "quotes": [], "earlier": []}],
+        "segments": [],
+    }
+    section = {"brief": brief, "debrief": SimpleNamespace(session=SimpleNamespace(time_zone="UTC"))}
+    page = render_to_string("debrief/room/brief.html", {"section": section})
+    assert "3 dots from 2 customers · on the map's step “Send the first invoice”" in page
+
+
+def test_drafting_without_any_evidence_to_cite_says_so_instead_of_a_form(
+    cast: Cast, world: World
+) -> None:
+    """A session with no customer card or quote yet (not held, nothing captured) leaves a
+    recommendation nothing to rest on: the page says so and leads back to the room, rather
+    than a form that can only be refused ("Link at least one insight")."""
+    from traction.insights.models import Insight
+
+    cora = web(cast, "core_team")
+    before = cora.get(url(cast, world, "recommendations/new/")).content.decode()
+    assert "Nothing to draft from yet" not in before
+    assert "Draft it</button>" in before
+    Insight.objects.filter(session_id=world.debrief.session_id).update(internal=True)
+    page = cora.get(url(cast, world, "recommendations/new/")).content.decode()
+    assert "Nothing to draft from yet." in page
+    assert "Draft it</button>" not in page
+    assert f'href="{url(cast, world, "")}#recommendations">Back to the room</a>' in page

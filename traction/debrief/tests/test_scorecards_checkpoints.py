@@ -95,6 +95,11 @@ def test_the_scorecard_without_checkpoints_or_with_none_reached(
         scorecards.reach_checkpoints()
     html = client.get(scorecard_url(cast)).content.decode()
     assert "3 checkpoints: 0 reached, 3 ahead." in html
+    # The section says what a checkpoint is, not only how many there are.
+    assert (
+        "3, 6 and 12 months after each debriefed session, a checkpoint reads the program's "
+        "metrics against their forecast and target." in html
+    )
     assert "None reached yet" in html
     assert len(linked(cast, html)) == 3
     assert "All 3 ahead" not in html  # all of them are shown already

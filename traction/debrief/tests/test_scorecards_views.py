@@ -651,3 +651,47 @@ def test_expected_by_now_is_rounded_and_has_the_unit(cast: Cast, client_for: Cli
     )
     html = client_for("observer").get(url(cast, f"metrics/{m.pk}/")).content.decode()
     assert "(expected by now: 18.05 %)" in html
+
+
+def test_a_metric_made_in_a_debrief_links_back_to_its_room(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """Adding a metric from the room lands on the metric's page: it names the debrief it was
+    created in and leads back to the room's scorecard panel. A metric made on the scorecard
+    page names none."""
+    debrief = make_debrief(cast, ends_at=datetime(2027, 5, 31, 17, tzinfo=UTC))
+    made = make_metric(cast, debrief=debrief)
+    plain = make_metric(cast, name="Invoices paid on time")
+    client = client_for("core_team")
+    page = html.unescape(client.get(url(cast, f"metrics/{made.pk}/")).content.decode())
+    room = url(cast, f"{debrief.pk}/")
+    assert (
+        f'<a href="{room}#room-scorecard-{debrief.pk}">the debrief of “{debrief.session.title}”</a>'
+        in page
+    )
+    assert "Created in" not in client.get(url(cast, f"metrics/{plain.pk}/")).content.decode()
+
+
+def test_the_import_page_names_the_metrics_a_file_may_use(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """A file's metric column must spell a metric's name: the page lists the program's
+    measured metrics (not the calculated ones), also beside a refusal, so a newcomer need
+    not leave the page to find them; a program without one says where to add it."""
+    client = client_for("core_team")
+    target = url(cast, f"programs/{cast.program.pk}/scorecard/import/")
+    empty = html.unescape(client.get(target).content.decode())
+    assert "This program has no measured metric yet" in empty
+    days = make_metric(cast)
+    paid = make_metric(cast, name="Invoices paid on time", unit="%", direction="up", target=90)
+    make_metric(cast, name="Share paid", numerator_id=paid.pk, denominator_id=days.pk)
+    page = html.unescape(client.get(target).content.decode())
+    names = page.split('id="metric-names">')[1].split("</p>")[0]
+    assert "“Days to first invoice”, “Invoices paid on time”." in names
+    assert "Share paid" not in names
+    bad = client.post(
+        target, {"file": SimpleUploadedFile("m.csv", b"metric,date,value\nNope,2027-01-01,1\n")}
+    )
+    refused = html.unescape(bad.content.decode())
+    assert "no metric named “Nope” in this program." in refused
+    assert "“Days to first invoice”, “Invoices paid on time”." in refused

@@ -333,6 +333,9 @@ def _review_context(
     # row by row): the page's queries do not grow with its rows.
     updatable = selectors.allowed_ids(viewer, "action.update", actions)
     manageable = selectors.allowed_ids(viewer, "action.manage", actions)
+    # What was recorded for each since the session ended (the review, before or in the room).
+    session = debrief.session
+    recorded = selectors.updates_since(actions, session.actual_ends_at or session.ends_at)
     rows = [
         {
             "action": a,
@@ -340,6 +343,7 @@ def _review_context(
             or ReviewForm(initial={"version": a.version}, auto_id=f"a{a.pk}-%s"),
             "can_update": a.pk in updatable,
             "can_manage": a.pk in manageable,
+            "recorded": recorded.get(a.pk),
         }
         for a in actions
     ]

@@ -43,6 +43,7 @@ def _close_form(
         needs_reason=not selectors_pack.has_decision(debrief),
         ranked=bool(top),
         opened_by_id=debrief.opened_by_id,
+        acted_ids=frozenset(selectors_pack.acted_in_room(debrief)),
     )
 
 
@@ -66,6 +67,18 @@ def close(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
             request,
             "debrief/pack/close.html",
             {"debrief": debrief, "form": None, "refused": posted},
+            partial="form",
+            status=422 if posted else 200,
+        )
+    # The closing service's rule: a debrief that opened is of a session that took place.
+    if debrief.opened_at is None and (early := debrief.too_early()):
+        # Before its session took place there is nothing to close: the page says so and
+        # leads back to the room, rather than a whole form refused once filled in.
+        posted = request.method == "POST"
+        return render_page(
+            request,
+            "debrief/pack/close.html",
+            {"debrief": debrief, "form": None, "too_early": early},
             partial="form",
             status=422 if posted else 200,
         )

@@ -273,6 +273,10 @@ def _metric_page(
     page = Paginator(sel.series(metric), PAGE_SIZE).get_page(request.GET.get("page"))
     rows = [(m, sel.value_of(m, metric)) for m in page]
     can_measure = metric.numerator_id is None and permissions.can(viewer, "metric.measure", metric)
+    # The debrief it was created in, to go back to (its room's scorecard panel).
+    made_in = metric.debrief if metric.debrief_id else None
+    if made_in is not None and not permissions.can(viewer, "debrief.view", made_in):
+        made_in = None
     return render(
         request,
         "debrief/scorecards/metric.html",
@@ -290,6 +294,7 @@ def _metric_page(
             "form": measurement_form or (MeasurementForm() if can_measure else None),
             "can_measure": can_measure,
             "can_manage": permissions.can(viewer, "metric.manage", metric),
+            "made_in": made_in,
         },
         status=status,
     )
@@ -531,6 +536,7 @@ def measurements_import(request: WorkspaceRequest, viewer: Viewer, program_id: i
         "form": form,
         "example": _example_days(),
         "example_metric": _example_metric(viewer, program),
+        "metric_names": sel.measured_metric_names(viewer, program),
     }
     if request.method == "POST" and request.POST.get("confirm"):
         held = request.session.get(key)

@@ -83,3 +83,22 @@ def test_evidence_that_is_no_customer_priority_tells_customers_nothing(world: w.
     assert "Customers are told nothing of it: none of its evidence" in told
     assert "Planned" not in told
     assert "Under consideration" not in told
+
+
+def test_approving_says_when_customers_could_hear_planned(world: w.World) -> None:
+    """An approval without owned, dated action items could be published only as "Under
+    consideration": the room says so beside Approve and once approved, as the decide page
+    does, rather than leaving the sponsor to wonder why approving does not mean "Planned"."""
+    rec = w.recommend(world)
+    pending = room(world, "sponsor").split(f'id="rec-{rec.pk}"')[1].split("</article>")[0]
+    assert (
+        "could be published as “Under consideration” (“Planned” once it has owned, dated "
+        "action items)" in pending
+    )
+    w.decide(world, rec, DecisionOutcome.APPROVED)
+    hears = room(world).split(f'id="hears-{rec.pk}"')[1].split("</div>")[0]
+    assert "could be published as “Under consideration” (“Planned” once it has owned" in hears
+    w.act(world, rec, date(2027, 5, 10))
+    hears = room(world).split(f'id="hears-{rec.pk}"')[1].split("</div>")[0]
+    assert "could be published as “Planned”;" in hears
+    assert "once it has owned" not in hears
