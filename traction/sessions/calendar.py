@@ -27,7 +27,10 @@ PRODID = "-//Traction//Sessions//EN"
 # line ends in a text are escaped by icalendar (`\n`), so every CR and LF left is the file's.
 CONTROLS = re.compile(b"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
-Method = Literal["REQUEST", "CANCEL"]
+# REQUEST invites (or updates) the attendees listed, CANCEL takes the event out of their
+# calendars; PUBLISH (RFC 5546) shows an event to whoever opens the file, naming no attendee:
+# a debrief's file downloaded by someone it does not invite.
+Method = Literal["REQUEST", "CANCEL", "PUBLISH"]
 
 
 class Attendee(Protocol):

@@ -76,8 +76,12 @@ def video(debrief: Debrief) -> str:
 
 
 def build_ics(debrief: Debrief, *, method: Method, attendees: list[Attendee]) -> bytes:
-    """The booked slot as an iCalendar event: METHOD REQUEST (invite, update) or CANCEL, in
-    the session's time zone with its VTIMEZONE."""
+    """The booked slot as an iCalendar event: METHOD REQUEST (invite, update) or CANCEL to
+    ``attendees``, or PUBLISH (no attendee: the file of someone it does not invite), in the
+    session's time zone with its VTIMEZONE. A cancelled or closed debrief's event is
+    CANCELLED whatever the method."""
+    if method == "PUBLISH" and attendees:
+        raise ValueError("A published calendar file names no attendee.")
     session = debrief.session
     organizer_name, organizer_email = organizer(session)
     tz = session.tz
@@ -134,7 +138,8 @@ def build_ics(debrief: Debrief, *, method: Method, attendees: list[Attendee]) ->
                 rsvp=False,
             ),
         )
-    event.add("status", "CANCELLED" if method == "CANCEL" else "CONFIRMED")
+    over = debrief.status in (DebriefStatus.CANCELLED, DebriefStatus.CLOSED)
+    event.add("status", "CANCELLED" if method == "CANCEL" or over else "CONFIRMED")
     event.add("transp", "OPAQUE")
     calendar = Calendar()
     calendar.add("prodid", PRODID)

@@ -258,6 +258,30 @@ def test_the_calendar_file(cast: Cast, client_for: ClientFor) -> None:
     assert "answer given in your calendar does not reach Traction" in str(event["DESCRIPTION"])
 
 
+def test_the_calendar_file_of_someone_not_invited_publishes_the_event(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    """A member who may see the debrief but is not invited gets the event published (METHOD
+    PUBLISH, no attendee; RFC 5546 wants a REQUEST to name its attendees), cancelled once
+    the debrief is over; an invitee still gets the invitation."""
+    debrief = Debrief.objects.get(session=plan(cast))
+    invited = set(Attendee.objects.filter(debrief=debrief).values_list("user_id", flat=True))
+    role = next(r for r in ("admin", "account_owner", "sponsor") if cast.users[r].pk not in invited)
+    url = f"/w/acme/debriefs/{debrief.pk}/calendar.ics"
+    response = client_for(role).get(url)
+    assert response.status_code == 200
+    calendar = Calendar.from_ical(response.content)
+    [event] = [c for c in calendar.walk() if c.name == "VEVENT"]
+    assert str(calendar["METHOD"]) == "PUBLISH"
+    assert "ATTENDEE" not in event
+    assert str(event["STATUS"]) == "CONFIRMED"
+    assert str(Calendar.from_ical(client_for("core_team").get(url).content)["METHOD"]) == "REQUEST"
+    Debrief.objects.filter(pk=debrief.pk).update(status=DebriefStatus.CANCELLED)
+    calendar = Calendar.from_ical(client_for(role).get(url).content)
+    [event] = [c for c in calendar.walk() if c.name == "VEVENT"]
+    assert (str(calendar["METHOD"]), str(event["STATUS"])) == ("PUBLISH", "CANCELLED")
+
+
 def test_the_settings_page(cast: Cast, client_for: ClientFor) -> None:
     client = client_for("admin")
     page = text(client.get("/w/acme/debriefs/settings/"))

@@ -190,10 +190,14 @@ def respond(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpR
 @require_GET
 def calendar_file(request: WorkspaceRequest, viewer: Viewer, debrief_id: int) -> HttpResponse:
     debrief = selectors.debrief(viewer, debrief_id)
-    # A cancelled debrief, or a closed one, invites nobody: its file takes the slot out.
+    # A cancelled debrief, or a closed one, invites nobody: its file takes the slot out of an
+    # invitee's calendar. Someone it does not invite gets the event published (METHOD
+    # PUBLISH, no attendee; cancelled once it is over): a REQUEST must name attendees.
     over = (DebriefStatus.CANCELLED, DebriefStatus.CLOSED)
-    method: Method = "CANCEL" if debrief.status in over else "REQUEST"
     mine = selectors.my_attendance(viewer, debrief)
+    method: Method = (
+        "PUBLISH" if mine is None else "CANCEL" if debrief.status in over else "REQUEST"
+    )
     ics = build_ics(debrief, method=method, attendees=[mine] if mine else [])
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="debrief-{debrief.pk}.ics"'
