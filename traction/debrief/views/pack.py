@@ -60,25 +60,18 @@ def _addable(debrief: Debrief, data: Any) -> Offered[Any]:
 @require_http_methods(["GET", "POST"])
 def close(request: WorkspaceRequest, viewer: Viewer, pk: int) -> HttpResponse:
     debrief = selectors_pack.debrief_for(viewer, pk, "debrief.run")
-    if selectors_pack.is_closed(debrief):
-        # Closing twice is refused: the page says it is closed and leads to the pack.
+    # No form when there is nothing to close: closing twice is refused (the page says it is
+    # closed and leads to the pack), and before its session took place (the closing
+    # service's rule: a debrief that opened is of a session that took place) the page says
+    # so and leads back to the room, rather than a whole form refused once filled in.
+    closed = selectors_pack.is_closed(debrief)
+    early = None if closed or debrief.opened_at is not None else debrief.too_early()
+    if closed or early:
         posted = request.method == "POST"
         return render_page(
             request,
             "debrief/pack/close.html",
-            {"debrief": debrief, "form": None, "refused": posted},
-            partial="form",
-            status=422 if posted else 200,
-        )
-    # The closing service's rule: a debrief that opened is of a session that took place.
-    if debrief.opened_at is None and (early := debrief.too_early()):
-        # Before its session took place there is nothing to close: the page says so and
-        # leads back to the room, rather than a whole form refused once filled in.
-        posted = request.method == "POST"
-        return render_page(
-            request,
-            "debrief/pack/close.html",
-            {"debrief": debrief, "form": None, "too_early": early},
+            {"debrief": debrief, "form": None, "refused": posted and closed, "too_early": early},
             partial="form",
             status=422 if posted else 200,
         )
