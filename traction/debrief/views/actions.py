@@ -151,8 +151,9 @@ def _edit_form(
     form = EditForm(data, initial=initial, candidates=candidates, shown=find.rows)
     form.initial[merging.OPENED] = merging.seal(merging.values(form, form.initial))
     if data is None and sent is not None and "owner_q" in sent:
-        form.initial.update({name: sent[name] for name in EDIT_ANSWERS if name in sent})
-        form.initial["contributors"] = ticked
+        form.initial.update(
+            found_again(sent, EDIT_ANSWERS, ids={"contributors": services.CONTRIBUTORS_MAX + 1})
+        )
     return form, find
 
 
