@@ -10,8 +10,9 @@ import time_machine
 
 from traction.accounts.models import Membership, User, Workspace
 from traction.core.models import AuditEvent
+from traction.core.testing.snapshot import Snapshot
 from traction.customers.models import Contact, Customer
-from traction.demo import DEMO_PASSWORD, DemoExists, build_demo, remove_demo
+from traction.demo import DEMO_PASSWORD, Demo, DemoExists, build_demo, remove_demo
 from traction.programs.models import Program, ProgramMember
 
 pytestmark = pytest.mark.django_db
@@ -24,6 +25,24 @@ def _frozen_clock() -> Iterator[None]:
     # The demo's sessions are planned relative to ``today``; the services compare with now.
     with time_machine.travel(datetime(2026, 11, 23, 8, 0, tzinfo=UTC), tick=False):
         yield
+
+
+_built: list[Snapshot[Demo]] = []
+
+
+@pytest.fixture
+def demo(_frozen_clock: None) -> Demo:
+    """The demo as ``build_demo(today=TODAY)`` leaves it, for the tests that read what it
+    made: built through the services once per test process, then its rows inserted again for
+    each test (``Snapshot``, as the cast). The tests of building itself call ``build_demo``."""
+    if _built:
+        found = _built[0].restore()
+        if found is not None:
+            return found
+    _built[:] = [Snapshot.take(lambda: build_demo(today=TODAY))]
+    found = _built[0].restore()
+    assert found is not None
+    return found
 
 
 def test_builds_the_northwind_story() -> None:
@@ -207,11 +226,10 @@ def test_remove_demo_leaves_other_workspaces_alone(cast: object) -> None:
     assert (Workspace.objects.count(), User.objects.count(), Customer.objects.count()) == before
 
 
-def test_sessions_in_every_state() -> None:
+def test_sessions_in_every_state(demo: Demo) -> None:
     from traction.sessions import selectors
     from traction.sessions.models import OutreachRequest, Session
 
-    build_demo(today=TODAY)
     states = dict(Session.objects.values_list("title", "status"))
     held = Session.objects.get(title="Co-design: pilot with two customers")
     assert held.state == "held"
@@ -243,12 +261,11 @@ def test_sessions_in_every_state() -> None:
     assert readiness.percent == 29
 
 
-def test_the_held_pilot_has_a_full_map_and_votes() -> None:
+def test_the_held_pilot_has_a_full_map_and_votes(demo: Demo) -> None:
     from traction.insights import selectors
     from traction.sessions.models import Session
     from traction.voting import selectors as ranking
 
-    demo = build_demo(today=TODAY)
     held = Session.objects.get(title="Co-design: pilot with two customers")
     (scenario,) = selectors.scenarios(held)
     cards = selectors.session_insights(demo.viewer("facilitator"), held).filter(scenario=scenario)
@@ -271,10 +288,9 @@ def test_the_held_pilot_has_a_full_map_and_votes() -> None:
     )
 
 
-def test_has_a_completed_debrief_a_late_one_and_six_months_of_measurements() -> None:
+def test_has_a_completed_debrief_a_late_one_and_six_months_of_measurements(demo: Demo) -> None:
     from traction.debrief.models import Debrief, Measurement
 
-    build_demo(today=TODAY)
     pilot = Debrief.objects.get(session__title="Co-design: pilot with two customers")
     assert (pilot.status, pilot.timeliness) == ("closed", "on_time")
     assert sorted(pilot.recommendations.values_list("outcome", flat=True)) == [
@@ -290,13 +306,12 @@ def test_has_a_completed_debrief_a_late_one_and_six_months_of_measurements() -> 
     assert (max(days) - min(days)).days >= 175
 
 
-def test_the_late_debrief_has_customers_cards_and_dots_to_draft_from() -> None:
+def test_the_late_debrief_has_customers_cards_and_dots_to_draft_from(demo: Demo) -> None:
     from traction.debrief.models import Debrief
     from traction.debrief.services import recommendations
     from traction.insights.models import Insight
     from traction.voting.models import Vote
 
-    demo = build_demo(today=TODAY)
     cab = Debrief.objects.get(session__title="Customer advisory board: autumn review")
     session = cab.session
     assert session.participants.count() == 2
@@ -320,11 +335,10 @@ def test_the_late_debrief_has_customers_cards_and_dots_to_draft_from() -> None:
     assert drafted.evidence.count() == 1
 
 
-def test_a_results_checkpoint_has_been_reached_against_forecast_and_target() -> None:
+def test_a_results_checkpoint_has_been_reached_against_forecast_and_target(demo: Demo) -> None:
     from traction.debrief import selectors_scorecards
     from traction.debrief.models import Checkpoint
 
-    demo = build_demo(today=TODAY)
     kickoff = Checkpoint.objects.get(
         debrief__session__title="Co-design: onboarding kickoff", months=3
     )
@@ -345,10 +359,9 @@ def test_a_results_checkpoint_has_been_reached_against_forecast_and_target() -> 
     ]
 
 
-def test_has_customer_priorities_in_several_statuses_and_a_delivery() -> None:
+def test_has_customer_priorities_in_several_statuses_and_a_delivery(demo: Demo) -> None:
     from traction.loop.models import Delivery, PriorityStatus
 
-    build_demo(today=TODAY)
     published = dict(
         PriorityStatus.objects.filter(published_at__isnull=False).values_list(
             "priority__text", "status"
@@ -370,11 +383,10 @@ def test_has_customer_priorities_in_several_statuses_and_a_delivery() -> None:
     assert delivery.links.count() == 2
 
 
-def test_has_updates_in_every_state_and_a_reply() -> None:
+def test_has_updates_in_every_state_and_a_reply(demo: Demo) -> None:
     from traction.insights.models import Insight
     from traction.loop.models import Reply, Update, UpdateRecipient
 
-    build_demo(today=TODAY)
     states = set(Update.objects.values_list("state", flat=True))
     assert states == {"draft", "awaiting", "approved", "sent", "discarded"}
     sent = Update.objects.get(state="sent")
@@ -389,7 +401,7 @@ def test_has_updates_in_every_state_and_a_reply() -> None:
     assert said.customer_id == sent.customer_id
 
 
-def test_the_printed_portal_link_opens_the_customers_view() -> None:
+def test_the_printed_portal_link_opens_the_customers_view(demo: Demo) -> None:
     """What `make run` prints for the customer's side works: the link signs the pilot
     contact in, and the portal shows the update sent to them and their priorities' statuses,
     none of another organisation's words."""
@@ -399,7 +411,6 @@ def test_the_printed_portal_link_opens_the_customers_view() -> None:
 
     from traction.loop.models import Update
 
-    demo = build_demo(today=TODAY)
     client = Client()
     opened = client.get(urlsplit(demo.portal_url).path)
     assert opened.status_code == 302
