@@ -264,9 +264,9 @@ def test_vtt_without_blank_line_after_signature_is_tolerated():
             '"00:00:01.000 --> 00:00:04.000" (hours optional).',
         ),
         (
-            b"WEBVTT\n\n00:00:01,000 --> 00:00:04,000\nA: hi\n",
+            b"WEBVTT\n\n00:00:01;000 --> 00:00:04;000\nA: hi\n",
             3,
-            'This cue timing line is malformed ("00:00:01,000 --> 00:00:04,000"); expected the '
+            'This cue timing line is malformed ("00:00:01;000 --> 00:00:04;000"); expected the '
             'form "00:00:01.000 --> 00:00:04.000" (hours optional).',
         ),
         (
@@ -956,3 +956,16 @@ def test_absurd_cue_hours_are_refused_with_the_line(hours, fmt):
 def test_500_hours_is_still_a_time():
     data = b"WEBVTT\n\n500:00:01.000 --> 500:00:02.000\nAna: one\n"
     assert cues(data, "vtt") == [Cue(3, "Ana", "one", 500 * 3600 * 1000 + 1000)]
+
+
+def test_a_vtt_written_with_srt_commas_reads_the_same() -> None:
+    # Some converters from SRT keep its comma before the milliseconds in a .vtt file.
+    data = (
+        b"WEBVTT\n\n1\n00:00:01,500 --> 00:00:04,000\nGina: Approval takes weeks.\n\n"
+        b"2\n01:02:03,004 --> 01:02:05.000\nHank: Same here.\n"
+    )
+    cues = list(iter_cues(io.BytesIO(data), "vtt"))
+    assert [(c.speaker, c.text, c.start_ms) for c in cues] == [
+        ("Gina", "Approval takes weeks.", 1500),
+        ("Hank", "Same here.", 3_723_004),
+    ]

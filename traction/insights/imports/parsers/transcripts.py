@@ -66,7 +66,9 @@ def utterances(cues: Iterable[Cue], max_chars: int = 800) -> Iterator[Cue]:
 
 _TIMING = re.compile(r"\s*([\d:.,]+)[ \t]*-->[ \t]*([\d:.,]+)(.*)$")
 _TIMING_LIKE = re.compile(r"\s*\d+:\d")  # a line that means to be a timing line
-_VTT_TIME = re.compile(r"(?:(\d+):)?(\d{2}):(\d{2})\.(\d{3})")
+# WebVTT writes "00:00:01.000"; a file converted from SRT by some tools keeps SRT's comma
+# ("00:00:01,000"), which reads the same.
+_VTT_TIME = re.compile(r"(?:(\d+):)?(\d{2}):(\d{2})[.,](\d{3})")
 _SRT_TIME = re.compile(r"(\d+):(\d{2}):(\d{2})[,.](\d{3})")
 _VTT_SKIPPED_BLOCK = re.compile(r"(?:NOTE|STYLE|REGION)(?:[ \t]|$)")
 _VOICE = re.compile(r"<v(?:\.[^\s>]*)?[ \t]+([^>]*)>")
