@@ -21,7 +21,7 @@ from traction.core import audit, clock, events, permissions, timezones
 from traction.core.errors import Conflict, NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Role, Viewer
 from traction.core.tasks import send_email_on_commit
-from traction.core.text import ONE_LINE_MESSAGE, check_length, has_line_break, require_length
+from traction.core.text import check_length, require_length, require_one_line
 from traction.core.writes import expect_version, save_new_version
 
 from . import logos
@@ -59,11 +59,8 @@ def _clean_email(email: str, field: str = "email") -> str:
     return email
 
 
-def _one_line(**values: object) -> None:
-    """Names and titles are one line (``traction.core.text``), whatever interface sent them."""
-    for field, value in values.items():
-        if isinstance(value, str) and has_line_break(value):
-            raise ValidationFailed.field(field, ONE_LINE_MESSAGE)
+# Names and titles are one line (``traction.core.text``), whatever interface sent them.
+_one_line = require_one_line
 
 
 def _clean_role(role: str) -> str:

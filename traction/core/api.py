@@ -23,7 +23,7 @@ from ninja.params.models import FileModel, FormModel, QueryModel
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict
 
 from .permissions import Viewer
-from .text import ONE_LINE_MESSAGE, has_line_break
+from .text import one_line_problem
 
 
 def viewer(request: HttpRequest) -> Viewer:
@@ -53,8 +53,8 @@ Text = Annotated[str, AfterValidator(_storable_text)]
 
 
 def _one_line(value: str) -> str:
-    if has_line_break(value):
-        raise ValueError(ONE_LINE_MESSAGE)
+    if problem := one_line_problem(value):
+        raise ValueError(problem)
     return value
 
 

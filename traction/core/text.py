@@ -16,6 +16,7 @@ imported files, the services fed outside a form) and dropped from output no HTML
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sized
 from typing import Any
 
@@ -26,24 +27,49 @@ ONE_LINE_MESSAGE = "Use one line: line breaks are not allowed here."
 _LINE_BREAKS = frozenset("\r\n\v\f\x1c\x1d\x1e\x85\u2028\u2029")
 
 
+# The other control characters (C0 but the tab, DEL, C1): nothing shows them, so a name
+# holding one (a BEL pasted from a terminal, an ESC from a log) reads as if it were not there,
+# differs from its look-alike and breaks the files it is written to. Line breaks among them
+# are refused first, with their own message.
+_CONTROL = re.compile("[\x00-\x08\x0a-\x1f\x7f-\x9f]")
+
+
 def has_line_break(value: str) -> bool:
     return any(ch in _LINE_BREAKS for ch in value)
 
 
-def validate_one_line(value: str) -> None:
-    """Django field validator: refuse line breaks (any Unicode line separator)."""
+def control_message(ch: str) -> str:
+    return (
+        f"Remove the control character U+{ord(ch):04X}: it cannot be shown or printed, so "
+        "nobody would see it here."
+    )
+
+
+def one_line_problem(value: str) -> str | None:
+    """Why ``value`` cannot be a name or title (one line of text): it has a line break or a
+    control character (the message to show beside the field); None when it can."""
     if has_line_break(value):
-        raise ValidationError(ONE_LINE_MESSAGE, code="line_break")
+        return ONE_LINE_MESSAGE
+    found = _CONTROL.search(value)
+    return control_message(found.group()) if found else None
+
+
+def validate_one_line(value: str) -> None:
+    """Django field validator: refuse line breaks (any Unicode line separator) and control
+    characters."""
+    if problem := one_line_problem(value):
+        raise ValidationError(problem, code="line_break")
 
 
 def require_one_line(**values: object) -> None:
-    """For services: refuse any named value with a line break, whatever interface sent it
-    (``ValidationFailed`` naming the field, so forms show it beside the field)."""
+    """For services: refuse any named value with a line break or a control character,
+    whatever interface sent it (``ValidationFailed`` naming the field, so forms show it beside
+    the field)."""
     from .errors import ValidationFailed
 
     for field, value in values.items():
-        if isinstance(value, str) and has_line_break(value):
-            raise ValidationFailed.field(field, ONE_LINE_MESSAGE)
+        if isinstance(value, str) and (problem := one_line_problem(value)):
+            raise ValidationFailed.field(field, problem)
 
 
 # --- caps on length -------------------------------------------------------------------------

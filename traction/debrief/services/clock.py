@@ -35,7 +35,7 @@ from django.utils import timezone
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.text import ONE_LINE_MESSAGE, has_line_break
+from traction.core.text import one_line_problem
 from traction.core.writes import expect_version, save_new, save_new_version, validate
 from traction.debrief.models import (
     DEBRIEF_DEFAULT_MINUTES,
@@ -466,8 +466,8 @@ def update_booking(
         errors["minutes"] = [
             f"Give the length in minutes, between {MIN_MINUTES} and {MAX_MINUTES}."
         ]
-    if has_line_break(location):
-        errors["location"] = [ONE_LINE_MESSAGE]
+    if problem := one_line_problem(location):
+        errors["location"] = [problem]
     if errors:
         raise ValidationFailed(errors)
     start = _wall_clock(starts_at, debrief.session.time_zone)

@@ -15,7 +15,7 @@ from django.db import transaction
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.text import ONE_LINE_MESSAGE, check_length
+from traction.core.text import check_length, one_line_problem
 from traction.core.writes import expect_version, save_new_version
 from traction.debrief.models import ClockEvent, Debrief, DebriefStatus
 from traction.debrief.services.clock import record_clock_event
@@ -126,8 +126,8 @@ def clean_plan(
         title = str(row.get("title") or "").strip()
         if not title:
             errors.setdefault(f"phases.{n}.title", []).append("Give the phase a title.")
-        elif "\n" in title:
-            errors.setdefault(f"phases.{n}.title", []).append(ONE_LINE_MESSAGE)
+        elif problem := one_line_problem(title):
+            errors.setdefault(f"phases.{n}.title", []).append(problem)
         else:
             check_length(errors, f"phases.{n}.title", title, TITLE_LENGTH)
         minutes = row.get("minutes")

@@ -24,9 +24,8 @@ from traction.core.dates import EARLIEST, check_window
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.permissions import Role, Scope, Viewer
 from traction.core.text import (
-    ONE_LINE_MESSAGE,
     check_length,
-    has_line_break,
+    one_line_problem,
     require_one_line,
     too_long,
 )
@@ -303,8 +302,8 @@ def _check_metric(
     program since stays until someone chooses another."""
     errors = {k: list(v) for k, v in (errors or {}).items()}
     for name in ("name", "unit", "data_source"):
-        if has_line_break(getattr(metric, name)):
-            errors[name] = [ONE_LINE_MESSAGE]
+        if problem := one_line_problem(getattr(metric, name)):
+            errors[name] = [problem]
     if not metric.name:
         errors["name"] = ["Name the metric."]
     elif len(metric.name) > NAME_MAX:
@@ -399,7 +398,7 @@ def _normalise(values: dict[str, Any]) -> dict[str, list[str]]:
     for name in ("unit", "data_source"):
         if name in values and isinstance(values[name], str):
             values[name] = values[name].strip()
-    if isinstance(values.get("name"), str) and not has_line_break(values["name"]):
+    if isinstance(values.get("name"), str) and not one_line_problem(values["name"]):
         values["name"] = metric_name(values["name"])  # a line break is refused, not joined
     return errors
 

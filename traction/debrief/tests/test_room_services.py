@@ -119,6 +119,13 @@ def test_the_plan_is_edited_kept_in_order_and_checked(cast: Cast, world: World) 
     with pytest.raises(ValidationFailed) as exc:
         room.set_plan(fran, saved, phases=[{"title": "", "minutes": 0}], version=saved.version)
     assert refused(exc) == {"phases.1.title", "phases.1.minutes"}
+    # A title is one line, whichever break it has (a lone carriage return too).
+    for title in ("Warm\rup", "Warm\u2028up", "Warm\x07up"):
+        with pytest.raises(ValidationFailed) as exc:
+            room.set_plan(
+                fran, saved, phases=[{"title": title, "minutes": 5}], version=saved.version
+            )
+        assert refused(exc) == {"phases.1.title"}, title
     # Removing the current phase moves the room to the first one.
     again = room.set_plan(fran, saved, phases=saved.plan[1:], version=saved.version)
     assert again.phase == "warm-up"

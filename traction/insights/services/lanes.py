@@ -19,7 +19,7 @@ from django.db import transaction
 from traction.core import audit, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.text import ONE_LINE_MESSAGE, has_line_break, require_length
+from traction.core.text import one_line_problem, require_length
 from traction.insights.models import Insight, InsightKind, InsightStatus, Step, StepSupport
 
 Link = Insight.measures.through
@@ -154,8 +154,8 @@ def _clean_support(values: dict[str, Any]) -> dict[str, Any]:
         if name not in values:
             continue
         text = (values[name] or "").strip()
-        if has_line_break(text):
-            raise ValidationFailed.field(name, ONE_LINE_MESSAGE)
+        if problem := one_line_problem(text):
+            raise ValidationFailed.field(name, problem)
         if required and not text:
             raise ValidationFailed.field(name, "Name the team or the partner.")
         require_length(name, text, limit)

@@ -14,9 +14,8 @@ from traction.core import audit, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.text import (
-    ONE_LINE_MESSAGE,
     check_length,
-    has_line_break,
+    one_line_problem,
     require_changed_lengths,
     too_long,
 )
@@ -44,8 +43,8 @@ CAPS = {field: TITLE_MAX if field == "title" else TEXT_MAX for field in SCENARIO
 
 
 def _one_line(field: str, value: str) -> str:
-    if has_line_break(value):
-        raise ValidationFailed.field(field, ONE_LINE_MESSAGE)
+    if problem := one_line_problem(value):
+        raise ValidationFailed.field(field, problem)
     return value.strip()
 
 
@@ -55,8 +54,8 @@ def step_title_problems(lines: Sequence[str]) -> list[str]:
     problems: list[str] = []
     for n, line in enumerate(lines, start=1):
         title = line.strip()
-        if has_line_break(title):
-            problems.append(f"Line {n}: {ONE_LINE_MESSAGE}")
+        if problem := one_line_problem(title):
+            problems.append(f"Line {n}: {problem}")
         elif len(title) > STEP_TITLE_MAX:
             problems.append(f"Line {n}: {too_long(STEP_TITLE_MAX, len(title))}")
     count = sum(1 for line in lines if line.strip())

@@ -15,7 +15,7 @@ from django.utils import dateformat, timezone
 from traction.core import audit, clock, events, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.core.text import ONE_LINE_MESSAGE, has_line_break
+from traction.core.text import one_line_problem, require_one_line
 from traction.core.writes import expect_version, save_new, save_new_version, validate
 from traction.programs.models import Program
 from traction.sessions import agenda as templates
@@ -41,11 +41,8 @@ AFTER_THE_SESSION = {"hear_back_by"}
 CALENDAR_FIELDS = {"title", "starts_at", "ends_at", "time_zone", "location", "video_link"}
 
 
-def _one_line(**values: object) -> None:
-    """Names and titles are one line (``traction.core.text``), whatever interface sent them."""
-    for field, value in values.items():
-        if isinstance(value, str) and has_line_break(value):
-            raise ValidationFailed.field(field, ONE_LINE_MESSAGE)
+# Names and titles are one line (``traction.core.text``), whatever interface sent them.
+_one_line = require_one_line
 
 
 def _wall_clock(value: datetime, tz_name: str, field: str) -> datetime:
@@ -299,8 +296,8 @@ def set_agenda(
     for n, item in enumerate(items, start=1):
         if not str(item.get("title", "")).strip():
             errors.setdefault(f"items.{n}.title", []).append(f"Item {n} needs a title.")
-        elif has_line_break(str(item.get("title", ""))):
-            errors.setdefault(f"items.{n}.title", []).append(ONE_LINE_MESSAGE)
+        elif problem := one_line_problem(str(item.get("title", ""))):
+            errors.setdefault(f"items.{n}.title", []).append(problem)
         minutes = item.get("minutes")
         if not isinstance(minutes, int) or isinstance(minutes, bool) or not 1 <= minutes <= 24 * 60:
             errors.setdefault(f"items.{n}.minutes", []).append(

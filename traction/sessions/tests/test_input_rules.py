@@ -133,6 +133,57 @@ def test_services_refuse_line_breaks_whatever_called_them(cast: Cast) -> None:
     assert titled.value.errors == {"title": [ONE_LINE]}
 
 
+BEL = (
+    "Remove the control character U+0007: it cannot be shown or printed, so nobody would see "
+    "it here."
+)
+
+
+@pytest.mark.parametrize(
+    ("ch", "code"), [("\x07", "0007"), ("\x1b", "001B"), ("\x7f", "007F"), ("\x9b", "009B")]
+)
+def test_control_characters_are_refused_in_names_and_titles_everywhere(
+    cast: Cast, api_client_for: Any, client_for: Any, ch: str, code: str
+) -> None:
+    """A control character (a BEL pasted from a terminal, an ESC from a log) shows as nothing:
+    the name would differ from its look-alike unseen. Refused like a line break, naming it."""
+    assert cast.customer is not None
+    said = BEL.replace("0007", code)
+    api = api_client_for("admin").post(
+        API + "/customers",
+        json.dumps({"name": f"Glo{ch}bex Two", "segment": "enterprise"}),
+        content_type="application/json",
+    )
+    assert api.status_code == 422, api.content
+    assert api_errors(api)["name"] == f"Value error, {said}"
+    page = client_for("facilitator").post(
+        "/w/acme/customers/new/", {"name": f"Glo{ch}bex Two", "segment": "enterprise"}
+    )
+    assert page.status_code == 200
+    assert said in page.content.decode()
+    with pytest.raises(ValidationFailed) as titled:
+        services.plan_session(
+            cast.viewer("facilitator"),
+            program=cast.program,
+            title=f"Kick{ch}off",
+            starts_at=datetime(2030, 7, 1, 9, 0),
+            ends_at=datetime(2030, 7, 1, 10, 0),
+        )
+    assert titled.value.errors == {"title": [said]}
+    assert not Customer.objects.filter(name__startswith="Glo").exclude(name="Globex").exists()
+
+
+def test_a_tab_in_a_name_is_still_text(cast: Cast) -> None:
+    session = services.plan_session(
+        cast.viewer("facilitator"),
+        program=cast.program,
+        title="Kick-off\tday one",
+        starts_at=datetime(2030, 7, 1, 9, 0),
+        ends_at=datetime(2030, 7, 1, 10, 0),
+    )
+    assert session.title == "Kick-off\tday one"
+
+
 # --- 8. a start time in a daylight-saving gap says so --------------------------------------------
 
 GAP = (
