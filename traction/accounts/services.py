@@ -59,10 +59,6 @@ def _clean_email(email: str, field: str = "email") -> str:
     return email
 
 
-# Names and titles are one line (``traction.core.text``), whatever interface sent them.
-_one_line = require_one_line
-
-
 def _clean_role(role: str) -> str:
     if role not in Role.values:
         raise ValidationFailed.field("role", f"Choose one of: {', '.join(Role.values)}.")
@@ -85,7 +81,7 @@ def create_user(*, email: str, full_name: str, password: str | None) -> User:
     email = _clean_email(email)
     if not full_name.strip():
         raise ValidationFailed.field("full_name", "Enter the person's name.")
-    _one_line(full_name=full_name)
+    require_one_line(full_name=full_name)
     require_length("full_name", full_name.strip(), 150)  # the column's width, on every backend
     if User.objects.filter(email__iexact=email).exists():
         raise ValidationFailed.field("email", f"A user with the email {email} already exists.")
@@ -164,7 +160,7 @@ def create_workspace(*, name: str, admin: User, slug: str = "") -> Workspace:
     name = name.strip()
     if not name:
         raise ValidationFailed.field("name", "Enter a workspace name.")
-    _one_line(name=name)  # it signs customer mail: a line break would break every header
+    require_one_line(name=name)  # it signs customer mail: a line break would break every header
     require_length("name", name, 120)
     slug = slugify(slug or name)[:60]
     if not slug:
@@ -226,7 +222,7 @@ def update_workspace(
         check_length(errors, "name", name, 120)
     else:
         try:
-            _one_line(name=name)
+            require_one_line(name=name)
         except ValidationFailed as exc:
             errors.update(exc.errors)
     if not timezones.is_current(time_zone) and time_zone != workspace.time_zone:
@@ -236,7 +232,7 @@ def update_workspace(
         check_length(errors, "sender_name", sender, 120)
     elif sender:
         try:
-            _one_line(sender_name=sender)
+            require_one_line(sender_name=sender)
         except ValidationFailed as exc:
             errors.update(exc.errors)
     reply = workspace.reply_to if reply_to is None else reply_to.strip()

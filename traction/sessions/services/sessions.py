@@ -41,10 +41,6 @@ AFTER_THE_SESSION = {"hear_back_by"}
 CALENDAR_FIELDS = {"title", "starts_at", "ends_at", "time_zone", "location", "video_link"}
 
 
-# Names and titles are one line (``traction.core.text``), whatever interface sent them.
-_one_line = require_one_line
-
-
 def _wall_clock(value: datetime, tz_name: str, field: str) -> datetime:
     """A naive wall-clock time read in ``tz_name``; refused when that zone skips it (the hour
     the clocks go forward), instead of silently moving the session by an hour."""
@@ -124,7 +120,7 @@ def plan_session(
     """A new session in a program, with the agenda template of its kind."""
     permissions.check(actor, "session.plan")
     permissions.check(actor, "program.view", program)
-    _one_line(title=title)
+    require_one_line(title=title)
     clock.zone(time_zone)
     at = _wall_clocks({"starts_at": starts_at, "ends_at": ends_at}, time_zone)
     session = save_new(
@@ -169,7 +165,7 @@ def update_session(
     refused = sorted(set(changes) - set(SESSION_FIELDS))
     if refused:
         raise ValidationFailed({f: ["This field cannot be changed here."] for f in refused})
-    _one_line(**{k: v for k, v in changes.items() if k == "title"})
+    require_one_line(**{k: v for k, v in changes.items() if k == "title"})
     session = Session.objects.select_for_update().get(pk=session.pk)
     expect_version(session, version, message=STALE_SESSION)
     if session.is_cancelled:
