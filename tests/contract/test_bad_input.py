@@ -9,7 +9,10 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from collections.abc import Callable
+from typing import Any
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.messages import get_messages
@@ -297,6 +300,60 @@ def test_a_form_body_over_the_limit_is_a_json_413_from_the_api(room: Room, api: 
     )
     assert (response.status_code, response["Content-Type"]) == (413, "application/json")
     assert response.json() == {"detail": "The request body is too large: send at most 2560 KiB."}
+
+
+def test_a_request_over_the_size_cap_is_a_413_naming_both_sizes_before_reading_it(
+    room: Room, web: Client, api: Client, settings: Any
+) -> None:
+    # A file over TRACTION_MAX_REQUEST_MB is refused by its Content-Length, web and API,
+    # before the body is read (never spooled to disk) and with nothing written.
+    settings.TRACTION_MAX_REQUEST_MB = 1
+    wall = b"text,author\n" + b"Contract is long,Gina Globex\n" * 80_000  # 2.2 MB
+    page = web.post(
+        f"/w/acme/insights/sessions/{room.session.pk}/import/",
+        {"file": SimpleUploadedFile("wall.csv", wall)},
+    )
+    assert page.status_code == 413
+    text = page.content.decode()
+    assert "The request is 2.2 MB; Traction accepts at most 1 MB in one request" in text
+    assert "Split the file into smaller ones" in text
+    answer = api.post(
+        f"/api/v1/sessions/{room.session.pk}/imports",
+        {"file": SimpleUploadedFile("wall.csv", wall)},
+    )
+    assert (answer.status_code, answer["Content-Type"]) == (413, "application/json")
+    assert answer.json()["detail"].startswith("The request is 2.2 MB; Traction accepts at most")
+    assert not Insight.objects.exists()
+    assert not ImportBatch.objects.exists()
+    # Under the cap, the same route reads the file as before.
+    settings.TRACTION_MAX_REQUEST_MB = 30
+    shown = web.post(
+        f"/w/acme/insights/sessions/{room.session.pk}/import/",
+        {"file": SimpleUploadedFile("wall.csv", wall)},
+    )
+    assert shown.status_code == 200
+
+
+def test_a_huge_upload_is_answered_413_without_waiting_for_its_body(
+    live_server: Any, transactional_db: None
+) -> None:
+    # Over a real socket: headers announcing 10 GB and not one byte of body. The answer
+    # comes at once; were the body read first, this would wait for bytes that never come.
+    url = urlsplit(live_server.url)
+    with socket.create_connection((url.hostname, url.port), timeout=10) as conn:
+        conn.sendall(
+            b"POST /w/acme/customers/new/ HTTP/1.1\r\nHost: localhost\r\n"
+            b"Content-Type: multipart/form-data; boundary=x\r\n"
+            b"Content-Length: 10737418240\r\n\r\n"
+        )
+        head = conn.recv(65536).decode("latin-1")
+    assert head.startswith("HTTP/1.1 413"), head[:200]
+
+
+def test_a_content_length_that_is_not_a_number_is_a_400(web: Client) -> None:
+    page = web.post("/w/acme/customers/new/", {"name": "X"}, CONTENT_LENGTH="lots")
+    assert page.status_code == 400
+    assert "The Content-Length header is not a number of bytes." in page.content.decode()
 
 
 def test_the_api_flow_refuse_then_keep_inserts_the_rows_once(room: Room, api: Client) -> None:

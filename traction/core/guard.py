@@ -13,6 +13,11 @@
 - **A form body that cannot be read**: ``multipart/form-data`` without a boundary (or a
   broken one). Django would raise from deep inside whichever code touched ``request.POST``
   first; here it is a 400 saying what is wrong.
+- **A request body past ``TRACTION_MAX_REQUEST_MB``** (by its ``Content-Length``, before a
+  byte of it is read): the largest file any import takes is 25 MB, so a gigabyte upload is
+  refused at once (413, naming both sizes) instead of being spooled to disk first and refused
+  by the form afterwards. The proxy in front has its own cap (docs/deploy.md); this one
+  holds without a proxy too.
 - **Object ids past any row**: a 25-digit id in a URL overflows SQLite's 64-bit integers. A
   path segment that is a number past ``MAX_ID`` (either sign) names nothing: 404.
 
@@ -106,6 +111,7 @@ def check_request(request: HttpRequest) -> None:
     """Raise ``BadInput`` for a request no route can use (see the module's docstring)."""
     if "\x00" in request.path_info:
         raise BadInput("The address contains a NUL character (%00); no page has one.")
+    _check_size(request)
     bidi = not is_provider_hook(request)
     _check_fields(request.GET, "query", "query parameter", bidi=bidi)
     if request.method in ("GET", "HEAD", "OPTIONS"):
@@ -134,6 +140,28 @@ def check_request(request: HttpRequest) -> None:
         _check_fields(fields, "form", "form field", bidi=bidi and is_api(request))
     elif content_type == "application/json" or content_type.endswith("+json"):
         _check_json_body(request, bidi=bidi and is_api(request))
+
+
+def _check_size(request: HttpRequest) -> None:
+    """``BadInput`` (413) for a body larger than ``TRACTION_MAX_REQUEST_MB``, read from its
+    ``Content-Length`` alone. (Without one, Django reads no body at all.)"""
+    limit_mb = settings.TRACTION_MAX_REQUEST_MB
+    try:
+        size = int(request.META.get("CONTENT_LENGTH") or 0)
+    except ValueError:
+        raise BadInput("The Content-Length header is not a number of bytes.") from None
+    if size > limit_mb * 1024 * 1024:
+        raise BadInput(
+            f"The request is {_megabytes(size)}; Traction accepts at most {limit_mb} MB in one "
+            "request (the largest file an import takes is 25 MB). Split the file into smaller "
+            "ones and send each.",
+            status=413,
+        )
+
+
+def _megabytes(size: int) -> str:
+    mb = size / (1024 * 1024)
+    return f"{mb:,.0f} MB" if mb >= 10 else f"{mb:.1f} MB"
 
 
 def _has_boundary(request: HttpRequest) -> bool:

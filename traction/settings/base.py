@@ -236,6 +236,11 @@ TRACTION_SNS_CERT_TIMEOUT = 5  # seconds to fetch a certificate
 # within a proxy's timeout (docs/deploy.md). ``core.csv_reader.row_cap`` reads these.
 TRACTION_IMPORT_MAX_ROWS = {"insights": 100_000, "deliveries": 5_000, "measurements": 20_000}
 
+# The largest request body accepted at all (by its Content-Length, before reading it:
+# ``core.guard``): the largest import file (25 MB) with room for the form around it. A proxy
+# in front should allow at least this much (docs/deploy.md).
+TRACTION_MAX_REQUEST_MB = int(os.environ.get("TRACTION_MAX_REQUEST_MB", "30"))
+
 NINJA_PAGINATION_PER_PAGE = 50
 NINJA_MAX_PER_PAGE_SIZE = 200
 
