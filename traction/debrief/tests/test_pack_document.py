@@ -107,6 +107,25 @@ def test_the_pdf_read_back_holds_recommendations_owners_and_metrics(world: PackW
     assert "1 drafted recommendation not decided" in text
 
 
+def test_chinese_japanese_korean_and_emoji_print_as_text_not_boxes(world: PackWorld) -> None:
+    # A customer's words in any script: with DejaVu alone these printed as empty boxes (and
+    # copied out of the PDF as garbage). make pdf-deps installs WenQuanYi Micro Hei (Chinese,
+    # Japanese kana, Korean) and Symbola (emoji), and the pack's stylesheet names them.
+    words = ["予約を簡単に", "東京の田中さん", "한국어 고객", "テスト", "✅", "🚀"]
+    Insight.objects.filter(pk=world.cards["mot"].pk).update(text=" ".join(words))
+    data = pack.render_pdf(world.cast.viewer("facilitator"), world.debrief)
+    text = flat(pdf_text(data))
+    missing = [w for w in words if w not in text]
+    assert not missing, f"not in the PDF as text: {missing}"
+    fonts = {
+        str(font.get_object()["/BaseFont"]).split("+")[-1]
+        for page in pypdf.PdfReader(io.BytesIO(data)).pages
+        for font in page["/Resources"]["/Font"].values()
+    }
+    for family in ("WenQuanYi-Micro-Hei", "Symbola"):
+        assert any(name.startswith(family) for name in fonts), fonts
+
+
 def test_a_long_link_breaks_across_lines_instead_of_running_off_the_page(
     world: PackWorld,
 ) -> None:
