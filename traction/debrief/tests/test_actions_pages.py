@@ -729,6 +729,30 @@ def test_the_timeline_shows_times_in_the_workspace_zone_and_names_it(
     assert "1 Mar 2027, 09:00" not in html
 
 
+def test_the_timeline_says_each_due_date_once(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
+) -> None:
+    # The notes the service writes name the new due date; the entry does not repeat it. A
+    # note that does not (typed through the API at creation) gets the date beside it.
+    action = add(cast, rec)
+    services.update_action(
+        cast.viewer("facilitator"),
+        action=action,
+        changes={"due_on": date(2027, 4, 15)},
+        note="The vendor is late.",
+    )
+    other = add(cast, rec, title="Call the vendor", note="Agreed in the room.")
+    page = client_for("core_team").get(url(cast, "action_detail", action.pk)).content.decode()
+    entries = re.findall(r"<li><strong>.*?</li>", page[page.index('id="timeline"') :], re.S)
+    texts = [" ".join(re.sub(r"<[^>]+>", " ", e).split()) for e in entries]
+    assert texts[0].endswith("Created for Cora Core, due 31 Mar 2027.")
+    assert texts[0].count("31 Mar 2027") == 1
+    assert texts[1].endswith("Re-dated from 31 Mar 2027 to 15 Apr 2027. The vendor is late.")
+    assert texts[1].count("15 Apr 2027") == 1
+    page = client_for("core_team").get(url(cast, "action_detail", other.pk)).content.decode()
+    assert "Agreed in the room. (due 31 Mar 2027)" in " ".join(re.sub(r"<[^>]+>", " ", page).split())
+
+
 def test_an_owner_outside_the_program_gets_no_link_to_a_debrief_they_may_not_see(
     cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
 ) -> None:
