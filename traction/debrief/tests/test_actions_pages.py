@@ -750,7 +750,8 @@ def test_the_timeline_says_each_due_date_once(
     assert texts[1].endswith("Re-dated from 31 Mar 2027 to 15 Apr 2027. The vendor is late.")
     assert texts[1].count("15 Apr 2027") == 1
     page = client_for("core_team").get(url(cast, "action_detail", other.pk)).content.decode()
-    assert "Agreed in the room. (due 31 Mar 2027)" in " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    words = " ".join(re.sub(r"<[^>]+>", " ", page).split())
+    assert "Agreed in the room. (due 31 Mar 2027)" in words
 
 
 def test_an_owner_outside_the_program_gets_no_link_to_a_debrief_they_may_not_see(
