@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from django import forms
-from django.db.models import QuerySet
+from django.db.models import Case, QuerySet, When
+from django.template.defaultfilters import pluralize
 
 from traction.core.forms import Form, Paragraphs
 from traction.customers.forms import VersionField
@@ -23,9 +25,14 @@ DECIDE_CHOICES = [
 
 
 class EvidenceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    # The top priorities' rank and dots by insight id (``RecommendationForm(ranks=…)``).
+    ranks: Mapping[int, tuple[int, int]] = {}
+
     def label_from_instance(self, obj: Insight) -> str:
         who = f" — {obj.speaker_name}" if obj.speaker_name else ""
-        return f"{obj.get_kind_display()}: {obj.text}{who}"
+        ranked = self.ranks.get(obj.pk)
+        lead = f"Priority #{ranked[0]} ({ranked[1]} dot{pluralize(ranked[1])}) · " if ranked else ""
+        return f"{lead}{obj.get_kind_display()}: {obj.text}{who}"
 
 
 class RecommendationForm(Form):
@@ -67,10 +74,18 @@ class RecommendationForm(Form):
         *args: Any,
         evidence: QuerySet[Insight],
         metrics: QuerySet[ScorecardMetric],
+        ranks: Mapping[int, tuple[int, int]] | None = None,
         **kwargs: Any,
     ) -> None:
+        """``ranks``: the session's top priorities (rank, dots) by insight id, listed first
+        among the evidence, by rank, and labelled with it; the other insights follow."""
         super().__init__(*args, **kwargs)
-        self.fields["evidence"].queryset = evidence  # type: ignore[attr-defined]
+        field = self.fields["evidence"]
+        if ranks:
+            first = Case(*(When(pk=pk, then=rank) for pk, (rank, _) in ranks.items()), default=None)
+            evidence = evidence.order_by(first.asc(nulls_last=True), *evidence.query.order_by)
+            field.ranks = ranks  # type: ignore[attr-defined]
+        field.queryset = evidence  # type: ignore[attr-defined]
         self.metric_names: dict[str, str] = {}
         for metric in metrics:
             name = f"metric_{metric.pk}"

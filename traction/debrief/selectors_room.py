@@ -16,6 +16,7 @@ from typing import Any
 
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.functions import Coalesce
+from django.urls import reverse
 
 from traction.core import clock, permissions
 from traction.core.permissions import Viewer
@@ -449,6 +450,12 @@ def top_ranking(viewer: Viewer, found: Debrief) -> voting.Results:
     return cache[key]
 
 
+def priority_ranks(viewer: Viewer, found: Debrief) -> dict[int, tuple[int, int]]:
+    """The top priorities the viewer may see (cards with dots): (rank, dots) by card id, for
+    the recommendation form's evidence list."""
+    return {c.insight_id: (c.rank, c.dots) for c in top_ranking(viewer, found).overall if c.dots}
+
+
 def brief(viewer: Viewer, found: Debrief) -> Brief:
     """The overnight decision brief of ``found`` as the viewer may see it: the top priorities
     by votes (the ranking frozen when voting closed; the live one, said so, while it is
@@ -582,8 +589,16 @@ def _coverage(found: Debrief, priorities: list[Priority]) -> Coverage:
 
 
 def room_section(viewer: Viewer, found: Debrief) -> dict[str, Any]:
-    """The room's decision brief and coverage panel (order 20)."""
-    return {"debrief": found, "brief": brief(viewer, found)}
+    """The room's decision brief and coverage panel (order 20); each priority links to a
+    recommendation drafted from it, for whoever may draft while the debrief is not done."""
+    draftable = not found.is_finished and permissions.can(viewer, "recommendation.draft", found)
+    return {
+        "debrief": found,
+        "brief": brief(viewer, found),
+        "draft_url": reverse("debrief:recommendation_new", args=[found.workspace.slug, found.pk])
+        if draftable
+        else "",
+    }
 
 
 def recommendations_section(viewer: Viewer, found: Debrief) -> dict[str, Any]:

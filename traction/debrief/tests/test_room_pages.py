@@ -3,6 +3,7 @@ the merge prompt when two people edit the same recommendation, and deciding."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from types import SimpleNamespace
 from typing import Any
@@ -75,6 +76,31 @@ def _the_room_opened(cast: Cast, world: World, fran: Client) -> None:
     assert (
         web(cast, "observer").post(url(cast, world, "phase/"), {"phase": "map"}).status_code == 403
     )
+
+
+def test_a_priority_of_the_brief_drafts_a_recommendation_citing_it(
+    cast: Cast, world: World
+) -> None:
+    # Each top priority links to the draft form with its card ticked; the form lists the
+    # top priorities first, by rank, saying their rank and dots, then the other insights.
+    cora = web(cast, "core_team")
+    page = html(cora, url(cast, world))
+    links = re.findall(r'href="([^"]+/recommendations/new/\?evidence=(\d+))"', page)
+    assert len(links) == 4  # one per top priority
+    first_link, first_card = links[0]
+    form = html(cora, first_link)
+    boxes = re.findall(r'<input type="checkbox" name="evidence" value="(\d+)"([^>]*)>', form)
+    ticked = [pk for pk, attrs in boxes if "checked" in attrs]
+    assert ticked == [first_card]
+    labels = re.findall(r'<label for="id_evidence_\d+">.*?</label>', form, re.S)
+    ranked = [label for label in labels if "Priority #" in label]
+    assert len(ranked) == 4
+    assert labels[:4] == ranked  # the priorities first
+    assert [re.search(r"Priority #(\d+)", label)[1] for label in ranked] == ["1", "2", "3", "4"]
+    assert re.search(r"Priority #1 \(\d+ dots?\) · ", ranked[0])
+    assert len(labels) > 4  # and every other insight after them
+    # Whoever may not draft sees no such link (an observer reads the room).
+    assert "recommendations/new/?evidence=" not in html(web(cast, "observer"), url(cast, world))
 
 
 def test_the_plan_page_edits_titles_minutes_and_order(cast: Cast, world: World) -> None:

@@ -13,6 +13,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from traction.core import permissions, sections
 from traction.core.errors import Conflict, NotFound, ValidationFailed
+from traction.core.guard import whole_numbers
 from traction.core.permissions import Viewer
 from traction.core.web import (
     WorkspaceRequest,
@@ -177,6 +178,7 @@ def _form(
         initial=initial,
         evidence=services.evidence_choices(viewer, found),
         metrics=services.metric_choices(found),
+        ranks=selectors.priority_ranks(viewer, found),
     )
 
 
@@ -195,7 +197,14 @@ def recommendation_new(request: WorkspaceRequest, viewer: Viewer, debrief_id: in
     found = selectors.debrief(viewer, debrief_id, action="recommendation.draft")
     if refused := _finished(request, found, "its recommendations"):
         return refused
-    form = _form(viewer, found, request.POST if request.method == "POST" else None)
+    # "Draft a recommendation from it" beside a priority of the brief: that card is ticked.
+    ticked = whole_numbers(request.GET.getlist("evidence"), most=services.EVIDENCE_MAX)
+    form = _form(
+        viewer,
+        found,
+        request.POST if request.method == "POST" else None,
+        initial={"evidence": ticked} if ticked else None,
+    )
     if request.method == "POST" and form.is_valid():
         values = form.service_values()
         try:
