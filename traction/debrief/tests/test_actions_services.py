@@ -296,6 +296,30 @@ def test_only_the_owner_contributors_and_team_move_it(cast: Cast, rec: Recommend
     assert moved.status == "in_progress"
 
 
+def test_who_sees_an_action_item_the_program_s_people_its_owner_and_its_helpers(
+    cast: Cast, rec: Recommendation
+) -> None:
+    # visible_actions is the union of two rules (debrief.view through the program, and
+    # action.update: owner, contributors, team), the workspace filtered once.
+    owned = create(cast, rec, owner_id=cast.users["account_owner"].pk, title="Owen's")
+    helped = create(cast, rec, contributor_ids=[cast.users["account_owner"].pk], title="Helped")
+    other = create(cast, rec, title="Cora's")
+
+    def seen(principal: str) -> set[str]:
+        viewer = cast.viewer(principal)
+        return set(selectors.visible_actions(viewer).values_list("title", flat=True))
+
+    everything = {"Owen's", "Helped", "Cora's"}
+    for principal in ("admin", "facilitator", "core_team", "sponsor", "observer"):
+        assert seen(principal) == everything, principal
+    # Owen is not in the program: only the one he owns and the one he helps with.
+    assert seen("account_owner") == {"Owen's", "Helped"}
+    assert seen("stranger") == set()  # another workspace's viewer, whatever their role
+    # His own open ones ("my actions", the navigation's badge): the one he owns.
+    assert list(selectors.my_open(cast.viewer("account_owner"))) == [owned]
+    assert {a.pk for a in selectors.my_open(cast.viewer("core_team"))} == {helped.pk, other.pk}
+
+
 def test_the_timeline_is_append_only(cast: Cast, rec: Recommendation) -> None:
     action = create(cast, rec)
     entry = action.updates.get()
