@@ -41,6 +41,12 @@ MAX_BYTES = 2 * 1024 * 1024
 
 # ``Table.encoding`` of a table read from an Excel workbook.
 WORKBOOK = "xlsx"
+# The file input's ``accept`` of a form importing a table: CSV (and the .txt and .tsv Excel
+# saves as "Unicode text") or an Excel workbook.
+ACCEPT = (
+    ".csv,.tsv,.txt,.xlsx,text/csv,text/tab-separated-values,text/plain,"
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
 # How to save a file Traction reads without a doubt, in Excel's words (its "Save as" list).
 SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: “Save as”, “CSV UTF-8 (Comma delimited)”)"
 # What to call each encoding ``encoding_of`` finds, for the messages and previews.
@@ -53,6 +59,7 @@ ENCODING_NAMES = {
 }
 
 __all__ = [
+    "ACCEPT",
     "ENCODING_NAMES",
     "MAX_BYTES",
     "SAVE_AS_UTF8",
