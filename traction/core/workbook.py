@@ -23,6 +23,7 @@ something else, a damaged or cut-short file) is refused by ``Unreadable``, sayin
 from __future__ import annotations
 
 import io
+import re
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -46,6 +47,8 @@ MAX_UNPACKED = 64 * 1024 * 1024
 _ZIP = (b"PK\x03\x04", b"PK\x05\x06")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"  # old .xls, and an encrypted .xlsx inside
 _ENCRYPTED = "EncryptionInfo".encode("utf-16-le")
+# A formula's tag in a sheet's XML (text holding "<f" is escaped there: no false match).
+_FORMULA = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _SAVE_AGAIN = "open it in Excel or LibreOffice and save it again as an Excel Workbook (.xlsx)"
 _SAVE_AS_CSV = "or save the sheet as CSV UTF-8"
 
@@ -135,7 +138,12 @@ def read(data: bytes, limit: int | None = None) -> Sheet:
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl's "no default style" and the like
-            return _read(data, limit)
+            formulas = any(
+                _FORMULA.search(archive.read(name))
+                for name in archive.namelist()
+                if name.startswith("xl/worksheets/") and name.endswith(".xml")
+            )
+            return _read(data, limit, formulas=formulas)
     except Unreadable:
         raise
     except Exception:
@@ -145,32 +153,37 @@ def read(data: bytes, limit: int | None = None) -> Sheet:
         ) from None
 
 
-def _read(data: bytes, limit: int | None) -> Sheet:
+def _read(data: bytes, limit: int | None, *, formulas: bool) -> Sheet:
+    """Read with the values saved; and, in step, with the formulas when a sheet has any
+    (only that reading tells a formula with no saved value from an empty cell)."""
     values = load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    formulas = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+    written = load_workbook(io.BytesIO(data), read_only=True) if formulas else None
     try:
         names = [ws.title for ws in values.worksheets]
         for at, ws in enumerate(values.worksheets):
             if getattr(ws, "sheet_state", "visible") != "visible":
                 continue
-            sheet = _sheet(ws, formulas.worksheets[at], limit)
+            sheet = _sheet(ws, written.worksheets[at] if written else None, limit)
             if sheet.records:
                 sheet.others = [n for n in names if n != sheet.name]
                 return sheet
     finally:
         values.close()
-        formulas.close()
+        if written:
+            written.close()
     raise Unreadable("The workbook is empty: none of its sheets holds a cell.")
 
 
-def _sheet(ws: Any, ws_formulas: Any, limit: int | None) -> Sheet:
+def _sheet(ws: Any, ws_formulas: Any | None, limit: int | None) -> Sheet:
     # Dimensions as saved are often wrong ("A1" for a whole table): read every row there is.
     ws.reset_dimensions()
-    ws_formulas.reset_dimensions()
+    if ws_formulas is not None:
+        ws_formulas.reset_dimensions()
     sheet = Sheet(name=ws.title, records=[])
-    for number, (cells, formula_cells) in enumerate(
-        zip(ws.iter_rows(), ws_formulas.iter_rows(), strict=False), start=1
-    ):
+    # The formulas' reading, row for row (none: an endless run of empty rows).
+    in_step = ws_formulas.iter_rows() if ws_formulas is not None else iter(lambda: (), None)
+    rows = zip(ws.iter_rows(), in_step, strict=False)
+    for number, (cells, formula_cells) in enumerate(rows, start=1):
         record: list[str] = []
         unsaved = False
         for at, cell in enumerate(cells):
