@@ -15,7 +15,7 @@ import pytest
 from traction.core import csv_reader, workbook
 from traction.core.csv_reader import CsvRefused, TooManyRows
 
-from .xlsx_files import bomb, with_saved_values, xlsx, zip_of
+from .xlsx_files import as_excel_saves, bomb, with_saved_values, xlsx, zip_of
 
 ALIASES = {"date": "date", "title": "title", "value": "value", "external id": "external_id"}
 REQUIRED = ("date", "title")
@@ -63,6 +63,34 @@ def test_cells_read_as_the_sheet_shows_them_with_the_sheets_row_numbers() -> Non
         (9, "2027-02-05", "Big", "1000000000000000"),
         (10, "2027-02-06", "Minus", "-12.5"),
     ]
+
+
+def test_text_in_shared_strings_and_a_wrong_stated_extent_as_other_programs_save() -> None:
+    data = xlsx(
+        [
+            ["Date", "Title", "Value"],
+            [date(2027, 1, 31), "Caf\u00e9 & <b>", 12],
+            [date(2027, 2, 1), "Second", 0.5],
+        ]
+    )
+    saved = as_excel_saves(data, dimension="A1")
+    assert b"xl/sharedStrings.xml" in saved
+    assert rows(saved) == [
+        (2, "2027-01-31", "Caf\u00e9 & <b>", "12"),
+        (3, "2027-02-01", "Second", "0.5"),
+    ]
+
+
+def test_a_workbook_dated_from_1904_as_old_mac_excel_saves_it() -> None:
+    book = openpyxl.Workbook()
+    book.epoch = openpyxl.utils.datetime.CALENDAR_MAC_1904
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["date", "title"])
+    sheet.append([date(2027, 1, 31), "Mac"])
+    out = io.BytesIO()
+    book.save(out)
+    assert rows(out.getvalue()) == [(2, "2027-01-31", "Mac", "")]
 
 
 @pytest.mark.parametrize(

@@ -87,3 +87,49 @@ def bomb(data: bytes, unpacked: int) -> bytes:
             for _ in range(unpacked // len(block)):
                 part.write(block)
     return out.getvalue()
+
+
+def as_excel_saves(data: bytes, *, dimension: str | None = None) -> bytes:
+    """The workbook with its text in a shared-strings part, as Excel, LibreOffice and Google
+    Sheets save it (openpyxl writes each text in its cell); ``dimension`` replaces the
+    sheet's stated extent (some programs state "A1" for a whole table)."""
+    source = zipfile.ZipFile(io.BytesIO(data))
+    strings: list[str] = []
+
+    def shared(found: re.Match[str]) -> str:
+        strings.append(found.group(2))
+        return f'<c r="{found.group(1)}" t="s"><v>{len(strings) - 1}</v></c>'
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for item in source.infolist():
+            text = source.read(item.filename).decode()
+            if item.filename == "xl/worksheets/sheet1.xml":
+                text = re.sub(
+                    r'<c r="([A-Z]+\d+)" t="inlineStr"><is><t[^>]*>(.*?)</t></is></c>',
+                    shared,
+                    text,
+                )
+                if dimension:
+                    text = re.sub(r'<dimension ref="[^"]*"', f'<dimension ref="{dimension}"', text)
+            elif item.filename == "[Content_Types].xml":
+                text = text.replace(
+                    "</Types>",
+                    '<Override PartName="/xl/sharedStrings.xml" ContentType="application/'
+                    'vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/></Types>',
+                )
+            elif item.filename == "xl/_rels/workbook.xml.rels":
+                text = text.replace(
+                    "</Relationships>",
+                    '<Relationship Type="http://schemas.openxmlformats.org/officeDocument/2006/'
+                    'relationships/sharedStrings" Target="sharedStrings.xml" Id="rId99"/>'
+                    "</Relationships>",
+                )
+            target.writestr(item, text.encode())
+        items = "".join(f"<si><t>{s}</t></si>" for s in strings)
+        target.writestr(
+            "xl/sharedStrings.xml",
+            '<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
+            f'count="{len(strings)}" uniqueCount="{len(strings)}">{items}</sst>',
+        )
+    return out.getvalue()
