@@ -10,6 +10,11 @@ of its ASCII characters sit). Delimiters: comma, semicolon or tab, whichever the
 uses most, or the one a first ``sep=;`` line names (Excel writes and reads one). The header is
 the first line that is not blank (after a ``sep=`` line); blank rows after it are skipped.
 
+Workbooks: an Excel workbook (.xlsx, told by its content whatever its name) is read too, by
+``core.workbook``: its first sheet with data, each cell as the text the sheet shows; a
+``Table`` read from one has ``sheet`` set, its records numbered by the sheet's rows, and its
+messages say "Row 5" where a CSV file's say "Line 5" (``Table.place``).
+
 Limits: every imported file has a size limit and a row limit (``row_cap``, from the setting
 ``TRACTION_IMPORT_MAX_ROWS``). ``RowCap`` counts the rows as they are read, so a file over
 the limit is refused as soon as its first row too many is met (``TooManyRows``: the limit,
@@ -28,11 +33,20 @@ from typing import IO, Any
 
 from django.conf import settings
 
+from . import workbook
 from .text import bidi_control, bidi_message
 
 # The limit the user guides state; larger files are refused before reading.
 MAX_BYTES = 2 * 1024 * 1024
 
+# ``Table.encoding`` of a table read from an Excel workbook.
+WORKBOOK = "xlsx"
+# The file input's ``accept`` of a form importing a table: CSV (and the .txt and .tsv Excel
+# saves as "Unicode text") or an Excel workbook.
+ACCEPT = (
+    ".csv,.tsv,.txt,.xlsx,text/csv,text/tab-separated-values,text/plain,"
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+)
 # How to save a file Traction reads without a doubt, in Excel's words (its "Save as" list).
 SAVE_AS_UTF8 = "save it as UTF-8 (in Excel: “Save as”, “CSV UTF-8 (Comma delimited)”)"
 # What to call each encoding ``encoding_of`` finds, for the messages and previews.
@@ -45,9 +59,11 @@ ENCODING_NAMES = {
 }
 
 __all__ = [
+    "ACCEPT",
     "ENCODING_NAMES",
     "MAX_BYTES",
     "SAVE_AS_UTF8",
+    "WORKBOOK",
     "CsvRefused",
     "RowCap",
     "Table",
@@ -83,14 +99,15 @@ class TooManyRows(CsvRefused):
     """A file with more rows than one import takes: the limit, the file and the line of its
     first row too many."""
 
-    def __init__(self, limit: int, filename: str, line: int) -> None:
+    def __init__(self, limit: int, filename: str, line: int, place: str = "Line") -> None:
         self.limit = limit
         self.filename = filename
         self.line = line
         name = f"“{filename}”" if filename else "The file"
+        where = f"on line {line:,}" if place == "Line" else f"the sheet's row {line:,}"
         super().__init__(
             f"{name} has more than {limit:,} rows, the most one import takes (row "
-            f"{limit + 1:,} is on line {line:,}); split it into files of at most {limit:,} "
+            f"{limit + 1:,} is {where}); split it into files of at most {limit:,} "
             "rows and import each."
         )
 
@@ -104,10 +121,10 @@ class RowCap:
         self.filename = filename
         self.seen = 0
 
-    def count(self, line: int) -> None:
+    def count(self, line: int, place: str = "Line") -> None:
         self.seen += 1
         if self.seen > self.limit:
-            raise TooManyRows(self.limit, self.filename, line)
+            raise TooManyRows(self.limit, self.filename, line, place)
 
 
 # Bytes no text file holds (NUL and control characters other than tab, line ends and form
@@ -266,11 +283,7 @@ def sep_line(line: str) -> str | None:
 def decode(data: bytes) -> tuple[str, str]:
     """The file's text and the encoding it was read in (``encoding_of``): UTF-8 (a BOM
     dropped), UTF-16 with a BOM, else Windows-1252 when the bytes are not UTF-8."""
-    if len(data) > MAX_BYTES:
-        raise CsvRefused(
-            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; "
-            "split it into smaller files and import each."
-        )
+    _refuse_size(data)
     encoding = encoding_of(io.BytesIO(data))
     if encoding.startswith("utf-16"):
         try:
@@ -283,7 +296,7 @@ def decode(data: bytes) -> tuple[str, str]:
     if data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8) :]
     if b"\0" in data:
-        raise CsvRefused("The file holds binary data, not text; upload a .csv file.")
+        raise CsvRefused("The file holds binary data, not text; upload a .csv or .xlsx file.")
     try:
         return data.decode(encoding), encoding
     except UnicodeDecodeError as exc:
@@ -292,6 +305,14 @@ def decode(data: bytes) -> tuple[str, str]:
         raise CsvRefused(
             f"The file is neither UTF-8 nor Windows-1252 text; {SAVE_AS_UTF8} and upload it again."
         ) from None
+
+
+def _refuse_size(data: bytes) -> None:
+    if len(data) > MAX_BYTES:
+        raise CsvRefused(
+            f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB; "
+            "split it into smaller files and import each."
+        )
 
 
 def cut_short(line: int) -> str:
@@ -328,16 +349,27 @@ def header(
 
 @dataclass(frozen=True)
 class Table:
-    """A decoded file: its text, encoding, delimiter and the line its header is on."""
+    """A decoded file: its text, encoding, delimiter and the line its header is on; or, for
+    a workbook, its sheet (``encoding`` "xlsx", no text or delimiter)."""
 
     text: str
     encoding: str
     delimiter: str
     header_at: int
+    sheet: workbook.Sheet | None = None
+
+    @property
+    def place(self) -> str:
+        """What the messages call where a row is: "Line" in a CSV file, "Row" in a sheet."""
+        return "Line" if self.sheet is None else "Row"
 
     def records(self) -> Iterator[tuple[int, list[str]]]:
         """Every record from the header on, with the line it starts on (a quoted cell may
-        span lines: "Line 2" is where its row begins, not where it ends)."""
+        span lines: "Line 2" is where its row begins, not where it ends); a sheet's rows
+        that are not blank, with their row numbers."""
+        if self.sheet is not None:
+            yield from self.sheet.records
+            return
         reader = csv.reader(io.StringIO(self.text, newline=""), delimiter=self.delimiter)
         ended = 0
         for record in reader:
@@ -346,10 +378,21 @@ class Table:
                 yield start, record
 
 
-def read(data: bytes) -> Table:
+def read(data: bytes, *, limit: int | None = None) -> Table:
     """The file decoded, its delimiter and header line found; an empty file is refused, and
     one holding a bidirectional control character (``core.text.BIDI_CONTROLS``), naming the
-    line of the first."""
+    line of the first. An Excel workbook (``workbook.is_workbook``: by its content, whatever
+    its name) is read by ``core.workbook``, at most ``limit`` rows past its header (the
+    import's ``row_cap``: ``rows`` refuses one more) and within the same size limit."""
+    _refuse_size(data)
+    if workbook.is_workbook(data):
+        try:
+            sheet = workbook.read(data, limit)
+        except workbook.Unreadable as exc:
+            raise CsvRefused(exc.message) from None
+        return Table(
+            text="", encoding=WORKBOOK, delimiter="", header_at=sheet.records[0][0], sheet=sheet
+        )
     text, encoding = decode(data)
     refuse_bidi_controls(text)
     lines = text.splitlines()
@@ -427,17 +470,36 @@ def rows(
     more filled cells than the header has columns refuses the file at its line: a cell
     holding the delimiter without quotes ("1,5" in a comma-separated file) would otherwise
     lose what follows it (empty cells past the header, as spreadsheets write them, are
-    fine)."""
+    fine). In a workbook's sheet, filled cells past the header's are a column without a
+    name, ignored as any column the import does not know; a cell the import reads that holds
+    a formula with no saved value refuses the file, naming it."""
     columns: dict[str, int] | None = None
     width = 0
     for line, record in table.records():
         if columns is None:
-            columns = header(record, aliases, required, refusal)
+            try:
+                columns = header(record, aliases, required, refusal)
+            except CsvRefused as exc:
+                if table.sheet is None:
+                    raise
+                raise CsvRefused(_in_sheet(table.sheet, exc.message)) from None
             width = len(record)
             continue
+        if table.sheet is not None and (
+            cell := table.sheet.unsaved_at(line, list(columns.values()))
+        ):
+            raise CsvRefused(
+                f"Row {line}: the cell {cell} holds a formula with no saved value (the program "
+                "that wrote the workbook never calculated it); open the file in Excel or "
+                "LibreOffice, save it again and import it."
+            )
         if not any(value.strip() for value in record):
             continue
-        if len(record) > width and any(value.strip() for value in record[width:]):
+        if (
+            table.sheet is None
+            and len(record) > width
+            and any(value.strip() for value in record[width:])
+        ):
             shown = "tab" if table.delimiter == "\t" else f"“{table.delimiter}”"
             raise CsvRefused(
                 f"Line {line}: This row has {len(record)} cells but the header has {width}; "
@@ -447,5 +509,17 @@ def rows(
                 else f"Line {line}: This row has {len(record)} cells but the header has "
                 f"{width}; put a cell that contains a {shown} in double quotes."
             )
-        cap.count(line)
+        cap.count(line, table.place)
         yield line, _cell(record, columns)
+
+
+def _in_sheet(sheet: workbook.Sheet, message: str) -> str:
+    """A refusal of a sheet's header, in a workbook's words, naming the sheet read."""
+    message = message.replace("The first line", "The first row", 1)
+    if not sheet.others:
+        return message
+    others = ", ".join(f"“{name}”" for name in sheet.others)
+    return (
+        f"Traction reads the workbook's first sheet with data, “{sheet.name}” (it also has "
+        f"{others}; put the sheet to import first): {message}"
+    )

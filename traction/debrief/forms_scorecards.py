@@ -208,8 +208,10 @@ class MeasurementForm(Form):
 
 class CsvForm(Form):
     file = forms.FileField(
-        label="CSV file",
+        label="CSV file or Excel workbook",
         help_text=f"Columns metric, date (YYYY-MM-DD), value and optionally note; up to "
         f"{MAX_BYTES // (1024 * 1024)} MB and {csv_reader.row_cap('measurements'):,} rows. "
-        "UTF-8 or what Excel saves.",
+        "A CSV file in UTF-8 or what Excel saves, or an Excel workbook (.xlsx): its first "
+        "sheet with data is read.",
+        widget=forms.FileInput(attrs={"accept": csv_reader.ACCEPT}),
     )

@@ -1,5 +1,5 @@
-"""Reading a CSV file of measurements: which encoding, which delimiter, which columns, and
-every bad row named by its line.
+"""Reading a CSV file or an Excel workbook of measurements: which encoding, which delimiter,
+which columns, and every bad row named by its line (a workbook's: by its row, ``Parsed.place``).
 
 Columns (any order, header names case-insensitive): ``metric`` (the metric's name),
 ``date`` (YYYY-MM-DD best; also with a time, day.month.year, month names, two-digit years
@@ -8,7 +8,9 @@ whose order the file tells), ``value`` and optionally ``note``. Encodings: UTF-8
 byte-order mark, and what Excel saves: UTF-16 ("Unicode text", with its BOM, usually
 tab-separated) and Windows-1252 ("CSV" on a Western European Windows). Delimiters: comma,
 semicolon or tab, whichever the header line uses. A value may use a decimal comma ("12,5")
-when it has no point.
+when it has no point. A workbook (.xlsx) is read by ``core.csv_reader`` (``core.workbook``):
+its first sheet with data, each cell as the sheet shows it (a date cell as YYYY-MM-DD, a
+number with "." for its decimals, a percentage cell as "42%").
 
 The reader checks only what the file itself can tell: the metric names are matched against
 the program's metrics by the service (``services.scorecards``), which also refuses duplicate
@@ -80,6 +82,7 @@ class Parsed:
     # (line, message) for every row the file itself shows is bad.
     errors: list[tuple[int, str]] = field(default_factory=list)
     encoding: str = "utf-8"
+    place: str = "Line"  # "Row" for a workbook's sheet (``csv_reader.Table.place``)
 
 
 def parse_value(raw: str, mark: str | None = None) -> Decimal:
@@ -265,18 +268,24 @@ def _month(n: int) -> str:
 def parse(data: bytes, filename: str = "") -> Parsed:
     """Every row of the file, or the line and reason of each bad one. Raises ``CsvRefused``
     when the file cannot be read at all (size, encoding, no header, missing columns)."""
-    table = csv_reader.read(data)
-    result = Parsed(encoding=table.encoding)
+    cap = csv_reader.row_cap("measurements")
+    table = csv_reader.read(data, limit=cap)
+    result = Parsed(encoding=table.encoding, place=table.place)
     order = slash_order(csv_reader.column(table, "date", aliases=_ALIASES, required=REQUIRED))
     # "1,234" is 1234 where another value, "12.5", puts decimals after a point, and 1.234
-    # where one writes "12,5"; a value no other value tells is refused by its line.
-    mark = decimal_mark(csv_reader.column(table, "value", aliases=_ALIASES, required=REQUIRED))
+    # where one writes "12,5"; a value no other value tells is refused by its line. A sheet's
+    # numbers are written with a point ("1.250" is a number formatted with 3 decimals).
+    mark = (
+        "."
+        if table.sheet is not None
+        else decimal_mark(csv_reader.column(table, "value", aliases=_ALIASES, required=REQUIRED))
+    )
     for line, cell in csv_reader.rows(
         table,
         aliases=_ALIASES,
         required=REQUIRED,
         refusal=REFUSAL,
-        cap=csv_reader.RowCap(csv_reader.row_cap("measurements"), filename),
+        cap=csv_reader.RowCap(cap, filename),
     ):
         problems: list[str] = []
         metric = cell("metric")

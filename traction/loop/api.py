@@ -348,7 +348,7 @@ def create_delivery(
     "/programs/{program_id}/deliveries/import",
     response=responses({200: LoopDeliveryImportOut}, body=True, object_path=True),
     operation_id="import_deliveries",
-    summary="Import a CSV file of deliveries (all or nothing, idempotent)",
+    summary="Import a CSV file or Excel workbook of deliveries (all or nothing, idempotent)",
 )
 def import_deliveries(
     request: HttpRequest,
@@ -356,14 +356,18 @@ def import_deliveries(
     file: File[UploadedFile] = None,  # type: ignore[assignment]  # required, checked below
 ) -> dict[str, int]:
     """Multipart upload: `file`, a CSV with the columns date (YYYY-MM-DD), title and
-    optionally description, link, external_id, priorities (ids). Every bad row answers 422
-    with its line number, and nothing is imported. At most 2 MB and (by default) 5,000 rows:
-    a larger file answers 422 on `file`, naming the limit and the line it was passed on."""
+    optionally description, link, external_id, priorities (ids); or an Excel workbook (.xlsx,
+    told by its content), its first sheet with data read as the sheet shows it. Every bad row
+    answers 422 with its line number (a sheet's: "Row 5"), and nothing is imported. At most
+    2 MB and (by default) 5,000 rows: a larger file answers 422 on `file`, naming the limit
+    and the line it was passed on."""
     v = viewer(request)
     program = selectors.program(v, program_id)
     permissions.check(v, "loop.deliver", program)
     if file is None:
-        raise ValidationFailed.field("file", "Send the CSV file as the multipart field “file”.")
+        raise ValidationFailed.field(
+            "file", "Send the CSV file or Excel workbook as the multipart field “file”."
+        )
     outcome = delivery_services.import_deliveries(
         v, program, file.read(deliveries_csv.MAX_BYTES + 1), Path(file.name or "").name
     )

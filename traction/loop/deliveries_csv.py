@@ -1,4 +1,5 @@
-"""Reading a CSV file of deliveries, every bad row named by its line.
+"""Reading a CSV file or an Excel workbook of deliveries, every bad row named by its line
+(a workbook's: by its row, ``Parsed.place``).
 
 Columns (any order, header names case-insensitive): ``date`` (as the measurements import
 reads it: YYYY-MM-DD best, with or without a time, and slashed dates whose order the file
@@ -6,7 +7,8 @@ tells), ``title``, and
 optionally ``description``, ``link``, ``external_id`` and ``priorities`` (the ids of the
 customer priorities it touches, separated by spaces, commas or semicolons). Encodings and
 delimiters as every imported file (``core.csv_reader``): UTF-8 with or without a BOM, UTF-16,
-Windows-1252; comma, semicolon or tab.
+Windows-1252; comma, semicolon or tab; or an Excel workbook (.xlsx), its first sheet with
+data, each cell as the sheet shows it (a date cell as YYYY-MM-DD).
 """
 
 from __future__ import annotations
@@ -64,11 +66,13 @@ class Row:
 class Parsed:
     rows: list[Row] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
+    place: str = "Line"  # "Row" for a workbook's sheet (``csv_reader.Table.place``)
 
 
 def parse(data: bytes, filename: str = "") -> Parsed:
-    table = csv_reader.read(data)
-    result = Parsed()
+    cap = csv_reader.row_cap("deliveries")
+    table = csv_reader.read(data, limit=cap)
+    result = Parsed(place=table.place)
     url = URLValidator(schemes=["http", "https"])
     # "03/04/2026" is the 3rd of April when another date of the file, "25/03/2026", puts the
     # day first: the order is the file's, as in the measurements import.
@@ -78,7 +82,7 @@ def parse(data: bytes, filename: str = "") -> Parsed:
         aliases=_ALIASES,
         required=REQUIRED,
         refusal=REFUSAL,
-        cap=csv_reader.RowCap(csv_reader.row_cap("deliveries"), filename),
+        cap=csv_reader.RowCap(cap, filename),
     ):
         problems: list[str] = []
         on: date | None = None

@@ -152,10 +152,12 @@ class DeliveryForm(Form):
 
 class CsvForm(Form):
     file = forms.FileField(
-        label="CSV file",
+        label="CSV file or Excel workbook",
         help_text=f"Columns date, title and optionally description, link, external_id, "
         f"priorities; at most {MAX_BYTES // (1024 * 1024)} MB and "
-        f"{csv_reader.row_cap('deliveries'):,} rows.",
+        f"{csv_reader.row_cap('deliveries'):,} rows. A CSV file, or an Excel workbook "
+        "(.xlsx): its first sheet with data is read.",
+        widget=forms.FileInput(attrs={"accept": csv_reader.ACCEPT}),
     )
 
 

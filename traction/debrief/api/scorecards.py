@@ -522,7 +522,8 @@ def upsert_measurements(request: HttpRequest, program_id: int, payload: BulkIn) 
     "/programs/{program_id}/measurements/import",
     response=responses({200: OutcomeOut}, body=True, object_path=True),
     operation_id="import_measurements",
-    summary="Import a CSV file of measurements (all or nothing, keyed by metric and date)",
+    summary="Import a CSV file or Excel workbook of measurements (all or nothing, keyed by "
+    "metric and date)",
 )
 def import_measurements(
     request: HttpRequest,
@@ -531,15 +532,18 @@ def import_measurements(
     dry_run: bool = False,
 ) -> dict[str, Any]:
     """Multipart upload: `file`, a CSV with the columns metric (the metric's name), date
-    (YYYY-MM-DD), value and optionally note; UTF-8 or what Excel saves (UTF-16, Windows-1252).
-    Every bad row answers 422 with its line number, and nothing is imported. At most 2 MB and
-    (by default) 20,000 rows: a larger file answers 422 on `file`, naming the limit and the
-    line it was passed on."""
+    (YYYY-MM-DD), value and optionally note; UTF-8 or what Excel saves (UTF-16, Windows-1252);
+    or an Excel workbook (.xlsx, told by its content), its first sheet with data read as the
+    sheet shows it. Every bad row answers 422 with its line number (a sheet's: "Row 5"), and
+    nothing is imported. At most 2 MB and (by default) 20,000 rows: a larger file answers 422
+    on `file`, naming the limit and the line it was passed on."""
     v = viewer(request)
     program = sel.scorecard_program(v, program_id)
     permissions.check(v, "metric.measure")
     if file is None:
-        raise ValidationFailed.field("file", "Send the CSV file as the multipart field “file”.")
+        raise ValidationFailed.field(
+            "file", "Send the CSV file or Excel workbook as the multipart field “file”."
+        )
     data = file.read(measurements_csv.MAX_BYTES + 1)
     outcome = services.import_measurements(
         v, program=program, data=data, dry_run=dry_run, filename=Path(file.name or "").name

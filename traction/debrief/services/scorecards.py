@@ -627,6 +627,7 @@ class Entry:
     value: Decimal
     note: str = ""
     line: int | None = None
+    place: str = "Line"  # what ``line`` is: "Row" of a workbook's sheet
 
 
 @dataclass
@@ -641,6 +642,7 @@ class Outcome:
     # What the preview should point out, though nothing is wrong enough to refuse (a "%"
     # on a metric not measured in %), "Line n: …".
     warnings: list[str] = field(default_factory=list)
+    place: str = "Line"  # what an imported row's ``line`` is: "Row" of a workbook's sheet
 
     @property
     def written(self) -> int:
@@ -661,7 +663,7 @@ def percent_warning(where: str, metric: ScorecardMetric, value: Decimal) -> str 
 
 
 def _where(entry: Entry) -> str:
-    return f"Line {entry.line}: " if entry.line is not None else ""
+    return f"{entry.place} {entry.line}: " if entry.line is not None else ""
 
 
 def _check_entries(actor: Viewer, entries: Sequence[Entry]) -> None:
@@ -689,7 +691,9 @@ def _check_entries(actor: Viewer, entries: Sequence[Entry]) -> None:
         key = (m.pk, entry.on)
         if key in seen:
             first = seen[key]
-            where = f"line {first.line}" if first.line is not None else "another row"
+            where = (
+                f"{first.place.lower()} {first.line}" if first.line is not None else "another row"
+            )
             problems.append(
                 f"{_where(entry)}“{m.name}” on {entry.on.isoformat()} is already in {where}."
             )
@@ -854,8 +858,9 @@ def record_measurement(
 def import_measurements(
     actor: Viewer, *, program: Program, data: bytes, dry_run: bool = False, filename: str = ""
 ) -> Outcome:
-    """A CSV file of measurements of the program's metrics (``measurements_csv``), all or
-    nothing: every bad row is named by its line. Re-importing a corrected file corrects the
+    """A CSV file or an Excel workbook of measurements of the program's metrics
+    (``measurements_csv``), all or nothing: every bad row is named by its line (a sheet's
+    by its row). Re-importing a corrected file corrects the
     values it changes and duplicates nothing. ``filename`` names the file in a refusal of
     the whole file (too many rows)."""
     permissions.check(actor, "metric.measure")
@@ -900,24 +905,39 @@ def import_measurements(
             problems.append(
                 (
                     row.line,
-                    f"“{row.metric}” on {row.on.isoformat()} is already on line {seen[key]}",
+                    f"“{row.metric}” on {row.on.isoformat()} is already on "
+                    f"{parsed.place.lower()} {seen[key]}",
                 )
             )
         elif not refusal:
             entries.append(
-                Entry(metric=metric, on=row.on, value=row.value, note=row.note, line=row.line)
+                Entry(
+                    metric=metric,
+                    on=row.on,
+                    value=row.value,
+                    note=row.note,
+                    line=row.line,
+                    place=parsed.place,
+                )
             )
-            if row.percent and (warning := percent_warning(f"Line {row.line}", metric, row.value)):
+            where = f"{parsed.place} {row.line}"
+            if row.percent and (warning := percent_warning(where, metric, row.value)):
                 warnings.append(warning)
         seen.setdefault(key, row.line)
     if problems:
         raise ValidationFailed(
-            {"file": [f"Line {line}: {message.rstrip('.')}." for line, message in sorted(problems)]}
+            {
+                "file": [
+                    f"{parsed.place} {line}: {message.rstrip('.')}."
+                    for line, message in sorted(problems)
+                ]
+            }
         )
     outcome = record_measurements(
         actor, entries=entries, source=MeasurementSource.CSV, dry_run=dry_run
     )
     outcome.warnings = warnings
+    outcome.place = parsed.place
     return outcome
 
 

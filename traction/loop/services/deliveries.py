@@ -43,6 +43,7 @@ class Entry:
     external_id: str = ""
     priorities: tuple[int, ...] = ()
     line: int = 0
+    place: str = "Line"  # what ``line`` is: "Row" of a workbook's sheet
 
 
 @dataclass
@@ -141,7 +142,8 @@ def record(actor: Viewer, program: Program, entries: Iterable[Entry], *, source:
             for _, name, message in problems:
                 errors.setdefault(name, []).append(message)
             raise ValidationFailed(errors)
-        raise ValidationFailed({"file": [f"Line {w}: {m}" for w, _, m in problems]})
+        place = items[0].place if items else "Line"
+        raise ValidationFailed({"file": [f"{place} {w}: {m}" for w, _, m in problems]})
     outcome = Outcome()
     made: list[Delivery] = []
     outcome.deliveries = made
@@ -212,15 +214,17 @@ def record_delivery(actor: Viewer, program: Program, entry: Entry, *, source: st
 
 
 def import_deliveries(actor: Viewer, program: Program, data: bytes, filename: str = "") -> Outcome:
-    """A CSV file of deliveries (``deliveries_csv``), all or nothing; ``filename`` names the
-    file in a refusal of the whole file (too many rows)."""
+    """A CSV file or an Excel workbook of deliveries (``deliveries_csv``), all or nothing,
+    every bad row named by its line (a sheet's by its row); ``filename`` names the file in a
+    refusal of the whole file (too many rows)."""
     permissions.check(actor, "loop.deliver", program)
     try:
         parsed = deliveries_csv.parse(data, filename)
     except deliveries_csv.CsvRefused as exc:
         # ``from exc``: the web form shows a refusal of the whole file beside its field.
         raise ValidationFailed.field("file", exc.message) from exc
-    problems = [f"Line {line}: {message}." for line, message in parsed.errors]
+    place = parsed.place
+    problems = [f"{place} {line}: {message}." for line, message in parsed.errors]
     seen: dict[tuple[str, str], int] = {}
     for row in parsed.rows:
         if row.external_id:
@@ -230,7 +234,9 @@ def import_deliveries(actor: Viewer, program: Program, data: bytes, filename: st
         else:
             key = ("t", f"{row.title} {row.on}")
         if key in seen:
-            problems.append(f"Line {row.line}: the same delivery as line {seen[key]}.")
+            problems.append(
+                f"{place} {row.line}: the same delivery as {place.lower()} {seen[key]}."
+            )
         seen.setdefault(key, row.line)
     if problems:
         raise ValidationFailed({"file": sorted(problems, key=lambda p: int(p.split()[1][:-1]))})
@@ -243,6 +249,7 @@ def import_deliveries(actor: Viewer, program: Program, data: bytes, filename: st
             external_id=r.external_id,
             priorities=r.priorities,
             line=r.line,
+            place=place,
         )
         for r in parsed.rows
     ]
