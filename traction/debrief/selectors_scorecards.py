@@ -13,9 +13,10 @@ import calendar
 import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
@@ -34,6 +35,7 @@ from .models import (
     Checkpoint,
     Debrief,
     DebriefStatus,
+    Decision,
     Direction,
     Measurement,
     Recommendation,
@@ -723,6 +725,16 @@ def checkpoint(viewer: Viewer, checkpoint_id: int) -> Checkpoint:
 
 
 @dataclass
+class CheckpointRecommendation:
+    """A recommendation meant to move a metric, as it stood on a checkpoint's day: its latest
+    decision taken by the end of that day (a later revisit is not what was decided then)."""
+
+    link: RecommendationMetric
+    rec: Recommendation
+    decision: Decision
+
+
+@dataclass
 class CheckpointRow:
     metric: ScorecardMetric
     actual: Decimal | None
@@ -730,13 +742,14 @@ class CheckpointRow:
     forecast: Decimal | None
     target: Decimal | None
     progress: Progress
-    recommendations: list[tuple[RecommendationMetric, Recommendation]]
+    recommendations: list[CheckpointRecommendation]
 
 
 def checkpoint_report(viewer: Viewer, cp: Checkpoint) -> list[CheckpointRow]:
     """Per metric of the program: the actual value on the checkpoint's day (the latest
     measurement on or before it) against the forecast for that day and the target, with the
-    recommendations meant to move it and their decisions."""
+    recommendations meant to move it that were decided by the end of that day (in the
+    session's time zone), each with its decision as it stood then."""
     found = list(
         _latest(
             permissions.scope(
@@ -749,17 +762,30 @@ def checkpoint_report(viewer: Viewer, cp: Checkpoint) -> list[CheckpointRow]:
             on_or_before=cp.on,
         ).order_by("name", "id")
     )
-    links: dict[int, list[tuple[RecommendationMetric, Recommendation]]] = {}
+    day_ends = datetime.combine(
+        cp.on + timedelta(days=1), time.min, tzinfo=ZoneInfo(cp.debrief.session.time_zone)
+    )
+    links: dict[int, list[CheckpointRecommendation]] = {}
     recommendations = permissions.scope(viewer, "debrief.view", Recommendation.objects.all())
     for link in (
         RecommendationMetric.objects.filter(
-            metric__in=[m.pk for m in found], recommendation__in=recommendations
+            metric__in=[m.pk for m in found],
+            recommendation__in=recommendations.filter(decisions__at__lt=day_ends),
         )
-        .select_related("recommendation__decided_by")
-        .prefetch_related("recommendation__decisions")
+        .select_related("recommendation")
+        .prefetch_related(
+            Prefetch(
+                "recommendation__decisions",
+                queryset=Decision.objects.filter(at__lt=day_ends).order_by("at", "id"),
+            )
+        )
         .order_by("recommendation_id")
     ):
-        links.setdefault(link.metric_id, []).append((link, link.recommendation))
+        decisions = list(link.recommendation.decisions.all())
+        if decisions:
+            links.setdefault(link.metric_id, []).append(
+                CheckpointRecommendation(link, link.recommendation, decisions[-1])
+            )
     rows = []
     for m in found:
         actual, actual_on = latest_of(m)

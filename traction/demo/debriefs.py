@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
+from typing import TYPE_CHECKING
 
 from traction.accounts import services as accounts
 from traction.accounts.models import Membership
@@ -23,6 +24,9 @@ from traction.sessions.models import Session, SessionKind
 from traction.sessions.rsvp import customer_principal
 
 from .common import Demo, at_time, contact_of, owner_of
+
+if TYPE_CHECKING:
+    from traction.debrief.models import ScorecardMetric
 
 # Each person's part of the company (the debrief's cross-functional check).
 FUNCTIONS = {
@@ -63,6 +67,9 @@ def add_debriefs(demo: Demo) -> None:
         user_id=demo.users["finance"].pk,
         responsibility="Billing operations",
     )
+
+    # The kickoff, four months ago, first: its debrief created the program's metric.
+    metric = _kickoff(demo)
 
     held = demo.sessions["held"]
     sessions.mark_session_held(felix, session=held)
@@ -196,29 +203,19 @@ def add_debriefs(demo: Demo) -> None:
             due_on=demo.today + timedelta(days=50),
             customer_visible=True,
         )
-        metric = scorecards.create_metric(
+        # The metric the kickoff created: this session's customers named it too.
+        metric.refresh_from_db()
+        metric = scorecards.update_metric(
             felix,
-            program=onboarding,
-            debrief=debrief,
-            name="First invoices paid within a day",
-            serves_ids=[cards["First invoice paid within 1 day of sending"].pk],
-            definition="Share of new customers whose first invoice is paid within one day "
-            "of being sent.",
-            unit="%",
-            direction="up",
-            frequency="weekly",
-            data_source="Billing warehouse, weekly export",
-            owner_id=demo.users["finance"].pk,
-            baseline=Decimal("38"),
-            baseline_on=demo.today - timedelta(weeks=26),
-            target=Decimal("70"),
-            target_on=demo.today + timedelta(weeks=26),
-            forecast=[
-                {"on": (demo.today - timedelta(weeks=4)).isoformat(), "value": "40"},
-                {"on": (demo.today + timedelta(weeks=12)).isoformat(), "value": "55"},
+            metric=metric,
+            changes={},
+            version=metric.version,
+            serves_ids=[
+                *metric.serves.values_list("pk", flat=True),
+                cards["First invoice paid within 1 day of sending"].pk,
             ],
         )
-        # The approved preview is meant to move it: every checkpoint shows it beside the metric.
+        # The approved preview is meant to move it too: the pilot's checkpoints show it.
         recommendations.update_recommendation(
             felix,
             preview,
@@ -288,19 +285,20 @@ def add_debriefs(demo: Demo) -> None:
     sessions.mark_session_held(felix, session=cab)
     demo.sessions["cab"] = cab
 
-    _kickoff(demo)
     # Checkpoints are made when a debrief closes and reached by the periodic job: the
     # kickoff's 3-month checkpoint has come (the pilot's are ahead).
     scorecards.reach_checkpoints()
 
 
-def _kickoff(demo: Demo) -> None:
+def _kickoff(demo: Demo) -> ScorecardMetric:
     """The program's first co-design session, four months ago: its debrief ran the next
-    morning, approved one recommendation and closed, so its 3-month results checkpoint
-    has been reached (the metric read against its forecast and target)."""
+    morning, created the program's scorecard metric, approved one recommendation meant to
+    move it and closed, so its 3-month results checkpoint has been reached (the metric read
+    against its forecast and target, beside that recommendation). The metric, which the
+    pilot's debrief links its own recommendation to."""
     from traction.debrief import selectors_pack
     from traction.debrief.models import Debrief
-    from traction.debrief.services import closing, recommendations, room
+    from traction.debrief.services import closing, recommendations, room, scorecards
     from traction.debrief.services.closing import Revisit
 
     felix, vera, paul = demo.viewer("facilitator"), demo.viewer("sponsor"), demo.viewer("product")
@@ -344,6 +342,34 @@ def _kickoff(demo: Demo) -> None:
             customer_summary="We ask for your PO number once, when you are set up.",
             owning_team="Onboarding product team",
         )
+        metric = scorecards.create_metric(
+            felix,
+            program=demo.programs["onboarding"],
+            debrief=debrief,
+            name="First invoices paid within a day",
+            serves_ids=[cards["First invoices paid without a reminder"].pk],
+            definition="Share of new customers whose first invoice is paid within one day "
+            "of being sent.",
+            unit="%",
+            direction="up",
+            frequency="weekly",
+            data_source="Billing warehouse, weekly export",
+            owner_id=demo.users["finance"].pk,
+            baseline=Decimal("38"),
+            baseline_on=demo.today - timedelta(weeks=26),
+            target=Decimal("70"),
+            target_on=demo.today + timedelta(weeks=26),
+            forecast=[
+                {"on": (demo.today - timedelta(weeks=4)).isoformat(), "value": "40"},
+                {"on": (demo.today + timedelta(weeks=12)).isoformat(), "value": "55"},
+            ],
+        )
+        po = recommendations.update_recommendation(
+            felix,
+            po,
+            changes={"metrics": [{"metric_id": metric.pk, "direction": "up"}]},
+            version=po.version,
+        )
         frozen.advance(hours=1)
         recommendations.decide(
             vera, po, "approved", "Cheap, and it removes the first reason.", version=po.version
@@ -365,6 +391,7 @@ def _kickoff(demo: Demo) -> None:
             ],
             version=debrief.version,
         )
+    return metric
 
 
 # The advisory board's two customers and what they said: (kind, speaker, text); their dots.

@@ -262,12 +262,15 @@ class ScorecardOut(Schema):
 
 
 class RecommendationLinkOut(Schema):
+    """A recommendation meant to move the metric, decided by the end of the checkpoint's day
+    (in the session's time zone), with its decision as it stood then."""
+
     id: int
     title: str
     direction: str
-    outcome: str
-    decided_at: dt.datetime | None
-    decision_reason: str
+    outcome: str = Field(description="Its latest decision by the end of the checkpoint's day.")
+    decided_at: dt.datetime | None = Field(description="When that decision was taken.")
+    decision_reason: str = Field(description="That decision's reason.")
 
 
 class CheckpointRowOut(Schema):
@@ -593,14 +596,14 @@ def get_checkpoint(request: HttpRequest, checkpoint_id: int) -> dict[str, Any]:
                 "status": row.progress.status,
                 "recommendations": [
                     {
-                        "id": rec.pk,
-                        "title": rec.title,
-                        "direction": link.direction,
-                        "outcome": rec.outcome,
-                        "decided_at": rec.decided_at,
-                        "decision_reason": rec.decision_reason,
+                        "id": r.rec.pk,
+                        "title": r.rec.title,
+                        "direction": r.link.direction,
+                        "outcome": r.decision.outcome,
+                        "decided_at": r.decision.at,
+                        "decision_reason": r.decision.reason,
                     }
-                    for link, rec in row.recommendations
+                    for r in row.recommendations
                 ],
             }
             for row in sel.checkpoint_report(v, cp)

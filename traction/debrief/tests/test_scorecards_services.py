@@ -8,6 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from types import SimpleNamespace
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -17,11 +18,19 @@ from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.debrief import measurements_csv
 from traction.debrief import selectors_scorecards as sel
-from traction.debrief.models import Checkpoint, DebriefStatus, Measurement, ScorecardMetric
-from traction.debrief.services import scorecards
+from traction.debrief.models import (
+    Checkpoint,
+    DebriefStatus,
+    Measurement,
+    Recommendation,
+    RecommendationMetric,
+    ScorecardMetric,
+)
+from traction.debrief.services import recommendations, scorecards
 from traction.debrief.services.scorecards import Entry
 from traction.programs.models import ProgramMember
 
+from .actions_world import recommendation
 from .scorecard_helpers import Sink, make_debrief, make_metric, mark_closed
 
 pytestmark = pytest.mark.django_db
@@ -714,6 +723,51 @@ def test_checkpoint_report_reads_actual_against_forecast_and_target(cast: Cast) 
         Decimal("1"),
     )
     assert row.progress.status == "behind"
+
+
+def test_a_checkpoint_credits_the_recommendations_decided_by_its_day_as_decided_then(
+    cast: Cast,
+) -> None:
+    # A session in New York ending 31 January: its 3-month checkpoint is 30 April there.
+    ny = ZoneInfo("America/New_York")
+    debrief = make_debrief(
+        cast, ends_at=datetime(2027, 1, 31, 12, tzinfo=ny), time_zone="America/New_York",
+        closed=True,
+    )  # fmt: skip
+    m = make_metric(cast)
+    recs = {}
+    for title in ("Last evening", "Next morning", "Revisited later"):
+        recs[title] = rec = recommendation(cast, debrief, title=title)
+        RecommendationMetric.objects.create(recommendation=rec, metric=m, direction="down")
+    sam = cast.viewer("sponsor")
+
+    def decide_at(when: datetime, title: str, outcome: str, **kw: Any) -> None:
+        with clock.frozen(when):
+            rec = Recommendation.objects.get(pk=recs[title].pk)
+            recommendations.decide(sam, rec, outcome, f"{outcome} then.", **kw)
+
+    decide_at(datetime(2027, 2, 10, 9, tzinfo=ny), "Revisited later", "approved")
+    decide_at(datetime(2027, 4, 30, 23, 30, tzinfo=ny), "Last evening", "approved")  # 03:30 UTC
+    decide_at(datetime(2027, 5, 1, 0, 30, tzinfo=ny), "Next morning", "approved")
+    decide_at(
+        datetime(2027, 5, 15, 9, tzinfo=ny), "Revisited later", "deferred",
+        revisit_on=date(2027, 9, 1),
+    )  # fmt: skip
+    cp = next(c for c in scorecards.ensure_checkpoints(debrief) if c.months == 3)
+    assert cp.on == date(2027, 4, 30)
+    core = cast.viewer("core_team")
+    [row] = sel.checkpoint_report(core, sel.checkpoint(core, cp.pk))
+    assert [(r.rec.title, r.decision.outcome, r.decision.reason) for r in row.recommendations] == [
+        ("Last evening", "approved", "approved then."),
+        ("Revisited later", "approved", "approved then."),  # deferred only afterwards
+    ]
+    six = next(c for c in Checkpoint.objects.filter(debrief=debrief) if c.months == 6)
+    [row] = sel.checkpoint_report(core, sel.checkpoint(core, six.pk))
+    assert {r.rec.title: r.decision.outcome for r in row.recommendations} == {
+        "Last evening": "approved",
+        "Next morning": "approved",
+        "Revisited later": "deferred",
+    }
 
 
 # --- the scorecard's cost --------------------------------------------------------------------
