@@ -68,14 +68,19 @@ def timeliness_q(kind: str, now: datetime | None = None) -> Q:
 
 
 def with_answers(qs: QuerySet[Debrief]) -> QuerySet[Debrief]:
-    """Debriefs with their invitees' answers counted (no query per row)."""
+    """Debriefs with their invitees' answers counted, and, for a closed one, who the closing
+    recorded as present (no query per row)."""
     return qs.annotate(
         invited_count=Count("attendees", distinct=True),
         accepted_count=Count("attendees", filter=Q(attendees__response="accepted"), distinct=True),
+        present_count=Count("attendees", filter=Q(attendees__present=True), distinct=True),
         policy_maker_accepted=Exists(
             Attendee.objects.filter(
                 debrief=OuterRef("pk"), is_policy_maker=True, response="accepted"
             )
+        ),
+        policy_maker_present=Exists(
+            Attendee.objects.filter(debrief=OuterRef("pk"), is_policy_maker=True, present=True)
         ),
     )
 
@@ -139,7 +144,8 @@ def session_debrief(viewer: Viewer, session: Any) -> dict[str, Any]:
         "attendees": attendees(found),
         "mine": mine,
         "can_run": permissions.can(viewer, "debrief.run", found),
-        "can_respond": mine is not None and found.status != DebriefStatus.CANCELLED,
+        # A closed or cancelled debrief's invitation is no longer answered: no buttons.
+        "can_respond": mine is not None and not found.is_finished,
     }
 
 

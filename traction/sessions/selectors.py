@@ -514,6 +514,9 @@ def readiness(session_obj: Session, viewer: Viewer | None = None) -> Readiness:
         kind=s.kind, length=s.length_minutes, titles=_agenda_titles(s), total=minutes
     )
     planned = f"{minutes} of {s.length_minutes} minutes planned"
+    if minutes > s.length_minutes:
+        over = minutes - s.length_minutes
+        planned += f": {over} minute{'s' if over != 1 else ''} too many for the session’s length"
     missing = templates.missing_text(list(agenda_check.missing_parts))
     r.checks.append(
         Check(

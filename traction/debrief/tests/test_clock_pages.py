@@ -534,3 +534,36 @@ def test_the_clock_record_says_what_happened_not_a_bare_due(
     assert "<strong>Deadline set</strong>" in record
     assert "<strong>Slot booked</strong>" in record
     assert "<strong>Due</strong>" not in record
+
+
+def test_a_closed_debrief_shows_who_was_present_and_asks_no_answer(
+    cast: Cast, client_for: ClientFor, frozen: clock.FrozenClock
+) -> None:
+    # Accepting or not no longer matters once the debrief closed: the list, the program and
+    # the session say who the closing recorded as present, and nobody is offered buttons.
+    session = plan(cast)
+    debrief = Debrief.objects.get(session=session)
+    frozen.at = datetime(2027, 3, 11, 9, 0, tzinfo=UTC)
+    Debrief.objects.filter(pk=debrief.pk).update(
+        status=DebriefStatus.CLOSED, opened_at=frozen.at, closed_at=frozen.at
+    )
+    Attendee.objects.filter(debrief=debrief, user=cast.users["sponsor"]).update(present=True)
+    invited = Attendee.objects.filter(debrief=debrief).count()
+    sam = client_for("sponsor")
+    page = text(sam.get("/w/acme/debriefs/"))
+    assert f"1 of {invited} present" in page
+    assert "a policy maker present" in page
+    assert "accepted" not in page.split(">Onboarding co-design</a>")[1].split("</tr>")[0]
+    program = text(sam.get(f"/w/acme/programs/{cast.program.pk}/"))  # type: ignore[union-attr]
+    assert f"1 of {invited} present" in program
+    on_session = text(sam.get(f"/w/acme/sessions/{session.pk}/"))
+    assert f"1 of {invited} invited were present, a policy maker among them" in on_session
+    assert 'name="answer"' not in on_session
+    for path in (
+        f"/w/acme/debriefs/{debrief.pk}/booking/",
+        f"/w/acme/debriefs/{debrief.pk}/respond/",
+    ):
+        shown = text(sam.get(path))
+        assert 'name="answer"' not in shown, path
+        assert "This debrief is closed: its invitation is no longer answered." in shown, path
+        assert "The closing recorded you as present." in shown, path

@@ -23,12 +23,15 @@ def notify(user_id: int | None, workspace_id: int, text: str, link: str, action:
         )
 
 
-def resolve_notices(action: str) -> int:
-    """The action a notice asked for is done (by whoever did it): it is no longer new."""
+def resolve_notices(*actions: str) -> int:
+    """The actions notices asked for are done (by whoever did them), or no longer asked (the
+    session they were for is over): those notices are no longer new."""
 
     from traction.accounts.models import Notice
 
-    return Notice.objects.filter(action=action, resolved_at__isnull=True).update(
+    if not actions:
+        return 0
+    return Notice.objects.filter(action__in=actions, resolved_at__isnull=True).update(
         resolved_at=clock.now()
     )
 

@@ -21,7 +21,7 @@ from traction.programs.models import Program
 from traction.sessions import agenda as templates
 from traction.sessions.models import AgendaItem, RsvpStatus, Session, SessionKind, SessionStatus
 
-from .common import queue_on_commit, require_open, resolve_notices
+from .common import briefing_action, queue_on_commit, require_open, resolve_notices
 from .rsvps import request_reconfirmation, unanswered_action
 
 STALE_SESSION = "This session was changed by someone else since you opened it. Reload it."
@@ -256,6 +256,8 @@ def mark_session_held(
         changes=audit.diff(before, audit.snapshot(session, ["held_at", "actual_ends_at"])),
     )
     events.publish("session.held", actor, session=session)
+    # Its participants' "read your briefing" notices asked for something before the session.
+    resolve_notices(*map(briefing_action, session.participants.values_list("pk", flat=True)))
     return session
 
 

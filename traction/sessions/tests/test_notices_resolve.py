@@ -95,6 +95,67 @@ def test_the_briefing_notice_resolves_when_acknowledged(
     )
 
 
+def test_the_briefing_notices_resolve_when_the_session_is_held(
+    cast: Any, client_for: Any, session: Session
+) -> None:
+    # After the session there is nothing left to read for it: marking it held resolves its
+    # participants' notices, and the briefing no longer asks to be acknowledged.
+    from traction.core import clock
+
+    fran = cast.viewer("facilitator")
+    for key in ("core_team", "observer"):
+        services.add_participant(fran, session=session, user_id=cast.users[key].pk, role="observer")
+    cora = client_for("core_team")
+    briefing = reverse("sessions:briefing", args=["acme", session.pk])
+    assert "I have read my briefing" in cora.get(briefing).content.decode()
+    with clock.frozen(session.ends_at + timedelta(hours=1)):
+        services.mark_session_held(fran, session=session)
+        page = cora.get(briefing).content.decode()
+    assert "I have read my briefing" not in page
+    assert "The session is over: there is nothing left to acknowledge." in page
+    assert Notice.objects.filter(resolved_at__isnull=True).count() == 0
+    assert Notice.objects.filter(action__startswith="briefing.read:").count() == 2
+
+
+def test_notices_of_sessions_held_before_the_upgrade_are_resolved(
+    cast: Any, session: Session
+) -> None:
+    import importlib
+
+    from django.apps import apps
+
+    from traction.core import clock
+
+    migration = importlib.import_module(
+        "traction.sessions.migrations.0011_briefing_notices_of_held_sessions"
+    )
+    fran = cast.viewer("facilitator")
+    services.add_participant(
+        fran, session=session, user_id=cast.users["core_team"].pk, role="observer"
+    )
+    with clock.frozen(session.ends_at + timedelta(hours=1)):
+        services.mark_session_held(fran, session=session)
+    Notice.objects.update(resolved_at=None)  # as marking held left them before
+    later = services.plan_session(
+        fran,
+        program=cast.program,
+        title="Next one",
+        starts_at=session.starts_at.replace(tzinfo=None) + timedelta(days=7),
+        ends_at=session.ends_at.replace(tzinfo=None) + timedelta(days=7),
+        time_zone="Europe/Berlin",
+    )
+    services.add_participant(
+        fran, session=later, user_id=cast.users["core_team"].pk, role="observer"
+    )
+    migration.resolve(apps, None)
+    assert sorted(
+        (n.link.split("/")[-3], n.resolved_at is not None) for n in Notice.objects.all()
+    ) == [
+        (str(session.pk), True),
+        (str(later.pk), False),  # not held yet: still asks
+    ]
+
+
 def test_open_is_a_real_link_that_marks_the_notice_read(
     cast: Any, client_for: Any, session: Session
 ) -> None:

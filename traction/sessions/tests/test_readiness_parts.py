@@ -447,3 +447,33 @@ def test_an_account_owner_counts_only_the_contacts_they_may_see(
     assert "1 of 1 approved, 0 pending" in html
     assert "2 of 3 approved" not in html
     assert "1 of 2 accepted" not in html
+
+
+def test_an_agenda_longer_than_the_session_says_by_how_much(
+    cast: Cast, api_client_for: ClientFor, client_for: ClientFor
+) -> None:
+    session = plan(cast)
+    set_agenda(
+        cast, session, [*NO_VOTING[:3], {"title": "Dot voting", "minutes": 45}, NO_VOTING[3]]
+    )
+    detail = agenda_check(api_client_for("facilitator"), session)["detail"]
+    assert detail == "255 of 210 minutes planned: 45 minutes too many for the session’s length"
+    assert detail in page(client_for("facilitator"), "sessions:detail", session.pk)
+
+
+def test_a_held_session_keeps_its_readiness_as_history_not_as_a_to_do(
+    cast: Cast, client_for: ClientFor
+) -> None:
+    from datetime import timedelta
+
+    from traction.core import clock
+
+    session = plan(cast)
+    before = page(client_for("facilitator"), "sessions:detail", session.pk)
+    assert '<h2 id="readiness">Readiness: ' in before
+    with clock.frozen(session.ends_at + timedelta(hours=1)):
+        services.mark_session_held(cast.viewer("facilitator"), session=session)
+        after = page(client_for("facilitator"), "sessions:detail", session.pk)
+    assert '<h2 id="readiness">Readiness before the session</h2>' in after
+    assert "The session is over: nothing here is left to do." in after
+    assert '<meter min="0" max="100"' not in after.split('id="readiness"')[1].split("</section>")[0]
