@@ -29,6 +29,11 @@ def latest(today: date | None = None) -> date:
         return today.replace(year=today.year + YEARS_AHEAD, day=28)
 
 
+def short(day: date) -> str:
+    """A date as pages and messages write it: "1 Feb 2027" (no leading zero, no ISO)."""
+    return f"{day.day} {day:%b %Y}"
+
+
 def _long(day: date) -> str:
     return f"{day.day} {day:%B %Y}"
 

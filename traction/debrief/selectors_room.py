@@ -18,7 +18,7 @@ from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet, 
 from django.db.models.functions import Coalesce
 from django.urls import reverse
 
-from traction.core import clock, permissions
+from traction.core import clock, dates, permissions
 from traction.core.permissions import Viewer
 from traction.insights import rules as insight_rules
 from traction.insights.models import Insight, InsightKind, InsightStatus, StepSupport
@@ -572,14 +572,14 @@ def _coverage(found: Debrief, priorities: list[Priority]) -> Coverage:
         if hit is not None:
             outcome, revisit = hit
             p.covered = (
-                f"deferred to {revisit:%d %b %Y}"
+                f"deferred to {dates.short(revisit)}"
                 if outcome == DecisionOutcome.DEFERRED
                 else str(DecisionOutcome(outcome).label).lower()
             )
             p.covered_as = outcome
             p.revisit_on = revisit if outcome == DecisionOutcome.DEFERRED else None
         elif later is not None:
-            p.covered = f"undecided, revisit {later:%d %b %Y}"
+            p.covered = f"undecided, revisit {dates.short(later)}"
             p.covered_as, p.revisit_on = "undecided", later
         if p.covered:
             covered += 1

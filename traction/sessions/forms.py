@@ -10,6 +10,7 @@ from django import forms
 from django.db.models import QuerySet
 
 from traction.accounts.models import User
+from traction.core import dates
 from traction.core.forms import Form, Paragraphs, TimeZoneField
 from traction.core.text import validate_one_line
 from traction.customers.forms import MemberChoiceField, VersionField
@@ -130,7 +131,7 @@ class SessionForm(Form):
                 self.fields[
                     "hear_back_by"
                 ].help_text += (
-                    f" Suggested: {suggested:%d %b %Y}, two weeks after the session ends."
+                    f" Suggested: {dates.short(suggested)}, two weeks after the session ends."
                 )
         else:
             offer_programs(self.fields["program"], programs, shown or [])
@@ -262,7 +263,7 @@ class PracticeForm(Form):
 
 def practice_label(session: Session) -> str:
     """An option of the practice picker: its title and its local date."""
-    return f"{session.title} ({session.local_start:%d %b %Y})"
+    return f"{session.title} ({dates.short(session.local_start)})"
 
 
 class OutreachForm(Form):

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, cast
 from django.db.models import Count, Exists, IntegerField, OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
-from traction.core import clock, permissions
+from traction.core import clock, dates, permissions
 from traction.core.errors import NotFound
 from traction.core.offering import Offered, offer, typed_words
 from traction.core.permissions import CustomerPrincipal, Viewer
@@ -499,7 +499,8 @@ def readiness(session_obj: Session, viewer: Viewer | None = None) -> Readiness:
         if s.practice is None:
             detail = "No practice session planned"
         elif not held:
-            detail = f"Practice on {s.practice.local_start:%d %b %Y %H:%M} not held yet"
+            start = s.practice.local_start
+            detail = f"Practice on {dates.short(start)} {start:%H:%M} not held yet"
         else:
             detail = f"{people['attended']} of {people['total']} participants attended"
         r.checks.append(

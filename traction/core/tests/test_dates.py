@@ -24,3 +24,10 @@ def test_the_window_runs_from_2000_to_ten_years_ahead() -> None:
 
 def test_ten_years_after_a_leap_day_is_the_28th() -> None:
     assert latest(date(2028, 2, 29)) == date(2038, 2, 28)
+
+
+def test_short_dates_read_as_pages_write_them() -> None:
+    from traction.core.dates import short
+
+    assert short(date(2027, 2, 1)) == "1 Feb 2027"  # no leading zero ("01 Feb 2027")
+    assert short(date(2026, 12, 7)) == "7 Dec 2026"  # nor ISO ("2026-12-07")

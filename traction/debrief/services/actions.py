@@ -22,7 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Exists, OuterRef, QuerySet
 
 from traction.accounts.models import Membership, User
-from traction.core import audit, clock, permissions
+from traction.core import audit, clock, dates, permissions
 from traction.core.dates import check_window
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Role, Viewer
@@ -97,7 +97,7 @@ def _announce(action: ActionItem, event: str) -> None:
 
 def day(value: date) -> str:
     """A date as the timeline writes it: "1 May 2027"."""
-    return f"{value.day} {value:%b %Y}"
+    return dates.short(value)
 
 
 def _label(actor: Viewer | None) -> str:

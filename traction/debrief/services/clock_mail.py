@@ -22,7 +22,7 @@ from django.urls import NoReverseMatch, reverse
 from django_tasks import task
 from icalendar import Calendar, Event, vCalAddress
 
-from traction.core import audit, clock, mail
+from traction.core import audit, clock, dates, mail
 from traction.core.tasks import send_email_on_commit
 from traction.debrief.models import Attendee, Debrief, DebriefStatus
 from traction.sessions.calendar import Method, calendar_time, ics_bytes
@@ -98,7 +98,8 @@ def build_ics(debrief: Debrief, *, method: Method, attendees: list[Attendee]) ->
         held = debrief.closed_at.astimezone(tz)
         lines = [
             f"The debrief of “{session.title}” ({session.program.name}) was held and closed "
-            f"on {held:%a %d %b %Y, %H:%M} ({session.time_zone}): this booked slot is no "
+            f"on {held:%a} {dates.short(held)}, {held:%H:%M} ({session.time_zone}): this booked "
+            "slot is no "
             "longer needed.",
             "",
             f"The debrief and its pack: {absolute(room_link(debrief))}",

@@ -167,7 +167,7 @@ def test_a_session_without_voting_says_it_had_no_ranked_priorities(cast: Cast) -
     fran = cast.viewer("facilitator")
     html = flat(unescape(re.sub(r"<[^>]+>", " ", pack.render_html(fran, debrief))))
     assert "The session had no ranked priorities" in html
-    assert "Ranked cards on no step" not in html
+    assert "Ranked cards not on any step of the map" not in html
     assert "0 dots" not in html
     pdf = flat(pdf_text(pack.render_pdf(fran, debrief)))
     assert "The session had no ranked priorities" in pdf

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 
 import pytest
 
-from traction.core import clock
+from traction.core import clock, dates
 from traction.core.errors import Conflict, PermissionDenied, ValidationFailed
 from traction.core.models import AppendOnlyError, AuditEvent
 from traction.core.permissions import Role, Viewer
@@ -420,7 +420,7 @@ def test_coverage_counts_decisions_and_dated_deferrals_of_the_top_priorities(
     )
     assert [p.covered for p in b.priorities][:3] == [
         "approved",
-        f"deferred to {clock.today() + timedelta(days=60):%d %b %Y}",
+        f"deferred to {dates.short(clock.today() + timedelta(days=60))}",
         "rejected",
     ]
 

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils import dateformat, timezone
 
-from traction.core import audit, clock, events, permissions
+from traction.core import audit, clock, dates, events, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.text import one_line_problem, require_one_line
@@ -96,7 +96,7 @@ def _check_hear_back_by(session: Session) -> None:
         raise ValidationFailed.field(
             "hear_back_by",
             "Customers cannot hear back before the session starts "
-            f"({session.local_start:%d %b %Y}); pick a later date.",
+            f"({dates.short(session.local_start)}); pick a later date.",
         )
 
 
