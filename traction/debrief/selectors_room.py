@@ -407,6 +407,11 @@ class Priority:
     revisit_on: date | None = None
 
     @property
+    def revisit_overdue(self) -> bool:
+        """Deferred, or left undecided, to a day that has passed: it is due a decision."""
+        return self.revisit_on is not None and self.revisit_on < clock.today()
+
+    @property
     def touches(self) -> set[int]:
         """The card and the sources merged into it: what evidence may cite for it."""
         return {self.card.insight_id, *(c.insight_id for c in self.card.contributors)}

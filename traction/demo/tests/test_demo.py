@@ -337,6 +337,28 @@ def test_the_late_debrief_has_customers_cards_and_dots_to_draft_from(demo: Demo)
     assert drafted.evidence.count() == 1
 
 
+def test_the_kickoff_s_undecided_priorities_say_their_revisit_is_overdue(demo: Demo) -> None:
+    # Left undecided four months ago with a date a month later: that date has passed, and
+    # the room's brief says so beside each (a newcomer saw only the date).
+    from traction.debrief import selectors_room
+    from traction.debrief.models import Debrief
+
+    kickoff = Debrief.objects.get(session__title="Co-design: onboarding kickoff")
+    felix = demo.viewer("facilitator")
+    brief = selectors_room.brief(felix, selectors_room.debrief(felix, kickoff.pk))
+    undecided = [p for p in brief.priorities if p.covered_as == "undecided"]
+    assert undecided
+    assert all(p.revisit_overdue for p in undecided)
+    assert not any(p.revisit_overdue for p in brief.priorities if p.covered_as == "approved")
+
+    from django.test import Client
+
+    page = Client()
+    page.force_login(demo.users["facilitator"])
+    html = page.get(f"/w/{demo.workspace.slug}/debriefs/{kickoff.pk}/").content.decode()
+    assert html.count('<span class="badge badge-warn">revisit overdue</span>') == len(undecided)
+
+
 def test_a_results_checkpoint_has_been_reached_against_forecast_and_target(demo: Demo) -> None:
     from traction.debrief import selectors_scorecards
     from traction.debrief.models import Checkpoint
