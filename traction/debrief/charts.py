@@ -17,6 +17,8 @@ from html import escape
 
 from django.utils.safestring import SafeString, mark_safe
 
+from traction.core.dates import short
+
 ACTUAL = "#1f5fa8"
 FORECAST = "#8a5a00"
 TARGET = "#1c7c3a"
@@ -136,9 +138,9 @@ def trend_svg(
     first, last = date.fromordinal(frame.first), date.fromordinal(frame.last)
     parts.append(
         f'<text x="{frame.left}" y="{height - 14}" font-size="11" fill="{TEXT}">'
-        f"{first.isoformat()}</text>"
+        f"{short(first)}</text>"
         f'<text x="{width - frame.right}" y="{height - 14}" font-size="11" text-anchor="end" '
-        f'fill="{TEXT}">{last.isoformat()}</text>'
+        f'fill="{TEXT}">{short(last)}</text>'
     )
     if baseline is not None:
         y = frame.y(baseline.value)
@@ -146,7 +148,7 @@ def trend_svg(
             f'<line x1="{frame.left}" x2="{width - frame.right}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="{BASELINE}" stroke-width="1" stroke-dasharray="2 4"/>'
             f'<circle cx="{frame.x(baseline.on):.1f}" cy="{y:.1f}" r="5" fill="{BASELINE}">'
-            f"<title>Baseline {_fmt(baseline.value)} on {baseline.on.isoformat()}</title></circle>"
+            f"<title>Baseline {_fmt(baseline.value)} on {short(baseline.on)}</title></circle>"
         )
     if target is not None:
         y = frame.y(target.value)
@@ -154,7 +156,7 @@ def trend_svg(
             f'<line x1="{frame.left}" x2="{width - frame.right}" y1="{y:.1f}" y2="{y:.1f}" '
             f'stroke="{TARGET}" stroke-width="1" stroke-dasharray="6 3"/>'
             f'<rect x="{frame.x(target.on) - 5:.1f}" y="{y - 5:.1f}" width="10" height="10" '
-            f'fill="{TARGET}"><title>Target {_fmt(target.value)} by {target.on.isoformat()}'
+            f'fill="{TARGET}"><title>Target {_fmt(target.value)} by {short(target.on)}'
             "</title></rect>"
         )
     if len(forecast) > 1:
@@ -165,7 +167,7 @@ def trend_svg(
         for p in actual:
             parts.append(
                 f'<circle cx="{frame.x(p.on):.1f}" cy="{frame.y(p.value):.1f}" r="3" '
-                f'fill="{ACTUAL}"><title>{p.on.isoformat()}: {_fmt(p.value)}</title></circle>'
+                f'fill="{ACTUAL}"><title>{short(p.on)}: {_fmt(p.value)}</title></circle>'
             )
     parts.append("</svg>")
     return mark_safe("".join(parts))  # noqa: S308 - every piece is escaped or a number

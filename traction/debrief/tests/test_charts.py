@@ -37,3 +37,8 @@ def test_the_chart_draws_those_labels() -> None:
     )
     for label in ("20", "40", "60", "80"):
         assert f">{label}</text>" in svg
+    # Its time axis and each point's tooltip write dates as the page does, not ISO.
+    assert ">1 Jan 2027</text>" in svg
+    assert ">1 Feb 2027</text>" in svg
+    assert "<title>1 Feb 2027: 90</title>" in svg
+    assert "2027-02-01" not in svg
