@@ -23,8 +23,10 @@ ROOT = Path(__file__).resolve().parents[2]
 ROWS = 100_000
 # A write of the other client may wait for a few chunks of the import (the import leaves the
 # lock free for a moment after every second of writing, see imports.services._TakeTurns): about
-# a second, never for the whole import (ten seconds and more).
-MOST_A_REQUEST_MAY_TAKE = 2.0
+# a second, never for the whole import (ten seconds and more, 40 s on a 2-core machine). On a
+# machine busy with other tests beside this one a chunk takes longer (2.4 s was seen with the
+# two cores saturated): 4 s still tells a turn taken from the import holding the lock throughout.
+MOST_A_REQUEST_MAY_TAKE = 4.0
 
 pytestmark = pytest.mark.skipif(
     bool(os.environ.get("DATABASE_URL")), reason="exercises the embedded SQLite default"
