@@ -2,7 +2,7 @@
 (the title, the name) saves, exactly as the save button does, although the Find button comes
 first in the form; Enter in the Find box (and a click on Find) narrows the list and saves
 nothing, and the search's address holds no CSRF token. The hidden default button is out of
-the tab order and the accessibility tree; the pages pass axe-core."""
+the tab order and the accessibility tree; the pages pass axe-core. Without JavaScript, Enter in a field still saves."""
 
 from __future__ import annotations
 
@@ -113,3 +113,19 @@ def test_enter_starts_the_program_and_enter_in_find_finds(
     program = Program.objects.get(name="Faster month-end close")
     assert list(program.members.values_list("user__email", flat=True)) == ["cora@acme.test"]
     assert_accessible(page, "the new program's page")
+
+
+@pytest.mark.e2e
+def test_without_javascript_enter_in_a_field_still_saves(
+    live_server: Any, transactional_db: Any, browser: Browser
+) -> None:
+    build_cast()
+    page = browser.new_context(java_script_enabled=False).new_page()
+    sign_in(page, live_server.url, "alice@acme.test")
+    page.goto(f"{live_server.url}/w/acme/programs/new/")
+    page.get_by_label("Name").fill("Self-serve refunds")
+    page.get_by_label("Goal").fill("Refunds without a ticket.")
+    page.get_by_label("Find a member (sponsor and core team)").fill("cora")
+    page.get_by_label("Name").press("Enter")
+    expect(page.get_by_text("The program “Self-serve refunds” was started.")).to_be_visible()
+    assert Program.objects.filter(name="Self-serve refunds").exists()
