@@ -2,7 +2,8 @@
 (the title, the name) saves, exactly as the save button does, although the Find button comes
 first in the form; Enter in the Find box (and a click on Find) narrows the list and saves
 nothing, and the search's address holds no CSRF token. The hidden default button is out of
-the tab order and the accessibility tree; the pages pass axe-core. Without JavaScript, Enter in a field still saves."""
+the tab order and the accessibility tree; the pages pass axe-core. Without JavaScript, Enter
+in a field still saves."""
 
 from __future__ import annotations
 
