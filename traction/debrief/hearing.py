@@ -11,7 +11,8 @@ from dataclasses import dataclass
 # reader(program_id, insight_ids) → {insight_id: published status as customers read it, or ""
 # when none is published yet}, for those of ``insight_ids`` that are customer priorities.
 Reader = Callable[[int, Collection[int]], dict[int, str]]
-# where(workspace_slug, program_id) → the page where a status is proposed.
+# where(workspace_slug, program_id) → the page where a status is proposed; the room adds
+# ``?priority=<card id>`` for the one card not told yet, which that page preselects.
 Where = Callable[[str, int], str]
 
 
@@ -38,4 +39,6 @@ def published(program_id: int, insight_ids: Collection[int]) -> dict[int, str]:
 
 
 def propose_url(workspace_slug: str, program_id: int) -> str:
+    """The page where a status of the program's priorities is proposed ("" without one); a
+    card's link adds ``?priority=<its id>``."""
     return _registry.where(workspace_slug, program_id) if _registry.where else ""

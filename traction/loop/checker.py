@@ -37,9 +37,21 @@ PROMISES = re.compile(
     r"surely)\b",
     re.IGNORECASE,
 )
+# A deadline after "by", quoted whole ("by 15 January", "by March 15th, 2027", "by 15/01",
+# "by the end of March", "by Q2 2027", "by next month"): the first form that matches is
+# taken, so the longer forms come first.
+_DAY_NUMBER = r"\d{1,2}(?:st|nd|rd|th)?"
+_WITH_YEAR = r"(?:\.?,?\s+\d{4}\b)?"  # "Jan. 2027": a full stop only before the year
 _BY_WHEN = re.compile(
-    rf"\bby\s+(?:the\s+)?(?:end\s+of\s+|next\s+|early\s+|mid-?\s*|late\s+)?"
-    rf"(?:{_MONTHS}|\d|q[1-4]\b|h[12]\b|week|month|quarter|year|summer|spring|autumn|fall|winter)",
+    rf"\bby\s+(?:the\s+)?(?:(?:end|middle|start|beginning)\s+of\s+(?:the\s+)?|next\s+|"
+    rf"early\s+|mid-?\s*|late\s+)?"
+    rf"(?:\d{{4}}-\d{{1,2}}-\d{{1,2}}\b"  # 2027-01-15
+    rf"|\d{{1,2}}[/.]\d{{1,2}}(?:[/.]\d{{2,4}})?\b"  # 15/01, 15/01/2027, 15.01.2027
+    rf"|{_DAY_NUMBER}\s+(?:of\s+)?(?:{_MONTHS})\b{_WITH_YEAR}"  # 15 January (2027)
+    rf"|(?:{_MONTHS})\b(?:\.?\s+{_DAY_NUMBER}\b)?{_WITH_YEAR}"  # January 15th, 2027; March
+    rf"|(?:19|20|21)\d{{2}}\b|\d{{1,2}}(?:st|nd|rd|th)\b"  # 2028, the 15th (not "by 20%")
+    rf"|(?:q[1-4]|h[12])\b{_WITH_YEAR}"  # Q2, H1 2027
+    rf"|(?:week|month|quarter|year|summer|spring|autumn|fall|winter)\b{_WITH_YEAR})",
     re.IGNORECASE,
 )
 

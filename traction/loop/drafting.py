@@ -129,7 +129,9 @@ def audience_of(
             False,
             session_id=session.pk,
         )
-    return Audience(audience, f"Dear customers of {program.name},", False)
+    # Several organisations read it: a neutral greeting (a program's name is the team's own
+    # and reads badly as a salutation to customers).
+    return Audience(audience, "Hello,", False)
 
 
 def priority_ids(program_id: int, who: Audience) -> list[int]:
@@ -313,6 +315,12 @@ def told_us(f: PriorityFacts) -> str | None:
     return f"You gave your dots to this priority: {name}." if name else None
 
 
+def quoted(name: str) -> str:
+    """A name set inside a sentence: in quotes (a customer summary starts with a capital
+    letter, and may be a proper noun: never lower-cased), unless it is quoted already."""
+    return name if name.startswith("“") else f"“{name}”"
+
+
 def _plural(n: int, one: str, many: str) -> str:
     return f"{n} {one if n == 1 else many}"
 
@@ -453,7 +461,8 @@ def _deliveries(
                 name = done.get(g.id)
                 if name and name not in names and any(d[0] == delivery_id for d in g.deliveries):
                     names.append(name)
-            line = f"{title} ({day(on)})" + (f", for {' and '.join(names)}." if names else ".")
+            named = " and ".join(quoted(n) for n in names)
+            line = f"{title} ({day(on)})" + (f", for {named}." if names else ".")
             found_lines.append((line, names))
     return found_lines
 
@@ -653,7 +662,9 @@ def render_change_of_plan(who: Audience, risk: AtRisk, found: list[PriorityFacts
         name = name_of(f)
         if f.quote is None:  # the card's words are not the audience's own: never quoted
             for words in {f.text, statuses.short(f.text), _short(f.text)}:
-                opening = opening.replace(f"“{words}”", name or "a priority you told us about")
+                opening = opening.replace(
+                    f"“{words}”", quoted(name) if name else "a priority you told us about"
+                )
         title = _short(f.quote.text) if f.quote is not None else (name or title)
     body = _body(
         who.greeting,

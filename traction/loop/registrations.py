@@ -81,7 +81,8 @@ def register_all() -> None:
     # The debrief room shows what customers hear of a decided recommendation's evidence.
     hearing.register(
         selectors.published_statuses,
-        lambda slug, program_id: reverse("loop:priorities", args=[slug, program_id]),
+        # The propose page; the room adds ``?priority=<card>``, which it preselects.
+        lambda slug, program_id: reverse("loop:propose", args=[slug, program_id]),
     )
     sections.register(
         "loop-update",

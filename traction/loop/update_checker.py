@@ -96,9 +96,14 @@ _NOT_A_YEAR = (
     r"(?!(?:the\s+)?(?:(?:end|close)\s+of\s+)?"
     r"(?:\d{4}\b|(?:this|next|the)\s+year\b|year[-\s]?end\b))"
 )
+# Quoted whole: "by 15 January", "by March 3rd", "by 15/01" (never "by 1"); "by 20%" is
+# no date.
 _BY_WHEN = re.compile(
     rf"\b(?:by|before|until|no later than)\s+{_NOT_A_YEAR}(?:the\s+)?(?:end\s+of\s+|next\s+|"
-    rf"early\s+|mid-?\s*|late\s+)?(?:(?:{_MONTHS})\b|\d|q[1-4]\b|h[12]\b|week\b|month\b|"
+    rf"early\s+|mid-?\s*|late\s+)?(?:(?:{_MONTHS})\b(?:\.?\s+\d{{1,2}}(?:st|nd|rd|th)?\b)?|"
+    rf"\d{{4}}-\d{{1,2}}-\d{{1,2}}\b|\d{{1,2}}[/.]\d{{1,2}}(?:[/.]\d{{2,4}})?\b|"
+    rf"\d{{1,2}}(?:st|nd|rd|th)?\s+(?:of\s+)?(?:{_MONTHS})\b|\d{{1,2}}(?:st|nd|rd|th)\b|"
+    rf"q[1-4]\b|h[12]\b|week\b|month\b|"
     rf"quarter\b|year\b|summer\b|spring\b|autumn\b|fall\b|winter\b)"
     rf"(?:,?\s+(?:of\s+)?(?:\d{{4}}\b|(?:this|next)\s+year\b))?",
     re.IGNORECASE,

@@ -173,6 +173,7 @@ class UpdateView:
     approvals: list[ApprovalRow] = field(default_factory=list)
     superseded: list[Approval] = field(default_factory=list)
     recipients: list[Any] = field(default_factory=list)  # the outbox rows, once approved
+    nobody: str = ""  # a draft nobody would receive: why, in plain words (before asking)
 
 
 def detail(viewer: Viewer, found: Update) -> UpdateView:
@@ -186,6 +187,8 @@ def detail(viewer: Viewer, found: Update) -> UpdateView:
     shown = [c for c in everyone if visible(c.contact.customer_id)]
     problems = [] if closed else update_checker.update_problems(found)
     view = UpdateView(found, problems, shown, len(everyone) - len(shown))
+    if found.state == UpdateState.DRAFT:
+        view.nobody = update_services.nobody_to_send_to(found, everyone)
     all_approvals = (
         Approval.objects.filter(update=found)
         .select_related("customer", "account_owner", "by")

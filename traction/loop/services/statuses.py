@@ -48,6 +48,11 @@ class ActionFact:
     due_on: date
     owned: bool
 
+    @property
+    def status_label(self) -> str:
+        """As people read it: "In progress", never ``in_progress``."""
+        return ActionStatus(self.status).label
+
 
 @dataclass
 class RecommendationFact:
@@ -55,6 +60,11 @@ class RecommendationFact:
     title: str
     outcome: str
     actions: list[ActionFact] = field(default_factory=list)
+
+    @property
+    def outcome_label(self) -> str:
+        """As people read it: "Not decided yet", never ``pending``."""
+        return DecisionOutcome(self.outcome).label
 
     @property
     def backing(self) -> list[ActionFact]:

@@ -93,6 +93,39 @@ def recipients_snapshot(found: list[Candidate]) -> list[dict[str, Any]]:
     ]
 
 
+def nobody_to_send_to(update: Update, found: list[Candidate]) -> str:
+    """Why nobody would receive the update, in plain words ("" when someone would): nobody
+    its audience holds yet (no customer took part: what to do), or every candidate
+    excluded (each says why)."""
+    if any(c.included for c in found):
+        return ""
+    if found:
+        return (
+            "Nobody would receive this update: every candidate is excluded (see why beside "
+            "each name)."
+        )
+    if update.audience == UpdateAudience.CUSTOMER and update.customer is not None:
+        who = (
+            f"nobody at {update.customer.name} has raised, voted on or followed a priority "
+            "of this program yet"
+        )
+    elif update.audience == UpdateAudience.SESSION and update.session is not None:
+        who = (
+            f"nobody accepted the invitation to “{update.session.title}”, and no customer "
+            "has raised, voted on or followed its priorities yet"
+        )
+    else:
+        who = (
+            "the program has no customers taking part yet (nobody has raised, voted on or "
+            "followed any of its priorities)"
+        )
+    return (
+        f"Nobody to send this to: {who}. Updates go to the customers who took part: invite "
+        "them to a session of the program and write the update once they have had their "
+        "say, or discard this draft."
+    )
+
+
 # --- compose and edit ----------------------------------------------------------------------
 
 
@@ -438,12 +471,9 @@ def submit(actor: Viewer, update: Update, *, expected_version: int | None = None
                     ]
                 }
             )
-        if not recipients_snapshot(candidates(found)):
-            raise ValidationFailed.field(
-                "__all__",
-                "Nobody would receive this update: every candidate is excluded (see why "
-                "beside each name).",
-            )
+        nobody = nobody_to_send_to(found, candidates(found))
+        if nobody:
+            raise ValidationFailed.field("__all__", nobody)
         _ask(actor, found)
     return found
 

@@ -53,6 +53,43 @@ def test_days_and_promises_are_flagged(text: str, found: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "quoted"),
+    [
+        ("We will ship this by 15 January, guaranteed.", "by 15 January"),
+        ("Ready by 15th of January 2027.", "by 15th of January 2027"),
+        ("Ready by January 15.", "by January 15"),
+        ("Ready by January 15th, 2027.", "by January 15th, 2027"),
+        ("Ready by March 2027.", "by March 2027"),
+        ("Ready by the end of March.", "by the end of March"),
+        ("Ready by the end of the year.", "by the end of the year"),
+        ("Ready by mid-March.", "by mid-March"),
+        ("Ready by early May.", "by early May"),
+        ("Ready by Q2.", "by Q2"),
+        ("Ready by H1 2027.", "by H1 2027"),
+        ("Ready by 15/01.", "by 15/01"),
+        ("Ready by 15/01/2027.", "by 15/01/2027"),
+        ("Ready by 15.01.2027.", "by 15.01.2027"),
+        ("Ready by 2027-01-15.", "by 2027-01-15"),
+        ("Ready by 2028.", "by 2028"),
+        ("Ready by the 15th.", "by the 15th"),
+        ("Ready by next week.", "by next week"),
+        ("Ready by late summer 2027.", "by late summer 2027"),
+    ],
+)
+def test_a_promised_date_is_quoted_whole(text: str, quoted: str) -> None:
+    """ "by 15 January" was quoted back as "by 1": the whole phrase is what to remove."""
+    promised = [p for p in checker.problems(text) if "promises a date" in p]
+    assert promised == [f"“{quoted}” promises a date; the window of a planned status says when."]
+
+
+@pytest.mark.parametrize(
+    "text", ["We cut the time to approve by 20%.", "Used by 3 teams.", "Written by marketing."]
+)
+def test_by_a_number_or_a_word_that_is_no_date_promises_no_date(text: str) -> None:
+    assert not any("promises a date" in p for p in checker.problems(text))
+
+
+@pytest.mark.parametrize(
     ("kind", "day", "start", "end", "label"),
     [
         ("month", date(2027, 2, 14), date(2027, 2, 1), date(2027, 2, 28), "February 2027"),

@@ -82,8 +82,8 @@ def test_a_delivery_touching_two_priorities_is_told_once_naming_both() -> None:
         ),
     ]
     assert parts(found)["What is done"] == [
-        "One-page approval (3 November 2026), for Approve an invoice on one page and Faster "
-        "invoices."
+        "One-page approval (3 November 2026), for “Approve an invoice on one page” and "
+        "“Faster invoices”."
     ]
 
 

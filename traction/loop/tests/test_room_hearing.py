@@ -5,11 +5,13 @@ holds no customer priority; the status its decision's facts allow is labelled as
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 
 import pytest
 from django.test import Client
+from django.urls import reverse
 
 from traction.core import clock
 from traction.core.testing.cast import Cast
@@ -48,7 +50,8 @@ def test_the_room_shows_the_published_status_not_the_derived_one(world: w.World)
     assert "What customers hear now" in hears
     assert "Invoice approval takes three weeks" in hears
     assert "not told yet" in hears
-    assert f"/w/{cast.acme.slug}/loop/programs/{cast.program.pk}/priorities/" in hears
+    propose = reverse("loop:propose", args=[cast.acme.slug, cast.program.pk])
+    assert f'href="{propose}?priority={world.card.pk}"' in hears
     assert "could be published as “Planned”" in hears
     assert "<strong>Planned" not in hears
     # Published as "Heard" (the approval waived here): that is what customers hear.
@@ -102,3 +105,37 @@ def test_approving_says_when_customers_could_hear_planned(world: w.World) -> Non
     hears = room(world).split(f'id="hears-{rec.pk}"')[1].split("</div>")[0]
     assert "could be published as “Planned”;" in hears
     assert "once it has owned" not in hears
+
+
+def test_propose_a_status_opens_the_propose_page_on_that_one_priority(world: w.World) -> None:
+    """The link named the whole list of the program's priorities; it names the card, which
+    the propose page preselects and says what it rests on."""
+    cast = world.cast
+    w.approved(world)
+    other = w.elsewhere(world)  # another priority of the program, listed first otherwise
+    page = room(world)
+    (link,) = re.findall(r'href="([^"]+)">propose a status<', page)
+    assert link.endswith(f"?priority={world.card.pk}")
+    client = Client()
+    client.force_login(cast.users["facilitator"])
+    opened = client.get(link).content.decode()
+    checked = re.findall(r'<input[^>]*name="priority"[^>]*>', opened)
+    chosen = [tag for tag in checked if "checked" in tag]
+    assert len(chosen) == 1
+    assert f'value="{world.card.pk}"' in chosen[0]
+    assert f'value="{other.pk}"' not in chosen[0]
+    assert "What “Invoice approval takes three weeks” rests on" in opened
+
+
+def test_who_may_not_propose_gets_no_link_to_the_propose_page(world: w.World) -> None:
+    cast = world.cast
+    rec = w.approved(world)
+    observer = Client()
+    observer.force_login(cast.users["observer"])
+    page = observer.get(f"/w/{cast.acme.slug}/debriefs/{world.debrief.pk}/")
+    assert page.status_code == 200  # an observer reads the room, and may not propose
+    hears = page.content.decode().split(f'id="hears-{rec.pk}"')[1].split("</div>")[0]
+    assert "not told yet" in hears
+    assert "propose a status" not in hears
+    propose = reverse("loop:propose", args=[cast.acme.slug, cast.program.pk])
+    assert observer.get(f"{propose}?priority={world.card.pk}").status_code == 403

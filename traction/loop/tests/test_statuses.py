@@ -172,7 +172,7 @@ def test_not_planned_needs_a_checked_reason(world: w.World) -> None:
     ) == {
         "customer_reason": [
             "“March 15” is a day; tell customers a month, a quarter or a half-year at most.",
-            "“by March” promises a date; the window of a planned status says when.",
+            "“by March 15” promises a date; the window of a planned status says when.",
             "“will” is a promise; say what is decided or planned, not what will be.",
         ]
     }

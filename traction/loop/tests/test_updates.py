@@ -266,7 +266,11 @@ def test_a_deadline_is_backed_by_a_window_ending_by_it(text: str, windows: list[
         ("It is live by May 2027.", [Q2], ["by May 2027"]),  # Q2 runs to June
         ("It is live by Q1 2027.", [Q2], ["by Q1 2027"]),
         ("We will ship it by March.", [], ["by March", "will"]),
-        ("It is live by March 3.", [MARCH], ["by March"]),  # a day: never backed
+        ("It is live by March 3.", [MARCH], ["by March 3"]),  # a day: never backed
+        ("It is live by 15 January.", [MARCH], ["by 15 January"]),  # quoted whole, not "by 1"
+        ("It is live by 15/01.", [MARCH], ["by 15/01"]),
+        ("It is live by the 15th.", [MARCH], ["by the 15th"]),
+        ("Approvals are faster by 20% in March 2027.", [MARCH], []),  # "by 20%" is no date
         ("It is live by mid-March.", [MARCH], ["by mid-March"]),
         ("It is live by early March 2027.", [MARCH], ["by early March 2027"]),
         ("It is live by next month.", [MARCH], ["by next month"]),
