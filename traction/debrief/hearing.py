@@ -8,12 +8,16 @@ from __future__ import annotations
 from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
+from traction.core.permissions import Viewer
+from traction.programs.models import Program
+
 # reader(program_id, insight_ids) → {insight_id: published status as customers read it, or ""
 # when none is published yet}, for those of ``insight_ids`` that are customer priorities.
 Reader = Callable[[int, Collection[int]], dict[int, str]]
-# where(workspace_slug, program_id) → the page where a status is proposed; the room adds
-# ``?priority=<card id>`` for the one card not told yet, which that page preselects.
-Where = Callable[[str, int], str]
+# where(viewer, workspace_slug, program) → the page where the viewer may propose a status of
+# the program's priorities, or "" when they may not; the room adds ``?priority=<card id>``
+# for the one card not told yet, which that page preselects.
+Where = Callable[[Viewer, str, Program], str]
 
 
 @dataclass
@@ -38,7 +42,7 @@ def published(program_id: int, insight_ids: Collection[int]) -> dict[int, str]:
     return _registry.reader(program_id, insight_ids)
 
 
-def propose_url(workspace_slug: str, program_id: int) -> str:
-    """The page where a status of the program's priorities is proposed ("" without one); a
-    card's link adds ``?priority=<its id>``."""
-    return _registry.where(workspace_slug, program_id) if _registry.where else ""
+def propose_url(viewer: Viewer, workspace_slug: str, program: Program) -> str:
+    """The page where the viewer may propose a status of the program's priorities ("" when
+    they may not, or without one); a card's link adds ``?priority=<its id>``."""
+    return _registry.where(viewer, workspace_slug, program) if _registry.where else ""

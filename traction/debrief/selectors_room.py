@@ -613,7 +613,7 @@ def recommendations_section(viewer: Viewer, found: Debrief) -> dict[str, Any]:
         "debrief": found,
         "rows": room_recommendations(viewer, found),
         # Where a status is proposed for a customer priority not told yet.
-        "propose_url": hearing.propose_url(found.workspace.slug, found.program_id),
+        "propose_url": hearing.propose_url(viewer, found.workspace.slug, found.program),
         "may_draft": may_draft,
         # Its recommendations can be edited (and drafts archived) while it is not finished.
         "may_edit": may_draft and not found.is_finished,

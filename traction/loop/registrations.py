@@ -67,7 +67,7 @@ def draft_notes(viewer: Viewer, update: Any) -> dict[str, Any]:
 
 
 def register_all() -> None:
-    from traction.core import dashboard, events, periodic, sections
+    from traction.core import dashboard, events, periodic, permissions, sections
     from traction.customers import reach as customer_reach
     from traction.debrief import outbound
     from traction.loop import reach, selectors
@@ -81,8 +81,13 @@ def register_all() -> None:
     # The debrief room shows what customers hear of a decided recommendation's evidence.
     hearing.register(
         selectors.published_statuses,
-        # The propose page; the room adds ``?priority=<card>``, which it preselects.
-        lambda slug, program_id: reverse("loop:propose", args=[slug, program_id]),
+        # The propose page, for whoever may propose; the room adds ``?priority=<card>``,
+        # which it preselects.
+        lambda viewer, slug, program: (
+            reverse("loop:propose", args=[slug, program.pk])
+            if permissions.can(viewer, "loop.propose", program)
+            else ""
+        ),
     )
     sections.register(
         "loop-update",
