@@ -55,7 +55,7 @@ def test_a_debrief_is_run_end_to_end(
         ("Invoice on day one", "Moment of truth: The first invoice arrives — Gina Globex"),
         ("Faster approvals", "Issue: Approval takes three weeks — Ian Initech"),
     ]:
-        cora.get_by_role("link", name="Draft a recommendation").click()
+        cora.get_by_role("link", name="Draft a recommendation", exact=True).click()
         cora.get_by_label("Title").fill(title)
         cora.get_by_label(evidence).check()
         cora.get_by_role("button", name="Draft it").click()

@@ -35,7 +35,7 @@ def signed_in(
 
 
 def draft(page: Page, title: str, evidence: str) -> None:
-    page.get_by_role("link", name="Draft a recommendation").click()
+    page.get_by_role("link", name="Draft a recommendation", exact=True).click()
     page.get_by_label("Title").fill(title)
     page.get_by_label(evidence).check()
     page.get_by_role("button", name="Draft it").click()
@@ -75,6 +75,14 @@ def test_a_debrief_room_is_run(
     draft(cora, "Invoice on day one", "Moment of truth: The first invoice arrives — Gina Globex")
     draft(cora, "Faster approvals", "Issue: Approval takes three weeks — Ian Initech")
     rec = Recommendation.objects.get(title="Invoice on day one")
+    # A priority of the brief opens the form with its card ticked, listed first with its rank.
+    cora.goto(room_url)
+    cora.get_by_role("link", name="Draft a recommendation from it (priority #1)").click()
+    ticked = cora.locator("input[name=evidence]:checked")
+    expect(ticked).to_have_count(1)
+    expect(cora.locator("input[name=evidence]").first).to_be_checked()
+    expect(cora.locator("label[for=id_evidence_0]")).to_contain_text("Priority #1 (")
+    cora.goto(room_url)
 
     # Two people edit the same recommendation from the same version.
     sam_ctx, sam = signed_in(browser, base, "sam@acme.test", DESKTOP)
