@@ -131,7 +131,7 @@ def test_a_new_due_date_reminds_afresh_and_a_named_teller_hears(
         plan_services.run()
     owen = smtp_server.to("owen@acme.test")
     assert len(owen) == 1
-    assert "Globex: an update is due 09 Mar 2027 (in 4 days)." in owen[0].body
+    assert "Globex: an update is due 9 Mar 2027 (in 4 days)." in owen[0].body
     assert PlanReminder.objects.filter(customer=cast.customer, kind="due_soon").count() == 1
 
 

@@ -90,7 +90,7 @@ def test_proposing_asks_the_owner_by_email_with_what_customers_would_hear(
     with clock.frozen(NOW + timedelta(minutes=5)):
         page = owen.get(path).content.decode()
     assert "Approve for Globex</button>" in page
-    assert "The request went to Owen Owner by email on 2027-01-20 09:00 (UTC)." in page
+    assert "The request went to Owen Owner by email on 20 Jan 2027, 09:00 (UTC)." in page
     [notice] = Notice.objects.filter(user=cast.users["account_owner"])
     assert notice.text == "A status to Globex waits for your approval."
     assert notice.link == path + f"#priority-{world.card.pk}"
@@ -162,7 +162,7 @@ def test_with_smtp_down_the_proposal_succeeds_and_the_page_shows_the_failure_the
     assert (
         "The request to Owen Owner could not be sent: the mail server could not be reached" in html
     )
-    assert "Retrying at 2027-01-20 09:01 (UTC)" in html
+    assert "Retrying at 20 Jan 2027, 09:01 (UTC)" in html
     assert "Send again</button>" not in html  # still being tried
     # The last attempt fails too: Traction gives up and says so, with Send again.
     ApprovalEmail.objects.filter(pk=email.pk).update(attempts=mailer.MAX_ATTEMPTS - 1)
@@ -189,7 +189,7 @@ def test_with_smtp_down_the_proposal_succeeds_and_the_page_shows_the_failure_the
     assert [m.subject for m in smtp_server.to("owen@acme.test")] == [
         "Approve what Globex will hear: Heard"
     ]
-    assert "The request went to Owen Owner by email on 2027-01-20 09:03 (UTC)." in html
+    assert "The request went to Owen Owner by email on 20 Jan 2027, 09:03 (UTC)." in html
     assert AuditEvent.objects.filter(action="loop.status_approval_mail_resent").count() == 1
 
 

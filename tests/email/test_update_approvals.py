@@ -108,7 +108,7 @@ def test_with_smtp_refusing_asking_answers_shows_the_failure_and_a_retry_sends_i
     assert "The request to Owen Owner could not be sent: the mail server could not be reached" in (
         html
     )
-    assert "Retrying at 2027-01-20 09:01 (UTC)" in html, html
+    assert "Retrying at 20 Jan 2027, 09:01 (UTC)" in html, html
     assert smtp_server.messages == []
     # Not due yet: nothing is tried; then the server is back and the next try sends it.
     with clock.frozen(NOW + timedelta(seconds=30)):
@@ -123,7 +123,7 @@ def test_with_smtp_refusing_asking_answers_shows_the_failure_and_a_retry_sends_i
     email.refresh_from_db()
     assert (email.state, email.attempts, email.last_error) == ("sent", 2, "")
     assert "could not be sent" not in html
-    assert "The request went to Owen Owner by email on 2027-01-20 09:01 (UTC)." in html
+    assert "The request went to Owen Owner by email on 20 Jan 2027, 09:01 (UTC)." in html
 
 
 def test_a_given_up_request_offers_send_again_and_sends_once(

@@ -23,6 +23,7 @@ from datetime import datetime
 
 from django.db.models import Q
 
+from traction.core import dates
 from traction.customers.models import Contact
 from traction.insights.models import Insight, not_withdrawn
 from traction.loop.models import Follow, RecipientReason, Unsubscribe, UnsubscribeScope
@@ -67,13 +68,13 @@ class Candidate:
     @property
     def why_summary(self) -> str:
         """Each reason once, in RecipientReason order, with how many priorities it covers and
-        since when (the earliest): "Their words are in it (4 priorities, since 2026-12-07);
-        They voted on it (since 2026-12-01)". One line per reason, never one per priority."""
+        since when (the earliest): "Their words are in it (4 priorities, since 7 Dec 2026);
+        They voted on it (since 1 Dec 2026)". One line per reason, never one per priority."""
         parts = []
         for reason in self.reasons:
             mine = [w for w in self.whys if w.reason == reason]
             count = len({w.priority_id for w in mine if w.priority_id is not None})
-            since = f"since {min(w.since for w in mine):%Y-%m-%d}"
+            since = f"since {dates.short(min(w.since for w in mine))}"
             detail = f"{count} priorities, {since}" if count > 1 else since
             parts.append(f"{RecipientReason(reason).label} ({detail})")
         return "; ".join(parts)
@@ -121,14 +122,14 @@ def _excluded(contact: Contact, whys: list[Why], unsubscribes: list[Unsubscribe]
     if not contact.has_address:
         return "No email address on record"
     if contact.unreachable_at is not None:
-        return f"Unreachable since {contact.unreachable_at:%Y-%m-%d} (mail bounced)"
+        return f"Unreachable since {dates.short(contact.unreachable_at)} (mail bounced)"
     if not contact.consent_to_contact:
         return "No consent to contact on record"
     for gone in unsubscribes:
         if gone.scope == UnsubscribeScope.ALL:
-            return f"Unsubscribed from all mail on {gone.at:%Y-%m-%d}"
+            return f"Unsubscribed from all mail on {dates.short(gone.at)}"
         if gone.scope == UnsubscribeScope.PROGRAM:
-            return f"Unsubscribed from this program on {gone.at:%Y-%m-%d}"
+            return f"Unsubscribed from this program on {dates.short(gone.at)}"
     stopped = {u.priority_id: u.at for u in unsubscribes if u.scope == UnsubscribeScope.PRIORITY}
     still = [
         w
@@ -139,7 +140,7 @@ def _excluded(contact: Contact, whys: list[Why], unsubscribes: list[Unsubscribe]
     ]
     if not still:
         last = max(stopped[w.priority_id] for w in whys if w.priority_id is not None)
-        return f"Unsubscribed from these priorities (last on {last:%Y-%m-%d})"
+        return f"Unsubscribed from these priorities (last on {dates.short(last)})"
     return ""
 
 

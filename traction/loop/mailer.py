@@ -37,7 +37,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from traction.accounts import senders
-from traction.core import audit, clock, mail
+from traction.core import audit, clock, dates, mail
 from traction.core.permissions import Viewer
 from traction.core.tasks import EMAIL_RETRY_DELAYS
 from traction.customers import reach
@@ -271,11 +271,11 @@ def stop_reason(recipient: UpdateRecipient, ids: list[int] | None = None) -> str
     )
     for stop in stops:
         if stop.scope == UnsubscribeScope.PROGRAM:
-            return f"Unsubscribed from this program on {stop.at:%Y-%m-%d}."
+            return f"Unsubscribed from this program on {dates.short(stop.at)}."
     stopped = {s.priority_id for s in stops}
     if ids and stopped >= set(ids) and update.audience != "session":
         last = max(s.at for s in stops)
-        return f"Unsubscribed from these priorities on {last:%Y-%m-%d}."
+        return f"Unsubscribed from these priorities on {dates.short(last)}."
     return ""
 
 
@@ -372,9 +372,8 @@ def _failed(recipient: UpdateRecipient, exc: Exception) -> str:
         recipient.pk,
         state=MessageState.FAILED,
         last_error=f"Not delivered yet: {reason} Next try at "
-        f"{timezone.localtime(again):%Y-%m-%d %H:%M} ({timezone.get_current_timezone_name()})."[
-            :500
-        ],
+        f"{dates.short(timezone.localtime(again))}, {timezone.localtime(again):%H:%M} "
+        f"({timezone.get_current_timezone_name()})."[:500],
         next_attempt_at=again,
     )
     logger.warning("Update message %s not sent (attempt %d): %s", recipient.pk, attempt, reason)

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.db.models import QuerySet
 
+from traction.core import dates
 from traction.core.forms import Form, Paragraphs
 from traction.core.guard import whole_number
 
@@ -60,11 +61,11 @@ class ComposeForm(Form):
         self.fields["customer"].widget.choices = [("", "—"), *((c.pk, c.name) for c in shown)]
         self.fields["session"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
-            *((s.pk, f"{s.title} ({s.starts_at:%Y-%m-%d})") for s in sessions),
+            *((s.pk, f"{s.title} ({dates.short(s.local_start)})") for s in sessions),
         ]
         self.fields["delivery"].choices = [  # type: ignore[attr-defined]
             ("", "—"),
-            *((d.pk, f"{d.on:%Y-%m-%d} {d.title}") for d in deliveries),
+            *((d.pk, f"{dates.short(d.on)} {d.title}") for d in deliveries),
         ]
         self.fields["priority"].choices = [  # type: ignore[attr-defined]
             ("", "—"),

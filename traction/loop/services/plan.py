@@ -24,7 +24,7 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 
 from traction.accounts.models import Membership, User
-from traction.core import audit, clock, mail, permissions
+from traction.core import audit, clock, dates, mail, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.loop import plan as plan_reads
@@ -149,7 +149,7 @@ class Event:
     def label(self) -> str:
         name = self.row.customer.name
         days = (self.due - self.row.today).days
-        on = f"{self.due:%d %b %Y}"
+        on = dates.short(self.due)
         if self.kind == PlanReminderKind.PROMISE_PASSED:
             return f"{name}: the promise to hear back by {on} passed {_days(-days)} ago."
         if self.kind == PlanReminderKind.PROMISE_NEAR:

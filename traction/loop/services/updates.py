@@ -21,7 +21,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from traction.core import audit, clock, permissions
+from traction.core import audit, clock, dates, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.text import check_length, require_no_bidi_controls
@@ -131,7 +131,7 @@ def nobody_to_send_to(update: Update, found: list[Candidate]) -> str:
 
 def _refuse_if_closed(update: Update) -> None:
     if update.state == UpdateState.SENT:
-        sent = f" on {update.sent_at:%Y-%m-%d}" if update.sent_at else ""
+        sent = f" on {dates.short(update.sent_at)}" if update.sent_at else ""
         raise ValidationFailed.field(
             "__all__", f"This update was sent{sent}; a sent update cannot be changed."
         )
@@ -754,10 +754,11 @@ def changed_since_asked(update: Update) -> list[str]:
         .order_by("published_at", "pk")
     )
     for s in newer:
+        assert s.published_at is not None  # published_at__gt above
         window = f" ({s.window.label})" if s.window is not None else ""
         found.append(
             f"“{statuses.short(s.priority.text)}” is now {s.get_status_display().lower()}"
-            f"{window}, published {s.published_at:%Y-%m-%d}."
+            f"{window}, published {dates.short(s.published_at)}."
         )
     risks = (
         AtRisk.objects.filter(priority_id__in=ids, since__gt=since, cleared_at__isnull=True)
@@ -767,7 +768,7 @@ def changed_since_asked(update: Update) -> list[str]:
     for r in risks:
         why = "; ".join(str(x) for x in r.reasons or [])
         found.append(
-            f"“{statuses.short(r.priority.text)}” was marked at risk on {r.since:%Y-%m-%d}"
+            f"“{statuses.short(r.priority.text)}” was marked at risk on {dates.short(r.since)}"
             + (f": {why}" if why else ".")
         )
     return found + _withdrawn_since(update)
@@ -785,7 +786,7 @@ def _withdrawn_since(update: Update) -> list[str]:
     for card in Insight.objects.filter(pk__in=quotes, status=InsightStatus.WITHDRAWN).order_by(
         "withdrawn_at", "pk"
     ):
-        when = f" on {card.withdrawn_at:%Y-%m-%d}" if card.withdrawn_at else ""
+        when = f" on {dates.short(card.withdrawn_at)}" if card.withdrawn_at else ""
         found.append(f"The words “{statuses.short(card.text)}” it quotes were withdrawn{when}.")
     approved = dict(UpdateRecipient.objects.filter(update=update).values_list("contact_id", "name"))
     still = {c.contact.pk for c in candidates(update)}

@@ -39,8 +39,8 @@ def test_each_reason_is_said_once_with_how_many_priorities(
             fran.get(url(cast, "update", update_id=update.pk)).content.decode()
         )
         assert (
-            "Gina Globex (Globex) — Their words are in it (2 priorities, since 2027-01-20); "
-            "They voted on it (2 priorities, since 2027-01-20)"
+            "Gina Globex (Globex) — Their words are in it (2 priorities, since 20 Jan 2027); "
+            "They voted on it (2 priorities, since 20 Jan 2027)"
         ) in draft
         assert draft.count("Their words are in it") == 1
         assert draft.count("They voted on it") == 1

@@ -7,12 +7,14 @@ the delivery hook (drafts, never notifications) and the status approvals kept ap
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
 from django.core import mail
+from django.test import Client
+from django.urls import reverse
 
 from traction.accounts.models import Notice
 from traction.core import clock
@@ -705,6 +707,31 @@ def test_a_sent_update_is_immutable(world: w.World) -> None:
     assert update.state == UpdateState.SENT
 
 
+def test_a_sent_update_gives_its_date_as_people_read_it(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    """The list, the update's page and the refusal write "20 Jan 2027" (as every other
+    page does), never the ISO "2027-01-20"."""
+    cast = world.cast
+    fran = cast.viewer("facilitator")
+    update = approved_update(world)
+    with clock.frozen(NOW + timedelta(hours=1)):
+        updates.send(fran, update)
+    update.refresh_from_db()
+    client = client_for("facilitator")
+    listed = client.get(
+        reverse("loop:updates", args=[cast.acme.slug, cast.program.pk])
+    ).content.decode()
+    assert "sent 20 Jan 2027" in listed
+    page = client.get(reverse("loop:update", args=[cast.acme.slug, update.pk])).content.decode()
+    assert "sent 20 Jan 2027, 10:00 (UTC)" in page
+    for html in (listed, page):
+        assert "2027-01-20" not in html.replace('datetime="2027-01-20', "")
+    with pytest.raises(ValidationFailed) as refused:
+        updates.edit(fran, update, body="Changed.")
+    assert "This update was sent on 20 Jan 2027;" in str(refused.value.errors)
+
+
 def test_discarding_withdraws_the_approvals(world: w.World) -> None:
     cast = world.cast
     update = submitted(world)
@@ -985,7 +1012,7 @@ def test_sending_refuses_an_approved_plan_that_changed_since_and_names_what_chan
     said = refused.value.errors["__all__"]
     assert said[0].startswith("This update can no longer be sent as approved")
     assert any("Q2 2027" in line for line in said[1:])  # the checker, against statuses now
-    assert "“Invoice approval takes three weeks” is now not planned, published 2027-01-21." in said
+    assert "“Invoice approval takes three weeks” is now not planned, published 21 Jan 2027." in said
     update.refresh_from_db()
     assert update.state == UpdateState.APPROVED
     assert not UpdateRecipient.objects.filter(update=update).exclude(state="queued").exists()
@@ -1020,7 +1047,7 @@ def test_sending_refuses_when_the_radar_marked_a_priority_at_risk_since(world: w
         with pytest.raises(ValidationFailed) as refused:
             updates.send(cast.viewer("facilitator"), update)
     assert (
-        "“Invoice approval takes three weeks” was marked at risk on 2027-01-22: An action item "
+        "“Invoice approval takes three weeks” was marked at risk on 22 Jan 2027: An action item "
         "is due after the window customers were shown."
     ) in refused.value.errors["__all__"]
 
@@ -1045,7 +1072,7 @@ def test_sending_refuses_when_quoted_words_or_a_recipients_reason_were_withdrawn
             updates.send(cast.viewer("facilitator"), update)
     said = refused.value.errors["__all__"]
     assert (
-        "The words “Invoice approval takes three weeks” it quotes were withdrawn on 2027-01-21."
+        "The words “Invoice approval takes three weeks” it quotes were withdrawn on 21 Jan 2027."
         in said
     )
     assert any(line.startswith("Gina Globex no longer has a reason to hear") for line in said)
