@@ -319,6 +319,11 @@ def member_invite(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     form = InviteForm(request.POST if request.method == "POST" else None)
     sent: dict[str, str] | None = None
     if request.method == "POST" and form.is_valid():
+        # A pending invitation to the same address is replaced by this one: say so.
+        earlier = [
+            i.get_role_display()
+            for i in selectors.invitations(viewer).filter(email__iexact=form.cleaned_data["email"])
+        ]
         try:
             invitation, link = services.invite_member(viewer, **form.cleaned_data)
         except (ValidationFailed, Conflict) as exc:
@@ -330,6 +335,7 @@ def member_invite(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
                 "role": invitation.get_role_display(),
                 "function": invitation.get_function_display(),
                 "link": link,
+                "replaced": earlier,
             }
             form = InviteForm()
     roles = [

@@ -11,7 +11,8 @@ sees, and nothing else:
 - ``portal.contribution``: accepted customer input (never internal remarks, never
   unattributed notes, never a candidate or a discarded note) said by them or by another
   contact of their own organisation;
-- ``portal.vote``: their own invitations to a session whose voting round is open;
+- ``portal.vote``: their own invitations (not declined) to a session whose voting round is
+  open;
 - ``portal.link.use``: the very link their portal session stands on;
 - ``behalf.vote.withdraw`` / ``behalf.insight.withdraw``: what a member entered for them
   (dots of a paper round, words told outside the session), which they may withdraw.
@@ -25,6 +26,7 @@ from __future__ import annotations
 from django.db.models import Q
 
 from traction.core.permissions import ALL, OWN, CustomerPrincipal, Viewer, rule
+from traction.sessions.models import RsvpStatus
 
 NOTHING = Q(pk__in=[])
 
@@ -66,13 +68,16 @@ def _own_contributions(customer: CustomerPrincipal) -> Q:  # on an Insight
 
 
 def _own_open_votes(customer: CustomerPrincipal) -> Q:  # on an Invitation
+    # Not one they declined: its link cannot vote (voting.services.ballots), so the portal
+    # does not offer it.
     return _portal(
         customer,
         Q(
             contact_id=customer.contact_id,
             session__voting__isnull=False,
             session__voting__closed_at__isnull=True,
-        ),
+        )
+        & ~Q(rsvp=RsvpStatus.DECLINED),
     )
 
 

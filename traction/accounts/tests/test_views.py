@@ -201,6 +201,20 @@ def test_inviting_a_member_again_is_refused_beside_the_email(cast, client_for):
     assert MemberInvitation.objects.count() == 0
 
 
+def test_inviting_an_address_again_says_the_earlier_link_stops_working(cast, client_for):
+    ana = client_for("admin")
+    url = reverse("accounts:member_invite", args=["acme"])
+    first = html(ana.post(url, {"email": "nia@acme.test", "role": "account_owner"}))
+    assert "It replaces the invitation" not in first
+    again = html(ana.post(url, {"email": "Nia@acme.test", "role": "core_team"}))
+    assert "<strong>Invitation sent to nia@acme.test</strong> as Core team member." in again
+    assert (
+        "<strong>It replaces the invitation sent to this address before</strong> (as Account "
+        "owner): that earlier link no longer works, only this one does." in again
+    )
+    assert MemberInvitation.objects.filter(revoked_at__isnull=True).count() == 1
+
+
 def test_invitation_accepted_end_to_end(
     cast, client_for, client, django_capture_on_commit_callbacks
 ):

@@ -125,6 +125,20 @@ def test_open_vote_links_to_the_contacts_own_ballot(
     assert "Vote now" not in client.get("/portal/").content.decode()
 
 
+def test_a_declined_invitation_offers_no_vote(
+    world: PortalWorld, django_capture_on_commit_callbacks: Capture
+) -> None:
+    # Its link cannot vote (the ballot says "You declined the invitation…"): not offered.
+    from traction.sessions.models import Invitation
+
+    VotingRound.objects.create(workspace_id=world.session.workspace_id, session=world.session)
+    Invitation.objects.filter(pk=world.hank.pk).update(rsvp="declined")
+    client = _signed_in(world, django_capture_on_commit_callbacks)
+    page = client.get("/portal/").content.decode()
+    assert "Vote now" not in page
+    assert "No vote is open for you right now" in page
+
+
 # --- hostile: other ids, other workspaces -----------------------------------------------------
 
 
