@@ -317,7 +317,7 @@ def members(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
 def member_invite(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
     permissions.check(viewer, "member.manage")
     form = InviteForm(request.POST if request.method == "POST" else None)
-    sent: dict[str, str] | None = None
+    sent: dict[str, Any] | None = None
     if request.method == "POST" and form.is_valid():
         # A pending invitation to the same address is replaced by this one: say so.
         earlier = [
