@@ -514,6 +514,23 @@ def test_columns_can_be_remapped_and_any_delimiter_bom_and_order_work(room: Room
     ]
 
 
+@pytest.mark.parametrize(
+    ("columns", "named"),
+    [
+        ({"colour": 1}, "Unknown field colour; "),
+        ({"colour": 1, "size": 0}, "Unknown fields colour, size; "),
+    ],
+)
+def test_an_unknown_field_in_a_column_mapping_is_named(
+    room: Room, columns: dict[str, int], named: str
+) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        run(room, "text,author\nA,B\n", "wall.csv", columns={"text": 0, **columns})
+    [message] = err.value.errors["columns"]
+    assert message.startswith(named), message
+    nothing_written(room)
+
+
 def test_a_column_mapping_outside_the_file_is_refused(room: Room) -> None:
     with pytest.raises(ValidationFailed) as err:
         run(room, "text,author\nA,B\n", "wall.csv", columns={"text": 5})
