@@ -41,7 +41,7 @@ def test_bulk_actions_apply_what_is_on_screen_saves_confirm_and_discards_undo(
 
     # Nothing ticked: the page says why nothing happened.
     page.get_by_role("button", name="Accept ticked").click()
-    expect(page.locator(".messages")).to_contain_text("Tick at least one candidate to accept.")
+    expect(page.get_by_text("Tick at least one candidate to accept.")).to_be_visible()
 
     # A row's Save confirms on the row, and keeps the row's tick.
     page.get_by_label(f"Tick line {second}").check()
