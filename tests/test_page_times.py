@@ -132,7 +132,7 @@ def test_workspace_pages_show_times_in_the_workspaces_zone_and_say_which(
 
     imports = page(client_for("facilitator"), reverse("insights:import", args=[slug, session.pk]))
     assert f'<th scope="col">When {label}</th>' in imports
-    assert f'<td class="nowrap">{f("Y-m-d H:i")}</td>' in imports
+    assert f'<td class="nowrap">{f("j M Y, H:i")}</td>' in imports
 
 
 def test_the_label_names_the_current_zone_and_utc_outside_a_workspace() -> None:

@@ -74,7 +74,7 @@ def test_guest_and_external_labels_stay_out_of_new_contacts_and_cards(
     page.get_by_label("Tick line 3").check()
     page.get_by_label("Tick line 7").check()
     page.get_by_role("button", name="Accept ticked").click()
-    expect(page.get_by_text("2 candidate(s) accepted onto the map.")).to_be_visible()
+    expect(page.get_by_text("2 candidates accepted onto the map.")).to_be_visible()
 
     page.goto(f"{base}/w/acme/insights/sessions/{room.session.pk}/map/")
     card = page.locator("article.note", has_text="Our approvals take three weeks.")

@@ -39,6 +39,10 @@ def test_bulk_actions_apply_what_is_on_screen_saves_confirm_and_discards_undo(
     page.goto(f"{base}/w/acme/insights/sessions/{room.session.pk}/review/")
     expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
 
+    # Nothing ticked: the page says why nothing happened.
+    page.get_by_role("button", name="Accept ticked").click()
+    expect(page.get_by_text("Tick at least one candidate to accept.")).to_be_visible()
+
     # A row's Save confirms on the row, and keeps the row's tick.
     page.get_by_label(f"Tick line {second}").check()
     page.get_by_label(f"Type of line {second}").select_option(label="Idea")
@@ -53,7 +57,7 @@ def test_bulk_actions_apply_what_is_on_screen_saves_confirm_and_discards_undo(
     page.get_by_label(f"Step of line {first}").select_option(label="2. Set up billing")
     page.get_by_label(f"Tick line {first}").check()
     page.get_by_role("button", name="Accept ticked").click()
-    expect(page.get_by_text("2 candidate(s) accepted onto the map.")).to_be_visible()
+    expect(page.get_by_text("2 candidates accepted onto the map.")).to_be_visible()
     assert list(
         Insight.objects.order_by("source_line").values_list("kind", "step__title", "status")
     ) == [
@@ -69,7 +73,7 @@ def test_bulk_actions_apply_what_is_on_screen_saves_confirm_and_discards_undo(
     expect(page.get_by_text("Nothing waiting for review.")).to_be_visible()
     page.screenshot(path=str(screenshots / "review-undo.png"), full_page=True)
     page.locator("#undo").get_by_role("button", name="Undo").click()
-    expect(page.get_by_text("1 candidate(s) back in the queue.")).to_be_visible()
+    expect(page.get_by_text("1 candidate back in the queue.")).to_be_visible()
     expect(page.locator(".review-table tbody tr")).to_have_count(1)
     assert Insight.objects.get(source_line=third).status == "candidate"
     context.close()

@@ -111,7 +111,8 @@ def layout_of(stream: BinaryIO, columns: Mapping[str, int | None] | None) -> par
     if unknown:
         raise ValidationFailed.field(
             "columns",
-            f"Unknown field(s) {', '.join(unknown)}; map {', '.join(parsers.CSV_FIELDS)}.",
+            f"Unknown field{'' if len(unknown) == 1 else 's'} {', '.join(unknown)}; "
+            f"map {', '.join(parsers.CSV_FIELDS)}.",
         )
     mapping = {**layout.mapping, **columns}
     if mapping.get("text") is None:

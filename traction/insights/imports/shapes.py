@@ -17,6 +17,7 @@ from typing import IO, Any, Literal
 from django.utils import timezone
 
 from traction.core import csv_reader
+from traction.core.dates import short
 from traction.insights import selectors
 from traction.insights.imports import parsers
 from traction.insights.models import ImportBatch, Scenario
@@ -184,7 +185,8 @@ class ImportResult:
     def summary(self) -> str:
         name = self.batch.filename
         if not self.created:
-            when = timezone.localtime(self.batch.created_at).strftime("%Y-%m-%d %H:%M")
+            local = timezone.localtime(self.batch.created_at)
+            when = f"{short(local)}, {local:%H:%M}"
             when += f" {timezone.get_current_timezone_name()}"  # the workspace's, on its pages
             return (
                 f"{name} was already imported into this session ({when}, "

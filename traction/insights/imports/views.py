@@ -52,6 +52,17 @@ from .services import import_file
 from .shapes import ImportOptions, Preview
 
 REVIEW_PAGE = 50  # rows a page: each has its own kind and step pickers to render
+# Why a bulk action did nothing: no candidate was ticked (merging needs two).
+NOTHING_TICKED = {
+    "accept": "Tick at least one candidate to accept.",
+    "discard": "Tick at least one candidate to discard.",
+    "merge": "Tick at least two candidates to merge: the others go into the first one ticked.",
+}
+
+
+def candidates(n: int) -> str:
+    """A message's count: "1 candidate", "4 candidates" (never "candidate(s)")."""
+    return f"{n} candidate{'' if n == 1 else 's'}"
 
 
 # --- upload, preview, confirm -----------------------------------------------------------------
@@ -373,8 +384,8 @@ def review_decide(request: WorkspaceRequest, viewer: Viewer, session_id: int) ->
         return back
     ids: list[int] = form.cleaned_data["ids"]
     action = form.cleaned_data["action"]
-    if not ids:
-        messages.error(request, "Tick at least one candidate first.")
+    if not ids or (action == "merge" and len(ids) < 2):
+        messages.error(request, NOTHING_TICKED[action])
         return back
     corrections, wrong = _corrections(request, ids, _session_steps(session))
     if wrong and action != "discard":
@@ -386,7 +397,7 @@ def review_decide(request: WorkspaceRequest, viewer: Viewer, session_id: int) ->
             into = Insight.objects.get(pk=ordered[0])
             services.merge_insights(viewer, into=into, others=ordered[1:], corrections=corrections)
             messages.success(
-                request, f"Merged {len(ordered) - 1} candidate(s) into the first one ticked."
+                request, f"Merged {candidates(len(ordered) - 1)} into the first one ticked."
             )
         else:
             changed = services.review_insights(
@@ -397,7 +408,7 @@ def review_decide(request: WorkspaceRequest, viewer: Viewer, session_id: int) ->
                 corrections=corrections,
             )
             if action == "discard":
-                messages.success(request, f"{changed} candidate(s) discarded.")
+                messages.success(request, f"{candidates(changed)} discarded.")
                 return redirect(
                     reverse(
                         "insights:review",
@@ -407,7 +418,7 @@ def review_decide(request: WorkspaceRequest, viewer: Viewer, session_id: int) ->
                     + ",".join(str(i) for i in ids)
                     + "#undo"
                 )
-            messages.success(request, f"{changed} candidate(s) accepted onto the map.")
+            messages.success(request, f"{candidates(changed)} accepted onto the map.")
     except DomainError as exc:
         messages.error(request, error_text(exc))
     return back
@@ -424,7 +435,7 @@ def review_restore(request: WorkspaceRequest, viewer: Viewer, session_id: int) -
     except DomainError as exc:
         messages.error(request, error_text(exc))
     else:
-        messages.success(request, f"{restored} candidate(s) back in the queue.")
+        messages.success(request, f"{candidates(restored)} back in the queue.")
     return redirect("insights:review", workspace_slug=request.workspace.slug, session_id=session.pk)
 
 

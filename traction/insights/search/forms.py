@@ -9,6 +9,7 @@ from django import forms
 from django.db.models import Case, QuerySet, When
 
 from traction.core import permissions
+from traction.core.dates import short
 from traction.core.forms import Form
 from traction.core.guard import whole_number
 from traction.core.offering import FIND_CHARS, Offered
@@ -195,7 +196,8 @@ def session_choices(
         latest += list(sessions.filter(pk=session_id))
     groups: dict[str, list[tuple[int, str]]] = {}
     for s in sorted(latest, key=lambda s: (s.program.name, s.program_id, -s.starts_at.timestamp())):
-        groups.setdefault(s.program.name, []).append((s.pk, f"{s.title} ({s.starts_at:%Y-%m-%d})"))
+        # The day it is held where it is held, as pages write dates ("1 Feb 2027").
+        groups.setdefault(s.program.name, []).append((s.pk, f"{s.title} ({short(s.local_start)})"))
     empty = f"Any session (the {SESSIONS_OFFERED} latest listed)" if more else "Any session"
     if program_id is not None:  # one program: no groups needed
         return [("", empty), *(c for options in groups.values() for c in options)]

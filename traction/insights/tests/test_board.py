@@ -99,6 +99,39 @@ def test_capture_with_htmx_returns_the_form_and_the_grid_out_of_band(room: Room)
     assert f'<option value="{room.steps[2].pk}" selected>' in page
 
 
+def test_the_capture_hint_says_shortcuts_go_before_the_words(room: Room) -> None:
+    """Newcomer walk: "/i Approvals take three days @Dana #approval" saved "@Dana #approval"
+    as words, unattributed; the hint did not say the shortcuts must come first. Shortcuts
+    stay leading-only (a "#1" or "@ 9am" in what was said is never parsed), so the hint says
+    so, with an example."""
+    page = html(client_for(room, "core_team").get(url("board", room.session.pk)))
+    found = re.search(r'<p id="capture-help"[^>]*>(.*?)</p>', page, re.S)
+    assert found is not None
+    hint = re.sub(r"<[^>]+>", "", found.group(1))
+    assert "Shortcuts go at the start of the line, before the words:" in hint
+    assert "/i @dana &gt;2 #approval Approvals take three days" in hint
+    assert "Typed after the words, they stay part of the text." in hint
+    # What the hint promises: the example attributes; the same tokens after the words do not.
+    client = client_for(room, "core_team")
+    for line in ("/i @gina #approval Approvals take days", "/i Approvals take days @gina #x"):
+        response = client.post(
+            url("capture", room.session.pk),
+            {"text": line, "kind": "issue", "scenario": room.scenario.pk},
+        )
+        assert response.status_code in (200, 302), line
+    first, second = Insight.objects.order_by("pk")
+    assert (first.text, first.speaker_name, first.tags) == (
+        "Approvals take days",
+        "Gina Globex",
+        "approval",
+    )
+    assert (second.text, second.speaker_name, second.tags) == (
+        "Approvals take days @gina #x",
+        "",
+        "",
+    )
+
+
 def test_a_quick_syntax_typo_is_shown_beside_the_line_and_nothing_is_saved(room: Room) -> None:
     client = client_for(room, "core_team")
     response = client.post(

@@ -4,9 +4,13 @@ filter by file, and the same file imported again once its batch is discarded."""
 from __future__ import annotations
 
 import io
+import re
+import zoneinfo
+from datetime import datetime
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import dateformat
 
 from traction.core.errors import Conflict, PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
@@ -158,3 +162,34 @@ def test_the_review_page_filters_by_file_and_offers_the_tick_all_box(room: Room,
     assert "<script>" not in page  # no inline script under the CSP
     everything = client.get(f"{base}/review/").content.decode()
     assert "Approval takes three weeks" in everything
+
+
+def test_import_pages_write_dates_as_the_rest_of_the_product(room: Room, client) -> None:
+    """Newcomer walk: the import list and the review queue's file filter showed
+    "2026-12-07 18:32" among pages that write "7 Dec 2026, 18:32"."""
+    room.cast.acme.time_zone = "Europe/Berlin"
+    room.cast.acme.save(update_fields=["time_zone"])
+    batch = run(room, ZOOM).batch
+    run(room, OTHER, "notes.txt")
+    berlin = zoneinfo.ZoneInfo("Europe/Berlin")
+
+    def shown(moment: datetime) -> str:
+        return dateformat.format(moment.astimezone(berlin), "j M Y, H:i")
+
+    client.force_login(room.cast.users["facilitator"])
+    base = f"/w/{room.session.workspace.slug}/insights/sessions/{room.session.pk}"
+    listing = client.get(f"{base}/import/").content.decode()
+    assert f'<td class="nowrap">{shown(batch.created_at)}</td>' in listing
+    queue = client.get(f"{base}/review/").content.decode()
+    assert f">zoom.vtt ({shown(batch.created_at)})</option>" in queue
+    confirm = client.get(f"{base}/import/{batch.pk}/discard/").content.decode()
+    assert f"Imported on {shown(batch.created_at)}, 3 rows." in confirm
+    client.post(f"{base}/import/{batch.pk}/discard/")
+    batch.refresh_from_db()
+    assert batch.discarded_at is not None
+    again = client.get(f"{base}/import/{batch.pk}/discard/").content.decode()
+    assert f"already discarded on {shown(batch.discarded_at)}." in again
+    listing = client.get(f"{base}/import/").content.decode()
+    assert f"Discarded {shown(batch.discarded_at)} (Europe/Berlin)" in listing
+    iso = re.compile(r"\d{4}-\d{2}-\d{2} \d{2}:\d{2}")
+    assert not iso.search(listing + queue + confirm + again)

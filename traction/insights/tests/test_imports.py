@@ -7,6 +7,7 @@ import io
 import json
 
 import pytest
+from django.utils import timezone
 
 from traction.core.errors import NotFound, PermissionDenied, ValidationFailed
 from traction.core.models import AuditEvent
@@ -197,6 +198,9 @@ def test_the_same_file_again_adds_nothing_and_says_so(room: Room) -> None:
     assert (again.created, again.batch.pk) == (False, first.batch.pk)
     assert again.summary.startswith("zoom.vtt was already imported into this session (")
     assert again.summary.endswith(", 3 rows); nothing was added.")
+    # When it was imported, as pages write dates ("7 Dec 2026, 18:32 Europe/Berlin"), not ISO.
+    local = timezone.localtime(first.batch.created_at)
+    assert f"({local.day} {local:%b %Y}, {local:%H:%M} " in again.summary
     assert Insight.objects.filter(session=room.session).count() == 3
     assert ImportBatch.objects.count() == 1
     assert AuditEvent.objects.filter(action="insights.imported").count() == 1
@@ -512,6 +516,23 @@ def test_columns_can_be_remapped_and_any_delimiter_bom_and_order_work(room: Room
             "second",
         )
     ]
+
+
+@pytest.mark.parametrize(
+    ("columns", "named"),
+    [
+        ({"colour": 1}, "Unknown field colour; "),
+        ({"colour": 1, "size": 0}, "Unknown fields colour, size; "),
+    ],
+)
+def test_an_unknown_field_in_a_column_mapping_is_named(
+    room: Room, columns: dict[str, int], named: str
+) -> None:
+    with pytest.raises(ValidationFailed) as err:
+        run(room, "text,author\nA,B\n", "wall.csv", columns={"text": 0, **columns})
+    [message] = err.value.errors["columns"]
+    assert message.startswith(named), message
+    nothing_written(room)
 
 
 def test_a_column_mapping_outside_the_file_is_refused(room: Room) -> None:

@@ -205,7 +205,7 @@ def test_accept_ticked_applies_the_type_and_step_shown_even_unsaved(room: Room) 
         },
         follow=True,
     )
-    assert "2 candidate(s) accepted onto the map." in text(response)
+    assert "2 candidates accepted onto the map." in text(response)
     assert list(Insight.objects.order_by("source_line").values_list("kind", "step", "status")) == [
         ("issue", room.steps[2].pk, "accepted"),
         (b.kind, None, "accepted"),
@@ -259,7 +259,7 @@ def test_a_discard_can_be_undone(room: Room) -> None:
     restore = url(room, "review_restore", session_id=room.session.pk)
     assert f'name="ids" value="{a.pk},{b.pk}"' in page.content.decode()
     back = client.post(restore, {"ids": f"{a.pk},{b.pk}"}, follow=True)
-    assert "2 candidate(s) back in the queue." in text(back)
+    assert "2 candidates back in the queue." in text(back)
     assert set(Insight.objects.values_list("status", flat=True)) == {"candidate"}
     # Only discarded rows of this session come back; a candidate is refused with a message.
     again = client.post(restore, {"ids": str(c.pk)}, follow=True)
@@ -294,12 +294,32 @@ def test_a_rows_save_without_javascript_says_what_was_saved(room: Room) -> None:
     assert (a.kind, a.step_id, a.status) == ("idea", room.steps[0].pk, "candidate")
 
 
-def test_deciding_nothing_says_so(room: Room) -> None:
+def test_deciding_nothing_says_why_for_each_action(room: Room) -> None:
+    a, _, _ = _three_candidates(room)
     client = signed_in(room)
-    response = client.post(
-        url(room, "review_decide", session_id=room.session.pk), {"action": "accept"}, follow=True
-    )
-    assert "Tick at least one candidate first." in text(response)
+    decide = url(room, "review_decide", session_id=room.session.pk)
+    said = {
+        action: text(client.post(decide, {"action": action}, follow=True))
+        for action in ("accept", "discard", "merge")
+    }
+    assert "Tick at least one candidate to accept." in said["accept"]
+    assert "Tick at least one candidate to discard." in said["discard"]
+    assert "Tick at least two candidates to merge" in said["merge"]
+    # Merging one row into nothing says the same, and changes nothing.
+    one = client.post(decide, {"action": "merge", "ids": [str(a.pk)]}, follow=True)
+    assert "Tick at least two candidates to merge" in text(one)
+    assert set(Insight.objects.values_list("status", flat=True)) == {"candidate"}
+
+
+def test_counts_in_messages_are_proper_plurals(room: Room) -> None:
+    a, b, c = _three_candidates(room)
+    client = signed_in(room)
+    decide = url(room, "review_decide", session_id=room.session.pk)
+    one = client.post(decide, {"action": "accept", "ids": [str(b.pk)]}, follow=True)
+    assert "1 candidate accepted onto the map." in text(one)
+    merged = client.post(decide, {"action": "merge", "ids": [str(a.pk), str(c.pk)]}, follow=True)
+    assert "Merged 1 candidate into the first one ticked." in text(merged)
+    assert "candidate(s)" not in text(one) + text(merged)
 
 
 def test_previews_nobody_confirmed_are_forgotten_after_a_day(room: Room, uploads: Path) -> None:
