@@ -126,8 +126,8 @@ def test_workspace_pages_show_times_in_the_workspaces_zone_and_say_which(
     assert f"<tr><td>{f('j M Y, H:i')}</td>" in settings
 
     sent = page(client, reverse("loop:update", args=[slug, update.pk]))
-    assert f"· sent {f('Y-m-d H:i')} ({zone})" in sent
-    assert f'<span class="muted small">{f("Y-m-d H:i")}</span>' in sent  # the recipient's
+    assert f"· sent {f('j M Y, H:i')} ({zone})" in sent
+    assert f'<span class="muted small">{f("j M Y, H:i")}</span>' in sent  # the recipient's
     assert f" · times in {zone}</p>" in sent
 
     imports = page(client_for("facilitator"), reverse("insights:import", args=[slug, session.pk]))

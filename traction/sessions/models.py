@@ -184,6 +184,13 @@ class Session(WorkspaceRecord):
         return self.ended_at.astimezone(self.tz).date() + timedelta(days=14)
 
     @property
+    def hear_back_suggestion(self) -> date | None:
+        """``suggested_hear_back_by`` while that day has not passed (in its zone): a date
+        already gone is no suggestion."""
+        suggested = self.suggested_hear_back_by
+        return suggested if suggested >= clock.now().astimezone(self.tz).date() else None
+
+    @property
     def ended_at(self) -> datetime:
         """When it ended: the confirmed actual end once held, else the planned end."""
         return self.actual_ends_at or self.ends_at

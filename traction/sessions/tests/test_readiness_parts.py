@@ -473,12 +473,15 @@ def test_a_held_session_keeps_its_readiness_as_history_not_as_a_to_do(
     assert '<h2 id="readiness">Readiness: ' in before
     with clock.frozen(session.ends_at + timedelta(hours=1)):
         services.mark_session_held(cast.viewer("facilitator"), session=session)
+        held = page(client_for("facilitator"), "sessions:detail", session.pk)
+    assert "(suggested: " in held  # two weeks after the session: still ahead
+    with clock.frozen(session.ends_at + timedelta(days=20)):
         after = page(client_for("facilitator"), "sessions:detail", session.pk)
     assert '<h2 id="readiness">Readiness before the session</h2>' in after
     assert "The session is over: nothing here is left to do." in after
     assert '<meter min="0" max="100"' not in after.split('id="readiness"')[1].split("</section>")[0]
     # Nor does it offer what only a coming session can use (cancelling it is refused: it is
-    # over; a practice before it, a date to suggest that has passed).
+    # over; a practice before it), nor suggest a date to hear back that has passed.
     for offered in ("Cancel session…", "Plan a practice session", "(suggested: "):
         assert offered in before, offered
         assert offered not in after, offered
