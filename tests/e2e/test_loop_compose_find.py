@@ -60,7 +60,7 @@ def test_find_narrows_the_sessions_and_keeps_the_answers(
         expect(page.get_by_label("One session's customer participants")).to_be_checked()
         expect(page.get_by_label("Kind of update")).to_have_value("delivery")
         session.select_option(str(oldest.pk))
-        page.get_by_label("Delivery (for").select_option(label="2026-12-01 Invoice export")
+        page.get_by_label("Delivery (for").select_option(label="1 Dec 2026 Invoice export")
         assert not Update.objects.exists()
         page.get_by_role("button", name="Draft it").click()
         expect(page.get_by_text("Drafted from the data.")).to_be_visible()
