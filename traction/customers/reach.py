@@ -22,6 +22,8 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from datetime import datetime
 
+from traction.core import dates
+
 from .models import Contact
 
 # Checks registered by the apps above: contacts -> {contact id: why no mail may go to it}.
@@ -37,7 +39,7 @@ def register(stopper: Stopper) -> None:
 
 def day(at: datetime) -> str:
     """ "6 Dec 2026"."""
-    return f"{at.day} {at:%b %Y}"
+    return dates.short(at)
 
 
 def _unreachable(contact: Contact) -> str:
