@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from django.test import Client
 
+from traction.core import clock
 from traction.core.testing.cast import PASSWORD, Cast, build_cast
 from traction.core.testing.snapshot import Snapshot
 
@@ -49,7 +50,11 @@ def cast(db: None) -> Cast:
         found = _cast_snapshot[0].restore()
         if found is not None:
             return found
-    _cast_snapshot[:] = [Snapshot.take(build_cast)]
+    # Built at the real time even when the first test to ask has frozen the clock: the cast's
+    # timestamps are then the same whichever test comes first (a cast built in 2027 made a
+    # later test's "updated_at moved on" fail).
+    with clock.real():
+        _cast_snapshot[:] = [Snapshot.take(build_cast)]
     found = _cast_snapshot[0].restore()
     assert found is not None
     return found

@@ -92,3 +92,16 @@ def frozen(at: datetime) -> Iterator[FrozenClock]:
         yield _frozen
     finally:
         _frozen = previous
+
+
+@contextmanager
+def real() -> Iterator[None]:
+    """For tests: the real time inside the block, even within ``frozen`` (the shared test
+    cast is built once per process at the real time, whichever test asks for it first)."""
+    global _frozen
+    previous = _frozen
+    _frozen = None
+    try:
+        yield
+    finally:
+        _frozen = previous
