@@ -332,9 +332,12 @@ def _decide(viewer: Principal, action: str, obj: models.Model | None) -> None:
 
 
 def _denied_message(action: str, role: str) -> str:
+    """What the 403 says, in words: the role, and what the action is as the roles page
+    describes it ("Plan, change or cancel a session and its agenda."), not its key."""
     label = "customer" if role == CUSTOMER else Role(role).label if role in Role.values else role
-    verb = action.replace(".", " ").replace("_", " ")
-    return f"Your role ({label}) does not allow: {verb}."
+    rule = registry.rules.get(action)
+    what = rule.description if rule is not None and rule.description else action
+    return f"Your role ({label}) does not allow this: “{what}”"
 
 
 # --- public routes --------------------------------------------------------------------------

@@ -176,7 +176,11 @@ def test_a_file_over_the_row_limit_is_refused_by_line_and_nothing_is_written(
 def test_observers_and_strangers_cannot_import(room: Room, tmp_path) -> None:
     path = write(tmp_path, "zoom.vtt", ZOOM)
     for email, message in [
-        ("olive@acme.test", "Your role (Observer) does not allow: insight import."),
+        (
+            "olive@acme.test",
+            "Your role (Observer) does not allow this: “Import transcripts and sticky-note "
+            "exports and review the candidates.”",
+        ),
         ("stan@rival.test", "Session not found."),
     ]:
         result = invoke("import", path, "--session", str(room.session.pk), "--as", email)

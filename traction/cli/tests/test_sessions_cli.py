@@ -75,7 +75,7 @@ def test_invite_is_for_planners_and_stays_in_the_workspace(cast, session):
     result = invoke("sessions", "invite", str(session.pk), "--as", "olive@acme.test")
     assert (result.exit_code, result.stderr.strip()) == (
         1,
-        "Your role (Observer) does not allow: invitation send.",
+        "Your role (Observer) does not allow this: “Send invitations to approved contacts.”",
     )
     result = invoke("sessions", "invite", str(session.pk), "--as", "stan@rival.test")
     assert (result.exit_code, result.stderr.strip()) == (1, "Session not found.")

@@ -93,7 +93,7 @@ def test_role_without_customer_access_is_refused(api_client_for: ApiClientFor) -
     response = api_client_for("core_team").get(f"{API}/customers")
     assert response.status_code == 403
     assert response.json() == {
-        "detail": "Your role (Core team member) does not allow: customer view."
+        "detail": "Your role (Core team member) does not allow this: “See customer organisations.”"
     }
 
 
