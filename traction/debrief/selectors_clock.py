@@ -171,11 +171,15 @@ HOME_SHOWN = 5
 
 def home_debriefs(viewer: Viewer) -> list[Debrief]:
     """Debriefs whose session ended and whose room is not open, late ones included (not the
-    missed ones, which the debrief list shows): what the home asks the viewer to hold."""
+    missed ones, which the debrief list shows): what the home asks the viewer to hold. Asked of
+    those who run debriefs and of those invited to it; a member who may only read the program
+    (an observer not invited) is not asked to hold a debrief."""
     now = clock.now()
+    visible = permissions.scope(viewer, "debrief.view", Debrief.objects.all())
+    if not permissions.allows(viewer, "debrief.run"):
+        visible = visible.filter(attendees__user_id=viewer.user_id)
     waiting = (
-        permissions.scope(viewer, "debrief.view", Debrief.objects.all())
-        .filter(status=DebriefStatus.BOOKED, opened_at__isnull=True)
+        visible.filter(status=DebriefStatus.BOOKED, opened_at__isnull=True)
         .filter(
             Q(session__actual_ends_at__lte=now)
             | Q(session__actual_ends_at__isnull=True, session__ends_at__lte=now)

@@ -311,6 +311,9 @@ def test_the_program_and_home_say_when_a_debrief_is_due_or_late(
     frozen.at = debrief.due_at - timedelta(hours=3)
     home = text(client_for("core_team").get("/w/acme/"))
     assert "Debrief of “Onboarding co-design”: due in 3 h." in home
+    # An observer of the program, not invited, is not asked to hold it.
+    assert "Debrief of" not in text(client_for("observer").get("/w/acme/"))
+    assert "Debrief of" in text(client_for("facilitator").get("/w/acme/"))
     frozen.at = debrief.due_at + timedelta(days=8)
     program = text(client_for("sponsor").get(f"/w/acme/programs/{cast.program.pk}/"))  # type: ignore[union-attr]
     assert "1 debrief missed" in program
