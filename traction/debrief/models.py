@@ -604,6 +604,7 @@ class RecommendationMetric(models.Model):
 class MeasurementSource(models.TextChoices):
     MANUAL = "manual", "Entered by hand"
     CSV = "csv", "Imported from CSV"
+    XLSX = "xlsx", "Imported from an Excel workbook"
     API = "api", "Sent through the API"
 
 

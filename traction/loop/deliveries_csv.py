@@ -67,12 +67,13 @@ class Parsed:
     rows: list[Row] = field(default_factory=list)
     errors: list[tuple[int, str]] = field(default_factory=list)
     place: str = "Line"  # "Row" for a workbook's sheet (``csv_reader.Table.place``)
+    encoding: str = "utf-8"  # "xlsx" for a workbook (``csv_reader.Table.encoding``)
 
 
 def parse(data: bytes, filename: str = "") -> Parsed:
     cap = csv_reader.row_cap("deliveries")
     table = csv_reader.read(data, limit=cap)
-    result = Parsed(place=table.place)
+    result = Parsed(place=table.place, encoding=table.encoding)
     url = URLValidator(schemes=["http", "https"])
     # "03/04/2026" is the 3rd of April when another date of the file, "25/03/2026", puts the
     # day first: the order is the file's, as in the measurements import.

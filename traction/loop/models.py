@@ -269,6 +269,7 @@ class ReasonText(models.Model):
 class DeliverySource(models.TextChoices):
     MANUAL = "manual", "Entered by hand"
     CSV = "csv", "Imported from CSV"
+    XLSX = "xlsx", "Imported from an Excel workbook"
     API = "api", "Sent through the API"
 
 

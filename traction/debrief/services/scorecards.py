@@ -933,9 +933,8 @@ def import_measurements(
                 ]
             }
         )
-    outcome = record_measurements(
-        actor, entries=entries, source=MeasurementSource.CSV, dry_run=dry_run
-    )
+    source = MeasurementSource.XLSX if parsed.encoding == "xlsx" else MeasurementSource.CSV
+    outcome = record_measurements(actor, entries=entries, source=source, dry_run=dry_run)
     outcome.warnings = warnings
     outcome.place = parsed.place
     return outcome

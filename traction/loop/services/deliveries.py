@@ -253,4 +253,5 @@ def import_deliveries(actor: Viewer, program: Program, data: bytes, filename: st
         )
         for r in parsed.rows
     ]
-    return record(actor, program, entries, source=DeliverySource.CSV)
+    source = DeliverySource.XLSX if parsed.encoding == "xlsx" else DeliverySource.CSV
+    return record(actor, program, entries, source=source)

@@ -73,6 +73,7 @@ def test_a_workbook_imports_the_same_deliveries_as_the_csv_and_again_changes_not
     program = world.cast.program
     outcome = deliveries.import_deliveries(facilitator, program, workbook(world), "d.xlsx")
     assert (outcome.created, outcome.linked) == (3, 3)
+    assert set(Delivery.objects.values_list("source", flat=True)) == {"xlsx"}
     assert delivered() == [
         ("2027-01-10", "One-page approval", "https://example.com/notes/1", "1234", []),
         (
