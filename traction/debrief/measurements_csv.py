@@ -246,11 +246,22 @@ def parse_date(raw: str, order: str | None = None) -> date:
                 return datetime.strptime(text, form).date()
             except ValueError:
                 continue
+        if text.isdigit() and _SERIALS[0] <= int(text) <= _SERIALS[1]:
+            # How a spreadsheet shows a date whose cell is formatted as a number.
+            raise ValueError(
+                f"{shown} is not a date: it looks like a spreadsheet's day number, shown "
+                "when the cell is formatted as General or Number; format the column as a "
+                "date (or write dates as YYYY-MM-DD) and import the file again."
+            )
         raise ValueError(f"{shown} is not a date; write it as YYYY-MM-DD.")
     try:
         return date(*numbers)
     except ValueError:
         raise ValueError(f"{shown} is not a date in the calendar.") from None
+
+
+# Day numbers of spreadsheets (days since 30 Dec 1899) from 1950 to 2099.
+_SERIALS = (18264, 73050)
 
 
 def _read_as(shown: str, mark: str) -> str:

@@ -394,7 +394,9 @@ def test_audit_events_bad_time_is_422(api_client_for: ApiClientFor, value: str) 
 def test_audit_events_are_for_admins(api_client_for: ApiClientFor) -> None:
     response = api_client_for("facilitator").get(f"{API}/audit-events")
     assert response.status_code == 403
-    assert response.json() == {"detail": "Your role (Facilitator) does not allow this: “Read the audit trail.”"}
+    assert response.json() == {
+        "detail": "Your role (Facilitator) does not allow this: “Read the audit trail.”"
+    }
 
 
 def test_role_choices_match_the_model() -> None:

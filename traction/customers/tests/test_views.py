@@ -94,7 +94,9 @@ def test_an_empty_workspace_explains_what_customers_are_for(db, client):
 def test_an_observer_may_not_open_customers(cast, client_for):
     response = client_for("observer").get(url("list"))
     assert response.status_code == 403
-    assert "Your role (Observer) does not allow this: “See customer organisations.”" in html(response)
+    assert "Your role (Observer) does not allow this: “See customer organisations.”" in html(
+        response
+    )
 
 
 # --- create ---------------------------------------------------------------------------------

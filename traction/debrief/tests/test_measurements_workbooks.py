@@ -109,6 +109,7 @@ def test_every_bad_row_is_named_by_the_sheets_row_and_nothing_is_written(cast: C
         [METRIC, date(2027, 2, 1), "three"],
         [METRIC, date(2027, 1, 31), 4],
         [METRIC, date(2028, 1, 1), 1],
+        [METRIC, 46082, 2],  # a date cell formatted as General: the sheet shows its day number
     )
     with pytest.raises(ValidationFailed) as refused:
         scorecards.import_measurements(cast.viewer("core_team"), program=cast.program, data=data)
@@ -118,6 +119,9 @@ def test_every_bad_row_is_named_by_the_sheets_row_and_nothing_is_written(cast: C
         "Row 6: “three” is not a number.",
         "Row 7: “Days to first invoice” on 2027-01-31 is already on row 2.",
         "Row 8: 2028-01-01 is in the future.",
+        "Row 9: “46082” is not a date: it looks like a spreadsheet's day number, shown when "
+        "the cell is formatted as General or Number; format the column as a date (or write "
+        "dates as YYYY-MM-DD) and import the file again.",
     ]
     assert not Measurement.objects.exists()
 
