@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('debrief', '0008_recommendation_debrief_index'),
+        ("debrief", "0008_recommendation_debrief_index"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='measurement',
-            name='source',
-            field=models.CharField(choices=[('manual', 'Entered by hand'), ('csv', 'Imported from CSV'), ('xlsx', 'Imported from an Excel workbook'), ('api', 'Sent through the API')], default='manual', max_length=8),
+            model_name="measurement",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("manual", "Entered by hand"),
+                    ("csv", "Imported from CSV"),
+                    ("xlsx", "Imported from an Excel workbook"),
+                    ("api", "Sent through the API"),
+                ],
+                default="manual",
+                max_length=8,
+            ),
         ),
     ]

@@ -4,15 +4,23 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('loop', '0008_end_follows_of_unseen_cards'),
+        ("loop", "0008_end_follows_of_unseen_cards"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='delivery',
-            name='source',
-            field=models.CharField(choices=[('manual', 'Entered by hand'), ('csv', 'Imported from CSV'), ('xlsx', 'Imported from an Excel workbook'), ('api', 'Sent through the API')], default='manual', max_length=8),
+            model_name="delivery",
+            name="source",
+            field=models.CharField(
+                choices=[
+                    ("manual", "Entered by hand"),
+                    ("csv", "Imported from CSV"),
+                    ("xlsx", "Imported from an Excel workbook"),
+                    ("api", "Sent through the API"),
+                ],
+                default="manual",
+                max_length=8,
+            ),
         ),
     ]
