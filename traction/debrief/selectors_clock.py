@@ -30,6 +30,7 @@ from traction.debrief.models import (
     DecisionOutcome,
     Recommendation,
 )
+from traction.sessions.models import SessionKind
 from traction.sessions.readiness import Check
 
 TIMELINESS = {
@@ -281,3 +282,28 @@ def readiness_check(session: Any) -> Check | None:
     return Check(
         "debrief", "Debrief booked, at least one policy maker accepted", booked and accepted, detail
     )
+
+
+def kinds_in_words(kinds: list[str]) -> str:
+    """ "co-design sessions and customer advisory board meetings": the kinds, plural, in the
+    order the session kinds are listed."""
+    names = [
+        f"{label[0].lower()}{label[1:]}s" for value, label in SessionKind.choices if value in kinds
+    ]
+    if len(names) < 2:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def settings_section(viewer: Viewer, workspace: Any) -> dict[str, Any]:
+    """The workspace settings page's "Debriefs" card: which session kinds need a debrief and
+    the booked meeting's default length, with the way to change them."""
+    from traction.debrief.services.clock import settings_of
+
+    current = settings_of(viewer.workspace_id)
+    return {
+        "workspace_slug": workspace.slug,
+        "kinds": kinds_in_words(current.kinds),
+        "hours": current.default_minutes // 60,
+        "minutes": current.default_minutes % 60,
+    }

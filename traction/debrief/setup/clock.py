@@ -56,6 +56,14 @@ def register() -> None:
         context=selectors.session_debrief,
     )
     sections.register(
+        "workspace-settings",
+        "debriefs",
+        template="debrief/clock/settings_section.html",
+        action="debrief.settings",
+        order=40,
+        context=selectors.settings_section,
+    )
+    sections.register(
         "home",
         "debriefs",
         template="debrief/clock/home_steps.html",

@@ -299,6 +299,11 @@ def test_the_settings_page(cast: Cast, client_for: ClientFor) -> None:
     )
     assert ok.status_code == 302
     assert svc.settings_of(cast.acme.pk).kinds == ["interview"]
+    # The workspace settings page says what is chosen and leads here.
+    shown = text(client.get("/w/acme/workspace-settings/"))
+    assert "Each of your <strong>interviews</strong> gets a debrief" in shown
+    assert "booked for 1 hour 30 minutes" in shown
+    assert 'href="/w/acme/debriefs/settings/"' in shown
 
 
 # --- sections -----------------------------------------------------------------------------

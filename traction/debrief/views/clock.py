@@ -36,7 +36,6 @@ from traction.debrief.services import clock as services
 from traction.debrief.services.clock_mail import build_ics, room_link
 from traction.programs import selectors as program_selectors
 from traction.sessions.calendar import Method
-from traction.sessions.models import SessionKind
 
 PAGE_SIZE = 25
 
@@ -69,20 +68,11 @@ def debrief_list(request: WorkspaceRequest, viewer: Viewer) -> HttpResponse:
         "now": clock.now(),
         "can_settings": permissions.allows(viewer, "debrief.settings"),
         # Which kinds of session get a debrief here (the settings, or their defaults).
-        "debriefed_kinds": _kinds_in_words(services.settings_of(viewer.workspace_id).kinds),
+        "debriefed_kinds": selectors.kinds_in_words(
+            services.settings_of(viewer.workspace_id).kinds
+        ),
     }
     return render_page(request, "debrief/clock/list.html", context, partial="results")
-
-
-def _kinds_in_words(kinds: list[str]) -> str:
-    """ "co-design sessions and customer advisory board meetings": the kinds, plural, in the
-    order the session kinds are listed."""
-    names = [
-        f"{label[0].lower()}{label[1:]}s" for value, label in SessionKind.choices if value in kinds
-    ]
-    if len(names) < 2:
-        return "".join(names)
-    return ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def _booking_page(
