@@ -104,7 +104,7 @@ def test_checkpoints_summary_full_list_and_filter(
     expect(page.get_by_role("navigation", name="Main")).to_be_visible()
 
     page.goto(f"{base}/w/{cast.acme.slug}/debriefs/programs/{cast.program.pk}/scorecard/")
-    expect(page.get_by_text("9 checkpoints: 6 reached, 3 ahead.")).to_be_visible()
+    expect(page.get_by_text("9 checkpoints: 6 reached, 3 still to come.")).to_be_visible()
     next_due = page.get_by_role("table", name="The next checkpoints due, soonest first")
     expect(next_due.locator("tbody tr")).to_have_count(3)  # the 3 ahead
     latest = page.get_by_role("table", name="The latest checkpoints reached, newest first")
@@ -118,7 +118,7 @@ def test_checkpoints_summary_full_list_and_filter(
         "aria-current", "true"
     )
     assert_accessible(page, "checkpoints reached")
-    page.get_by_role("link", name=re.compile(r"^Ahead 3$")).click()
+    page.get_by_role("link", name=re.compile(r"^Still to come 3$")).click()
     expect(page.get_by_text("3 checkpoints, soonest first.")).to_be_visible()
     page.get_by_role("link", name="12 months").first.click()
     expect(page.get_by_role("heading", name="12-month checkpoint", level=1)).to_be_visible()

@@ -66,12 +66,12 @@ def test_the_scorecard_shows_counts_the_next_due_and_the_latest_reached(
     ahead = Checkpoint.objects.filter(reached_at__isnull=True)
     assert (reached.count(), ahead.count()) == (13, 11)
     html = client_for("observer").get(scorecard_url(cast)).content.decode()
-    assert "24 checkpoints: 13 reached, 11 ahead." in html
+    assert "24 checkpoints: 13 reached, 11 still to come." in html
     upcoming = list(ahead.order_by("on", "id").values_list("pk", flat=True)[:5])
     latest = list(reached.order_by("-on", "-id").values_list("pk", flat=True)[:5])
     assert linked(cast, html) == upcoming + latest
     assert f'href="{list_url(cast)}"' in html
-    assert f'href="{list_url(cast, "state=ahead")}">All 11 ahead' in html
+    assert f'href="{list_url(cast, "state=ahead")}">All 11 still to come' in html
     assert f'href="{list_url(cast, "state=reached")}">All 13 reached' in html
     # The next due is the 6-month checkpoint of the sixth session (10 Jun 2027).
     assert "10 Jun 2027" in html
@@ -94,7 +94,7 @@ def test_the_scorecard_without_checkpoints_or_with_none_reached(
     with clock.frozen(NOW):
         scorecards.reach_checkpoints()
     html = client.get(scorecard_url(cast)).content.decode()
-    assert "3 checkpoints: 0 reached, 3 ahead." in html
+    assert "3 checkpoints: 0 reached, 3 still to come." in html
     # The section says what a checkpoint is, not only how many there are.
     assert (
         "3, 6 and 12 months after each debriefed session, a checkpoint reads the program's "
@@ -102,7 +102,7 @@ def test_the_scorecard_without_checkpoints_or_with_none_reached(
     )
     assert "None reached yet" in html
     assert len(linked(cast, html)) == 3
-    assert "All 3 ahead" not in html  # all of them are shown already
+    assert "All 3 still to come" not in html  # all of them are shown already
 
 
 def test_the_full_list_is_paginated_by_50_soonest_first(cast: Cast, client_for: ClientFor) -> None:
@@ -176,10 +176,10 @@ def test_the_full_list_empty_states(cast: Cast, client_for: ClientFor) -> None:
         scorecards.reach_checkpoints()
     html = client.get(list_url(cast, "state=reached")).content.decode()
     assert "No checkpoint reached yet." in html
-    assert f'href="{list_url(cast, "state=ahead")}">see the 3 ahead' in html
+    assert f'href="{list_url(cast, "state=ahead")}">see the 3 still to come' in html
     Checkpoint.objects.update(reached_at=NOW)
     html = client.get(list_url(cast, "state=ahead")).content.decode()
-    assert "No checkpoint ahead." in html
+    assert "No checkpoint still to come." in html
     assert f'href="{list_url(cast, "state=reached")}">see the 3 reached' in html
 
 
