@@ -195,10 +195,16 @@ def test_the_web_form_previews_and_imports_a_workbook(
     assert preview.status_code == 200
     assert "3</strong> new" in page
     assert '<th scope="col">Row</th>' in page
+    # Dates as pages write them, and the note each row carries.
+    assert "<td>28 Feb 2027</td>" in page and "<td>Invoices sent on day one</td>" in page
     assert not Measurement.objects.exists()
     done = client.post(target, {"confirm": "1", "digest": preview.context["digest"]})
     assert done.status_code == 302
     assert [m[1] for m in measured()] == [Decimal("12"), Decimal("10.25"), Decimal("0.3")]
+    # The same file with one note changed: the preview says which row changes and how.
+    Measurement.objects.filter(on=date(2027, 2, 28)).update(note="Old note")
+    again = client.post(target, {"file": SimpleUploadedFile("kpis.xlsx", WORKBOOK)})
+    assert "Changes its note" in again.content.decode()
     # A workbook that cannot be read: refused beside the file field, nothing written.
     old = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 1024
     refused = client.post(target, {"file": SimpleUploadedFile("kpis.xls", old)})
