@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts import selectors as accounts_selectors
-from traction.core import permissions
+from traction.core import clock, permissions
 from traction.core.errors import Conflict, NotFound, ValidationFailed
 from traction.core.guard import whole_numbers
 from traction.core.offering import found_again
@@ -153,6 +153,7 @@ def endpoint_detail(request: WorkspaceRequest, viewer: Viewer, endpoint_id: int)
             "programs": list(endpoint.programs.all()),
             "can_manage": permissions.can(viewer, "webhook.manage", endpoint),
             "zone": accounts_selectors.workspace_time_zone(viewer),  # times shown in it
+            "now": clock.now(),
         },
     )
 

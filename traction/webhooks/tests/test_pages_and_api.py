@@ -205,6 +205,31 @@ def test_edit_disable_enable_archive_and_the_deliveries_page(
     }  # fmt: skip
 
 
+def test_the_next_attempt_column_says_due_being_sent_or_when(
+    cast: Cast, client_for: Callable[[str], Client], receiver: Receiver
+) -> None:
+    """A new delivery is "due now"; claimed by a worker and not answered yet it is "being
+    sent now" (the claim's lease is no time anyone chose); after a failed try, its retry's
+    time."""
+    admin = client_for("admin")
+    hook, _ = services.create_endpoint(cast.viewer("admin"), url=receiver.url)
+    admin.post(f"{base(cast)}{hook.pk}/test/")
+
+    def column() -> str:
+        page = admin.get(f"{base(cast)}{hook.pk}/").content.decode()
+        row = page.split('class="delivery delivery-')[1]
+        return row.split('<td class="nowrap">')[-1].split("</td>")[0]
+
+    assert column() == "due now"
+    assert len(delivery.claim_due()) == 1
+    assert column() == "being sent now"
+    # The lease runs out (the worker died): due again, and tried.
+    WebhookDelivery.objects.update(next_attempt_at=WebhookDelivery.objects.get().created_at)
+    receiver.default_status = 503
+    delivery.deliver_due()
+    assert column().startswith("next ")
+
+
 def test_webhooks_are_in_the_admins_navigation_only(
     cast: Cast, client_for: Callable[[str], Client]
 ) -> None:
