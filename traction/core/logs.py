@@ -42,15 +42,21 @@ def redacted(path: str) -> str:
     return "/".join(parts)
 
 
+def redacted_words(text: str) -> str:
+    """``text`` with each space-separated word that is such a path ``redacted`` (a request
+    line, "GET /rsvp/<token>/ HTTP/1.1", as the development server logs it)."""
+    return " ".join(redacted(word) for word in text.split(" "))
+
+
 class LinkSecretsFilter(logging.Filter):
-    """Rewrites a record's path arguments (and a message with no arguments) through
-    ``redacted``; never drops a record."""
+    """Rewrites a record's text arguments (and a message with no arguments) through
+    ``redacted_words``; never drops a record."""
 
     def filter(self, record: logging.LogRecord) -> bool:
         if isinstance(record.args, tuple) and record.args:
             record.args = tuple(
-                redacted(arg) if isinstance(arg, str) else arg for arg in record.args
+                redacted_words(arg) if isinstance(arg, str) else arg for arg in record.args
             )
         elif not record.args and isinstance(record.msg, str):
-            record.msg = " ".join(redacted(word) for word in record.msg.split(" "))
+            record.msg = redacted_words(record.msg)
         return True

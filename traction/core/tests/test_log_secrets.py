@@ -95,6 +95,15 @@ def test_a_refused_bounce_post_is_logged_without_the_urls_secret(
     assert not any(secret in m for m in logged)
 
 
+def test_the_development_servers_request_line_is_masked() -> None:
+    record = logging.LogRecord(
+        "django.server", logging.INFO, __file__, 1, '"%s" %s %s',
+        ("GET /vote/Zk9.s3cr3t/ HTTP/1.1", "200", "512"), None,
+    )  # fmt: skip
+    assert LinkSecretsFilter().filter(record)
+    assert record.getMessage() == '"GET /vote/[secret]/ HTTP/1.1" 200 512'
+
+
 def test_the_filter_is_on_every_logger_that_writes_paths() -> None:
     for name in ("django.request", "django.security.csrf", "django.server"):
         assert any(isinstance(f, LinkSecretsFilter) for f in logging.getLogger(name).filters)
