@@ -4,16 +4,21 @@ from __future__ import annotations
 
 import contextvars
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from typing import Any
 
 from django.db import models
 from django.db.models import Q
 
+from . import clock
 from .models import AuditEvent
 from .permissions import CustomerPrincipal, Principal, Viewer
+
+log = logging.getLogger(__name__)
 
 _channel: contextvars.ContextVar[str] = contextvars.ContextVar("traction_channel", default="web")
 
@@ -60,6 +65,41 @@ def record(
         object_repr=str(obj)[:200],
         changes=_jsonable(changes or {}),
         reason=reason,
+    )
+
+
+# Refusals answered to someone outside the workspace (a link's holder, a portal contact) are
+# audited up to this many an hour per action and object; the rest go to the server's log, so
+# that requests no member makes cannot grow the append-only trail without end.
+OUTSIDERS_AUDITED_PER_HOUR = 20
+
+
+def record_refusal(
+    viewer: Principal | None,
+    *,
+    action: str,
+    obj: models.Model,
+    workspace_id: int | None = None,
+    changes: dict[str, Any] | None = None,
+    reason: str = "",
+) -> AuditEvent | None:
+    """``record`` a refusal, unless ``OUTSIDERS_AUDITED_PER_HOUR`` events of ``action``
+    about ``obj`` were recorded within the hour: then it is logged (WARNING) instead, and
+    None is returned."""
+    recent = AuditEvent.objects.filter(
+        action=action,
+        at__gte=clock.now() - timedelta(hours=1),
+        object_type=obj._meta.label_lower,
+        object_id=str(obj.pk or ""),
+    ).count()
+    if recent >= OUTSIDERS_AUDITED_PER_HOUR:
+        log.warning(
+            "Refused %s on %s %s (%s); not audited: %s refusals of it in the last hour.",
+            action, obj._meta.label_lower, obj.pk, reason, recent,
+        )  # fmt: skip
+        return None
+    return record(
+        viewer, action=action, obj=obj, workspace_id=workspace_id, changes=changes, reason=reason
     )
 
 

@@ -16,6 +16,7 @@ from django.shortcuts import render
 
 from . import guard, permissions
 from .errors import NotFound, PermissionDenied
+from .logs import redacted
 
 log = logging.getLogger(__name__)
 
@@ -28,7 +29,8 @@ class DefaultDenyMiddleware:
         try:
             guard.check_request(request)
         except guard.BadInput as problem:
-            log.info("refused %s %s: %s", request.method, request.path, problem.message)
+            # The path as the log may keep it: a link's secret in it is masked.
+            log.info("refused %s %s: %s", request.method, redacted(request.path), problem.message)
             return guard.refusal(request, problem)
         token = permissions.begin_request()
         try:

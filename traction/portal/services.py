@@ -24,7 +24,6 @@ from traction.accounts import senders
 from traction.core import audit, clock, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.guard import whole_number
-from traction.core.models import AuditEvent
 from traction.core.permissions import CustomerPrincipal, Viewer
 from traction.core.proxies import limit_address
 from traction.core.tasks import send_email_on_commit
@@ -155,31 +154,19 @@ class Refused(Exception):
 
 # A token's first part is only its link's number: anyone may open /portal/in/<n>.<junk>/.
 # So a link's refusals are audited up to this many an hour, the rest only logged, rather than
-# letting anonymous requests grow the append-only audit trail without end.
-REFUSALS_AUDITED_PER_HOUR = 20
+# letting anonymous requests grow the append-only audit trail without end (so are a signed-in
+# contact's requests for what is not theirs, ``denied``).
+REFUSALS_AUDITED_PER_HOUR = audit.OUTSIDERS_AUDITED_PER_HOUR
 
 
 def _audit_refusal(link: PortalLink | None, reason: str, where: str) -> None:
     if link is None:
         log.warning("Portal: refused a token naming no link (%s).", where)
         return
-    recent = AuditEvent.objects.filter(
-        action="portal.refused",
-        at__gte=clock.now() - timedelta(hours=1),
-        workspace_id=link.workspace_id,
-        object_type=PortalLink._meta.label_lower,
-        object_id=str(link.pk),
-    ).count()
-    if recent >= REFUSALS_AUDITED_PER_HOUR:
-        log.warning(
-            "Portal: refused %s on link %s (%s); not audited: %s refusals of it in the last hour.",
-            reason, link.pk, where, recent,
-        )  # fmt: skip
-        return
     principal = CustomerPrincipal(
         contact_id=link.contact_id, workspace_id=link.workspace_id, portal_link_id=link.pk
     )
-    audit.record(principal, action="portal.refused", obj=link, reason=f"{reason} ({where})")
+    audit.record_refusal(principal, action="portal.refused", obj=link, reason=f"{reason} ({where})")
 
 
 def _state(link: PortalLink) -> str:
@@ -280,7 +267,7 @@ def signed_out(principal: CustomerPrincipal) -> None:
 def denied(principal: CustomerPrincipal, what: str) -> None:
     """Audit a portal visitor asking for something that is not theirs (answered 404)."""
     link = PortalLink.objects.get(pk=principal.portal_link_id)
-    audit.record(principal, action="portal.denied", obj=link, reason=what[:500])
+    audit.record_refusal(principal, action="portal.denied", obj=link, reason=what[:500])
 
 
 # --- "send me a link" ---------------------------------------------------------------------

@@ -264,9 +264,14 @@ TRACTION_PRODUCTION = False
 # How long an SMTP connection may take before a send fails (seconds).
 EMAIL_TIMEOUT = 10
 
-LOGGING = {
+# The loggers that write a request's path: a link's secret in it (an RSVP token, a portal
+# link, the bounce URL's secret) is written as "[secret]" (core/logs.py, docs/security.md).
+PATH_LOGGERS = ("django.request", "django.security.csrf", "django.server")
+LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"link_secrets": {"()": "traction.core.logs.LinkSecretsFilter"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "loggers": {name: {"filters": ["link_secrets"]} for name in PATH_LOGGERS},
     "root": {"handlers": ["console"], "level": "WARNING"},
 }

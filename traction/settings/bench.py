@@ -16,6 +16,7 @@ os.environ.setdefault(
 )
 
 from .prod import *  # noqa: F403
+from .prod import LOGGING
 
 DEBUG = False
 # The benchmark serves the API without a collectstatic run: plain static storage.
@@ -25,9 +26,4 @@ STORAGES = {
 }
 # The benchmark's URLconf adds the hand-written baseline view next to the real routes.
 ROOT_URLCONF = "bench.urls"
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "WARNING"},
-}
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "WARNING"}}

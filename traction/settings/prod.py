@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import SQLITE_ENGINE, SQLITE_OPTIONS, VAR_DIR, csv_env, database_from_env
+from .base import LOGGING, SQLITE_ENGINE, SQLITE_OPTIONS, VAR_DIR, csv_env, database_from_env
 
 DEV_SECRET_KEY = "dev-only-insecure-key-never-use-in-production"
 MIN_SECRET_KEY_LENGTH = 50
@@ -184,12 +184,7 @@ TRACTION_WEBHOOK_REQUIRE_HTTPS = not env_bool("TRACTION_WEBHOOK_ALLOW_HTTP", Fal
 # Receivers on loopback, private or link-local addresses are refused unless this is set.
 TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS = env_bool("TRACTION_WEBHOOK_ALLOW_PRIVATE_NETWORKS", False)
 
-LOGGING = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    "root": {"handlers": ["console"], "level": "INFO"},
-}
+LOGGING = {**LOGGING, "root": {"handlers": ["console"], "level": "INFO"}}
 
 # Never fetch Amazon SNS certificates from anywhere but sns.<region>.amazonaws.com.
 TRACTION_SNS_CERT_TEST_ORIGINS = []

@@ -117,7 +117,7 @@ def link_refused(token: str, why: str, kind: str) -> None:
     if found is None:
         logger.warning("Loop: refused a tampered %s approval link (%s).", kind, why)
         return
-    audit.record(
+    audit.record_refusal(
         None,
         action=f"loop.{kind}_approval_link_refused",
         obj=found,

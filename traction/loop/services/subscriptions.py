@@ -184,7 +184,7 @@ def refused_link(token: str, where: str) -> None:
             continue
         found = UpdateRecipient.objects.filter(pk=rid).first()
         if found is not None:
-            audit.record(
+            audit.record_refusal(
                 _as_contact(Contact.objects.get(pk=found.contact_id)),
                 action="loop.link_refused",
                 obj=found.update,

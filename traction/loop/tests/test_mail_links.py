@@ -5,10 +5,12 @@ says what clicking will do before anything is clicked, and HEAD requests are ans
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import pytest
 from django.test import Client
 
+from traction.core import audit, clock
 from traction.core.models import AuditEvent
 from traction.core.testing.cast import Cast
 from traction.customers import services as customer_services
@@ -56,6 +58,25 @@ def test_a_gone_contacts_did_it_work_link_records_nothing(world: mw.MailWorld, h
     refused = AuditEvent.objects.filter(action="loop.link_refused")
     assert refused.count() == 2
     assert all(e.reason.startswith("feedback:") for e in refused)
+
+
+def test_an_old_link_cannot_flood_the_audit_trail(
+    world: mw.MailWorld, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Attacker's review: each opening of an erased contact's link was audited, so whoever
+    held the old email wrote to the workspace's append-only trail without end. Refusals are
+    audited up to ``audit.OUTSIDERS_AUDITED_PER_HOUR`` an hour about the update, then logged."""
+    token = mail_links.feedback_token(world.gina.pk, world.base.card.pk)
+    _gone(world, "erased")
+    limit = audit.OUTSIDERS_AUDITED_PER_HOUR
+    with clock.frozen(clock.now()) as frozen, caplog.at_level("WARNING"):
+        for _ in range(limit + 5):
+            assert Client().get(f"/mail/feedback/{token}/?answer=no").status_code == 404
+        assert AuditEvent.objects.filter(action="loop.link_refused").count() == limit
+        assert "not audited" in caplog.text
+        frozen.advance(timedelta(hours=1, seconds=1))
+        assert Client().get(f"/mail/feedback/{token}/").status_code == 404
+        assert AuditEvent.objects.filter(action="loop.link_refused").count() == limit + 1
 
 
 def test_an_erased_contacts_unsubscribe_link_opens_nothing(world: mw.MailWorld) -> None:

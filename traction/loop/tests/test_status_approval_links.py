@@ -16,7 +16,7 @@ from django.test import Client
 from django.urls import reverse
 
 from traction.accounts.models import Notice
-from traction.core import clock
+from traction.core import audit, clock
 from traction.core.errors import NotFound, ValidationFailed
 from traction.core.models import AuditEvent
 from traction.loop import approval_links
@@ -188,6 +188,24 @@ def test_refusals_answer_with_the_reason_and_are_audited(world: w.World) -> None
     assert "belongs to another person" in _refusals()[1].reason
     approval.refresh_from_db()
     assert approval.state == ApprovalState.PENDING
+
+
+def test_an_old_link_cannot_flood_the_audit_trail(
+    world: w.World, caplog: pytest.LogCaptureFixture
+) -> None:
+    """Attacker's review: every opening of an expired link was audited, so whoever held an
+    old approval email wrote to the workspace's append-only trail without end. A link's
+    refusals are audited up to ``audit.OUTSIDERS_AUDITED_PER_HOUR`` an hour, then logged."""
+    _, _approval, token = owens(world)
+    limit = audit.OUTSIDERS_AUDITED_PER_HOUR
+    with clock.frozen(NOW + timedelta(days=15)) as frozen, caplog.at_level("WARNING"):
+        for _ in range(limit + 5):
+            assert Client().get(_link(world, token)).status_code == 410
+        assert len(_refusals()) == limit
+        assert "not audited" in caplog.text
+        frozen.advance(timedelta(hours=1, seconds=1))
+        assert Client().get(_link(world, token)).status_code == 410
+        assert len(_refusals()) == limit + 1
 
 
 # --- a new account owner is asked at once -------------------------------------------------------

@@ -269,6 +269,29 @@ def test_forged_tokens_cannot_flood_the_audit_trail(
         assert Client().get(f"/portal/in/{token}/").status_code == 302  # the real one works
 
 
+def test_a_signed_in_contact_cannot_flood_the_audit_trail(
+    world: PortalWorld,
+    django_capture_on_commit_callbacks: Capture,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Attacker's review: each portal page asked for with an id not the contact's was
+    audited ("portal.denied"), so a contact (or whoever holds a forwarded link) wrote to the
+    workspace's append-only trail without end by counting through ``/portal/sessions/<n>/``.
+    Up to ``REFUSALS_AUDITED_PER_HOUR`` an hour are audited; the rest go to the log."""
+    client = _signed_in(world, django_capture_on_commit_callbacks)
+    limit = services.REFUSALS_AUDITED_PER_HOUR
+    with clock.frozen(clock.now()) as frozen, caplog.at_level("WARNING"):
+        for n in range(limit + 5):
+            assert client.get(f"/portal/sessions/{900000 + n}/").status_code == 404
+        assert client.get("/portal/sessions/99999999999999999999999/").status_code == 404
+        assert len(_events("portal.denied")) == limit
+        assert "not audited" in caplog.text
+        frozen.advance(timedelta(hours=1, seconds=1))
+        assert client.get(f"/portal/sessions/{world.rival.pk}/").status_code == 404
+        assert len(_events("portal.denied")) == limit + 1
+        assert client.get(f"/portal/sessions/{world.session.pk}/").status_code == 200
+
+
 def test_expired_link_offers_a_new_one_and_is_audited(
     world: PortalWorld, django_capture_on_commit_callbacks: Capture
 ) -> None:
