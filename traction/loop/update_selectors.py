@@ -50,15 +50,22 @@ def counts(viewer: Viewer, program: Program) -> dict[str, int]:
 PICKER_ROWS = 20  # organisations the compose form's picker offers at a time
 
 
+def composable_customers(viewer: Viewer) -> QuerySet[Customer]:
+    """The organisations an update may be drafted for: those the viewer may know
+    (``customer.identify``), not archived."""
+    return permissions.scope(viewer, "customer.identify", Customer.objects.all()).filter(
+        archived_at__isnull=True
+    )
+
+
 def customer_picker(
     viewer: Viewer, *, q: str = "", chosen: list[int] | tuple[int, ...] = ()
 ) -> tuple[list[Customer], bool]:
     """What the compose form's picker of organisations shows: the one chosen, then at most
     ``PICKER_ROWS`` others of the workspace (not archived) whose name holds ``q``, by name;
-    and whether more match. Two queries, whatever the number of organisations."""
-    active = Customer.objects.filter(
-        workspace_id=viewer.workspace_id, archived_at__isnull=True
-    ).order_by(Lower("name"), "pk")
+    and whether more match, as the policy lets the viewer know organisations
+    (``customer.identify``). Two queries, whatever the number of organisations."""
+    active = composable_customers(viewer).order_by(Lower("name"), "pk")
     picked = list(active.filter(pk__in=chosen)) if chosen else []
     rest = active.exclude(pk__in=[c.pk for c in picked])
     if q.strip():

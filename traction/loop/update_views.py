@@ -26,7 +26,6 @@ from traction.core.web import (
     render_page,
     workspace_view,
 )
-from traction.customers.models import Customer
 
 from . import approval_views, durations, selectors, update_selectors
 from .models import UpdateState
@@ -81,7 +80,7 @@ def update_new(request: WorkspaceRequest, viewer: Viewer, program_id: int) -> Ht
     q = sent.get("q", "")[:200]
     chosen = [i for i in (whole_number(v) for v in sent.getlist("customer")[:1]) if i is not None]
     shown, more = update_selectors.customer_picker(viewer, q=q, chosen=chosen)
-    customers = Customer.objects.filter(workspace_id=viewer.workspace_id, archived_at__isnull=True)
+    customers = update_selectors.composable_customers(viewer)
     sessions_ = update_selectors.compose_sessions(
         program, typed=sent.get("session_q", ""), chosen=whole_number(sent.get("session", ""))
     )

@@ -163,9 +163,11 @@ def compose(
     if kind not in UpdateKind.values:
         errors["kind"] = ["Choose what kind of update this is."]
     if audience == UpdateAudience.CUSTOMER:
-        customer = Customer.objects.filter(
-            workspace_id=actor.workspace_id, pk=customer_id or 0
-        ).first()
+        customer = (
+            permissions.scope(actor, "customer.identify", Customer.objects.all())
+            .filter(pk=customer_id or 0)
+            .first()
+        )
         if customer is None:
             errors["customer"] = ["Choose the customer organisation the update is for."]
     elif audience == UpdateAudience.SESSION:
