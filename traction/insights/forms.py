@@ -150,6 +150,8 @@ class StepActionForm(Form):
     title = forms.CharField(required=False, max_length=160, validators=[validate_one_line])
     position = forms.IntegerField(required=False, min_value=1, max_value=MAX_POSITION)
     absorb = forms.IntegerField(required=False, label="Merge with", min_value=0, max_value=MAX_ID)
+    # Removing a step with insights on it is asked once more (they leave the step).
+    confirmed = forms.BooleanField(required=False)
 
 
 class InsightForm(Form):

@@ -210,6 +210,13 @@ def remove_scenario(actor: Viewer, *, scenario: Scenario) -> None:
     scenario.delete()
 
 
+def _steps_now(scenario: Scenario) -> list[Step]:
+    """The scenario's steps as they are in the database, in order: never a list prefetched
+    before a step was removed (its instance, without a primary key, would be saved again,
+    and the others keep a gap in their numbers)."""
+    return list(Step.objects.filter(scenario_id=scenario.pk).order_by("position", "id"))
+
+
 def _renumber(scenario: Scenario, ordered: Sequence[Step]) -> None:
     for n, step in enumerate(ordered, start=1):
         if step.position != n:
@@ -292,7 +299,7 @@ def merge_steps(actor: Viewer, *, keep: Step, absorb: Step, title: str = "") -> 
         keep.title = _one_line("title", title)
         validate(keep, exclude=["scenario"])
         keep.save(update_fields=["title"])
-    _renumber(keep.scenario, list(keep.scenario.steps.all()))
+    _renumber(keep.scenario, _steps_now(keep.scenario))
     audit.record(
         actor,
         action="steps.merged",
@@ -310,7 +317,7 @@ def remove_step(actor: Viewer, *, step: Step) -> None:
     title = step.title
     detached = Insight.objects.filter(step=step).update(step=None)
     step.delete()
-    _renumber(scenario, list(scenario.steps.all()))
+    _renumber(scenario, _steps_now(scenario))
     audit.record(
         actor,
         action="step.removed",

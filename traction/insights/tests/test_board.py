@@ -10,7 +10,7 @@ from django.urls import reverse
 
 from traction.insights import services
 from traction.insights.models import Insight, Scenario
-from traction.insights.tests.conftest import Room
+from traction.insights.tests.conftest import Room, a_card
 
 pytestmark = pytest.mark.django_db
 
@@ -207,6 +207,36 @@ def test_the_steps_page_adds_moves_merges_and_removes(room: Room) -> None:
     assert "Pick the step to merge into this one." in html(bad)
     listing = client.get(page)
     assert "Kick-off" in html(listing)
+
+
+def test_removing_a_step_with_insights_asks_once_more(room: Room) -> None:
+    """A newcomer removed a step and five insights left it at once, with no undo: a step
+    with insights is removed only once confirmed; one without is removed at once."""
+    client = client_for(room, "facilitator")
+    sign, billing, _ = room.steps
+    card = a_card(room)  # on the first step
+    page = url("steps", room.scenario.pk)
+    asked = client.post(page, {"action": "remove", "step": sign.pk})
+    assert asked.status_code == 200
+    assert "Remove the step “Sign the contract”?" in html(asked)
+    assert "Its 1 insight stays in the scenario but on no step" in html(asked)
+    assert room.scenario.steps.filter(pk=sign.pk).exists()
+    card.refresh_from_db()
+    assert card.step_id == sign.pk
+    done = client.post(page, {"action": "remove", "step": sign.pk, "confirmed": "1"})
+    assert done.status_code == 302
+    assert not room.scenario.steps.filter(pk=sign.pk).exists()
+    card.refresh_from_db()
+    assert card.step_id is None
+    # The steps left are numbered again from 1 (they kept a gap, and removing the next one
+    # then failed with a server error).
+    assert list(room.scenario.steps.order_by("position").values_list("position", flat=True)) == [
+        1,
+        2,
+    ]
+    # A step with nothing on it goes at once.
+    assert client.post(page, {"action": "remove", "step": billing.pk}).status_code == 302
+    assert not room.scenario.steps.filter(pk=billing.pk).exists()
 
 
 def test_the_steps_page_lists_an_inserted_step_in_its_place(room: Room) -> None:

@@ -330,6 +330,17 @@ def _step_action(viewer: Viewer, scenario: Scenario, data: dict[str, Any]) -> st
     return f"Step “{step.title}” removed; its insights stay on the scenario."
 
 
+def _removal_to_confirm(scenario: Scenario, data: dict[str, Any]) -> dict[str, Any] | None:
+    """A removal not confirmed yet of a step that has insights: the step and how many (its
+    insights leave the step; the page asks once more). None when there is nothing to ask."""
+    if data["action"] != "remove" or data["confirmed"]:
+        return None
+    step = scenario.steps.filter(pk=data["step"] or 0).annotate(n=Count("insights")).first()
+    if step is None or not step.n:
+        return None
+    return {"step": step, "count": step.n}
+
+
 @workspace_view
 @require_http_methods(["GET", "POST"])
 def steps(request: WorkspaceRequest, viewer: Viewer, scenario_id: int) -> HttpResponse:
@@ -346,8 +357,11 @@ def _steps_page(
     posted = request.method == "POST" and support_form is None
     form = StepActionForm(request.POST if posted else None)
     error = ""
+    confirm_remove: dict[str, Any] | None = None
     if request.method == "POST" and support_form is None:
-        if form.is_valid():
+        if form.is_valid() and (confirm_remove := _removal_to_confirm(scenario, form.cleaned_data)):
+            pass  # asked once more, nothing changed
+        elif form.is_valid():
             try:
                 messages.success(request, _step_action(viewer, scenario, form.cleaned_data))
             except ValidationFailed as exc:
@@ -380,6 +394,7 @@ def _steps_page(
             "steps": step_list,
             "error": error,
             "support_form": support_form,
+            "confirm_remove": confirm_remove,
         },
         status=422 if error or support_form.is_bound else 200,
     )
