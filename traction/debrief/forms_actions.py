@@ -13,6 +13,7 @@ from traction.core.forms import Form
 from traction.customers.forms import MemberChoiceField, VersionField
 from traction.programs.forms import DateInput, MembersField
 
+from .forms_scorecards import ServiceChecked
 from .merging import OpenedField
 from .models import ActionStatus, Recommendation
 from .services.actions import NOTE_MAX, REASON_MAX
@@ -124,11 +125,15 @@ class StatusForm(Form):
 
     # The note and the reason are checked by the service (``change_status``), all at once and
     # in the API's words; the browser is only told their length.
-    status = forms.ChoiceField(choices=ActionStatus.choices, label="New status")
-    note = forms.CharField(
-        required=False,
+    status = forms.ChoiceField(
+        choices=ActionStatus.choices,
+        label="Status",
+        help_text="Keep it as it is to add a progress note alone.",
+    )
+    # Required, marked so, and named when missing by the service with the reason.
+    note = ServiceChecked(
         label="Progress note",
-        help_text="A line on what happened (required).",
+        help_text="A line on what happened.",
         widget=forms.TextInput(attrs={"maxlength": NOTE_MAX}),
     )
     reason = forms.CharField(

@@ -128,6 +128,45 @@ def test_status_form_needs_a_note_and_a_reason_for_blocked(
     assert ActionItem.objects.get(pk=action.pk).status == ActionStatus.IN_PROGRESS
 
 
+def test_the_status_form_starts_on_the_status_and_a_note_alone_keeps_it(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
+) -> None:
+    """An owner posts how it goes without moving it: the form starts on the action's own
+    status (never on "Done"), and the note, marked required, goes onto the timeline."""
+    action = add(cast, rec)
+    action = services.change_status(cast.viewer("core_team"), action, "in_progress", "Go")
+    client = client_for("core_team")
+    page = client.get(url(cast, "action_detail", action.pk))
+    form = page.context["form"]
+    assert form["status"].value() == "in_progress"
+    html = page.content.decode()
+    assert re.search(r'<option value="in_progress"[^>]*selected', html)
+    assert "field-required field-text" in html  # the progress note, marked like the others
+    empty = client.post(
+        url(cast, "action_detail", action.pk),
+        {"status": "in_progress", "note": "", "version": action.version},
+    )
+    assert empty.context["form"].errors == {
+        "note": ["Write a short progress note: what happened, and why."]
+    }
+    saved = client.post(
+        url(cast, "action_detail", action.pk),
+        {"status": "in_progress", "note": "Finance agreed", "version": action.version},
+        follow=True,
+    )
+    html = saved.content.decode()
+    assert "Your note is on the timeline of “Ship the one-page approval” (still in progress)." in (
+        html.replace("&#x27;", "'")
+    )
+    action.refresh_from_db()
+    assert action.status == ActionStatus.IN_PROGRESS
+    assert action.done_at is None
+    assert list(action.updates.values_list("status", "note"))[-1] == (
+        "in_progress",
+        "Finance agreed",
+    )
+
+
 def test_an_observer_sees_the_action_but_no_status_form(
     cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
 ) -> None:

@@ -68,7 +68,8 @@ def action_detail(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> 
     action = selectors.action(viewer, action_id)
     form = StatusForm(
         request.POST if request.method == "POST" else None,
-        initial={"version": action.version, "status": _next_status(action)},
+        # The status as it is: saving a note alone keeps it (a progress note).
+        initial={"version": action.version, "status": action.status},
     )
     if request.method == "POST":
         permissions.check(viewer, "action.update", action)
@@ -87,7 +88,11 @@ def action_detail(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> 
                 apply_domain_errors(form, exc)
             else:
                 label = ActionStatus(data["status"]).label.lower()
-                messages.success(request, f"“{action.title}” is now {label}.")
+                if data["status"] == action.status:
+                    text = f"Your note is on the timeline of “{action.title}” (still {label})."
+                else:
+                    text = f"“{action.title}” is now {label}."
+                messages.success(request, text)
                 return redirect(
                     "debrief:action_detail",
                     workspace_slug=request.workspace.slug,
@@ -100,14 +105,6 @@ def action_detail(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> 
         partial="status_form",
         status=422 if form.errors else 200,
     )
-
-
-def _next_status(action: ActionItem) -> str:
-    return {
-        ActionStatus.OPEN: ActionStatus.IN_PROGRESS,
-        ActionStatus.IN_PROGRESS: ActionStatus.DONE,
-        ActionStatus.BLOCKED: ActionStatus.IN_PROGRESS,
-    }.get(ActionStatus(action.status), ActionStatus.IN_PROGRESS)
 
 
 def _initial(action: ActionItem) -> dict[str, Any]:
