@@ -97,17 +97,32 @@ class EditForm(Form):
     opened = OpenedField()
 
     def __init__(
-        self, *args: Any, candidates: QuerySet[User], shown: list[User], **kwargs: Any
+        self,
+        *args: Any,
+        candidates: QuerySet[User],
+        shown: list[User],
+        ownerless: bool = False,
+        **kwargs: Any,
     ) -> None:
         """``candidates``: whom a posted owner or tick may name; ``shown``: the members both
         lists offer (the owner and contributors, as saved and as typed, and the first others
-        by name: accounts.selectors.offered_members)."""
+        by name: accounts.selectors.offered_members). ``ownerless``: its owner left, so the
+        owner list starts on an empty "Choose…" (nobody is given it by accident) and an
+        empty choice is refused beside it."""
         super().__init__(*args, **kwargs)
         for name in ("owner", "contributors"):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = candidates
             field.choices = [(u.pk, field.label_from_instance(u)) for u in shown]
+        if ownerless:
+            owner = self.fields["owner"]
+            assert isinstance(owner, forms.ModelChoiceField)
+            owner.label = "New owner"
+            owner.choices = [("", "Choose…")] + [
+                (u.pk, owner.label_from_instance(u)) for u in shown
+            ]
+            owner.error_messages["required"] = "Choose the one person accountable for it."
 
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data

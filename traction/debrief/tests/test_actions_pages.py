@@ -515,6 +515,57 @@ def test_ownerless_is_flagged_on_pages(
         assert "No owner: Cora Core left the workspace" in html, page
 
 
+def test_removing_an_owner_says_what_their_actions_become(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
+) -> None:
+    """The admin is told before and after how many open actions the member owns (they will
+    need a new owner); the action then reads "No owner (… left …)", and choosing the new
+    owner starts on an empty "Choose…", refused beside the field if left so."""
+    action = add(cast, rec)
+    add(cast, rec, title="Second one")
+    done = add(cast, rec, title="Done one")
+    services.change_status(cast.viewer("core_team"), done, "done", "Shipped")
+    admin = client_for("admin")
+    remove = reverse("accounts:member_remove", args=["acme", cast.membership("core_team").pk])
+    html = admin.get(remove).content.decode()
+    assert "Cora Core owns <strong>2 open action items</strong>" in html
+    assert "Need a new owner" in html
+    removed = admin.post(remove, {"reason": "Left the company"}, follow=True)
+    assert (
+        "Cora Core no longer belongs to this workspace. Their 2 open action items now need a "
+        "new owner (“Need a new owner” in My actions)."
+    ) in removed.content.decode()
+    # Someone who owns none: nothing said of actions.
+    sponsor = reverse("accounts:member_remove", args=["acme", cast.membership("sponsor").pk])
+    assert "open action item" not in admin.get(sponsor).content.decode()
+
+    fran = client_for("facilitator")
+    html = fran.get(url(cast, "action_detail", action.pk)).content.decode()
+    assert "<dd>No owner (Cora Core left the workspace on 1 Mar 2027)</dd>" in html
+    edit = fran.get(url(cast, "action_edit", action.pk))
+    html = edit.content.decode()
+    assert re.search(r'<option value="" selected>Choose…</option>', html)
+    assert edit.context["form"]["owner"].value() is None
+    fields = {
+        "title": action.title,
+        "planned_start": "",
+        "due_on": "2027-03-31",
+        "note": "",
+        "version": action.version + 1,
+        "opened": edit.context["form"]["opened"].value(),
+    }
+    empty = fran.post(url(cast, "action_edit", action.pk), {**fields, "owner": ""})
+    assert empty.status_code == 422
+    assert empty.context["form"].errors == {"owner": ["Choose the one person accountable for it."]}
+    action.refresh_from_db()
+    assert action.ownerless_since is not None
+    sam = cast.users["sponsor"].pk
+    saved = fran.post(url(cast, "action_edit", action.pk), {**fields, "owner": sam})
+    assert saved.status_code == 302
+    action.refresh_from_db()
+    assert (action.owner_id, action.ownerless_since) == (sam, None)
+
+
 def test_the_review_panel_shows_the_most_urgent_in_constant_queries(
     cast: Cast, rec: Recommendation, frozen: Any, django_assert_num_queries: Any
 ) -> None:

@@ -110,7 +110,8 @@ def action_detail(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> 
 def _initial(action: ActionItem) -> dict[str, Any]:
     return {
         "title": action.title,
-        "owner": action.owner_id,
+        # An owner who left owns it no more: the form asks for a new one, none chosen.
+        "owner": None if action.ownerless_since else action.owner_id,
         "contributors": [u.pk for u in selectors.contributors(action)],
         "planned_start": action.planned_start,
         "due_on": action.due_on,
@@ -142,10 +143,16 @@ def _edit_form(
         viewer,
         typed=(answers.get("owner_q", "") if answers is not None else ""),
         chosen=owner if owner is not None else initial["owner"],
-        ticked=[*ticked, *initial["contributors"], initial["owner"]],
+        ticked=[*ticked, *initial["contributors"], *filter(None, [initial["owner"]])],
         among=candidates,
     )
-    form = EditForm(data, initial=initial, candidates=candidates, shown=find.rows)
+    form = EditForm(
+        data,
+        initial=initial,
+        candidates=candidates,
+        shown=find.rows,
+        ownerless=action.ownerless_since is not None,
+    )
     form.initial[merging.OPENED] = merging.seal(merging.values(form, form.initial))
     if data is None and sent is not None and "owner_q" in sent:
         form.initial.update(
