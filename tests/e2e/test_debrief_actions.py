@@ -1,6 +1,7 @@
 """An owner's action items in the browser (issue 12): Cora finds the action she was given
-under "My actions", moves it to in progress with a note, then to blocked with a reason (a
-missing reason is shown beside its field); the pages pass axe-core.
+under "My actions", moves it to in progress with a note, adds a progress note alone (the
+status kept), then moves it to blocked with a reason (a missing reason is shown beside its
+field); the pages pass axe-core.
 
 The flows run once, at phone width (390 px, the stricter layout; owners act from their
 phones): their steps and assertions are the same at desktop width, and
@@ -57,14 +58,24 @@ def test_the_owner_moves_an_action_along_from_my_actions(
 
     page.get_by_role("link", name="Ship the one-page approval").click()
     expect(page.get_by_role("heading", name="Ship the one-page approval")).to_be_visible()
-    page.get_by_label("New status").select_option("in_progress")
+    page.get_by_label("Status:").select_option("in_progress")
     page.get_by_label("Progress note").fill("Kick-off held with finance")
     page.get_by_role("button", name="Save the change").click()
     expect(page.get_by_text("“Ship the one-page approval” is now in progress.")).to_be_visible()
     timeline = page.get_by_role("region", name="Timeline")
     expect(timeline).to_contain_text("Kick-off held with finance")
 
-    page.get_by_label("New status").select_option("blocked")
+    # A progress note alone: the status starts as it is, and stays.
+    expect(page.get_by_label("Status:")).to_have_value("in_progress")
+    page.get_by_label("Progress note").fill("Finance approved the wording")
+    page.get_by_role("button", name="Save the change").click()
+    expect(
+        page.get_by_text("Your note is on the timeline of “Ship the one-page approval”")
+    ).to_be_visible()
+    expect(timeline).to_contain_text("Finance approved the wording")
+    expect(page.get_by_label("Status:")).to_have_value("in_progress")
+
+    page.get_by_label("Status:").select_option("blocked")
     page.get_by_label("Progress note").fill("Waiting for legal")
     page.get_by_role("button", name="Save the change").click()
     reason = page.locator(".field", has=page.get_by_label("Reason"))

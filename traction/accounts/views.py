@@ -396,6 +396,9 @@ def member_function(request: WorkspaceRequest, viewer: Viewer, membership_id: in
 def member_remove(request: WorkspaceRequest, viewer: Viewer, membership_id: int) -> HttpResponse:
     membership = selectors.member(viewer, membership_id, action="member.manage")
     form = RemoveMemberForm(request.POST if request.method == "POST" else None)
+    # What the removal leaves behind in the apps above (e.g. the open actions they own,
+    # which will need a new owner): said before, and (a section's ``after``) in the message.
+    consequences = sections.for_page("member-remove", viewer, membership)
     if request.method == "POST" and form.is_valid():
         try:
             services.remove_member(
@@ -404,12 +407,19 @@ def member_remove(request: WorkspaceRequest, viewer: Viewer, membership_id: int)
         except (ValidationFailed, NotFound) as exc:
             apply_domain_errors(form, exc)
         else:
-            messages.success(request, f"{membership.user} no longer belongs to this workspace.")
+            after = [s["context"]["after"] for s in consequences if s["context"].get("after")]
+            text = " ".join([f"{membership.user} no longer belongs to this workspace.", *after])
+            messages.success(request, text)
             return _to_members(request)
     return render(
         request,
         "accounts/member_remove.html",
-        {"membership": membership, "form": form, "back": members_query(request)},
+        {
+            "membership": membership,
+            "form": form,
+            "back": members_query(request),
+            "sections": consequences,
+        },
     )
 
 

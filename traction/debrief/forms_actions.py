@@ -13,6 +13,7 @@ from traction.core.forms import Form
 from traction.customers.forms import MemberChoiceField, VersionField
 from traction.programs.forms import DateInput, MembersField
 
+from .forms_scorecards import ServiceChecked
 from .merging import OpenedField
 from .models import ActionStatus, Recommendation
 from .services.actions import NOTE_MAX, REASON_MAX
@@ -96,17 +97,32 @@ class EditForm(Form):
     opened = OpenedField()
 
     def __init__(
-        self, *args: Any, candidates: QuerySet[User], shown: list[User], **kwargs: Any
+        self,
+        *args: Any,
+        candidates: QuerySet[User],
+        shown: list[User],
+        ownerless: bool = False,
+        **kwargs: Any,
     ) -> None:
         """``candidates``: whom a posted owner or tick may name; ``shown``: the members both
         lists offer (the owner and contributors, as saved and as typed, and the first others
-        by name: accounts.selectors.offered_members)."""
+        by name: accounts.selectors.offered_members). ``ownerless``: its owner left, so the
+        owner list starts on an empty "Choose…" (nobody is given it by accident) and an
+        empty choice is refused beside it."""
         super().__init__(*args, **kwargs)
         for name in ("owner", "contributors"):
             field = self.fields[name]
             assert isinstance(field, forms.ModelChoiceField)
             field.queryset = candidates
             field.choices = [(u.pk, field.label_from_instance(u)) for u in shown]
+        if ownerless:
+            owner = self.fields["owner"]
+            assert isinstance(owner, forms.ModelChoiceField)
+            owner.label = "New owner"
+            owner.choices = [("", "Choose…")] + [
+                (u.pk, owner.label_from_instance(u)) for u in shown
+            ]
+            owner.error_messages["required"] = "Choose the one person accountable for it."
 
     def changes(self) -> dict[str, Any]:
         data = self.cleaned_data
@@ -124,11 +140,15 @@ class StatusForm(Form):
 
     # The note and the reason are checked by the service (``change_status``), all at once and
     # in the API's words; the browser is only told their length.
-    status = forms.ChoiceField(choices=ActionStatus.choices, label="New status")
-    note = forms.CharField(
-        required=False,
+    status = forms.ChoiceField(
+        choices=ActionStatus.choices,
+        label="Status",
+        help_text="Keep it as it is to add a progress note alone.",
+    )
+    # Required, marked so, and named when missing by the service with the reason.
+    note = ServiceChecked(
         label="Progress note",
-        help_text="A line on what happened (required).",
+        help_text="A line on what happened.",
         widget=forms.TextInput(attrs={"maxlength": NOTE_MAX}),
     )
     reason = forms.CharField(

@@ -17,7 +17,8 @@ from django.core.serializers.json import DjangoJSONEncoder
 EVENTS: dict[str, str] = {
     "recommendation.decided": "A policy maker approved, deferred or rejected a recommendation.",
     "action_item.created": "An action item was created for an approved recommendation.",
-    "action_item.updated": "An action item changed: status, dates, owner or title.",
+    "action_item.updated": "An action item changed (status, dates, owner or title) "
+    "or got a progress note.",
     "action_item.done": "An action item was marked done.",
     "debrief.closed": "A debrief was closed; its pack is ready.",
     "metric.measured": "A measurement of a scorecard metric was recorded or corrected.",

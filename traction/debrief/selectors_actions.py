@@ -102,6 +102,17 @@ def live_action_count(viewer: Viewer, recommendation: Recommendation) -> int:
     )
 
 
+def owned_open_count(viewer: Viewer, user_id: int) -> int:
+    """How many open actions (open, in progress, blocked) ``user_id`` owns and is still
+    accountable for, as the viewer may see them: what removing that member leaves without an
+    owner (``services.actions.owner_left``)."""
+    return (
+        visible_actions(viewer)
+        .filter(owner_id=user_id, status__in=OPEN, ownerless_since=None)
+        .count()
+    )
+
+
 def timeline(item: ActionItem) -> QuerySet[ActionUpdate]:
     """The action's timeline, oldest first (the item was fetched through the policy)."""
     return item.updates.select_related("by").order_by("at", "id")

@@ -217,6 +217,10 @@ def update_action_item(request: HttpRequest, action_id: int, payload: ActionUpda
 def change_action_item_status(
     request: HttpRequest, action_id: int, payload: StatusIn
 ) -> ActionItem:
+    """A new status with its note (``reason`` for blocked and dropped). The status it has
+    already, with a note, is a progress note alone: onto the timeline, the status kept (a
+    blocked or dropped action's reason may be restated, not required), announced as
+    ``action_item.updated``."""
     v = viewer(request)
     action = selectors.action(v, action_id)
     services.change_status(

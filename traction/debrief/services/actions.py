@@ -397,7 +397,13 @@ def change_status(
     reason: str = "",
     version: int | None = None,
 ) -> ActionItem:
-    """Move the action along with a short progress note; blocked and dropped say why."""
+    """Move the action along with a short progress note; blocked and dropped say why.
+
+    ``status`` the action has already: the note alone goes onto its timeline (with the
+    status as it stays), a progress note of the owner between changes: audited and
+    announced as ``action_item.updated`` (never ``done``), the version moves on. A blocked or
+    dropped action's reason may be restated then, not required. Nothing else changes: an
+    open action stays "not started" (its reminder still comes) until it is in progress."""
     permissions.check(actor, "action.update", action)
     if status not in ActionStatus.values:
         raise ValidationFailed.field("status", f"Choose one of: {', '.join(ActionStatus.values)}.")
@@ -414,18 +420,41 @@ def change_status(
         require_one_line(reason=reason)
     except ValidationFailed as exc:
         errors.update(exc.errors)
-    if status in NEEDS_REASON and not reason:
+    noted = status == locked.status  # a progress note, the status as it is
+    if status in NEEDS_REASON and not reason and not noted:
         label = ActionStatus(status).label.lower()
         errors["reason"] = [f"Say why it is {label}."]
     else:
         check_length(errors, "reason", reason, REASON_MAX)
-    if status == locked.status:
-        errors["status"] = [f"It is already {ActionStatus(status).label.lower()}."]
     if errors:
         raise ValidationFailed(errors)
-    text = f"{note} (Reason: {reason})" if status in NEEDS_REASON else note
-    _move(actor, locked, status, reason=reason, timeline=text, audit_reason=note)
+    text = f"{note} (Reason: {reason})" if status in NEEDS_REASON and reason else note
+    if noted:
+        _add_note(actor, locked, reason=reason, timeline=text, audit_reason=note)
+    else:
+        _move(actor, locked, status, reason=reason, timeline=text, audit_reason=note)
     return locked
+
+
+def _add_note(
+    actor: Viewer, locked: ActionItem, *, reason: str, timeline: str, audit_reason: str
+) -> None:
+    """A progress note on an action the caller holds locked, its status kept: the timeline
+    entry, the audit and ``action_item.updated``. A blocked or dropped action's new reason
+    (if given) replaces the old one."""
+    before = audit.snapshot(locked, ["status_reason"])
+    if reason and locked.status in NEEDS_REASON:
+        locked.status_reason = reason[:REASON_MAX]
+    save_new_version(locked, fields=["status_reason"])
+    _timeline(actor, locked, timeline)
+    audit.record(
+        actor,
+        action="action_item.noted",
+        obj=locked,
+        changes=audit.diff(before, audit.snapshot(locked, ["status_reason"])),
+        reason=audit_reason,
+    )
+    _announce(locked, "action_item.updated")
 
 
 def _move(

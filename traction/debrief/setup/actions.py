@@ -70,6 +70,13 @@ def register() -> None:
         context=actions_context,
     )
     sections.register(
+        "member-remove",
+        "actions",
+        template="debrief/actions/member_remove_actions.html",
+        action="member.manage",
+        context=member_remove_context,
+    )
+    sections.register(
         "program",
         "time_to_action",
         template="debrief/actions/program_time_to_action.html",
@@ -116,3 +123,16 @@ def actions_context(viewer: Viewer, debrief: Any) -> dict[str, Any]:
         "attention": attention,
         "can_manage": permissions.can(viewer, "action.manage", debrief),
     }
+
+
+def member_remove_context(viewer: Viewer, membership: Any) -> dict[str, Any]:
+    """The confirmation of removing a member: how many open actions they own, which will
+    need a new owner (and ``after``, the sentence the page's success message adds)."""
+    from traction.debrief import selectors_actions as selectors
+
+    count = selectors.owned_open_count(viewer, membership.user_id)
+    after = ""
+    if count:
+        items, need = ("open action item", "needs") if count == 1 else ("open action items", "need")
+        after = f"Their {count} {items} now {need} a new owner (“Need a new owner” in My actions)."
+    return {"name": str(membership.user), "count": count, "after": after}

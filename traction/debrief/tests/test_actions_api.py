@@ -143,6 +143,27 @@ def test_update_conflict_status_timeline_and_reassign(
     assert timeline[1]["due_on"] == "2027-04-15"
 
 
+def test_a_progress_note_alone_through_the_api(
+    cast: Cast, rec: Recommendation, api_client_for: Callable[[str], Client]
+) -> None:
+    """The status it has already, with a note: the note goes onto the timeline, the status
+    stays, the version moves on (a stale one is still a conflict)."""
+    made = create(api_client_for("facilitator"), cast, rec).json()
+    path = f"/action-items/{made['id']}"
+    cora = api_client_for("core_team")
+    body = {"status": "open", "note": "Kick-off booked", "version": made["version"]}
+    noted = call(cora, "POST", path + "/status", body)
+    assert noted.status_code == 200, noted.content
+    assert noted.json()["status"] == "open"
+    assert noted.json()["started_at"] is None
+    assert noted.json()["version"] == made["version"] + 1
+    assert call(cora, "POST", path + "/status", body).status_code == 409
+    no_note = call(cora, "POST", path + "/status", {"status": "open", "note": ""})
+    assert no_note.status_code == 422
+    timeline = cora.get(API + path + "/timeline").json()["items"]
+    assert [(e["status"], e["note"]) for e in timeline][-1] == ("open", "Kick-off booked")
+
+
 def test_time_to_action_of_a_program_and_of_one_debrief(
     cast: Cast,
     debrief: Debrief,

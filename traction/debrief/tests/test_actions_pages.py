@@ -128,6 +128,45 @@ def test_status_form_needs_a_note_and_a_reason_for_blocked(
     assert ActionItem.objects.get(pk=action.pk).status == ActionStatus.IN_PROGRESS
 
 
+def test_the_status_form_starts_on_the_status_and_a_note_alone_keeps_it(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
+) -> None:
+    """An owner posts how it goes without moving it: the form starts on the action's own
+    status (never on "Done"), and the note, marked required, goes onto the timeline."""
+    action = add(cast, rec)
+    action = services.change_status(cast.viewer("core_team"), action, "in_progress", "Go")
+    client = client_for("core_team")
+    page = client.get(url(cast, "action_detail", action.pk))
+    form = page.context["form"]
+    assert form["status"].value() == "in_progress"
+    html = page.content.decode()
+    assert re.search(r'<option value="in_progress"[^>]*selected', html)
+    assert "field-required field-text" in html  # the progress note, marked like the others
+    empty = client.post(
+        url(cast, "action_detail", action.pk),
+        {"status": "in_progress", "note": "", "version": action.version},
+    )
+    assert empty.context["form"].errors == {
+        "note": ["Write a short progress note: what happened, and why."]
+    }
+    saved = client.post(
+        url(cast, "action_detail", action.pk),
+        {"status": "in_progress", "note": "Finance agreed", "version": action.version},
+        follow=True,
+    )
+    html = saved.content.decode()
+    assert "Your note is on the timeline of “Ship the one-page approval” (still in progress)." in (
+        html.replace("&#x27;", "'")
+    )
+    action.refresh_from_db()
+    assert action.status == ActionStatus.IN_PROGRESS
+    assert action.done_at is None
+    assert list(action.updates.values_list("status", "note"))[-1] == (
+        "in_progress",
+        "Finance agreed",
+    )
+
+
 def test_an_observer_sees_the_action_but_no_status_form(
     cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
 ) -> None:
@@ -474,6 +513,57 @@ def test_ownerless_is_flagged_on_pages(
     ):
         html = client_for("facilitator").get(page).content.decode()
         assert "No owner: Cora Core left the workspace" in html, page
+
+
+def test_removing_an_owner_says_what_their_actions_become(
+    cast: Cast, rec: Recommendation, client_for: Callable[[str], Client]
+) -> None:
+    """The admin is told before and after how many open actions the member owns (they will
+    need a new owner); the action then reads "No owner (… left …)", and choosing the new
+    owner starts on an empty "Choose…", refused beside the field if left so."""
+    action = add(cast, rec)
+    add(cast, rec, title="Second one")
+    done = add(cast, rec, title="Done one")
+    services.change_status(cast.viewer("core_team"), done, "done", "Shipped")
+    admin = client_for("admin")
+    remove = reverse("accounts:member_remove", args=["acme", cast.membership("core_team").pk])
+    html = admin.get(remove).content.decode()
+    assert "Cora Core owns <strong>2 open action items</strong>" in html
+    assert "Need a new owner" in html
+    removed = admin.post(remove, {"reason": "Left the company"}, follow=True)
+    assert (
+        "Cora Core no longer belongs to this workspace. Their 2 open action items now need a "
+        "new owner (“Need a new owner” in My actions)."
+    ) in removed.content.decode()
+    # Someone who owns none: nothing said of actions.
+    sponsor = reverse("accounts:member_remove", args=["acme", cast.membership("sponsor").pk])
+    assert "open action item" not in admin.get(sponsor).content.decode()
+
+    fran = client_for("facilitator")
+    html = fran.get(url(cast, "action_detail", action.pk)).content.decode()
+    assert "<dd>No owner (Cora Core left the workspace on 1 Mar 2027)</dd>" in html
+    edit = fran.get(url(cast, "action_edit", action.pk))
+    html = edit.content.decode()
+    assert re.search(r'<option value="" selected>Choose…</option>', html)
+    assert edit.context["form"]["owner"].value() is None
+    fields = {
+        "title": action.title,
+        "planned_start": "",
+        "due_on": "2027-03-31",
+        "note": "",
+        "version": action.version + 1,
+        "opened": edit.context["form"]["opened"].value(),
+    }
+    empty = fran.post(url(cast, "action_edit", action.pk), {**fields, "owner": ""})
+    assert empty.status_code == 422
+    assert empty.context["form"].errors == {"owner": ["Choose the one person accountable for it."]}
+    action.refresh_from_db()
+    assert action.ownerless_since is not None
+    sam = cast.users["sponsor"].pk
+    saved = fran.post(url(cast, "action_edit", action.pk), {**fields, "owner": sam})
+    assert saved.status_code == 302
+    action.refresh_from_db()
+    assert (action.owner_id, action.ownerless_since) == (sam, None)
 
 
 def test_the_review_panel_shows_the_most_urgent_in_constant_queries(

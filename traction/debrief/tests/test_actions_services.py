@@ -222,10 +222,10 @@ def test_status_changes_need_a_note_and_blocked_or_dropped_a_reason(
         with pytest.raises(ValidationFailed) as no_reason:
             services.change_status(cora, action, status, "Stuck")
         assert no_reason.value.errors == {"reason": [f"Say why it is {status}."]}
-    # Every refusal at once: no note, no reason, and the status it already has.
-    with pytest.raises(ValidationFailed) as all_of_them:
+    # The status it already has is a progress note: it still needs its note.
+    with pytest.raises(ValidationFailed) as only_the_note:
         services.change_status(cora, action, "open", "")
-    assert set(all_of_them.value.errors) == {"note", "status"}
+    assert set(only_the_note.value.errors) == {"note"}
     with pytest.raises(ValidationFailed) as both:
         services.change_status(cora, action, "blocked", "", reason="")
     assert both.value.errors == {
@@ -268,6 +268,52 @@ def test_started_at_is_the_first_start_and_done_at_is_set_and_cleared(
     action = services.change_status(cora, action, "in_progress", "Reopened: one bug")
     assert action.done_at is None
     assert action.started_at == first_start
+
+
+def test_a_progress_note_alone_keeps_the_status_and_is_announced_as_updated(
+    cast: Cast, rec: Recommendation, frozen: clock.FrozenClock, sink: list[dict[str, Any]]
+) -> None:
+    """The owner writes how it goes without moving it: the note goes onto the timeline with
+    the status as it stays, audited, announced as updated (never done); an open action is
+    not started by it, so its "not started" reminder still comes."""
+    action = create(cast, rec, planned_start=date(2027, 3, 3))
+    cora = cast.viewer("core_team")
+    read = action.version
+    action = services.change_status(cora, action, "open", "Booked the kick-off", version=read)
+    assert action.status == ActionStatus.OPEN
+    assert action.started_at is None
+    assert action.version == read + 1
+    assert list(action.updates.values_list("status", "note"))[-1] == (
+        "open",
+        "Booked the kick-off",
+    )
+    assert AuditEvent.objects.filter(
+        action="action_item.noted", object_id=str(action.pk), reason="Booked the kick-off"
+    ).exists()
+    assert [e["event"] for e in sink][-1] == "action_item.updated"
+    with pytest.raises(Conflict):  # the note moved the version on
+        services.change_status(cora, action, "open", "Again", version=read)
+    frozen.advance(days=3)  # 4 March: the planned start has passed, still not started
+    assert services.send_reminders()["action.not_started"] == 1
+
+    # In progress, a note keeps it so and says nothing is done.
+    action = services.change_status(cora, action, "in_progress", "Kick-off held")
+    action = services.change_status(cora, action, "in_progress", "Finance agreed")
+    assert action.status == ActionStatus.IN_PROGRESS
+    assert action.done_at is None
+    assert "action_item.done" not in [e["event"] for e in sink]
+    # Blocked: the reason stays unless restated.
+    action = services.change_status(cora, action, "blocked", "Stuck", reason="Legal review")
+    action = services.change_status(cora, action, "blocked", "Legal wrote back")
+    assert action.status_reason == "Legal review"
+    action = services.change_status(
+        cora, action, "blocked", "Legal asks more", reason="Legal wants a second wording"
+    )
+    assert action.status_reason == "Legal wants a second wording"
+    assert list(action.updates.values_list("status", "note"))[-2:] == [
+        ("blocked", "Legal wrote back"),
+        ("blocked", "Legal asks more (Reason: Legal wants a second wording)"),
+    ]
 
 
 def test_a_stale_version_is_a_conflict_and_changes_nothing(cast: Cast, rec: Recommendation) -> None:

@@ -68,7 +68,8 @@ def action_detail(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> 
     action = selectors.action(viewer, action_id)
     form = StatusForm(
         request.POST if request.method == "POST" else None,
-        initial={"version": action.version, "status": _next_status(action)},
+        # The status as it is: saving a note alone keeps it (a progress note).
+        initial={"version": action.version, "status": action.status},
     )
     if request.method == "POST":
         permissions.check(viewer, "action.update", action)
@@ -87,7 +88,11 @@ def action_detail(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> 
                 apply_domain_errors(form, exc)
             else:
                 label = ActionStatus(data["status"]).label.lower()
-                messages.success(request, f"“{action.title}” is now {label}.")
+                if data["status"] == action.status:
+                    text = f"Your note is on the timeline of “{action.title}” (still {label})."
+                else:
+                    text = f"“{action.title}” is now {label}."
+                messages.success(request, text)
                 return redirect(
                     "debrief:action_detail",
                     workspace_slug=request.workspace.slug,
@@ -102,18 +107,11 @@ def action_detail(request: WorkspaceRequest, viewer: Viewer, action_id: int) -> 
     )
 
 
-def _next_status(action: ActionItem) -> str:
-    return {
-        ActionStatus.OPEN: ActionStatus.IN_PROGRESS,
-        ActionStatus.IN_PROGRESS: ActionStatus.DONE,
-        ActionStatus.BLOCKED: ActionStatus.IN_PROGRESS,
-    }.get(ActionStatus(action.status), ActionStatus.IN_PROGRESS)
-
-
 def _initial(action: ActionItem) -> dict[str, Any]:
     return {
         "title": action.title,
-        "owner": action.owner_id,
+        # An owner who left owns it no more: the form asks for a new one, none chosen.
+        "owner": None if action.ownerless_since else action.owner_id,
         "contributors": [u.pk for u in selectors.contributors(action)],
         "planned_start": action.planned_start,
         "due_on": action.due_on,
@@ -145,10 +143,16 @@ def _edit_form(
         viewer,
         typed=(answers.get("owner_q", "") if answers is not None else ""),
         chosen=owner if owner is not None else initial["owner"],
-        ticked=[*ticked, *initial["contributors"], initial["owner"]],
+        ticked=[*ticked, *initial["contributors"], *filter(None, [initial["owner"]])],
         among=candidates,
     )
-    form = EditForm(data, initial=initial, candidates=candidates, shown=find.rows)
+    form = EditForm(
+        data,
+        initial=initial,
+        candidates=candidates,
+        shown=find.rows,
+        ownerless=action.ownerless_since is not None,
+    )
     form.initial[merging.OPENED] = merging.seal(merging.values(form, form.initial))
     if data is None and sent is not None and "owner_q" in sent:
         form.initial.update(
