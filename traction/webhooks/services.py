@@ -165,9 +165,23 @@ def _never_sent_to(hostname: str) -> bool:
 
 def check_url(url: str) -> str:
     url = url.strip()
-    parts = urlsplit(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port  # raises for a port that is not a number from 0 to 65535
+    except ValueError:
+        # "http://[::1" (an unclosed IPv6 address), "http://[zz]/", "https://host:99999/".
+        raise ValidationFailed.field(
+            "url", "That address cannot be read: check the host name and the port."
+        ) from None
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise ValidationFailed.field("url", "Enter the receiver's address, starting with https://.")
+        raise ValidationFailed.field(
+            "url",
+            "Enter the receiver's address, starting with https://."
+            if require_https()
+            else "Enter the receiver's address, starting with https:// (or http://).",
+        )
+    if port == 0:
+        raise ValidationFailed.field("url", "Port 0 is no port a receiver listens on.")
     if "@" in parts.netloc:
         # Shown in plain text in the list, the API and the audit log (the secret is not):
         # the signature is how a receiver knows the request is Traction's.

@@ -378,3 +378,33 @@ def test_an_address_with_a_user_name_or_password_is_refused(
     assert patched.status_code == 422
     assert WebhookEndpoint.objects.get().url == "https://example.test/x?key=a@b"
     assert all("user:pass" not in json.dumps(a.changes) for a in AuditEvent.objects.all())
+
+
+def test_an_address_that_cannot_be_read_is_refused_not_a_server_error(
+    cast: Cast, client_for: Callable[[str], Client], api_client_for: Callable[[str], Client]
+) -> None:
+    """An unclosed IPv6 address, one that is no address, a port out of range: a 422 on
+    ``url`` (they were a 500 in the API, and saved, the bad port)."""
+    api = api_client_for("admin")
+    for url in ["http://[::1", "http://[zz]/x", "https://example.test:99999/x", "https://a:0/"]:
+        refused = api.post(
+            "/api/v1/webhooks/endpoints", json.dumps({"url": url}), content_type="application/json"
+        )
+        assert refused.status_code == 422, url
+        assert refused.json()["detail"][0]["loc"] == ["body", "url"]
+    created = api.post(
+        "/api/v1/webhooks/endpoints",
+        json.dumps({"url": "https://example.test/x"}),
+        content_type="application/json",
+    )
+    patched = api.patch(
+        f"/api/v1/webhooks/endpoints/{created.json()['id']}",
+        json.dumps({"url": "http://[::1"}),
+        content_type="application/json",
+    )
+    assert patched.status_code == 422
+    page = client_for("admin").post(
+        f"{base(cast)}new/", {"url": "http://[::1", "event_scope": "all", "program_scope": "all"}
+    )
+    assert "cannot be read" in page.context["form"].errors["url"][0]
+    assert not WebhookEndpoint.objects.exclude(url="https://example.test/x").exists()
