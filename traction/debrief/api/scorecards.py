@@ -474,11 +474,21 @@ def record_measurement(request: HttpRequest, metric_id: int, payload: Measuremen
     v = viewer(request)
     found = sel.metric(v, metric_id, action="metric.measure")
     value = _value(payload.value, "value")
-    outcome = services.record_measurements(
-        v,
-        entries=[Entry(found, payload.on, value, payload.note.strip())],
-        source=MeasurementSource.API,
-    )
+    if refusal := services.date_refusal(payload.on):
+        raise ValidationFailed.field("on", f"{refusal}.")
+    try:
+        outcome = services.record_measurements(
+            v,
+            entries=[Entry(found, payload.on, value, payload.note.strip())],
+            source=MeasurementSource.API,
+        )
+    except ValidationFailed as exc:
+        # What the service says of "the measurements" is said of this one request (the
+        # metric is calculated or archived): no field of its body.
+        errors = dict(exc.errors)
+        if "measurements" in errors:
+            errors["__all__"] = errors.pop("measurements")
+        raise ValidationFailed(errors) from None
     written = MeasurementOut.from_orm(found.measurements.get(on=payload.on)).dict()
     written["warnings"] = _percent_warning("value", found, payload.value, value)
     return Status(201 if outcome.created else 200, written)

@@ -136,6 +136,10 @@ def test_measurements_one_by_one_are_an_idempotent_upsert(
     ancient = send(core, "POST", f"/metrics/{m.pk}/measurements", {"on": "0001-01-01", "value": 3})
     assert ancient.status_code == 422
     assert "before 1 January 2000" in ancient.content.decode()
+    # The error names the field sent ("on"), not the bulk call's "measurements".
+    assert ancient.json()["detail"][0]["loc"] == ["body", "on"]
+    future = send(core, "POST", f"/metrics/{m.pk}/measurements", {"on": "2099-09-01", "value": 3})
+    assert future.json()["detail"][0]["loc"] == ["body", "on"]
     listed = send(core, "GET", f"/metrics/{m.pk}/measurements")
     assert [row["value"] for row in listed.json()["items"]] == ["8.25"]
 
