@@ -103,3 +103,26 @@ def test_every_json_body_refuses_fields_it_does_not_know() -> None:
                 walk(body["schema"], f"{method.upper()} {path}")
     assert seen  # the walk did reach the bodies' schemas
     assert not lax, sorted(lax)
+
+
+def test_no_two_schemas_share_a_name() -> None:
+    """The document names each schema by its class name: two classes of one name (an
+    insight's contributors and a ranked card's, both ``ContributorOut``) left one of them
+    described by the other's fields (``internal`` missing where the API sends it)."""
+    from collections import defaultdict
+
+    from ninja import Schema
+
+    Client().get("/api/v1/openapi.json")  # every router imported
+
+    def subclasses(cls: type) -> list[type]:
+        found = []
+        for sub in cls.__subclasses__():
+            found += [sub, *subclasses(sub)]
+        return found
+
+    modules: dict[str, set[str]] = defaultdict(set)
+    for cls in subclasses(Schema):
+        if cls.__module__.startswith("traction."):
+            modules[cls.__name__].add(cls.__module__)
+    assert {name: sorted(m) for name, m in modules.items() if len(m) > 1} == {}

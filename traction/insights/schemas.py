@@ -129,7 +129,7 @@ class StepMergeIn(InputSchema):
     title: OneLine = Field("", max_length=160, description="A new title for the merged step.")
 
 
-class ContributorOut(Schema):
+class InsightContributorOut(Schema):
     insight_id: int
     speaker_name: str
     customer_id: int | None
@@ -155,7 +155,7 @@ class InsightOut(Schema):
     )
     votable: bool = Field(description="Customers may vote on it.")
     merged_into_id: int | None
-    contributors: list[ContributorOut] = Field(
+    contributors: list[InsightContributorOut] = Field(
         description="Whose words the card holds: itself first, then the insights merged into "
         "it (those you may see), each with its own speaker and organisation."
     )
@@ -207,9 +207,9 @@ class InsightOut(Schema):
         return obj.is_votable
 
     @staticmethod
-    def resolve_contributors(obj: Insight) -> list[ContributorOut]:
+    def resolve_contributors(obj: Insight) -> list[InsightContributorOut]:
         return [
-            ContributorOut(
+            InsightContributorOut(
                 insight_id=i.pk,
                 speaker_name=i.speaker_name,
                 customer_id=i.customer_id,

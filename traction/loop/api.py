@@ -317,31 +317,36 @@ def list_deliveries(request: HttpRequest, program_id: int) -> Any:
 
 @router.post(
     "/programs/{program_id}/deliveries",
-    response=responses({201: LoopDeliveryOut}, body=True, object_path=True),
+    response=responses({200: LoopDeliveryOut, 201: LoopDeliveryOut}, body=True, object_path=True),
     operation_id="create_delivery",
     summary="Record a delivery (release notes pushed in); found again by external id",
 )
 def create_delivery(
     request: HttpRequest, program_id: int, payload: LoopDeliveryIn
 ) -> HttpStatus[dict[str, Any]]:
-    """Sending the same ``external_id`` (or the same link and date) again updates that
-    delivery and adds links; nothing is duplicated. A past date notifies nobody."""
+    """201 for a new delivery. Sending the same ``external_id`` (or the same link and date)
+    again updates that delivery (its title, description and link become what is sent) and
+    adds links, 200; nothing is duplicated. A past date notifies nobody."""
     v = viewer(request)
     program = selectors.program(v, program_id)
-    found = delivery_services.record_delivery(
-        v,
-        program,
-        Entry(
-            on=payload.on,
-            title=payload.title,
-            description=payload.description,
-            link=payload.link,
-            external_id=payload.external_id,
-            priorities=tuple(dict.fromkeys(payload.priority_ids)),
-        ),
-        source=DeliverySource.API,
+    entry = Entry(
+        on=payload.on,
+        title=payload.title,
+        description=payload.description,
+        link=payload.link,
+        external_id=payload.external_id,
+        priorities=tuple(dict.fromkeys(payload.priority_ids)),
     )
-    return HttpStatus(201, _delivery(found))
+    try:
+        outcome = delivery_services.record(v, program, [entry], source=DeliverySource.API)
+    except ValidationFailed as exc:
+        # The service names the priorities as the web form and the CSV file do.
+        errors = dict(exc.errors)
+        if "priorities" in errors:
+            errors["priority_ids"] = errors.pop("priorities")
+        raise ValidationFailed(errors) from None
+    assert outcome.deliveries
+    return HttpStatus(201 if outcome.created else 200, _delivery(outcome.deliveries[0]))
 
 
 @router.post(

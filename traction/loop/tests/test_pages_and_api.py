@@ -295,7 +295,13 @@ def test_deliveries_by_hand_and_by_api(
     again = api_client_for("facilitator").post(
         path, {**body, "title": "Release 4.2 (final)"}, content_type="application/json"
     )
+    assert again.status_code == 200  # found again and updated: nothing created
     assert again.json()["id"] == made.json()["id"]
+    unknown = api_client_for("facilitator").post(
+        path, {**body, "priority_ids": [999999]}, content_type="application/json"
+    )
+    assert unknown.status_code == 422
+    assert unknown.json()["detail"][0]["loc"] == ["body", "priority_ids"]
     assert Delivery.objects.get(external_id="4.2").title == "Release 4.2 (final)"
     # Deliveries (these are dated in the past) notify nobody.
     assert mail.outbox == []
