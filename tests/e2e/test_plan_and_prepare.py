@@ -152,7 +152,9 @@ def test_plan_approve_invite_and_brief(
     page.get_by_label("Reason for declining").fill("Gary is negotiating our renewal right now.")
     page.get_by_role("button", name="Decline").click()
     expect(page.get_by_role("status")).to_contain_text("You declined inviting Gary Globex.")
-    expect(page.get_by_text("Nothing waits for you.")).to_be_visible()
+    expect(
+        page.get_by_text("No request to invite your customers' contacts waits for you.")
+    ).to_be_visible()
     shot("07-approvals-decided")
     sign_out(page)
 

@@ -11,7 +11,7 @@ pages mark Approvals and not Sessions.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from django.urls import NoReverseMatch, reverse
 
@@ -33,6 +33,13 @@ class Entry:
     # to a viewer whose role may ``pinned_by`` (whose main duty the page is).
     optional: bool = False
     pinned_by: str | None = None
+    # Figures of other apps the badge adds up with its own (``count_also``): Approvals counts
+    # the loop's statuses and updates waiting for the owner beside outreach requests.
+    also: tuple[str, ...] = ()
+
+    @property
+    def figures(self) -> tuple[str, ...]:
+        return (self.badge, *self.also) if self.badge else self.also
 
 
 @dataclass(frozen=True)
@@ -79,6 +86,14 @@ def register(
     )
 
 
+def count_also(key: str, figure: str) -> None:
+    """Add the home figure ``figure`` (of an app above the one that registered the entry) to
+    the badge of the entry ``key``: the two are counted as one. Call after ``register``."""
+    entry = _entries[key]
+    if figure not in entry.also:
+        _entries[key] = replace(entry, also=(*entry.also, figure))
+
+
 def entries() -> list[Entry]:
     """Every registered entry, in the order of the bar."""
     return sorted(_entries.values(), key=lambda e: (e.order, e.key))
@@ -108,7 +123,7 @@ def current_entry(view_name: str | None) -> str | None:
 
 def badges(viewer: Viewer) -> list[str]:
     """The figures (``core.dashboard``) the entries this viewer may see show as badges."""
-    return [e.badge for e in entries() if e.badge and permissions.allows(viewer, e.action)]
+    return [f for e in entries() if permissions.allows(viewer, e.action) for f in e.figures]
 
 
 def items(
@@ -134,7 +149,8 @@ def items(
         for entry in entries():
             if not permissions.allows(viewer, entry.action):
                 continue
-            badge = counts.get(entry.badge) if entry.badge else None
+            found = [n for f in entry.figures if (n := counts.get(f)) is not None]
+            badge = sum(found) if found else None
             is_current = entry.key == current
             if (
                 entry.optional

@@ -56,6 +56,36 @@ def home_context(viewer: Viewer, home: Any) -> dict[str, Any]:
     }
 
 
+APPROVALS_SHOWN = 20  # updates listed on the Approvals page; the rest are counted
+
+
+def approvals_context(viewer: Viewer, _page: Any) -> dict[str, Any]:
+    """The Approvals page's part of the loop: the updates waiting for the viewer's approval
+    (oldest first, each with its customer) and, by program, how many customer-facing
+    statuses wait. Three queries."""
+    from django.db.models import Count
+
+    from traction.loop import selectors
+
+    asked = (
+        selectors.my_pending_update_approvals(viewer)
+        .select_related("update", "program", "customer")
+        .order_by("created_at", "pk")
+    )
+    updates = list(asked[: APPROVALS_SHOWN + 1])
+    statuses = list(
+        selectors.my_pending_approvals(viewer)
+        .values("program_id", "program__name")
+        .annotate(n=Count("status_id", distinct=True))
+        .order_by("program__name", "program_id")
+    )
+    return {
+        "updates": updates[:APPROVALS_SHOWN],
+        "more_updates": len(updates) > APPROVALS_SHOWN,
+        "statuses": statuses,
+    }
+
+
 def draft_notes(viewer: Viewer, update: Any) -> dict[str, Any]:
     """The drafting's notes for the facilitator (``sources["notes"]``: what the draft left
     out, and why) on an update's page while it can still be edited; never sent."""
@@ -67,7 +97,7 @@ def draft_notes(viewer: Viewer, update: Any) -> dict[str, Any]:
 
 
 def register_all() -> None:
-    from traction.core import dashboard, events, periodic, permissions, sections
+    from traction.core import dashboard, events, navigation, periodic, permissions, sections
     from traction.customers import reach as customer_reach
     from traction.debrief import outbound
     from traction.loop import reach, selectors
@@ -133,7 +163,18 @@ def register_all() -> None:
     # An erased contact's name and address leave the loop's rows, in the one erasure.
     insight_erasure.register(erasure.STEP)
     dashboard.register(
-        "loop_pending_approvals", action="loop.approve", count=selectors.pending_approvals_count
+        "loop_pending_approvals", action="loop.approve", rows=selectors.my_pending_any
+    )
+    # Approvals (the sessions app's page of outreach requests) counts and lists them too: an
+    # account owner's approvals are in one place.
+    navigation.count_also("approvals", "loop_pending_approvals")
+    sections.register(
+        "approvals",
+        "loop_approvals",
+        template="loop/approvals_section.html",
+        action="loop.approve",
+        order=10,
+        context=approvals_context,
     )
     sections.register(
         "home",

@@ -290,35 +290,32 @@ def priority_named_for(reader: Any, workspace_id: int, card: Insight, voters: st
     return f"A priority {voters or 'your customers'} voted on, in another organisation's words"
 
 
-def my_pending_approvals(viewer: Viewer) -> QuerySet[Approval]:
+# A status's approval waits while the status is not archived; an update's, for its current
+# version while the update awaits approval.
+_STATUS_WAITS = Q(subject_kind="status", status__archived_at__isnull=True)
+_UPDATE_WAITS = Q(subject_kind="update", superseded_at__isnull=True, update__state="awaiting")
+
+
+def _pending(viewer: Viewer, waits: Q) -> QuerySet[Approval]:
     return permissions.scope(
-        viewer,
-        "loop.approve",
-        Approval.objects.filter(
-            subject_kind="status",
-            state=ApprovalState.PENDING,
-            status__archived_at__isnull=True,
-        ),
+        viewer, "loop.approve", Approval.objects.filter(waits, state=ApprovalState.PENDING)
     )
+
+
+def my_pending_approvals(viewer: Viewer) -> QuerySet[Approval]:
+    """Customer-facing statuses waiting for the viewer's approval."""
+    return _pending(viewer, _STATUS_WAITS)
 
 
 def my_pending_update_approvals(viewer: Viewer) -> QuerySet[Approval]:
     """Updates waiting for the viewer's approval (their current version only)."""
-    return permissions.scope(
-        viewer,
-        "loop.approve",
-        Approval.objects.filter(
-            subject_kind="update",
-            state=ApprovalState.PENDING,
-            superseded_at__isnull=True,
-            update__state="awaiting",
-        ),
-    )
+    return _pending(viewer, _UPDATE_WAITS)
 
 
-def pending_approvals_count(viewer: Viewer) -> int:
-    """Statuses and updates waiting for the viewer's approval."""
-    return my_pending_approvals(viewer).count() + my_pending_update_approvals(viewer).count()
+def my_pending_any(viewer: Viewer) -> QuerySet[Approval]:
+    """Statuses and updates waiting for the viewer's approval: the figure the home and the
+    navigation's Approvals badge count (with the other badges, in one query)."""
+    return _pending(viewer, _STATUS_WAITS | _UPDATE_WAITS)
 
 
 def reason_texts(viewer: Viewer) -> QuerySet[ReasonText]:

@@ -413,3 +413,27 @@ def test_the_program_page_counts_only_the_priorities_its_reader_may_read(
     fran = client_for("facilitator").get(program_page).content.decode()
     assert "2 priorities have a published customer-facing status" in fran
     assert "2 at risk" in fran
+
+
+def test_approvals_counts_and_lists_what_customers_will_be_told(
+    world: w.World, client_for: Callable[[str], Client]
+) -> None:
+    """A newcomer's account owner had updates waiting while Approvals counted only outreach
+    requests (and said "Nothing waits for you"): the badge adds the loop's approvals up and
+    the page lists them, each linked."""
+    cast = world.cast
+    approvals = f"/w/{cast.acme.slug}/sessions/approvals/"
+    before = client_for("account_owner").get(approvals).content.decode()
+    assert "What your customers will be told" not in before
+    client_for("facilitator").post(
+        url(cast, "propose", program_id=cast.program.pk),
+        {"priority": world.card.pk, "status": "heard"},
+    )
+    page = client_for("account_owner").get(approvals).content.decode()
+    assert "What your customers will be told" in page
+    assert f'{url(cast, "priorities", program_id=cast.program.pk)}">1 status in' in page
+    assert 'aria-label="1 waiting">1</span>' in page  # the navigation's Approvals badge
+    # Nobody else's approvals: the facilitator's page has no such part.
+    assert "What your customers will be told" not in (
+        client_for("facilitator").get(approvals).content.decode()
+    )

@@ -918,7 +918,7 @@ def test_status_approval_code_ignores_update_approvals(world: w.World) -> None:
         selectors.approval(owen, approval.pk)
     assert selectors.my_pending_approvals(owen).count() == 0
     assert selectors.my_pending_update_approvals(owen).count() == 1
-    assert selectors.pending_approvals_count(owen) == 1
+    assert selectors.my_pending_any(owen).count() == 1
 
 
 def test_editing_an_approved_update_asks_again_and_unqueues_its_recipients(

@@ -14,7 +14,7 @@ from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from traction.accounts.models import User
-from traction.core import permissions
+from traction.core import permissions, sections
 from traction.core.errors import ValidationFailed
 from traction.core.guard import whole_number, whole_numbers
 from traction.core.permissions import Viewer
@@ -279,6 +279,8 @@ def _approvals_page(
                 reverse=True,
             ),
             "waivable": waivable,
+            # What other apps wait for from the viewer (the loop's updates and statuses).
+            "sections": sections.for_page("approvals", viewer, None),
         },
     )
 
