@@ -362,3 +362,26 @@ def test_the_review_queue_pages_its_candidates(room: Room) -> None:
     assert f"Remark number {REVIEW_PAGE + 1} about billing." not in first
     assert f"Remark number {REVIEW_PAGE + 1} about billing." in second
     assert f"Remark number {REVIEW_PAGE + 11} about billing." in second
+
+
+def test_a_candidate_without_a_line_is_named_by_its_words_for_screen_readers(
+    room: Room,
+) -> None:
+    """A customer's reply from the portal waits in the queue with no line of a file: its
+    controls are named by its words, never "Type of line None"."""
+    Insight.objects.create(
+        workspace=room.session.workspace,
+        program=room.session.program,
+        session=room.session,
+        kind="quote",
+        text="We would pay for a faster approval, honestly, every single month",
+        speaker_contact=room.gina,
+        speaker_name=room.gina.name,
+        customer_id=room.gina.customer_id,
+        status=InsightStatus.CANDIDATE,
+        source="portal",
+    )
+    html = signed_in(room).get(url(room, "review", session_id=room.session.pk)).content.decode()
+    assert "None" not in html
+    assert 'aria-label="Tick “We would pay for a faster approval…”"' in html
+    assert ">Type of “We would pay for a faster approval…”</label>" in html
