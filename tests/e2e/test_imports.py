@@ -59,7 +59,9 @@ def test_upload_preview_map_confirm_and_review(
     page.get_by_role("button", name="Import 3 rows").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
-    expect(page.get_by_text("Imported 3 candidates from teams-call.vtt.")).to_be_visible()
+    expect(
+        page.get_by_text("3 transcript lines imported to the review queue from teams-call.vtt.")
+    ).to_be_visible()
     # Matched names are credited to the contact (and shown as their name); others as written.
     assert list(
         Insight.objects.order_by("source_line").values_list(

@@ -192,9 +192,19 @@ class ImportResult:
                 f"{name} was already imported into this session ({when}, "
                 f"{self.batch.rows:,} rows); nothing was added."
             )
-        parts = []
+        # "8 sticky notes imported onto the map from wall.csv.", "3 transcript lines imported
+        # to the review queue from zoom.vtt.", "380 sticky notes imported onto the map and 42
+        # to the review queue from wall.csv."
+        noun = "sticky note" if self.batch.format == "csv" else "transcript line"
+        first = self.accepted or self.candidates
+        where = []
         if self.accepted:
-            parts.append(f"{self.accepted:,} onto the map")
+            where.append("onto the map")
         if self.candidates or not self.accepted:
-            parts.append(f"{self.candidates:,} candidate{'s' if self.candidates != 1 else ''}")
-        return f"Imported {' and '.join(parts)} from {name}."
+            where.append(
+                f"{self.candidates:,} to the review queue" if where else "to the review queue"
+            )
+        return (
+            f"{first:,} {noun}{'' if first == 1 else 's'} imported {' and '.join(where)} "
+            f"from {name}."
+        )

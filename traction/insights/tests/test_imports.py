@@ -108,7 +108,7 @@ def test_a_zoom_transcript_becomes_attributed_candidates_in_file_order(room: Roo
     cast = room.cast
     result = run(room, ZOOM)
     assert (result.created, result.candidates, result.accepted) == (True, 3, 0)
-    assert result.summary == "Imported 3 candidates from zoom.vtt."
+    assert result.summary == "3 transcript lines imported to the review queue from zoom.vtt."
     gina, ivy, cora = room.gina.pk, room.ivy.pk, cast.users["core_team"].pk
     assert rows(room) == [
         (
@@ -373,11 +373,23 @@ def test_a_new_contact_needs_the_right_to_add_contacts(room: Room) -> None:
 # --- sticky notes -----------------------------------------------------------------------------
 
 
+def test_the_summary_is_a_sentence_counting_sticky_notes_or_lines(room: Room) -> None:
+    one = run(room, "Content;Type\r\nWho signs the contract?;Question\r\n", "one.csv")
+    assert one.summary == "1 sticky note imported onto the map from one.csv."
+    two = run(room, "Content\r\nA\r\nB\r\n", "two.csv")
+    assert two.summary == "2 sticky notes imported to the review queue from two.csv."
+    line = run(room, "Gina Globex: Hello.\n", "notes.txt")
+    assert line.summary == "1 transcript line imported to the review queue from notes.txt."
+
+
 def test_sticky_notes_with_type_and_step_go_onto_the_map(room: Room) -> None:
     sign, billing, invoice = room.steps
     result = run(room, STICKIES, "wall.csv", scenario_id=room.scenario.pk)
     assert (result.accepted, result.candidates) == (3, 2)
-    assert result.summary == "Imported 3 onto the map and 2 candidates from wall.csv."
+    assert (
+        result.summary
+        == "3 sticky notes imported onto the map and 2 to the review queue from wall.csv."
+    )
     found = list(
         Insight.objects.order_by("source_line").values_list(
             "source_line", "status", "kind", "step_id", "scenario_id", "tags", "text"
@@ -655,7 +667,7 @@ def test_the_api_imports_in_one_call_and_is_idempotent(room: Room, api_client_fo
     assert created.status_code == 201, created.content
     body = created.json()
     assert (body["created"], body["accepted"], body["candidates"]) == (True, 4, 0)
-    assert body["message"] == "Imported 4 onto the map from call.vtt."
+    assert body["message"] == "4 transcript lines imported onto the map from call.vtt."
     assert (body["batch"]["format"], body["batch"]["rows"], body["batch"]["in_progress"]) == (
         "vtt",
         4,

@@ -93,7 +93,7 @@ def test_upload_preview_map_a_speaker_and_confirm(room: Room, uploads: Path) -> 
     assert done["Location"] == url(room, "review", session_id=room.session.pk)
     assert not (uploads / str(room.cast.acme.pk) / sha).exists()
     queue = client.get(done["Location"])
-    assert "Imported 4 candidates from zoom.vtt." in text(queue)
+    assert "4 transcript lines imported to the review queue from zoom.vtt." in text(queue)
     assert Insight.objects.get(source_line=19).speaker_contact.name == "Hank Newman"
 
 
