@@ -114,6 +114,17 @@ class PreviewForm(Form):
         field = self.fields["scenario"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = scenario_choices(scenarios)
+        if preview.format == "csv":
+            # Sticky notes with a type we know (and, for the grid's types, a step of the
+            # scenario) go onto the map whether or not this is ticked: say so.
+            accept = self.fields["accept"]
+            accept.label = "Also accept the other notes onto the map now (skip the review queue)"
+            accept.help_text = (
+                "Unticked, the notes whose type Traction recognises (and, for moments of "
+                "truth, issues, ideas and customer metrics, whose step is in the scenario) "
+                "still go straight onto the map, as “Goes to” shows; only the others wait in "
+                "the review queue. Ticked, every note goes onto the map."
+            )
         self.column_fields: list[str] = []
         if preview.layout is not None:
             columns = [(NO_COLUMN, "— not in this file —")] + [

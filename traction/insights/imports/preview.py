@@ -99,6 +99,7 @@ def read_file(
     unknown: dict[str, int] = {}  # step title -> first line
     sample: list[dict[str, Any]] = []
     rows = 0
+    onto_map = 0  # rows placed by their type (and step) without ``accept``
     kept = Rows()
     reading: BinaryIO = stream
     if progress is not None:
@@ -121,8 +122,9 @@ def read_file(
             step = steps.get(step_key(record.step)) if record.step else None
             if record.step and step is None:
                 unknown.setdefault(record.step.strip(), record.line)
+            kind, placed = placement(fmt, record.kind, step is not None)
+            onto_map += placed
             if len(sample) < SAMPLE_ROWS:
-                kind, placed = placement(fmt, record.kind, step is not None)
                 # A row naming a step the scenario lacks goes onto the map only if that step is
                 # created on import: the preview says so rather than guess the choice.
                 new_step = bool(record.step) and step is None
@@ -164,6 +166,7 @@ def read_file(
         read_with=options.reading(),
         records=kept,
         encoding=encoding,
+        onto_map=onto_map,
     )
 
 

@@ -156,6 +156,9 @@ class Preview:
     read_with: tuple[Any, ...] = ()  # ``ImportOptions.reading()`` of the options used
     records: Rows | None = field(default=None, repr=False)  # every row, as read
     encoding: str = "utf-8"  # as ``core.csv_reader.encoding_of`` found it
+    # Rows that go onto the map by their type (and a step of the scenario) even without
+    # ``accept``: sticky notes only (a row naming a step still to be created not counted).
+    onto_map: int = 0
 
     @property
     def format_label(self) -> str:

@@ -129,6 +129,7 @@ def keep_parse(viewer: Viewer, preview: Preview, options: ImportOptions) -> None
         else None,
         "scenario": preview.scenario.pk if preview.scenario else None,
         "encoding": preview.encoding,
+        "onto_map": preview.onto_map,
     }
     storage = upload_storage()
     name = _parse_name(viewer, preview.sha256, options)
@@ -181,6 +182,7 @@ def kept_parse(
         already=earlier_import(session, sha256),
         unknown_step_lines=header["unknown_steps"],
         encoding=header.get("encoding", "utf-8"),
+        onto_map=header.get("onto_map", 0),
         read_with=options.reading(),
         records=Rows(file, start=file.tell()),
     )

@@ -385,3 +385,28 @@ def test_a_candidate_without_a_line_is_named_by_its_words_for_screen_readers(
     assert "None" not in html
     assert 'aria-label="Tick “We would pay for a faster approval…”"' in html
     assert ">Type of “We would pay for a faster approval…”</label>" in html
+
+
+def test_a_sticky_note_preview_says_which_notes_go_onto_the_map_unticked(room: Room) -> None:
+    """Sticky notes with a known type (and step) go onto the map by design, "Accept every
+    row" ticked or not: the preview says so, and its checkbox promises no more than it does."""
+    client = signed_in(room, "facilitator")
+    preview = upload(client, room, "wall.csv", STICKIES, scenario=str(room.scenario.pk))
+    page = text(preview)
+    assert "Accept every row onto the map now" not in page
+    assert "3 of the 5 notes go straight onto the map by their type and step" in page
+    assert "Also accept the other notes onto the map now (skip the review queue)" in page
+    assert "still go straight onto the map" in page
+    html = preview.content.decode()
+    sha = re.search(r'name="upload" value="([0-9a-f]{64})"', html).group(1)
+    form = {
+        "upload": sha,
+        "filename": "wall.csv",
+        "scenario": str(room.scenario.pk),
+        **{f"column_{f}": str(n) for n, f in enumerate(["text", "author", "kind", "step", "tags"])},
+        **{f"speaker_{n}": "-" for n in range(3)},
+    }
+    done = client.post(url(room, "import_confirm", session_id=room.session.pk), form)
+    assert done.status_code == 302
+    assert Insight.objects.filter(status=InsightStatus.ACCEPTED).count() == 3  # as it said
+    assert Insight.objects.filter(status=InsightStatus.CANDIDATE).count() == 2
