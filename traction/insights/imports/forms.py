@@ -11,7 +11,7 @@ from django import forms
 from traction.core import csv_reader
 from traction.core.forms import Form
 from traction.core.guard import whole_number
-from traction.insights.forms import speaker_choices
+from traction.insights.forms import INTERNAL_PARTICIPANTS, speaker_choices
 from traction.insights.models import InsightKind, Scenario, Step
 from traction.insights.selectors import Speaker
 
@@ -65,10 +65,18 @@ class UploadForm(Form):
         return upload
 
 
+# An import may also credit the session's facilitator and the importer (``import_speakers``).
+INTERNAL_GROUP = "Our team: internal remarks, never counted as customer input"
+
+
 def who_choices(people: Sequence[Speaker], customers: Sequence[Any]) -> list[tuple[str, Any]]:
     """Where a name written in the file can go: a participant, a new contact, or nobody."""
     choices = speaker_choices(people)
     choices[0] = (UNATTRIBUTED, "— keep the name as written, credit nobody —")
+    choices = [
+        (INTERNAL_GROUP, group) if label == INTERNAL_PARTICIPANTS else (label, group)
+        for label, group in choices
+    ]
     if customers:
         choices.append(
             (

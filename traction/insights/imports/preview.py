@@ -6,16 +6,17 @@ writing nothing. A bad file is refused exactly as the import would refuse it.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any, BinaryIO, cast
 
 from traction.core import csv_reader, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.text import bidi_control, bidi_message
-from traction.insights import selectors
 from traction.insights.imports import parsers
 from traction.insights.imports import speakers as speaker_names
 from traction.insights.models import InsightKind
+from traction.insights.selectors import Speaker
 from traction.sessions.models import Session
 
 from .reading import (
@@ -31,6 +32,7 @@ from .reading import (
     step_key,
     tags_of,
 )
+from .selectors import import_speakers
 from .shapes import SAMPLE_ROWS, ImportOptions, Preview, Progress, Rows, SpeakerFound
 
 
@@ -54,7 +56,8 @@ def preview_import(
     refuse_bidi_name(filename)
     options = options or ImportOptions()
     sha256, size = fingerprint(stream)
-    return read_file(session, stream, filename, options, sha256, size, progress)
+    people = import_speakers(session, actor.user_id)
+    return read_file(session, stream, filename, options, sha256, size, progress, speakers=people)
 
 
 def bidi_name_message(filename: str) -> str | None:
@@ -79,9 +82,12 @@ def read_file(
     sha256: str,
     size: int,
     progress: Progress | None = None,
+    *,
+    speakers: Sequence[Speaker],
 ) -> Preview:
     """The one parse of a file: everything the preview shows and the import decides from,
-    and every row kept in ``Preview.records`` (so the import never parses it again).
+    and every row kept in ``Preview.records`` (so the import never parses it again). The
+    names written in the file are matched to ``speakers`` (``selectors.import_speakers``).
 
     A file in UTF-16 or Windows-1252 (what Excel saves) is read re-encoded as UTF-8, line for
     line (``core.csv_reader``, as every imported CSV); the preview names the encoding."""
@@ -94,7 +100,7 @@ def read_file(
         raise refuse(exc) from None
     scenario = scenario_of(session, options.scenario_id)
     steps = {step_key(s.title): s for s in scenario.steps.all()} if scenario else {}
-    people = [(p, p.name) for p in selectors.speakers(session)]
+    people = [(p, p.name) for p in speakers]  # ``import_speakers``
     found: dict[str, SpeakerFound] = {}
     unknown: dict[str, int] = {}  # step title -> first line
     sample: list[dict[str, Any]] = []

@@ -47,7 +47,7 @@ from .forms import (
     review_prefix,
 )
 from .preview import preview_import
-from .selectors import review_queue
+from .selectors import import_speakers, review_queue
 from .services import import_file
 from .shapes import ImportOptions, Preview
 
@@ -97,7 +97,7 @@ def _preview_page(
         data,
         preview=preview,
         scenarios=scenarios,
-        people=selectors.speakers(session),
+        people=import_speakers(session, viewer.user_id),
         customers=new_contact_customers(viewer),
         initial={
             "upload": preview.sha256,
@@ -215,7 +215,7 @@ def import_confirm(request: WorkspaceRequest, viewer: Viewer, session_id: int) -
                 request.POST,
                 preview=preview,
                 scenarios=selectors.scenarios(session),
-                people=selectors.speakers(session),
+                people=import_speakers(session, viewer.user_id),
                 customers=new_contact_customers(viewer),
             )
             if not form.is_valid():

@@ -370,6 +370,41 @@ def test_a_new_contact_needs_the_right_to_add_contacts(room: Room) -> None:
     assert not Contact.objects.filter(name="Zed Unknown").exists()
 
 
+def test_the_facilitator_and_the_importer_are_credited_as_internal_never_as_customers(
+    room: Room,
+) -> None:
+    """Fran planned the session and Alice imports the file; neither is listed as a
+    participant. Their lines are matched to them and kept as internal remarks, never as a
+    customer's quote waiting for the map."""
+    fran, alice = room.cast.users["facilitator"], room.cast.users["admin"]
+    transcript = (
+        "Fran Facilitator: Let me share my screen.\n"
+        "Gina Globex: Approval takes three weeks.\n"
+        "Alice Admin: I will note that.\n"
+    )
+    preview = imports.preview_import(
+        room.cast.viewer("admin"),
+        session=room.session,
+        stream=io.BytesIO(transcript.encode()),
+        filename="notes.txt",
+    )
+    assert {s.name: s.match.key if s.match else None for s in preview.speakers} == {
+        "Fran Facilitator": f"u:{fran.pk}",
+        "Gina Globex": f"c:{room.gina.pk}",
+        "Alice Admin": f"u:{alice.pk}",
+    }
+    run(room, transcript, "notes.txt", by="admin")
+    assert [(r[3], r[5], r[6], r[7]) for r in rows(room)] == [
+        ("Fran Facilitator", fran.pk, None, True),
+        ("Gina Globex", None, room.cast.customer.pk, False),
+        ("Alice Admin", alice.pk, None, True),
+    ]
+    # Someone else importing: Alice is then no one this session may credit.
+    assert f"u:{alice.pk}" not in {
+        p.key for p in imports.import_speakers(room.session, room.cast.users["core_team"].pk)
+    }
+
+
 # --- sticky notes -----------------------------------------------------------------------------
 
 

@@ -410,3 +410,23 @@ def test_a_sticky_note_preview_says_which_notes_go_onto_the_map_unticked(room: R
     assert done.status_code == 302
     assert Insight.objects.filter(status=InsightStatus.ACCEPTED).count() == 3  # as it said
     assert Insight.objects.filter(status=InsightStatus.CANDIDATE).count() == 2
+
+
+def test_the_facilitator_importing_a_transcript_can_credit_their_own_line(room: Room) -> None:
+    """Fran planned the session but is not listed as a participant: the preview matches her
+    line to her, under "Our team", and it is imported as an internal remark."""
+    client = signed_in(room, "facilitator")
+    fran = room.cast.users["facilitator"]
+    preview = upload(client, room, "notes.txt", "Fran Facilitator: Let me share my screen.\n")
+    html = preview.content.decode()
+    assert '<optgroup label="Our team: internal remarks, never counted as customer input">' in html
+    assert f'<option value="u:{fran.pk}" selected>Fran Facilitator (internal)</option>' in html
+    assert "matches nobody taking part" not in text(preview)
+    sha = re.search(r'name="upload" value="([0-9a-f]{64})"', html).group(1)
+    done = client.post(
+        url(room, "import_confirm", session_id=room.session.pk),
+        {"upload": sha, "filename": "notes.txt", "scenario": "", "speaker_0": f"u:{fran.pk}"},
+    )
+    assert done.status_code == 302
+    line = Insight.objects.get()
+    assert (line.speaker_user_id, line.internal, line.customer_id) == (fran.pk, True, None)
