@@ -44,6 +44,7 @@ def preview_import(
     filename: str,
     options: ImportOptions | None = None,
     progress: Progress | None = None,
+    ask_columns: bool = False,
 ) -> Preview:
     """Read the whole file and say what importing it would do; writes nothing.
 
@@ -51,13 +52,28 @@ def preview_import(
     import would. The file is parsed here once: ``import_file`` takes the preview back
     (``preview=``), decides everything from it and writes the rows it kept, without parsing
     the file again.
+
+    ``ask_columns`` (the web preview, which has column choosers): a CSV none of whose
+    columns looks like the note text, or posted back with no text column, is not refused
+    but previewed as its columns alone (``Preview.needs_text_column``, no rows), for the
+    user to choose them; the import refuses such a preview.
     """
     permissions.check(actor, "insight.import", session)
     refuse_bidi_name(filename)
     options = options or ImportOptions()
     sha256, size = fingerprint(stream)
     people = import_speakers(session, actor.user_id)
-    return read_file(session, stream, filename, options, sha256, size, progress, speakers=people)
+    return read_file(
+        session,
+        stream,
+        filename,
+        options,
+        sha256,
+        size,
+        progress,
+        speakers=people,
+        ask_columns=ask_columns,
+    )
 
 
 def bidi_name_message(filename: str) -> str | None:
@@ -84,6 +100,7 @@ def read_file(
     progress: Progress | None = None,
     *,
     speakers: Sequence[Speaker],
+    ask_columns: bool = False,
 ) -> Preview:
     """The one parse of a file: everything the preview shows and the import decides from,
     and every row kept in ``Preview.records`` (so the import never parses it again). The
@@ -95,10 +112,27 @@ def read_file(
     try:
         text = cast(BinaryIO, csv_reader.as_utf8(stream, encoding))
         fmt = detect(text, filename, options.format)
-        layout = layout_of(text, options.columns) if fmt == "csv" else None
+        layout = layout_of(text, options.columns, ask_columns) if fmt == "csv" else None
     except csv_reader.CsvRefused as exc:
         raise refuse(exc) from None
     scenario = scenario_of(session, options.scenario_id)
+    if ask_columns and layout is not None and layout.mapping.get("text") is None:
+        return Preview(
+            filename=filename,
+            format=fmt,
+            sha256=sha256,
+            size=size,
+            rows=0,
+            sample=[],
+            speakers=[],
+            unknown_steps=[],
+            layout=layout,
+            scenario=scenario,
+            already=earlier_import(session, sha256),
+            read_with=options.reading(),
+            records=Rows(),
+            encoding=encoding,
+        )
     steps = {step_key(s.title): s for s in scenario.steps.all()} if scenario else {}
     people = [(p, p.name) for p in speakers]  # ``import_speakers``
     found: dict[str, SpeakerFound] = {}

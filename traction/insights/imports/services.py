@@ -96,6 +96,7 @@ def import_file(
         and preview.records is not None
         and preview.sha256 == sha256
         and preview.read_with == options.reading()
+        and not preview.needs_text_column  # read again: refused, naming the column to choose
     )
     if not usable:
         people = import_speakers(session, actor.user_id)

@@ -171,6 +171,12 @@ class Preview:
         return "" if self.encoding == "utf-8" else csv_reader.ENCODING_NAMES[self.encoding]
 
     @property
+    def needs_text_column(self) -> bool:
+        """A CSV read without a text column (``preview_import(ask_columns=True)``): no rows
+        yet, only its columns, for the user to choose which holds the text."""
+        return self.layout is not None and self.layout.mapping.get("text") is None
+
+    @property
     def unmatched(self) -> list[SpeakerFound]:
         return [s for s in self.speakers if s.match is None]
 

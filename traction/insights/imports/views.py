@@ -151,6 +151,7 @@ def import_page(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> H
                 stream=stream,
                 filename=Path(upload.name or "upload").name,
                 options=options,
+                ask_columns=True,  # no text column: the preview shows the columns to choose
             )
     except ValidationFailed as exc:
         staging.drop_upload(viewer, sha256)
@@ -199,7 +200,12 @@ def import_confirm(request: WorkspaceRequest, viewer: Viewer, session_id: int) -
         if preview is None:  # other columns or scenario than the preview shown: read again
             try:
                 preview = preview_import(
-                    viewer, session=session, stream=stream, filename=filename, options=reading
+                    viewer,
+                    session=session,
+                    stream=stream,
+                    filename=filename,
+                    options=reading,
+                    ask_columns=True,
                 )
             except ValidationFailed as exc:
                 # A changed column or scenario choice the file cannot satisfy: back to the start.

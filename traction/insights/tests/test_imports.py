@@ -408,6 +408,22 @@ def test_the_facilitator_and_the_importer_are_credited_as_internal_never_as_cust
 # --- sticky notes -----------------------------------------------------------------------------
 
 
+def test_a_csv_with_no_text_column_is_refused_naming_its_columns(room: Room) -> None:
+    """CLI and API (no column choosers): the refusal lists the columns found and says how
+    to choose the text column."""
+    with pytest.raises(ValidationFailed) as refused:
+        run(room, "Post-it;Colour\r\nContract is 40 pages;yellow\r\n", "wall.csv")
+    assert refused.value.errors == {
+        "columns": [
+            "Choose the column that holds the note text: none of the file's columns looks "
+            "like it. Its columns are 1. “Post-it”, 2. “Colour”; choose the one that holds "
+            "the text (the preview's “Note text”, the CLI's --column text=HEADER, the API's "
+            'columns {"text": "HEADER"}).'
+        ]
+    }
+    nothing_written(room)
+
+
 def test_the_summary_is_a_sentence_counting_sticky_notes_or_lines(room: Room) -> None:
     one = run(room, "Content;Type\r\nWho signs the contract?;Question\r\n", "one.csv")
     assert one.summary == "1 sticky note imported onto the map from one.csv."

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from traction.core.errors import ValidationFailed
 from traction.insights import imports
 from traction.insights.models import ImportBatch, Insight, InsightStatus
 from traction.insights.tests.conftest import Room
@@ -430,3 +431,54 @@ def test_the_facilitator_importing_a_transcript_can_credit_their_own_line(room: 
     assert done.status_code == 302
     line = Insight.objects.get()
     assert (line.speaker_user_id, line.internal, line.customer_id) == (fran.pk, True, None)
+
+
+def test_a_csv_with_no_text_column_keeps_the_upload_and_asks_for_its_columns(
+    room: Room, uploads: Path
+) -> None:
+    """No header looks like the text: the preview lists the file's columns and offers the
+    column choosers, the upload kept; choosing the text column previews and imports it."""
+    client = signed_in(room, "facilitator")
+    wall = "Post-it;Colour\r\nContract is 40 pages;yellow\r\nBilling form is long;pink\r\n"
+    preview = upload(client, room, "wall.csv", wall)
+    assert preview.status_code == 200
+    page = text(preview)
+    assert "none of its columns looks like the text of the notes" in page
+    assert "The file's columns are 1. Post-it , 2. Colour ." in page
+    assert "Import 0 rows" not in page
+    html = preview.content.decode()
+    assert '<select name="column_text"' in html
+    sha = re.search(r'name="upload" value="([0-9a-f]{64})"', html).group(1)
+    assert (uploads / str(room.cast.acme.pk) / sha).exists()
+    form = {"upload": sha, "filename": "wall.csv", "scenario": "", "column_text": ""}
+    confirm = url(room, "import_confirm", session_id=room.session.pk)
+    refused = client.post(confirm, form)  # "Import" posted without a text column
+    assert refused.status_code == 422
+    assert "Please correct the 1 field marked below." in text(refused)
+    assert "Note text: This field is required." in text(refused)
+    assert not ImportBatch.objects.exists()
+    shown = client.post(confirm, {**form, "column_text": "0", "refresh": "1"})
+    assert shown.status_code == 200
+    assert "This is a Sticky-note CSV with 2 rows to import." in text(shown)
+    done = client.post(confirm, {**form, "column_text": "0"})
+    assert done.status_code == 302
+    assert sorted(Insight.objects.values_list("text", flat=True)) == [
+        "Billing form is long",
+        "Contract is 40 pages",
+    ]
+
+
+def test_an_import_refuses_a_preview_without_a_text_column(room: Room) -> None:
+    """The columns-only preview has no rows: importing it is refused, writing nothing."""
+    wall = b"Post-it;Colour\r\nContract is 40 pages;yellow\r\n"
+    viewer = room.cast.viewer("facilitator")
+    preview = imports.preview_import(
+        viewer, session=room.session, stream=io.BytesIO(wall), filename="w.csv", ask_columns=True
+    )
+    assert preview.needs_text_column
+    assert preview.rows == 0
+    with pytest.raises(ValidationFailed, match=r"Its columns are 1\. “Post-it”, 2\. “Colour”"):
+        imports.import_file(
+            viewer, session=room.session, stream=io.BytesIO(wall), filename="w.csv", preview=preview
+        )
+    assert not ImportBatch.objects.exists()
