@@ -143,7 +143,10 @@ def test_an_import_at_the_row_cap_never_blocks_another_clients_writes(
         stop.touch()
         out, err = client.communicate(timeout=120)
     assert importing.returncode == 0, importing.stderr
-    assert importing.stdout.splitlines()[0] == f"Imported {ROWS:,} onto the map from wall.csv."
+    assert (
+        importing.stdout.splitlines()[0]
+        == f"{ROWS:,} sticky notes imported onto the map from wall.csv."
+    )
     assert client.returncode == 0, err
     requests = json.loads(out.strip().splitlines()[-1])
     print(f"import of {ROWS} rows: {took:.1f} s; {len(requests)} requests meanwhile")

@@ -3,6 +3,7 @@ and accepts two candidates from the review queue onto the map."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -59,7 +60,9 @@ def test_upload_preview_map_confirm_and_review(
     page.get_by_role("button", name="Import 3 rows").click()
 
     expect(page.get_by_role("heading", level=1)).to_have_text("Review queue")
-    expect(page.get_by_text("Imported 3 candidates from teams-call.vtt.")).to_be_visible()
+    expect(
+        page.get_by_text("3 transcript lines imported to the review queue from teams-call.vtt.")
+    ).to_be_visible()
     # Matched names are credited to the contact (and shown as their name); others as written.
     assert list(
         Insight.objects.order_by("source_line").values_list(
@@ -117,3 +120,39 @@ def test_a_large_upload_shows_its_progress_then_the_preview(
         )
         expect(context_page.locator(".lead")).to_contain_text("60,000 rows to import")
         expect(context_page.get_by_role("button", name="Import 60,000 rows")).to_be_visible()
+
+
+@pytest.mark.e2e
+def test_a_csv_with_no_text_column_is_kept_and_its_columns_chosen_on_the_preview(
+    live_server, transactional_db, page: Page, screenshots: Path, tmp_path: Path, settings
+) -> None:
+    """No header looks like the note text: the preview lists the columns and lets the
+    facilitator pick the text column, then imports the notes (the upload is never lost)."""
+    settings.MEDIA_ROOT = str(tmp_path)
+    room = build_room(build_cast())
+    wall = tmp_path / "wall.csv"
+    wall.write_text("Post-it;Colour\nContract is 40 pages;yellow\nBilling form is long;pink\n")
+    base = live_server.url
+    page.goto(base + "/login/")
+    page.get_by_label("Email").fill("fran@acme.test")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    page.goto(f"{base}/w/acme/insights/sessions/{room.session.pk}/import/")
+    page.locator("input[type=file]").set_input_files(str(wall))
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_role("alert")).to_contain_text(
+        "The file's columns are 1. Post-it, 2. Colour."
+    )
+    expect(page.get_by_role("button", name=re.compile(r"^Import"))).to_have_count(0)
+    page.screenshot(path=str(screenshots / "import-choose-text-column.png"), full_page=True)
+    page.get_by_label("Note text").select_option(label="1. Post-it")
+    page.get_by_role("button", name="Update preview").click()
+    expect(page.locator(".lead")).to_contain_text("2 rows to import")
+    page.get_by_role("button", name="Import 2 rows").click()
+    expect(
+        page.get_by_text("2 sticky notes imported to the review queue from wall.csv.")
+    ).to_be_visible()
+    assert sorted(Insight.objects.values_list("text", flat=True)) == [
+        "Billing form is long",
+        "Contract is 40 pages",
+    ]

@@ -22,6 +22,9 @@ def _choice(form: forms.Form, name: str) -> forms.ChoiceField:
     return field
 
 
+INTERNAL_PARTICIPANTS = "Internal participants (never counted as customer input)"
+
+
 def speaker_choices(people: Sequence[Speaker]) -> list[tuple[str, Any]]:
     customers = [(p.key, p.label) for p in people if not p.internal]
     internal = [(p.key, p.label) for p in people if p.internal]
@@ -29,7 +32,7 @@ def speaker_choices(people: Sequence[Speaker]) -> list[tuple[str, Any]]:
     if customers:
         choices.append(("Customers", customers))
     if internal:
-        choices.append(("Internal participants (never counted as customer input)", internal))
+        choices.append((INTERNAL_PARTICIPANTS, internal))
     return choices
 
 

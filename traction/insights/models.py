@@ -344,6 +344,18 @@ class Insight(WorkspaceRecord):
         return f"u:{self.speaker_user_id}" if self.speaker_user_id else ""
 
     @property
+    def row_name(self) -> str:
+        """How the review queue names the row for a screen reader ("Type of line 7"): its
+        line in the imported file, or, for a candidate from elsewhere (a customer's reply in
+        the portal has no line), the start of its words."""
+        if self.source_line:
+            return f"line {self.source_line}"
+        words = " ".join(self.text.split())
+        if len(words) > 40:  # whole words only
+            words = words[:41].rsplit(" ", 1)[0].rstrip(",;:") + "…"
+        return f"“{words}”"
+
+    @property
     def tag_list(self) -> list[str]:
         return self.tags.split()
 

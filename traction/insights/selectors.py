@@ -121,6 +121,27 @@ def speakers(session: Session) -> list[Speaker]:
     return people
 
 
+def speakers_keeping(insight: Insight) -> list[Speaker]:
+    """``speakers`` of the insight's session, plus the insight's own speaker when not among
+    them (an import may credit the session's facilitator or the importer; a participant may
+    have left): editing the card offers, and keeps, who said it."""
+    people = speakers(insight.session)
+    key = insight.speaker_key
+    if key and key not in {p.key for p in people}:
+        people.append(
+            Speaker(
+                key=key,
+                name=insight.speaker_name,
+                internal=insight.internal,
+                contact_id=insight.speaker_contact_id,
+                user_id=insight.speaker_user_id,
+                customer_id=insight.customer_id,
+                organisation=insight.customer.name if insight.customer else "",
+            )
+        )
+    return people
+
+
 def visible_speakers(viewer: Viewer, session: Session) -> list[Speaker]:
     """``speakers`` as the viewer may see them: an account owner sees their own customers'
     contacts (and the internal participants), not other organisations' people."""

@@ -62,7 +62,7 @@ def test_unmatched_speakers_are_listed_then_mapped_and_accepted(room: Room, tmp_
     done = invoke(*base, "--speaker", f"Hank Newman=new:{room.cast.customer.pk}", "--accept")
     assert done.exit_code == 0, done.stderr
     assert done.stdout.splitlines() == [
-        "Imported 2 onto the map from zoom.vtt.",
+        "2 transcript lines imported onto the map from zoom.vtt.",
         "New contact: Hank Newman (edit it to add the real email address).",
     ]
     assert "Importing zoom.vtt" in done.stderr  # the progress bar
@@ -110,7 +110,7 @@ def test_csv_columns_scenario_and_new_steps(room: Room, tmp_path) -> None:
     )
     assert result.exit_code == 0, result.stderr
     assert result.stdout.splitlines() == [
-        "Imported 2 candidates from wall.csv.",
+        "2 sticky notes imported to the review queue from wall.csv.",
         "New step: Renewal",
         "Review the candidates in the session's review queue (web UI or API).",
     ]
@@ -310,7 +310,9 @@ def test_an_import_killed_halfway_is_hidden_then_replaced_by_a_rerun(
     python(AGE)
     done = rerun()
     assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines()[0] == f"Imported {rows:,} onto the map from wall.csv."
+    assert (
+        done.stdout.splitlines()[0] == f"{rows:,} sticky notes imported onto the map from wall.csv."
+    )
     assert json.loads(python(COUNT)) == [rows, rows, [[rows, False]]]
 
 

@@ -34,7 +34,7 @@ This module re-exports what the rest of the project uses.
 from . import parsers
 from .discarding import Discarded, discard_import
 from .preview import preview_import
-from .selectors import review_queue
+from .selectors import import_speakers, review_queue
 from .services import import_file
 from .shapes import ImportOptions, ImportResult, Preview
 
@@ -45,6 +45,7 @@ __all__ = [
     "Preview",
     "discard_import",
     "import_file",
+    "import_speakers",
     "parsers",
     "preview_import",
     "review_queue",

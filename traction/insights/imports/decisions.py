@@ -14,12 +14,13 @@ from traction.core.errors import NotFound, ValidationFailed
 from traction.core.guard import whole_number
 from traction.core.permissions import Viewer
 from traction.customers.models import PLACEHOLDER_DOMAIN
-from traction.insights import selectors, services
+from traction.insights import services
 from traction.insights.imports import speakers as speaker_names
 from traction.insights.models import Scenario
 from traction.sessions.models import Session
 
 from .reading import step_key
+from .selectors import import_speakers
 from .shapes import NEW_CONTACT, UNATTRIBUTED, ImportOptions, SpeakerFound, UnknownSteps
 
 # (contact id, user id, customer id, internal, the speaker's name to show)
@@ -34,7 +35,7 @@ class Attributions:
         self.session = session
         self.mapping = dict(options.speakers)
         self.keep_unmatched = options.unmatched == "keep"
-        self.people = selectors.speakers(session)
+        self.people = import_speakers(session, actor.user_id)
         self.by_key = {p.key: p for p in self.people}
         self.pairs = [(p, p.name) for p in self.people]
         self.cache: dict[str, Who] = {}

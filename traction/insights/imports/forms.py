@@ -11,7 +11,7 @@ from django import forms
 from traction.core import csv_reader
 from traction.core.forms import Form
 from traction.core.guard import whole_number
-from traction.insights.forms import speaker_choices
+from traction.insights.forms import INTERNAL_PARTICIPANTS, speaker_choices
 from traction.insights.models import InsightKind, Scenario, Step
 from traction.insights.selectors import Speaker
 
@@ -65,10 +65,18 @@ class UploadForm(Form):
         return upload
 
 
+# An import may also credit the session's facilitator and the importer (``import_speakers``).
+INTERNAL_GROUP = "Our team: internal remarks, never counted as customer input"
+
+
 def who_choices(people: Sequence[Speaker], customers: Sequence[Any]) -> list[tuple[str, Any]]:
     """Where a name written in the file can go: a participant, a new contact, or nobody."""
     choices = speaker_choices(people)
     choices[0] = (UNATTRIBUTED, "— keep the name as written, credit nobody —")
+    choices = [
+        (INTERNAL_GROUP, group) if label == INTERNAL_PARTICIPANTS else (label, group)
+        for label, group in choices
+    ]
     if customers:
         choices.append(
             (
@@ -114,6 +122,17 @@ class PreviewForm(Form):
         field = self.fields["scenario"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = scenario_choices(scenarios)
+        if preview.format == "csv":
+            # Sticky notes with a type we know (and, for the grid's types, a step of the
+            # scenario) go onto the map whether or not this is ticked: say so.
+            accept = self.fields["accept"]
+            accept.label = "Also accept the other notes onto the map now (skip the review queue)"
+            accept.help_text = (
+                "Unticked, the notes whose type Traction recognises (and, for moments of "
+                "truth, issues, ideas and customer metrics, whose step is in the scenario) "
+                "still go straight onto the map, as “Goes to” shows; only the others wait in "
+                "the review queue. Ticked, every note goes onto the map."
+            )
         self.column_fields: list[str] = []
         if preview.layout is not None:
             columns = [(NO_COLUMN, "— not in this file —")] + [

@@ -6,16 +6,17 @@ writing nothing. A bad file is refused exactly as the import would refuse it.
 from __future__ import annotations
 
 import io
+from collections.abc import Sequence
 from typing import Any, BinaryIO, cast
 
 from traction.core import csv_reader, permissions
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
 from traction.core.text import bidi_control, bidi_message
-from traction.insights import selectors
 from traction.insights.imports import parsers
 from traction.insights.imports import speakers as speaker_names
 from traction.insights.models import InsightKind
+from traction.insights.selectors import Speaker
 from traction.sessions.models import Session
 
 from .reading import (
@@ -31,6 +32,7 @@ from .reading import (
     step_key,
     tags_of,
 )
+from .selectors import import_speakers
 from .shapes import SAMPLE_ROWS, ImportOptions, Preview, Progress, Rows, SpeakerFound
 
 
@@ -42,6 +44,7 @@ def preview_import(
     filename: str,
     options: ImportOptions | None = None,
     progress: Progress | None = None,
+    ask_columns: bool = False,
 ) -> Preview:
     """Read the whole file and say what importing it would do; writes nothing.
 
@@ -49,12 +52,28 @@ def preview_import(
     import would. The file is parsed here once: ``import_file`` takes the preview back
     (``preview=``), decides everything from it and writes the rows it kept, without parsing
     the file again.
+
+    ``ask_columns`` (the web preview, which has column choosers): a CSV none of whose
+    columns looks like the note text, or posted back with no text column, is not refused
+    but previewed as its columns alone (``Preview.needs_text_column``, no rows), for the
+    user to choose them; the import refuses such a preview.
     """
     permissions.check(actor, "insight.import", session)
     refuse_bidi_name(filename)
     options = options or ImportOptions()
     sha256, size = fingerprint(stream)
-    return read_file(session, stream, filename, options, sha256, size, progress)
+    people = import_speakers(session, actor.user_id)
+    return read_file(
+        session,
+        stream,
+        filename,
+        options,
+        sha256,
+        size,
+        progress,
+        speakers=people,
+        ask_columns=ask_columns,
+    )
 
 
 def bidi_name_message(filename: str) -> str | None:
@@ -79,9 +98,13 @@ def read_file(
     sha256: str,
     size: int,
     progress: Progress | None = None,
+    *,
+    speakers: Sequence[Speaker],
+    ask_columns: bool = False,
 ) -> Preview:
     """The one parse of a file: everything the preview shows and the import decides from,
-    and every row kept in ``Preview.records`` (so the import never parses it again).
+    and every row kept in ``Preview.records`` (so the import never parses it again). The
+    names written in the file are matched to ``speakers`` (``selectors.import_speakers``).
 
     A file in UTF-16 or Windows-1252 (what Excel saves) is read re-encoded as UTF-8, line for
     line (``core.csv_reader``, as every imported CSV); the preview names the encoding."""
@@ -89,16 +112,34 @@ def read_file(
     try:
         text = cast(BinaryIO, csv_reader.as_utf8(stream, encoding))
         fmt = detect(text, filename, options.format)
-        layout = layout_of(text, options.columns) if fmt == "csv" else None
+        layout = layout_of(text, options.columns, ask_columns) if fmt == "csv" else None
     except csv_reader.CsvRefused as exc:
         raise refuse(exc) from None
     scenario = scenario_of(session, options.scenario_id)
+    if ask_columns and layout is not None and layout.mapping.get("text") is None:
+        return Preview(
+            filename=filename,
+            format=fmt,
+            sha256=sha256,
+            size=size,
+            rows=0,
+            sample=[],
+            speakers=[],
+            unknown_steps=[],
+            layout=layout,
+            scenario=scenario,
+            already=earlier_import(session, sha256),
+            read_with=options.reading(),
+            records=Rows(),
+            encoding=encoding,
+        )
     steps = {step_key(s.title): s for s in scenario.steps.all()} if scenario else {}
-    people = [(p, p.name) for p in selectors.speakers(session)]
+    people = [(p, p.name) for p in speakers]  # ``import_speakers``
     found: dict[str, SpeakerFound] = {}
     unknown: dict[str, int] = {}  # step title -> first line
     sample: list[dict[str, Any]] = []
     rows = 0
+    onto_map = 0  # rows placed by their type (and step) without ``accept``
     kept = Rows()
     reading: BinaryIO = stream
     if progress is not None:
@@ -121,8 +162,9 @@ def read_file(
             step = steps.get(step_key(record.step)) if record.step else None
             if record.step and step is None:
                 unknown.setdefault(record.step.strip(), record.line)
+            kind, placed = placement(fmt, record.kind, step is not None)
+            onto_map += placed
             if len(sample) < SAMPLE_ROWS:
-                kind, placed = placement(fmt, record.kind, step is not None)
                 # A row naming a step the scenario lacks goes onto the map only if that step is
                 # created on import: the preview says so rather than guess the choice.
                 new_step = bool(record.step) and step is None
@@ -164,6 +206,7 @@ def read_file(
         read_with=options.reading(),
         records=kept,
         encoding=encoding,
+        onto_map=onto_map,
     )
 
 

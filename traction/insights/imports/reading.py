@@ -100,12 +100,19 @@ def detect(stream: IO[bytes], filename: str, forced: str | None) -> str:
         raise refuse(exc) from None
 
 
-def layout_of(stream: BinaryIO, columns: Mapping[str, int | None] | None) -> parsers.CsvLayout:
+def layout_of(
+    stream: BinaryIO, columns: Mapping[str, int | None] | None, ask_columns: bool = False
+) -> parsers.CsvLayout:
+    """The CSV's layout: guessed from its header, with the ``columns`` chosen. No text
+    column (none guessed, or none chosen) is refused, unless ``ask_columns`` (the web
+    preview, which then shows the columns for the user to choose)."""
     try:
         layout = parsers.sniff_csv(stream)
     except parsers.ParseError as exc:
         raise refuse(exc) from None
     if columns is None:
+        if layout.mapping.get("text") is None and not ask_columns:
+            raise _no_text_column(layout)
         return layout
     unknown = sorted(set(columns) - set(parsers.CSV_FIELDS))
     if unknown:
@@ -115,8 +122,8 @@ def layout_of(stream: BinaryIO, columns: Mapping[str, int | None] | None) -> par
             f"map {', '.join(parsers.CSV_FIELDS)}.",
         )
     mapping = {**layout.mapping, **columns}
-    if mapping.get("text") is None:
-        raise ValidationFailed.field("columns", "Choose the column that holds the note text.")
+    if mapping.get("text") is None and not ask_columns:
+        raise _no_text_column(layout)
     for name, index in mapping.items():
         if index is not None and not 0 <= index < len(layout.headers):
             raise ValidationFailed.field(
@@ -125,6 +132,18 @@ def layout_of(stream: BinaryIO, columns: Mapping[str, int | None] | None) -> par
                 f"{len(layout.headers)} columns.",
             )
     return parsers.CsvLayout(layout.delimiter, layout.headers, mapping, layout.sep_line)
+
+
+def _no_text_column(layout: parsers.CsvLayout) -> ValidationFailed:
+    """No column holds the note text: say which columns the file has, and how to choose."""
+    found = ", ".join(f"{n}. “{h or '(no header)'}”" for n, h in enumerate(layout.headers, 1))
+    return ValidationFailed.field(
+        "columns",
+        f"Choose the column that holds the note text: none of the file's columns looks like "
+        f"it. Its columns are {found}; choose the one that holds the text (the preview's "
+        f"“Note text”, the CLI's --column text=HEADER, the API's columns "
+        f'{{"text": "HEADER"}}).',
+    )
 
 
 def read_records(

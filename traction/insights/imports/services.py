@@ -46,6 +46,7 @@ from traction.sessions.models import Session
 from .decisions import Attributions, Steps, refuse_undecided
 from .preview import read_file, refuse_bidi_name
 from .reading import earlier_import, fingerprint, placement, tags_of
+from .selectors import import_speakers
 from .shapes import CHUNK_ROWS, ImportOptions, ImportResult, Preview, Progress, Rows
 
 log = logging.getLogger(__name__)
@@ -95,9 +96,13 @@ def import_file(
         and preview.records is not None
         and preview.sha256 == sha256
         and preview.read_with == options.reading()
+        and not preview.needs_text_column  # read again: refused, naming the column to choose
     )
     if not usable:
-        preview = read_file(session, stream, filename, options, sha256, size, first_half)
+        people = import_speakers(session, actor.user_id)
+        preview = read_file(
+            session, stream, filename, options, sha256, size, first_half, speakers=people
+        )
     assert preview is not None
     assert preview.records is not None
     # As the checking read saw the file: its format and (CSV) column layout.

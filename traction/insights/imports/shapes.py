@@ -156,6 +156,9 @@ class Preview:
     read_with: tuple[Any, ...] = ()  # ``ImportOptions.reading()`` of the options used
     records: Rows | None = field(default=None, repr=False)  # every row, as read
     encoding: str = "utf-8"  # as ``core.csv_reader.encoding_of`` found it
+    # Rows that go onto the map by their type (and a step of the scenario) even without
+    # ``accept``: sticky notes only (a row naming a step still to be created not counted).
+    onto_map: int = 0
 
     @property
     def format_label(self) -> str:
@@ -166,6 +169,12 @@ class Preview:
         """ "Windows-1252" or "UTF-16" when the file was not UTF-8 (the preview says so);
         "" for UTF-8."""
         return "" if self.encoding == "utf-8" else csv_reader.ENCODING_NAMES[self.encoding]
+
+    @property
+    def needs_text_column(self) -> bool:
+        """A CSV read without a text column (``preview_import(ask_columns=True)``): no rows
+        yet, only its columns, for the user to choose which holds the text."""
+        return self.layout is not None and self.layout.mapping.get("text") is None
 
     @property
     def unmatched(self) -> list[SpeakerFound]:
@@ -192,9 +201,19 @@ class ImportResult:
                 f"{name} was already imported into this session ({when}, "
                 f"{self.batch.rows:,} rows); nothing was added."
             )
-        parts = []
+        # "8 sticky notes imported onto the map from wall.csv.", "3 transcript lines imported
+        # to the review queue from zoom.vtt.", "380 sticky notes imported onto the map and 42
+        # to the review queue from wall.csv."
+        noun = "sticky note" if self.batch.format == "csv" else "transcript line"
+        first = self.accepted or self.candidates
+        where = []
         if self.accepted:
-            parts.append(f"{self.accepted:,} onto the map")
+            where.append("onto the map")
         if self.candidates or not self.accepted:
-            parts.append(f"{self.candidates:,} candidate{'s' if self.candidates != 1 else ''}")
-        return f"Imported {' and '.join(parts)} from {name}."
+            where.append(
+                f"{self.candidates:,} to the review queue" if where else "to the review queue"
+            )
+        return (
+            f"{first:,} {noun}{'' if first == 1 else 's'} imported {' and '.join(where)} "
+            f"from {name}."
+        )

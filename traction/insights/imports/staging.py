@@ -26,11 +26,11 @@ from django.core.files.storage import FileSystemStorage, Storage, storages
 from traction.core import clock
 from traction.core.errors import ValidationFailed
 from traction.core.permissions import Viewer
-from traction.insights import selectors
 from traction.sessions.models import Session
 
 from . import parsers, speakers
 from .reading import earlier_import, scenario_of
+from .selectors import import_speakers
 from .shapes import ImportOptions, Preview, Rows, SpeakerFound
 
 KEPT_FOR = timedelta(hours=24)
@@ -129,6 +129,7 @@ def keep_parse(viewer: Viewer, preview: Preview, options: ImportOptions) -> None
         else None,
         "scenario": preview.scenario.pk if preview.scenario else None,
         "encoding": preview.encoding,
+        "onto_map": preview.onto_map,
     }
     storage = upload_storage()
     name = _parse_name(viewer, preview.sha256, options)
@@ -145,8 +146,8 @@ def kept_parse(
     viewer: Viewer, session: Session, sha256: str, options: ImportOptions
 ) -> Preview | None:
     """The preview kept for this file and reading choices, its speakers matched to the
-    session's participants as they are now; None when there is none (other choices, or
-    swept). The caller closes ``Preview.records``."""
+    people an import may credit as they are now (``import_speakers``); None when there is
+    none (other choices, or swept). The caller closes ``Preview.records``."""
     storage = upload_storage()
     if not _SHA.fullmatch(sha256):
         return None
@@ -160,7 +161,7 @@ def kept_parse(
     except ValidationFailed:  # deleted since the preview: read the file again, and say so
         file.close()
         return None
-    people = [(p, p.name) for p in selectors.speakers(session)]
+    people = [(p, p.name) for p in import_speakers(session, viewer.user_id)]
     layout = header["layout"]
     return Preview(
         filename=header["filename"],
@@ -181,6 +182,7 @@ def kept_parse(
         already=earlier_import(session, sha256),
         unknown_step_lines=header["unknown_steps"],
         encoding=header.get("encoding", "utf-8"),
+        onto_map=header.get("onto_map", 0),
         read_with=options.reading(),
         records=Rows(file, start=file.tell()),
     )

@@ -47,7 +47,7 @@ from .forms import (
     review_prefix,
 )
 from .preview import preview_import
-from .selectors import review_queue
+from .selectors import import_speakers, review_queue
 from .services import import_file
 from .shapes import ImportOptions, Preview
 
@@ -97,7 +97,7 @@ def _preview_page(
         data,
         preview=preview,
         scenarios=scenarios,
-        people=selectors.speakers(session),
+        people=import_speakers(session, viewer.user_id),
         customers=new_contact_customers(viewer),
         initial={
             "upload": preview.sha256,
@@ -151,6 +151,7 @@ def import_page(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> H
                 stream=stream,
                 filename=Path(upload.name or "upload").name,
                 options=options,
+                ask_columns=True,  # no text column: the preview shows the columns to choose
             )
     except ValidationFailed as exc:
         staging.drop_upload(viewer, sha256)
@@ -199,7 +200,12 @@ def import_confirm(request: WorkspaceRequest, viewer: Viewer, session_id: int) -
         if preview is None:  # other columns or scenario than the preview shown: read again
             try:
                 preview = preview_import(
-                    viewer, session=session, stream=stream, filename=filename, options=reading
+                    viewer,
+                    session=session,
+                    stream=stream,
+                    filename=filename,
+                    options=reading,
+                    ask_columns=True,
                 )
             except ValidationFailed as exc:
                 # A changed column or scenario choice the file cannot satisfy: back to the start.
@@ -215,7 +221,7 @@ def import_confirm(request: WorkspaceRequest, viewer: Viewer, session_id: int) -
                 request.POST,
                 preview=preview,
                 scenarios=selectors.scenarios(session),
-                people=selectors.speakers(session),
+                people=import_speakers(session, viewer.user_id),
                 customers=new_contact_customers(viewer),
             )
             if not form.is_valid():

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
 from django.test import Client
 from django.urls import reverse
 
-from traction.insights import services
+from traction.insights import imports, services
 from traction.insights.models import Insight, Scenario
 from traction.insights.tests.conftest import Room, a_card
 
@@ -286,6 +287,41 @@ def test_editing_an_insight_moves_it_and_changes_its_speaker(room: Room) -> None
     )
     assert stale.status_code == 200
     assert "changed by someone else" in html(stale)
+
+
+def test_editing_a_line_credited_on_import_to_the_facilitator_keeps_her(room: Room) -> None:
+    """An import credits Fran (who planned the session, not a participant) with her line:
+    its card's edit page offers her, selected, and saving keeps her an internal speaker."""
+    fran = room.cast.users["facilitator"]
+    imports.import_file(
+        room.cast.viewer("facilitator"),
+        session=room.session,
+        stream=io.BytesIO(b"Fran Facilitator: Let me share my screen.\n"),
+        filename="notes.txt",
+        options=imports.ImportOptions(accept=True),
+    )
+    insight = Insight.objects.get()
+    client = client_for(room, "facilitator")
+    page = html(client.get(url("insight_edit", insight.pk)))
+    assert f'<option value="u:{fran.pk}" selected>Fran Facilitator (internal)</option>' in page
+    response = client.post(
+        url("insight_edit", insight.pk),
+        {
+            "kind": "quote",
+            "text": "Let me share my screen now.",
+            "speaker": f"u:{fran.pk}",
+            "step": "",
+            "tags": "",
+            "version": insight.version,
+        },
+    )
+    assert response.status_code == 302
+    insight.refresh_from_db()
+    assert (insight.text, insight.speaker_user_id, insight.internal) == (
+        "Let me share my screen now.",
+        fran.pk,
+        True,
+    )
 
 
 def test_the_session_page_links_to_the_map(room: Room) -> None:

@@ -61,7 +61,10 @@ def test_a_teams_cue_with_two_voices_through_the_command_line(room: Room) -> Non
         catch_exceptions=False,
     )
     assert done.exit_code == 0, done.stderr
-    assert done.stdout.splitlines()[0] == "Imported 2 candidates from teams_two_voices.vtt."
+    assert (
+        done.stdout.splitlines()[0]
+        == "2 transcript lines imported to the review queue from teams_two_voices.vtt."
+    )
     assert imported(room) == [
         (3, "Gina Globex", "Hi, shall we start?", 1_000),
         (3, "Ivy Initech", "Yes, please.", 1_000),

@@ -108,7 +108,7 @@ def test_a_zoom_transcript_becomes_attributed_candidates_in_file_order(room: Roo
     cast = room.cast
     result = run(room, ZOOM)
     assert (result.created, result.candidates, result.accepted) == (True, 3, 0)
-    assert result.summary == "Imported 3 candidates from zoom.vtt."
+    assert result.summary == "3 transcript lines imported to the review queue from zoom.vtt."
     gina, ivy, cora = room.gina.pk, room.ivy.pk, cast.users["core_team"].pk
     assert rows(room) == [
         (
@@ -370,14 +370,77 @@ def test_a_new_contact_needs_the_right_to_add_contacts(room: Room) -> None:
     assert not Contact.objects.filter(name="Zed Unknown").exists()
 
 
+def test_the_facilitator_and_the_importer_are_credited_as_internal_never_as_customers(
+    room: Room,
+) -> None:
+    """Fran planned the session and Alice imports the file; neither is listed as a
+    participant. Their lines are matched to them and kept as internal remarks, never as a
+    customer's quote waiting for the map."""
+    fran, alice = room.cast.users["facilitator"], room.cast.users["admin"]
+    transcript = (
+        "Fran Facilitator: Let me share my screen.\n"
+        "Gina Globex: Approval takes three weeks.\n"
+        "Alice Admin: I will note that.\n"
+    )
+    preview = imports.preview_import(
+        room.cast.viewer("admin"),
+        session=room.session,
+        stream=io.BytesIO(transcript.encode()),
+        filename="notes.txt",
+    )
+    assert {s.name: s.match.key if s.match else None for s in preview.speakers} == {
+        "Fran Facilitator": f"u:{fran.pk}",
+        "Gina Globex": f"c:{room.gina.pk}",
+        "Alice Admin": f"u:{alice.pk}",
+    }
+    run(room, transcript, "notes.txt", by="admin")
+    assert [(r[3], r[5], r[6], r[7]) for r in rows(room)] == [
+        ("Fran Facilitator", fran.pk, None, True),
+        ("Gina Globex", None, room.cast.customer.pk, False),
+        ("Alice Admin", alice.pk, None, True),
+    ]
+    # Someone else importing: Alice is then no one this session may credit.
+    assert f"u:{alice.pk}" not in {
+        p.key for p in imports.import_speakers(room.session, room.cast.users["core_team"].pk)
+    }
+
+
 # --- sticky notes -----------------------------------------------------------------------------
+
+
+def test_a_csv_with_no_text_column_is_refused_naming_its_columns(room: Room) -> None:
+    """CLI and API (no column choosers): the refusal lists the columns found and says how
+    to choose the text column."""
+    with pytest.raises(ValidationFailed) as refused:
+        run(room, "Post-it;Colour\r\nContract is 40 pages;yellow\r\n", "wall.csv")
+    assert refused.value.errors == {
+        "columns": [
+            "Choose the column that holds the note text: none of the file's columns looks "
+            "like it. Its columns are 1. “Post-it”, 2. “Colour”; choose the one that holds "
+            "the text (the preview's “Note text”, the CLI's --column text=HEADER, the API's "
+            'columns {"text": "HEADER"}).'
+        ]
+    }
+    nothing_written(room)
+
+
+def test_the_summary_is_a_sentence_counting_sticky_notes_or_lines(room: Room) -> None:
+    one = run(room, "Content;Type\r\nWho signs the contract?;Question\r\n", "one.csv")
+    assert one.summary == "1 sticky note imported onto the map from one.csv."
+    two = run(room, "Content\r\nA\r\nB\r\n", "two.csv")
+    assert two.summary == "2 sticky notes imported to the review queue from two.csv."
+    line = run(room, "Gina Globex: Hello.\n", "notes.txt")
+    assert line.summary == "1 transcript line imported to the review queue from notes.txt."
 
 
 def test_sticky_notes_with_type_and_step_go_onto_the_map(room: Room) -> None:
     sign, billing, invoice = room.steps
     result = run(room, STICKIES, "wall.csv", scenario_id=room.scenario.pk)
     assert (result.accepted, result.candidates) == (3, 2)
-    assert result.summary == "Imported 3 onto the map and 2 candidates from wall.csv."
+    assert (
+        result.summary
+        == "3 sticky notes imported onto the map and 2 to the review queue from wall.csv."
+    )
     found = list(
         Insight.objects.order_by("source_line").values_list(
             "source_line", "status", "kind", "step_id", "scenario_id", "tags", "text"
@@ -655,7 +718,7 @@ def test_the_api_imports_in_one_call_and_is_idempotent(room: Room, api_client_fo
     assert created.status_code == 201, created.content
     body = created.json()
     assert (body["created"], body["accepted"], body["candidates"]) == (True, 4, 0)
-    assert body["message"] == "Imported 4 onto the map from call.vtt."
+    assert body["message"] == "4 transcript lines imported onto the map from call.vtt."
     assert (body["batch"]["format"], body["batch"]["rows"], body["batch"]["in_progress"]) == (
         "vtt",
         4,

@@ -11,6 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 from django.urls import reverse
 
+from traction.core.errors import ValidationFailed
 from traction.insights import imports
 from traction.insights.models import ImportBatch, Insight, InsightStatus
 from traction.insights.tests.conftest import Room
@@ -93,7 +94,7 @@ def test_upload_preview_map_a_speaker_and_confirm(room: Room, uploads: Path) -> 
     assert done["Location"] == url(room, "review", session_id=room.session.pk)
     assert not (uploads / str(room.cast.acme.pk) / sha).exists()
     queue = client.get(done["Location"])
-    assert "Imported 4 candidates from zoom.vtt." in text(queue)
+    assert "4 transcript lines imported to the review queue from zoom.vtt." in text(queue)
     assert Insight.objects.get(source_line=19).speaker_contact.name == "Hank Newman"
 
 
@@ -362,3 +363,122 @@ def test_the_review_queue_pages_its_candidates(room: Room) -> None:
     assert f"Remark number {REVIEW_PAGE + 1} about billing." not in first
     assert f"Remark number {REVIEW_PAGE + 1} about billing." in second
     assert f"Remark number {REVIEW_PAGE + 11} about billing." in second
+
+
+def test_a_candidate_without_a_line_is_named_by_its_words_for_screen_readers(
+    room: Room,
+) -> None:
+    """A customer's reply from the portal waits in the queue with no line of a file: its
+    controls are named by its words, never "Type of line None"."""
+    Insight.objects.create(
+        workspace=room.session.workspace,
+        program=room.session.program,
+        session=room.session,
+        kind="quote",
+        text="We would pay for a faster approval, honestly, every single month",
+        speaker_contact=room.gina,
+        speaker_name=room.gina.name,
+        customer_id=room.gina.customer_id,
+        status=InsightStatus.CANDIDATE,
+        source="portal",
+    )
+    html = signed_in(room).get(url(room, "review", session_id=room.session.pk)).content.decode()
+    assert "None" not in html
+    assert 'aria-label="Tick “We would pay for a faster approval…”"' in html
+    assert ">Type of “We would pay for a faster approval…”</label>" in html
+
+
+def test_a_sticky_note_preview_says_which_notes_go_onto_the_map_unticked(room: Room) -> None:
+    """Sticky notes with a known type (and step) go onto the map by design, "Accept every
+    row" ticked or not: the preview says so, and its checkbox promises no more than it does."""
+    client = signed_in(room, "facilitator")
+    preview = upload(client, room, "wall.csv", STICKIES, scenario=str(room.scenario.pk))
+    page = text(preview)
+    assert "Accept every row onto the map now" not in page
+    assert "3 of the 5 notes go straight onto the map by their type and step" in page
+    assert "Also accept the other notes onto the map now (skip the review queue)" in page
+    assert "still go straight onto the map" in page
+    html = preview.content.decode()
+    sha = re.search(r'name="upload" value="([0-9a-f]{64})"', html).group(1)
+    form = {
+        "upload": sha,
+        "filename": "wall.csv",
+        "scenario": str(room.scenario.pk),
+        **{f"column_{f}": str(n) for n, f in enumerate(["text", "author", "kind", "step", "tags"])},
+        **{f"speaker_{n}": "-" for n in range(3)},
+    }
+    done = client.post(url(room, "import_confirm", session_id=room.session.pk), form)
+    assert done.status_code == 302
+    assert Insight.objects.filter(status=InsightStatus.ACCEPTED).count() == 3  # as it said
+    assert Insight.objects.filter(status=InsightStatus.CANDIDATE).count() == 2
+
+
+def test_the_facilitator_importing_a_transcript_can_credit_their_own_line(room: Room) -> None:
+    """Fran planned the session but is not listed as a participant: the preview matches her
+    line to her, under "Our team", and it is imported as an internal remark."""
+    client = signed_in(room, "facilitator")
+    fran = room.cast.users["facilitator"]
+    preview = upload(client, room, "notes.txt", "Fran Facilitator: Let me share my screen.\n")
+    html = preview.content.decode()
+    assert '<optgroup label="Our team: internal remarks, never counted as customer input">' in html
+    assert f'<option value="u:{fran.pk}" selected>Fran Facilitator (internal)</option>' in html
+    assert "matches nobody taking part" not in text(preview)
+    sha = re.search(r'name="upload" value="([0-9a-f]{64})"', html).group(1)
+    done = client.post(
+        url(room, "import_confirm", session_id=room.session.pk),
+        {"upload": sha, "filename": "notes.txt", "scenario": "", "speaker_0": f"u:{fran.pk}"},
+    )
+    assert done.status_code == 302
+    line = Insight.objects.get()
+    assert (line.speaker_user_id, line.internal, line.customer_id) == (fran.pk, True, None)
+
+
+def test_a_csv_with_no_text_column_keeps_the_upload_and_asks_for_its_columns(
+    room: Room, uploads: Path
+) -> None:
+    """No header looks like the text: the preview lists the file's columns and offers the
+    column choosers, the upload kept; choosing the text column previews and imports it."""
+    client = signed_in(room, "facilitator")
+    wall = "Post-it;Colour\r\nContract is 40 pages;yellow\r\nBilling form is long;pink\r\n"
+    preview = upload(client, room, "wall.csv", wall)
+    assert preview.status_code == 200
+    page = text(preview)
+    assert "none of its columns looks like the text of the notes" in page
+    assert "The file's columns are 1. Post-it , 2. Colour ." in page
+    assert "Import 0 rows" not in page
+    html = preview.content.decode()
+    assert '<select name="column_text"' in html
+    sha = re.search(r'name="upload" value="([0-9a-f]{64})"', html).group(1)
+    assert (uploads / str(room.cast.acme.pk) / sha).exists()
+    form = {"upload": sha, "filename": "wall.csv", "scenario": "", "column_text": ""}
+    confirm = url(room, "import_confirm", session_id=room.session.pk)
+    refused = client.post(confirm, form)  # "Import" posted without a text column
+    assert refused.status_code == 422
+    assert "Please correct the 1 field marked below." in text(refused)
+    assert "Note text: This field is required." in text(refused)
+    assert not ImportBatch.objects.exists()
+    shown = client.post(confirm, {**form, "column_text": "0", "refresh": "1"})
+    assert shown.status_code == 200
+    assert "This is a Sticky-note CSV with 2 rows to import." in text(shown)
+    done = client.post(confirm, {**form, "column_text": "0"})
+    assert done.status_code == 302
+    assert sorted(Insight.objects.values_list("text", flat=True)) == [
+        "Billing form is long",
+        "Contract is 40 pages",
+    ]
+
+
+def test_an_import_refuses_a_preview_without_a_text_column(room: Room) -> None:
+    """The columns-only preview has no rows: importing it is refused, writing nothing."""
+    wall = b"Post-it;Colour\r\nContract is 40 pages;yellow\r\n"
+    viewer = room.cast.viewer("facilitator")
+    preview = imports.preview_import(
+        viewer, session=room.session, stream=io.BytesIO(wall), filename="w.csv", ask_columns=True
+    )
+    assert preview.needs_text_column
+    assert preview.rows == 0
+    with pytest.raises(ValidationFailed, match=r"Its columns are 1\. “Post-it”, 2\. “Colour”"):
+        imports.import_file(
+            viewer, session=room.session, stream=io.BytesIO(wall), filename="w.csv", preview=preview
+        )
+    assert not ImportBatch.objects.exists()

@@ -499,7 +499,7 @@ def insight_measures(request: WorkspaceRequest, viewer: Viewer, insight_id: int)
 def insight_edit(request: WorkspaceRequest, viewer: Viewer, insight_id: int) -> HttpResponse:
     insight = selectors.insight(viewer, insight_id, "insight.capture")
     session = insight.session
-    people = selectors.speakers(session)
+    people = selectors.speakers_keeping(insight)
     all_steps = list(
         Step.objects.filter(scenario__session=session)
         .select_related("scenario")
