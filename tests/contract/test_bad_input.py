@@ -15,7 +15,6 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from django.contrib.messages import get_messages
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
 
@@ -240,10 +239,13 @@ def test_the_web_import_confirm_reads_numbers_strictly(
         url + "confirm/",
         {"upload": upload, "filename": "wall.csv", "scenario": number, "column_text": number},
     )
-    # Refused, back at the upload with the reason said; nothing is imported.
-    assert response.status_code == 302
-    told = [str(m) for m in get_messages(response.wsgi_request)]
-    assert told == ["Choose the column that holds the note text."]
+    # Refused on the preview (the upload kept), each reason beside its chooser and never
+    # the value posted; nothing is imported.
+    assert response.status_code == 422
+    errors = response.context["form"].errors
+    assert errors["scenario"] == ["Choose one of the session's scenarios."]
+    assert errors["column_text"] == ["Choose one of the file's columns."]
+    assert number not in response.content.decode()
     assert not Insight.objects.exists()
     assert not ImportBatch.objects.exists()
 

@@ -92,7 +92,12 @@ class PreviewForm(Form):
 
     upload = forms.RegexField(regex=r"^[0-9a-f]{64}$", widget=forms.HiddenInput)
     filename = forms.CharField(max_length=255, widget=forms.HiddenInput)
-    scenario = forms.ChoiceField(required=False, label="Scenario")
+    scenario = forms.ChoiceField(
+        required=False,
+        label="Scenario",
+        # Never the value posted (it may be anything, of any length): what to do instead.
+        error_messages={"invalid_choice": "Choose one of the session's scenarios."},
+    )
     unknown_steps = forms.ChoiceField(
         required=False,
         label="Steps not in the scenario",
@@ -147,6 +152,7 @@ class PreviewForm(Form):
                     required=name == "text",
                     label=COLUMN_LABELS[name],
                     initial=NO_COLUMN if index is None else str(index),
+                    error_messages={"invalid_choice": "Choose one of the file's columns."},
                 )
                 self.column_fields.append(key)
         self.speaker_fields: list[tuple[str, Any]] = []
@@ -157,6 +163,7 @@ class PreviewForm(Form):
                 choices=choices,
                 label=found.name,
                 initial=found.match.key if found.match else UNATTRIBUTED,
+                error_messages={"invalid_choice": "Choose one of the people listed."},
                 help_text=f"{found.rows:,} row{'s' if found.rows != 1 else ''}, first on line "
                 f"{found.first_line:,}" + ("" if found.match else " — matches nobody taking part"),
             )
