@@ -210,3 +210,33 @@ def test_a_failed_reminder_does_not_count_and_the_run_goes_on(
     subjects = [m.subject for m in smtp_server.messages]
     assert sum(s.startswith("Reminder: approve the update to Globex") for s in subjects) == 1
     assert sum("has waited 7 days for approval" in s for s in subjects) == 1
+
+
+def test_the_owner_asks_for_changes_from_the_emailed_link_and_is_asked_again_with_what_they_asked(
+    cast: Any,
+    update: Update,
+    smtp_server: SmtpServer,
+    django_capture_on_commit_callbacks: Callable[..., Any],
+) -> None:
+    ask = "Say when the new page reaches Globex."
+    with clock.frozen(NOW), django_capture_on_commit_callbacks(execute=True):
+        updates.submit(cast.viewer("facilitator"), update)
+    [received] = smtp_server.to("owen@acme.test")
+    assert "Approve it, or ask for changes" in received.body
+    [link] = LINK.findall(received.body)
+    path = "/" + link.split("/", 3)[3]
+    with clock.frozen(NOW):
+        anonymous = Client()
+        assert "Ask for changes" in anonymous.get(path).content.decode()
+        asked = anonymous.post(path, {"decision": "changes", "reason": ask})
+        assert asked.status_code == 200
+        assert anonymous.post(path, {"decision": "changes", "reason": ask}).status_code == 409
+    approval = Approval.objects.get(update=update)
+    assert (approval.state, approval.reason) == ("changes_requested", ask)
+    update.refresh_from_db()
+    with clock.frozen(NOW + timedelta(hours=1)), django_capture_on_commit_callbacks(execute=True):
+        updates.edit(cast.viewer("facilitator"), update, subject="The new page", expected_version=1)
+    again = smtp_server.to("owen@acme.test")[-1]
+    assert "What changed since you asked for changes in version 1:" in again.body
+    assert f"You asked: “{ask}”" in again.body
+    assert "+Subject: The new page" in again.body

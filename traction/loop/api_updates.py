@@ -28,7 +28,7 @@ from .audience import Candidate
 from .models import Approval, ReasonText, Update, UpdateState
 from .services import publishing
 from .services import updates as services
-from .services.approvals import WAIVE_REASON_MAX
+from .services.approvals import CHANGES_REASON_MAX, WAIVE_REASON_MAX
 from .services.statuses import CUSTOMER_REASON_MAX
 
 router = Router()  # tagged "loop" by the loop router it is mounted on
@@ -142,6 +142,12 @@ class UpdateWaiveIn(InputSchema):
     reason: Text = Field(max_length=WAIVE_REASON_MAX)
 
 
+class UpdateChangesIn(InputSchema):
+    reason: Text = Field(
+        max_length=CHANGES_REASON_MAX, description="What should change (required)."
+    )
+
+
 class UpdateTurnaroundOut(Schema):
     decided: int
     median_seconds: float | None
@@ -214,6 +220,7 @@ def _approvals(page: list[Approval], _offset: int = 0) -> list[dict[str, Any]]:
                         "text": found.text,
                         "added": found.added,
                         "removed": found.removed,
+                        "since_changes_asked": found.since_changes_asked,
                     }
                     if found
                     else None
@@ -418,6 +425,25 @@ def discard_update(request: HttpRequest, update_id: int, payload: UpdateVersionI
 def approve_update(request: HttpRequest, update_approval_id: int) -> Any:
     v = viewer(request)
     found = services.approve(v, services.approval(v, update_approval_id))
+    return _detail(request, found.update)  # type: ignore[arg-type]
+
+
+@router.post(
+    "/update-approvals/{update_approval_id}/request-changes",
+    response=responses({200: UpdateDetailOut}, body=True, object_path=True),
+    operation_id="request_update_changes",
+    summary="Ask for changes in an update instead of approving it, saying what should change "
+    "(account owners)",
+)
+def request_update_changes(
+    request: HttpRequest, update_approval_id: int, payload: UpdateChangesIn
+) -> Any:
+    """Decided once, like an approval (state ``changes_requested``, the reason kept): the
+    update cannot be sent until it is edited, which asks the account owners again."""
+    v = viewer(request)
+    found = services.request_changes(
+        v, services.approval(v, update_approval_id), reason=payload.reason
+    )
     return _detail(request, found.update)  # type: ignore[arg-type]
 
 

@@ -49,14 +49,20 @@ def link_page(
     approve: Callable[[str], Approval],
     refused: Callable[[str, str], None],
     context: Callable[[Approval], dict[str, Any]],
+    request_changes: Callable[[str, str], Approval] | None = None,
 ) -> HttpResponse:
     """The signed link's page: refused (and audited, ``refused``) when the token is tampered
     (404), expired, superseded or moved (410), used by someone else signed in (403) or of
     another workspace (404); otherwise what is approved, and on POST the approval itself
-    (``approve``; 409 with the reason when it no longer may be given)."""
+    (``approve``; 409 with the reason when it no longer may be given) or, where the kind
+    offers it (``request_changes``) and the POST says ``decision=changes``, the owner's
+    request for changes with its reason (an empty reason: 422, beside the field)."""
     spec = approval_links.KINDS[kind]
     error = ""
+    reason_error = ""
+    reason = ""
     approved = False
+    changes_asked = False
 
     def refuse(why: str, status: int) -> HttpResponse:
         refused(token, why)
@@ -78,7 +84,25 @@ def link_page(
         return refuse("This approval link belongs to another person. Sign out to use it.", 403)
     if found.program.workspace.slug != workspace_slug:
         return refuse(spec.invalid, 404)
-    if request.method == "POST":
+    asking = request_changes is not None and request.POST.get("decision") == "changes"
+    if request.method == "POST" and asking:
+        assert request_changes is not None
+        reason = request.POST.get("reason", "")
+        try:
+            request_changes(token, reason)
+        except ValidationFailed as exc:
+            if "reason" in exc.errors:
+                reason_error = " ".join(exc.errors["reason"])
+            else:
+                error = error_text(exc)
+                refused(token, error)
+        except NotFound as exc:
+            error = str(exc)
+            refused(token, error)
+        else:
+            changes_asked = True
+            found.refresh_from_db()
+    elif request.method == "POST":
         try:
             approve(token)
         except (ValidationFailed, NotFound) as exc:
@@ -97,10 +121,14 @@ def link_page(
             **context(found),
             "error": error,
             "approved": approved,
+            "changes_asked": changes_asked,
+            "may_ask_changes": request_changes is not None,
+            "reason": reason,
+            "reason_error": reason_error,
             "token": token,
             "workspace_slug": workspace_slug,
         },
-        status=409 if error and request.method == "POST" else 200,
+        status=409 if error and request.method == "POST" else 422 if reason_error else 200,
     )
     return _private(page)
 

@@ -98,6 +98,9 @@ class ApprovalState(models.TextChoices):
     PENDING = "pending", "Waiting"
     APPROVED = "approved", "Approved"
     WAIVED = "waived", "Waived by an admin"
+    # The account owner asks for changes (an update's approval), saying what should change
+    # (``reason``): decided like the others, it holds the update until an edit asks again.
+    CHANGES_REQUESTED = "changes_requested", "Changes asked"
 
 
 class Approval(models.Model):
@@ -135,7 +138,7 @@ class Approval(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     state = models.CharField(
-        max_length=10, choices=ApprovalState.choices, default=ApprovalState.PENDING
+        max_length=20, choices=ApprovalState.choices, default=ApprovalState.PENDING
     )
     by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"

@@ -80,7 +80,8 @@ RULES = [
     rule(
         "loop.approve",
         own=approval_of_mine,
-        description="Approve what your own customers will be told (you are their account owner).",
+        description="Approve what your own customers will be told, or ask for changes in it (you "
+        "are their account owner).",
         admin=OWN,
         facilitator=OWN,
         core_team=OWN,

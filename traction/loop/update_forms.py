@@ -13,7 +13,7 @@ from traction.core.forms import Form, Paragraphs
 from traction.core.guard import whole_number
 
 from .models import UpdateAudience, UpdateKind
-from .services.approvals import WAIVE_REASON_MAX
+from .services.approvals import CHANGES_REASON_MAX, WAIVE_REASON_MAX
 from .services.updates import BODY_MAX, SUBJECT_MAX
 
 
@@ -110,6 +110,15 @@ def shown_ids(data: Any) -> set[int] | None:
 
 class VersionForm(Form):
     version = forms.IntegerField(required=False, widget=forms.HiddenInput)
+
+
+class ChangesForm(Form):
+    reason = forms.CharField(
+        max_length=CHANGES_REASON_MAX,
+        widget=Paragraphs(attrs={"rows": 3}),
+        label="What should change",
+        error_messages={"required": "Say what should change."},
+    )
 
 
 class WaiveUpdateForm(Form):

@@ -30,7 +30,14 @@ from traction.core.web import (
 from . import approval_views, durations, selectors, update_selectors
 from .models import UpdateState
 from .services import updates as services
-from .update_forms import ComposeForm, EditForm, VersionForm, WaiveUpdateForm, shown_ids
+from .update_forms import (
+    ChangesForm,
+    ComposeForm,
+    EditForm,
+    VersionForm,
+    WaiveUpdateForm,
+    shown_ids,
+)
 
 UPDATES_PAGE = 50
 RECIPIENTS_PAGE = 50  # people of an update shown at a time (a program update may reach many)
@@ -310,6 +317,28 @@ def update_approve(
 
 @workspace_view
 @require_http_methods(["GET", "POST"])
+def update_request_changes(
+    request: WorkspaceRequest, viewer: Viewer, update_approval_id: int
+) -> HttpResponse:
+    """The account owner asks for changes instead of approving, saying what should change
+    (the update's page posts here; an empty reason comes back beside the field)."""
+    found = services.approval(viewer, update_approval_id)
+    form = ChangesForm(request.POST if request.method == "POST" else None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.request_changes(viewer, found, reason=form.cleaned_data["reason"])
+        except ValidationFailed as exc:
+            apply_domain_errors(form, exc)
+        else:
+            messages.success(
+                request, f"Asked for changes for {found.customer.name}; the author is told."
+            )
+            return _to_update(request, found.update_id or 0)
+    return render(request, "loop/updates/request_changes.html", {"approval": found, "form": form})
+
+
+@workspace_view
+@require_http_methods(["GET", "POST"])
 def update_waive(
     request: WorkspaceRequest, viewer: Viewer, update_approval_id: int
 ) -> HttpResponse:
@@ -355,6 +384,7 @@ def update_approval_link(
         kind="update",
         template="loop/updates/link.html",
         approve=services.approve_by_link,
+        request_changes=services.request_changes_by_link,
         refused=services.link_refused,
         context=lambda found: {
             "snapshot": found.snapshot,

@@ -44,6 +44,11 @@ urlpatterns = [
         name="update-approve",
     ),
     path(
+        "update-approvals/<int:update_approval_id>/request-changes/",
+        update_views.update_request_changes,
+        name="update-request-changes",
+    ),
+    path(
         "update-approvals/<int:update_approval_id>/waive/",
         update_views.update_waive,
         name="update-waive",

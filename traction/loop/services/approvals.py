@@ -24,6 +24,7 @@ logger = logging.getLogger(__name__)
 Decide = Callable[[Viewer, Approval, str, str], Approval]
 
 WAIVE_REASON_MAX = 2_000  # why an admin waived the account owner's approval
+CHANGES_REASON_MAX = 2_000  # what the account owner asks to change
 
 
 def approve(actor: Viewer, approval: Approval, decide: Decide) -> Approval:
@@ -40,6 +41,18 @@ def waive(actor: Viewer, approval: Approval, reason: str, decide: Decide) -> App
         raise ValidationFailed.field("reason", "Say why the account owner's approval is waived.")
     require_length("reason", reason, WAIVE_REASON_MAX)
     return decide(actor, approval, ApprovalState.WAIVED, reason)
+
+
+def request_changes(actor: Viewer, approval: Approval, reason: str, decide: Decide) -> Approval:
+    """The account owner asks for changes instead of approving (``loop.approve``: whoever
+    may approve may ask), saying what should change. Decided once, like an approval: the
+    subject waits for an edit, which asks the owner again."""
+    permissions.check(actor, "loop.approve", approval)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationFailed.field("reason", "Say what should change.")
+    require_length("reason", reason, CHANGES_REASON_MAX)
+    return decide(actor, approval, ApprovalState.CHANGES_REQUESTED, reason)
 
 
 def record(
@@ -107,6 +120,19 @@ def approve_by_link(token: str, kind: str, decide: Decide) -> Approval:
     return approve(owner_viewer(found, owner), found, decide)
 
 
+def request_changes_by_link(token: str, kind: str, reason: str, decide: Decide) -> Approval:
+    """Ask for changes from the signed link in the email, refused as ``approve_by_link`` is
+    (the link is single use: asking decides the approval)."""
+    from traction.loop import approval_links
+
+    found, owner = approval_links.open_link(token, kind)
+    if found.state != ApprovalState.PENDING:
+        raise ValidationFailed.field(
+            "__all__", f"This approval was already given ({found.get_state_display()})."
+        )
+    return request_changes(owner_viewer(found, owner), found, reason, decide)
+
+
 def link_refused(token: str, why: str, kind: str) -> None:
     """Audit a refused approval link on the approval it names (its workspace), like the
     portal's refusals, as ``loop.<kind>_approval_link_refused``; a tampered token names
@@ -170,6 +196,7 @@ def move_pending(
 
 
 __all__ = [
+    "CHANGES_REASON_MAX",
     "Decide",
     "approve",
     "approve_by_link",
@@ -178,5 +205,7 @@ __all__ = [
     "owner_viewer",
     "queue_again",
     "record",
+    "request_changes",
+    "request_changes_by_link",
     "waive",
 ]

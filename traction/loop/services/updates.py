@@ -2,7 +2,9 @@
 ask each affected organisation's account owner to approve the exact text and recipients,
 send once, discard. Every step checks, locks, writes and audits here.
 
-States: draft → awaiting (approvals asked) → approved (every approval given or waived; the
+States: draft → awaiting (approvals asked; an account owner may ask for changes instead, with
+a reason, which holds it there until an edit asks again) → approved (every approval given or
+waived; the
 ``UpdateRecipient`` outbox rows are created, queued, from the approved snapshots) → sent
 (immutable). Any edit of the text or of who is left out bumps ``version``, supersedes the
 approvals of the old version and asks again (back to draft when the checker objects). A
@@ -436,6 +438,8 @@ def _supersede(actor: Viewer | None, update: Update) -> int:
         a.superseded_at = now
         a.save(update_fields=["superseded_at"])
         _resolve_notice(a)
+        if a.state == ApprovalState.CHANGES_REQUESTED:
+            _resolve_changes_notices(a)
     if old:
         audit.record(
             actor,
@@ -576,13 +580,96 @@ def _decide(actor: Viewer, approval: Approval, state: str, reason: str) -> Appro
             changes={"update": update.pk, "version": found.version, "customer": found.customer_id},
         )
         _resolve_notice(found)
+        if state == ApprovalState.CHANGES_REQUESTED:
+            _notify_changes_asked(update, found)
         _approve_if_complete(actor, update)
     return found
 
 
+def changes_notice_action(approval: Approval) -> str:
+    return f"loop.update-changes:{approval.pk}"
+
+
+def _authors(update: Update) -> set[int]:
+    """Who drafted the update and who asked the account owners (the submit, or the edit
+    that asked again, of its current version)."""
+    from traction.core.models import AuditEvent
+
+    found = {update.created_by_id} if update.created_by_id else set()
+    asked = (
+        AuditEvent.objects.filter(
+            workspace_id=update.workspace_id,
+            action="loop.update_submitted",
+            object_type=update._meta.label_lower,
+            object_id=str(update.pk),
+            actor_id__isnull=False,
+        )
+        .order_by("-pk")
+        .values_list("actor_id", flat=True)
+        .first()
+    )
+    if asked:
+        found.add(asked)
+    return found
+
+
+def _notify_changes_asked(update: Update, approval: Approval) -> None:
+    """The drafter and the submitter learn, in the app, that an account owner asked for
+    changes and what (the owner themselves is not told of their own answer)."""
+    from traction.accounts.models import Membership, Notice, Workspace
+    from traction.loop import update_emails
+
+    slug = Workspace.objects.only("slug").get(pk=update.workspace_id).slug
+    who = approval.by.full_name or approval.by.email if approval.by else "The account owner"
+    members = set(
+        Membership.objects.filter(
+            workspace_id=update.workspace_id, user_id__in=_authors(update)
+        ).values_list("user_id", flat=True)
+    ) - {approval.by_id}
+    for user_id in sorted(members):
+        Notice.objects.create(
+            workspace_id=update.workspace_id,
+            user_id=user_id,
+            text=(
+                f"{who} asked for changes in “{update.subject}” for "
+                f"{approval.customer.name}: {approval.reason}"
+            )[:300],
+            link=update_emails.subject_path(approval, slug),
+            action=changes_notice_action(approval),
+        )
+
+
+def _resolve_changes_notices(approval: Approval) -> None:
+    from traction.accounts.models import Notice
+
+    Notice.objects.filter(action=changes_notice_action(approval), resolved_at__isnull=True).update(
+        resolved_at=clock.now()
+    )
+
+
+def changes_asked(update: Update) -> list[str]:
+    """Each current approval that asks for changes, in words: who asked, for which
+    organisation, and what should change."""
+    asked = (
+        Approval.objects.filter(
+            update=update,
+            superseded_at__isnull=True,
+            state=ApprovalState.CHANGES_REQUESTED,
+        )
+        .select_related("customer", "by")
+        .order_by("customer__name", "pk")
+    )
+    return [
+        f"{(a.by.full_name or a.by.email) if a.by else 'The account owner'} asked for changes "
+        f"for {a.customer.name}: “{a.reason}”"
+        for a in asked
+    ]
+
+
 def _approve_if_complete(actor: Viewer | None, update: Update) -> None:
     current = list(Approval.objects.filter(update=update, superseded_at__isnull=True))
-    if not current or any(a.state == ApprovalState.PENDING for a in current):
+    given = (ApprovalState.APPROVED, ApprovalState.WAIVED)
+    if not current or any(a.state not in given for a in current):
         return
     rows = [
         UpdateRecipient(
@@ -627,6 +714,17 @@ def approve_by_link(token: str) -> Approval:
     """Approve from the signed link in the email: refused when tampered, expired, reused
     (decided), superseded (a newer version) or moved to another owner."""
     return approvals.approve_by_link(token, "update", _decide)
+
+
+def request_changes(actor: Viewer, approval: Approval, *, reason: str) -> Approval:
+    """The account owner asks for changes instead of approving, saying what should change:
+    the update cannot be sent until an edit (a new version) asks them again."""
+    return approvals.request_changes(actor, approval, reason, _decide)
+
+
+def request_changes_by_link(token: str, reason: str) -> Approval:
+    """Ask for changes from the signed link in the email (refused as ``approve_by_link``)."""
+    return approvals.request_changes_by_link(token, "update", reason, _decide)
 
 
 def link_refused(token: str, why: str) -> None:
@@ -683,6 +781,17 @@ def send(
         _refuse_if_closed(found)
         expect_version(found, expected_version)
         if found.state != UpdateState.APPROVED:
+            asked = changes_asked(found)
+            if asked:
+                raise ValidationFailed(
+                    {
+                        "__all__": [
+                            "This update cannot be sent: an account owner asked for changes. "
+                            "Edit it (they are asked again):",
+                            *asked,
+                        ]
+                    }
+                )
             waiting = list(
                 Approval.objects.filter(
                     update=found, superseded_at__isnull=True, state=ApprovalState.PENDING
@@ -843,12 +952,14 @@ def discard(actor: Viewer, update: Update, *, expected_version: int | None = Non
 
 @dataclass
 class Changes:
-    """What changed in an approval's snapshot since the owner last approved the update."""
+    """What changed in an approval's snapshot since the owner last approved the update (or
+    asked for changes in it: ``since_changes_asked``)."""
 
     since_version: int
     text: list[str] = field(default_factory=list)  # unified diff lines
     added: list[dict[str, Any]] = field(default_factory=list)
     removed: list[dict[str, Any]] = field(default_factory=list)
+    since_changes_asked: str = ""  # what they asked to change in ``since_version``, if they did
 
     @property
     def nothing(self) -> bool:
@@ -872,7 +983,7 @@ def changes_of(approvals: list[Approval]) -> dict[int, Changes | None]:
     for a in Approval.objects.filter(
         update_id__in={a.update_id for a in asked},
         customer_id__in={a.customer_id for a in asked},
-        state=ApprovalState.APPROVED,
+        state__in=(ApprovalState.APPROVED, ApprovalState.CHANGES_REQUESTED),
         version__lt=max(a.version or 0 for a in asked),
     ).order_by("-version", "-pk"):
         earlier.setdefault((a.update_id or 0, a.customer_id), []).append(a)
@@ -910,6 +1021,9 @@ def _diff(before: Approval, approval: Approval) -> Changes:
     now = {r["contact_id"]: r for r in new.get("recipients", [])}
     return Changes(
         since_version=before.version or 0,
+        since_changes_asked=(
+            before.reason if before.state == ApprovalState.CHANGES_REQUESTED else ""
+        ),
         text=text,
         added=[now[i] for i in now if i not in was],
         removed=[was[i] for i in was if i not in now],
@@ -1060,6 +1174,7 @@ __all__ = [
     "approve_by_link",
     "candidates",
     "changed_since_asked",
+    "changes_asked",
     "changes_since_approved",
     "compose",
     "discard",
@@ -1067,6 +1182,8 @@ __all__ = [
     "edit",
     "link_refused",
     "remind",
+    "request_changes",
+    "request_changes_by_link",
     "send",
     "send_request_again",
     "submit",
