@@ -172,3 +172,29 @@ def test_held_or_with_insights_it_stays_and_the_page_says_why(
         services.update_session(
             cast.viewer("facilitator"), session=held, changes={"hear_back_by": None}
         )
+
+
+def test_moving_a_session_into_the_past_on_edit_asks_too(
+    cast: Cast, client_for: Callable[[str], Client]
+) -> None:
+    with clock.frozen(NOW):
+        session = services.plan_session(
+            cast.viewer("facilitator"),
+            program=cast.program,
+            title="Onboarding co-design",
+            starts_at=datetime(2027, 1, 20, 9, 0),
+            ends_at=datetime(2027, 1, 20, 12, 30),
+            time_zone="Europe/Berlin",
+        )
+    fran = client_for("facilitator")
+    url = reverse("sessions:edit", args=[cast.acme.slug, session.pk])
+    data = form_data(version=session.version)
+    data.pop("kind")
+    with clock.frozen(NOW):
+        asked = fran.post(url, data)
+        assert "This session ended on 20 January 2025 — already over." in asked.content.decode()
+        session.refresh_from_db()
+        assert session.local_start.year == 2027
+        assert fran.post(url, data | {"confirm_past": "on"}).status_code == 302
+    session.refresh_from_db()
+    assert session.local_start.year == 2025
