@@ -20,12 +20,14 @@ class InsightsConfig(AppConfig):
     def ready(self) -> None:
         from traction.core import events, navigation, sections
         from traction.core.permissions import registry
+        from traction.sessions import records
 
         from . import handlers, rules, selectors
 
         registry.register(rules.RULES)
         for event, handler in handlers.SUBSCRIPTIONS:
             events.subscribe(event, handler)
+        records.register("insights", handlers.recorded_in_session)
         post_migrate.connect(_repair_search_index, sender=self)
         navigation.register(
             "search",

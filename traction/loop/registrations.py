@@ -96,14 +96,24 @@ def draft_notes(viewer: Viewer, update: Any) -> dict[str, Any]:
     return {"shown": bool(notes) and editable, "notes": [str(n) for n in notes]}
 
 
+def _updates_about_session(session: Any) -> str:
+    """Updates written about the session: it keeps its date (``sessions.records``)."""
+    from traction.loop.models import Update
+
+    n = Update.objects.filter(session=session).count()
+    return f"{n} update{'s' if n != 1 else ''} to customers" if n else ""
+
+
 def register_all() -> None:
     from traction.core import dashboard, events, navigation, periodic, permissions, sections
     from traction.customers import reach as customer_reach
     from traction.debrief import outbound
     from traction.loop import reach, selectors
     from traction.loop.services import approvals, radar
+    from traction.sessions import records as session_records
 
     customer_reach.register(reach.unsubscribed_from_all)
+    session_records.register("loop", _updates_about_session)
     from django.urls import reverse
 
     from traction.debrief import hearing

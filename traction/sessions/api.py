@@ -38,6 +38,7 @@ from .schemas import (
     ParticipantIn,
     ParticipantOut,
     PickIn,
+    PlannedSessionOut,
     PracticeIn,
     QuestionIn,
     QuestionOut,
@@ -86,13 +87,14 @@ def list_sessions(request: HttpRequest, filters: Query[SessionFilters]) -> Query
 
 @router.post(
     "/sessions",
-    response=responses({201: SessionDetailOut}, body=True),
+    response=responses({201: PlannedSessionOut}, body=True),
     operation_id="plan_session",
     summary="Plan a session",
 )
 def plan_session(request: HttpRequest, payload: SessionCreateIn) -> Status[Session]:
     """Times without an offset are wall-clock times in `time_zone` (DST-safe). The agenda
-    starts from the kind's template unless `use_template` is false."""
+    starts from the kind's template unless `use_template` is false. A session whose end is
+    already past is saved (recorded as held in the past) and `warnings` says so."""
     v = viewer(request)
     fields = payload.model_dump()
     program_id = fields.pop("program_id")

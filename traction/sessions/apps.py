@@ -11,11 +11,12 @@ class SessionsConfig(AppConfig):
         from traction.core import dashboard, events, navigation, periodic, permissions, sections
         from traction.core.permissions import registry
 
-        from . import rules, selectors
+        from . import records, rules, selectors
         from .services import history
         from .views import rsvp_emails
 
         registry.register(rules.RULES)
+        records.register("sessions.practice", records.practice_attendance)
         navigation.register(
             "sessions",
             label="Sessions",

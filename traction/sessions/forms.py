@@ -8,9 +8,11 @@ from typing import Any
 
 from django import forms
 from django.db.models import QuerySet
+from django.utils import dateformat
 
 from traction.accounts.models import User
-from traction.core import dates
+from traction.core import clock, dates
+from traction.core.errors import ValidationFailed
 from traction.core.forms import Form, Paragraphs, TimeZoneField
 from traction.core.text import validate_one_line
 from traction.customers.forms import MemberChoiceField, VersionField
@@ -81,6 +83,10 @@ class SessionForm(Form):
     date = forms.DateField(widget=DateInput())
     start_time = forms.TimeField(label="Starts at", widget=TimeInput())
     end_time = forms.TimeField(label="Ends at", widget=TimeInput())
+    # Asked only when the session would already be over (shown then: ``asks_past``).
+    confirm_past = forms.BooleanField(
+        required=False, label="Yes, record a session held in the past"
+    )
     time_zone = TimeZoneField(
         help_text=(
             "Where the session takes place; invitations show the time in this zone (and "
@@ -118,6 +124,7 @@ class SessionForm(Form):
         ``programs``: which a new session's program may be; ``shown``: the options listed
         (the chosen and the first others: programs.selectors.offered_programs)."""
         super().__init__(*args, **kwargs)
+        self.asks_past = False
         field = self.fields["time_zone"]
         field.keep(time_zone)  # type: ignore[attr-defined]
         field.initial = time_zone
@@ -153,6 +160,31 @@ class SessionForm(Form):
             "is_practice": session.is_practice,
             "version": session.version,
         }
+
+    def clean(self) -> dict[str, Any]:
+        """A session that would already be over when saved (a new one, or a new time for
+        one) is saved only once confirmed: a wrong year is likelier than a record."""
+        data = super().clean() or {}
+        day, end, zone = data.get("date"), data.get("end_time"), data.get("time_zone")
+        if day is None or end is None or not zone or data.get("confirm_past"):
+            return data
+        ends = datetime.combine(day, end)
+        initial = self.initial or {}
+        if "date" in initial and (initial["date"], initial.get("end_time")) == (day, end):
+            return data  # editing, the time unchanged
+        try:
+            over = clock.in_zone(ends, zone) <= clock.now()
+        except ValidationFailed:
+            return data  # an unknown zone: the service says so
+        if over:
+            self.asks_past = True
+            self.add_error(
+                "date",
+                f"This session ended on {dateformat.format(ends, 'j F Y')} — already over. "
+                "Record a session held in the past? Tick “Yes, record a session held in the "
+                "past” below and save again, or correct the date.",
+            )
+        return data
 
     def service_values(self) -> dict[str, Any]:
         """Naive local wall-clock times: the service reads them in the chosen time zone."""

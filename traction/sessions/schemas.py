@@ -196,6 +196,21 @@ class SessionDetailOut(SessionOut):
         return readiness(obj, auth if isinstance(auth, Viewer) else None)
 
 
+class PlannedSessionOut(SessionDetailOut):
+    warnings: list[str] = Field(
+        description="Why the session just planned may be a mistake, though it was saved: its "
+        "end is already past, so it is recorded as a session held in the past (a debrief it "
+        "needs is due 24 hours from now). Empty when it lies ahead."
+    )
+
+    @staticmethod
+    def resolve_warnings(obj: Session) -> list[str]:
+        from traction.sessions.services import past_warning
+
+        warning = past_warning(obj)
+        return [warning] if warning else []
+
+
 class SessionCreateIn(InputSchema):
     program_id: ObjectId
     kind: KindValue = "co_design"

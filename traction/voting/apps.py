@@ -11,6 +11,7 @@ class VotingConfig(AppConfig):
         from traction.core.permissions import registry
         from traction.insights import erasure as insight_erasure
         from traction.insights import extensions
+        from traction.sessions import records
 
         from . import cards, erasure, handlers, home, rules, selectors
 
@@ -18,6 +19,7 @@ class VotingConfig(AppConfig):
         for event, handler in handlers.SUBSCRIPTIONS:
             events.subscribe(event, handler)
         extensions.register(cards.EXTENSION)
+        records.register("voting", handlers.recorded_in_session)
         insight_erasure.register(erasure.STEP)
         sections.register(
             "session",

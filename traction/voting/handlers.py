@@ -30,6 +30,18 @@ def participant_declined(actor: Principal | None, *, session: Any, contact: Any,
     services.clear_declined_dots(None, session=session, contact=contact)
 
 
+def recorded_in_session(session: Any) -> str:
+    """A voting round opened for the session, or dots given in it (withdrawn ones too):
+    such a session keeps its date (``sessions.records``)."""
+    from traction.voting.models import Vote, VotingRound
+
+    if VotingRound.objects.filter(session=session).exists():
+        return "its voting round"
+    if Vote.history.filter(session=session).exists():
+        return "votes"
+    return ""
+
+
 SUBSCRIPTIONS: list[tuple[str, Callable[..., None]]] = [
     ("session.cancelled", session_cancelled),
     ("participant.declined", participant_declined),

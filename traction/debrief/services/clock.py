@@ -350,7 +350,17 @@ def on_session_rescheduled(actor: Viewer | None, session: Session) -> None:
         return
     debrief.due_at = new_due
     moved_slot = debrief.opened_at is None
-    if moved_slot:
+    # Recorded afterwards, and now corrected to a time ahead (a wrong year, say): its clock
+    # runs from the session's end like any other, and it is booked as if planned so.
+    corrected = debrief.clock_from_recording and not recorded_afterwards(session)
+    if corrected:
+        debrief.clock_from_recording = False
+    if moved_slot and corrected:
+        length = debrief.ends_at - debrief.starts_at
+        debrief.starts_at, _ = default_slot(session, 0)
+        debrief.ends_at = debrief.starts_at + length
+        debrief.calendar_sequence += 1
+    elif moved_slot:
         shift = new_due - old_due
         debrief.starts_at += shift
         debrief.ends_at += shift

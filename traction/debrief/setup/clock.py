@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db.models import Q
+
 from traction.core.permissions import Viewer
 
 
@@ -15,12 +17,13 @@ def register() -> None:
     from traction.core import events, navigation, periodic, sections
     from traction.debrief import selectors_clock as selectors
     from traction.debrief.services import clock
-    from traction.sessions import readiness
+    from traction.sessions import readiness, records
 
     events.subscribe("session.planned", clock.on_session_planned)
     events.subscribe("session.rescheduled", clock.on_session_rescheduled)
     events.subscribe("session.held", clock.on_session_held)
     events.subscribe("session.cancelled", clock.on_session_cancelled)
+    records.register("debrief", _recorded_in_session)
     periodic.register(
         "debrief.clock",
         clock.clock_job,
@@ -71,6 +74,17 @@ def register() -> None:
         order=35,
         context=_home,
     )
+
+
+def _recorded_in_session(session: Any) -> str:
+    """Its debrief opened (or closed): the session keeps its date (``sessions.records``).
+    A debrief only booked is not: it follows the session (moved, or cancelled with it)."""
+    from traction.debrief.models import Debrief
+
+    opened = Debrief.objects.filter(session=session).filter(
+        Q(opened_at__isnull=False) | Q(closed_at__isnull=False)
+    )
+    return "its debrief, opened" if opened.exists() else ""
 
 
 def _home(viewer: Viewer, home: Any) -> dict[str, Any]:

@@ -27,6 +27,7 @@ from traction.loop.models import (
     UpdateRecipient,
     UpdateState,
 )
+from traction.sessions import services as session_services
 from traction.sessions.models import Session
 
 from . import world as w
@@ -371,8 +372,11 @@ def test_setting_the_promise_after_the_session_on_the_edit_page(
     path = reverse("sessions:edit", args=[cast.acme.slug, world.session.pk])
     detail = get(client, reverse("sessions:detail", args=[cast.acme.slug, world.session.pk]), 1)
     assert "suggested: 28 January 2027" in detail
+    # Marked held: a session over with nothing recorded could still have its date corrected.
+    with clock.frozen(on(1)):
+        session_services.mark_session_held(world.cast.viewer("facilitator"), session=world.session)
     form = get(client, path, 1)
-    assert "only the date its customers hear back can still change" in form
+    assert "Only the date its customers hear back can still change" in form
     world.session.refresh_from_db()
     from traction.sessions.forms import SessionForm
 
@@ -395,7 +399,7 @@ def test_setting_the_promise_after_the_session_on_the_edit_page(
     data["version"] = world.session.version
     with clock.frozen(on(1)):
         refused = client.post(path, data)
-    assert "This session is over." in refused.content.decode()
+    assert "This session is over and was marked held" in refused.content.decode()
 
 
 def test_recently_answered_on_the_program_page(

@@ -19,6 +19,7 @@ from traction.core.text import one_line_problem, require_one_line
 from traction.core.writes import expect_version, save_new, save_new_version, validate
 from traction.programs.models import Program
 from traction.sessions import agenda as templates
+from traction.sessions import records
 from traction.sessions.models import AgendaItem, RsvpStatus, Session, SessionKind, SessionStatus
 
 from .common import briefing_action, queue_on_commit, require_open, resolve_notices
@@ -90,6 +91,23 @@ def _wall_clocks(
     return found
 
 
+def past_warning(session: Session) -> str:
+    """Said when a session is planned with an end already past: recording a session held
+    in the past is allowed, but a wrong year is likelier (2025 typed for 2027)."""
+    if not session.has_ended:
+        return ""
+    return (
+        f"{ended_on(session)} It is recorded as a session held in the past (a debrief it "
+        "needs is due 24 hours from now). If the date is a mistake, correct it before "
+        "anything is recorded from the session."
+    )
+
+
+def ended_on(session: Session) -> str:
+    day = dateformat.format(session.local_end, "j F Y")
+    return f"This session ended on {day} — already over."
+
+
 def _check_hear_back_by(session: Session) -> None:
     """The promised date comes after the session starts (its own calendar day or later)."""
     if session.hear_back_by is not None and session.hear_back_by < session.local_start.date():
@@ -158,7 +176,10 @@ def update_session(
 ) -> Session:
     """Change a session; a change to its time, place or link sends invitees and internal
     participants an update, and a new time asks the customers who accepted to confirm it.
-    Once it is over, only when its customers hear back (``hear_back_by``) still changes."""
+    Once it is over and marked held, or with something recorded from it
+    (``records.over_refusal``), only when its customers hear back (``hear_back_by``) still
+    changes; one over with nothing of it recorded (planned with a wrong date) may be
+    corrected."""
     from traction.sessions.tasks import deliver_invitation, deliver_participant_calendar
 
     permissions.check(actor, "session.plan", session)
@@ -170,7 +191,8 @@ def update_session(
     expect_version(session, version, message=STALE_SESSION)
     if session.is_cancelled:
         require_open(session)
-    was_over = session.has_ended  # before the change: a session that was over stays closed
+    # Before the change: a session that was over and held (or with content) stays closed.
+    closed = records.over_refusal(session)
     tz_name = changes.get("time_zone", session.time_zone)
     times = {k: v for k, v in changes.items() if k in ("starts_at", "ends_at")}
     current = {"starts_at": session.starts_at, "ends_at": session.ends_at}
@@ -192,8 +214,8 @@ def update_session(
     delta = audit.diff(before, audit.snapshot(session, SESSION_FIELDS))
     if not delta:
         return session
-    if was_over and set(delta) - AFTER_THE_SESSION:
-        raise ValidationFailed.field("__all__", "This session is over.")
+    if closed and set(delta) - AFTER_THE_SESSION:
+        raise ValidationFailed.field("__all__", closed)
     calendar_changed = bool(CALENDAR_FIELDS & set(delta))
     if calendar_changed:
         session.calendar_sequence += 1
@@ -263,14 +285,19 @@ def mark_session_held(
 
 @transaction.atomic
 def cancel_session(actor: Viewer, *, session: Session, reason: str) -> Session:
-    """Cancel a session; every invitee and internal participant gets a calendar cancellation."""
+    """Cancel a session; every invitee and internal participant gets a calendar cancellation.
+    A session that is over may be cancelled only while nothing ties it to having taken place
+    (not marked held, nothing recorded from it: ``records.over_refusal``)."""
     from traction.sessions.tasks import deliver_invitation, deliver_participant_calendar
 
     permissions.check(actor, "session.plan", session)
     if not reason.strip():
         raise ValidationFailed.field("reason", "Say why the session is cancelled.")
     session = Session.objects.select_for_update().get(pk=session.pk)
-    require_open(session)
+    if session.is_cancelled:
+        require_open(session)
+    if closed := records.over_refusal(session):
+        raise ValidationFailed.field("__all__", closed)
     session.status = SessionStatus.CANCELLED
     session.calendar_sequence += 1
     save_new_version(session)

@@ -22,7 +22,7 @@ from traction.core.web import WorkspaceRequest, apply_domain_errors, query_witho
 from traction.customers import reach
 from traction.programs import selectors as program_selectors
 from traction.sessions import agenda as agenda_rules
-from traction.sessions import selectors, services
+from traction.sessions import records, selectors, services
 from traction.sessions.forms import (
     HELD_FIELD_MAP,
     SESSION_FIELD_MAP,
@@ -220,6 +220,7 @@ def _detail_page(
                 [r for r in outreach if r.allows_invitation and not r.invited and not r.not_mailed]  # type: ignore[attr-defined]
             ),
             "can_plan": can_plan,
+            "over_refusal": records.over_refusal(session),
             "can_mark_held": can_mark_held,
             "held_form": held_form,
             "correcting": held_form is not None and held_form.is_bound,
@@ -267,7 +268,12 @@ def session_edit(request: WorkspaceRequest, viewer: Viewer, session_id: int) -> 
     return render(
         request,
         "sessions/session_form.html",
-        {"form": form, "session": session, "invited": session.invitations.count()},
+        {
+            "form": form,
+            "session": session,
+            "invited": session.invitations.count(),
+            "over_refusal": records.over_refusal(session),
+        },
     )
 
 
