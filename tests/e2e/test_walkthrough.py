@@ -121,7 +121,9 @@ def test_your_first_session_on_the_demo(
     shots.take(page, "first-session-import-preview.png", full_page=True)
     page.get_by_role("button", name=re.compile(r"^Import")).click()
     expect(
-        page.get_by_text(re.compile(r"Imported \d+ candidates? from codesign\.vtt"))
+        page.get_by_text(
+            re.compile(r"\d+ transcript lines? imported to the review queue from codesign\.vtt")
+        )
     ).to_be_visible()
 
     # 5. Vote: open the round, show the room screen, email each customer their link.

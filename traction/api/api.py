@@ -13,6 +13,7 @@ from __future__ import annotations
 import logging
 import secrets
 from collections.abc import Callable
+from datetime import datetime
 from functools import wraps
 from typing import Any
 
@@ -80,18 +81,29 @@ class BearerToken(HttpBearer):
 class JSONRenderer(BaseRenderer):
     """Response bodies written by orjson (ninja's documented custom renderer, "Renderers").
 
-    Values are written as ninja's own renderer writes them: dates and times go through
-    ninja's encoder (Django's format: milliseconds, ``Z`` for UTC), and so does anything
-    orjson has no native form for (decimals, lazy translations; dataclasses are refused).
-    Only the bytes between values differ: no spaces after separators, non-ASCII characters
-    as UTF-8, not ``\\u``.
+    Values are written as ninja's own renderer writes them, through ninja's encoder
+    (decimals, dates, lazy translations; dataclasses are refused), but for moments: always
+    to the millisecond, ``Z`` for UTC (as ``clock.iso_utc`` writes webhook payloads').
+    Django's encoder leaves the milliseconds out of a moment on a whole second, so one
+    field came in two shapes ("…T09:30:00Z", "…T21:20:17.609Z"). Only the bytes between
+    values differ otherwise: no spaces after separators, non-ASCII characters as UTF-8, not
+    ``\\u``.
     """
 
     media_type = "application/json"
     charset = "utf-8"
     options = orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_PASSTHROUGH_DATACLASS
     options |= orjson.OPT_NON_STR_KEYS
-    default = staticmethod(NinjaJSONEncoder().default)
+    encode = staticmethod(NinjaJSONEncoder().default)
+
+    @classmethod
+    def default(cls, value: Any) -> Any:
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            # A moment in UTC as ``clock.iso_utc`` writes it; one given in a zone on purpose
+            # (a session's ``local_start``) keeps its offset, to the millisecond too.
+            text = value.isoformat(timespec="milliseconds")
+            return text.removesuffix("+00:00") + "Z" if text.endswith("+00:00") else text
+        return cls.encode(value)
 
     def render(self, request: HttpRequest, data: Any, *, response_status: int) -> bytes:
         return orjson.dumps(data, default=self.default, option=self.options)

@@ -121,7 +121,7 @@ def test_update_conflict_status_timeline_and_reassign(
     assert "Say why it is blocked." in no_reason.content.decode()
     moved = call(cora, "POST", path + "/status", {"status": "in_progress", "note": "Go"})
     assert moved.status_code == 200
-    assert moved.json()["started_at"] == NOW.isoformat().replace("+00:00", "Z")
+    assert moved.json()["started_at"] == clock.iso_utc(NOW)
     gone = call(cora, "POST", path + "/status", {"status": "done", "note": "x", "version": 1})
     assert gone.status_code == 409
     accounts.remove_member(cast.viewer("admin"), membership=cast.membership("core_team"))

@@ -121,6 +121,33 @@ def _insight(recipient: UpdateRecipient, text: str, tag: str, priority: Insight 
     )
 
 
+def _tell_the_team(recipient: UpdateRecipient, insight: Insight, what: str) -> None:
+    """Whoever sent the update and whoever drafted it learn, in the app, that a customer
+    answered it (their words wait as a candidate in the session's review queue): "your reply
+    went to the team" is then true of a person, not only of a queue."""
+    from django.urls import reverse
+
+    from traction.accounts.models import Membership, Notice, Workspace
+
+    update = recipient.update
+    wanted = {u for u in (update.sent_by_id, update.created_by_id) if u is not None}
+    members = Membership.objects.filter(
+        workspace_id=update.workspace_id, user_id__in=wanted, user__is_active=True
+    ).values_list("user_id", flat=True)
+    slug = Workspace.objects.only("slug").get(pk=update.workspace_id).slug
+    who = f"{insight.speaker_name} ({insight.customer.name})" if insight.customer else "A customer"
+    words = insight.text if len(insight.text) <= 120 else insight.text[:119] + "…"
+    for user_id in sorted(members):
+        Notice.objects.create(
+            workspace_id=update.workspace_id,
+            user_id=user_id,
+            text=(f"{who} {what} “{update.subject}”: “{words}” It waits in the review queue.")[
+                :300
+            ],
+            link=reverse("insights:review", args=[slug, insight.session_id]),
+        )
+
+
 def _clean(text: str, field: str, required: bool) -> str:
     text = (text or "").replace("\x00", "").strip()
     if required and not text:
@@ -176,6 +203,7 @@ def _reply(principal: CustomerPrincipal, recipient: UpdateRecipient, text: str) 
         principal, action="loop.replied", obj=recipient.update,
         changes={"recipient": recipient.pk, "insight": insight.pk},
     )  # fmt: skip
+    _tell_the_team(recipient, insight, "replied to")
     return found
 
 
@@ -229,6 +257,8 @@ def _give_feedback(
     insight = None
     if comment:
         insight = _insight(recipient, comment, f"feedback {answer}", priority)
+        said = FeedbackAnswer(answer).label.lower()
+        _tell_the_team(recipient, insight, f"answered “did it work for you?” ({said}) on")
     metric = metric_of(priority)
     existing = (
         Feedback.objects.select_for_update().filter(recipient=recipient, priority=priority).first()

@@ -12,6 +12,7 @@ from datetime import timedelta
 import pytest
 from django.test import Client
 
+from traction.accounts.models import Notice
 from traction.core import clock
 from traction.core.models import AuditEvent
 from traction.core.permissions import CustomerPrincipal
@@ -107,6 +108,14 @@ def test_a_reply_becomes_an_insight_waiting_for_review(world: mw.MailWorld) -> N
     assert insight.session_id == world.base.session.pk
     assert (insight.status, insight.source, insight.kind) == ("candidate", "portal", "quote")
     assert AuditEvent.objects.filter(action="loop.replied").count() == 1
+    # Whoever sent (and drafted) the update is told in the app, with the way to the words.
+    told = list(Notice.objects.filter(text__contains="replied to"))
+    update = world.update
+    assert {n.user_id for n in told} == {update.sent_by_id, update.created_by_id} - {None}
+    assert told[0].text.startswith(
+        f"{world.cast.contact.name} ({world.cast.customer.name}) replied to “{update.subject}”"
+    )
+    assert told[0].link == f"/w/acme/insights/sessions/{world.base.session.pk}/review/"
 
 
 def test_did_it_work_records_against_the_customer_metric_and_the_comment_is_an_insight(
@@ -136,6 +145,9 @@ def test_did_it_work_records_against_the_customer_metric_and_the_comment_is_an_i
     comment = Insight.objects.get(pk=found.insight_id)
     assert comment.text == "Faster, still 4 days"
     assert comment.status == "candidate"
+    assert Notice.objects.filter(
+        text__contains="answered “did it work for you?” (partly) on"
+    ).exists()
     # Answering again changes the answer (one per message and priority).
     client.post(
         f"/portal/updates/{world.update.pk}/feedback/",

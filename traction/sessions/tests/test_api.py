@@ -109,10 +109,13 @@ def test_plan_session_reads_local_times_in_its_zone(
     session = Session.objects.get(title="Onboarding co-design, Berlin")
     assert session.starts_at == datetime(2030, 7, 1, 7, 0, tzinfo=UTC)
     assert body["id"] == session.pk
-    assert (body["starts_at"], body["ends_at"]) == ("2030-07-01T07:00:00Z", "2030-07-01T10:30:00Z")
+    assert (body["starts_at"], body["ends_at"]) == (
+        "2030-07-01T07:00:00.000Z",
+        "2030-07-01T10:30:00.000Z",
+    )
     assert (body["local_start"], body["local_end"]) == (
-        "2030-07-01T09:00:00+02:00",
-        "2030-07-01T12:30:00+02:00",
+        "2030-07-01T09:00:00.000+02:00",
+        "2030-07-01T12:30:00.000+02:00",
     )
     assert (body["program_id"], body["kind"], body["status"], body["length_minutes"]) == (
         cast.program.pk,
@@ -166,8 +169,11 @@ def test_plan_session_accepts_offsets_and_skips_the_template(
     )
     assert response.status_code == 201
     body = response.json()
-    assert (body["starts_at"], body["ends_at"]) == ("2031-01-15T08:00:00Z", "2031-01-15T09:45:00Z")
-    assert body["local_start"] == "2031-01-15T03:00:00-05:00"
+    assert (body["starts_at"], body["ends_at"]) == (
+        "2031-01-15T08:00:00.000Z",
+        "2031-01-15T09:45:00.000Z",
+    )
+    assert body["local_start"] == "2031-01-15T03:00:00.000-05:00"
     assert (body["agenda"], body["agenda_minutes"]) == ([], 0)
 
 
@@ -320,7 +326,7 @@ def test_update_session_partially_with_version(cast: Cast, api_client_for: ApiCl
     body = response.json()
     assert (body["title"], body["starts_at"], body["version"], body["calendar_sequence"]) == (
         "Later start",
-        "2030-07-01T08:00:00Z",
+        "2030-07-01T08:00:00.000Z",
         2,
         1,
     )

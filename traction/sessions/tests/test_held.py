@@ -258,12 +258,12 @@ def test_the_api_marks_held_and_lists_the_end(
         )
         assert answer.status_code == 200, answer.content
         body = answer.json()
-        assert body["actual_ends_at"] == "2030-07-01T10:45:00Z"
-        assert body["held_at"] == "2030-07-01T12:00:00Z"
+        assert body["actual_ends_at"] == "2030-07-01T10:45:00.000Z"
+        assert body["held_at"] == "2030-07-01T12:00:00.000Z"
         stale = api.post(f"/api/v1/sessions/{session.pk}/held", {"version": session.version})
         assert stale.status_code == 409
         future = api.post(f"/api/v1/sessions/{session.pk}/held", {"actual_end": "2030-07-01T15:00"})
         assert future.status_code == 422
         got = api.get(f"/api/v1/sessions/{session.pk}").json()
-        assert got["actual_ends_at"] == "2030-07-01T10:45:00Z"
+        assert got["actual_ends_at"] == "2030-07-01T10:45:00.000Z"
         assert core_team.post(f"/api/v1/sessions/{session.pk}/held", {}).status_code == 403
