@@ -27,7 +27,7 @@ PHONE: dict[str, Any] = {
 DESKTOP: dict[str, Any] = {"viewport": {"width": 1366, "height": 900}}
 ISSUE = "Approval takes three weeks"
 IDEA = "Let us pay by card"
-REFUSED = "You have 3 votes to spend and chose 4; take some off."
+REFUSED = "You have 3 dots to spend and chose 4; take some off."
 
 
 def _room() -> Room:

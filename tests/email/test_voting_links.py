@@ -82,7 +82,7 @@ def test_each_customer_gets_their_own_link(
         assert received.subject == f"Your votes: {room.session.title}"
         body = received.body
         assert f"Hello {contact.name}," in body
-        assert "You have 4 votes to give." in body
+        assert "You have 4 dots to give: each dot is a vote." in body
         other = room.ivy if contact == room.gina else room.gina
         assert other.name not in body
         assert other.email not in body

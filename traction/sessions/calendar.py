@@ -89,11 +89,14 @@ def build_ics(
     attendees: Iterable[Attendee],
     organizer_email: str,
     organizer_name: str,
+    answered: str = "NEEDS-ACTION",
 ) -> bytes:
     """The calendar file for ``session``: METHOD REQUEST (invite or update) or CANCEL.
 
     ``attendees`` are the people this file is sent to. A customer's invitation lists that
-    customer only, so no customer learns who else was invited.
+    customer only, so no customer learns who else was invited. ``answered`` is their
+    participation as the file says it (``PARTSTAT``): NEEDS-ACTION in an invitation, or what
+    they answered (ACCEPTED, DECLINED) in the file they download afterwards.
     """
     if method not in ("REQUEST", "CANCEL"):
         raise ValueError(f"Unsupported calendar method {method!r}; use REQUEST or CANCEL.")
@@ -119,7 +122,7 @@ def build_ics(
                 attendee.email,
                 cn=attendee.name or None,
                 role="REQ-PARTICIPANT",
-                partstat="NEEDS-ACTION",
+                partstat=answered,
                 # No reply is asked for: a calendar's Accept would go to the organiser's
                 # inbox, which Traction never reads; the RSVP link is the one way to answer.
                 rsvp=False,

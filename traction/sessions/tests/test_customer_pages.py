@@ -97,6 +97,25 @@ def test_the_rsvp_page_speaks_for_the_workspace_with_its_logo(cast, client, invi
     assert client.get(logo).content == images.png()
 
 
+def test_the_rsvp_page_says_who_invites_and_the_agenda(cast, client, invitation):
+    """As the invitation email does: a newcomer's customer found neither on the page."""
+    session = invitation.session
+    services.set_agenda(
+        cast.viewer("facilitator"),
+        session=session,
+        items=[
+            {"title": "Welcome and goals", "minutes": 15, "notes": "Ask Gina first"},
+            {"title": "Map the first invoice", "minutes": 90},
+        ],
+    )
+    page = html(client.get(rsvp_url(invitation)))
+    creator = session.created_by
+    assert f"<dt>Organised by</dt><dd>{creator.full_name}, Acme</dd>" in page
+    assert '<li>Welcome and goals <span class="muted">(15 min)</span></li>' in page
+    assert '<li>Map the first invoice <span class="muted">(90 min)</span></li>' in page
+    assert "Ask Gina first" not in page  # the facilitator's notes stay internal
+
+
 def test_the_rsvp_page_has_no_internal_words(cast, client, invitation):
     text = customer_text(html(client.get(rsvp_url(invitation))))
     for word in INTERNAL_WORDS:
@@ -135,6 +154,12 @@ def test_add_to_calendar_downloads_this_invitations_event(cast, client, invitati
     assert str(event["SUMMARY"]) == "Onboarding co-design"
     assert event["DTSTART"].params["TZID"] == "Europe/Berlin"
     assert [str(a) for a in event.attendees] == ["mailto:gina@globex.test"]
+    assert event["ATTENDEE"].params["PARTSTAT"] == "NEEDS-ACTION"
+    # Downloaded after accepting, the file says so (it said NEEDS-ACTION still).
+    client.post(rsvp_url(invitation), {"answer": "accept"})
+    accepted = Calendar.from_ical(client.get(rsvp_url(invitation, "rsvp_calendar")).content)
+    (event,) = accepted.walk("VEVENT")
+    assert event["ATTENDEE"].params["PARTSTAT"] == "ACCEPTED"
     page = html(client.get(rsvp_url(invitation)))
     assert f'href="{rsvp_url(invitation, "rsvp_calendar")}" download>Add to calendar</a>' in page
 

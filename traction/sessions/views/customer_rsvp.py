@@ -18,7 +18,7 @@ from traction.sessions import rsvp as rsvp_tokens
 from traction.sessions.calendar import build_ics
 from traction.sessions.emails import organizer
 from traction.sessions.forms import RsvpForm
-from traction.sessions.models import Invitation
+from traction.sessions.models import Invitation, RsvpStatus
 
 
 def _invalid_link(request: HttpRequest, exc: NotFound) -> HttpResponse:
@@ -35,6 +35,9 @@ def _page(
         "token": token,
         "brand": customer_pages.brand(session, logo_url_name="rsvp_logo", token=token),
         "times": customer_pages.times(session, request),
+        # Who invites them and what the session will go through, as the invitation says.
+        "organizer_name": organizer(session)[0],
+        "agenda": list(session.agenda.all()),
         **context,
     }
 
@@ -70,6 +73,11 @@ def rsvp(request: HttpRequest, token: str) -> HttpResponse:
     )
 
 
+# What a downloaded calendar file says of the customer's answer (asked to confirm a new
+# time, or not answered yet: NEEDS-ACTION, as in the invitation).
+_PARTSTAT: dict[str, str] = {RsvpStatus.ACCEPTED: "ACCEPTED", RsvpStatus.DECLINED: "DECLINED"}
+
+
 @require_GET
 def rsvp_calendar(request: HttpRequest, token: str) -> HttpResponse:
     """ "Add to calendar": the session's .ics for this invitation (the same event, UID and
@@ -87,6 +95,7 @@ def rsvp_calendar(request: HttpRequest, token: str) -> HttpResponse:
         attendees=[invitation.contact],
         organizer_email=organizer_email,
         organizer_name=organizer_name,
+        answered=_PARTSTAT.get(invitation.rsvp, "NEEDS-ACTION"),
     )
     response = HttpResponse(ics, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="session.ics"'

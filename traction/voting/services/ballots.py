@@ -272,7 +272,7 @@ def vote_by_link(customer: CustomerPrincipal, *, dots: Mapping[int, int]) -> Lin
     if total > found.budget:
         raise ValidationFailed.field(
             "__all__",
-            f"You have {plural(found.budget)} to spend and chose {total}; take some off.",
+            f"You have {plural(found.budget, 'dot')} to spend and chose {total}; take some off.",
         )
     changes = _apply(session, wanted, channel=VoteChannel.LINK, recorded_by_id=None)
     if changes:

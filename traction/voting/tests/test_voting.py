@@ -537,9 +537,7 @@ def test_a_link_ballot_over_budget_or_on_foreign_cards_is_refused(cast: Cast, op
         voting.vote_by_link(
             customer_principal(inv.pk, opened.gus.pk), dots={c["mot"].pk: 3, c["idea"].pk: 1}
         )
-    assert exc.value.errors == {
-        "__all__": ["You have 3 votes to spend and chose 4; take some off."]
-    }
+    assert exc.value.errors == {"__all__": ["You have 3 dots to spend and chose 4; take some off."]}
     for foreign in (c["internal"].pk, c["quote"].pk, build_other_session(cast).pk):
         with pytest.raises(ValidationFailed) as exc:
             voting.vote_by_link(customer_principal(inv.pk, opened.gus.pk), dots={foreign: 1})
@@ -816,7 +814,7 @@ def test_facilitator_opens_voting_and_sees_each_customers_link(cast: Cast, room:
     client = web(cast)
     body = client.get(page(cast, room, "voting/")).content.decode()
     assert "Open voting" in body
-    assert "4 cards can be voted on and 4 customers take part." in body
+    assert "4 cards can be voted on and 4 customers may vote (those invited who" in body
     response = client.post(page(cast, room, "voting/open/"), {"budget": "2"})
     assert response.status_code == 302
     assert VotingRound.objects.get(session=room.session).budget == 2
@@ -878,7 +876,7 @@ def test_a_customer_votes_on_their_phone_seeing_no_one_elses_identity(
     assert 'Dots left: <strong id="dots-left">3</strong> of 3' in body
     c = opened.cards
     over = client.post(url, {f"card_{c['mot'].pk}": "3", f"card_{c['idea'].pk}": "1"})
-    assert "You have 3 votes to spend and chose 4; take some off." in over.content.decode()
+    assert "You have 3 dots to spend and chose 4; take some off." in over.content.decode()
     assert dots(opened) == {}
     done = client.post(url, {f"card_{c['mot'].pk}": "2", f"card_{c['idea'].pk}": "1"})
     assert "Thank you, your votes are saved." in done.content.decode()
