@@ -13,9 +13,11 @@ with pg_dump and restore into a second database with identical counts, stop clea
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
+import random
 import re
 import shutil
 import signal
@@ -67,10 +69,30 @@ def psql(sql: str, database: str = "postgres") -> str:
     ).stdout.strip()
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A port nothing listens on, below the kernel's range of ephemeral ports, and not handed
+    out before in this process. A port the kernel picks (binding port 0) is an ephemeral one:
+    any outgoing connection (the other test worker's, PostgreSQL's) may take it before the
+    server under test binds it ("Port 47693 … is already in use", once in a CI run)."""
+    low = 32768
+    with contextlib.suppress(OSError, ValueError):
+        low = int(Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()[0])
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(10000, max(10001, low))
+        if port in _HANDED_OUT:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _HANDED_OUT.add(port)
+        return port
+    raise RuntimeError("No free port below the ephemeral range.")
 
 
 @pytest.fixture
